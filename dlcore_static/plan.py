@@ -38,6 +38,8 @@ Plan fields, for tools (the graph compiler, pictures, tests):
     plan.fed          the fed Tensors;  plan.fetches  the fetched leaves
     plan.writes_state True if the plan may assign variables (also inside a cond or loop); such
                       a run holds the Session's variable lock (``variable_store.py``)
+    plan.copies       True if a step copies a value between devices (an ``op`` of None),
+                      False if none does, None where the plan's maker did not say
     plan.one_step     True for the compiler's plans (``compiler/runner.py``): one step that
                       takes the feeds in order and returns every fetched leaf's value (None
                       for an Operation), which ``Session.run`` calls without a slot list
@@ -86,6 +88,7 @@ class Plan:
         self.fetches: tuple = ()
         self.writes_state = False
         self.one_step = False           # see the module docstring
+        self.copies: bool | None = None  # see the module docstring
         self.feeds_inside = False       # a fed tensor inside a cond branch (not compiled)
         self.device = CPU
         self.ctx = None
@@ -204,6 +207,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
         # built per batch, issue 19): the loop below without its device copies, with one slot
         # per output counted instead of its device listed
         plan.nslots = _plain_steps(plan, ops, steps, slot_of, len(slot_dev), session)
+        plan.copies = False
         return _finish(plan, steps, fed_tensors, fetch_leaves)
     for op in ops:
         dev = op.device or sdev
@@ -219,6 +223,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
                         c = slot_of[key] = len(slot_dev)
                         slot_dev.append(dev)
                         steps.append((_copier(dev), (s,), c, {}, None))
+                        plan.copies = True
                     s = c
                 moved.append(s)
             ins = tuple(moved)
@@ -255,6 +260,8 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
         if typ in STATEFUL_TYPES or (typ in CONTROL_TYPES and _assigns_inside(op)):
             plan.writes_state = True
     plan.nslots = len(slot_dev)
+    if plan.copies is None:
+        plan.copies = False
     return _finish(plan, steps, fed_tensors, fetch_leaves)
 
 
@@ -445,6 +452,7 @@ def _swept(plan: Plan, fetch_tensors: list, target_ops: list, fed_tensors, sessi
     plan.nslots = n
     plan.feed_slots = tuple(slot_of[t] for t in fed_tensors)
     plan.writes_state = writes
+    plan.copies = False
     return True
 
 

@@ -289,7 +289,8 @@ class Pipeline:
     def __call__(self, session, plan, fetches, fed, vals):
         passes = resolve_passes(self.option)
         note_plan_built(session, fetches, fed, vals, passes)
-        if not passes or not plan.steps or _has_copies(plan.steps) or plan.feeds_inside:
+        copies = plan.copies if plan.copies is not None else _has_copies(plan.steps)
+        if not passes or not plan.steps or copies or plan.feeds_inside:
             return plan     # nothing to do, values copied between devices, or a fed branch
         after = self.after
         if after is None:                   # the default: optimise a plan on its 2nd run

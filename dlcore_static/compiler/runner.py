@@ -159,10 +159,11 @@ class TieredPlan(Plan):
 
     def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize):
         super().__init__()
-        for attr in ("device", "ctx", "ops", "fed", "fetches", "writes_state"):
-            setattr(self, attr, getattr(plan, attr))
+        self.device, self.ctx, self.ops = plan.device, plan.ctx, plan.ops
+        self.fed, self.fetches, self.writes_state = plan.fed, plan.fetches, plan.writes_state
+        self.copies = False
         nfeeds, nout = len(plan.feed_slots), len(plan.fetch_slots)
-        self.feed_slots = tuple(range(nfeeds))
+        self.feed_slots = ins = tuple(range(nfeeds))
         self.nslots = nfeeds + nout
         self.fetch_slots = tuple(None if s is None else nfeeds + k
                                  for k, s in enumerate(plan.fetch_slots))
@@ -198,8 +199,7 @@ class TieredPlan(Plan):
                 if fn is not None:
                     return fn(*feeds)
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
-        self.steps = [(run_tiered, tuple(range(nfeeds)), slice(nfeeds, nfeeds + nout), {},
-                       None)]
+        self.steps = [(run_tiered, ins, slice(nfeeds, nfeeds + nout), {}, None)]
 
     def _try_optimized(self):
         """The optimised step, optimising now, unless another thread is optimising this plan:
