@@ -21,6 +21,7 @@ from __future__ import annotations
 import builtins
 import functools
 import sys
+import types
 import weakref
 
 import numpy as np
@@ -297,3 +298,7 @@ for _name in __all__:
     if _name not in ("arange", "convert_to_numpy", "convert_to_tensor", "ones", "shape",
                      "zeros"):
         globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _name.capitalize()))
+
+# Keras 3's ``keras.ops.nn`` namespace (``ops.nn.sigmoid(x)``): the same recorded functions
+nn = types.SimpleNamespace(**{k: globals()[k] for k in (
+    "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot")})

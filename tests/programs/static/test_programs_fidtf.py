@@ -23,7 +23,11 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
   TensorFlow" (train_step with GradientTape and compute_loss, own trackers and a metrics
   property, sample weights, a custom test_step, the GAN on a tf.data dataset; new: a custom
   train_step fits a dataset, and a Sequential first called inside train_step is not run as an
-  update): the logs' keys as Keras 3's, losses falling, evaluate vs NumPy."""
+  update): the logs' keys as Keras 3's, losses falling, evaluate vs NumPy.
+* keras_collaborative_filtering.py: keras.io's RecommenderNet (new: keras.ops.nn): the
+  predictions recomputed in NumPy from the embeddings, with the guide's
+  ``ops.tensordot(u, m, 2)`` summing over the whole batch (predict's batches of 32) as Keras 3's
+  does, and the top-10 recommendations from them."""
 
 from __future__ import annotations
 
@@ -214,3 +218,22 @@ def test_custom_train_step_guide(capsys):
     err = pred - env["eval_y"]
     np.testing.assert_allclose(env["evaluated"], [np.mean(err ** 2), np.mean(np.abs(err))],
                                rtol=1e-5)
+
+
+def test_collaborative_filtering(capsys):
+    out, env = run_program("keras_collaborative_filtering.py", capsys)
+    m = env["model"]
+    ue, ub = m.user_embedding.get_weights()[0], m.user_bias.get_weights()[0]
+    me, mb = m.movie_embedding.get_weights()[0], m.movie_bias.get_weights()[0]
+    arr = env["user_movie_array"]
+    want = []
+    for s in range(0, len(arr), 32):              # (predict's batches: the dot is per batch)
+        b = arr[s:s + 32]
+        dot = np.sum(ue[b[:, 0]] * me[b[:, 1]])
+        want.append(1 / (1 + np.exp(-(dot + ub[b[:, 0]] + mb[b[:, 1]]))))
+    want = np.concatenate(want).ravel()
+    np.testing.assert_allclose(env["ratings_pred"], want, rtol=1e-4, atol=1e-6)
+    top = [env["movie_encoded2movie"][env["movies_not_watched"][i][0]]
+           for i in want.argsort()[-10:][::-1]]
+    assert env["recommended_movie_ids"] == top
+    assert all(np.isfinite(env["history"].history["val_loss"]))
