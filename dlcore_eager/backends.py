@@ -9,6 +9,7 @@ as setting it on a PyTorch build without that library.
 
 from __future__ import annotations
 
+import sys
 import types
 
 import dlcore
@@ -38,3 +39,6 @@ mkldnn = _module("mkldnn", "oneDNN: not used by dlcore.", is_available=lambda: F
                  enabled=False)
 
 __all__ = ["cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp"]
+for _m in (mps, cuda, cudnn, mkl, openmp, mkldnn):      # ``import torch.backends.cudnn as cudnn``
+    sys.modules.setdefault(_m.__name__, _m)
+

@@ -97,3 +97,14 @@ def test_module_share_memory_and_multiprocessing_spawn():
     np.testing.assert_allclose(m.weight.detach().numpy(), (w + 3).numpy())
     assert mp.get_sharing_strategy() in mp.get_all_sharing_strategies()
     assert mp.Process is __import__("multiprocessing").Process
+
+
+def test_backends_submodules_import_as_modules():
+    import importlib
+    for name in ("cudnn", "mps", "cuda", "mkl", "openmp", "mkldnn"):
+        mod = importlib.import_module(f"dlcore_eager.backends.{name}")
+        assert mod is getattr(dl.backends, name)
+    import dlcore_eager.backends.cudnn as cudnn
+    cudnn.benchmark = True
+    assert dl.backends.cudnn.benchmark is True
+    cudnn.benchmark = False
