@@ -41,8 +41,8 @@ def _rows(x, perm, rows, n):
 
 
 def _compute(x):
-    d = x.dtype
-    return x if d is _F32 or d is _F64 else x.astype(np.float32)
+    d = x.dtype             # (==, not is: a compiled plan's arrays may hold equal copies)
+    return x if d == _F32 or d == _F64 else x.astype(np.float32)
 
 
 def norm2(x, *, axes, keepdims):
