@@ -103,6 +103,12 @@ def _pow(node, g, ins):
     if b._buf.shape or a._buf.shape != g._buf.shape or node.parents[1] is not None:
         return None                         # (x ** number: the number needs no gradient)
 
+    if b._buf == 2:
+        # the square: the rule's g (b a^(b - 1)) with a^1 = a exactly (pow's kernel takes the
+        # exponent 1 as a itself), so g (b a): the same values without the b - 1 and the pow
+        # (PyTorch's graph has them; its second derivative is the same, b c)
+        return (lambda: _bin(mul_p, g, _bin(mul_p, b, a)), None)
+
     def da():                               # (the rule's g (b a^(b - 1)))
         # b - 1 of the exponent (no gradient): apply's kernel call for a tensor and a number
         c = _SUB_KERNELS["cpu"](b._buf, _scalar_buffer(1, b._buf.dtype))
