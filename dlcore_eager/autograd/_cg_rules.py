@@ -38,7 +38,8 @@ from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
 from dlcore.ops.shape import transpose_p
-from dlcore.ops.softmax_prims import log_softmax_p, softmax_backward_data_p, softmax_p
+from dlcore.ops.softmax_prims import (log_softmax_p, softmax_backward_data_p, softmax_p,
+                                     sparse_xent_grad_p, sparse_xent_p)
 from dlcore.registry import scalar_buffer as _scalar_buffer
 
 from .. import _dispatch as _D
@@ -230,10 +231,16 @@ def _addmm(node, g, ins):
     return (dc, lambda: _mm(g, _t(b)), lambda: _mm(_t(a), g))
 
 
+def _xent(node, g, ins):
+    # the rule's sparse_xent_grad(g, x, k) (no gradient for the labels k)
+    return (_apply(sparse_xent_grad_p, (g, ins[0], ins[1]), {}), None)
+
+
 _RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
           tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm,
           softmax_p: _softmax, log_softmax_p: _log_softmax, relu_p: _relu,
-          sigmoid_p: _sigmoid, exp_p: _exp, log_p: _log, leaky_relu_p: _leaky}
+          sigmoid_p: _sigmoid, exp_p: _exp, log_p: _log, leaky_relu_p: _leaky,
+          sparse_xent_p: _xent}
 
 
 def cg_add(a, b):
@@ -261,9 +268,11 @@ def cg_vjp(node, g, retain: bool):
     d = gb.dtype
     if d is not _F32 and d is not _F64:
         return None
-    for t, v in zip(ins, node.versions):
+    labels = rule is _xent                  # (its second input: integer labels)
+    for i, (t, v) in enumerate(zip(ins, node.versions)):
         b = t._buf
-        if t._version[0] != v or type(b) is not _ndarray or b.dtype is not d:
+        if t._version[0] != v or type(b) is not _ndarray or (
+                b.dtype is not d and not (labels and i == 1 and b.dtype.kind in "iu")):
             return None
     res = rule(node, g, ins)
     if res is not None and not retain:

@@ -44,6 +44,8 @@ CASES = {
     "activations": lambda T, x, w: (T.relu(x * w) ** 2).sum() + (T.sigmoid(x) * w).sum() + (
         T.exp(x * 0.5) * w).mean() + (T.log(w * w + 1.0) * x).sum() + (
         T.nn.functional.leaky_relu(x - w, 0.1) ** 2).sum(),
+    "xent": lambda T, x, w: T.nn.functional.cross_entropy(x * w, T.tensor([1, 0, 3])) * 2.0 + (
+        T.nn.functional.cross_entropy(x, T.tensor([2, 2, 0]), reduction="sum") * w).sum(),
     "softmax": lambda T, x, w: (T.softmax(x * w, 1) ** 2).sum() + (T.softmax(x, 0) * w).sum(),
     "log_softmax": lambda T, x, w: (T.log_softmax(x * w, 1) ** 2).mean() + (
         T.nn.functional.log_softmax(x, 0) * w).sum(),
