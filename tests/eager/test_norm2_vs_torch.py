@@ -111,3 +111,15 @@ def test_cpu_kernel_against_float64(shape, axes, keepdims):
         ref = np.where(want.reshape(gk.shape) == 0, 0,
                        x * (gk / want.astype(np.float32).reshape(gk.shape)))
     np.testing.assert_allclose(dx, ref, rtol=1e-6, atol=1e-7)
+
+
+def test_normalize_lane_refusals_and_arguments_as_torch():
+    xn = np.random.default_rng(5).standard_normal((3, 4, 2)).astype(np.float32)
+    for kw in ({"dim": -1}, {"p": 2, "dim": 0, "eps": 0.5}, {"p": 1}, {"dim": 2, "eps": 10}):
+        want = torch.nn.functional.normalize(torch.tensor(xn), **kw).numpy()
+        got = dt.nn.functional.normalize(dt.tensor(xn), **kw).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    with pytest.raises(IndexError):
+        dt.nn.functional.normalize(dt.tensor(xn), dim=3)
+    with pytest.raises(RuntimeError):
+        dt.nn.functional.normalize(dt.tensor([1, 2]))
