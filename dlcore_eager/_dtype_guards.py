@@ -90,10 +90,10 @@ def _no_bool(kernel):
     return check
 
 
-def _float_only(kernel):
+def _float_only(kernel, kinds: str = "biu"):    # (kinds: the first operand's refused)
     def check(args, kwargs):
         x = _first(args, kwargs)
-        if x is not None and x._buf.dtype.kind in "biu":
+        if x is not None and x._buf.dtype.kind in kinds:
             raise _kernel_refusal(kernel, x._buf.dtype)
     return check
 
@@ -185,10 +185,10 @@ def _cross_ranks(args, kwargs):
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
 
 
-def _float_shift(kernel: str):
+def _float_shift(kernel: str, kinds: str = "fcb"):
     """Bit shifts of floating or boolean operands: PyTorch's missing-kernel error, named with
     the promoted dtype (``tensor([1, 2]) << 1.5`` is refused as 'Float'; a bool tensor shifted
-    by a Python int is promoted to int64 and computed)."""
+    by a Python int is promoted to int64 and computed); ``kinds="fc"``: ``&``, ``|``, ``^``."""
     def check(args, kwargs):
         a = args[0] if args else kwargs.get("input")
         b = args[1] if len(args) > 1 else kwargs.get("other")
@@ -200,9 +200,16 @@ def _float_shift(kernel: str):
             t = D.promote_tensors(a._buf.dtype, a.dim() > 0, b._buf.dtype, b.dim() > 0)
         else:
             t = D.promote_with_scalar(a._buf.dtype, b)
-        if np.dtype(t).kind in "fcb":
+        if np.dtype(t).kind in kinds:
             raise _kernel_refusal(kernel, t)
     return check
+
+
+def _invert(args, kwargs):
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind in "fc":     # (PyTorch: the operator's own words)
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
 
 
 def _topk(args, kwargs):
@@ -472,6 +479,10 @@ POLICY: dict = {
     **{name: ("bfc", _float_shift("rshift_cpu"))
        for name in ("bitwise_right_shift", "__rshift__", "__rrshift__")},
     **{name: ("biu", _int_division(kernel)) for name, kernel in _INT_DIVISION.items()},
+    **{name: ("fc", _float_shift(f"bitwise_{op}_cpu", "fc")) for op in ("and", "or", "xor")
+       for name in (f"bitwise_{op}", f"__{op}__", f"__r{op}__")},
+    "bitwise_not": ("fc", _float_only("bitwise_not_cpu", "fc")),
+    "__invert__": ("fc", _invert),
 }
 
 

@@ -28,6 +28,7 @@ from ._graph import ERR_VIEW_OF_LEAF, labelled
 from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
                              key_type_error, makes_view, mask_check, split_key, two_step)
+from ._operand_rules import scalar_as
 from ._views import alias
 from .tensor import Tensor
 
@@ -173,6 +174,8 @@ def setitem(x: Tensor, key, value) -> None:
     elif isinstance(value, (np.ndarray, list)):
         from .creation import tensor as _tensor
         value = _tensor(np.asarray(value, dtype=x._buf.dtype), device=x.device)
+    elif x._buf.dtype.kind in "biu":       # (a number as PyTorch converts it: 2.7 -> 2)
+        value = scalar_as(value, x._buf.dtype)
     if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
         mask_check(tuple(x.shape), tuple(key.shape), 0)
         if isinstance(value, Tensor) and value.ndim > 0 and \

@@ -26,8 +26,12 @@ def _describe(r):
         g = r.grad_fn
         return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad,
                 None if g is None else type(g).__name__,
-                np.asarray(r.detach().tolist()).round(5).tolist())
+                _rounded(np.asarray(r.detach().tolist())))
     return r
+
+
+def _rounded(a):
+    return a.tolist() if a.dtype.kind in "bc" else a.round(5).tolist()
 
 
 def _x(lib, *shape, rg=False):
@@ -130,7 +134,31 @@ ROWS = [
     ("method_outer_np", lambda t: t.ones(2).outer(np.ones(2))),
     ("cat_np", lambda t: t.cat([t.ones(2), np.ones(2)])),
     ("stack_np", lambda t: t.stack([t.ones(2), np.ones(2)])),
+    # a Python number written into an integer or bool tensor (PyTorch converts it)
+    ("setitem_float_into_int", lambda t: _set(t.arange(3), 0, 2.7)),
+    ("setitem_negfloat_into_int", lambda t: _set(t.arange(3), slice(1, None), -2.7)),
+    ("setitem_float_into_bool", lambda t: _set(t.zeros(3, dtype=t.bool), 0, 2.5)),
+    ("setitem_float_mask_int", lambda t: _set(t.arange(3), t.tensor([False, True, True]), 1.5)),
+    ("setitem_overflow_uint8", lambda t: _set(t.arange(3, dtype=t.uint8), [0, 1], 300)),
+    ("setitem_bool_into_int", lambda t: _set(t.arange(3), 0, True)),
+    # bitwise ops of floating operands: PyTorch's missing-kernel words
+    ("and_float", lambda t: t.ones(2) & t.ones(2)),
+    ("and_int_pyfloat", lambda t: t.tensor([1, 2]) & 2.5),
+    ("or_half_int", lambda t: t.ones(2, dtype=t.half) | 1),
+    ("xor_bool_float", lambda t: t.bitwise_xor(t.tensor([True]), t.ones(1))),
+    ("and_complex", lambda t: t.ones(2, dtype=t.complex64) & 1),
+    ("rand_pyfloat", lambda t: 1.5 & t.tensor([1, 2])),
+    ("and_int", lambda t: t.tensor([1, 2, 6]) & t.tensor([3, 3, 4])),
+    ("and_bool_int", lambda t: (t.tensor([1, 2]) > 1) & t.tensor([3, 3])),
+    ("not_float", lambda t: t.bitwise_not(t.ones(2))),
+    ("invert_float", lambda t: ~t.ones(2)),
+    ("invert_int", lambda t: ~t.tensor([1, -2])),
 ]
+
+
+def _set(x, key, value):
+    x[key] = value
+    return x
 
 
 @pytest.mark.parametrize("f", [r[1] for r in ROWS], ids=[r[0] for r in ROWS])
