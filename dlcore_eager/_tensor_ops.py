@@ -414,7 +414,10 @@ def norm2_lane(x, p, dim, keepdim):
         out = _D._small_unary(_norm2_p(), x, (dim if type(dim) is not list else tuple(dim),
                                               keepdim), _norm2_params)
         if out is not None:
-            return labelled(out, "LinalgVectorNormBackward0", x, edges=(x,))
+            node = out._node                # (a new node, one parent: ``labelled``'s work)
+            if node is not None:
+                node.label = "LinalgVectorNormBackward0"
+            return out
     return None
 
 
