@@ -551,9 +551,8 @@ def values_indices(export, ns, name):
 
 
 def activation(export, ns, name):
-    """An activation with parameters after ``input`` in PyTorch's spelling and defaults (the
-    definition block's ``torch_params``: ``F.leaky_relu(input, negative_slope=0.01)``) and
-    ``inplace=False`` (True: the result is written into ``input``, as PyTorch does)."""
+    """An activation with PyTorch's parameters after ``input`` (``torch_params``: ``F.leaky_relu(
+    input, negative_slope=0.01)``) and ``inplace=False`` (True: written into ``input``)."""
     fn = export.fn
     params = export.option("torch_params", ())
     kinds, check = _DTYPE_POLICY.get(name, ("", None))  # (F.elu of an int tensor: refused)
@@ -565,7 +564,8 @@ def activation(export, ns, name):
         values, inplace = _api.bind_params(name, params, a, kw, "inplace")
         if inplace:
             x._check_inplace()
-            return x._commit(fn(_maybe_float(x._original(), export), *values))
+            src = _maybe_float(x._original(), export)           # (PyTorch's in-place node)
+            return x._commit(_checks.inplace_node(name, fn(src, *values), src))
         return fn(_maybe_float(x, export), *values)
     return f
 

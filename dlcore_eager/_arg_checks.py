@@ -180,3 +180,20 @@ def div_convention(build):
         div.__wrapped__ = f         # type: ignore[attr-defined]  # (inspect.signature: f's)
         return div
     return convention
+
+
+#: PyTorch's grad_fn of ``F.<name>(x, inplace=True)`` (its in-place overloads: EluBackward1)
+INPLACE_LABELS = {"hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
+                  "elu": "EluBackward1", "celu": "CeluBackward1", "selu": "EluBackward1",
+                  "threshold": "ThresholdBackward1", "leaky_relu": "LeakyReluBackward1",
+                  "hardswish": "HardswishBackward0", "hardsigmoid": "HardsigmoidBackward0",
+                  "silu": "SiluBackward0", "mish": "MishBackward0", "relu": "ReluBackward0"}
+
+
+def inplace_node(name: str, out, src):
+    """``out`` (``F.<name>`` of ``src``, to be written in place) with PyTorch's grad_fn name."""
+    label = INPLACE_LABELS.get(name)
+    if label is None:
+        return out
+    from ._graph import labelled
+    return labelled(out, label, src)

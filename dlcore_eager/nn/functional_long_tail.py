@@ -18,6 +18,7 @@ from dlcore.ops import nn_long_tail as _lt
 from dlcore.ops import nn_losses_extra as _ml
 
 from .. import _tensor_ops as O
+from .._arg_checks import inplace_node
 from .._graph import labelled
 from .._state import STATE
 from ..tensor import Tensor
@@ -526,7 +527,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 def _inplace_form(name: str, params: str, fn, example: str = ""):
     def f(input: Tensor, *args, **kwargs) -> Tensor:   # (kwargs: torch's names, alpha=...)
         input._check_inplace()
-        return input._commit(fn(input._original(), *args, **kwargs))
+        src = input._original()                         # (PyTorch's in-place node's name)
+        return input._commit(inplace_node(name, fn(src, *args, **kwargs), src))
     f.__name__ = f.__qualname__ = name + "_"
     f.__doc__ = (f"``{name}(input{params}, inplace=True)``: the result written into ``input``, "
                  f"which is returned.\n\nExample::\n\n    >>> x = torch.randn(2, 3)\n"

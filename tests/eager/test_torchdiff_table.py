@@ -153,6 +153,15 @@ ROWS = [
     ("not_float", lambda t: t.bitwise_not(t.ones(2))),
     ("invert_float", lambda t: ~t.ones(2)),
     ("invert_int", lambda t: ~t.tensor([1, -2])),
+    # PyTorch's grad_fn of the in-place activations
+    *[(f"inplace_{n}", (lambda n: lambda t: getattr(t.nn.functional, n)(
+        _x(t, 3, rg=True) - 2, *((0.0, 1.0) if n == "threshold" else ()), inplace=True))(n))
+      for n in ("hardtanh", "relu6", "elu", "celu", "selu", "threshold", "leaky_relu",
+                "hardswish", "hardsigmoid", "silu", "mish", "relu")],
+    *[(f"inplace_{n}_", (lambda n: lambda t: getattr(t.nn.functional, n + "_")(
+        _x(t, 3, rg=True) - 2, *((0.0, 1.0) if n == "threshold" else ())))(n))
+      for n in ("hardtanh", "elu", "celu", "selu", "threshold", "leaky_relu", "relu")],
+    ("inplace_module_elu", lambda t: t.nn.ELU(inplace=True)(_x(t, 3, rg=True) - 2)),
 ]
 
 
