@@ -52,7 +52,7 @@ ARGS: dict[str, Arg] = {
     "lora_rank": Arg(_LORA, *_NONE),
     "lora_alpha": Arg(_LORA, *_NONE),
     "quantization_config": Arg(_LORA, *_NONE, None),
-    "output_padding": Arg(("Conv2DTranspose", "Conv3DTranspose"), *_NONE, None),
+    "output_padding": Arg(("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"), *_NONE, None),
     "renorm": Arg(_BN, *_FALSE, False),
     "renorm_clipping": Arg(_BN, *_NONE, None),
     # meaningful only with renorm=True, which BatchNormalization refuses itself

@@ -47,7 +47,7 @@ LAYERS: dict[str, tuple] = {
                    "dilation_rate", "activation", "recurrent_activation", "use_bias",
                    "unit_forget_bias", "return_sequences", "return_state", "go_backwards",
                    "stateful", "dropout", "recurrent_dropout"),
-    "Conv2DTranspose": _CONVT, "Conv3DTranspose": _CONVT,
+    "Conv1DTranspose": _CONVT, "Conv2DTranspose": _CONVT, "Conv3DTranspose": _CONVT,
     "DepthwiseConv2D": ("kernel_size", "strides", "padding", "depth_multiplier",
                         "data_format", "dilation_rate", "activation", "use_bias"),
     "SeparableConv1D": _SEP, "SeparableConv2D": _SEP,

@@ -8,7 +8,8 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, 
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
 from . import convolutional
 from .convolutional import (AveragePooling1D, AveragePooling2D, AvgPool2D, BatchNormalization,
-                            Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
+                            Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
+                            Convolution1DTranspose, Convolution2D,
                             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                             GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
                             UpSampling2D, ZeroPadding2D)

@@ -1,4 +1,4 @@
-"""Keras image layers: ``Conv1D``, ``Conv2D``, ``Conv2DTranspose``, ``MaxPooling1D/2D``,
+"""Keras image layers: ``Conv1D``, ``Conv2D``, ``Conv1DTranspose``, ``Conv2DTranspose``, ``MaxPooling1D/2D``,
 ``AveragePooling1D/2D``, ``GlobalAveragePooling1D/2D``, ``GlobalMaxPooling1D/2D``,
 ``ZeroPadding2D``, ``UpSampling2D`` and ``BatchNormalization``.
 
@@ -97,6 +97,8 @@ class _Conv(Layer):
 
     def call(self, x):
         pad = self.padding.upper()
+        if self.rank == 1 and self.transpose:      # as a 2-D one of height 1 (Keras's kernel
+            return self._transpose_1d(x, pad)      # (width, filters, channels))
         if self.rank == 1:
             y = _nn.conv1d(x, self.kernel, self.strides, pad,
                            data_format="NWC" if self._cl else "NCW",
@@ -116,6 +118,19 @@ class _Conv(Layer):
             y = _ops.add(y, b)
         return self.activation(y)
 
+    def _transpose_1d(self, x, pad: str):
+        axis = 1 if self._cl else 2
+        x2 = _ops.expand_dims(x, axis)
+        k2 = _ops.expand_dims(self.kernel, 0)
+        (w,) = self._spatial_out((x.aval.shape[1 if self._cl else 2],))
+        out = [1, 1, w, self.filters] if self._cl else [1, self.filters, 1, w]
+        y = _nn.conv2d_transpose(x2, k2, out, (1,) + self.strides, pad,
+                                 data_format="NHWC" if self._cl else "NCHW")
+        y = _ops.squeeze(y, axis)
+        if self.bias is not None:
+            y = _ops.add(y, self.bias if self._cl else _ops.reshape(self.bias, (-1, 1)))
+        return self.activation(y)
+
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
         if self._cl:
@@ -125,6 +140,11 @@ class _Conv(Layer):
 
 class Conv1D(_Conv):
     rank = 1
+
+
+class Conv1DTranspose(_Conv):
+    rank = 1
+    transpose = True
 
 
 class Conv2D(_Conv):
@@ -137,6 +157,7 @@ class Conv2DTranspose(_Conv):
 
 
 Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1DTranspose = Conv1DTranspose
 
 
 class _Pool(Layer):

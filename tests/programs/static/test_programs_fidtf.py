@@ -27,7 +27,10 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
 * keras_collaborative_filtering.py: keras.io's RecommenderNet (new: keras.ops.nn): the
   predictions recomputed in NumPy from the embeddings, with the guide's
   ``ops.tensordot(u, m, 2)`` summing over the whole batch (predict's batches of 32) as Keras 3's
-  does, and the top-10 recommendations from them."""
+  does, and the top-10 recommendations from them.
+* keras_timeseries_anomaly_detection.py: keras.io's Conv1D/Conv1DTranspose autoencoder (new:
+  layers.Conv1DTranspose): the summary equals Keras 3's to the character, the layer's outputs
+  equal Keras 3's given the same weights, and the anomalies found lie on the series' jump."""
 
 from __future__ import annotations
 
@@ -48,12 +51,16 @@ HERE = os.path.dirname(__file__)
 def run_program(name, capsys, argv=()):
     tf.reset_default_graph()
     K.clear_session()
-    old = sys.argv
+    old, backend = sys.argv, os.environ.get("KERAS_BACKEND")
     sys.argv = [name] + list(argv)
     try:
         env = runpy.run_path(os.path.join(HERE, name), run_name="__main__")
-    finally:
+    finally:                    # (a program may set KERAS_BACKEND, as the guides do)
         sys.argv = old
+        if backend is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = backend
     return capsys.readouterr().out, env
 
 
@@ -237,3 +244,66 @@ def test_collaborative_filtering(capsys):
            for i in want.argsort()[-10:][::-1]]
     assert env["recommended_movie_ids"] == top
     assert all(np.isfinite(env["history"].history["val_loss"]))
+
+
+@pytest.fixture(scope="module")
+def keras3():
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    k3 = pytest.importorskip("keras")
+    if k3.backend.backend() != "numpy":
+        pytest.skip("Keras 3 is loaded with another backend")
+    return k3
+
+
+def _anomaly_model(k, steps):
+    L = k.layers
+    return k.Sequential([
+        L.Input(shape=(steps, 1)),
+        L.Conv1D(filters=32, kernel_size=7, padding="same", strides=2, activation="relu"),
+        L.Dropout(rate=0.2),
+        L.Conv1D(filters=16, kernel_size=7, padding="same", strides=2, activation="relu"),
+        L.Conv1DTranspose(filters=16, kernel_size=7, padding="same", strides=2,
+                          activation="relu"),
+        L.Dropout(rate=0.2),
+        L.Conv1DTranspose(filters=32, kernel_size=7, padding="same", strides=2,
+                          activation="relu"),
+        L.Conv1DTranspose(filters=1, kernel_size=7, padding="same")])
+
+
+def test_timeseries_anomaly_detection(capsys, keras3, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    out, env = run_program("keras_timeseries_anomaly_detection.py", capsys)
+    keras3.backend.clear_session()
+    ref = _anomaly_model(keras3, 32)
+    got: list = []
+    ref.summary(print_fn=got.append)
+    assert "\n".join(got) in out
+    ref.set_weights(env["model"].get_weights())
+    x = env["x_test"][:8]
+    np.testing.assert_allclose(env["model"].predict(x, verbose=0),
+                               np.asarray(ref.predict(x, verbose=0)), rtol=1e-4, atol=1e-5)
+    # (the threshold is the training windows' largest error: the windows over the jump, and
+    # perhaps a few others of an under-trained model, exceed it)
+    flagged = np.where(env["anomalies"])[0]
+    over = [i for i in flagged if i + 32 > 200 and i < 230]
+    assert len(over) >= 0.8 * len(flagged) and len(over) >= 30
+    assert env["threshold"] == pytest.approx(np.max(np.mean(np.abs(
+        env["model"].predict(env["x_train"], verbose=0) - env["x_train"]), axis=1)), rel=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("strides,size", [(1, 3), (2, 7), (3, 2)])
+def test_conv1d_transpose_matches_keras3(keras3, padding, strides, size):
+    from dlcore_static import keras
+    from dlcore_static.keras import ops
+    x = np.random.RandomState(0).randn(2, 7, 3).astype("float32")
+    mine = keras.layers.Conv1DTranspose(4, size, strides=strides, padding=padding)
+    ref = keras3.layers.Conv1DTranspose(4, size, strides=strides, padding=padding)
+    y = ops.convert_to_numpy(mine(x))
+    ref.build(x.shape)
+    ref.set_weights([w + 0.1 for w in mine.get_weights()])
+    mine.set_weights([w + 0.1 for w in mine.get_weights()])
+    want = np.asarray(ref(x))
+    assert y.shape == want.shape
+    np.testing.assert_allclose(ops.convert_to_numpy(mine(x)), want, rtol=1e-5, atol=1e-5)
+    assert np.abs(want).max() > 0.1
