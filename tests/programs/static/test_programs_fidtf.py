@@ -30,7 +30,11 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
   does, and the top-10 recommendations from them.
 * keras_timeseries_anomaly_detection.py: keras.io's Conv1D/Conv1DTranspose autoencoder (new:
   layers.Conv1DTranspose): the summary equals Keras 3's to the character, the layer's outputs
-  equal Keras 3's given the same weights, and the anomalies found lie on the series' jump."""
+  equal Keras 3's given the same weights, and the anomalies found lie on the series' jump.
+* tf_save_restore_meta_graph.py: cv-tricks' TF1 save/restore tutorial (Saver with global_step,
+  import_meta_graph + latest_checkpoint into a new graph, tensors by name, new ops on the
+  restored graph, a restored train op from a collection): the printed values, and the
+  fine-tuning steps after the restore vs NumPy gradient descent from the saved weights."""
 
 from __future__ import annotations
 
@@ -307,3 +311,24 @@ def test_conv1d_transpose_matches_keras3(keras3, padding, strides, size):
     assert y.shape == want.shape
     np.testing.assert_allclose(ops.convert_to_numpy(mine(x)), want, rtol=1e-5, atol=1e-5)
     assert np.abs(want).max() > 0.1
+
+
+def test_save_restore_meta_graph(capsys, tmp_path):
+    out, env = run_program("tf_save_restore_meta_graph.py", capsys, [str(tmp_path)])
+    assert out.splitlines()[:4] == ["24.0", "60.0", "120.0", "bias restored: 2.0"]
+    np.testing.assert_array_equal(env["W_restored"], env["W_saved"])
+    assert env["loss_restored"] == env["loss_saved"]
+    X, Y = env["X"].astype(np.float64), env["Y"]
+    W = env["W_saved"].astype(np.float64)
+    with tf.Graph().as_default():       # (b is not kept by the program: read it from the file)
+        reader = tf.train.load_checkpoint(str(tmp_path / "classifier-50"))
+        b = reader.get_tensor("b").astype(np.float64)
+    for _ in range(10):
+        z = X @ W + b
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        g = (p - Y) / len(X)
+        W, b = W - 0.5 * X.T @ g, b - 0.5 * g.sum(0)
+    z = X @ W + b
+    lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
+    assert env["loss_tuned"] == pytest.approx(np.mean(lse - (z * Y).sum(1)), rel=1e-4)
