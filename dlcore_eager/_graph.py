@@ -20,6 +20,7 @@ frees the memory of the forward pass; a second backward through it fails with Py
 
 from __future__ import annotations
 
+import sys as _sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -403,6 +404,8 @@ _TORCH_NAMES: dict = {
     "erfcx": "SpecialErfcxBackward0", "i0e": "SpecialI0EBackward0", "i1": "SpecialI1Backward0",
     "i1e": "SpecialI1EBackward0", "ndtri": "SpecialNdtriBackward0",
     "zeta": "SpecialZetaBackward0",     # (a number's Backward1/2: _grad_fn_labels, at the entry)
+    # vector_norm(ord=2)'s primitive and its gradient (a create_graph gradient: g x / y)
+    "norm2": "LinalgVectorNormBackward0", "norm2_grad": "MulBackward0",
 }
 
 
@@ -511,10 +514,11 @@ LeafNode.__name__ = LeafNode.__qualname__ = "AccumulateGrad"     # PyTorch's cla
 
 
 _leaf_new = LeafNode.__new__
+_NO_GRAD = ("no_grad",)      # (_view_rebase.NO_GRAD: a recipe's mark of a view made in no_grad)
 _weakref = weakref.ref
 
 
-def leaf_node(t) -> LeafNode:
+def leaf_node(t) -> LeafNode | None:
     """The accumulator node of leaf ``t``, created on first use and shared while alive.
     (``LeafNode.__init__``'s stores inline, without the class call: a graph dropped after
     each op makes a node per leaf per op; ``add`` of two 1x32 leaves 1.86 -> 1.80 us.)"""
@@ -523,6 +527,12 @@ def leaf_node(t) -> LeafNode:
         node = ref()
         if node is not None:
             return node
+    recipe = getattr(t, "_view", None)
+    if recipe is not None and recipe[4] == _NO_GRAD:
+        # a view made in no_grad mode of a tensor that requires grad: a leaf without an
+        # accumulator (PyTorch's next_functions show None for it; its .grad stays None), or
+        # PyTorch's error once its memory was changed in place (_view_rebase.no_grad_parent)
+        return _sys.modules["dlcore_eager._view_rebase"].no_grad_parent(t)
     node = _leaf_new(LeafNode)
     node.tensor = t
     b = t._buf

@@ -105,8 +105,6 @@ def test_backward_through_a_no_grad_view_leaves_bases_alone():
     assert case(dl) == case(torch)
 
 
-@pytest.mark.xfail(strict=False, reason="needs _graph.leaf_node to give a no_grad view no "
-                   "accumulator (requested of hograd2 in /tmp/team/requests.md)")
 def test_grad_does_not_reach_no_grad_view():
     def case(lib):
         x, y, v = _made(lib, True)
