@@ -110,6 +110,8 @@ def getitem(x: Tensor, key):
             return alias(x, "AliasBackward0")
         return _basic(x, key)
     m = _host(key)
+    if type(key) is list and not key:       # (x[[]]: PyTorch's empty list is an int64 index)
+        m = m.astype(np.int64)
     if m.dtype == np.bool_:
         pos, k = _mask_positions(x, key)
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[k:]))

@@ -33,6 +33,11 @@ from .tensor import Tensor, _make, write_buffer
 _ndarray = np.ndarray
 
 
+ERR_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to "
+               "a single memory location. Please clone() the tensor before performing the "
+               "operation.")
+
+
 def _check_inplace(self) -> None:
     if not (self._rg and STATE.enabled):
         if STATE.enabled:
@@ -88,7 +93,12 @@ def _commit(self, result: Tensor) -> Tensor:
         result = _ops.cast(result, self._buf.dtype)
         rb = result._buf
         node = result._node
-    write_buffer(self._buf, rb)
+    try:
+        write_buffer(self._buf, rb)
+    except ValueError:                  # (NumPy's read-only broadcast view: PyTorch's words)
+        if 0 in getattr(self._buf, "strides", ()) and self._buf.size > 1:
+            raise RuntimeError(ERR_OVERLAP) from None
+        raise
     self._version[0] += 1
     if recorded:
         if isinstance(node, Node):

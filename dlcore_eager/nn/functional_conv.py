@@ -109,7 +109,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
     except RuntimeError:
         _conv_checks(input, weight, padding, dilation, groups, nsp, op)
         raise
-    return _unbatch(_add_bias(y, bias), sq)
+    if bias is None or sq or not isinstance(bias, Tensor):
+        return _unbatch(_add_bias(y, bias), sq)
+    # (PyTorch's one node for the convolution and its bias: ConvolutionBackward0, three edges)
+    return labelled(_add_bias(y, bias), "ConvolutionBackward0", input, weight, bias,
+                    edges=(input, weight, bias))
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,

@@ -83,8 +83,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         _renorm_(weight, input, max_norm, norm_type)
     if sparse and weight.requires_grad:
         out = _SparseEmbedding.apply(weight, input, padding_idx, scale_grad_by_freq)
-    else:
-        out = _seq.embedding(input, weight, padding_idx)
+    else:       # (PyTorch's node: EmbeddingBackward0, also when nn.Embedding calls this)
+        out = labelled(_seq.embedding(input, weight, padding_idx), "EmbeddingBackward0",
+                       weight, edges=(weight,))
     if scale_grad_by_freq and out.requires_grad:
         out = labelled(_scale_grad_by_freq(out, input), "EmbeddingBackward0", weight,
                        edges=(weight,))

@@ -162,6 +162,22 @@ ROWS = [
         _x(t, 3, rg=True) - 2, *((0.0, 1.0) if n == "threshold" else ())))(n))
       for n in ("hardtanh", "elu", "celu", "selu", "threshold", "leaky_relu", "relu")],
     ("inplace_module_elu", lambda t: t.nn.ELU(inplace=True)(_x(t, 3, rg=True) - 2)),
+    # x[[]], in-place ops on an expanded tensor, conv and embedding nodes
+    ("index_empty_list", lambda t: t.ones(2, 3)[[]]),
+    ("index_empty_list_int", lambda t: t.tensor([1, 2])[[]]),
+    ("index_empty_float_tensor", lambda t: t.ones(3)[t.tensor([])]),
+    ("expanded_add_", lambda t: t.ones(1).expand(3).add_(1)),
+    ("expanded_copy_", lambda t: t.ones(2, 1).expand(2, 3).copy_(t.ones(2, 3))),
+    ("conv1d_bias_node", lambda t: (lambda y: (y, [type(n).__name__ for n, _ in
+                                                   y.grad_fn.next_functions]))(
+        t.nn.functional.conv1d(_x(t, 1, 1, 3, rg=True), _x(t, 1, 1, 1, rg=True),
+                               _x(t, 1, rg=True)))),
+    ("conv2d_module_node", lambda t: type(t.nn.Conv2d(1, 1, 1)(t.ones(1, 1, 3, 3)).grad_fn)
+     .__name__),
+    ("conv1d_unbatched_node", lambda t: type(t.nn.Conv1d(1, 1, 1)(t.ones(1, 3)).grad_fn)
+     .__name__),
+    ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
+     .__name__),
 ]
 
 
