@@ -42,12 +42,22 @@ def _order_of(p) -> Literal["C", "F", "K"]:
 
 def _strays(b, p) -> bool:
     """Whether the gradient buffer ``b`` is laid out otherwise than a dense parameter ``p`` (a
-    Fortran-ordered gradient of a C-ordered 2-D weight, or the reverse)."""
+    Fortran-ordered gradient of a C-ordered 2-D weight, or the reverse; any other dense
+    layout of ``p``, a channels_last weight's: ``_permuted``)."""
     if b.ndim < 2 or type(p) is not _ndarray:
         return False
     pf = p.flags
-    return (pf.c_contiguous and not b.flags.c_contiguous) or \
-        (pf.f_contiguous and not pf.c_contiguous and not b.flags.f_contiguous)
+    if pf.c_contiguous:
+        return not b.flags.c_contiguous
+    if pf.f_contiguous:
+        return not b.flags.f_contiguous
+    return _permuted(p) and b.strides != p.strides and b.shape == p.shape
+
+
+def _permuted(p) -> bool:
+    """Whether ``p`` (neither C- nor Fortran-contiguous) is dense: a permutation of a
+    contiguous array's axes (channels_last), whose layout NumPy's ``empty_like`` repeats."""
+    return p.size > 1 and np.empty_like(p).strides == p.strides
 
 
 def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
@@ -102,8 +112,17 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             # .grad's strides those of the parameter (clone_obey_contract): a C-ordered weight
             # gets a C-ordered gradient (weight.grad.is_contiguous(), and the optimizers' one
             # pass over contiguous buffers); anything else (broadcast views) by the kernel.
-            b = b.copy(order=_order_of(leaf._buf)) if fl.c_contiguous or fl.f_contiguous or \
-                b.dtype in _HALF else _ops.identity(b)
+            p = leaf._buf
+            if type(p) is _ndarray and not (p.flags.c_contiguous or p.flags.f_contiguous) and \
+                    b.shape == p.shape and b.dtype is p.dtype and _permuted(p):
+                # a dense parameter in a permuted layout (channels_last): the gradient in it,
+                # as PyTorch's AccumulateGrad (its layout contract)
+                nb = np.empty_like(p)
+                np.copyto(nb, b)
+                b = nb
+            else:
+                b = b.copy(order=_order_of(p)) if fl.c_contiguous or fl.f_contiguous or \
+                    b.dtype in _HALF else _ops.identity(b)
             leaf._grad = _make(b)
             return
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
