@@ -37,7 +37,8 @@ def _run(x, axis, log):
             _SHAPE3[s, axis] = shape3
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
-        if shape3[2] == 1 and x.dtype is _F32:      # float32 along the last axis
+        if shape3[2] == 1 and x.dtype == _F32:      # float32 along the last axis (== : a
+            # compiled plan's arrays may carry an equal copy of the dtype object)
             _jit().softmax_rows32(x.reshape(shape3[:2]), out.reshape(shape3[:2]), log)
         else:
             _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
