@@ -482,6 +482,7 @@ POLICY: dict = {
     **{name: ("fc", _float_shift(f"bitwise_{op}_cpu", "fc")) for op in ("and", "or", "xor")
        for name in (f"bitwise_{op}", f"__{op}__", f"__r{op}__")},
     "bitwise_not": ("fc", _float_only("bitwise_not_cpu", "fc")),
+    **{name: ("b", _no_bool("abs_cpu")) for name in ("abs", "absolute", "__abs__")},
     "__invert__": ("fc", _invert),
 }
 

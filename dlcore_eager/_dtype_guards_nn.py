@@ -221,12 +221,17 @@ def _bool_clamp(inplace: bool):
     bool)."""
     def check(args, kwargs):
         x = _first(args, kwargs)
-        if x is None or x._buf.dtype.kind != "b":
+        if x is None or x._buf.dtype.kind not in "biu":
             return
         lo = args[1] if len(args) > 1 else kwargs.get("min")
         hi = args[2] if len(args) > 2 else kwargs.get("max")
         bounds = [v for v in (lo, hi) if v is not None]
         if not bounds or not all(isinstance(v, (bool, int, float)) for v in bounds):
+            return
+        if x._buf.dtype.kind != "b":        # (an integer tensor: a float bound in place)
+            if inplace and any(type(v) is float for v in bounds):
+                raise RuntimeError("result type Float can't be cast to the desired output type "
+                                   f"{D.C_TYPE_NAMES.get(x._buf.dtype.name, x._buf.dtype.name)}")
             return
         if all(isinstance(v, bool) for v in bounds):      # (the kernel of the bounds given)
             which = "" if len(bounds) == 2 else "_min" if lo is not None else "_max"

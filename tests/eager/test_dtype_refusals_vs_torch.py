@@ -35,7 +35,7 @@ def test_bool_negation_and_subtraction_as_torch(call, message):
 def test_other_dtype_refusals_are_runtime_errors_too(call):
     with pytest.raises(RuntimeError):
         call(T, T.tensor(MASK))
-    with pytest.raises(RuntimeError, match="bool"):
+    with pytest.raises(RuntimeError, match="(?i)bool"):
         call(D, D.tensor(MASK))
 
 

@@ -176,6 +176,14 @@ ROWS = [
      .__name__),
     ("conv1d_unbatched_node", lambda t: type(t.nn.Conv1d(1, 1, 1)(t.ones(1, 3)).grad_fn)
      .__name__),
+    ("clamp__int_float_min", lambda t: t.arange(4).clamp_(min=0.5)),
+    ("clip__int_float", lambda t: t.arange(4).clip_(0.5, 2)),
+    ("clamp__int32_float", lambda t: t.arange(4).to(t.int32).clamp_(max=2.5)),
+    ("clamp__int_int", lambda t: t.arange(4).clamp_(0, 2)),
+    ("clamp_int_float", lambda t: t.arange(4).clamp(min=0.5)),
+    ("abs_bool", lambda t: t.abs(t.tensor([True]))),
+    ("abs_bool_builtin", lambda t: abs(t.tensor([True]))),
+    ("abs_bool_method_", lambda t: t.tensor([True]).abs_()),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
