@@ -160,7 +160,11 @@ def method_of_tensors(fn, op: str, arg: str):
             raise not_tensor(op, arg, 1, other)
         return fn(self, *args, **kw)
     method.__name__ = method.__qualname__ = op
-    method.__doc__ = fn.__doc__
+    method.__doc__ = fn.__doc__ or (
+        f"``torch.{op}(self, {arg})`` as a method; ``{arg}`` must be a Tensor (a NumPy array or "
+        "a list is refused, as PyTorch refuses it" + (", though ``@`` takes one)." if op ==
+                                                      "matmul" else ")."))
+    method.__wrapped__ = fn             # type: ignore[attr-defined]  # (inspect.signature: fn's)
     return method
 
 

@@ -76,9 +76,13 @@ class SELU(_Simple):
 
 
 class ReLU6(_Simple):
-    # (through F.relu6: grad_fn HardtanhBackward0, as PyTorch's)
-    _fn = staticmethod(lambda x: _F().relu6(x))
+    # (through F.relu6, in place or not: grad_fn HardtanhBackward0, as PyTorch's)
+    _fn = staticmethod(_act.relu6)
+
     _inplace_name = "relu6"
+
+    def forward(self, input: Tensor) -> Tensor:
+        return _F().relu6(input, inplace=self.inplace)
 
 
 class LogSigmoid(_Simple):
