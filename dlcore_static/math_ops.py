@@ -67,6 +67,14 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
         return _named(_ops.matmul, name, a, b)      # (no closure made per call, issue 19)
 
     def matmul(x, y):
+        sx, sy = x.aval, y.aval
+        if len(sx.shape) == 2 and len(sy.shape) == 2 and sx.dtype.kind != "c" and \
+                sy.dtype.kind != "c" and not get_default_graph()._ctx_stack:
+            # TF1's one MatMul node with its transpose_a/transpose_b attributes (matmul_p's
+            # params, what tf.gradients' products carry); inside cond branches and loop
+            # bodies, and for batched or complex operands, Transpose nodes and a plain matmul
+            return StaticFrontend.apply(_matmul_p, (x, y), {"transpose_a": bool(transpose_a),
+                                                           "transpose_b": bool(transpose_b)})
         if transpose_a:
             x = _ops.matrix_transpose(x)
         if transpose_b:

@@ -108,3 +108,53 @@ def test_flagged_gradient_exports_to_onnx():
     got = sess.run(None, {"x": vals[0], "w1": vals[1], "w2": vals[2]})
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("ta,tb", [(False, True), (True, False), (True, True)])
+def test_forward_matmul_flags_are_one_node_as_tf1_builds_it(ta, tb):
+    """tf.matmul(a, b, transpose_a=..., transpose_b=...) of matrices is one MatMul node with
+    its attributes (TF1's graph), values and gradients as NumPy's in the interpreted first
+    run and the compiled later runs."""
+    rng = np.random.default_rng(7)
+    av = rng.standard_normal((3, 4) if ta else (4, 3)).astype(np.float32)
+    bv = rng.standard_normal((5, 3) if tb else (3, 5)).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, av.shape)
+        b = tf.placeholder(tf.float32, bv.shape)
+        y = tf.matmul(a, b, transpose_a=ta, transpose_b=tb, name="mm")
+        assert [o.type for o in g.get_operations()] == ["Placeholder", "Placeholder", "MatMul"]
+        assert (y.op.get_attr("transpose_a"), y.op.get_attr("transpose_b")) == (ta, tb)
+        assert y.op.name == "mm" and y.shape.as_list() == [4, 5]
+        ga, gb = tf.gradients(tf.reduce_sum(y * y), [a, b])
+        with tf.Session(graph=g) as s:
+            runs = [s.run([y, ga, gb], {a: av, b: bv}) for _ in range(3)]
+    A, B = (av.T if ta else av), (bv.T if tb else bv)
+    Y = A @ B
+    GA, GB = 2 * Y @ B.T, A.T @ (2 * Y)
+    for yv, gav, gbv in runs:
+        np.testing.assert_allclose(yv, Y, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(gav, GA.T if ta else GA, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(gbv, GB.T if tb else GB, rtol=1e-5, atol=1e-4)
+
+
+def test_forward_matmul_flags_in_cond_and_errors():
+    """Inside a cond branch the transposes stay nodes (the compiled branches read them); a
+    wrong inner size names both shapes; get_attr of a missing attribute is TF's ValueError."""
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, (2, 3))
+        b = tf.placeholder(tf.float32, (4, 3))
+        p = tf.placeholder(tf.bool, ())
+        y = tf.cond(p, lambda: tf.matmul(a, b, transpose_b=True), lambda: tf.zeros((2, 4)))
+        with pytest.raises(ValueError, match=r"Dimensions must be equal, but are 3 and 4"):
+            tf.matmul(a, b)
+        with pytest.raises(ValueError, match=r"Dimensions must be equal"):
+            tf.matmul(a, b, transpose_a=True, transpose_b=True)
+        mm = [o for o in g.get_operations() if o.type == "MatMul"]
+        with pytest.raises(ValueError, match=r"^Operation '.*' has no attr named 'foo'\.$"):
+            mm[0].get_attr("foo")
+        av, bv = np.ones((2, 3), np.float32), np.arange(12, dtype=np.float32).reshape(4, 3)
+        with tf.Session(graph=g) as s:
+            for _ in range(3):
+                np.testing.assert_allclose(s.run(y, {a: av, b: bv, p: True}), av @ bv.T)
