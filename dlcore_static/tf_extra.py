@@ -73,6 +73,11 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
             raise ValueError("'ord' must be a supported vector norm, got fro")
         o = 2 if ord == "euclidean" else ord
         ax = None if axis is None else (axis if isinstance(axis, int) else tuple(axis))
+        from dlcore.registry import aval_of
+        if o == 2 and aval_of(x).dtype.kind == "f":
+            # TensorFlow's sqrt(reduce_sum(x * x)): a NaN gradient at a zero norm
+            from dlcore.ops.norm2 import norm2
+            return norm2(x, ax, keep, masked=False)
         return _ops.vector_norm(x, o, ax, keep)
     return _scoped("norm", name, fn, tensor, name_last=False)      # (TF1: norm/Squeeze ...)
 

@@ -7,7 +7,8 @@ backward; ``x.norm(2, dim=1)`` of an 8x32 float32 tensor with grad 43 us against
                          float64 on the CPU and CUDA kernels)
                          dx = norm2_grad(g, x)
     norm2_grad(g, x)     dx = x * (g / y), 0 where y == 0 (PyTorch's norm_backward: the
-                         subgradient 0 at a zero norm; x = inf gives NaN, as PyTorch's)
+                         subgradient 0 at a zero norm; x = inf gives NaN, as PyTorch's);
+                         with ``masked=False`` (tf.norm) NaN at a zero norm, TensorFlow's
                          its vjp written with dlcore ops (and norm2), so any order of
                          derivative works: with r = 1 / y (0 where y == 0),
                          u = sum(c * x, axes) r:   dg = u,  dx = g r (c - x u r)
@@ -34,12 +35,12 @@ from .shape import expand_dims, reshape
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _norm2_rule(x: AVal, *, axes, keepdims) -> AVal:
+def _norm2_rule(x: AVal, *, axes, keepdims, masked=True) -> AVal:
     _rules.require_float("norm2", x)
     return AVal(_reduced_shape(x.shape, axes, keepdims), x.dtype)
 
 
-def _grad_rule(g: AVal, x: AVal, *, axes, keepdims) -> AVal:
+def _grad_rule(g: AVal, x: AVal, *, axes, keepdims, masked=True) -> AVal:
     _rules.require_float("norm2_grad", x)
     want = _reduced_shape(x.shape, axes, keepdims)
     if not _rules.same_shape(g.shape, want) or g.dtype != x.dtype:
@@ -49,18 +50,21 @@ def _grad_rule(g: AVal, x: AVal, *, axes, keepdims) -> AVal:
     return AVal(x.shape, x.dtype)
 
 
-def _norm2_vjp(g, y, x, *, axes, keepdims):
-    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is x.dtype and \
+def _norm2_vjp(g, y, x, *, axes, keepdims, masked=True):
+    if masked and type(g) is np.ndarray and type(x) is np.ndarray and g.dtype is x.dtype and \
             (g.dtype is _F32 or g.dtype is _F64) and g.shape == y.shape:
         # eager backward's buffers: the CPU kernel bind would call (its rule holds)
         return (_cpu.norm2_grad(g, x, axes=axes, keepdims=keepdims),)
-    return (norm2_grad(g, x, axes, keepdims),)
+    return (norm2_grad(g, x, axes, keepdims, masked),)
 
 
-def _grad_vjp(c, out, g, x, *, axes, keepdims):
-    y = norm2(x, axes, True)
-    zero = equal(y, 0)
-    r = where(zero, 0.0, div(1.0, where(zero, 1.0, y)))
+def _grad_vjp(c, out, g, x, *, axes, keepdims, masked=True):
+    y = norm2(x, axes, True, masked)
+    if masked:
+        zero = equal(y, 0)
+        r = where(zero, 0.0, div(1.0, where(zero, 1.0, y)))
+    else:                               # (TensorFlow's: inf, then NaN, at a zero norm)
+        r = div(1.0, y)
     u = mul(_sum(mul(c, x), axes, True), r)
 
     def d_g():
@@ -84,12 +88,18 @@ norm2_grad_p = Primitive(
     kernels={"cpu": _cpu.norm2_grad, "cuda": _cuda.norm2_grad})
 
 
-def norm2(x, axes, keepdims: bool = False):
-    """The 2-norm of float ``x`` over ``axes`` (None: all; normalised here)."""
+def norm2(x, axes, keepdims: bool = False, masked: bool = True):
+    """The 2-norm of float ``x`` over ``axes`` (None: all; normalised here).  ``masked``:
+    its gradient is 0 at a zero norm (PyTorch's); False: NaN there (TensorFlow's tf.norm,
+    ``sqrt(sum(x * x))``), a ``masked=False`` param on the nodes."""
     av = aval_of(x)
     axes = _rules.normalize_axes("norm2", axes, av.ndim, av.shape)
-    return bind(norm2_p, x, axes=axes, keepdims=bool(keepdims))
+    if masked:
+        return bind(norm2_p, x, axes=axes, keepdims=bool(keepdims))
+    return bind(norm2_p, x, axes=axes, keepdims=bool(keepdims), masked=False)
 
 
-def norm2_grad(g, x, axes: tuple, keepdims: bool):
-    return bind(norm2_grad_p, g, x, axes=tuple(axes), keepdims=bool(keepdims))
+def norm2_grad(g, x, axes: tuple, keepdims: bool, masked: bool = True):
+    if masked:
+        return bind(norm2_grad_p, g, x, axes=tuple(axes), keepdims=bool(keepdims))
+    return bind(norm2_grad_p, g, x, axes=tuple(axes), keepdims=bool(keepdims), masked=False)

@@ -37,16 +37,17 @@ def forward(x, out):
         out[r] = _row(x, r, n)
 
 
-@njit(cache=True, nogil=True, fastmath=_FM)
-def grad(g, x, y, out):
-    """out[r, j] = x[r, j] * (g[r] / y[r]), 0 where y[r] == 0 (PyTorch's
-    ``self * (grad / norm).masked_fill_(norm == 0, 0)``, in the operand's dtype); ``y`` a
-    scratch row of that dtype, where each norm is rounded to it."""
+@njit(cache=True, nogil=True, fastmath=_FM, error_model="numpy")
+def grad(g, x, y, out, masked):
+    """out[r, j] = x[r, j] * (g[r] / y[r]) (PyTorch's ``self * (grad / norm)``, in the
+    operand's dtype), 0 where y[r] == 0 when ``masked`` (PyTorch's ``masked_fill_``; else
+    TensorFlow's 0 * inf = NaN there); ``y`` a scratch row of that dtype, where each norm is
+    rounded to it."""
     rows, n = x.shape
     for r in range(rows):
         y[r] = _row(x, r, n)
         yr = y[r]
-        if yr == 0:
+        if masked and yr == 0:
             for j in range(n):
                 out[r, j] = 0
         else:

@@ -45,7 +45,7 @@ def _compute(x):
     return x if d == _F32 or d == _F64 else x.astype(np.float32)
 
 
-def norm2(x, *, axes, keepdims):
+def norm2(x, *, axes, keepdims, masked=True):
     """sqrt(sum(x * x, axes, keepdims))."""
     perm, rows, n, out_shape, _ = _layout(x.shape, tuple(axes), keepdims)
     xc = _compute(x)
@@ -55,20 +55,21 @@ def norm2(x, *, axes, keepdims):
     return out if xc is x else out.astype(x.dtype)
 
 
-def norm2_grad(g, x, *, axes, keepdims):
-    """x * g / norm2(x) (g broadcast back over ``axes``), 0 where the norm is 0."""
+def norm2_grad(g, x, *, axes, keepdims, masked=True):
+    """x * g / norm2(x) (g broadcast back over ``axes``), 0 where the norm is 0 if
+    ``masked`` (else NaN there, TensorFlow's)."""
     perm, rows, n, _, pshape = _layout(x.shape, tuple(axes), keepdims)
     xc = _compute(x)
     gc = np.ascontiguousarray(g, xc.dtype).reshape(rows)
     out = np.empty((rows, n), xc.dtype)
-    _jit().grad(gc, _rows(xc, perm, rows, n), np.empty(rows, xc.dtype), out)
+    _jit().grad(gc, _rows(xc, perm, rows, n), np.empty(rows, xc.dtype), out, bool(masked))
     out = out.reshape(pshape)
     if perm is not None:
         out = np.ascontiguousarray(out.transpose(np.argsort(perm)))
     return out if xc is x else out.astype(x.dtype)
 
 
-def _small(shape, dtype, *, axes, keepdims):
+def _small(shape, dtype, *, axes, keepdims, masked=True):
     """The eager lane's form of ``norm2`` for one float32/float64 shape: the layout once, then
     the loop on the reshaped buffer."""
     if dtype is not _F32 and dtype is not _F64:

@@ -27,14 +27,14 @@ def forward_rows(out, x, rows, n):
 
 
 @cuda.jit
-def grad_rows(out, g, x, y, rows, n):
+def grad_rows(out, g, x, y, rows, n, masked):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for r in range(start, rows, step):
         base = r * n
         y[r] = _row(x, base, n)         # (rounded to the operand's dtype)
         yr = y[r]
-        if yr == 0:
+        if masked and yr == 0:
             for j in range(n):
                 out[base + j] = 0
         else:

@@ -20,7 +20,7 @@ def _layout(shape, axes, keepdims):
     return (None if perm == tuple(range(nd)) else perm), rows, n, out_shape
 
 
-def norm2(x, *, axes, keepdims):
+def norm2(x, *, axes, keepdims, masked=True):
     shape = tuple(int(d) for d in x.shape)
     perm, rows, n, out_shape = _layout(shape, tuple(axes), keepdims)
     out = S.empty((max(rows, 1),), x.dtype)
@@ -33,7 +33,7 @@ def norm2(x, *, axes, keepdims):
     return S.view_as(out if rows else S.empty((0,), x.dtype), out_shape)
 
 
-def norm2_grad(g, x, *, axes, keepdims):
+def norm2_grad(g, x, *, axes, keepdims, masked=True):
     shape = tuple(int(d) for d in x.shape)
     perm, rows, n, _ = _layout(shape, tuple(axes), keepdims)
     size = rows * n
@@ -42,7 +42,8 @@ def norm2_grad(g, x, *, axes, keepdims):
         from ._kernels_norm2 import grad_rows
         xt = x if perm is None else transpose(x, perm=perm)
         blocks, threads = S.launch_1d(rows)
-        grad_rows[blocks, threads](out, flat(g), flat(xt), S.empty((rows,), x.dtype), rows, n)
+        grad_rows[blocks, threads](out, flat(g), flat(xt), S.empty((rows,), x.dtype), rows, n,
+                                   bool(masked))
     pshape = shape if perm is None else tuple(shape[i] for i in perm)
     res = S.view_as(out if size else S.empty((0,), x.dtype), pshape)
     if perm is None:
