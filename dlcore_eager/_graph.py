@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore.ops.activations import eager_relu_vjp
+from dlcore.ops.elementwise import relu_p as _relu_p
 from dlcore.registry import AVal
 
 _tuple_new = tuple.__new__
@@ -88,10 +90,20 @@ def half_vjp(prim, g, out, args, params, recorded):
             return lambda: down(r(), d)
         return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
 
-    res = prim.vjp(up(g, _dtype_of(g)), up(out, _dtype_of(out)),
-                   *[up(t, d) for t, d in zip(args, dtypes)], **params)
+    res = eager_vjp(prim)(up(g, _dtype_of(g)), up(out, _dtype_of(out)),
+                          *[up(t, d) for t, d in zip(args, dtypes)], **params)
     return tuple(down(r, d) for r, d in zip(res, dtypes))
 
+
+
+#: the eager front end's own vjp rules where PyTorch's backward differs from the core's rule
+#: (kept by the static front end): relu's threshold_backward, whose NaN output passes g
+EAGER_VJPS: dict = {_relu_p: eager_relu_vjp}
+
+
+def eager_vjp(prim):
+    """The vjp rule eager nodes of ``prim`` use: ``EAGER_VJPS``' where it has one."""
+    return EAGER_VJPS.get(prim) or prim.vjp
 
 
 def camel(name: str) -> str:
@@ -327,7 +339,7 @@ class Node(TapeNode):
         if has_half(self.out_buf, ins):          # (the recorded tensors: a stale one raises)
             res = half_vjp(self.prim, g, out, args, self.params, ins)
         else:
-            res = self.prim.vjp(g, out, *args, **self.params)
+            res = eager_vjp(self.prim)(g, out, *args, **self.params)
         # A stale saved tensor raises when a thunk of ``res`` reads it, after this returns:
         # the saved tensors are then kept, so that a second backward raises PyTorch's in-place
         # error again (PyTorch checks versions as it unpacks, before it frees anything), not

@@ -36,6 +36,7 @@ from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .broadcast import sum_to as _sum_to
 from .composites import _via_float32
+from .elementwise import _binary as _ew_binary
 from .elementwise import (
     _plain,
     abs,
@@ -178,3 +179,26 @@ def leaky_relu(x, alpha: float = 0.2):
     if d.kind in "iu":
         x = cast(x, np.float32)
     return bind(leaky_relu_p, x, alpha=float(alpha))
+
+
+# ----------------------------------------------------------------------------- eager relu's vjp
+#: PyTorch's relu backward, ``threshold_backward(g, r, 0)``: ``0 where r <= 0, else g`` (r: relu's
+#: output), so a NaN output passes its cotangent, where relu_grad (TensorFlow's ReluGrad, which
+#: the static front end keeps) gives 0 there; the same values elsewhere.  Eager's relu nodes take
+#: it (``eager_relu_vjp``, through dlcore_eager's _graph table of eager vjps).
+threshold_backward_p = _ew_binary(
+    "threshold_backward", "0 if {1} <= 0 else {0}", lambda g, r: np.where(r <= 0, 0, g),
+    lambda c, out, g, r: (lambda: _sum_to(threshold_backward(c, r), g), None),
+    "y = 0 where r <= 0, else g (r: relu's output; NaN passes g, as PyTorch's "
+    "threshold_backward);  dg = threshold_backward(c, r), dr = 0 (piecewise constant)")
+
+
+def threshold_backward(g, r):
+    return bind(threshold_backward_p, g, r)
+
+
+def eager_relu_vjp(g, y, x):
+    """relu's vjp as PyTorch computes it (``threshold_backward``): eager's rule for relu nodes."""
+    if _plain(g, y):
+        return (threshold_backward_p.kernels["cpu"](g, y),)
+    return (threshold_backward(g, y),)

@@ -29,8 +29,10 @@ from dlcore.autodiff import _check
 from dlcore.kernels.cpu import indexing as _cpu_indexing
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
+from dlcore.ops.activations import eager_relu_vjp
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
+from dlcore.ops.elementwise import relu_p as _relu_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.ops.reduce import _sum_vjp
@@ -141,6 +143,8 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         res = _getitem_rule(node, g, out, bufs)
     elif node.params:
         res = prim.vjp(g, out, *bufs, **node.params)
+    elif prim is _relu_p:
+        res = eager_relu_vjp(g, out, *bufs)     # (_graph.EAGER_VJPS: PyTorch's at a NaN)
     else:
         res = prim.vjp(g, out, *bufs)
     if not retain:

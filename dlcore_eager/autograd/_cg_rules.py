@@ -31,9 +31,9 @@ from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops.broadcast import sum_to_p as _sum_to_p
-from dlcore.ops.activations import leaky_relu_grad_p, leaky_relu_p
-from dlcore.ops.elementwise import (add_p, div_p, exp_p, log_p, mul_p, neg_p, pow_p, relu_grad_p,
-                                   relu_p, sigmoid_grad_p, sigmoid_p, sub_p, tanh_grad_p, tanh_p)
+from dlcore.ops.activations import leaky_relu_grad_p, leaky_relu_p, threshold_backward_p
+from dlcore.ops.elementwise import (add_p, div_p, exp_p, log_p, mul_p, neg_p, pow_p, relu_p,
+                                   sigmoid_grad_p, sigmoid_p, sub_p, tanh_grad_p, tanh_p)
 from dlcore.ops.linalg import addmm_p, matmul_p
 from dlcore.ops.reduce import sum_p
 from dlcore.ops.shape import expand_dims_p as _expand_dims_p
@@ -148,7 +148,7 @@ def _out(node):
 
 
 def _relu(node, g, ins):
-    return (_bin(relu_grad_p, g, _out(node)),)          # (the rule's relu_grad(g, y))
+    return (_bin(threshold_backward_p, g, _out(node)),)  # (eager's rule: threshold_backward)
 
 
 def _sigmoid(node, g, ins):

@@ -8,6 +8,7 @@ import numpy as np
 
 from dlcore import ops
 from dlcore.ops import sequence as seq
+from dlcore.ops.activations import threshold_backward_p
 from dlcore.ops.softmax_prims import softmax_backward_data_p, sparse_xent_grad_p
 
 
@@ -179,6 +180,11 @@ def seq_rows(OpRow, U, B) -> list:
               lambda g, y: seq.bind(softmax_backward_data_p, g, y, axis=1),
               lambda g, y: _np_softmax_grad(g, y, 1), (((3, 5), (3, 5)), ((2, 4, 3), (2, 4, 3))),
               ("real", "unit"), (0, 1)),
+        # eager relu's vjp (PyTorch's threshold_backward: a NaN output passes g)
+        OpRow("threshold_backward", "threshold_backward",
+              lambda g, r: seq.bind(threshold_backward_p, g, r),
+              lambda g, r: np.where(r <= 0, 0, g).astype(np.result_type(g, r)),
+              (((3, 4), (3, 4)),), ("real", "away0"), (0,)),
         OpRow("sparse_softmax_xent_grad", "sparse_softmax_xent_grad",
               lambda g, x, k: seq.bind(sparse_xent_grad_p, g, x, k), _np_xent_grad,
               (((4,), (4, 5), (4,)), ((2, 3), (2, 3, 5), (2, 3))), ("real", "real", "int5"),
