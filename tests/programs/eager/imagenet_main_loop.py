@@ -183,7 +183,7 @@ random.seed(0)
 torch.manual_seed(0)
 cudnn.deterministic = True
 cudnn.benchmark = True
-device = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+device = torch.device("cuda") if torch.cuda.is_available() and False else torch.device("cpu")
 
 num_classes = 8
 centers = torch.randn(num_classes, 3, 16, 16)
