@@ -27,6 +27,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
+from dlcore.kernels.cpu.shape import broadcast_to as _cpu_broadcast_to
 from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
@@ -127,7 +128,10 @@ def _sum(node, g, ins):
         # a whole reduction's 0-d cotangent: one broadcast_to (PyTorch's ExpandBackward0, as
         # its sum_backward expands it) where the rule unsqueezes it to x's rank and then
         # broadcasts that: the same values, the view the buffer pass makes of it
-        return (_apply(_broadcast_to_p, (g,), {"shape": xs}),)
+        params = {"shape": xs}
+        if _BT_KERNELS["cpu"] is _cpu_broadcast_to:     # (view1's view in one frame, as _t's)
+            return (_view_of(g, _broadcast_to_p, params, _cpu_broadcast_to(g._buf, shape=xs)),)
+        return (_apply(_broadcast_to_p, (g,), params),)
     if not params["keepdims"] and axes:     # (sum's axes are normalised for x's rank)
         g = _apply(_expand_dims_p, (g,), {"axes": axes})
     if g._buf.shape != x._buf.shape:        # (broadcast_like reads only x's shape)
@@ -191,6 +195,7 @@ def _log_softmax(node, g, ins):
 _SWAP = {"perm": (1, 0)}
 _PERM = (1, 0)
 _T_KERNELS = transpose_p.kernels
+_BT_KERNELS = _broadcast_to_p.kernels
 
 
 def _t(x):
