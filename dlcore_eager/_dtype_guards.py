@@ -205,6 +205,12 @@ def _float_shift(kernel: str, kinds: str = "fcb"):
     return check
 
 
+def _relu_bool(args, kwargs):
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+
+
 def _invert(args, kwargs):
     x = _first(args, kwargs)
     if x is not None and x._buf.dtype.kind in "fc":     # (PyTorch: the operator's own words)
@@ -483,7 +489,7 @@ POLICY: dict = {
        for name in (f"bitwise_{op}", f"__{op}__", f"__r{op}__")},
     "bitwise_not": ("fc", _float_only("bitwise_not_cpu", "fc")),
     **{name: ("b", _no_bool("abs_cpu")) for name in ("abs", "absolute", "__abs__")},
-    "__invert__": ("fc", _invert),
+    "__invert__": ("fc", _invert), "relu": ("b", _relu_bool),
 }
 
 

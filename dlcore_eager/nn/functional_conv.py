@@ -446,17 +446,44 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError("batch_norm: running_mean and running_var must be given when "
                                "training=False")
         mean, var = running_mean, running_var
-    return _ops.batch_norm(input, mean, var, weight, bias, eps, axis=1)
+    return labelled(_ops.batch_norm(input, mean, var, weight, bias, eps, axis=1),   # (PyTorch's
+                    "NativeBatchNormBackward0", input, edges=(input, weight, bias))  # eval node)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate."""
+    """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate; a negative
+    amount crops (PyTorch pads by the positive amounts, then narrows)."""
+    pad = tuple(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of "
+                           f"dimension {input.ndim}")
+    if any(p < 0 for p in pad):
+        return _cropped(input, pad, mode, value)
     try:
-        out = _ops.pad(input, tuple(pad), mode, 0.0 if value is None else value)
+        out = _ops.pad(input, pad, mode, 0.0 if value is None else value)
     except ShapeError as e:         # (a reflection wider than the input: PyTorch's error)
         raise torch_error(e) from None
     label = _PAD_GRAD_FN.get(mode)
     return out if label is None else labelled(out, label.format(len(pad) // 2), input,
+                                              edges=(input,))
+
+
+def _cropped(input: Tensor, amounts: tuple, mode: str, value) -> Tensor:
+    out = input if not any(p > 0 for p in amounts) else \
+        pad(input, tuple(max(p, 0) for p in amounts), mode, value)
+    key = [slice(None)] * out.ndim
+    for i in range(len(amounts) // 2):
+        d = out.ndim - 1 - i
+        lo, hi = -min(amounts[2 * i], 0), -min(amounts[2 * i + 1], 0)
+        if out.shape[d] - lo - hi < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        key[d] = slice(lo, out.shape[d] - hi)
+    label = _PAD_GRAD_FN.get(mode)
+    res = out[tuple(key)]
+    return res if label is None else labelled(res, label.format(len(amounts) // 2), input,
                                               edges=(input,))
 
 

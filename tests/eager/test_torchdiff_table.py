@@ -184,6 +184,20 @@ ROWS = [
     ("abs_bool", lambda t: t.abs(t.tensor([True]))),
     ("abs_bool_builtin", lambda t: abs(t.tensor([True]))),
     ("abs_bool_method_", lambda t: t.tensor([True]).abs_()),
+    ("pad_neg_left", lambda t: t.nn.functional.pad(_x(t, 1, 4, rg=True), (-1, 1))),
+    ("pad_neg_two_dims", lambda t: t.nn.functional.pad(_x(t, 2, 2, rg=True), (-1, -1, 1, 0))),
+    ("pad_neg_reflect", lambda t: t.nn.functional.pad(_x(t, 1, 4, rg=True), (-1, 1),
+                                                      mode="reflect")),
+    ("pad_neg_only", lambda t: t.nn.functional.pad(_x(t, 1, 4), (-1, -1))),
+    ("pad_neg_too_much", lambda t: t.nn.functional.pad(_x(t, 1, 4), (-3, -2))),
+    ("pad_odd", lambda t: t.nn.functional.pad(_x(t, 2), (1,))),
+    ("pad_too_long", lambda t: t.nn.functional.pad(_x(t, 1, 4), (1, 1, 1, 1, 1, 1))),
+    ("bn_eval_node", lambda t: (lambda y: (y, [n is None for n, _ in y.grad_fn.next_functions]))(
+        t.nn.BatchNorm1d(2).eval()(_x(t, 3, 2, rg=True)))),
+    ("bn_eval_functional_node", lambda t: t.nn.functional.batch_norm(
+        _x(t, 3, 2, rg=True), t.zeros(2), t.ones(2))),
+    ("relu_bool", lambda t: t.relu(t.tensor([True]))),
+    ("relu_bool_method_", lambda t: t.tensor([True]).relu_()),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
