@@ -256,6 +256,7 @@ def _build_ops() -> dict:
         "Where": lambda a, c, x, y: x.where(c, y),
         "ReduceSum": _reduce("sum"), "ReduceMean": _reduce("mean"),
         "ReduceMax": _reduce("amax"), "ReduceMin": _reduce("amin"),
+        "ReduceL2": _reduce("norm"),        # (Tensor.norm: p=2 by default)
         "ArgMax": lambda a, x: x.argmax(dim=int(a.get("axis", 0)),
                                          keepdim=bool(a.get("keepdims", 1))),
         "Reshape": lambda a, x, s: x.reshape(*[x.shape[i] if d == 0 else d

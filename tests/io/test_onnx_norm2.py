@@ -1,5 +1,5 @@
 """The 2-norm primitive (norm2) exports as one ONNX ReduceL2 (axes an input from opset 18, an
-attribute before) from both front ends and runs in onnxruntime."""
+attribute before) from both front ends, runs in onnxruntime and imports back (Tensor.norm)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import dlcore_static as tf
 from dlcore_static.onnx_export import export as export_graph
 
 pytest.importorskip("onnxruntime")
-from onnx_run import run_ort  # noqa: E402
+from onnx_run import run_imported, run_ort  # noqa: E402
 
 
 @pytest.mark.parametrize("opset", [None, 13])
@@ -27,6 +27,8 @@ def test_eager_norm_exports_reduce_l2(opset):
     assert ops.count("ReduceL2") == 2 and "Sqrt" not in ops
     (got,) = run_ort(proto, {"x": x.numpy()})
     np.testing.assert_allclose(got, f(x).numpy(), rtol=1e-6, atol=1e-6)
+    (back,) = run_imported(proto, {"x": x.numpy()})    # (ReduceL2 imported as Tensor.norm)
+    np.testing.assert_array_equal(back, f(x).numpy())
 
 
 def test_static_norm_exports_reduce_l2():
