@@ -24,7 +24,6 @@ indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autogr
 from __future__ import annotations
 
 import builtins
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
@@ -39,6 +38,7 @@ from dlcore.registry import AVal
 
 from . import _dtype as D
 from . import _graph as _graph_module
+from . import _tensor_aux as _aux
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, _HookHandle, leaf_node  # noqa: F401
 from ._state import STATE
 
@@ -205,10 +205,8 @@ class Tensor:
         if dim is None:
             return Size(self._buf.shape)
         shape = self._buf.shape
-        if type(dim) is not int:
-            _int_dim("size", dim)
-        if not shape or not -len(shape) <= dim < len(shape):
-            raise IndexError(_dim_error(len(shape), dim))
+        if type(dim) is not int or not 0 < len(shape) > dim >= -len(shape):
+            _aux.check_dim("size", len(shape), dim)     # (PyTorch's errors)
         return shape[dim]
 
     @property
@@ -263,10 +261,8 @@ class Tensor:
             st = _empty_strides(b.shape)  # its contiguous ones, a size 0 counted as 1)
         if dim is None:
             return st
-        if type(dim) is not int:
-            _int_dim("stride", dim)
-        if not b.ndim or not -b.ndim <= dim < b.ndim:
-            raise IndexError(_dim_error(b.ndim, dim))
+        if type(dim) is not int or not 0 < b.ndim > dim >= -b.ndim:
+            _aux.check_dim("stride", b.ndim, dim)
         return st[dim]
 
     def data_ptr(self) -> int:
@@ -290,7 +286,7 @@ class Tensor:
         if flag and not (is_floating(self._buf.dtype) or self._buf.dtype.kind == "c"):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if not flag and getattr(self, "_view", None) is not None and \
-                _rebase().base_requires_grad(self):
+                _aux.rebase().base_requires_grad(self):
             return      # (a view made in no_grad mode requires grad as its base: PyTorch's)
         self._rg = bool(flag)
 
@@ -300,18 +296,15 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        if self._node is None:
-            if getattr(self, "_view", None) is not None:
-                # (a view made in no_grad mode: PyTorch's error once its memory changed)
-                _rebase().check_no_grad_view(self)
-            return True
-        return False
+        if self._node is None and getattr(self, "_view", None) is not None:
+            _aux.rebase().check_no_grad_view(self)  # (made in no_grad mode, then changed)
+        return self._node is None
 
     @property
     def grad_fn(self):
         node = self._node
         if node is None and getattr(self, "_view", None) is not None:
-            _rebase().check_no_grad_view(self)
+            _aux.rebase().check_no_grad_view(self)
         # (the node's class named after its backward, as PyTorch's: _graph.public)
         return node if node is None or node._named else _graph_module.public(node)
 
@@ -600,27 +593,6 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 
 _graph_module._TENSOR[:] = [_make, stale_tensor]
-
-
-def _dim_error(ndim: int, dim) -> str:
-    """PyTorch's words for ``dim`` out of range of an ``ndim``-dimensional tensor."""
-    if ndim == 0:
-        return f"Dimension specified as {dim} but tensor has no dimensions"
-    return f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got " \
-        f"{dim})"
-
-
-def _int_dim(name: str, dim):
-    """``dim`` for ``size``/``stride`` as an int (a NumPy integer, a 0-d integer tensor), or
-    PyTorch's TypeError."""
-    if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
-        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not "
-                        f"{type(dim).__name__}")
-
-
-def _rebase():
-    """``_view_rebase`` (it imports this module: reached at call time)."""
-    return sys.modules["dlcore_eager._view_rebase"]
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
 
 __all__ = ["Size", "Tensor", "dlcore"]
