@@ -111,6 +111,32 @@ def clear_session() -> None:
 
 
 # ============================================================================ learning phase
+class phase_fixed:
+    """``with phase_fixed(value):`` the layers built inside read ``value`` as the learning
+    phase (a model called with ``training=False``: its BatchNormalization and Dropout layers
+    in inference mode, as Keras 3); ``None`` changes nothing."""
+
+    def __init__(self, value):
+        self.value, self.graph, self.old = value, None, None
+
+    def __enter__(self):
+        if self.value is not None and not isinstance(self.value, Tensor):
+            self.graph = get_default_graph()
+            self.old = _FIXED_PHASE.get(self.graph, _NOT_FIXED)
+            _FIXED_PHASE[self.graph] = bool(self.value)
+        return self
+
+    def __exit__(self, *exc):
+        if self.graph is not None:
+            if self.old is _NOT_FIXED:
+                _FIXED_PHASE.pop(self.graph, None)
+            else:
+                _FIXED_PHASE[self.graph] = self.old
+
+
+_NOT_FIXED = object()
+
+
 def learning_phase():
     """The boolean placeholder layers read to behave as in training (default False); fixed to a
     Python value by ``set_learning_phase``."""

@@ -70,7 +70,9 @@ def collect(layer, what: str) -> list:
 def set_trainable(layer, value) -> None:
     """``layer.trainable = value``: the layer and, recursively, its sublayers (Keras 3)."""
     layer.__dict__["_trainable"] = bool(value)
-    if _is_network(layer):          # a model's trainable_weights read its own flag
+    if _is_network(layer):          # (its layers: Keras 3 sets theirs too, recursively)
+        for sub in layer.__dict__.get("_layers") or layer.__dict__.get("layers") or []:
+            sub.trainable = value
         return
     for sub in sublayers(layer):
         sub.trainable = value

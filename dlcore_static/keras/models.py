@@ -23,7 +23,7 @@ from ..graph import Tensor, get_default_graph
 from . import _dataset_input as _ds
 from . import _layer_config
 from . import saving_custom as _custom_objects
-from ._history import HISTORY
+from ._history import HISTORY, unique_layer_name
 from .engine import Input, InputLayer, Layer
 from .training import Model
 
@@ -40,9 +40,17 @@ class Sequential(Model):
         self.device = device
         self._built_graph = False
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
 
-    def add(self, layer: Layer) -> None:
+    def _maybe_rebuild(self) -> None:
+        """Keras 3 builds a Sequential that starts with an Input as soon as it has a layer
+        more (its layers have their weights at once), again after each ``add``."""
+        if len(self._layers) > 1 and isinstance(self._layers[0], InputLayer):
+            self._built_graph = False
+            self._build()
+
+    def add(self, layer: Layer, rebuild: bool = True) -> None:
         origin = HISTORY.get(layer) if isinstance(layer, Tensor) else None
         if origin is not None and isinstance(origin[0], InputLayer):
             layer = origin[0]       # Sequential([keras.Input(shape), ...]): tf.keras's, Keras 3's
@@ -51,11 +59,13 @@ class Sequential(Model):
                                  f"(it has {len(self._layers)} layer(s) already).")
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Found: {layer}")
-        if self._built_graph:
+        if self._built_graph and (self._compiled or self.__dict__.get("_pending_compile")):
             raise RuntimeError("dlcore Sequential: add layers before compile()")
         layer._model = self
         self._layers.append(layer)
         self.built = not self._unbuilt()
+        if rebuild:
+            self._maybe_rebuild()
 
     def pop(self) -> None:
         if not self._layers:
@@ -78,6 +88,8 @@ class Sequential(Model):
             return
         first = self._layers[0]
         given = isinstance(first, InputLayer)      # model.add(InputLayer(input_shape=...))
+        if first.input_shape_arg is not None:
+            unique_layer_name("functional")        # (Keras 3: each build makes a Functional)
         with self.graph.as_default():
             shape = first.input_shape_arg
             if shape is None:                       # unbuilt: no input shape yet

@@ -510,6 +510,16 @@ class Model(ArrayFeeds, Network):
             return _kfiles.save_model(self, filepath, overwrite, include_optimizer)
         self.save_weights(filepath, overwrite)
 
+    @property
+    def input_shape_arg(self):
+        """A built model's input shape without the batch (a Sequential's first layer)."""
+        ins = self.__dict__.get("inputs")
+        return tuple(ins[0].aval.shape[1:]) if ins else self.__dict__.get("_shape_arg")
+
+    @input_shape_arg.setter
+    def input_shape_arg(self, value) -> None:
+        self.__dict__["_shape_arg"] = value
+
     def __call__(self, inputs, *args, training=None, **kwargs):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
@@ -533,12 +543,15 @@ class Model(ArrayFeeds, Network):
                 HISTORY[o] = (self, len(self._nodes) - 1, i)
             return outs[0] if len(outs) == 1 else outs
         mapping = dict(zip(self.inputs, xs))
-        for node in self._node_order:
-            if isinstance(node.layer, InputLayer):
-                continue
-            out = node.call_on([mapping[t] for t in node.inputs])
-            for t, o in zip(node.outputs, _as_list(out)):
-                mapping[t] = o
+        if training is None and args and isinstance(args[0], (bool, int)):
+            training = args[0]                          # (Keras 3's positional training)
+        with K.phase_fixed(training):
+            for node in self._node_order:               # (training=False: inference mode)
+                if isinstance(node.layer, InputLayer):
+                    continue
+                out = node.call_on([mapping[t] for t in node.inputs])
+                for t, o in zip(node.outputs, _as_list(out)):
+                    mapping[t] = o
         outs = [mapping[t] for t in self.outputs]
         self._nodes.append(Node(self, xs, outs))
         for i, o in enumerate(outs):

@@ -360,6 +360,8 @@ class BatchNormalization(Layer):
         from ...graph import get_default_graph
         from ...layers_conv import batch_norm_graph
         training = K.learning_phase() if training is None else training
+        if not self.trainable:          # (Keras 3: a frozen BatchNormalization is in
+            training = False            # inference mode)
         y, updates = batch_norm_graph(x, self.gamma, self.beta, self.moving_mean,
                                       self.moving_variance, self.axis, self.momentum,
                                       self.epsilon, training)

@@ -34,7 +34,14 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
 * tf_save_restore_meta_graph.py: cv-tricks' TF1 save/restore tutorial (Saver with global_step,
   import_meta_graph + latest_checkpoint into a new graph, tensors by name, new ops on the
   restored graph, a restored train op from a collection): the printed values, and the
-  fine-tuning steps after the restore vs NumPy gradient descent from the saved weights."""
+  fine-tuning steps after the restore vs NumPy gradient descent from the saved weights.
+* keras_transfer_learning.py: keras.io's "Transfer learning & fine-tuning" with a small base
+  pre-trained here (new: a Sequential starting with an Input is built at once, and again after
+  each add, naming a Functional each time as Keras 3; ``model.trainable`` reaches the model's
+  layers; a built model as a Sequential's first layer): every printed line but the final
+  metrics equals Keras 3's (JAX backend, recorded below; the auto-named input layers' numbers
+  masked), the frozen layers unchanged by training, the base's BatchNormalization statistics
+  unchanged by fine-tuning (inference mode) while its weights move."""
 
 from __future__ import annotations
 
@@ -332,3 +339,81 @@ def test_save_restore_meta_graph(capsys, tmp_path):
     z = X @ W + b
     lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
     assert env["loss_tuned"] == pytest.approx(np.mean(lse - (z * Y).sum(1)), rel=1e-4)
+
+
+# Keras 3's lines for keras_transfer_learning.py (KERAS_BACKEND=jax, COLUMNS=80), the last
+# line (the evaluation's numbers) left out
+KERAS3_TRANSFER_LINES = """\
+weights: 2
+trainable_weights: 2
+non_trainable_weights: 0
+weights: 4
+trainable_weights: 2
+non_trainable_weights: 2
+weights: 2
+trainable_weights: 0
+non_trainable_weights: 2
+Model: "functional_6"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━┓
+┃ Layer (type)                ┃ Output Shape          ┃    Param # ┃ Trai… ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━┩
+│ input_layer_5 (InputLayer)  │ (None, 32, 32, 3)     │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ sequential_4 (Sequential)   │ (None, 32, 32, 3)     │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ base_model (Sequential)     │ (None, 16, 16, 8)     │        872 │   N   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ global_average_pooling2d_1  │ (None, 8)             │          0 │   -   │
+│ (GlobalAveragePooling2D)    │                       │            │       │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dropout (Dropout)           │ (None, 8)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dense_8 (Dense)             │ (None, 1)             │          9 │   Y   │
+└─────────────────────────────┴───────────────────────┴────────────┴───────┘
+ Total params: 881 (3.44 KB)
+ Trainable params: 9 (36.00 B)
+ Non-trainable params: 872 (3.41 KB)
+Fitting the top layer of the model
+Model: "functional_6"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━┓
+┃ Layer (type)                ┃ Output Shape          ┃    Param # ┃ Trai… ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━┩
+│ input_layer_5 (InputLayer)  │ (None, 32, 32, 3)     │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ sequential_4 (Sequential)   │ (None, 32, 32, 3)     │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ base_model (Sequential)     │ (None, 16, 16, 8)     │        872 │   Y   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ global_average_pooling2d_1  │ (None, 8)             │          0 │   -   │
+│ (GlobalAveragePooling2D)    │                       │            │       │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dropout (Dropout)           │ (None, 8)             │          0 │   -   │
+├─────────────────────────────┼───────────────────────┼────────────┼───────┤
+│ dense_8 (Dense)             │ (None, 1)             │          9 │   Y   │
+└─────────────────────────────┴───────────────────────┴────────────┴───────┘
+ Total params: 901 (3.52 KB)
+ Trainable params: 849 (3.32 KB)
+ Non-trainable params: 32 (128.00 B)
+ Optimizer params: 20 (80.00 B)
+Fitting the end-to-end model
+Test dataset evaluation
+"""
+
+
+def test_transfer_learning_guide(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    out, env = run_program("keras_transfer_learning.py", capsys)
+
+    def masked(lines):
+        return [re.sub(r"input_layer_\d+ ", "input_layer_N ", ln) for ln in lines]
+    got = out.splitlines()
+    assert masked(got[:-1]) == masked(KERAS3_TRANSFER_LINES.splitlines())
+    names = [w.name for w in env["base_model"].weights]
+    before, mid, after = env["base_before"], env["base_after_transfer"], env["base_after_finetune"]
+    assert all(np.array_equal(a, b) for a, b in zip(before, mid))   # frozen: nothing moved
+    moving = [i for i, n in enumerate(names) if "moving" in n]
+    assert len(moving) == 4
+    assert all(np.array_equal(before[i], after[i]) for i in moving)  # inference-mode BN
+    assert any(not np.array_equal(before[i], after[i]) for i in range(len(names))
+               if i not in moving)                                  # fine-tuned weights
+    assert env["frozen_trainable"] == 2 and env["unfrozen_trainable"] == 10
