@@ -56,7 +56,7 @@ from dlcore.ops.indexing import getitem_p, index_update
 from dlcore.ops.shape import expand_dims_p, reshape_p, squeeze_p, transpose_p
 
 from ._graph import ERR_VIEW_OF_LEAF, Node, TapeNode, leaf_node
-from .tensor import _make
+from .tensor import Tensor, _make
 
 _ref = weakref.ref
 
@@ -289,3 +289,19 @@ def _rebuild(v) -> None:
     move_retain(v, v._node, node)
     v._node = node
     v._rg = True
+
+
+def _base(t):
+    """PyTorch's ``Tensor._base``: the tensor whose memory view ``t`` shows (the first of a
+    chain of views), None for a tensor that is no view."""
+    recipe = _recipe(t)
+    if recipe is None:
+        return None
+    while True:
+        base = recipe[0]
+        recipe = _recipe(base)
+        if recipe is None:
+            return base
+
+
+Tensor._base = property(_base)          # type: ignore[attr-defined]

@@ -118,3 +118,19 @@ def test_grad_does_not_reach_no_grad_view():
         return (nf, v.grad is None, _err(lambda: lib.autograd.grad((v * 2).sum(), v)),
                 _err(lambda: w * 2))
     assert case(dl) == case(torch)
+
+
+def test_base_names_the_tensor_a_view_shows():
+    def case(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        y = x * 2
+        a = lib.arange(6)
+        with lib.no_grad():
+            nv = x[0]
+        views = [x[1:], x[1:][1:], x.t(), x.view(12), x.reshape(12), x.T, x[..., 0],
+                 x.unsqueeze(0), x.expand(2, 3, 4), x.unbind(0)[1], x.split(2)[0],
+                 x.narrow(0, 1, 1), x.diagonal(), x.flatten(), nv]
+        others = [x, x * 2, x.detach(), x.clone(), x.contiguous(), x[[0]], a[a > 2]]
+        return ([v._base is x for v in views], [o._base is None for o in others],
+                y[0]._base is y, a.view(2, 3)._base is a)
+    assert case(dl) == case(torch)
