@@ -29,6 +29,7 @@ from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
                              key_type_error, makes_view, mask_check, split_key, two_step)
 from ._operand_rules import scalar_as
+from ._view_rebase import ERR_NO_GRAD
 from ._views import alias
 from .tensor import Tensor
 
@@ -168,6 +169,14 @@ def setitem(x: Tensor, key, value) -> None:
     except RuntimeError as e:               # (PyTorch writes into the key's view of a leaf)
         if str(e).startswith("a leaf Variable") and makes_view(x, key):
             raise RuntimeError(ERR_VIEW_OF_LEAF) from None
+        if str(e) == ERR_NO_GRAD:           # (of a no_grad view: the key's last view op)
+            op = None
+            for k in key if type(key) is tuple else (key,):
+                op = "Select" if type(k) is int else "Unsqueeze" if k is None else \
+                    "Slice" if type(k) is slice and k != slice(None) else op
+            if op is not None:
+                raise RuntimeError(ERR_NO_GRAD.replace("A view was created", f"Output 0 of {op}"
+                                                       " is a view of a view which was created"))
         raise
     if isinstance(value, Tensor):
         if value.device != x.device:

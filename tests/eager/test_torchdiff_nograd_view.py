@@ -134,3 +134,19 @@ def test_base_names_the_tensor_a_view_shows():
         return ([v._base is x for v in views], [o._base is None for o in others],
                 y[0]._base is y, a.view(2, 3)._base is a)
     assert case(dl) == case(torch)
+
+
+@pytest.mark.parametrize("key", [0, slice(1, None), slice(None), (0, 1), (0, slice(1, None)),
+                                 (slice(None), 0), Ellipsis, None, "tensor", "select_tensor"])
+def test_setitem_on_a_no_grad_view_names_the_last_view_op(key):
+    def case(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        with lib.no_grad():
+            v = x[1:]
+        k = lib.tensor([0]) if key == "tensor" else (0, lib.tensor([1])) \
+            if key == "select_tensor" else key
+
+        def f():
+            v[k] = 5.0
+        return _err(f)
+    assert case(dl) == case(torch)
