@@ -80,8 +80,15 @@ def run(source: str, name: str) -> str:
     ns = {"__name__": "__main__", "__file__": name}
     # the source, as a file's would be, for inspect.getsource (torch.jit.script reads it)
     linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    with contextlib.redirect_stdout(out):
-        exec(compile(source, name, "exec"), ns)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(source, name, "exec"), ns)
+    finally:
+        # a program's torch.set_printoptions(...) (d2l's precision=2) is process state: the
+        # next program in this process starts from the defaults, as it would in its own
+        for mod in ("dlcore_eager", "torch"):
+            if mod in sys.modules:
+                sys.modules[mod].set_printoptions(profile="default")
     return out.getvalue()
 
 
