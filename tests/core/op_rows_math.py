@@ -177,7 +177,7 @@ def _linalg_rows(OpRow) -> list:
               primitives=("not_equal", "sum")),
         OpRow("vector_norm[2]", "vector_norm", lambda x: ops.vector_norm(x, 2, 1),
               lambda x: np.linalg.norm(x, 2, 1), (((3, 4),),), ("away0",), (0,),
-              primitives=("sqrt", "sum")),
+              primitives=("norm2",)),
         OpRow("vector_norm[3,all]", "vector_norm", lambda x: ops.vector_norm(x, 3),
               lambda x: np.sum(np.abs(x) ** 3) ** (1 / 3), (((3, 4),),), ("away0",), (0,),
               primitives=("pow", "abs")),
