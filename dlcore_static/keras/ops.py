@@ -34,7 +34,8 @@ __all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concaten
            "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "not_equal",
            "one_hot", "ones", "ones_like", "relu", "reshape", "shape", "sigmoid", "softmax",
            "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "take", "tanh",
-           "tensordot", "transpose", "tril", "triu", "where", "zeros", "zeros_like"]
+           "tensordot", "tile", "top_k", "transpose", "tril", "triu", "where", "zeros",
+           "zeros_like"]
 
 _FLOATX = "float32"
 
@@ -252,6 +253,16 @@ def take(x, indices, axis=None):
     return _tf().gather(x, _t(indices), axis=axis)
 
 
+def tile(x, repeats):
+    return _tf().tile(_t(x), repeats)
+
+
+def top_k(x, k, sorted=True):
+    """The ``k`` largest values of the last axis and their indices (a pair, as Keras 3)."""
+    out = _tf().nn.top_k(_t(x), k=k, sorted=sorted)
+    return out[0], out[1]
+
+
 def tensordot(x1, x2, axes=2):
     return _tf().tensordot(_t(x1), _t(x2), axes)
 
@@ -276,7 +287,7 @@ def triu(x, k=0):
 #: output tensor -> (Keras 3's operation class, the graph's op count before the call, the
 #: function, its arguments): ``_keras3_ops.call_spec`` writes the node as Keras 3 does
 CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
+_CLASSES = {"abs": "Absolute", "top_k": "TopK", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
             "expand_dims": "ExpandDims", "not_equal": "NotEqual", "logical_and": "LogicalAnd",
             "logical_or": "LogicalOr", "logical_not": "LogicalNot", "ones_like": "OnesLike",
             "zeros_like": "ZerosLike"}
@@ -296,7 +307,7 @@ def _recorded(fn, cls: str):
 
 for _name in __all__:
     if _name not in ("arange", "convert_to_numpy", "convert_to_tensor", "ones", "shape",
-                     "zeros"):
+                     "top_k", "zeros"):
         globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _name.capitalize()))
 
 # Keras 3's ``keras.ops.nn`` namespace (``ops.nn.sigmoid(x)``): the same recorded functions

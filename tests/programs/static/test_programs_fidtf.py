@@ -41,7 +41,11 @@ scripts on dlcore_static and checked against NumPy recomputations or the install
   layers; a built model as a Sequential's first layer): every printed line but the final
   metrics equals Keras 3's (JAX backend, recorded below; the auto-named input layers' numbers
   masked), the frozen layers unchanged by training, the base's BatchNormalization statistics
-  unchanged by fine-tuning (inference mode) while its weights move."""
+  unchanged by fine-tuning (inference mode) while its weights move.
+* keras_miniature_gpt.py: keras.io's miniature GPT (causal mask from keras.ops, new: ops.top_k
+  and ops.tile; TransformerBlock, token + position embeddings, two outputs with loss=[fn, None],
+  a text-generating callback): the loss falls, the generated tokens are the vocabulary's, and
+  the model is causal (a later token changes no earlier position's logits)."""
 
 from __future__ import annotations
 
@@ -417,3 +421,19 @@ def test_transfer_learning_guide(capsys, monkeypatch):
     assert any(not np.array_equal(before[i], after[i]) for i in range(len(names))
                if i not in moving)                                  # fine-tuned weights
     assert env["frozen_trainable"] == 2 and env["unfrozen_trainable"] == 10
+
+
+def test_miniature_gpt(capsys):
+    out, env = run_program("keras_miniature_gpt.py", capsys)
+    loss = env["history"].history["loss"]
+    assert loss[-1] < loss[0]
+    words = env["text_gen_callback"].generated.split(" ")
+    assert len(words) == 2 + 7 and set(words) <= set(env["vocab"])
+    m = env["model"]
+    a = env["x_train"][:1].copy()
+    b = a.copy()
+    b[0, 5] = (b[0, 5] + 1) % env["vocab_size"]
+    (la, ea), (lb, eb) = m.predict(a, verbose=0), m.predict(b, verbose=0)
+    assert la.shape == (1, 8, 20) and ea.shape == (1, 8, 16)
+    np.testing.assert_allclose(la[0, :5], lb[0, :5], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(la[0, 5:], lb[0, 5:])
