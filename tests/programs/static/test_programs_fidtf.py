@@ -436,4 +436,5 @@ def test_miniature_gpt(capsys):
     (la, ea), (lb, eb) = m.predict(a, verbose=0), m.predict(b, verbose=0)
     assert la.shape == (1, 8, 20) and ea.shape == (1, 8, 16)
     np.testing.assert_allclose(la[0, :5], lb[0, :5], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ea[0, :5], eb[0, :5], rtol=1e-5, atol=1e-6)
     assert not np.allclose(la[0, 5:], lb[0, 5:])
