@@ -1,0 +1,50 @@
+"""torch.utils._pytree, torch.utils.hooks.RemovableHandle and
+torch.nn.utils.stateless.functional_call, against PyTorch's."""
+
+import collections
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+from dlcore_eager.utils import _pytree as P
+from dlcore_eager.utils.hooks import RemovableHandle
+
+Point = collections.namedtuple("Point", "x y")
+TREES = [[1, (2, 3), {"a": 4, "b": [5, None]}], Point(1, [2, 3]),
+         collections.OrderedDict(z=1, a=(2,)), None, 7, ((), [], {})]
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_pytree_is_pytorchs(tree):
+    tp = pytest.importorskip("torch.utils._pytree")
+    leaves, spec = P.tree_flatten(tree)
+    assert leaves == tp.tree_leaves(tree)
+    assert spec.num_leaves == tp.tree_structure(tree).num_leaves
+    new = [str(v) for v in leaves]
+    back = P.tree_unflatten(new, spec)
+    assert back == tp.tree_unflatten(new, tp.tree_structure(tree))
+    assert type(back) is (type(tree) if spec.children_specs else str)
+    assert P.tree_map(repr, tree) == tp.tree_map(repr, tree)
+    with pytest.raises(ValueError):
+        P.tree_unflatten(leaves + [0], spec)
+
+
+def test_removable_handle_removes_from_every_dict():
+    hooks, extra = collections.OrderedDict(), collections.OrderedDict()   # (as modules')
+    h = RemovableHandle(hooks, extra_dict=extra)
+    hooks[h.id] = extra[h.id] = "hook"
+    with h:
+        pass
+    assert hooks == {} and extra == {}
+    assert RemovableHandle(hooks).id > h.id
+
+
+def test_stateless_functional_call():
+    from dlcore_eager import nn
+    from dlcore_eager.nn.utils.stateless import functional_call
+    m = nn.Linear(2, 1)
+    w = {"weight": dl.ones(1, 2), "bias": dl.zeros(1)}
+    out = functional_call(m, w, (dl.tensor([[1.0, 2.0]]),))
+    np.testing.assert_allclose(out.detach().numpy(), [[3.0]])
+    assert not np.allclose(m.weight.detach().numpy(), 1.0)
