@@ -47,7 +47,8 @@ out = model(input)
 print(out.is_contiguous(memory_format=torch.channels_last))  # Ouputs: True
 print(model.weight.is_contiguous(memory_format=torch.channels_last))
 (out.sum() + model(leaf).sum()).backward()
-print(leaf.grad.shape, leaf.grad.sum().item())
+print(leaf.grad.is_contiguous(memory_format=torch.channels_last), leaf.grad.shape,
+      leaf.grad.sum().item())
 
 torch.manual_seed(0)
 net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
@@ -68,7 +69,8 @@ for step in range(6):
         print(f"step {step} loss {loss.item():.4f}")
 feat = net[:4](data.to(memory_format=torch.channels_last))
 print(feat.shape, feat.is_contiguous(memory_format=torch.channels_last))
-print(net[0].weight.is_contiguous(memory_format=torch.channels_last))
+print(net[0].weight.is_contiguous(memory_format=torch.channels_last),
+      net[0].weight.grad.is_contiguous(memory_format=torch.channels_last))
 
 x3 = torch.randn(2, 3, 4, 5, 6).to(memory_format=torch.channels_last_3d)
 print(x3.stride(), x3.is_contiguous(memory_format=torch.channels_last_3d))
