@@ -95,8 +95,7 @@ def gelu(x, approximate: str = "none"):
         inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), math.sqrt(2.0 / math.pi))
         return mul(mul(x, 0.5), add(tanh(inner), 1.0))
     if approximate != "none":
-        raise ValueError(f"approximate argument must be either none or tanh, not "
-                         f"{approximate!r}")
+        raise RuntimeError("approximate argument must be either none or tanh.")   # (PyTorch's)
     return mul(mul(x, 0.5), add(erf(mul(x, 1.0 / math.sqrt(2.0))), 1.0))
 
 

@@ -177,6 +177,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _tensor_arg(input, "linear")
     _check_linear_dtypes(input, weight, bias)
     sx, sw = input.shape, weight.shape
+    if not len(sx) or not len(sw):
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{len(sx)}D and {len(sw)}D")
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
         rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "

@@ -198,6 +198,10 @@ ROWS = [
         _x(t, 3, 2, rg=True), t.zeros(2), t.ones(2))),
     ("relu_bool", lambda t: t.relu(t.tensor([True]))),
     ("relu_bool_method_", lambda t: t.tensor([True]).relu_()),
+    ("linear_0d_input", lambda t: t.nn.functional.linear(t.tensor(1.0), t.ones(2, 3))),
+    ("linear_0d_weight", lambda t: t.nn.functional.linear(t.ones(3), t.tensor(1.0))),
+    ("Linear_0d", lambda t: t.nn.Linear(3, 2)(t.tensor(1.0))),
+    ("gelu_bad_approximate", lambda t: t.nn.functional.gelu(t.ones(2), approximate="x")),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
