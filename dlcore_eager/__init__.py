@@ -272,7 +272,7 @@ from . import _api_longtail, compiler  # noqa: E402  (asarray, unravel_index, Te
 
 _api_longtail.install(_sys.modules[__name__])
 from . import func, hub, testing  # noqa: E402  (torch.func, torch.hub, torch.testing)
-from . import profiler  # noqa: E402  (torch.profiler)
+from . import fx, profiler  # noqa: E402  (torch.fx, torch.profiler)
 from . import _docs
 
 _docs.fill(Tensor)                  # in-place forms, operators, methods mirroring torch.X

@@ -1,0 +1,241 @@
+"""``torch.fx``: symbolic tracing of a module into a ``Graph`` of operations, and
+``GraphModule``, which runs Python code generated from the graph (after edits too:
+``recompile``).
+
+``symbolic_trace(module)`` calls ``forward`` with ``Proxy`` objects for its arguments.  While
+it runs, the public functions of ``dlcore_eager`` (``torch.relu``, ``torch.add``, ...) and of
+``dlcore_eager.nn.functional`` record a ``call_function`` node when a proxy is among their
+arguments (PyTorch reaches them through ``__torch_function__``; here they are wrapped for the
+trace and put back after), operators record ``operator.*`` calls, ``proxy.method(...)`` a
+``call_method``, a parameter or buffer read a ``get_attr``, and a call of a built-in
+``nn`` layer (a leaf module) a ``call_module``; other modules are traced through.  As in
+PyTorch, control flow on a proxy raises ``TraceError``.  Not covered: a function imported by
+name before tracing (``from torch import relu``) is not seen; ``fx.wrap`` marks nothing;
+the default keyword arguments PyTorch's Python functionals record are not recorded."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import operator
+import sys
+import types
+from typing import Any
+
+from .graph import QUALNAMES, Graph, Node, qualified_name
+from .proxy import Proxy, TraceError
+
+__all__ = ["Graph", "GraphModule", "Node", "Proxy", "TraceError", "Tracer", "symbolic_trace",
+           "wrap"]
+
+
+def _has_proxy(a: Any) -> bool:
+    if isinstance(a, Proxy):
+        return True
+    if isinstance(a, (tuple, list)):
+        return any(_has_proxy(x) for x in a)
+    if isinstance(a, dict):
+        return any(_has_proxy(x) for x in a.values())
+    return False
+
+
+def _namespaces() -> list[tuple[types.ModuleType, str]]:
+    return [(sys.modules["dlcore_eager"], "dlcore_eager"),
+            (sys.modules["dlcore_eager.nn.functional"], "dlcore_eager.nn.functional")]
+
+
+class Tracer:
+    """Records a module's ``forward`` (or a function) as a ``Graph``."""
+
+    def __init__(self, autowrap_modules: tuple = (), autowrap_functions: tuple = (),
+                 param_shapes_constant: bool = False) -> None:
+        self.graph = Graph()
+        self.root: Any = None
+
+    def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+        from ..nn import Sequential
+        return type(m).__module__.startswith("dlcore_eager.nn") and \
+            not isinstance(m, Sequential)
+
+    def path_of_module(self, mod: Any) -> str:
+        for name, m in self.root.named_modules():
+            if m is mod:
+                return name
+        raise NameError("module is not installed as a submodule")
+
+    def create_arg(self, a: Any) -> Any:
+        if isinstance(a, Proxy):
+            return a.node
+        if isinstance(a, tuple) and hasattr(a, "_fields"):
+            return type(a)(*[self.create_arg(x) for x in a])
+        if isinstance(a, (tuple, list)):
+            return type(a)(self.create_arg(x) for x in a)
+        if isinstance(a, dict):
+            return {k: self.create_arg(v) for k, v in a.items()}
+        if isinstance(a, slice):
+            return slice(self.create_arg(a.start), self.create_arg(a.stop),
+                         self.create_arg(a.step))
+        if hasattr(a, "_buf"):
+            raise NotImplementedError("dlcore's fx: a tensor constant in a traced call")
+        return a
+
+    def create_proxy(self, kind: str, target: Any, args: tuple, kwargs: dict,
+                     name: str | None = None) -> Proxy:
+        node = self.graph.create_node(kind, target, self.create_arg(tuple(args)),
+                                      self.create_arg(dict(kwargs)), name)
+        return Proxy(node, self)
+
+    def call_module(self, m: Any, forward: Any, args: tuple, kwargs: dict) -> Any:
+        path = self.path_of_module(m)
+        if not self.is_leaf_module(m, path):
+            return forward(*args, **kwargs)
+        return self.create_proxy("call_module", path, args, kwargs)
+
+    def trace(self, root: Any, concrete_args: dict | None = None) -> Graph:
+        from ..nn import Module
+        fn = root.forward if isinstance(root, Module) else root
+        self.root = root if isinstance(root, Module) else Module()
+        self.graph = Graph()
+        sig = inspect.signature(fn)
+        proxies = []
+        for p in sig.parameters.values():
+            if concrete_args and p.name in concrete_args:
+                proxies.append(concrete_args[p.name])
+            else:
+                proxies.append(self.create_proxy("placeholder", p.name, (), {}))
+        attrs: dict[int, str] = {}
+        for name, p in self.root.named_parameters():
+            attrs.setdefault(id(p), name)
+        for name, b in self.root.named_buffers():
+            attrs.setdefault(id(b), name)
+        cache: dict[str, Proxy] = {}
+        tracer = self
+        orig_call, orig_getattr = Module.__call__, Module.__getattr__
+
+        def module_call(mod: Any, *args: Any, **kwargs: Any) -> Any:
+            return tracer.call_module(mod, lambda *a, **k: orig_call(mod, *a, **k), args,
+                                      kwargs)
+
+        def module_getattr(mod: Any, attr: str) -> Any:
+            val = orig_getattr(mod, attr)
+            path = attrs.get(id(val))
+            if path is None or not hasattr(val, "_buf"):
+                return val
+            if path not in cache:
+                cache[path] = tracer.create_proxy("get_attr", path, (), {})
+            return cache[path]
+        patched = []
+        for ns, qual in _namespaces():
+            for name, f in list(vars(ns).items()):
+                if name.startswith("_") or isinstance(f, type) or not callable(f) or \
+                        isinstance(f, types.ModuleType):
+                    continue
+                QUALNAMES.setdefault(f, f"{qual}.{name}")
+                patched.append((ns, name, f))
+                setattr(ns, name, _recording(f, self))
+        setattr(Module, "__call__", module_call)
+        setattr(Module, "__getattr__", module_getattr)
+        try:
+            out = fn(*proxies)
+        finally:
+            setattr(Module, "__call__", orig_call)
+            setattr(Module, "__getattr__", orig_getattr)
+            for ns, name, f in patched:
+                setattr(ns, name, f)
+        self.create_proxy("output", "output", (out,), {}, name="output")
+        return self.graph
+
+
+def _recording(f: Any, tracer: Tracer) -> Any:
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        if _has_proxy(args) or _has_proxy(kwargs):
+            return tracer.create_proxy("call_function", f, args, kwargs)
+        return f(*args, **kwargs)
+    traced.__wrapped__ = f                                 # type: ignore[attr-defined]
+    return traced
+
+
+def wrap(fn_or_name: Any) -> Any:
+    """(accepted; dlcore's tracer records only torch's own functions)"""
+    return fn_or_name
+
+
+def _copy_attr(src: Any, dst: Any, path: str) -> None:
+    from ..nn import Module
+    *prefix, field = path.split(".")
+    for item in prefix:
+        s = getattr(src, item)
+        d = dst._modules.get(item) if hasattr(dst, "_modules") else None
+        if d is None:
+            d = Module()
+            setattr(dst, item, d)
+        src, dst = s, d
+    setattr(dst, field, getattr(src, field))
+
+
+def _make_graph_module_class() -> type:
+    from ..nn import Module
+
+    class GraphModule(Module):
+        """A module whose ``forward`` is the Python code of ``graph``."""
+
+        def __init__(self, root: Any, graph: Graph, class_name: str = "GraphModule") -> None:
+            super().__init__()
+            self.__class__.__name__ = class_name
+            if isinstance(root, Module):
+                for node in graph.nodes:
+                    if node.op in ("get_attr", "call_module"):
+                        _copy_attr(root, self, node.target)
+            self._graph = graph
+            self.recompile()
+
+        @property
+        def graph(self) -> Graph:
+            return self._graph
+
+        @property
+        def code(self) -> str:
+            return self._code
+
+        def recompile(self) -> Any:
+            self._code = self._graph.python_code("self")
+            space: dict = {"dlcore_eager": sys.modules["dlcore_eager"], "operator": operator,
+                           "builtins": builtins}
+            for node in self._graph.nodes:
+                if node.op == "call_function":
+                    head = qualified_name(node.target).split(".")[0]
+                    if head not in space:
+                        space[head] = sys.modules.get(head) or node.target
+            exec(compile(self._code, "<eval_with_key>", "exec"), space)  # noqa: S102
+            object.__setattr__(self, "forward", types.MethodType(space["forward"], self))
+            return self._code
+
+        def print_readable(self, print_output: bool = True) -> str:
+            text = f"class {type(self).__name__}(torch.nn.Module):" + \
+                self._code.replace("\n", "\n    ").rstrip() + "\n"
+            if print_output:
+                print(text)
+            return text
+
+    return GraphModule
+
+
+class _LazyGraphModule:
+    cls: type | None = None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GraphModule":
+        if _LazyGraphModule.cls is None:
+            _LazyGraphModule.cls = _make_graph_module_class()
+        return _LazyGraphModule.cls
+    raise AttributeError(name)
+
+
+def symbolic_trace(root: Any, concrete_args: dict | None = None) -> Any:
+    """``root`` (a module or a function) traced into a ``GraphModule``."""
+    tracer = Tracer()
+    graph = tracer.trace(root, concrete_args)
+    name = type(root).__name__ if not isinstance(root, types.FunctionType) else root.__name__
+    return __getattr__("GraphModule")(tracer.root, graph, name)
+
