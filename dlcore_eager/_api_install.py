@@ -70,7 +70,8 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "hardsigmoid": "HardsigmoidBackward0", "logsigmoid": "LogSigmoidBackward0",
             "nan_to_num": "NanToNumBackward0", "logit": "LogitBackward0",
             "tile": "RepeatBackward0", "trace": "TraceBackward0",
-            "masked_select": "MaskedSelectBackward0", **_LABELS}
+            "masked_select": "MaskedSelectBackward0", "cumsum": "CumsumBackward0",
+            "cumprod": "CumprodBackward0", **_LABELS}
 #: labels of view functions: one that changes nothing (``x.movedim(0, 0)``) still returns a new
 #: view, as PyTorch's (``_views.alias``), not the tensor itself
 _VIEW_LABELS = frozenset({"PermuteBackward0", "ViewBackward0", "SliceBackward0"})

@@ -202,6 +202,9 @@ ROWS = [
     ("linear_0d_weight", lambda t: t.nn.functional.linear(t.ones(3), t.tensor(1.0))),
     ("Linear_0d", lambda t: t.nn.Linear(3, 2)(t.tensor(1.0))),
     ("gelu_bad_approximate", lambda t: t.nn.functional.gelu(t.ones(2), approximate="x")),
+    ("cumsum_0d", lambda t: t.tensor(2.0, requires_grad=True).cumsum(0)),
+    ("cumprod_0d", lambda t: t.cumprod(t.tensor(2.0, requires_grad=True), 0)),
+    ("cumsum_1d", lambda t: _x(t, 3, rg=True).cumsum(0)),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
