@@ -120,3 +120,7 @@ __all__ = [
                      "utils",
                      "parallel",
 ]
+
+from . import _module_extras  # noqa: E402  (Module.to_empty, Module.compile)
+
+_module_extras.install(Module)

@@ -108,3 +108,15 @@ def test_backends_submodules_import_as_modules():
     cudnn.benchmark = True
     assert dl.backends.cudnn.benchmark is True
     cudnn.benchmark = False
+
+
+def test_module_compile_and_to_empty():
+    m = dnn.Linear(3, 2)
+    x = dl.randn(4, 3)
+    want = m(x).detach().numpy()
+    m.compile()
+    np.testing.assert_allclose(m(x).detach().numpy(), want, rtol=1e-6)
+    assert list(m.state_dict()) == ["weight", "bias"]
+    e = dnn.Linear(3, 2).to_empty(device="cpu")
+    assert tuple(e.weight.shape) == (2, 3) and e.weight.requires_grad
+    assert isinstance(e.weight, dnn.Parameter)
