@@ -84,8 +84,8 @@ def to_numpy_dtype(d) -> np.dtype:
         return d.np_dtype
     if d is None:
         return _default_float[0].np_dtype
-    if d is builtins.float:
-        return _default_float[0].np_dtype
+    if d is builtins.float:             # (PyTorch's: float64, whatever the default dtype)
+        return np.dtype(np.float64)
     if d is builtins.int:
         return np.dtype(np.int64)
     if d is builtins.bool:

@@ -37,10 +37,10 @@ class CPUAllocationError(RuntimeError, MemoryError):
 
 
 def _oom(fn: _F) -> _F:
-    """A factory whose allocation fails raises PyTorch's error and words (``DefaultCPUAllocator:
-    can't allocate memory: you tried to allocate N bytes``) instead of NumPy's
-    ``Unable to allocate 4.00 PiB for an array with shape ...``."""
+    """PyTorch's errors of a factory: a failed allocation (DefaultCPUAllocator), a dtype string."""
     def factory(*args, **kwargs):
+        if type(kwargs.get("dtype")) is str:
+            raise TypeError(f"{fn.__name__}(): argument 'dtype' must be torch.dtype, not str")
         try:
             return fn(*args, **kwargs)
         except MemoryError as e:

@@ -205,6 +205,15 @@ ROWS = [
     ("cumsum_0d", lambda t: t.tensor(2.0, requires_grad=True).cumsum(0)),
     ("cumprod_0d", lambda t: t.cumprod(t.tensor(2.0, requires_grad=True), 0)),
     ("cumsum_1d", lambda t: _x(t, 3, rg=True).cumsum(0)),
+    # Python types and strings as dtypes
+    *[(f"pytype_{k}", (lambda k: lambda t: [str(f(t).dtype) for f in (
+        lambda t: t.ones(2, dtype=k), lambda t: t.tensor([1], dtype=k),
+        lambda t: t.zeros_like(t.ones(2), dtype=k),
+        lambda t: t.ones(2).to(k), lambda t: t.ones(2).to("cpu", k))])(k))
+      for k in (float, int, bool, complex)],
+    ("dtype_str_ones", lambda t: t.ones(2, dtype="float32")),
+    ("dtype_str_zeros", lambda t: t.zeros(2, dtype="float32")),
+    ("dtype_str_full", lambda t: t.full((2,), 1, dtype="float32")),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
