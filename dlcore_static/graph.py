@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from dlcore.errors import format_shape
 from dlcore.registry import AVal
 
+from . import _op_attrs
 from . import dtypes as _dtypes
 from ._graph_names import GraphNames
 from ._locations import (  # noqa: F401 - the names the front end and errors import from here
@@ -135,22 +136,7 @@ class Operation:
     def node_def(self):
         return self
 
-    def get_attr(self, name: str):
-        """The value of the attribute ``name`` (TF's ``Operation.get_attr``): the op's params
-        (``transpose_a`` of a MatMul, ``idx`` of a StridedSlice, ...), its attrs, ``T`` (the
-        first output's dtype) and a MatMul's flags, False where unset; else ValueError
-        ``Operation 'name' has no attr named 'x'.`` as TF's."""
-        params = self.params
-        if params and name in params:
-            return params[name]
-        if self.attrs and name in self.attrs:
-            return self.attrs[name]
-        if name == "T" and self.outputs:
-            return self.outputs[0].dtype
-        if self.type == "MatMul" and name in ("transpose_a", "transpose_b"):
-            return False
-        raise ValueError(f"Operation '{self.name}' has no attr named '{name}'.")
-
+    get_attr = _op_attrs.get_attr     # (TF's Operation.get_attr)
     @property
     def control_flow_context(self):
         """The ``cond`` branch or ``while_loop`` body this op was built in (``kind``, ``name``,
