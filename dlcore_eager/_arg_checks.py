@@ -151,14 +151,23 @@ def tensors(op: str, method: bool, names: tuple, values: tuple) -> None:
             raise not_tensor(op, names[i + method], i + 1, v)
 
 
+_NONE = object()     # (method_of_tensors: no argument given)
+
+
 def method_of_tensors(fn, op: str, arg: str):
     """``Tensor.<op>(other)`` as ``fn`` (shared with an operator that takes arrays: ``@``)
     refusing an ``other`` that is no Tensor, in PyTorch's words."""
-    def method(self, *args, **kw):
-        other = args[0] if len(args) == 1 else kw.get(arg, fn) if len(kw) == 1 else fn
-        if not isinstance(other, Tensor) and other is not fn:
+    def method(self, other=_NONE, *args, **kw):
+        if type(other) is Tensor and not args and not kw:
+            return fn(self, other)      # (the usual call, no packing: x.mm(w) 2.12 -> 2.02 us)
+        if other is _NONE:              # (x.mm(mat2=w))
+            o = kw.get(arg, _NONE) if len(kw) == 1 else _NONE
+            if o is not _NONE and not isinstance(o, Tensor):
+                raise not_tensor(op, arg, 1, o)
+            return fn(self, *args, **kw)
+        if not args and not isinstance(other, Tensor):
             raise not_tensor(op, arg, 1, other)
-        return fn(self, *args, **kw)
+        return fn(self, other, *args, **kw)
     method.__name__ = method.__qualname__ = op
     method.__doc__ = fn.__doc__ or (
         f"``torch.{op}(self, {arg})`` as a method; ``{arg}`` must be a Tensor (a NumPy array or "
