@@ -102,14 +102,7 @@ class Keras3Op(Layer):
 
     def call(self, inputs):
         xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-
-        def fill(v):
-            if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-                return xs[v[1]]
-            if isinstance(v, list):
-                return [fill(u) for u in v]
-            return v
-        return self._fn(*[fill(a) for a in self._template], **self._kwargs)
+        return self._fn(*[fill_template(a, xs) for a in self._template], **self._kwargs)
 
     def keras3_args(self, tensor_record) -> list:
         """The node's arguments as Keras 3 writes them (``tensor_record(t)`` for a tensor)."""
@@ -264,3 +257,15 @@ def write_args(template: list, inputs: list, tensor_record) -> list:
                     "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
         return v
     return [out(a) for a in template]
+
+
+def fill_template(v, xs):
+    """An op layer's recorded argument ``v`` with each ``("__tensor__", i)`` mark replaced by
+    the layer's input ``xs[i]`` (lists and dicts walked; shared with ``_tf_op_lambda``)."""
+    if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
+        return xs[v[1]]
+    if isinstance(v, list):
+        return [fill_template(u, xs) for u in v]
+    if isinstance(v, dict):
+        return {k: fill_template(u, xs) for k, u in v.items()}
+    return v

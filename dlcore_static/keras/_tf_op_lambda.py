@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
+from ._keras3_ops import fill_template
 from .engine import Layer
 
 CLASSES = ("TFOpLambda", "SlicingOpLambda")
@@ -118,16 +119,8 @@ class TFOpLambda(Layer):
 
     def call(self, inputs):
         xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-
-        def fill(v):
-            if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-                return xs[v[1]]
-            if isinstance(v, list):
-                return [fill(u) for u in v]
-            if isinstance(v, dict):
-                return {k: fill(u) for k, u in v.items()}
-            return v
-        return self._fn(fill(self._template[0]), **fill(self._template[1]))
+        return self._fn(fill_template(self._template[0], xs),
+                        **fill_template(self._template[1], xs))
 
     def compute_output_shape(self, input_shape):
         return tuple(self._nodes[0].outputs[0].aval.shape)
