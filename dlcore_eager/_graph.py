@@ -541,10 +541,14 @@ def leaf_node(t) -> LeafNode | None:
             return node
     recipe = getattr(t, "_view", None)
     if recipe is not None and recipe[4] == _NO_GRAD:
-        # a view made in no_grad mode of a tensor that requires grad: a leaf without an
-        # accumulator (PyTorch's next_functions show None for it; its .grad stays None), or
-        # PyTorch's error once its memory was changed in place (_view_rebase.no_grad_parent)
-        return _sys.modules["dlcore_eager._view_rebase"].no_grad_parent(t)
+        vr = _sys.modules["dlcore_eager._view_rebase"]
+        if vr.base_requires_grad(t):
+            # a view made in no_grad mode of a tensor that requires grad: a leaf without an
+            # accumulator (PyTorch's next_functions show None for it; its .grad stays None),
+            # or PyTorch's error once its memory was changed in place (no_grad_parent). A
+            # view of a base that does not require grad, made to require grad itself, is an
+            # ordinary leaf with its own .grad (PyTorch's).
+            return vr.no_grad_parent(t)
     node = _leaf_new(LeafNode)
     node.tensor = t
     b = t._buf

@@ -150,3 +150,17 @@ def test_setitem_on_a_no_grad_view_names_the_last_view_op(key):
             v[k] = 5.0
         return _err(f)
     assert case(dl) == case(torch)
+
+
+@pytest.mark.parametrize("view", ["slice", "t", "view"])
+def test_no_grad_view_of_a_base_without_grad_made_to_require_grad(view):
+    # a leaf of its own: its .grad fills (not the no-accumulator leaf of a view of a
+    # base that requires grad)
+    def case(lib):
+        a = lib.ones(2, 3)
+        with lib.no_grad():
+            v = a[:1] if view == "slice" else a.t() if view == "t" else a.view(6)
+        v.requires_grad_()
+        (v * 2).sum().backward()
+        return v.grad.tolist(), v.requires_grad, v.is_leaf, a.requires_grad, a.grad is None
+    assert case(dl) == case(torch)
