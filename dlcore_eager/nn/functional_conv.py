@@ -26,6 +26,7 @@ from .. import _memory_format as _mf
 from .. import _tensor_ops as O
 from .._graph import labelled
 from .._operand_rules import torch_error
+from . import _pad_crop
 from ._conv_pool_errors import POOL_RANK, dtypes_check, pool_error
 from .._state import STATE
 from ..tensor import Tensor
@@ -452,7 +453,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """PyTorch's flat ``pad`` (last dimension first): constant, reflect, replicate; a negative
-    amount crops (PyTorch pads by the positive amounts, then narrows)."""
+    amount crops (PyTorch pads by the positive amounts, then narrows; circular crops first)."""
     pad = tuple(pad)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -461,35 +462,17 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                            f"dimension but got padding length {len(pad)} and input of "
                            f"dimension {input.ndim}")
     if any(p < 0 for p in pad):
-        return _cropped(input, pad, mode, value)
+        return _pad_crop.cropped(input, pad, mode, value, _pad_fn)
     try:
         out = _ops.pad(input, pad, mode, 0.0 if value is None else value)
     except ShapeError as e:         # (a reflection wider than the input: PyTorch's error)
         raise torch_error(e) from None
-    label = _PAD_GRAD_FN.get(mode)
+    label = _pad_crop.PAD_GRAD_FN.get(mode)
     return out if label is None else labelled(out, label.format(len(pad) // 2), input,
                                               edges=(input,))
 
 
-def _cropped(input: Tensor, amounts: tuple, mode: str, value) -> Tensor:
-    out = input if not any(p > 0 for p in amounts) else \
-        pad(input, tuple(max(p, 0) for p in amounts), mode, value)
-    key = [slice(None)] * out.ndim
-    for i in range(len(amounts) // 2):
-        d = out.ndim - 1 - i
-        lo, hi = -min(amounts[2 * i], 0), -min(amounts[2 * i + 1], 0)
-        if out.shape[d] - lo - hi < 0:
-            raise RuntimeError("narrow(): length must be non-negative.")
-        key[d] = slice(lo, out.shape[d] - hi)
-    label = _PAD_GRAD_FN.get(mode)
-    res = out[tuple(key)]
-    return res if label is None else labelled(res, label.format(len(amounts) // 2), input,
-                                              edges=(input,))
-
-
-#: PyTorch's grad_fn names of ``pad`` per mode ({} is the number of padded dimensions)
-_PAD_GRAD_FN = {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{}DBackward0",
-                "replicate": "ReplicationPad{}DBackward0"}
+_pad_fn = pad       # (pad's own name is its argument's inside it)
 
 
 def _warn_dropout2d_dims(ndim: int) -> None:

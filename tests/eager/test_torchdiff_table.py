@@ -190,6 +190,12 @@ ROWS = [
                                                       mode="reflect")),
     ("pad_neg_only", lambda t: t.nn.functional.pad(_x(t, 1, 4), (-1, -1))),
     ("pad_neg_too_much", lambda t: t.nn.functional.pad(_x(t, 1, 4), (-3, -2))),
+    # circular with a negative amount crops first, then wraps (values and gradient; PyTorch's
+    # grad_fn there is CopySlices)
+    *[(f"pad_neg_circular_{a}", (lambda a: lambda t: (lambda x: (lambda y: (
+        y.tolist(), y.pow(2).sum().backward(), x.grad.tolist()))(
+        t.nn.functional.pad(x, a, mode="circular")))(_x(t, 1, 3, 4, rg=True)))(a))
+      for a in ((-1, 2), (2, -1), (1, -2), (0, -3), (-1, 2, 2, -1), (-1, 5))],
     ("pad_odd", lambda t: t.nn.functional.pad(_x(t, 2), (1,))),
     ("pad_too_long", lambda t: t.nn.functional.pad(_x(t, 1, 4), (1, 1, 1, 1, 1, 1))),
     ("bn_eval_node", lambda t: (lambda y: (y, [n is None for n, _ in y.grad_fn.next_functions]))(
