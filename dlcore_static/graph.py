@@ -82,6 +82,7 @@ class Operation:
     control_inputs: list
     _outputs: Any                   # the Tensor of a single-output op, else a tuple of them
     _id: int
+    get_attr = _op_attrs.get_attr   # (TF's Operation.get_attr)
 
     def __init__(self, graph: Graph, op_type: str, name: str, inputs=(), avals=(), *,
                  prim=None, params=None, attrs=None, defined_at: str | None = None):
@@ -136,7 +137,6 @@ class Operation:
     def node_def(self):
         return self
 
-    get_attr = _op_attrs.get_attr     # (TF's Operation.get_attr)
     @property
     def control_flow_context(self):
         """The ``cond`` branch or ``while_loop`` body this op was built in (``kind``, ``name``,

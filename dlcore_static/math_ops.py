@@ -57,7 +57,21 @@ def add_n(inputs, name=None):
     return _scoped("AddN", name, total, *_args(*inputs, cast_data=True))
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, name=None):
+    if adjoint_a or adjoint_b:
+        # TF1: the conjugate transpose (a transpose for real values); with transpose_x too,
+        # TF's "Only one of transpose_a and adjoint_a can be True."
+        if transpose_a and adjoint_a:
+            raise ValueError("Only one of transpose_a and adjoint_a can be True.")
+        if transpose_b and adjoint_b:
+            raise ValueError("Only one of transpose_b and adjoint_b can be True.")
+        a, b = _args(a, b)
+        if adjoint_a and a.aval.dtype.kind == "c":
+            a = _ops.conj(a)
+        if adjoint_b and b.aval.dtype.kind == "c":
+            b = _ops.conj(b)
+        transpose_a, transpose_b = transpose_a or adjoint_a, transpose_b or adjoint_b
     if not transpose_a and not transpose_b:
         if name is None and type(a) is Tensor and type(b) is Tensor and \
                 a.aval.dtype is b.aval.dtype:

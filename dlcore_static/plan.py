@@ -424,7 +424,7 @@ def _swept(plan: Plan, fetch_tensors: list, target_ops: list, fed_tensors, sessi
                 fn = prim.impl
             params = op.params
         elif op.type == "Placeholder":
-            unfed = op                  # (the sweep ends at the first one)
+            unfed = op                  # (the last one the sweep meets: the first made)
             continue
         else:                           # (made below, in creation order as there)
             fn = params = None

@@ -183,6 +183,10 @@ class Session:
     def __enter__(self) -> Session:
         # graph.as_default()'s push and pop without its generator (a Session per graph built
         # per batch, issue 19)
+        if self._default_ctx:
+            raise RuntimeError("Session context managers are not re-entrant. Use "
+                               "`Session.as_default()` if you want to enter a session multiple "
+                               "times.")
         graph_stack().append(self.graph)
         self._default_ctx = True
         session_stack().append(self)

@@ -158,3 +158,52 @@ def test_forward_matmul_flags_in_cond_and_errors():
         with tf.Session(graph=g) as s:
             for _ in range(3):
                 np.testing.assert_allclose(s.run(y, {a: av, b: bv, p: True}), av @ bv.T)
+
+
+def test_get_attr_answers_as_tf1():
+    """T is the input's type (Equal's float32, not its bool output), dtype of ops without
+    inputs is the output's, Cast has SrcT/DstT (no dtype), dtype-valued params are tf.DTypes."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (3,), name="x")
+        c = tf.constant([1, 2], dtype=tf.int32)
+        e = tf.equal(x, x)
+        k = tf.cast(x, tf.int32)
+        assert e.op.get_attr("T") == tf.float32 and x.op.get_attr("dtype") == tf.float32
+        assert c.op.get_attr("dtype") == tf.int32
+        assert (k.op.get_attr("SrcT"), k.op.get_attr("DstT")) == (tf.float32, tf.int32)
+        assert isinstance(k.op.get_attr("DstT"), tf.DType)
+        with pytest.raises(ValueError, match=r"^Operation 'Cast' has no attr named 'dtype'\.$"):
+            k.op.get_attr("dtype")
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_adjoint_flags(complex_):
+    """tf.matmul(adjoint_a=, adjoint_b=): the conjugate transpose (a transpose for reals);
+    with transpose_x also set, TF's ValueError."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3))
+    b = rng.standard_normal((2, 4))
+    if complex_:
+        a, b = a + 1j * rng.standard_normal(a.shape), b + 1j * rng.standard_normal(b.shape)
+    dt = np.complex64 if complex_ else np.float32
+    a, b = a.astype(dt), b.astype(dt)
+    g = tf.Graph()
+    with g.as_default():
+        y = tf.matmul(tf.constant(a), tf.constant(b), adjoint_a=True, adjoint_b=True)
+        with pytest.raises(ValueError, match="Only one of transpose_a and adjoint_a can be True"):
+            tf.matmul(tf.constant(a), tf.constant(b), transpose_a=True, adjoint_a=True)
+        with tf.Session(graph=g) as s:
+            np.testing.assert_allclose(s.run(y), a.conj().T @ b.conj().T, rtol=1e-5, atol=1e-5)
+
+
+def test_a_session_is_not_reentrant_and_leaves_the_graph_stack_as_it_was():
+    g1 = tf.Graph()
+    s = tf.Session(graph=g1)
+    before = tf.get_default_graph()
+    with pytest.raises(RuntimeError, match=r"^Session context managers are not re-entrant\. "
+                                           r"Use `Session\.as_default\(\)`"):
+        with s:
+            with s:
+                pass
+    assert tf.get_default_graph() is before

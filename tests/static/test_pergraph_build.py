@@ -157,6 +157,21 @@ def test_the_sweep_leaves_control_flow_and_devices_to_the_general_path(fresh_gra
         assert s.run([i, v], {x: 1.5}) == [3, 12.0]
         plan = _plan.build_plan(s, [z], [x])
         assert [op.type for op in plan.ops][-1] == z.op.type
+        # the sweep itself gave up on the op placed on a device (the general path built that
+        # plan); a cond's or while_loop's own outputs are top-level ops it takes
+        seen = []
+        real = _plan._swept
+
+        def spy(*args):
+            seen.append(real(*args))
+            return seen[-1]
+        _plan._swept = spy
+        try:
+            for fetches in ([z], [y], [i, v]):
+                _plan.build_plan(s, fetches, [x])
+        finally:
+            _plan._swept = real
+        assert seen == [False, True, True]
 
 
 def test_an_unfed_placeholder_is_named_before_anything_runs(fresh_graph):
