@@ -124,9 +124,15 @@ def follow(input, out):
     if type(b) is not np.ndarray or b.ndim not in (4, 5) or b.flags.c_contiguous:
         return out
     fmt = channels_last if b.ndim == 4 else channels_last_3d
-    if not is_in(b, fmt) or is_in(out._buf, fmt) or out._buf.ndim != b.ndim:
+    ob = out._buf
+    if not is_in(b, fmt) or type(ob) is not np.ndarray or is_in(ob, fmt) or ob.ndim != b.ndim:
         return out
-    return relaid(out, fmt, "contiguous", False)
+    if getattr(out, "_view", None) is not None or out._node is None and out._rg:
+        return relaid(out, fmt, "contiguous", False)     # (not a fresh result: a copy)
+    # a fresh result: its buffer relaid in place (same values, no node; its grad_fn stays
+    # the op's own, as PyTorch's NativeBatchNormBackward0, AvgPool2DBackward0 ...)
+    out._buf = laid_out(ob, fmt)
+    return out
 
 
 def like_order(input, fmt, op: str) -> tuple | None:

@@ -196,6 +196,14 @@ ROWS = [
         y.tolist(), y.pow(2).sum().backward(), x.grad.tolist()))(
         t.nn.functional.pad(x, a, mode="circular")))(_x(t, 1, 3, 4, rg=True)))(a))
       for a in ((-1, 2), (2, -1), (1, -2), (0, -3), (-1, 2, 2, -1), (-1, 5))],
+    # a channels-last input keeps its layout without a copy node (grad_fn is the op's own)
+    *[(f"channels_last_{k}", (lambda f: lambda t: (lambda x: (lambda y: (
+        y, y.is_contiguous(memory_format=t.channels_last),
+        type(y.grad_fn.next_functions[0][0]).__name__))(f(t, x)))(
+        _x(t, 2, 3, 4, 4).to(memory_format=t.channels_last).requires_grad_()))(f))
+      for k, f in (("bn_train", lambda t, x: t.nn.BatchNorm2d(3)(x)),
+                   ("avg_pool2d", lambda t, x: t.nn.functional.avg_pool2d(x, 2)),
+                   ("interpolate", lambda t, x: t.nn.functional.interpolate(x, scale_factor=2)))],
     ("pad_odd", lambda t: t.nn.functional.pad(_x(t, 2), (1,))),
     ("pad_too_long", lambda t: t.nn.functional.pad(_x(t, 1, 4), (1, 1, 1, 1, 1, 1))),
     ("bn_eval_node", lambda t: (lambda y: (y, [n is None for n, _ in y.grad_fn.next_functions]))(
