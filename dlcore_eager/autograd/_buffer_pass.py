@@ -20,8 +20,6 @@ it there), with its depth-first order ``_order``.
 
 from __future__ import annotations
 
-from sys import getrefcount as _refcount
-
 import numpy as np
 
 from dlcore import dtypes as _dt
@@ -153,28 +151,36 @@ def _saved_vjp(node, g, retain: bool, half: bool):
     return res
 
 
-def _whole_mean(node, g, retain: bool, wanted, grads):
+def _whole_mean(node, g, retain: bool, wanted, grads, order, i):
     """A div node of a sum by a number (a mean's ``MeanBackward0/1``, a loss's 'mean'
-    reduction) and its sum node in one step, when this div is the sum's one consumer (the
-    buffer pass's common case): ``g`` divided by the count as the div's rule computes it
-    (NumPy's true_divide, as the rule or the CPU kernel's entry runs it, the warnings silenced
-    by the loop; the kernel itself above its parallel threshold), then the sum's rule (for a
-    0-d cotangent, as there, its stride-0 view of x's shape).  Returns ``(the sum's parents,
-    (that cotangent,))`` for the loop to deliver, both nodes' saved tensors released unless
-    ``retain`` (the sum node is then never reached: no cotangent is left for it), or None
-    where any of that does not hold (the nodes go their own way)."""
+    reduction) and its sum node in one step, when this div is the sum's one consumer in this
+    pass (the buffer pass's common case): ``g`` divided by the count as the div's rule computes
+    it (NumPy's true_divide, as the rule or the CPU kernel's entry runs it, the warnings
+    silenced by the loop; the kernel itself above its parallel threshold), then the sum's rule
+    (for a 0-d cotangent, as there, its stride-0 view of x's shape).  Returns ``(the sum's
+    parents, (that cotangent,))`` for the loop to deliver, both nodes' saved tensors released
+    unless ``retain`` (the sum node is then never reached: no cotangent is left for it), or
+    None where any of that does not hold (the nodes go their own way).  ``order[i]`` is this
+    div node (the loop runs ``order`` from its end)."""
     p = node.parents[0]
     if node.parents[1] is not None or type(p) is not Node and not isinstance(p, Node) or \
             p.prim is not _sum_p or p.hooks or p.retain is not None or p in grads or \
             (wanted is not None and p in wanted) or p.inputs is None:
         return None
+    # The sum's other consumers in this pass: a consumer already run has put its cotangent in
+    # ``grads`` (tested above); one yet to run comes before this div in ``order`` and after
+    # the sum (_order emits a node after its parents): those nodes are scanned for the sum as
+    # a parent, whatever their kind (a custom Function's, a host op's that keeps no input)
+    j = i - 1
+    while j >= 0:
+        n = order[j]
+        if n is p:
+            break
+        ps = n.parents
+        if ps and p in ps:
+            return None
+        j -= 1
     (s, c), (x,) = node.inputs, p.inputs
-    if _refcount(s) > 3:
-        # the sum's Tensor is held elsewhere than by this div node (and here: the tuple, the
-        # name s, the call's argument): the user's name for it, or another op's node, whose
-        # cotangent for the sum may be yet to come; with no other holder, and no cotangent
-        # for it yet, this div is the sum's one consumer (a mean's, a loss's 'mean')
-        return None
     cb, xb, d = c._buf, x._buf, g.dtype
     if type(cb) is not _ndarray or type(xb) is not _ndarray or cb.dtype is not d or \
             cb.ndim or xb.dtype is not d or not xb.ndim or (d is not _F32 and d is not _F64) or \
@@ -303,7 +309,9 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
         grads[r] = s if r not in grads else add(grads[r], s)
 
     pop = grads.pop
+    i = len(order)
     for node in reversed(order):
+        i -= 1                           # (node is order[i])
         g = pop(node, None)
         if g is None:                    # no cotangent reached it
             continue
@@ -339,7 +347,7 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                 continue
             if node.inputs is not None and type(g) is _ndarray and not node.hooks:
                 if node.prim is _div_p and silenced:
-                    mean = _whole_mean(node, g, retain, wanted, grads)
+                    mean = _whole_mean(node, g, retain, wanted, grads, order, i)
                     if mean is not None:         # (the sum's node done here, with the div's)
                         ps, in_grads = mean
                 if in_grads is None:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import dlcore_eager as T
+from dlcore_eager.autograd import _buffer_pass
 
 
 def _grads(fn, *shapes, anomaly=False, dtype=np.float32):
@@ -57,6 +58,60 @@ def test_vs_torch():
     np.testing.assert_allclose(ours, lib_grad)
 
 
+@pytest.fixture
+def taken(monkeypatch):
+    """The ``_whole_mean`` calls that took the shortcut (returned a result), counted."""
+    calls = []
+    real = _buffer_pass._whole_mean
+
+    def spy(*args):
+        r = real(*args)
+        calls.append(r is not None)
+        return r
+    monkeypatch.setattr(_buffer_pass, "_whole_mean", spy)
+    return calls
+
+
+@pytest.mark.parametrize("case", ["mean", "mean_of_product", "sum_over_number", "xent", "mse",
+                                  "mean_axis", "mean_axes_large"])
+def test_the_shortcut_is_taken(case, taken):
+    fn, shapes = CASES[case]
+    _grads(fn, *shapes)
+    assert any(taken)
+
+
+def _dbl(lib):
+    """A custom Function whose node keeps no input (its rule: g * 2)."""
+    class Dbl(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return Dbl
+
+
+@pytest.mark.parametrize("reduce", ["all", "dim0"])
+@pytest.mark.parametrize("other", ["frexp", "function"])
+def test_another_consumer_that_keeps_no_tensor_vs_torch(other, reduce, taken):
+    # the sum's other consumer (frexp's host node, a custom Function saving nothing) does not
+    # hold the sum's Tensor: the div is still not its one consumer, no shortcut, both deliver
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (torch, T):
+        x = lib.ones(2, 3, requires_grad=True)
+        s = x.sum() if reduce == "all" else x.sum(0)
+        o = lib.frexp(s)[0] if other == "frexp" else _dbl(lib).apply(s)
+        y = o + s / 6
+        del s, o
+        (y if reduce == "all" else y.sum()).backward()
+        got.append(x.grad.numpy())
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-6)
+    assert not any(taken)
+
+
 def test_retain_graph_twice_and_hook_on_the_sum_node():
     x = T.ones(2, 3, requires_grad=True)
     y = x.mean()
@@ -67,9 +122,12 @@ def test_retain_graph_twice_and_hook_on_the_sum_node():
         y.backward()
     seen = []
     z = (x * 2.0).mean()
-    z.grad_fn.register_prehook(lambda go: seen.append(go[0].item()))
-    z.backward()
-    assert seen == [1.0]
+    sum_node = z.grad_fn.parents[0]      # (hidden from next_functions, as in PyTorch's mean)
+    assert sum_node.prim.name == "sum"
+    sum_node.register_prehook(lambda go: seen.append(go[0].item()))
+    z.backward()                         # (the sum node's hook sees the div's cotangent)
+    np.testing.assert_allclose(seen, [1 / 6])
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 2 / 6 + 2 / 6))
 
 
 def test_grad_of_the_mean_and_an_in_place_change():
