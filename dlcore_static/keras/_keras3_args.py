@@ -18,6 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from ..graph import Tensor
+
 _NONE: tuple[Callable[[Any], bool], str] = (lambda v: v is None, "None")
 _FALSE: tuple[Callable[[Any], bool], str] = (lambda v: v is False, "False")
 _ANY_BOOL: tuple[Callable[[Any], bool], str] = (lambda v: v in (True, False), "True or False")
@@ -116,3 +120,41 @@ def after_build(layer) -> None:
     weights = layer.__dict__.pop("_initial_weights", None)
     if weights is not None:
         layer.set_weights(weights)
+
+
+def model_call_training(name, args, training, kwargs):
+    """``Model.__call__``'s ``training`` from its extra positional arguments (Keras 3's
+    ``(inputs, training, mask)``) and keywords, checked: a stray array is a TypeError (it
+    was dropped), a mask tensor NotImplementedError (it was ignored)."""
+    if len(args) > 2:
+        raise TypeError(f"Model {name} takes its inputs as one tensor or one list, "
+                        f"got {1 + len(args)} positional arguments")
+    if args:
+        if training is not None:
+            raise TypeError(f"Model {name}.__call__() got multiple values for argument "
+                            f"'training'")
+        training = args[0]
+    mask = args[1] if len(args) > 1 else kwargs.pop("mask", None)
+    if kwargs:
+        raise TypeError(f"Model {name}.__call__() got an unexpected keyword argument "
+                        f"'{next(iter(kwargs))}'")
+    if isinstance(training, np.ndarray) and training.ndim > 0:
+        # (keras.io's tf.keras 2 masking guide calls model(x, array): tf.keras 2 ran it with
+        # the array unused by its layers; Keras 3 raises TypeError)
+        import warnings
+        warnings.warn(f"Model {name}: a {training.shape} array given as `training` (the "
+                      f"second positional argument) is not used; Keras 3 raises TypeError",
+                      stacklevel=3)
+        training = None
+    elif not (training is None or isinstance(training, (bool, np.bool_, Tensor))
+              or (type(training) is int and training in (0, 1))):
+        raise TypeError(f"Model {name}: `training` must be a bool, None or a boolean tensor, "
+                        f"got {type(training).__name__} (the model takes its inputs as one "
+                        f"tensor or one list)")
+    if isinstance(mask, Tensor):
+        raise NotImplementedError(f"Model {name}: a `mask` argument is not supported by dlcore "
+                                  f"(the model's layers compute their own masks)")
+    if mask is not None:
+        raise TypeError(f"Model {name}: `mask` must be None or a tensor, got "
+                        f"{type(mask).__name__}")
+    return training

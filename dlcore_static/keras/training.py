@@ -21,6 +21,7 @@ from dlcore import ops as _ops
 from ..array_ops import placeholder
 from ..graph import get_default_graph
 from . import _custom_eval as _ce
+from . import _keras3_args
 from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
@@ -524,10 +525,13 @@ class Model(ArrayFeeds, Network):
         """A model used as a layer: its layers applied again, in order, to new tensors (the
         same weights); the outputs are recorded as this model's, so an outer model sees it as
         one layer.  Its inputs come as one tensor or one list (then Keras 3's ``training``
-        and ``mask``, which it takes positionally too)."""
-        if len(args) > 2:
-            raise TypeError(f"Model {self.name} takes its inputs as one tensor or one list, "
-                            f"got {1 + len(args)} positional arguments")
+        and ``mask``, which it takes positionally too: ``training`` a bool, None or a
+        tensor, ``mask`` None; anything else is a TypeError, not dropped).
+
+        ``training=True/False`` fixes the phase of this call's layers when the graph is built,
+        as tf.keras 2 (the outer ``fit``/``predict`` does not override it; Keras 3 lets the
+        outer call's phase win)."""
+        training = _keras3_args.model_call_training(self.name, args, training, kwargs)
         build = getattr(self, "_build", None)
         if build is not None:                      # a Sequential builds its graph lazily
             build()
@@ -543,8 +547,6 @@ class Model(ArrayFeeds, Network):
                 HISTORY[o] = (self, len(self._nodes) - 1, i)
             return outs[0] if len(outs) == 1 else outs
         mapping = dict(zip(self.inputs, xs))
-        if training is None and args and isinstance(args[0], (bool, int)):
-            training = args[0]                          # (Keras 3's positional training)
         with K.phase_fixed(training):
             for node in self._node_order:               # (training=False: inference mode)
                 if isinstance(node.layer, InputLayer):

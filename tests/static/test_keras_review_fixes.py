@@ -51,3 +51,28 @@ def test_strides_with_dilation_refused_as_keras3(cls):
     for lib in (k3, dk):
         with pytest.raises(ValueError, match="not supported in conjunction with"):
             getattr(lib.layers, cls)(2, 3, strides=2, dilation_rate=2)
+
+
+def _nested(lib):
+    inp = lib.Input((3,))
+    inner = lib.Model(inp, lib.layers.Dense(2)(inp))
+    return inner
+
+
+def test_model_call_refuses_a_stray_positional_array():
+    x = np.ones((2, 3), np.float32)
+    inner = _nested(k3)
+    with pytest.raises(Exception):                    # Keras 3 does not drop it either
+        inner(k3.Input((3,)), x, x, x)
+    inner = _nested(dk)
+    with pytest.raises(TypeError, match="training"):
+        inner(dk.Input((3,)), "x")
+    with pytest.warns(UserWarning, match="not used"):     # (tf.keras 2's guide does this)
+        inner(dk.Input((3,)), x)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        inner(dk.Input((3,)), foo=1)
+    with pytest.raises(TypeError, match="multiple values"):
+        inner(dk.Input((3,)), False, training=True)
+    out = inner(dk.Input((3,)), False)                # Keras 3's positional training
+    assert tuple(out.shape.as_list()) == (None, 2)
+    assert inner(dk.Input((3,)), None, None) is not None
