@@ -27,16 +27,14 @@ from dlcore.autodiff import _check
 from dlcore.kernels.cpu import indexing as _cpu_indexing
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
-from dlcore.ops.activations import eager_relu_vjp
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
-from dlcore.ops.elementwise import relu_p as _relu_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.ops.reduce import _sum_vjp
 from dlcore.ops.reduce import sum_p as _sum_p
 
-from .._graph import LeafNode, Node, half_vjp, has_half
+from .._graph import LeafNode, Node, eager_vjp, half_vjp, has_half
 from ..tensor import Tensor
 from ._accumulation import _accumulate, _add_in_place
 from ._slice_grad import SliceGrad as _SliceGrad
@@ -139,12 +137,10 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         res = half_vjp(prim, g, out, bufs, node.params, bufs)
     elif prim is _getitem_p:
         res = _getitem_rule(node, g, out, bufs)
-    elif node.params:
-        res = prim.vjp(g, out, *bufs, **node.params)
-    elif prim is _relu_p:
-        res = eager_relu_vjp(g, out, *bufs)     # (_graph.EAGER_VJPS: PyTorch's at a NaN)
+    elif node.params:                    # (eager_vjp: _graph.EAGER_VJPS' rule where it has
+        res = eager_vjp(prim)(g, out, *bufs, **node.params)  # one: relu's, PyTorch's at NaN)
     else:
-        res = prim.vjp(g, out, *bufs)
+        res = eager_vjp(prim)(g, out, *bufs)
     if not retain:
         node.inputs = None
         node.out_buf = None
