@@ -109,17 +109,77 @@ def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> T
     return tree_flatten(tree, is_leaf)[1]
 
 
+_DICTS = (dict, collections.OrderedDict, collections.defaultdict)
+
+
+def _node_type(tree: Any) -> Any:
+    """The node type as PyTorch names it: ``collections.namedtuple`` for any namedtuple."""
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return collections.namedtuple
+    return type(tree)
+
+
+def _spec_node_type(spec: TreeSpec) -> Any:
+    return collections.namedtuple if hasattr(spec.type, "_fields") else spec.type
+
+
+def _flatten_up_to(spec: TreeSpec, tree: Any) -> list:
+    """PyTorch's ``TreeSpec.flatten_up_to``: the subtrees of ``tree`` at the leaves of ``spec``.
+
+    Containers must match the spec's: same type (dict kinds are interchangeable and are read
+    by the spec's keys, not by position), same arity, the same namedtuple class; otherwise
+    PyTorch's ValueError. A leaf of the spec takes the whole subtree there (prefix trees)."""
+    out: list = []
+
+    def helper(sp: TreeSpec, node: Any) -> None:
+        if sp.is_leaf():
+            out.append(node)
+            return
+        got, want = _node_type(node), _spec_node_type(sp)
+        both_dicts = sp.type in _DICTS and type(node) in _DICTS
+        if not both_dicts and got is not want:
+            raise ValueError(f"Node type mismatch; expected {want!r}, but got {got!r}.")
+        if len(node) != sp.num_children:
+            raise ValueError(f"Node arity mismatch; expected {sp.num_children}, "
+                             f"but got {len(node)}.")
+        if both_dicts:
+            keys = sp.context[1] if sp.type is collections.defaultdict else sp.context
+            have, expect = set(node), set(keys)
+            if have != expect:
+                msg = ""
+                if expect - have:
+                    msg += f"; missing key(s): {expect - have}"
+                if have - expect:
+                    msg += f"; extra key(s): {have - expect}"
+                raise ValueError(f"Node keys mismatch{msg}.")
+            children = [node[k] for k in keys]
+        else:
+            if want is collections.namedtuple and type(node) is not sp.type:
+                raise ValueError(f"Node context mismatch for node type {want!r}; "
+                                 f"expected {sp.type!r}, but got {type(node)!r}.")
+            children = list(node)
+        for child, child_spec in zip(children, sp.children_specs, strict=True):
+            helper(child_spec, child)
+
+    helper(spec, tree)
+    return out
+
+
 def tree_map(func: Callable, tree: Any, *rests: Any,
              is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Map ``func`` over the leaves of ``tree`` and the matching subtrees of ``rests``.
+
+    As PyTorch: each of ``rests`` is read against ``tree``'s structure (dict entries by key,
+    ``tree`` may be a prefix of them); a mismatched structure raises ValueError."""
     leaves, spec = tree_flatten(tree, is_leaf)
-    others = [tree_leaves(r, is_leaf) for r in rests]
+    others = [_flatten_up_to(spec, r) for r in rests]
     return tree_unflatten([func(*xs) for xs in zip(leaves, *others)], spec)
 
 
 def tree_map_(func: Callable, tree: Any, *rests: Any,
               is_leaf: Callable[[Any], bool] | None = None) -> Any:
-    leaves = tree_leaves(tree, is_leaf)
-    others = [tree_leaves(r, is_leaf) for r in rests]
+    leaves, spec = tree_flatten(tree, is_leaf)
+    others = [_flatten_up_to(spec, r) for r in rests]
     for xs in zip(leaves, *others):
         func(*xs)
     return tree

@@ -30,6 +30,37 @@ def test_pytree_is_pytorchs(tree):
         P.tree_unflatten(leaves + [0], spec)
 
 
+Other = collections.namedtuple("Other", "x y")
+MULTI = [({"a": 1, "b": 2}, {"b": 20, "a": 10}),
+         (collections.OrderedDict(a=1, b=2), {"b": 3, "a": 4}),
+         ([1, 2], [[3, 4], 5]),
+         ((1, 2), Point(1, 2)), (Point(1, 2), Other(1, 2)), (Point(1, 2), (1, 2)),
+         ({"a": 1}, {"b": 1}), ({"a": 1}, {"a": 1, "b": 2}), ([1, 2], [1, 2, 3]),
+         ([1, 2], (1, 2)), ([1], 3)]
+
+
+@pytest.mark.parametrize("a,b", MULTI)
+def test_pytree_map_several_trees_is_pytorchs(a, b):
+    """Other trees are read against the first one's structure (dicts by key, prefix
+    subtrees); a mismatched structure raises PyTorch's ValueError, same text."""
+    tp = pytest.importorskip("torch.utils._pytree")
+
+    def run(mod, fn):
+        try:
+            return fn(lambda x, y: (x, y), a, b)
+        except ValueError as e:
+            msg = str(e).replace(repr(collections.namedtuple), "namedtuple")
+            return ("ValueError", msg)
+    assert run(P, P.tree_map) == run(tp, tp.tree_map)
+    seen: dict[str, list] = {"dl": [], "torch": []}
+    for key, f in (("dl", P.tree_map_), ("torch", tp.tree_map_)):
+        try:
+            f(lambda x, y, k=key: seen[k].append((x, y)), a, b)
+        except ValueError:
+            seen[key].append("ValueError")
+    assert seen["dl"] == seen["torch"]
+
+
 def test_removable_handle_removes_from_every_dict():
     hooks, extra = collections.OrderedDict(), collections.OrderedDict()   # (as modules')
     h = RemovableHandle(hooks, extra_dict=extra)
