@@ -99,8 +99,9 @@ class CallbackList:
     def _batch(self, name: str, keras2: str, batch, logs: dict, running: bool) -> None:
         mine = self._running.add(logs) if running else {}
         for c in self.callbacks:
-            if getattr(c, "_RAW", False) or getattr(type(c), name, None) is \
-                    getattr(Callback, name):         # (Keras 2's hook: Keras 2's logs)
+            if name not in getattr(c, "__dict__", ()) and (
+                    getattr(c, "_RAW", False) or getattr(type(c), name, None) is
+                    getattr(Callback, name)):        # (Keras 2's hook: Keras 2's logs)
                 getattr(c, keras2)(batch, logs)
             else:
                 getattr(c, name)(batch, dict(mine))

@@ -384,21 +384,28 @@ class CSVLogger(Callback):
 
 
 class LambdaCallback(Callback):
-    """Callbacks from functions: ``on_epoch_end(epoch, logs)`` and the others."""
+    """Callbacks from functions: ``on_epoch_end(epoch, logs)`` and the others.  Any hook
+    name is taken (Keras 3's ``on_train_batch_begin/end``, ``on_test_batch_end``, ...,
+    Keras 2's ``on_batch_begin/end``); it replaces that method on this instance, as Keras's
+    ``self.__dict__.update(kwargs)``.  A keyword that names no hook is a TypeError (Keras
+    stores it as an attribute and never calls it)."""
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
-                 on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
+                 on_batch_begin=None, on_batch_end=None, **kwargs):
         super().__init__()
-        noop2 = lambda a, b: None
-        noop1 = lambda a: None
-        # the given functions replace the methods on this instance (Keras's LambdaCallback)
-        for event, fn, noop in (("on_epoch_begin", on_epoch_begin, noop2),
-                                ("on_epoch_end", on_epoch_end, noop2),
-                                ("on_batch_begin", on_batch_begin, noop2),
-                                ("on_batch_end", on_batch_end, noop2),
-                                ("on_train_begin", on_train_begin, noop1),
-                                ("on_train_end", on_train_end, noop1)):
-            setattr(self, event, fn or noop)
+        for k in kwargs:
+            if not (k.startswith("on_") and callable(getattr(Callback, k, None))):
+                raise TypeError(f"LambdaCallback.__init__() got an unexpected keyword "
+                                f"argument '{k}'")
+        given = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end, on_batch_begin=on_batch_begin,
+                     on_batch_end=on_batch_end, **kwargs)
+        for event, fn in given.items():
+            if fn is not None:
+                setattr(self, event, fn)
 
 
 class TerminateOnNaN(Callback):

@@ -76,3 +76,28 @@ def test_model_call_refuses_a_stray_positional_array():
     out = inner(dk.Input((3,)), False)                # Keras 3's positional training
     assert tuple(out.shape.as_list()) == (None, 2)
     assert inner(dk.Input((3,)), None, None) is not None
+
+
+def _fit_with(lib, cb):
+    m = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+    m.compile("sgd", "mse")
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
+    m.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_data=(x, y), callbacks=[cb])
+
+
+def test_lambda_callback_keras3_hook_names():
+    for lib in (dk,):                  # (Keras 3's numpy backend has no fit: its order)
+        seen = []
+        cb = lib.callbacks.LambdaCallback(
+            on_train_batch_end=lambda b, logs: seen.append(("train", b, sorted(logs))),
+            on_test_batch_end=lambda b, logs: seen.append(("test", b)),
+            on_epoch_end=lambda e, logs: seen.append(("epoch", e)))
+        _fit_with(lib, cb)
+        assert [s[:2] for s in seen] == [("train", 0), ("train", 1), ("test", 0), ("test", 1),
+                                         ("epoch", 0)], lib
+        assert seen[0][2] == ["loss"]
+    seen = []
+    _fit_with(dk, dk.callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(b)))
+    assert seen == [0, 1]                                  # (tf.keras 2's name)
+    with pytest.raises(TypeError, match="on_epoch_ends"):
+        dk.callbacks.LambdaCallback(on_epoch_ends=print)
