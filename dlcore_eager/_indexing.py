@@ -17,6 +17,7 @@ gradients, from dlcore's vjp rules.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -41,12 +42,37 @@ def _is_advanced(k) -> bool:
 
 
 def _scalar_key(k):
-    """0-d integer tensors and NumPy integers act as Python ints."""
+    """0-d integer tensors and NumPy integers act as Python ints; an empty (nested) list is
+    an int64 index (PyTorch's), not NumPy's float64 array."""
     if isinstance(k, Tensor) and k.ndim == 0 and k._buf.dtype.kind in "iu":
         return int(k.item())
     if isinstance(k, np.integer):
         return int(k)
+    if type(k) is list and (not k or type(k[0]) is list):
+        try:
+            a = np.asarray(k)
+        except ValueError:                  # (ragged: refused where it is used)
+            return k
+        if a.size == 0:
+            return np.zeros(a.shape, np.int64)
     return k
+
+
+_SEQ_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and "
+                 "will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In "
+                 "pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
+                 "which will result either in an error or a different result")
+
+
+def _top_key(key):
+    """The whole key as PyTorch reads it: a list (under 32 items) holding a sequence, a
+    tensor, a slice, None or Ellipsis is a tuple of indices (with PyTorch's warning)."""
+    if type(key) is list and len(key) < 32 and any(
+            isinstance(e, (Tensor, list, tuple, range, np.ndarray, slice)) or e is None or
+            e is Ellipsis for e in key):
+        warnings.warn(_SEQ_AS_TUPLE, UserWarning, stacklevel=4)
+        return tuple(key)
+    return _scalar_key(key)
 
 
 def _index_tensor(idx: np.ndarray, size: int, like: Tensor) -> Tensor:
@@ -88,7 +114,7 @@ def _basic(x: Tensor, key):
 
 
 def getitem(x: Tensor, key):
-    key = _scalar_key(key)
+    key = _top_key(key)
     _check_steps(key)
     if type(key) is int and x._buf.ndim and not -x._buf.shape[0] <= key < x._buf.shape[0]:
         raise IndexError(f"index {key} is out of bounds for dimension 0 with size "
@@ -111,8 +137,6 @@ def getitem(x: Tensor, key):
             return alias(x, "AliasBackward0")
         return _basic(x, key)
     m = _host(key)
-    if type(key) is list and not key:       # (x[[]]: PyTorch's empty list is an int64 index)
-        m = m.astype(np.int64)
     if m.dtype == np.bool_:
         pos, k = _mask_positions(x, key)
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[k:]))
@@ -153,7 +177,7 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
 
 
 def setitem(x: Tensor, key, value) -> None:
-    key = _scalar_key(key)
+    key = _top_key(key)
     if type(key) is bool:                   # PyTorch's: x[False] = v does nothing at all,
         if key:                             # x[True] = v is x[None] = v
             setitem(x, None, value)
@@ -186,7 +210,7 @@ def setitem(x: Tensor, key, value) -> None:
         from .creation import tensor as _tensor
         value = _tensor(np.asarray(value, dtype=x._buf.dtype), device=x.device)
     elif x._buf.dtype.kind in "biu":       # (a number as PyTorch converts it: 2.7 -> 2)
-        value = scalar_as(value, x._buf.dtype)
+        value = scalar_as(_real_part(value, x._buf.dtype), x._buf.dtype)
     if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
         mask_check(tuple(x.shape), tuple(key.shape), 0)
         if isinstance(value, Tensor) and value.ndim > 0 and \
@@ -224,6 +248,19 @@ def setitem(x: Tensor, key, value) -> None:
             expand_error(tuple(getitem(x.detach(), key).shape), value)
         raise
     x._commit(labelled(out, "CopySlices", x, *((value,) if isinstance(value, Tensor) else ())))
+
+
+def _real_part(value, dtype: np.dtype):
+    """A Python complex written into an integer or bool tensor: its real part where the
+    imaginary one is 0 (a bool: whether it is nonzero), else PyTorch's overflow error."""
+    if type(value) is not complex:
+        return value
+    if dtype.kind == "b":
+        return bool(value)
+    if value.imag or value.real < 0 and dtype.kind == "u":
+        c_type = "int" if dtype.name == "int32" else dtype.name + "_t"
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+    return value.real
 
 
 def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:

@@ -228,6 +228,15 @@ ROWS = [
     ("dtype_str_ones", lambda t: t.ones(2, dtype="float32")),
     ("dtype_str_zeros", lambda t: t.zeros(2, dtype="float32")),
     ("dtype_str_full", lambda t: t.full((2,), 1, dtype="float32")),
+    # empty (nested) list keys are int64 indices; a list holding a sequence is a tuple key
+    *[(f"empty_list_key_{i}", (lambda k: lambda t: (
+        t.arange(6).reshape(2, 3)[k], _set(t.arange(6).reshape(2, 3), k, 5)))(k))
+      for i, k in enumerate(([], [[]], [[], []], [[[]]], (slice(None), [[]]), [[], 1],
+                             [[0, 1], [1, 2]], [0, [1]]))],
+    # a Python complex written into an integer / bool tensor
+    *[(f"setitem_complex_{d}_{v}", (lambda d, v: lambda t: _set(
+        t.zeros(2, dtype=getattr(t, d)), 0, v))(d, v))
+      for d in ("int64", "int32", "uint8", "bool") for v in (1 + 2j, 3 + 0j, -1 + 0j)],
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
