@@ -14,9 +14,15 @@ float32/float64 CPU Tensors of one dtype whose saved tensors are unchanged, the 
 operations are applied directly: ``small_binary`` (the binary lane), else ``apply`` itself,
 which is what ``bind`` calls for Tensors.  The same primitives, parameters, operands and
 kernels, so the same values and the same recorded nodes as the rule's: only the layers in
-between are left out (one exception: a whole sum's 0-d cotangent is broadcast by one
-``broadcast_to``, PyTorch's ExpandBackward0, where the rule makes two views).  A case a rule here does not take (broadcast operands that need a
-``sum_to``, another dtype, a trace, autocast) returns None and the node's own ``vjp`` runs.
+between are left out, with three exceptions (tests/eager/test_cg_rules.py): a whole sum's
+0-d cotangent is broadcast by one ``broadcast_to`` (PyTorch's ExpandBackward0) where the rule
+makes two views (the same values); softmax's gradient is one softmax_backward_data node
+(PyTorch's SoftmaxBackwardDataBackward0) where the rule records four, so its second
+derivative sums in another order (within ~1e-17 in float64, not bit for bit); and a square
+``x ** 2`` gets g (2 x), without the rule's (and PyTorch's) pow node for x ** (2 - 1) (the
+same values and second derivative, one node fewer).  A case a rule here does not take
+(broadcast operands that need a ``sum_to``, another dtype, a trace, autocast) returns None and
+the node's own ``vjp`` runs.
 ``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node, ``cg_add`` sums
 two cotangents of one node there (``ops.add``'s bind, as directly).
 """

@@ -126,3 +126,17 @@ def test_softmax_gradient_is_one_node_as_torch():
         g, = lib.autograd.grad((lib.softmax(x * 2.0, 1) ** 2).sum(), x, create_graph=True)
         node = g.grad_fn.next_functions[0][0]           # (MulBackward0 of the 2.0)
         assert type(node).__name__ == "SoftmaxBackwardDataBackward0", lib.__name__
+
+
+def test_square_gradient_has_no_pow_node_same_values_as_torch():
+    # (the module docstring's third exception: g (2 x) without x ** (2 - 1))
+    torch = pytest.importorskip("torch")
+    res = {}
+    for lib in (T, torch):
+        x = lib.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad((x ** 2).sum(), x, create_graph=True)
+        gg, = lib.autograd.grad((g ** 3).sum(), x)
+        res[lib] = g.detach().numpy(), gg.numpy(), _names(g.grad_fn)
+    assert res[T][2]["PowBackward0"] == 0 and res[torch][2]["PowBackward0"] == 1
+    np.testing.assert_array_equal(res[T][0], res[torch][0])
+    np.testing.assert_allclose(res[T][1], res[torch][1], rtol=1e-15)
