@@ -8,6 +8,7 @@ understands), and compares equal to the NumPy dtype it wraps, so ``t.dtype == np
 from __future__ import annotations
 
 import builtins as _builtins
+import numbers
 
 import numpy as np
 import numpy.typing as _npt
@@ -102,7 +103,8 @@ TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": 
 _warned: set = set()
 # TensorFlow's DataType enum (types.proto: DT_FLOAT = 1, ...), as TF1's tf.as_dtype reads it
 _ENUM = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8",
-         7: "string", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 19: "float16"}
+         7: "string", 8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16",
+         18: "complex128", 19: "float16", 22: "uint32", 23: "uint64"}
 
 
 def as_dtype(dtype) -> DType:
@@ -113,8 +115,9 @@ def as_dtype(dtype) -> DType:
         return float16
     if dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
         return string
-    if type(dtype) is int and dtype in _ENUM:    # TF's DataType numbers: dtype=1 is float32
-        return as_dtype(_ENUM[dtype])
+    if isinstance(dtype, numbers.Integral) and not isinstance(dtype, (_builtins.bool, np.bool_)) \
+            and int(dtype) in _ENUM:             # TF's DataType numbers: dtype=1 is float32
+        return as_dtype(_ENUM[int(dtype)])       # (np.int64(1) too, as TF1's table lookup)
     try:
         d = np.dtype(dtype) if not hasattr(dtype, "as_numpy_dtype") else \
             np.dtype(dtype.as_numpy_dtype)

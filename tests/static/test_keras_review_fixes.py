@@ -101,3 +101,14 @@ def test_lambda_callback_keras3_hook_names():
     assert seen == [0, 1]                                  # (tf.keras 2's name)
     with pytest.raises(TypeError, match="on_epoch_ends"):
         dk.callbacks.LambdaCallback(on_epoch_ends=print)
+
+
+def test_as_dtype_enum_numbers_as_tf1():
+    import dlcore_static as tf
+    # TF1's tf.as_dtype reads types.proto's DataType numbers, NumPy integers too
+    assert tf.as_dtype(1) is tf.float32 and tf.as_dtype(np.int64(1)) is tf.float32
+    assert tf.as_dtype(np.int32(9)) is tf.int64 and tf.as_dtype(17) is tf.uint16
+    for num, name in ((8, "complex64"), (18, "complex128"), (22, "uint32"), (23, "uint64")):
+        with pytest.raises(TypeError, match=name):        # named, not an unknown number
+            tf.as_dtype(num)
+    assert tf.as_dtype(np.int64) is tf.int64
