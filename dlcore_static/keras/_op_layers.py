@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import weakref
 from typing import Any
 
@@ -379,7 +380,8 @@ def attach(outputs: list, inputs: list) -> None:
 # applied (``a = x + 1`` is "add" before ``layers.Add()`` is "add_1", used in a model or not)
 NAMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # tensor -> its node's name
 _DONE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # graph -> ops looked at
-_DEPTH = [0]                    # > 0 inside a layer's or a model's call
+_DEPTH = threading.local()      # .n > 0 inside a layer's or a model's call (per thread, as
+                                # the default graph)
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # graph -> independent's memo
 
 
@@ -389,7 +391,7 @@ def flush(graph=None) -> None:
     layer's output, an input, an earlier node) and the ops its node takes in (a function's
     name scope, a ``keras.ops`` call).  Runs before each default layer name is taken and when
     a model is made; names the nodes ``attach`` then makes."""
-    if _DEPTH[0]:
+    if getattr(_DEPTH, "n", 0):
         return
     if graph is None:
         from ..graph import get_default_graph
@@ -439,14 +441,15 @@ def _outside(call):
     """``Layer.__call__``/``Model.__call__`` with the ops they build left unnamed (a layer's
     own ops, a model's nodes built again on new tensors)."""
     def wrapped(self, *args, **kwargs):
-        if not _DEPTH[0]:
+        depth = getattr(_DEPTH, "n", 0)
+        if not depth:
             flush()
-        _DEPTH[0] += 1
+        _DEPTH.n = depth + 1
         try:
             return call(self, *args, **kwargs)
         finally:
-            _DEPTH[0] -= 1
-            if not _DEPTH[0]:
+            _DEPTH.n = depth
+            if not depth:
                 from ..graph import get_default_graph
                 g = get_default_graph()
                 _DONE[g] = len(g._ops)

@@ -112,3 +112,26 @@ def test_as_dtype_enum_numbers_as_tf1():
         with pytest.raises(TypeError, match=name):        # named, not an unknown number
             tf.as_dtype(num)
     assert tf.as_dtype(np.int64) is tf.int64
+
+
+def test_op_naming_depth_is_per_thread():
+    # a layer call running in one thread must not stop another thread's op naming
+    import threading
+
+    from dlcore_static.keras import _op_layers as OL
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    class Slow:
+        @OL._outside
+        def __call__(self):
+            seen.append(OL._DEPTH.n)
+            inside.set()
+            release.wait(5)
+
+    th = threading.Thread(target=Slow())
+    th.start()
+    inside.wait(5)
+    assert getattr(OL._DEPTH, "n", 0) == 0            # this thread: outside any call
+    release.set()
+    th.join()
+    assert seen == [1]
