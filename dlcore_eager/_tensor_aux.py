@@ -5,9 +5,12 @@ it): PyTorch's errors for ``size(dim)``/``stride(dim)`` and the no_grad-view che
 
 from __future__ import annotations
 
+import builtins
 import sys
 
 import numpy as np
+
+from dlcore.device import Device
 
 
 def check_dim(name: str, ndim: int, dim) -> None:
@@ -26,3 +29,26 @@ def check_dim(name: str, ndim: int, dim) -> None:
 def rebase():
     """``_view_rebase``: ``base_requires_grad``, ``check_no_grad_view``."""
     return sys.modules["dlcore_eager._view_rebase"]
+
+
+_PY_TYPES = (builtins.float, builtins.int, builtins.bool, builtins.complex)
+
+
+def is_py_type(a) -> bool:
+    """``float``, ``int``, ``bool`` or ``complex`` itself (by identity: NumPy's
+    ``dtype('float64') == float`` is True), a dtype to ``Tensor.to`` (PyTorch's)."""
+    return any(a is p for p in _PY_TYPES)
+
+
+def to_device_arg(a):
+    """A positional argument of ``Tensor.to`` read as its device: a str, an int or a device;
+    anything else (a NumPy dtype or type, another class) PyTorch's TypeError."""
+    if isinstance(a, (str, int, Device)):
+        return a
+    t = type(a)
+    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    opts = "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format " \
+        "= None)\n"
+    raise TypeError(f"to() received an invalid combination of arguments - got ({name}), but "
+                    "expected one of:\n * (torch.device device = None, torch.dtype dtype = "
+                    f"None, {opts} * (torch.dtype dtype, {opts} * (Tensor tensor, {opts}")

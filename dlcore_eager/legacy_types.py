@@ -80,7 +80,13 @@ def _tensor_type(self: Tensor, dtype=None, non_blocking: bool = False):
         dtype = parse_type_name(dtype)
     if isinstance(dtype, LegacyTensorType):
         return self._cast(dtype.dtype)._to_device(dtype.device)
-    return self._cast(dtype)
+    if isinstance(dtype, D.dtype):
+        return self._cast(dtype)
+    if isinstance(dtype, type):             # (float, numpy.float64: PyTorch's words)
+        name = dtype.__qualname__ if dtype.__module__ == "builtins" else \
+            f"{dtype.__module__}.{dtype.__qualname__}"
+        raise ValueError(f"invalid type: '{name}'")
+    raise TypeError("dtype must be a type, str, or dtype object")
 
 
 _tensor_type.__name__ = _tensor_type.__qualname__ = "type"

@@ -421,10 +421,10 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dev, dt = a.device, a.dtype
-            elif isinstance(a, D.dtype) or a in _PY_TYPES:
+            elif isinstance(a, D.dtype) or _aux.is_py_type(a):
                 dt = a                              # (x.to(float): PyTorch's float64)
             elif a is not None:
-                dev = a
+                dev = _aux.to_device_arg(a)
         out = self
         if dt is not None:
             out = out._cast(dt)
@@ -593,7 +593,6 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
 
 
 _graph_module._TENSOR[:] = [_make, stale_tensor]
-_PY_TYPES = (builtins.float, builtins.int, builtins.bool, builtins.complex)
 Tensor.__dlcore_frontend__ = None     # set by _dispatch
 
 __all__ = ["Size", "Tensor", "dlcore"]

@@ -237,6 +237,12 @@ ROWS = [
     *[(f"setitem_complex_{d}_{v}", (lambda d, v: lambda t: _set(
         t.zeros(2, dtype=getattr(t, d)), 0, v))(d, v))
       for d in ("int64", "int32", "uint8", "bool") for v in (1 + 2j, 3 + 0j, -1 + 0j)],
+    # Tensor.type / Tensor.to with Python and NumPy types (identity, not ==)
+    *[(f"type_{i}", (lambda a: lambda t: t.ones(2).type(a))(a))
+      for i, a in enumerate((float, int, np.float64, np.dtype("float64"), "float", 3,
+                             "torch.DoubleTensor"))],
+    *[(f"to_{i}", (lambda a: lambda t: t.ones(2).to(a))(a))
+      for i, a in enumerate((np.float64, np.dtype("float64"), object, float, complex))],
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
