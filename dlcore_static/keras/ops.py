@@ -287,7 +287,7 @@ def triu(x, k=0):
 #: output tensor -> (Keras 3's operation class, the graph's op count before the call, the
 #: function, its arguments): ``_keras3_ops.call_spec`` writes the node as Keras 3 does
 CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CLASSES = {"abs": "Absolute", "top_k": "TopK", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
+_CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
             "expand_dims": "ExpandDims", "not_equal": "NotEqual", "logical_and": "LogicalAnd",
             "logical_or": "LogicalOr", "logical_not": "LogicalNot", "ones_like": "OnesLike",
             "zeros_like": "ZerosLike"}
