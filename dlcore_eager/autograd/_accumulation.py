@@ -56,8 +56,19 @@ def _strays(b, p) -> bool:
 
 def _permuted(p) -> bool:
     """Whether ``p`` (neither C- nor Fortran-contiguous) is dense: a permutation of a
-    contiguous array's axes (channels_last), whose layout NumPy's ``empty_like`` repeats."""
-    return p.size > 1 and np.empty_like(p).strides == p.strides
+    contiguous array's axes (channels_last), whose layout NumPy's ``empty_like`` repeats: its
+    axes of more than one element, in the order of their strides, have a contiguous array's
+    strides (from the strides themselves: nothing allocated)."""
+    if p.size <= 1:
+        return False
+    step = p.itemsize
+    for st, n in sorted(zip(p.strides, p.shape)):
+        if n == 1:
+            continue
+        if st != step:
+            return False
+        step *= n
+    return True
 
 
 def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
@@ -114,10 +125,11 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             # pass over contiguous buffers); anything else (broadcast views) by the kernel.
             p = leaf._buf
             if type(p) is _ndarray and not (p.flags.c_contiguous or p.flags.f_contiguous) and \
-                    b.shape == p.shape and b.dtype is p.dtype and _permuted(p):
+                    b.shape == p.shape and b.dtype == p.dtype and _permuted(p):
                 # a dense parameter in a permuted layout (channels_last): the gradient in it,
-                # as PyTorch's AccumulateGrad (its layout contract)
-                nb = np.empty_like(p)
+                # as PyTorch's AccumulateGrad (its layout contract), its strides p's own (a
+                # size-1 axis's too, which empty_like would choose itself)
+                nb = _ndarray(p.shape, p.dtype, np.empty(p.size, p.dtype), 0, p.strides)
                 np.copyto(nb, b)
                 b = nb
             else:

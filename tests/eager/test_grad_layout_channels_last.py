@@ -37,3 +37,30 @@ def test_values_unchanged_by_the_layout():
     a = _step(T, lambda lib: lib.channels_last)
     b = _step(T, lambda lib: lib.contiguous_format)
     np.testing.assert_array_equal(a[2], b[2])
+
+
+@pytest.mark.parametrize("perm", [(0, 2, 3, 1), (2, 0, 3, 1), (3, 0, 1, 2)])
+def test_permuted_leaf_grad_strides_vs_torch(perm):
+    # a leaf made by permuting a contiguous array (a size-1 axis among them): its first .grad
+    # (a C-ordered gradient) takes the leaf's strides, as PyTorch's; _permuted reads the
+    # strides only (no allocation: np.empty_like is not called for the test)
+    torch = pytest.importorskip("torch")
+    base = np.arange(2 * 1 * 3 * 4, dtype=np.float32).reshape(2, 1, 3, 4)
+    got = []
+    for lib in (torch, T):
+        w = lib.from_numpy(base.copy()).permute(*perm).detach().requires_grad_(True)
+        (w * lib.from_numpy(np.ones(w.shape, np.float32))).sum().backward()
+        got.append((tuple(w.grad.stride()), w.grad.numpy().copy()))
+    assert got[1][0] == got[0][0]
+    np.testing.assert_array_equal(got[1][1], got[0][1])
+
+
+def test_permuted_is_dense_from_the_strides():
+    from dlcore_eager.autograd._accumulation import _permuted
+    a = np.empty((2, 3, 4, 5), np.float32)
+    assert _permuted(a.transpose(0, 2, 3, 1)) and _permuted(a.transpose(3, 1, 0, 2))
+    assert not _permuted(a.transpose(0, 2, 3, 1)[:, ::2])      # (a gap)
+    assert not _permuted(a.transpose(0, 2, 3, 1)[::-1])        # (a negative stride)
+    assert not _permuted(np.broadcast_to(a[:1], a.shape))      # (stride 0)
+    one = np.empty((3, 5, 4, 1)).transpose(0, 2, 1, 3)        # (a size-1 axis: any stride)
+    assert _permuted(np.lib.stride_tricks.as_strided(one, strides=one.strides[:3] + (999,)))
