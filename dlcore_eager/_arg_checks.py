@@ -107,7 +107,7 @@ def binary_operands(name: str, method: bool):
     TypeError for an operand that is neither a Tensor nor a number (a NumPy array, a list: dlcore
     computed with them), or a number where PyTorch takes only tensors (maximum, atan2, ...)."""
     if name == "pow":                   # (its own words: 'invalid combination of arguments')
-        return _no_check
+        return _pow_check(method)
     numbers_too = name not in _TENSOR_ONLY
     shift = 1 if method else 0
 
@@ -139,8 +139,27 @@ def _invalid_combination(name: str, args: tuple) -> TypeError:
                      "None)\n * (Tensor input, Number other, *, Tensor out = None)\n")
 
 
-def _no_check(a, b) -> None:
-    return None
+def _pow_check(method: bool):
+    """PyTorch's refusal of ``torch.pow(a, b)`` / ``a.pow(b)`` unless (Tensor, Tensor),
+    (Number, Tensor) or (Tensor, Number): a NumPy array or a list is not computed with."""
+    def check(a, b) -> None:
+        if type(a) is Tensor and type(b) is Tensor:
+            return
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        if tb and (ta or isinstance(a, _NUMBERS)) or ta and isinstance(b, _NUMBERS):
+            return
+        if method:
+            bad = f"      didn't match because some of the arguments have invalid types: " \
+                f"(!{type_name(b)}!)\n"
+            raise TypeError(f"pow() received an invalid combination of arguments - got "
+                            f"({type_name(b)}), but expected one of:\n * (Tensor exponent)\n"
+                            f"{bad} * (Number exponent)\n{bad}")
+        got = ", ".join("Tensor" if isinstance(v, Tensor) else type_name(v) for v in (a, b))
+        raise TypeError(f"pow() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor input, Tensor exponent, *, Tensor "
+                        "out = None)\n * (Number self, Tensor exponent, *, Tensor out = None)\n"
+                        " * (Tensor input, Number exponent, *, Tensor out = None)\n")
+    return check
 
 
 def tensors(op: str, method: bool, names: tuple, values: tuple) -> None:

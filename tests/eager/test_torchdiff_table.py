@@ -243,6 +243,14 @@ ROWS = [
                              "torch.DoubleTensor"))],
     *[(f"to_{i}", (lambda a: lambda t: t.ones(2).to(a))(a))
       for i, a in enumerate((np.float64, np.dtype("float64"), object, float, complex))],
+    # pow refuses a NumPy array or a list operand (was computed in float64)
+    ("pow_np_exponent", lambda t: t.pow(t.ones(2), np.ones(2))),
+    ("pow_np_base", lambda t: t.pow(np.ones(2), t.ones(2))),
+    ("pow_method_np", lambda t: t.ones(2).pow(np.ones(2))),
+    ("pow_list", lambda t: t.pow(t.ones(2), [1, 2])),
+    ("pow_numbers", lambda t: t.pow(2, 3)),
+    ("pow_number_tensor", lambda t: (t.pow(2, t.ones(2)), t.pow(t.ones(2), 2.5),
+                                     t.ones(2).pow(np.float64(2)))),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
