@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import numbers
 import sys
 import types
 import weakref
@@ -236,25 +237,47 @@ ones_like, zeros_like = _unary("ones_like"), _unary("zeros_like")
 
 
 def split(x, indices_or_sections, axis=0):
-    """NumPy's split: a number of equal sections, or the indices where to cut."""
+    """NumPy's split: a number of equal sections, or the indices where to cut (negative ones
+    from the end)."""
     x = _t(x)
-    if isinstance(indices_or_sections, int):
-        return _tf().split(x, indices_or_sections, axis=axis)
+    if isinstance(indices_or_sections, numbers.Integral):
+        return _tf().split(x, int(indices_or_sections), axis=axis)
     n = x.shape.as_list()[axis]
-    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
+    cuts = [0] + [int(i) + n if int(i) < 0 else int(i) for i in indices_or_sections] + [n]
     return _tf().split(x, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis=axis)
 
 
+def _axis_len(x, axis: int):
+    """``x``'s length along ``axis``: a number when known, else a scalar tensor."""
+    n = x.shape.as_list()[axis]
+    return n if n is not None else _tf().shape(x)[axis]
+
+
 def take(x, indices, axis=None):
-    """NumPy's take: ``axis=None`` indexes the flattened ``x``."""
+    """NumPy's take: ``axis=None`` indexes the flattened ``x``; a negative index counts from
+    the end (Keras 3 wraps it)."""
+    tf = _tf()
     x = _t(x)
     if axis is None:
-        x, axis = _tf().reshape(x, [-1]), 0
-    return _tf().gather(x, _t(indices), axis=axis)
+        x, axis = tf.reshape(x, [-1]), 0
+    idx = _t(indices)
+    if idx.dtype.is_integer and np.dtype(idx.dtype.as_numpy_dtype).kind == "i":
+        n = tf.cast(_axis_len(x, axis), idx.dtype)
+        idx = tf.where(tf.less(idx, tf.zeros_like(idx)), idx + n, idx)
+    return tf.gather(x, idx, axis=axis)
 
 
 def tile(x, repeats):
-    return _tf().tile(_t(x), repeats)
+    """NumPy's tile: ``repeats`` shorter than ``x``'s rank is padded with leading 1s, longer
+    gives ``x`` leading axes of length 1 (Keras 3)."""
+    tf = _tf()
+    x = _t(x)
+    reps = [int(repeats)] if isinstance(repeats, numbers.Integral) else \
+        [int(r) for r in repeats]
+    nd = len(x.shape.as_list())
+    for _ in range(len(reps) - nd):
+        x = tf.expand_dims(x, 0)
+    return tf.tile(x, [1] * (nd - len(reps)) + reps)
 
 
 def top_k(x, k, sorted=True):
@@ -268,10 +291,18 @@ def tensordot(x1, x2, axes=2):
 
 
 def _band(x, k: int, lower: bool):
+    """The lower (upper) triangle of the last two axes, from row/column ranges (sizes known or
+    not); a 1-D ``x`` is the row of a square matrix, as NumPy's tril/triu."""
+    tf = _tf()
     x = _t(x)
-    n, m = x.shape.as_list()[-2:]
-    keep = np.tril(np.ones((n, m), bool), k) if lower else np.triu(np.ones((n, m), bool), k)
-    return _tf().where(np.broadcast_to(keep, x.shape.as_list()), x, _tf().zeros_like(x))
+    if len(x.shape.as_list()) == 1:
+        x = tf.tile(tf.expand_dims(x, 0), tf.stack([_axis_len(x, 0), 1]))
+    rows = tf.expand_dims(tf.range(_axis_len(x, -2)), -1)
+    cols = tf.expand_dims(tf.range(_axis_len(x, -1)), 0)
+    diff = cols - rows
+    keep = tf.less_equal(diff, k) if lower else tf.greater_equal(diff, k)
+    keep = tf.logical_and(keep, tf.ones_like(x, dtype=tf.bool))      # (to x's shape)
+    return tf.where(keep, x, tf.zeros_like(x))
 
 
 def tril(x, k=0):

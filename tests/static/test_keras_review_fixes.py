@@ -135,3 +135,34 @@ def test_op_naming_depth_is_per_thread():
     release.set()
     th.join()
     assert seen == [1]
+
+
+def test_keras_ops_take_tril_triu_tile_split_as_keras3():
+    from dlcore_static.keras import ops as dops
+    kops = k3.ops
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    cases = [lambda o: o.take(x, np.array([-1, 0]), axis=1),
+             lambda o: o.take(x, np.array([-1, 5])),
+             lambda o: o.tril(x, -1), lambda o: o.triu(x, 1),
+             lambda o: o.triu(np.arange(3, dtype=np.float32)),
+             lambda o: o.tile(x, [2]), lambda o: o.tile(x[0], [2, 2]), lambda o: o.tile(x, 2)]
+    for case in cases:
+        np.testing.assert_array_equal(dops.convert_to_numpy(case(dops)),
+                                      np.asarray(case(kops)))
+    for arg in (np.int64(2), [-1], [1, 3]):
+        got = [dops.convert_to_numpy(t) for t in dops.split(x, arg, axis=1)]
+        want = [np.asarray(t) for t in kops.split(x, arg, axis=1)]
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_keras_ops_tril_with_unknown_sizes():
+    import dlcore_static as tf
+    from dlcore_static.keras import ops as dops
+    ph = tf.placeholder(tf.float32, [None, None, 4])
+    out = dops.tril(ph, 1)
+    assert out.shape.as_list() == [None, None, 4]
+    v = np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4)
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(out, {ph: v}), np.tril(v, 1))
