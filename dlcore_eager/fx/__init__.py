@@ -9,9 +9,16 @@ arguments (PyTorch reaches them through ``__torch_function__``; here they are wr
 trace and put back after), operators record ``operator.*`` calls, ``proxy.method(...)`` a
 ``call_method``, a parameter or buffer read a ``get_attr``, and a call of a built-in
 ``nn`` layer (a leaf module) a ``call_module``; other modules are traced through.  As in
-PyTorch, control flow on a proxy raises ``TraceError``.  Not covered: a function imported by
-name before tracing (``from torch import relu``) is not seen; ``fx.wrap`` marks nothing;
-the default keyword arguments PyTorch's Python functionals record are not recorded."""
+PyTorch, control flow on a proxy raises ``TraceError``.  ``fx.wrap("len")`` or
+``fx.wrap(fn)`` at a module's top level records calls of that global of that module (PyTorch's
+rule).  Placeholders keep their defaults and ``*args``/``**kwargs`` as PyTorch's.
+
+The patching is process-wide while a trace runs, as PyTorch's: the namespaces' functions,
+``Module.__call__``/``__getattr__`` and wrapped globals are replaced and put back after.  Only
+the tracing thread records (another thread's module calls run as usual) and traces in several
+threads run one at a time (a lock).  Not covered: a function imported by name before tracing
+(``from torch import relu``) is not seen unless wrapped; the default keyword arguments
+PyTorch's Python functionals record are not recorded."""
 
 from __future__ import annotations
 
@@ -19,10 +26,11 @@ import builtins
 import inspect
 import operator
 import sys
+import threading
 import types
 from typing import Any
 
-from .graph import QUALNAMES, Graph, Node, qualified_name
+from .graph import CODE_NAMES, QUALNAMES, Graph, Node, qualified_name
 from .proxy import Proxy, TraceError
 
 __all__ = ["Graph", "GraphModule", "Node", "Proxy", "TraceError", "Tracer", "symbolic_trace",
@@ -40,8 +48,16 @@ def _has_proxy(a: Any) -> bool:
 
 
 def _namespaces() -> list[tuple[types.ModuleType, str]]:
-    return [(sys.modules["dlcore_eager"], "dlcore_eager"),
-            (sys.modules["dlcore_eager.nn.functional"], "dlcore_eager.nn.functional")]
+    names = ["dlcore_eager", "dlcore_eager.nn.functional", "dlcore_eager.linalg",
+             "dlcore_eager.special", "dlcore_eager.fft"]
+    return [(sys.modules[n], n) for n in names if n in sys.modules]
+
+
+#: traces run one at a time (the patching below is process-wide); re-entrant for a trace
+#: started inside a traced function
+_TRACE_LOCK = threading.RLock()
+#: (module globals, name) registered by ``wrap``
+_WRAPPED: list[tuple[dict, str]] = []
 
 
 class Tracer:
@@ -96,28 +112,71 @@ class Tracer:
         fn = root.forward if isinstance(root, Module) else root
         self.root = root if isinstance(root, Module) else Module()
         self.graph = Graph()
-        sig = inspect.signature(fn)
-        proxies = []
-        for p in sig.parameters.values():
-            if concrete_args and p.name in concrete_args:
-                proxies.append(concrete_args[p.name])
-            else:
-                proxies.append(self.create_proxy("placeholder", p.name, (), {}))
+        fn, proxies = self._root_args(fn, concrete_args)
         attrs: dict[int, str] = {}
         for name, p in self.root.named_parameters():
             attrs.setdefault(id(p), name)
         for name, b in self.root.named_buffers():
             attrs.setdefault(id(b), name)
+        with _TRACE_LOCK:
+            out = self._run_patched(fn, proxies, attrs)
+        self.create_proxy("output", "output", (out,), {}, name="output")
+        return self.graph
+
+    def _root_args(self, fn: Any, concrete_args: dict | None) -> tuple[Any, list]:
+        """The placeholders of ``fn``'s parameters (defaults kept; ``*args``/``**kwargs`` one
+        placeholder each, PyTorch's ``*name`` target) and a function taking them in order."""
+        sig = inspect.signature(fn)
+        kinds = inspect.Parameter
+        params = list(sig.parameters.values())
+        # PyTorch's order: the code object's (positional, keyword-only, *args, **kwargs)
+        order: dict[Any, int] = {kinds.VAR_POSITIONAL: 1, kinds.VAR_KEYWORD: 2}
+        stars: dict[Any, str] = {kinds.VAR_POSITIONAL: "*", kinds.VAR_KEYWORD: "**"}
+        params.sort(key=lambda p: order.get(p.kind, 0))
+        proxies: list = []
+        for p in params:
+            if concrete_args and p.name in concrete_args:
+                proxies.append(concrete_args[p.name])
+                continue
+            star = stars.get(p.kind, "")
+            default = () if p.default is inspect.Parameter.empty else (p.default,)
+            proxies.append(self.create_proxy("placeholder", star + p.name, default, {}))
+        if not any(p.kind in (kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD, kinds.KEYWORD_ONLY)
+                   for p in params):
+            return fn, proxies
+        # (PyTorch's _patch_function: the same code taking every parameter positionally, so
+        # ``args`` inside the function is the ``*args`` proxy itself)
+        func = inspect.unwrap(fn)
+        bound = getattr(func, "__self__", None)
+        func = getattr(func, "__func__", func)
+        co = func.__code__
+        flat = co.replace(co_flags=co.co_flags & ~(inspect.CO_VARARGS | inspect.CO_VARKEYWORDS),
+                          co_argcount=co.co_argcount + co.co_kwonlyargcount
+                          + bool(co.co_flags & inspect.CO_VARARGS)
+                          + bool(co.co_flags & inspect.CO_VARKEYWORDS),
+                          co_posonlyargcount=0, co_kwonlyargcount=0)
+        patched = types.FunctionType(flat, func.__globals__, func.__name__, None,
+                                     func.__closure__)
+        if bound is not None:
+            return types.MethodType(patched, bound), proxies
+        return patched, proxies
+
+    def _run_patched(self, fn: Any, proxies: list, attrs: dict[int, str]) -> Any:
+        from ..nn import Module
         cache: dict[str, Proxy] = {}
-        tracer = self
+        tracer, me = self, threading.get_ident()
         orig_call, orig_getattr = Module.__call__, Module.__getattr__
 
         def module_call(mod: Any, *args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != me:
+                return orig_call(mod, *args, **kwargs)
             return tracer.call_module(mod, lambda *a, **k: orig_call(mod, *a, **k), args,
                                       kwargs)
 
         def module_getattr(mod: Any, attr: str) -> Any:
             val = orig_getattr(mod, attr)
+            if threading.get_ident() != me:
+                return val
             path = attrs.get(id(val))
             if path is None or not hasattr(val, "_buf"):
                 return val
@@ -133,22 +192,38 @@ class Tracer:
                 QUALNAMES.setdefault(f, f"{qual}.{name}")
                 patched.append((ns, name, f))
                 setattr(ns, name, _recording(f, self))
+        wrapped: list[tuple[dict, str, Any]] = []
+        for glob, name in _WRAPPED:
+            missing = name not in glob
+            f = getattr(builtins, name, None) if missing else glob[name]
+            if f is None:
+                continue
+            wrapped.append((glob, name, _MISSING if missing else f))
+            glob[name] = _recording(f, self)
         setattr(Module, "__call__", module_call)
         setattr(Module, "__getattr__", module_getattr)
         try:
-            out = fn(*proxies)
+            return fn(*proxies)
         finally:
             setattr(Module, "__call__", orig_call)
             setattr(Module, "__getattr__", orig_getattr)
             for ns, name, f in patched:
                 setattr(ns, name, f)
-        self.create_proxy("output", "output", (out,), {}, name="output")
-        return self.graph
+            for glob, name, f in reversed(wrapped):
+                if f is _MISSING:
+                    glob.pop(name, None)
+                else:
+                    glob[name] = f
+
+
+_MISSING = object()
 
 
 def _recording(f: Any, tracer: Tracer) -> Any:
+    me = threading.get_ident()
+
     def traced(*args: Any, **kwargs: Any) -> Any:
-        if _has_proxy(args) or _has_proxy(kwargs):
+        if threading.get_ident() == me and (_has_proxy(args) or _has_proxy(kwargs)):
             return tracer.create_proxy("call_function", f, args, kwargs)
         return f(*args, **kwargs)
     traced.__wrapped__ = f                                 # type: ignore[attr-defined]
@@ -156,7 +231,27 @@ def _recording(f: Any, tracer: Tracer) -> Any:
 
 
 def wrap(fn_or_name: Any) -> Any:
-    """(accepted; dlcore's tracer records only torch's own functions)"""
+    """PyTorch's ``torch.fx.wrap``: called at a module's top level with a global function (or
+    its name, ``"len"`` too), symbolic tracing records calls of that global made from that
+    module's code as ``call_function`` nodes instead of tracing through them."""
+    frame = inspect.currentframe()
+    caller = frame.f_back if frame is not None else None
+    if caller is None or caller.f_code.co_name != "<module>":
+        raise NotImplementedError("wrap must be called at the top level of a module")
+    if callable(fn_or_name):
+        name = fn_or_name.__name__
+        if fn_or_name.__code__.co_name == "<lambda>":
+            raise NotImplementedError("wrap must be called on the name of the function")
+    elif isinstance(fn_or_name, str):
+        name = fn_or_name
+    else:
+        raise NotImplementedError("wrap must be called with a function or the name of one")
+    glob = caller.f_globals
+    f = glob.get(name, getattr(builtins, name, None))
+    if f is not None and getattr(builtins, name, None) is not f:
+        CODE_NAMES.setdefault(f, f"{glob.get('__name__', '_')}_{name}".replace(".", "_"))
+    if not any(g is glob and n == name for g, n in _WRAPPED):
+        _WRAPPED.append((glob, name))
     return fn_or_name
 
 
@@ -178,6 +273,18 @@ def _make_graph_module_class() -> type:
 
     class GraphModule(Module):
         """A module whose ``forward`` is the Python code of ``graph``."""
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            # PyTorch's: each instance gets its own subclass, renamed by ``__init__`` (the
+            # shared class keeps its name)
+            for t in cls.__mro__:
+                if t.__qualname__.split(".")[-1] != "GraphModuleImpl":
+                    cls = t
+                    break
+
+            class GraphModuleImpl(cls):                   # type: ignore[valid-type,misc]
+                pass
+            return super().__new__(GraphModuleImpl)
 
         def __init__(self, root: Any, graph: Graph, class_name: str = "GraphModule") -> None:
             super().__init__()
@@ -203,6 +310,10 @@ def _make_graph_module_class() -> type:
                            "builtins": builtins}
             for node in self._graph.nodes:
                 if node.op == "call_function":
+                    code_name = CODE_NAMES.get(node.target)
+                    if code_name is not None:
+                        space[code_name] = node.target
+                        continue
                     head = qualified_name(node.target).split(".")[0]
                     if head not in space:
                         space[head] = sys.modules.get(head) or node.target

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import keyword
 import operator
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,8 @@ _BINARY = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.tru
 _UNARY = {operator.neg: "-", operator.pos: "+", operator.invert: "~"}
 #: function -> the dotted name code and printouts use (the patched torch functions add theirs)
 QUALNAMES: dict[Any, str] = {}
+#: function registered by ``fx.wrap`` -> the plain name generated code calls it by
+CODE_NAMES: dict[Any, str] = {}
 
 
 def qualified_name(fn: Any) -> str:
@@ -120,6 +124,8 @@ class Node:
             return f"return {_fmt_code(self.args[0])}"
         target = qualified_name(self.target) if self.op == "call_function" else self.target
         head = f"%{self.name} : [num_users={len(self.users)}] = {self.op}[target={target}]"
+        if self.op == "placeholder" and self.args:
+            return f"{head}(default={self.args[0]})"
         if self.op in ("placeholder", "get_attr"):
             return head
         kw = ", ".join(f"{k}: {_fmt_graph(v)}" for k, v in self.kwargs.items())
@@ -180,7 +186,7 @@ class Graph:
         return list(self._nodes)
 
     def _name(self, candidate: str) -> str:
-        base = "".join(c if c.isalnum() or c == "_" else "_" for c in candidate) or "node"
+        base = re.sub(r"[^0-9a-zA-Z_]+", "_", candidate) or "node"     # (PyTorch's rule)
         if base[0].isdigit():
             base = "_" + base
         n = self._names.get(base)
@@ -215,8 +221,10 @@ class Graph:
                 self._insert = ("after", node)
         return node
 
-    def placeholder(self, name: str) -> Node:
-        return self.create_node("placeholder", name, name=name)
+    def placeholder(self, name: str, type_expr: Any = None,
+                    default_value: Any = inspect.Signature.empty) -> Node:
+        args = () if default_value is inspect.Signature.empty else (default_value,)
+        return self.create_node("placeholder", name, args, name=name)
 
     def get_attr(self, qualified_name: str) -> Node:
         return self.create_node("get_attr", qualified_name)
@@ -288,8 +296,15 @@ class Graph:
         frees: dict[Node, list[Node]] = {}
         for n, user in last_use.items():
             frees.setdefault(user, []).append(n)
-        params = [n.name for n in self._nodes if n.op == "placeholder"]
-        body = []
+        params, body = [], []
+        for n in self._nodes:
+            if n.op != "placeholder":
+                continue
+            # PyTorch's: the signature names the target (``*args``, ``flag = True``); a node
+            # named otherwise is bound to it first
+            params.append(n.target + (f" = {_fmt_code(n.args[0])}" if n.args else ""))
+            if n.target.lstrip("*") != n.name:
+                body.append(f"{n.name} = {n.target.lstrip('*')}")
         for node in self._nodes:
             line = _emit(node)
             if line is None:
@@ -326,4 +341,4 @@ def _emit(node: Node) -> str | None:
         return f"{node.name} = {_fmt_code(a[0])}[{_fmt_code(a[1])}]"
     if fn is builtins.getattr and len(a) == 2 and isinstance(a[1], str) and a[1].isidentifier():
         return f"{node.name} = {_fmt_code(a[0])}.{a[1]}"
-    return f"{node.name} = {qualified_name(fn)}({args})"
+    return f"{node.name} = {CODE_NAMES.get(fn) or qualified_name(fn)}({args})"
