@@ -11,7 +11,9 @@ backward; ``x.norm(2, dim=1)`` of an 8x32 float32 tensor with grad 43 us against
                          with ``masked=False`` (tf.norm) NaN at a zero norm, TensorFlow's
                          its vjp written with dlcore ops (and norm2), so any order of
                          derivative works: with r = 1 / y (0 where y == 0),
-                         u = sum(c * x, axes) r:   dg = u,  dx = g r (c - x u r)
+                         u = sum(c * x, axes) r:   dg = u,  dx = g r (c - x u r), that dx
+                         NaN over a zero norm's row when masked (PyTorch's second
+                         derivative there: its masked 0 / 0; dg 0 there, as its)
 
 Both take ``axes`` (a sorted tuple of non-negative ints, as the reductions') and ``keepdims``;
 ``g`` has ``y``'s shape.  The gradient kernel recomputes the row norms (a primitive has one
@@ -72,8 +74,11 @@ def _grad_vjp(c, out, g, x, *, axes, keepdims, masked=True):
 
     def d_x():
         gk = g if keepdims else expand_dims(g, axes)
-        gr = mul(gk, r)
-        return mul(gr, sub(c, mul(x, mul(u, r))))
+        rx = r
+        if masked:                      # (PyTorch's: NaN over a zero norm's row, whatever c
+            rx = where(zero, np.nan, r)  # and g; dg stays 0 there, as its)
+        gr = mul(gk, rx)
+        return mul(gr, sub(c, mul(x, mul(u, rx))))
     return (d_g, d_x)
 
 
@@ -84,7 +89,7 @@ norm2_p = Primitive(
 norm2_grad_p = Primitive(
     "norm2_grad", _grad_rule, _grad_vjp, kind="other",
     doc="y = x g / norm2(x) (0 where the norm is 0);  r = 1/norm (0 at 0), u = sum(c x) r: "
-        "dg = u, dx = g r (c - x u r)",
+        "dg = u, dx = g r (c - x u r) (NaN at a zero norm, PyTorch's)",
     kernels={"cpu": _cpu.norm2_grad, "cuda": _cuda.norm2_grad})
 
 

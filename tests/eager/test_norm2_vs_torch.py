@@ -69,6 +69,29 @@ def test_gradient_penalty_double_backward_as_torch():
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("call", ["Tensor.norm(2, dim=1)", "F.normalize",
+                                  "linalg.vector_norm(ord=2, dim=-1)"])
+@pytest.mark.parametrize("g_row0", [1.0, 0.0])
+def test_second_derivative_at_a_zero_norm_as_torch(call, g_row0):
+    # the first derivative 0 over a zero norm (F.normalize: 1/eps), the second NaN over that
+    # row whatever the cotangents (PyTorch's masked 0 / 0), the cotangent's own gradient 0;
+    # other rows finite (the underflowing 1e-200 row is a zero norm too)
+    f = CALLS[call]
+    xn = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0], [-0.0, 0.0, 1e-200], [3.0, -1.0, 0.5]])
+    res = []
+    for m in (torch, dt):
+        x = m.tensor(xn, requires_grad=True)
+        y = f(m, x)
+        gy = m.ones(tuple(y.shape), dtype=m.float64)
+        gy[(0,) * y.ndim] = g_row0
+        gy.requires_grad_(True)
+        g, = m.autograd.grad(y, x, gy, create_graph=True)
+        hx, hg = m.autograd.grad((g * g).sum() + g.sum(), (x, gy))
+        res.append([t.detach().numpy() for t in (g, hx, hg)])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300)  # (NaNs where torch's)
+
+
 def test_third_derivative_by_finite_differences():
     # d/dx of sum(grad(grad(norm)))) in float64 against central differences of the second
     # derivative computed by dlcore itself (norm2_grad's vjp, then its own vjp)
