@@ -97,9 +97,10 @@ def type_name(x) -> str:
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def not_tensor(op: str, arg: str, pos: int, x) -> TypeError:
-    return TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                     f"{type_name(x)}")
+def not_tensor(op: str, arg: str, pos: int | None, x) -> TypeError:
+    """PyTorch's words (``pos`` None: an argument given by keyword, named without one)."""
+    where = "" if pos is None else f" (position {pos})"
+    return TypeError(f"{op}(): argument '{arg}'{where} must be Tensor, not {type_name(x)}")
 
 
 def binary_operands(name: str, method: bool):
@@ -182,7 +183,7 @@ def method_of_tensors(fn, op: str, arg: str):
         if other is _NONE:              # (x.mm(mat2=w))
             o = kw.get(arg, _NONE) if len(kw) == 1 else _NONE
             if o is not _NONE and not isinstance(o, Tensor):
-                raise not_tensor(op, arg, 1, o)
+                raise not_tensor(op, arg, None, o)
             return fn(self, *args, **kw)
         if not args and not isinstance(other, Tensor):
             raise not_tensor(op, arg, 1, other)

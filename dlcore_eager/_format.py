@@ -173,9 +173,21 @@ def tensor_repr(t) -> str:
     node = t._node
     if node is not None:
         extras.append(f"grad_fn=<{node.name()}>")
+    elif getattr(t, "_view", None) is not None and _changed_no_grad_view(t):
+        extras.append("grad_fn=<Invalid>")     # (PyTorch's: its grad_fn would raise)
     elif t._rg:
         extras.append("requires_grad=True")
     return _add_suffixes(prefix + body, extras, len(prefix))
+
+
+def _changed_no_grad_view(t) -> bool:
+    """Whether ``t`` is a view made in no_grad mode whose memory changed since (its grad_fn
+    raises PyTorch's error; repr shows it as ``<Invalid>``)."""
+    try:
+        sys.modules["dlcore_eager._view_rebase"].check_no_grad_view(t)
+    except RuntimeError:
+        return True
+    return False
 
 
 def _add_suffixes(text: str, suffixes: list, indent: int) -> str:

@@ -251,9 +251,27 @@ ROWS = [
     ("pow_numbers", lambda t: t.pow(2, 3)),
     ("pow_number_tensor", lambda t: (t.pow(2, t.ones(2)), t.pow(t.ones(2), 2.5),
                                      t.ones(2).pow(np.float64(2)))),
+    # a keyword argument's refusal names no position; rrelu's nodes; a changed no_grad view's repr
+    ("mm_method_keyword_np", lambda t: t.ones(2, 2).mm(mat2=np.ones((2, 2)))),
+    ("mm_method_positional_np", lambda t: t.ones(2, 2).mm(np.ones((2, 2)))),
+    *[(f"rrelu_node_{tr}_{ip}", (lambda tr, ip: lambda t: (lambda x: (lambda y: (
+        type(y.grad_fn).__name__, y.sum().backward(), x.grad if not tr else None))(
+        t.nn.functional.rrelu(x * 1, training=tr, inplace=ip)))(
+        t.tensor([-1.0, 2.0, -3.0], requires_grad=True)))(tr, ip))
+      for tr in (False, True) for ip in (False, True)],
+    ("repr_changed_no_grad_view", lambda t: (lambda a: (lambda v: (
+        a.mul_(1) if False else None, repr(v)))(_no_grad_view_changed(t, a)))(
+        t.ones(3, requires_grad=True))),
     ("embedding_module_node", lambda t: type(t.nn.Embedding(3, 2)(t.tensor([1])).grad_fn)
      .__name__),
 ]
+
+
+def _no_grad_view_changed(lib, a):
+    with lib.no_grad():
+        v = a[:2]
+        a.mul_(2)
+    return v
 
 
 def _set(x, key, value):
