@@ -120,3 +120,25 @@ def test_module_compile_and_to_empty():
     e = dnn.Linear(3, 2).to_empty(device="cpu")
     assert tuple(e.weight.shape) == (2, 3) and e.weight.requires_grad
     assert isinstance(e.weight, dnn.Parameter)
+
+
+def test_module_compile_is_not_in_the_copied_state_as_torch():
+    """A compiled module's state (``__getstate__``, what copy/pickle use) leaves the compiled
+    forward out, as torch's: a deep copy runs its own weights, uncompiled."""
+    import copy
+    torch = pytest.importorskip("torch")
+    got = []
+    for m in (dl, torch):
+        lin = m.nn.Linear(2, 2)
+        if m is dl:
+            lin.compile()
+        else:   # (the attribute torch's Module.compile sets; its dynamo import takes ~1 s)
+            lin._compiled_call_impl = lin._call_impl
+        state = lin.__getstate__()
+        twin = copy.deepcopy(lin)
+        with m.no_grad():
+            twin.weight.fill_(1.0)
+            twin.bias.fill_(0.0)
+        got.append(("_compiled_call_impl" in state, "forward" in state,
+                    twin(m.ones(1, 2)).tolist()))
+    assert got[0] == got[1] == (False, False, [[2.0, 2.0]])
