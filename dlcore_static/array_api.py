@@ -459,6 +459,34 @@ def _dim_of(v):
     return None, None
 
 
+def run_time_dims(x: Tensor, shape):
+    """The reshape target as ``reshape_dynamic``'s entries (ints, 0-d int tensors) when the
+    graph cannot resolve it statically: a shape tensor neither constant nor ``tf.shape(y)``,
+    or a list whose run-time entries leave more than one dimension unknown (TF1 treats each
+    as unknown, not as -1: ``tf.reshape(a, [-1, tf.shape(b)[1]])``).  None when the static
+    path applies (with TF1's errors for real conflicts such as two literal -1s)."""
+    if isinstance(shape, Tensor):
+        if shape.op.type == "Const" or getattr(shape.op.prim, "name", None) == "shape_of":
+            return None
+        n = shape.aval.shape[0] if shape.aval.ndim == 1 else None
+        if n is None:
+            return None                              # (static_shape_arg's error)
+        return [_ops.getitem(shape, (i,)) for i in range(n)]
+    out = static_shape_arg(x, shape)
+    if out.count(-1) <= 1:
+        return None
+    dims: list = []
+    literal = 0
+    for d, o in zip(shape, out):
+        if (isinstance(d, Tensor) or hasattr(d, "_as_graph_element")) and o == -1 \
+                and _dim_of(_t(d))[0] is None:
+            dims.append(_t(d))
+        else:
+            literal += o == -1
+            dims.append(int(o))
+    return dims if literal <= 1 else None
+
+
 def static_shape_arg(x: Tensor, shape) -> tuple:
     """A reshape target given with tensors (``[tf.shape(x)[0], -1]``, ``tf.shape(y)``) turned
     into ints where the graph knows them, and -1 for the one dimension left to run time."""

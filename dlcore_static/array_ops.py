@@ -98,8 +98,11 @@ def reshape(tensor, shape, name: str | None = None) -> Tensor:
     x = _args(tensor)[0]
     if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple)) and any(
             isinstance(d, Tensor) or hasattr(d, "_as_graph_element") for d in shape)):
-        from .array_api import static_shape_arg     # tf.reshape(x, [tf.shape(x)[0], -1])
-        shape = static_shape_arg(x, shape)
+        from .array_api import run_time_dims, static_shape_arg
+        dims = run_time_dims(x, shape)              # entries known only at run time: as TF1,
+        if dims is not None:                        # unknown dimensions, not -1
+            return rename(_ops.reshape_dynamic(x, dims), name or "Reshape", first)
+        shape = static_shape_arg(x, shape)          # tf.reshape(x, [tf.shape(x)[0], -1])
     shape = tuple(-1 if d is None else int(d) for d in (
         shape.as_list() if isinstance(shape, TensorShape) else np.atleast_1d(shape).tolist()
         if not isinstance(shape, (list, tuple)) else shape))

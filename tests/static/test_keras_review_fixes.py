@@ -166,3 +166,57 @@ def test_keras_ops_tril_with_unknown_sizes():
     v = np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4)
     with tf.Session() as s:
         np.testing.assert_array_equal(s.run(out, {ph: v}), np.tril(v, 1))
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3), dict(kernel_size=3, strides=2, padding="same"),
+                                dict(kernel_size=4, strides=3), dict(kernel_size=2, strides=3),
+                                dict(kernel_size=3, padding="same", dilation_rate=2),
+                                dict(kernel_size=2, strides=2, data_format="channels_first")])
+def test_conv1d_transpose_unknown_length_as_keras3(kw):
+    x = np.random.default_rng(2).standard_normal((2, 7, 3)).astype(np.float32)
+    first = kw.get("data_format") == "channels_first"
+    x = x.transpose(0, 2, 1).copy() if first else x
+    outs = []
+    for lib in (dk, k3):
+        inp = lib.Input((3, None) if first else (None, 3))
+        layer = lib.layers.Conv1DTranspose(4, **kw)
+        m = lib.Model(inp, layer(inp))
+        layer.set_weights([np.arange(np.prod(w.shape), dtype=np.float32).reshape(w.shape) / 50
+                           - 0.3 for w in layer.get_weights()])
+        outs.append(m.predict(x, verbose=0))
+    assert outs[0].shape == outs[1].shape
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_transpose_unknown_size_as_keras3():
+    x = np.random.default_rng(3).standard_normal((2, 5, 4, 2)).astype(np.float32)
+    outs = []
+    for lib in (dk, k3):
+        inp = lib.Input((None, None, 2))
+        layer = lib.layers.Conv2DTranspose(3, (3, 2), strides=(2, 1), padding="same")
+        m = lib.Model(inp, layer(inp))
+        layer.set_weights([np.arange(np.prod(w.shape), dtype=np.float32).reshape(w.shape) / 50
+                           - 0.3 for w in layer.get_weights()])
+        outs.append(m.predict(x, verbose=0))
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+
+
+def test_reshape_run_time_entries_are_unknown_dims_as_tf1():
+    import dlcore_static as tf
+    a = tf.placeholder(tf.float32, [None, None, 5])
+    b = tf.placeholder(tf.float32, [None, None])
+    r = tf.reshape(a, [-1, tf.shape(b)[1]])            # TF1: shape (?, ?), not two -1s
+    assert r.shape.as_list() == [None, None]
+    with pytest.raises(ValueError, match="can be -1"):  # two literal -1s: TF1's error
+        tf.reshape(a, [-1, -1, tf.shape(b)[1]])
+    v = np.arange(30, dtype=np.float32).reshape(2, 3, 5)
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(r, {a: v, b: np.ones((2, 3))}), v.reshape(-1, 3))
+        # seq2seq.sequence_loss with [None, None, V] logits, not fully reduced
+        lg = tf.placeholder(tf.float32, [None, None, 5])
+        loss = tf.contrib.seq2seq.sequence_loss(lg, np.zeros((2, 3), np.int64),
+                                                np.ones((2, 3), np.float32), False, False)
+        got = s.run(loss, {lg: v})
+    z = v - v.max(-1, keepdims=True)
+    want = -(z - np.log(np.exp(z).sum(-1, keepdims=True)))[..., 0]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
