@@ -299,16 +299,42 @@ def is_pinned(self, device=None) -> builtins.bool:
 
 
 def share_memory_(self) -> Tensor:
-    """Move a CPU tensor's values into an anonymous shared memory mapping (kept by processes
-    forked afterwards); a no-op for CUDA tensors and tensors already shared."""
+    """Move a CPU tensor's storage into an anonymous shared memory mapping (kept by processes
+    forked afterwards), as PyTorch moves the storage: every tensor viewing it (its views, its
+    base, ``detach()``es: those sharing its version counter) is rebased onto the mapping, so
+    they stay aliased.  A no-op for CUDA tensors and tensors already shared."""
     if self.is_cuda or is_shared(self):
         return self
     b = self._buf
-    mem = mmap.mmap(-1, builtins.max(b.nbytes, 1))
-    arr = np.frombuffer(mem, dtype=b.dtype, count=b.size).reshape(b.shape)
-    arr[...] = b
-    self._buf = arr
+    root = _storage(b)[0]
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        raise RuntimeError("share_memory_: the tensor's storage is not contiguous memory "
+                           "(a NumPy view from outside); share a .clone() instead")
+    mem = mmap.mmap(-1, builtins.max(root.nbytes, 1))
+    np.ndarray(root.shape, root.dtype, buffer=mem, strides=root.strides)[...] = root
+    start = root.__array_interface__["data"][0]
+    for t in _sharers(self):
+        tb = t._buf
+        if type(tb) is not np.ndarray or _storage(tb)[0] is not root:
+            continue
+        off = tb.__array_interface__["data"][0] - start
+        nb = np.ndarray(tb.shape, tb.dtype, buffer=mem, offset=off, strides=tb.strides)
+        if not tb.flags.writeable:
+            nb.flags.writeable = False
+        t._buf = nb
     return self
+
+
+def _sharers(self) -> list:
+    """The tensors sharing ``self``'s version counter (its views, its bases, detach()es),
+    ``self`` first: found through the garbage collector (share_memory_ is a rare call)."""
+    import gc
+    import sys
+    version = self._version
+    if sys.getrefcount(version) <= 3:       # (self's slot, the local, the call's argument)
+        return [self]
+    return [self] + [r for r in gc.get_referrers(version)
+                     if isinstance(r, Tensor) and r is not self and r._version is version]
 
 
 def is_shared(self) -> builtins.bool:

@@ -301,3 +301,24 @@ def test_overloaded_refusal_first_line_as_torch(f):
     d, t = _run(f, dl), _run(f, torch)
     assert d[:2] == t[:2] == ("raises", "TypeError")
     assert d[2].split("\n")[0] == t[2].split("\n")[0]
+
+
+def test_share_memory_keeps_views_aliased():
+    # PyTorch moves the storage: the base, its views and detach()es stay one memory
+    def case(lib):
+        a = lib.ones(4)
+        b, d = a.view(2, 2), a.detach()
+        a.share_memory_()
+        a[0] = 7
+        v = a.new_ones(6)
+        w, u = v[2:], v.view(3, 2)
+        w.share_memory_()
+        w[0] = 5
+        u[0, 0] = 3
+        p = lib.ones(3, requires_grad=True)
+        p.share_memory_()
+        (p * 2).sum().backward()
+        return (b.tolist(), d.tolist(), b.is_shared(), d.is_shared(), v.tolist(), w.tolist(),
+                v.is_shared(), u.is_shared(), p.grad.tolist(), p.is_shared(),
+                a.clone().is_shared())
+    assert case(dl) == case(torch)
