@@ -95,6 +95,27 @@ def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
     return False
 
 
+def _first_recorded(leaf: Tensor, g: Tensor) -> Tensor:
+    """``create_graph``'s first ``.grad``: a copy of ``g`` in the leaf's layout (its strides
+    where it is dense, else C order), as PyTorch's AccumulateGrad under grad mode
+    (``clone_obey_contract``), the copy recorded (a clone node) where ``g`` requires grad; not
+    the cotangent itself (a whole sum's is a read-only stride-0 view).  Other buffers (a
+    device's, sparse): ``g`` itself."""
+    p, b = leaf._buf, g._buf
+    if type(p) is not _ndarray or type(b) is not _ndarray or b.shape != p.shape:
+        return g
+    if b.dtype == p.dtype and (p.flags.c_contiguous or p.flags.f_contiguous or _permuted(p)):
+        nb = _ndarray(p.shape, p.dtype, np.empty(p.size, p.dtype), 0, p.strides)
+    else:
+        nb = np.empty(b.shape, b.dtype)
+    if not g.requires_grad:
+        np.copyto(nb, b)
+        return _make(nb)
+    t = _make(nb)
+    t.copy_(g)
+    return t
+
+
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
     unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
@@ -107,7 +128,7 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
         return
     if old is None:
         if create_graph:
-            leaf._grad = as_tensor(g)
+            leaf._grad = _first_recorded(leaf, as_tensor(g))
             return
         if isinstance(g, Tensor):
             g = g.detach()
