@@ -30,3 +30,32 @@ def test_timer_runs_the_statement_in_its_globals():
     m = t.blocked_autorange(min_run_time=0.001)
     assert m.median > 0 and len(m.times) >= 1
     assert "x" in str(B.Compare([m]))
+
+
+def _cells(text: str) -> list[str]:
+    rows = [ln.split("|")[1:] for ln in text.splitlines() if "|" in ln][1:]
+    return [c.strip() for row in rows for c in row]
+
+
+@pytest.mark.parametrize("trim,highlight", [(False, False), (True, False), (True, True)])
+def test_compare_cells_follow_trim_and_highlight_as_torch(trim, highlight):
+    """The table's cells (medians in the block's unit) are torch's: one decimal, or rounded
+    to each measurement's significant figures with trim_significant_figures, and the spread
+    of a noisy measurement with highlight_warnings."""
+    tb = pytest.importorskip("torch.utils.benchmark")
+    runs = [("a", "x", [1.234e-3, 1.236e-3, 1.235e-3, 1.237e-3, 1.233e-3]),
+            ("b", "x", [5.1e-3, 9.7e-3, 2.2e-3, 7.4e-3, 4.0e-3]),
+            ("a", "y", [12.34e-3, 12.31e-3, 12.38e-3, 12.33e-3, 12.36e-3]),
+            ("b", "y", [0.2e-3, 0.21e-3, 0.2e-3, 0.22e-3, 0.2e-3])]
+    tables = []
+    for mod in (B, tb):
+        ms = [mod.Measurement(1, times, mod.TaskSpec("f()", "pass", label="L", sub_label=sub,
+                                                     description=desc))
+              for sub, desc, times in runs]
+        cmp = mod.Compare(ms)
+        if trim:
+            cmp.trim_significant_figures()
+        if highlight:
+            cmp.highlight_warnings()
+        tables.append(_cells(str(cmp)))
+    assert tables[0] == tables[1]

@@ -222,6 +222,7 @@ class Compare:
         self._results: list[Measurement] = []
         self.extend_results(results)
         self._trim = False
+        self._highlight = False
 
     def extend_results(self, results: list[Measurement]) -> None:
         for r in results:
@@ -234,10 +235,11 @@ class Compare:
         self._trim = True
 
     def colorize(self, rowwise: bool = False) -> None:
-        pass
+        """(accepted; the table is printed without PyTorch's terminal colours)"""
 
     def highlight_warnings(self) -> None:
-        pass
+        """Cells of a measurement with warnings get PyTorch's `` (! NN%)`` spread."""
+        self._highlight = True
 
     def print(self) -> None:
         print(str(self))
@@ -253,18 +255,50 @@ class Compare:
             width = max([len(x) for x in rows] + [12])
             cells = {(r.sub_label or "", r.description or "", r.num_threads): r for r in rs}
             body = [" " * width + "  |  " + "  |  ".join(f"{c:>8}" for c in cols)]
+            fmt = {c: self._column_format([r for r in rs if (r.description or "") == c], scale)
+                   for c in cols}
             for nt in sorted({r.num_threads for r in rs}):
                 body.append(f"{nt} threads: " + "-" * max(len(body[0]) - 12, 4))
                 for row in rows:
                     vals = []
                     for c in cols:
                         m = cells.get((row, c, nt))
-                        v = "" if m is None else f"{m.median / scale:.1f}"
+                        v = "" if m is None else fmt[c](m)
                         vals.append(f"{v:>8}")
                     body.append(f"{row:>{width}}  |  " + "  |  ".join(vals))
             title = f"[{'-' * 6} {label or ''} {'-' * 6}]"
-            out += [title] + body + ["", f"Times are in {_english(unit)}s ({unit}).", ""]
+            out += [title] + body + ["", f"Times are in {_english(unit)}s ({unit})."]
+            if self._highlight and any(r.has_warnings for r in rs):
+                out.append("(! XX%) Measurement has high variance, where XX is the IQR / "
+                           "median * 100.")
+            out.append("")
         return "\n".join(out)
+
+
+    def _column_format(self, rs: list[Measurement], scale: float) -> Callable:
+        """PyTorch's ``_Column`` rule: one decimal, or with ``trim_significant_figures`` the
+        medians rounded to their estimated significant figures and the column's decimals
+        the fewest they leave; ``highlight_warnings`` appends the spread of a noisy cell."""
+        lead = [math.ceil(math.log10(r.median / scale)) for r in rs]
+        decimals = min(max(r.significant_figures - d, 0) for r, d in zip(rs, lead)) \
+            if self._trim else 1
+        highlight = self._highlight and any(r.has_warnings for r in rs)
+
+        def cell(m: Measurement) -> str:
+            value = m.median / scale
+            if self._trim:
+                value = _trim_sigfig(value, m.significant_figures)
+            text = f"{value:.{decimals}f}"
+            if highlight and m.has_warnings:
+                text += f"{f' (! {m.iqr / m.median * 100:.0f}%)':>7}"
+            return text
+        return cell
+
+
+def _trim_sigfig(x: float, n: int) -> float:
+    """PyTorch's ``common.trim_sigfig``: ``x`` rounded to ``n`` significant figures."""
+    scale = 10.0 ** (math.ceil(math.log10(abs(x))) - n)
+    return float(round(x / scale) * scale)
 
 
 def _english(unit: str) -> str:
