@@ -47,8 +47,25 @@ class Sequential(Model):
         """Keras 3 builds a Sequential that starts with an Input as soon as it has a layer
         more (its layers have their weights at once), again after each ``add``."""
         if len(self._layers) > 1 and isinstance(self._layers[0], InputLayer):
+            if self._built_graph and self.__dict__.get("_built_count") == len(self._layers) - 1 \
+                    and len(self.outputs) == 1:
+                try:
+                    self._extend()                  # only the new layer: no ops rebuilt
+                except Exception:
+                    self._built_graph = False       # (as a failed rebuild leaves it)
+                    raise
+                return
             self._built_graph = False
             self._build()
+
+    def _extend(self) -> None:
+        """The built graph grown by the layer just added, applied to the current output (the
+        earlier layers' ops stay as they are; a rebuild made them all again per ``add``)."""
+        unique_layer_name("functional")            # (Keras 3: each build makes a Functional)
+        with self.graph.as_default():
+            out = self._layers[-1](self.outputs[0])
+            self._init_graph(self.inputs[0], out)
+        self._built_count = len(self._layers)
 
     def add(self, layer: Layer, rebuild: bool = True) -> None:
         origin = HISTORY.get(layer) if isinstance(layer, Tensor) else None
@@ -106,6 +123,7 @@ class Sequential(Model):
                 out = layer(out)
             self._init_graph(x, out)
         self._built_graph = True
+        self._built_count = len(self._layers)
 
     _prepare = _build
 

@@ -220,3 +220,26 @@ def test_reshape_run_time_entries_are_unknown_dims_as_tf1():
     z = v - v.max(-1, keepdims=True)
     want = -(z - np.log(np.exp(z).sum(-1, keepdims=True)))[..., 0]
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_sequential_add_applies_only_the_new_layer():
+    import dlcore_static as tf
+    x = np.random.default_rng(4).standard_normal((2, 4)).astype(np.float32)
+    counts, outs = [], []
+    for one_by_one in (False, True):
+        dk.backend.clear_session()
+        start = len(tf.get_default_graph()._ops)
+        layers = [dk.layers.Dense(4, activation="relu") for _ in range(12)]
+        if one_by_one:
+            m = dk.Sequential([dk.Input((4,))])
+            for layer in layers:
+                m.add(layer)
+        else:
+            m = dk.Sequential([dk.Input((4,))] + layers)
+        m.set_weights([np.full(w.shape, 0.1 * (i + 1), np.float32)
+                       for i, w in enumerate(m.get_weights())])
+        counts.append(len(m.graph._ops) - start)
+        outs.append(m.predict(x, verbose=0))
+        assert [ly.name for ly in m.layers] == ["dense"] + [f"dense_{i}" for i in range(1, 12)]
+    assert counts[1] == counts[0]                      # (was about 12 x 13 / 2 layers' ops)
+    np.testing.assert_array_equal(outs[0], outs[1])
