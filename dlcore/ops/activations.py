@@ -3,7 +3,7 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
 
     softplus(x)         = x if x > 20 else log(1 + exp(x))    dx = g sigmoid(x)
     softsign(x)         = x / (1 + |x|)                        dx = g / (1 + |x|)^2
-    relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6 or x NaN]
+    relu6(x)            = min(max(x, 0), 6)                    dx = g [0 < x < 6] (0 at NaN)
     elu(x, a)           = x if x > 0 else a (exp(x) - 1)       dx = g (1 if x > 0 else a exp(x))
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
@@ -81,8 +81,9 @@ def softsign(x):
 @exports({"torch.nn.functional": "relu6", "tf.nn": "relu6"}, "activation", float_only=False,
          tf_type="Relu6")
 def relu6(x):
-    """``min(max(x, 0), 6)``; the gradient is 0 at 0 and 6 (PyTorch's hardtanh_backward and
-    TensorFlow's Relu6Grad) and passes at NaN (PyTorch's)."""
+    """``min(max(x, 0), 6)``; the gradient is 0 at 0, at 6 and at NaN (``clamp_inner``:
+    TensorFlow's Relu6Grad, and PyTorch's hardtanh_backward in its vectorised body; PyTorch's
+    scalar tail of a few elements passes g at NaN, an answer that depends on the position)."""
     return clamp_inner(x, 0, 6)
 
 
