@@ -90,6 +90,7 @@ class TFOpLambda(Layer):
         self._fn = function(self.symbol, error)
         super().__init__(name=config.get("name"))
         self.class_name, self.op_config = class_name, dict(config)
+        self._error = error
         self._template: list = []       # [first argument, keyword arguments], tensors marked
         self.built = True
 
@@ -106,14 +107,19 @@ class TFOpLambda(Layer):
                 return [mark(u) for u in v]
             if isinstance(v, dict) and set(v) == {"start", "stop", "step"}:
                 return slice(v["start"], v["stop"], v["step"])
+            if isinstance(v, dict) and v == {"class_name": "__ellipsis__"}:
+                return Ellipsis                 # (tf.keras 2's json encoding of ...)
             if isinstance(v, dict):
                 return {k: mark(u) for k, u in v.items()}
             return v
         if _is_ref(node):                               # one tensor first
             first, kw = mark(node[:3]), node[3] if len(node) == 4 else {}
-        else:                                           # a list of them (tf.concat)
-            first = [mark(r[:3]) for r in node]
+        elif isinstance(node, list) and node and all(_is_ref(r) for r in node):
+            first = [mark(r[:3]) for r in node]         # a list of them (tf.concat)
             kw = node[0][3] if len(node[0]) == 4 else {}
+        else:
+            raise self._error(f"load_model: layer {self.name!r} has a malformed inbound node "
+                              f"{str(node)[:80]}")
         self._template = [first, {k: mark(v) for k, v in kw.items() if k != "name"}]
         return tensors
 

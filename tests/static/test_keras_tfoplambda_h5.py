@@ -119,3 +119,30 @@ def test_function_outside_the_list_is_refused(tmp_path):
     K.clear_session()
     with pytest.raises(Exception, match="io.read_file.*not one dlcore rebuilds"):
         keras.models.load_model(tmp_path / "bad.h5")
+
+
+def _ending_in_concat(op):
+    """``op`` (on dense's output, 3 wide) then the one-input ``tf.concat`` dense_1 reads."""
+    return [op, _op("TFOpLambda", "tf.concat", "concat", [[op["name"], 0, 0, {"axis": 1}]])]
+
+
+def test_tf2_ellipsis_in_a_slice_spec_is_read(tmp_path):
+    # tf.keras 2's json encoder writes ... as {"class_name": "__ellipsis__"}
+    spec = [{"class_name": "__ellipsis__"}, {"start": 0, "stop": 3, "step": None}]
+    ops = _ending_in_concat(_op("SlicingOpLambda", "tf.__operators__.getitem",
+                                "__operators__.getitem", ["dense", 0, 0, {"slice_spec": spec}]))
+    w = _tf2_file(tmp_path / "e.h5", ops)
+    K.clear_session()
+    m = keras.models.load_model(tmp_path / "e.h5")
+    want = (X @ w[0] + w[1]) @ w[2] + w[3]
+    np.testing.assert_allclose(m.predict(X, verbose=0), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("node", [[5], [["dense", 0, 0], 7], []])
+def test_tf2_malformed_node_is_a_keras_file_error(tmp_path, node):
+    from dlcore_static.keras._files import KerasFileError
+    _tf2_file(tmp_path / "b.h5", _ending_in_concat(
+        _op("TFOpLambda", "tf.math.multiply", "math.multiply", node)))
+    K.clear_session()
+    with pytest.raises(KerasFileError, match="(malformed|empty) inbound node"):
+        keras.models.load_model(tmp_path / "b.h5")
