@@ -229,41 +229,6 @@ class _Pool(Layer):
         fn = _nn.max_pool if self.kind == "max" else _nn.avg_pool
         return fn(x, self.pool_size, self.strides, self.padding.upper(), data_format=fmt)
 
-    def _transpose_unknown(self, x):
-        """A transposed convolution of spatial sizes unknown when the graph is built: the
-        input with ``s - 1`` zeros after each element, padded, correlated (stride 1, the
-        dilation) with the spatially flipped kernel; the pads give Keras's lengths
-        ``W*s`` ('same') or ``W*s + max(k_eff - s, 0)`` ('valid')."""
-        tf = sys.modules["dlcore_static"]
-        n = self.rank
-        if not self._cl:
-            x = tf.transpose(x, [0] + list(range(2, n + 2)) + [1])
-        pads = [[0, 0]]
-        for ax, (s, ke) in enumerate(zip(self.strides, self._effective_kernel()), start=1):
-            if s > 1:                       # interleave s - 1 zeros along this axis
-                dyn = tf.shape(x)
-                z = tf.expand_dims(x, ax + 1)
-                z = tf.concat([z] + [tf.zeros_like(z)] * (s - 1), axis=ax + 1)
-                new = [dyn[i] for i in range(n + 2)]
-                new[ax] = dyn[ax] * s
-                x = tf.reshape(z, tf.stack(new))
-            lo = max(ke - s, 0) // 2 if self.padding == "same" else 0
-            left = ke - 1 - lo
-            pads.append([left, lo if self.padding == "same" else max(ke - s, 0)])
-        pads.append([0, 0])
-        x = tf.pad(x, pads)
-        k = tf.reverse(self.kernel, list(range(n)))
-        k = tf.transpose(k, list(range(n)) + [n + 1, n])        # (k..., in, filters)
-        if n == 1:
-            y = _nn.conv1d(x, k, 1, "VALID", data_format="NWC", dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, k, 1, "VALID", data_format="NHWC", dilations=self.dilation_rate)
-        if self.bias is not None:
-            y = _ops.add(y, self.bias)
-        if not self._cl:
-            y = tf.transpose(y, [0, n + 1] + list(range(1, n + 1)))
-        return self.activation(y)
-
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
         cl = self.data_format == "channels_last"
@@ -308,41 +273,6 @@ class _GlobalPool(Layer):
     def call(self, x):
         axes = self._axes(x.aval.ndim)
         return (_ops.mean if self.kind == "avg" else _ops.max)(x, axes, keepdims=self.keepdims)
-
-    def _transpose_unknown(self, x):
-        """A transposed convolution of spatial sizes unknown when the graph is built: the
-        input with ``s - 1`` zeros after each element, padded, correlated (stride 1, the
-        dilation) with the spatially flipped kernel; the pads give Keras's lengths
-        ``W*s`` ('same') or ``W*s + max(k_eff - s, 0)`` ('valid')."""
-        tf = sys.modules["dlcore_static"]
-        n = self.rank
-        if not self._cl:
-            x = tf.transpose(x, [0] + list(range(2, n + 2)) + [1])
-        pads = [[0, 0]]
-        for ax, (s, ke) in enumerate(zip(self.strides, self._effective_kernel()), start=1):
-            if s > 1:                       # interleave s - 1 zeros along this axis
-                dyn = tf.shape(x)
-                z = tf.expand_dims(x, ax + 1)
-                z = tf.concat([z] + [tf.zeros_like(z)] * (s - 1), axis=ax + 1)
-                new = [dyn[i] for i in range(n + 2)]
-                new[ax] = dyn[ax] * s
-                x = tf.reshape(z, tf.stack(new))
-            lo = max(ke - s, 0) // 2 if self.padding == "same" else 0
-            left = ke - 1 - lo
-            pads.append([left, lo if self.padding == "same" else max(ke - s, 0)])
-        pads.append([0, 0])
-        x = tf.pad(x, pads)
-        k = tf.reverse(self.kernel, list(range(n)))
-        k = tf.transpose(k, list(range(n)) + [n + 1, n])        # (k..., in, filters)
-        if n == 1:
-            y = _nn.conv1d(x, k, 1, "VALID", data_format="NWC", dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, k, 1, "VALID", data_format="NHWC", dilations=self.dilation_rate)
-        if self.bias is not None:
-            y = _ops.add(y, self.bias)
-        if not self._cl:
-            y = tf.transpose(y, [0, n + 1] + list(range(1, n + 1)))
-        return self.activation(y)
 
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
@@ -399,41 +329,6 @@ class ZeroPadding2D(Layer):
             else [(0, 0), (0, 0)] + sp
         return _ops.pad(x, pairs)
 
-    def _transpose_unknown(self, x):
-        """A transposed convolution of spatial sizes unknown when the graph is built: the
-        input with ``s - 1`` zeros after each element, padded, correlated (stride 1, the
-        dilation) with the spatially flipped kernel; the pads give Keras's lengths
-        ``W*s`` ('same') or ``W*s + max(k_eff - s, 0)`` ('valid')."""
-        tf = sys.modules["dlcore_static"]
-        n = self.rank
-        if not self._cl:
-            x = tf.transpose(x, [0] + list(range(2, n + 2)) + [1])
-        pads = [[0, 0]]
-        for ax, (s, ke) in enumerate(zip(self.strides, self._effective_kernel()), start=1):
-            if s > 1:                       # interleave s - 1 zeros along this axis
-                dyn = tf.shape(x)
-                z = tf.expand_dims(x, ax + 1)
-                z = tf.concat([z] + [tf.zeros_like(z)] * (s - 1), axis=ax + 1)
-                new = [dyn[i] for i in range(n + 2)]
-                new[ax] = dyn[ax] * s
-                x = tf.reshape(z, tf.stack(new))
-            lo = max(ke - s, 0) // 2 if self.padding == "same" else 0
-            left = ke - 1 - lo
-            pads.append([left, lo if self.padding == "same" else max(ke - s, 0)])
-        pads.append([0, 0])
-        x = tf.pad(x, pads)
-        k = tf.reverse(self.kernel, list(range(n)))
-        k = tf.transpose(k, list(range(n)) + [n + 1, n])        # (k..., in, filters)
-        if n == 1:
-            y = _nn.conv1d(x, k, 1, "VALID", data_format="NWC", dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, k, 1, "VALID", data_format="NHWC", dilations=self.dilation_rate)
-        if self.bias is not None:
-            y = _ops.add(y, self.bias)
-        if not self._cl:
-            y = tf.transpose(y, [0, n + 1] + list(range(1, n + 1)))
-        return self.activation(y)
-
     def compute_output_shape(self, input_shape):
         s = list(input_shape)
         first = 1 if self.data_format == "channels_last" else 2
@@ -456,41 +351,6 @@ class UpSampling2D(Layer):
         mode = "nearest" if self.interpolation == "nearest" else "bilinear"
         y = _ops.interpolate(xf, tuple(i * s for i, s in zip(sp, self.size)), mode)
         return _ops.transpose(y, (0, 2, 3, 1)) if cl else y
-
-    def _transpose_unknown(self, x):
-        """A transposed convolution of spatial sizes unknown when the graph is built: the
-        input with ``s - 1`` zeros after each element, padded, correlated (stride 1, the
-        dilation) with the spatially flipped kernel; the pads give Keras's lengths
-        ``W*s`` ('same') or ``W*s + max(k_eff - s, 0)`` ('valid')."""
-        tf = sys.modules["dlcore_static"]
-        n = self.rank
-        if not self._cl:
-            x = tf.transpose(x, [0] + list(range(2, n + 2)) + [1])
-        pads = [[0, 0]]
-        for ax, (s, ke) in enumerate(zip(self.strides, self._effective_kernel()), start=1):
-            if s > 1:                       # interleave s - 1 zeros along this axis
-                dyn = tf.shape(x)
-                z = tf.expand_dims(x, ax + 1)
-                z = tf.concat([z] + [tf.zeros_like(z)] * (s - 1), axis=ax + 1)
-                new = [dyn[i] for i in range(n + 2)]
-                new[ax] = dyn[ax] * s
-                x = tf.reshape(z, tf.stack(new))
-            lo = max(ke - s, 0) // 2 if self.padding == "same" else 0
-            left = ke - 1 - lo
-            pads.append([left, lo if self.padding == "same" else max(ke - s, 0)])
-        pads.append([0, 0])
-        x = tf.pad(x, pads)
-        k = tf.reverse(self.kernel, list(range(n)))
-        k = tf.transpose(k, list(range(n)) + [n + 1, n])        # (k..., in, filters)
-        if n == 1:
-            y = _nn.conv1d(x, k, 1, "VALID", data_format="NWC", dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, k, 1, "VALID", data_format="NHWC", dilations=self.dilation_rate)
-        if self.bias is not None:
-            y = _ops.add(y, self.bias)
-        if not self._cl:
-            y = tf.transpose(y, [0, n + 1] + list(range(1, n + 1)))
-        return self.activation(y)
 
     def compute_output_shape(self, input_shape):
         s = list(input_shape)
@@ -559,41 +419,6 @@ class BatchNormalization(Layer):
             return y
         with get_default_graph().control_dependencies(updates):
             return _ops.identity(y)
-
-    def _transpose_unknown(self, x):
-        """A transposed convolution of spatial sizes unknown when the graph is built: the
-        input with ``s - 1`` zeros after each element, padded, correlated (stride 1, the
-        dilation) with the spatially flipped kernel; the pads give Keras's lengths
-        ``W*s`` ('same') or ``W*s + max(k_eff - s, 0)`` ('valid')."""
-        tf = sys.modules["dlcore_static"]
-        n = self.rank
-        if not self._cl:
-            x = tf.transpose(x, [0] + list(range(2, n + 2)) + [1])
-        pads = [[0, 0]]
-        for ax, (s, ke) in enumerate(zip(self.strides, self._effective_kernel()), start=1):
-            if s > 1:                       # interleave s - 1 zeros along this axis
-                dyn = tf.shape(x)
-                z = tf.expand_dims(x, ax + 1)
-                z = tf.concat([z] + [tf.zeros_like(z)] * (s - 1), axis=ax + 1)
-                new = [dyn[i] for i in range(n + 2)]
-                new[ax] = dyn[ax] * s
-                x = tf.reshape(z, tf.stack(new))
-            lo = max(ke - s, 0) // 2 if self.padding == "same" else 0
-            left = ke - 1 - lo
-            pads.append([left, lo if self.padding == "same" else max(ke - s, 0)])
-        pads.append([0, 0])
-        x = tf.pad(x, pads)
-        k = tf.reverse(self.kernel, list(range(n)))
-        k = tf.transpose(k, list(range(n)) + [n + 1, n])        # (k..., in, filters)
-        if n == 1:
-            y = _nn.conv1d(x, k, 1, "VALID", data_format="NWC", dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, k, 1, "VALID", data_format="NHWC", dilations=self.dilation_rate)
-        if self.bias is not None:
-            y = _ops.add(y, self.bias)
-        if not self._cl:
-            y = tf.transpose(y, [0, n + 1] + list(range(1, n + 1)))
-        return self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
