@@ -114,7 +114,9 @@ def clear_session() -> None:
 class phase_fixed:
     """``with phase_fixed(value):`` the layers built inside read ``value`` as the learning
     phase (a model called with ``training=False``: its BatchNormalization and Dropout layers
-    in inference mode, as Keras 3); ``None`` changes nothing."""
+    in inference mode); ``None`` changes nothing.  The value is fixed in the graph for good,
+    as tf.keras 2: the outer model's ``fit``/``predict`` does not override it (Keras 3 lets
+    the outer call's phase win: ``fit`` trains a nested ``model(x, training=False)``)."""
 
     def __init__(self, value):
         self.value, self.graph, self.old = value, None, None

@@ -371,6 +371,15 @@ class BatchNormalization(Layer):
     variance by ``n / (n - 1)`` for 4-D channels-last inputs and ``n / (n - (1 + epsilon))``
     always, and zero-debiased both averages; tf.keras 2 and Keras 3 dropped all three.
     TF1's ``tf.layers.batch_normalization`` keeps its fused kernel's unbiased variance.)
+
+    The mode is fixed when the layer is called (the graph built), as tf.keras 2 on TF1's
+    graphs, not read at each run as Keras 3: a layer with ``trainable=False`` when it is
+    called is in inference mode for good; setting ``bn.trainable`` on an existing model
+    changes which weights ``compile`` trains but not this layer's mode (for the other mode,
+    set ``trainable`` before the layer is called, or call the layers again on a new ``Input``
+    and copy the weights).  Likewise ``training=`` given to
+    the call, or to a nested model's call, stays fixed (tf.keras 2; in Keras 3 the outer
+    ``fit``/``predict`` phase overrides it).
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -410,8 +419,8 @@ class BatchNormalization(Layer):
         from ...graph import get_default_graph
         from ...layers_conv import batch_norm_graph
         training = K.learning_phase() if training is None else training
-        if not self.trainable:          # (Keras 3: a frozen BatchNormalization is in
-            training = False            # inference mode)
+        if not self.trainable:          # (a frozen BatchNormalization is in inference
+            training = False            # mode; read here, at build: see the docstring)
         y, updates = batch_norm_graph(x, self.gamma, self.beta, self.moving_mean,
                                       self.moving_variance, self.axis, self.momentum,
                                       self.epsilon, training)
