@@ -409,7 +409,10 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 def norm2_lane(x, p, dim, keepdim):
     """The 2-norm primitive (``dlcore.ops.norm2``) through the one-tensor lane, labelled as
     PyTorch's; None where the lane does not take the call (the plan once per shape, dim and
-    keepdim: None for a half, complex or CUDA tensor, a bad dim, autocast, a trace)."""
+    keepdim: None for a half, complex or CUDA tensor, a bad dim, autocast, a trace).  An
+    empty ``dim`` reduces over all dims, as PyTorch's."""
+    if (type(dim) is tuple or type(dim) is list) and not dim:
+        dim = None
     if p == 2 and type(p) in (int, float) and isinstance(x, Tensor) and not _RECORDERS:
         out = _D._small_unary(_norm2_p(), x, (dim if type(dim) is not list else tuple(dim),
                                               keepdim), _norm2_params)
@@ -422,6 +425,8 @@ def norm2_lane(x, p, dim, keepdim):
 
 
 def norm(x, p=2, dim=None, keepdim=False):
+    if (type(dim) is tuple or type(dim) is list) and not dim:
+        dim = None                  # (an empty dim: all dims, as PyTorch's)
     out = norm2_lane(x, p, dim, keepdim)
     if out is not None:
         return out

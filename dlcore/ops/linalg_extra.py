@@ -64,7 +64,16 @@ def aminmax(x, *, axis=None, keepdims: bool = False):
     return min_(x, axis, keepdims), max_(x, axis, keepdims)
 
 
-@exports({"torch.linalg": "vector_norm"}, "args", float_only=True)
+@exports({"torch.linalg": "vector_norm"}, "args", name="vector_norm", float_only=True)
+def _torch_vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
+    """``torch.linalg.vector_norm``: ``vector_norm``, an empty ``dim`` (``()``, ``[]``)
+    reducing over all dims as PyTorch's (the core's empty ``axis``, TensorFlow's, reduces
+    none)."""
+    if isinstance(axis, (tuple, list)) and not axis:
+        axis = None
+    return vector_norm(x, ord, axis, keepdims, dtype=dtype)
+
+
 def vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
     """The vector p-norm over ``axis`` (all elements when None).  Its gradient at a zero norm
     is 0, and for p < 1 a zero element gets 0, as PyTorch's (``sqrt``/``pow`` alone would

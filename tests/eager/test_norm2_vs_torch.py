@@ -146,3 +146,31 @@ def test_normalize_lane_refusals_and_arguments_as_torch():
         dt.nn.functional.normalize(dt.tensor(xn), dim=3)
     with pytest.raises(RuntimeError):
         dt.nn.functional.normalize(dt.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.linalg.vector_norm(x, 2, dim=()),
+    lambda m, x: m.linalg.vector_norm(x, ord=1, dim=[], keepdim=True),
+    lambda m, x: m.linalg.vector_norm(x, float("inf"), dim=()),
+    lambda m, x: x.norm(2, dim=()),
+    lambda m, x: m.norm(x, dim=[], keepdim=True),
+    lambda m, x: x.norm(3, dim=()),
+])
+def test_an_empty_dim_reduces_all_dims_as_torch(call):
+    xn = np.array([[1.0, -2.0, 3.0], [0.0, 1.0, 4.0]])
+    res = []
+    for m in (torch, dt):
+        x = m.tensor(xn, requires_grad=True)
+        y = call(m, x)
+        y.sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy(), type(y.grad_fn).__name__))
+    assert res[1][0].shape == res[0][0].shape and res[1][2] == res[0][2]
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-14)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-14)
+
+
+def test_the_core_empty_axis_reduces_none():
+    # (TensorFlow's reduction over axis=(): the static front end's tf.norm keeps it)
+    from dlcore.ops.linalg_extra import vector_norm
+    x = dt.tensor([[3.0, -4.0]])
+    np.testing.assert_array_equal(vector_norm(x, 2, ()).numpy(), [[3.0, 4.0]])
