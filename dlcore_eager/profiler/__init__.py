@@ -17,8 +17,19 @@ regions; times are CPU wall times in microseconds.  ``profile_memory`` counts ea
 operation's output bytes.  ``schedule``/``step``/``on_trace_ready`` follow PyTorch's state
 machine (wait, warmup, active, repeat; ``ProfilerStep#N`` regions), and
 ``tensorboard_trace_handler`` writes Chrome-trace files that TensorBoard's profile plugin
-and chrome://tracing read.  Not profiled: CUDA kernels (``ProfilerActivity.CUDA`` is accepted
-and records nothing more), Python stacks (``with_stack``), FLOPs (``with_flops``)."""
+and chrome://tracing read.
+
+As PyTorch's, a profile records the thread that started it (another thread's operations are
+not in it) and each thread may run its own profile; the wrapper is installed once for all
+of them (counted under a lock) and steps aside for threads that do not profile.  Backward:
+each autograd node the engine calls is an event pair named as PyTorch's
+(``autograd::engine::evaluate_function: MmBackward0`` holding ``MmBackward0``), through the
+engine's ``checked_vjp`` hook, which sends the engine down its general loop while profiling.
+The vjp rules run on buffers, so no ``aten::`` events appear inside a backward node (PyTorch
+lists ``aten::threshold_backward``, ``aten::mm`` ...), and gradient accumulation into
+``.grad`` (PyTorch's ``torch::autograd::AccumulateGrad``) is not an event.  Not profiled: CUDA
+kernels (``ProfilerActivity.CUDA`` is accepted and records nothing more), Python stacks
+(``with_stack``), FLOPs (``with_flops``)."""
 
 from __future__ import annotations
 
@@ -26,6 +37,7 @@ import contextlib
 import enum
 import os
 import socket
+import sys
 import threading
 import time
 import warnings
@@ -141,8 +153,21 @@ class _Collector:
             stack[-1][4].append(ev)
 
 
-_ACTIVE: list[_Collector] = []          # the recording window (one at most)
+class _State(threading.local):
+    collector: _Collector | None = None
+
+
+#: the recording window of each thread (PyTorch's profiler is per thread: a profile records
+#: the operations of the thread that started it, and each thread may run its own)
+_TLS = _State()
+_LOCK = threading.Lock()                # guards the patch and its count of users
+_USERS = [0]                            # profiles recording now, all threads together
 _PATCH: list = []                       # what tracing.patch_apply replaced, to put back
+_ENGINE_PATCH: list = []                # (autograd engine module, its checked_vjp hook)
+
+
+def _active() -> _Collector | None:
+    return _TLS.collector
 
 
 def _marker(prim, params, inputs, out) -> None:     # (a tracing recorder that records nothing)
@@ -155,14 +180,22 @@ def _shape_of(a: Any) -> list:
 
 
 def _install() -> None:
+    """Count one more recording profile; the first one wraps ``EagerFrontend.apply``."""
+    with _LOCK:
+        _USERS[0] += 1
+        if _USERS[0] == 1:
+            _patch()
+
+
+def _patch() -> None:
     from .. import _dispatch
     from .. import tracing as _tracing
     inner = _dispatch.EagerFrontend.apply
 
     def profiled_apply(prim, args, params):
-        if not _ACTIVE:
+        col = _TLS.collector
+        if col is None:                                 # (another thread's operation)
             return inner(prim, args, params)
-        col = _ACTIVE[0]
         shapes = [_shape_of(a) for a in args] if col.record_shapes else None
         rec = col.begin("aten::" + prim.name, shapes, False)
         out = None
@@ -177,14 +210,52 @@ def _install() -> None:
             col.end(rec, nbytes)
     _PATCH.extend(_tracing.patch_apply(profiled_apply))
     _tracing._RECORDERS.append(_marker)
+    engine = sys.modules.get("dlcore_eager.autograd.engine")
+    if engine is not None and hasattr(engine, "_checked_vjp"):
+        hook = getattr(engine, "_checked_vjp")
+        _ENGINE_PATCH.append((engine, hook))
+        setattr(engine, "_checked_vjp", _profiled_checked_vjp(hook))
+
+
+def _profiled_checked_vjp(checked_vjp: Callable) -> Callable:
+    """The engine's ``checked_vjp`` hook wrapped so that each node's call is a pair of
+    events named as PyTorch's (``autograd::engine::evaluate_function: MmBackward0`` holding
+    ``MmBackward0``).  A wrapped vjp sends the engine down its general loop (``reverse_pass``,
+    the anomaly-mode path: same nodes, same order) instead of the inline buffer pass."""
+    def hook(vjp: Callable, name_of: Callable) -> Callable:
+        inner = checked_vjp(vjp, name_of)
+
+        def timed(node: Any, g: Any) -> Any:
+            col = _TLS.collector
+            if col is None:
+                return inner(node, g)
+            name = name_of(node)
+            shapes: list | None = [] if col.record_shapes else None
+            outer = col.begin("autograd::engine::evaluate_function: " + name, shapes, False)
+            rec = col.begin(name, shapes, False)
+            try:
+                return inner(node, g)
+            finally:
+                col.end(rec)
+                col.end(outer)
+        return timed
+    return hook
 
 
 def _uninstall() -> None:
+    """Count one profile less; the last one puts ``EagerFrontend.apply`` back."""
     from .. import tracing as _tracing
-    _tracing.restore_apply(_PATCH)
-    _PATCH.clear()
-    if _marker in _tracing._RECORDERS:
-        _tracing._RECORDERS.remove(_marker)
+    with _LOCK:
+        _USERS[0] -= 1
+        if _USERS[0]:
+            return
+        _tracing.restore_apply(_PATCH)
+        _PATCH.clear()
+        for engine, original in _ENGINE_PATCH:
+            setattr(engine, "_checked_vjp", original)
+        _ENGINE_PATCH.clear()
+        if _marker in _tracing._RECORDERS:
+            _tracing._RECORDERS.remove(_marker)
 
 
 class record_function(contextlib.ContextDecorator):
@@ -197,8 +268,8 @@ class record_function(contextlib.ContextDecorator):
         self._rec: tuple | None = None
 
     def __enter__(self) -> record_function:
-        if _ACTIVE:
-            col = _ACTIVE[0]
+        col = _TLS.collector
+        if col is not None:
             self._rec = (col, col.begin(self.name, [] if col.record_shapes else None, True))
         return self
 
@@ -242,15 +313,15 @@ class profile:
         if self._collector is None:
             self._prepare_trace()
         assert self._collector is not None
-        if _ACTIVE:
+        if _TLS.collector is not None:
             raise RuntimeError("Profiler is already enabled on this thread")
-        _ACTIVE.append(self._collector)
+        _TLS.collector = self._collector
         _install()
 
     def _stop_trace(self) -> None:
-        if self._collector is not None and _ACTIVE and _ACTIVE[0] is self._collector:
+        if self._collector is not None and _TLS.collector is self._collector:
+            _TLS.collector = None
             _uninstall()
-            _ACTIVE.clear()
             new = list(self._collector.events)
             self._events = EventList((self._events if self.acc_events else []) + new,
                                      profile_memory=self.profile_memory)
@@ -345,6 +416,9 @@ class profile:
 
     def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0,
                      group_by_overload_name: bool = False) -> EventList:
+        """The events added up by name (PyTorch's).  Backward nodes appear under their
+        PyTorch names, without the ``aten::`` operations inside them nor
+        ``AccumulateGrad`` (see the module docstring)."""
         return self._events.key_averages(group_by_input_shape, group_by_stack_n)
 
     def export_chrome_trace(self, path: str | os.PathLike) -> None:

@@ -90,3 +90,71 @@ def test_steps_call_on_trace_ready_and_write_chrome_traces(tmp_path):
     names = [e["name"] for e in json.loads(files[0].read_text())["traceEvents"]]
     assert "ProfilerStep#2" in names and "aten::mul" in names
     assert sched(3) is ProfilerAction.RECORD_AND_SAVE
+
+
+def _thread_profile(m):
+    """(ops of the profiling thread, ops of another thread while it profiles) as recorded."""
+    import threading
+    x = m.ones(8, 8)
+
+    def worker():
+        for _ in range(3):
+            m.mm(x, x)
+    with m.profiler.profile() as prof:
+        m.add(x, x)
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    names = {e.name for e in prof.events()}
+    return "aten::add" in names, "aten::mm" in names
+
+
+def test_a_profile_records_only_its_own_thread_as_torch():
+    torch = pytest.importorskip("torch")
+    assert _thread_profile(dl) == _thread_profile(torch) == (True, False)
+
+
+def test_each_thread_runs_its_own_profile_and_the_patch_is_counted():
+    """(torch's own concurrent profiles crash its process: dlcore's checked alone)"""
+    import threading
+    apply = _dispatch.EagerFrontend.__dict__["apply"]
+    x, got = dl.ones(4), {}
+
+    def other():
+        with profile() as p2:
+            dl.mul(x, x)
+        got["other"] = sorted({e.name for e in p2.events()})
+    with profile() as p1:
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        dl.sub(x, x)
+        assert _dispatch.EagerFrontend.__dict__["apply"] is not apply   # (still patched)
+    assert got["other"] == ["aten::mul"]
+    assert sorted({e.name for e in p1.events()}) == ["aten::sub"]
+    assert _dispatch.EagerFrontend.__dict__["apply"] is apply
+    with pytest.raises(RuntimeError, match="already enabled on this thread"):
+        with profile():
+            with profile():
+                pass
+    assert _dispatch.EagerFrontend.__dict__["apply"] is apply
+
+
+def _backward_nodes(m):
+    x = m.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+    with m.profiler.profile() as prof:
+        (x @ x).relu().sum().backward()
+    head = "autograd::engine::evaluate_function: "
+    evs = prof.events()
+    outer = [e.name[len(head):] for e in evs if e.name.startswith(head)]
+    inner = [e.name for e in evs if e.name in outer]
+    return (sorted(n for n in outer if "AccumulateGrad" not in n), sorted(inner),
+            x.grad.tolist())
+
+
+def test_backward_nodes_are_recorded_under_torch_names():
+    torch = pytest.importorskip("torch")
+    mine, theirs = _backward_nodes(dl), _backward_nodes(torch)
+    assert mine[0] == theirs[0] == ["MmBackward0", "ReluBackward0", "SumBackward0"]
+    assert mine[1] == [n for n in theirs[1] if "AccumulateGrad" not in n]   # one inner each
+    assert mine[2] == theirs[2]
