@@ -34,7 +34,8 @@ from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.ops.reduce import _sum_vjp
 from dlcore.ops.reduce import sum_p as _sum_p
 
-from .._graph import LeafNode, Node, eager_vjp, half_vjp, has_half
+from .._graph import EAGER_VJPS as _eager_vjps
+from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
 from ._accumulation import _accumulate, _add_in_place
 from ._slice_grad import SliceGrad as _SliceGrad
@@ -137,10 +138,11 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         res = half_vjp(prim, g, out, bufs, node.params, bufs)
     elif prim is _getitem_p:
         res = _getitem_rule(node, g, out, bufs)
-    elif node.params:                    # (eager_vjp: _graph.EAGER_VJPS' rule where it has
-        res = eager_vjp(prim)(g, out, *bufs, **node.params)  # one: relu's, PyTorch's at NaN)
+    elif node.params:                    # (_graph.eager_vjp's lookup, inline: EAGER_VJPS' rule
+        # where it has one, relu's, PyTorch's at a NaN; else the primitive's)
+        res = (_eager_vjps.get(prim) or prim.vjp)(g, out, *bufs, **node.params)
     else:
-        res = eager_vjp(prim)(g, out, *bufs)
+        res = (_eager_vjps.get(prim) or prim.vjp)(g, out, *bufs)
     if not retain:
         node.inputs = None
         node.out_buf = None

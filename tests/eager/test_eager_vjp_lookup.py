@@ -30,7 +30,7 @@ def test_the_table_is_read_with_and_without_params(prim, fn, monkeypatch):
     def rule(g, out, *xs, **params):
         used.append(params)
         return real(g, out, *xs, **params)
-    monkeypatch.setattr(_graph, "EAGER_VJPS", {**_graph.EAGER_VJPS, prim: rule})
+    monkeypatch.setitem(_graph.EAGER_VJPS, prim, rule)   # (the one table, changed in place)
     x = T.tensor([-1.0, 0.5, 2.0], requires_grad=True)
     fn(x).sum().backward()
     assert len(used) == 1                    # (leaky_relu's node has params: alpha)
