@@ -19,6 +19,7 @@ from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
 from .._sparse import SparseBuf, accumulate_sparse
+from .._graph import labelled
 from ..tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
@@ -98,7 +99,7 @@ def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
 def _first_recorded(leaf: Tensor, g: Tensor) -> Tensor:
     """``create_graph``'s first ``.grad``: a copy of ``g`` in the leaf's layout (its strides
     where it is dense, else C order), as PyTorch's AccumulateGrad under grad mode
-    (``clone_obey_contract``), the copy recorded (a clone node) where ``g`` requires grad; not
+    (``clone_obey_contract``), the copy recorded (PyTorch's CopyBackwards) where ``g`` requires grad; not
     the cotangent itself (a whole sum's is a read-only stride-0 view).  Other buffers (a
     device's, sparse): ``g`` itself."""
     p, b = leaf._buf, g._buf
@@ -113,7 +114,7 @@ def _first_recorded(leaf: Tensor, g: Tensor) -> Tensor:
         return _make(nb)
     t = _make(nb)
     t.copy_(g)
-    return t
+    return labelled(t, "CopyBackwards", g)   # (PyTorch's name: empty_strided(...).copy_(g))
 
 
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:

@@ -31,7 +31,7 @@ def _run(m, case):
         warnings.simplefilter("ignore")        # (torch's reference-cycle warning)
         fn(m, x).backward(create_graph=True)
     g = x.grad
-    info = (tuple(g.stride()), g.is_contiguous(), g.requires_grad, g.grad_fn is None)
+    info = (tuple(g.stride()), g.is_contiguous(), g.requires_grad, type(g.grad_fn).__name__)
     second = None
     if g.requires_grad:
         second = m.autograd.grad((g * g).sum(), x)[0].numpy()
