@@ -272,6 +272,10 @@ def tile(x, repeats):
     gives ``x`` leading axes of length 1 (Keras 3)."""
     tf = _tf()
     x = _t(x)
+    if not isinstance(repeats, (numbers.Integral, list, tuple, np.ndarray)) or (
+            not isinstance(repeats, numbers.Integral) and
+            not all(isinstance(r, numbers.Integral) for r in repeats)):
+        return tf.tile(x, repeats)                  # (a tensor: as many entries as axes)
     reps = [int(repeats)] if isinstance(repeats, numbers.Integral) else \
         [int(r) for r in repeats]
     nd = len(x.shape.as_list())

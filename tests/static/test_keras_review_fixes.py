@@ -243,3 +243,11 @@ def test_sequential_add_applies_only_the_new_layer():
         assert [ly.name for ly in m.layers] == ["dense"] + [f"dense_{i}" for i in range(1, 12)]
     assert counts[1] == counts[0]                      # (was about 12 x 13 / 2 layers' ops)
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_keras_ops_tile_with_a_tensor_of_repeats():
+    import dlcore_static as tf
+    from dlcore_static.keras import ops as dops
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = dops.tile(x, tf.constant([2, 1]) * tf.constant([1, 2]))
+    np.testing.assert_array_equal(dops.convert_to_numpy(out), np.tile(x, [2, 2]))
