@@ -20,6 +20,7 @@ from dlcore.dtypes import is_inexact
 from ._graph import Node, leaf_node
 from ._state import STATE
 from ._view_rebase import NO_GRAD as _NO_GRAD
+from ._view_rebase import NO_GRAD_MARK as _MARK
 from ._view_rebase import _prune
 from ._view_rebase import record_view as _record_view
 from .tensor import Tensor, _make
@@ -60,6 +61,8 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
         if not STATE.enabled:               # (made in no_grad mode: not remade later)
             t._view = (a, prim, params, (), _NO_GRAD, version[0])
             t._rg = a._rg                   # (PyTorch's: a view requires grad as its base)
+            if not t._rg and version[-1] is not _MARK:
+                version.append(_MARK)       # (and follows it: _view_rebase.follow_base)
         elif prim.differentiable and (len(args) == 1 or _all_tensors(args)) and \
                 (out.dtype.kind in "fc" or is_inexact(out.dtype)):
             t._view = (a, prim, params, args[1:], _NO_GRAD if a._rg else None)
@@ -108,6 +111,8 @@ def view1(prim, a, params, out, inexact=None) -> Tensor:
     if not STATE.enabled:
         t._view = (a, prim, params, (), _NO_GRAD, version[0])
         t._rg = a._rg
+        if not t._rg and version[-1] is not _MARK:
+            version.append(_MARK)
         return t
     if inexact if inexact is not None else (out.dtype.kind in "fc" or is_inexact(out.dtype)):
         if a._rg:

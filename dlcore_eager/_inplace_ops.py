@@ -24,6 +24,7 @@ from ._view_rebase import (
     ERR_NO_GRAD,
     NO_GRAD,
     after_inplace,
+    follow_base,
     base_requires_grad,
     check_view_inplace,
     move_retain,
@@ -106,7 +107,9 @@ def _commit(self, result: Tensor) -> Tensor:
             node.out_ver0 = self._version[0]
         move_retain(self, self._node, node)
         self._node = node
-        self._rg = True
+        if not self._rg:
+            self._rg = True
+            follow_base(self)           # (its no_grad-mode views now require grad)
         if len(self._version) > 1 or getattr(self, "_view", None) is not None:
             after_inplace(self)         # views share this memory: PyTorch's CopySlices on
                                         # each base, every recorded view's node made again

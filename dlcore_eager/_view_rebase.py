@@ -110,8 +110,21 @@ def record_view(prim, params, out, version, node):
     return t
 
 
+class _NoGradMark:
+    """A version counter's mark that a view was made of its tensor in no_grad mode while it
+    did not require grad (``follow_base`` then looks for it); called as a dead weak
+    reference (None), kept by ``_prune``."""
+    __slots__ = ()
+
+    def __call__(self):
+        return None
+
+
+NO_GRAD_MARK = _NoGradMark()
+
+
 def _prune(version) -> None:
-    live = [r for r in version[1:] if r() is not None]
+    live = [r for r in version[1:] if r() is not None or r is NO_GRAD_MARK]
     del version[1:]
     version.extend(live)
 
@@ -259,7 +272,9 @@ def after_inplace(t) -> None:
         node.out_ver0 = base._version[0]
         move_retain(base, base._node, node)
         base._node = node
-        base._rg = True
+        if not base._rg:
+            base._rg = True
+            follow_base(base)
         new = base
         recipe = _recipe(base)
     value = new = None
@@ -268,6 +283,24 @@ def after_inplace(t) -> None:
         v = r()
         if v is not None:
             _rebuild(v)
+
+
+def follow_base(t) -> None:
+    """``t`` now requires grad: so do the views made of it in no_grad mode (PyTorch's
+    ``requires_grad`` of such a view is its base's).  They are not registered one by one when
+    made (a cost on every no_grad view), only marked (``NO_GRAD_MARK``); they are the tensors
+    sharing ``t``'s version counter, looked up through the garbage collector then."""
+    version = t._version
+    if len(version) == 1 or NO_GRAD_MARK not in version:
+        return
+    import gc
+    for v in gc.get_referrers(version):
+        if not isinstance(v, Tensor) or v is t or v._version is not version or v._rg:
+            continue
+        recipe = _recipe(v)
+        if recipe is not None and recipe[4] is NO_GRAD and len(recipe) > 5 and \
+                base_requires_grad(v):
+            v._rg = True
 
 
 def _rebuild(v) -> None:

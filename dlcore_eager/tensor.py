@@ -288,7 +288,9 @@ class Tensor:
         if not flag and getattr(self, "_view", None) is not None and \
                 _aux.rebase().base_requires_grad(self):
             return      # (a view made in no_grad mode requires grad as its base: PyTorch's)
-        self._rg = bool(flag)
+        was, self._rg = self._rg, bool(flag)
+        if flag and not was:
+            _aux.rebase().follow_base(self)     # (its no_grad-mode views follow it)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad

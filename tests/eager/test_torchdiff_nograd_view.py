@@ -164,3 +164,29 @@ def test_no_grad_view_of_a_base_without_grad_made_to_require_grad(view):
         (v * 2).sum().backward()
         return v.grad.tolist(), v.requires_grad, v.is_leaf, a.requires_grad, a.grad is None
     assert case(dl) == case(torch)
+
+
+@pytest.mark.parametrize("how", ["requires_grad_", "inplace_rg", "inplace_rg_view"])
+def test_no_grad_view_follows_its_base_becoming_require_grad(how):
+    # PyTorch's requires_grad of a no_grad view is its base's, read when used: after
+    # base.requires_grad_() it requires grad (a leaf); after a recorded in-place op on the
+    # base its use raises the no_grad-view error
+    def case(lib):
+        y = lib.zeros(2, 3)
+        with lib.no_grad():
+            v = y.t()
+            u = v[1:]
+        w = lib.ones(2, 3, requires_grad=True)
+        if how == "requires_grad_":
+            y.requires_grad_()
+        elif how == "inplace_rg":
+            y.add_(w)
+        else:
+            y[0].add_(w[0])
+        flags = (v.requires_grad, u.requires_grad)
+        r = _err(lambda: (v * 1).sum())
+        if r is None:
+            z = v * 2
+            r = (z.requires_grad, [n is None for n, _ in z.grad_fn.next_functions])
+        return flags, r
+    assert case(dl) == case(torch)
