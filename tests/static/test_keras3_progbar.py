@@ -263,8 +263,22 @@ def test_custom_step_evaluate_and_predict_print_keras3s_text(verbose, frozen_clo
     for call, args in (("evaluate", (x, y)), ("predict", (x,))):
         want = _printed(getattr(ref, call), *args, batch_size=16, verbose=verbose)
         got = _printed(getattr(ours, call), *args, batch_size=16, verbose=verbose)
-        assert got == want, call
+        _same_text_and_values(got, want, call)
         assert got.endswith("\n") and "7/7" in got
+
+
+_VALUE = re.compile(r"\d+\.\d{4}")
+
+
+def _same_text_and_values(got: str, want: str, what: str) -> None:
+    """The same text, the metrics' printed 4-decimal values within one unit of their last
+    digit: dlcore's float32 sums and Keras 3's differ in their last bits, and a value on a
+    rounding boundary (mae 1.29305) prints 1.2930 in one and 1.2931 in the other, depending
+    on the weights the process's random state gave the model."""
+    assert _VALUE.sub("#", got) == _VALUE.sub("#", want), what
+    a = [float(v) for v in _VALUE.findall(got)]
+    b = [float(v) for v in _VALUE.findall(want)]
+    np.testing.assert_allclose(a, b, rtol=0, atol=1.5e-4, err_msg=what)
 
 
 def test_a_progbar_logger_the_user_gives_is_the_only_one(frozen_clock):
