@@ -32,8 +32,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class CPUAllocationError(RuntimeError, MemoryError):
-    """PyTorch's error for a CPU allocation that fails (a RuntimeError there; still a
-    MemoryError here, which NumPy raised: code that catches either keeps working)."""
+    """PyTorch's error for a failed CPU allocation (RuntimeError; MemoryError as NumPy's too)."""
 
 
 def _oom(fn: _F) -> _F:
@@ -310,6 +309,7 @@ def _ragged_check(data) -> None:
     walk(data, 0)
 
 
+@_oom
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor that copies ``data`` (a scalar, nested lists, an array or a tensor)."""
     host = _host_data(data)

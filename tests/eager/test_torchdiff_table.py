@@ -39,6 +39,9 @@ def _x(lib, *shape, rg=False):
 
 
 ROWS = [
+    # a dtype given as a string (torch refuses it in every factory)
+    ("tensor_dtype_str", lambda t: t.tensor([1.0], dtype="float32")),
+    ("zeros_dtype_str", lambda t: t.zeros(2, dtype="float32")),
     # size / stride of a dimension out of range, or not an int
     ("size5", lambda t: t.ones(2, 3).size(5)),
     ("size-5", lambda t: t.ones(2, 3).size(-5)),
