@@ -5,7 +5,6 @@ loads them and predicts the same."""
 
 from __future__ import annotations
 
-import os
 
 import h5py
 import numpy as np
@@ -15,6 +14,7 @@ import dlcore_static as tf
 from dlcore_static import keras
 from dlcore_static.keras import layers as L
 from dlcore_static.keras.saving import KerasFileError
+from tests.io.real_keras import keras3 as _real_keras3
 
 X = np.random.default_rng(0).random((5, 3, 4)).astype(np.float32)
 
@@ -34,11 +34,7 @@ def _sequential(seed=0):
 
 @pytest.fixture(scope="module")
 def keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+    return _real_keras3()       # (Keras 3 on the NumPy backend, or the test is skipped)
 
 
 @pytest.mark.parametrize("name", ["m.h5", "m.keras"])

@@ -7,7 +7,6 @@ weights, the ``.keras`` file each writes read by the other."""
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import pytest
 import dlcore_static as tf
 from dlcore_static import keras
 from dlcore_static.keras import backend as K
+from tests.io.real_keras import keras3 as _real_keras3
 
 
 @pytest.fixture(autouse=True)
@@ -26,11 +26,7 @@ def fresh():
 
 @pytest.fixture(scope="module")
 def keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+    return _real_keras3()       # (Keras 3 on the NumPy backend, or the test is skipped)
 
 
 def _text(model) -> str:

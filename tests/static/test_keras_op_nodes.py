@@ -6,7 +6,6 @@ them (``add (Add)`` in the summary, left out of ``model.layers``), trained throu
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 
 import numpy as np
@@ -16,6 +15,7 @@ import dlcore_static as tf
 from dlcore_static import keras
 from dlcore_static.keras import backend as K
 from dlcore_static.keras import layers
+from tests.io.real_keras import keras3 as _real_keras3
 
 
 @pytest.fixture(autouse=True)
@@ -27,11 +27,7 @@ def fresh():
 
 @pytest.fixture(scope="module")
 def keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+    return _real_keras3()       # (Keras 3 on the NumPy backend, or the test is skipped)
 
 
 def _ops_model(k):

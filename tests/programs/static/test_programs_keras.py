@@ -15,6 +15,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static.keras import backend as K
+from tests.io.real_keras import keras3 as _real_keras3
 
 HERE = os.path.dirname(__file__)
 
@@ -42,11 +43,7 @@ def line(out: str, start: str) -> str:
 
 @pytest.fixture(scope="module")
 def keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+    return _real_keras3()       # (Keras 3 on the NumPy backend, or the test is skipped)
 
 
 def test_text_cnn_imdb_style(capsys, keras3):

@@ -14,6 +14,7 @@ import pytest
 import dlcore_static as tf
 import dlcore_static.keras as dk
 from dlcore_static.keras import backend as K
+from tests.io.real_keras import keras3 as _real_keras3
 
 HERE = os.path.dirname(__file__)
 PROGRAM = os.path.join(HERE, "keras3_residual_ops_blocks.py")
@@ -21,11 +22,7 @@ PROGRAM = os.path.join(HERE, "keras3_residual_ops_blocks.py")
 
 @pytest.fixture(scope="module")
 def keras3():
-    os.environ.setdefault("KERAS_BACKEND", "numpy")
-    k3 = pytest.importorskip("keras")
-    if k3.backend.backend() != "numpy":
-        pytest.skip("Keras 3 is loaded with another backend")
-    return k3
+    return _real_keras3()       # (Keras 3 on the NumPy backend, or the test is skipped)
 
 
 @pytest.fixture
