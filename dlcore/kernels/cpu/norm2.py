@@ -19,8 +19,9 @@ _jit = jit_module("_jit_norm2")
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _layout(shape: tuple, axes: tuple, keepdims: bool):
-    """(perm or None, rows, n, out shape, permuted shape) of a reduction over ``axes``."""
+def layout(shape: tuple, axes: tuple, keepdims: bool):
+    """(perm or None, rows, n, out shape, permuted shape) of a reduction over ``axes`` (the
+    CUDA kernels' too)."""
     nd = len(shape)
     keep = tuple(i for i in range(nd) if i not in axes)
     perm = keep + tuple(axes)
@@ -47,7 +48,7 @@ def _compute(x):
 
 def norm2(x, *, axes, keepdims, masked=True):
     """sqrt(sum(x * x, axes, keepdims))."""
-    perm, rows, n, out_shape, _ = _layout(x.shape, tuple(axes), keepdims)
+    perm, rows, n, out_shape, _ = layout(x.shape, tuple(axes), keepdims)
     xc = _compute(x)
     out = np.empty(rows, xc.dtype)
     _jit().forward(_rows(xc, perm, rows, n), out)
@@ -58,7 +59,7 @@ def norm2(x, *, axes, keepdims, masked=True):
 def norm2_grad(g, x, *, axes, keepdims, masked=True):
     """x * g / norm2(x) (g broadcast back over ``axes``), 0 where the norm is 0 if
     ``masked`` (else NaN there, TensorFlow's)."""
-    perm, rows, n, _, pshape = _layout(x.shape, tuple(axes), keepdims)
+    perm, rows, n, _, pshape = layout(x.shape, tuple(axes), keepdims)
     xc = _compute(x)
     gc = np.ascontiguousarray(g, xc.dtype).reshape(rows)
     out = np.empty((rows, n), xc.dtype)
@@ -74,7 +75,7 @@ def _small(shape, dtype, *, axes, keepdims, masked=True):
     the loop on the reshaped buffer."""
     if dtype is not _F32 and dtype is not _F64:
         return None
-    perm, rows, n, out_shape, _ = _layout(tuple(shape), tuple(axes), keepdims)
+    perm, rows, n, out_shape, _ = layout(tuple(shape), tuple(axes), keepdims)
     if perm is not None:
         return None
     loop = _jit().forward

@@ -1,28 +1,19 @@
 """CUDA kernels of the 2-norm primitives (dlcore/ops/norm2.py): the operand transposed so that
-the reduced axes are last (a copy only when they are not), then one thread per row
-(:mod:`._kernels_norm2`): squares in the operand's dtype summed in float64, as on the CPU."""
+the reduced axes are last (a copy only when they are not; the layout is the CPU kernel's,
+``cpu.norm2.layout``), then one thread per row (:mod:`._kernels_norm2`): squares in the
+operand's dtype summed in float64, as on the CPU."""
 
 from __future__ import annotations
 
+from ..cpu.norm2 import layout
 from . import _support as S
 from .elementwise import flat
 from .shape import transpose
 
 
-def _layout(shape, axes, keepdims):
-    nd = len(shape)
-    keep = tuple(i for i in range(nd) if i not in axes)
-    perm = keep + tuple(axes)
-    rows = S.size_of(tuple(shape[i] for i in keep))
-    n = S.size_of(tuple(shape[i] for i in axes))
-    out_shape = tuple(1 if i in axes else shape[i] for i in range(nd)) if keepdims else \
-        tuple(shape[i] for i in keep)
-    return (None if perm == tuple(range(nd)) else perm), rows, n, out_shape
-
-
 def norm2(x, *, axes, keepdims, masked=True):
     shape = tuple(int(d) for d in x.shape)
-    perm, rows, n, out_shape = _layout(shape, tuple(axes), keepdims)
+    perm, rows, n, out_shape, _ = layout(shape, tuple(axes), keepdims)
     out = S.empty((max(rows, 1),), x.dtype)
     if rows:
         from ._kernels_norm2 import forward_rows
@@ -35,7 +26,7 @@ def norm2(x, *, axes, keepdims, masked=True):
 
 def norm2_grad(g, x, *, axes, keepdims, masked=True):
     shape = tuple(int(d) for d in x.shape)
-    perm, rows, n, _ = _layout(shape, tuple(axes), keepdims)
+    perm, rows, n, _, _ = layout(shape, tuple(axes), keepdims)
     size = rows * n
     out = S.empty((max(size, 1),), x.dtype)
     if size:
