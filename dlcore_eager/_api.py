@@ -34,9 +34,8 @@ from ._dtype_guards import POLICY as _DTYPE_POLICY
 from ._dtype_guards import softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
-from ._operand_rules import check_operands as _check_operands
-from ._operand_rules import torch_error as _torch_error
-from ._operand_rules import torch_errors as _torch_errors
+from ._operand_rules import check_operands as _check_operands, split_ties_op as _split_ties_op
+from ._operand_rules import torch_error as _torch_error, torch_errors as _torch_errors
 from ._keyword_names import X_NAMED, first_named, keywords_for, x_named
 from ._out import write_out
 from .tensor import Tensor
@@ -92,8 +91,7 @@ def unary(export, ns, name):
     if export.option("int_identity"):
         call = _int_identity(call)
     op = name if ns != "Tensor" else f"Tensor.{name}"
-    # the primitive itself, taking any dtype: applied with no wrapper in between (relu 4.7 ->
-    # 4.2 us on one element)
+    # the primitive itself, any dtype: applied with no wrapper between (relu 4.7 -> 4.2 us)
     bare = export.prim if export.prim is not None and export.fn == export.prim.bind else None
     prim = bare if not export.option("float_only") else None
 
@@ -217,6 +215,8 @@ def binary(export, ns, name):
     op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1])
     if name in ("floor_divide", "__floordiv__", "__rfloordiv__"):   # (PyTorch: requires_grad,
         op, rop = _host_grad.not_implemented_pair(op, rop, "floor_divide")  # no derivative)
+    elif name in ("maximum", "minimum"):    # (PyTorch's backward at a tie)
+        op = _split_ties_op(op)
     if name.startswith("__r") and name not in ("__rshift__",):
         return rop
     if name.startswith("__"):

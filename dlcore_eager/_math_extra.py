@@ -26,12 +26,14 @@ import math
 import numpy as np
 
 from dlcore.dtypes import is_floating
+from dlcore.ops.elementwise import maximum_p, minimum_p
+from dlcore.ops.math_binary import eager_maximum_vjp, eager_minimum_vjp
 
 from . import _dtype as D
 from . import _host_grad as _hg
 from . import _tensor_ops as O
 from . import creation as _creation
-from ._graph import labelled
+from ._graph import EAGER_VJPS, labelled
 from ._host import host as _host
 from ._operand_rules import wrap_dim
 from ._out import check_cast
@@ -206,7 +208,7 @@ def logaddexp2(input: Tensor, other) -> Tensor:
 
 def _nan_aware(input, other, pick_max: bool) -> Tensor:
     o = _as_tensor(other, input)
-    best = input.maximum(o) if pick_max else input.minimum(o)
+    best = O.maximum(input, o) if pick_max else O.minimum(input, o)    # (a tie to input)
     if not is_floating(input._buf.dtype):
         return best
     return O.where(input.isnan(), o, O.where(o.isnan(), input, best))
@@ -419,3 +421,13 @@ def _without_grad(fn):
         finally:
             STATE.enabled = prev
     return call
+
+
+
+# torch.maximum/minimum, torch.max/min of two tensors, Tensor.maximum...: PyTorch's backward, a
+# tie's cotangent split half and half, a NaN's to both inputs, for the nodes marked by
+# _operand_rules.split_ties (the core rule, TensorFlow's, gives a tie to the first input: the static front
+# end and eager's composites, clamp's PyTorch rule among them, keep it)
+EAGER_VJPS[maximum_p] = eager_maximum_vjp
+EAGER_VJPS[minimum_p] = eager_minimum_vjp
+

@@ -7,7 +7,8 @@
   that do not broadcast;
 * refusals the primitives' rules do not make: an integer tensor to a negative integer power
   (``_int_pow_check``), a subtraction with any bool operand (``_sub_bool_check``);
-* ``scalar_as``: a Python number converted to an integer or bool tensor's dtype as PyTorch does.
+* ``scalar_as``: a Python number converted to an integer or bool tensor's dtype as PyTorch does;
+* ``split_ties``: torch.maximum/minimum's node marked for PyTorch's backward at a tie.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.errors import AxisError, BroadcastError, ShapeError
 from dlcore.ops._rules import BOOL_REFUSALS
+from dlcore.ops.elementwise import maximum_p as _maximum_p
+from dlcore.ops.elementwise import minimum_p as _minimum_p
 from dlcore.registry import check_rule as _check_rule
 
 from . import _dtype as D
@@ -218,3 +221,23 @@ def scalar_as(value, dtype: np.dtype):
         c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
         raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
     return np.array(v).astype(dtype)[()]
+
+
+def split_ties(y):
+    """``y``, a result of torch.maximum/minimum (max/min of two tensors), with its node marked
+    ``ties="split"``: eager's maximum/minimum rule (``dlcore.ops.math_binary``, registered by
+    ``_math_extra``) then splits a tie's cotangent half and half and sends a NaN's to both
+    inputs, as PyTorch.  Unmarked nodes (clamp, fmax, the losses: PyTorch's clamp gives a tie to
+    its input) keep the core rule, a tie's cotangent to the first input."""
+    node = y._node
+    if node is not None and not node.params and \
+            (node.prim is _maximum_p or node.prim is _minimum_p):
+        node.params = {"ties": "split"}
+    return y
+
+
+def split_ties_op(op):
+    """``op`` (a tensor-first maximum/minimum) with ``split_ties`` applied to its result."""
+    def tied(a, b):
+        return split_ties(op(a, b))
+    return tied

@@ -39,7 +39,7 @@ from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
-from ._operand_rules import torch_error, torch_errors
+from ._operand_rules import split_ties, torch_error, torch_errors
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -279,7 +279,7 @@ def _dims(dim):
 
 def _reduce_extreme(x, dim, keepdim, other, is_max):
     if other is not None and not isinstance(other, (int, bool)):
-        return maximum(x, other) if is_max else minimum(x, other)
+        return split_ties(maximum(x, other) if is_max else minimum(x, other))
     if other is not None:
         dim = other
     name = "max" if is_max else "min"
@@ -332,13 +332,13 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
 
 def max(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
-        return maximum(x, dim)
+        return split_ties(maximum(x, dim))
     return _reduce_extreme(x, dim, keepdim, other, True)
 
 
 def min(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
-        return minimum(x, dim)
+        return split_ties(minimum(x, dim))
     return _reduce_extreme(x, dim, keepdim, other, False)
 
 

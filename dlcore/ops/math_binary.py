@@ -23,7 +23,8 @@ from ..errors import DTypeNotImplemented
 from ..registry import AVal, aval_of, bind
 from . import _rules
 from .elementwise import (_binary, _elementwise, _float_binary, _promote, _sum_to, add, div,
-                          equal, exp, full_like, less, mul, neg, sub, where)
+                          equal, exp, full_like, less, maximum_p, minimum_p, mul, neg, sub,
+                          where)
 from .elementwise import abs as abs_
 from .math_unary import floor, trunc
 
@@ -217,3 +218,32 @@ isnan_p, isnan = _classify("isnan", "math.isnan({0})", np.isnan, False, "is_nan"
 isinf_p, isinf = _classify("isinf", "math.isinf({0})", np.isinf, False, "is_inf", "IsInf")
 isfinite_p, isfinite = _classify("isfinite", "math.isfinite({0})", np.isfinite, True,
                                  "is_finite", "IsFinite")
+
+
+# ----------------------------------------------------------------------------- eager maximum's vjp
+def _eager_minmax_vjp(prim, a_loses):
+    """PyTorch's maximum/minimum backward for a node whose params say ``ties="split"`` (the
+    eager front end marks torch.maximum/minimum/max(a, b)/min(a, b) so):
+    ``where(a == b, g / 2, g).masked_fill(a loses, 0)`` for each input, so a tie splits the
+    cotangent half and half and a NaN in either operand sends it to both.  Unmarked nodes (the
+    eager composites: clamp, fmax, losses; PyTorch's clamp gives a tie to its input) keep the
+    core rule, TensorFlow's ``_MaximumGrad`` (a tie to ``a``), which the static front end uses.
+    ``a_loses(a, b)``: the mask where ``a`` is not the result (``a < b`` for maximum)."""
+    core = prim.vjp
+
+    def vjp(g, y, a, b, ties=None):
+        if ties is None:
+            return core(g, y, a, b)
+
+        def split():
+            return where(equal(a, b), mul(g, 0.5), g)
+
+        return (lambda: _sum_to(where(a_loses(a, b), 0, split()), a),
+                lambda: _sum_to(where(a_loses(b, a), 0, split()), b))
+    return vjp
+
+
+#: eager's rules for maximum_p / minimum_p (dlcore_eager registers them in its table of eager
+#: vjps; ``ties="split"`` in a node's params selects PyTorch's rule)
+eager_maximum_vjp = _eager_minmax_vjp(maximum_p, less)
+eager_minimum_vjp = _eager_minmax_vjp(minimum_p, lambda a, b: less(b, a))
