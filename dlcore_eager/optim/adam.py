@@ -166,9 +166,11 @@ def _zero_state(like, amsgrad: bool, zeros) -> dict:
 
 def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
     """True when the parameter, its gradient and its state are float NumPy buffers of one
-    shape and dtype (the host fast path of an update)."""
+    shape and dtype (the host fast path of an update); not for a 0-d parameter (NumPy's
+    arithmetic on 0-d arrays gives scalars, which the in-place ``out=`` updates refuse)."""
     pb, gb = p._buf, grad._buf
     if type(pb) is not _ndarray or type(gb) is not _ndarray or pb.dtype not in _FLOATS or \
+            pb.ndim == 0 or \
             gb.dtype != pb.dtype or gb.shape != pb.shape or not pb.flags.writeable:
         return False
     for n in names:

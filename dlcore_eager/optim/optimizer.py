@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from dlcore.deferred_interrupt import deferred_interrupt
 
+from .._complex import view_as_complex, view_as_real
 from .._sparse import SparseTensor
 from .._state import STATE
 from ..tensor import Tensor
@@ -113,19 +114,37 @@ class Optimizer:
                             # a state stays absent until an update fills it (PyTorch's SGD
                             # without momentum keeps none: its state_dict()['state'] is {})
                             s = state.get(p)
+                            update = self._update_complex if p.is_complex() else self._update
                             if s is None:
                                 s = {}
-                                self._update(p, p._grad, s, group)
+                                update(p, p._grad, s, group)
                                 if s:
                                     state[p] = s
                             else:
-                                self._update(p, p._grad, s, group)
+                                update(p, p._grad, s, group)
         finally:
             STATE.enabled = prev
         return loss
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         raise NotImplementedError
+
+    def _update_complex(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        """PyTorch's update of a complex parameter: the update of its real view (real and
+        imaginary parts each with their own moments: Adam's ``v`` holds re(g)^2 and im(g)^2,
+        not g*g), the parameter written through the view; its state tensors stay complex."""
+        if type(grad) is SparseTensor:
+            self._update(p, grad, state, group)
+            return
+        rp = view_as_real(p)
+        real = {k: view_as_real(v) if isinstance(v, Tensor) and v.is_complex() else v
+                for k, v in state.items()}
+        self._update(rp, view_as_real(grad), real, group)
+        for k, v in real.items():
+            if isinstance(v, Tensor) and v.ndim and tuple(v.shape) == tuple(rp.shape) and \
+                    not v.is_complex():
+                v = view_as_complex(v.contiguous())
+            state[k] = v
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
