@@ -6,7 +6,8 @@ body reads element ``t`` of each input with ``take`` (a gather of one row) and w
 result into an accumulator of shape (n, ...) with ``scatter_add`` at row ``t`` (TensorFlow uses
 a TensorArray; here the accumulator is an ordinary loop variable, so the loop's gradient is the
 core's ``WhileGrad`` with the vjps of take and scatter_add).  The number of elements must be
-known when the graph is built (``map_fn``: or at run time).  ``fn`` is traced once more outside the loop, on element 0, to
+known when the graph is built or only at run time (the loop then runs to
+``tf.shape(elems)[0]``).  ``fn`` is traced once more outside the loop, on element 0, to
 learn its output's shape (that probe is pruned from every run that does not fetch it).
 """
 
@@ -75,12 +76,11 @@ def _zeros_rows_like_col(col, like):
     return _ops.mul(base, _ops.expand_dims(_ops.zeros_like(like), 0))
 
 
-def _length(xs, op: str) -> int:
-    n = _length_or_none(xs, op)
-    if n is None:
-        raise NotImplementedError(f"{op}: the number of elements (first dimension) must be "
-                                  "known when the graph is built")
-    return n
+def _first_index(n, reverse: bool):
+    """The index of the first element visited: 0, or the last one when reversed."""
+    if not reverse:
+        return constant(np.int32(0))
+    return constant(np.int32(n - 1)) if isinstance(n, int) else _ops.add(n, -1)
 
 
 def _length_or_none(xs, op: str) -> int | None:
@@ -93,8 +93,12 @@ def _length_or_none(xs, op: str) -> int | None:
 
 
 def _loop(n, reverse: bool, step, init_leaves: list, name: str):
-    """Run ``step(t, leaves) -> leaves`` for t over range(n) (reversed) in one while_loop."""
-    start = constant(np.int32(n - 1 if reverse else 0))
+    """Run ``step(t, leaves) -> leaves`` for t over range(n) (reversed) in one while_loop;
+    ``n`` is an int or a run-time int32 scalar tensor."""
+    if isinstance(n, int):
+        start = constant(np.int32(n - 1 if reverse else 0))
+    else:
+        start = _ops.add(n, -1) if reverse else constant(np.int32(0))
 
     def cond(t, *vs):
         return _ops.greater_equal(t, 0) if reverse else _ops.less(t, n)
@@ -115,19 +119,23 @@ def scan(fn, elems, initializer=None, parallel_iterations: int = 10, back_prop: 
     ``initializer``).  Without an initializer, ``a_0 = elems[0]`` and the scan starts at 1."""
     g = get_default_graph()
     xs = [to_tensor(e, g) for e in flatten(elems)]
-    n = _length(xs, "scan")
+    n = _length_or_none(xs, "scan")
     with g.name_scope(name or "scan"):
-        first = n - 1 if reverse else 0
+        col = None
+        if n is None:               # a run-time length (a batch or a sequence fed as None)
+            n, col = _run_time_length(xs)
+        first = _first_index(n, reverse)
         if initializer is None:
-            a0 = pack_as(elems, [read(x, constant(np.int32(first))) for x in xs])
-            steps = n - 1
+            a0 = pack_as(elems, [read(x, first) for x in xs])
+            steps = n - 1 if isinstance(n, int) else _ops.add(n, -1)
             offset = 0 if reverse else 1
         else:
             a0, steps, offset = initializer, n, 0
         a0_leaves = [to_tensor(a, g) for a in flatten(a0)]
-        accs = [zeros_rows(n, a) for a in a0_leaves]
+        accs = [zeros_rows(n, a) if col is None else _zeros_rows_like_col(col, a)
+                for a in a0_leaves]
         if initializer is None:
-            accs = [write(acc, constant(np.int32(first)), a) for acc, a in zip(accs, a0_leaves)]
+            accs = [write(acc, first, a) for acc, a in zip(accs, a0_leaves)]
         na = len(a0_leaves)
 
         def step(t, vs):
@@ -139,7 +147,7 @@ def scan(fn, elems, initializer=None, parallel_iterations: int = 10, back_prop: 
                 raise ValueError("scan: fn must return a structure like the initializer")
             return new + [write(c, tt, v) for c, v in zip(acc, new)]
 
-        if steps == 0:
+        if isinstance(steps, int) and steps == 0:
             return pack_as(a0, accs)
         res = _loop(steps, reverse, step, a0_leaves + accs, "while")
         return pack_as(a0, res[na:])
@@ -172,16 +180,19 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop: bool = Tr
 def _fold(fn, elems, initializer, reverse: bool, op: str, name):
     g = get_default_graph()
     xs = [to_tensor(e, g) for e in flatten(elems)]
-    n = _length(xs, op)
+    n = _length_or_none(xs, op)
     with g.name_scope(name or op):
+        if n is None:
+            n = _run_time_length(xs)[0]
         if initializer is None:
-            first = n - 1 if reverse else 0
-            a0 = pack_as(elems, [read(x, constant(np.int32(first))) for x in xs])
-            steps, offset = n - 1, (0 if reverse else 1)
+            first = _first_index(n, reverse)
+            a0 = pack_as(elems, [read(x, first) for x in xs])
+            steps = n - 1 if isinstance(n, int) else _ops.add(n, -1)
+            offset = 0 if reverse else 1
         else:
             a0, steps, offset = initializer, n, 0
         a0_leaves = [to_tensor(a, g) for a in flatten(a0)]
-        if steps == 0:
+        if isinstance(steps, int) and steps == 0:
             return a0
 
         def step(t, vs):

@@ -11,13 +11,28 @@ from .graph import get_default_graph
 from .variable_scopes import get_variable, variable_scope
 
 
+def take_regularizers(layer, kw: dict, op: str) -> None:
+    """Keep a layer's ``kernel_regularizer``/``bias_regularizer`` (from its keyword arguments)
+    and refuse what would change the numbers but is not done here: an
+    ``activity_regularizer`` or a kernel/bias ``constraint``."""
+    layer.kernel_regularizer = kw.pop("kernel_regularizer", None)
+    layer.bias_regularizer = kw.pop("bias_regularizer", None)
+    for k in ("activity_regularizer", "kernel_constraint", "bias_constraint"):
+        if kw.get(k) is not None:
+            raise NotImplementedError(f"{op}: {k}={kw[k]!r} is not supported by dlcore_static's "
+                                      "tf.layers")
+
+
 @contextlib.contextmanager
 def layer_scope(layer, default: str, kernel_shape: tuple, bias_size: int, dtype):
     """The scope a layer's ops are built in.  On its first call the layer's ``kernel`` and
     ``bias`` are made as TF1's ``tf.layers`` makes them: ``get_variable`` inside
     ``variable_scope(name, default_name=default)``, so a layer built in an enclosing
     ``variable_scope(..., reuse=True)`` (a GAN's discriminator applied twice) shares the
-    variables of the first one, and unnamed layers are ``dense``, ``dense_1``, ..."""
+    variables of the first one, and unnamed layers are ``dense``, ``dense_1``, ...
+    A ``kernel_regularizer``/``bias_regularizer`` of the layer is get_variable's
+    ``regularizer``: its loss (``dense/kernel/Regularizer/l2_regularizer``) goes to the
+    REGULARIZATION_LOSSES collection."""
     g = get_default_graph()
     if layer.kernel is not None:
         with g.name_scope(layer.name) as scope:
@@ -27,12 +42,14 @@ def layer_scope(layer, default: str, kernel_shape: tuple, bias_size: int, dtype)
     with variable_scope(layer.name, default_name=default, reuse=reuse) as vs:
         kinit = _init.get(layer.kernel_initializer) or _init.GlorotUniform()
         kernel = get_variable("kernel", tuple(kernel_shape), dtype=dtype, initializer=kinit,
-                              trainable=layer.trainable)
+                              trainable=layer.trainable,
+                              regularizer=getattr(layer, "kernel_regularizer", None))
         bias = None
         if layer.use_bias:
             binit = _init.get(layer.bias_initializer) or _init.Zeros()
             bias = get_variable("bias", (bias_size,), dtype=dtype, initializer=binit,
-                                trainable=layer.trainable)
+                                trainable=layer.trainable,
+                                regularizer=getattr(layer, "bias_regularizer", None))
         layer.kernel, layer.bias = kernel, bias
         layer.name = vs.original_name_scope[:-1]
         yield vs.original_name_scope

@@ -11,7 +11,7 @@ from dlcore import ops as _ops
 
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
-from .layer_scope import layer_scope
+from .layer_scope import layer_scope, take_regularizers
 from .variable_scopes import (  # noqa: F401
     AUTO_REUSE,
     VariableScope,
@@ -25,7 +25,8 @@ class Dense:
     """A fully connected layer object: ``Dense(units)(x)``; variables made on first call."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
-                 bias_initializer=None, name=None, trainable=True, reuse=None, **_ignored):
+                 bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
+        take_regularizers(self, kw, "dense")
         self.units = int(units)
         self.reuse = reuse
         self.activation = activation
@@ -63,7 +64,7 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
           bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
     """``activation(inputs @ kernel + bias)`` with new variables ``dense/kernel``, ``dense/bias``."""
     return Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
-                 trainable, reuse=reuse)(inputs)
+                 trainable, reuse=reuse, **kw)(inputs)
 
 
 def flatten(inputs, name=None):

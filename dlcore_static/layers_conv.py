@@ -25,7 +25,7 @@ from . import nn_conv as _nn
 from . import nn_conv3d as _nn3
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
-from .layer_scope import layer_scope
+from .layer_scope import layer_scope, take_regularizers
 from .variable_scopes import get_variable, variable_scope
 from .variables import GraphKeys
 
@@ -45,6 +45,7 @@ class Conv:
                  data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
                  kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                  rank=2, transpose=False, **_ignored):
+        take_regularizers(self, _ignored, f"conv{rank}d")
         self.filters, self.rank, self.transpose = int(filters), rank, transpose
         self.kernel_size = _pair(kernel_size, rank)
         self.strides, self.dilation_rate = _pair(strides, rank), _pair(dilation_rate, rank)
@@ -114,7 +115,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name,
-                reuse=reuse)(inputs)
+                reuse=reuse, **kw)(inputs)
 
 
 def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -123,7 +124,7 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1,
-                reuse=reuse)(inputs)
+                reuse=reuse, **kw)(inputs)
 
 
 def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -132,7 +133,7 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      reuse=None, **kw):
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
                 kernel_initializer, bias_initializer, trainable, name, transpose=True,
-                reuse=reuse)(inputs)
+                reuse=reuse, **kw)(inputs)
 
 
 def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):

@@ -27,7 +27,8 @@ def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            reuse=None, **kw):
     """``activation(conv3d(inputs, kernel) + bias)``, ``<name>/kernel`` laid out DHWIO."""
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3)(inputs)
+                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3,
+                reuse=reuse, **kw)(inputs)
 
 
 def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
@@ -37,7 +38,7 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
     """The transposed 3-D convolution layer (kernel DHW, filters, in); TF1's output size."""
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
                 kernel_initializer, bias_initializer, trainable, name, rank=3,
-                transpose=True)(inputs)
+                transpose=True, reuse=reuse, **kw)(inputs)
 
 
 def max_pooling3d(inputs, pool_size, strides, padding="valid", data_format="channels_last",

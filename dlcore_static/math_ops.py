@@ -47,14 +47,58 @@ def floordiv(x, y, name=None):
 
 
 def add_n(inputs, name=None):
+    """The sum of tensors of one shape: TF1's AddN merges its inputs' static shapes (no
+    broadcasting) and refuses, when the graph is built, shapes that cannot be one."""
+    if isinstance(inputs, Tensor) or not hasattr(inputs, "__iter__"):
+        raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
     inputs = list(inputs)
+    if not inputs:
+        raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
+    args = _args(*inputs, cast_data=True)
+    _merge_add_n_shapes(args, name or "AddN")
 
     def total(*xs):
         out = xs[0]
         for x in xs[1:]:
             out = _ops.add(out, x)
         return out if len(xs) > 1 else _ops.identity(out)
-    return _scoped("AddN", name, total, *_args(*inputs, cast_data=True))
+    return _scoped("AddN", name, total, *args)
+
+
+def _merge_add_n_shapes(args, name: str) -> None:
+    """AddN's shape function: from the last input to the first, merge each shape into the
+    running one; TensorFlow's message on the first that does not merge."""
+    shapes = [tuple(t.aval.shape) if isinstance(t, Tensor) and t.aval.shape is not None
+              else (None if isinstance(t, Tensor) else tuple(np.shape(t))) for t in args]
+
+    def text(sh):
+        return "?" if sh is None else "[" + ",".join("?" if d is None else str(d)
+                                                     for d in sh) + "]"
+    cur = None
+    for sh in reversed(shapes):
+        if sh is not None:
+            cur = sh
+            break
+    for i in range(len(shapes) - 1, -1, -1):
+        sh = shapes[i]
+        if sh is None or cur is None:
+            continue
+        err = None
+        if len(sh) != len(cur):
+            err = f"Shapes must be equal rank, but are {len(sh)} and {len(cur)}"
+        else:
+            for k, (a, b) in enumerate(zip(sh, cur)):
+                if a is not None and b is not None and a != b:
+                    err = (f"Dimension {k} in both shapes must be equal, but are {a} and {b}. "
+                           f"Shapes are {text(sh)} and {text(cur)}.")
+                    break
+        if err is not None:
+            raise ValueError(f"{err}\n\tFrom merging shape {i} with other shapes. for "
+                             f"'{name}' (op: 'AddN') with input shapes: "
+                             f"{', '.join(text(s) for s in shapes)}.")
+        cur = tuple(b if a is None else a for a, b in zip(sh, cur))
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,

@@ -19,8 +19,9 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import pool as _pool_ops
 
+from .frontend import constant_value as _frontend_constant_value
 from .frontend import rename, to_tensor
-from .graph import get_default_graph
+from .graph import Tensor, get_default_graph
 
 
 def _spatial(v, n: int, name: str, channels_last: bool, op: str) -> tuple:
@@ -142,11 +143,44 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     x = input if value is None else value
     filt = filters if filter is None else filter
     cl, st, dl, pad = _layout("conv2d_transpose", 2, data_format, strides, dilations, padding)
-    shape = [int(d) for d in output_shape]
+    shape = _shape_entries(output_shape, "conv2d_transpose")
     size = shape[1:3] if cl else shape[2:4]
+    if None in size:
+        raise ValueError("conv2d_transpose: the output_shape's spatial sizes must be known when "
+                         f"the graph is built, got {shape}")
     return _run(name, "conv2d_transpose", x,
                 lambda xf: _ops.conv_transpose(xf, _hwio_to_oihw(to_tensor(filt), 4), st, pad,
                                                dilation=dl, output_size=size), cl, 4)
+
+
+def _shape_entries(output_shape, op: str) -> list:
+    """The entries of an ``output_shape`` (a list, an array, a constant tensor, or a
+    ``tf.stack`` of scalars such as ``[tf.shape(x)[0], 14, 14, 8]``) known when the graph is
+    built: ints, None for those computed at run time (TensorFlow's
+    ``constant_value_as_shape``)."""
+    def constant_value(t):
+        while t.op.type in ("Cast", "Identity") and len(t.op.inputs) == 1:
+            t = t.op.inputs[0]
+        return _frontend_constant_value(t)
+
+    if isinstance(output_shape, Tensor):
+        v = constant_value(output_shape)
+        if v is not None:
+            return [int(d) for d in np.asarray(v).reshape(-1)]
+        op_ = output_shape.op
+        if op_.type == "Pack" and all(t.aval.ndim == 0 for t in op_.inputs):
+            out = []
+            for t in op_.inputs:
+                c = constant_value(t)
+                out.append(None if c is None else int(c))
+            return out
+        n = output_shape.aval.shape[0] if output_shape.aval.ndim == 1 else None
+        if n is None:
+            raise ValueError(f"{op}: output_shape must be a 1-D tensor of known length, got "
+                             f"{output_shape!r}")
+        return [None] * int(n)
+    return [None if isinstance(d, Tensor) and constant_value(d) is None else
+            int(constant_value(d) if isinstance(d, Tensor) else d) for d in output_shape]
 
 
 def _pool(kind, value, ksize, strides, padding, data_format, name, n):

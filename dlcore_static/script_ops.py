@@ -12,7 +12,8 @@ raised by ``func`` becomes the TensorFlow error of its kind (``ValueError``/``Ty
 ``InvalidArgumentError``, ``StopIteration``/``IndexError`` -> ``OutOfRangeError``, others ->
 ``UnknownError``) naming the node.  Outputs have unknown shape (rank included) until
 ``set_shape``; the op has no gradient, so ``tf.gradients`` through it gives None, as in
-TensorFlow.  ``stateful`` is accepted; the node is never merged or folded either way.
+TensorFlow.  ``stateful=False`` makes TF1's ``PyFuncStateless`` op type (what a
+``gradient_override_map`` names); the node is never merged or folded either way.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def py_func(func, inp, Tout, stateful: bool = True, name=None):
     many = isinstance(Tout, (list, tuple))
     touts = [_dtypes.as_np(t) for t in (Tout if many else [Tout])]
     token = f"pyfunc_{next(_TOKENS)}"
-    op = Operation(g, "PyFunc", g.unique_name(name or "PyFunc"), ins,
+    kind = "PyFunc" if stateful else "PyFuncStateless"       # TF1's two op types
+    op = Operation(g, kind, g.unique_name(name or kind), ins,
                    [AVal((), dt) for dt in touts],
                    attrs={"func": func, "Tout": touts, "stateful": bool(stateful),
                           "token": token, "unknown_rank": True})
@@ -184,6 +186,7 @@ def _pyfunc_factory(op: Operation, session, device):
 
 
 _plan.EXECUTORS["PyFunc"] = _pyfunc_factory
+_plan.EXECUTORS["PyFuncStateless"] = _pyfunc_factory
 
 
 # ----------------------------------------------------------------------------- set_shape

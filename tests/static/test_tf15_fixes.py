@@ -1,0 +1,106 @@
+"""Fixes found by the TF1 programs of tests/programs/static/test_programs_tf15.py: tf.scan and
+tf.foldl/foldr over a length known only at run time, AddN's shape merging (no broadcasting),
+tf.layers' kernel/bias regularizers, py_func(stateful=False)'s op type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def test_scan_and_folds_over_a_run_time_length():
+    x = tf.placeholder(tf.float32, [None, 2])
+    v = np.arange(1, 7, dtype=np.float32).reshape(3, 2)
+    outs = [tf.scan(lambda a, e: a + e, x), tf.scan(lambda a, e: a + e, x, reverse=True),
+            tf.scan(lambda a, e: a * e, x, initializer=tf.ones([2])),
+            tf.foldl(lambda a, e: a + e, x), tf.foldr(lambda a, e: a - e, x),
+            tf.foldr(lambda a, e: a - e, x, initializer=tf.zeros([2]))]
+    c = outs[2]
+    g = tf.gradients(tf.reduce_sum(c), x)[0]
+    with tf.Session() as sess:
+        got = sess.run(outs + [g], {x: v})
+        got4 = sess.run(outs[0], {x: np.ones((4, 2), np.float32)})
+    np.testing.assert_allclose(got[0], np.cumsum(v, 0))
+    np.testing.assert_allclose(got[1], np.cumsum(v[::-1], 0)[::-1])
+    np.testing.assert_allclose(got[2], np.cumprod(v, 0))
+    np.testing.assert_allclose(got[3], v.sum(0))
+    np.testing.assert_allclose(got[4], v[2] - v[1] - v[0])
+    np.testing.assert_allclose(got[5], -v.sum(0))
+    # d/dv of sum(cumprod): for row i, sum over t >= i of prod_{s<=t, s!=i} v[s]
+    ref = np.zeros_like(v)
+    for i in range(3):
+        for t in range(i, 3):
+            ref[i] += np.prod(np.delete(v[:t + 1], i, 0), 0)
+    np.testing.assert_allclose(got[6], ref)
+    np.testing.assert_allclose(got4, np.cumsum(np.ones((4, 2)), 0))
+
+
+def test_add_n_merges_shapes_as_tf1():
+    with pytest.raises(ValueError) as e:
+        tf.add_n([tf.constant(1.), tf.constant([1., 2.])])
+    assert str(e.value) == ("Shapes must be equal rank, but are 0 and 1\n\tFrom merging shape 0 "
+                            "with other shapes. for 'AddN' (op: 'AddN') with input shapes: [], "
+                            "[2].")
+    with pytest.raises(ValueError) as e:
+        tf.add_n([tf.ones([2]), tf.ones([3])], name="total")
+    assert str(e.value) == ("Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes "
+                            "are [2] and [3].\n\tFrom merging shape 0 with other shapes. for "
+                            "'total' (op: 'AddN') with input shapes: [2], [3].")
+    with pytest.raises(ValueError, match="inputs must be an iterable of at least one "
+                                         "Tensor/IndexedSlices with the same dtype and shape"):
+        tf.add_n([])
+    p = tf.placeholder(tf.float32, [None, 2])
+    s = tf.add_n([p, tf.ones([3, 2]), p])
+    assert s.shape.as_list() == [3, 2]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(s, {p: np.full((3, 2), 2.0)}), np.full((3, 2), 5.))
+
+
+def test_layers_kernel_and_bias_regularizers_reach_the_collection():
+    x = tf.placeholder(tf.float32, [None, 4])
+    im = tf.placeholder(tf.float32, [None, 5, 5, 2])
+    with tf.variable_scope("net"):
+        tf.layers.dense(x, 3, kernel_regularizer=tf.contrib.layers.l1_regularizer(0.5),
+                        name="logits")
+        tf.layers.dense(x, 3, kernel_regularizer=tf.contrib.layers.l2_regularizer(0.25),
+                        bias_regularizer=tf.nn.l2_loss,
+                        bias_initializer=tf.constant_initializer(3.0))
+        tf.layers.conv2d(im, 3, 3, kernel_regularizer=tf.contrib.layers.l2_regularizer(0.1))
+        tf.layers.Conv2D(3, 3, kernel_regularizer=tf.contrib.layers.l2_regularizer(0.1))(im)
+    regs = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+    assert [t.name for t in regs] == [
+        "net/logits/kernel/Regularizer/l1_regularizer:0",
+        "net/dense/kernel/Regularizer/l2_regularizer:0", "net/dense/bias/Regularizer/L2Loss:0",
+        "net/conv2d/kernel/Regularizer/l2_regularizer:0",
+        "net/conv2d_1/kernel/Regularizer/l2_regularizer:0"]
+    total = tf.losses.get_regularization_loss()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        vals = sess.run(regs + [total])
+        k1, k2, c1, c2 = sess.run([tf.get_default_graph().get_tensor_by_name(n) for n in (
+            "net/logits/kernel:0", "net/dense/kernel:0", "net/conv2d/kernel:0",
+            "net/conv2d_1/kernel:0")])
+    ref = [0.5 * np.abs(k1).sum(), 0.25 * (k2 ** 2).sum() / 2, 9 * 3 / 2,
+           0.1 * (c1 ** 2).sum() / 2, 0.1 * (c2 ** 2).sum() / 2]
+    np.testing.assert_allclose(vals[:5], ref, rtol=1e-5)
+    np.testing.assert_allclose(vals[5], sum(ref), rtol=1e-5)
+
+
+def test_layers_refuse_what_they_would_ignore():
+    x = tf.placeholder(tf.float32, [None, 4])
+    with pytest.raises(NotImplementedError, match="dense: activity_regularizer=.* is not "
+                                                  "supported by dlcore_static's tf.layers"):
+        tf.layers.dense(x, 3, activity_regularizer=tf.nn.l2_loss)
+    with pytest.raises(NotImplementedError, match="conv2d: kernel_constraint="):
+        tf.layers.conv2d(tf.ones([1, 4, 4, 1]), 2, 3, kernel_constraint=lambda w: w)
+
+
+def test_py_func_stateless_op_type():
+    a = tf.py_func(lambda v: v * 2, [tf.constant([1.0])], tf.float32, stateful=False)
+    b = tf.py_func(lambda v: v * 3, [tf.constant([1.0])], tf.float32)
+    assert (a.op.type, a.op.name, b.op.type, b.op.name) == \
+        ("PyFuncStateless", "PyFuncStateless", "PyFunc", "PyFunc")
+    with tf.Session() as sess:
+        assert sess.run([a, b]) == [pytest.approx([2.0]), pytest.approx([3.0])]
