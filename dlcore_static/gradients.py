@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.autodiff import reverse_pass
+from dlcore.autodiff import _check, _Terms, reverse_pass
 from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
@@ -156,7 +156,18 @@ def _is_float(t) -> bool:
 
 
 def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
-    """reverse_pass over graph tensors; integer tensors are constants."""
+    """reverse_pass over graph tensors (``_graph_pass``: its loop specialised to them); integer
+    tensors are constants.  ``{id(x): cotangent}`` for the ``wanted`` tensors reached."""
+    res = _graph_pass(ys, seeds, wanted, stop)
+    for k, g in res.items():
+        if type(g) is RowSlices:
+            res[k] = g.dense()
+    return res
+
+
+def _parents_of(stop: Callable | None) -> Callable:
+    """``parents(t)`` for ``reverse_pass``: the inputs of ``t``'s op that a gradient flows to
+    (none for integer tensors, stopped ones, non-differentiable primitives)."""
     def parents(t):                 # (reverse_pass's ``stop``, without its extra call)
         d = t.aval.dtype
         flows = _FLOWS.get(d)       # _is_float(t), by dtype
@@ -169,12 +180,145 @@ def backprop(ys, seeds, wanted, stop: Callable | None = None) -> dict:
         if prim is not None and _ATTR not in op.attrs and op.type not in _cg._NOT_DIFFERENTIABLE:
             return op.inputs if prim.differentiable else ()
         return op_parents(t)
-    res = reverse_pass(ys, seeds, parents=parents, vjp=op_vjp, add=_ops.add, wanted=wanted,
-                       name_of=lambda t: f"node '{t.op.name}'", add_n=add_n)
+    return parents
+
+
+def backprop_general(ys, seeds, wanted, stop: Callable | None = None) -> dict:
+    """``backprop`` through the core's general ``reverse_pass`` and callbacks: the reference
+    ``_graph_pass`` must agree with node for node (tests/static/test_graph_pass.py)."""
+    res = reverse_pass(ys, seeds, parents=_parents_of(stop), vjp=op_vjp, add=_ops.add,
+                       wanted=wanted, name_of=_name_of, add_n=add_n)
     for k, g in res.items():
         if type(g) is RowSlices:
             res[k] = g.dense()
     return res
+
+
+def _name_of(t) -> str:
+    return f"node '{t.op.name}'"
+
+
+def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
+    """``reverse_pass(roots, seeds, parents=_parents_of(stop), vjp=op_vjp, add=_ops.add,
+    wanted=wanted, name_of=_name_of, add_n=add_n)`` (``{id(x): cotangent}``), its loop
+    specialised to graph tensors, as the eager front end's ``_buffer_pass`` is to its tape:
+    a tensor is its own key (identity hash: no ``id`` call per edge, no parallel lists of
+    keys), ``parents`` is inline in the depth-first sort, and a cotangent's check compares
+    the two AVals first.  Same order, nodes, sums and checks (a graph built per batch
+    differentiates ~120 values a step, issue 19: the callbacks and key lists were a third of
+    ``tf.gradients``)."""
+    flows_of = _FLOWS
+    not_diff = _cg._NOT_DIFFERENTIABLE
+    # -- the sort: each value after its parents (``autodiff._sort``'s walk and order)
+    order: list = []
+    pars: list = []
+    seen: set = {None}              # (a None parent, e.g. a custom gradient's, is never walked)
+    see = seen.add
+    stack: list = []
+    push, pop = stack.append, stack.pop
+    for node in roots:
+        if node in seen:
+            continue
+        see(node)
+        while node is not None:     # ``node`` entered: its parents (``_parents_of``, inline)
+            d = node.aval.dtype
+            flows = flows_of.get(d)
+            if flows is None:
+                flows = flows_of[d] = is_floating(d) or d.kind == "c"
+            if not flows or (stop is not None and stop(node)):
+                ps: tuple = ()
+            else:
+                op = node.op
+                prim = op.prim
+                if prim is not None and _ATTR not in op.attrs and op.type not in not_diff:
+                    ps = op.inputs if prim.differentiable else ()
+                else:
+                    ps = op_parents(node)
+            it = iter(ps)
+            while True:
+                for p in it:
+                    if p not in seen:
+                        see(p)
+                        push((node, ps, it))
+                        node = p
+                        break
+                else:
+                    order.append(node)
+                    pars.append(ps)
+                    if stack:
+                        node, ps, it = pop()
+                        continue
+                    node = None
+                break
+    want = set(wanted)
+    # -- only values from which a wanted one is reachable
+    useful: set = set()
+    isdisjoint = useful.isdisjoint
+    for t, ps in zip(order, pars):      # parents come first; None is never in useful
+        if t in want or not isdisjoint(ps):
+            useful.add(t)
+    grads: dict = {}
+    for r, s in zip(roots, seeds):
+        if s is None or r not in useful:
+            continue
+        grads[r] = s if r not in grads else _ops.add(grads[r], s)
+    # -- the reverse pass
+    result: dict = {}
+    take, get = grads.pop, grads.get
+    for v, ps in zip(reversed(order), reversed(pars)):
+        g = take(v, None)
+        if g is None:                    # not useful, or no cotangent reached it
+            continue
+        if type(g) is _Terms:
+            g = add_n(g)
+        if v in want:
+            result[id(v)] = g
+            if isdisjoint(ps):
+                continue                 # nothing wanted above it: its graph is left intact
+        if not ps:
+            continue
+        in_grads = op_vjp(v, g)
+        if len(in_grads) != len(ps):
+            raise AssertionError(f"dlcore autodiff: vjp returned {len(in_grads)} cotangents for "
+                                 f"{len(ps)} inputs")
+        for p, pg in zip(ps, in_grads):
+            if pg is None or p not in useful:
+                continue
+            tp = type(pg)
+            if tp is not Tensor and tp is not RowSlices:
+                if tp is not np.ndarray and callable(pg):
+                    pg = pg()           # a thunk: computed only because this input needs it
+                    if pg is None:
+                        continue
+                    tp = type(pg)
+                if tp is not Tensor and tp is not RowSlices:
+                    _check_other(p, pg, v)
+                    tp = None
+            if tp is not None:
+                own = p.aval                # reverse_pass's check, its common case first
+                if own is not pg.aval and own != pg.aval:
+                    _check(p, pg, v, _name_of)
+            terms = get(p)
+            if terms is None:
+                grads[p] = pg
+            elif type(terms) is _Terms:
+                terms.append(pg)
+            else:
+                grads[p] = _Terms((terms, pg))
+    return result
+
+
+def _check_other(p, pg, v) -> None:
+    """``reverse_pass``'s check of a cotangent that is neither a graph tensor nor rows."""
+    if type(pg) is np.ndarray:
+        shape = getattr(p, "shape", None)
+        if type(shape) is not tuple or shape != pg.shape or \
+                (p.dtype is not pg.dtype and p.dtype != pg.dtype):
+            _check(p, pg, v, _name_of)
+    else:
+        own = getattr(p, "aval", None)
+        if own is None or own != getattr(pg, "aval", None):
+            _check(p, pg, v, _name_of)
 
 
 # ============================================================================ sums of cotangents
