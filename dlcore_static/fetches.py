@@ -144,3 +144,52 @@ def _deep_key(f):
         return (type(f), tuple((k, _deep_key(v)) for k, v in f.items()))
     hash(f)
     return f
+
+
+# ================================================================================== feed keys
+def expands(key) -> bool:
+    """A feed_dict key that stands for several tensors: a (named) tuple of them (an
+    ``LSTMStateTuple``, a ``MultiRNNCell``'s state), or a value with a ``_dlcore_feed``
+    expansion (a ``SparseTensor``: TensorFlow's ``_REGISTERED_EXPANSIONS``)."""
+    return isinstance(key, tuple) or hasattr(key, "_dlcore_feed")
+
+
+def flat_feeds(feed_dict) -> dict:
+    """``feed_dict`` as TensorFlow-1's ``Session.run`` reads it (``nest.flatten_dict_items``,
+    then each key's registered expansion): a tuple key and its value are flattened alike and
+    fed element by element (their element counts must agree); a key with ``_dlcore_feed`` is
+    replaced by the (key, value) pairs ``key._dlcore_feed(value)`` gives."""
+    flat: dict = {}
+    for k, v in feed_dict.items():
+        if isinstance(k, tuple):
+            ks, vs = _flatten(k), _flatten(v)
+            if len(ks) != len(vs):
+                raise ValueError(f"Could not flatten dictionary. Key had {len(ks)} elements, but "
+                                 f"value had {len(vs)} elements. Key: {ks}, value: {vs}.")
+            pairs: list = list(zip(ks, vs))
+        else:
+            pairs = [(k, v)]
+        for k2, v2 in pairs:
+            if k2 in flat:
+                raise ValueError(f"Could not flatten dictionary: key {k2} is not unique.")
+            flat[k2] = v2
+    out: dict = {}
+    for k, v in flat.items():
+        hook = getattr(k, "_dlcore_feed", None)
+        if hook is None:
+            out[k] = v
+        else:
+            for k2, v2 in hook(v):      # (a later feed of the same tensor wins, as in TF)
+                out[k2] = v2
+    return out
+
+
+def _flatten(x) -> list:
+    """``nest.flatten`` of a key or a value: lists and tuples (namedtuples too) are walked,
+    anything else (a tensor, an array, a number) is a leaf."""
+    if not isinstance(x, (list, tuple)):
+        return [x]
+    out: list = []
+    for e in x:
+        out += _flatten(e)
+    return out

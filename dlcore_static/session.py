@@ -48,7 +48,7 @@ from . import _gc_pause
 from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
-from .fetches import FetchMapper, fetch_key
+from .fetches import FetchMapper, expands, fetch_key, flat_feeds
 from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session, graph_stack,
                     session_stack)
 from .runtime import run_plan, run_steps, traced, wrap_error
@@ -332,6 +332,8 @@ class Session:
             if type(k) is Tensor and k.op.graph is graph:
                 t = k
             else:
+                if expands(k):          # a tuple of tensors, a SparseTensor: fed element-wise
+                    return self._convert_feeds(flat_feeds(feed_dict))
                 t = self._feed_key(k)
             dt = t.aval.dtype
             if type(v) is not np.ndarray or v.dtype is not dt and v.dtype != dt or \
