@@ -199,3 +199,171 @@ def test_conv2d_transpose_output_shape_forms():
     with pytest.raises(ValueError, match="conv2d_transpose: the output_shape's spatial sizes "
                                          "must be known when the graph is built"):
         tf.nn.conv2d_transpose(x, w, tf.stack([2, tf.shape(x)[1] * 2, 6, 1]), [1, 2, 2, 1])
+
+
+def test_losses_reductions_weights_and_regularizers(capsys):
+    out, env = run_program("tf_losses_regularizers.py", capsys)
+    env["sess"].close()
+    v, p = env["values"], env["params"]
+    logits, probs = v["logits"].astype(np.float64), v["probs"].astype(np.float64)
+    y, w = env["Y_np"], env["W_np"].astype(np.float64)
+    oh = np.eye(3)[y]
+    logp = logits - logits.max(1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
+    xent = -logp[np.arange(32), y]
+    smooth = oh * 0.9 + 0.1 / 3
+    err = np.abs(oh - logits)
+    quad = np.minimum(err, 0.5)
+    ref = {
+        "sparse": (w * xent).sum() / np.count_nonzero(w),
+        "smooth": (-(smooth * logp).sum(1)).mean(),
+        "sum": (w * xent).sum(), "mean": (w * xent).sum() / w.sum(),
+        "mse": (w[:, None] * (oh - probs) ** 2).sum() / 96,
+        "huber": (0.5 * quad ** 2 + 0.5 * (err - quad)).mean(),
+        "abs": np.abs(oh - probs).mean(),
+        "log": (-oh * np.log(probs + 1e-7) - (1 - oh) * np.log(1 - probs + 1e-7)).mean(),
+        "hinge": np.maximum(1 - (2 * oh - 1) * logits, 0).mean(),
+        "reg": 0.01 * (p["w1"].astype(np.float64) ** 2).sum() / 2 + 0.001 * np.abs(p["k"]).sum(),
+    }
+    ref["total"] = sum(ref.values())
+    for k, r in ref.items():
+        assert v[k] == pytest.approx(r, rel=1e-5), k
+    np.testing.assert_allclose(v["none"], w * xent, rtol=1e-5)
+    assert "regularization losses: 2 ['net/w1/Regularizer/l2_regularizer', " \
+           "'net/logits/kernel/Regularizer/l1_regularizer']" in out
+    assert "losses collected: 9" in out             # the NONE loss kept out of LOSSES
+    assert env["totals"][-1] < 0.6 * env["totals"][0]
+
+
+def _tf_auc(labels, scores, curve, n=200):
+    eps = 1e-7
+    thr = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
+    thr = np.array([0.0 - eps] + thr + [1.0 + eps])
+    pos = labels.astype(bool)
+    above = scores[None, :] > thr[:, None]
+    tp = (above & pos).sum(1)
+    fp = (above & ~pos).sum(1)
+    fn = (~above & pos).sum(1)
+    tn = (~above & ~pos).sum(1)
+    rec = (tp + eps) / (tp + fn + eps)
+    if curve == "ROC":
+        x = fp / (fp + tn + eps)
+        y = rec
+    else:
+        x, y = rec, (tp + eps) / (tp + fp + eps)
+    return np.sum((x[:-1] - x[1:]) * (y[:-1] + y[1:]) / 2.0)
+
+
+def test_streaming_metrics_match_numpy(capsys):
+    out, env = run_program("tf_metrics_auc_streaming.py", capsys)
+    env["sess"].close()
+    y, s = env["labels_np"], env["scores_np"]
+    pred = (s > 0.5).astype(np.int64)
+    tp = ((pred == 1) & (y == 1)).sum()
+    ref = {"accuracy": (pred == y).mean(), "precision": tp / pred.sum(), "recall": tp / y.sum(),
+           "mean": s.mean(), "auc": _tf_auc(y, s, "ROC"), "pr_auc": _tf_auc(y, s, "PR")}
+    for k, r in ref.items():
+        assert env["final"][k] == pytest.approx(r, rel=1e-5, abs=1e-6), k
+    assert [numbers(ln)[-1] for ln in out.splitlines() if ln.startswith("after batch")] == \
+        pytest.approx([(pred[:40 * i] == y[:40 * i]).mean() for i in (1, 2, 3)], abs=1e-4)
+    assert env["acc_after_reset"] == pytest.approx((pred[:10] == y[:10]).mean())
+    assert env["auc_kept"] == pytest.approx(ref["auc"], rel=1e-5)
+    assert out.splitlines()[0] == (
+        "local variables: ['accuracy/total:0', 'accuracy/count:0', 'auc/true_positives:0', "
+        "'auc/false_negatives:0', 'auc/true_negatives:0', 'auc/false_positives:0', "
+        "'pr_auc/true_positives:0', 'pr_auc/false_negatives:0', 'pr_auc/true_negatives:0', "
+        "'pr_auc/false_positives:0', 'precision/true_positives:0', "
+        "'precision/false_positives:0', 'recall/true_positives:0', "
+        "'recall/false_negatives:0', 'mean/total:0', 'mean/count:0']")
+
+
+def test_dataset_iterator_kinds(capsys):
+    out, env = run_program("tf_dataset_feedable_iterator.py", capsys)
+    assert env["one_shot"] == [0, 1, 2, 3, 4]
+    assert (env["first"], env["second"]) == ([0, 1, 2], [0, 1, 2, 3])
+    assert env["reinit"] == [[0, 1, 2, 3], [0, 1, 2, 3]]
+    assert "train values near range: True" in out
+    assert "output shapes: (TensorShape([Dimension(None), Dimension(2)]), " \
+           "TensorShape([Dimension(None)])) types: (tf.float32, tf.int64)" in out or \
+        "output shapes: (TensorShape([None, 2]), TensorShape([None])) " \
+        "types: (tf.float32, tf.int64)" in out
+    assert "handle type: bytes" in out
+    seen = env["seen_train"]
+    assert [len(b) for b in seen] == [4, 4, 2] * 3 + [4]
+    for e in range(3):                       # each epoch a permutation of the 10 examples
+        assert sorted(np.concatenate(seen[3 * e:3 * e + 3]).tolist()) == list(range(10))
+    for labs in env["val_labels"]:
+        assert labs.tolist() == list(range(10))
+
+
+def test_batch_norm_by_hand_train_and_test_graphs(capsys):
+    out, env = run_program("tf_batch_norm_moments_ema.py", capsys)
+    t = env["trained"]
+    assert sorted(t) == ["Variable"] + [f"Variable_{i}" for i in range(1, 7)]
+    w1, scale, beta, pm, pv, w2, b2 = (t[k] for k in sorted(t, key=lambda n: (len(n), n)))
+    X = env["X_all"]
+    assert np.abs(pm).min() > 0 and np.abs(pv - 1).min() > 0      # the assigns ran
+    z = X @ w1
+    bn = (z[:100] - pm) / np.sqrt(pv + 1e-3) * scale + beta
+    logits = _sig(bn) @ w2 + b2
+    assert env["predictions"] == logits.argmax(1).tolist()
+    assert numbers(out.split("ACCURACY:")[1])[0] == pytest.approx(
+        (logits.argmax(1) == env["y_idx"][:100]).mean())
+    assert env["acc"][-1] > 0.9 > env["acc"][0]
+    # each training step runs the control-dependent assigns once: pop = 0.9 pop + 0.1 batch
+    tf.reset_default_graph()
+    (x, y_), train_step, _, _, _ = env["build_graph"](is_training=True)
+    w1v, pmv, pvv = (tf.global_variables()[i] for i in (0, 3, 4))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for j in (0, 40, 80):
+            w, m0, v0 = sess.run([w1v, pmv, pvv])
+            sess.run(train_step, {x: X[j:j + 40], y_: env["Y_all"][j:j + 40]})
+            m1, v1 = sess.run([pmv, pvv])
+            zb = X[j:j + 40] @ w
+            np.testing.assert_allclose(m1, 0.9 * m0 + 0.1 * zb.mean(0), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(v1, 0.9 * v0 + 0.1 * zb.var(0), rtol=1e-4, atol=1e-6)
+
+
+def _lstm_stack(kernels, biases, x, state):
+    """TF1 LSTMCell (gates i, j, f, o; forget_bias 1) stacked, over x [batch, time, in]."""
+    state = [list(s) for s in state]
+    outs = []
+    for t in range(x.shape[1]):
+        inp = x[:, t]
+        for layer, (k, b) in enumerate(zip(kernels, biases)):
+            c, h = state[layer]
+            z = np.concatenate([inp, h], 1) @ k + b
+            i, j, f, o = np.split(z, 4, axis=1)
+            c = _sig(f + 1.0) * c + _sig(i) * np.tanh(j)
+            h = _sig(o) * np.tanh(c)
+            state[layer] = [c, h]
+            inp = h
+        outs.append(inp)
+    return np.stack(outs, 1), state
+
+
+def test_truncated_bptt_feeds_the_lstm_state_tuple_back(capsys):
+    out, env = run_program("tf_truncated_bptt_lstm_tuple.py", capsys)
+    sess = env["sess"]
+    names = [v.name for v in sess.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)]
+    assert names == ["rnn/multi_rnn_cell/cell_0/lstm_cell/kernel:0",
+                     "rnn/multi_rnn_cell/cell_0/lstm_cell/bias:0",
+                     "rnn/multi_rnn_cell/cell_1/lstm_cell/kernel:0",
+                     "rnn/multi_rnn_cell/cell_1/lstm_cell/bias:0", "softmax/W:0", "softmax/b:0"]
+    with sess.graph.as_default():
+        k0, b0, k1, b1, _, _ = sess.run(tf.trainable_variables())
+    sess.close()
+    assert "state structure: tuple 2 LSTMStateTuple (8, 6) (8, 6)" in out
+    X = env["X"]
+    x = np.eye(2)[X]
+    zero = [[np.zeros((8, 6))] * 2 for _ in range(2)]
+    full, state = _lstm_stack([k0, k1], [b0, b1], x, zero)
+    np.testing.assert_allclose(env["carried_outputs"], full[:, 5:], rtol=1e-4, atol=1e-5)
+    for layer in range(2):
+        st = env["carried_state"][layer]
+        assert type(st).__name__ == "LSTMStateTuple"
+        np.testing.assert_allclose(st.c, state[layer][0], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(st.h, state[layer][1], rtol=1e-4, atol=1e-5)
+    losses = env["training_losses"]
+    assert len(losses) == 4 and losses[-1] < losses[0]
