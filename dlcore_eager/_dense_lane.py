@@ -46,7 +46,6 @@ from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_dot = np.dot
 _add = np.add
 _KT, _KM, _KA = _transpose_p.kernels, _matmul_p.kernels, _addmm_p.kernels
 _cpu_transpose = _KT["cpu"]            # (the stock kernel: x.transpose(perm))
@@ -102,7 +101,7 @@ def linear(x, weight, bias):
         rw = False
     if _bt._state[1] != 1:                  # (the matmul kernel's BLAS thread choice)
         _bt.for_gemm(2.0 * mkn)
-    out = _dot(xb, wtb)
+    out = xb.dot(wtb)       # (np.dot's C product without its Python dispatcher frame)
     rx = x._rg
     if bb is None:
         if not (rx or rw) or not enabled:

@@ -53,7 +53,6 @@ from .tensor import Tensor, _make, _StaleTensor
 
 _ndarray = np.ndarray
 _asarray = np.asarray
-_dot = np.dot
 
 
 class EagerFrontend:
@@ -346,7 +345,7 @@ def matrix_product(prim, a, b, ba, bb):
         if mkn < _TINY_MKN and 2.0 * mkn < _bt.SMALL_GEMM_FLOPS:
             if _bt._state[1] != 1:          # (the kernel's BLAS thread choice)
                 _bt.for_gemm(2.0 * mkn)
-            out = _dot(ba, bb)
+            out = ba.dot(bb)        # (np.dot's C product without its Python dispatcher)
             ra, rb = a._rg, b._rg
             if (ra or rb) and STATE.enabled:
                 version = [0]               # (apply's two-tensor node)
