@@ -1,19 +1,12 @@
-"""More loss modules, each calling its ``torch.nn.functional`` composite
-(dlcore/ops/nn_functional.py) with the options given at construction."""
+"""More loss modules, each calling its ``torch.nn.functional`` function (the composite in
+dlcore/ops/nn_functional.py, with PyTorch's grad_fn names and CPU autocast) with the options
+given at construction."""
 
 from __future__ import annotations
 
-from dlcore.ops import nn_functional as _nnf_ops
-
-from .._autocast import View
 from ..tensor import Tensor
 from . import functional as F
 from .loss import _Loss
-
-# the losses PyTorch's CPU autocast runs in float32 (dlcore_eager._autocast)
-_nnf = View(_nnf_ops, fp32="smooth_l1_loss huber_loss kl_div poisson_nll_loss "
-                           "margin_ranking_loss cosine_embedding_loss triplet_margin_loss "
-                           "multilabel_soft_margin_loss")
 
 
 class SmoothL1Loss(_Loss):
@@ -56,8 +49,8 @@ class PoissonNLLLoss(_Loss):
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
-        return _nnf.poisson_nll_loss(log_input, target, self.log_input, self.full,
-                                     eps=self.eps, reduction=self.reduction)
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full,
+                                   eps=self.eps, reduction=self.reduction)
 
 
 class GaussianNLLLoss(_Loss):
@@ -67,7 +60,7 @@ class GaussianNLLLoss(_Loss):
         self.full, self.eps = full, eps
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor) -> Tensor:
-        return _nnf.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
 
 
 class MarginRankingLoss(_Loss):
@@ -77,14 +70,14 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return _nnf.margin_ranking_loss(input1, input2, target, self.margin,
-                                        reduction=self.reduction)
+        return F.margin_ranking_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(MarginRankingLoss):
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return _nnf.cosine_embedding_loss(input1, input2, target, self.margin,
-                                          reduction=self.reduction)
+        return F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
@@ -95,8 +88,8 @@ class TripletMarginLoss(_Loss):
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
-        return _nnf.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
-                                        self.eps, self.swap, reduction=self.reduction)
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
+                                     self.eps, self.swap, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_Loss):
@@ -106,5 +99,5 @@ class MultiLabelSoftMarginLoss(_Loss):
         self.register_buffer("weight", weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _nnf.multilabel_soft_margin_loss(input, target, self.weight,
-                                                reduction=self.reduction)
+        return F.multilabel_soft_margin_loss(input, target, self.weight,
+                                             reduction=self.reduction)

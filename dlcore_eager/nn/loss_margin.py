@@ -4,15 +4,10 @@
 
 from __future__ import annotations
 
-from dlcore.ops import nn_losses_extra as _ml_ops
-
-from .._autocast import View
 from ..tensor import Tensor
+from . import functional as F
 from . import functional_long_tail as _flt
 from .loss import _Loss
-
-# the losses PyTorch's CPU autocast runs in float32 (dlcore_eager._autocast)
-_ml = View(_ml_ops, fp32="hinge_embedding_loss soft_margin_loss")
 
 
 class _PlainLoss(_Loss):
@@ -35,12 +30,12 @@ class HingeEmbeddingLoss(_PlainLoss):
         self.margin = margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _ml.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class SoftMarginLoss(_PlainLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _ml.soft_margin_loss(input, target, reduction=self.reduction)
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_PlainLoss):

@@ -63,3 +63,74 @@ def test_a_complex_parameter_steps_through_its_real_view(name, kw):
     assert got.dtype == np.complex64
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     _same_state(gs, ws)                # moments complex64 of the parameter's shape, as torch's
+
+
+def _clip(lib, arrays, max_norm, norm_type):
+    ps = [lib.nn.Parameter(lib.tensor(np.zeros_like(a))) for a in arrays]
+    for p, a in zip(ps, arrays):
+        p.grad = lib.tensor(a.copy())
+    total = lib.nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+    return total.numpy(), [p.grad.numpy() for p in ps]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf"), 3.0])
+@pytest.mark.parametrize("max_norm", [0.7, 1e3])
+def test_clip_grad_norm_rounds_as_torch(norm_type, max_norm):
+    """The coefficient ``max_norm / (total + 1e-6)`` clamped to 1 in the norm's dtype (torch's
+    ``t.reciprocal() * max_norm``; the Rosenbrock optimizer program diverged from the first
+    clipped step): given the same total, the clipped gradients are torch's to the bit; the
+    total (one norm per gradient, then the norm of those) is torch's to rounding."""
+    rs = np.random.RandomState(0)
+    arrays = [np.asarray(rs.randn(*s) * 3, dtype=np.float32) for s in [(2,), (5, 3), (), (40,)]]
+    got_total, got = _clip(dlcore_eager, arrays, max_norm, norm_type)
+    want_total, want = _clip(torch, arrays, max_norm, norm_type)
+    assert got_total.dtype == want_total.dtype == np.float32
+    np.testing.assert_allclose(got_total, want_total, rtol=1e-6)
+    ps = [torch.nn.Parameter(torch.zeros(a.shape)) for a in arrays]
+    for p, a in zip(ps, arrays):
+        p.grad = torch.tensor(a.copy())
+    torch.nn.utils.clip_grads_with_norm_(ps, max_norm, torch.tensor(got_total))
+    for g, p in zip(got, ps):
+        np.testing.assert_array_equal(g, p.grad.numpy())
+
+
+def test_clip_grad_norm_of_two_numbers_is_torchs_to_the_bit():
+    got_total, got = _clip(dlcore_eager, [np.array([-155.0, -50.0], np.float32)], 1.0, 2.0)
+    want_total, want = _clip(torch, [np.array([-155.0, -50.0], np.float32)], 1.0, 2.0)
+    assert got_total == want_total
+    np.testing.assert_array_equal(got[0], want[0])
+
+
+def test_clip_grad_norm_of_a_nan_gradient_makes_every_gradient_nan_as_torch():
+    arrays = [np.array([1.0, np.nan], np.float32), np.array([0.5, 0.25], np.float32)]
+    got_total, got = _clip(dlcore_eager, arrays, 1.0, 2.0)
+    want_total, want = _clip(torch, arrays, 1.0, 2.0)
+    assert np.isnan(got_total) and np.isnan(want_total)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)           # all NaN in both
+
+
+def test_loss_modules_name_their_nodes_as_the_functions():
+    """The loss modules call torch.nn.functional's functions (their grad_fn names), not the
+    bare composites (DivBackward0 where torch shows MeanBackward0)."""
+    rs = np.random.RandomState(0)
+    x1, x2, x3 = (rs.randn(4, 3).astype(np.float32) for _ in range(3))
+    y = np.array([1.0, -1.0, 1.0, -1.0], np.float32)
+    cases = [("PoissonNLLLoss", {}, lambda L, t: (t(x1), L.tensor(np.abs(x2)))),
+             ("GaussianNLLLoss", {}, lambda L, t: (t(x1), t(x2), L.tensor(np.abs(x3) + 0.1))),
+             ("MarginRankingLoss", {"margin": 0.2}, lambda L, t: (t(x1[:, 0]), t(x2[:, 0]), L.tensor(y))),
+             ("CosineEmbeddingLoss", {}, lambda L, t: (t(x1), t(x2), L.tensor(y))),
+             ("TripletMarginLoss", {}, lambda L, t: (t(x1), t(x2), t(x3))),
+             ("MultiLabelSoftMarginLoss", {}, lambda L, t: (t(x1), L.tensor((x2 > 0).astype(np.float32)))),
+             ("HingeEmbeddingLoss", {}, lambda L, t: (t(x1[:, 0]), L.tensor(y))),
+             ("SoftMarginLoss", {}, lambda L, t: (t(x1[:, 0]), L.tensor(y)))]
+    for name, kw, args in cases:
+        for reduction in ("mean", "sum"):
+            out = []
+            for lib in (dlcore_eager, torch):
+                def t(a, lib=lib):
+                    return lib.tensor(a, requires_grad=True)
+                loss = getattr(lib.nn, name)(reduction=reduction, **kw)(*args(lib, t))
+                out.append((type(loss.grad_fn).__name__, loss.item()))
+            assert out[0][0] == out[1][0], (name, reduction, out)
+            assert out[0][1] == pytest.approx(out[1][1], rel=1e-5), (name, reduction)

@@ -1,13 +1,12 @@
 """Gradient clipping and flat parameter vectors: ``clip_grad_norm_``, ``clip_grad_value_``,
 ``parameters_to_vector``, ``vector_to_parameters`` (PyTorch's semantics: the total norm is over
 all gradients together, returned as a tensor; the clip coefficient is ``max_norm / (norm +
-1e-6)``, applied only when it is below 1)."""
+1e-6)`` clamped to at most 1, in the norm's dtype)."""
 
 from __future__ import annotations
 
 import math
 
-from dlcore import ops as _ops
 
 from ...tensor import Tensor
 
@@ -21,17 +20,12 @@ def _params(parameters) -> list:
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach=None) -> Tensor:
     """Scale all gradients in place so that their joint ``norm_type``-norm is at most
-    ``max_norm``; returns the norm before clipping."""
-    from ...autograd import no_grad
+    ``max_norm``; returns the norm before clipping (PyTorch's two halves: ``get_total_norm``,
+    then ``clip_grads_with_norm_``, so the rounding is PyTorch's)."""
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    if not grads:
-        return total
-    coef = float(max_norm) / (float(total.item()) + 1e-6)
-    if coef < 1.0:
-        with no_grad():
-            for g in grads:
-                g.mul_(coef)
+    if grads:
+        clip_grads_with_norm_(grads, max_norm, total, _grads=True)
     return total
 
 
@@ -79,17 +73,16 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     if not ts:
         return tensor(0.0)
     norm_type = float(norm_type)
+    from ... import _shape_ops as S
+    from ...linalg import vector_norm
     with no_grad():
-        if norm_type == math.inf:
-            total = ts[0].abs().max()
-            for t in ts[1:]:
-                total = _ops.maximum(total, t.abs().max())
-        else:
-            total = None
-            for t in ts:
-                part = _ops.sum(_ops.pow(_ops.abs(t), norm_type))
-                total = part if total is None else _ops.add(total, part)
-            total = _ops.pow(total, 1.0 / norm_type)
+        # PyTorch's order: one norm per tensor, grouped by dtype (first appearance), then the
+        # norm of the stacked norms
+        groups: dict = {}
+        for t in ts:
+            groups.setdefault(t.dtype, []).append(t)
+        norms = [vector_norm(t, norm_type) for g in groups.values() for t in g]
+        total = vector_norm(S.stack(norms), norm_type)
         if error_if_nonfinite and not math.isfinite(float(total.item())):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                                "`parameters` is non-finite, so it cannot be clipped. To disable "
@@ -98,11 +91,15 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     return total
 
 
-def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None, *,
+                          _grads: bool = False) -> None:
     """Scale the gradients in place by ``min(max_norm / (total_norm + 1e-6), 1)`` (the second
-    half of ``clip_grad_norm_``; ``total_norm`` from ``get_total_norm``)."""
+    half of ``clip_grad_norm_``; ``total_norm`` from ``get_total_norm``): computed in the
+    norm's dtype as PyTorch (``max_norm / t`` is ``t.reciprocal() * max_norm``) and applied
+    to every gradient, a coefficient of 1 included (a NaN norm makes NaN gradients)."""
     from ...autograd import no_grad
-    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    grads = list(parameters) if _grads else \
+        [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return
     with no_grad():
