@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import types
 
-from . import python_io, sparse, string_hash, strings, train
+from . import nn, python_io, sparse, sparse_math, string_hash, strings, train
 from .dtypes import string
 from .io import example_proto as _proto
 from . import io as _io
@@ -29,6 +29,10 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "reduce_join": strings.reduce_join,
           "SparseTensor": sparse.SparseTensor, "SparseTensorValue": sparse.SparseTensorValue,
           "sparse_tensor_to_dense": sparse.sparse_tensor_to_dense,
+          "sparse_placeholder": sparse.sparse_placeholder,
+          "sparse_tensor_dense_matmul": sparse_math.sparse_tensor_dense_matmul,
+          "sparse_reduce_sum": sparse_math.sparse_reduce_sum,
+          "sparse_to_dense": sparse_math.sparse_to_dense,
           "decode_raw": _parsing.decode_raw, "decode_csv": _parsing.decode_csv,
           "parse_single_example": _parsing.parse_single_example,
           "parse_example": _parsing.parse_example,
@@ -45,7 +49,11 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
               "to_hash_bucket_fast": string_hash.to_hash_bucket_fast,
               "to_hash_bucket_strong": string_hash.to_hash_bucket_strong,
               "to_hash_bucket": string_hash.to_hash_bucket},
-    sparse: {"cross": string_hash.cross, "cross_hashed": string_hash.cross_hashed},
+    sparse: {"cross": string_hash.cross, "cross_hashed": string_hash.cross_hashed,
+             "sparse_dense_matmul": sparse_math.sparse_tensor_dense_matmul,
+             "matmul": sparse_math.sparse_tensor_dense_matmul,
+             "reduce_sum": sparse_math.sparse_reduce_sum},
+    nn: {"embedding_lookup_sparse": sparse_math.embedding_lookup_sparse},
     train: {name: getattr(_proto, name) for name in (
         "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
         "FloatList", "Int64List", "SequenceExample")},

@@ -18,11 +18,12 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from . import errors as _errors
-from .frontend import to_tensor
+from .frontend import constant, to_tensor
 from .graph import Tensor, get_default_graph
 from .host_ops import host_op, register
 
-__all__ = ["SparseTensor", "SparseTensorValue", "sparse_tensor_to_dense", "to_dense"]
+__all__ = ["SparseTensor", "SparseTensorValue", "placeholder", "sparse_placeholder",
+           "sparse_tensor_to_dense", "to_dense"]
 
 
 class SparseTensorValue(NamedTuple):
@@ -70,6 +71,14 @@ class SparseTensor:
 
     def get_shape(self):
         return self.shape
+
+    def _dlcore_feed(self, value):
+        """``feed_dict={sp: SparseTensorValue(...)}`` (or an ``(indices, values, shape)``
+        triple) feeds the three component tensors, as TF1's registered expansion."""
+        if not isinstance(value, (tuple, list)) or len(value) != 3:
+            raise TypeError("The value fed to a SparseTensor must be a SparseTensorValue or a "
+                            f"tuple (indices, values, dense_shape), got {type(value).__name__}")
+        return list(zip((self.indices, self.values, self.dense_shape), value))
 
     def _dlcore_fetch(self):
         """Fetched as its three tensors, rebuilt into a ``SparseTensorValue``."""
@@ -134,3 +143,38 @@ def sparse_tensor_to_dense(sp_input: SparseTensor, default_value=None,
 
 
 to_dense = sparse_tensor_to_dense
+
+
+def sparse_placeholder(dtype, shape=None, name=None) -> SparseTensor:
+    """TF1's ``tf.sparse_placeholder``: a SparseTensor of three placeholders, ``values``
+    ([None], ``dtype``), ``indices`` ([None, rank], int64) and ``shape`` ([rank], int64), named
+    ``<name>/values`` ... when ``name`` is given.  A fully known ``shape`` becomes a constant
+    ``dense_shape`` (still fed by a SparseTensorValue, as TensorFlow allows); fed with
+    ``feed_dict={sp: tf.SparseTensorValue(indices, values, dense_shape)}``.
+
+    Example::
+
+        >>> import dlcore_static as tf
+        >>> sp = tf.sparse_placeholder(tf.float32)
+        >>> with tf.Session() as sess:
+        ...     sess.run(tf.sparse.to_dense(sp), {sp: ([[0, 1]], [5.0], [1, 2])}).tolist()
+        [[0.0, 5.0]]
+    """
+    from .array_ops import placeholder as _placeholder
+    g = get_default_graph()
+    if shape is None:
+        dense_shape, rank = None, None
+    else:
+        dims = list(getattr(shape, "dims", shape))
+        rank = len(dims)
+        dense_shape = None if any(d is None for d in dims) else \
+            constant(np.asarray(dims, np.int64), name=f"{name}/shape" if name else "Const",
+                     graph=g)
+    if dense_shape is None:
+        dense_shape = _placeholder(np.int64, [rank], name=f"{name}/shape" if name else None)
+    values = _placeholder(dtype, [None], name=f"{name}/values" if name else None)
+    indices = _placeholder(np.int64, [None, rank], name=f"{name}/indices" if name else None)
+    return SparseTensor(indices, values, dense_shape)
+
+
+placeholder = sparse_placeholder

@@ -104,3 +104,89 @@ def test_py_func_stateless_op_type():
         ("PyFuncStateless", "PyFuncStateless", "PyFunc", "PyFunc")
     with tf.Session() as sess:
         assert sess.run([a, b]) == [pytest.approx([2.0]), pytest.approx([3.0])]
+
+
+def test_sparse_placeholder_names_and_feeds():
+    a = tf.sparse_placeholder(tf.float32)
+    b = tf.sparse_placeholder(tf.float32, shape=[3, 4], name="x")
+    c = tf.sparse_placeholder(tf.int64, shape=[None, 4], name="y")
+    assert [t.name for t in (a.indices, a.values, a.dense_shape)] == \
+        ["Placeholder_2:0", "Placeholder_1:0", "Placeholder:0"]
+    assert [t.name for t in (b.indices, b.values, b.dense_shape)] == \
+        ["x/indices:0", "x/values:0", "x/shape:0"]
+    assert b.dense_shape.op.type == "Const" and c.dense_shape.op.type == "Placeholder"
+    assert c.indices.shape.as_list() == [None, 2] and c.dense_shape.shape.as_list() == [2]
+    v = tf.SparseTensorValue([[0, 0], [2, 3]], [1.0, 2.0], [3, 4])
+    with tf.Session() as sess:
+        got = sess.run(b, {b: v})
+        dense = sess.run(tf.sparse.to_dense(a), {a: ([[1, 1]], [7.0], [2, 2])})
+        with pytest.raises(TypeError, match="The value fed to a SparseTensor must be a "
+                                            "SparseTensorValue or a tuple"):
+            sess.run(a.values, {a: np.zeros(3)})
+    np.testing.assert_array_equal(got.indices, [[0, 0], [2, 3]])
+    np.testing.assert_array_equal(got.values, [1.0, 2.0])
+    np.testing.assert_array_equal(dense, [[0, 0], [0, 7.0]])
+
+
+def _dense(v):
+    d = np.zeros(v.dense_shape)
+    np.add.at(d, tuple(np.asarray(v.indices).T), v.values)
+    return d
+
+
+def test_sparse_tensor_dense_matmul_values_gradients_and_adjoints():
+    sp = tf.sparse_placeholder(tf.float32, shape=[3, 4], name="a")
+    W0 = np.arange(8, dtype=np.float32).reshape(4, 2)
+    W = tf.Variable(W0)
+    y = tf.sparse_tensor_dense_matmul(sp, W)
+    ya = tf.sparse.sparse_dense_matmul(sp, tf.transpose(W), adjoint_b=True)
+    yt = tf.sparse.matmul(sp, tf.ones([3, 2]), adjoint_a=True)
+    gW, gv = tf.gradients(tf.reduce_sum(y * y), [W, sp.values])
+    assert y.shape.as_list() == [3, 2] and yt.shape.as_list() == [4, 2]
+    v = tf.SparseTensorValue([[0, 0], [0, 3], [2, 1], [2, 1]], [1.0, 2.0, 3.0, 0.5], [3, 4])
+    A = _dense(v)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        r = sess.run([y, ya, yt, gW, gv], {sp: v})
+    np.testing.assert_allclose(r[0], A @ W0)                    # repeated index: added
+    np.testing.assert_allclose(r[1], A @ W0)
+    np.testing.assert_allclose(r[2], A.T @ np.ones((3, 2)))
+    np.testing.assert_allclose(r[3], 2 * A.T @ (A @ W0))
+    ref_gv = [2 * (A @ W0)[i] @ W0[j] for i, j in v.indices]
+    np.testing.assert_allclose(r[4], ref_gv)
+    with pytest.raises(ValueError, match=r"Cannot multiply A and B because inner dimension "
+                                         r"does not match: 4 vs\. 3\."):
+        tf.sparse_tensor_dense_matmul(sp, tf.ones([3, 2]))
+    with pytest.raises(TypeError, match="sp_a must be a SparseTensor, got Tensor"):
+        tf.sparse_tensor_dense_matmul(tf.ones([3, 4]), W)
+
+
+def test_sparse_reduce_sum_to_dense_and_embedding_lookup_sparse():
+    sp = tf.sparse_placeholder(tf.float32, shape=[3, 4])
+    v = tf.SparseTensorValue([[0, 0], [0, 3], [2, 1]], [1.0, 2.0, 3.0], [3, 4])
+    r0, r1 = tf.sparse_reduce_sum(sp), tf.sparse_reduce_sum(sp, axis=1)
+    r2 = tf.sparse.reduce_sum(sp, 0, keepdims=True)
+    g1 = tf.gradients(tf.reduce_sum(r1 * [1.0, 2.0, 3.0]), sp.values)[0]
+    params = tf.constant(np.arange(8, dtype=np.float32).reshape(4, 2))
+    ids = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([1, 3, 2], tf.int64), [3, 2])
+    wts = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], [1.0, 2.0, 3.0], [3, 2])
+    e_mean = tf.nn.embedding_lookup_sparse(params, ids, None)
+    e_sum = tf.nn.embedding_lookup_sparse(params, ids, wts, combiner="sum")
+    e_sqrtn = tf.nn.embedding_lookup_sparse(params, ids, wts, combiner="sqrtn")
+    std = tf.sparse_to_dense([[0, 1], [2, 3]], [3, 4], [5.0, 6.0])
+    std2 = tf.sparse_to_dense([1, 2], [4], 1, default_value=-1)
+    with tf.Session() as sess:
+        r = sess.run([r0, r1, r2, g1, e_mean, e_sum, e_sqrtn, std, std2], {sp: v})
+    assert r[0] == 6.0
+    np.testing.assert_array_equal(r[1], [3.0, 0.0, 3.0])
+    np.testing.assert_array_equal(r[2], [[1.0, 3.0, 0.0, 2.0]])
+    np.testing.assert_array_equal(r[3], [1.0, 1.0, 3.0])
+    P = np.arange(8, dtype=np.float32).reshape(4, 2)
+    np.testing.assert_allclose(r[4], [(P[1] + P[3]) / 2, [0, 0], P[2]])     # empty row: 0
+    np.testing.assert_allclose(r[5], [P[1] + 2 * P[3], [0, 0], 3 * P[2]])
+    np.testing.assert_allclose(r[6][[0, 2]], [(P[1] + 2 * P[3]) / np.sqrt(5), P[2]], rtol=1e-6)
+    assert np.isnan(r[6][1]).all()                # weighted, empty row: 0/0 as TF's div
+    np.testing.assert_array_equal(r[7], [[0, 5, 0, 0], [0, 0, 0, 0], [0, 0, 0, 6]])
+    np.testing.assert_array_equal(r[8], [-1, 1, 1, -1])
+    with pytest.raises(ValueError, match="combiner must be one of 'mean', 'sqrtn' or 'sum'"):
+        tf.nn.embedding_lookup_sparse(params, ids, None, combiner="max")

@@ -367,3 +367,33 @@ def test_truncated_bptt_feeds_the_lstm_state_tuple_back(capsys):
         np.testing.assert_allclose(st.h, state[layer][1], rtol=1e-4, atol=1e-5)
     losses = env["training_losses"]
     assert len(losses) == 4 and losses[-1] < losses[0]
+
+
+def test_sparse_bag_of_words_classifier_matches_numpy(capsys):
+    out, env = run_program("tf_sparse_bow_classifier.py", capsys)
+    bow, ids, y = env["bow_value"], env["ids_value"], env["labels_value"]
+    n, v = 60, 20
+    X = np.zeros((n, v))
+    X[bow.indices[:, 0], bow.indices[:, 1]] = bow.values
+    M = np.zeros((n, v))
+    np.add.at(M, (ids.indices[:, 0], ids.values), 1.0)
+    M /= M.sum(1, keepdims=True)                    # the "mean" embedding bag
+    p = {k: a.astype(np.float64) for k, a in env["initial"].items()}
+    losses = []
+    for _ in range(100):
+        logits = X @ p["W"] + p["b"] + (M @ p["embeddings"]) @ p["proj"]
+        sm = _softmax(logits)
+        losses.append(-np.log(sm[np.arange(n), y]).mean())
+        d = sm
+        d[np.arange(n), y] -= 1
+        d /= n
+        grads = {"W": X.T @ d, "b": d.sum(0), "proj": (M @ p["embeddings"]).T @ d,
+                 "embeddings": M.T @ (d @ p["proj"].T)}
+        for k in p:
+            p[k] = p[k] - 0.5 * grads[k]
+    np.testing.assert_allclose(env["losses"], losses, rtol=1e-4, atol=1e-6)
+    for k in p:
+        np.testing.assert_allclose(env["final"][k], p[k], rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(env["lengths"], X.sum(1))
+    assert "placeholders: bow/indices:0 bow/values:0 bow/shape:0" in out
+    assert "training accuracy: 1.0" in out
