@@ -15,6 +15,7 @@ import numpy as np
 
 from dlcore.ops import ctc as _ctc
 
+from .._arg_checks import not_tensor
 from ..tensor import Tensor
 from .module import Module
 
@@ -52,8 +53,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if not isinstance(log_probs, Tensor):
-        raise TypeError(f"ctc_loss(): argument 'log_probs' (position 1) must be Tensor, not "
-                        f"{type(log_probs).__name__}")
+        raise not_tensor("ctc_loss", "log_probs", 1, log_probs)
     unbatched = log_probs.dim() == 2
     if log_probs.dim() not in (2, 3):
         raise RuntimeError(f"ctc_loss: expected log_probs to be a 2-D (T, C) or 3-D (T, N, C) "

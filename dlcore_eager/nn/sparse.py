@@ -17,6 +17,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
+from .._arg_checks import not_tensor
 from .._graph import labelled
 from ..autograd import Function, no_grad
 from ..creation import empty
@@ -27,8 +28,7 @@ from .module import Module, Parameter
 
 def _index_tensor(input) -> Tensor:
     if not isinstance(input, Tensor):
-        raise TypeError(f"embedding(): argument 'indices' must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise not_tensor("embedding", "indices", 2, input)     # (torch.embedding's position)
     if input._buf.dtype.kind not in "iu":
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {input.type()} instead "

@@ -134,3 +134,15 @@ def test_loss_modules_name_their_nodes_as_the_functions():
                 out.append((type(loss.grad_fn).__name__, loss.item()))
             assert out[0][0] == out[1][0], (name, reduction, out)
             assert out[0][1] == pytest.approx(out[1][1], rel=1e-5), (name, reduction)
+
+
+def test_embedding_of_a_numpy_array_is_refused_in_torchs_words():
+    for mod in (dlcore_eager, torch):
+        with pytest.raises(TypeError) as e:
+            mod.nn.functional.embedding(np.array([1]), mod.zeros(3, 2))
+        assert str(e.value) == ("embedding(): argument 'indices' (position 2) must be Tensor, "
+                                "not numpy.ndarray")
+    with pytest.raises(TypeError, match=r"argument 'log_probs' \(position 1\) must be Tensor, "
+                                        r"not numpy\.ndarray"):
+        dlcore_eager.nn.functional.ctc_loss(np.zeros((3, 1, 2)), dlcore_eager.tensor([[1]]),
+                                            [3], [1])
