@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.ops.linalg import matmul_p as _matmul_p
+
 from . import _arg_checks
+from . import _dispatch as _D
 from . import _memory_format
 from . import _shape_ops as S
 from . import _tensor_ops as O
 from ._keyword_names import from_to
+from ._arg_checks import _NONE
+from ._dispatch import matrix_product as _matrix_product
 from .tensor import Tensor
+from .tracing import _RECORDERS
+
+_ndarray = np.ndarray
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 # ----------------------------------------------------------------------------- operators
 # Arithmetic and comparison operators and methods (``+``, ``x.exp()``, ``x.sum()``, ...) are
@@ -59,6 +68,32 @@ for _name in ["matmul", "mm", "bmm", "dot", "outer", "rsqrt", "reciprocal", "log
 for _name, _arg in (("matmul", "other"), ("mm", "mat2"), ("bmm", "mat2"), ("dot", "tensor"),
                     ("outer", "vec2")):     # (NumPy arrays refused; ``@`` takes them: O.matmul)
     setattr(Tensor, _name, _arg_checks.method_of_tensors(getattr(O, _name), _name, _arg))
+
+
+def _product_method(checked):
+    """``Tensor.mm``/``Tensor.matmul`` (``checked``: ``method_of_tensors``' wrapper of the
+    ``_tensor_ops`` function): two float32/float64 CPU matrices of one dtype whose inner sizes
+    agree, no autocast and no trace, go to ``_dispatch.matrix_product`` from this frame, as
+    both functions' first branch sends them there (issue 19: x.mm(w) 1x32 @ 32x32 with grad,
+    two frames less); any other call to ``checked``."""
+    def method(self, other=_NONE, *args, **kw):
+        if isinstance(other, Tensor) and isinstance(self, Tensor) and not args and not kw:
+            ba, bb = self._buf, other._buf
+            if type(ba) is _ndarray and type(bb) is _ndarray:
+                d = ba.dtype
+                if (d is _F32 or d is _F64) and d is bb.dtype and ba.ndim == 2 and \
+                        bb.ndim == 2 and ba.shape[1] == bb.shape[0] and not _D._AUTOCAST and \
+                        not _RECORDERS:
+                    return _matrix_product(_matmul_p, self, other, ba, bb)
+        return checked(self, other, *args, **kw)
+    method.__name__ = method.__qualname__ = checked.__name__
+    method.__doc__ = checked.__doc__
+    method.__wrapped__ = checked.__wrapped__    # type: ignore[attr-defined]  # (its signature)
+    return method
+
+
+Tensor.mm = _product_method(Tensor.mm)  # type: ignore[method-assign]
+Tensor.matmul = _product_method(Tensor.matmul)  # type: ignore[method-assign]
 
 for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", "transpose",
               "swapaxes", "t", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to",
