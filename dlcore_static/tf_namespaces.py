@@ -45,6 +45,7 @@ ALIASES = {
         "matrix_transpose": "linalg_solve:matrix_transpose", "adjoint": "linalg_solve:adjoint",
     },
     "dlcore_static": {
+        "hessians": "hessians:hessians",
         "sort": "tf_extra:sort", "argsort": "tf_extra:argsort", "norm": "tf_extra:norm",
         "trace": "tf_extra:trace", "logical_xor": "tf_extra:logical_xor",
         "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",

@@ -190,3 +190,26 @@ def test_sparse_reduce_sum_to_dense_and_embedding_lookup_sparse():
     np.testing.assert_array_equal(r[8], [-1, 1, 1, -1])
     with pytest.raises(ValueError, match="combiner must be one of 'mean', 'sqrtn' or 'sum'"):
         tf.nn.embedding_lookup_sparse(params, ids, None, combiner="max")
+
+
+def test_hessians_values_shapes_and_limits():
+    x = tf.constant([1.0, 2.0])
+    h, = tf.hessians(x[0] ** 2 * x[1], x)
+    W = tf.Variable(np.array([[1., 2.], [3., 4.]], np.float32))
+    b = tf.Variable([0.5, 0.25])
+    u = tf.Variable([1.0])
+    y = tf.reduce_sum(tf.exp(tf.matmul(tf.constant([[1., -1.]]), W))) + tf.reduce_sum(b ** 3)
+    hW, hb, hu = tf.hessians(y, [W, b, u])
+    assert hW.shape.as_list() == [2, 2, 2, 2] and hu is None         # u: no gradient
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        r = sess.run([h, hW, hb])
+    np.testing.assert_allclose(r[0], [[4.0, 2.0], [2.0, 0.0]])
+    a, e = np.array([1.0, -1.0]), np.exp(-2.0)
+    ref = np.einsum("i,j,kl->ikjl", a, a, np.eye(2)) * e
+    np.testing.assert_allclose(r[1], ref, rtol=1e-6)
+    np.testing.assert_allclose(r[2], np.diag([3.0, 1.5]))
+    with pytest.raises(NotImplementedError, match="hessians: the shape of Placeholder:0 must be "
+                                                  r"known when the graph is built, got \[None\]"):
+        p = tf.placeholder(tf.float32, [None])
+        tf.hessians(tf.reduce_sum(p * p), p)

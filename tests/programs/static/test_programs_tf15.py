@@ -397,3 +397,22 @@ def test_sparse_bag_of_words_classifier_matches_numpy(capsys):
     np.testing.assert_allclose(env["lengths"], X.sum(1))
     assert "placeholders: bow/indices:0 bow/values:0 bow/shape:0" in out
     assert "training accuracy: 1.0" in out
+
+
+def test_newton_method_with_hessians_matches_numpy(capsys):
+    out, env = run_program("tf_newton_logistic_hessians.py", capsys)
+    X, y = env["X_data"], env["y_data"]
+    w = np.zeros((3, 1))
+    losses = []
+    for _ in range(6):
+        p = 1 / (1 + np.exp(-X @ w))
+        losses.append(np.mean(-y * np.log(p) - (1 - y) * np.log(1 - p)))
+        g = X.T @ (p - y) / len(X)
+        H = X.T @ (X * (p * (1 - p))) / len(X)
+        w = w - np.linalg.solve(H, g)
+    np.testing.assert_allclose(env["newton_losses"], losses, rtol=1e-10)
+    np.testing.assert_allclose(env["w_newton"], w, rtol=1e-8)
+    p = 1 / (1 + np.exp(-X @ w))
+    np.testing.assert_allclose(env["H_final"], X.T @ (X * (p * (1 - p))) / len(X), rtol=1e-8)
+    assert "hessian shape: [3, 1, 3, 1]" in out
+    assert env["quad_hessian"].tolist() == [[4.0, 1.0], [1.0, 6.0]]
