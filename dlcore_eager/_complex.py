@@ -15,6 +15,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from ._graph import labelled
 from .tensor import Tensor
@@ -26,8 +27,7 @@ _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": 
 
 def _arg(x, op: str, name: str, pos: int) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise _not_tensor(op, name, pos, x)
     return x
 
 

@@ -591,9 +591,7 @@ def install(torch) -> None:
             if orig is not None:
                 f = _bool_via_uint8(orig)
                 setattr(target, name, _named_aminmax(f) if name == "aminmax" else f)
-    for target in (torch, Tensor):
-        setattr(target, "index_select", _index_errors.wrap(getattr(target, "index_select")))
-        setattr(target, "gather", _index_errors.wrap_gather(getattr(target, "gather")))
+    _index_errors.install(torch, Tensor)     # (index_select, gather, scatter: PyTorch's errors)
     for target, name in ((torch, "scatter_reduce"), (Tensor, "scatter_reduce"),
                          (Tensor, "scatter_reduce_")):
         setattr(target, name, legacy_scatter_reduce(getattr(target, name), name[-1] == "_"))

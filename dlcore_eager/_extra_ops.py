@@ -20,6 +20,7 @@ from dlcore.ops.elementwise import where as _where
 from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from . import _arg_checks as _checks
+from . import _index_errors
 from ._graph import labelled
 from ._host import host as _host
 from ._keyword_names import split_overloads
@@ -186,6 +187,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of ``input`` flattened, at ``index`` (its shape)."""
+    _index_errors.take_checks(input, index)         # (PyTorch's errors)
     return labelled(input.reshape(-1)[index.long()] if index.dim() else
                     input.reshape(-1)[index.long().reshape(1)].reshape(()), "TakeBackward0", input,
                     edges=(input,))

@@ -1,4 +1,4 @@
-"""PyTorch's errors for ``index_select`` (``torch.index_select``, ``Tensor.index_select``).
+"""PyTorch's errors for ``index_select``, ``gather``, ``scatter``/``scatter_add`` and ``take``.
 
 The core's composite refuses the same mistakes in its own words (a ``take`` of a float index,
 an index out of bounds for dimension 0); ``wrap`` re-raises PyTorch's type and text, worked
@@ -10,10 +10,17 @@ out only once the call has failed (no cost on a call that succeeds):
   a vector``;
 * an index out of range: ATen's two kernels word it differently, IndexError ``index out of
   range in self`` (dim 0, or the last dim of a tensor of rank 3 or more) or RuntimeError
-  ``INDICES element is out of DATA bounds, id=9 axis_dim=3``.
+  ``INDICES element is out of DATA bounds, id=9 axis_dim=3``;
+* gather and the scatters (``install`` wraps them): an index dtype, rank or size PyTorch
+  refuses, in its words (``gather(): Expected dtype int32/int64 for index``, ``Index tensor
+  must have the same number of dimensions as input tensor``, ``Size does not match at
+  dimension 0 expected index [3, 1] to be no larger than self [2, 3] apart from dimension
+  1``...), again only once the call failed; ``take_checks``: take's index dtype and range.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -91,3 +98,87 @@ def wrap_gather(orig):
     gather.__doc__ = getattr(orig, "__doc__", None)
     gather.__wrapped__ = orig  # type: ignore[attr-defined]
     return gather
+
+
+def _args(args, kwargs, names):
+    return list(args) + [kwargs.get(k) for k in names[len(args):]]
+
+
+def _layout_error(x, dim, index, src, op: str) -> Exception | None:
+    """PyTorch's error for gather's (``src`` None, op 'gather') or a scatter's index that does
+    not fit ``x`` (and ``src``), None where it has none to give."""
+    if not isinstance(x, Tensor) or not isinstance(index, Tensor):
+        return None
+    if index.dtype.np_dtype not in _INT32_64:
+        return RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+    try:
+        d = wrap_dim(dim, x.ndim)
+    except (IndexError, TypeError, ValueError):     # (the call's own error stands)
+        return None
+    xs, ins = list(x.shape), list(index.shape)
+    if len(ins) != len(xs) and (len(ins) or len(xs)):
+        who = "input" if op == "gather" else "self"
+        return RuntimeError(f"Index tensor must have the same number of dimensions as {who} "
+                            "tensor")
+    bad = next((i for i in range(len(xs)) if i != d and ins[i] > xs[i]), None)
+    if op == "gather":
+        if bad is not None:
+            return RuntimeError(f"Size does not match at dimension {bad} expected index {ins} "
+                                f"to be no larger than self {xs} apart from dimension {d}")
+        return None
+    ss = list(src.shape) if isinstance(src, Tensor) else None
+    small = ss is not None and len(ss) == len(ins) and any(a > b for a, b in zip(ins, ss))
+    if bad is None and not small:
+        return None
+    tail = f" and to be no larger size than src {ss}" if ss is not None else ""
+    return RuntimeError(f"Expected index {ins} to be no larger than self {xs} apart from "
+                        f"dimension {d}{tail}")
+
+
+def _translated(orig, names, op):
+    @functools.wraps(orig)
+    def call(*args, **kwargs):
+        try:
+            return orig(*args, **kwargs)
+        except (RuntimeError, IndexError, TypeError, ValueError) as e:
+            a = _args(args, kwargs, names)
+            err = _layout_error(a[0], a[1], a[2], a[3] if len(a) > 3 else None, op)
+            if err is None and type(e).__name__ == "IndexOutOfBounds":
+                err = RuntimeError(str(e))          # (PyTorch's type: a RuntimeError)
+            if err is None:
+                raise
+            raise err from None
+    return call
+
+
+def install(torch, tensor_cls) -> None:
+    """index_select, gather and the scatters of ``torch`` and ``Tensor`` raising PyTorch's
+    errors."""
+    for target, first in ((torch, "input"), (tensor_cls, "self")):
+        setattr(target, "index_select", wrap(getattr(target, "index_select")))
+        setattr(target, "gather", _translated(wrap_gather(getattr(target, "gather")),
+                                              (first, "dim", "index"), "gather"))
+        for name in ("scatter", "scatter_", "scatter_add", "scatter_add_", "scatter_reduce",
+                     "scatter_reduce_"):
+            orig = getattr(target, name, None)
+            if orig is not None:
+                setattr(target, name, _translated(orig, (first, "dim", "index", "src"),
+                                                  "scatter"))
+
+
+def take_checks(input, index) -> None:
+    """PyTorch's errors of ``torch.take(input, index)``: an index that is not int64, or out of
+    range for ``input``'s elements."""
+    if not isinstance(index, Tensor):
+        return
+    if index.dtype.np_dtype != np.int64:
+        raise RuntimeError("take(): Expected a long tensor for index, but got "
+                           f"{index.dtype._legacy}")
+    b = index._buf
+    n = input.numel() if isinstance(input, Tensor) else 0
+    if type(b) is np.ndarray and b.size:
+        lo, hi = int(b.min()), int(b.max())
+        bad = lo if lo < -n else hi if hi >= n else None
+        if bad is not None:
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                             "elements.")

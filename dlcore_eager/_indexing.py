@@ -178,6 +178,8 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
 
 def setitem(x: Tensor, key, value) -> None:
     key = _top_key(key)
+    if type(key) is slice or type(key) is tuple:
+        _check_steps(key)                   # (x[::-1] = v: PyTorch's ValueError)
     if type(key) is bool:                   # PyTorch's: x[False] = v does nothing at all,
         if key:                             # x[True] = v is x[None] = v
             setitem(x, None, value)

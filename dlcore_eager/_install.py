@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 
+from ._arg_checks import not_tensor as _not_tensor
 from .tensor import Tensor
 
 #: torch.X names (defined in the long-tail modules) whose torch form accepts ``out=``
@@ -31,8 +32,7 @@ def _tensor_input(fn, name: str):
     def checked(*args, **kwargs):
         x = args[0] if args else kwargs.get("input", checked)
         if not isinstance(x, Tensor) and x is not checked:
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                            f"{type(x).__name__}")
+            raise _not_tensor(name, "input", 1, x)
         return fn(*args, **kwargs)
     return checked
 

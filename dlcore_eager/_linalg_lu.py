@@ -15,6 +15,7 @@ from dlcore import ops as _ops
 from dlcore.errors import LinAlgError
 from dlcore.ops import linalg_systems as _solve
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from ._host import host as _host
 from ._linalg_solve import _float, _matrix, _same_dtype, _square, solve
@@ -273,8 +274,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
 def vander(x, *, N=None):
     """``torch.linalg.vander``: ``[1, x, ..., x^(N-1)]`` along a new last axis."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"linalg_vander(): argument 'x' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise _not_tensor("linalg_vander", "x", 1, x)
     n = (x.shape[-1] if x.dim() else 1) if N is None else int(N)
     if n <= 1:
         raise RuntimeError("N must be greater than 1.")

@@ -24,6 +24,7 @@ from dlcore.errors import LinAlgError
 from dlcore.ops import linalg_factor as _factor
 from dlcore.ops import linalg_systems as _solve
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from . import _host_grad
 from ._host import host as _host
@@ -44,8 +45,7 @@ def _float(x, op: str) -> Tensor:
     """x, if it is a floating-point Tensor (PyTorch's errors otherwise); also _linalg_decomp's
     (which looks names up here, so this module does not import it)."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise _not_tensor(op.replace(".", "_"), "input", 1, x)   # (linalg_cond(): ...)
     if not is_floating(x._buf.dtype) and x._buf.dtype.kind != "c":   # (complex: the ops
         # that have no complex version refuse it with PyTorch's "not implemented" error)
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "

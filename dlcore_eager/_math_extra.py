@@ -29,6 +29,7 @@ from dlcore.dtypes import is_floating
 from dlcore.ops.elementwise import maximum_p, minimum_p
 from dlcore.ops.math_binary import eager_maximum_vjp, eager_minimum_vjp
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from . import _host_grad as _hg
 from . import _tensor_ops as O
@@ -128,8 +129,7 @@ def ldexp(input: Tensor, other) -> Tensor:
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """The Heaviside step: 0 below 0, ``values`` at 0, 1 above (not differentiable)."""
     if not isinstance(values, Tensor):
-        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
-                        f"{type(values).__name__}")
+        raise _not_tensor("heaviside", "values", 2, values)
     if input._buf.dtype != values._buf.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     from ._extra_ops import _broadcast_shape
@@ -143,8 +143,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
 def nextafter(input: Tensor, other) -> Tensor:
     """The next floating-point value after ``input`` towards ``other`` (not differentiable)."""
     if not isinstance(other, Tensor):
-        raise TypeError(f"nextafter(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
+        raise _not_tensor("nextafter", "other", 2, other)
     from ._extra_ops import _broadcast_shape
     _broadcast_shape(input, other)
     x, o = O._operands(input, other)    # PyTorch's promotion (NumPy's made float32 + int32

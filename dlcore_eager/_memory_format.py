@@ -148,8 +148,25 @@ def like_order(input, fmt, op: str) -> tuple | None:
         for f in (channels_last, channels_last_3d):
             if is_in(b, f):
                 return _ORDERS[f][0]
-        return None
+        return dense_order(b)
     return _order(fmt, b.ndim)
+
+
+def dense_order(b: np.ndarray) -> tuple | None:
+    """The axis order (outermost first) of a non-overlapping and dense ``b`` laid out in a
+    permutation of its axes (a transpose: PyTorch's preserve_format keeps its strides), or None
+    (C order: overlapping, gaps, negative strides, empty)."""
+    st, sh = b.strides, b.shape
+    if not b.size or min(st, default=0) < 0:
+        return None
+    order = sorted(range(b.ndim), key=lambda i: (-st[i], i))
+    step = b.itemsize
+    for i in reversed(order):
+        if sh[i] != 1:
+            if st[i] != step:
+                return None
+            step *= sh[i]
+    return tuple(order)
 
 
 def made_like(make, input, order: tuple, requires_grad: bool):

@@ -57,13 +57,31 @@ def _operands(a, b):
         if da is db or da == db:
             return a, b
         return _promote_pair(a, b)
-    if isinstance(b, _Number) and not isinstance(b, np.generic):
+    if isinstance(b, _Number) and (not isinstance(b, np.generic) or b.dtype.kind in "iufc"):
+        if type(b) is not int and type(b) is not float and isinstance(b, np.generic):
+            b = b.item()                # (a NumPy number: a Python number to PyTorch)
         da = a._buf.dtype
         t = D.promote_with_scalar(da, b)
+        if t.kind in "iu" and type(b) is int and not -128 <= b <= 127:
+            b = wrapped_int(b, t)
         return (a if t == da else _ops.cast(a, t)), b
     if isinstance(b, (_ndarray, np.generic, list, tuple)):
         return _operands(a, as_tensor_like(np.asarray(b), a))
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
+
+
+def wrapped_int(v: int, dtype: np.dtype):
+    """A Python int operand of an integer tensor's operation as PyTorch converts it: wrapped
+    into ``dtype`` modulo 2^bits (int8 + 1000 adds -24), from anything in [-2^63, 2^64); beyond
+    that Python's OverflowError, as PyTorch's argument parser raises it."""
+    info = np.iinfo(dtype)
+    if info.min <= v <= info.max:
+        return v
+    if v >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    if v < -(1 << 63):
+        raise OverflowError("can't convert negative int to unsigned")
+    return np.array(v & ((1 << 64) - 1), np.uint64).astype(dtype)[()]
 
 
 def infer_size(sa: tuple, sb: tuple) -> tuple:

@@ -17,6 +17,7 @@ import functools
 
 import numpy as np
 
+from ._graph import labelled
 from .tensor import Tensor
 
 #: The entries (functions on dlcore_eager and Tensor methods) that take a dim on a 0-d input:
@@ -25,7 +26,15 @@ from .tensor import Tensor
 DIMS = {"max": (1, None), "min": (1, None), "argmax": (1, None), "argmin": (1, None),
         "var": (1, None), "std": (1, None), "var_mean": (1, None), "std_mean": (1, None),
         "sort": (1, -1), "argsort": (1, -1), "topk": (2, -1), "cummax": (1, None),
-        "cummin": (1, None), "gather": (1, None), "index_select": (1, None)}
+        "cummin": (1, None), "gather": (1, None), "index_select": (1, None),
+        "kthvalue": (2, -1), "median": (1, None), "mode": (1, -1)}
+
+#: PyTorch's grad_fn of the (first) result, where the 1-element call's reshape back to 0-d
+#: would show ViewBackward0
+LABELS = {"sort": "SortBackward0", "topk": "TopkBackward0", "cummax": "CummaxBackward0",
+          "cummin": "CumminBackward0", "gather": "GatherBackward0",
+          "index_select": "IndexSelectBackward0", "kthvalue": "KthvalueBackward0",
+          "median": "MedianBackward1", "mode": "ModeBackward0"}
 
 
 def _is_dim(d) -> bool:
@@ -39,11 +48,13 @@ def _as_vector(a):
     return a.reshape(1) if isinstance(a, Tensor) and not a._buf.ndim else a
 
 
-def _as_scalar(r):
+def _as_scalar(r, label=None):
     if isinstance(r, Tensor):
-        return r.reshape(()) if r.numel() == 1 and r.dim() == 1 else r
+        if r.numel() != 1 or r.dim() != 1:
+            return r
+        return r.reshape(()) if label is None else labelled(r.reshape(()), label, r)
     if isinstance(r, tuple):
-        parts = [_as_scalar(p) for p in r]
+        parts = [_as_scalar(p, label if i == 0 else None) for i, p in enumerate(r)]
         return r._make(parts) if hasattr(r, "_make") else type(r)(parts)
     return r
 
@@ -63,7 +74,7 @@ CHECKS = {"index_select": _index_to_scalar}
 _VAR_FAMILY = ("var", "std", "var_mean", "std_mean")
 
 
-def scalar_dims(fn, pos: int, default, check=None, var: bool = False):
+def scalar_dims(fn, pos: int, default, check=None, var: bool = False, label=None):
     """``fn`` with PyTorch's 0-d rule (see the module docstring); ``pos`` and ``default``
     locate its dim argument; ``check(args, kwargs)`` runs first on a 0-d input.  ``var``:
     PyTorch's older ``var(input, unbiased)`` form is taken too (a bool second argument is
@@ -79,19 +90,23 @@ def scalar_dims(fn, pos: int, default, check=None, var: bool = False):
             if check is not None:
                 check(args, kwargs)
             return _as_scalar(fn(*[_as_vector(a) for a in args],
-                                 **{k: _as_vector(v) for k, v in kwargs.items()}))
+                                 **{k: _as_vector(v) for k, v in kwargs.items()}), label)
         return fn(*args, **kwargs)
     return scalar_dims_entry
 
 
 def install(module) -> None:
     """Wrap the entries of ``DIMS`` on ``module`` (dlcore_eager) and on Tensor, where they
-    exist."""
+    exist (after ``_int_dims``' refusals of a dim sequence where one int is taken)."""
+    from . import _int_dims
+    _int_dims.install(module)
     for name, (pos, default) in DIMS.items():
         var = name in _VAR_FAMILY
         fn = getattr(module, name, None)
+        label = LABELS.get(name)
         if fn is not None:
-            setattr(module, name, scalar_dims(fn, pos, default, CHECKS.get(name), var))
+            setattr(module, name, scalar_dims(fn, pos, default, CHECKS.get(name), var, label))
         method = Tensor.__dict__.get(name)
         if method is not None and callable(method):
-            setattr(Tensor, name, scalar_dims(method, pos, default, CHECKS.get(name), var))
+            setattr(Tensor, name, scalar_dims(method, pos, default, CHECKS.get(name), var,
+                                              label))

@@ -25,6 +25,7 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from . import _host_grad as _hg
 from . import return_types
@@ -229,8 +230,7 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(name, x: Tensor, q, dim, keepdim, interpolation, ignore_nan) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise _not_tensor(name, "input", 1, x)
     if x._buf.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
@@ -423,7 +423,7 @@ def _spacing(name: str, y: Tensor, x, dx, dim: int):
     if x is None:
         return 1.0 if dx is None else float(dx)
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'x' must be Tensor, not {type(x).__name__}")
+        raise _not_tensor(name, "x", None, x)
     if x.dim() == 1:
         if x.shape[0] != y.shape[dim]:
             raise RuntimeError(f"{name}: There must be one `x` value for each sample point")

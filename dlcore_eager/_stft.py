@@ -22,6 +22,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from ._arg_checks import not_tensor as _not_tensor
 from .tensor import Tensor
 
 
@@ -73,8 +74,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     from . import fft as _fft_api
     from .nn import functional as F
     if not isinstance(input, Tensor):
-        raise TypeError(f"stft(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise _not_tensor("stft", "input", 1, input)
     x = input
     complex_in = x.is_complex() or (window is not None and window.is_complex())
     if return_complex is None:
@@ -122,8 +122,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     from . import fft as _fft_api
     from .creation import tensor, zeros
     if not isinstance(input, Tensor):
-        raise TypeError(f"istft(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise _not_tensor("istft", "input", 1, input)
     if not input.is_complex():
         raise RuntimeError("istft requires a complex-valued input tensor matching the output "
                            "from stft with return_complex=True.")

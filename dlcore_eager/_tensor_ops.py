@@ -39,6 +39,7 @@ from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
+from ._int_dims import dim_error
 from ._operand_rules import split_ties, torch_error, torch_errors
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
@@ -355,6 +356,11 @@ def argmax(x, dim=None, keepdim=False):
         return _ops.argmax(x, None if dim is None else _ops._rules.as_dim(dim, "argmax"), keepdim)
     except AxisError as e:          # (PyTorch's IndexError and words)
         raise torch_error(e) from None
+    except TypeError:               # (a tuple dim: PyTorch's words, _int_dims)
+        err = dim_error("argmax", dim)
+        if err is None:
+            raise
+        raise err from None
 
 
 def _empty_arg_reduction(name, x, dim):
@@ -369,6 +375,8 @@ def argmin(x, dim=None, keepdim=False):
         raise RuntimeError("argmin(): does not support bool input")
     if 0 in x._buf.shape:
         _empty_arg_reduction("argmin", x, dim)
+    if dim is not None and type(dim) is not int and dim_error("argmin", dim) is not None:
+        raise dim_error("argmin", dim)
     if x._buf.dtype.kind == "u":        # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)

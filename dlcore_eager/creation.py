@@ -23,6 +23,7 @@ import numpy as np
 from dlcore.device import CPU, as_device, to_device
 from dlcore.dtypes import is_floating
 
+from . import _creation_args as _args
 from . import _dtype as D
 from . import _memory_format as _mf
 from ._sizes import int_sizes, size_type_error
@@ -156,8 +157,8 @@ def _engine(generator: Generator | None):
     return (generator or _default_generator())._engine
 
 
-def _float_np(dtype) -> np.dtype:
-    return np.dtype(_default(dtype))
+def _float_np(dtype, kernel: str = "normal_kernel_cpu") -> np.dtype:
+    return _args.float_kernel(np.dtype(_default(dtype)), kernel)    # (an int: PyTorch's error)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -260,29 +261,16 @@ def _infer_dtype(arr: np.ndarray, data) -> np.dtype:
     if arr.dtype.kind == "c":          # an array keeps its complex type; Python complex: default
         return arr.dtype if isinstance(data, np.ndarray) else D.default_complex()
     if not isinstance(data, np.ndarray):    # (Python data: PyTorch's words for what it holds)
-        _unsupported_data(data)
+        _args.unsupported_data(data)
     raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
                     "are: float64, float32, int64, int32, and bool.")
-
-
-def _unsupported_data(data) -> None:
-    """PyTorch's error for Python data holding a string or something that is not a number."""
-    items = list(data) if isinstance(data, (list, tuple)) else [data]
-    while items:
-        v = items.pop(0)
-        if isinstance(v, (list, tuple)):
-            items[:0] = list(v)
-        elif isinstance(v, str):
-            raise TypeError("new(): invalid data type 'str'")
-        elif not isinstance(v, (int, float, complex, bool, np.generic, Tensor)):
-            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
 
 
 def _host_data(data):
     if isinstance(data, Tensor):
         return data._buf if not data.is_cuda else to_device(data._buf, CPU)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        return np.array([_host_data(x) for x in data])
+        return np.array([_args.element(x, _host_data) for x in data])   # (a 1-element tensor)
     return data
 
 
@@ -315,9 +303,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     host = _host_data(data)
     try:
         arr = np.array(host, copy=True)
-    except ValueError:
+    except ValueError as e:
         _ragged_check(host)         # (PyTorch's words for nested lists of uneven lengths)
-        raise
+        arr = _args.tensors_inside(host, e, _host_data)     # (or tensors deeper in lists)
     npd = D.to_numpy_dtype(dtype) if dtype is not None else _infer_dtype(arr, host)
     return _finish(np.asarray(arr, dtype=npd, order="C"), None, device, requires_grad)
 
@@ -369,6 +357,10 @@ def _size_arg(name: str, sizes: tuple, size) -> tuple:
         return _size(sizes)
     except TypeError:
         raise size_type_error(name, sizes, size is not None) from None
+    except RuntimeError:
+        if name == "zeros":             # (its own words in PyTorch)
+            raise RuntimeError("zeros: Dimension size must be non-negative.") from None
+        raise
 
 
 @_oom
@@ -392,9 +384,7 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
 
 @_oom
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    if dtype is None:
-        dtype = D.bool_ if isinstance(fill_value, bool) else (
-            D.int64 if isinstance(fill_value, numbers.Integral) else None)
+    size, fill_value, dtype = _args.full_args(size, fill_value, dtype)   # (PyTorch's rules)
     return _finish(np.full(_size((size,)), fill_value, _default(dtype)), None, device,
                    requires_grad)
 
@@ -418,14 +408,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
             raise TypeError(f"arange(): argument '{what}' (position {pos}) must be Number, "
                             "not Tensor")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     npd = D.to_numpy_dtype(dtype) if dtype is not None else (
         np.dtype(np.int64) if ints else D.get_default_dtype().np_dtype)
-    return _finish(np.arange(start, end, step).astype(npd), None, device, requires_grad)
+    vals = _args.arange_values(start, end, step, npd)    # (PyTorch's checks; ATen's ints)
+    return _finish(np.arange(start, end, step).astype(npd) if vals is None else vals, None,
+                   device, requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None,
@@ -493,7 +481,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad=False) -> Tensor:
     shape = _size_arg("rand", sizes, size)
     n = int(np.prod(shape, dtype=np.int64))
-    buf = _engine(generator).uniform(n, _float_np(dtype)).reshape(shape)
+    buf = _engine(generator).uniform(n, _float_np(dtype, "check_uniform_bounds")).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
 

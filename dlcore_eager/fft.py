@@ -26,6 +26,7 @@ from dlcore.dtypes import is_floating
 from dlcore.ops import fft as _fft
 from dlcore.ops.shape_extra import roll as _roll
 
+from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from .tensor import Tensor
 
@@ -49,8 +50,7 @@ def _norm(norm, forward: bool) -> str:
 
 def _input(x, op: str, *, real: bool = False, complex_: bool = False) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"fft_{op}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
+        raise _not_tensor(f"fft_{op}", "input", 1, x)
     d = x._buf.dtype
     if d.kind == "c":
         if real:
@@ -270,8 +270,7 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None,
 
 def _shift(input, dim, sign: int, op: str):
     if not isinstance(input, Tensor):
-        raise TypeError(f"fft_{op}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise _not_tensor(f"fft_{op}", "input", 1, input)
     dims = tuple(range(input.dim())) if dim is None else \
         ((dim,) if isinstance(dim, builtins.int) else tuple(dim))
     dims = tuple(_dim(input, d) for d in dims)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..api import exports
-from ..errors import DTypeNotImplemented, ShapeError
+from ..errors import AxisError, DTypeNotImplemented, ShapeError
 from ..kernels.cpu import scan as _cpu
 from ..kernels.cuda import scan as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -195,12 +195,20 @@ def topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):  # noqa
     return take_along_axis(x, i, a), i
 
 
+def _nonempty(op: str, av: AVal, a: int) -> None:
+    """PyTorch's IndexError for a reduction along an empty axis (kthvalue, mode)."""
+    if av.ndim and av.shape[a] == 0:
+        raise AxisError(op, f"{op}(): Expected reduction dim {a} to have non-zero size.",
+                        [av.shape])
+
+
 @exports({"torch": "kthvalue", "Tensor": "kthvalue"}, "values_indices")
 def kthvalue(x, k: int, axis=-1, keepdims: bool = False):
     """``(values, indices)`` of the k-th smallest (1-based) along ``axis``."""
     av = aval_of(x)
     a = _axis("kthvalue", x, axis)
     n = av.shape[a] if av.ndim else 1
+    _nonempty("kthvalue", av, a)
     if n is not None and not 1 <= k <= n:
         raise ShapeError("kthvalue", "kthvalue(): selected number k out of range for "
                          f"dimension {a}", [av.shape])      # (PyTorch's words)
@@ -367,6 +375,7 @@ def mode(x, axis: int = -1, keepdims: bool = False):
     if av.ndim == 0:
         return x, _zero_index(x)
     a = _axis("mode", x, axis)
+    _nonempty("mode", av, a)
     s, _ = sort(x, a)
     eq = equal(expand_dims(s, a + 1), expand_dims(s, a))
     counts = _sum(cast(eq, _dt.int64), a + 1)

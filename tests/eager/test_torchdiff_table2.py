@@ -79,7 +79,141 @@ ROWS = [
     *[(f"{k}-{d}-{cg}", _grads(f, d, cg)) for k, f in _MINMAX.items()
       for d in (None, "float64", "float16") for cg in (False, True)
       if not (cg and d == "float16")],
+    # torch.full: the fill value's dtype (a 0-d tensor read as its number), the parser's errors
+    ("full_t_int", lambda t: t.full((2,), t.tensor(3))),
+    ("full_t_f64", lambda t: t.full((2,), t.tensor(3.0, dtype=t.float64))),
+    ("full_t_bool", lambda t: t.full((2,), t.tensor(True))),
+    ("full_t_1d", lambda t: t.full((2,), t.tensor([3]))),
+    ("full_none", lambda t: t.full((2,), None)), ("full_str", lambda t: t.full((2,), "a")),
+    ("full_int_size", lambda t: t.full(3, 1.0)), ("full_float_size", lambda t: t.full(2.0, 1.0)),
+    ("full_complex", lambda t: t.full((2,), 1 + 2j)),
+    ("full_np_f32", lambda t: t.full((2,), np.float32(2.5))),
+    ("full_np_int", lambda t: t.full((2,), np.int64(2))),
+    ("full_like_t", lambda t: t.full_like(t.ones(2, dtype=t.int64), t.tensor(2.5))),
+    # arange: an integer dtype truncates the bounds as ATen; NaN/inf bounds refused
+    ("arange_i64_f_end", lambda t: t.arange(0, 2.5, dtype=t.int64)),
+    ("arange_i64_f_start", lambda t: t.arange(-0.5, 2, dtype=t.int64)),
+    ("arange_i64_f_step", lambda t: t.arange(0, 5, 1.5, dtype=t.int64)),
+    ("arange_i64_neg", lambda t: t.arange(5, 0.5, -1.5, dtype=t.int64)),
+    ("arange_i64_step0", lambda t: t.arange(0, 1, 0.5, dtype=t.int64)),
+    ("arange_i32_step0", lambda t: t.arange(0, 1, 0.5, dtype=t.int32)),
+    ("arange_i16", lambda t: t.arange(0, 3, 0.9, dtype=t.int16)),
+    ("arange_nan", lambda t: t.arange(0, NAN)), ("arange_inf", lambda t: t.arange(-math.inf, 0)),
+    ("arange_nan_step", lambda t: t.arange(0, 1, NAN)),
+    # a random float fill of an integer dtype
+    ("randn_long", lambda t: t.randn(2, dtype=t.int64)),
+    ("rand_int", lambda t: t.rand(2, dtype=t.int32)),
+    ("randn_like_bool", lambda t: t.randn_like(t.ones(2, dtype=t.bool))),
+    ("normal_long", lambda t: t.normal(0.0, 1.0, (2,), dtype=t.int64)),
+    ("zeros_neg", lambda t: t.zeros(2, -1)), ("ones_neg", lambda t: t.ones(2, -1)),
+    # torch.tensor of strings, of one-element tensors
+    ("tensor_strs", lambda t: t.tensor(["a", "b"])), ("tensor_str", lambda t: t.tensor("a")),
+    ("tensor_int_str", lambda t: t.tensor([1, "a"])),
+    ("tensor_of_1el", lambda t: t.tensor([t.tensor([1.0]), t.tensor([[2.0]])])),
+    ("tensor_of_f64", lambda t: t.tensor([t.tensor(1.0, dtype=t.float64), t.tensor(2.0)])),
+    ("tensor_of_2el", lambda t: t.tensor([t.tensor([1.0, 2.0])])),
+    ("tensor_nested_t", lambda t: t.tensor([[t.tensor(1.0)], [t.tensor([2.0])]])),
+    # a Python int operand wrapped into an integer tensor's type; NumPy numbers as Python's
+    ("i8_add_1000", lambda t: t.ones(2, dtype=t.int8) + 1000),
+    ("i8_mul_300", lambda t: t.ones(2, dtype=t.int8) * 300),
+    ("u8_sub_300", lambda t: t.ones(2, dtype=t.uint8) - 300),
+    ("i8_gt_1000", lambda t: t.ones(2, dtype=t.int8) > 1000),
+    ("i32_add_1e10", lambda t: t.ones(2, dtype=t.int32) + 10 ** 10),
+    ("i8_add_2_64", lambda t: t.ones(2, dtype=t.int8) + 2 ** 64),
+    ("i8_add_neg_big", lambda t: t.ones(2, dtype=t.int8) + (-2 ** 63 - 1)),
+    ("i64_add_2_63", lambda t: t.ones(2, dtype=t.int64) + 2 ** 63),
+    ("i8_mul_inplace", lambda t: t.ones(2, dtype=t.int8).mul_(1000)),
+    ("i32_add_np_f64", lambda t: t.ones(2, dtype=t.int32) + np.float64(1.5)),
+    ("np_f64_mul_i32", lambda t: np.float64(1.5) * t.ones(2, dtype=t.int32)),
+    ("add_i32_np_f64", lambda t: t.add(t.ones(2, dtype=t.int32), np.float64(1.5))),
+    ("i32_add_np_i64", lambda t: t.ones(2, dtype=t.int32) + np.int64(2 ** 40)),
+    ("i32_add_np_c128", lambda t: t.ones(2, dtype=t.int32) + np.complex128(1j)),
+    ("f16_mul_np_f64", lambda t: t.ones(2, dtype=t.float16) * np.float64(1.5)),
+    # *_like keeps a dense permuted input's strides (preserve_format)
+    ("empty_like_t", lambda t: t.empty_like(t.ones(3, 4).t()).stride()),
+    ("zeros_like_perm", lambda t: t.zeros_like(t.ones(2, 3, 4).permute(2, 0, 1)).stride()),
+    ("ones_like_gap", lambda t: t.ones_like(t.ones(2, 3, 4)[:, ::2]).stride()),
+    ("full_like_mT", lambda t: t.full_like(t.ones(2, 3, 4).mT, 2).stride()),
+    ("rand_like_t", lambda t: (t.manual_seed(0), t.rand_like(t.ones(3, 4).t()))[1]),
+    # a reduction along an empty dim; a write through a negative step
+    ("mode_empty", lambda t: t.ones(0).mode()), ("mode_empty1", lambda t: t.ones(2, 0).mode(1)),
+    ("kth_empty", lambda t: t.ones(0).kthvalue(1)),
+    ("kth_empty1", lambda t: t.ones(2, 0).kthvalue(1, 1)),
+    ("set_neg_step", lambda t: _set(t.zeros(4), slice(None, None, -1), 1.0)),
+    ("set_neg_step2", lambda t: _set(t.zeros(2, 4), (slice(None), slice(None, None, -2)), 1.0)),
+    ("set_zero_step", lambda t: _set(t.zeros(2, 4), (0, slice(None, None, 0)), 1.0)),
+    # gather / scatter / take: PyTorch's errors
+    ("g_oob", lambda t: _x6(t).gather(1, t.tensor([[3], [0]]))),
+    ("g_1d", lambda t: _x6(t).gather(1, t.zeros(2, dtype=t.long))),
+    ("g_float", lambda t: _x6(t).gather(1, t.tensor([[0.0], [0.0]]))),
+    ("g_rows", lambda t: _x6(t).gather(1, t.zeros(3, 1, dtype=t.long))),
+    ("g_cols0", lambda t: t.gather(_x6(t), 0, t.zeros(2, 4, dtype=t.long))),
+    ("g_wide", lambda t: _x6(t).gather(1, t.zeros(2, 4, dtype=t.long))),
+    ("s_src_small", lambda t: _x6(t).scatter(1, t.tensor([[0, 1]]), t.tensor([[1.0]]))),
+    ("s_float", lambda t: _x6(t).scatter(1, t.tensor([[0.0]]), 1.0)),
+    ("s_1d", lambda t: _x6(t).scatter_(1, t.tensor([0]), 1.0)),
+    ("s_rows", lambda t: t.scatter(_x6(t), 1, t.zeros(3, 1, dtype=t.long), 1.0)),
+    ("s_ok", lambda t: _x6(t).scatter(1, t.tensor([[2], [0]]), t.tensor([[7.0], [8.0]]))),
+    ("sa_1d", lambda t: _x6(t).scatter_add(1, t.tensor([[0]])[0], t.ones(1, 1))),
+    ("sa_oob", lambda t: _x6(t).scatter_add(1, t.tensor([[7]]), t.ones(1, 1))),
+    ("sa_small", lambda t: _x6(t).scatter_add_(1, t.tensor([[0, 1]]), t.ones(1, 1))),
+    ("sr_small", lambda t: _x6(t).scatter_reduce(1, t.tensor([[0, 1]]), t.ones(1, 1), "sum")),
+    ("take_oob", lambda t: t.take(_x6(t), t.tensor(9))),
+    ("take_neg_oob", lambda t: t.take(_x6(t), t.tensor([-7]))),
+    ("take_float", lambda t: t.take(_x6(t), t.tensor(1.0))),
+    ("take_int32", lambda t: _x6(t).take(t.tensor([1], dtype=t.int32))),
+    ("take_neg", lambda t: _x6(t).take(t.tensor([[-1, 5]]))),
+    # "must be Tensor, not numpy.ndarray" (PyTorch's type name) from every module
+    ("nt_fft", lambda t: t.fft.fft(np.ones(3))),
+    ("nt_fftshift", lambda t: t.fft.fftshift(np.ones(3))),
+    ("nt_heaviside", lambda t: t.heaviside(t.ones(2), np.ones(2))),
+    ("nt_nextafter", lambda t: t.nextafter(t.ones(2), np.ones(2))),
+    ("nt_vander", lambda t: t.linalg.vander(np.ones(3))),
+    ("nt_view_as_complex", lambda t: t.view_as_complex(np.ones(3))),
+    ("nt_istft", lambda t: t.istft(np.ones(3), 4)),
+    ("nt_complex", lambda t: t.complex(np.ones(3), np.ones(3))),
+    ("nt_cond", lambda t: t.linalg.cond(np.ones((2, 2)))),
+    ("nt_cholesky", lambda t: t.linalg.cholesky(np.ones((2, 2)))),
+    # one int dim where the core takes several: PyTorch's refusals
+    ("prod_tuple", lambda t: t.ones(2, 3).prod((0,))),
+    ("prod_list_fn", lambda t: t.prod(t.ones(2, 3), [0])),
+    ("prod_kw_tuple", lambda t: t.ones(2, 3).prod(dim=(0, 1))),
+    ("prod_fn_kw", lambda t: t.prod(t.ones(2, 3), dim=(0,))),
+    ("prod_ok", lambda t: _x6(t).prod(1)),
+    ("argmax_tuple_fn", lambda t: t.argmax(t.ones(2, 3), dim=(0, 1))),
+    ("argmax_tuple", lambda t: t.ones(2, 3).argmax(dim=(0,))),
+    ("argmin_list_kw", lambda t: t.argmin(t.ones(2, 3), dim=[0])),
+    ("argmax_float", lambda t: t.ones(2, 3).argmin(dim=0.5)),
+    ("argmax_ok", lambda t: _x6(t).argmax(1)),
+    # a 0-d input's sort/topk/cummax/kthvalue/median/mode: a new tensor with PyTorch's node
+    *[(f"0d_{k}", (lambda f: lambda t: _grads0(t, f))(f)) for k, f in {
+        "sort": lambda t, x: t.sort(x)[0], "sort_desc": lambda t, x: x.sort(descending=True)[0],
+        "topk": lambda t, x: t.topk(x, 1)[0], "cummax": lambda t, x: t.cummax(x, 0)[0],
+        "cummin": lambda t, x: t.cummin(x, 0)[0], "kthvalue": lambda t, x: t.kthvalue(x, 1)[0],
+        "kthvalue0": lambda t, x: x.kthvalue(1, 0)[0], "median": lambda t, x: t.median(x, 0)[0],
+        "mode": lambda t, x: t.mode(x)[0], "msort": lambda t, x: t.msort(x),
+        "gather": lambda t, x: t.gather(x, 0, t.tensor(0)),
+        "index_select": lambda t, x: t.index_select(x, 0, t.tensor([0])),
+        "kth_index": lambda t, x: t.kthvalue(x, 1)[1], "mode_index": lambda t, x: x.mode(0)[1],
+    }.items()],
 ]
+
+
+def _grads0(t, f):
+    x = t.tensor(2.0, requires_grad=True)
+    y = f(t, x)
+    if y.requires_grad:
+        (y * 3).backward()
+    return y, y is x, x.grad
+
+
+def _set(x, key, value):
+    x[key] = value
+    return x
+
+
+def _x6(t):
+    return t.arange(6.0).reshape(2, 3)
 
 
 @pytest.mark.parametrize("f", [r[1] for r in ROWS], ids=[r[0] for r in ROWS])

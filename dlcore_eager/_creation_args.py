@@ -1,0 +1,131 @@
+"""PyTorch's argument rules of the factories in ``creation`` (which stays under 600 lines):
+
+* ``full_args``: ``torch.full``'s size (a sequence; ``full(3, v)`` is the parser's TypeError)
+  and fill value (a Python number, a NumPy number or a one-element 0-d tensor read as its
+  number; anything else "must be Number"), and the dtype a fill value infers (bool, int64,
+  the default complex or the default float);
+* ``arange_values``: an integer ``dtype`` reads start, end and step as C truncates them
+  (int64: the length from the truncated values, ``arange(0, 2.5, dtype=long)`` is [0, 1]; the
+  other integer types: the length from the floats, the values from the truncated ones, as
+  ATen's arange kernel), a NaN or infinite bound "unsupported range";
+* ``unsupported_data``/``element``: ``torch.tensor``'s errors for data it cannot read and the
+  tensors inside a sequence (one-element tensors read as numbers);
+* ``float_kernel``: a random float fill (rand, randn, normal and their ``_like``) of an
+  integer or bool dtype refused with the CPU kernel's NotImplementedError.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from . import _dtype as D
+from ._sizes import size_type_error
+from .tensor import Tensor
+
+
+def full_args(size, fill_value, dtype):
+    """``(size tuple, fill value, dtype or None)`` of ``torch.full(size, fill_value)``."""
+    if not isinstance(size, (tuple, list)):
+        raise size_type_error("full", (size,), False)
+    if isinstance(fill_value, Tensor) and fill_value.dim() == 0:
+        fill_value = fill_value.item()
+    elif isinstance(fill_value, np.generic) and fill_value.dtype.kind in "biufc":
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number) or isinstance(fill_value, np.generic):
+        raise TypeError("full(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = D.bool_
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = D.int64
+        elif isinstance(fill_value, complex):
+            dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
+    return size, fill_value, dtype
+
+
+def arange_values(start, end, step, npd: np.dtype) -> np.ndarray | None:
+    """The values of ``arange(start, end, step)`` in the integer dtype ``npd`` as ATen computes
+    them (None for any other dtype: NumPy's arange then), after PyTorch's checks of the
+    arguments."""
+    if not (step > 0 or step < 0):
+        raise RuntimeError("step must be nonzero")
+    for v in (start, end):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {_num(start)} -> {_num(end)}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if npd.kind not in "iu":
+        return None
+    i0, i1, di = int(start), int(end), int(step)
+    if npd == np.int64:
+        if di == 0:
+            raise ValueError("step must be nonzero")
+        num = i1 - i0 + di - ((di > 0) - (di < 0))
+        n = max(0, abs(num) // abs(di) if (num >= 0) == (di > 0) else 0)   # (C's division)
+    else:
+        n = max(0, math.ceil((float(end) - float(start)) / float(step)))
+    return (i0 + di * np.arange(n, dtype=np.int64)).astype(npd)
+
+
+def _num(v) -> str:
+    return str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v))
+
+
+#: PyTorch's names of the integer and bool dtypes in its kernels' errors
+_KERNEL_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                 "uint8": "Byte", "bool": "Bool"}
+
+
+def float_kernel(npd: np.dtype, kernel: str) -> np.dtype:
+    """``npd``, the dtype of a random float fill; an integer or bool one refused as PyTorch's
+    CPU ``kernel`` ("normal_kernel_cpu", "check_uniform_bounds") refuses it."""
+    name = _KERNEL_NAMES.get(npd.name)
+    if name is not None:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    return npd
+
+
+def unsupported_data(data) -> None:
+    """PyTorch's error for Python data holding a string or something that is not a number (a
+    sequence whose first leaf is a string: PyTorch reads the string as a sequence)."""
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, str) and first is not data:
+        raise ValueError("too many dimensions 'str'")
+    items = list(data) if isinstance(data, (list, tuple)) else [data]
+    while items:
+        v = items.pop(0)
+        if isinstance(v, (list, tuple)):
+            items[:0] = list(v)
+        elif isinstance(v, str):
+            raise TypeError("new(): invalid data type 'str'")
+        elif not isinstance(v, (int, float, complex, bool, np.generic, Tensor)):
+            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+
+
+def element(x, host):
+    """An element of a sequence given to ``torch.tensor``: a tensor is read as a number (one
+    element, of any shape: its dtype kept), as PyTorch; anything else ``host(x)``."""
+    if not isinstance(x, Tensor):
+        return host(x)
+    if x.numel() != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return host(x).reshape(())
+
+
+def tensors_inside(data, error: Exception, host) -> np.ndarray:
+    """``data``, nested sequences NumPy could not read, as an array when tensors inside them
+    made it fail (each read as a number by ``element``); else ``error`` raised."""
+    def holds(x) -> bool:
+        return isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and any(map(holds, x)))
+
+    def read(x):
+        return [read(v) for v in x] if isinstance(x, (list, tuple)) else element(x, host)
+    if not holds(data):
+        raise error
+    return np.array(read(data))
