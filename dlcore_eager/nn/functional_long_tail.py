@@ -579,6 +579,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     if not -max(nd, 1) <= dim < max(nd, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(nd, 1)}, "
                          f"{max(nd, 1) - 1}], but got {dim})")
+    if not isinstance(tau, Tensor):       # a NumPy scalar is a Python number to PyTorch
+        tau = float(tau)
     y = _ops.softmax(_ops.div(O.add_(logits, _gumbel_noise(logits)), tau), dim)
     if not hard:
         return y

@@ -146,3 +146,14 @@ def test_embedding_of_a_numpy_array_is_refused_in_torchs_words():
                                         r"not numpy\.ndarray"):
         dlcore_eager.nn.functional.ctc_loss(np.zeros((3, 1, 2)), dlcore_eager.tensor([[1]]),
                                             [3], [1])
+
+
+def test_gumbel_softmax_with_a_numpy_temperature_keeps_the_dtype():
+    """The Gumbel-softmax VAE anneals ``temp = np.maximum(temp * np.exp(-r t), tmin)``: a NumPy
+    float64 is a Python number to PyTorch (the sample stays float32; dlcore made it float64 and
+    the next Linear refused 'mat1 and mat2 must have the same dtype')."""
+    for lib in (dlcore_eager, torch):
+        lib.manual_seed(0)
+        y = lib.nn.functional.gumbel_softmax(lib.randn(3, 5), tau=np.float64(0.7), hard=True)
+        assert y.dtype == lib.float32
+        assert y.sum(-1).tolist() == [1.0, 1.0, 1.0]
