@@ -62,7 +62,7 @@ def _operands(a, b):
             b = b.item()                # (a NumPy number: a Python number to PyTorch)
         da = a._buf.dtype
         t = D.promote_with_scalar(da, b)
-        if t.kind in "iu" and type(b) is int and not -128 <= b <= 127:
+        if t.kind in "iu" and type(b) is int and not (-128 if t.kind == "i" else 0) <= b <= 127:
             b = wrapped_int(b, t)
         return (a if t == da else _ops.cast(a, t)), b
     if isinstance(b, (_ndarray, np.generic, list, tuple)):

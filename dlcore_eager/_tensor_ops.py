@@ -126,6 +126,8 @@ pow_, rpow_ = _binary(_ew.pow_p)
 
 
 def _float_operands(a, b):
+    if type(b) is int and a._buf.dtype.kind in "biu":
+        b = float(b)        # (a true division: the number is not wrapped into a's type)
     a, b = _operands(a, b)
     if not is_floating(a._buf.dtype) and a._buf.dtype.kind != "c":
         a = _ops.cast(a, D.get_default_dtype().np_dtype)
