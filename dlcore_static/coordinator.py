@@ -1,10 +1,9 @@
 """``tf.train.Coordinator`` (TF1's helper that lets threads stop together and hands the first
 error to the joining thread) and ``tf.train.start_queue_runners``.
 
-dlcore_static has no input queues, so ``start_queue_runners`` finds none in the graph's
-``QUEUE_RUNNERS`` collection: it returns ``[]`` with TensorFlow's warning, as TF1 does when no
-queue runner was defined (programs that call it next to ``feed_dict`` or ``tf.data`` input run
-unchanged).  The Coordinator is plain Python and works with any threads::
+dlcore_static's input queues (``input_queues.py``) are filled by their own dequeues, so
+``start_queue_runners`` starts no thread and returns ``[]`` (with TensorFlow's warning when the
+graph's ``QUEUE_RUNNERS`` collection is empty, as TF1).  The Coordinator is plain Python and works with any threads::
 
     coord = tf.train.Coordinator()
     threads = [threading.Thread(target=work, args=(coord,)) for _ in range(4)]
@@ -105,12 +104,14 @@ class Coordinator:
 
 def start_queue_runners(sess=None, coord=None, daemon=True, start=True,
                         collection="queue_runners"):
-    """The threads of the graph's queue runners: none in dlcore_static (TF1's warning)."""
+    """The threads of the graph's queue runners: none, since dlcore_static's queues are filled
+    by their dequeues (``input_queues.py``); TF1's warning when no queue runner was defined."""
     from .graph import get_default_graph
     g = sess.graph if sess is not None and hasattr(sess, "graph") else get_default_graph()
-    if not g.get_collection(collection):
+    runners = g.get_collection(collection)
+    if not runners:
         warnings.warn("`tf.train.start_queue_runners()` was called when no queue runners "
                       "were defined. You can safely remove the call to this deprecated "
                       "function.", stacklevel=2)
         return []
-    raise NotImplementedError("start_queue_runners: dlcore_static has no input queues")
+    return [t for r in runners for t in r.create_threads(sess, coord, daemon, start)]

@@ -39,7 +39,7 @@ def hessians(ys, xs, name: str = "hessians", colocate_gradients_with_ops: bool =
     xs = [x if hasattr(x, "op") else to_tensor(x, g) for x in xs]
     grads = gradients(ys, xs, colocate_gradients_with_ops=colocate_gradients_with_ops,
                       gate_gradients=gate_gradients, aggregation_method=aggregation_method)
-    out = []
+    out: list = []
     with g.name_scope(name):
         for x, grad in zip(xs, grads):
             xt = to_tensor(x, g)

@@ -45,7 +45,8 @@ ALIASES = {
         "matrix_transpose": "linalg_solve:matrix_transpose", "adjoint": "linalg_solve:adjoint",
     },
     "dlcore_static": {
-        "hessians": "hessians:hessians",
+        "hessians": "hessians:hessians", "FIFOQueue": "input_queues:FIFOQueue",
+        "RandomShuffleQueue": "input_queues:RandomShuffleQueue",
         "sort": "tf_extra:sort", "argsort": "tf_extra:argsort", "norm": "tf_extra:norm",
         "trace": "tf_extra:trace", "logical_xor": "tf_extra:logical_xor",
         "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",
@@ -68,6 +69,13 @@ ALIASES = {
         "transpose": "image_adjust:transpose_image", "random_crop": "image:random_crop",
     },
     "dlcore_static.train": {
+        "batch": "input_producers:batch", "shuffle_batch": "input_producers:shuffle_batch",
+        "input_producer": "input_producers:input_producer",
+        "string_input_producer": "input_producers:string_input_producer",
+        "range_input_producer": "input_producers:range_input_producer",
+        "slice_input_producer": "input_producers:slice_input_producer",
+        "QueueRunner": "input_queues:QueueRunner",
+        "add_queue_runner": "input_queues:add_queue_runner",
         "ExponentialMovingAverage": "tf_extra:ExponentialMovingAverage",
         "CheckpointSaverHook": "monitored:CheckpointSaverHook",
         "FinalOpsHook": "monitored:FinalOpsHook",

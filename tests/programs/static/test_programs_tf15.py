@@ -416,3 +416,28 @@ def test_newton_method_with_hessians_matches_numpy(capsys):
     np.testing.assert_allclose(env["H_final"], X.T @ (X * (p * (1 - p))) / len(X), rtol=1e-8)
     assert "hessian shape: [3, 1, 3, 1]" in out
     assert env["quad_hessian"].tolist() == [[4.0, 1.0], [1.0, 6.0]]
+
+
+def test_queue_input_pipelines(capsys):
+    out, env = run_program("tf_queue_input_pipeline.py", capsys)
+    env["sess"].close()
+    assert [float(v) for v in env["final_queue"]] == [1.0, 1.0, 2.0]     # TF's guide result
+    assert [b.shape for b in env["batches"]] == [(4, 2)] * 3
+    assert env["size_after"] >= 5                    # min_after_dequeue kept back
+    assert all(((b >= 0) & (b < 1)).all() for b in env["batches"])
+    assert "batch tensors: <tf.Tensor 'shuffle_batch:0' shape=(10, 3) dtype=float32> " \
+           "<tf.Tensor 'shuffle_batch:1' shape=(10,) dtype=float32>" in out
+    assert "Done training for 4 epochs, 20 steps." in out
+    F = env["features"]
+    rows = np.concatenate(env["seen_rows"])
+    idx = [int(np.flatnonzero((F == r).all(1))[0]) for r in rows]
+    assert sorted(idx) == sorted(list(range(50)) * 4)       # each example once per epoch
+    w, b = np.zeros(3), 0.0
+    for fb in env["seen_rows"]:                              # the same SGD in NumPy
+        lb = (fb @ np.array([1.0, -2.0, 0.5]) > 0).astype(np.float64)
+        p = _sig(fb @ w + b)
+        w = w - 0.5 * fb.T @ (p - lb) / 10
+        b = b - 0.5 * np.mean(p - lb)
+    np.testing.assert_allclose(env["final_w"].ravel(), w, rtol=1e-4, atol=1e-6)
+    assert env["final_b"] == pytest.approx(b, rel=1e-4, abs=1e-6)
+    assert "queue runners: 2" in out
