@@ -11,6 +11,7 @@ import weakref
 
 import numpy as np
 
+from . import input_queues
 from . import plan as _plan
 from .errors import OutOfRangeError, node_suffix
 from .frontend import to_tensor
@@ -20,7 +21,6 @@ _EPOCHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> 
 
 
 def _queues():
-    from . import input_queues
     return input_queues
 
 

@@ -37,9 +37,7 @@ from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .runtime import replaying
 
-__all__ = ["FIFOQueue", "QueueRunner", "RandomShuffleQueue", "add_queue_runner", "batch",
-           "input_producer", "range_input_producer", "shuffle_batch", "slice_input_producer",
-           "string_input_producer"]
+__all__ = ["FIFOQueue", "QueueRunner", "RandomShuffleQueue", "add_queue_runner"]
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {queue: state}
 _LOCK = threading.RLock()
@@ -349,12 +347,3 @@ for _t in ("QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2"):
     _plan.HOISTED_TYPES.add(_t)
 _plan.EXECUTORS["QueueSizeV2"] = _size_factory
 _plan.EXECUTORS["QueueCloseV2"] = _close_factory
-
-from .input_producers import (  # noqa: E402
-    batch,
-    input_producer,
-    range_input_producer,
-    shuffle_batch,
-    slice_input_producer,
-    string_input_producer,
-)
