@@ -416,8 +416,9 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
     inplace = b.inplace_candidates(compiled)
     from . import gemm_fold
     b.inplace, b.folds = inplace, gemm_fold.find(b, inplace)
-    for u in b.folds:               # the update is one call in the glue (gemm_fold.py)
+    for u, fold in b.folds.items():  # the update is one call in the glue (gemm_fold.py)
         compiled[u] = False
+        compiled[fold[0]] = False   # (its product too: made by the update's GEMM)
     consumers = prog.consumers()
     for n in prog.nodes:                      # descendants follow control edges too
         for c in n.control:

@@ -76,6 +76,19 @@ def _macs(a: Val, b: Val) -> int:
 SLICE_OFFSETS = True
 
 
+def _branch_outputs(outs, caps: list, ctx) -> list:
+    """A branch's outputs with the identity that ``cond`` puts on each of them skipped
+    (``loop_history.unwrap_identity``, as the executors do): written out, each identity was a
+    copy loop over its array in every run (issue 19).  An output is then the array its branch
+    made, or a capture passed through (as with the executors)."""
+    from ..loop_history import unwrap_identity
+    res = []
+    for t in outs:
+        u = unwrap_identity(t)
+        res.append(u if u.op._ctx is ctx or any(u is c for c in caps) else t)
+    return res
+
+
 class Unsupported(Exception):
     """This node cannot be written as Numba code; the message says why."""
 
@@ -279,6 +292,12 @@ class Emitter(IndexEmitter):
             if IN_SUB_PROGRAM.get() and _macs(a, b) <= SMALL_MATMUL and \
                     a.aval.dtype == b.aval.dtype:
                 return self._small_matmul(n, a, b)
+            from . import gemm_in_numba
+            if gemm_in_numba.direct_product(n):     # OpenBLAS's unpacked kernel, from Numba
+                out = self.fresh("m")
+                self.names[n.out()] = out
+                return gemm_in_numba.lines(out, gemm_in_numba.operand(a, self.names),
+                                           gemm_in_numba.operand(b, self.names))
             raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
                               "while_loop holding one runs its body as a compiled sub-program)")
         out = self.fresh("m")
@@ -483,8 +502,9 @@ class Emitter(IndexEmitter):
         outs = [self.fresh("c") for _ in n.avals]
         lines = [f"if {self.name(n.inputs[0])}:"]
         for i in (0, 1):
-            nodes, res = self._sub_nodes(op.attrs["branch_outputs"][i], caps, n.inputs[1:],
-                                         op.attrs["branches"][i])
+            ctx = op.attrs["branches"][i]
+            nodes, res = self._sub_nodes(_branch_outputs(op.attrs["branch_outputs"][i], caps,
+                                                         ctx), caps, n.inputs[1:], ctx)
             for a, v in zip(n.avals, res):
                 if not v.aval.fully_defined or len(v.aval.shape) != len(a.shape):
                     raise Unsupported("cond branches with shapes unknown while compiling")

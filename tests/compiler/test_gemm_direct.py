@@ -12,7 +12,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import compiler
-from dlcore_static.compiler import gemm_direct
+from dlcore_static.compiler import gemm_direct, gemm_in_numba
 
 RNG = np.random.default_rng(2026)
 
@@ -95,6 +95,9 @@ def test_glue_uses_the_kernel_where_it_applies(monkeypatch, feed_view):
         return real(a, b)
     monkeypatch.setattr(gemm_direct, "_STATE", [True])
     monkeypatch.setattr(gemm_direct, "_gemm", spy)
+    # the products in the glue (with the kernel they run inside the segments instead:
+    # tests/compiler/test_gemm_in_numba.py)
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", False)
     out, x0, v0 = _plan(feed_view)
     src = _check(out, x0, v0)
     assert "_gd(" in src

@@ -1,0 +1,133 @@
+"""Float32 products of direct shape inside the compiled segments (issue 19, the control-flow step).
+
+``gemm_direct`` calls OpenBLAS's unpacked kernel (``sgemm_direct_SKYLAKEX``) from the Python
+glue between segments.  The kernel is reached through an LLVM symbol, so a Numba function can
+call it as well: ``gemm32`` here.  A matmul of direct shape (``gemm_direct.direct_shape``, float32,
+the kernel found) is then written into the segment like any other node
+(``emit_numba.Emitter.prim_matmul``), with these effects:
+
+* a ``cond`` whose branches hold such products compiles whole (``if pred: ... else: ...`` in
+  the plan's Numba code) instead of running as an executor calling a compiled sub-program per
+  branch: the control-flow step's ``cond`` and its gradient (``g @ W^T`` and ``h^T @ g``);
+* a loop body or gradient body (``h = tanh(h @ W)``, ``g' = (g * (1 - h^2)) @ W^T``) is one
+  segment call per iteration, the product, the activation and the loop's counter and
+  predicate in one Numba function, instead of glue lines around a BLAS call;
+* a plan's products join the segments around them (fewer segment calls and glue lines).
+
+The same bits as the glue's call (the same kernel, on the same operands): operands are made
+C-contiguous first (Numba's ``np.ascontiguousarray``: the array itself when it is one), and an
+operand that is the transpose of a matrix the segment holds (a weight gradient's ``x^T @ g``, a
+gradient's ``g @ W^T``) is copied by ``transpose._transpose_into`` (16x16 register tiles),
+as ``gemm_direct.transposed_a_text`` and ``loop_invariants.copy_b_text`` copy it in the glue.
+
+``DLCORE_GEMM_IN_NUMBA=0`` keeps every product in the glue (as before).  The generated modules
+that call these functions import them with a hash of this module's, ``gemm_direct``'s and
+``transpose``'s text (``import_line``): Numba's disk cache of a segment holds these functions'
+machine code, so an edit of them must change the segment's text (hence its file).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from .gemm_direct import _call
+from .transpose import _transpose_into
+
+ENABLED = os.environ.get("DLCORE_GEMM_IN_NUMBA", "1") != "0"
+_F32 = np.dtype(np.float32)
+
+
+@njit(cache=True, nogil=True)
+def gemm32(a, b):                                            # pragma: no cover - Numba
+    """``a @ b`` of two float32 matrices by the unpacked kernel (made C-contiguous first)."""
+    a = np.ascontiguousarray(a)
+    b = np.ascontiguousarray(b)
+    m, k = a.shape
+    n = b.shape[1]
+    out = np.empty((m, n), np.float32)
+    _call(m, n, k, a.ctypes.data, k, b.ctypes.data, n, out.ctypes.data, n)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def tcopy32(x):                                              # pragma: no cover - Numba
+    """``x.T`` as a new C-contiguous float32 matrix (``transpose.transpose32`` in Numba)."""
+    x = np.ascontiguousarray(x)
+    out = np.empty((x.shape[1], x.shape[0]), np.float32)
+    _transpose_into(x, out)
+    return out
+
+
+def available() -> bool:
+    """Whether the unpacked kernel runs here (``gemm_direct.available``) and its symbol is
+    registered for Numba's linker (asked of LLVM: a segment calling ``gemm32`` without it
+    would fail to link)."""
+    from llvmlite import binding as llvm
+
+    from . import gemm_direct
+    return gemm_direct.available() and bool(llvm.address_of_symbol(gemm_direct._SYMBOL))
+
+
+def direct_product(n) -> bool:
+    """Is IR matmul node ``n`` a float32 product of direct shape that runs in a segment?"""
+    if not ENABLED or n.params or len(n.inputs) != 2:
+        return False
+    from dlcore.kernels.cpu import linalg as cpu_linalg
+
+    from . import gemm_direct
+    a, b = n.inputs
+    sa, sb = tuple(a.aval.shape), tuple(b.aval.shape)
+    if len(sa) != 2 or len(sb) != 2 or None in sa + sb or a.aval.dtype != _F32 or \
+            b.aval.dtype != _F32 or sa[1] != sb[0] or \
+            n.prim.kernels.get("cpu") is not cpu_linalg.matmul:
+        return False
+    return gemm_direct.direct_shape(int(sa[0]), int(sa[1]), int(sb[1])) and available()
+
+
+def transposed_source(v):
+    """The matrix ``x`` when value ``v`` is ``transpose(x)`` of a float32 matrix, else None."""
+    node = v.node
+    if node.kind != "prim" or node.prim.name != "transpose" or len(node.inputs) != 1 or \
+            tuple(node.params.get("perm", ())) != (1, 0) or \
+            node.inputs[0].aval.dtype != _F32 or len(node.inputs[0].aval.shape) != 2:
+        return None
+    return node.inputs[0]
+
+
+def lines(out: str, a_text: str, b_text: str) -> list[str]:
+    """The segment's statement for ``out = a @ b`` (operand texts as ``operand`` gives)."""
+    return [f"{out} = gemm32({a_text}, {b_text})"]
+
+
+def operand(v, names: dict) -> str:
+    """The text of a product's operand ``v``: ``tcopy32(x)`` when ``v`` is the transpose of a
+    matrix ``x`` the segment names, else ``v``'s own name (``gemm32`` makes it C-contiguous)."""
+    x = transposed_source(v)
+    if x is not None and x in names:
+        return f"tcopy32({names[x]})"
+    return names[v]
+
+
+@functools.cache
+def _tag() -> str:
+    h = hashlib.sha1()
+    from . import gemm_direct, transpose
+    for mod in (gemm_direct, transpose):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def import_line(text: str) -> str:
+    """The import line a generated module's ``text`` needs for its ``gemm32``/``tcopy32``
+    calls, or ''."""
+    if "gemm32(" not in text and "tcopy32(" not in text:
+        return ""
+    return ("from dlcore_static.compiler.gemm_in_numba import gemm32, tcopy32  "
+            f"# gemm_in_numba.py gemm_direct.py transpose.py {_tag()}\n")

@@ -1,0 +1,150 @@
+"""``gemm_in_numba``: float32 products of direct shape written into the compiled segments
+(OpenBLAS's unpacked SkylakeX kernel called from Numba; issue 19, the control-flow step).
+
+The control-flow step (a data-dependent ``cond`` and a counted ``while_loop`` of ``tanh(h @ W)``
+with their gradients, SGD on every weight) compiled with the products in the segments gives the
+interpreter's values bit for bit, on both branches and for loops of 0 to 3 trips; its ``cond``
+and the cond's gradient then compile whole (no cond executor left in the glue), the loop body
+and its gradient body are one segment each, and a weight gradient's ``x^T`` is the tiled
+copy.  Where NumPy's OpenBLAS does not run its SkylakeX kernels the products stay in the glue
+(``tests/compiler/test_gemm_direct.py`` runs this file in a child process there)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static import compiler
+from dlcore_static.compiler import gemm_in_numba
+
+needs_kernel = pytest.mark.skipif(not gemm_in_numba.available(),
+                                  reason="NumPy's OpenBLAS does not run its SkylakeX kernels")
+N, D, H, O = 64, 256, 128, 10
+
+
+def _program(rng):
+    x = tf.placeholder(tf.float32, (N, D))
+    y = tf.placeholder(tf.float32, (N, O))
+    depth = tf.placeholder(tf.int32, ())
+    w = {k: tf.Variable((rng.standard_normal(s) / np.sqrt(s[0])).astype(np.float32), name=k)
+         for k, s in (("w_in", (D, H)), ("w_a", (H, H)), ("w_b", (H, H)), ("w_r", (H, H)),
+                      ("w_out", (H, O)))}
+    h = tf.nn.relu(tf.matmul(x, w["w_in"]))
+    h = tf.cond(tf.greater(tf.reduce_mean(x), 0.0),
+                lambda: tf.matmul(h, w["w_a"]), lambda: tf.matmul(h, w["w_b"]))
+    _, h = tf.while_loop(lambda i, h: tf.less(i, depth),
+                         lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w["w_r"]))),
+                         [tf.constant(0), h])
+    loss = tf.reduce_sum((tf.matmul(h, w["w_out"]) - y) ** 2)
+    train = tf.train.GradientDescentOptimizer(1e-3).minimize(loss)
+    return x, y, depth, w, loss, train
+
+
+def _run(passes, monkeypatch, enabled: bool):
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", enabled)
+    rng = np.random.default_rng(11)
+    g = tf.Graph()
+    with g.as_default():
+        x, y, depth, w, loss, train = _program(rng)
+        init = tf.global_variables_initializer()
+    feeds = []
+    for k, d in enumerate((2, 1, 0, 3, 2, 3)):
+        shift = 0.5 if k % 2 == 0 else -0.5
+        feeds.append({x: (rng.standard_normal((N, D)) + shift).astype(np.float32),
+                      y: rng.standard_normal((N, O)).astype(np.float32), depth: d})
+    out = []
+    with tf.Session(graph=g, passes=passes) as sess:
+        sess.run(init)
+        for f in feeds:
+            out.append(sess.run(loss, f))
+        out.append(sess.run(list(w.values())))
+        report = compiler.explain(sess, [loss, train], feeds[0]) if passes else None
+    return out, report
+
+
+@needs_kernel
+def test_products_in_segments_give_the_interpreters_values(monkeypatch):
+    plain, _ = _run((), monkeypatch, True)
+    glue, rep_glue = _run("all", monkeypatch, False)
+    inside, rep = _run("all", monkeypatch, True)
+    for a, b, c in zip(plain[:-1], glue[:-1], inside[:-1]):
+        assert np.isfinite(a)
+        assert b == a and c == a                       # the losses, bit for bit
+    for a, b, c in zip(plain[-1], glue[-1], inside[-1]):
+        np.testing.assert_array_equal(b, a)            # the trained weights, bit for bit
+        np.testing.assert_array_equal(c, a)
+    src = rep.codegen["source"]
+    assert "gemm32(" in src and "tcopy32(" in src
+    assert "gemm32(" not in rep_glue.codegen["source"]
+    # the cond and its gradient compiled whole; the loop and its gradient keep their
+    # executors (the history), each body one segment calling the kernel
+    kinds = {st.type for st in rep.codegen["control"].values()}
+    assert kinds == {"While", "WhileGrad"}
+    assert {st.type for st in rep_glue.codegen["control"].values()} == \
+        {"Cond", "While", "WhileGrad"}
+    for st in rep.codegen["control"].values():
+        for r in st.programs.values():
+            body = r.codegen["source"]
+            if "gemm32(" in body:
+                assert "_gd(" not in body and "_dot(" not in body
+
+
+@needs_kernel
+def test_kernel_functions_equal_numpy():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((64, 128)).astype(np.float32)
+    b = rng.standard_normal((128, 128)).astype(np.float32)
+    np.testing.assert_array_equal(gemm_in_numba.gemm32(a, b), np.dot(a, b))
+    # a transposed (F-ordered) operand is made C-contiguous first
+    np.testing.assert_array_equal(gemm_in_numba.gemm32(b.T, b), np.dot(b.T, b))
+    t = gemm_in_numba.tcopy32(a)
+    assert t.flags.c_contiguous
+    np.testing.assert_array_equal(t, a.T)
+    np.testing.assert_array_equal(gemm_in_numba.tcopy32(a[:, 3:70]), a[:, 3:70].T)
+
+
+def test_switched_off_or_without_the_kernel_no_product_is_direct(monkeypatch):
+    from dlcore.ops.linalg import matmul_p
+    from dlcore.registry import AVal
+    from dlcore_static.compiler.ir import Node
+    f32 = np.dtype(np.float32)
+    a = Node("feed", "a", "Feed", avals=[AVal((64, 128), f32)])
+    b = Node("feed", "b", "Feed", avals=[AVal((128, 128), f32)])
+    mm = Node("prim", "mm", "matmul", prim=matmul_p, inputs=[a.out(), b.out()],
+              avals=[AVal((64, 128), f32)])
+    assert gemm_in_numba.direct_product(mm) == gemm_in_numba.available()
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", False)
+    assert not gemm_in_numba.direct_product(mm)
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", True)
+    c = Node("feed", "c", "Feed", avals=[AVal((128, 10), f32)])
+    mm10 = Node("prim", "mm", "matmul", prim=matmul_p, inputs=[a.out(), c.out()],
+                avals=[AVal((64, 10), f32)])
+    assert not gemm_in_numba.direct_product(mm10)          # n = 10: not a direct shape
+
+
+def test_the_kernel_tests_run_where_openblas_picks_its_own_kernels():
+    """As tests/compiler/test_gemm_direct.py: where only OPENBLAS_CORETYPE keeps the kernel
+    away (this project's CI sets it to Haswell on an AVX-512 CPU), the tests above run in a
+    child process without it."""
+    import os
+    import subprocess
+    import sys
+    if gemm_in_numba.available():
+        pytest.skip("the kernel is usable here: the tests above ran in this process")
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        pytest.skip("NumPy's OpenBLAS chose kernels other than SkylakeX by itself")
+    try:
+        with open("/proc/cpuinfo") as f:
+            if "avx512f" not in f.read():
+                pytest.skip("no AVX-512 on this CPU")
+    except OSError:
+        pytest.skip("no /proc/cpuinfo")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-p", "no:xdist", "-rs", __file__, "-k",
+                          "not openblas_picks_its_own"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    tail = out.stdout[-3000:] + out.stderr[-2000:]
+    assert out.returncode == 0, tail
+    assert "skipped" not in out.stdout.splitlines()[-1], tail
