@@ -1,6 +1,7 @@
 """Recurrent layers with PyTorch's names, shapes, parameters and initialisation: ``RNN``,
 ``LSTM``, ``GRU`` (num_layers, bias, batch_first, dropout between layers, bidirectional, initial
-states, packed sequences) and the single-step ``RNNCell``, ``LSTMCell``, ``GRUCell``.
+states, packed sequences, LSTM projections: proj_size) and the single-step ``RNNCell``,
+``LSTMCell``, ``GRUCell``.
 
 Each step is dlcore's cell composite (``dlcore.ops.sequence``), run by an ordinary Python loop
 over time, so the tape records every step like any other eager code.  One layer and direction:
@@ -43,11 +44,12 @@ from .utils.rnn import PackedSequence
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False):
+def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False, w_hr=None):
     """One layer, one direction over ``steps`` [(row offset, batch size)]: returns the outputs
     in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c.  Under autocast
     each step's hidden product is ``F.linear(h, w_hh, b_hh)``, as PyTorch's cells compute it
-    (``xw`` then holds ``x W_ih^T + b_ih`` only), so it is in autocast's lower precision."""
+    (``xw`` then holds ``x W_ih^T + b_ih`` only), so it is in autocast's lower precision.
+    ``w_hr`` (an LSTM with projections): each step's h is ``(o * tanh(c)) W_hr^T``."""
     outs = [None] * len(steps)
     full = h.shape[0]
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
@@ -69,6 +71,9 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False):
             if mode == "LSTM":
                 cp = c if bs == full else _ops.getitem(c, (slice(0, bs),))
                 hn, cn = _seq.lstm_gates(z, cp)
+                if w_hr is not None:
+                    hn = F.linear(hn, w_hr) if autocast else \
+                        _ops.matmul(hn, _ops.matrix_transpose(w_hr))
                 c = cn if bs == full else _ops.concatenate(
                     [cn, _ops.getitem(c, (slice(bs, full),))], 0)
             else:
@@ -112,8 +117,13 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be an integer greater than zero")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError("num_layers must be an integer greater than zero")
-        if proj_size:
-            raise NotImplementedError("LSTM proj_size is not supported")
+        if not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -122,16 +132,19 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
-        self.proj_size = 0
+        self.proj_size = proj_size
+        real = proj_size or hidden_size        # the size of h (LSTM with projections: h W_hr^T)
         g = _GATES[mode] * hidden_size
         self._flat_weights_names = []
         for layer in range(num_layers):
             for sfx in ("", "_reverse")[: 2 if bidirectional else 1]:
-                d_in = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
+                d_in = input_size if layer == 0 else real * (2 if bidirectional else 1)
                 shapes: list[tuple[str, tuple[int, ...]]] = [("weight_ih", (g, d_in)),
-                                                             ("weight_hh", (g, hidden_size))]
+                                                             ("weight_hh", (g, real))]
                 if bias:
                     shapes += [("bias_ih", (g,)), ("bias_hh", (g,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     full = f"{name}_l{layer}{sfx}"
                     setattr(self, full, Parameter(empty(*shape, dtype=dtype, device=device)))
@@ -152,12 +165,14 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -204,7 +219,8 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
-        shape = (self.num_layers * ndir, B, self.hidden_size)
+        shape = (self.num_layers * ndir, B, self.proj_size or self.hidden_size)
+        c_shape = (self.num_layers * ndir, B, self.hidden_size)
         h0 = c0 = None
         if hx is not None:
             h0, c0 = hx if lstm else (hx, None)
@@ -218,11 +234,11 @@ class RNNBase(Module):
                 c0 = _seq.gather(c0, sorted_idx, 1) if c0 is not None else None
             self._check_hidden(h0, shape, "hidden[0]" if lstm else "hidden")   # (torch's
             if c0 is not None:                                                 # names)
-                self._check_hidden(c0, shape, "hidden[1]")
+                self._check_hidden(c0, c_shape, "hidden[1]")
         if h0 is None:
             h0 = zeros(*shape, dtype=x.dtype, device=x.device)
         if lstm and c0 is None:
-            c0 = zeros(*shape, dtype=x.dtype, device=x.device)
+            c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
         # a padded LSTM batch runs each forward-direction layer as one fused primitive; a
         # packed batch, and dropout between layers in training (which ONNX export traces step
@@ -230,9 +246,10 @@ class RNNBase(Module):
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
         ac = _autocast.active()
         fused = lstm and not packed and len(steps) > 0 and x._buf.dtype in _FUSED_DTYPES and \
-            not (self.dropout and self.training and self.num_layers > 1) and not ac
+            not (self.dropout and self.training and self.num_layers > 1) and not ac and \
+            not self.proj_size
         w = self._flat_weights
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         for layer in range(self.num_layers):
             outs = []
             for d in range(ndir):
@@ -253,7 +270,7 @@ class RNNBase(Module):
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],
                                              c0[k] if c0 is not None else None, w_hh,
                                              b_hh if self.mode == "GRU" or ac else None, d == 1,
-                                             ac)
+                                             ac, p[-1] if self.proj_size else None)
                     outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
                 hs.append(h)
                 cs.append(c)
@@ -284,8 +301,8 @@ class RNNBase(Module):
         StackBackward0."""
         if self.bidirectional:
             return "CatBackward0"
-        if self.mode == "LSTM" and x._buf.dtype == np.float32:
-            return "MkldnnRnnLayerBackward0"
+        if self.mode == "LSTM" and x._buf.dtype == np.float32 and not self.proj_size:
+            return "MkldnnRnnLayerBackward0"    # (not with projections: oneDNN has none)
         return "StackBackward0"
 
     def _name(self) -> str:

@@ -157,3 +157,59 @@ def test_gumbel_softmax_with_a_numpy_temperature_keeps_the_dtype():
         y = lib.nn.functional.gumbel_softmax(lib.randn(3, 5), tau=np.float64(0.7), hard=True)
         assert y.dtype == lib.float32
         assert y.sum(-1).tolist() == [1.0, 1.0, 1.0]
+
+
+def _lstm_proj_run(lib, kw, packed, with_state):
+    from numpy.random import RandomState
+    lib.manual_seed(0)
+    m = lib.nn.LSTM(3, 5, proj_size=2, **kw).double()
+    rs = RandomState(1)
+    x = lib.tensor(rs.randn(4, 3, 3), requires_grad=True)      # (T, B, D) or (B, T, D)
+    ndir = 2 if kw.get("bidirectional") else 1
+    layers = kw.get("num_layers", 1)
+    state = None
+    if with_state:
+        state = (lib.tensor(rs.randn(layers * ndir, 3 if not kw.get("batch_first") else 4, 2)),
+                 lib.tensor(rs.randn(layers * ndir, 3 if not kw.get("batch_first") else 4, 5)))
+    inp = x
+    if packed:
+        inp = lib.nn.utils.rnn.pack_padded_sequence(x, [4, 2, 3], enforce_sorted=False)
+    out, (h, c) = m(inp, state)
+    if packed:
+        out = lib.nn.utils.rnn.pad_packed_sequence(out)[0]
+    (out.sum() + (h * h).sum() + c.sum()).backward()
+    names = [(n, tuple(p.shape)) for n, p in m.named_parameters()]
+    grads = [p.grad.numpy() for p in m.parameters()]
+    return names, repr(m), out.detach().numpy(), h.detach().numpy(), c.detach().numpy(), \
+        x.grad.numpy(), grads
+
+
+@pytest.mark.parametrize("kw,packed,with_state", [
+    ({}, False, False), ({"num_layers": 2, "bidirectional": True}, False, True),
+    ({"batch_first": True, "bias": False}, False, True), ({"num_layers": 2}, True, False)])
+def test_lstm_with_projections_as_torch(kw, packed, with_state):
+    """LSTM(proj_size=...) (raised NotImplementedError): weight_hr_l{k} after the biases, h of
+    the projected size, c of the full size, values and gradients of every weight equal torch's."""
+    got = _lstm_proj_run(dlcore_eager, kw, packed, with_state)
+    want = _lstm_proj_run(torch, kw, packed, with_state)
+    assert got[0] == want[0] and got[1] == want[1]
+    for g, w in zip(got[2:6], want[2:6]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    for g, w in zip(got[6], want[6]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_lstm_projection_errors_as_torch():
+    for lib in (dlcore_eager, torch):
+        for kw, text in [({"proj_size": -1}, "proj_size should be a positive integer or zero "
+                                              "to disable projections"),
+                         ({"proj_size": 5}, "proj_size has to be smaller than hidden_size")]:
+            with pytest.raises(ValueError, match=text):
+                lib.nn.LSTM(3, 5, **kw)
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, "
+                                             "not RNN or GRU"):
+            lib.nn.GRU(3, 5, proj_size=2)
+        with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(1, 2, 2\), got "
+                                               r"\[1, 2, 5\]"):
+            lib.nn.LSTM(3, 5, proj_size=2)(lib.randn(4, 2, 3),
+                                           (lib.zeros(1, 2, 5), lib.zeros(1, 2, 5)))
