@@ -92,8 +92,21 @@ class Tracer:
             return slice(self.create_arg(a.start), self.create_arg(a.stop),
                          self.create_arg(a.step))
         if hasattr(a, "_buf"):
-            raise NotImplementedError("dlcore's fx: a tensor constant in a traced call")
+            return self._tensor_node(a)
         return a
+
+    def _tensor_node(self, a: Any) -> Node:
+        """A ``get_attr`` node of tensor ``a`` used in a traced call (PyTorch's rule): a module's
+        tensor attribute by its name, else a constant stored on the root as
+        ``_tensor_constant<i>`` (one per tensor; each use its own node)."""
+        path = self._tensor_attrs.get(id(a))
+        if path is None:
+            path = self._constants.get(id(a))
+        if path is None:
+            path = self._constants[id(a)] = f"_tensor_constant{len(self._constants)}"
+            self._keep.append(a)
+            setattr(self.root, path, a)
+        return self.graph.create_node("get_attr", path, (), {})
 
     def create_proxy(self, kind: str, target: Any, args: tuple, kwargs: dict,
                      name: str | None = None) -> Proxy:
@@ -118,6 +131,13 @@ class Tracer:
             attrs.setdefault(id(p), name)
         for name, b in self.root.named_buffers():
             attrs.setdefault(id(b), name)
+        self._constants: dict[int, str] = {}
+        self._keep: list = []
+        self._tensor_attrs: dict[int, str] = {}
+        for prefix, mod in self.root.named_modules():
+            for name, v in vars(mod).items():
+                if hasattr(v, "_buf") and id(v) not in attrs:
+                    self._tensor_attrs.setdefault(id(v), f"{prefix}.{name}" if prefix else name)
         with _TRACE_LOCK:
             out = self._run_patched(fn, proxies, attrs)
         self.create_proxy("output", "output", (out,), {}, name="output")
@@ -202,11 +222,14 @@ class Tracer:
             glob[name] = _recording(f, self)
         setattr(Module, "__call__", module_call)
         setattr(Module, "__getattr__", module_getattr)
+        tensor_ops = _patch_tensor_methods(self)
         try:
             return fn(*proxies)
         finally:
             setattr(Module, "__call__", orig_call)
             setattr(Module, "__getattr__", orig_getattr)
+            for name, f in tensor_ops:
+                setattr(_tensor_class(), name, f)
             for ns, name, f in patched:
                 setattr(ns, name, f)
             for glob, name, f in reversed(wrapped):
@@ -217,6 +240,40 @@ class Tracer:
 
 
 _MISSING = object()
+
+#: Tensor operators and methods that record a ``call_method`` on the tensor (a constant's
+#: ``get_attr``) when a proxy is among their arguments (PyTorch's ``__torch_function__``:
+#: ``torch.ones(3) + x`` is ``_tensor_constant0.add(x)``)
+_TENSOR_METHODS = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div",
+                   "__matmul__": "matmul", "__pow__": "pow", "__gt__": "gt", "__lt__": "lt",
+                   "__ge__": "ge", "__le__": "le", "__eq__": "eq", "__ne__": "ne"}
+_TENSOR_METHODS.update((n, n) for n in ("add", "sub", "mul", "div", "matmul", "pow", "mm",
+                                        "gt", "lt", "ge", "le", "eq", "ne", "maximum",
+                                        "minimum", "where", "expand_as", "view_as",
+                                        "reshape_as", "type_as", "masked_fill"))
+
+
+def _tensor_class() -> Any:
+    return sys.modules["dlcore_eager"].Tensor
+
+
+def _patch_tensor_methods(tracer: Tracer) -> list:
+    """Tensor's ``_TENSOR_METHODS`` recording calls with a proxy argument (made by the tracing
+    thread); returns ``(name, original)`` pairs to put back."""
+    cls, me, saved = _tensor_class(), threading.get_ident(), []
+    for name, method in _TENSOR_METHODS.items():
+        orig = cls.__dict__.get(name)
+        if orig is None:
+            continue
+
+        def op(self: Any, *args: Any, _orig: Any = orig, _method: str = method,
+               **kwargs: Any) -> Any:
+            if threading.get_ident() == me and (_has_proxy(args) or _has_proxy(kwargs)):
+                return tracer.create_proxy("call_method", _method, (self, *args), kwargs)
+            return _orig(self, *args, **kwargs)
+        saved.append((name, orig))
+        setattr(cls, name, op)
+    return saved
 
 
 def _recording(f: Any, tracer: Tracer) -> Any:

@@ -119,6 +119,7 @@ class _Collector:
         self.record_shapes = record_shapes
         self.profile_memory = profile_memory
         self.lock = threading.Lock()
+        self.lost = False           # (a profile started inside took the session over)
 
     def stack(self) -> list:
         s = getattr(self.open, "s", None)
@@ -314,7 +315,11 @@ class profile:
             self._prepare_trace()
         assert self._collector is not None
         if _TLS.collector is not None:
-            raise RuntimeError("Profiler is already enabled on this thread")
+            # PyTorch's: a profile started inside another on one thread takes the session
+            # over; the outer one then ends with no events (and a logged warning)
+            _TLS.collector.lost = True
+            _TLS.collector = None
+            _uninstall()
         _TLS.collector = self._collector
         _install()
 
@@ -325,6 +330,12 @@ class profile:
             new = list(self._collector.events)
             self._events = EventList((self._events if self.acc_events else []) + new,
                                      profile_memory=self.profile_memory)
+        elif self._collector is not None and getattr(self._collector, "lost", False):
+            self._events = EventList(self._events if self.acc_events else [],
+                                     profile_memory=self.profile_memory)
+            sys.stderr.write("[W profiler_kineto.cpp] disableProfiler called but no active "
+                             "profiling session found. This can happen if profiling was "
+                             "cancelled during warmup.\n")
         self._collector = None
 
     def _trace_ready(self) -> None:

@@ -133,10 +133,9 @@ def test_each_thread_runs_its_own_profile_and_the_patch_is_counted():
     assert got["other"] == ["aten::mul"]
     assert sorted({e.name for e in p1.events()}) == ["aten::sub"]
     assert _dispatch.EagerFrontend.__dict__["apply"] is apply
-    with pytest.raises(RuntimeError, match="already enabled on this thread"):
+    with profile():                     # (torch: the inner one takes the session over)
         with profile():
-            with profile():
-                pass
+            assert _dispatch.EagerFrontend.__dict__["apply"] is not apply
     assert _dispatch.EagerFrontend.__dict__["apply"] is apply
 
 

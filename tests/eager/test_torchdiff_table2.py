@@ -245,3 +245,41 @@ def test_static_maximum_keeps_tensorflows_tie_rule():
     with tf.Session() as s:
         got = s.run([ga, gb, gc, gd])
     assert [v.tolist() for v in got] == [[1, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 0]]
+
+
+def test_fx_traces_tensor_constants_and_tensor_operators_as_torch():
+    # torch.fx: a tensor made in forward is a _tensor_constant<i> attribute (each use its own
+    # get_attr node), a module's plain tensor attribute a get_attr of its name, and a tensor's
+    # operator or method with a proxy argument a call_method on it
+    def run(lib):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.c = lib.tensor([1.0, 2.0, 3.0])
+
+            def forward(self, x):
+                k = lib.tensor([2.0, 2.0, 2.0])
+                return (x[None, ..., 1:].sum(), k + x, k - x, k * x, k / x, k @ x, k > x,
+                        x + self.c, x * k, lib.ones(3).add(x), lib.add(k, x))
+        g = lib.fx.symbolic_trace(M())
+        lines = [ln.split(";")[0].strip() for ln in g.code.strip().splitlines()]
+        out = g(lib.tensor([1.0, 2.0, 4.0]))
+        return [ln.replace("dlcore_eager.", "torch.") for ln in lines], \
+            [v.tolist() for v in out]
+    assert run(dl) == run(torch)
+
+
+def test_nested_profile_takes_the_session_over_as_torch(capfd):
+    # no exception: the inner profile records, the outer ends empty (torch logs a warning)
+    def run(lib):
+        with lib.profiler.profile() as outer:
+            lib.ones(3) * 2
+            with lib.profiler.profile() as inner:
+                lib.ones(3) + 1
+            lib.ones(3) - 1
+        with lib.profiler.profile() as after:
+            lib.ones(3) + 1
+        return ("aten::add" in {e.key for e in inner.key_averages()}, len(outer.key_averages()),
+                "aten::add" in {e.key for e in after.key_averages()})
+    assert run(dl) == run(torch) == (True, 0, True)
+    assert "disableProfiler called but no active profiling session found" in capfd.readouterr().err
