@@ -461,6 +461,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise RuntimeError("Padding length should be less than or equal to two times the input "
                            f"dimension but got padding length {len(pad)} and input of "
                            f"dimension {input.ndim}")
+    if mode != "constant":
+        check_non_constant_pad(input.ndim, len(pad))
     if any(p < 0 for p in pad):
         return _pad_crop.cropped(input, pad, mode, value, _pad_fn)
     try:
@@ -473,6 +475,19 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 
 _pad_fn = pad       # (pad's own name is its argument's inside it)
+
+
+def check_non_constant_pad(ndim: int, length: int) -> None:
+    """PyTorch's refusal of a reflect/replicate/circular padding whose length does not pad the
+    last 1, 2 or 3 dimensions of an input with one or two more dimensions."""
+    n = length // 2
+    if n not in (1, 2, 3) or ndim not in (n + 1, n + 2):
+        raise NotImplementedError(
+            f"Padding size {length} is not supported for {ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
 def _warn_dropout2d_dims(ndim: int) -> None:

@@ -50,8 +50,11 @@ class _PadNd(Module):
                 raise RuntimeError("Padding value causes wrapping around more than once.")
         elif self._mode != "constant":
             if input.ndim not in (self._n + 1, self._n + 2):
-                raise NotImplementedError(f"Padding size {2 * self._n} is not supported for "
-                                          f"{input.ndim}D input tensor.")
+                if 2 * self._n > 2 * input.ndim:        # (F.pad's first check)
+                    raise RuntimeError("Padding length should be less than or equal to two "
+                                       f"times the input dimension but got padding length "
+                                       f"{2 * self._n} and input of dimension {input.ndim}")
+                _fc.check_non_constant_pad(input.ndim, 2 * self._n)
             pads = self.padding
             for i in range(self._n):
                 dim = input.ndim - 1 - i

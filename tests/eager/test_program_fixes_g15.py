@@ -83,7 +83,7 @@ def test_clip_grad_norm_rounds_as_torch(norm_type, max_norm):
     rs = np.random.RandomState(0)
     arrays = [np.asarray(rs.randn(*s) * 3, dtype=np.float32) for s in [(2,), (5, 3), (), (40,)]]
     got_total, got = _clip(dlcore_eager, arrays, max_norm, norm_type)
-    want_total, want = _clip(torch, arrays, max_norm, norm_type)
+    want_total, _ = _clip(torch, arrays, max_norm, norm_type)
     assert got_total.dtype == want_total.dtype == np.float32
     np.testing.assert_allclose(got_total, want_total, rtol=1e-6)
     ps = [torch.nn.Parameter(torch.zeros(a.shape)) for a in arrays]
@@ -201,8 +201,8 @@ def test_lstm_with_projections_as_torch(kw, packed, with_state):
 
 def test_lstm_projection_errors_as_torch():
     for lib in (dlcore_eager, torch):
-        for kw, text in [({"proj_size": -1}, "proj_size should be a positive integer or zero "
-                                              "to disable projections"),
+        for kw, text in [({"proj_size": -1}, ("proj_size should be a positive integer or zero "
+                                               "to disable projections")),
                          ({"proj_size": 5}, "proj_size has to be smaller than hidden_size")]:
             with pytest.raises(ValueError, match=text):
                 lib.nn.LSTM(3, 5, **kw)
@@ -213,3 +213,30 @@ def test_lstm_projection_errors_as_torch():
                                                r"\[1, 2, 5\]"):
             lib.nn.LSTM(3, 5, proj_size=2)(lib.randn(4, 2, 3),
                                            (lib.zeros(1, 2, 5), lib.zeros(1, 2, 5)))
+
+
+@pytest.mark.parametrize("shape,pad", [((1, 2, 3, 4), (1, 1)), ((1, 1, 2, 3, 4), (1, 1)),
+                                       ((3,), (1, 1)), ((1, 2, 3, 4, 5), (1,) * 8),
+                                       ((2, 3, 4), (1, 1)), ((1, 2, 3, 4), (1, -1, 1, 1, 1, 1))])
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_non_constant_pad_sizes_refused_as_torch(shape, pad, mode):
+    """F.pad(x4d, (1, 1), mode='reflect') computed; torch refuses every length that does not pad
+    the last 1-3 dimensions of an input of one or two more (torchdiff2's finding)."""
+    outs = []
+    for lib in (dlcore_eager, torch):
+        try:
+            outs.append(lib.nn.functional.pad(lib.ones(shape), pad, mode=mode).shape)
+        except NotImplementedError as e:
+            outs.append(str(e))
+    assert outs[0] == outs[1]
+
+
+def test_pad_modules_refuse_a_short_input_as_torch():
+    for lib in (dlcore_eager, torch):
+        with pytest.raises(RuntimeError, match="Padding length should be less than or equal to "
+                                               "two times the input dimension but got padding "
+                                               "length 4 and input of dimension 1"):
+            lib.nn.ReflectionPad2d(1)(lib.ones(2))
+        with pytest.raises(NotImplementedError, match="Padding size 4 is not supported for 2D "
+                                                      "input tensor.\nSupported combinations"):
+            lib.nn.ReplicationPad2d(1)(lib.ones(2, 3))
