@@ -246,13 +246,15 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
         outputs = op.outputs
         start = len(slot_dev)
         out: int | slice
+        # (setdefault: a fed output keeps its feed's slot, which the op's step must not
+        # overwrite: TF1 replaces the fed tensor only, its op may still run for a sibling)
         if len(outputs) == 1:
-            slot_of[outputs[0]] = start
+            slot_of.setdefault(outputs[0], start)
             slot_dev.append(dev)
             out = start
         else:
             for t in outputs:
-                slot_of[t] = len(slot_dev)
+                slot_of.setdefault(t, len(slot_dev))
                 slot_dev.append(dev)
             out = slice(start, start + len(outputs))
         steps.append((fn, ins, out, params, op))
@@ -299,12 +301,13 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
         outputs = op._outputs       # (op.outputs without its list: the one Tensor, or a tuple)
         out: int | slice
         if type(outputs) is Tensor:     # (setup_op keeps one output bare, never a 1-tuple)
-            slot_of[outputs] = out = nslots
+            slot_of.setdefault(outputs, nslots)     # (a fed output keeps its feed's slot,
+            out = nslots                            # as in build_plan's loop)
             nslots += 1
         else:
             out = slice(nslots, nslots + len(outputs))
             for t in outputs:
-                slot_of[t] = nslots
+                slot_of.setdefault(t, nslots)
                 nslots += 1
         append((fn, ins, out, params, op))
         typ = op.type
@@ -332,10 +335,10 @@ def _swept(plan: Plan, fetch_tensors: list, target_ops: list, fed_tensors, sessi
     slot_of: dict = {}
     for t in fed_tensors:
         if t not in slot_of:
-            if t.op._ctx is not None:       # (fed inside a cond branch)
-                return False
+            if t.op._ctx is not None or t.op._outputs is not t:
+                return False                # (fed inside a cond branch; one output of several)
             slot_of[t] = len(slot_of)
-    n = len(slot_of)
+    n = nfed = len(slot_of)
     first = fetch_tensors[0] if fetch_tensors else target_ops[0] if target_ops else None
     if first is None:
         return False
@@ -407,6 +410,9 @@ def _swept(plan: Plan, fetch_tensors: list, target_ops: list, fed_tensors, sessi
             got = get(outputs)
             if got is None:
                 slot_of[outputs] = got = n
+                n += 1
+            elif got < nfed:            # a fed tensor's op, run as a target or control input:
+                got = n                 # its value goes to a slot of its own, not the feed's
                 n += 1
             out = got
         elif outputs:
