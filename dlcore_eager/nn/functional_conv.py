@@ -425,7 +425,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     not _update_running_host(running_mean, running_var, st._buf, momentum, n):
                 _update_running(running_mean, running_var, _ops.getitem(st, 0),
                                 _ops.getitem(st, 1), momentum, n)
-            return _mf.follow(input, _bn.batch_norm_train(input, st, weight, bias, eps))
+            out = labelled(_bn.batch_norm_train(input, st, weight, bias, eps),   # (torch's
+                           "NativeBatchNormBackward0", input, edges=(input, weight, bias))
+            return _mf.follow(input, out)
         # The batch moments with their axes kept, and x - mean computed once for both the
         # variance and the output: the same values as moments() + _ops.batch_norm, with fewer
         # ops to record and differentiate (no squeeze/reshape of the statistics, no second

@@ -240,3 +240,29 @@ def test_pad_modules_refuse_a_short_input_as_torch():
         with pytest.raises(NotImplementedError, match="Padding size 4 is not supported for 2D "
                                                       "input tensor.\nSupported combinations"):
             lib.nn.ReplicationPad2d(1)(lib.ones(2, 3))
+
+
+@pytest.mark.parametrize("stats", [False, True])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_training_batch_norm_node_shows_torchs_three_edges(stats, affine):
+    """F.batch_norm in training: NativeBatchNormBackward0 with next_functions (input, weight,
+    bias), as torch (the fused node showed the batch statistics as a fourth, None, edge);
+    gradients unchanged (vs torch)."""
+    rs = np.random.RandomState(0)
+    xv, wv, bv = rs.randn(4, 3, 2), rs.rand(3) + 0.5, rs.randn(3)
+    seen = []
+    for lib in (dlcore_eager, torch):
+        x = lib.tensor(xv, requires_grad=True)
+        w = lib.tensor(wv, requires_grad=True) if affine != "none" else None
+        b = lib.tensor(bv, requires_grad=True) if affine == "both" else None
+        rm, rv = (lib.zeros(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64)) if stats \
+            else (None, None)
+        y = lib.nn.functional.batch_norm(x, rm, rv, w, b, training=True)
+        edges = [None if f is None else type(f).__name__ for f, _ in y.grad_fn.next_functions]
+        (y * lib.tensor(xv[::-1].copy())).sum().backward()
+        seen.append((y.grad_fn.name(), edges, x.grad.numpy(),
+                     None if w is None else w.grad.numpy()))
+    assert seen[0][:2] == seen[1][:2]
+    np.testing.assert_allclose(seen[0][2], seen[1][2], rtol=1e-9, atol=1e-12)
+    if seen[1][3] is not None:
+        np.testing.assert_allclose(seen[0][3], seen[1][3], rtol=1e-9, atol=1e-12)
