@@ -19,7 +19,7 @@ from .. import dtypes as _dtypes
 from ..frontend import constant as _constant
 from ..frontend import to_tensor as _tt
 from ..graph import Tensor, get_default_graph, reset_default_graph
-from . import _history
+from . import _history, _run_phase
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -105,50 +105,37 @@ def clear_session() -> None:
     """A new default graph (and so new sessions, learning phase, layer names)."""
     from ..graph import _stack
     _FIXED_PHASE.clear()
+    _run_phase.clear()
     _history.COUNTS.clear()
     if not _stack():                    # inside `with graph.as_default()`: keep that graph
         reset_default_graph()
 
 
 # ============================================================================ learning phase
-class phase_fixed:
-    """``with phase_fixed(value):`` the layers built inside read ``value`` as the learning
-    phase (a model called with ``training=False``: its BatchNormalization and Dropout layers
-    in inference mode); ``None`` changes nothing.  The value is fixed in the graph for good,
-    as tf.keras 2: the outer model's ``fit``/``predict`` does not override it (Keras 3 lets
-    the outer call's phase win: ``fit`` trains a nested ``model(x, training=False)``)."""
-
-    def __init__(self, value):
-        self.value, self.graph, self.old = value, None, None
-
-    def __enter__(self):
-        if self.value is not None and not isinstance(self.value, Tensor):
-            self.graph = get_default_graph()
-            self.old = _FIXED_PHASE.get(self.graph, _NOT_FIXED)
-            _FIXED_PHASE[self.graph] = bool(self.value)
-        return self
-
-    def __exit__(self, *exc):
-        if self.graph is not None:
-            if self.old is _NOT_FIXED:
-                _FIXED_PHASE.pop(self.graph, None)
-            else:
-                _FIXED_PHASE[self.graph] = self.old
-
-
-_NOT_FIXED = object()
+def phase_fixed(value):
+    """``with phase_fixed(value):`` a functional model called with ``training=value``: its
+    layers read ``value`` (kept in the graph for good, as tf.keras 2: see ``_run_phase``)."""
+    return _run_phase.calling(value, get_default_graph())
 
 
 def learning_phase():
     """The boolean placeholder layers read to behave as in training (default False); fixed to a
-    Python value by ``set_learning_phase``."""
+    Python value by ``set_learning_phase``; inside a call being built, that call's mode."""
     g = get_default_graph()
+    mode = _run_phase.context(g)
+    if mode is not None:
+        return mode
     if g in _FIXED_PHASE:
         return _FIXED_PHASE[g]
+    return phase_placeholder(g)
+
+
+def phase_placeholder(g):
+    """``g``'s ``keras_learning_phase`` placeholder (made on first use)."""
     ph = _PHASES.get(g)
     if ph is None:
         from ..array_ops import placeholder_with_default
-        with g.name_scope(None):
+        with g.as_default(), g.name_scope(None), g.control_dependencies(None):
             ph = placeholder_with_default(False, (), name="keras_learning_phase")
         _PHASES[g] = ph
     return ph

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _run_phase
 from . import backend as K
 from .engine import _as_list
 
@@ -92,6 +93,7 @@ class ArrayFeeds:
             ph = self._learning_phase()
             if ph is not None:
                 feed[ph] = training
+                feed.update(_run_phase.feeds(self))     # (BatchNormalization's trainable)
         return feed
 
     def _learning_phase(self):

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
-from . import _keras3_args, _tracking
+from . import _keras3_args, _run_phase, _tracking
 from . import backend as K
 from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
@@ -38,12 +38,8 @@ _NODE_SEQ = itertools.count()
 OP_NODES: tuple = ()      # (attach, is_op_layer, unique_names): set by _op_layers
 
 
-def _as_list(x) -> list:
-    return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-def _shape_of(t) -> tuple:
-    return tuple(t.aval.shape)
+def _as_list(x) -> list: return list(x) if isinstance(x, (list, tuple)) else [x]
+def _shape_of(t) -> tuple: return tuple(t.aval.shape)
 
 
 class Node:
@@ -62,9 +58,10 @@ class Node:
 
     def call_on(self, tensors: list):
         """Call the node's layer again on ``tensors`` (new tensors for ``inputs``), with the
-        same argument structure."""
+        same argument structure (and the ``training=`` it was given: ``extra["training"]``)."""
+        kw = {"training": self.extra["training"]} if "training" in self.extra else {}
         if self.call_args is None:
-            return self.layer(tensors[0] if len(tensors) == 1 else tensors)
+            return self.layer(tensors[0] if len(tensors) == 1 else tensors, **kw)
         args, k = [], 0
         for i, n in enumerate(self.call_args):
             if n is None:
@@ -75,7 +72,7 @@ class Node:
             else:
                 args.append(list(tensors[k:k + n]))
                 k += n
-        return self.layer(*args)
+        return self.layer(*args, **kw)
 
 
 class Layer(AutoConfig):
@@ -237,11 +234,12 @@ class Layer(AutoConfig):
                 _keras3_args.after_build(self)          # built; weights= given if any
             arg = xs[0] if single else xs
             if training is not None and _accepts(self.call, "training"):
-                kwargs["training"] = training
+                kwargs["training"] = training       # (the layers inside read it: _run_phase)
             if any(m is not None for m in masks) and "mask" not in kwargs and \
                     _accepts(self.call, "mask"):
                 kwargs["mask"] = previous_mask
-            out = self.call(arg, *args, **kwargs)
+            with _run_phase.calling(training, g):
+                out = self.call(arg, *args, **kwargs)
             out_mask = self.compute_mask(arg, previous_mask)
         outs = [K._to_tensor(o) for o in _as_list(out)]
         xs = xs + more
@@ -260,7 +258,7 @@ class Layer(AutoConfig):
             from .regularizers import activity_loss     # (divided by the batch size)
             with g.as_default(), g.name_scope(self.name + "/activity_regularizer/"):
                 self.losses.extend(activity_loss(self.activity_regularizer, o) for o in outs)
-        node = Node(self, xs, outs, call_args, extra)
+        node = Node(self, xs, outs, call_args, _run_phase.node_extra(extra, training))
         self._nodes.append(node)
         for i, o in enumerate(outs):
             # an output a sublayer made inside this call is this layer's (Keras: the model

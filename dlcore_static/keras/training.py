@@ -21,7 +21,7 @@ from dlcore import ops as _ops
 from ..array_ops import placeholder
 from ..graph import get_default_graph
 from . import _custom_eval as _ce
-from . import _keras3_args
+from . import _keras3_args, _run_phase
 from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
@@ -183,6 +183,7 @@ class Model(ArrayFeeds, Network):
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
         self._compiled = True
+        self._mode_flags = _run_phase.compile_snapshot(g)      # (BatchNormalization's mode)
         self._session  # noqa: B018 - creates the session, initialises new variables
 
     metrics = property(lambda self: _step.metrics(self) if _step.overridden(self) else (
@@ -528,9 +529,9 @@ class Model(ArrayFeeds, Network):
         and ``mask``, which it takes positionally too: ``training`` a bool, None or a
         tensor, ``mask`` None; anything else is a TypeError, not dropped).
 
-        ``training=True/False`` fixes the phase of this call's layers when the graph is built,
+        ``training=True/False`` fixes the mode of this call's layers when the graph is built,
         as tf.keras 2 (the outer ``fit``/``predict`` does not override it; Keras 3 lets the
-        outer call's phase win)."""
+        outer call's mode win, keras-team/keras#20285: see ``_run_phase``)."""
         training = _keras3_args.model_call_training(self.name, args, training, kwargs)
         build = getattr(self, "_build", None)
         if build is not None:                      # a Sequential builds its graph lazily
@@ -540,7 +541,8 @@ class Model(ArrayFeeds, Network):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
                              f"received {len(xs)} input tensors.")
         if self.__dict__.get("_raw_call"):        # a subclassed call() with TF ops in it
-            out = self.call(xs[0] if len(xs) == 1 else xs)
+            with K.phase_fixed(training):
+                out = self.call(xs[0] if len(xs) == 1 else xs)
             outs = list(out) if isinstance(out, (list, tuple)) else [out]
             self._nodes.append(Node(self, xs, outs))
             for i, o in enumerate(outs):
@@ -555,7 +557,7 @@ class Model(ArrayFeeds, Network):
                 for t, o in zip(node.outputs, _as_list(out)):
                     mapping[t] = o
         outs = [mapping[t] for t in self.outputs]
-        self._nodes.append(Node(self, xs, outs))
+        self._nodes.append(Node(self, xs, outs, extra=_run_phase.node_extra(None, training)))
         for i, o in enumerate(outs):
             HISTORY[o] = (self, len(self._nodes) - 1, i)
         return outs[0] if len(outs) == 1 else outs

@@ -372,14 +372,12 @@ class BatchNormalization(Layer):
     always, and zero-debiased both averages; tf.keras 2 and Keras 3 dropped all three.
     TF1's ``tf.layers.batch_normalization`` keeps its fused kernel's unbiased variance.)
 
-    The mode is fixed when the layer is called (the graph built), as tf.keras 2 on TF1's
-    graphs, not read at each run as Keras 3: a layer with ``trainable=False`` when it is
-    called is in inference mode for good; setting ``bn.trainable`` on an existing model
-    changes which weights ``compile`` trains but not this layer's mode (for the other mode,
-    set ``trainable`` before the layer is called, or call the layers again on a new ``Input``
-    and copy the weights).  Likewise ``training=`` given to
-    the call, or to a nested model's call, stays fixed (tf.keras 2; in Keras 3 the outer
-    ``fit``/``predict`` phase overrides it).
+    The mode is tf.keras 2's (``_run_phase``): the learning phase (training in ``fit``,
+    inference in ``predict``/``evaluate``) unless ``training=`` was given to this call or to
+    a model call around it, which stays fixed (``base_model(x, training=False)`` keeps the
+    layer in inference mode while the base is fine-tuned; Keras 3's ``fit`` overrides it,
+    keras-team/keras#20285); and inference mode while ``trainable`` is False as of the
+    model's last ``compile`` (set at any time, also after the layer was called).
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -418,9 +416,9 @@ class BatchNormalization(Layer):
     def call(self, x, training=None):
         from ...graph import get_default_graph
         from ...layers_conv import batch_norm_graph
+        from .._run_phase import trainable_flag
         training = K.learning_phase() if training is None else training
-        if not self.trainable:          # (a frozen BatchNormalization is in inference
-            training = False            # mode; read here, at build: see the docstring)
+        training = trainable_flag(self, training)   # (frozen: inference mode, as of compile)
         y, updates = batch_norm_graph(x, self.gamma, self.beta, self.moving_mean,
                                       self.moving_variance, self.axis, self.momentum,
                                       self.epsilon, training)

@@ -102,10 +102,15 @@ def test_transformer_text_classification_matches_keras3(capsys, keras3):  # noqa
 def test_image_classification_with_augmentation_matches_keras3(capsys, keras3):  # noqa: F811
     out, env = run_program("keras_image_classification_augmentation.py", capsys)
     assert "augmented (4, 16, 16, 3)" in out and "parameters 5497 output (None, 1)" in out
+    # (the loss drop holds for every seed: keras.utils.set_random_seed(s), s = 0..5, gave
+    # last/first 0.084 0.111 0.101 0.065 0.079 0.104; the validation accuracy of 32 images
+    # after 6 epochs does not: 0.62 0.78 0.62 0.38 0.62 0.72, so it is checked against
+    # predict, not against a threshold)
     first, last = numbers(line(out, "loss "))
-    assert last < 0.3 * first and numbers(line(out, "val_acc"))[0] > 0.75
+    assert last < 0.3 * first
     assert "inference is deterministic (no augmentation): True" in out
-    assert numbers(line(out, "accuracy from predict"))[0] > 0.75
+    assert numbers(line(out, "accuracy from predict"))[0] == \
+        pytest.approx(numbers(line(out, "val_acc"))[0], abs=1e-4)
     # the program's own make_model, run by Keras 3 with the trained weights (inference: the
     # augmentation layers pass images through)
     src = Path(env["__file__"]).read_text()

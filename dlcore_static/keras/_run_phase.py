@@ -1,0 +1,101 @@
+"""tf.keras 2's training/inference mode on the static graph, and what of it is read at run time.
+
+A layer's ``training`` is resolved as tf.keras 2 does (``base_layer.__call__``): a value given
+to the call wins; else the value of the call it is made in (a layer called inside another
+layer's ``call``, or a functional model's layers inside ``model(x, training=...)``); else the
+learning phase, ``backend.learning_phase()``: a placeholder (default False) that
+``fit``/``train_on_batch`` feed True and ``evaluate``/``predict`` False, so a layer called with
+no ``training`` runs in the mode of the loop that runs it.  A value given to a call is kept in
+the graph for good, also under ``fit``/``predict``: ``base_model(x, training=False)`` keeps
+its BatchNormalization layers in inference mode while the base is fine-tuned (the Keras
+transfer-learning guide's contract).  A functional model called again (nested in another)
+calls its layers with the values they were given (``node_extra``).
+
+Keras 3 differs there: its ``fit``/``predict`` pass their own ``training`` to every node of a
+functional model, replacing the recorded values (keras-team/keras#20285, closed as intended:
+an unfrozen base called with ``training=False`` trains its BatchNormalization in Keras 3).
+dlcore keeps tf.keras 2's contract (the project's Keras is Keras 2.x / tf.keras).
+
+BatchNormalization runs in inference mode while its ``trainable`` is False, as tf.keras 2
+(>= 2.0) and Keras 3 do, and ``trainable`` may change after the graph is built: each call
+gets a scalar placeholder ``<layer>/trainable`` (default: ``trainable`` when called) that
+``fit``/``evaluate``/``predict`` feed with ``trainable`` as of the model's last ``compile``
+(``compile_snapshot``; "recompile after changing ``trainable``", as the guide says).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Iterator
+
+from dlcore import ops as _ops
+
+from ..graph import Tensor, get_default_graph
+
+#: graph -> the mode the layers called now read (set for the length of a call)
+_CONTEXT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: graph -> [(flag placeholder, weak reference to its BatchNormalization)]
+_FLAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def context(graph):
+    """The mode set by the calls being built in ``graph`` (None: none set)."""
+    return _CONTEXT.get(graph)
+
+
+def clear() -> None:
+    _CONTEXT.clear()
+
+
+@contextlib.contextmanager
+def calling(mode, graph) -> Iterator[None]:
+    """Build a call given ``mode`` (a Python bool or a tensor; None: nothing given): the
+    layers called inside without ``training`` read it."""
+    if mode is None:
+        yield
+        return
+    old = _CONTEXT.get(graph, _CONTEXT)
+    _CONTEXT[graph] = bool(mode) if not isinstance(mode, Tensor) else mode
+    try:
+        yield
+    finally:
+        if old is _CONTEXT:
+            _CONTEXT.pop(graph, None)
+        else:
+            _CONTEXT[graph] = old
+
+
+def node_extra(extra, training) -> dict | None:
+    """A node's ``extra`` with the ``training=`` its call was given (its model's graph calls
+    the layer again with it: a nested model's node keeps its recorded mode)."""
+    return extra if training is None else dict(extra or {}, training=training)
+
+
+def trainable_flag(layer, training):
+    """BatchNormalization's mode: ``training`` while the layer is trainable (a Python value
+    or a tensor), ANDed with the layer's flag placeholder, which ``fit``/``evaluate``/
+    ``predict`` feed with ``trainable`` as of its model's ``compile``."""
+    if training is False or (not isinstance(training, Tensor) and training == 0):
+        return False
+    from ..array_ops import placeholder_with_default
+    g = get_default_graph()
+    with g.control_dependencies(None):
+        flag = placeholder_with_default(bool(layer.trainable), (), name="trainable")
+    _FLAGS.setdefault(g, []).append((flag, weakref.ref(layer)))
+    return flag if not isinstance(training, Tensor) else _ops.logical_and(training, flag)
+
+
+def compile_snapshot(graph) -> dict:
+    """The flag feeds of ``graph``'s BatchNormalization layers: their ``trainable`` now."""
+    out = {}
+    for flag, ref in _FLAGS.get(graph, ()):
+        layer = ref()
+        if layer is not None:
+            out[flag] = bool(layer.trainable)
+    return out
+
+
+def feeds(model) -> dict:
+    """The flags as of the model's last ``compile`` (fed with the learning phase)."""
+    return dict(model.__dict__.get("_mode_flags") or {})
