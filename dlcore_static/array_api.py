@@ -91,7 +91,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name: str = "split") -> l
 
 
 def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
-    """``input_[begin[i] : begin[i] + size[i]]`` in each dimension (size -1: to the end)."""
+    """``input_[begin[i] : begin[i] + size[i]]`` in each dimension (size -1: to the end);
+    ``begin``/``size`` may hold (or be) tensors computed at run time (``[-1, n - 1]``)."""
+    if _run_time_entries(begin) or _run_time_entries(size):
+        return _run_time_slice(input_, begin, size, name)
     begin, size = _ints(begin), _ints(size)
     shape = _t(input_).aval.shape
     for i, (b, s, n) in enumerate(zip(begin, size, shape)):
@@ -103,6 +106,36 @@ def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001
             raise ValueError(f"Expected size[{i}] in [0, {n - b}], but got {s}")
     idx = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
     return _scoped("Slice", name, lambda x: _ops.getitem(x, idx), input_)
+
+
+def _run_time_entries(v) -> bool:
+    return isinstance(v, Tensor) or (isinstance(v, (list, tuple)) and
+                                     any(isinstance(e, Tensor) for e in v))
+
+
+def _run_time_slice(input_, begin, size, name):
+    """``tf.slice`` with run-time ``begin``/``size``: the run-time slices of ``getitem``."""
+    from .array_ops import getitem
+    x = _t(input_)
+    nd = x.aval.ndim
+    g = x.graph
+    with g.name_scope(name or "Slice"):
+        def entries(v):
+            if isinstance(v, Tensor):
+                return [v[i] for i in range(nd)]
+            return list(v)
+        idx = []
+        for k, (b, sz) in enumerate(zip(entries(begin), entries(size))):
+            if not isinstance(sz, Tensor):
+                stop = None if int(sz) == -1 else (b + int(sz) if isinstance(b, Tensor)
+                                                   else int(b) + int(sz))
+            else:
+                b_t = b if isinstance(b, Tensor) else _t(int(b))
+                dim = _ops.cast(_ops.dim_size(x, k), sz.aval.dtype)
+                stop = _ops.where(_ops.equal(sz, -1), dim,
+                                  _ops.add(_ops.cast(b_t, sz.aval.dtype), sz))
+            idx.append(builtins.slice(b, stop))
+        return getitem(x, tuple(idx))
 
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,

@@ -176,19 +176,54 @@ def getitem(x, idx) -> Tensor:
             # its canonical index written out (what canonical_index makes of it)
             return rename(_node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}), "strided_slice",
                           first)
+        if _tensor_bounds(idx):
+            return _tensor_getitem(t, (idx,))
         return rename(_ops.getitem(t, idx), "strided_slice", first)
     if type(idx) is int:                # x[i]
         return rename(_ops.getitem(t, idx), "strided_slice", first)
     items = idx if isinstance(idx, tuple) else (idx,)
     for i in items:
-        if isinstance(i, Tensor):
+        if isinstance(i, Tensor) or (type(i) is slice and _tensor_bounds(i)):
             return _tensor_getitem(t, items)
     return rename(_ops.getitem(t, idx), "strided_slice", first)
+
+
+def _tensor_bounds(s: slice) -> bool:
+    """A slice with a bound computed at run time (``x[:, :n]`` with ``n = tf.shape(y)[1]``)."""
+    return isinstance(s.start, Tensor) or isinstance(s.stop, Tensor) or \
+        isinstance(s.step, Tensor)
+
+
+def _slice_range(y: Tensor, axis: int, s: slice) -> Tensor:
+    """The int64 positions ``range(n)[s]`` of ``y``'s axis for a slice with run-time bounds
+    (Python's clamping of negative and too large bounds; a positive int step)."""
+    from .sequence_ops import range as _range
+    step = s.step
+    if step is not None and (isinstance(step, Tensor) or int(step) <= 0):
+        raise NotImplementedError("a slice with a bound computed at run time takes a positive "
+                                  f"int step, got {step!r}")
+    n = _ops.cast(_ops.dim_size(y, axis), np.int64)
+
+    def bound(v, default):
+        if v is None:
+            return default
+        v = _ops.cast(v, np.int64) if isinstance(v, Tensor) else constant(int(v), np.int64)
+        v = _ops.where(_ops.less(v, 0), _ops.add(v, n), v)
+        return _ops.minimum(_ops.maximum(v, constant(0, np.int64)), n)
+
+    start = bound(s.start, constant(0, np.int64))
+    stop = _ops.maximum(bound(s.stop, n), start)
+    return _range(start, stop, 1 if step is None else int(step))
 
 
 def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:
     from dlcore.ops import sequence as _seq
     for i in items:
+        if type(i) is slice:
+            for v in (i.start, i.stop, i.step):
+                if isinstance(v, Tensor) and (v.aval.ndim != 0 or v.aval.dtype.kind not in "iu"):
+                    raise TypeError(f"slice indices must be integers or None or have an "
+                                    f"__index__ method, got {v!r}")
         if isinstance(i, Tensor) and (i.aval.ndim != 0 or i.aval.dtype.kind not in "iu"):
             raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis "
                             f"(`None`) and scalar tf.int32/tf.int64 tensors are valid indices, "
@@ -202,8 +237,8 @@ def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:
         if i is Ellipsis:
             out_axis += t.aval.ndim - n_real
             basic.append(i)
-        elif isinstance(i, Tensor):
-            picks.append((out_axis, i))
+        elif isinstance(i, Tensor) or (type(i) is slice and _tensor_bounds(i)):
+            picks.append((out_axis, i))         # (a scalar pick, or a run-time slice)
             basic.append(slice(None))
             out_axis += 1
         elif i is None or isinstance(i, slice):
@@ -213,6 +248,9 @@ def _tensor_getitem(t: Tensor, items: tuple) -> Tensor:
             basic.append(i)
     y = _ops.getitem(t, tuple(basic))
     for axis, i in reversed(picks):             # later axes first: earlier ones keep place
+        if type(i) is slice:
+            y = _seq.gather(y, _slice_range(y, axis, i), axis)
+            continue
         i = _ops.cast(i, np.int64) if i.aval.dtype != np.int64 else i
         n = _ops.cast(_ops.dim_size(y, axis), np.int64)
         i = _ops.where(_ops.less(i, 0), _ops.add(i, n), i)

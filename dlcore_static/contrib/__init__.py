@@ -1,5 +1,5 @@
 """``tf.contrib``: the pieces of TensorFlow 1's contrib that TF1 programs use: ``layers``
 (with ``optimize_loss``), ``framework`` (``arg_scope``), ``slim`` (the two together) and
-``seq2seq`` (``sequence_loss``)."""
+``seq2seq`` (``sequence_loss``), ``crf`` (the linear-chain CRF)."""
 
-from . import framework, layers, seq2seq, slim
+from . import crf, framework, layers, seq2seq, slim  # noqa: F401

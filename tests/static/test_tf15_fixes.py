@@ -213,3 +213,83 @@ def test_hessians_values_shapes_and_limits():
                                                   r"known when the graph is built, got \[None\]"):
         p = tf.placeholder(tf.float32, [None])
         tf.hessians(tf.reduce_sum(p * p), p)
+
+
+def test_crf_log_likelihood_and_gradients_vs_brute_force():
+    import itertools
+    rs = np.random.RandomState(0)
+    B, T, K = 3, 4, 3
+    u = rs.randn(B, T, K).astype(np.float32)
+    tags = rs.randint(0, K, (B, T)).astype(np.int32)
+    lengths = np.array([4, 2, 1], np.int32)
+    tr = rs.randn(K, K).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, None, K])
+    t = tf.placeholder(tf.int32, [None, None])
+    n = tf.placeholder(tf.int32, [None])
+    trans = tf.Variable(tr)
+    ll, same = tf.contrib.crf.crf_log_likelihood(x, t, n, trans)
+    gx, gt = tf.gradients(tf.reduce_sum(ll), [x, trans])
+    assert same is trans
+
+    def score(b, seq, uu=u, trr=tr):
+        m = len(seq)
+        return sum(uu[b, i, seq[i]] for i in range(m)) + \
+            sum(trr[seq[i], seq[i + 1]] for i in range(m - 1))
+
+    def ref(uu, trr):
+        out = []
+        for b in range(B):
+            m = lengths[b]
+            z = np.log(sum(np.exp(score(b, s, uu, trr))
+                           for s in itertools.product(range(K), repeat=m)))
+            out.append(score(b, tags[b, :m], uu, trr) - z)
+        return np.array(out)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        r = sess.run([ll, gx, gt], {x: u, t: tags, n: lengths})
+        one = sess.run(ll, {x: u[:, :1], t: tags[:, :1], n: [1, 1, 1]})
+    np.testing.assert_allclose(r[0], ref(u, tr), rtol=1e-5)
+    eps = 1e-3                                      # central differences of sum(ll)
+    u64, tr64 = u.astype(np.float64), tr.astype(np.float64)
+    for idx in [(0, 1, 2), (1, 1, 0), (1, 3, 1), (2, 0, 1)]:
+        up, dn = u64.copy(), u64.copy()
+        up[idx] += eps
+        dn[idx] -= eps
+        fd = (ref(up, tr64).sum() - ref(dn, tr64).sum()) / (2 * eps)
+        assert r[1][idx] == pytest.approx(fd, abs=1e-3)
+    for idx in [(0, 1), (2, 2)]:
+        up, dn = tr64.copy(), tr64.copy()
+        up[idx] += eps
+        dn[idx] -= eps
+        fd = (ref(u64, up).sum() - ref(u64, dn).sum()) / (2 * eps)
+        assert r[2][idx] == pytest.approx(fd, abs=1e-3)
+    np.testing.assert_allclose(one, [u[b, 0, tags[b, 0]] - np.log(np.exp(u[b, 0]).sum())
+                                     for b in range(B)], rtol=1e-5)
+    seq, best = tf.contrib.crf.viterbi_decode(u[0], tr)
+    brute = max(itertools.product(range(K), repeat=T), key=lambda s: score(0, s))
+    assert [int(v) for v in seq] == list(brute)
+    assert best == pytest.approx(score(0, brute), rel=1e-6)
+
+
+def test_slices_with_run_time_bounds():
+    t = tf.placeholder(tf.int32, [None, None])
+    n = tf.shape(t)[1] - 1
+    outs = [t[:, :n], t[:, 1:], t[:, n:], t[:, -n:], t[n - 1:, ::1], t[0, :n], t[:, :n:2],
+            t[:, :tf.constant(10)], tf.slice(t, [0, 1], [-1, n]),
+            tf.slice(t, tf.stack([1, n]), [1, -1])]
+    x = tf.placeholder(tf.float32, [None, 4])
+    g = tf.gradients(tf.reduce_sum(x[:, 1:tf.shape(x)[1] - 1] * 2.0), x)[0]
+    v = np.arange(8).reshape(2, 4)
+    with tf.Session() as sess:
+        got = sess.run(outs, {t: v})
+        gv = sess.run(g, {x: np.ones((2, 4))})
+    m = 3
+    refs = [v[:, :m], v[:, 1:], v[:, m:], v[:, -m:], v[m - 1:], v[0, :m], v[:, :m:2],
+            v[:, :10], v[:, 1:1 + m], v[1:2, m:]]
+    for a, r in zip(got, refs):
+        np.testing.assert_array_equal(a, r)
+    np.testing.assert_array_equal(gv, [[0, 2, 2, 0]] * 2)
+    with pytest.raises(NotImplementedError, match="takes a positive int step"):
+        t[:, :n:-1]
+    with pytest.raises(TypeError, match="slice indices must be integers or None"):
+        t[:, :tf.constant(1.5)]

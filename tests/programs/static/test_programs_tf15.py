@@ -441,3 +441,39 @@ def test_queue_input_pipelines(capsys):
     np.testing.assert_allclose(env["final_w"].ravel(), w, rtol=1e-4, atol=1e-6)
     assert env["final_b"] == pytest.approx(b, rel=1e-4, abs=1e-6)
     assert "queue runners: 2" in out
+
+
+def _crf_log_likelihood_np(u, tags, n, trans):
+    alpha = u[0]
+    for t in range(1, n):
+        a = alpha[:, None] + trans
+        m = a.max(0)
+        alpha = u[t] + m + np.log(np.exp(a - m).sum(0))
+    log_norm = alpha.max() + np.log(np.exp(alpha - alpha.max()).sum())
+    score = sum(u[t, tags[t]] for t in range(n)) + \
+        sum(trans[tags[t], tags[t + 1]] for t in range(n - 1))
+    return score - log_norm
+
+
+def test_bilstm_crf_tagger(capsys):
+    import itertools
+    out, env = run_program("tf_bilstm_crf_tagger.py", capsys)
+    env["sess"].close()
+    assert out.splitlines()[0] == (
+        "variables: ['words/_word_embeddings:0', 'bi-lstm/bidirectional_rnn/fw/lstm_cell/kernel:0',"
+        " 'bi-lstm/bidirectional_rnn/fw/lstm_cell/bias:0', "
+        "'bi-lstm/bidirectional_rnn/bw/lstm_cell/kernel:0', "
+        "'bi-lstm/bidirectional_rnn/bw/lstm_cell/bias:0', 'proj/W:0', 'proj/b:0', "
+        "'transitions:0']")
+    u, trans, lengths = env["test_logits"].astype(np.float64), env["trans"], env["lengths"]
+    for k, (words, tags) in enumerate(env["test"]):
+        n = lengths[k]
+        assert env["test_ll"][k] == pytest.approx(
+            _crf_log_likelihood_np(u[k], tags, n, trans), rel=1e-4, abs=1e-4)
+        if k < 4:                                   # Viterbi = the best of all sequences
+            best = max(itertools.product(range(4), repeat=n), key=lambda s: sum(
+                u[k, t, s[t]] for t in range(n)) + sum(trans[s[t], s[t + 1]]
+                                                       for t in range(n - 1)))
+            assert [int(v) for v in env["preds"][k]] == list(best)
+    assert env["losses"][-1] < 0.1 * env["losses"][0]
+    assert env["correct"] / env["total"] > 0.9
