@@ -109,17 +109,27 @@ def _full(orig):
 
 
 def _random(orig, normal: bool, like: bool):
-    """``rand``/``randn`` (``*_like``) with a complex dtype: two real draws, one per part."""
+    """``rand``/``randn`` (``*_like``) with a complex dtype: PyTorch's, one real draw of shape
+    ``(*shape, 2)`` (its real view: real and imaginary parts interleaved in draw order), times
+    sqrt(1/2) for randn."""
     def f(*args, dtype=None, requires_grad=False, **kwargs):
         target = dtype if dtype is not None else (args[0].dtype if like and args and
                                                   isinstance(args[0], Tensor) else None)
         if target is None or not getattr(target, "is_complex", False):
             return orig(*args, dtype=dtype, requires_grad=requires_grad, **kwargs)
         real = D.from_numpy_dtype(D._dt.to_real(target.np_dtype))
-        re = orig(*args, dtype=real, **kwargs)
-        im = orig(*args, dtype=real, **kwargs)
+        from . import creation
+        if like:
+            x = args[0]
+            base = creation.empty(*x.shape, 2, dtype=real, device=kwargs.get("device") or
+                                  x.device)
+            pair = orig(base, *args[1:], dtype=real, **kwargs)
+        else:
+            shape = creation._size_arg(orig.__name__, args, kwargs.pop("size", None))
+            pair = orig(*shape, 2, dtype=real, **kwargs)
+        re, im = pair[..., 0], pair[..., 1]
         if normal:
-            re, im = re * math.sqrt(0.5), im * math.sqrt(0.5)
+            re, im = re * (1 / math.sqrt(2)), im * (1 / math.sqrt(2))   # (std / sqrt(2))
         out = _ops.complex_(re, im)
         return out.requires_grad_(True) if requires_grad else out
     f.__name__, f.__doc__ = getattr(orig, "__name__", "f"), orig.__doc__

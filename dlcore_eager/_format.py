@@ -28,6 +28,22 @@ _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "tor
 if _dt.bfloat16 is not None:
     _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
 
+_IMPLIED = (np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def _dtype_shown(b: np.ndarray) -> bool:
+    """PyTorch's rule (_tensor_str): the dtype is printed unless it is the default float
+    dtype, its complex type (complex128 for float64, else complex64), int64 or bool; an empty
+    tensor's unless it is the default float dtype."""
+    default = sys.modules["dlcore_eager._dtype"].get_default_dtype().np_dtype
+    d = b.dtype
+    if b.size == 0:
+        return d != default
+    if d == default or d in _IMPLIED:
+        return False
+    return d != (np.complex128 if default == np.float64 else np.complex64)
+
+
 #: PyTorch's PRINT_OPTS (torch.set_printoptions sets them; NumPy's own options untouched)
 PRINT_OPTS: dict[str, Any] = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
               "sci_mode": None}
@@ -168,7 +184,7 @@ def tensor_repr(t) -> str:
         extras.append("device='cuda:0'")
     if shown.size == 0 and shown.ndim != 1:
         extras.append(f"size={tuple(shown.shape)}")
-    if shown.dtype in _SHOWN_DTYPES or (shown.size == 0 and shown.dtype != np.float32):
+    if _dtype_shown(shown):
         extras.append(f"dtype={_SHOWN_DTYPES.get(shown.dtype, 'torch.' + shown.dtype.name)}")
     node = t._node
     if node is not None:

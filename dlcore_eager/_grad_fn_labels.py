@@ -130,14 +130,15 @@ def _scatter_label(args, kwargs):
     return "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
 
 
-def _reduced_at(at: int, legacy: bool = True):
-    """Mean/SumBackward0 by ``reduction`` at position ``at`` (None: unreduced, or the legacy
-    size_average/reduce given at ``at - 2``/``at - 1``)."""
+def _reduced_at(at: int, legacy: bool = True, none: str | None = None):
+    """Mean/SumBackward0 by ``reduction`` at position ``at`` (``none``: the unreduced loss's
+    node, else None; None also for the legacy size_average/reduce given at ``at - 2``/
+    ``at - 1``)."""
     def label(args, kwargs):
         if legacy and (_arg(args, kwargs, at - 2, "size_average") is not None or
                        _arg(args, kwargs, at - 1, "reduce") is not None):
             return None
-        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(
+        return {"mean": "MeanBackward0", "sum": "SumBackward0", "none": none}.get(
             _arg(args, kwargs, at, "reduction", "mean"))
     return label
 
@@ -181,8 +182,10 @@ LABELS = {
     "mvlgamma": "MvlgammaBackward0", "solve_triangular": "LinalgSolveTriangularBackward0",
     "cholesky_solve": "CholeskySolveBackward0",
     "householder_product": "LinalgHouseholderProductBackward0",
-    "margin_ranking_loss": _reduced_at(6), "cosine_embedding_loss": _reduced_at(6),
-    "triplet_margin_loss": _reduced_at(9), "gaussian_nll_loss": _reduced_at(5, legacy=False),
+    "margin_ranking_loss": _reduced_at(6, none="ClampMinBackward0"),
+    "cosine_embedding_loss": _reduced_at(6, none="AddBackward0"),
+    "triplet_margin_loss": _reduced_at(9, none="ClampMinBackward0"),
+    "gaussian_nll_loss": _reduced_at(5, legacy=False),
 }
 
 

@@ -188,6 +188,25 @@ ROWS = [
     ("nt_complex", lambda t: t.complex(np.ones(3), np.ones(3))),
     ("nt_cond", lambda t: t.linalg.cond(np.ones((2, 2)))),
     ("nt_cholesky", lambda t: t.linalg.cholesky(np.ones((2, 2)))),
+    # complex rand/randn: one real draw of shape (*shape, 2), parts interleaved as PyTorch
+    ("c_rand", lambda t: (t.manual_seed(0), t.rand(3, dtype=t.cfloat).view_as_real())[1]),
+    ("c_randn", lambda t: (t.manual_seed(0), t.randn(2, 2, dtype=t.cfloat).view_as_real())[1]),
+    ("c_randn_size", lambda t: (t.manual_seed(0), t.randn(size=(2,), dtype=t.cdouble))[1].real),
+    ("c_rand_like", lambda t: (t.manual_seed(0),
+                               t.rand_like(t.ones(3, dtype=t.cfloat)).view_as_real())[1]),
+    ("c_randn_rg", lambda t: (t.manual_seed(0), t.randn(2, dtype=t.cdouble,
+                                                         requires_grad=True))[1]),
+    # unreduced margin losses' nodes
+    *[(f"loss_none_{k}", (lambda f: lambda t: _loss(t, f))(f)) for k, f in {
+        "margin_ranking": lambda F, a, b, y: F.margin_ranking_loss(a, b, y, reduction="none"),
+        "margin_ranking_m": lambda F, a, b, y: F.margin_ranking_loss(a, b, y, margin=0.5,
+                                                                     reduction="none"),
+        "triplet": lambda F, a, b, y: F.triplet_margin_loss(a.view(2, 2), b.view(2, 2),
+                                                            y.view(2, 2), reduction="none"),
+        "cosine_embedding": lambda F, a, b, y: F.cosine_embedding_loss(
+            a.view(2, 2), b.view(2, 2), y[:2], reduction="none"),
+        "margin_ranking_mean": lambda F, a, b, y: F.margin_ranking_loss(a, b, y),
+    }.items()],
     # one int dim where the core takes several: PyTorch's refusals
     ("prod_tuple", lambda t: t.ones(2, 3).prod((0,))),
     ("prod_list_fn", lambda t: t.prod(t.ones(2, 3), [0])),
@@ -283,3 +302,29 @@ def test_nested_profile_takes_the_session_over_as_torch(capfd):
                 "aten::add" in {e.key for e in after.key_averages()})
     assert run(dl) == run(torch) == (True, 0, True)
     assert "disableProfiler called but no active profiling session found" in capfd.readouterr().err
+
+
+def _loss(t, f):
+    a = t.tensor([1.0, 2.0, 0.0, 3.0], requires_grad=True)
+    out = f(t.nn.functional, a, t.tensor([1.0, 1.0, 1.0, 1.0]), t.tensor([1.0, -1.0, 1.0, -1.0]))
+    out.sum().backward()
+    return out, a.grad
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_repr_dtype_suffix_follows_the_default_dtype(default):
+    # PyTorch prints no dtype for the default float, its complex type, int64 and bool; an
+    # empty tensor's unless it is the default float
+    def run(lib):
+        lib.set_default_dtype(getattr(lib, default))
+        try:
+            return [repr(x) for x in (
+                lib.tensor([1.0, 2.0]), lib.tensor([1.0], dtype=lib.float32),
+                lib.tensor([1.0], dtype=lib.float64), lib.tensor([1j]),
+                lib.tensor([1j], dtype=lib.complex64), lib.tensor([1j], dtype=lib.complex128),
+                lib.tensor([]), lib.tensor([], dtype=lib.float32), lib.ones(0, 2),
+                lib.tensor([], dtype=lib.int64), lib.tensor([1, 2]), lib.tensor([True]),
+                lib.tensor([1], dtype=lib.int32), lib.tensor([1.0], dtype=lib.float16))]
+        finally:
+            lib.set_default_dtype(lib.float32)
+    assert run(dl) == run(torch)
