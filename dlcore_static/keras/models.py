@@ -219,7 +219,8 @@ class Sequential(Model):
             kind = np.dtype(t.aval.dtype).kind
             self._build_for(tuple(t.aval.shape),
                             np.dtype(t.aval.dtype).name if kind in "iu" else "float32")
-        return super().__call__(inputs, *args, **kwargs)
+            self._built_batch = t.aval.shape[0]    # (Keras 3's summary shows it; the graph's
+        return super().__call__(inputs, *args, **kwargs)      # batch stays free)
 
     def __getattr__(self, name):
         # (a property raising AttributeError comes here too: the unbuilt model's messages)

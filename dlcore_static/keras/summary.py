@@ -185,9 +185,13 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False,
     header, align, widths, line_length = _columns(seq, show_trainable, line_length, positions)
     layers = list(model._summary_layers())
 
+    batch = model.__dict__.get("_built_batch")    # (a Sequential built by a call on data)
+
     def fields(layer, prefix=""):
-        row = [f"{prefix}{layer.name} ({_class_name(layer)})", _layer_shape(layer),
-               _params(layer)]
+        shape = _layer_shape(layer)
+        if batch is not None and not prefix and shape.startswith("(None"):
+            shape = f"({batch}" + shape[5:]
+        row = [f"{prefix}{layer.name} ({_class_name(layer)})", shape, _params(layer)]
         if not seq:
             row.append(_connections(model, layer))
         if show_trainable:

@@ -1,0 +1,86 @@
+"""keras.io programs of the Keras 3 API (in this folder as keras3_*.py; tiny sizes, synthetic
+data) run as scripts on dlcore_static.keras and, where Keras 3's NumPy backend can run them
+(building, summaries, inference), as the same source on real Keras 3: the "Sequential model"
+guide (printed text compared line by line up to its training part), "Timeseries
+classification with a Transformer model" (summary text and predictions with the trained
+weights compared with Keras 3's)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from test_programs_keras import HERE, keras3, run_program  # noqa: F401
+
+
+def _keras3_stdout(k3, source: str, capsys) -> str:
+    """What the program prints on Keras 3: its imports renamed back (``dlcore_static`` as
+    ``tf`` -> ``keras.ops``, whose ``ones`` it calls), Keras 3's names counted from zero."""
+    source = (source.replace("import dlcore_static as tf", "from keras import ops as tf")
+              .replace("from dlcore_static import keras", "import keras")
+              .replace("from dlcore_static.keras import layers", "from keras import layers"))
+    k3.backend.clear_session()
+    capsys.readouterr()
+    exec(compile(source, "<keras 3>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    return capsys.readouterr().out
+
+
+def test_sequential_model_guide(capsys, tmp_path, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "80")
+    out, env = run_program("keras3_sequential_model_guide.py", capsys, [tmp_path])
+    src = open(os.path.join(HERE, "keras3_sequential_model_guide.py")).read()
+    head = src[:src.index('"""\n## Transfer learning')]      # (NumPy Keras 3 cannot fit)
+    want = _keras3_stdout(keras3, head, capsys).splitlines()
+    got = out.splitlines()
+    assert got[:len(want)] == want
+    assert "y shape: (3, 4)" in want and "2" in want and "Number of weights after calling " \
+        "the model: 6" in want and "weight shapes: [(4, 3), (3,)]" in want
+    assert "feature shapes: [(1, 123, 123, 32), (1, 121, 121, 32), (1, 119, 119, 32)]" in want
+    rest = got[len(want):]
+    assert rest[:2] == ["frozen layers unchanged: True", "trainable weights: 2"]
+    losses = [float(v.strip("'")) for v in rest[2].split("[")[1].rstrip("]").split(", ")]
+    assert len(losses) == 2 and np.isfinite(losses).all()
+    assert os.path.exists(tmp_path / "pretrained.weights.h5")
+    model = env["model"]
+    assert [w.shape for w in model.trainable_weights] == [(8, 1000), (1000,)]
+    assert "Non-trainable params: 136 (544.00 B)" in out and "base (Sequential)" in out
+
+
+def _keras3_functions(k3, name: str, start: str, end: str) -> dict:
+    """The program's model-building functions (from ``start`` to ``end``), defined on Keras
+    3 (``keras``/``layers`` in their namespace)."""
+    src = open(os.path.join(HERE, name)).read()
+    ns = {"keras": k3, "layers": k3.layers, "np": np}
+    exec(compile(src[src.index(start):src.index(end)], name, "exec"), ns)  # noqa: S102
+    return ns
+
+
+def test_timeseries_classification_transformer(capsys, tmp_path, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "100")
+    out, env = run_program("keras3_timeseries_transformer.py", capsys, [tmp_path])
+    first, last = (float(v) for v in out.split("loss ")[1].split("\n")[0].split(" -> "))
+    assert last < 0.7 * first
+    model, x_test, y_test = env["model"], env["x_test"], env["y_test"]
+    assert x_test.shape == (32, 32, 1) and set(y_test) == {0, 1}
+    test_loss, test_acc = env["test_loss"], env["test_acc"]
+    probs = env["probs"]
+    assert probs.shape == (32, 2) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    nll = -np.mean(np.log(probs[np.arange(32), y_test].astype(np.float64)))
+    assert abs(nll - test_loss) < 1e-4
+    assert abs((probs.argmax(axis=1) == y_test).mean() - test_acc) < 1e-6
+    assert test_acc > 0.75                      # (the classes differ by their mean: 1.0)
+    ns = _keras3_functions(keras3, "keras3_timeseries_transformer.py",
+                           "def transformer_encoder", '"""\n## Train and evaluate')
+    ns["n_classes"] = 2
+    keras3.backend.clear_session()
+    ref = ns["build_model"]((32, 1), head_size=8, num_heads=2, ff_dim=4,
+                            num_transformer_blocks=2, mlp_units=[16], mlp_dropout=0.1,
+                            dropout=0.1)
+    assert ref.count_params() == model.count_params() == 326
+    ref.set_weights(model.get_weights())
+    np.testing.assert_allclose(ref.predict(x_test, verbose=0), probs, rtol=1e-4, atol=1e-5)
+    summary = out[:out.index("epochs run:")]
+    capsys.readouterr()
+    ref.summary()                               # (the same names: both counted from zero)
+    assert summary == capsys.readouterr().out
+    assert "Total params: 326 (1.27 KB)" in summary and "add_3 (Add)" in summary
