@@ -130,3 +130,24 @@ def test_start_queue_runners_returns_no_threads():
         assert sess.run(b).tolist() == [0, 1]
         coord.request_stop()
         coord.join(threads)
+
+
+def test_text_line_reader_keys_lines_and_the_end(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"head\nx1\r\nx2\n")
+    b.write_bytes(b"head\ny1")
+    q = tf.train.string_input_producer([str(a), str(b)], num_epochs=1, shuffle=False)
+    key, value = tf.TextLineReader(skip_header_lines=1).read(q)
+    assert key.dtype == tf.string and value.shape.as_list() == []
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        got, err = _drain(sess, [key, value])
+    assert [(k.decode().rsplit("/", 1)[1], v) for k, v in got] == \
+        [("a.txt:2", b"x1"), ("a.txt:3", b"x2"), ("b.txt:2", b"y1")]
+    assert "FIFOQueue 'input_producer/fifo_queue' is closed and has insufficient elements" \
+        in err.message
+    q2 = tf.train.string_input_producer([str(tmp_path / "missing.txt")])
+    _, v2 = tf.WholeFileReader().read(q2)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.NotFoundError, match="missing.txt"):
+            sess.run(v2)

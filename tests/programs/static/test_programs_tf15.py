@@ -477,3 +477,23 @@ def test_bilstm_crf_tagger(capsys):
             assert [int(v) for v in env["preds"][k]] == list(best)
     assert env["losses"][-1] < 0.1 * env["losses"][0]
     assert env["correct"] / env["total"] > 0.9
+
+
+def test_csv_reader_pipeline(capsys):
+    out, env = run_program("tf_csv_reader_pipeline.py", capsys)
+    rows = np.array([r for r, _ in env["all_rows"]] * 5, np.float32)
+    labs = np.array([lab for _, lab in env["all_rows"]] * 5)
+    assert "Done reading: 15 batches" in out
+    np.testing.assert_allclose(np.concatenate([b[0] for b in env["batches"]]), rows)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in env["batches"]]), labs)
+    w, b = np.zeros((4, 2)), np.zeros(2)
+    for fb, lb in env["batches"]:                      # the same SGD in NumPy
+        d = _softmax(fb @ w + b)
+        d[np.arange(8), lb] -= 1
+        w, b = w - 0.5 * fb.T @ d / 8, b - 0.5 * d.sum(0) / 8
+    np.testing.assert_allclose(env["final_w"], w, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(env["final_b"], b, rtol=1e-4, atol=1e-6)
+    first = env["first_keys"]
+    assert [k for k, _ in first] == ["file0.csv:2", "file0.csv:3", "file0.csv:4"]
+    assert [numbers(v) for _, v in first] == [r + [lab] for r, lab in env["all_rows"][:3]]
+    assert "whole file: file0.csv 13 lines" in out

@@ -1,0 +1,140 @@
+"""TF1's file readers for queue pipelines: ``tf.TextLineReader`` (one line of a text file per
+``read``, the key ``b"<file>:<line number>"``, optional header lines skipped) and
+``tf.WholeFileReader`` (one whole file per ``read``, the key its name).  ``reader.read(queue)``
+takes a file name from ``queue`` (``tf.train.string_input_producer``) whenever the current file
+is done; when that queue is closed and empty the read raises its ``OutOfRangeError``.  Reader
+state lives in the Session, as TensorFlow's reader resources."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from dlcore.device import CPU
+from dlcore.registry import AVal
+
+from . import input_queues as _queues
+from . import plan as _plan
+from .errors import NotFoundError, node_suffix
+from .graph import Operation, Tensor, get_default_graph
+from .runtime import replaying
+
+__all__ = ["TextLineReader", "WholeFileReader"]
+
+_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {reader: st}
+
+
+class _ReaderState:
+    __slots__ = ("records", "last", "produced", "work")
+
+    def __init__(self):
+        self.records: list = []         # (key, value) pairs of the current file, reversed
+        self.last = None
+        self.produced = 0
+        self.work = 0
+
+
+class ReaderBase:
+    """A reader: ``read(queue)`` gives ``(key, value)`` string tensors."""
+
+    _type = "ReaderBase"
+
+    def __init__(self, name=None):
+        g = get_default_graph()
+        self._graph = g
+        self.name = g.unique_name(name or self._type)
+
+    def read(self, queue, name=None) -> tuple[Tensor, Tensor]:
+        """The next record; a new file name is taken from ``queue`` when the current file is
+        done."""
+        g = self._graph
+        op = Operation(g, "ReaderReadV2", g.unique_name(name or "ReaderReadV2"), [],
+                       [AVal((), np.dtype(object)), AVal((), np.dtype(object))],
+                       attrs={"reader": self, "queue": queue})
+        op.device = CPU                 # (a host op: files and strings)
+        return op.outputs[0], op.outputs[1]
+
+    def _records(self, filename: bytes) -> list:
+        raise NotImplementedError
+
+    def _next(self, op, session):
+        d = _STATE.get(session)
+        if d is None:
+            d = _STATE[session] = {}
+        st = d.get(self)
+        if st is None:
+            st = d[self] = _ReaderState()
+        if replaying() and st.last is not None:
+            if isinstance(st.last, BaseException):
+                raise st.last
+            return st.last
+        try:
+            while not st.records:
+                elems = op.attrs["queue"]._take(op, session, 1, False)
+                name = elems[0][0]
+                name = name if isinstance(name, bytes) else np.asarray(name).item()
+                try:
+                    recs = self._records(name)
+                except OSError as e:
+                    raise NotFoundError(None, op, f"{name.decode()}; {e.strerror or e}"
+                                        f"{node_suffix(op)}") from None
+                st.work += 1
+                st.records = recs[::-1]
+            key, value = st.records.pop()
+        except Exception as e:
+            st.last = e
+            raise
+        st.produced += 1
+        out = (np.array(key, dtype=object), np.array(value, dtype=object))
+        st.last = out
+        return out
+
+
+class TextLineReader(ReaderBase):
+    """``tf.TextLineReader(skip_header_lines=None)``: the lines of each file, newline (and a
+    carriage return before it) removed."""
+
+    _type = "TextLineReaderV2"
+
+    def __init__(self, skip_header_lines=None, name=None):
+        super().__init__(name)
+        self._skip = int(skip_header_lines or 0)
+
+    def _records(self, filename: bytes) -> list:
+        with open(filename, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        out = []
+        for i, line in enumerate(lines):
+            if i < self._skip:
+                continue
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            out.append((filename + b":" + str(i + 1).encode(), line))
+        return out
+
+
+class WholeFileReader(ReaderBase):
+    """``tf.WholeFileReader()``: each file whole, its name the key."""
+
+    _type = "WholeFileReaderV2"
+
+    def _records(self, filename: bytes) -> list:
+        with open(filename, "rb") as f:
+            return [(filename, f.read())]
+
+
+def _read_factory(op: Operation, session, device):
+    reader = op.attrs["reader"]
+
+    def read():
+        with _queues._LOCK:
+            return reader._next(op, session)
+    return read, {}
+
+
+_plan.EXECUTORS["ReaderReadV2"] = _read_factory
+_plan.HOISTED_TYPES.add("ReaderReadV2")
