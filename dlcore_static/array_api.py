@@ -114,8 +114,7 @@ def _run_time_entries(v) -> bool:
 
 
 def _run_time_slice(input_, begin, size, name):
-    """``tf.slice`` with run-time ``begin``/``size``: the run-time slices of ``getitem``."""
-    from .array_ops import getitem
+    """``tf.slice`` with run-time ``begin``/``size``: the run-time slices of ``x[...]``."""
     x = _t(input_)
     nd = x.aval.ndim
     g = x.graph
@@ -135,7 +134,7 @@ def _run_time_slice(input_, begin, size, name):
                 stop = _ops.where(_ops.equal(sz, -1), dim,
                                   _ops.add(_ops.cast(b_t, sz.aval.dtype), sz))
             idx.append(builtins.slice(b, stop))
-        return getitem(x, tuple(idx))
+        return x[tuple(idx)]
 
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,

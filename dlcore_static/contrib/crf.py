@@ -8,6 +8,8 @@ and TF Addons; TF 1.13-1.15's scan-based ``crf_forward`` added one transition th
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 
@@ -17,8 +19,8 @@ __all__ = ["crf_binary_score", "crf_forward", "crf_log_likelihood", "crf_log_nor
 
 
 def _tf():
-    import dlcore_static as tf
-    return tf
+    """The ``tf`` namespace, read at call time (the package imports contrib)."""
+    return sys.modules["dlcore_static"]
 
 
 def _one_step_cond(inputs, single, multi):
