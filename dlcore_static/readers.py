@@ -20,7 +20,7 @@ from .errors import NotFoundError, node_suffix
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import replaying
 
-__all__ = ["TextLineReader", "WholeFileReader"]
+__all__ = ["FixedLengthRecordReader", "TextLineReader", "WholeFileReader"]
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {reader: st}
 
@@ -125,6 +125,37 @@ class WholeFileReader(ReaderBase):
     def _records(self, filename: bytes) -> list:
         with open(filename, "rb") as f:
             return [(filename, f.read())]
+
+
+class FixedLengthRecordReader(ReaderBase):
+    """``tf.FixedLengthRecordReader(record_bytes, header_bytes=0, footer_bytes=0,
+    hop_bytes=0)``: each file after its header, before its footer, cut into records of
+    ``record_bytes`` (CIFAR-10's binary files); the key ``b"<file>:<record number>"``; a
+    trailing part shorter than a record is dropped, as TensorFlow does."""
+
+    _type = "FixedLengthRecordReaderV2"
+
+    def __init__(self, record_bytes, header_bytes=None, footer_bytes=None, hop_bytes=None,
+                 name=None, encoding=None):
+        super().__init__(name)
+        if encoding:
+            raise NotImplementedError("FixedLengthRecordReader: compressed files (encoding="
+                                      f"{encoding!r}) are not supported")
+        self._record = int(record_bytes)
+        self._header = int(header_bytes or 0)
+        self._footer = int(footer_bytes or 0)
+        self._hop = int(hop_bytes or 0) or self._record
+
+    def _records(self, filename: bytes) -> list:
+        with open(filename, "rb") as f:
+            data = f.read()
+        body = data[self._header:len(data) - self._footer]
+        out = []
+        pos = 0
+        while pos + self._record <= len(body):
+            out.append((filename + b":" + str(len(out)).encode(), body[pos:pos + self._record]))
+            pos += self._hop
+        return out
 
 
 def _read_factory(op: Operation, session, device):

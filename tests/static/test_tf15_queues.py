@@ -151,3 +151,16 @@ def test_text_line_reader_keys_lines_and_the_end(tmp_path):
     with tf.Session() as sess:
         with pytest.raises(tf.errors.NotFoundError, match="missing.txt"):
             sess.run(v2)
+
+
+def test_fixed_length_record_reader(tmp_path):
+    p = tmp_path / "r.bin"
+    p.write_bytes(b"HH" + bytes(range(10)) + b"F")        # header 2, records of 4, footer 1
+    q = tf.train.string_input_producer([str(p)], num_epochs=1, shuffle=False)
+    key, value = tf.FixedLengthRecordReader(4, header_bytes=2, footer_bytes=1).read(q)
+    rec = tf.decode_raw(value, tf.uint8)
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        got, _ = _drain(sess, [key, rec])
+    assert [k.decode().rsplit(":", 1)[1] for k, _ in got] == ["0", "1"]   # 2 bytes dropped
+    assert [r.tolist() for _, r in got] == [[0, 1, 2, 3], [4, 5, 6, 7]]

@@ -497,3 +497,24 @@ def test_csv_reader_pipeline(capsys):
     assert [k for k, _ in first] == ["file0.csv:2", "file0.csv:3", "file0.csv:4"]
     assert [numbers(v) for _, v in first] == [r + [lab] for r, lab in env["all_rows"][:3]]
     assert "whole file: file0.csv 13 lines" in out
+
+
+def test_cifar10_input_pipeline(capsys):
+    out, env = run_program("tf_cifar10_input_queues.py", capsys)
+    env["sess"].close()
+    recs = env["raw_records"]
+    order = [recs[i % 40] for i in range(48)]                # files in order, then again
+    imgs = np.stack([r[1:].reshape(3, 8, 8).transpose(1, 2, 0) for r in order])
+    crop = imgs[:, 1:7, 1:7].astype(np.float64)              # resize_image_with_crop_or_pad
+    mean = crop.mean(axis=(1, 2, 3), keepdims=True)
+    std = np.maximum(crop.std(axis=(1, 2, 3), keepdims=True), 1 / np.sqrt(108))
+    ref = (crop - mean) / std
+    got = np.concatenate([e[0] for e in env["ev"]])
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(np.concatenate([e[1] for e in env["ev"]]),
+                                  [r[0] for r in order])
+    for im, lb in zip(env["train_images"], env["train_labels"]):
+        assert im.shape == (8, 6, 6, 3) and lb.shape == (8,)
+        np.testing.assert_allclose(im.mean(axis=(1, 2, 3)), 0, atol=1e-4)
+        assert set(lb.tolist()) <= {int(r[0]) for r in recs}
+    assert "train batch: [8, 6, 6, 3] [8]" in out and "eval batch: [8, 6, 6, 3] [8]" in out
