@@ -109,8 +109,30 @@ def gradient_matmuls(gouts: list, ctx) -> dict:
         if x.aval.ndim != 2 or g.aval.ndim != 2 or x.aval.dtype != t.aval.dtype or \
                 g.aval.dtype != t.aval.dtype:
             continue
+        if _summed_in_segment(x, g):
+            continue
         found[k] = (x, g)
     return found
+
+
+#: False: such products are stacked after the loop as before (for measuring the difference)
+SUM_IN_SEGMENT = True
+
+
+def _summed_in_segment(x: Tensor, g: Tensor) -> bool:
+    """Is ``x^T @ g`` a float32 product that the gradient body's segment runs by the
+    unpacked kernel (``gemm_in_numba``: ``x^T`` tiled, the product and the running sum in the
+    same call)?  Its sum then stays per iteration, as the interpreter's: the same bits as the
+    interpreter, and no stacked copies (the control-flow step's ``w_r``: the stacks'
+    concatenations, their transpose and the one (128, 64 t) @ (64 t, 128) product cost more
+    than t (128, 64) @ (64, 128) products summed in the body, issue 19)."""
+    from . import gemm_direct, gemm_in_numba
+    sx, sg = tuple(x.aval.shape), tuple(g.aval.shape)
+    if not SUM_IN_SEGMENT or not gemm_in_numba.ENABLED or None in sx + sg or x.aval.dtype != _F32 or \
+            g.aval.dtype != _F32:
+        return False
+    return gemm_direct.direct_shape(int(sx[1]), int(sx[0]), int(sg[1])) and \
+        gemm_in_numba.available()
 
 
 def stacked_product(xs: list, gs: list, like) -> np.ndarray:
