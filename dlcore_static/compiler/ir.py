@@ -224,7 +224,9 @@ def node_from_op(op: Operation, val_of: dict, node_of: dict, before: list | None
              defined_at=op.defined_at)
     node_of[op] = n
     for t in op.outputs:
-        val_of[t] = n.out(t.value_index)
+        # a fed output keeps its feed (TF1: feeding replaces the tensor, the op may still run
+        # for a sibling output or as a target)
+        val_of.setdefault(t, n.out(t.value_index))
     return n
 
 
@@ -252,7 +254,9 @@ def _flagged_matmul(op: Operation, val_of: dict, node_of: dict, before: list) ->
              defined_at=op.defined_at)
     node_of[op] = n
     for t in op.outputs:
-        val_of[t] = n.out(t.value_index)
+        # a fed output keeps its feed (TF1: feeding replaces the tensor, the op may still run
+        # for a sibling output or as a target)
+        val_of.setdefault(t, n.out(t.value_index))
     return n
 
 

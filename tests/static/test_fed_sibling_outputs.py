@@ -18,9 +18,7 @@ XV = np.arange(3, dtype=np.float32)
 F = np.full(3, 100.0, np.float32)
 
 
-COMPILED_BUG = pytest.mark.xfail(strict=True, reason="compiler/ir.node_from_op overwrites a "
-                                  "fed tensor's value (requests.md, pgbatch -> cflow)")
-PASSES = pytest.mark.parametrize("passes", [(), pytest.param("all", marks=COMPILED_BUG)])
+PASSES = pytest.mark.parametrize("passes", [(), "all"])
 
 
 def _runs(fetch, feed, passes):
