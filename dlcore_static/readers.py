@@ -20,7 +20,7 @@ from .errors import NotFoundError, node_suffix
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import replaying
 
-__all__ = ["FixedLengthRecordReader", "TextLineReader", "WholeFileReader"]
+__all__ = ["FixedLengthRecordReader", "TFRecordReader", "TextLineReader", "WholeFileReader"]
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {reader: st}
 
@@ -156,6 +156,22 @@ class FixedLengthRecordReader(ReaderBase):
             out.append((filename + b":" + str(len(out)).encode(), body[pos:pos + self._record]))
             pos += self._hop
         return out
+
+
+class TFRecordReader(ReaderBase):
+    """``tf.TFRecordReader(options=None)``: the records of TFRecord files (``io/tfrecord.py``
+    checks their CRCs), the key ``b"<file>:<record number>"``."""
+
+    _type = "TFRecordReaderV2"
+
+    def __init__(self, name=None, options=None):
+        super().__init__(name)
+        self._options = options
+
+    def _records(self, filename: bytes) -> list:
+        from .io.tfrecord import read_records
+        return [(filename + b":" + str(i).encode(), bytes(r))
+                for i, r in enumerate(read_records(filename.decode(), self._options))]
 
 
 def _read_factory(op: Operation, session, device):

@@ -49,6 +49,7 @@ ALIASES = {
         "RandomShuffleQueue": "input_queues:RandomShuffleQueue",
         "TextLineReader": "readers:TextLineReader", "WholeFileReader": "readers:WholeFileReader",
         "FixedLengthRecordReader": "readers:FixedLengthRecordReader",
+        "TFRecordReader": "readers:TFRecordReader",
         "sort": "tf_extra:sort", "argsort": "tf_extra:argsort", "norm": "tf_extra:norm",
         "trace": "tf_extra:trace", "logical_xor": "tf_extra:logical_xor",
         "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",

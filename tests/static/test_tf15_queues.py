@@ -164,3 +164,20 @@ def test_fixed_length_record_reader(tmp_path):
         got, _ = _drain(sess, [key, rec])
     assert [k.decode().rsplit(":", 1)[1] for k, _ in got] == ["0", "1"]   # 2 bytes dropped
     assert [r.tolist() for _, r in got] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_tfrecord_reader_with_parse_single_example(tmp_path):
+    path = str(tmp_path / "x.tfrecords")
+    with tf.python_io.TFRecordWriter(path) as w:
+        for i in range(3):
+            ex = tf.train.Example(features=tf.train.Features(feature={
+                "v": tf.train.Feature(int64_list=tf.train.Int64List(value=[i * 10]))}))
+            w.write(ex.SerializeToString())
+    q = tf.train.string_input_producer([path], num_epochs=1, shuffle=False)
+    key, ser = tf.TFRecordReader().read(q)
+    v = tf.parse_single_example(ser, {"v": tf.FixedLenFeature([], tf.int64)})["v"]
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        got, _ = _drain(sess, [key, v])
+    assert [(k.decode().rsplit(":", 1)[1], int(x)) for k, x in got] == \
+        [("0", 0), ("1", 10), ("2", 20)]

@@ -518,3 +518,20 @@ def test_cifar10_input_pipeline(capsys):
         np.testing.assert_allclose(im.mean(axis=(1, 2, 3)), 0, atol=1e-4)
         assert set(lb.tolist()) <= {int(r[0]) for r in recs}
     assert "train batch: [8, 6, 6, 3] [8]" in out and "eval batch: [8, 6, 6, 3] [8]" in out
+
+
+def test_tfrecords_reader_training(capsys):
+    out, env = run_program("tf_tfrecords_reader_training.py", capsys)
+    assert "records written: 60" in out
+    assert "Done training for 10 epochs, 60 steps." in out
+    assert env["final_step"] == 60
+    assert np.mean(env["losses"][-5:]) < 0.3 * np.mean(env["losses"][:5])
+    import os
+    path = os.path.join(env["directory"], "train.tfrecords")
+    records = list(tf.python_io.tf_record_iterator(path))
+    ex = tf.train.Example()
+    ex.ParseFromString(records[3])
+    f = ex.features.feature
+    assert f["label"].int64_list.value[0] == env["labels_np"][3]
+    assert f["image_raw"].bytes_list.value[0] == env["images_np"][3].tobytes()
+    assert [f[k].int64_list.value[0] for k in ("height", "width", "depth")] == [4, 4, 1]
