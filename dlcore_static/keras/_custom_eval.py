@@ -57,6 +57,12 @@ def _call(model, x, training: bool):
             f"{type(model).__name__} has a custom train_step and no call(): Keras 3's default "
             "test_step and predict_step call the model; override test_step (evaluate, "
             "validation) or predict_step (predict) to use them")
+    if _sub.is_subclassed(model):       # (never built as a graph of layers: its call() on the
+        from . import backend as K      # step's tensors, as Keras 3's __call__ runs it)
+        from .engine import _accepts
+        with K.phase_fixed(training):
+            return model.call(x, training=training) if _accepts(model.call, "training") \
+                else model.call(x)
     return model(x, training=training)
 
 
@@ -83,8 +89,9 @@ def default_train_step(model, data):
 def default_test_step(model, data):
     x, y, sample_weight = _unpack(data)
     y_pred = _call(model, x, False)
-    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                              training=False)
+    from .engine import _accepts         # (keras.io's compute_loss overrides take no training)
+    kw = {"training": False} if _accepts(model.compute_loss, "training") else {}
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, **kw)
     loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))
     return compute_metrics(model, x, y, y_pred, sample_weight)
 

@@ -41,9 +41,10 @@ _BUILTIN = "dlcore_static."
 STEPS = ("train_step", "test_step", "predict_step")
 
 
-def overridden(model, names=STEPS) -> bool:
-    """Whether a user's class of ``model`` defines one of ``names`` (any step by default:
-    such a model is compiled as Keras 3 compiles, and its loops run through the steps)."""
+def overridden(model, names=STEPS + ("compute_loss",)) -> bool:
+    """Whether a user's class of ``model`` defines one of ``names`` (any step, or Keras 3's
+    ``compute_loss``, by default: such a model is compiled as Keras 3 compiles, and its loops
+    run through the steps, the default ones calling its ``compute_loss``)."""
     return any(n in vars(c) for c in type(model).__mro__
                if not c.__module__.startswith(_BUILTIN) for n in names)
 

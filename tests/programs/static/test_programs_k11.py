@@ -3,7 +3,8 @@ data) run as scripts on dlcore_static.keras and, where Keras 3's NumPy backend c
 (building, summaries, inference), as the same source on real Keras 3: the "Sequential model"
 guide (printed text compared line by line up to its training part), "Timeseries
 classification with a Transformer model" (summary text and predictions with the trained
-weights compared with Keras 3's)."""
+weights compared with Keras 3's), "Knowledge Distillation" (the Keras 3 version's Distiller
+overriding compile, compute_loss and call; its evaluation loss recomputed in NumPy)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,36 @@ def test_timeseries_classification_transformer(capsys, tmp_path, keras3, monkeyp
     ref.summary()                               # (the same names: both counted from zero)
     assert summary == capsys.readouterr().out
     assert "Total params: 326 (1.27 KB)" in summary and "add_3 (Add)" in summary
+
+
+def test_knowledge_distillation_compute_loss_override(capsys, keras3):  # noqa: F811
+    """Keras 3's Distiller: ``compile``, ``compute_loss`` and ``call`` overridden; fit and
+    evaluate run Keras 3's default steps through them.  (Keras 3.15 with JAX, same program:
+    the same history keys, and the teacher's weights change too: they are the Distiller's
+    trainable weights and the distillation loss reaches them.)"""
+    out, env = run_program("keras3_knowledge_distillation.py", capsys)
+    assert "distiller history keys: ['loss', 'sparse_categorical_accuracy']" in out
+    h = env["history"].history["loss"]
+    assert len(h) == 3 and h[-1] < 0.9 * h[0]
+    assert "teacher unchanged: False" in out
+    distiller, x, y = env["distiller"], env["x_test"], env["y_test"]
+    t = env["teacher"].predict(x, verbose=0).astype(np.float64)
+    s = env["student"].predict(x, verbose=0).astype(np.float64)
+    np.testing.assert_allclose(distiller.predict(x, verbose=0), s, rtol=1e-5, atol=1e-6)
+
+    def log_softmax(z):
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    ce = -np.mean(log_softmax(s)[np.arange(len(y)), y])
+    pt, ps = np.exp(log_softmax(t / 10)), np.exp(log_softmax(s / 10))
+    kl = np.mean(np.sum(pt * (np.log(np.clip(pt, 1e-7, 1)) - np.log(np.clip(ps, 1e-7, 1))), 1))
+    loss, acc = env["distilled_results"]
+    assert abs(loss - (0.1 * ce + 0.9 * kl * 100)) < 1e-4 * max(1.0, loss)
+    assert abs(acc - (s.argmax(axis=1) == y).mean()) < 1e-6
+    L = keras3.layers                           # the trained student in Keras 3
+    ref = keras3.Sequential([keras3.Input((14, 14, 1)), L.Conv2D(4, 3, strides=2, padding="same"),
+                             L.LeakyReLU(negative_slope=0.2),
+                             L.MaxPooling2D(2, strides=1, padding="same"),
+                             L.Conv2D(8, 3, strides=2, padding="same"), L.Flatten(), L.Dense(5)])
+    ref.set_weights(env["student"].get_weights())
+    np.testing.assert_allclose(ref.predict(x, verbose=0), s, rtol=1e-4, atol=1e-5)
