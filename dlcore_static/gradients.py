@@ -284,7 +284,7 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
         for p, pg in zip(ps, in_grads):
             if pg is None or p not in useful:
                 continue
-            tp = type(pg)
+            tp: type | None = type(pg)
             if tp is not Tensor and tp is not RowSlices:
                 if tp is not np.ndarray and callable(pg):
                     pg = pg()           # a thunk: computed only because this input needs it
@@ -293,7 +293,7 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
                     tp = type(pg)
                 if tp is not Tensor and tp is not RowSlices:
                     _check_other(p, pg, v)
-                    tp = None
+                    tp = None           # (checked)
             if tp is not None:
                 own = p.aval                # reverse_pass's check, its common case first
                 if own is not pg.aval and own != pg.aval:
