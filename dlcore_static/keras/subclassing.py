@@ -115,8 +115,9 @@ def _build_graph(model, inputs: list) -> None:
     model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
     args = model.__dict__.pop("_deferred_compile", None)
     if args is not None:                # (Model's compile: an override of compile, keras.io's
-        from .training import Model     # Distiller, has already run and recorded these)
-        Model.compile(model, **args)
+        base = next(c for c in type(model).__mro__   # Distiller, has run and recorded these)
+                    if c.__module__ == _PACKAGE + "training" and c.__name__ == "Model")
+        base.compile(model, **args)
 
 
 def _init_raw(model, inputs: list, outputs) -> None:
