@@ -344,3 +344,5 @@ def install(torch) -> None:
         _ORIG[(ns, name)] = orig
         if orig is not None:
             setattr(targets[ns], name, _wrap(orig, check))
+    from . import _numpy_options        # (NumPy-number options: Python numbers, outermost)
+    _numpy_options.install(torch.nn.functional)

@@ -207,6 +207,20 @@ ROWS = [
             a.view(2, 2), b.view(2, 2), y[:2], reduction="none"),
         "margin_ranking_mean": lambda F, a, b, y: F.margin_ranking_loss(a, b, y),
     }.items()],
+    # NumPy numbers as F's float options: Python numbers (a float32 result stays float32)
+    *[(f"np_opt_{k}", (lambda f: lambda t: f(t.nn.functional, _x6(t) - 2.5))(f)) for k, f in {
+        "threshold": lambda F, x: F.threshold(x, np.float64(0.1), np.float64(20.0)),
+        "softshrink": lambda F, x: F.softshrink(x, np.float64(0.4)),
+        "normalize": lambda F, x: F.normalize(x, p=np.float64(2.0), eps=np.float64(1e-6)),
+        "huber": lambda F, x: F.huber_loss(x, x * 0.5, delta=np.float64(0.5)),
+        "margin": lambda F, x: F.margin_ranking_loss(x[0], x[1], x[0] * 0 + 1,
+                                                     margin=np.float64(0.1)),
+        "label_smoothing": lambda F, x: F.cross_entropy(x, x[:, 0].long().abs(),
+                                                        label_smoothing=np.float64(0.1)),
+        "cos_sim": lambda F, x: F.cosine_similarity(x, x * 2, 1, np.float64(1e-8)),
+        "group_norm": lambda F, x: F.group_norm(x.unsqueeze(-1), 1, eps=np.float64(1e-5)),
+        "hinge": lambda F, x: F.hinge_embedding_loss(x, x.sign(), np.float64(1.0)),
+    }.items()],
     # one int dim where the core takes several: PyTorch's refusals
     ("prod_tuple", lambda t: t.ones(2, 3).prod((0,))),
     ("prod_list_fn", lambda t: t.prod(t.ones(2, 3), [0])),
