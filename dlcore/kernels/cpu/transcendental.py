@@ -79,8 +79,8 @@ def tanh(x: np.ndarray) -> np.ndarray:
     ``TANH32_MIN`` elements through ``_fast32.tanh32`` in one vectorised Numba pass, the rest
     through np.tanh (NumPy's SIMD ufunc)."""
     if x.dtype == _F32 and x.size >= TANH32_MIN and x.flags.c_contiguous:
-        out = np.empty_like(x)
-        _loops().tanh32_into(x, out)
+        out = np.empty(x.shape, x.dtype)     # (C-contiguous x: empty_like's array, without
+        _loops().tanh32_into(x, out)         # its Python dispatcher frame)
         return out
     return np.tanh(x)
 
@@ -104,7 +104,7 @@ def sigmoid32(x: np.ndarray) -> np.ndarray:
     """``sigmoid`` of a float32 ndarray (its dtype not tested again)."""
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
+    out = np.empty(x.shape, x.dtype)       # (x C-contiguous: empty_like's, one frame less)
     if (_f32 or _loops()).sigmoid32_into(x, out):          # elements below -87.33
         low = x < np.float32(-87.33)
         out[low] = _sigmoid_np(x[low])
@@ -119,7 +119,7 @@ def _sigmoid_np(flat):
     e = np.abs(flat)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    out = np.empty_like(e)
+    out = np.empty(e.shape, e.dtype)
     if out.size:
         global _combine_jit
         if _combine_jit is None:
@@ -163,7 +163,7 @@ def tanh_grad(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     roundings as the former mul(g, sub(1.0, mul(t, t))); floating-point warnings silenced as
     the elementwise kernels do."""
     if _f32_pair(g, t):
-        out = np.empty_like(g)
+        out = np.empty(g.shape, g.dtype)     # (_f32_pair: C-contiguous)
         _loops().tanh_grad32_into(g, t, out)
         return out
     return _quiet(_tanh_grad_np, g, t)
@@ -175,7 +175,7 @@ def sigmoid_grad(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     order, as the former mul(g, mul(y, sub(1.0, y))): NumPy's arithmetic in the operands'
     dtype, float32 from ``TANH_GRAD32_MIN`` elements in one Numba pass."""
     if _f32_pair(g, y):
-        out = np.empty_like(g)
+        out = np.empty(g.shape, g.dtype)
         _loops().sigmoid_grad32_into(g, y, out)
         return out
     return _quiet(_sigmoid_grad_np, g, y)
