@@ -53,7 +53,8 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample ``input (N, C, H, W)`` at the normalised (x, y) positions of ``grid (N, Ho,
-    Wo, 2)``: bilinear or nearest, with 'zeros', 'border' or 'reflection' padding.
+    Wo, 2)``: bilinear, nearest or bicubic (``_grid_bicubic``), with 'zeros', 'border' or
+    'reflection' padding.
 
     Example::
 
@@ -70,9 +71,6 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported here "
-                                  "(bilinear and nearest are)")
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
@@ -87,5 +85,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if grid.shape[-1] != 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, "
                            f"but got grid with sizes {list(grid.shape)}")
+    if mode == "bicubic":
+        if input.dim() != 4:
+            raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+        from ._grid_bicubic import grid_sample_bicubic
+        return grid_sample_bicubic(input, grid._cast(input.dtype), padding_mode,
+                                   bool(align_corners))
     return _gs.grid_sample(input, grid._cast(input.dtype), mode, padding_mode,
                            bool(align_corners))

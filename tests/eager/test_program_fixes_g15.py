@@ -266,3 +266,27 @@ def test_training_batch_norm_node_shows_torchs_three_edges(stats, affine):
     np.testing.assert_allclose(seen[0][2], seen[1][2], rtol=1e-9, atol=1e-12)
     if seen[1][3] is not None:
         np.testing.assert_allclose(seen[0][3], seen[1][3], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_bicubic_as_torch(padding_mode, align_corners):
+    """mode='bicubic' (raised NotImplementedError): values and gradients to input and grid
+    equal torch's, grid points inside and outside [-1, 1]."""
+    rs = np.random.RandomState(0)
+    xv, gv = rs.randn(2, 3, 5, 6), rs.uniform(-1.3, 1.3, (2, 4, 7, 2))
+    res = []
+    for lib in (dlcore_eager, torch):
+        x, g = lib.tensor(xv, requires_grad=True), lib.tensor(gv, requires_grad=True)
+        y = lib.nn.functional.grid_sample(x, g, mode="bicubic", padding_mode=padding_mode,
+                                          align_corners=align_corners)
+        (y * lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)))).sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy(), g.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    y32 = dlcore_eager.nn.functional.grid_sample(
+        dlcore_eager.tensor(xv, dtype=dlcore_eager.float32),
+        dlcore_eager.tensor(gv, dtype=dlcore_eager.float32), mode="bicubic",
+        padding_mode=padding_mode, align_corners=align_corners)
+    assert y32.dtype == dlcore_eager.float32
+    np.testing.assert_allclose(y32.numpy(), res[1][0], rtol=1e-4, atol=1e-5)
