@@ -59,6 +59,20 @@ _tuple_new = tuple.__new__
 # added by its front end): aval_of, and the vjp rules' bind_like, read it without the call.
 AVAL_ATTR_TYPES: set = set()
 
+#: Front-end value types that hold a concrete value in a ``_buf`` slot (a NumPy or device array:
+#: the eager Tensor), each mapped to its front end's quick lanes, an object with
+#:
+#: * ``binary(prim, a, b)``: ``bind(prim, a, b)`` (the same value and recorded node) for two
+#:   values of that very type whose buffers are NumPy arrays of one float32/float64 dtype
+#:   object (the caller has checked: ``ops._fastpath.lean``), without params;
+#: * ``apply(prim, args, params)``: ``bind(prim, *args, **params)`` for values of that type.
+#:
+#: The op functions (``ops.add``, ``mul``, ``sub``, ``div``, ``pow``: nothing to promote for two
+#: such values) and the vjp rules' branches for concrete values (``ops._fastpath.lean``) call
+#: them without promotion, AVals, axis normalisation and bind's search for the front end: a
+#: create_graph gradient's rules run on such values (issue 19: they cost 2-3x the operation).
+CONCRETE: dict = {}
+
 
 def aval_of(x) -> AVal:
     """The abstract value of a front-end value, a buffer or a Python scalar."""

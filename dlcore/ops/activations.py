@@ -34,6 +34,7 @@ from ..kernels.cpu import leaky_relu as _cpu_leaky
 from ..kernels.cuda import leaky_relu as _cuda_leaky
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._fastpath import LEAN_VJPS, lean2
 from .broadcast import sum_to as _sum_to
 from .composites import _via_float32
 from .elementwise import _binary as _ew_binary
@@ -143,7 +144,20 @@ def _leaky_vjp(g, y, x, *, alpha, inplace=False):
         raise RuntimeError(_INPLACE_NEGATIVE)
     if _plain(g, x) and g.shape == x.shape:
         return (_cpu_leaky.leaky_relu_grad(g, x, alpha=alpha),)
+    fe = lean2(g, x)
+    if fe is not None:
+        res = _leaky_lean(fe, g, y, x, alpha=alpha)
+        if res is not None:
+            return res
     return (leaky_relu_grad(g, x, alpha),)
+
+
+def _leaky_lean(fe, g, y, x, *slope, alpha, inplace=False):
+    """_leaky_vjp for concrete values of one shape (the front end's lane); not the in-place
+    form's node, nor one with the CUDA kernel's slope operand (their rule runs in full)."""
+    if slope or inplace or x._buf.shape != g._buf.shape:
+        return None
+    return (fe.apply(leaky_relu_grad_p, (g, x), {"alpha": float(alpha)}),)
 
 
 def _leaky_grad_vjp(c, out, g, x, *, alpha):
@@ -162,6 +176,9 @@ leaky_relu_grad_p = Primitive(
     doc="y = g if x > 0 else g alpha;  dg = leaky_relu_grad(c, x, alpha), dx = 0 "
         "(piecewise constant)",
     kernels={"cpu": _cpu_leaky.leaky_relu_grad, "cuda": _cuda_leaky.leaky_relu_grad})
+
+
+LEAN_VJPS[leaky_relu_p] = _leaky_lean
 
 
 def leaky_relu_grad(g, x, alpha: float):
@@ -200,6 +217,8 @@ def threshold_backward(g, r):
 
 def eager_relu_vjp(g, y, x):
     """relu's vjp as PyTorch computes it (``threshold_backward``): eager's rule for relu nodes."""
-    if _plain(g, y):
+    if type(g) is np.ndarray and _plain(g, y):
         return (threshold_backward_p.kernels["cpu"](g, y),)
-    return (threshold_backward(g, y),)
+    fe = lean2(g, y)
+    return (fe.binary(threshold_backward_p, g, y) if fe is not None else
+            threshold_backward(g, y),)

@@ -21,7 +21,7 @@ from ..kernels.cpu import reduce as _cpu_reduce
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import reduce as _cuda_reduce
 from ..kernels.cuda import shape as _cuda
-from ..registry import AVAL_ATTR_TYPES, AVal, Primitive, aval_of, bind
+from ..registry import AVAL_ATTR_TYPES, CONCRETE, AVal, Primitive, aval_of, bind
 from . import _rules
 
 _ndarray = np.ndarray
@@ -126,4 +126,11 @@ def sum_to(x, ref):
             # what bind does for two NumPy buffers whose rule passed (its cache key, rule_key's
             # four-part one), without its call layers: a bias's gradient in eager backward
             return _cpu_sum_to(x, ref)
+    elif type(x) in CONCRETE and type(ref) is type(x):
+        # two concrete front-end values (create_graph's): bind_like's outcome without AVals,
+        # by the front end's lane (registry.CONCRETE)
+        if x._buf.shape == ref._buf.shape:
+            return x
+        return CONCRETE[type(x)].apply(sum_to_p, (x, type(ref).__dlcore_frontend__.shape_only(
+            ref)), {})
     return bind_like(sum_to_p, x, ref)

@@ -17,68 +17,27 @@ The primitive factory (``_elementwise``) and the primitives that need no arithme
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from .. import dtypes as _dt
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import transcendental as _cpu_transcendental
-from ..kernels.cpu.elementwise import _QUIET
 from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
-from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
+from ..registry import CONCRETE, PRIMITIVES, AVal, Primitive, aval_of, bind, scalar_buffer
 from . import _rules
+# (the vjp rules' fast-path tests; ``_plain``/``_ufunc_now`` are imported from here elsewhere)
+from ._fastpath import LEAN_VJPS, _F32, _F64, _ndarray, lean2, lean3
+from ._fastpath import _plain as _plain, _ufunc_now as _ufunc_now
+# (promotion, and the binary op functions' lane for concrete values; re-exported)
+from ._promote import _float_binary as _float_binary, _op2, _promote as _promote
 from .broadcast import _SUM_TO_KERNELS, _cpu_sum_to
 from .broadcast import sum_to as _sum_to
-from .elementwise_cast import _elementwise, cast, full_like, zeros_like
+from .elementwise_cast import _elementwise, cast as cast, full_like, zeros_like
 # (re-exported: many modules import these from here)
 from .elementwise_cast import cast_p as cast_p, full_like_p as full_like_p
 from .elementwise_cast import identity as identity, identity_p as identity_p
 from .elementwise_cast import ones_like as ones_like
 from .elementwise_cast import stop_gradient as stop_gradient, stop_gradient_p as stop_gradient_p
-
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-
-
-def _plain(g, *xs) -> bool:
-    """Eager backward's common case for a vjp rule: NumPy buffers, all of g's shape (or 0-d)
-    and of one float32/float64 dtype, so that the rule's ops need no conjugate, no promotion
-    and no ``sum_to``, and bind would call the CPU kernel itself (every rule holds): the rule
-    then calls the kernel (issue 19: mul's two cotangents 1.5 -> 0.7 us each on 4x8)."""
-    if type(g) is not np.ndarray:
-        return False
-    d = g.dtype
-    if d is not _F32 and d is not _F64:
-        return False
-    shape = g.shape
-    for x in xs:
-        if type(x) is not np.ndarray or x.dtype is not d or (x.shape != shape and x.shape):
-            return False
-    return True
-
-
-# NumPy's floating-point error state: a context variable (NumPy >= 2), read by ``_ufunc_now``
-_errstate_now: Callable[[], object]
-try:
-    from numpy._core import umath as _umath
-    _errstate_now = _umath._extobj_contextvar.get
-except (ImportError, AttributeError):      # pragma: no cover - NumPy 1.x: never silenced here
-    def _errstate_now() -> object:
-        return False
-_SILENCED = _QUIET[2]
-
-
-def _ufunc_now(g) -> bool:
-    """For a ``_plain`` rule: may it call NumPy's ufunc (add, sub, mul, true_divide, negative)
-    itself rather than the CPU kernel?  Yes where the kernel's entry would run that ufunc on
-    these float arrays (below PARALLEL_THRESHOLD; an exact IEEE operation per element, so the
-    Numba loops it runs otherwise give the same bits too) and NumPy's floating-point warnings
-    are already silenced, as the kernel silences them for each call: eager backward's buffer
-    pass silences them once for its whole loop (issue 19: the kernel entry's tests and its
-    silencing cost ~1 us of a 4x8 multiply's 1.8).  ``g`` not 0-d: a ufunc of 0-d arrays gives
-    a NumPy scalar."""
-    return _errstate_now() is _SILENCED and g.ndim != 0 and g.size < _PARALLEL_THRESHOLD
-
 
 # ----------------------------------------------------------------------------- unary
 def _unary_rule(name, float_only):
@@ -100,9 +59,16 @@ def _neg_vjp(g, y, x):
 
 
 def _log_vjp(g, y, x):
-    if _plain(g, x):
+    if type(g) is _ndarray and _plain(g, x):
         return (np.true_divide(g, x) if _ufunc_now(g) else div_p.kernels["cpu"](g, x),)
-    return (div(g, x),)
+    fe = lean2(g, x)                     # (concrete values: the front end's lane, as below)
+    return _log_lean(fe, g, y, x) if fe is not None else (div(g, x),)
+
+
+def _log_lean(fe, g, y, x): return (fe.binary(div_p, g, x),)
+def _exp_lean(fe, g, y, x): return (fe.binary(mul_p, g, y),)
+def _tanh_lean(fe, g, y, x): return (fe.binary(tanh_grad_p, g, y),)
+def _sigmoid_lean(fe, g, y, x): return (fe.binary(sigmoid_grad_p, g, y),)
 
 
 def _relu_vjp(g, y, x):
@@ -116,9 +82,10 @@ neg_p = _unary("neg", "-{0}", np.negative, _neg_vjp,
 # exp, log, tanh and sigmoid take NumPy's SIMD ufuncs on float arrays (``simd=True``); see
 # dlcore/kernels/cpu/transcendental.py for why and for the measurements.
 def _exp_vjp(g, y, x):
-    if _plain(g, y):
+    if type(g) is _ndarray and _plain(g, y):
         return (np.multiply(g, y) if _ufunc_now(g) else mul_p.kernels["cpu"](g, y),)
-    return (mul(g, _conj(y)),)
+    fe = lean2(g, y)                     # (real: no conjugate)
+    return _exp_lean(fe, g, y, x) if fe is not None else (mul(g, _conj(y)),)
 
 
 exp_p = _unary("exp", "math.exp({0})", np.exp, _exp_vjp,
@@ -141,8 +108,11 @@ sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
                 simd=True,
                 api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 def _tanh_vjp(g, y, x):
-    if _plain(g, y):
+    if type(g) is _ndarray and _plain(g, y):
         return (tanh_grad_p.kernels["cpu"](g, y),)
+    fe = lean2(g, y)
+    if fe is not None:
+        return _tanh_lean(fe, g, y, x)
     # tanh_grad: one kernel (as TensorFlow's TanhGrad and PyTorch's tanh_backward) where the
     # composite is three ops; complex values (conjugated by complex_ops) keep the composite
     d = y.dtype if type(y) is np.ndarray else aval_of(y).dtype
@@ -159,8 +129,11 @@ tanh_p = _unary("tanh", "math.tanh({0})", _cpu_transcendental.tanh, _tanh_vjp,
 
 
 def _sigmoid_vjp(g, y):
-    if _plain(g, y):
+    if type(g) is _ndarray and _plain(g, y):
         return (sigmoid_grad_p.kernels["cpu"](g, y),)
+    fe = lean2(g, y)
+    if fe is not None:
+        return _sigmoid_lean(fe, g, y, None)
     # sigmoid_grad: one kernel (TensorFlow's SigmoidGrad, PyTorch's sigmoid_backward) where the
     # composite is three ops; complex values keep the composite
     d = y.dtype if type(y) is np.ndarray else aval_of(y).dtype
@@ -250,17 +223,42 @@ def _sum_back(g, a):
     return _sum_to(g, a)
 
 
-add_p = _binary("add", "{0} + {1}", np.add,
-                lambda g, y, a, b: (lambda: _sum_back(g, a), lambda: _sum_back(g, b)),
+def _add_vjp(g, y, a, b):
+    fe = lean3(g, a, b, shaped=False) if type(g) in CONCRETE else None
+    if fe is not None and a._buf.shape == g._buf.shape:
+        return _add_lean(fe, g, y, a, b)
+    return (lambda: _sum_back(g, a), lambda: _sum_back(g, b))
+
+
+def _add_lean(fe, g, y, a, b):
+    """_add_vjp's concrete values, a of g's shape: g itself (b's summed where it is not)."""
+    if a._buf.shape != g._buf.shape:
+        return None
+    return (g, g if b._buf.shape == g._buf.shape else lambda: _sum_to(g, b))
+
+
+add_p = _binary("add", "{0} + {1}", np.add, _add_vjp,
                 "y = a + b;  da = g,  db = g  (each summed back to its input's shape)",
                 api={"torch": "add", "Tensor": "add", "operator": ("__add__", "__radd__"),
                      "tf": "add", "tf.math": "add"}, alpha=True, tf_type="Add")
 def _sub_vjp(g, y, a, b):
     def db():
-        if _plain(g, b) and b.shape == g.shape:
+        if type(g) is _ndarray and _plain(g, b) and b.shape == g.shape:
             return np.negative(g) if _ufunc_now(g) else neg_p.kernels["cpu"](g)
         return _sum_to(neg(g), b)
+    fe = lean3(g, a, b, shaped=False) if type(g) in CONCRETE else None
+    if fe is not None and a._buf.shape == g._buf.shape:
+        return _sub_lean(fe, g, y, a, b)
     return (lambda: _sum_back(g, a), db)
+
+
+def _sub_lean(fe, g, y, a, b):
+    """_sub_vjp's concrete values, a of g's shape: g, and -g (summed where b is smaller)."""
+    if a._buf.shape != g._buf.shape:
+        return None
+    if b._buf.shape == g._buf.shape:
+        return (g, lambda: fe.apply(neg_p, (g,), {}))
+    return (g, lambda: _sum_to(neg(g), b))
 
 
 sub_p = _binary("sub", "{0} - {1}", np.subtract, _sub_vjp,
@@ -269,10 +267,27 @@ sub_p = _binary("sub", "{0} - {1}", np.subtract, _sub_vjp,
                      "operator": ("__sub__", "__rsub__"), "tf": ("subtract", "sub"),
                      "tf.math": "subtract"}, alpha=True, tf_type="Sub")
 def _mul_vjp(g, y, a, b):
-    if _plain(g, a, b) and a.shape == b.shape:
+    if type(g) is _ndarray and _plain(g, a, b) and a.shape == b.shape:
         k = np.multiply if _ufunc_now(g) else mul_p.kernels["cpu"]
         return (lambda: k(g, b), lambda: k(g, a))
+    fe = lean3(g, a, b, shaped=False) if type(g) in CONCRETE else None
+    if fe is not None:
+        res = _mul_lean(fe, g, y, a, b)
+        if res is not None:
+            return res
     return (lambda: _sum_to(mul(g, _conj(b)), a), lambda: _sum_to(mul(g, _conj(a)), b))
+
+
+def _mul_lean(fe, g, y, a, b):
+    """_mul_vjp's concrete values (real: no conjugate) of g's shape, b maybe 0-d: no sums."""
+    s, sb = g._buf.shape, b._buf.shape
+    if a._buf.shape != s:
+        return None
+    if sb == s:
+        return (lambda: fe.binary(mul_p, g, b), lambda: fe.binary(mul_p, g, a))
+    if not sb:
+        return (lambda: fe.binary(mul_p, g, b), lambda: _sum_to(mul(g, a), b))
+    return None
 
 
 mul_p = _binary("mul", "{0} * {1}", np.multiply, _mul_vjp,
@@ -282,10 +297,26 @@ mul_p = _binary("mul", "{0} * {1}", np.multiply, _mul_vjp,
                      "tf.math": "multiply"}, tf_type="Mul")
 def _div_vjp(g, y, a, b):
     def da():
-        if _plain(g, a, b) and a.shape == g.shape:     # (a mean's g / count)
+        if type(g) is _ndarray and _plain(g, a, b) and a.shape == g.shape:  # (a mean's)
             return np.true_divide(g, b) if _ufunc_now(g) else div_p.kernels["cpu"](g, b)
+        fe = lean3(g, a, b)
+        if fe is not None and a._buf.shape == g._buf.shape:
+            return fe.binary(div_p, g, b)
         return _sum_to(div(g, _conj(b)), a)
-    return (da, lambda: _sum_to(neg(mul(g, _conj(div(y, b)))), b))
+    return (da, lambda: _div_db(g, y, b))
+
+
+def _div_db(g, y, b):
+    return _sum_to(neg(mul(g, _conj(div(y, b)))), b)
+
+
+def _div_lean(fe, g, y, a, b):
+    """_div_vjp's concrete values of g's shape, b maybe 0-d (a mean's count): da = g / b."""
+    s, sb = g._buf.shape, b._buf.shape
+    if a._buf.shape != s or (sb != s and sb):
+        return None
+    # (db: y recomputed as a / b, the same kernel's value, only where b needs a gradient)
+    return (lambda: fe.binary(div_p, g, b), lambda: _div_db(g, fe.binary(div_p, a, b), b))
 
 
 div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
@@ -310,6 +341,9 @@ def _pow_vjp(g, y, a, b):
                     return np.multiply(g, np.add(a, a))
                 return mul_p.kernels["cpu"](g, add_p.kernels["cpu"](a, a))
             return _sum_to(mul(g, add(a, a)), a)
+        fe = lean3(g, a, b)
+        if fe is not None and not b._buf.shape and a._buf.shape == g._buf.shape:
+            return _pow_da(fe, g, a, b)
         return _sum_to(mul(g, mul(b, pow(a, sub(b, 1)))), a)
 
     def db():
@@ -321,6 +355,23 @@ def _pow_vjp(g, y, a, b):
     return da, db
 
 
+def _pow_da(fe, g, a, b):
+    """pow's da for concrete values, a number's exponent: g (b a^(b - 1)); the square as
+    g (b a), a^1 being a exactly (pow's kernel takes the exponent 1 as a itself): the same
+    values, one pow node fewer than PyTorch's graph (its second derivative the same)."""
+    if b._buf == 2:
+        return fe.binary(mul_p, g, fe.binary(mul_p, b, a))
+    return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
+
+
+def _pow_lean(fe, g, y, a, b):
+    """_pow_vjp's concrete values with a 0-d exponent and a of g's shape."""
+    if b._buf.shape or a._buf.shape != g._buf.shape:
+        return None
+    # (db: y recomputed as a ** b, the same kernel's value, only where b needs a gradient)
+    return (lambda: _pow_da(fe, g, a, b), lambda: _pow_vjp(g, pow(a, b), a, b)[1]())
+
+
 # The square (and the exponent 1 of its general gradient, a ** (2 - 1)) is special-cased inside
 # the scalar expression: LLVM hoists the loop-invariant test for a broadcast exponent, and
 # `v * v` vectorises where `v ** e` is a libm call per element (measured 5 us against 440 us on
@@ -330,6 +381,11 @@ pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else {0} **
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
                 api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),
                      "tf": "pow", "tf.math": "pow"}, tf_type="Pow")
+
+
+LEAN_VJPS.update({mul_p: _mul_lean, div_p: _div_lean, pow_p: _pow_lean, add_p: _add_lean,
+                  sub_p: _sub_lean, exp_p: _exp_lean, log_p: _log_lean, tanh_p: _tanh_lean,
+                  sigmoid_p: _sigmoid_lean})
 
 
 def _minmax_vjp(select_a):
@@ -353,50 +409,17 @@ minimum_p = _binary("minimum", "{0} if ({0} <= {1} or {0} != {0}) else {1}", np.
                          "tf.math": "minimum"}, tf_type="Minimum")
 
 
-def _promote(a, b):
-    """Cast two operands to their common dtype (NumPy promotion; Python scalars are weak)."""
-    ta = type(a)
-    if ta is type(b):
-        if ta is np.ndarray:
-            if a.dtype == b.dtype:
-                return a, b      # the common case, first (dispatch cost)
-        elif ta is not float and ta is not int:
-            # two front-end values of one kind (graph tensors: a static graph's gradient nodes,
-            # issue 19) whose dtypes are one object: nothing to cast
-            get = getattr(ta, "__dlcore_aval__", None)
-            if get is not None and get(a).dtype is get(b).dtype:
-                return a, b
-    if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
-            aval_of(a).dtype in _dt.FLOAT32_64:
-        return a, b              # a float array and a weak Python number: nothing to cast
-    if (type(a) is float or type(a) is int) and type(b) is np.ndarray and \
-            b.dtype in _dt.FLOAT32_64:
-        return a, b              # the same, the number first (``sub(1.0, y * y)`` in tanh's vjp)
-    sa, sb = _dt.is_python_scalar(a), _dt.is_python_scalar(b)
-    if sa and sb:
-        return a, b
-    if sa or sb:
-        # A weak scalar takes the array's dtype where it can; where it cannot (int32 array
-        # * 0.5, bool array + 1) the array is cast to the scalar's dtype, as NumPy does.
-        arr, sc = (b, a) if sa else (a, b)
-        ad = aval_of(arr).dtype
-        sd = _dt.scalar_dtype(sc, ad)
-        if sd == ad:
-            return a, b
-        return (a, cast(b, sd)) if sa else (cast(a, sd), b)
-    da, db = aval_of(a).dtype, aval_of(b).dtype
-    if da == db:
-        return a, b
-    t = _dt.result_type(da, db)
-    return (a if da == t else cast(a, t)), (b if db == t else cast(b, t))
-
-
-def add(a, b): return bind(add_p, *_promote(a, b))
-def sub(a, b): return bind(sub_p, *_promote(a, b))
-def mul(a, b): return bind(mul_p, *_promote(a, b))
+# (two concrete front-end values: _op2's lane; anything else promoted and bound, as before)
+def add(a, b):
+    return _op2(add_p, a, b) if type(a) in CONCRETE else bind(add_p, *_promote(a, b))
+def sub(a, b):
+    return _op2(sub_p, a, b) if type(a) in CONCRETE else bind(sub_p, *_promote(a, b))
+def mul(a, b):
+    return _op2(mul_p, a, b) if type(a) in CONCRETE else bind(mul_p, *_promote(a, b))
 def maximum(a, b): return bind(maximum_p, *_promote(a, b))
 def minimum(a, b): return bind(minimum_p, *_promote(a, b))
-def pow(a, b): return bind(pow_p, *_promote(a, b))  # noqa: A001
+def pow(a, b):  # noqa: A001
+    return _op2(pow_p, a, b) if type(a) in CONCRETE else bind(pow_p, *_promote(a, b))
 
 
 # relu's vjp as one kernel (PyTorch's threshold_backward, TensorFlow's ReluGrad) where it was
@@ -454,23 +477,12 @@ sigmoid_grad_p = Primitive(
 def sigmoid_grad(g, y): return bind(sigmoid_grad_p, g, y)
 
 
-def _float_binary(a, b):
-    """Promote two operands and compute in the default float where both are integers."""
-    a, b = _promote(a, b)
-    if (type(b) is float or type(b) is int) and not _dt.is_python_scalar(a) and \
-            aval_of(a).dtype in _dt.FLOAT32_64:
-        return a, b              # (the common case: a float array and a number)
-    for x in (a, b):
-        if not _dt.is_python_scalar(x):
-            if not _dt.is_inexact(aval_of(x).dtype):
-                a = a if _dt.is_python_scalar(a) else cast(a, _dt.default_float)
-                b = b if _dt.is_python_scalar(b) else cast(b, _dt.default_float)
-            break
-    return a, b
-
-
 def div(a, b):
     """True division; integer operands are first cast to the default float (float32)."""
+    if type(a) is type(b) and type(a) in CONCRETE:    # (as _op2: float operands only)
+        fe = lean2(a, b)
+        if fe is not None:
+            return fe.binary(div_p, a, b)
     return bind(div_p, *_float_binary(a, b))
 
 

@@ -26,6 +26,7 @@ from ..kernels.cpu import linalg as _cpu
 from ..kernels.cuda import linalg as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._fastpath import LEAN_VJPS, lean3
 from . import elementwise as _ew
 from . import reduce as _reduce
 from . import shape as _shape
@@ -65,8 +66,13 @@ def _plain_matrices(g, a, b) -> bool:
 def _matmul_vjp(g, y, a, b, transpose_a: bool = False, transpose_b: bool = False):
     if transpose_a or transpose_b:
         return _flagged_vjp(g, a, b, transpose_a, transpose_b)
-    if _plain_matrices(g, a, b):
+    if type(g) is _ndarray and _plain_matrices(g, a, b):
         return (lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
+    fe = lean3(g, a, b, shaped=False)
+    if fe is not None:
+        res = _matmul_lean(fe, g, y, a, b)
+        if res is not None:
+            return res
     if aval_of(a).dtype.kind != "c" and aval_of(b).dtype.kind != "c":
         # real operands (a static graph's gradient nodes): _conj below is the identity on
         # both, so it is not called in each cotangent
@@ -75,6 +81,23 @@ def _matmul_vjp(g, y, a, b, transpose_a: bool = False, transpose_b: bool = False
     _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))
+
+
+def _matmul_lean(fe, g, y, a, b, transpose_a: bool = False, transpose_b: bool = False):
+    """matmul's vjp for concrete real matrices of one float dtype (create_graph's Tensors):
+    g b^T and a^T g by the front end's lanes, no conjugate and no sum."""
+    if transpose_a or transpose_b or g._buf.ndim != 2 or a._buf.ndim != 2 or b._buf.ndim != 2:
+        return None
+    return (lambda: fe.apply(matmul_p, (g, _t(fe, b)), {}),
+            lambda: fe.apply(matmul_p, (_t(fe, a), g), {}))
+
+
+_SWAP_PARAMS = {"perm": (1, 0)}
+
+
+def _t(fe, x):
+    """``matrix_transpose(x)`` of a concrete matrix, by its front end's lane."""
+    return fe.apply(_shape.transpose_p, (x,), _SWAP_PARAMS)
 
 
 def _db(g, a, b):
@@ -175,10 +198,21 @@ def _addmm_vjp(g, y, c, a, b):
     else:
         def dc():
             return _reduce.sum_to(g, c)
-    if _plain_matrices(g, a, b):         # (as matmul's vjp: the kernel on transposed views)
+    if type(g) is _ndarray and _plain_matrices(g, a, b):    # (as matmul's vjp: the kernel)
         return (dc, lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
+    fe = lean3(g, a, b, shaped=False)
+    if fe is not None:                   # (as matmul's vjp: the front end's lanes)
+        res = _addmm_lean(fe, g, y, c, a, b)
+        if res is not None:
+            return res
     return (dc, lambda: matmul(g, _shape.matrix_transpose(b)),
             lambda: matmul(_shape.matrix_transpose(a), g))
+
+
+def _addmm_lean(fe, g, y, c, a, b):
+    """addmm's vjp for concrete matrices (matmul's, ``_matmul_lean``) and bias."""
+    res = _matmul_lean(fe, g, y, a, b)
+    return None if res is None else (lambda: _reduce.sum_to(g, c),) + res
 
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -204,6 +238,9 @@ def _cuda_addmm(c, a, b):
 addmm_p = Primitive("addmm", _addmm_rule, _addmm_vjp,
                     doc="y = c + a @ b;  dc = sum_to(g, c),  da = g @ b^T,  db = a^T @ g",
                     kernels={"cpu": _cpu_addmm, "cuda": _cuda_addmm})
+
+
+LEAN_VJPS.update({matmul_p: _matmul_lean, addmm_p: _addmm_lean})
 
 
 def dot(a, b):

@@ -16,11 +16,13 @@ from ..errors import ShapeError
 from ..kernels.cpu import reduce as _cpu
 from ..kernels.cpu import shape as _cpu_shape
 from ..kernels.cuda import reduce as _cuda
-from ..registry import AVal, Primitive, aval_of, bind
+from ..registry import CONCRETE, AVal, Primitive, aval_of, bind
 from . import _rules
 from . import elementwise as _ew
 from . import shape as _shape
+from ._fastpath import LEAN_VJPS, lean2
 from .broadcast import broadcast_like_p as _broadcast_like_p
+from .broadcast import broadcast_to_p as _broadcast_to_p
 from .broadcast import sum_to  # noqa: F401 - the reductions' home name
 
 
@@ -56,12 +58,15 @@ def _sum_vjp(g, y, x, *, axes, keepdims):
         if not g.ndim and x.ndim:
             # a whole reduction's 0-d cotangent (a loss's sum or mean): the view _broadcast
             # makes of it, made at once (0.58 against 1.05 us a 4x8 input)
-            y = np.ndarray(x.shape, g.dtype, g, 0, (0,) * x.ndim)
-            y.flags.writeable = False
-            return (y,)
+            v = np.ndarray(x.shape, g.dtype, g, 0, (0,) * x.ndim)
+            v.flags.writeable = False
+            return (v,)
         if not keepdims and axes and axes[-1] != len(axes) - 1:
             g = _cpu_shape.expand_dims(g, axes=axes)  # (leading axes: broadcasting adds them)
         return (g if g.shape == x.shape else _cpu_shape.broadcast_like(g, x),)
+    fe = lean2(g, x, shaped=False) if type(g) in CONCRETE else None
+    if fe is not None:
+        return _sum_lean(fe, g, y, x, axes=axes, keepdims=keepdims)
     if not keepdims:
         if type(g) is np.ndarray and axes:
             # (the eager backward's buffers: ``axes`` are already normalised for x's rank,
@@ -70,6 +75,18 @@ def _sum_vjp(g, y, x, *, axes, keepdims):
         else:
             g = _shape.expand_dims(g, axes)
     return (_shape.broadcast_like(g, x),)
+
+
+def _sum_lean(fe, g, y, x, *, axes, keepdims):
+    """_sum_vjp's concrete values (create_graph): the front end's lanes for its ops; a whole
+    reduction's 0-d cotangent as one broadcast_to (PyTorch's ExpandBackward0, as the buffers'
+    branch above makes one view), where the general path makes two."""
+    xs = x._buf.shape
+    if not g._buf.ndim and xs:
+        return (fe.apply(_broadcast_to_p, (g,), {"shape": xs}),)
+    if not keepdims and axes:
+        g = fe.apply(_shape.expand_dims_p, (g,), {"axes": axes})
+    return (g if g._buf.shape == xs else _shape.broadcast_like(g, x),)
 
 
 def _minmax_vjp(g, y, x, *, axes, keepdims):
@@ -85,6 +102,7 @@ def _minmax_vjp(g, y, x, *, axes, keepdims):
 sum_p = Primitive("sum", _reduce_rule("sum"), _sum_vjp, kind="reduce",
                   doc="y = sum over axes of x;  dx = broadcast(g) back to x's shape",
                   kernels={"cpu": _cpu.sum, "cuda": _cuda.sum})
+LEAN_VJPS[sum_p] = _sum_lean
 max_p = Primitive("max", _reduce_rule("max"), _minmax_vjp, kind="reduce",
                   doc="y = max over axes;  dx = g * [x == y] / count([x == y])",
                   kernels={"cpu": _cpu.max, "cuda": _cuda.max})

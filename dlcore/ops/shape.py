@@ -20,6 +20,7 @@ from ..kernels.cuda import indexing as _cuda_indexing
 from ..kernels.cuda import shape as _cuda
 from ..registry import AVAL_ATTR_TYPES, AVal, Primitive, aval_of, bind
 from . import _rules
+from ._fastpath import LEAN_VJPS, lean
 from .broadcast import bind_like, broadcast_like, broadcast_to  # noqa: F401 - re-exported
 from .elementwise import cast
 from .indexing import getitem_p
@@ -49,10 +50,21 @@ def _transpose_back(g, perm):
     if perm == _SWAP and type(g) is np.ndarray and g.ndim == 2 and \
             _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
         return g.transpose(_SWAP)        # (a matrix's .t(), every linear layer's: its own inverse)
+    fe = lean(g) if type(g) is not np.ndarray else None
+    if fe is not None and g._buf.ndim == len(perm):           # (create_graph's Tensors)
+        return _transpose_lean(fe, g, None, None, perm=perm)[0]
     inv = _inverse_perm(perm)
     if type(g) is np.ndarray and g.ndim == len(inv) and _TRANSPOSE_KERNELS["cpu"] is _cpu_transpose:
         return g if inv == tuple(range(len(inv))) else g.transpose(inv)
     return transpose(g, inv)
+
+
+def _transpose_lean(fe, g, y, x, *, perm):
+    """transpose's vjp for a concrete g (the front end's lane), a matrix's (1, 0) itself."""
+    if g._buf.ndim != len(perm):
+        return None
+    return (fe.apply(transpose_p, (g,), _SWAP_PARAMS if perm == _SWAP else
+                     {"perm": _inverse_perm(perm)}),)
 
 
 transpose_p = Primitive(
@@ -61,6 +73,9 @@ transpose_p = Primitive(
     kind="shape", view=True,
     doc="y = x with axes permuted;  dx = g with the inverse permutation",
     kernels={"cpu": _cpu.transpose, "cuda": _cuda.transpose})
+
+
+LEAN_VJPS[transpose_p] = _transpose_lean
 
 
 def transpose(x, perm=None):
@@ -100,6 +115,7 @@ def matrix_transpose(x):
 
 
 _SWAP = (1, 0)
+_SWAP_PARAMS = {"perm": _SWAP}   # (a matrix transpose's params: _transpose_back)
 _TRANSPOSE_KERNELS = transpose_p.kernels
 _cpu_transpose = _cpu.transpose
 

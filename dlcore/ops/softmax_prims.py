@@ -36,6 +36,7 @@ from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..kernels.cuda import softmax as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._fastpath import LEAN_VJPS, lean2
 from .elementwise import _ufunc_now, exp, exp_p, mul, mul_p, sub, sub_p
 from .indexing import one_hot
 from .reduce import sum as _sum
@@ -72,7 +73,22 @@ def _softmax_vjp(g, y, x, *, axis):
             mul_k, sub_k = mul_p.kernels["cpu"], sub_p.kernels["cpu"]
         s = sum_p.kernels["cpu"](mul_k(g, y), axes=(axis,), keepdims=True)
         return (mul_k(y, sub_k(g, s)),)
+    fe = lean2(g, y)
+    if fe is not None:
+        res = _softmax_lean(fe, g, y, x, axis=axis)
+        if res is not None:
+            return res
     return (mul(y, sub(g, _sum(mul(g, y), axis, keepdims=True))),)
+
+
+def _softmax_lean(fe, g, y, x, *, axis):
+    """_softmax_vjp's concrete values (eager's create_graph): that vjp as one node,
+    softmax_backward_data (PyTorch's SoftmaxBackwardDataBackward0), whose kernel runs the ops
+    above in their order (the same values; its own vjp sums in another order, within ~1e-17
+    in float64); a static graph keeps the four ops, which its fusion pass compiles."""
+    if g._buf.shape != y._buf.shape:
+        return None
+    return (fe.apply(softmax_backward_data_p, (g, y), {"axis": axis}),)
 
 
 def _log_softmax_vjp(g, y, x, *, axis):
@@ -86,7 +102,20 @@ def _log_softmax_vjp(g, y, x, *, axis):
         if _ufunc_now(g):
             return (np.subtract(g, np.multiply(e, s)),)
         return (sub_p.kernels["cpu"](g, mul_p.kernels["cpu"](e, s)),)
+    fe = lean2(g, y)
+    if fe is not None:
+        res = _log_softmax_lean(fe, g, y, x, axis=axis)
+        if res is not None:
+            return res
     return (sub(g, mul(exp(y), _sum(g, axis, keepdims=True))),)
+
+
+def _log_softmax_lean(fe, g, y, x, *, axis):
+    """_log_softmax_vjp's concrete values: its ops by the front end's lanes."""
+    if g._buf.shape != y._buf.shape:
+        return None
+    s = fe.apply(sum_p, (g,), {"axes": (axis,), "keepdims": True})
+    return (fe.binary(sub_p, g, fe.binary(mul_p, fe.apply(exp_p, (y,), {}), s)),)
 
 
 softmax_p = Primitive(
@@ -143,12 +172,15 @@ def _sm_grad_vjp(c, z, g, y, *, axis):
 
 #: softmax's vjp as one primitive, PyTorch's ``_softmax_backward_data``
 #: (``SoftmaxBackwardDataBackward0``): a create_graph gradient through a softmax records one
-#: node where the composite rule records four (eager autograd/_cg_rules.py binds it).
+#: node where the composite rule records four (its rule's branch for concrete values binds it).
 softmax_backward_data_p = Primitive(
     "softmax_backward_data", _sm_grad_rule, _sm_grad_vjp,
     doc="z = y (g - sum(g y)) along axis (softmax's vjp, y its output);  dg = y (c - sum(c y)), "
         "dy = c (g - sum(g y)) - g sum(c y)",
     kernels={"cpu": _sm_grad_kernel("cpu"), "cuda": _sm_grad_kernel("cuda")})
+
+
+LEAN_VJPS.update({softmax_p: _softmax_lean, log_softmax_p: _log_softmax_lean})
 
 
 def softmax_backward_data(g, y, axis):

@@ -1,33 +1,45 @@
-"""``create_graph``'s common vjps, recorded without the op layers (issue 19).
+"""The eager front end's quick lanes for dlcore's vjp rules, and create_graph's entry points.
 
 With ``create_graph=True`` a node's vjp rule runs on Tensors, so that its own operations are
-recorded and the gradient can be differentiated again.  The rules are written with dlcore's op
-functions (``mul``, ``sum_to``, ``expand_dims`` ...), whose argument handling (promotion,
-AVals, axis normalisation, ``bind``'s search for the front end) cost two to three times the
-operation itself on small tensors: a gradient penalty's backward ran at ~2x PyTorch's.
+recorded and the gradient can be differentiated again.  The rules are dlcore's, one per
+primitive (dlcore/ops); their branches for concrete front-end values (``ops._fastpath.lean``)
+call the lanes registered here in ``registry.CONCRETE`` for the Tensor type:
 
-Here, for the primitives that such graphs are made of (mul, div, add, sub, pow, sum, tanh,
-relu, leaky_relu, sigmoid, exp, log,
-a matrix's transpose, matmul and addmm, softmax and log_softmax: their rules in
-ops/elementwise, reduce, shape, linalg, softmax_prims) on
-float32/float64 CPU Tensors of one dtype whose saved tensors are unchanged, the same
-operations are applied directly: ``small_binary`` (the binary lane), else ``apply`` itself,
-which is what ``bind`` calls for Tensors.  The same primitives, parameters, operands and
-kernels, so the same values and the same recorded nodes as the rule's: only the layers in
-between are left out, with three exceptions (tests/eager/test_cg_rules.py): a whole sum's
-0-d cotangent is broadcast by one ``broadcast_to`` (PyTorch's ExpandBackward0) where the rule
-makes two views (the same values); softmax's gradient is one softmax_backward_data node
-(PyTorch's SoftmaxBackwardDataBackward0) where the rule records four, so its second
-derivative sums in another order (within ~1e-17 in float64, not bit for bit); and a square
-``x ** 2`` gets g (2 x), without the rule's (and PyTorch's) pow node for x ** (2 - 1) (the
-same values and second derivative, one node fewer).  A case a rule here does not take
-(broadcast operands that need a ``sum_to``, another dtype, a trace, autocast) returns None and
-the node's own ``vjp`` runs.
-``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node, ``cg_add`` sums
-two cotangents of one node there (``ops.add``'s bind, as directly).
+* ``binary(prim, a, b)``: two CPU Tensors of one float32/float64 dtype object (the caller
+  checked: ``lean``), no params: the binary ufunc lane (``_dispatch.small_binary``), else
+  ``apply`` itself;
+* ``apply(prim, args, params)``: ``EagerFrontend.apply`` (what ``bind`` calls for Tensors),
+  with a matrix's transpose and ``broadcast_to`` made as ``view1`` makes them in grad mode, in
+  one frame (``_views.view_of``: the same view, version counter and node).
+
+While an autocast region is open or a trace records, both lanes are ``apply`` itself (which
+casts or records there).
+
+The op functions (``ops.add``, ``mul``, ``sub``, ``div``, ``pow``) take the binary lane for two
+such Tensors too: nothing to promote.  Without these lanes the rules' op layers (promotion,
+AVals, axis normalisation, bind's search for the front end) cost two to three times the
+operation on small tensors (issue 19: a gradient penalty's backward ran at ~2x PyTorch's).
+
+``cg_vjp`` is called by ``engine``'s create_graph pass for a primitive's node.  Where the
+primitive's rule has a branch for concrete values of its own (``_fastpath.LEAN_VJPS``: the
+rules the common create_graph graphs are made of) and the node's cotangent and saved inputs
+pass ``lean``'s tests (one dtype, NumPy buffers, Tensors: tested here once per node, with the
+version counters), that branch is called directly, as the rule itself would call it; else
+the node's rule (``_graph.eager_vjp``) is called as ``Node.vjp`` calls it, with that call's
+checks for the common case inline (saved tensors unchanged, no 16-bit floats).  None otherwise
+(``Node.vjp`` then runs: a stale saved tensor's error, the float32 computation of halves).  A
+rule that never reads its output (``_reads_out``) gets None for it: no Tensor made per node.
+``cg_add`` sums two cotangents of one node there: ``ops.add``, whose binary lane it calls
+directly for two Tensors.
+
+Measured (issue 19, CPU time, one core, the old hand-written copies of 18 rules that lived
+here against these entry points, interleaved in one process): the same speed within the
+noise of a loaded machine (see the commit message).
 """
 
 from __future__ import annotations
+
+import dis as _dis
 
 import numpy as np
 
@@ -35,258 +47,148 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.kernels.cpu.shape import broadcast_to as _cpu_broadcast_to
 from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
-from dlcore.ops.broadcast import broadcast_like_p as _broadcast_like_p
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
-from dlcore.ops.broadcast import sum_to_p as _sum_to_p
-from dlcore.ops.activations import leaky_relu_grad_p, leaky_relu_p, threshold_backward_p
-from dlcore.ops.elementwise import (add_p, div_p, exp_p, log_p, mul_p, neg_p, pow_p, relu_p,
-                                   sigmoid_grad_p, sigmoid_p, sub_p, tanh_grad_p, tanh_p)
-from dlcore.ops.linalg import addmm_p, matmul_p
-from dlcore.ops.reduce import sum_p
-from dlcore.ops.shape import expand_dims_p as _expand_dims_p
+from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
+from dlcore.ops.complex_ops import _conj_vjp
+from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.shape import transpose_p
-from dlcore.ops.softmax_prims import (log_softmax_p, softmax_backward_data_p, softmax_p,
-                                     sparse_xent_grad_p, sparse_xent_p)
-from dlcore.registry import scalar_buffer as _scalar_buffer
+from dlcore.registry import CONCRETE
 
 from .. import _dispatch as _D
+from .._graph import EAGER_VJPS as _EAGER_VJPS
+from .._state import STATE
 from .._views import view_of as _view_of
 from ..tensor import Tensor, _make
 from ..tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64 = _dt.float32, _dt.float64
+_HALF = _dt.HALF
 _apply = _D.EagerFrontend.apply
 _small_binary = _D.small_binary
-_ops_add = _ops.add
-_SUB_KERNELS = sub_p.kernels
-
-
-def _bin(prim, a, b):
-    """``bind(prim, a, b)`` of two Tensors with NumPy buffers of one dtype object: the binary
-    lane where it applies, else ``apply`` (bind's call for Tensors)."""
-    out = _small_binary(prim, a, b, a._buf, b._buf)
-    return out if out is not None else _apply(prim, (a, b), {})
-
-
-def _mul(node, g, ins):
-    a, b = ins
-    sa, sb, sg = a._buf.shape, b._buf.shape, g._buf.shape
-    if sa != sg or (sb != sa and sb):       # (g * b summed to a, g * a to b: no sums)
-        return None
-    if not sb:                              # (x * number: the number needs no gradient)
-        return (lambda: _bin(mul_p, g, b), None) if node.parents[1] is None else None
-    return (lambda: _bin(mul_p, g, b), lambda: _bin(mul_p, g, a))
-
-
-def _div(node, g, ins):
-    a, b = ins
-    sb = b._buf.shape
-    if a._buf.shape != g._buf.shape or (sb and sb != g._buf.shape) or \
-            node.parents[1] is not None:
-        return None                         # (a mean's, or x / number)
-    return (lambda: _bin(div_p, g, b), None)
-
-
-def _add(node, g, ins):
-    sg = g._buf.shape
-    if ins[0]._buf.shape != sg:
-        return None
-    if ins[1]._buf.shape != sg:             # (x + number: the number needs no gradient)
-        return (g, None) if node.parents[1] is None else None
-    return (g, g)                           # (sum_to of g to its own shape: g itself)
-
-
-def _sub(node, g, ins):
-    sg = g._buf.shape
-    if ins[0]._buf.shape != sg:
-        return None
-    if ins[1]._buf.shape != sg:             # (x - number)
-        return (g, None) if node.parents[1] is None else None
-    return (g, lambda: _apply(neg_p, (g,), {}))
-
-
-def _pow(node, g, ins):
-    a, b = ins
-    if b._buf.shape or a._buf.shape != g._buf.shape or node.parents[1] is not None:
-        return None                         # (x ** number: the number needs no gradient)
-
-    if b._buf == 2:
-        # the square: the rule's g (b a^(b - 1)) with a^1 = a exactly (pow's kernel takes the
-        # exponent 1 as a itself), so g (b a): the same values without the b - 1 and the pow
-        # (PyTorch's graph has them; its second derivative is the same, b c)
-        return (lambda: _bin(mul_p, g, _bin(mul_p, b, a)), None)
-
-    def da():                               # (the rule's g (b a^(b - 1)))
-        # b - 1 of the exponent (no gradient): apply's kernel call for a tensor and a number
-        c = _SUB_KERNELS["cpu"](b._buf, _scalar_buffer(1, b._buf.dtype))
-        c = _make(c) if type(c) is _ndarray else _apply(sub_p, (b, 1), {})
-        return _bin(mul_p, g, _bin(mul_p, b, _bin(pow_p, a, c)))
-    return (da, None)
-
-
-def _sum(node, g, ins):
-    x, = ins
-    params = node.params
-    axes = params["axes"]
-    xs = x._buf.shape
-    if not g._buf.ndim and xs:
-        # a whole reduction's 0-d cotangent: one broadcast_to (PyTorch's ExpandBackward0, as
-        # its sum_backward expands it) where the rule unsqueezes it to x's rank and then
-        # broadcasts that: the same values, the view the buffer pass makes of it
-        params = {"shape": xs}
-        if _BT_KERNELS["cpu"] is _cpu_broadcast_to:     # (view1's view in one frame, as _t's)
-            return (_view_of(g, _broadcast_to_p, params, _cpu_broadcast_to(g._buf, shape=xs)),)
-        return (_apply(_broadcast_to_p, (g,), params),)
-    if not params["keepdims"] and axes:     # (sum's axes are normalised for x's rank)
-        g = _apply(_expand_dims_p, (g,), {"axes": axes})
-    if g._buf.shape != x._buf.shape:        # (broadcast_like reads only x's shape)
-        g = _apply(_broadcast_like_p, (g, x.detach() if x._rg else x), {})
-    return (g,)
-
-
-def _tanh(node, g, ins):
-    y = _make(node.out_buf, node.out_version, node)
-    if y._buf.shape != g._buf.shape:
-        return None
-    return (_bin(tanh_grad_p, g, y),)
-
-
-def _out(node):
-    """The node's output as its vjp rule gets it (``Node.vjp``'s ``make``)."""
-    return _make(node.out_buf, node.out_version, node)
-
-
-def _relu(node, g, ins):
-    return (_bin(threshold_backward_p, g, _out(node)),)  # (eager's rule: threshold_backward)
-
-
-def _sigmoid(node, g, ins):
-    return (_bin(sigmoid_grad_p, g, _out(node)),)       # (sigmoid_grad(g, y))
-
-
-def _exp(node, g, ins):
-    return (_bin(mul_p, g, _out(node)),)                # (g y: real y, no conjugate)
-
-
-def _log(node, g, ins):
-    return (_bin(div_p, g, ins[0]),)                    # (g / x)
-
-
-def _leaky(node, g, ins):
-    params = node.params
-    if params.get("inplace") or len(ins) != 1:
-        return None                         # (the in-place form's check: the rule's)
-    return (_apply(leaky_relu_grad_p, (g, ins[0]), {"alpha": float(params["alpha"])}),)
-
-
-def _softmax(node, g, ins):
-    y = _make(node.out_buf, node.out_version, node)
-    if y._buf.shape != g._buf.shape:
-        return None
-    # the rule's y (g - sum(g y)) as one node (PyTorch's SoftmaxBackwardDataBackward0), its
-    # kernel the rule's kernels in the rule's order: the same values
-    return (_apply(softmax_backward_data_p, (g, y), {"axis": node.params["axis"]}),)
-
-
-def _log_softmax(node, g, ins):
-    y = _make(node.out_buf, node.out_version, node)
-    if y._buf.shape != g._buf.shape:
-        return None                         # (the rule's g - exp(y) sum(g), sum kept)
-    e = _apply(exp_p, (y,), {})
-    s = _apply(sum_p, (g,), {"axes": (node.params["axis"],), "keepdims": True})
-    return (_bin(sub_p, g, _bin(mul_p, e, s)),)
-
-
-_SWAP = {"perm": (1, 0)}
-_PERM = (1, 0)
 _T_KERNELS = transpose_p.kernels
 _BT_KERNELS = _broadcast_to_p.kernels
 
 
-def _t(x):
-    """``matrix_transpose(x)`` of a matrix: bind(transpose_p, x, perm=(1, 0)); with the stock
-    CPU kernel (a NumPy transposed view) ``view1``'s view in grad mode made in one frame
-    (``_views.view_of``, as F.linear's weight.t()): the same view, version counter and node."""
-    if _T_KERNELS["cpu"] is _cpu_transpose:
-        return _view_of(x, transpose_p, _SWAP, x._buf.transpose(_PERM))
-    return _apply(transpose_p, (x,), _SWAP)
+class _Lanes:
+    """The Tensor type's entry in ``registry.CONCRETE`` (see the module docstring)."""
+
+    @staticmethod
+    def binary(prim, a, b):
+        if not _D._AUTOCAST and not _RECORDERS:
+            out = _small_binary(prim, a, b, a._buf, b._buf)
+            if out is not None:
+                return out
+        return _apply(prim, (a, b), {})
+
+    @staticmethod
+    def apply(prim, args, params):
+        if (prim is transpose_p or prim is _broadcast_to_p) and len(args) == 1 and \
+                STATE.enabled and not _D._AUTOCAST and not _RECORDERS:
+            x = args[0]
+            b = x._buf
+            if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
+                # view1's view in grad mode, made in one frame (as F.linear's weight.t())
+                if prim is transpose_p:
+                    if b.ndim == 2 and params["perm"] == (1, 0) and \
+                            _T_KERNELS["cpu"] is _cpu_transpose:
+                        return _view_of(x, prim, params, b.transpose((1, 0)))
+                elif _BT_KERNELS["cpu"] is _cpu_broadcast_to:
+                    return _view_of(x, prim, params, _cpu_broadcast_to(b, **params))
+        return _apply(prim, args, params)
 
 
-def _mm(a, b):
-    return _apply(matmul_p, (a, b), {})
-
-
-def _transpose(node, g, ins):
-    if node.params["perm"] != (1, 0) or g._buf.ndim != 2:
-        return None
-    return (_t(g),)                         # (the inverse of (1, 0): itself)
-
-
-def _matmul(node, g, ins):
-    a, b = ins
-    if a._buf.ndim != 2 or b._buf.ndim != 2:
-        return None                         # (matmul's rule: g b^T, a^T g; no sums for matrices)
-    return (lambda: _mm(g, _t(b)), lambda: _mm(_t(a), g))
-
-
-def _addmm(node, g, ins):
-    c, a, b = ins
-    if a._buf.ndim != 2 or b._buf.ndim != 2:
-        return None
-
-    def dc():                               # (sum_to(g, c): reads only c's shape)
-        if c._buf.shape == g._buf.shape:
-            return g
-        return _apply(_sum_to_p, (g, c.detach() if c._rg else c), {})
-    return (dc, lambda: _mm(g, _t(b)), lambda: _mm(_t(a), g))
-
-
-def _xent(node, g, ins):
-    # the rule's sparse_xent_grad(g, x, k) (no gradient for the labels k)
-    return (_apply(sparse_xent_grad_p, (g, ins[0], ins[1]), {}), None)
-
-
-_RULES = {mul_p: _mul, div_p: _div, add_p: _add, sub_p: _sub, pow_p: _pow, sum_p: _sum,
-          tanh_p: _tanh, transpose_p: _transpose, matmul_p: _matmul, addmm_p: _addmm,
-          softmax_p: _softmax, log_softmax_p: _log_softmax, relu_p: _relu,
-          sigmoid_p: _sigmoid, exp_p: _exp, log_p: _log, leaky_relu_p: _leaky,
-          sparse_xent_p: _xent}
+CONCRETE[Tensor] = _Lanes
+_binary = _Lanes.binary
+_ops_add = _ops.add
 
 
 def cg_add(a, b):
-    """The create_graph pass's sum of two cotangents of a node, ``ops.add(a, b)``: two Tensors
-    with NumPy buffers of one dtype object go to ``_bin`` (what ops.add's bind calls for
-    them: nothing to promote), anything else to ops.add itself."""
-    if type(a) is Tensor and type(b) is Tensor and not _D._AUTOCAST and not _RECORDERS:
+    """``ops.add(a, b)`` of two cotangents: its binary lane for two Tensors, directly."""
+    if type(a) is Tensor and type(b) is Tensor:
         ba, bb = a._buf, b._buf
-        if type(ba) is _ndarray and type(bb) is _ndarray and ba.dtype is bb.dtype:
-            return _bin(add_p, a, b)
+        if type(ba) is _ndarray and type(bb) is _ndarray:
+            d = ba.dtype
+            if d is bb.dtype and (d is _F32 or d is _F64):
+                return _binary(_add_p, a, b)
     return _ops_add(a, b)
 
 
+#: vjp rule -> whether it reads its second argument, the node's output (``_reads_out``)
+_READS_OUT: dict = {}
+
+
+def _reads_out(rule, index: int) -> bool:
+    """Does ``rule``'s code read its output argument (``y``, at ``index``)?  A rule that never
+    loads it (nor hands it to a nested function) gets None there: no Tensor made for it.
+    Anything else, a callable without code included, gets the output."""
+    code = getattr(rule, "__code__", None)
+    if code is None or code.co_argcount <= index or code.co_flags & 0x08:   # (**kw: locals)
+        return True
+    name = code.co_varnames[index]
+    if name in code.co_cellvars:
+        return True
+    for ins in _dis.get_instructions(code):
+        if ins.argval == name and ins.opname != "STORE_FAST":
+            return True
+    return False
+
+
+#: the code of ``complex_ops``' wrapper of a holomorphic primitive's vjp (``complex_vjp``),
+#: which calls the rule it wraps (``__wrapped__``) as it is where the output is real
+_COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
+
+
 def cg_vjp(node, g, retain: bool):
-    """``node.vjp(g, retain)`` of a primitive's node under create_graph through a rule above,
-    or None (the node's own vjp then runs: any case not covered, which includes a saved tensor
-    changed in place, whose error that raises, and 16-bit floats)."""
-    rule = _RULES.get(node.prim)
-    if rule is None or _D._AUTOCAST or _RECORDERS:
-        return None
+    """``node.vjp(g, retain)`` of a primitive's node under create_graph: its rule on the saved
+    tensors where they are unchanged and hold no 16-bit floats, else None (``Node.vjp``); for
+    a float32/float64 output, a holomorphic primitive's rule without its complex wrapper
+    (which would call it so)."""
     ins = node.inputs
-    gb = getattr(g, "_buf", None)
-    if ins is None or type(gb) is not _ndarray or node.out_version[0] != node.out_ver0:
+    if ins is None or node.out_version[0] != node.out_ver0:
         return None
-    d = gb.dtype
-    if d is not _F32 and d is not _F64:
-        return None
-    labels = rule is _xent                  # (its second input: integer labels)
-    for i, (t, v) in enumerate(zip(ins, node.versions)):
-        b = t._buf
-        if t._version[0] != v or type(b) is not _ndarray or (
-                b.dtype is not d and not (labels and i == 1 and b.dtype.kind in "iu")):
+    prim = node.prim
+    params = node.params
+    lv = _LEAN_VJPS.get(prim)
+    if lv is not None and type(g) is Tensor and prim not in _EAGER_VJPS:
+        gb = g._buf
+        gd = gb.dtype
+        if type(gb) is _ndarray and (gd is _F32 or gd is _F64):
+            for t, v in zip(ins, node.versions):    # (lean's tests, and the versions)
+                b = t._buf
+                if t._version[0] != v or b.dtype is not gd or type(t) is not Tensor or \
+                        type(b) is not _ndarray:
+                    break
+            else:
+                reads = _READS_OUT.get(lv)
+                if reads is None:
+                    reads = _READS_OUT[lv] = _reads_out(lv, 2)
+                y = _make(node.out_buf, node.out_version, node) if reads else None
+                res = lv(_Lanes, g, y, *ins, **params) if params else lv(_Lanes, g, y, *ins)
+                if res is not None and not retain:
+                    node.inputs = None
+                    node.out_buf = None
+                return res                  # (None: its case does not hold, the rule runs)
+    for t, v in zip(ins, node.versions):
+        if t._version[0] != v:
             return None
-    res = rule(node, g, ins)
-    if res is not None and not retain:
+        d = t._buf.dtype
+        if d is not _F32 and d is not _F64 and d in _HALF:
+            return None
+    out = node.out_buf
+    d = out.dtype
+    rule = _EAGER_VJPS.get(prim) or prim.vjp
+    if d is _F32 or d is _F64:
+        if getattr(rule, "__code__", None) is _COMPLEX_VJP:
+            rule = rule.__wrapped__
+    elif d in _HALF:
+        return None
+    reads = _READS_OUT.get(rule)
+    if reads is None:
+        reads = _READS_OUT[rule] = _reads_out(rule, 1)
+    y = _make(out, node.out_version, node) if reads else None
+    res = rule(g, y, *ins, **params) if params else rule(g, y, *ins)
+    if not retain:
         node.inputs = None
         node.out_buf = None
     return res

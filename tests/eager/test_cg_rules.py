@@ -1,6 +1,10 @@
-"""create_graph's lean vjps (dlcore_eager/autograd/_cg_rules.py) against the nodes' own vjp
-rules: the same first and second derivatives bit for bit, the same recorded graph (grad_fn
-names along next_functions), and PyTorch's values where torch is installed."""
+"""create_graph through the core vjp rules' branches for concrete values (dlcore/ops,
+``_fastpath.lean`` and ``LEAN_VJPS``, with the eager lanes of dlcore_eager/autograd/_cg_rules.py)
+against the same rules' general paths (promotion, AVals, bind, sum_to; no lanes registered):
+the same first and second derivatives bit for bit, the same recorded graph (grad_fn names
+along next_functions) but for three PyTorch-shaped forms, and PyTorch's values and graph
+shapes where torch is installed.  ``cg_vjp``'s direct call of a ``LEAN_VJPS`` entry against
+``Node.vjp``'s call of the rule (which calls that entry): identical, graphs included."""
 
 from collections import Counter
 
@@ -8,6 +12,7 @@ import numpy as np
 import pytest
 
 import dlcore_eager as T
+from dlcore.registry import CONCRETE
 from dlcore_eager.autograd import engine
 
 
@@ -66,9 +71,24 @@ def _run(lib, case, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", sorted(CASES))
+def test_cg_vjp_equals_node_vjp(case, dtype, monkeypatch):
+    fast = _run(T, case, dtype)
+    monkeypatch.setattr(engine, "_cg_vjp", lambda node, g, retain: None)
+    slow = _run(T, case, dtype)
+    for a, b in zip(fast[:2] + fast[2], slow[:2] + slow[2]):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    for a, b in zip(fast[:2], slow[:2]):
+        assert _names(a.grad_fn) == _names(b.grad_fn)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_lean_rules_equal_the_rules(case, dtype, monkeypatch):
     fast = _run(T, case, dtype)
     monkeypatch.setattr(engine, "_cg_vjp", lambda node, g, retain: None)
+    monkeypatch.delitem(CONCRETE, T.Tensor)        # (the rules' general paths)
     slow = _run(T, case, dtype)
     for a, b in zip(fast[:2], slow[:2]):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
