@@ -241,6 +241,12 @@ def scalar_as(value, dtype: np.dtype):
     return np.array(v).astype(dtype)[()]
 
 
+def int_scalar(v, t: Tensor):
+    """A Python int beside an integer tensor in ``where``: converted as PyTorch does (out of
+    range: its RuntimeError, not wrapped as arithmetic's operand is)."""
+    return scalar_as(v, t._buf.dtype) if type(v) is int and t._buf.dtype.kind in "iu" else v
+
+
 def split_ties(y):
     """``y``, a result of torch.maximum/minimum (max/min of two tensors), with its node marked
     ``ties="split"``: eager's maximum/minimum rule (``dlcore.ops.math_binary``, registered by

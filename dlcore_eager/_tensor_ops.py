@@ -40,6 +40,7 @@ from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcas
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._int_dims import dim_error
+from ._operand_rules import int_scalar as _int_scalar
 from ._operand_rules import split_ties, torch_error, torch_errors
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
@@ -250,9 +251,9 @@ def where(condition, x, y):
                                f"tensor with dtype {condition.dtype._legacy}")
         condition = _ops.cast(condition, np.bool_)
     if isinstance(x, Tensor) and isinstance(y, Tensor) or isinstance(x, Tensor):
-        x, y = _operands(x, y)
+        x, y = _operands(x, _int_scalar(y, x))
     elif isinstance(y, Tensor):
-        y, x = _operands(y, x)
+        y, x = _operands(y, _int_scalar(x, y))
     return _ops.where(condition, x, y)
 
 

@@ -143,6 +143,11 @@ ROWS = [
     ("full_i64_complex", lambda t: t.full((2,), 1 + 1j, dtype=t.int64)),
     ("full_like_i8", lambda t: t.full_like(t.ones(2, dtype=t.int8), 1000)),
     ("full_i32_float", lambda t: t.full((2,), -2.7, dtype=t.int32)),
+    ("where_i8_1000", lambda t: t.where(t.tensor([True, False]), t.ones(2, dtype=t.int8), 1000)),
+    ("where_1000_i8", lambda t: t.where(t.tensor([True, False]), 1000, t.ones(2, dtype=t.int8))),
+    ("where_u8_neg", lambda t: t.where(t.tensor([True, False]), t.ones(2, dtype=t.uint8), -1)),
+    ("where_bool_2", lambda t: t.where(t.tensor([True, False]), t.ones(2, dtype=t.bool), 2)),
+    ("where_i32_float", lambda t: t.where(t.tensor([True, False]), t.ones(2, dtype=t.int32), 2.5)),
     # *_like keeps a dense permuted input's strides (preserve_format)
     ("empty_like_t", lambda t: t.empty_like(t.ones(3, 4).t()).stride()),
     ("zeros_like_perm", lambda t: t.zeros_like(t.ones(2, 3, 4).permute(2, 0, 1)).stride()),
