@@ -32,7 +32,7 @@ import numpy as np
 
 import dlcore
 from dlcore import ops as _ops
-from dlcore.device import CPU, Device, as_device, to_device
+from dlcore.device import CPU, Device, InvalidDevice, as_device, to_device
 from dlcore.dtypes import is_floating
 from dlcore.registry import AVal
 
@@ -413,25 +413,25 @@ class Tensor:
     # ------------------------------------------------------------------ devices and types
     def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(other_tensor)`` or ``to(device, dtype)``."""
-        dev = kwargs.pop("device", None)
-        dt = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
+        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        copy, _ = kwargs.pop("copy", False), kwargs.pop("non_blocking", None)
         fmt = kwargs.pop("memory_format", None)         # (_memory_format)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif isinstance(a, D.dtype) or _aux.is_py_type(a):
-                dt = a                              # (x.to(float): PyTorch's float64)
-            elif a is not None:
-                dev = _aux.to_device_arg(a)
-        out = self
-        if dt is not None:
-            out = out._cast(dt)
+        try:                        # (a bad device string: PyTorch's plain RuntimeError)
+            for a in args:
+                if isinstance(a, Tensor):
+                    dev, dt = a.device, a.dtype
+                elif isinstance(a, D.dtype) or _aux.is_py_type(a):
+                    dt = a                              # (x.to(float): PyTorch's float64)
+                elif a is not None:
+                    dev = _aux.to_device_arg(a)
+            dev = dev if dev is None else as_device(dev)
+        except InvalidDevice as e:
+            raise (RuntimeError(str(e)) if type(e) is InvalidDevice else e) from None
+        out = self if dt is None else self._cast(dt)
         if dev is not None:
-            out = out._to_device(as_device(dev))
+            out = out._to_device(dev)
         if copy and out is self:
             out = out.clone()
         return out if fmt is None else out.contiguous(memory_format=fmt)
