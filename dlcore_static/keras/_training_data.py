@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph import Tensor
 from . import _run_phase
 from . import backend as K
 from .engine import _as_list
@@ -46,6 +47,8 @@ class ArrayFeeds:
                              f"{len(arrays)} arrays.")
         out = []
         for a, t, nm in zip(arrays, tensors, names):
+            if isinstance(a, Tensor):   # keras.ops on arrays (Keras 3: eager values): its value
+                a = K._session_for(a.graph).run(a)
             a = np.asarray(a, dtype=np.float32 if t.aval.dtype.kind == "f" else t.aval.dtype)
             want = t.aval.shape
             if (targets and a.ndim == len(want) - 1) or (a.ndim == 1 and len(want) == 2):

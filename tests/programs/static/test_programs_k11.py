@@ -4,7 +4,9 @@ data) run as scripts on dlcore_static.keras and, where Keras 3's NumPy backend c
 guide (printed text compared line by line up to its training part), "Timeseries
 classification with a Transformer model" (summary text and predictions with the trained
 weights compared with Keras 3's), "Knowledge Distillation" (the Keras 3 version's Distiller
-overriding compile, compute_loss and call; its evaluation loss recomputed in NumPy)."""
+overriding compile, compute_loss and call; its evaluation loss recomputed in NumPy), the
+"Training & evaluation with the built-in methods" guide's first sections (custom losses,
+add_loss, an endpoint layer; each model's evaluation recomputed in NumPy)."""
 
 from __future__ import annotations
 
@@ -118,3 +120,48 @@ def test_knowledge_distillation_compute_loss_override(capsys, keras3):  # noqa: 
                              L.Conv2D(8, 3, strides=2, padding="same"), L.Flatten(), L.Dense(5)])
     ref.set_weights(env["student"].get_weights())
     np.testing.assert_allclose(ref.predict(x, verbose=0), s, rtol=1e-4, atol=1e-5)
+
+
+def _ce(probs, y):
+    return -np.mean(np.log(probs[np.arange(len(y)), y.astype(int)].astype(np.float64)))
+
+
+def test_training_with_builtin_methods_guide(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_training_builtin_methods.py", capsys)
+    keys = "['loss', 'sparse_categorical_accuracy', 'val_loss', 'val_sparse_categorical_accuracy']"
+    assert f"history keys: {keys}" in out and f"validation_split history keys: {keys}" in out
+    assert "predictions shape: (3, 10)" in out and "endpoint history keys: ['loss']" in out
+    x, y, xv = env["x_test"], env["y_test"], env["x_val"]
+    p = env["model_split"].predict(x, verbose=0)            # (get_compiled_model's)
+    loss, acc = env["model_split"].evaluate(x, y, batch_size=100, verbose=0)
+    assert abs(loss - _ce(p, y)) < 1e-4 and abs(acc - (p.argmax(1) == y).mean()) < 1e-6
+    L = keras3.layers                           # get_uncompiled_model in Keras 3
+    inp = keras3.Input((20,))
+    h = L.Dense(64, activation="relu")(L.Dense(64, activation="relu")(inp))
+    ref = keras3.Model(inp, L.Dense(10, activation="softmax")(h))
+    ref.set_weights(env["model_split"].get_weights())
+    np.testing.assert_allclose(ref.predict(x, verbose=0), p, rtol=1e-4, atol=1e-6)
+    onehot = np.eye(10, dtype=np.float32)[env["y_val"].astype(int)]
+    pm = env["model_mse"].predict(xv, verbose=0).astype(np.float64)
+    assert abs(env["model_mse"].evaluate(xv, onehot, batch_size=100, verbose=0) -
+               np.mean((onehot - pm) ** 2)) < 1e-5
+    pc = env["model_custom"].predict(xv, verbose=0).astype(np.float64)
+    want = np.mean(np.mean((onehot - pc) ** 2, -1) + 0.1 * np.mean((0.5 - pc) ** 2, -1))
+    assert abs(env["model_custom"].evaluate(xv, onehot, batch_size=100, verbose=0) - want) < 1e-5
+    m = env["model_reg"]                        # CE from logits + 0.1 * sum of dense_1's output
+    w1, b1 = m.get_layer("dense_1").get_weights()
+    act = np.maximum(xv.astype(np.float64) @ w1 + b1, 0)
+    logits = m.predict(xv, verbose=0).astype(np.float64)
+    z = logits - logits.max(1, keepdims=True)
+    ce = _ce(np.exp(z) / np.exp(z).sum(1, keepdims=True), env["y_val"])
+    got = m.evaluate(xv, env["y_val"], batch_size=100, verbose=0)
+    assert abs(got - (ce + 0.1 * act.sum())) < 1e-4 * max(1.0, got)
+    data = env["data"]                          # the endpoint model: BCE from logits as its loss
+    me = env["model_end"]
+    pe = me.predict(data, verbose=0)
+    w, b = next(ly for ly in me.layers if type(ly).__name__ == "Dense").get_weights()
+    lg = data["inputs"] @ w + b
+    t = data["targets"]
+    bce = np.mean(np.maximum(lg, 0) - lg * t + np.log1p(np.exp(-np.abs(lg))))
+    np.testing.assert_allclose(pe, np.exp(lg) / np.exp(lg).sum(1, keepdims=True), rtol=1e-4)
+    assert abs(me.evaluate(data, verbose=0) - bce) < 1e-4
