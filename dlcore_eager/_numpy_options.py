@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _same_signature(fn, lead: int):
     src = f"def {fn.__name__}({params}):\n    return _np_fn({call})\n"
     space = {"_np_fn": fn, "_np_G": _GENERIC}
     exec(compile(src, f"<NumPy options of {fn.__qualname__}>", "exec"), space)  # noqa: S102
-    w = space[fn.__name__]
+    w: Any = space[fn.__name__]
     w.__code__ = w.__code__.replace(co_qualname=fn.__qualname__)
     w.__defaults__, w.__kwdefaults__ = fn.__defaults__, fn.__kwdefaults__
     return functools.wraps(fn)(w)

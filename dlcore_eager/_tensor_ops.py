@@ -378,8 +378,9 @@ def argmin(x, dim=None, keepdim=False):
         raise RuntimeError("argmin(): does not support bool input")
     if 0 in x._buf.shape:
         _empty_arg_reduction("argmin", x, dim)
-    if dim is not None and type(dim) is not int and dim_error("argmin", dim) is not None:
-        raise dim_error("argmin", dim)
+    err = dim_error("argmin", dim) if dim is not None and type(dim) is not int else None
+    if err is not None:
+        raise err
     if x._buf.dtype.kind == "u":        # (negating an unsigned value wraps: -1 is 255)
         x = _ops.cast(x, np.int64)
     return argmax(_ops.neg(x), dim, keepdim)
