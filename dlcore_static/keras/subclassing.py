@@ -15,6 +15,8 @@ that order.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import _dataset_input as _ds
@@ -115,9 +117,9 @@ def _build_graph(model, inputs: list) -> None:
     model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
     args = model.__dict__.pop("_deferred_compile", None)
     if args is not None:                # (Model's compile: an override of compile, keras.io's
-        base = next(c for c in type(model).__mro__   # Distiller, has run and recorded these)
-                    if c.__module__ == _PACKAGE + "training" and c.__name__ == "Model")
-        base.compile(model, **args)
+        base: Any = next(c for c in type(model).__mro__   # Distiller, has run and recorded
+                         if c.__module__ == _PACKAGE + "training" and c.__name__ == "Model")
+        base.compile(model, **args)     # these)
 
 
 def _init_raw(model, inputs: list, outputs) -> None:
