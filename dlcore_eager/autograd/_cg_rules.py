@@ -139,6 +139,17 @@ def _reads_out(rule, index: int) -> bool:
 _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 
 
+#: primitive -> (its LEAN_VJPS entry, whether that reads the output), or () where it has none
+#: or eager has its own rule for it (EAGER_VJPS, registered at import: read once here)
+_LEAN: dict = {}
+
+
+def _lean_of(prim) -> tuple:
+    lv = _LEAN_VJPS.get(prim)
+    _LEAN[prim] = out = () if lv is None or prim in _EAGER_VJPS else (lv, _reads_out(lv, 2))
+    return out
+
+
 def cg_vjp(node, g, retain: bool):
     """``node.vjp(g, retain)`` of a primitive's node under create_graph: its rule on the saved
     tensors where they are unchanged and hold no 16-bit floats, else None (``Node.vjp``); for
@@ -149,8 +160,10 @@ def cg_vjp(node, g, retain: bool):
         return None
     prim = node.prim
     params = node.params
-    lv = _LEAN_VJPS.get(prim)
-    if lv is not None and type(g) is Tensor and prim not in _EAGER_VJPS:
+    lean = _LEAN.get(prim)
+    if lean is None:
+        lean = _lean_of(prim)
+    if lean and type(g) is Tensor:
         gb = g._buf
         gd = gb.dtype
         if type(gb) is _ndarray and (gd is _F32 or gd is _F64):
@@ -160,9 +173,7 @@ def cg_vjp(node, g, retain: bool):
                         type(b) is not _ndarray:
                     break
             else:
-                reads = _READS_OUT.get(lv)
-                if reads is None:
-                    reads = _READS_OUT[lv] = _reads_out(lv, 2)
+                lv, reads = lean
                 y = _make(node.out_buf, node.out_version, node) if reads else None
                 res = lv(_Lanes, g, y, *ins, **params) if params else lv(_Lanes, g, y, *ins)
                 if res is not None and not retain:
