@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -45,7 +46,8 @@ def full_args(size, fill_value, dtype):
         elif isinstance(fill_value, complex):
             dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
     elif D.to_numpy_dtype(dtype).kind in "biu":
-        from ._operand_rules import scalar_as   # (1000 into int8: PyTorch's RuntimeError)
+        # (1000 into int8: PyTorch's RuntimeError; looked up, as _operand_rules imports us)
+        scalar_as = sys.modules["dlcore_eager._operand_rules"].scalar_as
         if isinstance(fill_value, complex):     # (an imaginary part: PyTorch's overflow error)
             fill_value = fill_value.real if not fill_value.imag else math.nan
         fill_value = scalar_as(fill_value, D.to_numpy_dtype(dtype))
