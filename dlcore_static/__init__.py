@@ -22,7 +22,7 @@ Where things are:
     plan.py         the execution plan: prune, order, slots, steps (what the compiler reads)
     fetches.py      nested fetch structures
     variables.py    Variable, assign, initializers of variables
-    gradients.py    tf.gradients on the core's reverse_pass
+    gradients.py    tf.gradients: the core's reverse_pass (specialised loop)
     control_flow.py group, cond, while_loop (sub-graphs and their gradients)
     math_ops.py, array_ops.py, random_ops.py, nn.py, losses.py, layers.py, initializers.py
     train.py        optimizers; saving.py: graph + variables to a file, no pickle

@@ -1,7 +1,12 @@
 """``tf.gradients``: symbolic reverse mode that adds gradient nodes to the graph.
 
-There is no gradient rule in this front end.  ``gradients`` calls the core's one reverse-mode
-routine, ``dlcore.autodiff.reverse_pass``, with two small adapters:
+There is no gradient rule in this front end.  ``gradients`` runs the core's one reverse-mode
+routine, ``dlcore.autodiff.reverse_pass``, in ``_graph_pass``: that routine's loop specialised
+to graph tensors (as the eager front end's ``_buffer_pass`` specialises it to its tape; a graph
+built per batch differentiates ~120 values a step, and the general callbacks were a third of
+``tf.gradients``).  ``backprop_general`` runs ``reverse_pass`` itself and is the reference:
+tests/static/test_graph_pass.py holds the two equal op for op (names, types, inputs, params,
+values, errors).  The adapters, as ``reverse_pass`` takes them:
 
 * ``parents(t)``: the inputs of the op that produced ``t`` (none for placeholders, constants,
   variable reads, non-differentiable primitives and integer tensors, which TensorFlow treats as
@@ -12,7 +17,7 @@ routine, ``dlcore.autodiff.reverse_pass``, with two small adapters:
   just ``gradients`` again.
 
 Control-flow nodes (Cond, While) have sub-graphs instead of a primitive; their adapters in
-``control_flow.py`` build the gradient sub-graphs with the same routine and the same vjp rules
+``control_flow.py`` build the gradient sub-graphs with the same pass and the same vjp rules
 (``GRAD_RULES``).  The result for each ``x`` is the sum over all ``ys`` and all paths.
 """
 
