@@ -67,14 +67,14 @@ sess = tf.Session()
 sess.run(tf.global_variables_initializer())
 batch_size = 16
 costs = []
-for epoch_i in range(30):
+for epoch_i in range(15):
     for batch_i in range(len(train_x) // batch_size):
         batch_xs = train_x[batch_i * batch_size:(batch_i + 1) * batch_size]
         train = np.array([img - mean_img for img in batch_xs])
         sess.run(optimizer, feed_dict={ae['x']: train})
     c = sess.run(ae['cost'], feed_dict={ae['x']: train})
     costs.append(c)
-    if epoch_i % 10 == 0:
+    if epoch_i % 5 == 0:
         print(epoch_i, c)
 
 n_examples = 5
