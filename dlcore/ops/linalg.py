@@ -211,7 +211,7 @@ def _addmm_vjp(g, y, c, a, b):
 
 def _addmm_lean(fe, g, y, c, a, b):
     """addmm's vjp for concrete matrices (matmul's, ``_matmul_lean``) and bias."""
-    res = _matmul_lean(fe, g, y, a, b)
+    res = _matmul_lean(fe, g, None, a, b)        # (y unread: no output Tensor made for it)
     return None if res is None else (lambda: _reduce.sum_to(g, c),) + res
 
 
