@@ -48,8 +48,9 @@ print(m0.number_per_run, len(m0.times), m0.mean > 0, m0.median == m0.mean, m0.ti
 
 m1 = t1.blocked_autorange(min_run_time=0.02)
 print(len(m1.times) >= 1, m1.number_per_run >= 1, m1.median > 0, m1.iqr >= 0)
-print(repr(m1).splitlines()[1], repr(m1).splitlines()[2].split()[0] in ("Median:",),
-      "IQR" in repr(m1) or len(m1.times) < 4)
+print(repr(m1).splitlines()[1],      # "Median:" shown for 2+ measurements, IQR for 4+
+      (repr(m1).splitlines()[2].split()[0] == "Median:") == (len(m1.times) > 1),
+      ("IQR" in repr(m1)) == (len(m1.times) >= 4))
 
 m2 = t0.adaptive_autorange(min_run_time=0.01, max_run_time=0.05)
 print(m2.median > 0, isinstance(m2.meets_confidence(0.5), bool))
