@@ -49,7 +49,9 @@ from ._dispatch_general import _apply_general, _apply_half
 from ._graph import Node, leaf_node
 from ._operand_rules import check_rule
 from ._state import STATE
-from .tensor import Tensor, _make, _StaleTensor
+from .tensor import Tensor, _make, _new, _StaleTensor
+
+_node_new = Node.__new__
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -318,12 +320,34 @@ def small_binary(prim, a, b, ba, bb):
             out = _asarray(out)
     if a._rg or b._rg:
         if da in small[2] and STATE.enabled:
-            # _finish's node for two tensors, spelled out
+            # _finish's node for two tensors, spelled out: ``Node(...)``'s and ``_make``'s
+            # stores inline (no class call, no frame: add 1x32 + 1x32 with grad, issue 19); a
+            # field added to ``Node.__init__`` or ``tensor._make`` must be added here too
             version = [0]
-            return _make(out, version, Node(
-                prim, {}, ((a._node or leaf_node(a)) if a._rg else None,
-                           (b._node or leaf_node(b)) if b._rg else None),
-                (a, b), (a._version[0], b._version[0]), out, version))
+            node = _node_new(Node)
+            node.prim = prim
+            node.params = {}
+            node.parents = ((a._node or leaf_node(a)) if a._rg else None,
+                            (b._node or leaf_node(b)) if b._rg else None)
+            node.inputs = (a, b)
+            node.versions = (a._version[0], b._version[0])
+            node.out_buf = out
+            node.out_version = version
+            node.out_ver0 = 0
+            node.shape = out.shape
+            node.dtype = out.dtype
+            node.hooks = None
+            node.retain = None
+            t = _new(Tensor)
+            t._buf = out
+            t._rg = True
+            t._node = node
+            t._acc = None
+            t._grad = None
+            t._version = version
+            t._hooks = None
+            t._view = None
+            return t
         return _finish(prim, (a, b), {}, out, True)
     return _make(out)
 

@@ -539,7 +539,10 @@ def leaf_node(t) -> LeafNode | None:
         node = ref()
         if node is not None:
             return node
-    recipe = getattr(t, "_view", None)
+    try:
+        recipe = t._view                # (a slot every tensor made by _make/_fill has)
+    except AttributeError:
+        recipe = None
     if recipe is not None and recipe[4] == _NO_GRAD:
         vr = _sys.modules["dlcore_eager._view_rebase"]
         if vr.base_requires_grad(t):

@@ -164,3 +164,32 @@ def test_view_of_a_non_contiguous_array_that_owns_its_memory_is_torchs(args):
         vt.mul_(3.0)
     np.testing.assert_array_equal(xd.detach().numpy(), xt.detach().numpy())
     assert xd._version[0] == xt._version
+
+
+@pytest.mark.parametrize("rg", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_small_binary_node_and_tensor_have_the_constructors_fields(op, rg):
+    """``_dispatch.small_binary``'s recorded result (x + y of two small CPU tensors): its node
+    and tensor set every field as ``Node(...)`` and ``_make`` do; gradients are PyTorch's."""
+    from dlcore.ops import elementwise as _ew
+    a = dl.from_numpy(_A.copy()).requires_grad_(rg[0])
+    b = dl.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
+    b._version[0] = 2
+    y = a + b if op == "add" else a * b
+    prim = getattr(_ew, op + "_p")
+    ref = Node(prim, {}, (leaf_node(a) if rg[0] else None, leaf_node(b) if rg[1] else None),
+               (a, b), (0, 2), y._buf, y._version)
+    _same_fields(y._node, ref, Node)
+    _same_fields(y, _make(y._buf, y._version, y._node), Tensor)
+    assert y._version == [0] and y._version is not a._version
+    ta = torch.from_numpy(_A.copy()).requires_grad_(rg[0])
+    tb = torch.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
+    ty = ta + tb if op == "add" else ta * tb
+    assert y.grad_fn.name() == ty.grad_fn.name()
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    for d, t in ((a, ta), (b, tb)):
+        if t.grad is None:
+            assert d.grad is None
+        else:
+            np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-6)
