@@ -33,6 +33,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "sparse_tensor_dense_matmul": sparse_math.sparse_tensor_dense_matmul,
           "sparse_reduce_sum": sparse_math.sparse_reduce_sum,
           "sparse_to_dense": sparse_math.sparse_to_dense,
+          "edit_distance": sparse_math.edit_distance,
           "decode_raw": _parsing.decode_raw, "decode_csv": _parsing.decode_csv,
           "parse_single_example": _parsing.parse_single_example,
           "parse_example": _parsing.parse_example,

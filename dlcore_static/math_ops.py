@@ -146,6 +146,10 @@ def logical_not(x, name=None): return _named(_ops.logical_not, name, x)
 
 
 def cast(x, dtype, name=None):
+    """``x`` as ``dtype``; a SparseTensor keeps its indices and shape, its values cast (TF1)."""
+    if type(x).__name__ == "SparseTensor" and hasattr(x, "_dlcore_feed"):
+        with get_default_graph().name_scope(name or "Cast"):
+            return type(x)(x.indices, cast(x.values, dtype), x.dense_shape)
     first = len(get_default_graph()._ops)
     return rename(_ops.cast(_args(x)[0], _dtypes.as_np(dtype)), name, first)
 

@@ -187,3 +187,63 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy: str 
         if sp_weights is None:          # sparse_segment_mean/sqrt_n: an empty row stays 0
             wsum = _ops.maximum(wsum, 1.0)
         return _ops.div(total, wsum)
+
+
+def _levenshtein(a: list, b: list) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
+        prev = cur
+    return prev[-1]
+
+
+def _edit_distance_impl(h_idx, h_val, h_shape, t_idx, t_val, t_shape, *, normalize: bool):
+    h_shape, t_shape = [int(d) for d in h_shape], [int(d) for d in t_shape]
+    if len(h_shape) != len(t_shape) or len(h_shape) < 2:
+        raise ValueError(f"edit_distance: hypothesis and truth must have one rank >= 2, got "
+                         f"{h_shape} and {t_shape}")
+    out_shape = [max(a, b) for a, b in zip(h_shape[:-1], t_shape[:-1])]
+
+    def groups(idx, val):
+        g: dict = {}
+        order = np.lexsort(idx.T[::-1]) if len(idx) else []
+        for k in order:
+            g.setdefault(tuple(int(v) for v in idx[k][:-1]), []).append(
+                val[k].item() if hasattr(val[k], "item") else val[k])
+        return g
+    hyp, truth = groups(h_idx, h_val), groups(t_idx, t_val)
+    out = np.zeros(out_shape, np.float32)
+    for loc in set(hyp) | set(truth):
+        h, t = hyp.get(loc), truth.get(loc)
+        if t is None:
+            v = np.inf if normalize else len(h)
+        elif h is None:
+            v = 1.0 if normalize else len(t)
+        else:
+            v = _levenshtein(h, t) / (len(t) if normalize else 1)
+        out[loc] = v
+    return out
+
+
+def edit_distance(hypothesis, truth, normalize: bool = True, name: str = "edit_distance"):
+    """TF1's ``tf.edit_distance``: the Levenshtein distance between the sequences (the last
+    dimension) of two SparseTensors at each index of the other dimensions, divided by the
+    truth's length with ``normalize`` (a truth missing there: ``inf``; a hypothesis missing:
+    1).  A float32 tensor of the larger of the two shapes less the last dimension; no
+    gradient."""
+    from .host_ops import host_op, register
+    register("EditDistance", _edit_distance_impl)
+    hypothesis = _check_sparse(hypothesis, "Hypothesis")
+    truth = _check_sparse(truth, "Truth")
+    if hypothesis.values.aval.dtype != truth.values.aval.dtype:
+        raise TypeError(f"Hypothesis and truth must have the same type: "
+                        f"{hypothesis.values.dtype.name} vs {truth.values.dtype.name}")
+    rank = truth.dense_shape.aval.shape[0]
+    shape = (None,) * (int(rank) - 1) if rank is not None else ()
+    op = host_op("EditDistance", [hypothesis.indices, hypothesis.values, hypothesis.dense_shape,
+                                  truth.indices, truth.values, truth.dense_shape],
+                 [(shape, np.float32)], {"normalize": bool(normalize)}, name,
+                 unknown_rank=rank is None)
+    return op.outputs[0]

@@ -293,3 +293,20 @@ def test_slices_with_run_time_bounds():
         t[:, :n:-1]
     with pytest.raises(TypeError, match="slice indices must be integers or None"):
         t[:, :tf.constant(1.5)]
+
+
+def test_edit_distance_as_tf_docs_and_sparse_cast():
+    hypothesis = tf.SparseTensor([[0, 0, 0], [1, 0, 0]], ["a", "b"], (2, 1, 1))
+    truth = tf.SparseTensor([[0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0]], ["a", "b", "c", "a"],
+                            (2, 2, 2))
+    d = tf.edit_distance(hypothesis, truth, normalize=True)
+    d2 = tf.edit_distance(hypothesis, truth, normalize=False)
+    c = tf.cast(tf.SparseTensor([[0, 1]], [3], [1, 2]), tf.float32)
+    assert type(c).__name__ == "SparseTensor" and c.dtype == tf.float32
+    with tf.Session() as sess:
+        r, r2, cv = sess.run([d, d2, c])
+    np.testing.assert_array_equal(r, [[np.inf, 1.0], [0.5, 1.0]])     # the TF docs' output
+    np.testing.assert_array_equal(r2, [[1.0, 1.0], [1.0, 1.0]])
+    assert cv.values.tolist() == [3.0] and cv.indices.tolist() == [[0, 1]]
+    with pytest.raises(TypeError, match="Hypothesis and truth must have the same type"):
+        tf.edit_distance(tf.SparseTensor([[0, 0]], [1], [1, 1]), truth)

@@ -535,3 +535,31 @@ def test_tfrecords_reader_training(capsys):
     assert f["label"].int64_list.value[0] == env["labels_np"][3]
     assert f["image_raw"].bytes_list.value[0] == env["images_np"][3].tobytes()
     assert [f[k].int64_list.value[0] for k in ("height", "width", "depth")] == [4, 4, 1]
+
+
+def _lev(a, b):
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
+        prev = cur
+    return prev[-1]
+
+
+def test_ctc_greedy_decoder_and_edit_distance(capsys):
+    out, env = run_program("tf_ctc_lstm_edit_distance.py", capsys)
+    costs = env["costs"]
+    assert np.mean(costs[-10:]) < 0.5 * np.mean(costs[:10])
+    lg, lens, seqs = env["test_logits"], env["test_seq_len"], env["test_seqs"]
+    greedy = []
+    for i in range(len(seqs)):                       # argmax, merge repeats, drop the blank
+        path = lg[:lens[i], i].argmax(-1)
+        seq = [int(p) for k, p in enumerate(path) if (k == 0 or p != path[k - 1]) and p != 5]
+        greedy.append(seq)
+    d = env["d"]
+    got = [[int(v) for (r, _), v in zip(d.indices, d.values) if r == i] for i in range(4)]
+    assert got == greedy
+    ref = np.mean([_lev(g, s) / len(s) for g, s in zip(greedy, seqs)])
+    assert env["test_ler"] == pytest.approx(ref, rel=1e-6)
+    assert "Decoded:  %s" % greedy[0] in out
