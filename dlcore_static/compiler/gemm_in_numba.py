@@ -119,7 +119,7 @@ def _tag() -> str:
     h = hashlib.sha1()
     from . import gemm_direct, transpose
     for mod in (gemm_direct, transpose):
-        h.update(Path(mod.__file__).read_bytes())
+        h.update(Path(str(mod.__file__)).read_bytes())
     h.update(Path(__file__).read_bytes())
     return h.hexdigest()[:12]
 
