@@ -150,7 +150,7 @@ class FixedLengthRecordReader(ReaderBase):
         with open(filename, "rb") as f:
             data = f.read()
         body = data[self._header:len(data) - self._footer]
-        out = []
+        out: list = []
         pos = 0
         while pos + self._record <= len(body):
             out.append((filename + b":" + str(len(out)).encode(), body[pos:pos + self._record]))

@@ -208,7 +208,7 @@ def _edit_distance_impl(h_idx, h_val, h_shape, t_idx, t_val, t_shape, *, normali
 
     def groups(idx, val):
         g: dict = {}
-        order = np.lexsort(idx.T[::-1]) if len(idx) else []
+        order: list | np.ndarray = np.lexsort(idx.T[::-1]) if len(idx) else []
         for k in order:
             g.setdefault(tuple(int(v) for v in idx[k][:-1]), []).append(
                 val[k].item() if hasattr(val[k], "item") else val[k])
