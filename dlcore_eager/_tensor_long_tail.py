@@ -30,7 +30,7 @@ from . import _dtype as D
 from ._host import host as _host
 from ._keyword_names import from_to
 from ._long_tail import _storage, strided
-from ._graph import ERR_VIEW_OF_LEAF
+from ._graph import ERR_VIEW_OF_LEAF, labelled
 from ._state import STATE
 from .tensor import Tensor, _make
 
@@ -152,6 +152,12 @@ def sum_to_size(self, *sizes, size=None) -> Tensor:
     return out.sum(dims, keepdim=True) if dims else out
 
 
+#: the grad_fn of the out-of-place view -> PyTorch's for the in-place method
+_INPLACE_NAMES = {"UnsqueezeBackward0": "UnsqueezeBackward1", "SqueezeBackward0":
+                  "SqueezeBackward3", "SqueezeBackward1": "SqueezeBackward4",
+                  "TBackward0": "TBackward1", "TransposeBackward0": "TransposeBackward1"}
+
+
 def _meta_inplace(name: str, op):
     """``t_``/``transpose_``/``squeeze_``/``unsqueeze_``: this tensor becomes the view."""
     def method(self, *args, **kwargs):
@@ -159,6 +165,10 @@ def _meta_inplace(name: str, op):
         if self._rg and STATE.enabled:
             alias = _make(self._buf, self._version, self._node)
             r = op(alias, *args, **kwargs)
+            if r._node is not None and r._node is not alias._node:
+                inplace = _INPLACE_NAMES.get(r._node.name())    # (PyTorch's in-place node)
+                if inplace is not None:
+                    labelled(r, inplace, alias)
             self._node = r._node
         else:
             r = op(Tensor._wrap(self._buf, self._version), *args, **kwargs)

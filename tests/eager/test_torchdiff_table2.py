@@ -226,6 +226,10 @@ ROWS = [
         "group_norm": lambda F, x: F.group_norm(x.unsqueeze(-1), 1, eps=np.float64(1e-5)),
         "hinge": lambda F, x: F.hinge_embedding_loss(x, x.sign(), np.float64(1.0)),
     }.items()],
+    # in-place shape methods: PyTorch's in-place nodes
+    *[(f"meta_{n}{a}", (lambda n, a: lambda t: _meta(t, n, a))(n, a)) for n, a in (
+        ("unsqueeze_", (0,)), ("squeeze_", ()), ("squeeze_", (0,)), ("squeeze_", (1,)),
+        ("t_", ()), ("transpose_", (0, 1)), ("swapdims_", (0, 1)))],
     # one int dim where the core takes several: PyTorch's refusals
     ("prod_tuple", lambda t: t.ones(2, 3).prod((0,))),
     ("prod_list_fn", lambda t: t.prod(t.ones(2, 3), [0])),
@@ -347,3 +351,10 @@ def test_repr_dtype_suffix_follows_the_default_dtype(default):
         finally:
             lib.set_default_dtype(lib.float32)
     assert run(dl) == run(torch)
+
+
+def _meta(t, name, args):
+    x = t.ones(1, 3, requires_grad=True)
+    z = getattr(x * 2, name)(*args)
+    (z * z).sum().backward()
+    return z, x.grad
