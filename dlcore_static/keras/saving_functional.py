@@ -154,12 +154,12 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
             for node in kept[ly]:
                 if keras3 and type(ly).__name__ == "MultiHeadAttention":   # (q, v[, k])
                     nodes.append({"args": [k3_tensor(t) for t in node.inputs], "kwargs": {}})
-                elif keras3:
+                elif keras3:            # (a training= given to the call: its kwargs)
                     arg = k3_tensor(node.inputs[0]) if len(node.inputs) == 1 else \
                         [k3_tensor(t) for t in node.inputs]
-                    nodes.append({"args": [arg], "kwargs": {}})
+                    nodes.append({"args": [arg], "kwargs": _call_kwargs(node)})
                 else:
-                    nodes.append([ref(t) + [{}] for t in node.inputs])
+                    nodes.append([ref(t) + [_call_kwargs(node)] for t in node.inputs])
         if keras3:
             rec = {"module": "keras.src.models.functional" if _is_model(ly) else
                    "dlcore_static.keras" if rec["class_name"] == "OpLayer" else
@@ -345,3 +345,9 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
         return Model(ends("input_layers"), ends("output_layers"), name=cfg.get("name"))
     except ValueError as e:
         raise error(f"load_model: cannot build the functional model: {e}") from None
+
+
+def _call_kwargs(node) -> dict:
+    """The keyword arguments Keras writes for a node: the ``training=`` its call was given."""
+    t = node.extra.get("training")
+    return {} if t is None or not isinstance(t, (bool, int)) else {"training": bool(t)}

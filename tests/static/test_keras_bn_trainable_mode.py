@@ -170,3 +170,31 @@ def test_calls_pick_the_mode_as_keras3():
         for g, w in zip(moved, _moving(rbns, np.asarray)):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
         assert any(not np.array_equal(a, b) for a, b in zip(m0, moved)) == trains
+
+
+def test_recorded_training_is_saved_as_keras_writes_it(tmp_path):
+    """A call's ``training=`` is in the node's ``kwargs`` of the model file, as Keras 3 and
+    tf.keras write it; dlcore and Keras 3 read it back (the nested base in inference mode)."""
+    import json
+    import zipfile
+    k3 = keras3()
+    K.clear_session()
+    L = keras.layers
+    bi = keras.Input((4,))
+    base = keras.Model(bi, L.BatchNormalization()(L.Dense(2)(bi)), name="base")
+    inp = keras.Input((4,))
+    model = keras.Model(inp, L.Dropout(0.5)(base(inp, training=False), training=True))
+    model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m.h5")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        cfg = json.loads(z.read("config.json"))["config"]
+    kw = {ly["name"]: [n["kwargs"] for n in ly["inbound_nodes"]] for ly in cfg["layers"]}
+    assert kw["base"] == [{"training": False}] and kw["dropout"] == [{"training": True}]
+    for name in ("m.keras", "m.h5"):
+        back = keras.models.load_model(tmp_path / name)
+        assert [n.extra.get("training") for ly in back.layers[1:] for n in ly._nodes[-1:]] \
+            == [False, True]
+    ref = k3.models.load_model(tmp_path / "m.keras")
+    rcfg = ref.get_config()["layers"]
+    assert [n["kwargs"].get("training") for ly in rcfg[1:] for n in ly["inbound_nodes"]] == \
+        [False, True]
