@@ -297,16 +297,16 @@ def quantile(input, q, dim=None, keepdim: bool = False, *, interpolation: str = 
     """The ``q``-th quantiles of ``input`` (flattened, or along ``dim``); NaN where a slice
     holds a NaN."""
     from ._api import write_out
-    return write_out(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out,
-                     "quantile")
+    return write_out(labelled(_quantile("quantile", input, q, dim, keepdim, interpolation,
+                                        False), "SqueezeBackward4", input), out, "quantile")
 
 
 def nanquantile(input, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear",
                 out=None):
     """``quantile`` ignoring NaNs (NaN only where a slice is all NaN)."""
     from ._api import write_out
-    return write_out(_quantile("nanquantile", input, q, dim, keepdim, interpolation, True),
-                     out, "nanquantile")
+    return write_out(labelled(_quantile("nanquantile", input, q, dim, keepdim, interpolation,
+                                        True), "SqueezeBackward4", input), out, "nanquantile")
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):

@@ -230,6 +230,11 @@ ROWS = [
     *[(f"meta_{n}{a}", (lambda n, a: lambda t: _meta(t, n, a))(n, a)) for n, a in (
         ("unsqueeze_", (0,)), ("squeeze_", ()), ("squeeze_", (0,)), ("squeeze_", (1,)),
         ("t_", ()), ("transpose_", (0, 1)), ("swapdims_", (0, 1)))],
+    # quantile's node
+    ("q_node", lambda t: _grads0(t, lambda t, x: t.quantile(x.expand(5) * t.arange(5.0), 0.3))),
+    ("q_node_dim", lambda t: _grads0(t, lambda t, x: t.quantile(
+        x.expand(2, 5) * t.arange(10.0).reshape(2, 5), t.tensor([0.3, 0.5]), dim=1))),
+    ("nanq_node", lambda t: _grads0(t, lambda t, x: t.nanquantile(x.expand(3) * 2, 0.5))),
     # one int dim where the core takes several: PyTorch's refusals
     ("prod_tuple", lambda t: t.ones(2, 3).prod((0,))),
     ("prod_list_fn", lambda t: t.prod(t.ones(2, 3), [0])),
