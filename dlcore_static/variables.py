@@ -77,6 +77,11 @@ class Variable:
                 with g.name_scope("Initializer"):       # TF1: w/Initializer/zeros
                     initial_value = initial_value()
             first = len(g._ops)
+            if dtype is None and type(initial_value) in (int, float, bool):
+                # TF1 converts a Python number as tf.convert_to_tensor does: an int is int32
+                # (tf.Variable(0, name="global_step") is int32), a float float32
+                from .frontend import constant as _constant
+                initial_value = _constant(initial_value, graph=g)
             init = to_tensor(initial_value, g, None if dtype is None else _dtypes.as_np(dtype))
             if init.op._id >= first and init.op.type == "Const":
                 rename(init, "initial_value", first)    # TF1's name of the value it converts

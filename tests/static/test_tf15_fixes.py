@@ -310,3 +310,19 @@ def test_edit_distance_as_tf_docs_and_sparse_cast():
     assert cv.values.tolist() == [3.0] and cv.indices.tolist() == [[0, 1]]
     with pytest.raises(TypeError, match="Hypothesis and truth must have the same type"):
         tf.edit_distance(tf.SparseTensor([[0, 0]], [1], [1, 1]), truth)
+
+
+def test_variable_of_a_python_number_takes_convert_to_tensor_dtypes():
+    assert tf.Variable(0, trainable=False, name="global_step").dtype == tf.int32
+    assert tf.Variable(2 ** 40).dtype == tf.int64
+    assert tf.Variable(1.5).dtype == tf.float32 and tf.Variable(True).dtype == tf.bool
+    assert tf.Variable(0, dtype=tf.int64).dtype == tf.int64
+    v = tf.Variable(3)
+    assert v.initial_value.name == "Variable_4/initial_value:0"
+    step = tf.placeholder(tf.int32, [])
+    with pytest.raises(TypeError, match="Input 'value' of 'Assign' Op has type int32 that does "
+                                        "not match type int64 of argument 'ref'"):
+        tf.assign(tf.Variable(0, dtype=tf.int64), step)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(tf.assign(v, step), {step: 7}) == 7

@@ -563,3 +563,68 @@ def test_ctc_greedy_decoder_and_edit_distance(capsys):
     ref = np.mean([_lev(g, s) / len(s) for g, s in zip(greedy, seqs)])
     assert env["test_ler"] == pytest.approx(ref, rel=1e-6)
     assert "Decoded:  %s" % greedy[0] in out
+
+
+def _tf1_optimizer_steps(name, A, b, w, n=5):
+    """TF1's update rules (the training_ops kernels), in float64."""
+    w = w.astype(np.float64).copy()
+    s1, s2, s3 = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+    if name == "adagrad":
+        s1 += 0.1
+    if name == "rmsprop":
+        s1 += 1.0                                   # TF1 starts the mean square at ones
+    if name == "ftrl":
+        s1 += 0.1
+    out = []
+    for t in range(1, n + 1):
+        g = 2 * A.T @ (A @ w - b)
+        if name == "sgd":
+            w -= 0.05 * g
+        elif name == "momentum":
+            s1 = 0.9 * s1 + g
+            w -= 0.05 * s1
+        elif name == "adagrad":
+            s1 += g * g
+            w -= 0.3 * g / np.sqrt(s1)
+        elif name == "adadelta":
+            s1 = 0.95 * s1 + 0.05 * g * g
+            upd = np.sqrt(s2 + 1e-6) / np.sqrt(s1 + 1e-6) * g
+            s2 = 0.95 * s2 + 0.05 * upd * upd
+            w -= 1.0 * upd
+        elif name == "rmsprop":
+            s1 = 0.9 * s1 + 0.1 * g * g
+            s2 = 0.5 * s2 + 0.05 * g / np.sqrt(s1 + 1e-10)
+            w -= s2
+        elif name == "adam":
+            lr = 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+            s1 = 0.9 * s1 + 0.1 * g
+            s2 = 0.999 * s2 + 0.001 * g * g
+            w -= lr * s1 / (np.sqrt(s2) + 1e-8)
+        elif name == "ftrl":
+            new = s1 + g * g
+            s3 += g - (np.sqrt(new) - np.sqrt(s1)) / 0.5 * w
+            quad = np.sqrt(new) / 0.5 + 2 * 0.01
+            w = np.where(np.abs(s3) > 0.01, (np.sign(s3) * 0.01 - s3) / quad, 0.0)
+            s1 = new
+        out.append(w.copy())
+    return np.array(out)
+
+
+def test_optimizer_zoo_and_learning_rate_schedules(capsys):
+    out, env = run_program("tf_optimizers_and_schedules.py", capsys)
+    A, b, w0 = (env[k].astype(np.float64) for k in ("A_np", "b_np", "w0"))
+    for name, traj in env["trajectories"].items():
+        np.testing.assert_allclose(traj, _tf1_optimizer_steps(name, A, b, w0), rtol=2e-4,
+                                   atol=1e-5, err_msg=name)
+    s = np.array(env["steps"], np.float64)
+    c = np.minimum(s, 30)
+    ref = {
+        "piecewise": np.where(s <= 10, 1.0, np.where(s <= 20, 0.5, 0.1)),
+        "polynomial": 0.09 * (1 - c / 30) ** 2 + 0.01,
+        "inverse_time": 0.1 / (1 + 0.5 * np.floor(s / 10)),
+        "natural_exp": 0.1 * np.exp(-0.5 * s / 10),
+        "cosine": 0.1 * (0.9 * 0.5 * (1 + np.cos(np.pi * c / 30)) + 0.1),
+    }
+    for k, r in ref.items():
+        np.testing.assert_allclose(env["schedule_values"][k], r, rtol=1e-5, err_msg=k)
+    assert env["global_step"].dtype == tf.int32          # tf.Variable(0): int32, as TF1
