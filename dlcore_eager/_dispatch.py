@@ -372,11 +372,33 @@ def matrix_product(prim, a, b, ba, bb):
             out = ba.dot(bb)        # (np.dot's C product without its Python dispatcher)
             ra, rb = a._rg, b._rg
             if (ra or rb) and STATE.enabled:
-                version = [0]               # (apply's two-tensor node)
-                return _make(out, version, Node(
-                    prim, {}, ((a._node or leaf_node(a)) if ra else None,
-                               (b._node or leaf_node(b)) if rb else None),
-                    (a, b), (a._version[0], b._version[0]), out, version))
+                # apply's two-tensor node: Node(...)'s and _make's stores inline, as
+                # small_binary's (a field added to either must be added here too)
+                version = [0]
+                node = _node_new(Node)
+                node.prim = prim
+                node.params = {}
+                node.parents = ((a._node or leaf_node(a)) if ra else None,
+                                (b._node or leaf_node(b)) if rb else None)
+                node.inputs = (a, b)
+                node.versions = (a._version[0], b._version[0])
+                node.out_buf = out
+                node.out_version = version
+                node.out_ver0 = 0
+                node.shape = out.shape
+                node.dtype = out.dtype
+                node.hooks = None
+                node.retain = None
+                t = _new(Tensor)
+                t._buf = out
+                t._rg = True
+                t._node = node
+                t._acc = None
+                t._grad = None
+                t._version = version
+                t._hooks = None
+                t._view = None
+                return t
             return _make(out)
     d = ba.dtype
     if (ba.shape, bb.shape, d, d) not in prim._rule_cache:

@@ -260,10 +260,23 @@ def unary_entry(prim):
                             if type(out) is not _ndarray:
                                 out = np.asarray(out)
                             if x._rg and plan[2] and STATE.enabled:
-                                version = [0]       # (_finish's node for one tensor)
-                                return _make(out, version, Node(
-                                    prim, {}, (x._node or leaf_node(x),), (x,),
-                                    (x._version[0],), out, version))
+                                # _finish's node for one tensor: Node(...)'s stores inline,
+                                # as _run1's (a field added to Node.__init__: here too)
+                                version = [0]
+                                node = _node_new(Node)
+                                node.prim = prim
+                                node.params = {}
+                                node.parents = (x._node or leaf_node(x),)
+                                node.inputs = (x,)
+                                node.versions = (x._version[0],)
+                                node.out_buf = out
+                                node.out_version = version
+                                node.out_ver0 = 0
+                                node.shape = out.shape
+                                node.dtype = out.dtype
+                                node.hooks = None
+                                node.retain = None
+                                return _make(out, version, node)
                             return _make(out)
             return general(*args, **kw)
         return lane_entry

@@ -193,3 +193,32 @@ def test_small_binary_node_and_tensor_have_the_constructors_fields(op, rg):
             assert d.grad is None
         else:
             np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["mm", "sigmoid", "relu"])
+def test_tiny_product_and_unary_entry_nodes_have_the_constructors_fields(op):
+    """``_dispatch.matrix_product``'s tiny product (x.mm(w)) and the unary lane entry
+    (torch.sigmoid/relu) with grad: node and tensor fields as ``Node(...)``/``_make`` set them,
+    gradients PyTorch's."""
+    from dlcore.ops import elementwise as _ew
+    from dlcore.ops import linalg as _la
+    w_np = _A.T.copy()
+    x = dl.from_numpy(_A.copy()).requires_grad_(True)
+    w = dl.from_numpy(w_np).requires_grad_(True)
+    tx = torch.from_numpy(_A.copy()).requires_grad_(True)
+    tw = torch.from_numpy(w_np).requires_grad_(True)
+    if op == "mm":
+        y, ty = x.mm(w), tx.mm(tw)
+        ref = Node(_la.matmul_p, {}, (leaf_node(x), leaf_node(w)), (x, w), (0, 0), y._buf,
+                   y._version)
+    else:
+        y, ty = getattr(dl, op)(x), getattr(torch, op)(tx)
+        ref = Node(getattr(_ew, op + "_p"), {}, (leaf_node(x),), (x,), (0,), y._buf, y._version)
+    _same_fields(y._node, ref, Node)
+    _same_fields(y, _make(y._buf, y._version, y._node), Tensor)
+    assert y.grad_fn.name() == ty.grad_fn.name()
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    if op == "mm":
+        np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-6)
