@@ -20,7 +20,7 @@ from dlcore.ops.elementwise import where as _where
 from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from . import _arg_checks as _checks
-from . import _index_errors
+from . import _index_errors, _search
 from ._graph import labelled
 from ._host import host as _host
 from ._keyword_names import split_overloads
@@ -498,13 +498,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,
     if sorter is not None:
         seq = np.take_along_axis(seq, _host(sorter), -1)
     s: Literal["left", "right"] = "right" if right else "left"
-    if seq.ndim == 1:
-        res = np.searchsorted(seq, vals, side=s)
-    else:
-        flat_s = seq.reshape(-1, seq.shape[-1])
-        flat_v = vals.reshape(-1, vals.shape[-1])
-        res = np.stack([np.searchsorted(a, b, side=s) for a, b in zip(flat_s, flat_v)]) \
-            .reshape(vals.shape)
+    res = _search.positions(seq, vals, s)        # (NumPy's; ATen's where a NaN is involved)
     return _like(np.asarray(res).astype(np.int32 if out_int32 else np.int64),
                  sorted_sequence)
 

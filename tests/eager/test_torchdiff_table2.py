@@ -230,6 +230,13 @@ ROWS = [
     *[(f"meta_{n}{a}", (lambda n, a: lambda t: _meta(t, n, a))(n, a)) for n, a in (
         ("unsqueeze_", (0,)), ("squeeze_", ()), ("squeeze_", (0,)), ("squeeze_", (1,)),
         ("t_", ()), ("transpose_", (0, 1)), ("swapdims_", (0, 1)))],
+    # searchsorted with NaNs: ATen's binary search
+    *[(f"ss_nan{i}", (lambda s_, v, side: lambda t: t.searchsorted(
+        t.tensor(s_), t.tensor(v), side=side))(*c)) for i, c in enumerate((
+            ([1.0, 2.0, NAN], [NAN, 1.5, 3.0], "left"), ([1.0, 2.0, NAN], [NAN, 1.5], "right"),
+            ([1.0, 2.0, 3.0], [NAN], "left"), ([1.0, NAN, NAN], [NAN, 1.0, 0.5, 5.0], "left"),
+            ([[1.0, NAN, 3.0], [0.0, 1.0, 2.0]], [[2.0], [NAN]], "left"),
+            ([1.0, 2.0, 2.0, 3.0], [2.0, 0.0, 9.0], "right")))],
     # quantile's node
     ("q_node", lambda t: _grads0(t, lambda t, x: t.quantile(x.expand(5) * t.arange(5.0), 0.3))),
     ("q_node_dim", lambda t: _grads0(t, lambda t, x: t.quantile(
