@@ -92,8 +92,8 @@ def _product_method(checked):
     return method
 
 
-Tensor.mm = _product_method(Tensor.mm)  # type: ignore[method-assign]
-Tensor.matmul = _product_method(Tensor.matmul)  # type: ignore[method-assign]
+for _name in ("mm", "matmul"):
+    setattr(Tensor, _name, _product_method(getattr(Tensor, _name)))
 
 for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", "transpose",
               "swapaxes", "t", "unsqueeze", "squeeze", "expand", "expand_as", "broadcast_to",
