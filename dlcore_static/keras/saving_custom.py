@@ -355,7 +355,13 @@ def make_layer(cls: type, c: dict, input_shape=None) -> Any:
     bis = conf.pop("batch_input_shape", None) or conf.pop("batch_shape", None)
     with CustomObjectScope(_all_custom()):
         try:
-            layer = getattr(cls, "from_config")(conf)  # noqa: B009 (mypy: a type)
+            try:
+                layer = getattr(cls, "from_config")(conf)  # noqa: B009 (mypy: a type)
+            except TypeError:           # a get_config without the name (keras.io's
+                if "name" not in conf:  # CustomDense): Keras 3 makes it, named anew
+                    raise
+                layer = getattr(cls, "from_config")(  # noqa: B009
+                    {k: v for k, v in conf.items() if k != "name"})
         except TypeError as e:
             raise TypeError(f"{cls} could not be deserialized properly. Please ensure that "
                             "components that are Python object instances (layers, models, "

@@ -6,7 +6,9 @@ classification with a Transformer model" (summary text and predictions with the 
 weights compared with Keras 3's), "Knowledge Distillation" (the Keras 3 version's Distiller
 overriding compile, compute_loss and call; its evaluation loss recomputed in NumPy), the
 "Training & evaluation with the built-in methods" guide's first sections (custom losses,
-add_loss, an endpoint layer; each model's evaluation recomputed in NumPy)."""
+add_loss, an endpoint layer; each model's evaluation recomputed in NumPy), the Functional API
+guide's toy ResNet (summary text as Keras 3's) and its registered custom layer rebuilt by
+from_config."""
 
 from __future__ import annotations
 
@@ -165,3 +167,25 @@ def test_training_with_builtin_methods_guide(capsys, keras3):  # noqa: F811
     bce = np.mean(np.maximum(lg, 0) - lg * t + np.log1p(np.exp(-np.abs(lg))))
     np.testing.assert_allclose(pe, np.exp(lg) / np.exp(lg).sum(1, keepdims=True), rtol=1e-4)
     assert abs(me.evaluate(data, verbose=0) - bce) < 1e-4
+
+
+def test_functional_guide_toy_resnet_and_custom_layer(capsys, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "100")
+    out, env = run_program("keras3_functional_toy_resnet.py", capsys)
+    assert "history keys: ['acc', 'loss', 'val_acc', 'val_loss']" in out
+    assert "rebuilt: ['InputLayer', 'CustomDense'] (None, 10)" in out
+    src = open(os.path.join(HERE, "keras3_functional_toy_resnet.py")).read()
+    head = src[:src.index("rng = np.random")]          # the model and its summary
+    want = _keras3_stdout(keras3, head, capsys)
+    assert out.startswith(want) and "add_1 (Add)" in want and "Connected to" in want
+    ref = keras3.Model.from_config(env["model"].get_config())   # dlcore's config in Keras 3
+    ref.set_weights(env["model"].get_weights())
+    x = env["x_test"]
+    np.testing.assert_allclose(ref.predict(x, verbose=0), env["model"].predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+    new, old = env["new_model"], env["model_custom"]
+    assert new.get_config()["layers"][1]["config"]["units"] == 10   # (Keras 3: no "name")
+    new.set_weights(old.get_weights())
+    a = np.random.default_rng(1).normal(size=(5, 4)).astype("float32")
+    w, b = old.get_weights()
+    np.testing.assert_allclose(new.predict(a, verbose=0), a @ w + b, rtol=1e-5, atol=1e-6)
