@@ -424,6 +424,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
+        dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
     return _finish(_linspace(start, end, int(steps), _default(dtype)), None, device,
                    requires_grad)
 

@@ -100,6 +100,9 @@ ROWS = [
     ("arange_i16", lambda t: t.arange(0, 3, 0.9, dtype=t.int16)),
     ("arange_nan", lambda t: t.arange(0, NAN)), ("arange_inf", lambda t: t.arange(-math.inf, 0)),
     ("arange_nan_step", lambda t: t.arange(0, 1, NAN)),
+    ("linspace_complex", lambda t: t.linspace(0, 1 + 1j, 3)),
+    ("linspace_complex4", lambda t: t.view_as_real(t.linspace(1j, 2, 4))),  # (to 5 places)
+    ("linspace_c128", lambda t: t.linspace(0, 1 + 1j, 3, dtype=t.complex128)),
     # a random float fill of an integer dtype
     ("randn_long", lambda t: t.randn(2, dtype=t.int64)),
     ("rand_int", lambda t: t.rand(2, dtype=t.int32)),
