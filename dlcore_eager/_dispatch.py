@@ -126,11 +126,23 @@ class EagerFrontend:
                         od = out.dtype
                         if (od is _F32 or od is _F64 or od.kind in "fc") and \
                                 prim.differentiable and STATE.enabled:
-                            # _finish's node for one tensor, spelled out
+                            # _finish's node for one tensor, spelled out: Node(...)'s
+                            # stores inline (a field added to Node.__init__: here too)
                             version = [0]
-                            return _make(out, version, Node(
-                                prim, params, (a._node or leaf_node(a),), args,
-                                (a._version[0],), out, version))
+                            node = _node_new(Node)
+                            node.prim = prim
+                            node.params = params
+                            node.parents = (a._node or leaf_node(a),)
+                            node.inputs = args
+                            node.versions = (a._version[0],)
+                            node.out_buf = out
+                            node.out_version = version
+                            node.out_ver0 = 0
+                            node.shape = out.shape
+                            node.dtype = out.dtype
+                            node.hooks = None
+                            node.retain = None
+                            return _make(out, version, node)
                         return _finish(prim, args, params, out, True)
                     return _make(out)
         elif n == 2:

@@ -195,7 +195,7 @@ def test_small_binary_node_and_tensor_have_the_constructors_fields(op, rg):
             np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("op", ["mm", "sigmoid", "relu"])
+@pytest.mark.parametrize("op", ["mm", "sigmoid", "relu", "exp", "neg"])
 def test_tiny_product_and_unary_entry_nodes_have_the_constructors_fields(op):
     """``_dispatch.matrix_product``'s tiny product (x.mm(w)) and the unary lane entry
     (torch.sigmoid/relu) with grad: node and tensor fields as ``Node(...)``/``_make`` set them,
