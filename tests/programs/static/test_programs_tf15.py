@@ -14,7 +14,18 @@ recomputations from the trained variables and against what TensorFlow 1 gives:
 * tf_metrics_auc_streaming.py: tf.metrics accuracy/auc (ROC, PR)/precision/recall/mean.
 * tf_dataset_feedable_iterator.py: the "Importing Data" guide's four iterator kinds.
 * tf_batch_norm_moments_ema.py: R2RT's batch normalization by hand (moments, assign under
-  control_dependencies, a test graph restored by a Saver)."""
+  control_dependencies, a test graph restored by a Saver).
+* tf_sparse_bow_classifier.py: sparse_placeholder + sparse_tensor_dense_matmul +
+  embedding_lookup_sparse + sparse_reduce_sum vs a NumPy gradient-descent re-run.
+* tf_newton_logistic_hessians.py: Newton's method with tf.hessians and matrix_solve.
+* tf_queue_input_pipeline.py: the Queues guide, a QueueRunner, slice_input_producer ->
+  shuffle_batch training with Coordinator/start_queue_runners to the OutOfRangeError.
+* tf_bilstm_crf_tagger.py: Genthial's BiLSTM-CRF (bidirectional_dynamic_rnn, contrib.crf).
+* tf_csv_reader_pipeline.py: string_input_producer -> TextLineReader -> decode_csv -> batch.
+* tf_cifar10_input_queues.py: the CIFAR-10 tutorial's FixedLengthRecordReader input pipeline.
+* tf_tfrecords_reader_training.py: MNIST convert_to_records + fully_connected_reader.
+* tf_ctc_lstm_edit_distance.py: igormq's CTC example (ctc_loss, greedy decoder, edit_distance).
+* tf_optimizers_and_schedules.py: 7 optimizers vs TF1's update rules; 5 LR schedules."""
 
 from __future__ import annotations
 
