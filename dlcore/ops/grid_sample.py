@@ -1,5 +1,5 @@
-"""Spatial transformers: ``affine_grid`` and ``grid_sample`` (PyTorch's 2-D forms) as composites
-of dlcore's primitives, so both gradients (to the image and to the sampling grid) come from the
+"""Spatial transformers: ``affine_grid`` and ``grid_sample`` (PyTorch's 2-D and 3-D forms) as
+composites of dlcore's primitives, so both gradients (to the image and to the sampling grid) come from the
 primitives' vjps.
 
     affine_grid(theta, (N, C, H, W))   grid[n, h, w] = theta[n] @ (x_w, y_h, 1): the pixel
@@ -12,6 +12,8 @@ primitives' vjps.
         padding 'zeros': neighbours outside read 0; 'border': ix, iy clipped to the image;
         'reflection': ix, iy reflected at the border (about the corner centres with
         align_corners, about the outer edges without), then clipped
+    3-D (5-D tensors): theta (N, 3, 4), grid (N, Do, Ho, Wo, 3) = (gx, gy, gz) addressing
+        (W, H, D); trilinear reads the eight neighbours, weights the products of three factors
 
 The neighbours are read with ``take_along_axis`` on each flattened (n, c) plane at integer
 positions computed from ``floor`` of the coordinates under ``stop_gradient``, so dx is a
@@ -19,6 +21,8 @@ scatter of the weighted cotangent and d grid comes through the weights (``fx = i
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -39,14 +43,16 @@ def _linspace(n: int, align_corners: bool) -> np.ndarray:
 
 
 def affine_grid(theta, size, align_corners: bool = False):
-    """``(N, H, W, 2)`` sampling grid of the 2-D affine maps ``theta (N, 2, 3)``."""
-    h, w = int(size[-2]), int(size[-1])
-    xs, ys = _linspace(w, align_corners), _linspace(h, align_corners)
-    base = np.stack([np.broadcast_to(xs[None, :], (h, w)), np.broadcast_to(ys[:, None], (h, w)),
-                     np.ones((h, w))], -1).reshape(h * w, 3)
+    """The sampling grid of a batch of affine maps: ``theta (N, 2, 3)`` for ``size (N, C, H,
+    W)`` gives ``(N, H, W, 2)``; ``theta (N, 3, 4)`` for ``(N, C, D, H, W)`` gives ``(N, D, H,
+    W, 3)`` (components x, y, z index W, H, D)."""
+    spatial = [int(s) for s in size[2:]]
+    k = len(spatial)
+    mesh = np.meshgrid(*[_linspace(m, align_corners) for m in spatial], indexing="ij")
+    base = np.stack([*mesh[::-1], np.ones(spatial)], -1).reshape(-1, k + 1)
     dtype = aval_of(theta).dtype
     grid = matmul(const_like(base.astype(dtype), theta), transpose(theta, (0, 2, 1)))
-    return reshape(grid, (-1, h, w, 2))
+    return reshape(grid, (-1, *spatial, k))
 
 
 def _unnormalise(g, n: int, align_corners: bool):
@@ -81,42 +87,55 @@ def _coords(g, n: int, padding_mode: str, align_corners: bool):
 def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners: bool = False):
     """``x (N, C, H, W)`` sampled at ``grid (N, Ho, Wo, 2)`` (normalised (x, y) in [-1, 1]):
-    ``(N, C, Ho, Wo)``; modes 'bilinear' and 'nearest', padding 'zeros', 'border' or
-    'reflection'."""
-    n, c, h, w = aval_of(x).shape
-    _, ho, wo, _ = aval_of(grid).shape
+    ``(N, C, Ho, Wo)``; or ``x (N, C, D, H, W)`` at ``grid (N, Do, Ho, Wo, 3)`` ((x, y, z)):
+    ``(N, C, Do, Ho, Wo)``.  Modes 'bilinear' (trilinear for 5-D) and 'nearest', padding
+    'zeros', 'border' or 'reflection'."""
+    n, c, *sp = aval_of(x).shape
+    k = len(sp)
+    out_sp = list(aval_of(grid).shape[1:-1])
+    p = int(np.prod(out_sp))
     dtype = aval_of(x).dtype
-    ix = _coords(getitem(grid, (Ellipsis, 0)), w, padding_mode, align_corners)   # (N, Ho, Wo)
-    iy = _coords(getitem(grid, (Ellipsis, 1)), h, padding_mode, align_corners)
-    planes = reshape(x, (n, c, h * w))
+    # grid[..., j] addresses spatial axis k - 1 - j: cs[a] is axis a's coordinate (N, *out_sp)
+    cs = [_coords(getitem(grid, (Ellipsis, k - 1 - a)), sp[a], padding_mode, align_corners)
+          for a in range(k)]
+    planes = reshape(x, (n, c, int(np.prod(sp))))
+    strides = [int(np.prod(sp[a + 1:])) for a in range(k)]
 
-    def read(cx, cy):
-        """x at the integer-valued (cx, cy) (no gradient through them), 0 outside: (N, C, P)."""
-        cx, cy = _e.stop_gradient(cx), _e.stop_gradient(cy)
-        inside = None
-        for cond in (_e.greater_equal(cx, 0.0), _e.less(cx, float(w)),
-                     _e.greater_equal(cy, 0.0), _e.less(cy, float(h))):
-            m = _e.cast(cond, dtype)
-            inside = m if inside is None else _e.mul(inside, m)
-        sx = _e.minimum(_e.maximum(cx, 0.0), float(w - 1))
-        sy = _e.minimum(_e.maximum(cy, 0.0), float(h - 1))
-        flat = _e.cast(_e.add(_e.mul(sy, float(w)), sx), np.int64)
-        idx = broadcast_to(reshape(flat, (n, 1, ho * wo)), (n, c, ho * wo))
+    def read(pts):
+        """x at the integer-valued points ``pts`` (one per axis; no gradient through them),
+        0 outside: (N, C, P)."""
+        inside, flat = None, None
+        for a, pt in enumerate(pts):
+            pt = _e.stop_gradient(pt)
+            for cond in (_e.greater_equal(pt, 0.0), _e.less(pt, float(sp[a]))):
+                m = _e.cast(cond, dtype)
+                inside = m if inside is None else _e.mul(inside, m)
+            i = _e.cast(_e.minimum(_e.maximum(pt, 0.0), float(sp[a] - 1)), np.int64)
+            i = _e.mul(i, strides[a]) if strides[a] != 1 else i
+            flat = i if flat is None else _e.add(flat, i)
+        idx = broadcast_to(reshape(flat, (n, 1, p)), (n, c, p))
         from .scan import take_along_axis
         vals = take_along_axis(planes, idx, -1)
-        return _e.mul(vals, reshape(inside, (n, 1, ho * wo)))
+        return _e.mul(vals, reshape(inside, (n, 1, p)))
 
     if mode == "nearest":
-        out = read(rint(ix), rint(iy))
+        out = read([rint(ci) for ci in cs])
+        # PyTorch's nearest mode hands the grid a zero gradient (not none): a select that never
+        # takes the grid's branch connects it without touching the values
+        never = const_like(np.zeros((1, 1, 1), bool), x)
+        out = _e.where(never, reshape(getitem(grid, (Ellipsis, 0)), (n, 1, p)), out)
     else:
-        x0, y0 = floor(_e.stop_gradient(ix)), floor(_e.stop_gradient(iy))
-        fx, fy = _e.sub(ix, x0), _e.sub(iy, y0)                  # the weights carry d grid
-        gx, gy = _e.sub(1.0, fx), _e.sub(1.0, fy)
-        x1, y1 = _e.add(x0, 1.0), _e.add(y0, 1.0)
-
-        def wgt(a, b):
-            return expand_dims(reshape(_e.mul(a, b), (n, ho * wo)), 1)
-
-        out = _e.add(_e.add(_e.mul(read(x0, y0), wgt(gx, gy)), _e.mul(read(x1, y0), wgt(fx, gy))),
-                     _e.add(_e.mul(read(x0, y1), wgt(gx, fy)), _e.mul(read(x1, y1), wgt(fx, fy))))
-    return reshape(out, (n, c, ho, wo))
+        lo = [floor(_e.stop_gradient(ci)) for ci in cs]
+        hi = [_e.add(l0, 1.0) for l0 in lo]
+        fs = [_e.sub(ci, l0) for ci, l0 in zip(cs, lo)]      # the weights carry d grid
+        gs = [_e.sub(1.0, f) for f in fs]
+        out = None
+        for corner in itertools.product((0, 1), repeat=k):
+            wt = None
+            for a, bit in enumerate(corner):
+                w_a = fs[a] if bit else gs[a]
+                wt = w_a if wt is None else _e.mul(wt, w_a)
+            term = _e.mul(read([hi[a] if bit else lo[a] for a, bit in enumerate(corner)]),
+                          expand_dims(reshape(wt, (n, p)), 1))
+            out = term if out is None else _e.add(out, term)
+    return reshape(out, (n, c, *out_sp))
