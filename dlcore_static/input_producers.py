@@ -108,15 +108,19 @@ def _flatten(tensors):
 
 
 def _batch(kind, tensors, batch_size, num_threads, capacity, enqueue_many, shapes, dynamic_pad,
-           allow_smaller, name, min_after_dequeue=0, seed=None):
+           allow_smaller, name, min_after_dequeue=0, seed=None, tensors_list=None):
     q_mod = _queues()
     g = get_default_graph()
+    if tensors_list is not None:        # the *_join variants: one enqueue op per list
+        tensors = tensors_list[0]
     flat, keys = _flatten(tensors)
     if not flat:
         raise ValueError("Cannot infer Tensor's rank: empty tensor list")
     default = "shuffle_batch" if kind == "RandomShuffleQueue" else "batch"
     with g.name_scope(name or default) as scope:
         ts = [to_tensor(t, g) for t in flat]
+        joined = None if tensors_list is None else [
+            [to_tensor(t, g) for t in _flatten(tl)[0]] for tl in tensors_list]
         if shapes is None:
             shapes = [TensorShape(list(t.aval.shape[1:] if enqueue_many else t.aval.shape)
                                   if not t.op.attrs.get("unknown_rank") else None) for t in ts]
@@ -132,8 +136,9 @@ def _batch(kind, tensors, batch_size, num_threads, capacity, enqueue_many, shape
             q = q_mod.FIFOQueue(capacity, dts, [s.as_list() if s.dims is not None else None
                                                 for s in shapes])
             q._pad = bool(dynamic_pad)
-        enq = q.enqueue_many(ts) if enqueue_many else q.enqueue(ts)
-        q_mod.add_queue_runner(q_mod.QueueRunner(q, [enq] * max(int(num_threads), 1)))
+        enqs = [q.enqueue_many(ts) if enqueue_many else q.enqueue(ts)] if joined is None else \
+            [q.enqueue_many(j) if enqueue_many else q.enqueue(j) for j in joined]
+        q_mod.add_queue_runner(q_mod.QueueRunner(q, enqs * max(int(num_threads), 1)))
     op_name = scope
     out = q.dequeue_up_to(batch_size, name=op_name) if allow_smaller else \
         q.dequeue_many(batch_size, name=op_name)
@@ -192,3 +197,21 @@ def _producer_factory(op: Operation, session, device):
 
 
 _plan.EXECUTORS["ProducerEnqueueMany"] = _producer_factory
+
+
+def batch_join(tensors_list, batch_size, capacity=32, enqueue_many=False, shapes=None,
+               dynamic_pad=False, allow_smaller_final_batch=False, shared_name=None, name=None):
+    """``batch`` of several example sources (``tensors_list``: one list per reader, of one
+    structure), one enqueue op each; the queue closes when every source has ended."""
+    return _batch("FIFOQueue", None, batch_size, 1, capacity, enqueue_many, shapes,
+                  dynamic_pad, allow_smaller_final_batch, name or "batch_join",
+                  tensors_list=list(tensors_list))
+
+
+def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, seed=None,
+                       enqueue_many=False, shapes=None, allow_smaller_final_batch=False,
+                       shared_name=None, name=None):
+    """``shuffle_batch`` of several example sources (see ``batch_join``)."""
+    return _batch("RandomShuffleQueue", None, batch_size, 1, capacity, enqueue_many, shapes,
+                  False, allow_smaller_final_batch, name or "shuffle_batch_join",
+                  min_after_dequeue, seed, tensors_list=list(tensors_list))

@@ -45,9 +45,10 @@ QUEUE_RUNNERS = "queue_runners"
 
 
 class _QueueState:
-    __slots__ = ("buf", "closed", "filling", "last", "rng")
+    __slots__ = ("buf", "closed", "done", "filling", "last", "rng")
 
     def __init__(self, seed):
+        self.done: set = set()
         self.filling = False
         self.buf: list = []
         self.closed = False
@@ -180,14 +181,19 @@ class QueueBase:
             if not self._runners:
                 break
             st.filling = True           # (TF's runner threads: past capacity, they wait)
+            ops = [enq for r in self._runners for enq in r.enqueue_ops]
             try:
-                for r in self._runners:
-                    for enq in r.enqueue_ops:
+                for enq in ops:             # each op's "thread" ends at its OutOfRangeError;
+                    if enq in st.done:      # the queue closes when all have (TF's runner)
+                        continue
+                    try:
                         session.run(enq)
-            except OutOfRangeError:
-                st.closed = True
+                    except OutOfRangeError:
+                        st.done.add(enq)
             finally:
                 st.filling = False
+            if all(enq in st.done for enq in ops):
+                st.closed = True
         if len(st.buf) < want or (not st.closed and len(st.buf) < need and self._runners):
             if st.closed:
                 if up_to and st.buf:
@@ -253,7 +259,11 @@ class QueueRunner:
     def __init__(self, queue=None, enqueue_ops=None, close_op=None, cancel_op=None,
                  queue_closed_exception_types=None, queue_runner_def=None, import_scope=None):
         self.queue = queue
-        self.enqueue_ops = list(enqueue_ops or [])[:1]      # (threads run the same op)
+        ops: list = []
+        for op in enqueue_ops or []:    # (threads running one op: that op, once a turn)
+            if op not in ops:
+                ops.append(op)
+        self.enqueue_ops = ops
         queue._runners.append(self)
 
     def create_threads(self, sess, coord=None, daemon=False, start=False) -> list:

@@ -73,6 +73,8 @@ ALIASES = {
     },
     "dlcore_static.train": {
         "batch": "input_producers:batch", "shuffle_batch": "input_producers:shuffle_batch",
+        "batch_join": "input_producers:batch_join",
+        "shuffle_batch_join": "input_producers:shuffle_batch_join",
         "input_producer": "input_producers:input_producer",
         "string_input_producer": "input_producers:string_input_producer",
         "range_input_producer": "input_producers:range_input_producer",

@@ -181,3 +181,15 @@ def test_tfrecord_reader_with_parse_single_example(tmp_path):
         got, _ = _drain(sess, [key, v])
     assert [(k.decode().rsplit(":", 1)[1], int(x)) for k, x in got] == \
         [("0", 0), ("1", 10), ("2", 20)]
+
+
+def test_batch_join_reads_every_source_until_all_end():
+    a = tf.train.slice_input_producer([np.arange(0, 3)], num_epochs=1, shuffle=False)
+    b = tf.train.slice_input_producer([np.arange(10, 16)], num_epochs=1, shuffle=False)
+    out = tf.train.batch_join([a, b], batch_size=3, allow_smaller_final_batch=True)
+    assert out.name == "batch_join:0"
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        got, _ = _drain(sess, out)
+    flat = np.concatenate(got).tolist()
+    assert flat == [0, 10, 1, 11, 2, 12, 13, 14, 15]     # turns, then the longer source alone
