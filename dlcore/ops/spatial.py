@@ -163,6 +163,43 @@ def _resize_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     return a
 
 
+def _aa_filter(t: np.ndarray, mode: str) -> np.ndarray:
+    """PyTorch's antialias filters: the triangle (bilinear) or Keys' cubic with a = -0.5."""
+    t = np.abs(t)
+    if mode == "bilinear":
+        return np.where(t < 1.0, 1.0 - t, 0.0)
+    a = -0.5
+    near = ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
+    far = ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a
+    return np.where(t < 1.0, near, np.where(t < 2.0, far, 0.0))
+
+
+def _antialias_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
+                      scale: float | None = None) -> np.ndarray:
+    """The (n_out, n_in) matrix of PyTorch's separable antialiased resize (``antialias=True``,
+    'bilinear' or 'bicubic'): output i centred at ``s (i + 0.5)`` in input pixels (``s`` =
+    in/out, 1/scale_factor, or (in-1)/(out-1) with align_corners) averages the inputs within
+    ``support = taps/2 * max(s, 1)`` with the filter stretched by ``max(s, 1)``, weights
+    normalised to sum 1 (UpSampleKernel.cpp's _compute_weights_aa)."""
+    if align_corners:
+        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        s = 1.0 / scale if scale else n_in / n_out
+    half = 1.0 if mode == "bilinear" else 2.0
+    support = half * s if s >= 1.0 else half
+    inv = 1.0 / s if s >= 1.0 else 1.0
+    max_taps = int(np.ceil(support)) * 2 + 1
+    a = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        center = s * (i + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        n = min(max(min(int(center + support + 0.5), n_in) - lo, 0), max_taps)
+        w = _aa_filter((np.arange(lo, lo + n) - center + 0.5) * inv, mode)
+        total = w.sum()
+        a[i, lo:lo + n] = w / total if total != 0.0 else w
+    return a
+
+
 def _apply_matrices(x, mats):
     """y = A_h @ x @ A_w^T over the last one or two axes (constant matrices in x's dtype); with
     three, A_d is applied to (N, C, D, H*W) after the other two."""
@@ -195,17 +232,23 @@ def adaptive_avg_pool(x, out_size):
 
 
 @exports({"torch.nn.functional": "interpolate"}, "conv")
-def interpolate(x, size, mode: str = "nearest", align_corners: bool = False, scales=None):
+def interpolate(x, size, mode: str = "nearest", align_corners: bool = False, scales=None,
+                antialias: bool = False):
     """Resize the trailing spatial axes of (N, C, *spatial) to ``size`` ('nearest',
     'nearest-exact', 'linear'/'bilinear'/'trilinear' or 'bicubic'); ``scales`` (one per axis,
-    or None) are the user's scale factors that PyTorch uses for the source coordinates."""
+    or None) are the user's scale factors that PyTorch uses for the source coordinates.
+    ``antialias`` ('bilinear', 'bicubic'): PyTorch's antialiased filter (_antialias_matrix)."""
     sp = aval_of(x).shape[2:]
     size = (size,) * len(sp) if isinstance(size, int) else tuple(int(s) for s in size)
     if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
                                   f"nearest-exact, linear, bilinear, trilinear, bicubic)")
     scales = (None,) * len(sp) if scales is None else tuple(scales)
-    return _apply_matrices(x, [_resize_matrix(s, o, mode, align_corners, f)
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise NotImplementedError(f"interpolate: antialias with mode {mode!r} (bilinear and "
+                                  f"bicubic only)")
+    matrix = _antialias_matrix if antialias else _resize_matrix
+    return _apply_matrices(x, [matrix(s, o, mode, align_corners, f)
                                for s, o, f in zip(sp, size, scales)])
 
 

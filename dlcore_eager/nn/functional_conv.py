@@ -560,8 +560,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if need is not None and need != nsp:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D "
                                   f"input")
-    if antialias:                       # (PyTorch's anti-aliasing kernel is not implemented)
-        raise NotImplementedError("interpolate: antialias=True is not supported by dlcore")
     scales = None
     if size is None:
         sf = (scale_factor,) * nsp if not isinstance(scale_factor, (tuple, list)) \
@@ -582,6 +580,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                          f"and output size of {size}. Please provide input tensor in "
                          f"(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                          f"format.")
+    if antialias and not (mode in ("bilinear", "bicubic") and nsp == 2):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
     if min(out) <= 0:                   # (NumPy's 'negative dimensions are not allowed')
         names = "DHW"[3 - nsp:]
         raise RuntimeError("Input and output sizes should be greater than 0, but got input ("
@@ -592,7 +593,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode == "area":                  # (PyTorch's: adaptive average pooling to the size)
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nsp - 1](
             input, out)
-    label = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
+    label = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize()) + f"{nsp}D"
     return _mf.follow(input, labelled(_ops.interpolate(input, out, mode, bool(align_corners),
-                                                       scales),
-                                      f"Upsample{label}{nsp}DBackward0", input, edges=(input,)))
+                                                       scales, bool(antialias)),
+                                      f"Upsample{label}{'Aa' * bool(antialias)}Backward0", input,
+                                      edges=(input,)))

@@ -132,3 +132,62 @@ GRID_ERRORS = {
 @pytest.mark.parametrize("case", list(GRID_ERRORS))
 def test_grid_errors_as_torch(case):
     _raises_like_torch(GRID_ERRORS[case])
+
+
+# ------------------------------------------------------------------- antialiased interpolation
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("kw", [dict(size=(5, 3)), dict(size=(4, 11)), dict(scale_factor=0.3),
+                                dict(scale_factor=(0.45, 0.7)), dict(size=(1, 1)),
+                                dict(size=(16, 20))],
+                         ids=["5x3", "4x11", "sf0.3", "sf0.45x0.7", "1x1", "up16x20"])
+def test_interpolate_antialias(mode, align_corners, kw, dtype):
+    """F.interpolate(antialias=True) of a (2, 3, 13, 9) image: down (both axes, one axis,
+    scale factors, to one pixel) and up: values, d input and grad_fn name as torch's."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 13, 9)).astype(dtype)
+    res = []
+    for m in LIBS:
+        xt = m.tensor(x, requires_grad=True)
+        y = m.nn.functional.interpolate(xt, mode=mode, align_corners=align_corners,
+                                        antialias=True, **kw)
+        w = m.tensor(np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)).astype(dtype))
+        (y * w).sum().backward()
+        res.append((y.detach().numpy(), xt.grad.numpy(), type(y.grad_fn).__name__))
+    (y_t, g_t, name_t), (y_d, g_d, name_d) = res
+    assert y_d.shape == y_t.shape and y_d.dtype == np.dtype(dtype) and name_d == name_t
+    _close(y_d, y_t, dtype)
+    _close(g_d, g_t, dtype)
+
+
+def test_interpolate_antialias_differs_from_plain():
+    """A 3x downsample of a checkerboard: antialias averages it to about 0.5 (as torch)
+    where plain bilinear samples the pattern (0 or 1)."""
+    x = np.indices((15, 15)).sum(0) % 2 * 1.0
+    for m in LIBS:
+        xt = m.tensor(x[None, None])
+        aa = m.nn.functional.interpolate(xt, size=(5, 5), mode="bilinear", antialias=True)
+        plain = m.nn.functional.interpolate(xt, size=(5, 5), mode="bilinear")
+        np.testing.assert_allclose(aa.numpy(), 0.5, atol=0.01)
+        np.testing.assert_array_equal(np.abs(plain.numpy() - 0.5), 0.5)
+
+
+AA_ERRORS = {
+    "linear 3-D": lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 8), size=3, mode="linear", antialias=True),
+    "nearest 4-D": lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 8, 8), size=3, mode="nearest", antialias=True),
+    "area 4-D": lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 8, 8), size=3, mode="area", antialias=True),
+    "trilinear 5-D": lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 4, 4, 4), size=2, mode="trilinear", antialias=True),
+    "size and scale": lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 8, 8), size=3, scale_factor=0.5, mode="bilinear", antialias=True),
+}
+
+
+@pytest.mark.parametrize("case", list(AA_ERRORS))
+def test_interpolate_antialias_errors_as_torch(case):
+    _raises_like_torch(AA_ERRORS[case])
