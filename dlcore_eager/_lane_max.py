@@ -54,6 +54,7 @@ def max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBack
     return parse
 
 
+_node_new = Node.__new__
 _MAX_GRAD = "max with grad"
 
 
@@ -68,9 +69,22 @@ def _max_grad_run(plan, name, x, b, keepdim, label="MaxBackward0"):
         vb = np.asarray(vb)
     idx = _make(ib)
     version = [0]
-    values = _make(vb, version, Node(_take_along_axis_p, tparams,
-                                     (x._node or leaf_node(x), None), (x, idx),
-                                     (x._version[0], 0), vb, version))
+    # Node(_take_along_axis_p, tparams, (parent, None), (x, idx), (v, 0), vb, version)'s
+    # stores inline (no class call; a field added to Node.__init__: here too)
+    node = _node_new(Node)
+    node.prim = _take_along_axis_p
+    node.params = tparams
+    node.parents = (x._node or leaf_node(x), None)
+    node.inputs = (x, idx)
+    node.versions = (x._version[0], 0)
+    node.out_buf = vb
+    node.out_version = version
+    node.out_ver0 = 0
+    node.shape = vb.shape
+    node.dtype = vb.dtype
+    node.hooks = None
+    node.retain = None
+    values = _make(vb, version, node)
     return _max_values(name, x, values, idx, d, keepdim, label)
 
 
@@ -84,7 +98,20 @@ def _max_values(name, x, values, idx, d, keepdim, label):
         # size-1 axis)
         out = values._buf.squeeze(d)
         version = [0]                       # (its own counter: not a view)
-        node = Node(_squeeze_p, {"axes": (d,)}, (node,), (values,), (0,), out, version)
+        parent = node                       # (Node(_squeeze_p, ...)'s stores inline)
+        node = _node_new(Node)
+        node.prim = _squeeze_p
+        node.params = {"axes": (d,)}
+        node.parents = (parent,)
+        node.inputs = (values,)
+        node.versions = (0,)
+        node.out_buf = out
+        node.out_version = version
+        node.out_ver0 = 0
+        node.shape = out.shape
+        node.dtype = out.dtype
+        node.hooks = None
+        node.retain = None
         values = _make(out, version, node)
         idx = _make(idx._buf.squeeze(d), idx._version)
     node.label = label                      # (labelled's: the node is the values')

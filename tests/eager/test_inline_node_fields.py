@@ -222,3 +222,33 @@ def test_tiny_product_and_unary_entry_nodes_have_the_constructors_fields(op):
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
     if op == "mm":
         np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_dim_with_grad_nodes_have_the_constructors_fields(keepdim):
+    """``x.max(1)`` with grad (the fused lane plan, ``_lane_max``): the gather's node (and
+    the squeeze's over it) set every field as ``Node(...)``; values, indices, grad_fn name
+    and gradient PyTorch's."""
+    from dlcore.ops import shape as _sh
+    from dlcore.ops.scan import take_along_axis_p
+    x = dl.from_numpy(_A.copy()).requires_grad_(True)
+    tx = torch.from_numpy(_A.copy()).requires_grad_(True)
+    for _ in range(3):                      # (the fused plan is made by the first calls)
+        v, i = x.max(1, keepdim=keepdim)
+    tv, ti = tx.max(1, keepdim=keepdim)
+    node = v._node
+    if not keepdim:
+        g = node.parents[0]
+        ref = Node(_sh.squeeze_p, {"axes": (1,)}, (g,), node.inputs, (0,), v._buf, v._version)
+        _same_fields(node, ref, Node, skip=("label", "edges"))
+        node = g
+    ins = node.inputs
+    ref = Node(take_along_axis_p, node.params, (leaf_node(x), None), ins, (0, 0),
+               node.out_buf, node.out_version)
+    _same_fields(node, ref, Node, skip=("label", "edges"))
+    np.testing.assert_array_equal(v.detach().numpy(), tv.detach().numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    assert v.grad_fn.name() == tv.grad_fn.name()
+    (v * v).sum().backward()
+    (tv * tv).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
