@@ -8,7 +8,9 @@ then the reduction is dlcore ops on the looked-up rows ``E = take(weight, input)
   bag's count ('mean') or its ``per_sample_weights`` entry, added into their bag's output row
   by ``scatter_add`` (memory linear in the number of indices); empty bags give zeros.  The
   gradient reaches ``weight`` through take's scatter-add and ``per_sample_weights`` through
-  the product.
+  the product.  ``scale_grad_by_freq``: each row's gradient to ``weight`` is divided by its
+  index's count in the whole input (the documented rule, as nn.Embedding and torch's CUDA
+  kernel; torch 2.13's CPU kernel divides by a wrong count, pytorch/pytorch#190063).
 * 'max': the rows of each bag gathered into (B, Lmax, D), short bags padded with repeats of
   their first row, ``argmax`` over the bag (the first maximum, as PyTorch) and the winners taken
   with ``take_along_axis``, so the gradient goes to the winning row only; empty bags give zeros.
@@ -85,14 +87,14 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                          f"{input.dim()}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if sparse and mode == "max":
+        raise ValueError("max mode does not support sparse weights")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' (got "
                                   f"mode='{mode}'). Please open a feature request on GitHub.")
-    if scale_grad_by_freq:
-        raise NotImplementedError("F.embedding_bag: scale_grad_by_freq is not supported")
-    if sparse and mode == "max":
-        raise ValueError("max mode does not support sparse weights")
     flat = _ops.reshape(input, (-1,))
     idx = np.asarray(flat.cpu()._buf).astype(np.int64)
     total = idx.size
@@ -113,11 +115,13 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     keep = idx != pad if pad is not None else np.ones(total, bool)
     # sparse=True: the rows are looked up by nn.sparse's lookup, whose weight gradient is a
     # sparse COO tensor (one entry per looked-up index), as PyTorch's embedding_bag makes it
-    take = _sparse_take(pad) if sparse and weight.requires_grad else _ops.take
+    take = _sparse_take(pad, scale_grad_by_freq) if sparse and weight.requires_grad \
+        else _ops.take
     if mode == "max" and keep.any():
         out = _bag_max(_ops.take(weight, flat), bags, keep, weight)
     else:   # (max of nothing but empty bags: zeros, still connected to weight, as PyTorch)
-        out = _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights, take)
+        out = _bag_sum(weight, idx, bags, keep, mode == "mean", per_sample_weights, take,
+                       bool(scale_grad_by_freq))
     return labelled(out, "EmbeddingBagBackward0", weight, edges=(weight, per_sample_weights))
 
 
@@ -126,15 +130,18 @@ def _device(arr: np.ndarray, like: Tensor) -> Tensor:
     return t.cuda() if like.is_cuda else t
 
 
-def _sparse_take(pad):
-    from .sparse import _SparseEmbedding
-    return lambda weight, idx: _SparseEmbedding.apply(weight, idx, pad)
+def _sparse_take(pad, scale_grad_by_freq: bool = False):
+    from .sparse import _SparseEmbedding   # (refuses scale_grad_by_freq in backward, as torch)
+    return lambda weight, idx: _SparseEmbedding.apply(weight, idx, pad, scale_grad_by_freq)
 
 
 def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool,
-             per_sample_weights: Tensor | None, take=_ops.take) -> Tensor:
+             per_sample_weights: Tensor | None, take=_ops.take,
+             scale_grad_by_freq: bool = False) -> Tensor:
     """The kept rows, each scaled (1, 1/count or its per-sample weight), added into their
-    bag's row with ``scatter_add`` (memory linear in the indices, not bags x indices)."""
+    bag's row with ``scatter_add`` (memory linear in the indices, not bags x indices).
+    ``scale_grad_by_freq``: each row's gradient to ``weight`` is divided by how often its index
+    occurs in the whole input (PyTorch's compute_counts: padding and every bag included)."""
     pos, bag_of, scale = [], [], []
     for bi, (a, e) in enumerate(bags):
         members = np.arange(a, e)[keep[a:e]]
@@ -147,12 +154,28 @@ def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool
     scales = np.concatenate(scale).astype(dt) if scale else np.zeros(0, dt)
     zeros = _device(np.zeros((len(bags), weight.shape[1]), dt), weight)
     rows = take(weight, _device(idx[positions], weight))                    # (K, D)
+    if scale_grad_by_freq and rows.requires_grad:
+        inv = 1.0 / np.bincount(idx, minlength=1)[idx[positions]]
+        rows = _grad_scaled(rows, inv.astype(dt).reshape(-1, 1))
     if per_sample_weights is not None:
         w = _ops.take(_ops.reshape(per_sample_weights, (-1,)), _device(positions, weight))
     else:
         w = _device(scales, weight)
     return _ops.scatter_add(_ops.mul(rows, _ops.reshape(w, (-1, 1))), _device(bag_ids, weight),
                             zeros)
+
+
+def _grad_scaled(rows: Tensor, inv: np.ndarray) -> Tensor:
+    """``rows`` with its own values and its gradient multiplied by ``inv`` (as nn.sparse's
+    _scale_grad_by_freq): ``frozen + (rows - frozen) * inv``, the values then written over
+    (the sum differs from ``rows`` where it is inf or -0.0; the add's backward reads none)."""
+    frozen = rows.detach()
+    res = frozen + (rows - frozen) * _device(inv, rows)
+    if isinstance(res._buf, np.ndarray):
+        res._buf[...] = rows._buf
+    else:
+        res._buf.copy_to_device(rows._buf)
+    return res
 
 
 def _bag_max(rows: Tensor, bags, keep: np.ndarray, weight: Tensor) -> Tensor:

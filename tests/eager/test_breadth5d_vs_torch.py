@@ -191,3 +191,101 @@ AA_ERRORS = {
 @pytest.mark.parametrize("case", list(AA_ERRORS))
 def test_interpolate_antialias_errors_as_torch(case):
     _raises_like_torch(AA_ERRORS[case])
+
+
+# ------------------------------------------------------------ EmbeddingBag(scale_grad_by_freq)
+
+W7 = np.random.default_rng(5).standard_normal((7, 3))
+
+
+def _bag_run(m, idx, offsets, dtype, psw=False, module=False, **kw):
+    """embedding_bag(scale_grad_by_freq=True) of W7 in ``m``; a fixed cotangent: output,
+    d weight and d per_sample_weights."""
+    w = m.tensor(W7.astype(dtype), requires_grad=True)
+    ps = (m.tensor(np.linspace(0.5, 2.0, idx.size).reshape(idx.shape).astype(dtype),
+                   requires_grad=True) if psw else None)
+    off = None if offsets is None else m.tensor(offsets)
+    if module:
+        bag = m.nn.EmbeddingBag(7, 3, scale_grad_by_freq=True, _weight=w, **kw)
+        y = bag(m.tensor(idx), off, per_sample_weights=ps)
+        w = bag.weight
+    else:
+        y = m.nn.functional.embedding_bag(m.tensor(idx), w, off, per_sample_weights=ps,
+                                          scale_grad_by_freq=True, **kw)
+    g = m.tensor(np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)).astype(dtype))
+    (y * g).sum().backward()
+    return [y.detach().numpy(), w.grad.numpy()] + ([ps.grad.numpy()] if psw else [])
+
+
+# every index repeated equally often: torch 2.13's CPU kernel is right on these (see below)
+EQUAL_COUNTS = [(np.array([4, 2, 4, 0, 2, 0, 6, 6]), np.array([0, 3, 3, 5])),
+                (np.array([[1, 3], [3, 1], [5, 5]]), None)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode,psw", [("sum", False), ("sum", True), ("mean", False)])
+@pytest.mark.parametrize("padding_idx", [None, 2])
+@pytest.mark.parametrize("case", [0, 1], ids=["1d-offsets", "2d"])
+@pytest.mark.parametrize("module", [False, True], ids=["F", "nn"])
+def test_embedding_bag_scale_grad_by_freq_vs_torch(case, mode, psw, padding_idx, dtype,
+                                                   module):
+    """F.embedding_bag / nn.EmbeddingBag(scale_grad_by_freq=True): values, d weight (each
+    index's rows divided by its frequency in the whole input) and d per_sample_weights."""
+    idx, offs = EQUAL_COUNTS[case]
+    kw = dict(mode=mode, padding_idx=padding_idx)
+    ref, got = (_bag_run(m, idx, offs, dtype, psw, module, **kw) for m in LIBS)
+    for a, b in zip(got, ref):
+        _close(a, b, dtype)
+
+
+@pytest.mark.parametrize("mode,psw", [("sum", False), ("sum", True), ("mean", False)])
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_embedding_bag_scale_grad_by_freq_mixed_counts(mode, psw, padding_idx):
+    """Indices of different frequencies: the documented semantics, i.e. torch's own
+    F.embedding(scale_grad_by_freq=True) rows reduced per bag (torch 2.13's CPU embedding_bag
+    kernel divides by the wrong count here, pytorch/pytorch#190063, fixed after 2.13; its
+    CUDA kernel and nn.Embedding agree with this)."""
+    idx, offs = np.array([1, 2, 1, 3, 1, 0, 2, 5, 5, 1]), np.array([0, 3, 3, 5, 8])
+    got = _bag_run(dt, idx, offs, "float64", psw, mode=mode, padding_idx=padding_idx)
+    w = torch.tensor(W7, requires_grad=True)
+    ps = torch.tensor(np.linspace(0.5, 2.0, idx.size), requires_grad=True)
+    rows = torch.nn.functional.embedding(torch.tensor(idx), w, padding_idx=padding_idx,
+                                         scale_grad_by_freq=True)
+    outs = []
+    for a, e in zip(offs, list(offs[1:]) + [idx.size]):
+        keep = [j for j in range(a, e) if idx[j] != padding_idx]
+        r = rows[keep] * (ps[keep, None] if psw else 1.0)
+        outs.append(r.mean(0) if mode == "mean" and keep else r.sum(0))
+    y = torch.stack(outs)
+    (y * torch.tensor(np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)))).sum().backward()
+    ref = [y.detach().numpy(), w.grad.numpy()] + ([ps.grad.numpy()] if psw else [])
+    for a, b in zip(got, ref):
+        _close(a, b, "float64")
+
+
+def test_embedding_bag_scale_grad_by_freq_hand_value():
+    """pytorch/pytorch#190063's example, by hand: indices [1, 1, 3] in one summed bag give
+    rows 1 and 3 of d weight 2/2 = 1 and 1/1 = 1."""
+    w = dt.ones(4, 3, requires_grad=True)
+    dt.nn.functional.embedding_bag(dt.tensor([1, 1, 3]), w, dt.tensor([0]), mode="sum",
+                                   scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy()[:, 0], [0.0, 1.0, 0.0, 1.0])
+
+
+BAG_ERRORS = {
+    "F max": lambda m: m.nn.functional.embedding_bag(
+        m.tensor([1, 2]), m.ones(4, 2), m.tensor([0]), mode="max", scale_grad_by_freq=True),
+    "F max sparse": lambda m: m.nn.functional.embedding_bag(
+        m.tensor([1, 2]), m.ones(4, 2), m.tensor([0]), mode="max", scale_grad_by_freq=True,
+        sparse=True),
+    "nn max": lambda m: m.nn.EmbeddingBag(4, 2, mode="max", scale_grad_by_freq=True)(
+        m.tensor([1, 2]), m.tensor([0])),
+    "sparse backward": lambda m: m.nn.functional.embedding_bag(
+        m.tensor([1, 2]), m.ones(4, 2, requires_grad=True), m.tensor([0]), mode="sum",
+        scale_grad_by_freq=True, sparse=True).sum().backward(),
+}
+
+
+@pytest.mark.parametrize("case", list(BAG_ERRORS))
+def test_embedding_bag_scale_grad_by_freq_errors_as_torch(case):
+    _raises_like_torch(BAG_ERRORS[case])
