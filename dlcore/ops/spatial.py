@@ -189,14 +189,17 @@ def _antialias_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     support = half * s if s >= 1.0 else half
     inv = 1.0 / s if s >= 1.0 else 1.0
     max_taps = int(np.ceil(support)) * 2 + 1
+    center = s * (np.arange(n_out) + 0.5)
+    lo = np.maximum(np.floor(center - support + 0.5), 0).astype(np.int64)
+    hi = np.minimum(np.floor(center + support + 0.5).astype(np.int64), n_in)
+    cols = lo[:, None] + np.arange(max_taps)                      # (n_out, max_taps)
+    valid = cols < np.minimum(hi, lo + max_taps)[:, None]
+    w = np.where(valid, _aa_filter((cols - center[:, None] + 0.5) * inv, mode), 0.0)
+    total = w.sum(1, keepdims=True)
+    w = w / np.where(total != 0.0, total, 1.0)
     a = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        center = s * (i + 0.5)
-        lo = max(int(center - support + 0.5), 0)
-        n = min(max(min(int(center + support + 0.5), n_in) - lo, 0), max_taps)
-        w = _aa_filter((np.arange(lo, lo + n) - center + 0.5) * inv, mode)
-        total = w.sum()
-        a[i, lo:lo + n] = w / total if total != 0.0 else w
+    rows = np.broadcast_to(np.arange(n_out)[:, None], cols.shape)
+    a[rows[valid], cols[valid]] = w[valid]
     return a
 
 
