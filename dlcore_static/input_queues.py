@@ -271,6 +271,8 @@ class QueueRunner:
 
 
 def add_queue_runner(qr, collection=QUEUE_RUNNERS) -> None:
+    """``tf.train.add_queue_runner``: add ``qr`` to the default graph's collection (the queue
+    runners' collection unless told otherwise), where ``start_queue_runners`` finds it."""
     get_default_graph().add_to_collection(collection, qr)
 
 
