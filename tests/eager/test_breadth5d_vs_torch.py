@@ -289,3 +289,34 @@ BAG_ERRORS = {
 @pytest.mark.parametrize("case", list(BAG_ERRORS))
 def test_embedding_bag_scale_grad_by_freq_errors_as_torch(case):
     _raises_like_torch(BAG_ERRORS[case])
+
+
+@pytest.mark.cuda
+def test_breadth5d_on_cuda_as_on_cpu():
+    """The three on a CUDA device (Numba's simulator in CI), tiny shapes: the same values and
+    gradients as on the CPU (all three are dlcore compositions, no kernel of their own)."""
+    import dlcore
+    if not dlcore.cuda_available():
+        pytest.skip("numba.cuda is not usable (no GPU and no simulator)")
+    rng = np.random.default_rng(0)
+    x, img = rng.standard_normal((1, 1, 2, 2, 3)), rng.standard_normal((1, 1, 6, 5))
+    th = np.eye(3, 4)[None] * 1.1
+    out = {}
+    for dev in ("cpu", "cuda"):
+        xt = dt.tensor(x, requires_grad=True, device=dev)
+        tt = dt.tensor(th, requires_grad=True, device=dev)
+        g = dt.nn.functional.affine_grid(tt, (1, 1, 2, 2, 2), align_corners=False)
+        y = dt.nn.functional.grid_sample(xt, g, padding_mode="reflection", align_corners=False)
+        y.sum().backward()
+        a = dt.tensor(img, requires_grad=True, device=dev)
+        z = dt.nn.functional.interpolate(a, size=(2, 2), mode="bicubic", antialias=True)
+        z.sum().backward()
+        w = dt.tensor(np.arange(8.0).reshape(4, 2), requires_grad=True, device=dev)
+        e = dt.nn.functional.embedding_bag(dt.tensor([1, 1, 3], device=dev), w,
+                                           dt.tensor([0], device=dev), mode="sum",
+                                           scale_grad_by_freq=True)
+        e.sum().backward()
+        assert y.device.type == z.device.type == e.device.type == w.grad.device.type == dev
+        out[dev] = [t.detach().cpu().numpy() for t in (y, xt.grad, tt.grad, z, a.grad, e, w.grad)]
+    for p, q in zip(out["cpu"], out["cuda"]):
+        _close(q, p, "float64")
