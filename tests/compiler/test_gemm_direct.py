@@ -14,6 +14,8 @@ import dlcore_static as tf
 from dlcore_static import compiler
 from dlcore_static.compiler import gemm_direct, gemm_in_numba
 
+from .openblas_child import run_without_coretype
+
 RNG = np.random.default_rng(2026)
 
 needs_kernel = pytest.mark.skipif(not gemm_direct.available(),
@@ -138,24 +140,7 @@ def test_the_kernel_tests_run_where_openblas_picks_its_own_kernels():
     """Where this process cannot use the kernel only because the environment forces OpenBLAS's
     core type (this project's CI machine sets OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU),
     the tests above run in a child process without that setting, so CI runs them too."""
-    import os
-    import subprocess
-    import sys
-    if gemm_direct.available():
-        pytest.skip("the kernel is usable here: the tests above ran in this process")
-    if "OPENBLAS_CORETYPE" not in os.environ:
-        pytest.skip("NumPy's OpenBLAS chose kernels other than SkylakeX by itself")
-    try:
-        with open("/proc/cpuinfo") as f:
-            if "avx512f" not in f.read():
-                pytest.skip("no AVX-512 on this CPU")
-    except OSError:
-        pytest.skip("no /proc/cpuinfo")
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "-p", "no:xdist", "-rs", __file__, "-k",
-                          "not openblas_picks_its_own"],
-                         env=env, capture_output=True, text=True, timeout=600)
-    tail = out.stdout[-3000:] + out.stderr[-2000:]
-    assert out.returncode == 0, tail
-    assert "skipped" not in out.stdout.splitlines()[-1], tail
+    run_without_coretype(__file__, gemm_direct.available(),
+                         "from dlcore_static.compiler import gemm_direct; "
+                         "print(gemm_direct.available())",
+                         "openblas_picks_its_own")

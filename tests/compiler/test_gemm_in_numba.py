@@ -8,7 +8,8 @@ weight's gradient summed per iteration in the gradient body's segment); its ``co
 and the cond's gradient then compile whole (no cond executor left in the glue), the loop body
 and its gradient body are one segment each, and a weight gradient's ``x^T`` is the tiled
 copy.  Where NumPy's OpenBLAS does not run its SkylakeX kernels the products stay in the glue
-(``tests/compiler/test_gemm_direct.py`` runs this file in a child process there)."""
+(the last test runs this file again in a child process without ``OPENBLAS_CORETYPE`` where
+only that setting keeps the kernel away: ``openblas_child.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import pytest
 import dlcore_static as tf
 from dlcore_static import compiler
 from dlcore_static.compiler import gemm_in_numba
+
+from .openblas_child import run_without_coretype
 
 needs_kernel = pytest.mark.skipif(not gemm_in_numba.available(),
                                   reason="NumPy's OpenBLAS does not run its SkylakeX kernels")
@@ -151,24 +154,7 @@ def test_the_kernel_tests_run_where_openblas_picks_its_own_kernels():
     """As tests/compiler/test_gemm_direct.py: where only OPENBLAS_CORETYPE keeps the kernel
     away (this project's CI sets it to Haswell on an AVX-512 CPU), the tests above run in a
     child process without it."""
-    import os
-    import subprocess
-    import sys
-    if gemm_in_numba.available():
-        pytest.skip("the kernel is usable here: the tests above ran in this process")
-    if "OPENBLAS_CORETYPE" not in os.environ:
-        pytest.skip("NumPy's OpenBLAS chose kernels other than SkylakeX by itself")
-    try:
-        with open("/proc/cpuinfo") as f:
-            if "avx512f" not in f.read():
-                pytest.skip("no AVX-512 on this CPU")
-    except OSError:
-        pytest.skip("no /proc/cpuinfo")
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "-p", "no:xdist", "-rs", __file__, "-k",
-                          "not openblas_picks_its_own"],
-                         env=env, capture_output=True, text=True, timeout=600)
-    tail = out.stdout[-3000:] + out.stderr[-2000:]
-    assert out.returncode == 0, tail
-    assert "skipped" not in out.stdout.splitlines()[-1], tail
+    run_without_coretype(__file__, gemm_in_numba.available(),
+                         "from dlcore_static.compiler import gemm_in_numba; "
+                         "print(gemm_in_numba.available())",
+                         "openblas_picks_its_own")
