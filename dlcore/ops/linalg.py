@@ -88,16 +88,8 @@ def _matmul_lean(fe, g, y, a, b, transpose_a: bool = False, transpose_b: bool = 
     g b^T and a^T g by the front end's lanes, no conjugate and no sum."""
     if transpose_a or transpose_b or g._buf.ndim != 2 or a._buf.ndim != 2 or b._buf.ndim != 2:
         return None
-    return (lambda: fe.apply(matmul_p, (g, _t(fe, b)), {}),
-            lambda: fe.apply(matmul_p, (_t(fe, a), g), {}))
-
-
-_SWAP_PARAMS = {"perm": (1, 0)}
-
-
-def _t(fe, x):
-    """``matrix_transpose(x)`` of a concrete matrix, by its front end's lane."""
-    return fe.apply(_shape.transpose_p, (x,), _SWAP_PARAMS)
+    # (the lanes' entries for a product of two matrices and a matrix's transpose)
+    return (lambda: fe.mm(g, fe.swap(b)), lambda: fe.mm(fe.swap(a), g))
 
 
 def _db(g, a, b):

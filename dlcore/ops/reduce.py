@@ -22,7 +22,6 @@ from . import elementwise as _ew
 from . import shape as _shape
 from ._fastpath import LEAN_VJPS, lean2
 from .broadcast import broadcast_like_p as _broadcast_like_p
-from .broadcast import broadcast_to_p as _broadcast_to_p
 from .broadcast import sum_to  # noqa: F401 - the reductions' home name
 
 
@@ -83,7 +82,7 @@ def _sum_lean(fe, g, y, x, *, axes, keepdims):
     branch above makes one view), where the general path makes two."""
     xs = x._buf.shape
     if not g._buf.ndim and xs:
-        return (fe.apply(_broadcast_to_p, (g,), {"shape": xs}),)
+        return (fe.expand(g, xs),)          # (the lane's entry for that view)
     if not keepdims and axes:
         g = fe.apply(_shape.expand_dims_p, (g,), {"axes": axes})
     return (g if g._buf.shape == xs else _shape.broadcast_like(g, x),)

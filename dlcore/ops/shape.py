@@ -63,8 +63,9 @@ def _transpose_lean(fe, g, y, x, *, perm):
     """transpose's vjp for a concrete g (the front end's lane), a matrix's (1, 0) itself."""
     if g._buf.ndim != len(perm):
         return None
-    return (fe.apply(transpose_p, (g,), _SWAP_PARAMS if perm == _SWAP else
-                     {"perm": _inverse_perm(perm)}),)
+    if perm == _SWAP:
+        return (fe.swap(g),)                # (the lane's entry for a matrix's transpose)
+    return (fe.apply(transpose_p, (g,), {"perm": _inverse_perm(perm)}),)
 
 
 transpose_p = Primitive(

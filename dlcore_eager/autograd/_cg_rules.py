@@ -51,6 +51,8 @@ from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
 from dlcore.ops.complex_ops import _conj_vjp
 from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.linalg import matmul_p as _matmul_p
+from dlcore.ops.shape import _SWAP_PARAMS
 from dlcore.ops.shape import transpose_p
 from dlcore.registry import CONCRETE
 
@@ -66,6 +68,7 @@ _F32, _F64 = _dt.float32, _dt.float64
 _HALF = _dt.HALF
 _apply = _D.EagerFrontend.apply
 _small_binary = _D.small_binary
+_matrix_product = _D.matrix_product
 _T_KERNELS = transpose_p.kernels
 _BT_KERNELS = _broadcast_to_p.kernels
 
@@ -97,7 +100,40 @@ class _Lanes:
                     return _view_of(x, prim, params, _cpu_broadcast_to(b, **params))
         return _apply(prim, args, params)
 
+    @staticmethod
+    def expand(g, shape):
+        """``apply(broadcast_to_p, (g,), {"shape": shape})`` for a 0-d ``g`` (the caller
+        checked: ``lean``; a whole sum's cotangent, ``_sum_lean``): view1's view in grad mode,
+        the stride-0 array ``_broadcast`` makes, without apply's tests (issue 19)."""
+        if STATE.enabled and not _D._AUTOCAST and not _RECORDERS and \
+                _BT_KERNELS["cpu"] is _cpu_broadcast_to:
+            b = g._buf
+            out = _ndarray(shape, b.dtype, b, 0, (0,) * len(shape))
+            out.flags.writeable = False
+            return _view_of(g, _broadcast_to_p, {"shape": shape}, out)
+        return _apply(_broadcast_to_p, (g,), {"shape": shape})
 
+    @staticmethod
+    def swap(g):
+        """``apply(transpose_p, (g,), {"perm": (1, 0)})`` for a matrix ``g`` (the caller
+        checked: ``lean``, 2-d; a matmul's vjp and a .t()'s): view1's view in grad mode,
+        without apply's tests."""
+        if STATE.enabled and not _D._AUTOCAST and not _RECORDERS and \
+                _T_KERNELS["cpu"] is _cpu_transpose:
+            return _view_of(g, transpose_p, _SWAP_PARAMS, g._buf.transpose(_SWAP))
+        return _apply(transpose_p, (g,), {"perm": _SWAP})
+
+    @staticmethod
+    def mm(a, b):
+        """``apply(matmul_p, (a, b), {})`` for two matrices whose inner sizes agree (the
+        caller checked: ``lean3``, 2-d; a matmul's vjp): ``_dispatch.matrix_product``, the
+        same kernel and node without apply's tests."""
+        if not _D._AUTOCAST and not _RECORDERS:
+            return _matrix_product(_matmul_p, a, b, a._buf, b._buf)
+        return _apply(_matmul_p, (a, b), {})
+
+
+_SWAP = (1, 0)
 CONCRETE[Tensor] = _Lanes
 _binary = _Lanes.binary
 _ops_add = _ops.add

@@ -160,3 +160,43 @@ def test_square_gradient_has_no_pow_node_same_values_as_torch():
     assert res[T][2]["PowBackward0"] == 0 and res[torch][2]["PowBackward0"] == 1
     np.testing.assert_array_equal(res[T][0], res[torch][0])
     np.testing.assert_allclose(res[T][1], res[torch][1], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_quick_lane_entries_equal_apply(dtype, grad_mode):
+    """The lanes' entries ``expand`` (0-d broadcast_to), ``swap`` (a matrix's transpose) and
+    ``mm`` against ``apply`` of the same primitive: the same values, strides, view recipe,
+    version counter and node (prim, params, parents, inputs), in grad mode and without."""
+    from dlcore.ops.broadcast import broadcast_to_p
+    from dlcore.ops.linalg import matmul_p
+    from dlcore.ops.shape import transpose_p
+    from dlcore_eager.autograd._cg_rules import _Lanes
+    rng = np.random.default_rng(5)
+    s = T.from_numpy(np.array(1.5, dtype)).requires_grad_(True) * 2.0
+    m = T.from_numpy(rng.standard_normal((3, 4)).astype(dtype)).requires_grad_(True)
+    k = T.from_numpy(rng.standard_normal((4, 2)).astype(dtype))
+    pairs = [
+        (lambda: _Lanes.expand(s, (3, 4)),
+         lambda: _Lanes.apply(broadcast_to_p, (s,), {"shape": (3, 4)})),
+        (lambda: _Lanes.swap(m), lambda: _Lanes.apply(transpose_p, (m,), {"perm": (1, 0)})),
+        (lambda: _Lanes.mm(m, k), lambda: _Lanes.apply(matmul_p, (m, k), {})),
+    ]
+    for quick, full in pairs:
+        with T.set_grad_enabled(grad_mode):
+            a, b = quick(), full()
+        assert a._buf.strides == b._buf.strides and a._buf.dtype is b._buf.dtype
+        assert a._buf.flags.writeable == b._buf.flags.writeable
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        assert a.requires_grad == b.requires_grad
+        assert a._version is b._version or (a._view is None and b._view is None)
+        assert (a._view is None) == (b._view is None)
+        if a._view is not None:
+            assert a._view[1:] == b._view[1:] and a._view[0] is b._view[0]
+        na, nb = a._node, b._node
+        assert (na is None) == (nb is None)
+        if na is not None:
+            assert na.prim is nb.prim and na.params == nb.params
+            assert na.parents == nb.parents and na.inputs == nb.inputs
+            assert na.versions == nb.versions and na.out_ver0 == nb.out_ver0
+            assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
