@@ -31,7 +31,7 @@ from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
-from dlcore.ops.reduce import _sum_vjp
+from dlcore.ops.reduce import _spread, _sum_vjp
 from dlcore.ops.reduce import sum_p as _sum_p
 
 from .._graph import EAGER_VJPS as _eager_vjps
@@ -184,7 +184,7 @@ def _whole_mean(node, g, retain: bool, wanted, grads, order, i):
     pass (the buffer pass's common case): ``g`` divided by the count as the div's rule computes
     it (NumPy's true_divide, as the rule or the CPU kernel's entry runs it, the warnings
     silenced by the loop; the kernel itself above its parallel threshold), then the sum's rule
-    (for a 0-d cotangent, as there, its stride-0 view of x's shape).  Returns ``(the sum's
+    (for a 0-d cotangent ``_spread``'s: x's shape, contiguous if small).  Returns ``(the sum's
     parents, (that cotangent,))`` for the loop to deliver, both nodes' saved tensors released
     unless ``retain`` (the sum node is then never reached: no cotangent is left for it), or
     None where any of that does not hold (the nodes go their own way).  ``order[i]`` is this
@@ -223,9 +223,8 @@ def _whole_mean(node, g, retain: bool, wanted, grads, order, i):
             q = np.asarray(q)
     if g.ndim:                               # (a mean over some axes: the sum's own rule)
         dx = _sum_vjp(q, p.out_buf, xb, **p.params)[0]
-    else:
-        dx = np.ndarray(xb.shape, d, q, 0, (0,) * xb.ndim)
-        dx.flags.writeable = False
+    else:                                    # (the sum's rule's value: ``_spread``)
+        dx = _spread(q, xb.shape, xb.size)
     if not retain:
         node.inputs = node.out_buf = p.inputs = p.out_buf = None
     return p.parents, (dx,)

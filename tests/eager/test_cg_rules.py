@@ -200,3 +200,43 @@ def test_quick_lane_entries_equal_apply(dtype, grad_mode):
             assert na.parents == nb.parents and na.inputs == nb.inputs
             assert na.versions == nb.versions and na.out_ver0 == nb.out_ver0
             assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
+
+
+@pytest.mark.parametrize("shape", [(4, 8), (3,), (2, 0, 3), (64, 64), (70, 70)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_spread_of_a_whole_reductions_cotangent(shape, dtype):
+    """``reduce._spread``: broadcast_like's values; below SPREAD_BELOW elements a fresh
+    C-contiguous writeable array, from it on the read-only stride-0 view of g."""
+    from dlcore.kernels.cpu.shape import broadcast_like
+    from dlcore.ops.reduce import SPREAD_BELOW, _spread
+    g = np.array(2.5, dtype)
+    x = np.ones(shape, dtype)
+    got = _spread(g, x.shape, x.size)
+    want = broadcast_like(g, x)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    if x.size < SPREAD_BELOW:
+        assert got.flags.c_contiguous and got.flags.writeable and got.base is None
+    else:
+        assert got.strides == (0,) * len(shape) and not got.flags.writeable and got.base is g
+
+
+@pytest.mark.parametrize("shape", [(4, 8), (70, 70)])
+def test_mean_backward_spreads_its_cotangent(shape):
+    """A whole mean's backward (the buffer pass's ``_whole_mean``): x.grad is 1/n everywhere,
+    twice accumulated, as torch; a small one is the spread array itself, C-contiguous."""
+    x = T.from_numpy(np.arange(np.prod(shape), dtype=np.float32).reshape(shape))
+    x.requires_grad_(True)
+    (x * 2.0).mean().backward()
+    n = np.float32(np.prod(shape))
+    want = np.full(shape, np.float32(1.0) / n * np.float32(2.0), np.float32)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6)
+    assert x.grad.numpy().flags.c_contiguous
+    first = x.grad.numpy().copy()
+    (x * 2.0).mean().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), first + first)
+    torch = pytest.importorskip("torch")
+    tx = torch.from_numpy(np.arange(np.prod(shape), dtype=np.float32).reshape(shape))
+    tx.requires_grad_(True)
+    (tx * 2.0).mean().backward()
+    np.testing.assert_array_equal(first, tx.grad.numpy())
