@@ -126,13 +126,10 @@ def _summed_in_segment(x: Tensor, g: Tensor) -> bool:
     interpreter, and no stacked copies (the control-flow step's ``w_r``: the stacks'
     concatenations, their transpose and the one (128, 64 t) @ (64 t, 128) product cost more
     than t (128, 64) @ (64, 128) products summed in the body, issue 19)."""
-    from . import gemm_direct, gemm_in_numba
-    sx, sg = tuple(x.aval.shape), tuple(g.aval.shape)
-    if not SUM_IN_SEGMENT or not gemm_in_numba.ENABLED or None in sx + sg or x.aval.dtype != _F32 or \
-            g.aval.dtype != _F32:
-        return False
-    return gemm_direct.direct_shape(int(sx[1]), int(sx[0]), int(sg[1])) and \
-        gemm_in_numba.available()
+    from . import gemm_in_numba
+    sx = tuple(x.aval.shape)
+    return SUM_IN_SEGMENT and gemm_in_numba.direct_operands(
+        sx[::-1], x.aval.dtype, tuple(g.aval.shape), g.aval.dtype)
 
 
 def stacked_product(xs: list, gs: list, like) -> np.ndarray:

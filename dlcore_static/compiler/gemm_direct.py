@@ -76,6 +76,19 @@ def direct_shape(m: int, k: int, n: int) -> bool:
         DIRECT_MIN_MNK <= m * k * n < DIRECT_MAX_MNK
 
 
+def transposed_source(v):
+    """The matrix ``x`` when IR value ``v`` is ``transpose(x)`` (perm (1, 0)) of a 2-D float32
+    ``x``, else None: the one test for a transposed operand that the glue
+    (``transposed_a_text``) and the segments (``gemm_in_numba.operand``,
+    ``segments._contiguous_text``) copy by the tiled transpose."""
+    node = v.node
+    if node.kind != "prim" or node.prim.name != "transpose" or len(node.inputs) != 1 or \
+            tuple(node.params.get("perm", ())) != (1, 0):
+        return None
+    x = node.inputs[0]
+    return x if x.aval.dtype == _F32 and len(x.aval.shape) == 2 else None
+
+
 def transposed_a_text(a, py: dict, env: dict) -> str | None:
     """The glue's text for the left operand ``a`` of a direct-shaped product when ``a`` is
     the transpose of a matrix ``x`` the glue holds (a weight gradient's ``x^T @ g``): ``x^T``
@@ -84,12 +97,8 @@ def transposed_a_text(a, py: dict, env: dict) -> str | None:
     about the speed of a plain one, so the copy pays through the direct kernel only: 1 thread,
     CPU time, us, np.dot of the view vs copy + kernel, 256x64x128 22.6 vs 20.7, 128x64x128
     12.4 vs 10.9; the same bits.  None: not such a transpose."""
-    node = a.node
-    if node.kind != "prim" or node.prim.name != "transpose" or len(node.inputs) != 1 or \
-            tuple(node.params.get("perm", ())) != (1, 0) or a.aval.dtype != _F32 or \
-            node.inputs[0].aval.dtype != _F32:
-        return None
-    x = py.get(node.inputs[0])
+    src = transposed_source(a)
+    x = None if src is None else py.get(src)
     if x is None:
         return None
     from .transpose import transpose32

@@ -20,30 +20,40 @@ operand that is the transpose of a matrix the segment holds (a weight gradient's
 gradient's ``g @ W^T``) is copied by ``transpose._transpose_into`` (16x16 register tiles),
 as ``gemm_direct.transposed_a_text`` and ``loop_invariants.copy_b_text`` copy it in the glue.
 
-``DLCORE_GEMM_IN_NUMBA=0`` keeps every product in the glue (as before).  The generated modules
-that call these functions import them with a hash of this module's, ``gemm_direct``'s and
-``transpose``'s text (``import_line``): Numba's disk cache of a segment holds these functions'
-machine code, so an edit of them must change the segment's text (hence its file).
+``DLCORE_GEMM_IN_NUMBA=0`` keeps every product in the glue (as before); where the kernel is not
+available (``available``: another CPU, or ``OPENBLAS_CORETYPE`` naming other kernels) the
+products stay in the glue whatever the variable says.
+
+Caching: Numba's disk cache of a function is keyed on its own file only, and a caller's cached
+machine code holds its callees linked in.  So ``gemm32`` and ``tcopy32`` are not cached on disk
+(``cache=True`` here would keep their old code, ``_call``'s and ``_transpose_into``'s, after an
+edit of ``gemm_direct.py`` or ``transpose.py``): a process that compiles a segment calling them
+compiles them too (``_transpose_into`` comes from its own cache, keyed on ``transpose.py``); a
+process that loads such a segment from the cache does not.  A generated module that calls them
+imports them with a hash of this module's, ``gemm_direct``'s and ``transpose``'s text
+(``import_line``), so that an edit of any of them changes the module's text (hence its file
+and its cache entry) instead of loading a segment with the old code linked in.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import os
 from pathlib import Path
 
 import numpy as np
 from numba import njit
 
-from .gemm_direct import _call
+from .gemm_direct import _call, direct_shape, transposed_source
 from .transpose import _transpose_into
 
 ENABLED = os.environ.get("DLCORE_GEMM_IN_NUMBA", "1") != "0"
 _F32 = np.dtype(np.float32)
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True)
 def gemm32(a, b):                                            # pragma: no cover - Numba
     """``a @ b`` of two float32 matrices by the unpacked kernel (made C-contiguous first)."""
     a = np.ascontiguousarray(a)
@@ -55,7 +65,7 @@ def gemm32(a, b):                                            # pragma: no cover 
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True)
 def tcopy32(x):                                              # pragma: no cover - Numba
     """``x.T`` as a new C-contiguous float32 matrix (``transpose.transpose32`` in Numba)."""
     x = np.ascontiguousarray(x)
@@ -74,30 +84,25 @@ def available() -> bool:
     return gemm_direct.available() and bool(llvm.address_of_symbol(gemm_direct._SYMBOL))
 
 
+def direct_operands(sa: tuple, da, sb: tuple, db) -> bool:
+    """Is ``a @ b`` of shapes ``sa``, ``sb`` (None: unknown) and dtypes ``da``, ``db`` a
+    float32 product of direct shape that a segment runs by ``gemm32``?  The one test for the
+    products written into segments (``direct_product``) and the loop gradients summed in them
+    (``accumulators._summed_in_segment``)."""
+    if not ENABLED or len(sa) != 2 or len(sb) != 2 or None in sa + sb or da != _F32 or \
+            db != _F32 or sa[1] != sb[0]:
+        return False
+    return direct_shape(int(sa[0]), int(sa[1]), int(sb[1])) and available()
+
+
 def direct_product(n) -> bool:
     """Is IR matmul node ``n`` a float32 product of direct shape that runs in a segment?"""
     if not ENABLED or n.params or len(n.inputs) != 2:
         return False
     from dlcore.kernels.cpu import linalg as cpu_linalg
-
-    from . import gemm_direct
     a, b = n.inputs
-    sa, sb = tuple(a.aval.shape), tuple(b.aval.shape)
-    if len(sa) != 2 or len(sb) != 2 or None in sa + sb or a.aval.dtype != _F32 or \
-            b.aval.dtype != _F32 or sa[1] != sb[0] or \
-            n.prim.kernels.get("cpu") is not cpu_linalg.matmul:
-        return False
-    return gemm_direct.direct_shape(int(sa[0]), int(sa[1]), int(sb[1])) and available()
-
-
-def transposed_source(v):
-    """The matrix ``x`` when value ``v`` is ``transpose(x)`` of a float32 matrix, else None."""
-    node = v.node
-    if node.kind != "prim" or node.prim.name != "transpose" or len(node.inputs) != 1 or \
-            tuple(node.params.get("perm", ())) != (1, 0) or \
-            node.inputs[0].aval.dtype != _F32 or len(node.inputs[0].aval.shape) != 2:
-        return None
-    return node.inputs[0]
+    return n.prim.kernels.get("cpu") is cpu_linalg.matmul and \
+        direct_operands(tuple(a.aval.shape), a.aval.dtype, tuple(b.aval.shape), b.aval.dtype)
 
 
 def lines(out: str, a_text: str, b_text: str) -> list[str]:
@@ -114,13 +119,25 @@ def operand(v, names: dict) -> str:
     return names[v]
 
 
+def _source(mod) -> bytes:
+    """The text of module ``mod``: its file (``__file__``, else its spec's origin), else what
+    ``inspect`` finds (a module loaded without a file name)."""
+    spec = getattr(mod, "__spec__", None)
+    for name in (getattr(mod, "__file__", None), getattr(spec, "origin", None)):
+        if name and os.path.isfile(name):
+            return Path(name).read_bytes()
+    return inspect.getsource(mod).encode()
+
+
 @functools.cache
 def _tag() -> str:
-    h = hashlib.sha1()
+    """A hash of this module's, ``gemm_direct``'s and ``transpose``'s text (``import_line``)."""
+    import sys
+
     from . import gemm_direct, transpose
-    for mod in (gemm_direct, transpose):
-        h.update(Path(str(mod.__file__)).read_bytes())
-    h.update(Path(__file__).read_bytes())
+    h = hashlib.sha1()
+    for mod in (gemm_direct, transpose, sys.modules[__name__]):
+        h.update(_source(mod))
     return h.hexdigest()[:12]
 
 

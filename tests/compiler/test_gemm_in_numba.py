@@ -150,6 +150,64 @@ def test_switched_off_or_without_the_kernel_no_product_is_direct(monkeypatch):
     assert not gemm_in_numba.direct_product(mm10)          # n = 10: not a direct shape
 
 
+def test_direct_operands_is_the_one_test_for_segment_products(monkeypatch):
+    """``direct_operands`` (used by ``direct_product`` and ``accumulators._summed_in_segment``):
+    float32, 2-D, known and matching shapes of direct shape, the kernel there, switched on."""
+    from dlcore_static.compiler import accumulators
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    ok = gemm_in_numba.available()
+    assert gemm_in_numba.direct_operands((64, 128), f32, (128, 128), f32) == ok
+    assert not gemm_in_numba.direct_operands((64, 128), f64, (128, 128), f32)
+    assert not gemm_in_numba.direct_operands((64, 128), f32, (128, 128), f64)
+    assert not gemm_in_numba.direct_operands((None, 128), f32, (128, 128), f32)
+    assert not gemm_in_numba.direct_operands((64, 128), f32, (64, 128), f32)    # K differs
+    assert not gemm_in_numba.direct_operands((64, 128), f32, (128, 10), f32)    # n = 10
+    assert not gemm_in_numba.direct_operands((2, 64, 128), f32, (128, 128), f32)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (64, 128))
+        d = tf.placeholder(tf.float32, (64, 128))
+        d10 = tf.placeholder(tf.float32, (64, 10))
+    # x^T @ d: (128, 64) @ (64, 128)
+    assert accumulators._summed_in_segment(x, d) == ok
+    assert not accumulators._summed_in_segment(x, d10)
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", False)
+    assert not gemm_in_numba.direct_operands((64, 128), f32, (128, 128), f32)
+    assert not accumulators._summed_in_segment(x, d)
+
+
+def test_kernel_callers_are_not_cached_on_disk():
+    """``gemm32`` and ``tcopy32`` call code of other files (``gemm_direct._call``,
+    ``transpose._transpose_into``); Numba's disk cache of a function is keyed on its own file,
+    so a cached copy would keep their old code after an edit of those files (the generated
+    segments that call them carry ``import_line``'s hash of all three files instead)."""
+    from numba.core.caching import NullCache
+    assert isinstance(gemm_in_numba.gemm32._cache, NullCache)
+    assert isinstance(gemm_in_numba.tcopy32._cache, NullCache)
+    line = gemm_in_numba.import_line("m1 = gemm32(p0, p1)")
+    assert gemm_in_numba._tag() in line and "import gemm32, tcopy32" in line
+    assert gemm_in_numba.import_line("m1 = p0 + p1") == ""
+
+
+def test_source_of_a_module_without_file_name(tmp_path):
+    """``_source`` (the text hashed by ``_tag``): ``__file__``, else the spec's origin, else
+    ``inspect``."""
+    import importlib.machinery
+    import types
+    f = tmp_path / "m.py"
+    f.write_text("X = 1\n")
+    mod = types.ModuleType("m")
+    mod.__file__ = None                                      # type: ignore[assignment]
+    mod.__spec__ = importlib.machinery.ModuleSpec("m", None, origin=str(f))
+    assert gemm_in_numba._source(mod) == b"X = 1\n"
+    mod.__file__ = str(f)
+    assert gemm_in_numba._source(mod) == b"X = 1\n"
+    mod.__spec__ = None
+    mod.__file__ = None                                      # type: ignore[assignment]
+    with pytest.raises(TypeError, match="built-in module"):
+        gemm_in_numba._source(mod)
+
+
 def test_the_kernel_tests_run_where_openblas_picks_its_own_kernels():
     """As tests/compiler/test_gemm_direct.py: where only OPENBLAS_CORETYPE keeps the kernel
     away (this project's CI sets it to Haswell on an AVX-512 CPU), the tests above run in a
