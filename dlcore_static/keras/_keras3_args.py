@@ -1,7 +1,7 @@
 """Keras 3 constructor arguments that dlcore's layers take only at values it can honour.
 
 Programs written for Keras 3 pass its newer arguments, often at their defaults
-(``Conv2D(8, 3, groups=1)``, ``LSTM(8, use_cudnn="auto")``, ``Dense(4, lora_rank=None)``);
+(``LSTM(8, use_cudnn="auto")``, ``Dense(4, lora_rank=None)``);
 those were refused as unknown keywords.  Each entry of ``ARGS`` names the layer classes (by
 name, anywhere in the layer's class hierarchy) whose Keras 3 signature has the argument, the
 values dlcore computes exactly as Keras 3 does, those values in words, and the value Keras 3's
@@ -26,7 +26,6 @@ _NONE: tuple[Callable[[Any], bool], str] = (lambda v: v is None, "None")
 _FALSE: tuple[Callable[[Any], bool], str] = (lambda v: v is False, "False")
 _ANY_BOOL: tuple[Callable[[Any], bool], str] = (lambda v: v in (True, False), "True or False")
 _ANY: tuple[Callable[[Any], bool], str] = (lambda v: True, "any value")
-_CONV = ("Conv1D", "Conv2D", "Conv3D")
 _LORA = ("Dense", "Embedding")
 _BN = ("BatchNormalization",)
 _MHA = ("MultiHeadAttention",)
@@ -52,7 +51,6 @@ class Arg(NamedTuple):
 #: class whose constructor takes the argument itself (BatchNormalization's ``renorm``, the
 #: transposed convolutions' ``output_padding``) checks it there with its own message
 ARGS: dict[str, Arg] = {
-    "groups": Arg(_CONV, lambda v: v == 1, "1", 1),
     "lora_rank": Arg(_LORA, *_NONE),
     "lora_alpha": Arg(_LORA, *_NONE),
     "quantization_config": Arg(_LORA, *_NONE, None),

@@ -41,7 +41,8 @@ _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
                                "DepthwiseConv2D": ("filters",),
                                "Cropping1D": ("data_format",), "UpSampling1D": ("data_format",),
                                "SpatialDropout1D": ("data_format",),
-                               "Conv3DTranspose": ("groups",)}
+                               "Conv3DTranspose": ("groups",), "Conv1DTranspose": ("groups",),
+                               "Conv2DTranspose": ("groups",)}
 
 
 def _not_keys(cls: type) -> tuple:

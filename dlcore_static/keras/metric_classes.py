@@ -11,6 +11,11 @@ sample_weight)`` returns the update op, ``result()`` the tensor ``total / count`
 update), ``reset_state()`` sets both to 0 in the Keras session, and calling the metric
 returns its result after the update.
 
+A user's subclass with its own ``update_state`` (Keras's protocol: ``add_weight`` in
+``__init__``, ``result()``, ``reset_state()``) runs as ``_metric_state`` describes: its
+assignments grouped into the op ``update_state`` returns, in ``compile`` a metric over the
+epoch (reset when an epoch or an evaluation begins).
+
 (The classes of the metric functions defined in ``metrics.py``/``losses.py``, such as
 ``SparseCategoricalAccuracy`` and ``MeanSquaredError``, are made there with ``_wrapper``.)
 Metrics whose value is not a mean of per-sample values (Precision, Recall, AUC, IoU,
@@ -26,6 +31,7 @@ from dlcore import ops as _ops
 from .. import metrics as _tf_metrics
 from ..graph import get_default_graph
 from . import backend as K
+from . import _metric_state as _ms
 from . import loss_classes as _lc
 
 
@@ -50,10 +56,35 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 class Metric:
     """A streaming mean of per-sample values in two local variables."""
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name=None, dtype=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
         self.name = name or _lc._snake(type(self).__name__)
         self.dtype = dtype or "float32"
         self._total = self._count = None
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's ``update_state``/``reset_state`` (Keras's protocol) recorded as graph ops
+        (see ``_metric_state``)."""
+        super().__init_subclass__(**kwargs)
+        for meth, wrap in (("update_state", _ms.wrap_update), ("reset_state", _ms.wrap_reset),
+                           ("reset_states", _ms.wrap_reset)):
+            f = cls.__dict__.get(meth)
+            if f is not None and not getattr(f, "_dlcore_wrapped", False):
+                setattr(cls, meth, wrap(f))
+        if "reset_states" in cls.__dict__ and "reset_state" not in cls.__dict__:
+            cls.reset_state = cls.__dict__["reset_states"]      # (Keras 2's name)
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None,
+                   aggregation="sum", synchronization="auto", **kwargs):
+        """A non-trainable metric variable (Keras's ``Metric.add_weight``)."""
+        return _ms.add_weight(self, name, shape, initializer, dtype)
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """Keras 3's name of ``add_weight``."""
+        return _ms.add_weight(self, name, shape, initializer, dtype)
 
     def _vars(self):
         if self._total is None:
@@ -64,7 +95,8 @@ class Metric:
 
     @property
     def variables(self) -> list:
-        return [] if self._total is None else [self._total, self._count]
+        added = list(self.__dict__.get("_added") or [])
+        return added if self._total is None else [self._total, self._count] + added
 
     def _values(self, *args):
         raise NotImplementedError
@@ -92,13 +124,15 @@ class Metric:
     def reset_state(self) -> None:
         if self._total is not None:
             K.batch_set_value([(self._total, 0.0), (self._count, 0.0)])
+        _ms.zero_added(self)
 
-    reset_states = reset_state
+    def reset_states(self) -> None:
+        self.reset_state()
 
     def __call__(self, *args, sample_weight=None):
         from ..graph import control_dependencies
         with control_dependencies([self.update_state(*args, sample_weight=sample_weight)]):
-            return _ops.add(self.result(), 0.0)
+            return _ops.add(_ms._as_tensor(self.result()), 0.0)
 
     def get_config(self) -> dict:
         return {"name": self.name, "dtype": self.dtype}

@@ -8,6 +8,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from . import _metric_state as _ms
 from . import losses as _losses
 
 
@@ -140,6 +141,11 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, MeanMetricWrapper):
         cls: Any = identifier          # (a generated class: its arguments have defaults)
         return _per_sample(cls())
+    if _ms.is_user_metric(identifier):     # a user's update_state/result: over the epoch
+        return _ms.compiled(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric) and \
+            _ms.is_user_metric(identifier.__new__(identifier)):
+        return _ms.compiled(identifier())
     if isinstance(identifier, Metric):
         raise TypeError(f"compile(metrics=...): {type(identifier).__name__} is not a metric "
                          "of (y_true, y_pred); give it to update_state yourself")

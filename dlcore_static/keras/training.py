@@ -423,15 +423,19 @@ class Model(ArrayFeeds, Network):
         _sub.build_on(self, x)
         self._check_compiled()
         if _ds.is_dataset(x):
-            return _scalar_or_list(_ev.evaluate_batches(
-                self, _ds.eval_batches(self, x, y, sample_weight, steps), verbose, steps))
-        xs = self._standardize(x, self.input_names, self.inputs, "input")
-        ys = self._targets_of(y)
-        sws = self._weights_for(ys, sample_weight, None)
-        bs = 32 if batch_size is None else int(batch_size)
-        return _scalar_or_list(_ev.evaluate_batches(self, _ev.array_batches(xs, ys, sws, bs),
-                                                    verbose, -(-len(xs[0]) // bs), _cb.callback_list(
-                                                        self, kwargs.get("callbacks"))))
+            out = _ev.evaluate_batches(
+                self, _ds.eval_batches(self, x, y, sample_weight, steps), verbose, steps)
+        else:
+            xs = self._standardize(x, self.input_names, self.inputs, "input")
+            ys = self._targets_of(y)
+            sws = self._weights_for(ys, sample_weight, None)
+            bs = 32 if batch_size is None else int(batch_size)
+            out = _ev.evaluate_batches(self, _ev.array_batches(xs, ys, sws, bs), verbose,
+                                       -(-len(xs[0]) // bs),
+                                       _cb.callback_list(self, kwargs.get("callbacks")))
+        if kwargs.get("return_dict"):                  # name -> value (Keras >= 2.2)
+            return dict(zip(self.metrics_names, _as_list(out)))
+        return _scalar_or_list(out)
 
     def evaluate_generator(self, generator, steps=None, **kwargs):
         steps = len(generator) if steps is None else steps

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from dlcore import ops as _ops
 
 from ... import nn_conv as _nn
+from ... import nn_conv3d as _nn3
 from .. import _keras3_args, activations, constraints, regularizers
 from .. import backend as K
 from . import _arg_checks as _checks
@@ -38,12 +41,29 @@ def _out_len(n, k, s, padding, d=1):
     return (n - d * (k - 1) - 1) // s + 1
 
 
+def _conv_groups(groups, filters) -> int:
+    """``groups`` checked as Keras 3's ``BaseConv`` does (a kernel of ``(*kernel_size,
+    in_channels // groups, filters)``: ``tf.nn.conv*`` read the grouping from its shape)."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"groups must be an integer, got {type(groups).__name__}")
+    if groups <= 0:
+        raise ValueError(f"The number of groups must be a positive integer. Received: "
+                         f"groups={groups}.")
+    if filters % groups:
+        raise ValueError("The number of filters must be evenly divisible by the number of "
+                         f"groups. Received: groups={groups}, filters={filters}.")
+    return int(groups)
+
+
 class _Conv(Layer):
+    """Keras's ``Conv1D/2D/3D`` (``groups``: the input channels and the filters split into
+    that many independent convolutions) and the transposed ones."""
+
     rank = 2
     transpose = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
@@ -58,7 +78,12 @@ class _Conv(Layer):
             raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > "
                              f"1`. Received: strides={strides} and "
                              f"dilation_rate={dilation_rate}")
+        if self.transpose and groups != 1:         # (Keras's transposed ones have no groups)
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument 'groups' "
+                            f"(only 1: the transposed convolutions are not grouped)")
+        groups = _conv_groups(groups, filters)
         super().__init__(**kwargs)
+        self.groups = groups
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
@@ -83,7 +108,12 @@ class _Conv(Layer):
         if c is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              "`None`.")
-        shape = self.kernel_size + ((self.filters, c) if self.transpose else (c, self.filters))
+        if c % self.groups:
+            raise ValueError("The number of input channels must be evenly divisible by the "
+                             f"number of groups. Received groups={self.groups}, but the input "
+                             f"has {c} channels (full input shape is {tuple(input_shape)}).")
+        shape = self.kernel_size + ((self.filters, c) if self.transpose else
+                                    (c // self.groups, self.filters))
         self.kernel = self.add_weight(name="kernel", shape=shape,
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
@@ -112,7 +142,10 @@ class _Conv(Layer):
             return self._transpose_unknown(x)
         if self.rank == 1 and self.transpose:      # as a 2-D one of height 1 (Keras's kernel
             return self._transpose_1d(x, pad)      # (width, filters, channels))
-        if self.rank == 1:
+        if self.rank == 1 and self.groups > 1:   # (tf.nn.convolution reads the groups from
+            y = _nn3.convolution(x, self.kernel, pad, self.strides,    # the kernel's shape)
+                                 self.dilation_rate, data_format="NWC" if self._cl else "NCW")
+        elif self.rank == 1:
             y = _nn.conv1d(x, self.kernel, self.strides, pad,
                            data_format="NWC" if self._cl else "NCW",
                            dilations=self.dilation_rate)

@@ -37,6 +37,9 @@ class Conv3D(_Conv):
             out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
             y = _nn3.conv3d_transpose(x, self.kernel, list(out), self.strides, pad,
                                      data_format=fmt)
+        elif self.groups > 1:                   # (tf.nn.convolution reads the groups from
+            y = _nn3.convolution(x, self.kernel, pad, self.strides,    # the kernel's shape)
+                                 self.dilation_rate, data_format=fmt)
         else:
             y = _nn3.conv3d(x, self.kernel, self.strides, pad, data_format=fmt,
                            dilations=self.dilation_rate)
