@@ -240,3 +240,23 @@ def test_mean_backward_spreads_its_cotangent(shape):
     tx.requires_grad_(True)
     (tx * 2.0).mean().backward()
     np.testing.assert_array_equal(first, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,axis,transposed", [
+    ((4, 8), 1, False), ((4, 8), 0, False), ((3, 5, 7), 2, False), ((3, 5, 7), 1, False),
+    ((8, 4), 1, True), ((1, 59), 1, False), ((300, 300), 1, False), ((6,), 0, False)])
+def test_row_sum_equals_the_sum_kernel(shape, axis, transposed, dtype):
+    """softmax_prims._row_sum (the sum kernel's small plan, cached per shape) against sum's
+    CPU kernel bit for bit: trailing and other axes, a transposed (non-contiguous) buffer, a
+    size above the small plan's, twice (the cached run)."""
+    from dlcore.ops.reduce import sum_p
+    from dlcore.ops.softmax_prims import _row_sum
+    m = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    if transposed:
+        m = m.T
+    want = sum_p.kernels["cpu"](m, axes=(axis,), keepdims=True)
+    for _ in range(2):
+        got = _row_sum(m, axis)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
