@@ -31,8 +31,9 @@ def test_split_equals_whole_product(m, k, n, layout):
 def _spy(monkeypatch, rows=False):
     """Records (function, inner size) of each ``np.matmul`` and ``np.dot`` call (with
     ``rows``, (function, rows of the first operand)): the kernel sends two float matrices of
-    one dtype to ``np.dot`` (less call overhead, same gemm), the priming product
-    (``blas_threads.prime``) goes to ``np.matmul``."""
+    one dtype to ``np.dot``'s C product (``L._dot``, ``ndarray.dot``: less call overhead, the
+    same gemm; recorded as "dot"), the priming product (``blas_threads.prime``) goes to
+    ``np.matmul``."""
     calls = []
     for name in ("matmul", "dot"):
         real = getattr(np, name)
@@ -42,6 +43,8 @@ def _spy(monkeypatch, rows=False):
             return _real(x, y, *args, **kw)
 
         monkeypatch.setattr(L.np, name, spy)
+        if name == "dot":
+            monkeypatch.setattr(L, "_dot", spy)
     return calls
 
 

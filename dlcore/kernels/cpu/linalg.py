@@ -57,7 +57,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             # without the routing's calls (issue 19: 1.03 -> 0.9 us a 1x32 @ 32x32 kernel)
             if _bt._state[1] != 1:
                 for_gemm(2.0 * mkn)
-            return a.dot(b)     # (np.dot's C product without its Python dispatcher frame)
+            return _dot(a, b)   # (np.dot's C product without its Python dispatcher frame)
         for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
             if transposed_shape(m, k, n):
@@ -65,7 +65,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             if small_k_shape(m, k, n):
                 return _small_k(a, b)
         if a.dtype is b.dtype and a.dtype in _DOT:
-            return a.dot(b)
+            return _dot(a, b)
         return np.matmul(a, b)
     m = a.shape[-2] if a.ndim > 1 else 1
     n = b.shape[-1] if b.ndim > 1 else 1
@@ -152,6 +152,11 @@ def _transposed(a, b):
 
 
 _F32 = np.dtype(np.float32)
+#: ``ndarray.dot``: ``np.dot``'s C product (PyArray_MatrixProduct2, the same bits) without
+#: NumPy 2's Python ``__array_function__`` dispatcher frame; a module name, so that tests can
+#: watch which products take it.
+_dot = np.ndarray.dot
+
 #: two float matrices of one dtype go to ``np.dot`` rather than ``np.matmul``: the same BLAS
 #: gemm and the same values (bit for bit, C-contiguous result), with less NumPy call overhead
 #: (matmul's gufunc dispatch): 1 thread, CPU time, us, matmul -> dot: float32 (3,1)@(1,4)
