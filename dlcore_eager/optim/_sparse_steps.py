@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .._sparse import SparseTensor, _sparse, add_dense, add_into_, add_sparse
-from ._state_scalars import scalar_tensor, step_count
+from ._state_scalars import advance_step, install, scalar_tensor, step_count
 
 
 def is_sparse(g) -> bool:
@@ -57,7 +57,7 @@ def sgd(p, grad, state: dict, group: dict) -> None:
             buf = add_sparse(buf * mom, step).coalesce()
         else:
             buf = add_dense(buf * mom, step)
-        state["momentum_buffer"] = buf
+        install(state, {"momentum_buffer": buf})   # a dense buffer: in place, as PyTorch's
         if group["nesterov"]:
             g = add_sparse(g, buf * mom) if isinstance(buf, SparseTensor) else \
                 add_dense(buf * mom, g)
@@ -92,7 +92,7 @@ def adagrad(p, grad, state: dict, group: dict) -> None:
     upd = _sparse(np.stack(rows), vals / std, g.shape, True)
     s[rows] = new_rows                        # (everything computed: now the state changes)
     state["sum"]._version[0] += 1
-    state["step"] = scalar_tensor(step)
+    advance_step(state, step)
     add_into_(p, upd, -clr)
 
 
@@ -123,5 +123,5 @@ def sparse_adam(p, grad, state: dict, group: dict) -> None:
     v[rows] = new_v
     state["exp_avg"]._version[0] += 1
     state["exp_avg_sq"]._version[0] += 1
-    state["step"] = scalar_tensor(step)
+    advance_step(state, step)
     add_into_(p, _sparse(np.stack(rows), upd, g.shape, True))

@@ -52,4 +52,33 @@ def step_count(state: dict) -> int:
     return int(state_value(s))
 
 
-__all__ = ["advance_step", "scalar_dtype", "scalar_tensor", "state_value", "step_count"]
+def install(state: dict, new: dict) -> None:
+    """Put an update's new state values (computed aside from the old ones, so that a step
+    that raises changes nothing) into ``state`` as PyTorch's in-place updates
+    (``exp_avg.lerp_``, ``step_t += 1``) leave them: a host tensor already in the state with
+    the new value's shape and dtype keeps its identity and gets the new values written into
+    it (a reference taken before the step, ``state_dict()``'s entries, an optimizer that
+    loaded this one's state without a copy all see them); anything else (no value yet, another
+    shape or dtype, a read-only or device buffer) is replaced.  Every decision is made before
+    the first write, and the writes (same shape and dtype) cannot fail."""
+    writes = []
+    replace = {}
+    for k, v in new.items():
+        old = state.get(k)
+        if old is v:
+            continue
+        ob = old._buf if isinstance(old, Tensor) else None
+        vb = v._buf if isinstance(v, Tensor) else None
+        if type(ob) is np.ndarray and type(vb) is np.ndarray and ob.shape == vb.shape and \
+                ob.dtype == vb.dtype and ob.flags.writeable:
+            writes.append((old, ob, vb))
+        else:
+            replace[k] = v
+    for old, ob, vb in writes:
+        np.copyto(ob, vb)
+        old._version[0] += 1
+    if replace:
+        state.update(replace)                  # one C call
+
+
+__all__ = ["advance_step", "install", "scalar_dtype", "scalar_tensor", "state_value", "step_count"]

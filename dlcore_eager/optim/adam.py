@@ -9,9 +9,12 @@ Adam (``t`` counts steps from 1)::
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
 State changes are atomic: each update computes the new moments and step count into locals
-and installs them with one ``state.update`` (a C call: a ``KeyboardInterrupt`` cannot land
-inside it), so an interrupted first step never leaves a half-built state (``KeyError:
-'exp_avg'`` on later steps); the parameter is then updated.
+and installs them at the end (``_state_scalars.install``): written into the state tensors
+already there, as PyTorch's in-place updates (``exp_avg.lerp_``, ``step_t += 1``: a reference
+taken before a step, ``state_dict()``'s entries, an optimizer that loaded this state without a
+copy see the new values), a first step's new state put in with one ``state.update`` (a C call:
+an interrupted first step never leaves a half-built state); the parameter is then updated.
+The host path writes the moments in place directly, having checked everything first.
 
 RMSprop::
 
@@ -30,7 +33,7 @@ from dlcore import ops as _ops
 
 from ..creation import zeros_like
 from ..tensor import Tensor
-from ._state_scalars import advance_step, scalar_tensor, step_count
+from ._state_scalars import advance_step, install, scalar_tensor, step_count
 from .optimizer import Optimizer, check_flags, require
 
 _ndarray = np.ndarray
@@ -76,22 +79,27 @@ class Adam(Optimizer):
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = v.sqrt() / bc2_sqrt + eps
         upd = (lr / bc1) * (m / denom)
-        state.update(new)                       # atomic: see the module docstring
+        install(state, new)                     # atomic: see the module docstring
         if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data -= upd
 
     def _update_host(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
         """``_update`` on NumPy buffers: the same operations in the same order, each rounded
-        to the parameter's dtype (Python floats are weak scalars in NumPy as in dlcore), with
-        the temporaries updated in place.  The state gets new tensors, as above."""
+        to the parameter's dtype (Python floats are weak scalars in NumPy as in dlcore), the
+        moments updated in place in their buffers (PyTorch's ``exp_avg.lerp_``): ``_on_host``
+        checked that they are writeable arrays of the parameter's shape and dtype, and every
+        state entry is looked up before the first write, so nothing below can fail halfway."""
         pb = p._buf
         g = grad._buf
         # Fresh zeros are laid out in memory like the gradient (a weight's gradient is often
         # the transpose of a C-ordered matmul result): the moment updates then read and write
         # in one order, where mixed orders made NumPy's loops several times slower.
-        old = state if state else _zero_state(
-            g, group["amsgrad"], lambda a: Tensor._wrap(np.zeros_like(a)))
+        ams = group["amsgrad"]
+        fresh = not state
+        old = _zero_state(g, ams, lambda a: Tensor._wrap(np.zeros_like(a))) if fresh else state
+        mt, vt = old["exp_avg"], old["exp_avg_sq"]
+        vmax = old["max_exp_avg_sq"] if ams else None
         if group["maximize"]:
             g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -99,18 +107,18 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         if wd != 0 and not decoupled:
             g = g + wd * pb
-        m = old["exp_avg"]._buf * b1
+        m = mt._buf
+        m *= b1
         tmp = g * (1 - b1)
         m += tmp
-        v = old["exp_avg_sq"]._buf * b2
+        v = vt._buf
+        v *= b2
         gg = np.multiply(g, g, out=tmp)
         gg *= 1 - b2
         v += gg
-        new = {"step": scalar_tensor(t), "exp_avg": Tensor._wrap(m),
-               "exp_avg_sq": Tensor._wrap(v)}
-        if group["amsgrad"]:
-            v = _ops.maximum(old["max_exp_avg_sq"]._buf, v)    # dlcore's NaN rule
-            new["max_exp_avg_sq"] = Tensor._wrap(v)
+        if vmax is not None:
+            np.copyto(vmax._buf, _ops.maximum(vmax._buf, v))    # dlcore's NaN rule
+            v = vmax._buf
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = _ops.sqrt(v)                 # dlcore's kernel (NumPy's SIMD sqrt)
@@ -118,11 +126,15 @@ class Adam(Optimizer):
         denom += eps
         step = np.divide(m, denom, out=denom)
         step *= lr / bc1
-        state.update(new)                       # atomic: see the module docstring
+        if fresh:
+            state.update(old)                   # atomic: see the module docstring
+        else:
+            for s_ in (mt, vt) if vmax is None else (mt, vt, vmax):
+                s_._version[0] += 1
+        advance_step(state, t)
         if wd != 0 and decoupled:
             np.multiply(pb, 1 - lr * wd, out=pb)
         np.subtract(pb, step, out=pb)
-
 
     def _update_cuda(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
         """``_update`` of a CUDA parameter in one kernel (``dlcore.kernels.cuda.inplace``):
@@ -180,7 +192,8 @@ def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
         if not isinstance(s, Tensor):
             return False
         b = s._buf
-        if type(b) is not _ndarray or b.dtype != pb.dtype or b.shape != pb.shape:
+        if type(b) is not _ndarray or b.dtype != pb.dtype or b.shape != pb.shape or \
+                not b.flags.writeable:
             return False
     return True
 
@@ -215,6 +228,9 @@ class RMSprop(Optimizer):
                                   "maximize": maximize, "differentiable": differentiable})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        if _on_host(p, grad, state, ("square_avg", "momentum_buffer", "grad_avg")):
+            self._update_host(p, grad, state, group)
+            return
         g = -grad if group["maximize"] else grad
         alpha, eps, wd, mom = group["alpha"], group["eps"], group["weight_decay"], \
             group["momentum"]
@@ -238,5 +254,59 @@ class RMSprop(Optimizer):
             upd = new["momentum_buffer"] = old["momentum_buffer"] * mom + g / avg
         else:
             upd = g / avg
-        state.update(new)                       # atomic: see the module docstring
+        install(state, new)                     # atomic: see the module docstring
         p.data -= group["lr"] * upd
+
+    def _update_host(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
+        """``_update`` on NumPy buffers, the same operations in the same order (Adam's
+        ``_update_host``), the state buffers updated in place: every entry is looked up
+        before the first write (``_on_host`` checked their shapes, dtypes and writeability)."""
+        pb, g = p._buf, grad._buf
+        alpha, eps, wd, mom = group["alpha"], group["eps"], group["weight_decay"], \
+            group["momentum"]
+        centered = group["centered"]
+        fresh = not state
+        old = state
+        if fresh:
+            def z() -> Tensor:
+                return Tensor._wrap(np.zeros_like(g))
+            old = {"step": scalar_tensor(0), "square_avg": z()}
+            if mom > 0:
+                old["momentum_buffer"] = z()
+            if centered:
+                old["grad_avg"] = z()
+        bufs = [old["square_avg"]] + ([old["grad_avg"]] if centered else []) + \
+            ([old["momentum_buffer"]] if mom > 0 else [])
+        t = step_count(old) + 1
+        if group["maximize"]:
+            g = np.negative(g)
+        if wd != 0:
+            g = g + wd * pb
+        sq = bufs[0]._buf
+        sq *= alpha
+        gg = g * g
+        gg *= 1 - alpha
+        sq += gg
+        if centered:
+            ga = bufs[1]._buf
+            ga *= alpha
+            ga += g * (1 - alpha)
+            avg = np.multiply(ga, ga, out=gg)
+            np.subtract(sq, avg, out=avg)
+            avg = _ops.sqrt(avg)
+        else:
+            avg = _ops.sqrt(sq)
+        avg += eps
+        upd = np.divide(g, avg, out=avg)
+        if mom > 0:
+            b = bufs[-1]._buf
+            b *= mom
+            b += upd
+            upd = b
+        if fresh:
+            state.update(old)                   # atomic: see the module docstring
+        else:
+            for s_ in bufs:
+                s_._version[0] += 1
+        advance_step(state, t)
+        np.subtract(pb, np.multiply(upd, group["lr"]), out=pb)

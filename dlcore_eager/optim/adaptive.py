@@ -18,7 +18,8 @@ RAdam::     g += wd p (or decoupled);  m, v as Adam;  m_hat = m / (1 - b1^t);
 
 As in PyTorch, NAdam's running product of momenta is kept in the default scalar dtype
 (float32 unless the default dtype is float64).  Each update is computed from the old state and
-stored at the end, so a failing step changes nothing.
+stored at the end (``_state_scalars.install``: written into the state tensors already there,
+as PyTorch's in-place updates), so a failing step changes nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dlcore import ops as _ops
 from ..creation import full_like, zeros_like
 from ..tensor import Tensor
 from . import _sparse_steps
-from ._state_scalars import scalar_dtype, scalar_tensor, state_value, step_count
+from ._state_scalars import install, scalar_dtype, scalar_tensor, state_value, step_count
 from .optimizer import Optimizer, check_flags, require
 
 
@@ -91,7 +92,7 @@ class Adagrad(Optimizer):
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"] + g * g
         upd = g / (s.sqrt() + group["eps"])
-        state.update(step=scalar_tensor(step), sum=s)
+        install(state, dict(step=scalar_tensor(step), sum=s))
         p.data -= clr * upd
 
 
@@ -117,7 +118,8 @@ class Adadelta(Optimizer):
         std = (v + eps).sqrt()
         delta = (state["acc_delta"] + eps).sqrt() / std * g
         u = state["acc_delta"] * rho + delta * delta * (1 - rho)
-        state.update(step=scalar_tensor(step_count(state) + 1), square_avg=v, acc_delta=u)
+        install(state, dict(step=scalar_tensor(step_count(state) + 1), square_avg=v,
+                            acc_delta=u))
         p.data -= group["lr"] * delta
 
 
@@ -142,7 +144,7 @@ class Adamax(Optimizer):
         m = _lerp(state["exp_avg"], g, 1 - b1)
         u = _ops.maximum(state["exp_inf"] * b2, g.abs() + group["eps"])
         clr = group["lr"] / (1 - b1 ** step)
-        state.update(step=scalar_tensor(step), exp_avg=m, exp_inf=u)
+        install(state, dict(step=scalar_tensor(step), exp_avg=m, exp_inf=u))
         p.data -= clr * (m / u)
 
 
@@ -180,8 +182,8 @@ class NAdam(Optimizer):
         v = state["exp_avg_sq"] * b2 + g * g * (1 - b2)
         denom = (v / bc2).sqrt() + eps
         mu_product_next = mu_product * mu_next
-        state.update(step=scalar_tensor(step), mu_product=scalar_tensor(mu_product), exp_avg=m,
-                     exp_avg_sq=v)
+        install(state, dict(step=scalar_tensor(step), mu_product=scalar_tensor(mu_product),
+                            exp_avg=m, exp_avg_sq=v))
         if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
@@ -223,7 +225,7 @@ class RAdam(Optimizer):
             upd = m_hat * lr * adaptive * rect
         else:
             upd = m_hat * lr
-        state.update(step=scalar_tensor(step), exp_avg=m, exp_avg_sq=v)
+        install(state, dict(step=scalar_tensor(step), exp_avg=m, exp_avg_sq=v))
         if wd != 0 and decoupled:
             p.data *= 1 - lr * wd
         p.data -= upd

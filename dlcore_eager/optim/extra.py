@@ -18,8 +18,9 @@ SparseAdam:: Adam on the rows a sparse COO gradient touches (``nn.Embedding(spar
              the formula in ``_sparse_steps``); a dense gradient raises PyTorch's error.
 
 As in PyTorch, ASGD's ``eta`` and ``mu`` are kept in the default scalar dtype (float32 unless the
-default dtype is float64).  Each update is computed from the old state and stored at the end, so
-a failing step changes nothing.
+default dtype is float64).  Each update is computed from the old state and stored at the end
+(``_state_scalars.install``: written into the state tensors already there, as PyTorch's in-place
+updates), so a failing step changes nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .._tensor_ops import where as _where
 from ..creation import full_like, zeros, zeros_like
 from ..tensor import Tensor
 from . import _sparse_steps
-from ._state_scalars import scalar_tensor, state_value, step_count
+from ._state_scalars import install, scalar_tensor, state_value, step_count
 from .adaptive import _lerp
 from .optimizer import Optimizer, check_flags, require
 
@@ -59,8 +60,8 @@ class Rprop(Optimizer):
         step_size = (state["step_size"] * factor).clamp(smin, smax)
         g = _where(s < 0, 0.0, g)
         upd = g.sign() * step_size
-        state.update(step=scalar_tensor(step_count(state) + 1), prev=g.clone(),
-                     step_size=step_size)
+        install(state, dict(step=scalar_tensor(step_count(state) + 1), prev=g,
+                            step_size=step_size))
         p.data -= upd
 
 
@@ -89,9 +90,10 @@ class ASGD(Optimizer):
         eta, mu = state_value(state["eta"]), state_value(state["mu"])
         new_p = p.detach() * (1 - lambd * eta) - eta * g
         ax = state["ax"] + (new_p - state["ax"]) * mu if mu != 1 else new_p.clone()
-        state.update(step=scalar_tensor(step), ax=ax,
-                     eta=scalar_tensor(lr / ((1 + lambd * lr * step) ** group["alpha"])),
-                     mu=scalar_tensor(1 / max(1, step - group["t0"])))
+        install(state, dict(step=scalar_tensor(step), ax=ax,
+                            eta=scalar_tensor(lr / ((1 + lambd * lr * step) **
+                                                    group["alpha"])),
+                            mu=scalar_tensor(1 / max(1, step - group["t0"]))))
         p.data.copy_(new_p)
 
 
@@ -147,7 +149,7 @@ class Adafactor(Optimizer):
             new["variance"] = var
         upd = var.clamp(min=eps1 * eps1).rsqrt() * g
         denom = max(1.0, upd.norm(2).item() / ((upd.numel() ** 0.5) * d))
-        state.update(new)
+        install(state, new)
         if wd != 0:
             p.data *= 1 - lr * wd
         p.data -= (alpha / denom) * upd

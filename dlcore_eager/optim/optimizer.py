@@ -139,8 +139,11 @@ class Optimizer:
         rp = view_as_real(p)
         real = {k: view_as_real(v) if isinstance(v, Tensor) and v.is_complex() else v
                 for k, v in state.items()}
+        views = {k: v for k, v in real.items()}
         self._update(rp, view_as_real(grad), real, group)
         for k, v in real.items():
+            if views.get(k) is v and k in state:
+                continue            # updated in place through its real view: the same tensor
             if isinstance(v, Tensor) and v.ndim and tuple(v.shape) == tuple(rp.shape) and \
                     not v.is_complex():
                 v = view_as_complex(v.contiguous())

@@ -24,6 +24,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import _sparse_steps
 from ._sparse_steps import is_sparse
+from ._state_scalars import install
 from .adam import _on_host
 from .optimizer import Optimizer, check_flags, require
 
@@ -78,7 +79,7 @@ class SGD(Optimizer):
                 buf = g.clone()
             else:
                 buf = buf * mom + g * (1 - group["dampening"])
-            state["momentum_buffer"] = buf
+            install(state, {"momentum_buffer": buf})       # in place, as PyTorch's
             g = g + mom * buf if group["nesterov"] else buf
         p.data -= group["lr"] * g
 
