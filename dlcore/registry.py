@@ -66,10 +66,11 @@ AVAL_ATTR_TYPES: set = set()
 #:   values of that very type whose buffers are NumPy arrays of one float32/float64 dtype
 #:   object (the caller has checked: ``ops._fastpath.lean``), without params;
 #: * ``apply(prim, args, params)``: ``bind(prim, *args, **params)`` for values of that type;
-#: * ``expand(g, shape)``, ``swap(m)``, ``mm(a, b)``: ``apply`` of ``broadcast_to`` of a 0-d
-#:   ``g`` to ``shape``, of a matrix's transpose (perm (1, 0)), of ``matmul`` of two matrices
-#:   whose inner sizes agree (``lean``'s values: a whole sum's, a matmul's vjp), without
-#:   apply's tests.
+#: * ``expand(g, shape)``, ``swap(m)``, ``mm(a, b)``, ``pair(prim, a, b, params)``: ``apply``
+#:   of ``broadcast_to`` of a 0-d ``g`` to ``shape``, of a matrix's transpose (perm (1, 0)),
+#:   of ``matmul`` of two matrices whose inner sizes agree, of a primitive with params that is
+#:   no view on two values (``lean``'s values: a whole sum's, a matmul's, a softmax's vjp),
+#:   without apply's tests.
 #:
 #: The op functions (``ops.add``, ``mul``, ``sub``, ``div``, ``pow``: nothing to promote for two
 #: such values) and the vjp rules' branches for concrete values (``ops._fastpath.lean``) call

@@ -113,7 +113,7 @@ def _softmax_lean(fe, g, y, x, *, axis):
     in float64); a static graph keeps the four ops, which its fusion pass compiles."""
     if g._buf.shape != y._buf.shape:
         return None
-    return (fe.apply(softmax_backward_data_p, (g, y), {"axis": axis}),)
+    return (fe.pair(softmax_backward_data_p, g, y, {"axis": axis}),)
 
 
 def _log_softmax_vjp(g, y, x, *, axis):

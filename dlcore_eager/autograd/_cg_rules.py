@@ -69,6 +69,7 @@ _HALF = _dt.HALF
 _apply = _D.EagerFrontend.apply
 _small_binary = _D.small_binary
 _matrix_product = _D.matrix_product
+_params_items = _D.params_items
 _T_KERNELS = transpose_p.kernels
 _BT_KERNELS = _broadcast_to_p.kernels
 
@@ -131,6 +132,19 @@ class _Lanes:
         if not _D._AUTOCAST and not _RECORDERS:
             return _matrix_product(_matmul_p, a, b, a._buf, b._buf)
         return _apply(_matmul_p, (a, b), {})
+
+    @staticmethod
+    def pair(prim, a, b, params):
+        """``apply(prim, (a, b), params)`` for two tensors of one float32/float64 dtype object
+        (the caller checked: ``lean2``) and a primitive with params that is no view
+        (softmax_backward_data): apply's lane for them (``_dispatch._small_many``) directly,
+        without apply's tests; apply itself where that lane declines."""
+        if not _D._AUTOCAST and not _RECORDERS:
+            out = _D._small_many(prim, (a, b), (a._buf, b._buf), tuple(params.items()),
+                                 _params_items)
+            if out is not None:
+                return out
+        return _apply(prim, (a, b), params)
 
 
 _SWAP = (1, 0)

@@ -165,22 +165,27 @@ def test_square_gradient_has_no_pow_node_same_values_as_torch():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("grad_mode", [True, False])
 def test_quick_lane_entries_equal_apply(dtype, grad_mode):
-    """The lanes' entries ``expand`` (0-d broadcast_to), ``swap`` (a matrix's transpose) and
-    ``mm`` against ``apply`` of the same primitive: the same values, strides, view recipe,
+    """The lanes' entries ``expand`` (0-d broadcast_to), ``swap`` (a matrix's transpose),
+    ``mm`` and ``pair`` (softmax_backward_data) against ``apply`` of the same primitive: the same values, strides, view recipe,
     version counter and node (prim, params, parents, inputs), in grad mode and without."""
     from dlcore.ops.broadcast import broadcast_to_p
     from dlcore.ops.linalg import matmul_p
     from dlcore.ops.shape import transpose_p
+    from dlcore.ops.softmax_prims import softmax_backward_data_p
     from dlcore_eager.autograd._cg_rules import _Lanes
     rng = np.random.default_rng(5)
     s = T.from_numpy(np.array(1.5, dtype)).requires_grad_(True) * 2.0
     m = T.from_numpy(rng.standard_normal((3, 4)).astype(dtype)).requires_grad_(True)
     k = T.from_numpy(rng.standard_normal((4, 2)).astype(dtype))
+    y = T.softmax(T.from_numpy(rng.standard_normal((3, 4)).astype(dtype)).requires_grad_(True),
+                  1)
     pairs = [
         (lambda: _Lanes.expand(s, (3, 4)),
          lambda: _Lanes.apply(broadcast_to_p, (s,), {"shape": (3, 4)})),
         (lambda: _Lanes.swap(m), lambda: _Lanes.apply(transpose_p, (m,), {"perm": (1, 0)})),
         (lambda: _Lanes.mm(m, k), lambda: _Lanes.apply(matmul_p, (m, k), {})),
+        (lambda: _Lanes.pair(softmax_backward_data_p, m, y, {"axis": 1}),
+         lambda: _Lanes.apply(softmax_backward_data_p, (m, y), {"axis": 1})),
     ]
     for quick, full in pairs:
         with T.set_grad_enabled(grad_mode):
