@@ -76,5 +76,6 @@ def grid_sample_bicubic(input: Tensor, grid: Tensor, padding_mode: str,
             row = term if row is None else row + term
         term = row * cy[j].unsqueeze(1)
         out = term if out is None else out + term
+    assert out is not None                  # (4 x 4 taps: the loops ran)
     return out
 
