@@ -217,12 +217,15 @@ class CompileMetrics:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         from ..control_flow import group
+        from . import _metric_state as _ms
         from . import metric_classes as _mc
         ups = []
         loss = _compiled(self._model).get("loss")
         for i, (name, yt, yp) in enumerate(_pairs(self._model, y_true, y_pred)):
             for j, m in enumerate(self._given):
-                if len(self._made) <= i * len(self._given) + j:
+                if len(self._made) <= i * len(self._given) + j and _ms.is_user_metric(m):
+                    self._made.append(m)            # (a user's Metric: its own state)
+                elif len(self._made) <= i * len(self._given) + j:
                     label, fn = type(self._model)._metric_fn(m, loss, yp)
                     self._made.append(_mc.MeanMetricWrapper(fn, name=label))
                 ups.append(self._made[i * len(self._given) + j].update_state(
@@ -230,7 +233,8 @@ class CompileMetrics:
         return group(*ups)
 
     def result(self) -> dict:
-        return {m.name: m.result() for m in self._made}
+        from ._metric_state import _as_tensor
+        return {m.name: _as_tensor(m.result()) for m in self._made}
 
     def reset_state(self) -> None:
         for m in self._made:

@@ -68,6 +68,8 @@ class Metric:
         """A user's ``update_state``/``reset_state`` (Keras's protocol) recorded as graph ops
         (see ``_metric_state``)."""
         super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("dlcore_static."):
+            return                                  # (dlcore's own: update_state returns its op)
         for meth, wrap in (("update_state", _ms.wrap_update), ("reset_state", _ms.wrap_reset),
                            ("reset_states", _ms.wrap_reset)):
             f = cls.__dict__.get(meth)
@@ -141,12 +143,17 @@ class Metric:
 class Mean(Metric):
     """The weighted mean of the values given to ``update_state(values, sample_weight)``."""
 
+    def update_state(self, values, sample_weight=None):
+        return Metric.update_state(self, values, sample_weight=sample_weight)
+
     def _values(self, values):
         return K._to_tensor(values)
 
 
 class Sum(Metric):
     """The weighted sum of the values given (``result`` is ``total``)."""
+
+    update_state = Mean.update_state
 
     def _values(self, values):
         return K._to_tensor(values)
@@ -157,6 +164,9 @@ class Sum(Metric):
 
 class MeanMetricWrapper(Metric):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over the samples."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return Metric.update_state(self, y_true, y_pred, sample_weight=sample_weight)
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         super().__init__(name=name, dtype=dtype)
