@@ -56,8 +56,15 @@ from .graph import (
 AVAL_ATTR_TYPES.add(Tensor)
 
 # op type -> rule(op, output_tensor, g) -> one cotangent (or None, or a thunk) per op input.
+def _while_grad_grad(op, t, g):
+    # TF1 (control_flow_ops): a gradient through a while loop's gradient is refused, as here,
+    # rather than taken as unconnected (tf.hessians through tf.scan/while_loop/dynamic_rnn)
+    raise TypeError("Second-order gradient for while loops not supported.")
+
+
 GRAD_RULES: dict[str, Callable] = {
     "PlaceholderWithDefault": lambda op, t, g: (g,),
+    "WhileGrad": _while_grad_grad,
 }
 
 
@@ -472,7 +479,3 @@ def _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops) -> list:
             out.append(total)
     return out
 
-
-def hessians(ys, xs, name: str = "hessians") -> list:
-    """Second derivatives of a scalar ``ys`` with respect to each (1-D or scalar) x."""
-    raise NotImplementedError("tf.hessians is not implemented; call tf.gradients twice")

@@ -33,8 +33,7 @@ def hessians(ys, xs, name: str = "hessians", colocate_gradients_with_ops: bool =
     """
     from .array_ops import reshape, stack
     from .gradients import gradients
-    single = not isinstance(xs, (list, tuple))
-    xs = [xs] if single else list(xs)
+    xs = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     g = get_default_graph()
     xs = [x if hasattr(x, "op") else to_tensor(x, g) for x in xs]
     grads = gradients(ys, xs, colocate_gradients_with_ops=colocate_gradients_with_ops,
