@@ -24,4 +24,7 @@ def checked_alpha(a, b, alpha):
             not isinstance(alpha, numbers.Integral):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    if kind in "iu" and isinstance(alpha, numbers.Integral):
+        from ._operand_rules import scalar_as     # (range-checked, not wrapped: PyTorch's
+        scalar_as(int(alpha), _result_dtype((a, b)))     # RuntimeError for int8 alpha=1000)
     return bool(alpha) if kind == "b" else alpha

@@ -25,13 +25,11 @@ from dlcore import ops as _ops
 from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
-from . import _arg_checks as _checks
-from . import _dtype as D
+from . import _arg_checks as _checks, _dtype as D
 from . import _host_grad, return_types
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
-from ._dtype_guards import POLICY as _DTYPE_POLICY
-from ._dtype_guards import softmax_refusal as _softmax_refusal
+from ._dtype_guards import POLICY as _DTYPE_POLICY, softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
 from ._graph import Node, labelled
 from ._operand_rules import check_operands as _check_operands, split_ties_op as _split_ties_op
@@ -145,13 +143,14 @@ def unary(export, ns, name):
     return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 
 
-def _binary_pair(export, check=None):
+def _binary_pair(export, check=None, wrap: bool = True):
     """``(op, rop)``: PyTorch promotion, then the primitive (operators' hot path).  ``check``:
-    the name's ``_DTYPE_POLICY`` check (``%`` of two bools), run first (it raises)."""
-    if export.prim is not None and export.fn == export.prim.bind and check is None:
+    the name's ``_DTYPE_POLICY`` check (``%`` of two bools), run first (it raises); ``wrap``
+    False (zeta, xlog1py: float kernels) keeps a Python int unwrapped (xlog1py(int8, 1000))."""
+    if export.prim is not None and export.fn == export.prim.bind and check is None and wrap:
         return O._binary(export.prim)
     if check is not None:
-        op0, rop0 = _binary_pair(export)
+        op0, rop0 = _binary_pair(export, None, wrap)
 
         def op_checked(a, b):
             check((a, b), {})
@@ -163,7 +162,7 @@ def _binary_pair(export, check=None):
     fn = export.fn
 
     def op(a, b):
-        a, b = O._operands(a, b)
+        a, b = O._operands(a, b, wrap)
         try:
             return fn(a, b)
         except _ShapeError:     # operands that do not broadcast: PyTorch's RuntimeError
@@ -171,7 +170,7 @@ def _binary_pair(export, check=None):
             raise
 
     def rop(a, b):
-        a, b = O._operands(a, b)
+        a, b = O._operands(a, b, wrap)
         try:
             return fn(b, a)
         except _ShapeError:
@@ -212,7 +211,8 @@ def _up(x):
 
 
 def binary(export, ns, name):
-    op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1])
+    op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1],
+                           "zeta" not in name and "xlog1py" not in name)
     if name in ("floor_divide", "__floordiv__", "__rfloordiv__"):   # (PyTorch: requires_grad,
         op, rop = _host_grad.not_implemented_pair(op, rop, "floor_divide")  # no derivative)
     elif name in ("maximum", "minimum"):    # (PyTorch's backward at a tie)

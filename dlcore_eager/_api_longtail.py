@@ -133,6 +133,9 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: builtins.bool = 
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """``other - alpha * input`` (RsubBackward0 for a tensor ``other``, RsubBackward1 for a
     number)."""
+    if type(alpha) is not int or alpha != 1:
+        from ._alpha import checked_alpha
+        alpha = checked_alpha(input, other, alpha)
     scaled = input if alpha == 1 else input * alpha
     out = other - scaled
     label = "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1"

@@ -28,7 +28,7 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 
 from . import _dtype as D
-from ._operand_rules import _int_pow_check, infer_sizes
+from ._operand_rules import _int_pow_check, infer_sizes, int_divisor
 from . import _index_errors
 from ._host_grad import legacy_scatter_reduce
 from .return_types import aminmax  # PyTorch's result type (torch.return_types.aminmax)
@@ -135,8 +135,8 @@ def _int_division(kernel):
         if isinstance(b, Tensor):
             buf = b._buf
             zero = type(buf) is np.ndarray and not buf.all()
-        else:
-            zero = b == 0
+        else:       # (a Python int as the kernel sees it: int8 // 256 divides by 0)
+            zero = int_divisor(a, b) == 0
         if zero:
             raise RuntimeError("ZeroDivisionError")
     return check

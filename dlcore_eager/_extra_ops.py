@@ -312,11 +312,11 @@ def _xlogy_operands(input, other):
     number weak, as in any binary op), then an integer or bool result as the default float
     dtype (a number was made a float32 tensor first: xlogy(float16, 0) was float32, of int32
     and 2 float64, of 2.5 and an int64 tensor an error)."""
-    from ._operand_rules import _operands
+    from ._operand_rules import promoted      # (a number not wrapped: float result)
     if isinstance(input, Tensor):
-        a, b = _operands(input, other)
+        a, b = promoted(input, other)
     else:
-        b, a = _operands(other, input)
+        b, a = promoted(other, input)
     t = next(v for v in (a, b) if isinstance(v, Tensor))._buf.dtype
     if t.kind not in "fc" and t.name != "bfloat16":
         from ._dtype import get_default_dtype

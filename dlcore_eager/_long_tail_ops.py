@@ -13,7 +13,7 @@ import warnings
 from . import _dtype as D
 from ._graph import labelled
 from ._long_tail import _result_dtype
-from ._operand_rules import infer_sizes
+from ._operand_rules import infer_sizes, scalar_as
 from .tensor import Tensor
 
 
@@ -35,6 +35,9 @@ def _pointwise3(name: str, input, tensor1, tensor2, value):
         value = value.item()
     if D.category(dt) < 2 and not isinstance(value, numbers.Integral):
         value = builtins.int(value)            # PyTorch casts value to the integer type
+    if dt.kind in "iu" and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        scalar_as(builtins.int(value), dt)      # (range-checked: int8 value=1000 raises
+                                                # PyTorch's RuntimeError, was wrapped)
     return [v._cast(D.from_numpy_dtype(dt)) for v in (input, tensor1, tensor2)], value
 
 

@@ -50,8 +50,12 @@ def _promote_pair(a: Tensor, b: Tensor):
 
 
 
-def _operands(a, b):
-    """Bring ``a`` (a Tensor) and ``b`` (a Tensor, scalar or array) to PyTorch's result dtype."""
+def _operands(a, b, wrap: bool = True):
+    """Bring ``a`` (a Tensor) and ``b`` (a Tensor, scalar or array) to PyTorch's result dtype.
+    A Python int beside an integer tensor is wrapped into its type (``wrapped_int``), as the
+    kernels that cast the number do (add, sub, mul, bitwise, shifts, ``//``, ``%``); with
+    ``wrap=False`` (``promoted``) it is kept, for the operations whose kernel computes in
+    another type (xlogy, zeta: PyTorch casts the number to the float result, unwrapped)."""
     if isinstance(b, Tensor):
         da, db = a._buf.dtype, b._buf.dtype
         if da is db or da == db:
@@ -62,12 +66,32 @@ def _operands(a, b):
             b = b.item()                # (a NumPy number: a Python number to PyTorch)
         da = a._buf.dtype
         t = D.promote_with_scalar(da, b)
-        if t.kind in "iu" and type(b) is int and not (-128 if t.kind == "i" else 0) <= b <= 127:
+        if wrap and t.kind in "iu" and type(b) is int and \
+                not (-128 if t.kind == "i" else 0) <= b <= 127:
             b = wrapped_int(b, t)
         return (a if t == da else _ops.cast(a, t)), b
     if isinstance(b, (_ndarray, np.generic, list, tuple)):
         return _operands(a, as_tensor_like(np.asarray(b), a))
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
+
+
+def promoted(a, b):
+    """``_operands(a, b)`` without wrapping a Python int into an integer tensor's type."""
+    return _operands(a, b, False)
+
+
+def int_divisor(a, b):
+    """The Python int divisor ``b`` of an integer tensor ``a`` (``//``, ``%``, fmod) as
+    PyTorch's kernel sees it, wrapped into the result type (int8 // 256 divides by 0: its
+    ZeroDivisionError); anything else unchanged."""
+    if type(b) is int and isinstance(a, Tensor) and a._buf.dtype.kind in "iu":
+        t = D.promote_with_scalar(a._buf.dtype, b)
+        if t.kind in "iu":
+            try:
+                return wrapped_int(b, t)
+            except OverflowError:
+                return b
+    return b
 
 
 def wrapped_int(v: int, dtype: np.dtype):
@@ -192,8 +216,17 @@ def broadcast_error(a, b) -> RuntimeError:
 def _int_pow_check(a, b):
     """An integer or bool tensor to a negative Python integer power: PyTorch's RuntimeError
     (dlcore's kernel, as NumPy's, gives 0; a tensor exponent gives 0, 1 or -1 as in PyTorch)."""
-    if type(b) is int and b < 0 and isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if type(b) is int and isinstance(a, Tensor) and a._buf.dtype.kind in "biu":
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        # the exponent converted to the tensor's type, range-checked (not wrapped: int8 ** 258
+        # was x ** 2): first to int64 as PyTorch's Scalar, then to the dtype
+        if b >= 1 << 64:
+            raise OverflowError("int too big to convert")
+        if b >= 1 << 63:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        if a._buf.dtype.kind != "b":
+            scalar_as(b, a._buf.dtype)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._buf.dtype is _BOOL and \
             b._buf.dtype is _BOOL:          # (a bool tensor to a Python number is computed)
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
