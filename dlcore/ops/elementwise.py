@@ -356,10 +356,14 @@ def _pow_vjp(g, y, a, b):
 
 
 def _pow_da(fe, g, a, b):
-    """pow's da for concrete values, a number's exponent: g (b a^(b - 1)); the square as
-    g (b a), a^1 being a exactly (pow's kernel takes the exponent 1 as a itself): the same
-    values, one pow node fewer than PyTorch's graph (its second derivative the same)."""
-    if b._buf == 2:
+    """pow's da for concrete values, a 0-d exponent: g (b a^(b - 1)); the square by a constant
+    exponent (one that needs no gradient) as g (b a), a^1 being a exactly (pow's kernel takes
+    the exponent 1 as a itself): the same values, one pow node fewer than PyTorch's graph, and
+    the same second derivative with respect to a (a third is then no longer connected to a:
+    PyTorch's zeros, an error here).  An exponent that needs a gradient keeps a^(b - 1) in the
+    graph: d/db of da is g a^(b - 1) (1 + b ln a), which g (b a) would lose (a silent wrong
+    second derivative, review of fb06e48)."""
+    if b._buf == 2 and not b.requires_grad:
         return fe.binary(mul_p, g, fe.binary(mul_p, b, a))
     return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
 

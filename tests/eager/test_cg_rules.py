@@ -41,6 +41,8 @@ CASES = {
     "number": lambda T, x, w: ((x * 3.0 + 1.0 - 2.0) / 4.0).sum() * (w * w).sum(),
     "div_add_sub": lambda T, x, w: ((x + w) * (x - w) / 7.0).mean(),
     "pow": lambda T, x, w: (x ** 2 + (w ** 3) * x).sum(),
+    # a 0-d exponent equal to 2 that needs a gradient: no square shortcut (its d/dp term)
+    "pow_exp_grad": lambda T, x, w: ((x * x + 0.5) ** (w[0, 0] * 0.0 + 2.0)).sum(),
     "sum_axis": lambda T, x, w: (x.sum(1) ** 2).sum() + (w.sum(0, keepdim=True) * 2.0).sum(),
     "tanh": lambda T, x, w: (T.tanh(x * w) ** 2).mean(),
     "broadcast": lambda T, x, w: (x * w[:1] + w[0, 0]).sum(),       # (falls back: sum_to)
@@ -265,3 +267,20 @@ def test_row_sum_equals_the_sum_kernel(shape, axis, transposed, dtype):
         got = _row_sum(m, axis)
         assert got.shape == want.shape and got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_square_by_an_exponent_that_needs_grad_keeps_its_second_derivative():
+    """x ** p, p a 0-d tensor equal to 2 that requires grad: d/dp of the create_graph gradient
+    is sum x^(p-1) (1 + p ln x) (torch 2.13: 14.1711...), which the square's shortcut
+    g (p x) lost (5.5); a constant exponent keeps the shortcut's PowBackward0-free graph."""
+    x = T.tensor([0.5, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+    p = T.tensor(2.0, dtype=T.float64, requires_grad=True)
+    gx, = T.autograd.grad((x ** p).sum(), x, create_graph=True)
+    xs = np.array([0.5, 2.0, 3.0])
+    want = np.sum(xs * (1.0 + 2.0 * np.log(xs)))
+    np.testing.assert_allclose(T.autograd.grad(gx.sum(), p)[0].item(), want, rtol=1e-14)
+    np.testing.assert_allclose(gx.detach().numpy(), 2.0 * xs, rtol=0)
+    assert any(n.startswith("PowBackward") for n in _names(gx.grad_fn))
+    gc, = T.autograd.grad((x ** 2).sum(), x, create_graph=True)
+    assert not any(n.startswith("PowBackward") for n in _names(gc.grad_fn))
+    np.testing.assert_array_equal(gc.detach().numpy(), 2.0 * xs)
