@@ -114,7 +114,9 @@ def _run_time_entries(v) -> bool:
 
 
 def _run_time_slice(input_, begin, size, name):
-    """``tf.slice`` with run-time ``begin``/``size``: the run-time slices of ``x[...]``."""
+    """``tf.slice`` with run-time ``begin``/``size``: ``x[...]`` with the bounds of a
+    ``CheckSlice`` node (TF1's run-time InvalidArgumentError, not a clamped slice)."""
+    from ._slice_check import checked_bounds
     x = _t(input_)
     nd = x.aval.ndim
     g = x.graph
@@ -123,18 +125,23 @@ def _run_time_slice(input_, begin, size, name):
             if isinstance(v, Tensor):
                 return [v[i] for i in range(nd)]
             return list(v)
-        idx = []
-        for k, (b, sz) in enumerate(zip(entries(begin), entries(size))):
-            if not isinstance(sz, Tensor):
-                stop = None if int(sz) == -1 else (b + int(sz) if isinstance(b, Tensor)
-                                                   else int(b) + int(sz))
+        bs, ss = entries(begin), entries(size)
+        if len(bs) != nd or len(ss) != nd:
+            raise ValueError(f"Expected begin and size arguments to be 1-D tensors of size "
+                             f"{nd}, but got {len(bs)} and {len(ss)} entries")
+        bounds = checked_bounds(x, bs, ss, "CheckSlice")
+        idx = tuple(builtins.slice(bounds[k], bounds[nd + k]) for k in range(nd))
+        out = x[idx]
+        known = []                  # TF's static shape: a constant size, or n - constant begin
+        for b, sz, n in zip(bs, ss, x.aval.shape):
+            if isinstance(sz, Tensor):
+                known.append(None)
+            elif int(sz) != -1:
+                known.append(int(sz))
             else:
-                b_t = b if isinstance(b, Tensor) else _t(int(b))
-                dim = _ops.cast(_ops.dim_size(x, k), sz.aval.dtype)
-                stop = _ops.where(_ops.equal(sz, -1), dim,
-                                  _ops.add(_ops.cast(b_t, sz.aval.dtype), sz))
-            idx.append(builtins.slice(b, stop))
-        return x[tuple(idx)]
+                known.append(None if isinstance(b, Tensor) or n is None else n - int(b))
+        out.set_shape(known)
+        return out
 
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,

@@ -26,3 +26,39 @@ def test_hessians_without_loops_still_values():
         with tf.Session() as sess:
             v = sess.run(h, {x: [2.0, 3.0]})
     np.testing.assert_allclose(v, [[6.0, 4.0], [4.0, 0.0]])
+
+
+@pytest.mark.parametrize("begin,size,feed,msg", [
+    ([0, "b"], [-1, 2], -1, r"Expected begin\[1\] in \[0, 4\], but got -1"),
+    ([0, "b"], [-1, 2], 5, r"Expected begin\[1\] in \[0, 4\], but got 5"),
+    ([0, 0], [-1, "b"], 6, r"Expected size\[1\] in \[0, 4\], but got 6"),
+    ([0, 3], [-1, "b"], 3, r"Expected size\[1\] in \[0, 1\], but got 3"),
+    (["b", 0], [1, -1], 3, r"Expected size\[0\] in \[0, 0\], but got 1"),
+])
+def test_slice_run_time_bounds_are_checked(begin, size, feed, msg):
+    # item 4: a run-time begin/size out of range was clamped (a Python slice)
+    with tf.Graph().as_default():
+        x = tf.constant(np.arange(12).reshape(3, 4))
+        b = tf.placeholder(tf.int32, ())
+        y = tf.slice(x, [b if e == "b" else e for e in begin], [b if e == "b" else e for e in size])
+        with tf.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+                sess.run(y, {b: feed})
+
+
+def test_slice_run_time_bounds_values_and_static_shape():
+    a = np.arange(12).reshape(3, 4)
+    with tf.Graph().as_default():
+        x = tf.constant(a)
+        b = tf.placeholder(tf.int32, ())
+        v = tf.placeholder(tf.int32, (2,))
+        y1 = tf.slice(x, [0, b], [-1, 2])
+        y2 = tf.slice(x, [1, b], [-1, -1])
+        y3 = tf.slice(x, v, [2, 1])
+        assert y1.shape.as_list() == [3, 2] and y2.shape.as_list() == [2, None]
+        assert y3.shape.as_list() == [2, 1]
+        with tf.Session() as sess:
+            r1, r2, r3 = sess.run([y1, y2, y3], {b: 2, v: [1, 3]})
+    np.testing.assert_array_equal(r1, a[:, 2:4])
+    np.testing.assert_array_equal(r2, a[1:, 2:])
+    np.testing.assert_array_equal(r3, a[1:3, 3:4])
