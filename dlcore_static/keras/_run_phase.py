@@ -26,6 +26,7 @@ gets a scalar placeholder ``<layer>/trainable`` (default: ``trainable`` when cal
 from __future__ import annotations
 
 import contextlib
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -33,37 +34,60 @@ from dlcore import ops as _ops
 
 from ..graph import Tensor, get_default_graph
 
-#: graph -> the mode the layers called now read (set for the length of a call)
-_CONTEXT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: per thread: graph -> the mode the layers called now read (set for the length of a call;
+#: one thread's call never sets the mode of layers another thread builds in the same graph)
+_LOCAL = threading.local()
 #: graph -> [(flag placeholder, weak reference to its BatchNormalization)]
 _FLAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FLAGS_LOCK = threading.Lock()
+
+
+def _modes() -> weakref.WeakKeyDictionary:
+    d = getattr(_LOCAL, "modes", None)
+    if d is None:
+        d = _LOCAL.modes = weakref.WeakKeyDictionary()
+    return d
 
 
 def context(graph):
-    """The mode set by the calls being built in ``graph`` (None: none set)."""
-    return _CONTEXT.get(graph)
+    """The mode set by the calls being built in ``graph`` by this thread (None: none set)."""
+    return _modes().get(graph)
 
 
 def clear() -> None:
-    _CONTEXT.clear()
+    _modes().clear()
 
 
 @contextlib.contextmanager
-def calling(mode, graph) -> Iterator[None]:
-    """Build a call given ``mode`` (a Python bool or a tensor; None: nothing given): the
-    layers called inside without ``training`` read it."""
+def _set(graph, mode) -> Iterator[None]:
+    modes = _modes()
+    old = modes.get(graph, _modes)
     if mode is None:
-        yield
-        return
-    old = _CONTEXT.get(graph, _CONTEXT)
-    _CONTEXT[graph] = bool(mode) if not isinstance(mode, Tensor) else mode
+        modes.pop(graph, None)
+    else:
+        modes[graph] = mode
     try:
         yield
     finally:
-        if old is _CONTEXT:
-            _CONTEXT.pop(graph, None)
+        if old is _modes:
+            modes.pop(graph, None)
         else:
-            _CONTEXT[graph] = old
+            modes[graph] = old
+
+
+def calling(mode, graph):
+    """Build a call given ``mode`` (a Python bool or a tensor; None: nothing given): the
+    layers called inside without ``training`` read it."""
+    if mode is None:
+        return contextlib.nullcontext()
+    return _set(graph, bool(mode) if not isinstance(mode, Tensor) else mode)
+
+
+def own_graph(graph):
+    """A model building its own graph (an unbuilt Sequential or subclassed model first called
+    inside another call): no outer call's mode is recorded in it, so its own fit/predict
+    run it in their modes; the outer call gets the mode through the model's node."""
+    return _set(graph, None)
 
 
 def node_extra(extra, training) -> dict | None:
@@ -82,14 +106,17 @@ def trainable_flag(layer, training):
     g = get_default_graph()
     with g.control_dependencies(None):
         flag = placeholder_with_default(bool(layer.trainable), (), name="trainable")
-    _FLAGS.setdefault(g, []).append((flag, weakref.ref(layer)))
+    with _FLAGS_LOCK:
+        _FLAGS.setdefault(g, []).append((flag, weakref.ref(layer)))
     return flag if not isinstance(training, Tensor) else _ops.logical_and(training, flag)
 
 
 def compile_snapshot(graph) -> dict:
     """The flag feeds of ``graph``'s BatchNormalization layers: their ``trainable`` now."""
     out = {}
-    for flag, ref in _FLAGS.get(graph, ()):
+    with _FLAGS_LOCK:
+        flags = list(_FLAGS.get(graph, ()))
+    for flag, ref in flags:
         layer = ref()
         if layer is not None:
             out[flag] = bool(layer.trainable)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from . import _dataset_input as _ds
+from . import _run_phase
 from . import _layer_config
 from . import saving_custom as _custom_objects
 from ._history import HISTORY, unique_layer_name
@@ -140,7 +141,8 @@ class Sequential(Model):
             first = InputLayer(batch_input_shape=(None,) + tuple(shape[1:]), dtype=dtype)
         self._layers.insert(0, first)
         try:
-            self._build()
+            with _run_phase.own_graph(self.graph):     # (no outer call's mode recorded)
+                self._build()
         except Exception:
             self._layers.remove(first)
             raise

@@ -105,7 +105,9 @@ def build_from_shape(model, input_shape) -> None:
 
 
 def _build_graph(model, inputs: list) -> None:
-    outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
+    from . import _run_phase
+    with _run_phase.own_graph(inputs[0].graph):    # (no outer call's mode recorded)
+        outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
     tracked = tracked_layers(model)
     try:
         model._init_graph(inputs, outputs, ops=False)

@@ -1,0 +1,70 @@
+"""Reviewer's items on the training/inference mode (rv-keras, 05:00): a model first built
+inside another layer's ``training=False`` call keeps no mode of its own (its fit trains its
+BatchNormalization), for a Sequential (a subclassed model first called inside
+another layer's call is not supported: an AttributeError, left); the mode of a call being built
+in one thread is not read by layers another thread builds in the same graph."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from dlcore_static import keras
+from dlcore_static.keras import backend as K
+
+L = keras.layers
+X = np.random.RandomState(0).randn(16, 3).astype("float32") + 3
+
+
+class Wrap(L.Layer):
+    def __init__(self, inner, **kw):
+        super().__init__(**kw)
+        self.inner = inner
+
+    def call(self, x):
+        return self.inner(x)
+
+
+def _moves(model, bn) -> bool:
+    a = K.get_value(bn.moving_mean).copy()
+    model.fit(X, np.zeros((16, 4), "float32"), batch_size=16, verbose=0)
+    return not np.array_equal(a, K.get_value(bn.moving_mean))
+
+
+def test_model_built_inside_an_inference_call_trains_in_its_own_fit():
+    K.clear_session()
+    seq = keras.Sequential([L.Dense(4), L.BatchNormalization()])          # unbuilt
+    inp = keras.Input((3,))
+    outer = keras.Model(inp, Wrap(seq)(inp, training=False))
+    seq.compile("sgd", "mse")
+    assert _moves(seq, seq.layers[-1])
+    outer.compile("sgd", "mse")                  # the outer call keeps training=False
+    assert not _moves(outer, seq.layers[-1])
+
+
+def test_modes_are_per_thread():
+    K.clear_session()
+    inside, done = threading.Event(), threading.Event()
+
+    class Slow(L.Layer):
+        def call(self, x, training=None):
+            inside.set()
+            done.wait(5)
+            return x
+
+    def other():
+        Slow()(keras.Input((3,)), training=False)
+
+    t = threading.Thread(target=other)
+    t.start()
+    try:
+        assert inside.wait(5)
+        i = keras.Input((3,))
+        bn = L.BatchNormalization()
+        m = keras.Model(i, L.Dense(4)(bn(i)))
+        m.compile("sgd", "mse")
+    finally:
+        done.set()
+        t.join()
+    assert _moves(m, bn)
