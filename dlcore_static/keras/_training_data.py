@@ -96,7 +96,8 @@ class ArrayFeeds:
             ph = self._learning_phase()
             if ph is not None:
                 feed[ph] = training
-                feed.update(_run_phase.feeds(self))     # (BatchNormalization's trainable)
+            feed.update(_run_phase.feeds(self))     # (BatchNormalization's trainable; also
+            #                                         under a fixed learning phase)
         return feed
 
     def _learning_phase(self):

@@ -68,3 +68,23 @@ def test_modes_are_per_thread():
         done.set()
         t.join()
     assert _moves(m, bn)
+
+
+def test_frozen_bn_under_a_fixed_learning_phase():
+    """rv-keras item 4: with ``set_learning_phase(1)`` the BN flags were not fed, so a BN
+    frozen after it was called (then compiled) still moved in fit."""
+    Y = X[:, :1]
+    for frozen_before in (False, True):
+        K.clear_session()
+        K.set_learning_phase(1)
+        try:
+            bn = L.BatchNormalization(trainable=not frozen_before)
+            inp = keras.Input((3,))
+            m = keras.Model(inp, L.Dense(1)(bn(inp)))
+            bn.trainable = False
+            m.compile("sgd", "mse")
+            a = K.get_value(bn.moving_mean).copy()
+            m.fit(X, Y, verbose=0)
+            assert np.array_equal(a, K.get_value(bn.moving_mean))
+        finally:
+            K.clear_session()
