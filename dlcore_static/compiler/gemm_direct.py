@@ -144,4 +144,18 @@ def _gemm(a, b):                                             # pragma: no cover 
     return out
 
 
+@njit(cache=True, nogil=True)
+def gemm32(a, b):                                            # pragma: no cover - Numba
+    """``a @ b`` of two float32 matrices by the unpacked kernel (made C-contiguous first):
+    what a compiled segment calls (``gemm_in_numba``).  Cached on disk: Numba keys that cache
+    on this file, which holds everything it calls (``_call``)."""
+    a = np.ascontiguousarray(a)
+    b = np.ascontiguousarray(b)
+    m, k = a.shape
+    n = b.shape[1]
+    out = np.empty((m, n), np.float32)
+    _call(m, n, k, a.ctypes.data, k, b.ctypes.data, n, out.ctypes.data, n)
+    return out
+
+
 _dot = getattr(np.dot, "_implementation", np.dot)

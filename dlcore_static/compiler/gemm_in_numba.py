@@ -2,7 +2,7 @@
 
 ``gemm_direct`` calls OpenBLAS's unpacked kernel (``sgemm_direct_SKYLAKEX``) from the Python
 glue between segments.  The kernel is reached through an LLVM symbol, so a Numba function can
-call it as well: ``gemm32`` here.  A matmul of direct shape (``gemm_direct.direct_shape``, float32,
+call it as well: ``gemm32`` (defined in ``gemm_direct``).  A matmul of direct shape (``gemm_direct.direct_shape``, float32,
 the kernel found) is then written into the segment like any other node
 (``emit_numba.Emitter.prim_matmul``), with these effects:
 
@@ -24,15 +24,16 @@ as ``gemm_direct.transposed_a_text`` and ``loop_invariants.copy_b_text`` copy it
 available (``available``: another CPU, or ``OPENBLAS_CORETYPE`` naming other kernels) the
 products stay in the glue whatever the variable says.
 
-Caching: Numba's disk cache of a function is keyed on its own file only, and a caller's cached
-machine code holds its callees linked in.  So ``gemm32`` and ``tcopy32`` are not cached on disk
-(``cache=True`` here would keep their old code, ``_call``'s and ``_transpose_into``'s, after an
-edit of ``gemm_direct.py`` or ``transpose.py``): a process that compiles a segment calling them
-compiles them too (``_transpose_into`` comes from its own cache, keyed on ``transpose.py``); a
-process that loads such a segment from the cache does not.  A generated module that calls them
-imports them with a hash of this module's, ``gemm_direct``'s and ``transpose``'s text
-(``import_line``), so that an edit of any of them changes the module's text (hence its file
-and its cache entry) instead of loading a segment with the old code linked in.
+Caching: Numba's disk cache of a function is keyed on its own file (``NUMBA_CACHE_DIR`` set;
+else ``dlcore.kernel_cache`` adds the dlcore modules it imports), and a caller's machine code
+holds its callees linked in.  So ``gemm32`` lives in ``gemm_direct.py`` with the kernel's call
+(``_call``) and ``tcopy32`` in ``transpose.py`` with the tiles: each file holds all that its
+cached function calls.  ``tcopy32`` calls the tiled transpose as a C function through a symbol
+(``transpose.call_into``, registered by ``available``) instead of linking its code into every
+segment.  A generated module that calls them imports them with a hash of this module's,
+``gemm_direct``'s and ``transpose``'s text (``import_line``): an edit of any of them changes the
+module's text (hence its file and its cache entry) instead of loading a segment that holds the
+old code.
 """
 
 from __future__ import annotations
@@ -44,34 +45,15 @@ import os
 from pathlib import Path
 
 import numpy as np
-from numba import njit
 
-from .gemm_direct import _call, direct_shape, transposed_source
-from .transpose import _transpose_into
+from .gemm_direct import direct_shape, gemm32, transposed_source
+from .transpose import tcopy32
+
+__all__ = ["ENABLED", "available", "direct_operands", "direct_product", "gemm32", "import_line",
+           "lines", "operand", "tcopy32"]      # gemm32, tcopy32: for the generated modules
 
 ENABLED = os.environ.get("DLCORE_GEMM_IN_NUMBA", "1") != "0"
 _F32 = np.dtype(np.float32)
-
-
-@njit(nogil=True)
-def gemm32(a, b):                                            # pragma: no cover - Numba
-    """``a @ b`` of two float32 matrices by the unpacked kernel (made C-contiguous first)."""
-    a = np.ascontiguousarray(a)
-    b = np.ascontiguousarray(b)
-    m, k = a.shape
-    n = b.shape[1]
-    out = np.empty((m, n), np.float32)
-    _call(m, n, k, a.ctypes.data, k, b.ctypes.data, n, out.ctypes.data, n)
-    return out
-
-
-@njit(nogil=True)
-def tcopy32(x):                                              # pragma: no cover - Numba
-    """``x.T`` as a new C-contiguous float32 matrix (``transpose.transpose32`` in Numba)."""
-    x = np.ascontiguousarray(x)
-    out = np.empty((x.shape[1], x.shape[0]), np.float32)
-    _transpose_into(x, out)
-    return out
 
 
 def available() -> bool:
@@ -80,8 +62,11 @@ def available() -> bool:
     would fail to link)."""
     from llvmlite import binding as llvm
 
-    from . import gemm_direct
-    return gemm_direct.available() and bool(llvm.address_of_symbol(gemm_direct._SYMBOL))
+    from . import gemm_direct, transpose
+    if not gemm_direct.available() or not llvm.address_of_symbol(gemm_direct._SYMBOL):
+        return False
+    transpose.register()                     # tcopy32's callee, before any segment links it
+    return True
 
 
 def direct_operands(sa: tuple, da, sb: tuple, db) -> bool:

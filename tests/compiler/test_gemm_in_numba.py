@@ -176,14 +176,25 @@ def test_direct_operands_is_the_one_test_for_segment_products(monkeypatch):
     assert not accumulators._summed_in_segment(x, d)
 
 
-def test_kernel_callers_are_not_cached_on_disk():
-    """``gemm32`` and ``tcopy32`` call code of other files (``gemm_direct._call``,
-    ``transpose._transpose_into``); Numba's disk cache of a function is keyed on its own file,
-    so a cached copy would keep their old code after an edit of those files (the generated
-    segments that call them carry ``import_line``'s hash of all three files instead)."""
+def test_kernel_callers_are_cached_with_all_they_call():
+    """Numba's disk cache of a function is keyed on its own file (with ``NUMBA_CACHE_DIR``),
+    and a caller holds its callees' code: ``gemm32`` is cached in ``gemm_direct.py`` with
+    ``_call``, ``tcopy32`` in ``transpose.py`` with the tiles it calls by symbol (an edit of
+    another file would otherwise leave their old code in the cache).  The generated segments
+    that call them carry ``import_line``'s hash of the three files."""
+    import inspect
+
     from numba.core.caching import NullCache
-    assert isinstance(gemm_in_numba.gemm32._cache, NullCache)
-    assert isinstance(gemm_in_numba.tcopy32._cache, NullCache)
+
+    from dlcore_static.compiler import gemm_direct, transpose
+    for fn, mod, callee in ((gemm_in_numba.gemm32, gemm_direct, "_call("),
+                            (gemm_in_numba.tcopy32, transpose, "call_into(")):
+        assert not isinstance(fn._cache, NullCache)
+        assert inspect.getsourcefile(fn.py_func) == inspect.getsourcefile(mod)
+        assert callee in inspect.getsource(fn.py_func)
+    if gemm_in_numba.available():                # registers the tiles' C function
+        from llvmlite import binding as llvm
+        assert llvm.address_of_symbol(transpose._SYMBOL)
     line = gemm_in_numba.import_line("m1 = gemm32(p0, p1)")
     assert gemm_in_numba._tag() in line and "import gemm32, tcopy32" in line
     assert gemm_in_numba.import_line("m1 = p0 + p1") == ""
