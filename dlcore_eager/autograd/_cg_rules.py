@@ -40,6 +40,7 @@ noise of a loaded machine (see the commit message).
 from __future__ import annotations
 
 import dis as _dis
+from types import MethodType as _MethodType
 
 import numpy as np
 
@@ -168,10 +169,20 @@ def cg_add(a, b):
 _READS_OUT: dict = {}
 
 
+#: instructions that only store or delete the local they name (anything else that names the
+#: output argument counts as reading it)
+_ONLY_STORES = frozenset({"STORE_FAST", "DELETE_FAST", "STORE_FAST_STORE_FAST"})
+
+
 def _reads_out(rule, index: int) -> bool:
     """Does ``rule``'s code read its output argument (``y``, at ``index``)?  A rule that never
     loads it (nor hands it to a nested function) gets None there: no Tensor made for it.
-    Anything else, a callable without code included, gets the output."""
+    Anything else, a callable without code included, gets the output.  Conservative across
+    Python versions: any instruction naming the argument but a pure store counts as a read,
+    an instruction naming several locals (3.13's LOAD_FAST_LOAD_FAST, STORE_FAST_LOAD_FAST:
+    a tuple argval) included; a bound method's ``self`` shifts the index."""
+    if isinstance(rule, _MethodType):
+        index += 1
     code = getattr(rule, "__code__", None)
     if code is None or code.co_argcount <= index or code.co_flags & 0x08:   # (**kw: locals)
         return True
@@ -179,7 +190,9 @@ def _reads_out(rule, index: int) -> bool:
     if name in code.co_cellvars:
         return True
     for ins in _dis.get_instructions(code):
-        if ins.argval == name and ins.opname != "STORE_FAST":
+        arg = ins.argval
+        if (arg == name or (type(arg) is tuple and name in arg)) and \
+                ins.opname not in _ONLY_STORES:
             return True
     return False
 
