@@ -17,7 +17,9 @@ from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
 from .array_ops import getitem as _getitem
 from .frontend import StaticFrontend, rename
-from .graph import Tensor, get_default_graph
+from . import plan as _plan
+from .errors import InvalidArgumentError
+from .graph import Operation, Tensor, get_default_graph
 
 
 # -- arithmetic
@@ -57,17 +59,48 @@ def add_n(inputs, name=None):
         raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with "
                          "the same dtype and shape")
     args = _args(*inputs, cast_data=True)
-    _merge_add_n_shapes(args, name or "AddN")
+    merged = _merge_add_n_shapes(args, name or "AddN")
+    shapes = [t.aval.shape if isinstance(t, Tensor) else np.shape(t) for t in args]
+    # a shape known only at run time: TF's run-time check (no broadcasting, unlike add)
+    checked = len(args) > 1 and (merged is None or None in merged or any(
+        sh is None or tuple(sh) != tuple(merged) for sh in shapes))
+    check: list = []
 
     def total(*xs):
+        if checked:
+            g = get_default_graph()
+            check.append(Operation(g, "CheckAddN", g.unique_name("CheckShapes"), list(xs), []))
         out = xs[0]
         for x in xs[1:]:
             out = _ops.add(out, x)
         return out if len(xs) > 1 else _ops.identity(out)
-    return _scoped("AddN", name, total, *args)
+    out = _scoped("AddN", name, total, *args)
+    if check:
+        out.op._add_control_inputs(check)
+        check[0].attrs["node"] = out.op.name
+    if merged is not None:
+        out.set_shape(list(merged))
+    return out
 
 
-def _merge_add_n_shapes(args, name: str) -> None:
+def _add_n_check_factory(op: Operation, session, device, *_):
+    def run(*xs):
+        s0 = tuple(xs[0].shape)
+        for i, x in enumerate(xs[1:], 1):
+            if tuple(x.shape) != s0:
+                node = op.attrs.get("node", "AddN")
+                raise InvalidArgumentError(
+                    None, op, f"Inputs to operation {node} of type AddN must have the same size "
+                    f"and shape.  Input 0: [{','.join(map(str, s0))}] != input {i}: "
+                    f"[{','.join(map(str, x.shape))}]")
+        return ()
+    return run, {}
+
+
+_plan.EXECUTORS["CheckAddN"] = _add_n_check_factory
+
+
+def _merge_add_n_shapes(args, name: str) -> tuple | None:
     """AddN's shape function: from the last input to the first, merge each shape into the
     running one; TensorFlow's message on the first that does not merge."""
     shapes = [tuple(t.aval.shape) if isinstance(t, Tensor) and t.aval.shape is not None
@@ -99,6 +132,7 @@ def _merge_add_n_shapes(args, name: str) -> None:
                              f"'{name}' (op: 'AddN') with input shapes: "
                              f"{', '.join(text(s) for s in shapes)}.")
         cur = tuple(b if a is None else a for a, b in zip(sh, cur))
+    return cur
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,

@@ -62,3 +62,19 @@ def test_slice_run_time_bounds_values_and_static_shape():
     np.testing.assert_array_equal(r1, a[:, 2:4])
     np.testing.assert_array_equal(r2, a[1:, 2:])
     np.testing.assert_array_equal(r3, a[1:3, 3:4])
+
+
+def test_add_n_merges_static_shapes_and_checks_run_time_shapes():
+    # item 5: add_n broadcast a fed (5, 3) against (1, 3); static shape stayed (?, 3)
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float32, (None, 3))
+        y = tf.add_n([p, tf.ones((1, 3))])
+        z = tf.add_n([p, p * 2.0, p])
+        assert y.shape.as_list() == [1, 3] and z.shape.as_list() == [None, 3]
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(y, {p: np.full((1, 3), 2.0)}), np.full((1, 3), 3.0))
+            np.testing.assert_allclose(sess.run(z, {p: np.ones((4, 3))}), np.full((4, 3), 4.0))
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"Inputs to operation AddN of type AddN must have the same "
+                                     r"size and shape\.  Input 0: \[5,3\] != input 1: \[1,3\]"):
+                sess.run(y, {p: np.zeros((5, 3))})
