@@ -187,7 +187,7 @@ class QueueBase:
                     if enq in st.done:      # the queue closes when all have (TF's runner)
                         continue
                     try:
-                        session.run(enq)
+                        _runner_run(session, enq)
                     except OutOfRangeError:
                         st.done.add(enq)
             finally:
@@ -226,6 +226,18 @@ class QueueBase:
                                         "(TensorFlow would wait for ever)"
                                         f"{node_suffix(op)}")
         st.buf.extend(elems)
+
+
+def _runner_run(session, enq) -> None:
+    """``session.run(enq)`` as a queue runner's thread would: with its own pending variable
+    writes (committed or discarded by that run alone), not those of the run that dequeues."""
+    local = session.variables.local
+    outer = local.staged
+    local.staged = {}
+    try:
+        session.run(enq)
+    finally:
+        local.staged = outer
 
 
 def _closed_error(q, op):

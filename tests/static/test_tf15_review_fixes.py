@@ -78,3 +78,23 @@ def test_add_n_merges_static_shapes_and_checks_run_time_shapes():
                                match=r"Inputs to operation AddN of type AddN must have the same "
                                      r"size and shape\.  Input 0: \[5,3\] != input 1: \[1,3\]"):
                 sess.run(y, {p: np.zeros((5, 3))})
+
+
+def test_queue_runner_runs_inside_a_dequeue_keep_the_outer_runs_writes():
+    # item 1: the nested producer run shared the outer run's pending writes; its discard (end
+    # of input) threw away the outer run's assign_add
+    with tf.Graph().as_default():
+        v = tf.Variable(0, name="v")
+        q = tf.train.range_input_producer(4, num_epochs=1, shuffle=False)
+        inc = tf.assign_add(v, 1)
+        with tf.control_dependencies([inc]):
+            y = q.dequeue_up_to(3)
+        with tf.Session() as sess:
+            sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+            np.testing.assert_array_equal(sess.run(y), [0, 1, 2])
+            assert sess.run(v) == 1
+            np.testing.assert_array_equal(sess.run(y), [3])
+            assert sess.run(v) == 2
+            with pytest.raises(tf.errors.OutOfRangeError):
+                sess.run(y)
+            assert sess.run(v) == 2     # a failed run commits nothing
