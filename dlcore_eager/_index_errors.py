@@ -135,13 +135,59 @@ def _layout_error(x, dim, index, src, op: str) -> Exception | None:
                         f"dimension {d}{tail}")
 
 
+_NEGATIVE_REFUSED = ("scatter_add", "index_add")
+
+
+def _first_out_of_range(x, dim, index):
+    """``(d, n, v)``: the dimension (wrapped), its size and the first entry of ``index`` out of
+    ``[0, n)`` in index order; None where all are in range."""
+    if not isinstance(x, Tensor) or not isinstance(index, Tensor) or \
+            type(index._buf) is not np.ndarray or index._buf.dtype.kind not in "iu":
+        return None
+    try:
+        d = wrap_dim(dim, x.ndim) if x.ndim else 0
+    except (IndexError, TypeError, ValueError):     # (the call's own error stands)
+        return None
+    n = x.shape[d] if x.ndim else 1
+    b = index._buf.reshape(-1)
+    b = b[(b < 0) | (b >= n)]
+    return (d, n, int(b[0])) if b.size else None
+
+
+def _out_of_range(a, op, alpha=1):
+    """PyTorch's error for a scatter_add's or index_add's index out of range (None: none is):
+    scatter_add's RuntimeError ``index -1 is out of bounds for dimension 0 with size 3``;
+    index_add's is that one along the first or last of >= 2 dimensions with alpha 1, its
+    IndexError ``index out of range in self`` otherwise (ATen's two kernels).  Checked before the
+    call where the index holds a negative entry: the core's kernels wrap one as NumPy does."""
+    bad = _first_out_of_range(a[0], a[1], a[2])
+    if bad is None:
+        return None
+    d, n, v = bad
+    if op == "index_add" and (a[0].ndim <= 1 or 0 < d < a[0].ndim - 1 or alpha != 1):
+        return IndexError("index out of range in self")
+    return RuntimeError(f"index {v} is out of bounds for dimension {d} with size {n}")
+
+
 def _translated(orig, names, op):
     @functools.wraps(orig)
     def call(*args, **kwargs):
+        if op in _NEGATIVE_REFUSED and _negative(_args(args, kwargs, names)[2]):
+            a = _args(args, kwargs, names)
+            err = _layout_error(a[0], a[1], a[2], a[3], op) if op != "index_add" else None
+            err = err or _out_of_range(a, op, kwargs.get("alpha", 1))
+            if err is not None:                     # (before an in-place form writes)
+                raise err
         try:
             return orig(*args, **kwargs)
         except (RuntimeError, IndexError, TypeError, ValueError) as e:
             a = _args(args, kwargs, names)
+            if op == "index_add":
+                err = _out_of_range(a, op, kwargs.get("alpha", 1)) \
+                    if type(e).__name__ == "IndexOutOfBounds" else None
+                if err is None:
+                    raise
+                raise err from None
             err = _layout_error(a[0], a[1], a[2], a[3] if len(a) > 3 else None, op)
             if err is None and type(e).__name__ == "IndexOutOfBounds":
                 err = RuntimeError(str(e))          # (PyTorch's type: a RuntimeError)
@@ -163,7 +209,12 @@ def install(torch, tensor_cls) -> None:
             orig = getattr(target, name, None)
             if orig is not None:
                 setattr(target, name, _translated(orig, (first, "dim", "index", "src"),
-                                                  "scatter"))
+                                                  name.rstrip("_")))
+        for name in ("index_add", "index_add_"):
+            orig = getattr(target, name, None)
+            if orig is not None:
+                setattr(target, name, _translated(orig, (first, "dim", "index", "source"),
+                                                  "index_add"))
 
 
 def take_checks(input, index) -> None:

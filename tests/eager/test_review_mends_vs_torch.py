@@ -103,3 +103,45 @@ INT_SCALARS = {
 @pytest.mark.parametrize("name", list(INT_SCALARS))
 def test_int_scalar_operand_as_torch(name):
     _same(INT_SCALARS[name])
+
+
+# item 4: scatter_add / index_add with a negative index raise PyTorch's errors (wrapped before)
+def _index_cases():
+    cases = {}
+    for shape in [(3,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+        for d in range(len(shape)):
+            for v in ([-1], [-shape[d] - 1], [0, -2], [0, shape[d]], [shape[d], -1]):
+                src = [len(v) if i == d else shape[i] for i in range(len(shape))]
+                col = [len(v) if i == d else 1 for i in range(len(shape))]
+                cases[f"index_add {shape} dim {d} {v}"] = (
+                    lambda t, shape=shape, d=d, v=v, src=src:
+                    t.zeros(shape).index_add(d, t.tensor(v), t.ones(src)))
+                cases[f"scatter_add {shape} dim {d} {v}"] = (
+                    lambda t, shape=shape, d=d, v=v, col=col:
+                    t.zeros(shape).scatter_add(d, t.tensor(v).reshape(col), t.ones(col)))
+    cases["scatter_add_"] = lambda t: t.zeros(3).scatter_add_(0, t.tensor([-1]), t.ones(1))
+    cases["torch.scatter_add"] = lambda t: t.scatter_add(t.zeros(3), 0, t.tensor([-1]),
+                                                         t.ones(1))
+    cases["index_add_"] = lambda t: t.zeros(3).index_add_(0, t.tensor([-1]), t.ones(1))
+    cases["torch.index_add alpha"] = lambda t: t.index_add(t.zeros(2, 3), 1, t.tensor([-1]),
+                                                           t.ones(2, 1), alpha=2)
+    cases["index_add in range"] = lambda t: t.zeros(2, 3).index_add(1, t.tensor([2, 0]),
+                                                                    t.ones(2, 2), alpha=2)
+    cases["scatter_add grad"] = lambda t: t.zeros(3, requires_grad=True).scatter_add(
+        0, t.tensor([-1]), t.ones(1))
+    return cases
+
+
+INDEX_CASES = _index_cases()
+
+
+@pytest.mark.parametrize("name", list(INDEX_CASES))
+def test_negative_index_as_torch(name):
+    _same(INDEX_CASES[name])
+
+
+def test_in_place_scatter_add_with_negative_index_leaves_the_tensor():
+    x = dl.zeros(3)
+    with pytest.raises(RuntimeError, match="index -1 is out of bounds"):
+        x.scatter_add_(0, dl.tensor([0, -1]), dl.ones(2))
+    assert x.tolist() == [0.0, 0.0, 0.0]
