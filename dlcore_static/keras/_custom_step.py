@@ -298,6 +298,7 @@ class _Step:
         g = get_default_graph()
         first = len(g.get_operations())
         phs: list = []
+        self.model = model
         self.structure = None
         self.shown: list = []
         with g.as_default():
@@ -332,7 +333,9 @@ class _Step:
 
     def run_arrays(self, sess, batch: list) -> list:
         """The step's values for one batch (the leaves of ``data``, in ``_leaves`` order)."""
+        from . import _run_phase
         feed = dict(zip(self.phs, batch))
+        feed.update(_run_phase.feeds(self.model))      # (BatchNormalization's trainable)
         got = sess.run([self.update] + [self.vals[i] for i in self.first], feed)[1:]
         later = sess.run([self.vals[i] for i in self.after]) if self.after else []
         out: list = [None] * len(self.vals)

@@ -107,6 +107,7 @@ class Model(ArrayFeeds, Network):
                 **kwargs):
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
+        self.__dict__.pop("_custom_steps", None)   # (Keras 3: compile resets the steps)
         if _sub.defer_compile(self, {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                      "loss_weights": loss_weights}):
             return                                 # built and compiled on the first data

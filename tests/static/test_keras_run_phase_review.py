@@ -88,3 +88,35 @@ def test_frozen_bn_under_a_fixed_learning_phase():
             assert np.array_equal(a, K.get_value(bn.moving_mean))
         finally:
             K.clear_session()
+
+
+def test_custom_train_step_rebuilt_by_compile():
+    """rv-keras item 3: a custom train_step's graph was kept for the model's life, so
+    freezing a BN and recompiling changed nothing (Keras 3 rebuilds the step in compile)."""
+    import dlcore_static as tf
+    K.clear_session()
+    Y = X[:, :1]
+
+    class M(keras.Model):
+        def train_step(self, data):
+            x, y = data[0], data[1]
+            with tf.GradientTape() as tape:
+                loss = keras.losses.mean_squared_error(y, self(x, training=True))
+            g = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(g, self.trainable_variables))
+            return {"loss": loss}
+
+    inp = keras.Input((3,))
+    bn = L.BatchNormalization()
+    m = M(inp, L.Dense(1)(bn(inp)))
+    m.compile("sgd", "mse")
+    a, g0 = K.get_value(bn.moving_mean).copy(), K.get_value(bn.gamma).copy()
+    m.fit(X, Y, epochs=1, verbose=0)
+    assert not np.array_equal(a, K.get_value(bn.moving_mean))
+    bn.trainable = False
+    m.compile("sgd", "mse")
+    a, g0 = K.get_value(bn.moving_mean).copy(), K.get_value(bn.gamma).copy()
+    m.fit(X, Y, epochs=1, verbose=0)
+    m.train_on_batch(X, Y)
+    assert np.array_equal(a, K.get_value(bn.moving_mean))
+    assert np.array_equal(g0, K.get_value(bn.gamma))
