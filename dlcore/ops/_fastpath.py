@@ -72,7 +72,8 @@ def _ufunc_now(g) -> bool:
 def lean(g):
     """The quick lanes (``registry.CONCRETE``) of ``g``'s front end where a vjp rule may use
     them, else None: ``g`` a concrete front-end value whose buffer is a NumPy array of float32
-    or float64 (``lean2``/``lean3``: with operands of that very type and dtype object, each of
+    or float64 (``lean2``/``lean3``: with operands of a type with the same lanes (eager's
+    Tensor and nn.Parameter) and that dtype object, each of
     g's shape or 0-d, a number's).  A saved tensor changed in place is another type (eager's
     stale tensor): None, and the rule's general path raises PyTorch's error.  Spelled out per
     arity: these run in every vjp rule of a create_graph pass."""
@@ -101,7 +102,7 @@ def lean2(g, x, shaped: bool = True):
     false."""
     t = type(g)
     fe = CONCRETE.get(t)
-    if fe is None or type(x) is not t:
+    if fe is None or (type(x) is not t and CONCRETE.get(type(x)) is not fe):
         return None
     b, xb = g._buf, x._buf
     if type(b) is not _ndarray or type(xb) is not _ndarray:
@@ -120,7 +121,8 @@ def lean3(g, x, z, shaped: bool = True):
     (a matmul's matrices; the op functions' two operands)."""
     t = type(g)
     fe = CONCRETE.get(t)
-    if fe is None or type(x) is not t or type(z) is not t:
+    if fe is None or (type(x) is not t and CONCRETE.get(type(x)) is not fe) or \
+            (type(z) is not t and CONCRETE.get(type(z)) is not fe):
         return None
     b, xb, zb = g._buf, x._buf, z._buf
     if type(b) is not _ndarray or type(xb) is not _ndarray or type(zb) is not _ndarray:

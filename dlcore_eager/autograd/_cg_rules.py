@@ -40,6 +40,7 @@ noise of a loaded machine (see the commit message).
 from __future__ import annotations
 
 import dis as _dis
+import sys as _sys
 from types import MethodType as _MethodType
 
 import numpy as np
@@ -207,7 +208,21 @@ _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 _LEAN: dict = {}
 
 
+#: the types whose values take the lean rules here: Tensor, and nn.Parameter (registered with
+#: the same lanes once nn is imported, see ``_lean_of``; a stale saved tensor is another type)
+_LEAN_TYPES: set = {Tensor}
+
+
 def _lean_of(prim) -> tuple:
+    if len(_LEAN_TYPES) == 1:
+        # nn.Parameter (a Tensor subclass, the same buffer and node slots): the same lanes
+        # (review of fb06e48, item 3: a module's weights took the general path); looked up
+        # where nn has been imported (autograd is imported below nn: no import here)
+        mod = _sys.modules.get("dlcore_eager.nn.module")
+        param = getattr(mod, "Parameter", None)
+        if param is not None:
+            CONCRETE[param] = _Lanes
+            _LEAN_TYPES.add(param)
     lv = _LEAN_VJPS.get(prim)
     _LEAN[prim] = out = () if lv is None or prim in _EAGER_VJPS else (lv, _reads_out(lv, 2))
     return out
@@ -232,7 +247,7 @@ def cg_vjp(node, g, retain: bool):
         if type(gb) is _ndarray and (gd is _F32 or gd is _F64):
             for t, v in zip(ins, node.versions):    # (lean's tests, and the versions)
                 b = t._buf
-                if t._version[0] != v or b.dtype is not gd or type(t) is not Tensor or \
+                if t._version[0] != v or b.dtype is not gd or type(t) not in _LEAN_TYPES or \
                         type(b) is not _ndarray:
                     break
             else:

@@ -325,3 +325,42 @@ def test_reads_out_sees_merged_and_method_loads(monkeypatch):
         monkeypatch.setattr(_cg_rules._dis, "get_instructions",
                             lambda code, s=streams[kind]: iter(s))
         assert _cg_rules._reads_out(other, 1) is want, kind
+
+
+def test_parameters_take_the_lean_rules():
+    """nn.Parameter operands (review of fb06e48, item 3) take the same lanes as Tensors after a
+    create_graph pass: lean3 accepts them, cg_vjp's direct call runs for their nodes, and the
+    gradients and graphs equal those of plain tensors that require grad."""
+    from dlcore.ops._fastpath import lean3
+    from dlcore_eager.autograd import _cg_rules
+    rng = np.random.default_rng(11)
+    xv, pv = rng.standard_normal((4, 8)), rng.standard_normal((4, 8))
+
+    def run(make_p):
+        x = T.from_numpy(xv.copy()).requires_grad_(True)
+        p = make_p(T.from_numpy(pv.copy()))
+        g, = T.autograd.grad((T.tanh(x * p) * p).sum(), p, create_graph=True)
+        h, = T.autograd.grad((g * g).sum(), x)
+        return g, h, p
+
+    calls = []
+    real = _cg_rules.cg_vjp
+
+    def spy(node, g, retain):
+        calls.append(any(type(t) is T.nn.Parameter for t in node.inputs or ()))
+        return real(node, g, retain)
+
+    g0, h0, _ = run(lambda t: t.requires_grad_(True))
+    engine_vjp = engine._cg_vjp
+    try:
+        engine._cg_vjp = spy
+        g1, h1, p = run(T.nn.Parameter)
+    finally:
+        engine._cg_vjp = engine_vjp
+    assert type(p) is T.nn.Parameter and CONCRETE[T.nn.Parameter] is CONCRETE[T.Tensor]
+    assert any(calls)
+    np.testing.assert_array_equal(g0.detach().numpy(), g1.detach().numpy())
+    np.testing.assert_array_equal(h0.numpy(), h1.numpy())
+    assert _names(g0.grad_fn) == _names(g1.grad_fn)
+    assert lean3(g1.detach(), p, p) is CONCRETE[T.Tensor]
+    assert 1 <= len(_cg_rules._LEAN_TYPES) <= 2 and T.nn.Parameter in _cg_rules._LEAN_TYPES
