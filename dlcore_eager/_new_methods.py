@@ -32,8 +32,10 @@ def _sizes(name, sizes, size):
 
 
 def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return C.zeros(*_sizes("new_zeros", sizes, size), requires_grad=requires_grad,
-                   **_kw(self, dtype, device))
+    shape = _sizes("new_zeros", sizes, size)
+    if any(type(v) is int and v < 0 for v in shape):   # (PyTorch's words of new_empty's, not
+        C._size((shape,))                               # torch.zeros' own)
+    return C.zeros(*shape, requires_grad=requires_grad, **_kw(self, dtype, device))
 
 
 def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -145,3 +145,25 @@ def test_in_place_scatter_add_with_negative_index_leaves_the_tensor():
     with pytest.raises(RuntimeError, match="index -1 is out of bounds"):
         x.scatter_add_(0, dl.tensor([0, -1]), dl.ones(2))
     assert x.tolist() == [0.0, 0.0, 0.0]
+
+
+NEGATIVE_SIZES = {
+    "new_zeros(-1)": lambda t: t.ones(3).new_zeros(-1),
+    "new_zeros(2, -3)": lambda t: t.ones(3).new_zeros(2, -3),
+    "new_zeros((2, -1))": lambda t: t.ones(3).new_zeros((2, -1)),
+    "new_zeros(size=(-2,))": lambda t: t.ones(3).new_zeros(size=(-2,)),
+    "new_ones(-1)": lambda t: t.ones(3).new_ones(-1),
+    "new_empty(-1)": lambda t: t.ones(3).new_empty(-1),
+    "new_full": lambda t: t.ones(3).new_full((-1,), 2.0),
+    "zeros(-1)": lambda t: t.zeros(-1),
+    "zeros(2, -1)": lambda t: t.zeros(2, -1),
+    "ones(-1)": lambda t: t.ones(-1),
+    "empty(2, -2)": lambda t: t.empty(2, -2),
+    "full": lambda t: t.full((-1,), 1.0),
+    "new_zeros(2, 0)": lambda t: t.ones(3).new_zeros(2, 0),
+}
+
+
+@pytest.mark.parametrize("name", list(NEGATIVE_SIZES))
+def test_negative_size_as_torch(name):
+    _same(NEGATIVE_SIZES[name])
