@@ -10,9 +10,15 @@ Two kinds of values reach a vjp rule in eager backward:
   (``registry.CONCRETE``: ``binary``/``apply``, what bind would call for them) without the op
   functions' promotion, AVals and axis handling, and without bind's search for the front end.
 
-In both cases the values are of one float32/float64 dtype object and of g's shape or 0-d (a
-number's), so the rule's ops need no conjugate, no promotion and no ``sum_to``: the same
-primitives on the same operands as the rule's general path, the same values and nodes.
+In both cases the values are of one float32/float64 dtype object (real: no conjugate, no
+promotion).  ``_plain`` and ``lean``/``lean2``/``lean3`` with ``shaped`` also test that each is
+of g's shape or 0-d (a number's); the branches then need no ``sum_to`` where the operand has
+g's shape (a 0-d operand's cotangent still goes through ``sum_to``: add/sub/mul), and with
+``shaped`` false (matmul's matrices, the op functions' operands) the branch tests the shapes
+its case needs.  The values equal the general path's; the recorded graphs differ in three
+PyTorch-shaped forms (softmax's one softmax_backward_data node, a constant square's g (2 x),
+a whole sum's one broadcast_to), and _div_lean/_pow_lean recompute a / b and a ** b for db
+where the rule reads y (tests/eager/test_cg_rules.py compares both paths).
 """
 
 from __future__ import annotations

@@ -204,8 +204,20 @@ _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 
 
 #: primitive -> (its LEAN_VJPS entry, whether that reads the output), or () where it has none
-#: or eager has its own rule for it (EAGER_VJPS, registered at import: read once here)
+#: or eager has its own rule for it (EAGER_VJPS); emptied by ``refresh`` (once per create_graph
+#: pass) when either table has grown since (a rule registered after a pass)
 _LEAN: dict = {}
+_SIZES = [0, 0]
+
+
+def refresh() -> None:
+    """Forget ``_LEAN`` where EAGER_VJPS or LEAN_VJPS changed size since it was filled (review
+    of fb06e48, item 5; a rule replaced under the same primitive is not seen: register rules
+    at import, as dlcore's and eager's are)."""
+    n, m = len(_EAGER_VJPS), len(_LEAN_VJPS)
+    if n != _SIZES[0] or m != _SIZES[1]:
+        _LEAN.clear()
+        _SIZES[0], _SIZES[1] = n, m
 
 
 #: the types whose values take the lean rules here: Tensor, and nn.Parameter (registered with

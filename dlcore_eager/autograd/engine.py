@@ -46,6 +46,7 @@ from ..tensor import Tensor, _make
 from ._accumulation import _accumulate
 from ._cg_rules import cg_add as _cg_add
 from ._cg_rules import cg_vjp as _cg_vjp
+from ._cg_rules import refresh as _cg_refresh
 from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
 from ._slice_grad import SliceGrad as _SliceGrad
 from .anomaly_mode import checked_vjp as _checked_vjp
@@ -103,6 +104,7 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
         return _run_raw(roots, seeds, wanted, retain_graph, accumulate)
 
     vjp = _CG_VJP[bool(retain_graph)]          # (made once: no closures per call)
+    _cg_refresh()
     prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
     try:                                                #  between the two switches)
         STATE.enabled = True

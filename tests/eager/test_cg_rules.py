@@ -364,3 +364,24 @@ def test_parameters_take_the_lean_rules():
     assert _names(g0.grad_fn) == _names(g1.grad_fn)
     assert lean3(g1.detach(), p, p) is CONCRETE[T.Tensor]
     assert 1 <= len(_cg_rules._LEAN_TYPES) <= 2 and T.nn.Parameter in _cg_rules._LEAN_TYPES
+
+
+def test_lean_table_follows_a_rule_registered_later(monkeypatch):
+    """cg_vjp's per-primitive cache (_LEAN, review item 5) is refreshed once per create_graph
+    pass when EAGER_VJPS grows: an eager rule registered after a pass is used by the next."""
+    from dlcore.ops.elementwise import mul_p
+    from dlcore_eager._graph import EAGER_VJPS
+    from dlcore_eager.autograd import _cg_rules
+    x = T.tensor([1.0, 2.0], requires_grad=True)
+    T.autograd.grad((x * x).sum(), x, create_graph=True)
+    assert _cg_rules._LEAN[mul_p]
+    seen = []
+
+    def rule(g, y, a, b):
+        seen.append(1)
+        return (g * b, g * a)
+
+    monkeypatch.setitem(EAGER_VJPS, mul_p, rule)
+    g, = T.autograd.grad((x * x).sum(), x, create_graph=True)
+    assert seen and _cg_rules._LEAN[mul_p] == ()
+    np.testing.assert_array_equal(g.detach().numpy(), [2.0, 4.0])
