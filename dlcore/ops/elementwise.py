@@ -225,9 +225,8 @@ def _sum_back(g, a):
 
 def _add_vjp(g, y, a, b):
     fe = lean3(g, a, b, shaped=False) if type(g) in CONCRETE else None
-    if fe is not None and a._buf.shape == g._buf.shape:
-        return _add_lean(fe, g, y, a, b)
-    return (lambda: _sum_back(g, a), lambda: _sum_back(g, b))
+    res = None if fe is None else _add_lean(fe, g, y, a, b)   # (None: a not of g's shape)
+    return res if res is not None else (lambda: _sum_back(g, a), lambda: _sum_back(g, b))
 
 
 def _add_lean(fe, g, y, a, b):
@@ -247,9 +246,8 @@ def _sub_vjp(g, y, a, b):
             return np.negative(g) if _ufunc_now(g) else neg_p.kernels["cpu"](g)
         return _sum_to(neg(g), b)
     fe = lean3(g, a, b, shaped=False) if type(g) in CONCRETE else None
-    if fe is not None and a._buf.shape == g._buf.shape:
-        return _sub_lean(fe, g, y, a, b)
-    return (lambda: _sum_back(g, a), db)
+    res = None if fe is None else _sub_lean(fe, g, y, a, b)   # (None: a not of g's shape)
+    return res if res is not None else (lambda: _sum_back(g, a), db)
 
 
 def _sub_lean(fe, g, y, a, b):
