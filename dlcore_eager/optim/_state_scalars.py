@@ -69,8 +69,8 @@ def install(state: dict, new: dict) -> None:
             continue
         ob = old._buf if isinstance(old, Tensor) else None
         vb = v._buf if isinstance(v, Tensor) else None
-        if type(ob) is np.ndarray and type(vb) is np.ndarray and ob.shape == vb.shape and \
-                ob.dtype == vb.dtype and ob.flags.writeable:
+        if isinstance(old, Tensor) and type(ob) is np.ndarray and type(vb) is np.ndarray and \
+                ob.shape == vb.shape and ob.dtype == vb.dtype and ob.flags.writeable:
             writes.append((old, ob, vb))
         else:
             replace[k] = v

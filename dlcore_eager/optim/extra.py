@@ -111,6 +111,8 @@ class Adafactor(Optimizer):
                                   "weight_decay": weight_decay, "foreach": foreach,
                                   "maximize": maximize})
 
+    _no_complex = True           # PyTorch's RuntimeError, raised before any update
+
     def _state_shape(self, p: Tensor, key: str) -> tuple:
         shape = tuple(p.shape)
         if key == "row_var":
@@ -163,6 +165,11 @@ class SparseAdam(Optimizer):
         require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         require(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
+        cplx = [[gi, i] for gi, g in enumerate(self.param_groups)
+                for i, p in enumerate(g["params"]) if p.is_complex()]
+        if cplx:
+            raise ValueError(f"Complex params at indices {cplx}: SparseAdam does not support "
+                             "complex parameters")
 
     _sparse_only = True          # a dense gradient: PyTorch's error, before any update
 

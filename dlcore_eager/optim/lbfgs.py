@@ -14,6 +14,7 @@ import numpy as np
 
 from .._host import host as _host
 from ..tensor import Tensor
+from ._state_scalars import install
 from .optimizer import Optimizer
 
 
@@ -127,19 +128,20 @@ class LBFGS(Optimizer):
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
-        self._dtype = _host(self._params[0]).dtype
+        self._dtype = _real_dtype(_host(self._params[0]).dtype)
 
     def _state_shape(self, p: Tensor, key: str) -> tuple:
-        """The flat direction and gradient (``d``, ``prev_flat_grad``) span all parameters."""
-        return (sum(q.numel() for q in self._params),)
+        """The flat direction and gradient (``d``, ``prev_flat_grad``) span all parameters
+        (a complex one as its real view: two numbers an element, as PyTorch's)."""
+        return (sum(q.numel() * (2 if q.is_complex() else 1) for q in self._params),)
 
     # ---------------------------------------------------------------- flat vectors
     def _gather_flat_grad(self) -> np.ndarray:
         parts = []
         for p in self._params:
             g = p._grad
-            parts.append(np.zeros(p.numel(), self._dtype) if g is None else
-                         _host(g).reshape(-1).astype(self._dtype, copy=False))
+            parts.append(np.zeros(_flat_size(p), self._dtype) if g is None else
+                         _flat(_host(g)).astype(self._dtype, copy=False))
         return np.concatenate(parts) if parts else np.zeros(0, self._dtype)
 
     def _set_flat(self, values: list[np.ndarray]) -> None:
@@ -147,19 +149,22 @@ class LBFGS(Optimizer):
         from ..creation import tensor
         with no_grad():
             for p, v in zip(self._params, values):
+                if p.is_complex():           # the flat real view back to complex numbers
+                    v = np.ascontiguousarray(v, _real_dtype(_host(p).dtype)).view(
+                        _host(p).dtype)
                 p.copy_(tensor(v.reshape(tuple(p.shape)), device=p.device))
 
     def _add_grad(self, step_size, update: np.ndarray) -> None:
         offset, new = 0, []
         for p in self._params:
-            n = p.numel()
-            cur = _host(p).reshape(-1)
+            n = _flat_size(p)
+            cur = _flat(_host(p))
             new.append(cur + update[offset:offset + n] * step_size)
             offset += n
         self._set_flat(new)
 
     def _clone_param(self) -> list[np.ndarray]:
-        return [_host(p).reshape(-1).copy() for p in self._params]
+        return [_flat(_host(p)).copy() for p in self._params]
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
@@ -204,10 +209,13 @@ class LBFGS(Optimizer):
         if np.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
+        kept: dict = {}                 # id(host value) -> (value, its state tensor)
         d, t = _from_state(state.get("d")), state.get("t")
-        old_dirs, old_stps = _from_state(state.get("old_dirs")), _from_state(state.get("old_stps"))
-        ro, H_diag = _from_state(state.get("ro")), _from_state(state.get("H_diag"))
+        old_dirs, old_stps = _from_state(state.get("old_dirs"), kept), \
+            _from_state(state.get("old_stps"), kept)
+        ro, H_diag = _from_state(state.get("ro"), kept), _from_state(state.get("H_diag"))
         prev_flat_grad, prev_loss = _from_state(state.get("prev_flat_grad")), state.get("prev_loss")
+        al_list = state.get("al")
         if "al" in state:
             state["al"] = _from_state(state["al"])
         n_iter = 0
@@ -276,14 +284,38 @@ class LBFGS(Optimizer):
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
-        # kept as PyTorch keeps them (tensors, lists of tensors; t and prev_loss numbers)
+        # kept as PyTorch keeps them (tensors, lists of tensors; t and prev_loss numbers), in
+        # place as PyTorch's: the history lists (and the tensors still in them), ``al`` and
+        # ``prev_flat_grad`` (``copy_``) keep their identity across steps
         if "al" in state:
-            state["al"] = _as_tensors(state["al"])
-        state.update(_as_tensors(dict(d=d, t=float(t) if isinstance(t, np.generic) else t,
-                                      old_dirs=old_dirs, old_stps=old_stps, ro=ro,
-                                      H_diag=H_diag, prev_flat_grad=prev_flat_grad,
-                                      prev_loss=prev_loss)))
+            state["al"] = _into_list(al_list, _as_tensors(state["al"]))
+        new = _as_tensors(dict(d=d, t=float(t) if isinstance(t, np.generic) else t,
+                               H_diag=H_diag, prev_loss=prev_loss))
+        lists = {k: _into_list(state.get(k), [kept[id(v)][1] if id(v) in kept and
+                                               kept[id(v)][0] is v else _as_tensors(v)
+                                               for v in vals])
+                 for k, vals in (("old_dirs", old_dirs), ("old_stps", old_stps), ("ro", ro))}
+        pfg = {"prev_flat_grad": state["prev_flat_grad"]} if "prev_flat_grad" in state else {}
+        install(pfg, {"prev_flat_grad": _as_tensors(prev_flat_grad)})       # (copy_)
+        state.update(d=new["d"], t=new["t"], **lists, H_diag=new["H_diag"],    # torch's order
+                     prev_flat_grad=pfg["prev_flat_grad"], prev_loss=new["prev_loss"])
         return orig_loss
+
+
+def _real_dtype(dt: np.dtype) -> np.dtype:
+    return np.empty(0, dt).real.dtype
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A parameter's (or gradient's) values as one flat real vector: a complex array as
+    PyTorch's ``view_as_real(x).view(-1)`` (real and imaginary parts interleaved)."""
+    if a.dtype.kind == "c":
+        return np.ascontiguousarray(a).reshape(-1).view(_real_dtype(a.dtype))
+    return a.reshape(-1)
+
+
+def _flat_size(p: Tensor) -> int:
+    return p.numel() * (2 if p.is_complex() else 1)
 
 
 def _as_tensors(x):
@@ -297,12 +329,24 @@ def _as_tensors(x):
     return x
 
 
-def _from_state(x):
+def _from_state(x, kept: dict | None = None):
     """``_as_tensors`` undone: the state's tensors (a loaded one may be a CUDA tensor) as
-    NumPy arrays (0-d ones as NumPy scalars)."""
+    NumPy arrays (0-d ones as NumPy scalars); ``kept`` maps each value's id to (the value,
+    its tensor), so that the values still in the history at the end get their tensors back."""
     if isinstance(x, list):
-        return [_from_state(v) for v in x]
+        return [_from_state(v, kept) for v in x]
     if isinstance(x, Tensor):
         a = _host(x)
-        return a[()] if a.ndim == 0 else a
+        v = a[()] if a.ndim == 0 else a
+        if kept is not None:
+            kept[id(v)] = (v, x)
+        return v
     return x
+
+
+def _into_list(old, items: list) -> list:
+    """``items`` in the list already in the state (PyTorch mutates its history lists)."""
+    if isinstance(old, list):
+        old[:] = items
+        return old
+    return items

@@ -7,6 +7,15 @@ skipped, those with a zero gradient are stepped (their decay and momentum still 
 PyTorch.  A Ctrl-C arriving during the updates is raised once they are all done
 (``dlcore.deferred_interrupt``): no parameter or state is left half-stepped.  ``state_dict()`` refers to parameters by their index, so it can be saved and loaded
 into a fresh optimizer over the same model.
+
+State tensors are updated in place, as PyTorch's (``_state_scalars.install``, the host paths):
+a reference to ``state[p]['exp_avg']`` or ``state['step']`` taken before a step sees its values,
+``state_dict()`` holds the live tensors (copy.deepcopy it to keep a snapshot), and
+``load_state_dict(sd)`` keeps ``sd``'s tensors where dtype and device already match (PyTorch's
+``.to``), so two optimizers loaded from one dict share, and both step, those tensors.  Errors a
+step can raise (sparse or dense gradients refused, complex parameters refused, a state entry
+missing from a loaded dict) are raised before that parameter's state or value changes; the
+refusals of sparse/dense/complex gradients before any parameter changes.
 """
 
 from __future__ import annotations
@@ -99,8 +108,12 @@ class Optimizer:
         try:
             STATE.enabled = False
             sparse_only = getattr(self, "_sparse_only", False)
+            no_complex = getattr(self, "_no_complex", False)
             for group in self.param_groups:        # sparse gradients: checked before any update
                 for p in group["params"]:
+                    if no_complex and p._grad is not None and p.is_complex():
+                        raise RuntimeError(f"{type(self).__name__} does not support complex "
+                                           "parameters")
                     if type(p._grad) is SparseTensor:
                         check_sparse(self, group)
                     elif sparse_only and p._grad is not None:

@@ -181,3 +181,66 @@ def test_an_incomplete_loaded_state_raises_before_changing_anything(key):
     for k, v in before.items():
         np.testing.assert_array_equal(_np(opt.state[params[0]][k]), v, err_msg=k)
     np.testing.assert_array_equal(_np(params[0]), p0)
+
+
+def _lbfgs_run(m, ls, complex_=False):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 5)) + (1j * rng.standard_normal((6, 5)) if complex_ else 0)
+    b = rng.standard_normal(6)
+    x = m.zeros(5, dtype=m.complex128 if complex_ else m.float64, requires_grad=True)
+    w = m.tensor(np.array([0.5, -0.2]), requires_grad=True)
+    at, bt = m.tensor(a), m.tensor(b)
+    opt = m.optim.LBFGS([x, w], lr=1, max_iter=2, history_size=3, line_search_fn=ls)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((at @ x - bt).abs() ** 2).sum() + (x.abs() ** 4).sum() + ((w - 1) ** 2).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    opt.step(closure)
+    st = opt.state[x]
+    ref = dict(st)
+    ref_lists = {k: list(st[k]) for k in ("old_dirs", "old_stps", "ro")}
+    opt.step(closure)
+    ids = {k: st[k] is ref[k] for k in ref}
+    kept = {k: [any(e is f for f in st[k]) for e in v] for k, v in ref_lists.items()}
+    return ids, kept, list(st), _np(x), _np(w), st["func_evals"], st["n_iter"]
+
+
+@pytest.mark.parametrize("ls", [None, "strong_wolfe"])
+@pytest.mark.parametrize("complex_", [False, True])
+def test_lbfgs_keeps_its_history_lists_and_prev_flat_grad_as_torch(ls, complex_):
+    """torch's LBFGS mutates its history lists and ``prev_flat_grad.copy_``, makes ``d`` and
+    ``H_diag`` anew; a complex parameter steps through its real view (before: left as it
+    was)."""
+    got, want = _lbfgs_run(dt, ls, complex_), _lbfgs_run(torch, ls, complex_)
+    assert got[0] == want[0] and got[0]["prev_flat_grad"] and got[0]["old_dirs"]
+    assert got[1] == want[1] and got[2] == want[2]
+    np.testing.assert_allclose(got[3], want[3], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got[4], want[4], rtol=1e-9, atol=1e-12)
+    assert got[5:] == want[5:]
+    assert np.abs(got[3]).max() > 0.01
+
+
+def _complex_refusals(m):
+    out = []
+    q = m.zeros(3, requires_grad=True)
+    p = m.zeros(3, dtype=m.complex64, requires_grad=True)
+    opt = m.optim.Adafactor([q, p])
+    q.grad, p.grad = m.ones(3), m.ones(3, dtype=m.complex64)
+    with pytest.raises(RuntimeError) as e:
+        opt.step()
+    out.append(str(e.value))
+    with pytest.raises(ValueError) as e:
+        m.optim.SparseAdam([{"params": [q]}, {"params": [q.detach().clone(), p]}])
+    out.append(str(e.value))
+    return out, _np(q)
+
+
+def test_adafactor_and_sparse_adam_refuse_complex_parameters_as_torch():
+    got, want = _complex_refusals(dt), _complex_refusals(torch)
+    assert got[0] == want[0] == ["Adafactor does not support complex parameters",
+                                 "Complex params at indices [[1, 1]]: SparseAdam does not "
+                                 "support complex parameters"]
+    np.testing.assert_array_equal(got[1], np.zeros(3, np.float32))    # nothing stepped
