@@ -111,16 +111,36 @@ def trainable_flag(layer, training):
     return flag if not isinstance(training, Tensor) else _ops.logical_and(training, flag)
 
 
-def compile_snapshot(graph) -> dict:
-    """The flag feeds of ``graph``'s BatchNormalization layers: their ``trainable`` now."""
+def compile_snapshot(graph, model=None) -> dict:
+    """The flag feeds of ``graph``'s BatchNormalization layers (only those of ``model``'s
+    layers, nested ones included, when given: the feeds grow with the model, not with every
+    model built in the graph): their ``trainable`` now."""
+    own = None if model is None else _layer_ids(model)
     out = {}
     with _FLAGS_LOCK:
         flags = list(_FLAGS.get(graph, ()))
     for flag, ref in flags:
         layer = ref()
-        if layer is not None:
+        if layer is not None and (own is None or id(layer) in own):
             out[flag] = bool(layer.trainable)
     return out
+
+
+def _layer_ids(model) -> set:
+    """The ids of ``model`` and of every layer under it (its ``layers``, nested models' and
+    the layers held in custom layers' attributes)."""
+    from ._tracking import sublayers
+    seen: set = set()
+    todo = [model]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        todo.extend(getattr(obj, "layers", None) or [])
+        if hasattr(obj, "__dict__"):
+            todo.extend(sublayers(obj))
+    return seen
 
 
 def feeds(model) -> dict:

@@ -184,7 +184,7 @@ class Model(ArrayFeeds, Network):
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
         self._compiled = True
-        self._mode_flags = _run_phase.compile_snapshot(g)      # (BatchNormalization's mode)
+        self._mode_flags = _run_phase.compile_snapshot(g, self)      # (BatchNormalization's mode)
         self._session  # noqa: B018 - creates the session, initialises new variables
 
     metrics = property(lambda self: _step.metrics(self) if _step.overridden(self) else (

@@ -120,3 +120,26 @@ def test_custom_train_step_rebuilt_by_compile():
     m.train_on_batch(X, Y)
     assert np.array_equal(a, K.get_value(bn.moving_mean))
     assert np.array_equal(g0, K.get_value(bn.gamma))
+
+
+def test_flag_feeds_are_the_models_own():
+    """rv-keras item 8: compile's snapshot took every BN flag of the graph (every model built
+    in it); now only the model's own layers' (a nested model's too), and freezing the nested
+    model's BN after it was called still takes effect at the next compile."""
+    from dlcore_static.keras import _run_phase
+    K.clear_session()
+    for _ in range(3):
+        i = keras.Input((3,))
+        keras.Model(i, L.BatchNormalization()(L.BatchNormalization()(i))).compile("sgd", "mse")
+    inner_in = keras.Input((3,))
+    bn = L.BatchNormalization()
+    inner = keras.Model(inner_in, bn(inner_in))
+    i = keras.Input((3,))
+    outer = keras.Model(i, L.Dense(4)(L.BatchNormalization()(inner(i))))
+    outer.compile("sgd", "mse")
+    assert len(_run_phase._FLAGS[outer.graph]) == 6 + 2 + 1      # (inner's own call and outer's)
+    assert len(_run_phase.feeds(outer)) == 3
+    bn.trainable = False
+    outer.compile("sgd", "mse")
+    assert not _moves(outer, bn)
+    assert _moves(outer, outer.layers[2])
