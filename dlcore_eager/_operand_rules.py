@@ -293,6 +293,17 @@ def split_ties(y):
     return y
 
 
+def clamp_ties(y):
+    """``y``, clamp's maximum/minimum of its input and a tensor bound, with its node marked
+    ``ties="clamp"``: the bound's gradient only where the input is strictly beyond it (0 at a
+    NaN input, PyTorch's clamp.Tensor backward; eager's rule in ``dlcore.ops.math_binary``)."""
+    node = y._node
+    if node is not None and not node.params and \
+            (node.prim is _maximum_p or node.prim is _minimum_p):
+        node.params = {"ties": "clamp"}
+    return y
+
+
 def split_ties_op(op):
     """``op`` (a tensor-first maximum/minimum) with ``split_ties`` applied to its result."""
     def tied(a, b):

@@ -37,6 +37,7 @@ from ._matmul_checks import check_matmul as _check_matmul
 from ._matmul_checks import check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
+from ._operand_rules import clamp_ties
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._int_dims import dim_error
@@ -229,10 +230,10 @@ def clamp(x, min=None, max=None):
         if isinstance(max, int) and not isinstance(max, bool):
             max = scalar_as(max, x._buf.dtype)
     y = x
-    if min is not None:
-        y = maximum(y, min)
+    if min is not None:             # (a tensor bound's gradient: PyTorch's, clamp_ties)
+        y = maximum(y, min) if not isinstance(min, Tensor) else clamp_ties(maximum(y, min))
     if max is not None:
-        y = minimum(y, max)
+        y = minimum(y, max) if not isinstance(max, Tensor) else clamp_ties(minimum(y, max))
     # PyTorch's names: clamp.Tensor (a bound is a tensor) and clamp (numbers)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return labelled(y, "ClampBackward0", x, edges=(x, min, max))

@@ -225,7 +225,10 @@ def _eager_minmax_vjp(prim, a_loses):
     """PyTorch's maximum/minimum backward for a node whose params say ``ties="split"`` (the
     eager front end marks torch.maximum/minimum/max(a, b)/min(a, b) so):
     ``where(a == b, g / 2, g).masked_fill(a loses, 0)`` for each input, so a tie splits the
-    cotangent half and half and a NaN in either operand sends it to both.  Unmarked nodes (the
+    cotangent half and half and a NaN in either operand sends it to both.  ``ties="clamp"``
+    (clamp with a tensor bound ``b``): ``a`` keeps the core rule, the bound gets ``g`` only
+    where ``a`` is strictly beyond it (``a < b`` for min), so 0 at a NaN (PyTorch's
+    ``clamp.Tensor`` backward; the core rule sent it there).  Unmarked nodes (the
     eager composites: clamp, fmax, losses; PyTorch's clamp gives a tie to its input) keep the
     core rule, TensorFlow's ``_MaximumGrad`` (a tie to ``a``), which the static front end uses.
     ``a_loses(a, b)``: the mask where ``a`` is not the result (``a < b`` for maximum)."""
@@ -234,9 +237,15 @@ def _eager_minmax_vjp(prim, a_loses):
     def vjp(g, y, a, b, ties=None):
         if ties is None:
             return core(g, y, a, b)
+        if ties == "clamp":         # (a clamp's tensor bound b: g where a strictly beyond it)
+            da = core(g, y, a, b)[0]
+            return da, lambda: _sum_to(where(a_loses(a, b), g, 0), b)
+        shared: list = []           # (the tie mask and its where, built once for both inputs)
 
         def split():
-            return where(equal(a, b), mul(g, 0.5), g)
+            if not shared:
+                shared.append(where(equal(a, b), mul(g, 0.5), g))
+            return shared[0]
 
         return (lambda: _sum_to(where(a_loses(a, b), 0, split()), a),
                 lambda: _sum_to(where(a_loses(b, a), 0, split()), b))
