@@ -195,7 +195,11 @@ def _device_scalar(value, host: np.ndarray):
 
 
 def _resolve_devices(args, bufs):
-    """PyTorch allows a 0-d CPU tensor in an op on CUDA tensors; anything else is an error."""
+    """PyTorch allows a 0-d CPU tensor in an op on CUDA tensors; anything else is an error.
+    A NumPy scalar as a tensor's buffer (a CPU kernel's 0-d result that was not made an array)
+    is a host value: with no device array among the operands the op stays on the CPU."""
+    if not any(hasattr(b, "copy_to_host") for b in bufs):
+        return [np.asarray(b) if isinstance(b, np.generic) else b for b in bufs], True
     for a, b in zip(args, bufs):
         if isinstance(a, Tensor) and type(b) is _ndarray and b.ndim != 0:
             raise RuntimeError(_MIXED)

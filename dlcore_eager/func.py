@@ -38,6 +38,7 @@ from dlcore import ops as _ops
 
 from ._pytree import _flatten, _unflatten
 from .autograd import enable_grad
+from .autograd.forward_ad import _check_linear
 from .autograd import grad as _autograd_grad
 from .tensor import Tensor
 
@@ -243,7 +244,10 @@ def jvp(func: Callable, primals, tangents, *, strict: builtins.bool = False,
         out, vjp_fn, *aux = vjp(func, *primals, has_aux=has_aux)
         # (vjp's results are cut only at the outermost level, and this is one level down)
         out_leaves, out_spec = _flatten(out)
-        us = [_ops.zeros_like(o).detach().requires_grad_(True) for o in out_leaves]
+        # u = 1 (vjp is linear in u, J t does not depend on it): a vjp rule that is not
+        # differentiable in its cotangent shows as <vjp(u), t> != <u, J t> (a NotImplementedError,
+        # not a silently zero or partial tangent)
+        us = [_ops.ones_like(o).detach().requires_grad_(True) for o in out_leaves]
         g = _flatten(vjp_fn(_unflatten(out_spec, us), create_graph=True))[0]
         pairs = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
         res: list = [None] * len(us)
@@ -251,6 +255,9 @@ def jvp(func: Callable, primals, tangents, *, strict: builtins.bool = False,
             res = list(_autograd_grad([gi for gi, _ in pairs], us, [ti for _, ti in pairs],
                                       retain_graph=True, create_graph=lv.outer > 0,
                                       allow_unused=True))
+        _check_linear(getattr(func, "__name__", "the function"),
+                      [(gi, ti) for gi, ti in zip(g, t_leaves) if gi is not None], res, us,
+                      "dlcore computes jvp(f) from f's vjp, and a vjp rule in f")
         jv = [(_ops.zeros_like(o).detach() if r is None else r) for r, o in zip(res, out_leaves)]
         tangent_out = _unflatten(out_spec, jv if lv.outer else [v.detach() for v in jv])
         output = _cut(out, lv.outer)

@@ -197,6 +197,17 @@ def _to_real_rule(op):
     return rule
 
 
+def _zero_d_safe(ufunc):
+    """A NumPy ufunc as a CPU kernel that returns an array for a 0-d input too (a ufunc on a
+    0-d array returns a NumPy scalar, which a raw-buffer pass would carry as a buffer: the
+    second backward of a complex whole sum sent such a cotangent to the CUDA path)."""
+    def kernel(z):
+        r = ufunc(z)
+        return r if type(r) is np.ndarray else np.asarray(r)
+    kernel.__name__ = ufunc.__name__
+    return kernel
+
+
 def _conj_rule(z: AVal) -> AVal:
     _complex_input("conj", z)
     return AVal(z.shape, z.dtype)
@@ -212,7 +223,7 @@ imag_p = Primitive("imag", _to_real_rule("imag"), lambda g, y, z: (complex_(zero
                    kernels={"cpu": lambda z: z.imag, "cuda": _cuda.imag})
 conj_p = Primitive("conj", _conj_rule, lambda g, y, z: (conj(g),), kind="complex", complex=True,
                    doc="y = conj(z);  dz = conj(g)",
-                   kernels={"cpu": np.conjugate, "cuda": _cuda.conj})
+                   kernels={"cpu": _zero_d_safe(np.conjugate), "cuda": _cuda.conj})
 
 
 _mark_holomorphic()
@@ -295,10 +306,10 @@ def _angle_vjp(g, y, z):
 complex_abs_p = Primitive("complex_abs", _to_real_rule("abs"), _abs_vjp, kind="complex",
                           complex=True, doc="y = |z| (hypot(Re z, Im z));  dz = g z / |z| "
                                             "(0 at z = 0)",
-                          kernels={"cpu": np.abs, "cuda": _cuda.abs_})
+                          kernels={"cpu": _zero_d_safe(np.abs), "cuda": _cuda.abs_})
 angle_p = Primitive("angle", _to_real_rule("angle"), _angle_vjp, kind="complex", complex=True,
                     doc="y = atan2(Im z, Re z);  dz = i g z / |z|^2 (0 at z = 0)",
-                    kernels={"cpu": np.angle, "cuda": _cuda.angle})
+                    kernels={"cpu": _zero_d_safe(np.angle), "cuda": _cuda.angle})
 
 
 def complex_abs(z):

@@ -15,7 +15,12 @@ the primitive's Jacobian-vector product, computed from the primitive's one vjp r
 the level switches off the eager fast paths the same way a running ``tracing`` trace does
 (an entry in ``tracing._RECORDERS``) and wraps ``EagerFrontend.apply`` (and the modules'
 references to it, as tracing does).  The tangent is itself differentiable where it depends on
-a primal that requires grad (forward-over-reverse).
+a primal that requires grad (forward-over-reverse); a node's saved output, which backward makes
+again as a new Tensor, carries the tangent of the result it stands for (as PyTorch's saved
+variables keep their forward gradients), so a Hessian-vector product through exp, tanh, sigmoid
+or softmax's vjps is right.  A vjp rule that is not differentiable in its cotangent gives no jvp:
+``<vjp(u), t> = <u, J t>`` is checked at u = 1 and a failure is PyTorch's NotImplementedError
+for an op without a forward formula (a zero derivative, sign's or floor's, is a zero tangent).
 
 A custom ``autograd.Function`` given a dual input runs its ``forward`` on the primals and
 takes its outputs' tangents from its ``jvp`` staticmethod (``ctx.save_for_forward``), as
@@ -41,6 +46,11 @@ UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 _LEVEL: list[int] = []               # the open level (one at most)
 #: id(dual tensor) -> (weakref to it, its version when made, its tangent)
 _TANGENTS: dict[int, tuple] = {}
+#: id(grad_fn node) -> (weakref to it, its output's version counter, id of its output buffer,
+#: the tangent): the tangent of a recorded result, for the tensor its node makes around its
+#: saved output when backward runs (``Node.vjp``: exp's, tanh's, softmax's vjp read it), as
+#: PyTorch's saved variables keep their forward gradients
+_NODE_TANGENTS: dict[int, tuple] = {}
 _SAVED: list = []                    # the wrapped applies to restore on exit
 _INSIDE: list = []                   # non-empty while a tangent is computed
 
@@ -77,6 +87,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
     _tracing._RECORDERS.remove(_marker)
     _LEVEL.pop()
     _TANGENTS.clear()
+    _NODE_TANGENTS.clear()
 
 
 class dual_level:
@@ -94,14 +105,31 @@ def _remember(t, tangent) -> None:
 
     def forget(_ref, k: int = key) -> None:
         _TANGENTS.pop(k, None)
-    _TANGENTS[key] = (weakref.ref(t, forget), t._version[0], tangent)
+    ver0 = t._version[0]
+    _TANGENTS[key] = (weakref.ref(t, forget), ver0, tangent)
+    node = t._node
+    if node is not None and getattr(node, "out_version", None) is t._version:
+        nkey = id(node)
+        entry = (t._version, id(t._buf), ver0, tangent)
+
+        def forget_node(_ref, k: int = nkey) -> None:
+            _NODE_TANGENTS.pop(k, None)
+        _NODE_TANGENTS[nkey] = (weakref.ref(node, forget_node), *entry)
 
 
 def _tangent_of(t) -> Any:
     """The tangent of ``t`` at the open level, or None."""
     entry = _TANGENTS.get(id(t))
     if entry is None or entry[0]() is not t:
-        return None
+        node = t._node
+        if node is None:
+            return None
+        # the same recorded result in another Tensor (a node's saved output, made again)
+        ne = _NODE_TANGENTS.get(id(node))
+        if ne is None or ne[0]() is not node or ne[1] is not t._version or \
+                ne[2] != id(t._buf):
+            return None
+        entry = (None, ne[3], ne[4])
     if t._version[0] != entry[1]:
         raise RuntimeError("dlcore forward AD: a dual tensor was changed in place; its tangent "
                            "would no longer be right (make the dual tensor again)")
@@ -184,6 +212,7 @@ def _jvp(apply, prim, args, params, duals, k):
 
 
 def _double_vjp(apply, prim, args, params, duals, k, keep, zeros_like, grad, enable_grad):
+    from ..creation import ones_like
     with enable_grad():
         xs = list(args)
         leaves = []
@@ -197,16 +226,65 @@ def _double_vjp(apply, prim, args, params, duals, k, keep, zeros_like, grad, ena
         y = apply(prim, tuple(xs), params)
         if k is not None:
             y = y[k]
-        u = zeros_like(y).requires_grad_()
+        # u = 1, not 0: vjp(u) is linear in u, so J t does not depend on u's value, and a
+        # vjp that is not differentiable in u shows as nonzero cotangents (_check_linear)
+        u = ones_like(y).requires_grad_()
         gs = grad(y, leaves, u, create_graph=True, allow_unused=True)
         total = None
+        pairs = []
         for g, (_, t) in zip(gs, duals):
             if g is not None:
+                pairs.append((g, t))
                 term = (g * t).sum()
                 total = term if total is None else total + term
-        if total is None:
+        if total is None:            # (no input with a tangent has a cotangent: J t = 0)
             return zeros_like(y).detach()
-        (jv,) = grad(total, [u], create_graph=keep, allow_unused=True)
-    if jv is None:
+        jv = None
+        if total.requires_grad:
+            (jv,) = grad(total, [u], create_graph=keep, allow_unused=True)
+    _check_linear(prim.name, pairs, jv)
+    if jv is None:                   # (the cotangents are zero: sign, floor, ...)
         return zeros_like(y).detach()
     return jv if keep else jv.detach()
+
+
+def _host(t) -> Any:
+    import numpy as np
+    b = t.detach()._buf
+    return np.asarray(b if isinstance(b, np.ndarray) else b.copy_to_host())
+
+
+def _check_linear(name: str, pairs, jv, u=None, detail: str = "") -> None:
+    """Refuse a tangent that the double-vjp trick cannot give: ``<vjp(u), t> = <u, J t>`` must
+    hold (``u``: ones where None), and it fails where a vjp rule's cotangent is not recorded as
+    a function of ``u`` (a rule computed off the tape, through a non-differentiable step): such
+    a primitive has no forward derivative here, and a zero or partial tangent would be silently
+    wrong (PyTorch raises NotImplementedError for an op without a forward formula)."""
+    import numpy as np
+    total: complex = 0.0
+    scale = 0.0
+    narrow = False
+    for g, t in pairs:
+        gt = _host(g).astype(np.complex128 if g.is_complex() else np.float64) * \
+            _host(t).astype(np.complex128 if t.is_complex() else np.float64)
+        total += complex(gt.sum()) if np.iscomplexobj(gt) else float(gt.sum())
+        scale += float(np.abs(gt).sum())
+        narrow = narrow or g.dtype.itemsize < 8 or (g.is_complex() and g.dtype.itemsize < 16)
+    got: complex = 0.0
+    for k, v in enumerate(jv if isinstance(jv, list) else [jv]):
+        if v is None:
+            continue
+        j = _host(v).astype(np.complex128 if v.is_complex() else np.float64)
+        if u is not None:
+            j = j * _host(u[k])
+        got += complex(j.sum()) if np.iscomplexobj(j) else float(j.sum())
+        scale += float(np.abs(j).sum())
+    if not np.isfinite(scale):
+        return                       # (inf/nan values: nothing to compare)
+    if abs(total - got) <= (2e-3 if narrow else 1e-7) * scale + 1e-300:
+        return
+    raise NotImplementedError(
+        f"Trying to use forward AD with {name} that does not support it because it has not "
+        f"been implemented yet. ({detail or f'dlcore derives the jvp of {name} from its vjp rule, which'} "
+        f"is not differentiable in its cotangent: <vjp(u), t> = {total:.6g} but "
+        f"<u, J t> = {got:.6g}.)")
