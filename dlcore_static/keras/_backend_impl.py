@@ -277,6 +277,9 @@ class Function:
                     self.inputs[i] = learning_phase()
         self.updates = list(updates or [])
         self._single = not isinstance(outputs, (list, tuple))
+        # BatchNormalization's trainable flags as of now (a K.function is compiled when
+        # made, as a model at compile: a BN frozen before it runs in inference mode)
+        self._flags = _run_phase.compile_snapshot(graph) if graph is not None else {}
 
     def __call__(self, inputs):
         if not isinstance(inputs, (list, tuple)):
@@ -285,6 +288,7 @@ class Function:
         for ph, v in zip(self.inputs, inputs):
             feed[ph if not isinstance(ph, bool) else None] = v
         feed = {k: v for k, v in feed.items() if k is not None and isinstance(k, Tensor)}
+        feed = {**self._flags, **feed}
         graph = (self.outputs + self.inputs)[0].graph
         sess = _session_for(graph)
         out = sess.run(self.outputs + self.updates, feed)

@@ -143,3 +143,21 @@ def test_flag_feeds_are_the_models_own():
     outer.compile("sgd", "mse")
     assert not _moves(outer, bn)
     assert _moves(outer, outer.layers[2])
+
+
+def test_k_function_feeds_the_flags():
+    """rv-keras item 5: a K.function made after a BN was frozen (and the model recompiled)
+    runs it in inference mode also when the learning phase is fed 1."""
+    K.clear_session()
+    inp = keras.Input((3,))
+    bn = L.BatchNormalization()
+    m = keras.Model(inp, L.Dense(1)(bn(inp)))
+    bn.trainable = False
+    m.compile("sgd", "mse")
+    f = K.function([m.input, K.learning_phase()], [m.output])
+    np.testing.assert_allclose(f([X, 1])[0], f([X, 0])[0], rtol=1e-6)
+    np.testing.assert_allclose(f([X, 0])[0], m.predict(X, verbose=0), rtol=1e-6)
+    bn.trainable = True                           # (made before: the flags as then)
+    np.testing.assert_allclose(f([X, 1])[0], f([X, 0])[0], rtol=1e-6)
+    g = K.function([m.input, K.learning_phase()], [m.output])
+    assert not np.allclose(g([X, 1])[0], g([X, 0])[0])
