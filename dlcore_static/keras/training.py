@@ -35,7 +35,7 @@ from . import subclassing as _sub
 from ._history import HISTORY, structured, to_snake_case, unique_layer_name
 from ._training_data import ArrayFeeds
 from .confusion_metrics import reset as _reset_counts
-from .engine import MASKS, InputLayer, Network, Node, _as_list
+from .engine import MASKS, InputLayer, Network, Node, _accepts, _as_list
 
 _FIT_KEYS = {"batch_size", "epochs", "verbose", "callbacks", "validation_split",
              "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
@@ -546,15 +546,17 @@ class Model(ArrayFeeds, Network):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
                              f"received {len(xs)} input tensors.")
         if self.__dict__.get("_raw_call"):        # a subclassed call() with TF ops in it
-            with K.phase_fixed(training):
-                out = self.call(xs[0] if len(xs) == 1 else xs)
+            kw = {"training": training} if training is not None and \
+                _accepts(self.call, "training") else {}
+            with _run_phase.calling(training, xs[0].graph):
+                out = self.call(xs[0] if len(xs) == 1 else xs, **kw)
             outs = list(out) if isinstance(out, (list, tuple)) else [out]
             self._nodes.append(Node(self, xs, outs))
             for i, o in enumerate(outs):
                 HISTORY[o] = (self, len(self._nodes) - 1, i)
             return outs[0] if len(outs) == 1 else outs
         mapping = dict(zip(self.inputs, xs))
-        with K.phase_fixed(training):
+        with _run_phase.calling(training, xs[0].graph):     # (the inputs' graph)
             for node in self._node_order:               # (training=False: inference mode)
                 if isinstance(node.layer, InputLayer):
                     continue

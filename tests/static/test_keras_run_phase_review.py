@@ -161,3 +161,36 @@ def test_k_function_feeds_the_flags():
     np.testing.assert_allclose(f([X, 1])[0], f([X, 0])[0], rtol=1e-6)
     g = K.function([m.input, K.learning_phase()], [m.output])
     assert not np.allclose(g([X, 1])[0], g([X, 0])[0])
+
+
+def test_raw_subclassed_call_gets_training_and_the_inputs_graph_gets_the_mode():
+    """rv-keras items 6, 7: a subclassed call() with TF ops in it was called without the
+    ``training=`` given to the model; a model called on inputs of another graph than the
+    default one set the mode on the default graph (its dropout stayed off)."""
+    import dlcore_static as tf
+    K.clear_session()
+    seen = []
+
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = L.Dense(2)
+
+        def call(self, x, training=None):
+            seen.append(training)
+            return tf.nn.relu(self.d(x)) * (2.0 if training else 1.0)
+
+    m = M()
+    m.build((None, 3))
+    m(keras.Input((3,)), training=True)
+    assert seen[-1] is True
+    g2 = tf.Graph()
+    with g2.as_default():
+        bi = keras.Input((4,))
+        base = keras.Model(bi, L.Dropout(0.5)(bi))
+        inp = keras.Input((4,))
+    out = base(inp, training=True)
+    assert out.graph is g2
+    ones = np.ones((64, 4), "float32")
+    with tf.Session(graph=g2) as s:
+        assert not np.allclose(s.run(out, {inp: ones}), ones)
