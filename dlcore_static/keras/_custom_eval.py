@@ -79,7 +79,9 @@ def default_train_step(model, data):
     x, y, sample_weight = _unpack(data)
     with GradientTape() as tape:
         y_pred = _call(model, x, True)
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        from .engine import _accepts     # (Keras 3's trainer passes training=True where taken)
+        kw = {"training": True} if _accepts(model.compute_loss, "training") else {}
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, **kw)
     variables = list(model.trainable_weights)
     model.optimizer.apply(tape.gradient(loss, variables), variables)
     loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))

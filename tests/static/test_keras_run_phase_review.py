@@ -194,3 +194,22 @@ def test_raw_subclassed_call_gets_training_and_the_inputs_graph_gets_the_mode():
     ones = np.ones((64, 4), "float32")
     with tf.Session(graph=g2) as s:
         assert not np.allclose(s.run(out, {inp: ones}), ones)
+
+
+def test_compute_loss_gets_training_true_in_fit():
+    """rv-keras item 10: Keras 3's default train step passes training=True to a compute_loss
+    override that takes it (test step: False)."""
+    K.clear_session()
+    seen = []
+
+    class M(keras.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=None):
+            seen.append(training)
+            return super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    i = keras.Input((3,))
+    m = M(i, L.Dense(1)(i))
+    m.compile("sgd", "mse")
+    m.fit(X, X[:, :1], verbose=0)
+    m.evaluate(X, X[:, :1], verbose=0)
+    assert seen == [True, False]
