@@ -21,6 +21,8 @@ variables keep their forward gradients), so a Hessian-vector product through exp
 or softmax's vjps is right.  A vjp rule that is not differentiable in its cotangent gives no jvp:
 ``<vjp(u), t> = <u, J t>`` is checked at u = 1 and a failure is PyTorch's NotImplementedError
 for an op without a forward formula (a zero derivative, sign's or floor's, is a zero tangent).
+Complex tangents: with PyTorch's convention ``vjp(u) = grad_z Re <u, f(z)>``, the trick
+differentiates ``Re <vjp(u), t>`` in ``u`` (the same numbers as PyTorch's forward AD).
 
 A custom ``autograd.Function`` given a dual input runs its ``forward`` on the primals and
 takes its outputs' tangents from its ``jvp`` staticmethod (``ctx.save_for_forward``), as
@@ -235,7 +237,10 @@ def _double_vjp(apply, prim, args, params, duals, k, keep, zeros_like, grad, ena
         for g, (_, t) in zip(gs, duals):
             if g is not None:
                 pairs.append((g, t))
-                term = (g * t).sum()
+                # Re <g, t>: with PyTorch's complex convention vjp(u) = grad_z Re <u, f(z)>,
+                # so Re <vjp(u), t> = Re <u, J t>, whose gradient in u is J t
+                term = (g.conj() * t).real.sum() if g.is_complex() or t.is_complex() else \
+                    (g * t).sum()
                 total = term if total is None else total + term
         if total is None:            # (no input with a tangent has a cotangent: J t = 0)
             return zeros_like(y).detach()
@@ -261,23 +266,24 @@ def _check_linear(name: str, pairs, jv, u=None, detail: str = "") -> None:
     a primitive has no forward derivative here, and a zero or partial tangent would be silently
     wrong (PyTorch raises NotImplementedError for an op without a forward formula)."""
     import numpy as np
-    total: complex = 0.0
+    total = 0.0
     scale = 0.0
     narrow = False
+    def wide(x):
+        return _host(x).astype(np.complex128 if x.is_complex() else np.float64)
     for g, t in pairs:
-        gt = _host(g).astype(np.complex128 if g.is_complex() else np.float64) * \
-            _host(t).astype(np.complex128 if t.is_complex() else np.float64)
-        total += complex(gt.sum()) if np.iscomplexobj(gt) else float(gt.sum())
+        gt = np.conj(wide(g)) * wide(t)             # (Re <g, t>, see _double_vjp)
+        total += float(gt.real.sum())
         scale += float(np.abs(gt).sum())
         narrow = narrow or g.dtype.itemsize < 8 or (g.is_complex() and g.dtype.itemsize < 16)
-    got: complex = 0.0
+    got = 0.0
     for k, v in enumerate(jv if isinstance(jv, list) else [jv]):
         if v is None:
             continue
-        j = _host(v).astype(np.complex128 if v.is_complex() else np.float64)
+        j = wide(v)
         if u is not None:
-            j = j * _host(u[k])
-        got += complex(j.sum()) if np.iscomplexobj(j) else float(j.sum())
+            j = np.conj(wide(u[k])) * j
+        got += float(j.real.sum())
         scale += float(np.abs(j).sum())
     if not np.isfinite(scale):
         return                       # (inf/nan values: nothing to compare)
