@@ -362,6 +362,8 @@ def make_layer(cls: type, c: dict, input_shape=None) -> Any:
                     raise
                 layer = getattr(cls, "from_config")(  # noqa: B009
                     {k: v for k, v in conf.items() if k != "name"})
+                if isinstance(conf["name"], str) and hasattr(layer, "input_shape_arg"):
+                    layer.name = conf["name"]   # (the record's: .h5 weights go by name)
         except TypeError as e:
             raise TypeError(f"{cls} could not be deserialized properly. Please ensure that "
                             "components that are Python object instances (layers, models, "

@@ -213,3 +213,36 @@ def test_compute_loss_gets_training_true_in_fit():
     m.fit(X, X[:, :1], verbose=0)
     m.evaluate(X, X[:, :1], verbose=0)
     assert seen == [True, False]
+
+
+def test_h5_round_trip_of_a_custom_layer_whose_config_has_no_name(tmp_path):
+    """rv-keras item 9: keras.io's CustomDense (get_config without the name): rebuilt without
+    the name, the layer now takes the record's name, so the .h5 weights (by name) load."""
+    K.clear_session()
+
+    @keras.utils.register_keras_serializable(package="kg_review")
+    class CustomDense(L.Layer):
+        def __init__(self, units=32):
+            super().__init__()
+            self.units = units
+
+        def build(self, s):
+            self.w = self.add_weight(shape=(s[-1], self.units), initializer="random_normal",
+                                     name="w")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal", name="b")
+
+        def call(self, x):
+            return x @ self.w + self.b
+
+        def get_config(self):
+            return {"units": self.units}
+
+    inp = keras.Input((3,))
+    m = keras.Model(inp, L.Dense(2)(CustomDense(5)(inp)))
+    p = m.predict(X, verbose=0)
+    name = m.layers[1].name
+    for ext in ("h5", "keras"):
+        m.save(str(tmp_path / f"cd.{ext}"))
+        b = keras.models.load_model(str(tmp_path / f"cd.{ext}"))
+        np.testing.assert_allclose(b.predict(X, verbose=0), p, rtol=1e-6)
+        assert b.layers[1].name == name
