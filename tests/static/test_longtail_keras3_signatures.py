@@ -74,7 +74,7 @@ def test_every_keras3_argument_accepted_at_its_default():
 DEFAULT_ONLY = sorted((name, arg) for name in CLASSES for arg, (owners, *_) in ARGS.items()
                       if arg in {p.name for p in _params(name)}
                       and {c.__name__ for c in getattr(dk.layers, name).__mro__} & set(owners))
-_OTHER = {"groups": 2, "lora_rank": 4, "lora_alpha": 8.0, "quantization_config": "int8",
+_OTHER = {"lora_rank": 4, "lora_alpha": 8.0, "quantization_config": "int8",
           "renorm_clipping": {"rmax": 3}, "use_cudnn": True, "sliding_window": 4,
           "flash_attention": True, "use_gate": True, "zero_output_for_mask": True,
           "salt": 7, "oov_method": "farmhash", "ragged": True, "optional": True,
@@ -93,7 +93,8 @@ def test_unsupported_values_raise_naming_layer_and_argument():
 
 
 def test_default_only_table_covers_the_report():
-    assert ("Conv2D", "groups") in DEFAULT_ONLY and ("LSTM", "use_cudnn") in DEFAULT_ONLY
+    assert ("LSTM", "use_cudnn") in DEFAULT_ONLY     # (groups: implemented, any value)
+    assert ("Conv2D", "groups") not in DEFAULT_ONLY
     with pytest.raises(TypeError, match="not understood: groups"):
         dk.layers.Dense(2, groups=1)                    # not a Dense argument (Keras 3 too)
 
@@ -357,7 +358,7 @@ def test_one_table_for_constructors_and_configurations():
     and from_config accepts (``_layer_config`` reads it)."""
     from dlcore_static.keras import _layer_config
     assert not hasattr(_layer_config, "_ONLY_DEFAULT")
-    assert _layer_config._only_default(dk.layers.Conv2D) == {"groups": 1}
+    assert _layer_config._only_default(dk.layers.Conv2D) == {}    # (groups is an argument)
     assert _layer_config._only_default(dk.layers.BatchNormalization) == {
         "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "synchronized": False}
     assert _layer_config._only_default(dk.layers.ConvLSTM2D) == {
