@@ -53,8 +53,10 @@ def sgd(p, grad, state: dict, group: dict) -> None:
         step = g * (1 - group["dampening"]) if group["dampening"] else g
         if buf is None:
             buf = g.clone()
-        elif isinstance(buf, SparseTensor):
-            buf = add_sparse(buf * mom, step).coalesce()
+        elif isinstance(buf, SparseTensor):      # in place, as PyTorch's buf.mul_().add_()
+            new = add_sparse(buf * mom, step).coalesce()
+            buf._buf = new._buf
+            buf._version[0] += 1
         else:
             buf = add_dense(buf * mom, step)
         install(state, {"momentum_buffer": buf})   # a dense buffer: in place, as PyTorch's

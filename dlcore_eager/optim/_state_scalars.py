@@ -5,6 +5,8 @@ _get_scalar_dtype``); the updates read them as Python numbers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import _dtype as D
@@ -52,6 +54,13 @@ def step_count(state: dict) -> int:
     return int(state_value(s))
 
 
+def _same_device_array(ob, vb) -> bool:
+    """Both C-contiguous device arrays (Numba's) of one type, shape and dtype."""
+    return ob is not None and type(ob) is type(vb) and hasattr(ob, "copy_to_device") and \
+        ob.shape == vb.shape and ob.dtype == vb.dtype and ob.size > 0 and \
+        ob.is_c_contiguous() and vb.is_c_contiguous()
+
+
 def install(state: dict, new: dict) -> None:
     """Put an update's new state values (computed aside from the old ones, so that a step
     that raises changes nothing) into ``state`` as PyTorch's in-place updates
@@ -59,9 +68,10 @@ def install(state: dict, new: dict) -> None:
     the new value's shape and dtype keeps its identity and gets the new values written into
     it (a reference taken before the step, ``state_dict()``'s entries, an optimizer that
     loaded this one's state without a copy all see them); anything else (no value yet, another
-    shape or dtype, a read-only or device buffer) is replaced.  Every decision is made before
+    shape or dtype, a read-only buffer, a non-contiguous device array) is replaced; a C-contiguous
+device array is written device to device.  Every decision is made before
     the first write, and the writes (same shape and dtype) cannot fail."""
-    writes = []
+    writes: list[tuple[Tensor, Any, Any]] = []
     replace = {}
     for k, v in new.items():
         old = state.get(k)
@@ -72,10 +82,17 @@ def install(state: dict, new: dict) -> None:
         if isinstance(old, Tensor) and type(ob) is np.ndarray and type(vb) is np.ndarray and \
                 ob.shape == vb.shape and ob.dtype == vb.dtype and ob.flags.writeable:
             writes.append((old, ob, vb))
+        elif isinstance(old, Tensor) and _same_device_array(ob, vb):
+            writes.append((old, ob, vb))
         else:
             replace[k] = v
     for old, ob, vb in writes:
-        np.copyto(ob, vb)
+        if type(ob) is not np.ndarray:
+            ob.copy_to_device(vb)              # device to device, one C-contiguous block
+        elif ob.ndim:
+            ob[...] = vb                       # (cheaper than np.copyto's casting checks)
+        else:
+            ob[()] = vb
         old._version[0] += 1
     if replace:
         state.update(replace)                  # one C call

@@ -246,7 +246,7 @@ class RMSprop(Optimizer):
         sq = old["square_avg"] * alpha + g * g * (1 - alpha)
         new = {"step": scalar_tensor(step_count(old) + 1), "square_avg": sq}
         if group["centered"]:
-            ga = new["grad_avg"] = old["grad_avg"] * alpha + g * (1 - alpha)
+            ga = old["grad_avg"] * alpha + g * (1 - alpha)
             avg = (sq - ga * ga).sqrt() + eps
         else:
             avg = sq.sqrt() + eps
@@ -254,6 +254,8 @@ class RMSprop(Optimizer):
             upd = new["momentum_buffer"] = old["momentum_buffer"] * mom + g / avg
         else:
             upd = g / avg
+        if group["centered"]:
+            new["grad_avg"] = ga                # (PyTorch's order of the state's keys)
         install(state, new)                     # atomic: see the module docstring
         p.data -= group["lr"] * upd
 

@@ -25,6 +25,8 @@ updates), so a failing step changes nothing.
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlcore.dtypes import finfo
 
 from .._tensor_ops import where as _where
@@ -32,6 +34,7 @@ from ..creation import full_like, zeros, zeros_like
 from ..tensor import Tensor
 from . import _sparse_steps
 from ._state_scalars import install, scalar_tensor, state_value, step_count
+from .adam import _on_host
 from .adaptive import _lerp
 from .optimizer import Optimizer, check_flags, require
 
@@ -82,18 +85,37 @@ class ASGD(Optimizer):
         if not state:
             state.update(step=scalar_tensor(0), eta=scalar_tensor(group["lr"]),
                          mu=scalar_tensor(1.0), ax=zeros_like(p.detach()))
-        g = -grad if group["maximize"] else grad
         lr, lambd, wd = group["lr"], group["lambd"], group["weight_decay"]
         step = step_count(state) + 1
+        eta, mu = state_value(state["eta"]), state_value(state["mu"])
+        scalars = dict(step=scalar_tensor(step),
+                       eta=scalar_tensor(lr / ((1 + lambd * lr * step) ** group["alpha"])),
+                       mu=scalar_tensor(1 / max(1, step - group["t0"])))
+        axt = state["ax"]
+        if _on_host(p, grad, state, ("ax",)):   # NumPy buffers: the same operations, in place
+            g = np.negative(grad._buf) if group["maximize"] else grad._buf
+            pb = p._buf
+            if wd != 0:
+                g = g + wd * pb
+            new = pb * (1 - lambd * eta)
+            new -= np.multiply(eta, g)
+            ax = axt._buf
+            if mu != 1:
+                d = new - ax
+                d *= mu
+                ax += d
+            else:
+                ax[...] = new
+            axt._version[0] += 1
+            install(state, scalars)
+            pb[...] = new
+            return
+        g = -grad if group["maximize"] else grad
         if wd != 0:
             g = g + wd * p.detach()
-        eta, mu = state_value(state["eta"]), state_value(state["mu"])
         new_p = p.detach() * (1 - lambd * eta) - eta * g
-        ax = state["ax"] + (new_p - state["ax"]) * mu if mu != 1 else new_p.clone()
-        install(state, dict(step=scalar_tensor(step), ax=ax,
-                            eta=scalar_tensor(lr / ((1 + lambd * lr * step) **
-                                                    group["alpha"])),
-                            mu=scalar_tensor(1 / max(1, step - group["t0"]))))
+        ax = axt + (new_p - axt) * mu if mu != 1 else new_p.clone()
+        install(state, dict(scalars, ax=ax))
         p.data.copy_(new_p)
 
 

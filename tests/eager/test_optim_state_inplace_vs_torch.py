@@ -244,3 +244,54 @@ def test_adafactor_and_sparse_adam_refuse_complex_parameters_as_torch():
                                  "Complex params at indices [[1, 1]]: SparseAdam does not "
                                  "support complex parameters"]
     np.testing.assert_array_equal(got[1], np.zeros(3, np.float32))    # nothing stepped
+
+
+def _sparse_sgd(m):
+    m.manual_seed(0)
+    emb = m.nn.Embedding(5, 3, sparse=True)
+    with m.no_grad():
+        emb.weight.copy_(m.tensor(np.arange(15, dtype=np.float32).reshape(5, 3) / 10))
+    opt = m.optim.SGD(emb.parameters(), lr=0.1, momentum=0.9)
+    for i, idx in enumerate(([1, 2], [2, 4], [1, 2])):
+        opt.zero_grad()
+        (emb(m.tensor(idx)) ** 2).sum().backward()
+        opt.step()
+        if i == 0:
+            ref = opt.state[emb.weight]["momentum_buffer"]
+    buf = opt.state[emb.weight]["momentum_buffer"]
+    return buf is ref, buf.is_sparse, _np(buf.to_dense()), _np(emb.weight)
+
+
+def test_sgd_sparse_momentum_buffer_updated_in_place_as_torch():
+    got, want = _sparse_sgd(dt), _sparse_sgd(torch)
+    assert got[:2] == want[:2] == (True, True)
+    np.testing.assert_allclose(got[2], want[2], rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(got[3], want[3], rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("key", ["rmsprop_centered_momentum", "adadelta", "nadam", "asgd"])
+def test_state_tensors_on_cuda_keep_identity_and_equal_the_cpu_path(key):
+    """The generic (device) path writes its new values into the device arrays already in
+    the state (Numba's CUDA simulator in CI)."""
+    import dlcore
+    if not dlcore.cuda_simulator() and not dt.cuda.is_available():
+        pytest.skip("no CUDA device or simulator")
+    out = {}
+    for dev in ("cpu", "cuda"):
+        params = [dt.tensor(p.copy(), device=dev, requires_grad=True) for p in P0]
+        opt = _opt(dt, key, params)
+        for i in range(4):
+            for p, g in zip(params, GRADS[i]):
+                p.grad = dt.tensor(g.copy(), device=dev)
+            opt.step()
+            if i == 0:
+                refs = [(dict(opt.state[p]), {k: v._buf for k, v in opt.state[p].items()
+                                              if hasattr(v, "_buf") and v.dim()})
+                        for p in params]
+        for p, (r, bufs) in zip(params, refs):
+            assert all(opt.state[p][k] is v for k, v in r.items()), dev
+            assert all(opt.state[p][k]._buf is b for k, b in bufs.items()), dev
+        out[dev] = [_np(p.cpu()) for p in params] + \
+            [_np(v.cpu()) for p in params for v in opt.state[p].values() if hasattr(v, "cpu")]
+    for a, b in zip(out["cpu"], out["cuda"]):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
