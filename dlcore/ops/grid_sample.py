@@ -31,6 +31,7 @@ from ..registry import aval_of
 from . import elementwise as _e
 from .indexing import getitem
 from .linalg import matmul
+from .math_binary import bitwise_and, bitwise_or
 from .math_unary import floor, rint
 from .shape import broadcast_to, expand_dims, reshape, transpose
 
@@ -72,13 +73,22 @@ def _reflect(i, n: int, align_corners: bool):
     flips = floor(_e.div(_e.stop_gradient(d), span))
     even = _e.equal(fmod(flips, 2.0), 0.0)
     r = _e.where(even, _e.add(extra, lo), _e.sub(span + lo, extra))
-    return _e.minimum(_e.maximum(r, 0.0), float(n - 1))
+    return _clip(r, n)
+
+
+def _clip(i, n: int):
+    """PyTorch's clip_coordinates(_set_grad): ``i`` limited to [0, n - 1], its gradient 1 only
+    strictly inside (0 at the border itself: a corner of affine_grid(align_corners=True) is
+    exactly there), a NaN kept with its gradient."""
+    top = float(n - 1)
+    held = _e.stop_gradient(_e.minimum(_e.maximum(i, 0.0), top))
+    return _e.where(bitwise_or(_e.less_equal(i, 0.0), _e.greater_equal(i, top)), held, i)
 
 
 def _coords(g, n: int, padding_mode: str, align_corners: bool):
     i = _unnormalise(g, n, align_corners)
     if padding_mode == "border":
-        return _e.minimum(_e.maximum(i, 0.0), float(n - 1))
+        return _clip(i, n)
     if padding_mode == "reflection":
         return _reflect(i, n, align_corners)
     return i
@@ -94,29 +104,37 @@ def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
     k = len(sp)
     out_sp = list(aval_of(grid).shape[1:-1])
     p = int(np.prod(out_sp))
-    dtype = aval_of(x).dtype
     # grid[..., j] addresses spatial axis k - 1 - j: cs[a] is axis a's coordinate (N, *out_sp)
     cs = [_coords(getitem(grid, (Ellipsis, k - 1 - a)), sp[a], padding_mode, align_corners)
           for a in range(k)]
     planes = reshape(x, (n, c, int(np.prod(sp))))
     strides = [int(np.prod(sp[a + 1:])) for a in range(k)]
 
-    def read(pts):
+    def read(pts, weight=None):
         """x at the integer-valued points ``pts`` (one per axis; no gradient through them),
-        0 outside: (N, C, P)."""
+        times ``weight`` (N, 1, P) if given, 0 outside: (N, C, P)."""
         inside, flat = None, None
         for a, pt in enumerate(pts):
             pt = _e.stop_gradient(pt)
             for cond in (_e.greater_equal(pt, 0.0), _e.less(pt, float(sp[a]))):
-                m = _e.cast(cond, dtype)
-                inside = m if inside is None else _e.mul(inside, m)
-            i = _e.cast(_e.minimum(_e.maximum(pt, 0.0), float(sp[a] - 1)), np.int64)
+                inside = cond if inside is None else bitwise_and(inside, cond)
+            i = _e.minimum(_e.maximum(pt, 0.0), float(sp[a] - 1))
+            # (a NaN coordinate reads position 0, masked out: it was cast to int64's minimum)
+            i = _e.cast(_e.where(_e.equal(i, i), i, 0.0), np.int64)
             i = _e.mul(i, strides[a]) if strides[a] != 1 else i
             flat = i if flat is None else _e.add(flat, i)
         idx = broadcast_to(reshape(flat, (n, 1, p)), (n, c, p))
         from .scan import take_along_axis
         vals = take_along_axis(planes, idx, -1)
-        return _e.mul(vals, reshape(inside, (n, 1, p)))
+        inside = reshape(inside, (n, 1, p))
+        if weight is None:
+            return _e.where(inside, vals, 0.0)
+        # PyTorch's 2-D kernel multiplies a masked read by the weight (a NaN weight: NaN);
+        # its 3-D kernel adds only the corners inside (NaN/inf coordinates: 0); selects, not
+        # products with the mask, so a NaN weight's cotangent stays off x
+        if k == 3:
+            return _e.where(inside, _e.mul(vals, weight), 0.0)
+        return _e.mul(_e.where(inside, vals, 0.0), weight)
 
     if mode == "nearest":
         out = read([rint(ci) for ci in cs])
@@ -125,6 +143,12 @@ def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
         never = const_like(np.zeros((1, 1, 1), bool), x)
         out = _e.where(never, reshape(getitem(grid, (Ellipsis, 0)), (n, 1, p)), out)
     else:
+        if k == 3:      # (a point with a NaN/inf coordinate reads nothing, no gradient)
+            fin = None
+            for ci in cs:
+                f = _e.less(_e.abs(ci), np.inf)
+                fin = f if fin is None else bitwise_and(fin, f)
+            cs = [_e.where(fin, ci, -2.0) for ci in cs]
         lo = [floor(_e.stop_gradient(ci)) for ci in cs]
         hi = [_e.add(l0, 1.0) for l0 in lo]
         fs = [_e.sub(ci, l0) for ci, l0 in zip(cs, lo)]      # the weights carry d grid
@@ -135,7 +159,7 @@ def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
             for a, bit in enumerate(corner):
                 w_a = fs[a] if bit else gs[a]
                 wt = w_a if wt is None else _e.mul(wt, w_a)
-            term = _e.mul(read([hi[a] if bit else lo[a] for a, bit in enumerate(corner)]),
-                          expand_dims(reshape(wt, (n, p)), 1))
+            term = read([hi[a] if bit else lo[a] for a, bit in enumerate(corner)],
+                        expand_dims(reshape(wt, (n, p)), 1))
             out = term if out is None else _e.add(out, term)
     return reshape(out, (n, c, *out_sp))

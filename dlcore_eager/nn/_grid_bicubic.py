@@ -69,7 +69,9 @@ def grid_sample_bicubic(input: Tensor, grid: Tensor, padding_mode: str,
         for i in range(4):
             xi = _bounded(x0 + (i - 1), w, padding_mode, align_corners)
             inside = (xi >= 0) & (xi <= w - 1) & (yj >= 0) & (yj <= h - 1)
-            idx = (yj.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).long().reshape(n, 1, ho * wo)
+            idx = (yj.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).nan_to_num(0.0).long()
+            idx = idx.reshape(n, 1, ho * wo)    # (a NaN grid reads tap 0, masked: it was
+            # cast to int64's minimum, an IndexError where PyTorch gives NaN)
             v = flat.gather(2, idx.expand(n, c, ho * wo)).reshape(n, c, ho, wo)
             v = v * inside.unsqueeze(1).to(v.dtype)
             term = v * cx[i].unsqueeze(1)

@@ -218,3 +218,62 @@ def test_maximum_second_derivative_with_shared_tie_mask():
         (ga.sum() + gb.sum()).backward()
         return ga, gb, a.grad, b.grad
     _same(run)
+
+
+# item 5: grid_sample's gradient to the grid at exactly the border (0, as PyTorch's
+# clip_coordinates_set_grad) and a NaN / inf in the grid (no IndexError from a NaN cast to an
+# index). Cases where torch 2.13's own NaN handling is kernel-specific (border/reflection with
+# NaN: clamped in its vector code; one case crashes it) are checked for not raising only.
+_INF = float("inf")
+GRIDS_2D = {"corners": [[[[1.0, -1.0], [0.3, 0.2]]]], "corners2": [[[[-1.0, 1.0], [1.0, 1.0]]]],
+            "far": [[[[3.0, -2.5], [0.3, 0.2]]]], "nan": [[[[NAN, 0.2], [0.3, 0.2]]]],
+            "inf": [[[[_INF, 0.2], [-_INF, 0.2]]]], "nan both": [[[[NAN, NAN], [0.3, _INF]]]]}
+GRIDS_3D = {"corners": [[[[[1.0, -1.0, 1.0], [0.3, 0.2, -0.4]]]]],
+            "nan": [[[[[NAN, 0.2, 0.1], [0.3, 0.2, _INF]]]]],
+            "inf": [[[[[-_INF, 0.2, 0.1], [0.3, 0.2, -1.0]]]]]}
+_AS_TORCH_NONFINITE = {   # (grid, mode, padding) where torch's NaN/inf result is its kernel's math
+    ("nan", "bilinear", "zeros"), ("nan", "nearest", "zeros"), ("inf", "bilinear", "zeros"),
+    ("inf", "bilinear", "border"), ("inf", "nearest", "zeros"), ("inf", "nearest", "border"),
+    ("inf", "bicubic", "border"), ("nan both", "bilinear", "zeros"),
+    ("nan both", "nearest", "zeros"), ("nan both", "bicubic", "border")}
+
+
+def _grid_run(t, grid, mode, padding, align, dims):
+    if dims == 2:
+        xn = np.arange(20, dtype=np.float32).reshape(1, 1, 4, 5) * 0.37 - 2
+    else:
+        xn = np.arange(60, dtype=np.float32).reshape(1, 1, 3, 4, 5) * 0.1 - 1
+    x = t.tensor(xn, requires_grad=True)
+    g = t.tensor(grid, requires_grad=True)
+    y = t.nn.functional.grid_sample(x, g, mode=mode, padding_mode=padding,
+                                    align_corners=align)
+    y.sum().backward()
+    return [v.detach().numpy() for v in (y, g.grad, x.grad)]
+
+
+def _grid_cases():
+    for dims, grids, modes in ((2, GRIDS_2D, ("bilinear", "nearest", "bicubic")),
+                               (3, GRIDS_3D, ("bilinear", "nearest"))):
+        for name in grids:
+            for mode in modes:
+                for padding in ("zeros", "border", "reflection"):
+                    for align in (True, False):
+                        yield dims, name, mode, padding, align
+
+
+@pytest.mark.parametrize("dims,name,mode,padding,align", list(_grid_cases()))
+def test_grid_sample_at_the_border_and_nonfinite_as_torch(dims, name, mode, padding, align):
+    grid = (GRIDS_2D if dims == 2 else GRIDS_3D)[name]
+    got = _grid_run(dl, grid, mode, padding, align, dims)     # (never raises)
+    if name in ("nan", "inf", "nan both") and (name, mode, padding) not in _AS_TORCH_NONFINITE:
+        return
+    want = _grid_run(torch, grid, mode, padding, align, dims)
+    for u, v in zip(got, want):
+        np.testing.assert_allclose(u, v, rtol=1e-4, atol=1e-4)
+
+
+def test_grid_sample_review_repro_border_gradient_is_zero():
+    x = dl.arange(20.0).reshape(1, 1, 4, 5)
+    g = dl.tensor([[[[1.0, -1.0], [0.3, 0.2]]]], requires_grad=True)
+    dl.nn.functional.grid_sample(x, g, padding_mode="border", align_corners=True).sum().backward()
+    assert g.grad[0, 0, 0].tolist() == [0.0, 0.0]
