@@ -48,13 +48,17 @@ def _as_vector(a):
     return a.reshape(1) if isinstance(a, Tensor) and not a._buf.ndim else a
 
 
-def _as_scalar(r, label=None):
+def _as_scalar(r, label=None, x=None):
+    # (``x``: the 0-d input, the node's edge as PyTorch's next_functions shows it, its
+    # AccumulateGrad for a leaf, not the 1-element call's internal reshape)
     if isinstance(r, Tensor):
-        if r.numel() != 1 or r.dim() != 1:
-            return r
-        return r.reshape(()) if label is None else labelled(r.reshape(()), label, r)
+        if r.numel() != 1 or r.dim() != 1:     # (already 0-d: kthvalue, median, mode)
+            return r if label is None or x is None or r.dim() else labelled(
+                r, label, x, edges=(x,))
+        return r.reshape(()) if label is None else \
+            labelled(r.reshape(()), label, r, edges=None if x is None else (x,))
     if isinstance(r, tuple):
-        parts = [_as_scalar(p, label if i == 0 else None) for i, p in enumerate(r)]
+        parts = [_as_scalar(p, label if i == 0 else None, x) for i, p in enumerate(r)]
         return r._make(parts) if hasattr(r, "_make") else type(r)(parts)
     return r
 
@@ -90,7 +94,7 @@ def scalar_dims(fn, pos: int, default, check=None, var: bool = False, label=None
             if check is not None:
                 check(args, kwargs)
             return _as_scalar(fn(*[_as_vector(a) for a in args],
-                                 **{k: _as_vector(v) for k, v in kwargs.items()}), label)
+                                 **{k: _as_vector(v) for k, v in kwargs.items()}), label, x)
         return fn(*args, **kwargs)
     return scalar_dims_entry
 

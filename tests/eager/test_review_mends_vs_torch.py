@@ -277,3 +277,29 @@ def test_grid_sample_review_repro_border_gradient_is_zero():
     g = dl.tensor([[[[1.0, -1.0], [0.3, 0.2]]]], requires_grad=True)
     dl.nn.functional.grid_sample(x, g, padding_mode="border", align_corners=True).sum().backward()
     assert g.grad[0, 0, 0].tolist() == [0.0, 0.0]
+
+
+# item 7: a 0-d input's result shows PyTorch's next_functions (the leaf's AccumulateGrad, not
+# the 1-element call's internal node)
+ZERO_D = {
+    "sort": lambda t, x: t.sort(x, 0).values, "topk": lambda t, x: t.topk(x, 1).values,
+    "cummax": lambda t, x: t.cummax(x, 0).values, "cummin": lambda t, x: t.cummin(x, 0).values,
+    "kthvalue": lambda t, x: t.kthvalue(x, 1).values, "median": lambda t, x: x.median(0).values,
+    "mode": lambda t, x: t.mode(x, 0).values,
+    "mode keepdim": lambda t, x: t.mode(x, 0, keepdim=True).values,
+    "gather": lambda t, x: t.gather(x, 0, t.tensor(0)),
+    "index_select": lambda t, x: t.index_select(x, 0, t.tensor([0])),
+    "of a non-leaf": lambda t, x: t.sort(x * 2, 0).values,
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_D))
+def test_zero_d_result_next_functions_as_torch(name):
+    def run(t):
+        x = t.tensor(2.0, requires_grad=True)
+        y = ZERO_D[name](t, x)
+        (y * 3).sum().backward()
+        nxt = y.grad_fn.next_functions
+        return (y, x.grad, type(y.grad_fn).__name__,
+                tuple(type(f).__name__ for f, _ in nxt))
+    _same(run)
