@@ -101,8 +101,7 @@ def zero_added(metric) -> None:
 
 def is_user_metric(obj) -> bool:
     """A Metric whose class (a user's) defines its own ``update_state``."""
-    from .metric_classes import Metric
-    return isinstance(obj, Metric) and getattr(type(obj).update_state, "_dlcore_wrapped", False)
+    return bool(getattr(getattr(type(obj), "update_state", None), "_dlcore_wrapped", False))
 
 
 def compiled(metric):

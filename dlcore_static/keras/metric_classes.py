@@ -76,7 +76,7 @@ class Metric:
             if f is not None and not getattr(f, "_dlcore_wrapped", False):
                 setattr(cls, meth, wrap(f))
         if "reset_states" in cls.__dict__ and "reset_state" not in cls.__dict__:
-            cls.reset_state = cls.__dict__["reset_states"]      # (Keras 2's name)
+            setattr(cls, "reset_state", cls.__dict__["reset_states"])   # (Keras 2's name)
 
     def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None,
                    aggregation="sum", synchronization="auto", **kwargs):
@@ -143,7 +143,7 @@ class Metric:
 class Mean(Metric):
     """The weighted mean of the values given to ``update_state(values, sample_weight)``."""
 
-    def update_state(self, values, sample_weight=None):
+    def update_state(self, values, sample_weight=None):  # type: ignore[override]
         return Metric.update_state(self, values, sample_weight=sample_weight)
 
     def _values(self, values):
@@ -153,7 +153,7 @@ class Mean(Metric):
 class Sum(Metric):
     """The weighted sum of the values given (``result`` is ``total``)."""
 
-    update_state = Mean.update_state
+    update_state = Mean.update_state  # type: ignore[assignment]
 
     def _values(self, values):
         return K._to_tensor(values)
@@ -165,7 +165,7 @@ class Sum(Metric):
 class MeanMetricWrapper(Metric):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over the samples."""
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):  # type: ignore[override]
         return Metric.update_state(self, y_true, y_pred, sample_weight=sample_weight)
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):

@@ -144,7 +144,7 @@ def get(identifier):
     if _ms.is_user_metric(identifier):     # a user's update_state/result: over the epoch
         return _ms.compiled(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric) and \
-            _ms.is_user_metric(identifier.__new__(identifier)):
+            getattr(identifier.update_state, "_dlcore_wrapped", False):
         return _ms.compiled(identifier())
     if isinstance(identifier, Metric):
         raise TypeError(f"compile(metrics=...): {type(identifier).__name__} is not a metric "
