@@ -125,6 +125,41 @@ def element(x, host):
     return host(x).reshape(())
 
 
+def inferred_with_tensors(data):
+    """PyTorch's dtype for ``torch.tensor(data)`` when the sequence ``data`` holds tensors:
+    each tensor's dtype, a Python float the default dtype, an int int64, a bool bool, a
+    complex the default complex, promoted together (``[tensor(1), tensor(2.5)]`` is float32:
+    NumPy's reading of the values made it float64); None where no tensor is inside."""
+    found: list = []
+    has_tensor = False
+
+    def walk(x):
+        nonlocal has_tensor
+        if isinstance(x, Tensor):
+            has_tensor = True
+            found.append(x._buf.dtype)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        elif isinstance(x, bool):
+            found.append(np.dtype(np.bool_))
+        elif isinstance(x, int):
+            found.append(np.dtype(np.int64))
+        elif isinstance(x, float):
+            found.append(D.get_default_dtype().np_dtype)
+        elif isinstance(x, complex):
+            found.append(D.default_complex())
+        else:
+            found.append(None)
+    walk(data)
+    if not has_tensor or not found or any(f is None for f in found):
+        return None
+    out = found[0]
+    for f in found[1:]:
+        out = D.promote_tensors(out, True, f, True)
+    return out
+
+
 def tensors_inside(data, error: Exception, host) -> np.ndarray:
     """``data``, nested sequences NumPy could not read, as an array when tensors inside them
     made it fail (each read as a number by ``element``); else ``error`` raised."""

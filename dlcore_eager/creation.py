@@ -301,12 +301,15 @@ def _ragged_check(data) -> None:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor that copies ``data`` (a scalar, nested lists, an array or a tensor)."""
     host = _host_data(data)
+    inside = host is not data and isinstance(data, (list, tuple))   # (tensors in the list)
     try:
         arr = np.array(host, copy=True)
     except ValueError as e:
         _ragged_check(host)         # (PyTorch's words for nested lists of uneven lengths)
         arr = _args.tensors_inside(host, e, _host_data)     # (or tensors deeper in lists)
-    npd = D.to_numpy_dtype(dtype) if dtype is not None else _infer_dtype(arr, host)
+        inside = True
+    npd = D.to_numpy_dtype(dtype) if dtype is not None else (
+        inside and _args.inferred_with_tensors(data)) or _infer_dtype(arr, host)
     return _finish(np.asarray(arr, dtype=npd, order="C"), None, device, requires_grad)
 
 
@@ -535,6 +538,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         return _finish(buf, None, device, requires_grad)
     like = mean if mt else std
     m = like._buf.dtype if not mt or not st else np.result_type(mean._buf.dtype, std._buf.dtype)
+    if m.kind in "biu":             # (PyTorch's kernel has no integer or bool form)
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
+                                  f"'{D.from_numpy_dtype(m)._legacy}'")
     shape = np.broadcast_shapes(tuple(mean.shape) if mt else (), tuple(std.shape) if st else ())
     if st and (std.detach().numpy() < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")

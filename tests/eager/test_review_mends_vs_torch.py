@@ -303,3 +303,27 @@ def test_zero_d_result_next_functions_as_torch(name):
         return (y, x.grad, type(y.grad_fn).__name__,
                 tuple(type(f).__name__ for f, _ in nxt))
     _same(run)
+
+
+# item 10: torch.normal of integer tensors refused as PyTorch; torch.tensor of a list holding
+# tensors takes PyTorch's dtype (each tensor's dtype, a float the default, promoted)
+CREATION = {
+    "normal int mean": lambda t: t.normal(t.tensor([1, 2], dtype=t.int32), 1.0),
+    "normal int std": lambda t: t.normal(0.0, t.tensor([1, 2])),
+    "normal int tensors": lambda t: t.normal(t.tensor([1, 2]), t.tensor([1, 2])),
+    "normal bool mean": lambda t: t.normal(t.tensor([True]), 1.0),
+    "tensor of 0-d tensors": lambda t: t.tensor([t.tensor(1), t.tensor(2.5)]),
+    "tensor of int tensors": lambda t: t.tensor([t.tensor(1), t.tensor(2)]),
+    "tensor of f64 and f32": lambda t: t.tensor([t.tensor(1.0, dtype=t.float64), t.tensor(2.5)]),
+    "tensor int and tensor": lambda t: t.tensor([1, t.tensor(2.5)]),
+    "tensor tensor and float": lambda t: t.tensor([t.tensor(2), 2.5]),
+    "tensor f16 and float": lambda t: t.tensor([t.tensor(1.0, dtype=t.float16), 2.5]),
+    "tensor bool and int": lambda t: t.tensor([t.tensor(True), t.tensor(2)]),
+    "tensor nested": lambda t: t.tensor([[t.tensor(1), 2.5], [3, 4]]),
+    "tensor plain floats": lambda t: t.tensor([[1.5, 2.0]]),
+}
+
+
+@pytest.mark.parametrize("name", list(CREATION))
+def test_creation_as_torch(name):
+    _same(CREATION[name])
