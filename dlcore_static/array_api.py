@@ -132,7 +132,7 @@ def _run_time_slice(input_, begin, size, name):
         bounds = checked_bounds(x, bs, ss, "CheckSlice")
         idx = tuple(builtins.slice(bounds[k], bounds[nd + k]) for k in range(nd))
         out = x[idx]
-        known = []                  # TF's static shape: a constant size, or n - constant begin
+        known: list = []            # TF's static shape: a constant size, or n - constant begin
         for b, sz, n in zip(bs, ss, x.aval.shape):
             if isinstance(sz, Tensor):
                 known.append(None)
