@@ -52,7 +52,7 @@ def input_producer(input_tensor, element_shape=None, num_epochs=None, shuffle=Tr
         q = q_mod.FIFOQueue(capacity, [x.aval.dtype], [shape.as_list()])
         enq = Operation(g, "ProducerEnqueueMany", g.unique_name(f"{q.name}_EnqueueMany"), ins,
                         [], attrs={"queue": q, "num_epochs": num_epochs, "shuffle": shuffle,
-                                   "seed": seed})
+                                   "seed": q_mod.seed_pair(g.seed, seed, len(g._ops))})
         q_mod.add_queue_runner(q_mod.QueueRunner(q, [enq]))
     return q
 

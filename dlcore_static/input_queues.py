@@ -3,13 +3,20 @@
 ``string_input_producer``/``range_input_producer``, ``tf.train.batch``/``shuffle_batch``.
 
 TensorFlow fills its queues from threads (``tf.train.start_queue_runners``) that run each
-queue runner's enqueue op over and over.  Here nothing runs in the background: a dequeue that
-finds too few elements runs the queue's runners' enqueue ops itself, in nested runs of the same
-Session, until it has enough or an enqueue raises ``OutOfRangeError`` (the end of the input:
-the queue is closed, as TF's QueueRunner closes it).  The values are those TF's threads would
-produce; only the interleaving differs (one enqueue at a time, so a RandomShuffleQueue mixes
-like a single-threaded TF pipeline).  ``start_queue_runners`` returns no threads and
-``Coordinator`` works as usual.
+queue runner's enqueue op over and over.  Here a queue runner's ops run in no background
+thread: a dequeue that finds too few elements runs the queue's runners' enqueue ops itself, in
+nested runs of the same Session (each with its own pending variable writes), until it has enough
+or an enqueue raises ``OutOfRangeError`` (the end of the input: the queue is closed, as TF's
+QueueRunner closes it).  The values are those TF's threads would produce; only the interleaving
+differs.  ``start_queue_runners`` returns no threads and ``Coordinator`` works as usual.
+
+Queues fed by the user's own threads (TF1's Queues guide: a thread runs ``sess.run(enqueue,
+feed)`` while the main thread dequeues) wait as TF's: an enqueue while the queue is full, a
+dequeue while it holds too few elements (a RandomShuffleQueue: fewer than ``n +
+min_after_dequeue``) and is not closed; ``close`` wakes them all.  Each queue's state has its
+own lock and condition, released while a dequeue runs the runners and while it waits (a run
+that assigns variables holds the Session's variable lock meanwhile: a producer thread whose
+enqueue run also assigns variables waits for it).
 
 Queue contents live in the Session (two Sessions have separate queues, as TF's resources).
 ``num_epochs`` makes TF's local variable ``<scope>/limit_epochs/epochs``: run
@@ -17,13 +24,14 @@ Queue contents live in the Session (two Sessions have separate queues, as TF's r
 raises ``OutOfRangeError`` after that many epochs.  After the last full batch, a dequeue raises
 TF's ``OutOfRangeError`` "FIFOQueue '...' is closed and has insufficient elements (requested 4,
 current size 2)", or gives the smaller final batch with ``allow_smaller_final_batch=True``.
-A dequeue on an empty queue that nothing can fill (TF would block for ever) raises
-``DeadlineExceededError``.
+A wait that no other thread could end (none alive, or none alive that has used the queue
+within ``_GRACE_S`` of the wait's start; TF would block for ever) raises ``DeadlineExceededError``.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -44,26 +52,62 @@ _LOCK = threading.RLock()
 QUEUE_RUNNERS = "queue_runners"
 
 
+# A thread that waits on a queue (TF's blocking enqueue/dequeue) gives up with
+# DeadlineExceededError when no other thread could ever change the queue: none is alive, or
+# none alive has used the queue within _GRACE_S of the wait's start (a producer thread that
+# has not run its first enqueue yet).  A wait with such a thread alive lasts until it acts.
+_GRACE_S = 1.0
+_POLL_S = 0.05
+
+
+def seed_pair(graph_seed, op_seed, index):
+    """A RandomState seed from TF's graph/op seeds (None: OS-seeded): as random ops, a graph
+    seed alone gives each op its own deterministic seed (its index in the graph)."""
+    if graph_seed is None and op_seed is None:
+        return None
+    return [87654321 if graph_seed is None else int(graph_seed) % 2**32,
+            int(index if op_seed is None else op_seed) % 2**32]
+
+
 class _QueueState:
-    __slots__ = ("buf", "closed", "done", "filling", "last", "rng")
+    __slots__ = ("buf", "closed", "cond", "done", "filler", "last", "rng", "users")
 
     def __init__(self, seed):
         self.done: set = set()
-        self.filling = False
+        self.filler = None              # the thread running the queue's runners, if any
         self.buf: list = []
         self.closed = False
-        self.last = None
+        self.last: dict = {}            # (op, thread) -> its last dequeue (compiler replays)
         self.rng = np.random.RandomState(seed)
+        self.cond = threading.Condition(threading.RLock())
+        self.users: set = set()         # threads that ran an op of this queue
+
+
+def _wait(st: _QueueState, ready) -> bool:
+    """Wait on ``st.cond`` (held) until ``ready()``; False when no other thread could make it
+    so (see _GRACE_S)."""
+    me = threading.get_ident()
+    start = time.monotonic()
+    while not ready():
+        if threading.active_count() <= 1:
+            return False
+        alive = {t.ident for t in threading.enumerate()}
+        alive.discard(me)
+        if not (st.users & alive) and time.monotonic() - start >= _GRACE_S:
+            return False
+        st.cond.wait(_POLL_S)
+    return True
 
 
 def _state(session, queue) -> _QueueState:
-    d = _STATE.get(session)
-    if d is None:
-        d = _STATE[session] = {}
-    st = d.get(queue)
-    if st is None:
-        st = d[queue] = _QueueState(queue._seed)
-    return st
+    with _LOCK:
+        d = _STATE.get(session)
+        if d is None:
+            d = _STATE[session] = {}
+        st = d.get(queue)
+        if st is None:
+            st = d[queue] = _QueueState(queue._rng_seed)
+        return st
 
 
 class QueueBase:
@@ -88,6 +132,7 @@ class QueueBase:
         self.capacity = int(capacity)
         self._min_after = int(min_after_dequeue)
         self._seed = seed
+        self._rng_seed = seed_pair(g.seed, seed, len(g._ops))
         self._runners: list = []
         default = "random_shuffle_queue" if self._kind == "RandomShuffleQueue" else "fifo_queue"
         self.name = g.unique_name(name or default)
@@ -173,59 +218,108 @@ class QueueBase:
                          [], attrs={"queue": self})
 
     # -- the run-time side (called by the executors below)
+    def _ready(self, st, want) -> bool:
+        more = self._min_after if self._kind == "RandomShuffleQueue" else 0
+        return st.closed or len(st.buf) >= want + more
+
     def _take(self, op, session, n, up_to):
+        """``n`` elements (one for None), waiting as TF's dequeue: while the queue holds too
+        few (a RandomShuffleQueue: fewer than ``n + min_after_dequeue``) and is not closed.
+        A queue with runners is filled by this thread (one runner round at a time, the
+        queue's lock released meanwhile); else by other threads' enqueues."""
         st = _state(session, self)
         want = 1 if n is None else n
-        need = want + (self._min_after if self._kind == "RandomShuffleQueue" else 0)
-        while len(st.buf) < need and not st.closed:
-            if not self._runners:
-                break
-            st.filling = True           # (TF's runner threads: past capacity, they wait)
-            ops = [enq for r in self._runners for enq in r.enqueue_ops]
+        me = threading.get_ident()
+        while True:
+            with st.cond:
+                st.users.add(me)
+                if self._ready(st, want):
+                    return self._pop(st, op, want, up_to)
+                drive = bool(self._runners) and st.filler is None
+                if drive:
+                    st.filler = me
+                elif not _wait(st, lambda: self._ready(st, want) or (
+                        bool(self._runners) and st.filler is None)):
+                    raise DeadlineExceededError(
+                        None, op, f"{self._kind} '{self.name}' has {len(st.buf)} elements, "
+                        f"{want} requested, and no queue runner to fill it (TensorFlow would "
+                        f"wait for ever){node_suffix(op)}")
+            if drive:
+                try:
+                    self._run_runners(session, st)
+                finally:
+                    with st.cond:
+                        st.filler = None
+                        st.cond.notify_all()
+
+    def _run_runners(self, session, st) -> None:
+        ops = [enq for r in self._runners for enq in r.enqueue_ops]
+        for enq in ops:                 # each op's "thread" ends at its OutOfRangeError;
+            if enq in st.done:          # the queue closes when all have (TF's runner)
+                continue
             try:
-                for enq in ops:             # each op's "thread" ends at its OutOfRangeError;
-                    if enq in st.done:      # the queue closes when all have (TF's runner)
-                        continue
-                    try:
-                        _runner_run(session, enq)
-                    except OutOfRangeError:
-                        st.done.add(enq)
-            finally:
-                st.filling = False
-            if all(enq in st.done for enq in ops):
+                _runner_run(session, enq)
+            except OutOfRangeError:
+                st.done.add(enq)
+        if all(enq in st.done for enq in ops):
+            with st.cond:
                 st.closed = True
-        if len(st.buf) < want or (not st.closed and len(st.buf) < need and self._runners):
-            if st.closed:
-                if up_to and st.buf:
-                    want = len(st.buf)
-                else:
-                    raise OutOfRangeError(None, op, f"{self._kind} '{self.name}' is closed and "
-                                          f"has insufficient elements (requested {want}, "
-                                          f"current size {len(st.buf)}){node_suffix(op)}")
-            elif len(st.buf) < want:
-                raise DeadlineExceededError(None, op, f"{self._kind} '{self.name}' has "
-                                            f"{len(st.buf)} elements, {want} requested, and no "
-                                            "queue runner to fill it (TensorFlow would wait "
-                                            f"for ever){node_suffix(op)}")
+                st.cond.notify_all()
+
+    def _pop(self, st, op, want, up_to) -> list:
+        """(``st.cond`` held, the queue ready) ``want`` elements or TF's OutOfRangeError."""
+        if len(st.buf) < want:                      # (closed)
+            if up_to and st.buf:
+                want = len(st.buf)
+            else:
+                raise OutOfRangeError(None, op, f"{self._kind} '{self.name}' is closed and "
+                                      f"has insufficient elements (requested {want}, "
+                                      f"current size {len(st.buf)}){node_suffix(op)}")
         if self._kind == "RandomShuffleQueue":
-            pick = sorted(st.rng.choice(len(st.buf), want, replace=False).tolist(),
-                          reverse=True)
-            elems = [st.buf.pop(i) for i in pick]
+            pick = st.rng.choice(len(st.buf), want, replace=False).tolist()
+            elems = [st.buf[i] for i in pick]       # in the order drawn
+            for i in sorted(pick, reverse=True):
+                del st.buf[i]
         else:
             elems, st.buf[:want] = st.buf[:want], []
+        st.cond.notify_all()                        # room for waiting enqueues
         return elems
 
     def _put(self, session, elems, op=None) -> None:
+        """Append ``elems``, waiting as TF's enqueue while the queue is full (element by element,
+        as many as fit at a time); a runner's enqueue driven by a dequeue does not wait."""
         st = _state(session, self)
-        if st.closed:
-            raise _closed_error(self, op)
-        if not st.filling and len(st.buf) + len(elems) > self.capacity:
-            raise DeadlineExceededError(None, op, f"{self._kind} '{self.name}' is full "
-                                        f"(capacity {self.capacity}, {len(st.buf)} queued, "
-                                        f"{len(elems)} more) and nothing dequeues from it "
-                                        "(TensorFlow would wait for ever)"
-                                        f"{node_suffix(op)}")
-        st.buf.extend(elems)
+        me = threading.get_ident()
+        pending = list(elems)
+        with st.cond:
+            st.users.add(me)
+            if st.closed:
+                raise _closed_error(self, op)
+            while pending:
+                room = len(pending) if st.filler == me else self.capacity - len(st.buf)
+                if room > 0:            # (TF's enqueue_many: as many as fit, then waits)
+                    k = min(room, len(pending))
+                    st.buf.extend(pending[:k])
+                    pending = pending[k:]
+                    st.cond.notify_all()
+                    continue
+                if not _wait(st, lambda: len(st.buf) < self.capacity):
+                    raise DeadlineExceededError(
+                        None, op, f"{self._kind} '{self.name}' is full (capacity "
+                        f"{self.capacity}, {len(st.buf)} queued, {len(pending)} more) and "
+                        f"nothing dequeues from it (TensorFlow would wait for ever)"
+                        f"{node_suffix(op)}")
+
+    def _size(self, session) -> int:
+        st = _state(session, self)
+        with st.cond:
+            return len(st.buf)
+
+    def _close(self, session) -> None:
+        st = _state(session, self)
+        with st.cond:
+            st.closed = True
+            st.cond.notify_all()
 
 
 def _runner_run(session, enq) -> None:
@@ -306,8 +400,7 @@ def _enqueue_factory(op: Operation, session, device):
     q, many = op.attrs["queue"], op.attrs["many"]
 
     def enqueue(*values):
-        with _LOCK:
-            q._put(session, _element_rows(op, values, many), op)
+        q._put(session, _element_rows(op, values, many), op)
         return ()
     return enqueue, {}
 
@@ -334,32 +427,34 @@ def _dequeue_factory(op: Operation, session, device):
     q, n, up_to = op.attrs["queue"], op.attrs["n"], op.attrs["up_to"]
 
     def dequeue():
-        with _LOCK:
-            st = _state(session, q)
-            if replaying() and st.last is not None:     # the compiler's re-run of this run
-                if isinstance(st.last, BaseException):
-                    raise st.last
-                return st.last
-            try:
-                elems = q._take(op, session, n, up_to)
-            except Exception as e:
-                st.last = e
-                raise
-            st.last = _stack(q, elems, n)
-            return st.last
+        st = _state(session, q)
+        key = (op, threading.get_ident())
+        if replaying():                             # the compiler's re-run of this run
+            last = st.last.get(key)
+            if last is not None:
+                if isinstance(last, BaseException):
+                    raise last
+                return last
+        try:
+            elems = q._take(op, session, n, up_to)
+        except Exception as e:
+            st.last[key] = e
+            raise
+        out = st.last[key] = _stack(q, elems, n)
+        return out
     return dequeue, {}
 
 
 def _size_factory(op: Operation, session, device):
     q = op.attrs["queue"]
-    return (lambda: np.int32(len(_state(session, q).buf))), {}
+    return (lambda: np.int32(q._size(session))), {}
 
 
 def _close_factory(op: Operation, session, device):
     q = op.attrs["queue"]
 
     def close():
-        _state(session, q).closed = True
+        q._close(session)
         return ()
     return close, {}
 

@@ -7,6 +7,7 @@ state lives in the Session, as TensorFlow's reader resources."""
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 import numpy as np
@@ -26,11 +27,12 @@ _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {
 
 
 class _ReaderState:
-    __slots__ = ("records", "last", "produced", "work")
+    __slots__ = ("records", "last", "lock", "produced", "work")
 
     def __init__(self):
         self.records: list = []         # (key, value) pairs of the current file, reversed
-        self.last = None
+        self.last: dict = {}            # (op, thread) -> its last read (compiler replays)
+        self.lock = threading.RLock()   # one read at a time per reader (TF's reader ops)
         self.produced = 0
         self.work = 0
 
@@ -65,29 +67,33 @@ class ReaderBase:
         st = d.get(self)
         if st is None:
             st = d[self] = _ReaderState()
-        if replaying() and st.last is not None:
-            if isinstance(st.last, BaseException):
-                raise st.last
-            return st.last
-        try:
-            while not st.records:
-                elems = op.attrs["queue"]._take(op, session, 1, False)
-                name = elems[0][0]
-                name = name if isinstance(name, bytes) else np.asarray(name).item()
-                try:
-                    recs = self._records(name)
-                except OSError as e:
-                    raise NotFoundError(None, op, f"{name.decode()}; {e.strerror or e}"
-                                        f"{node_suffix(op)}") from None
-                st.work += 1
-                st.records = recs[::-1]
-            key, value = st.records.pop()
-        except Exception as e:
-            st.last = e
-            raise
-        st.produced += 1
-        out = (np.array(key, dtype=object), np.array(value, dtype=object))
-        st.last = out
+        key_ = (op, threading.get_ident())
+        if replaying():
+            last = st.last.get(key_)
+            if last is not None:
+                if isinstance(last, BaseException):
+                    raise last
+                return last
+        with st.lock:
+            try:
+                while not st.records:
+                    elems = op.attrs["queue"]._take(op, session, 1, False)
+                    name = elems[0][0]
+                    name = name if isinstance(name, bytes) else np.asarray(name).item()
+                    try:
+                        recs = self._records(name)
+                    except OSError as e:
+                        raise NotFoundError(None, op, f"{name.decode()}; {e.strerror or e}"
+                                            f"{node_suffix(op)}") from None
+                    st.work += 1
+                    st.records = recs[::-1]
+                key, value = st.records.pop()
+            except Exception as e:
+                st.last[key_] = e
+                raise
+            st.produced += 1
+            out = (np.array(key, dtype=object), np.array(value, dtype=object))
+            st.last[key_] = out
         return out
 
 

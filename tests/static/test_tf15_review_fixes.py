@@ -98,3 +98,98 @@ def test_queue_runner_runs_inside_a_dequeue_keep_the_outer_runs_writes():
             with pytest.raises(tf.errors.OutOfRangeError):
                 sess.run(y)
             assert sess.run(v) == 2     # a failed run commits nothing
+
+
+def _run_thread(fn):
+    import threading
+    errs: list = []
+
+    def body():
+        try:
+            fn()
+        except Exception as e:          # reported by the test
+            errs.append(e)
+    t = threading.Thread(target=body, daemon=True)
+    t.start()
+    return t, errs
+
+
+def test_fifo_queue_fed_by_a_producer_thread_waits_as_tf1():
+    # item 2: TF1's Queues guide: a thread enqueues while the main thread dequeues; the
+    # queue (capacity 4) was full/empty at once -> DeadlineExceededError
+    with tf.Graph().as_default():
+        q = tf.FIFOQueue(4, tf.float32, shapes=[()])
+        x = tf.placeholder(tf.float32, ())
+        enq, deq, close = q.enqueue(x), q.dequeue(), q.close()
+        sess = tf.Session()
+
+        def produce():
+            for i in range(10):
+                sess.run(enq, {x: float(i)})
+            sess.run(close)
+        t, errs = _run_thread(produce)
+        got = []
+        with pytest.raises(tf.errors.OutOfRangeError, match="is closed and has insufficient "
+                           r"elements \(requested 1, current size 0\)"):
+            for _ in range(11):
+                got.append(float(sess.run(deq)))
+        t.join(timeout=30)
+        assert not t.is_alive() and errs == []
+        assert got == [float(i) for i in range(10)]
+
+
+def test_enqueue_many_past_capacity_waits_for_a_consumer_thread():
+    with tf.Graph().as_default():
+        q = tf.FIFOQueue(3, tf.int32, shapes=[()])
+        enq = q.enqueue_many([tf.range(8)])
+        deq = q.dequeue_many(2)
+        sess = tf.Session()
+        t, errs = _run_thread(lambda: (sess.run(enq), sess.run(q.close())))
+        got = []
+        for _ in range(4):
+            got.extend(sess.run(deq).tolist())
+        t.join(timeout=30)
+        assert not t.is_alive() and errs == []
+        assert got == list(range(8))
+
+
+def test_random_shuffle_queue_order_and_min_after_dequeue():
+    # item 6: elements came out in descending index order; min_after_dequeue was ignored
+    # without a queue runner
+    with tf.Graph().as_default():
+        q = tf.RandomShuffleQueue(20, 5, tf.int32, shapes=[()], seed=3)
+        enq = q.enqueue_many([tf.range(10)])
+        d8 = q.dequeue_many(8)
+        d5 = q.dequeue_many(5)
+        with tf.Session() as sess:
+            sess.run(enq)
+            with pytest.raises(tf.errors.DeadlineExceededError,
+                               match=r"has 10 elements, 8 requested, and no queue runner"):
+                sess.run(d8)                    # 10 - 8 < min_after_dequeue: TF would wait
+            first = sess.run(d5)                # 10 - 5 >= 5
+            assert sess.run(q.size()) == 5
+            sess.run(q.close())
+            rest = sess.run(d5)                 # closed: below min_after_dequeue allowed
+    assert sorted(first.tolist() + rest.tolist()) == list(range(10))
+    assert first.tolist() != sorted(first.tolist(), reverse=True)   # drawn order
+    rng = np.random.RandomState(tf.input_queues.seed_pair(None, 3, 0))
+    assert first.tolist() == rng.choice(10, 5, replace=False).tolist()
+
+
+def test_graph_seed_makes_shuffled_producers_repeatable():
+    # item 7: tf.set_random_seed was ignored by string_input_producer / RandomShuffleQueue
+    orders = []
+    for _ in range(2):
+        with tf.Graph().as_default():
+            tf.set_random_seed(1)
+            f = tf.train.string_input_producer([b"a", b"b", b"c", b"d", b"e", b"f"])
+            x = f.dequeue()
+            q = tf.RandomShuffleQueue(10, 0, tf.int32, shapes=[()])
+            enq = q.enqueue_many([tf.range(8)])
+            d = q.dequeue_many(8)
+            with tf.Session() as sess:
+                sess.run(enq)
+                orders.append(([sess.run(x) for _ in range(6)], sess.run(d).tolist()))
+    assert orders[0] == orders[1]
+    assert sorted(orders[0][0]) == [b"a", b"b", b"c", b"d", b"e", b"f"]
+    assert sorted(orders[0][1]) == list(range(8))
