@@ -171,3 +171,16 @@ def tensors_inside(data, error: Exception, host) -> np.ndarray:
     if not holds(data):
         raise error
     return np.array(read(data))
+
+
+def complex_bounds_check(name: str, start, end, dtype) -> None:
+    """PyTorch's RuntimeError for ``linspace``/``logspace`` with a complex bound and a real
+    ``dtype`` (the inferred complex type cannot be cast safely; the value was a TypeError of
+    float())."""
+    if dtype is None or not (isinstance(start, complex) or isinstance(end, complex)):
+        return
+    npd = D.to_numpy_dtype(dtype)
+    if npd.kind != "c":
+        part = "double" if D.get_default_dtype() is D.float64 else "float"
+        raise RuntimeError(f"torch.{name}(): inferred dtype c10::complex<{part}> can't be "
+                           f"safely cast to passed dtype {D.from_numpy_dtype(npd)._legacy}")

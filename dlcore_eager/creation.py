@@ -65,6 +65,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    _args.complex_bounds_check("logspace", start, end, dtype)
     if steps <= 1 or npd.kind == "c":
         return _finish(np.logspace(start, end, steps, base=base).astype(npd), None, device,
                        requires_grad)
@@ -427,6 +428,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    _args.complex_bounds_check("linspace", start, end, dtype)
     if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
         dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
     return _finish(_linspace(start, end, int(steps), _default(dtype)), None, device,

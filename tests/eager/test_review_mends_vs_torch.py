@@ -27,8 +27,9 @@ def _outcome(fn, lib):
 def _value(r):
     if r is None or not hasattr(r, "dtype"):
         return r
-    return (str(r.dtype).split(".")[-1], tuple(r.shape),      # (as text: NaN equals NaN)
-            repr(np.round(np.asarray(r.detach().tolist(), dtype=float), 4).tolist()))
+    a = np.asarray(r.detach().tolist())
+    a = np.round(a.astype(complex if a.dtype.kind == "c" else float), 4)
+    return (str(r.dtype).split(".")[-1], tuple(r.shape), repr(a.tolist()))  # (NaN == NaN)
 
 
 def _same(fn):
@@ -327,3 +328,19 @@ CREATION = {
 @pytest.mark.parametrize("name", list(CREATION))
 def test_creation_as_torch(name):
     _same(CREATION[name])
+
+
+# item 9 (one of its wordings): a complex bound with a real dtype
+SPACES = {
+    "linspace float32": lambda t: t.linspace(0, 1 + 1j, 3, dtype=t.float32),
+    "logspace float32": lambda t: t.logspace(0, 1 + 1j, 3, dtype=t.float32),
+    "linspace int64": lambda t: t.linspace(0j, 1, 3, dtype=t.int64),
+    "linspace tensor bound float64": lambda t: t.linspace(t.tensor(1j), 2, 3, dtype=t.float64),
+    "linspace complex128": lambda t: t.linspace(0, 1 + 1j, 3, dtype=t.complex128),
+    "linspace no dtype": lambda t: t.linspace(0, 1 + 1j, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(SPACES))
+def test_complex_bounds_as_torch(name):
+    _same(SPACES[name])
