@@ -11,6 +11,7 @@ from dlcore import ops as _ops
 
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
+from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .layer_scope import layer_scope, take_regularizers
 from .variable_scopes import (  # noqa: F401
     AUTO_REUSE,
@@ -27,6 +28,7 @@ class Dense:
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
                  bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
         take_regularizers(self, kw, "dense")
+        refuse_kwargs(kw, "dense")
         self.units = int(units)
         self.reuse = reuse
         self.activation = activation
@@ -63,6 +65,7 @@ class Dense:
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
           bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
     """``activation(inputs @ kernel + bias)`` with new variables ``dense/kernel``, ``dense/bias``."""
+    refuse_fn_kwargs("dense", kw)
     return Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
                  trainable, reuse=reuse, **kw)(inputs)
 

@@ -25,6 +25,7 @@ from . import nn_conv as _nn
 from . import nn_conv3d as _nn3
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
+from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .layer_scope import layer_scope, take_regularizers
 from .variable_scopes import get_variable, variable_scope
 from .variables import GraphKeys
@@ -53,7 +54,8 @@ class Conv:
         self.activation, self.use_bias = activation, use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.trainable, self.name = trainable, name
-        self.reuse = _ignored.get("reuse")
+        self.reuse = _ignored.pop("reuse", None)
+        refuse_kwargs(_ignored, f"conv{rank}d")
         self.kernel = self.bias = None
 
     def __call__(self, inputs):
@@ -113,6 +115,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
+    refuse_fn_kwargs("conv2d", kw)
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name,
                 reuse=reuse, **kw)(inputs)
@@ -122,6 +125,7 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
+    refuse_fn_kwargs("conv1d", kw)
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1,
                 reuse=reuse, **kw)(inputs)
@@ -131,6 +135,7 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      data_format="channels_last", activation=None, use_bias=True,
                      kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                      reuse=None, **kw):
+    refuse_fn_kwargs("conv2d_transpose", kw)
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
                 kernel_initializer, bias_initializer, trainable, name, transpose=True,
                 reuse=reuse, **kw)(inputs)

@@ -17,8 +17,14 @@ from . import initializers as _init
 from . import nn_conv3d as _nn3
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
+from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .layers_conv import Conv, _fmt, _pair, _pool
-from .variables import Variable
+from .variable_scopes import get_variable, variable_scope
+
+# the keyword arguments of TF1's separable_conv1d/2d this module takes through ``**kw``
+_SEP_KW = frozenset({"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+                     "activity_regularizer", "depthwise_constraint", "pointwise_constraint",
+                     "bias_constraint"})
 
 
 def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
@@ -26,6 +32,7 @@ def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
     """``activation(conv3d(inputs, kernel) + bias)``, ``<name>/kernel`` laid out DHWIO."""
+    refuse_fn_kwargs("conv3d", kw)
     return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3,
                 reuse=reuse, **kw)(inputs)
@@ -36,6 +43,7 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
                      kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                      reuse=None, **kw):
     """The transposed 3-D convolution layer (kernel DHW, filters, in); TF1's output size."""
+    refuse_fn_kwargs("conv3d_transpose", kw)
     return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
                 kernel_initializer, bias_initializer, trainable, name, rank=3,
                 transpose=True, reuse=reuse, **kw)(inputs)
@@ -61,7 +69,11 @@ class SeparableConv:
                  data_format="channels_last", dilation_rate=1, depth_multiplier=1,
                  activation=None, use_bias=True, depthwise_initializer=None,
                  pointwise_initializer=None, bias_initializer=None, trainable=True, name=None,
-                 rank=2, **_ignored):
+                 rank=2, depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, reuse=None, **kw):
+        refuse_kwargs(kw, "separable_conv")
+        self.regularizers = (depthwise_regularizer, pointwise_regularizer, bias_regularizer)
+        self.reuse = reuse
         self.filters, self.rank, self.depth_multiplier = int(filters), rank, int(depth_multiplier)
         self.kernel_size = _pair(kernel_size, rank)
         self.strides, self.dilation_rate = _pair(strides, rank), _pair(dilation_rate, rank)
@@ -77,14 +89,17 @@ class SeparableConv:
         m, r = self.depth_multiplier, self.rank
         dshape = self.kernel_size + (c, m)
         pshape = (1,) * r + (c * m, self.filters)
-        self.depthwise_kernel = Variable(lambda: di(dshape, dtype), name="depthwise_kernel",
-                                         trainable=self.trainable)
-        self.pointwise_kernel = Variable(lambda: pi(pshape, dtype), name="pointwise_kernel",
-                                         trainable=self.trainable)
+        dr, pr, br = self.regularizers     # (get_variable: TF1's names, reuse, regularizers)
+        self.depthwise_kernel = get_variable("depthwise_kernel", dshape, dtype=dtype,
+                                             initializer=di, trainable=self.trainable,
+                                             regularizer=dr)
+        self.pointwise_kernel = get_variable("pointwise_kernel", pshape, dtype=dtype,
+                                             initializer=pi, trainable=self.trainable,
+                                             regularizer=pr)
         if self.use_bias:
-            bi = bi or _init.Zeros()
-            self.bias = Variable(lambda: bi((self.filters,), dtype), name="bias",
-                                 trainable=self.trainable)
+            self.bias = get_variable("bias", (self.filters,), dtype=dtype,
+                                     initializer=bi or _init.Zeros(), trainable=self.trainable,
+                                     regularizer=br)
 
     def __call__(self, inputs):
         g = get_default_graph()
@@ -94,9 +109,12 @@ class SeparableConv:
         if c is None:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              "`None`.")
-        with g.name_scope(self.name or f"separable_conv{self.rank}d") as scope:
-            if self.depthwise_kernel is None:
-                self.name = scope[:-1]
+        first = self.depthwise_kernel is None
+        ctx = variable_scope(self.name, default_name=f"separable_conv{self.rank}d",
+                             reuse=self.reuse or None) if first else g.name_scope(self.name)
+        with ctx as scope:
+            if first:
+                self.name = getattr(scope, "original_name_scope", str(scope))[:-1]
                 self._make(c, x.dtype)
             dk, pk = self.depthwise_kernel, self.pointwise_kernel
             st, dl = self.strides, self.dilation_rate
@@ -111,8 +129,8 @@ class SeparableConv:
                 y = _ops.squeeze(y, 1 if cl else 2)
             if self.bias is not None:
                 b = self.bias if cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
-                first = len(y.op.graph._ops)      # (TF1: nn.bias_add's BiasAdd)
-                y = rename(_ops.add(y, b), "BiasAdd", first)
+                start = len(y.op.graph._ops)      # (TF1: nn.bias_add's BiasAdd)
+                y = rename(_ops.add(y, b), "BiasAdd", start)
             if self.activation is not None:
                 y = self.activation(y)
         return y
@@ -131,9 +149,11 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      pointwise_initializer=None, bias_initializer=None, trainable=True,
                      name=None, reuse=None, **kw):
     """A depthwise then a 1x1 pointwise convolution, plus bias and activation."""
+    refuse_fn_kwargs("separable_conv2d", kw, _SEP_KW)
     return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, trainable, name)(inputs)
+                         pointwise_initializer, bias_initializer, trainable, name,
+                         reuse=reuse, **kw)(inputs)
 
 
 def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -142,7 +162,8 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
                      pointwise_initializer=None, bias_initializer=None, trainable=True,
                      name=None, reuse=None, **kw):
     """``separable_conv2d`` on a (batch, width, channels) input."""
+    refuse_fn_kwargs("separable_conv1d", kw, _SEP_KW)
     return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          depth_multiplier, activation, use_bias, depthwise_initializer,
                          pointwise_initializer, bias_initializer, trainable, name,
-                         rank=1)(inputs)
+                         rank=1, reuse=reuse, **kw)(inputs)

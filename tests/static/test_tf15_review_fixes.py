@@ -193,3 +193,38 @@ def test_graph_seed_makes_shuffled_producers_repeatable():
     assert orders[0] == orders[1]
     assert sorted(orders[0][0]) == [b"a", b"b", b"c", b"d", b"e", b"f"]
     assert sorted(orders[0][1]) == list(range(8))
+
+
+def test_separable_conv_takes_regularizers_and_reuse_and_layers_refuse_unknown_kwargs():
+    # item 10: separable_conv2d dropped its regularizers and reuse; bogus kwargs were accepted
+    with tf.Graph().as_default():
+        reg = tf.contrib.layers.l2_regularizer(0.5)
+        x = tf.ones((1, 4, 4, 2))
+        with tf.variable_scope("s"):
+            a = tf.layers.separable_conv2d(x, 3, 3, name="sc", depthwise_regularizer=reg,
+                                           pointwise_regularizer=reg, bias_regularizer=reg,
+                                           depthwise_initializer=tf.ones_initializer(),
+                                           pointwise_initializer=tf.ones_initializer())
+        with tf.variable_scope("s", reuse=True):
+            b = tf.layers.separable_conv2d(x, 3, 3, name="sc")
+        names = [v.name for v in tf.trainable_variables()]
+        assert names == ["s/sc/depthwise_kernel:0", "s/sc/pointwise_kernel:0", "s/sc/bias:0"]
+        losses = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+        assert len(losses) == 3
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            ra, rb, rl = sess.run([a, b, losses])
+        np.testing.assert_allclose(ra, np.full((1, 2, 2, 3), 18.0))      # 9 taps x 2 channels
+        np.testing.assert_allclose(rb, ra)
+        # l2_regularizer(0.5): 0.5 * sum(w^2) / 2: 18 and 6 ones, zero bias
+        np.testing.assert_allclose(rl, [4.5, 1.5, 0.0])
+        y = tf.zeros((1, 3))
+        with pytest.raises(TypeError, match=r"dense\(\) got an unexpected keyword argument "
+                                            r"'bogus_arg'"):
+            tf.layers.dense(y, 2, bogus_arg=3)
+        with pytest.raises(TypeError, match=r"conv2d\(\) got an unexpected keyword argument"):
+            tf.layers.conv2d(x, 2, 3, bogus_arg=3)
+        with pytest.raises(TypeError, match=r"separable_conv2d\(\) got an unexpected keyword"):
+            tf.layers.separable_conv2d(x, 2, 3, bogus_arg=3)
+        with pytest.raises(TypeError, match=r"Keyword argument not understood:.*bogus_arg"):
+            tf.layers.Dense(2, bogus_arg=3)
