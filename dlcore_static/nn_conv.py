@@ -144,13 +144,29 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     filt = filters if filter is None else filter
     cl, st, dl, pad = _layout("conv2d_transpose", 2, data_format, strides, dilations, padding)
     shape = _shape_entries(output_shape, "conv2d_transpose")
+    if len(shape) != 4:                 # (TF 1.15 nn_ops.conv2d_transpose's checks)
+        raise ValueError(f"output_shape must have shape (4,), got ({len(shape)},)")
+    fs = to_tensor(filt).aval.shape
+    axis = 3 if cl else 1
+    xs = to_tensor(x).aval.shape
+    if len(fs) == 4 and len(xs) == 4:
+        if xs[axis] is not None and fs[3] is not None and xs[axis] != fs[3]:
+            raise ValueError(f"input channels does not match filter's input channels, "
+                             f"{xs[axis]} != {fs[3]}")
+        if shape[axis] is not None and fs[2] is not None and shape[axis] != fs[2]:
+            raise ValueError(f"output_shape does not match filter's output channels, "
+                             f"{shape[axis]} != {fs[2]}")
     size = shape[1:3] if cl else shape[2:4]
     if None in size:
         raise ValueError("conv2d_transpose: the output_shape's spatial sizes must be known when "
                          f"the graph is built, got {shape}")
-    return _run(name, "conv2d_transpose", x,
-                lambda xf: _ops.conv_transpose(xf, _hwio_to_oihw(to_tensor(filt), 4), st, pad,
-                                               dilation=dl, output_size=size), cl, 4)
+    out = _run(name, "conv2d_transpose", x,
+               lambda xf: _ops.conv_transpose(xf, _hwio_to_oihw(to_tensor(filt), 4), st, pad,
+                                              dilation=dl, output_size=size), cl, 4)
+    # TF: the output_shape's known entries; the batch entry not (tf.layers/keras transposes
+    # pass a placeholder 1 for an unknown batch)
+    out.set_shape([None] + list(shape[1:]))
+    return out
 
 
 def _shape_entries(output_shape, op: str) -> list:

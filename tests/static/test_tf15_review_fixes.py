@@ -228,3 +228,28 @@ def test_separable_conv_takes_regularizers_and_reuse_and_layers_refuse_unknown_k
             tf.layers.separable_conv2d(x, 2, 3, bogus_arg=3)
         with pytest.raises(TypeError, match=r"Keyword argument not understood:.*bogus_arg"):
             tf.layers.Dense(2, bogus_arg=3)
+
+
+def test_conv2d_transpose_output_shape_checked_and_static_shape():
+    # item 9: batch/channel entries of output_shape were ignored, a 3-entry one accepted
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, (None, 4, 4, 3))
+        f = tf.ones((3, 3, 4, 3))
+        y = tf.nn.conv2d_transpose(x, f, [1, 8, 8, 4], [1, 2, 2, 1])
+        assert y.shape.as_list()[1:] == [8, 8, 4]
+        with pytest.raises(ValueError, match="output_shape does not match filter's output "
+                                             "channels, 5 != 4"):
+            tf.nn.conv2d_transpose(x, f, [1, 8, 8, 5], [1, 2, 2, 1])
+        with pytest.raises(ValueError, match=r"output_shape must have shape \(4,\), got \(3,\)"):
+            tf.nn.conv2d_transpose(x, f, [8, 8, 4], [1, 2, 2, 1])
+        with pytest.raises(ValueError, match="input channels does not match filter's input "
+                                             "channels, 2 != 3"):
+            tf.nn.conv2d_transpose(tf.ones((1, 4, 4, 2)), f, [1, 8, 8, 4], [1, 2, 2, 1])
+        with tf.Session() as sess:
+            v = sess.run(y, {x: np.ones((1, 4, 4, 3))})
+    # NumPy: each input pixel scatters its 3x3 kernel at 2*i (SAME: 0 rows padded before)
+    ref = np.zeros((1, 9, 9, 4))
+    for i in range(4):
+        for j in range(4):
+            ref[0, 2 * i:2 * i + 3, 2 * j:2 * j + 3, :] += 3.0
+    np.testing.assert_allclose(v, ref[:, :8, :8, :])
