@@ -425,6 +425,8 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
             getattr(unconnected_gradients, "value", None) not in ("none", "zero"):
         raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
     mode = getattr(unconnected_gradients, "value", unconnected_gradients)
+    if aggregation_method not in (None, 0, 1, 2):     # TF1's AggregationMethod values
+        raise ValueError(f"Invalid aggregation_method specified {aggregation_method}.")
     ys_l = [to_tensor(y) for y in _as_list(ys)]
     xs_l = _as_list(xs)
     g = get_default_graph() if not ys_l else ys_l[0].graph
@@ -460,6 +462,14 @@ def _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops) -> list:
             seeds = [None if gy is None else to_tensor(gy, g, y.aval.dtype)
                      for gy, y in zip(gys, ys_l)]
             for s, y in zip(seeds, ys_l):
+                if s is not None and s.aval.dtype != y.aval.dtype:
+                    yk, sk = y.aval.dtype.kind, s.aval.dtype.kind
+                    if yk in "fiu" and sk not in "fiu":
+                        raise TypeError(f"Gradient type {s.dtype.name} generated for real or "
+                                        f"integer-valued tensor {y} with type {y.dtype.name} "
+                                        f"must be real or integer")
+                    raise TypeError(f"grad_ys has type {s.dtype.name} that does not match type "
+                                    f"{y.dtype.name} of the tensor {y.name} it is the gradient of")
                 if s is not None and not s.shape.is_compatible_with(y.shape):
                     raise ValueError(f"Incompatible shapes between op input and calculated input "
                                      f"gradient: grad_ys {s.shape} for y {y.shape} ({y.name})")

@@ -14,6 +14,7 @@ import dlcore
 import dlcore_static as tf
 
 G = sys.modules["dlcore_static.gradients"]
+CF = sys.modules["dlcore_static.control_flow"]
 
 
 def _tree(rng):
@@ -67,13 +68,13 @@ def _control_flow(rng):
 def _graph(make, backprop):
     """The ops ``make`` builds with ``backprop`` as tf.gradients' pass, and their values."""
     g = tf.Graph()
-    G_backprop = G.backprop
-    G.backprop = backprop
+    G_backprop, CF_backprop = G.backprop, CF.backprop
+    G.backprop = CF.backprop = backprop     # (cond/while gradients' sub-graphs: control_flow's)
     try:
         with g.as_default():
             outs, feed = make(np.random.default_rng(0))
     finally:
-        G.backprop = G_backprop
+        G.backprop, CF.backprop = G_backprop, CF_backprop
     ops = [(op.name, op.type, tuple(t.name for t in op.inputs),
             tuple(c.name for c in op.control_inputs), repr(op.params))
            for op in g.get_operations()]
@@ -92,6 +93,16 @@ def test_the_graph_pass_builds_the_general_routines_graph(make):
     assert len(fast_vals) == len(vals)
     for a, b in zip(fast_vals, vals):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cond_and_while_gradients_use_the_patched_pass():
+    calls = []
+
+    def spy(*a, **k):
+        calls.append(k.get("stop") is not None)
+        return G.backprop_general(*a, **k)
+    _graph(_control_flow, spy)
+    assert True in calls and False in calls     # sub-graph passes (with a stop) and the outer
 
 
 def test_backprop_general_is_the_cores_reverse_pass(monkeypatch):

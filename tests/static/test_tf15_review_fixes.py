@@ -253,3 +253,19 @@ def test_conv2d_transpose_output_shape_checked_and_static_shape():
         for j in range(4):
             ref[0, 2 * i:2 * i + 3, 2 * j:2 * j + 3, :] += 3.0
     np.testing.assert_allclose(v, ref[:, :8, :8, :])
+
+
+def test_gradients_refuse_a_bogus_aggregation_method_and_grad_ys_of_another_dtype():
+    # item 8b: 'bogus' was accepted; a float64 grad_ys for a float32 y was the core's
+    # AssertionError "bug in a vjp rule"
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, (2,))
+        y = x * x
+        with pytest.raises(ValueError, match="Invalid aggregation_method specified bogus."):
+            tf.gradients(y, x, aggregation_method="bogus")
+        with pytest.raises(TypeError, match="grad_ys has type float64 that does not match type "
+                                            "float32"):
+            tf.gradients(y, x, grad_ys=tf.constant([1.0, 2.0], tf.float64))
+        g, = tf.gradients(y, x, grad_ys=tf.constant([1.0, 3.0]), aggregation_method=2)
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(g, {x: [2.0, 5.0]}), [4.0, 30.0])
