@@ -64,7 +64,11 @@ class SparseTensor:
 
     @property
     def shape(self):
+        from .frontend import constant_value
         from .graph import TensorShape
+        c = constant_value(self.dense_shape) if isinstance(self.dense_shape, Tensor) else None
+        if c is not None:               # (TF: constant_value_as_shape(dense_shape))
+            return TensorShape([int(d) for d in np.asarray(c).reshape(-1)])
         return TensorShape([None] * (self.dense_shape.aval.shape[0] or 0)) \
             if self.dense_shape.aval.shape and self.dense_shape.aval.shape[0] is not None \
             else TensorShape(None)

@@ -269,3 +269,17 @@ def test_gradients_refuse_a_bogus_aggregation_method_and_grad_ys_of_another_dtyp
         g, = tf.gradients(y, x, grad_ys=tf.constant([1.0, 3.0]), aggregation_method=2)
         with tf.Session() as sess:
             np.testing.assert_allclose(sess.run(g, {x: [2.0, 5.0]}), [4.0, 30.0])
+
+
+def test_sparse_placeholder_with_a_known_shape_has_that_static_shape():
+    # item 14: sparse_placeholder(shape=[3, 4]).shape was (?, ?)
+    with tf.Graph().as_default():
+        sp = tf.sparse_placeholder(tf.float32, shape=[3, 4])
+        assert sp.shape.as_list() == [3, 4]
+        assert tf.sparse_placeholder(tf.float32, shape=[None, 4]).shape.as_list() == [None, None]
+        assert tf.SparseTensor([[0, 1]], [1.0], [2, 3]).shape.as_list() == [2, 3]
+        with tf.Session() as sess:
+            v = sess.run(tf.sparse.to_dense(sp), {sp: ([[0, 1], [2, 3]], [5.0, 7.0], [3, 4])})
+        ref = np.zeros((3, 4))
+        ref[0, 1], ref[2, 3] = 5.0, 7.0
+        np.testing.assert_array_equal(v, ref)
