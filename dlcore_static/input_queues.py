@@ -364,6 +364,14 @@ class QueueRunner:
 
     def __init__(self, queue=None, enqueue_ops=None, close_op=None, cancel_op=None,
                  queue_closed_exception_types=None, queue_runner_def=None, import_scope=None):
+        if queue_runner_def is not None:
+            if queue or enqueue_ops:
+                raise ValueError("queue_runner_def and queue are mutually exclusive.")
+            raise NotImplementedError("QueueRunner(queue_runner_def=...): a QueueRunnerDef "
+                                      "(from a MetaGraphDef) is not read by dlcore_static; pass "
+                                      "queue and enqueue_ops")
+        if not queue or not enqueue_ops:
+            raise ValueError("Must provide queue and enqueue_ops.")
         self.queue = queue
         ops: list = []
         for op in enqueue_ops or []:    # (threads running one op: that op, once a turn)

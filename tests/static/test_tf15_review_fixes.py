@@ -283,3 +283,20 @@ def test_sparse_placeholder_with_a_known_shape_has_that_static_shape():
         ref = np.zeros((3, 4))
         ref[0, 1], ref[2, 3] = 5.0, 7.0
         np.testing.assert_array_equal(v, ref)
+
+
+def test_queue_runner_arguments_checked_as_tf1():
+    # item 14: QueueRunner(queue_runner_def=...) crashed with an AttributeError
+    with tf.Graph().as_default():
+        q = tf.FIFOQueue(2, tf.int32, shapes=[()])
+        with pytest.raises(ValueError, match="Must provide queue and enqueue_ops."):
+            tf.train.QueueRunner(q, [])
+        with pytest.raises(ValueError, match="queue_runner_def and queue are mutually exclusive."):
+            tf.train.QueueRunner(q, [q.enqueue(1)], queue_runner_def=object())
+        with pytest.raises(NotImplementedError, match="QueueRunnerDef"):
+            tf.train.QueueRunner(queue_runner_def=object())
+        qr = tf.train.QueueRunner(q, [q.enqueue(7)])
+        assert qr.queue is q and len(qr.enqueue_ops) == 1
+        d = q.dequeue()
+        with tf.Session() as sess:
+            assert sess.run(d) == 7            # filled by the runner's op
