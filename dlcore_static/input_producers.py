@@ -47,12 +47,16 @@ def input_producer(input_tensor, element_shape=None, num_epochs=None, shuffle=Tr
             raise ValueError("Either `input_tensor` must have a fully defined shape or "
                              "`element_shape` must be specified")
         ins = [x]
+        epochs_var = None
         if num_epochs is not None:
-            ins.append(_epochs_variable(g).value())
+            ev = _epochs_variable(g)
+            ins.append(ev.value())
+            epochs_var = ev.op
         q = q_mod.FIFOQueue(capacity, [x.aval.dtype], [shape.as_list()])
         enq = Operation(g, "ProducerEnqueueMany", g.unique_name(f"{q.name}_EnqueueMany"), ins,
                         [], attrs={"queue": q, "num_epochs": num_epochs, "shuffle": shuffle,
-                                   "seed": q_mod.seed_pair(g.seed, seed, len(g._ops))})
+                                   "seed": q_mod.seed_pair(g.seed, seed, len(g._ops)),
+                                   "epochs_var": epochs_var})
         q_mod.add_queue_runner(q_mod.QueueRunner(q, [enq]))
     return q
 
@@ -186,8 +190,13 @@ def _producer_factory(op: Operation, session, device):
         st = states.get(op)
         if st is None:
             st = states[op] = _ProducerState(op.attrs["seed"])
-        if limit is not None and st.epoch >= limit:
-            raise OutOfRangeError(None, op, f"Reached limit of {limit}{node_suffix(op)}")
+        if limit is not None:           # TF's count_up_to on limit_epochs/epochs
+            done = int(np.asarray(epochs[0]))
+            if done >= limit:
+                raise OutOfRangeError(None, op, f"Reached limit of {limit}{node_suffix(op)}")
+            new = np.array(done + 1, dtype=np.int64)
+            new.flags.writeable = False
+            session.variables.staging()[op.attrs["epochs_var"]] = new
         st.epoch += 1
         rows = np.asarray(x)
         order = st.rng.permutation(len(rows)) if shuffle else range(len(rows))

@@ -300,3 +300,21 @@ def test_queue_runner_arguments_checked_as_tf1():
         d = q.dequeue()
         with tf.Session() as sess:
             assert sess.run(d) == 7            # filled by the runner's op
+
+
+def test_limit_epochs_counter_counts_the_epochs_started():
+    # item 14: limit_epochs/epochs stayed 0 (TF: count_up_to); re-initialising restarts
+    with tf.Graph().as_default():
+        q = tf.train.range_input_producer(3, num_epochs=2, shuffle=False)
+        d = q.dequeue()
+        ev, = [v for v in tf.local_variables() if v.name.endswith("limit_epochs/epochs:0")]
+        with tf.Session() as sess:
+            sess.run(tf.local_variables_initializer())
+            assert sess.run(ev) == 0
+            got = [int(sess.run(d))]
+            assert sess.run(ev) == 1
+            got += [int(sess.run(d)) for _ in range(5)]
+            assert sess.run(ev) == 2
+            with pytest.raises(tf.errors.OutOfRangeError):
+                sess.run(d)
+    assert got == [0, 1, 2, 0, 1, 2]
