@@ -7,31 +7,9 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dl
+from torchdiff_harness import run as _run
 
 torch = pytest.importorskip("torch")
-
-
-def _run(f, lib):
-    try:
-        r = f(lib)
-    except Exception as e:                  # noqa: BLE001 (compared with PyTorch's)
-        return ("raises", type(e).__name__, str(e))
-    return ("value", _describe(r))
-
-
-def _describe(r):
-    if isinstance(r, (tuple, list)):
-        return tuple(_describe(v) for v in r)
-    if hasattr(r, "grad_fn") and hasattr(r, "dtype"):
-        g = r.grad_fn
-        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad,
-                None if g is None else type(g).__name__,
-                _rounded(np.asarray(r.detach().tolist())))
-    return r
-
-
-def _rounded(a):
-    return a.tolist() if a.dtype.kind in "bc" else a.round(5).tolist()
 
 
 def _x(lib, *shape, rg=False):

@@ -9,38 +9,10 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dl
+from torchdiff_harness import run as _run
 
 torch = pytest.importorskip("torch")
 NAN = float("nan")
-
-
-def _run(f, lib):
-    try:
-        r = f(lib)
-    except Exception as e:                  # noqa: BLE001 (compared with PyTorch's)
-        return ("raises", type(e).__name__, str(e))
-    return ("value", _describe(r))
-
-
-def _describe(r):
-    if isinstance(r, (tuple, list)):
-        return tuple(_describe(v) for v in r)
-    if hasattr(r, "grad_fn") and hasattr(r, "dtype"):
-        g = r.grad_fn
-        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad,
-                None if g is None else type(g).__name__,
-                _rounded(np.asarray(r.detach().tolist())))
-    if isinstance(r, float) and math.isnan(r):
-        return "nan"
-    return r
-
-
-def _rounded(a):
-    if a.dtype.kind in "bc":
-        return a.tolist()
-    a = a.round(5)
-    # NaN never equals itself: as a word; -0.0 keeps its sign
-    return [str(v) for v in a.ravel().tolist()] + [str(a.shape)]
 
 
 def _grads(f, dtype=None, create_graph=False):
