@@ -44,6 +44,12 @@ HERE = os.path.dirname(__file__)
 
 def run_program(name, capsys):
     tf.reset_default_graph()
+    # the programs draw unseeded initial weights and data: seeded here, each program's run and
+    # its thresholds do not depend on what earlier tests on the worker drew (a full-suite run
+    # failed the scan program's loss bound once); DLCORE_TF15_SEED picks another seed: the 19
+    # tests passed with seeds 1-5 and 15
+    tf.set_random_seed(int(os.environ.get("DLCORE_TF15_SEED", "15")))
+    np.random.seed(int(os.environ.get("DLCORE_TF15_SEED", "15")))
     old = sys.argv
     sys.argv = [name]
     try:
