@@ -37,6 +37,7 @@ only reference tensors of the file, each decoded once.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -50,6 +51,7 @@ from dlcore.device import CPU, as_device, to_device
 from dlcore.dtypes import is_floating
 from dlcore.io import safetensors_io
 
+from . import _pt_read
 from .tensor import Tensor
 
 FORMAT = "dlcore_eager/2"
@@ -138,9 +140,22 @@ class _Writer:
         return out
 
 
-def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
+def save(obj: Any, f: str | os.PathLike | IO[bytes], *, format: str = "safetensors") -> None:
     """Write ``obj`` (a state dict, or a checkpoint dict holding state dicts and plain values)
-    to a path or a binary file object as a safetensors file (layout in the module docstring)."""
+    to a path or a binary file object as a safetensors file (layout in the module docstring),
+    or with ``format="torch"`` as a ``torch.save`` zip file that
+    ``torch.load(f, weights_only=True)`` reads (``_pt_write``; no pickle module involved)."""
+    if format == "torch":
+        from . import _pt_write
+        blob = _pt_write.dumps(obj)
+        if isinstance(f, (str, os.PathLike)):
+            safetensors_io.write_file_atomic(f, blob)
+        else:
+            f.write(blob)
+        return
+    if format != "safetensors":
+        raise ValueError(f"dlcore_eager.save: format must be 'safetensors' or 'torch', "
+                         f"not {format!r}")
     w = _Writer()
     structure = w.encode(obj)
     meta = {"format": "pt", "dlcore.format": FORMAT,
@@ -240,7 +255,7 @@ class _Reader:
         ml = self.map_location
         dev = ml.get(loc, loc) if isinstance(ml, dict) else \
             loc if ml is None or callable(ml) else ml
-        key = (name, str(dev), bool(obj.get("requires_grad")))
+        key = (name, str(dev), bool(obj.get("requires_grad")), obj.get("parameter") is True)
         t = self.objs.get(key)
         if t is None:
             t = from_numpy(self.array(name))
@@ -257,7 +272,10 @@ class _Reader:
                 raise _CallerError(e) from e
             if moved is not None:
                 t = moved
-            if obj.get("requires_grad") is True:
+            if obj.get("parameter") is True:       # a torch.save'd nn.Parameter
+                from .nn.module import Parameter
+                t = Parameter(t, requires_grad=obj.get("requires_grad") is True)
+            elif obj.get("requires_grad") is True:
                 if is_floating(np.dtype(t._buf.dtype)):
                     t.requires_grad_(True)
                 else:
@@ -293,7 +311,7 @@ class _Reader:
             if "__tuple__" in obj and isinstance(obj["__tuple__"], list):
                 return tuple(self.decode(v, depth + 1) for v in obj["__tuple__"])
             if "__dict__" in obj and isinstance(obj["__dict__"], list):
-                out = {}
+                out = collections.OrderedDict() if obj.get("ordered") is True else {}
                 for item in obj["__dict__"]:
                     if not (isinstance(item, list) and len(item) == 2) or isinstance(
                             item[0], (list, dict)):
@@ -324,14 +342,34 @@ def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
     host."""
     _check_map_location(map_location)
     data = _read_bytes(f)
+    try:
+        return _load_bytes(data, map_location)
+    except LoadError as e:
+        where = _file_name(f)
+        if where is None:
+            raise
+        raise LoadError(f"{e} (file {where})") from None
+
+
+def _file_name(f) -> str | None:
+    if isinstance(f, (str, os.PathLike)):
+        return repr(os.fspath(f))
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, (str, bytes)) else None
+
+
+def _load_bytes(data: bytes, map_location: Any) -> Any:
+    if _pt_read.is_zip(data):              # torch.save's zip: parsed, never unpickled
+        structure, arrays = _pt_read.parse(data, _bad)
+        return _decode(_Reader(arrays, map_location), structure)
     if len(data) < 8:
         raise _bad(f"the file is only {len(data)} bytes long (truncated or empty)")
     (n,) = struct.unpack("<Q", data[:8])
     if n > safetensors_io.MAX_HEADER or 8 + n > len(data):
-        if data[:2] == b"PK" or data[:1] == b"\x80":
-            raise _bad("this looks like a PyTorch/pickle file; dlcore_eager never unpickles "
-                       "(load it with PyTorch and re-save the tensors with dlcore_eager.save or "
-                       "safetensors.torch.save_file)")
+        if data[:1] == b"\x80" or data[:2] == b"PK":
+            raise _bad("this looks like a raw pickle or a legacy (pre-1.6, non-zip) torch.save "
+                       "file; dlcore_eager never unpickles (re-save it with PyTorch >= 1.6, "
+                       "torch.save's default zip format, or with safetensors.torch.save_file)")
         raise _bad(f"the header claims {n} bytes but the file has {len(data) - 8} after the "
                    "length field (truncated or not a safetensors file)")
     header = safetensors_io.read_header(data, _bad)
@@ -348,7 +386,10 @@ def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
     structure = safetensors_io.metadata_json(meta, "dlcore.structure", _bad)
     if structure is None:                  # a plain safetensors file from another tool
         structure = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
-    reader = _Reader(arrays, map_location)
+    return _decode(_Reader(arrays, map_location), structure)
+
+
+def _decode(reader: "_Reader", structure: Any) -> Any:
     try:
         return reader.decode(structure)
     except _CallerError as e:

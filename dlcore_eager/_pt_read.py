@@ -1,0 +1,438 @@
+"""Read a PyTorch ``torch.save`` zip file by *parsing* it: no pickle module, nothing executed.
+
+A ``torch.save`` file (PyTorch >= 1.6) is a zip archive ``<name>/data.pkl`` (a pickle opcode
+stream, protocol 2), ``<name>/byteorder`` and one stored entry ``<name>/data/<key>`` per tensor
+storage (its raw bytes).  ``data.pkl`` rebuilds the object by calling a few functions
+(``collections.OrderedDict``, ``torch._utils._rebuild_tensor_v2``, ``_rebuild_parameter``) on
+storages named by *persistent ids* ``('storage', torch.FloatStorage, key, location, numel)``.
+
+``parse`` interprets that opcode stream itself: a small stack machine that knows the opcodes
+PyTorch writes and the handful of names PyTorch's own ``weights_only=True`` loader accepts for
+tensors and containers.  Any other name (``os.system``, ``builtins.eval``, a class to
+instantiate) is refused *by name*, never looked up, so a hostile file cannot run code.  Every
+size is checked before it is used: the pickle entry's size, each storage's declared element
+count against its zip entry (stored entries must lie inside the file; compressed ones may not
+claim more than a bounded ratio), and each tensor's (offset, size, stride) against its storage,
+so a file claiming a huge tensor is refused without allocating it.
+
+The result is dlcore_eager's structure format (``serialization._Reader`` decodes it): every
+container as ``{"__dict__": ...}`` / ``{"__tuple__": ...}`` / lists, every tensor as
+``{"__tensor__": name, "device": location, "requires_grad": bool}`` with ``arrays[name]`` an
+``ndarray`` *view* of its storage's one array, so tensors sharing a storage in PyTorch (views,
+slices, a transposed weight) share memory after loading, with PyTorch's offsets and strides.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+
+ErrorFactory = Callable[[str], Exception]
+MAX_PICKLE = 256 * 1024 * 1024       # data.pkl larger than this is refused
+MAX_RATIO = 1100                     # a deflated entry may not claim more than this x its size
+_STORAGES = {"FloatStorage": np.float32, "DoubleStorage": np.float64,
+             "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
+             "ShortStorage": np.int16, "CharStorage": np.int8, "ByteStorage": np.uint8,
+             "BoolStorage": np.bool_, "ComplexFloatStorage": np.complex64,
+             "ComplexDoubleStorage": np.complex128, "BFloat16Storage": None}
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+class _Global:
+    """A name the stream imports; only whitelisted ones are ever created."""
+
+    def __init__(self, kind: str, value: Any = None) -> None:
+        self.kind, self.value = kind, value
+
+
+class _TRef:
+    """A tensor of the file: its array's name, location, requires_grad, whether a Parameter."""
+
+    def __init__(self, name: str, loc: str, rg: bool, param: bool = False) -> None:
+        self.name, self.loc, self.rg, self.param = name, loc, rg, param
+
+
+class _Storage:
+    def __init__(self, key: str, array: np.ndarray, loc: str) -> None:
+        self.key, self.array, self.loc = key, array, loc
+
+
+_MARK = object()
+
+
+def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
+    full = f"{module}.{name}"
+    if full in ("collections.OrderedDict", "torch._utils.OrderedDict"):
+        return _Global("odict")
+    if full in ("torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor"):
+        return _Global("tensor")
+    if full in ("torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"):
+        return _Global("parameter")
+    if module == "torch" and name in _STORAGES:
+        dt = _STORAGES[name]
+        if dt is None:
+            if _dt.bfloat16 is None:
+                raise error("a bfloat16 tensor needs the ml_dtypes package (pip install ml_dtypes)")
+            dt = _dt.bfloat16
+        return _Global("storage_type", np.dtype(dt))
+    if full == "torch.Size":
+        return _Global("size")
+    if full == "torch.device":
+        return _Global("device")
+    raise error(f"the pickle stream imports {full[:100]!r}, which is not a tensor, storage or "
+                "container (dlcore_eager.load never runs code from a file; only what "
+                "torch.load(weights_only=True) accepts for tensors and containers is read)")
+
+
+class _Parser:
+    def __init__(self, stream: bytes, zf: zipfile.ZipFile, prefix: str, swap: bool,
+                 total: int, error: ErrorFactory) -> None:
+        self.s, self.pos, self.zf, self.prefix, self.swap = stream, 0, zf, prefix, swap
+        self.total, self.error = total, error
+        self.storages: dict[str, _Storage] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.read_bytes = 0
+
+    # ------------------------------------------------------------------ raw reads
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.s):
+            raise self.error(f"data.pkl is truncated (needs {n} bytes at offset {self.pos}, "
+                             f"has {len(self.s) - self.pos})")
+        out = self.s[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def line(self) -> str:
+        end = self.s.find(b"\n", self.pos, self.pos + 256)
+        if end < 0:
+            raise self.error(f"data.pkl has an unterminated name at offset {self.pos}")
+        out = self.s[self.pos:end].decode("utf-8", "replace")
+        self.pos = end + 1
+        return out
+
+    def unpack(self, fmt: str):
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    # ------------------------------------------------------------------ storages and tensors
+    def storage(self, pid) -> _Storage:
+        err = self.error
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
+                and isinstance(pid[1], _Global) and pid[1].kind == "storage_type"
+                and isinstance(pid[2], str) and isinstance(pid[3], str)
+                and type(pid[4]) is int and pid[4] >= 0):
+            raise err(f"a persistent id is not a storage reference: {str(pid)[:100]}")
+        _, st, key, loc, numel = pid
+        dt: np.dtype = st.value
+        hit = self.storages.get(key)
+        if hit is not None:
+            if hit.array.dtype != dt or hit.array.size != numel:
+                raise err(f"storage {key[:40]!r} is referenced with two different types or sizes")
+            return hit
+        nbytes = numel * dt.itemsize
+        try:
+            info = self.zf.getinfo(f"{self.prefix}data/{key}")
+        except KeyError:
+            raise err(f"storage {key[:40]!r} is missing from the archive") from None
+        if info.file_size != nbytes:
+            raise err(f"storage {key[:40]!r} declares {numel} elements of {dt} ({nbytes} bytes) "
+                      f"but its entry holds {info.file_size} bytes")
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.header_offset + info.compress_size > self.total or \
+                    info.compress_size != info.file_size:
+                raise err(f"storage {key[:40]!r} claims {nbytes} bytes past the end of the file "
+                          f"({self.total} bytes)")
+        elif info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
+            raise err(f"storage {key[:40]!r} claims {nbytes} bytes from {info.compress_size} "
+                      "compressed bytes (a decompression bomb)")
+        self.read_bytes += nbytes
+        try:
+            raw = bytearray(self.zf.read(info))
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise err(f"storage {key[:40]!r} cannot be read ({str(e)[:120]})") from None
+        arr = np.frombuffer(raw, dtype=dt)
+        if self.swap and dt.itemsize > 1:
+            arr = arr.byteswap()                    # a new native-order array, writable
+        out = self.storages[key] = _Storage(key, arr, loc)
+        return out
+
+    def tensor(self, args: tuple, param_of: Any = None) -> _TRef:
+        err = self.error
+        if not (6 <= len(args) <= 7) or not isinstance(args[0], _Storage):
+            raise err("_rebuild_tensor_v2 has malformed arguments")
+        st, offset, size, stride, rg = args[:5]
+        from dlcore.safe_io import check_shape
+        size = check_shape(size, "a tensor", err)
+        if not (isinstance(stride, tuple) and len(stride) == len(size) and all(
+                type(s) is int and s >= 0 for s in stride)) or type(offset) is not int \
+                or offset < 0 or not isinstance(rg, bool):
+            raise err(f"a tensor has a malformed offset/stride ({str(offset)[:20]}, "
+                      f"{str(stride)[:80]}) for size {list(size)}")
+        n = st.array.size
+        if all(size):
+            last = offset + sum((d - 1) * s for d, s in zip(size, stride))
+            if last >= n:
+                raise err(f"a tensor of size {list(size)}, stride {list(stride)}, offset {offset} "
+                          f"reaches element {last} of storage {st.key[:40]!r}, which has {n}")
+        item = st.array.dtype.itemsize
+        view = np.ndarray(size, st.array.dtype, buffer=st.array,
+                          offset=min(offset, n) * item if all(size) else 0,
+                          strides=tuple(s * item for s in stride))
+        name = f"t{len(self.arrays)}"
+        self.arrays[name] = view
+        return _TRef(name, st.loc, rg)
+
+    # ------------------------------------------------------------------ the stack machine
+    def call(self, fn: Any, args: Any) -> Any:
+        err = self.error
+        if not isinstance(fn, _Global) or not isinstance(args, tuple):
+            raise err("REDUCE on something that is not an allowed function")
+        if fn.kind == "odict":
+            if args:
+                raise err("OrderedDict called with arguments")
+            return OrderedDict()
+        if fn.kind == "tensor":
+            return self.tensor(args)
+        if fn.kind == "parameter":
+            if len(args) < 2 or not isinstance(args[0], _TRef) or not isinstance(args[1], bool):
+                raise err("_rebuild_parameter has malformed arguments")
+            t = args[0]
+            return _TRef(t.name, t.loc, args[1], param=True)
+        if fn.kind == "size":
+            if len(args) != 1 or not isinstance(args[0], tuple):
+                raise err("torch.Size has malformed arguments")
+            return tuple(args[0])
+        if fn.kind == "device":
+            if not args or not isinstance(args[0], str):
+                raise err("torch.device has malformed arguments")
+            return args[0] if len(args) == 1 else f"{args[0]}:{args[1]}"
+        raise err(f"a {fn.kind} cannot be called")
+
+    def run(self) -> Any:
+        err, stack, memo = self.error, [], {}
+        marks: list[int] = []
+
+        def pop_mark() -> list:
+            if not marks:
+                raise err(f"data.pkl pops a mark that was never set (offset {self.pos})")
+            m = marks.pop()
+            items = stack[m:]
+            del stack[m:]
+            return items
+
+        def top():
+            if not stack:
+                raise err(f"data.pkl uses an empty stack (offset {self.pos})")
+            return stack[-1]
+
+        def pop():
+            top()
+            return stack.pop()
+
+        while True:
+            at = self.pos
+            op = self.take(1)
+            if op == b"\x80":                                   # PROTO
+                self.take(1)
+            elif op == b"\x95":                                 # FRAME
+                self.take(8)
+            elif op == b".":                                    # STOP
+                if len(stack) != 1 or marks:
+                    raise err("data.pkl ends with a malformed stack")
+                return stack[0]
+            elif op == b"(":
+                marks.append(len(stack))
+            elif op == b"0":
+                pop()
+            elif op == b"1":
+                pop_mark()
+            elif op == b"2":
+                stack.append(top())
+            elif op == b"}":
+                stack.append({})
+            elif op == b"]":
+                stack.append([])
+            elif op == b")":
+                stack.append(())
+            elif op == b"t":
+                stack.append(tuple(pop_mark()))
+            elif op in (b"\x85", b"\x86", b"\x87"):
+                k = op[0] - 0x84
+                if len(stack) < k:
+                    raise err(f"data.pkl uses an empty stack (offset {at})")
+                items = tuple(stack[-k:])
+                del stack[-k:]
+                stack.append(items)
+            elif op == b"l":
+                stack.append(pop_mark())
+            elif op == b"d":
+                items = pop_mark()
+                stack.append(self.setitems({}, items))
+            elif op == b"a":
+                v = pop()
+                self.append(top(), [v])
+            elif op == b"e":
+                items = pop_mark()
+                self.append(top(), items)
+            elif op == b"s":
+                v, k = pop(), pop()
+                self.setitems(top(), [k, v])
+            elif op == b"u":
+                items = pop_mark()
+                self.setitems(top(), items)
+            elif op == b"q":
+                memo[self.take(1)[0]] = top()
+            elif op == b"r":
+                memo[self.unpack("<I")] = top()
+            elif op == b"\x94":
+                memo[len(memo)] = top()
+            elif op in (b"h", b"j"):
+                i = self.take(1)[0] if op == b"h" else self.unpack("<I")
+                if i not in memo:
+                    raise err(f"data.pkl refers to memo entry {i}, never stored (offset {at})")
+                stack.append(memo[i])
+            elif op == b"J":
+                stack.append(self.unpack("<i"))
+            elif op == b"K":
+                stack.append(self.take(1)[0])
+            elif op == b"M":
+                stack.append(self.unpack("<H"))
+            elif op in (b"\x8a", b"\x8b"):
+                n = self.take(1)[0] if op == b"\x8a" else self.unpack("<i")
+                if not 0 <= n <= 64:
+                    raise err(f"data.pkl has an integer of {n} bytes (offset {at})")
+                stack.append(int.from_bytes(self.take(n), "little", signed=True))
+            elif op == b"G":
+                stack.append(self.unpack(">d"))
+            elif op == b"N":
+                stack.append(None)
+            elif op in (b"\x88", b"\x89"):
+                stack.append(op == b"\x88")
+            elif op in (b"X", b"\x8c", b"\x8d", b"T", b"U", b"B", b"C"):
+                n = {b"X": "<I", b"T": "<I", b"B": "<I", b"\x8d": "<Q"}.get(op)
+                size = self.unpack(n) if n else self.take(1)[0]
+                raw = self.take(size)
+                if op in (b"B", b"C"):
+                    stack.append(bytes(raw))
+                else:
+                    try:
+                        stack.append(raw.decode("utf-8" if op in (b"X", b"\x8c", b"\x8d")
+                                                else "latin-1"))
+                    except UnicodeDecodeError:
+                        raise err(f"data.pkl has a string that is not UTF-8 (offset {at})") \
+                            from None
+            elif op == b"c":
+                stack.append(_resolve(self.line(), self.line(), err))
+            elif op == b"\x93":
+                name, module = pop(), pop()
+                if not (isinstance(module, str) and isinstance(name, str)):
+                    raise err(f"data.pkl has a malformed global (offset {at})")
+                stack.append(_resolve(module, name, err))
+            elif op == b"R":
+                args = pop()
+                stack.append(self.call(pop(), args))
+            elif op == b"Q":
+                stack.append(self.storage(pop()))
+            elif op == b"b":
+                state = pop()
+                obj = top()
+                if not (isinstance(obj, OrderedDict) and isinstance(state, dict)):
+                    raise err(f"data.pkl sets the state of a {type(obj).__name__} "
+                              f"(offset {at}); only an OrderedDict's attributes are accepted")
+            else:
+                raise err(f"data.pkl has the pickle opcode {op!r} at offset {at}, which a "
+                          "tensor file does not use (only tensors and containers are read)")
+
+    def append(self, target, items) -> None:
+        if not isinstance(target, list):
+            raise self.error(f"data.pkl appends to a {type(target).__name__}")
+        target.extend(items)
+
+    def setitems(self, target, items) -> dict:
+        if not isinstance(target, dict) or len(items) % 2:
+            raise self.error(f"data.pkl sets items on a {type(target).__name__}")
+        for i in range(0, len(items), 2):
+            k = items[i]
+            if not (k is None or isinstance(k, (str, int, float, bool))):
+                raise self.error(f"a dict key of type {type(k).__name__} (only str, int, float, "
+                                 "bool or None keys are read)")
+            target[k] = items[i + 1]
+        return target
+
+
+def _structure(obj: Any, error: ErrorFactory) -> Any:
+    """The parsed objects as dlcore_eager's structure (iterative: no recursion limit to hit;
+    nesting deeper than 100 is refused by the decoder, with a clear error)."""
+    memo: dict[int, Any] = {}
+
+    def conv(o, depth):
+        if depth > 100:
+            raise error("the object is nested too deeply (more than 100 levels)")
+        if isinstance(o, _TRef):
+            out = {"__tensor__": o.name, "requires_grad": o.rg}
+            if o.loc != "cpu":
+                out["device"] = o.loc
+            if o.param:
+                out["parameter"] = True
+            return out
+        if isinstance(o, dict):
+            if id(o) in memo:
+                return memo[id(o)]
+            res = {"__dict__": [[k, conv(v, depth + 1)] for k, v in o.items()]}
+            if isinstance(o, OrderedDict):
+                res["ordered"] = True
+            memo[id(o)] = res
+            return res
+        if isinstance(o, list):
+            return [conv(v, depth + 1) for v in o]
+        if isinstance(o, tuple):
+            return {"__tuple__": [conv(v, depth + 1) for v in o]}
+        if o is None or isinstance(o, (str, bool, int, float)):
+            return o
+        if isinstance(o, bytes):
+            return o.decode("latin-1")
+        what = o.kind if isinstance(o, _Global) else type(o).__name__
+        raise error(f"the object holds a {what}, which is not data")
+
+    return conv(obj, 0)
+
+
+def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]:
+    """A ``torch.save`` zip -> (structure, {name: ndarray view}); ``error`` for anything bad."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise error(f"a zip archive that cannot be opened ({str(e)[:120]})") from None
+    pkls = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
+    if len(pkls) != 1:
+        raise error(f"a zip archive with {len(pkls)} data.pkl entries (a torch.save file "
+                    "has exactly one)")
+    prefix = pkls[0][:-len("data.pkl")]
+    info = zf.getinfo(pkls[0])
+    if info.file_size > MAX_PICKLE or info.file_size > MAX_RATIO * max(info.compress_size, 1) \
+            + 4096:
+        raise error(f"data.pkl claims {info.file_size} bytes (refused)")
+    order = b"little"
+    try:
+        if f"{prefix}byteorder" in names:
+            bo = zf.getinfo(f"{prefix}byteorder")
+            order = zf.read(bo).strip() if bo.file_size <= 16 else b"?"
+        stream = zf.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise error(f"a damaged zip archive ({str(e)[:120]})") from None
+    if order not in (b"little", b"big"):
+        raise error(f"unknown byte order {order[:16]!r} in the byteorder entry")
+    swap = order == b"big"
+    parser = _Parser(stream, zf, prefix, swap, len(data), error)
+    obj = parser.run()
+    return _structure(obj, error), parser.arrays
