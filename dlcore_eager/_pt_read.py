@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -36,7 +37,11 @@ from dlcore import dtypes as _dt
 
 ErrorFactory = Callable[[str], Exception]
 MAX_PICKLE = 256 * 1024 * 1024       # data.pkl larger than this is refused
-MAX_RATIO = 1100                     # a deflated entry may not claim more than this x its size
+MAX_RATIO = 1100                     # deflate's own ceiling is ~1032x
+INFLATE_RATIO = 64                   # compressed storages may inflate to 64 MiB + 64 x the file
+INFLATE_ALLOWANCE = 64 * 1024 * 1024
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+               RuntimeError, zlib.error, struct.error)
 _STORAGES = {"FloatStorage": np.float32, "DoubleStorage": np.float64,
              "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
              "ShortStorage": np.int16, "CharStorage": np.int8, "ByteStorage": np.uint8,
@@ -101,7 +106,7 @@ class _Parser:
         self.total, self.error = total, error
         self.storages: dict[str, _Storage] = {}
         self.arrays: dict[str, np.ndarray] = {}
-        self.read_bytes = 0
+        self.inflated = 0                 # bytes of compressed storages inflated so far
 
     # ------------------------------------------------------------------ raw reads
     def take(self, n: int) -> bytes:
@@ -151,13 +156,15 @@ class _Parser:
                     info.compress_size != info.file_size:
                 raise err(f"storage {key[:40]!r} claims {nbytes} bytes past the end of the file "
                           f"({self.total} bytes)")
-        elif info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
+        elif self.inflated + nbytes > INFLATE_ALLOWANCE + INFLATE_RATIO * self.total:
             raise err(f"storage {key[:40]!r} claims {nbytes} bytes from {info.compress_size} "
-                      "compressed bytes (a decompression bomb)")
-        self.read_bytes += nbytes
+                      f"compressed bytes of a {self.total}-byte file (a decompression bomb: "
+                      f"refused before inflating)")
+        else:
+            self.inflated += nbytes
         try:
             raw = bytearray(self.zf.read(info))
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        except _ZIP_ERRORS as e:
             raise err(f"storage {key[:40]!r} cannot be read ({str(e)[:120]})") from None
         arr = np.frombuffer(raw, dtype=dt)
         if self.swap and dt.itemsize > 1:
@@ -359,7 +366,8 @@ class _Parser:
 
     def setitems(self, target, items) -> dict:
         if not isinstance(target, dict) or len(items) % 2:
-            raise self.error(f"data.pkl sets items on a {type(target).__name__}")
+            raise self.error(f"data.pkl sets {len(items)} items on a {type(target).__name__} "
+                             "(a dict and key/value pairs expected)")
         for i in range(0, len(items), 2):
             k = items[i]
             if not (k is None or isinstance(k, (str, int, float, bool))):
@@ -411,7 +419,7 @@ def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+    except _ZIP_ERRORS as e:
         raise error(f"a zip archive that cannot be opened ({str(e)[:120]})") from None
     pkls = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
     if len(pkls) != 1:
@@ -428,7 +436,7 @@ def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]
             bo = zf.getinfo(f"{prefix}byteorder")
             order = zf.read(bo).strip() if bo.file_size <= 16 else b"?"
         stream = zf.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+    except _ZIP_ERRORS as e:
         raise error(f"a damaged zip archive ({str(e)[:120]})") from None
     if order not in (b"little", b"big"):
         raise error(f"unknown byte order {order[:16]!r} in the byteorder entry")
