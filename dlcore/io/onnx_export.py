@@ -33,7 +33,7 @@ means all axes), ArgMax,
 Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity
 (identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
 integers and None), Gather (take), ScatterND with reduction add (scatter_add),
-Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), the
+Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp, the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat) and ``lstm_step`` (MatMul and Add,
@@ -311,6 +311,10 @@ def _convert(b: _Builder, op: Op) -> None:
         convert_pad_packed(b, op)
     elif name in ("softmax", "log_softmax"):
         _softmax(b, op)
+    elif name == "softmax_backward_data":       # softmax's vjp: y * (g - sum(g * y, axis))
+        ax = [int(p["axis"]) % max(len(op.in_shapes[1]), 1)]
+        s = b.node("ReduceSum", [b.node("Mul", ins[:2])], axes=ax, keepdims=1)
+        b.node("Mul", [ins[1], b.node("Sub", [ins[0], s])], out)
     elif name == "sparse_softmax_xent":         # logsumexp(x) - x[k] over the last axis
         last = len(op.in_shapes[0]) - 1
         k = b.node("Unsqueeze", [b.node("Cast", [ins[1]], to=7)], axes=[last])

@@ -1,0 +1,130 @@
+"""ONNX both ways with the real tools: files written by ``torch.onnx.export`` (the TorchScript
+exporter) imported by ``dlcore_eager.onnx.load_model`` and compared with the torch module, at
+the example's batch size and another one (dynamic axes); and a graph holding softmax's vjp as
+one primitive (``softmax_backward_data``, from ``autograd.grad(create_graph=True)``) exported
+at opsets 11, 13 and 17 and run in onnxruntime against dlcore and torch."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+import dlcore_eager.onnx
+
+torch = pytest.importorskip("torch")
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def _torch_export(model, x, dynamic: bool) -> bytes:
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(model, (x,), buf, dynamo=False, opset_version=17,
+                              input_names=["x"],
+                              dynamic_axes={"x": {0: "batch"}} if dynamic else None)
+        except (ImportError, ModuleNotFoundError) as e:     # pragma: no cover - torch's deps
+            pytest.skip(f"torch.onnx.export needs {e}")
+    return buf.getvalue()
+
+
+class _Emb(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.e, self.fc = torch.nn.Embedding(10, 4), torch.nn.Linear(4, 2)
+
+    def forward(self, i):
+        return self.fc(self.e(i).mean(1))
+
+
+class _Res(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.p = torch.nn.Conv1d(4, 4, 3, padding=1), torch.nn.AvgPool1d(2)
+        self.up = torch.nn.Upsample(scale_factor=2)
+
+    def forward(self, x):
+        y = self.up(self.p(torch.relu(self.c1(x)) + x))
+        return y.transpose(1, 2).reshape(x.shape[0], -1)
+
+
+class _Attn(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, q):
+        return self.a(q, q, q, need_weights=False)[0]
+
+
+def _models():
+    nn = torch.nn
+    return {
+        "cnn": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 5),
+                                      nn.Softmax(1)), (2, 3, 8, 8), True),
+        "mlp": (lambda: nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.LayerNorm(8),
+                                      nn.Dropout(0.1), nn.Linear(8, 3), nn.LogSoftmax(1)),
+                (4, 6), True),
+        "lstm": (lambda: nn.LSTM(5, 7, num_layers=2, batch_first=True), (3, 4, 5), False),
+        "gru": (lambda: nn.GRU(5, 7, bidirectional=True), (4, 3, 5), False),
+        "embedding": (_Emb, (3, 5), True),
+        "residual_conv1d": (_Res, (2, 4, 8), True),
+        "attention": (_Attn, (2, 5, 8), True),
+    }
+
+
+@pytest.mark.parametrize("name", list(_models()))
+def test_torch_onnx_export_imports_and_matches_torch(name):
+    make, shape, dynamic = _models()[name]
+    torch.manual_seed(0)
+    model = make().eval()
+    if name == "embedding":
+        x = torch.randint(0, 10, shape)
+    else:
+        x = torch.randn(shape)
+    imported = dlcore_eager.onnx.load_model(io.BytesIO(_torch_export(model, x, dynamic)))
+    others = [x]
+    if dynamic:
+        others.append(torch.randint(0, 10, (5,) + shape[1:]) if name == "embedding"
+                      else torch.randn((5,) + shape[1:]))
+    for xx in others:
+        got = imported(dt.tensor(xx.numpy()))
+        with torch.no_grad():
+            want = model(xx)
+        got = got[0] if isinstance(got, (tuple, list)) else got
+        want = want[0] if isinstance(want, tuple) else want
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_allclose(got.detach().numpy(), want.numpy(), rtol=1e-5, atol=2e-6)
+
+
+def _input_grad(lib, w, x, dim):
+    """d/dx of sum(softmax(x @ w, dim) * c), computed with create_graph=True."""
+    x = x.detach().requires_grad_(True)
+    y = lib.softmax(x @ w, dim=dim)
+    c = lib.arange(float(y.numel())).reshape(tuple(y.shape)).sin()
+    g, = lib.autograd.grad((y * c).sum(), x, create_graph=True)
+    return g
+
+
+@pytest.mark.parametrize("opset", [11, 13, 17])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_backward_data_exports_and_runs(opset, dim):
+    rng = np.random.default_rng(opset)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    wt = dt.tensor(w)
+    proto = dlcore_eager.onnx.export(lambda xx: _input_grad(dt, wt, xx, dim), (dt.tensor(x),),
+                                     opset_version=opset)
+    assert "Softmax" in {n.op_type for n in proto.graph.node}
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    got, = sess.run(None, {sess.get_inputs()[0].name: x})
+    want = _input_grad(torch, torch.tensor(w), torch.tensor(x), dim).detach().numpy()
+    mine = _input_grad(dt, wt, dt.tensor(x), dim).detach().numpy()
+    np.testing.assert_allclose(mine, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
