@@ -45,7 +45,7 @@ from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.registry import scalar_buffer
 
 from ._dispatch_finish import _finish
-from ._dispatch_general import _apply_general, _apply_half
+from ._dispatch_general import _apply_general, _apply_half, numpy_number
 from ._graph import Node, leaf_node
 from ._operand_rules import check_rule
 from ._state import STATE
@@ -72,6 +72,10 @@ class EagerFrontend:
             aval = x.__dlcore_aval__()
             return _make(np.broadcast_to(np.zeros((), aval.dtype), aval.shape))
         return x.detach() if x._rg else x
+
+    #: a NumPy number beside a tensor as PyTorch reads it (``_dispatch_general``; the core's
+    #: promotion, ``dlcore.ops._promote``, asks for it by this name)
+    numpy_number = staticmethod(numpy_number)
 
     @staticmethod
     def apply(prim, args, params):

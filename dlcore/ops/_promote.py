@@ -38,6 +38,8 @@ def _promote(a, b):
     if (type(a) is float or type(a) is int) and type(b) is np.ndarray and \
             b.dtype in _dt.FLOAT32_64:
         return a, b              # the same, the number first (``sub(1.0, y * y)`` in tanh's vjp)
+    if isinstance(a, _GENERIC) or isinstance(b, _GENERIC):
+        a, b = _front_numbers(a, b)
     sa, sb = _dt.is_python_scalar(a), _dt.is_python_scalar(b)
     if sa and sb:
         return a, b
@@ -55,6 +57,22 @@ def _promote(a, b):
         return a, b
     t = _dt.result_type(da, db)
     return (a if da == t else cast(a, t)), (b if db == t else cast(b, t))
+
+
+_GENERIC = np.generic
+
+
+def _front_numbers(a, b):
+    """A NumPy number beside a front end's value, as that front end reads it: the eager
+    front end's ``numpy_number`` makes it the Python number PyTorch's argument parser makes
+    of it (``float32_tensor * np.float64(0.5)`` stays float32); a front end without the hook
+    (static graphs) and raw arrays keep it as it is."""
+    g = isinstance(a, _GENERIC)
+    other = b if g else a
+    conv = getattr(getattr(type(other), "__dlcore_frontend__", None), "numpy_number", None)
+    if conv is None:
+        return a, b
+    return (conv(a), b) if g else (a, conv(b))
 
 
 def _op2(prim, a, b):
