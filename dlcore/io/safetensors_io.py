@@ -33,7 +33,8 @@ from .. import dtypes as _dt
 ErrorFactory = Callable[[str], Exception]
 MAX_HEADER = 100 * 1024 * 1024        # the library's own limit
 SUPPORTED = {np.dtype(t) for t in (np.float32, np.float64, np.float16, np.int32, np.int64, np.int16,
-                                  np.int8, np.uint8, np.bool_)}
+                                  np.int8, np.uint8, np.bool_, np.complex64)}   # C64: the format's
+#                                                              one complex type (no complex128)
 if _dt.bfloat16 is not None:          # BF16 entries (ml_dtypes' bfloat16), as PyTorch writes
     SUPPORTED.add(_dt.bfloat16)
 READABLE = SUPPORTED
