@@ -259,3 +259,10 @@ def load_model(f: Any):
     """Import an ONNX model as an eager ``nn.Module`` (``dlcore_eager.onnx_import``)."""
     from .onnx_import import load_model as _load
     return _load(f)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OnnxLoadError":               # (the importer's module loads on first use)
+        from .onnx_import import OnnxLoadError
+        return OnnxLoadError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import os
 from typing import Any
 
 import numpy as np
@@ -474,14 +475,33 @@ def _run_graph(g: _Graph, outer: dict, inputs: list) -> list:
     return [env[o] for o in g.outputs]
 
 
+class OnnxLoadError(ValueError):
+    """An ONNX file ``load_model`` cannot read: not protobuf, truncated, or failing
+    ``onnx.checker`` (the message names the file and what was wrong)."""
+
+
 def load_model(f: Any) -> OnnxModule:
-    """An ``OnnxModule`` for an ONNX file (a path or bytes) or an ``onnx.ModelProto``."""
+    """An ``OnnxModule`` for an ONNX file (a path, a binary file object or bytes) or an
+    ``onnx.ModelProto``.  A file that is not a valid ONNX model raises ``OnnxLoadError``; an
+    operator the importer does not run raises ``NotImplementedError`` naming it."""
     import onnx
-    if isinstance(f, (bytes, bytearray)):
-        model = onnx.load_from_string(bytes(f))
-    elif hasattr(f, "graph"):
-        model = f
-    else:
-        model = onnx.load(f)
-    onnx.checker.check_model(model)
-    return OnnxModule(model)
+    from google.protobuf.message import DecodeError
+    what = "the bytes given" if isinstance(f, (bytes, bytearray)) else "the model given" \
+        if hasattr(f, "graph") else repr(getattr(f, "name", None) or os.fspath(f)) \
+        if isinstance(f, (str, os.PathLike)) or hasattr(f, "name") else "the file given"
+    try:
+        if isinstance(f, (bytes, bytearray)):
+            model = onnx.load_from_string(bytes(f))
+        elif hasattr(f, "graph"):
+            model = f
+        else:
+            model = onnx.load(f)
+        onnx.checker.check_model(model)
+    except (DecodeError, onnx.checker.ValidationError, UnicodeError, KeyError) as e:
+        raise OnnxLoadError(f"ONNX import: {what} is not a valid ONNX model "
+                            f"({type(e).__name__}: {str(e)[:200]})") from None
+    try:
+        return OnnxModule(model)
+    except (KeyError, UnicodeError, TypeError, ValueError) as e:   # e.g. an unknown dtype
+        raise OnnxLoadError(f"ONNX import: {what} has a malformed graph "
+                            f"({type(e).__name__}: {str(e)[:200]})") from None

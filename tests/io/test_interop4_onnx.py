@@ -128,3 +128,45 @@ def test_softmax_backward_data_exports_and_runs(opset, dim):
     mine = _input_grad(dt, wt, dt.tensor(x), dim).detach().numpy()
     np.testing.assert_allclose(mine, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _small_model_bytes() -> bytes:
+    dt.manual_seed(0)
+    m = dt.nn.Sequential(dt.nn.Linear(3, 4), dt.nn.ReLU(), dt.nn.Linear(4, 2))
+    return dlcore_eager.onnx.export(m, (dt.randn(2, 3),)).SerializeToString()
+
+
+def test_bad_onnx_files_give_onnx_load_error_naming_the_file(tmp_path):
+    from dlcore_eager.onnx import OnnxLoadError
+    raw = _small_model_bytes()
+    for name, blob, what in [("trunc.onnx", raw[: len(raw) // 2], "DecodeError"),
+                             ("text.onnx", b"not a model at all\xff", "DecodeError"),
+                             ("empty.onnx", b"", "ValidationError")]:
+        (tmp_path / name).write_bytes(blob)
+        with pytest.raises(OnnxLoadError, match=rf"ONNX import: '.*{name}' is not a valid ONNX "
+                                                 rf"model \({what}"):
+            dlcore_eager.onnx.load_model(str(tmp_path / name))
+    model = onnx.load_from_string(raw)
+    model.graph.initializer[0].data_type = 101              # no such ONNX dtype
+    with pytest.raises(OnnxLoadError, match="ONNX import: the model given"):
+        dlcore_eager.onnx.load_model(model)
+    assert issubclass(OnnxLoadError, ValueError)
+
+
+def test_fuzzed_onnx_file_loads_or_gives_onnx_load_error():
+    import random
+    from dlcore_eager.onnx import OnnxLoadError
+    raw = _small_model_bytes()
+    rng = random.Random(5)
+    refused = 0
+    for _ in range(300):
+        b = bytearray(raw)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        try:
+            dlcore_eager.onnx.load_model(bytes(b))
+        except OnnxLoadError:
+            refused += 1
+        except NotImplementedError as e:                   # an op type's name was hit
+            assert "are not supported" in str(e)
+    assert refused > 100
