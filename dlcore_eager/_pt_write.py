@@ -221,7 +221,8 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     through the local header's extra field as PyTorch's writer does."""
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
-    start = zf.fp.tell() + 30 + len(name.encode())     # where the data would begin  # type: ignore[union-attr]
+    fp: Any = zf.fp
+    start = fp.tell() + 30 + len(name.encode())        # where the data would begin
     pad = (-(start + 4)) % 64
     info.extra = struct.pack("<HH", 0x4646, pad) + b"Z" * pad   # PyTorch's "FF" padding id
     zf.writestr(info, data)

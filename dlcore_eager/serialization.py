@@ -267,7 +267,7 @@ class _Reader:
                                     f"{str(name)[:80]!r}; expected the tensor it was given, "
                                     "or it moved to a device, or None")
                 if moved is None and str(dev).startswith("cuda"):
-                    moved = t.cuda()
+                    moved = _to_cuda(t, str(dev))
             except Exception as e:
                 raise _CallerError(e) from e
             if moved is not None:
@@ -335,11 +335,28 @@ def _read_bytes(f) -> bytes:
     raise TypeError(f"dlcore_eager.load: expected a path or a file, got {type(f).__name__}")
 
 
+def _to_cuda(t: Tensor, dev: str) -> Tensor:
+    from dlcore.device import cuda_available
+    if not cuda_available():
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but CUDA is not "
+                           "available. If you are running on a CPU-only machine, please use "
+                           "dlcore_eager.load with map_location='cpu' to map your storages to "
+                           "the CPU.")
+    return t.to(dev)
+
+
 def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
-         weights_only: bool = True) -> Any:
-    """Read a safetensors file (what ``save`` writes, or anyone's), or an old ``dlcore_eager/1``
-    file (with a ``DeprecationWarning``).  ``map_location='cpu'`` keeps CUDA tensors on the
-    host."""
+         pickle_module: Any = None, *, weights_only: bool = True, mmap: bool | None = None,
+         **pickle_load_args: Any) -> Any:
+    """Read a safetensors file (what ``save`` writes, or anyone's), a ``torch.save`` zip file
+    (parsed, never unpickled: tensors and containers only, as ``weights_only=True``), or an old
+    ``dlcore_eager/1`` file (with a ``DeprecationWarning``).  ``map_location='cpu'`` keeps CUDA
+    tensors on the host.  ``mmap`` is accepted as PyTorch does (the file is read whole);
+    ``pickle_module`` and pickle's arguments are refused: nothing is ever unpickled."""
+    if pickle_module is not None or pickle_load_args:
+        got = sorted(pickle_load_args) or "pickle_module"
+        raise TypeError("dlcore_eager.load never unpickles: pickle_module and pickle load "
+                        f"arguments are not accepted (got {got})")
     _check_map_location(map_location)
     data = _read_bytes(f)
     try:

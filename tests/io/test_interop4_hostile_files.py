@@ -138,7 +138,8 @@ def test_missing_storage_unknown_storage_type_and_bad_byteorder(tmp_path):
         _load_file(tmp_path, _zip(_tensor_pkl(6, (6,), (1,), storage=b"QInt8Storage"),
                                   {"0": b"\0" * 6}))
     with pytest.raises(LoadError, match="unknown byte order b'middle'"):
-        _load_file(tmp_path, _zip(_tensor_pkl(6, (6,), (1,)), {"0": b"\0" * 24}, byteorder=b"middle"))
+        _load_file(tmp_path, _zip(_tensor_pkl(6, (6,), (1,)), {"0": b"\0" * 24},
+                                  byteorder=b"middle"))
 
 
 @pytest.mark.parametrize("pkl, what", [

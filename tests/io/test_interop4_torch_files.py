@@ -245,3 +245,57 @@ def test_legacy_non_zip_torch_file_gives_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"legacy \(pre-1.6, non-zip\) torch.save file; "
                                          r"dlcore_eager never unpickles.*old\.pt"):
         dt.load(path)
+
+
+def _with_location(raw: bytes, loc: bytes) -> bytes:
+    """The archive with every storage's location 'cpu' replaced by ``loc`` in data.pkl."""
+    zin, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith("data.pkl"):
+                data = data.replace(b"X\x03\x00\x00\x00cpu",
+                                    b"X" + len(loc).to_bytes(4, "little") + loc)
+            zout.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_cuda_locations_and_map_location_forms():
+    raw = _with_location(_save_torch({"a": torch.ones(2), "b": torch.arange(3)}), b"cuda:0")
+    got = dt.load(io.BytesIO(raw), map_location="cpu")
+    assert not got["a"].is_cuda and got["b"].tolist() == [0, 1, 2]
+    got = dt.load(io.BytesIO(raw), map_location={"cuda:0": "cpu"})
+    assert not got["a"].is_cuda
+    seen = []
+    got = dt.load(io.BytesIO(raw), map_location=lambda s, loc: seen.append(loc) or s)
+    assert seen == ["cuda:0", "cuda:0"] and not got["a"].is_cuda
+    if not dt.cuda.is_available():
+        with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA "
+                                               "device but CUDA is not available.*"
+                                               "map_location='cpu'"):
+            dt.load(io.BytesIO(raw))
+
+
+def test_load_accepts_torch_load_keywords_and_refuses_pickle_ones(tmp_path):
+    path = tmp_path / "w.pt"
+    torch.save({"a": torch.ones(2)}, path)
+    got = dt.load(path, map_location="cpu", weights_only=True, mmap=True)
+    np.testing.assert_array_equal(got["a"].numpy(), np.ones(2, np.float32))
+    with pytest.raises(TypeError, match="never unpickles: pickle_module and pickle load "
+                                        r"arguments are not accepted \(got \['encoding'\]\)"):
+        dt.load(path, encoding="latin1")
+    with pytest.raises(TypeError, match=r"not accepted \(got pickle_module\)"):
+        dt.load(path, None, object())
+
+
+def test_storages_are_64_byte_aligned_as_torch_writes_them():
+    buf = io.BytesIO()
+    dt.save({"a": dt.ones(3), "b": dt.arange(5), "c": dt.zeros(2, dtype=dt.float16)}, buf,
+            format="torch")
+    raw = buf.getvalue()
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    for info in z.infolist():
+        h = info.header_offset
+        n, e = int.from_bytes(raw[h + 26:h + 28], "little"), int.from_bytes(raw[h + 28:h + 30],
+                                                                             "little")
+        assert (h + 30 + n + e) % 64 == 0, info.filename
