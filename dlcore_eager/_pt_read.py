@@ -67,6 +67,24 @@ class _TRef:
         self.name, self.loc, self.rg, self.param = name, loc, rg, param
 
 
+class _NpDtype:
+    """``numpy.dtype(code, False, True)``; its byte order comes with BUILD."""
+
+    def __init__(self, dt: np.dtype) -> None:
+        self.dtype = dt
+
+
+class _NpArray:
+    """``numpy.core.multiarray._reconstruct(ndarray, (0,), b'b')``; filled by BUILD."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+
+
+_NP_CODES = {"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8",
+             "c16"}
+
+
 class _Storage:
     def __init__(self, key: str, array: np.ndarray, loc: str) -> None:
         self.key, self.array, self.loc = key, array, loc
@@ -90,13 +108,23 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
                 raise error("a bfloat16 tensor needs the ml_dtypes package (pip install ml_dtypes)")
             dt = _dt.bfloat16
         return _Global("storage_type", np.dtype(dt))
+    if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") and name in (
+            "dtype", "scalar", "_reconstruct", "ndarray"):
+        return _Global("np_" + name.lstrip("_"))
+    if full in ("_codecs.encode", "codecs.encode"):
+        return _Global("encode")
     if full == "torch.Size":
         return _Global("size")
     if full == "torch.device":
         return _Global("device")
+    hint = ""
+    if module.startswith(("torch.nn.", "torch.optim.", "__main__")) or (
+            name[:1].isupper() and not module.startswith(("builtins", "os", "sys", "subprocess"))):
+        hint = ("; a whole object (torch.save(model)) needs its code: save model.state_dict() "
+                "with torch.save and load that into the model")
     raise error(f"the pickle stream imports {full[:100]!r}, which is not a tensor, storage or "
                 "container (dlcore_eager.load never runs code from a file; only what "
-                "torch.load(weights_only=True) accepts for tensors and containers is read)")
+                f"torch.load(weights_only=True) accepts for tensors and containers is read){hint}")
 
 
 class _Parser:
@@ -214,6 +242,24 @@ class _Parser:
                 raise err("_rebuild_parameter has malformed arguments")
             t = args[0]
             return _TRef(t.name, t.loc, args[1], param=True)
+        if fn.kind == "encode":                  # protocol 2's bytes: str.encode('latin1')
+            if len(args) != 2 or not isinstance(args[0], str) or args[1] not in (
+                    "latin1", "latin-1"):
+                raise err("_codecs.encode has malformed arguments")
+            return args[0].encode("latin-1")
+        if fn.kind == "np_dtype":
+            if not args or args[0] not in _NP_CODES:
+                raise err(f"numpy.dtype of {str(args[:1])[:40]} (only numbers and bool are read)")
+            return _NpDtype(np.dtype(args[0]))
+        if fn.kind == "np_scalar":
+            if len(args) != 2 or not isinstance(args[0], _NpDtype) or not isinstance(
+                    args[1], bytes) or len(args[1]) != args[0].dtype.itemsize:
+                raise err("numpy scalar has malformed arguments")
+            return np.frombuffer(args[1], args[0].dtype)[0].item()
+        if fn.kind == "np_reconstruct":
+            if not (args and isinstance(args[0], _Global) and args[0].kind == "np_ndarray"):
+                raise err("numpy _reconstruct of something other than an ndarray")
+            return _NpArray()
         if fn.kind == "size":
             if len(args) != 1 or not isinstance(args[0], tuple):
                 raise err("torch.Size has malformed arguments")
@@ -351,13 +397,38 @@ class _Parser:
                 stack.append(self.storage(pop()))
             elif op == b"b":
                 state = pop()
-                obj = top()
-                if not (isinstance(obj, OrderedDict) and isinstance(state, dict)):
-                    raise err(f"data.pkl sets the state of a {type(obj).__name__} "
-                              f"(offset {at}); only an OrderedDict's attributes are accepted")
+                self.build(top(), state, at)
             else:
                 raise err(f"data.pkl has the pickle opcode {op!r} at offset {at}, which a "
                           "tensor file does not use (only tensors and containers are read)")
+
+    def build(self, obj, state, at: int) -> None:
+        """BUILD: an OrderedDict's attributes (ignored), a NumPy dtype's byte order, a NumPy
+        array's (version, shape, dtype, fortran, bytes); nothing else has a state to set."""
+        err = self.error
+        if isinstance(obj, OrderedDict) and isinstance(state, dict):
+            return
+        if isinstance(obj, _NpDtype) and isinstance(state, tuple) and len(state) >= 2:
+            if state[1] not in ("<", ">", "|", "="):
+                raise err(f"a NumPy dtype has the byte order {str(state[1])[:8]!r}")
+            if state[1] in "<>":
+                obj.dtype = obj.dtype.newbyteorder(state[1])
+            return
+        if isinstance(obj, _NpArray) and obj.name is None and isinstance(state, tuple) and \
+                len(state) == 5 and isinstance(state[2], _NpDtype):
+            from dlcore.safe_io import check_shape
+            shape = check_shape(state[1], "a NumPy array", err)
+            dt, fortran, raw = state[2].dtype, state[3], state[4]
+            count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+            if not isinstance(raw, bytes) or len(raw) != count * dt.itemsize:
+                raise err(f"a NumPy array of shape {list(shape)} and dtype {dt} does not have "
+                          f"{count * dt.itemsize} bytes of data")
+            arr = np.frombuffer(raw, dt).astype(dt.newbyteorder("="))
+            obj.name = f"t{len(self.arrays)}"
+            self.arrays[obj.name] = arr.reshape(shape, order="F" if fortran else "C")
+            return
+        raise err(f"data.pkl sets the state of a {type(obj).__name__} (offset {at}); only "
+                  "OrderedDicts and NumPy dtypes and arrays have a state")
 
     def append(self, target, items) -> None:
         if not isinstance(target, list):
@@ -392,6 +463,10 @@ def _structure(obj: Any, error: ErrorFactory) -> Any:
             if o.param:
                 out["parameter"] = True
             return out
+        if isinstance(o, _NpArray):
+            if o.name is None:
+                raise error("a NumPy array without data")
+            return {"__ndarray__": o.name}
         if isinstance(o, dict):
             if id(o) in memo:
                 return memo[id(o)]
@@ -404,10 +479,8 @@ def _structure(obj: Any, error: ErrorFactory) -> Any:
             return [conv(v, depth + 1) for v in o]
         if isinstance(o, tuple):
             return {"__tuple__": [conv(v, depth + 1) for v in o]}
-        if o is None or isinstance(o, (str, bool, int, float)):
+        if o is None or isinstance(o, (str, bool, int, float, bytes)):
             return o
-        if isinstance(o, bytes):
-            return o.decode("latin-1")
         what = o.kind if isinstance(o, _Global) else type(o).__name__
         raise error(f"the object holds a {what}, which is not data")
 

@@ -224,3 +224,37 @@ def test_failed_load_leaves_the_model_as_it_was(tmp_path):
         model.load_state_dict(dt.load(path))
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), before[k].numpy(), err_msg=k)
+
+
+def test_whole_module_file_is_refused_with_the_state_dict_hint(tmp_path):
+    path = tmp_path / "whole.pt"
+    torch.save(torch.nn.Linear(2, 2), path)
+    with pytest.raises(LoadError, match=r"imports 'torch.nn.modules.linear.Linear'.*never runs "
+                                        r"code.*save model.state_dict\(\).*whole.pt"):
+        dt.load(path)
+
+
+_NP = (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n(K\x00tC\x01b\x87R"
+       b"(K\x01%scnumpy\ndtype\nX\x02\x00\x00\x00f8\x89\x88\x87R(K\x03X\x01\x00\x00\x00<NNN"
+       b"J\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89C\x08\x00\x00\x00\x00\x00\x00\xf0?tb.")
+
+
+@pytest.mark.parametrize("shape, what", [
+    (b"(K\x01t", None),
+    (b"(\x8a\x06\x00\x10\xa5\xd4\xe8\x00t", r"a NumPy array of shape \[1000000000000\] and dtype "
+                                            r"float64 does not have 8000000000000 bytes"),
+    (b"(J\xff\xff\xff\xfft", "a NumPy array has a malformed shape"),
+])
+def test_numpy_array_states_are_checked_before_use(tmp_path, shape, what):
+    raw = _zip(_NP % shape)
+    if what is None:
+        assert _load_file(tmp_path, raw).tolist() == [1.0]
+        return
+    tracemalloc.start()
+    try:
+        with pytest.raises(LoadError, match=what):
+            _load_file(tmp_path, raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2 ** 20

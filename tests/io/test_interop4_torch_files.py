@@ -299,3 +299,26 @@ def test_storages_are_64_byte_aligned_as_torch_writes_them():
         n, e = int.from_bytes(raw[h + 26:h + 28], "little"), int.from_bytes(raw[h + 28:h + 30],
                                                                              "little")
         assert (h + 30 + n + e) % 64 == 0, info.filename
+
+
+def test_numpy_values_and_bytes_in_old_checkpoints_are_parsed():
+    """Checkpoints often hold NumPy scalars and arrays (``best_acc``, label maps), which
+    ``torch.load(weights_only=True)`` refuses since PyTorch 2.6; they are data, read here
+    without running anything: scalars as Python numbers, arrays as ndarrays."""
+    src = {"acc": np.float64(0.5), "n": np.int64(-3), "ok": np.bool_(True),
+           "arr": np.arange(6, dtype=np.float32).reshape(2, 3),
+           "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+           "big_endian": np.array([1, 256], ">i4"), "half": np.array([1.5], np.float16),
+           "raw": b"\x00\xffab", "t": torch.ones(2)}
+    got = dt.load(io.BytesIO(_save_torch(src)))
+    assert got["acc"] == 0.5 and got["n"] == -3 and got["ok"] is True
+    assert got["raw"] == b"\x00\xffab"
+    for k in ("arr", "fortran", "big_endian", "half"):
+        assert isinstance(got[k], np.ndarray) and got[k].dtype == src[k].dtype.newbyteorder("=")
+        np.testing.assert_array_equal(got[k], src[k], err_msg=k)
+    assert isinstance(got["t"], dt.Tensor)
+    with pytest.raises(ValueError, match=r"numpy.dtype of \('U1',\) \(only numbers and bool"):
+        dt.load(io.BytesIO(_save_torch({"s": np.array(["a"])})))
+    with pytest.raises(ValueError, match=r"imports 'numpy.random._pickle.__randomstate_ctor'|"
+                                         r"imports 'numpy.random"):
+        dt.load(io.BytesIO(_save_torch({"rng": np.random.RandomState(0)})))
