@@ -35,9 +35,12 @@ from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
 from dlcore.ops.linalg import matmul_grads, matmul_p
+from dlcore.ops.shape import concatenate_p
 from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
+from ._grad_products import LeftProduct, Products, complete
+from ._grad_products import merge as _merge_products
 from . import custom_gradient as _cg
 from .custom_gradient import ATTR as _ATTR
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
@@ -82,8 +85,15 @@ def op_parents(t: Tensor):
 
 def op_vjp(t: Tensor, g):
     op = t.op
-    if type(g) is RowSlices:
-        g = g.dense()
+    tg = type(g)
+    if tg is not Tensor:
+        if tg is RowSlices:
+            g = g.dense()
+        elif tg is LeftProduct:
+            if op.prim is concatenate_p and _ATTR not in op.attrs and \
+                    op.type not in _cg._NOT_DIFFERENTIABLE:
+                return g.split(op.inputs)   # (_grad_products: each piece's own product)
+            g = g.dense()
     if _ATTR in op.attrs or op.type in _cg._NOT_DIFFERENTIABLE:     # has_override(op)
         return _unfixed(override_vjp, t, g)
     prim = op.prim
@@ -100,8 +110,19 @@ def op_vjp(t: Tensor, g):
                 # TensorFlow's _MatMulGrad: g @ b^T and a^T @ g as MatMuls with transpose
                 # flags, no Transpose nodes (issue 19: 23 of a tree batch's 141 gradient
                 # nodes).  Outside cond branches and loop bodies, whose compiled forms look
-                # for the transposes (compiler.accumulators)
-                return matmul_grads(g, a, b)
+                # for the transposes (compiler.accumulators).  b's cotangent stays its factors
+                # (_grad_products: a weight in several products gets one MatMul of them all)
+                da, db = matmul_grads(g, a, b)
+                d = sb.dtype
+                if sa.dtype is d and type(g) is Tensor and g.aval.dtype is d:
+                    if a.op.prim is concatenate_p and a.op.params["axis"] == 1 and \
+                            not op.graph._device_stack and \
+                            all(x.aval.shape[1] is not None for x in a.op.inputs):
+                        # a's cotangent stays g @ b^T for the concat to split
+                        # (_grad_products.LeftProduct)
+                        da = lambda: LeftProduct(g, b, sa)      # noqa: E731
+                    return da, lambda: Products([a], [g], sb)
+                return da, db
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):
             real = _REAL_RULES.get(vjp)
@@ -199,11 +220,17 @@ def backprop_general(ys, seeds, wanted, stop: Callable | None = None) -> dict:
     """``backprop`` through the core's general ``reverse_pass`` and callbacks: the reference
     ``_graph_pass`` must agree with node for node (tests/static/test_graph_pass.py)."""
     res = reverse_pass(ys, seeds, parents=_parents_of(stop), vjp=op_vjp, add=_ops.add,
-                       wanted=wanted, name_of=_name_of, add_n=add_n)
+                       wanted=wanted, name_of=_name_of, add_n=add_n, on_grad=_wanted_complete(wanted))
     for k, g in res.items():
         if type(g) is RowSlices:
             res[k] = g.dense()
     return res
+
+
+def _wanted_complete(wanted) -> Callable:
+    """reverse_pass's ``on_grad``: ``_grad_products.complete`` (``_graph_pass``, inline)."""
+    ids = {id(w) for w in wanted}
+    return lambda v, g: complete(g, id(v) in ids)
 
 
 def _name_of(t) -> str:
@@ -212,7 +239,7 @@ def _name_of(t) -> str:
 
 def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
     """``reverse_pass(roots, seeds, parents=_parents_of(stop), vjp=op_vjp, add=_ops.add,
-    wanted=wanted, name_of=_name_of, add_n=add_n)`` (``{id(x): cotangent}``), its loop
+    wanted=wanted, name_of=_name_of, add_n=add_n, on_grad=_wanted_complete(wanted))`` (``{id(x): cotangent}``), its loop
     specialised to graph tensors, as the eager front end's ``_buffer_pass`` is to its tape:
     a tensor is its own key (identity hash: no ``id`` call per edge, no parallel lists of
     keys), ``parents`` is inline in the depth-first sort, and a cotangent's check compares
@@ -221,6 +248,7 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
     ``tf.gradients``)."""
     flows_of = _FLOWS
     not_diff = _cg._NOT_DIFFERENTIABLE
+    lazy = _COTANGENT_TYPES
     # -- the sort: each value after its parents (``autodiff._sort``'s walk and order)
     order: list = []
     pars: list = []
@@ -281,8 +309,13 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
         g = take(v, None)
         if g is None:                    # not useful, or no cotangent reached it
             continue
-        if type(g) is _Terms:
-            g = add_n(g)
+        tg = type(g)
+        if tg is not Tensor:
+            if tg is _Terms:
+                g = add_n(g)
+                tg = type(g)
+            if tg is Products or (tg is LeftProduct and v in want):
+                g = g.dense()           # (_grad_products.complete, inline)
         if v in want:
             result[id(v)] = g
             if isdisjoint(ps):
@@ -297,13 +330,13 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
             if pg is None or p not in useful:
                 continue
             tp: type | None = type(pg)
-            if tp is not Tensor and tp is not RowSlices:
+            if tp not in lazy:          # (Tensor or one of the unbuilt cotangents)
                 if tp is not np.ndarray and callable(pg):
                     pg = pg()           # a thunk: computed only because this input needs it
                     if pg is None:
                         continue
                     tp = type(pg)
-                if tp is not Tensor and tp is not RowSlices:
+                if tp not in lazy:
                     _check_other(p, pg, v)
                     tp = None           # (checked)
             if tp is not None:
@@ -383,6 +416,9 @@ def _row_range(op) -> range | None:
 
 
 _WHOLE = ("slice", None, None, None)
+# a cotangent checked against its value by the AVals alone: graph tensors, and the
+# cotangents kept unbuilt (RowSlices, _grad_products' Products and LeftProduct)
+_COTANGENT_TYPES = frozenset({Tensor, RowSlices, Products, LeftProduct})
 
 
 def add_n(terms: list):
@@ -398,7 +434,11 @@ def add_n(terms: list):
             values += t.values
             rows += t.rows
         return RowSlices(values, rows, first.ref, None)
-    dense = [t.dense() if type(t) is RowSlices else t for t in terms]
+    if type(first) is Products:
+        merged = _merge_products(terms)
+        if merged is not None:          # one value's terms: its products, all of them
+            return merged
+    dense = [t if type(t) is Tensor else t.dense() for t in terms]
     aval = dense[0].aval
     if len(dense) > 2 and aval.dtype in _ADD_N_DTYPES and not dense[0].graph._ctx_stack and \
             all(type(t) is Tensor and t.aval == aval for t in dense):

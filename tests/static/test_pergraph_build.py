@@ -227,11 +227,15 @@ def test_matmul_gradients_are_matmuls_with_transpose_flags(fresh_graph):
     new = fresh_graph.get_operations()[first:]
     assert not [op for op in new if op.type == "Transpose"]
     mms = [op for op in new if op.type == "MatMul"]
-    assert len(mms) == 6
-    assert [op.params for op in mms[:2]] == [{"transpose_a": False, "transpose_b": True},
-                                             {"transpose_a": True, "transpose_b": False}]
+    # g @ w^T per layer; w's three terms h^T @ g as one product of the stacked factors
+    # (dlcore_static._grad_products): two ConcatV2 and one MatMul instead of three and an AddN
+    assert len(mms) == 4
+    assert [op.params for op in mms] == [{"transpose_a": False, "transpose_b": True}] * 3 + \
+        [{"transpose_a": True, "transpose_b": False}]
     assert mms[0].inputs[1] is w and mms[0].name == "gradients/MatMul"
-    assert gx.op is mms[-2] and gx.op.params["transpose_b"]
+    assert gx.op is mms[2] and gw.op is mms[3]
+    assert [t.op.type for t in gw.op.inputs] == ["ConcatV2", "ConcatV2"]
+    assert not [op for op in new if op.type == "AddN"]
     rng = np.random.default_rng(2)
     xv, wv = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
     hs = [xv]

@@ -1,0 +1,118 @@
+"""Cotangents of a matrix product's right factor kept as their factors until summed.
+
+A weight ``W`` used in several products ``a_i @ W`` (a recursive net's one weight at each
+node of a tree, an unrolled RNN's at each step: a graph built per batch, issue 19) gets one
+cotangent ``a_i^T @ g_i`` per product: built as they arrive, n products made n MatMul nodes
+and an n-term AddN of full-size matrices.  Their sum is one product of the stacked factors,
+``concat(a_i)^T @ concat(g_i)`` (each element the same sum of the same terms), so the
+cotangent of ``W`` stays a ``Products`` of its factors until it is complete (``tf.gradients``'
+reverse pass reaches ``W``): one term is the MatMul it was before, built at that point (the
+node next to its product's other gradient in a plain network: the same graph as before),
+several are two ConcatV2 nodes and one MatMul.
+
+The left factor's cotangent ``g @ W^T`` where that factor is a concatenation along its columns
+(``concat([l, r], 1) @ W``: the tree net's every inner node) is sliced by the concat's
+gradient, one StridedSlice per piece: as ``LeftProduct`` it reaches the concat unbuilt, which
+gives each piece its product with the rows of ``W`` it meets, ``g @ W[i:j]^T`` (the same sums),
+the rows sliced once per ``tf.gradients`` call (shared as its transposes are,
+``frontend.share_transposes``): one MatMul per piece instead of a MatMul and a StridedSlice
+per piece.  Anywhere else (summed with other terms, wanted, or reaching another op) it is the
+MatMul it was before.
+
+Both outside cond branches and loop bodies only, for real 2-D factors of one dtype
+(``gradients.op_vjp``)."""
+
+from __future__ import annotations
+
+import functools
+
+from dlcore.ops.indexing import getitem_p
+from dlcore.ops.linalg import matmul_p
+from dlcore.ops.shape import concatenate
+from dlcore.registry import bind
+
+from . import frontend as _frontend
+
+
+class Products:
+    """The cotangent of ``ref`` (the right factor of ``lefts[i] @ ref``, each real 2-D of
+    ``ref``'s dtype): the sum of ``lefts[i]^T @ gs[i]`` in that order, not yet built."""
+
+    __slots__ = ("lefts", "gs", "aval")
+
+    def __init__(self, lefts: list, gs: list, aval):
+        self.lefts, self.gs, self.aval = lefts, gs, aval
+
+    def __dlcore_aval__(self):
+        return self.aval
+
+    def dense(self):
+        """The sum as graph nodes: one MatMul (``transpose_a``) of the stacked factors."""
+        lefts, gs = self.lefts, self.gs
+        if len(lefts) == 1:
+            a, g = lefts[0], gs[0]
+        else:
+            a, g = concatenate(lefts, 0), concatenate(gs, 0)
+        return bind(matmul_p, a, g, transpose_a=True, transpose_b=False)
+
+
+def merge(terms: list) -> Products | None:
+    """One ``Products`` of several (their terms in order), or None if a term is not one."""
+    lefts: list = []
+    gs: list = []
+    for t in terms:
+        if type(t) is not Products:
+            return None
+        lefts += t.lefts
+        gs += t.gs
+    return Products(lefts, gs, terms[0].aval)
+
+
+class LeftProduct:
+    """The cotangent ``g @ b^T`` of ``a`` in ``a @ b`` (real 2-D, one dtype), ``a`` a
+    concatenation along its columns, not yet built; ``aval`` is ``a``'s."""
+
+    __slots__ = ("g", "b", "aval")
+
+    def __init__(self, g, b, aval):
+        self.g, self.b, self.aval = g, b, aval
+
+    def __dlcore_aval__(self):
+        return self.aval
+
+    def dense(self):
+        """The product as a graph node: the MatMul (``transpose_b``) ``matmul_grads`` makes."""
+        return bind(matmul_p, self.g, self.b, transpose_a=False, transpose_b=True)
+
+    def split(self, pieces) -> tuple:
+        """The concatenation's vjp: for each piece (its columns ``i:j`` of ``a``), a thunk of
+        ``g @ b[i:j]^T``, built only if that piece needs it."""
+        out = []
+        start = 0
+        for x in pieces:
+            stop = start + int(x.aval.shape[1])
+            out.append(functools.partial(self._piece, start, stop))
+            start = stop
+        return tuple(out)
+
+    def _piece(self, start: int, stop: int):
+        b = self.b
+        shared = _frontend._SHARED.__dict__.get("nodes")     # (share_transposes)
+        key = ("rows", id(b), start, stop)
+        hit = shared.get(key) if shared is not None else None
+        if hit is None:
+            rows = bind(getitem_p, b, idx=(("slice", start, stop, None),))
+            if shared is not None:
+                shared[key] = (rows, b)     # (b kept alive with it: its id stays)
+        else:
+            rows = hit[0]
+        return bind(matmul_p, self.g, rows, transpose_a=False, transpose_b=True)
+
+
+def complete(g, wanted: bool):
+    """A value's complete cotangent ``g`` as the reverse pass keeps it: a ``Products`` built;
+    a ``LeftProduct`` built if the value is wanted (its concat's vjp splits it otherwise)."""
+    t = type(g)
+    if t is Products or (wanted and t is LeftProduct):
+        return g.dense()
+    return g
