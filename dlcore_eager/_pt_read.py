@@ -8,12 +8,13 @@ storages named by *persistent ids* ``('storage', torch.FloatStorage, key, locati
 
 ``parse`` interprets that opcode stream itself: a small stack machine that knows the opcodes
 PyTorch writes and the handful of names PyTorch's own ``weights_only=True`` loader accepts for
-tensors and containers.  Any other name (``os.system``, ``builtins.eval``, a class to
-instantiate) is refused *by name*, never looked up, so a hostile file cannot run code.  Every
-size is checked before it is used: the pickle entry's size, each storage's declared element
-count against its zip entry (stored entries must lie inside the file; compressed ones may not
-claim more than a bounded ratio), and each tensor's (offset, size, stride) against its storage,
-so a file claiming a huge tensor is refused without allocating it.
+tensors and containers, plus NumPy scalars, dtypes and arrays (plain data).  Any other name
+(``os.system``, ``builtins.eval``, a class to instantiate) is refused *by name*, never looked
+up, so a hostile file cannot run code.  Every size is checked before it is used: the pickle
+entry's size, each storage's declared element count against its zip entry (stored entries must
+lie inside the file; compressed ones may inflate to 64 MiB + 64 x the file's size in all), each
+tensor's (offset, size, stride) against its storage and each NumPy array's shape against its
+bytes, so a file claiming a huge tensor is refused without allocating it.
 
 The result is dlcore_eager's structure format (``serialization._Reader`` decodes it): every
 container as ``{"__dict__": ...}`` / ``{"__tuple__": ...}`` / lists, every tensor as
@@ -102,12 +103,12 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
     if full in ("torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"):
         return _Global("parameter")
     if module == "torch" and name in _STORAGES:
-        dt = _STORAGES[name]
-        if dt is None:
+        code = _STORAGES[name]
+        if code is None:
             if _dt.bfloat16 is None:
                 raise error("a bfloat16 tensor needs the ml_dtypes package (pip install ml_dtypes)")
-            dt = _dt.bfloat16
-        return _Global("storage_type", np.dtype(dt))
+            return _Global("storage_type", _dt.bfloat16)
+        return _Global("storage_type", np.dtype(code))
     if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") and name in (
             "dtype", "scalar", "_reconstruct", "ndarray"):
         return _Global("np_" + name.lstrip("_"))
@@ -271,7 +272,9 @@ class _Parser:
         raise err(f"a {fn.kind} cannot be called")
 
     def run(self) -> Any:
-        err, stack, memo = self.error, [], {}
+        err = self.error
+        stack: list[Any] = []
+        memo: dict[int, Any] = {}
         marks: list[int] = []
 
         def pop_mark() -> list:
@@ -322,9 +325,9 @@ class _Parser:
                 k = op[0] - 0x84
                 if len(stack) < k:
                     raise err(f"data.pkl uses an empty stack (offset {at})")
-                items = tuple(stack[-k:])
+                tup = tuple(stack[-k:])
                 del stack[-k:]
-                stack.append(items)
+                stack.append(tup)
             elif op == b"l":
                 stack.append(pop_mark())
             elif op == b"d":
@@ -470,7 +473,7 @@ def _structure(obj: Any, error: ErrorFactory) -> Any:
         if isinstance(o, dict):
             if id(o) in memo:
                 return memo[id(o)]
-            res = {"__dict__": [[k, conv(v, depth + 1)] for k, v in o.items()]}
+            res: dict[str, Any] = {"__dict__": [[k, conv(v, depth + 1)] for k, v in o.items()]}
             if isinstance(o, OrderedDict):
                 res["ordered"] = True
             memo[id(o)] = res

@@ -485,7 +485,7 @@ def load_model(f: Any) -> OnnxModule:
     ``onnx.ModelProto``.  A file that is not a valid ONNX model raises ``OnnxLoadError``; an
     operator the importer does not run raises ``NotImplementedError`` naming it."""
     import onnx
-    from google.protobuf.message import DecodeError
+    from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
     what = "the bytes given" if isinstance(f, (bytes, bytearray)) else "the model given" \
         if hasattr(f, "graph") else repr(getattr(f, "name", None) or os.fspath(f)) \
         if isinstance(f, (str, os.PathLike)) or hasattr(f, "name") else "the file given"

@@ -5,6 +5,12 @@ never pickles: ``save`` writes a real safetensors file through the ``safetensors
 (``dlcore.io.safetensors_io``), so ``safetensors.torch.load_file(path)`` gives PyTorch the same
 state dict, and ``load`` reads any safetensors file (from PyTorch, Hugging Face, ...).
 
+PyTorch's own files interoperate too, without pickle: ``load`` reads a ``torch.save`` zip file
+by parsing its opcode stream (``_pt_read``: tensors with their strides, offsets and shared
+storages, Parameters, containers, NumPy numbers and arrays; any other name in the stream is
+refused, never looked up), and ``save(obj, f, format="torch")`` writes one that
+``torch.load(f, weights_only=True)`` reads (``_pt_write``).
+
 Layout (``dlcore_eager/2``)
 ---------------------------
 * Tensor names are the paths of the tensors in the saved object, segments joined by ``/``:
