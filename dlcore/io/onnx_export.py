@@ -11,7 +11,8 @@ before 13 (ReduceSum, Squeeze, Unsqueeze) or 18 (the other reductions) and an in
 before 13 Softmax/LogSoftmax over another axis than the last between two Transposes (they
 flattened the axes from ``axis`` on); before 12 ``Or(Less, Equal)`` for LessOrEqual; before 15
 Shape then Slice for Shape's start/end; before 17 layer norm from ReduceMean, Sub, Sqrt, Div.
-``scatter_add`` (ScatterND's reduction, 16) and max/min/pow of integers (12) raise
+``scatter_add`` of integers (ScatterND's reduction, 16; floats: a one-hot MatMul before) and
+max/min/pow of integers (12) raise
 ``NotImplementedError`` at older opsets.  Slice (inputs from 10) and Pad (11) need no change.
 Graph input and output dimensions are ints, names (symbolic dimensions: ``"batch"``) or
 ``None`` (unknown).
@@ -33,7 +34,8 @@ means all axes), ArgMax,
 Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Identity
 (identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
 integers and None), Gather (take), ScatterND with reduction add (scatter_add),
-Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp, the
+Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp,
+bitwise and/or/xor/not (``onnx_export_nn``), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat) and ``lstm_step`` (MatMul and Add,
@@ -286,6 +288,9 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "cast":
         from onnx import helper
         b.node("Cast", ins[:1], out, to=helper.np_dtype_to_tensor_dtype(np.dtype(p["dtype"])))
+    elif name == "scatter_add" and b.opset < 16 and is_floating(np.dtype(op.out_dtype)):
+        from .onnx_export_nn import scatter_add_onehot
+        scatter_add_onehot(b, op)
     elif name == "scatter_add":                  # zeros like ref; rows of v added at i
         zeros = b.node("Expand", [b.const(0, op.out_dtype), b.node("Shape", [ins[2]])])
         if b.opset < 16:
@@ -299,10 +304,10 @@ def _convert(b: _Builder, op: Op) -> None:
         _getitem(b, op)
     elif name in ("conv", "max_pool", "avg_pool"):
         _spatial(b, op)
-    elif name == "lstm_gates":
-        _lstm_gates(b, op)
-    elif name == "lstm_step":
-        _lstm_step(b, op)
+    elif name in ("lstm_gates", "lstm_step", "batch_norm_stats", "batch_norm_train",
+                  "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"):
+        from . import onnx_export_nn as nn_ops
+        getattr(nn_ops, "convert_bitwise" if name.startswith("bitwise") else name)(b, op)
     elif name == "__rnn__":
         from .onnx_rnn import convert
         convert(b, op)
@@ -321,10 +326,6 @@ def _convert(b: _Builder, op: Op) -> None:
         picked = b.node("GatherElements", [ins[0], k], axis=last)
         lse = b.node("ReduceLogSumExp", ins[:1], axes=[last], keepdims=1)
         b.node("Squeeze", [b.node("Sub", [lse, picked])], out, axes=[last])
-    elif name == "batch_norm_stats":
-        _batch_norm_stats(b, op)
-    elif name == "batch_norm_train":
-        _batch_norm_train(b, op)
     elif name == "layer_norm" and b.opset < 17:
         _layer_norm(b, op)
     elif name == "layer_norm":                  # opset 17's LayerNormalization (Scale required)
@@ -432,64 +433,6 @@ def _getitem(b: _Builder, op: Op) -> None:
         b.node("Unsqueeze", [x], op.output, axes=new)
     elif not axes and not squeeze:
         b.node("Identity", [x], op.output)
-
-
-def _batch_norm_stats(b: _Builder, op: Op) -> None:
-    """``[mean, biased variance]`` over every axis but 1, shape (2, C): ReduceMean of x and of
-    the squared deviations (the CPU kernel sums in float64; this sums in x's dtype)."""
-    x = op.inputs[0]
-    axes = [a for a in range(len(op.in_shapes[0])) if a != 1]
-    mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
-    dev = b.node("Sub", [x, mean])
-    var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=0)
-    mean = b.node("Reshape", [mean, b.const([-1])])
-    b.node("Concat", [b.node("Unsqueeze", [v], axes=[0]) for v in (mean, var)], op.output,
-           axis=0)
-
-
-def _batch_norm_train(b: _Builder, op: Op) -> None:
-    """``y = (x - st[0]) / sqrt(st[1] + eps) [* w] [+ b]``: ONNX BatchNormalization in inference
-    form, fed the batch's own statistics ``st`` (``batch_norm_stats``), so the graph computes
-    what the training-mode forward computed for any batch; the running statistics, a side
-    effect of that forward, are not part of the exported computation."""
-    x, st, *rest = op.inputs
-    channels = op.in_shapes[0][1]
-    if not isinstance(channels, (int, np.integer)):
-        raise NotImplementedError("ONNX export: batch_norm_train with an unknown channel count")
-    affine = op.params.get("affine", "")
-    scale = rest.pop(0) if "w" in affine else b.const(np.ones(channels), op.out_dtype)
-    bias = rest.pop(0) if "b" in affine else b.const(np.zeros(channels), op.out_dtype)
-    mean, var = (b.node("Gather", [st, b.const(k)], axis=0) for k in (0, 1))
-    b.node("BatchNormalization", [x, scale, bias, mean, var], op.output,
-           epsilon=float(op.params["eps"]))
-
-
-def _lstm_step(b: _Builder, op: Op) -> None:
-    """The fused LSTMCell step: ``z = (x w_ih^T + b_ih) + (h w_hh^T + b_hh)`` (MatMul,
-    Transpose, Add), then the gates as ``lstm_gates``; y = [h', c', z] (the step keeps z)."""
-    x, h, c, w_ih, w_hh, b_ih, b_hh = op.inputs[:7]
-    zx = b.node("Add", [b.node("MatMul", [x, b.node("Transpose", [w_ih], perm=[1, 0])]), b_ih])
-    zh = b.node("Add", [b.node("MatMul", [h, b.node("Transpose", [w_hh], perm=[1, 0])]), b_hh])
-    z = b.node("Add", [zx, zh])
-    _lstm_update(b, z, c, op.in_shapes[2][1], op.output, keep_z=True)
-
-
-def _lstm_gates(b: _Builder, op: Op) -> None:
-    _lstm_update(b, op.inputs[0], op.inputs[1], op.in_shapes[1][1], op.output)
-
-
-def _lstm_update(b: _Builder, z, c, hid, output, keep_z: bool = False) -> None:
-    """PyTorch's gate order: i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);
-    c' = f c + i g;  y = [o tanh(c'), c'] (and z after them with ``keep_z``)."""
-    if hid is None:
-        raise NotImplementedError("ONNX export: lstm_gates with an unknown hidden size")
-    part = [b.node("Slice", [z, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])])
-            for k in range(4)]
-    i, f, o = (b.node("Sigmoid", [part[k]]) for k in (0, 1, 3))
-    g = b.node("Tanh", [part[2]])
-    c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
-    h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
-    b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
 
 
 def _pads(padding, nd: int) -> list[int]:

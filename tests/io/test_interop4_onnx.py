@@ -170,3 +170,68 @@ def test_fuzzed_onnx_file_loads_or_gives_onnx_load_error():
         except NotImplementedError as e:                   # an op type's name was hit
             assert "are not supported" in str(e)
     assert refused > 100
+
+
+def _scatter_grad(lib, x, idx):
+    """d/dx of sum(x[idx] * c): scatter_add of c's rows at idx (repeated and negative ones)."""
+    x = x.detach().requires_grad_(True)
+    c = lib.arange(float(idx.shape[0] * x.shape[1])).reshape(idx.shape[0], x.shape[1]).cos()
+    g, = lib.autograd.grad((x[idx] * c).sum(), x, create_graph=True)
+    return g * 1.0
+
+
+@pytest.mark.parametrize("opset", [11, 13, 16, 17])
+def test_scatter_add_exports_at_every_opset(opset):
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    idx = np.array([0, 2, 2, -1, 3])
+    proto = dlcore_eager.onnx.export(lambda xx: _scatter_grad(dt, xx, dt.tensor(idx)),
+                                     (dt.tensor(x),), opset_version=opset)
+    ops = {n.op_type for n in proto.graph.node}
+    assert ("ScatterND" in ops) == (opset >= 16)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    got, = sess.run(None, {sess.get_inputs()[0].name: x})
+    want = _scatter_grad(torch, torch.tensor(x), torch.tensor(idx)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_static_keras_model_with_batch_norm_and_gru_exports_at_opsets_11_to_17():
+    """A static Keras model's BatchNormalization combines its training flags with bitwise_and
+    of booleans (no ONNX conversion before: every Keras model with BatchNorm failed to export)
+    and its GRU's sequence scatter is a scatter_add (opset >= 16 only before)."""
+    import dlcore_static as tf
+    from dlcore_static import keras
+    from dlcore_static.onnx_export import export as export_graph
+    tf.reset_default_graph()
+    keras.backend.clear_session()
+    L = keras.layers
+    ids, img = keras.Input((6,), dtype="int32"), keras.Input((8, 8, 3))
+    e = L.Embedding(12, 5)(ids)
+    gru = L.GlobalAveragePooling1D()(L.GRU(3, return_sequences=True)(e))
+    h = L.concatenate([L.LSTM(7)(e), gru])
+    c = L.Flatten()(L.MaxPooling2D()(L.BatchNormalization()(L.Conv2D(4, 3, padding="same")(img))))
+    model = keras.Model([ids, img], L.Dense(2, activation="softmax")(L.concatenate([h, c])))
+    rng = np.random.default_rng(0)
+    feeds = [rng.integers(0, 12, (2, 6)).astype(np.int32),
+             rng.standard_normal((2, 8, 8, 3)).astype(np.float32)]
+    want = model.predict(feeds)
+    for opset in (11, 13, 17):
+        proto = export_graph(keras.backend.get_session(), fetches=[model.outputs[0]],
+                             feeds=list(model.inputs), opset_version=opset)
+        sess = ort.InferenceSession(proto.SerializeToString(),
+                                    providers=["CPUExecutionProvider"])
+        got, = sess.run(None, dict(zip([i.name for i in sess.get_inputs()], feeds)))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_bitwise_ops_of_integers_need_opset_18():
+    a, b = np.array([12, 10, -7]), np.array([10, 6, 3])
+    f = lambda x, y: (x & y) + (x | y) * 2 + (x ^ y) * 3 + (~x) * 5   # noqa: E731
+    with pytest.raises(NotImplementedError, match=r"bitwise_and of int64 needs opset_version >= "
+                                                  r"18 \(ONNX's BitwiseAnd\), got 17"):
+        dlcore_eager.onnx.export(f, (dt.tensor(a), dt.tensor(b)), opset_version=17)
+    if onnx.defs.onnx_opset_version() < 18:
+        pytest.skip("the installed onnx has no opset 18")
+    proto = dlcore_eager.onnx.export(f, (dt.tensor(a), dt.tensor(b)), opset_version=18)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    got, = sess.run(None, dict(zip([i.name for i in sess.get_inputs()], [a, b])))
+    np.testing.assert_array_equal(got, f(torch.tensor(a), torch.tensor(b)).numpy())

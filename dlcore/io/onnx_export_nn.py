@@ -1,0 +1,106 @@
+"""The normalisation, recurrent-cell and bitwise primitives of ``dlcore.io.onnx_export`` (the
+builder ``b`` and the ``Op`` records are that module's): training-mode batch norm
+(``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as BatchNormalization fed those
+statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``), and ``bitwise_and``/``or``/
+``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras BatchNormalization combines
+its training flags with ``bitwise_and``), BitwiseAnd/Or/Xor/Not of integers (opset 18); and
+``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_LOGICAL = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor"}
+_BITWISE = {"bitwise_and": "BitwiseAnd", "bitwise_or": "BitwiseOr", "bitwise_xor": "BitwiseXor",
+            "bitwise_not": "BitwiseNot"}
+
+
+def convert_bitwise(b: Any, op: Any) -> None:
+    """``bitwise_*`` of booleans as the logical operators, of integers as ONNX's bitwise ones
+    (opset 18 on; before, ``NotImplementedError`` naming the opset)."""
+    if np.dtype(op.out_dtype) == np.bool_ and op.prim in _LOGICAL:
+        b.node(_LOGICAL[op.prim], op.inputs[:2], op.output)
+        return
+    if b.opset < 18:
+        raise NotImplementedError(f"ONNX export: {op.prim} of {np.dtype(op.out_dtype)} needs "
+                                  f"opset_version >= 18 (ONNX's {_BITWISE[op.prim]}), got "
+                                  f"{b.opset}")
+    b.node(_BITWISE[op.prim], op.inputs[:1 if op.prim == "bitwise_not" else 2], op.output)
+
+
+def batch_norm_stats(b: Any, op: Any) -> None:
+    """``[mean, biased variance]`` over every axis but 1, shape (2, C): ReduceMean of x and of
+    the squared deviations (the CPU kernel sums in float64; this sums in x's dtype)."""
+    x = op.inputs[0]
+    axes = [a for a in range(len(op.in_shapes[0])) if a != 1]
+    mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
+    dev = b.node("Sub", [x, mean])
+    var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=0)
+    mean = b.node("Reshape", [mean, b.const([-1])])
+    b.node("Concat", [b.node("Unsqueeze", [v], axes=[0]) for v in (mean, var)], op.output,
+           axis=0)
+
+
+def batch_norm_train(b: Any, op: Any) -> None:
+    """``y = (x - st[0]) / sqrt(st[1] + eps) [* w] [+ b]``: ONNX BatchNormalization in inference
+    form, fed the batch's own statistics ``st`` (``batch_norm_stats``), so the graph computes
+    what the training-mode forward computed for any batch; the running statistics, a side
+    effect of that forward, are not part of the exported computation."""
+    x, st, *rest = op.inputs
+    channels = op.in_shapes[0][1]
+    if not isinstance(channels, (int, np.integer)):
+        raise NotImplementedError("ONNX export: batch_norm_train with an unknown channel count")
+    affine = op.params.get("affine", "")
+    scale = rest.pop(0) if "w" in affine else b.const(np.ones(channels), op.out_dtype)
+    bias = rest.pop(0) if "b" in affine else b.const(np.zeros(channels), op.out_dtype)
+    mean, var = (b.node("Gather", [st, b.const(k)], axis=0) for k in (0, 1))
+    b.node("BatchNormalization", [x, scale, bias, mean, var], op.output,
+           epsilon=float(op.params["eps"]))
+
+
+def lstm_step(b: Any, op: Any) -> None:
+    """The fused LSTMCell step: ``z = (x w_ih^T + b_ih) + (h w_hh^T + b_hh)`` (MatMul,
+    Transpose, Add), then the gates as ``lstm_gates``; y = [h', c', z] (the step keeps z)."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh = op.inputs[:7]
+    zx = b.node("Add", [b.node("MatMul", [x, b.node("Transpose", [w_ih], perm=[1, 0])]), b_ih])
+    zh = b.node("Add", [b.node("MatMul", [h, b.node("Transpose", [w_hh], perm=[1, 0])]), b_hh])
+    z = b.node("Add", [zx, zh])
+    lstm_update(b, z, c, op.in_shapes[2][1], op.output, keep_z=True)
+
+
+def lstm_gates(b: Any, op: Any) -> None:
+    lstm_update(b, op.inputs[0], op.inputs[1], op.in_shapes[1][1], op.output)
+
+
+def lstm_update(b: Any, z, c, hid, output, keep_z: bool = False) -> None:
+    """PyTorch's gate order: i, f, g, o = s(z_i), s(z_f), tanh(z_g), s(z_o);
+    c' = f c + i g;  y = [o tanh(c'), c'] (and z after them with ``keep_z``)."""
+    if hid is None:
+        raise NotImplementedError("ONNX export: lstm_gates with an unknown hidden size")
+    part = [b.node("Slice", [z, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])])
+            for k in range(4)]
+    i, f, o = (b.node("Sigmoid", [part[k]]) for k in (0, 1, 3))
+    g = b.node("Tanh", [part[2]])
+    c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
+    h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
+    b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
+
+
+def scatter_add_onehot(b: Any, op: Any) -> None:
+    """``scatter_add(v, i, ref)`` of floats before opset 16: ``out = onehot(i)^T @ v`` with
+    ``onehot[k, n] = (i[k] == n)`` (n < ref's first dimension; negative indices count from
+    the end), so repeated indices add up as in ScatterND's ``reduction="add"``."""
+    v, i, ref = op.inputs[:3]
+    n = b.node("Shape", [ref], start=0, end=1)                            # [N]
+    flat = b.node("Reshape", [b.node("Cast", [i], to=7), b.const([-1])])  # (K,) int64
+    flat = b.node("Where", [b.node("Less", [flat, b.const(0)]), b.node("Add", [flat, n]), flat])
+    rows = b.node("Range", [b.const(0), b.node("Squeeze", [n], axes=[0]), b.const(1)])
+    from onnx import helper
+    hot = b.node("Cast", [b.node("Equal", [b.node("Unsqueeze", [flat], axes=[1]), rows])],
+                 to=helper.np_dtype_to_tensor_dtype(np.dtype(op.out_dtype)))   # (K, N)
+    v2 = b.node("Reshape", [v, b.node("Concat", [b.node("Shape", [flat]), b.const([-1])],
+                                      axis=0)])                           # (K, R)
+    out = b.node("MatMul", [b.node("Transpose", [hot], perm=[1, 0]), v2])  # (N, R)
+    b.node("Reshape", [out, b.node("Shape", [ref])], op.output)
