@@ -204,7 +204,11 @@ class device(metaclass=_DeviceMeta):
     """``torch.device('cuda:0')``: returns a ``dlcore.Device``."""
 
     def __new__(cls, spec, index=None):
-        return _as_device(spec if index is None else f"{spec}:{index}")
+        from dlcore.device import InvalidDevice
+        try:
+            return _as_device(spec if index is None else f"{spec}:{index}")
+        except InvalidDevice as e:      # (a bad device string: PyTorch's plain RuntimeError)
+            raise (RuntimeError(str(e)) if type(e) is InvalidDevice else e) from None
 
 
 def is_tensor(obj) -> _builtins.bool:

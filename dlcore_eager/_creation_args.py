@@ -45,12 +45,16 @@ def full_args(size, fill_value, dtype):
             dtype = D.int64
         elif isinstance(fill_value, complex):
             dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
-    elif D.to_numpy_dtype(dtype).kind in "biu":
-        # (1000 into int8: PyTorch's RuntimeError; looked up, as _operand_rules imports us)
-        scalar_as = sys.modules["dlcore_eager._operand_rules"].scalar_as
+    # (1000 into int8, 1e300 into float32: PyTorch's RuntimeError; looked up, as
+    # _operand_rules imports us)
+    scalar_as = sys.modules["dlcore_eager._operand_rules"].scalar_as
+    npd = D.to_numpy_dtype(dtype if dtype is not None else D.get_default_dtype())
+    if npd.kind in "biu":
         if isinstance(fill_value, complex):     # (an imaginary part: PyTorch's overflow error)
             fill_value = fill_value.real if not fill_value.imag else math.nan
-        fill_value = scalar_as(fill_value, D.to_numpy_dtype(dtype))
+        fill_value = scalar_as(fill_value, npd)
+    elif not isinstance(fill_value, complex):
+        scalar_as(fill_value, npd)
     return size, fill_value, dtype
 
 

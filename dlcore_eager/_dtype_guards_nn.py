@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
+from . import _scalar_args
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import norm2_lane
 from .tensor import Tensor
@@ -243,6 +244,46 @@ def _bool_clamp(inplace: bool):
     return check
 
 
+def _clamp_mixed(name: str, method: bool):
+    """clamp with one tensor bound and one number bound: PyTorch has no such overload (its
+    TypeError, the arguments as its parser prints them: keywords last, in reverse order)."""
+    def check(args, kwargs):
+        lo = args[1] if len(args) > 1 else kwargs.get("min")
+        hi = args[2] if len(args) > 2 else kwargs.get("max")
+        if not (isinstance(lo, Tensor) and hi is not None and not isinstance(hi, Tensor)
+                or isinstance(hi, Tensor) and lo is not None and not isinstance(lo, Tensor)):
+            return
+        from ._arg_checks import type_name
+
+        def word(v):
+            return "Tensor" if isinstance(v, Tensor) else type_name(v)
+        pos = [word(v) for v in args[1 if method else 0:]]
+        kws = [f"{k}={word(v)}" for k, v in reversed(kwargs.items())]
+        got = ", ".join(pos + kws) + (", " if kws and not pos else "")
+        if not method:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n * (Tensor input, Tensor min = None"
+                            ", Tensor max = None, *, Tensor out = None)\n * (Tensor input, "
+                            "Number min = None, Number max = None, *, Tensor out = None)\n")
+        why = ("some of the keywords were incorrect: " + ", ".join(reversed(kwargs))) if kwargs \
+            else "some of the arguments have invalid types: (" + ", ".join(
+                f"!{w}!" for w in pos) + ")"
+        why = f"      didn't match because {why}\n"
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n * (Tensor min = None, Tensor max = None)\n{why}"
+                        f" * (Number min = None, Number max = None)\n{why}")
+    return check
+
+
+def _clamp(name: str, method: bool):
+    checks = (_clamp_mixed(name, method), _bool_clamp(name.endswith("_")))
+
+    def check(args, kwargs):
+        for c in checks:
+            c(args, kwargs)
+    return check
+
+
 #: (namespace, name) -> check
 CHECKS = {
     ("F", "gelu"): _float_only("GeluKernelImpl"),
@@ -257,7 +298,7 @@ CHECKS = {
     ("F", "huber_loss"): _sized(_promoted_loss("huber_cpu")),
     ("F", "l1_loss"): _sized(_l1_loss),
     ("F", "kl_div"): _sized(_kl_div, warn=False, target_first=True),
-    **{(ns, name): _bool_clamp(name.endswith("_")) for ns in ("torch", "Tensor")
+    **{(ns, name): _clamp(name, ns == "Tensor") for ns in ("torch", "Tensor")
        for name in ("clamp", "clip", "clamp_", "clip_")},
     ("F", "soft_margin_loss"): _soft_margin,
     ("F", "layer_norm"): _layer_norm,
@@ -334,6 +375,9 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
         "to have dtype of long, but got {}")
     CHECKS[(_ns, "masked_select")] = _index_dtype(
         "mask", "bool", "masked_select: expected BoolTensor for mask")
+
+
+_scalar_args.install(CHECKS)
 
 
 def install(torch) -> None:

@@ -210,6 +210,9 @@ def fill_(self, value) -> Tensor:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions.")
         value = value.item()
+    else:                   # (a Python number: PyTorch's checked conversion to the dtype)
+        from ._operand_rules import scalar_as
+        value = scalar_as(value, self._buf.dtype)
     return self._commit(_ops.full_like(self, value))
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from dlcore.ops.linalg import matmul_p as _matmul_p
 
 from . import _arg_checks
+from . import _dtype as D
 from . import _dispatch as _D
 from . import _memory_format
 from . import _shape_ops as S
@@ -127,10 +128,14 @@ Tensor.lerp, Tensor.lerp_ = _lerp, _inplace(_lerp)
 # (addcmul/addcdiv, with PyTorch's promotion and keyword value: _long_tail_ops)
 
 
-def _random_fill(sampler):
-    """An in-place sampler drawing PyTorch's stream for the tensor's dtype (_torch_rng)."""
+def _random_fill(sampler, kernel: str):
+    """An in-place sampler drawing PyTorch's stream for the tensor's dtype (_torch_rng); an
+    integer or bool tensor refused as PyTorch's CPU kernel (``kernel``) refuses it."""
     def method(self, *args, generator=None, **kwargs):
         from .creation import _engine
+        if self._buf.dtype.kind in "biu":
+            raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                      f"'{D.from_numpy_dtype(self._buf.dtype)._legacy}'")
         self._check_inplace()
         n = int(np.prod(tuple(self.shape), dtype=np.int64))
         args, kwargs = from_to("uniform_", args, kwargs)    # (normal_ has no from/to)
@@ -141,9 +146,10 @@ def _random_fill(sampler):
 
 
 Tensor.uniform_ = _random_fill(
-    lambda e, t, n, a=0.0, b=1.0, /: e.uniform(n, t._buf.dtype, a, b))
+    lambda e, t, n, a=0.0, b=1.0, /: e.uniform(n, t._buf.dtype, a, b), "check_uniform_bounds")
 Tensor.normal_ = _random_fill(
-    lambda e, t, n, mean=0.0, std=1.0: e.normal(n, t._buf.dtype, mean, std, t.is_contiguous()))
+    lambda e, t, n, mean=0.0, std=1.0: e.normal(n, t._buf.dtype, mean, std, t.is_contiguous()),
+    "normal_kernel_cpu")
 from . import (
     _conversions,  # noqa: F401 - numpy(), __array__, item(), DLPack, repr
     _inplace_ops,  # noqa: F401 - _commit, _check_inplace, zero_, fill_, copy_

@@ -16,6 +16,8 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import sys
+from typing import Any
 
 import numpy as np
 
@@ -249,28 +251,58 @@ def _sub_bool_check(a, b):
 
 
 
-_C_TYPES = {"int32": "int"}         # (C's name of an integer dtype; else <name>_t)
+_C_TYPES = {"int32": "int", "float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}     # (C's name of a dtype; else <name>_t)
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
+              "float32": 3.4028234663852886e38}
+
+
+def _overflow(dtype: np.dtype) -> RuntimeError:
+    c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
+    return RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+
+
+def python_int(value: int) -> None:
+    """PyTorch's binding of a Python int as a Scalar: an int64, or a uint64 from 2**63."""
+    if value >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    if value < -(1 << 63):
+        raise OverflowError("can't convert negative int to unsigned")
 
 
 def scalar_as(value, dtype: np.dtype):
-    """A Python number as PyTorch converts it to an integer or bool tensor's dtype (a float
-    truncated, a negative number wrapped into an unsigned type as C does, down to -max), a
-    NumPy scalar of ``dtype``; a number that does not fit raises PyTorch's RuntimeError.  A
-    float dtype (or a non-number) is left as it is."""
-    if isinstance(value, Tensor) or not isinstance(value, _Number) or dtype.kind not in "biu":
+    """A Python number as PyTorch converts it to a tensor's dtype (c10's checked_convert): an
+    int beyond int64/uint64 refused as its binding does (OverflowError); for an integer or
+    bool dtype a NumPy scalar of ``dtype`` (an int wrapped into an unsigned type as C does,
+    down to -max; a float truncated, refused outside the dtype's range); a number that does
+    not fit raises PyTorch's RuntimeError.  A float dtype keeps the number (refused beyond a
+    float16/bfloat16/float32 range); a non-number is left as it is."""
+    if isinstance(value, Tensor) or not isinstance(value, _Number):
+        return value
+    num: Any = value
+    is_int = isinstance(value, (int, np.integer))
+    if is_int and not isinstance(value, (bool, np.bool_)):
+        python_int(int(num))
+    if dtype.kind not in "biu":
+        top = _FLOAT_MAX.get(dtype.name)
+        if top is not None and isinstance(value, (int, float, np.integer, np.floating)):
+            f = float(value)
+            if math.isfinite(f) and abs(f) > top:
+                raise _overflow(dtype)
         return value
     if dtype.kind == "b":
         return np.bool_(bool(value))
     info = np.iinfo(dtype)
     v: int
-    if isinstance(value, int):
-        v = int(value)
+    if is_int:
+        v = int(num)
+        if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
+            raise _overflow(dtype)
     else:
         f = float(value)  # type: ignore[arg-type]  # (real: complex is refused by where)
-        v = int(f) if math.isfinite(f) and -2.0 ** 63 <= f < 2.0 ** 63 else int(info.max) + 1
-    if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
-        c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
-        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        if not (info.min <= f <= info.max):             # (NaN too)
+            raise _overflow(dtype)
+        v = int(f)
     return np.array(v).astype(dtype)[()]
 
 
@@ -280,17 +312,54 @@ def int_scalar(v, t: Tensor):
     return scalar_as(v, t._buf.dtype) if type(v) is int and t._buf.dtype.kind in "iu" else v
 
 
-def split_ties(y):
-    """``y``, a result of torch.maximum/minimum (max/min of two tensors), with its node marked
-    ``ties="split"``: eager's maximum/minimum rule (``dlcore.ops.math_binary``, registered by
-    ``_math_extra``) then splits a tie's cotangent half and half and sends a NaN's to both
-    inputs, as PyTorch.  Unmarked nodes (clamp, fmax, the losses: PyTorch's clamp gives a tie to
-    its input) keep the core rule, a tie's cotangent to the first input."""
+def split_ties(y, a=None, b=None):
+    """``y``, a result of torch.maximum/minimum (max/min of two tensors) of ``a`` and ``b``,
+    with its node marked ``ties="split"``: eager's maximum/minimum rule (``dlcore.ops.
+    math_binary``, registered by ``_math_extra``) then splits a tie's cotangent half and half
+    and sends a NaN's to both inputs, as PyTorch.  Unmarked nodes (clamp, fmax, the losses:
+    PyTorch's clamp gives a tie to its input) keep the core rule, a tie's cotangent to the
+    first input.  The mark reaches a running trace's record (``torch.jit.trace`` replays it);
+    at an open forward-AD level ``y``'s tangent is PyTorch's maximum/minimum forward formula
+    (a tie: the mean of the two tangents), which the core rule's double vjp does not give."""
     node = y._node
     if node is not None and not node.params and \
             (node.prim is _maximum_p or node.prim is _minimum_p):
         node.params = {"ties": "split"}
+    _mark_trace(y, {"ties": "split"})
+    fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+    if fwd is not None and fwd._LEVEL and isinstance(a, Tensor) and isinstance(b, Tensor):
+        _split_tangent(fwd, y, a, b)
     return y
+
+
+def _mark_trace(y, params: dict) -> None:
+    """``params`` into a running trace's record of ``y`` (dlcore_eager.tracing)."""
+    tracing = sys.modules.get("dlcore_eager.tracing")
+    if tracing is not None and tracing._MARKERS:
+        tracing._MARKERS[-1](y, params)
+
+
+def _split_tangent(fwd, y, a: Tensor, b: Tensor) -> None:
+    """PyTorch's forward formula of maximum/minimum: ``b_t + where(a == b, 0.5, a wins) *
+    (a_t - b_t)`` (``a wins``: ``a > b`` for maximum, ``a < b`` for minimum)."""
+    ta, tb = fwd._tangent_of(a), fwd._tangent_of(b)
+    if (ta is None and tb is None) or not y.is_floating_point() or fwd._tangent_of(y) is None:
+        return
+    node_prim = y._node.prim if y._node is not None else None
+    fwd._INSIDE.append(True)
+    try:
+        ta = _ops.zeros_like(a) if ta is None else ta
+        tb = _ops.zeros_like(b) if tb is None else tb
+        ad, bd = a.detach(), b.detach()
+        is_max = node_prim is _maximum_p if node_prim is not None else bool(
+            _ops.equal(y.detach(), _ops.maximum(ad, bd)).all())
+        wins = _ops.greater(ad, bd) if is_max else _ops.less(ad, bd)
+        w = _ops.where(_ops.equal(ad, bd), 0.5, _ops.cast(wins, y._buf.dtype))
+        t = _ops.add(tb, _ops.mul(_ops.cast(w, y._buf.dtype), _ops.sub(ta, tb)))
+        t = t if tuple(t.shape) == tuple(y.shape) else _ops.broadcast_to(t, tuple(y.shape))
+    finally:
+        fwd._INSIDE.pop()
+    fwd._remember(y, t)
 
 
 def clamp_ties(y):
@@ -301,11 +370,49 @@ def clamp_ties(y):
     if node is not None and not node.params and \
             (node.prim is _maximum_p or node.prim is _minimum_p):
         node.params = {"ties": "clamp"}
+    _mark_trace(y, {"ties": "clamp"})
+    return y
+
+
+def clamp_tangent(y, x, lo, hi):
+    """``y`` = clamp(x, lo, hi) with a tensor bound: at an open forward-AD level its tangent
+    is PyTorch's clamp_jvp (both bounds: ``where(lo > hi, hi_t, where(x < lo, lo_t, where(x >
+    hi, hi_t, x_t)))``; one: ``where(x > lo, x_t, lo_t)`` / ``where(x < hi, x_t, hi_t)``, a
+    tie or a NaN x taking the bound's), which the double vjp of the two marked nodes does not
+    give."""
+    fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+    if fwd is None or not fwd._LEVEL or not y.is_floating_point():
+        return y
+    ts = [None if v is None else fwd._tangent_of(v) if isinstance(v, Tensor) else None
+          for v in (x, lo, hi)]
+    if all(t is None for t in ts):
+        return y
+    dt = y._buf.dtype
+    fwd._INSIDE.append(True)
+    try:
+        def val(v):
+            return v.detach() if isinstance(v, Tensor) else v
+
+        def tan(v, t):
+            return _ops.zeros_like(y) if t is None else _ops.broadcast_to(
+                _ops.cast(t, dt), tuple(y.shape))
+        xv, lv, hv = val(x), val(lo), val(hi)
+        xt, lt, ht = tan(x, ts[0]), tan(lo, ts[1]), tan(hi, ts[2])
+        if lo is not None and hi is not None:
+            t = _ops.where(_ops.greater(lv, hv), ht, _ops.where(
+                _ops.less(xv, lv), lt, _ops.where(_ops.greater(xv, hv), ht, xt)))
+        elif lo is not None:
+            t = _ops.where(_ops.greater(xv, lv), xt, lt)
+        else:
+            t = _ops.where(_ops.less(xv, hv), xt, ht)
+    finally:
+        fwd._INSIDE.pop()
+    fwd._remember(y, t)
     return y
 
 
 def split_ties_op(op):
     """``op`` (a tensor-first maximum/minimum) with ``split_ties`` applied to its result."""
     def tied(a, b):
-        return split_ties(op(a, b))
+        return split_ties(op(a, b), a, b)
     return tied

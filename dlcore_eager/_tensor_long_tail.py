@@ -371,6 +371,8 @@ def _sampler(name: str, draw, floating_only: str | None = None):
                                f" dtype must be a floating point but you specified {label}")
         if name == "random_":
             args, kwargs = from_to(name, args, kwargs)
+        elif name == "geometric_" and self._buf.dtype.kind == "b":
+            raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
         host = draw(self, _rng(generator), tuple(self.shape), *args, **kwargs)
         self._check_inplace()
         return _write(self, host)

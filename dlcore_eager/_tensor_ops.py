@@ -37,7 +37,7 @@ from ._matmul_checks import check_matmul as _check_matmul
 from ._matmul_checks import check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
-from ._operand_rules import clamp_ties
+from ._operand_rules import clamp_tangent, clamp_ties
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._int_dims import dim_error
@@ -236,7 +236,7 @@ def clamp(x, min=None, max=None):
         y = minimum(y, max) if not isinstance(max, Tensor) else clamp_ties(minimum(y, max))
     # PyTorch's names: clamp.Tensor (a bound is a tensor) and clamp (numbers)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return labelled(y, "ClampBackward0", x, edges=(x, min, max))
+        return clamp_tangent(labelled(y, "ClampBackward0", x, edges=(x, min, max)), x, min, max)
     return labelled(y, "ClampBackward1", x, edges=(x,))
 
 
@@ -284,7 +284,7 @@ def _dims(dim):
 
 def _reduce_extreme(x, dim, keepdim, other, is_max):
     if other is not None and not isinstance(other, (int, bool)):
-        return split_ties(maximum(x, other) if is_max else minimum(x, other))
+        return split_ties(maximum(x, other) if is_max else minimum(x, other), x, other)
     if other is not None:
         dim = other
     name = "max" if is_max else "min"
@@ -337,13 +337,13 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
 
 def max(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
-        return split_ties(maximum(x, dim))
+        return split_ties(maximum(x, dim), x, dim)
     return _reduce_extreme(x, dim, keepdim, other, True)
 
 
 def min(x, dim=None, keepdim=False, *, other=None):
     if isinstance(dim, Tensor):
-        return split_ties(minimum(x, dim))
+        return split_ties(minimum(x, dim), x, dim)
     return _reduce_extreme(x, dim, keepdim, other, False)
 
 

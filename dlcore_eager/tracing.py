@@ -72,6 +72,9 @@ class Trace:
 
 _NOTES: list[dict] = []              # one dict per running trace (see ``notes``)
 _RECORDERS: list = []                # the running trace's ``record`` (see ``record``)
+#: the running trace's ``mark(out, params)``: params set on ``out``'s node after its primitive
+#: ran (``_operand_rules.split_ties``' ties="split") into ``out``'s record
+_MARKERS: list = []
 
 
 def notes() -> dict | None:
@@ -249,8 +252,17 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     forwards = [(cls, "forward", cls.__dict__["forward"], as_op(cls.forward, describe))
                 for cls, describe in as_ops]
     patched = patch_apply(recording_apply)
+
+    def mark(out, extra: dict) -> None:
+        ref = refs.get(id(out))
+        if ref is not None and ref[0] == "node" and versions.get(id(out)) == _ver(out):
+            rec = tr.records[ref[1]]
+            if rec.prim.name in ("maximum", "minimum") and not rec.params:
+                rec.params.update(extra)
+
     _NOTES.append({})
     _RECORDERS.append(record_op)
+    _MARKERS.append(mark)
     try:
         for cls, k, _, wrapped in forwards:
             setattr(cls, k, wrapped)
@@ -258,6 +270,7 @@ def trace(model: Any, example_inputs: Any, as_ops: Any = ()) -> Trace:
     finally:
         _NOTES.pop()
         _RECORDERS.pop()
+        _MARKERS.pop()
         restore_apply(patched)
         for cls, k, v, _ in forwards:
             setattr(cls, k, v)

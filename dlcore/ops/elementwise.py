@@ -331,14 +331,16 @@ div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
 def _pow_vjp(g, y, a, b):
     def da():
         if type(b) is np.ndarray and b.shape == () and b == 2:
-            # The square with its exponent known now (eager, raw buffers): g (a + a), one add
-            # and one multiply, no pow; a + a is 2 a exactly, so the value is the general
-            # rule's g (2 a^1) bit for bit.
+            # The square, its exponent known (eager, raw buffers): g (a + a), no pow; a + a is
+            # 2 a exactly, the general rule's g (2 a^1) bit for bit.
             if _plain(g, a, b) and a.shape == g.shape:     # (their kernels, or ufuncs)
                 if _ufunc_now(g):
                     return np.multiply(g, np.add(a, a))
                 return mul_p.kernels["cpu"](g, add_p.kernels["cpu"](a, a))
             return _sum_to(mul(g, add(a, a)), a)
+        if type(b) is np.ndarray and not b.shape and b in (0, 1) and type(g) is np.ndarray \
+                and g.shape == a.shape and g.dtype == a.dtype:     # (PyTorch's zeros; g a^0
+            return g if b == 1 else np.zeros_like(g)                # = g, NaN too: a^1's)
         fe = lean3(g, a, b)
         if fe is not None and not b._buf.shape and a._buf.shape == g._buf.shape:
             return _pow_da(fe, g, a, b)
@@ -353,31 +355,30 @@ def _pow_vjp(g, y, a, b):
     return da, db
 
 
-def _pow_da(fe, g, a, b):
-    """pow's da for concrete values, a 0-d exponent: g (b a^(b - 1)); the square by a constant
-    exponent (one that needs no gradient) as g (b a), a^1 being a exactly (pow's kernel takes
-    the exponent 1 as a itself): the same values, one pow node fewer than PyTorch's graph, and
-    the same second derivative with respect to a (a third is then no longer connected to a:
-    PyTorch's zeros, an error here).  An exponent that needs a gradient keeps a^(b - 1) in the
-    graph: d/db of da is g a^(b - 1) (1 + b ln a), which g (b a) would lose (a silent wrong
-    second derivative, review of fb06e48)."""
-    if b._buf == 2 and not b.requires_grad:
-        return fe.binary(mul_p, g, fe.binary(mul_p, b, a))
-    return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
+def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value) -> b - 1, read only
+    """pow's da for concrete values, a 0-d exponent: PyTorch's pow_backward, g (b a^(b - 1))
+    (a^1 of a square in the graph: a third derivative is zeros, as PyTorch's), zeros with no
+    graph for a constant exponent 0 (PyTorch's zeros_like; not 0 a^-1, NaN at a = 0)."""
+    if b.requires_grad:           # (d/db of da: g a^(b - 1) (1 + b ln a))
+        return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
+    if (bb := b._buf) == 0:
+        return zeros_like(a)
+    key = (bb.dtype, bb.item())         # (a constant exponent's b - 1, made once)
+    m1 = _m1s.get(key)
+    m1 = _m1s.setdefault(key, sub(b, 1)) if m1 is None else m1
+    return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, m1)))
 
 
 def _pow_lean(fe, g, y, a, b):
-    """_pow_vjp's concrete values with a 0-d exponent and a of g's shape."""
+    """_pow_vjp's concrete values with a 0-d exponent and a of g's shape (db: y recomputed as
+    a ** b, the same kernel's value, only where b needs a gradient)."""
     if b._buf.shape or a._buf.shape != g._buf.shape:
         return None
-    # (db: y recomputed as a ** b, the same kernel's value, only where b needs a gradient)
     return (lambda: _pow_da(fe, g, a, b), lambda: _pow_vjp(g, pow(a, b), a, b)[1]())
 
 
-# The square (and the exponent 1 of its general gradient, a ** (2 - 1)) is special-cased inside
-# the scalar expression: LLVM hoists the loop-invariant test for a broadcast exponent, and
-# `v * v` vectorises where `v ** e` is a libm call per element (measured 5 us against 440 us on
-# 64,000 float32 values).
+# The square (and a ** 1) special-cased in the scalar expression: LLVM hoists the test, `v * v`
+# vectorises where `v ** e` is a libm call per element (5 us against 440 us, 64,000 float32).
 pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else {0} ** {1}))",
                 np.power, _pow_vjp,
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",

@@ -34,6 +34,9 @@ pairwise_distance, bilinear.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import numpy as np
 
 from .. import dtypes as _dt
 from ..api import REQUIRED, exports
@@ -121,6 +124,8 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if kind in "iu":
         min_val, max_val = int(min_val), int(max_val)
+    elif math.isnan(min_val) or math.isnan(max_val):     # (PyTorch: NaN, gradient 0)
+        return add(mul(x, 0.0), math.nan)
     return clamp_inner(x, min_val, max_val)
 
 
@@ -178,8 +183,15 @@ def glu(x, axis: int = -1):
 @exports(_f("threshold", **{"torch": "threshold"}), "activation", float_only=False,
          torch_params=(("threshold", REQUIRED), ("value", REQUIRED)))
 def threshold(x, threshold: float, value: float):  # noqa: A002
-    """PyTorch's ``x <= threshold ? value : x`` (NaN kept, its gradient passing)."""
-    return where(less_equal(x, threshold), value, x)
+    """PyTorch's ``x <= threshold ? value : x`` (NaN kept, its gradient passing); an integer
+    tensor's number value converted to its dtype as C does (a float truncated)."""
+    dt = aval_of(x).dtype
+    at: Any = threshold
+    to: Any = value
+    if dt.kind in "iu":
+        at, to = (np.array(int(v)).astype(dt)[()] if isinstance(v, (int, float)) else v
+                  for v in (threshold, value))
+    return where(less_equal(x, at), to, x)
 
 
 @exports(_f("tanhshrink"), "unary", float_only=True)

@@ -243,6 +243,10 @@ def index_fill(x, axis, index, value):
     m = _shape(index)[0]
     pos = _checked(index, ms[0], d, x)
     if _dt.is_python_scalar(value):
+        dt = _dtype(x)          # (an int into an unsigned or bool dtype: converted as C does)
+        if dt.kind in "biu" and not isinstance(value, complex):
+            value = np.bool_(bool(value)) if dt.kind == "b" else np.array(
+                int(value)).astype(dt)[()]
         rows = full_like(_zeros((m,) + ms[1:], x), value)
     else:
         rows = broadcast_to(reshape(cast(value, _dtype(x)), (1,) * len(ms)), (m,) + ms[1:])

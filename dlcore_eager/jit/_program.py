@@ -148,7 +148,13 @@ class Program:
                 prev = op
                 continue
             p = op.params if n is None or not op.dyn else _resolve(op.params, op.dyn, n)
+            ties = p.get("ties")                # (a node mark, not the primitive's: below)
+            if ties is not None:
+                p = {k: v for k, v in p.items() if k != "ties"}
             res = op.prim.bind(*[get(r) for r in op.inputs], **p)
+            if ties is not None and getattr(res, "_node", None) is not None \
+                    and not res._node.params:   # (split_ties' PyTorch tie rule, as traced)
+                res._node.params = {"ties": ties}
             if op.out is not None:
                 group = res
                 vals.append(res[op.out])
@@ -364,7 +370,8 @@ def _from_json(cls, doc, arrays, param_avals) -> Program:
             _bad(f"operation {j} has a malformed output index")
         want = AVal(shape(o.get("shape")), dtype(o.get("dtype")))
         try:
-            got = prim.abstract_eval(*[aval(r) for r in ins], **params)
+            got = prim.abstract_eval(*[aval(r) for r in ins],
+                                     **{k: v for k, v in params.items() if k != "ties"})
         except Exception as e:  # noqa: BLE001 - any rule failure is a bad file
             _bad(f"operation {j} ({prim.name}) fails its shape rule: {str(e)[:200]}")
         if isinstance(got, (tuple, list)) and not isinstance(got, AVal):

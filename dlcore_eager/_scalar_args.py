@@ -1,0 +1,87 @@
+"""PyTorch's conversion of a Python number argument to the input tensor's dtype (c10's
+checked_convert, through ``_operand_rules.scalar_as``) for functions whose number is a fill
+value or a bound: ``F.threshold`` (threshold and value), ``F.hardtanh`` (its bounds, first as
+int64 for an integer tensor, then the unsigned refusal), ``index_fill``.  A number that does
+not fit raises PyTorch's RuntimeError ``value cannot be converted to type int8_t without
+overflow`` (NumPy's OverflowError before), an int beyond 64 bits its binding's OverflowError.
+Checks in the ``(args, kwargs)`` form of ``_dtype_guards_nn.CHECKS``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._dtype_guards import _first, _kernel_refusal
+from ._operand_rules import python_int, scalar_as
+
+_INT64 = np.dtype(np.int64)
+
+
+def _arg(args, kwargs, pos: int, key: str):
+    return args[pos] if len(args) > pos else kwargs.get(key)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _binding(*values) -> None:
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool):
+            python_int(v)
+
+
+def threshold(args, kwargs):
+    """``F.threshold(x, threshold, value)``: both numbers converted to an integer dtype, the
+    value to a float one; a bool tensor has no kernel."""
+    x = _first(args, kwargs)
+    thr, value = _arg(args, kwargs, 1, "threshold"), _arg(args, kwargs, 2, "value")
+    _binding(thr, value)
+    if x is None:
+        return
+    dt = x._buf.dtype
+    if dt.kind == "b":
+        raise _kernel_refusal("threshold_cpu", dt)
+    if dt.kind in "iu" and _is_number(thr):
+        scalar_as(thr, dt)
+    if _is_number(value):
+        scalar_as(value, dt)
+
+
+def hardtanh(args, kwargs):
+    """``F.hardtanh(x, min_val, max_val)``: an integer tensor's bounds are int64 first, an
+    unsigned one refuses negative bounds, then each is converted to the dtype."""
+    x = _first(args, kwargs)
+    lo, hi = _arg(args, kwargs, 1, "min_val"), _arg(args, kwargs, 2, "max_val")
+    _binding(lo, hi)
+    if x is None:
+        return
+    dt = x._buf.dtype
+    if dt.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    bounds = [v for v in (lo, hi) if _is_number(v)]
+    if dt.kind in "iu":
+        bounds = [int(scalar_as(v, _INT64)) for v in bounds]     # (-0.5: 0)
+        if dt.kind == "u" and any(v < 0 for v in bounds):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    for v in bounds:
+        scalar_as(v, dt)
+
+
+def index_fill(args, kwargs):
+    """``index_fill(x, dim, index, value)``: a number value converted to x's dtype."""
+    x = _first(args, kwargs)
+    value = _arg(args, kwargs, 3, "value")
+    if x is not None and (_is_number(value) or isinstance(value, bool)):
+        scalar_as(value, x._buf.dtype)
+
+
+def install(checks: dict) -> None:
+    """The checks into ``_dtype_guards_nn.CHECKS`` (before its install runs)."""
+    for name in ("threshold", "threshold_"):
+        checks[("F", name)] = threshold
+        checks[("torch", name)] = threshold
+    for name in ("hardtanh", "hardtanh_"):
+        checks[("F", name)] = hardtanh
+    for ns in ("torch", "Tensor"):
+        for name in ("index_fill", "index_fill_"):
+            checks[(ns, name)] = index_fill
