@@ -20,12 +20,12 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 
-def _torch_export(model, x, dynamic: bool) -> bytes:
+def _torch_export(model, x, dynamic: bool, opset: int = 17) -> bytes:
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            torch.onnx.export(model, (x,), buf, dynamo=False, opset_version=17,
+            torch.onnx.export(model, (x,), buf, dynamo=False, opset_version=opset,
                               input_names=["x"],
                               dynamic_axes={"x": {0: "batch"}} if dynamic else None)
         except (ImportError, ModuleNotFoundError) as e:     # pragma: no cover - torch's deps
@@ -79,16 +79,21 @@ def _models():
     }
 
 
+@pytest.mark.parametrize("opset", [11, 17])
 @pytest.mark.parametrize("name", list(_models()))
-def test_torch_onnx_export_imports_and_matches_torch(name):
+def test_torch_onnx_export_imports_and_matches_torch(name, opset):
     make, shape, dynamic = _models()[name]
+    if name == "attention" and opset < 14:
+        pytest.skip("torch exports scaled_dot_product_attention from opset 14")
     torch.manual_seed(0)
     model = make().eval()
     if name == "embedding":
         x = torch.randint(0, 10, shape)
     else:
         x = torch.randn(shape)
-    imported = dlcore_eager.onnx.load_model(io.BytesIO(_torch_export(model, x, dynamic)))
+    raw = _torch_export(model, x, dynamic, opset)
+    assert onnx.load_from_string(raw).opset_import[0].version == opset
+    imported = dlcore_eager.onnx.load_model(io.BytesIO(raw))
     others = [x]
     if dynamic:
         others.append(torch.randint(0, 10, (5,) + shape[1:]) if name == "embedding"
