@@ -94,3 +94,28 @@ def test_real_keras_weights_file_loads_into_dlcore(tmp_path, keras3, kind):
     assert not np.allclose(mine.predict(x), want, atol=1e-3)
     mine.load_weights(str(tmp_path / "w.weights.h5"))
     np.testing.assert_allclose(mine.predict(x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_damaged_keras_weights_file_leaves_the_model_as_it_was(tmp_path, keras3):
+    import h5py
+    from dlcore_static.keras.saving import KerasFileError
+    rng = np.random.default_rng(5)
+    model = _cnn(keras3)
+    _randomize(model, rng)
+    model.save(str(tmp_path / "arch.keras"))
+    _randomize(model, rng)
+    model.save_weights(str(tmp_path / "w.weights.h5"))
+    with h5py.File(tmp_path / "w.weights.h5", "r+") as f:
+        paths: list = []
+        f.visititems(lambda n, o: paths.append(n) if isinstance(o, h5py.Dataset) else None)
+        last = sorted(paths)[-1]
+        del f[last]
+        f[last] = np.zeros((7, 7), np.float32)             # the last weight misshapen
+    _fresh()
+    mine = dk.models.load_model(str(tmp_path / "arch.keras"), compile=False)
+    before = [w.copy() for w in mine.get_weights()]
+    with pytest.raises(KerasFileError, match=r"load_weights: weight .* has shape .*, the file "
+                                             r"has \(7, 7\)"):
+        mine.load_weights(str(tmp_path / "w.weights.h5"))
+    for a, b in zip(before, mine.get_weights()):
+        np.testing.assert_array_equal(a, b)
