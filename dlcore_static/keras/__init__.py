@@ -10,7 +10,7 @@ predict), ``models.py`` (Sequential), ``layers/`` (core, merge, advanced activat
 
 from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
                layers, losses, metrics, models, ops, optimizers, preprocessing, random,
-               regularizers, saving, utils)
+               regularizers, saving, tree, utils)
 from . import _keras3_ops, _op_layers, _tf_op_lambda  # noqa: F401 - operation nodes (x + y)
 from .engine import Input
 from .models import Model, Sequential

@@ -13,6 +13,36 @@ import numpy as np
 from .confusion_metrics import last_for_stateful, reset, stateful_names
 
 
+def on_batch_result(model, out, n: int, reset_metrics: bool, return_dict: bool):
+    """``train_on_batch``/``test_on_batch``'s value for a batch of ``n`` samples: its loss and
+    metrics (a float, a list in ``metrics_names``' order, or with ``return_dict`` a dict name
+    -> float).  With ``reset_metrics=False`` the metrics run on as tf.keras 2's trackers do:
+    each value is the mean over the samples of this call and of the calls before it since the
+    last reset (the stateful ones, Precision, AUC, ..., count them all); ``reset_metrics=True``
+    (the default) resets them after the batch, as ``fit`` at each epoch and ``evaluate`` do."""
+    vals = np.array([float(v) for v in out])
+    acc = model.__dict__.get("_batch_means")
+    if acc is not None and len(acc[0]) == len(vals):
+        sums, count = acc[0] + vals * n, acc[1] + n
+        stateful = stateful_names(model)
+        vals = np.array([v if k in stateful else s / count
+                         for k, v, s in zip(model.metrics_names, vals, sums)])
+    else:
+        sums, count = vals * n, n
+    if reset_metrics:
+        reset(model)
+    else:
+        model.__dict__["_batch_means"] = (sums, count)
+    if return_dict:
+        return dict(zip(model.metrics_names, (float(v) for v in vals)))
+    return scalar_or_list(vals)
+
+
+def scalar_or_list(vals):
+    vals = [float(v) for v in vals]
+    return vals[0] if len(vals) == 1 else vals
+
+
 def evaluate_batches(model, batches, verbose=0, steps=None, cbl=None) -> list:
     """The loss and metrics over ``batches`` (per ``model.metrics_names``); with ``verbose``,
     Keras 3's progress bar over the ``steps`` batches (``None``: counted as they come).  A

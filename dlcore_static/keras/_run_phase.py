@@ -104,8 +104,14 @@ def trainable_flag(layer, training):
         return False
     from ..array_ops import placeholder_with_default
     g = get_default_graph()
-    with g.control_dependencies(None):
-        flag = placeholder_with_default(bool(layer.trainable), (), name="trainable")
+    outer, g._ctx_stack = g._ctx_stack, []    # (made outside a loop body or cond branch the
+    try:                                      # layer is called in: fed by fit, captured)
+        with g.control_dependencies(None):
+            g._replain()
+            flag = placeholder_with_default(bool(layer.trainable), (), name="trainable")
+    finally:
+        g._ctx_stack = outer
+        g._replain()
     with _FLAGS_LOCK:
         _FLAGS.setdefault(g, []).append((flag, weakref.ref(layer)))
     return flag if not isinstance(training, Tensor) else _ops.logical_and(training, flag)

@@ -345,7 +345,9 @@ def _of(model) -> list:
 
 def reset(model) -> None:
     """Zero the counts of the confusion metrics in ``model``'s graph (an epoch or an
-    evaluation begins)."""
+    evaluation begins), and the running means of ``*_on_batch(reset_metrics=False)``."""
+    if model is not None:
+        model.__dict__.pop("_batch_means", None)
     for m in _of(model):
         m.reset_state()
 

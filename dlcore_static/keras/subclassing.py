@@ -84,6 +84,26 @@ def build_on(model, x) -> None:
     _build_graph(model, inputs)
 
 
+def build_on_tensors(model, xs: list) -> None:
+    """An unbuilt subclassed model called on tensors (tf.keras builds it at its first call,
+    also inside another model's or layer's ``call``): built on one ``Input`` per tensor, of its
+    shape without the batch dimension and its dtype, in the tensors' graph; the call then
+    applies the built model to the tensors."""
+    from ..graph import get_default_graph
+    for t in xs:
+        if len(t.aval.shape) < 1:
+            raise ValueError(f"Model {model.name}: an input needs a batch dimension, got shape "
+                             f"{tuple(t.aval.shape)}")
+    with xs[0].graph.as_default() if xs[0].graph is not get_default_graph() else _nullctx():
+        _build_graph(model, [Input(shape=tuple(t.aval.shape[1:]), dtype=t.aval.dtype.name)
+                             for t in xs])
+
+
+def _nullctx():
+    import contextlib
+    return contextlib.nullcontext()
+
+
 def build_from_shape(model, input_shape) -> None:
     """``model.build(input_shape)`` of an unbuilt subclassed model (tf.keras's
     ``Network.build``): one float32 ``Input`` per shape (a tuple, or a list of tuples for

@@ -239,9 +239,10 @@ class Model(ArrayFeeds, Network):
             raise _step.not_compiled(self)
 
     # -- batches
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, **kw):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
         if _step.overridden(self):                 # Keras 3's train_step
-            return _ce.on_batch(self, "train_step", x, y, sample_weight, **kw)
+            return _ce.on_batch(self, "train_step", x, y, sample_weight, return_dict)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
@@ -249,18 +250,19 @@ class Model(ArrayFeeds, Network):
         sws = self._weights_for(ys, sample_weight, class_weight)
         out = self._session.run([self.train_function] + self._metric_tensors,
                                 self._feed(xs, ys, sws, True))[1:]
-        return _scalar_or_list(out)
+        return _ev.on_batch_result(self, out, len(xs[0]), reset_metrics, return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, **kw):
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
         if _step.overridden(self):                 # Keras 3's test_step
-            return _ce.on_batch(self, "test_step", x, y, sample_weight, **kw)
+            return _ce.on_batch(self, "test_step", x, y, sample_weight, return_dict)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
-        sws = self._weights_for(ys, sample_weight, None)
-        return _scalar_or_list(self._session.run(self._metric_tensors,
-                                                 self._feed(xs, ys, sws, False)))
+        out = self._session.run(self._metric_tensors, self._feed(
+            xs, ys, self._weights_for(ys, sample_weight, None), False))
+        return _ev.on_batch_result(self, out, len(xs[0]), reset_metrics, return_dict)
 
     def predict_on_batch(self, x):
         if _step.overridden(self, ("predict_step",)):
@@ -436,11 +438,11 @@ class Model(ArrayFeeds, Network):
                                        _cb.callback_list(self, kwargs.get("callbacks")))
         if kwargs.get("return_dict"):                  # name -> value (Keras >= 2.2)
             return dict(zip(self.metrics_names, _as_list(out)))
-        return _scalar_or_list(out)
+        return _ev.scalar_or_list(out)
 
     def evaluate_generator(self, generator, steps=None, **kwargs):
         steps = len(generator) if steps is None else steps
-        return _scalar_or_list(_ev.evaluate_batches(
+        return _ev.scalar_or_list(_ev.evaluate_batches(
             self, _ev.generator_batches(self, generator, steps)))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, **kwargs):
@@ -542,6 +544,8 @@ class Model(ArrayFeeds, Network):
         if build is not None:                      # a Sequential builds its graph lazily
             build()
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
+        if _sub.is_subclassed(self):     # first called on tensors (also in another's call())
+            _sub.build_on_tensors(self, xs)
         if len(xs) != len(self.inputs):
             raise ValueError(f"Model {self.name} expects {len(self.inputs)} input(s), but it "
                              f"received {len(xs)} input tensors.")
@@ -577,11 +581,6 @@ def _masked(score, mask):
         return score
     m = _ops.cast(mask, score.aval.dtype)
     return _ops.div(_ops.mul(score, m), _ops.add(_ops.mean(m), K.epsilon()))
-
-
-def _scalar_or_list(vals):
-    vals = [float(v) for v in vals]
-    return vals[0] if len(vals) == 1 else vals
 
 
 def _shapes(t):

@@ -167,12 +167,32 @@ class GRUCell(_Cell):
 
 
 def _output_size(cell) -> int:
+    return _output_sizes(cell)[0][-1]
+
+
+def _dims(size) -> tuple:
+    """A state or output size (an int, a TensorShape or a shape tuple) as a shape tuple."""
+    if hasattr(size, "as_list"):
+        size = size.as_list()
+    return tuple(int(d) for d in size) if isinstance(size, (list, tuple)) else (int(size),)
+
+
+def _output_sizes(cell) -> list:
+    """The shapes (no batch) of a cell's outputs at each step: one, or several for a cell
+    with a nested ``output_size`` (a list of ints or TensorShapes)."""
     size = getattr(cell, "output_size", None)
-    if size is None:
+    if isinstance(size, (list, tuple)) and size:
+        return [_dims(v) for v in size]
+    if size is None:                    # (the first state's shape)
         size = cell.state_size
         while isinstance(size, (list, tuple)):
             size = size[0]
-    return int(size)
+    return [_dims(size)]
+
+
+def _keep_as(keep, like):
+    """A step's mask (batch,) shaped to broadcast over ``like`` (batch, ...)."""
+    return _ops.reshape_dynamic(keep, [-1] + [1] * (like.aval.ndim - 1))
 
 
 def _build(cell, step_shape) -> None:
@@ -180,6 +200,12 @@ def _build(cell, step_shape) -> None:
         with cell_scope(cell):
             cell.build(tuple(step_shape))
         cell.built = True
+
+
+def _unbuilt_sublayers(cell) -> bool:
+    """Whether a layer ``cell`` holds (its attributes, nested) is not built yet."""
+    from .._tracking import sublayers
+    return any(not getattr(s, "built", False) or _unbuilt_sublayers(s) for s in sublayers(cell))
 
 
 def cell_scope(cell):
@@ -289,17 +315,21 @@ class RNN(Layer):
 
     def _sizes(self) -> list:
         ss = self.cell.state_size
-        if not isinstance(ss, (list, tuple, int)):
+        if not isinstance(ss, (list, tuple, int)) and not hasattr(ss, "as_list"):
             raise ValueError(f"state_size must be an integer, or a list/tuple of integers "  # noqa: TRY004
                              f"(one for each state tensor). Received: state_size={ss}")
-        return [ss] if isinstance(ss, int) else list(ss)
+        return list(ss) if isinstance(ss, (list, tuple)) else [ss]
 
     def build(self, input_shape) -> None:
-        shape = tuple(input_shape[0] if isinstance(input_shape, list) else input_shape)
-        if len(shape) < 3:
-            raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, ...), "
-                             f"got {shape}")
-        _build(self.cell, (shape[0],) + shape[2:])
+        nested = self.__dict__.get("_nested_inputs", False)
+        shapes = [tuple(s) for s in input_shape] if nested else \
+            [tuple(input_shape[0] if isinstance(input_shape, list) else input_shape)]
+        for shape in shapes:
+            if len(shape) < 3:
+                raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
+                                 f"...), got {shape}")
+        steps = [(s[0],) + s[2:] for s in shapes]
+        _build(self.cell, tuple(steps) if nested else steps[0])
         self._weights[:] = list(self.cell.weights)
         self.losses.extend(getattr(self.cell, "losses", []))
         self.built = True
@@ -307,7 +337,15 @@ class RNN(Layer):
     def __call__(self, inputs, *args, training=None, **kwargs):
         initial_state = kwargs.pop("initial_state", args[0] if args else None)
         kwargs["training"] = training
-        if initial_state is None and isinstance(inputs, (list, tuple)) and len(inputs) > 1:
+        if isinstance(inputs, tuple) and len(inputs) > 1:
+            # a tuple is one nested input (tf.keras 2's standardize_args: a list is the
+            # sequence then initial states); the cell gets a tuple per step
+            if self.built and not self.__dict__.get("_nested_inputs"):
+                raise ValueError(f"{self.name}: built on one input, called on a tuple of "
+                                 f"{len(inputs)}")
+            self.__dict__["_nested_inputs"] = True
+            inputs = list(inputs)
+        elif initial_state is None and isinstance(inputs, (list, tuple)) and len(inputs) > 1:
             inputs, initial_state = inputs[0], list(inputs[1:])
         if initial_state is None:
             return super().__call__(inputs, **kwargs)
@@ -321,43 +359,66 @@ class RNN(Layer):
     def call(self, inputs, initial_state=None, mask=None, training=None):
         sizes = self._sizes()
         n_flat = len(_flatten(sizes))
-        mask = MASKS.get(inputs) if mask is None else mask
-        T = inputs.aval.shape[1]
-        x = _time_major(inputs)                                     # (T, B, ...)
+        nested = self.__dict__.get("_nested_inputs", False)
+        seqs = list(inputs) if nested else [inputs]
+        mask = MASKS.get(seqs[0]) if mask is None else mask
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        T = seqs[0].aval.shape[1]
+        xs = [_time_major(q) for q in seqs]                        # (T, B, ...)
         m = None if mask is None else _ops.transpose(mask, (1, 0))
         if self.go_backwards:
-            x = _ops.getitem(x, (slice(None, None, -1),))
+            xs = [_ops.getitem(q, (slice(None, None, -1),)) for q in xs]
             m = None if m is None else _ops.getitem(m, (slice(None, None, -1),))
+        x = xs[0]
         x0 = _ops.reshape_dynamic(_ops.getitem(x, (0,)), [_ops.dim_size(x, 1), -1])
 
-        def zeros(size):                                     # (batch, size), batch as fed
-            return _ops.mul(_ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1)))),
-                            constant(np.zeros((int(size),), x0.aval.dtype)))
+        def zeros(size):                                # (batch,) + size, batch as fed
+            dims = _dims(size)
+            col = _ops.zeros_like(_ops.getitem(x0, (Ellipsis, slice(0, 1))))
+            if len(dims) > 1:
+                col = _ops.reshape_dynamic(col, [-1] + [1] * len(dims))
+            return _ops.mul(col, constant(np.zeros(dims, x0.aval.dtype)))
+
+        def step_input(read):
+            vals = [read(q) for q in xs]
+            return tuple(vals) if nested else vals[0]
         states = list(initial_state) if initial_state is not None else \
             [zeros(s) for s in _flatten(sizes)]
-        out_size = _output_size(self.cell)
+        out_sizes = _output_sizes(self.cell)
+        n_out = len(out_sizes)
         kw = {"training": training} if _accepts(self.cell.call, "training") else {}
+        if self.return_sequences and (x.aval.ndim != 3 or n_out > 1 or nested):
+            raise NotImplementedError("RNN(return_sequences=True): one input of rank 3 and "
+                                      "one output per step only")
         seq = [_ops.zeros_like(_ops.mul(_ops.getitem(x, (Ellipsis, slice(0, 1))),
-                                        constant(np.zeros((out_size,), x0.aval.dtype))))] \
-            if self.return_sequences and x.aval.ndim == 3 else []
-        if self.return_sequences and not seq:
-            raise NotImplementedError("RNN(return_sequences=True): inputs of rank 3 only")
+                                        constant(np.zeros(out_sizes[0], x0.aval.dtype))))] \
+            if self.return_sequences else []
 
         def step(t, vs):
             old = vs[:n_flat]
-            out, new = self.cell.call(_f.read(x, t), _pack(sizes, old), **kw)
-            new = _flatten(new)
+            out, new = self.cell.call(step_input(lambda q: _f.read(q, t)), _pack(sizes, old),
+                                      **kw)
+            outs, new = _flatten(out), _flatten(new)
             if len(new) != n_flat:
                 raise ValueError(f"{self.name}: the cell returned {len(new)} states, its "
                                  f"state_size has {n_flat}")
             new = [_ops.cast(a, b.aval.dtype) for a, b in zip(new, old)]
             if m is not None:
-                keep = _ops.expand_dims(_f.read(m, t), -1)
-                new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
-                out = _ops.where(keep, out, vs[n_flat])
-            res = new + [out]
-            return res + ([_f.write(vs[-1], t, out)] if self.return_sequences else [])
+                keep = _f.read(m, t)
+                new = [_ops.where(_keep_as(keep, a), a, b) for a, b in zip(new, old)]
+                outs = [_ops.where(_keep_as(keep, o), o, p)
+                        for o, p in zip(outs, vs[n_flat:n_flat + n_out])]
+            res = new + outs
+            return res + ([_f.write(vs[-1], t, outs[0])] if self.return_sequences else [])
 
+        if _unbuilt_sublayers(self.cell):
+            # Keras 2's K.rnn calls the step once on time 0 before its loop: layers a user's
+            # cell holds (Dense, BatchNormalization, ...) are built there, outside the loop,
+            # so their variables are the loop's captured inputs (one made in the loop body
+            # has no gradient outside it).  The call's output is not used (not run).
+            self.cell.call(step_input(lambda q: _ops.getitem(q, (0,))), _pack(sizes, states),
+                           **kw)
+            self._weights[:] = list(self.cell.weights)
         cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
         like = x0
         for c in cells:                 # dropout masks of this batch, drawn before the loop
@@ -366,14 +427,16 @@ class RNN(Layer):
             like = zeros(_output_size(c))
         n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
         try:
-            res = _f._loop(n, False, step, states + [zeros(out_size)] + seq, "rnn")
+            res = _f._loop(n, False, step, states + [zeros(o) for o in out_sizes] + seq, "rnn")
         finally:
             for c in cells:
                 if hasattr(c, "end_masks"):
                     c.end_masks()
         final = res[:n_flat]
-        out = _time_major(res[-1]) if self.return_sequences else res[n_flat]
-        return [out] + final if self.return_state else out
+        outs = [_time_major(res[-1])] if self.return_sequences else res[n_flat:n_flat + n_out]
+        if self.return_state:
+            return outs + final
+        return outs[0] if n_out == 1 else outs
 
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, list):

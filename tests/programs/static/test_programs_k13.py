@@ -1,0 +1,91 @@
+"""keras.io guides run on dlcore_static.keras (imports renamed) and, where Keras 3's NumPy
+backend can run them, compared with Keras 3: "Working with RNNs" (summaries, stateful LSTM
+states and their reuse as another layer's initial state, LSTM vs RNN(LSTMCell), a cell with
+nested inputs and states)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from test_programs_keras import HERE, keras3, run_program  # noqa: F401
+
+
+def _keras3_run(k3, source: str, capsys) -> tuple[str, dict]:
+    """What a program prints on Keras 3 and its globals: imports renamed back."""
+    source = (source.replace("import dlcore_static as tf\n", "")
+              .replace("from dlcore_static import keras", "import keras")
+              .replace("from dlcore_static.keras import layers", "from keras import layers"))
+    k3.backend.clear_session()
+    capsys.readouterr()
+    ns: dict = {"__name__": "__main__"}
+    exec(compile(source, "<keras 3>", "exec"), ns)                 # noqa: S102
+    return capsys.readouterr().out, ns
+
+
+def test_working_with_rnns_guide(capsys, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "80")
+    out, env = run_program("keras_working_with_rnns.py", capsys)
+    # tf.keras 2's Embedding has the input shape (None,): both Sequentials are built, with
+    # the guide's parameter counts (Keras 3 leaves them unbuilt)
+    assert out.count("Total params: 164,106") == 1 and out.count("Total params: 361,866") == 1
+    assert "│ gru (GRU)                       │ (None, None, 256)      │       247,296 │" in out
+    src = open(os.path.join(HERE, "keras_working_with_rnns.py")).read()
+    theirs, ns3 = _keras3_run(keras3, src[:src.index("# ## Performance optimization")], capsys)
+    # from the seq2seq model on, Keras 3 prints the same (its model counted from zero)
+    ours = out[out.index("┃ Layer (type)        ┃ Output Shape      ┃"):]
+    theirs = theirs[theirs.index("┃ Layer (type)        ┃ Output Shape      ┃"):]
+    assert ours[:len(theirs)] == theirs and "encoder[0][1]," in theirs
+    assert "seq2seq output shape: (3, 10)\nstates after reset are zero: True\n" in theirs
+    assert "bidirectional_1 (Bidirectional) │ (None, 64)             │        41,216" in theirs
+    # state reuse: the stateful layer's states after two batches, and the new layer started
+    # from them, equal Keras 3's with the same weights
+    L3 = keras3.layers
+    ref = L3.LSTM(64, stateful=True)
+    ref.build((20, 10, 50))
+    ref.set_weights(env["lstm_layer"].get_weights())
+    ref(env["paragraph1"])
+    ref(env["paragraph2"])
+    for a, b in zip(env["saved_states"], ref.states):
+        np.testing.assert_allclose(a, keras3.ops.convert_to_numpy(b), rtol=1e-4, atol=1e-5)
+    ref2 = L3.LSTM(64)
+    ref2.build((20, 10, 50))
+    ref2.set_weights(env["new_lstm_layer"].get_weights())
+    want = ref2(env["paragraph3"], initial_state=[keras3.ops.convert_to_numpy(s)
+                                                 for s in ref.states])
+    got = env["new_lstm_layer"](env["paragraph3"], initial_state=env["saved_states"])
+    import dlcore_static.keras as dk
+    np.testing.assert_allclose(dk.ops.convert_to_numpy(got), keras3.ops.convert_to_numpy(want),
+                               rtol=1e-4, atol=1e-5)
+    # LSTM and RNN(LSTMCell) with the same weights; training lowers the loss
+    assert "same predictions with RNN(LSTMCell): True" in out
+    h = env["history"].history
+    assert h["loss"][1] < h["loss"][0] and len(h["val_accuracy"]) == 2
+    model, sample = env["model"], env["sample"]
+    pred = int(np.argmax(model.predict(sample[None], verbose=0)))
+    assert f"Predicted result is: [{pred}], target result is: {env['sample_label']}" in out
+    # the nested cell: its outputs are the last step's inputs times their kernels (its states
+    # the sums over the steps)
+    nested, cell = env["nested"], env["cell"]
+    x1, x2 = env["input_data"]
+    k1 = dk.ops.convert_to_numpy(cell.kernel_1).astype(np.float64)
+    k23 = dk.ops.convert_to_numpy(cell.kernel_2_3).astype(np.float64)
+    o1, o23 = nested.predict([x1, x2], verbose=0)
+    np.testing.assert_allclose(o1, x1[:, -1] @ k1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(o23, np.einsum("bij,ijkl->bkl", x2[:, -1], k23), rtol=1e-4,
+                               atol=1e-6)
+    import dlcore_static as tf
+    inp = [dk.Input((None, 32)), dk.Input((None, 64, 32))]
+    seq = dk.layers.RNN(env["NestedCell"](10, 20, 30), return_state=True)
+    outs = seq(tuple(inp))
+    assert len(outs) == 4 and outs[3].shape.as_list() == [None, 20, 30]
+    states = dk.Model(inp, outs).predict([x1[:4], x2[:4]], verbose=0)[2:]
+    k1b, k23b = (dk.ops.convert_to_numpy(w).astype(np.float64) for w in seq.cell.weights)
+    np.testing.assert_allclose(states[0], x1[:4].sum(1) @ k1b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(states[1], np.einsum("bij,ijkl->bkl", x2[:4].sum(1), k23b),
+                               rtol=1e-4, atol=1e-4)
+    assert tf is not None
+    losses = env["nested_history"].history["loss"]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert [w.name for w in nested.weights] == ["nested_cell/kernel_1:0",
+                                                "nested_cell/kernel_2_3:0"]
