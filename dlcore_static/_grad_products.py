@@ -16,8 +16,11 @@ gradient, one StridedSlice per piece: as ``LeftProduct`` it reaches the concat u
 gives each piece its product with the rows of ``W`` it meets, ``g @ W[i:j]^T`` (the same sums),
 the rows sliced once per ``tf.gradients`` call (shared as its transposes are,
 ``frontend.share_transposes``): one MatMul per piece instead of a MatMul and a StridedSlice
-per piece.  Anywhere else (summed with other terms, wanted, or reaching another op) it is the
-MatMul it was before.
+per piece.  A piece's product is itself a ``LeftProduct`` until used: a piece that is a slice
+of rows (a tree's leaf, ``E[w:w+1]``) keeps it in its ``gradients.RowSlices``, whose sum
+makes one MatMul per row block of ``W`` of the stacked ``g``s (``stack_rows``: a batch's 24
+leaves, 2 MatMuls instead of 24).  Anywhere else (summed with other terms, wanted, or
+reaching another op) it is the MatMul it was before.
 
 Both outside cond branches and loop bodies only, for real 2-D factors of one dtype
 (``gradients.op_vjp``)."""
@@ -70,7 +73,8 @@ def merge(terms: list) -> Products | None:
 
 class LeftProduct:
     """The cotangent ``g @ b^T`` of ``a`` in ``a @ b`` (real 2-D, one dtype), ``a`` a
-    concatenation along its columns, not yet built; ``aval`` is ``a``'s."""
+    concatenation along its columns or one of its pieces, not yet built; ``aval`` is
+    ``a``'s."""
 
     __slots__ = ("g", "b", "aval")
 
@@ -84,18 +88,24 @@ class LeftProduct:
         """The product as a graph node: the MatMul (``transpose_b``) ``matmul_grads`` makes."""
         return bind(matmul_p, self.g, self.b, transpose_a=False, transpose_b=True)
 
-    def split(self, pieces) -> tuple:
+    def split(self, pieces) -> tuple | None:
         """The concatenation's vjp: for each piece (its columns ``i:j`` of ``a``), a thunk of
-        ``g @ b[i:j]^T``, built only if that piece needs it."""
+        its cotangent ``g @ b[i:j]^T`` (a ``LeftProduct``), made only if that piece needs it;
+        None if a piece's width is known only at run time (the concat's own vjp slices the
+        product then)."""
         out = []
         start = 0
+        piece = self._piece
         for x in pieces:
-            stop = start + int(x.aval.shape[1])
-            out.append(functools.partial(self._piece, start, stop))
+            n = x.aval.shape[1]
+            if n is None:
+                return None
+            stop = start + int(n)
+            out.append(functools.partial(piece, start, stop, x.aval))
             start = stop
         return tuple(out)
 
-    def _piece(self, start: int, stop: int):
+    def _piece(self, start: int, stop: int, aval):
         b = self.b
         shared = _frontend._SHARED.__dict__.get("nodes")     # (share_transposes)
         key = ("rows", id(b), start, stop)
@@ -106,7 +116,38 @@ class LeftProduct:
                 shared[key] = (rows, b)     # (b kept alive with it: its id stays)
         else:
             rows = hit[0]
-        return bind(matmul_p, self.g, rows, transpose_a=False, transpose_b=True)
+        return LeftProduct(self.g, rows, aval)
+
+
+def stack_rows(values: list, rows: list):
+    """A ``RowSlices``' ``values`` (tensors, ``LeftProduct``s) and their rows (one list, each
+    value's rows in turn) with the products of one right factor made one MatMul of their
+    stacked ``g``s: ``(tensors, rows)`` in that order (the plain values first, as they came,
+    then a block per factor), or None when a product's row count is known only at run time."""
+    plain: list = []
+    plain_rows: list = []
+    groups: dict = {}
+    at = 0
+    for v in values:
+        n = v.aval.shape[0]
+        if n is None:
+            return None
+        n = int(n)
+        if type(v) is LeftProduct:
+            group = groups.get(id(v.b))
+            if group is None:
+                group = groups[id(v.b)] = (v.b, [], [])
+            group[1].append(v.g)
+            group[2].extend(rows[at:at + n])
+        else:
+            plain.append(v)
+            plain_rows.extend(rows[at:at + n])
+        at += n
+    for b, gs, block in groups.values():
+        g = gs[0] if len(gs) == 1 else concatenate(gs, 0)
+        plain.append(bind(matmul_p, g, b, transpose_a=False, transpose_b=True))
+        plain_rows.extend(block)
+    return plain, plain_rows
 
 
 def complete(g, wanted: bool):

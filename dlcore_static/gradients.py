@@ -39,7 +39,7 @@ from dlcore.ops.shape import concatenate_p
 from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
-from ._grad_products import LeftProduct, Products, complete
+from ._grad_products import LeftProduct, Products, complete, stack_rows
 from ._grad_products import merge as _merge_products
 from . import custom_gradient as _cg
 from .custom_gradient import ATTR as _ATTR
@@ -92,7 +92,14 @@ def op_vjp(t: Tensor, g):
         elif tg is LeftProduct:
             if op.prim is concatenate_p and _ATTR not in op.attrs and \
                     op.type not in _cg._NOT_DIFFERENTIABLE:
-                return g.split(op.inputs)   # (_grad_products: each piece's own product)
+                pieces = g.split(op.inputs)     # (_grad_products: each piece's own product)
+                if pieces is not None:
+                    return pieces
+            elif op.prim is getitem_p and _ATTR not in op.attrs and \
+                    op.type not in _cg._NOT_DIFFERENTIABLE and not op.graph._ctx_stack:
+                rows = _row_range(op)           # a piece that is a slice of rows: its
+                if rows is not None:            # product stays unbuilt in the RowSlices
+                    return (RowSlices([g], rows, op.inputs[0], op.params["idx"]),)
             g = g.dense()
     if _ATTR in op.attrs or op.type in _cg._NOT_DIFFERENTIABLE:     # has_override(op)
         return _unfixed(override_vjp, t, g)
@@ -116,8 +123,7 @@ def op_vjp(t: Tensor, g):
                 d = sb.dtype
                 if sa.dtype is d and type(g) is Tensor and g.aval.dtype is d:
                     if a.op.prim is concatenate_p and a.op.params["axis"] == 1 and \
-                            not op.graph._device_stack and \
-                            all(x.aval.shape[1] is not None for x in a.op.inputs):
+                            not op.graph._device_stack:
                         # a's cotangent stays g @ b^T for the concat to split
                         # (_grad_products.LeftProduct)
                         da = lambda: LeftProduct(g, b, sa)      # noqa: E731
@@ -376,8 +382,9 @@ def _check_other(p, pg, v) -> None:
 # the result is the same), and a single slice is its ``SliceScatter``, as before.  Outside
 # cond branches and loop bodies only: their compiled forms keep the scatters they know.
 class RowSlices:
-    """The cotangent of ``ref``: ``values[i]`` (a tensor) added at rows ``rows[i]`` (a
-    ``range`` of ``ref``'s first axis); ``idx`` is the one slice's index (for ``dense``)."""
+    """The cotangent of ``ref``: ``values[i]`` (a tensor, or a piece's product not yet built,
+    ``_grad_products.LeftProduct``) added at rows ``rows[i]`` (a ``range`` of ``ref``'s first
+    axis); ``idx`` is the one slice's index (for ``dense``)."""
 
     __slots__ = ("values", "rows", "ref", "idx", "aval")
 
@@ -392,11 +399,21 @@ class RowSlices:
         return self.aval
 
     def dense(self) -> Tensor:
-        if len(self.values) == 1:
-            return slice_scatter(self.values[0], self.ref, self.idx)
-        rows = np.fromiter(self.rows, np.int64, len(self.rows))
-        index = constant(rows.astype(np.int32), name="indices", graph=self.ref.graph)
-        return _scatter_add(_ops.concatenate(self.values, 0), index, self.ref)
+        values, rows = self.values, self.rows
+        if len(values) == 1:
+            v = values[0]
+            return slice_scatter(v if type(v) is Tensor else v.dense(), self.ref, self.idx)
+        for v in values:
+            if type(v) is not Tensor:   # products of pieces (_grad_products.LeftProduct):
+                stacked = stack_rows(values, list(rows))    # one MatMul per right factor
+                if stacked is None:
+                    values = [v if type(v) is Tensor else v.dense() for v in values]
+                else:
+                    values, rows = stacked
+                break
+        at = np.fromiter(rows, np.int64, len(rows))
+        index = constant(at.astype(np.int32), name="indices", graph=self.ref.graph)
+        return _scatter_add(_ops.concatenate(values, 0), index, self.ref)
 
 
 def _row_range(op) -> range | None:

@@ -87,7 +87,14 @@ def test_a_tree_nets_gradients_are_pytorchs_with_fewer_nodes():
     assert not [op for op in new if op.type == "StridedSlice" and     # no slice of a whole
                 op.inputs[0].op.type == "MatMul" and ph["W"] in op.inputs[0].op.inputs]  # g @ W^T
     pieces = [op for op in new if op.type == "MatMul" and op.inputs[1].op in w_rows]
-    assert len(pieces) == 12                         # six inner nodes, two pieces each
+    # six inner nodes' twelve pieces: the three inner children's products, and the nine
+    # leaves' as one product per row block of W (E's rows: a ScatterAdd of their two blocks)
+    assert len(pieces) == 5
+    leaf_blocks = [op for op in pieces if op.inputs[0].op.type == "ConcatV2"]
+    assert len(leaf_blocks) == 2 and sum(len(op.inputs[0].op.inputs) for op in leaf_blocks) == 9
+    ge = grads[0].op
+    assert ge.type == "ScatterAdd" and ge.inputs[0].op.type == "ConcatV2"
+    assert [t.op for t in ge.inputs[0].op.inputs] == leaf_blocks
 
 
 def test_second_order_through_the_new_nodes_is_pytorchs():
@@ -229,3 +236,45 @@ def test_a_plain_mlps_gradient_graph_is_unchanged():
     assert mm["gradients/MatMul"] == {"transpose_a": False, "transpose_b": True}
     assert mm["gradients/MatMul_1"] == mm["gradients/MatMul_2"] == \
         {"transpose_a": True, "transpose_b": False}
+
+
+def test_a_piece_of_run_time_width_keeps_the_concats_own_gradient():
+    rng = np.random.default_rng(4)
+    xv, hv, wv = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2), (3, 5), (7, 4)))
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (3, None))
+        h = tf.placeholder(tf.float32, (3, 5))
+        w = tf.placeholder(tf.float32, (None, 4))
+        loss = tf.reduce_sum(tf.tanh(tf.matmul(tf.concat([x, h], 1), w)))
+        first = len(g.get_operations())
+        gx, gh = tf.gradients(loss, [x, h])
+        types = [op.type for op in g.get_operations()[first:]]
+        with tf.Session() as s:
+            got = s.run([gx, gh], {x: xv, h: hv, w: wv})
+    assert "Slice" in types or "StridedSlice" in types      # the product, sliced
+    tx, th, tw = (torch.tensor(v, requires_grad=True) for v in (xv, hv, wv))
+    want = torch.autograd.grad(torch.tanh(torch.cat([tx, th], 1) @ tw).sum(), [tx, th])
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_rows_of_products_and_plain_rows_sum_as_pytorch():
+    # E's rows: pieces' products of two row blocks of W, a plain slice's rows, a repeated row;
+    # F's one row: a single piece's product (its SliceScatter)
+    def tf_build(e, f, w, h):
+        c1 = tf.concat([e[0:1], e[2:3]], 1)
+        c2 = tf.concat([e[2:3], f[1:2]], 1)
+        c3 = tf.concat([h, e[1:2]], 1)
+        y = tf.tanh(tf.matmul(c1, w)) * tf.matmul(c2, w) + tf.matmul(c3, w)
+        return tf.reduce_sum(y * y) + tf.reduce_sum(e[1:3] * 3.0), [e, f, w, h]
+
+    def torch_build(e, f, w, h):
+        c1 = torch.cat([e[0:1], e[2:3]], 1)
+        c2 = torch.cat([e[2:3], f[1:2]], 1)
+        c3 = torch.cat([h, e[1:2]], 1)
+        y = torch.tanh(c1 @ w) * (c2 @ w) + c3 @ w
+        return (y * y).sum() + (e[1:3] * 3.0).sum(), [e, f, w, h]
+    grads = _run_both(tf_build, torch_build, [(4, 3), (2, 3), (6, 5), (1, 3)])
+    assert grads[1].op.type != "ScatterAdd"          # one row: the slice's own scatter
+    assert grads[0].op.type == "ScatterAdd"
