@@ -112,6 +112,8 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
     if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") and name in (
             "dtype", "scalar", "_reconstruct", "ndarray"):
         return _Global("np_" + name.lstrip("_"))
+    if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
+        return _Global("np_frombuffer")                    # (pickle protocol 5's arrays)
     if full in ("_codecs.encode", "codecs.encode"):
         return _Global("encode")
     if full == "torch.Size":
@@ -261,6 +263,13 @@ class _Parser:
             if not (args and isinstance(args[0], _Global) and args[0].kind == "np_ndarray"):
                 raise err("numpy _reconstruct of something other than an ndarray")
             return _NpArray()
+        if fn.kind == "np_frombuffer":
+            if len(args) != 4 or not isinstance(args[0], (bytes, bytearray)) or not isinstance(
+                    args[1], _NpDtype) or args[3] not in ("C", "F"):
+                raise err("numpy _frombuffer has malformed arguments")
+            holder = _NpArray()
+            self.build(holder, (1, args[2], args[1], args[3] == "F", bytes(args[0])), self.pos)
+            return holder
         if fn.kind == "size":
             if len(args) != 1 or not isinstance(args[0], tuple):
                 raise err("torch.Size has malformed arguments")
@@ -373,11 +382,12 @@ class _Parser:
                 stack.append(None)
             elif op in (b"\x88", b"\x89"):
                 stack.append(op == b"\x88")
-            elif op in (b"X", b"\x8c", b"\x8d", b"T", b"U", b"B", b"C"):
-                n = {b"X": "<I", b"T": "<I", b"B": "<I", b"\x8d": "<Q"}.get(op)
+            elif op in (b"X", b"\x8c", b"\x8d", b"T", b"U", b"B", b"C", b"\x8e", b"\x96"):
+                n = {b"X": "<I", b"T": "<I", b"B": "<I", b"\x8d": "<Q", b"\x8e": "<Q",
+                     b"\x96": "<Q"}.get(op)
                 size = self.unpack(n) if n else self.take(1)[0]
                 raw = self.take(size)
-                if op in (b"B", b"C"):
+                if op in (b"B", b"C", b"\x8e", b"\x96"):      # bytes (and protocol 5's bytearray)
                     stack.append(bytes(raw))
                 else:
                     try:
@@ -482,7 +492,7 @@ def _structure(obj: Any, error: ErrorFactory) -> Any:
             return [conv(v, depth + 1) for v in o]
         if isinstance(o, tuple):
             return {"__tuple__": [conv(v, depth + 1) for v in o]}
-        if o is None or isinstance(o, (str, bool, int, float, bytes)):
+        if o is None or isinstance(o, (str, bool, int, float, bytes, bytearray)):
             return o
         what = o.kind if isinstance(o, _Global) else type(o).__name__
         raise error(f"the object holds a {what}, which is not data")

@@ -10,7 +10,7 @@ one storage with their offsets and strides, so they share memory again after ``t
 the same tensor reached twice is one tensor there too.
 
 Only what a PyTorch file can hold without running code is accepted: tensors, Parameters, dicts
-(``OrderedDict`` kept), lists, tuples, str, int, float, bool and None.  NumPy arrays and
+(``OrderedDict`` kept), lists, tuples, str, bytes, int, float, bool and None.  NumPy arrays and
 sparse tensors raise ``TypeError`` (``torch.load(weights_only=True)`` refuses NumPy objects).
 """
 
@@ -189,14 +189,19 @@ class _Emitter:
             self.op(b"G" + struct.pack(">d", float(obj)))
         elif isinstance(obj, str):
             self.str_(obj)
+        elif isinstance(obj, (bytes, bytearray)):     # protocol 2's form, as torch.save writes
+            self.glob("_codecs", "encode")
+            self.str_(bytes(obj).decode("latin-1"))
+            self.str_("latin1")
+            self.op(b"\x86R")
         elif isinstance(obj, np.ndarray):
             raise TypeError("dlcore_eager.save(format='torch'): a NumPy array cannot be read by "
                             "torch.load(weights_only=True); convert it with "
                             "dlcore_eager.from_numpy first")
         else:
             raise TypeError(f"dlcore_eager.save(format='torch'): cannot save an object of type "
-                            f"{type(obj).__name__} (only tensors, dicts, lists, tuples, strings "
-                            "and numbers)")
+                            f"{type(obj).__name__} (only tensors, dicts, lists, tuples, strings, "
+                            "bytes and numbers)")
 
 
 def dumps(obj: Any) -> bytes:

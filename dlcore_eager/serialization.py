@@ -325,8 +325,8 @@ class _Reader:
                     out[item[0]] = self.decode(item[1], depth + 1)
                 return out
             raise _bad(f"unknown object in the structure: keys {sorted(obj)[:5]}")
-        if obj is None or isinstance(obj, (str, bool, int, float, bytes)):   # (bytes: from
-            return obj                                                       # torch files)
+        if obj is None or isinstance(obj, (str, bool, int, float, bytes, bytearray)):
+            return obj                                   # (bytes, bytearray: from torch files)
         raise _bad(f"unexpected value of type {type(obj).__name__}")
 
 

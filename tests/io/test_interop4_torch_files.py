@@ -190,11 +190,18 @@ def test_parameters_and_requires_grad_survive_both_ways():
         assert torch.equal(back[k].detach(), v.detach())
 
 
-def test_plain_values_and_containers_round_trip():
-    src = {"a": [1, -5, 2 ** 40, -(2 ** 70), 1.5, float("inf"), None, True, "é"],
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_plain_values_and_containers_round_trip(protocol):
+    src = {"a": [1, -5, 2 ** 40, -(2 ** 70), 1.5, float("inf"), None, True, "é" * 300],
            "t": (1, (2.0, "x")), 3: {"nested": OrderedDict(b=1, a=2)}, None: 0,
-           "big": list(range(2500))}
-    got = dt.load(io.BytesIO(_save_torch(src)))
+           "big": list(range(2500)), "w": torch.arange(6.0).reshape(2, 3).t(),
+           "np": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "raw": b"\x00\xff" * 200}
+    buf = io.BytesIO()
+    torch.save(src, buf, pickle_protocol=protocol)
+    got = dt.load(io.BytesIO(buf.getvalue()))
+    w, arr = src.pop("w"), src.pop("np")
+    assert tuple(got.pop("w").stride()) == tuple(w.stride())
+    np.testing.assert_array_equal(got.pop("np"), arr)
     assert got == src and isinstance(got[3]["nested"], OrderedDict)
     buf = io.BytesIO()
     dt.save(src, buf, format="torch")
