@@ -89,3 +89,80 @@ def test_working_with_rnns_guide(capsys, keras3, monkeypatch):  # noqa: F811
     assert len(losses) == 2 and losses[1] < losses[0]
     assert [w.name for w in nested.weights] == ["nested_cell/kernel_1:0",
                                                 "nested_cell/kernel_2_3:0"]
+
+
+def _grams(text: str, n: int = 1) -> list:
+    """tf.keras 2's default standardize (lower case, ASCII punctuation removed) and split,
+    and with ``n=2`` the bigrams after the words."""
+    import string
+    words = "".join(c for c in text.lower() if c not in string.punctuation).split()
+    return words + [" ".join(p) for p in zip(words, words[1:])] if n == 2 else words
+
+
+def test_preprocessing_layers_guide(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras_preprocessing_layers.py", capsys)
+    assert out.startswith("Features mean: 0.00\nFeatures std: 1.00\n")
+    data = np.array([[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]])
+    ref = keras3.layers.Normalization()
+    ref.adapt(data)
+    x = np.array([[0.1, 2.0, -1.0]])
+    import dlcore_static.keras as dk
+    ours = dk.layers.Normalization()
+    ours.adapt(data)
+    np.testing.assert_allclose(dk.ops.convert_to_numpy(ours(x)), ref(x), rtol=1e-5)
+    # Greek lines: index 0 padding, 1 OOV, the rest by falling frequency; decoding gives back
+    # each standardized line
+    v = env["vectorized_text"]
+    assert v.shape == (8, 9) and "vocabulary size: 54" in out
+    vocab = env["greek_vocab"]
+    assert vocab[:2] == ["", "[UNK]"] and len(vocab) == 54
+    lines = [_grams(t) for t in env["greek"]]
+    for row, words in zip(v, lines):
+        assert [vocab[i] for i in row if i] == words
+    counts = [sum(ws.count(t) for ws in lines) for t in vocab[2:]]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 1
+    # the guide's printed results (tf.keras 2)
+    assert "[[1 3 4]\n [4 0 2]]" in out
+    onehot = np.eye(4)[[1, 2, 3, 0, 0, 0]]
+    assert str(onehot) in out
+    assert "[[0. 0. 1. 0. 0.]\n [0. 0. 1. 0. 0.]\n [0. 1. 0. 0. 0.]\n [1. 0. 0. 0. 0.]\n" \
+        " [1. 0. 0. 0. 0.]\n [0. 0. 0. 0. 1.]]" in out
+    assert "integer vocabulary: [-1, 20, 10, 30, 0]" in out
+    assert "(10000, 64)" in out
+    # Discretization: the fixed boundaries as Keras 3; adapted ones near the quartiles
+    d3 = keras3.layers.Discretization(bin_boundaries=[-1.0, 0.0, 1.0])
+    xd = np.array([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]])
+    assert str(np.asarray(d3(xd))) in out
+    np.testing.assert_allclose(env["quantiles"].bin_boundaries,
+                               np.quantile(np.arange(100), [0.25, 0.5, 0.75]), atol=1.0)
+    # token indices, multi-hot bigrams and TF-IDF recomputed from the adapted vocabularies
+    docs = list(env["adapt_data"])
+    sentence = "The Brain is deeper than the sea"
+    assert "Encoded text:\n [[ 2 19 14  1  9  2  1]]" in out
+    tv = env["text_vectorizer"]                           # (the TF-IDF one)
+    vocab = tv.get_vocabulary()
+    assert vocab[0] == "[UNK]"
+    df = {t: sum(t in set(_grams(d, 2)) for d in docs) for t in vocab[1:]}
+    idf = {t: np.log(1 + len(docs) / (1 + df[t])) for t in vocab[1:]}
+    grams = _grams(sentence, 2)
+    want = np.zeros(len(vocab))
+    for g in grams:
+        if g in idf:
+            want[vocab.index(g)] += idf[g]
+        else:
+            want[0] += np.mean(list(idf.values()))
+    got = dk.ops.convert_to_numpy(tv([sentence]))[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert sum(g not in idf for g in grams) == 5
+    multi = np.array([g in set(grams) for g in vocab[1:]], dtype=float)
+    printed = out.split("Encoded text:\n")[2].split("Model output")[0]
+    vals = np.array([float(t) for t in printed.replace("[", " ").replace("]", " ").split()])
+    np.testing.assert_array_equal(vals, np.concatenate([[1.0], multi]))
+    for name in ("seq_history", "multi_hot_history", "tfidf_history"):
+        loss = env[name].history["loss"]
+        assert len(loss) == 2 and np.isfinite(loss).all()
+    assert out.count("Model output: (1, 1)") == 3
+    e2e, model = env["end_to_end_model"], env["model"]
+    vec = dk.ops.convert_to_numpy(tv(["The one the other will absorb"]))
+    np.testing.assert_allclose(e2e.predict(env["test_data"], verbose=0),
+                               model.predict(vec, verbose=0), rtol=1e-5)
