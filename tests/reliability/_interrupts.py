@@ -65,35 +65,52 @@ def signalled_at(n, fn, dirs=LIBRARY_DIRS, watch=None) -> int:
     return _traced(n, fn, dirs, hit, watch)
 
 
-_EXIT_SEQUENCES: dict = {}
+_CHECKS = frozenset({"CALL", "CALL_FUNCTION_EX", "RESUME", "JUMP_BACKWARD"})
+_OPNAMES: dict = {}
 
 
-def _in_with_exit(frame) -> bool:
-    """Whether ``frame`` stands in a ``with`` block's exit sequence (``LOAD_CONST None`` three
-    times, then the call of ``__exit__``): a line event fires there, but CPython runs no
-    signal handler between leaving the block's body and calling ``__exit__`` (it checks for
-    signals after a call returns, at a function's start and at a backward jump)."""
-    code = frame.f_code
-    ops = _EXIT_SEQUENCES.get(code)
-    if ops is None:
-        ops = _EXIT_SEQUENCES[code] = [(i.offset, i.opname, i.argval)
-                                       for i in dis.get_instructions(code)]
-    k = next((j for j, (off, _, _) in enumerate(ops) if off >= frame.f_lasti), len(ops))
-    ahead = [(name, val) for _, name, val in ops[k:k + 6] if name != "CACHE"]
-    for j in range(len(ahead) - 2):
-        if all(ahead[j + d] == ("LOAD_CONST", None) for d in range(3)):
-            return all(name in ("LOAD_CONST", "LOAD_FAST", "SWAP", "COPY", "NOP")
-                       for name, _ in ahead[:j])
-    return False
+def interrupted_at_signal_checks(n, fn, dirs=LIBRARY_DIRS) -> int:
+    """Raise KeyboardInterrupt at the ``n``-th point where CPython (3.11) would run a SIGINT
+    handler in a file under ``dirs``: the instruction after a call returned, after a function's
+    ``RESUME`` or after a backward jump (the eval-breaker checks), traced opcode by opcode.  A
+    line event can fire where no signal lands (between a ``with`` body and its ``__exit__``,
+    between an assignment and the ``try`` that undoes it); these points cannot.  The number of
+    such points it ran."""
+    count = [0]
+    last: dict = {}
 
+    def local(frame, event, arg):
+        if event == "call":
+            frame.f_trace_opcodes = True
+            frame.f_trace_lines = False
+        elif event == "opcode":
+            code = frame.f_code
+            names = _OPNAMES.get(code)
+            if names is None:
+                names = _OPNAMES[code] = {i.offset: i.opname for i in dis.get_instructions(code)}
+            key = id(frame)
+            prev = last.get(key)
+            last[key] = names.get(frame.f_lasti)
+            if prev in _CHECKS:
+                count[0] += 1
+                if count[0] == n:
+                    raise KeyboardInterrupt
+        elif event == "return":
+            last.pop(id(frame), None)
+        return local
 
-def interrupted_where_signals_land(n, fn, dirs=LIBRARY_DIRS) -> int:
-    """``interrupted_at``, skipping the line events where a real SIGINT cannot raise (a
-    ``with`` block's exit sequence, where an exception would leave its lock held): at those the
-    run goes on uninterrupted; the number of lines it ran."""
+    def glob(frame, event, arg):
+        if frame.f_code.co_filename.startswith(dirs):
+            frame.f_trace_opcodes = True
+            frame.f_trace_lines = False
+            return local(frame, event, arg)
+        return None
 
-    def hit(frame):
-        if not _in_with_exit(frame):
-            raise KeyboardInterrupt
-
-    return _traced(n, fn, dirs, hit)
+    sys.settrace(glob)
+    try:
+        fn()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    return count[0]

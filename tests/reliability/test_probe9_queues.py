@@ -35,7 +35,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import input_queues
-from tests.reliability._interrupts import interrupted_where_signals_land
+from tests.reliability._interrupts import interrupted_at_signal_checks
 
 JOIN_S = 30
 QUEUES_FILE = (input_queues.__file__,)
@@ -65,7 +65,7 @@ def _drain(sess, b):
                    "left set by an interrupt)")
 def test_interrupted_dequeue_leaves_the_pipeline_usable():
     """A KeyboardInterrupt at each line a ``sess.run(batch)`` executes in input_queues.py
-    (where a SIGINT can raise):
+    (at the points where CPython runs a SIGINT handler):
     the later runs give the rest of the data (the interrupted batch is whole or lost whole),
     never "no queue runner to fill it"."""
     g, b, init = _pipeline()
@@ -76,7 +76,7 @@ def test_interrupted_dequeue_leaves_the_pipeline_usable():
             sess.run(init)
             first = sess.run(b).tolist()
             box: dict = {}
-            lines = interrupted_where_signals_land(
+            lines = interrupted_at_signal_checks(
                 n, lambda: box.setdefault("r", sess.run(b).tolist()), QUEUES_FILE)
             try:
                 rest = _drain(sess, b)
@@ -117,7 +117,7 @@ def test_interrupted_dequeue_and_assign_run_is_all_or_nothing():
             sess.run(enq, {x: np.arange(10.0)})
             sess.run(step)
             sess.run(step)                 # v = 0 + 1 + 2 + 3, the plan tiered
-            lines = interrupted_where_signals_land(n, lambda: sess.run(step))
+            lines = interrupted_at_signal_checks(n, lambda: sess.run(step))
             val, left = sess.run(v), int(sess.run(size))
             remaining = sess.run(take[left]).tolist() if left else []
             # as before (6.0, 6 left) or as after (15.0, 4 left); 45 in all either way
