@@ -7,6 +7,7 @@ AccumulateGrad).  Moved out of ``engine.py`` unchanged.
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
 import numpy as np
@@ -117,6 +118,39 @@ def _first_recorded(leaf: Tensor, g: Tensor) -> Tensor:
     return labelled(t, "CopyBackwards", g)   # (PyTorch's name: empty_strided(...).copy_(g))
 
 
+class _Taken(threading.local):
+    """The buffers a backward pass in this thread may not hand to a leaf as its new ``.grad``
+    (``ids``: id -> buffer, None outside a pass): the seeds a caller gave (``y.backward(s)``:
+    ``s`` stays the caller's), the gradients tensor hooks saw (a hook may keep them), and
+    each buffer once a leaf took it: add's vjp hands one cotangent to both inputs, and
+    ``(a + b).mean().backward()`` must not leave ``a.grad`` and ``b.grad`` one array (an
+    in-place ``a.grad.mul_(c)``, a clip, would scale both).  PyTorch's AccumulateGrad steals a
+    gradient only when nothing else holds it, and clones it otherwise."""
+    ids: dict | None = None
+
+
+_TAKEN = _Taken()
+
+
+def begin_pass(seeds) -> dict | None:
+    """A backward pass starts: its seeds (buffers) are held; returns what ``end_pass`` puts
+    back (an enclosing pass's record: a hook may run backward)."""
+    prev = _TAKEN.ids
+    _TAKEN.ids = {id(s): s for s in seeds if s is not None}
+    return prev
+
+
+def end_pass(prev: dict | None) -> None:
+    _TAKEN.ids = prev
+
+
+def hold(b) -> None:
+    """``b`` may not become a leaf's ``.grad`` as it is in this pass (a hook saw it)."""
+    ids = _TAKEN.ids
+    if ids is not None:
+        ids[id(b)] = b
+
+
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
     unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
@@ -136,7 +170,9 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             b = g._buf
         else:
             b = g
+        taken = _TAKEN.ids
         if type(b) is _ndarray and (b.base is not None or not b.flags.writeable or
+                                    (taken is not None and id(b) in taken) or
                                     _strays(b, leaf._buf)):
             fl = b.flags
             # A dense view (a reshape) or a gradient in another memory order than the
@@ -159,6 +195,8 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
                     b.dtype in _HALF else _ops.identity(b)
             leaf._grad = _make(b)
             return
+        if taken is not None:
+            taken[id(b)] = b             # (this leaf's now: no other leaf takes it as it is)
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)
         return
     if create_graph:

@@ -44,6 +44,9 @@ from ..creation import tensor as _tensor
 from ..tensor import PostAccumulateGradHook as _PostHook
 from ..tensor import Tensor, _make
 from ._accumulation import _accumulate
+from ._accumulation import begin_pass as _begin_pass
+from ._accumulation import end_pass as _end_pass
+from ._accumulation import hold as _hold
 from ._cg_rules import cg_add as _cg_add
 from ._cg_rules import cg_vjp as _cg_vjp
 from ._cg_rules import refresh as _cg_refresh
@@ -161,6 +164,7 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
                     gt = r
         if leaf:
             if accumulate:
+                _hold(gt._buf)           # (the hooks saw it: .grad gets a copy, see _hold)
                 _accumulate(node.tensor, gt, create_graph, as_tensor)
                 for h in list(hooks):
                     if type(h) is _PostHook:
@@ -169,8 +173,10 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
             if node.retain is not None:
                 t = node.retain()
                 if t is not None:
-                    gg = gt if create_graph else gt.detach()
-                    t._grad = gg if t._grad is None else t._grad + gg
+                    if t._grad is None:
+                        t._grad = _retained(gt, create_graph)
+                    else:
+                        t._grad = t._grad + (gt if create_graph else gt.detach())
             if hooks:                   # the node's pre-hooks, after the tensor's (PyTorch)
                 for h in list(hooks):
                     if type(h) is NodeHook and h.pre:
@@ -179,6 +185,23 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
                             gt = r[0]
         return unwrap(gt)
     return on_grad
+
+
+def _retained(gt, create_graph: bool):
+    """A non-leaf's first retained gradient, as PyTorch's ``retain_grad`` hook keeps it: a
+    C-contiguous clone (not the pass's own buffer, which a hook saw and a whole sum's gradient
+    is a stride-0 view of; recorded as CloneBackward0 under create_graph); a sparse gradient's
+    plain clone."""
+    from .._memory_format import contiguous_format
+    from .._shape_ops import clone
+    b = gt._buf
+    if create_graph:
+        return clone(gt, memory_format=None if type(b) is SparseBuf else contiguous_format)
+    if type(b) is _ndarray:
+        return _make(np.array(b, order="C"))            # (a copy, always)
+    if type(b) is SparseBuf:
+        return gt.detach().clone()
+    return clone(gt.detach(), memory_format=contiguous_format)
 
 
 def _post_hooks(node, res, g, as_tensor, unwrap):
@@ -281,7 +304,9 @@ _PLAIN_ON_GRAD = {a: _on_grad(a, False, _as_tensor_plain, _unwrap) for a in (Fal
 
 def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
     """The pass on buffers; ``raw_seeds``: the seeds' buffers themselves, given instead of
-    ``seeds`` (``_backward_implicit``'s ones, no Tensor made)."""
+    ``seeds`` (``_backward_implicit``'s ones, no Tensor made).  A backward's seeds given by
+    the caller are held (``_accumulation.begin_pass``): a leaf reached by one gets a copy."""
+    held = ()
     if raw_seeds is None:
         # The seeds' own Tensors, so that a leaf seeded directly gets the very tensor it was
         # given.
@@ -302,12 +327,14 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
 
         vjp, add = _raw_callbacks(as_tensor, retain)
         on_grad = _on_grad(accumulate, False, as_tensor, _unwrap)
+        held = raw_seeds
     else:
         as_tensor = _as_tensor_plain
         vjp, add = _PLAIN_CALLBACKS[bool(retain)]
         on_grad = _PLAIN_ON_GRAD[bool(accumulate)]
 
     prev, depth = STATE.enabled, _autocast.TLS.depth
+    taken = _begin_pass(held) if accumulate else None
     try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
         STATE.enabled = False            # mode off for the rest of the program
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
@@ -323,6 +350,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
     finally:
         STATE.enabled = prev
         _autocast.resume(depth)
+        if accumulate:
+            _end_pass(taken)
     if accumulate:                       # backward(): the results are not used
         return res
     return {k: as_tensor(g) for k, g in res.items()}
