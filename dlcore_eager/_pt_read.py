@@ -82,8 +82,18 @@ class _NpArray:
         self.name: str | None = None
 
 
+_TORCH_DTYPES = {"float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64",
+                 "uint8", "bool", "complex64", "complex128", "half", "float", "double", "long",
+                 "int", "short", "cfloat", "cdouble"}
 _NP_CODES = {"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8",
              "c16"}
+
+
+class _Value:
+    """A torch value that is data (a device, a Size, a dtype, a layout): one structure node."""
+
+    def __init__(self, key: str, value: Any) -> None:
+        self.key, self.value = key, value
 
 
 class _Storage:
@@ -116,6 +126,10 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
         return _Global("np_frombuffer")                    # (pickle protocol 5's arrays)
     if full in ("_codecs.encode", "codecs.encode"):
         return _Global("encode")
+    if module == "torch" and name in _TORCH_DTYPES:
+        return _Global("dtype", name)                      # a dtype value (not called)
+    if full == "torch.serialization._get_layout":
+        return _Global("layout")
     if full == "torch.Size":
         return _Global("size")
     if full == "torch.device":
@@ -271,13 +285,20 @@ class _Parser:
             self.build(holder, (1, args[2], args[1], args[3] == "F", bytes(args[0])), self.pos)
             return holder
         if fn.kind == "size":
-            if len(args) != 1 or not isinstance(args[0], tuple):
+            if len(args) != 1 or not isinstance(args[0], tuple) or not all(
+                    type(d) is int for d in args[0]):
                 raise err("torch.Size has malformed arguments")
-            return tuple(args[0])
+            return _Value("__size__", list(args[0]))
         if fn.kind == "device":
-            if not args or not isinstance(args[0], str):
+            if not (1 <= len(args) <= 2 and isinstance(args[0], str)) or (
+                    len(args) == 2 and args[1] is not None and type(args[1]) is not int):
                 raise err("torch.device has malformed arguments")
-            return args[0] if len(args) == 1 else f"{args[0]}:{args[1]}"
+            return _Value("__device__", args[0] if len(args) == 1 or args[1] is None
+                          else f"{args[0]}:{args[1]}")
+        if fn.kind == "layout":
+            if args not in (("torch.strided",), ("torch.sparse_coo",)):
+                raise err(f"an unknown layout {str(args)[:40]}")
+            return _Value("__layout__", args[0][len("torch."):])
         raise err(f"a {fn.kind} cannot be called")
 
     def run(self) -> Any:
@@ -476,6 +497,10 @@ def _structure(obj: Any, error: ErrorFactory) -> Any:
             if o.param:
                 out["parameter"] = True
             return out
+        if isinstance(o, _Value):
+            return {o.key: o.value}
+        if isinstance(o, _Global) and o.kind == "dtype":
+            return {"__dtype__": o.value}
         if isinstance(o, _NpArray):
             if o.name is None:
                 raise error("a NumPy array without data")

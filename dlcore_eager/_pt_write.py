@@ -10,7 +10,8 @@ one storage with their offsets and strides, so they share memory again after ``t
 the same tensor reached twice is one tensor there too.
 
 Only what a PyTorch file can hold without running code is accepted: tensors, Parameters, dicts
-(``OrderedDict`` kept), lists, tuples, str, bytes, int, float, bool and None.  NumPy arrays and
+(``OrderedDict`` kept), lists, tuples, str, bytes, int, float, bool, None, dtypes, devices,
+``Size`` and layouts.  NumPy arrays and
 sparse tensors raise ``TypeError`` (``torch.load(weights_only=True)`` refuses NumPy objects).
 """
 
@@ -151,6 +152,8 @@ class _Emitter:
                              "itself)")
         if isinstance(obj, Tensor):
             self.tensor(obj)
+        elif self.torch_value(obj):
+            pass
         elif isinstance(obj, dict):
             if isinstance(obj, OrderedDict):
                 self.glob("collections", "OrderedDict")
@@ -202,6 +205,38 @@ class _Emitter:
             raise TypeError(f"dlcore_eager.save(format='torch'): cannot save an object of type "
                             f"{type(obj).__name__} (only tensors, dicts, lists, tuples, strings, "
                             "bytes and numbers)")
+
+
+    def torch_value(self, obj: Any) -> bool:
+        """A dtype, device, Size or layout, written as torch.save writes them; False for
+        anything else."""
+        from dlcore.device import Device
+
+        from . import _dtype
+        from ._long_tail import layout
+        from .tensor import Size
+        if isinstance(obj, _dtype.dtype):
+            self.glob("torch", str(obj).split(".")[-1])
+        elif isinstance(obj, Device):
+            self.glob("torch", "device")
+            self.op(b"(")
+            self.str_(obj.type)
+            if obj.index is not None:
+                self.int_(obj.index)
+            self.op(b"tR")
+        elif isinstance(obj, Size):
+            self.glob("torch", "Size")
+            self.op(b"(")
+            self.tuple_(int(d) for d in obj)
+            self.op(b"tR")
+        elif isinstance(obj, layout):
+            self.glob("torch.serialization", "_get_layout")
+            self.op(b"(")
+            self.str_(str(obj))
+            self.op(b"tR")
+        else:
+            return False
+        return True
 
 
 def dumps(obj: Any) -> bytes:

@@ -312,6 +312,8 @@ class _Reader:
                 return self.tensor(obj)
             if "__ndarray__" in obj:
                 return self.array(obj["__ndarray__"])
+            if len(obj) == 1 and next(iter(obj)) in _TORCH_VALUES:    # from torch files
+                return _torch_value(*next(iter(obj.items())))
             if "__sparse_coo__" in obj and isinstance(obj["__sparse_coo__"], dict):
                 return self.sparse(obj["__sparse_coo__"])
             if "__tuple__" in obj and isinstance(obj["__tuple__"], list):
@@ -328,6 +330,29 @@ class _Reader:
         if obj is None or isinstance(obj, (str, bool, int, float, bytes, bytearray)):
             return obj                                   # (bytes, bytearray: from torch files)
         raise _bad(f"unexpected value of type {type(obj).__name__}")
+
+
+_TORCH_VALUES = ("__dtype__", "__device__", "__size__", "__layout__")
+
+
+def _torch_value(key: str, value: Any) -> Any:
+    """A dtype, device, Size or layout saved in a torch file, as dlcore_eager's object."""
+    from . import _dtype
+    from ._long_tail import strided
+    from ._sparse import sparse_coo
+    from .tensor import Size
+    if key == "__dtype__" and value in _pt_read._TORCH_DTYPES:
+        return getattr(_dtype, "bool_" if value == "bool" else value)
+    if key == "__device__" and isinstance(value, str):
+        try:
+            return as_device(value)
+        except ValueError:
+            raise _bad(f"a bad device {value[:40]!r}") from None
+    if key == "__size__" and isinstance(value, list) and all(type(d) is int for d in value):
+        return Size(value)
+    if key == "__layout__" and value in ("strided", "sparse_coo"):
+        return strided if value == "strided" else sparse_coo
+    raise _bad(f"a malformed {key.strip('_')} {str(value)[:40]}")
 
 
 def _read_bytes(f) -> bytes:

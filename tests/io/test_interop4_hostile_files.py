@@ -155,6 +155,13 @@ def test_missing_storage_unknown_storage_type_and_bad_byteorder(tmp_path):
     (b"\x80\x02N}b.", "sets the state of a NoneType"),
     (b"\x80\x02X\x01\x00\x00\x00aQ.", "not a storage reference"),
     (b"\x80\x02", "data.pkl is truncated"),
+    (b"\x80\x02ctorch\ndevice\n(X\x04\x00\x00\x00nopetR.", "a bad device 'nope'"),
+    (b"\x80\x02ctorch\ndevice\n(X\x04\x00\x00\x00cudaX\x01\x00\x00\x001tR.",
+     "torch.device has malformed arguments"),
+    (b"\x80\x02ctorch\nSize\n((N\x85tR.", "torch.Size has malformed arguments"),
+    (b"\x80\x02ctorch.serialization\n_get_layout\n(X\x01\x00\x00\x00xtR.",
+     r"an unknown layout \('x',\)"),
+    (b"\x80\x02ctorch\nfloat32\n)R.", "a dtype cannot be called"),
 ])
 def test_malformed_opcode_streams(tmp_path, pkl, what):
     with pytest.raises(LoadError, match=what):

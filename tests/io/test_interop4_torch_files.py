@@ -329,3 +329,17 @@ def test_numpy_values_and_bytes_in_old_checkpoints_are_parsed():
     with pytest.raises(ValueError, match=r"imports 'numpy.random._pickle.__randomstate_ctor'|"
                                          r"imports 'numpy.random"):
         dt.load(io.BytesIO(_save_torch({"rng": np.random.RandomState(0)})))
+
+
+def test_dtypes_devices_sizes_and_layouts_both_ways():
+    src = {"half": torch.float16, "flag": torch.bool, "bf": torch.bfloat16,
+           "gpu": torch.device("cuda", 1), "cpu": torch.device("cpu"), "shape": torch.Size([2, 3]),
+           "layout": torch.strided, "sparse": torch.sparse_coo}
+    got = dt.load(io.BytesIO(_save_torch(src)))
+    assert got["half"] is dt.float16 and got["flag"] is dt.bool and got["bf"] is dt.bfloat16
+    assert got["gpu"] == dt.device("cuda:1") and got["cpu"] == dt.device("cpu")
+    assert isinstance(got["shape"], dt.Size) and got["shape"] == (2, 3)
+    assert got["layout"] is dt.strided and got["sparse"] is dt.sparse_coo
+    buf = io.BytesIO()
+    dt.save(got, buf, format="torch")
+    assert torch.load(io.BytesIO(buf.getvalue()), weights_only=True) == src
