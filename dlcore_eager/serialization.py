@@ -29,7 +29,9 @@ Layout (``dlcore_eager/2``)
   ``{"__dict__": [[key, value], ...]}`` (keys str, int, float, bool or None, order kept), a
   sparse COO tensor (a sparse gradient, SGD's sparse momentum buffer) by ``{"__sparse_coo__":
   {"indices": name, "values": name, "size": [...], "coalesced": bool}}``; the non-tensor
-  leaves (epoch, learning rates, betas, names) are plain JSON values in it.
+  leaves (epoch, learning rates, betas, names) are plain JSON values in it; dtypes, devices,
+  ``Size`` and layouts are ``{"__dtype__": "float16"}``, ``{"__device__": "cuda:1"}``,
+  ``{"__size__": [2, 3]}``, ``{"__layout__": "strided"}``.
 * A safetensors file without ``dlcore.structure`` (written by anyone else) loads as a
   ``{name: Tensor}`` dict in the file's order.
 
@@ -94,6 +96,9 @@ class _Writer:
             return self.tensor(obj, path)
         if isinstance(obj, np.ndarray):
             return {"__ndarray__": self.array(obj, obj, path)}
+        value = _torch_value_node(obj)          # a dtype, device, Size or layout
+        if value is not None:
+            return value
         if isinstance(obj, dict):
             items = []
             for k, v in obj.items():
@@ -333,6 +338,24 @@ class _Reader:
 
 
 _TORCH_VALUES = ("__dtype__", "__device__", "__size__", "__layout__")
+
+
+def _torch_value_node(obj: Any) -> dict | None:
+    """The structure node of a dtype, device, Size or layout (``_torch_value`` reads it)."""
+    from dlcore.device import Device
+
+    from . import _dtype
+    from ._long_tail import layout
+    from .tensor import Size
+    if isinstance(obj, _dtype.dtype):
+        return {"__dtype__": str(obj).split(".")[-1]}
+    if isinstance(obj, Device):
+        return {"__device__": str(obj)}
+    if isinstance(obj, Size):
+        return {"__size__": [int(d) for d in obj]}
+    if isinstance(obj, layout):
+        return {"__layout__": str(obj).split(".")[-1]}
+    return None
 
 
 def _torch_value(key: str, value: Any) -> Any:

@@ -81,3 +81,15 @@ def test_bad_safetensors_files_name_the_file(tmp_path, raw, what):
     path.write_bytes(raw)
     with pytest.raises(LoadError, match=f"{what}.*bad.safetensors"):
         dt.load(path)
+
+
+def test_dtypes_devices_sizes_and_layouts_in_a_checkpoint(tmp_path):
+    src = {"dtype": dt.float16, "flag": dt.bool, "dev": dt.device("cuda:1"),
+           "shape": dt.Size([2, 3]), "layout": dt.strided, "user": {"__dtype__": "x"},
+           "w": dt.ones(2)}
+    dt.save(src, tmp_path / "c.safetensors")
+    got = dt.load(tmp_path / "c.safetensors")
+    assert got["dtype"] is dt.float16 and got["flag"] is dt.bool and got["layout"] is dt.strided
+    assert got["dev"] == dt.device("cuda:1") and isinstance(got["shape"], dt.Size)
+    assert got["user"] == {"__dtype__": "x"} and got["shape"] == (2, 3)
+    assert list(st_torch.load_file(str(tmp_path / "c.safetensors"))) == ["w"]
