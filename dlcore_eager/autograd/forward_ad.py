@@ -28,8 +28,14 @@ A custom ``autograd.Function`` given a dual input runs its ``forward`` on the pr
 takes its outputs' tangents from its ``jvp`` staticmethod (``ctx.save_for_forward``), as
 PyTorch; without ``jvp`` it is PyTorch's NotImplementedError (``autograd/function.py``).
 
-Differences from PyTorch: an in-place change of a dual tensor is refused (RuntimeError) when its tangent is next read,
-instead of updating the tangent.  One level at a time (PyTorch also refuses nesting).  Whether
+In-place ops carry tangents as PyTorch's: while the level is open ``Tensor._commit`` (the write
+of an in-place op's result) gives the written tensor the result's tangent (``zeros(3).add_(d)``,
+``copy_``, ``index_add_``, ``lerp_``, ``d.mul_(2)``), and ``Tensor._into`` (the kernels that
+write straight into a tensor) declines where a tangent is involved; ``unsqueeze_``/``squeeze_``
+reshape the tangent.  Differences from PyTorch: such a write into a view of a tensor without a
+tangent, and ``t_``/``transpose_`` of a dual, are refused (RuntimeError naming forward AD; the
+base's or the layout's tangent is not tracked), as is reading the tangent of a dual changed in
+place by anything else.  One level at a time (PyTorch also refuses nesting).  Whether
 a tangent requires grad follows its real dependence on the primals (PyTorch's zero tangents
 can make it require grad where it does not depend on them).
 """
@@ -55,6 +61,7 @@ _TANGENTS: dict[int, tuple] = {}
 _NODE_TANGENTS: dict[int, tuple] = {}
 _SAVED: list = []                    # the wrapped applies to restore on exit
 _INSIDE: list = []                   # non-empty while a tangent is computed
+_SAVED_COMMIT: list = []             # Tensor._commit as it was before the level
 
 
 def _marker(prim, params, inputs, out) -> None:   # (a tracing recorder that records nothing)
@@ -73,6 +80,13 @@ def enter_dual_level() -> int:
         return _apply(fn, prim, args, params)
     # the class attribute and the modules' own references to it, as a trace patches them
     _SAVED.extend(_tracing.patch_apply(apply))
+    from ..tensor import Tensor
+    commit = Tensor._commit
+    Tensor._commit = _commit_of(commit)
+    _SAVED_COMMIT.append(commit)
+    into = Tensor._into
+    Tensor._into = _into_of(into)
+    _SAVED_COMMIT.append(into)
     _tracing._RECORDERS.append(_marker)
     _LEVEL.append(0)
     return 0
@@ -86,6 +100,10 @@ def exit_dual_level(*, level: int | None = None) -> None:
     from .. import tracing as _tracing
     _tracing.restore_apply(_SAVED)
     _SAVED.clear()
+    if _SAVED_COMMIT:
+        from ..tensor import Tensor
+        Tensor._into = _SAVED_COMMIT.pop()
+        Tensor._commit = _SAVED_COMMIT.pop()
     _tracing._RECORDERS.remove(_marker)
     _LEVEL.pop()
     _TANGENTS.clear()
@@ -108,7 +126,7 @@ def _remember(t, tangent) -> None:
     def forget(_ref, k: int = key) -> None:
         _TANGENTS.pop(k, None)
     ver0 = t._version[0]
-    _TANGENTS[key] = (weakref.ref(t, forget), ver0, tangent)
+    _TANGENTS[key] = (weakref.ref(t, forget), ver0, tangent, t._buf, _layout(t._buf))
     node = t._node
     if node is not None and getattr(node, "out_version", None) is t._version:
         nkey = id(node)
@@ -135,7 +153,79 @@ def _tangent_of(t) -> Any:
     if t._version[0] != entry[1]:
         raise RuntimeError("dlcore forward AD: a dual tensor was changed in place; its tangent "
                            "would no longer be right (make the dual tensor again)")
+    if len(entry) > 3 and t._buf is not entry[3]:
+        return _reviewed(t, entry)
     return entry[2]
+
+
+def _layout(b) -> tuple | None:
+    """A buffer's sizes and strides without its size-1 axes (None: no strides, a device's)."""
+    st = getattr(b, "strides", None)
+    if st is None:
+        return None
+    return tuple((n, s) for n, s in zip(b.shape, st) if n != 1)
+
+
+def _reviewed(t, entry):
+    """The tangent of ``t`` whose buffer an in-place shape change replaced (``squeeze_``,
+    ``unsqueeze_``, ``t_``, ``transpose_``: the tensor became a view of itself): reshaped
+    where only size-1 axes came or went (the same sizes and strides otherwise), as PyTorch's
+    tangent follows the view; anything else (a transpose) refused, RuntimeError naming forward
+    AD, rather than a tangent of the old layout."""
+    lay = _layout(t._buf)
+    if lay is None or lay != entry[4]:
+        raise RuntimeError("dlcore forward AD: the shape of a dual tensor was changed in place "
+                           "(t_, transpose_); its tangent would no longer be right (use the "
+                           "out-of-place view)")
+    tangent = entry[2].reshape(tuple(t._buf.shape))
+    _remember(t, tangent)
+    return tangent
+
+
+def _commit_of(commit):
+    """``Tensor._commit`` (the write of an in-place op's out-of-place result into the tensor)
+    while the level is open: the result's tangent becomes the written tensor's, as PyTorch's
+    in-place ops update the forward gradient (``zeros(3).add_(dual)`` has the dual's tangent;
+    ``dual.mul_(2)`` twice it).  A tensor that shares its memory (a view, or a base with
+    views) would need its views' or base's tangents changed too: refused, RuntimeError
+    naming forward AD, before anything is written."""
+    def _commit(self, result):
+        tangent = _tangent_of(result) if _LEVEL and not _INSIDE else None
+        if tangent is None:
+            return commit(self, result)
+        if (getattr(self, "_view", None) is not None or len(self._version) > 1) and \
+                not _carries(self):
+            raise RuntimeError("dlcore forward AD: an in-place operation writing a value with a "
+                               "tangent into a view or a tensor with views is not supported "
+                               "(write into a tensor of its own, or make the dual tensor again)")
+        out = commit(self, result)
+        if tangent.dtype != self.dtype:
+            tangent = tangent.to(self.dtype)
+        _remember(self, tangent)
+        return out
+    return _commit
+
+
+def _into_of(into):
+    """``Tensor._into`` (an in-place op's kernel writing straight into the tensor, no result
+    tensor) while the level is open: declined where the tensor or the operand carries a
+    tangent, so that the op computes its result, tangent and all, and ``_commit`` writes it."""
+    from ..tensor import Tensor
+
+    def _into(self, prim, kernel_into, other):
+        if _LEVEL and not _INSIDE and (_TANGENTS or _NODE_TANGENTS) and \
+                (_carries(self) or (isinstance(other, Tensor) and _carries(other))):
+            return False
+        return into(self, prim, kernel_into, other)
+    return _into
+
+
+def _carries(t) -> bool:
+    entry = _TANGENTS.get(id(t))
+    if entry is not None and entry[0]() is t:
+        return True
+    node = t._node
+    return node is not None and id(node) in _NODE_TANGENTS
 
 
 def make_dual(tensor, tangent, *, level: int | None = None):

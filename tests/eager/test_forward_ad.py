@@ -67,8 +67,17 @@ def test_errors_as_pytorch():
         d = fwAD.make_dual(dl.zeros(2), dl.ones(2))
         with pytest.raises(RuntimeError, match="Nested forward mode AD is not supported"):
             fwAD.enter_dual_level()
-        d.add_(1.0)
-        with pytest.raises(RuntimeError, match="dual tensor was changed in place"):
-            fwAD.unpack_dual(d)
+        d.add_(1.0)                 # (an in-place op carries the tangent, as PyTorch's)
+        p, t = fwAD.unpack_dual(d)
+        assert p.tolist() == [1.0, 1.0] and t.tolist() == [1.0, 1.0]
+        m = fwAD.make_dual(dl.zeros(2, 2), dl.ones(2, 2))
+        with pytest.raises(RuntimeError, match="forward AD: the shape of a dual tensor was "
+                                               "changed in place"):
+            fwAD.unpack_dual(m.t_())
+        x = dl.zeros(3)
+        with pytest.raises(RuntimeError, match="forward AD: an in-place operation writing a "
+                                               "value with a tangent into a view"):
+            x[1:].add_(fwAD.make_dual(dl.zeros(2), dl.ones(2)))
+        assert x.tolist() == [0.0, 0.0, 0.0]          # (refused before anything is written)
     y = dl.ones(2) * 2                                # the fast paths are back
     assert fwAD.unpack_dual(y).tangent is None
