@@ -15,9 +15,10 @@ promotion).  ``_plain`` and ``lean``/``lean2``/``lean3`` with ``shaped`` also te
 of g's shape or 0-d (a number's); the branches then need no ``sum_to`` where the operand has
 g's shape (a 0-d operand's cotangent still goes through ``sum_to``: add/sub/mul), and with
 ``shaped`` false (matmul's matrices, the op functions' operands) the branch tests the shapes
-its case needs.  The values equal the general path's; the recorded graphs differ in three
-PyTorch-shaped forms (softmax's one softmax_backward_data node, a constant square's g (2 x),
-a whole sum's one broadcast_to), and _div_lean/_pow_lean recompute a / b and a ** b for db
+its case needs.  The values equal the general path's; the recorded graphs differ in two
+PyTorch-shaped forms (softmax's one softmax_backward_data node, a whole sum's one
+broadcast_to; a constant square's g is PyTorch's g (2 x ** 1) on both since 338ca3f), and
+_div_lean/_pow_lean recompute a / b and a ** b for db
 where the rule reads y (tests/eager/test_cg_rules.py compares both paths).
 """
 
