@@ -19,6 +19,12 @@ values, errors).  The adapters, as ``reverse_pass`` takes them:
 Control-flow nodes (Cond, While) have sub-graphs instead of a primitive; their adapters in
 ``control_flow.py`` build the gradient sub-graphs with the same pass and the same vjp rules
 (``GRAD_RULES``).  The result for each ``x`` is the sum over all ``ys`` and all paths.
+
+Outside cond branches and loop bodies, a few cotangents stay unbuilt until they are summed or
+used, as TensorFlow's IndexedSlices does for gathers: a slice of rows' (``RowSlices``, below),
+and a matrix product's factors (``_grad_products``: a weight in several products gets one
+MatMul of the stacked factors, a column concat that meets a matmul gets each piece's own
+product).  A plain network's gradient graph is the one the vjp rules make, node for node.
 """
 
 from __future__ import annotations
