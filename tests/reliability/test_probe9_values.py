@@ -2,7 +2,8 @@
 
 Found by this probe (each requested from its owner; see requests.md):
 
-* eager forward AD (eagerfront, ``dlcore_eager/autograd/forward_ad.py``): an in-place op that
+* eager forward AD (eagerfront, ``dlcore_eager/autograd/forward_ad.py``; fixed by eagerfront,
+  "eager forward AD through in-place ops": torch's tangents in all ten cases): an in-place op that
   writes a dual tensor's value into a plain tensor (``x.add_(d)``, ``x.copy_(d)``,
   ``x[1:] = d[1:]``, ``addcmul_``, ``index_add_``, ``scatter_``, ``lerp_``, ``sub_``, ``div_``)
   left ``x`` without a tangent: ``unpack_dual(x).tangent`` was None (read as zero) where
@@ -78,8 +79,6 @@ def _dual_case(L, f):
         return _np(p), None if t is None else _np(t)
 
 
-@pytest.mark.xfail(strict=True, reason="requested from eagerfront (forward AD through an "
-                   "in-place write into a plain tensor)")
 @pytest.mark.parametrize("case", sorted(INPLACE))
 def test_forward_ad_through_an_inplace_write_carries_the_tangent_or_refuses(case):
     want_p, want_t = _dual_case(torch, INPLACE[case])
