@@ -239,15 +239,17 @@ class _Emitter:
         return True
 
 
-def dumps(obj: Any) -> bytes:
-    """``obj`` as the bytes of a ``torch.save`` zip file."""
+def dumps(obj: Any, byteorder: bool = True) -> bytes:
+    """``obj`` as the bytes of a ``torch.save`` zip file (``byteorder``: write the
+    ``byteorder`` record, as torch.save does unless ``_disable_byteorder_record``)."""
     em = _Emitter()
     em.encode(obj)
     em.op(b".")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         _add(zf, "archive/data.pkl", bytes(em.out))
-        _add(zf, "archive/byteorder", b"little")
+        if byteorder:
+            _add(zf, "archive/byteorder", b"little")
         for key, flat in em.storages.values():
             data = flat.tobytes()          # native order: little-endian on every target
             _add(zf, f"archive/data/{key}", data if sys.byteorder == "little" else

@@ -151,14 +151,30 @@ class _Writer:
         return out
 
 
-def save(obj: Any, f: str | os.PathLike | IO[bytes], *, format: str = "safetensors") -> None:
+def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
+         pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False, *, format: str = "safetensors") -> None:
     """Write ``obj`` (a state dict, or a checkpoint dict holding state dicts and plain values)
     to a path or a binary file object as a safetensors file (layout in the module docstring),
     or with ``format="torch"`` as a ``torch.save`` zip file that
-    ``torch.load(f, weights_only=True)`` reads (``_pt_write``; no pickle module involved)."""
+    ``torch.load(f, weights_only=True)`` reads (``_pt_write``; no pickle module involved).
+    torch.save's other arguments are accepted as it takes them: ``pickle_module`` (None or the
+    standard ``pickle``, unused), ``pickle_protocol`` (2 to 5; the file's own opcodes are
+    protocol 2's), ``_use_new_zipfile_serialization`` (True only: the legacy format is a bare
+    pickle), ``_disable_byteorder_record``."""
+    if pickle_module is not None and getattr(pickle_module, "__name__", None) != "pickle":
+        got = getattr(pickle_module, "__name__", pickle_module)
+        raise TypeError("dlcore_eager.save never pickles: pickle_module must be None or the "
+                        f"standard pickle module, not {got!r}")
+    if type(pickle_protocol) is not int or not 2 <= pickle_protocol <= 5:
+        raise ValueError(f"dlcore_eager.save: pickle_protocol must be 2 to 5, not "
+                         f"{pickle_protocol!r}")
+    if not _use_new_zipfile_serialization:
+        raise ValueError("dlcore_eager.save: _use_new_zipfile_serialization=False asks for the "
+                         "legacy format (a bare pickle), which dlcore never writes")
     if format == "torch":
         from . import _pt_write
-        blob = _pt_write.dumps(obj)
+        blob = _pt_write.dumps(obj, byteorder=not _disable_byteorder_record)
         if isinstance(f, (str, os.PathLike)):
             safetensors_io.write_file_atomic(f, blob)
         else:

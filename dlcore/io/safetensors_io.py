@@ -21,8 +21,8 @@ error (``error``: ``str -> Exception``) for anything malformed.
 from __future__ import annotations
 
 import os
+import secrets
 import struct
-import tempfile
 from collections.abc import Callable
 from typing import IO
 
@@ -102,17 +102,31 @@ def write(f: str | os.PathLike | IO[bytes], arrays: dict[str, np.ndarray],
 def write_file_atomic(path: str | os.PathLike, blob: bytes) -> None:
     """Write ``blob`` to ``path`` through a uniquely named temporary file in the same folder,
     then rename it: a reader sees the old file or the new one, whole; the temporary file is
-    removed when the write fails or is interrupted; the file gets the mode ``open()`` would
-    give it."""
+    removed when the write fails or is interrupted (its name is chosen before it is created,
+    so a Ctrl-C landing just after the creation still finds it; the creation and the file
+    object's construction hold a Ctrl-C back, so no descriptor leaks); the file gets the mode
+    ``open()`` would give it."""
+    from dlcore.deferred_interrupt import deferred_interrupt
     folder, base = os.path.split(os.path.abspath(os.fspath(path)))
-    fd, tmp = tempfile.mkstemp(prefix=base + ".", suffix=".tmp", dir=folder)
+    tmp = ""
+    fh = None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.chmod(tmp, 0o666 & ~UMASK)
+        while fh is None:
+            tmp = os.path.join(folder, f"{base}.{secrets.token_hex(6)}.tmp")
+            try:
+                with deferred_interrupt():
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL |
+                                 getattr(os, "O_BINARY", 0), 0o666)     # (umask applies)
+                    fh = os.fdopen(fd, "wb")
+            except FileExistsError:
+                continue
+        fh.write(blob)
+        fh.close()
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if fh is not None:
+            fh.close()
+        if tmp and os.path.exists(tmp):
             os.remove(tmp)
         raise
 
