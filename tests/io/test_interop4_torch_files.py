@@ -343,3 +343,21 @@ def test_dtypes_devices_sizes_and_layouts_both_ways():
     buf = io.BytesIO()
     dt.save(got, buf, format="torch")
     assert torch.load(io.BytesIO(buf.getvalue()), weights_only=True) == src
+
+
+def test_save_takes_torch_saves_arguments():
+    import types
+    buf = io.BytesIO()
+    dt.save({"w": dt.arange(3.0)}, buf, types.SimpleNamespace(__name__="pickle"), 4,
+            _disable_byteorder_record=True, format="torch")
+    assert "archive/byteorder" not in zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()
+    assert torch.load(io.BytesIO(buf.getvalue()), weights_only=True)["w"].tolist() == [0, 1, 2]
+    assert dt.load(io.BytesIO(buf.getvalue()))["w"].tolist() == [0, 1, 2]
+    with pytest.raises(TypeError, match="never pickles: pickle_module must be None or the "
+                                        "standard pickle module, not 'dill'"):
+        dt.save({}, io.BytesIO(), types.SimpleNamespace(__name__="dill"))
+    with pytest.raises(ValueError, match="pickle_protocol must be 2 to 5, not 1"):
+        dt.save({}, io.BytesIO(), pickle_protocol=1)
+    with pytest.raises(ValueError, match=r"_use_new_zipfile_serialization=False asks for the "
+                                         r"legacy format \(a bare pickle\)"):
+        dt.save({}, io.BytesIO(), _use_new_zipfile_serialization=False)
