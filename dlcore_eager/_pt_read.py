@@ -211,6 +211,9 @@ class _Parser:
             raw = bytearray(self.zf.read(info))
         except _ZIP_ERRORS as e:
             raise err(f"storage {key[:40]!r} cannot be read ({str(e)[:120]})") from None
+        if dt == np.bool_:                   # bytes other than 0/1 read as True, as PyTorch
+            u8 = np.frombuffer(raw, dtype=np.uint8)
+            np.not_equal(u8, 0, out=u8)
         arr = np.frombuffer(raw, dtype=dt)
         if self.swap and dt.itemsize > 1:
             arr = arr.byteswap()                    # a new native-order array, writable

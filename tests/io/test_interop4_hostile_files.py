@@ -265,3 +265,11 @@ def test_numpy_array_states_are_checked_before_use(tmp_path, shape, what):
     finally:
         tracemalloc.stop()
     assert peak < 16 * 2 ** 20
+
+
+def test_bool_storage_bytes_other_than_0_and_1_read_as_true(tmp_path):
+    raw = _zip(_tensor_pkl(3, (3,), (1,), storage=b"BoolStorage"), {"0": bytes([7, 0, 255])})
+    got = _load_file(tmp_path, raw)["a"]
+    assert got.tolist() == [True, False, True]
+    assert got.numpy().view(np.uint8).tolist() == [1, 0, 1]
+    assert torch.load(io.BytesIO(raw), weights_only=True)["a"].tolist() == [True, False, True]
