@@ -175,6 +175,9 @@ def loads(data: bytes, error: ErrorFactory) -> tuple[dict[str, np.ndarray], dict
             a = a.view(_dt.bfloat16)
         if a.dtype not in READABLE:
             raise error(f"tensor {name[:80]!r} has an unsupported dtype {a.dtype}")
+        if a.dtype == np.bool_:                     # bytes other than 0/1 are True (stored 1)
+            out[name] = np.ascontiguousarray(a).view(np.uint8) != 0
+            continue
         out[name] = np.array(a, dtype=a.dtype.newbyteorder("="), order="C")   # writable copy
     return out, dict(meta)
 

@@ -93,3 +93,12 @@ def test_dtypes_devices_sizes_and_layouts_in_a_checkpoint(tmp_path):
     assert got["dev"] == dt.device("cuda:1") and isinstance(got["shape"], dt.Size)
     assert got["user"] == {"__dtype__": "x"} and got["shape"] == (2, 3)
     assert list(st_torch.load_file(str(tmp_path / "c.safetensors"))) == ["w"]
+
+
+def test_bool_bytes_other_than_0_and_1_read_as_true(tmp_path):
+    raw = _blob({"m": {"dtype": "BOOL", "shape": [3], "data_offsets": [0, 3]}}, bytes([7, 0, 255]))
+    (tmp_path / "b.safetensors").write_bytes(raw)
+    got = dt.load(tmp_path / "b.safetensors")["m"]
+    assert got.tolist() == [True, False, True]
+    assert got.numpy().view(np.uint8).tolist() == [1, 0, 1]
+    assert (~got).tolist() == [False, True, False]
