@@ -1,7 +1,7 @@
 """Reliability probe 9, eager save under interrupts (probe).
 
 Found by this probe (owner: interop, ``dlcore/io/safetensors_io.py``,
-``dlcore_eager/serialization.py``; see requests.md):
+``dlcore_eager/serialization.py``; both fixed by interop, 798c2dd and 6900f25):
 
 * A Ctrl-C landing right after ``tempfile.mkstemp`` returned in ``write_file_atomic`` (before
   the ``try`` that removes the temporary file) left ``m.pt.<random>.tmp`` beside the saved file
@@ -33,8 +33,6 @@ import dlcore_eager as T
 from tests.reliability._interrupts import interrupted_at_signal_checks
 
 
-@pytest.mark.xfail(strict=True, reason="requested from interop (write_file_atomic: a temporary "
-                   "file left by an interrupt just after mkstemp)")
 @pytest.mark.parametrize("fmt", ["safetensors", "torch"])
 def test_interrupted_save_leaves_the_old_or_new_file_and_nothing_else(tmp_path, fmt):
     path = tmp_path / "m.pt"
@@ -63,7 +61,6 @@ def test_interrupted_save_leaves_the_old_or_new_file_and_nothing_else(tmp_path, 
     assert stray == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from interop (torch.save's keywords)")
 @pytest.mark.parametrize("kw", [{"pickle_protocol": 2}, {"_use_new_zipfile_serialization": True}])
 def test_save_takes_torch_saves_keywords(tmp_path, kw):
     T.save({"w": T.arange(3.0)}, tmp_path / "m.pt", **kw)
