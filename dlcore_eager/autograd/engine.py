@@ -156,15 +156,21 @@ def _on_grad(accumulate: bool, create_graph: bool, as_tensor, unwrap):
                 return g
         gt = as_tensor(g)
         if hooks:
+            seen = False
             for h in list(hooks):
                 if type(h) is _PostHook or type(h) is NodeHook:
                     continue
+                seen = True
                 r = h(gt)
                 if r is not None:
                     gt = r
+            if seen:
+                # a tensor hook saw (and may keep) g and what it returned: a leaf reached by
+                # either, here or through add's vjp above, takes a copy (``_hold``)
+                _hold(g)
+                _hold(gt._buf)
         if leaf:
             if accumulate:
-                _hold(gt._buf)           # (the hooks saw it: .grad gets a copy, see _hold)
                 _accumulate(node.tensor, gt, create_graph, as_tensor)
                 for h in list(hooks):
                     if type(h) is _PostHook:

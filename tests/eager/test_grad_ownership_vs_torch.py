@@ -84,6 +84,22 @@ def test_a_gradient_a_hook_kept_is_not_the_leafs_grad():
     assert outs[0] == outs[1]
 
 
+def test_a_gradient_a_non_leaf_hook_kept_is_no_leafs_grad():
+    """A hook on ``a + b`` keeps its gradient; add's vjp hands that very buffer on to both
+    leaves: neither takes it as its ``.grad``."""
+    outs = []
+    for L in (dl, torch):
+        a, b = L.ones(3, requires_grad=True), L.ones(3, requires_grad=True)
+        kept = []
+        y = a + b
+        y.register_hook(kept.append)
+        (y * 2.0).sum().backward()
+        a.grad.add_(1.0)
+        outs.append((_shares(a.grad, kept[0]), _shares(b.grad, kept[0]), kept[0].tolist(),
+                     a.grad.tolist(), b.grad.tolist()))
+    assert outs[0] == outs[1]
+
+
 def test_retain_grad_keeps_a_contiguous_clone():
     outs = []
     for L in (dl, torch):
