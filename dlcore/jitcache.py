@@ -78,9 +78,14 @@ def load_generated_module(name: str, source: str) -> ModuleType:
                 pass
         else:
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                f.write(source)
-            os.replace(tmp, path)          # atomic: a concurrent reader sees old or new, whole
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(source)
+                os.replace(tmp, path)      # atomic: a concurrent reader sees old or new, whole
+            except BaseException:
+                if os.path.exists(tmp):    # (a full disk, an interrupt: no stray .tmp)
+                    os.unlink(tmp)
+                raise
         spec = importlib.util.spec_from_file_location(modname, path)
         if spec is None or spec.loader is None:        # (a .py path always has a loader)
             raise ImportError(f"dlcore.jitcache: cannot load {path}")
