@@ -19,7 +19,8 @@ Found by this probe (owner: fidtf4, ``dlcore_static/input_queues.py``; see reque
   when the consumer (the main thread, alive) had not dequeued yet (e.g. still restoring a
   checkpoint); TF1 waits.  (crash of a valid program)
 
-Kept as regression tests (passed when probed): several threads consuming one
+Kept as regression tests (passed when probed): a Ctrl-C while a dequeue waits raises
+KeyboardInterrupt at once and loses no element; several threads consuming one
 ``tf.train.batch`` pipeline get every element exactly once per epoch; ``Session.run`` from 8
 threads at once on one Session gives the serial values and counts every ``assign_add``.
 """
@@ -292,3 +293,41 @@ def test_session_run_from_eight_threads_gives_the_serial_values():
     sess.close()
     assert wrong == []
     assert count == 8 * 16
+
+
+def test_ctrl_c_while_a_dequeue_waits_interrupts_it_and_loses_nothing():
+    import os
+    import signal
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("a real SIGINT reaches the main thread's default handler only")
+    g = tf.Graph()
+    with g.as_default():
+        q = tf.FIFOQueue(4, tf.float32, shapes=[()])
+        x = tf.placeholder(tf.float32, ())
+        enq = q.enqueue(x)
+        deq = q.dequeue_many(2)
+    sess = tf.Session(graph=g)
+    go = threading.Event()
+
+    def producer():
+        sess.run(enq, {x: 1.0})
+        go.wait(JOIN_S)
+        for v in (2.0, 3.0, 4.0):
+            sess.run(enq, {x: v})
+
+    t = threading.Thread(target=producer, daemon=True)
+    t.start()
+    time.sleep(0.2)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sess.run(deq)                 # waits: one element, two wanted
+    finally:
+        timer.join()
+        go.set()
+    assert sess.run(deq).tolist() == [1.0, 2.0]
+    assert sess.run(deq).tolist() == [3.0, 4.0]
+    t.join(JOIN_S)
+    sess.close()
