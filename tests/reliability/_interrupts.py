@@ -74,8 +74,13 @@ def interrupted_at_signal_checks(n, fn, dirs=LIBRARY_DIRS) -> int:
     handler in a file under ``dirs``: the instruction after a call returned, after a function's
     ``RESUME`` or after a backward jump (the eval-breaker checks), traced opcode by opcode.  A
     line event can fire where no signal lands (between a ``with`` body and its ``__exit__``,
-    between an assignment and the ``try`` that undoes it); these points cannot.  The number of
-    such points it ran."""
+    between an assignment and the ``try`` that undoes it); these points cannot.  At the point
+    the SIGINT handler installed at that moment is called, as CPython calls it (Python's
+    default one, installed for the run, raises KeyboardInterrupt; one a
+    ``dlcore.deferred_interrupt`` block installed records it).  The number of such points it
+    ran."""
+    import signal
+    import threading
     count = [0]
     last: dict = {}
 
@@ -94,7 +99,11 @@ def interrupted_at_signal_checks(n, fn, dirs=LIBRARY_DIRS) -> int:
             if prev in _CHECKS:
                 count[0] += 1
                 if count[0] == n:
-                    raise KeyboardInterrupt
+                    handler = signal.getsignal(signal.SIGINT)
+                    if callable(handler):
+                        handler(signal.SIGINT, frame)
+                    else:
+                        raise KeyboardInterrupt
         elif event == "return":
             last.pop(id(frame), None)
         return local
@@ -106,6 +115,8 @@ def interrupted_at_signal_checks(n, fn, dirs=LIBRARY_DIRS) -> int:
             return local(frame, event, arg)
         return None
 
+    main = threading.current_thread() is threading.main_thread()
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
     sys.settrace(glob)
     try:
         fn()
@@ -113,4 +124,6 @@ def interrupted_at_signal_checks(n, fn, dirs=LIBRARY_DIRS) -> int:
         pass
     finally:
         sys.settrace(None)
+        if main:
+            signal.signal(signal.SIGINT, saved)
     return count[0]
