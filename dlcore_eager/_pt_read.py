@@ -540,6 +540,10 @@ def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]
         raise error(f"a zip archive with {len(pkls)} data.pkl entries (a torch.save file "
                     "has exactly one)")
     prefix = pkls[0][:-len("data.pkl")]
+    if f"{prefix}constants.pkl" in names:
+        raise error("a TorchScript archive (torch.jit.save): it holds code, which dlcore never "
+                    "runs; save the model's weights with torch.save(model.state_dict(), PATH) "
+                    "and load them into a dlcore_eager model")
     info = zf.getinfo(pkls[0])
     if info.file_size > MAX_PICKLE or info.file_size > MAX_RATIO * max(info.compress_size, 1) \
             + 4096:

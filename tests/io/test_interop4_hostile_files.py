@@ -273,3 +273,13 @@ def test_bool_storage_bytes_other_than_0_and_1_read_as_true(tmp_path):
     assert got.tolist() == [True, False, True]
     assert got.numpy().view(np.uint8).tolist() == [1, 0, 1]
     assert torch.load(io.BytesIO(raw), weights_only=True)["a"].tolist() == [True, False, True]
+
+
+def test_torchscript_archive_is_named_as_such(tmp_path):
+    path = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(path))
+    with pytest.raises(LoadError, match=r"a TorchScript archive \(torch.jit.save\): it holds "
+                                        r"code, which dlcore never runs; save the model's weights "
+                                        r"with torch.save\(model.state_dict\(\), PATH\).*"
+                                        r"scripted.pt"):
+        dt.load(path)
