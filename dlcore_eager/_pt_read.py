@@ -134,8 +134,12 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
         return _Global("size")
     if full == "torch.device":
         return _Global("device")
+    from ._safe_globals import listed
     hint = ""
-    if module.startswith(("torch.nn.", "torch.optim.", "__main__")) or (
+    if listed(full):
+        hint = ("; add_safe_globals lists it for PyTorch's unpickler, which constructs it, but "
+                "dlcore never runs a file's classes or functions")
+    elif module.startswith(("torch.nn.", "torch.optim.", "__main__")) or (
             name[:1].isupper() and not module.startswith(("builtins", "os", "sys", "subprocess"))):
         hint = ("; a whole object (torch.save(model)) needs its code: save model.state_dict() "
                 "with torch.save and load that into the model")

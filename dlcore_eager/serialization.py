@@ -60,6 +60,8 @@ from dlcore.dtypes import is_floating
 from dlcore.io import safetensors_io
 
 from . import _pt_read
+from ._safe_globals import (add_safe_globals, clear_safe_globals, get_safe_globals,
+                            safe_globals)
 from .tensor import Tensor
 
 FORMAT = "dlcore_eager/2"
@@ -519,3 +521,7 @@ def _load_legacy(data: bytes, n: int, header: dict, map_location: Any) -> Any:
         raise e.args[0] from None
     except (AttributeError, TypeError, KeyError, IndexError, RecursionError) as e:
         raise _bad(f"malformed structure ({type(e).__name__}: {str(e)[:120]})") from None
+
+
+__all__ = ["LoadError", "add_safe_globals", "clear_safe_globals", "get_safe_globals", "load",
+           "safe_globals", "save"]

@@ -361,3 +361,24 @@ def test_save_takes_torch_saves_arguments():
     with pytest.raises(ValueError, match=r"_use_new_zipfile_serialization=False asks for the "
                                          r"legacy format \(a bare pickle\)"):
         dt.save({}, io.BytesIO(), _use_new_zipfile_serialization=False)
+
+
+def test_safe_globals_api_runs_and_changes_nothing_that_loads():
+    ser = dt.serialization
+    ser.clear_safe_globals()
+    ser.add_safe_globals([np.dtype, (torch.nn.Linear, "torch.nn.modules.linear.Linear")])
+    try:
+        assert ser.get_safe_globals()[0] is np.dtype
+        with ser.safe_globals([OrderedDict]):
+            assert len(ser.get_safe_globals()) == 3
+        assert len(ser.get_safe_globals()) == 2
+        assert dt.load(io.BytesIO(_save_torch({"n": np.float64(2.5)}))) == {"n": 2.5}
+        with pytest.raises(ValueError, match="add_safe_globals lists it for PyTorch's unpickler, "
+                                             "which constructs it, but dlcore never runs"):
+            dt.load(io.BytesIO(_save_torch(torch.nn.Linear(2, 2))))
+        with pytest.raises(TypeError, match="Expected safe_globals to be a list of callables or "
+                                            r"\(callable, str\) tuples, got int"):
+            ser.add_safe_globals([3])
+    finally:
+        ser.clear_safe_globals()
+    assert ser.get_safe_globals() == []
