@@ -145,6 +145,8 @@ def test_missing_storage_unknown_storage_type_and_bad_byteorder(tmp_path):
 @pytest.mark.parametrize("pkl, what", [
     (b"\x80\x02" + b"]" * 5000 + b"a" * 4999 + b".", "nested too deeply"),
     (b"\x80\x02h\x07.", "memo entry 7, never stored"),
+    (b"\x80\x02}q\x00X\x01\x00\x00\x00ah\x00s.", "nested too deeply"),    # d["a"] = d
+    (b"\x80\x02]q\x00h\x00a.", "nested too deeply"),                       # l.append(l)
     (b"\x80\x02t.", "pops a mark that was never set"),
     (b"\x80\x02NN.", "ends with a malformed stack"),
     (b"\x80\x02a.", "uses an empty stack"),
