@@ -94,6 +94,8 @@ from .math_api import *  # noqa: E402, F403
 from .debug_ops import *  # noqa: E402, F403
 from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
+from .partitioned import (PartitionedVariable, fixed_size_partitioner,  # noqa: E402
+                          min_max_variable_partitioner, variable_axis_size_partitioner)
 from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
 
 if _dlcore.dtypes.bfloat16 is not None:            # ml_dtypes installed (see dlcore.dtypes)
@@ -140,3 +142,6 @@ from . import _docs
 
 _docs.fill()                        # one-line docstrings for the graph helpers that have none
 __version__ = "1.15-dlcore"
+from . import math_gaps as _math_gaps  # noqa: E402 - truncatediv, tf.bitwise, tf.cross, ...
+
+_math_gaps.install(_sys.modules[__name__])

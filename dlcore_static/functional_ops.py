@@ -85,6 +85,8 @@ def _first_index(n, reverse: bool):
 
 def _length_or_none(xs, op: str) -> int | None:
     ns = {x.aval.shape[0] if x.aval.ndim else -1 for x in xs}
+    if len(ns) > 1:     # an unknown first dimension is compatible with a known one (TF1)
+        ns.discard(None)
     if len(ns) != 1 or -1 in ns:
         raise ValueError(f"{op}: the elements must be tensors of rank >= 1 with the same first "
                          f"dimension, got shapes {[tuple(x.aval.shape) for x in xs]}")

@@ -311,9 +311,30 @@ class QueueBase:
                         f"{node_suffix(op)}")
 
     def _size(self, session) -> int:
+        """The elements queued; a queue with runners is first filled as TF's runner threads
+        keep it: to its capacity, or until the runners end (``OutOfRangeError``: closed)."""
         st = _state(session, self)
+        if self._runners:
+            self._fill(session, st)
         with st.cond:
-            return len(st.buf)
+            return min(len(st.buf), self.capacity) if self._runners else len(st.buf)
+
+    def _fill(self, session, st) -> None:
+        me = threading.get_ident()
+        while True:
+            with st.cond:
+                st.users.add(me)
+                if st.closed or len(st.buf) >= self.capacity or st.filler is not None:
+                    return      # (another thread filling: TF's size reads whatever is there)
+                st.filler, before = me, len(st.buf)
+            try:
+                self._run_runners(session, st)
+            finally:
+                with st.cond:
+                    st.filler = None
+                    st.cond.notify_all()
+            if len(st.buf) == before and not st.closed:
+                return          # (a round that enqueues nothing would never fill it)
 
     def _close(self, session) -> None:
         st = _state(session, self)

@@ -236,6 +236,8 @@ def _install_operators(cls) -> None:
     cls.__matmul__ = lambda s, o: matmul(s, o, name="matmul")     # (TF1's names: _api)
     cls.__rmatmul__ = lambda s, o: matmul(o, s, name="matmul")
     cls.__getitem__ = _getitem      # (``strided_slice``: array_ops.getitem)
+    from . import _tensor_eq        # ``==``/``!=``: TF1's identity, warning where TF 2 differs
+    _tensor_eq.install(cls)
 
 
 _install_operators(Tensor)

@@ -52,14 +52,19 @@ def _checked(i, p, axis):
 
 def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | None = None,
                      validate_indices: bool = True, max_norm=None) -> Tensor:
-    """Rows of ``params`` (a tensor or a one-element list of them) picked by ``ids``."""
-    if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            raise NotImplementedError("embedding_lookup: partitioned params (a list of more "
-                                      "than one tensor) are not supported")
-        params = params[0]
+    """Rows of ``params`` (a tensor, or a list of parts / a PartitionedVariable read with
+    ``partition_strategy``: see ``partitioned.partitioned_lookup``) picked by ``ids``."""
+    from .partitioned import PartitionedVariable, partitioned_lookup
+    if isinstance(params, PartitionedVariable):
+        params = list(params)
     if max_norm is not None:
         raise NotImplementedError("embedding_lookup: max_norm is not supported")
+    if isinstance(params, (list, tuple)):
+        if not params:
+            raise ValueError("Need at least one param")
+        if len(params) > 1:
+            return partitioned_lookup(params, ids, partition_strategy, name)
+        params = params[0]
     return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(_checked(i, p, 0), p),
                    params, ids)
 

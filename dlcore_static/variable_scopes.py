@@ -18,6 +18,7 @@ also opens a name scope of the same name for the ops built inside it.
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from . import initializers as _init
 from .graph import get_default_graph
@@ -39,8 +40,10 @@ _scopes: list = []
 class VariableScope:
     """The current scope's name, reuse setting and default initializer/regularizer/dtype."""
 
-    def __init__(self, reuse, name: str = "", initializer=None, regularizer=None, dtype=None):
+    def __init__(self, reuse, name: str = "", initializer=None, regularizer=None, dtype=None,
+                 partitioner=None):
         self.name = name
+        self.partitioner = partitioner
         self.reuse = reuse
         self.initializer = initializer
         self.regularizer = regularizer
@@ -55,6 +58,9 @@ class VariableScope:
 
     def set_regularizer(self, regularizer) -> None:
         self.regularizer = regularizer
+
+    def set_partitioner(self, partitioner) -> None:
+        self.partitioner = partitioner
 
     def get_variable(self, name, *args, **kwargs):
         return get_variable(name, *args, **kwargs)
@@ -109,7 +115,8 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
     else:
         r = reuse
     scope = VariableScope(r, full, initializer or inherit.initializer,
-                          regularizer or inherit.regularizer, dtype or inherit.dtype)
+                          regularizer or inherit.regularizer, dtype or inherit.dtype,
+                          partitioner if partitioner is not None else inherit.partitioner)
     _scopes.append(scope)
     try:
         if auxiliary_name_scope:
@@ -129,8 +136,9 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
                  trainable=None, collections=None, caching_device=None, partitioner=None,
                  validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
-                 synchronization=None, aggregation=None) -> Variable:
-    """The variable ``<scope>/<name>``: created, or found when the scope reuses."""
+                 synchronization=None, aggregation=None) -> Any:
+    """The variable ``<scope>/<name>``: created, or found when the scope reuses (a
+    ``PartitionedVariable`` of parts ``<name>/part_<i>`` with a ``partitioner``)."""
     g = get_default_graph()
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
@@ -167,6 +175,15 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         value = init
     if trainable is None:
         trainable = True
+    partitioner = partitioner if partitioner is not None else scope.partitioner
+    if partitioner is not None:
+        from .partitioned import make_partitioned
+        pv = make_partitioned(full, shape, dtype, init, partitioner, trainable=trainable,
+                              collections=collections, validate_shape=validate_shape,
+                              regularizer=regularizer if regularizer is not None
+                              else scope.regularizer)
+        store[full] = pv
+        return pv
     with g.name_scope(None):
         var = Variable(value, trainable=trainable, name=full, dtype=dtype,
                        collections=collections, validate_shape=validate_shape)

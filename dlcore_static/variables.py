@@ -61,6 +61,8 @@ class Variable:
 
     __dlcore_frontend__ = StaticFrontend
     __array_ufunc__ = None          # ndarray (left) op Variable: the Variable's reflected operator
+    # a part of a partitioned variable: (full name, full shape, offset, shape) (partitioned.py)
+    _save_slice_info: tuple | None = None
     if TYPE_CHECKING:
         constraint: Any             # a Keras weight's constraint, set by keras (when it has one)
 

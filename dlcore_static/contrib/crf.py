@@ -12,9 +12,10 @@ import sys
 
 import numpy as np
 
+from .crf_decode import CrfDecodeBackwardRnnCell, CrfDecodeForwardRnnCell, crf_decode
 
-
-__all__ = ["crf_binary_score", "crf_forward", "crf_log_likelihood", "crf_log_norm",
+__all__ = ["CrfDecodeBackwardRnnCell", "CrfDecodeForwardRnnCell", "crf_binary_score",
+           "crf_decode", "crf_forward", "crf_log_likelihood", "crf_log_norm",
            "crf_sequence_score", "crf_unary_score", "viterbi_decode"]
 
 

@@ -1,0 +1,92 @@
+"""fidtf4 (session 16): TF 1.15 math names the differential sweep found missing, checked
+against NumPy (np.fix / np.cross / bit operators) and JAX where named."""
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _run(t):
+    with tf.Session() as sess:
+        return sess.run(t)
+
+
+def test_truncatediv_rounds_toward_zero():
+    x = np.array([7, -7, 7, -7, 6, 0], np.int32)
+    y = np.array([2, 2, -2, -2, 3, -5], np.int32)
+    got = _run(tf.truncatediv(x, y))
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.fix(x / y).astype(np.int32))   # C division
+    np.testing.assert_array_equal(_run(tf.math.truncatediv(x, y)) * y + _run(
+        tf.truncatemod(x, y)), x)                   # TF: truncatediv/truncatemod pair up
+    np.testing.assert_allclose(_run(tf.truncatediv(np.float32(7), np.float32(2))), 3.5)
+
+
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (1, True), ([-1, 0], False)])
+def test_reduce_euclidean_norm(axis, keepdims):
+    x = np.random.RandomState(0).randn(2, 3, 4).astype(np.float32)
+    ax = tuple(axis) if isinstance(axis, list) else axis
+    want = np.sqrt(np.sum(x ** 2, axis=ax, keepdims=keepdims))
+    got = _run(tf.math.reduce_euclidean_norm(x, axis=axis, keepdims=keepdims))
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    # integers: the root truncated (TF's EuclideanNorm kernel on int32)
+    assert _run(tf.math.reduce_euclidean_norm(np.array([3, 4, 1], np.int32))) == 5
+
+
+def test_accumulate_n_and_its_checks():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(_run(tf.accumulate_n([a, a, 2 * a])), 4 * a)
+    with pytest.raises(ValueError, match="inputs must be a list of at least one Tensor"):
+        tf.accumulate_n([])
+    with pytest.raises(ValueError, match=r"Shapes \(2, 3\) and \(3, 2\) are incompatible"):
+        tf.accumulate_n([a, a.T])
+    with pytest.raises(ValueError, match="same dtype"):
+        tf.accumulate_n([a, a.astype(np.int32)])
+
+
+def test_cross_matches_numpy_and_differentiates():
+    rng = np.random.RandomState(1)
+    a, b = rng.randn(4, 3).astype(np.float32), rng.randn(4, 3).astype(np.float32)
+    ta = tf.constant(a)
+    c = tf.cross(ta, b)
+    np.testing.assert_allclose(_run(c), np.cross(a, b), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_run(tf.linalg.cross(a, b)), np.cross(a, b), rtol=1e-5,
+                               atol=1e-6)
+    # d/da sum(a x b) = b x 1 (the cross product's rule), here (1,1,1) x ... per row
+    g = _run(tf.gradients(tf.reduce_sum(c), ta)[0])
+    np.testing.assert_allclose(g, np.cross(b, np.ones(3)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="last dimension of both inputs must be 3"):
+        tf.cross(np.ones((2, 4), np.float32), np.ones((2, 4), np.float32))
+
+
+def test_bitwise_namespace():
+    x = np.array([12, -3, 7, 0], np.int32)
+    y = np.array([10, 5, 1, 3], np.int32)
+    bw = tf.bitwise
+    np.testing.assert_array_equal(_run(bw.bitwise_and(x, y)), x & y)
+    np.testing.assert_array_equal(_run(bw.bitwise_or(x, y)), x | y)
+    np.testing.assert_array_equal(_run(bw.bitwise_xor(x, y)), x ^ y)
+    np.testing.assert_array_equal(_run(bw.invert(x)), ~x)
+    np.testing.assert_array_equal(_run(bw.left_shift(x, y)), x << y)
+    np.testing.assert_array_equal(_run(bw.right_shift(x, np.int32(1))), x >> 1)   # arithmetic
+    assert _run(bw.bitwise_and(x.astype(np.uint8), np.uint8(6))).dtype == np.uint8
+    with pytest.raises(TypeError, match="DataType float32 not in list of allowed values"):
+        bw.bitwise_and(np.ones(2, np.float32), np.ones(2, np.float32))
+    with pytest.raises(TypeError, match="has type int64 that does not match type int32"):
+        bw.bitwise_or(tf.constant(x), tf.constant(y.astype(np.int64)))
+
+
+def test_sparse_segment_ops():
+    a = np.random.RandomState(2).randn(3, 4).astype(np.float32)
+    idx, seg = [0, 2, 1], [0, 0, 1]
+    np.testing.assert_allclose(_run(tf.sparse.segment_sum(a, idx, seg)),
+                               np.stack([a[0] + a[2], a[1]]), rtol=1e-6)
+    np.testing.assert_allclose(_run(tf.sparse_segment_mean(a, idx, seg)),
+                               np.stack([(a[0] + a[2]) / 2, a[1]]), rtol=1e-6)
+    np.testing.assert_allclose(_run(tf.sparse.segment_sqrt_n(a, idx, seg)),
+                               np.stack([(a[0] + a[2]) / np.sqrt(2), a[1]]), rtol=1e-6)
+    # num_segments: the empty segments are 0 (TF's SparseSegment*WithNumSegments)
+    got = _run(tf.sparse.segment_mean(a, idx, seg, num_segments=3))
+    np.testing.assert_allclose(got[2], np.zeros(4))
