@@ -203,8 +203,12 @@ class EagerFrontend:
                     bufs = (ba, sb)
                     if params or not prim.elementwise or da not in prim._rule_cache:
                         check_rule(prim, bufs, params)
-                    out = prim.kernels["cpu"](ba, sb, **params) if params else \
-                        prim.kernels["cpu"](ba, sb)
+                    if params:
+                        out = prim.kernels["cpu"](ba, sb, **params)
+                    else:
+                        out = _number_ufunc(prim, ba, sb)
+                        if out is None:
+                            out = prim.kernels["cpu"](ba, sb)
                     if type(out) is _ndarray and not prim.view:
                         if not a._rg:
                             return _make(out)
@@ -222,7 +226,9 @@ class EagerFrontend:
                     bufs = (scalar_buffer(a, db), bb)
                     if params or not prim.elementwise or db not in prim._rule_cache:
                         check_rule(prim, bufs, params)
-                    out = prim.kernels["cpu"](*bufs, **params)
+                    out = None if params else _number_ufunc(prim, bufs[0], bb)
+                    if out is None:
+                        out = prim.kernels["cpu"](*bufs, **params)
                     if b._rg or prim.view or type(out) is not _ndarray:
                         return _finish(prim, args, params, out, b._rg, bufs)
                     return _make(out)
@@ -292,6 +298,23 @@ def _small_ufunc(prim, kernel):
         small = (ufunc, dtypes, grad, _row_op(ufunc))
     _SMALL[kernel] = small
     return small
+
+
+def _number_ufunc(prim, ba, bb):
+    """``apply``'s tensor-and-number case (one of ``ba``/``bb`` a 0-d float32/float64 buffer
+    of the other's dtype, the rule checked): what the kernel's entry runs for such small
+    operands, NumPy's ufunc with floating-point warnings off, without the entry's tests
+    (``x.pow(2)``, ``1 - x``, ``x * 0.5``); None where that does not apply (the caller runs
+    the kernel)."""
+    kernel = prim.kernels["cpu"]
+    small = _SMALL.get(kernel)
+    if small is None:
+        small = _small_ufunc(prim, kernel)
+    if not small or _QUIET_RUN is None or ba.size >= _PT or bb.size >= _PT or \
+            ba.dtype not in small[1]:
+        return None
+    out = _QUIET_RUN.run(small[0], ba, bb)
+    return out if type(out) is _ndarray else _asarray(out)
 
 
 def small_binary(prim, a, b, ba, bb):
