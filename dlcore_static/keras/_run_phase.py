@@ -152,3 +152,36 @@ def _layer_ids(model) -> set:
 def feeds(model) -> dict:
     """The flags as of the model's last ``compile`` (fed with the learning phase)."""
     return dict(model.__dict__.get("_mode_flags") or {})
+
+
+@contextlib.contextmanager
+def call_updates(g) -> Iterator:
+    """A layer's ``call`` that assigns to variables and drops the assignment (``self.total.
+    assign_add(...)``; tf.keras 2 runs it, its functions order stateful ops automatically):
+    yields ``done(out)``, ``out`` whose computation runs those assignments first (a variable
+    returned as it is read after them).  Only assignments made in the call's own control-flow
+    context that no other new op consumes (data or control input) count."""
+    n0 = len(g._ops)
+    ctx = g._ctx_stack[-1] if g._ctx_stack else None
+
+    def done(out):
+        new = g._ops[n0:]
+        if not any(op.type == "Assign" for op in new):
+            return out
+        used = {id(t.op) for op in new for t in op.inputs}
+        used |= {id(c) for op in new for c in getattr(op, "control_inputs", ())}
+        used |= {id(getattr(v, "initializer", None)) for v in g._variables_by_op.values()}
+        sinks = [op for op in new if op.type == "Assign" and id(op) not in used and
+                 op._ctx is ctx]                # (a variable's initializer is not one)
+        if not sinks:
+            return out
+
+        def after(o):
+            if hasattr(o, "_reads"):                # a variable: a read after them
+                return o.value()
+            return _ops.identity(o) if isinstance(o, Tensor) else o
+        with g.control_dependencies(sinks):
+            if isinstance(out, (list, tuple)):
+                return type(out)(after(o) for o in out)
+            return after(out)
+    yield done

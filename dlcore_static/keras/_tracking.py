@@ -80,7 +80,8 @@ def set_trainable(layer, value) -> None:
 
 def layer_losses(layer) -> list:
     """A layer's losses, then those of its sublayers (a model's are collected by the model)."""
-    out = list(getattr(layer, "losses", []))
+    own = layer.__dict__.get("_own_losses")         # (a Layer's own list; a model's property)
+    out = list(own if own is not None else getattr(layer, "losses", []))
     if hasattr(layer, "_weights") and not _is_network(layer):
         for sub in sublayers(layer):
             out.extend(layer_losses(sub))

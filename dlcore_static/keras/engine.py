@@ -103,7 +103,7 @@ class Layer(AutoConfig):
         self.built = False
         self._weights: list[Variable] = []
         self._nodes: list[Node] = []
-        self.losses: list = []
+        self._own_losses: list = []
         self.supports_masking = False
         from . import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -114,6 +114,8 @@ class Layer(AutoConfig):
     non_trainable_weights = property(
         lambda self: _tracking.collect(self, "non_trainable_weights"))
     variables = property(lambda self: self.weights)
+    losses = property(lambda self: _tracking.layer_losses(self),    # its own, its sublayers'
+                      lambda self, v: self.__dict__.__setitem__("_own_losses", list(v)))
     trainable_variables = property(lambda self: self.trainable_weights)
     non_trainable_variables = property(lambda self: self.non_trainable_weights)
     trainable = property(lambda self: self.__dict__.get("_trainable", True),
@@ -138,7 +140,7 @@ class Layer(AutoConfig):
         if regularizer is not None:
             from . import regularizers
             with get_default_graph().name_scope(self.name + "/"):
-                self.losses.append(regularizers.get(regularizer)(v))
+                self._own_losses.append(regularizers.get(regularizer)(v))
         return v
 
     def count_params(self) -> int:
@@ -183,7 +185,7 @@ class Layer(AutoConfig):
         made of this layer trains on, as Keras 2: ``self.add_loss(kl)`` in ``call``, or
         ``model.add_loss(vae_loss)`` on a functional model."""
         for loss in _as_list(losses):
-            self.losses.append(K._to_tensor(loss() if callable(loss) else loss))
+            self._own_losses.append(K._to_tensor(loss() if callable(loss) else loss))
 
     def compute_mask(self, inputs, mask=None):
         """The output's mask: the input's when the layer supports masking, None otherwise (a
@@ -238,8 +240,8 @@ class Layer(AutoConfig):
             if any(m is not None for m in masks) and "mask" not in kwargs and \
                     _accepts(self.call, "mask"):
                 kwargs["mask"] = previous_mask
-            with _run_phase.calling(training, g):
-                out = self.call(arg, *args, **kwargs)
+            with _run_phase.calling(training, g), _run_phase.call_updates(g) as done:
+                out = done(self.call(arg, *args, **kwargs))
             out_mask = self.compute_mask(arg, previous_mask)
         outs = [K._to_tensor(o) for o in _as_list(out)]
         xs = xs + more
@@ -257,7 +259,7 @@ class Layer(AutoConfig):
         if self.activity_regularizer is not None:
             from .regularizers import activity_loss     # (divided by the batch size)
             with g.as_default(), g.name_scope(self.name + "/activity_regularizer/"):
-                self.losses.extend(activity_loss(self.activity_regularizer, o) for o in outs)
+                self._own_losses.extend(activity_loss(self.activity_regularizer, o) for o in outs)
         node = Node(self, xs, outs, call_args, _run_phase.node_extra(extra, training))
         self._nodes.append(node)
         for i, o in enumerate(outs):

@@ -189,9 +189,28 @@ class Optimizer:
         return p.assign(c(new_value))
 
     def minimize(self, loss, var_list):
-        """The train op: one group of every update (what ``compile`` builds)."""
+        """The train op: one group of every update (what ``compile`` builds).  Variables the
+        loss does not reach (an output compiled without a loss) are left out with tf.keras
+        2's warning; when it reaches none, its ValueError."""
         from ..control_flow import group
-        return group(*self.get_updates(loss, list(var_list)))
+        from ..gradients import gradients
+        params = list(var_list)
+        if type(self).get_gradients is not Optimizer.get_gradients or \
+                type(self).get_updates is not Optimizer.get_updates:    # (a user's override)
+            return group(*self.get_updates(loss, params))
+        grads = gradients(loss, params) if params else []
+        missing = [p.name for p, g in zip(params, grads) if g is None]
+        if missing and len(missing) == len(params):
+            raise ValueError(f"No gradients provided for any variable: {missing}.")
+        if missing:
+            import warnings
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
+                          "loss. If you're using `model.compile()`, did you forget to provide "
+                          "a `loss` argument?", UserWarning, stacklevel=3)
+            params, grads = [p for p, g in zip(params, grads) if g is not None], \
+                [g for g in grads if g is not None]
+        self._create()
+        return group(*self._apply_updates(self._clipped(grads), params))
 
     def build(self):
         """Keras optimizers build their own updates (compatibility with older callers)."""

@@ -331,7 +331,6 @@ class RNN(Layer):
         steps = [(s[0],) + s[2:] for s in shapes]
         _build(self.cell, tuple(steps) if nested else steps[0])
         self._weights[:] = list(self.cell.weights)
-        self.losses.extend(getattr(self.cell, "losses", []))
         self.built = True
 
     def __call__(self, inputs, *args, training=None, **kwargs):

@@ -166,3 +166,121 @@ def test_preprocessing_layers_guide(capsys, keras3):  # noqa: F811
     vec = dk.ops.convert_to_numpy(tv(["The one the other will absorb"]))
     np.testing.assert_allclose(e2e.predict(env["test_data"], verbose=0),
                                model.predict(vec, verbose=0), rtol=1e-5)
+
+
+def test_making_new_layers_and_models_guide(capsys):
+    out, env = run_program("keras_making_new_layers.py", capsys)
+    import dlcore_static.keras as dk
+    show = dk.ops.convert_to_numpy
+    # the guide's printed results (tf.keras 2, eager): ComputeSum's total moves on per call
+    assert out.startswith("(2, 4)\n[2. 2.]\n[4. 4.]\nweights: 1\nnon-trainable weights: 1\n"
+                          "trainable_weights: []\nbuilt on first call: [(2, 32), (32,)]\n"
+                          "weights: 6\ntrainable weights: 6\nlosses: [0.0]\n"
+                          "kernel regularization losses: 1\n{'units': 64}\n")
+    layer = env["layer"]
+    assert "from_config units: 64\ndropout training: 1 inference: 1\n" in out
+    reg = env["OuterLayerWithKernelRegularizer"]()
+    reg(np.zeros((1, 1), "float32"))
+    k = show(reg.dense.kernel).astype(np.float64)
+    assert len(reg.losses) == 1 and abs(float(show(reg.losses[0])) - 1e-3 * (k ** 2).sum()) \
+        < 1e-6
+    outer = env["OuterLayer"]()
+    outer(np.full((2, 1), 3.0, "float32"))
+    assert [float(show(v)) for v in outer.losses] == [np.float32(0.06)]
+    x, y = env["x_reg"], env["y_reg"]
+    assert abs(env["reg_history"].history["loss"][0] - (((x - y) ** 2).mean() + 0.01 * x.sum())) \
+        < 1e-5
+    assert abs(env["reg_only"].history["loss"][0] - 0.01 * x.sum()) < 1e-5
+    vae = env["vae"]
+    losses = env["vae_history"].history["loss"]
+    assert losses[1] < losses[0] and len(vae.weights) == 10 and len(vae.losses) == 1
+    assert [w.shape for w in vae.get_weights()][:2] == [(784, 64), (64,)]
+    assert layer.units == 64
+
+
+def test_training_builtin_methods_guide_part2(capsys, tmp_path, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "80")
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out, env = run_program("keras3_training_builtin_methods_part2.py", capsys, [tmp_path])
+    # an output compiled without a loss: tf.keras 2's warning, its weights left out
+    msg = [str(w.message) for w in caught if "Gradients do not exist" in str(w.message)]
+    assert msg == ["Gradients do not exist for variables ['score_output/kernel:0', "
+                   "'score_output/bias:0'] when minimizing the loss. If you're using "
+                   "`model.compile()`, did you forget to provide a `loss` argument?"]
+    # class_weight == the same weights given per sample
+    for a, b in zip(env["class_weight_model"].get_weights(),
+                    env["sample_weight_model"].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert env["class_weight_history"].history["loss"] == \
+        env["sample_weight_history"].history["loss"]
+    # the multi-input, multi-output model: summary and evaluation as Keras 3's
+    multi = env["multi_model"]
+    k3, L = keras3, keras3.layers
+    k3.backend.clear_session()
+    img, ts = k3.Input((16, 16, 3), name="img_input"), k3.Input((None, 4), name="ts_input")
+    x = L.concatenate([L.GlobalMaxPooling2D()(L.Conv2D(3, 3)(img)),
+                       L.GlobalMaxPooling1D()(L.Conv1D(3, 3)(ts))])
+    ref = k3.Model([img, ts], [L.Dense(1, name="score_output")(x),
+                               L.Dense(5, name="class_output")(x)])
+    capsys.readouterr()
+    ref.summary()
+    theirs = capsys.readouterr().out
+    assert out[out.index("┏"):out.index(" Total params")] == \
+        theirs[theirs.index("┏"):theirs.index(" Total params")]
+    ref.set_weights(multi.get_weights())
+    ref.compile(optimizer="rmsprop",
+                loss={"score_output": k3.losses.MeanSquaredError(),
+                      "class_output": k3.losses.CategoricalCrossentropy()},
+                metrics={"score_output": [k3.metrics.MeanAbsolutePercentageError(),
+                                          k3.metrics.MeanAbsoluteError()],
+                         "class_output": [k3.metrics.CategoricalAccuracy()]},
+                loss_weights={"score_output": 2.0, "class_output": 1.0})
+    data = {"img_input": env["img_data"], "ts_input": env["ts_data"]}
+    targets = {"score_output": env["score_targets"], "class_output": env["class_targets"]}
+    want = ref.evaluate(data, targets, verbose=0, return_dict=True)
+    # (the model was compiled again with one loss since: the dict compile once more)
+    import dlcore_static.keras as dk
+    multi.compile(optimizer="rmsprop",
+                  loss={"score_output": dk.losses.MeanSquaredError(),
+                        "class_output": dk.losses.CategoricalCrossentropy()},
+                  metrics={"score_output": [dk.metrics.MeanAbsolutePercentageError(),
+                                            dk.metrics.MeanAbsoluteError()],
+                           "class_output": [dk.metrics.CategoricalAccuracy()]},
+                  loss_weights={"score_output": 2.0, "class_output": 1.0})
+    got = multi.evaluate(data, targets, verbose=0, return_dict=True)
+    assert sorted(got) == sorted(want) == sorted(env["dict_history"].history)
+    for k in want:
+        assert abs(got[k] - want[k]) < 1e-3 * max(1.0, abs(want[k])), k
+    score, cls = multi.predict(data, verbose=0)
+    p = np.clip(cls / cls.sum(1, keepdims=True), 1e-7, 1 - 1e-7)  # (Keras' normalising)
+    cce = float(-(env["class_targets"] * np.log(p)).sum(1).mean())
+    assert np.allclose(env["one_loss"], [cce, cce], rtol=1e-4)   # (loss, class_output_loss)
+    # EarlyStopping: it stopped exactly where 2 epochs in a row gained less than 1e-2
+    val = env["early_history"].history["val_loss"]
+    best, wait, stop = val[0], 0, None
+    for i, v in enumerate(val[1:], start=1):
+        if v < best - 1e-2:
+            best, wait = v, 0
+        else:
+            wait += 1
+            if wait >= 2:
+                stop = i
+                break
+    assert len(val) == (20 if stop is None else stop + 1)
+    assert ("Epoch %d: early stopping" % len(val) in out) == (stop is not None)
+    # checkpoints: one per improved epoch, the last reloads the trained weights
+    vl = env["ckpt_history"].history["val_loss"]
+    names = sorted(os.listdir(tmp_path))
+    assert names == ["model_1.keras"] + (["model_2.keras"] if vl[1] < vl[0] else [])
+    assert "Epoch 1: val_loss improved from None to %.5f, saving model to %s" % (
+        vl[0], os.path.join(tmp_path, "model_1.keras")) in out
+    if vl[1] < vl[0]:
+        xv = env["x_val"]
+        for a, b in zip(env["restored"].get_weights(), env["ckpt_model"].get_weights()):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(env["restored"].predict(xv, verbose=0),
+                                   env["ckpt_model"].predict(xv, verbose=0), rtol=1e-6)
+    assert "lr at step 0 and 200000: 0.10000000149011612 0.09216" in out
+    assert "batch losses: 5" in out
