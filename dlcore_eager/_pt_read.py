@@ -489,14 +489,20 @@ class _Parser:
         return target
 
 
-def _structure(obj: Any, error: ErrorFactory) -> Any:
-    """The parsed objects as dlcore_eager's structure (iterative: no recursion limit to hit;
-    nesting deeper than 100 is refused by the decoder, with a clear error)."""
+def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
+    """The parsed objects as dlcore_eager's structure: nesting deeper than 100 is refused, and
+    so are more than ``limit`` nodes in all (containers shared many times over, as
+    ``l1 = [l0, l0]; l2 = [l1, l1]; ...``, would expand exponentially)."""
     memo: dict[int, Any] = {}
+    count = [0]
 
     def conv(o, depth):
         if depth > 100:
             raise error("the object is nested too deeply (more than 100 levels)")
+        count[0] += 1
+        if count[0] > limit:
+            raise error(f"the object expands to more than {limit} values (containers shared "
+                        "over and over: an expansion bomb)")
         if isinstance(o, _TRef):
             out = {"__tensor__": o.name, "requires_grad": o.rg}
             if o.loc != "cpu":
@@ -565,4 +571,4 @@ def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]
     swap = order == b"big"
     parser = _Parser(stream, zf, prefix, swap, len(data), error)
     obj = parser.run()
-    return _structure(obj, error), parser.arrays
+    return _structure(obj, error, 100_000 + 10 * len(stream)), parser.arrays
