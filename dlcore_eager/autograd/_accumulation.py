@@ -136,7 +136,11 @@ def begin_pass(seeds) -> dict | None:
     """A backward pass starts: its seeds (buffers) are held; returns what ``end_pass`` puts
     back (an enclosing pass's record: a hook may run backward)."""
     prev = _TAKEN.ids
-    _TAKEN.ids = {id(s): s for s in seeds if s is not None}
+    ids: dict = {}
+    for s in seeds:                 # (no comprehension: its frame, on every backward())
+        if s is not None:
+            ids[id(s)] = s
+    _TAKEN.ids = ids
     return prev
 
 
