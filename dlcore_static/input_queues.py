@@ -70,13 +70,14 @@ def seed_pair(graph_seed, op_seed, index):
 
 
 class _QueueState:
-    __slots__ = ("buf", "closed", "cond", "done", "filler", "last", "rng", "users")
+    __slots__ = ("buf", "cancelled", "closed", "cond", "done", "filler", "last", "rng", "users")
 
     def __init__(self, seed):
         self.done: set = set()
         self.filler = None              # the thread running the queue's runners, if any
         self.buf: list = []
         self.closed = False
+        self.cancelled = False          # close(cancel_pending_enqueues=True)
         self.last: dict = {}            # (op, thread) -> its last dequeue (compiler replays)
         self.rng = np.random.RandomState(seed)
         self.cond = threading.Condition(threading.RLock())
@@ -93,7 +94,8 @@ def _wait(st: _QueueState, ready) -> bool:
             return False
         alive = {t.ident for t in threading.enumerate()}
         alive.discard(me)
-        if not (st.users & alive) and time.monotonic() - start >= _GRACE_S:
+        # the main thread, alive, may still act (a consumer busy restoring a checkpoint)
+        if not ((st.users | {threading.main_thread().ident}) & alive) and time.monotonic() - start >= _GRACE_S:
             return False
         st.cond.wait(_POLL_S)
     return True
@@ -213,9 +215,11 @@ class QueueBase:
         return op.outputs[0]
 
     def close(self, cancel_pending_enqueues=False, name=None) -> Operation:
+        """Later enqueues fail; ``cancel_pending_enqueues``: those waiting fail too (TF's
+        CancelledError "... is closed.")."""
         g = self._graph
         return Operation(g, "QueueCloseV2", g.unique_name(name or f"{self.name}_Close"), [],
-                         [], attrs={"queue": self})
+                         [], attrs={"queue": self, "cancel": bool(cancel_pending_enqueues)})
 
     # -- the run-time side (called by the executors below)
     def _ready(self, st, want) -> bool:
@@ -233,6 +237,8 @@ class QueueBase:
         while True:
             with st.cond:
                 st.users.add(me)
+                if st.filler == me:     # left by an interrupt between its set and the try
+                    st.filler = None
                 if self._ready(st, want):
                     return self._pop(st, op, want, up_to)
                 drive = bool(self._runners) and st.filler is None
@@ -296,6 +302,8 @@ class QueueBase:
             if st.closed:
                 raise _closed_error(self, op)
             while pending:
+                if st.cancelled:        # close(cancel_pending_enqueues=True) while waiting
+                    raise _closed_error(self, op)
                 room = len(pending) if st.filler == me else self.capacity - len(st.buf)
                 if room > 0:            # (TF's enqueue_many: as many as fit, then waits)
                     k = min(room, len(pending))
@@ -303,7 +311,7 @@ class QueueBase:
                     pending = pending[k:]
                     st.cond.notify_all()
                     continue
-                if not _wait(st, lambda: len(st.buf) < self.capacity):
+                if not _wait(st, lambda: len(st.buf) < self.capacity or st.cancelled):
                     raise DeadlineExceededError(
                         None, op, f"{self._kind} '{self.name}' is full (capacity "
                         f"{self.capacity}, {len(st.buf)} queued, {len(pending)} more) and "
@@ -324,6 +332,8 @@ class QueueBase:
         while True:
             with st.cond:
                 st.users.add(me)
+                if st.filler == me:     # left by an interrupt between its set and the try
+                    st.filler = None
                 if st.closed or len(st.buf) >= self.capacity or st.filler is not None:
                     return      # (another thread filling: TF's size reads whatever is there)
                 st.filler, before = me, len(st.buf)
@@ -336,10 +346,11 @@ class QueueBase:
             if len(st.buf) == before and not st.closed:
                 return          # (a round that enqueues nothing would never fill it)
 
-    def _close(self, session) -> None:
+    def _close(self, session, cancel=False) -> None:
         st = _state(session, self)
         with st.cond:
             st.closed = True
+            st.cancelled = st.cancelled or cancel
             st.cond.notify_all()
 
 
@@ -480,10 +491,10 @@ def _size_factory(op: Operation, session, device):
 
 
 def _close_factory(op: Operation, session, device):
-    q = op.attrs["queue"]
+    q, cancel = op.attrs["queue"], op.attrs.get("cancel", False)
 
     def close():
-        q._close(session)
+        q._close(session, cancel)
         return ()
     return close, {}
 

@@ -67,8 +67,6 @@ def _drain(sess, b):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (input_queues._take: filler "
-                   "left set by an interrupt)")
 def test_interrupted_dequeue_leaves_the_pipeline_usable():
     """A KeyboardInterrupt at each line a ``sess.run(batch)`` executes in input_queues.py
     (at the points where CPython runs a SIGINT handler):
@@ -136,8 +134,6 @@ def test_interrupted_dequeue_and_assign_run_is_all_or_nothing():
     assert torn == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (close(cancel_pending_enqueues="
-                   "True) ignored)")
 def test_close_with_cancel_pending_enqueues_cancels_a_waiting_enqueue():
     g = tf.Graph()
     with g.as_default():
@@ -186,8 +182,6 @@ def test_close_with_cancel_pending_enqueues_cancels_a_waiting_enqueue():
     assert ended and ended[0][0] == "cancelled" and "is closed" in ended[0][1]
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (a producer gives up after 1 s "
-                   "while the consumer thread is alive)")
 def test_a_producer_waits_for_a_consumer_that_starts_late():
     g = tf.Graph()
     with g.as_default():
