@@ -102,13 +102,26 @@ def _to_dense_impl(indices, values, shape, default, *, validate: bool):
     shape = tuple(int(d) for d in shape)
     out = np.empty(shape, dtype=values.dtype)
     out[...] = default
+    n = indices.shape[0] if indices.ndim else 1
+    if np.ndim(values) and np.shape(values) != (n,):
+        raise _errors.InvalidArgumentError(       # (TF checks this with or without validate)
+            None, None, f"sparse_values has incorrect shape {list(np.shape(values))}, should be "
+                        f"[] or [{n}]")
     if indices.size:
         if validate:
+            prev = None
             for i, ix in enumerate(indices.tolist()):
                 if any(not 0 <= c < d for c, d in zip(ix, shape)):
                     raise _errors.InvalidArgumentError(
                         None, None, f"indices[{i}] = {ix} is out of bounds: need 0 <= index "
                                     f"< {list(shape)}")
+                if prev is not None and ix <= prev:     # TF: sorted (row-major) and unique
+                    word = "repeated" if ix == prev else (
+                        "out of order. Many sparse ops require sorted indices.\n    Use "
+                        "`tf.sparse.reorder` to create a correctly ordered copy.\n")
+                    raise _errors.InvalidArgumentError(
+                        None, None, f"indices[{i}] = [{','.join(map(str, ix))}] is {word}")
+                prev = ix
         out[tuple(indices.T)] = values
     return out
 

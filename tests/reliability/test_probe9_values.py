@@ -198,7 +198,6 @@ def test_dataloader_iterator_goes_on_after_a_failing_item_as_pytorch(workers):
 
 
 # ----------------------------------------------------------------------------- sparse feeds
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (SparseToDense validation)")
 @pytest.mark.parametrize("indices,values,words", [
     ([[0, 1], [0, 1]], [1.5, -2.0], r"indices\[1\] = \[0, ?1\] is repeated"),
     ([[2, 3], [0, 1]], [1.5, -2.0], r"indices\[1\] = \[0, ?1\] is out of order"),
