@@ -2,6 +2,9 @@
 
 Found by this probe (each requested from its owner; see requests.md):
 
+* eager ``F.interpolate`` of a uint8 tensor (fidpt4, ``nn/functional_conv.py``), bilinear or
+  bicubic, with or without antialias: all zeros (torch: the resized image).  (silent wrong)
+
 * eager forward AD (eagerfront, ``dlcore_eager/autograd/forward_ad.py``; fixed by eagerfront,
   "eager forward AD through in-place ops": torch's tangents in all ten cases): an in-place op that
   writes a dual tensor's value into a plain tensor (``x.add_(d)``, ``x.copy_(d)``,
@@ -52,6 +55,25 @@ os.environ.setdefault("KERAS_BACKEND", "numpy")
 
 def _np(t):
     return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+# ----------------------------------------------------------------------------- uint8 images
+@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (interpolate of uint8 gave zeros)")
+@pytest.mark.parametrize("mode,antialias,tol", [("bilinear", False, 1), ("bilinear", True, 1),
+                                                ("bicubic", False, 20), ("bicubic", True, 16)])
+def test_interpolate_of_a_uint8_image_as_torch(mode, antialias, tol):
+    """A uint8 image resized (torchvision's tensors are uint8): dlcore returned all zeros for
+    bilinear and bicubic, with and without antialias (torch: the resized image; its uint8
+    path rounds its own way, bicubic up to 18 from round(float result), hence ``tol``)."""
+    x = np.random.RandomState(0).randint(0, 256, (2, 3, 17, 13)).astype(np.uint8)
+    for size in [(5, 7), (30, 20)]:
+        want = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode=mode,
+                                               antialias=antialias).numpy()
+        got = _np(T.nn.functional.interpolate(T.tensor(x), size=size, mode=mode,
+                                              antialias=antialias))
+        assert got.dtype == np.uint8 and got.shape == want.shape
+        diff = np.abs(got.astype(int) - want.astype(int))
+        assert diff.max() <= tol and diff.mean() < 0.5
 
 
 # ----------------------------------------------------------------------------- forward AD
