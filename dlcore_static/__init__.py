@@ -145,3 +145,4 @@ __version__ = "1.15-dlcore"
 from . import math_gaps as _math_gaps  # noqa: E402 - truncatediv, tf.bitwise, tf.cross, ...
 
 _math_gaps.install(_sys.modules[__name__])
+from . import nest  # noqa: E402 - tf.nest
