@@ -4,6 +4,7 @@ Found by this probe (each requested from its owner; see requests.md):
 
 * eager ``F.interpolate`` of a uint8 tensor (fidpt4, ``nn/functional_conv.py``), bilinear or
   bicubic, with or without antialias: all zeros (torch: the resized image).  (silent wrong)
+  ``F.max_pool2d`` of uint8 raised DTypeNotImplemented (torch pools it).
 
 * eager forward AD (eagerfront, ``dlcore_eager/autograd/forward_ad.py``; fixed by eagerfront,
   "eager forward AD through in-place ops": torch's tangents in all ten cases): an in-place op that
@@ -74,6 +75,15 @@ def test_interpolate_of_a_uint8_image_as_torch(mode, antialias, tol):
         assert got.dtype == np.uint8 and got.shape == want.shape
         diff = np.abs(got.astype(int) - want.astype(int))
         assert diff.max() <= tol and diff.mean() < 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (max_pool2d of uint8 refused)")
+def test_max_pool_of_a_uint8_image_as_torch():
+    x = np.random.RandomState(0).randint(0, 256, (1, 2, 7, 6)).astype(np.uint8)
+    want = torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
+    got = _np(T.nn.functional.max_pool2d(T.tensor(x), 2))
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, want)
 
 
 # ----------------------------------------------------------------------------- forward AD
