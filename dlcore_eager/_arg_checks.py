@@ -87,7 +87,7 @@ def bernoulli(probs: np.ndarray, p) -> None:
 
 #: torch functions of two tensors that take no Python number for either
 _TENSOR_ONLY = frozenset({"atan2", "arctan2", "hypot", "igamma", "igammac", "logaddexp",
-                          "maximum", "minimum"})
+                          "maximum", "minimum", "nextafter"})
 _NUMBERS = (numbers.Number, np.generic)
 
 

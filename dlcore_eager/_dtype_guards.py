@@ -129,7 +129,7 @@ def _int_division(kernel):
         a = args[0] if args else kwargs.get("input")
         b = args[1] if len(args) > 1 else kwargs.get("other")
         ka, kb = _kind(a), _kind(b)
-        if ka in "fc" or kb in "fc":
+        if ka not in "biu" or kb not in "biu":      # (a float, complex or bfloat16 ('V'))
             return
         both_bool(args, kwargs)
         if isinstance(b, Tensor):
@@ -418,6 +418,9 @@ _AMINMAX = aminmax          # (the wrapper below is named aminmax too)
 
 def _named_aminmax(orig):
     def aminmax(*args, **kwargs):
+        dim = kwargs.get("dim")         # (keyword-only: PyTorch's TypeError for a tuple)
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
         r = orig(*args, **kwargs)
         return _AMINMAX(*r) if type(r) is tuple else r
     aminmax.__doc__ = getattr(orig, "__doc__", None)

@@ -88,6 +88,25 @@ def _vector_norm(args, kwargs):
                            f"input. Got {_legacy(x._buf.dtype)}")
     if x is not None and kwargs.get("dtype") is not None:
         _norm_dtype(x._buf.dtype, D.to_numpy_dtype(kwargs["dtype"]))
+    if x is not None and 0 in x._buf.shape:
+        _empty_norm(x, args[1] if len(args) > 1 else kwargs.get("ord", kwargs.get("p", 2)),
+                    args[2] if len(args) > 2 else kwargs.get("dim"))
+
+
+def _empty_norm(x, p, dim) -> None:
+    """A norm of no identity (p < 0, inf) over an empty tensor or dimension: PyTorch's
+    RuntimeError (dlcore gave inf or 0)."""
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not (p < 0 or p == np.inf):
+        return
+    head = f"linalg.vector_norm cannot compute the {p:g} norm on "
+    if dim is None:
+        raise RuntimeError(head + "an empty tensor because the operation does not have an "
+                           "identity")
+    nd = x._buf.ndim
+    for d in sorted((dim,) if isinstance(dim, int) else tuple(dim)):
+        if isinstance(d, int) and -nd <= d < nd and x._buf.shape[d] == 0:
+            raise RuntimeError(head + f"the dimension {d % nd}because this dimension is empty "
+                               "and the operation does not have an identity")
 
 
 _VNORM_KW = frozenset({"ord", "dim", "keepdim"})

@@ -71,8 +71,25 @@ def _top_key(key):
             isinstance(e, (Tensor, list, tuple, range, np.ndarray, slice)) or e is None or
             e is Ellipsis for e in key):
         warnings.warn(_SEQ_AS_TUPLE, UserWarning, stacklevel=4)
-        return tuple(key)
-    return _scalar_key(key)
+        key = tuple(key)
+    if type(key) is tuple:
+        if any(isinstance(k, Tensor) and k._buf.dtype == np.uint8 for k in key):
+            return tuple(_byte_mask(k) for k in key)
+        return key
+    return _scalar_key(_byte_mask(key))
+
+
+_BYTE_INDEX = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+               "torch.bool instead.")
+
+
+def _byte_mask(k):
+    """A uint8 tensor index read as PyTorch does: a mask (its nonzero entries), with its
+    deprecation warning (dlcore took it as integer indices)."""
+    if isinstance(k, Tensor) and k._buf.dtype == np.uint8:
+        warnings.warn(_BYTE_INDEX, UserWarning, stacklevel=5)
+        return _ops.cast(k, np.bool_)
+    return k
 
 
 def _index_tensor(idx: np.ndarray, size: int, like: Tensor) -> Tensor:
@@ -278,6 +295,10 @@ def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
     if len(arrays) == 1 and arrays[0].dtype == np.bool_:
         pos, k = _mask_positions(x, key[0])
         return pos.astype(np.int64), k
+    if any(a.dtype == np.bool_ for a in arrays):      # x[0, mask] = v: a mask beside
+        if any(a.dtype == np.bool_ and a.ndim != 1 for a in arrays):   # ints is its nonzero
+            return None                                                # positions (NumPy's)
+        arrays = [np.flatnonzero(a) if a.dtype == np.bool_ else a for a in arrays]
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     try:

@@ -75,6 +75,23 @@ def index_fill(args, kwargs):
         scalar_as(value, x._buf.dtype)
 
 
+def _tensors_only(name: str, method: bool):
+    """torch functions of two tensors whose binding takes no Python number (or array) for
+    either operand: PyTorch's TypeError ``fmax(): argument 'other' (position 2) must be
+    Tensor, not int`` (dlcore computed with it)."""
+    def check(args, kwargs):
+        from ._arg_checks import not_tensor
+        from .tensor import Tensor
+        for arg, pos in (("input", 1), ("other", 2)):
+            if method and arg == "input":
+                continue
+            i = pos - 1
+            v = args[i] if len(args) > i else kwargs.get(arg)
+            if v is not None and not isinstance(v, Tensor):
+                raise not_tensor(name, arg, pos - (1 if method else 0), v)
+    return check
+
+
 def install(checks: dict) -> None:
     """The checks into ``_dtype_guards_nn.CHECKS`` (before its install runs)."""
     for name in ("threshold", "threshold_"):
@@ -85,3 +102,8 @@ def install(checks: dict) -> None:
     for ns in ("torch", "Tensor"):
         for name in ("index_fill", "index_fill_"):
             checks[(ns, name)] = index_fill
+        for name in ("fmax", "fmin", "gcd", "lcm", "ldexp", "logical_and", "logical_or",
+                     "logical_xor", "gcd_", "lcm_", "ldexp_", "logical_and_", "logical_or_",
+                     "logical_xor_"):
+            if (ns, name) not in checks and not (ns == "torch" and name.endswith("_")):
+                checks[(ns, name)] = _tensors_only(name, ns == "Tensor")

@@ -471,7 +471,14 @@ def normalize(x, p: float = 2.0, axis: int = 1, eps: float = 1e-12, out=None):
 
 @exports(_f("bilinear", **{"torch": "bilinear"}), "args", float_only=True)
 def bilinear(x1, x2, weight, bias=None):
-    """``y_k = x1^T W_k x2 + b_k``: ``weight`` (out, in1, in2)."""
+    """``y_k = x1^T W_k x2 + b_k``: ``weight`` (out, in1, in2); x1, x2 (*, in) (the leading
+    dims flattened, then back, as PyTorch's)."""
+    lead = tuple(aval_of(x1).shape[:-1])
+    if len(lead) != 1:
+        out_shape = lead + (aval_of(weight).shape[0],)
+        flat = bilinear(reshape(x1, (-1, aval_of(x1).shape[-1])),
+                        reshape(x2, (-1, aval_of(x2).shape[-1])), weight, bias)
+        return reshape(flat, out_shape)
     # (N, in1) @ (out, in1, in2) -> (out, N, in2); times x2, summed over in2 -> (out, N)
     t = matmul(expand_dims(x1, 0), weight)
     y = sum(mul(t, expand_dims(x2, 0)), -1)
@@ -509,8 +516,10 @@ def class_nll(logp, target, weight=None, ignore_index: int = -100, reduction: st
         lw = logp if weight is None else mul(logp, weight)
         smooth = mul(neg(sum(lw, -1)), fvalid)
         nll = add(mul(nll, 1.0 - label_smoothing), mul(smooth, label_smoothing / c))
-    if reduction == "mean":
-        return div(sum(nll), sum(w_t))
+    if reduction == "mean":     # (no weight at all: NaN, as PyTorch's, whose gradient is 0)
+        total = sum(w_t)
+        none = less_equal(total, 0.0)
+        return add(div(sum(nll), where(none, 1.0, total)), mul(total, where(none, math.nan, 0.0)))
     return _reduce(nll, _check(reduction))
 
 
