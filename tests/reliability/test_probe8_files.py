@@ -70,11 +70,11 @@ def test_bad_map_location_is_the_callers_error(ml, exc, pattern):
 
 @pytest.mark.parametrize("spec", ["cuda:x", "cuda:-1", "cuda:1.5", "cpu:x", "cuda:", "cuda:0:1"])
 def test_invalid_device_strings_as_pytorch(spec):
-    with pytest.raises(RuntimeError, match="Invalid device string"):
+    with pytest.raises(RuntimeError, match="Invalid device string") as want:
         torch.device(spec)
-    with pytest.raises(RuntimeError, match=r"Invalid device string: '" + spec) as e:
+    with pytest.raises(RuntimeError) as e:
         dl.device(spec)
-    assert isinstance(e.value, ValueError)
+    assert type(e.value) is type(want.value) and str(e.value) == str(want.value)
     with pytest.raises(ValueError, match="Invalid device string"), \
             tf.Graph().device("/" + spec):
         pass
