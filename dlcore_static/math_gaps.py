@@ -5,6 +5,8 @@
     tf.accumulate_n(inputs)              tf.add_n with TF's checks (shapes and dtypes equal)
     tf.cross(a, b) / tf.linalg.cross     the cross product over a last dimension of 3
     tf.bitwise.{bitwise_and, bitwise_or, bitwise_xor, invert, left_shift, right_shift}
+    tf.setdiff1d(x, y) (tf.listdiff)     (out, idx): the elements of x not in y, in order
+    tf.matrix_set_diag / tf.linalg.set_diag   ``input`` with its main diagonal replaced
     tf.sparse.segment_{sum,mean,sqrt_n}(data, indices, segment_ids, num_segments=None)
                                          (and tf.sparse_segment_*): segment ops over
                                          gather(data, indices)
@@ -14,10 +16,15 @@ primitives and take integer tensors of one dtype, as TensorFlow's."""
 
 from __future__ import annotations
 
+import collections
 import sys
 import types
 
-__all__ = ["accumulate_n", "cross", "reduce_euclidean_norm", "truncatediv"]
+__all__ = ["accumulate_n", "cross", "matrix_set_diag", "reduce_euclidean_norm", "setdiff1d",
+           "truncatediv"]
+
+
+ListDiff = collections.namedtuple("ListDiff", ["out", "idx"])
 
 
 def _tf():
@@ -87,6 +94,47 @@ def cross(a, b, name=None):
         a1, a2, a3 = tf.unstack(a, 3, axis=-1)
         b1, b2, b3 = tf.unstack(b, 3, axis=-1)
         return tf.stack([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], axis=-1)
+
+
+def setdiff1d(x, y, index_dtype=None, name=None):
+    """``(out, idx)``: the elements of the vector ``x`` not in ``y``, in ``x``'s order, and
+    their positions in ``x`` (TF's ``ListDiff``)."""
+    tf = _tf()
+    with tf.name_scope(name or "ListDiff"):
+        x = tf.convert_to_tensor(x)
+        y = tf.convert_to_tensor(y, dtype=x.dtype)
+        if x.shape.ndims not in (None, 1) or y.shape.ndims not in (None, 1):
+            raise ValueError(f"setdiff1d: x and y must be vectors, got shapes {x.shape} and "
+                             f"{y.shape}")
+        keep = tf.reduce_all(tf.not_equal(tf.expand_dims(x, 1), tf.expand_dims(y, 0)), axis=1)
+        out = tf.boolean_mask(x, keep)
+        idx = tf.boolean_mask(tf.range(tf.size(x), dtype=index_dtype or tf.int32), keep)
+    return ListDiff(out, idx)
+
+
+def matrix_set_diag(input, diagonal, name="set_diag", k=0):
+    """``input`` ([..., M, N]) with its main diagonal replaced by ``diagonal``
+    ([..., min(M, N)])."""
+    tf = _tf()
+    if k != 0:
+        raise ValueError(f"matrix_set_diag: only the main diagonal (k=0) is supported, got "
+                         f"k={k}")
+    with tf.name_scope(name or "set_diag"):
+        x = tf.convert_to_tensor(input)
+        d = tf.convert_to_tensor(diagonal, dtype=x.dtype)
+        dims = x.shape.as_list() if x.shape.ndims is not None else None
+        if dims is None or len(dims) < 2 or None in dims[-2:]:
+            raise ValueError(f"matrix_set_diag: input must be at least rank 2 with known last "
+                             f"two dimensions, got shape {x.shape}")
+        m, n = dims[-2:]
+        want = dims[:-2] + [min(m, n)]
+        if not d.shape.is_compatible_with(want):
+            raise ValueError(f"matrix_set_diag: diagonal must have shape {want} for input of "
+                             f"shape {dims}, got {d.shape}")
+        eye = tf.eye(m, n, dtype=tf.bool)
+        full = tf.matrix_diag(d)                                     # [..., k, k]
+        pad = [[0, 0]] * (len(dims) - 2) + [[0, m - min(m, n)], [0, n - min(m, n)]]
+        return tf.where_v2(eye, tf.pad(full, pad), x)
 
 
 # ------------------------------------------------------------------------------ tf.bitwise
@@ -161,6 +209,10 @@ def install(tf_module) -> None:
     put(tf_module, "cross", cross)
     put(tf_module.linalg, "cross", cross)
     put(tf_module.math, "cross", cross)
+    put(tf_module, "setdiff1d", setdiff1d)
+    put(tf_module, "listdiff", setdiff1d)
+    put(tf_module, "matrix_set_diag", matrix_set_diag)
+    put(tf_module.linalg, "set_diag", matrix_set_diag)
     if not hasattr(tf_module, "bitwise"):
         tf_module.bitwise = _bitwise_module()
         sys.modules.setdefault("dlcore_static.bitwise", tf_module.bitwise)

@@ -24,11 +24,43 @@ from .graph import Tensor, get_default_graph
 
 
 def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
-            dtype=_dtypes.float32, name: str | None = None) -> Tensor:
-    if on_value is not None or off_value is not None or axis not in (None, -1):
-        raise NotImplementedError("one_hot: on_value, off_value and axis are not supported")
-    return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dtype)), name or "one_hot",
-                  indices, op_type="OneHot")         # (TF1: name_scope(name, "one_hot"))
+            dtype=None, name: str | None = None) -> Tensor:
+    """``on_value`` where ``indices`` hits, ``off_value`` elsewhere (an index outside
+    ``[0, depth)`` hits nothing); the new dimension at ``axis`` (-1: last).  The dtype: ``dtype``,
+    else ``on_value``'s or ``off_value``'s, else float32 (TF's rules and TypeErrors)."""
+    if on_value is None and off_value is None and axis in (None, -1):
+        dt = _dtypes.float32 if dtype is None else dtype
+        return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dt)), name or "one_hot",
+                      indices, op_type="OneHot")     # (TF1: name_scope(name, "one_hot"))
+    import sys
+    tf = sys.modules["dlcore_static"]
+    given = [(w, tf.convert_to_tensor(v, dtype=dtype)) for w, v in
+             (("on_value", on_value), ("off_value", off_value)) if v is not None]
+    if len(given) == 2 and given[0][1].dtype != given[1][1].dtype:
+        raise TypeError(f"dtype {given[0][1].dtype} of on_value does not match dtype "
+                        f"{given[1][1].dtype} of off_value")
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else (
+        given[0][1].dtype if given else _dtypes.float32)
+    for w, t in given:
+        if t.dtype != dt:
+            raise TypeError(f"dtype {t.dtype} of {w} does not match dtype parameter {dt}")
+    vals = dict(given)
+    with get_default_graph().name_scope(name or "one_hot"):
+        x = tf.convert_to_tensor(indices)
+        nd = x.shape.ndims
+        a = -1 if axis is None else int(axis)
+        if a < -1 or (nd is not None and a > nd):
+            raise ValueError(f"one_hot: Expected axis to be -1 or between [0, {(nd or 0) + 1})."
+                             f"  But received: {a}")
+        hit = tf.cast(_ops.one_hot(_args(x)[0], depth, np.float32), tf.bool)
+        on = vals.get("on_value", tf.constant(1, dtype=dt) if dt != tf.bool else True)
+        off = vals.get("off_value", tf.constant(0, dtype=dt) if dt != tf.bool else False)
+        out = tf.where_v2(hit, tf.cast(on, dt), tf.cast(off, dt))
+        if a != -1 and nd is not None and a != nd:
+            perm = list(builtins.range(nd))
+            perm.insert(a, nd)
+            out = tf.transpose(out, perm)
+        return out
 
 
 def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,

@@ -1,6 +1,7 @@
 """fidtf4 (session 16): TF 1.15 math names the differential sweep found missing, checked
 against NumPy (np.fix / np.cross / bit operators) and JAX where named."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -90,3 +91,47 @@ def test_sparse_segment_ops():
     # num_segments: the empty segments are 0 (TF's SparseSegment*WithNumSegments)
     got = _run(tf.sparse.segment_mean(a, idx, seg, num_segments=3))
     np.testing.assert_allclose(got[2], np.zeros(4))
+
+
+def test_one_hot_on_off_values_axis_and_dtype_rules():
+    idx = np.array([[0, 2], [-1, 1]])
+    # jax.nn.one_hot: an index outside [0, depth) hits nothing, as TF's
+    base = np.asarray(jax.nn.one_hot(idx, 3)).astype(bool)
+    got = _run(tf.one_hot(idx, 3, on_value=5, off_value=-1))
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.where(base, 5, -1))
+    got = _run(tf.one_hot(idx, 3, on_value=2.0))                    # off: 0 of on's dtype
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, np.where(base, 2.0, 0.0))
+    for axis in (0, 1):
+        got = _run(tf.one_hot(idx, 3, axis=axis))
+        want = np.moveaxis(base.astype(np.float32), -1, axis)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    assert _run(tf.one_hot([1], 2, dtype=tf.bool, on_value=True, off_value=False)).tolist() \
+        == [[False, True]]
+    with pytest.raises(TypeError, match="dtype <dtype: 'int32'> of on_value does not match "
+                       "dtype <dtype: 'float32'> of off_value"):
+        tf.one_hot(idx, 3, on_value=1, off_value=0.0)
+    with pytest.raises(ValueError, match=r"Expected axis to be -1 or between \[0, 3\)"):
+        tf.one_hot(idx, 3, axis=5)
+
+
+def test_setdiff1d_and_matrix_set_diag():
+    out, idx = tf.setdiff1d([1, 2, 3, 4, 2], [2, 4])
+    o, i = _run([out, idx])
+    x = np.array([1, 2, 3, 4, 2])
+    keep = ~np.isin(x, [2, 4])
+    np.testing.assert_array_equal(o, x[keep])
+    np.testing.assert_array_equal(i, np.flatnonzero(keep))
+    assert i.dtype == np.int32
+    a = np.random.RandomState(3).randn(2, 3, 4).astype(np.float32)
+    d = np.arange(6, dtype=np.float32).reshape(2, 3)
+    got = _run(tf.matrix_set_diag(a, d))
+    want = a.copy()
+    for b in range(2):
+        want[b, np.arange(3), np.arange(3)] = d[b]      # NumPy: the diagonal written in place
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(_run(tf.linalg.set_diag(a, d)), want)
+    with pytest.raises(ValueError, match=r"diagonal must have shape \[2, 3\]"):
+        tf.linalg.set_diag(a, np.zeros((2, 4), np.float32))
