@@ -29,13 +29,13 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 
-__all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate",
+__all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate", "conv",
            "convert_to_numpy", "convert_to_tensor", "divide", "equal", "exp", "expand_dims",
            "greater", "less", "log", "log_softmax", "logical_and", "logical_not", "logical_or",
-           "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "not_equal",
-           "one_hot", "ones", "ones_like", "relu", "reshape", "shape", "sigmoid", "softmax",
-           "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "take", "tanh",
-           "tensordot", "tile", "top_k", "transpose", "tril", "triu", "where", "zeros",
+           "matmul", "max", "maximum", "mean", "min", "minimum", "moments", "multiply",
+           "not_equal", "one_hot", "ones", "ones_like", "relu", "reshape", "shape", "sigmoid",
+           "softmax", "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "take",
+           "tanh", "tensordot", "tile", "top_k", "transpose", "tril", "triu", "where", "zeros",
            "zeros_like"]
 
 _FLOATX = "float32"
@@ -307,6 +307,33 @@ def _band(x, k: int, lower: bool):
     keep = tf.less_equal(diff, k) if lower else tf.greater_equal(diff, k)
     keep = tf.logical_and(keep, tf.ones_like(x, dtype=tf.bool))      # (to x's shape)
     return tf.where(keep, x, tf.zeros_like(x))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) of ``x`` over ``axes`` (the biased variance, as Keras 3)."""
+    del synchronized                                   # (one device)
+    axes = list(axes) if isinstance(axes, (list, tuple)) else [axes]
+    return tuple(_tf().nn.moments(_t(x), axes, keepdims=bool(keepdims)))
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Keras 3's ``ops.conv``: an N-D convolution (kernel ``(*spatial, in, out)``), padding
+    ``'valid'``/``'same'``, ``data_format`` ``'channels_last'`` (default) or
+    ``'channels_first'``."""
+    kernel = _t(kernel)
+    rank = len(kernel.shape.as_list()) - 2
+    if rank not in (1, 2, 3) or str(padding).lower() not in ("valid", "same"):
+        raise ValueError(f"keras.ops.conv: a kernel of rank 3 to 5 and padding 'valid' or "
+                         f"'same', got kernel shape {tuple(kernel.shape.as_list())} and "
+                         f"padding={padding!r}")
+    last = (data_format or "channels_last") == "channels_last"
+    fmt = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[rank] if last else \
+        {1: "NCW", 2: "NCHW", 3: "NCDHW"}[rank]
+    spread = (lambda v: [int(v)] * rank if isinstance(v, (int, np.integer)) else
+              [int(d) for d in v])
+    return _tf().nn.convolution(_t(inputs), kernel, padding=str(padding).upper(),
+                                strides=spread(strides), dilations=spread(dilation_rate),
+                                data_format=fmt)
 
 
 def tril(x, k=0):

@@ -142,13 +142,8 @@ class _Conv(Layer):
             return self._transpose_unknown(x)
         if self.rank == 1 and self.transpose:      # as a 2-D one of height 1 (Keras's kernel
             return self._transpose_1d(x, pad)      # (width, filters, channels))
-        if self.rank == 1 and self.groups > 1:   # (tf.nn.convolution reads the groups from
-            y = _nn3.convolution(x, self.kernel, pad, self.strides,    # the kernel's shape)
-                                 self.dilation_rate, data_format="NWC" if self._cl else "NCW")
-        elif self.rank == 1:
-            y = _nn.conv1d(x, self.kernel, self.strides, pad,
-                           data_format="NWC" if self._cl else "NCW",
-                           dilations=self.dilation_rate)
+        if not self.transpose:
+            y = self.convolution_op(x, self.kernel)
         elif self.transpose:
             shape = tuple(x.aval.shape)
             sp = self._spatial_out(shape[1:3] if self._cl else shape[2:4])
@@ -156,14 +151,26 @@ class _Conv(Layer):
             y = _nn.conv2d_transpose(x, self.kernel, list(out), self.strides, pad,
                                      data_format="NHWC" if self._cl else "NCHW",
                                      dilations=self.dilation_rate)
-        else:
-            y = _nn.conv2d(x, self.kernel, self.strides, pad,
-                           data_format="NHWC" if self._cl else "NCHW",
-                           dilations=self.dilation_rate)
         if self.bias is not None:
             b = self.bias if self._cl else _ops.reshape(self.bias, (-1,) + (1,) * self.rank)
             y = _ops.add(y, b)
         return self.activation(y)
+
+    def convolution_op(self, inputs, kernel):
+        """Keras 3's hook: the convolution of ``inputs`` with ``kernel`` (the layer's
+        strides, padding, dilation and data format; no bias, no activation), what ``call``
+        uses, so a subclass may change it (a standardized kernel, keras.io's example)."""
+        pad = self.padding.upper()
+        if self.rank == 1 and self.groups > 1:   # (tf.nn.convolution reads the groups from
+            return _nn3.convolution(inputs, kernel, pad, self.strides,   # the kernel's shape)
+                                    self.dilation_rate, data_format="NWC" if self._cl else "NCW")
+        if self.rank == 1:
+            return _nn.conv1d(inputs, kernel, self.strides, pad,
+                              data_format="NWC" if self._cl else "NCW",
+                              dilations=self.dilation_rate)
+        return _nn.conv2d(inputs, kernel, self.strides, pad,
+                          data_format="NHWC" if self._cl else "NCHW",
+                          dilations=self.dilation_rate)
 
     def _transpose_1d(self, x, pad: str):
         axis = 1 if self._cl else 2

@@ -284,3 +284,44 @@ def test_training_builtin_methods_guide_part2(capsys, tmp_path, keras3, monkeypa
                                    env["ckpt_model"].predict(xv, verbose=0), rtol=1e-6)
     assert "lr at step 0 and 200000: 0.10000000149011612 0.09216" in out
     assert "batch losses: 5" in out
+
+
+def test_conv2d_convolution_op_override(capsys, keras3, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "80")
+    out, env = run_program("keras3_conv2d_convolution_op.py", capsys)
+    model, x = env["model"], env["x_train"][:32]
+    h = env["history"].history
+    assert len(h["loss"]) == 2 and np.isfinite(h["loss"]).all()
+    src = open(os.path.join(HERE, "keras3_conv2d_convolution_op.py")).read()
+    ns = {"keras": keras3, "layers": keras3.layers, "ops": keras3.ops, "np": np}
+    exec(compile(src[src.index("class StandardizedConv2DWithOverride"):
+                     src.index("num_classes = 10")], "<keras 3>", "exec"), ns)  # noqa: S102
+    keras3.backend.clear_session()
+    L = keras3.layers
+    ref = keras3.Sequential([
+        keras3.layers.Input(shape=(16, 16, 1)),
+        ns["StandardizedConv2DWithCall"](8, kernel_size=(3, 3), activation="relu"),
+        L.MaxPooling2D(pool_size=(2, 2)),
+        ns["StandardizedConv2DWithOverride"](16, kernel_size=(3, 3), activation="relu"),
+        L.MaxPooling2D(pool_size=(2, 2)), L.Flatten(), L.Dropout(0.5),
+        L.Dense(10, activation="softmax")])
+    capsys.readouterr()
+    ref.summary()
+    theirs = capsys.readouterr().out
+    assert out[out.index("┏"):out.index("Epoch 1/2")] == theirs[theirs.index("┏"):]
+    ref.set_weights(model.get_weights())
+    np.testing.assert_allclose(ref.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-6)
+    # keras.ops.conv / moments as Keras 3's (strides, 'same', channels_first, 1-D)
+    import dlcore_static.keras as dk
+    rng = np.random.default_rng(1)
+    for xs, ks, kw in [((2, 9, 9, 3), (3, 3, 3, 4), {"strides": 2, "padding": "same"}),
+                       ((2, 3, 9, 9), (3, 3, 3, 4), {"data_format": "channels_first"}),
+                       ((2, 10, 3), (4, 3, 5), {"dilation_rate": 2})]:
+        a, k = rng.normal(size=xs).astype("float32"), rng.normal(size=ks).astype("float32")
+        np.testing.assert_allclose(dk.ops.convert_to_numpy(dk.ops.conv(a, k, **kw)),
+                                   keras3.ops.conv(a, k, **kw), rtol=1e-4, atol=1e-5)
+        for got, want in zip(dk.ops.moments(a, axes=[0, 1], keepdims=True),
+                             keras3.ops.moments(a, axes=[0, 1], keepdims=True)):
+            np.testing.assert_allclose(dk.ops.convert_to_numpy(got), want, rtol=1e-5,
+                                       atol=1e-6)
