@@ -150,9 +150,9 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
 
 class _Parser:
     def __init__(self, stream: bytes, zf: zipfile.ZipFile, prefix: str, swap: bool,
-                 total: int, error: ErrorFactory) -> None:
+                 data: Any, total: int, error: ErrorFactory) -> None:
         self.s, self.pos, self.zf, self.prefix, self.swap = stream, 0, zf, prefix, swap
-        self.total, self.error = total, error
+        self.total, self.error, self.data = total, error, data
         self.storages: dict[str, _Storage] = {}
         self.arrays: dict[str, np.ndarray] = {}
         self.inflated = 0                 # bytes of compressed storages inflated so far
@@ -211,10 +211,12 @@ class _Parser:
                       f"refused before inflating)")
         else:
             self.inflated += nbytes
-        try:
-            raw = bytearray(self.zf.read(info))
-        except _ZIP_ERRORS as e:
-            raise err(f"storage {key[:40]!r} cannot be read ({str(e)[:120]})") from None
+        raw = self.stored(info) if info.compress_type == zipfile.ZIP_STORED else None
+        if raw is None:
+            try:
+                raw = bytearray(self.zf.read(info))
+            except _ZIP_ERRORS as e:
+                raise err(f"storage {key[:40]!r} cannot be read ({str(e)[:120]})") from None
         if dt == np.bool_:                   # bytes other than 0/1 read as True, as PyTorch
             u8 = np.frombuffer(raw, dtype=np.uint8)
             np.not_equal(u8, 0, out=u8)
@@ -223,6 +225,34 @@ class _Parser:
             arr = arr.byteswap()                    # a new native-order array, writable
         out = self.storages[key] = _Storage(key, arr, loc)
         return out
+
+    def read_at(self, offset: int, size: int) -> bytearray:
+        """``size`` bytes at ``offset`` of the file (fewer at its end), in a new buffer."""
+        src = self.data
+        if isinstance(src, (bytes, bytearray)):
+            return bytearray(memoryview(src)[offset:offset + size])
+        src.seek(offset)
+        out = bytearray(size)
+        got = src.readinto(out)
+        return out if got == size else out[:got]
+
+    def stored(self, info: zipfile.ZipInfo) -> bytearray | None:
+        """A stored entry's bytes copied once from the file (zipfile's read copies twice), its
+        CRC checked; None when its local header is not where the directory says (zipfile then
+        reads it, or says what is wrong)."""
+        h = info.header_offset
+        head = self.read_at(h, 30)
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return None
+        start = h + 30 + int.from_bytes(head[26:28], "little") + \
+            int.from_bytes(head[28:30], "little")
+        if start + info.file_size > self.total:
+            return None
+        raw = self.read_at(start, info.file_size)
+        if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
+            raise self.error(f"storage entry {info.filename[:60]!r} fails its CRC check "
+                             "(the file is damaged)")
+        return raw
 
     def tensor(self, args: tuple, param_of: Any = None) -> _TRef:
         err = self.error
@@ -538,10 +568,18 @@ def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
     return conv(obj, 0)
 
 
-def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]:
-    """A ``torch.save`` zip -> (structure, {name: ndarray view}); ``error`` for anything bad."""
+def parse(data: Any, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]:
+    """A ``torch.save`` zip (its bytes, or a seekable binary file: then each storage is read
+    from the file into its own buffer, nothing else held) -> (structure, {name: ndarray
+    view}); ``error`` for anything bad."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        if isinstance(data, (bytes, bytearray)):
+            total = len(data)
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        else:
+            total = data.seek(0, 2)
+            data.seek(0)
+            zf = zipfile.ZipFile(data)
         names = zf.namelist()
     except _ZIP_ERRORS as e:
         raise error(f"a zip archive that cannot be opened ({str(e)[:120]})") from None
@@ -569,6 +607,6 @@ def parse(data: bytes, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]
     if order not in (b"little", b"big"):
         raise error(f"unknown byte order {order[:16]!r} in the byteorder entry")
     swap = order == b"big"
-    parser = _Parser(stream, zf, prefix, swap, len(data), error)
+    parser = _Parser(stream, zf, prefix, swap, data, total, error)
     obj = parser.run()
     return _structure(obj, error, 100_000 + 10 * len(stream)), parser.arrays

@@ -423,15 +423,24 @@ def load(f: str | os.PathLike | IO[bytes] | bytes, map_location: Any = None,
     """Read a safetensors file (what ``save`` writes, or anyone's), a ``torch.save`` zip file
     (parsed, never unpickled: tensors and containers only, as ``weights_only=True``), or an old
     ``dlcore_eager/1`` file (with a ``DeprecationWarning``).  ``map_location='cpu'`` keeps CUDA
-    tensors on the host.  ``mmap`` is accepted as PyTorch does (the file is read whole);
+    tensors on the host.  ``mmap`` is accepted as PyTorch does (a torch.save file at a path is
+read storage by storage, each into its own tensors' memory, without a copy of the whole file);
     ``pickle_module`` and pickle's arguments are refused: nothing is ever unpickled."""
     if pickle_module is not None or pickle_load_args:
         got = sorted(pickle_load_args) or "pickle_module"
         raise TypeError("dlcore_eager.load never unpickles: pickle_module and pickle load "
                         f"arguments are not accepted (got {got})")
     _check_map_location(map_location)
-    data = _read_bytes(f)
     try:
+        if isinstance(f, (str, os.PathLike)):
+            with open(f, "rb") as fh:
+                if _pt_read.is_zip(fh.read(4)):     # a torch.save file: read storage by storage
+                    structure, arrays = _pt_read.parse(fh, _bad)
+                    return _decode(_Reader(arrays, map_location), structure)
+                fh.seek(0)
+                data = fh.read()
+        else:
+            data = _read_bytes(f)
         return _load_bytes(data, map_location)
     except LoadError as e:
         where = _file_name(f)

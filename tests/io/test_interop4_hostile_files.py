@@ -193,15 +193,20 @@ def _real_file() -> bytes:
     return buf.getvalue()
 
 
-def test_truncated_real_file_at_every_cut_is_a_load_error():
+def test_truncated_real_file_at_every_cut_is_a_load_error(tmp_path):
     raw = _real_file()
     for cut in list(range(0, len(raw), max(1, len(raw) // 150))) + [len(raw) - 1]:
         with pytest.raises(LoadError):
             dt.load(io.BytesIO(raw[:cut]))
+        path = tmp_path / "cut.pt"
+        path.write_bytes(raw[:cut])
+        with pytest.raises(LoadError, match="cut.pt"):
+            dt.load(path)
 
 
-def test_fuzzed_real_file_loads_or_gives_a_load_error():
+def test_fuzzed_real_file_loads_or_gives_a_load_error(tmp_path):
     raw = _real_file()
+    path = tmp_path / "fuzzed.pt"
     z = zipfile.ZipFile(io.BytesIO(raw))
     pkl_at = z.getinfo("archive/data.pkl").header_offset
     rng = random.Random(4)
@@ -212,7 +217,11 @@ def test_fuzzed_real_file_loads_or_gives_a_load_error():
         for _ in range(rng.randint(1, 4)):
             b[rng.randrange(lo, len(b))] = rng.randrange(256)
         try:
-            dt.load(io.BytesIO(bytes(b)))
+            if i % 4 < 2:                    # bytes in memory, and a path read entry by entry
+                dt.load(io.BytesIO(bytes(b)))
+            else:
+                path.write_bytes(bytes(b))
+                dt.load(path)
             outcomes["loaded"] += 1
         except LoadError:
             outcomes["refused"] += 1
