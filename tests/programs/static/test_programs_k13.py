@@ -325,3 +325,26 @@ def test_conv2d_convolution_op_override(capsys, keras3, monkeypatch):  # noqa: F
                              keras3.ops.moments(a, axes=[0, 1], keepdims=True)):
             np.testing.assert_allclose(dk.ops.convert_to_numpy(got), want, rtol=1e-5,
                                        atol=1e-6)
+
+
+def test_trainer_pattern(capsys):
+    out, env = run_program("keras3_trainer_pattern.py", capsys)
+    h1, h2 = env["history_1"].history, env["history_2"].history
+    keys = ["sparse_categorical_accuracy", "val_sparse_categorical_accuracy"]
+    assert sorted(h1) == sorted(h2) == keys
+    acc = h2["sparse_categorical_accuracy"]
+    assert len(acc) == 3 and acc[2] > acc[0]
+    # test_step: the wrapped model in inference mode, the metric counted over the test set
+    model_b, x_test, y_test = env["model_b"], env["x_test"], env["y_test"]
+    w1, b1, w2, b2 = (w.astype(np.float64) for w in model_b.get_weights())
+    logits = np.maximum(x_test @ w1 + b1, 0) @ w2 + b2
+    assert h2["val_sparse_categorical_accuracy"][-1] == \
+        np.float32(np.mean(logits.argmax(1) == y_test))
+    assert "model_b test accuracy: %.4f" % np.mean(logits.argmax(1) == y_test) in out
+    # the trainer's weights are its model's (each trainer trained its own)
+    t2 = env["trainer_2"]
+    assert [v.name for v in t2.trainable_variables] == \
+        [v.name for v in model_b.trainable_variables]
+    assert not set(v.name for v in env["model_a"].weights) & set(v.name for v in model_b.weights)
+    np.testing.assert_allclose(t2.predict(x_test, verbose=0), model_b.predict(x_test, verbose=0),
+                               rtol=1e-6)
