@@ -396,7 +396,7 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
         "mask", "bool", "masked_select: expected BoolTensor for mask")
 
 
-_scalar_args.install(CHECKS)
+_scalar_args.install(CHECKS, _ORIG)
 
 
 def install(torch) -> None:
@@ -407,5 +407,3 @@ def install(torch) -> None:
         _ORIG[(ns, name)] = orig
         if orig is not None:
             setattr(targets[ns], name, _wrap(orig, check))
-    from . import _numpy_options        # (NumPy-number options: Python numbers, outermost)
-    _numpy_options.install(torch.nn.functional)

@@ -92,13 +92,41 @@ def _tensors_only(name: str, method: bool):
     return check
 
 
-def install(checks: dict) -> None:
-    """The checks into ``_dtype_guards_nn.CHECKS`` (before its install runs)."""
+def _int_max_pool(name: str):
+    """``F.max_pool2d``/``max_pool3d`` of an integer tensor (a uint8 image): PyTorch pools it
+    in its dtype; here in float64 (float32 for 1- and 2-byte types: exact) and cast back, the
+    indices as they are (the primitive takes floats only)."""
+    def check(args, kwargs):
+        x = _first(args, kwargs)
+        if x is None or x._buf.dtype.kind not in "iu":
+            return None
+        orig = _ORIG[("F", name)]
+        xf = x.double() if x._buf.dtype.itemsize >= 4 else x.float()
+        if args and args[0] is x:
+            r = orig(xf, *args[1:], **kwargs)
+        else:
+            r = orig(*args, **{**kwargs, "input": xf})
+        return (r[0].to(x.dtype), r[1]) if isinstance(r, tuple) else r.to(x.dtype)
+    return check
+
+
+#: (namespace, name) -> the function a check wraps (``_dtype_guards_nn._ORIG``, filled by its
+#: install)
+_ORIG: dict = {}
+
+
+def install(checks: dict, originals: dict) -> None:
+    """The checks into ``_dtype_guards_nn.CHECKS`` (before its install runs, which fills
+    ``originals``, the wrapped functions)."""
+    global _ORIG
+    _ORIG = originals
     for name in ("threshold", "threshold_"):
         checks[("F", name)] = threshold
         checks[("torch", name)] = threshold
     for name in ("hardtanh", "hardtanh_"):
         checks[("F", name)] = hardtanh
+    for name in ("max_pool2d", "max_pool3d"):
+        checks[("F", name)] = _int_max_pool(name)
     for ns in ("torch", "Tensor"):
         for name in ("index_fill", "index_fill_"):
             checks[(ns, name)] = index_fill

@@ -232,8 +232,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                           count_include_pad), sq)
         except ShapeError as e:
             raise pool_error(e, op) from None
-    # window sum / divisor = the count_include_pad average * (its per-window count / divisor):
-    # the counts are constants of the geometry (PyTorch's padded window, clipped at hi padding)
+    # window sum / divisor = count_include_pad average * (window count / divisor), constants
     from dlcore.device import const_like
     from dlcore.ops.pool import pool_params
     try:
@@ -524,8 +523,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     from ..creation import _engine
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    # PyTorch's feature noise: bernoulli_(1 - p) per (N, C), a double uniform each
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)   # (PyTorch's noise: per N, C)
     u = Tensor._wrap(_engine(None).bernoulli_scalar(shape[0] * shape[1], 1.0 - p)
                      .reshape(shape).astype(input._buf.dtype))
     if input.is_cuda:
@@ -539,10 +537,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resize the spatial axes: 'nearest', 'nearest-exact', 'linear' (1-D), 'bilinear' (2-D),
-    'bicubic' (2-D), 'trilinear' (3-D) or 'area' (adaptive average pooling to the new size).
-    A ``scale_factor`` sets the output size ``floor(in * f)`` and, unless
-    ``recompute_scale_factor`` is True, also the source coordinates (``dst / f``), as in
-    PyTorch."""
+    'bicubic' (2-D), 'trilinear' (3-D) or 'area' (adaptive average pooling to the new size);
+    a ``scale_factor`` sets the size ``floor(in * f)`` and, unless ``recompute_scale_factor``,
+    the source coordinates (``dst / f``), as PyTorch.  A uint8 image's bilinear/bicubic: in
+    float32, rounded and clipped back to uint8 (PyTorch's uint8 kernels: within 1 / 18)."""
+    if input._buf.dtype == np.uint8 and mode in ("bilinear", "bicubic") and input.ndim == 4:
+        return interpolate(input.float(), size, scale_factor, mode, align_corners,
+                           recompute_scale_factor, antialias).round().clamp(0, 255).byte()
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined" if size is not None
@@ -587,9 +588,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         names = "DHW"[3 - nsp:]
         raise RuntimeError("Input and output sizes should be greater than 0, but got input ("
                            + ", ".join(f"{k}: {v}" for k, v in zip(names, input.shape[2:]))
-                           + (") and output (" if nsp == 1 else ") output (")
-                           + ", ".join(f"{k}: {v}" for k, v in zip(names, out))
-                           + ")")
+                           + (") and output (" if nsp == 1 else ") output (") + ", ".join(
+                               f"{k}: {v}" for k, v in zip(names, out)) + ")")
     if mode == "area":                  # (PyTorch's: adaptive average pooling to the size)
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nsp - 1](
             input, out)

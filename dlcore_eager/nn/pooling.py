@@ -31,12 +31,20 @@ class MaxPool1d(_MaxPoolNd):
 
 class MaxPool2d(_MaxPoolNd):
     def forward(self, input: Tensor):
+        if input._buf.dtype.kind in "iu":   # (F's: an integer image pooled as PyTorch)
+            from . import functional as _pf
+            return _pf.max_pool2d(input, self.kernel_size, self.stride, self.padding,
+                                  self.dilation, self.ceil_mode, self.return_indices)
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
 
 class MaxPool3d(_MaxPoolNd):
     def forward(self, input: Tensor):
+        if input._buf.dtype.kind in "iu":
+            from . import functional as _pf
+            return _pf.max_pool3d(input, self.kernel_size, self.stride, self.padding,
+                                  self.dilation, self.ceil_mode, self.return_indices)
         return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 

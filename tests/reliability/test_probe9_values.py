@@ -59,7 +59,6 @@ def _np(t):
 
 
 # ----------------------------------------------------------------------------- uint8 images
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (interpolate of uint8 gave zeros)")
 @pytest.mark.parametrize("mode,antialias,tol", [("bilinear", False, 1), ("bilinear", True, 1),
                                                 ("bicubic", False, 20), ("bicubic", True, 16)])
 def test_interpolate_of_a_uint8_image_as_torch(mode, antialias, tol):
@@ -77,7 +76,6 @@ def test_interpolate_of_a_uint8_image_as_torch(mode, antialias, tol):
         assert diff.max() <= tol and diff.mean() < 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (max_pool2d of uint8 refused)")
 def test_max_pool_of_a_uint8_image_as_torch():
     x = np.random.RandomState(0).randint(0, 256, (1, 2, 7, 6)).astype(np.uint8)
     want = torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
