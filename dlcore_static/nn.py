@@ -91,8 +91,13 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         return _ops.mul(x, _ops.div(keep, _ops.sub(1.0, rate)))
 
 
-def moments(x, axes, keepdims=False, name=None):
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """``(mean, variance)`` of ``x`` over ``axes`` (TF 1.15's signature: ``shift`` is unused
+    there too; ``keep_dims`` is the deprecated spelling of ``keepdims``)."""
     from .frontend import to_tensor
+    if keep_dims is not None and keepdims is not None:
+        raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
+    keepdims = bool(keepdims if keepdims is not None else keep_dims)
     x = to_tensor(x)
     g = x.graph
     with g.name_scope(name or "moments"):  # TF1's names: moments/mean, moments/variance,
