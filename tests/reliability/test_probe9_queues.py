@@ -6,18 +6,18 @@ Found by this probe (owner: fidtf4, ``dlcore_static/input_queues.py``; see reque
   ``try`` that resets it left the queue's filler set for ever: every later ``sess.run(batch)``
   in that Session raised ``DeadlineExceededError`` "... no queue runner to fill it" (with
   another thread alive: waited for ever).  A notebook user who stops a training loop with
-  Ctrl-C and runs it again gets the error.  (torn state -> crash)
+  Ctrl-C and runs it again gets the error.  (torn state -> crash; fixed by fidtf4, e1f65eb)
 * A Ctrl-C between a run's dequeue and the commit of its variable writes lost the dequeued
   elements while the variable kept its old value: ``v += sum(q.dequeue_many(2))`` interrupted
-  left ``v + sum(queue)`` short by the two elements (25 of the run's 89 lines).  TF1's run is
+  left ``v + sum(queue)`` short by the two elements (24 of the run's signal points).  TF1's run is
   one C++ call: a Ctrl-C is raised after it, the state is as after.  (torn state)
 * ``q.close(cancel_pending_enqueues=True)`` did not cancel an enqueue waiting on a full queue:
   the producer thread stayed blocked, TF1's shutdown pattern (``coord.request_stop()``; run the
   close; ``coord.join(threads)``) raised "Coordinator stopped with threads still running".
-  TF1: the pending enqueue fails at once with ``CancelledError``.  (hang)
+  TF1: the pending enqueue fails at once with ``CancelledError``.  (hang; fixed, e1f65eb)
 * A producer thread waiting on a full queue gave up with ``DeadlineExceededError`` after 1 s
   when the consumer (the main thread, alive) had not dequeued yet (e.g. still restoring a
-  checkpoint); TF1 waits.  (crash of a valid program)
+  checkpoint); TF1 waits.  (crash of a valid program; fixed, e1f65eb)
 * tf.data (``dlcore_static/data/``): an iterator is a chain of Python generators, and an
   exception thrown through one ends it: after an error in a map function (or a Ctrl-C during
   ``get_next``, 124 of 476 points) the next ``get_next`` raised OutOfRangeError "End of

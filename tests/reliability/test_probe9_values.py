@@ -22,7 +22,7 @@ Found by this probe (each requested from its owner; see requests.md):
   repeated and out-of-order indices were accepted (last write won), and a values vector of
   one element for two indices was broadcast; TF 1.15's SparseToDense raises
   InvalidArgumentError ('is repeated', 'is out of order', 'sparse_values has incorrect
-  shape [1], should be [] or [2]').  (silent acceptance of bad input)
+  shape [1], should be [] or [2]').  (silent acceptance of bad input; fixed by fidtf4, 9500f73)
 * eager optimizers (fidpt4, ``optim/optimizer.py``): ``load_state_dict`` took ``'step': 'x'``
   (torch 2.13: ValueError); the next ``step()`` moved three of four parameters, then raised.
 * Keras (keras4, ``keras/training.py``): a callback raising during ``fit`` left
