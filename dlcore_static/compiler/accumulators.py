@@ -129,7 +129,7 @@ def _summed_in_segment(x: Tensor, g: Tensor) -> bool:
     from . import gemm_in_numba
     sx = tuple(x.aval.shape)
     return SUM_IN_SEGMENT and gemm_in_numba.direct_operands(
-        sx[::-1], x.aval.dtype, tuple(g.aval.shape), g.aval.dtype)
+        sx[::-1], x.aval.dtype, tuple(g.aval.shape), g.aval.dtype, small=False)
 
 
 def stacked_product(xs: list, gs: list, like) -> np.ndarray:

@@ -51,7 +51,6 @@ program step by step instead, so per-node timings and executed ops stay meaningf
 
 from __future__ import annotations
 
-import heapq
 import logging
 
 import numpy as np
@@ -64,6 +63,7 @@ from .emit_index import CHECK_TYPES
 from .emit_numba import IN_SUB_PROGRAM, Emitter, Unsupported
 from .ir import Node, Program, Val
 from .loops import loop_expr
+from .schedule import _schedule, graph_order, pinned_updates, sink_transposes
 from .source import generate, python_step  # noqa: F401 - python_step: its old home
 
 logger = logging.getLogger("dlcore_static.compiler")
@@ -107,6 +107,7 @@ class _Builder:
         self.why: list[str] = []
         self.inplace: dict = {}         # in-place updates, and those folded into their GEMM
         self.folds: dict = {}           # (gemm_fold.py), set by compile_plan
+        self.alone: set = set()         # updates in a segment of their own (schedule.py)
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -336,70 +337,6 @@ class _Names(dict):
         return f"x{id(key.node) % 100000}_{key.index}"
 
 
-def _schedule(prog: Program, compiled: dict, late=frozenset(), first=frozenset()) -> list[Node]:
-    """A topological order that keeps compiled nodes together (fewest segments).
-
-    The nodes of ``late`` (in-place updates) come after every node of ``first`` (those not
-    downstream of an update): they are held back until the last of those is placed, instead of
-    one ordering edge per pair (quadratic: a 250-layer training plan had 500 updates x 6,000
-    nodes).  Graph ops (reads, assigns, random ops) keep their original relative order.  Among
-    the ready nodes the earliest in program order goes first (heaps: no sort per step).
-    """
-    deps: dict = {n: {v.node for v in n.inputs} | set(n.control) for n in prog.nodes}
-    last_graph = None
-    for n in prog.nodes:
-        if n.kind == "graph" and not compiled.get(n):
-            if last_graph is not None:
-                deps[n].add(last_graph)
-            last_graph = n
-    nodeset = set(prog.nodes)
-    for n in deps:
-        deps[n] &= nodeset
-    users: dict = {n: [] for n in prog.nodes}
-    for n, ds in deps.items():
-        for d in ds:
-            users[d].append(n)
-    pending = {n: len(ds) for n, ds in deps.items()}
-    nodes = prog.nodes
-    index = {n: i for i, n in enumerate(nodes)}
-    ready_c: list = []
-    ready_p: list = []
-    held: list = []
-    waiting = [len(first & nodeset)]             # nodes of ``first`` not placed yet
-
-    def push(n):
-        if waiting[0] and n in late:
-            held.append(n)
-        else:
-            heapq.heappush(ready_c if compiled.get(n) else ready_p, index[n])
-
-    for n in nodes:
-        if pending[n] == 0:
-            push(n)
-    order = []
-    mode = False            # start with Python nodes (reads) so a segment can take them all
-    while ready_c or ready_p:
-        pool = ready_c if (mode and ready_c) or not ready_p else ready_p
-        n = nodes[heapq.heappop(pool)]
-        mode = bool(compiled.get(n))
-        order.append(n)
-        if n in first:
-            waiting[0] -= 1
-            if not waiting[0]:
-                for h in held:
-                    push(h)
-                held.clear()
-        for u in users[n]:
-            pending[u] -= 1
-            if pending[u] == 0:
-                push(u)
-    if len(order) != len(nodes):
-        placed = set(order)
-        left = [n.name for n in nodes if n not in placed]
-        raise Unsupported(f"internal: no schedule for {left}")
-    return order
-
-
 def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> tuple:
     """``(run, info)``: the compiled function ``run(*feeds) -> fetched values``, or
     ``(None, why)``."""
@@ -423,34 +360,38 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
     for n in prog.nodes:                      # descendants follow control edges too
         for c in n.control:
             consumers.setdefault(c, []).append(n)
-    # ... and the order of the graph nodes left to Python, which ``_schedule`` keeps (each
-    # after the one before it): an assign that follows an update's assign is downstream of
+    # ... and the order of the graph nodes left to Python, which ``_schedule`` keeps
+    # (``schedule.graph_order``): an assign that follows an update's assign is downstream of
     # the update, else it would wait for the held update and the update for it (no schedule,
     # so no update was made in place: control_flow's w_in and w_out, whose assigns come before
-    # w_a's, w_b's and w_r's)
-    last_graph = None
-    for n in prog.nodes:
-        if n.kind == "graph" and not compiled.get(n):
-            if last_graph is not None:
-                consumers.setdefault(last_graph, []).append(n)
-            last_graph = n
+    # w_a's, w_b's and w_r's); a read of another variable is not
+    for a, z in graph_order(prog, compiled):
+        consumers.setdefault(a, []).append(z)
+    # the updates folded into their GEMM (glue calls) as late as possible: after every node
+    # that is not downstream of one.  The others are placed where they are ready, in the
+    # segment computing their gradient: each writes a spare buffer that nothing else holds
+    # (``segments._inplace_factory``), never the value other nodes read, and held back they
+    # made a segment of their own, their gradients returned to it boxed (the digits step:
+    # three returned arrays, ~1.1 us each)
+    late = set(b.folds)
     desc: set = set()
-    stack = list(inplace)
+    stack = list(late)
     while stack:
         x = stack.pop()
         if x not in desc:
             desc.add(x)
             stack.extend(consumers.get(x, []))
-    # updates as late as possible: after every node that is not downstream of an update
     first = {n for n in prog.nodes if n not in desc}
+    b.alone = pinned_updates(b, inplace)    # (updates the glue may skip: one segment each)
     try:
-        order = _schedule(prog, compiled, set(inplace), first)
+        order = _schedule(prog, compiled, late, first, b.alone)
     except Unsupported:
         inplace = {}
         for u in b.folds:                   # (folded updates are in-place ones)
             compiled[u] = True
-        b.inplace, b.folds = inplace, {}
+        b.inplace, b.folds, b.alone = inplace, {}, set()
         order = _schedule(prog, compiled)
+    order = sink_transposes(prog, order, compiled)
     return _load(b, order, compiled, inplace, compiled)
 
 

@@ -317,6 +317,14 @@ class Emitter(IndexEmitter):
                 f"        for {j} in range({int(c)}):",
                 f"            {out}[{i}, {j}] += {s} * {B}[{p}, {j}]"]
 
+    def prim_sparse_softmax_xent_grad(self, n: Node) -> list[str]:
+        from .emit_xent import xent_grad_lines      # the row loop, in the segment
+        lines = xent_grad_lines(self, n)
+        if lines is None:
+            raise Unsupported("sparse_softmax_xent_grad other than (rows, C) float logits, "
+                              "int64 labels (rows,) and a cotangent (rows,) of their dtype")
+        return lines
+
     def prim_transpose(self, n: Node) -> list[str]:
         x = n.inputs[0]
         if len(x.aval.shape) != 2:

@@ -76,6 +76,28 @@ def direct_shape(m: int, k: int, n: int) -> bool:
         DIRECT_MIN_MNK <= m * k * n < DIRECT_MAX_MNK
 
 
+#: Inside a compiled segment (``gemm32``: no dispatcher, no Python call) the kernel is also
+#: faster than NumPy's ``dot`` from the glue on small products, where the glue's call is most
+#: of the cost: 1 thread, CPU time, us, ``np.dot`` from Python vs ``gemm32`` from Numba,
+#: allocation included, min of 5: 2x64x64 0.53 vs 0.12, 8x64x64 0.78 vs 0.33, 32x64x64 1.70
+#: vs 1.20, 32x10x64 0.72 vs 0.23, 64x32x64 1.82 vs 1.18, 128x64x64 5.32 vs 4.54, 64x10x128
+#: 1.52 vs 0.82 (all 90 shapes of m 2..128, k 10..256, n 16, 64, 128: the same bits, faster
+#: but for n = 16 with m * k > 4096: 32x256x16 2.14 vs 2.16, 64x256x16 3.82 vs 4.26,
+#: 128x128x16 3.59 vs 4.07).  Hence ``segment_shape``: below ``DIRECT_MIN_MNK``, m >= 2
+#: (the same bits as ``np.dot``, see above) and n > 16 or m * k <= 4096.
+SEGMENT_MIN_M, SEGMENT_N16_MAX_MK = 2, 4096
+
+
+def segment_shape(m: int, k: int, n: int) -> bool:
+    """Whether an (m, k) @ (k, n) float32 product inside a compiled segment runs by the
+    direct kernel (``gemm_in_numba``): ``direct_shape``, or a small product (see above)."""
+    if direct_shape(m, k, n):
+        return True
+    return n % 16 == 0 and m >= SEGMENT_MIN_M and 1 <= k <= DIRECT_MAX_K and \
+        (n <= DIRECT_MAX_N or m * n <= DIRECT_MAX_OUT) and m * k * n < DIRECT_MIN_MNK and \
+        (n > 16 or m * k <= SEGMENT_N16_MAX_MK)
+
+
 def transposed_source(v):
     """The matrix ``x`` when IR value ``v`` is ``transpose(x)`` (perm (1, 0)) of a 2-D float32
     ``x``, else None: the one test for a transposed operand that the glue

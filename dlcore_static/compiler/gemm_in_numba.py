@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .gemm_direct import direct_shape, gemm32, transposed_source
+from .gemm_direct import direct_shape, gemm32, segment_shape, transposed_source
 from .transpose import tcopy32
 
 __all__ = ["ENABLED", "available", "direct_operands", "direct_product", "gemm32", "import_line",
@@ -69,15 +69,18 @@ def available() -> bool:
     return True
 
 
-def direct_operands(sa: tuple, da, sb: tuple, db) -> bool:
+def direct_operands(sa: tuple, da, sb: tuple, db, small: bool = True) -> bool:
     """Is ``a @ b`` of shapes ``sa``, ``sb`` (None: unknown) and dtypes ``da``, ``db`` a
     float32 product of direct shape that a segment runs by ``gemm32``?  The one test for the
-    products written into segments (``direct_product``) and the loop gradients summed in them
-    (``accumulators._summed_in_segment``)."""
+    products written into segments (``direct_product``: ``gemm_direct.segment_shape``, small
+    products included) and the loop gradients summed in them
+    (``accumulators._summed_in_segment``: ``small=False``, ``gemm_direct.direct_shape``: a
+    small loop's gradient stays a stacked product after the loop)."""
     if not ENABLED or len(sa) != 2 or len(sb) != 2 or None in sa + sb or da != _F32 or \
             db != _F32 or sa[1] != sb[0]:
         return False
-    return direct_shape(int(sa[0]), int(sa[1]), int(sb[1])) and available()
+    shape = segment_shape if small else direct_shape
+    return shape(int(sa[0]), int(sa[1]), int(sb[1])) and available()
 
 
 def direct_product(n) -> bool:

@@ -162,8 +162,9 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     # (see _loop_outputs: measured slower inside a larger segment; nodes of rank-0 values
     # only, a loop body's counter and predicate, do not count: the body ``h = tanh(h @ w)``
     # of a counted while_loop then fills the glue's array rather than boxing a new one, once
-    # per iteration)
-    if sum(1 for n in nodes if any(a.shape != () for a in n.avals)) > 1:
+    # per iteration; nor do in-place updates, which write their arguments already: a gradient
+    # loop joined by the updates after it, ``schedule.py``, still fills the glue's array)
+    if sum(1 for n in nodes if n not in inplace and any(a.shape != () for a in n.avals)) > 1:
         spare = 0
     for n in nodes:
         if n in inplace:

@@ -49,13 +49,15 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     weight = 0
     inside: set = set()             # the nodes of ``cur``
     outside: set = set()            # values ``cur`` reads from before it (its arguments)
+    alone = getattr(b, "alone", ())     # updates in a segment of their own (schedule.py)
     for n in order:
         if compiled.get(n):
             w = len(n.members) if n.kind == "fused" else 1
             w += loops.FAST32_WEIGHT * loops.fast32_calls(n.members or [n])
             ext = {v for v in _reads(n) if v.node not in inside and v not in outside}
             nargs = len(outside) + len(ext) + len(inplace.get(n, ()))
-            if cur and (weight + w > MAX_SEGMENT_WEIGHT or nargs > MAX_SEGMENT_ARGS):
+            if cur and (weight + w > MAX_SEGMENT_WEIGHT or nargs > MAX_SEGMENT_ARGS or
+                        n in alone or cur[-1] in alone):
                 segments.append(cur)                            # bounded generated functions
                 kinds.append(("seg", len(segments) - 1))
                 cur, weight, inside, outside = [], 0, set(), set()
@@ -182,14 +184,32 @@ def _zero_update(b, seg: list[Node], assign: Node, py: dict, env: dict, used_lat
     the staged write (issue 19: the weight of the branch not taken, 4-5 us a control_flow
     step).  None for anything else (a negative, NaN or infinite ``c``: ``w - c * 0`` may
     differ from ``w``; an assign whose value is read later; other devices)."""
-    from ..loop_history import HOST_TYPES, truthy, unwrap_identity
-    if len(seg) != 1 or b.device is None or b.device.type != "cpu":
+    from ..loop_history import HOST_TYPES, truthy
+    if len(seg) != 1 or assign.out() in used_later:
         return None
-    f = seg[0]
+    found = zero_update_cond(b, seg[0], assign)
+    if found is None:
+        return None
+    cn, zero = found
+    if cn.inputs[0] not in py:
+        return None
+    env["_host"], env["_truthy"] = HOST_TYPES, truthy
+    pred = py[cn.inputs[0]]
+    taken = f"(bool({pred}) if type({pred}) in _host else _truthy({pred}))"
+    return taken if zero[0] else f"not {taken}"
+
+
+def zero_update_cond(b, f: Node, assign: Node) -> tuple | None:
+    """``(cond node, [branch 0 makes zeros, branch 1 makes zeros])`` when update ``f`` and its
+    ``assign`` are what ``_zero_update`` skips (all of its test but the glue's names), else
+    None.  Also ``schedule.pinned_updates``'s test: such an update keeps a segment of its
+    own."""
+    from ..loop_history import unwrap_identity
+    if b.device is None or b.device.type != "cpu":
+        return None
     if f.kind != "fused" or len(f.members) != 2 or assign.kind != "graph" or \
             assign.type != "Assign" or len(assign.inputs) != 1 or \
-            assign.inputs[0] != f.out(0) or len(f.avals) != 1 or \
-            assign.out() in used_later or f.out(0) in b.prog.fetches:
+            assign.inputs[0] != f.out(0) or len(f.avals) != 1 or f.out(0) in b.prog.fetches:
         return None
     mul, sub = f.members
     if mul.prim is None or mul.prim.name != "mul" or sub.prim is None or \
@@ -222,16 +242,13 @@ def _zero_update(b, seg: list[Node], assign: Node, py: dict, env: dict, used_lat
         zero.append(t is not None and not t.op.control_inputs and p is not None and
                     ((p.name == "full_like" and t.op.params.get("value") == 0 and
                       t.op.params.get("dtype") is None) or p.name == "zeros_like"))
-    if len(zero) != 2 or zero[0] == zero[1] or cn.inputs[0] not in py:
+    if len(zero) != 2 or zero[0] == zero[1] or not cn.inputs:
         return None
     # last: a scan of every node, so only a cond gradient's update pays it (run first, it made
     # code generation quadratic in a plan's SGD updates: train 10000 111 s)
     if any(v == f.out(0) for n in b.prog.nodes if n is not assign for v in n.inputs):
         return None
-    env["_host"], env["_truthy"] = HOST_TYPES, truthy
-    pred = py[cn.inputs[0]]
-    taken = f"(bool({pred}) if type({pred}) in _host else _truthy({pred}))"
-    return taken if zero[0] else f"not {taken}"
+    return cn, zero
 
 
 def _held(b, env: dict, body: list[str], hold: int) -> list[str]:

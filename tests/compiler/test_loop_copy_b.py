@@ -110,8 +110,12 @@ def test_the_real_core_name_is_a_string():
     assert isinstance(name, str) and name == name.lower()
 
 
-def test_a_counted_tanh_body_fills_the_glues_array():
-    # (float32: its tanh is a compiled loop, float64's a kernel call)
+def test_a_counted_tanh_body_fills_the_glues_array(monkeypatch):
+    # (float32: its tanh is a compiled loop, float64's a kernel call; the product in the
+    # glue: with OpenBLAS's SkylakeX kernel the segment runs it, ``gemm_in_numba``, and the
+    # whole loop compiles, test_segment_schedule.py)
+    from dlcore_static.compiler import gemm_in_numba
+    monkeypatch.setattr(gemm_in_numba, "ENABLED", False)
     x, n, w, loss, grads = _graph(tf.float32)
     x0 = RNG.standard_normal((N, H)).astype(np.float32)
     with tf.Session(passes="all") as sess:
