@@ -128,8 +128,10 @@ class Saver:
                     f"{name} ({format_shape(v.aval.shape)}) does not match the shape stored in "
                     f"the checkpoint ({format_shape(arr.shape)})")
             staged.append((v, arr))
-        for v, arr in staged:                  # every check passed: now apply
-            v.load(arr, sess)
+        from dlcore.deferred_interrupt import deferred_interrupt
+        with deferred_interrupt():             # every check passed: apply all (a Ctrl-C after,
+            for v, arr in staged:              # as after TF1's one restore run)
+                v.load(arr, sess)
 
 
 def _read_checked(members: safe_io.NpzMembers, name: str, v) -> np.ndarray:

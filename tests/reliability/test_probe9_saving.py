@@ -99,8 +99,6 @@ def _same(a, b):
         all(np.array_equal(a[1][i][k], b[1][i][k]) for k in a[1][i]) for i in a[1])
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (load_state_dict's apply phase "
-                   "not held against a Ctrl-C)")
 def test_interrupted_optimizer_load_state_dict_is_all_or_nothing():
     import copy
     _, other = _adam(3, 0.05)
@@ -122,8 +120,6 @@ def test_interrupted_optimizer_load_state_dict_is_all_or_nothing():
     assert torn == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (Module.load_state_dict copies "
-                   "parameter by parameter)")
 def test_interrupted_module_load_state_dict_is_all_or_nothing():
     src, _ = _adam(3, 0.05)
     new = {k: v.detach().clone() for k, v in src.state_dict().items()}
@@ -145,8 +141,6 @@ def test_interrupted_module_load_state_dict_is_all_or_nothing():
     assert torn == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from interop (Saver.restore's apply loop "
-                   "not held against a Ctrl-C)")
 def test_interrupted_saver_restore_is_all_or_nothing(tmp_path):
     """TF1's restore is one run of the restore op: a Ctrl-C comes after it.  dlcore checks
     every key first, then loads the variables one by one: a Ctrl-C there left some restored
