@@ -529,16 +529,17 @@ class Module:
                               f'from checkpoint, the shape in current model is {target.shape}.')
         if errors or (strict and (missing or unexpected) and not posts):
             self._raise_load_errors(errors, missing, unexpected, strict)
+        from dlcore.deferred_interrupt import deferred_interrupt
+
         from .._state import STATE
+        from ..creation import tensor
         prev, STATE.enabled = STATE.enabled, False
         try:
-            for k, target in own.items():
-                if k in state_dict:
-                    src = state_dict[k]
-                    if not isinstance(src, Tensor):
-                        from ..creation import tensor
-                        src = tensor(src)
-                    target.copy_(src)
+            with deferred_interrupt():      # (a Ctrl-C waits: every entry copied or none)
+                for k, target in own.items():
+                    if k in state_dict:
+                        src = state_dict[k]
+                        target.copy_(src if isinstance(src, Tensor) else tensor(src))
         finally:
             STATE.enabled = prev
         result = _IncompatibleKeys(missing, unexpected)

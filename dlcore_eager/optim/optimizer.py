@@ -187,9 +187,10 @@ class Optimizer:
         for i, s in state_dict["state"].items():
             p = params[i]
             new_state[p] = {k: _own_state_value(k, v, p) for k, v in s.items()}
-        for own, saved in zip(self.param_groups, groups):       # apply: nothing can fail now
-            own.update(saved)
-        self.state = new_state
+        with deferred_interrupt():      # apply (nothing can fail now; a Ctrl-C waits)
+            for own, saved in zip(self.param_groups, groups):
+                own.update(saved)
+            self.state = new_state
 
     def _state_shape(self, p: Tensor, key: str) -> tuple:
         """The shape a non-scalar state tensor ``key`` of ``p`` must have (``load_state_dict``
@@ -233,6 +234,8 @@ def _own_state_value(key: str, v, p: Tensor):
     moved to its device."""
     if key in _SCALAR_STATE and (isinstance(v, (int, float)) and not isinstance(v, bool)):
         return scalar_tensor(v)
+    if key == "step" and not isinstance(v, Tensor):     # (PyTorch's float(step): 'x' refused,
+        return scalar_tensor(float(v))                  # ValueError, before anything changes)
     if isinstance(v, Tensor):
         if key == "step":
             return v

@@ -408,8 +408,6 @@ def test_crf_likelihood_decode_and_gradient_against_every_tag_sequence():
 
 
 # ----------------------------------------------------------------------------- optimizer state
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (load_state_dict takes a "
-                   "non-numeric step; the next step() fails half-way)")
 @pytest.mark.parametrize("opt", ["Adam", "RMSprop", "Adagrad", "NAdam"])
 def test_a_state_dict_with_a_bad_step_is_refused_and_changes_nothing(opt):
     """torch 2.13 refuses ``'step': 'x'`` in load_state_dict (ValueError, it makes the step a
