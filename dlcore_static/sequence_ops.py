@@ -63,9 +63,19 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
         return out
 
 
+def _int_index(i):
+    """A Python or NumPy integer index as TF converts it (an int32 constant; int64 past
+    int32), not a weak scalar that would take the params' float dtype."""
+    if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+        v = int(i)
+        return constant(np.int32(v) if -2**31 <= v < 2**31 else np.int64(v))
+    return i
+
+
 def gather(params, indices, validate_indices=None, name: str | None = None, axis=None,
            batch_dims: int = 0) -> Tensor:
     """``params`` indexed by ``indices`` along ``axis`` (TensorFlow's ``tf.gather``)."""
+    indices = _int_index(indices)
     if batch_dims:
         from .array_api import gather_batched
         return gather_batched(params, indices, axis, batch_dims, name)
@@ -87,6 +97,7 @@ def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | N
     """Rows of ``params`` (a tensor, or a list of parts / a PartitionedVariable read with
     ``partition_strategy``: see ``partitioned.partitioned_lookup``) picked by ``ids``."""
     from .partitioned import PartitionedVariable, partitioned_lookup
+    ids = _int_index(ids)
     if isinstance(params, PartitionedVariable):
         params = list(params)
     if max_norm is not None:

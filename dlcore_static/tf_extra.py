@@ -30,6 +30,14 @@ def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
         raise ValueError(f"input must have at least k columns. Had {n}, needed {k}")
     g = get_default_graph()
     with g.name_scope(name or "TopKV2") as scope:
+        if n is None:           # TF's run-time refusal (k was taken silently as n)
+            import sys
+            tf = sys.modules["dlcore_static"]
+            have = tf.shape(x)[-1]
+            check = tf.Assert(tf.greater_equal(have, int(k)), [
+                "input must have at least k columns. Had", have, f"needed {int(k)}"])
+            with g.control_dependencies([check]):
+                x = tf.identity(x)
         values, indices = _ops.topk(x, int(k), -1, True, True)
         out = TopKV2(values, _ops.cast(indices, np.int32))
     g.alias_outputs(scope[:-1], out)    # TF1's one TopKV2 op: TopKV2:0 values, TopKV2:1 indices

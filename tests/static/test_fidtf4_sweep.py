@@ -135,3 +135,26 @@ def test_setdiff1d_and_matrix_set_diag():
     np.testing.assert_array_equal(_run(tf.linalg.set_diag(a, d)), want)
     with pytest.raises(ValueError, match=r"diagonal must have shape \[2, 3\]"):
         tf.linalg.set_diag(a, np.zeros((2, 4), np.float32))
+
+
+def test_gather_and_embedding_lookup_take_a_python_int_index():
+    # TF converts the int to an int32 index (it took the params' float dtype: a TypeError)
+    p = np.arange(6, dtype=np.float32).reshape(3, 2)
+    np.testing.assert_array_equal(_run(tf.gather(p, 1)), p[1])
+    np.testing.assert_array_equal(_run(tf.gather(p, np.int64(1), axis=1)), p[:, 1])
+    np.testing.assert_array_equal(_run(tf.nn.embedding_lookup(p, 2)), p[2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"5 is not in \[0, 3\)"):
+        _run(tf.gather(p, 5))
+
+
+def test_top_k_refuses_k_past_the_fed_width_at_run_time():
+    a = tf.placeholder(tf.float32, [None])
+    t = tf.nn.top_k(a, 3)
+    with tf.Session() as sess:
+        v, i = sess.run(t, {a: [1., 2., 5., 0.]})
+        assert v.tolist() == [5., 2., 1.] and i.tolist() == [2, 1, 0]
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="input must have at least k columns. Had"):
+            sess.run(t, {a: [1., 2.]})          # (it gave the 2 there were)
+    with pytest.raises(ValueError, match="input must have at least k columns. Had 2, needed 3"):
+        tf.nn.top_k(tf.ones([2]), 3)
