@@ -348,3 +348,38 @@ def test_trainer_pattern(capsys):
     assert not set(v.name for v in env["model_a"].weights) & set(v.name for v in model_b.weights)
     np.testing.assert_allclose(t2.predict(x_test, verbose=0), model_b.predict(x_test, verbose=0),
                                rtol=1e-6)
+
+
+def test_serialization_and_saving_guide(capsys, tmp_path, keras3):  # noqa: F811
+    out, env = run_program("keras3_serialization_and_saving.py", capsys, [tmp_path])
+    assert "members: ['config.json', 'metadata.json', 'model.weights.h5']" in out
+    assert "layer weights copied: True" in out and "pretrained layers transferred: True" in out
+    assert "clone has new weights: True" in out
+    assert np.isfinite(env["history"].history["loss"]).all()
+    x = env["test_input"]
+    # the files and the JSON as Keras 3 reads them
+    ref = keras3.models.load_model(str(tmp_path / "my_model.keras"))
+    np.testing.assert_allclose(ref.predict(x, verbose=0), env["model"].predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    assert ref.optimizer.__class__.__name__ == "Adam"
+    # (to_json writes Keras 2's JSON, which Keras 3's model_from_json refuses; Keras 3's
+    # JSON reads here)
+    assert [tuple(w.shape) for w in env["new_from_json"].get_weights()] == [(32, 1), (1,)]
+    i3 = keras3.Input((32,))
+    j3 = keras3.Model(i3, keras3.layers.Dense(1)(i3)).to_json()
+    import dlcore_static.keras as dk
+    assert [w.shape for w in dk.models.model_from_json(j3).get_weights()] == [(32, 1), (1,)]
+    L = keras3.layers
+    inp = keras3.Input((784,), name="digits")
+    h = L.Dense(64, activation="relu", name="dense_1")(inp)
+    h = L.Dense(64, activation="relu", name="dense_2")(h)
+    mlp = keras3.Model(inp, L.Dense(10, name="predictions")(h), name="3_layer_mlp")
+    mlp.load_weights(str(tmp_path / "pretrained.weights.h5"))
+    xd = env["x_digits"]
+    np.testing.assert_allclose(mlp.predict(xd, verbose=0),
+                               env["functional_model"].predict(xd, verbose=0),
+                               rtol=1e-5, atol=1e-5)
+    want = L.Dense(3, activation="relu").get_config()
+    got = env["layer_config"]
+    assert sorted(got) == sorted(want)
+    assert {k: got[k] for k in want if k != "name"} == {k: want[k] for k in want if k != "name"}
