@@ -15,11 +15,12 @@ And (owner: fidpt4, ``nn/module.py``, ``optim/optimizer.py``): a Ctrl-C during
 ``Module.load_state_dict`` left some parameters loaded and the others not (123 of 266 points:
 the copies run one by one; PyTorch's too, but dlcore's optimizer step is held whole since
 probe 8); during ``Optimizer.load_state_dict``, between the groups' update and the new state
-(2 of 369 points): the new learning rate with the old moments.  (torn state)
+(2 of 369 points): the new learning rate with the old moments.  (torn state; both fixed by
+fidpt4, 02a44e6)
 
 And (owner: interop, ``dlcore_static/saver.py``): ``Saver.restore`` checks every key, then
 loads the variables one by one; a Ctrl-C there left some restored, some not (TF1's restore is
-one run).  (torn state)
+one run).  (torn state; fixed by interop, f3e0b58)
 
 And (owner: keras4): ``model.set_weights``/``load_weights`` assign the weights one by one (TF1's
 Keras: one run, ``K.batch_set_value``): a Ctrl-C left some layers new, some old.  (torn state)

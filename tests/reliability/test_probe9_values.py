@@ -4,7 +4,8 @@ Found by this probe (each requested from its owner; see requests.md):
 
 * eager ``F.interpolate`` of a uint8 tensor (fidpt4, ``nn/functional_conv.py``), bilinear or
   bicubic, with or without antialias: all zeros (torch: the resized image).  (silent wrong)
-  ``F.max_pool2d`` of uint8 raised DTypeNotImplemented (torch pools it).
+  ``F.max_pool2d`` of uint8 raised DTypeNotImplemented (torch pools it).  (Both fixed by
+  fidpt4, 3bfb0bc.)
 
 * eager forward AD (eagerfront, ``dlcore_eager/autograd/forward_ad.py``; fixed by eagerfront,
   "eager forward AD through in-place ops": torch's tangents in all ten cases): an in-place op that
@@ -25,6 +26,7 @@ Found by this probe (each requested from its owner; see requests.md):
   shape [1], should be [] or [2]').  (silent acceptance of bad input; fixed by fidtf4, 9500f73)
 * eager optimizers (fidpt4, ``optim/optimizer.py``): ``load_state_dict`` took ``'step': 'x'``
   (torch 2.13: ValueError); the next ``step()`` moved three of four parameters, then raised.
+  (Fixed by fidpt4, 02a44e6.)
 * Keras (keras4, ``keras/training.py``): a callback raising during ``fit`` left
   ``model.history`` None; Keras 3 sets it when fit starts (``History.set_model``): the epochs
   finished before the exception are there.  ``compile(run_eagerly=True)`` (and jit_compile,
@@ -192,8 +194,6 @@ def test_persistent_workers_end_with_their_dataloader():
     assert live() == base
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (an error in __getitem__ ends "
-                   "the DataLoader iterator)")
 @pytest.mark.parametrize("workers", [0, 2])
 def test_dataloader_iterator_goes_on_after_a_failing_item_as_pytorch(workers):
     """A program that skips a failing batch (``try: next(it) except ValueError: continue``)
