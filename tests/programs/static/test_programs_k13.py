@@ -383,3 +383,20 @@ def test_serialization_and_saving_guide(capsys, tmp_path, keras3):  # noqa: F811
     got = env["layer_config"]
     assert sorted(got) == sorted(want)
     assert {k: got[k] for k in want if k != "name"} == {k: want[k] for k in want if k != "name"}
+
+
+def test_functional_guide_mix_and_match(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_functional_mix_and_match.py", capsys)
+    src = open(os.path.join(HERE, "keras3_functional_mix_and_match.py")).read()
+    src3 = src.replace("from dlcore_static import keras", "import keras").replace(
+        "from dlcore_static.keras import layers, ops", "from keras import layers, ops")
+    theirs, ns3 = _keras3_run(keras3, src3, capsys)
+    assert out == "(1, 10, 32)\nrnn weights: 6\nmixed model output: (16, 8, 1)\n"
+    assert theirs == "(1, 10, 32)\n" + out   # (Keras 3 runs call once more, symbolically,
+    #                                            to build the layer: tf.keras 2 prints once)
+    ours, ref = env["model"], ns3["model"]
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in ref.get_weights()]
+    ref.set_weights(ours.get_weights())
+    x = env["x_data"].astype("float32")
+    np.testing.assert_allclose(ref.predict(x, verbose=0), ours.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
