@@ -374,3 +374,30 @@ def test_a_list_of_distinct_fetches_maps_as_the_general_path(fresh_graph):
     assert got[2] is None
     np.testing.assert_array_equal(got[0], [2, 2])
     np.testing.assert_array_equal(got[1], [2, 2])
+
+
+def test_the_inline_node_is_setup_ops_node(fresh_graph):
+    # frontend.StaticFrontend.apply builds a plain graph's node inline: every slot as
+    # graph.setup_op sets it (a slot added there and not here fails this test)
+    from dlcore_static.graph import Operation, new_op, setup_op
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    y = tf.placeholder(tf.float32, (2, 3), name="y")
+    first = x * y                       # (the rule's outcome cached: the next one is inline)
+    fast = tf.tanh(x) * y
+    assert fresh_graph._plain and fast.op.type == first.op.type == "Mul"
+    ref = setup_op(new_op(Operation), fresh_graph, "Mul", None, fast.op.inputs,
+                   (fast.aval,), fast.op.prim, fast.op.params, None, fast.op._defined_at)
+    slots = [s for s in Operation.__slots__ if s not in ("__weakref__",)]
+    for s in slots:
+        assert hasattr(fast.op, s) == hasattr(ref.op, s), s
+        if s in ("_name", "_outputs", "_id"):
+            continue
+        a, b = getattr(fast.op, s, None), getattr(ref.op, s, None)
+        assert a == b and type(a) is type(b), s
+    assert fast.op._id == ref.op._id - 1 and fast.op._name is None
+    assert (fast.value_index, fast.aval, fast.op._outputs) == (0, ref.aval, fast)
+    assert fast.op.name == "mul_1" and ref.op.name.lower().startswith("mul_")
+    assert fast.op.control_inputs is ref.op.control_inputs       # (the shared empty list)
+    with tf.Session() as s:
+        xv, yv = np.ones((2, 3), np.float32), np.full((2, 3), 2.0, np.float32)
+        np.testing.assert_allclose(s.run(fast, {x: xv, y: yv}), np.tanh(xv) * yv, rtol=1e-6)
