@@ -144,7 +144,6 @@ def test_forward_ad_misuse_errors_as_pytorch():
 
 
 # ----------------------------------------------------------------------------- DataLoader
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (DataLoader timeout ignored)")
 def test_dataloader_timeout_raises_as_pytorch():
     release = threading.Event()
 

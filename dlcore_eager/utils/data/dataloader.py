@@ -122,19 +122,14 @@ class DataLoader:
         # iterator is made, whatever num_workers: the stream then matches PyTorch's
         base_seed = int(_engine(self.generator).random_full(1, np.int64)[0])
         if self.num_workers == 0:
-            return self._serial()
+            if self._iterable:
+                return self._stream_batches()
+            # (an iterator object, not a generator: an error loading one batch is that
+            # batch's, the next next() goes on, as PyTorch's _SingleProcessDataLoaderIter)
+            if self.batch_sampler is None:
+                return _Steps(iter(self.sampler), self.dataset.__getitem__)
+            return _Steps(iter(self.batch_sampler), self._fetch)
         return self._threaded(base_seed)
-
-    def _serial(self):
-        if self._iterable:
-            yield from self._stream_batches()
-            return
-        if self.batch_sampler is None:
-            for i in self.sampler:
-                yield self.dataset[i]
-            return
-        for idx in self.batch_sampler:
-            yield self._fetch(idx)
 
     def _fetch(self, idx):
         if self._default_collate and type(self.dataset) is TensorDataset:
@@ -163,15 +158,18 @@ class DataLoader:
             pool.reseed(base_seed)
         factor = self.prefetch_factor
         assert factor is not None                   # (2 by default when num_workers > 0)
-        prefetch = factor * self.num_workers
+        if not self._iterable:                      # (map-style: an iterator that goes on
+            done = None if self.persistent_workers else pool.shutdown   # after an error)
+            if self.batch_sampler is None:
+                return W.MapBatches(pool, self.sampler, self.dataset.__getitem__,
+                                    factor * self.num_workers, done, self.timeout)
+            return W.MapBatches(pool, self.batch_sampler, self._fetch,
+                                factor * self.num_workers, done, self.timeout)
+        return self._iterable_threaded(pool, factor)
+
+    def _iterable_threaded(self, pool, factor: int):
         try:
-            if self._iterable:
-                yield from W.iterable_batches(pool, self._stream_batches, factor)
-            elif self.batch_sampler is None:
-                yield from W.map_batches(pool, self.sampler, lambda i: self.dataset[i],
-                                         prefetch)
-            else:
-                yield from W.map_batches(pool, self.batch_sampler, self._fetch, prefetch)
+            yield from W.iterable_batches(pool, self._stream_batches, factor)
         finally:
             if not self.persistent_workers:
                 pool.shutdown()
@@ -237,3 +235,17 @@ def default_convert(data):
         except TypeError:
             return [default_convert(d) for d in data]
     return data
+
+
+class _Steps:
+    """``load(next(indices))`` per ``next``: an error loading one batch does not end the
+    iteration (PyTorch's loader iterators are objects, not generators)."""
+
+    def __init__(self, indices, load) -> None:
+        self._indices, self._load = indices, load
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._load(next(self._indices))

@@ -24,6 +24,7 @@ loading that releases it (file reads, NumPy, dlcore kernels).
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import queue
 import threading
@@ -78,9 +79,9 @@ class WorkerPool:
     def reseed(self, base_seed: int) -> None:
         self.base_seed = base_seed
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
         for p in self.pools:
-            p.shutdown(wait=True, cancel_futures=True)
+            p.shutdown(wait=wait, cancel_futures=True)
 
 
 def _wrap_error(e: BaseException) -> BaseException:
@@ -100,19 +101,48 @@ def _load(fetch, idx):
         raise _wrap_error(e) from e
 
 
-def map_batches(pool: WorkerPool, batches, fetch, prefetch: int):
-    """Yield ``fetch(idx)`` for each batch of indices, in order, ``prefetch`` in flight."""
-    pending: deque = deque()
-    it = enumerate(batches)
-    for k, idx in itertools.islice(it, prefetch):
-        pending.append(pool.submit(k, _load, fetch, idx))
-    while pending:
-        fut = pending.popleft()
-        result = fut.result()
-        nxt = next(it, None)
+class MapBatches:
+    """``fetch(idx)`` for each batch of indices, in order, ``prefetch`` in flight: an iterator
+    object (not a generator), so that a batch whose loading raised is that batch's error only
+    and the next ``next`` goes on with the next batch, as PyTorch's _MultiProcessingDataLoaderIter.
+    ``done()`` runs once when the batches are exhausted (the pool's shutdown)."""
+
+    def __init__(self, pool: WorkerPool, batches, fetch, prefetch: int, done=None,
+                 timeout: float = 0) -> None:
+        self._pool, self._fetch, self._done, self._timeout = pool, fetch, done, timeout
+        self._pending: deque = deque()
+        self._it = enumerate(batches)
+        for k, idx in itertools.islice(self._it, prefetch):
+            self._pending.append(pool.submit(k, _load, fetch, idx))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self._pending:
+            done, self._done = self._done, None
+            if done is not None:
+                done()
+            raise StopIteration
+        fut = self._pending.popleft()
+        nxt = next(self._it, None)
         if nxt is not None:
-            pending.append(pool.submit(nxt[0], _load, fetch, nxt[1]))
-        yield result
+            self._pending.append(self._pool.submit(nxt[0], _load, self._fetch, nxt[1]))
+        if not self._timeout:
+            return fut.result()
+        try:
+            return fut.result(timeout=self._timeout)
+        except concurrent.futures.TimeoutError:
+            if self._done is not None:      # (the stuck worker is not waited for)
+                self._done = None
+                self._pool.shutdown(wait=False)
+            raise RuntimeError(f"DataLoader timed out after {self._timeout:g} seconds") \
+                from None
+
+    def __del__(self) -> None:
+        done, self._done = getattr(self, "_done", None), None
+        if done is not None:
+            done()
 
 
 _DONE = object()
