@@ -211,8 +211,13 @@ def set_value(x, value) -> None:
 
 
 def batch_set_value(pairs) -> None:
-    for x, v in pairs:
-        set_value(x, v)
+    """Every value converted first, then all assigned with a Ctrl-C held until the last
+    (TF1's Keras sets them in one run: all or nothing)."""
+    from dlcore.deferred_interrupt import deferred_interrupt
+    staged = [(x, np.asarray(v, dtype=x.aval.dtype)) for x, v in pairs]
+    with deferred_interrupt():
+        for x, v in staged:
+            x.load(v, _session_for(x.graph))
 
 
 def eval(x):  # noqa: A001 - Keras' name

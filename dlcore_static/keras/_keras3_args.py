@@ -156,3 +156,25 @@ def model_call_training(name, args, training, kwargs):
         raise TypeError(f"Model {name}: `mask` must be None or a tensor, got "
                         f"{type(mask).__name__}")
     return training
+
+
+#: Keras 3's compile arguments that change nothing on the static engine at these values
+_COMPILE_EXTRAS = {"run_eagerly": None, "jit_compile": None, "auto_scale_loss": None,
+                   "steps_per_execution": 1}
+
+
+def compile_rest(kwargs: dict, weighted_metrics=None) -> None:
+    """``compile``'s extra keyword arguments: Keras 3's ``run_eagerly``, ``jit_compile``,
+    ``auto_scale_loss`` (any value: the graph is built once and run; no mixed precision
+    scaling here) and ``steps_per_execution=1`` are taken; anything else is TypeError as
+    Keras 3.  ``weighted_metrics`` (not computed by dlcore) is refused, not dropped."""
+    extra = {k: kwargs.pop(k) for k in list(kwargs) if k in _COMPILE_EXTRAS}
+    if kwargs:
+        raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
+    steps = extra.get("steps_per_execution", 1)
+    if steps not in (1, None):
+        raise NotImplementedError(f"compile: `steps_per_execution={steps}` is not supported "
+                                  "by dlcore (one batch per run)")
+    if weighted_metrics:
+        raise NotImplementedError("compile: `weighted_metrics` is not supported by dlcore (the "
+                                  "metrics would be computed without the sample weights)")

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from . import _dataset_input as _ds
-from . import _run_phase
+from . import _keras3_args, _run_phase
 from . import _layer_config
 from . import saving_custom as _custom_objects
 from ._history import HISTORY, unique_layer_name
@@ -209,9 +209,8 @@ class Sequential(Model):
             return
         import inspect
         bound = inspect.signature(Model.compile).bind(self, *args, **kwargs)
-        if bound.arguments.get("kwargs"):
-            raise TypeError(f"Invalid keyword argument(s) in `compile`: "
-                            f"{sorted(bound.arguments['kwargs'])}")
+        _keras3_args.compile_rest(dict(bound.arguments.get("kwargs") or {}),
+                                  bound.arguments.get("weighted_metrics"))
         self._pending_compile = (args, kwargs)
 
     def __call__(self, inputs, *args, **kwargs):

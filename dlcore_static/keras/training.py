@@ -105,8 +105,7 @@ class Model(ArrayFeeds, Network):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
                 **kwargs):
-        if kwargs:
-            raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
+        _keras3_args.compile_rest(kwargs, weighted_metrics)    # (run_eagerly, ...: taken)
         self.__dict__.pop("_custom_steps", None)   # (Keras 3: compile resets the steps)
         if _sub.defer_compile(self, {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                      "loss_weights": loss_weights}):
@@ -367,7 +366,7 @@ class Model(ArrayFeeds, Network):
 
     def _loop(self, batches, n, bs, steps, epochs, verbose, callbacks, val, initial_epoch,
               count_mode):
-        history = _cb.History()
+        history = self.history = _cb.History()      # (Keras 3: set when fit starts)
         # Keras 3's order: (BaseLogger,) the user's callbacks, History, the progress bar last
         # (History and the bar see what the others add to the logs, such as "lr").
         cbs: list = [_cb.BaseLogger()] + list(callbacks or []) + [history]

@@ -174,8 +174,6 @@ def test_interrupted_saver_restore_is_all_or_nothing(tmp_path):
     assert torn == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from keras4 (set_weights/load_weights not "
-                   "held against a Ctrl-C)")
 @pytest.mark.parametrize("how", ["set_weights", "load_weights"])
 def test_interrupted_keras_set_or_load_weights_is_all_or_nothing(tmp_path, how):
     """TF1's Keras sets all the weights in one run (``K.batch_set_value``); dlcore's assign
