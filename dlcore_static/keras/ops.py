@@ -367,10 +367,26 @@ def _recorded(fn, cls: str):
     return op
 
 
+# Keras 3's other ops (ops_math, ops_shape, ops_nn, ops_core): recorded the same way
+from . import ops_math as _m, ops_shape as _s  # noqa: E402
+_EXTRA = [_m, _s]
+_NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype"}
+for _mod in _EXTRA:
+    for _name in _mod.__all__:
+        globals()[_name] = getattr(_mod, _name)
+        __all__.append(_name)
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
 for _name in __all__:
+    if _name in _NOT_RECORDED:
+        continue
     if _name not in ("arange", "convert_to_numpy", "convert_to_tensor", "ones", "shape",
                      "top_k", "zeros"):
-        globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _name.capitalize()))
+        globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _camel(_name)))
 
 # Keras 3's ``keras.ops.nn`` namespace (``ops.nn.sigmoid(x)``): the same recorded functions
 nn = types.SimpleNamespace(**{k: globals()[k] for k in (
