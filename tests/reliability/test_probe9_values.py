@@ -30,7 +30,8 @@ Found by this probe (each requested from its owner; see requests.md):
 * Keras (keras4, ``keras/training.py``): a callback raising during ``fit`` left
   ``model.history`` None; Keras 3 sets it when fit starts (``History.set_model``): the epochs
   finished before the exception are there.  ``compile(run_eagerly=True)`` (and jit_compile,
-  steps_per_execution, auto_scale_loss, Keras 3 arguments) raised TypeError.
+  steps_per_execution, auto_scale_loss, Keras 3 arguments) raised TypeError.  (Both fixed by
+  keras4, 114fbd8.)
   ``compile(weighted_metrics=[...])`` was ignored: no 'wmp' in the history, evaluate's list
   one short (silent).
 
@@ -256,8 +257,6 @@ def _keras_model(dk):
     return m
 
 
-@pytest.mark.xfail(strict=True, reason="requested from keras4 (model.history after a "
-                   "callback raised)")
 def test_model_history_holds_the_finished_epochs_when_a_callback_raises():
     from dlcore_static import keras as dk
     rng = np.random.RandomState(0)
@@ -278,7 +277,6 @@ def test_model_history_holds_the_finished_epochs_when_a_callback_raises():
     assert m.history.history["loss"] == pytest.approx(clean.history["loss"])
 
 
-@pytest.mark.xfail(strict=True, reason="requested from keras4 (Keras 3 compile arguments)")
 @pytest.mark.parametrize("kw", [{"run_eagerly": True}, {"jit_compile": False},
                                 {"steps_per_execution": 1}, {"auto_scale_loss": True}])
 def test_compile_takes_keras3_arguments(kw):
