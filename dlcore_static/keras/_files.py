@@ -57,6 +57,23 @@ def _read_errors(path):
         yield
     except FileNotFoundError:
         raise
-    except (KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error, UnicodeError) as e:
         raise KerasFileError(f"cannot read Keras file {str(path)[:200]!r}: "
                              f"{type(e).__name__}: {e}") from e
+    except (NotImplementedError, RuntimeError, ValueError) as e:
+        # zipfile's ('compressed patched data (flag bit 5)', an encrypted member) and h5py's
+        # ('Unable to synchronously check link existence (bad heap free list)') on damaged
+        # bytes; the loader's own errors of these types pass as they are
+        if isinstance(e, KerasFileError) or _raised_in(e) not in ("zipfile", "h5py"):
+            raise
+        raise KerasFileError(f"cannot read Keras file {str(path)[:200]!r}: "
+                             f"{type(e).__name__}: {e}") from e
+
+
+def _raised_in(e: BaseException) -> str:
+    """The top package of the innermost frame that raised ``e``."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return str(name).split(".")[0]
