@@ -368,9 +368,11 @@ def _recorded(fn, cls: str):
 
 
 # Keras 3's other ops (ops_math, ops_shape, ops_nn, ops_core): recorded the same way
-from . import ops_math as _m, ops_shape as _s  # noqa: E402
-_EXTRA = [_m, _s]
-_NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype"}
+from . import ops_core as _c, ops_linalg as _la, ops_math as _m, ops_nn as _n  # noqa: E402
+from . import ops_shape as _s  # noqa: E402
+_EXTRA = [_m, _s, _n, _la, _c]
+_NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype", "cond", "while_loop", "fori_loop",
+                 "scan", "switch", "map", "vectorized_map", "custom_gradient"}
 for _mod in _EXTRA:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)
@@ -390,4 +392,7 @@ for _name in __all__:
 
 # Keras 3's ``keras.ops.nn`` namespace (``ops.nn.sigmoid(x)``): the same recorded functions
 nn = types.SimpleNamespace(**{k: globals()[k] for k in (
-    "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot")})
+    "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot", "conv", "moments",
+    "top_k", *_n.__all__)})
+# ``keras.ops.linalg`` (``ops.linalg.qr(x)``)
+linalg = types.SimpleNamespace(**{k: globals()[k] for k in _la.__all__[:15]})
