@@ -96,9 +96,11 @@ def op_vjp(t: Tensor, g):
         if tg is RowSlices:
             g = g.dense()
         elif tg is LeftProduct:
-            if op.prim is concatenate_p and _ATTR not in op.attrs and \
-                    op.type not in _cg._NOT_DIFFERENTIABLE:
-                pieces = g.split(op.inputs)     # (_grad_products: each piece's own product)
+            if op.prim is concatenate_p and op.params["axis"] in (1, -1) and \
+                    _ATTR not in op.attrs and op.type not in _cg._NOT_DIFFERENTIABLE:
+                # a column concat (a piece may itself be one): each piece's own product
+                # (_grad_products); a concat along rows inside it takes the dense product
+                pieces = g.split(op.inputs)
                 if pieces is not None:
                     return pieces
             elif op.prim is getitem_p and _ATTR not in op.attrs and \

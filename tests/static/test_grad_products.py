@@ -297,3 +297,37 @@ def test_products_of_run_time_batch_sizes_stack():
     want = torch.autograd.grad(y, [tw, tx])
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_row_concat_inside_the_column_concat_takes_the_dense_product():
+    # rv-gradbuild's case: concat([concat([x1, x2], 0), h], 1) @ w; the inner concat stacks
+    # rows, so its pieces' gradients are row blocks of the dense g @ w[:3]^T, not column
+    # products (this gave shapes (4, 3) and (4, 0) before the axis check)
+    def tf_build(x1, x2, h, w):
+        y = tf.matmul(tf.concat([tf.concat([x1, x2], 0), h], 1), w)
+        return tf.reduce_sum(tf.tanh(y)), [x1, x2, h, w]
+
+    def torch_build(x1, x2, h, w):
+        y = torch.cat([torch.cat([x1, x2], 0), h], 1) @ w
+        return torch.tanh(y).sum(), [x1, x2, h, w]
+    grads = _run_both(tf_build, torch_build, [(2, 3), (2, 3), (4, 3), (6, 5)])
+    assert [tuple(g.shape.as_list()) for g in grads] == [(2, 3), (2, 3), (4, 3), (6, 5)]
+
+
+def test_a_tree_batched_by_level_has_pytorchs_gradients():
+    # leaves E[i:i+1] stacked along rows per level, then concat([l, r], 1) @ W (built and
+    # matched torch before the products change; failed inside tf.gradients after it)
+    def tf_build(e, w):
+        left = tf.concat([e[0:1], e[2:3]], 0)
+        right = tf.concat([e[1:2], e[3:4]], 0)
+        h = tf.tanh(tf.matmul(tf.concat([left, right], 1), w))
+        top = tf.tanh(tf.matmul(tf.concat([h[0:1], h[1:2]], 1), w))
+        return tf.reduce_sum(top * top), [e, w]
+
+    def torch_build(e, w):
+        left = torch.cat([e[0:1], e[2:3]], 0)
+        right = torch.cat([e[1:2], e[3:4]], 0)
+        h = torch.tanh(torch.cat([left, right], 1) @ w)
+        top = torch.tanh(torch.cat([h[0:1], h[1:2]], 1) @ w)
+        return (top * top).sum(), [e, w]
+    _run_both(tf_build, torch_build, [(4, 3), (6, 3)])
