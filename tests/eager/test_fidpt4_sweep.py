@@ -30,9 +30,6 @@ LEFT = {
         "half-precision pow(2, e)",
     # complex sgn / log1p: an ulp (0.99999994 against 1)
     r"^(grad-)?sgn(-Ac)?$|^log1p-Ac$": "complex ulp",
-    # 0 ** negative in an integer dtype with a tensor exponent (torch 0, dlcore INT_MIN); the
-    # kernel's scalar expression is shared with the float dtypes
-    r"^pow-B-I$": "integer 0 ** negative",
     # grad_fn names of composites (values and gradients equal)
     r"^F-(max_pool2d_idx|adaptive_max|pad_circ|affine_grid|scaled_dot)$|^L-multilabel_margin$":
         "grad_fn name",
