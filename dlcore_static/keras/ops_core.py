@@ -11,7 +11,11 @@ import numbers
 
 import numpy as np
 
+from ..frontend import constant_value
 from .ops_base import FLOATX, check, dname, is_float, pair, rank, t, tf, to_float
+from .ops_math import cumprod, cumsum, prod
+from .ops_shape import moveaxis
+from .tree import flatten, pack_sequence_as
 
 __all__ = ["cond", "while_loop", "fori_loop", "scan", "switch", "stop_gradient", "map",
            "vectorized_map", "segment_sum", "segment_max", "segment_min", "segment_prod",
@@ -19,9 +23,8 @@ __all__ = ["cond", "while_loop", "fori_loop", "scan", "switch", "stop_gradient",
            "bitwise_left_shift", "bitwise_right_shift", "left_shift", "right_shift",
            "unravel_index", "nonzero", "isin", "saturate_cast", "extract_sequences",
            "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd",
-           "nancumsum", "nancumprod", "median", "quantile", "percentile", "logdet_",
+           "nancumsum", "nancumprod", "median", "quantile", "percentile",
            "custom_gradient"]
-__all__ = [n for n in __all__ if not n.endswith("_")]
 
 
 def cond(pred, true_fn, false_fn):
@@ -58,12 +61,10 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def _flat(v):
-    from .tree import flatten
     return flatten(v)
 
 
 def _pack(like, flat):
-    from .tree import pack_sequence_as
     return pack_sequence_as(like, flat)
 
 
@@ -154,7 +155,6 @@ def _segment(name, data, segment_ids, num_segments, identity):
 
 def _static(v):
     """``v``'s values when known while building the graph (NumPy data or a constant)."""
-    from ..frontend import constant_value
     return constant_value(v)
 
 
@@ -248,7 +248,7 @@ def saturate_cast(x, dtype):
     src = np.dtype(dname(x))
     if target.kind in "iu":
         info = np.iinfo(target)
-        lo, hi = info.min, info.max
+        lo, hi = float(info.min), float(info.max)
     elif target.kind == "f":
         info_f = np.finfo(target)
         lo, hi = float(info_f.min), float(info_f.max)
@@ -263,7 +263,8 @@ def saturate_cast(x, dtype):
         x = tf().clip_by_value(x, tf().cast(lo_v, x.dtype), tf().cast(hi_v, x.dtype))
     elif src.kind in "iu" and target.kind in "iu":
         si = np.iinfo(src)
-        lo_c, hi_c = max(lo, si.min), min(hi, si.max)
+        ti = np.iinfo(target)
+        lo_c, hi_c = max(int(ti.min), int(si.min)), min(int(ti.max), int(si.max))
         x = tf().clip_by_value(x, tf().cast(lo_c, x.dtype), tf().cast(hi_c, x.dtype))
     return tf().cast(x, target.name)
 
@@ -291,7 +292,6 @@ def _red(fn, x, axis, keepdims):
 
 
 def nansum(x, axis=None, keepdims=False):
-    from .ops_math import prod  # noqa: F401  (same dtype rule as sum: Keras 3)
     x = t(x)
     d = dname(x)
     d = "int32" if d in ("bool", "int8", "int16") else "uint32" if d in ("uint8", "uint16") \
@@ -300,7 +300,6 @@ def nansum(x, axis=None, keepdims=False):
 
 
 def nanprod(x, axis=None, keepdims=False):
-    from .ops_math import prod
     return prod(_nan_fill(x, 1), axis=axis, keepdims=keepdims)
 
 
@@ -342,12 +341,10 @@ def nanmin(x, axis=None, keepdims=False):
 
 
 def nancumsum(x, axis=None, dtype=None):
-    from .ops_math import cumsum
     return cumsum(_nan_fill(x, 0), axis=axis, dtype=dtype)
 
 
 def nancumprod(x, axis=None, dtype=None):
-    from .ops_math import cumprod
     return cumprod(_nan_fill(x, 1), axis=axis, dtype=dtype)
 
 
@@ -355,7 +352,6 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """NumPy's quantile (methods linear, lower, higher, midpoint, nearest) from a sort."""
     check(method in ("linear", "lower", "higher", "midpoint", "nearest"), "quantile",
           f"method must be one of linear, lower, higher, midpoint, nearest; got {method!r}")
-    from .ops_shape import moveaxis
     x = to_float(x)
     nd = rank(x)
     if axis is None:

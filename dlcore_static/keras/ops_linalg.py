@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from .ops_base import check, dname, pair, rank, t, tf, to_float
+from .ops_shape import moveaxis
 
 __all__ = ["norm", "solve", "inv", "det", "cholesky", "cholesky_inverse", "qr", "svd", "eigh",
            "lstsq", "slogdet", "logdet", "solve_triangular", "pinv", "cdist", "trapezoid",
@@ -65,7 +66,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
         f = tf().reduce_max if ord == np.inf else tf().reduce_min
         out = f(s, axis=r, keepdims=True)
     elif ord in ("nuc", 2, -2):
-        from .ops_shape import moveaxis
         m = moveaxis(x, [r, c], [-2, -1])
         sv = tf().linalg.svd(m, compute_uv=False)
         out = tf().reduce_sum(sv, -1) if ord == "nuc" else \

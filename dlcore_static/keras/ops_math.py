@@ -9,17 +9,16 @@ import numpy as np
 
 from .ops_base import FLOATX, axes, dname, is_float, pair, rank, t, tf, to_float
 
-__all__ = ["absolute", "fabs", "negative", "sign", "square_", "floor", "ceil", "round", "trunc",
+__all__ = ["absolute", "fabs", "negative", "sign", "floor", "ceil", "round", "trunc",
            "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
            "arccosh", "arctanh", "erf", "erfc", "log1p", "expm1", "log2", "log10", "exp2",
            "rsqrt", "reciprocal", "cbrt", "deg2rad", "rad2deg", "isnan", "isfinite", "isinf",
            "isneginf", "isposinf", "signbit", "nan_to_num", "power", "true_divide",
            "floor_divide", "mod", "fmod", "arctan2", "hypot", "logaddexp", "logaddexp2",
            "greater_equal", "less_equal", "logical_xor", "heaviside", "fmax", "fmin",
-           "divide_no_nan", "copysign_", "all", "any", "prod", "std", "var", "amax", "amin",
+           "divide_no_nan", "all", "any", "prod", "std", "var", "amax", "amin",
            "logsumexp", "count_nonzero", "average", "ptp", "cumsum", "cumprod", "isclose",
            "allclose", "sinc", "i0", "ldexp"]
-__all__ = [n for n in __all__ if not n.endswith("_")]
 
 
 def _float_unary(name, fn):

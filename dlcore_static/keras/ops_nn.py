@@ -10,6 +10,8 @@ import numbers
 import numpy as np
 
 from .ops_base import FLOATX, check, dname, rank, result_type, t, tf, to_float
+from .ops_linalg import norm
+from .ops_shape import moveaxis, repeat
 
 __all__ = ["softplus", "softsign", "silu", "swish", "gelu", "elu", "selu", "leaky_relu",
            "relu6", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid", "celu", "glu",
@@ -154,7 +156,6 @@ def sparse_sigmoid(x):
 
 
 def sparsemax(x, axis=-1):
-    from .ops_shape import moveaxis
     x = to_float(x)
     z = moveaxis(x, axis, -1)
     n = z.shape.as_list()[-1]
@@ -247,7 +248,6 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     if order == 2:
         inv = tf().rsqrt(tf().reduce_sum(tf().square(x), axis=axis, keepdims=True))
         return x * tf().minimum(inv, _c(x, 1.0 / eps))
-    from .ops_linalg import norm
     return x / tf().maximum(norm(x, ord=order, axis=axis, keepdims=True), _c(x, eps))
 
 
@@ -386,9 +386,11 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format=None, dilation_rate=1):
-    from .ops import conv
     y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return conv(y, pointwise_kernel, 1, "valid", data_format)
+    _, n, last = _spatial(y, data_format, "separable_conv")
+    fmt = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[n] if last else {1: "NCW", 2: "NCHW", 3: "NCDHW"}[n]
+    return tf().nn.convolution(y, t(pointwise_kernel, dname(y)), padding="VALID",
+                               strides=[1] * n, dilations=[1] * n, data_format=fmt)
 
 
 def _transpose_len(d, kk, s, pad, p):
@@ -442,7 +444,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
     if nq is not None and nk is not None and nq != nk:
         check(nq % nk == 0, "dot_product_attention",
               f"query heads {nq} must be a multiple of key heads {nk}")
-        from .ops_shape import repeat
         k, v = repeat(k, nq // nk, axis=2), repeat(v, nq // nk, axis=2)
     h = k.shape.as_list()[3]
     sc = (1.0 / np.sqrt(h)) if scale is None else scale

@@ -187,9 +187,9 @@ def moveaxis(x, source, destination):
     nd = rank(x)
     src = [source] if isinstance(source, numbers.Integral) else list(source)
     dst = [destination] if isinstance(destination, numbers.Integral) else list(destination)
-    src, dst = [int(s) % nd for s in src], [int(d) % nd for d in dst]
-    order = [i for i in range(nd) if i not in src]
-    for d, s in sorted(zip(dst, src)):
+    src_i, dst_i = [int(s) % nd for s in src], [int(d) % nd for d in dst]
+    order = [i for i in range(nd) if i not in src_i]
+    for d, s in sorted(zip(dst_i, src_i)):
         order.insert(d, s)
     return tf().transpose(x, order)
 
@@ -211,15 +211,26 @@ def take_along_axis(x, indices, axis=None):
           f"indices of rank {rank(idx)} for an input of rank {rank(x)}")
     n = tf().cast(axis_len(x, axis), idx.dtype)
     idx = tf().where(tf().less(idx, tf().zeros_like(idx)), idx + n, idx)
-    # broadcast the other axes of x and indices against each other
-    xs, ids = tf().shape(x), tf().shape(idx)
-    full_shape = tf().maximum(xs, ids)
-    xb_shape = tf().concat([full_shape[:axis], xs[axis:axis + 1], full_shape[axis + 1:]], 0)
-    ib_shape = tf().concat([full_shape[:axis], ids[axis:axis + 1], full_shape[axis + 1:]], 0)
-    x = tf().broadcast_to(x, xb_shape)
-    idx = tf().broadcast_to(idx, ib_shape)
+    sx, si = x.shape.as_list(), idx.shape.as_list()
+    if any(a != b for i, (a, b) in enumerate(zip(sx, si)) if i != axis):
+        # broadcast the other axes of x and indices against each other
+        xs, ids = tf().shape(x), tf().shape(idx)
+        full_shape = tf().maximum(xs, ids)
+        xb_shape = tf().concat([full_shape[:axis], xs[axis:axis + 1], full_shape[axis + 1:]], 0)
+        ib_shape = tf().concat([full_shape[:axis], ids[axis:axis + 1], full_shape[axis + 1:]],
+                               0)
+        x = tf().broadcast_to(x, xb_shape)
+        idx = tf().broadcast_to(idx, ib_shape)
     xm, im = moveaxis(x, axis, -1), moveaxis(idx, axis, -1)
-    out = tf().gather(xm, im, axis=rank(x) - 1, batch_dims=rank(x) - 1)
+    # (a one-hot contraction: gather's index check runs on the host, which a functional
+    # model cannot take into an operation node; an index out of range picks nothing: 0)
+    n_ax = axis_len(xm, -1)
+    d = dname(xm)
+    pick = tf().equal(tf().expand_dims(tf().cast(im, "int32"), -1), tf().range(n_ax))
+    src = tf().cast(xm, "int32") if d == "bool" else xm
+    src = tf().expand_dims(src, -2) + tf().zeros_like(pick, dtype=src.dtype)
+    out = tf().reduce_sum(tf().where(pick, src, tf().zeros_like(src)), axis=-1)
+    out = tf().cast(out, "bool") if d == "bool" else out
     return moveaxis(out, -1, axis)
 
 
@@ -289,8 +300,13 @@ def array_split(x, indices_or_sections, axis=0):
 
 
 def _split(x, ios, axis):
-    from .ops import split
-    return split(x, ios, axis=axis)
+    """NumPy's split (as ``keras.ops.split``): equal sections or the cut indices."""
+    if isinstance(ios, numbers.Integral):
+        return tf().split(x, int(ios), axis=axis)
+    n = x.shape.as_list()[axis]
+    check(n is not None, "split", "the split axis must have a known length")
+    cuts = [0] + [int(i) + n if int(i) < 0 else int(i) for i in ios] + [n]
+    return tf().split(x, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis=axis)
 
 
 def hsplit(x, indices_or_sections):

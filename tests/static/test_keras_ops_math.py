@@ -113,6 +113,7 @@ CASES = [
     ("take_along_axis", lambda o, x, i: o.take_along_axis(x, i, axis=1), (M, np.abs(I[:2]).T % 4)),
     ("take_along_axis argsort", lambda o, x: o.take_along_axis(x, o.argsort(x, -1), -1), (A,)),
     ("take_along_axis none", lambda o, x, i: o.take_along_axis(x, i, axis=None), (M, np.array([3, 0, 15], np.int32))),
+    ("take_along_axis inf", lambda o, x, i: o.take_along_axis(x, i, 0), (N[:, None], np.array([[5], [0], [2]], np.int32))),
     ("ravel", lambda o, x: o.ravel(x), (A,)),
     ("append", lambda o, x: o.append(x, x * 2), (I,)), ("append axis", lambda o, x: o.append(x, x, axis=1), (A,)),
     ("hstack", lambda o, x: o.hstack([x, x]), (I,)), ("vstack", lambda o, x: o.vstack([x[0], x[1]]), (I,)),
