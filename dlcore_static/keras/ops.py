@@ -369,8 +369,8 @@ def _recorded(fn, cls: str):
 
 # Keras 3's other ops (ops_math, ops_shape, ops_nn, ops_core): recorded the same way
 from . import ops_core as _c, ops_linalg as _la, ops_math as _m, ops_nn as _n  # noqa: E402
-from . import ops_shape as _s  # noqa: E402
-_EXTRA = [_m, _s, _n, _la, _c]
+from . import ops_extra as _x, ops_shape as _s  # noqa: E402
+_EXTRA = [_m, _s, _n, _la, _c, _x]
 _NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype", "cond", "while_loop", "fori_loop",
                  "scan", "switch", "map", "vectorized_map", "custom_gradient"}
 for _mod in _EXTRA:
@@ -395,4 +395,4 @@ nn = types.SimpleNamespace(**{k: globals()[k] for k in (
     "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot", "conv", "moments",
     "top_k", *_n.__all__)})
 # ``keras.ops.linalg`` (``ops.linalg.qr(x)``)
-linalg = types.SimpleNamespace(**{k: globals()[k] for k in _la.__all__[:15]})
+linalg = types.SimpleNamespace(**{k: globals()[k] for k in (*_la.__all__[:15], "matrix_rank")})
