@@ -38,6 +38,15 @@ def on_batch_result(model, out, n: int, reset_metrics: bool, return_dict: bool):
     return scalar_or_list(vals)
 
 
+def begin_batch(model) -> None:
+    """Before ``train_on_batch``/``test_on_batch``: unless the calls before ran on with
+    ``reset_metrics=False``, the stateful metrics start from zero (``evaluate`` or ``fit``
+    leave their counts of the last epoch: a Precision or weighted mean of the next batch
+    alone would have counted them too)."""
+    if "_batch_means" not in model.__dict__:
+        reset(model)
+
+
 def scalar_or_list(vals):
     vals = [float(v) for v in vals]
     return vals[0] if len(vals) == 1 else vals

@@ -167,7 +167,7 @@ def compile_rest(kwargs: dict, weighted_metrics=None) -> None:
     """``compile``'s extra keyword arguments: Keras 3's ``run_eagerly``, ``jit_compile``,
     ``auto_scale_loss`` (any value: the graph is built once and run; no mixed precision
     scaling here) and ``steps_per_execution=1`` are taken; anything else is TypeError as
-    Keras 3.  ``weighted_metrics`` (not computed by dlcore) is refused, not dropped."""
+    Keras 3.  ``weighted_metrics`` not a list, tuple or dict: ValueError, as Keras 3."""
     extra = {k: kwargs.pop(k) for k in list(kwargs) if k in _COMPILE_EXTRAS}
     if kwargs:
         raise TypeError(f"Invalid keyword argument(s) in `compile`: {sorted(kwargs)}")
@@ -175,6 +175,7 @@ def compile_rest(kwargs: dict, weighted_metrics=None) -> None:
     if steps not in (1, None):
         raise NotImplementedError(f"compile: `steps_per_execution={steps}` is not supported "
                                   "by dlcore (one batch per run)")
-    if weighted_metrics:
-        raise NotImplementedError("compile: `weighted_metrics` is not supported by dlcore (the "
-                                  "metrics would be computed without the sample weights)")
+    if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+        raise ValueError("Expected `weighted_metrics` argument to be a list, tuple, or dict. "
+                         f"Received instead: weighted_metrics={weighted_metrics!r} of type "
+                         f"{type(weighted_metrics)}")

@@ -109,7 +109,7 @@ def compiled(metric):
     named as the metric; the metric registered for the resets of ``fit``/``evaluate``."""
     from . import confusion_metrics as _cm
 
-    def fn(y_true, y_pred):
+    def fn(y_true, y_pred, sample_weight=None):
         g = get_default_graph()
         added = metric.__dict__.get("_added") or []
         if added and added[0].graph is not g:
@@ -118,7 +118,9 @@ def compiled(metric):
                              "(in the same graph)")
         if metric not in _cm._REGISTRY.setdefault(g, []):
             _cm._REGISTRY[g].append(metric)
-        with control_dependencies([metric.update_state(y_true, y_pred)]):
+        upd = (metric.update_state(y_true, y_pred) if sample_weight is None else
+               metric.update_state(y_true, y_pred, sample_weight=sample_weight))  # (weighted)
+        with control_dependencies([upd]):
             return _ops.add(_ops.cast(_as_tensor(metric.result()), np.float32), 0.0)
     fn.__name__ = metric.name
     fn.confusion = metric            # type: ignore[attr-defined] # (History key: its name)

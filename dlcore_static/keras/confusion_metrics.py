@@ -325,9 +325,9 @@ def compiled(identifier):
         identifier = CLASSES[identifier]
     metric = identifier() if isinstance(identifier, type) else identifier
 
-    def fn(y_true, y_pred):
+    def fn(y_true, y_pred, sample_weight=None):        # (weighted_metrics: the weights)
         m = metric if metric._vars is None else type(metric)(**metric.get_config())
-        return m(y_true, y_pred)
+        return m(y_true, y_pred, sample_weight)
     fn.__name__ = metric.name
     fn.confusion = metric            # type: ignore[attr-defined] # (History key: its name)
     return fn

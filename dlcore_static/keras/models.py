@@ -415,4 +415,6 @@ def model_from_json(json_string, custom_objects=None):
 
     from .saving import KerasFileError
     raw = json_string.encode() if isinstance(json_string, str) else json_string
-    return model_from_config(json_loads(raw, "model JSON", KerasFileError), custom_objects)
+    from ._json_config import from_json
+    return model_from_config(from_json(json_loads(raw, "model JSON", KerasFileError)),
+                             custom_objects)

@@ -170,9 +170,13 @@ def training_config(model) -> dict | None:
         metrics = _train.serialize(args.get("metrics"), "metric", _json_value) or []
         if isinstance(metrics, list) and len(getattr(model, "outputs", ())) > 1:
             metrics = {n: list(metrics) for n in model.output_names}    # Keras 2 and 3 read it
+        weighted = _train.serialize(args.get("weighted_metrics"), "metric", _json_value)
+        if isinstance(weighted, list) and len(getattr(model, "outputs", ())) > 1:
+            weighted = {n: list(weighted) for n in model.output_names}
     else:
         metrics = [m for m in (getattr(model, "metrics_names", None) or [])
                    if isinstance(m, str) and m != "loss"]
+        weighted = None
     conf = dict(_json_value(opt.get_config()))
     if "lr" in conf:               # Keras >= 2.3 and Keras 3 call it learning_rate (3 refuses lr)
         conf["learning_rate"] = conf.pop("lr")
@@ -180,7 +184,8 @@ def training_config(model) -> dict | None:
         conf.pop("decay", None)
     conf = _train.optimizer_config(opt, conf, _json_value)     # its arguments and schedule
     return {"optimizer_config": {"class_name": type(opt).__name__, "config": conf},
-            "loss": loss, "metrics": metrics, "loss_weights": args.get("loss_weights")}
+            "loss": loss, "metrics": metrics, "loss_weights": args.get("loss_weights"),
+            "weighted_metrics": weighted or None}
 
 
 def _make_layer(cls: Any, c: dict, L, input_shape=None):
@@ -271,9 +276,10 @@ def _compile(model, tc: dict | None, classes: dict) -> None:
         opt = cls()
     loss = _train.deserialize(tc["loss"], "loss", KerasFileError)
     metrics = _train.deserialize(tc.get("metrics"), "metric", KerasFileError)
+    weighted = _train.deserialize(tc.get("weighted_metrics"), "metric", KerasFileError)
     try:
         model.compile(optimizer=opt, loss=loss, metrics=metrics or None,
-                      loss_weights=tc.get("loss_weights"))
+                      loss_weights=tc.get("loss_weights"), weighted_metrics=weighted or None)
     except (TypeError, ValueError) as e:
         raise KerasFileError(f"load_model: cannot compile the model with the file's training "
                              f"configuration ({e}); load it with compile=False") from None
@@ -467,7 +473,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
                 "optimizer": {"module": "keras.optimizers", "class_name": oc["class_name"],
                               "config": oc["config"], "registered_name": None},
                 "loss": tc["loss"], "loss_weights": tc["loss_weights"],
-                "metrics": tc["metrics"] or None}
+                "metrics": tc["metrics"] or None,
+                "weighted_metrics": tc.get("weighted_metrics")}
         meta = {"keras_version": "3.0.0", "saved_by": "dlcore"}
         with _replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("config.json", json.dumps(k3))
@@ -534,7 +541,8 @@ def _load_model(filepath, compile: bool, classes: dict):
         if compile and cc:
             _compile(model, {"optimizer_config": cc.get("optimizer"), "loss": cc.get("loss"),
                              "metrics": cc.get("metrics"),
-                             "loss_weights": cc.get("loss_weights")}, classes)
+                             "loss_weights": cc.get("loss_weights"),
+                             "weighted_metrics": cc.get("weighted_metrics")}, classes)
         return model
     with _open_h5(path) as f:
         raw = f.attrs.get("model_config")

@@ -25,6 +25,7 @@ from . import _keras3_args, _run_phase
 from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
+from . import _weighted_metrics as _wm
 from . import backend as K
 from . import callbacks as _cb
 from . import config as _config
@@ -34,6 +35,7 @@ from . import optimizers as _optimizers
 from . import subclassing as _sub
 from ._history import HISTORY, structured, to_snake_case, unique_layer_name
 from ._training_data import ArrayFeeds
+from ._weighted_metrics import masked as _masked
 from .confusion_metrics import reset as _reset_counts
 from .engine import MASKS, InputLayer, Network, Node, _accepts, _as_list
 
@@ -106,9 +108,13 @@ class Model(ArrayFeeds, Network):
                 sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
                 **kwargs):
         _keras3_args.compile_rest(kwargs, weighted_metrics)    # (run_eagerly, ...: taken)
+        if weighted_metrics and _step.overridden(self):
+            raise NotImplementedError("compile: `weighted_metrics` with a custom train_step/"
+                                      "test_step is not supported by dlcore")
         self.__dict__.pop("_custom_steps", None)   # (Keras 3: compile resets the steps)
         if _sub.defer_compile(self, {"optimizer": optimizer, "loss": loss, "metrics": metrics,
-                                     "loss_weights": loss_weights}):
+                                     "loss_weights": loss_weights,
+                                     "weighted_metrics": weighted_metrics}):
             return                                 # built and compiled on the first data
         self._prepare()
         n = len(self.outputs)
@@ -122,7 +128,8 @@ class Model(ArrayFeeds, Network):
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
         # as given, for the training configuration of Keras model files (keras/saving.py)
-        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
+        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                              "weighted_metrics": weighted_metrics}
         g = self.graph
         with g.as_default():
             self.targets, self.sample_weights, out_losses = [], [], []
@@ -164,22 +171,7 @@ class Model(ArrayFeeds, Network):
                 for name, t in zip(self._target_names, out_losses):
                     self.metrics_names.append(f"{name}_loss")
                     self._metric_tensors.append(t)
-            per_out = self._per_output_metrics(metrics)
-            for i, ms in enumerate(per_out):
-                if ms and i not in self._target_outputs:
-                    raise ValueError(f"metrics for output '{self.output_names[i]}' need a "
-                                     "target, but the output has no loss")
-                for m in ms:
-                    target = self.targets[self._target_outputs.index(i)]
-                    label, fn = self._metric_fn(m, losses[i], self.outputs[i])
-                    with g.name_scope("metrics/"):
-                        t = _ops.mean(_masked(_ops.cast(fn(target, self.outputs[i]),
-                                                        np.float32),
-                                              MASKS.get(self.outputs[i])))
-                    self.metrics_names.append(label if n == 1 else
-                                              f"{self.output_names[i]}_{label}")
-                    self._metric_specs[self.metrics_names[-1]] = m
-                    self._metric_tensors.append(t)
+            _wm.add_metrics(self, metrics, weighted_metrics, losses)
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
         self._compiled = True
@@ -196,6 +188,12 @@ class Model(ArrayFeeds, Network):
     get_metrics_result = _ce.get_metrics_result
     compiled_metrics = property(_ce.compiled_metrics)
     compiled_loss = _ce.compiled_loss
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as JSON that Keras 3's and dlcore's ``model_from_json``
+        rebuild (without weights): Sequential and functional models (``_json_config``)."""
+        from ._json_config import to_json
+        return to_json(self, **kwargs)
 
     def _prepare(self) -> None:
         """Hook: Sequential builds its graph here."""
@@ -247,6 +245,7 @@ class Model(ArrayFeeds, Network):
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
         sws = self._weights_for(ys, sample_weight, class_weight)
+        _ev.begin_batch(self)
         out = self._session.run([self.train_function] + self._metric_tensors,
                                 self._feed(xs, ys, sws, True))[1:]
         return _ev.on_batch_result(self, out, len(xs[0]), reset_metrics, return_dict)
@@ -259,6 +258,7 @@ class Model(ArrayFeeds, Network):
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
         ys = self._targets_of(y)
+        _ev.begin_batch(self)
         out = self._session.run(self._metric_tensors, self._feed(
             xs, ys, self._weights_for(ys, sample_weight, None), False))
         return _ev.on_batch_result(self, out, len(xs[0]), reset_metrics, return_dict)
@@ -571,15 +571,6 @@ class Model(ArrayFeeds, Network):
         for i, o in enumerate(outs):
             HISTORY[o] = (self, len(self._nodes) - 1, i)
         return outs[0] if len(outs) == 1 else outs
-
-
-def _masked(score, mask):
-    """Keras' masked objective: the per-step scores of a masked output times the mask, divided
-    by the mask's mean (the loss per batch proportional to the unmasked steps)."""
-    if mask is None:
-        return score
-    m = _ops.cast(mask, score.aval.dtype)
-    return _ops.div(_ops.mul(score, m), _ops.add(_ops.mean(m), K.epsilon()))
 
 
 def _shapes(t):

@@ -33,7 +33,7 @@ Found by this probe (each requested from its owner; see requests.md):
   steps_per_execution, auto_scale_loss, Keras 3 arguments) raised TypeError.  (Both fixed by
   keras4, 114fbd8.)
   ``compile(weighted_metrics=[...])`` was ignored: no 'wmp' in the history, evaluate's list
-  one short (silent).
+  one short (silent).  (Fixed by kerasmend: computed with the sample weights.)
 
 Kept as regression tests (passed when probed, vs torch 2.13 / brute force): LSTM(proj_size)
 forward and gradients, 5-D grid_sample/affine_grid, interpolate(antialias=True), EmbeddingBag,
@@ -432,8 +432,6 @@ def test_a_state_dict_with_a_bad_step_is_refused_and_changes_nothing(opt):
     assert all(not np.array_equal(a, _np(p)) for a, p in zip(w, m.parameters()))
 
 
-@pytest.mark.xfail(strict=True, reason="requested from keras4 (compile(weighted_metrics=...) "
-                   "ignored)")
 def test_weighted_metrics_are_computed_with_the_sample_weights():
     """Keras 3 (jax backend, same data and weights): history has 'wmp' [0.56252, 0.56525] and
     evaluate gives [loss, mp, wmp] = [0.28511, 0.56285, 0.56762]; dlcore dropped 'wmp' from

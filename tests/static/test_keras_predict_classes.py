@@ -42,7 +42,8 @@ def test_to_json_and_model_from_json_rebuild_sequential_and_functional_models():
     seq = Sequential([Dense(3, input_shape=(4,), activation="relu"), Dense(2)])
     text = seq.to_json()
     cfg = json.loads(text)
-    assert cfg["class_name"] == "Sequential" and cfg["keras_version"] == "2.2.4"
+    assert cfg["class_name"] == "Sequential" and cfg["module"] == "keras"   # Keras 3's records
+    assert cfg["keras_version"] == "3.0.0" and cfg["backend"] == "tensorflow"  # tf.keras 2's
     again = model_from_json(text)
     again.set_weights(seq.get_weights())
     np.testing.assert_allclose(again.predict(x), seq.predict(x), rtol=1e-6)
