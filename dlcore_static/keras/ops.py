@@ -274,7 +274,7 @@ def tile(x, repeats):
     x = _t(x)
     if not isinstance(repeats, (numbers.Integral, list, tuple, np.ndarray)) or (
             not isinstance(repeats, numbers.Integral) and
-            not all(isinstance(r, numbers.Integral) for r in repeats)):
+            not builtins.all(isinstance(r, numbers.Integral) for r in repeats)):
         return tf.tile(x, repeats)                  # (a tensor: as many entries as axes)
     reps = [int(repeats)] if isinstance(repeats, numbers.Integral) else \
         [int(r) for r in repeats]

@@ -42,3 +42,11 @@ def test_linalg_namespace_and_missing_names():
     assert ops.linalg.matrix_rank is ops.matrix_rank and ops.linalg.qr is ops.qr
     for name in ("fft", "stft", "unique", "argpartition", "erfinv", "image"):
         assert not hasattr(ops, name)       # left out: none that behaves otherwise than Keras 3
+
+
+def test_numpy_named_ops_leave_python_builtins_alone():
+    """ops.tile's repeats check runs Python's all(), not ops.all (the new name shadowed it)."""
+    import dlcore_static as tf
+    with tf.Session() as sess:
+        got = sess.run(ops.tile(tf.constant(I), [2, 1]))
+    np.testing.assert_array_equal(got, np.tile(I, [2, 1]))
