@@ -222,3 +222,32 @@ def test_saved_model_files_keep_weighted_metrics(tmp_path, ext):
         km = k3.models.load_model(path)
         got = km.evaluate(X, Y, sample_weight=SW, verbose=0, return_dict=True)
         _close(got, dict(zip(back.metrics_names, want)))
+
+
+def test_masked_sequence_output_as_keras3():
+    """A masked (mask_zero) sequence output: the weighted mean counts the unmasked steps only
+    (Keras 3 multiplies the mask into the weights); without sample weights it equals the
+    unweighted metric, both as Keras 3."""
+    k3 = keras3()
+
+    def build(lib):
+        i = lib.Input((5,), dtype="int32")
+        h = lib.layers.Embedding(10, 4, mask_zero=True)(i)
+        h = lib.layers.LSTM(3, return_sequences=True)(h)
+        return lib.Model(i, lib.layers.Dense(2)(h))
+    km, dm = build(k3), build(dk)
+    dm.set_weights(km.get_weights())
+    rng = np.random.RandomState(0)
+    x = rng.randint(1, 10, (12, 5))
+    x[:, 3:] = 0
+    x[:4, 2:] = 0
+    y = rng.randn(12, 5, 2).astype("float32")
+    for m in (km, dm):
+        m.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mae"])
+    want = km.evaluate(x, y, verbose=0, return_dict=True)
+    got = dict(zip(dm.metrics_names, dm.evaluate(x, y, verbose=0)))
+    _close(got, want)
+    p = dm.predict(x, verbose=0)
+    keep = x != 0                                        # the unmasked steps
+    np.testing.assert_allclose(got["weighted_mae"], np.abs(p - y).mean(-1)[keep].mean(),
+                               rtol=1e-5)
