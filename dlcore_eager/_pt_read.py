@@ -15,6 +15,10 @@ entry's size, each storage's declared element count against its zip entry (store
 lie inside the file; compressed ones may inflate to 64 MiB + 64 x the file's size in all), each
 tensor's (offset, size, stride) against its storage and each NumPy array's shape against its
 bytes, so a file claiming a huge tensor is refused without allocating it.
+``data.pkl`` may create at most ``MAX_VALUES`` values and ``MAX_OBJECTS`` containers (fixed
+limits, whatever the file's size), and the stored storages together may hold at most the file's
+size (zip entries overlapping one region are refused, and an entry's local header must name it).
+Containers shared in the stream stay shared (``_pt_names._structure``): nothing is expanded.
 
 The result is dlcore_eager's structure format (``serialization._Reader`` decodes it): every
 container as ``{"__dict__": ...}`` / ``{"__tuple__": ...}`` / lists, every tensor as
@@ -30,122 +34,26 @@ import struct
 import zipfile
 import zlib
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from dlcore import dtypes as _dt
+from ._pt_names import (_NP_CODES, _STORAGES, _TORCH_DTYPES, MAX_NODES, ErrorFactory,  # noqa: F401
+                        _Global, _NpArray, _NpDtype, _resolve, _Storage, _structure, _TRef,
+                        _Value)
 
-ErrorFactory = Callable[[str], Exception]
 MAX_PICKLE = 256 * 1024 * 1024       # data.pkl larger than this is refused
 MAX_RATIO = 1100                     # deflate's own ceiling is ~1032x
 INFLATE_RATIO = 64                   # compressed storages may inflate to 64 MiB + 64 x the file
 INFLATE_ALLOWANCE = 64 * 1024 * 1024
+MAX_VALUES = 5_000_000               # values pushed or memoized by data.pkl's opcodes, in all
+MAX_OBJECTS = 1_000_000              # containers and calls' results data.pkl creates
 _ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
                RuntimeError, zlib.error, struct.error)
-_STORAGES = {"FloatStorage": np.float32, "DoubleStorage": np.float64,
-             "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
-             "ShortStorage": np.int16, "CharStorage": np.int8, "ByteStorage": np.uint8,
-             "BoolStorage": np.bool_, "ComplexFloatStorage": np.complex64,
-             "ComplexDoubleStorage": np.complex128, "BFloat16Storage": None}
 
 
 def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
-
-
-class _Global:
-    """A name the stream imports; only whitelisted ones are ever created."""
-
-    def __init__(self, kind: str, value: Any = None) -> None:
-        self.kind, self.value = kind, value
-
-
-class _TRef:
-    """A tensor of the file: its array's name, location, requires_grad, whether a Parameter."""
-
-    def __init__(self, name: str, loc: str, rg: bool, param: bool = False) -> None:
-        self.name, self.loc, self.rg, self.param = name, loc, rg, param
-
-
-class _NpDtype:
-    """``numpy.dtype(code, False, True)``; its byte order comes with BUILD."""
-
-    def __init__(self, dt: np.dtype) -> None:
-        self.dtype = dt
-
-
-class _NpArray:
-    """``numpy.core.multiarray._reconstruct(ndarray, (0,), b'b')``; filled by BUILD."""
-
-    def __init__(self) -> None:
-        self.name: str | None = None
-
-
-_TORCH_DTYPES = {"float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64",
-                 "uint8", "bool", "complex64", "complex128", "half", "float", "double", "long",
-                 "int", "short", "cfloat", "cdouble"}
-_NP_CODES = {"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8",
-             "c16"}
-
-
-class _Value:
-    """A torch value that is data (a device, a Size, a dtype, a layout): one structure node."""
-
-    def __init__(self, key: str, value: Any) -> None:
-        self.key, self.value = key, value
-
-
-class _Storage:
-    def __init__(self, key: str, array: np.ndarray, loc: str) -> None:
-        self.key, self.array, self.loc = key, array, loc
-
-
-_MARK = object()
-
-
-def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
-    full = f"{module}.{name}"
-    if full in ("collections.OrderedDict", "torch._utils.OrderedDict"):
-        return _Global("odict")
-    if full in ("torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor"):
-        return _Global("tensor")
-    if full in ("torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"):
-        return _Global("parameter")
-    if module == "torch" and name in _STORAGES:
-        code = _STORAGES[name]
-        if code is None:
-            if _dt.bfloat16 is None:
-                raise error("a bfloat16 tensor needs the ml_dtypes package (pip install ml_dtypes)")
-            return _Global("storage_type", _dt.bfloat16)
-        return _Global("storage_type", np.dtype(code))
-    if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") and name in (
-            "dtype", "scalar", "_reconstruct", "ndarray"):
-        return _Global("np_" + name.lstrip("_"))
-    if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
-        return _Global("np_frombuffer")                    # (pickle protocol 5's arrays)
-    if full in ("_codecs.encode", "codecs.encode"):
-        return _Global("encode")
-    if module == "torch" and name in _TORCH_DTYPES:
-        return _Global("dtype", name)                      # a dtype value (not called)
-    if full == "torch.serialization._get_layout":
-        return _Global("layout")
-    if full == "torch.Size":
-        return _Global("size")
-    if full == "torch.device":
-        return _Global("device")
-    from ._safe_globals import listed
-    hint = ""
-    if listed(full):
-        hint = ("; add_safe_globals lists it for PyTorch's unpickler, which constructs it, but "
-                "dlcore never runs a file's classes or functions")
-    elif module.startswith(("torch.nn.", "torch.optim.", "__main__")) or (
-            name[:1].isupper() and not module.startswith(("builtins", "os", "sys", "subprocess"))):
-        hint = ("; a whole object (torch.save(model)) needs its code: save model.state_dict() "
-                "with torch.save and load that into the model")
-    raise error(f"the pickle stream imports {full[:100]!r}, which is not a tensor, storage or "
-                "container (dlcore_eager.load never runs code from a file; only what "
-                f"torch.load(weights_only=True) accepts for tensors and containers is read){hint}")
 
 
 class _Parser:
@@ -156,6 +64,7 @@ class _Parser:
         self.storages: dict[str, _Storage] = {}
         self.arrays: dict[str, np.ndarray] = {}
         self.inflated = 0                 # bytes of compressed storages inflated so far
+        self.stored_bytes = 0             # bytes of stored (uncompressed) storages read so far
 
     # ------------------------------------------------------------------ raw reads
     def take(self, n: int) -> bytes:
@@ -205,6 +114,11 @@ class _Parser:
                     info.compress_size != info.file_size:
                 raise err(f"storage {key[:40]!r} claims {nbytes} bytes past the end of the file "
                           f"({self.total} bytes)")
+            if self.stored_bytes + nbytes > self.total:      # entries sharing one region
+                raise err(f"storage {key[:40]!r} and the storages before it claim "
+                          f"{self.stored_bytes + nbytes} stored bytes of a {self.total}-byte "
+                          "file (zip entries overlap)")
+            self.stored_bytes += nbytes
         elif self.inflated + nbytes > INFLATE_ALLOWANCE + INFLATE_RATIO * self.total:
             raise err(f"storage {key[:40]!r} claims {nbytes} bytes from {info.compress_size} "
                       f"compressed bytes of a {self.total}-byte file (a decompression bomb: "
@@ -244,8 +158,16 @@ class _Parser:
         head = self.read_at(h, 30)
         if len(head) < 30 or head[:4] != b"PK\x03\x04":
             return None
-        start = h + 30 + int.from_bytes(head[26:28], "little") + \
-            int.from_bytes(head[28:30], "little")
+        n_name = int.from_bytes(head[26:28], "little")
+        name = bytes(self.read_at(h + 30, n_name))
+        try:                                  # the local header must name this entry
+            same = name.decode("utf-8" if info.flag_bits & 0x800 else "cp437") == \
+                info.orig_filename
+        except UnicodeDecodeError:
+            same = False
+        if not same:
+            return None                       # zipfile's read says what is wrong
+        start = h + 30 + n_name + int.from_bytes(head[28:30], "little")
         if start + info.file_size > self.total:
             return None
         raw = self.read_at(start, info.file_size)
@@ -254,9 +176,13 @@ class _Parser:
                              "(the file is damaged)")
         return raw
 
-    def tensor(self, args: tuple, param_of: Any = None) -> _TRef:
+    def tensor(self, args: tuple, v1: bool = False) -> _TRef:
         err = self.error
-        if not (6 <= len(args) <= 7) or not isinstance(args[0], _Storage):
+        if v1:                                # _rebuild_tensor(storage, offset, size, stride)
+            if len(args) != 4:
+                raise err("_rebuild_tensor has malformed arguments")
+            args = (*args, False)
+        if not (v1 or 6 <= len(args) <= 7) or not isinstance(args[0], _Storage):
             raise err("_rebuild_tensor_v2 has malformed arguments")
         st, offset, size, stride, rg = args[:5]
         from dlcore.safe_io import check_shape
@@ -273,9 +199,13 @@ class _Parser:
                 raise err(f"a tensor of size {list(size)}, stride {list(stride)}, offset {offset} "
                           f"reaches element {last} of storage {st.key[:40]!r}, which has {n}")
         item = st.array.dtype.itemsize
-        view = np.ndarray(size, st.array.dtype, buffer=st.array,
-                          offset=min(offset, n) * item if all(size) else 0,
-                          strides=tuple(s * item for s in stride))
+        try:
+            view = np.ndarray(size, st.array.dtype, buffer=st.array,
+                              offset=min(offset, n) * item if all(size) else 0,
+                              strides=tuple(s * item for s in stride))
+        except (ValueError, OverflowError) as e:     # a stride NumPy cannot hold
+            raise err(f"a tensor of size {list(size)}, stride {str(stride)[:80]} cannot be "
+                      f"built ({str(e)[:80]})") from None
         name = f"t{len(self.arrays)}"
         self.arrays[name] = view
         return _TRef(name, st.loc, rg)
@@ -289,8 +219,8 @@ class _Parser:
             if args:
                 raise err("OrderedDict called with arguments")
             return OrderedDict()
-        if fn.kind == "tensor":
-            return self.tensor(args)
+        if fn.kind in ("tensor", "tensor_v1"):
+            return self.tensor(args, fn.kind == "tensor_v1")
         if fn.kind == "parameter":
             if len(args) < 2 or not isinstance(args[0], _TRef) or not isinstance(args[1], bool):
                 raise err("_rebuild_parameter has malformed arguments")
@@ -300,7 +230,10 @@ class _Parser:
             if len(args) != 2 or not isinstance(args[0], str) or args[1] not in (
                     "latin1", "latin-1"):
                 raise err("_codecs.encode has malformed arguments")
-            return args[0].encode("latin-1")
+            try:
+                return args[0].encode("latin-1")
+            except UnicodeEncodeError:
+                raise err("_codecs.encode of a string that is not latin-1") from None
         if fn.kind == "np_dtype":
             if not args or args[0] not in _NP_CODES:
                 raise err(f"numpy.dtype of {str(args[:1])[:40]} (only numbers and bool are read)")
@@ -361,9 +294,22 @@ class _Parser:
             top()
             return stack.pop()
 
+        objects = [0]
+
+        def new() -> None:                  # one more container or call result
+            objects[0] += 1
+            if objects[0] > MAX_OBJECTS:
+                raise err(f"data.pkl creates more than {MAX_OBJECTS} containers and objects "
+                          "(the limit for a tensor file; refused before building more)")
+
+        steps = 0
         while True:
             at = self.pos
             op = self.take(1)
+            steps += 1                      # each opcode pushes or memoizes at most one value
+            if steps > MAX_VALUES:
+                raise err(f"data.pkl holds more than {MAX_VALUES} values (the limit for a "
+                          "tensor file; refused before building more)")
             if op == b"\x80":                                   # PROTO
                 self.take(1)
             elif op == b"\x95":                                 # FRAME
@@ -381,23 +327,29 @@ class _Parser:
             elif op == b"2":
                 stack.append(top())
             elif op == b"}":
+                new()
                 stack.append({})
             elif op == b"]":
+                new()
                 stack.append([])
             elif op == b")":
                 stack.append(())
             elif op == b"t":
+                new()
                 stack.append(tuple(pop_mark()))
             elif op in (b"\x85", b"\x86", b"\x87"):
                 k = op[0] - 0x84
                 if len(stack) < k:
                     raise err(f"data.pkl uses an empty stack (offset {at})")
+                new()
                 tup = tuple(stack[-k:])
                 del stack[-k:]
                 stack.append(tup)
             elif op == b"l":
+                new()
                 stack.append(pop_mark())
             elif op == b"d":
+                new()
                 items = pop_mark()
                 stack.append(self.setitems({}, items))
             elif op == b"a":
@@ -462,6 +414,7 @@ class _Parser:
                     raise err(f"data.pkl has a malformed global (offset {at})")
                 stack.append(_resolve(module, name, err))
             elif op == b"R":
+                new()
                 args = pop()
                 stack.append(self.call(pop(), args))
             elif op == b"Q":
@@ -519,55 +472,6 @@ class _Parser:
         return target
 
 
-def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
-    """The parsed objects as dlcore_eager's structure: nesting deeper than 100 is refused, and
-    so are more than ``limit`` nodes in all (containers shared many times over, as
-    ``l1 = [l0, l0]; l2 = [l1, l1]; ...``, would expand exponentially)."""
-    memo: dict[int, Any] = {}
-    count = [0]
-
-    def conv(o, depth):
-        if depth > 100:
-            raise error("the object is nested too deeply (more than 100 levels)")
-        count[0] += 1
-        if count[0] > limit:
-            raise error(f"the object expands to more than {limit} values (containers shared "
-                        "over and over: an expansion bomb)")
-        if isinstance(o, _TRef):
-            out = {"__tensor__": o.name, "requires_grad": o.rg}
-            if o.loc != "cpu":
-                out["device"] = o.loc
-            if o.param:
-                out["parameter"] = True
-            return out
-        if isinstance(o, _Value):
-            return {o.key: o.value}
-        if isinstance(o, _Global) and o.kind == "dtype":
-            return {"__dtype__": o.value}
-        if isinstance(o, _NpArray):
-            if o.name is None:
-                raise error("a NumPy array without data")
-            return {"__ndarray__": o.name}
-        if isinstance(o, dict):
-            if id(o) in memo:
-                return memo[id(o)]
-            res: dict[str, Any] = {"__dict__": [[k, conv(v, depth + 1)] for k, v in o.items()]}
-            if isinstance(o, OrderedDict):
-                res["ordered"] = True
-            memo[id(o)] = res
-            return res
-        if isinstance(o, list):
-            return [conv(v, depth + 1) for v in o]
-        if isinstance(o, tuple):
-            return {"__tuple__": [conv(v, depth + 1) for v in o]}
-        if o is None or isinstance(o, (str, bool, int, float, bytes, bytearray)):
-            return o
-        what = o.kind if isinstance(o, _Global) else type(o).__name__
-        raise error(f"the object holds a {what}, which is not data")
-
-    return conv(obj, 0)
-
-
 def parse(data: Any, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]:
     """A ``torch.save`` zip (its bytes, or a seekable binary file: then each storage is read
     from the file into its own buffer, nothing else held) -> (structure, {name: ndarray
@@ -609,4 +513,4 @@ def parse(data: Any, error: ErrorFactory) -> tuple[Any, dict[str, np.ndarray]]:
     swap = order == b"big"
     parser = _Parser(stream, zf, prefix, swap, data, total, error)
     obj = parser.run()
-    return _structure(obj, error, 100_000 + 10 * len(stream)), parser.arrays
+    return _structure(obj, error, MAX_NODES), parser.arrays

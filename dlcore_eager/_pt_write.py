@@ -131,7 +131,7 @@ class _Emitter:
         self.str_("storage")
         self.glob("torch", _NAMES[buf.dtype])
         self.str_(key)
-        self.str_("cuda:0" if t.is_cuda else "cpu")
+        self.str_(f"cuda:{t.device.index or 0}" if t.is_cuda else "cpu")   # torch's location
         self.int_(int(flat.size))
         self.op(b"tQ")
         self.int_(off)
@@ -184,7 +184,7 @@ class _Emitter:
             self.op(b"t")
         elif obj is None:
             self.op(b"N")
-        elif isinstance(obj, bool):
+        elif isinstance(obj, (bool, np.bool_)):
             self.op(b"\x88" if obj else b"\x89")
         elif isinstance(obj, (int, np.integer)):
             self.int_(int(obj))

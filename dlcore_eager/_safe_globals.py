@@ -28,8 +28,11 @@ def _check(items: Any) -> list:
 
 
 def add_safe_globals(safe_globals: list) -> None:
-    """Record ``safe_globals`` (callables, or (callable, "module.name") pairs)."""
-    _SAFE.extend(_check(safe_globals))
+    """Record ``safe_globals`` (callables, or (callable, "module.name") pairs); an entry
+    already recorded is kept once (PyTorch keeps a set)."""
+    for g in _check(safe_globals):
+        if g not in _SAFE:
+            _SAFE.append(g)
 
 
 def get_safe_globals() -> list:
@@ -43,18 +46,18 @@ def clear_safe_globals() -> None:
 
 
 class safe_globals:
-    """``with safe_globals([...]):`` the entries are recorded inside the block only."""
+    """``with safe_globals([...]):`` the entries are recorded inside the block; leaving it
+    removes those entries (as PyTorch does: entries that ``add_safe_globals`` recorded inside
+    the block stay)."""
 
     def __init__(self, safe_globals: list) -> None:
         self.items = _check(safe_globals)
-        self.before: list = []
 
     def __enter__(self) -> None:
-        self.before = list(_SAFE)
-        _SAFE.extend(self.items)
+        add_safe_globals(self.items)
 
     def __exit__(self, *exc: Any) -> None:
-        _SAFE[:] = self.before
+        _SAFE[:] = [g for g in _SAFE if g not in self.items]
 
 
 def listed(full_name: str) -> bool:

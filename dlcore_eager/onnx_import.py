@@ -203,7 +203,7 @@ def _constant(a: dict):
     ``value_int(s)`` (int64), as torch.onnx.export writes its constants."""
     from onnx import numpy_helper
     if "value" in a:
-        return from_numpy(np.array(numpy_helper.to_array(a["value"])))
+        return from_numpy(np.array(_decoded(numpy_helper.to_array, a["value"], "a constant")))
     for key, dtype in (("value_float", np.float32), ("value_floats", np.float32),
                        ("value_int", np.int64), ("value_ints", np.int64)):
         if key in a:
@@ -350,7 +350,7 @@ class OnnxModule(nn.Module):
         self._consts: dict[str, Any] = {}
         self._pnames: dict[str, str] = {}
         for init in g.initializer:
-            arr = numpy_helper.to_array(init).copy()
+            arr = _decoded(numpy_helper.to_array, init, "initializer").copy()
             if is_floating(arr.dtype) and arr.ndim > 0:
                 pname = init.name.replace(".", "_").replace("/", "_").replace(":", "_")
                 self.register_parameter(pname, nn.Parameter(from_numpy(arr)))
@@ -383,8 +383,8 @@ class _Graph:
 
     def __init__(self, g: Any, opset: int) -> None:
         from onnx import numpy_helper
-        self.consts = {i.name: from_numpy(np.asarray(numpy_helper.to_array(i).copy()))
-                       for i in g.initializer}
+        self.consts = {i.name: from_numpy(np.asarray(
+            _decoded(numpy_helper.to_array, i, "initializer").copy())) for i in g.initializer}
         self.inputs = [i.name for i in g.input]
         self.outputs = [o.name for o in g.output]
         self.output_types = [_value_type(o) for o in g.output]
@@ -431,13 +431,25 @@ def _unsupported(g: Any) -> set:
     return bad
 
 
+def _decoded(fn: Any, proto: Any, what: str) -> Any:
+    """``fn(proto)`` for a tensor or attribute of the file; what the file holds wrongly there
+    (an unknown data type, a byte count that does not match the dims, a mangled string)
+    raises ``OnnxLoadError`` naming it.  The importer's own code runs outside this, so a bug
+    in it is not reported as a malformed file."""
+    try:
+        return fn(proto)
+    except (KeyError, UnicodeError, TypeError, ValueError) as e:
+        raise OnnxLoadError(f"{what} {str(getattr(proto, 'name', ''))[:80]!r} cannot be "
+                            f"decoded ({type(e).__name__}: {str(e)[:160]})") from None
+
+
 def _parse_nodes(nodes: Any, opset: int) -> list:
     """``(op_type, inputs, outputs, attributes)`` per node; Softmax and LogSoftmax also get the
     model's opset as ``__opset__`` (their meaning changed at 13)."""
     from onnx import GraphProto, helper
 
     def value(a):
-        v = helper.get_attribute_value(a)
+        v = _decoded(helper.get_attribute_value, a, "attribute")
         return _Graph(v, opset) if isinstance(v, GraphProto) else v
 
     def attrs(n):
@@ -502,6 +514,5 @@ def load_model(f: Any) -> OnnxModule:
                             f"({type(e).__name__}: {str(e)[:200]})") from None
     try:
         return OnnxModule(model)
-    except (KeyError, UnicodeError, TypeError, ValueError) as e:   # e.g. an unknown dtype
-        raise OnnxLoadError(f"ONNX import: {what} has a malformed graph "
-                            f"({type(e).__name__}: {str(e)[:200]})") from None
+    except OnnxLoadError as e:         # only a tensor or attribute that cannot be decoded
+        raise OnnxLoadError(f"ONNX import: {what} has a malformed graph: {e}") from None

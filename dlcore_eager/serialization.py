@@ -262,6 +262,7 @@ class _Reader:
         self.map_location = map_location
         self.arrays: dict = {}           # name -> ndarray, decoded once
         self.objs: dict = {}             # (name, device, requires_grad) -> Tensor
+        self.shared: dict = {}           # id(structure node) -> (node, decoded container)
 
     def array(self, name) -> np.ndarray:
         if not isinstance(name, str) or name not in self.source:
@@ -326,8 +327,24 @@ class _Reader:
             raise _bad(f"a sparse tensor is invalid: {e}") from None
 
     def decode(self, obj, depth: int = 0):
+        """A structure node -> its object.  Each list/tuple/dict node is decoded once: a node
+        the structure references twice (a container shared in a torch file) gives one object
+        referenced twice, as ``torch.load`` does, and is never expanded."""
         if depth > 100:
             raise _bad("the structure is nested too deeply")
+        if isinstance(obj, (list, dict)):
+            hit = self.shared.get(id(obj))
+            if hit is not None:
+                return hit[1]
+            out = self.decode_node(obj, depth)
+            if isinstance(out, (list, tuple, dict)):
+                self.shared[id(obj)] = (obj, out)     # (the node kept alive: ids stay unique)
+            return out
+        if obj is None or isinstance(obj, (str, bool, int, float, complex, bytes, bytearray)):
+            return obj                                   # (bytes, bytearray: from torch files)
+        raise _bad(f"unexpected value of type {type(obj).__name__}")
+
+    def decode_node(self, obj, depth: int):
         if isinstance(obj, list):
             return [self.decode(v, depth + 1) for v in obj]
         if isinstance(obj, dict):
@@ -350,8 +367,6 @@ class _Reader:
                     out[item[0]] = self.decode(item[1], depth + 1)
                 return out
             raise _bad(f"unknown object in the structure: keys {sorted(obj)[:5]}")
-        if obj is None or isinstance(obj, (str, bool, int, float, bytes, bytearray)):
-            return obj                                   # (bytes, bytearray: from torch files)
         raise _bad(f"unexpected value of type {type(obj).__name__}")
 
 
