@@ -22,7 +22,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
-from . import _keras3_args, _run_phase, _tracking
+from . import _keras3_args, _run_phase, _tracking, _weight_assign
 from . import backend as K
 from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
@@ -153,17 +153,7 @@ class Layer(AutoConfig):
         return K.batch_get_value(ws)
 
     def set_weights(self, weights) -> None:
-        weights = list(weights)
-        ws = self.weights
-        if len(weights) != len(ws):
-            raise ValueError(f"You called `set_weights(weights)` on layer \"{self.name}\" with a "
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(ws)} weights.")
-        for v, w in zip(ws, weights):
-            if tuple(np.shape(w)) != tuple(v.aval.shape):
-                raise ValueError(f"Layer weight shape {tuple(v.aval.shape)} not compatible with "
-                                 f"provided weight shape {np.shape(w)}")
-        K.batch_set_value(list(zip(ws, weights)))
+        _weight_assign.set_weights(self, "layer", weights)     # (checked, copied, all or none)
 
     # -- building and calling
     def build(self, input_shape) -> None:
@@ -534,13 +524,7 @@ class Network(Layer):
         return K.batch_get_value(ws) if ws else []
 
     def set_weights(self, weights) -> None:
-        weights = list(weights)
-        ws = self.weights
-        if len(weights) != len(ws):
-            raise ValueError(f"You called `set_weights(weights)` on model \"{self.name}\" with a "
-                             f"weight list of length {len(weights)}, but the model was "
-                             f"expecting {len(ws)} weights.")
-        K.batch_set_value(list(zip(ws, weights)))
+        _weight_assign.set_weights(self, "model", weights)     # (checked, copied, all or none)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Every weight as a named array in ``filepath`` (NumPy ``.npz``, no pickle); Keras's
@@ -568,7 +552,7 @@ class Network(Layer):
             if by_name:
                 by = {k.split(":", 1)[1]: z[k] for k in keys}
                 pairs = [(w, by[w.op.name]) for w in self.weights if w.op.name in by]
-                K.batch_set_value(pairs)
+                _weight_assign.assign(_weight_assign.staged(*zip(*pairs)) if pairs else [])
                 return
             self.set_weights([z[k] for k in keys])
 

@@ -142,9 +142,11 @@ class _Conv(Layer):
             return self._transpose_unknown(x)
         if self.rank == 1 and self.transpose:      # as a 2-D one of height 1 (Keras's kernel
             return self._transpose_1d(x, pad)      # (width, filters, channels))
-        if not self.transpose:
-            y = self.convolution_op(x, self.kernel)
-        elif self.transpose:
+        if not self.transpose and self.rank == 1:      # (Keras 3's Conv1D.call convolves
+            y = self._forward_conv(x, self.kernel)      # itself: an override is not used)
+        elif not self.transpose:
+            y = self.convolution_op(x, self.kernel)    # type: ignore[attr-defined]
+        else:
             shape = tuple(x.aval.shape)
             sp = self._spatial_out(shape[1:3] if self._cl else shape[2:4])
             out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
@@ -156,10 +158,9 @@ class _Conv(Layer):
             y = _ops.add(y, b)
         return self.activation(y)
 
-    def convolution_op(self, inputs, kernel):
-        """Keras 3's hook: the convolution of ``inputs`` with ``kernel`` (the layer's
-        strides, padding, dilation and data format; no bias, no activation), what ``call``
-        uses, so a subclass may change it (a standardized kernel, keras.io's example)."""
+    def _forward_conv(self, inputs, kernel):
+        """The forward convolution of ``inputs`` with ``kernel`` (the layer's strides,
+        padding, dilation and data format; no bias, no activation)."""
         pad = self.padding.upper()
         if self.rank == 1 and self.groups > 1:   # (tf.nn.convolution reads the groups from
             return _nn3.convolution(inputs, kernel, pad, self.strides,   # the kernel's shape)
@@ -228,7 +229,16 @@ class _Conv(Layer):
         return (s[0], self.filters) + self._spatial_out(s[2:])
 
 
-class Conv1D(_Conv):
+class _ConvolutionOp:
+    """Keras 3's ``convolution_op`` hook of the forward convolutions (Conv1D/2D/3D; the
+    transposed ones have none): what ``call`` uses, so a subclass may change it (a
+    standardized kernel, keras.io's example)."""
+
+    def convolution_op(self, inputs, kernel):
+        return self._forward_conv(inputs, kernel)     # type: ignore[attr-defined]
+
+
+class Conv1D(_ConvolutionOp, _Conv):
     rank = 1
 
 
@@ -237,7 +247,7 @@ class Conv1DTranspose(_Conv):
     transpose = True
 
 
-class Conv2D(_Conv):
+class Conv2D(_ConvolutionOp, _Conv):
     rank = 2
 
 

@@ -21,35 +21,42 @@ from dlcore import ops as _ops
 from ... import nn_conv as _nn
 from ... import nn_conv3d as _nn3
 from .. import activations, constraints, regularizers
-from .convolutional import _Conv, _fmt, _GlobalPool, _out_len, _Pool, _tuple
+from .convolutional import _Conv, _ConvolutionOp, _fmt, _GlobalPool, _out_len, _Pool, _tuple
 from .core import Layer
 
 
-class Conv3D(_Conv):
+class _Conv3DBase(_Conv):
     rank = 3
 
+    def _forward_conv(self, inputs, kernel):
+        pad, fmt = self.padding.upper(), "NDHWC" if self._cl else "NCDHW"
+        if self.groups > 1:                     # (tf.nn.convolution reads the groups from
+            return _nn3.convolution(inputs, kernel, pad, self.strides,  # the kernel's shape)
+                                    self.dilation_rate, data_format=fmt)
+        return _nn3.conv3d(inputs, kernel, self.strides, pad, data_format=fmt,
+                           dilations=self.dilation_rate)
+
     def call(self, x):
-        pad = self.padding.upper()
-        fmt = "NDHWC" if self._cl else "NCDHW"
         if self.transpose:
             shape = tuple(x.aval.shape)
             sp = self._spatial_out(shape[1:4] if self._cl else shape[2:5])
             out = ((1,) + sp + (self.filters,)) if self._cl else ((1, self.filters) + sp)
-            y = _nn3.conv3d_transpose(x, self.kernel, list(out), self.strides, pad,
-                                     data_format=fmt)
-        elif self.groups > 1:                   # (tf.nn.convolution reads the groups from
-            y = _nn3.convolution(x, self.kernel, pad, self.strides,    # the kernel's shape)
-                                 self.dilation_rate, data_format=fmt)
+            y = _nn3.conv3d_transpose(x, self.kernel, list(out), self.strides,
+                                      self.padding.upper(),
+                                      data_format="NDHWC" if self._cl else "NCDHW")
         else:
-            y = _nn3.conv3d(x, self.kernel, self.strides, pad, data_format=fmt,
-                           dilations=self.dilation_rate)
+            y = self.convolution_op(x, self.kernel)    # type: ignore[attr-defined]
         if self.bias is not None:
             b = self.bias if self._cl else _ops.reshape(self.bias, (-1, 1, 1, 1))
             y = _ops.add(y, b)
         return self.activation(y)
 
 
-class Conv3DTranspose(Conv3D):
+class Conv3D(_ConvolutionOp, _Conv3DBase):
+    pass
+
+
+class Conv3DTranspose(_Conv3DBase):        # (Keras 3: not a Conv3D, no convolution_op)
     transpose = True
 
 
