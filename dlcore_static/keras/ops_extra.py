@@ -10,7 +10,8 @@ from .ops_base import FLOATX, check, dname, is_float, pair, rank, result_type, t
 from .ops_shape import diag
 
 __all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser", "gcd", "lcm", "nanargmax",
-           "nanargmin", "matrix_rank", "correlate", "diagflat", "bincount"]
+           "nanargmin", "matrix_rank", "correlate", "diagflat", "bincount", "adaptive_average_pool",
+           "adaptive_max_pool"]
 
 
 def _window(fn, x, *args):
@@ -150,3 +151,35 @@ def _count(x, w, n):
     hit = tf().equal(tf().expand_dims(x, -1), tf().range(n))
     return tf().reduce_sum(tf().where(hit, tf().expand_dims(w, -1) + tf().zeros_like(
         hit, dtype=w.dtype), tf().zeros_like(hit, dtype=w.dtype)), axis=0)
+
+
+def _adaptive(inputs, output_size, data_format, mode):
+    x = t(inputs)
+    n = rank(x) - 2
+    op = f"adaptive_{mode}_pool"
+    check(n in (1, 2, 3), op, f"inputs of rank 3 to 5, got shape {tuple(x.shape.as_list())}")
+    last = (data_format or "channels_last") == "channels_last"
+    sizes = [int(output_size)] * n if isinstance(output_size, (int, np.integer)) else \
+        [int(v) for v in output_size]
+    check(len(sizes) == n, op, f"output_size {output_size!r} for {n} spatial axes")
+    first = 1 if last else 2
+    red = tf().reduce_mean if mode == "average" else tf().reduce_max
+    for k, out_len in enumerate(sizes):
+        ax = first + k
+        length = x.shape.as_list()[ax]
+        check(length is not None, op, "the spatial sizes must be known")
+        parts = []
+        for i in range(out_len):          # PyTorch's bins: [floor(i L / n), ceil((i+1) L / n))
+            lo, hi = (i * length) // out_len, -((-(i + 1) * length) // out_len)
+            seg = tf().gather(x, np.arange(lo, hi, dtype=np.int32), axis=ax)
+            parts.append(red(seg, axis=ax, keepdims=True))
+        x = tf().concat(parts, axis=ax)
+    return x
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    return _adaptive(inputs, output_size, data_format, "average")
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    return _adaptive(inputs, output_size, data_format, "max")

@@ -29,6 +29,11 @@ CASES = [
     ("bincount", lambda o, x: o.bincount(x), (np.array([0, 3, 3, 1], np.int32),)),
     ("bincount weights", lambda o, x, w: o.bincount(x, weights=w, minlength=6),
      (np.array([0, 3, 3, 1], np.int32), np.array([0.5, 1.0, 2.0, 4.0], np.float32))),
+    ("adaptive pools", lambda o, x: [o.adaptive_average_pool(x, (3, 2)), o.adaptive_max_pool(x, 4),
+                                     o.adaptive_average_pool(x, 2, data_format="channels_first")],
+     (R.standard_normal((2, 7, 5, 3)).astype(np.float32),)),
+    ("adaptive pools 1d", lambda o, x: [o.adaptive_average_pool(x, 3), o.adaptive_max_pool(x, 4)],
+     (R.standard_normal((2, 7, 3)).astype(np.float32),)),
     ("bincount 2d", lambda o, x: o.bincount(x, minlength=3), (np.array([[0, 1, 1], [2, 2, 0]], np.int32),)),
 ]
 
