@@ -23,7 +23,7 @@ from dlcore.device import Device, to_device
 from dlcore.dtypes import is_floating
 
 from ._dispatch_finish import _finish
-from ._operand_rules import check_rule
+from ._operand_rules import check_rule, numpy_number
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from .tensor import Tensor
@@ -180,30 +180,6 @@ def _convert_plain(bufs, ctx, dev) -> None:
 
 
 _PY_NUM = frozenset({bool, int, float, complex})
-
-
-def numpy_number(v):
-    """A NumPy number as PyTorch's argument parser reads it (``scalar_slow``): the Python
-    number of its kind, so it is a weak scalar as that number would be (``float32_tensor *
-    np.float64(0.5)`` stays float32, ``int_tensor + np.float32(0.5)`` is the default float,
-    ``lerp(a, b, np.float64(0.3))`` keeps a's dtype): an integer -> int, complex128 (a
-    ``complex``) -> complex, a float -> float, complex64 -> its real part (PyTorch's
-    ``float()`` of it, with NumPy's ComplexWarning).  ``np.bool_`` -> bool: PyTorch 2.13 reads
-    a user's ``np.bool_`` as 1.0 (``int_tensor * np.bool_(True)`` is float32 there), but the
-    eager layer itself passes ``np.bool_`` values of a bool tensor (``scalar_as``:
-    ``masked_fill`` of a bool tensor), which must stay bool.  Anything else (a 0-d array, a
-    string) is returned as it is.  The one rule for every eager op: ``apply``'s operands
-    (``_convert_plain``) and the core's promotion (``dlcore.ops._promote``, through
-    ``EagerFrontend.numpy_number``)."""
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, complex):
-        return complex(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, (np.floating, np.complexfloating)):
-        return float(v)
-    return v
 
 
 #: Python numbers' 0-d device arrays, by (value, dtype): ``w - lr * w.grad`` on CUDA copies

@@ -8,6 +8,7 @@ Attached to :class:`Tensor` here, as the arithmetic is in ``_methods``."""
 from __future__ import annotations
 
 import builtins
+import sys
 
 import numpy as np
 
@@ -209,10 +210,16 @@ def fill_(self, value) -> Tensor:
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions.")
+        fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+        if value.requires_grad or (fwd is not None and fwd._LEVEL and fwd._carries(value)):
+            # (PyTorch's FillBackward: the gradient flows to the 0-d value, its tangent too)
+            return copy_(self, value)
         value = value.item()
     else:                   # (a Python number: PyTorch's checked conversion to the dtype)
         from ._operand_rules import scalar_as
         value = scalar_as(value, self._buf.dtype)
+    if self._rg and STATE.enabled:       # recorded: the value and a zero gradient (as zero_)
+        return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), value, self))
     return self._commit(_ops.full_like(self, value))
 
 

@@ -65,7 +65,7 @@ def _operands(a, b, wrap: bool = True):
         return _promote_pair(a, b)
     if isinstance(b, _Number) and (not isinstance(b, np.generic) or b.dtype.kind in "iufc"):
         if type(b) is not int and type(b) is not float and isinstance(b, np.generic):
-            b = b.item()                # (a NumPy number: a Python number to PyTorch)
+            b = numpy_number(b)        # (a NumPy number: the one rule, PyTorch's reading)
         da = a._buf.dtype
         t = D.promote_with_scalar(da, b)
         if wrap and t.kind in "iu" and type(b) is int and \
@@ -75,6 +75,36 @@ def _operands(a, b, wrap: bool = True):
     if isinstance(b, (_ndarray, np.generic, list, tuple)):
         return _operands(a, as_tensor_like(np.asarray(b), a))
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
+
+
+_INT64_MAX = (1 << 63) - 1
+
+
+def numpy_number(v):
+    """A NumPy number as PyTorch's argument parser reads it (``scalar_slow``): the Python
+    number of its kind, so it is a weak scalar as that number would be (``float32_tensor *
+    np.float64(0.5)`` stays float32, ``int_tensor + np.float32(0.5)`` is the default float,
+    ``lerp(a, b, np.float64(0.3))`` keeps a's dtype): an integer -> int, complex128 (a
+    ``complex``) -> complex (an np.uint64 beyond int64's range refused: PyTorch's TypeError
+    'an integer is required'), a float -> float, complex64 -> its real part (PyTorch's
+    ``float()`` of it, with NumPy's ComplexWarning).  ``np.bool_`` -> bool: PyTorch 2.13 reads
+    a user's ``np.bool_`` as 1.0 (``int_tensor * np.bool_(True)`` is float32 there), but the
+    eager layer itself passes ``np.bool_`` values of a bool tensor (``scalar_as``:
+    ``masked_fill`` of a bool tensor), which must stay bool.  Anything else (a 0-d array, a
+    string) is returned as it is.  The one rule for every eager op: ``apply``'s operands
+    (``_convert_plain``) and the core's promotion (``dlcore.ops._promote``, through
+    ``EagerFrontend.numpy_number``)."""
+    if isinstance(v, np.integer):
+        if v > _INT64_MAX:          # (np.uint64 beyond int64: PyTorch's parser's TypeError)
+            raise TypeError("an integer is required")
+        return int(v)
+    if isinstance(v, complex):
+        return complex(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (np.floating, np.complexfloating)):
+        return float(v)
+    return v
 
 
 def promoted(a, b):
@@ -282,6 +312,8 @@ def scalar_as(value, dtype: np.dtype):
     num: Any = value
     is_int = isinstance(value, (int, np.integer))
     if is_int and not isinstance(value, (bool, np.bool_)):
+        if isinstance(value, np.unsignedinteger) and value > _INT64_MAX:
+            raise TypeError("an integer is required")   # (PyTorch's parser: np.uint64 > int64)
         python_int(int(num))
     if dtype.kind not in "biu":
         top = _FLOAT_MAX.get(dtype.name)

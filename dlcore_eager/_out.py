@@ -2,6 +2,7 @@
 (``_api``'s conventions, fft, the complex, statistics and long-tail ops)."""
 from __future__ import annotations
 
+import sys
 import warnings
 
 from ._state import STATE
@@ -28,6 +29,9 @@ def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
     check_cast(result, out)         # (a float result into an int out: refused)
+    fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+    if fwd is not None and fwd._LEVEL:
+        fwd.refuse_out(result, out, op)     # (forward AD: PyTorch's out= refusal)
     if STATE.enabled and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")

@@ -140,6 +140,8 @@ def begin_pass(seeds) -> dict | None:
     for s in seeds:                 # (no comprehension: its frame, on every backward())
         if s is not None:
             ids[id(s)] = s
+            if type(s) is not _ndarray:
+                ids[_memory_key(s)] = s
     _TAKEN.ids = ids
     return prev
 
@@ -153,6 +155,24 @@ def hold(b) -> None:
     ids = _TAKEN.ids
     if ids is not None:
         ids[id(b)] = b
+        if type(b) is not _ndarray:
+            ids[_memory_key(b)] = b
+
+
+def _memory_key(b) -> tuple:
+    """A key of the memory a buffer that is not a NumPy array lives in, the same for its
+    views (held in ``_TAKEN.ids`` with the buffer, which keeps that memory alive): Numba's
+    simulator's array wraps a NumPy array (its root base); a CUDA device array's
+    ``gpu_data`` pointer has an ``owner`` (the allocation; a reshape shares the pointer)."""
+    ary = getattr(b, "_ary", None)
+    if type(ary) is _ndarray:
+        while isinstance(ary.base, _ndarray):
+            ary = ary.base
+        return ("memory", id(ary))
+    gd = getattr(b, "gpu_data", None)
+    if gd is not None:
+        return ("memory", id(getattr(gd, "owner", gd)))
+    return ("memory", id(b))
 
 
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
@@ -199,6 +219,16 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
                     b.dtype in _HALF else _ops.identity(b)
             leaf._grad = _make(b)
             return
+        if taken is not None and type(b) is not _ndarray:
+            # any other buffer (a CUDA device array) whose memory another leaf, a hook or the
+            # caller holds, a view of it too (the gradient of b.view(3) beside a's): a copy by
+            # the identity kernel on its own device, so that no two .grad share memory (a
+            # .grad.mul_(5) after (a + b).sum().backward() changed b.grad on CUDA too)
+            key = _memory_key(b)
+            if id(b) in taken or key in taken:
+                leaf._grad = _make(_ops.identity(b))
+                return
+            taken[key] = b
         if taken is not None:
             taken[id(b)] = b             # (this leaf's now: no other leaf takes it as it is)
         leaf._grad = g if isinstance(g, Tensor) else as_tensor(g)

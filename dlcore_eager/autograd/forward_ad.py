@@ -193,7 +193,7 @@ def _commit_of(commit):
         tangent = _tangent_of(result) if _LEVEL and not _INSIDE else None
         if tangent is None:
             return commit(self, result)
-        if (getattr(self, "_view", None) is not None or len(self._version) > 1) and \
+        if (getattr(self, "_view", None) is not None or _has_live_views(self)) and \
                 not _carries(self):
             raise RuntimeError("dlcore forward AD: an in-place operation writing a value with a "
                                "tangent into a view or a tensor with views is not supported "
@@ -204,6 +204,14 @@ def _commit_of(commit):
         _remember(self, tangent)
         return out
     return _commit
+
+
+def _has_live_views(t) -> bool:
+    """Whether a view of ``t``'s memory is still alive: the version counter keeps weak
+    references of every view made (dead ones until a prune), and a view dropped long ago
+    (``x[0]`` printed) shares nothing any more."""
+    version = t._version
+    return len(version) > 1 and any(r() is not None for r in version[1:])
 
 
 def _into_of(into):
@@ -218,6 +226,20 @@ def _into_of(into):
             return False
         return into(self, prim, kernel_into, other)
     return _into
+
+
+def refuse_out(result, out, op: str) -> None:
+    """PyTorch's refusal of an ``out=`` function when the result or ``out`` carries a tangent
+    at the open level (its out= kernels have no forward-AD formula): NotImplementedError, the
+    out tensor left as it was (``write_out`` calls this before writing)."""
+    from ..tensor import Tensor
+    if not _LEVEL or _INSIDE or not (_TANGENTS or _NODE_TANGENTS):
+        return
+    if (isinstance(result, Tensor) and _carries(result)) or \
+            (isinstance(out, Tensor) and _carries(out)):
+        name = op.rsplit(".", 1)[-1].rstrip("_")
+        raise NotImplementedError(f"Trying to use forward AD with {name}_out that does not "
+                                  "support it because it is an out= function")
 
 
 def _carries(t) -> bool:
