@@ -31,6 +31,7 @@ def on_batch_result(model, out, n: int, reset_metrics: bool, return_dict: bool):
         sums, count = vals * n, n
     if reset_metrics:
         reset(model)
+        model.__dict__["_metrics_zeroed"] = True   # (the next *_on_batch needs no reset)
     else:
         model.__dict__["_batch_means"] = (sums, count)
     if return_dict:
@@ -42,8 +43,10 @@ def begin_batch(model) -> None:
     """Before ``train_on_batch``/``test_on_batch``: unless the calls before ran on with
     ``reset_metrics=False``, the stateful metrics start from zero (``evaluate`` or ``fit``
     leave their counts of the last epoch: a Precision or weighted mean of the next batch
-    alone would have counted them too)."""
-    if "_batch_means" not in model.__dict__:
+    alone would have counted them too).  After a ``*_on_batch`` that reset them (and no
+    ``reset`` since, which a loop calls before running them) they are zero already."""
+    if "_batch_means" not in model.__dict__ and \
+            not model.__dict__.pop("_metrics_zeroed", False):
         reset(model)
 
 

@@ -348,6 +348,7 @@ def reset(model) -> None:
     evaluation begins), and the running means of ``*_on_batch(reset_metrics=False)``."""
     if model is not None:
         model.__dict__.pop("_batch_means", None)
+        model.__dict__.pop("_metrics_zeroed", None)    # (a loop runs them next: not zero)
     for m in _of(model):
         m.reset_state()
 

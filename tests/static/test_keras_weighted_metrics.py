@@ -251,3 +251,27 @@ def test_masked_sequence_output_as_keras3():
     keep = x != 0                                        # the unmasked steps
     np.testing.assert_allclose(got["weighted_mae"], np.abs(p - y).mean(-1)[keep].mean(),
                                rtol=1e-5)
+
+
+def test_on_batch_metrics_start_from_zero_after_evaluate_and_fit():
+    """``test_on_batch`` after ``evaluate``/``fit``/another ``test_on_batch``: a stateful
+    metric (Precision, a weighted mean) holds this batch's counts only (an evaluate before
+    left its counts in them)."""
+    _, _, dm = _pair(_single)
+    dm.compile("sgd", "binary_crossentropy", weighted_metrics=["mae", dk.metrics.Precision()])
+
+    def by_hand(sl):
+        p = dm.predict(X[sl], verbose=0)
+        tp = ((p > 0.5) & (Y[sl] > 0)).ravel() * SW[sl]
+        mae = (np.abs(p - Y[sl]).ravel() * SW[sl]).sum() / SW[sl].sum()
+        return mae, tp.sum() / ((p > 0.5).ravel() * SW[sl]).sum()
+    for before in ("evaluate", "fit", "test_on_batch", "test_on_batch"):
+        if before == "evaluate":
+            dm.evaluate(X, Y, sample_weight=SW, verbose=0)
+        elif before == "fit":
+            dm.fit(X, Y, sample_weight=SW, epochs=1, verbose=0)
+        else:
+            dm.test_on_batch(X[20:], Y[20:], sample_weight=SW[20:])
+        got = dm.test_on_batch(X[:12], Y[:12], sample_weight=SW[:12], return_dict=True)
+        np.testing.assert_allclose([got["mae"], got["precision"]], by_hand(slice(0, 12)),
+                                   rtol=1e-5, err_msg=before)
