@@ -133,8 +133,8 @@ def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
             raise error("the object is nested too deeply (more than 100 levels)")
         count[0] += 1
         if count[0] > limit:
-            raise error(f"the object expands to more than {limit} values (containers shared "
-                        "over and over: an expansion bomb)")
+            raise error(f"the object holds more than {limit} values (the limit for a tensor "
+                        "file)")
         if isinstance(o, _TRef):
             out = {"__tensor__": o.name, "requires_grad": o.rg}
             if o.loc != "cpu":
