@@ -381,9 +381,11 @@ def _pow_lean(fe, g, y, a, b):
 # vectorises where `v ** e` is a libm call per element (5 us against 440 us, 64,000 float32).
 # An integer 0 to a negative power is 0 as PyTorch gives it (Numba's integer power under
 # NumPy's error model returns the dtype's minimum there; a float's is inf, kept): the last
-# branch runs only for a zero base and a negative exponent.
+# branch runs only for a zero base and a negative exponent (`.real`: complex exponents too;
+# `+ 0`: a bool has no `.real`).
 pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** {1} "
-                "if {1} >= 0 or {0} != 0 else {0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
+                "if {0} != 0 or ({1} + 0).real >= 0 else "
+                "{0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
                 np.power, _pow_vjp,
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
                 api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),
