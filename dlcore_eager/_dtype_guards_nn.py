@@ -294,12 +294,35 @@ def _clamp_mixed(name: str, method: bool):
     return check
 
 
+def _scalar_bound(v):
+    """A 0-d tensor bound without grad next to a number binds as PyTorch's Scalar (its
+    value); None when ``v`` is not such a tensor."""
+    if isinstance(v, Tensor) and v._buf.ndim == 0 and not v.requires_grad:
+        return v.item()
+    return None
+
+
 def _clamp(name: str, method: bool):
-    checks = (_clamp_mixed(name, method), _bool_clamp(name.endswith("_")))
+    mixed, boolean = _clamp_mixed(name, method), _bool_clamp(name.endswith("_"))
+    key = ("Tensor" if method else "torch", name)
 
     def check(args, kwargs):
-        for c in checks:
-            c(args, kwargs)
+        lo = args[1] if len(args) > 1 else kwargs.get("min")
+        hi = args[2] if len(args) > 2 else kwargs.get("max")
+        if (lo is not None and hi is not None
+                and isinstance(lo, Tensor) is not isinstance(hi, Tensor)):
+            t, pos, kw = (lo, 1, "min") if isinstance(lo, Tensor) else (hi, 2, "max")
+            v = _scalar_bound(t)
+            if v is not None:           # (clamp(x, tensor(1.), 2.): the Number overload)
+                if len(args) > pos:
+                    args = (*args[:pos], v, *args[pos + 1:])
+                else:
+                    kwargs = {**kwargs, kw: v}
+                boolean(args, kwargs)
+                return _ORIG[key](*args, **kwargs)
+        mixed(args, kwargs)
+        boolean(args, kwargs)
+        return None
     return check
 
 

@@ -94,19 +94,28 @@ def _tensors_only(name: str, method: bool):
 
 def _int_max_pool(name: str):
     """``F.max_pool2d``/``max_pool3d`` of an integer tensor (a uint8 image): PyTorch pools it
-    in its dtype; here in float64 (float32 for 1- and 2-byte types: exact) and cast back, the
+    in its dtype; here in float64 (float32 for 1- and 2-byte types: exact) and cast back, 64-bit
+    integers as their ranks among the tensor's distinct values (exact beyond 2**53), the
     indices as they are (the primitive takes floats only)."""
     def check(args, kwargs):
         x = _first(args, kwargs)
         if x is None or x._buf.dtype.kind not in "iu":
             return None
+        from .creation import from_numpy
         orig = _ORIG[("F", name)]
-        xf = x.double() if x._buf.dtype.itemsize >= 4 else x.float()
+        uniq = None
+        if x._buf.dtype.itemsize == 8:      # (ranks: float64 would round values > 2**53)
+            uniq, inv = np.unique(x._buf, return_inverse=True)
+            xf = from_numpy(inv.reshape(x._buf.shape).astype(np.float64))
+        else:
+            xf = x.double() if x._buf.dtype.itemsize >= 4 else x.float()
         if args and args[0] is x:
             r = orig(xf, *args[1:], **kwargs)
         else:
             r = orig(*args, **{**kwargs, "input": xf})
-        return (r[0].to(x.dtype), r[1]) if isinstance(r, tuple) else r.to(x.dtype)
+        v = r[0] if isinstance(r, tuple) else r
+        v = v.to(x.dtype) if uniq is None else from_numpy(uniq[v._buf.astype(np.int64)])
+        return (v, r[1]) if isinstance(r, tuple) else v
     return check
 
 

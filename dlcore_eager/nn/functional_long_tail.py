@@ -193,6 +193,10 @@ def _adaptive_max(input, output_size, return_indices, nsp, name):
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(input.shape)} with "
                                f"dimension {input.ndim - nsp} being empty")
+    if x._buf.dtype.kind in "biu":      # (PyTorch has float kernels only; dlcore computed)
+        from .._dtype_guards import _kernel_refusal
+        raise _kernel_refusal("adaptive_max_pool3d_cpu" if nsp == 3 else "adaptive_max_pool2d",
+                              x._buf.dtype)
     values, idx = _lt.adaptive_max_pool(x, tuple(None if o is None else int(o) for o in out))
     values, idx = _fc._unbatch(values, sq), _fc._unbatch(idx, sq)
     return (values, idx) if return_indices else values

@@ -200,7 +200,7 @@ def test_a_saved_trace_keeps_the_tie_rule(tmp_path):
 def test_refusals_leave_the_tensor_unchanged():
     x = dl.tensor([1, 2], dtype=dl.int8)
     for bad in (lambda: x.fill_(300), lambda: x.index_fill_(0, dl.tensor([0]), -256),
-                lambda: x.normal_(), lambda: x.uniform_(), lambda: x.clamp_(dl.tensor(0), 1)):
+                lambda: x.normal_(), lambda: x.uniform_(), lambda: x.clamp_(dl.tensor([0]), 1)):
         v = x._version[0]
         with pytest.raises((RuntimeError, NotImplementedError, TypeError)):
             bad()
