@@ -35,7 +35,10 @@ def _pair(build):
     k3 = keras3()
     km = build(k3)
     dm = build(dk)
-    dm.set_weights(km.get_weights())
+    rng = np.random.RandomState(7)                  # the same weights on every run
+    ws = [rng.uniform(-1, 1, np.shape(w)).astype("float32") for w in km.get_weights()]
+    km.set_weights(ws)
+    dm.set_weights(ws)
     return k3, km, dm
 
 
@@ -93,8 +96,8 @@ def test_fit_history_with_sample_weight_and_class_weight_as_keras3(tmp_path):
     import subprocess
     import sys
     pytest.importorskip("jax")
-    dm = _single(dk)
-    k, b = dm.get_weights()
+    rng = np.random.RandomState(7)                  # the same weights on every run
+    k, b = rng.uniform(-1, 1, (3, 1)).astype("float32"), rng.uniform(-1, 1, 1).astype("float32")
     np.savez(tmp_path / "w.npz", k=k, b=b, x=X, y=Y, sw=SW)
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
     run = subprocess.run([sys.executable, "-c", _JAX_FIT, str(tmp_path / "w.npz"),
