@@ -127,8 +127,8 @@ class DataLoader:
             # (an iterator object, not a generator: an error loading one batch is that
             # batch's, the next next() goes on, as PyTorch's _SingleProcessDataLoaderIter)
             if self.batch_sampler is None:
-                return _Steps(iter(self.sampler), self.dataset.__getitem__)
-            return _Steps(iter(self.batch_sampler), self._fetch)
+                return _Steps(self.sampler, self.dataset.__getitem__)
+            return _Steps(self.batch_sampler, self._fetch)
         return self._threaded(base_seed)
 
     def _fetch(self, idx):
@@ -241,11 +241,14 @@ class _Steps:
     """``load(next(indices))`` per ``next``: an error loading one batch does not end the
     iteration (PyTorch's loader iterators are objects, not generators)."""
 
-    def __init__(self, indices, load) -> None:
-        self._indices, self._load = indices, load
+    def __init__(self, sampler, load) -> None:
+        self._sampler, self._indices, self._load = sampler, iter(sampler), load
 
     def __iter__(self):
         return self
+
+    def __len__(self) -> int:       # (len(iter(loader)): the sampler's, as PyTorch's iterators)
+        return len(self._sampler)
 
     def __next__(self):
         return self._load(next(self._indices))

@@ -110,6 +110,7 @@ class MapBatches:
     def __init__(self, pool: WorkerPool, batches, fetch, prefetch: int, done=None,
                  timeout: float = 0) -> None:
         self._pool, self._fetch, self._done, self._timeout = pool, fetch, done, timeout
+        self._batches, self._broken = batches, False
         self._pending: deque = deque()
         self._it = enumerate(batches)
         for k, idx in itertools.islice(self._it, prefetch):
@@ -118,7 +119,15 @@ class MapBatches:
     def __iter__(self):
         return self
 
+    def __len__(self) -> int:       # (len(iter(loader)): the sampler's, as PyTorch's iterators)
+        return len(self._batches)
+
+    def _timed_out(self) -> RuntimeError:
+        return RuntimeError(f"DataLoader timed out after {self._timeout:g} seconds")
+
     def __next__(self):
+        if self._broken:                # (after a timeout every next raises it again, as
+            raise self._timed_out()     # PyTorch's, whose stuck batch is still awaited)
         if not self._pending:
             done, self._done = self._done, None
             if done is not None:
@@ -133,11 +142,12 @@ class MapBatches:
         try:
             return fut.result(timeout=self._timeout)
         except concurrent.futures.TimeoutError:
+            self._broken = True
+            self._pending.clear()
             if self._done is not None:      # (the stuck worker is not waited for)
                 self._done = None
                 self._pool.shutdown(wait=False)
-            raise RuntimeError(f"DataLoader timed out after {self._timeout:g} seconds") \
-                from None
+            raise self._timed_out() from None
 
     def __del__(self) -> None:
         done, self._done = getattr(self, "_done", None), None
