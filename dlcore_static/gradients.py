@@ -524,8 +524,9 @@ def _gradients(g, ys_l, xs_l, targets, grad_ys, name, mode, stops) -> list:
             gys = _as_list(grad_ys)
             if len(gys) != len(ys_l):
                 raise ValueError(f"Passed {len(gys)} grad_ys for {len(ys_l)} ys")
-            seeds = [None if gy is None else to_tensor(gy, g, y.aval.dtype)
-                     for gy, y in zip(gys, ys_l)]
+            # a None entry is ones_like(y), as TF1's _DefaultGradYs (it gave y no gradient)
+            seeds = [(_ops.ones_like(y) if _is_float(y) else None) if gy is None else
+                     to_tensor(gy, g, y.aval.dtype) for gy, y in zip(gys, ys_l)]
             for s, y in zip(seeds, ys_l):
                 if s is not None and s.aval.dtype != y.aval.dtype:
                     yk, sk = y.aval.dtype.kind, s.aval.dtype.kind

@@ -331,3 +331,19 @@ def test_a_tree_batched_by_level_has_pytorchs_gradients():
         top = torch.tanh(torch.cat([h[0:1], h[1:2]], 1) @ w)
         return (top * top).sum(), [e, w]
     _run_both(tf_build, torch_build, [(4, 3), (6, 3)])
+
+
+def test_a_none_entry_of_grad_ys_is_ones_as_tf1():
+    # TF1's _DefaultGradYs: grad_ys=[None, g2] seeds the first y with ones_like(y) (dlcore
+    # gave that y no gradient: grad_ys=[None, None] returned [None])
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, (2, 3))
+        y1, y2 = x * 2.0, tf.square(x)
+        g2 = tf.constant(np.full((2, 3), 0.5, np.float32))
+        both, mixed = tf.gradients([y1, y2], x, grad_ys=[None, None]), \
+            tf.gradients([y1, y2], x, grad_ys=[None, g2])
+        xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+        with tf.Session() as s:
+            b, m = s.run([both[0], mixed[0]], {x: xv})
+    np.testing.assert_allclose(b, 2.0 + 2 * xv)
+    np.testing.assert_allclose(m, 2.0 + 0.5 * 2 * xv)
