@@ -92,6 +92,7 @@ newaxis = None
 from .array_api import *  # noqa: E402, F403
 from .math_api import *  # noqa: E402, F403
 from .debug_ops import *  # noqa: E402, F403
+from . import _unknown_apply  # noqa: E402, F401  (registers StaticFrontend's unknown-rank path)
 from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
 from .partitioned import (PartitionedVariable, fixed_size_partitioner,  # noqa: E402

@@ -25,6 +25,7 @@ from dlcore.registry import bind as _bind
 
 from . import math_api
 from . import math_ops as M
+from . import unknown_rank as _unknown_rank
 from ._convert import _named, _same_type, _scoped
 from .frontend import StaticFrontend
 from .graph import Tensor
@@ -216,6 +217,9 @@ def reduce(export, ns, name):
           keep_dims=None):
         kd = bool(keepdims if keepdims is not None else keep_dims)
         ax = M._axis(axis, reduction_indices)
+        if ax is not None and _unknown_rank.unknown(input_tensor):
+            return _scoped(tf_type, name, lambda x: _unknown_rank.reduce_along(
+                tf_type, x, ax, kd, fn), input_tensor)
         if export.prim is None:
             return _scoped(tf_type, name, lambda x: fn(_rank0_axes(x, ax), ax, kd),
                            input_tensor)
@@ -283,6 +287,8 @@ def softmax(export, ns, name):
 
     def f(logits, axis=None, name=None, dim=None):
         a = axis if axis is not None else (dim if dim is not None else -1)
+        if _unknown_rank.unknown(logits):
+            return _scoped(tf_type, name, lambda x: _unknown_rank.softmax_along(x, a, fn), logits)
         return _scoped(tf_type, name, lambda x: fn(x, a), logits)
     return f
 

@@ -21,6 +21,7 @@ from .errors import reraise_with_node
 from .frontend import StaticFrontend, constant, rename, to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .run_time_shapes import _fill_at_run_time, _run_time_shape
+from . import unknown_rank as _unknown_rank
 
 # A node of graph tensors, as ``dlcore.registry.bind`` makes it, without its frame (the front
 # end's location walk starts at the caller's caller either way: the user's line, issue 19).
@@ -99,6 +100,10 @@ def reshape(tensor, shape, name: str | None = None) -> Tensor:
     if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple)) and any(
             isinstance(d, Tensor) or hasattr(d, "_as_graph_element") for d in shape)):
         from .array_api import run_time_dims, static_shape_arg
+        target = _unknown_rank.shape_target(shape)
+        if target is not None:                      # a shape vector of unknown length, or
+            return rename(_unknown_rank.reshape_to(  # the shape of a tensor of unknown rank
+                x, target), name or "Reshape", first)
         dims = run_time_dims(x, shape)              # entries known only at run time: as TF1,
         if dims is not None:                        # unknown dimensions, not -1
             return rename(_ops.reshape_dynamic(x, dims), name or "Reshape", first)
@@ -115,6 +120,8 @@ def reshape(tensor, shape, name: str | None = None) -> Tensor:
 def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) -> Tensor:
     first = len(get_default_graph()._ops)
     x = _args(a)[0]
+    if not x.aval.shape and _unknown_rank.unknown(x):
+        return rename(_unknown_rank.transpose(x, perm), name or "transpose", first)
     try:
         out = _ops.transpose(x, None if perm is None else tuple(int(p) for p in perm))
     except ShapeError as e:
@@ -136,6 +143,16 @@ def concat(values, axis, name: str = "concat") -> Tensor:
     else:
         xs = _same_type("ConcatV2", *values)
     first = len(get_default_graph()._ops)
+    if len(xs) > 1 and any(_unknown_rank.unknown(x) for x in xs):
+        known = [x for x in xs if not _unknown_rank.unknown(x)]
+        if not known:                   # the axis is taken on the fed arrays (TF's kernel)
+            return rename(_unknown_rank.concat_along(xs, axis), name, first)
+        # a known input's rank is the rank (TF's shape function): the axis is normalised
+        # with it and the rule's trial ranks (frontend._unknown_rank_apply) keep the one
+        from dlcore.ops._rules import normalize_axis
+        nd = known[0].aval.ndim
+        a = normalize_axis("ConcatV2", int(axis), nd, known[0].aval.shape)
+        return rename(_node(_concatenate_p, tuple(xs), {"axis": a}), name, first)
     return rename(_ops.concatenate(xs, int(axis)), name, first)
 
 
@@ -169,6 +186,11 @@ def getitem(x, idx) -> Tensor:
     t = x if type(x) is Tensor else _args(x)[0]
     first = len(t.op.graph._ops)
     # (named as TensorFlow's _slice_helper names it: ``strided_slice``)
+    if not t.aval.shape and _unknown_rank.unknown(t):
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if not any(isinstance(i, Tensor) or (type(i) is slice and _tensor_bounds(i))
+                   for i in items):
+            return rename(_unknown_rank.getitem(t, items), "strided_slice", first)
     if type(idx) is slice:              # x[a:b]: no tensor index (issue 19)
         a, b, c = idx.start, idx.stop, idx.step
         if (a is None or type(a) is int) and (b is None or type(b) is int) and \

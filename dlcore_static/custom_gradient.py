@@ -150,6 +150,12 @@ def _as_grad(r, x):
     r = to_tensor(r, x.graph, x.aval.dtype)
     if r.aval.dtype != x.aval.dtype:
         r = _ops.cast(r, x.aval.dtype)
+    if not r.aval.shape and r.op.attrs.get("unknown_rank") and \
+            not (not x.aval.shape and x.op.attrs.get("unknown_rank")):
+        # a gradient of unknown rank (``grad * op.inputs[0]`` with grad of a py_func's
+        # output) for an input of known shape: given that shape (its element count checked
+        # when the graph runs), as TensorFlow's sum of gradients would take it
+        r = _ops.reshape_like(r, x)
     return r
 
 

@@ -161,6 +161,8 @@ def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
         flat = _ops.reshape(inputs[0], (-1,))
         flat.aval = AVal((None,), flat.aval.dtype)     # its length is known at run time
         return prim.bind(flat, *inputs[1:], **{**params, "axes": (0,)})
+    if unknown:                         # (rank-dependent rules: dlcore_static._unknown_apply)
+        return UNKNOWN_RANK_APPLY[0](prim, inputs, avals, params, graph, depth + 1)
     share = None
     if prim is _TRANSPOSE:
         shared = _SHARED.__dict__.get("nodes")
@@ -191,11 +193,13 @@ def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
         out, op_type, name = hit[0], hit[1], None
     t = setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
                  _user_location(depth))
-    if unknown and out.ndim == 0 and prim.kind != "reduce":
-        t.op.attrs["unknown_rank"] = True   # still of unknown rank (elementwise of it)
     if share is not None:               # (the entry keeps x, ctx and dev alive: the
         share[0][share[1]] = (t, inputs[0], share[2], share[3])     # ids stay)
     return t
+
+
+# ``_unknown_apply.unknown_rank_apply``, registered by that module (it imports this one)
+UNKNOWN_RANK_APPLY: list = []
 
 
 # Transposes shared within one ``tf.gradients`` call (``share_transposes``): the matmul vjp

@@ -18,6 +18,7 @@ from ._convert import _args, _named, _scoped
 from .array_ops import getitem as _getitem
 from .frontend import StaticFrontend, rename
 from . import plan as _plan
+from . import unknown_rank as _unknown_rank
 from .errors import InvalidArgumentError
 from .graph import Operation, Tensor, get_default_graph
 
@@ -150,6 +151,12 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         if adjoint_b and b.aval.dtype.kind == "c":
             b = _ops.conj(b)
         transpose_a, transpose_b = transpose_a or adjoint_a, transpose_b or adjoint_b
+    if type(a) is Tensor and not a.aval.shape and not transpose_a and _unknown_rank.unknown(a):
+        a, b = _args(a, b)
+        if b.aval.ndim == 2 and not _unknown_rank.unknown(b):
+            # x of unknown rank times a matrix (tutorials' shapeless placeholders): 2-D rows
+            return _named(lambda x, y: _unknown_rank.matmul(x, y, bool(transpose_b)), name,
+                          a, b, op_type="MatMul")
     if not transpose_a and not transpose_b:
         if name is None and type(a) is Tensor and type(b) is Tensor and \
                 a.aval.dtype is b.aval.dtype:
@@ -219,13 +226,21 @@ def _arg_axis(x, a):
 
 def argmax(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):
     a = axis if axis is not None else (dimension if dimension is not None else 0)
+    if _unknown_rank.unknown(input):
+        out = _named(lambda x: _unknown_rank.argmax_along(x, a), name, input, op_type="ArgMax")
+        return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
     out = _named(lambda x: _ops.argmax(_arg_axis(x, a), a), name, input, op_type="ArgMax")
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
 
 
 def argmin(input, axis=None, name=None, output_type=_dtypes.int64):
     a = 0 if axis is None else axis
-    out = _scoped("ArgMin", name, lambda x: _ops.argmax(_ops.neg(_arg_axis(x, a)), a), input)
+    if _unknown_rank.unknown(input):
+        out = _scoped("ArgMin", name, lambda x: _unknown_rank.argmax_along(_ops.neg(x), a),
+                      input)
+    else:
+        out = _scoped("ArgMin", name, lambda x: _ops.argmax(_ops.neg(_arg_axis(x, a)), a),
+                      input)
     return out if _dtypes.as_dtype(output_type) == _dtypes.int64 else cast(out, output_type)
 
 

@@ -8,6 +8,7 @@ from dlcore import ops as _ops
 
 from ._convert import _args, _class_labels, _named, _scoped
 from .frontend import rename
+from . import unknown_rank as _unknown_rank
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
@@ -20,8 +21,12 @@ def _softmax_xent(op: str, sentinel, labels, logits, axis, name, label_gradients
         raise ValueError(f"Only call `{op}` with named arguments (labels=..., logits=..., ...)")
 
     def f(lg, lb):
-        return _ops.softmax_cross_entropy(lg, lb if label_gradients else _ops.stop_gradient(lb),
-                                          axis)
+        lb = lb if label_gradients else _ops.stop_gradient(lb)
+        if _unknown_rank.unknown(lb) and not _unknown_rank.unknown(lg):
+            lb = _ops.reshape_like(lb, lg)      # (labels have the logits' shape)
+        if _unknown_rank.unknown(lg):
+            return _unknown_rank.xent_along(lg, lb, axis, _ops.softmax_cross_entropy)
+        return _ops.softmax_cross_entropy(lg, lb, axis)
     return _scoped("softmax_cross_entropy_with_logits", name, f,
                    *_args(logits, labels, cast_data=True))
 
@@ -87,6 +92,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
             rate = float(rate)
         else:                            # a fed keep_prob (TF1's MNIST tutorial)
             rate = _ops.cast(to_tensor(rate), x.aval.dtype)
+            rate = _unknown_rank.scalar(rate)  # (a shapeless keep_prob: TF1's scalar)
         keep = _ops.cast(_ops.greater_equal(u, rate), x.aval.dtype)
         return _ops.mul(x, _ops.div(keep, _ops.sub(1.0, rate)))
 

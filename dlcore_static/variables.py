@@ -174,6 +174,11 @@ class Variable:
         if value.aval.dtype != self.aval.dtype:
             raise TypeError(f"Input 'value' of 'Assign' Op has type {value.dtype.name} that "
                             f"does not match type {self.dtype.name} of argument 'ref'.")
+        if not value.aval.shape and value.op.attrs.get("unknown_rank") and self.aval.shape:
+            # a value of unknown rank (``w - lr * g`` with a shapeless learning-rate
+            # placeholder): TF1's Assign takes it; its shape is the variable's when it runs
+            from dlcore import ops as _core_ops
+            value = _core_ops.broadcast_to(value, self.aval.shape)
         if not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
             raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
                              f"incompatible for the assignment to '{self.op.name}'")

@@ -35,10 +35,12 @@ def bind_like(prim: Primitive, x, ref):
     t = type(x)
     if t in AVAL_ATTR_TYPES and type(ref) is t:  # two graph tensors: their own AVals
         xs = x.aval[0]           # (tf.gradients' common case: a gradient node's shape
-        if xs == ref.aval[0] and None not in xs:      # equals its input's)
-            return x
+        if xs == ref.aval[0] and None not in xs and \
+                (xs or not getattr(x, "_dlcore_unknown_rank", False)):  # (equals its input's)
+            return x             # (a 0-d stand-in of unknown rank, dlcore_static: not equal)
     xa, ra = aval_of(x), aval_of(ref)
-    if xa.shape == ra.shape and xa.fully_defined:
+    if xa.shape == ra.shape and xa.fully_defined and \
+            (xa.shape or not getattr(x, "_dlcore_unknown_rank", False)):
         return x
     fe = getattr(type(ref), "__dlcore_frontend__", None)
     if fe is not None:
