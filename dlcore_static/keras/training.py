@@ -25,6 +25,7 @@ from . import _keras3_args, _run_phase
 from . import _custom_step as _step
 from . import _dataset_input as _ds
 from . import _evaluation as _ev
+from . import _step_on_batch as _sob
 from . import _weighted_metrics as _wm
 from . import backend as K
 from . import callbacks as _cb
@@ -237,9 +238,11 @@ class Model(ArrayFeeds, Network):
 
     # -- batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       reset_metrics=True, return_dict=False):
-        if _step.overridden(self):                 # Keras 3's train_step
-            return _ce.on_batch(self, "train_step", x, y, sample_weight, return_dict)
+                       reset_metrics=None, return_dict=False):
+        if _step.overridden(self):                 # Keras 3's train_step (None: running)
+            return _sob.on_batch(self, "train_step", x, y, sample_weight, return_dict,
+                                 class_weight, reset_metrics)
+        reset_metrics = True if reset_metrics is None else reset_metrics    # (tf.keras 2's)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
@@ -250,10 +253,12 @@ class Model(ArrayFeeds, Network):
                                 self._feed(xs, ys, sws, True))[1:]
         return _ev.on_batch_result(self, out, len(xs[0]), reset_metrics, return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=None,
                       return_dict=False):
-        if _step.overridden(self):                 # Keras 3's test_step
-            return _ce.on_batch(self, "test_step", x, y, sample_weight, return_dict)
+        if _step.overridden(self):                 # Keras 3's test_step (None: running)
+            return _sob.on_batch(self, "test_step", x, y, sample_weight, return_dict, None,
+                                 reset_metrics)
+        reset_metrics = True if reset_metrics is None else reset_metrics    # (tf.keras 2's)
         _sub.build_on(self, x)
         self._check_compiled()
         xs = self._standardize(x, self.input_names, self.inputs, "input")
