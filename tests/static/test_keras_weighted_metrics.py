@@ -278,3 +278,16 @@ def test_on_batch_metrics_start_from_zero_after_evaluate_and_fit():
         got = dm.test_on_batch(X[:12], Y[:12], sample_weight=SW[:12], return_dict=True)
         np.testing.assert_allclose([got["mae"], got["precision"]], by_hand(slice(0, 12)),
                                    rtol=1e-5, err_msg=before)
+
+
+def test_on_batch_with_reset_metrics_false_runs_weighted_means_over_the_calls():
+    """tf.keras 2: a weighted metric's running value over the calls is sum(w*m)/sum(w) (the
+    plain metric's: a mean by batch size)."""
+    _, _, dm = _pair(_single)
+    dm.compile("sgd", "binary_crossentropy", metrics=["mae"], weighted_metrics=["mae"])
+    dm.test_on_batch(X[:8], Y[:8], sample_weight=SW[:8], reset_metrics=False)
+    got = dm.test_on_batch(X[8:], Y[8:], sample_weight=SW[8:], reset_metrics=False,
+                           return_dict=True)
+    e = np.abs(dm.predict(X, verbose=0) - Y).ravel()
+    np.testing.assert_allclose([got["weighted_mae"], got["mae"]],
+                               [(e * SW).sum() / SW.sum(), e.mean()], rtol=1e-5)
