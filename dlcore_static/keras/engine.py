@@ -22,7 +22,7 @@ import numpy as np
 
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
-from . import _keras3_args, _run_phase, _tracking, _weight_assign
+from . import _keras3_args, _loss_inputs, _run_phase, _tracking, _weight_assign
 from . import backend as K
 from ._auto_config import AutoConfig
 from ._history import HISTORY as _HISTORY
@@ -498,18 +498,24 @@ class Network(Layer):
 
     @property
     def losses(self) -> list:
-        """The layers' regularization and added losses, then the model's own (add_loss)."""
-        own = self.__dict__.get("_added_losses", [])
-        out: list = []
-        for layer in self.layers:
-            for loss in _tracking.layer_losses(layer):
-                if not any(loss is x for x in out):
-                    out.append(loss)
-        return out + own
+        """The layers' regularization and added losses, then the model's own (add_loss); of
+        a layer's, those computed from this model's inputs or from none (Keras 2's
+        ``get_losses_for``: not an inner model's call on its own Input, ``_loss_inputs``)."""
+        return _loss_inputs.own_losses(self, self._all_losses())
 
     @losses.setter
     def losses(self, value):
         pass
+
+    def _all_losses(self) -> list:
+        """Every loss of the layers (a nested model's of all its calls), then add_loss's."""
+        out: list = []
+        for layer in self.layers:
+            every = getattr(layer, "_all_losses", None)
+            for loss in every() if every is not None else _tracking.layer_losses(layer):
+                if not any(loss is x for x in out):
+                    out.append(loss)
+        return out + self.__dict__.get("_added_losses", [])
 
     def add_loss(self, losses, inputs=None):
         own = self.__dict__.setdefault("_added_losses", [])
@@ -557,17 +563,10 @@ class Network(Layer):
             self.set_weights([z[k] for k in keys])
 
     def to_json(self, **kwargs) -> str:
-        """The model's architecture as Keras 2 writes it (``model_from_json`` rebuilds it,
-        without weights): Sequential and functional models."""
-        import json
-
-        from . import saving as _kfiles
-        build = getattr(self, "_build", None)
-        if build is not None:                      # a Sequential builds its graph lazily
-            build()
-        cfg = dict(_kfiles.model_config(self))
-        cfg.update(keras_version="2.2.4", backend="tensorflow")
-        return json.dumps(cfg, **kwargs)
+        """The model's architecture as JSON that Keras 3's and dlcore's ``model_from_json``
+        rebuild (without weights): Sequential and functional models (``_json_config``)."""
+        from ._json_config import to_json
+        return to_json(self, **kwargs)
 
     # -- summary
     summary = print_summary       # Keras 3's model.summary(line_length, ..., layer_range)
