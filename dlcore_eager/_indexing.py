@@ -198,7 +198,11 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
 
 
 def setitem(x: Tensor, key, value) -> None:
-    key = _top_key(key)
+    given, key = key, _top_key(key)
+    if key is not given and _u8_fill(given, value):     # (a uint8 mask was cast to bool)
+        getitem(x.detach(), key)            # (the mask's shape error first, as PyTorch's)
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
     if type(key) is slice or type(key) is tuple:
         _check_steps(key)                   # (x[::-1] = v: PyTorch's ValueError)
     if type(key) is bool:                   # PyTorch's: x[False] = v does nothing at all,
@@ -209,6 +213,12 @@ def setitem(x: Tensor, key, value) -> None:
         # PyTorch's: the basic indices' view (a bool a new dimension), then the bools' index
         # put into it (x's grad_fn then CopySlices, its errors those of a view's in-place)
         basic, vkey = split_key(x, key)
+        x[basic][vkey] = value
+        return
+    if type(key) is tuple and _ints_apart(key):
+        # PyTorch's: the ints select first (applySlicing), then the advanced indices on that
+        # view; NumPy's order (an int an advanced index too) moved x[1, :, idx]'s dims
+        basic, vkey = split_key(x, tuple(_scalar_key(k) for k in key))
         x[basic][vkey] = value
         return
     try:
@@ -271,6 +281,39 @@ def setitem(x: Tensor, key, value) -> None:
             expand_error(tuple(getitem(x.detach(), key).shape), value)
         raise
     x._commit(labelled(out, "CopySlices", x, *((value,) if isinstance(value, Tensor) else ())))
+
+
+def _u8_fill(key, value) -> bool:
+    """Whether PyTorch's index_put_ of ``key`` (ints and slices aside) takes its masked_fill_
+    path with a uint8 mask, which refuses it: one uint8 mask, the only advanced index, and a
+    number or 0-d tensor value."""
+    if not (isinstance(value, (int, float, complex)) or
+            isinstance(value, Tensor) and value._buf.ndim == 0):
+        return False
+    adv = [k for k in (key if isinstance(key, tuple) else (key,))
+           if not (type(k) is int or type(k) is slice or k is None or k is Ellipsis)]
+    return len(adv) == 1 and isinstance(adv[0], Tensor) and adv[0]._buf.dtype.char == "B"
+
+
+def _ints_apart(key: tuple) -> bool:
+    """Whether ``key`` holds an int and an advanced index not all side by side (where NumPy's
+    placement of the advanced dimensions differs from PyTorch's select-first one)."""
+    pos = []
+    has_int = has_adv = False
+    for i, k in enumerate(key):
+        t = type(k)
+        if t is int:
+            has_int = True
+        elif t is slice or k is None or k is Ellipsis:
+            continue
+        elif _is_advanced(_scalar_key(k)):
+            has_adv = True
+        elif type(_scalar_key(k)) is int:
+            has_int = True
+        else:
+            continue
+        pos.append(i)
+    return has_int and has_adv and pos[-1] - pos[0] + 1 != len(pos)
 
 
 def _real_part(value, dtype: np.dtype):
