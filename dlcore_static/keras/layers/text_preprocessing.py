@@ -130,8 +130,6 @@ class _IndexLookup(Layer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
-    # -- the index layout
-
     def __call__(self, inputs, *args, **kwargs):
         # a Python list of strings or ints is one batch, as tf.keras converts it
         # (layer(["a b", "c"])), not a list of inputs
@@ -139,6 +137,9 @@ class _IndexLookup(Layer):
                 all(isinstance(v, (str, bytes, int, np.integer, list, tuple)) for v in inputs):
             inputs = np.asarray(inputs, dtype=object if self._strings else np.int64)
         return super().__call__(inputs, *args, **kwargs)
+
+    # -- the index layout
+
     def _oov_start(self) -> int:
         return 1 if self.mask_token is not None and self.output_mode == "int" else 0
 
