@@ -254,19 +254,14 @@ def on_batch(model, name: str, x, y=None, sample_weight=None, return_dict: bool 
 
 def _class_weights(y, sample_weight, class_weight):
     """Keras 3's ``class_weight`` as the sample weights of ``y``'s classes (its argmax, or
-    its rounded value for one column)."""
+    its rounded value for one column; a class not in ``class_weight`` weighs 1.0, as Keras 3's
+    ``class_weight_to_sample_weights``; it weighed 0 here)."""
     if class_weight is None:
         return sample_weight
     if sample_weight is not None:
         raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-    if not isinstance(y, np.ndarray):
-        raise ValueError("`class_weight` is only supported for Models with a single output.")
-    cls = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else \
-        np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
-    table = np.zeros(max(max(class_weight) + 1, int(cls.max()) + 1), np.float32)
-    for k, w in class_weight.items():
-        table[int(k)] = w
-    return table[cls]
+    from ._step_on_batch import class_weight_to_sample_weights   # (a class left out: 1.0)
+    return class_weight_to_sample_weights(y, class_weight)
 
 
 def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
