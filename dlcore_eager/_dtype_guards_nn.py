@@ -322,8 +322,30 @@ def _clamp(name: str, method: bool):
                 return _ORIG[key](*args, **kwargs)
         mixed(args, kwargs)
         boolean(args, kwargs)
+        _number_bounds(args, kwargs, lo, hi)
         return None
     return check
+
+
+def _number_bounds(args, kwargs, lo, hi) -> None:
+    """Number bounds bound as PyTorch's Scalar (an int beyond 64 bits: OverflowError) and
+    converted to the result's float type: f32 x.clamp(max=1e39), or an integer tensor's float
+    bound, raises ``value cannot be converted to type float without overflow``."""
+    x = _first(args, kwargs)
+    if not isinstance(x, Tensor) or x._buf.dtype.kind not in "iuf":
+        return
+    from ._operand_rules import python_int, scalar_as
+    for v in (lo, hi):
+        if type(v) is int:
+            python_int(v)
+            if x._buf.dtype.kind == "f":
+                scalar_as(v, x._buf.dtype)
+        elif type(v) is float and v == v and v not in (_INF, -_INF):
+            scalar_as(v, x._buf.dtype if x._buf.dtype.kind == "f" else _F32)
+
+
+_INF = float("inf")
+_F32 = np.dtype(np.float32)
 
 
 #: (namespace, name) -> check

@@ -35,6 +35,25 @@ CLAMP0D = [
     ("clamp_1elem_bound", lambda t: _ar(t, 5.).clamp(max=t.tensor([1.]), min=0)),
 ]
 
+OVERFLOW = [
+    # number bounds converted to the result's float type (item 11): torch's overflow error
+    ("f32_clamp_max_1e39", lambda t: _ar(t, 3.).clamp(max=1e39)),
+    ("f32_clamp_min_neg", lambda t: _ar(t, 3.).clamp(min=-1e39)),
+    ("f32_clamp_pos", lambda t: _ar(t, 3.).clamp(1e39, 2.)),
+    ("f32_clamp__max", lambda t: _ar(t, 3.).clamp_(max=1e39)),
+    ("f16_clip_70000", lambda t: t.clip(_ar(t, 3.).half(), max=70000.)),
+    ("i64_clamp_float_1e39", lambda t: _ar(t, 3).clamp(max=1e39)),
+    ("f32_clamp_int_2_70", lambda t: _ar(t, 3.).clamp(max=2**70)),
+    ("f32_clamp_int_2_200", lambda t: _ar(t, 3.).clamp(max=2**200)),
+    # ... what torch computes stays
+    ("f64_clamp_1e39", lambda t: _ar(t, 3.).double().clamp(max=1e39)),
+    ("f32_clamp_inf", lambda t: _ar(t, 3.).clamp(min=-float("inf"), max=float("inf"))),
+    ("f32_clamp_nan", lambda t: _ar(t, 3.).clamp(max=float("nan"))),
+    ("u8_clamp_min_neg1", lambda t: _ar(t, 3, dtype=t.uint8).clamp(min=-1)),
+    ("i8_clamp_1000", lambda t: _ar(t, 3, dtype=t.int8).clamp(max=1000)),
+    ("f32_clamp_big_fits", lambda t: _ar(t, 3.).clamp(max=3e38, min=-3e38)),
+]
+
 _BIG = [2**62 + 1, 2**62, 3, 2**53 + 1, -2**63, 2**63 - 1, 2**53, -(2**53) - 1]
 
 
@@ -69,7 +88,7 @@ POOL = [
         t.arange(32.).reshape(1, 2, 4, 4), 2, return_indices=True)),
 ]
 
-ROWS = CLAMP0D + POOL
+ROWS = CLAMP0D + OVERFLOW + POOL
 
 
 @pytest.mark.parametrize("rid,f", ROWS, ids=[r[0] for r in ROWS])
