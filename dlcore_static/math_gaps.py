@@ -20,8 +20,10 @@ import collections
 import sys
 import types
 
-__all__ = ["accumulate_n", "cross", "matrix_set_diag", "reduce_euclidean_norm", "setdiff1d",
-           "truncatediv"]
+import numpy as np
+
+__all__ = ["accumulate_n", "cross", "listdiff", "matrix_set_diag", "reduce_euclidean_norm",
+           "setdiff1d", "truncatediv"]
 
 
 ListDiff = collections.namedtuple("ListDiff", ["out", "idx"])
@@ -96,20 +98,41 @@ def cross(a, b, name=None):
         return tf.stack([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], axis=-1)
 
 
+def _list_diff(x, y, *, out_idx):
+    if x.ndim != 1 or y.ndim != 1:
+        raise ValueError(f"ListDiff: x and y should be 1D vectors, got shapes {list(x.shape)} "
+                         f"and {list(y.shape)}")
+    keep = ~np.isin(x, y)          # sort- or table-based: O(len(x) + len(y)) memory
+    return x[keep], np.flatnonzero(keep).astype(out_idx)
+
+
 def setdiff1d(x, y, index_dtype=None, name=None):
-    """``(out, idx)``: the elements of the vector ``x`` not in ``y``, in ``x``'s order, and
-    their positions in ``x`` (TF's ``ListDiff``)."""
+    """``(out, idx)``: the elements of the vector ``x`` not in ``y``, in ``x``'s order
+    (duplicates kept), and their positions in ``x`` (TF's ``ListDiff``; ``index_dtype``
+    int32, the default, or int64).
+
+    One host node (no gradient, as TF's ListDiff) computed with ``np.isin``: O(len(x) +
+    len(y)) memory, as TF's hash-set kernel (NaN is never found in ``y``, as there)."""
     tf = _tf()
-    with tf.name_scope(name or "ListDiff"):
-        x = tf.convert_to_tensor(x)
-        y = tf.convert_to_tensor(y, dtype=x.dtype)
-        if x.shape.ndims not in (None, 1) or y.shape.ndims not in (None, 1):
-            raise ValueError(f"setdiff1d: x and y must be vectors, got shapes {x.shape} and "
-                             f"{y.shape}")
-        keep = tf.reduce_all(tf.not_equal(tf.expand_dims(x, 1), tf.expand_dims(y, 0)), axis=1)
-        out = tf.boolean_mask(x, keep)
-        idx = tf.boolean_mask(tf.range(tf.size(x), dtype=index_dtype or tf.int32), keep)
-    return ListDiff(out, idx)
+    from .host_ops import host_op
+    out_idx = tf.as_dtype(index_dtype if index_dtype is not None else tf.int32)
+    if out_idx not in (tf.int32, tf.int64):
+        raise TypeError(f"Value passed to parameter 'out_idx' has DataType {out_idx.name} not "
+                        f"in list of allowed values: int32, int64 (ListDiff)")
+    x = tf.convert_to_tensor(x)
+    y = tf.convert_to_tensor(y, dtype=x.dtype)
+    if x.shape.ndims not in (None, 1) or y.shape.ndims not in (None, 1):
+        raise ValueError(f"ListDiff: x and y must be vectors (rank 1), got shapes {x.shape} "
+                         f"and {y.shape}")
+    op = host_op("ListDiff", [x, y], [((None,), x.dtype.as_numpy_dtype),
+                                      ((None,), out_idx.as_numpy_dtype)],
+                 attrs={"out_idx": out_idx.as_numpy_dtype}, name=name or "ListDiff")
+    return ListDiff(op.outputs[0], op.outputs[1])
+
+
+def listdiff(x, y, out_idx=None, name=None):
+    """``tf.listdiff``: ``setdiff1d`` with TF's ``out_idx`` name for the index dtype."""
+    return setdiff1d(x, y, index_dtype=out_idx, name=name)
 
 
 def matrix_set_diag(input, diagonal, name="set_diag", k=0):
@@ -196,6 +219,14 @@ def _sparse_segment(kind):
     return f
 
 
+def _register() -> None:
+    from .host_ops import register
+    register("ListDiff", _list_diff)
+
+
+_register()
+
+
 def install(tf_module) -> None:
     """Put the names where TensorFlow 1.15 has them, never over an existing one."""
     def put(mod, name, fn):
@@ -210,7 +241,7 @@ def install(tf_module) -> None:
     put(tf_module.linalg, "cross", cross)
     put(tf_module.math, "cross", cross)
     put(tf_module, "setdiff1d", setdiff1d)
-    put(tf_module, "listdiff", setdiff1d)
+    put(tf_module, "listdiff", listdiff)
     put(tf_module, "matrix_set_diag", matrix_set_diag)
     put(tf_module.linalg, "set_diag", matrix_set_diag)
     if not hasattr(tf_module, "bitwise"):
