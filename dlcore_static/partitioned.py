@@ -287,18 +287,22 @@ def make_partitioned(full, shape, dtype, init, partitioner, *, trainable, collec
 def partitioned_lookup(params, ids, partition_strategy, name):
     """``tf.nn.embedding_lookup`` over several parts (a list, or a PartitionedVariable's):
     TF's "mod" (id ``i``: row ``i // k`` of part ``i % k``) or "div" (contiguous blocks, the
-    first ``total % k`` one id larger) assignment of ids to parts; an id outside its part is
-    TF's InvalidArgumentError of the gather."""
+    first ``total % k`` one id larger) assignment of ids to parts.  As TF's: the ids are
+    split by part (``dynamic_partition``), each part gathers its own rows (the one-variable
+    lookup, so each part gets that lookup's gradient) and ``dynamic_stitch`` puts the rows
+    back in the ids' order: no step reads the whole table.  An id outside its part is the
+    InvalidArgumentError of that part's gather (or of the partition, for a negative "div"
+    id)."""
     tf = _tf()
+    embedding_lookup = tf.nn.embedding_lookup          # (one part: the one-variable lookup)
     if partition_strategy not in ("mod", "div"):
         raise ValueError(f"Unrecognized partition strategy: {partition_strategy}")
-    parts = [tf.convert_to_tensor(p) for p in params]
+    parts = list(params)
     n = len(parts)
     raw = [p.shape.as_list()[0] if p.shape.ndims else None for p in parts]
     if any(s is None for s in raw):
         raise ValueError(f"embedding_lookup: each part needs a known first dimension, got "
                          f"shapes {[str(p.shape) for p in parts]}")
-    sizes = [int(s) for s in raw if s is not None]
     trailing = {tuple(p.shape.as_list()[1:]) for p in parts}
     if len(trailing) != 1:
         raise ValueError(f"embedding_lookup: the parts' shapes past the first dimension "
@@ -306,7 +310,7 @@ def partitioned_lookup(params, ids, partition_strategy, name):
     with tf.name_scope(name or "embedding_lookup"):
         ids = tf.convert_to_tensor(ids)
         flat = tf.reshape(ids, [-1])
-        total = int(sum(sizes))
+        total = int(sum(int(s) for s in raw if s is not None))
         if partition_strategy == "mod":
             p = tf.floormod(flat, n)
             new = tf.floordiv(flat, n)
@@ -315,18 +319,13 @@ def partitioned_lookup(params, ids, partition_strategy, name):
             ipp = max(ipp, 1)
             p = tf.maximum(flat // (ipp + 1), (flat - extras) // ipp)
             new = tf.where(p < extras, flat % (ipp + 1), (flat - extras) % ipp)
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(
-            flat.dtype.as_numpy_dtype)
-        size_of = np.asarray(sizes, flat.dtype.as_numpy_dtype)
-        pc = tf.clip_by_value(p, 0, n - 1)
-        ok = tf.logical_and(tf.logical_and(p >= 0, p < n),
-                            tf.logical_and(new >= 0, new < tf.gather(size_of, pc)))
-        # an id outside its part: an index past the table, refused by the gather
-        row = tf.where(ok, tf.gather(offsets, pc) + new, tf.fill(tf.shape(flat), total))
-        table = parts[0] if n == 1 else tf.concat(parts, 0)
-        out = tf.gather(table, row)
+        p = tf.cast(p, tf.int32)
+        gather_ids = tf.dynamic_partition(new, p, n)
+        where = tf.dynamic_partition(tf.range(tf.size(flat)), p, n)
+        rows = [embedding_lookup(part, g) for part, g in zip(parts, gather_ids)]
+        out = tf.dynamic_stitch(where, rows)
         static = ids.shape.as_list() if ids.shape.ndims is not None else None
         rest = list(next(iter(trailing)))
         if static is not None and None not in static + rest:
             return tf.reshape(out, static + rest)
-        return tf.reshape(out, tf.concat([tf.shape(ids), tf.shape(table)[1:]], 0))
+        return tf.reshape(out, tf.concat([tf.shape(ids), tf.shape(rows[0])[1:]], 0))
