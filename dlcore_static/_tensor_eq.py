@@ -25,7 +25,16 @@ _VALUES = (int, float, complex, str, bytes, list, tuple, np.ndarray, np.generic)
 
 
 class TensorEqualityWarning(UserWarning):
-    """``==``/``!=`` on a TF1 graph tensor compares identity, not elements."""
+    """``==``/``!=`` on a TF1 graph tensor compares identity, not elements.
+
+    Warned where the comparison is written in user code (dict keys, sets, ``in``,
+    ``list.index``/``count``/``remove``, ``sorted``, ``operator.eq``, ``tf.nest`` and dlcore's
+    own frames stay silent).  It also warns, by design, where Python's machinery compares two
+    distinct tensors for the user: ``unittest``'s ``assertNotEqual(t1, t2)``, and
+    ``==``/``!=`` between tuples, lists or dataclasses that hold
+    distinct tensors (each element pair is compared with ``==``); filter it with
+    ``warnings.filterwarnings("ignore", category=TensorEqualityWarning)`` where identity is
+    what is meant."""
 
 
 def _describe(x) -> str:
