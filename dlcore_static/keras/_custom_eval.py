@@ -260,8 +260,11 @@ def _class_weights(y, sample_weight, class_weight):
         return sample_weight
     if sample_weight is not None:
         raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-    from ._step_on_batch import class_weight_to_sample_weights   # (a class left out: 1.0)
-    return class_weight_to_sample_weights(y, class_weight)
+    if not isinstance(y, np.ndarray):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    cls = np.argmax(y, -1) if y.ndim > 1 and y.shape[-1] > 1 else \
+        np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
+    return np.array([class_weight.get(int(c), 1.0) for c in cls], np.float32)
 
 
 def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
