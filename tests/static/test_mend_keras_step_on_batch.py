@@ -85,3 +85,32 @@ def test_reset_metrics_honoured():
                                           rel=1e-6)
     again = sob.on_batch(m, "test_step", X[2:], Y[2:], return_dict=True, reset_metrics=False)
     assert again == pytest.approx(one[1], rel=1e-6)
+
+
+def test_through_the_models_on_batch_methods():
+    a, b = _model(), _model()
+    b.set_weights(a.get_weights())
+    sw = np.where(Y.argmax(1) == 1, 3.0, 1.0).astype("f4")
+    got = a.train_on_batch(X, Y, class_weight={1: 3.0}, return_dict=True)
+    assert got == pytest.approx(b.train_on_batch(X, Y, sw, return_dict=True), rel=1e-6)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(u, v, rtol=1e-6)
+    a.reset_metrics()
+    lone = a.test_on_batch(X[2:], Y[2:], return_dict=True, reset_metrics=True)
+    a.test_on_batch(X[:2], Y[:2])                          # (Keras 3: runs on)
+    both = a.test_on_batch(X[2:], Y[2:], return_dict=True, reset_metrics=True)
+    assert both["loss"] != pytest.approx(lone["loss"])
+    assert a.test_on_batch(X[2:], Y[2:], return_dict=True) == pytest.approx(lone, rel=1e-6)
+
+
+def test_reset_metrics_method_of_an_ordinary_model():
+    inp = keras.Input((3,))
+    m = keras.Model(inp, L.Dense(2, activation="softmax")(inp))
+    m.compile("sgd", "categorical_crossentropy", metrics=["categorical_accuracy"])
+    lone = m.test_on_batch(X[2:], Y[2:], return_dict=True)
+    m.test_on_batch(X[:2], Y[:2], reset_metrics=False)
+    run = m.test_on_batch(X[2:], Y[2:], return_dict=True, reset_metrics=False)
+    assert run["loss"] != pytest.approx(lone["loss"])
+    m.reset_metrics()
+    assert m.test_on_batch(X[2:], Y[2:], return_dict=True, reset_metrics=False) == \
+        pytest.approx(lone, rel=1e-6)
