@@ -510,12 +510,13 @@ class Network(Layer):
     def reset_metrics(self) -> None:
         """tf.keras 2's / Keras 3's: every metric back to its initial state (with Keras 3
         steps its trackers, else the counts and the running values of ``*_on_batch``)."""
-        from . import _custom_eval, _custom_step
+        from . import _custom_step
         from .confusion_metrics import reset
-        if _custom_step.overridden(self):
-            _custom_eval.reset_metrics(self)
-        else:
-            reset(self)
+        if not _custom_step.overridden(self):
+            return reset(self)
+        for m in getattr(self, "metrics", None) or []:      # (as _custom_eval.reset_metrics)
+            if hasattr(m, "reset_state"):
+                m.reset_state()
 
     def _all_losses(self) -> list:
         """Every loss of the layers (a nested model's of all its calls), then add_loss's."""
