@@ -40,7 +40,7 @@ from dlcore.dtypes import is_floating
 from dlcore.jitcache import load_generated_module
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 
-from . import loops
+from . import loops, run_time_broadcast
 from .ir import Node, Program, Val, topo_sort
 
 MAX_RANK = 4
@@ -259,8 +259,18 @@ def cpu_kernel(node: Node):
         built[:] = [mod.kernel, mod.kernel_par, [k for _, k in in_kinds], arr_outs]
         return built
 
+    # operands with an unknown dimension: checked and broadcast per call (run_time_broadcast)
+    unsure = run_time_broadcast.unsure_operands(node)
+    loop = tuple(int(d) for d in loop_shape)
+
     def fused(*xs):
         serial, parallel, kinds, arr_outs = built or build()
+        if unsure:
+            fit = list(xs)
+            for j, assumed in unsure:
+                if kinds[j] == "array":
+                    fit[j] = run_time_broadcast.fit_host(fit[j], assumed, loop)
+            xs = tuple(fit)
         args = []
         for x, kind in zip(xs, kinds):
             if kind == "array":
