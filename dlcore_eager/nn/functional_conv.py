@@ -28,6 +28,7 @@ from .._graph import labelled
 from .._operand_rules import torch_error
 from . import _pad_crop
 from ._conv_pool_errors import POOL_RANK, dtypes_check, pool_error
+from .functional_resize_u8 import resize_u8 as _resize_u8
 from .._state import STATE
 from ..tensor import Tensor
 
@@ -539,11 +540,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     """Resize the spatial axes: 'nearest', 'nearest-exact', 'linear' (1-D), 'bilinear' (2-D),
     'bicubic' (2-D), 'trilinear' (3-D) or 'area' (adaptive average pooling to the new size);
     a ``scale_factor`` sets the size ``floor(in * f)`` and, unless ``recompute_scale_factor``,
-    the source coordinates (``dst / f``), as PyTorch.  A uint8 image's bilinear/bicubic: in
-    float32, rounded and clipped back to uint8 (PyTorch's uint8 kernels: within 1 / 18)."""
+    the source coordinates (``dst / f``), as PyTorch (uint8: see .functional_resize_u8)."""
     if input._buf.dtype == np.uint8 and mode in ("bilinear", "bicubic") and input.ndim == 4:
-        return interpolate(input.float(), size, scale_factor, mode, align_corners,
-                           recompute_scale_factor, antialias).round().clamp(0, 255).byte()
+        return _resize_u8(interpolate, input, size, scale_factor, mode, align_corners,
+                          recompute_scale_factor, antialias)
     nsp = input.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined" if size is not None
