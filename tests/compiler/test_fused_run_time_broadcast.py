@@ -94,7 +94,7 @@ def test_a_where_with_an_unknown_condition_and_value(passes, run_shape):
     flat, dims, u = _unknown(run_shape)
     x = tf.placeholder(tf.float32, (4, 4))
     y = tf.where(tf.broadcast_to(u > 0, (4, 4)), x * 3.0, tf.broadcast_to(u, (4, 4)) + x)
-    z = tf.compat.v1.where_v2(u > 0, x * 3.0, u + x) if hasattr(tf, "compat") else y
+    z = tf.compat.v1.where_v2(u > 0, x * 3.0, u + x)      # (broadcasting select)
     rng = np.random.default_rng(2)
     uv = rng.standard_normal(run_shape).astype(np.float32)
     xv = rng.standard_normal((4, 4)).astype(np.float32)
