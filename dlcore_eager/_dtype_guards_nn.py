@@ -332,20 +332,32 @@ def _number_bounds(args, kwargs, lo, hi) -> None:
     converted to the result's float type: f32 x.clamp(max=1e39), or an integer tensor's float
     bound, raises ``value cannot be converted to type float without overflow``."""
     x = _first(args, kwargs)
-    if not isinstance(x, Tensor) or x._buf.dtype.kind not in "iuf":
+    if not isinstance(x, Tensor):
         return
-    from ._operand_rules import python_int, scalar_as
-    for v in (lo, hi):
-        if type(v) is int:
-            python_int(v)
-            if x._buf.dtype.kind == "f":
-                scalar_as(v, x._buf.dtype)
-        elif type(v) is float and v == v and v not in (_INF, -_INF):
-            scalar_as(v, x._buf.dtype if x._buf.dtype.kind == "f" else _F32)
+    dt = x._buf.dtype
+    kind = dt.kind
+    if kind not in "iuf":
+        return
+    for v in (lo, hi):          # (the conversion only past the type's largest finite value)
+        t = type(v)
+        if t is int:
+            if not -_I64 <= v < _I64:
+                from ._operand_rules import python_int
+                python_int(v)
+            if kind == "f" and not -_FMAX.get(dt.char, 0.0) <= v <= _FMAX.get(dt.char, 0.0):
+                from ._operand_rules import scalar_as
+                scalar_as(v, dt)
+        elif t is float:
+            lim = _FMAX.get(dt.char, 0.0) if kind == "f" else _FMAX["f"]
+            if not -lim <= v <= lim and v == v and v not in (_INF, -_INF):
+                from ._operand_rules import scalar_as
+                scalar_as(v, dt if kind == "f" else _F32)
 
 
 _INF = float("inf")
+_I64 = 2 ** 63
 _F32 = np.dtype(np.float32)
+_FMAX = {"e": 65504.0, "f": float(np.finfo(np.float32).max), "d": _INF}
 
 
 #: (namespace, name) -> check
