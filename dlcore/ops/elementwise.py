@@ -104,8 +104,7 @@ def _sqrt_vjp(g, y, x):
 
 
 sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
-                _sqrt_vjp, "y = sqrt(x);  dx = g / (2 y)",
-                simd=True,
+                _sqrt_vjp, "y = sqrt(x);  dx = g / (2 y)", simd=True,
                 api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 def _tanh_vjp(g, y, x):
     if type(g) is _ndarray and _plain(g, y):
@@ -319,8 +318,7 @@ def _div_lean(fe, g, y, a, b):
 
 div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
                 "y = a / b;  da = g / b,  db = -g a / b^2 = -g y / b  (complex: conjugated)",
-                float_only=True,
-                convention="div",
+                float_only=True, convention="div",
                 api={"torch": ("div", "divide", "true_divide"),
                      "Tensor": ("div", "divide", "true_divide"),
                      "operator": ("__truediv__", "__rtruediv__"),
@@ -377,15 +375,11 @@ def _pow_lean(fe, g, y, a, b):
     return (lambda: _pow_da(fe, g, a, b), lambda: _pow_vjp(g, pow(a, b), a, b)[1]())
 
 
-# The square (and a ** 1) special-cased in the scalar expression: LLVM hoists the test, `v * v`
-# vectorises where `v ** e` is a libm call per element (5 us against 440 us, 64,000 float32).
-# An integer 0 to a negative power is 0 as PyTorch gives it (Numba's integer power under
-# NumPy's error model returns the dtype's minimum there; a float's is inf, kept): the last
-# branch runs only for a zero base and a negative exponent (`.real`: complex exponents too;
-# `+ 0`: a bool has no `.real`).
-pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** {1} "
-                "if {0} != 0 or ({1} + 0).real >= 0 else "
-                "{0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
+# The square (and a ** 1) special-cased: LLVM hoists the test, `v * v` vectorises where `v ** e`
+# is a libm call per element (5 us against 440 us, 64,000 float32). An integer 0 ** negative is 0
+# as PyTorch (Numba's gives the dtype's minimum; `(b + 0).real`: complex and bool exponents too).
+pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** {1} if {0} != 0"
+                " or ({1} + 0).real >= 0 else {0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
                 np.power, _pow_vjp,
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
                 api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),
