@@ -277,6 +277,10 @@ def scan(export, ns, name):
     fn = export.fn
 
     def f(x, axis=0, exclusive=False, reverse=False, name=None):
+        if _unknown_rank.unknown(x):
+            from .unknown_rank_ops import scan_along
+            return _named(lambda t: scan_along(t, axis, fn, bool(reverse), bool(exclusive)),
+                          name, x)
         return _named(lambda t: fn(t, int(axis), bool(reverse), bool(exclusive)), name, x)
     return f
 

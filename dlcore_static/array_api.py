@@ -30,6 +30,8 @@ from .array_nd import (  # noqa: F401 - re-exported (tf.gather_nd, tf.scatter_nd
 )
 from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
+from .unknown_rank import unknown as _unknown
+from .unknown_rank_ops import with_rank as _with_rank
 
 __all__ = ["split", "slice", "strided_slice", "tile", "pad", "reverse", "reverse_v2",
            "gather_nd", "scatter_nd", "boolean_mask", "linspace", "lin_space", "eye", "diag",
@@ -60,6 +62,13 @@ def split(value, num_or_size_splits, axis=0, num=None, name: str = "split") -> l
     """``num_or_size_splits`` equal pieces (an int), or pieces of the given sizes (one may be
     -1) along ``axis``."""
     x = _t(value)
+    if _unknown(x):
+        from .unknown_rank_ops import split as _split
+        g = get_default_graph()
+        with g.name_scope(name or "split") as scope:
+            out = _split(x, num_or_size_splits, axis)
+        g.alias_outputs(scope[:-1], out)
+        return out
     nd = x.aval.ndim
     axis = int(axis) + nd if int(axis) < 0 else int(axis)
     n = x.aval.shape[axis]
@@ -96,6 +105,7 @@ def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001
     if _run_time_entries(begin) or _run_time_entries(size):
         return _run_time_slice(input_, begin, size, name)
     begin, size = _ints(begin), _ints(size)
+    input_ = _with_rank(_t(input_), len(begin), "Slice")
     shape = _t(input_).aval.shape
     for i, (b, s, n) in enumerate(zip(begin, size, shape)):
         if n is None:                     # checked where the size is known
@@ -161,12 +171,17 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
         else:
             idx.append(builtins.slice(None if begin_mask & bit else b,
                                       None if end_mask & bit else e, s))
-    return _scoped("StridedSlice", name, lambda x: _ops.getitem(x, tuple(idx)), input_)
+    from .unknown_rank import getitem as _unknown_getitem
+    return _scoped("StridedSlice", name, lambda x: _unknown_getitem(x, tuple(idx)) if _unknown(x)
+                   else _ops.getitem(x, tuple(idx)), input_)
 
 
 def reverse(tensor, axis, name: str | None = None) -> Tensor:
     """Reverse the order of the elements along each axis in ``axis``."""
     x = _t(tensor)
+    if _unknown(x):
+        from .unknown_rank_ops import reverse as _reverse
+        return _scoped("ReverseV2", name, lambda v: _reverse(v, _ints(axis)), x)
     nd = x.aval.ndim
     for i, a in enumerate(_ints(axis)):
         if not -nd <= a < nd:
@@ -225,7 +240,7 @@ def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 - T
     if _run_time_shape(multiples):
         return _scoped("Tile", name, lambda x: _tile_at_run_time(x, multiples), input)
     m = _ints(multiples)
-    return _scoped("Tile", name, lambda x: _tile(x, m), input)
+    return _scoped("Tile", name, lambda x: _tile(_with_rank(x, len(m), "Tile"), m), input)
 
 
 def _tile_at_run_time(x, multiples):
@@ -264,6 +279,7 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
         raise ValueError(f"Unknown padding mode: {mode}")
 
     def f(x):
+        x = _with_rank(x, len(pads), "Pad")
         nd = x.aval.ndim
         if len(pads) != nd:
             raise ValueError(f"The first dimension of paddings must be the rank of inputs"
@@ -374,6 +390,9 @@ def diag(diagonal, name: str | None = None) -> Tensor:
 
 def matrix_diag_part(input, name: str | None = None) -> Tensor:  # noqa: A002
     def f(x):
+        if _unknown(x):
+            from .unknown_rank_ops import diag_part
+            return diag_part(x)
         n, m = _static(x, "diag_part", [x.aval.ndim - 2, x.aval.ndim - 1])[-2:]
         d = _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -1) \
             if n <= m else _ops.sum(_ops.mul(x, constant(np.eye(n, m, dtype=x.aval.dtype))), -2)
@@ -404,7 +423,8 @@ def einsum(equation: str, *inputs, name: str | None = None, **kwargs) -> Tensor:
     dimensions unknown until run time are reshaped with their run-time sizes)."""
     def f(*xs):
         _same_dtype("Einsum", list(xs))
-        return _ops.einsum(equation, *xs)
+        from .unknown_rank_ops import einsum_operands
+        return _ops.einsum(equation, *einsum_operands(equation, list(xs)))
     return _scoped("Einsum", name, f, *_args(*inputs, cast_data=True))
 
 

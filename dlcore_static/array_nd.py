@@ -230,6 +230,13 @@ def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
     k = m.aval.ndim
     if k == 0:
         raise ValueError("mask cannot be scalar.")
+    from .unknown_rank import unknown
+    if unknown(x) and not unknown(m):
+        if axis:
+            raise ValueError(f"boolean_mask: axis={axis} of a tensor of unknown rank is not "
+                             "supported (give the placeholder a shape)")
+        from .unknown_rank_ops import boolean_mask as _mask
+        return _scoped(name, None, _mask, x, m, inner="GatherV2")
     if x.aval.ndim < axis + k:
         raise ValueError(f"Shapes {TensorShape(x.aval.shape)} and {TensorShape(m.aval.shape)} "
                          "are incompatible")

@@ -157,15 +157,20 @@ def concat(values, axis, name: str = "concat") -> Tensor:
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
+    xs = _args(*values, cast_data=True)
+    if any(_unknown_rank.unknown(x) for x in xs):
+        from .unknown_rank_ops import stack as _stack
+        return _scoped("stack", name or "stack", lambda *vs: _stack(list(vs), axis), *xs)
     if name is None:                    # TF1 passes None to the Pack op: Pack
-        return _named(lambda *xs: _ops.stack(list(xs), axis), None,
-                      *_args(*values, cast_data=True))
-    return _scoped("stack", name, lambda *xs: _ops.stack(list(xs), axis),
-                   *_args(*values, cast_data=True))
+        return _named(lambda *vs: _ops.stack(list(vs), axis), None, *xs)
+    return _scoped("stack", name, lambda *vs: _ops.stack(list(vs), axis), *xs)
 
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
     a = axis if axis is not None else dim
+    if _unknown_rank.unknown(input):
+        from .unknown_rank_ops import expand_dims as _expand
+        return _named(lambda x: _expand(x, a), name, input, op_type="ExpandDims")
     return _named(lambda x: _ops.expand_dims(x, int(a)), name, input, op_type="ExpandDims")
 
 
@@ -173,6 +178,9 @@ def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Ten
     a = axis if axis is not None else squeeze_dims
     first = len(get_default_graph()._ops)
     x = _args(input)[0]
+    if _unknown_rank.unknown(x):
+        from .unknown_rank_ops import squeeze as _squeeze
+        return rename(_squeeze(x, a), name or "Squeeze", first)
     out = _ops.squeeze(x, a)
     if out is x:
         out = _ops.identity(x)

@@ -11,6 +11,7 @@ from dlcore import ops as _ops
 
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
+from .unknown_rank import unknown
 from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .layer_scope import layer_scope, take_regularizers
 from .variable_scopes import (  # noqa: F401
@@ -73,6 +74,9 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
 def flatten(inputs, name=None):
     from .array_ops import reshape
     x = to_tensor(inputs)
+    if unknown(x):              # (TF1: the batch dimension read at run time, the rest -1)
+        with get_default_graph().name_scope(name or "flatten"):
+            return _ops.reshape_dynamic(x, [_ops.getitem(_ops.shape_of(x), 0), -1])
     rest = 1
     for d in x.aval.shape[1:]:
         if d is None:

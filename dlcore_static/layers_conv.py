@@ -297,6 +297,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         renorm_clipping = check_clipping(renorm_clipping)
     g = get_default_graph()
     x = to_tensor(inputs, g)
+    from .unknown_rank_ops import refuse
+    refuse("batch_normalization", x, " (TF1: Input has undefined rank)")
     use_fused = fused is not False and x.aval.ndim == 4 and axis in (-3, -1, 1, 3) and \
         not renorm
     c = x.aval.shape[axis]

@@ -188,8 +188,10 @@ def expm(input, name: str | None = None):
 def matrix_transpose(a, name: str = "matrix_transpose", conjugate: bool = False):
     """``tf.linalg.matrix_transpose`` / ``tf.matrix_transpose``: the last two axes swapped
     (real tensors: ``conjugate`` changes nothing)."""
-    return _scoped("matrix_transpose", name, _ops.matrix_transpose, a,
-                   inner="transpose")      # (TF1: matrix_transpose/transpose, array_ops.py)
+    from .unknown_rank import unknown
+    from .unknown_rank_ops import matrix_transpose as _mt
+    return _scoped("matrix_transpose", name, lambda x: _mt(x) if unknown(x) else
+                   _ops.matrix_transpose(x), a, inner="transpose")      # (TF1: matrix_transpose/transpose, array_ops.py)
 
 
 def adjoint(matrix, name: str | None = None):

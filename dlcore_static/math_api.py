@@ -23,6 +23,7 @@ from .array_api import nonzero_indices
 from .frontend import rename, to_tensor
 from .graph import Tensor, get_default_graph
 from .math_ops import argmax, argmin, cast
+from .unknown_rank import unknown
 
 __all__ = ["squared_difference", "clip_by_value", "clip_by_norm", "clip_by_global_norm",
            "clip_by_average_norm", "global_norm", "to_float", "to_double", "to_int32",
@@ -51,6 +52,10 @@ def _norm(x, axes=None, keepdims=False):
 def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     """``t * clip_norm / max(l2norm(t, axes), clip_norm)``: unchanged when its norm is small."""
     def f(v, c):
+        if axes is not None and unknown(v):
+            from .unknown_rank_ops import sum_squares
+            return _ops.div(_ops.mul(v, c), _ops.maximum(_ops.sqrt(sum_squares(v, axes, True)),
+                                                         c))
         n = _norm(v, None if axes is None else tuple(np.atleast_1d(axes).tolist()), True)
         return _ops.div(_ops.mul(v, c), _ops.maximum(n, c))
     return _scoped("clip_by_norm", name, f, *_args(t, clip_norm, cast_data=True))
@@ -109,6 +114,9 @@ def in_top_k(predictions, targets, k, name=None) -> Tensor:
     """True where the target class is among the ``k`` largest predictions of its row (ties
     count in its favour, as in TensorFlow)."""
     p, t = to_tensor(predictions), _class_labels(targets, predictions)
+    if unknown(p):
+        from .unknown_rank_ops import with_rank
+        p = with_rank(p, 2, "InTopKV2")
     depth = p.aval.shape[-1]
     if depth is None:
         raise ValueError("in_top_k: the number of classes must be known")
@@ -151,6 +159,12 @@ def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=_dtypes.int64, n
     ax = axis if axis is not None else reduction_indices
     kd = bool(keepdims if keepdims is not None else keep_dims)
     dt = _dtypes.as_np(dtype)
+    if ax is not None and unknown(input_tensor):
+        from .unknown_rank import reduce_along
+        return _scoped("count_nonzero", name, lambda v: _ops.cast(reduce_along(
+            "count_nonzero", _ops.cast(_ops.not_equal(v, False if v.aval.dtype == np.bool_
+                                                      else 0), np.int64),
+            ax, kd, _ops.sum), dt), input_tensor, name_last=False)
     return _scoped("count_nonzero", name, lambda v: _ops.cast(     # (TF1: count_nonzero/Sum)
         _ops.sum(_ops.not_equal(v, False if v.aval.dtype == np.bool_ else 0), ax, kd), dt),
         input_tensor, name_last=False)

@@ -52,6 +52,10 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                          "arguments (labels=..., logits=..., ...)")
     def f(lg, lb):      # TF1's cost is scope/SparseSoftmaxCrossEntropyWithLogits (nn_ops.py)
         first = len(lg.op.graph._ops)
+        if _unknown_rank.unknown(lg):
+            from .unknown_rank_ops import sparse_xent
+            return rename(sparse_xent(lg, lb),
+                          "SparseSoftmaxCrossEntropyWithLogits", first)
         return rename(_ops.sparse_softmax_cross_entropy(lg, lb),
                       "SparseSoftmaxCrossEntropyWithLogits", first)
     return _scoped("SparseSoftmaxCrossEntropyWithLogits", name, f, logits,
@@ -107,6 +111,9 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     x = to_tensor(x)
     g = x.graph
     with g.name_scope(name or "moments"):  # TF1's names: moments/mean, moments/variance,
+        if _unknown_rank.unknown(x):
+            from .unknown_rank_ops import moments as _moments
+            return _moments(x, axes, keepdims)
         first = len(g._ops)                 # moments/Squeeze, moments/Squeeze_1 (nn_impl.py)
         m = rename(_ops.mean(x, tuple(axes), keepdims=True), "mean", first)
         d = _ops.sub(x, _ops.stop_gradient(m))

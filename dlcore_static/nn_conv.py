@@ -305,7 +305,8 @@ def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.
     g = get_default_graph()
     first = len(g._ops)
     with g.name_scope(name or "LRN") as made:
-        x = to_tensor(input, g)
+        from .unknown_rank_ops import with_rank
+        x = with_rank(to_tensor(input, g), 4, "LRN")
         shape = list(x.aval.shape)
         if len(shape) != 4:
             dims = ",".join("?" if d is None else str(d) for d in shape)

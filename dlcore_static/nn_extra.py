@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from . import unknown_rank as _unknown_rank
+from . import unknown_rank_ops as _unknown_rank_ops
 from ._convert import _args, _scoped
 
 __all__ = ["l2_normalize", "weighted_cross_entropy_with_logits",
@@ -22,6 +24,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     a = None if a is None else (tuple(a) if isinstance(a, (list, tuple)) else int(a))
 
     def f(v):
+        if a is not None and _unknown_rank.unknown(v):
+            return _unknown_rank_ops.l2_normalize(v, a, epsilon)
         ss = _ops.sum(_ops.mul(v, v), a, keepdims=True)
         return _ops.mul(v, _ops.rsqrt(_ops.maximum(ss, float(epsilon))))
     return _scoped("l2_normalize", name, f, x)

@@ -21,6 +21,7 @@ from ._convert import _args, _named, _scoped
 from ._index_checks import checked_gather_indices
 from .frontend import constant
 from .graph import Tensor, get_default_graph
+from .unknown_rank import unknown as _unknown
 
 
 def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
@@ -52,7 +53,13 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
         if a < -1 or (nd is not None and a > nd):
             raise ValueError(f"one_hot: Expected axis to be -1 or between [0, {(nd or 0) + 1})."
                              f"  But received: {a}")
-        hit = tf.cast(_ops.one_hot(_args(x)[0], depth, np.float32), tf.bool)
+        if a != -1 and _unknown(x):       # the new axis placed at run time
+            from .unknown_rank_ops import one_hot_at
+            hit = tf.cast(one_hot_at(_args(x)[0], depth, a, lambda i: _ops.one_hot(
+                i, depth, np.float32)), tf.bool)
+            a = -1
+        else:
+            hit = tf.cast(_ops.one_hot(_args(x)[0], depth, np.float32), tf.bool)
         on = vals.get("on_value", tf.constant(1, dtype=dt) if dt != tf.bool else True)
         off = vals.get("off_value", tf.constant(0, dtype=dt) if dt != tf.bool else False)
         out = tf.where_v2(hit, tf.cast(on, dt), tf.cast(off, dt))
@@ -80,6 +87,10 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
         from .array_api import gather_batched
         return gather_batched(params, indices, axis, batch_dims, name)
     a = 0 if axis is None else int(axis)
+    if _unknown(params):
+        from .unknown_rank_ops import gather as _gather
+        return _scoped("GatherV2", name, lambda p, i: _gather(p, i, a, _checked), params,
+                       indices)
     return _scoped("GatherV2", name, lambda p, i: _seq.gather(p, _checked(i, p, a), a), params,
                    indices)
 
@@ -115,6 +126,16 @@ def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | N
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:
     """The slices of ``value`` along ``axis``, as a list."""
     x = _args(value)[0]
+    if _unknown(x):
+        if num is None:
+            raise ValueError("Cannot infer num from shape <unknown> (unstack of a tensor of "
+                             "unknown rank: pass num)")
+        from .unknown_rank_ops import unstack as _unstack
+        g = get_default_graph()
+        with g.name_scope(name or "unstack") as scope:
+            out = _unstack(x, int(num), axis)
+        g.alias_outputs(scope[:-1], out)
+        return out
     nd = x.aval.ndim
     a = axis % nd if -nd <= axis < nd else None
     if a is None:
@@ -252,6 +273,8 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     sa = seq_axis if seq_axis is not None else seq_dim
     ba = batch_axis if batch_axis is not None else (batch_dim or 0)
     x, n = _args(input)[0], _args(seq_lengths)[0]
+    from .unknown_rank_ops import refuse
+    refuse("ReverseSequence", x)
     return _scoped("ReverseSequence", name, lambda v, m: reverse_by_length(v, m, sa, ba), x, n)
 
 

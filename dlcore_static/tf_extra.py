@@ -17,6 +17,7 @@ from dlcore import ops as _ops
 from ._convert import _args, _scoped
 from .frontend import constant_value
 from .graph import get_default_graph
+from .unknown_rank import unknown as _unknown
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
 
@@ -25,6 +26,14 @@ def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
     """The ``k`` largest entries of the last dimension and their indices (int32), largest
     first; among equal values the lower index comes first."""
     (x,) = _args(input)
+    if _unknown(x):
+        from .unknown_rank_ops import top_k as _top_k
+        g = get_default_graph()
+        with g.name_scope(name or "TopKV2") as scope:
+            out = TopKV2(*_top_k(x, int(k), sorted, lambda v, kk, srt: tuple(
+                top_k(v, kk, srt, name="rows"))))
+        g.alias_outputs(scope[:-1], out)
+        return out
     n = x.aval.shape[-1]
     if isinstance(k, int) and n is not None and k > n:
         raise ValueError(f"input must have at least k columns. Had {n}, needed {k}")
@@ -49,8 +58,13 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     if direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f'Unknown direction: {direction}. Must be one of ("ASCENDING", '
                          '"DESCENDING").')
-    return _scoped("sort", name, lambda x: _ops.sort(x, axis, direction == "DESCENDING",
-                                                     True)[0], values, name_last=False)
+    def f(x):
+        if _unknown(x):
+            from .unknown_rank_ops import sort_along
+            return sort_along(x, axis, lambda v, a: _ops.sort(v, a, direction == "DESCENDING",
+                                                              True)[0])
+        return _ops.sort(x, axis, direction == "DESCENDING", True)[0]
+    return _scoped("sort", name, f, values, name_last=False)
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
@@ -58,9 +72,13 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     if direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f'Unknown direction: {direction}. Must be one of ("ASCENDING", '
                          '"DESCENDING").')
-    return _scoped("argsort", name, lambda x: _ops.cast(
-        _ops.argsort(x, axis, direction == "DESCENDING", True), np.int32), values,
-        name_last=False)
+    def f(x):
+        if _unknown(x):
+            from .unknown_rank_ops import sort_along
+            return _ops.cast(sort_along(x, axis, lambda v, a: _ops.argsort(
+                v, a, direction == "DESCENDING", True)), np.int32)
+        return _ops.cast(_ops.argsort(x, axis, direction == "DESCENDING", True), np.int32)
+    return _scoped("argsort", name, f, values, name_last=False)
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002
@@ -71,6 +89,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
     pair = isinstance(axis, (list, tuple)) and len(axis) == 2
 
     def fn(x):
+        if pair and _unknown(x):
+            raise ValueError(f"norm: a matrix norm over axes {list(axis)} of a tensor of "
+                             "unknown rank is not supported (give the placeholder a shape)")
         if pair:
             o = "fro" if ord in ("fro", "euclidean") else ord
             if o not in ("fro", 1, np.inf):
@@ -85,14 +106,25 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
         if o == 2 and aval_of(x).dtype.kind == "f":
             # TensorFlow's sqrt(reduce_sum(x * x)): a NaN gradient at a zero norm
             from dlcore.ops.norm2 import norm2
-            return norm2(x, ax, keep, masked=False)
-        return _ops.vector_norm(x, o, ax, keep)
+
+            def vec(v, a, kd):
+                return norm2(v, a, kd, masked=False)
+        else:
+            def vec(v, a, kd):
+                return _ops.vector_norm(v, o, a, kd)
+        if ax is not None and _unknown(x):
+            from .unknown_rank_ops import norm_along
+            return norm_along(x, ax, keep, vec)
+        return vec(x, ax, keep)
     return _scoped("norm", name, fn, tensor, name_last=False)      # (TF1: norm/Squeeze ...)
 
 
 def trace(x, name=None):
     """The sum of the main diagonal of each innermost matrix."""
     def fn(t):
+        if _unknown(t):
+            from .unknown_rank_ops import trace as _trace
+            return _trace(t)
         return _ops.sum(_ops.diagonal(t, 0, -2, -1), -1)
     return _scoped("Trace", name, fn, x)
 
@@ -106,6 +138,9 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """The (biased) variance over ``axis``."""
     def fn(x):
         from ._api import _rank0_axes  # (TF's 'Invalid reduction dimension' on a 0-d x)
+        if axis is not None and _unknown(x):
+            from .unknown_rank_ops import variance
+            return variance(x, axis, bool(keepdims))
 
         ax = axis if not isinstance(axis, list) else tuple(axis)
         m = _ops.mean(_rank0_axes(x, ax), ax, True)

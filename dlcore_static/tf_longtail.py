@@ -67,6 +67,10 @@ def roll(input, shift, axis, name=None):
     if len(shifts) != len(axes):
         raise ValueError(f"shift and axis must have the same size, got {len(shifts)} and "
                          f"{len(axes)}")
+    from .unknown_rank import unknown
+    if unknown(x):
+        from .unknown_rank_ops import roll as _roll
+        return _scoped("Roll", name, lambda v: _roll(v, shifts, axes), x)
     total: dict = {}
     for s, a in zip(shifts, axes):
         a = a + x.aval.ndim if a < 0 else a
