@@ -249,6 +249,9 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     if ids.aval.dtype.kind not in "iu":
         raise TypeError(f"{op_type}: segment_ids must be int32 or int64, got {ids.aval.dtype}")
     k = ids.aval.ndim
+    from .unknown_rank_ops import refuse
+    refuse(op_type, x, " (the segment ops need data's dimensions after the segment ones when "
+           "the graph is built)")
     if not TensorShape(x.aval.shape[:k]).is_compatible_with(TensorShape(ids.aval.shape)):
         raise ValueError(f"{op_type}: segment_ids.shape {ids.shape} must be a prefix of "
                          f"data.shape {x.shape}")

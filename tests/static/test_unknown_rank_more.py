@@ -273,6 +273,11 @@ def test_ops_needing_the_rank_at_build_time_refuse_it_clearly():
     with pytest.raises(ValueError, match=r"einsum: operand 0 has unknown rank and its subscripts "
                                          r"'\.\.\.ij' hold an ellipsis"):
         tf.einsum("...ij->...ji", x)
+    for seg in (lambda: tf.math.segment_sum(x, [0, 0]),
+                lambda: tf.math.unsorted_segment_max(x, [1, 0], 2)):
+        with pytest.raises(ValueError, match=r"Unsorted\w+: the input Placeholder:0 has unknown "
+                                             r"rank \(the segment ops need data's dimensions"):
+            seg()
     with pytest.raises(ValueError, match=r"local_response_normalization: the depth \(last\) "
                                          r"dimension must be known"):
         tf.nn.lrn(x)
