@@ -216,6 +216,11 @@ def _sparse_segment(kind):
                 count = tf.expand_dims(count, -1)
             return total / (count if kind == "Mean" else tf.sqrt(count))
     f.__name__ = f"sparse_segment_{kind.lower()}"
+    how = {"Sum": "sums", "Mean": "means", "SqrtN": "sums divided by the square root of the count"}
+    f.__doc__ = (f"tf.sparse.segment_{kind.lower().replace('sqrtn', 'sqrt_n')}(data, indices, "
+                 f"segment_ids, num_segments=None): the {how[kind]} of the rows data[indices] "
+                 "grouped by segment_ids (sorted ids; with num_segments, any order), as "
+                 "TensorFlow 1.15's SparseSegment ops; an empty segment is 0.")
     return f
 
 
