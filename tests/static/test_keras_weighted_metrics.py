@@ -88,23 +88,34 @@ print(json.dumps(out))
 """
 
 
-def test_fit_history_with_sample_weight_and_class_weight_as_keras3(tmp_path):
-    """Keras 3's NumPy backend cannot fit: its JAX backend runs the same fits in a
-    subprocess, from the same initial weights."""
+_KERAS3_FITS: list = []        # (the static suite runs each test twice: one subprocess a worker)
+
+
+def _keras3_fit_histories(k, b) -> list:
     import json
     import os
     import subprocess
     import sys
+    import tempfile
+    if not _KERAS3_FITS:
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "w.npz")
+            np.savez(path, k=k, b=b, x=X, y=Y, sw=SW)
+            env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+            run = subprocess.run([sys.executable, "-c", _JAX_FIT, path, json.dumps(_FIT_KWS)],
+                                 env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        _KERAS3_FITS.append(json.loads(run.stdout.strip().splitlines()[-1]))
+    return _KERAS3_FITS[0]
+
+
+def test_fit_history_with_sample_weight_and_class_weight_as_keras3():
+    """Keras 3's NumPy backend cannot fit: its JAX backend runs the same fits in a
+    subprocess, from the same initial weights."""
     pytest.importorskip("jax")
     rng = np.random.RandomState(7)                  # the same weights on every run
     k, b = rng.uniform(-1, 1, (3, 1)).astype("float32"), rng.uniform(-1, 1, 1).astype("float32")
-    np.savez(tmp_path / "w.npz", k=k, b=b, x=X, y=Y, sw=SW)
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    run = subprocess.run([sys.executable, "-c", _JAX_FIT, str(tmp_path / "w.npz"),
-                          json.dumps(_FIT_KWS)], env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    wants = json.loads(run.stdout.strip().splitlines()[-1])
+    wants = _keras3_fit_histories(k, b)
     for kw, want in zip(_FIT_KWS, wants):
         dm = _single(dk)
         dm.set_weights([k, b])
