@@ -409,6 +409,8 @@ def matrix_band_part(input, num_lower, num_upper, name: str | None = None) -> Te
     lo, hi = _ints(num_lower)[0], _ints(num_upper)[0]
 
     def f(x):
+        from .unknown_rank_ops import refuse
+        refuse("MatrixBandPart", x)
         n, m = _static(x, "matrix_band_part", [x.aval.ndim - 2, x.aval.ndim - 1])[-2:]
         i, j = np.indices((n, m))
         keep = ((lo < 0) | (i - j <= lo)) & ((hi < 0) | (j - i <= hi))

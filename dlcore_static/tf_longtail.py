@@ -173,6 +173,11 @@ def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdi
     """``(count, sum(x - shift), sum((x - shift)^2), shift)`` over ``axes``."""
     keep = bool(keepdims if keepdims is not None else keep_dims)
     t = _args(x)[0]
+    from .unknown_rank import unknown
+    if unknown(t):
+        from .unknown_rank_ops import sufficient_statistics as _stats
+        with get_default_graph().name_scope(name or "sufficient_statistics"):
+            return _stats(t, axes, None if shift is None else _args(shift)[0], keep)
     dims = [t.aval.shape[int(a)] for a in axes]
     if None in dims:
         raise ValueError(f"sufficient_statistics: the dimensions {list(axes)} of {t.shape} "
@@ -204,8 +209,15 @@ def weighted_moments(x, axes, frequency_weights, name=None, keep_dims=None, keep
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with get_default_graph().name_scope(name or "weighted_moments"):
         t, w = _args(x, frequency_weights)
+        if not isinstance(w, Tensor):       # (a Python number: x's dtype)
+            from .frontend import constant
+            w = constant(np.asarray(w, t.aval.dtype))
         if w.aval.dtype != t.aval.dtype:
             w = _ops.cast(w, t.aval.dtype)
+        from .unknown_rank import unknown
+        if unknown(t):
+            from .unknown_rank_ops import weighted_moments as _wm
+            return _wm(t, w, axes, keep)
         wsum = _red(_ops.add(w, _ops.zeros_like(t)), axes, True)
         mean = _ops.div(_red(_ops.mul(w, t), axes, True), wsum)
         var = _ops.div(_red(_ops.mul(w, _ops.square(_ops.sub(t, mean))), axes, True), wsum)

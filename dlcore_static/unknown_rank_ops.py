@@ -363,3 +363,33 @@ def refuse(op: str, x: Tensor, why: str = "") -> None:
     if unknown(x):
         raise ValueError(f"{op}: the input {x.name} has unknown rank{why}; give the placeholder "
                          "a shape")
+
+
+def _sum_over(x: Tensor, axes, keepdims: bool) -> Tensor:
+    return reduce_along("reduce_sum", x, axes, keepdims, _ops.sum)
+
+
+def sufficient_statistics(x: Tensor, axes, shift, keepdims: bool):
+    """``(count, sum(x - shift), sum((x - shift)^2), shift)`` over ``axes``; the count is the
+    product of the fed sizes of ``axes`` (read when the graph runs)."""
+    s = _shape(x)
+    sizes = _join(*[_ops.expand_dims(_ops.getitem(s, _axis_int("sufficient_statistics", a)),
+                                     0) for a in axes])
+    count = _ops.cast(_ops.prod(sizes), x.aval.dtype)
+    d = x if shift is None else _ops.sub(x, shift)
+    return count, _sum_over(d, axes, keepdims), _sum_over(_ops.mul(d, d), axes, keepdims), shift
+
+
+def weighted_moments(x: Tensor, w: Tensor, axes, keepdims: bool):
+    """``(mean, variance)`` of ``x`` over ``axes`` weighted by ``w`` (broadcast to ``x``)."""
+    # w broadcast to x's fed shape: + zeros read from x (not zeros_like(x): the graph passes
+    # fold that of a tensor of unknown rank to a scalar 0, and 2.0 + 0 -> 2.0; see requests.md)
+    zeros = _ops.cast(_ops.mul(_ops.cast(_ops.equal(x, x), np.int32), 0), x.aval.dtype)
+    wsum = _sum_over(_ops.add(w, zeros), axes, True)
+    mean = _ops.div(_sum_over(_ops.mul(w, x), axes, True), wsum)
+    d = _ops.sub(x, mean)
+    var = _ops.div(_sum_over(_ops.mul(w, _ops.mul(d, d)), axes, True), wsum)
+    if not keepdims:
+        s = _shape(x)
+        mean, var = reshape_to(mean, _kept(s, axes)), reshape_to(var, _kept(s, axes))
+    return mean, var

@@ -41,6 +41,11 @@ def _rev_excl_cumsum(v, axis):
     return np.flip(np.cumsum(f, axis) - f, axis)
 
 
+def _wvar(v, w, axis):
+    m = (w * v).sum(axis, keepdims=True) / w.sum(axis, keepdims=True)
+    return (w * (v - m) ** 2).sum(axis) / w.sum(axis)
+
+
 # (name, build from x of unknown rank, NumPy reference, feeds, differentiable)
 CASES = [
     ("cumsum_last", lambda x: tf.cumsum(x, axis=-1), lambda v: np.cumsum(v, -1), (A2, A3), 1),
@@ -123,6 +128,15 @@ CASES = [
     ("diag_part", lambda x: tf.linalg.diag_part(x), lambda v: np.diagonal(v, 0, -2, -1).copy(),
      (A2, A3), 1),
     ("trace", lambda x: tf.linalg.trace(x), lambda v: np.trace(v, 0, -2, -1), (A2, A3), 1),
+    ("weighted_moments_var", lambda x: tf.nn.weighted_moments(x, [1], 0.5 + x * x)[1],
+     lambda v: _wvar(v, 0.5 + v * v, 1), (A2, A3), 1),
+    ("weighted_moments_keep", lambda x: tf.nn.weighted_moments(x, [-1], 2.0, keepdims=True)[0],
+     lambda v: v.mean(-1, keepdims=True), (A2, A3), 1),
+    ("sufficient_statistics_sq", lambda x: tf.nn.sufficient_statistics(x, [0, 1])[2],
+     lambda v: (v * v).sum((0, 1)), (A2, A3), 1),
+    ("sufficient_statistics_count", lambda x: tf.nn.sufficient_statistics(x, [1], shift=0.5)[0]
+     + tf.nn.sufficient_statistics(x, [1], shift=0.5)[1],
+     lambda v: v.shape[1] + (v - 0.5).sum(1), (A2, A3), 1),
     ("einsum_ij_ji", lambda x: tf.einsum("ij->ji", x), lambda v: v.T, (A2,), 1),
     ("einsum_bij_j", lambda x: tf.einsum("bij,j->bi", x, tf.constant([1.0, 2.0, 3.0, 4.0],
                                                                         tf.float64)),
@@ -281,3 +295,16 @@ def test_ops_needing_the_rank_at_build_time_refuse_it_clearly():
     with pytest.raises(ValueError, match=r"local_response_normalization: the depth \(last\) "
                                          r"dimension must be known"):
         tf.nn.lrn(x)
+
+
+def test_weighted_moments_with_a_number_weight_known_shape():
+    x = tf.placeholder(tf.float32, [2, 3])
+    m, v = tf.nn.weighted_moments(x, [1], 1.0)     # (was AttributeError: 'float' ... 'aval')
+    a = A2.astype(np.float32)
+    with tf.Session() as sess:
+        got_m, got_v = sess.run([m, v], {x: a})
+    np.testing.assert_allclose(got_m, a.mean(1), rtol=1e-6)
+    np.testing.assert_allclose(got_v, a.var(1), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"MatrixBandPart: the input Placeholder_1:0 has unknown "
+                                         r"rank"):
+        tf.linalg.band_part(tf.placeholder(tf.float32), 0, 0)
