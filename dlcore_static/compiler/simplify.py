@@ -42,11 +42,15 @@ def _const_all(v: Val, x: float) -> bool:
 def _same(v: Val, out_aval) -> bool:
     a = v.aval
     return a.dtype == out_aval.dtype and a.fully_defined and tuple(a.shape) == \
-        tuple(out_aval.shape)
+        tuple(out_aval.shape) and not v.unknown_rank
 
 
 def _rewrite(prog: Program, n: Node):
     """The value that replaces ``n``'s output, a new node to insert, or None."""
+    if n.op is not None and n.op.attrs.get("unknown_rank"):
+        # its aval is a stand-in scalar (a shapeless placeholder's result): a rewrite that
+        # trusts it (2 + zeros_like(x) -> 2) would give a scalar where x's shape is meant
+        return None
     name = n.prim.name
     out = n.avals[0]
     ins = n.inputs
