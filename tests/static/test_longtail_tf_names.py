@@ -55,6 +55,32 @@ def test_searchsorted_rows_as_numpy(side):
         tf.searchsorted(seq, vals, side="middle")
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_of_long_rows_is_tfs_bound_op_in_linear_memory(side):
+    # 200,000 values into 200,000 entries: a broadcast compare needed 37 GB (40e9 bools), TF's
+    # LowerBound/UpperBound a binary search per value; int64 out_type, a fed 3-D batch
+    n = 200_000
+    seq = np.arange(0, 2 * n, 2, dtype=np.int64)
+    vals = RNG.integers(0, 2 * n, n)
+    with tf.Graph().as_default():
+        s, v = tf.placeholder(tf.int64, (None,)), tf.placeholder(tf.int64, (None,))
+        t = tf.searchsorted(s, v, side=side, out_type=tf.int64)
+        b3 = tf.placeholder(tf.float32, (2, 3, None))
+        q3 = tf.placeholder(tf.float32, (2, 3, None))
+        t3 = tf.searchsorted(b3, q3, side=side)
+        assert t.op.type == ("LowerBound" if side == "left" else "UpperBound")
+        sv = np.sort(RNG.standard_normal((2, 3, 6)).astype(np.float32), -1)
+        qv = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+        with tf.Session() as sess:
+            for _ in range(2):                  # interpreted, then the compiled plan
+                got, got3 = sess.run([t, t3], {s: seq, v: vals, b3: sv, q3: qv})
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.searchsorted(seq, vals, side=side))
+    want3 = np.array([[np.searchsorted(sv[i, j], qv[i, j], side=side) for j in range(3)]
+                      for i in range(2)])
+    np.testing.assert_array_equal(got3, want3)
+
+
 def test_identity_n_ensure_shape_and_log_sigmoid():
     a, b = tf.identity_n([tf.constant(1.0), tf.constant([2, 3])])
     assert _run(a) == 1.0 and _run(b).tolist() == [2, 3]
