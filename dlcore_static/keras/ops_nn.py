@@ -208,13 +208,8 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     _check_same("categorical_crossentropy", tgt, out)
     check(rank(out) >= 1, "categorical_crossentropy",
           f"Argument `output` must be at least rank 1. Received: output.shape={()}")
-    if from_logits:
-        logp = tf().nn.log_softmax(out, axis=axis)
-    else:
-        out = out / tf().reduce_sum(out, axis=axis, keepdims=True)
-        out = tf().clip_by_value(out, _c(out, EPSILON), _c(out, 1.0 - EPSILON))
-        logp = tf().log(out)
-    return -tf().reduce_sum(tgt * logp, axis=axis)
+    from ._backend_impl import categorical_crossentropy as _xent     # (the backend's one)
+    return _xent(tgt, out, from_logits, axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
@@ -231,15 +226,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         raise ValueError("Arguments `target` and `output` must have the same shape up until "
                          f"the last dimension: target.shape={tuple(st)}, "
                          f"output.shape={tuple(so)}")
-    if from_logits:
-        logp = tf().nn.log_softmax(out, axis=axis)
-    else:
-        out = out / tf().reduce_sum(out, axis=axis, keepdims=True)
-        out = tf().clip_by_value(out, _c(out, EPSILON), _c(out, 1.0 - EPSILON))
-        logp = tf().log(out)
     oh = tf().one_hot(tgt, so[axis] if so[axis] is not None else tf().shape(out)[axis],
                       axis=axis, dtype=out.dtype)
-    return -tf().reduce_sum(oh * logp, axis=axis)
+    return categorical_crossentropy(oh, out, from_logits, axis)
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
