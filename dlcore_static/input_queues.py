@@ -112,6 +112,14 @@ def _state(session, queue) -> _QueueState:
         return st
 
 
+def _enter(st, me) -> None:
+    """(``st.cond`` held) ``me`` counted among the queue's users; a filler mark of ``me`` left
+    by an interrupt between its set and the round's ``try`` is cleared."""
+    st.users.add(me)
+    if st.filler == me:
+        st.filler = None
+
+
 class QueueBase:
     """A queue of elements (tuples of arrays, one per component) held per Session."""
 
@@ -236,9 +244,7 @@ class QueueBase:
         me = threading.get_ident()
         while True:
             with st.cond:
-                st.users.add(me)
-                if st.filler == me:     # left by an interrupt between its set and the try
-                    st.filler = None
+                _enter(st, me)
                 if self._ready(st, want):
                     return self._pop(st, op, want, up_to)
                 drive = bool(self._runners) and st.filler is None
@@ -251,12 +257,17 @@ class QueueBase:
                         f"{want} requested, and no queue runner to fill it (TensorFlow would "
                         f"wait for ever){node_suffix(op)}")
             if drive:
-                try:
-                    self._run_runners(session, st)
-                finally:
-                    with st.cond:
-                        st.filler = None
-                        st.cond.notify_all()
+                self._drive(session, st)
+
+    def _drive(self, session, st) -> None:
+        """One runner round by the thread that set ``st.filler``, then the filler released
+        and the waiting threads woken (also when the round raises)."""
+        try:
+            self._run_runners(session, st)
+        finally:
+            with st.cond:
+                st.filler = None
+                st.cond.notify_all()
 
     def _run_runners(self, session, st) -> None:
         ops = [enq for r in self._runners for enq in r.enqueue_ops]
@@ -331,18 +342,11 @@ class QueueBase:
         me = threading.get_ident()
         while True:
             with st.cond:
-                st.users.add(me)
-                if st.filler == me:     # left by an interrupt between its set and the try
-                    st.filler = None
+                _enter(st, me)
                 if st.closed or len(st.buf) >= self.capacity or st.filler is not None:
                     return      # (another thread filling: TF's size reads whatever is there)
                 st.filler, before = me, len(st.buf)
-            try:
-                self._run_runners(session, st)
-            finally:
-                with st.cond:
-                    st.filler = None
-                    st.cond.notify_all()
+            self._drive(session, st)
             if len(st.buf) == before and not st.closed:
                 return          # (a round that enqueues nothing would never fill it)
 
