@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import io
 import json
+import tokenize
 import zipfile
+import zlib
 from typing import Callable
 
 import numpy as np
@@ -126,7 +128,8 @@ class NpzMembers:
         except _Reject as e:
             raise err(str(e)) from None
         except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError,
-                SyntaxError) as e:
+                SyntaxError, tokenize.TokenError, zlib.error) as e:
+            # (TokenError: NumPy's header parser on a damaged header, as "{'shape(: ...")
             raise err(f"cannot read {what}: {str(e)[:200]}") from None
         if len(data) != nbytes:
             raise err(f"{what} is truncated ({len(data)} of {nbytes} bytes)")
