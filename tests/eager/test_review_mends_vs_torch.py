@@ -138,7 +138,16 @@ INDEX_CASES = _index_cases()
 
 @pytest.mark.parametrize("name", list(INDEX_CASES))
 def test_negative_index_as_torch(name):
-    _same(INDEX_CASES[name])
+    # torch checks an index_add's indices in parallel above a size: with two out-of-range
+    # indices its message names whichever its threads hit first (index -1 with 2 threads,
+    # index 2 with 1, as the full suite's earlier tests left it); dlcore names the first in
+    # order, torch's one-thread answer
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _same(INDEX_CASES[name])
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_in_place_scatter_add_with_negative_index_leaves_the_tensor():
