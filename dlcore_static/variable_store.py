@@ -27,6 +27,9 @@ import threading
 
 
 class _Staging(threading.local):
+    ending = None       # a callable run once when this thread's run ends (commit or discard):
+                        # a dequeue's held Ctrl-C (input_queues._hold_to_run_end)
+
     def __init__(self):
         self.staged: dict = {}
 
@@ -84,15 +87,28 @@ class VariableStore:
         return self._values.get(var) if v is None else v
 
     def commit(self) -> None:
-        staged = self._local.staged
+        local = self._local
+        staged = local.staged
         if staged:
             with self.lock:
                 self._values.update(staged)
                 staged.clear()
+        if local.ending is not None:
+            _end(local)
 
     def discard(self) -> None:
-        self._local.staged.clear()
+        local = self._local
+        local.staged.clear()
+        if local.ending is not None:
+            _end(local)
 
     def in_use(self) -> list:
         """Every value a run could still read: committed and this thread's staged ones."""
         return list(self._values.values()) + list(self._local.staged.values())
+
+
+def _end(local: _Staging) -> None:
+    """Run (once) the hook a run left to its end; it may raise a held KeyboardInterrupt,
+    after the commit."""
+    end, local.ending = local.ending, None
+    end()
