@@ -18,6 +18,7 @@ import numpy as np
 
 from ..graph import Tensor
 from . import ops as _ops
+from ._keras3_op_table import CLASSES as _CLASSES
 from .engine import Layer
 
 
@@ -61,7 +62,28 @@ _TABLE: dict[str, tuple[Any, tuple]] = {
     "Clip": (_ops.clip, ("x_min", "x_max")), "Cast": (_ops.cast, ("dtype",)),
     "Argmax": (_ops.argmax, ("axis", "keepdims")), "Argmin": (_ops.argmin, ("axis", "keepdims")),
     "Where": (_ops.where, ()), "OneHot": (_ops.one_hot, ("num_classes", "axis", "dtype", "sparse")),
+    # (operations whose function orders the node's arguments otherwise)
+    "Average": (lambda x, weights=None, axis=None: _ops.average(x, axis=axis, weights=weights),
+                ("axis",)),
+    "Einsum": (lambda *xs, subscripts: _ops.einsum(subscripts, *xs), ("subscripts",)),
+    "Full": (lambda fill_value, shape, dtype=None: _ops.full(shape, fill_value, dtype),
+             ("shape", "dtype")),
+    "Pad": (lambda x, constant_values=None, pad_width=None, mode="constant":
+            _ops.pad(x, pad_width, mode, constant_values), ("pad_width", "mode")),
+    "BatchNorm": (lambda x, mean, variance, offset=None, scale=None, axis=-1, epsilon=1e-3:
+                  _ops.batch_normalization(x, mean, variance, axis, offset, scale, epsilon),
+                  ("axis", "epsilon")),
+    "LayerNorm": (lambda x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False:
+                  _ops.layer_normalization(x, gamma, beta, axis, epsilon,
+                                           rms_scaling=rms_scaling),
+                  ("axis", "epsilon", "rms_scaling")),
+    "ConvertToTensor": (lambda x, dtype=None, sparse=None, ragged=None:
+                        _ops.convert_to_tensor(x, dtype, sparse), ("dtype", "sparse", "ragged")),
 }
+# every other Keras 3 operation whose ``keras.ops`` function dlcore has (the generated table)
+for _cls, (_mod, _fn, _keys) in _CLASSES.items():
+    if _cls not in _TABLE and hasattr(_ops, _fn):
+        _TABLE[_cls] = (getattr(_ops, _fn), _keys)
 
 
 def is_keras3_op(rec: dict) -> bool:
@@ -74,7 +96,8 @@ class Keras3Op(Layer):
     def __init__(self, op_class: str, config: dict, error):
         if op_class not in _TABLE:
             raise error(f"load_model: Keras 3 operation {str(op_class)[:40]!r} is not one "
-                        f"dlcore rebuilds (supported: {', '.join(sorted(_TABLE))})")
+                        f"dlcore rebuilds (it rebuilds {len(_TABLE)} of Keras 3's "
+                        f"operations: those whose keras.ops function dlcore has)")
         fn, keys = _TABLE[op_class]
         extra = set(config) - set(keys) - {"name"}
         if extra:
@@ -84,10 +107,12 @@ class Keras3Op(Layer):
         self.op_class, self.op_config = op_class, dict(config)
         self._fn, self._kwargs = fn, {k: _plain(config[k]) for k in keys if k in config}
         self._template: list = []
+        self._call_kwargs: dict = {}
         self.built = True
 
-    def set_arguments(self, args: list) -> list:
-        """Keep the node's arguments with each tensor marked; returns the tensors, in order."""
+    def set_arguments(self, args: list, kwargs: dict | None = None) -> list:
+        """Keep the node's arguments (positional, and keyword ones as ``pad``'s
+        ``constant_values``) with each tensor marked; returns the tensors, in order."""
         tensors: list = []
 
         def mark(v):
@@ -98,15 +123,24 @@ class Keras3Op(Layer):
                 return [mark(u) for u in v]
             return v
         self._template = [mark(a) for a in args]
+        self._call_kwargs = {str(k): mark(v) for k, v in (kwargs or {}).items()}
         return tensors
 
     def call(self, inputs):
         xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        return self._fn(*[fill_template(a, xs) for a in self._template], **self._kwargs)
+        kw = {k: fill_template(v, xs) for k, v in self._call_kwargs.items()}
+        return self._fn(*[fill_template(a, xs) for a in self._template], **kw, **self._kwargs)
 
     def keras3_args(self, tensor_record) -> list:
         """The node's arguments as Keras 3 writes them (``tensor_record(t)`` for a tensor)."""
         return write_args(self._template, self._nodes[0].inputs, tensor_record)
+
+    def keras3_kwargs(self, tensor_record) -> dict:
+        """The node's keyword arguments as Keras 3 wrote them."""
+        keys = list(self._call_kwargs)
+        vals = write_args(list(self._call_kwargs.values()), self._nodes[0].inputs,
+                          tensor_record)
+        return dict(zip(keys, vals))
 
     def get_config(self) -> dict:
         return dict(self.op_config)
@@ -137,9 +171,11 @@ def revive_argument(x):
 
 
 # -- dlcore's own operation nodes written as Keras 3 records (so Keras 3 reads the file)
-_MODULES = {"Relu": "keras.src.ops.nn", "Sigmoid": "keras.src.ops.nn",
-            "Softmax": "keras.src.ops.nn", "LogSoftmax": "keras.src.ops.nn",
-            "OneHot": "keras.src.ops.nn", "Cast": "keras.src.ops.core"}
+_MODULES = {cls: f"keras.src.ops.{mod}" for cls, (mod, _, _) in _CLASSES.items()}
+_MODULES.update(Average="keras.src.ops.numpy", Einsum="keras.src.ops.numpy",
+                Full="keras.src.ops.numpy", Pad="keras.src.ops.numpy",
+                BatchNorm="keras.src.ops.nn", LayerNorm="keras.src.ops.nn",
+                ConvertToTensor="keras.src.ops.core")
 _JSON = (bool, int, float, str, type(None))
 _DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 _PRIMS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "div": "TrueDivide",
@@ -166,8 +202,14 @@ def call_spec(call, inputs: list) -> dict | None:
         return None
     bound.apply_defaults()
     config, template = {}, []
+    params = inspect.signature(inspect.unwrap(fn)).parameters
     for k, v in bound.arguments.items():
-        if k in keys:
+        if params[k].kind is inspect.Parameter.VAR_POSITIONAL:
+            template.extend(v)              # (einsum's operands: the node's arguments)
+        elif params[k].kind is inspect.Parameter.VAR_KEYWORD:
+            if v:
+                return None
+        elif k in keys:
             v = list(v) if isinstance(v, tuple) else v
             if not (isinstance(v, _JSON) or isinstance(v, list) and
                     all(isinstance(u, _JSON) for u in v)):

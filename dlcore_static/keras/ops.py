@@ -28,6 +28,7 @@ import weakref
 import numpy as np
 
 from ..graph import Tensor, get_default_graph
+from ._keras3_op_table import CLASSES as _K3_CLASSES
 
 __all__ = ["abs", "add", "arange", "argmax", "argmin", "cast", "clip", "concatenate", "conv",
            "convert_to_numpy", "convert_to_tensor", "divide", "equal", "exp", "expand_dims",
@@ -233,7 +234,16 @@ greater, less = _binary("greater", "greater"), _binary("less", "less")
 logical_and, logical_or = _binary("logical_and", "logical_and"), \
     _binary("logical_or", "logical_or")
 logical_not = _unary("logical_not")
-ones_like, zeros_like = _unary("ones_like"), _unary("zeros_like")
+
+
+def ones_like(x, dtype=None):
+    """Ones of ``x``'s shape, in ``dtype`` (``x``'s own when None), as Keras 3."""
+    return _tf().ones_like(_t(x), dtype=dtype)
+
+
+def zeros_like(x, dtype=None):
+    """Zeros of ``x``'s shape, in ``dtype`` (``x``'s own when None), as Keras 3."""
+    return _tf().zeros_like(_t(x), dtype=dtype)
 
 
 def split(x, indices_or_sections, axis=0):
@@ -352,7 +362,9 @@ CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CLASSES = {"abs": "Absolute", "one_hot": "OneHot", "log_softmax": "LogSoftmax",
             "expand_dims": "ExpandDims", "not_equal": "NotEqual", "logical_and": "LogicalAnd",
             "logical_or": "LogicalOr", "logical_not": "LogicalNot", "ones_like": "OnesLike",
-            "zeros_like": "ZerosLike"}
+            "zeros_like": "ZerosLike", "batch_normalization": "BatchNorm",
+            "layer_normalization": "LayerNorm"}
+_CLASSES.update({fn: cls for cls, (_, fn, _) in _K3_CLASSES.items() if fn not in _CLASSES})
 
 
 def _recorded(fn, cls: str):

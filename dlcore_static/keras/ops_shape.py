@@ -389,10 +389,18 @@ def kron(x1, x2):
     while rank(b) < nd:
         b = tf().expand_dims(b, 0)
     sa, sb = a.shape.as_list(), b.shape.as_list()
-    check(None not in sa + sb, "kron", "both inputs need known shapes")
-    ae = tf().reshape(a, [v for d in sa for v in (d, 1)])
-    be = tf().reshape(b, [v for d in sb for v in (1, d)])
-    return tf().reshape(ae * be, [p * q for p, q in zip(sa, sb)])
+    if None in sa + sb:             # (an unknown dimension, a batch: read when run)
+        da, db = tf().shape(a), tf().shape(b)
+        sa = [d if d is not None else da[i] for i, d in enumerate(sa)]
+        sb = [d if d is not None else db[i] for i, d in enumerate(sb)]
+
+    def to(dims):
+        return dims if all(isinstance(d, int) for d in dims) else tf().stack(
+            [tf().cast(d, "int32") if not isinstance(d, int) else tf().constant(d, "int32")
+             for d in dims])
+    ae = tf().reshape(a, to([v for d in sa for v in (d, 1)]))
+    be = tf().reshape(b, to([v for d in sb for v in (1, d)]))
+    return tf().reshape(ae * be, to([p * q for p, q in zip(sa, sb)]))
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):

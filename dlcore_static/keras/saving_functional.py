@@ -135,7 +135,8 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
                 records.append({"module": ly.op_module, "class_name": ly.op_class,
                                 "config": ly.get_config(), "registered_name": ly.op_class,
                                 "name": ly.name, "inbound_nodes": [
-                                    {"args": ly.keras3_args(k3_tensor), "kwargs": {}}]})
+                                    {"args": ly.keras3_args(k3_tensor),
+                                     "kwargs": ly.keras3_kwargs(k3_tensor)}]})
                 continue
             elif isinstance(ly, _tfop().TFOpLambda):    # read from a tf.keras 2 file
                 if keras3:
@@ -288,7 +289,11 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
             arg = ins[0] if len(ins) == 1 else ins
         elif isinstance(layer, _k3ops().Keras3Op) and isinstance(node, dict) and \
                 isinstance(node.get("args"), list):
-            xs = layer.set_arguments(revive(node["args"], where))
+            kwargs = node.get("kwargs") or {}
+            if not isinstance(kwargs, dict):
+                raise error(f"load_model: {where} has malformed call arguments")
+            xs = layer.set_arguments(revive(node["args"], where),
+                                     {k: revive(v, where) for k, v in kwargs.items()})
             arg, kw = (xs[0] if len(xs) == 1 else xs), {}
         elif isinstance(node, dict) and isinstance(node.get("args"), list):     # Keras 3
             args = revive(node["args"], where)
