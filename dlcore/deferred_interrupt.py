@@ -17,6 +17,11 @@ Python-level SIGINT handler is installed (the default ``default_int_handler`` or
 with ``SIG_IGN``/``SIG_DFL``, in another thread, or nested, it does nothing.  An exception
 raised inside the block propagates as it would have; a recorded interrupt is then still
 delivered (after the exception's own clean-up, as a second KeyboardInterrupt would be).
+
+``urgent_deferred_interrupt()``: for a block that may wait or run long (the rest of a
+Session run after a queue's dequeue, a tf.data element being made): the first SIGINT is held
+back, a second one while it is pending is delivered at once (the handler that was installed
+is back and called), so two Ctrl-C still stop a program stuck in the block.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class deferred_interrupt:
     __slots__ = ("pending", "previous")
     pending: object
     previous: Any
+    urgent = False                        # see ``urgent_deferred_interrupt``
 
     def __enter__(self) -> None:
         self.previous = None
@@ -48,6 +54,12 @@ class deferred_interrupt:
         _depth.n = 1
 
     def _record(self, signum, frame) -> None:
+        if self.urgent and self.pending is not None and self.previous is not None:
+            previous, self.previous, self.pending = self.previous, None, None
+            _depth.n = 0
+            _signal.signal(_SIGINT, previous)   # (``__exit__`` then does nothing)
+            previous(signum, frame)             # the default handler: KeyboardInterrupt
+            return
         self.pending = frame if frame is not None else True
 
     def __exit__(self, *exc) -> None:
@@ -60,3 +72,11 @@ class deferred_interrupt:
         if self.pending is not None:
             frame, self.pending = self.pending, None
             previous(_SIGINT, None if frame is True else frame)
+
+
+class urgent_deferred_interrupt(deferred_interrupt):
+    """``deferred_interrupt`` whose second SIGINT, while the first is pending, is delivered at
+    once (see the module docstring)."""
+
+    __slots__ = ()
+    urgent = True

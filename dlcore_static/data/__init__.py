@@ -52,7 +52,7 @@ from .iterator import (
 class experimental:
     """``tf.data.experimental``: ``AUTOTUNE`` and the fused transformations of TF 1.x programs
     (``dataset.apply(tf.data.experimental.shuffle_and_repeat(1000))``), which here are the
-    plain transformations one after the other."""
+    plain transformations one after the other; ``ignore_errors``."""
 
     AUTOTUNE = AUTOTUNE
 
@@ -66,6 +66,13 @@ class experimental:
                       num_parallel_calls=None):
         """``dataset.map(map_func).batch(batch_size, drop_remainder)``, for ``apply``."""
         return lambda ds: ds.map(map_func).batch(batch_size, drop_remainder)
+
+    @staticmethod
+    def ignore_errors(log_warning: bool = False):
+        """``dataset.apply(tf.data.experimental.ignore_errors())``: the elements whose making
+        raised (a map function's error, a batch of unequal shapes) are dropped."""
+        from .transforms import IgnoreErrorsDataset
+        return lambda ds: IgnoreErrorsDataset(ds, log_warning)
 
     CsvDataset = CsvDataset
     make_csv_dataset = staticmethod(make_csv_dataset)

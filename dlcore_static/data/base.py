@@ -13,6 +13,14 @@ of the shuffles, the caches) and calls ``dataset._iterate(ctx)``: a Python gener
 elements (tuples of NumPy arrays, one per leaf).  Each ``Dataset`` subclass implements
 ``_iterate`` in a few lines; TensorFlow's C++ kernels become Python generators.
 
+Errors: an element whose making failed (a ``map`` or ``filter`` function raised, a ``batch``
+of unequal shapes, a generator's element of the wrong type) is yielded as an ``ElementError``
+holding the exception, not raised: a Python generator that raises is finished, and TF 1.15's
+iterators fail that element only (the next ``get_next`` goes on; ``ignore_errors`` drops
+them).  Each transformation passes an ``ElementError`` on as TF's kernels return an input's
+error: ``batch`` drops the partial batch, ``take``/``skip``/``shard`` do not count it,
+``cache`` does not keep it, ``zip`` gives it for the whole tuple.
+
 The transformations are in ``sources.py`` and ``transforms.py``, which register their classes
 in ``REGISTRY``: ``Dataset``'s methods look them up there (so this module imports neither).
 """
@@ -31,6 +39,15 @@ from .structure import Spec, SpecView
 REGISTRY: dict = {}
 AUTOTUNE = -1
 _COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()     # graph -> datasets made
+
+
+class ElementError:
+    """An element whose making raised ``error`` (see the module docstring)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class Context:

@@ -6,7 +6,11 @@
   iterator advances once per run.  The plan runs it before every other op of the run
   (``plan.HOISTED_TYPES``), so when the data is exhausted it raises
   ``tf.errors.OutOfRangeError`` ("End of sequence") before anything else has run, and the
-  run's staged variable writes are discarded: nothing is half-applied.
+  run's staged variable writes are discarded: nothing is half-applied.  An element whose making
+  failed (a map function raised: ``base.ElementError``) is that run's error only; the next
+  run goes on with the next element, as TF 1.15's.  A Ctrl-C while the pipeline makes an
+  element is held back until it is made (an exception thrown into the pipeline's generators
+  would end them: the rest of the epoch lost); a second Ctrl-C is delivered at once.
 - ``MakeIterator`` (``iterator.initializer``, ``iterator.make_initializer(dataset)``): its
   inputs are the tensors the dataset captures (placeholders fed in that run, tensors computed
   in it); it evaluates nothing else, and (re)starts the iterator with their values.
@@ -30,6 +34,7 @@ import weakref
 
 import numpy as np
 
+from dlcore.deferred_interrupt import urgent_deferred_interrupt
 from dlcore.device import CPU, to_device
 from dlcore.registry import AVal
 
@@ -43,7 +48,7 @@ from ..errors import (
 )
 from ..graph import Operation, get_default_graph
 from ..runtime import replaying, wrap_error
-from .base import REGISTRY, Context, Dataset
+from .base import REGISTRY, Context, Dataset, ElementError
 from .structure import Spec, SpecView, shape_compatible
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -225,17 +230,17 @@ def _get_next_factory(op: Operation, session, device):
             return out
         with st.lock:
             try:
-                elem = next(st.gen)
+                with urgent_deferred_interrupt():   # (a Ctrl-C waits for the element: one
+                    elem = next(st.gen)             # thrown into the generators ends them)
             except StopIteration:
                 end = st.last[tid] = OutOfRangeError(None, op,
                                                      "End of sequence" + node_suffix(op))
                 raise end from None
             except Exception as e:  # noqa: BLE001 - re-raised as the node's error
-                if isinstance(e, OpError) and e.op is None:     # from a dataset stage
-                    err: BaseException = type(e)(None, op, f"{e.message}{node_suffix(op)}")
-                else:       # a map plan's error names its node; a generator's: this one
-                    err = wrap_error(e, op)
-                st.last[tid] = err
+                err = st.last[tid] = _element_error(e, op)
+                raise err from None
+            if type(elem) is ElementError:      # that element's error; the next goes on
+                err = st.last[tid] = _element_error(elem.error, op)
                 raise err from None
         for k, v in enumerate(elem):
             if type(v) is not np.ndarray or v.dtype != dtypes[k]:
@@ -251,6 +256,14 @@ def _get_next_factory(op: Operation, session, device):
         out = st.last[tid] = elem[0] if n == 1 else elem
         return out
     return get_next, {}
+
+
+def _element_error(e: Exception, op) -> BaseException:
+    """A dataset's error as this get_next node's: a stage's OpError (no node) renamed, a map
+    plan's error (naming its node) as it is, any other exception wrapped."""
+    if isinstance(e, OpError) and e.op is None:
+        return type(e)(None, op, f"{e.message}{node_suffix(op)}")
+    return wrap_error(e, op)
 
 
 def _by_handle(op: Operation, it: Iterator, handle) -> Iterator:

@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes as _dtypes
 from ..errors import InvalidArgumentError
 from ..graph import Tensor
-from .base import REGISTRY, Context, Dataset, scalar_arg
+from .base import REGISTRY, Context, Dataset, ElementError, scalar_arg
 from .structure import (
     Spec,
     Structure,
@@ -154,37 +154,45 @@ class GeneratorDataset(Dataset):
         self._generator = generator
 
     def _iterate(self, ctx: Context):
-        spec = self._spec
         # as TensorFlow's py_func hands them over: NumPy arrays, a 0-d one as its scalar
         # (a tf.string scalar as bytes, so the generator can hash or decode it)
         args = [ctx.values[a] if isinstance(a, Tensor) else a for a in self._args]
         args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
         for value in self._generator(*args):
             try:
-                if spec.structure.kind == "leaf":
-                    flat = [value]
-                else:
-                    value = tuple(value) if isinstance(value, list) else value
-                    if not Structure.of(value).same_as(spec.structure):
-                        raise TypeError
-                    flat = flatten(value)
-                arrs = [v if dt.kind == "O" else np.asarray(v) for v, dt in zip(flat, spec.dtypes)]
-                arrs = [_dtypes.as_bytes_array(a) if dt.kind == "O" else
-                        a.astype(dt, copy=False) if a.dtype != dt else a
-                        for a, dt in zip(arrs, spec.dtypes)]
-            except (TypeError, ValueError):
+                elem = self._element(value)
+            except InvalidArgumentError as e:   # (this element's: the generator goes on)
+                elem = ElementError(e)
+            yield elem
+
+    def _element(self, value) -> tuple:
+        """A yielded value as the element's flat arrays, checked against the spec."""
+        spec = self._spec
+        try:
+            if spec.structure.kind == "leaf":
+                flat = [value]
+            else:
+                value = tuple(value) if isinstance(value, list) else value
+                if not Structure.of(value).same_as(spec.structure):
+                    raise TypeError
+                flat = flatten(value)
+            arrs = [v if dt.kind == "O" else np.asarray(v) for v, dt in zip(flat, spec.dtypes)]
+            arrs = [_dtypes.as_bytes_array(a) if dt.kind == "O" else
+                    a.astype(dt, copy=False) if a.dtype != dt else a
+                    for a, dt in zip(arrs, spec.dtypes)]
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                None, None, f"TypeError: `generator` yielded an element that did not "
+                f"match the expected structure. The expected structure was "
+                f"{spec.describe_types()}, but the yielded element was {value!r}."
+            ) from None
+        for a, s in zip(arrs, spec.shapes):
+            if not shape_compatible(a.shape, s):
                 raise InvalidArgumentError(
-                    None, None, f"TypeError: `generator` yielded an element that did not "
-                    f"match the expected structure. The expected structure was "
-                    f"{spec.describe_types()}, but the yielded element was {value!r}."
-                ) from None
-            for a, s in zip(arrs, spec.shapes):
-                if not shape_compatible(a.shape, s):
-                    raise InvalidArgumentError(
-                        None, None, f"`generator` yielded an element of shape "
-                        f"{shape_text(a.shape)} where an element of shape {shape_text(s)} "
-                        "was expected.")
-            yield tuple(arrs)
+                    None, None, f"`generator` yielded an element of shape "
+                    f"{shape_text(a.shape)} where an element of shape {shape_text(s)} "
+                    "was expected.")
+        return tuple(arrs)
 
 
 class ZipDataset(Dataset):
@@ -203,13 +211,18 @@ class ZipDataset(Dataset):
     def _iterate(self, ctx: Context):
         its = [d._iterate(ctx) for d in self._children]
         while True:
-            out = []
+            out: list = []
+            err = None
             for it in its:
                 try:
-                    out.extend(next(it))
+                    e = next(it)
                 except StopIteration:
                     return
-            yield tuple(out)
+                if type(e) is ElementError:     # (TF: the first input's error; the other
+                    err = err or e              # inputs' elements of this step are gone)
+                else:
+                    out.extend(e)
+            yield err if err is not None else tuple(out)
 
 
 def _substitute(s: Structure, leaves) -> Structure:

@@ -14,7 +14,9 @@ TensorFlow 1.15 kernels' semantics:
 - ``take``, ``skip``, ``cache`` (in memory, per initialisation), ``prefetch`` (a no-op here:
   elements are made on demand in the run that asks for them);
 - ``map``, ``filter``, ``flat_map``, ``interleave``: user functions traced once
-  (``functions.py``).
+  (``functions.py``);
+- ``ignore_errors`` (``tf.data.experimental.ignore_errors()``): drops the elements whose making
+  failed (``base.ElementError``; how each transformation passes one on: ``base.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..graph import Tensor
-from .base import AUTOTUNE, REGISTRY, Context, Dataset, scalar_arg
+from .base import AUTOTUNE, REGISTRY, Context, Dataset, ElementError, scalar_arg
 from .functions import TracedFunction
 from .structure import Spec, flatten_up_to, normalize_shape, shape_text
 
@@ -104,12 +106,25 @@ class BatchDataset(Dataset):
         n = self._size(ctx)
         buf: list = []
         for e in self._children[0]._iterate(ctx):
+            if type(e) is ElementError:     # (TF: the batch's error; its elements are gone)
+                buf = []
+                yield e
+                continue
             buf.append(e)
             if len(buf) == n:
-                yield _stack(buf, "batch", self._sparse)
+                yield self._batched(buf)
                 buf = []
         if buf and not self._drop:
-            yield _stack(buf, "batch", self._sparse)
+            yield self._batched(buf)
+
+    def _batched(self, buf: list):
+        try:
+            return self._make(buf)
+        except Exception as e:  # noqa: BLE001 - that batch's error (base.ElementError)
+            return ElementError(e)
+
+    def _make(self, buf: list) -> tuple:
+        return _stack(buf, "batch", self._sparse)
 
 
 class PaddedBatchDataset(BatchDataset):
@@ -142,18 +157,7 @@ class PaddedBatchDataset(BatchDataset):
         lead = self._spec.shapes[0][0] if self._spec.shapes and self._spec.shapes[0] else None
         self._spec = Spec(s.structure, s.dtypes, tuple((lead,) + p for p in pads))
 
-    def _iterate(self, ctx: Context):
-        n = self._size(ctx)
-        buf: list = []
-        for e in self._children[0]._iterate(ctx):
-            buf.append(e)
-            if len(buf) == n:
-                yield self._pad(buf)
-                buf = []
-        if buf and not self._drop:
-            yield self._pad(buf)
-
-    def _pad(self, buf: list) -> tuple:
+    def _make(self, buf: list) -> tuple:
         out = []
         for k, (pad, value) in enumerate(zip(self._pads, self._values)):
             parts = [np.asarray(e[k]) for e in buf]
@@ -206,17 +210,26 @@ class ShuffleDataset(Dataset):
         it = self._children[0]._iterate(ctx)
         buf: list = []
         for e in it:
+            if type(e) is ElementError:     # (TF: the input's error is this get_next's)
+                yield e
+                continue
             buf.append(e)
             if len(buf) == size:
                 break
         while buf:
             i = int(rng.integers(len(buf)))
             out = buf[i]
-            try:
-                buf[i] = next(it)
-            except StopIteration:
-                buf[i] = buf[-1]
-                buf.pop()
+            while True:
+                try:
+                    e = next(it)
+                except StopIteration:
+                    buf[i] = buf[-1]
+                    buf.pop()
+                    break
+                if type(e) is not ElementError:
+                    buf[i] = e
+                    break
+                yield e
             yield out
 
 
@@ -251,10 +264,13 @@ class TakeDataset(Dataset):
         count = int(ctx.value(self._count))
         if count == 0:
             return
-        for i, e in enumerate(self._children[0]._iterate(ctx), 1):
+        i = 0
+        for e in self._children[0]._iterate(ctx):
             yield e
-            if i == count:
-                return
+            if type(e) is not ElementError:     # (an error is not counted, as TF's)
+                i += 1
+                if i == count:
+                    return
 
 
 class SkipDataset(Dataset):
@@ -268,9 +284,14 @@ class SkipDataset(Dataset):
         count = int(ctx.value(self._count))
         if count < 0:
             return
-        for i, e in enumerate(self._children[0]._iterate(ctx)):
-            if i >= count:
+        i = 0
+        for e in self._children[0]._iterate(ctx):
+            if type(e) is ElementError:         # (given, and not counted, as TF's)
                 yield e
+            elif i >= count:
+                yield e
+            else:
+                i += 1
 
 
 class ShardDataset(Dataset):
@@ -289,9 +310,14 @@ class ShardDataset(Dataset):
         if n < 1 or not 0 <= i < n:
             raise InvalidArgumentError(None, None, f"shard: index must be in [0, num_shards="
                                        f"{n}), got {i}")
-        for k, e in enumerate(self._children[0]._iterate(ctx)):
+        k = 0
+        for e in self._children[0]._iterate(ctx):
+            if type(e) is ElementError:         # (given, and not counted, as TF's)
+                yield e
+                continue
             if k % n == i:
                 yield e
+            k += 1
 
 
 class PrefetchDataset(Dataset):
@@ -319,7 +345,8 @@ class CacheDataset(Dataset):
             return
         fill = []
         for e in self._children[0]._iterate(ctx):
-            fill.append(e)
+            if type(e) is not ElementError:     # (an error is not kept, as TF's)
+                fill.append(e)
             yield e
         ctx.state[self] = fill
 
@@ -333,7 +360,15 @@ class MapDataset(Dataset):
     def _iterate(self, ctx: Context):
         fn = self._fn
         for e in self._children[0]._iterate(ctx):
-            yield tuple(fn(ctx, e))
+            if type(e) is ElementError:
+                yield e
+                continue
+            try:
+                out = tuple(fn(ctx, e))
+            except Exception as err:  # noqa: BLE001 - this element's error (ElementError)
+                yield ElementError(err)
+                continue
+            yield out
 
 
 class FilterDataset(Dataset):
@@ -351,7 +386,14 @@ class FilterDataset(Dataset):
     def _iterate(self, ctx: Context):
         fn = self._fn
         for e in self._children[0]._iterate(ctx):
-            (keep,) = fn(ctx, e)
+            if type(e) is ElementError:
+                yield e
+                continue
+            try:
+                (keep,) = fn(ctx, e)
+            except Exception as err:  # noqa: BLE001 - this element's error (ElementError)
+                yield ElementError(err)
+                continue
             if bool(keep):
                 yield e
 
@@ -366,9 +408,22 @@ class FlatMapDataset(Dataset):
         fn = self._fn
         return fn.inner()._iterate(fn.inner_context(ctx, e))
 
+    def _opened(self, ctx: Context, e):
+        """The inner iterator of input element ``e``, or the ``ElementError`` to give."""
+        if type(e) is ElementError:
+            return e
+        try:
+            return self._inner(ctx, e)
+        except Exception as err:  # noqa: BLE001 - this element's error (ElementError)
+            return ElementError(err)
+
     def _iterate(self, ctx: Context):
         for e in self._children[0]._iterate(ctx):
-            yield from self._inner(ctx, e)
+            inner = self._opened(ctx, e)
+            if type(inner) is ElementError:
+                yield inner
+            else:
+                yield from inner
 
 
 class InterleaveDataset(FlatMapDataset):
@@ -397,18 +452,57 @@ class InterleaveDataset(FlatMapDataset):
                     open_ -= 1
                     cycle, block = (cycle + 1) % self._cycle, 0
                     continue
+                if type(e) is ElementError:     # (TF: returned, the block not advanced)
+                    yield e
+                    continue
                 block += 1
                 if block == self._block:
                     cycle, block = (cycle + 1) % self._cycle, 0
                 yield e
             elif not end_of_input:
                 try:
-                    slots[cycle] = self._inner(ctx, next(source))
-                    open_ += 1
+                    inner = self._opened(ctx, next(source))
                 except StopIteration:
                     end_of_input = True
+                    continue
+                if type(inner) is ElementError:
+                    yield inner         # (TF: the input's or the function's error)
+                    continue
+                slots[cycle] = inner
+                open_ += 1
             else:
                 cycle, block = (cycle + 1) % self._cycle, 0
+
+
+class IgnoreErrorsDataset(Dataset):
+    """``tf.data.experimental.ignore_errors()``: the input's elements less those whose making
+    failed (``base.ElementError``); an error raised by the input itself (its generators are
+    then finished: a ``from_generator`` generator that raised) ends the dataset, as TF's."""
+
+    def __init__(self, input: Dataset, log_warning: bool = False):
+        super().__init__(input._spec, children=(input,))
+        self._log = bool(log_warning)
+
+    def _iterate(self, ctx: Context):
+        it = self._children[0]._iterate(ctx)
+        while True:
+            try:
+                e = next(it)
+            except StopIteration:
+                return
+            except Exception as err:  # noqa: BLE001 - ignored, and the input is finished
+                self._warn(err)
+                return
+            if type(e) is ElementError:
+                self._warn(e.error)
+                continue
+            yield e
+
+    def _warn(self, err: Exception) -> None:
+        if self._log:
+            import logging
+            logging.getLogger("dlcore_static.data").warning(
+                "Error raised with error message %s", err)
 
 
 REGISTRY.update({
@@ -416,4 +510,5 @@ REGISTRY.update({
     "repeat": RepeatDataset, "take": TakeDataset, "skip": SkipDataset,
     "prefetch": PrefetchDataset, "shard": ShardDataset, "cache": CacheDataset, "map": MapDataset,
     "filter": FilterDataset, "flat_map": FlatMapDataset, "interleave": InterleaveDataset,
+    "ignore_errors": IgnoreErrorsDataset,
 })

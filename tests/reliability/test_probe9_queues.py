@@ -10,7 +10,9 @@ Found by this probe (owner: fidtf4, ``dlcore_static/input_queues.py``; see reque
 * A Ctrl-C between a run's dequeue and the commit of its variable writes lost the dequeued
   elements while the variable kept its old value: ``v += sum(q.dequeue_many(2))`` interrupted
   left ``v + sum(queue)`` short by the two elements (24 of the run's signal points).  TF1's run is
-  one C++ call: a Ctrl-C is raised after it, the state is as after.  (torn state)
+  one C++ call: a Ctrl-C is raised after it, the state is as after.  (torn state; fixed by
+  reliab: input_queues holds a Ctrl-C from a dequeue's pop to its run's end, variable_store's
+  end-of-run hook by fidtf5, c22b839)
 * ``q.close(cancel_pending_enqueues=True)`` did not cancel an enqueue waiting on a full queue:
   the producer thread stayed blocked, TF1's shutdown pattern (``coord.request_stop()``; run the
   close; ``coord.join(threads)``) raised "Coordinator stopped with threads still running".
@@ -22,7 +24,8 @@ Found by this probe (owner: fidtf4, ``dlcore_static/input_queues.py``; see reque
   exception thrown through one ends it: after an error in a map function (or a Ctrl-C during
   ``get_next``, 124 of 476 points) the next ``get_next`` raised OutOfRangeError "End of
   sequence": the rest of the epoch dropped silently.  TF 1.15 fails that element only and goes
-  on.  (silent wrong)
+  on.  (silent wrong; fixed by reliab: failed elements travel as ``data.base.ElementError``,
+  a Ctrl-C waits for the element being made; ``tests/reliability/test_probe10_data_errors.py``)
 
 Kept as regression tests (passed when probed): a Ctrl-C while a dequeue waits raises
 KeyboardInterrupt at once and loses no element; several threads consuming one
@@ -99,8 +102,6 @@ def test_interrupted_dequeue_leaves_the_pipeline_usable():
     assert bad == []
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (a run's dequeue is undone "
-                   "when the run is interrupted before its commit)")
 def test_interrupted_dequeue_and_assign_run_is_all_or_nothing():
     g = tf.Graph()
     with g.as_default():
@@ -333,8 +334,6 @@ def test_ctrl_c_while_a_dequeue_waits_interrupts_it_and_loses_nothing():
 
 
 # ----------------------------------------------------------------------------- tf.data
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (an error in a map function ends "
-                   "the iterator)")
 def test_an_error_in_a_map_function_fails_that_element_only_as_tf():
     """TF 1.15's MapDataset iterator returns the function's error for that element and goes
     on with the next one (``ignore_errors`` is built on that); dlcore's generator chain died
@@ -364,8 +363,6 @@ def test_an_error_in_a_map_function_fails_that_element_only_as_tf():
     assert out == [0, 10, 20, 30, "error", 50, 60, 70, "end"]
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf4 (a Ctrl-C in get_next ends the "
-                   "iterator)")
 def test_interrupted_get_next_loses_at_most_that_batch():
     g = tf.Graph()
     with g.as_default():

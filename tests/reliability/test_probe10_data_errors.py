@@ -1,0 +1,182 @@
+"""Reliability probe 10, tf.data: an element whose making failed is that ``get_next``'s error
+only (TF 1.15's iterators return the input's error status and go on), through every
+transformation, and ``tf.data.experimental.ignore_errors()`` drops such elements.
+
+Before: the pipeline was a chain of Python generators and an exception ended them all: after
+a map function's error the next ``get_next`` said "End of sequence" (the rest of the epoch
+dropped silently), and ``ignore_errors`` did not exist (AttributeError).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore.deferred_interrupt import deferred_interrupt, urgent_deferred_interrupt
+
+
+def _failing(bad):
+    def f(x):
+        if int(x) in bad:
+            raise ValueError(f"bad element {int(x)}")
+        return x
+    return lambda x: tf.py_func(f, [x], tf.int64)
+
+
+def _outcomes(ds, limit=40):
+    """What successive ``get_next`` runs give: values (lists for batches), 'error' (an
+    InvalidArgumentError naming the bad element), then 'end'."""
+    g = tf.get_default_graph()
+    it = ds.make_initializable_iterator()
+    nxt = it.get_next()
+    out: list = []
+    with tf.Session(graph=g) as s:
+        s.run(it.initializer)
+        for _ in range(limit):
+            try:
+                v = s.run(nxt)
+            except tf.errors.OutOfRangeError:
+                out.append("end")
+                break
+            except tf.errors.InvalidArgumentError as e:
+                assert "bad element" in str(e) or "Cannot batch" in str(e), str(e)
+                assert "IteratorGetNext" in str(e) or "PyFunc" in str(e), str(e)
+                out.append("error")
+                continue
+            out.append(np.asarray(v).tolist())
+    return out
+
+
+def _graph():
+    return tf.Graph().as_default()
+
+
+def test_batch_after_a_failing_map_loses_that_batch_only():
+    # TF's BatchDataset returns the input's error; the elements it had taken are gone
+    with _graph():
+        ds = tf.data.Dataset.range(10).map(_failing({4})).batch(3)
+        assert _outcomes(ds) == [[0, 1, 2], "error", [5, 6, 7], [8, 9], "end"]
+
+
+def test_take_skip_and_shard_do_not_count_errors():
+    with _graph():
+        ds = tf.data.Dataset.range(8).map(_failing({1, 2}))
+        assert _outcomes(ds.take(3)) == [0, "error", "error", 3, 4, "end"]
+    with _graph():
+        ds = tf.data.Dataset.range(8).map(_failing({1, 5}))
+        assert _outcomes(ds.skip(3)) == ["error", 4, "error", 6, 7, "end"]
+    with _graph():
+        ds = tf.data.Dataset.range(8).map(_failing({2}))
+        assert _outcomes(ds.shard(2, 1)) == [1, "error", 4, 6, "end"]   # (0 1 _ 3 4 5 6 7)
+
+
+def test_filter_zip_repeat_and_cache_pass_an_error_on():
+    with _graph():
+        bad = tf.data.Dataset.range(6).map(_failing({2}))
+        ds = bad.filter(lambda x: tf.equal(x % 2, 0))
+        assert _outcomes(ds) == [0, "error", 4, "end"]
+    with _graph():
+        bad = tf.data.Dataset.range(4).map(_failing({1}))
+        ds = tf.data.Dataset.zip((bad, tf.data.Dataset.range(10, 14)))
+        assert _outcomes(ds.map(lambda a, b: a + b)) == [10, "error", 14, 16, "end"]
+    with _graph():
+        ds = tf.data.Dataset.range(3).map(_failing({1})).cache().repeat(2)
+        # the cache keeps the good elements only: the second pass has no error
+        assert _outcomes(ds) == [0, "error", 2, 0, 2, "end"]
+
+
+def test_shuffle_keeps_its_buffer_through_an_error():
+    with _graph():
+        tf.set_random_seed(3)
+        clean = _outcomes(tf.data.Dataset.range(12).shuffle(4, seed=1))
+    with _graph():
+        tf.set_random_seed(3)
+        got = _outcomes(tf.data.Dataset.range(12).map(_failing({6})).shuffle(4, seed=1))
+    assert got.count("error") == 1 and got[-1] == "end"
+    kept = [v for v in got if v not in ("error", "end")]
+    assert sorted(kept) == [i for i in range(12) if i != 6]
+    assert len(clean) == 13 and sorted(clean[:-1]) == list(range(12))
+
+
+def test_interleave_and_flat_map_give_the_function_error_and_go_on():
+    def inner(x):
+        return tf.data.Dataset.from_tensors(x).repeat(2)
+
+    with _graph():
+        ds = tf.data.Dataset.range(4).map(_failing({1})).flat_map(inner)
+        assert _outcomes(ds) == [0, 0, "error", 2, 2, 3, 3, "end"]
+    with _graph():
+        ds = tf.data.Dataset.range(4).map(_failing({1})).interleave(
+            inner, cycle_length=2, block_length=1)
+        got = _outcomes(ds)
+        assert got.count("error") == 1 and got[-1] == "end"
+        assert sorted(v for v in got if v not in ("error", "end")) == [0, 0, 2, 2, 3, 3]
+
+
+def test_from_generator_element_of_a_wrong_type_is_that_elements_error():
+    def gen():
+        yield 1
+        yield "not a number"
+        yield 3
+
+    with _graph():
+        ds = tf.data.Dataset.from_generator(gen, tf.int64, tf.TensorShape([]))
+        it = ds.make_one_shot_iterator()
+        nxt = it.get_next()
+        with tf.Session() as s:
+            assert s.run(nxt) == 1
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="`generator` yielded an element that did not match"):
+                s.run(nxt)
+            assert s.run(nxt) == 3
+            with pytest.raises(tf.errors.OutOfRangeError):
+                s.run(nxt)
+
+
+def test_ignore_errors_drops_the_failed_elements():
+    with _graph():
+        ds = tf.data.Dataset.range(10).map(_failing({2, 7})) \
+            .apply(tf.data.experimental.ignore_errors()).batch(4)
+        assert _outcomes(ds) == [[0, 1, 3, 4], [5, 6, 8, 9], "end"]
+    with _graph():           # a generator that raises: ignored, and its dataset ends (TF's)
+        def gen():
+            yield 1
+            yield 2
+            raise RuntimeError("disk gone")
+
+        ds = tf.data.Dataset.from_generator(gen, tf.int64, tf.TensorShape([])) \
+            .apply(tf.data.experimental.ignore_errors())
+        assert _outcomes(ds) == [1, 2, "end"]
+
+
+def _two_ctrl_c_in(block) -> list:
+    """What two SIGINTs (the handler installed at the time called twice, as CPython calls it)
+    inside ``block`` do: 'raised at the second', then whether one came out on leaving."""
+    seen: list = []
+    try:
+        with block:
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+            try:
+                signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+            except KeyboardInterrupt:
+                seen.append("raised at the second")
+                seen.append(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    except KeyboardInterrupt:
+        seen.append("raised on leaving")
+    return seen
+
+
+def test_a_second_ctrl_c_in_an_urgent_block_is_delivered_at_once():
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are the main thread's")
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert _two_ctrl_c_in(urgent_deferred_interrupt()) == ["raised at the second", True]
+        assert _two_ctrl_c_in(deferred_interrupt()) == ["raised on leaving"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, saved)
