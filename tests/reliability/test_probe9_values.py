@@ -17,7 +17,7 @@ Found by this probe (each requested from its owner; see requests.md):
   a worker stuck in ``__getitem__`` blocked the loop for as long as it took, where PyTorch
   raises RuntimeError 'DataLoader timed out after 0.5 seconds'.  (hang)  Persistent workers
   outlived their loader (the threads' initializer held it): ten loaders, thirty idle threads
-  for the life of the process.  (leak)  After an item raised, the loader's iterator ended
+  for the life of the process.  (leak; fixed by reliab: the initializer holds no loader)  After an item raised, the loader's iterator ended
   (StopIteration): PyTorch's goes on with the next batch.  (silent wrong: epoch cut short)
 * static ``tf.sparse_tensor_to_dense(validate_indices=True)`` (fidtf4, ``sparse.py``):
   repeated and out-of-order indices were accepted (last write won), and a values vector of
@@ -171,8 +171,6 @@ def test_dataloader_timeout_raises_as_pytorch():
     assert waited < 3.5
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt4 (persistent workers outlive "
-                   "their DataLoader)")
 def test_persistent_workers_end_with_their_dataloader():
     """PyTorch shuts a loader's persistent workers down when the loader is collected; here
     the worker threads' initializer held the loader: ten loaders left thirty idle threads."""

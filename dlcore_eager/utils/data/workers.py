@@ -49,39 +49,62 @@ def get_worker_info() -> WorkerInfo | None:
     return getattr(_local, "info", None)
 
 
-class WorkerPool:
-    """``num_workers`` threads, each initialised once with its WorkerInfo."""
+class _Setup:
+    """What a worker thread's initializer reads: never the loader nor the pool (a thread holds
+    its initializer for its whole life, so a reference to the loader kept a persistent
+    loader, its pool and its idle threads alive for the life of the process)."""
+
+    __slots__ = ("base_seed", "dataset", "num_workers", "worker_init_fn")
 
     def __init__(self, loader, base_seed: int) -> None:
-        self.loader = loader
-        self.base_seed = base_seed
+        self.base_seed, self.dataset = base_seed, loader.dataset
+        self.num_workers, self.worker_init_fn = loader.num_workers, loader.worker_init_fn
+
+
+def _init_worker(setup: _Setup, wid: int) -> None:
+    from ...creation import _THREAD, Generator
+    seed = setup.base_seed + wid
+    _local.info = WorkerInfo(wid, setup.num_workers, seed, setup.dataset)
+    # PyTorch's worker loop: torch.manual_seed(base_seed + id) before worker_init_fn
+    _THREAD.generator = Generator().manual_seed(seed)
+    if setup.worker_init_fn is not None:
+        setup.worker_init_fn(wid)
+
+
+class WorkerPool:
+    """``num_workers`` threads, each initialised once with its WorkerInfo.  Its threads end
+    when it is shut down or collected (a persistent loader's pool: with its loader, as
+    PyTorch's iterator's ``__del__`` shuts its workers down)."""
+
+    def __init__(self, loader, base_seed: int) -> None:
+        self.num_workers = loader.num_workers
+        self._setup = _Setup(loader, base_seed)
         # one thread per worker: batch k goes to worker k % num_workers, as PyTorch's round
         # robin hands out indices, so what each worker draws from its generator is fixed
         self.pools = [ThreadPoolExecutor(max_workers=1,
                                          thread_name_prefix=f"dlcore-dataloader-{wid}",
-                                         initializer=self._init, initargs=(wid,))
+                                         initializer=_init_worker, initargs=(self._setup, wid))
                       for wid in range(loader.num_workers)]
 
-    def _init(self, wid: int) -> None:
-        from ...creation import _THREAD, Generator
-        loader = self.loader
-        seed = self.base_seed + wid
-        _local.info = WorkerInfo(wid, loader.num_workers, seed, loader.dataset)
-        # PyTorch's worker loop: torch.manual_seed(base_seed + id) before worker_init_fn
-        _THREAD.generator = Generator().manual_seed(seed)
-        if loader.worker_init_fn is not None:
-            loader.worker_init_fn(wid)
+    @property
+    def base_seed(self) -> int:
+        return self._setup.base_seed
 
     def submit(self, k: int, fn, *args):
         """Run ``fn(*args)`` on worker ``k % num_workers``."""
         return self.pools[k % len(self.pools)].submit(fn, *args)
 
     def reseed(self, base_seed: int) -> None:
-        self.base_seed = base_seed
+        self._setup.base_seed = base_seed
 
     def shutdown(self, wait: bool = True) -> None:
         for p in self.pools:
             p.shutdown(wait=wait, cancel_futures=True)
+
+    def __del__(self) -> None:
+        # (never waits: the last reference may go in a worker thread itself)
+        for p in getattr(self, "pools", ()):
+            p.shutdown(wait=False, cancel_futures=True)
 
 
 def _wrap_error(e: BaseException) -> BaseException:
@@ -161,7 +184,7 @@ _DONE = object()
 def iterable_batches(pool: WorkerPool, make_batches, prefetch: int):
     """Each worker runs ``make_batches()`` (its own iterator over the dataset) into its queue;
     batches are taken worker by worker, round robin, until all are exhausted."""
-    n = pool.loader.num_workers
+    n = pool.num_workers
     queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
     stop = threading.Event()
 
