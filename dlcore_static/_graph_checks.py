@@ -108,8 +108,10 @@ def _check_run_time_check(typ: str, name: str, inputs: list, avals: list, attrs:
                 and isinstance(shape, tuple) and all(ok_int(d) for d in shape)):
             _bad(f"op {name!r} has malformed attributes")
     elif typ == "CheckSegmentIds":
-        if not ok_int(attrs.get("n")):
+        n = attrs.get("n")
+        if not (n is None or ok_int(n)):
             _bad(f"op {name!r} has malformed attributes")
+        n_in = 2 if n is None else 1
     elif typ == "CheckNdIndices":
         source, shape = attrs.get("source"), attrs.get("shape", ())
         if not (ok_int(attrs.get("start")) and attrs.get("what") in ("shape", "param shape")

@@ -142,16 +142,19 @@ def checked_nd_indices(indices: Tensor, bounds: Tensor | None, name: str, *, sta
     return op.outputs[0]
 
 
-def checked_segment_ids(ids: Tensor, n: int, name: str) -> Tensor:
+def checked_segment_ids(ids: Tensor, n: int | Tensor, name: str) -> Tensor:
     """``ids`` after TensorFlow's run-time refusal of an id at or past ``num_segments``
-    (negative ids are dropped by the op, not refused).  Constant ids in range: no check."""
+    (negative ids are dropped by the op, not refused).  Constant ids in range: no check.
+    ``n`` a (fed) scalar tensor: a second input of the node, read when it runs."""
     from .frontend import constant_value
     c = constant_value(ids)
-    if c is not None and (np.size(c) == 0 or np.max(c) < n):
+    fixed = not isinstance(n, Tensor)
+    if fixed and c is not None and (np.size(c) == 0 or np.max(c) < n):
         return ids
     g = get_default_graph()
-    op = Operation(g, "CheckSegmentIds", g.unique_name(name), [ids],
-                   [AVal(ids.aval.shape, ids.aval.dtype)], attrs={"n": int(n)})
+    op = Operation(g, "CheckSegmentIds", g.unique_name(name), [ids] if fixed else [ids, n],
+                   [AVal(ids.aval.shape, ids.aval.dtype)],
+                   attrs={"n": int(n)} if fixed else {"n": None})
     return op.outputs[0]
 
 
@@ -243,10 +246,11 @@ def _nd_factory(op: Operation, session, device, *_):
 
 def _segment_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
-    n = op.attrs["n"]
+    fixed = op.attrs["n"]
 
-    def run(i):
+    def run(i, m=None):
         v = np.asarray(i) if on_host else to_host(i)
+        n = fixed if fixed is not None else int(np.asarray(m if on_host else to_host(m)))
         flat = v.reshape(-1)
         if flat.size:
             over = np.flatnonzero(flat >= n)

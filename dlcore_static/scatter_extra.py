@@ -27,7 +27,7 @@ from dlcore.ops.scatter_ops import row_indices, scatter_combine, scatter_set
 
 from ._convert import _args, _scoped
 from .frontend import constant, constant_value, to_tensor
-from .graph import TensorShape, get_default_graph
+from .graph import Tensor, TensorShape, get_default_graph
 
 __all__ = [
     "batch_gather",
@@ -231,17 +231,35 @@ def row_update(ref, indices, updates, name=None):
 
 
 # ----------------------------------------------------------------------------- segments
-def num_segments(segment_ids) -> int:
-    """The number of segments of sorted, build-time ``segment_ids``: ``max(id) + 1``."""
+def num_segments(segment_ids):
+    """The number of segments of sorted ``segment_ids``: ``max(id) + 1`` (an int for ids
+    known when the graph is built; for fed ids a scalar int64 tensor whose node refuses, when
+    it runs, ids that decrease or are negative, as TensorFlow's sorted segment ops)."""
     ids = constant_value(segment_ids)
     if ids is None:
-        raise NotImplementedError("segment_sum/segment_mean: segment_ids must be known when "
-                                  "the graph is built (a constant); use unsorted_segment_sum "
-                                  "with num_segments for fed ids")
+        from .host_ops import host_op
+        t = to_tensor(segment_ids)
+        return host_op("SortedSegmentCount", [t], [((), np.int64)],
+                       name="SortedSegmentCount").outputs[0]
     ids = np.asarray(ids)
-    if ids.size and np.any(np.diff(ids) < 0):
+    return _sorted_count(ids)
+
+
+def _sorted_count(ids):
+    flat = np.asarray(ids).reshape(-1)
+    if flat.size and np.any(np.diff(flat) < 0):
         raise ValueError("segment ids are not increasing")
-    return int(ids.max()) + 1 if ids.size else 0
+    if flat.size and flat.min() < 0:
+        raise ValueError(f"segment ids must be >= 0, got {int(flat.min())}")
+    return int(flat.max()) + 1 if flat.size else 0
+
+
+def _register():
+    from .host_ops import register
+    register("SortedSegmentCount", lambda ids: np.int64(_sorted_count(ids)))
+
+
+_register()
 
 
 def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
@@ -259,44 +277,61 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
     if None in rest:
         raise ValueError(f"{op_type}: data must have a static shape after the segment "
                          "dimensions")
-    n = int(num_segments)
+    n = num_segments
+    if not isinstance(n, (int, np.integer)):          # a tensor (or list): known or fed
+        c = constant_value(n)
+        if c is not None:
+            n = c
+        else:
+            n = _ops.reshape(_ops.cast(to_tensor(n), np.int64), ())
+    if not isinstance(n, Tensor):
+        if np.ndim(n) != 0:
+            raise ValueError(f"{op_type}: num_segments must be a scalar, got shape "
+                             f"{list(np.shape(n))}")
+        n = int(n)
     dt = x.aval.dtype
     if mode in ("max", "min"):
         info = np.finfo(dt) if is_floating(dt) else np.iinfo(dt)
         init = info.min if mode == "max" else info.max
     else:
         init = 1 if mode == "prod" else 0
-    # one more row takes the dropped (negative) ids; it is cut off at the end
-    base = constant(np.full((n + 1,) + rest, init, dt))
+    # row 0 takes the dropped (negative) ids, id i is row i + 1; row 0 is cut off at the end
+    if isinstance(n, Tensor):
+        from .run_time_shapes import _fill_at_run_time
+        base = _fill_at_run_time([_ops.add(n, 1), *rest], init, dt, "Fill")
+    else:
+        base = constant(np.full((n + 1,) + rest, init, dt))
 
-    def f(v, i):
+    def f(v, i, *n_in):
         if empty is None:           # (TF's words for an id past num_segments)
             from ._index_checks import checked_segment_ids
-            i = checked_segment_ids(i, n, "CheckSegmentIds")
+            i = checked_segment_ids(i, n_in[0] if n_in else n, "CheckSegmentIds")
         i64 = _ops.reshape(_ops.cast(i, np.int64), (-1,))
-        # negative ids: the extra row n; ids >= n: row n + 1, out of range (the scatter raises)
-        pos = _ops.where(_ops.less(i64, 0), n, _ops.where(_ops.greater_equal(i64, n), n + 1,
-                                                            i64))
+        pos = _ops.where(_ops.less(i64, 0), 0, _ops.add(i64, 1))
         rows = _ops.reshape(v, (-1,) + rest)
+        zero = _ops.getitem(base, (Ellipsis,) + (0,) * len(rest))
+        count = None
+        if mode in ("mean", "sqrt_n") or empty is not None:
+            ones = _ops.full_like(_ops.reshape(_ops.cast(i, dt), (-1,)), 1)
+            count = _ops.scatter_add(ones, pos, zero)   # (zero: a shape template)
         if mode in ("max", "min", "prod"):
             out = scatter_combine(base, rows, row_indices(pos, rows), 0, mode)
         elif mode == "sum":
             out = _ops.add(base, _ops.scatter_add(rows, pos, base))
         else:
             out = _ops.scatter_add(rows, pos, base)
-            ones = _ops.full_like(_ops.reshape(_ops.cast(i, dt), (-1,)), 1)
-            count = _ops.scatter_add(ones, pos, _ops.getitem(base, (Ellipsis,) + (0,) *
-                                                             len(rest)))
-            count = _ops.maximum(count, 1)
+            c = _ops.maximum(count, 1)
             if mode == "sqrt_n":
-                count = _ops.sqrt(count)
-            out = _ops.div(out, _ops.reshape(count, (n + 1,) + (1,) * len(rest)))
-        out = _ops.getitem(out, (slice(0, n),))
+                c = _ops.sqrt(c)
+            out = _ops.div(out, _ops.reshape(c, (-1,) + (1,) * len(rest)))
+        out = _ops.getitem(out, (slice(1, None),))
         if empty is not None:            # the sorted segment ops: an empty segment gives 0
-            hit = np.zeros((n,) + (1,) * len(rest), bool)
-            hit[np.unique(np.asarray(constant_value(segment_ids)))] = True
-            out = _ops.where(constant(hit), out, _ops.full_like(out, empty))
+            hit = _ops.greater(_ops.getitem(count, (slice(1, None),)), 0)
+            hit = _ops.reshape(hit, (-1,) + (1,) * len(rest))
+            out = _ops.where(hit, out, _ops.full_like(out, empty))
         return out
+    if isinstance(n, Tensor):
+        return _scoped(op_type, name, f, x, ids, n)
     return _scoped(op_type, name, f, x, ids)
 
 
@@ -334,6 +369,16 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
 def _sorted(op_type, data, segment_ids, name, mode):
     return _segments(op_type, data, segment_ids, num_segments(segment_ids), name, mode,
                      empty=1 if mode == "prod" else 0)
+
+
+def segment_sum(data, segment_ids, name=None):
+    """Row ``i``: the sum of the rows with (sorted) id ``i``; 0 for an empty one."""
+    return _sorted("SegmentSum", data, segment_ids, name, "sum")
+
+
+def segment_mean(data, segment_ids, name=None):
+    """Row ``i``: the mean of the rows with (sorted) id ``i``; 0 for an empty one."""
+    return _sorted("SegmentMean", data, segment_ids, name, "mean")
 
 
 def segment_max(data, segment_ids, name=None):

@@ -28,8 +28,15 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
             dtype=None, name: str | None = None) -> Tensor:
     """``on_value`` where ``indices`` hits, ``off_value`` elsewhere (an index outside
     ``[0, depth)`` hits nothing); the new dimension at ``axis`` (-1: last).  The dtype: ``dtype``,
-    else ``on_value``'s or ``off_value``'s, else float32 (TF's rules and TypeErrors)."""
-    if on_value is None and off_value is None and axis in (None, -1):
+    else ``on_value``'s or ``off_value``'s, else float32 (TF's rules and TypeErrors).  ``depth``
+    may be a tensor: a fed one gives a new dimension known when the graph runs."""
+    depth = _depth(depth)
+    if isinstance(depth, Tensor):
+        hit_fn = _hit_at_run_time(depth)
+    else:
+        def hit_fn(i):
+            return _ops.one_hot(i, depth, np.float32)
+    if not isinstance(depth, Tensor) and on_value is None and off_value is None and axis in (None, -1):
         dt = _dtypes.float32 if dtype is None else dtype
         return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dt)), name or "one_hot",
                       indices, op_type="OneHot")     # (TF1: name_scope(name, "one_hot"))
@@ -55,11 +62,10 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
                              f"  But received: {a}")
         if a != -1 and _unknown(x):       # the new axis placed at run time
             from .unknown_rank_ops import one_hot_at
-            hit = tf.cast(one_hot_at(_args(x)[0], depth, a, lambda i: _ops.one_hot(
-                i, depth, np.float32)), tf.bool)
+            hit = tf.cast(one_hot_at(_args(x)[0], depth, a, hit_fn), tf.bool)
             a = -1
         else:
-            hit = tf.cast(_ops.one_hot(_args(x)[0], depth, np.float32), tf.bool)
+            hit = tf.cast(hit_fn(_args(x)[0]), tf.bool)
         on = vals.get("on_value", tf.constant(1, dtype=dt) if dt != tf.bool else True)
         off = vals.get("off_value", tf.constant(0, dtype=dt) if dt != tf.bool else False)
         out = tf.where_v2(hit, tf.cast(on, dt), tf.cast(off, dt))
@@ -68,6 +74,43 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
             perm.insert(a, nd)
             out = tf.transpose(out, perm)
         return out
+
+
+def _depth(depth):
+    """``one_hot``'s depth: an int (a Python/NumPy integer or a tensor known when the graph is
+    built) or a scalar integer tensor fed when it runs."""
+    from .frontend import constant_value
+    if isinstance(depth, (int, np.integer)) and not isinstance(depth, (bool, np.bool_)):
+        return int(depth)
+    if not isinstance(depth, Tensor):
+        depth = constant(np.asarray(depth))
+    if depth.aval.ndim != 0 or depth.aval.dtype.kind not in "iu":
+        raise ValueError(f"one_hot: depth must be a scalar int32, got shape {depth.shape} "
+                         f"and dtype {depth.dtype.name}")
+    c = constant_value(depth)
+    if c is not None:
+        if int(c) < 0:
+            raise ValueError(f"one_hot: depth must be non-negative, got: {int(c)}")
+        return int(c)
+    return depth
+
+
+def _hit_at_run_time(depth: Tensor):
+    """1.0 where an index equals a value of ``range(depth)`` on a new last axis (``depth``
+    fed): TensorFlow's OneHot with its depth a graph input."""
+    import sys
+    tf = sys.modules["dlcore_static"]
+    from .debug_ops import Assert
+    d64 = _ops.cast(depth, np.int64)
+    check = Assert(_ops.greater_equal(d64, 0), ["OneHot: depth must be non-negative, got: ",
+                                                 depth])
+    with get_default_graph().control_dependencies([check]):
+        cols = _args(tf.range(d64))[0]
+
+    def hit(i):
+        eq = _ops.equal(_ops.expand_dims(_ops.cast(i, np.int64), -1), cols)
+        return _ops.cast(eq, np.float32)
+    return hit
 
 
 def _int_index(i):
@@ -106,21 +149,35 @@ def _checked(i, p, axis):
 def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | None = None,
                      validate_indices: bool = True, max_norm=None) -> Tensor:
     """Rows of ``params`` (a tensor, or a list of parts / a PartitionedVariable read with
-    ``partition_strategy``: see ``partitioned.partitioned_lookup``) picked by ``ids``."""
+    ``partition_strategy``: see ``partitioned.partitioned_lookup``) picked by ``ids``.
+    ``max_norm``: each looked-up embedding whose l2 norm exceeds it is scaled down to it
+    (``clip_by_norm`` over the embedding's axes, as TF1; ``params`` itself is unchanged)."""
     from .partitioned import PartitionedVariable, partitioned_lookup
     ids = _int_index(ids)
     if isinstance(params, PartitionedVariable):
         params = list(params)
-    if max_norm is not None:
-        raise NotImplementedError("embedding_lookup: max_norm is not supported")
     if isinstance(params, (list, tuple)):
         if not params:
             raise ValueError("Need at least one param")
         if len(params) > 1:
-            return partitioned_lookup(params, ids, partition_strategy, name)
+            return _clip(partitioned_lookup(params, ids, partition_strategy, name), ids,
+                         max_norm)
         params = params[0]
-    return _scoped("embedding_lookup", name, lambda p, i: _seq.embedding(_checked(i, p, 0), p),
-                   params, ids)
+    return _clip(_scoped("embedding_lookup", name, lambda p, i: _seq.embedding(
+        _checked(i, p, 0), p), params, ids), ids, max_norm)
+
+
+def _clip(rows: Tensor, ids, max_norm) -> Tensor:
+    """TF1's ``_clip`` of embedding_lookup: ``clip_by_norm`` over the axes after ids'."""
+    if max_norm is None:
+        return rows
+    from .math_api import clip_by_norm
+    ids_t = ids if isinstance(ids, Tensor) else None
+    k = ids_t.aval.ndim if ids_t is not None else np.ndim(ids)
+    if _unknown(rows) or (ids_t is not None and _unknown(ids_t)):
+        raise ValueError("embedding_lookup: max_norm needs the ranks of ids and params when "
+                         "the graph is built; give the placeholders shapes")
+    return clip_by_norm(rows, max_norm, axes=list(builtins.range(k, rows.aval.ndim)))
 
 
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:

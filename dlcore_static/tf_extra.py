@@ -14,6 +14,7 @@ import numpy as np
 
 from dlcore import ops as _ops
 
+from . import dtypes as _dtypes
 from ._convert import _args, _scoped
 from .frontend import constant_value
 from .graph import get_default_graph
@@ -129,9 +130,46 @@ def trace(x, name=None):
     return _scoped("Trace", name, fn, x)
 
 
+def _bools(op_type: str, **operands):
+    """TensorFlow's logical ops take bool tensors only: anything else is the TypeError of its
+    op definition (a tensor: its dtype named; a Python/NumPy value: the conversion's words)."""
+    out = []
+    for label, v in operands.items():
+        if not isinstance(v, (bool, int, float, complex, list, tuple, np.ndarray, np.generic)):
+            dt = _dtypes.as_dtype(v.dtype).base_dtype      # a Tensor or Variable
+            if dt != _dtypes.bool:
+                raise TypeError(f"Input '{label}' of '{op_type}' Op has type {dt.name} "
+                                "that does not match expected type of bool.")
+            out.append(v)
+            continue
+        a = np.asarray(v)
+        if a.dtype != np.bool_:
+            first = a.reshape(-1)[0] if a.size else v
+            first = first.item() if isinstance(first, np.generic) else first
+            raise TypeError(f"Expected bool, got {first!r} of type "
+                            f"'{type(first).__name__}' instead.")
+        out.append(v)
+    return out
+
+
+def logical_and(x, y, name=None):
+    """``x AND y`` elementwise for bool tensors (broadcasting); other dtypes: TypeError."""
+    return _scoped("LogicalAnd", name, _ops.logical_and, *_bools("LogicalAnd", x=x, y=y))
+
+
+def logical_or(x, y, name=None):
+    """``x OR y`` elementwise for bool tensors (broadcasting); other dtypes: TypeError."""
+    return _scoped("LogicalOr", name, _ops.logical_or, *_bools("LogicalOr", x=x, y=y))
+
+
+def logical_not(x, name=None):
+    """``NOT x`` elementwise for a bool tensor; other dtypes: TypeError."""
+    return _scoped("LogicalNot", name, _ops.logical_not, *_bools("LogicalNot", x=x))
+
+
 def logical_xor(x, y, name="LogicalXor"):
     """``x != y`` for booleans (``(x | y) & ~(x & y)`` in TensorFlow)."""
-    return _scoped("LogicalXor", name, _ops.logical_xor, x, y)
+    return _scoped("LogicalXor", name, _ops.logical_xor, *_bools("LogicalXor", x=x, y=y))
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -162,28 +200,17 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     return unsorted_segment_sum_dropping(data, segment_ids, num_segments, name)
 
 
-def _num_segments(segment_ids) -> int:
-    from .scatter_extra import num_segments
-    return num_segments(segment_ids)
-
-
 def segment_sum(data, segment_ids, name=None):
-    """``unsorted_segment_sum`` with sorted ids, ``max(id) + 1`` segments."""
-    return unsorted_segment_sum(data, segment_ids, _num_segments(segment_ids),
-                                name or "SegmentSum")
+    """``unsorted_segment_sum`` with sorted ids, ``max(id) + 1`` segments (0 for an empty
+    one); fed ids: the number is counted when the graph runs."""
+    from .scatter_extra import segment_sum as f
+    return f(data, segment_ids, name)
 
 
 def segment_mean(data, segment_ids, name=None):
     """The mean of each segment's rows (an empty segment gives 0)."""
-    from .frontend import constant
-    n = _num_segments(segment_ids)
-    total = unsorted_segment_sum(data, segment_ids, n)
-    (x,) = _args(data)
-    ids = np.asarray(constant_value(segment_ids))
-    counts = np.bincount(ids, minlength=n).astype(x.aval.dtype)
-    shape = (n,) + (1,) * (x.aval.ndim - 1)
-    return _scoped("SegmentMean", name, lambda t, c: _ops.div(t, c), total,
-                   constant(np.maximum(counts, 1).reshape(shape)))
+    from .scatter_extra import segment_mean as f
+    return f(data, segment_ids, name)
 
 
 

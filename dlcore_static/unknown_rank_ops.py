@@ -250,7 +250,7 @@ def sum_squares(x: Tensor, axis, keepdims: bool) -> Tensor:
     return reduce_along("reduce_sum", _ops.mul(x, x), axis, keepdims, _ops.sum)
 
 
-def one_hot_at(indices: Tensor, depth: int, axis: int, fn) -> Tensor:
+def one_hot_at(indices: Tensor, depth: int | Tensor, axis: int, fn) -> Tensor:
     """``fn(i)`` (a one-hot of depth ``depth`` on a new last axis) with the new axis at
     ``axis`` >= 0 of the result, for ``indices`` of unknown rank (``axis`` must not exceed the
     fed rank: checked when the graph runs)."""
@@ -264,7 +264,8 @@ def one_hot_at(indices: Tensor, depth: int, axis: int, fn) -> Tensor:
         head = _ops.prod(s[:axis]) if axis else 1
     i2 = _ops.reshape_dynamic(indices, [head, -1])
     y = _ops.transpose(fn(i2), (0, 2, 1))
-    d = _ops.mul(_one(s), int(depth))
+    d = _ops.mul(_one(s), _ops.cast(depth, s.aval.dtype) if isinstance(depth, Tensor)
+                 else int(depth))
     return reshape_to(y, _join(s[:axis] if axis else None, d, s[axis:]))
 
 

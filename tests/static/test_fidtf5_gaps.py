@@ -1,0 +1,253 @@
+"""TF1 gaps closed in session 17 (each failed before): segment ops with fed ids / a fed
+num_segments, one_hot with a tensor depth, space_to_batch_nd / batch_to_space_nd (values vs a
+NumPy transcription of TF's documented algorithm and TF's doc examples; gradients vs central
+differences), embedding_lookup(max_norm=...), TF's bool-only logical ops, and TF's words for a
+run-time broadcast failure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _np_segment(data, ids, n, how):
+    out = []
+    for s in range(n):
+        rows = data[ids == s]
+        if how == "sum":
+            out.append(rows.sum(0))
+        elif how == "mean":
+            out.append(rows.mean(0) if len(rows) else np.zeros(data.shape[1:]))
+        elif how == "max":
+            out.append(rows.max(0) if len(rows) else np.zeros(data.shape[1:]))
+        else:
+            out.append(rows.prod(0))
+    return np.array(out, np.float32)
+
+
+def test_sorted_segment_ops_with_fed_ids_values_and_gradient():
+    ids = tf.placeholder(tf.int32, [None])
+    d = tf.placeholder(tf.float32, [None, 2])
+    outs = {h: getattr(tf.math, f"segment_{h}")(d, ids) for h in ("sum", "mean", "max", "prod")}
+    assert all(o.shape.as_list() == [None, 2] for o in outs.values())
+    rng = np.random.RandomState(0)
+    data = rng.randn(6, 2).astype(np.float32)
+    fed = np.array([0, 0, 2, 3, 3, 3])
+    (g,) = tf.gradients(tf.reduce_sum(outs["sum"] * outs["mean"]), d)
+    with tf.Session() as sess:
+        got, gv = sess.run([outs, g], {ids: fed, d: data})
+        for h, v in got.items():
+            np.testing.assert_allclose(v, _np_segment(data, fed, 4, h), rtol=1e-6, atol=1e-6)
+        s, m = _np_segment(data, fed, 4, "sum"), _np_segment(data, fed, 4, "mean")
+        counts = np.bincount(fed)
+        want = m[fed] + s[fed] / counts[fed][:, None]
+        np.testing.assert_allclose(gv, want, rtol=1e-5)
+        # TF's run-time refusals of unsorted or negative ids, naming the node
+        with pytest.raises(tf.errors.InvalidArgumentError, match="segment ids are not "
+                                                                 "increasing"):
+            sess.run(outs["sum"], {ids: [1, 0, 2, 3, 3, 3], d: data})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="segment ids must be >= 0"):
+            sess.run(outs["sum"], {ids: [-1, 0, 2, 3, 3, 3], d: data})
+        assert sess.run(outs["sum"], {ids: np.zeros(0, np.int32),
+                                      d: np.zeros((0, 2), np.float32)}).shape == (0, 2)
+
+
+def test_unsorted_segment_ops_with_a_fed_num_segments():
+    ids = tf.placeholder(tf.int32, [None])
+    d = tf.placeholder(tf.float32, [None, 3])
+    n = tf.placeholder(tf.int32, [])
+    s = tf.unsorted_segment_sum(d, ids, n)
+    m = tf.math.unsorted_segment_mean(d, ids, n)
+    mx = tf.math.unsorted_segment_max(d, ids, n)
+    assert s.shape.as_list() == [None, 3]
+    data = np.arange(12, dtype=np.float32).reshape(4, 3)
+    fed = np.array([2, -1, 0, 2])            # the negative id is dropped, as TF
+    (g,) = tf.gradients(tf.reduce_sum(s * s), d)
+    with tf.Session() as sess:
+        sv, mv, xv, gv = sess.run([s, m, mx, g], {ids: fed, d: data, n: 4})
+        keep = fed >= 0
+        np.testing.assert_allclose(sv, _np_segment(data[keep], fed[keep], 4, "sum"))
+        np.testing.assert_allclose(mv, _np_segment(data[keep], fed[keep], 4, "mean"))
+        np.testing.assert_allclose(xv[[0, 2]], _np_segment(data[keep], fed[keep], 4,
+                                                           "max")[[0, 2]])
+        assert (xv[[1, 3]] == np.finfo(np.float32).min).all()     # TF: the lowest value
+        np.testing.assert_allclose(gv, np.where(keep[:, None], 2 * sv[np.maximum(fed, 0)], 0))
+        assert sess.run(s, {ids: fed, d: data, n: 6}).shape == (6, 3)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"segment_ids\[1\] = 5 is out of range \[0, 4\)"):
+            sess.run(s, {ids: [0, 5, 1, 1], d: data, n: 4})
+
+
+def test_one_hot_with_a_tensor_depth():
+    idx = np.array([[0, 3], [2, -1]])
+    depth = tf.placeholder(tf.int32, [])
+    plain = tf.one_hot(idx, depth)
+    opts = tf.one_hot(idx, depth, on_value=5, off_value=-1, axis=0)
+    const = tf.one_hot(idx, tf.constant(4))
+    assert plain.shape.as_list() == [2, 2, None] and const.shape.as_list() == [2, 2, 4]
+    assert opts.dtype == tf.int32
+    want = (idx[..., None] == np.arange(4)).astype(np.float32)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(plain, {depth: 4}), want)
+        np.testing.assert_array_equal(sess.run(const), want)
+        np.testing.assert_array_equal(sess.run(opts, {depth: 4}),
+                                      np.moveaxis(np.where(want > 0, 5, -1), -1, 0))
+        assert sess.run(plain, {depth: 0}).shape == (2, 2, 0)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="depth must be non-negative"):
+            sess.run(plain, {depth: -1})
+    with pytest.raises(ValueError, match="one_hot: depth must be a scalar int32"):
+        tf.one_hot([0], tf.constant([2, 3]))
+
+
+def _np_space_to_batch(x, block, pads):
+    """TF's documented SpaceToBatchND algorithm, step by step."""
+    m = len(block)
+    x = np.pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)] * (x.ndim - 1 - m))
+    b, rest = x.shape[0], list(x.shape[1 + m:])
+    split = [b]
+    for i in range(m):
+        split += [x.shape[1 + i] // block[i], block[i]]
+    y = x.reshape(split + rest)
+    perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)]
+    y = y.transpose(perm + list(range(1 + 2 * m, y.ndim)))
+    return y.reshape([b * int(np.prod(block))] + [x.shape[1 + i] // block[i]
+                                                  for i in range(m)] + rest)
+
+
+def test_space_to_batch_nd_documented_examples_and_numpy():
+    # TF's docstring examples (block_shape [2, 2], no padding)
+    x1 = np.array([[[[1], [2]], [[3], [4]]]], np.float32)
+    x3 = np.arange(1, 17, dtype=np.float32).reshape(1, 4, 4, 1)
+    with tf.Session() as sess:
+        assert sess.run(tf.space_to_batch_nd(x1, [2, 2], [[0, 0], [0, 0]])).reshape(
+            -1).tolist() == [1, 2, 3, 4]
+        got = sess.run(tf.space_to_batch_nd(x3, [2, 2], [[0, 0], [0, 0]]))
+        assert got.shape == (4, 2, 2, 1)
+        assert got[:, :, :, 0].tolist() == [[[1, 3], [9, 11]], [[2, 4], [10, 12]],
+                                            [[5, 7], [13, 15]], [[6, 8], [14, 16]]]
+        back = sess.run(tf.batch_to_space_nd(got, [2, 2], [[0, 0], [0, 0]]))
+        np.testing.assert_array_equal(back, x3)
+        rng = np.random.RandomState(1)
+        x = rng.randn(2, 3, 5, 4).astype(np.float32)       # 2 spatial dims + 1 remaining
+        pads = [[1, 0], [2, 1]]
+        y = sess.run(tf.space_to_batch_nd(x, [2, 4], pads))
+        np.testing.assert_array_equal(y, _np_space_to_batch(x, [2, 4], pads))
+        z = sess.run(tf.batch_to_space_nd(y, [2, 4], pads))
+        np.testing.assert_array_equal(z, x)
+        # TF1's 4-D spellings and a fed batch
+        p = tf.placeholder(tf.float32, [None, 4, 4, 1])
+        s2b = tf.space_to_batch(p, [[0, 0], [0, 0]], block_size=2)
+        assert s2b.shape.as_list() == [None, 2, 2, 1]
+        b2s = tf.batch_to_space(s2b, [[0, 0], [0, 0]], 2)
+        np.testing.assert_array_equal(sess.run(b2s, {p: np.concatenate([x3, -x3])}),
+                                      np.concatenate([x3, -x3]))
+
+
+def test_space_batch_gradients_match_central_differences():
+    rng = np.random.RandomState(2)
+    x0 = rng.randn(2, 3, 2, 2)
+    w = rng.randn(*_np_space_to_batch(x0, [2, 2], [[1, 0], [0, 2]]).shape)
+    xt = tf.placeholder(tf.float64, x0.shape)
+    loss = tf.reduce_sum(tf.space_to_batch_nd(xt, [2, 2], [[1, 0], [0, 2]]) * w)
+    yb = tf.placeholder(tf.float64, [8, 2, 3, 2])
+    wb = rng.randn(2, 3, 4, 2)
+    loss_b = tf.reduce_sum(tf.batch_to_space_nd(yb, [2, 2], [[1, 0], [1, 1]]) ** 2 * wb)
+    (g,), (gb,) = tf.gradients(loss, xt), tf.gradients(loss_b, yb)
+    y0 = rng.randn(8, 2, 3, 2)
+    with tf.Session() as sess:
+        for ph, l, grad, v in ((xt, loss, g, x0), (yb, loss_b, gb, y0)):
+            got = sess.run(grad, {ph: v})
+            num = np.zeros_like(v)
+            for i in np.ndindex(v.shape):
+                e = np.zeros_like(v)
+                e[i] = 1e-6
+                num[i] = (sess.run(l, {ph: v + e}) - sess.run(l, {ph: v - e})) / 2e-6
+            np.testing.assert_allclose(got, num, rtol=1e-5, atol=1e-7)
+
+
+def test_space_batch_errors_name_the_op_and_shapes():
+    x = tf.placeholder(tf.float32, [1, 3, 4, 1])
+    with pytest.raises(ValueError, match=r"SpaceToBatchND: padded_shape\[0\]=3 is not "
+                                         r"divisible by block_shape\[0\]=2"):
+        tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]])
+    with pytest.raises(ValueError, match=r"BatchToSpaceND: input batch dimension \(1\) is not "
+                                         r"divisible by product of block sizes \(4\)"):
+        tf.batch_to_space_nd(x, [2, 2], [[0, 0], [0, 0]])
+    with pytest.raises(ValueError, match=r"SpaceToBatchND: paddings must have shape \[2, 2\]"):
+        tf.space_to_batch_nd(x, [2, 2], [[0, 0]])
+    with pytest.raises(ValueError, match=r"BatchToSpaceND: crops must be non-negative"):
+        tf.batch_to_space_nd(tf.zeros([4, 1, 1, 1]), [2, 2], [[0, -1], [0, 0]])
+
+
+def test_embedding_lookup_max_norm_clips_each_row_as_tf():
+    params = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]], np.float32)
+    p = tf.Variable(params)
+    ids = tf.constant([[0, 1], [2, 2]])
+    e = tf.nn.embedding_lookup(p, ids, max_norm=2.0)
+    parts = tf.nn.embedding_lookup([tf.constant(params[:2]), tf.constant(params[2:])],
+                                   [2, 0, 1], partition_strategy="div", max_norm=2.0)
+    (g,) = tf.gradients(tf.reduce_sum(e * np.float32(2.0)), p)
+    norms = np.linalg.norm(params, axis=1, keepdims=True)
+    clipped = params * 2.0 / np.maximum(norms, 2.0)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(e), clipped[[[0, 1], [2, 2]]], rtol=1e-6)
+        np.testing.assert_allclose(sess.run(parts), clipped[[2, 0, 1]], rtol=1e-6)
+        np.testing.assert_allclose(sess.run(p), params)      # params themselves unchanged
+        # d/dx sum(2 * x * c / |x|) for a clipped row: 2c (I/|x| - x x^T/|x|^3) 1
+        gv = sess.run(g).tolist()
+    gv = np.asarray(gv)
+    x = params[0].astype(np.float64)
+    n = np.linalg.norm(x)
+    want0 = 2 * 2.0 * (np.ones(2) / n - x * x.sum() / n ** 3)
+    np.testing.assert_allclose(gv[0], want0, rtol=1e-5)
+    np.testing.assert_allclose(gv[1], [2.0, 2.0], rtol=1e-6)     # within the norm: identity
+    np.testing.assert_allclose(gv[2], 2 * want0 / 2, rtol=1e-5)   # twice, at norm 10
+
+
+def test_logical_ops_take_bools_only_as_tf():
+    t = tf.logical_and([True, False], tf.constant([True, True]))
+    with tf.Session() as sess:
+        assert sess.run(t).tolist() == [True, False]
+        assert sess.run(tf.math.logical_or(tf.constant([False, True]), False)).tolist() == \
+            [False, True]
+        v = tf.Variable([True])
+        sess.run(v.initializer)
+        assert sess.run(tf.logical_not(v)).tolist() == [False]
+    for f, op in ((tf.logical_and, "LogicalAnd"), (tf.math.logical_or, "LogicalOr"),
+                  (tf.math.logical_xor, "LogicalXor")):
+        with pytest.raises(TypeError, match=rf"Input 'x' of '{op}' Op has type int32 that does "
+                                            r"not match expected type of bool\."):
+            f(tf.constant([1, 0]), tf.constant([True, True]))
+        with pytest.raises(TypeError, match=rf"Input 'y' of '{op}' Op has type float32"):
+            f(tf.constant([True]), tf.constant([1.0]))
+    with pytest.raises(TypeError, match=r"Expected bool, got 1 of type 'int' instead\."):
+        tf.logical_and([1, 0], [True, True])
+    with pytest.raises(TypeError, match="Input 'x' of 'LogicalNot' Op has type float32"):
+        tf.logical_not(tf.constant(1.0))
+
+
+@pytest.mark.xfail(strict=True, reason="needs runtime.wrap_error to use _kernel_errors "
+                                       "(requested from reliab in requests.md)")
+def test_runtime_broadcast_error_is_tfs_incompatible_shapes():
+    a = tf.placeholder(tf.float32, [None, 3])
+    b = tf.placeholder(tf.float32, [None, 3])
+    with tf.Session() as sess, pytest.raises(
+            tf.errors.InvalidArgumentError,
+            match=r"^Incompatible shapes: \[2,3\] vs\. \[4,3\]\n\t \[\[node add"):
+        sess.run(a + b, {a: np.ones((2, 3)), b: np.ones((4, 3))})
+
+
+def test_kernel_error_text_reads_numpys_broadcast_words():
+    from dlcore_static._kernel_errors import tf_kernel_text
+    for f, want in ((lambda: np.ones((2, 3)) + np.ones((4, 3)), "[2,3] vs. [4,3]"),
+                    (lambda: np.broadcast_shapes((5,), (2, 3)), "[5] vs. [2,3]"),
+                    (lambda: np.ones(()) + np.ones((2, 3)) + np.ones(4), "[2,3] vs. [4]")):
+        with pytest.raises(ValueError) as info:
+            f()
+        assert tf_kernel_text(info.value) == "Incompatible shapes: " + want
+    assert tf_kernel_text(ValueError("something else")) is None
+    assert tf_kernel_text(TypeError("operands could not be broadcast together with shapes "
+                                    "(2,) (3,) ")) is None
