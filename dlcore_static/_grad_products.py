@@ -29,6 +29,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
+from dlcore.ops.accumulate import add_n
+from dlcore.ops.elementwise import add
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.linalg import matmul_p
 from dlcore.ops.shape import concatenate
@@ -50,13 +54,50 @@ class Products:
         return self.aval
 
     def dense(self):
-        """The sum as graph nodes: one MatMul (``transpose_a``) of the stacked factors."""
+        """The sum as graph nodes: one MatMul (``transpose_a``) of the stacked factors, or,
+        when the stacked factors would hold more than the separate products (``_stacks``), a
+        MatMul per term and their sum (TensorFlow's graph)."""
         lefts, gs = self.lefts, self.gs
         if len(lefts) == 1:
             a, g = lefts[0], gs[0]
-        else:
+        elif _stacks(lefts, gs):
             a, g = concatenate(lefts, 0), concatenate(gs, 0)
+        else:
+            terms = [bind(matmul_p, a, g, transpose_a=True, transpose_b=False)
+                     for a, g in zip(lefts, gs)]
+            if len(terms) > 2 and terms[0].aval.dtype in _ADD_N_DTYPES:
+                return add_n(terms)
+            total = terms[0]
+            for t in terms[1:]:
+                total = add(total, t)
+            return total
         return bind(matmul_p, a, g, transpose_a=True, transpose_b=False)
+
+
+#: the stacked factors of a weight's products are always small enough up to this many
+#: elements (256 KiB of float32)
+STACK_FLOOR = 1 << 16
+_ADD_N_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _stacks(lefts: list, gs: list) -> bool:
+    """Stack the factors of ``sum(lefts[i]^T @ gs[i])``?  The two stacked factors hold
+    ``rows * (k + m)`` elements (``rows`` the sum of the terms' row counts) for the whole run
+    (a plan keeps its values until the run ends), the separate products ``n * k * m``: a big
+    batch and a small weight (batch 4096, a 128x128 weight, 100 products: 420 MB against
+    6.5 MB) take the separate products, as does a row count known only at run time (no bound
+    can be checked); the stack wins for small batches (a tree net's one-row nodes)."""
+    k = lefts[0].aval.shape[1]
+    m = gs[0].aval.shape[1]
+    if k is None or m is None:
+        return False
+    rows = 0
+    for a in lefts:
+        n = a.aval.shape[0]
+        if n is None:
+            return False
+        rows += int(n)
+    return rows * (int(k) + int(m)) <= max(len(lefts) * int(k) * int(m), STACK_FLOOR)
 
 
 def merge(terms: list) -> Products | None:

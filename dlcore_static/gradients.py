@@ -394,10 +394,11 @@ class RowSlices:
     ``_grad_products.LeftProduct``) added at rows ``rows[i]`` (a ``range`` of ``ref``'s first
     axis); ``idx`` is the one slice's index (for ``dense``)."""
 
-    __slots__ = ("values", "rows", "ref", "idx", "aval")
+    __slots__ = ("values", "rows", "ref", "idx", "aval", "_dense")
 
     def __init__(self, values: list, rows: list | range, ref: Tensor, idx):
         self.values, self.rows, self.ref, self.idx = values, rows, ref, idx
+        self._dense = None
         # its AVal as an attribute, as a graph tensor's: reverse_pass's check of a cotangent
         # against its value compares the two without a call (ref's own when the dtypes agree)
         ra, d = ref.aval, aval_of(values[0]).dtype
@@ -407,6 +408,14 @@ class RowSlices:
         return self.aval
 
     def dense(self) -> Tensor:
+        """The cotangent as graph nodes, made once: a wanted value with a wanted ancestor
+        is both a result and its op's vjp's input (one set of nodes serves both)."""
+        made = self._dense
+        if made is None:
+            made = self._dense = self._make_dense()
+        return made
+
+    def _make_dense(self) -> Tensor:
         values, rows = self.values, self.rows
         if len(values) == 1:
             v = values[0]

@@ -280,25 +280,6 @@ def test_rows_of_products_and_plain_rows_sum_as_pytorch():
     assert grads[0].op.type == "ScatterAdd"
 
 
-def test_products_of_run_time_batch_sizes_stack():
-    rng = np.random.default_rng(5)
-    xv, wv = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((3, 3))
-    with tf.Graph().as_default():
-        x = tf.placeholder(tf.float32, (None, 3))
-        w = tf.placeholder(tf.float32, (3, 3))
-        h = tf.tanh(tf.matmul(x, w))
-        gw, gx = tf.gradients(tf.reduce_sum(tf.tanh(tf.matmul(tf.concat([h, x], 0), w))), [w, x])
-        assert gw.op.type == "MatMul" and [t.op.type for t in gw.op.inputs] == ["ConcatV2"] * 2
-        with tf.Session() as s:
-            got = s.run([gw, gx], {x: xv, w: wv.astype(np.float32)})
-    tx, tw = torch.tensor(xv, requires_grad=True), torch.tensor(wv.astype(np.float32),
-                                                                 requires_grad=True)
-    y = torch.tanh(torch.cat([torch.tanh(tx @ tw), tx], 0) @ tw).sum()
-    want = torch.autograd.grad(y, [tw, tx])
-    for a, b in zip(got, want):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
-
-
 def test_a_row_concat_inside_the_column_concat_takes_the_dense_product():
     # rv-gradbuild's case: concat([concat([x1, x2], 0), h], 1) @ w; the inner concat stacks
     # rows, so its pieces' gradients are row blocks of the dense g @ w[:3]^T, not column
