@@ -121,13 +121,36 @@ def revive_op(config: dict, error) -> OpLayer:
     for c in (p.get("constants", []) if ok else []):
         ok = ok and isinstance(c, dict) and c.get("dtype") in _CONST_DTYPES
     for i, st in enumerate(p["steps"] if ok else []):
-        ok = ok and isinstance(st, list) and len(st) == 3 and st[0] in PRIMITIVES and \
+        ok = ok and isinstance(st, list) and len(st) == 3 and \
+            (st[0] in PRIMITIVES or st[0] == _CHECK and _check_attrs_ok(st[1])) and \
             isinstance(st[1], dict) and isinstance(st[2], list) and \
             all(_ref_ok(a, p, i) for a in st[2])
     if not ok or not isinstance(config.get("op_class", "Op"), str):
         raise error(f"load_model: operation node {str(config.get('name'))[:60]!r} has a "
                     "malformed program")
     return OpLayer(p, config.get("op_class", "Op"), name=config["name"])
+
+
+#: a program step that is not a primitive: the run-time index check of a gather
+#: (``_index_checks.checked_gather_indices``), its attributes as data
+_CHECK = "@CheckIndices"
+
+
+def _check_attrs_ok(attrs) -> bool:
+    return isinstance(attrs, dict) and set(attrs) <= {"n", "axis", "write", "label"} and \
+        (attrs.get("n") is None or isinstance(attrs.get("n"), int)) and \
+        isinstance(attrs.get("axis", 0), int) and isinstance(attrs.get("label", ""), str)
+
+
+def _check_indices(vals: list, attrs: dict) -> Tensor:
+    from dlcore.registry import AVal
+
+    from ..graph import Operation, get_default_graph
+    g = get_default_graph()
+    i = vals[0]
+    op = Operation(g, "CheckIndices", g.unique_name("CheckIndices"), list(vals),
+                   [AVal(i.aval.shape, i.aval.dtype)], attrs=dict(attrs))
+    return op.outputs[0]
 
 
 _CONST_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
@@ -158,7 +181,7 @@ def run_program(program: dict, xs: list, captures: list | None = None):
     done: list = []
     for prim_name, params, args in program["steps"]:
         prim = PRIMITIVES.get(prim_name)
-        if prim is None:
+        if prim is None and prim_name != _CHECK:
             raise ValueError(f"operation node: unknown primitive {str(prim_name)[:40]!r}")
         vals = []
         for a in args:
@@ -171,7 +194,8 @@ def run_program(program: dict, xs: list, captures: list | None = None):
             else:
                 out = done[a[1]]
                 vals.append(out if isinstance(out, Tensor) else out[a[2]])
-        done.append(prim.bind(*vals, **decode(params)))
+        done.append(_check_indices(vals, decode(params)) if prim is None else
+                    prim.bind(*vals, **decode(params)))
     s, i = program["output"]
     out = done[s]
     return out if isinstance(out, Tensor) else out[i]
@@ -278,7 +302,7 @@ def _program(t: Tensor, stop, free=None):
     from .ops import CALLS
     call = CALLS.get(t)
     ops = _group(t.op, stop, call[1] if call else None, free)
-    if ops is None or any(o.prim is None for o in ops):
+    if ops is None or any(o.prim is None and o.type != "CheckIndices" for o in ops):
         return None
     index = {id(o): i for i, o in enumerate(ops)}
     inputs: list = []
@@ -308,7 +332,10 @@ def _program(t: Tensor, stop, free=None):
                         inputs.append(x)
                         k = len(inputs) - 1
                     args.append(["in", k])
-            steps.append([o.prim.name, encode(o.params), args])
+            if o.prim is None:              # (a gather's run-time index check: its attrs)
+                steps.append([_CHECK, encode(dict(o.attrs)), args])
+            else:
+                steps.append([o.prim.name, encode(o.params), args])
     except NotImplementedError:
         return None
     if not inputs:

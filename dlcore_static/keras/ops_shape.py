@@ -203,35 +203,56 @@ def swapaxes(x, axis1, axis2):
 
 
 def take_along_axis(x, indices, axis=None):
+    """NumPy's ``take_along_axis`` as Keras 3's TensorFlow backend builds it: the other axes
+    of ``x`` and ``indices`` broadcast, negative indices count from the end, and a batched
+    gather (``tf.gather(batch_dims=1)``) picks each row's entries: memory in the output's
+    size, and an index out of range is the run's InvalidArgumentError ``indices[i,j] = 5 is
+    not in [0, 4)``, as TensorFlow's."""
     x, idx = t(x), t(indices)
+    check(idx.dtype.is_integer, "take_along_axis",
+          f"indices must be integers, got {dname(idx)}")
     if axis is None:
+        check(rank(idx) == 1, "take_along_axis",
+              f"`indices` must be 1D if axis=None. Received: indices.shape="
+              f"{tuple(idx.shape.as_list())}")
         x, axis = tf().reshape(x, [-1]), 0
+    check(-rank(x) <= int(axis) < rank(x), "take_along_axis",
+          f"Invalid axis: {axis} for input rank: {rank(x)}")
     axis = int(axis) % rank(x)
     check(rank(idx) == rank(x), "take_along_axis",
           f"indices of rank {rank(idx)} for an input of rank {rank(x)}")
+    sx, si = x.shape.as_list(), idx.shape.as_list()
+    for i, (a, b) in enumerate(zip(sx, si)):
+        check(i == axis or a is None or b is None or a == b or 1 in (a, b), "take_along_axis",
+              f"shapes {tuple(sx)} and {tuple(si)} do not broadcast outside axis {axis}")
+    # the other axes of x and indices broadcast against each other (Keras 3: a dimension
+    # known on either side where it is not 1, else the larger of the two when run)
+    static = [b if i == axis or a == 1 else a if b in (1, None) else b
+              for i, (a, b) in enumerate(zip(sx, si))]
+    if any(a != b for i, (a, b) in enumerate(zip(sx, si)) if i != axis):
+        full = [d if d is not None else tf().maximum(axis_len(x, i), axis_len(idx, i))
+                for i, d in enumerate(static)]
+        x = tf().broadcast_to(x, _dims(full[:axis] + [axis_len(x, axis)] + full[axis + 1:]))
+        idx = tf().broadcast_to(idx, _dims(full[:axis] + [axis_len(idx, axis)] +
+                                           full[axis + 1:]))
     n = tf().cast(axis_len(x, axis), idx.dtype)
     idx = tf().where(tf().less(idx, tf().zeros_like(idx)), idx + n, idx)
-    sx, si = x.shape.as_list(), idx.shape.as_list()
-    if any(a != b for i, (a, b) in enumerate(zip(sx, si)) if i != axis):
-        # broadcast the other axes of x and indices against each other
-        xs, ids = tf().shape(x), tf().shape(idx)
-        full_shape = tf().maximum(xs, ids)
-        xb_shape = tf().concat([full_shape[:axis], xs[axis:axis + 1], full_shape[axis + 1:]], 0)
-        ib_shape = tf().concat([full_shape[:axis], ids[axis:axis + 1], full_shape[axis + 1:]],
-                               0)
-        x = tf().broadcast_to(x, xb_shape)
-        idx = tf().broadcast_to(idx, ib_shape)
     xm, im = moveaxis(x, axis, -1), moveaxis(idx, axis, -1)
-    # (a one-hot contraction: gather's index check runs on the host, which a functional
-    # model cannot take into an operation node; an index out of range picks nothing: 0)
-    n_ax = axis_len(xm, -1)
-    d = dname(xm)
-    pick = tf().equal(tf().expand_dims(tf().cast(im, "int32"), -1), tf().range(n_ax))
-    src = tf().cast(xm, "int32") if d == "bool" else xm
-    src = tf().expand_dims(src, -2) + tf().zeros_like(pick, dtype=src.dtype)
-    out = tf().reduce_sum(tf().where(pick, src, tf().zeros_like(src)), axis=-1)
-    out = tf().cast(out, "bool") if d == "bool" else out
-    return moveaxis(out, -1, axis)
+    rows = tf().reshape(xm, [-1, axis_len(xm, -1)])
+    picks = tf().reshape(im, [-1, axis_len(im, -1)])
+    out = tf().reshape(tf().gather(rows, picks, batch_dims=1),
+                       [axis_len(im, k) for k in range(rank(im))])
+    out = moveaxis(out, -1, axis)
+    out.set_shape(static)
+    return out
+
+
+def _dims(dims: list):
+    """A shape of ints and scalar int32 tensors as one shape argument."""
+    if all(isinstance(d, int) for d in dims):
+        return dims
+    return tf().stack([tf().constant(d, "int32") if isinstance(d, int) else
+                       tf().cast(d, "int32") for d in dims])
 
 
 def ravel(x):
