@@ -226,11 +226,16 @@ def fmin(input: Tensor, other) -> Tensor:
 
 
 def _int_only(name: str, a: Tensor, b) -> tuple:
+    """Both operands on the host in their promoted dtype (PyTorch's: ``gcd(bool, int64)`` is
+    an int64 gcd, ``gcd(int8, int64 0-d)`` an int8 one), refused as PyTorch's kernel refuses
+    a promoted dtype that is not an integer (``"gcd_cpu" not implemented for 'Bool'``)."""
+    from ._long_tail import _result_dtype
     b = _as_tensor(b, a)
-    for t in (a, b):
-        if t._buf.dtype.kind not in "iu":
-            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype_name(t)}\'')
-    return _host(a), _host(b)
+    d = np.dtype(_result_dtype((a, b)))
+    if d.kind not in "iu":
+        name_ = D.from_numpy_dtype(d)._legacy
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{name_}\'')
+    return _host(a).astype(d, copy=False), _host(b).astype(d, copy=False)
 
 
 def gcd(input: Tensor, other) -> Tensor:

@@ -93,6 +93,18 @@ HOLOMORPHIC = {
     "log1p": (np.log1p, "cmath.log(1.0 + x0)"),
     "expm1": (np.expm1, "cmath.exp(x0) - 1.0"),
     "pow": (np.power, "x0 ** x1"),
+    "tan": (np.tan, "cmath.tan(x0)"),
+    "asin": (np.arcsin, "cmath.asin(x0)"),
+    "acos": (np.arccos, "cmath.acos(x0)"),
+    "atan": (np.arctan, "cmath.atan(x0)"),
+    "sinh": (np.sinh, "cmath.sinh(x0)"),
+    "cosh": (np.cosh, "cmath.cosh(x0)"),
+    "asinh": (np.arcsinh, "cmath.asinh(x0)"),
+    "acosh": (np.arccosh, "cmath.acosh(x0)"),
+    "atanh": (np.arctanh, "cmath.atanh(x0)"),
+    "exp2": (np.exp2, "cmath.exp(x0 * 0.6931471805599453)"),
+    "log2": (np.log2, "cmath.log(x0) / 0.6931471805599453"),
+    "log10": (np.log10, "cmath.log10(x0)"),
 }
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..kernels.cpu import special as _cpu_special
 from ..kernels.cuda import special as _cuda_special
-from ..registry import AVal, Primitive, bind
+from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from .elementwise import _unary, div, exp, mul, neg, sqrt, sub, zeros_like, add
 
@@ -96,9 +96,21 @@ asinh_p = _unary("asinh", "math.asinh({0})", np.arcsinh,
                  lambda g, y, x: (div(g, sqrt(add(mul(x, x), 1.0))),),
                  "y = asinh(x);  dx = g / sqrt(x^2 + 1)",
                  api=_api(("asinh", "arcsinh"), tf="asinh"), tf_type="Asinh")
+
+
+def _acosh_vjp(g, y, x):
+    """``g / sqrt(x^2 - 1)`` for real x (finite below -1, as PyTorch's); for complex x
+    ``g / (sqrt(x - 1) sqrt(x + 1))``, the derivative on both sides of the branch cut
+    (PyTorch's complex acosh gradient; ``sqrt(x^2 - 1)`` has the other sign for Re x < 0)."""
+    if aval_of(x).dtype.kind == "c":
+        return (div(g, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))),)
+    return (div(g, sqrt(sub(mul(x, x), 1.0))),)
+
+
 acosh_p = _unary("acosh", "math.acosh({0}) if {0} >= 1.0 else math.nan", np.arccosh,
-                 lambda g, y, x: (div(g, sqrt(sub(mul(x, x), 1.0))),),
-                 "y = acosh(x) (NaN below 1);  dx = g / sqrt(x^2 - 1)",
+                 _acosh_vjp,
+                 "y = acosh(x) (NaN below 1);  dx = g / sqrt(x^2 - 1) "
+                 "(complex: g / (sqrt(x - 1) sqrt(x + 1)))",
                  api=_api(("acosh", "arccosh"), tf="acosh"), tf_type="Acosh")
 atanh_p = _unary("atanh",
                  "math.atanh({0}) if -1.0 < {0} < 1.0 else "

@@ -23,8 +23,11 @@ gather/scatter/scatter_add with PyTorch's index semantics.  Their values' gradie
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from ..api import exports
+from ..device import device_of, to_device, to_host
 from ..errors import AxisError, DTypeNotImplemented, ShapeError
 from ..kernels.cpu import scan as _cpu
 from ..kernels.cuda import scan as _cuda
@@ -183,15 +186,63 @@ def _first(x, axis, k):
     return getitem(x, tuple(idx))
 
 
-@exports({"torch": "topk", "Tensor": "topk"}, "values_indices")
 def topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):  # noqa: A002
-    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``axis``."""
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``axis``;
+    equal values in index order (TensorFlow's ``top_k``: the lower index first)."""
     av = aval_of(x)
     a = _axis("topk", x, axis)
+    _topk_k(av, a, k)
+    i = _first(argsort(x, a, descending=largest), a, k) if av.ndim else argsort(x, a, largest)
+    return take_along_axis(x, i, a), i
+
+
+def _topk_k(av: AVal, a: int, k: int) -> None:
     n = av.shape[a] if av.ndim else 1
     if n is not None and not 0 <= k <= n:
         raise ShapeError("topk", "selected index k out of range", [av.shape])  # (PyTorch's)
-    i = _first(argsort(x, a, descending=largest), a, k) if av.ndim else argsort(x, a, largest)
+
+
+def _topk_order_rule(x: AVal, *, axis, k, largest, sorted) -> AVal:  # noqa: A002
+    if not 0 <= axis < x.ndim:
+        raise ShapeError("topk", f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+    return AVal(x.shape[:axis] + (k,) + x.shape[axis + 1:], _dt.int64)
+
+
+def _topk_order_cpu(x, *, axis, k, largest, sorted):  # noqa: A002
+    out = np.empty(x.shape[:axis] + (k,) + x.shape[axis + 1:], np.int64)
+    if out.size:
+        from ..kernels.cpu._jit_topk import topk_order3
+        o, n, inner = _cpu.lines(x.shape, axis)
+        topk_order3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, k, inner),
+                    k, bool(largest), bool(sorted))
+    return out
+
+
+def _topk_order_cuda(x, **params):
+    """The CUDA buffer's line orders computed on the host (PyTorch's CUDA topk orders ties
+    its own way; the CPU's order is the one defined here)."""
+    return to_device(_topk_order_cpu(to_host(x), **params), device_of(x))
+
+
+topk_order_p = Primitive(
+    "topk_order", _topk_order_rule, None, kind="sort", differentiable=False,
+    doc="y = the indices of PyTorch's CPU topk along axis (its std::nth_element/std::sort "
+        "order among equal values);  not differentiable",
+    kernels={"cpu": _topk_order_cpu, "cuda": _topk_order_cuda})
+
+
+@exports({"torch": "topk", "Tensor": "topk"}, "values_indices")
+def torch_topk(x, k: int, axis=-1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """PyTorch's ``topk``: ``(values, indices)`` of the ``k`` largest (``largest=False``:
+    smallest) along ``axis``, equal values in the order PyTorch's CPU kernel leaves them
+    (``topk(tensor([1., 3, 3, 2, 3]), 2)`` has indices ``[2, 4]``, as PyTorch's)."""
+    av = aval_of(x)
+    a = _axis("topk", x, axis)
+    _topk_k(av, a, k)
+    if not av.ndim:
+        i = argsort(x, a, largest)
+    else:
+        i = bind(topk_order_p, x, axis=a, k=int(k), largest=bool(largest), sorted=bool(sorted))
     return take_along_axis(x, i, a), i
 
 

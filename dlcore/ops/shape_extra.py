@@ -129,26 +129,75 @@ def repeat(x, *sizes, repeats=None):
 exports({"Tensor": "repeat"}, "args")(repeat)
 
 
-@exports({"torch": "repeat_interleave", "Tensor": "repeat_interleave"}, "args")
-def repeat_interleave(x, repeats, axis=None, *, output_size=None):
+_INT_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool",
+              "uint8": "Byte", "int8": "Char", "int16": "Short", "complex64": "ComplexFloat",
+              "complex128": "ComplexDouble"}
+
+
+def _counts(repeats, *, alone: bool = False):
+    """The host copy of a tensor of repeat counts, checked as PyTorch checks it."""
+    r = np.asarray(to_host(getattr(repeats, "_buf", repeats)))
+    if r.dtype.kind not in "iu" or r.dtype.itemsize < 4:
+        name = _INT_NAMES.get(r.dtype.name, r.dtype.name)
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{name}'")
+    if r.ndim > 1 or (alone and r.ndim != 1):
+        raise ShapeError("repeat_interleave", "repeat_interleave only accept 1D vector as repeat"
+                         if alone else "repeats must be 0-dim or 1-dim tensor", [r.shape])
+    if (r < 0).any():
+        raise ShapeError("repeat_interleave", "repeats can not be negative", [r.shape])
+    return r.reshape(-1)
+
+
+def _check_output_size(output_size, total: int) -> None:
+    if output_size is not None and int(output_size) != total:
+        raise ShapeError("repeat_interleave", "allocated size does not match required size",
+                         [(total,)])
+
+
+@exports({"torch": "repeat_interleave"}, "args")
+def repeat_interleave(x, repeats=None, axis=None, *, output_size=None):
     """Each element repeated ``repeats`` times along ``axis`` (flattened when None);
-    ``repeats`` an int, or one count per element (known values: a list, array or tensor)."""
+    ``repeats`` an int, or one count per element (known values: a list, array or tensor).
+    ``torch.repeat_interleave(repeats)`` alone: ``i`` repeated ``repeats[i]`` times, in
+    repeats' dtype (PyTorch's form that turns counts into segment ids)."""
+    if repeats is None:
+        r = _counts(x, alone=True)
+        _check_output_size(output_size, int(r.sum()))
+        idx = np.repeat(np.arange(r.shape[0], dtype=r.dtype), r)
+        # (built on x, so that a front end gets its own tensor back, on x's device)
+        zero = mul(take(x, const_like(np.zeros(idx.shape, np.int64), x)), 0)
+        return add(zero, const_like(idx, x))
+    return _repeat_interleave(x, repeats, axis, output_size=output_size)
+
+
+@exports({"Tensor": "repeat_interleave"}, "args")
+def _repeat_interleave(x, repeats, axis=None, *, output_size=None):
+    """``Tensor.repeat_interleave(repeats, dim=None, *, output_size=None)``."""
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     d = _ax("repeat_interleave", x, axis)
     shape = _shape(x)
     if not isinstance(repeats, (int, np.integer)):
         # a front end's tensor: its buffer's host copy (Tensor.numpy() refuses CUDA tensors)
-        r = np.asarray(to_host(getattr(repeats, "_buf", repeats))).reshape(-1)
+        r = _counts(repeats)
         if r.size == 1:
             repeats = int(r[0])
+            _check_output_size(output_size, shape[d] * repeats)
+            output_size = None
         else:
             if r.size != shape[d]:
                 raise ShapeError("repeat_interleave", "repeats must have the same size as "
-                                 "input along dim", [shape, r.shape])
+                                 f"input along dim, but got repeats.size(0) = {r.size} and "
+                                 f"input.size({d}) = {shape[d]}", [shape, r.shape])
+            _check_output_size(output_size, int(r.sum()))
             idx = np.repeat(np.arange(shape[d], dtype=np.int64), r)
             return index_select(x, d, const_like(idx, x))
     k = int(repeats)
+    if k < 0:
+        raise ShapeError("repeat_interleave", "Repeats must be non-negative", [shape])
+    if output_size is not None and int(output_size) != shape[d] * k:
+        raise ShapeError("repeat_interleave", "repeat_interleave: Invalid output_size, "
+                         f"expected {shape[d] * k} but got {int(output_size)}", [shape])
     y = expand_dims(x, d + 1)
     target = shape[:d + 1] + (k,) + shape[d + 1:]
     return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * k,) + shape[d + 1:])
