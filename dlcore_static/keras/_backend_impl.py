@@ -206,15 +206,27 @@ def batch_get_value(xs) -> list:
     return list(_session_for(xs[0].graph).run(list(xs)))
 
 
+def _staged(x, value) -> np.ndarray:
+    """``value`` as ``x``'s dtype, a copy of the caller's array (the variable must not change
+    when the caller later writes into it), its shape checked against ``x``'s."""
+    v = np.array(value, dtype=x.aval.dtype, copy=True)
+    want = tuple(x.aval.shape)
+    if len(want) != v.ndim or any(w is not None and w != d for w, d in zip(want, v.shape)):
+        raise ValueError(f"Cannot assign value to variable ' {x.name}': Shape mismatch.The "
+                         f"variable shape {want}, and the assigned value shape {v.shape} are "
+                         "incompatible.")             # (tf.keras 2's words)
+    return v
+
+
 def set_value(x, value) -> None:
-    x.load(np.asarray(value, dtype=x.aval.dtype), _session_for(x.graph))
+    x.load(_staged(x, value), _session_for(x.graph))
 
 
 def batch_set_value(pairs) -> None:
-    """Every value converted first, then all assigned with a Ctrl-C held until the last
-    (TF1's Keras sets them in one run: all or nothing)."""
+    """Every value converted (copied) and checked first, then all assigned with a Ctrl-C held
+    until the last (TF1's Keras sets them in one run: all or nothing)."""
     from dlcore.deferred_interrupt import deferred_interrupt
-    staged = [(x, np.asarray(v, dtype=x.aval.dtype)) for x, v in pairs]
+    staged = [(x, _staged(x, v)) for x, v in pairs]
     with deferred_interrupt():
         for x, v in staged:
             x.load(v, _session_for(x.graph))

@@ -564,14 +564,15 @@ class Network(Layer):
         from . import saving as _kfiles
         if _kfiles.is_keras_path(filepath):
             return _kfiles.load_weights(self, filepath, by_name)
-        with np.load(filepath, allow_pickle=False) as z:
-            keys = sorted(z.files)
-            if by_name:
-                by = {k.split(":", 1)[1]: z[k] for k in keys}
-                pairs = [(w, by[w.op.name]) for w in self.weights if w.op.name in by]
-                _weight_assign.assign(_weight_assign.staged(*zip(*pairs)) if pairs else [])
-                return
-            self.set_weights([z[k] for k in keys])
+        from dlcore.safe_io import read_npz
+        z = read_npz(filepath, f"load_weights: {str(filepath)!r}", _kfiles.KerasFileError)
+        keys = sorted(z)            # (bounded reads, no pickle; a damaged file: KerasFileError)
+        if by_name:
+            by = {k.split(":", 1)[1]: z[k] for k in keys}
+            pairs = [(w, by[w.op.name]) for w in self.weights if w.op.name in by]
+            _weight_assign.assign(_weight_assign.staged(*zip(*pairs)) if pairs else [])
+            return
+        self.set_weights([z[k] for k in keys])
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as JSON that Keras 3's and dlcore's ``model_from_json``

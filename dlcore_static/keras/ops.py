@@ -231,9 +231,19 @@ def convert_to_numpy(x):
 
 equal, not_equal = _binary("equal", "equal"), _binary("not_equal", "not_equal")
 greater, less = _binary("greater", "greater"), _binary("less", "less")
-logical_and, logical_or = _binary("logical_and", "logical_and"), \
-    _binary("logical_or", "logical_or")
-logical_not = _unary("logical_not")
+
+
+def logical_and(x1, x2):
+    """Truth values of any dtype (nonzero, NaN: True), as Keras 3; a bool tensor."""
+    return _tf().logical_and(_tf().cast(_t(x1), "bool"), _tf().cast(_t(x2), "bool"))
+
+
+def logical_or(x1, x2):
+    return _tf().logical_or(_tf().cast(_t(x1), "bool"), _tf().cast(_t(x2), "bool"))
+
+
+def logical_not(x):
+    return _tf().logical_not(_tf().cast(_t(x), "bool"))
 
 
 def ones_like(x, dtype=None):

@@ -82,8 +82,6 @@ def test_safe_io_read_npz_reads_a_good_file_and_names_a_damaged_one(tmp_path):
         safe_io.read_npz(str(tmp_path / "none.npz"), "weights", _Err)
 
 
-@pytest.mark.xfail(strict=True, reason="requested from keras5 (engine.load_weights: read the "
-                   ".npz with dlcore.safe_io.read_npz, exact patch in requests.md)")
 def test_keras_load_weights_of_a_damaged_npz_raises_the_loaders_error(tmp_path):
     from dlcore_static.keras.saving import KerasFileError
     _, bad = _damaged_files(tmp_path)
