@@ -32,7 +32,11 @@ from typing import Any
 
 _SIGINT = _signal.SIGINT
 _MAIN = threading.main_thread().ident
-_depth = threading.local()
+_get_ident = threading.get_ident
+_getsignal, _setsignal = _signal.getsignal, _signal.signal
+# whether a block holds SIGINT now: only the main thread's blocks act, so one flag (not a
+# threading.local, whose attribute lookups cost more than the rest of ``__enter__``)
+_held = [False]
 
 
 class deferred_interrupt:
@@ -43,21 +47,21 @@ class deferred_interrupt:
 
     def __enter__(self) -> None:
         self.previous = None
-        if threading.get_ident() != _MAIN or getattr(_depth, "n", 0) > 0:
+        if _get_ident() != _MAIN or _held[0]:
             return
-        previous = _signal.getsignal(_SIGINT)
+        previous = _getsignal(_SIGINT)
         if not callable(previous):          # SIG_IGN / SIG_DFL / not set from Python
             return
         self.pending = None
         self.previous = previous
-        _signal.signal(_SIGINT, self._record)   # from here nothing can interrupt
-        _depth.n = 1
+        _setsignal(_SIGINT, self._record)   # from here nothing can interrupt
+        _held[0] = True
 
     def _record(self, signum, frame) -> None:
         if self.urgent and self.pending is not None and self.previous is not None:
             previous, self.previous, self.pending = self.previous, None, None
-            _depth.n = 0
-            _signal.signal(_SIGINT, previous)   # (``__exit__`` then does nothing)
+            _held[0] = False
+            _setsignal(_SIGINT, previous)       # (``__exit__`` then does nothing)
             previous(signum, frame)             # the default handler: KeyboardInterrupt
             return
         self.pending = frame if frame is not None else True
@@ -66,8 +70,8 @@ class deferred_interrupt:
         previous = self.previous
         if previous is None:
             return
-        _depth.n = 0                      # nothing can interrupt here: ``_record`` is installed
-        _signal.signal(_SIGINT, previous)
+        _held[0] = False                  # nothing can interrupt here: ``_record`` is installed
+        _setsignal(_SIGINT, previous)
         self.previous = None
         if self.pending is not None:
             frame, self.pending = self.pending, None
