@@ -36,7 +36,6 @@ import weakref
 
 import numpy as np
 
-from dlcore.deferred_interrupt import urgent_deferred_interrupt
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
@@ -44,13 +43,12 @@ from . import plan as _plan
 from .errors import DeadlineExceededError, OutOfRangeError, node_suffix
 from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
-from .runtime import replaying
+from .runtime import hold_to_run_end, replaying
 
 __all__ = ["FIFOQueue", "QueueRunner", "RandomShuffleQueue", "add_queue_runner"]
 
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {queue: state}
 _LOCK = threading.RLock()
-_MAIN = threading.main_thread().ident
 QUEUE_RUNNERS = "queue_runners"
 
 
@@ -248,7 +246,7 @@ class QueueBase:
             with st.cond:
                 _enter(st, me)
                 if self._ready(st, want):
-                    _hold_to_run_end(session)
+                    hold_to_run_end(session)
                     return self._pop(st, op, want, up_to)
                 drive = bool(self._runners) and st.filler is None
                 if drive:
@@ -361,28 +359,10 @@ class QueueBase:
             st.cond.notify_all()
 
 
-def _hold_to_run_end(session) -> None:
-    """(in the main thread) From a dequeue's pop to the end of its Session run (the store's
-    commit or discard), a Ctrl-C is held back: TF1's run is one C++ call and a Ctrl-C is
-    raised after it, so a run is never cut between taking elements and writing what it made
-    of them (``v += sum(q.dequeue_many(2))`` interrupted lost the two elements and kept the
-    old ``v``).  A second Ctrl-C is delivered at once (``urgent_deferred_interrupt``: a run
-    waiting on another queue stays stoppable).  The store runs ``local.ending`` when the run
-    ends (``variable_store._Staging.ending``); a nested hold (a run inside a held one) does
-    nothing."""
-    local = session.variables.local
-    if local.ending is not None or threading.get_ident() != _MAIN:
-        return
-    hold = urgent_deferred_interrupt()
-    hold.__enter__()                # (from here a Ctrl-C is recorded, not raised)
-    if hold.previous is not None:   # (None: not held: no Python handler, or nested)
-        local.ending = hold.__exit__
-
-
 def _runner_run(session, enq) -> None:
     """``session.run(enq)`` as a queue runner's thread would: with its own pending variable
     writes (committed or discarded by that run alone), not those of the run that dequeues,
-    and its own end of run (``_hold_to_run_end``)."""
+    and its own end of run (``runtime.hold_to_run_end``)."""
     local = session.variables.local
     outer, outer_end = local.staged, local.ending
     local.staged = {}

@@ -20,6 +20,10 @@ Errors: a kernel's exception becomes TensorFlow's executor error naming the node
 that created it (``wrap_error``); ``OpError``s, non-``Exception``s (``KeyboardInterrupt``) and
 what a Python signal handler raised (``from_signal_handler``: a user's SIGINT handler raising its
 own exception, which Python runs between any two bytecodes) pass through unchanged.
+
+Ctrl-C: ``hold_to_run_end(session)``, called by a host op that takes from a shared source (a
+queue's dequeue, an iterator's get_next) before it takes, holds a Ctrl-C back until the run
+ends, so a run is never cut between taking elements and writing what it made of them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import types
 from collections.abc import Iterator
 
 import numpy as np
+
+from dlcore.deferred_interrupt import urgent_deferred_interrupt
 
 from .errors import InvalidArgumentError, OpError, UnimplementedError, _OutOfMemory, node_suffix
 
@@ -80,6 +86,27 @@ def replay() -> Iterator[None]:
         yield
     finally:
         _local.replay = old
+
+
+_MAIN = threading.main_thread().ident
+
+
+def hold_to_run_end(session) -> None:
+    """(in the main thread) From now to the end of this thread's Session run (the variable
+    store's commit or discard, which call ``local.ending``), a Ctrl-C is held back: TF1's run
+    is one C++ call and a Ctrl-C is raised after it, so a run that took elements from a queue
+    or an iterator is never cut before writing what it made of them (``v += sum(
+    q.dequeue_many(2))`` interrupted lost the two elements and kept the old ``v``).  A second
+    Ctrl-C is delivered at once (``urgent_deferred_interrupt``: a run waiting on another queue,
+    or a pipeline stuck in a user's generator, stays stoppable).  A nested hold (a queue
+    runner's run inside a held one) does nothing."""
+    local = session.variables.local
+    if local.ending is not None or threading.get_ident() != _MAIN:
+        return
+    hold = urgent_deferred_interrupt()
+    hold.__enter__()                # (from here a Ctrl-C is recorded, not raised)
+    if hold.previous is not None:   # (None: not held: no Python handler, or nested)
+        local.ending = hold.__exit__
 
 
 def run_steps(steps, vals: list, trace: list | None = None) -> None:

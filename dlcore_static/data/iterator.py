@@ -8,9 +8,10 @@
   ``tf.errors.OutOfRangeError`` ("End of sequence") before anything else has run, and the
   run's staged variable writes are discarded: nothing is half-applied.  An element whose making
   failed (a map function raised: ``base.ElementError``) is that run's error only; the next
-  run goes on with the next element, as TF 1.15's.  A Ctrl-C while the pipeline makes an
-  element is held back until it is made (an exception thrown into the pipeline's generators
-  would end them: the rest of the epoch lost); a second Ctrl-C is delivered at once.
+  run goes on with the next element, as TF 1.15's.  A Ctrl-C from the start of ``get_next``
+  to the run's end is held back (``runtime.hold_to_run_end``: an exception thrown into the
+  pipeline's generators would end them, and a run cut after taking an element loses it); a
+  second Ctrl-C is delivered at once.
 - ``MakeIterator`` (``iterator.initializer``, ``iterator.make_initializer(dataset)``): its
   inputs are the tensors the dataset captures (placeholders fed in that run, tensors computed
   in it); it evaluates nothing else, and (re)starts the iterator with their values.
@@ -34,7 +35,6 @@ import weakref
 
 import numpy as np
 
-from dlcore.deferred_interrupt import urgent_deferred_interrupt
 from dlcore.device import CPU, to_device
 from dlcore.registry import AVal
 
@@ -47,7 +47,7 @@ from ..errors import (
     node_suffix,
 )
 from ..graph import Operation, get_default_graph
-from ..runtime import replaying, wrap_error
+from ..runtime import hold_to_run_end, replaying, wrap_error
 from .base import REGISTRY, Context, Dataset, ElementError
 from .structure import Spec, SpecView, shape_compatible
 
@@ -229,9 +229,11 @@ def _get_next_factory(op: Operation, session, device):
                 raise out
             return out
         with st.lock:
+            # a Ctrl-C waits for the run's end (one thrown into the generators ends them, and
+            # a run cut after taking the element loses it: TF1's run is one C++ call)
+            hold_to_run_end(session)
             try:
-                with urgent_deferred_interrupt():   # (a Ctrl-C waits for the element: one
-                    elem = next(st.gen)             # thrown into the generators ends them)
+                elem = next(st.gen)
             except StopIteration:
                 end = st.last[tid] = OutOfRangeError(None, op,
                                                      "End of sequence" + node_suffix(op))

@@ -180,3 +180,33 @@ def test_a_second_ctrl_c_in_an_urgent_block_is_delivered_at_once():
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, saved)
+
+
+def test_interrupted_get_next_and_assign_run_is_all_or_nothing():
+    """``v += get_next()`` interrupted by a Ctrl-C: as before (v = 1, the next element 2) or
+    as after (v = 3, the next element 3), as TF1's one-call run; before: the element was taken
+    and ``v`` kept its old value at 60 of 82 signal points (the element lost)."""
+    from tests.reliability._interrupts import interrupted_at_signal_checks
+    g = tf.Graph()
+    with g.as_default():
+        ds = tf.data.Dataset.range(100).map(lambda x: tf.cast(x, tf.float64))
+        it = ds.make_initializable_iterator()
+        v = tf.Variable(0.0, dtype=tf.float64)
+        step = tf.assign_add(v, it.get_next())
+        peek = it.get_next()
+    torn = []
+    n = 1
+    with g.as_default(), tf.Session() as s:
+        while True:
+            s.run([it.initializer, v.initializer])
+            s.run(step)
+            s.run(step)                     # v = 0 + 1
+            points = interrupted_at_signal_checks(n, lambda: s.run(step))
+            state = (float(s.run(v)), float(s.run(peek)))
+            if state not in ((1.0, 2.0), (3.0, 3.0)):
+                torn.append((n, state))
+            if points < n:
+                break
+            n += 1
+    assert n > 40
+    assert torn == []
