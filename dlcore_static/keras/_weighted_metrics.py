@@ -101,35 +101,54 @@ def _weighted_tensor(label: str, fn, target, out, weight, mask):
     return WeightedMean(label, fn)(target, out, weight, mask)
 
 
-def add_metrics(model, metrics, weighted_metrics, losses: list) -> None:
-    """Append each output's metrics, then its weighted metrics, to ``model.metrics_names``,
-    ``model._metric_specs`` and ``model._metric_tensors`` (see the module docstring)."""
-    g = model.graph
+def metric_names(model, metrics, weighted_metrics, losses: list) -> list:
+    """Each compiled metric as ``(output index, weighted, as given, its name, its function)``,
+    named as tf.keras 2 names them (``_set_metric_names``): the output's name first in a
+    multi-output model, ``weighted_`` before a weighted metric whose name is taken, and
+    ``ValueError: Found two metrics with the same name: a_mae`` for a repeated one (Keras 3
+    appends ``_1`` instead; dlcore follows tf.keras 2, as its Keras semantics)."""
     n = len(model.outputs)
     per_out = model._per_output_metrics(metrics)
     per_out_w = model._per_output_metrics(weighted_metrics)
+    names: set = set()
+    out: list = []
     for i in range(n):
+        prefix = "" if n == 1 else f"{model.output_names[i]}_"
         todo = [(False, m) for m in per_out[i]] + [(True, m) for m in per_out_w[i]]
-        if todo and i not in model._target_outputs:
-            which = "weighted_metrics" if not per_out[i] else "metrics"
+        for weighted, m in todo:
+            if m is None:
+                continue
+            label, fn = model._metric_fn(m, losses[i], model.outputs[i])
+            full = prefix + label
+            if weighted and full in names:
+                full = f"{prefix}weighted_{label}"
+            if full in names:
+                raise ValueError(f"Found two metrics with the same name: {full}")
+            names.add(full)
+            out.append((i, weighted, m, full, fn))
+    return out
+
+
+def add_metrics(model, specs: list) -> None:
+    """Append each output's metrics, then its weighted metrics (``metric_names``' list), to
+    ``model.metrics_names``, ``model._metric_specs`` and ``model._metric_tensors`` (see the
+    module docstring)."""
+    g = model.graph
+    for i, weighted, m, full, fn in specs:
+        if i not in model._target_outputs:
+            which = "weighted_metrics" if weighted else "metrics"
             raise ValueError(f"{which} for output '{model.output_names[i]}' need a target, "
                              "but the output has no loss")
-        seen: set = set()
-        for weighted, m in todo:
-            k = model._target_outputs.index(i)
-            target, out = model.targets[k], model.outputs[i]
-            label, fn = model._metric_fn(m, losses[i], out)
-            if weighted and label in seen:
-                label = "weighted_" + label
-            seen.add(label)
-            full = label if n == 1 else f"{model.output_names[i]}_{label}"
-            with g.name_scope("metrics/"):
-                if weighted:
-                    t = _weighted_tensor(full, fn, target, out, model.sample_weights[k],
-                                         MASKS.get(out))
-                else:
-                    t = _ops.mean(masked(_ops.cast(fn(target, out), np.float32),
-                                          MASKS.get(out)))
-            model.metrics_names.append(full)
-            model._metric_specs[full] = m
-            model._metric_tensors.append(t)
+    for i, weighted, m, full, fn in specs:
+        k = model._target_outputs.index(i)
+        target, out = model.targets[k], model.outputs[i]
+        with g.name_scope("metrics/"):
+            if weighted:
+                t = _weighted_tensor(full, fn, target, out, model.sample_weights[k],
+                                     MASKS.get(out))
+            else:
+                t = _ops.mean(masked(_ops.cast(fn(target, out), np.float32),
+                                     MASKS.get(out)))
+        model.metrics_names.append(full)
+        model._metric_specs[full] = m
+        model._metric_tensors.append(t)

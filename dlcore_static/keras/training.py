@@ -126,6 +126,8 @@ class Model(ArrayFeeds, Network):
         losses = [None] * n if loss is None else self._per_output(loss, "loss")
         lw = [1.0] * n if loss_weights is None else self._per_output(loss_weights,
                                                                     "loss_weights")
+        # (the metrics' names first: a repeated one is compile's ValueError, model unchanged)
+        specs = _wm.metric_names(self, metrics, weighted_metrics, losses)
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
         # as given, for the training configuration of Keras model files (keras/saving.py)
@@ -172,7 +174,7 @@ class Model(ArrayFeeds, Network):
                 for name, t in zip(self._target_names, out_losses):
                     self.metrics_names.append(f"{name}_loss")
                     self._metric_tensors.append(t)
-            _wm.add_metrics(self, metrics, weighted_metrics, losses)
+            _wm.add_metrics(self, specs)
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
         self._compiled = True
@@ -221,6 +223,10 @@ class Model(ArrayFeeds, Network):
             return [[] for _ in range(n)]
         if isinstance(metrics, dict):
             return [_as_list(metrics.get(k, [])) for k in self.output_names]
+        metrics = _as_list(metrics)
+        if n > 1 and len(metrics) == n and all(
+                m is None or isinstance(m, (list, tuple)) for m in metrics):
+            return [list(m or []) for m in metrics]      # (one list per output, tf.keras 2)
         return [list(metrics) for _ in range(n)]
 
     @staticmethod
