@@ -165,14 +165,8 @@ class DataLoader:
                                     factor * self.num_workers, done, self.timeout)
             return W.MapBatches(pool, self.batch_sampler, self._fetch,
                                 factor * self.num_workers, done, self.timeout)
-        return self._iterable_threaded(pool, factor)
-
-    def _iterable_threaded(self, pool, factor: int):
-        try:
-            yield from W.iterable_batches(pool, self._stream_batches, factor)
-        finally:
-            if not self.persistent_workers:
-                pool.shutdown()
+        return W.IterableBatches(pool, self._stream_batches, factor,
+                                 None if self.persistent_workers else pool.shutdown)
 
     def _gather(self, idx: list):
         """A TensorDataset batch in one gather per tensor (the same values as stacking, in new

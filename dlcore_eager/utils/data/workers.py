@@ -127,8 +127,9 @@ def _load(fetch, idx):
 class MapBatches:
     """``fetch(idx)`` for each batch of indices, in order, ``prefetch`` in flight: an iterator
     object (not a generator), so that a batch whose loading raised is that batch's error only
-    and the next ``next`` goes on with the next batch, as PyTorch's _MultiProcessingDataLoaderIter.
-    ``done()`` runs once when the batches are exhausted (the pool's shutdown)."""
+    and the next ``next`` goes on with the next batch, as PyTorch's _MultiProcessingDataLoaderIter;
+    a Ctrl-C while ``next`` waits for a batch leaves it for the next ``next`` (it was taken first
+    and lost).  ``done()`` runs once when the batches are exhausted (the pool's shutdown)."""
 
     def __init__(self, pool: WorkerPool, batches, fetch, prefetch: int, done=None,
                  timeout: float = 0) -> None:
@@ -156,14 +157,9 @@ class MapBatches:
             if done is not None:
                 done()
             raise StopIteration
-        fut = self._pending.popleft()
-        nxt = next(self._it, None)
-        if nxt is not None:
-            self._pending.append(self._pool.submit(nxt[0], _load, self._fetch, nxt[1]))
-        if not self._timeout:
-            return fut.result()
-        try:
-            return fut.result(timeout=self._timeout)
+        fut = self._pending[0]
+        try:        # wait, taking nothing: a Ctrl-C here leaves the batch for the next next()
+            fut.exception(timeout=self._timeout or None)
         except concurrent.futures.TimeoutError:
             self._broken = True
             self._pending.clear()
@@ -171,6 +167,11 @@ class MapBatches:
                 self._done = None
                 self._pool.shutdown(wait=False)
             raise self._timed_out() from None
+        self._pending.popleft()
+        nxt = next(self._it, None)
+        if nxt is not None:
+            self._pending.append(self._pool.submit(nxt[0], _load, self._fetch, nxt[1]))
+        return fut.result()
 
     def __del__(self) -> None:
         done, self._done = getattr(self, "_done", None), None
@@ -181,47 +182,84 @@ class MapBatches:
 _DONE = object()
 
 
-def iterable_batches(pool: WorkerPool, make_batches, prefetch: int):
-    """Each worker runs ``make_batches()`` (its own iterator over the dataset) into its queue;
-    batches are taken worker by worker, round robin, until all are exhausted."""
-    n = pool.num_workers
-    queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
-    stop = threading.Event()
-
-    def run(q):
+def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
+    """``q.put(item)``, waiting while the queue is full unless ``stop`` is set (False then)."""
+    while not stop.is_set():
         try:
-            for b in make_batches():
-                while not stop.is_set():
-                    try:
-                        q.put(b, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(_DONE)
-        except BaseException as e:  # noqa: BLE001
-            q.put(_wrap_error(e))
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
-    futures = [pool.submit(w, run, q) for w, q in enumerate(queues)]
-    live = list(range(n))
+
+def _produce(make_batches, q: queue.Queue, stop: threading.Event) -> None:
+    """A worker's part of ``IterableBatches``: its own batches into ``q``, then ``_DONE``
+    (after an error too: the error, then ``_DONE``, as PyTorch's worker whose dataset iterator
+    raised and then reports its end); every put gives up once ``stop`` is set."""
     try:
-        while live:
-            for w in list(live):
-                item = queues[w].get()
-                if item is _DONE:
-                    live.remove(w)
-                    continue
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-    finally:
-        stop.set()
-        for q in queues:              # unblock producers waiting on a full queue
+        for b in make_batches():
+            if not _put(q, b, stop):
+                return
+    except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+        if not _put(q, _wrap_error(e), stop):
+            return
+    _put(q, _DONE, stop)
+
+
+class IterableBatches:
+    """An ``IterableDataset``'s batches with workers: each worker runs ``make_batches()`` (its
+    own iterator over the dataset) into its queue; batches are taken worker by worker, round
+    robin, until all are exhausted.  An iterator object (not a generator), as PyTorch's: a
+    worker's error is that ``next``'s and the next one goes on with the other workers' batches,
+    and a Ctrl-C while ``next`` waits takes nothing (a generator ended at either, the rest of
+    the epoch silently lost).  ``done()`` runs once at the end (the pool's shutdown)."""
+
+    def __init__(self, pool: WorkerPool, make_batches, prefetch: int, done=None) -> None:
+        n = pool.num_workers
+        self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch))
+                                           for _ in range(n)]
+        self._stop = threading.Event()
+        self._done = done
+        self._live = list(range(n))
+        self._turn: list = list(self._live)         # this round's workers, in order
+        self._k = 0                                 # the next of them to take from
+        self._futures = [pool.submit(w, _produce, make_batches, q, self._stop)
+                         for w, q in enumerate(self._queues)]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            if self._k >= len(self._turn):
+                if not self._live:
+                    self._finish()
+                    raise StopIteration
+                self._turn, self._k = list(self._live), 0
+            w = self._turn[self._k]
+            item = self._queues[w].get()            # (a Ctrl-C while waiting: nothing taken)
+            self._k += 1
+            if item is _DONE:
+                self._live.remove(w)
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return item
+
+    def _finish(self) -> None:
+        """Stop the producers (unblocking any waiting on a full queue), then ``done()``."""
+        self._stop.set()
+        for q in self._queues:
             try:
                 while True:
                     q.get_nowait()
             except queue.Empty:
                 pass
-        for f in futures:
-            f.result() if f.done() else None
+        done, self._done = self._done, None
+        if done is not None:
+            done()
+
+    def __del__(self) -> None:
+        if getattr(self, "_queues", None) is not None:
+            self._finish()
