@@ -164,13 +164,19 @@ def run_plan(plan, inputs) -> list:
 
 
 def wrap_error(e: BaseException, op) -> BaseException:
-    """Kernel errors become TensorFlow executor errors naming the node and where it was made."""
+    """Kernel errors become TensorFlow executor errors naming the node and where it was made
+    (NumPy's broadcast failure in TF's words: "Incompatible shapes: [2,3] vs. [4,3]",
+    ``_kernel_errors.py``)."""
     if isinstance(e, OpError) or not isinstance(e, Exception) or from_signal_handler(e):
         return e
     if isinstance(e, NotImplementedError):
         return UnimplementedError(None, op, f"{e}{node_suffix(op)}")
     if isinstance(e, MemoryError):
         return _OutOfMemory(None, op, f"{_oom_text(e)}{node_suffix(op)}")
+    from ._kernel_errors import tf_kernel_text     # (TF's words where it has its own)
+    text = tf_kernel_text(e)
+    if text is not None:
+        return InvalidArgumentError(None, op, f"{text}{node_suffix(op)}")
     return InvalidArgumentError(None, op, f"{type(e).__name__}: {e}{node_suffix(op)}")
 
 

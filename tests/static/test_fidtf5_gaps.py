@@ -229,8 +229,6 @@ def test_logical_ops_take_bools_only_as_tf():
         tf.logical_not(tf.constant(1.0))
 
 
-@pytest.mark.xfail(strict=True, reason="needs runtime.wrap_error to use _kernel_errors "
-                                       "(requested from reliab in requests.md)")
 def test_runtime_broadcast_error_is_tfs_incompatible_shapes():
     a = tf.placeholder(tf.float32, [None, 3])
     b = tf.placeholder(tf.float32, [None, 3])
