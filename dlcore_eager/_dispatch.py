@@ -42,6 +42,7 @@ from dlcore.kernels.cpu import blas_threads as _bt
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
+from dlcore.ops.elementwise import pow_p as _pow_p
 from dlcore.registry import scalar_buffer
 
 from ._dispatch_finish import _finish
@@ -271,6 +272,7 @@ class _QuietRun(threading.local):
 
 #: None with NumPy 1.x (its error state is no context variable: ``_quiet``/``_loud``)
 _QUIET_RUN = _QuietRun() if _IGNORE is not None else None
+_np_multiply = np.multiply
 _PT = PARALLEL_THRESHOLD
 #: CPU kernel entry -> (NumPy ufunc, the dtypes it runs on, those of them whose result is
 #: recorded for autograd) for the elementwise primitives whose small operands go to NumPy's
@@ -304,14 +306,22 @@ def _number_ufunc(prim, ba, bb):
     """``apply``'s tensor-and-number case (one of ``ba``/``bb`` a 0-d float32/float64 buffer
     of the other's dtype, the rule checked): what the kernel's entry runs for such small
     operands, NumPy's ufunc with floating-point warnings off, without the entry's tests
-    (``x.pow(2)``, ``1 - x``, ``x * 0.5``); None where that does not apply (the caller runs
-    the kernel)."""
+    (``1 - x``, ``x * 0.5``; ``x ** 2``/``x ** 1``: the pow kernel's v * v and v, bit for bit);
+    None where that does not apply (the caller runs the kernel)."""
     kernel = prim.kernels["cpu"]
     small = _SMALL.get(kernel)
     if small is None:
         small = _small_ufunc(prim, kernel)
     if not small or _QUIET_RUN is None or ba.size >= _PT or bb.size >= _PT or \
             ba.dtype not in small[1]:
+        if prim is _pow_p and _QUIET_RUN is not None and not bb.shape and ba.size < _PT:
+            # x ** 2 and x ** 1: the pow kernel's own cases (v * v, v), without its entry
+            e = bb.item()
+            if e == 2:
+                out = _QUIET_RUN.run(_np_multiply, ba, ba)
+                return out if type(out) is _ndarray else _asarray(out)
+            if e == 1:
+                return ba.copy()
         return None
     out = _QUIET_RUN.run(small[0], ba, bb)
     return out if type(out) is _ndarray else _asarray(out)

@@ -359,9 +359,10 @@ def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value) -> b -
     graph for a constant exponent 0 (PyTorch's zeros_like; not 0 a^-1, NaN at a = 0)."""
     if b.requires_grad:           # (d/db of da: g a^(b - 1) (1 + b ln a))
         return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
-    if (bb := b._buf) == 0:
+    bb = b._buf
+    if (v := bb.item()) == 0:           # (a Python number's test: no 0-d array compare)
         return zeros_like(a)
-    key = (bb.dtype, bb.item())         # (a constant exponent's b - 1, made once)
+    key = (bb.dtype, v)                 # (a constant exponent's b - 1, made once)
     m1 = _m1s.get(key)
     m1 = _m1s.setdefault(key, sub(b, 1)) if m1 is None else m1
     return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, m1)))

@@ -53,6 +53,7 @@ from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
 from dlcore.ops.complex_ops import _conj_vjp
 from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.elementwise import pow_p as _pow_p
 from dlcore.ops.linalg import matmul_p as _matmul_p
 from dlcore.ops.shape import _SWAP_PARAMS
 from dlcore.ops.shape import transpose_p
@@ -60,10 +61,13 @@ from dlcore.registry import CONCRETE
 
 from .. import _dispatch as _D
 from .._graph import EAGER_VJPS as _EAGER_VJPS
+from .._graph import Node as _Node
+from .._graph import leaf_node as _leaf_node
 from .._state import STATE
 from .._views import view_of as _view_of
 from ..tensor import Tensor, _make
 from ..tracing import _RECORDERS
+from ._pow_rule import eager_pow_lean, eager_pow_vjp
 
 _ndarray = np.ndarray
 _F32, _F64 = _dt.float32, _dt.float64
@@ -85,6 +89,12 @@ class _Lanes:
             out = _small_binary(prim, a, b, a._buf, b._buf)
             if out is not None:
                 return out
+            if prim is _pow_p:
+                bb = b._buf
+                if not bb.shape and bb.item() == 1 and STATE.enabled:
+                    # a ** 1 (a square's da: PyTorch's pow node kept, ``_pow_da``): the pow
+                    # kernel's own a ** 1 case, ``a`` itself, copied; apply's node
+                    return _node2(prim, a, b, a._buf.copy())
         return _apply(prim, (a, b), {})
 
     @staticmethod
@@ -149,8 +159,27 @@ class _Lanes:
         return _apply(prim, (a, b), params)
 
 
+def _node2(prim, a, b, out):
+    """``_dispatch.small_binary``'s result Tensor and node for ``prim(a, b)`` with output
+    buffer ``out`` (the same stores, grad mode on; plain Tensors where neither requires
+    grad)."""
+    ra, rb = a._rg, b._rg
+    if not (ra or rb):
+        return _make(out)
+    version = [0]
+    return _make(out, version, _Node(
+        prim, {}, ((a._node or _leaf_node(a)) if ra else None,
+                   (b._node or _leaf_node(b)) if rb else None),
+        (a, b), (a._version[0], b._version[0]), out, version))
+
+
 _SWAP = (1, 0)
 CONCRETE[Tensor] = _Lanes
+# PyTorch's pow gradient (dlcore's rule is TensorFlow's, kept by the static front end), with
+# its create_graph branch for a constant 0-d exponent (``_EAGER_LEAN``)
+_EAGER_VJPS[_pow_p] = eager_pow_vjp
+#: primitive -> eager's own LEAN_VJPS-style branch, for a primitive with an EAGER_VJPS rule
+_EAGER_LEAN: dict = {_pow_p: eager_pow_lean}
 _binary = _Lanes.binary
 _ops_add = _ops.add
 
@@ -204,7 +233,7 @@ _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 
 
 #: primitive -> (its LEAN_VJPS entry, whether that reads the output), or () where it has none
-#: or eager has its own rule for it (EAGER_VJPS); emptied by ``refresh`` (once per create_graph
+#: or eager has its own rule for it (EAGER_VJPS) without an ``_EAGER_LEAN`` branch; emptied by ``refresh`` (once per create_graph
 #: pass) when either table has grown since (a rule registered after a pass)
 _LEAN: dict = {}
 _SIZES = [0, 0]
@@ -235,8 +264,8 @@ def _lean_of(prim) -> tuple:
         if param is not None:
             CONCRETE[param] = _Lanes
             _LEAN_TYPES.add(param)
-    lv = _LEAN_VJPS.get(prim)
-    _LEAN[prim] = out = () if lv is None or prim in _EAGER_VJPS else (lv, _reads_out(lv, 2))
+    lv = _EAGER_LEAN.get(prim) or (None if prim in _EAGER_VJPS else _LEAN_VJPS.get(prim))
+    _LEAN[prim] = out = () if lv is None else (lv, _reads_out(lv, 2))
     return out
 
 
