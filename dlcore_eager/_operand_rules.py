@@ -72,6 +72,8 @@ def _operands(a, b, wrap: bool = True):
                 not (-128 if t.kind == "i" else 0) <= b <= 127:
             b = wrapped_int(b, t)
         return (a if t == da else _ops.cast(a, t)), b
+    if isinstance(b, np.bool_):
+        return _operands(a, 1.0 if b else 0.0, wrap)   # (PyTorch's parser reads it as 1.0)
     if isinstance(b, (_ndarray, np.generic, list, tuple)):
         return _operands(a, as_tensor_like(np.asarray(b), a))
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
@@ -87,11 +89,12 @@ def numpy_number(v):
     ``lerp(a, b, np.float64(0.3))`` keeps a's dtype): an integer -> int, complex128 (a
     ``complex``) -> complex (an np.uint64 beyond int64's range refused: PyTorch's TypeError
     'an integer is required'), a float -> float, complex64 -> its real part (PyTorch's
-    ``float()`` of it, with NumPy's ComplexWarning).  ``np.bool_`` -> bool: PyTorch 2.13 reads
-    a user's ``np.bool_`` as 1.0 (``int_tensor * np.bool_(True)`` is float32 there), but the
-    eager layer itself passes ``np.bool_`` values of a bool tensor (``scalar_as``:
-    ``masked_fill`` of a bool tensor), which must stay bool.  Anything else (a 0-d array, a
-    string) is returned as it is.  The one rule for every eager op: ``apply``'s operands
+    ``float()`` of it, with NumPy's ComplexWarning).  ``np.bool_`` -> bool here: the eager
+    layer itself passes ``np.bool_`` values of a bool tensor (``scalar_as``: ``masked_fill`` of
+    a bool tensor), which must stay bool; a user's ``np.bool_`` beside a tensor (``_operands``:
+    the operators, ``torch.mul(t, np.bool_(True))``) is PyTorch 2.13's 1.0 / 0.0 there
+    (``int_tensor * np.bool_(True)`` and ``bool_tensor + np.bool_(True)`` are float32).
+    Anything else (a 0-d array, a string) is returned as it is.  The one rule for every eager op: ``apply``'s operands
     (``_convert_plain``) and the core's promotion (``dlcore.ops._promote``, through
     ``EagerFrontend.numpy_number``)."""
     if isinstance(v, np.integer):

@@ -30,14 +30,17 @@ PyTorch; without ``jvp`` it is PyTorch's NotImplementedError (``autograd/functio
 
 In-place ops carry tangents as PyTorch's: while the level is open ``Tensor._commit`` (the write
 of an in-place op's result) gives the written tensor the result's tangent (``zeros(3).add_(d)``,
-``copy_``, ``index_add_``, ``lerp_``, ``d.mul_(2)``), and ``Tensor._into`` (the kernels that
-write straight into a tensor) declines where a tangent is involved; ``unsqueeze_``/``squeeze_``
-reshape the tangent.  Differences from PyTorch: such a write into a view of a tensor without a
-tangent, and ``t_``/``transpose_`` of a dual, are refused (RuntimeError naming forward AD; the
-base's or the layout's tangent is not tracked), as is reading the tangent of a dual changed in
-place by anything else.  One level at a time (PyTorch also refuses nesting).  Whether
-a tangent requires grad follows its real dependence on the primals (PyTorch's zero tangents
-can make it require grad where it does not depend on them).
+``copy_``, ``index_add_``, ``lerp_``, ``d.mul_(2)``), a zero one for a value without a tangent
+(``d.copy_(x)``, ``fill_``, ``zero_``), and a write into a view (or into a tensor with views)
+writes into that region of its base's tangent, each live view getting its region
+(``_commit_of``); ``Tensor._into`` (the kernels that write straight into a tensor) declines
+where a tangent is involved; ``unsqueeze_``/``squeeze_`` reshape the tangent.  Differences from
+PyTorch: such a view write where the base's memory is not C-contiguous or a tangent requires
+grad, and ``t_``/``transpose_`` of a dual, are refused (RuntimeError naming forward AD), as is
+reading the tangent of a dual changed in place by anything else; ``f16.copy_(f64 dual)`` keeps
+a float16 tangent (PyTorch's stays float64: copy_ casts its source first).  One level at a
+time (PyTorch also refuses nesting).  Whether a tangent requires grad follows its real
+dependence on the primals (PyTorch's zero tangents can make it require grad where it does not depend on them).
 """
 
 from __future__ import annotations
@@ -62,6 +65,10 @@ _NODE_TANGENTS: dict[int, tuple] = {}
 _SAVED: list = []                    # the wrapped applies to restore on exit
 _INSIDE: list = []                   # non-empty while a tangent is computed
 _SAVED_COMMIT: list = []             # Tensor._commit as it was before the level
+_SAVED_ZERO: list = []               # Tensor.zero_ as it was before the level
+#: id(dual made by make_dual) -> a weak reference to it: the base of its views' tangents
+#: (its primal, whose view it is, has no tangent: a write into the primal leaves it alone)
+_ROOTS: dict[int, Any] = {}
 
 
 def _marker(prim, params, inputs, out) -> None:   # (a tracing recorder that records nothing)
@@ -87,6 +94,9 @@ def enter_dual_level() -> int:
     into = Tensor._into
     Tensor._into = _into_of(into)
     _SAVED_COMMIT.append(into)
+    zero = Tensor.zero_
+    Tensor.zero_ = _zero_of(zero)
+    _SAVED_ZERO.append(zero)
     _tracing._RECORDERS.append(_marker)
     _LEVEL.append(0)
     return 0
@@ -104,10 +114,14 @@ def exit_dual_level(*, level: int | None = None) -> None:
         from ..tensor import Tensor
         Tensor._into = _SAVED_COMMIT.pop()
         Tensor._commit = _SAVED_COMMIT.pop()
+    if _SAVED_ZERO:
+        from ..tensor import Tensor
+        Tensor.zero_ = _SAVED_ZERO.pop()
     _tracing._RECORDERS.remove(_marker)
     _LEVEL.pop()
     _TANGENTS.clear()
     _NODE_TANGENTS.clear()
+    _ROOTS.clear()
 
 
 class dual_level:
@@ -184,26 +198,155 @@ def _reviewed(t, entry):
 
 def _commit_of(commit):
     """``Tensor._commit`` (the write of an in-place op's out-of-place result into the tensor)
-    while the level is open: the result's tangent becomes the written tensor's, as PyTorch's
-    in-place ops update the forward gradient (``zeros(3).add_(dual)`` has the dual's tangent;
-    ``dual.mul_(2)`` twice it).  A tensor that shares its memory (a view, or a base with
-    views) would need its views' or base's tangents changed too: refused, RuntimeError
-    naming forward AD, before anything is written."""
+    while the level is open, the forward gradient updated as PyTorch's in-place ops update it:
+    the result's tangent becomes the written tensor's (``zeros(3).add_(dual)`` has the dual's
+    tangent, in its own dtype where the tensor had none: a float16 tensor's ``add_`` of a
+    float32 dual keeps a float32 tangent; ``dual.mul_(2)`` twice it, in the dual's tangent's
+    dtype); a value without a tangent written into a dual makes its tangent zero (``copy_``,
+    ``fill_``, ``zero_``).  A write into a view, or into a tensor with views, writes the
+    tangent into the same region of the base's tangent (zeros where the base had none), and
+    every live view of that memory gets its region of it (``_spread``)."""
     def _commit(self, result):
-        tangent = _tangent_of(result) if _LEVEL and not _INSIDE else None
-        if tangent is None:
+        if not _LEVEL or _INSIDE or not (_TANGENTS or _NODE_TANGENTS):
             return commit(self, result)
-        if (getattr(self, "_view", None) is not None or _has_live_views(self)) and \
-                not _carries(self):
-            raise RuntimeError("dlcore forward AD: an in-place operation writing a value with a "
-                               "tangent into a view or a tensor with views is not supported "
-                               "(write into a tensor of its own, or make the dual tensor again)")
-        out = commit(self, result)
-        if tangent.dtype != self.dtype:
-            tangent = tangent.to(self.dtype)
-        _remember(self, tangent)
+        tangent = _tangent_of(result)
+        old = _tangent_of(self) if _carries(self) else None
+        shared = getattr(self, "_view", None) is not None or _has_live_views(self)
+        if not shared:
+            if tangent is None and old is None:
+                return commit(self, result)
+            tangent = _written(self, tangent, old)
+            out = commit(self, result)
+            _remember(self, tangent)
+            return out
+        keep = _bystanders(self)            # (their tangents, read before the write)
+        if tangent is None and old is None and not _family_carries(self):
+            out = commit(self, result)
+        else:
+            tangent = _written(self, tangent, old)
+            plan = _spread_plan(self, tangent)      # (before anything is written)
+            out = commit(self, result)
+            _spread(self, tangent, *plan)
+        for v, tan in keep:                 # (tensors of this memory outside the family: a
+            entry = _TANGENTS.get(id(v))    # dual made of it keeps its tangent, as PyTorch's)
+            if entry is not None and entry[1] != v._version[0]:
+                _remember(v, tan)
         return out
     return _commit
+
+
+def _written(t, tangent, old):
+    """The tangent ``t`` gets from a write of a value with ``tangent`` (None: zeros), ``old``
+    its tangent before (None where it had none; its dtype is kept)."""
+    if tangent is None:
+        return _zeros(t, old.dtype if old is not None else t.dtype)
+    if old is not None and tangent.dtype != old.dtype:
+        return tangent.to(old.dtype)
+    return tangent
+
+
+def _bystanders(t) -> list:
+    """(tensor, tangent) of the tensors sharing ``t``'s memory that carry a tangent of their
+    own (read now; a stale one is left out, and raises when read, as before)."""
+    owner = t
+    while getattr(owner, "_view", None) is not None:
+        owner = owner._view[0]
+    out = []
+    for v in [owner] + [v for r in owner._version[1:] for v in (r(),) if v is not None]:
+        entry = _TANGENTS.get(id(v))
+        if entry is not None and entry[0]() is v and entry[1] == v._version[0]:
+            out.append((v, entry[2]))
+    return out
+
+
+def _zeros(t, dtype):
+    from .. import creation
+    return creation.zeros(tuple(t.shape), dtype=dtype, device=t.device)
+
+
+def _zero_of(zero):
+    """``Tensor.zero_`` while the level is open: through ``_commit`` (its zero tangent) where
+    the tensor or its memory's family carries a tangent (zero_ writes the memory directly
+    otherwise)."""
+    def zero_(self):
+        if not _INSIDE and (_carries(self) or _family_carries(self)):
+            self._check_inplace()
+            return self._commit(_zeros(self, self.dtype))
+        return zero(self)
+    return zero_
+
+
+def _is_root(t) -> bool:
+    r = _ROOTS.get(id(t))
+    return r is not None and r() is t
+
+
+def _top(t):
+    """The tensor whose memory ``t`` views (``t`` itself when it is no view), as far as a
+    dual made by make_dual (the base of its views' tangents, not its primal's)."""
+    while getattr(t, "_view", None) is not None and not _is_root(t):
+        t = t._view[0]
+    return t
+
+
+def _live_views(top) -> list:
+    """The live views of ``top``'s memory whose base (``_top``) is ``top``."""
+    return [v for r in top._version[1:] for v in (r(),)
+            if v is not None and v is not top and _top(v) is top]
+
+
+def _family_carries(t) -> bool:
+    """Whether ``t``'s base or a live view of its memory carries a tangent."""
+    top = _top(t)
+    return _carries(top) or any(_carries(v) for v in _live_views(top))
+
+
+_ERR_SHARED = ("dlcore forward AD: an in-place operation writing a tangent into a view or a "
+               "tensor with views is supported for CPU tensors whose base is C-contiguous and "
+               "whose tangents do not require grad")
+
+
+def _spread_plan(t, tangent) -> tuple:
+    """(the base, its tangent's values before the write, as a C-contiguous array): checked
+    before ``t`` is written (the RuntimeError above where the memory or a tangent is of a kind
+    this cannot map)."""
+    import numpy as np
+    top = _top(t)
+    tb = top._buf
+    if type(tb) is not np.ndarray or type(t._buf) is not np.ndarray or \
+            not tb.flags.c_contiguous or tangent.requires_grad or \
+            type(tangent._buf) is not np.ndarray:
+        raise RuntimeError(_ERR_SHARED)
+    old = _tangent_of(top) if _carries(top) else None
+    if old is not None and (old.requires_grad or type(old._buf) is not np.ndarray):
+        raise RuntimeError(_ERR_SHARED)
+    base = np.zeros(tb.shape, tangent._buf.dtype if old is None else old._buf.dtype)
+    if old is not None:
+        base[...] = old._buf
+    return top, base
+
+
+def _region(tb, vb, arr):
+    """The part of ``arr`` (C-contiguous, the shape of the C-contiguous buffer ``tb``) that
+    ``vb``, a view of ``tb``'s memory, covers: the same offset and strides in elements."""
+    import numpy as np
+    size = tb.itemsize
+    start = vb.__array_interface__["data"][0] - tb.__array_interface__["data"][0]
+    flat = arr.reshape(-1)
+    return np.lib.stride_tricks.as_strided(
+        flat[start // size:], vb.shape, tuple(st // size * arr.itemsize for st in vb.strides))
+
+
+def _spread(t, tangent, top, base) -> None:
+    """After the write: ``tangent`` into ``t``'s region of its base's tangent ``base``, and
+    every tensor sharing that memory (the base, its live views) given its region."""
+    from ..tensor import _make
+    tb = top._buf
+    _region(tb, t._buf, base)[...] = tangent._buf
+    _remember(top, _make(base))
+    for v in _live_views(top):
+        if type(v._buf) is type(tb):
+            _remember(v, _make(_region(tb, v._buf, base)))
 
 
 def _has_live_views(t) -> bool:
@@ -272,6 +415,8 @@ def make_dual(tensor, tangent, *, level: int | None = None):
                            f"size {list(tangent.shape)}.")
     dual = tensor.view_as(tensor)
     _remember(dual, tangent)
+    key = id(dual)
+    _ROOTS[key] = weakref.ref(dual, lambda _r, k=key: _ROOTS.pop(k, None))
     return dual
 
 
@@ -397,6 +542,8 @@ def _check_linear(name: str, pairs, jv, u=None, detail: str = "") -> None:
             j = np.conj(wide(u[k])) * j
         got += float(j.real.sum())
         scale += float(np.abs(j).sum())
+        # (a cast to a narrower type: the tangent rounded there, f64 -> f16)
+        narrow = narrow or v.dtype.itemsize < 8 or (v.is_complex() and v.dtype.itemsize < 16)
     if not np.isfinite(scale):
         return                       # (inf/nan values: nothing to compare)
     if abs(total - got) <= (2e-3 if narrow else 1e-7) * scale + 1e-300:
