@@ -137,3 +137,38 @@ def test_an_abandoned_iterable_loader_iterator_stops_its_producers():
     while live() > base and time.monotonic() < deadline:
         time.sleep(0.05)
     assert live() == base
+
+
+def test_an_iterable_loaders_timeout_is_honoured_as_torch():
+    """``DataLoader(iterable, num_workers=2, timeout=0.5)`` with a worker stuck: PyTorch
+    raises 'DataLoader timed out after 0.5 seconds'; dlcore ignored ``timeout`` for an
+    IterableDataset and waited as long as the worker took."""
+    def run(lib, stall):
+        class S(lib.utils.data.IterableDataset):
+            def __iter__(self):
+                w = lib.utils.data.get_worker_info()
+                for i in range(w.id, 8, w.num_workers):
+                    if i == 3:
+                        stall()
+                    yield i
+
+        it = iter(lib.utils.data.DataLoader(S(), batch_size=1, num_workers=2, timeout=0.5))
+        out: list = []
+        for _ in range(6):
+            try:
+                out.append(next(it).tolist())
+            except RuntimeError as e:
+                out.append(str(e))
+                break
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = run(torch, lambda: time.sleep(2.0))
+    release = threading.Event()
+    try:
+        got = run(dl, lambda: release.wait(JOIN_S))
+    finally:
+        release.set()
+    assert want == [[0], [1], [2], "DataLoader timed out after 0.5 seconds"]
+    assert got == want

@@ -166,7 +166,8 @@ class DataLoader:
             return W.MapBatches(pool, self.batch_sampler, self._fetch,
                                 factor * self.num_workers, done, self.timeout)
         return W.IterableBatches(pool, self._stream_batches, factor,
-                                 None if self.persistent_workers else pool.shutdown)
+                                 None if self.persistent_workers else pool.shutdown,
+                                 self.timeout)
 
     def _gather(self, idx: list):
         """A TensorDataset batch in one gather per tensor (the same values as stacking, in new

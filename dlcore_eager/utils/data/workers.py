@@ -124,6 +124,10 @@ def _load(fetch, idx):
         raise _wrap_error(e) from e
 
 
+def _timed_out(timeout: float) -> RuntimeError:
+    return RuntimeError(f"DataLoader timed out after {timeout:g} seconds")
+
+
 class MapBatches:
     """``fetch(idx)`` for each batch of indices, in order, ``prefetch`` in flight: an iterator
     object (not a generator), so that a batch whose loading raised is that batch's error only
@@ -147,7 +151,7 @@ class MapBatches:
         return len(self._batches)
 
     def _timed_out(self) -> RuntimeError:
-        return RuntimeError(f"DataLoader timed out after {self._timeout:g} seconds")
+        return _timed_out(self._timeout)
 
     def __next__(self):
         if self._broken:                # (after a timeout every next raises it again, as
@@ -215,8 +219,10 @@ class IterableBatches:
     and a Ctrl-C while ``next`` waits takes nothing (a generator ended at either, the rest of
     the epoch silently lost).  ``done()`` runs once at the end (the pool's shutdown)."""
 
-    def __init__(self, pool: WorkerPool, make_batches, prefetch: int, done=None) -> None:
+    def __init__(self, pool: WorkerPool, make_batches, prefetch: int, done=None,
+                 timeout: float = 0) -> None:
         n = pool.num_workers
+        self._timeout, self._broken = timeout, False
         self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch))
                                            for _ in range(n)]
         self._stop = threading.Event()
@@ -232,13 +238,20 @@ class IterableBatches:
 
     def __next__(self):
         while True:
+            if self._broken:            # (as MapBatches: every later next raises it again)
+                raise _timed_out(self._timeout)
             if self._k >= len(self._turn):
                 if not self._live:
                     self._finish()
                     raise StopIteration
                 self._turn, self._k = list(self._live), 0
             w = self._turn[self._k]
-            item = self._queues[w].get()            # (a Ctrl-C while waiting: nothing taken)
+            try:                                    # (a Ctrl-C while waiting: nothing taken)
+                item = self._queues[w].get(timeout=self._timeout or None)
+            except queue.Empty:
+                self._broken = True
+                self._finish(wait=False)            # (the stuck worker is not waited for)
+                raise _timed_out(self._timeout) from None
             self._k += 1
             if item is _DONE:
                 self._live.remove(w)
@@ -247,8 +260,9 @@ class IterableBatches:
                 raise item
             return item
 
-    def _finish(self) -> None:
-        """Stop the producers (unblocking any waiting on a full queue), then ``done()``."""
+    def _finish(self, wait: bool = True) -> None:
+        """Stop the producers (unblocking any waiting on a full queue), then ``done()`` (the
+        pool's shutdown; without waiting for the workers unless ``wait``)."""
         self._stop.set()
         for q in self._queues:
             try:
@@ -258,7 +272,7 @@ class IterableBatches:
                 pass
         done, self._done = self._done, None
         if done is not None:
-            done()
+            done(wait=wait)
 
     def __del__(self) -> None:
         if getattr(self, "_queues", None) is not None:
