@@ -176,10 +176,12 @@ def test_persistent_workers_end_with_their_dataloader():
     the worker threads' initializer held the loader: ten loaders left thirty idle threads."""
     import gc
 
-    def live():
-        return sum(t.name.startswith("dlcore-dataloader") for t in threading.enumerate())
+    before = set(threading.enumerate())     # (an earlier test's stuck worker may end meanwhile)
 
-    base = live()
+    def live():
+        return [t.name for t in threading.enumerate()
+                if t.name.startswith("dlcore-dataloader") and t not in before]
+
     for _ in range(4):
         loader = T.utils.data.DataLoader(T.utils.data.TensorDataset(T.arange(20.)),
                                          batch_size=4, num_workers=3, persistent_workers=True)
@@ -187,9 +189,9 @@ def test_persistent_workers_end_with_their_dataloader():
         del loader
         gc.collect()
     deadline = time.monotonic() + 2
-    while live() > base and time.monotonic() < deadline:
+    while live() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert live() == base
+    assert live() == []
 
 
 @pytest.mark.parametrize("workers", [0, 2])
