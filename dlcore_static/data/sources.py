@@ -159,6 +159,7 @@ class GeneratorDataset(Dataset):
         args = [ctx.values[a] if isinstance(a, Tensor) else a for a in self._args]
         args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
         for value in self._generator(*args):
+            elem: tuple | ElementError
             try:
                 elem = self._element(value)
             except InvalidArgumentError as e:   # (this element's: the generator goes on)
