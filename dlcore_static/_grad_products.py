@@ -63,7 +63,7 @@ class Products:
         elif _stacks(lefts, gs):
             a, g = concatenate(lefts, 0), concatenate(gs, 0)
         else:
-            terms = [bind(matmul_p, a, g, transpose_a=True, transpose_b=False)
+            terms = [_apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False})
                      for a, g in zip(lefts, gs)]
             if len(terms) > 2 and terms[0].aval.dtype in _ADD_N_DTYPES:
                 return add_n(terms)
@@ -71,8 +71,11 @@ class Products:
             for t in terms[1:]:
                 total = add(total, t)
             return total
-        return bind(matmul_p, a, g, transpose_a=True, transpose_b=False)
+        return _apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False})
 
+
+# ``StaticFrontend.apply``: what ``bind`` calls for graph tensors (the factors here all are)
+_apply = _frontend.StaticFrontend.apply
 
 #: the stacked factors of a weight's products are always small enough up to this many
 #: elements (256 KiB of float32)
@@ -126,8 +129,9 @@ class LeftProduct:
         return self.aval
 
     def dense(self):
-        """The product as a graph node: the MatMul (``transpose_b``) ``matmul_grads`` makes."""
-        return bind(matmul_p, self.g, self.b, transpose_a=False, transpose_b=True)
+        """The product as a graph node: the MatMul (``transpose_b``) ``matmul_grads`` makes
+        (``bind``'s call of the static front end for two graph tensors, made directly)."""
+        return _apply(matmul_p, (self.g, self.b), {"transpose_a": False, "transpose_b": True})
 
     def split(self, pieces) -> tuple | None:
         """The concatenation's vjp: for each piece (its columns ``i:j`` of ``a``), a thunk of
@@ -186,7 +190,7 @@ def stack_rows(values: list, rows: list):
         at += n
     for b, gs, block in groups.values():
         g = gs[0] if len(gs) == 1 else concatenate(gs, 0)
-        plain.append(bind(matmul_p, g, b, transpose_a=False, transpose_b=True))
+        plain.append(_apply(matmul_p, (g, b), {"transpose_a": False, "transpose_b": True}))
         plain_rows.extend(block)
     return plain, plain_rows
 

@@ -127,7 +127,6 @@ def op_vjp(t: Tensor, g):
                 # nodes).  Outside cond branches and loop bodies, whose compiled forms look
                 # for the transposes (compiler.accumulators).  b's cotangent stays its factors
                 # (_grad_products: a weight in several products gets one MatMul of them all)
-                da, db = matmul_grads(g, a, b)
                 d = sb.dtype
                 if sa.dtype is d and type(g) is Tensor and g.aval.dtype is d:
                     if a.op.prim is concatenate_p and a.op.params["axis"] == 1 and \
@@ -135,8 +134,10 @@ def op_vjp(t: Tensor, g):
                         # a's cotangent stays g @ b^T for the concat to split
                         # (_grad_products.LeftProduct)
                         da = lambda: LeftProduct(g, b, sa)      # noqa: E731
+                    else:
+                        da = matmul_grads(g, a, b)[0]
                     return da, lambda: Products([a], [g], sb)
-                return da, db
+                return matmul_grads(g, a, b)
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):
             real = _REAL_RULES.get(vjp)
@@ -266,6 +267,11 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
     # -- the sort: each value after its parents (``autodiff._sort``'s walk and order)
     order: list = []
     pars: list = []
+    want = set(wanted)
+    # values from which a wanted one is reachable, found as the sort emits each value after
+    # its parents (``reverse_pass``'s ``useful``; None is never in it)
+    useful: set = set()
+    isdisjoint, make_useful = useful.isdisjoint, useful.add
     seen: set = {None}              # (a None parent, e.g. a custom gradient's, is never walked)
     see = seen.add
     stack: list = []
@@ -299,18 +305,13 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
                 else:
                     order.append(node)
                     pars.append(ps)
+                    if node in want or not isdisjoint(ps):
+                        make_useful(node)
                     if stack:
                         node, ps, it = pop()
                         continue
                     node = None
                 break
-    want = set(wanted)
-    # -- only values from which a wanted one is reachable
-    useful: set = set()
-    isdisjoint = useful.isdisjoint
-    for t, ps in zip(order, pars):      # parents come first; None is never in useful
-        if t in want or not isdisjoint(ps):
-            useful.add(t)
     grads: dict = {}
     for r, s in zip(roots, seeds):
         if s is None or r not in useful:
@@ -401,7 +402,8 @@ class RowSlices:
         self._dense = None
         # its AVal as an attribute, as a graph tensor's: reverse_pass's check of a cotangent
         # against its value compares the two without a call (ref's own when the dtypes agree)
-        ra, d = ref.aval, aval_of(values[0]).dtype
+        v = values[0]               # (a graph tensor or a LeftProduct: its aval attribute)
+        ra, d = ref.aval, (v.aval if type(v) in _COTANGENT_TYPES else aval_of(v)).dtype
         self.aval = ra if ra.dtype is d else AVal(ra.shape, d)
 
     def __dlcore_aval__(self) -> AVal:
