@@ -10,8 +10,9 @@ value.  Read as ``(4, 4)`` it was a silent wrong result and a read past its 4 el
 So a fused kernel checks such operands at every call (only these: the common plan, whose shapes
 the feeds fix, has none and pays nothing): one of the shape assumed is passed as it is; one with
 a 1 where the loop has more is passed as a broadcast view of the assumed shape (strides 0, so
-the same index reads the right element); any other shape is refused with NumPy's words for an
-unfused op's (the runner's error names the node), where the loop would have read outside it.
+the same index reads the right element); any other shape is refused in TensorFlow's words, as an unfused
+op's (``Incompatible shapes: [3,1] vs. [4,4]``; the runner's error names the node), where the
+loop would have read outside it.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ def unsure_operands(node: Node, skip=()) -> list[tuple[int, tuple]]:
 
 
 def broadcast_error(got: tuple, assumed: tuple, loop: tuple) -> ValueError:
-    return ValueError(f"operands could not be broadcast together with shapes "
-                      f"{_text(got)} {_text(loop)} (a fused operand read as {_text(assumed)})")
+    """TensorFlow's words for shapes that do not broadcast (as ``runtime.wrap_error`` gives
+    an unfused kernel's NumPy error: ``_kernel_errors.tf_kernel_text``), and the shape the
+    fused loop read the operand as."""
+    return ValueError(f"Incompatible shapes: {_dims(got)} vs. {_dims(loop)} "
+                      f"(a fused operand read as {_dims(assumed)})")
 
 
-def _text(shape) -> str:
-    return "(" + ",".join(str(int(d)) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+def _dims(shape) -> str:
+    return "[" + ",".join(str(int(d)) for d in shape) + "]"
 
 
 def needs_view(got: tuple, assumed: tuple, loop: tuple) -> bool:
