@@ -18,6 +18,12 @@ own lock and condition, released while a dequeue runs the runners and while it w
 that assigns variables holds the Session's variable lock meanwhile: a producer thread whose
 enqueue run also assigns variables waits for it).
 
+Bad input as TF 1.15: an enqueue whose static shapes or dtypes the queue cannot take is a
+ValueError when built; a fed value of the wrong shape is refused when run ("Shape mismatch in
+tuple component 0. Expected [3], got [2]"), nothing queued; a negative capacity means no
+limit; a RandomShuffleQueue with ``min_after_dequeue`` not below its capacity is refused when
+first used.
+
 Queue contents live in the Session (two Sessions have separate queues, as TF's resources).
 ``num_epochs`` makes TF's local variable ``<scope>/limit_epochs/epochs``: run
 ``tf.local_variables_initializer()`` first (else TF's FailedPreconditionError); the producer
@@ -139,8 +145,14 @@ class QueueBase:
                 else [shapes]
             self._shapes = [None if s is None else tuple(TensorShape(s).as_list()) for s in sh]
         self._names = list(names) if names else None
-        self.capacity = int(capacity)
+        self.capacity = int(capacity)           # (negative: no limit, as TF's queue ops)
+        self._cap = self.capacity if self.capacity >= 0 else float("inf")
         self._min_after = int(min_after_dequeue)
+        # TF's queue kernel refuses these when an op of the queue first runs
+        self._invalid = None if self._kind != "RandomShuffleQueue" else \
+            f"min_after_dequeue {self._min_after} must be >= 0" if self._min_after < 0 else \
+            f"min_after_dequeue {self._min_after} must be < capacity {self.capacity}" \
+            if self._min_after >= self._cap else None
         self._seed = seed
         self._rng_seed = seed_pair(g.seed, seed, len(g._ops))
         self._runners: list = []
@@ -167,7 +179,27 @@ class QueueBase:
             vals = [vals]
         if len(vals) != len(self._dtypes):
             raise ValueError(f"Expected {len(self._dtypes)} components, got {len(vals)}")
-        return [to_tensor(v, self._graph, dtype_hint=dt) for v, dt in zip(vals, self._dtypes)]
+        out = []
+        for v, dt in zip(vals, self._dtypes):
+            t = to_tensor(v, self._graph, dtype_hint=dt, cast_data=True)
+            if t.aval.dtype != dt:      # (TF's convert_to_tensor(v, dtype=the queue's))
+                raise ValueError(f"Tensor conversion requested dtype {np.dtype(dt).name} for "
+                                 f"Tensor with dtype {np.dtype(t.aval.dtype).name}: {t!r}")
+            out.append(t)
+        return out
+
+    def _check_static(self, ts, many) -> None:
+        """TF's enqueue checks each component's static shape against the queue's (for
+        ``enqueue_many``, past the batch dimension): ValueError when they cannot match."""
+        for t, want in zip(ts, self._shapes):
+            have = t.shape
+            if many:
+                if have.dims is not None and len(have.dims) < 1:
+                    raise ValueError(f"Shape {have} must have rank at least 1")
+                have = TensorShape(None if have.dims is None else have.dims[1:])
+            if want is not None and not have.is_compatible_with(list(want)):
+                raise ValueError(f"Shapes {have} and {TensorShape(list(want))} are "
+                                 f"incompatible")
 
     def enqueue(self, vals, name=None) -> Operation:
         """Add one element (run: the element's values are appended)."""
@@ -179,6 +211,7 @@ class QueueBase:
 
     def _enqueue_op(self, vals, many, name):
         ts = self._flat(vals)
+        self._check_static(ts, many)
         g = self._graph
         with g.name_scope(self.name + "/"):
             return Operation(g, "QueueEnqueueManyV2" if many else "QueueEnqueueV2",
@@ -316,14 +349,14 @@ class QueueBase:
             while pending:
                 if st.cancelled:        # close(cancel_pending_enqueues=True) while waiting
                     raise _closed_error(self, op)
-                room = len(pending) if st.filler == me else self.capacity - len(st.buf)
+                room = len(pending) if st.filler == me else self._cap - len(st.buf)
                 if room > 0:            # (TF's enqueue_many: as many as fit, then waits)
-                    k = min(room, len(pending))
+                    k = int(min(room, len(pending)))
                     st.buf.extend(pending[:k])
                     pending = pending[k:]
                     st.cond.notify_all()
                     continue
-                if not _wait(st, lambda: len(st.buf) < self.capacity or st.cancelled):
+                if not _wait(st, lambda: len(st.buf) < self._cap or st.cancelled):
                     raise DeadlineExceededError(
                         None, op, f"{self._kind} '{self.name}' is full (capacity "
                         f"{self.capacity}, {len(st.buf)} queued, {len(pending)} more) and "
@@ -337,19 +370,20 @@ class QueueBase:
         if self._runners:
             self._fill(session, st)
         with st.cond:
-            return min(len(st.buf), self.capacity) if self._runners else len(st.buf)
+            return int(min(len(st.buf), self._cap)) if self._runners else len(st.buf)
 
     def _fill(self, session, st) -> None:
         me = threading.get_ident()
         while True:
             with st.cond:
                 _enter(st, me)
-                if st.closed or len(st.buf) >= self.capacity or st.filler is not None:
+                if st.closed or len(st.buf) >= self._cap or st.filler is not None:
                     return      # (another thread filling: TF's size reads whatever is there)
                 st.filler, before = me, len(st.buf)
             self._drive(session, st)
-            if len(st.buf) == before and not st.closed:
-                return          # (a round that enqueues nothing would never fill it)
+            if (len(st.buf) == before or self._cap == float("inf")) and not st.closed:
+                return          # (a round that enqueues nothing would never fill it; nor
+                #                 would runners without end fill a queue without limit)
 
     def _close(self, session, cancel=False) -> None:
         st = _state(session, self)
@@ -433,24 +467,53 @@ def add_queue_runner(qr, collection=QUEUE_RUNNERS) -> None:
 
 
 # ----------------------------------------------------------------------------- executors
-def _element_rows(op, values, many):
+def _dims(shape) -> str:
+    """A shape as TF's kernels print it: ``[2,?,3]``."""
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _element_rows(op, q, values, many):
+    """The elements of one enqueue, each component checked against the queue's shape as TF's
+    ``ValidateTuple``/``ValidateManyTuple`` (a fed placeholder of shape None got past the
+    static check: its values were queued, and dequeue_many failed later, or stacked a
+    batch of the wrong shape)."""
+    from .errors import InvalidArgumentError
     vals = [np.asarray(v) for v in values]
-    if not many:
-        return [tuple(vals)]
-    n = {v.shape[0] if v.ndim else -1 for v in vals}
-    if len(n) != 1 or -1 in n:
-        from .errors import InvalidArgumentError
-        raise InvalidArgumentError(None, op, "enqueue_many: the components must have one first "
+    if many and any(v.ndim == 0 for v in vals):
+        raise InvalidArgumentError(None, op, f"enqueue_many: the components must have a first "
                                    f"dimension, got shapes {[v.shape for v in vals]}"
                                    f"{node_suffix(op)}")
-    return [tuple(v[i] for v in vals) for i in range(n.pop())]
+    n = vals[0].shape[0] if many else None
+    for i, (v, want) in enumerate(zip(vals, q._shapes)):
+        if want is None:
+            if many and v.shape[0] != n:
+                raise InvalidArgumentError(
+                    None, op, f"All input tensors must have the same size in the 0th "
+                    f"dimension. Component {i} has {v.shape[0]}, and should have {n}"
+                    f"{node_suffix(op)}")
+            continue
+        full = ((n,) if many else ()) + tuple(want)
+        if len(full) != v.ndim or any(d is not None and d != s for d, s in zip(full, v.shape)):
+            raise InvalidArgumentError(None, op, f"Shape mismatch in tuple component {i}. "
+                                       f"Expected {_dims(full)}, got {_dims(v.shape)}"
+                                       f"{node_suffix(op)}")
+    if not many:
+        return [tuple(vals)]
+    return [tuple(v[i] for v in vals) for i in range(n)]
+
+
+def _refuse_invalid(q, op) -> None:
+    if q._invalid is not None:
+        from .errors import InvalidArgumentError
+        raise InvalidArgumentError(None, op, f"{q._invalid}{node_suffix(op)}")
 
 
 def _enqueue_factory(op: Operation, session, device):
     q, many = op.attrs["queue"], op.attrs["many"]
 
     def enqueue(*values):
-        q._put(session, _element_rows(op, values, many), op)
+        _refuse_invalid(q, op)
+        q._put(session, _element_rows(op, q, values, many), op)
         return ()
     return enqueue, {}
 
@@ -477,6 +540,7 @@ def _dequeue_factory(op: Operation, session, device):
     q, n, up_to = op.attrs["queue"], op.attrs["n"], op.attrs["up_to"]
 
     def dequeue():
+        _refuse_invalid(q, op)
         st = _state(session, q)
         key = (op, threading.get_ident())
         if replaying():                             # the compiler's re-run of this run
@@ -497,13 +561,18 @@ def _dequeue_factory(op: Operation, session, device):
 
 def _size_factory(op: Operation, session, device):
     q = op.attrs["queue"]
-    return (lambda: np.int32(q._size(session))), {}
+
+    def size():
+        _refuse_invalid(q, op)
+        return np.int32(q._size(session))
+    return size, {}
 
 
 def _close_factory(op: Operation, session, device):
     q, cancel = op.attrs["queue"], op.attrs.get("cancel", False)
 
     def close():
+        _refuse_invalid(q, op)
         q._close(session, cancel)
         return ()
     return close, {}

@@ -1,0 +1,99 @@
+"""Reliability probe 10, TF1 queues given bad input (``dlcore_static/input_queues.py``).
+
+Found (fixed by reliab): the queues took what TF 1.15 refuses, silently.
+
+* ``q.enqueue(x)`` with ``x`` of a static shape the queue's ``shapes`` do not allow, or a
+  tensor of another dtype, was built; TF raises ValueError when it is built ("Shapes (2,)
+  and (3,) are incompatible", "Tensor conversion requested dtype float32 for Tensor with
+  dtype int32").
+* a value fed through a placeholder of unknown size was queued whatever its shape; TF's
+  kernel refuses it (InvalidArgumentError "Shape mismatch in tuple component 0. Expected [3],
+  got [2]"), the queue unchanged; dlcore's later ``dequeue_many`` stacked a batch of the wrong
+  shape or failed in NumPy's words.
+* ``FIFOQueue(capacity=-1)`` (TF: a negative capacity means no limit) refused the first
+  enqueue: "is full (capacity -1, 0 queued ...)".
+* ``RandomShuffleQueue(capacity=2, min_after_dequeue=5)`` (also via ``shuffle_batch``) was
+  taken, and its dequeue waited for elements that could never be there; TF refuses it when
+  the queue is first used: InvalidArgumentError "min_after_dequeue 5 must be < capacity 2".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def _graph():
+    return tf.Graph().as_default()
+
+
+def test_enqueue_of_a_wrong_static_shape_or_dtype_is_refused_when_built():
+    with _graph():
+        q = tf.FIFOQueue(5, tf.float32, shapes=[(3,)])
+        with pytest.raises(ValueError, match=r"^Shapes \(2,\) and \(3,\) are incompatible$"):
+            q.enqueue(tf.constant([1.0, 2.0]))
+        with pytest.raises(ValueError, match=r"^Shapes \(4,\) and \(3,\) are incompatible$"):
+            q.enqueue_many(tf.constant(np.ones((2, 4), np.float32)))
+        with pytest.raises(ValueError, match=r"^Tensor conversion requested dtype float32 for "
+                                             r"Tensor with dtype int32: "):
+            q.enqueue(tf.constant([1, 2, 3]))
+        q.enqueue(([1, 2, 3],))             # (Python data converts, as TF's)
+        q.enqueue(tf.placeholder(tf.float32, (None,)))      # (unknown: checked when run)
+
+
+def test_a_fed_value_of_the_wrong_shape_is_refused_and_not_queued():
+    with _graph():
+        q = tf.FIFOQueue(5, [tf.float32, tf.int32], shapes=[(3,), ()])
+        x = tf.placeholder(tf.float32, (None,))
+        xs = tf.placeholder(tf.float32, (None, None))
+        ks = tf.placeholder(tf.int32, (None,))
+        one = q.enqueue([x, 7])
+        many = q.enqueue_many([xs, ks])
+        size = q.size()
+        with tf.Session() as s:
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"^Shape mismatch in tuple component 0\. Expected \[3\], "
+                                     r"got \[2\]\n"):
+                s.run(one, {x: [1.0, 2.0]})
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"^Shape mismatch in tuple component 0\. Expected "
+                                     r"\[2,3\], got \[2,4\]\n"):
+                s.run(many, {xs: np.ones((2, 4)), ks: [1, 2]})
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"^Shape mismatch in tuple component 1\. Expected \[2\], "
+                                     r"got \[3\]\n"):
+                s.run(many, {xs: np.ones((2, 3)), ks: [1, 2, 3]})
+            assert s.run(size) == 0
+            s.run(one, {x: [1.0, 2.0, 3.0]})
+            s.run(many, {xs: np.ones((2, 3)), ks: [4, 5]})
+            assert s.run(size) == 3
+
+
+def test_a_negative_capacity_means_no_limit_as_tf():
+    with _graph():
+        q = tf.FIFOQueue(-1, tf.float32, shapes=[()])
+        x = tf.placeholder(tf.float32, (None,))
+        enq = q.enqueue_many(x)
+        deq = q.dequeue_many(1000)
+        with tf.Session() as s:
+            s.run(enq, {x: np.arange(1000.0)})
+            assert s.run(q.size()) == 1000
+            np.testing.assert_array_equal(s.run(deq), np.arange(1000.0))
+
+
+def test_a_random_shuffle_queue_needing_more_than_its_capacity_is_refused_as_tf():
+    with _graph():
+        q = tf.RandomShuffleQueue(2, 5, tf.float32, shapes=[()])
+        deq = q.dequeue()
+        enq = q.enqueue(1.0)
+        b = tf.train.shuffle_batch([tf.constant(1.0)], 4, capacity=3, min_after_dequeue=-1)
+        with tf.Session() as s:
+            for op in (enq, deq):
+                with pytest.raises(tf.errors.InvalidArgumentError,
+                                   match=r"^min_after_dequeue 5 must be < capacity 2\n"):
+                    s.run(op)
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"^min_after_dequeue -1 must be >= 0\n"):
+                s.run(b)
