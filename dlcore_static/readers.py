@@ -17,7 +17,7 @@ from dlcore.registry import AVal
 
 from . import input_queues as _queues
 from . import plan as _plan
-from .errors import NotFoundError, node_suffix
+from .errors import NotFoundError, OpError, node_suffix
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import replaying
 
@@ -85,9 +85,14 @@ class ReaderBase:
                     except OSError as e:
                         raise NotFoundError(None, op, f"{name.decode()}; {e.strerror or e}"
                                             f"{node_suffix(op)}") from None
+                    except OpError as e:
+                        raise _named(e, op) from None
                     st.work += 1
                     st.records = recs[::-1]
-                key, value = st.records.pop()
+                rec = st.records.pop()
+                if isinstance(rec, OpError):    # (after the file's good records: its error)
+                    raise _named(rec, op)
+                key, value = rec
             except Exception as e:
                 st.last[key_] = e
                 raise
@@ -175,9 +180,25 @@ class TFRecordReader(ReaderBase):
         self._options = options
 
     def _records(self, filename: bytes) -> list:
+        """The file's records; a damaged one ends the list with its DataLossError (TF's reader
+        gives the records before it, then the error)."""
         from .io.tfrecord import read_records
-        return [(filename + b":" + str(i).encode(), bytes(r))
-                for i, r in enumerate(read_records(filename.decode(), self._options))]
+        out: list = []
+        try:
+            for i, r in enumerate(read_records(filename.decode(), self._options)):
+                out.append((filename + b":" + str(i).encode(), bytes(r)))
+        except OpError as e:
+            if not out:
+                raise
+            out.append(e)
+        return out
+
+
+def _named(e, op):
+    """A reader's OpError (made without a node) as ``op``'s."""
+    if e.op is not None:
+        return e
+    return type(e)(None, op, f"{e.message}{node_suffix(op)}")
 
 
 def _read_factory(op: Operation, session, device):

@@ -1,4 +1,6 @@
-"""Reliability probe 10, files: Keras ``load_weights`` of a damaged ``.npz`` weights file.
+"""Reliability probe 10, files: Keras ``load_weights`` of a damaged ``.npz`` weights file
+(fixed by keras5 with ``safe_io.read_npz``, f8a0fb3); a damaged TFRecord file read by
+``tf.TFRecordReader`` (fixed by reliab, see the test).
 
 Found: ``Model.load_weights('w.npz')`` (``dlcore_static/keras/engine.py``, owner keras5) called
 ``np.load`` directly, so NumPy's own errors escaped, naming neither the file nor the loader: a
@@ -100,3 +102,31 @@ def test_keras_load_weights_of_a_damaged_npz_raises_the_loaders_error(tmp_path):
             errors[kind] = f"{type(e).__name__}: {e}"
         assert all(np.array_equal(a, b) for a, b in zip(target.get_weights(), before)), kind
     assert errors == {kind: "named" for kind in bad}
+
+
+def test_tfrecord_reader_gives_the_records_before_a_damaged_one_then_names_the_node(tmp_path):
+    """``tf.TFRecordReader`` read the whole file before giving a record: a file damaged at
+    its second record gave DataLossError 'corrupted record at 20' at once (the good first
+    record lost) and the error named no node; TF's reader gives ``rec0``, then the error of
+    its ReaderReadV2 node (as ``tf.data.TFRecordDataset`` does here)."""
+    import dlcore_static as tf
+    path = str(tmp_path / "x.tfrecord")
+    with tf.python_io.TFRecordWriter(path) as w:
+        for i in range(3):
+            w.write(b"rec%d" % i)
+    raw = bytearray(open(path, "rb").read())
+    raw[len(raw) // 2] ^= 0xFF                  # inside the second record's header
+    bad = tmp_path / "bad.tfrecord"
+    bad.write_bytes(bytes(raw))
+    g = tf.Graph()
+    with g.as_default():
+        fq = tf.train.string_input_producer([str(bad)], num_epochs=1, shuffle=False)
+        key, value = tf.TFRecordReader().read(fq)
+        nxt = tf.data.TFRecordDataset(str(bad)).make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            s.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+            for fetch, node in ((value, "ReaderReadV2"), (nxt, "IteratorGetNext")):
+                assert s.run(fetch) == b"rec0"
+                with pytest.raises(tf.errors.DataLossError,
+                                   match=rf"^corrupted record at 20\n\t \[\[node {node} "):
+                    s.run(fetch)
