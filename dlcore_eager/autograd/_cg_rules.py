@@ -53,6 +53,7 @@ from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
 from dlcore.ops.complex_ops import _conj_vjp
 from dlcore.ops.elementwise import add_p as _add_p
+from dlcore.ops.elementwise import mul_p as _mul_p
 from dlcore.ops.elementwise import pow_p as _pow_p
 from dlcore.ops.linalg import matmul_p as _matmul_p
 from dlcore.ops.shape import _SWAP_PARAMS
@@ -146,6 +147,29 @@ class _Lanes:
         return _apply(_matmul_p, (a, b), {})
 
     @staticmethod
+    def square_da(g, a, b):
+        """``_pow_da(fe, g, a, b)`` for a constant 0-d exponent ``b`` of 2 (the caller checked:
+        ``_pow_rule.eager_pow_lean``; ``g`` and ``a`` of one float32/float64 dtype and shape):
+        PyTorch's three nodes, ``g * (b * a.pow(b - 1))``, each buffer what its lane computes
+        (``a ** 1`` the pow kernel's copy of ``a``, then NumPy's multiply, the ufunc lane's),
+        made in one frame; None where the lanes would not run (autocast, a trace, no grad
+        mode: ``_pow_da`` then runs)."""
+        if _D._AUTOCAST or _RECORDERS or not STATE.enabled or _QUIET_RUN is None:
+            return None
+        bb = b._buf
+        m1 = _M1.get(bb.dtype)
+        if m1 is None:
+            m1 = _M1[bb.dtype] = _make(np.ones((), bb.dtype))
+        x, y, z = _QUIET_RUN.run(_square_bufs, g._buf, a._buf, bb)
+        x = _node2(_pow_p, a, m1, x)
+        y = _node2(_mul_p, b, x, y)
+        node = y._node
+        if node is not None:            # (PyTorch's mul of a Scalar exponent: one input)
+            node.label = "MulBackward1"
+            node.edges = (x._node,)
+        return _node2(_mul_p, g, y, z)
+
+    @staticmethod
     def pair(prim, a, b, params):
         """``apply(prim, (a, b), params)`` for two tensors of one float32/float64 dtype object
         (the caller checked: ``lean2``) and a primitive with params that is no view
@@ -157,6 +181,23 @@ class _Lanes:
             if out is not None:
                 return out
         return _apply(prim, (a, b), params)
+
+
+#: dtype -> the constant 0-d exponent 1 (b - 1 of a square), made once
+_M1: dict = {}
+_QUIET_RUN = _D._QUIET_RUN
+_np_multiply = np.multiply
+
+
+def _square_bufs(gb, ab, bb):
+    """The three buffers of a square's da, ``a ** 1``, ``b * a``, ``g * (b * a)`` (run with
+    NumPy's floating-point warnings off, as the kernels run)."""
+    x = ab.copy()
+    y = _np_multiply(bb, x)
+    z = _np_multiply(gb, y)
+    if not x.ndim:                      # (0-d operands: NumPy scalars, made arrays)
+        return x, np.asarray(y), np.asarray(z)
+    return x, y, z
 
 
 def _node2(prim, a, b, out):

@@ -60,6 +60,17 @@ def eager_pow_lean(fe, g, y, a, b):
     and ``a`` of ``g``'s shape, da by ``_pow_da`` (zeros for a constant exponent 0, as
     PyTorch's); None otherwise (``eager_pow_vjp`` runs).  db, should it be asked for, is
     ``eager_pow_vjp``'s, ``y`` recomputed."""
-    if b._buf.shape or a._buf.shape != g._buf.shape or b._rg:
+    bb = b._buf
+    if bb.shape or a._buf.shape != g._buf.shape or b._rg:
         return None
-    return (lambda: _pow_da(fe, g, a, b), lambda: eager_pow_vjp(g, pow(a, b), a, b)[1]())
+    db = lambda: eager_pow_vjp(g, pow(a, b), a, b)[1]()      # noqa: E731
+    if bb.item() == 2:
+        square = getattr(fe, "square_da", None)
+        if square is not None:          # (the three nodes in one frame: the lane's values)
+            return (lambda: _either(square(g, a, b), fe, g, a, b), db)
+    return (lambda: _pow_da(fe, g, a, b), db)
+
+
+def _either(da, fe, g, a, b):
+    """``da`` where the square's lane made it, else ``_pow_da``'s."""
+    return _pow_da(fe, g, a, b) if da is None else da

@@ -111,3 +111,20 @@ def test_static_rule_stays_tensorflows():
         np.testing.assert_array_equal(np.asarray(db()), np.array([0., 0., 2 * np.log(2.), NAN],
                                                                  np.float32))
         assert np.isnan(np.asarray(da())[0])
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_square_create_graph_three_orders(shape):
+    """x ** 2's create_graph gradient (eager's one-frame lane for PyTorch's three nodes,
+    pow/mul/mul): values, grad_fn names and the second and third derivatives as torch's, a 0-d
+    x included (NumPy's 0-d products are scalars: made arrays)."""
+    vals = np.linspace(-1.5, 2.0, int(np.prod(shape))).reshape(shape)
+    res = []
+    for lib in (de, torch):
+        x = lib.tensor(vals, dtype=lib.float64, requires_grad=True)
+        g1, = lib.autograd.grad((x ** 2).sum() * 3.0, x, create_graph=True)
+        g2, = lib.autograd.grad((g1 * g1).sum(), x, create_graph=True)
+        g3, = lib.autograd.grad(g2.sum(), x)
+        names = (type(g1.grad_fn).__name__, type(g1.grad_fn.next_functions[1][0]).__name__)
+        res.append((names, [t.detach().numpy().tolist() for t in (g1, g2, g3)]))
+    assert res[0] == res[1]
