@@ -59,10 +59,12 @@ class Coordinator:
 
     @contextlib.contextmanager
     def stop_on_exception(self):
-        """A block whose exception requests the stop (and is kept for ``join``)."""
+        """A block whose exception requests the stop (and is kept for ``join``): any
+        exception, ``KeyboardInterrupt`` and ``SystemExit`` included (TF1's bare ``except``:
+        a worker thread ending with ``sys.exit()`` stops the others, and ``join`` raises it)."""
         try:
             yield
-        except Exception:  # noqa: BLE001 - handed to join, as TF1
+        except BaseException:  # noqa: BLE001 - handed to join, as TF1
             self.request_stop(ex=sys.exc_info())
 
     def wait_for_stop(self, timeout=None) -> bool:

@@ -97,3 +97,31 @@ def test_a_random_shuffle_queue_needing_more_than_its_capacity_is_refused_as_tf(
             with pytest.raises(tf.errors.InvalidArgumentError,
                                match=r"^min_after_dequeue -1 must be >= 0\n"):
                 s.run(b)
+
+
+@pytest.mark.parametrize("exit_with", [SystemExit, KeyboardInterrupt])
+def test_a_worker_ending_with_sys_exit_or_an_interrupt_stops_the_coordinator_as_tf1(exit_with):
+    """TF1's ``Coordinator.stop_on_exception`` has a bare ``except``: a worker thread that
+    calls ``sys.exit()`` (or raises KeyboardInterrupt) requests the stop and ``join`` raises
+    it; dlcore caught ``Exception`` only: the thread died, the other threads ran on and
+    ``join`` returned as if all went well."""
+    import threading
+    coord = tf.train.Coordinator()
+    others_stopped = threading.Event()
+
+    def failing():
+        with coord.stop_on_exception():
+            raise exit_with(3) if exit_with is SystemExit else exit_with()
+
+    def looping():
+        while not coord.should_stop():
+            coord.wait_for_stop(0.01)
+        others_stopped.set()
+
+    threads = [threading.Thread(target=looping, daemon=True),
+               threading.Thread(target=failing, daemon=True)]
+    for t in threads:
+        t.start()
+    assert others_stopped.wait(10)
+    with pytest.raises(exit_with):
+        coord.join(threads)
