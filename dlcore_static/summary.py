@@ -37,6 +37,18 @@ from .graph import Graph, Tensor, get_default_graph
 SUMMARIES = "summaries"
 
 
+class _SummaryNode:
+    """What ``summary.op`` gives: the node's name and graph."""
+
+    __slots__ = ("graph", "name")
+
+    def __init__(self, name: str, graph: Graph) -> None:
+        self.name, self.graph = name, graph
+
+    def __repr__(self) -> str:
+        return f"<summary node '{self.name}'>"
+
+
 class SummaryOp:
     """A summary in the graph: fetching it yields a serialised ``Summary`` (bytes)."""
 
@@ -49,6 +61,21 @@ class SummaryOp:
     @property
     def name(self) -> str:
         return self._name + ":0"
+
+    @property
+    def op(self) -> _SummaryNode:
+        """TF1's summary tensor's op: its ``name`` (``loss`` of ``loss:0``) and graph."""
+        return _SummaryNode(self._name, self.graph)
+
+    @property
+    def dtype(self):
+        from .dtypes import string
+        return string                        # (a serialised Summary protocol buffer)
+
+    @property
+    def shape(self):
+        from .tensor_shape import TensorShape
+        return TensorShape([])
 
     def _dlcore_fetch(self):
         return self.inputs, lambda vals: self._make(vals).SerializeToString()

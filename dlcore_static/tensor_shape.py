@@ -56,6 +56,70 @@ class TensorShape:
         return len(self.dims) == len(other.dims) and all(
             a is None or b is None or a == b for a, b in zip(self.dims, other.dims))
 
+    def num_elements(self):
+        """The product of the dimensions; None when any (or the rank) is unknown."""
+        if self.dims is None or None in self.dims:
+            return None
+        n = 1
+        for d in self.dims:
+            n *= int(d or 0)
+        return n
+
+    def merge_with(self, other) -> TensorShape:
+        """The most specific shape compatible with both (ValueError when incompatible)."""
+        other = as_shape(other)
+        if self.dims is None:
+            return other
+        if other.dims is None:
+            return self
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        return TensorShape([a if a is not None else b for a, b in zip(self.dims, other.dims)])
+
+    def concatenate(self, other) -> TensorShape:
+        """This shape's dimensions followed by ``other``'s (unknown if either rank is)."""
+        other = as_shape(other)
+        if self.dims is None or other.dims is None:
+            return TensorShape(None)
+        return TensorShape(self.dims + other.dims)
+
+    def __add__(self, other) -> TensorShape:
+        return self.concatenate(other)
+
+    def __radd__(self, other) -> TensorShape:
+        return as_shape(other).concatenate(self)
+
+    def assert_same_rank(self, other) -> None:
+        other = as_shape(other)
+        if self.dims is not None and other.dims is not None and \
+                len(self.dims) != len(other.dims):
+            raise ValueError(f"Shapes {self} and {other} must have the same rank")
+
+    def with_rank(self, rank: int) -> TensorShape:
+        """This shape, known to have rank ``rank`` (ValueError when it has another)."""
+        if self.dims is None:
+            return TensorShape([None] * rank)
+        if len(self.dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
+    def with_rank_at_least(self, rank: int) -> TensorShape:
+        if self.dims is not None and len(self.dims) < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def assert_has_rank(self, rank: int) -> None:
+        if self.dims is not None and len(self.dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
+    def assert_is_compatible_with(self, other) -> None:
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")
+
+    def assert_is_fully_defined(self) -> None:
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
+
     def __iter__(self):
         return iter(self.dims or ())
 
@@ -67,6 +131,8 @@ class TensorShape:
     def __getitem__(self, i):
         if self.dims is None:          # TensorFlow's: an unknown dimension, an unknown shape
             return TensorShape(None) if isinstance(i, slice) else None
+        if isinstance(i, slice):       # TensorFlow's: a TensorShape of those dimensions
+            return TensorShape(self.dims[i])
         d = self.dims[i]
         return Dimension(d) if isinstance(d, int) else d
 
@@ -89,3 +155,8 @@ class TensorShape:
 
     def __repr__(self) -> str:
         return f"TensorShape({list(self.dims) if self.dims is not None else None})"
+
+
+def as_shape(shape) -> TensorShape:
+    """``tf.TensorShape(shape)`` unless it already is one."""
+    return shape if isinstance(shape, TensorShape) else TensorShape(shape)

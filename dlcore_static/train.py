@@ -126,9 +126,28 @@ class AdamOptimizer(Optimizer):
 
 
 def get_global_step(graph=None):
+    """The graph's global step: the one of the GLOBAL_STEP collection, else (as TF1) a
+    variable named ``global_step`` (``tf.Variable(0, name='global_step', trainable=False)``),
+    else None."""
     g = graph or get_default_graph()
     steps = g.get_collection("global_step")
-    return steps[0] if steps else None
+    if len(steps) > 1:
+        raise TypeError("There are multiple items in collection global_step. There should "
+                        "be only one.")
+    if steps:
+        return steps[0]
+    for v in g.get_collection("variables"):
+        if getattr(v, "name", None) == "global_step:0":
+            if np.dtype(v.dtype.as_numpy_dtype).kind not in "iu":
+                raise TypeError(f"Existing \"global_step\" does not have integer type: "
+                                f"{v.dtype.name}")
+            return v
+    return None
+
+
+def global_step(sess, global_step_tensor) -> int:
+    """``tf.train.global_step``: the value of ``global_step_tensor`` in ``sess``, an int."""
+    return int(sess.run(global_step_tensor))
 
 
 def get_or_create_global_step(graph=None):

@@ -162,6 +162,8 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     if init is None:
         init = _init.Zeros() if dtype is not None and _is_int_or_bool(dtype) else \
             _init.GlorotUniform()
+    if isinstance(init, type):      # TF1: an initializer class (tf.zeros_initializer) is
+        init = init()               # instantiated with its defaults
     if isinstance(shape, int):
         shape = (shape,)
     if callable(init):
