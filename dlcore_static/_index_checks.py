@@ -154,7 +154,7 @@ def checked_segment_ids(ids: Tensor, n: int | Tensor, name: str) -> Tensor:
     g = get_default_graph()
     op = Operation(g, "CheckSegmentIds", g.unique_name(name), [ids] if fixed else [ids, n],
                    [AVal(ids.aval.shape, ids.aval.dtype)],
-                   attrs={"n": int(n)} if fixed else {"n": None})
+                   attrs={"n": int(n)} if not isinstance(n, Tensor) else {"n": None})
     return op.outputs[0]
 
 

@@ -31,11 +31,8 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
     else ``on_value``'s or ``off_value``'s, else float32 (TF's rules and TypeErrors).  ``depth``
     may be a tensor: a fed one gives a new dimension known when the graph runs."""
     depth = _depth(depth)
-    if isinstance(depth, Tensor):
-        hit_fn = _hit_at_run_time(depth)
-    else:
-        def hit_fn(i):
-            return _ops.one_hot(i, depth, np.float32)
+    hit_fn = _hit_at_run_time(depth) if isinstance(depth, Tensor) else \
+        _hit_fixed(depth)
     if not isinstance(depth, Tensor) and on_value is None and off_value is None and axis in (None, -1):
         dt = _dtypes.float32 if dtype is None else dtype
         return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dt)), name or "one_hot",
@@ -93,6 +90,12 @@ def _depth(depth):
             raise ValueError(f"one_hot: depth must be non-negative, got: {int(c)}")
         return int(c)
     return depth
+
+
+def _hit_fixed(depth: int):
+    def hit(i):
+        return _ops.one_hot(i, depth, np.float32)
+    return hit
 
 
 def _hit_at_run_time(depth: Tensor):
@@ -168,16 +171,25 @@ def embedding_lookup(params, ids, partition_strategy: str = "mod", name: str | N
 
 
 def _clip(rows: Tensor, ids, max_norm) -> Tensor:
-    """TF1's ``_clip`` of embedding_lookup: ``clip_by_norm`` over the axes after ids'."""
+    """TF1's ``_clip`` of embedding_lookup: ``clip_by_norm`` over the axes after ids' (its
+    zero-safe norm: a zero row has gradient ``c / max_norm``, not NaN)."""
     if max_norm is None:
         return rows
-    from .math_api import clip_by_norm
     ids_t = ids if isinstance(ids, Tensor) else None
     k = ids_t.aval.ndim if ids_t is not None else np.ndim(ids)
     if _unknown(rows) or (ids_t is not None and _unknown(ids_t)):
         raise ValueError("embedding_lookup: max_norm needs the ranks of ids and params when "
                          "the graph is built; give the placeholders shapes")
-    return clip_by_norm(rows, max_norm, axes=list(builtins.range(k, rows.aval.ndim)))
+    axes = tuple(builtins.range(k, rows.aval.ndim))
+
+    def f(t, c):
+        l2sum = _ops.sum(_ops.mul(t, t), axes, True)
+        pred = _ops.greater(l2sum, 0)
+        l2norm = _ops.where(pred, _ops.sqrt(_ops.where(pred, l2sum, _ops.ones_like(l2sum))),
+                            l2sum)
+        return _ops.div(_ops.mul(t, c), _ops.maximum(l2norm, c))
+    return _scoped("clip_by_norm", None, f, rows,
+                   constant(np.asarray(max_norm, rows.aval.dtype)))
 
 
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:

@@ -158,9 +158,9 @@ def getitem(t: Tensor, items: tuple) -> Tensor:
     """``t[items]`` (ints, slices, None) for ``t`` of unknown rank: the index covers its first
     dimensions and leaves the rest as they are (TensorFlow's strided slice)."""
     from dlcore.ops.indexing import canonical_index, getitem_p
-    if any(i is Ellipsis for i in items):
-        raise ValueError("strided_slice: an Ellipsis ('...') in the index of a tensor of unknown "
-                         "rank is not supported (give the placeholder a shape)")
+    if any(i is Ellipsis for i in items):      # (x[..., 0]: completed for the fed rank)
+        from dlcore.ops.rank_free import canonical_with_ellipsis, getitem_ellipsis_p
+        return _bind(getitem_ellipsis_p, t, idx=canonical_with_ellipsis(tuple(items)))
     consumed = sum(1 for i in items if i is not None)
     return _bind(getitem_p, t, idx=canonical_index(items, consumed))
 
@@ -168,12 +168,11 @@ def getitem(t: Tensor, items: tuple) -> Tensor:
 def transpose(x: Tensor, perm) -> Tensor:
     """``tf.transpose(x, perm)`` for ``x`` of unknown rank: ``perm`` gives the rank (its
     negative entries count from its end); the fed rank is checked when the graph runs.
-    Without ``perm`` (all axes reversed) the permutation depends on the fed rank, which no
-    primitive here takes at run time: a ValueError, not a silent identity."""
+    Without ``perm``: all axes reversed, whatever the fed rank (``reverse_axes``)."""
     from dlcore.ops.shape import transpose_p
     if perm is None:
-        raise ValueError("transpose: perm=None (reverse all axes) of a tensor of unknown rank "
-                         "is not supported; pass perm, or give the placeholder a shape")
+        from dlcore.ops.rank_free import reverse_axes_p
+        return _bind(reverse_axes_p, x)
     if isinstance(perm, Tensor):
         raise ValueError("transpose: a perm tensor for a tensor of unknown rank is not supported")
     p = [int(i) for i in perm]

@@ -23,11 +23,13 @@ lock and see committed values only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import threading
 
 
 class _Staging(threading.local):
-    ending = None       # a callable run once when this thread's run ends (commit or discard):
+    ending: Callable[[], None] | None = None       # a callable run once when this thread's run ends (commit or discard):
                         # a dequeue's held Ctrl-C (input_queues._hold_to_run_end)
 
     def __init__(self):
@@ -111,4 +113,5 @@ def _end(local: _Staging) -> None:
     """Run (once) the hook a run left to its end; it may raise a held KeyboardInterrupt,
     after the commit."""
     end, local.ending = local.ending, None
-    end()
+    if end is not None:
+        end()

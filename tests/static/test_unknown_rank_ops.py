@@ -187,14 +187,35 @@ def test_build_error_when_no_rank_fits():
         tf.reshape(x, [-1, -1])
 
 
-def test_transpose_without_perm_is_refused_loudly():
+def test_transpose_without_perm_reverses_the_fed_axes_as_tf1():
     x = tf.placeholder(tf.float32)
-    with pytest.raises(ValueError, match=r"transpose: perm=None \(reverse all axes\) of a tensor "
-                                         r"of unknown rank is not supported"):
-        tf.transpose(x)
+    y = tf.transpose(x)
+    w = tf.placeholder(tf.float32)
+    (g,) = tf.gradients(tf.reduce_sum(y * w), x)
+    rng = np.random.RandomState(0)
+    with tf.Session() as sess:
+        for shape in [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 2)]:
+            v = np.asarray(rng.randn(*shape), np.float32)
+            wv = np.asarray(rng.randn(*shape[::-1]), np.float32)
+            got, gv = sess.run([y, g], {x: v, w: wv})
+            np.testing.assert_array_equal(got, v.T)
+            np.testing.assert_array_equal(gv, wv.T)       # d sum(x.T * w) / dx = w.T
 
 
-def test_ellipsis_index_is_refused_loudly():
+def test_ellipsis_index_of_unknown_rank_as_tf1():
     x = tf.placeholder(tf.float32)
-    with pytest.raises(ValueError, match=r"Ellipsis .* of a tensor of unknown rank"):
-        x[..., 0]
+    idx = {"[..., 0]": (Ellipsis, 0), "[1, ..., None, -1]": (1, Ellipsis, None, -1),
+           "[..., 1:]": (Ellipsis, slice(1, None)), "[:, ...]": (slice(None), Ellipsis)}
+    ys = {k: x[i] for k, i in idx.items()}
+    grads = {k: tf.gradients(tf.reduce_sum(y * 3.0), x)[0] for k, y in ys.items()}
+    rng = np.random.RandomState(1)
+    with tf.Session() as sess:
+        for shape in [(2, 3), (2, 3, 4), (3, 2, 2, 2)]:
+            v = rng.randn(*shape).astype(np.float32)
+            for k, y in ys.items():
+                np.testing.assert_array_equal(sess.run(y, {x: v}), v[idx[k]])
+                g = np.zeros_like(v)
+                g[tuple(i for i in idx[k] if i is not None)] = 3.0
+                np.testing.assert_array_equal(sess.run(grads[k], {x: v}), g)
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(ys["[1, ..., None, -1]"], {x: np.zeros(3, np.float32)})
