@@ -32,6 +32,13 @@ def _getitem(x, key):
     return x[tuple(key) if isinstance(key, list) else key]
 
 
+def _unique(x, sorted, return_index, return_inverse, return_counts, axis, size,  # noqa: A002
+            fill_value):
+    if return_index:
+        raise ValueError("keras.ops.unique: return_index=True is not supported")
+    return _ops.unique(x, sorted, return_inverse, return_counts, axis, size, fill_value)
+
+
 def _reduce(fn):
     return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
 
@@ -77,6 +84,12 @@ _TABLE: dict[str, tuple[Any, tuple]] = {
                   _ops.layer_normalization(x, gamma, beta, axis, epsilon,
                                            rms_scaling=rms_scaling),
                   ("axis", "epsilon", "rms_scaling")),
+    "Unique": (lambda x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
+               return_counts=False, axis=None, size=None, fill_value=None:
+               _unique(x, sorted, return_index, return_inverse, return_counts, axis, size,
+                       fill_value),
+               ("sorted", "return_index", "return_inverse", "return_counts", "axis", "size",
+                "fill_value")),
     "ConvertToTensor": (lambda x, dtype=None, sparse=None, ragged=None:
                         _ops.convert_to_tensor(x, dtype, sparse), ("dtype", "sparse", "ragged")),
 }
@@ -175,7 +188,7 @@ _MODULES = {cls: f"keras.src.ops.{mod}" for cls, (mod, _, _) in _CLASSES.items()
 _MODULES.update(Average="keras.src.ops.numpy", Einsum="keras.src.ops.numpy",
                 Full="keras.src.ops.numpy", Pad="keras.src.ops.numpy",
                 BatchNorm="keras.src.ops.nn", LayerNorm="keras.src.ops.nn",
-                ConvertToTensor="keras.src.ops.core")
+                ConvertToTensor="keras.src.ops.core", Unique="keras.src.ops.numpy")
 _JSON = (bool, int, float, str, type(None))
 _DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 _PRIMS = {"add": "Add", "sub": "Subtract", "mul": "Multiply", "div": "TrueDivide",

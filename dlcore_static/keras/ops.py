@@ -391,10 +391,11 @@ def _recorded(fn, cls: str):
 
 # Keras 3's other ops (ops_math, ops_shape, ops_nn, ops_core): recorded the same way
 from . import ops_core as _c, ops_linalg as _la, ops_math as _m, ops_nn as _n  # noqa: E402
-from . import ops_extra as _x, ops_shape as _s  # noqa: E402
-_EXTRA = [_m, _s, _n, _la, _c, _x]
+from . import ops_extra as _x, ops_more as _mo, ops_shape as _s, ops_signal as _sg  # noqa: E402
+_EXTRA = [_m, _s, _n, _la, _c, _x, _sg, _mo]
 _NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype", "cond", "while_loop", "fori_loop",
-                 "scan", "switch", "map", "vectorized_map", "custom_gradient"}
+                 "scan", "switch", "map", "vectorized_map", "custom_gradient",
+                 "associative_scan", "jvp"}
 for _mod in _EXTRA:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)

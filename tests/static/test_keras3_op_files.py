@@ -121,3 +121,11 @@ def test_an_unknown_operation_names_itself(k3, tmp_path):
     with pytest.raises(ValueError, match="Keras 3 operation 'SobelEdges' is not one dlcore "
                                          "rebuilds"):
         keras.models.load_model(str(tmp_path / "bad.keras"))
+
+
+def test_operations_added_in_session_17_load(k3, tmp_path):
+    def build(ops, x):
+        return [ops.erfinv(x * 0.9), ops.nanmedian(x, axis=1), ops.angle(x - 0.5),
+                ops.nanquantile(x, 0.3, axis=-1),
+                ops.argpartition(x, 2, axis=-1) * 0 + ops.argsort(x, axis=-1)]
+    _roundtrip(k3, tmp_path, build)
