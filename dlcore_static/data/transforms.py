@@ -102,6 +102,10 @@ class BatchDataset(Dataset):
                                        f"zero, got {n}")
         return n
 
+    def _check(self, ctx: Context) -> None:
+        super()._check(ctx)
+        self._size(ctx)         # (a fed size: TF's initializer run refuses it)
+
     def _iterate(self, ctx: Context):
         n = self._size(ctx)
         buf: list = []
@@ -201,11 +205,19 @@ class ShuffleDataset(Dataset):
             return np.random.default_rng(st["entropy"])
         return st["rng"]
 
-    def _iterate(self, ctx: Context):
+    def _buffer(self, ctx: Context) -> int:
         size = int(ctx.value(self._bs))
         if size < 1:
             raise InvalidArgumentError(None, None, f"shuffle: buffer_size must be greater "
                                        f"than zero, got {size}")
+        return size
+
+    def _check(self, ctx: Context) -> None:
+        super()._check(ctx)
+        self._buffer(ctx)       # (a fed size: TF's initializer run refuses it)
+
+    def _iterate(self, ctx: Context):
+        size = self._buffer(ctx)
         rng = self._rng(ctx)
         it = self._children[0]._iterate(ctx)
         buf: list = []
@@ -305,11 +317,19 @@ class ShardDataset(Dataset):
                          captures=[a for a in (n, i) if isinstance(a, Tensor)])
         self._n, self._i = n, i
 
-    def _iterate(self, ctx: Context):
+    def _shard(self, ctx: Context) -> tuple:
         n, i = int(ctx.value(self._n)), int(ctx.value(self._i))
         if n < 1 or not 0 <= i < n:
             raise InvalidArgumentError(None, None, f"shard: index must be in [0, num_shards="
                                        f"{n}), got {i}")
+        return n, i
+
+    def _check(self, ctx: Context) -> None:
+        super()._check(ctx)
+        self._shard(ctx)        # (fed values: TF's initializer run refuses them)
+
+    def _iterate(self, ctx: Context):
+        n, i = self._shard(ctx)
         k = 0
         for e in self._children[0]._iterate(ctx):
             if type(e) is ElementError:         # (given, and not counted, as TF's)

@@ -210,3 +210,30 @@ def test_interrupted_get_next_and_assign_run_is_all_or_nothing():
             n += 1
     assert n > 40
     assert torn == []
+
+
+@pytest.mark.parametrize("make, good, bad, msg", [
+    (lambda ph: tf.data.Dataset.range(10).batch(ph), 2, 0,
+     r"batch: batch_size must be greater than zero, got 0"),
+    (lambda ph: tf.data.Dataset.range(10).shuffle(ph), 2, 0,
+     r"shuffle: buffer_size must be greater than zero, got 0"),
+    (lambda ph: tf.data.Dataset.range(10).shard(3, ph), 1, 3,
+     r"shard: index must be in \[0, num_shards=3\), got 3"),
+])
+def test_a_bad_fed_size_fails_the_initializer_and_keeps_the_running_iterator(make, good, bad,
+                                                                              msg):
+    """TF's dataset kernels refuse a fed batch_size/buffer_size of 0 (or a shard index out of
+    range) when the initializer runs; dlcore took the initializer and failed at the first
+    get_next, and the iterator was gone by then (its earlier epoch replaced)."""
+    with _graph():
+        ph = tf.placeholder(tf.int64, ())
+        it = make(ph).make_initializable_iterator()
+        nxt = it.get_next()
+        with tf.Session() as s:
+            s.run(it.initializer, {ph: good})
+            first = np.asarray(s.run(nxt)).tolist()
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"^{msg}\n\t \[\[node MakeIterator"):
+                s.run(it.initializer, {ph: bad})
+            second = np.asarray(s.run(nxt)).tolist()    # the earlier epoch goes on
+            assert first != second
