@@ -252,11 +252,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     if log_target:
         loss = mul(exp(target), sub(target, input))
     else:
-        # xlogy's rule: 0 where target == 0, NaN where it is negative (as PyTorch)
+        # PyTorch's ``xlogy(target, target) - target * input``: xlogy is 0 where target == 0
+        # and NaN where it is negative; ``target * input`` stays as it is (0 * -inf is NaN:
+        # a zero target against a log(0) = -inf input makes the loss NaN, as PyTorch's)
         from .elementwise import less
         safe = where(greater(target, 0.0), target, 1.0)
-        loss = where(greater(target, 0.0), mul(target, sub(log(safe), input)),
-                     where(less(target, 0.0), float("nan"), 0.0))
+        xlogy = where(greater(target, 0.0), mul(target, log(safe)),
+                      where(less(target, 0.0), float("nan"), 0.0))
+        loss = sub(xlogy, mul(target, input))
     if reduction == "batchmean":
         n = aval_of(input).shape[0] if aval_of(input).ndim else 1
         return div(sum(loss), float(n))
