@@ -174,3 +174,40 @@ def test_an_iterable_loaders_timeout_is_honoured_as_torch():
         release.set()
     assert want == [[0], [1], [2], "DataLoader timed out after 0.5 seconds"]
     assert got == want
+
+
+SAMPLER_CASES = {
+    "random_replacement_str": lambda L: L.utils.data.RandomSampler(range(3), replacement="yes"),
+    "random_num_samples_0": lambda L: L.utils.data.RandomSampler(range(3), num_samples=0),
+    "random_empty_source": lambda L: L.utils.data.RandomSampler([]),
+    "batch_drop_last_int": lambda L: L.utils.data.BatchSampler(range(3), 2, 1),
+    "loader_prefetch_negative": lambda L: L.utils.data.DataLoader(L.arange(5.), num_workers=1,
+                                                                  prefetch_factor=-1),
+    "weighted_2d": lambda L: L.utils.data.WeightedRandomSampler([[1.0, 2.0]], 2),
+    "weighted_all_zero": lambda L: list(L.utils.data.WeightedRandomSampler([0.0, 0.0], 2)),
+    "weighted_zero_no_replacement": lambda L: list(L.utils.data.WeightedRandomSampler(
+        [1.0, 0.0], 2, replacement=False)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAMPLER_CASES))
+def test_sampler_and_loader_arguments_checked_as_torch(case):
+    """Samplers took what PyTorch refuses (RandomSampler(replacement='yes'), num_samples=0,
+    BatchSampler(drop_last=1), DataLoader(prefetch_factor=-1)) and refused at construction
+    what PyTorch takes (WeightedRandomSampler weights checked up front: ValueError, or
+    RuntimeError 'cannot sample n_sample > ...' for [1, 0] without replacement, which torch
+    2.13 samples as [0, 1])."""
+    def outcome(lib):
+        try:
+            r = SAMPLER_CASES[case](lib)
+            return ("ok", r if isinstance(r, list) else None)
+        except Exception as e:           # noqa: BLE001 - compared with torch's
+            return (type(e).__name__, str(e))
+
+    assert outcome(dl) == outcome(torch)
+
+
+def test_weighted_sampler_of_negative_weights_raises_when_iterated_as_torch():
+    s = dl.utils.data.WeightedRandomSampler([-1.0, 1.0], 2)     # (torch takes it here too)
+    with pytest.raises(RuntimeError, match="probability"):
+        list(s)

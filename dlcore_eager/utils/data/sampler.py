@@ -34,6 +34,13 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if not isinstance(replacement, bool):      # (PyTorch's checks, in its order)
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement}")
+        n = self.num_samples
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={n}")
 
     @property
     def num_samples(self) -> int:
@@ -66,6 +73,9 @@ class BatchSampler(Sampler):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self):
@@ -111,13 +121,12 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
-        w = np.asarray(_host(weights), dtype=np.float64).reshape(-1)
-        if w.ndim != 1 or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
-            raise ValueError("weights should be a 1-D sequence of non-negative finite numbers "
-                             "with a positive sum")
-        if not replacement and num_samples > np.count_nonzero(w):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
+        w = np.asarray(_host(weights), dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(w.shape)}")
+        # (negative, NaN or all-zero weights: multinomial's RuntimeError when iterated, as
+        # PyTorch's sampler, which checks nothing more here)
         self.weights = w
         self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
 
