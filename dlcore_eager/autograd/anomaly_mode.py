@@ -70,7 +70,15 @@ def checked_vjp(vjp, name_of):
 
     def checked(node, g):
         res = vjp(node, g)
+        parents = getattr(node, "parents", None)
         for i, r in enumerate(res):
+            if callable(r) and getattr(r, "_buf", None) is None and \
+                    (parents is None or i >= len(parents) or parents[i] is not None):
+                # a rule's thunk (div's, mul's): computed now for an input that needs it, as
+                # PyTorch's backward function computes the outputs its inputs need, then checked
+                r = r()
+                res = res[:i] + (r,) + res[i + 1:] if type(res) is tuple else \
+                    [*res[:i], r, *res[i + 1:]]
             buf = getattr(r, "_buf", r)
             if type(buf) is np.ndarray and buf.dtype.kind in "fc" and np.isnan(buf).any():
                 raise RuntimeError(f"Function '{name_of(node)}' returned nan values in its "

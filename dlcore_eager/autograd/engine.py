@@ -34,6 +34,7 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.autodiff import reverse_pass
+from dlcore.deferred_interrupt import urgent_deferred_interrupt as _urgent_deferred
 from dlcore.ops.elementwise import add_p as _add_p
 
 from .. import _autocast
@@ -416,8 +417,12 @@ def _backward_implicit(t: Tensor, retain_graph, inputs=None) -> None:
     if inputs is not None:
         inputs = _backward_inputs(inputs)
         wanted = [_node_of(i) for i in inputs]
-    _run_raw([t._node if t._node is not None else leaf_node(t)], None, wanted,
-             False if retain_graph is None else retain_graph, True, [seed])
+    # A Ctrl-C during the pass is held back until it ends (a second one gets through), so
+    # that every leaf's .grad has this backward's gradient or none has, as after PyTorch's one
+    # C++ call (~1 us a call; a torn .grad moved the next step's parameters by 1 or 2 grads)
+    with _urgent_deferred():
+        _run_raw([t._node if t._node is not None else leaf_node(t)], None, wanted,
+                 False if retain_graph is None else retain_graph, True, [seed])
 
 
 ERR_NO_INPUTS = "`inputs` argument to `{}()` cannot be empty."
@@ -455,7 +460,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if inputs is not None:
         inputs = _backward_inputs(inputs)
         wanted = [_node_of(t) for t in inputs]
-    _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=True)
+    with _urgent_deferred():            # (every .grad written, or none: see _backward_implicit)
+        _run(roots, seeds, wanted, retain_graph, create_graph, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,

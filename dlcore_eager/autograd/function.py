@@ -314,6 +314,10 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         raise NotImplementedError("You must implement the jvp function for custom "
                                   "autograd.Function to use it with forward mode AD.")
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args):
         if cls._is_legacy:
@@ -322,7 +326,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         if _forward_ad._LEVEL and any(isinstance(a, Tensor) and _forward_ad._tangent_of(a)
                                       is not None for a in args):
             return _with_jvp(cls, ctx, args)
-        return _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
+        return _run_forward(cls.__name__, ctx, _forward_of(cls, ctx),
                             lambda *g: cls.backward(ctx, *g), args)
 
     def __call__(self, *args):
@@ -333,6 +337,22 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             Function._legacy_warned.add(cls)
             warnings.warn(legacy_rewrite_message(cls), FutureWarning, stacklevel=2)
         return _run_forward(cls.__name__, self, self.forward, self.backward, args)
+
+
+def _forward_of(cls, ctx):
+    """``cls.forward`` as ``apply`` runs it: ``forward(ctx, *args)``, or, for a class that
+    overrides ``setup_context`` (PyTorch 2's style, which torch.func needs), ``forward(*args)``
+    and then ``setup_context(ctx, args, output)`` (the inputs as given, forward's return as
+    it is), as PyTorch's ``Function.apply``."""
+    if inspect.getattr_static(cls, "setup_context", None) is \
+            inspect.getattr_static(Function, "setup_context"):
+        return lambda *a: cls.forward(ctx, *a)
+
+    def forward(*a):
+        out = cls.forward(*a)
+        cls.setup_context(ctx, a, out)
+        return out
+    return forward
 
 
 def legacy_rewrite_message(cls) -> str:
@@ -400,7 +420,7 @@ def _with_jvp(cls, ctx, args):
                  zeros_like(a)) for a in args]
     _forward_ad._INSIDE.append(True)
     try:
-        out = _run_forward(cls.__name__, ctx, lambda *a: cls.forward(ctx, *a),
+        out = _run_forward(cls.__name__, ctx, _forward_of(cls, ctx),
                            lambda *g: cls.backward(ctx, *g), args)
         saved = ctx.__dict__.get("_saved"), ctx.__dict__.get("_saved_versions")
         fwd = ctx.__dict__.get("_saved_forward", ())
