@@ -37,12 +37,15 @@ def input_producer(input_tensor, element_shape=None, num_epochs=None, shuffle=Tr
                    capacity=32, shared_name=None, summary_name=None, name=None, cancel_op=None):
     """A FIFOQueue of the rows of ``input_tensor``, in a new random order each epoch when
     ``shuffle``; after ``num_epochs`` epochs (None: for ever) the queue is closed."""
+    if num_epochs is not None and num_epochs <= 0:     # (TF's limit_epochs)
+        raise ValueError("num_epochs must be > 0 not %d." % num_epochs)
     g = get_default_graph()
     q_mod = _queues()
     with g.name_scope(name or "input_producer"):
         x = to_tensor(input_tensor, g)
-        shape = TensorShape(list(x.aval.shape[1:]) if x.aval.ndim else None) \
-            if element_shape is None else TensorShape(element_shape)
+        shape = TensorShape(list(x.aval.shape[1:]) if x.aval.ndim else None)
+        if element_shape is not None:   # (TF: the rows' shape merged with it: a 2-D list of
+            shape = shape.merge_with(TensorShape(element_shape))    # names is refused)
         if not shape.is_fully_defined():
             raise ValueError("Either `input_tensor` must have a fully defined shape or "
                              "`element_shape` must be specified")

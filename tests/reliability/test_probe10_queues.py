@@ -125,3 +125,17 @@ def test_a_worker_ending_with_sys_exit_or_an_interrupt_stops_the_coordinator_as_
     assert others_stopped.wait(10)
     with pytest.raises(exit_with):
         coord.join(threads)
+
+
+def test_input_producers_refuse_what_tf1_refuses_when_built():
+    """``num_epochs=0`` made a producer whose queue closed at once (an empty epoch loop);
+    a 2-D list of file names made a queue of names of shape [] fed rows of shape [1]; TF 1.15
+    raises ValueError for both when the producer is built (``limit_epochs``, and the rows'
+    shape merged with ``element_shape``)."""
+    with _graph():
+        for n in (0, -1):
+            with pytest.raises(ValueError, match=rf"^num_epochs must be > 0 not {n}\.$"):
+                tf.train.string_input_producer(["a.txt"], num_epochs=n)
+        with pytest.raises(ValueError, match=r"^Shapes \(1,\) and \(\) are not compatible$"):
+            tf.train.string_input_producer([["a.txt"], ["b.txt"]])
+        tf.train.string_input_producer(["a.txt"], num_epochs=1)     # (still fine)
