@@ -276,4 +276,4 @@ class IterableBatches:
 
     def __del__(self) -> None:
         if getattr(self, "_queues", None) is not None:
-            self._finish()
+            self._finish(wait=False)    # (never waits: the producers end by themselves)
