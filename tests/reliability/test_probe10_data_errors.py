@@ -237,3 +237,40 @@ def test_a_bad_fed_size_fails_the_initializer_and_keeps_the_running_iterator(mak
                 s.run(it.initializer, {ph: bad})
             second = np.asarray(s.run(nxt)).tolist()    # the earlier epoch goes on
             assert first != second
+
+
+def test_a_second_ctrl_c_stops_a_pipeline_stuck_in_a_generator():
+    """get_next holds a first Ctrl-C back until its run ends; a generator that never returns
+    (a stuck read) still stops at the second (real SIGINTs), the handler restored."""
+    import os
+    import time
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("a real SIGINT reaches the main thread's default handler only")
+    release = threading.Event()
+
+    def gen():
+        yield 1
+        release.wait(30)
+        yield 2
+
+    with _graph():
+        nxt = tf.data.Dataset.from_generator(gen, tf.int64, tf.TensorShape([])) \
+            .make_one_shot_iterator().get_next()
+        with tf.Session() as s:
+            assert s.run(nxt) == 1
+            timers = [threading.Timer(t, os.kill, (os.getpid(), signal.SIGINT))
+                      for t in (0.3, 0.8)]
+            for t in timers:
+                t.start()
+            t0 = time.monotonic()
+            try:
+                with pytest.raises(KeyboardInterrupt):
+                    s.run(nxt)
+                waited = time.monotonic() - t0
+            finally:
+                for t in timers:
+                    t.join()
+                release.set()
+    assert waited < 10
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
