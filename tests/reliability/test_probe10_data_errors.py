@@ -243,7 +243,6 @@ def test_a_second_ctrl_c_stops_a_pipeline_stuck_in_a_generator():
     """get_next holds a first Ctrl-C back until its run ends; a generator that never returns
     (a stuck read) still stops at the second (real SIGINTs), the handler restored."""
     import os
-    import time
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         pytest.skip("a real SIGINT reaches the main thread's default handler only")
@@ -263,14 +262,13 @@ def test_a_second_ctrl_c_stops_a_pipeline_stuck_in_a_generator():
                       for t in (0.3, 0.8)]
             for t in timers:
                 t.start()
-            t0 = time.monotonic()
             try:
                 with pytest.raises(KeyboardInterrupt):
                     s.run(nxt)
-                waited = time.monotonic() - t0
+                stuck = not release.is_set()    # (stopped while the generator still waited)
             finally:
                 for t in timers:
                     t.join()
                 release.set()
-    assert waited < 10
+    assert stuck
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
