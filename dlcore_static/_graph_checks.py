@@ -137,7 +137,7 @@ def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -
                "CheckSegmentIds"):
         _check_run_time_check(typ, name, inputs, avals, attrs)
         return
-    n_in = {"PlaceholderWithDefault": 1, "Assign": 1}.get(typ, 0)
+    n_in = {"PlaceholderWithDefault": 1, "Assign": 1, "InitializedValue": 1}.get(typ, 0)
     if typ in ("RandomStandardNormal", "TruncatedNormal", "RandomUniform"):
         n_in = len(inputs) if len(inputs) <= 1 else -1
     if len(inputs) != n_in:
@@ -169,6 +169,22 @@ def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -
                                 not _compatible(inputs[0].aval.shape, want.shape)):
             _bad(f"op {name!r}: cannot assign {_avals_txt([inputs[0].aval])} to variable "
                  f"{var.name!r} of {_avals_txt([want])}")
+    elif typ in ("IsVariableInitialized", "ReportUninitializedVariables", "InitializedValue"):
+        vs = attrs.get("variables")
+        if not (isinstance(vs, tuple) and all(isinstance(v, Operation) and v.type == "VariableV2"
+                                              for v in vs)) or \
+                (typ != "ReportUninitializedVariables" and len(vs) != 1):
+            _bad(f"op {name!r} must refer to variables")
+        if typ == "IsVariableInitialized":
+            _expect(name, avals, [AVal((), np.dtype(np.bool_))])
+        elif typ == "ReportUninitializedVariables":
+            _expect(name, avals, [AVal((None,), np.dtype(object))])
+        else:
+            want = AVal(vs[0].attrs["shape"], vs[0].attrs["dtype"])
+            _expect(name, avals, [want])
+            if inputs[0].aval.dtype != want.dtype:
+                _bad(f"op {name!r}: an initial value of {_avals_txt([inputs[0].aval])} for "
+                     f"variable {vs[0].name!r} of {_avals_txt([want])}")
     elif typ == "NoOp":
         _expect(name, avals, [])
     elif typ == "LoopVar":

@@ -15,7 +15,8 @@ FORMAT, VERSION = "dlcore-static-graph", 1
 _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
                  "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform",
                  "LoopVar", "CheckIndices", "CheckScatterIndices", "CheckDivisor",
-                 "CheckNdIndices", "CheckSegmentIds"}
+                 "CheckNdIndices", "CheckSegmentIds", "IsVariableInitialized",
+                 "ReportUninitializedVariables", "InitializedValue"}
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 
 

@@ -185,6 +185,8 @@ def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
     if not isinstance(outs, list) or not all(isinstance(o, dict) for o in outs):
         _bad(f"op {name!r} has malformed outputs")
     avals = [AVal(_shape_of(o.get("shape"), f"output {k} of op {name!r}"),
+                  np.dtype(object) if typ == "ReportUninitializedVariables" and
+                  o.get("dtype") == "object" else      # (names: a string output, no data)
                   _dtype_of(o.get("dtype"), f"output {k} of op {name!r}"))
              for k, o in enumerate(outs)]
     if typ == "Const":          # read the value with the declared size, before decoding
@@ -412,6 +414,10 @@ def import_meta_graph(meta_graph_or_file, clear_devices: bool = False, import_sc
             op.device = None
     values = _restore_variables(doc, arrays, graph, built)
     variables = [graph._variables_by_op[op] for op in built.values() if op.type == "VariableV2"]
+    # TF1's default Saver saves the global variables: local ones (metrics' counters, a
+    # local_variables_initializer's) are not in the checkpoint, nor restored from it
+    local = {id(v) for v in graph.get_collection("local_variables")}
+    variables = [v for v in variables if id(v) not in local]
     if scope is None:
         saver = Saver(var_list=variables)
     else:                       # checkpoint keys: the names the variables were saved under

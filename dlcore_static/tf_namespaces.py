@@ -47,6 +47,8 @@ ALIASES = {
         "matrix_transpose": "linalg_solve:matrix_transpose", "adjoint": "linalg_solve:adjoint",
     },
     "dlcore_static": {
+        "is_variable_initialized": "variables:is_variable_initialized",
+        "report_uninitialized_variables": "variables:report_uninitialized_variables",
         "space_to_batch_nd": "space_batch:space_to_batch_nd",
         "batch_to_space_nd": "space_batch:batch_to_space_nd",
         "space_to_batch": "space_batch:space_to_batch",

@@ -120,6 +120,16 @@ class Variable:
     def read_value(self) -> Tensor:
         return self.value()
 
+    def initialized_value(self) -> Tensor:
+        """TF1's: the variable's value when it is initialized, else its initial value (to
+        initialize another variable from this one whatever the order the initializers run)."""
+        g = self.graph
+        with g.control_dependencies(None):
+            op = Operation(g, "InitializedValue", g.unique_name(self.op.name + "/cond"),
+                           [self.initial_value], avals=[self.aval],
+                           attrs={"variables": (self.op,)})
+        return op.outputs[0]
+
     def _as_graph_element(self) -> Tensor:
         return self.value()
 
@@ -288,6 +298,32 @@ def _assign_factory(op: Operation, session, device):
     return assign, {}
 
 
+def _initialized_factory(op: Operation, session, device):
+    variables = op.attrs["variables"]
+    store = session.variables
+    local, committed = store.local, store.get
+
+    def held(var) -> bool:
+        return local.staged.get(var) is not None or committed(var) is not None
+
+    if op.attrs.get("report"):
+        def report():
+            return np.array([v.name.encode() for v in variables if not held(v)], dtype=object)
+        return report, {}
+    var = variables[0]
+    if op.type == "InitializedValue":
+        def value(initial):
+            v = local.staged.get(var)
+            if v is None:
+                v = committed(var)
+            return initial if v is None else v
+        return value, {}
+    return (lambda: np.bool_(held(var))), {}
+
+
+_plan.EXECUTORS["IsVariableInitialized"] = _initialized_factory
+_plan.EXECUTORS["InitializedValue"] = _initialized_factory
+_plan.EXECUTORS["ReportUninitializedVariables"] = _initialized_factory
 _plan.EXECUTORS["VariableRead"] = _read_factory
 _plan.EXECUTORS["Assign"] = _assign_factory
 _plan.EXECUTORS["VariableV2"] = lambda op, s, d: ((lambda: ()), {})
@@ -327,8 +363,34 @@ def local_variables_initializer() -> Operation:
     return variables_initializer(local_variables())     # TF1's name: init (init_1 after init)
 
 
-def is_variable_initialized(variable: Variable) -> bool:
-    raise NotImplementedError("use sess.run(tf.report_uninitialized_variables())")
+def is_variable_initialized(variable: Variable) -> Tensor:
+    """A bool scalar: whether ``variable`` holds a value when the graph runs (TF1's
+    ``IsVariableInitialized``)."""
+    if not isinstance(variable, Variable):
+        raise TypeError(f"is_variable_initialized: expected a Variable, got "
+                        f"{type(variable).__name__}")
+    g = variable.graph
+    op = Operation(g, "IsVariableInitialized", g.unique_name("IsVariableInitialized"),
+                   avals=[AVal((), np.dtype(np.bool_))], attrs={"variables": (variable.op,)})
+    return op.outputs[0]
+
+
+def report_uninitialized_variables(var_list=None,
+                                   name: str = "report_uninitialized_variables") -> Tensor:
+    """A 1-D string tensor: the names (``op.name``, bytes) of the variables of ``var_list``
+    (default: the global and local variables) that hold no value when the graph runs."""
+    g = get_default_graph()
+    if var_list is None:
+        var_list = global_variables() + local_variables()
+    var_list = list(var_list)
+    for v in var_list:
+        if not isinstance(v, Variable):
+            raise TypeError(f"report_uninitialized_variables: expected Variables, got "
+                            f"{type(v).__name__}")
+    op = Operation(g, "ReportUninitializedVariables", g.unique_name(name),
+                   avals=[AVal((None,), np.dtype(object))],
+                   attrs={"variables": tuple(v.op for v in var_list), "report": True})
+    return op.outputs[0]
 
 
 def assign(ref: Variable, value, name=None) -> Tensor:

@@ -249,3 +249,35 @@ def test_kernel_error_text_reads_numpys_broadcast_words():
     assert tf_kernel_text(ValueError("something else")) is None
     assert tf_kernel_text(TypeError("operands could not be broadcast together with shapes "
                                     "(2,) (3,) ")) is None
+
+
+def test_is_variable_initialized_report_and_initialized_value_as_tf1(tmp_path):
+    a = tf.Variable([1.0, 2.0], name="a")
+    b = tf.Variable(a.initialized_value() * 2, name="b")       # TF1's idiom, any init order
+    c = tf.get_variable("c", [2], initializer=tf.ones_initializer(),
+                        collections=[tf.GraphKeys.LOCAL_VARIABLES])
+    rep = tf.report_uninitialized_variables()
+    isb = tf.is_variable_initialized(b)
+    assert rep.dtype == tf.string and rep.shape.as_list() == [None] and isb.dtype == tf.bool
+    with tf.Session() as sess:
+        assert sess.run(rep).tolist() == [b"a", b"b", b"c"] and not sess.run(isb)
+        sess.run(b.initializer)                  # a not initialized: its initial value
+        np.testing.assert_array_equal(sess.run(b), [2.0, 4.0])
+        assert sess.run(rep).tolist() == [b"a", b"c"] and sess.run(isb)
+        sess.run(a.initializer)
+        sess.run(a.assign([5.0, 6.0]))
+        sess.run(b.initializer)                  # now a's value
+        np.testing.assert_array_equal(sess.run(b), [10.0, 12.0])
+        sess.run(tf.local_variables_initializer())
+        assert sess.run(rep).shape == (0,)
+        assert sess.run(tf.report_uninitialized_variables([a, c])).shape == (0,)
+        tf.train.Saver().save(sess, str(tmp_path / "m"))
+    with pytest.raises(TypeError, match="is_variable_initialized: expected a Variable"):
+        tf.is_variable_initialized(tf.constant(1.0))
+    with tf.Graph().as_default() as g:           # the graph file holds the new ops
+        saver = tf.train.import_meta_graph(str(tmp_path / "m.meta"))
+        report = g.get_tensor_by_name("report_uninitialized_variables:0")
+        with tf.Session() as sess:
+            assert sess.run(report).tolist() == [b"a", b"b", b"c"]
+            saver.restore(sess, str(tmp_path / "m"))
+            assert sess.run(report).tolist() == [b"c"]     # (c is local: not saved)
