@@ -416,7 +416,10 @@ def make_dual(tensor, tangent, *, level: int | None = None):
     dual = tensor.view_as(tensor)
     _remember(dual, tangent)
     key = id(dual)
-    _ROOTS[key] = weakref.ref(dual, lambda _r, k=key: _ROOTS.pop(k, None))
+
+    def forget(_ref, k: int = key) -> None:
+        _ROOTS.pop(k, None)
+    _ROOTS[key] = weakref.ref(dual, forget)
     return dual
 
 
