@@ -483,7 +483,7 @@ def _element_rows(op, q, values, many):
         raise InvalidArgumentError(None, op, f"enqueue_many: the components must have a first "
                                    f"dimension, got shapes {[v.shape for v in vals]}"
                                    f"{node_suffix(op)}")
-    n = vals[0].shape[0] if many else None
+    n: int = vals[0].shape[0] if many else 0
     for i, (v, want) in enumerate(zip(vals, q._shapes)):
         if want is None:
             if many and v.shape[0] != n:
