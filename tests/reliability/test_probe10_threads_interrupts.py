@@ -7,14 +7,16 @@ Found by this probe:
   left the parameters' ``.grad`` torn: some leaves had this backward's gradient added, the
   others not (283 of the 560 signal points of a three-layer MLP's backward).  PyTorch's
   backward is one C++ call: a Ctrl-C is raised after it, every ``.grad`` as after.  The next
-  ``optimizer.step()`` then moves some parameters by one gradient and others by two.  (torn)
+  ``optimizer.step()`` then moves some parameters by one gradient and others by two.  (torn;
+  fixed by eagergrad, 9df5bee: the pass runs under ``urgent_deferred_interrupt``)
 * eager ``BatchNorm1d`` in training (fidpt5, ``nn/``) interrupted in its forward updated
   ``running_mean`` and not ``running_var`` (42 of 394 points).  PyTorch updates both in the
   batch_norm kernel; only its ``num_batches_tracked += 1``, done in Python just before, can be
   split from them (that state is accepted here).  (torn)
 * ``torch.autograd.detect_anomaly()`` (eagergrad, ``anomaly_mode.py``): ``(x / y).backward()``
   with ``x = y = 0`` gave ``y.grad = nan`` silently; PyTorch raises RuntimeError "Function
-  'DivBackward0' returned nan values in its 1th output."  (silent wrong)
+  'DivBackward0' returned nan values in its 1th output."  (silent wrong; fixed by eagergrad,
+  9df5bee)
 * ``tf.debugging.assert_all_finite(t, msg)`` (fidtf5, ``debug_ops.py``): made as an
   ``assert_positive``-style op whose second argument is ``data``: the message came out one
   character per line ("x\\n \\nn\\no\\nt...") and the call returned an Operation, not ``t``
@@ -67,8 +69,6 @@ def _mlp_after_one_backward():
     return m, loss, [p.grad.numpy().copy() for p in m.parameters()]
 
 
-@pytest.mark.xfail(strict=True, reason="requested from eagergrad (backward under "
-                   "dlcore.deferred_interrupt.urgent_deferred_interrupt, as torch's C++ call)")
 def test_interrupted_backward_adds_to_every_grad_or_to_none():
     m, loss, _ = _mlp_after_one_backward()
     total = interrupted_at_signal_checks(10**9, loss.backward)
@@ -113,8 +113,6 @@ def test_interrupted_batchnorm_forward_updates_both_running_stats_or_neither():
 
 
 # ----------------------------------------------------------------------------- NaN / Inf
-@pytest.mark.xfail(strict=True, reason="requested from eagergrad (anomaly mode misses a "
-                   "DivBackward0 output of NaN)")
 def test_detect_anomaly_names_a_div_backward_returning_nan_as_torch():
     msgs = []
     for lib in (torch, dl):
