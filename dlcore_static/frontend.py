@@ -255,6 +255,15 @@ def _rule_key(prim: Primitive, avals, params: dict):
     """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain: a
     plain scalar, a NumPy dtype, or a tuple of plain values (``_plain_tuple``), each kept with
     its type (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
+    if len(params) == 1:                # (a slice's index, a concat's axis: no list)
+        for k, v in params.items():
+            t = type(v)
+            if t is tuple:
+                if not _plain_tuple(v):
+                    return None
+            elif t not in _PLAIN and not isinstance(v, np.dtype):
+                return None
+            return (prim, tuple(avals), ((k, t, v),))
     items = []
     for k, v in params.items():
         t = type(v)

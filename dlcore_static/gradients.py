@@ -399,7 +399,7 @@ class RowSlices:
 
     def __init__(self, values: list, rows: list | range, ref: Tensor, idx):
         self.values, self.rows, self.ref, self.idx = values, rows, ref, idx
-        self._dense = None
+        self._dense: Tensor | None = None
         # its AVal as an attribute, as a graph tensor's: reverse_pass's check of a cotangent
         # against its value compares the two without a call (ref's own when the dtypes agree)
         v = values[0]               # (a graph tensor or a LeftProduct: its aval attribute)
