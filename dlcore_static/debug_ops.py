@@ -30,6 +30,7 @@ __all__ = ["add_check_numerics_ops", "Print", "print", "Assert", "assert_equal",
            "assert_none_equal", "assert_less", "assert_less_equal", "assert_greater",
            "assert_greater_equal", "assert_positive", "assert_negative", "assert_non_negative",
            "assert_non_positive", "assert_rank", "assert_type", "assert_near", "assert_all_finite",
+           "verify_tensor_all_finite",
            "case", "debugging", "check_numerics"]
 
 
@@ -180,7 +181,23 @@ assert_non_negative = _sign_assert("assert_non_negative", lambda x: _ops.greater
                                    ">= 0")
 assert_non_positive = _sign_assert("assert_non_positive", lambda x: _ops.less_equal(x, 0),
                                    "<= 0")
-assert_all_finite = _sign_assert("assert_all_finite", _ops.isfinite, "is finite")
+def verify_tensor_all_finite(t=None, msg=None, name=None, x=None, message=None) -> Tensor:
+    """TF 1.15's ``tf.verify_tensor_all_finite`` (also ``tf.debugging.assert_all_finite``):
+    ``t`` (or ``x``), after a ``check_numerics(t, msg)`` that raises InvalidArgumentError
+    '<msg> : Tensor had NaN values' when it runs on a NaN or Inf."""
+    t = x if t is None else t
+    msg = message if msg is None else msg
+    if t is None:
+        raise TypeError("verify_tensor_all_finite() missing the tensor argument 't'")
+    g = get_default_graph()
+    with g.name_scope(name or "VerifyFinite"):
+        xt = to_tensor(t)
+        chk = check_numerics(xt, "" if msg is None else msg)
+        with g.control_dependencies([chk]):
+            return _ops.identity(xt)
+
+
+assert_all_finite = verify_tensor_all_finite
 
 
 def assert_near(x, y, rtol=None, atol=None, data=None, summarize=None, message=None,
@@ -220,15 +237,37 @@ def _noop():
     return no_op()
 
 
+def _numerics_impl(v, *, message):
+    a = np.asarray(v)
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        inf, nan = bool(np.isinf(a).any()), bool(np.isnan(a).any())
+        what = "Inf and NaN" if inf and nan else "Inf" if inf else "NaN"
+        raise InvalidArgumentError(None, None, f"{message} : Tensor had {what} values")
+    return np.zeros((), np.int32)
+
+
 def check_numerics(tensor, message, name=None) -> Tensor:
-    """``tensor`` unchanged, after checking at run time that it holds no NaN or Inf."""
+    """``tensor`` unchanged, after checking at run time that it holds no NaN or Inf: TF's
+    InvalidArgumentError '<message> : Tensor had NaN values' ('Inf values', 'Inf and NaN
+    values') naming the node.  Its gradient passes through (the identity's)."""
+    from .host_ops import host_op, register
+    if "CheckNumericsHost" not in _NUMERICS:
+        register("CheckNumericsHost", _numerics_impl)
+        _NUMERICS.add("CheckNumericsHost")
     t = to_tensor(tensor)
+    if not is_floating(t.aval.dtype):
+        raise TypeError(f"CheckNumerics: the tensor must be floating point, got "
+                        f"{t.aval.dtype.name} ({t.name})")
     g = get_default_graph()
-    with g.name_scope(name or "CheckNumerics"):
-        ok = _ops.reduce_all(_ops.isfinite(t))
-        chk = Assert(ok, [f"{message} : Tensor had NaN or Inf values"])
-        with g.control_dependencies([chk]):
-            return _ops.identity(t)
+    # the check is TF's CheckNumerics node (its name in the error); the pass-through, the
+    # tensor returned, is '<name>/Identity'
+    chk = host_op("CheckNumericsHost", [t], [((), np.int32)], {"message": str(message)},
+                  name=name or "CheckNumerics")
+    with g.name_scope(chk.name + "/"), g.control_dependencies([chk]):
+        return _ops.identity(t)
+
+
+_NUMERICS: set = set()
 
 
 def add_check_numerics_ops() -> Operation:

@@ -192,7 +192,23 @@ def cast(x, dtype, name=None):
         with get_default_graph().name_scope(name or "Cast"):
             return type(x)(x.indices, cast(x.values, dtype), x.dense_shape)
     first = len(get_default_graph()._ops)
+    if _dtypes.as_dtype(dtype) == _dtypes.string:        # TF1: a string tensor as it is
+        xt = x if isinstance(x, Tensor) else _string_tensor(x)
+        if xt.dtype == _dtypes.string:
+            return xt
+        raise TypeError(f"Cast {_dtypes.as_dtype(xt.dtype).name} to string is not supported "
+                        "(use tf.strings.as_string)")
     return rename(_ops.cast(_args(x)[0], _dtypes.as_np(dtype)), name, first)
+
+
+def _string_tensor(x):
+    """``x`` (bytes/str values) as a tf.string constant, or ``x`` unchanged when it holds
+    none (the cast then refuses it in TF's words)."""
+    a = np.asarray(x) if not hasattr(x, "dtype") else None
+    if a is not None and a.dtype.kind in "USO":
+        from .frontend import constant
+        return constant(x, dtype=_dtypes.string)
+    return _args(x)[0]
 
 
 def to_float(x, name=None):

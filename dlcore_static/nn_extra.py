@@ -78,3 +78,19 @@ def crelu(features, name=None, axis=-1):
 
 
 
+
+
+def gelu(features, approximate=False, name=None):
+    """TF's ``tf.nn.gelu``: ``0.5 x (1 + erf(x / sqrt 2))``; ``approximate=True``: the tanh
+    form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.  Floating inputs only."""
+    def f(x):
+        if x.aval.dtype.kind not in "fc" and str(x.aval.dtype) != "bfloat16":
+            raise ValueError("`features.dtype` must be a floating point tensor.Received:"
+                             f"features.dtype={x.aval.dtype.name}")
+        if approximate:
+            cube = _ops.mul(_ops.mul(x, x), x)
+            inner = _ops.mul(_ops.add(x, _ops.mul(cube, 0.044715)), 0.7978845608028654)
+            return _ops.mul(_ops.mul(x, 0.5), _ops.add(_ops.tanh(inner), 1.0))
+        return _ops.mul(_ops.mul(x, 0.5),
+                        _ops.add(_ops.erf(_ops.div(x, 1.4142135623730951)), 1.0))
+    return _scoped("Gelu", name, f, features, name_last=False)

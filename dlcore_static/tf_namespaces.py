@@ -116,7 +116,7 @@ ALIASES = {
         "apply_regularization": "tf_extra:apply_regularization",
     },
     "dlcore_static.nn": {
-        "top_k": "tf_extra:top_k",
+        "top_k": "tf_extra:top_k", "gelu": "nn_extra:gelu",
         "in_top_k": "math_api:in_top_k", "l2_normalize": "nn_extra:l2_normalize",
         "max_pool_with_argmax": "nn_conv:max_pool_with_argmax",
         "weighted_cross_entropy_with_logits": "nn_extra:weighted_cross_entropy_with_logits",

@@ -281,3 +281,58 @@ def test_is_variable_initialized_report_and_initialized_value_as_tf1(tmp_path):
             assert sess.run(report).tolist() == [b"a", b"b", b"c"]
             saver.restore(sess, str(tmp_path / "m"))
             assert sess.run(report).tolist() == [b"c"]     # (c is local: not saved)
+
+
+def test_check_numerics_words_and_verify_tensor_all_finite_as_tf1():
+    x = tf.placeholder(tf.float32, (2,))
+    out = tf.debugging.assert_all_finite(x, "x not finite")
+    same = tf.verify_tensor_all_finite(x, msg="again")
+    chk = tf.check_numerics(x * 2.0, "doubled")
+    assert isinstance(out, tf.Tensor) and out.shape.as_list() == [2]
+    (g,) = tf.gradients(tf.reduce_sum(chk * out), x)       # the checks pass gradients through
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run([out, same], {x: [1.0, 2.0]}),
+                                      [[1.0, 2.0], [1.0, 2.0]])
+        np.testing.assert_array_equal(sess.run(g, {x: [1.0, 2.0]}), [4.0, 8.0])
+        for v, what in (([1.0, np.nan], "NaN"), ([np.inf, 1.0], "Inf"),
+                        ([np.inf, np.nan], "Inf and NaN")):
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"^x not finite : Tensor had {what} values\n\t "
+                                     r"\[\[node VerifyFinite/CheckNumerics "):
+                sess.run(out, {x: v})
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"^doubled : Tensor had {what} values"):
+                sess.run(chk, {x: v})
+    with pytest.raises(TypeError, match="CheckNumerics: the tensor must be floating point"):
+        tf.check_numerics(tf.constant([1, 2]), "ints")
+
+
+def test_nn_gelu_matches_torch():
+    torch = pytest.importorskip("torch")
+    v = np.linspace(-4, 4, 17).astype(np.float32)
+    x = tf.constant(v)
+    exact, approx = tf.nn.gelu(x), tf.nn.gelu(x, approximate=True)
+    (g,) = tf.gradients(tf.reduce_sum(exact), x)
+    with tf.Session() as sess:
+        e, a, gv = sess.run([exact, approx, g])
+    t = torch.tensor(v)
+    np.testing.assert_allclose(e, torch.nn.functional.gelu(t).numpy(), atol=1e-6)
+    np.testing.assert_allclose(a, torch.nn.functional.gelu(t, approximate="tanh").numpy(),
+                               atol=1e-6)
+    tt = t.clone().requires_grad_(True)
+    torch.nn.functional.gelu(tt).sum().backward()
+    np.testing.assert_allclose(gv, tt.grad.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="`features.dtype` must be a floating point tensor"):
+        tf.nn.gelu(tf.constant([1, 2]))
+
+
+def test_cast_of_strings_to_string_is_the_input_as_tf1():
+    s = tf.constant(["a", "bc"])
+    assert tf.cast(s, tf.string) is s
+    lst = tf.cast(["u", "v"], tf.string)
+    with tf.Session() as sess:
+        assert sess.run(lst).tolist() == [b"u", b"v"]
+    with pytest.raises(TypeError, match="Cast int32 to string is not supported"):
+        tf.cast(tf.constant([1, 2]), tf.string)
+    with pytest.raises(TypeError, match="'Cast' does not support tf.string inputs"):
+        tf.cast(s, tf.float32)
