@@ -46,7 +46,8 @@ from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
 from . import plan as _plan
-from .errors import DeadlineExceededError, OutOfRangeError, node_suffix
+from .errors import CancelledError, DeadlineExceededError, OutOfRangeError, node_suffix
+from .errors import InvalidArgumentError as _InvalidArgument
 from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .runtime import hold_to_run_end, replaying
@@ -285,11 +286,13 @@ class QueueBase:
                 if drive:
                     st.filler = me
                 elif not _wait(st, lambda: self._ready(st, want) or (
-                        bool(self._runners) and st.filler is None)):
+                        bool(self._runners) and st.filler is None) or _closed(session)):
                     raise DeadlineExceededError(
                         None, op, f"{self._kind} '{self.name}' has {len(st.buf)} elements, "
                         f"{want} requested, and no queue runner to fill it (TensorFlow would "
                         f"wait for ever){node_suffix(op)}")
+                elif _closed(session) and not self._ready(st, want):
+                    raise _cancelled("Dequeue", op)
             if drive:
                 self._drive(session, st)
 
@@ -356,12 +359,15 @@ class QueueBase:
                     pending = pending[k:]
                     st.cond.notify_all()
                     continue
-                if not _wait(st, lambda: len(st.buf) < self._cap or st.cancelled):
+                if not _wait(st, lambda: len(st.buf) < self._cap or st.cancelled or
+                             _closed(session)):
                     raise DeadlineExceededError(
                         None, op, f"{self._kind} '{self.name}' is full (capacity "
                         f"{self.capacity}, {len(st.buf)} queued, {len(pending)} more) and "
                         f"nothing dequeues from it (TensorFlow would wait for ever)"
                         f"{node_suffix(op)}")
+                if _closed(session) and len(st.buf) >= self._cap:
+                    raise _cancelled("Enqueue", op)
 
     def _size(self, session) -> int:
         """The elements queued; a queue with runners is first filled as TF's runner threads
@@ -410,8 +416,16 @@ def _runner_run(session, enq) -> None:
             local.ending = outer_end
 
 
+def _closed(session) -> bool:
+    """(a wait ends when its Session is closed: TF's close cancels pending queue ops)"""
+    return getattr(session, "_closed", False)
+
+
+def _cancelled(what: str, op):
+    return CancelledError(None, op, f"{what} operation was cancelled{node_suffix(op)}")
+
+
 def _closed_error(q, op):
-    from .errors import CancelledError
     return CancelledError(None, op, f"{q._kind} '{q.name}' is closed.{node_suffix(op)}")
 
 
@@ -477,24 +491,23 @@ def _element_rows(op, q, values, many):
     ``ValidateTuple``/``ValidateManyTuple`` (a fed placeholder of shape None got past the
     static check: its values were queued, and dequeue_many failed later, or stacked a
     batch of the wrong shape)."""
-    from .errors import InvalidArgumentError
     vals = [np.asarray(v) for v in values]
     if many and any(v.ndim == 0 for v in vals):
-        raise InvalidArgumentError(None, op, f"enqueue_many: the components must have a first "
+        raise _InvalidArgument(None, op, f"enqueue_many: the components must have a first "
                                    f"dimension, got shapes {[v.shape for v in vals]}"
                                    f"{node_suffix(op)}")
     n: int = vals[0].shape[0] if many else 0
     for i, (v, want) in enumerate(zip(vals, q._shapes)):
         if want is None:
             if many and v.shape[0] != n:
-                raise InvalidArgumentError(
+                raise _InvalidArgument(
                     None, op, f"All input tensors must have the same size in the 0th "
                     f"dimension. Component {i} has {v.shape[0]}, and should have {n}"
                     f"{node_suffix(op)}")
             continue
         full = ((n,) if many else ()) + tuple(want)
         if len(full) != v.ndim or any(d is not None and d != s for d, s in zip(full, v.shape)):
-            raise InvalidArgumentError(None, op, f"Shape mismatch in tuple component {i}. "
+            raise _InvalidArgument(None, op, f"Shape mismatch in tuple component {i}. "
                                        f"Expected {_dims(full)}, got {_dims(v.shape)}"
                                        f"{node_suffix(op)}")
     if not many:
@@ -504,8 +517,7 @@ def _element_rows(op, q, values, many):
 
 def _refuse_invalid(q, op) -> None:
     if q._invalid is not None:
-        from .errors import InvalidArgumentError
-        raise InvalidArgumentError(None, op, f"{q._invalid}{node_suffix(op)}")
+        raise _InvalidArgument(None, op, f"{q._invalid}{node_suffix(op)}")
 
 
 def _enqueue_factory(op: Operation, session, device):

@@ -139,3 +139,41 @@ def test_input_producers_refuse_what_tf1_refuses_when_built():
         with pytest.raises(ValueError, match=r"^Shapes \(1,\) and \(\) are not compatible$"):
             tf.train.string_input_producer([["a.txt"], ["b.txt"]])
         tf.train.string_input_producer(["a.txt"], num_epochs=1)     # (still fine)
+
+
+def test_closing_the_session_cancels_a_dequeue_waiting_in_another_thread_as_tf1():
+    """TF1's ``sess.close()`` cancels the pending queue ops of its runs: a consumer thread
+    waiting in ``sess.run(q.dequeue())`` gets CancelledError "Dequeue operation was
+    cancelled" (a program's shutdown: close the session, join the threads).  dlcore's
+    consumer waited for ever (the main thread alive), so the join never returned."""
+    import threading
+    with _graph():
+        q = tf.FIFOQueue(3, tf.float32, shapes=[()])
+        deq = q.dequeue()
+        sess = tf.Session()
+    got: list = []
+    started = threading.Event()
+
+    def consumer():
+        started.set()
+        try:
+            got.append(sess.run(deq))
+        except tf.errors.CancelledError as e:
+            got.append(str(e))
+
+    t = threading.Thread(target=consumer, daemon=True)
+    t.start()
+    started.wait(10)
+    while not _waiting_on(q, sess) and t.is_alive():
+        t.join(0.01)
+    sess.close()
+    t.join(30)
+    assert not t.is_alive()
+    assert len(got) == 1 and got[0].startswith("Dequeue operation was cancelled\n\t [[node ")
+
+
+def _waiting_on(q, sess) -> bool:
+    """Whether a thread has entered ``q``'s dequeue in ``sess`` (it is then among its users)."""
+    from dlcore_static import input_queues
+    st = input_queues._STATE.get(sess, {}).get(q)
+    return st is not None and bool(st.users)
