@@ -311,7 +311,11 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
         rows = _ops.reshape(v, (-1,) + rest)
         zero = _ops.getitem(base, (Ellipsis,) + (0,) * len(rest))
         count = None
-        if mode in ("mean", "sqrt_n") or empty is not None:
+        # an empty sorted segment: 0 (1 for prod), what sum/mean/prod give already; max/min
+        # need a mask (from the ids when they are constants, else from the counts)
+        mask = empty is not None and mode in ("max", "min")
+        known = constant_value(segment_ids) if mask else None
+        if mode in ("mean", "sqrt_n") or (mask and known is None):
             ones = _ops.full_like(_ops.reshape(_ops.cast(i, dt), (-1,)), 1)
             count = _ops.scatter_add(ones, pos, zero)   # (zero: a shape template)
         if mode in ("max", "min", "prod"):
@@ -325,9 +329,14 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
                 c = _ops.sqrt(c)
             out = _ops.div(out, _ops.reshape(c, (-1,) + (1,) * len(rest)))
         out = _ops.getitem(out, (slice(1, None),))
-        if empty is not None:            # the sorted segment ops: an empty segment gives 0
-            hit = _ops.greater(_ops.getitem(count, (slice(1, None),)), 0)
-            hit = _ops.reshape(hit, (-1,) + (1,) * len(rest))
+        if mask:                         # the sorted segment ops: an empty segment gives 0
+            if known is not None:
+                hit = np.zeros((int(n),) + (1,) * len(rest), bool)
+                hit[np.unique(np.asarray(known))] = True
+                hit = constant(hit)
+            else:
+                hit = _ops.greater(_ops.getitem(count, (slice(1, None),)), 0)
+                hit = _ops.reshape(hit, (-1,) + (1,) * len(rest))
             out = _ops.where(hit, out, _ops.full_like(out, empty))
         return out
     if isinstance(n, Tensor):
