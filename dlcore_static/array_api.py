@@ -527,8 +527,16 @@ def run_time_dims(x: Tensor, shape):
     as unknown, not as -1: ``tf.reshape(a, [-1, tf.shape(b)[1]])``).  None when the static
     path applies (with TF1's errors for real conflicts such as two literal -1s)."""
     if isinstance(shape, Tensor):
-        if shape.op.type == "Const" or getattr(shape.op.prim, "name", None) == "shape_of":
+        if shape.op.type == "Const":
             return None
+        if getattr(shape.op.prim, "name", None) == "shape_of":
+            # tf.shape(b) with several unknown dimensions: each read when the graph runs
+            # (TF1: unknown dimensions, not several -1s); known ones stay ints
+            src = shape.op.inputs[0].aval.shape
+            if sum(d is None for d in src) <= 1:
+                return None
+            return [int(d) if d is not None else _ops.getitem(shape, (i,))
+                    for i, d in enumerate(src)]
         n = shape.aval.shape[0] if shape.aval.ndim == 1 else None
         if n is None:
             return None                              # (static_shape_arg's error)

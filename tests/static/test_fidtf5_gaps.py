@@ -336,3 +336,18 @@ def test_cast_of_strings_to_string_is_the_input_as_tf1():
         tf.cast(tf.constant([1, 2]), tf.string)
     with pytest.raises(TypeError, match="'Cast' does not support tf.string inputs"):
         tf.cast(s, tf.float32)
+
+
+def test_reshape_to_the_shape_of_a_tensor_with_several_unknown_dimensions():
+    b = tf.placeholder(tf.float32, [None, None, 3])
+    a = tf.placeholder(tf.float32, [None, None])
+    r = tf.reshape(a, tf.shape(b))              # was "only one dimension ... can be -1"
+    assert r.shape.as_list() == [None, None, 3]
+    (g,) = tf.gradients(tf.reduce_sum(r * 2.0), a)
+    v = np.arange(12, dtype=np.float32).reshape(2, 6)
+    with tf.Session() as sess:
+        got, gv = sess.run([r, g], {a: v, b: np.zeros((2, 2, 3))})
+        np.testing.assert_array_equal(got, v.reshape(2, 2, 3))
+        np.testing.assert_array_equal(gv, np.full((2, 6), 2.0))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="12 elements"):
+            sess.run(r, {a: v, b: np.zeros((2, 3, 3))})
