@@ -21,7 +21,8 @@ Found by this probe:
   ``assert_positive``-style op whose second argument is ``data``: the message came out one
   character per line ("x\\n \\nn\\no\\nt...") and the call returned an Operation, not ``t``
   (TF 1.15: ``verify_tensor_all_finite(t, msg)`` returns ``t`` with a CheckNumerics
-  dependency; ``tf.verify_tensor_all_finite`` was missing).  (wrong result type)
+  dependency; ``tf.verify_tensor_all_finite`` was missing).  (wrong result type; fixed by
+  fidtf5, fb01300)
 * ``tf.nn.sparse_softmax_cross_entropy_with_logits`` fed logits of 3 rows and labels of 2
   (fidpt5, ``dlcore/kernels/cpu/softmax.py``): "IndexError: index 0 is out of bounds for axis
   0 with size 0", naming no shape; TF 1.15: "logits and labels must have the same first
@@ -128,8 +129,6 @@ def test_detect_anomaly_names_a_div_backward_returning_nan_as_torch():
     assert msgs[1] == msgs[0]
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidtf5 (debug_ops.assert_all_finite "
-                   "is TF 1.15's verify_tensor_all_finite(t, msg))")
 def test_assert_all_finite_returns_t_and_raises_with_msg_as_tf1():
     g = tf.Graph()
     with g.as_default():
