@@ -59,10 +59,14 @@ class deferred_interrupt:
 
     def _record(self, signum, frame) -> None:
         if self.urgent and self.pending is not None and self.previous is not None:
-            previous, self.previous, self.pending = self.previous, None, None
+            previous, self.previous = self.previous, None
+            held, self.pending = self.pending, None
             _held[0] = False
             _setsignal(_SIGINT, previous)       # (``__exit__`` then does nothing)
-            previous(signum, frame)             # the default handler: KeyboardInterrupt
+            # both SIGINTs, in order (the default handler raises KeyboardInterrupt at the
+            # first; a user's handler that counts them sees two)
+            previous(signum, None if held is True else held)
+            previous(signum, frame)
             return
         self.pending = frame if frame is not None else True
 

@@ -272,3 +272,21 @@ def test_a_second_ctrl_c_stops_a_pipeline_stuck_in_a_generator():
                 release.set()
     assert stuck
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_users_sigint_handler_sees_both_signals_of_an_urgent_block():
+    """A program's own SIGINT handler (a counter: 'press Ctrl-C twice to quit') is called once
+    per SIGINT: the held one and the second, in order, when the second arrives."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are the main thread's")
+    calls: list = []
+    saved = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+    try:
+        with urgent_deferred_interrupt():
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+            assert calls == []                                   # held
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+            assert calls == [signal.SIGINT, signal.SIGINT]       # both, at the second
+        assert calls == [signal.SIGINT, signal.SIGINT]           # none again on leaving
+    finally:
+        signal.signal(signal.SIGINT, saved)
