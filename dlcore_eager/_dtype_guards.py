@@ -201,8 +201,18 @@ def _float_shift(kernel: str, kinds: str = "fcb"):
         else:
             t = D.promote_with_scalar(a._buf.dtype, b)
         if np.dtype(t).kind in kinds:
+            _broadcast_first(a, b)
             raise _kernel_refusal(kernel, t)
     return check
+
+
+def _broadcast_first(a, b) -> None:
+    """PyTorch's broadcast error for two tensors whose shapes do not broadcast, which its
+    TensorIterator raises before any kernel's dtype refusal (``ones(3, 4) & ones(2, 3)``: "The
+    size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 1")."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        from ._operand_rules import infer_size
+        infer_size(tuple(a.shape), tuple(b.shape))
 
 
 def _relu_bool(args, kwargs):

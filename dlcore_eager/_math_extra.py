@@ -233,6 +233,7 @@ def _int_only(name: str, a: Tensor, b) -> tuple:
     b = _as_tensor(b, a)
     d = np.dtype(_result_dtype((a, b)))
     if d.kind not in "iu":
+        O.infer_size(tuple(a.shape), tuple(b.shape))   # (PyTorch's broadcast error first)
         name_ = D.from_numpy_dtype(d)._legacy
         raise NotImplementedError(f'"{name}_cpu" not implemented for \'{name_}\'')
     return _host(a).astype(d, copy=False), _host(b).astype(d, copy=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 
+from ._arg_words import torch_words
 from .tensor import Tensor
 
 NAMES = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
@@ -37,20 +38,26 @@ def _renamed(name: str, kwargs: dict) -> dict:
     return {_ALIASES.get(k, k): v for k, v in kwargs.items()}
 
 
-def _aliased(f, name: str):
+def _aliased(f, name: str, method: bool):
     inner = getattr(f, "__autocast_original__", None)
     if inner is not None:
-        return _aliased_autocast(f, inner, name)
+        return _aliased_autocast(f, inner, name, method)
 
     @functools.wraps(f)
     def numpy_keywords(*args, **kwargs):
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             kwargs = _renamed(name, kwargs)
-        return f(*args, **kwargs)
+        try:
+            return f(*args, **kwargs)
+        except Exception:       # (PyTorch's parser words where it refuses the call first)
+            e = torch_words(name, args, kwargs, method)
+            if e is None:
+                raise
+        raise e
     return numpy_keywords
 
 
-def _aliased_autocast(f, inner, name: str):
+def _aliased_autocast(f, inner, name: str, method: bool):
     """``_aliased`` of an autocast entry ``f`` (``_autocast.entry``, installed first) of
     ``inner``: the entry's flag test is made here, and outside autocast ``inner`` is called
     directly (one call layer less on every cat, stack, softmax, ...)."""
@@ -60,9 +67,15 @@ def _aliased_autocast(f, inner, name: str):
     def numpy_keywords(*args, **kwargs):
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             kwargs = _renamed(name, kwargs)
-        if not _D._AUTOCAST:
-            return inner(*args, **kwargs)
-        return f(*args, **kwargs)
+        try:
+            if not _D._AUTOCAST:
+                return inner(*args, **kwargs)
+            return f(*args, **kwargs)
+        except Exception:       # (PyTorch's parser words where it refuses the call first)
+            e = torch_words(name, args, kwargs, method)
+            if e is None:
+                raise
+        raise e
     return numpy_keywords
 
 
@@ -74,4 +87,4 @@ def install(torch) -> None:
         for name in NAMES:
             f = target.__dict__.get(name) if target is Tensor else getattr(target, name, None)
             if f is not None and callable(f) and not isinstance(f, (staticmethod, classmethod)):
-                setattr(target, name, in_front(_aliased(f, name)))
+                setattr(target, name, in_front(_aliased(f, name, target is Tensor)))

@@ -317,6 +317,9 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         cnt = int((~_host(flat.isnan())).sum())
         return labelled(srt.values[max((cnt - 1) // 2, 0)], "NanmedianBackward0", input,
                         edges=(input,))
+    if isinstance(dim, (bool, float, str)) or not hasattr(dim, "__index__"):
+        # (int() took "1" and 1.5; PyTorch's parser refuses them: its words, _arg_words)
+        raise TypeError(f"nanmedian(): argument 'dim' must be int, not {type(dim).__name__}")
     d = _wrap_dim(int(dim), input.dim())
     data = input.movedim(d, -1) if input.dim() else input.reshape(1)
     srt = data.sort(-1)
