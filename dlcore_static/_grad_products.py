@@ -8,7 +8,9 @@ and an n-term AddN of full-size matrices.  Their sum is one product of the stack
 cotangent of ``W`` stays a ``Products`` of its factors until it is complete (``tf.gradients``'
 reverse pass reaches ``W``): one term is the MatMul it was before, built at that point (the
 node next to its product's other gradient in a plain network: the same graph as before),
-several are two ConcatV2 nodes and one MatMul.
+several are two ConcatV2 nodes and one MatMul, while the stacked factors hold no more than the
+separate products would (``_stacks``: a big batch and a small weight, or a row count known only
+at run time, take a MatMul per product and their AddN, TensorFlow's graph).
 
 The left factor's cotangent ``g @ W^T`` where that factor is a concatenation along its columns
 (``concat([l, r], 1) @ W``: the tree net's every inner node) is sliced by the concat's
