@@ -31,7 +31,7 @@ from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..graph import Tensor
 from ..io import parsing as _parsing
 from ..io.tfrecord import compression_name, read_records
-from .base import REGISTRY, Context, Dataset
+from .base import REGISTRY, Context, Dataset, ElementError
 from .structure import LEAF, Spec, Structure, host_array
 
 OBJ = np.dtype(object)
@@ -240,9 +240,11 @@ class CsvDataset(_FileDataset):
                     fields = _parsing.split_csv(line, self._delim, self._quote, index)
                     vals = _parsing.parse_fields(fields, self._specs, self._defaults, index,
                                                  self._na, self._select)
-                except InvalidArgumentError as e:
-                    raise InvalidArgumentError(None, None, f"{e.message} (file {path}, "
-                                               f"line {k + 1})") from None
+                except InvalidArgumentError as e:   # (that record's error; the next goes
+                    index += 1                      # on: ignore_errors() skips bad lines)
+                    yield ElementError(InvalidArgumentError(
+                        None, None, f"{e.message} (file {path}, line {k + 1})"))
+                    continue
                 index += 1
                 yield tuple(np.asarray(v, dt) for v, dt in zip(vals, dts))
 
