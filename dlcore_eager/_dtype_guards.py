@@ -15,12 +15,10 @@ program sees what PyTorch 2.13 does on the CPU:
   bool tensor (bool results; the primitives refuse bool, as TensorFlow does), ``round`` of an
   integer tensor (a copy, not the tensor itself), ``trace`` of a small integer type (int64).
 
-The primitives keep their own rules (the static front end follows TensorFlow's); these are
-PyTorch's rules, so they live here, at the eager entry.
+The primitives keep their own rules (the static front end follows TensorFlow's): these live here.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 
@@ -28,7 +26,7 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 
 from . import _dtype as D
-from ._operand_rules import _int_pow_check, infer_sizes, int_divisor
+from ._operand_rules import _int_pow_check, infer_size, infer_sizes, int_divisor
 from . import _index_errors
 from ._host_grad import legacy_scatter_reduce
 from .return_types import aminmax  # PyTorch's result type (torch.return_types.aminmax)
@@ -201,18 +199,10 @@ def _float_shift(kernel: str, kinds: str = "fcb"):
         else:
             t = D.promote_with_scalar(a._buf.dtype, b)
         if np.dtype(t).kind in kinds:
-            _broadcast_first(a, b)
+            if isinstance(b, Tensor):       # (PyTorch's broadcast error comes first)
+                infer_size(tuple(a.shape), tuple(b.shape))
             raise _kernel_refusal(kernel, t)
     return check
-
-
-def _broadcast_first(a, b) -> None:
-    """PyTorch's broadcast error for two tensors whose shapes do not broadcast, which its
-    TensorIterator raises before any kernel's dtype refusal (``ones(3, 4) & ones(2, 3)``: "The
-    size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 1")."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        from ._operand_rules import infer_size
-        infer_size(tuple(a.shape), tuple(b.shape))
 
 
 def _relu_bool(args, kwargs):
