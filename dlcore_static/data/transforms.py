@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OutOfRangeError
 from ..graph import Tensor
 from .base import AUTOTUNE, REGISTRY, Context, Dataset, ElementError, scalar_arg
 from .functions import TracedFunction
@@ -385,6 +385,8 @@ class MapDataset(Dataset):
                 continue
             try:
                 out = tuple(fn(ctx, e))
+            except OutOfRangeError:     # (TF's MapDataset: the function ends the iteration,
+                return                  # as a py_func raising StopIteration does)
             except Exception as err:  # noqa: BLE001 - this element's error (ElementError)
                 yield ElementError(err)
                 continue

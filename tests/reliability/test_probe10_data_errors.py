@@ -320,3 +320,17 @@ def test_a_bad_csv_line_is_that_records_error_and_ignore_errors_skips_it(tmp_pat
                 while True:
                     good.append(tuple(getattr(x, "item", lambda: x)() for x in s.run(kept)))
             assert good == [(1, b"x"), (4, b"w")]
+
+
+def test_a_map_function_raising_stop_iteration_ends_the_dataset_as_tf():
+    """TF's MapDataset ends the iteration when its function raises OutOfRange (a py_func
+    raising StopIteration): 'End of sequence' from then on, not that element's error and the
+    next element (which per-element errors would otherwise give)."""
+    def f(x):
+        if x == 3:
+            raise StopIteration("enough")
+        return x
+
+    with _graph():
+        ds = tf.data.Dataset.range(6).map(lambda x: tf.py_func(f, [x], tf.int64))
+        assert _outcomes(ds) == [0, 1, 2, "end"]
