@@ -64,3 +64,18 @@ def keras_history(t: Tensor):
         raise NotKerasOutput(f"Output tensors to a Model must be the output of a Keras `Layer` "
                          f"(thus holding past layer metadata). Found: {t!r}")
     return h
+
+
+def unique_output_names(names: list) -> list:
+    """tf.keras 2's ``_set_output_names``: a layer giving several outputs is named ``rnn``,
+    ``rnn_1``, ... (otherwise its outputs' losses and metrics would share names)."""
+    out: list = []
+    counts: dict = {}
+    for name in names:
+        proposal = name
+        while proposal in out:
+            k = counts.get(name, 1)
+            proposal = f"{name}_{k}"
+            counts[name] = k + 1
+        out.append(proposal)
+    return out

@@ -19,6 +19,8 @@ import numpy as np
 from ..graph import Tensor
 from . import ops as _ops
 from ._keras3_op_table import CLASSES as _CLASSES
+
+_o: Any = _ops           # (its Keras 3 functions are installed when it is imported)
 from .engine import Layer
 
 
@@ -36,7 +38,7 @@ def _unique(x, sorted, return_index, return_inverse, return_counts, axis, size, 
             fill_value):
     if return_index:
         raise ValueError("keras.ops.unique: return_index=True is not supported")
-    return _ops.unique(x, sorted, return_inverse, return_counts, axis, size, fill_value)
+    return _o.unique(x, sorted, return_inverse, return_counts, axis, size, fill_value)
 
 
 def _reduce(fn):
@@ -70,18 +72,18 @@ _TABLE: dict[str, tuple[Any, tuple]] = {
     "Argmax": (_ops.argmax, ("axis", "keepdims")), "Argmin": (_ops.argmin, ("axis", "keepdims")),
     "Where": (_ops.where, ()), "OneHot": (_ops.one_hot, ("num_classes", "axis", "dtype", "sparse")),
     # (operations whose function orders the node's arguments otherwise)
-    "Average": (lambda x, weights=None, axis=None: _ops.average(x, axis=axis, weights=weights),
+    "Average": (lambda x, weights=None, axis=None: _o.average(x, axis=axis, weights=weights),
                 ("axis",)),
-    "Einsum": (lambda *xs, subscripts: _ops.einsum(subscripts, *xs), ("subscripts",)),
-    "Full": (lambda fill_value, shape, dtype=None: _ops.full(shape, fill_value, dtype),
+    "Einsum": (lambda *xs, subscripts: _o.einsum(subscripts, *xs), ("subscripts",)),
+    "Full": (lambda fill_value, shape, dtype=None: _o.full(shape, fill_value, dtype),
              ("shape", "dtype")),
     "Pad": (lambda x, constant_values=None, pad_width=None, mode="constant":
-            _ops.pad(x, pad_width, mode, constant_values), ("pad_width", "mode")),
+            _o.pad(x, pad_width, mode, constant_values), ("pad_width", "mode")),
     "BatchNorm": (lambda x, mean, variance, offset=None, scale=None, axis=-1, epsilon=1e-3:
-                  _ops.batch_normalization(x, mean, variance, axis, offset, scale, epsilon),
+                  _o.batch_normalization(x, mean, variance, axis, offset, scale, epsilon),
                   ("axis", "epsilon")),
     "LayerNorm": (lambda x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False:
-                  _ops.layer_normalization(x, gamma, beta, axis, epsilon,
+                  _o.layer_normalization(x, gamma, beta, axis, epsilon,
                                            rms_scaling=rms_scaling),
                   ("axis", "epsilon", "rms_scaling")),
     "Unique": (lambda x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002

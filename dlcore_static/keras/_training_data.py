@@ -32,6 +32,8 @@ class ArrayFeeds:
 
     def _standardize(self, data, names, tensors, what: str, targets: bool = False) -> list:
         if isinstance(data, dict):
+            keys = getattr(self, "_input_keys", None) if what == "input" else None
+            names = keys or names               # (a model built on a dict of inputs)
             try:
                 data = [data[k] for k in names]
             except KeyError as e:

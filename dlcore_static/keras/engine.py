@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dlcore import safe_io as _safe_io
+
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
 from . import _keras3_args, _loss_inputs, _run_phase, _tracking, _weight_assign
 from . import backend as K
 from ._auto_config import AutoConfig
-from ._history import HISTORY as _HISTORY
+from ._history import HISTORY as _HISTORY, unique_output_names
 from ._history import keras_history, output_list, to_snake_case, unique_layer_name
 from ._layer_config import check_dtype
 from .summary import print_summary
@@ -333,7 +335,8 @@ class InputLayer(Layer):
                  input_tensor=None, sparse=False, name=None, shape=None, batch_shape=None,
                  **kwargs):                 # (shape, batch_shape: Keras 3's names)
         super().__init__(name=name or unique_layer_name("input_layer"), **kwargs)
-        input_shape, batch_input_shape = input_shape or shape, batch_input_shape or batch_shape
+        input_shape = shape if input_shape is None else input_shape       # (() is a shape)
+        batch_input_shape = batch_shape if batch_input_shape is None else batch_input_shape
         if batch_input_shape is None:
             if input_shape is None and input_tensor is None:
                 raise ValueError("An Input layer should be passed either a `batch_input_shape` "
@@ -353,11 +356,9 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, tensor=None):
     """A symbolic input: a placeholder of shape ``(None,) + shape``."""
-    if shape is not None and not isinstance(shape, (list, tuple)):
-        shape = (shape,)
-    layer = InputLayer(input_shape=shape, batch_input_shape=batch_shape, name=name,
-                       dtype=dtype, input_tensor=tensor)
-    return layer._nodes[0].outputs[0]
+    shape = (shape,) if shape is not None and not isinstance(shape, (list, tuple)) else shape
+    return InputLayer(input_shape=shape, batch_input_shape=batch_shape, name=name,
+                      dtype=dtype, input_tensor=tensor)._nodes[0].outputs[0]
 
 
 # ============================================================================ networks
@@ -376,6 +377,9 @@ class Network(Layer):
 
     def _init_graph(self, inputs, outputs, name=None, ops: bool = True) -> None:
         attach, is_op_layer, unique_names = OP_NODES
+        self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
+        if self._input_keys:            # (tf.keras 2: a dict's inputs in sorted key order)
+            inputs = [inputs[k] for k in self._input_keys]
         self.inputs = _as_list(inputs)
         self.outputs, self._output_keys = output_list(outputs)      # (a dict: Keras 3's)
         for t in self.inputs:
@@ -389,7 +393,8 @@ class Network(Layer):
         self._operations = unique_names(self._topological_layers())  # (Keras 3: ops: summary)
         self.layers = [ly for ly in self._operations if not is_op_layer(ly)]
         self.input_names = [keras_history(t)[0].name for t in self.inputs]
-        self.output_names = self._output_keys or [keras_history(t)[0].name for t in self.outputs]
+        self.output_names = self._output_keys or unique_output_names(
+            [keras_history(t)[0].name for t in self.outputs])
         self._is_graph_network = True
 
     def _own(self, what: str):
@@ -564,9 +569,9 @@ class Network(Layer):
         from . import saving as _kfiles
         if _kfiles.is_keras_path(filepath):
             return _kfiles.load_weights(self, filepath, by_name)
-        from dlcore.safe_io import read_npz
-        z = read_npz(filepath, f"load_weights: {str(filepath)!r}", _kfiles.KerasFileError)
-        keys = sorted(z)            # (bounded reads, no pickle; a damaged file: KerasFileError)
+        z = _safe_io.read_npz(filepath, f"load_weights: {str(filepath)!r}",  # (bounded reads,
+                              _kfiles.KerasFileError)      # no pickle; damaged: the error)
+        keys = sorted(z)
         if by_name:
             by = {k.split(":", 1)[1]: z[k] for k in keys}
             pairs = [(w, by[w.op.name]) for w in self.weights if w.op.name in by]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import warnings
 
+import numbers
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -553,6 +555,9 @@ class Model(ArrayFeeds, Network):
         build = getattr(self, "_build", None)
         if build is not None:                      # a Sequential builds its graph lazily
             build()
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(v, numbers.Number) for v in inputs):
+            inputs = np.asarray(inputs)  # (model([1, 10, 100]): one batch of numbers, as TF2)
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         if _sub.is_subclassed(self):     # first called on tensors (also in another's call())
             _sub.build_on_tensors(self, xs)

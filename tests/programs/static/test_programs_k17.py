@@ -1,0 +1,72 @@
+"""keras.io examples run on dlcore_static.keras (imports renamed; shrunk synthetic data):
+"Classification with Gated Residual and Variable Selection Networks" (CSV datasets, dict
+inputs of shape (), StringLookup, instance weights) and "Node Classification with Graph
+Neural Networks" (a subclassed model holding a graph, tf.gather and segment aggregation,
+called on a list of node ids)."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+from test_programs_keras import run_program
+
+
+def test_grn_vsn_classification(capsys):
+    out, env = run_program("keras_grn_vsn_classification.py", capsys)
+    assert "Model training finished." in out
+    hist = env["history"].history
+    assert sorted(hist) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(hist["loss"]) >= 6 and hist["loss"][-1] < hist["loss"][0]
+    model = env["model"]
+    assert sorted(model.input_names) == sorted(env["FEATURE_NAMES"])
+    # evaluate's accuracy is the share of right answers on the test file (compile's metrics
+    # are not weighted by the instance weights in tf.keras 2; the loss is)
+    with open(env["test_data_file"]) as f:
+        rows = list(csv.reader(f))
+    x = {"age": np.array([float(r[0]) for r in rows], "float32"),
+         "education": np.array([r[1] for r in rows]),
+         "hours_per_week": np.array([float(r[2]) for r in rows], "float32"),
+         "occupation": np.array([r[3] for r in rows])}
+    w = np.array([float(r[4]) for r in rows])
+    y = np.array([float(r[5]) for r in rows])
+    p = model.predict(x, verbose=0)[:, 0]
+    want = np.mean((p > 0.5) == (y > 0.5))
+    bce = -(y * np.log(np.clip(p, 1e-7, 1)) + (1 - y) * np.log(np.clip(1 - p, 1e-7, 1)))
+    loss = model.evaluate(env["get_dataset_from_csv"](env["test_data_file"], batch_size=64),
+                          verbose=0)[0]
+    np.testing.assert_allclose(loss, np.mean(bce * w), rtol=2e-3)     # (batches: weighted)
+    reported = float(out.split("Test accuracy: ")[1].split("%")[0])
+    assert abs(reported - round(want * 100, 2)) < 0.02, (reported, want)
+    assert want > 0.6
+    # the variable selection weights of each row are a softmax over the 4 features
+    vsn = next(ly for ly in model.layers if type(ly).__name__ == "VariableSelection")
+    assert len(vsn.grns) == 4
+
+
+def test_gnn_node_classification(capsys):
+    out, env = run_program("keras_gnn_node_classification.py", capsys)
+    assert "GNN output shape: <tf.Tensor" in out and "shape=(3, 3)" in out
+    assert out.count("Instance ") == 6
+    gnn = env["gnn_model"]
+    test_ids, y_test = env["test_ids"], env["y_test"]
+    logits = gnn.predict(test_ids, verbose=0)
+    acc = float(np.mean(np.argmax(logits, -1) == y_test))
+    reported = float(out.split("GNN test accuracy: ")[1].split("%")[0])
+    assert abs(reported - round(acc * 100, 2)) < 0.02 and acc > 0.5
+    # a graph layer's aggregation is NumPy's segment sum / mean / max of the messages
+    import dlcore_static as tf
+    from dlcore_static.keras import backend as K
+    layer_cls = env["GraphConvLayer"]
+    msgs = np.random.default_rng(1).standard_normal((6, 4)).astype("float32")
+    ids = np.array([0, 2, 2, 1, 0, 2])
+    for kind, fn in (("sum", np.add), ("max", np.maximum)):
+        layer = layer_cls([4], aggregation_type=kind)
+        got = K.get_value(layer.aggregate(tf.constant(ids), tf.constant(msgs),
+                                          tf.zeros((3, 4))))
+        want = np.full((3, 4), 0.0 if kind == "sum" else -np.inf, "float32")
+        fn.at(want, ids, msgs)
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    layer = layer_cls([4], aggregation_type="mean")
+    got = K.get_value(layer.aggregate(tf.constant(ids), tf.constant(msgs), tf.zeros((3, 4))))
+    np.testing.assert_allclose(got, [msgs[ids == k].mean(0) for k in range(3)], rtol=1e-6)
