@@ -519,6 +519,10 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     p = _host(input).astype(np.float64)
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
+        if replacement and num_samples > 1:     # (PyTorch's sampler: the first bad entry)
+            v = rows.reshape(-1)[np.argmax(~((rows >= 0) & np.isfinite(rows)).reshape(-1))]
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               f"entry {'< 0' if not v >= 0 else '= infinity or NaN'})")
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (rows.sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")

@@ -5,9 +5,8 @@ primitives and composites (:mod:`dlcore.ops.conv`, :mod:`dlcore.ops.pool`,
 :mod:`dlcore.ops.spatial`); no maths and no gradients here.  These functions are the ``conv``
 convention's adapters (``dlcore_eager._api``): the ops' definition blocks say which names they
 have (``F.conv2d``, ``torch.conv2d``, ...) and the installer puts the function of that name
-under them.  PyTorch is channels-first, like
-the primitives, so no transposes.  Unbatched input (``(C, H, W)`` for a 2-D op) gets a batch
-axis of one and loses it again, as in PyTorch.
+under them.  PyTorch is channels-first, like the primitives, so no transposes.  Unbatched input
+(``(C, H, W)`` for a 2-D op) gets a batch axis of one and loses it again, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from dlcore.deferred_interrupt import deferred_interrupt
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 from dlcore.ops import batch_norm_prims as _bn
@@ -277,8 +277,7 @@ def _int_avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_
         if count_include_pad:       # the padded window's size: valid / (valid / size)
             div = np.rint(div / host(_avg_pool(ones, *geometry, True, None, nsp, op)))
     s, d = total.astype(np.int64), div.astype(np.int64)
-    q = np.abs(s) // np.abs(d) * np.sign(s) * np.sign(d)
-    out = Tensor._wrap(q)
+    out = Tensor._wrap(np.abs(s) // np.abs(d) * np.sign(s) * np.sign(d))
     return out if not input.is_cuda else out.cuda()
 
 
@@ -371,29 +370,30 @@ def _update_running(running_mean, running_var, mean, var, momentum, n) -> None:
     prev, STATE.enabled = STATE.enabled, False
     try:
         m = momentum
-        running_mean.copy_(O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m)))
-        unbiased = O.mul_(var.detach(), n / (n - 1))
-        running_var.copy_(O.add_(O.mul_(running_var, 1 - m), O.mul_(unbiased, m)))
+        new_mean = O.add_(O.mul_(running_mean, 1 - m), O.mul_(mean.detach(), m))
+        new_var = O.add_(O.mul_(running_var, 1 - m), O.mul_(O.mul_(var.detach(), n / (n - 1)), m))
+        with deferred_interrupt():      # both statistics or neither (torch: one kernel)
+            running_mean.copy_(new_mean)
+            running_var.copy_(new_var)
     finally:
         STATE.enabled = prev
 
 
 def _update_running_host(running_mean, running_var, st, momentum, n) -> bool:
-    """:func:`_update_running` on host buffers of one dtype, in NumPy: the same operations,
-    scalars and rounding as the ops there (bit-equal on 800 float32/float64 cases), without
-    the dispatch around each of its eight ops (101 -> 34 us of a (8,32,8,8) BatchNorm2d's 600).
-    False (nothing done) otherwise."""
+    """:func:`_update_running` on host buffers of one dtype, in NumPy: its operations, scalars
+    and rounding (bit-equal on 800 float32/float64 cases) without the dispatch of its eight ops
+    (101 -> 34 us of a (8,32,8,8) BatchNorm2d's 600); False (nothing done) otherwise."""
     rm, rv = running_mean._buf, running_var._buf
     if type(st) is not np.ndarray or type(rm) is not np.ndarray or \
             type(rv) is not np.ndarray or rm.dtype != st.dtype or rv.dtype != st.dtype:
         return False
-    m = momentum
-    new_mean = rm * (1 - m) + st[0] * m
-    new_var = rv * (1 - m) + (st[1] * (n / (n - 1))) * m
+    new_mean = rm * (1 - momentum) + st[0] * momentum
+    new_var = rv * (1 - momentum) + (st[1] * (n / (n - 1))) * momentum
     prev, STATE.enabled = STATE.enabled, False
     try:
-        running_mean.copy_(Tensor._wrap(new_mean))
-        running_var.copy_(Tensor._wrap(new_var))
+        with deferred_interrupt():      # both statistics or neither (torch: one kernel)
+            running_mean.copy_(Tensor._wrap(new_mean))
+            running_var.copy_(Tensor._wrap(new_var))
     finally:
         STATE.enabled = prev
     return True

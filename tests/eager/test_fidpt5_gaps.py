@@ -175,3 +175,22 @@ def test_static_top_k_keeps_tensorflows_lower_index_first():
     import dlcore.ops as ops
     v, i = ops.topk(np.array([1.0, 3, 3, 2, 3]), 2)
     assert np.asarray(i).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("w", [[0.2, -0.1], [[0.2, float("nan")]], [float("inf"), 1.0],
+                               [[1.0, float("inf"), -1.0]], [[1.0, -1.0, float("inf")]]])
+@pytest.mark.parametrize("replacement, n", [(True, 2), (False, 2), (True, 1)])
+def test_multinomial_refusals_in_torchs_words(w, replacement, n):
+    """With replacement (n > 1) PyTorch's sampler names the first bad entry (NaN fails its
+    ``>= 0`` test); without, or for one sample, the Gumbel path's one message."""
+    fn = lambda L: L.multinomial(L.tensor(w), n, replacement)  # noqa: E731
+    assert _outcome(fn, dl) == _outcome(fn, torch)
+    assert _outcome(fn, torch)[0] == "RuntimeError"
+
+
+def test_sparse_xent_kernel_names_mismatched_first_dimensions():
+    from dlcore.kernels.cpu.softmax import sparse_xent
+    with pytest.raises(ValueError, match=r"logits and labels must have the same first "
+                                         r"dimension, got logits shape \[3, 3\] and labels "
+                                         r"shape \[2\]"):
+        sparse_xent(np.ones((3, 3), np.float32), np.array([0, 1]))

@@ -117,6 +117,9 @@ def sparse_xent(x, labels):
     """Per-row ``logsumexp(x) - x[label]`` over the last axis; a label outside [0, C) raises
     (TensorFlow's message: its CPU kernel checks too)."""
     c = x.shape[-1]
+    if x.shape[:-1] != labels.shape:    # (sizes fed to a graph: its rule saw None)
+        raise ValueError("logits and labels must have the same first dimension, got logits "
+                         f"shape {list(x.shape)} and labels shape {list(labels.shape)}")
     out = np.empty(labels.shape, x.dtype)
     if out.size:
         x2, k, fast = _xent_args(x, labels)
