@@ -60,7 +60,13 @@ class Dense:
     def trainable_variables(self) -> list:
         return [v for v in (self.kernel, self.bias) if v is not None]
 
-    variables = trainable_variables
+    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return []
+
+    non_trainable_weights = non_trainable_variables
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,

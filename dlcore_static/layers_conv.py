@@ -108,7 +108,13 @@ class Conv:
     def trainable_variables(self) -> list:
         return [v for v in (self.kernel, self.bias) if v is not None]
 
-    variables = trainable_variables
+    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return []
+
+    non_trainable_weights = non_trainable_variables
 
 
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",

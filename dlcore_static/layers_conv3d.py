@@ -140,7 +140,13 @@ class SeparableConv:
         return [v for v in (self.depthwise_kernel, self.pointwise_kernel, self.bias)
                 if v is not None]
 
-    variables = trainable_variables
+    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return []
+
+    non_trainable_weights = non_trainable_variables
 
 
 def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",

@@ -17,7 +17,7 @@ from dlcore import ops as _ops
 from . import dtypes as _dtypes
 from ._convert import _args, _scoped
 from .frontend import constant_value
-from .graph import get_default_graph
+from .graph import Tensor, get_default_graph
 from .unknown_rank import unknown as _unknown
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
@@ -150,6 +150,16 @@ def _bools(op_type: str, **operands):
                             f"'{type(first).__name__}' instead.")
         out.append(v)
     return out
+
+
+def round(x, name=None):
+    """``tf.round``: half to even for floats; an integer tensor is returned as it is (TF1's
+    math_ops.round)."""
+    from .frontend import to_tensor
+    t = x if isinstance(x, Tensor) else to_tensor(x)
+    if t.dtype.is_integer:
+        return t
+    return _scoped("Round", name, _ops.round_, t)
 
 
 def logical_and(x, y, name=None):

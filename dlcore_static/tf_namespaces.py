@@ -17,7 +17,7 @@ ALIASES = {
         "top_k": "tf_extra:top_k", "reduce_std": "tf_extra:reduce_std",
         "reduce_variance": "tf_extra:reduce_variance", "logical_xor": "tf_extra:logical_xor",
         "logical_and": "tf_extra:logical_and", "logical_or": "tf_extra:logical_or",
-        "logical_not": "tf_extra:logical_not",
+        "logical_not": "tf_extra:logical_not", "round": "tf_extra:round",
         "confusion_matrix": "tf_extra:confusion_matrix", "segment_sum": "tf_extra:segment_sum",
         "segment_mean": "tf_extra:segment_mean", "trace": "tf_extra:trace",
         "unsorted_segment_sum": "tf_extra:unsorted_segment_sum",
@@ -48,6 +48,7 @@ ALIASES = {
     },
     "dlcore_static": {
         "is_variable_initialized": "variables:is_variable_initialized",
+        "round": "tf_extra:round",
         "report_uninitialized_variables": "variables:report_uninitialized_variables",
         "space_to_batch_nd": "space_batch:space_to_batch_nd",
         "batch_to_space_nd": "space_batch:batch_to_space_nd",

@@ -67,3 +67,7 @@ def sequence_loss(logits, targets, weights, average_across_timesteps=True,
                                          crossent.dtype)
                 crossent = tf.math.divide_no_nan(crossent, total_count)
         return crossent
+
+
+from .seq2seq_decode import (BasicDecoder, BasicDecoderOutput,  # noqa: E402, F401
+                             GreedyEmbeddingHelper, Helper, TrainingHelper, dynamic_decode)

@@ -351,3 +351,58 @@ def test_reshape_to_the_shape_of_a_tensor_with_several_unknown_dimensions():
         np.testing.assert_array_equal(gv, np.full((2, 6), 2.0))
         with pytest.raises(tf.errors.InvalidArgumentError, match="12 elements"):
             sess.run(r, {a: v, b: np.zeros((2, 3, 3))})
+
+
+def test_basic_decoder_dynamic_decode_matches_numpy():
+    rng = np.random.RandomState(4)
+    x = rng.randn(3, 4, 2).astype(np.float32)            # batch-major inputs
+    lengths = np.array([4, 2, 1], np.int32)
+    h0 = rng.randn(3, 5).astype(np.float32)
+    cell = tf.nn.rnn_cell.BasicRNNCell(5)
+    proj = tf.layers.Dense(3, name="proj")
+    helper = tf.contrib.seq2seq.TrainingHelper(tf.constant(x), tf.constant(lengths))
+    dec = tf.contrib.seq2seq.BasicDecoder(cell, helper, tf.constant(h0), output_layer=proj)
+    outs, state, lens = tf.contrib.seq2seq.dynamic_decode(dec, impute_finished=True)
+    (g,) = tf.gradients(tf.reduce_sum(outs.rnn_output ** 2), cell.trainable_variables[0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        (k, b), (pk, pb) = sess.run(cell.trainable_variables), sess.run(proj.weights)
+        o, ids, st, ln, gv = sess.run([outs.rnn_output, outs.sample_id, state, lens, g])
+    h, want, want_state = h0.astype(np.float64), np.zeros((3, 4, 3)), h0.copy()
+    for t in range(4):
+        h = np.tanh(np.concatenate([x[:, t], h], 1) @ k + b)
+        for i in range(3):
+            if t < lengths[i]:
+                want[i, t] = h[i] @ pk + pb
+                want_state[i] = h[i]
+    np.testing.assert_allclose(o, want, rtol=1e-4, atol=1e-5)   # zeros after each length
+    np.testing.assert_array_equal(ids, np.where(np.arange(4) < lengths[:, None],
+                                                want.argmax(-1), 0))
+    np.testing.assert_allclose(st, want_state, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(ln, lengths)
+    assert gv.shape == k.shape and np.abs(gv).sum() > 0
+    # greedy decoding stops at end_token or maximum_iterations; bad arguments: TF's errors
+    greedy = tf.contrib.seq2seq.GreedyEmbeddingHelper(tf.constant(np.eye(3, 2, dtype=np.float32)),
+                                                      tf.constant([0, 1, 2]), 1)
+    gdec = tf.contrib.seq2seq.BasicDecoder(cell, greedy, tf.constant(h0), output_layer=proj)
+    with tf.variable_scope("greedy"):
+        gout, _, glen = tf.contrib.seq2seq.dynamic_decode(gdec, maximum_iterations=3)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        gids, gl = sess.run([gout.sample_id, glen])
+    assert gids.shape[0] == 3 and gids.shape[1] <= 3
+    for i in range(3):
+        hit = np.flatnonzero(gids[i] == 1)
+        assert gl[i] == (hit[0] + 1 if hit.size else 3)
+    with pytest.raises(TypeError, match="Expected decoder to be type Decoder"):
+        tf.contrib.seq2seq.dynamic_decode(object())
+    with pytest.raises(ValueError, match="Expected sequence_length to be a vector"):
+        tf.contrib.seq2seq.TrainingHelper(tf.constant(x), tf.constant(3))
+
+
+def test_round_is_half_to_even_and_keeps_integers_as_tf1():
+    a = tf.constant([1, 2])
+    assert tf.round(a) is a and tf.math.round(a) is a
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.round([0.5, 1.5, 2.5, -0.5, -1.5])),
+                                      np.round([0.5, 1.5, 2.5, -0.5, -1.5]))

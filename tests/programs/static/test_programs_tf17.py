@@ -169,3 +169,20 @@ def test_graph_nets_aggregators_and_training(capsys):
     assert hist[-1][2] < 0.05 and hist[-1][2] < hist[0][2] / 20
     assert hist[-1][3] < hist[0][3] / 100
     np.testing.assert_allclose(env["predicted_nodes"], env["test_nodes"], atol=0.5)
+
+
+def test_nmt_basic_decoder_trains_and_translates(capsys):
+    out, env = run_program("tf_nmt_seq2seq_basic_decoder.py", capsys)
+    hist = env["history"]
+    assert hist[-1][1] < hist[0][1] / 20
+    assert env["variable_names"] == [
+        "embedding_encoder", "embedding_decoder", "encoder/rnn/basic_lstm_cell/kernel",
+        "encoder/rnn/basic_lstm_cell/bias", "decoder/basic_lstm_cell/kernel",
+        "decoder/basic_lstm_cell/bias", "decoder/output_projection/kernel"]
+    assert env["train_logits"].shape == (6, 64, 10)               # output_time_major
+    assert env["exact"] >= 56 and f"exact translations: {env['exact']} / 64" in out
+    src, src_len = env["src"], env["src_len"]
+    tr, tr_len = env["translated"], env["translated_lengths"]
+    for b in range(64):                   # a sequence's length counts its </s> step (TF)
+        if list(tr[b, :tr_len[b]]) == list(src[:src_len[b], b][::-1]) + [2]:
+            assert tr_len[b] == src_len[b] + 1
