@@ -1,6 +1,7 @@
 """Session 17's tutorial programs (tests/programs/eager/: annotated_transformer,
 micrograd_vs_torch, d2l_bahdanau_seq2seq, d2l_vgg_nin_resnet, dlwpt_temperature_models,
-dlwpt_cnn_variants, torchvision_box_ops_roi_align, extending_autograd_gradcheck): beyond
+dlwpt_cnn_variants, torchvision_box_ops_roi_align, extending_autograd_gradcheck,
+extending_func_setup_context): beyond
 printing what torch prints (test_tutorial_programs.py), each reaches its real outcome under
 dlcore_eager; and the library fix they found (F.kl_div is PyTorch's
 ``xlogy(target, target) - target * input``: a zero target against a -inf input is NaN)."""
@@ -81,6 +82,14 @@ def test_extending_autograd_checks_pass():
     out = _out("extending_autograd_gradcheck.py")
     assert out.splitlines()[0] == "True" and "True True\nTrue True" in out
     assert "LinearFunctionBackward" in out and "grad_fn=<SimpleSortBackward>" in out
+    assert _floats(r"step \d+ loss (\d+\.\d+)", out)[-1] < 0.05
+
+
+def test_setup_context_functions_under_torch_func():
+    out = _out("extending_func_setup_context.py")
+    lines = out.splitlines()
+    assert lines[0] == "True" and "True True\nTrue True" in out
+    assert lines.count("True") >= 4                   # gradcheck, vmap, grad, jacrev
     assert _floats(r"step \d+ loss (\d+\.\d+)", out)[-1] < 0.05
 
 
