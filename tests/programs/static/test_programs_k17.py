@@ -70,3 +70,44 @@ def test_gnn_node_classification(capsys):
     layer = layer_cls([4], aggregation_type="mean")
     got = K.get_value(layer.aggregate(tf.constant(ids), tf.constant(msgs), tf.zeros((3, 4))))
     np.testing.assert_allclose(got, [msgs[ids == k].mean(0) for k in range(3)], rtol=1e-6)
+
+
+def _tree_numpy(tree, f):
+    """A NeuralDecisionTree's forward pass in NumPy (the example's breadth-first routing)."""
+    from dlcore_static.keras import backend as K
+    w, b = tree.decision_fn.get_weights()
+    pi = K.get_value(tree.pi)
+    d = 1 / (1 + np.exp(-((f @ tree.used_features_mask.T) @ w + b)))
+    dec = np.stack([d, 1 - d], axis=2)
+    mu = np.ones((len(f), 1, 1))
+    begin, end = 1, 2
+    for level in range(tree.depth):
+        mu = np.tile(mu.reshape(len(f), -1, 1), (1, 1, 2)) * dec[:, begin:end, :]
+        begin, end = end, end + 2 ** (level + 1)
+    p = np.exp(pi - pi.max(1, keepdims=True))
+    return mu.reshape(len(f), -1) @ (p / p.sum(1, keepdims=True))
+
+
+def test_neural_decision_forests(capsys):
+    import dlcore_static as tf
+    from dlcore_static.keras import backend as K
+    out, env = run_program("keras_neural_decision_forests.py", capsys)
+    assert out.count("Model training finished") == 2 and out.count("Test accuracy: ") == 2
+    for name in ("tree", "forest"):
+        hist = env["results"][name].history
+        assert sorted(hist) == ["loss", "sparse_categorical_accuracy"]
+        assert hist["loss"][-1] < hist["loss"][0]
+    forest = next(ly for ly in env["forest_model"].layers
+                  if type(ly).__name__ == "NeuralDecisionForest")
+    tree = next(ly for ly in env["tree_model"].layers
+                if type(ly).__name__ == "NeuralDecisionTree")
+    assert len(forest.ensemble) == 5 and tree.depth == 4 and tree.num_leaves == 16
+    f = np.random.default_rng(3).standard_normal((6, tree.used_features_mask.shape[1]))
+    got = K.get_value(tree(tf.constant(f.astype("float32"))))
+    np.testing.assert_allclose(got, _tree_numpy(tree, f), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got.sum(1), 1.0, rtol=1e-5)    # (a distribution per row)
+    want = np.mean([_tree_numpy(t, f) for t in forest.ensemble], axis=0)
+    got = K.get_value(forest(tf.constant(f.astype("float32"))))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    assert all(t.used_features_mask.shape[0] == t.used_features_mask.shape[1] // 2
+               for t in forest.ensemble)
