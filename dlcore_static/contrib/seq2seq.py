@@ -69,5 +69,17 @@ def sequence_loss(logits, targets, weights, average_across_timesteps=True,
         return crossent
 
 
-from .seq2seq_decode import (BasicDecoder, BasicDecoderOutput,  # noqa: E402, F401
-                             GreedyEmbeddingHelper, Helper, TrainingHelper, dynamic_decode)
+from .seq2seq_attention import (  # noqa: F401
+    AttentionWrapper,
+    AttentionWrapperState,
+    BahdanauAttention,
+    LuongAttention,
+)
+from .seq2seq_decode import (  # noqa: F401
+    BasicDecoder,
+    BasicDecoderOutput,
+    GreedyEmbeddingHelper,
+    Helper,
+    TrainingHelper,
+    dynamic_decode,
+)

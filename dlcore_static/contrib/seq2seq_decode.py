@@ -237,6 +237,9 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
                             for o, z in zip(out_flat, zeros)]
                 new_state = []
                 for cur, new in zip(_flat(state), _flat(next_state)):
+                    if len(new.shape) == 0:          # (TF: a scalar state passes through)
+                        new_state.append(new)
+                        continue
                     mask = tf.reshape(finished, [-1] + [1] * (len(new.shape) - 1))
                     new_state.append(tf.where(tf.broadcast_to(mask, tf.shape(new)), cur, new))
             else:

@@ -406,3 +406,73 @@ def test_round_is_half_to_even_and_keeps_integers_as_tf1():
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(tf.round([0.5, 1.5, 2.5, -0.5, -1.5])),
                                       np.round([0.5, 1.5, 2.5, -0.5, -1.5]))
+
+
+@pytest.mark.parametrize("kind", ["bahdanau", "bahdanau_normed", "luong_scaled"])
+def test_attention_wrapper_decoding_matches_numpy(kind):
+    rng = np.random.RandomState(5)
+    mem = rng.randn(2, 4, 3).astype(np.float32)
+    mlen = np.array([4, 2], np.int32)
+    x = rng.randn(2, 3, 2).astype(np.float32)
+    if kind.startswith("bahdanau"):
+        mech = tf.contrib.seq2seq.BahdanauAttention(5, mem, memory_sequence_length=mlen,
+                                                    normalize=kind.endswith("normed"))
+    else:
+        mech = tf.contrib.seq2seq.LuongAttention(6, mem, memory_sequence_length=mlen,
+                                                 scale=True)
+    cell = tf.contrib.seq2seq.AttentionWrapper(tf.nn.rnn_cell.BasicRNNCell(6), mech,
+                                               attention_layer_size=4)
+    helper = tf.contrib.seq2seq.TrainingHelper(x, np.array([3, 3], np.int32))
+    dec = tf.contrib.seq2seq.BasicDecoder(cell, helper, cell.zero_state(2, tf.float32))
+    out, state, _ = tf.contrib.seq2seq.dynamic_decode(dec)
+    names = [v.op.name for v in tf.trainable_variables()]
+    grads = tf.gradients(tf.reduce_sum(out.rnn_output), tf.trainable_variables())
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        w = dict(zip(names, sess.run(tf.trainable_variables())))
+        got, align, gv = sess.run([out.rnn_output, state.alignments, grads])
+    assert all(g is not None for g in gv)
+    scope = "decoder/attention_wrapper/"
+    masked = mem * (np.arange(4) < mlen[:, None])[..., None]
+    keys = masked @ w["memory_layer/kernel"]
+    h, att = np.zeros((2, 6)), np.zeros((2, 4))
+    want = []
+    for t in range(3):
+        h = np.tanh(np.concatenate([x[:, t], att, h], 1) @ w[scope + "basic_rnn_cell/kernel"]
+                    + w[scope + "basic_rnn_cell/bias"])
+        if kind.startswith("bahdanau"):
+            s = scope + "bahdanau_attention/"
+            pq = (h @ w[s + "query_layer/kernel"])[:, None]
+            v = w[s + "attention_v"]
+            if kind.endswith("normed"):
+                v = w[s + "attention_g"] * v / np.sqrt((v ** 2).sum())
+                score = (v * np.tanh(keys + pq + w[s + "attention_b"])).sum(2)
+            else:
+                score = (v * np.tanh(keys + pq)).sum(2)
+        else:
+            score = w[scope + "luong_attention/attention_g"] * np.einsum("bd,btd->bt", h, keys)
+        score = np.where(np.arange(4) < mlen[:, None], score, -np.inf)
+        a = np.exp(score - score.max(1, keepdims=True))
+        a /= a.sum(1, keepdims=True)
+        context = np.einsum("bt,btd->bd", a, masked)
+        att = np.concatenate([h, context], 1) @ w[scope + "attention_layer/kernel"]
+        want.append(att)
+    np.testing.assert_allclose(got, np.stack(want, 1), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(align, a, rtol=1e-4, atol=1e-6)
+    assert (align[1, 2:] == 0).all()                       # past memory_sequence_length
+
+
+def test_attention_wrapper_errors_as_tf():
+    mem = np.zeros((2, 4, 3), np.float32)
+    mech = tf.contrib.seq2seq.LuongAttention(5, mem)
+    cell = tf.contrib.seq2seq.AttentionWrapper(tf.nn.rnn_cell.BasicRNNCell(6), mech)
+    with pytest.raises(TypeError, match="Expected state to be instance of "
+                                        "AttentionWrapperState"):
+        cell(tf.zeros([2, 2]), tf.zeros([2, 6]))
+    with pytest.raises(ValueError, match="Incompatible or unknown inner dimensions between "
+                                         "query and keys"):
+        cell(tf.zeros([2, 2]), cell.zero_state(2, tf.float32))
+    with pytest.raises(ValueError, match="memory must be \\[batch, max_time, depth\\]"):
+        tf.contrib.seq2seq.BahdanauAttention(5, np.zeros((2, 3), np.float32))
+    s = cell.zero_state(2, tf.float32)
+    assert s.clone(time=tf.constant(3)).cell_state is s.cell_state
