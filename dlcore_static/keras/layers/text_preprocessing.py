@@ -105,7 +105,8 @@ class _IndexLookup(Layer):
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  pad_to_max_tokens=False, sparse=False, **kwargs):
         super().__init__(**kwargs)
-        if output_mode not in _MODES:
+        output_mode = "multi_hot" if output_mode == "binary" else output_mode   # (tf.keras 2.6:
+        if output_mode not in _MODES:                     # 'binary', multi_hot's old name)
             raise ValueError(f"Unknown arg for output_mode: {output_mode}")
         if num_oov_indices not in (0, 1):
             raise ValueError(f"{type(self).__name__}: num_oov_indices={num_oov_indices} is not "

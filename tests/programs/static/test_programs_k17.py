@@ -111,3 +111,39 @@ def test_neural_decision_forests(capsys):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
     assert all(t.used_features_mask.shape[0] == t.used_features_mask.shape[1] // 2
                for t in forest.ensemble)
+
+
+def _census_rows(path, header):
+    with open(path) as f:
+        rows = list(csv.reader(f))[1 if header else 0:]
+    x = {"age": np.array([float(r[0]) for r in rows], "float32"),
+         "education": np.array([r[1] for r in rows]),
+         "hours_per_week": np.array([float(r[2]) for r in rows], "float32"),
+         "occupation": np.array([r[3] for r in rows]),
+         "instance_weight": np.array([float(r[4]) for r in rows], "float32")}
+    return x, np.array([int(r[5]) for r in rows])
+
+
+def test_wide_deep_cross(capsys):
+    out, env = run_program("keras_wide_deep_cross.py", capsys)
+    assert out.count("Model training finished") == 3
+    reported = [float(s.split("%")[0]) for s in out.split("Test accuracy: ")[1:]]
+    x, y = _census_rows(env["test_data_file"], header=True)
+    for name, (history, acc), shown in zip(
+            ("baseline_model", "wide_and_deep_model", "deep_and_cross_model"), env["results"],
+            reported):
+        assert history.history["loss"][-1] < history.history["loss"][0]
+        p = env[name].predict(x, verbose=0)
+        assert p.shape == (len(y), 2)
+        np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-5)
+        want = np.mean(np.argmax(p, 1) == y)
+        assert abs(acc - want) < 1e-6 and abs(shown - round(want * 100, 2)) < 0.02
+        assert want > 0.7, (name, want)
+    # the one-hot part: StringLookup(output_mode="binary"), tf.keras 2.5's multi_hot
+    from dlcore_static.keras.layers import StringLookup
+    lk = StringLookup(vocabulary=["a", "b", "c"], mask_token=None, num_oov_indices=0,
+                      output_mode="binary")
+    assert lk.get_config()["output_mode"] == "multi_hot"
+    import dlcore_static.keras as dk
+    np.testing.assert_array_equal(dk.ops.convert_to_numpy(lk(np.array([["b"], ["c"]]))),
+                                  [[0, 1, 0], [0, 0, 1]])
