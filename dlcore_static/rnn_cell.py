@@ -84,12 +84,16 @@ class RNNCell:
     weights = trainable_weights = variables
 
     def zero_state(self, batch_size, dtype):
-        """Zeros shaped like the state, for a batch of ``batch_size`` (a Python int)."""
+        """Zeros shaped like the state, for a batch of ``batch_size`` (a Python int, or a
+        scalar tensor as ``tf.shape(x)[0]``: the batch is then known when the graph runs)."""
+        from .graph import Tensor
+        b = batch_size if isinstance(batch_size, Tensor) else int(batch_size)
+
         def z(size):
             if isinstance(size, (tuple, list)):
                 return type(size)(z(s) for s in size) if not hasattr(size, "_fields") \
                     else type(size)(*(z(s) for s in size))
-            return zeros((int(batch_size), int(size)), dtype)
+            return zeros((b, int(size)), dtype)
         return z(self.state_size)
 
     def _variables(self, shapes: dict, inits: dict, dtype):

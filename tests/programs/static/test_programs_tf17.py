@@ -11,11 +11,15 @@ trained variables:
 * tf_text_cnn_dennybritz.py: Denny Britz's TextCNN with gradient summaries and checkpoints.
 * tf_hvass_cifar_augment.py: Hvass-Labs 06, random image distortions in tf.map_fn.
 * tf_graph_nets_blocks.py: graph_nets' blocks (unsorted_segment_sum with fed segment counts).
+* tf_nmt_seq2seq_basic_decoder.py / tf_nmt_attention_luong.py: the TF 1.x NMT tutorial's basic
+  and attention seq2seq models (tf.contrib.seq2seq helpers, BasicDecoder, dynamic_decode,
+  LuongAttention + AttentionWrapper).
 
 Library fixes they needed: TensorShape slices are TensorShapes with num_elements/merge_with/
 concatenate/with_rank...; get_variable takes an initializer class (tf.zeros_initializer);
 tf.train.global_step and get_global_step finding a variable named global_step; a summary's
-``.op``; unsorted_segment_sum with a fed num_segments."""
+``.op``; unsorted_segment_sum with a fed num_segments; tf.contrib.seq2seq's decoders and attention;
+tf.round of integers; RNNCell.zero_state with a tensor batch size."""
 
 from __future__ import annotations
 
@@ -186,3 +190,20 @@ def test_nmt_basic_decoder_trains_and_translates(capsys):
     for b in range(64):                   # a sequence's length counts its </s> step (TF)
         if list(tr[b, :tr_len[b]]) == list(src[:src_len[b], b][::-1]) + [2]:
             assert tr_len[b] == src_len[b] + 1
+
+
+def test_nmt_luong_attention_trains_faster_and_masks_the_source(capsys):
+    out, env = run_program("tf_nmt_attention_luong.py", capsys)
+    hist = env["history"]
+    assert hist[-1][1] < 0.02 and hist[-1][1] < hist[0][1] / 200
+    assert env["variable_names"] == [
+        "embedding_encoder", "embedding_decoder", "encoder/rnn/basic_lstm_cell/kernel",
+        "encoder/rnn/basic_lstm_cell/bias", "memory_layer/kernel",
+        "decoder/attention_wrapper/basic_lstm_cell/kernel",
+        "decoder/attention_wrapper/basic_lstm_cell/bias",
+        "decoder/attention_wrapper/attention_layer/kernel",
+        "decoder/output_projection/kernel"]
+    assert env["exact"] >= 60 and f"exact translations: {env['exact']} / 64" in out
+    a, src_len = env["final_alignments"], env["src_len"]
+    np.testing.assert_allclose(a.sum(1), 1.0, rtol=1e-5)
+    assert all((a[b, src_len[b]:] == 0).all() for b in range(64))   # memory_sequence_length
