@@ -331,9 +331,9 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
         out = _ops.getitem(out, (slice(1, None),))
         if mask:                         # the sorted segment ops: an empty segment gives 0
             if known is not None:
-                hit = np.zeros((int(n),) + (1,) * len(rest), bool)
-                hit[np.unique(np.asarray(known))] = True
-                hit = constant(hit)
+                seen = np.zeros((int(n),) + (1,) * len(rest), bool)
+                seen[np.unique(np.asarray(known))] = True
+                hit = constant(seen)
             else:
                 hit = _ops.greater(_ops.getitem(count, (slice(1, None),)), 0)
                 hit = _ops.reshape(hit, (-1,) + (1,) * len(rest))
