@@ -147,3 +147,23 @@ def test_wide_deep_cross(capsys):
     import dlcore_static.keras as dk
     np.testing.assert_array_equal(dk.ops.convert_to_numpy(lk(np.array([["b"], ["c"]]))),
                                   [[0, 1, 0], [0, 0, 1]])
+
+
+def test_tabtransformer(capsys):
+    out, env = run_program("keras_tabtransformer.py", capsys)
+    counts = [int(s.split("\n")[0]) for s in out.split("Total model weights: ")[1:]]
+    assert counts == [env["baseline_model"].count_params(),
+                      env["tabtransformer_model"].count_params()]
+    x, y = _census_rows(env["test_data_file"], header=True)
+    shown = [float(s.split("%")[0]) for s in out.split("Validation accuracy: ")[1:]]
+    for name, hist_name, acc in (("baseline_model", "baseline_history", shown[0]),
+                                 ("tabtransformer_model", "history", shown[1])):
+        hist = env[hist_name].history
+        assert sorted(hist) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+        assert hist["loss"][-1] < hist["loss"][0]
+        p = env[name].predict(x, verbose=0)[:, 0]
+        assert abs(acc - round(np.mean((p > 0.5) == (y > 0.5)) * 100, 2)) < 0.02
+    names = [ly.name for ly in env["tabtransformer_model"].layers]
+    assert "multihead_attention_0" in names and "multihead_attention_1" in names
+    mha = env["tabtransformer_model"].get_layer("multihead_attention_0")
+    assert mha.output.shape.as_list() == [None, 2, 8]        # (2 categorical columns)
