@@ -31,6 +31,7 @@ from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY, softmax_refusal as _softmax_refusal
 from ._alpha import checked_alpha
+from ._api_pairs import _binary_pair, _ndarray_not_implemented
 from ._graph import Node, labelled
 from ._operand_rules import check_operands as _check_operands, split_ties_op as _split_ties_op
 from ._operand_rules import torch_error as _torch_error, torch_errors as _torch_errors
@@ -143,49 +144,6 @@ def unary(export, ns, name):
     return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 
 
-def _binary_pair(export, check=None, wrap: bool = True):
-    """``(op, rop)``: PyTorch promotion, then the primitive (operators' hot path).  ``check``:
-    the name's ``_DTYPE_POLICY`` check (``%`` of two bools), run first (it raises); ``wrap``
-    False (zeta, xlog1py: float kernels) keeps a Python int unwrapped (xlog1py(int8, 1000))."""
-    if export.prim is not None and export.fn == export.prim.bind and check is None and wrap:
-        return O._binary(export.prim)
-    if check is not None:
-        op0, rop0 = _binary_pair(export, None, wrap)
-
-        def op_checked(a, b):
-            check((a, b), {})
-            return op0(a, b)
-        def rop_checked(a, b):
-            check((b, a), {})
-            return rop0(a, b)
-        return op_checked, rop_checked
-    fn = export.fn
-
-    def op(a, b):
-        a, b = O._operands(a, b, wrap)
-        try:
-            return fn(a, b)
-        except _ShapeError:     # operands that do not broadcast: PyTorch's RuntimeError
-            _broadcast_check(a, b)
-            raise
-
-    def rop(a, b):
-        a, b = O._operands(a, b, wrap)
-        try:
-            return fn(b, a)
-        except _ShapeError:
-            _broadcast_check(b, a)
-            raise
-    return op, rop
-
-
-def _broadcast_check(a, b):
-    """Raise PyTorch's ``The size of tensor a (3) must match the size of tensor b (4) at
-    non-singleton dimension 0`` when the operands' shapes do not broadcast."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        O.infer_size(tuple(a.shape), tuple(b.shape))
-
-
 def _half_result(a, b):
     """The 16-bit float dtype (float16/bfloat16) of ``a op b`` under PyTorch's promotion, or
     None when the result is not one."""
@@ -212,15 +170,15 @@ def _up(x):
 
 def binary(export, ns, name):
     op, rop = _binary_pair(export, _DTYPE_POLICY.get(name, (None, None))[1],
-                           "zeta" not in name and "xlog1py" not in name)
+                           "zeta" not in name and "xlog1py" not in name, name.startswith("__"))
     if name in ("floor_divide", "__floordiv__", "__rfloordiv__"):   # (PyTorch: requires_grad,
         op, rop = _host_grad.not_implemented_pair(op, rop, "floor_divide")  # no derivative)
     elif name in ("maximum", "minimum"):    # (PyTorch's backward at a tie)
         op = _split_ties_op(op)
     if name.startswith("__r") and name not in ("__rshift__",):
-        return rop
+        return _ndarray_not_implemented(rop)
     if name.startswith("__"):
-        return op
+        return _ndarray_not_implemented(op)
     alpha = export.option("alpha")
     operands = _checks.binary_operands(name, ns == "Tensor")  # (not pow: its own words)
 
@@ -279,7 +237,11 @@ def div(export, ns, name):
 def compare(export, ns, name):
     prim = export.prim
 
+    ordering = name in ("__lt__", "__le__", "__gt__", "__ge__")
+
     def op(self, other):         # (torch's keyword names: x.eq(other=y))
+        if ordering and type(other) is np.ndarray:
+            return NotImplemented   # (torch's: Python's TypeError "'>' not supported ...")
         a, b = O._operands(self, other)
         try:
             return _apply(prim, (a, b), {}) if prim is not None else export.fn(a, b)

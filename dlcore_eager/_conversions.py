@@ -52,6 +52,15 @@ def __array__(self, dtype=None, copy=None):
         return buf.astype(dtype)
     return buf.copy() if copy and on_host else buf
 
+def __array_wrap__(self, array, context=None, return_scalar=False):
+    """A NumPy ufunc's result on a tensor (``np.sin(t)``, ``t + np.array(2.0)``: NumPy computes
+    it, the operators leaving NumPy arrays to it) as a tensor again, bool as uint8, as torch's
+    ``__array_wrap__`` (``torch.from_numpy``: the result's memory is shared)."""
+    if array.dtype == bool:
+        array = array.astype("uint8")
+    return Tensor._wrap(np.asarray(array))
+
+
 def item(self):
     if self.numel() != 1:
         raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
@@ -152,6 +161,7 @@ def __format__(self, spec: str) -> str:
 
 Tensor.numpy = numpy
 Tensor.__array__ = __array__
+setattr(Tensor, "__array_wrap__", __array_wrap__)  # noqa: B010 - (tensor.py declares none)
 Tensor.item = item
 Tensor.tolist = tolist
 Tensor.__dlpack__ = __dlpack__

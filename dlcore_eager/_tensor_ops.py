@@ -6,12 +6,9 @@ What this module adds to dlcore is PyTorch's *calling conventions* only: argumen
 returning ``(values, indices)``, ``squeeze(d)`` being a no-op when ``d`` is not of size 1, and
 so on.  The values and the gradients come from dlcore's primitives and composites.
 
-Binary operators call ``dlcore.registry.bind`` on the primitive directly once the operands have
-the same dtype, skipping the functional wrapper's own promotion step (one of the ways the
-per-operation cost is kept low).
-
-The operand conventions (promotion to PyTorch's result dtype, broadcast errors, the operand
-refusals, ``scalar_as``) are in ``_operand_rules``.
+Binary operators apply the primitive directly once the operands have one dtype (no functional
+wrapper's promotion step); the operand conventions (PyTorch's promotion, broadcast errors, the
+operand refusals, ``scalar_as``) are in ``_operand_rules``.
 """
 
 from __future__ import annotations
@@ -33,8 +30,7 @@ from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
-from ._matmul_checks import check_matmul as _check_matmul
-from ._matmul_checks import check_same_dtype as _check_same_dtype
+from ._matmul_checks import check_matmul as _check_matmul, check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
 from ._operand_rules import clamp_tangent, clamp_ties
@@ -62,16 +58,15 @@ _BOOL_DT = np.dtype(np.bool_)
 _SLOW_CHECKS = {"pow": _int_pow_check, "sub": _sub_bool_check}
 
 
-def _binary(prim):
-    # ``_apply(prim, args, {})`` is what ``bind(prim, *args)`` does for tensors, minus the
-    # search for the front end (an operator on a Tensor already knows it).
+def _binary(prim, operator: bool = False):
+    # ``_apply(prim, args, {})``: ``bind(prim, *args)`` minus the search for the front end.
+    # ``operator`` (Tensor.__add__, ...): a NumPy array operand is NotImplemented (torch's:
+    # NumPy then computes ``t + arr`` itself, reading the tensor; ``arr + t`` is a TypeError)
     slow_check = _SLOW_CHECKS.get(prim.name)
 
     def op(a, b):
-        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number.
-        # A Tensor subclass (nn.Parameter: ``h + bias``) takes the tensors' branch too, where
-        # no check runs before promotion (what _operands and _apply did with it; 1x32 + a
-        # Parameter with grad 2.42 -> ~1.9 us)
+        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number;
+        # a Tensor subclass (nn.Parameter: ``h + bias``) too (1x32 + a Parameter 2.42 -> 1.9 us)
         tb = type(b)
         if tb is Tensor or (tb not in _FLOAT_INT and slow_check is None and
                             isinstance(b, Tensor)):
@@ -92,6 +87,8 @@ def _binary(prim):
                 if out is not None:
                     return out
         elif tb not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
+            if operator and tb is _ndarray:
+                return NotImplemented
             if slow_check is not None:      # (checked where promotion is needed anyway)
                 slow_check(a, b)
             a, b = _operands(a, b)
@@ -104,6 +101,8 @@ def _binary(prim):
     rlabel = _RLABELS.get(prim.name)
 
     def rop(a, b):
+        if operator and type(b) is _ndarray:
+            return NotImplemented
         if slow_check is not None:
             slow_check(b, a)
         a, b = _operands(a, b)
@@ -112,6 +111,7 @@ def _binary(prim):
         except ShapeError:
             raise broadcast_error(b, a) from None
         return out if rlabel is None else labelled(out, rlabel, a)
+    op.ndarray_aware = rop.ndarray_aware = operator  # type: ignore[attr-defined]
     return op, rop
 
 

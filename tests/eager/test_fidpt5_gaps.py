@@ -194,3 +194,40 @@ def test_sparse_xent_kernel_names_mismatched_first_dimensions():
                                          r"dimension, got logits shape \[3, 3\] and labels "
                                          r"shape \[2\]"):
         sparse_xent(np.ones((3, 3), np.float32), np.array([0, 1]))
+
+
+ND_CASES = {
+    "t + 0-d": lambda L, t, np_: t + np_.array(2.0),
+    "t * 1-d": lambda L, t, np_: t * np_.array([1.0, 2.0]),
+    "t ** 0-d": lambda L, t, np_: t ** np_.array(2.0),
+    "t % 0-d": lambda L, t, np_: t % np_.array(2.0),
+    "t - int 0-d": lambda L, t, np_: t - np_.array(1),
+    "t // 0-d": lambda L, t, np_: t // np_.array(2.0),
+    "int t + float 0-d": lambda L, t, np_: t.long() + np_.array(2.5),
+    "arr + t": lambda L, t, np_: np_.array(2.0) + t,
+    "arr * t": lambda L, t, np_: np_.array(2.0) * t,
+    "t > arr": lambda L, t, np_: t > np_.array(1.0),
+    "arr > t": lambda L, t, np_: np_.array(1.0) > t,
+    "t <= arr": lambda L, t, np_: t <= np_.array([1.0, 3.0]),
+    "grad t + arr": lambda L, t, np_: t.requires_grad_() + np_.array(2.0),
+    "np.sin(t)": lambda L, t, np_: np_.sin(t),
+    "np.greater(t, 2)": lambda L, t, np_: np_.greater(t, 2),
+    "np.maximum(t, 2.)": lambda L, t, np_: np_.maximum(t, 2.0),
+    "t.gt(arr)": lambda L, t, np_: t.gt(L.tensor(np_.array(1.0))),
+}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("case", sorted(ND_CASES))
+def test_numpy_array_operands_as_torch(case):
+    """torch's operators return NotImplemented for a NumPy array: NumPy computes ``t + arr``
+    with its own promotion (0-d arrays are not weak: float32 + float64 -> float64) and
+    ``Tensor.__array_wrap__`` makes the result a tensor again (bool as uint8); ``arr + t`` and
+    the ordering comparisons are Python's TypeError; a tensor that requires grad refuses."""
+    def outcome(L):
+        try:
+            r = ND_CASES[case](L, L.tensor([1.5, 2.5]), np)
+        except Exception as e:      # noqa: BLE001 - compared with torch's as a whole
+            return type(e).__name__, str(e)
+        return type(r).__name__, str(r.dtype).replace("dlcore_eager", "torch"), r.tolist()
+    assert outcome(dl) == outcome(torch)

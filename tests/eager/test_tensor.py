@@ -59,8 +59,12 @@ def test_from_numpy_is_zero_copy_and_numpy_interop():
     t.add_(1)
     assert a[1] == 2.0
     assert np.asarray(t) is a or np.shares_memory(np.asarray(t), a)
-    mixed = np.ones(4) + t              # ndarray + Tensor -> Tensor.__radd__
+    # torch's: Tensor + ndarray is NumPy's sum, made a tensor again by __array_wrap__;
+    # ndarray + Tensor is Python's TypeError (both sides return NotImplemented)
+    mixed = t + np.ones(4)
     assert isinstance(mixed, torch.Tensor) and mixed.dtype is torch.float64
+    with pytest.raises(TypeError):
+        np.ones(4) + t
 
 
 def test_dlpack_both_ways():
