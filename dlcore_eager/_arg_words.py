@@ -12,7 +12,9 @@ the same refusal in other words (or a later check's error, as PyTorch checks arg
 * max/min's tuple dim (the function's overload list; a method's named dim with keepdim);
 * prod's dim that is not an int, given with keepdim (PyTorch's one overload left);
 * ``count_nonzero`` with arguments none of its overloads take (``keepdim=``, a third
-  positional): the 'invalid combination of arguments' TypeError listing what was given.
+  positional): the 'invalid combination of arguments' TypeError listing what was given;
+* an int dim out of range before a dtype refusal (``softmax`` of int64 with dim 5): PyTorch's
+  IndexError, as it wraps the dim first (not argmax/argmin, which check bool first).
 
 ``torch.sum(x, 1.5)``-style mistakes of entries taking a dim tuple keep dlcore's words."""
 
@@ -30,6 +32,9 @@ DIM_REQUIRED = {"cumsum": 0, "cumprod": 0, "cummax": 0, "cummin": 0, "logcumsume
 INT_DIM = {**DIM_REQUIRED, "argmax": 0, "argmin": 0, "median": 0, "nanmedian": 0, "mode": 0,
            "topk": 1, "kthvalue": 1}
 INT_DIM.pop("logsumexp")            # (a tuple of dims is fine there)
+#: entries whose dim PyTorch wraps before its dtype checks (argmax/argmin check bool first)
+RANGE_FIRST = {"cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "softmax",
+               "log_softmax", "median", "nanmedian", "mode"}
 
 
 def _word(v) -> str:
@@ -95,9 +100,9 @@ def _max_min(name: str, args: tuple, kwargs: dict, method: bool) -> TypeError | 
                      "= None)\n")
 
 
-def torch_words(name: str, args: tuple, kwargs: dict, method: bool) -> TypeError | None:
-    """PyTorch's TypeError for this failed call of ``name`` where its parser refuses it;
-    None where dlcore's own error stands."""
+def torch_words(name: str, args: tuple, kwargs: dict, method: bool) -> Exception | None:
+    """PyTorch's TypeError for this failed call of ``name`` where its parser refuses it (its
+    IndexError for a dim out of range, checked before the dtype); None where dlcore's stands."""
     if name == "count_nonzero":
         return _count_nonzero(args, kwargs, method)
     if name == "prod":
@@ -119,4 +124,11 @@ def torch_words(name: str, args: tuple, kwargs: dict, method: bool) -> TypeError
     if name in INT_DIM and dim is not None and not _int_like(dim):
         where = "" if pos is None else f" (position {pos})"
         return TypeError(f"{name}(): argument 'dim'{where} must be int, not {_word(dim)}")
+    x = args[0] if args else None
+    if name in RANGE_FIRST and isinstance(x, Tensor) and _int_like(dim) and \
+            not (x.ndim == 0 and name in ("cummax", "cummin")):
+        n = max(x.ndim, 1)              # (a 0-d tensor takes -1 and 0)
+        if not -n <= int(dim) < n:      # (PyTorch wraps the dim before its dtype checks)
+            return IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
+                              f"{n - 1}], but got {int(dim)})")
     return None

@@ -103,6 +103,20 @@ def test_broadcast_error_before_the_dtype_refusal(call):
     _same(call)
 
 
+@pytest.mark.parametrize("call", [
+    lambda L: L.softmax(L.ones(2, 3, dtype=L.long), 5),
+    lambda L: L.log_softmax(L.ones(2, 3, dtype=L.int8), -3),
+    lambda L: L.logcumsumexp(L.ones(2, 3, dtype=L.long), 5),
+    lambda L: L.median(L.ones(2, 3, dtype=L.bool), 5),
+    lambda L: L.nanmedian(L.ones(2, 3, dtype=L.bool), 2),
+    lambda L: L.mode(L.ones(2, 3, dtype=L.bool), 5),
+    lambda L: L.softmax(L.tensor(1), 3),
+    lambda L: L.argmax(L.ones(2, 3, dtype=L.bool), 5),        # (bool checked first there)
+])
+def test_dim_range_before_the_dtype_refusal(call):
+    _same(call)
+
+
 def test_working_calls_and_other_errors_are_unchanged():
     x = dl.arange(6.0).reshape(2, 3)
     assert x.cumsum(1).tolist() == [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]
