@@ -91,8 +91,6 @@ def _bn():
     return dl.nn.BatchNorm1d(3), dl.randn(8, 3) * 3 + 1
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt5 (BatchNorm's running_mean and "
-                   "running_var updated as one change)")
 def test_interrupted_batchnorm_forward_updates_both_running_stats_or_neither():
     bn, x = _bn()
     before = [bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()]
@@ -143,8 +141,6 @@ def test_assert_all_finite_returns_t_and_raises_with_msg_as_tf1():
         assert tf.verify_tensor_all_finite is not None
 
 
-@pytest.mark.xfail(strict=True, reason="requested from fidpt5 (the sparse cross-entropy "
-                   "kernel checks the fed first dimensions)")
 def test_sparse_xent_fed_mismatched_first_dimensions_names_the_shapes():
     g = tf.Graph()
     with g.as_default():
