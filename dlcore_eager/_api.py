@@ -389,6 +389,8 @@ def softmax(export, ns, name):
         try:
             x = x._cast(dtype) if dtype is not None else x
             if dim is None:
+                if ns != "torch.nn.functional":     # (torch.softmax/Tensor.softmax: an int)
+                    raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType")
                 dim = _implicit_dim(name, x.ndim)
             b = x._buf
             if prim is not None and type(dim) is int and type(b) is np.ndarray and \

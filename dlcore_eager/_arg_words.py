@@ -121,7 +121,7 @@ def torch_words(name: str, args: tuple, kwargs: dict, method: bool) -> Exception
         if name in DIM_REQUIRED:
             return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
         return None
-    if name in INT_DIM and dim is not None and not _int_like(dim):
+    if name in INT_DIM and not _int_like(dim) and (dim is not None or name in DIM_REQUIRED):
         where = "" if pos is None else f" (position {pos})"
         return TypeError(f"{name}(): argument 'dim'{where} must be int, not {_word(dim)}")
     x = args[0] if args else None

@@ -8,6 +8,7 @@ is untouched and that a dlcore error with no parser equivalent keeps its words."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import dlcore_eager as dl
@@ -126,3 +127,27 @@ def test_working_calls_and_other_errors_are_unchanged():
     # an int dim out of range keeps the IndexError's words
     _same(lambda L: L.cumsum(X(L), 5))
     _same(lambda L: X(L).softmax(-3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.softmax(X(L), None),
+    lambda L: X(L).softmax(None),
+    lambda L: L.softmax(X(L), dim=None),
+    lambda L: L.log_softmax(X(L), None),
+    lambda L: X(L).log_softmax(dim=None),
+    lambda L: L.cumsum(X(L), None),
+    lambda L: X(L).cumprod(dim=None),
+])
+def test_none_dim_where_one_int_is_required(call):
+    """torch.softmax/Tensor.softmax take an int (F.softmax's implicit dim is F's alone)."""
+    _same(call)
+
+
+def test_functional_softmax_keeps_its_implicit_dim():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch.nn.functional.softmax(torch.arange(6.0).reshape(2, 3), None)
+        got = dl.nn.functional.softmax(dl.arange(6.0).reshape(2, 3), None)
+        assert dl.nn.Softmax()(dl.ones(2, 3)).shape == (2, 3)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
