@@ -12,9 +12,8 @@ the learning-phase placeholder is fed True while training (Dropout).
 
 from __future__ import annotations
 
-import warnings
-
 import numbers
+import warnings
 
 import numpy as np
 
@@ -128,8 +127,7 @@ class Model(ArrayFeeds, Network):
         losses = [None] * n if loss is None else self._per_output(loss, "loss")
         lw = [1.0] * n if loss_weights is None else self._per_output(loss_weights,
                                                                     "loss_weights")
-        # (the metrics' names first: a repeated one is compile's ValueError, model unchanged)
-        specs = _wm.metric_names(self, metrics, weighted_metrics, losses)
+        specs = _wm.metric_names(self, metrics, weighted_metrics, losses)  # (clash: ValueError)
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
         # as given, for the training configuration of Keras model files (keras/saving.py)
