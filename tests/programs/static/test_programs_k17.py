@@ -45,7 +45,8 @@ def test_grn_vsn_classification(capsys):
 
 
 def test_gnn_node_classification(capsys):
-    out, env = run_program("keras_gnn_node_classification.py", capsys)
+    # (unseeded, 1 run in 8 of this shrunk example stayed near the majority class: 37%)
+    out, env = run_program("keras_gnn_node_classification.py", capsys, graph_seed=1)
     assert "GNN output shape: <tf.Tensor" in out and "shape=(3, 3)" in out
     assert out.count("Instance ") == 6
     gnn = env["gnn_model"]

@@ -20,10 +20,14 @@ from tests.io.real_keras import keras3 as _real_keras3
 HERE = os.path.dirname(__file__)
 
 
-def run_program(name, capsys, argv=()):
-    """Runs a program as ``python name argv...``; returns (stdout, the script's globals)."""
+def run_program(name, capsys, argv=(), graph_seed=None):
+    """Runs a program as ``python name argv...``; returns (stdout, the script's globals).
+    ``graph_seed``: ``tf.set_random_seed`` on the fresh graph first, for a program whose
+    unseeded initial weights decide whether it reaches the accuracy a test checks."""
     tf.reset_default_graph()
     K.clear_session()
+    if graph_seed is not None:
+        tf.set_random_seed(graph_seed)
     old = sys.argv
     sys.argv = [name] + [str(a) for a in argv]
     try:
