@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import importlib
 
+import numpy as np
+
 from dlcore import api as _api
 
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
@@ -26,6 +28,8 @@ def _target(ns):
     return importlib.import_module(_MODULES[ns])
 
 
+_ndarray = np.ndarray
+
 #: primitives whose vjp reads neither operand (only the cotangent and the operands' shapes)
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
@@ -38,11 +42,16 @@ def _inplace(method, name, prim=None):
     # add/sub's gradients read no operand, so `out += identity` (a residual block) computes
     # from the tensor itself; other ops from a recorded copy (Tensor._original)
     keeps_nothing = prim is not None and prim.name in _VJP_READS_NO_OPERAND
+    # `t += arr` with a NumPy array: NotImplemented, as torch's (Python then computes
+    # `t + arr`, NumPy's promotion, and rebinds t; `t[0:1] += arr` writes it back in place)
+    operator = name.startswith("__i")
 
     def inplace(self, *args, **kwargs):
         if into is not None and len(args) == 1 and not kwargs and \
                 self._into(prim, into, args[0]):
             return self
+        if operator and type(args[0]) is _ndarray:
+            return NotImplemented
         self._check_inplace()
         src = self if keeps_nothing else self._original(args, kwargs)
         result = method(src, *args, **kwargs)

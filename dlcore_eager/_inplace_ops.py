@@ -19,7 +19,7 @@ from dlcore.registry import scalar_buffer
 
 from ._operand_rules import check_rule, infer_size
 
-from ._graph import ERR_VIEW_OF_LEAF, Node
+from ._graph import ERR_VIEW_OF_LEAF, Node, labelled
 from ._state import STATE
 from ._view_rebase import (
     ERR_NO_GRAD,
@@ -193,7 +193,7 @@ def _original(self, args=(), kwargs=None) -> Tensor:
 def zero_(self) -> Tensor:
     self._check_inplace()
     if self._rg and STATE.enabled:       # recorded: zero values and a zero gradient
-        return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), 0.0, self))
+        return self._commit(_overwrite(self, 0.0, "ZeroBackward0"))
     b = self._buf
     if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
         b.fill(0)
@@ -219,7 +219,7 @@ def fill_(self, value) -> Tensor:
         from ._operand_rules import scalar_as
         value = scalar_as(value, self._buf.dtype)
     if self._rg and STATE.enabled:       # recorded: the value and a zero gradient (as zero_)
-        return self._commit(_ops.where(_ops.full_like(self, True, np.bool_), value, self))
+        return self._commit(_overwrite(self, value, "FillBackward2"))
     return self._commit(_ops.full_like(self, value))
 
 
@@ -237,7 +237,19 @@ def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
             raise RuntimeError(f"output with shape {list(self._buf.shape)} doesn't match the "
                                f"broadcast shape {list(to)}")
         src = _ops.broadcast_to(src, self._buf.shape)
-    return self._commit(_ops.identity(src) if src._rg else src)
+    if src._rg and STATE.enabled:
+        return self._commit(labelled(_ops.identity(src), "CopyBackwards", edges=(self, other)))
+    if self._rg and STATE.enabled:      # (a constant written into a recorded tensor: the
+        return self._commit(_overwrite(self, src, "CopyBackwards", other))  # old history cut)
+    return self._commit(src)
+
+
+def _overwrite(self, value, label, src=None) -> Tensor:
+    """The recorded result of writing ``value`` (a number or a constant tensor) over all of
+    ``self``: those values, and a zero gradient for ``self`` (its history ends here, as
+    PyTorch's ZeroBackward0 / FillBackward2 / CopyBackwards), named as PyTorch's node."""
+    out = _ops.where(_ops.full_like(self, True, np.bool_), value, self)
+    return labelled(out, label, edges=(self,) if src is None else (self, src))
 
 
 def _any_rg(values) -> builtins.bool:

@@ -157,6 +157,26 @@ def _conj_vjp(vjp):
     return complex_vjp
 
 
+def _conj_of_vjp(vjp):
+    """``vjp`` as g conj(f'(z)) computed at z itself: conj(vjp(conj g, y, z)), for the
+    functions whose derivative has a branch cut of its own (asin, acos: sqrt(1 - z^2); asinh:
+    sqrt(1 + z^2); acosh).  On the cut f'(conj z) is not conj(f'(z)): the arithmetic before
+    the square root loses the sign of a zero imaginary part (asin at 2+0j: torch's +0.577j)."""
+    def complex_vjp(g, y, *xs, **params):
+        if _is_complex_fast(y):
+            out = vjp(conj(g), y, *xs, **params)
+            if isinstance(out, (tuple, list)):
+                return type(out)(None if r is None else conj(r) for r in out)
+            return None if out is None else conj(out)
+        return vjp(g, y, *xs, **params)
+    setattr(complex_vjp, "__wrapped__", vjp)  # noqa: B010
+    return complex_vjp
+
+
+#: HOLOMORPHIC functions whose derivative has a branch cut (see _conj_of_vjp)
+_CUT_DERIVATIVE = frozenset({"asin", "acos", "asinh", "acosh"})
+
+
 def _is_complex_fast(x) -> bool:
     if type(x) is np.ndarray:
         return x.dtype.kind == "c"
@@ -180,7 +200,7 @@ def _mark_holomorphic() -> None:
         if name not in _CPU_ALREADY_COMPLEX:
             p.kernels["cpu"] = _cpu_complex_or(p.kernels["cpu"], np_fn)
         p.kernels["cuda"] = _cuda.complex_or_n(p.kernels["cuda"], _cuda.holomorphic(name, code))
-        p.vjp = _conj_vjp(p.vjp)
+        p.vjp = (_conj_of_vjp if name in _CUT_DERIVATIVE else _conj_vjp)(p.vjp)
 
 
 _mark_complex()

@@ -64,27 +64,51 @@ class detect_anomaly:
 
 def checked_vjp(vjp, name_of):
     """``vjp`` (a ``(node, g) -> results`` function of the engine) raising PyTorch's anomaly
-    error when a result holds a NaN; ``vjp`` itself when the mode is off."""
+    error when a result the pass uses holds a NaN; ``vjp`` itself when the mode is off.
+    PyTorch's backward function computes (and checks) only the outputs whose inputs the pass
+    needs (``grad(x / y, x)`` at y = 0 is inf, no error): each result is checked when the
+    pass takes it, a rule's thunk when it is called, a computed result with a NaN made a
+    thunk that raises (the pass calls only the thunks of inputs it needs)."""
     if not (MODE["enabled"] and MODE["check_nan"]):
         return vjp
 
     def checked(node, g):
         res = vjp(node, g)
         parents = getattr(node, "parents", None)
+        out = list(res)
         for i, r in enumerate(res):
-            if callable(r) and getattr(r, "_buf", None) is None and \
-                    (parents is None or i >= len(parents) or parents[i] is not None):
-                # a rule's thunk (div's, mul's): computed now for an input that needs it, as
-                # PyTorch's backward function computes the outputs its inputs need, then checked
-                r = r()
-                res = res[:i] + (r,) + res[i + 1:] if type(res) is tuple else \
-                    [*res[:i], r, *res[i + 1:]]
-            buf = getattr(r, "_buf", r)
-            if type(buf) is np.ndarray and buf.dtype.kind in "fc" and np.isnan(buf).any():
-                raise RuntimeError(f"Function '{name_of(node)}' returned nan values in its "
-                                   f"{i}th output.")
-        return res
+            if r is None or (parents is not None and i < len(parents) and parents[i] is None):
+                continue
+            if callable(r) and getattr(r, "_buf", None) is None:
+                out[i] = _checking(r, node, i, name_of)     # (checked when computed)
+            elif _has_nan(r):
+                out[i] = _raising(node, i, name_of)
+        return tuple(out) if type(res) is tuple else out
     return checked
+
+
+def _has_nan(r) -> bool:
+    buf = getattr(r, "_buf", r)
+    return type(buf) is np.ndarray and buf.dtype.kind in "fc" and bool(np.isnan(buf).any())
+
+
+def _error(node, i, name_of) -> RuntimeError:
+    return RuntimeError(f"Function '{name_of(node)}' returned nan values in its {i}th output.")
+
+
+def _checking(thunk, node, i, name_of):
+    def computed():
+        r = thunk()
+        if r is not None and _has_nan(r):
+            raise _error(node, i, name_of)
+        return r
+    return computed
+
+
+def _raising(node, i, name_of):
+    def computed():
+        raise _error(node, i, name_of)
+    return computed
 
 
 __all__ = ["detect_anomaly", "set_detect_anomaly"]

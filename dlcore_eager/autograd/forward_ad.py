@@ -49,6 +49,8 @@ import weakref
 from collections import namedtuple
 from typing import Any
 
+from .._state import STATE
+
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level",
            "make_dual", "unpack_dual"]
 
@@ -266,10 +268,12 @@ def _zeros(t, dtype):
 
 def _zero_of(zero):
     """``Tensor.zero_`` while the level is open: through ``_commit`` (its zero tangent) where
-    the tensor or its memory's family carries a tangent (zero_ writes the memory directly
-    otherwise)."""
+    the tensor or its memory's family carries a tangent, or a dual made of its memory does
+    (whose tangent ``_commit`` keeps); zero_ writes the memory directly otherwise.  A recorded
+    tensor takes zero_'s own recorded path (its history cut; the write through ``_commit``)."""
     def zero_(self):
-        if not _INSIDE and (_carries(self) or _family_carries(self)):
+        if not _INSIDE and not (self._rg and STATE.enabled) and \
+                (_carries(self) or _family_carries(self) or _bystanders(self)):
             self._check_inplace()
             return self._commit(_zeros(self, self.dtype))
         return zero(self)
@@ -360,12 +364,14 @@ def _has_live_views(t) -> bool:
 def _into_of(into):
     """``Tensor._into`` (an in-place op's kernel writing straight into the tensor, no result
     tensor) while the level is open: declined where the tensor or the operand carries a
-    tangent, so that the op computes its result, tangent and all, and ``_commit`` writes it."""
+    tangent, so that the op computes its result, tangent and all, and ``_commit`` writes it;
+    declined too where a dual made of this memory carries one (``_commit`` keeps it)."""
     from ..tensor import Tensor
 
     def _into(self, prim, kernel_into, other):
         if _LEVEL and not _INSIDE and (_TANGENTS or _NODE_TANGENTS) and \
-                (_carries(self) or (isinstance(other, Tensor) and _carries(other))):
+                (_carries(self) or (isinstance(other, Tensor) and _carries(other)) or
+                 _bystanders(self)):
             return False
         return into(self, prim, kernel_into, other)
     return _into

@@ -339,13 +339,16 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         return _run_forward(cls.__name__, self, self.forward, self.backward, args)
 
 
+#: Function's own setup_context (a staticmethod: the plain function whenever it is looked up)
+_BASE_SETUP_CONTEXT = Function.setup_context
+
+
 def _forward_of(cls, ctx):
     """``cls.forward`` as ``apply`` runs it: ``forward(ctx, *args)``, or, for a class that
     overrides ``setup_context`` (PyTorch 2's style, which torch.func needs), ``forward(*args)``
     and then ``setup_context(ctx, args, output)`` (the inputs as given, forward's return as
     it is), as PyTorch's ``Function.apply``."""
-    if inspect.getattr_static(cls, "setup_context", None) is \
-            inspect.getattr_static(Function, "setup_context"):
+    if cls.setup_context is _BASE_SETUP_CONTEXT:     # (PyTorch's test; no getattr_static)
         return lambda *a: cls.forward(ctx, *a)
 
     def forward(*a):
