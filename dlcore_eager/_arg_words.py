@@ -33,6 +33,8 @@ INT_DIM = {**DIM_REQUIRED, "argmax": 0, "argmin": 0, "median": 0, "nanmedian": 0
            "topk": 1, "kthvalue": 1}
 INT_DIM.pop("logsumexp")            # (a tuple of dims is fine there)
 #: entries whose dim PyTorch wraps before its dtype checks (argmax/argmin check bool first)
+#: entries whose int dim may not be None either (PyTorch's parser refuses an explicit None)
+NONE_REFUSED = {"mode", "kthvalue", "topk", "median", "nanmedian"}
 RANGE_FIRST = {"cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "softmax",
                "log_softmax", "median", "nanmedian", "mode"}
 
@@ -53,7 +55,16 @@ def _int_like(v) -> bool:
 
 def _count_nonzero(args: tuple, kwargs: dict, method: bool) -> TypeError | None:
     given = args[1:] if method else args
-    if len(given) <= (1 if method else 2) and set(kwargs) <= {"dim"}:
+    if method and len(given) > 1 and not kwargs:    # (a method's dims as varargs: x.c(0, 1))
+        for i, d in enumerate(given):
+            try:
+                operator.index(d)
+            except TypeError:
+                return TypeError(f"count_nonzero(): argument 'dim' failed to unpack the object "
+                                 f"at pos {i + 1} with error \"type must be tuple of ints,but "
+                                 f"got {type_name(d)}\"")
+    if len(given) <= (1 if method else 2) and set(kwargs) <= {"dim"} and \
+            not ("dim" in kwargs and len(given) > (0 if method else 1)):
         return None                             # (a form it takes: its own error stands)
     got = [_word(a) for a in given]
     got += [f"{k}={_word(v)}" for k, v in reversed(kwargs.items())]   # (PyTorch's order)
@@ -121,7 +132,8 @@ def torch_words(name: str, args: tuple, kwargs: dict, method: bool) -> Exception
         if name in DIM_REQUIRED:
             return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
         return None
-    if name in INT_DIM and not _int_like(dim) and (dim is not None or name in DIM_REQUIRED):
+    if name in INT_DIM and not _int_like(dim) and \
+            (dim is not None or name in DIM_REQUIRED or name in NONE_REFUSED):
         where = "" if pos is None else f" (position {pos})"
         return TypeError(f"{name}(): argument 'dim'{where} must be int, not {_word(dim)}")
     x = args[0] if args else None

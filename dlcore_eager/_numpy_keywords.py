@@ -13,6 +13,7 @@ with keywords has ``axis``/``keepdims`` renamed first.  An alias given with its 
 from __future__ import annotations
 
 import functools
+import operator
 
 from ._arg_words import torch_words
 from .tensor import Tensor
@@ -79,6 +80,33 @@ def _aliased_autocast(f, inner, name: str, method: bool):
     return numpy_keywords
 
 
+def _count_nonzero_dims(f):
+    """``Tensor.count_nonzero`` taking its dims as varargs, as PyTorch's method does
+    (``x.count_nonzero(0, 1)`` is ``x.count_nonzero((0, 1))``; bools count as ints there)."""
+    @functools.wraps(f)
+    def count_nonzero(self, *dims, **kwargs):
+        if len(dims) > 1 and not kwargs:
+            try:
+                dims = (tuple(operator.index(d) for d in dims),)
+            except TypeError:
+                pass                    # (the call fails: _arg_words' words)
+        return f(self, *dims, **kwargs)
+    return count_nonzero
+
+
+def _none_dim_refused(f, name: str, method: bool):
+    """median/nanmedian refusing an explicit ``dim=None`` as PyTorch's parser does (``dim``
+    left out is the whole tensor's median)."""
+    @functools.wraps(f)
+    def none_refused(*args, **kwargs):
+        if (len(args) > 1 and args[1] is None) or ("dim" in kwargs and kwargs["dim"] is None):
+            e = torch_words(name, args, kwargs, method)
+            if e is not None:
+                raise e
+        return f(*args, **kwargs)
+    return none_refused
+
+
 def install(torch) -> None:
     """Rename the aliases in front of each name; where the entry is the eager lane's
     (``_lane``), the lane's parse goes in front of the renaming again (``_lane.in_front``)."""
@@ -87,4 +115,9 @@ def install(torch) -> None:
         for name in NAMES:
             f = target.__dict__.get(name) if target is Tensor else getattr(target, name, None)
             if f is not None and callable(f) and not isinstance(f, (staticmethod, classmethod)):
-                setattr(target, name, in_front(_aliased(f, name, target is Tensor)))
+                g = _aliased(f, name, target is Tensor)
+                if name in ("median", "nanmedian"):
+                    g = _none_dim_refused(g, name, target is Tensor)
+                elif name == "count_nonzero" and target is Tensor:
+                    g = _count_nonzero_dims(g)
+                setattr(target, name, in_front(g))
