@@ -251,6 +251,10 @@ def _segment_factory(op: Operation, session, device, *_):
     def run(i, m=None):
         v = np.asarray(i) if on_host else to_host(i)
         n = fixed if fixed is not None else int(np.asarray(m if on_host else to_host(m)))
+        if n < 0:                   # (TF's UnsortedSegmentReduction kernel)
+            raise InvalidArgumentError(
+                None, op, f"Input num_segments == {n} must not be negative."
+                f"{node_suffix(op)}")
         flat = v.reshape(-1)
         if flat.size:
             over = np.flatnonzero(flat >= n)

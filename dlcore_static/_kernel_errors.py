@@ -25,6 +25,8 @@ def tf_kernel_text(e: BaseException) -> str | None:
     if not isinstance(e, ValueError):
         return None
     text = str(e)
+    if text.startswith("Incompatible shapes: "):    # already TF's words (a fused loop's)
+        return text
     m = _UFUNC.match(text) or _BROADCAST.match(text)
     if m is None:
         return None

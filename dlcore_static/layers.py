@@ -13,7 +13,7 @@ from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from .unknown_rank import unknown
 from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
-from .layer_scope import layer_scope, take_regularizers
+from .layer_scope import LayerWeights, functional_layer, layer_scope, take_regularizers
 from .variable_scopes import (  # noqa: F401
     AUTO_REUSE,
     VariableScope,
@@ -23,7 +23,7 @@ from .variable_scopes import (  # noqa: F401
 )
 
 
-class Dense:
+class Dense(LayerWeights):
     """A fully connected layer object: ``Dense(units)(x)``; variables made on first call."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -56,25 +56,14 @@ class Dense:
                 y = self.activation(y)
         return y
 
-    @property
-    def trainable_variables(self) -> list:
-        return [v for v in (self.kernel, self.bias) if v is not None]
-
-    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
-
-    @property
-    def non_trainable_variables(self) -> list:
-        return []
-
-    non_trainable_weights = non_trainable_variables
-
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
           bias_initializer=None, name=None, trainable=True, reuse=None, **kw):
     """``activation(inputs @ kernel + bias)`` with new variables ``dense/kernel``, ``dense/bias``."""
     refuse_fn_kwargs("dense", kw)
-    return Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
-                 trainable, reuse=reuse, **kw)(inputs)
+    layer = Dense(units, activation, use_bias, kernel_initializer, bias_initializer, name,
+                  trainable, reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def flatten(inputs, name=None):

@@ -18,7 +18,8 @@ from . import layers_conv3d as _lc3
 
 __all__ = ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization",
            "Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Dropout",
-           "Flatten", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D"]
+           "Flatten", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D",
+           "SeparableConv2D"]
 
 
 class Conv1D(_lc.Conv):
@@ -69,6 +70,24 @@ class Conv3DTranspose(_lc.Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, 1, activation,
                          use_bias, kernel_initializer, bias_initializer, trainable, name,
                          rank=3, transpose=True, **kw)
+
+
+class SeparableConv1D(_lc3.SeparableConv):
+    """TF1's ``tf.layers.SeparableConv1D``: ``separable_conv1d`` as an object."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, depth_multiplier=1, **kw):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, rank=1, **kw)
+
+
+class SeparableConv2D(_lc3.SeparableConv):
+    """TF1's ``tf.layers.SeparableConv2D``: ``separable_conv2d`` as an object."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1, **kw):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, rank=2, **kw)
 
 
 class _Pool:
@@ -138,10 +157,10 @@ class BatchNormalization:
 
     def __call__(self, inputs, training=False):
         from .graph import get_default_graph
-        from .variable_scopes import variable_scope
+        from .layer_scope import unique_scope
         g = get_default_graph()
         if self._scope is None:
-            with variable_scope(self.name, default_name="batch_normalization") as vs:
+            with unique_scope(self.name, "batch_normalization") as vs:
                 self._scope = vs                # (the scope's unique name, taken once)
             before = set(g.get_collection("variables"))
             out = _lc.batch_normalization(inputs, training=training, name=self._scope,

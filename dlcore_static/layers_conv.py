@@ -26,8 +26,9 @@ from . import nn_conv3d as _nn3
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
-from .layer_scope import layer_scope, take_regularizers
-from .variable_scopes import get_variable, variable_scope
+from .layer_scope import (LayerWeights, functional_layer, layer_scope, take_regularizers,
+                          unique_scope)
+from .variable_scopes import get_variable
 from .variables import GraphKeys
 
 
@@ -39,7 +40,7 @@ def _pair(v, n):
     return (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
 
 
-class Conv:
+class Conv(LayerWeights):
     """``activation(conv(x, kernel) + bias)``; variables made on the first call."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
@@ -104,27 +105,16 @@ class Conv:
         return _nn.conv2d(x, self.kernel, self.strides, self.padding, data_format=fmt,
                           dilations=self.dilation_rate)
 
-    @property
-    def trainable_variables(self) -> list:
-        return [v for v in (self.kernel, self.bias) if v is not None]
-
-    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
-
-    @property
-    def non_trainable_variables(self) -> list:
-        return []
-
-    non_trainable_weights = non_trainable_variables
-
 
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
     refuse_fn_kwargs("conv2d", kw)
-    return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name,
-                reuse=reuse, **kw)(inputs)
+    layer = Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                 use_bias, kernel_initializer, bias_initializer, trainable, name,
+                 reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -132,9 +122,10 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
            reuse=None, **kw):
     refuse_fn_kwargs("conv1d", kw)
-    return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1,
-                reuse=reuse, **kw)(inputs)
+    layer = Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=1,
+                 reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -142,9 +133,10 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      kernel_initializer=None, bias_initializer=None, trainable=True, name=None,
                      reuse=None, **kw):
     refuse_fn_kwargs("conv2d_transpose", kw)
-    return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
-                kernel_initializer, bias_initializer, trainable, name, transpose=True,
-                reuse=reuse, **kw)(inputs)
+    layer = Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
+                 kernel_initializer, bias_initializer, trainable, name, transpose=True,
+                 reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def _pool(kind, inputs, pool_size, strides, padding, data_format, name, rank):
@@ -313,7 +305,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     # TF1's tf.layers: the variables come from get_variable in variable_scope(name,
     # default_name="batch_normalization"), so a network rebuilt in a reusing scope (a GAN's
     # discriminator applied to real and fake images) shares gamma, beta and the moving stats
-    with variable_scope(name, default_name="batch_normalization", reuse=reuse or None):
+    with unique_scope(name, "batch_normalization", reuse, given=True):
         def var(nm, init, default, train, shape=(c,)):
             return get_variable(nm, shape, dtype=x.dtype, initializer=_init.get(init) or default,
                                 trainable=train and trainable)

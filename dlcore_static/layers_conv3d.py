@@ -18,8 +18,9 @@ from . import nn_conv3d as _nn3
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
 from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
+from .layer_scope import LayerWeights, functional_layer, unique_scope
 from .layers_conv import Conv, _fmt, _pair, _pool
-from .variable_scopes import get_variable, variable_scope
+from .variable_scopes import get_variable
 
 # the keyword arguments of TF1's separable_conv1d/2d this module takes through ``**kw``
 _SEP_KW = frozenset({"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
@@ -33,9 +34,10 @@ def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            reuse=None, **kw):
     """``activation(conv3d(inputs, kernel) + bias)``, ``<name>/kernel`` laid out DHWIO."""
     refuse_fn_kwargs("conv3d", kw)
-    return Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3,
-                reuse=reuse, **kw)(inputs)
+    layer = Conv(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                 use_bias, kernel_initializer, bias_initializer, trainable, name, rank=3,
+                 reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
@@ -44,9 +46,10 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
                      reuse=None, **kw):
     """The transposed 3-D convolution layer (kernel DHW, filters, in); TF1's output size."""
     refuse_fn_kwargs("conv3d_transpose", kw)
-    return Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
-                kernel_initializer, bias_initializer, trainable, name, rank=3,
-                transpose=True, reuse=reuse, **kw)(inputs)
+    layer = Conv(filters, kernel_size, strides, padding, data_format, 1, activation, use_bias,
+                 kernel_initializer, bias_initializer, trainable, name, rank=3,
+                 transpose=True, reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def max_pooling3d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
@@ -61,7 +64,7 @@ def average_pooling3d(inputs, pool_size, strides, padding="valid",
     return _pool("avg", inputs, pool_size, strides, padding, data_format, name, 3)
 
 
-class SeparableConv:
+class SeparableConv(LayerWeights):
     """``activation(pointwise(depthwise(x)) + bias)`` at rank 1 or 2; variables made on the
     first call."""
 
@@ -110,8 +113,9 @@ class SeparableConv:
             raise ValueError("The channel dimension of the inputs should be defined. Found "
                              "`None`.")
         first = self.depthwise_kernel is None
-        ctx = variable_scope(self.name, default_name=f"separable_conv{self.rank}d",
-                             reuse=self.reuse or None) if first else g.name_scope(self.name)
+        ctx = unique_scope(self.name, f"separable_conv{self.rank}d", self.reuse,
+                           getattr(self, "_scope_given", False)) if first else \
+            g.name_scope(self.name)
         with ctx as scope:
             if first:
                 self.name = getattr(scope, "original_name_scope", str(scope))[:-1]
@@ -135,18 +139,9 @@ class SeparableConv:
                 y = self.activation(y)
         return y
 
-    @property
-    def trainable_variables(self) -> list:
+    def _own_variables(self) -> list:
         return [v for v in (self.depthwise_kernel, self.pointwise_kernel, self.bias)
                 if v is not None]
-
-    variables = weights = trainable_weights = trainable_variables   # (TF1's Layer names)
-
-    @property
-    def non_trainable_variables(self) -> list:
-        return []
-
-    non_trainable_weights = non_trainable_variables
 
 
 def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -156,10 +151,11 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                      name=None, reuse=None, **kw):
     """A depthwise then a 1x1 pointwise convolution, plus bias and activation."""
     refuse_fn_kwargs("separable_conv2d", kw, _SEP_KW)
-    return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, trainable, name,
-                         reuse=reuse, **kw)(inputs)
+    layer = SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                          depth_multiplier, activation, use_bias, depthwise_initializer,
+                          pointwise_initializer, bias_initializer, trainable, name,
+                          reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)
 
 
 def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -169,7 +165,8 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
                      name=None, reuse=None, **kw):
     """``separable_conv2d`` on a (batch, width, channels) input."""
     refuse_fn_kwargs("separable_conv1d", kw, _SEP_KW)
-    return SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, trainable, name,
-                         rank=1, reuse=reuse, **kw)(inputs)
+    layer = SeparableConv(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                          depth_multiplier, activation, use_bias, depthwise_initializer,
+                          pointwise_initializer, bias_initializer, trainable, name,
+                          rank=1, reuse=reuse, **kw)
+    return functional_layer(layer, name)(inputs)

@@ -289,6 +289,8 @@ def _segments(op_type, data, segment_ids, num_segments, name, mode, empty=None):
             raise ValueError(f"{op_type}: num_segments must be a scalar, got shape "
                              f"{list(np.shape(n))}")
         n = int(n)
+        if n < 0:
+            raise ValueError(f"{op_type}: Input num_segments == {n} must not be negative.")
     dt = x.aval.dtype
     if mode in ("max", "min"):
         info = np.finfo(dt) if is_floating(dt) else np.iinfo(dt)

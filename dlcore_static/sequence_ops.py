@@ -31,8 +31,6 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
     else ``on_value``'s or ``off_value``'s, else float32 (TF's rules and TypeErrors).  ``depth``
     may be a tensor: a fed one gives a new dimension known when the graph runs."""
     depth = _depth(depth)
-    hit_fn = _hit_at_run_time(depth) if isinstance(depth, Tensor) else \
-        _hit_fixed(depth)
     if not isinstance(depth, Tensor) and on_value is None and off_value is None and axis in (None, -1):
         dt = _dtypes.float32 if dtype is None else dtype
         return _named(lambda x: _ops.one_hot(x, depth, _dtypes.as_np(dt)), name or "one_hot",
@@ -57,6 +55,9 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None,
         if a < -1 or (nd is not None and a > nd):
             raise ValueError(f"one_hot: Expected axis to be -1 or between [0, {(nd or 0) + 1})."
                              f"  But received: {a}")
+        # (after the checks: a refused call leaves no Assert/range nodes behind)
+        hit_fn = _hit_at_run_time(depth) if isinstance(depth, Tensor) else \
+            _hit_fixed(depth)
         if a != -1 and _unknown(x):       # the new axis placed at run time
             from .unknown_rank_ops import one_hot_at
             hit = tf.cast(one_hot_at(_args(x)[0], depth, a, hit_fn), tf.bool)
@@ -80,10 +81,16 @@ def _depth(depth):
     if isinstance(depth, (int, np.integer)) and not isinstance(depth, (bool, np.bool_)):
         return int(depth)
     if not isinstance(depth, Tensor):
-        depth = constant(np.asarray(depth))
-    if depth.aval.ndim != 0 or depth.aval.dtype.kind not in "iu":
-        raise ValueError(f"one_hot: depth must be a scalar int32, got shape {depth.shape} "
-                         f"and dtype {depth.dtype.name}")
+        arr = np.asarray(depth)
+        if arr.dtype.kind not in "iu":      # (TF: convert_to_tensor(depth, int32)'s words)
+            raise TypeError(f"Expected int32, got {depth!r} of type "
+                            f"'{type(depth).__name__}' instead.")
+        depth = constant(arr.astype(np.int32))
+    if depth.aval.ndim != 0:
+        raise ValueError(f"one_hot: depth must be a scalar int32, got shape {depth.shape}")
+    if depth.aval.dtype != np.int32:
+        raise TypeError(f"Input 'depth' of 'OneHot' Op has type {depth.dtype.name} that does "
+                        "not match expected type of int32.")
     c = constant_value(depth)
     if c is not None:
         if int(c) < 0:
@@ -188,8 +195,10 @@ def _clip(rows: Tensor, ids, max_norm) -> Tensor:
         l2norm = _ops.where(pred, _ops.sqrt(_ops.where(pred, l2sum, _ops.ones_like(l2sum))),
                             l2sum)
         return _ops.div(_ops.mul(t, c), _ops.maximum(l2norm, c))
-    return _scoped("clip_by_norm", None, f, rows,
-                   constant(np.asarray(max_norm, rows.aval.dtype)))
+    # (a tensor max_norm, as TF's clip_by_norm takes, cast to the rows' dtype)
+    c = _ops.cast(max_norm, rows.aval.dtype) if isinstance(max_norm, Tensor) else \
+        constant(np.asarray(max_norm, rows.aval.dtype))
+    return _scoped("clip_by_norm", None, f, rows, c)
 
 
 def unstack(value, num=None, axis: int = 0, name: str = "unstack") -> list:

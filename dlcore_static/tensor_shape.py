@@ -33,7 +33,18 @@ class TensorShape:
     __slots__ = ("dims",)
 
     def __init__(self, dims):
-        self.dims = None if dims is None else tuple(None if d is None else int(d) for d in dims)
+        if dims is None:
+            self.dims = None
+            return
+        if isinstance(dims, (str, bytes)):
+            raise ValueError("A string has ambiguous TensorShape, please wrap in a list or "
+                             f"convert to an int: {dims!s}")
+        try:
+            it = iter(dims)
+        except TypeError:           # TF: a scalar is one dimension (TensorShape(5): (5,))
+            it = iter((dims,))
+        vals = (dimension_value(d) for d in it)
+        self.dims = tuple(None if d is None else int(d) for d in vals)
 
     @property
     def ndims(self):

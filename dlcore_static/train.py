@@ -13,6 +13,7 @@ core's ops, like any other graph:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -126,23 +127,44 @@ class AdamOptimizer(Optimizer):
 
 
 def get_global_step(graph=None):
-    """The graph's global step: the one of the GLOBAL_STEP collection, else (as TF1) a
-    variable named ``global_step`` (``tf.Variable(0, name='global_step', trainable=False)``),
-    else None."""
+    """The graph's global step (TF1's training_util): the one item of the GLOBAL_STEP
+    collection (None, with an error logged, when it holds several), else the graph's
+    ``global_step:0`` (a variable named ``global_step``, or any tensor of that name), else
+    None.  It must be an integer scalar (TypeError otherwise)."""
     g = graph or get_default_graph()
     steps = g.get_collection("global_step")
     if len(steps) > 1:
-        raise TypeError("There are multiple items in collection global_step. There should "
-                        "be only one.")
+        logging.getLogger("dlcore_static").error("Multiple tensors in global_step collection.")
+        return None
     if steps:
-        return steps[0]
-    for v in g.get_collection("variables"):
-        if getattr(v, "name", None) == "global_step:0":
-            if np.dtype(v.dtype.as_numpy_dtype).kind not in "iu":
-                raise TypeError(f"Existing \"global_step\" does not have integer type: "
-                                f"{v.dtype.name}")
-            return v
-    return None
+        step = steps[0]
+    else:
+        op = g._ops_by_name.get("global_step")
+        if op is None:
+            return None
+        step = g._variables_by_op.get(op)
+        if step is None:
+            try:
+                step = g.get_tensor_by_name("global_step:0")
+            except KeyError:
+                return None
+    _assert_global_step(step)
+    return step
+
+
+def _assert_global_step(step) -> None:
+    """TF1's assert_global_step: an integer scalar Variable or Tensor (a partly unknown shape
+    passes)."""
+    dtype = getattr(step, "dtype", None)
+    if dtype is None or not hasattr(step, "shape"):
+        raise TypeError(f'Existing "global_step" must be a Variable or Tensor: {step}.')
+    if np.dtype(dtype.as_numpy_dtype).kind not in "iu":
+        raise TypeError(f'Existing "global_step" does not have integer type: {dtype.name}')
+    shape = step.shape
+    dims = getattr(shape, "dims", None)
+    if dims is not None and len(dims) != 0 and all(
+            getattr(d, "value", d) is not None for d in dims):
+        raise TypeError(f'Existing "global_step" is not scalar: {shape}')
 
 
 def global_step(sess, global_step_tensor) -> int:

@@ -118,6 +118,10 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
                           regularizer or inherit.regularizer, dtype or inherit.dtype,
                           partitioner if partitioner is not None else inherit.partitioner)
     _scopes.append(scope)
+    # TF1: reentering a captured VariableScope object restores its subscopes' default-name
+    # counts at exit, so a layer/cell that reenters its scope gets the same inner names
+    saved = (dict(g.__dict__.setdefault("_var_scope_counts", {}))
+             if isinstance(name_or_scope, VariableScope) else None)
     try:
         if auxiliary_name_scope:
             if isinstance(name_or_scope, VariableScope):
@@ -131,6 +135,12 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
             yield scope
     finally:
         _scopes.pop()
+        if saved is not None:
+            g.__dict__["_var_scope_counts"] = saved
+        else:                               # TF1: leaving a scope closes its subscopes
+            used = g.__dict__.setdefault("_var_scope_counts", {})
+            for key in [k for k in used if k.startswith(full + "/")]:
+                del used[key]
 
 
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,

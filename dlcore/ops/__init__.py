@@ -117,6 +117,8 @@ from .ctc import ctc_loss
 from .complex_ops import angle, complex_, complex_abs, conj, imag, real, view_as_complex, view_as_real
 from .fft import fft_c2c, fft_c2r, fft_r2c
 from .linalg_eig import eig, eigvals
+from . import rank_free  # noqa: E402, F401  (its primitives registered on import: a graph
+#   with them imports in a new process before unknown_rank.py first uses them)
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

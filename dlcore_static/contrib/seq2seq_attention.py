@@ -196,6 +196,7 @@ class AttentionWrapper:
         self._output_attention = output_attention
         self._initial_cell_state = initial_cell_state
         self._name = name or "attention_wrapper"
+        self._scope = None     # captured on the first call (as a TF1 layer's): later calls reuse
 
     @property
     def output_size(self):
@@ -225,7 +226,13 @@ class AttentionWrapper:
         if not isinstance(state, AttentionWrapperState):
             raise TypeError("Expected state to be instance of AttentionWrapperState. "
                             f"Received type {type(state)} instead.")
-        with tf.variable_scope(scope or self._name, reuse=tf.AUTO_REUSE):
+        # TF1 (a Layer): the first call opens ``variable_scope(scope, default_name=name)``
+        # (a second wrapper is attention_wrapper_1, its own variables); later calls reenter
+        # that scope with reuse (the cell and the layers keep theirs on the object)
+        ctx = (tf.variable_scope(scope, default_name=self._name) if self._scope is None
+               else tf.variable_scope(self._scope, reuse=True))
+        with ctx as vs:
+            self._scope = vs
             cell_inputs = self._cell_input_fn(inputs, state.attention)
             cell_output, next_cell_state = self._cell(cell_inputs, state.cell_state)
             alignments, next_attention_state = self._mech(cell_output,

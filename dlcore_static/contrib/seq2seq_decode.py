@@ -193,7 +193,7 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
     if not isinstance(decoder, BasicDecoder):
         raise TypeError(f"Expected decoder to be type Decoder, but saw: "
                         f"{type(decoder).__name__}")
-    with tf.variable_scope(scope or "decoder"):
+    with tf.variable_scope(scope, default_name="decoder"):
         if maximum_iterations is not None:
             maximum_iterations = tf.convert_to_tensor(maximum_iterations, dtype=tf.int32,
                                                       name="maximum_iterations")
@@ -205,13 +205,12 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
         initial_lengths = tf.zeros_like(initial_finished, dtype=tf.int32)
         initial_time = tf.constant(0, dtype=tf.int32)
         # one step outside the loop gives the outputs' structure and shapes (as TF's
-        # output_size / output_dtype): its variables are the ones the loop reuses
-        with tf.variable_scope(tf.get_variable_scope(), reuse=tf.AUTO_REUSE):
-            probe, _, _, _ = decoder.step(initial_time, initial_inputs, initial_state)
+        # output_size / output_dtype); the cell and the layers keep their variables on the
+        # object, so the loop's step uses the same ones.  Nothing run reads the probe.
+        probe, _, _, _ = decoder.step(initial_time, initial_inputs, initial_state)
         probe_flat = _flat(probe)
         out_tas = [tf.TensorArray(p.dtype, size=0, dynamic_size=True,
                                   element_shape=p.shape) for p in probe_flat]
-        zeros = [tf.zeros_like(p) for p in probe_flat]
         state_flat0 = _flat(initial_state)
         n_out, n_state = len(out_tas), len(state_flat0)
 
@@ -221,9 +220,8 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
         def body(time, finished, lengths, inputs, *rest):
             tas = list(rest[:n_out])
             state = _pack(initial_state, list(rest[n_out:n_out + n_state]))
-            with tf.variable_scope(tf.get_variable_scope(), reuse=tf.AUTO_REUSE):
-                outputs, next_state, next_inputs, decoder_finished = decoder.step(
-                    time, inputs, state)
+            outputs, next_state, next_inputs, decoder_finished = decoder.step(
+                time, inputs, state)
             next_finished = tf.logical_or(decoder_finished, finished)
             if maximum_iterations is not None:
                 next_finished = tf.logical_or(next_finished, time + 1 >= maximum_iterations)
@@ -231,10 +229,10 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
                                     tf.fill(tf.shape(lengths), time + 1), lengths)
             out_flat = _flat(outputs)
             if impute_finished:
-                out_flat = [tf.where(finished, z, o) if len(o.shape) == 1 else
-                            tf.where(tf.broadcast_to(tf.reshape(finished, [-1] + [1] * (
-                                len(o.shape) - 1)), tf.shape(o)), z, o)
-                            for o, z in zip(out_flat, zeros)]
+                out_flat = [tf.where(finished, tf.zeros_like(o), o) if len(o.shape) == 1
+                            else tf.where(tf.broadcast_to(tf.reshape(finished, [-1] + [1] * (
+                                len(o.shape) - 1)), tf.shape(o)), tf.zeros_like(o), o)
+                            for o in out_flat]
                 new_state = []
                 for cur, new in zip(_flat(state), _flat(next_state)):
                     if len(new.shape) == 0:          # (TF: a scalar state passes through)
