@@ -252,28 +252,28 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
 def _rule_key(prim: Primitive, avals, params: dict):
-    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain: a
-    plain scalar, a NumPy dtype, or a tuple of plain values (``_plain_tuple``), each kept with
-    its type (``StaticFrontend.apply`` makes the key of a call without parameters itself)."""
+    """The key of ``_RULE_OUTPUTS`` for this call, or None when a parameter is not plain
+    (``_plain_param``), each value kept with its type (``StaticFrontend.apply`` makes the key
+    of a call without parameters itself)."""
     if len(params) == 1:                # (a slice's index, a concat's axis: no list)
-        for k, v in params.items():
-            t = type(v)
-            if t is tuple:
-                if not _plain_tuple(v):
-                    return None
-            elif t not in _PLAIN and not isinstance(v, np.dtype):
-                return None
-            return (prim, tuple(avals), ((k, t, v),))
+        (k, v), = params.items()
+        t = type(v)
+        return (prim, tuple(avals), ((k, t, v),)) if _plain_param(t, v) else None
     items = []
     for k, v in params.items():
         t = type(v)
-        if t is tuple:
-            if not _plain_tuple(v):
-                return None
-        elif t not in _PLAIN and not isinstance(v, np.dtype):
+        if not _plain_param(t, v):
             return None
         items.append((k, t, v))
     return (prim, tuple(avals), tuple(items))
+
+
+def _plain_param(t: type, v) -> bool:
+    """A parameter ``v`` (of type ``t``) a rule's result may be keyed by: a plain scalar, a
+    NumPy dtype, or a tuple of plain values (``_plain_tuple``)."""
+    if t is tuple:
+        return _plain_tuple(v)
+    return t in _PLAIN or isinstance(v, np.dtype)
 
 
 def _plain_tuple(v: tuple) -> bool:

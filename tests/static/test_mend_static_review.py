@@ -305,3 +305,18 @@ def test_tensor_shape_of_a_scalar_is_one_dimension_as_tf():
         tf.TensorShape("ab")
     cell = tf.nn.rnn_cell.BasicLSTMCell(4)      # rnn_cell_impl._concat's idiom
     assert tf.TensorShape([None]).concatenate(cell.output_size).as_list() == [None, 4]
+
+
+@pytest.mark.parametrize("v, plain", [
+    (1, True), (1.0, True), (None, True), ("s", True), (np.dtype("float32"), True),
+    ((1, None, ("s", 0, 2, None)), True), ((True,), False), ([2, 3], False),
+    ((slice(0, 1),), False), (np.int64(3), False)])
+def test_rule_key_one_and_several_parameters_agree_on_plain_values(v, plain):
+    from dlcore.ops.elementwise import add_p
+    from dlcore_static import frontend
+    av = (tf.placeholder(tf.float32, [2]).aval,)
+    one = frontend._rule_key(add_p, av, {"v": v})
+    two = frontend._rule_key(add_p, av, {"w": 1, "v": v})
+    assert (one is not None) == (two is not None) == plain
+    if plain:
+        assert one[2] == (("v", type(v), v),) and two[2][1] == ("v", type(v), v)
