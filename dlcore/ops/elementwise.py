@@ -94,9 +94,8 @@ exp_p = _unary("exp", "math.exp({0})", np.exp, _exp_vjp,
 log_p = _unary("log", "math.log({0}) if {0} > 0 else (-math.inf if {0} == 0 else math.nan)",
                np.log, _log_vjp, "y = log(x);  dx = g / x", simd=True,
                api={"torch": "log", "Tensor": "log", "tf": "log", "tf.math": "log"})
-# sqrt too: correctly rounded in NumPy as in the loop, so the same values; NumPy's was faster
-# at every size measured (float32, CPU time: 1.2 vs 4.2 us at 100 elements, 53 vs 59 us at
-# 100k) and compiles nothing (the first Adam step compiled two sqrt loops, 0.35 s).
+# sqrt too: correctly rounded in NumPy as in the loop (the same values), faster at every size
+# (float32, CPU time: 1.2 vs 4.2 us at 100 elements, 53 vs 59 us at 100k), compiling nothing.
 def _sqrt_vjp(g, y, x):
     if _plain(g, y) and _ufunc_now(g):
         return (np.true_divide(g, np.multiply(y, 2.0)),)   # (the two ops' ufuncs: _ufunc_now)
@@ -162,8 +161,7 @@ abs_p = _unary("abs", "abs({0})", np.abs, lambda g, y, x: (mul(g, sign(x)),),
                "y = |x|;  dx = g * sign(x)", float_only=False,
                api={"torch": ("abs", "absolute"), "Tensor": ("abs", "absolute"),
                     "operator": "__abs__", "tf": "abs", "tf.math": "abs"})
-# differentiable with a zero gradient, as PyTorch's SignBackward0 and TensorFlow's SignGrad
-# (so y = sign(x) requires grad when x does, and backward through it gives zeros)
+# a zero gradient (PyTorch's SignBackward0, TF's SignGrad): sign(x) requires grad when x does
 sign_p = _unary("sign", "({0} > 0) * 1 - ({0} < 0) * 1", np.sign,
                 lambda g, y, x: (zeros_like(g),), "y = sign(x);  dx = 0", float_only=False,
                 api={"torch": ("sign", "sgn"), "Tensor": ("sign", "sgn"),
@@ -353,7 +351,7 @@ def _pow_vjp(g, y, a, b):
     return da, db
 
 
-def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value) -> b - 1, read only
+def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value, type) -> b - 1
     """pow's da for concrete values, a 0-d exponent: PyTorch's pow_backward, g (b a^(b - 1))
     (a^1 of a square in the graph: a third derivative is zeros, as PyTorch's), zeros with no
     graph for a constant exponent 0 (PyTorch's zeros_like; not 0 a^-1, NaN at a = 0)."""
@@ -362,9 +360,11 @@ def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value) -> b -
     bb = b._buf
     if (v := bb.item()) == 0:           # (a Python number's test: no 0-d array compare)
         return zeros_like(a)
-    key = (bb.dtype, v)                 # (a constant exponent's b - 1, made once)
-    m1 = _m1s.get(key)
-    m1 = _m1s.setdefault(key, sub(b, 1)) if m1 is None else m1
+    m1 = _m1s.get((bb.dtype, v, type(bb)))  # (b - 1 kept for a small multiple of 1/2, CPU)
+    if m1 is None:
+        m1 = sub(b, 1)
+        if type(bb) is np.ndarray and type(v) in (int, float) and -16 <= v <= 16 and v * 2 % 1 == 0:
+            _m1s[(bb.dtype, v, type(bb))] = m1
     return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, m1)))
 
 

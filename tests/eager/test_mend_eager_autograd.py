@@ -118,3 +118,26 @@ def test_function_apply_setup_context_forms(which):
     (wy, wg), (gy, gg) = run(torch), run(dl)
     np.testing.assert_allclose(gy, wy)
     np.testing.assert_allclose(gg, wg)
+
+
+def test_pow_exponent_cache_is_bounded_and_values_match_torch():
+    from dlcore.ops.elementwise import _pow_da
+    cache = _pow_da.__defaults__[0]
+
+    def grads(L, e):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (g,) = L.autograd.grad((x ** e).sum(), x, create_graph=True)
+        (gg,) = L.autograd.grad(g.sum(), x)
+        return g.detach().numpy(), gg.numpy()
+
+    for e in (2.5, 0.5, -1.5, 1.0 + 1 / 1000, float("nan")):
+        (wg, wgg), (gg1, ggg) = grads(torch, e), grads(dl, e)
+        np.testing.assert_allclose(gg1, wg, rtol=1e-6, equal_nan=True)
+        # (rtol 1e-4: a float32 exponent's b - 1 is float32 here, a double in torch)
+        np.testing.assert_allclose(ggg, wgg, rtol=1e-4, equal_nan=True)
+    n = len(cache)
+    for i in range(50):                         # exponents no cache should keep
+        grads(dl, 1 + (i + 2) / 1000)
+        grads(dl, float("nan"))
+    assert len(cache) == n
+    assert all(k[2] is np.ndarray and (k[1] * 2) % 1 == 0 for k in cache)
