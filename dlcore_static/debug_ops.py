@@ -237,10 +237,11 @@ def _noop():
     return no_op()
 
 
-def _numerics_impl(v, *, message):
-    a = np.asarray(v)
-    if a.dtype.kind in "fc" and not np.isfinite(a).all():
-        inf, nan = bool(np.isinf(a).any()), bool(np.isnan(a).any())
+def _numerics_impl(any_nan, any_inf, *, message):
+    """The host half of CheckNumerics: two bools reduced where the tensor lives (a GPU
+    Session copies two bools to the host, not the tensor)."""
+    nan, inf = bool(np.asarray(any_nan)), bool(np.asarray(any_inf))
+    if nan or inf:
         what = "Inf and NaN" if inf and nan else "Inf" if inf else "NaN"
         raise InvalidArgumentError(None, None, f"{message} : Tensor had {what} values")
     return np.zeros((), np.int32)
@@ -261,8 +262,12 @@ def check_numerics(tensor, message, name=None) -> Tensor:
     g = get_default_graph()
     # the check is TF's CheckNumerics node (its name in the error); the pass-through, the
     # tensor returned, is '<name>/Identity'
-    chk = host_op("CheckNumericsHost", [t], [((), np.int32)], {"message": str(message)},
-                  name=name or "CheckNumerics")
+    # (any NaN, any Inf reduced where the tensor lives; only the two bools reach the host)
+    full = g.unique_name(name or "CheckNumerics")
+    with g.name_scope(full + "/"):
+        flags = [_ops.reduce_any(_ops.isnan(t)), _ops.reduce_any(_ops.isinf(t))]
+    chk = host_op("CheckNumericsHost", flags, [((), np.int32)], {"message": str(message)},
+                  name=full, unique=False)
     with g.name_scope(chk.name + "/"), g.control_dependencies([chk]):
         return _ops.identity(t)
 

@@ -44,9 +44,10 @@ def register(op_type: str, fn: Callable) -> Callable:
 
 
 def host_op(op_type: str, inputs, avals, attrs: dict | None = None, name: str | None = None,
-            unknown_rank: bool = False) -> Operation:
+            unknown_rank: bool = False, unique: bool = True) -> Operation:
     """Add a node of ``op_type`` (registered) reading ``inputs``, with outputs ``avals``
-    (``(shape, numpy dtype)`` pairs)."""
+    (``(shape, numpy dtype)`` pairs).  ``unique=False``: ``name`` is a full name the caller
+    has already made unique (``graph.unique_name``)."""
     g = get_default_graph()
     ins = [v if isinstance(v, Tensor) else to_tensor(v, g) for v in inputs]
     if ins:
@@ -54,8 +55,9 @@ def host_op(op_type: str, inputs, avals, attrs: dict | None = None, name: str | 
     attrs = dict(attrs or {})
     if unknown_rank:
         attrs["unknown_rank"] = True
-    op = Operation(g, op_type, g.unique_name(name or op_type), ins,
-                   [AVal(tuple(s), np.dtype(d)) for s, d in avals], attrs=attrs)
+    full = g.unique_name(name or op_type) if unique or not name else name
+    op = Operation(g, op_type, full, ins, [AVal(tuple(s), np.dtype(d)) for s, d in avals],
+                   attrs=attrs)
     op.device = CPU
     return op
 

@@ -320,3 +320,28 @@ def test_rule_key_one_and_several_parameters_agree_on_plain_values(v, plain):
     assert (one is not None) == (two is not None) == plain
     if plain:
         assert one[2] == (("v", type(v), v),) and two[2][1] == ("v", type(v), v)
+
+
+def test_check_numerics_host_op_reads_two_device_bools_not_the_tensor():
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.check_numerics(x * 2, "bad x")
+    with tf.name_scope("s"):
+        z = tf.check_numerics(x, "again", name="mine")
+    g = tf.get_default_graph()
+    hosts = [op for op in g.get_operations() if op.type == "CheckNumericsHost"]
+    assert [op.name for op in hosts] == ["CheckNumerics", "s/mine"]
+    for op in hosts:
+        assert [(i.dtype, i.shape.as_list()) for i in op.inputs] == [(tf.bool, [])] * 2
+    assert y.op.name == "CheckNumerics/Identity" and z.op.name == "s/mine/Identity"
+    gx, = tf.gradients(tf.reduce_sum(y * y), x)
+    xv = np.array([[1, 2, 3], [4, 5, 6]], np.float32)
+    with tf.Session() as sess:
+        out, grad = sess.run([y, gx], {x: xv})
+        np.testing.assert_array_equal(out, 2 * xv)
+        np.testing.assert_allclose(grad, 8 * xv)
+        assert sess.run(z, {x: np.zeros((0, 3), np.float32)}).shape == (0, 3)
+        for v, what in (([[1, np.nan, 3]], "NaN"), ([[np.inf, 1, 1]], "Inf"),
+                        ([[np.nan, -np.inf, 0]], "Inf and NaN")):
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"^again : Tensor had {what} values\n.*node s/mine "):
+                sess.run(z, {x: np.array(v, np.float32)})
