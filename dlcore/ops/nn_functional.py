@@ -260,6 +260,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
         xlogy = where(greater(target, 0.0), mul(target, log(safe)),
                       where(less(target, 0.0), float("nan"), 0.0))
         loss = sub(xlogy, mul(target, input))
+        if getattr(target, "requires_grad", False):
+            # xlogy's gradient with respect to a target <= 0 is NaN in PyTorch (0/0 at 0): a
+            # zero-valued term, 0 sqrt(target) there, whose gradient is 0 / 0 (NaN)
+            at = where(greater(target, 0.0), 1.0, target)
+            loss = add(loss, mul(sqrt(at), 0.0))
     if reduction == "batchmean":
         n = aval_of(input).shape[0] if aval_of(input).ndim else 1
         return div(sum(loss), float(n))

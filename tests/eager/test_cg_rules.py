@@ -106,11 +106,19 @@ def test_lean_rules_equal_the_rules(case, dtype, monkeypatch):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
     if case != "softmax":                # (one SoftmaxBackwardData node for the rule's four)
         for a, b in zip(fast[:2], slow[:2]):
-            # the same nodes, but for a square's g (2 a) where the rule has g (2 a^(2 - 1)),
-            # and the square's lane naming its mul by the exponent MulBackward1 (torch's)
+            # the same nodes, but for the square's lane naming its mul by the exponent
+            # MulBackward1 (torch's) where the rule's is a MulBackward0: each name compared,
+            # the two muls as one count, and only MulBackward0 -> MulBackward1 renamings
             fa, fb = _names(a.grad_fn), _names(b.grad_fn)
-            loose = Counter(MulBackward0=99, MulBackward1=99, PowBackward0=99)
-            assert fa - loose == fb - loose
+            assert _muls_merged(fa) == _muls_merged(fb)
+            renamed = fa["MulBackward1"] - fb["MulBackward1"]
+            assert renamed == fb["MulBackward0"] - fa["MulBackward0"] >= 0
+
+
+def _muls_merged(names: Counter) -> Counter:
+    out = Counter(names)
+    out["MulBackward0"] += out.pop("MulBackward1", 0)
+    return out
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

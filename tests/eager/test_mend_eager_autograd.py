@@ -141,3 +141,17 @@ def test_pow_exponent_cache_is_bounded_and_values_match_torch():
         grads(dl, float("nan"))
     assert len(cache) == n
     assert all(k[2] is np.ndarray and (k[1] * 2) % 1 == 0 for k in cache)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "batchmean", "none"])
+@pytest.mark.parametrize("target", [[0.5, 0.0, -1.0], [0.2, 0.3, 0.5]])
+def test_kl_div_gradient_wrt_target_as_torch(reduction, target):
+    """PyTorch's xlogy(target, target): NaN gradient at a target <= 0 (0/0 at 0)."""
+    def run(L):
+        x = L.tensor([-1.0, -2.0, -0.5], requires_grad=True)
+        t = L.tensor(target, requires_grad=True)
+        loss = L.nn.functional.kl_div(x, t, reduction=reduction)
+        (loss.sum() if reduction == "none" else loss).backward()
+        return loss.detach().numpy(), x.grad.numpy(), t.grad.numpy()
+    for got, want in zip(run(dl), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
