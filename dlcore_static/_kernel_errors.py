@@ -7,11 +7,32 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 _UFUNC = re.compile(r"^operands could not be broadcast together with shapes "
                     r"\(([\d, ]*)\) \(([\d, ]*)\)\s*$")
 _BROADCAST = re.compile(r"^shape mismatch: objects cannot be broadcast to a single shape\.\s+"
                         r"Mismatch is between arg \d+ with shape \(([\d, ]*)\) and arg \d+ "
                         r"with shape \(([\d, ]*)\)\.?\s*$")
+
+
+_RESHAPE = re.compile(r"^cannot reshape a tensor with (\d+) elements to shape \[([-\d, ]*)\]")
+
+
+def _reshape_text(size: int, target: str) -> str | None:
+    """TF's Reshape kernel: 'Input to reshape is a tensor with 7 values, but the requested
+    shape has 6' ('requires a multiple of 3' with a -1).  None when the count fits (the
+    target conflicts with a declared dimension: dlcore's words stay)."""
+    dims = [int(d) for d in target.split(",") if d.strip()]
+    known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+    if -1 in dims:
+        if known > 0 and size % known == 0:
+            return None
+        return (f"Input to reshape is a tensor with {size} values, but the requested shape "
+                f"requires a multiple of {known}")
+    if known == size:
+        return None
+    return f"Input to reshape is a tensor with {size} values, but the requested shape has {known}"
 
 
 def _dims(text: str) -> str:
@@ -27,6 +48,9 @@ def tf_kernel_text(e: BaseException) -> str | None:
     text = str(e)
     if text.startswith("Incompatible shapes: "):    # already TF's words (a fused loop's)
         return text
+    m = _RESHAPE.match(getattr(e, "reason", ""))
+    if m is not None:
+        return _reshape_text(int(m.group(1)), m.group(2))
     m = _UFUNC.match(text) or _BROADCAST.match(text)
     if m is None:
         return None

@@ -529,10 +529,13 @@ def run_time_dims(x: Tensor, shape):
     if isinstance(shape, Tensor):
         if shape.op.type == "Const":
             return None
-        if getattr(shape.op.prim, "name", None) == "shape_of":
+        of = shape                  # (tf.shape(b, out_type=tf.int64): a cast of shape_of)
+        while getattr(of.op.prim, "name", None) == "cast":
+            of = of.op.inputs[0]
+        if getattr(of.op.prim, "name", None) == "shape_of":
             # tf.shape(b) with several unknown dimensions: each read when the graph runs
             # (TF1: unknown dimensions, not several -1s); known ones stay ints
-            src = shape.op.inputs[0].aval.shape
+            src = of.op.inputs[0].aval.shape
             if sum(d is None for d in src) <= 1:
                 return None
             return [int(d) if d is not None else _ops.getitem(shape, (i,))

@@ -345,3 +345,28 @@ def test_check_numerics_host_op_reads_two_device_bools_not_the_tensor():
             with pytest.raises(tf.errors.InvalidArgumentError,
                                match=rf"^again : Tensor had {what} values\n.*node s/mine "):
                 sess.run(z, {x: np.array(v, np.float32)})
+
+
+@pytest.mark.parametrize("out_type", [tf.int32, tf.int64])
+def test_reshape_to_a_shape_tensor_of_either_int_type_keeps_its_known_dims(out_type):
+    a = tf.placeholder(tf.float32, [None])
+    b = tf.placeholder(tf.float32, [None, None, 3])
+    r = tf.reshape(a, tf.shape(b, out_type=out_type))
+    assert r.shape.as_list() == [None, None, 3]
+    g, = tf.gradients(tf.reduce_sum(r * r), a)
+    with tf.Session() as sess:
+        out, grad = sess.run([r, g], {a: np.arange(6.), b: np.zeros((1, 2, 3))})
+        np.testing.assert_array_equal(out, np.arange(6.).reshape(1, 2, 3))
+        np.testing.assert_array_equal(grad, 2 * np.arange(6.))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^Input to reshape is a tensor with 7 values, but the "
+                                 r"requested shape has 6\n"):
+            sess.run(r, {a: np.arange(7.), b: np.zeros((1, 2, 3))})
+    x = tf.placeholder(tf.float32, [None])
+    m = tf.placeholder(tf.int32, [])
+    r2 = tf.reshape(x, [-1, m])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^Input to reshape is a tensor with 7 values, but the "
+                                 r"requested shape requires a multiple of 3\n"):
+            sess.run(r2, {x: np.arange(7.), m: 3})
