@@ -102,8 +102,8 @@ def _acosh_vjp(g, y, x):
     """``g / sqrt(x^2 - 1)`` for real x (finite below -1, as PyTorch's); for complex x
     ``g / (sqrt(x - 1) sqrt(x + 1))``, the derivative on both sides of the branch cut
     (PyTorch's complex acosh gradient; ``sqrt(x^2 - 1)`` has the other sign for Re x < 0)."""
-    if aval_of(x).dtype.kind == "c":
-        return (div(g, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))),)
+    if aval_of(x).dtype.kind == "c":    # (x - 1 as x + (-1): a -0.0 imaginary part made
+        return (div(g, mul(sqrt(add(x, -1.0)), sqrt(add(x, 1.0)))),)   # +0.0, as PyTorch's)
     return (div(g, sqrt(sub(mul(x, x), 1.0))),)
 
 

@@ -155,3 +155,21 @@ def test_kl_div_gradient_wrt_target_as_torch(reduction, target):
         return loss.detach().numpy(), x.grad.numpy(), t.grad.numpy()
     for got, want in zip(run(dl), run(torch)):
         np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
+# (not the singular points +-1 of asin/acos/acosh, where torch's gradient is nan+nanj and
+# dlcore's +-inf+-infj)
+_CUT_POINTS = [complex(a, b) for a in (-3.0, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, 3.0)
+               for b in (-2.0, -0.0, 0.0, 2.0) if not (abs(a) == 1.0 and b == 0.0)] + \
+    [complex(-0.0, 2.0), complex(0.0, -2.0), complex(-0.0, -3.0), complex(0.0, 3.0)]
+
+
+@pytest.mark.parametrize("name", ["asin", "acos", "asinh", "acosh", "atanh", "sqrt", "log"])
+def test_complex_gradients_on_branch_cuts_both_signs_of_zero(name):
+    """g conj(f'(z)) at points on the cuts with +0.0 and -0.0 imaginary (or real) parts."""
+    def grad(L):
+        x = L.tensor(np.array(_CUT_POINTS, dtype=np.complex128), requires_grad=True)
+        y = getattr(L, name)(x)
+        y.backward(L.ones_like(y) * (1 + 0.5j))
+        return x.grad.detach().numpy()
+    np.testing.assert_allclose(grad(dl), grad(torch), rtol=1e-10, atol=1e-12)
