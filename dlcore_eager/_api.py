@@ -240,7 +240,7 @@ def compare(export, ns, name):
     ordering = name in ("__lt__", "__le__", "__gt__", "__ge__")
 
     def op(self, other):         # (torch's keyword names: x.eq(other=y))
-        if ordering and type(other) is np.ndarray:
+        if ordering and type(other) in O._NOT_OPERANDS:
             return NotImplemented   # (torch's: Python's TypeError "'>' not supported ...")
         a, b = O._operands(self, other)
         try:
@@ -252,9 +252,14 @@ def compare(export, ns, name):
             raise
 
     if name in ("__eq__", "__ne__"):
+        # Python's identity comparison, as for torch tensors: None, a str, a list or tuple
+        # (t == [1., 2.] is False), and for != a NumPy array too (torch's: t != arr is True,
+        # t == arr elementwise)
+        refused = (list, tuple, np.ndarray) if name == "__ne__" else (list, tuple)
+
         def eq(a, b):
-            if b is None or isinstance(b, str):
-                return NotImplemented     # Python's identity comparison, as for torch tensors
+            if b is None or isinstance(b, str) or type(b) in refused:
+                return NotImplemented
             return op(a, b)
         return eq
     if ns in _METHOD_NAMESPACES:

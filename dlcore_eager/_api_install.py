@@ -45,6 +45,7 @@ def _inplace(method, name, prim=None):
     # `t += arr` with a NumPy array: NotImplemented, as torch's (Python then computes
     # `t + arr`, NumPy's promotion, and rebinds t; `t[0:1] += arr` writes it back in place)
     operator = name.startswith("__i")
+    base = name[:-1] + "(): argument "
 
     def inplace(self, *args, **kwargs):
         if into is not None and len(args) == 1 and not kwargs and \
@@ -54,7 +55,13 @@ def _inplace(method, name, prim=None):
             return NotImplemented
         self._check_inplace()
         src = self if keeps_nothing else self._original(args, kwargs)
-        result = method(src, *args, **kwargs)
+        try:
+            result = method(src, *args, **kwargs)
+        except TypeError as e:      # (the parser's words name the in-place form: add_())
+            text = str(e)
+            if text.startswith(base):
+                raise TypeError(name + text[len(name) - 1:]) from None
+            raise
         _check_cast(result, self)
         return self._commit(result)
     inplace.__name__ = inplace.__qualname__ = name

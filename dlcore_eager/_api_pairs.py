@@ -1,12 +1,10 @@
 """The operator pairs of ``_api``'s binary conventions: ``(op, rop)`` of a binary export
 (PyTorch's promotion, then the primitive; ``O._binary`` for a primitive's own bind), the
-broadcast check of their error path, and the NumPy-array rule of the operators (``Tensor.__add__``
+broadcast check of their error path, and the NumPy-array (list, tuple) rule of the operators (``Tensor.__add__``
 returns NotImplemented for an ndarray, as torch's: NumPy computes ``t + arr`` and
 ``Tensor.__array_wrap__`` makes its result a tensor; ``arr + t`` is Python's TypeError)."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from dlcore.errors import ShapeError as _ShapeError
 
@@ -24,12 +22,12 @@ def _binary_pair(export, check=None, wrap: bool = True, operator: bool = False):
         op0, rop0 = _binary_pair(export, None, wrap)
 
         def op_checked(a, b):
-            if operator and type(b) is np.ndarray:
+            if operator and type(b) in O._NOT_OPERANDS:
                 return NotImplemented
             check((a, b), {})
             return op0(a, b)
         def rop_checked(a, b):
-            if operator and type(b) is np.ndarray:
+            if operator and type(b) in O._NOT_OPERANDS:
                 return NotImplemented
             check((b, a), {})
             return rop0(a, b)
@@ -37,7 +35,7 @@ def _binary_pair(export, check=None, wrap: bool = True, operator: bool = False):
     fn = export.fn
 
     def op(a, b):
-        if operator and type(b) is np.ndarray:
+        if operator and type(b) in O._NOT_OPERANDS:
             return NotImplemented
         a, b = O._operands(a, b, wrap)
         try:
@@ -47,7 +45,7 @@ def _binary_pair(export, check=None, wrap: bool = True, operator: bool = False):
             raise
 
     def rop(a, b):
-        if operator and type(b) is np.ndarray:
+        if operator and type(b) in O._NOT_OPERANDS:
             return NotImplemented
         a, b = O._operands(a, b, wrap)
         try:
@@ -77,5 +75,5 @@ def _ndarray_not_implemented(f):
         return f
 
     def operator(a, b):
-        return NotImplemented if type(b) is np.ndarray else f(a, b)
+        return NotImplemented if type(b) in O._NOT_OPERANDS else f(a, b)
     return operator

@@ -1,15 +1,9 @@
-"""PyTorch's tensor operations, each a thin call into ``dlcore.ops``.
-
-Every function here is both a method (``x.exp()``) and a top-level function (``torch.exp(x)``).
-What this module adds to dlcore is PyTorch's *calling conventions* only: argument names (``dim``,
-``keepdim``), dtype promotion between operands (PyTorch's rules, see ``_dtype``), ``max(dim=...)``
-returning ``(values, indices)``, ``squeeze(d)`` being a no-op when ``d`` is not of size 1, and
-so on.  The values and the gradients come from dlcore's primitives and composites.
-
-Binary operators apply the primitive directly once the operands have one dtype (no functional
-wrapper's promotion step); the operand conventions (PyTorch's promotion, broadcast errors, the
-operand refusals, ``scalar_as``) are in ``_operand_rules``.
-"""
+"""PyTorch's tensor operations, each a thin call into ``dlcore.ops``: both a method (``x.exp()``)
+and a function (``torch.exp(x)``), adding PyTorch's calling conventions only (``dim``/``keepdim``,
+PyTorch's promotion, ``max(dim=...)``'s ``(values, indices)``, ``squeeze(d)`` a no-op where ``d``
+is not of size 1, ...); the values and gradients come from dlcore's primitives and composites.
+Binary operators apply the primitive directly once the operands have one dtype; the operand
+conventions (promotion, broadcast errors, refusals, ``scalar_as``) are in ``_operand_rules``."""
 
 from __future__ import annotations
 
@@ -47,8 +41,8 @@ _apply = EagerFrontend.apply
 _matmul_p = _la.matmul_p
 
 _ndarray = np.ndarray
-
 _FLOAT_INT = (float, int)
+_NOT_OPERANDS, _SEQUENCES = frozenset({np.ndarray, list, tuple}), (list, tuple)  # (operators)
 _F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = _F32_F64
 
@@ -60,8 +54,8 @@ _SLOW_CHECKS = {"pow": _int_pow_check, "sub": _sub_bool_check}
 
 def _binary(prim, operator: bool = False):
     # ``_apply(prim, args, {})``: ``bind(prim, *args)`` minus the search for the front end.
-    # ``operator`` (Tensor.__add__, ...): a NumPy array operand is NotImplemented (torch's:
-    # NumPy then computes ``t + arr`` itself, reading the tensor; ``arr + t`` is a TypeError)
+    # ``operator`` (Tensor.__add__, ...): an ndarray, list or tuple is NotImplemented (torch's:
+    # NumPy computes ``t + arr``; ``arr + t``, ``t + [1.]`` are Python's TypeError)
     slow_check = _SLOW_CHECKS.get(prim.name)
 
     def op(a, b):
@@ -87,7 +81,7 @@ def _binary(prim, operator: bool = False):
                 if out is not None:
                     return out
         elif tb not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
-            if operator and tb is _ndarray:
+            if operator and tb in _NOT_OPERANDS:
                 return NotImplemented
             if slow_check is not None:      # (checked where promotion is needed anyway)
                 slow_check(a, b)
@@ -101,7 +95,7 @@ def _binary(prim, operator: bool = False):
     rlabel = _RLABELS.get(prim.name)
 
     def rop(a, b):
-        if operator and type(b) is _ndarray:
+        if operator and type(b) in _NOT_OPERANDS:
             return NotImplemented
         if slow_check is not None:
             slow_check(b, a)
@@ -150,6 +144,8 @@ def div(a, b, rounding_mode=None):
             raise broadcast_error(a, b) from None
     if rounding_mode is not None:
         return _div_rounded(a, b, rounding_mode)
+    if type(b) in _SEQUENCES:      # (t / [1.]: the operator's NotImplemented, as torch's)
+        return NotImplemented
     a, b = _float_operands(a, b)
     try:
         return bind(_ew.div_p, a, b)
@@ -199,6 +195,8 @@ def rtruediv(a, b):
     """``b / a`` as the operator (``Tensor.__rtruediv__``): a number ``b`` other than 1 divides
     as PyTorch's operator does, ``a.reciprocal() * b`` (two roundings: PyTorch's values to the
     ulp; ``torch.div(b, a)`` divides once, as ``rdiv``)."""
+    if type(b) in _SEQUENCES:
+        return NotImplemented
     a, b = _float_operands(a, b)
     if type(b) in (float, int) and b != 1:
         return bind(_ew.mul_p, bind(_ew.div_p, 1.0, a), b)

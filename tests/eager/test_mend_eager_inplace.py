@@ -192,3 +192,47 @@ def test_write_into_primal_leaves_the_dual_tangent(case):
     (wp, wt), (gp, gt) = run(torch), run(dl)
     np.testing.assert_allclose(gp, wp)
     np.testing.assert_allclose(gt, wt)                          # [0, 1, 2, 3]
+
+
+OPERANDS = {
+    "t != arr": lambda L, t: t != np.array([1.0, 3.0]),
+    "arr != t": lambda L, t: np.array([1.0, 3.0]) != t,
+    "t == arr": lambda L, t: t == np.array([1.0, 3.0]),
+    "arr @ t": lambda L, t: np.array([1.0, 2.0]) @ t,
+    "t @ arr": lambda L, t: t @ np.array([1.0, 3.0]),
+    "t + list": lambda L, t: t + [1.0, 2.0],
+    "list + t": lambda L, t: [1.0, 2.0] + t,
+    "t - tuple": lambda L, t: t - (1.0, 2.0),
+    "tuple - t": lambda L, t: (1.0, 2.0) - t,
+    "t / list": lambda L, t: t / [1.0, 2.0],
+    "t ** list": lambda L, t: t ** [1.0, 2.0],
+    "t % list": lambda L, t: t % [1.0, 2.0],
+    "t < list": lambda L, t: t < [1.0, 2.0],
+    "t >= tuple": lambda L, t: t >= (1.0, 2.0),
+    "t == list": lambda L, t: t == [1.0, 2.0],
+    "t != list": lambda L, t: t != [1.0, 2.0],
+    "t == tuple": lambda L, t: t == (1.0, 2.0),
+    "list @ t": lambda L, t: [1.0, 2.0] @ t,
+    "t.add_(list)": lambda L, t: t.add_([1.0, 2.0]),
+    "t.mul_(arr)": lambda L, t: t.mul_(np.array([1.0, 2.0])),
+    "t.add_(str)": lambda L, t: t.add_("a"),
+    "torch.add(t, list)": lambda L, t: L.add(t, [1.0, 2.0]),
+}
+
+
+def _operand_outcome(L, case):
+    t = L.tensor([1.0, 2.0])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            r = OPERANDS[case](L, t)
+    except Exception as e:          # noqa: BLE001 (the outcome compared: type and text)
+        return type(e).__name__, str(e).replace("torch.", "").replace("dlcore_eager.", "")
+    if isinstance(r, (bool, np.bool_)):
+        return "bool", bool(r)
+    return type(r).__name__, str(r.dtype).replace("torch.", ""), r.tolist()
+
+
+@pytest.mark.parametrize("case", sorted(OPERANDS))
+def test_operators_with_arrays_lists_tuples_as_torch(case):
+    assert _operand_outcome(dl, case) == _operand_outcome(torch, case)
