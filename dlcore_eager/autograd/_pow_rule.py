@@ -12,7 +12,8 @@ tools/autograd/FunctionsManual.cpp) differs for real values:
   b >= 0 (NaN for an infinite ``g``); a number base (``2.0 ** t``) is the 0-d ``a``.
 
 Complex values keep dlcore's rule (its complex wrapper, ``pow_p.vjp``).  The masks are read
-from the concrete values (NumPy buffers: eager holds values, never placeholders); the values
+from the concrete values (NumPy buffers: eager holds values, never placeholders; device ops
+make them for CUDA buffers, nothing copied to the host); the values
 are computed with dlcore's ops, so that ``create_graph`` records them.  ``eager_pow_lean`` is
 the create_graph pass's branch for a 0-d exponent that needs no gradient (a square's: the
 core's ``_pow_da``, PyTorch's rule there already; ``_cg_rules``)."""
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcore.ops import log, mul, pow, sub, where  # noqa: A004 - dlcore's pow
+from dlcore.ops import equal, greater_equal, log, logical_and, mul, pow, sub, where  # noqa: A004
 from dlcore.ops.broadcast import sum_to as _sum_to
 from dlcore.ops._fastpath import lean3
 from dlcore.ops.elementwise import _pow_da, pow_p
@@ -29,15 +30,13 @@ from dlcore.ops.elementwise import _pow_da, pow_p
 _ndarray = np.ndarray
 
 
-def _value(x) -> np.ndarray:
-    """A concrete operand's values: a Tensor's buffer, or the buffer itself."""
-    return x if type(x) is _ndarray else np.asarray(x._buf)
-
-
 def eager_pow_vjp(g, y, a, b):
     """``pow``'s vjp rule as PyTorch's (see the module docstring)."""
     core = pow_p.vjp(g, y, a, b)
-    av, bv = _value(a), _value(b)
+    av = a if type(a) is _ndarray else a._buf
+    bv = b if type(b) is _ndarray else b._buf
+    if type(av) is not _ndarray or type(bv) is not _ndarray:
+        return _device_pow_vjp(core, g, y, a, b)
     if av.dtype.kind == "c" or bv.dtype.kind == "c":
         return core
     core_da, core_db = core
@@ -55,6 +54,21 @@ def eager_pow_vjp(g, y, a, b):
         if zero.any():
             term = where(zero, 0, term)
         return _sum_to(mul(g, term), b)
+    return da, db
+
+
+def _device_pow_vjp(core, g, y, a, b):
+    """``eager_pow_vjp`` for device (CUDA) buffers: the masks made by device ops (no copy of
+    ``a`` and ``b`` to the host, no host mask given to ``where``), nothing read back."""
+    if a._buf.dtype.kind == "c" or b._buf.dtype.kind == "c":
+        return core
+
+    def da():
+        return _sum_to(where(equal(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))), a)
+
+    def db():
+        zero = logical_and(equal(a, 0), greater_equal(b, 0))
+        return _sum_to(mul(g, where(zero, 0, mul(y, log(a)))), b)
     return da, db
 
 

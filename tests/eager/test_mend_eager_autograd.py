@@ -173,3 +173,31 @@ def test_complex_gradients_on_branch_cuts_both_signs_of_zero(name):
         y.backward(L.ones_like(y) * (1 + 0.5j))
         return x.grad.detach().numpy()
     np.testing.assert_allclose(grad(dl), grad(torch), rtol=1e-10, atol=1e-12)
+
+
+def test_pow_gradient_of_cuda_tensors_uses_device_masks(monkeypatch):
+    """CUDA buffers (the simulator here): the masks made by device ops, the values torch's."""
+    from dlcore.device import cuda_simulator
+    if not cuda_simulator():
+        pytest.skip("runs under NUMBA_ENABLE_CUDASIM=1 (tests/conftest.py)")
+    from dlcore_eager.autograd import _pow_rule
+    base, expo = [0.0, 0.0, 2.0, -1.5, 3.0, 0.0], [0.0, 2.0, 0.0, 2.0, -1.0, -1.0]
+
+    def run(L, cuda):
+        a, b = L.tensor(base, dtype=L.float64), L.tensor(expo, dtype=L.float64)
+        if cuda:
+            a, b = a.cuda(), b.cuda()
+        a.requires_grad_(True)
+        b.requires_grad_(True)
+        (a ** b).sum().backward()
+        return a.grad.cpu().numpy(), b.grad.cpu().numpy()
+
+    want = run(torch, False)
+    taken = []
+    device_vjp = _pow_rule._device_pow_vjp
+    monkeypatch.setattr(_pow_rule, "_device_pow_vjp",
+                        lambda *args: taken.append(1) or device_vjp(*args))
+    got = run(dl, True)
+    assert taken                                   # (the device branch, not host copies)
+    for x, y in zip(got, want):
+        np.testing.assert_allclose(x, y, equal_nan=True)
