@@ -19,10 +19,10 @@ that assigns variables holds the Session's variable lock meanwhile: a producer t
 enqueue run also assigns variables waits for it).
 
 Bad input as TF 1.15: an enqueue whose static shapes or dtypes the queue cannot take is a
-ValueError when built; a fed value of the wrong shape is refused when run ("Shape mismatch in
-tuple component 0. Expected [3], got [2]"), nothing queued; a negative capacity means no
-limit; a RandomShuffleQueue with ``min_after_dequeue`` not below its capacity is refused when
-first used.
+ValueError when built (a Python float for an int queue: TypeError); a fed value of the wrong
+shape is refused when run ("Shape mismatch in tuple component 0. Expected [3], got [2]"); a
+negative capacity means no limit; a RandomShuffleQueue's ``min_after_dequeue`` not below its
+capacity is refused when first used.
 
 Queue contents live in the Session (two Sessions have separate queues, as TF's resources).
 ``num_epochs`` makes TF's local variable ``<scope>/limit_epochs/epochs``: run
@@ -46,6 +46,7 @@ from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
 from . import plan as _plan
+from ._queue_values import check_python_value
 from .errors import CancelledError, DeadlineExceededError, OutOfRangeError, node_suffix
 from .errors import InvalidArgumentError as _InvalidArgument
 from .frontend import to_tensor
@@ -182,7 +183,7 @@ class QueueBase:
             raise ValueError(f"Expected {len(self._dtypes)} components, got {len(vals)}")
         out = []
         for v, dt in zip(vals, self._dtypes):
-            t = to_tensor(v, self._graph, dtype_hint=dt, cast_data=True)
+            t = to_tensor(check_python_value(v, dt), self._graph, dtype_hint=dt, cast_data=True)
             if t.aval.dtype != dt:      # (TF's convert_to_tensor(v, dtype=the queue's))
                 raise ValueError(f"Tensor conversion requested dtype {np.dtype(dt).name} for "
                                  f"Tensor with dtype {np.dtype(t.aval.dtype).name}: {t!r}")

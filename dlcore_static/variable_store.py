@@ -29,8 +29,9 @@ import threading
 
 
 class _Staging(threading.local):
-    ending: Callable[[], None] | None = None       # a callable run once when this thread's run ends (commit or discard):
-                        # a dequeue's held Ctrl-C (input_queues._hold_to_run_end)
+    # a callable run once when this thread's run ends (the Session's commit or discard):
+    # a dequeue's or get_next's held Ctrl-C (runtime.hold_to_run_end)
+    ending: Callable[[], None] | None = None
 
     def __init__(self):
         self.staged: dict = {}
@@ -99,10 +100,17 @@ class VariableStore:
             _end(local)
 
     def discard(self) -> None:
+        """The run failed: drop its staged writes and end the run (``ending``)."""
         local = self._local
         local.staged.clear()
         if local.ending is not None:
             _end(local)
+
+    def drop_staged(self) -> None:
+        """Drop this thread's staged writes only, in the MIDDLE of a run (the compiled plan's
+        fallback, before its step-by-step re-run): the run goes on, so its end-of-run hook (a
+        held Ctrl-C) stays for the Session's commit or discard."""
+        self._local.staged.clear()
 
     def in_use(self) -> list:
         """Every value a run could still read: committed and this thread's staged ones."""

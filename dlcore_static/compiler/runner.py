@@ -56,6 +56,9 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
     ``discard()`` drops the failed compiled attempt's staged variable writes before the
     step-by-step re-run (so an update is not applied twice)."""
     steps, nslots = lowered.steps, lowered.nslots
+    # a store's ``discard`` also ends the run (a held Ctrl-C is raised there); mid-run only the
+    # staged writes are dropped (``VariableStore.drop_staged``), the run's end stays the Session's
+    discard = getattr(getattr(discard, "__self__", None), "drop_staged", discard)
     feed_slots, fetch_slots = lowered.feed_slots, lowered.fetch_slots
     nout = len(fetch_slots)
 

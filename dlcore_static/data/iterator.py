@@ -59,12 +59,15 @@ _HANDLE_IDS = itertools.count()
 
 
 class _IteratorState:
-    __slots__ = ("gen", "last", "lock")
+    __slots__ = ("gen", "last", "lock", "broken")
 
     def __init__(self, gen):
         self.gen = gen
         self.lock = threading.Lock()
         self.last: dict = {}        # thread id -> the outcome of its latest get_next
+        # the name of what ended the pipeline's generators mid-element (a KeyboardInterrupt
+        # raised inside them: a second Ctrl-C), or None; the rest of the epoch is lost
+        self.broken: str | None = None
 
 
 def _states(session) -> dict:
@@ -232,6 +235,9 @@ def _get_next_factory(op: Operation, session, device):
             # a Ctrl-C waits for the run's end (one thrown into the generators ends them, and
             # a run cut after taking the element loses it: TF1's run is one C++ call)
             hold_to_run_end(session)
+            if st.broken is not None:
+                broken = st.last[tid] = _broken(op, st.broken)
+                raise broken
             try:
                 elem = next(st.gen)
             except StopIteration:
@@ -241,6 +247,11 @@ def _get_next_factory(op: Operation, session, device):
             except Exception as e:  # noqa: BLE001 - re-raised as the node's error
                 err = st.last[tid] = _element_error(e, op)
                 raise err from None
+            except BaseException as e:
+                # (a Ctrl-C raised inside the generators ended them: later get_nexts must not
+                # say "End of sequence" for an epoch cut short)
+                st.broken = type(e).__name__
+                raise
             if type(elem) is ElementError:      # that element's error; the next goes on
                 err = st.last[tid] = _element_error(elem.error, op)
                 raise err from None
@@ -258,6 +269,14 @@ def _get_next_factory(op: Operation, session, device):
         out = st.last[tid] = elem[0] if n == 1 else elem
         return out
     return get_next, {}
+
+
+def _broken(op, what: str) -> FailedPreconditionError:
+    return FailedPreconditionError(
+        None, op, f"GetNext() failed because the iterator's input pipeline was interrupted "
+        f"({what}) while making an element, so the rest of its epoch is lost; run the "
+        f"iterator's initializer (a one-shot iterator: make a new one) to start it again"
+        + node_suffix(op))
 
 
 def _element_error(e: Exception, op) -> BaseException:

@@ -213,17 +213,18 @@ class ZipDataset(Dataset):
         its = [d._iterate(ctx) for d in self._children]
         while True:
             out: list = []
-            err = None
             for it in its:
                 try:
                     e = next(it)
                 except StopIteration:
                     return
-                if type(e) is ElementError:     # (TF: the first input's error; the other
-                    err = err or e              # inputs' elements of this step are gone)
-                else:
-                    out.extend(e)
-            yield err if err is not None else tuple(out)
+                if type(e) is ElementError:     # (TF 1.15's zip_dataset_op: the first input's
+                    break                       # error returns at once; the inputs after it
+                out.extend(e)                   # are not advanced, those before lose theirs)
+            else:
+                yield tuple(out)
+                continue
+            yield e
 
 
 def _substitute(s: Structure, leaves) -> Structure:

@@ -98,8 +98,7 @@ class BatchDataset(Dataset):
     def _size(self, ctx) -> int:
         n = int(ctx.value(self._bs))
         if n < 1:
-            raise InvalidArgumentError(None, None, f"batch: batch_size must be greater than "
-                                       f"zero, got {n}")
+            raise InvalidArgumentError(None, None, "Batch size must be greater than zero.")
         return n
 
     def _check(self, ctx: Context) -> None:
@@ -208,8 +207,7 @@ class ShuffleDataset(Dataset):
     def _buffer(self, ctx: Context) -> int:
         size = int(ctx.value(self._bs))
         if size < 1:
-            raise InvalidArgumentError(None, None, f"shuffle: buffer_size must be greater "
-                                       f"than zero, got {size}")
+            raise InvalidArgumentError(None, None, "buffer_size must be greater than zero.")
         return size
 
     def _check(self, ctx: Context) -> None:
@@ -306,13 +304,20 @@ class SkipDataset(Dataset):
                 i += 1
 
 
+def _shard_words(n: int, i: int) -> str:
+    """TF 1.15's ShardDatasetOp words."""
+    if n < 1:
+        return f"Number of shards must be greater than zero (currently num_shards = {n})."
+    return f"Index must be between 0 and {n - 1} (currently index = {i})."
+
+
 class ShardDataset(Dataset):
     def __init__(self, input: Dataset, num_shards, index):
         n = scalar_arg(num_shards, "num_shards", "shard")
         i = scalar_arg(index, "index", "shard")
         _check_count(n, "num_shards", "shard", 1)
         if isinstance(n, int) and isinstance(i, int) and not 0 <= i < n:
-            raise ValueError(f"shard: index must be in [0, num_shards={n}), got {i}")
+            raise ValueError(_shard_words(n, i))
         super().__init__(input._spec, children=(input,),
                          captures=[a for a in (n, i) if isinstance(a, Tensor)])
         self._n, self._i = n, i
@@ -320,8 +325,7 @@ class ShardDataset(Dataset):
     def _shard(self, ctx: Context) -> tuple:
         n, i = int(ctx.value(self._n)), int(ctx.value(self._i))
         if n < 1 or not 0 <= i < n:
-            raise InvalidArgumentError(None, None, f"shard: index must be in [0, num_shards="
-                                       f"{n}), got {i}")
+            raise InvalidArgumentError(None, None, _shard_words(n, i))
         return n, i
 
     def _check(self, ctx: Context) -> None:

@@ -76,6 +76,9 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    qa = np.asarray(q, dtype=np.float64)    # (Keras' words: percentiles, not quantiles)
+    check(bool(np.all((qa >= 0) & (qa <= 100))), "nanpercentile",
+          f"Percentiles must be in the range [0, 100], got {q}")
     return nanquantile(x, np.asarray(q, dtype=np.float64) / 100.0, axis, method, keepdims)
 
 

@@ -174,8 +174,11 @@ def functional_config(model, layer_config: Callable, keras3: bool) -> dict:
     def ends(tensors) -> list:
         refs = [ref(t, ends=True) for t in tensors]
         return refs[0] if keras3 and len(refs) == 1 else refs   # Keras 3: Model(x, y) unnested
+    keys = getattr(model, "_input_keys", None)      # Model({key: Input}, ...): a dict, as
+    inputs = {k: ref(t, ends=True) for k, t in zip(keys, model.inputs)} if keys else \
+        ends(model.inputs)                          # Keras' _nested_inputs / _inputs_struct
     config = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)),
-              "layers": records, "input_layers": ends(model.inputs),
+              "layers": records, "input_layers": inputs,
               "output_layers": ends(model.outputs)}
     if keras3:
         return {"module": "keras.src.models.functional", "class_name": "Functional",
@@ -335,8 +338,13 @@ def build_functional(config: dict, make_layer: Callable, classes: dict, error: C
                         ", ".join(ly.name for ly, _ in left)[:200])
         pending = left
 
-    def ends(key: str) -> list:
+    def ends(key: str):
         v = cfg.get(key)
+        if isinstance(v, dict) and v and key == "input_layers":     # Model({key: Input}, ...)
+            return dict(zip(v, ends_of(key, list(v.values()))))
+        return ends_of(key, v)
+
+    def ends_of(key: str, v) -> list:
         if isinstance(v, list) and len(v) in (3, 4) and isinstance(v[0], str):
             v = [v]                                   # Keras 3: a single tensor, unnested
         if not isinstance(v, list) or not v:

@@ -224,7 +224,7 @@ class Model(ArrayFeeds, Network):
         if isinstance(metrics, dict):
             return [_as_list(metrics.get(k, [])) for k in self.output_names]
         metrics = _as_list(metrics)
-        if n > 1 and len(metrics) == n and all(
+        if len(metrics) == n and all(                    # (n == 1: [["mae"]] too)
                 m is None or isinstance(m, (list, tuple)) for m in metrics):
             return [list(m or []) for m in metrics]      # (one list per output, tf.keras 2)
         return [list(metrics) for _ in range(n)]

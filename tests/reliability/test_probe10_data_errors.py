@@ -82,7 +82,8 @@ def test_filter_zip_repeat_and_cache_pass_an_error_on():
     with _graph():
         bad = tf.data.Dataset.range(4).map(_failing({1}))
         ds = tf.data.Dataset.zip((bad, tf.data.Dataset.range(10, 14)))
-        assert _outcomes(ds.map(lambda a, b: a + b)) == [10, "error", 14, 16, "end"]
+        # TF 1.15's zip: the inputs after the failing one are not advanced (TF 2.x advances all)
+        assert _outcomes(ds.map(lambda a, b: a + b)) == [10, "error", 13, 15, "end"]
     with _graph():
         ds = tf.data.Dataset.range(3).map(_failing({1})).cache().repeat(2)
         # the cache keeps the good elements only: the second pass has no error
@@ -212,13 +213,14 @@ def test_interrupted_get_next_and_assign_run_is_all_or_nothing():
     assert torn == []
 
 
+# (TF 1.15's BatchDatasetOp / ShuffleDatasetOp / ShardDatasetOp words)
 @pytest.mark.parametrize("make, good, bad, msg", [
     (lambda ph: tf.data.Dataset.range(10).batch(ph), 2, 0,
-     r"batch: batch_size must be greater than zero, got 0"),
+     r"Batch size must be greater than zero\."),
     (lambda ph: tf.data.Dataset.range(10).shuffle(ph), 2, 0,
-     r"shuffle: buffer_size must be greater than zero, got 0"),
+     r"buffer_size must be greater than zero\."),
     (lambda ph: tf.data.Dataset.range(10).shard(3, ph), 1, 3,
-     r"shard: index must be in \[0, num_shards=3\), got 3"),
+     r"Index must be between 0 and 2 \(currently index = 3\)\."),
 ])
 def test_a_bad_fed_size_fails_the_initializer_and_keeps_the_running_iterator(make, good, bad,
                                                                               msg):

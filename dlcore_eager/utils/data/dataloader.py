@@ -116,6 +116,7 @@ class DataLoader:
         self._default_collate = collate_fn is None
         self.collate_fn = collate_fn or default_collate
         self._pool: W.WorkerPool | None = None
+        self._live: W.IterableBatches | None = None     # persistent workers' one iterator
 
     # ---------------------------------------------------------------- iteration
     def __iter__(self):
@@ -160,6 +161,12 @@ class DataLoader:
             pool.reseed(base_seed)
         factor = self.prefetch_factor
         assert factor is not None                   # (2 by default when num_workers > 0)
+        if not isinstance(factor, int):             # (PyTorch: range(factor * num_workers))
+            raise TypeError(f"'{type(factor).__name__}' object cannot be interpreted as an "
+                            f"integer")
+        if factor <= 0:     # (PyTorch's words, when the iterator is made: an AssertionError)
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
         if not self._iterable:                      # (map-style: an iterator that goes on
             done = None if self.persistent_workers else pool.shutdown   # after an error)
             if self.batch_sampler is None:
@@ -167,9 +174,18 @@ class DataLoader:
                                     factor * self.num_workers, done, self.timeout)
             return W.MapBatches(pool, self.batch_sampler, self._fetch,
                                 factor * self.num_workers, done, self.timeout)
-        return W.IterableBatches(pool, self._stream_batches, factor,
-                                 None if self.persistent_workers else pool.shutdown,
-                                 self.timeout)
+        if not self.persistent_workers:
+            return W.IterableBatches(pool, self._stream_batches, factor, pool.shutdown,
+                                     self.timeout)
+        # persistent workers: one iterator, reset by each iter(loader) (PyTorch's); a second
+        # iterator would wait for ever behind the first one's producers on the same workers
+        live = self._live
+        if live is None:
+            live = self._live = W.IterableBatches(pool, self._stream_batches, factor, None,
+                                                  self.timeout)
+        else:
+            live.reset()
+        return live
 
     def _gather(self, idx: list):
         """A TensorDataset batch in one gather per tensor (the same values as stacking, in new

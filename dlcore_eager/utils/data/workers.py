@@ -221,17 +221,38 @@ class IterableBatches:
 
     def __init__(self, pool: WorkerPool, make_batches, prefetch: int, done=None,
                  timeout: float = 0) -> None:
-        n = pool.num_workers
-        self._timeout, self._broken = timeout, False
-        self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch))
+        self._pool, self._make, self._prefetch = pool, make_batches, prefetch
+        self._timeout = timeout
+        self._done = done
+        self._start()
+
+    def _start(self) -> None:
+        n = self._pool.num_workers
+        self._broken = False
+        self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, self._prefetch))
                                            for _ in range(n)]
         self._stop = threading.Event()
-        self._done = done
         self._live = list(range(n))
         self._turn: list = list(self._live)         # this round's workers, in order
         self._k = 0                                 # the next of them to take from
-        self._futures = [pool.submit(w, _produce, make_batches, q, self._stop)
+        self._futures = [self._pool.submit(w, _produce, self._make, q, self._stop)
                          for w, q in enumerate(self._queues)]
+
+    def reset(self) -> None:
+        """A new epoch on this iterator (persistent workers: PyTorch's ``_reset``, which
+        ``iter(loader)`` calls on its one iterator): the producers of the epoch under way stop
+        (each worker's next producer runs after its old one), the new ones start."""
+        self._stop.set()
+        self._drain()
+        self._start()
+
+    def _drain(self) -> None:
+        for q in self._queues:
+            try:
+                while True:
+                    q.get_nowait()
+            except queue.Empty:
+                pass
 
     def __iter__(self):
         return self
@@ -264,12 +285,7 @@ class IterableBatches:
         """Stop the producers (unblocking any waiting on a full queue), then ``done()`` (the
         pool's shutdown; without waiting for the workers unless ``wait``)."""
         self._stop.set()
-        for q in self._queues:
-            try:
-                while True:
-                    q.get_nowait()
-            except queue.Empty:
-                pass
+        self._drain()
         done, self._done = self._done, None
         if done is not None:
             done(wait=wait)
