@@ -419,7 +419,9 @@ def _backward_implicit(t: Tensor, retain_graph, inputs=None) -> None:
         wanted = [_node_of(i) for i in inputs]
     # A Ctrl-C during the pass is held back until it ends (a second one gets through), so
     # that every leaf's .grad has this backward's gradient or none has, as after PyTorch's one
-    # C++ call (~1 us a call; a torn .grad moved the next step's parameters by 1 or 2 grads)
+    # C++ call (a torn .grad moved the next step's parameters by 1 or 2 grads).  Its cost,
+    # measured (process_time, taskset -c 1, median of 5): the with-block 0.85 us; a 4x8
+    # mean().backward() 9.9 -> 10.8 us, a 1x32 (v * 2).tanh().sum().backward() 28.3 -> 30.1 us
     with _urgent_deferred():
         _run_raw([t._node if t._node is not None else leaf_node(t)], None, wanted,
                  False if retain_graph is None else retain_graph, True, [seed])
