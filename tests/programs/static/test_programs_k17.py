@@ -13,7 +13,8 @@ from test_programs_keras import run_program
 
 
 def test_grn_vsn_classification(capsys):
-    out, env = run_program("keras_grn_vsn_classification.py", capsys)
+    # (seeded: unseeded, test accuracy ranged 66-86% over 25 graph seeds against the > 0.6 check)
+    out, env = run_program("keras_grn_vsn_classification.py", capsys, graph_seed=1)
     assert "Model training finished." in out
     hist = env["history"].history
     assert sorted(hist) == ["accuracy", "loss", "val_accuracy", "val_loss"]
@@ -92,7 +93,7 @@ def _tree_numpy(tree, f):
 def test_neural_decision_forests(capsys):
     import dlcore_static as tf
     from dlcore_static.keras import backend as K
-    out, env = run_program("keras_neural_decision_forests.py", capsys)
+    out, env = run_program("keras_neural_decision_forests.py", capsys, graph_seed=1)
     assert out.count("Model training finished") == 2 and out.count("Test accuracy: ") == 2
     for name in ("tree", "forest"):
         hist = env["results"][name].history
@@ -126,7 +127,7 @@ def _census_rows(path, header):
 
 
 def test_wide_deep_cross(capsys):
-    out, env = run_program("keras_wide_deep_cross.py", capsys)
+    out, env = run_program("keras_wide_deep_cross.py", capsys, graph_seed=1)
     assert out.count("Model training finished") == 3
     reported = [float(s.split("%")[0]) for s in out.split("Test accuracy: ")[1:]]
     x, y = _census_rows(env["test_data_file"], header=True)
@@ -151,7 +152,7 @@ def test_wide_deep_cross(capsys):
 
 
 def test_tabtransformer(capsys):
-    out, env = run_program("keras_tabtransformer.py", capsys)
+    out, env = run_program("keras_tabtransformer.py", capsys, graph_seed=1)
     counts = [int(s.split("\n")[0]) for s in out.split("Total model weights: ")[1:]]
     assert counts == [env["baseline_model"].count_params(),
                       env["tabtransformer_model"].count_params()]
