@@ -28,7 +28,7 @@ def _target(ns):
     return importlib.import_module(_MODULES[ns])
 
 
-_ndarray = np.ndarray
+_NOT_OPERANDS = frozenset({np.ndarray, list, tuple})     # (as _tensor_ops' operators)
 
 #: primitives whose vjp reads neither operand (only the cotangent and the operands' shapes)
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
@@ -51,7 +51,7 @@ def _inplace(method, name, prim=None):
         if into is not None and len(args) == 1 and not kwargs and \
                 self._into(prim, into, args[0]):
             return self
-        if operator and type(args[0]) is _ndarray:
+        if operator and type(args[0]) in _NOT_OPERANDS:
             return NotImplemented
         self._check_inplace()
         src = self if keeps_nothing else self._original(args, kwargs)
@@ -62,6 +62,8 @@ def _inplace(method, name, prim=None):
             if text.startswith(base):
                 raise TypeError(name + text[len(name) - 1:]) from None
             raise
+        if result is NotImplemented:        # (an operand the operator leaves to Python)
+            return result
         _check_cast(result, self)
         return self._commit(result)
     inplace.__name__ = inplace.__qualname__ = name

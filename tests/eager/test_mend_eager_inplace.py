@@ -236,3 +236,20 @@ def _operand_outcome(L, case):
 @pytest.mark.parametrize("case", sorted(OPERANDS))
 def test_operators_with_arrays_lists_tuples_as_torch(case):
     assert _operand_outcome(dl, case) == _operand_outcome(torch, case)
+
+
+@pytest.mark.parametrize("operand", ["list", "tuple"])
+@pytest.mark.parametrize("op", sorted(IOPS))
+def test_inplace_operator_with_list_or_tuple_is_a_typeerror(op, operand):
+    value = [1.0, 2.0] if operand == "list" else (1.0, 2.0)
+
+    def run(L):
+        t = L.tensor([5.0, 7.0])
+        try:
+            exec(f"t {op} value", {}, {"t": t, "value": value})
+        except TypeError as e:
+            return str(e), t.tolist()
+        return None, t.tolist()
+    want = run(torch)
+    assert want[0] is not None and want[0].startswith("unsupported operand")
+    assert run(dl) == want
