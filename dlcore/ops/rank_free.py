@@ -11,13 +11,15 @@ only when the graph runs, so the permutation or the index is completed by the ke
 
 The shape rules expand the index for the rank they are given (the static front end tries ranks
 for an unknown one, see dlcore_static._unknown_apply), so a known rank gets an exact shape.
-NumPy completes the Ellipsis in the CPU kernels; the CUDA kernels index CuPy arrays the same
-way."""
+NumPy completes the Ellipsis in the CPU kernels; the CUDA kernels complete it for the device
+array's rank and call the CUDA ``transpose``/``getitem``/``slice_scatter`` kernels."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.cuda import indexing as _cuda_index
+from ..kernels.cuda import shape as _cuda_shape
 from ..registry import AVal, Primitive, bind
 from .indexing import _getitem_rule
 
@@ -33,11 +35,15 @@ def _reverse_kernel(x):
     return x.transpose()
 
 
+def _reverse_cuda(x):
+    return _cuda_shape.transpose(x, perm=tuple(range(len(x.shape) - 1, -1, -1)))
+
+
 reverse_axes_p = Primitive(
     "reverse_axes", _reverse_rule, lambda g, y, x: (reverse_axes(g),),
     kind="shape", view=True, tf_type="Transpose",
     doc="y = x with all axes reversed (x.T, for any rank);  dx = g with its axes reversed",
-    kernels={"cpu": _reverse_kernel, "cuda": _reverse_kernel})
+    kernels={"cpu": _reverse_kernel, "cuda": _reverse_cuda})
 
 
 def reverse_axes(x):
@@ -68,13 +74,17 @@ def _getitem_ellipsis_kernel(x, *, idx):
     return x[_numpy(idx)]
 
 
+def _getitem_ellipsis_cuda(x, *, idx):
+    return _cuda_index.getitem(x, idx=_expand(idx, len(x.shape)))
+
+
 getitem_ellipsis_p = Primitive(
     "getitem_ellipsis", _getitem_ellipsis_rule,
     lambda g, y, x, *, idx: (slice_scatter_ellipsis(g, x, idx),),
     kind="index", view=True, tf_type="StridedSlice",
     doc="y = x[idx], idx holding an Ellipsis completed for x's rank when it runs;  "
         "dx = zeros like x with g placed at idx",
-    kernels={"cpu": _getitem_ellipsis_kernel, "cuda": _getitem_ellipsis_kernel})
+    kernels={"cpu": _getitem_ellipsis_kernel, "cuda": _getitem_ellipsis_cuda})
 
 
 def _scatter_rule(g: AVal, ref: AVal, *, idx) -> AVal:
@@ -82,21 +92,20 @@ def _scatter_rule(g: AVal, ref: AVal, *, idx) -> AVal:
 
 
 def _scatter_kernel(g, ref, *, idx):
-    out = (np if isinstance(ref, np.ndarray) else _xp(ref)).zeros(ref.shape, g.dtype)
+    out = np.zeros(ref.shape, g.dtype)
     out[_numpy(idx)] = g
     return out
 
 
-def _xp(a):
-    import importlib
-    return importlib.import_module(type(a).__module__.split(".")[0])     # (cupy for CuPy)
+def _scatter_cuda(g, ref, *, idx):
+    return _cuda_index.slice_scatter(g, ref, idx=_expand(idx, len(ref.shape)))
 
 
 slice_scatter_ellipsis_p = Primitive(
     "slice_scatter_ellipsis", _scatter_rule,
     lambda g, y, v, ref, *, idx: (getitem_ellipsis(g, idx), None), kind="index",
     doc="y = zeros(shape(ref)); y[idx] = v, idx holding an Ellipsis;  dv = g[idx]",
-    kernels={"cpu": _scatter_kernel, "cuda": _scatter_kernel})
+    kernels={"cpu": _scatter_kernel, "cuda": _scatter_cuda})
 
 
 def slice_scatter_ellipsis(v, ref, idx):

@@ -152,6 +152,11 @@ def _b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
     return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
 
+def _rf():
+    from dlcore.ops import rank_free
+    return rank_free
+
+
 ROWS: list[OpRow] = [
     # --------------------------------------------------------------- unary
     _u("neg", ops.neg, np.negative),
@@ -287,6 +292,22 @@ ROWS: list[OpRow] = [
           lambda x, v: ops.index_update(x, (slice(0, 2), 1), v),
           lambda x, v: _np_update(x, v, (slice(0, 2), 1)), (((4, 3), (2,)), ((4, 3), ())),
           ("real", "real"), (0, 1)),
+    # rank-free forms (dlcore/ops/rank_free.py: TF1 placeholders of unknown rank)
+    OpRow("reverse_axes", "reverse_axes", lambda x: _rf().reverse_axes(x), lambda x: x.T,
+          (((3, 4),), ((2, 3, 4),)), ("real",), (0,)),
+    OpRow("getitem_ellipsis[..., 1]", "getitem_ellipsis",
+          lambda x: _rf().getitem_ellipsis(x, _rf().canonical_with_ellipsis((Ellipsis, 1))),
+          lambda x: x[..., 1], (((3, 4),), ((2, 3, 4),)), ("real",), (0,),
+          primitives=("getitem_ellipsis", "slice_scatter_ellipsis")),
+    OpRow("getitem_ellipsis[0, ..., 1:3]", "getitem_ellipsis",
+          lambda x: _rf().getitem_ellipsis(
+              x, _rf().canonical_with_ellipsis((0, Ellipsis, slice(1, 3)))),
+          lambda x: x[0, ..., 1:3], (((2, 3, 4),),), ("real",), (0,)),
+    OpRow("slice_scatter_ellipsis", "slice_scatter_ellipsis",
+          lambda g, r: _rf().slice_scatter_ellipsis(
+              g, r, _rf().canonical_with_ellipsis((Ellipsis, 1))),
+          lambda g, r: _np_scatter(g, r, (Ellipsis, 1)), (((2, 3), (2, 3, 4)),),
+          ("real", "real"), (0,)),
     OpRow("one_hot", "one_hot", lambda i: ops.one_hot(i, 5),
           lambda i: np.eye(5, dtype=np.float32)[i], (((6,),), ((2, 3),)), ("int5",), ()),
     # --------------------------------------------------------------- composites
