@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 
+from dlcore.errors import format_shape
+
 _UFUNC = re.compile(r"^operands could not be broadcast together with shapes "
                     r"\(([\d, ]*)\) \(([\d, ]*)\)\s*$")
 _BROADCAST = re.compile(r"^shape mismatch: objects cannot be broadcast to a single shape\.\s+"
@@ -37,7 +39,7 @@ def _reshape_text(size: int, target: str) -> str | None:
 
 def _dims(text: str) -> str:
     """NumPy's ``2,3`` / ``2, 3`` / ``4,`` / empty as TensorFlow's ``[2,3]`` / ``[4]`` / ``[]``."""
-    return "[" + ",".join(d.strip() for d in text.split(",") if d.strip()) + "]"
+    return format_shape([int(d) for d in text.split(",") if d.strip()])
 
 
 def tf_kernel_text(e: BaseException) -> str | None:

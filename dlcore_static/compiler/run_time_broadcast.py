@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.errors import format_shape
+
 from .ir import Node
 
 
@@ -46,7 +48,7 @@ def broadcast_error(got: tuple, assumed: tuple, loop: tuple) -> ValueError:
 
 
 def _dims(shape) -> str:
-    return "[" + ",".join(str(int(d)) for d in shape) + "]"
+    return format_shape(tuple(int(d) for d in shape))
 
 
 def needs_view(got: tuple, assumed: tuple, loop: tuple) -> bool:
