@@ -12,6 +12,7 @@ import threading
 
 class _GradState(threading.local):
     enabled: bool = True
+    inference: bool = False         # inside torch.inference_mode() (is_inference_mode_enabled)
 
 
 STATE = _GradState()

@@ -57,12 +57,43 @@ class enable_grad(_NoParamDecorator):
 
 
 class inference_mode(_GradModeContext):
-    """Here the same as ``no_grad``."""
+    """Here ``no_grad`` that also sets ``is_inference_mode_enabled()``: ``with
+    torch.inference_mode():``, ``@torch.inference_mode()``, bare ``@torch.inference_mode``, and
+    ``inference_mode(False)`` (recording on again, as PyTorch's)."""
 
     _target = False
 
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)                      # bare decorator: mode is the function
+
     def __init__(self, mode: bool = True):
+        self._mode = bool(mode)
         self._target = not mode
+
+    def __enter__(self) -> None:
+        self._prev_inference = STATE.inference
+        STATE.inference = self._mode
+        super().__enter__()
+
+    def __exit__(self, *exc) -> Literal[False]:
+        STATE.inference = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``torch.inference_mode()`` (per thread, as PyTorch's)."""
+    return STATE.inference
 
 
 class set_grad_enabled(_GradModeContext):
