@@ -13,6 +13,7 @@ its GRU with the reset gate applied before the matmul).
 from __future__ import annotations
 
 import collections
+import contextlib
 from typing import TYPE_CHECKING
 
 from dlcore import ops as _ops
@@ -20,7 +21,18 @@ from dlcore.ops import sequence as _seq
 
 from . import initializers as _init
 from .array_ops import zeros
+from .graph import get_default_graph
+from .layer_scope import unique_scope
 from .variable_scopes import get_variable, variable_scope
+
+
+def _unique_object_name(base: str) -> str:
+    """TF1 ``backend.unique_object_name`` for a ``tf.layers.Layer`` made without a name: the
+    snake-cased class name, then ``_1``, ``_2``, ... (one count per base and graph)."""
+    uids = get_default_graph().__dict__.setdefault("_layer_name_uids", {})
+    k = uids.get(base, 0)
+    uids[base] = k + 1
+    return base if k == 0 else f"{base}_{k}"
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -60,9 +72,18 @@ class RNNCell:
         self._num_units = int(num_units)
         self._activation = activation or _ops.tanh
         self._reuse = reuse
-        self._name = name
+        # TF1 Layer._init_set_name: the name given, else the class's default made unique in
+        # the graph (basic_lstm_cell, basic_lstm_cell_1); the scope's base is the name given
+        # or the default, made unique where the cell is first called (_scope)
+        self._base_name = name or self._default_name
+        self._name = name or _unique_object_name(self._default_name)
         self._vars: list | None = None
         self._dtype = dtype
+        self._call_scope = None
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     @property
     def state_size(self):
@@ -96,14 +117,37 @@ class RNNCell:
             return zeros((b, int(size)), dtype)
         return z(self.state_size)
 
+    def _open_scope(self):
+        """The cell's variable scope on its first call, as TF1's ``Layer._set_scope``: a
+        ``scope`` given to the call opens that name; a cell built with ``reuse`` opens its
+        name as given; otherwise the name is a default_name made unique in the enclosing
+        scope (two cells in one scope: ``gru_cell``, ``gru_cell_1``; a reopened scope
+        restarts the count, so a second ``dynamic_rnn`` without a scope of its own meets
+        'Variable rnn/gru_cell/... already exists', as TF1)."""
+        if self._call_scope is not None:
+            return variable_scope(self._call_scope)
+        return unique_scope(self._base_name, self._default_name, self._reuse)
+
+    @contextlib.contextmanager
+    def _captured_scope(self):
+        """A wrapper's scope on every call: made (``_open_scope``) on the first, the captured
+        VariableScope reentered with ``reuse`` on later ones (TF1's Layer.__call__)."""
+        captured = getattr(self, "_captured", None)
+        with (self._open_scope() if captured is None else
+              variable_scope(captured, reuse=True)) as vs:
+            self._captured = vs
+            yield vs
+
     def _variables(self, shapes: dict, inits: dict, dtype):
         if self._vars is None:
-            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+            with self._open_scope():
                 self._vars = [get_variable(k, shape=s, dtype=dtype, initializer=inits.get(k))
                               for k, s in shapes.items()]
         return self._vars
 
     def __call__(self, inputs, state, scope=None):
+        if scope is not None and self._vars is None:
+            self._call_scope = scope
         return self.call(inputs, state)
 
 
@@ -196,7 +240,7 @@ class LSTMCell(BasicLSTMCell):
     def _make_variables(self, d: int, dtype) -> list:
         n, p = self._num_units, self._num_proj or self._num_units
         if self._vars is None:
-            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+            with self._open_scope():
                 vs = [get_variable("kernel", (d + p, 4 * n), dtype, self._initializer),
                       get_variable("bias", (4 * n,), dtype, _init.zeros_initializer())]
                 if self._use_peepholes:
@@ -256,7 +300,7 @@ class GRUCell(RNNCell):
     def call(self, inputs, state):
         n, d = self._num_units, _depth(inputs)
         if self._vars is None:
-            with variable_scope(self._name or self._default_name, reuse=self._reuse):
+            with self._open_scope():
                 with variable_scope("gates"):
                     wg = get_variable("kernel", (d + n, 2 * n), inputs.dtype, self._kinit)
                     bg = get_variable("bias", (2 * n,), inputs.dtype,
@@ -273,6 +317,8 @@ class GRUCell(RNNCell):
 
 class MultiRNNCell(RNNCell):
     """Cells stacked: the output of cell k is the input of cell k+1 (scopes ``cell_k``)."""
+
+    _default_name = "multi_rnn_cell"
 
     def __init__(self, cells, state_is_tuple: bool = True) -> None:
         super().__init__(0)
@@ -299,7 +345,7 @@ class MultiRNNCell(RNNCell):
 
     def call(self, inputs, state):
         x, new = inputs, []
-        with variable_scope("multi_rnn_cell"):
+        with self._captured_scope():
             for k, (cell, s) in enumerate(zip(self._cells, state)):
                 with variable_scope(f"cell_{k}"):
                     x, s2 = cell(x, s)
@@ -331,6 +377,8 @@ class _Wrapper(RNNCell):
 
 class DropoutWrapper(_Wrapper):
     """Dropout on a cell's inputs, outputs and state (keep probabilities)."""
+
+    _default_name = "dropout_wrapper"
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
                  variational_recurrent: bool = False, input_size=None, dtype=None, seed=None,
@@ -385,7 +433,7 @@ class OutputProjectionWrapper(_Wrapper):
         return self._output_size
 
     def call(self, inputs, state):
-        with variable_scope(self._name or self._default_name, reuse=self._reuse):
+        with self._captured_scope():
             output, res_state = self._cell(inputs, state)
             if self._vars is None:
                 self._vars = [
