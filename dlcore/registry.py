@@ -202,6 +202,17 @@ PRIMITIVES: dict[str, Primitive] = {}
 _ELEMENTWISE_KINDS = frozenset({"unary", "binary", "compare"})
 
 
+def convention_rules(convention: str, kind: str = "vjp") -> dict:
+    """``{primitive: rule}`` for the primitives whose gradient differs between the frameworks
+    the front ends copy: ``options["<kind>_conventions"][convention]`` (``kind`` "vjp", the
+    rule, or "lean", its branch for concrete values; ``convention`` "torch").  A primitive's
+    ``vjp`` is TensorFlow's (the static front end's); a front end with another convention
+    takes these rules in its place (see dlcore/ops/power.py)."""
+    key = kind + "_conventions"
+    return {p: r for p in PRIMITIVES.values()
+            if (r := p.options.get(key, {}).get(convention)) is not None}
+
+
 def forget(name: str) -> None:
     """Remove a primitive and all its public names (tests that define a throw-away primitive
     clean up with this)."""

@@ -30,6 +30,7 @@ from dlcore import dtypes as _dt
 from dlcore.ops.activations import eager_relu_vjp
 from dlcore.ops.elementwise import relu_p as _relu_p
 from dlcore.registry import AVal
+from dlcore.registry import convention_rules as _convention_rules
 
 _tuple_new = tuple.__new__
 
@@ -96,9 +97,10 @@ def half_vjp(prim, g, out, args, params, recorded):
 
 
 
-#: the eager front end's own vjp rules where PyTorch's backward differs from the core's rule
-#: (kept by the static front end): relu's threshold_backward, whose NaN output passes g
-EAGER_VJPS: dict = {_relu_p: eager_relu_vjp}
+#: the vjp rules eager nodes use where PyTorch's backward differs from the core's rule (kept by
+#: the static front end): relu's threshold_backward, whose NaN output passes g, and the
+#: primitives' own PyTorch conventions (``registry.convention_rules``: pow's, acosh's)
+EAGER_VJPS: dict = {_relu_p: eager_relu_vjp, **_convention_rules("torch")}
 
 
 def eager_vjp(prim):

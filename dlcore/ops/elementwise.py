@@ -324,70 +324,7 @@ div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
                 tf_type="RealDiv")
 
 
-def _pow_vjp(g, y, a, b):
-    def da():
-        if type(b) is np.ndarray and b.shape == () and b == 2:
-            # The square, its exponent known (eager, raw buffers): g (a + a), no pow; a + a is
-            # 2 a exactly, the general rule's g (2 a^1) bit for bit.
-            if _plain(g, a, b) and a.shape == g.shape:     # (their kernels, or ufuncs)
-                if _ufunc_now(g):
-                    return np.multiply(g, np.add(a, a))
-                return mul_p.kernels["cpu"](g, add_p.kernels["cpu"](a, a))
-            return _sum_to(mul(g, add(a, a)), a)
-        if type(b) is np.ndarray and not b.shape and b in (0, 1) and type(g) is np.ndarray \
-                and g.shape == a.shape and g.dtype == a.dtype:     # (PyTorch's zeros; g a^0
-            return g if b == 1 else np.zeros_like(g)                # = g, NaN too: a^1's)
-        fe = lean3(g, a, b)
-        if fe is not None and not b._buf.shape and a._buf.shape == g._buf.shape:
-            return _pow_da(fe, g, a, b)
-        return _sum_to(mul(g, mul(b, pow(a, sub(b, 1)))), a)
-
-    def db():
-        if aval_of(a).dtype.kind == "c":      # complex (conjugated by complex_ops): g y log a
-            return _sum_to(mul(g, mul(y, log(a))), b)
-        # TensorFlow's rule: log(a) only where a > 0, zero elsewhere (no NaN from the log).
-        safe_log = where(greater(a, 0), log(where(greater(a, 0), a, 1)), 0)
-        return _sum_to(mul(g, mul(y, safe_log)), b)
-    return da, db
-
-
-def _pow_da(fe, g, a, b, _m1s: dict = {}):  # noqa: B006 - (dtype, value, type) -> b - 1
-    """pow's da for concrete values, a 0-d exponent: PyTorch's pow_backward, g (b a^(b - 1))
-    (a^1 of a square in the graph: a third derivative is zeros, as PyTorch's), zeros with no
-    graph for a constant exponent 0 (PyTorch's zeros_like; not 0 a^-1, NaN at a = 0)."""
-    if b.requires_grad:           # (d/db of da: g a^(b - 1) (1 + b ln a))
-        return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, sub(b, 1))))
-    bb = b._buf
-    if (v := bb.item()) == 0:           # (a Python number's test: no 0-d array compare)
-        return zeros_like(a)
-    m1 = _m1s.get((bb.dtype, v, type(bb)))  # (b - 1 kept for a small multiple of 1/2, CPU)
-    if m1 is None:
-        m1 = sub(b, 1)
-        if type(bb) is np.ndarray and type(v) in (int, float) and -16 <= v <= 16 and v * 2 % 1 == 0:
-            _m1s[(bb.dtype, v, type(bb))] = m1
-    return fe.binary(mul_p, g, fe.binary(mul_p, b, fe.binary(pow_p, a, m1)))
-
-
-def _pow_lean(fe, g, y, a, b):
-    """_pow_vjp's concrete values with a 0-d exponent and a of g's shape (db: y recomputed as
-    a ** b, the same kernel's value, only where b needs a gradient)."""
-    if b._buf.shape or a._buf.shape != g._buf.shape:
-        return None
-    return (lambda: _pow_da(fe, g, a, b), lambda: _pow_vjp(g, pow(a, b), a, b)[1]())
-
-
-# The square (and a ** 1) special-cased: LLVM hoists the test, `v * v` vectorises where `v ** e`
-# is a libm call per element (5 us against 440 us, 64,000 float32). An integer 0 ** negative is 0
-# as PyTorch (Numba's gives the dtype's minimum; `(b + 0).real`: complex and bool exponents too).
-pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** {1} if {0} != 0"
-                " or ({1} + 0).real >= 0 else {0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
-                np.power, _pow_vjp,
-                "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
-                api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),
-                     "tf": "pow", "tf.math": "pow"}, tf_type="Pow")
-
-
-LEAN_VJPS.update({mul_p: _mul_lean, div_p: _div_lean, pow_p: _pow_lean, add_p: _add_lean,
+LEAN_VJPS.update({mul_p: _mul_lean, div_p: _div_lean, add_p: _add_lean,
                   sub_p: _sub_lean, exp_p: _exp_lean, log_p: _log_lean, tanh_p: _tanh_lean,
                   sigmoid_p: _sigmoid_lean})
 
@@ -422,8 +359,6 @@ def mul(a, b):
     return _op2(mul_p, a, b) if type(a) in CONCRETE else bind(mul_p, *_promote(a, b))
 def maximum(a, b): return bind(maximum_p, *_promote(a, b))
 def minimum(a, b): return bind(minimum_p, *_promote(a, b))
-def pow(a, b):  # noqa: A001
-    return _op2(pow_p, a, b) if type(a) in CONCRETE else bind(pow_p, *_promote(a, b))
 
 
 # relu's vjp as one kernel (PyTorch's threshold_backward, TensorFlow's ReluGrad) where it was
@@ -598,3 +533,8 @@ def _conj(x):
         if d.kind != "c":
             return x
     return bind(PRIMITIVES["conj"], x)      # (complex_ops.conj_p: no import, no cycle)
+
+
+# pow and its two gradient conventions (TensorFlow's, PyTorch's): their own module, which uses
+# the primitives above (re-exported: many modules import pow from here)
+from .power import _pow_da as _pow_da, pow as pow, pow_p as pow_p

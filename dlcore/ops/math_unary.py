@@ -72,12 +72,22 @@ cos_p = _unary("cos", "math.cos({0})", np.cos, lambda g, y, x: (neg(mul(g, sin(x
                "y = cos(x);  dx = -g sin(x)", api=_api("cos", tf="cos"), tf_type="Cos")
 tan_p = _unary("tan", "math.tan({0})", np.tan, lambda g, y, x: (mul(g, add(1.0, mul(y, y))),),
                "y = tan(x);  dx = g (1 + y^2)", api=_api("tan", tf="tan"), tf_type="Tan")
+def _over_sqrt(g, w):
+    """``g / sqrt(w)``; for complex ``w``, ``g * rsqrt(w)``, PyTorch's complex form (the
+    derivatives of asin, acos, asinh, acosh): at ``w = 0`` (asin at +-1, asinh at +-i) the
+    product with rsqrt(0) = inf+nanj is nan+nanj as PyTorch's, where a complex division by
+    zero gives inf+nanj."""
+    if aval_of(w).dtype.kind == "c":
+        return mul(g, rsqrt(w))
+    return div(g, sqrt(w))
+
+
 asin_p = _unary("asin", "math.asin({0}) if -1.0 <= {0} <= 1.0 else math.nan", np.arcsin,
-                lambda g, y, x: (div(g, sqrt(sub(1.0, mul(x, x)))),),
+                lambda g, y, x: (_over_sqrt(g, sub(1.0, mul(x, x))),),
                 "y = asin(x) (NaN outside [-1, 1]);  dx = g / sqrt(1 - x^2)",
                 api={**_api(("asin", "arcsin"), tf="asin")}, tf_type="Asin")
 acos_p = _unary("acos", "math.acos({0}) if -1.0 <= {0} <= 1.0 else math.nan", np.arccos,
-                lambda g, y, x: (neg(div(g, sqrt(sub(1.0, mul(x, x))))),),
+                lambda g, y, x: (neg(_over_sqrt(g, sub(1.0, mul(x, x)))),),
                 "y = acos(x) (NaN outside [-1, 1]);  dx = -g / sqrt(1 - x^2)",
                 api=_api(("acos", "arccos"), tf="acos"), tf_type="Acos")
 atan_p = _unary("atan", "math.atan({0})", np.arctan,
@@ -93,25 +103,38 @@ cosh_p = _unary("cosh", "math.cosh({0}) if abs({0}) < 710.0 else abs({0}) * math
                 lambda g, y, x: (mul(g, sinh(x)),), "y = cosh(x);  dx = g sinh(x)",
                 api=_api("cosh", tf="cosh"), tf_type="Cosh")
 asinh_p = _unary("asinh", "math.asinh({0})", np.arcsinh,
-                 lambda g, y, x: (div(g, sqrt(add(mul(x, x), 1.0))),),
+                 lambda g, y, x: (_over_sqrt(g, add(mul(x, x), 1.0)),),
                  "y = asinh(x);  dx = g / sqrt(x^2 + 1)",
                  api=_api(("asinh", "arcsinh"), tf="asinh"), tf_type="Asinh")
 
 
 def _acosh_vjp(g, y, x):
-    """``g / sqrt(x^2 - 1)`` for real x (finite below -1, as PyTorch's); for complex x
-    ``g / (sqrt(x - 1) sqrt(x + 1))``, the derivative on both sides of the branch cut
-    (PyTorch's complex acosh gradient; ``sqrt(x^2 - 1)`` has the other sign for Re x < 0)."""
+    """TensorFlow's ``_AcoshGrad`` for real x, ``g / sinh(y)``: NaN for x <= -1 (y is NaN there),
+    +-inf at x = 1 (the static front end's rule).  Complex x: ``g / (sqrt(x - 1) sqrt(x + 1))``
+    (as ``g rsqrt(x - 1) rsqrt(x + 1)``: nan+nanj at +-1), the derivative on both sides of the
+    branch cut (PyTorch's complex acosh gradient; ``sqrt(x^2 - 1)`` has the other sign for
+    Re x < 0), in both conventions."""
     if aval_of(x).dtype.kind == "c":    # (x - 1 as x + (-1): a -0.0 imaginary part made
-        return (div(g, mul(sqrt(add(x, -1.0)), sqrt(add(x, 1.0)))),)   # +0.0, as PyTorch's)
+        return (mul(g, mul(rsqrt(add(x, -1.0)), rsqrt(add(x, 1.0)))),)   # +0.0, as PyTorch's)
+    return (div(g, sinh(y)),)
+
+
+def _torch_acosh_vjp(g, y, x):
+    """PyTorch's ``acosh_backward`` for real x, ``g / sqrt(x^2 - 1)``: finite below -1 (where
+    the value is NaN), +-inf at +-1 (the eager front end's rule, ``vjp_conventions``); complex
+    x as the primitive's rule (its complex wrapper, ``acosh_p.vjp``)."""
+    if aval_of(x).dtype.kind == "c":
+        return acosh_p.vjp(g, y, x)
     return (div(g, sqrt(sub(mul(x, x), 1.0))),)
 
 
 acosh_p = _unary("acosh", "math.acosh({0}) if {0} >= 1.0 else math.nan", np.arccosh,
                  _acosh_vjp,
-                 "y = acosh(x) (NaN below 1);  dx = g / sqrt(x^2 - 1) "
-                 "(complex: g / (sqrt(x - 1) sqrt(x + 1)))",
+                 "y = acosh(x) (NaN below 1);  dx = g / sinh(y) (TensorFlow's; PyTorch's, the "
+                 "eager front end's: g / sqrt(x^2 - 1), finite below -1; complex: "
+                 "g / (sqrt(x - 1) sqrt(x + 1)))",
                  api=_api(("acosh", "arccosh"), tf="acosh"), tf_type="Acosh")
+acosh_p.options["vjp_conventions"] = {"torch": _torch_acosh_vjp}
 atanh_p = _unary("atanh",
                  "math.atanh({0}) if -1.0 < {0} < 1.0 else "
                  "(math.copysign(math.inf, {0}) if abs({0}) == 1.0 else math.nan)", np.arctanh,

@@ -103,21 +103,27 @@ def _forward_ok(fn, inputs, eps, atol, rtol, raise_exception) -> bool:
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, **options) -> bool:
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, **options) -> bool:
     """Check second derivatives: ``gradcheck`` of the map from (inputs, grad_outputs) to the
     gradients ``d<func, grad_outputs>/d inputs`` (taken with ``create_graph=True``), so the
-    gradient of the gradient is compared with finite differences.  Random float64
-    ``grad_outputs`` that require grad are drawn when none are given, as PyTorch does."""
+    gradient of the gradient is compared with finite differences.  Without ``grad_outputs``,
+    one per output that requires grad is drawn as PyTorch 2.13 draws it:
+    ``testing.make_tensor(shape, dtype, low=-1, high=1, requires_grad=True,
+    noncontiguous=gen_non_contig_grad_outputs)`` from the global generator (so
+    ``manual_seed`` fixes them), in the output's dtype (float64 for an integer output)."""
     from dlcore import ops as _ops
 
-    from ..creation import tensor
+    from ..testing import make_tensor
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    outs = func(*inputs)
-    outs = (outs,) if isinstance(outs, Tensor) else tuple(outs)
     if grad_outputs is None:
-        rng = np.random.default_rng(1)
-        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype,
-                                    requires_grad=True) for o in outs)
+        outs = func(*inputs)
+        outs = (outs,) if isinstance(outs, Tensor) else tuple(outs)
+        grad_outputs = tuple(
+            make_tensor(tuple(o.shape), dtype=o.dtype if o.is_floating_point() or o.is_complex()
+                        else _float64(), device=o.device, low=-1, high=1, requires_grad=True,
+                        noncontiguous=gen_non_contig_grad_outputs)
+            for o in outs if o.requires_grad)
     else:
         grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) \
             else tuple(grad_outputs)
@@ -128,10 +134,15 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         diff = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
         with enable_grad():             # (gradcheck's finite differences run in no_grad)
             ys = func(*xs)
-            ys = (ys,) if isinstance(ys, Tensor) else tuple(ys)
+            ys = tuple(y for y in ((ys,) if isinstance(ys, Tensor) else ys) if y.requires_grad)
             gs = grad(list(ys), diff, list(gos), create_graph=True, allow_unused=True)
         return _ops.concatenate([(g if g is not None else t * 0).reshape(-1)
                                  for g, t in zip(gs, diff)], 0)
 
     return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+def _float64():
+    from .. import float64
+    return float64
