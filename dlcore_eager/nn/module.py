@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
 from ..tensor import Tensor, tensor_type_name
+from ._module_hooks import ModuleHooks
 from .buffer import buffer_persistent
 
 
@@ -55,15 +56,7 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
-class _RemovableHandle:
-    def __init__(self, store: dict, key: int):
-        self._store, self._key = store, key
-
-    def remove(self) -> None:
-        self._store.pop(self._key, None)
-
-
-class Module:
+class Module(ModuleHooks):
     """Base class of all layers and models."""
 
     training: bool
@@ -89,19 +82,12 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks.values()):
-                r = hook(self, args)
-                if r is not None:
-                    args = r if isinstance(r, tuple) else (r,)
+            args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         if self._backward_hooks or self.__dict__.get("_backward_pre_hooks"):
-            return self._call_with_backward_hooks(args, kwargs)
-        out = self.forward(*args, **kwargs)
+            return self._call_with_backward_hooks(args, kwargs)     # forward hooks run too
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                r = hook(self, args, out)
-                if r is not None:
-                    out = r
-        return out
+            return self._forward_then_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value) -> None:
@@ -183,80 +169,6 @@ class Module:
         self._modules[name] = module
 
     register_module = add_module
-
-    def register_forward_hook(self, hook) -> _RemovableHandle:
-        key = id(hook)
-        self._forward_hooks[key] = hook
-        return _RemovableHandle(self._forward_hooks, key)
-
-    def register_full_backward_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
-        module's tensor inputs are computed (``grad_input`` entries are None for inputs that need
-        no gradient).  It may return replacement input gradients."""
-        key = id(hook)
-        self._backward_hooks[key] = hook
-        return _RemovableHandle(self._backward_hooks, key)
-
-    def register_full_backward_pre_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, grad_output)`` once the gradient with respect to the module's output
-        is computed, before the input gradients; it may return a replacement ``grad_output``
-        tuple."""
-        key = id(hook)
-        self._backward_pre_hooks[key] = hook
-        return _RemovableHandle(self._backward_pre_hooks, key)
-
-    def _call_with_backward_hooks(self, args, kwargs):
-        from dlcore import ops as _ops
-
-        from .._state import STATE
-        if not STATE.enabled:
-            return self.forward(*args, **kwargs)
-        # Each input that requires grad goes through an identity op, whose gradient is the
-        # module's grad_input; the output's gradient is its grad_output.
-        args = tuple(_ops.identity(a) if isinstance(a, Tensor) and a.requires_grad else a
-                     for a in args)
-        watched = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        state: dict = {"grad_output": None, "grads": {}}
-
-        def fire():
-            grad_input = tuple(state["grads"].get(i) for i, a in enumerate(args)
-                               if isinstance(a, Tensor))
-            for hook in list(self._backward_hooks.values()):
-                r = hook(self, grad_input, state["grad_output"])
-                if r is not None:
-                    grad_input = tuple(r)
-            return grad_input
-
-        def input_hook(i):
-            def h(g):
-                state["grads"][i] = g
-                if len(state["grads"]) == len(watched):
-                    new = fire()
-                    tensor_pos = [j for j, a in enumerate(args) if isinstance(a, Tensor)]
-                    return new[tensor_pos.index(i)]
-                return None
-            return h
-
-        for i in watched:
-            args[i].register_hook(input_hook(i))
-        out = self.forward(*args, **kwargs)
-        if isinstance(out, Tensor) and out.requires_grad:
-            def output_hook(g):
-                for pre in list(self.__dict__.get("_backward_pre_hooks", {}).values()):
-                    r = pre(self, (g,))
-                    if r is not None:
-                        g = r[0] if isinstance(r, (tuple, list)) else r
-                state["grad_output"] = (g,)
-                if not watched:
-                    fire()
-                return g
-            out.register_hook(output_hook)
-        return out
-
-    def register_forward_pre_hook(self, hook) -> _RemovableHandle:
-        key = id(hook)
-        self._forward_pre_hooks[key] = hook
-        return _RemovableHandle(self._forward_pre_hooks, key)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = "") -> Iterator:
@@ -432,39 +344,6 @@ class Module:
 
     def type(self, dst_type) -> Module:
         return self._apply(lambda t: t.type(dst_type))
-
-    # ------------------------------------------------------------------ state hooks
-    def register_state_dict_pre_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, prefix, keep_vars)`` before the module's entries are collected."""
-        self._state_dict_pre_hooks[id(hook)] = hook
-        return _RemovableHandle(self._state_dict_pre_hooks, id(hook))
-
-    def register_state_dict_post_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, state_dict, prefix, local_metadata)`` once the module's entries (its
-        submodules' included) are in ``state_dict``; it may edit it in place, returns None."""
-        self._state_dict_hooks[id(hook)] = (hook, True)
-        return _RemovableHandle(self._state_dict_hooks, id(hook))
-
-    def _register_state_dict_hook(self, hook) -> _RemovableHandle:
-        """PyTorch's private form: the hook may return a replacement state dict."""
-        self._state_dict_hooks[id(hook)] = (hook, False)
-        return _RemovableHandle(self._state_dict_hooks, id(hook))
-
-    def register_load_state_dict_pre_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
-        unexpected_keys, error_msgs)`` before the module's entries are checked; it may edit
-        ``state_dict`` (a copy of the caller's) in place, e.g. to rename old keys."""
-        return self._register_load_state_dict_pre_hook(hook, with_module=True)
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
-        self._load_state_dict_pre_hooks[id(hook)] = (hook, with_module)
-        return _RemovableHandle(self._load_state_dict_pre_hooks, id(hook))
-
-    def register_load_state_dict_post_hook(self, hook) -> _RemovableHandle:
-        """``hook(module, incompatible_keys)`` after loading; it may edit the
-        ``missing_keys``/``unexpected_keys`` lists in place (before ``strict`` is enforced)."""
-        self._load_state_dict_post_hooks[id(hook)] = hook
-        return _RemovableHandle(self._load_state_dict_post_hooks, id(hook))
 
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):

@@ -4,7 +4,9 @@ checked against real PyTorch 2.13's behaviour."""
 from __future__ import annotations
 
 import threading
+import warnings
 
+import numpy as np
 import pytest
 
 import dlcore_eager as dl
@@ -48,3 +50,100 @@ def test_inference_mode_flag_is_per_thread_and_restored_after_an_error():
     with pytest.raises(ZeroDivisionError), dl.inference_mode():
         _ = 1 / 0
     assert not dl.is_inference_mode_enabled() and dl.is_grad_enabled()
+
+
+def _gradcam(lib):
+    """Grad-CAM's pattern: a forward hook keeps the activations, a full backward hook the
+    gradients, both on one layer (the forward hook did not run when a backward hook was there)."""
+    lib.manual_seed(0)
+    conv = lib.nn.Conv2d(1, 2, 3, padding=1)
+    net = lib.nn.Sequential(conv, lib.nn.Tanh(), lib.nn.AdaptiveAvgPool2d(1), lib.nn.Flatten(),
+                            lib.nn.Linear(2, 3))
+    store = {}
+    conv.register_forward_hook(lambda m, i, o: store.__setitem__("act", o.detach()))
+    conv.register_full_backward_hook(lambda m, gi, go: store.__setitem__("grad", go[0]))
+    x = lib.arange(16.0).reshape(1, 1, 4, 4) / 10
+    net(x)[0, 1].backward()
+    weights = store["grad"].mean(dim=(2, 3), keepdim=True)
+    return (weights * store["act"]).sum(1).detach().numpy()
+
+
+def test_forward_hook_runs_beside_a_full_backward_hook_as_grad_cam_uses_them():
+    with warnings.catch_warnings():          # torch's "no inputs require gradients" note
+        warnings.simplefilter("ignore", UserWarning)
+        ref = _gradcam(torch)
+    got = _gradcam(dl)                       # the same seed draws the same weights
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-7)
+    assert got.shape == (1, 4, 4) and ref.any()
+
+
+def _hook_trace(lib):
+    m = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        m.bias.zero_()
+    log = []
+
+    def twice(mod, args, out):                # registered twice: runs twice (it ran once)
+        log.append("twice")
+
+    def pre_kw(mod, args, kwargs):
+        log.append(("pre_kw", sorted(kwargs)))
+        return (args[0] * 2,), kwargs
+
+    def post_kw(mod, args, kwargs, out):
+        log.append(("post_kw", args[0].tolist()))
+        return out + 1
+
+    m.register_forward_hook(twice)
+    h = m.register_forward_hook(twice)
+    m.register_forward_pre_hook(pre_kw, with_kwargs=True)
+    m.register_forward_pre_hook(lambda mod, args: log.append("first"), prepend=True)
+    m.register_forward_hook(post_kw, with_kwargs=True, prepend=True)
+    out1 = m(lib.ones(1, 2)).tolist()
+    h.remove()
+    with m.register_forward_hook(lambda mod, a, o: o * 0):
+        out2 = m(lib.ones(1, 2)).tolist()
+    out3 = m(lib.ones(1, 2)).tolist()
+    bad = lib.nn.Linear(2, 2)
+    bad.register_forward_pre_hook(lambda mod, a, k: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError) as err:
+        bad(lib.ones(2))
+    return log, out1, out2, out3, str(err.value)
+
+
+def test_forward_hooks_with_kwargs_prepend_repeats_and_handles_as_torch():
+    got, want = _hook_trace(dl), _hook_trace(torch)
+    assert got == want
+    assert want[0][:5] == ["first", ("pre_kw", []), ("post_kw", [[2.0, 2.0]]), "twice", "twice"]
+    assert want[-1] == ("forward pre-hook must return None or a tuple of (new_args, "
+                        "new_kwargs), but got 5.")
+
+
+def _always_call(lib):
+    class Boom(lib.nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    seen = []
+    b = Boom()
+    b.register_forward_hook(lambda m, a, o: seen.append(("plain", o)))
+    b.register_forward_hook(lambda m, a, o: seen.append(("always", o)), always_call=True)
+    with pytest.raises(ValueError, match="boom"):
+        b(lib.ones(1))
+    ok = lib.nn.Identity()
+    ok.register_forward_hook(lambda m, a, o: seen.append(("ok", o.tolist())), always_call=True)
+    ok(lib.ones(1))
+    return seen
+
+
+def test_always_call_forward_hook_runs_when_forward_raises():
+    assert _always_call(dl) == _always_call(torch) == [("always", None), ("ok", [1.0])]
+
+
+def test_nn_utils_stateless_is_reachable_and_warns_as_torch():
+    m = dl.nn.Linear(2, 1)
+    params = {"weight": dl.ones(1, 2), "bias": dl.zeros(1)}
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        out = dl.nn.utils.stateless.functional_call(m, params, (dl.ones(1, 2),))
+    assert out.item() == 2.0

@@ -2,7 +2,7 @@
 ``parametrize`` and ``parametrizations`` reparametrise tensors (weight and spectral norm);
 ``prune`` masks weights; the older hook forms of weight and spectral norm; batch-norm fusion."""
 
-from . import parametrizations, parametrize, prune, rnn
+from . import parametrizations, parametrize, prune, rnn, stateless
 from .clip_grad import (
                         clip_grad_norm,
                         clip_grad_norm_,
@@ -41,6 +41,7 @@ __all__ = [
                         "rnn",
                         "skip_init",
                         "spectral_norm",
+                        "stateless",
                         "vector_to_parameters",
                         "weight_norm",
 ]
