@@ -288,6 +288,9 @@ _complex.install(_sys.modules[__name__])
 from . import _dtype_guards  # noqa: E402  (PyTorch's dtype rules where the primitives differ)
 
 _dtype_guards.install(_sys.modules[__name__])
+from . import _inplace_ops  # noqa: E402  (in-place bit operators: PyTorch's check order)
+
+_inplace_ops.install()
 from . import _dtype_guards_nn  # noqa: E402  (losses, norms, distances, rand_like of ints)
 
 _dtype_guards_nn.install(_sys.modules[__name__])

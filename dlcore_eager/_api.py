@@ -221,7 +221,7 @@ def div(export, ns, name):
     if name.startswith("__r"):
         return O.rtruediv
     if name.startswith("__"):
-        return O.div
+        return _ndarray_not_implemented(O.div)   # (t / arr: NumPy's, as torch's)
     if ns == "Tensor":
         def method(self, other, *, rounding_mode=None):
             return O.div(self, other, rounding_mode=rounding_mode)

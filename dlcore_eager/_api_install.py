@@ -186,8 +186,8 @@ def install(export) -> None:
                     export.convention in _INPLACE_CONVENTIONS:
                 inplace = name + "_"                     # x.exp_(), x.add_(y)
             elif ns == "operator" and export.convention in ("binary", "div") and \
-                    not name.startswith("__r"):
-                inplace = "__i" + name[2:]               # x += y
+                    (not name.startswith("__r") or name == "__rshift__"):
+                inplace = "__i" + name[2:]               # x += y, x >>= y
             if inplace is not None and inplace not in _NOT_IN_TORCH:
                 INSTALLATION.put(export, target, inplace, _inplace(f, inplace, export.prim))
 

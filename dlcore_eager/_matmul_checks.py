@@ -30,20 +30,25 @@ def check_vector_dtypes(a, b) -> None:
 
 
 def check_matmul(a, b) -> None:
-    """PyTorch's matmul checks: one dtype (no promotion), and the inner sizes of 2-d operands."""
+    """PyTorch's matmul checks in its order: two vectors' dtypes (dot's words), else the sizes
+    first (inner sizes, batch dimensions), then one dtype (no promotion) in the words of the
+    kernel PyTorch calls: mm's for a matrix, addmv's for a vector, bmm's for a stack as
+    ``b``."""
     sa, sb = a._buf.shape, b._buf.shape
     if not sa or not sb:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{len(sa)}D and {len(sb)}D")
-    check_same_dtype(a, b)
+    if len(sa) == 1 and len(sb) == 1:
+        check_vector_dtypes(a, b)
+        if sa[0] != sb[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                               f"[{sb[0]}] to have the same number of elements, but got "
+                               f"{sa[0]} and {sb[0]} elements respectively")
+        return
     if len(sa) >= 2 and len(sb) == 2 and sa[-1] != sb[0]:
         rows = int(np.prod(sa[:-1]))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
                            f"{sb[0]}x{sb[1]})")
-    if len(sa) == 1 and len(sb) == 1 and sa[0] != sb[0]:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
-                           f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
-                           f"{sb[0]} elements respectively")
     if len(sa) == 1 and len(sb) == 2 and sa[0] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{sa[0]} and "
                            f"{sb[0]}x{sb[1]})")
@@ -53,6 +58,15 @@ def check_matmul(a, b) -> None:
                            f"({sb[0]})")
     if len(sb) >= 3 or (len(sa) >= 3 and len(sb) >= 2):
         _check_batched(sa, sb)
+    if a._buf.dtype != b._buf.dtype:
+        if len(sb) >= 3:
+            raise RuntimeError(f"expected scalar type {a.dtype._legacy} but found "
+                               f"{b.dtype._legacy}")
+        if len(sb) == 1:
+            lb = b.dtype._legacy
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {lb}, "
+                               f"{a.dtype._legacy}, and {lb}")
+        check_same_dtype(a, b)
 
 
 def _check_batched(sa, sb) -> None:

@@ -30,7 +30,8 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 # ----------------------------------------------------------------------------- operators
 # Arithmetic and comparison operators and methods (``+``, ``x.exp()``, ``x.sum()``, ...) are
 # generated from the registry by ``_api``; what is here has no single primitive behind it.
-Tensor.__matmul__ = O.matmul
+Tensor.__matmul__ = lambda a, b: O.matmul(a, b) if isinstance(b, Tensor) else NotImplemented
+# (t @ arr: NumPy's; t @ 2, t @ [[1.]], t @= 2: Python's TypeError, as torch's)
 Tensor.__rmatmul__ = lambda a, b: NotImplemented if type(b) in O._NOT_OPERANDS else \
     O.matmul(O.as_tensor_like(b, a), a)    # (arr @ t, [1.] @ t: Python's TypeError, as torch)
 Tensor.__pos__ = lambda a: a
