@@ -265,3 +265,30 @@ def test_imatmul_gradient_and_leaf():
         out[L] = (type(a.grad_fn).__name__, w.grad.numpy().tolist(), b is leaf,
                   type(b.grad_fn).__name__)
     assert out[dl] == out[torch]
+
+
+@pytest.mark.parametrize("kind", ["zero", "fill", "copy"])
+def test_write_over_recorded_cuda_tensor(kind):
+    """The device path (the CUDA simulator in CI): the fill on the device, the zero gradient a
+    device tensor that never requires grad; values as torch's on the CPU."""
+    cpu = {}
+    for L in (torch, dl):
+        g = L.tensor(X, requires_grad=True)
+        y = g * 2
+        _write(L, kind, y)
+        (y * g).sum().backward()
+        cpu[L] = (type(y.grad_fn).__name__, y.detach().numpy().tolist(), g.grad.numpy().tolist())
+    assert cpu[dl] == cpu[torch]
+    g = dl.tensor(X, device="cuda", requires_grad=True)
+    y = g * 2
+    if kind == "copy":
+        y.copy_(dl.ones(2, 3, device="cuda"))
+    else:
+        _write(dl, kind, y)
+    (y * g).sum().backward()
+    assert (type(y.grad_fn).__name__, y.cpu().tolist(), g.grad.cpu().tolist()) == cpu[torch]
+    assert g.grad.device.type == "cuda"
+    y = g * 2
+    y.zero_()
+    gg, = dl.autograd.grad((y * y).sum(), g, create_graph=True)
+    assert gg.device.type == "cuda" and not gg.requires_grad and not gg.cpu().numpy().any()
