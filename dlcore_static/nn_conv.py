@@ -81,6 +81,21 @@ def _hwio_to_oihw(w, nd: int):
     return _ops.transpose(w, (nd - 1, nd - 2) + tuple(range(nd - 2)))
 
 
+def _check_operands(op_type: str, first, first_arg: str, second, second_arg: str) -> None:
+    """TensorFlow's check of two inputs of one type attribute: two tensors of different dtypes
+    are a TypeError naming the op and both inputs (no promotion; data takes the tensor's)."""
+    def as_t(v):
+        if isinstance(v, Tensor):
+            return v
+        conv = getattr(v, "_as_graph_element", None)
+        return conv() if conv is not None else None
+    a, b = as_t(first), as_t(second)
+    if a is not None and b is not None and a.dtype.base_dtype != b.dtype.base_dtype:
+        raise TypeError(f"Input '{second_arg}' of '{op_type}' Op has type "
+                        f"{b.dtype.base_dtype.name} that does not match type "
+                        f"{a.dtype.base_dtype.name} of argument '{first_arg}'.")
+
+
 def _run(name, scope, x, fn, channels_last, nd):
     g = get_default_graph()
     first = len(g._ops)
@@ -97,17 +112,19 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
            data_format="NHWC", dilations=None, name=None, filters=None):
     """y = the 2-D cross-correlation of ``input`` with an HWIO ``filter``."""
     filt = filters if filter is None else filter
+    _check_operands("Conv2D", input, "input", filt, "filter")
     cl, st, dl, pad = _layout("conv2d", 2, data_format, strides, dilations, padding)
     if not isinstance(pad, str):       # explicit [[0,0],[t,b],[l,r],[0,0]] (TF 1.14+)
         pad = [tuple(p) for p in (pad[1:3] if cl else pad[2:4])]
 
     def fn(xf):
-        w = _hwio_to_oihw(to_tensor(filt), 4)
-        c, cg = xf.aval.shape[1], to_tensor(filt).aval.shape[2]
+        f = to_tensor(filt, None, xf.aval.dtype)        # (NumPy data: the input's dtype)
+        w = _hwio_to_oihw(f, 4)
+        c, cg = xf.aval.shape[1], f.aval.shape[2]
         if c is not None and cg and c % cg:
             raise ValueError(f"Depth of input ({c}) is not a multiple of input depth of filter "
                              f"({cg}) for 'Conv2D' with input shapes: {list(xf.aval.shape)}, "
-                             f"{list(to_tensor(filt).aval.shape)}")
+                             f"{list(f.aval.shape)}")
         groups = c // cg if c is not None and cg else 1
         return _ops.conv(xf, w, st, pad, dl, groups)
     return _run(name, "Conv2D", input, fn, cl, 4)
@@ -117,6 +134,7 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
            data_format="NWC", name=None, input=None, dilations=None):
     """1-D convolution with a (width, in, out) filter."""
     x = input if value is None else value
+    _check_operands("Conv2D", x, "input", filters, "filter")
     cl, st, dl, pad = _layout("conv1d", 1, data_format, stride, dilations, padding, "stride")
     return _run(name, "conv1d", x,
                 lambda xf: _ops.conv(xf, _hwio_to_oihw(to_tensor(filters), 3), st, pad, dl),
@@ -126,6 +144,7 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,
                      dilations=None):
     """Each input channel convolved with its own ``channel_multiplier`` filters (H, W, C, M)."""
+    _check_operands("DepthwiseConv2dNative", input, "input", filter, "filter")
     cl, st, dl, pad = _layout("depthwise_conv2d", 2, data_format, strides,
                               dilations if dilations is not None else rate, padding)
 
@@ -142,6 +161,7 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     """The gradient of conv2d with respect to its input; ``filter`` is (H, W, out, in)."""
     x = input if value is None else value
     filt = filters if filter is None else filter
+    _check_operands("Conv2DBackpropInput", filt, "filter", x, "out_backprop")
     cl, st, dl, pad = _layout("conv2d_transpose", 2, data_format, strides, dilations, padding)
     shape = _shape_entries(output_shape, "conv2d_transpose")
     if len(shape) != 4:                 # (TF 1.15 nn_ops.conv2d_transpose's checks)
