@@ -20,9 +20,10 @@ These are PyTorch's backward formulas (the adjoint of each linear map, in PyTorc
 for complex gradients, see :mod:`.complex_ops`).  CPU kernels: pocketfft through SciPy
 (``scipy.fft``, a core dependency; single precision kept for float32/complex64): Numba has no
 FFT of its own, and NumPy's ``np.fft`` (the same pocketfft) took 2.4x the CPU time on a 64 x 256
-float32 rfft (111 against 46 us; PyTorch 31).  CUDA kernels (dlcore/kernels/cuda/fft.py): a direct DFT along one
-axis at a time, one thread per output element, O(n) work each (O(n^2) per transform, not an
-FFT: right for the small signals of tests and teaching, slow for long ones).
+float32 rfft (111 against 46 us; PyTorch 31).  CUDA kernels (dlcore/kernels/cuda/fft.py): an
+O(n log n) FFT along one axis at a time, Stockham's radix-2 stages for a power-of-two length and
+Bluestein's chirp convolution (by radix-2 FFTs) for any other (they replaced a direct O(n^2)
+DFT: under the CUDA simulator, one 1024-point transform 1.17 -> 0.13 s of CPU time).
 """
 
 from __future__ import annotations
