@@ -147,3 +147,43 @@ def test_nn_utils_stateless_is_reachable_and_warns_as_torch():
     with pytest.warns(FutureWarning, match="torch.func.functional_call"):
         out = dl.nn.utils.stateless.functional_call(m, params, (dl.ones(1, 2),))
     assert out.item() == 2.0
+
+
+def _unbatched(lib):
+    from_np = lib.utils.data
+
+    class Stream(from_np.IterableDataset):                # pre-batched NumPy chunks
+        def __iter__(self):
+            for k in range(2):
+                yield {"x": np.full((2, 3), k, np.float32), "tag": "chunk"}
+
+    class Pairs(from_np.Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.arange(i, i + 2), (i, float(i))
+
+    def show(v):
+        if isinstance(v, dict):
+            return {k: show(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return (type(v).__name__, [show(x) for x in v])
+        return (type(v).__name__, v.tolist() if hasattr(v, "tolist") else v)
+
+    loaders = [from_np.DataLoader(Stream(), batch_size=None),
+               from_np.DataLoader(Pairs(), batch_size=None),
+               from_np.DataLoader(Pairs(), batch_size=None, collate_fn=lambda s: s[1]),
+               from_np.DataLoader(Pairs(), batch_size=None, num_workers=1)]
+    return [[show(b) for b in loader] for loader in loaders] + [
+        loaders[0].collate_fn.__name__, from_np.DataLoader(Pairs()).collate_fn.__name__]
+
+
+def test_loader_without_auto_batching_converts_each_sample_as_torch():
+    """batch_size=None: each sample goes through collate_fn (default_convert: NumPy arrays
+    become tensors, tuples lists); a pre-batched stream came out as NumPy arrays and a given
+    collate_fn was ignored."""
+    got, want = _unbatched(dl), _unbatched(torch)
+    assert got == want
+    assert want[0][0] == {"x": ("Tensor", [[0.0] * 3] * 2), "tag": ("str", "chunk")}
+    assert want[2] == [("tuple", [("int", i), ("float", float(i))]) for i in range(3)]

@@ -114,7 +114,12 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
         self._default_collate = collate_fn is None
-        self.collate_fn = collate_fn or default_collate
+        # without auto-batching (batch_size=None, no batch_sampler) each sample goes through
+        # collate_fn, default_convert by default (NumPy arrays to tensors), as PyTorch's
+        self._auto_collation = batch_sampler is not None or (self._iterable and
+                                                             batch_size is not None)
+        self.collate_fn = collate_fn or (default_collate if self._auto_collation
+                                         else default_convert)
         self._pool: W.WorkerPool | None = None
         self._live: W.IterableBatches | None = None     # persistent workers' one iterator
 
@@ -130,9 +135,12 @@ class DataLoader:
             # (an iterator object, not a generator: an error loading one batch is that
             # batch's, the next next() goes on, as PyTorch's _SingleProcessDataLoaderIter)
             if self.batch_sampler is None:
-                return _Steps(self.sampler, self.dataset.__getitem__)
+                return _Steps(self.sampler, self._fetch_one)
             return _Steps(self.batch_sampler, self._fetch)
         return self._threaded(base_seed)
+
+    def _fetch_one(self, index):
+        return self.collate_fn(self.dataset[index])
 
     def _fetch(self, idx):
         if self._default_collate and type(self.dataset) is TensorDataset:
@@ -143,7 +151,8 @@ class DataLoader:
         """Batches of an IterableDataset (samples grouped by batch_size, then collated)."""
         it = iter(self.dataset)
         if self.batch_size is None:
-            yield from it
+            for sample in it:
+                yield self.collate_fn(sample)
             return
         while True:
             chunk = list(itertools.islice(it, self.batch_size))
@@ -170,7 +179,7 @@ class DataLoader:
         if not self._iterable:                      # (map-style: an iterator that goes on
             done = None if self.persistent_workers else pool.shutdown   # after an error)
             if self.batch_sampler is None:
-                return W.MapBatches(pool, self.sampler, self.dataset.__getitem__,
+                return W.MapBatches(pool, self.sampler, self._fetch_one,
                                     factor * self.num_workers, done, self.timeout)
             return W.MapBatches(pool, self.batch_sampler, self._fetch,
                                 factor * self.num_workers, done, self.timeout)
