@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import numbers
 import sys
 import types
@@ -191,7 +192,17 @@ def log_softmax(x, axis=-1):
 
 
 def matmul(x1, x2):
-    return _tf().matmul(_t(x1), _t(x2))
+    """NumPy's matmul (Keras 3): a 1-D ``x1`` is a row and a 1-D ``x2`` a column, the added
+    axis removed from the product."""
+    a, b = _t(x1), _t(x2)
+    va, vb = len(a.shape.as_list()) == 1, len(b.shape.as_list()) == 1
+    if not (va or vb):
+        return _tf().matmul(a, b)
+    out = _tf().matmul(_tf().expand_dims(a, 0) if va else a,
+                       _tf().expand_dims(b, -1) if vb else b)
+    if vb:
+        out = _tf().squeeze(out, [-1])
+    return _tf().squeeze(out, [-1 if vb else -2]) if va else out
 
 
 def _binary(name: str, tf_name: str):
@@ -264,7 +275,7 @@ def split(x, indices_or_sections, axis=0):
         return _tf().split(x, int(indices_or_sections), axis=axis)
     n = x.shape.as_list()[axis]
     cuts = [0] + [int(i) + n if int(i) < 0 else int(i) for i in indices_or_sections] + [n]
-    return _tf().split(x, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis=axis)
+    return _tf().split(x, [b - a for a, b in itertools.pairwise(cuts)], axis=axis)
 
 
 def _axis_len(x, axis: int):
@@ -390,12 +401,20 @@ def _recorded(fn, cls: str):
 
 
 # Keras 3's other ops (ops_math, ops_shape, ops_nn, ops_core): recorded the same way
-from . import ops_core as _c, ops_linalg as _la, ops_math as _m, ops_nn as _n  # noqa: E402
-from . import ops_extra as _x, ops_more as _mo, ops_shape as _s, ops_signal as _sg  # noqa: E402
-_EXTRA = [_m, _s, _n, _la, _c, _x, _sg, _mo]
+from . import ops_complex as _cx
+from . import ops_core as _c
+from . import ops_extra as _x
+from . import ops_linalg as _la
+from . import ops_math as _m
+from . import ops_more as _mo
+from . import ops_nn as _n
+from . import ops_shape as _s
+from . import ops_signal as _sg
+
+_EXTRA = [_m, _s, _n, _la, _c, _x, _sg, _mo, _cx]
 _NOT_RECORDED = {"ndim", "size", "is_tensor", "dtype", "cond", "while_loop", "fori_loop",
                  "scan", "switch", "map", "vectorized_map", "custom_gradient",
-                 "associative_scan", "jvp"}
+                 "associative_scan", "jvp", "vectorize"}
 for _mod in _EXTRA:
     for _name in _mod.__all__:
         globals()[_name] = getattr(_mod, _name)
@@ -418,4 +437,9 @@ nn = types.SimpleNamespace(**{k: globals()[k] for k in (
     "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot", "conv", "moments",
     "top_k", *_n.__all__)})
 # ``keras.ops.linalg`` (``ops.linalg.qr(x)``)
-linalg = types.SimpleNamespace(**{k: globals()[k] for k in (*_la.__all__[:15], "matrix_rank")})
+linalg = types.SimpleNamespace(**{k: globals()[k] for k in (*_la.__all__[:15], "matrix_rank",
+                                                           "eig")})
+# ``keras.ops.image`` (``ops.image.resize(x, (8, 8))``): recorded as Keras 3's operations
+from . import ops_image as _im
+
+image = types.SimpleNamespace(**{k: _recorded(getattr(_im, k), _camel(k)) for k in _im.__all__})
