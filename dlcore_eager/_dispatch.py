@@ -42,7 +42,7 @@ from dlcore.kernels.cpu import blas_threads as _bt
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
-from dlcore.ops.elementwise import pow_p as _pow_p
+from dlcore.ops.power import pow_p as _pow_p
 from dlcore.registry import scalar_buffer
 
 from ._dispatch_finish import _finish

@@ -16,6 +16,7 @@ from dlcore.dtypes import is_floating
 from dlcore.errors import AxisError, ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
+from dlcore.ops.power import pow_p as _pow_p
 from dlcore.registry import bind
 
 from . import _dispatch as _D
@@ -118,7 +119,7 @@ _RLABELS = {"sub": "RsubBackward1", "pow": "PowBackward2"}
 add_, radd_ = _binary(_ew.add_p)
 sub_, rsub_ = _binary(_ew.sub_p)
 mul_, rmul_ = _binary(_ew.mul_p)
-pow_, rpow_ = _binary(_ew.pow_p)
+pow_, rpow_ = _binary(_pow_p)
 
 
 def _float_operands(a, b):

@@ -6,6 +6,7 @@ rule, vjp, kernels) lives in the module of its family:
 
     broadcast.py    broadcast_to/_like and sum_to (each other's vjp; below every family)
     elementwise.py  unary math, binary arithmetic, comparisons, where, cast, full_like
+    power.py        pow, its gradient in TF's convention (vjp) and PyTorch's (the eager one)
     reduce.py       sum, max, min, argmax
     linalg.py       matmul
     shape.py        transpose, reshape, expand_dims, squeeze, concatenate
@@ -62,8 +63,9 @@ from .composites import (clip, linear, log_softmax, logsumexp, masked_fill, mean
                          sparse_softmax_cross_entropy, square)
 from .elementwise import (abs, add, cast, div, equal, exp, full_like, greater, greater_equal,
                           identity, less, less_equal, log, logical_not, maximum, minimum, mul,
-                          neg, not_equal, ones_like, pow, relu, sigmoid, sign, sqrt,
+                          neg, not_equal, ones_like, relu, sigmoid, sign, sqrt,
                           stop_gradient, sub, tanh, where, zeros_like)
+from .power import pow  # (NumPy's name; its two gradient conventions: power.py)
 from .gather import scatter_add, take
 from .indexing import canonical_index, getitem, index_update, one_hot, slice_scatter
 from .linalg import dot, matmul

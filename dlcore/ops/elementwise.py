@@ -534,7 +534,3 @@ def _conj(x):
             return x
     return bind(PRIMITIVES["conj"], x)      # (complex_ops.conj_p: no import, no cycle)
 
-
-# pow and its two gradient conventions (TensorFlow's, PyTorch's): their own module, which uses
-# the primitives above (re-exported: many modules import pow from here)
-from .power import _pow_da as _pow_da, pow as pow, pow_p as pow_p

@@ -27,8 +27,9 @@ from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
 from .elementwise import (abs, add, cast, equal, full_like, greater_equal, less_equal, mul,
-                          not_equal, pow, sub, where)
+                          not_equal, sub, where)
 from .indexing import getitem
+from .power import pow
 from .linalg import addmm_p, matmul
 from .norm2 import norm2_p
 from .reduce import max_, min_, sum

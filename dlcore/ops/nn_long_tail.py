@@ -55,13 +55,13 @@ from .elementwise import (
     greater,
     less,
     mul,
-    pow,
     sqrt,
     stop_gradient,
     sub,
     where,
 )
 from .indexing import getitem
+from .power import pow
 from .reduce import argmax
 from .shape import concatenate, reshape, transpose
 

@@ -49,16 +49,16 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.kernels.cpu.shape import broadcast_to as _cpu_broadcast_to
 from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
-from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
+from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
 from dlcore.ops.complex_ops import _conj_vjp
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import mul_p as _mul_p
-from dlcore.ops.elementwise import pow_p as _pow_p
 from dlcore.ops.linalg import matmul_p as _matmul_p
-from dlcore.ops.shape import _SWAP_PARAMS
-from dlcore.ops.shape import transpose_p
+from dlcore.ops.power import pow_p as _pow_p
+from dlcore.ops.shape import _SWAP_PARAMS, transpose_p
 from dlcore.registry import CONCRETE
+from dlcore.registry import convention_rules as _convention_rules
 
 from .. import _dispatch as _D
 from .._graph import EAGER_VJPS as _EAGER_VJPS
@@ -68,7 +68,6 @@ from .._state import STATE
 from .._views import view_of as _view_of
 from ..tensor import Tensor, _make
 from ..tracing import _RECORDERS
-from ._pow_rule import eager_pow_lean, eager_pow_vjp
 
 _ndarray = np.ndarray
 _F32, _F64 = _dt.float32, _dt.float64
@@ -149,7 +148,8 @@ class _Lanes:
     @staticmethod
     def square_da(g, a, b):
         """``_pow_da(fe, g, a, b)`` for a constant 0-d exponent ``b`` of 2 (the caller checked:
-        ``_pow_rule.eager_pow_lean``; ``g`` and ``a`` of one float32/float64 dtype and shape):
+        ``dlcore.ops.power.torch_pow_lean``; ``g`` and ``a`` of one float32/float64 dtype and
+        shape):
         PyTorch's three nodes, ``g * (b * a.pow(b - 1))``, each buffer what its lane computes
         (``a ** 1`` the pow kernel's copy of ``a``, then NumPy's multiply, the ufunc lane's),
         made in one frame; None where the lanes would not run (autocast, a trace, no grad
@@ -216,11 +216,9 @@ def _node2(prim, a, b, out):
 
 _SWAP = (1, 0)
 CONCRETE[Tensor] = _Lanes
-# PyTorch's pow gradient (dlcore's rule is TensorFlow's, kept by the static front end), with
-# its create_graph branch for a constant 0-d exponent (``_EAGER_LEAN``)
-_EAGER_VJPS[_pow_p] = eager_pow_vjp
-#: primitive -> eager's own LEAN_VJPS-style branch, for a primitive with an EAGER_VJPS rule
-_EAGER_LEAN: dict = {_pow_p: eager_pow_lean}
+#: primitive -> the LEAN_VJPS-style branch of its PyTorch convention (``EAGER_VJPS`` has the rule:
+#: pow's, dlcore/ops/power.py, whose create_graph branch for a constant 0-d exponent this is)
+_EAGER_LEAN: dict = _convention_rules("torch", "lean")
 _binary = _Lanes.binary
 _ops_add = _ops.add
 

@@ -144,5 +144,5 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
 
 def _float64():
-    from .. import float64
+    from .._dtype import float64
     return float64

@@ -11,7 +11,7 @@ import pytest
 
 from dlcore import ops
 
-KERNEL = ops.elementwise.pow_p.kernels["cpu"]
+KERNEL = ops.power.pow_p.kernels["cpu"]
 
 
 def _loop(a, b):

@@ -41,7 +41,7 @@ def _static_grads(fn, xs, gs):
 # ----------------------------------------------------------------------------- pow
 def test_pow_conventions_are_the_primitive_s():
     from dlcore.ops import power
-    from dlcore.ops.elementwise import pow_p
+    from dlcore.ops.power import pow_p
     from dlcore.registry import convention_rules
     from dlcore_eager._graph import EAGER_VJPS, eager_vjp
     assert convention_rules("torch")[pow_p] is power.torch_pow_vjp
