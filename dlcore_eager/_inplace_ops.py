@@ -36,6 +36,8 @@ from ._view_rebase import (
 from .tensor import Tensor, _make, write_buffer
 
 _ndarray = np.ndarray
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 ERR_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to "
@@ -218,9 +220,11 @@ def fill_(self, value) -> Tensor:
             # (PyTorch's FillBackward: the gradient flows to the 0-d value, its tangent too)
             return copy_(self, value)
         value = value.item()
-    else:                   # (a Python number: PyTorch's checked conversion to the dtype)
-        from ._operand_rules import scalar_as
-        value = scalar_as(value, self._buf.dtype)
+    else:                   # (a Python number: PyTorch's checked conversion to the dtype;
+        d = self._buf.dtype  # a float into float64, or into float32's range, is kept as is)
+        if type(value) is not float or not (d is _F64 or d is _F32 and abs(value) <= _F32_MAX):
+            from ._operand_rules import scalar_as
+            value = scalar_as(value, d)
     if self._rg and STATE.enabled:       # recorded: the value and a zero gradient (as zero_)
         return self._commit(_overwrite(self, value, "FillBackward2"))
     return self._commit(_ops.full_like(self, value))

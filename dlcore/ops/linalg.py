@@ -194,7 +194,7 @@ def _addmm_vjp(g, y, c, a, b):
         return (dc, lambda: _cpu_matmul(g, b.T), lambda: _cpu_matmul(a.T, g))
     fe = lean3(g, a, b, shaped=False)
     if fe is not None:                   # (as matmul's vjp: the front end's lanes)
-        res = _addmm_lean(fe, g, y, c, a, b)
+        res = _addmm_lean(fe, g, None, c, a, b)     # (y unread: see _buffer_pass._unread)
         if res is not None:
             return res
     return (dc, lambda: matmul(g, _shape.matrix_transpose(b)),

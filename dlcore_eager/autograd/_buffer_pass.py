@@ -38,6 +38,7 @@ from .._graph import EAGER_VJPS as _eager_vjps
 from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
 from ._accumulation import _accumulate, _add_in_place
+from ._cg_rules import _COMPLEX_VJP, _reads_out
 from ._slice_grad import SliceGrad as _SliceGrad
 
 _ndarray = np.ndarray
@@ -113,22 +114,28 @@ def _getitem_rule(node, g, out, bufs):
 
 def _saved_vjp(node, g, retain: bool, half: bool):
     """A primitive node's vjp on its saved CPU buffers, the raw passes' common case: ``g`` and
-    the output NumPy arrays, no input or output changed in place since it was saved (``vjp``
-    then raises PyTorch's error through the node's Tensor path).  16-bit floats go to
-    ``half_vjp`` when ``half``, else (the buffer pass) this returns None, as it does for any
-    other case; the node's buffers are released unless ``retain``.  One and two inputs are
-    read without a loop (no ``zip`` object: ~1k instructions a node, issue 19)."""
+    the output NumPy arrays.  A saved input or output changed in place since it was saved is
+    passed all the same where the rule never reads it (``_unread``: an in-place activation's
+    ``x.relu_()`` after a linear leaves addmm's output stale, which addmm's rule does not
+    read, as PyTorch saves nothing of it); else this returns None and ``vjp`` raises PyTorch's
+    error through the node's Tensor path.  16-bit floats go to ``half_vjp`` when ``half``,
+    else (the buffer pass) this returns None, as it does for any other case; the node's
+    buffers are released unless ``retain``.  One and two inputs are read without a loop (no
+    ``zip`` object: ~1k instructions a node, issue 19)."""
     out = node.out_buf
-    if type(out) is not _ndarray or node.out_version[0] != node.out_ver0:
+    if type(out) is not _ndarray:
         return None
+    stale = None if node.out_version[0] == node.out_ver0 else [1]   # (the rule's positions)
     ins = node.inputs
     vers = node.versions
     n = len(ins)
     if n == 1 and len(vers) == 1:
         t = ins[0]
         b = t._buf
-        if t._version[0] != vers[0] or type(b) is not _ndarray:
+        if type(b) is not _ndarray:
             return None
+        if t._version[0] != vers[0]:
+            stale = [2] if stale is None else stale + [2]
         d = b.dtype
         wide = d is _F32 or d is _F64    # (_maybe_half's test)
         bufs: tuple | list = (b,)
@@ -137,9 +144,14 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         b = t._buf
         t1 = ins[1]
         b1 = t1._buf
-        if t._version[0] != vers[0] or type(b) is not _ndarray or \
-                t1._version[0] != vers[1] or type(b1) is not _ndarray:
+        if type(b) is not _ndarray or type(b1) is not _ndarray:
             return None
+        if t._version[0] != vers[0] or t1._version[0] != vers[1]:
+            stale = [] if stale is None else stale
+            if t._version[0] != vers[0]:
+                stale.append(2)
+            if t1._version[0] != vers[1]:
+                stale.append(3)
         d = b.dtype
         wide = d is _F32 or d is _F64
         d = b1.dtype
@@ -149,10 +161,12 @@ def _saved_vjp(node, g, retain: bool, half: bool):
     else:
         bufs = []
         wide = True                      # every buffer float32/float64 (_maybe_half's test)
-        for t, v in zip(ins, vers):
+        for i, (t, v) in enumerate(zip(ins, vers)):
             b = t._buf
-            if t._version[0] != v or type(b) is not _ndarray:
+            if type(b) is not _ndarray:
                 return None
+            if t._version[0] != v:
+                stale = [2 + i] if stale is None else stale + [2 + i]
             d = b.dtype
             if d is not _F32 and d is not _F64:
                 wide = False
@@ -160,9 +174,11 @@ def _saved_vjp(node, g, retain: bool, half: bool):
     d = out.dtype
     prim = node.prim
     if (not wide or (d is not _F32 and d is not _F64)) and _maybe_half(out, bufs):
-        if not half:
+        if not half or stale is not None:
             return None
         res = half_vjp(prim, g, out, bufs, node.params, bufs)
+    elif stale is not None and (prim is _getitem_p or not _unread(prim, d, stale)):
+        return None
     elif prim is _getitem_p:
         res = _getitem_rule(node, g, out, bufs)
     elif node.params:                    # (_graph.eager_vjp's lookup, inline: EAGER_VJPS' rule
@@ -176,6 +192,26 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         node.inputs = None
         node.out_buf = None
     return res
+
+
+_READS: dict = {}       # (rule, position) -> whether the rule's code reads that argument
+
+
+def _unread(prim, d, positions) -> bool:
+    """Whether ``prim``'s eager rule (as ``_saved_vjp`` calls it, for an output of dtype ``d``)
+    reads none of its arguments at ``positions`` (1: the output ``y``, 2...: the inputs), by
+    ``_cg_rules._reads_out``'s conservative reading of its code (a holomorphic primitive's
+    complex wrapper looked through for a real output, as it calls the rule so)."""
+    rule = _eager_vjps.get(prim) or prim.vjp
+    if (d is _F32 or d is _F64) and getattr(rule, "__code__", None) is _COMPLEX_VJP:
+        rule = rule.__wrapped__
+    for i in positions:
+        reads = _READS.get((rule, i))
+        if reads is None:
+            reads = _READS[(rule, i)] = _reads_out(rule, i)
+        if reads:
+            return False
+    return True
 
 
 def _whole_mean(node, g, retain: bool, wanted, grads, order, i):
