@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlcore import dtypes as _dt
-from dlcore.ops.activations import eager_relu_vjp
-from dlcore.ops.elementwise import relu_p as _relu_p
 from dlcore.registry import AVal
 from dlcore.registry import convention_rules as _convention_rules
 
@@ -98,9 +96,10 @@ def half_vjp(prim, g, out, args, params, recorded):
 
 
 #: the vjp rules eager nodes use where PyTorch's backward differs from the core's rule (kept by
-#: the static front end): relu's threshold_backward, whose NaN output passes g, and the
-#: primitives' own PyTorch conventions (``registry.convention_rules``: pow's, acosh's)
-EAGER_VJPS: dict = {_relu_p: eager_relu_vjp, **_convention_rules("torch")}
+#: the static front end): the primitives' PyTorch conventions (``registry.convention_rules``:
+#: relu's threshold_backward, whose NaN output passes g; pow's; acosh's), and the rules eager
+#: modules add to it (maximum/minimum: _math_extra; full_like)
+EAGER_VJPS: dict = _convention_rules("torch")
 
 
 def eager_vjp(prim):

@@ -50,6 +50,7 @@ from .elementwise import (
     maximum,
     minimum,
     mul,
+    relu_p,
     stop_gradient,
     where,
 )
@@ -203,7 +204,7 @@ def leaky_relu(x, alpha: float = 0.2):
 #: PyTorch's relu backward, ``threshold_backward(g, r, 0)``: ``0 where r <= 0, else g`` (r: relu's
 #: output), so a NaN output passes its cotangent, where relu_grad (TensorFlow's ReluGrad, which
 #: the static front end keeps) gives 0 there; the same values elsewhere.  Eager's relu nodes take
-#: it (``eager_relu_vjp``, through dlcore_eager's _graph table of eager vjps).
+#: it: ``eager_relu_vjp`` is relu's PyTorch convention (``registry.convention_rules``).
 threshold_backward_p = _ew_binary(
     "threshold_backward", "0 if {1} <= 0 else {0}", lambda g, r: np.where(r <= 0, 0, g),
     lambda c, out, g, r: (lambda: _sum_to(threshold_backward(c, r), g), None),
@@ -222,3 +223,6 @@ def eager_relu_vjp(g, y, x):
     fe = lean2(g, y)
     return (fe.binary(threshold_backward_p, g, y) if fe is not None else
             threshold_backward(g, y),)
+
+
+relu_p.options["vjp_conventions"] = {"torch": eager_relu_vjp}
