@@ -75,6 +75,14 @@ from .seq2seq_attention import (  # noqa: F401
     BahdanauAttention,
     LuongAttention,
 )
+from .seq2seq_beam import (  # noqa: F401
+    BeamSearchDecoder,
+    BeamSearchDecoderOutput,
+    BeamSearchDecoderState,
+    FinalBeamSearchDecoderOutput,
+    gather_tree,
+    tile_batch,
+)
 from .seq2seq_decode import (  # noqa: F401
     BasicDecoder,
     BasicDecoderOutput,

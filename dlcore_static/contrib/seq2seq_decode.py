@@ -190,7 +190,8 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
     ``output_time_major``; ``impute_finished``: finished sequences emit zeros and keep their
     state."""
     tf = _tf()
-    if not isinstance(decoder, BasicDecoder):
+    if not isinstance(decoder, BasicDecoder) and not all(
+            hasattr(decoder, k) for k in ("initialize", "step", "batch_size")):
         raise TypeError(f"Expected decoder to be type Decoder, but saw: "
                         f"{type(decoder).__name__}")
     with tf.variable_scope(scope, default_name="decoder"):
@@ -222,24 +223,26 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
             state = _pack(initial_state, list(rest[n_out:n_out + n_state]))
             outputs, next_state, next_inputs, decoder_finished = decoder.step(
                 time, inputs, state)
-            next_finished = tf.logical_or(decoder_finished, finished)
+            next_finished = (decoder_finished if decoder.tracks_own_finished
+                             else tf.logical_or(decoder_finished, finished))
             if maximum_iterations is not None:
                 next_finished = tf.logical_or(next_finished, time + 1 >= maximum_iterations)
             next_lengths = tf.where(tf.logical_not(finished),
                                     tf.fill(tf.shape(lengths), time + 1), lengths)
             out_flat = _flat(outputs)
             if impute_finished:
-                out_flat = [tf.where(finished, tf.zeros_like(o), o) if len(o.shape) == 1
-                            else tf.where(tf.broadcast_to(tf.reshape(finished, [-1] + [1] * (
-                                len(o.shape) - 1)), tf.shape(o)), tf.zeros_like(o), o)
-                            for o in out_flat]
+                def mask(o):                 # finished ([batch] or [batch, beam]) over o
+                    extra = len(o.shape) - len(finished.shape)
+                    return finished if extra == 0 else tf.broadcast_to(tf.reshape(
+                        finished, tf.concat([tf.shape(finished), [1] * extra], 0)),
+                        tf.shape(o))
+                out_flat = [tf.where(mask(o), tf.zeros_like(o), o) for o in out_flat]
                 new_state = []
                 for cur, new in zip(_flat(state), _flat(next_state)):
-                    if len(new.shape) == 0:          # (TF: a scalar state passes through)
+                    if len(new.shape) < len(finished.shape):   # (TF: a scalar passes)
                         new_state.append(new)
                         continue
-                    mask = tf.reshape(finished, [-1] + [1] * (len(new.shape) - 1))
-                    new_state.append(tf.where(tf.broadcast_to(mask, tf.shape(new)), cur, new))
+                    new_state.append(tf.where(mask(new), cur, new))
             else:
                 new_state = _flat(next_state)
             tas = [ta.write(time, o) for ta, o in zip(tas, out_flat)]
@@ -252,8 +255,12 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
         final_lengths = res[2]
         final_tas = res[4:4 + n_out]
         final_state = _pack(initial_state, list(res[4 + n_out:]))
-        stacked = [ta.stack() for ta in final_tas]
+        final_outputs = _pack(probe, [ta.stack() for ta in final_tas])
+        if hasattr(decoder, "finalize"):       # (BeamSearchDecoder: follow the parents back)
+            final_outputs, final_state = decoder.finalize(final_outputs, final_state,
+                                                          final_lengths)
         if not output_time_major:
-            stacked = [tf.transpose(s, [1, 0] + list(range(2, len(s.shape)))) for s in stacked]
-        final_outputs = _pack(probe, stacked)
+            final_outputs = tf.nest.map_structure(
+                lambda s: tf.transpose(s, [1, 0] + list(range(2, len(s.shape)))),
+                final_outputs)
     return final_outputs, final_state, final_lengths
