@@ -17,7 +17,7 @@ from dlcore.registry import AVal
 
 from . import input_queues as _queues
 from . import plan as _plan
-from .errors import NotFoundError, OpError, node_suffix
+from .errors import InvalidArgumentError, NotFoundError, OpError, node_suffix
 from .graph import Operation, Tensor, get_default_graph
 from .runtime import replaying
 
@@ -27,7 +27,7 @@ _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # session -> {
 
 
 class _ReaderState:
-    __slots__ = ("records", "last", "lock", "produced", "work")
+    __slots__ = ("last", "lock", "produced", "records", "work")
 
     def __init__(self):
         self.records: list = []         # (key, value) pairs of the current file, reversed
@@ -141,8 +141,11 @@ class WholeFileReader(ReaderBase):
 class FixedLengthRecordReader(ReaderBase):
     """``tf.FixedLengthRecordReader(record_bytes, header_bytes=0, footer_bytes=0,
     hop_bytes=0)``: each file after its header, before its footer, cut into records of
-    ``record_bytes`` (CIFAR-10's binary files); the key ``b"<file>:<record number>"``; a
-    trailing part shorter than a record is dropped, as TensorFlow does."""
+    ``record_bytes`` (CIFAR-10's binary files); the key ``b"<file>:<record number>"``.  As TF
+    1.15's kernel (a lookahead of ``record_bytes + footer_bytes``): record k starts at
+    ``header + k * hop`` (``hop_bytes``, or ``record_bytes`` when 0) and is read when
+    ``start + record_bytes + footer_bytes`` fits in the file; a shorter tail is the end of the
+    file, dropped without an error (TF's ReadNBytes OutOfRange is ``at_end``)."""
 
     _type = "FixedLengthRecordReaderV2"
 
@@ -155,7 +158,18 @@ class FixedLengthRecordReader(ReaderBase):
         self._record = int(record_bytes)
         self._header = int(header_bytes or 0)
         self._footer = int(footer_bytes or 0)
-        self._hop = int(hop_bytes or 0) or self._record
+        hop = int(hop_bytes or 0)
+        # TF's FixedLengthRecordReaderOp refuses a negative size (InvalidArgumentError,
+        # 'record_bytes must be >= 0 not -3'); a record of 0 bytes (TF: an endless run of
+        # empty records) is refused here too, as would be a loop that never advances
+        for what, n in (("header_bytes", self._header), ("record_bytes", self._record),
+                        ("footer_bytes", self._footer), ("hop_bytes", hop)):
+            if n < 0:
+                raise InvalidArgumentError(None, None, f"{what} must be >= 0 not {n}")
+        if self._record == 0:
+            raise InvalidArgumentError(None, None, "FixedLengthRecordReader: record_bytes "
+                                       "must be > 0 (0 would give empty records forever)")
+        self._hop = hop or self._record
 
     def _records(self, filename: bytes) -> list:
         with open(filename, "rb") as f:
