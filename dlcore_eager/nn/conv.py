@@ -84,11 +84,17 @@ class _ConvNd(Module):
 
     def _padded(self, x: Tensor):
         """(input, padding for the primitive): non-zero padding modes pad explicitly first."""
-        if self.padding_mode == "zeros" or isinstance(self.padding, str):
-            return x, self.padding
+        if self.padding_mode == "zeros" or self.padding == "valid" or (
+                self.padding == "same" and any(s != 1 for s in self.stride)):
+            return x, self.padding      # (F.conv's own error for a strided 'same')
         flat = []
-        for p in reversed(self.padding):
-            flat += [p, p]
+        if self.padding == "same":      # PyTorch's split: the odd pixel goes on the right
+            for d, k in zip(reversed(self.dilation), reversed(self.kernel_size)):
+                total = d * (k - 1)
+                flat += [total // 2, total - total // 2]
+        else:
+            for p in reversed(self.padding):
+                flat += [p, p]
         return F.pad(x, flat, self.padding_mode), 0
 
 

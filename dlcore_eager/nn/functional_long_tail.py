@@ -44,12 +44,14 @@ def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, nsp
                            f"wise dropout on inputs with {nsp} spatial dimension"
                            f"{'s' if nsp > 1 else ''}, a channel dimension, and an optional "
                            f"batch dimension (i.e. {nsp + 1}D or {nsp + 2}D inputs).")
-    if input.ndim == nsp + 1:                        # unbatched: one draw per channel
-        if not training or p == 0:
-            return input
-        out = _ops.squeeze(_fc.dropout2d(_ops.expand_dims(input, 0), p, True, False), 0)
-        return input._commit(out) if inplace else out
-    return _fc.dropout2d(input, p, training, inplace)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    # as 4-D (N or 1 when unbatched, C, -1, last): one draw per (N, C), as PyTorch's, without
+    # dropout2d's warning for a 3-D or 5-D input
+    lead = (1,) if input.ndim == nsp + 1 else tuple(input.shape[:1])
+    x4 = input.reshape(*lead, input.shape[-nsp - 1], -1, input.shape[-1] if nsp else 1)
+    out = _fc.dropout2d(x4, p, True, False).view(input.shape)
+    return input._commit(out) if inplace else out
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,

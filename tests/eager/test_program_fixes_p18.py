@@ -187,3 +187,36 @@ def test_loader_without_auto_batching_converts_each_sample_as_torch():
     assert got == want
     assert want[0][0] == {"x": ("Tensor", [[0.0] * 3] * 2), "tag": ("str", "chunk")}
     assert want[2] == [("tuple", [("int", i), ("float", float(i))]) for i in range(3)]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(("n", "kernel", "dilation"), [(1, 4, 1), (2, 3, 2), (2, (2, 3), 1)])
+def test_same_padding_with_a_padding_mode_pads_in_that_mode(mode, n, kernel, dilation):
+    """padding='same' with a non-zero padding_mode padded with zeros (the mode was ignored)."""
+    shape = (2, 3) + (7,) * n
+    x = np.random.default_rng(n).standard_normal(shape).astype(np.float32)
+    outs = []
+    for lib in (torch, dl):
+        lib.manual_seed(0)
+        conv = getattr(lib.nn, f"Conv{n}d")(3, 2, kernel, padding="same", dilation=dilation,
+                                            padding_mode=mode)
+        outs.append(conv(lib.tensor(x)).detach().numpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-5)
+    assert outs[1].shape == (2, 2) + (7,) * n
+
+
+def _channel_dropouts(lib):
+    F = lib.nn.functional
+    lib.manual_seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = [lib.nn.Dropout1d(0.5)(lib.ones(2, 4, 3)).sum(-1).tolist(),
+               F.dropout1d(lib.ones(4, 3), 0.5).sum(-1).tolist(),
+               lib.nn.Dropout3d(0.5)(lib.ones(1, 3, 2, 2, 2)).sum((-1, -2, -3)).tolist()]
+    return out, [str(w.message)[:40] for w in caught]
+
+
+def test_dropout1d_and_3d_warn_nothing_and_draw_torchs_channels():
+    """Dropout1d on (N, C, L) warned dropout2d's 3-D-input deprecation (torch warns nothing)."""
+    got, want = _channel_dropouts(dl), _channel_dropouts(torch)
+    assert got == want and want[1] == []
