@@ -151,6 +151,21 @@ class Normalization(Layer):
         return (_ops.reshape(self.adapt_mean, tuple(self._broadcast_shape)),
                 _ops.reshape(self.adapt_variance, tuple(self._broadcast_shape)))
 
+    def _stat(self, i: int, name: str):
+        if not self.built:
+            raise AttributeError(f"'Normalization' object has no attribute '{name}'")
+        v = self._stats(np.dtype(K.floatx()))[i]
+        return v if hasattr(v, "op") else K.constant(np.ascontiguousarray(v))
+
+    @property
+    def mean(self):
+        """Keras 3's ``layer.mean`` once built: the mean in the broadcast shape (a tensor)."""
+        return self._stat(0, "mean")
+
+    @property
+    def variance(self):
+        return self._stat(1, "variance")
+
     def call(self, x):
         if x.aval.dtype != np.dtype(K.floatx()):
             x = _ops.cast(x, np.dtype(K.floatx()))

@@ -1,0 +1,85 @@
+"""keras.io programs of session 18 run on dlcore_static.keras (imports renamed; made-up data):
+the Vision Transformer example (``keras.ops.image.extract_patches`` and ``ops.image.resize``
+inside a functional model, AdamW, a best-weights checkpoint) and the callbacks that act
+together on one fit (ReduceLROnPlateau, EarlyStopping with restore_best_weights, ModelCheckpoint
+with a formatted file name, CSVLogger), checked against the files they write and NumPy."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+
+import numpy as np
+from test_programs_keras import numbers, run_program
+
+
+def test_vit_patches(capsys, tmp_path):
+    out, env = run_program("keras3_vit_patches.py", capsys, [tmp_path], graph_seed=1)
+    assert "Patches per image: 16" in out and "Elements per patch: 48" in out
+    # the first patch of the resized sample image is its top-left 4x4x3 block
+    resized = env["ops"].convert_to_numpy(env["resized_image"])
+    np.testing.assert_array_equal(env["first_patch"], resized[0, :4, :4, :])
+    assert os.path.exists(tmp_path / "checkpoint.weights.h5")
+    model = env["vit_classifier"]
+    p = model.predict(env["x_test"], verbose=0)
+    acc = float(np.mean(p.argmax(1) == env["y_test"][:, 0]))
+    reported = float(out.split("Test accuracy: ")[1].split("%")[0])
+    assert abs(reported - round(acc * 100, 2)) < 1e-9 and acc > 0.8
+    assert out.count("Test top 1 accuracy: " + f"{reported}%") == 1
+    hist = env["history"].history
+    assert sorted(hist) == ["accuracy", "loss", "top-1-accuracy", "val_accuracy", "val_loss",
+                            "val_top-1-accuracy"]
+    assert hist["loss"][-1] < hist["loss"][0]
+    # the augmentation's Resizing is Keras 3's half-pixel bilinear resize of the normalized
+    # image (inference: RandomFlip is the identity)
+    aug = env["data_augmentation"]
+    norm = aug.layers[0]
+    x = env["x_test"][:2]
+    from dlcore_static.keras import backend as K
+    mean, var = (K.get_value(v).reshape(-1) for v in (norm.mean, norm.variance))
+    assert K.get_value(norm.mean).shape == (1, 1, 1, 3)          # (Keras 3's broadcast shape)
+    z = (x - mean) / np.sqrt(np.maximum(var, 1e-7))
+    from dlcore_static.keras import ops
+    want = ops.convert_to_numpy(ops.image.resize(z.astype("float32"), (16, 16)))
+    np.testing.assert_allclose(aug.predict(x, verbose=0), want, rtol=1e-4, atol=1e-4)
+
+
+def test_callbacks_plateau_checkpoint(capsys, tmp_path):
+    out, env = run_program("keras_callbacks_plateau_checkpoint.py", capsys, [tmp_path],
+                           graph_seed=1)
+    with open(tmp_path / "training.log") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    assert rows[0] == ["epoch", "learning_rate", "loss", "mae", "val_loss", "val_mae"]
+    table = np.array(rows[1:], dtype=float)
+    hist = env["history"].history
+    n = env["epochs_run"]
+    assert len(table) == n == len(hist["loss"]) and list(table[:, 0]) == list(range(n))
+    np.testing.assert_allclose(table[:, 4], hist["val_loss"], rtol=1e-12)
+    val = table[:, 4]
+    # ReduceLROnPlateau (patience 1, factor 0.5, min_lr 0.005): the log holds the rate each
+    # epoch trained with; after each epoch that did not improve on the best so far, it halves
+    lr, best, want, cuts = 0.05, np.inf, [], 0
+    for v in val:
+        want.append(lr)
+        if v < best:
+            best = v
+        elif lr > 0.005:
+            lr, cuts = max(float(np.float32(lr)) * 0.5, 0.005), cuts + 1
+    np.testing.assert_allclose(table[:, 1], want, rtol=1e-6)
+    assert sum("ReduceLROnPlateau reducing learning rate" in ln for ln in out.splitlines()) \
+        == cuts >= 2
+    assert float(out.split("learning rate now: ")[1].split()[0]) == np.float32(lr)
+    # EarlyStopping: stopped 3 epochs after the best one, whose weights are back
+    best_epoch = int(np.argmin(val)) + 1
+    assert f"Epoch {n}: early stopping" in out and n == best_epoch + 3
+    assert f"Restoring model weights from the end of the best epoch: {best_epoch}." in out
+    restored = numbers(next(ln for ln in out.splitlines() if ln.startswith("restored")))[0]
+    assert abs(restored - val.min()) < 1e-4
+    # ModelCheckpoint: one file per improvement, named from the epoch and val_loss
+    improved = [i for i in range(n) if val[i] < val[:i].min(initial=np.inf)]
+    names = [f"model-{i + 1:02d}-{val[i]:.4f}.keras" for i in improved]
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".keras")) == names
+    assert len(re.findall(r"val_loss improved from", out)) == len(improved)
+    best_ckpt = numbers(next(ln for ln in out.splitlines() if ln.startswith("best checkpoint")))
+    assert abs(best_ckpt[0] - val.min()) < 1e-4
