@@ -16,12 +16,20 @@ from dlcore.ops.shape import concatenate_p as _concatenate_p
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
+from . import unknown_rank as _unknown_rank
 from ._convert import _args, _named, _one_dtype, _same_type, _scoped
 from .errors import reraise_with_node
 from .frontend import StaticFrontend, constant, rename, to_tensor
-from .graph import Operation, Tensor, TensorShape, get_default_graph
+from .graph import (
+    Operation,
+    Tensor,
+    TensorShape,
+    _user_location,
+    get_default_graph,
+    new_op,
+    setup_op,
+)
 from .run_time_shapes import _fill_at_run_time, _run_time_shape
-from . import unknown_rank as _unknown_rank
 
 # A node of graph tensors, as ``dlcore.registry.bind`` makes it, without its frame (the front
 # end's location walk starts at the caller's caller either way: the user's line, issue 19).
@@ -40,10 +48,10 @@ def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
     dims = None if dims is None else tuple(dims)
     if dims is not None:
         dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
-    op = Operation(g, "Placeholder", g.unique_name(name or "Placeholder"),
-                   avals=[AVal(dims if dims is not None else (), dt)],
-                   attrs={"shape": dims, "unknown_rank": dims is None})
-    return op.outputs[0]
+    # (Operation(...).outputs[0] without the keyword call and the list: issue 19)
+    return setup_op(new_op(Operation), g, "Placeholder", g.unique_name(name or "Placeholder"),
+                    (), (AVal(dims if dims is not None else (), dt),), None, None,
+                    {"shape": dims, "unknown_rank": dims is None}, _user_location())
 
 
 def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:

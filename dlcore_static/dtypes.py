@@ -111,6 +111,26 @@ def as_dtype(dtype) -> DType:
     """Anything dtype-like (tf.float32, np.float32, 'float32', float) -> a DType."""
     if isinstance(dtype, DType):
         return dtype
+    if type(dtype) is type or isinstance(dtype, np.dtype):
+        # a NumPy dtype or a class (np.float32, float): its DType, looked up once (issue 19:
+        # every placeholder and constant asks; the checks below cost ~0.7 us, the
+        # numbers.Integral test an ABC check)
+        hit = _AS_DTYPE.get(dtype)
+        if hit is None:
+            hit = _as_dtype(dtype)
+            if len(_AS_DTYPE) < 256:
+                _AS_DTYPE[dtype] = hit
+        return hit
+    return _as_dtype(dtype)
+
+
+# as_dtype's results for NumPy dtypes and classes (keys of those kinds only: a NumPy dtype
+# equals its name as a string, and 1 == True == 1.0 would mix the enum numbers)
+_AS_DTYPE: dict = {}
+
+
+def _as_dtype(dtype) -> DType:
+    """``as_dtype`` of anything but a DType, uncached."""
     if isinstance(dtype, str) and dtype == "half":
         return float16
     if dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):

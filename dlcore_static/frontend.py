@@ -391,10 +391,12 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
     graph = graph or get_default_graph()
     if isinstance(value, Tensor):
         raise TypeError("tf.constant expects a Python value or NumPy array, not a Tensor.")
+    fresh = False                       # arr a new array of a Python number (no copy)
     if _is_string(value, dtype):
         arr = _dtypes.as_bytes_array(value, "tf.constant")
     elif dtype is not None:
         arr = np.asarray(value, dtype=_dtypes.as_np(dtype))
+        fresh = type(value) in _PY_NUMBERS and shape is None   # (a weak scalar's Const)
     else:
         arr = np.asarray(value)
         if not isinstance(value, np.ndarray) and not isinstance(value, np.generic):
@@ -410,11 +412,17 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
             arr = np.full(shape, arr.reshape(()), arr.dtype)
         else:
             arr = arr.reshape(shape)
-    arr = np.array(arr, copy=True)
+    if not fresh:
+        arr = np.array(arr, copy=True)
     arr.flags.writeable = False
-    op = Operation(graph, "Const", graph.unique_name(name or "Const"),
-                   avals=[AVal(arr.shape, arr.dtype)], attrs={"value": arr})
-    return op.outputs[0]
+    # (Operation(graph, "Const", ..., avals=[...], attrs=...).outputs[0] without the keyword
+    # call and the list: issue 19)
+    return setup_op(new_op(Operation), graph, "Const", graph.unique_name(name or "Const"), (),
+                    (AVal(arr.shape, arr.dtype),), None, None, {"value": arr},
+                    _user_location())
+
+
+_PY_NUMBERS = frozenset({int, float, bool})
 
 
 def _is_string(value, dtype) -> bool:
