@@ -34,6 +34,7 @@ from dlcore.registry import AVal
 
 from . import _op_attrs
 from . import dtypes as _dtypes
+from ._device_functions import DeviceFunction, NodeDef, apply_device_functions, device_entry
 from ._graph_names import GraphNames
 from ._locations import (  # noqa: F401 - the names the front end and errors import from here
     _user_frame,
@@ -133,9 +134,7 @@ class Operation:
     def run(self, feed_dict=None, session=None) -> None:
         (session or get_default_session()).run(self, feed_dict)
 
-    @property
-    def node_def(self):
-        return self
+    node_def = property(NodeDef)        # TF's NodeDef (``.op``: the type, as device functions read)
 
     @property
     def control_flow_context(self):
@@ -204,6 +203,8 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
     else:
         self._name = name                # (made above where an input needed it named)
         graph._by_name[name] = self
+    if type(self.device) is DeviceFunction:     # tf.device(fn): fn(op) places the op made
+        self.device = apply_device_functions(self, graph._device_stack)
     return t
 
 
@@ -410,8 +411,7 @@ class Graph(GraphNames):
 
     @contextlib.contextmanager
     def device(self, spec) -> Iterator[None]:
-        from dlcore.device import as_device
-        self._device_stack.append(None if spec is None else as_device(spec))
+        self._device_stack.append(device_entry(spec))   # (a device, None or a DeviceFunction)
         self._plain = False
         try:
             yield
