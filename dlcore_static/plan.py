@@ -163,6 +163,25 @@ _op_id = operator.attrgetter("_id")
 _HOST = frozenset({None, CPU})      # an op's device that needs no copy on a CPU Session
 
 
+class _SoftHost:
+    """The devices that need no copy on a CPU Session with soft placement and no CUDA: all."""
+
+    def __contains__(self, dev) -> bool:
+        return dev is None or dev.type in ("cpu", "cuda")
+
+
+_SOFT_HOST = _SoftHost()
+
+
+def placed(op, session, default):
+    """The device ``op`` runs on in ``session``: its ``tf.device`` placement, else ``default``
+    (the Session's); a GPU placement is the CPU on a Session with soft placement and no CUDA."""
+    dev = op.device
+    if dev is None or (dev.type == "cuda" and getattr(session, "_soft_cpu", False)):
+        return default
+    return dev
+
+
 def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Plan:
     """Prune, order, allocate and compile.  ``captured`` (sub-plans) are outer tensors whose
     values are handed in, like feeds."""
@@ -182,6 +201,8 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     # CPU (the common case pays nothing): one pass for both
     mixed = session.device != CPU
     host = _HOST
+    if getattr(session, "_soft_cpu", False):
+        host = _SOFT_HOST               # soft placement without CUDA: GPU ops run on the CPU
     for op in ops:
         if op.type == "Placeholder" and ctx is None:
             raise InvalidArgumentError(None, op, missing_feed_message(op))
@@ -202,6 +223,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     sdev = session.device
     sdev_type = sdev.type
     slot_index = slot_of.__getitem__
+    soft = host is _SOFT_HOST
     if not mixed and not inside:
         # every op on the Session's device and no fed tensor inside a cond branch (a graph
         # built per batch, issue 19): the loop below without its device copies, with one slot
@@ -211,6 +233,8 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
         return _finish(plan, steps, fed_tensors, fetch_leaves)
     for op in ops:
         dev = op.device or sdev
+        if dev is not sdev and soft and dev.type == "cuda":
+            dev = sdev                  # soft placement without CUDA (see placed)
         if mixed:
             moved = []
             for t in op.inputs:
@@ -284,6 +308,7 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
     sdev = session.device
     sdev_type = sdev.type
     slot_index = slot_of.__getitem__
+    soft = getattr(session, "_soft_cpu", False)
     append = steps.append
     writes = False
     stateful, control = STATEFUL_TYPES, CONTROL_TYPES
@@ -291,6 +316,8 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
         ins = tuple(map(slot_index, op.inputs))
         prim = op.prim
         dev = op.device or sdev
+        if dev is not sdev and soft and dev.type == "cuda":
+            dev = sdev                  # soft placement without CUDA (see placed)
         if prim is not None and dev is sdev:
             fn = prim.kernels.get(sdev_type)
             if fn is None:

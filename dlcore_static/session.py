@@ -49,6 +49,7 @@ import logging
 import numpy as np
 
 from dlcore.device import CPU, as_device, is_cuda_array, to_device
+from dlcore.device import cuda_available as _cuda_available
 
 from . import _gc_pause
 from . import dtypes as _dtypes
@@ -185,6 +186,10 @@ class Session:
         if self.device.type == "cuda":
             from dlcore.device import cuda_module
             cuda_module()                                   # clear error when CUDA is missing
+        # soft placement (ConfigProto(allow_soft_placement=True)) without CUDA: ops placed on
+        # a GPU by tf.device run on the CPU, as TensorFlow places them (plan.placed)
+        self._soft_cpu = bool(getattr(config, "allow_soft_placement", False)) and \
+            self.device.type == "cpu" and not _cuda_available()
         self._closed = False
         self.variables = VariableStore()
         self._rngs: dict = {}

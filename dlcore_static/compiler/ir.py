@@ -403,7 +403,7 @@ def lower(prog: Program, plan, session, kernel_for: Callable) -> Any:
             op: Operation | PassOp = pop
         elif n.kind == "graph":
             gop = n.graph_op()
-            fn, params = _plan.executor_for(gop, session, gop.device or device)
+            fn, params = _plan.executor_for(gop, session, _plan.placed(gop, session, device))
             op = gop
         elif n.kind == "const":
             value = n.value
@@ -413,7 +413,7 @@ def lower(prog: Program, plan, session, kernel_for: Callable) -> Any:
             fn, params = const_fn(value), {}
             op = n.op if n.op is not None else PassOp(n.name, n.type, n.defined_at)
         else:                                     # a primitive (possibly rewritten by a pass)
-            dev = (n.op.device if n.op is not None else None) or device
+            dev = device if n.op is None else _plan.placed(n.op, session, device)
             fn = n.prim.kernels.get(dev.type) or n.prim.impl
             params = n.params
             op = n.op if n.op is not None else PassOp(n.name, n.type, n.defined_at)

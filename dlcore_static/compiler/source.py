@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from ..plan import executor_for
+from ..plan import executor_for, placed
 from . import loops
 from .ir import Node
 from .segments import MAX_SEGMENT_ARGS, _dt, _reads, _segment, spare_line
@@ -410,7 +410,8 @@ def _variable_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
         return None
     op = n.graph_op()
     factory = {"VariableRead": _variables._read_factory, "Assign": _variables._assign_factory}
-    if op.device or _plan_mod.EXECUTORS.get(op.type) is not factory[op.type]:
+    if _plan_mod.placed(op, b.session, None) is not None or \
+            _plan_mod.EXECUTORS.get(op.type) is not factory[op.type]:
         return None
     store = b.session.variables
     shape = tuple(op.attrs["variable"].attrs["shape"])
@@ -453,9 +454,9 @@ def python_step(n: Node, session, device, passes=()):
         if n.type in CONTROL_EXECUTORS and "compile" in passes:
             from .control_loops import executor
             op = n.graph_op()
-            return executor(op, session, op.device or device, passes)
+            return executor(op, session, placed(op, session, device), passes)
         op = n.graph_op()
-        return executor_for(op, session, op.device or device)
+        return executor_for(op, session, placed(op, session, device))
     if n.kind == "fused":
         from .fusion import cpu_kernel
         return cpu_kernel(n)
