@@ -469,10 +469,63 @@ def to_tensor(value, graph: Graph | None = None, dtype_hint=None, *,
     graph = graph or get_default_graph()
     if _core_dtypes.is_python_scalar(value):
         return constant(value, _core_dtypes.scalar_dtype(value, dtype_hint), graph=graph)
+    if isinstance(value, (list, tuple)):
+        packed = autopack(value)        # a list holding tensors: TF1 packs it (a Pack op)
+        if packed is not None:
+            return packed
     if dtype_hint is not None and isinstance(value, (list, tuple, np.ndarray, np.generic)) \
             and _takes_hint(value, np.dtype(dtype_hint), cast_data):
         return constant(value, dtype_hint, graph=graph)
     return constant(value, graph=graph)
+
+
+def _tensor_like(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "_as_graph_element")
+
+
+def _nested_tensor_dtype(value):
+    """The dtype of the first tensor (or Variable) in the nested lists ``value``, or None."""
+    for x in value:
+        if _tensor_like(x):
+            return to_tensor(x).dtype.base_dtype
+        if isinstance(x, (list, tuple)):
+            d = _nested_tensor_dtype(x)
+            if d is not None:
+                return d
+    return None
+
+
+def autopack(value, dtype=None, name=None):
+    """TensorFlow 1's auto-packing (``ops._autopacking_conversion_function``): a list or tuple
+    holding a tensor at any depth is a Pack of its entries named ``packed`` (nested lists: a
+    Pack per level named by its index), the dtype the first tensor's, the other entries
+    constants of it; None when ``value`` holds no tensor (the caller makes a constant)."""
+    inferred = _nested_tensor_dtype(value)
+    if inferred is None:
+        return None
+    return _pack(value, inferred if dtype is None else _dtypes.as_dtype(dtype), name or "packed")
+
+
+def _pack(value, dtype, name: str) -> Tensor:
+    from dlcore.ops import stack as _stack
+    g = get_default_graph()
+    first = len(g._ops)
+    with g.name_scope(name) as scope:
+        elems = []
+        for i, x in enumerate(value):
+            if _tensor_like(x):
+                t = to_tensor(x)
+                if t.dtype.base_dtype != dtype:
+                    raise TypeError(f"Cannot convert a list containing a tensor of dtype "
+                                    f"{t.dtype.base_dtype.name} to {dtype.name} "
+                                    f"(Tensor is: {t!r})")
+            elif isinstance(x, (list, tuple)) and _nested_tensor_dtype(x) is not None:
+                t = _pack(x, dtype, str(i))
+            else:
+                t = constant(x, dtype, name=str(i))
+            elems.append(t)
+        out = _stack(elems, 0)
+    return rename(out, scope[:-1], first, False)
 
 
 def _takes_hint(value, hint: np.dtype, cast_data: bool) -> bool:
@@ -491,6 +544,10 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
             raise ValueError(f"Tensor conversion requested dtype {_dtypes.as_dtype(dtype).name} "
                              f"for Tensor with dtype {t.dtype.name}: {t!r}")
         return t
+    if isinstance(value, (list, tuple)):
+        packed = autopack(value, dtype, name)
+        if packed is not None:
+            return packed
     return constant(value, dtype if dtype is not None else preferred_dtype, name=name or "Const")
 
 
