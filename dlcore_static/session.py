@@ -431,10 +431,22 @@ class InteractiveSession(Session):
     def __init__(self, target: str = "", graph=None, config=None, **kw):
         super().__init__(target, graph, config, **kw)
         session_stack().append(self)
+        # TF1: a graph given explicitly is also the default graph until close() (what
+        # Hvass-Labs' style transfer builds after InteractiveSession(graph=model.graph))
+        self._explicit_graph = graph
+        if graph is not None:
+            graph_stack().append(graph)
 
     def close(self) -> None:
         if self in session_stack():
             session_stack().remove(self)
+        g, self._explicit_graph = getattr(self, "_explicit_graph", None), None
+        if g is not None:
+            stack = graph_stack()
+            for i in range(len(stack) - 1, -1, -1):     # (not nested: TF's enforce_nesting off)
+                if stack[i] is g:
+                    del stack[i]
+                    break
         super().close()
 
 

@@ -49,3 +49,110 @@ def test_conv2d_numpy_filter_takes_the_input_dtype():
     ref = np.array([[xv[0, i:i + 2, j:j + 2, 0].ravel() @ w.ravel() for j in range(2)]
                     for i in range(2)])
     np.testing.assert_allclose(got[0, :, :, 0], ref, rtol=1e-6)
+
+
+# -- auto-packing: a list holding tensors converts to a Pack (Hvass 15: tf.reduce_mean(losses))
+def test_list_of_tensors_autopacks_as_tf1():
+    a, b = tf.constant(1.0), tf.constant(2.0)
+    p = tf.convert_to_tensor([[a, 3.0], [4.0, b]])
+    assert p.name == "packed:0" and p.dtype == tf.float32 and p.shape.as_list() == [2, 2]
+    names = [op.name for op in tf.get_default_graph().get_operations()]
+    assert names[2:] == ["packed/0/1", "packed/0", "packed/1/0", "packed/1", "packed"]
+    m = tf.reduce_mean([a, b, tf.square(b)])
+    v = tf.Variable(5.0)
+    r = tf.reshape([v, a], [2, 1])
+    with tf.Session() as s:
+        s.run(v.initializer)
+        got_p, got_m, got_r = s.run([p, m, r])
+    np.testing.assert_array_equal(got_p, [[1, 3], [4, 2]])
+    assert got_m == pytest.approx(7 / 3)
+    np.testing.assert_array_equal(got_r, [[5], [1]])
+
+
+def test_autopack_dtype_mismatch_is_tf_type_error():
+    a = tf.constant(1.0)
+    with pytest.raises(TypeError, match=r"Cannot convert a list containing a tensor of dtype "
+                                        r"float32 to int32 \(Tensor is: "):
+        tf.convert_to_tensor([a, 2], dtype=tf.int32)
+    assert tf.convert_to_tensor([1, 2]).op.type == "Const"          # plain data: a constant
+
+
+# -- InteractiveSession(graph=g) makes g the default graph until close (Hvass 15)
+def test_interactive_session_with_graph_is_default_until_close():
+    outer = tf.get_default_graph()
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [], name="x")
+    sess = tf.InteractiveSession(graph=g)
+    try:
+        assert tf.get_default_graph() is g
+        v = tf.Variable(2.0, name="v")
+        y = v.assign(x * v)
+        assert y.graph is g
+        sess.run(v.initializer)
+        assert sess.run(y, {"x:0": 3.0}) == 6.0
+    finally:
+        sess.close()
+    assert tf.get_default_graph() is outer
+    plain = tf.InteractiveSession()           # no graph given: the default stays the same
+    try:
+        assert tf.get_default_graph() is outer
+    finally:
+        plain.close()
+
+
+# -- tf.device with a device function; op.node_def; soft placement without CUDA
+def test_device_function_places_each_op():
+    seen = []
+
+    def assign_to_device(op):
+        node_def = op if isinstance(op, tf.NodeDef) else op.node_def
+        seen.append(node_def.op)
+        return "/cpu:0" if node_def.op in ("Variable", "VariableV2") else "/gpu:1"
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    with tf.device("/cpu:0"):
+        with tf.device(assign_to_device):
+            w = tf.get_variable("w", [3, 2])
+            y = tf.matmul(x, w)
+            with tf.device(lambda op: None):           # None: the scope outside decides
+                z = tf.nn.relu(y)
+        after = tf.add(z, 1.0)
+    assert "VariableV2" in seen and "MatMul" in seen
+    assert str(w.op.device) == "cpu" and str(y.op.device) == "cuda:1"
+    assert str(z.op.device) == "cuda:1" and str(after.op.device) == "cpu"
+    nd = y.op.node_def
+    assert (nd.name, nd.op, nd.device) == ("MatMul", "MatMul", "/device:GPU:1")
+    assert nd.input == ["Placeholder", "w/read"] and not isinstance(y.op, tf.NodeDef)
+
+
+def test_device_names_of_jobs_and_tasks():
+    with tf.device("/job:localhost/replica:0/task:0/device:CPU:0"):
+        a = tf.constant(1.0)
+    with tf.device("/job:ps/task:0"):
+        b = tf.constant(2.0)
+    assert str(a.op.device) == "cpu" and b.op.device is None
+    with pytest.raises(Exception, match="device type at start of device string: tpu"):
+        with tf.device("/tpu:0"):
+            pass
+
+
+def test_soft_placement_runs_gpu_ops_on_the_cpu(monkeypatch):
+    import dlcore.device
+    monkeypatch.setattr(dlcore.device, "_cuda_ok", False)     # a machine without CUDA
+    x = tf.placeholder(tf.float32, [2, 2])
+    with tf.device("/gpu:0"):
+        v = tf.Variable(np.eye(2, dtype=np.float32))
+        y = tf.matmul(x, v) + tf.random_uniform([2, 2], 0.0, 0.0)
+        train = tf.assign_add(v, y)
+    xv = np.array([[1, 2], [3, 4]], np.float32)
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=True)) as s:
+        s.run(v.initializer)
+        for _ in range(3):                             # (the compiled plan too)
+            got = s.run(y, {x: xv})
+            np.testing.assert_allclose(got, xv @ s.run(v))
+        s.run(train, {x: xv})
+        np.testing.assert_allclose(s.run(v), np.eye(2) + xv)
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as s:
+        with pytest.raises(Exception, match="CUDA is not available"):
+            s.run(v.initializer)

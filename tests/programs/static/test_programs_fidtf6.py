@@ -186,3 +186,46 @@ def test_juliani_dueling_double_dqn(capsys):
     losses = np.asarray(env["losses"])
     assert len(losses) > 200 and np.all(np.isfinite(losses))
     assert len(env["rList"]) == 120
+
+
+def test_hvass_style_transfer_gram_losses(capsys):
+    out, env = run_program("tf_hvass_style_transfer.py", capsys)
+    assert "['conv1_1/conv1_1', 'conv1_2/conv1_2', 'conv2_1/conv2_1', 'conv2_2/conv2_2']" in out
+    model = env["model"]
+    assert [t.name for t in model.layer_tensors] == [n + ":0" for n in model.layer_names]
+    assert env["loss_style"].graph is model.graph          # built after InteractiveSession(graph=)
+    h = np.asarray(env["history"])                          # content, style, denoise per step
+    assert len(h) == 60 and np.all(np.isfinite(h))
+    assert h[-1, 1] < 0.5 * h[0, 1]                         # the style loss fell
+    img = env["img"]
+    assert img.shape == (12, 12, 3) and img.min() >= 0.0 and img.max() <= 255.0
+    # a Gram matrix of the final image against NumPy
+    layer = model.layer_tensors[2]
+    feed = model.create_feed_dict(image=img)
+    sess = tf.Session(graph=model.graph)
+    f = sess.run(layer, feed_dict=feed)
+    g = sess.run(env["gram_matrix"](layer), feed_dict=feed)
+    sess.close()
+    m = f.reshape(-1, f.shape[-1]).astype(np.float64)
+    np.testing.assert_allclose(g, m.T @ m, rtol=1e-4, atol=1e-4)
+
+
+def test_multigpu_towers_device_function_soft_placement(capsys, monkeypatch):
+    import dlcore.device
+    monkeypatch.setattr(dlcore.device, "_cuda_ok", False)     # no GPU: soft placement
+    out, env = run_program("tf_multigpu_towers.py", capsys)
+    pl = env["placements"]
+    assert pl["VariableV2"] == {"//cpu:0"}                  # PS_OPS on the CPU
+    assert pl["MatMul"] == {"/gpu:0", "/gpu:1"}             # each tower on its GPU
+    g = env["tf"].get_default_graph()
+    kernel = g.get_operation_by_name("ConvNet/dense/kernel")
+    assert str(kernel.device) == "cpu"
+    assert {str(op.device) for op in g.get_operations() if op.type == "MatMul"} == \
+        {"cuda:0", "cuda:1"}
+    assert env["names"] == [f"ConvNet/{layer}/{p}:0" for layer in
+                            ("conv2d", "conv2d_1", "conv2d_2", "dense", "dense_1", "dense_2")
+                            for p in ("kernel", "bias")]   # one set, shared by both towers
+    losses = env["losses"]
+    assert losses[-1] < 0.3 * losses[0]
+    acc = float(out.split("Testing Accuracy:")[1].split()[0])
+    assert acc >= 0.9
