@@ -43,11 +43,11 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
-from dlcore_static import input_queues
+from dlcore_static import _queue_kernels, input_queues
 from tests.reliability._interrupts import interrupted_at_signal_checks
 
 JOIN_S = 30
-QUEUES_FILE = (input_queues.__file__,)
+QUEUES_FILE = (input_queues.__file__, _queue_kernels.__file__)   # (the queue ops' kernels)
 
 
 def _pipeline(n=24, batch=4):
