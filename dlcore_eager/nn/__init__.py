@@ -33,8 +33,8 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Har
                          LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU, Softmin, Softplus,
                          Softsign, Tanhshrink, Threshold)
 from .containers import ModuleDict, ParameterDict, ParameterList
-from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, GroupNorm, LayerNorm,
-                           PairwiseDistance)
+from .layers_extra import (AlphaDropout, Bilinear, CosineSimilarity, FeatureAlphaDropout,
+                           GroupNorm, LayerNorm, PairwiseDistance)
 from .loss_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
                          MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
                          SmoothL1Loss, TripletMarginLoss)

@@ -43,7 +43,7 @@ _I64 = np.dtype(np.int64)
 _sparse_xent_p = _ops.softmax_prims.sparse_xent_p
 _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
-from .layers_extra import alpha_dropout  # noqa: F401 - random, as dropout
+from .layers_extra import alpha_dropout, feature_alpha_dropout  # noqa: F401 - random
 from .embedding_bag import embedding_bag  # noqa: F401 - bags read on the host
 from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
                                    dropout1d, dropout3d, fold, gumbel_softmax, instance_norm,

@@ -1,5 +1,6 @@
 """More layers: ``LayerNorm``, ``GroupNorm``, ``Bilinear``, ``CosineSimilarity``,
-``PairwiseDistance`` and ``AlphaDropout`` (with ``F.alpha_dropout``).  The maths are the
+``PairwiseDistance``, ``AlphaDropout`` and ``FeatureAlphaDropout`` (with ``F.alpha_dropout``
+and ``F.feature_alpha_dropout``).  The maths are the
 composites of dlcore/ops/nn_functional.py; these modules hold the parameters and options."""
 
 from __future__ import annotations
@@ -135,15 +136,31 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Tensor:
     """Dropout that keeps SELU's self-normalising mean and variance: dropped units take the
     saturation value, then an affine map restores mean 0 and variance 1."""
+    return _alpha_dropout(input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` with one draw per (N, C) entry: whole channels take the saturation
+    value (PyTorch's FeatureAlphaDropout, for SELU convolutional nets)."""
+    return _alpha_dropout(input, p, training, inplace, feature=True)
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool,
+                   feature: bool) -> Tensor:
     if p < 0 or p > 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    if feature and input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1:
         return _ops.mul(input, 0.0)
     from ..creation import _engine
-    n = math.prod(tuple(input.shape))                          # PyTorch: bernoulli_(1 - p)
-    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
+    shape = tuple(input.shape)
+    if feature:                                                # PyTorch's feature noise
+        shape = shape[:2] + (1,) * (input.ndim - 2)
+    keep = _engine(None).bernoulli_scalar(math.prod(shape), 1.0 - p).reshape(shape)
     k = Tensor._wrap(keep.astype(input._buf.dtype))
     if input.is_cuda:
         k = k.cuda()
@@ -166,3 +183,8 @@ class AlphaDropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class FeatureAlphaDropout(AlphaDropout):
+    def forward(self, input: Tensor) -> Tensor:
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace)

@@ -220,3 +220,29 @@ def test_dropout1d_and_3d_warn_nothing_and_draw_torchs_channels():
     """Dropout1d on (N, C, L) warned dropout2d's 3-D-input deprecation (torch warns nothing)."""
     got, want = _channel_dropouts(dl), _channel_dropouts(torch)
     assert got == want and want[1] == []
+
+
+def _feature_alpha(lib):
+    F = lib.nn.functional
+    lib.manual_seed(0)
+    x = lib.randn(2, 3, 4, requires_grad=True)
+    y = F.feature_alpha_dropout(x, 0.4, training=True)
+    y.pow(2).sum().backward()
+    module = lib.nn.FeatureAlphaDropout(0.5)
+    out = [y.detach().numpy(), x.grad.numpy(), module(lib.ones(1, 4, 2, 2)).sum((2, 3)).numpy(),
+           repr(module), module.eval()(lib.ones(2, 2)).numpy()]
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+        F.feature_alpha_dropout(lib.ones(3), 0.5, training=True)
+    return out
+
+
+def test_feature_alpha_dropout_as_torch():
+    """F.feature_alpha_dropout / nn.FeatureAlphaDropout were missing: one draw per (N, C),
+    alpha dropout's affine map; the same draws, values and gradients as torch."""
+    got, want = _feature_alpha(dl), _feature_alpha(torch)
+    for g, w in zip(got, want):
+        if isinstance(w, str):
+            assert g == w
+        else:
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    assert len({round(float(v), 4) for v in want[0][0, 0]}) == 4      # per channel: x or a const

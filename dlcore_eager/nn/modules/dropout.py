@@ -8,6 +8,7 @@ from ..layers import (
 )
 from ..layers_extra import (
     AlphaDropout,
+    FeatureAlphaDropout,
 )
 from ..layers_long_tail import (
     Dropout1d,
@@ -18,5 +19,5 @@ from ..normalization import (
 )
 
 __all__ = [
-    "AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout",
 ]
