@@ -132,9 +132,9 @@ def test_device_names_of_jobs_and_tasks():
     with tf.device("/job:ps/task:0"):
         b = tf.constant(2.0)
     assert str(a.op.device) == "cpu" and b.op.device is None
-    with pytest.raises(Exception, match="device type at start of device string: tpu"):
-        with tf.device("/tpu:0"):
-            pass
+    with pytest.raises(Exception, match="device type at start of device string: tpu"), \
+            tf.device("/tpu:0"):
+        pass
 
 
 def test_soft_placement_runs_gpu_ops_on_the_cpu(monkeypatch):
@@ -153,6 +153,6 @@ def test_soft_placement_runs_gpu_ops_on_the_cpu(monkeypatch):
             np.testing.assert_allclose(got, xv @ s.run(v))
         s.run(train, {x: xv})
         np.testing.assert_allclose(s.run(v), np.eye(2) + xv)
-    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as s:
-        with pytest.raises(Exception, match="CUDA is not available"):
-            s.run(v.initializer)
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as s, \
+            pytest.raises(Exception, match="CUDA is not available"):
+        s.run(v.initializer)

@@ -7,6 +7,7 @@ with ``tf.tile(W, [batch_size, 1, 1, 1, 1])`` for a 5-D ``tf.matmul``, two round
 agreement (``tf.nn.softmax(dim=2)``, ``transpose_a=True``), the margin loss, the reconstruction
 mask chosen by ``tf.cond`` on a ``placeholder_with_default`` and the decoder under a name scope."""
 import numpy as np
+
 import dlcore_static as tf
 
 tf.reset_default_graph()

@@ -7,6 +7,7 @@ trained normally, then a second AdamOptimizer with ``var_list`` = that collectio
 noise pattern that makes every image class 3 (the loss plus ``tf.nn.l2_loss`` of the noise), the
 noise reset between runs with ``tf.variables_initializer([x_noise])``."""
 import numpy as np
+
 import dlcore_static as tf
 
 tf.set_random_seed(3)

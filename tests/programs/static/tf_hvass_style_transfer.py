@@ -8,6 +8,7 @@ loss against ``tf.constant`` copies of the layer values, the style loss on Gram 
 ``adj_*`` variables updated by ``assign(1.0 / (loss + 1e-10))`` in the same run as the gradient,
 an InteractiveSession on the model's graph, gradient steps on the image in NumPy."""
 import numpy as np
+
 import dlcore_static as tf
 
 rng = np.random.RandomState(15)
@@ -102,7 +103,7 @@ def style_transfer(content_image, style_image,
                    weight_content=1.5, weight_style=10.0,
                    weight_denoise=0.3,
                    num_iterations=120, step_size=10.0):
-    global model, session, loss_content, loss_style, loss_denoise, gram_layer_ids
+    global model, session, loss_content, loss_style, loss_denoise
     model = TinyVGG()
     session = tf.InteractiveSession(graph=model.graph)
 

@@ -11,6 +11,7 @@ from halves of ``tf.trainable_variables()`` and run one at a time; double-DQN ta
 import random
 
 import numpy as np
+
 import dlcore_static as tf
 import dlcore_static.contrib.slim as slim
 

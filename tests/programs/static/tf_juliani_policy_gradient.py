@@ -9,6 +9,7 @@ evaluated per episode and summed in NumPy buffers, applied every 5 episodes by
 ``optimizer.apply_gradients(zip(gradient_holders, tvars))``; episodes fed as a NumPy *object*
 array (``ep_history[:,2]`` etc.)."""
 import numpy as np
+
 import dlcore_static as tf
 import dlcore_static.contrib.slim as slim
 

@@ -8,6 +8,7 @@ sum), sigma = exp, the negative log-likelihood, AdamOptimizer; samples drawn in 
 import math
 
 import numpy as np
+
 import dlcore_static as tf
 
 tf.set_random_seed(0)

@@ -8,11 +8,13 @@ reuse=reuse)`` so both towers share one set of variables, ``compute_gradients`` 
 ``average_gradients`` (expand_dims + concat + reduce_mean) and one ``apply_gradients``.  On a
 machine without a GPU the session is made with ``allow_soft_placement=True``, as
 cifar10_multi_gpu_train.py makes it, so the GPU ops run on the CPU. '''
-from __future__ import division, print_function, absolute_import
+from __future__ import absolute_import, division, print_function
+
+import time
 
 import numpy as np
+
 import dlcore_static as tf
-import time
 
 rng = np.random.RandomState(6)
 protos = (rng.rand(4, 64) > 0.6).astype(np.float32)

@@ -9,6 +9,7 @@ import os
 import sys
 
 import numpy as np
+
 import dlcore_static as tf
 
 
