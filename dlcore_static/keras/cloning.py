@@ -6,8 +6,8 @@ initialised; the names are kept), and a functional model's graph is rebuilt by c
 layers on the new inputs in the original's order (``saving_functional.build_functional``, the
 same code that loads a model file).  Weights are not copied (``clone.set_weights(
 model.get_weights())`` does that) and nothing is shared with the original.  The default clone
-works for the layers that ``model.save`` writes (``saving.py``); with another layer (a ``Lambda``,
-a user's class) pass a ``clone_function``.  ``input_tensors`` and ``call_function`` are not
+works for the layers that ``model.save`` writes (``saving.py``) and a user's class (its
+``from_config(get_config())``, as Keras 3); with a ``Lambda`` pass a ``clone_function``.  ``input_tensors`` and ``call_function`` are not
 supported; a subclassed model is refused.
 """
 
@@ -22,7 +22,10 @@ class _Error(ValueError):
 
 def _default_clone(layer):
     from . import layers as L
+    from . import saving_custom as _custom
     from .saving import _make_layer, layer_config
+    if _custom.is_custom(layer):       # a user's class: Keras 3's from_config(get_config())
+        return _custom.make_layer(type(layer), _custom.layer_record(layer, False)["config"])
     rec = layer_config(layer)          # (refuses the layers model files do not hold)
     full = layer.get_config() if rec["class_name"] in L.__dict__ else {}
     return _make_layer(rec["class_name"], {**full, **rec["config"]}, L)   # + initializers...

@@ -26,37 +26,57 @@ from ..initializers import (
 )
 
 
-class RandomNormal(_tf.RandomNormal):
+class _Keras3Config:
+    """Keras 3's ``get_config`` (its keys, e.g. ``{'seed', 'input_axes', 'output_axes'}``
+    of ``HeNormal``) and ``from_config`` for the classes defined here (the TF1 classes
+    re-exported above keep TF1's)."""
+
+    def get_config(self) -> dict:
+        from ._layer_config import _INIT_KEYS, serialize
+        return {k: serialize(k, getattr(self, k, None))
+                for k in _INIT_KEYS.get(type(self).__name__, ())}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        conf = dict(config)
+        for k in ("input_axes", "output_axes"):      # (Keras 3's; only None is implemented)
+            if conf.pop(k, None) is not None:
+                raise ValueError(f"{cls.__name__}: {k} other than None is not supported "
+                                 "by dlcore")
+        return cls(**conf)
+
+
+class RandomNormal(_Keras3Config, _tf.RandomNormal):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(mean, stddev, seed)
 
 
-class RandomUniform(_tf.RandomUniform):
+class RandomUniform(_Keras3Config, _tf.RandomUniform):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(minval, maxval, seed)
 
 
-class TruncatedNormal(_tf.TruncatedNormal):
+class TruncatedNormal(_Keras3Config, _tf.TruncatedNormal):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(mean, stddev, seed)
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_Keras3Config, VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_Keras3Config, VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "uniform", seed)
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_Keras3Config, VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_Keras3Config, VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_in", "uniform", seed)
 

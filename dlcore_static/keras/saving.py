@@ -49,6 +49,7 @@ from . import saving_training as _train
 from ._files import KerasFileError, _h5py, _open_h5, _read_errors, _replacing
 from ._keras3_names import keras3_paths as _keras3_paths
 from .saving_custom import *  # (keras.saving's registration API: saving_custom.__all__)
+from .saving_objects import deserialize_keras_object, serialize_keras_object  # noqa: F401
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_VERSION = "2.2.4"

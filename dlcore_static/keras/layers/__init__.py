@@ -48,3 +48,6 @@ from .text_preprocessing import (Hashing, IntegerLookup, StringLookup,  # noqa: 
                                  TextVectorization)
 from . import image_augment  # noqa: E402 - RandomRotation, RandomZoom, RandomTranslation
 from .image_augment import RandomRotation, RandomTranslation, RandomZoom  # noqa: E402
+# Keras 3's ``keras.layers.serialize`` / ``deserialize``: one layer's record
+from ..saving_objects import deserialize_keras_object as deserialize  # noqa: E402
+from ..saving_objects import serialize_keras_object as serialize  # noqa: E402

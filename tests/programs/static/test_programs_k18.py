@@ -11,7 +11,8 @@ import os
 import re
 
 import numpy as np
-from test_programs_keras import numbers, run_program
+import pytest
+from test_programs_keras import keras3, line, numbers, run_program  # noqa: F401
 
 
 def test_vit_patches(capsys, tmp_path):
@@ -83,3 +84,59 @@ def test_callbacks_plateau_checkpoint(capsys, tmp_path):
     assert len(re.findall(r"val_loss improved from", out)) == len(improved)
     best_ckpt = numbers(next(ln for ln in out.splitlines() if ln.startswith("best checkpoint")))
     assert abs(best_ckpt[0] - val.min()) < 1e-4
+
+
+def test_custom_layers_config_round_trips(capsys, tmp_path):
+    out, env = run_program("keras3_custom_layers_config.py", capsys, [tmp_path], graph_seed=1)
+    keras = env["keras"]
+    assert float(numbers(line(out, "final accuracy"))[0]) > 0.8
+    assert "regularization losses: 2" in out        # (the two ScaledDense kernels' L2)
+    diffs = [float(v) for v in re.findall(r"max abs difference (\S+)", out)]
+    assert len(diffs) == 4 and max(diffs) < 1e-6
+    # the block's config holds its sublayer as Keras 3's record
+    inner = env["config"]["layers"][3]["config"]["inner"]
+    assert inner["class_name"] == "ScaledDense" and inner["registered_name"] == \
+        "MyLayers>ScaledDense" and inner["config"]["scale"] == 2.0
+    model, loaded = env["model"], env["loaded"]
+    block = loaded.get_layer("block")
+    assert type(block.inner).__name__ == "ScaledDense" and block.inner.scale == 2.0
+    # the MaxNorm(3) constraint held through training: every kernel column's norm <= 3
+    for w in (model.get_layer("project").w, model.get_layer("block").inner.w):
+        norms = np.sqrt((keras.backend.get_value(w) ** 2).sum(0))
+        assert norms.max() <= 3.0 + 1e-5
+    # the regularization losses are 1e-4 * sum(w**2) of each kernel
+    got = sorted(keras.backend.get_value(v) for v in model.losses)
+    want = sorted(1e-4 * (keras.backend.get_value(w) ** 2).sum()
+                  for w in (model.get_layer("project").w, model.get_layer("block").inner.w))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_serialize_keras_object_as_keras3(keras3):  # noqa: F811
+    """keras.saving.serialize_keras_object of built-in objects is Keras 3's record, and
+    deserialize_keras_object rebuilds them (also keras.layers.serialize/deserialize)."""
+    from dlcore_static import keras
+    dense = keras.layers.Dense(3, activation="relu", kernel_regularizer="l2", name="d",
+                               kernel_initializer=keras.initializers.HeNormal(seed=3))
+    ref = keras3.layers.Dense(3, activation="relu", kernel_regularizer="l2", name="d",
+                              kernel_initializer=keras3.initializers.HeNormal(seed=3))
+    ours, theirs = keras.saving.serialize_keras_object(dense), \
+        keras3.saving.serialize_keras_object(ref)
+    assert ours == theirs
+    assert keras.layers.serialize(dense) == ours
+    back = keras.layers.deserialize(ours)
+    assert (type(back).__name__, back.units, back.name) == ("Dense", 3, "d")
+    assert back.kernel_initializer.get_config() == {"seed": 3, "input_axes": None,
+                                                    "output_axes": None}
+    assert keras.saving.serialize_keras_object(back) == ours
+    for obj, ref_obj in ((keras.initializers.RandomNormal(stddev=2.0, seed=1),
+                          keras3.initializers.RandomNormal(stddev=2.0, seed=1)),
+                         (keras.regularizers.L1L2(0.1, 0.2), keras3.regularizers.L1L2(0.1, 0.2)),
+                         (keras.constraints.MaxNorm(2.0), keras3.constraints.MaxNorm(2.0))):
+        rec = keras.saving.serialize_keras_object(obj)
+        assert rec == keras3.saving.serialize_keras_object(ref_obj)
+        assert keras.saving.deserialize_keras_object(rec).get_config() == obj.get_config()
+    assert keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object((1, [2.5, "a"]))) == (1, [2.5, "a"])
+    with pytest.raises(ValueError, match="Could not locate class 'Nope'"):
+        keras.saving.deserialize_keras_object({"class_name": "Nope", "config": {},
+                                               "module": "my.mod"})

@@ -1,0 +1,98 @@
+"""``keras.saving.serialize_keras_object`` / ``deserialize_keras_object`` (also
+``keras.layers.serialize`` / ``deserialize``): Keras 3's record of one object,
+``{"module", "class_name", "config", "registered_name"}``, as a custom layer's ``get_config``
+writes a sublayer into its own config and its ``from_config`` rebuilds it (the Keras 3 guides'
+pattern).
+
+- a layer: a built-in layer's ``get_config()`` with dlcore's saved configuration over it
+  (``saving.layer_config``, module ``keras.layers``, as ``clone_model`` rebuilds it) or a user's registered class (its ``get_config()``, module and registered
+  name as ``saving_custom.layer_record`` writes them); rebuilt by the same code as
+  ``load_model`` (no other class is looked up, nothing in the record is executed);
+- an initializer, regularizer or constraint: its class and ``get_config()``;
+- a function (an activation or a registered function): its name;
+- None, numbers, strings, lists and dicts as they are; a tuple as Keras 3's ``__tuple__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["deserialize_keras_object", "serialize_keras_object"]
+
+_MODULES = ("initializers", "regularizers", "constraints")
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    from . import saving as _saving
+    from . import saving_custom as _custom
+    from .engine import Layer
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, dict)):
+        return ([serialize_keras_object(v) for v in obj] if isinstance(obj, list) else
+                {k: serialize_keras_object(v) for k, v in obj.items()})
+    if isinstance(obj, tuple):
+        return {"class_name": "__tuple__",
+                "config": {"value": [serialize_keras_object(v) for v in obj]}}
+    if isinstance(obj, Layer):
+        if _custom.is_custom(obj):
+            return _custom.layer_record(obj, False)
+        rec = _saving.layer_config(obj)        # (refuses what model files do not hold)
+        from . import layers as _layers
+        full = obj.get_config() if rec["class_name"] in _layers.__dict__ else {}
+        return {"module": "keras.layers", "class_name": rec["class_name"],
+                "config": {**full, **rec["config"]}, "registered_name": None}
+    if callable(obj) and not hasattr(obj, "get_config"):
+        return _custom.fn_config(obj)
+    if hasattr(obj, "get_config"):
+        mod = type(obj).__module__.rsplit(".", 1)[-1]
+        custom = _custom.get_registered_object(_custom.get_registered_name(type(obj)))
+        return {"module": f"keras.{mod}" if mod in _MODULES and custom is None else
+                type(obj).__module__, "class_name": type(obj).__name__,
+                "config": obj.get_config(),
+                "registered_name": _custom.get_registered_name(type(obj)) if custom else None}
+    raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj).__name__}")
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
+                             safe_mode: bool = True, **kwargs) -> Any:
+    from . import layers as _layers
+    from . import saving as _saving
+    from . import saving_custom as _custom
+    if config is None or isinstance(config, (bool, int, float)):
+        return config
+    if isinstance(config, str):
+        found = _custom.get_registered_object(config, custom_objects)
+        return found if found is not None else config
+    if isinstance(config, list):
+        return [deserialize_keras_object(v, custom_objects) for v in config]
+    if not isinstance(config, dict) or "class_name" not in config:
+        if isinstance(config, dict):
+            return {k: deserialize_keras_object(v, custom_objects) for k, v in config.items()}
+        raise TypeError(f"Could not parse config: {config!r}")
+    name, inner = config["class_name"], config.get("config", {})
+    if name == "__tuple__":
+        return tuple(deserialize_keras_object(v, custom_objects) for v in inner["value"])
+    if name == "function":
+        return _custom.get_registered_object(inner, custom_objects) or inner
+    with _custom.CustomObjectScope(custom_objects or {}):
+        cls = _custom.get_registered_object(config.get("registered_name") or name,
+                                            custom_objects)
+        if isinstance(cls, type):
+            if hasattr(cls, "input_shape_arg") or issubclass(cls, _layers.Layer):
+                return _custom.make_layer(cls, dict(inner))
+            return cls.from_config(dict(inner))
+        module = str(config.get("module") or "")
+        kind = module.rsplit(".", 1)[-1]
+        if kind in _MODULES:
+            import importlib
+            mod = importlib.import_module(f"{__package__}.{kind}")
+            obj_cls = getattr(mod, name, None)
+            if isinstance(obj_cls, type):
+                return (obj_cls.from_config(dict(inner)) if hasattr(obj_cls, "from_config")
+                        else obj_cls(**inner))
+        elif kind in ("layers", "") and isinstance(inner, dict):
+            return _saving._make_layer(name, dict(inner), _layers)
+    raise ValueError(f"Could not locate class '{name}'. Make sure custom classes are "
+                     f"decorated with `@keras.saving.register_keras_serializable()`. Full "
+                     f"object config: {config}")
