@@ -122,6 +122,8 @@ class Optimizer:
             state = self.state
             with deferred_interrupt():           # a Ctrl-C waits for the whole step
                 for group in self.param_groups:
+                    if isinstance(group.get("lr"), Tensor):     # torch 2.13 takes a Tensor lr
+                        group = {**group, "lr": float(group["lr"])}   # (kept in param_groups)
                     for p in group["params"]:
                         if p._grad is not None:
                             # a state stays absent until an update fills it (PyTorch's SGD

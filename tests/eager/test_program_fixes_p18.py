@@ -246,3 +246,27 @@ def test_feature_alpha_dropout_as_torch():
         else:
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
     assert len({round(float(v), 4) for v in want[0][0, 0]}) == 4      # per channel: x or a const
+
+
+def _tensor_lr(lib, name):
+    lib.manual_seed(0)
+    m = lib.nn.Linear(3, 2)
+    opt = getattr(lib.optim, name)(m.parameters(), lr=lib.tensor(0.01))
+    sched = lib.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        m(lib.ones(4, 3)).pow(2).sum().backward()
+        opt.step()
+        sched.step()
+    lr = opt.param_groups[0]["lr"]
+    return m.weight.detach().numpy(), type(lr).__name__, float(lr)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam",
+                                  "RAdam", "Adamax", "Adadelta", "ASGD", "Rprop"])
+def test_optimizers_take_a_tensor_lr_as_torch(name):
+    """lr=torch.tensor(0.01) (torch 2.13 accepts it) failed in step(): NumPy arithmetic with a
+    Tensor; the Tensor stays in param_groups, as torch's."""
+    got, want = _tensor_lr(dl, name), _tensor_lr(torch, name)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+    assert got[1] == want[1] == "Tensor" and got[2] == want[2] == pytest.approx(0.00125)
