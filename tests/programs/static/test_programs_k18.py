@@ -140,3 +140,44 @@ def test_serialize_keras_object_as_keras3(keras3):  # noqa: F811
     with pytest.raises(ValueError, match="Could not locate class 'Nope'"):
         keras.saving.deserialize_keras_object({"class_name": "Nope", "config": {},
                                                "module": "my.mod"})
+
+
+def test_multi_io_text_numeric(capsys, keras3):  # noqa: F811
+    out, env = run_program("keras3_multi_io_text_numeric.py", capsys, graph_seed=1)
+    assert "Total params: 1,413" in out and "Non-trainable params: 9" in out
+    hist = env["history"].history
+    assert sorted(hist) == sorted(
+        ["department_accuracy", "department_loss", "loss", "priority_loss",
+         "priority_mean_absolute_error"] + [
+            "val_" + k for k in ("department_accuracy", "department_loss", "loss",
+                                 "priority_loss", "priority_mean_absolute_error")])
+    model = env["model"]
+    x = {"text": env["tok_test"], "numeric": env["num_test"]}
+    probs, prio = (p.astype(np.float64) for p in model.predict(x, verbose=0))
+    dept, want_prio = env["dept_test"], env["prio_test"][:, 0]
+    ce = -np.mean(np.log(np.clip(probs[np.arange(len(dept)), dept], 1e-7, 1)))
+    mse = np.mean((prio[:, 0] - want_prio) ** 2)
+    expect = {"department_loss": ce, "priority_loss": mse, "loss": ce + 0.5 * mse,
+              "department_accuracy": np.mean(probs.argmax(1) == dept),
+              "priority_mean_absolute_error": np.mean(np.abs(prio[:, 0] - want_prio))}
+    res = env["results"]
+    assert sorted(res) == sorted(expect)
+    for k, v in expect.items():
+        assert abs(res[k] - v) < 2e-4 * max(1.0, abs(v)), (k, res[k], v)
+        assert f"{k}: {res[k]:.4f}" in out
+    assert expect["department_accuracy"] > 0.8
+    # the same network in Keras 3 given these weights predicts the same
+    L = keras3.layers
+    t_in = keras3.Input((12,), dtype="int32", name="text")
+    n_in = keras3.Input((4,), name="numeric")
+    a = L.GlobalMaxPooling1D()(L.Conv1D(16, 3, activation="relu")(L.Embedding(30, 16)(t_in)))
+    ref_norm = L.Normalization()
+    b = L.Dense(8, activation="relu")(ref_norm(n_in))
+    j = L.concatenate([a, b])
+    ref = keras3.Model([t_in, n_in], [L.Dense(3, activation="softmax")(j), L.Dense(1)(j)])
+    assert [w.shape for w in ref.get_weights()] == [w.shape for w in model.get_weights()]
+    ref.set_weights(model.get_weights())
+    ref_norm.finalize_state()          # (Keras 3 reads its mean/variance into the layer here)
+    got = ref.predict([x["text"], x["numeric"]], verbose=0)
+    np.testing.assert_allclose(got[0], probs, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got[1], prio, rtol=1e-4, atol=1e-5)
