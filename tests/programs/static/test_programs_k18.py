@@ -181,3 +181,54 @@ def test_multi_io_text_numeric(capsys, keras3):  # noqa: F811
     got = ref.predict([x["text"], x["numeric"]], verbose=0)
     np.testing.assert_allclose(got[0], probs, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(got[1], prio, rtol=1e-4, atol=1e-5)
+
+
+def _shift(v, dx, dy):
+    """v[y + dy, x + dx] with zeros outside (the nearest affine shift of one channel)."""
+    out = np.zeros_like(v)
+    h, w = v.shape
+    for yy in range(h):
+        for xx in range(w):
+            sy, sx = yy + dy, xx + dx
+            if 0 <= sy < h and 0 <= sx < w:
+                out[yy, xx] = v[sy, sx]
+    return out
+
+
+def test_image_ops_augment(capsys, keras3):  # noqa: F811
+    import dlcore_static as tf
+    out, env = run_program("keras3_image_ops_augment.py", capsys, graph_seed=1)
+    model, keras = env["model"], env["keras"]
+    acc = float(numbers(line(out, "test accuracy"))[0])
+    p = model.predict(env["x_test"], verbose=0)
+    assert abs(acc - np.mean(p.argmax(1) == env["y_test"])) < 1e-4 and acc > 0.9
+    x = env["x_test"][:6]
+    # inference: the augmentation is the identity, the rest is Keras 3's gray + blur
+    aug, gb = env["augment"], model.get_layer("gray_blur")
+    ident = keras.backend.get_value(aug(tf.constant(x), training=False))
+    np.testing.assert_array_equal(ident, x)
+    want = keras3.ops.image.gaussian_blur(keras3.ops.image.rgb_to_grayscale(x))
+    np.testing.assert_allclose(keras.backend.get_value(gb(tf.constant(x))), want, rtol=1e-5,
+                               atol=1e-6)
+    # training: each image is shifted by at most 2 pixels (its HSV value channel is the
+    # input's, shifted), hue is kept, and two runs draw different shifts
+    t = aug(tf.constant(x), training=True)
+    v_in = x.max(-1)
+    runs = []
+    sess = keras.backend.get_session()
+    for _ in range(2):
+        got = sess.run(t)
+        v_out = got.max(-1)
+        found = []
+        for i in range(len(x)):
+            hits = [(dx, dy) for dx in range(-2, 3) for dy in range(-2, 3)
+                    if np.allclose(_shift(v_in[i], dx, dy), v_out[i], atol=1e-5)]
+            assert hits, i
+            found.append(hits[0])
+        runs.append(found)
+        hue_in = keras3.ops.image.rgb_to_hsv(x)[..., 0]
+        hue_out = keras3.ops.image.rgb_to_hsv(got)[..., 0]
+        i, (dx, dy) = 0, found[0]
+        np.testing.assert_allclose(np.asarray(hue_out[i]), _shift(np.asarray(hue_in[i]), dx, dy),
+                                   atol=1e-4)
+    assert runs[0] != runs[1]
