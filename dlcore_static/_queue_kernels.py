@@ -16,7 +16,6 @@ from . import plan as _plan
 from .errors import InvalidArgumentError as _InvalidArgument
 from .errors import node_suffix
 from .graph import Operation
-from .input_queues import _state
 from .runtime import replaying
 
 
@@ -92,7 +91,7 @@ def _dequeue_factory(op: Operation, session, device):
 
     def dequeue():
         _refuse_invalid(q, op)
-        st = _state(session, q)
+        st = q._state_in(session)
         key = (op, threading.get_ident())
         if replaying():                             # the compiler's re-run of this run
             last = st.last.get(key)

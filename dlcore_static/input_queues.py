@@ -390,6 +390,10 @@ class QueueBase:
                 return          # (a round that enqueues nothing would never fill it; nor
                 #                 would runners without end fill a queue without limit)
 
+    def _state_in(self, session) -> _QueueState:
+        """This queue's contents and lock in ``session`` (for the kernels: _queue_kernels)."""
+        return _state(session, self)
+
     def _close(self, session, cancel=False) -> None:
         st = _state(session, self)
         with st.cond:
