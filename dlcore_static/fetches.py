@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
+from dlcore.device import CPU, is_cuda_array, to_device
+
 from .graph import Graph, Operation, Tensor
 
 
@@ -192,4 +196,25 @@ def _flatten(x) -> list:
     out: list = []
     for e in x:
         out += _flatten(e)
+    return out
+
+
+def final_reads(plan, store) -> list:
+    """TF1's (ref) variables: a fetched variable is its buffer, which the run's assign ops
+    update in place, so ``sess.run([train_op, global_step])`` gives the step *after* the
+    increment (1 on the first run), and ``[v.assign_add(1), v]`` the new value; TF's own
+    hooks read ``global_step + 0`` (``_get_or_create_global_step_read``: "add 'zero' so that
+    it will create a copy of variable as Tensor") to get the value before.  So, in a run that
+    may assign variables, each fetched read of a variable (``v``, ``v.value()``, ``'v:0'``)
+    gives its committed value at the end of the run (a copy).  ``(fetch index, value)``."""
+    reads = plan.__dict__.get("_final_read_ops")
+    if reads is None:
+        reads = plan._final_read_ops = tuple(
+            (i, t.op.attrs["variable"]) for i, t in enumerate(plan.fetches)
+            if type(t) is Tensor and t.op.type == "VariableRead")
+    out = []
+    for i, var in reads:
+        v = store.get(var)
+        if v is not None:
+            out.append((i, to_device(v, CPU) if is_cuda_array(v) else np.array(v)))
     return out

@@ -1,6 +1,8 @@
 """Writing a static graph to a file (``tf.train.export_meta_graph``): each op, its params and
 constant attributes encoded as tagged JSON plus NumPy arrays in one ``.npz`` (no pickle: a
-tf.string constant, an object array, is refused).  ``saving.py`` reads it back and checks it;
+tf.string constant, an object array, is refused).  ``tf.Assert`` and the host ops (string ops,
+record parsing: ``host_ops.py``) are written by type and plain-data attributes; a ``py_func``
+is refused, naming the node (its Python function cannot be stored).  ``saving.py`` reads it back and checks it;
 ``saver.py`` writes it beside each checkpoint."""
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2",
                  "CheckNdIndices", "CheckSegmentIds", "IsVariableInitialized",
                  "ReportUninitializedVariables", "InitializedValue"}
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
+#: graph-level ops whose attributes are plain data and whose kernel is found by their type:
+#: tf.Assert and the host ops of ``host_ops.IMPLS`` (string ops, parsing, ...); the loader
+#: re-creates them from the file (a py_func's Python function cannot be: refused)
+_DATA_OP_TYPES = {"Assert"}
+
+
+def is_data_host_op(op_type) -> bool:
+    from . import host_ops
+    return op_type in _DATA_OP_TYPES or op_type in host_ops.IMPLS
 
 
 def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
@@ -27,7 +38,9 @@ def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
         return {"tensor": [index[v.op], v.value_index]}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    if isinstance(v, np.generic):
+    if isinstance(v, bytes):            # (a host op's pattern or separator)
+        return {"bytes": v.decode("latin-1")}
+    if isinstance(v, np.generic) and not isinstance(v, np.bytes_):
         return v.item()
     if isinstance(v, np.dtype):
         return {"dtype": v.name}
@@ -64,9 +77,19 @@ def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:
         return ctxs[c]
     ops = []
     for i, op in enumerate(graph._ops):
-        if op.prim is None and op.type not in _SIMPLE_TYPES | _CONTROL_TYPES:
+        if op.prim is None and op.type not in _SIMPLE_TYPES | _CONTROL_TYPES and \
+                not is_data_host_op(op.type):
+            why = (": its Python function cannot be stored in a file (TF's file keeps only a "
+                   "token, and the function is gone in a new process)"
+                   if op.type in ("PyFunc", "EagerPyFunc", "NumpyFunction") else "")
             raise NotImplementedError(f"saving a graph with '{op.type}' nodes is not supported "
-                                      f"(node '{op.name}')")
+                                      f"(node '{op.name}'){why}")
+        if op.prim is None and is_data_host_op(op.type):
+            try:                                    # (its attributes must be plain data)
+                _enc(op.attrs, index, {}, "probe")
+            except NotImplementedError as e:
+                raise NotImplementedError(f"saving a graph with '{op.type}' node "
+                                          f"'{op.name}' is not supported: {e}") from None
         for v in op.attrs.values():
             for c in (v if isinstance(v, tuple) else (v,)):
                 if type(c).__name__ == "ControlFlowContext":

@@ -61,6 +61,7 @@ from .graph_export import (  # noqa: F401
     VERSION,
     export_meta_graph,
     graph_to_json,
+    is_data_host_op,
 )
 from .saver import Saver
 
@@ -109,6 +110,10 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
         if not isinstance(x, int) or not 0 <= x < nops:
             _bad(f"reference to op {x!r} is out of range")
         return ops_built[x] if ops_built is not None else x
+    if tag == "bytes":
+        if not isinstance(x, str) or any(ord(c) > 255 for c in x):
+            _bad("malformed bytes")
+        return x.encode("latin-1")
     if tag == "array":
         if not isinstance(x, str) or x not in arrays:
             _bad(f"missing array {x!r}")
@@ -185,8 +190,9 @@ def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
     if not isinstance(outs, list) or not all(isinstance(o, dict) for o in outs):
         _bad(f"op {name!r} has malformed outputs")
     avals = [AVal(_shape_of(o.get("shape"), f"output {k} of op {name!r}"),
-                  np.dtype(object) if typ == "ReportUninitializedVariables" and
-                  o.get("dtype") == "object" else      # (names: a string output, no data)
+                  np.dtype(object) if (typ in ("ReportUninitializedVariables", "Placeholder")
+                                       or is_data_host_op(typ)) and
+                  o.get("dtype") == "object" else      # (strings: an output, no data stored)
                   _dtype_of(o.get("dtype"), f"output {k} of op {name!r}"))
              for k, o in enumerate(outs)]
     if typ == "Const":          # read the value with the declared size, before decoding
@@ -265,7 +271,46 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
         _check_control(typ, name, attrs, avals)
         _check_control_avals(typ, name, attrs, avals)
         return Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
+    if is_data_host_op(typ):
+        _check_data_op(typ, name, inputs, avals, attrs)
+        op = Operation(graph, typ, name, inputs, avals, attrs=attrs, defined_at="<loaded>")
+        if typ != "Assert":
+            from dlcore.device import CPU
+            op.device = CPU                      # (a host op runs on the host: host_ops.py)
+        return op
     _bad(f"op {name!r} has unknown type {typ!r}")
+
+
+def _plain_data(v, depth: int = 0) -> bool:
+    """Attributes a host op may have: numbers, strings, dtypes, numeric arrays and lists,
+    tuples and dicts of them (no graph element, nothing to call)."""
+    if depth > _MAX_DEPTH:
+        return False
+    if v is None or isinstance(v, (bool, int, float, str, bytes, np.dtype)):
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind != "O"
+    if isinstance(v, (list, tuple)):
+        return all(_plain_data(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain_data(x, depth + 1) for k, x in v.items())
+    return False
+
+
+def _check_data_op(typ: str, name: str, inputs, avals, attrs) -> None:
+    """A host op or tf.Assert from a file: plain-data attributes; an Assert has no output, a
+    condition and its data tensors, and ``parts`` that name them or hold strings."""
+    if not _plain_data(attrs):
+        _bad(f"op {name!r} ({typ}) has attributes that are not plain data")
+    if typ == "Assert":
+        parts, summarize = attrs.get("parts"), attrs.get("summarize")
+        ok = (avals == [] and len(inputs) >= 1 and isinstance(parts, list)
+              and isinstance(summarize, int) and not isinstance(summarize, bool)
+              and all(isinstance(p, tuple) and len(p) == 2 and (
+                  (p[0] == "t" and isinstance(p[1], int) and 0 <= p[1] < len(inputs) - 1)
+                  or (p[0] == "s" and isinstance(p[1], str))) for p in parts))
+        if not ok:
+            _bad(f"op {name!r}: a malformed Assert")
 
 
 def _restore_variables(doc: dict, arrays: _Arrays, graph: Graph, built: dict) -> dict:

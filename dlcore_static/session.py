@@ -55,7 +55,7 @@ from . import _gc_pause
 from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
-from .fetches import FetchMapper, expands, fetch_key, flat_feeds
+from .fetches import FetchMapper, expands, fetch_key, final_reads, flat_feeds
 from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session, graph_stack,
                     session_stack)
 from .runtime import run_plan, run_steps, traced, wrap_error
@@ -267,6 +267,11 @@ class Session:
             if plan.writes_state:
                 with self.variables.lock:
                     res = _call_one_step(plan.steps[0][0], vals, self.variables)
+                    finals = final_reads(plan, self.variables)
+                if finals:
+                    res = list(res)
+                    for i, v in finals:
+                        res[i] = v
             else:
                 res = _call_one_step(plan.steps[0][0], vals, self.variables)
             if mapper is None:
@@ -279,10 +284,12 @@ class Session:
         else:
             for s, v in zip(plan.feed_slots, vals):      # strings stay on the host
                 slots[s] = v if v.dtype.kind == "O" else to_device(v, self.device)
+        finals: list = []
         if plan.writes_state:
             # read-modify-write of variables: one such run at a time (no lost update)
             with self.variables.lock:
                 self._execute(plan, slots, run_metadata)
+                finals = final_reads(plan, self.variables)
         else:
             self._execute(plan, slots, run_metadata)
         out: list = []
@@ -300,6 +307,8 @@ class Session:
                 v = to_device(v, CPU)
                 v = v[()] if v.ndim == 0 else v
             out.append(v)
+        for i, v in finals:
+            out[i] = _host_value(v)
         return mapper.rebuild(out) if mapper is not None else out[0]
 
     def _execute(self, plan, slots, md: RunMetadata | None) -> None:

@@ -307,3 +307,98 @@ def test_fixed_length_record_reader_bad_sizes():
         tf.FixedLengthRecordReader(record_bytes=3, hop_bytes=-1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="record_bytes must be > 0"):
         tf.FixedLengthRecordReader(record_bytes=0)
+
+
+# --- .meta files of graphs with tf.Assert and host ops -------------------------------------
+
+def _assert_and_string_graph():
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    a = tf.Assert(tf.reduce_all(x > 0), ["x must be positive:", x], name="pos")
+    with tf.control_dependencies([a]):
+        y = tf.identity(x * 2, name="y")
+    w = tf.Variable(3.0, name="w")
+    z = tf.multiply(y, w, name="z")
+    sp = tf.placeholder(tf.string, [None], name="s")
+    n = tf.strings.length(tf.strings.regex_replace(sp, "a", "bb"), name="n")
+    return z, n
+
+
+def test_meta_graph_with_assert_and_host_ops_round_trips(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        _assert_and_string_graph()
+        s = tf.Session()
+        s.run(tf.global_variables_initializer())
+        ck = tf.train.Saver().save(s, str(tmp_path / "ck"), write_meta_graph=True)
+    with tf.Graph().as_default():
+        saver = tf.train.import_meta_graph(ck + ".meta")
+        s = tf.Session()
+        saver.restore(s, ck)
+        np.testing.assert_array_equal(s.run("z:0", {"x:0": [[1, 2]]}), [[6, 12]])
+        np.testing.assert_array_equal(s.run("n:0", {"s:0": [b"abca", b"zz"]}), [6, 2])
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"assertion failed: x must be positive:\n\[-1\.0 2\.0\]"):
+            s.run("z:0", {"x:0": [[-1, 2]]})
+        assert tf.get_default_graph().get_operation_by_name("n").device is not None
+
+
+def test_meta_graph_with_py_func_is_refused_naming_the_node(tmp_path):
+    x = tf.placeholder(tf.float32, [2])
+    tf.py_func(lambda v: v + 1, [x], tf.float32, name="pyf")
+    with pytest.raises(NotImplementedError, match=r"'PyFunc' nodes is not supported \(node "
+                       r"'pyf'\): its Python function cannot be stored"):
+        tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    assert not (tmp_path / "m.meta").exists()
+
+
+def test_meta_graph_with_a_malformed_assert_is_refused(tmp_path):
+    import json
+
+    x = tf.placeholder(tf.float32, [2], name="x")
+    tf.Assert(tf.reduce_all(x > 0), [x], name="pos")
+    path = str(tmp_path / "m.meta")
+    tf.train.export_meta_graph(path)
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    doc = json.loads(arrays["__graph__"].tobytes())
+    op = next(o for o in doc["ops"] if o["type"] == "Assert")
+    op["attrs"]["dict"]["parts"] = {"list": [{"tuple": ["t", 5]}]}   # no data tensor 5
+    arrays["__graph__"] = np.frombuffer(json.dumps(doc).encode(), np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="'pos': a malformed Assert"):
+        tf.train.import_meta_graph(path)
+
+
+# --- sess.run([train_op, global_step]) ----------------------------------------------------
+# Evidence for TF1's answer: a TF1 variable is a ref; fetching it hands out its buffer (the
+# executor derefs the ref into a Tensor sharing the buffer), AssignAdd updates that buffer in
+# place, and the fetched values are converted after the run: the value after the increment.
+# TF's own hooks read ``global_step + 0`` instead, "so that it will create a copy of variable
+# as Tensor" (training_util._get_or_create_global_step_read), to see the value before; and
+# the tutorials' `_, step = sess.run([train_op, global_step])` logs 1 after the first step.
+
+def test_fetched_global_step_is_the_value_after_the_run(static_passes):
+    gs = tf.train.get_or_create_global_step()
+    w = tf.Variable(3.0, name="w")
+    train = tf.train.GradientDescentOptimizer(0.25).minimize(w * w, global_step=gs)
+    before = gs + 0                                   # TF's hooks' read: a copy, taken first
+    inc = tf.assign_add(w, 1.0)
+    s = tf.Session()                  # (under 'passes': the compiled one-step plans)
+    s.run(tf.global_variables_initializer())
+    want_w, n = 3.0, 0
+    for _ in range(3):
+        _, step = s.run([train, gs])
+        n += 1
+        want_w -= 0.25 * 2 * want_w
+        assert step == n and isinstance(step, np.int64)
+        assert s.run(gs) == n
+        assert s.run([gs.value(), train])[0] == n + 1
+        n += 1
+        want_w -= 0.25 * 2 * want_w
+    np.testing.assert_allclose(s.run(w), want_w, rtol=1e-6)
+    got = s.run({"inc": inc, "w": w, "w0": "w:0"})
+    assert got["inc"] == got["w"] == got["w0"] == np.float32(want_w + 1)
+    assert s.run([train, before])[1] in (n, n + 1)        # (no order: either)
+    if static_passes == "passes":
+        assert s.plan([train, gs]).one_step
