@@ -200,7 +200,7 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     # an unfed placeholder is an error; device checks only when something is placed off the
     # CPU (the common case pays nothing): one pass for both
     mixed = session.device != CPU
-    host = _HOST
+    host: frozenset | _SoftHost = _HOST
     if getattr(session, "_soft_cpu", False):
         host = _SOFT_HOST               # soft placement without CUDA: GPU ops run on the CPU
     for op in ops:
