@@ -55,7 +55,7 @@ from . import _gc_pause
 from . import dtypes as _dtypes
 from . import plan as _plan
 from .errors import InvalidArgumentError
-from .fetches import FetchMapper, expands, fetch_key, final_reads, flat_feeds
+from .fetches import FetchMapper, expands, fetch_key, final_reads, flat_feeds, with_values
 from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session, graph_stack,
                     session_stack)
 from .runtime import run_plan, run_steps, traced, wrap_error
@@ -267,11 +267,9 @@ class Session:
             if plan.writes_state:
                 with self.variables.lock:
                     res = _call_one_step(plan.steps[0][0], vals, self.variables)
-                    finals = final_reads(plan, self.variables)
-                if finals:
-                    res = list(res)
-                    for i, v in finals:
-                        res[i] = v
+                    after = final_reads(plan, self.variables)
+                if after:
+                    res = with_values(res, after)
             else:
                 res = _call_one_step(plan.steps[0][0], vals, self.variables)
             if mapper is None:

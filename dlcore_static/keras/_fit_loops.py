@@ -37,6 +37,8 @@ class FitLoops:
     """``fit``/``fit_generator``/``evaluate``/``evaluate_generator``/``predict``/
     ``predict_generator`` of ``Model`` (they use the model's compiled graph and Session)."""
 
+    history: _cb.History | None                     # (the last fit's; None before)
+
     if TYPE_CHECKING:
         def __getattr__(self, name: str): ...       # (the rest of Model's attributes)
 
