@@ -34,6 +34,24 @@ _NOT_OPERANDS = frozenset({np.ndarray, list, tuple})     # (as _tensor_ops' oper
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
 
+_READS_NO_SELF: dict = {}
+
+
+def _reads_no_self(prim) -> bool:
+    """Whether ``prim``'s eager vjp rule never reads its first input (relu's, sigmoid's: they
+    read the output): its in-place form then computes from the tensor itself, no recorded
+    clone (``Tensor._original``), as PyTorch's ``relu_`` whose node's edge is the input's
+    node; the overwritten input is unread (``_buffer_pass._unread``).  Read off the rule's
+    code (``_cg_rules._reads_out``, conservative: a wrapper reads), once per rule."""
+    from ._graph import eager_vjp
+    rule = eager_vjp(prim)
+    out = _READS_NO_SELF.get(rule)
+    if out is None:
+        from .autograd._cg_rules import _reads_out
+        out = _READS_NO_SELF[rule] = rule is not None and not _reads_out(rule, 2)
+    return out
+
+
 def _inplace(method, name, prim=None):
     # A binary elementwise primitive first tries Tensor._into (the kernel writes into self).
     into = getattr(prim.kernels.get("cpu"), "into", None) \
@@ -54,7 +72,8 @@ def _inplace(method, name, prim=None):
         if operator and type(args[0]) in _NOT_OPERANDS:
             return NotImplemented
         self._check_inplace()
-        src = self if keeps_nothing else self._original(args, kwargs)
+        src = self if keeps_nothing or (prim is not None and _reads_no_self(prim)) else \
+            self._original(args, kwargs)
         try:
             result = method(src, *args, **kwargs)
         except TypeError as e:      # (the parser's words name the in-place form: add_())
