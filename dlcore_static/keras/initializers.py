@@ -31,10 +31,14 @@ class _Keras3Config:
     of ``HeNormal``) and ``from_config`` for the classes defined here (the TF1 classes
     re-exported above keep TF1's)."""
 
+    _KEYS: tuple = ("seed", "input_axes", "output_axes")
+
     def get_config(self) -> dict:
-        from ._layer_config import _INIT_KEYS, serialize
-        return {k: serialize(k, getattr(self, k, None))
-                for k in _INIT_KEYS.get(type(self).__name__, ())}
+        out = {}
+        for k in self._KEYS:
+            v = getattr(self, k, None)
+            out[k] = v.item() if hasattr(v, "item") else v
+        return out
 
     @classmethod
     def from_config(cls, config: dict):
@@ -47,16 +51,22 @@ class _Keras3Config:
 
 
 class RandomNormal(_Keras3Config, _tf.RandomNormal):
+    _KEYS = ("seed", "mean", "stddev")
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(mean, stddev, seed)
 
 
 class RandomUniform(_Keras3Config, _tf.RandomUniform):
+    _KEYS = ("seed", "minval", "maxval")
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(minval, maxval, seed)
 
 
 class TruncatedNormal(_Keras3Config, _tf.TruncatedNormal):
+    _KEYS = ("seed", "mean", "stddev")
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(mean, stddev, seed)
 

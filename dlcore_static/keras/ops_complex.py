@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 
 import numpy as np
 
@@ -187,7 +188,6 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
         raise ValueError("Expected argument `pyfunc` to be a callable. "  # noqa: TRY004
                          f"Received: pyfunc={pyfunc}")
     excluded = set(excluded or ())
-    from . import ops as _ops
 
     @functools.wraps(pyfunc)
     def wrapped(*args, **kwargs):
@@ -249,7 +249,7 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
 
         fn = call
         for _ in batch:
-            fn = _mapped(fn, _ops.map)
+            fn = _mapped(fn, sys.modules[__package__ + ".ops"].map)   # (keras.ops.map)
         return fn(*full)
     return wrapped
 

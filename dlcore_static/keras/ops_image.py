@@ -32,10 +32,19 @@ Keras 3's seed generator).
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
 from .ops_base import FLOATX, dname, is_float, rank, result_type, t, tf
+from .ops_image_warp import (
+    _data_format,
+    _images,
+    _shape,
+    affine_transform,
+    map_coordinates,
+    perspective_transform,
+)
 
 __all__ = ["affine_transform", "crop_images", "extract_patches", "extract_patches_3d",
            "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images",
@@ -46,30 +55,6 @@ _RESIZE = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 _SCALE_METHODS = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
                   "cubic": "cubic", "bicubic": "cubic", "tricubic": "cubic",
                   "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
-
-
-def _data_format(data_format) -> str:
-    if data_format is None:
-        from ._backend_impl import image_data_format
-        return image_data_format()
-    fmt = str(data_format).lower()
-    if fmt not in ("channels_first", "channels_last"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', "
-                         f"'channels_last'}}. Received: data_format={data_format}")
-    return fmt
-
-
-def _shape(x) -> tuple:
-    return tuple(x.shape.as_list())
-
-
-def _images(images, ranks=(3, 4)):
-    x = t(images)
-    if rank(x) not in ranks:
-        raise ValueError("Invalid images rank: expected rank 3 (single image) or rank 4 "
-                         "(batch of images). Received input with shape: "
-                         f"images.shape={_shape(x)}")
-    return x
 
 
 def _float_images(images):
@@ -361,7 +346,7 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
 
 # --------------------------------------------------------------------------- patches, filters
 def _patches(x, size, strides, dilation_rate, padding, fmt, nd):
-    from .ops import conv
+    conv = sys.modules[__package__ + ".ops"].conv           # (keras.ops.conv)
     size = (size,) * nd if isinstance(size, numbers.Integral) else tuple(size)
     if not strides:
         strides = size
@@ -504,6 +489,3 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
         (mu1 * mu1 + mu2 * mu2 + c1) * (s1 + s2 + c2))
     per = tfm.reduce_mean(tfm.reshape(tfm.reduce_mean(val, axis=[1, 2, 3]), [-1, c]), -1)
     return t(tfm.squeeze(per, [0]) if single else per, out_dtype)
-
-
-from .ops_image_warp import affine_transform, map_coordinates, perspective_transform

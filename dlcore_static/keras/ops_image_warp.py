@@ -22,8 +22,28 @@ _ORDERS = {"nearest": 0, "bilinear": 1}
 _FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
 
+def _data_format(data_format) -> str:
+    if data_format is None:
+        from ._backend_impl import image_data_format
+        return image_data_format()
+    fmt = str(data_format).lower()
+    if fmt not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    return fmt
+
+
 def _shape(x) -> tuple:
     return tuple(x.shape.as_list())
+
+
+def _images(images, ranks=(3, 4)):
+    x = t(images)
+    if rank(x) not in ranks:
+        raise ValueError("Invalid images rank: expected rank 3 (single image) or rank 4 "
+                         "(batch of images). Received input with shape: "
+                         f"images.shape={_shape(x)}")
+    return x
 
 # --------------------------------------------------------------------------- sampling
 def _fix_index(idx, size: int, mode: str):
@@ -173,7 +193,6 @@ def _projective_sample(x, transform, order, fill_mode, fill_value, fmt):
 
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
                      fill_value=0, data_format=None):
-    from .ops_image import _data_format, _images
     fmt = _data_format(data_format)
     if interpolation not in _ORDERS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "
@@ -206,7 +225,6 @@ def _homography(start, end):
 
 def perspective_transform(images, start_points, end_points, interpolation="bilinear",
                           fill_value=0, data_format=None):
-    from .ops_image import _data_format, _images
     fmt = _data_format(data_format)
     if interpolation not in _ORDERS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "

@@ -15,17 +15,25 @@ pattern).
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import Any
+
+from . import saving_custom as _custom
 
 __all__ = ["deserialize_keras_object", "serialize_keras_object"]
 
 _MODULES = ("initializers", "regularizers", "constraints")
 
 
+def _module(name: str):
+    """A module of this package by name (imported by then: ``keras`` imports them all; read
+    here, not imported, so that ``saving`` and ``layers`` can import this module)."""
+    return sys.modules[f"{__package__}.{name}"]
+
+
 def serialize_keras_object(obj: Any) -> Any:
-    from . import saving as _saving
-    from . import saving_custom as _custom
-    from .engine import Layer
+    _saving = _module("saving")
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, dict)):
@@ -34,12 +42,11 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, tuple):
         return {"class_name": "__tuple__",
                 "config": {"value": [serialize_keras_object(v) for v in obj]}}
-    if isinstance(obj, Layer):
+    if hasattr(obj, "input_shape_arg") and hasattr(obj, "get_config"):     # a Layer
         if _custom.is_custom(obj):
             return _custom.layer_record(obj, False)
         rec = _saving.layer_config(obj)        # (refuses what model files do not hold)
-        from . import layers as _layers
-        full = obj.get_config() if rec["class_name"] in _layers.__dict__ else {}
+        full = obj.get_config() if rec["class_name"] in _module("layers").__dict__ else {}
         return {"module": "keras.layers", "class_name": rec["class_name"],
                 "config": {**full, **rec["config"]}, "registered_name": None}
     if callable(obj) and not hasattr(obj, "get_config"):
@@ -56,9 +63,7 @@ def serialize_keras_object(obj: Any) -> Any:
 
 def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
                              safe_mode: bool = True, **kwargs) -> Any:
-    from . import layers as _layers
-    from . import saving as _saving
-    from . import saving_custom as _custom
+    _layers, _saving = _module("layers"), _module("saving")
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):
@@ -81,11 +86,10 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
         if isinstance(cls, type):
             if hasattr(cls, "input_shape_arg") or issubclass(cls, _layers.Layer):
                 return _custom.make_layer(cls, dict(inner))
-            return cls.from_config(dict(inner))
+            return getattr(cls, "from_config")(dict(inner))  # noqa: B009 (mypy: a type)
         module = str(config.get("module") or "")
         kind = module.rsplit(".", 1)[-1]
         if kind in _MODULES:
-            import importlib
             mod = importlib.import_module(f"{__package__}.{kind}")
             obj_cls = getattr(mod, name, None)
             if isinstance(obj_cls, type):

@@ -34,7 +34,7 @@ def make_images(n):
     return x, y
 
 
-x_train, y_train = make_images(192)
+x_train, y_train = make_images(128)
 x_test, y_test = make_images(64)
 print(f"x_train shape: {x_train.shape} - y_train shape: {y_train.shape}")
 print(f"x_test shape: {x_test.shape} - y_test shape: {y_test.shape}")
@@ -45,7 +45,7 @@ print(f"x_test shape: {x_test.shape} - y_test shape: {y_test.shape}")
 learning_rate = 0.003
 weight_decay = 0.0001
 batch_size = 32
-num_epochs = 4
+num_epochs = 3
 image_size = 16  # We'll resize input images to this size
 patch_size = 4  # Size of the patches to be extract from the input images
 num_patches = (image_size // patch_size) ** 2
