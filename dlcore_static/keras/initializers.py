@@ -11,6 +11,10 @@ return the matching initializer.  ``get(name_or_object)`` knows every name Keras
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from .. import initializers as _tf
 from ..initializers import (
     Constant,
@@ -34,10 +38,10 @@ class _Keras3Config:
     _KEYS: tuple = ("seed", "input_axes", "output_axes")
 
     def get_config(self) -> dict:
-        out = {}
+        out: dict = {}
         for k in self._KEYS:
-            v = getattr(self, k, None)
-            out[k] = v.item() if hasattr(v, "item") else v
+            v: Any = getattr(self, k, None)
+            out[k] = v.item() if isinstance(v, np.generic) else v
         return out
 
     @classmethod
