@@ -37,18 +37,22 @@ _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 _READS_NO_SELF: dict = {}
 
 
-def _reads_no_self(prim) -> bool:
+def _reads_no_self(prim, real: bool) -> bool:
     """Whether ``prim``'s eager vjp rule never reads its first input (relu's, sigmoid's: they
     read the output): its in-place form then computes from the tensor itself, no recorded
     clone (``Tensor._original``), as PyTorch's ``relu_`` whose node's edge is the input's
     node; the overwritten input is unread (``_buffer_pass._unread``).  Read off the rule's
-    code (``_cg_rules._reads_out``, conservative: a wrapper reads), once per rule."""
+    code (``_cg_rules._reads_out``, conservative: a wrapper reads), once per rule; for a
+    ``real`` floating tensor a holomorphic primitive's complex wrapper is looked through (it
+    calls the rule as it is there, as ``_unread`` reads it)."""
     from ._graph import eager_vjp
     rule = eager_vjp(prim)
-    out = _READS_NO_SELF.get(rule)
+    out = _READS_NO_SELF.get((rule, real))
     if out is None:
-        from .autograd._cg_rules import _reads_out
-        out = _READS_NO_SELF[rule] = rule is not None and not _reads_out(rule, 2)
+        from .autograd._cg_rules import _COMPLEX_VJP, _reads_out
+        inner = rule.__wrapped__ if real and rule is not None and \
+            getattr(rule, "__code__", None) is _COMPLEX_VJP else rule
+        out = _READS_NO_SELF[(rule, real)] = inner is not None and not _reads_out(inner, 2)
     return out
 
 
@@ -72,8 +76,8 @@ def _inplace(method, name, prim=None):
         if operator and type(args[0]) in _NOT_OPERANDS:
             return NotImplemented
         self._check_inplace()
-        src = self if keeps_nothing or (prim is not None and _reads_no_self(prim)) else \
-            self._original(args, kwargs)
+        src = self if keeps_nothing or (prim is not None and _reads_no_self(
+            prim, self._buf.dtype.kind == "f")) else self._original(args, kwargs)
         try:
             result = method(src, *args, **kwargs)
         except TypeError as e:      # (the parser's words name the in-place form: add_())
