@@ -17,7 +17,7 @@ import warnings
 from ..tensor import Tensor
 
 # (torch.autograd.forward_ad and .functional: jacobian, hessian, ... are attributes in PyTorch)
-from . import forward_ad, functional, profiler  # noqa: F401
+from . import forward_ad, functional, graph, profiler  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable

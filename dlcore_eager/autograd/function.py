@@ -40,6 +40,7 @@ from .. import _dtype as D
 from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node, public
 from .._state import STATE
 from ..tensor import Tensor, stale_tensor
+from . import _saved_hooks as _sh
 from . import forward_ad as _forward_ad
 
 LEGACY_MESSAGE = (
@@ -58,12 +59,18 @@ class FunctionCtx:
                                 f"{tensors.index(t)} is of type {type(t).__name__}")
         self._saved = tuple(tensors)
         self._saved_versions = tuple(None if t is None else t._version[0] for t in tensors)
+        if _sh.LOCAL.stack:                 # (torch.autograd.graph.saved_tensors_hooks)
+            self._packed = _sh.pack_saved(self._saved)
+            self._saved = tuple(None for _ in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
         saved = getattr(self, "_saved", ())
         if saved is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
+        packed = getattr(self, "_packed", None)
+        if packed is not None:              # (no version check: PyTorch's, with hooks)
+            return _sh.unpack_saved(packed, type(self).__name__)
         out = []
         for t, v in zip(saved, getattr(self, "_saved_versions", ())):
             if t is not None and t._version[0] != v:

@@ -1,0 +1,323 @@
+"""The machinery of ``torch.autograd.graph.saved_tensors_hooks`` on the eager tape.
+
+A primitive's node (``_graph.Node``) keeps its input tensors and its output buffer for
+backward.  While a hook pair is active (this thread's ``STACK`` not empty) every node recorded
+passes the tensors PyTorch's node saves (``_positions``: mul's other then self, exp's result,
+nothing for add or sum; a primitive without an entry: the arguments its vjp rule's code
+reads) to ``pack_hook``, and keeps only what it returns: the node's class becomes ``Packed``,
+its saved inputs zero-strided stand-ins of their shapes and dtypes (``_husk``: no memory), its
+output buffer a ``Saved`` record, and its ``out_version`` a counter that never matches (so
+every fast path of the engine declines the node: ``_saved_vjp`` wants an ndarray output,
+``cg_vjp`` and ``_whole_mean`` an unchanged one).  ``Packed.vjp`` calls ``unpack_hook`` on
+each packed object, in PyTorch's order, puts the tensors back for the rule, and packs the
+node again after it under ``retain_graph`` (PyTorch unpacks at every backward).
+
+Nothing is paid while no pair is active: the recording happens where a node is assigned to a
+tensor (``Tensor._node``), whose slot is replaced by a property only between the first
+``__enter__`` and the last ``__exit__`` (``activate``/``deactivate``).
+
+Not covered (PyTorch would pass them to the hooks): the nodes of host operations and device
+copies (``HostNode``, ``CopyNode``), and buffers that are not NumPy arrays (sparse, the CUDA
+simulator's); a composite operation of several primitives packs each primitive's saved tensors
+(``F.silu``: mul's and sigmoid's, where PyTorch's SiluBackward0 saves its input once).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .._graph import ERR_BACKWARD_TWICE, Node
+from .._state import STATE
+from ..tensor import Tensor, _make
+
+ERR_PACK_INPLACE = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to "
+    "pack hook cannot be modified by in-place operations as this can lead to unexpected "
+    "side-effects. Please open an issue if you need to perform in-place operations on the "
+    "input to a pack hook.")
+
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.stack: list = []            # (pack_hook, unpack_hook) pairs, innermost last
+        self.disabled: str | None = None  # disable_saved_tensors_hooks' message
+
+
+LOCAL = _Local()
+_LOCK = threading.Lock()
+_ACTIVE = [0]                            # contexts entered in any thread
+_SLOT = Tensor.__dict__["_node"]         # the member descriptor of Tensor's ``_node`` slot
+_slot_get = _SLOT.__get__
+_slot_set = _SLOT.__set__
+_NEVER = [-1]                            # a packed node's out_version (never its out_ver0)
+_ndarray = np.ndarray
+
+
+def _get_node(t):
+    return _slot_get(t, Tensor)
+
+
+def _set_node(t, node) -> None:
+    _slot_set(t, node)
+    if type(node) is Node and LOCAL.stack and node.out_version[0] == node.out_ver0:
+        _pack(node)
+
+
+def activate() -> None:
+    """One more active hook context: Tensor's ``_node`` slot records through ``_set_node``."""
+    with _LOCK:
+        _ACTIVE[0] += 1
+        if _ACTIVE[0] == 1:
+            setattr(Tensor, "_node", property(_get_node, _set_node))
+
+
+def deactivate() -> None:
+    with _LOCK:
+        _ACTIVE[0] -= 1
+        if _ACTIVE[0] == 0:
+            setattr(Tensor, "_node", _SLOT)
+
+
+# ---------------------------------------------------------------------------------------------
+# What PyTorch's node saves, per primitive: input positions (-1: the output), in the order
+# PyTorch packs them (and unpacks them).  Python numbers (0-d inputs that need no gradient)
+# are never saved (PyTorch's Scalar overloads).
+
+def _mul_like(node) -> tuple:          # mul, mm: other if self needs grad, self if other does
+    p = node.parents
+    return ((1,) if p[0] is not None else ()) + ((0,) if p[1] is not None else ())
+
+
+def _div(node) -> tuple:
+    return (1,) + ((0,) if node.parents[1] is not None else ())
+
+
+def _pow(node) -> tuple:
+    ins = node.inputs
+    if node.parents[1] is None and not ins[1]._buf.ndim:
+        return (0,)
+    return (0, 1, -1)
+
+
+_OUT = (-1,)
+_IN0 = (0,)
+_BOTH_REVERSED = (1, 0)
+_IN0_OUT = (0, -1)
+_NOTHING: tuple = ()
+
+_TABLE: dict = {
+    "mul": _mul_like, "matmul": _mul_like, "div": _div, "pow": _pow,
+    **dict.fromkeys(("exp", "exp2", "expm1", "tanh", "sigmoid", "relu", "reciprocal",
+                     "softmax", "log_softmax", "tan", "sqrt", "rsqrt"), _OUT),
+    **dict.fromkeys(("log", "log2", "log10", "log1p", "sin", "cos", "sinh", "cosh", "asin",
+                     "acos", "atan", "asinh", "acosh", "atanh", "abs", "erf", "erfc", "erfinv",
+                     "lgamma", "digamma", "leaky_relu", "where", "i0", "sign"), _IN0),
+    **dict.fromkeys(("maximum", "minimum", "atan2", "hypot", "logaddexp"), _BOTH_REVERSED),
+    **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
+    **dict.fromkeys(("add", "sub", "neg", "sum", "cumsum", "reshape", "transpose",
+                     "broadcast_to", "expand_dims", "squeeze", "getitem", "concatenate",
+                     "stack", "cast", "identity", "conj", "real", "imag", "full_like", "sum_to",
+                     "reverse_axes", "stop_gradient", "floor", "ceil", "trunc", "rint",
+                     "add_n", "complex", "view_as_real", "view_as_complex",
+                     "getitem_ellipsis"), _NOTHING),
+}
+_READ: dict = {}                        # prim -> positions its rule's code reads (fallback)
+
+
+def _read_positions(prim, n: int) -> tuple:
+    """A primitive without a table entry: the inputs its eager vjp rule's code reads, then
+    its output (``_cg_rules._reads_out``'s conservative reading); none for a view."""
+    key = (prim, n)
+    out = _READ.get(key)
+    if out is None:
+        if prim.view:
+            out = ()
+        else:
+            from .._graph import eager_vjp
+            from ._cg_rules import _reads_out
+            rule = eager_vjp(prim)
+            out = tuple(i for i in range(n) if _reads_out(rule, 2 + i))
+            out += (-1,) if _reads_out(rule, 1) else ()
+        _READ[key] = out
+    return out
+
+
+def _positions(node) -> tuple:
+    spec = _TABLE.get(node.prim.name)
+    if spec is None:
+        spec = _read_positions(node.prim, len(node.inputs))
+    elif callable(spec):
+        spec = spec(node)
+    if not spec:
+        return spec
+    ins, parents = node.inputs, node.parents
+    return tuple(i for i in spec if i < 0 or (
+        i < len(ins) and not (parents[i] is None and not ins[i]._buf.ndim)))
+
+
+# ---------------------------------------------------------------------------------------------
+
+class Saved:
+    """A packed node's record (kept in its ``out_buf``): the unpack hook, the positions and
+    packed objects, and what the node held before (its output buffer and counters, its saved
+    inputs' stand-ins and recorded versions)."""
+
+    __slots__ = ("avals", "out_buf", "out_ver0", "out_version", "packed", "spec", "unpack")
+
+    def __init__(self, unpack, spec, packed, avals, out_buf, out_version, out_ver0):
+        self.unpack = unpack
+        self.spec = spec
+        self.packed = packed
+        self.avals = avals
+        self.out_buf = out_buf
+        self.out_version = out_version
+        self.out_ver0 = out_ver0
+
+
+def _husk(t) -> Tensor:
+    """A stand-in of saved input ``t``: its shape, dtype and version, no memory."""
+    b = t._buf
+    h = _make(np.broadcast_to(np.zeros((), b.dtype), b.shape))
+    h._version = [t._version[0]]
+    return h
+
+
+def _pack(node) -> None:
+    """Pass what ``node`` saves to this thread's innermost pack hook (under no_grad, as
+    PyTorch runs it) and keep only the packed objects."""
+    spec = _positions(node)
+    if not spec:
+        return
+    ins = node.inputs
+    for i in spec:
+        if type(ins[i]._buf if i >= 0 else node.out_buf) is not _ndarray:
+            return                      # (sparse, device buffers: saved as before)
+    pack, unpack = LOCAL.stack[-1]
+    node.__class__ = Packed             # (first: the output's tensor below is not packed again)
+    prev = STATE.enabled
+    STATE.enabled = False
+    packed, avals = [], []
+    try:
+        for i in spec:
+            t = ins[i] if i >= 0 else _make(node.out_buf, node.out_version, node)
+            v = t._version[0]
+            packed.append(pack(t))
+            if t._version[0] != v:
+                raise RuntimeError(ERR_PACK_INPLACE)
+            avals.append((t._buf.shape, t._buf.dtype))
+    except BaseException:
+        node.__class__ = Node
+        raise
+    finally:
+        STATE.enabled = prev
+    husks = list(ins)
+    for i in spec:
+        if i >= 0:
+            husks[i] = _husk(ins[i])
+    node.out_buf = Saved(unpack, spec, packed, avals, node.out_buf, node.out_version,
+                         node.out_ver0)
+    node.inputs = tuple(husks)
+    node.out_version = _NEVER
+
+
+def _unpacked(node, st: Saved, j: int, obj) -> Tensor:
+    """The unpack hook's tensor for the ``j``-th saved tensor, checked against it: a Tensor
+    (PyTorch's TypeError), of the saved shape; another dtype is cast back to the saved one."""
+    t = st.unpack(obj)
+    if not isinstance(t, Tensor):
+        raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                        f"result of type {type(t).__name__}")
+    shape, dtype = st.avals[j]
+    b = t._buf
+    if tuple(b.shape) != tuple(shape):
+        raise RuntimeError(
+            f"saved_tensors_hooks: the unpack hook of {node.name()} returned a tensor of shape "
+            f"{list(b.shape)} for the saved tensor {j} of shape {list(shape)}")
+    if getattr(b, "dtype", dtype) != dtype:
+        from .. import _dtype as D
+        t = t.detach().to(D.from_numpy_dtype(dtype))
+    return t
+
+
+class Packed(Node):
+    """A node whose saved tensors went through a pack hook (its class while they are packed;
+    the names ``public`` gives derive from it)."""
+
+    __slots__ = ()
+
+    def vjp(self, g, retain: bool):
+        st = self.out_buf
+        if type(st) is not Saved:
+            if self.inputs is None:
+                raise RuntimeError(ERR_BACKWARD_TWICE)
+            return Node.vjp(self, g, retain)
+        husks, versions = self.inputs, self.versions
+        ins, vers = list(husks), list(versions)
+        out_buf, out_version = st.out_buf, st.out_version
+        for j, (i, obj) in enumerate(zip(st.spec, st.packed)):
+            t = _unpacked(self, st, j, obj)
+            if i < 0:
+                out_buf, out_version = t._buf, t._version
+            else:
+                ins[i] = t
+                vers[i] = t._version[0]
+        self.inputs = tuple(ins)
+        self.versions = tuple(vers)
+        self.out_buf = out_buf
+        self.out_version = out_version
+        self.out_ver0 = out_version[0]
+        try:
+            return Node.vjp(self, g, retain)
+        finally:
+            if retain or self.inputs is not None:      # (packed again for the next pass)
+                self.inputs, self.versions = husks, versions
+                self.out_buf, self.out_version, self.out_ver0 = st, _NEVER, st.out_ver0
+
+
+def pack_saved(tensors: tuple) -> list | None:
+    """A custom Function's ``ctx.save_for_backward`` tensors packed by the innermost hook
+    pair (``[(unpack, packed, shape, dtype) or None per tensor]``), None with no pair active."""
+    if not LOCAL.stack:
+        return None
+    pack, unpack = LOCAL.stack[-1]
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        out = []
+        for t in tensors:
+            if t is None:
+                out.append(None)
+                continue
+            v = t._version[0]
+            obj = pack(t)
+            if t._version[0] != v:
+                raise RuntimeError(ERR_PACK_INPLACE)
+            out.append((unpack, obj, t._buf.shape, t._buf.dtype))
+        return out
+    finally:
+        STATE.enabled = prev
+
+
+def unpack_saved(packed: list, name: str) -> tuple:
+    """``ctx.saved_tensors`` of a Function whose tensors were packed: each unpacked again."""
+    out: list = []
+    for j, rec in enumerate(packed):
+        if rec is None:
+            out.append(None)
+            continue
+        unpack, obj, shape, dtype = rec
+        st = Saved(unpack, (j,), [obj], [(shape, dtype)], None, None, 0)
+        out.append(_unpacked(_Named(name), st, 0, obj))
+    return tuple(out)
+
+
+class _Named:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def name(self) -> str:
+        return self._name
