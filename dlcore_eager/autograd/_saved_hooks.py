@@ -70,14 +70,14 @@ def activate() -> None:
     with _LOCK:
         _ACTIVE[0] += 1
         if _ACTIVE[0] == 1:
-            setattr(Tensor, "_node", property(_get_node, _set_node))
+            Tensor._node = property(_get_node, _set_node)  # type: ignore[assignment]
 
 
 def deactivate() -> None:
     with _LOCK:
         _ACTIVE[0] -= 1
         if _ACTIVE[0] == 0:
-            setattr(Tensor, "_node", _SLOT)
+            Tensor._node = _SLOT
 
 
 # ---------------------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ class _MultiHandle:
             h.remove()
         _unwrap_engine()
 
-    def __enter__(self) -> _MultiHandle:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -242,17 +242,17 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all") -> _MultiHandle:
             if st is None:                           # (no pass frame: called at once)
                 fn(grad if mode == "any" else tuple(grad if j == i else None
                                                     for j in range(n)))
-                return None
+                return
             if mode == "any":
                 if not st.fired:
                     st.fired = True
                     fn(grad)
-                return None
+                return
             st.grads[i] = grad
             if all(g is not None for g in st.grads) and not st.fired:
                 st.fired = True
                 fn(tuple(st.grads))
-            return None
+            return
         return hook
 
     handles = [t.register_hook(hook_for(i)) for i, t in enumerate(tensors)]

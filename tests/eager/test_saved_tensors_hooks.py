@@ -97,106 +97,109 @@ def test_pack_unpack_order_values_grads_vs_torch(name):
             np.testing.assert_allclose(g, w, rtol=1e-12)
 
 
-def test_square_sum_order_and_leaf_identity():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_square_sum_order_and_leaf_identity(L):
     """(x*x).sum(): ['pack', 'pack', 'unpack', 'unpack']; the pack hook gets x itself."""
-    for L in (dl, torch):
-        x = L.ones(5, requires_grad=True)
-        log, seen = [], []
-        with L.autograd.graph.saved_tensors_hooks(
-                lambda t: (log.append("pack"), seen.append(t), t)[2],
-                lambda t: (log.append("unpack"), t)[1]):
-            y = (x * x).sum()
-        assert log == ["pack", "pack"]
-        assert seen[0] is x and seen[1] is x
-        y.backward()
-        assert log == ["pack", "pack", "unpack", "unpack"]
-        np.testing.assert_allclose(x.grad.numpy(), 2.0)
+    x = L.ones(5, requires_grad=True)
+    log, seen = [], []
+    with L.autograd.graph.saved_tensors_hooks(
+            lambda t: (log.append("pack"), seen.append(t), t)[2],
+            lambda t: (log.append("unpack"), t)[1]):
+        y = (x * x).sum()
+    assert log == ["pack", "pack"]
+    assert seen[0] is x and seen[1] is x
+    y.backward()
+    assert log == ["pack", "pack", "unpack", "unpack"]
+    np.testing.assert_allclose(x.grad.numpy(), 2.0)
 
 
-def test_tutorial_scaling_hooks_and_changed_values():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_tutorial_scaling_hooks_and_changed_values(L):
     """The tutorial's ``lambda x: x * 4, lambda x: x / 4`` leaves the gradient unchanged; an
     unpack hook that changes the values changes it (backward uses what unpack returns)."""
-    for L in (dl, torch):
-        x = L.tensor(_X[0], requires_grad=True)
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t * 4, lambda t: t / 4):
-            y = L.pow(x, 2)
-        y.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), 2 * _X[0])
-        x.grad = None
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 2):
-            y = x * x
-        y.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), 4 * _X[0])
+    x = L.tensor(_X[0], requires_grad=True)
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t * 4, lambda t: t / 4):
+        y = L.pow(x, 2)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * _X[0])
+    x.grad = None
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 2):
+        y = x * x
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * _X[0])
 
 
-def test_pack_runs_under_no_grad_and_non_tensor_packs():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_pack_runs_under_no_grad_and_non_tensor_packs(L):
     """The pack hook runs with grad disabled (its ops record nothing), may return any object
     (a list), and unpack rebuilds a tensor from it."""
-    for L in (dl, torch):
-        x = L.tensor(_X[1], requires_grad=True)
-        modes = []
+    x = L.tensor(_X[1], requires_grad=True)
+    modes = []
 
-        def pack(t):
-            modes.append(L.is_grad_enabled())
-            return t.tolist()
+    def pack(t):
+        modes.append(L.is_grad_enabled())
+        return t.tolist()
 
-        with L.autograd.graph.saved_tensors_hooks(pack, lambda v: L.tensor(v, dtype=L.float64)):
-            y = x.sin()
-        y.sum().backward()
-        assert modes == [False]
-        np.testing.assert_allclose(x.grad.numpy(), np.cos(_X[1]), rtol=1e-12)
+    with L.autograd.graph.saved_tensors_hooks(pack, lambda v: L.tensor(v, dtype=L.float64)):
+        y = x.sin()
+    y.sum().backward()
+    assert modes == [False]
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(_X[1]), rtol=1e-12)
 
 
-def test_retain_graph_unpacks_each_pass_then_frees():
-    for L in (dl, torch):
-        x = L.tensor(_X[2], requires_grad=True)
-        log = []
-        with L.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t)[1],
-                                                  lambda t: (log.append("u"), t)[1]):
-            y = x.exp().sum()
-        y.backward(retain_graph=True)
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_retain_graph_unpacks_each_pass_then_frees(L):
+    x = L.tensor(_X[2], requires_grad=True)
+    log = []
+    with L.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t)[1],
+                                              lambda t: (log.append("u"), t)[1]):
+        y = x.exp().sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert log == ["p", "u", "u"]
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(_X[2]), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.backward()
-        assert log == ["p", "u", "u"]
-        np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(_X[2]), rtol=1e-12)
-        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-            y.backward()
 
 
-def test_nested_pairs_innermost_applies():
-    for L in (dl, torch):
-        x = L.tensor(_X[0], requires_grad=True)
-        log = []
-        G = L.autograd.graph
-        with G.saved_tensors_hooks(lambda t: (log.append("p1"), t)[1],
-                                   lambda t: (log.append("u1"), t)[1]):
-            with G.saved_tensors_hooks(lambda t: (log.append("p2"), t)[1],
-                                       lambda t: (log.append("u2"), t)[1]):
-                y = x.exp()
-            z = y.sin()
-        z.sum().backward()
-        assert log == ["p2", "p1", "u1", "u2"]
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_nested_pairs_innermost_applies(L):
+    x = L.tensor(_X[0], requires_grad=True)
+    log = []
+    G = L.autograd.graph
+    with G.saved_tensors_hooks(lambda t: (log.append("p1"), t)[1],
+                               lambda t: (log.append("u1"), t)[1]):
+        with G.saved_tensors_hooks(lambda t: (log.append("p2"), t)[1],
+                                   lambda t: (log.append("u2"), t)[1]):
+            y = x.exp()
+        z = y.sin()
+    z.sum().backward()
+    assert log == ["p2", "p1", "u1", "u2"]
 
 
-def test_unpack_errors():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_unpack_errors(L):
     """A non-Tensor from unpack: PyTorch's TypeError; another shape: a RuntimeError (dlcore's
     names the node and both shapes); another dtype: cast back (PyTorch: no error)."""
-    for L in (dl, torch):
-        x = L.tensor(_X[0], requires_grad=True)
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 5):
-            y = x.exp()
-        with pytest.raises(TypeError, match="Output of saved tensor unpack_hook expected to be "
-                                            "a Tensor but got result of type int"):
-            y.sum().backward()
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t[:2]):
-            y = x.exp()
-        with pytest.raises(RuntimeError):
-            y.sum().backward()
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t.float()):
-            y = x.exp()
-        x.grad = None
+    x = L.tensor(_X[0], requires_grad=True)
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 5):
+        y = x.exp()
+    with pytest.raises(TypeError, match="Output of saved tensor unpack_hook expected to be "
+                                        "a Tensor but got result of type int"):
         y.sum().backward()
-        assert x.grad.dtype == L.float64
-        np.testing.assert_allclose(x.grad.numpy(), np.exp(_X[0]), rtol=1e-6)
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t[:2]):
+        y = x.exp()
+    with pytest.raises(RuntimeError):
+        y.sum().backward()
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t.float()):
+        y = x.exp()
+    x.grad = None
+    y.sum().backward()
+    assert x.grad.dtype == L.float64
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(_X[0]), rtol=1e-6)
+
+
+def test_unpack_shape_error_text():
     x = dl.tensor(_X[0], requires_grad=True)
     with dl.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t[:2]):
         y = x.exp()
@@ -205,116 +208,115 @@ def test_unpack_errors():
         y.sum().backward()
 
 
-def test_pack_hook_in_place_error_and_no_version_check():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_pack_hook_in_place_error_and_no_version_check(L):
     """A pack hook writing its input in place: PyTorch's error; with hooks, an in-place change
     after saving is not detected (PyTorch checks no version through hooks)."""
-    for L in (dl, torch):
-        x = L.tensor(_X[0], requires_grad=True)
-        with pytest.raises(RuntimeError, match="A saved tensor pack hook is modifying its input "
-                                               "in place"):
-            with L.autograd.graph.saved_tensors_hooks(lambda t: t.mul_(2), lambda t: t):
-                a = x * 1
-                a.exp()
+    x = L.tensor(_X[0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="A saved tensor pack hook is modifying its input "
+                                           "in place"), \
+            L.autograd.graph.saved_tensors_hooks(lambda t: t.mul_(2), lambda t: t):
         a = x * 1
-        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
-            y = a.sin()
-        with L.no_grad():
-            a.add_(1.0)
-        y.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), np.cos(_X[0] + 1.0), rtol=1e-12)
+        a.exp()
+    a = x * 1
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = a.sin()
+    with L.no_grad():
+        a.add_(1.0)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(_X[0] + 1.0), rtol=1e-12)
 
 
-def test_disable_saved_tensors_hooks():
-    for L in (dl, torch):
-        G = L.autograd.graph
-        with pytest.raises(RuntimeError, match="^no hooks here$"):
-            with G.disable_saved_tensors_hooks("no hooks here"):
-                with G.saved_tensors_hooks(lambda t: t, lambda t: t):
-                    pass
-        with G.saved_tensors_hooks(lambda t: t, lambda t: t):
-            with pytest.raises(RuntimeError, match="^msg1$"):
-                with G.disable_saved_tensors_hooks("msg1"):
-                    pass
-        with G.disable_saved_tensors_hooks("outer"):
-            with G.disable_saved_tensors_hooks("inner"):
-                pass
-            with pytest.raises(RuntimeError, match="^outer$"):
-                with G.saved_tensors_hooks(lambda t: t, lambda t: t):
-                    pass
-        with G.saved_tensors_hooks(lambda t: t, lambda t: t):     # (enabled again after)
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_disable_saved_tensors_hooks(L):
+    G = L.autograd.graph
+    with pytest.raises(RuntimeError, match="^no hooks here$"), \
+            G.disable_saved_tensors_hooks("no hooks here"), \
+            G.saved_tensors_hooks(lambda t: t, lambda t: t):
+        pass
+    with G.saved_tensors_hooks(lambda t: t, lambda t: t), \
+            pytest.raises(RuntimeError, match="^msg1$"), G.disable_saved_tensors_hooks("msg1"):
+        pass
+    with G.disable_saved_tensors_hooks("outer"):
+        with G.disable_saved_tensors_hooks("inner"):
             pass
+        with pytest.raises(RuntimeError, match="^outer$"), \
+                G.saved_tensors_hooks(lambda t: t, lambda t: t):
+            pass
+    with G.saved_tensors_hooks(lambda t: t, lambda t: t):     # (enabled again after)
+        pass
 
 
-def test_save_on_cpu_values_and_grads():
-    for L in (dl, torch):
-        x = L.tensor(_X, requires_grad=True)
-        m = L.tensor(_M, requires_grad=True)
-        with L.autograd.graph.save_on_cpu(pin_memory=False):
-            y = (x @ m).tanh().sum()
-        y.backward()
-        t = np.tanh(_X @ _M)
-        np.testing.assert_allclose(x.grad.numpy(), (1 - t * t) @ _M.T, rtol=1e-12)
-        np.testing.assert_allclose(m.grad.numpy(), _X.T @ (1 - t * t), rtol=1e-12)
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_save_on_cpu_values_and_grads(L):
+    x = L.tensor(_X, requires_grad=True)
+    m = L.tensor(_M, requires_grad=True)
+    with L.autograd.graph.save_on_cpu(pin_memory=False):
+        y = (x @ m).tanh().sum()
+    y.backward()
+    t = np.tanh(_X @ _M)
+    np.testing.assert_allclose(x.grad.numpy(), (1 - t * t) @ _M.T, rtol=1e-12)
+    np.testing.assert_allclose(m.grad.numpy(), _X.T @ (1 - t * t), rtol=1e-12)
 
 
-def test_tutorial_save_to_disk_raw_arrays():
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_tutorial_save_to_disk_raw_arrays(L):
     """The tutorial's offload to disk: each saved tensor written as a raw array file (no
     pickle), the file deleted once the graph lets go of it; gradients unchanged."""
     from safetensors.numpy import load_file, save_file
     tmp = tempfile.mkdtemp()
-    for L in (dl, torch):
-        live = []
+    live = []
 
-        class SelfDeletingTempFile:
-            def __init__(self):
-                self.name = os.path.join(tmp, f"{id(self)}-{len(live)}.safetensors")
-                live.append(self.name)
+    class SelfDeletingTempFile:
+        def __init__(self):
+            self.name = os.path.join(tmp, f"{id(self)}-{len(live)}.safetensors")
+            live.append(self.name)
 
-            def __del__(self):
-                os.remove(self.name)
+        def __del__(self):
+            os.remove(self.name)
 
-        def pack(t):
-            f = SelfDeletingTempFile()
-            save_file({"t": np.ascontiguousarray(t.detach().numpy())}, f.name)
-            return f
+    def pack(t):
+        f = SelfDeletingTempFile()
+        save_file({"t": np.ascontiguousarray(t.detach().numpy())}, f.name)
+        return f
 
-        def unpack(f):
-            return L.from_numpy(load_file(f.name)["t"])
+    def unpack(f):
+        return L.from_numpy(load_file(f.name)["t"])
 
-        x = L.tensor(_X, requires_grad=True)
-        with L.autograd.graph.saved_tensors_hooks(pack, unpack):
-            y = (x * x.sin()).sum()
-        assert len(os.listdir(tmp)) == 3           # (x for sin; x and sin(x) for mul)
-        y.backward()
-        del y
-        assert os.listdir(tmp) == []
-        np.testing.assert_allclose(x.grad.numpy(), np.sin(_X) + _X * np.cos(_X), rtol=1e-12)
+    x = L.tensor(_X, requires_grad=True)
+    with L.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x * x.sin()).sum()
+    assert len(os.listdir(tmp)) == 3           # (x for sin; x and sin(x) for mul)
+    y.backward()
+    del y
+    assert os.listdir(tmp) == []
+    np.testing.assert_allclose(x.grad.numpy(), np.sin(_X) + _X * np.cos(_X), rtol=1e-12)
 
 
-def test_custom_function_saved_tensors_go_through_hooks():
-    for L in (dl, torch):
-        log = []
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_custom_function_saved_tensors_go_through_hooks(L):
+    log = []
 
-        class Exp(L.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                y = x.exp()
-                ctx.save_for_backward(y)
-                return y
+    class Exp(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
 
-            @staticmethod
-            def backward(ctx, g):
-                y, = ctx.saved_tensors
-                return g * y
+        @staticmethod
+        def backward(ctx, g):
+            y, = ctx.saved_tensors
+            return g * y
 
-        x = L.tensor(_X[0], requires_grad=True)
-        with L.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t * 3)[1],
-                                                  lambda t: (log.append("u"), t / 3)[1]):
-            y = Exp.apply(x)
-        assert log == ["p"]
-        y.sum().backward()
-        assert log == ["p", "u"]
-        np.testing.assert_allclose(x.grad.numpy(), np.exp(_X[0]), rtol=1e-12)
+    x = L.tensor(_X[0], requires_grad=True)
+    with L.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t * 3)[1],
+                                              lambda t: (log.append("u"), t / 3)[1]):
+        y = Exp.apply(x)
+    assert log == ["p"]
+    y.sum().backward()
+    assert log == ["p", "u"]
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(_X[0]), rtol=1e-12)
 
 
 def test_no_hook_left_installed():
@@ -322,9 +324,9 @@ def test_no_hook_left_installed():
     with dl.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
         assert isinstance(Tensor.__dict__["_node"], property)
     assert Tensor.__dict__["_node"] is _saved_hooks._SLOT
-    with pytest.raises(ZeroDivisionError):
-        with dl.autograd.graph.saved_tensors_hooks(lambda t: 1 / 0, lambda t: t):
-            dl.ones(2, requires_grad=True).exp()
+    with pytest.raises(ZeroDivisionError), \
+            dl.autograd.graph.saved_tensors_hooks(lambda t: 1 / 0, lambda t: t):
+        dl.ones(2, requires_grad=True).exp()
     assert Tensor.__dict__["_node"] is _saved_hooks._SLOT
     x = dl.ones(2, requires_grad=True)
     y = x.exp()
@@ -335,26 +337,7 @@ def test_no_hook_left_installed():
 def test_register_multi_grad_hook(mode):
     """'all': fn(grads) once per pass after every participating tensor's gradient, None for a
     tensor not in that pass; 'any': fn(grad) once per pass, the first gradient."""
-    results = {}
-    for L in (dl, torch):
-        a = L.tensor(_X[0], requires_grad=True)
-        b = L.tensor(_X[1], requires_grad=True)
-        c = L.tensor(_X[2], requires_grad=True)
-        calls = []
-
-        def fn(g):
-            if mode == "all":
-                calls.append(tuple(None if x is None else x.numpy().copy() for x in g))
-            else:
-                calls.append(g.numpy().copy())
-
-        h = L.autograd.graph.register_multi_grad_hook((a, b, c), fn, mode=mode)
-        (a * 2 + b * 3 + c * c).sum().backward()
-        (a * 5).sum().backward()
-        h.remove()
-        (a * 7 + b).sum().backward()
-        results[L] = calls
-    got, want = results[dl], results[torch]
+    got, want = _multi_grad_calls(dl, mode), _multi_grad_calls(torch, mode)
     assert len(got) == len(want) == 2
     for g, w in zip(got, want):
         if mode == "all":
@@ -366,15 +349,35 @@ def test_register_multi_grad_hook(mode):
             np.testing.assert_allclose(g, w)
 
 
-def test_node_gradient_edge_and_mode_error():
-    for L in (dl, torch):
-        G = L.autograd.graph
-        x = L.tensor(_X[0], requires_grad=True)
-        y = x.exp()
-        assert isinstance(y.grad_fn, G.Node)
-        assert isinstance(G.get_gradient_edge(x).node, G.Node)
-        assert G.get_gradient_edge(y).node is y.grad_fn
-        assert G.get_gradient_edge(y).output_nr == 0
-        with pytest.raises(ValueError, match="Expects mode to be one of"):
-            G.register_multi_grad_hook((x,), lambda g: None, mode="some")
+def _multi_grad_calls(L, mode):
+    a = L.tensor(_X[0], requires_grad=True)
+    b = L.tensor(_X[1], requires_grad=True)
+    c = L.tensor(_X[2], requires_grad=True)
+    calls = []
+
+    def fn(g):
+        if mode == "all":
+            calls.append(tuple(None if x is None else x.numpy().copy() for x in g))
+        else:
+            calls.append(g.numpy().copy())
+
+    h = L.autograd.graph.register_multi_grad_hook((a, b, c), fn, mode=mode)
+    (a * 2 + b * 3 + c * c).sum().backward()
+    (a * 5).sum().backward()
+    h.remove()
+    (a * 7 + b).sum().backward()
+    return calls
+
+
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_node_gradient_edge_and_mode_error(L):
+    G = L.autograd.graph
+    x = L.tensor(_X[0], requires_grad=True)
+    y = x.exp()
+    assert isinstance(y.grad_fn, G.Node)
+    assert isinstance(G.get_gradient_edge(x).node, G.Node)
+    assert G.get_gradient_edge(y).node is y.grad_fn
+    assert G.get_gradient_edge(y).output_nr == 0
+    with pytest.raises(ValueError, match="Expects mode to be one of"):
+        G.register_multi_grad_hook((x,), lambda g: None, mode="some")
     assert not isinstance(object(), dl_graph.Node)
