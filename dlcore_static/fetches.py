@@ -206,18 +206,39 @@ def final_reads(plan, store) -> list:
     hooks read ``global_step + 0`` (``_get_or_create_global_step_read``: "add 'zero' so that
     it will create a copy of variable as Tensor") to get the value before.  So, in a run that
     may assign variables, each fetched read of a variable (``v``, ``v.value()``, ``'v:0'``)
-    gives its committed value at the end of the run (a copy).  ``(fetch index, value)``."""
+    gives its committed value at the end of the run (a copy).  ``(fetch index, value)``.
+    ``tf.identity(v)`` and ``tf.stop_gradient(v)`` (chains of them) are such reads too: in
+    TF1 ``v.read_value()`` *is* ``identity(v)``, and Identity/StopGradient forward the ref's
+    buffer.  A fetch that was fed, or whose chain passes through a fed tensor, keeps the
+    value the run gave it (TF returns the fed value)."""
     reads = plan.__dict__.get("_final_read_ops")
     if reads is None:
+        fed = set(plan.fed)
         reads = plan._final_read_ops = tuple(
-            (i, t.op.attrs["variable"]) for i, t in enumerate(plan.fetches)
-            if type(t) is Tensor and t.op.type == "VariableRead")
+            (i, var) for i, t in enumerate(plan.fetches)
+            if type(t) is Tensor and (var := _read_variable(t, fed)) is not None)
     out = []
     for i, var in reads:
         v = store.get(var)
         if v is not None:
             out.append((i, to_device(v, CPU) if is_cuda_array(v) else np.array(v)))
     return out
+
+
+_FORWARDING = frozenset(("Identity", "StopGradient"))
+
+
+def _read_variable(t: Tensor, fed: set):
+    """The variable op whose buffer ``t`` is (a VariableRead seen through Identity and
+    StopGradient ops), or None: another op, or a fed tensor on the way."""
+    while t not in fed:
+        op = t.op
+        if op.type == "VariableRead":
+            return op.attrs["variable"]
+        if op.type not in _FORWARDING or len(op.inputs) != 1:
+            return None
+        t = op.inputs[0]
+    return None
 
 
 def with_values(res, at: list) -> tuple:
