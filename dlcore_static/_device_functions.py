@@ -1,55 +1,147 @@
 """``tf.device``'s scopes: a device name, None, or a *device function* called with each op made
 in the scope (TF1's multi-GPU towers put variables on the CPU with one:
 ``lambda op: '/cpu:0' if op.node_def.op in PS_OPS else '/gpu:1'``), and the ``NodeDef`` such
-functions read.  ``Graph.device`` (``tf.device``) pushes ``device_entry(spec)`` on the graph's device stack;
-``setup_op`` resolves a function on top with ``apply_device_functions`` once the op is made."""
+functions read.
+
+``Graph.device`` (``tf.device``) is ``device_scope``: it pushes the scope's spec on the graph's
+``_device_specs`` and, on ``_device_stack``, what ``setup_op`` reads: the device an op made
+there gets (a dlcore device or None) when only names are in force, else a ``DeviceFunction``
+marker, and ``setup_op`` resolves the op with ``apply_device_functions`` once it is made.
+Both follow TF 1.15's ``Graph._apply_device_functions``: the scopes are walked from the
+innermost out, a name merges into the op's device (the op's own fields win: ``'/gpu:0'``
+around ``'/job:worker/task:1'`` is ``/job:worker/task:1/device:GPU:0``), a function's result
+replaces it (the function sees ``op.device``: what the scopes inside it gave, None if
+nothing), an empty name ('', or a job/replica/task name, which places nothing here: one
+process) is skipped, and ``tf.device(None)`` stops the walk (the scopes outside are ignored).
+A function returning None is taken as '' (TF before 1.13; TF 1.15 raises a TypeError).
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+#: ``tf.device(None)`` on the spec stack: the scopes outside it are ignored
+_BREAK = None
+#: a name that places nothing ('', '/job:ps/task:0'): skipped
+_NULL = (None, None)
+
 
 class DeviceFunction:
-    """A device function on a graph's device stack (``tf.device(fn)``)."""
+    """What ``setup_op`` finds on top of ``_device_stack`` when a device function is in force:
+    ``specs`` is the graph's spec stack at that scope (outermost first)."""
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: tuple) -> None:
+        self.specs = specs
+
+
+class _UserFunction:
+    """A device function on the spec stack (``tf.device(fn)``)."""
     __slots__ = ("fn",)
 
     def __init__(self, fn) -> None:
         self.fn = fn
 
 
-def device_from_spec(spec):
-    """The dlcore device of a ``tf.device`` name (None: no placement).  TensorFlow's full names
-    keep their device part ('/job:worker/task:1/device:GPU:0' is cuda:0); a name of a job or
-    task only ('/job:ps/task:0': a parameter server, in one process here) places nothing."""
+def parse_device(spec) -> tuple:
+    """A ``tf.device`` name as (type, index): ``('GPU', 1)`` for '/gpu:1', '/device:GPU:1' or
+    '/job:worker/replica:0/task:1/device:GPU:1'; None for a part the name leaves open ('/gpu',
+    '/gpu:*', a job's name alone: ``(None, None)``).  The device part is checked as dlcore
+    checks device names (an unknown type raises InvalidDevice)."""
     from dlcore.device import as_device
     if spec is None:
+        return _NULL
+    if not isinstance(spec, str):
+        if hasattr(spec, "to_string"):          # (a DeviceSpec)
+            spec = spec.to_string()
+        elif hasattr(spec, "type") and hasattr(spec, "index"):   # a dlcore device
+            return ("GPU" if spec.type == "cuda" else "CPU",
+                    spec.index if spec.type == "cuda" else 0)
+        else:
+            spec = str(spec)
+    parts = [p for p in spec.split("/") if p and not p.startswith(("job:", "replica:", "task:"))]
+    if not parts:
+        return _NULL
+    if len(parts) > 1:
+        raise ValueError(f"Cannot specify multiple device types: {spec}")
+    part = parts[0]
+    if part.lower().startswith("device:"):
+        part = part[len("device:"):]
+    kind, _, index = part.partition(":")
+    if index == "*":
+        index = ""
+    dev = as_device(f"{kind}:{index}" if index else kind)
+    return ("GPU" if dev.type == "cuda" else "CPU", int(index) if index else None)
+
+
+def to_device(spec: tuple):
+    """The dlcore device of a (type, index) spec; None when it names no type."""
+    from dlcore.device import CPU, Device
+    kind, index = spec
+    if kind is None:
         return None
-    if isinstance(spec, str) and ("job:" in spec or "replica:" in spec or "task:" in spec):
-        parts = [p for p in spec.split("/")
-                 if p and not p.startswith(("job:", "replica:", "task:"))]
-        if not parts:
-            return None
-        spec = "/" + "/".join(parts)
-    return as_device(spec)
+    return CPU if kind == "CPU" else Device("cuda", index or 0)
 
 
-def device_entry(spec):
-    """What ``tf.device(spec)`` pushes: a DeviceFunction for a callable, else the device."""
+def _merge(inner: tuple, outer: tuple) -> tuple:
+    """TF's ``DeviceSpec`` merge of a scope's name ``outer`` into an op's device ``inner``:
+    the op's own fields win, the name fills the ones it leaves open."""
+    return (inner[0] if inner[0] is not None else outer[0],
+            inner[1] if inner[1] is not None else outer[1])
+
+
+def _user_spec(spec):
+    """What ``tf.device(spec)`` puts on the spec stack."""
+    if spec is None:
+        return _BREAK
     if callable(spec) and not isinstance(spec, str) and not hasattr(spec, "type"):
-        return DeviceFunction(spec)
-    return device_from_spec(spec)
+        return _UserFunction(spec)
+    return parse_device(spec)
 
 
-def apply_device_functions(op, stack: list):
-    """The device of ``op`` made under device functions: the innermost scope that names a
-    device places it (a function returning None or '' leaves it to the scopes outside, as
-    TensorFlow merges them)."""
-    for entry in reversed(stack):
-        if type(entry) is DeviceFunction:
-            got = entry.fn(op)
-            if got is None or got == "":
-                continue
-            return device_from_spec(got if isinstance(got, str) else str(got))
-        return entry
-    return None
+def _stack_entry(specs: list):
+    """What ``setup_op`` reads for an op made under ``specs``: the merged names' device when no
+    device function is in force, else a ``DeviceFunction`` marker."""
+    got = _NULL
+    for entry in reversed(specs):
+        if entry is _BREAK:
+            break
+        if type(entry) is _UserFunction:
+            return DeviceFunction(tuple(specs))
+        got = _merge(got, entry)
+    return to_device(got)
+
+
+@contextlib.contextmanager
+def device_scope(graph, spec) -> Iterator[None]:
+    """``Graph.device(spec)``: see the module's docstring."""
+    specs = graph._device_specs
+    specs.append(_user_spec(spec))
+    graph._device_stack.append(_stack_entry(specs))
+    graph._plain = False
+    try:
+        yield
+    finally:
+        specs.pop()
+        graph._device_stack.pop()
+        graph._replain()
+
+
+def apply_device_functions(op, marker: DeviceFunction):
+    """The device of ``op`` made under device functions (``marker.specs``), as TF 1.15's
+    ``Graph._apply_device_functions`` (see the module's docstring)."""
+    got = _NULL
+    for entry in reversed(marker.specs):
+        if entry is _BREAK:
+            break
+        if type(entry) is _UserFunction:
+            op.device = to_device(got)          # what the function sees as op.device
+            result = entry.fn(op)
+            got = _NULL if result is None or result == "" else parse_device(result)
+        else:
+            got = _merge(got, entry)
+    return to_device(got)
 
 
 class NodeDef:

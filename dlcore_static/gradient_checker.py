@@ -14,16 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from .gradients import gradients
-from .graph import Tensor
-from .session import get_default_session
+from .graph import Tensor, session_or_default
 
 __all__ = ["compute_gradient", "compute_gradient_error"]
 
 
 def _session(op: str):
-    """The default Session (``get_default_session`` raises TensorFlow's ValueError when there
-    is none)."""
-    return get_default_session()
+    """The default Session (TensorFlow's ``eval()`` ValueError when there is none)."""
+    return session_or_default(None)
 
 
 def _jacobians(sess, x: Tensor, x_shape, y: Tensor, y_shape, x0: np.ndarray, delta: float,

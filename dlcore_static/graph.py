@@ -34,7 +34,8 @@ from dlcore.registry import AVal
 
 from . import _op_attrs
 from . import dtypes as _dtypes
-from ._device_functions import DeviceFunction, NodeDef, apply_device_functions, device_entry
+from ._default_session import get_default_session, session_or_default, session_stack  # noqa: F401
+from ._device_functions import DeviceFunction, NodeDef, apply_device_functions, device_scope
 from ._graph_names import GraphNames
 from ._locations import (  # noqa: F401 - the names the front end and errors import from here
     _user_frame,
@@ -132,7 +133,7 @@ class Operation:
                 self.control_inputs.append(o)
 
     def run(self, feed_dict=None, session=None) -> None:
-        (session or get_default_session()).run(self, feed_dict)
+        session_or_default(session, "run").run(self, feed_dict)
 
     node_def = property(NodeDef)        # TF's NodeDef (``.op``: the type, as device functions read)
 
@@ -204,7 +205,7 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
         self._name = name                # (made above where an input needed it named)
         graph._by_name[name] = self
     if type(self.device) is DeviceFunction:     # tf.device(fn): fn(op) places the op made
-        self.device = apply_device_functions(self, graph._device_stack)
+        self.device = apply_device_functions(self, self.device)
     return t
 
 
@@ -302,7 +303,7 @@ class Tensor:
         return [op for op in self.graph._ops if self in op.inputs]
 
     def eval(self, feed_dict=None, session=None):
-        return (session or get_default_session()).run(self, feed_dict)
+        return session_or_default(session).run(self, feed_dict)
 
     def __bool__(self):
         raise TypeError("Using a `tf.Tensor` as a Python `bool` is not allowed. Use `if t is not "
@@ -349,7 +350,8 @@ class Graph(GraphNames):
         self._scope = ""
         self._last_made: str | None = None      # the last name reserved (_unreserve_type_name)
         self._control_stack: list[list] = []
-        self._device_stack: list = []
+        self._device_stack: list = []       # what setup_op reads (_device_functions.py)
+        self._device_specs: list = []       # the tf.device scopes' specs
         self._ctx_stack: list = []
         self._collections: dict[str, list] = {}
         self._finalized = False
@@ -409,15 +411,9 @@ class Graph(GraphNames):
             out.extend(level)
         return out
 
-    @contextlib.contextmanager
-    def device(self, spec) -> Iterator[None]:
-        self._device_stack.append(device_entry(spec))   # (a device, None or a DeviceFunction)
-        self._plain = False
-        try:
-            yield
-        finally:
-            self._device_stack.pop()
-            self._replain()
+    def device(self, spec):
+        """``tf.device(spec)``: a name, a device function or None (_device_functions.py)."""
+        return device_scope(self, spec)
 
     # -- control-flow contexts (cond branches, loop bodies)
     @contextlib.contextmanager
@@ -562,26 +558,6 @@ def reset_default_graph() -> None:
     if _stack():
         raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs.")
     _global_default = Graph()
-
-
-# ============================================================================ default session
-# The stack of default Sessions lives here, beside the default graph, so that ``Tensor.eval``
-# and ``Operation.run`` find it without importing the session module.
-def session_stack() -> list:
-    """This thread's stack of default Sessions (``with sess.as_default():`` pushes)."""
-    s = getattr(_local, "sessions", None)
-    if s is None:
-        s = _local.sessions = []
-    return s
-
-
-def get_default_session():
-    s = session_stack()
-    if not s:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
-                         "registered. Use `with sess.as_default()` or pass an explicit session "
-                         "to `eval(session=sess)`")
-    return s[-1]
 
 
 def name_scope(name, default_name=None, values=None):

@@ -90,8 +90,8 @@ class SparseTensor:
                 lambda v: SparseTensorValue(*v))
 
     def eval(self, feed_dict=None, session=None):
-        from .graph import get_default_session
-        return (session or get_default_session()).run(self, feed_dict)
+        from .graph import session_or_default
+        return session_or_default(session).run(self, feed_dict)
 
     def __repr__(self) -> str:
         return (f"SparseTensor(indices={self.indices!r}, values={self.values!r}, "

@@ -165,11 +165,15 @@ class Variable:
     def load(self, value, session=None) -> None:
         """Write ``value`` into the variable in ``session`` without adding ops."""
         sess = session or get_default_session()
+        if sess is None:
+            raise ValueError("Either session argument should be provided or default session "
+                             "should be established")
         arr = np.asarray(value, dtype=self.aval.dtype)
         if not TensorShape(self.aval.shape).is_compatible_with(arr.shape):
             raise ValueError(f"Cannot load value of shape {arr.shape} into variable "
                              f"'{self.op.name}' of shape {self.shape}")
-        sess.variables.set(self.op, to_device(_readonly(arr), self.op.device or sess.device))
+        # (where a run would put it: a GPU variable is on the CPU under soft placement)
+        sess.variables.set(self.op, to_device(_readonly(arr), _plan.placed(self.op, sess, sess.device)))
 
     # -- assignment (only builds nodes)
     def assign(self, value, use_locking: bool = False, name: str | None = None,
