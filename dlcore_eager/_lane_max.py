@@ -46,7 +46,7 @@ def max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBack
         values = small_many(_take_along_axis_p, (x, idx), (b, idx._buf), d, _take_params)
         if values is None:
             values = _apply(_take_along_axis_p, (x, idx), {"axis": d})
-        if type(values._node) is not Node:
+        if type(values._node) is not Node and not isinstance(values._node, Node):
             return None
         if plan is False:
             _max_grad_plan(pk, arg_prim, b, idx._buf, dim, d)

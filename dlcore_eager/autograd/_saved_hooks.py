@@ -25,10 +25,11 @@ simulator's); a composite operation of several primitives packs each primitive's
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
-from .._graph import ERR_BACKWARD_TWICE, Node
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node
 from .._state import STATE
 from ..tensor import Tensor, _make
 
@@ -43,12 +44,14 @@ class _Local(threading.local):
     def __init__(self) -> None:
         self.stack: list = []            # (pack_hook, unpack_hook) pairs, innermost last
         self.disabled: str | None = None  # disable_saved_tensors_hooks' message
+        self.pending: list = []          # nodes attached before their fields were set
 
 
 LOCAL = _Local()
 _LOCK = threading.Lock()
 _ACTIVE = [0]                            # contexts entered in any thread
-_SLOT = Tensor.__dict__["_node"]         # the member descriptor of Tensor's ``_node`` slot
+_NODE = "_node"
+_SLOT = Tensor.__dict__[_NODE]           # the member descriptor of Tensor's ``_node`` slot
 _slot_get = _SLOT.__get__
 _slot_set = _SLOT.__set__
 _NEVER = [-1]                            # a packed node's out_version (never its out_ver0)
@@ -61,8 +64,27 @@ def _get_node(t):
 
 def _set_node(t, node) -> None:
     _slot_set(t, node)
-    if type(node) is Node and LOCAL.stack and node.out_version[0] == node.out_ver0:
-        _pack(node)
+    local = LOCAL
+    if local.stack:
+        if local.pending:
+            flush(local)
+        if type(node) is Node:
+            try:
+                fresh = node.out_version[0] == node.out_ver0
+            except AttributeError:      # (a node attached before its fields: _views' view_of,
+                local.pending.append(node)      # a join's lane; packed at the next set)
+                return
+            if fresh:
+                _pack(node)
+
+
+def flush(local) -> None:
+    """Pack the nodes attached to a tensor before their fields were set (at the next ``_node``
+    assignment, or when the pair exits)."""
+    pending, local.pending = local.pending, []
+    for node in pending:
+        if type(node) is Node:
+            _pack(node)
 
 
 def activate() -> None:
@@ -70,14 +92,14 @@ def activate() -> None:
     with _LOCK:
         _ACTIVE[0] += 1
         if _ACTIVE[0] == 1:
-            Tensor._node = property(_get_node, _set_node)  # type: ignore[assignment]
+            setattr(Tensor, _NODE, property(_get_node, _set_node))
 
 
 def deactivate() -> None:
     with _LOCK:
         _ACTIVE[0] -= 1
         if _ACTIVE[0] == 0:
-            Tensor._node = _SLOT
+            setattr(Tensor, _NODE, _SLOT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +138,7 @@ _TABLE: dict = {
                      "lgamma", "digamma", "leaky_relu", "where", "i0", "sign"), _IN0),
     **dict.fromkeys(("maximum", "minimum", "atan2", "hypot", "logaddexp"), _BOTH_REVERSED),
     **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
+    **dict.fromkeys(("take_along_axis", "take"), (1,)),      # (gather's, index's: the index)
     **dict.fromkeys(("add", "sub", "neg", "sum", "cumsum", "reshape", "transpose",
                      "broadcast_to", "expand_dims", "squeeze", "getitem", "concatenate",
                      "stack", "cast", "identity", "conj", "real", "imag", "full_like", "sum_to",
@@ -241,6 +264,18 @@ def _unpacked(node, st: Saved, j: int, obj) -> Tensor:
     return t
 
 
+def _attached(t, parent) -> Tensor:
+    """The unpacked tensor ``t``'s values at the saved input's place in the graph (its node,
+    or its leaf's accumulator), as PyTorch's SavedVariable rewraps what unpack returns: a
+    create_graph pass differentiates through it into the saved tensor's own graph."""
+    if type(parent) is LeafNode:
+        out = _make(t._buf, t._version)
+        out._rg = True
+        out._acc = weakref.ref(parent)
+        return out
+    return _make(t._buf, t._version, parent)
+
+
 class Packed(Node):
     """A node whose saved tensors went through a pack hook (its class while they are packed;
     the names ``public`` gives derive from it)."""
@@ -256,11 +291,16 @@ class Packed(Node):
         husks, versions = self.inputs, self.versions
         ins, vers = list(husks), list(versions)
         out_buf, out_version = st.out_buf, st.out_version
+        parents = self.parents
         for j, (i, obj) in enumerate(zip(st.spec, st.packed)):
             t = _unpacked(self, st, j, obj)
             if i < 0:
                 out_buf, out_version = t._buf, t._version
             else:
+                p = parents[i]
+                if p is not None and not (t._rg and (t._node is p or t._node is None and
+                                                     t._acc is not None and t._acc() is p)):
+                    t = _attached(t, p)
                 ins[i] = t
                 vers[i] = t._version[0]
         self.inputs = tuple(ins)
@@ -285,7 +325,7 @@ def pack_saved(tensors: tuple) -> list | None:
     prev = STATE.enabled
     STATE.enabled = False
     try:
-        out = []
+        out: list = []
         for t in tensors:
             if t is None:
                 out.append(None)

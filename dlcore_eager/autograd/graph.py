@@ -96,8 +96,13 @@ class saved_tensors_hooks:
         _sh.activate()
 
     def __exit__(self, *exc: object) -> None:
-        _sh.LOCAL.stack.pop()
-        _sh.deactivate()
+        local = _sh.LOCAL
+        try:
+            if local.pending:
+                _sh.flush(local)
+        finally:
+            local.stack.pop()
+            _sh.deactivate()
 
 
 class save_on_cpu(saved_tensors_hooks):
@@ -184,6 +189,21 @@ def _unwrap_engine() -> None:
         _WRAPPED.clear()
 
 
+class _PassState:
+    """One multi-grad hook's gradients in one backward pass; called at the pass's end."""
+
+    def __init__(self, fn, n: int, mode: str) -> None:
+        self.fn = fn
+        self.grads: list = [None] * n
+        self.mode = mode
+        self.fired = False
+
+    def __call__(self) -> None:
+        if self.mode == "all" and not self.fired:
+            self.fired = True
+            self.fn(tuple(self.grads))
+
+
 class _MultiHandle:
     """What ``register_multi_grad_hook`` returns: ``remove()`` unregisters it (each tensor's
     hook, and the pass frames once no multi-grad hook is left)."""
@@ -225,15 +245,7 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all") -> _MultiHandle:
         frame = frames[-1]
         st = frame.get(key)
         if st is None:
-            grads: list = [None] * n
-
-            def end():
-                if mode == "all" and not end.fired:
-                    end.fired = True
-                    fn(tuple(grads))
-            end.fired = False       # type: ignore[attr-defined]
-            end.grads = grads       # type: ignore[attr-defined]
-            frame[key] = st = end
+            frame[key] = st = _PassState(fn, n, mode)
         return st
 
     def hook_for(i: int):

@@ -381,3 +381,70 @@ def test_node_gradient_edge_and_mode_error(L):
     with pytest.raises(ValueError, match="Expects mode to be one of"):
         G.register_multi_grad_hook((x,), lambda g: None, mode="some")
     assert not isinstance(object(), dl_graph.Node)
+
+
+_MORE = {
+    "max_dim": (lambda L, a: a.max(1)[0], (_X,), None),
+    "prod": (lambda L, a: a.prod(1), (_X,), None),
+    "norm": (lambda L, a: a.norm(), (_X,), None),
+    "cat_stack": (lambda L, a, b: L.stack([L.cat([a, b]), L.cat([b, a])]), (_X, _W), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MORE))
+def test_more_ops_vs_torch(name):
+    f, arrays, needs = _MORE[name]
+    got = _run(dl, f, arrays, needs)
+    want = _run(torch, f, arrays, needs)
+    assert got[0] == want[0]
+    for g, w in zip(got[1], want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_create_graph_through_unpacked_tensors():
+    """Double backward differentiates through what unpack returns, placed where the saved
+    tensor was (a leaf's accumulator, a node's output), even when pack detached it."""
+    xa = _X[0]
+    for pack in (lambda t: t, lambda t: t.detach().clone()):
+        x = dl.tensor(xa, requires_grad=True)
+        with dl.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            y = (x.sin() * x).exp().sum()
+        g, = dl.autograd.grad(y, x, create_graph=True)
+        g.sum().backward()
+        xt = torch.tensor(xa, requires_grad=True)
+        gt, = torch.autograd.grad((xt.sin() * xt).exp().sum(), xt, create_graph=True)
+        gt.sum().backward()
+        np.testing.assert_allclose(g.detach().numpy(), gt.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_modules_same_gradients_with_offloading_hooks():
+    """nn modules (linear + cross-entropy, conv + batch norm + pooling, LSTM, attention) give
+    the same gradients with a pair that copies every saved tensor, and unpack all they pack."""
+    nn, F = dl.nn, dl.nn.functional
+    dl.manual_seed(0)
+    lin, conv, lstm = nn.Linear(6, 4), nn.Conv2d(2, 3, 3, padding=1), nn.LSTM(6, 5)
+    mha = nn.MultiheadAttention(6, 2, batch_first=True)
+    x, xc, q = dl.randn(3, 6), dl.randn(2, 2, 5, 5), dl.randn(2, 3, 6)
+    cases = [
+        (lambda: F.cross_entropy(lin(x), dl.tensor([0, 2, 3])), list(lin.parameters())),
+        (lambda: F.max_pool2d(F.relu(F.batch_norm(conv(xc), None, None, training=True)),
+                              2).sum(), list(conv.parameters())),
+        (lambda: lstm(x.reshape(3, 1, 6))[0].sum(), list(lstm.parameters())),
+        (lambda: mha(q, q, q)[0].sum(), list(mha.parameters())),
+    ]
+    log: list = []
+    for f, params in cases:
+        f().backward()
+        want = [p.grad.numpy().copy() for p in params]
+        for p in params:
+            p.grad = None
+        log.clear()
+        with dl.autograd.graph.saved_tensors_hooks(
+                lambda t: (log.append("p"), t.clone())[1], lambda t: (log.append("u"), t)[1]):
+            y = f()
+        y.backward()
+        assert log.count("p") == log.count("u") > 0
+        for p, w in zip(params, want):
+            np.testing.assert_allclose(p.grad.numpy(), w, rtol=1e-10, atol=1e-12)
+            p.grad = None
