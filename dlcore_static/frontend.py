@@ -499,31 +499,65 @@ def autopack(value, dtype=None, name=None):
     """TensorFlow 1's auto-packing (``ops._autopacking_conversion_function``): a list or tuple
     holding a tensor at any depth is a Pack of its entries named ``packed`` (nested lists: a
     Pack per level named by its index), the dtype the first tensor's, the other entries
-    constants of it; None when ``value`` holds no tensor (the caller makes a constant)."""
+    constants of it; None when ``value`` holds no tensor (the caller makes a constant).  A
+    ``dtype`` other than the first tensor's casts every tensor of another dtype to it first
+    (``_cast_nested_seqs_to_dtype``: Cast ops in the caller's scope, made before the Pack)."""
     inferred = _nested_tensor_dtype(value)
     if inferred is None:
         return None
-    return _pack(value, inferred if dtype is None else _dtypes.as_dtype(dtype), name or "packed")
+    if dtype is None:
+        dtype = inferred
+    else:
+        dtype = _dtypes.as_dtype(dtype)
+        if dtype != inferred:
+            value = _cast_nested(value, dtype)
+    return _pack(value, dtype, name or "packed")
 
 
-def _pack(value, dtype, name: str) -> Tensor:
+def _cast_nested(value, dtype):
+    """``value`` (nested lists and tuples) with each tensor not of ``dtype`` cast to it."""
+    from dlcore.ops import cast
+    out = []
+    for x in value:
+        if _tensor_like(x):
+            t = to_tensor(x)
+            if t.dtype.base_dtype != dtype:
+                x = cast(t, _dtypes.as_np(dtype))
+        elif isinstance(x, (list, tuple)):
+            x = _cast_nested(x, dtype)
+        out.append(x)
+    return type(value)(out) if type(value) in (list, tuple) else out
+
+
+def _pack(value, dtype, name: str) -> Tensor | None:
+    """TF's ``_autopacking_helper``: the Pack of ``value``'s entries in the scope ``name``, or
+    None when ``value`` (a sub-list) holds no tensor; its scope is opened all the same, so a
+    constant made of it after is ``<index>_1`` (TF's names)."""
     from dlcore.ops import stack as _stack
     g = get_default_graph()
     first = len(g._ops)
     with g.name_scope(name) as scope:
-        elems = []
+        elems: list = []
+        must_pack = False
+        t: Tensor | None
         for i, x in enumerate(value):
             if _tensor_like(x):
                 t = to_tensor(x)
                 if t.dtype.base_dtype != dtype:
                     raise TypeError(f"Cannot convert a list containing a tensor of dtype "
-                                    f"{t.dtype.base_dtype.name} to {dtype.name} "
-                                    f"(Tensor is: {t!r})")
-            elif isinstance(x, (list, tuple)) and _nested_tensor_dtype(x) is not None:
+                                    f"{getattr(x, 'dtype', t.dtype)} to {dtype} "
+                                    f"(Tensor is: {x!r})")
+                must_pack = True
+            elif isinstance(x, (list, tuple)):
                 t = _pack(x, dtype, str(i))
+                must_pack = must_pack or t is not None
             else:
-                t = constant(x, dtype, name=str(i))
+                t = None
             elems.append(t)
+        if not must_pack:
+            return None
+        elems = [constant(x, dtype, name=str(i)) if t is None else t
+                 for i, (x, t) in enumerate(zip(value, elems))]
         out = _stack(elems, 0)
     return rename(out, scope[:-1], first, False)
 

@@ -70,10 +70,14 @@ def test_list_of_tensors_autopacks_as_tf1():
 
 
 def test_autopack_dtype_mismatch_is_tf_type_error():
+    # tensors of two dtypes and no dtype=: TF 1.15's TypeError (with dtype=, TF casts them:
+    # test_mendstatic2)
     a = tf.constant(1.0)
+    b = tf.constant(2, tf.int32)
     with pytest.raises(TypeError, match=r"Cannot convert a list containing a tensor of dtype "
-                                        r"float32 to int32 \(Tensor is: "):
-        tf.convert_to_tensor([a, 2], dtype=tf.int32)
+                                        r"<dtype: 'int32'> to <dtype: 'float32'> \(Tensor is: "):
+        tf.convert_to_tensor([a, b])
+    assert tf.convert_to_tensor([a, 2], dtype=tf.int32).dtype == tf.int32
     assert tf.convert_to_tensor([1, 2]).op.type == "Const"          # plain data: a constant
 
 
