@@ -16,6 +16,25 @@ import functools
 import warnings
 import weakref
 
+from ..tensor import Tensor
+
+
+def set_group_value(group: dict, key: str, value) -> None:
+    """torch 2.13's ``_update_param_group_val``, used at every write of a group's ``lr``: a
+    Tensor entry (``SGD(ps, lr=torch.tensor(0.1))``) is filled in place, so the group and the
+    caller keep the one Tensor; any other entry is replaced."""
+    cur = group[key]
+    if isinstance(cur, Tensor):
+        cur.fill_(float(value) if isinstance(value, Tensor) else value)
+    else:
+        group[key] = value
+
+
+def group_values(optimizer, key: str = "lr") -> list:
+    """torch's ``_param_groups_val_list``: each group's ``key``, a Tensor cloned (no alias)."""
+    return [g[key].clone() if isinstance(g[key], Tensor) else g[key]
+            for g in optimizer.param_groups]
+
 
 class LRScheduler:
     """Base class: ``initial_lr`` in each group, ``base_lrs``, ``last_epoch``, ``step()``."""
@@ -33,13 +52,14 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
                                    "when resuming an optimizer")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _track_step_called(optimizer)
         self._initial_step()
@@ -79,8 +99,8 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            set_group_value(group, "lr", lr)
+        self._last_lr = group_values(self.optimizer)
 
     def state_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
@@ -89,7 +109,7 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
     def _lrs(self) -> list:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return group_values(self.optimizer)
 
 
 def _per_group(value, n: int, name: str) -> list:
@@ -145,6 +165,10 @@ def _snapshot(sched, seen: dict) -> None:
     opt = attrs.get("optimizer")
     if opt is not None and id(opt.param_groups) not in seen:
         seen[id(opt.param_groups)] = (opt.param_groups, [dict(g) for g in opt.param_groups])
+        for g in opt.param_groups:              # a Tensor entry is filled in place: its value
+            for v in g.values():
+                if isinstance(v, Tensor) and v.numel() == 1:
+                    seen[id(v)] = (v, v.item())
     for v in attrs.values():
         if type(v) is list:
             for x in v:
@@ -157,6 +181,8 @@ def _restore(seen: dict) -> None:
         if type(target) is dict:                 # a scheduler's attributes
             target.clear()
             target.update(saved)
+        elif isinstance(target, Tensor):         # a Tensor lr, filled back
+            target.fill_(saved)
         else:                                    # param groups: the same dicts, refilled
             for g, old in zip(target, saved):
                 g.clear()

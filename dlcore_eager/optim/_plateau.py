@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ._lr_base import LRScheduler, _per_group
+from ._lr_base import LRScheduler, _per_group, set_group_value
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -73,7 +73,7 @@ class ReduceLROnPlateau(LRScheduler):
                 old = float(group["lr"])
                 new = max(old * self.factor, self.min_lrs[i])
                 if old - new > self.eps:
-                    group["lr"] = new
+                    set_group_value(group, "lr", new)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = self._lrs()

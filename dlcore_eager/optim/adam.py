@@ -34,7 +34,7 @@ from dlcore import ops as _ops
 from ..creation import zeros_like
 from ..tensor import Tensor
 from ._state_scalars import advance_step, install, scalar_tensor, step_count
-from .optimizer import Optimizer, check_flags, require
+from .optimizer import Optimizer, check_flags, check_lr, require
 
 _ndarray = np.ndarray
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -45,6 +45,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
                  fused: bool | None = None, decoupled_weight_decay: bool = False):
+        check_lr(lr, foreach, capturable, adam=True)
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(eps >= 0.0, f"Invalid epsilon value: {eps}")
         require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
@@ -216,6 +217,7 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False):
+        check_lr(lr)
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(eps >= 0.0, f"Invalid epsilon value: {eps}")
         require(momentum >= 0.0, f"Invalid momentum value: {momentum}")

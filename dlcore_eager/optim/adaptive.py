@@ -40,10 +40,11 @@ from . import _sparse_steps
 from ._state_scalars import (advance_step, install, scalar_dtype, scalar_tensor, state_value,
                              step_count)
 from .adam import _on_host
-from .optimizer import Optimizer, check_flags, require
+from .optimizer import Optimizer, check_flags, check_lr, require
 
 
 def _check(lr, eps=None, wd=0.0, betas=None):
+    check_lr(lr)
     require(lr >= 0.0, f"Invalid learning rate: {lr}")
     if eps is not None:
         require(eps >= 0.0, f"Invalid epsilon value: {eps}")

@@ -36,13 +36,14 @@ from . import _sparse_steps
 from ._state_scalars import install, scalar_tensor, state_value, step_count
 from .adam import _on_host
 from .adaptive import _lerp
-from .optimizer import Optimizer, check_flags, require
+from .optimizer import Optimizer, check_flags, check_lr, require
 
 
 class Rprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable: bool = False, foreach=None, maximize: bool = False,
                  differentiable: bool = False):
+        check_lr(lr)
         require(0.0 <= lr, f"Invalid learning rate: {lr}")
         require(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
         check_flags(foreach, None, differentiable)
@@ -73,6 +74,7 @@ class ASGD(Optimizer):
                  t0: float = 1e6, weight_decay: float = 0, foreach=None,
                  maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False):
+        check_lr(lr)
         require(0.0 <= lr, f"Invalid learning rate: {lr}")
         require(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         check_flags(foreach, None, differentiable)
@@ -123,6 +125,7 @@ class Adafactor(Optimizer):
     def __init__(self, params, lr: float = 1e-2, beta2_decay: float = -0.8,
                  eps=(None, 1e-3), d: float = 1.0, weight_decay: float = 0.0, *,
                  foreach=None, maximize: bool = False):
+        check_lr(lr)
         require(0.0 <= lr, f"Learning rate should be >= 0 but is: {lr}")
         require(0.0 >= beta2_decay, f"beta2_decay should be <= 0 but is: {beta2_decay}")
         require(eps[0] is None or 0.0 <= eps[0], f"epsilon1 should be >= 0 but is: {eps[0]}")
@@ -182,6 +185,7 @@ class Adafactor(Optimizer):
 class SparseAdam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  maximize: bool = False):
+        check_lr(lr)
         require(0.0 < lr, f"Invalid learning rate: {lr}")
         require(0.0 < eps, f"Invalid epsilon value: {eps}")
         require(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")

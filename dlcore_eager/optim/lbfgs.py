@@ -15,7 +15,7 @@ import numpy as np
 from .._host import host as _host
 from ..tensor import Tensor
 from ._state_scalars import install
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_lr, require
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -118,6 +118,8 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None):
+        check_lr(lr)
+        require(0.0 <= lr, f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         super().__init__(params, {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,
@@ -193,6 +195,8 @@ class LBFGS(Optimizer):
     def _step(self, closure):  # noqa: C901 - PyTorch's
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        if isinstance(lr, Tensor):          # torch 2.13's _to_scalar(group["lr"])
+            lr = float(lr)
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
         if line_search_fn not in (None, "strong_wolfe"):

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 
-from ._lr_base import LRScheduler, _LRScheduler, _per_group  # noqa: F401 - the base class
+from ._lr_base import LRScheduler, _LRScheduler, _per_group, group_values, set_group_value  # noqa: F401 - the base class
 from ._plateau import ReduceLROnPlateau
 
 
@@ -273,7 +273,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
+            set_group_value(group, "lr", lr)
         self._last_lr = self._lrs()
 
 
@@ -396,7 +396,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group(base_lr, n, "base_lr")
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                set_group_value(group, "lr", lr)
         self.max_lrs = _per_group(max_lr, n, "max_lr")
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -485,7 +485,7 @@ class SequentialLR(LRScheduler):
         self._milestones = list(milestones)
         self.last_epoch = last_epoch + 1
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            set_group_value(group, "lr", group["initial_lr"])
         for s in self._schedulers:
             s.last_epoch -= 1
         self._schedulers[0]._initial_step()
@@ -525,12 +525,12 @@ class ChainedScheduler(LRScheduler):
             raise ValueError("ChainedScheduler expects at least one scheduler")
         self.optimizer = optimizer or schedulers[0].optimizer
         self._schedulers = list(schedulers)
-        self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
+        self._last_lr = group_values(self._schedulers[-1].optimizer)
 
     def step(self) -> None:  # type: ignore[override]  # PyTorch's signature (no epoch)
         for s in self._schedulers:
             s.step()
-        self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
+        self._last_lr = group_values(self._schedulers[-1].optimizer)
 
     state_dict = SequentialLR.state_dict
     load_state_dict = SequentialLR.load_state_dict

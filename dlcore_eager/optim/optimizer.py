@@ -214,6 +214,18 @@ def require(cond: bool, msg: str) -> None:
         raise ValueError(msg)
 
 
+def check_lr(lr, foreach=None, capturable: bool = False, adam: bool = False) -> None:
+    """torch 2.13's constructor checks of a Tensor lr, made before the ``lr >= 0`` check (which
+    needs one element); Adam and AdamW also refuse it with ``foreach=True`` unless
+    ``capturable``."""
+    if isinstance(lr, Tensor):
+        if adam and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                             "foreach=True")
+        if lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+
+
 def check_flags(foreach=None, fused=None, differentiable: bool = False) -> None:
     """PyTorch's checks of the loop-variant flags; ``differentiable=True`` (an update recorded
     by autograd) is refused, since dlcore's updates are not recorded."""

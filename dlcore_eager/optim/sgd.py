@@ -26,7 +26,7 @@ from . import _sparse_steps
 from ._sparse_steps import is_sparse
 from ._state_scalars import install
 from .adam import _on_host
-from .optimizer import Optimizer, check_flags, require
+from .optimizer import Optimizer, check_flags, check_lr, require
 
 _F32 = np.dtype(np.float32)
 
@@ -49,6 +49,7 @@ class SGD(Optimizer):
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None):
+        check_lr(lr)
         require(lr >= 0.0, f"Invalid learning rate: {lr}")
         require(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         require(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
