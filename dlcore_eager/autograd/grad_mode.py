@@ -8,9 +8,13 @@ manager and a decorator; the state is per thread, as in PyTorch.
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 from typing import Literal
 
-from .._state import STATE, is_grad_enabled  # noqa: F401
+from .._state import INFERENCE_ON, STATE, is_grad_enabled  # noqa: F401
+
+_COUNT_LOCK = threading.Lock()          # guards INFERENCE_ON[0] (threads inside the mode)
 
 
 class _GradModeContext:
@@ -26,12 +30,49 @@ class _GradModeContext:
         STATE.enabled = self._prev
         return False
 
+    def clone(self):
+        """A fresh context of the same mode (PyTorch's ``clone``: one per decorated call)."""
+        return type(self)()
+
     def __call__(self, fn):
+        make = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(make, fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with make():
                 return fn(*args, **kwargs)
         return wrapper
+
+
+def _wrap_generator(make, fn):
+    """PyTorch's ``_wrap_generator``: a decorated generator function runs each resume (the first
+    ``next``, every ``send``/``throw``, and ``close``) inside a fresh context, and the caller's
+    code between two resumes outside it (a streaming ``generate()`` under ``@no_grad`` records
+    nothing)."""
+    @functools.wraps(fn)
+    def generator_context(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with make():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make():
+                        gen.close()
+                    raise
+                except BaseException as e:     # noqa: BLE001 - thrown into the generator
+                    with make():
+                        response = gen.throw(e)
+                else:
+                    with make():
+                        response = gen.send(request)
+        except StopIteration as e:
+            return e.value
+    return generator_context
 
 
 class _NoParamDecorator(_GradModeContext):
@@ -57,9 +98,12 @@ class enable_grad(_NoParamDecorator):
 
 
 class inference_mode(_GradModeContext):
-    """Here ``no_grad`` that also sets ``is_inference_mode_enabled()``: ``with
+    """``no_grad`` that also sets ``is_inference_mode_enabled()``: ``with
     torch.inference_mode():``, ``@torch.inference_mode()``, bare ``@torch.inference_mode``, and
-    ``inference_mode(False)`` (recording on again, as PyTorch's)."""
+    ``inference_mode(False)`` (recording on again, as PyTorch's).  A tensor made inside is an
+    inference tensor (``is_inference()``, shared by its views and ``detach()``), and
+    ``requires_grad_()`` on one outside the mode raises PyTorch's RuntimeError.  Not modelled:
+    PyTorch's refusal of an in-place update of one outside the mode, and of its ``_version``."""
 
     _target = False
 
@@ -74,21 +118,21 @@ class inference_mode(_GradModeContext):
 
     def __enter__(self) -> None:
         self._prev_inference = STATE.inference
+        if self._mode:
+            with _COUNT_LOCK:
+                INFERENCE_ON[0] += 1
         STATE.inference = self._mode
         super().__enter__()
 
     def __exit__(self, *exc) -> Literal[False]:
         STATE.inference = self._prev_inference
+        if self._mode:
+            with _COUNT_LOCK:
+                INFERENCE_ON[0] -= 1
         return super().__exit__(*exc)
 
-    def __call__(self, fn):
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+    def clone(self) -> inference_mode:
+        return inference_mode(self._mode)
 
 
 def is_inference_mode_enabled() -> bool:
@@ -107,12 +151,9 @@ class set_grad_enabled(_GradModeContext):
     def __enter__(self) -> None:
         return None
 
-    def __call__(self, fn):
-        target = self._target
-        STATE.enabled = self._prev
+    def clone(self) -> set_grad_enabled:
+        return set_grad_enabled(self._target)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(target):
-                return fn(*args, **kwargs)
-        return wrapper
+    def __call__(self, fn):
+        STATE.enabled = self._prev            # (as a decorator: no switch at decoration time)
+        return super().__call__(fn)
