@@ -17,7 +17,25 @@ class _GradState(threading.local):
 
 STATE = _GradState()
 
+# The number of threads inside ``inference_mode(True)`` now (grad_mode keeps it): ``tensor._make``
+# reads the per-thread STATE.inference only while it is not 0, so other code pays one list read.
+INFERENCE_ON = [0]
+
+
+class InferenceVersion(list):
+    """The version counter of an *inference tensor* (one made inside ``inference_mode()``:
+    PyTorch's ``is_inference()``).  Its views and ``detach()`` share the counter, so they are
+    inference tensors too, as PyTorch's; a result computed from one outside the mode is not."""
+
+    __slots__ = ()
+
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are recorded for backward()."""
     return STATE.enabled
+
+
+def fresh_version() -> list:
+    """A new tensor's version counter: an ``InferenceVersion`` inside ``inference_mode()``
+    (``tensor._make`` spells this out inline)."""
+    return InferenceVersion((0,)) if INFERENCE_ON[0] and STATE.inference else [0]

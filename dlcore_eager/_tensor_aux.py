@@ -11,6 +11,9 @@ import sys
 import numpy as np
 
 from dlcore.device import Device
+from dlcore.dtypes import is_floating
+
+from ._state import STATE, InferenceVersion
 
 
 def check_dim(name: str, ndim: int, dim) -> None:
@@ -24,6 +27,17 @@ def check_dim(name: str, ndim: int, dim) -> None:
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
                          f"{ndim - 1}], but got {dim})")
+
+
+def check_requires_grad(t) -> None:
+    """PyTorch's errors of ``requires_grad = True``: a tensor of no floating or complex dtype;
+    an inference tensor (``_state.InferenceVersion``) outside ``inference_mode()``."""
+    d = t._buf.dtype
+    if not (is_floating(d) or d.kind == "c"):
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    if type(t._version) is InferenceVersion and not STATE.inference:
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                           "InferenceMode is not allowed.")
 
 
 def rebase():

@@ -31,7 +31,7 @@ from ._host import host as _host
 from ._keyword_names import from_to
 from ._long_tail import _storage, strided
 from ._graph import ERR_VIEW_OF_LEAF, labelled
-from ._state import STATE
+from ._state import STATE, InferenceVersion
 from .tensor import Tensor, _make
 
 
@@ -506,7 +506,14 @@ def is_same_size(self, other: Tensor) -> bool:
     return tuple(self.shape) == tuple(other.shape)
 
 
-METHODS.update({"get_device": get_device, "is_signed": is_signed, "is_same_size": is_same_size})
+def is_inference(self) -> bool:
+    """True for a tensor made inside ``inference_mode()``, its views and ``detach()``
+    (they share its ``_state.InferenceVersion`` counter), as PyTorch's."""
+    return type(self._version) is InferenceVersion
+
+
+METHODS.update({"get_device": get_device, "is_signed": is_signed, "is_same_size": is_same_size,
+                "is_inference": is_inference})
 PROPERTIES = {"itemsize": _itemsize, "nbytes": _nbytes, "layout": _layout, "H": _h, "mH": _mh,
               "is_cpu": _is_cpu}
 

@@ -14,11 +14,11 @@ A Tensor is deliberately small (``__slots__``):
 The maths lives in dlcore.  An operator such as ``a + b`` calls ``dlcore.ops.add``, which calls
 ``dlcore.registry.bind``; because ``Tensor`` has ``__dlcore_frontend__``, bind hands the op to
 ``dlcore_eager._dispatch.apply``, which runs the kernel and records a node when a gradient is
-needed.  This module holds the Tensor itself: properties, devices, autograd state and hooks.  It imports nothing above it; the modules above attach the methods that
-need them: arithmetic and operators (``_methods``, ``_api``), conversions (``_conversions``),
-in-place updates (``_inplace_ops``),
-indexing (``_indexing``), the constructor (``creation``), ``backward`` (``autograd.engine``),
-``type`` (``legacy_types``) and ``__dlcore_frontend__`` (``_dispatch``).
+needed.  This module holds the Tensor itself: properties, devices, autograd state and hooks.
+It imports nothing above it; the modules above attach the methods that need them: arithmetic
+and operators (``_methods``, ``_api``), conversions (``_conversions``), in-place updates
+(``_inplace_ops``), indexing (``_indexing``), the constructor (``creation``), ``backward``
+(``autograd.engine``), ``type`` (``legacy_types``) and ``__dlcore_frontend__`` (``_dispatch``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from . import _dtype as D
 from . import _graph as _graph_module
 from . import _tensor_aux as _aux
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, _HookHandle, leaf_node  # noqa: F401
-from ._state import STATE
+from ._state import INFERENCE_ON, STATE, InferenceVersion, fresh_version
 
 _ndarray = np.ndarray
 _BY_NP = D._BY_NP                  # NumPy dtype -> dtype object (the table from_numpy_dtype reads)
@@ -283,8 +283,9 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + (
                     "" if flag else " If you want to use a computed variable in a subgraph that "
                     "doesn't require differentiation use var_no_grad = var.detach()."))
-        if flag and not (is_floating(self._buf.dtype) or self._buf.dtype.kind == "c"):
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if flag and (type(self._version) is InferenceVersion or not (
+                is_floating(self._buf.dtype) or self._buf.dtype.kind == "c")):
+            _aux.check_requires_grad(self)      # (dtype; an inference tensor outside the mode)
         if not flag and getattr(self, "_view", None) is not None and \
                 _aux.rebase().base_requires_grad(self):
             return      # (a view made in no_grad mode requires grad as its base: PyTorch's)
@@ -479,14 +480,13 @@ _new = Tensor.__new__
 
 
 def _fill(t: Tensor, buf, version, node) -> None:
-    """Initialise every field of ``t`` (``Tensor()``, creation functions; ``_make`` repeats
-    these lines inline: a field added here must be added there too)."""
+    """Initialise every field of ``t`` (``Tensor()``, creation functions; ``_make`` inlines it)."""
     t._buf = buf
     t._rg = node is not None
     t._node = node
     t._acc = None
     t._grad = None
-    t._version = [0] if version is None else version
+    t._version = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
     t._hooks = None
     t._view = None
 
@@ -502,7 +502,7 @@ def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
     t._node = node
     t._acc = None
     t._grad = None
-    t._version = [0] if version is None else version
+    t._version = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
     t._hooks = None
     t._view = None
     return t
