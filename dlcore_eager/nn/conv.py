@@ -37,6 +37,12 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups:
             raise ValueError("out_channels must be divisible by groups")
+        if isinstance(padding, str):            # PyTorch's checks, at construction
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                                 "{'valid', 'same'}")
+            if padding == "same" and any(s != 1 for s in _ntuple(stride, n)):
+                raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"padding_mode must be one of 'zeros', 'reflect', 'replicate', "
                              f"'circular', but got padding_mode={padding_mode!r}")
@@ -84,9 +90,8 @@ class _ConvNd(Module):
 
     def _padded(self, x: Tensor):
         """(input, padding for the primitive): non-zero padding modes pad explicitly first."""
-        if self.padding_mode == "zeros" or self.padding == "valid" or (
-                self.padding == "same" and any(s != 1 for s in self.stride)):
-            return x, self.padding      # (F.conv's own error for a strided 'same')
+        if self.padding_mode == "zeros" or self.padding == "valid":
+            return x, self.padding
         flat = []
         if self.padding == "same":      # PyTorch's split: the odd pixel goes on the right
             for d, k in zip(reversed(self.dilation), reversed(self.kernel_size)):

@@ -97,11 +97,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
             isinstance(bias, Tensor) and bias._buf.dtype != input._buf.dtype):
         dtypes_check(input, weight, bias)
     if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of "
-                             "{'valid', 'same'}")
+        if padding not in ("same", "valid"):           # ATen's errors (the layers raise
+            raise RuntimeError(f"Invalid padding string: {padding!r}")     # ValueError)
         if padding == "same" and any(s != 1 for s in np.atleast_1d(stride)):
-            raise ValueError("padding='same' is not supported for strided convolutions")
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
     try:
         x, sq = _batched(input, nsp, op)
         y = _ops.conv(x, weight, stride, padding, dilation, groups)
