@@ -25,6 +25,67 @@ def _handle(hooks: OrderedDict, hook, prepend: bool = False, extra=None):
     return handle
 
 
+_BHF: list = []
+
+
+def _backward_hook_function():
+    """PyTorch's ``BackwardHookFunction`` (made once, on first use: autograd.function imports
+    nn lazily): an identity over tensors whose backward hands all their gradients to
+    ``on_grads`` (its first argument)."""
+    if not _BHF:
+        from ..autograd.function import Function
+
+        class BackwardHookFunction(Function):
+            @staticmethod
+            def forward(ctx, on_grads, *tensors):
+                ctx.on_grads = on_grads
+                ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+                return tensors
+
+            @staticmethod
+            def backward(ctx, *grads):
+                return ctx.on_grads(grads)
+        _BHF.append(BackwardHookFunction)
+    return _BHF[0]
+
+
+def _hook_tuple_output(module, out: tuple, state: dict, watched: bool, fire) -> tuple:
+    """A tuple output under full backward hooks (PyTorch's ``BackwardHookFunction``): its
+    tensors go through one identity Function, whose backward sees every output's gradient at
+    once: ``grad_output`` has one entry per tuple element (None for a non-tensor and for an
+    output no gradient reached), the pre-hooks may replace it, then the hooks fire (at once when
+    no input needs a gradient, else with the input gradients)."""
+    idx = [i for i, o in enumerate(out) if isinstance(o, Tensor)]
+    if not any(out[i].requires_grad for i in idx):
+        return out
+    reached: set = set()            # outputs a gradient reached (the rest get zeros here)
+
+    def on_grads(grads):
+        go = [None] * len(out)
+        for k, i in enumerate(idx):
+            go[i] = grads[k] if k in reached else None
+        reached.clear()
+        for pre in list(module.__dict__.get("_backward_pre_hooks", {}).values()):
+            r = pre(module, tuple(go))
+            if r is not None:
+                if len(r) != len(go):
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(r)}, but expected {len(go)}")
+                go = list(r)
+        state["grad_output"] = tuple(go)
+        if not watched:
+            fire()
+        return (None, *(go[i] for i in idx))
+
+    new = _backward_hook_function().apply(on_grads, *(out[i] for i in idx))
+    res = list(out)
+    for k, i in enumerate(idx):
+        res[i] = new[k]
+        if new[k].requires_grad:
+            new[k].register_hook(lambda g, k=k: reached.add(k))
+    return tuple(res) if type(out) is tuple else type(out)(*res)
+
+
 class _IdSet(set):
     """A set of hook ids that a handle can drop its id from (RemovableHandle's extra_dict)."""
 
@@ -187,6 +248,8 @@ class ModuleHooks:
                     fire()
                 return g
             out.register_hook(output_hook)
+        elif type(out) is tuple or isinstance(out, tuple) and hasattr(out, "_fields"):
+            out = _hook_tuple_output(self, out, state, bool(watched), fire)
         return out
 
     # ------------------------------------------------------------------ state hooks
