@@ -1,7 +1,9 @@
 """Complete programs written the way the PyTorch tutorials write them (tests/programs/eager/),
 each run twice in this process: with real PyTorch (when installed) and with its imports renamed
 to dlcore_eager.  The printed outputs must agree: the same lines and words, and every number
-within a relative 2e-3 (float32 training over hundreds of steps in two libraries).
+within a relative 2e-3 (float32 training over hundreds of steps in two libraries).  A program
+with an entry in ``OUTCOMES`` (test_programs_p18.py) also has dlcore's output checked for its
+real outcome there (so the program runs once in the suite).
 
 PyTorch's printed output is recorded in ``torch_outputs.json`` (next to this file), keyed by the
 SHA-256 of each program's source and by the torch and NumPy versions that printed it; a program
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_programs_p18 import OUTCOMES
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "programs" / "eager"
 NAMES = sorted(p.name for p in PROGRAMS.glob("*.py"))
@@ -110,6 +113,8 @@ def test_program_prints_what_torch_prints(name):
     dlcore_eager.manual_seed(0)                   # the same default stream as torch's below
     got = run(to_dlcore(source), name)
     assert got.strip(), "the program printed nothing"
+    if name in OUTCOMES:                          # its real outcome (run once, checked here)
+        OUTCOMES[name](got)
     want = recorded(name, source)
     if want is None or name in ALWAYS_LIVE:
         live = run_torch(source, name)
