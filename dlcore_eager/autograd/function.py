@@ -168,6 +168,7 @@ class FunctionNode(TapeNode):
             res = tuple(cast)
         if not retain and hasattr(ctx, "_saved"):
             ctx._saved = None
+            ctx._packed = None              # (what a saved_tensors_hooks pack returned)
         return res
 
 

@@ -314,9 +314,13 @@ def test_custom_function_saved_tensors_go_through_hooks(L):
                                               lambda t: (log.append("u"), t / 3)[1]):
         y = Exp.apply(x)
     assert log == ["p"]
-    y.sum().backward()
+    y.sum().backward(retain_graph=True)
     assert log == ["p", "u"]
-    np.testing.assert_allclose(x.grad.numpy(), np.exp(_X[0]), rtol=1e-12)
+    y.sum().backward()
+    assert log == ["p", "u", "u"]
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(_X[0]), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
 
 
 def test_no_hook_left_installed():
