@@ -199,12 +199,20 @@ class Saved:
         self.out_ver0 = out_ver0
 
 
+_HUSKS: dict = {}                       # (shape, dtype) -> a read-only zero-strided buffer
+
+
 def _husk(t) -> Tensor:
-    """A stand-in of saved input ``t``: its shape, dtype and version, no memory."""
+    """A stand-in of saved input ``t``: its shape, dtype and version, no memory (one shared
+    read-only buffer per shape and dtype: ``np.broadcast_to`` costs microseconds)."""
     b = t._buf
-    h = _make(np.broadcast_to(np.zeros((), b.dtype), b.shape))
-    h._version = [t._version[0]]
-    return h
+    key = (b.shape, b.dtype)
+    hb = _HUSKS.get(key)
+    if hb is None:
+        if len(_HUSKS) > 512:
+            _HUSKS.clear()
+        hb = _HUSKS[key] = np.broadcast_to(np.zeros((), b.dtype), b.shape)
+    return _make(hb, [t._version[0]])
 
 
 def _pack(node) -> None:

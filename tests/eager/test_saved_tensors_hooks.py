@@ -452,3 +452,30 @@ def test_modules_same_gradients_with_offloading_hooks():
         for p, w in zip(params, want):
             np.testing.assert_allclose(p.grad.numpy(), w, rtol=1e-10, atol=1e-12)
             p.grad = None
+
+
+def test_pair_applies_only_in_its_thread():
+    """A pair entered in one thread packs nothing that another thread records (PyTorch's
+    hooks are thread-local)."""
+    import threading
+    log: list = []
+    x = dl.tensor(_X[0], requires_grad=True)
+    ready, done = threading.Event(), threading.Event()
+    out: dict = {}
+
+    def other():
+        ready.wait()
+        y = x.exp().sum()
+        y.backward()
+        out["grad"] = x.grad.numpy().copy()
+        done.set()
+
+    th = threading.Thread(target=other)
+    th.start()
+    with dl.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t)[1],
+                                               lambda t: (log.append("u"), t)[1]):
+        ready.set()
+        done.wait(30)
+    th.join()
+    assert log == []
+    np.testing.assert_allclose(out["grad"], np.exp(_X[0]), rtol=1e-12)
