@@ -369,3 +369,54 @@ class _Named:
 
     def name(self) -> str:
         return self._name
+
+
+# ---------------------------------------------------------------------------------------------
+# ``grad_fn._saved_self`` / ``_saved_other`` / ``_saved_mat2`` / ``_saved_result``: PyTorch's
+# attributes of a node that saves that tensor (an AttributeError where it saves none, as
+# ``AddBackward0._saved_self``); through the unpack hook where the node is packed.  Properties
+# added to ``Node``: looked up only when named, so nothing else pays for them.
+
+_ATTR_POSITIONS = {"self": 0, "other": 1, "mat2": 1, "result": -1}
+
+
+def _saved_attr(node, what: str):
+    i = _ATTR_POSITIONS[what]
+    if what == "mat2" and node.prim.name != "matmul" or \
+            what == "other" and node.prim.name == "matmul":
+        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+    if node.inputs is None:
+        raise RuntimeError(ERR_BACKWARD_TWICE)
+    st = node.out_buf
+    if type(st) is Saved:
+        if i not in st.spec:
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        j = st.spec.index(i)
+        t = _unpacked(node, st, j, st.packed[j])
+        p = node if i < 0 else node.parents[i]
+        return t if p is None else _attached(t, p)
+    try:
+        saved = _positions(node)
+    except AttributeError:
+        saved = ()
+    if i not in saved:
+        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+    if i < 0:
+        return _make(node.out_buf, node.out_version, node)
+    return node.inputs[i]
+
+
+def _saved_getter(what: str):
+    def get(node):
+        return _saved_attr(node, what)
+    return get
+
+
+def _install_saved_attrs() -> None:
+    for what in _ATTR_POSITIONS:
+        setattr(Node, "_saved_" + what, property(
+            _saved_getter(what),
+            doc=f"PyTorch's ``grad_fn._saved_{what}``: the tensor this node saved."))
+
+
+_install_saved_attrs()

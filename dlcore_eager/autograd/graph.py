@@ -12,7 +12,9 @@
   pair) raises ``RuntimeError(error_message)``;
 * ``register_multi_grad_hook(tensors, fn, mode="all"|"any")``;
 * ``Node``: what every ``grad_fn`` is an instance of (``isinstance(y.grad_fn, Node)``);
-  ``GradientEdge``/``get_gradient_edge``; ``increment_version``.
+  ``GradientEdge``/``get_gradient_edge``; ``increment_version``;
+* ``grad_fn._saved_self``/``_saved_other``/``_saved_mat2``/``_saved_result`` (installed on the
+  tape's ``Node`` by ``_saved_hooks``): the tensors a node saved, unpacked when packed.
 
 No hook costs anything while none is active (``_saved_hooks``' module docstring).
 """

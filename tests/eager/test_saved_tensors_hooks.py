@@ -479,3 +479,37 @@ def test_pair_applies_only_in_its_thread():
     th.join()
     assert log == []
     np.testing.assert_allclose(out["grad"], np.exp(_X[0]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("L", [dl, torch], ids=["dlcore", "torch"])
+def test_grad_fn_saved_attributes(L):
+    """``grad_fn._saved_self``/``_saved_other``/``_saved_mat2``/``_saved_result``: the saved
+    tensors themselves (a result: an equal tensor with the node as grad_fn), through the
+    unpack hook when packed (attached where the saved tensor was: a leaf's place), an
+    AttributeError where the node saves none, the second-backward error once freed."""
+    x = L.tensor(_X[0], requires_grad=True)
+    w = L.tensor(_W[0], requires_grad=True)
+    y = x * w
+    assert y.grad_fn._saved_self is x and y.grad_fn._saved_other is w
+    z = x.exp()
+    r = z.grad_fn._saved_result
+    assert r is not z and r.grad_fn is z.grad_fn
+    np.testing.assert_array_equal(r.detach().numpy(), z.detach().numpy())
+    m = L.tensor(_X, requires_grad=True)
+    n = L.tensor(_M, requires_grad=True)
+    g = (m @ n).grad_fn
+    assert g._saved_self is m and g._saved_mat2 is n
+    with pytest.raises(AttributeError, match="'AddBackward0' object has no attribute "
+                                             "'_saved_self'"):
+        _ = (x + w).grad_fn._saved_self
+    log = []
+    with L.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t * 2)[1],
+                                              lambda t: (log.append("u"), t)[1]):
+        y = x * w
+    s = y.grad_fn._saved_self
+    assert log == ["p", "p", "u"]
+    assert s is not x and s.requires_grad and s.grad_fn is None
+    np.testing.assert_allclose(s.detach().numpy(), 2 * _X[0])
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        _ = y.grad_fn._saved_self
