@@ -50,6 +50,7 @@ from .gradients import gradients
 from .graph import (Graph, Operation, Tensor, TensorShape, control_dependencies, device,
                     get_default_graph, name_scope, reset_default_graph)
 from ._device_functions import NodeDef
+from .device_spec import DeviceSpec
 from .math_ops import (add_n, argmax, argmin, cast, divide, logical_not, matmul, rsqrt,
                        to_float)
 from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal

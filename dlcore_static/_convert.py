@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dlcore.dtypes import is_python_scalar
 from dlcore.errors import ShapeError
 from dlcore.registry import PRIMITIVES
 
 from .errors import reraise_with_node
-from .frontend import rename, to_tensor, type_name
+from .frontend import constant, rename, to_tensor, type_name
 from .graph import Tensor, get_default_graph
 
 
@@ -128,6 +130,33 @@ def _one_dtype(values) -> bool:
         elif v.aval.dtype is not d:
             return False
     return True
+
+
+def _list_operands(arg: str, op_type: str, values) -> list:
+    """A list input whose entries share one dtype (``Pack``'s ``values``) as TF's
+    op_def_library converts it: the dtype of the first tensor, the other entries converted
+    with it (``tf.stack([int32_tensor, 5])`` is int32); an entry of another dtype (a tensor,
+    or Python data that does not fit: 2.5 for an int32 list) is TF's TypeError."""
+    if _one_dtype(values):
+        return list(values)
+    hint = next((x.aval.dtype for x in values if isinstance(x, Tensor)), None)
+    if hint is None:
+        return _args(*values, cast_data=True)
+    out = []
+    for x in values:
+        if isinstance(x, Tensor) or hasattr(x, "_as_graph_element"):
+            t = to_tensor(x)
+        elif isinstance(x, np.ndarray) or np.asarray(x).dtype.kind not in "fc" or \
+                hint.kind in "fc":
+            t = constant(x, hint)               # (TF casts an array; a float list/number
+        else:                                   # does not fit an integer or bool list)
+            t = to_tensor(x)
+        out.append(t)
+    if any(t.aval.dtype != hint for t in out):
+        observed = ", ".join(t.dtype.name for t in out)
+        raise TypeError(f"Tensors in list passed to '{arg}' of '{op_type}' Op have types "
+                        f"[{observed}] that don't all match.")
+    return out
 
 
 def _op_type(fn, op_type: str | None) -> str:

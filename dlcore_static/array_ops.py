@@ -17,7 +17,7 @@ from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
 from . import unknown_rank as _unknown_rank
-from ._convert import _args, _named, _one_dtype, _same_type, _scoped
+from ._convert import _args, _list_operands, _named, _one_dtype, _same_type, _scoped
 from .errors import reraise_with_node
 from .frontend import StaticFrontend, constant, rename, to_tensor
 from .graph import (
@@ -165,7 +165,7 @@ def concat(values, axis, name: str = "concat") -> Tensor:
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
-    xs = _args(*values, cast_data=True)
+    xs = _list_operands("values", "Pack", values)
     if any(_unknown_rank.unknown(x) for x in xs):
         from .unknown_rank_ops import stack as _stack
         return _scoped("stack", name or "stack", lambda *vs: _stack(list(vs), axis), *xs)

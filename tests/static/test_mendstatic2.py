@@ -188,3 +188,58 @@ def test_get_default_session_is_none_without_one():
         v.load(3.0)
         assert v.eval() == 3.0
     assert tf.get_default_session() is None
+
+
+def test_device_spec_as_tf1_device_functions_use_it():
+    spec = tf.DeviceSpec.from_string("/job:worker/task:1/gpu:0")
+    assert (spec.job, spec.replica, spec.task, spec.device_type, spec.device_index) == \
+        ("worker", None, 1, "GPU", 0)
+    assert spec.to_string() == "/job:worker/task:1/device:GPU:0"
+    w = tf.DeviceSpec.from_string("/cpu:0")
+    w.merge_from(tf.DeviceSpec.from_string("/device:GPU:*"))         # its index stays
+    assert w.to_string() == "/device:GPU:0"
+    assert tf.DeviceSpec(job="ps").make_merged_spec(spec).to_string() == \
+        "/job:worker/task:1/device:GPU:0"
+    with pytest.raises(ValueError, match="Unknown attribute: 'foo' in '/foo:1'"):
+        tf.DeviceSpec.from_string("/foo:1")
+    with pytest.raises(ValueError, match="Cannot specify multiple device types"):
+        tf.DeviceSpec.from_string("/cpu:0/gpu:1")
+
+    def local_device_chooser(op):               # cifar10_estimator's local_device_setter
+        current = tf.DeviceSpec.from_string(op.device or "")
+        node_def = op if isinstance(op, tf.NodeDef) else op.node_def
+        name = "/cpu:0" if node_def.op in ("Variable", "VariableV2") else "/gpu:1"
+        spec = tf.DeviceSpec.from_string(name)
+        spec.merge_from(current)
+        return spec.to_string()
+
+    with tf.device(local_device_chooser):
+        v = tf.get_variable("v", [2])
+        y = v * 2.0
+        with tf.device("/gpu:0"):
+            z = y + 1.0
+    with tf.device(tf.DeviceSpec(device_type="GPU", device_index=1)):
+        a = tf.constant(1.0)
+    assert (_dev(v), _dev(y), _dev(z), _dev(a)) == ("cpu", "cuda:1", "cuda:0", "cuda:1")
+
+
+# --- tf.stack's values take the first tensor's dtype (TF's op_def_library list rule) ---------
+def test_stack_values_take_the_first_tensors_dtype():
+    x = tf.placeholder(tf.float32, [None, 3])
+    t = tf.constant(3, tf.int32)
+    a = tf.stack([tf.shape(x)[0], 5])                     # was int64 (a Cast of the shape)
+    b = tf.stack([t, np.array(4)], axis=0)
+    c = tf.stack([tf.constant([1, 2]), [3, 4]], axis=1)
+    d = tf.stack([tf.constant(1.0, tf.float64), 2.0])
+    assert (a.dtype, b.dtype, c.dtype, d.dtype) == (tf.int32, tf.int32, tf.int32, tf.float64)
+    assert "Cast" not in [op.type for op in tf.get_default_graph().get_operations()]
+    with tf.Session() as s:
+        got = s.run([a, b, c, d], {x: np.zeros((2, 3), np.float32)})
+    np.testing.assert_array_equal(got[0], np.array([2, 5], np.int32))
+    np.testing.assert_array_equal(got[2], [[1, 3], [2, 4]])
+    assert got[0].dtype == np.int32 and got[3].dtype == np.float64
+    with pytest.raises(TypeError, match=r"^Tensors in list passed to 'values' of 'Pack' Op have "
+                                        r"types \[int32, float32\] that don't all match\.$"):
+        tf.stack([t, 2.5])
+    with pytest.raises(TypeError, match=r"types \[float32, float64\] that don't all match"):
+        tf.stack([tf.constant(1.0), tf.constant(1.0, tf.float64)])
