@@ -41,6 +41,7 @@ class ReaderBase:
     """A reader: ``read(queue)`` gives ``(key, value)`` string tensors."""
 
     _type = "ReaderBase"
+    _bad: str | None = None     # a size its kernel refuses (FixedLengthRecordReader)
 
     def __init__(self, name=None):
         g = get_default_graph()
@@ -61,6 +62,8 @@ class ReaderBase:
         raise NotImplementedError
 
     def _next(self, op, session):
+        if self._bad is not None:
+            raise InvalidArgumentError(None, op, self._bad + node_suffix(op))
         d = _STATE.get(session)
         if d is None:
             d = _STATE[session] = {}
@@ -160,15 +163,18 @@ class FixedLengthRecordReader(ReaderBase):
         self._footer = int(footer_bytes or 0)
         hop = int(hop_bytes or 0)
         # TF's FixedLengthRecordReaderOp refuses a negative size (InvalidArgumentError,
-        # 'record_bytes must be >= 0 not -3'); a record of 0 bytes (TF: an endless run of
-        # empty records) is refused here too, as would be a loop that never advances
+        # 'record_bytes must be >= 0 not -3') when its kernel is made: the graph builds, the
+        # first run that reads fails (ReaderBase._next); a record of 0 bytes (TF: an endless
+        # run of empty records) is refused there too, as would be a loop that never advances
         for what, n in (("header_bytes", self._header), ("record_bytes", self._record),
                         ("footer_bytes", self._footer), ("hop_bytes", hop)):
             if n < 0:
-                raise InvalidArgumentError(None, None, f"{what} must be >= 0 not {n}")
-        if self._record == 0:
-            raise InvalidArgumentError(None, None, "FixedLengthRecordReader: record_bytes "
-                                       "must be > 0 (0 would give empty records forever)")
+                self._bad = f"{what} must be >= 0 not {n}"
+                break
+        else:
+            if self._record == 0:
+                self._bad = ("FixedLengthRecordReader: record_bytes must be > 0 (0 would "
+                             "give empty records forever)")
         self._hop = hop or self._record
 
     def _records(self, filename: bytes) -> list:

@@ -300,13 +300,21 @@ def test_fixed_length_record_reader_as_tf_kernel(record, header, footer, hop, tm
     assert [g[0] for g in got] == [f"{path}:{i}".encode() for i in range(len(want))]
 
 
-def test_fixed_length_record_reader_bad_sizes():
-    with pytest.raises(tf.errors.InvalidArgumentError, match="^record_bytes must be >= 0 not -3"):
-        tf.FixedLengthRecordReader(record_bytes=-3)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="^hop_bytes must be >= 0 not -1"):
-        tf.FixedLengthRecordReader(record_bytes=3, hop_bytes=-1)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="record_bytes must be > 0"):
-        tf.FixedLengthRecordReader(record_bytes=0)
+def test_fixed_length_record_reader_bad_sizes(tmp_path):
+    # TF builds the node; its kernel refuses the size at the first run that reads
+    path = tmp_path / "r.bin"
+    path.write_bytes(bytes(12))
+    q = tf.FIFOQueue(2, tf.string)
+    s = tf.Session()
+    s.run(q.enqueue_many([[str(path)]]))
+    for kw, text in (({"record_bytes": -3}, "^record_bytes must be >= 0 not -3"),
+                     ({"record_bytes": 3, "hop_bytes": -1}, "^hop_bytes must be >= 0 not -1"),
+                     ({"record_bytes": 0}, "record_bytes must be > 0")):
+        k, _ = tf.FixedLengthRecordReader(**kw).read(q)
+        with pytest.raises(tf.errors.InvalidArgumentError, match=text) as e:
+            s.run(k)
+        assert e.value.op is k.op
+    assert s.run(q.size()) == 1                         # no file name was taken
 
 
 # --- .meta files of graphs with tf.Assert and host ops -------------------------------------
