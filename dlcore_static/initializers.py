@@ -34,11 +34,29 @@ def _fans(shape) -> tuple[float, float]:
 
 
 class Initializer:
+    """TF 1.15's ``init_ops.Initializer``: ``get_config()`` gives the constructor arguments
+    named in ``_TF1_KEYS`` and, for a class with a dtype, ``'dtype'`` by name (what TF 1.15
+    returns, e.g. ``{'seed': None, 'dtype': 'float32'}`` of ``glorot_uniform_initializer()``);
+    ``from_config(config)`` is ``cls(**config)``.  Keras's classes (``keras.initializers``)
+    override both with Keras 3's configuration."""
+
+    _TF1_KEYS: tuple = ()
+
     def __call__(self, shape, dtype=None, partition_info=None):
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {}
+        out: dict = {k: getattr(self, k) for k in self._TF1_KEYS}
+        if hasattr(self, "dtype"):
+            out["dtype"] = _dtypes.as_dtype(self.dtype).name
+        return out
+
+    @classmethod
+    def from_config(cls, config: dict):
+        conf = dict(config)
+        if "dtype" in conf:
+            conf["dtype"] = _dtypes.as_dtype(conf["dtype"])
+        return cls(**conf)
 
 
 class Zeros(Initializer):
@@ -58,6 +76,8 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
+    _TF1_KEYS: tuple = ("value",)
+
     def __init__(self, value=0, dtype=_dtypes.float32, verify_shape=False):
         self.value, self.dtype = value, dtype
 
@@ -66,6 +86,8 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
+    _TF1_KEYS: tuple = ("mean", "stddev", "seed")
+
     def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dtypes.float32):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, dtype
 
@@ -81,6 +103,8 @@ class TruncatedNormal(RandomNormal):
 
 
 class RandomUniform(Initializer):
+    _TF1_KEYS: tuple = ("minval", "maxval", "seed")
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None, dtype=_dtypes.float32):
         self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, dtype
 
@@ -91,6 +115,8 @@ class RandomUniform(Initializer):
 
 class VarianceScaling(Initializer):
     """``scale / n`` variance, n = fan_in, fan_out or their average; normal or uniform."""
+
+    _TF1_KEYS: tuple = ("scale", "mode", "distribution", "seed")
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  dtype=_dtypes.float32):
@@ -116,17 +142,23 @@ class VarianceScaling(Initializer):
 
 
 class GlorotUniform(VarianceScaling):
+    _TF1_KEYS: tuple = ("seed",)
+
     def __init__(self, seed=None, dtype=_dtypes.float32):
         super().__init__(1.0, "fan_avg", "uniform", seed, dtype)
 
 
 class GlorotNormal(VarianceScaling):
+    _TF1_KEYS: tuple = ("seed",)
+
     def __init__(self, seed=None, dtype=_dtypes.float32):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
 
 class Identity(Initializer):
     """``gain * I`` for a 2-D shape (``np.eye(rows, cols)``), Keras' ``identity``."""
+
+    _TF1_KEYS: tuple = ("gain",)
 
     def __init__(self, gain=1.0, dtype=_dtypes.float32):
         self.gain, self.dtype = gain, dtype
@@ -145,6 +177,8 @@ class Orthogonal(Initializer):
     standard normal ``(max(r, c), min(r, c))`` matrix, ``r = prod(shape[:-1])``,
     ``c = shape[-1]``, transposed when ``r < c`` (Keras' and TensorFlow's construction; the
     values are drawn when the graph is built, from NumPy's generator seeded by ``seed``)."""
+
+    _TF1_KEYS: tuple = ("gain", "seed")
 
     def __init__(self, gain=1.0, seed=None, dtype=_dtypes.float32):
         self.gain, self.seed, self.dtype = gain, seed, dtype

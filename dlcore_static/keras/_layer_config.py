@@ -56,19 +56,6 @@ def _only_default(cls: type) -> dict:
     return {k: v for k, v in out.items() if k not in _not_keys(cls)}
 
 
-#: Keras 3's initializer configurations: the keys, read from dlcore's initializer
-_INIT_KEYS: dict[str, tuple] = {
-    "Zeros": (), "Ones": (), "Identity": (), "Constant": ("value",),
-    "RandomNormal": ("seed", "mean", "stddev"), "TruncatedNormal": ("seed", "mean", "stddev"),
-    "RandomUniform": ("seed", "minval", "maxval"), "Orthogonal": ("seed", "gain"),
-    "VarianceScaling": ("seed", "scale", "mode", "distribution", "input_axes", "output_axes")}
-_VS = ("seed", "input_axes", "output_axes")
-_INIT_KEYS.update({n: _VS for n in ("GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform",
-                                    "LecunNormal", "LecunUniform")})
-#: names Keras's ``initializers.get`` knows that are not the class name in snake case
-_INIT_ALIASES = {"zero": "Zeros", "zeros": "Zeros", "one": "Ones", "ones": "Ones",
-                 "normal": "RandomNormal", "uniform": "RandomUniform",
-                 "identity": "Identity", "orthogonal": "Orthogonal"}
 _MODULES = {"_initializer": "keras.initializers", "_regularizer": "keras.regularizers",
             "_constraint": "keras.constraints"}
 _CACHE: dict[type, list] = {}
@@ -107,7 +94,6 @@ def config_keys(cls: type) -> list:
 def _keras_object(v: Any, module: str) -> Any:
     if v is None or isinstance(v, dict):
         return v
-    ident = v
     if module == "keras.initializers":
         from .initializers import get
         v = get(v)
@@ -118,14 +104,10 @@ def _keras_object(v: Any, module: str) -> Any:
         from .constraints import get
         v = get(v)
     name = type(v).__name__
-    if module == "keras.initializers":
-        conf = {}
-        if isinstance(ident, str):            # 'he_normal' -> Keras's class HeNormal
-            name = _INIT_ALIASES.get(ident) or "".join(
-                w.capitalize() for w in ident.split("_")) if "_" in ident or \
-                ident.islower() else ident
-        for k in _INIT_KEYS.get(name, ()):
-            conf[k] = serialize(k, getattr(v, k, None))
+    if module == "keras.initializers" and type(v).__module__ == "dlcore_static.initializers":
+        # a TF1 object (tf.glorot_uniform_initializer()...): Keras 3's keys of its class
+        from .initializers import _INIT_KEYS
+        conf = {k: serialize(k, getattr(v, k, None)) for k in _INIT_KEYS.get(name, ())}
     else:
         conf = dict(v.get_config()) if hasattr(v, "get_config") else {}
     return {"module": module, "class_name": name, "config": conf, "registered_name": None}

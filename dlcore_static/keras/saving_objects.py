@@ -8,8 +8,14 @@ pattern).
   (``saving.layer_config``, module ``keras.layers``, as ``clone_model`` rebuilds it) or a user's registered class (its ``get_config()``, module and registered
   name as ``saving_custom.layer_record`` writes them); rebuilt by the same code as
   ``load_model`` (no other class is looked up, nothing in the record is executed);
-- an initializer, regularizer or constraint: its class and ``get_config()``;
-- a function (an activation or a registered function): its name;
+- an initializer, regularizer, constraint or loss object: its class and ``get_config()``,
+  module ``keras.<kind>`` (a TF1 initializer, ``tf.glorot_uniform_initializer()``, as Keras
+  3's class of its name);
+- a function (an activation, a loss or a registered function): Keras 3's record
+  ``{"module": "builtins", "class_name": "function", "config": <name>, "registered_name":
+  "function"}``, read back to the function (a registered one, an activation, a loss);
+- an optimizer: refused with a TypeError (dlcore's optimizers have Keras 2's configuration,
+  which Keras 3's record does not hold), and so is Keras 3's record of one;
 - None, numbers, strings, lists and dicts as they are; a tuple as Keras 3's ``__tuple__``.
 """
 
@@ -23,7 +29,23 @@ from . import saving_custom as _custom
 
 __all__ = ["deserialize_keras_object", "serialize_keras_object"]
 
-_MODULES = ("initializers", "regularizers", "constraints")
+_MODULES = ("initializers", "regularizers", "constraints", "losses")
+_OWN = {"initializers": "initializers", "regularizers": "regularizers",
+        "constraints": "constraints", "loss_classes": "losses", "losses": "losses"}
+
+
+def _function(name: str, custom_objects: dict | None) -> Any:
+    """The function of Keras 3's record ``{"class_name": "function", "config": name}``."""
+    found = _custom.get_registered_object(name, custom_objects)
+    if found is None:
+        found = getattr(_module("activations"), name, None)
+        if not callable(found) or isinstance(found, type):
+            found = getattr(_module("losses"), name, None)
+    if not callable(found) or isinstance(found, type):
+        raise TypeError(f"Could not locate function {name!r}: not a registered function "
+                        f"(`@keras.saving.register_keras_serializable()`), an activation or "
+                        f"a loss (deserialize_keras_object)")
+    return found
 
 
 def _module(name: str):
@@ -49,12 +71,22 @@ def serialize_keras_object(obj: Any) -> Any:
         full = obj.get_config() if rec["class_name"] in _module("layers").__dict__ else {}
         return {"module": "keras.layers", "class_name": rec["class_name"],
                 "config": {**full, **rec["config"]}, "registered_name": None}
-    if callable(obj) and not hasattr(obj, "get_config"):
-        return _custom.fn_config(obj)
+    if callable(obj) and not hasattr(obj, "get_config") and not isinstance(obj, type):
+        rec = _custom.fn_config(obj)
+        return rec if isinstance(rec, dict) else {
+            "module": "builtins", "class_name": "function", "config": rec,
+            "registered_name": "function"}
+    if isinstance(obj, _module("optimizers").Optimizer):
+        raise TypeError(f"serialize_keras_object: dlcore's optimizer {type(obj).__name__} "
+                        f"has Keras 2's configuration ({obj.get_config()}), not Keras 3's: "
+                        f"it cannot be written as a Keras 3 record")
     if hasattr(obj, "get_config"):
-        mod = type(obj).__module__.rsplit(".", 1)[-1]
+        mod = _OWN.get(type(obj).__module__.rsplit(".", 1)[-1], "")
         custom = _custom.get_registered_object(_custom.get_registered_name(type(obj)))
-        return {"module": f"keras.{mod}" if mod in _MODULES and custom is None else
+        if mod == "initializers" and custom is None and \
+                type(obj).__module__ == "dlcore_static.initializers":
+            return _module("_layer_config").serialize("kernel_initializer", obj)
+        return {"module": f"keras.{mod}" if mod and custom is None else
                 type(obj).__module__, "class_name": type(obj).__name__,
                 "config": obj.get_config(),
                 "registered_name": _custom.get_registered_name(type(obj)) if custom else None}
@@ -79,7 +111,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
     if name == "__tuple__":
         return tuple(deserialize_keras_object(v, custom_objects) for v in inner["value"])
     if name == "function":
-        return _custom.get_registered_object(inner, custom_objects) or inner
+        return _function(inner, custom_objects)
     with _custom.CustomObjectScope(custom_objects or {}):
         cls = _custom.get_registered_object(config.get("registered_name") or name,
                                             custom_objects)
@@ -89,6 +121,10 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
             return getattr(cls, "from_config")(dict(inner))  # noqa: B009 (mypy: a type)
         module = str(config.get("module") or "")
         kind = module.rsplit(".", 1)[-1]
+        if kind == "optimizers":
+            raise TypeError(f"deserialize_keras_object: Keras 3's record of optimizer "
+                            f"{name!r} is not supported by dlcore (its optimizers take Keras "
+                            f"2's configuration)")
         if kind in _MODULES:
             mod = importlib.import_module(f"{__package__}.{kind}")
             obj_cls = getattr(mod, name, None)
