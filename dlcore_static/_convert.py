@@ -28,7 +28,7 @@ from dlcore.errors import ShapeError
 from dlcore.registry import PRIMITIVES
 
 from .errors import reraise_with_node
-from .frontend import constant, rename, to_tensor, type_name
+from .frontend import autopack, constant, rename, to_tensor, type_name
 from .graph import Tensor, get_default_graph
 
 
@@ -146,6 +146,8 @@ def _list_operands(arg: str, op_type: str, values) -> list:
     for x in values:
         if isinstance(x, Tensor) or hasattr(x, "_as_graph_element"):
             t = to_tensor(x)
+        elif isinstance(x, (list, tuple)) and (t := autopack(x, hint)) is not None:
+            pass                                # (a list holding tensors: cast, packed)
         elif isinstance(x, np.ndarray) or np.asarray(x).dtype.kind not in "fc" or \
                 hint.kind in "fc":
             t = constant(x, hint)               # (TF casts an array; a float list/number

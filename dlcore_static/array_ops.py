@@ -17,7 +17,7 @@ from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
 from . import unknown_rank as _unknown_rank
-from ._convert import _args, _list_operands, _named, _one_dtype, _same_type, _scoped
+from ._convert import _args, _list_operands, _named, _one_dtype, _scoped
 from .errors import reraise_with_node
 from .frontend import StaticFrontend, constant, rename, to_tensor
 from .graph import (
@@ -149,7 +149,7 @@ def concat(values, axis, name: str = "concat") -> Tensor:
             first = len(get_default_graph()._ops)
             return rename(_node(_concatenate_p, tuple(xs), {"axis": axis}), name, first)
     else:
-        xs = _same_type("ConcatV2", *values)
+        xs = _list_operands("values", "ConcatV2", values)
     first = len(get_default_graph()._ops)
     if len(xs) > 1 and any(_unknown_rank.unknown(x) for x in xs):
         known = [x for x in xs if not _unknown_rank.unknown(x)]

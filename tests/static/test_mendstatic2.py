@@ -243,3 +243,18 @@ def test_stack_values_take_the_first_tensors_dtype():
         tf.stack([t, 2.5])
     with pytest.raises(TypeError, match=r"types \[float32, float64\] that don't all match"):
         tf.stack([tf.constant(1.0), tf.constant(1.0, tf.float64)])
+
+
+def test_concat_values_take_the_first_tensors_dtype():
+    a, b = tf.constant(1.0), tf.constant(2.0)
+    x64 = tf.constant([5.0, 6.0], tf.float64)
+    c = tf.concat([x64, [a, b]], 0)               # the list holding tensors: cast, packed
+    d = tf.concat([[tf.constant(3), 4], tf.constant([7, 8])], 0)
+    assert c.dtype == tf.float64 and d.dtype == tf.int32
+    with tf.Session() as s:
+        got_c, got_d = s.run([c, d])
+    np.testing.assert_array_equal(got_c, [5, 6, 1, 2])
+    np.testing.assert_array_equal(got_d, np.array([3, 4, 7, 8], np.int32))
+    with pytest.raises(TypeError, match=r"^Tensors in list passed to 'values' of 'ConcatV2' Op "
+                                        r"have types \[float32, float64\] that don't all match"):
+        tf.concat([tf.constant([1.0]), x64], 0)
