@@ -19,6 +19,12 @@ dlcore's graphs hold no complex dtype (as in ``ops_signal``): a complex value is
   ``ops.map``: each non-core batch axis (broadcast as NumPy) becomes one ``map`` level, so
   ``pyfunc`` builds its graph once per element; ``signature`` is a gufunc signature
   (``"(m,n),(n)->(m)"``); ``excluded`` positions or names are passed through unchanged.
+  Unlike Keras 3, a keyword argument that is not excluded is refused (Keras vectorizes over
+  it), and the batch axes must be static (``ops.map``'s limit).
+
+Differences from Keras 3 in dtypes: a float64 input keeps float64 in ``eig`` and
+``nextafter(float64, float32)`` (Keras 3's NumPy backend gives float32), and ``view_as_real``
+of an int32 tensor gives float32 (Keras: int32).
 """
 
 from __future__ import annotations
@@ -97,7 +103,7 @@ def eig(x):
 
 # --------------------------------------------------------------------------- view / bitcast
 def _view_impl(a, dtype):
-    return np.ascontiguousarray(a).view(np.dtype(dtype))
+    return np.array(a, order="C", copy=True).view(np.dtype(dtype))    # (0-d stays 0-d)
 
 
 _register("KerasView", _view_impl)

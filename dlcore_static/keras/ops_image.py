@@ -27,6 +27,13 @@ their formulas).  Values follow Keras 3's NumPy backend (the reference of the te
 
 Not provided (AttributeError): ``elastic_transform`` (random displacement fields drawn by
 Keras 3's seed generator).
+
+Differences from Keras 3 (documented, not followed): a float64 input keeps float64 (Keras 3's
+``result_type(float64, float)`` is float32) in ``rgb_to_grayscale``, ``rgb_to_hsv``,
+``gaussian_blur``, ``affine_transform``, ``map_coordinates``, ``ssim`` and
+``scale_and_translate``; float16 is computed in float32.  ``resize``, ``ssim`` and the
+transforms need a static height and width (a clear ValueError names the op), the batch may
+be unknown; ``pad_images``/``crop_images`` need them only to derive a side from a target.
 """
 
 from __future__ import annotations
@@ -289,6 +296,16 @@ def _two_of(names, values):
         _non_negative(v, n)
 
 
+def _known_for_target(op: str, x, h, w) -> None:
+    """A height / width that the padding or cropping arithmetic needs must be static."""
+    for what, size in (("height", h), ("width", w)):
+        if size is None:
+            raise ValueError(f"keras.ops.image.{op}: the images' {what} must be known when "
+                             f"the graph is built to compute the {op[:-7]} from "
+                             f"a target size or the other side, got images of shape "
+                             f"{_shape(x)}; give both sides' amounts instead")
+
+
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
                right_padding=None, target_height=None, target_width=None, data_format=None):
     fmt = _data_format(data_format)
@@ -298,6 +315,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     _two_of(("left_padding", "right_padding", "target_width"),
             (left_padding, right_padding, target_width))
     h, w = _hw(_shape(x), fmt)
+    _known_for_target("pad_images", x, h if None in (top_padding, bottom_padding) else 0,
+                      w if None in (left_padding, right_padding) else 0)
     if top_padding is None:
         top_padding = target_height - bottom_padding - h
     if bottom_padding is None:
@@ -325,6 +344,9 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     _two_of(("left_cropping", "right_cropping", "target_width"),
             (left_cropping, right_cropping, target_width))
     h, w = _hw(_shape(x), fmt)
+    _known_for_target("crop_images", x,
+                      h if None in (top_cropping, target_height) else 0,
+                      w if None in (left_cropping, target_width) else 0)
     if top_cropping is None:
         top_cropping = h - target_height - bottom_cropping
     if target_height is None:
@@ -352,12 +374,20 @@ def _patches(x, size, strides, dilation_rate, padding, fmt, nd):
         strides = size
     chans = _shape(x)[-1] if fmt == "channels_last" else _shape(x)[-nd - 1]
     out_dim = int(np.prod(size)) * chans
-    kernel = np.eye(out_dim, dtype=dname(x)).reshape(size + (chans, out_dim))
+    in_dtype = np.dtype(dname(x))
+    # an integer or bool image: the identity convolution in float64 (exact below 2**53), cast
+    # back (Keras 3 gives the patches in the images' dtype)
+    work = in_dtype if in_dtype.kind in "fc" else np.dtype(np.float64)
+    kernel = np.eye(out_dim, dtype=work).reshape(size + (chans, out_dim))
     single = rank(x) == nd + 1
     if single:
         x = tf().expand_dims(x, 0)
+    if work != in_dtype:
+        x = tf().cast(x, work)
     out = conv(x, tf().constant(kernel), strides=strides, padding=padding,
                data_format=fmt, dilation_rate=dilation_rate)
+    if work != in_dtype:
+        out = tf().cast(out, in_dtype)
     return tf().squeeze(out, [0]) if single else out
 
 
@@ -471,6 +501,10 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     if fmt == "channels_first":
         a, b = tfm.transpose(a, [0, 2, 3, 1]), tfm.transpose(b, [0, 2, 3, 1])
     _, h, w, c = _shape(a)
+    if None in (h, w, c):
+        raise ValueError(f"keras.ops.image.ssim: the images' height, width and channels must "
+                         f"be known when the graph is built, got image1 of shape "
+                         f"{_shape(t(image1))}")
     r = np.arange(filter_size, dtype=compute) - (filter_size - 1) / 2.0
     g = np.exp(-(r ** 2) / (2.0 * filter_sigma ** 2))
     g = g / np.sum(g)

@@ -78,6 +78,13 @@ def _nodes(coord, order: int):
     return [(idx, 1.0 - upper_w), (idx + 1, upper_w)]
 
 
+def _trail(x, n: int):
+    """``x`` with ``n`` trailing axes of 1 (a batch of unknown size allowed)."""
+    for _ in range(n):
+        x = tf().expand_dims(x, -1)
+    return x
+
+
 def _sample(flat, sizes, coords, order, fill_mode, fill_value, lead=None):
     """Interpolate ``flat`` (an array flattened over the axes of ``sizes``, trailing axes
     kept) at ``coords`` (one float tensor per axis, all of one shape); ``lead``: an int index
@@ -104,11 +111,11 @@ def _sample(flat, sizes, coords, order, fill_mode, fill_value, lead=None):
             index = index + lead
         val = tfm.gather(flat, index)
         if valid is not None:
-            mask = tfm.reshape(valid, list(_shape(valid)) + [1] * trailing) if trailing else valid
+            mask = _trail(valid, trailing)
             val = tfm.where(tfm.logical_and(mask, tfm.ones_like(val, dtype="bool")), val,
                             tfm.zeros_like(val) + fill)
         if weight is not None:
-            w = tfm.reshape(weight, list(_shape(weight)) + [1] * trailing) if trailing else weight
+            w = _trail(weight, trailing)
             val = val * t(w, dname(val))
         total = val if total is None else total + val
     return total
@@ -164,25 +171,26 @@ def _projective_sample(x, transform, order, fill_mode, fill_value, fmt):
     if fmt == "channels_first":
         x = tfm.transpose(x, [0, 2, 3, 1])
     b, h, w, c = _shape(x)
-    if None in (b, h, w, c):
-        raise ValueError(f"keras.ops.image: the images' shape must be known when the graph "
-                         f"is built, got {_shape(x)}")
+    if None in (h, w, c):
+        raise ValueError(f"keras.ops.image: the images' height, width and channels must be "
+                         f"known when the graph is built, got {_shape(x)}")
     in_dtype = dname(x)
     compute = result_type(in_dtype, "float32")
     xs = t(x, compute)
     m = t(transform, compute)
     if rank(m) == 1:
         m = tfm.expand_dims(m, 0)
-    if _shape(m)[0] == 1 and b > 1:
-        m = tfm.tile(m, [b, 1])
+    if _shape(m)[0] == 1 and b != 1:         # (one transform for each image; b may be None)
+        m = tfm.tile(m, tfm.stack([tfm.shape(x)[0], 1]) if b is None else [b, 1])
     gy, gx = (tfm.constant(a.astype(compute)[None]) for a in
               np.meshgrid(np.arange(h), np.arange(w), indexing="ij"))
     col = [tfm.reshape(m[:, i], [-1, 1, 1]) for i in range(8)]
     k = col[6] * gx + col[7] * gy + 1.0
     x_in = (col[0] * gx + col[1] * gy + col[2]) / k
     y_in = (col[3] * gx + col[4] * gy + col[5]) / k
-    lead = tfm.constant((np.arange(b) * h * w).astype(np.int32).reshape(b, 1, 1))
-    out = _sample(tfm.reshape(xs, [b * h * w, c]), [h, w], [y_in, x_in], order, fill_mode,
+    lead = (tfm.reshape(tfm.range(tfm.shape(x)[0]) * (h * w), [-1, 1, 1]) if b is None else
+            tfm.constant((np.arange(b) * h * w).astype(np.int32).reshape(b, 1, 1)))
+    out = _sample(tfm.reshape(xs, [-1, c]), [h, w], [y_in, x_in], order, fill_mode,
                   fill_value, lead=lead)
     if fmt == "channels_first":
         out = tfm.transpose(out, [0, 3, 1, 2])

@@ -134,7 +134,9 @@ class Normalization(Layer):
         self._adapted = (mean, var, 0)
         if self.input_shape_arg is None and len(shape) > 1:   # Keras 3 builds the layer here:
             self.input_shape_arg = tuple(shape[1:])          # Sequential([norm, ...]) works
-        if self.built and self.input_mean is None:
+        if not self.built:                     # (Keras 3: adapt builds; .mean then reads)
+            self.build(shape)
+        elif self.input_mean is None:
             K.batch_set_value([(self.adapt_mean, mean), (self.adapt_variance, var)])
 
     def _stats(self, dtype):
@@ -152,8 +154,8 @@ class Normalization(Layer):
                 _ops.reshape(self.adapt_variance, tuple(self._broadcast_shape)))
 
     def _stat(self, i: int, name: str):
-        if not self.built:
-            raise AttributeError(f"'Normalization' object has no attribute '{name}'")
+        if not self.built:      # (Keras 3: None, or the mean / variance given, until built)
+            return None if self.input_mean is None else (self.input_mean, self.input_variance)[i]
         v = self._stats(np.dtype(K.floatx()))[i]
         return v if hasattr(v, "op") else K.constant(np.ascontiguousarray(v))
 

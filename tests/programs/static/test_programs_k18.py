@@ -59,11 +59,12 @@ def test_callbacks_plateau_checkpoint(capsys, tmp_path):
     np.testing.assert_allclose(table[:, 4], hist["val_loss"], rtol=1e-12)
     val = table[:, 4]
     # ReduceLROnPlateau (patience 1, factor 0.5, min_lr 0.005): the log holds the rate each
-    # epoch trained with; after each epoch that did not improve on the best so far, it halves
+    # epoch trained with; after each epoch that did not improve on the best so far by more
+    # than min_delta (Keras's default 1e-4), it halves
     lr, best, want, cuts = 0.05, np.inf, [], 0
     for v in val:
         want.append(lr)
-        if v < best:
+        if v < best - 1e-4:
             best = v
         elif lr > 0.005:
             lr, cuts = max(float(np.float32(lr)) * 0.5, 0.005), cuts + 1
@@ -71,12 +72,16 @@ def test_callbacks_plateau_checkpoint(capsys, tmp_path):
     assert sum("ReduceLROnPlateau reducing learning rate" in ln for ln in out.splitlines()) \
         == cuts >= 2
     assert float(out.split("learning rate now: ")[1].split()[0]) == np.float32(lr)
-    # EarlyStopping: stopped 3 epochs after the best one, whose weights are back
-    best_epoch = int(np.argmin(val)) + 1
+    # EarlyStopping (min_delta 1e-4): stopped 3 epochs after the last epoch that improved on
+    # the best by more than 1e-4, whose weights are back
+    best_epoch, best = 0, np.inf
+    for i, v in enumerate(val):
+        if v < best - 1e-4:
+            best_epoch, best = i + 1, v
     assert f"Epoch {n}: early stopping" in out and n == best_epoch + 3
     assert f"Restoring model weights from the end of the best epoch: {best_epoch}." in out
     restored = numbers(next(ln for ln in out.splitlines() if ln.startswith("restored")))[0]
-    assert abs(restored - val.min()) < 1e-4
+    assert abs(restored - val[best_epoch - 1]) < 1e-4
     # ModelCheckpoint: one file per improvement, named from the epoch and val_loss
     improved = [i for i in range(n) if val[i] < val[:i].min(initial=np.inf)]
     names = [f"model-{i + 1:02d}-{val[i]:.4f}.keras" for i in improved]
