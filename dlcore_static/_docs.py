@@ -65,7 +65,8 @@ DOCS = {
     "squeeze": "``input`` without size-1 axes (or only those listed in ``axis``).",
     "eye": "The ``num_rows`` x ``num_columns`` identity matrix.",
     "get_default_graph": "The graph new ops are added to (``with g.as_default():`` changes it).",
-    "get_default_session": "The Session of the innermost ``with sess:`` / ``sess.as_default()``.",
+    "get_default_session": "The Session of the innermost ``with sess:`` / ``sess.as_default()``; "
+                           "None if there is none.",
     "get_variable_scope": "The current variable scope (names and reuse for ``get_variable``).",
     "reset_default_graph": "Replace the default graph with a new, empty one.",
     "matmul": "Matrix product ``a @ b`` of 2-D (or batched) tensors, with optional "
