@@ -68,7 +68,9 @@ def parse_device(spec) -> tuple:
     part = parts[0]
     if part.lower().startswith("device:"):
         part = part[len("device:"):]
-    kind, _, index = part.partition(":")
+    kind, sep, index = part.partition(":")
+    if sep and not index:                       # '/cuda:', '/gpu:': TF's int('') refuses it
+        as_device(part)                         # (raises InvalidDevice naming the string)
     if index == "*":
         index = ""
     dev = as_device(f"{kind}:{index}" if index else kind)

@@ -78,9 +78,10 @@ def test_updates_write_into_the_variables_device_arrays():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_a_fetched_read_of_an_updated_variable_keeps_the_old_value():
-    """Fetching ``w`` with the train op: the update is not written in place (the fetched read
-    would see it), the fetched value is the one before the update, as on the CPU."""
+def test_a_fetched_read_of_an_updated_variable_is_its_end_of_run_value():
+    """Fetching ``w`` with the train op: the fetched read is the variable's value at the end of
+    the run (TF1: the fetched tensor is the buffer the assign updated; since 149a3fa1 and
+    c52d932b), on CUDA as on the CPU."""
     tf.reset_default_graph()
     w = tf.Variable(np.array([1.0, 2.0, 3.0], np.float32), name="w")
     train = tf.assign(w, w * 0.5 + 1.0)
@@ -95,7 +96,8 @@ def test_a_fetched_read_of_an_updated_variable_keeps_the_old_value():
     for a, b in zip(out["cuda"][0], out["cpu"][0]):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(out["cuda"][1], out["cpu"][1])
-    np.testing.assert_array_equal(out["cpu"][0][0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(out["cpu"][0][0], [1.5, 2.0, 2.5])
+    np.testing.assert_array_equal(out["cpu"][0][2], out["cpu"][1])
 
 
 @pytest.mark.parametrize("make", [lambda: tf.train.MomentumOptimizer(0.05, 0.9),
