@@ -199,7 +199,8 @@ def workloads(size: str) -> list[Workload]:
     if size == "tiny":       # 8x8 digits as they are, toy widths, a low target
         return [DigitsCNN("digits_cnn", "cnn", "digits CNN to 50% test accuracy (tiny)",
                           scale=1, pad=0, c1=2, c2=4, batch=16, lr=0.5, target=0.5,
-                          max_epochs=3)]
+                          max_epochs=6)]   # (at lr 0.5 the 2-4 channel net's path depends on
+        # the BLAS's rounding: NumPy by hand reached 47% at epoch 3 and 76% at 4 on an AMD EPYC)
     if size == "quick":      # 3 epochs; about a second each for the slowest engines
         return [DigitsCNN("digits_cnn", "cnn", "digits CNN (16x16, 4-8 channels): time to 90% "
                           "test accuracy", scale=2, pad=0, c1=4, c2=8, lr=0.3, target=0.9)]
