@@ -24,15 +24,19 @@ import math
 from numba import cuda
 
 
+@cuda.jit(device=True)
+def _split(t, m, post):
+    """The (p, k, q) of flat index t over a (pre, m, post) grid, k along the transformed axis."""
+    return t // (post * m), (t // post) % m, t % post
+
+
 @cuda.jit
 def stockham_stage(x, y, pre, n, post, span, m, sign):
     start = cuda.grid(1)
     half = n // 2
     total = pre * half * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        b = (t // post) % half
-        p = t // (post * half)
+        p, b, q = _split(t, half, post)
         j = b // m
         k = b - j * m
         c0 = x[p, k + j * m, q]
@@ -48,9 +52,7 @@ def take_scaled(x, out, pre, n, m_out, post, scale):
     start = cuda.grid(1)
     total = pre * m_out * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        k = (t // post) % m_out
-        p = t // (post * m_out)
+        p, k, q = _split(t, m_out, post)
         out[p, k, q] = x[p, k, q] * scale
 
 
@@ -60,9 +62,7 @@ def chirp_in(x, a, pre, n, big, post, sign):
     start = cuda.grid(1)
     total = pre * big * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        j = (t // post) % big
-        p = t // (post * big)
+        p, j, q = _split(t, big, post)
         if j < n:
             ang = sign * math.pi * ((j * j) % (2 * n)) / n
             a[p, j, q] = x[p, j, q] * complex(math.cos(ang), math.sin(ang))
@@ -89,9 +89,7 @@ def mul_axis(a, b, pre, big, post):
     start = cuda.grid(1)
     total = pre * big * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        k = (t // post) % big
-        p = t // (post * big)
+        p, k, q = _split(t, big, post)
         a[p, k, q] = a[p, k, q] * b[0, k, 0]
 
 
@@ -101,9 +99,7 @@ def chirp_out(conv, out, pre, n, m_out, post, sign, scale):
     start = cuda.grid(1)
     total = pre * m_out * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        k = (t // post) % m_out
-        p = t // (post * m_out)
+        p, k, q = _split(t, m_out, post)
         ang = sign * math.pi * ((k * k) % (2 * n)) / n
         out[p, k, q] = conv[p, k, q] * complex(math.cos(ang), math.sin(ang)) * scale
 
@@ -114,9 +110,7 @@ def hermitian_full(x, full, pre, m_in, post, n):
     start = cuda.grid(1)
     total = pre * n * post
     for t in range(start, total, cuda.gridsize(1)):
-        q = t % post
-        k = (t // post) % n
-        p = t // (post * n)
+        p, k, q = _split(t, n, post)
         if k < m_in:
             full[p, k, q] = x[p, k, q]
         else:
