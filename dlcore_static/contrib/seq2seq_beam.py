@@ -29,6 +29,8 @@ import sys
 
 import numpy as np
 
+from . import seq2seq_decode as _decode
+
 
 def _tf():
     return sys.modules["dlcore_static"]
@@ -168,10 +170,7 @@ class BeamSearchDecoder:
                                       "probabilities of an AttentionWrapper state)")
         self._cell, self._output_layer = cell, output_layer
         self._reorder_tensor_arrays = reorder_tensor_arrays
-        if callable(embedding):
-            self._embedding_fn = embedding
-        else:
-            self._embedding_fn = lambda ids: tf.nn.embedding_lookup(embedding, ids)
+        self._embedding_fn = _decode.embedding_fn(embedding)
         self._start_tokens = tf.convert_to_tensor(start_tokens, dtype=tf.int32,
                                                   name="start_tokens")
         if self._start_tokens.shape.ndims != 1:

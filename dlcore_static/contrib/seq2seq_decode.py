@@ -91,16 +91,21 @@ class TrainingHelper(Helper):
             return finished, next_inputs, state
 
 
+def embedding_fn(embedding):
+    """What a decoder feeds back for sampled ids: ``embedding`` itself when callable, else
+    ``embedding_lookup(embedding, ids)`` (TF 1.15's GreedyEmbeddingHelper and BeamSearchDecoder)."""
+    if callable(embedding):
+        return embedding
+    return lambda ids: _tf().nn.embedding_lookup(embedding, ids)
+
+
 class GreedyEmbeddingHelper(Helper):
     """Feeds back ``embedding_lookup(embedding, argmax(outputs))``, starting from
     ``start_tokens``; a sequence is finished when it emits ``end_token``."""
 
     def __init__(self, embedding, start_tokens, end_token):
         tf = _tf()
-        if callable(embedding):
-            self._embedding_fn = embedding
-        else:
-            self._embedding_fn = lambda ids: tf.nn.embedding_lookup(embedding, ids)
+        self._embedding_fn = embedding_fn(embedding)
         self._start_tokens = tf.convert_to_tensor(start_tokens, dtype=tf.int32,
                                                   name="start_tokens")
         self._end_token = tf.convert_to_tensor(end_token, dtype=tf.int32, name="end_token")
