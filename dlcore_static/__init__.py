@@ -17,7 +17,8 @@ to what the fetches need, compiles an execution plan once and runs it (``session
 Where things are:
 
     graph.py        Graph, Operation, Tensor, name scopes, control dependencies, devices
-    frontend.py     how the core's ``bind`` adds a node (build-time shape errors), constants
+    frontend.py     how the core's ``bind`` adds a node (build-time shape errors)
+    constant_op.py  tf.constant, convert_to_tensor: Python/NumPy data and lists to tensors
     session.py      Session.run: feeds, the plan cache, the interpreter loop, RunMetadata
     plan.py         the execution plan: prune, order, slots, steps (what the compiler reads)
     fetches.py      nested fetch structures
