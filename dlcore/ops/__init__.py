@@ -121,6 +121,7 @@ from .fft import fft_c2c, fft_c2r, fft_r2c
 from .linalg_eig import eig, eigvals
 from . import rank_free  # noqa: E402, F401  (its primitives registered on import: a graph
 #   with them imports in a new process before unknown_rank.py first uses them)
+from .int8_matmul import int8_matmul  # noqa: E402  (quantized inference: int32 accumulation)
 
 max = max_  # noqa: A001 - NumPy's names, for `dlcore.ops.max`
 min = min_  # noqa: A001

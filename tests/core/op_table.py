@@ -437,5 +437,11 @@ except ImportError:
     from op_rows_norm2 import norm2_rows
 ROWS += norm2_rows(OpRow)
 
+try:                                    # the int8 matrix product of quantized inference
+    from .op_rows_int8 import int8_rows
+except ImportError:
+    from op_rows_int8 import int8_rows
+ROWS += int8_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"
