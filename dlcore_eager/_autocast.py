@@ -261,11 +261,11 @@ def _cast(a, np_target, target, st):
         if b.dtype in _ELIGIBLE and b.dtype != np_target and type(b) is np.ndarray:
             if a._rg and a._node is None and st.cache_enabled and STATE.enabled:
                 hit = st.cache.get(id(a))
-                if hit is not None and hit[0] is a and hit[1] == a._version[0] and \
+                if hit is not None and hit[0] is a and hit[1] == a._vc[0] and \
                         hit[2] == np_target:
                     return hit[3]
                 out = a.to(target)
-                st.cache[id(a)] = (a, a._version[0], np_target, out)
+                st.cache[id(a)] = (a, a._vc[0], np_target, out)
                 return out
             return a.to(target)
         return a

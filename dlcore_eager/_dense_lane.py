@@ -110,7 +110,7 @@ def linear(x, weight, bias):
         return _make(out, version, Node(
             _matmul_p, _NO_PARAMS, ((x._node or leaf_node(x)) if rx else None,
                                     wt._node if rw else None),
-            (x, wt), (x._version[0], wt._version[0]), out, version))
+            (x, wt), (x._vc[0], wt._vc[0]), out, version))
     if bb.flags.c_contiguous:
         (_ROW_LOOP or _row_loop())(out, bb)     # (addmm's bias row loop)
     else:
@@ -123,4 +123,4 @@ def linear(x, weight, bias):
         _addmm_p, _NO_PARAMS, ((bias._node or leaf_node(bias)) if rb else None,
                                (x._node or leaf_node(x)) if rx else None,
                                wt._node if rw else None),
-        (bias, x, wt), (bias._version[0], x._version[0], wt._version[0]), out, version))
+        (bias, x, wt), (bias._vc[0], x._vc[0], wt._vc[0]), out, version))

@@ -139,7 +139,7 @@ class EagerFrontend:
                             node.params = params
                             node.parents = (a._node or leaf_node(a),)
                             node.inputs = args
-                            node.versions = (a._version[0],)
+                            node.versions = (a._vc[0],)
                             node.out_buf = out
                             node.out_version = version
                             node.out_ver0 = 0
@@ -195,7 +195,7 @@ class EagerFrontend:
                                 return _make(out, version, Node(
                                     prim, params, ((a._node or leaf_node(a)) if ra else None,
                                                    (b._node or leaf_node(b)) if rb else None),
-                                    args, (a._version[0], b._version[0]), out, version))
+                                    args, (a._vc[0], b._vc[0]), out, version))
                         return _finish(prim, args, params, out, a._rg or b._rg)
                 elif type(b) in _NUM and type(ba) is _ndarray and \
                         (ba.dtype is _F32 or ba.dtype is _F64):
@@ -218,7 +218,7 @@ class EagerFrontend:
                             version = [0]
                             return _make(out, version, Node(
                                 prim, params, (a._node or leaf_node(a), None),
-                                (a, _make(sb)), (a._version[0], 0), out, version))
+                                (a, _make(sb)), (a._vc[0], 0), out, version))
                     return _finish(prim, args, params, out, a._rg, bufs)
             elif type(a) in _NUM and isinstance(b, Tensor):
                 bb = b._buf
@@ -379,7 +379,7 @@ def small_binary(prim, a, b, ba, bb):
             node.parents = ((a._node or leaf_node(a)) if a._rg else None,
                             (b._node or leaf_node(b)) if b._rg else None)
             node.inputs = (a, b)
-            node.versions = (a._version[0], b._version[0])
+            node.versions = (a._vc[0], b._vc[0])
             node.out_buf = out
             node.out_version = version
             node.out_ver0 = 0
@@ -393,7 +393,7 @@ def small_binary(prim, a, b, ba, bb):
             t._node = node
             t._acc = None
             t._grad = None
-            t._version = version
+            t._vc = version
             t._hooks = None
             t._view = None
             return t
@@ -430,7 +430,7 @@ def matrix_product(prim, a, b, ba, bb):
                 node.parents = ((a._node or leaf_node(a)) if ra else None,
                                 (b._node or leaf_node(b)) if rb else None)
                 node.inputs = (a, b)
-                node.versions = (a._version[0], b._version[0])
+                node.versions = (a._vc[0], b._vc[0])
                 node.out_buf = out
                 node.out_version = version
                 node.out_ver0 = 0
@@ -444,7 +444,7 @@ def matrix_product(prim, a, b, ba, bb):
                 t._node = node
                 t._acc = None
                 t._grad = None
-                t._version = version
+                t._vc = version
                 t._hooks = None
                 t._view = None
                 return t
@@ -462,7 +462,7 @@ def matrix_product(prim, a, b, ba, bb):
             return _make(out, version, Node(
                 prim, {}, ((a._node or leaf_node(a)) if ra else None,
                            (b._node or leaf_node(b)) if rb else None),
-                (a, b), (a._version[0], b._version[0]), out, version))
+                (a, b), (a._vc[0], b._vc[0]), out, version))
     return _finish(prim, (a, b), {}, out, a._rg or b._rg)
 
 
@@ -485,7 +485,7 @@ def matrix_product3(prim, c, a, b, bc, ba, bb):
                 prim, {}, ((c._node or leaf_node(c)) if rc else None,
                            (a._node or leaf_node(a)) if ra else None,
                            (b._node or leaf_node(b)) if rb else None),
-                (c, a, b), (c._version[0], a._version[0], b._version[0]), out, version))
+                (c, a, b), (c._vc[0], a._vc[0], b._vc[0]), out, version))
     return _finish(prim, (c, a, b), {}, out, c._rg or a._rg or b._rg)
 
 

@@ -41,12 +41,12 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
     if prim.view and isinstance(args[0], Tensor) and type(out) is _ndarray and \
             out.base is not None and (out.base is args[0]._buf or
                                       out.base is getattr(args[0]._buf, "base", None)):
-        version = args[0]._version          # a view shares its base's version counter
+        version = args[0]._vc          # a view shares its base's version counter
         if needs and STATE.enabled and prim.differentiable and is_inexact(out.dtype):
             # recorded, with its recipe (its node is remade when its base changes in place)
             if len(args) == 1:              # (most views; ``args[0]`` requires grad)
                 a = args[0]
-                node = Node(prim, params, (a._node or leaf_node(a),), args, (a._version[0],),
+                node = Node(prim, params, (a._node or leaf_node(a),), args, (a._vc[0],),
                             out, version)
             else:
                 parents, inputs, versions = _tape_inputs(args, bufs)
@@ -85,16 +85,16 @@ def _finish(prim, args, params, out, needs: bool, bufs=None) -> Tensor:
                 return _make(out, version, Node(
                     prim, params, ((a._node or leaf_node(a)) if a._rg else None,
                                    (b._node or leaf_node(b)) if b._rg else None),
-                    args, (a._version[0], b._version[0]), out, version))
+                    args, (a._vc[0], b._vc[0]), out, version))
             if bufs is not None:            # a tensor and a Python number (``x * 0.5``)
                 return _make(out, version, Node(
                     prim, params, ((a._node or leaf_node(a)) if a._rg else None, None),
-                    (a, _make(bufs[1])), (a._version[0], 0), out, version))
+                    (a, _make(bufs[1])), (a._vc[0], 0), out, version))
     elif n == 1:
         a = args[0]
         if isinstance(a, Tensor):           # (it requires grad: ``needs``)
             return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), args,
-                                            (a._version[0],), out, version))
+                                            (a._vc[0],), out, version))
     parents, inputs, versions = _tape_inputs(args, bufs)
     return _make(out, version, Node(prim, params, parents, inputs, versions, out, version))
 
@@ -106,7 +106,7 @@ def view1(prim, a, params, out, inexact=None) -> Tensor:
     less, ~1 us of a 3 us slice).  The same node, recipe and weak reference as ``_finish``
     and ``_view_rebase.record_view``/``register`` make.  ``inexact``: whether ``out``'s dtype
     is (the lane's plan knows it), None to look."""
-    version = a._version
+    version = a._vc
     t = _make(out, version)
     if not STATE.enabled:
         t._view = (a, prim, params, (), _NO_GRAD, version[0])
@@ -151,7 +151,7 @@ def _tape_inputs(args, bufs) -> tuple[tuple, tuple, tuple]:
             else:
                 parents.append(None)
             inputs.append(a)
-            versions.append(a._version[0])
+            versions.append(a._vc[0])
         else:
             parents.append(None)
             inputs.append(_make(bufs[i]))

@@ -311,7 +311,7 @@ class Node(TapeNode):
         backward pass without ``retain_graph`` freed them."""
         if self.inputs is None:
             return None
-        out = [(tuple(t.shape), v, t._version[0]) for t, v in zip(self.inputs, self.versions)]
+        out = [(tuple(t.shape), v, t._vc[0]) for t, v in zip(self.inputs, self.versions)]
         return out + [(tuple(self.shape), self.out_ver0, self.out_version[0])]
 
     def vjp(self, g, retain: bool):
@@ -325,7 +325,7 @@ class Node(TapeNode):
         view = self.prim.view
         stale = False
         for i, t in enumerate(ins):
-            if t._version[0] != vers[i]:
+            if t._vc[0] != vers[i]:
                 if view:        # (a view's vjp reads only its inputs' shapes: PyTorch saves
                     args.append(make(t._buf))       # sizes, so a later in-place change is fine)
                     continue

@@ -24,6 +24,7 @@ from ._arg_checks import type_name
 from ._graph import EAGER_VJPS, ERR_VIEW_OF_LEAF, Node, labelled
 from ._operand_rules import check_rule, infer_size
 from ._state import STATE
+from ._tensor_aux import write_buffer
 from ._view_rebase import (
     ERR_NO_GRAD,
     NO_GRAD,
@@ -33,7 +34,7 @@ from ._view_rebase import (
     follow_base,
     move_retain,
 )
-from .tensor import Tensor, _make, write_buffer
+from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -63,7 +64,7 @@ def _check_inplace(self) -> None:
         check_view_inplace(self)       # (written back into its bases by _commit)
         return
     if isinstance(node, Node) and node.inputs and node.prim.view and \
-            node.inputs[0]._version is self._version:
+            node.inputs[0]._vc is self._vc:
         base = node.inputs[0]
         if base._rg and base._node is None:
             raise RuntimeError(ERR_VIEW_OF_LEAF)
@@ -82,7 +83,7 @@ def _resize_storage(self, shape: tuple) -> None:
         self._buf = cuda.device_array(shape, dtype=self._buf.dtype)
     else:
         self._buf = np.empty(shape, dtype=self._buf.dtype)
-    self._version[0] += 1
+    self._vc[0] += 1
 
 
 def _commit(self, result: Tensor) -> Tensor:
@@ -106,17 +107,17 @@ def _commit(self, result: Tensor) -> Tensor:
         if 0 in getattr(self._buf, "strides", ()) and self._buf.size > 1:
             raise RuntimeError(ERR_OVERLAP) from None
         raise
-    self._version[0] += 1
+    self._vc[0] += 1
     if recorded:
         if isinstance(node, Node):
-            node.out_version = self._version
-            node.out_ver0 = self._version[0]
+            node.out_version = self._vc
+            node.out_ver0 = self._vc[0]
         move_retain(self, self._node, node)
         self._node = node
         if not self._rg:
             self._rg = True
             follow_base(self)           # (its no_grad-mode views now require grad)
-        if len(self._version) > 1 or getattr(self, "_view", None) is not None:
+        if len(self._vc) > 1 or getattr(self, "_view", None) is not None:
             after_inplace(self)         # views share this memory: PyTorch's CopySlices on
                                         # each base, every recorded view's node made again
     return self
@@ -162,7 +163,7 @@ def _into(self, prim, into, other) -> builtins.bool:
             return False
     if not into(b, b, ob):
         return False
-    self._version[0] += 1
+    self._vc[0] += 1
     return True
 
 
@@ -175,7 +176,7 @@ def _fill_cuda(self, value) -> builtins.bool:
         return False
     from dlcore.kernels.cuda import inplace
     inplace.fill(b, value)
-    self._version[0] += 1
+    self._vc[0] += 1
     return True
 
 
@@ -202,7 +203,7 @@ def zero_(self) -> Tensor:
     b = self._buf
     if type(b) is _ndarray and b.flags.writeable:   # in place, no new buffer
         b.fill(0)
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
     if _fill_cuda(self, 0):
         return self

@@ -112,7 +112,7 @@ def small_unary(prim, a, key, params_of):
         if a._rg and grad and STATE.enabled:
             version = [0]                   # _finish's node for one tensor
             return _make(out, version, Node(prim, params, (a._node or leaf_node(a),), (a,),
-                                            (a._version[0],), out, version))
+                                            (a._vc[0],), out, version))
         return _make(out)
     return _finish(prim, (a,), params, out, a._rg)
 
@@ -189,16 +189,16 @@ def _node_many(prim, params, tensors, out):
         r0, r1 = t0._rg, t1._rg
         parents: tuple = ((t0._node or leaf_node(t0)) if r0 else None,
                           (t1._node or leaf_node(t1)) if r1 else None)
-        versions: tuple = (t0._version[0], t1._version[0])
+        versions: tuple = (t0._vc[0], t1._vc[0])
     elif len(tensors) == 3:                 # (addmm: F.linear with a bias)
         t0, t1, t2 = tensors
         parents = ((t0._node or leaf_node(t0)) if t0._rg else None,
                    (t1._node or leaf_node(t1)) if t1._rg else None,
                    (t2._node or leaf_node(t2)) if t2._rg else None)
-        versions = (t0._version[0], t1._version[0], t2._version[0])
+        versions = (t0._vc[0], t1._vc[0], t2._vc[0])
     else:
         parents = tuple([(t._node or leaf_node(t)) if t._rg else None for t in tensors])
-        versions = tuple([t._version[0] for t in tensors])
+        versions = tuple([t._vc[0] for t in tensors])
     version = [0]
     return _make(out, version, Node(prim, params, parents, tuple(tensors), versions, out,
                                     version))
@@ -417,7 +417,7 @@ def _mean_run(mp, x, b, label):
     if x._rg and STATE.enabled:
         v = [0]
         s = _make(ob, v, Node(prim, params, (x._node or leaf_node(x),), (x,),
-                              (x._version[0],), ob, v))
+                              (x._vc[0],), ob, v))
         v = [0]
         node = Node(_div_p, {}, (s._node, None), (s, _make(cb)), (0, 0), q, v)
         node.label = label

@@ -60,7 +60,7 @@ def _run1(prim, plan, x, b, label=None):
         node.params = plan[2]
         node.parents = (x._node or leaf_node(x),)
         node.inputs = (x,)
-        node.versions = (x._version[0],)
+        node.versions = (x._vc[0],)
         node.out_buf = out
         node.out_version = version
         node.out_ver0 = 0
@@ -268,7 +268,7 @@ def unary_entry(prim):
                                 node.params = {}
                                 node.parents = (x._node or leaf_node(x),)
                                 node.inputs = (x,)
-                                node.versions = (x._version[0],)
+                                node.versions = (x._vc[0],)
                                 node.out_buf = out
                                 node.out_version = version
                                 node.out_ver0 = 0
@@ -340,7 +340,7 @@ def _leaky_run(prim, kernels, x, b, params, label, inplace=False):
     if x._rg and STATE.enabled:
         version = [0]
         node = Node(prim, {**params, "inplace": True} if inplace else params,
-                    (x._node or leaf_node(x),), (x,), (x._version[0],), out, version)
+                    (x._node or leaf_node(x),), (x,), (x._vc[0],), out, version)
         if label is not None:
             node.label = label
         return _make(out, version, node)

@@ -159,7 +159,7 @@ def _two_entry(prim, params_of):
                         t._buf = out
                         t._acc = None
                         t._grad = None
-                        t._version = version = [0]
+                        t._vc = version = [0]
                         t._hooks = None
                         t._view = None
                         r0 = t0._rg
@@ -172,8 +172,8 @@ def _two_entry(prim, params_of):
                             node.parents = ((t0._node or leaf_node(t0)) if r0 else None,
                                             (t1._node or leaf_node(t1)) if r1 else None)
                             node.inputs = (t0, t1)
-                            v0 = t0._version[0]
-                            v1 = t1._version[0]
+                            v0 = t0._vc[0]
+                            v1 = t1._vc[0]
                             node.versions = (v0, v1) if v0 or v1 else _V00
                             node.out_buf = out
                             node.out_version = version

@@ -76,7 +76,7 @@ def _max_grad_run(plan, name, x, b, keepdim, label="MaxBackward0"):
     node.params = tparams
     node.parents = (x._node or leaf_node(x), None)
     node.inputs = (x, idx)
-    node.versions = (x._version[0], 0)
+    node.versions = (x._vc[0], 0)
     node.out_buf = vb
     node.out_version = version
     node.out_ver0 = 0
@@ -113,7 +113,7 @@ def _max_values(name, x, values, idx, d, keepdim, label):
         node.hooks = None
         node.retain = None
         values = _make(out, version, node)
-        idx = _make(idx._buf.squeeze(d), idx._version)
+        idx = _make(idx._buf.squeeze(d), idx._vc)
     node.label = label                      # (labelled's: the node is the values')
     node.edges = (x._node or leaf_node(x),)
     return values_indices(name, values, idx)

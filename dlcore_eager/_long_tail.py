@@ -240,7 +240,7 @@ def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
     view = np.ndarray(size, dtype=buf.dtype, buffer=root, offset=offset * item,
                       strides=tuple(s * item for s in stride))
     if not (input._rg and STATE.enabled):
-        return Tensor._wrap(view, input._version)
+        return Tensor._wrap(view, input._vc)
     # recorded: gather the input's elements at the same storage positions
     xs = tuple(builtins.int(s) // item for s in buf.strides)
     pos_in = _positions(buf.shape, xs, own).reshape(-1)

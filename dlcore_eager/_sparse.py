@@ -239,7 +239,7 @@ class SparseTensor(Tensor):
             raise NotImplementedError("sparse mul_ takes a Python number in dlcore")
         b = self._buf
         b.values *= np.asarray(other, b.dtype)       # in place: a detached alias sees it
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def div_(self, other):
@@ -250,7 +250,7 @@ class SparseTensor(Tensor):
         b.indices = np.zeros((b.indices.shape[0], 0), np.int64)
         b.values = np.zeros((0, *b.values.shape[1:]), b.dtype)
         b.coalesced = True
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def t(self) -> SparseTensor:
@@ -329,7 +329,7 @@ def add_into_(d: Tensor, s: SparseTensor, alpha: float = 1.0) -> None:
     if b.indices.shape[1]:
         vals = b.values if alpha == 1.0 else (b.values * np.asarray(alpha, b.dtype))
         np.add.at(buf, tuple(b.indices), vals.astype(buf.dtype))
-    d._version[0] += 1
+    d._vc[0] += 1
 
 
 def mask(self: Tensor, mask: SparseTensor) -> SparseTensor:

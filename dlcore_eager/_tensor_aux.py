@@ -15,6 +15,8 @@ from dlcore.dtypes import is_floating
 
 from ._state import STATE, InferenceVersion
 
+_ndarray = np.ndarray
+
 
 def check_dim(name: str, ndim: int, dim) -> None:
     """PyTorch's TypeError for a ``dim`` of ``size``/``stride`` that is no int (a NumPy
@@ -35,7 +37,7 @@ def check_requires_grad(t) -> None:
     d = t._buf.dtype
     if not (is_floating(d) or d.kind == "c"):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
-    if type(t._version) is InferenceVersion and not STATE.inference:
+    if type(t._vc) is InferenceVersion and not STATE.inference:
         raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                            "InferenceMode is not allowed.")
 
@@ -66,3 +68,17 @@ def to_device_arg(a):
     raise TypeError(f"to() received an invalid combination of arguments - got ({name}), but "
                     "expected one of:\n * (torch.device device = None, torch.dtype dtype = "
                     f"None, {opts} * (torch.dtype dtype, {opts} * (Tensor tensor, {opts}")
+
+
+def write_buffer(dst, src) -> None:
+    """Copy ``src`` into ``dst``'s memory (same shape), on the CPU or on a CUDA device."""
+    if type(dst) is _ndarray:
+        if type(src) is not _ndarray:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                               "two devices, cuda:0 and cpu!")
+        np.copyto(dst, src)
+        return
+    if type(src) is _ndarray:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           "devices, cuda:0 and cpu!")
+    dst.copy_to_device(src)

@@ -120,7 +120,7 @@ def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int
         return v
     if self.dim() == 0:                      # a 0-d tensor: its one window, shape (size,)
         return self.reshape(1).clone() if self._rg and STATE.enabled else \
-            Tensor._wrap(self._buf.reshape(1), self._version)
+            Tensor._wrap(self._buf.reshape(1), self._vc)
     if self._rg and STATE.enabled:           # recorded: a gather of the same elements
         idx = windows(np.arange(self.numel(), dtype=np.int64).reshape(self.shape))
         index = Tensor._wrap(np.ascontiguousarray(idx).ravel())
@@ -128,7 +128,7 @@ def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int
         return flat.reshape(idx.shape)
     if self.is_cuda:
         return Tensor._wrap(np.ascontiguousarray(windows(self.cpu()._buf))).cuda()
-    return Tensor._wrap(windows(self._buf), self._version)
+    return Tensor._wrap(windows(self._buf), self._vc)
 
 
 def sum_to_size(self, *sizes, size=None) -> Tensor:
@@ -163,7 +163,7 @@ def _meta_inplace(name: str, op):
     def method(self, *args, **kwargs):
         self._check_inplace()
         if self._rg and STATE.enabled:
-            alias = _make(self._buf, self._version, self._node)
+            alias = _make(self._buf, self._vc, self._node)
             r = op(alias, *args, **kwargs)
             if r._node is not None and r._node is not alias._node:
                 inplace = _INPLACE_NAMES.get(r._node.name())    # (PyTorch's in-place node)
@@ -171,7 +171,7 @@ def _meta_inplace(name: str, op):
                     labelled(r, inplace, alias)
             self._node = r._node
         else:
-            r = op(Tensor._wrap(self._buf, self._version), *args, **kwargs)
+            r = op(Tensor._wrap(self._buf, self._vc), *args, **kwargs)
         self._buf = r._buf
         return self
     method.__name__ = name
@@ -218,7 +218,7 @@ def resize_(self, *sizes, size=None, memory_format=None) -> Tensor:
         flat[:keep] = b.reshape(-1)[:keep]
         new = flat.reshape(shape)
     self._buf = new if dev == CPU else to_device(new, dev)
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -275,7 +275,7 @@ def apply_(self, callable) -> Tensor:
     _callable_check(self, "apply_")
     vals = [callable(v) for v in self._buf.reshape(-1).tolist()]
     np.copyto(self._buf, np.asarray(vals, dtype=self._buf.dtype).reshape(self._buf.shape))
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -286,7 +286,7 @@ def map_(self, tensor: Tensor, callable) -> Tensor:
     other = tensor.expand(self.shape)._buf.reshape(-1).tolist()
     vals = [callable(a, b) for a, b in zip(self._buf.reshape(-1).tolist(), other)]
     np.copyto(self._buf, np.asarray(vals, dtype=self._buf.dtype).reshape(self._buf.shape))
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -340,11 +340,11 @@ def _sharers(self) -> list:
     ``self`` first: found through the garbage collector (share_memory_ is a rare call)."""
     import gc
     import sys
-    version = self._version
+    version = self._vc
     if sys.getrefcount(version) <= 3:       # (self's slot, the local, the call's argument)
         return [self]
     return [self] + [r for r in gc.get_referrers(version)
-                     if isinstance(r, Tensor) and r is not self and r._version is version]
+                     if isinstance(r, Tensor) and r is not self and r._vc is version]
 
 
 def is_shared(self) -> builtins.bool:
@@ -509,7 +509,7 @@ def is_same_size(self, other: Tensor) -> bool:
 def is_inference(self) -> bool:
     """True for a tensor made inside ``inference_mode()``, its views and ``detach()``
     (they share its ``_state.InferenceVersion`` counter), as PyTorch's."""
-    return type(self._version) is InferenceVersion
+    return type(self._vc) is InferenceVersion
 
 
 METHODS.update({"get_device": get_device, "is_signed": is_signed, "is_same_size": is_same_size,

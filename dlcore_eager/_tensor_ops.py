@@ -327,7 +327,7 @@ def _reduce_extreme(x, dim, keepdim, other, is_max):
         if type(b) is np.ndarray:
             # the indices as a fresh tensor (PyTorch's are no view; one dispatch less), sharing
             # the version counter of those the gather saved: changed in place, backward fails
-            idx = _make(b.reshape(b.shape[:d] + b.shape[d + 1:]), idx._version)
+            idx = _make(b.reshape(b.shape[:d] + b.shape[d + 1:]), idx._vc)
         else:
             idx = _ops.squeeze(idx, d)
     return _pair_result(name, labelled(values, "MaxBackward0" if is_max else "MinBackward0",

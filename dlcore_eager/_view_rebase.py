@@ -132,7 +132,7 @@ def _prune(version) -> None:
 def register(t, base, prim, params, rest=(), multi=None) -> None:
     """Record ``t`` as a view of ``base`` made by ``prim(base, *rest, **params)``."""
     t._view = (base, prim, params, rest, multi)
-    version = t._version
+    version = t._vc
     n = len(version)
     if n >= 16 and not n & (n - 1):
         _prune(version)
@@ -189,7 +189,7 @@ def check_no_grad_view(t) -> None:
     grad (PyTorch regenerates a view's grad_fn then and refuses to for such a view)."""
     recipe = t._view
     if recipe is not None and recipe[4] is NO_GRAD and len(recipe) > 5 and \
-            recipe[5] != t._version[0] and base_requires_grad(t):
+            recipe[5] != t._vc[0] and base_requires_grad(t):
         raise RuntimeError(ERR_NO_GRAD_REBASE)
 
 
@@ -240,7 +240,7 @@ def _writable_back(prim, view, base) -> bool:
 def _write_back(prim, params, base, new):
     """``base`` (its old history) with view ``new`` written into it: the recorded value of
     PyTorch's CopySlices."""
-    old = _make(base._buf, base._version, base._node or (leaf_node(base) if base._rg else None))
+    old = _make(base._buf, base._vc, base._node or (leaf_node(base) if base._rg else None))
     old._rg = base._rg
     if prim is getitem_p:
         return index_update(old, params["idx"], new)
@@ -268,8 +268,8 @@ def after_inplace(t) -> None:
         value = _write_back(prim, params, base, new)
         node = value._node
         node.label = "CopySlices"
-        node.out_version = base._version
-        node.out_ver0 = base._version[0]
+        node.out_version = base._vc
+        node.out_ver0 = base._vc[0]
         move_retain(base, base._node, node)
         base._node = node
         if not base._rg:
@@ -278,7 +278,7 @@ def after_inplace(t) -> None:
         new = base
         recipe = _recipe(base)
     value = new = None
-    version = t._version
+    version = t._vc
     for r in version[1:]:
         v = r()
         if v is not None:
@@ -290,12 +290,12 @@ def follow_base(t) -> None:
     ``requires_grad`` of such a view is its base's).  They are not registered one by one when
     made (a cost on every no_grad view), only marked (``NO_GRAD_MARK``); they are the tensors
     sharing ``t``'s version counter, looked up through the garbage collector then."""
-    version = t._version
+    version = t._vc
     if len(version) == 1 or NO_GRAD_MARK not in version:
         return
     import gc
     for v in gc.get_referrers(version):
-        if not isinstance(v, Tensor) or v is t or v._version is not version or v._rg:
+        if not isinstance(v, Tensor) or v is t or v._vc is not version or v._rg:
             continue
         recipe = _recipe(v)
         if recipe is not None and recipe[4] is NO_GRAD and len(recipe) > 5 and \
@@ -309,10 +309,10 @@ def _rebuild(v) -> None:
         return
     inputs = (base,) + rest
     parents = tuple((a._node or leaf_node(a)) if a._rg else None for a in inputs)
-    versions = tuple(a._version[0] for a in inputs)
+    versions = tuple(a._vc[0] for a in inputs)
     node: TapeNode
     if multi is None:
-        node = Node(prim, params, parents, inputs, versions, v._buf, v._version)
+        node = Node(prim, params, parents, inputs, versions, v._buf, v._vc)
         node.label = "AsStridedBackward0"
     elif multi is NO_GRAD:
         node = BrokenViewNode(parents, v._buf, ERR_NO_GRAD_REBASE)

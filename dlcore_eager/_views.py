@@ -59,12 +59,12 @@ def view_of(x: Tensor, prim, params: dict, out, label: str | None = None) -> Ten
     ``x``'s version counter, its node when ``x`` requires grad, its recipe and its weak
     reference (``_view_rebase``); ``tensor._make``'s fields set here (one frame).  ``label``:
     the node's grad_fn name where it is not the primitive's (``labelled``'s rename)."""
-    version = x._version
+    version = x._vc
     t = _new(Tensor)
     t._buf = out
     t._acc = None
     t._grad = None
-    t._version = version
+    t._vc = version
     t._hooks = None
     if x._rg:
         t._rg = True
@@ -103,7 +103,7 @@ def alias(x: Tensor, label: str) -> Tensor:
     ``label`` when ``x`` requires grad."""
     b = x._buf
     out = b.view() if type(b) is _ndarray else b
-    version = x._version
+    version = x._vc
     if x._rg and STATE.enabled:             # (only float and complex tensors require grad)
         node = Node(reshape_p, {"shape": b.shape}, (x._node or leaf_node(x),), (x,),
                     (version[0],), out, version)

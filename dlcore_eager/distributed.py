@@ -229,7 +229,7 @@ def _core_op(op) -> str:
 
 
 def _bump(t: Tensor) -> None:
-    t._version[0] += 1
+    t._vc[0] += 1
 
 
 def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):

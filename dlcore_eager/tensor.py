@@ -7,8 +7,9 @@ A Tensor is deliberately small (``__slots__``):
 * ``_node``     ``grad_fn``: the tape node that produced it (None for a leaf);
 * ``_acc``      a weak reference to a leaf's gradient accumulator (see ``_graph.LeafNode``);
 * ``_grad``     the accumulated gradient of a leaf (``.grad``);
-* ``_version``  a version counter shared by every tensor that views the same memory; each
-                in-place operation bumps it, so backward can tell whether a saved tensor changed;
+* ``_vc``       the version counter ``[count, ...]`` shared by every tensor that views the same
+                memory; each in-place operation bumps it, so backward can tell whether a saved
+                tensor changed (``t._version``: the count, an int, as PyTorch's);
 * ``_hooks``    gradient hooks of a leaf (non-leaf hooks live on its node).
 
 The maths lives in dlcore.  An operator such as ``a + b`` calls ``dlcore.ops.add``, which calls
@@ -70,7 +71,7 @@ def _empty_strides(shape) -> tuple:
 class Tensor:
     """A multi-dimensional array with autograd, on the CPU or a CUDA device."""
 
-    __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_version",
+    __slots__ = ("__weakref__", "_acc", "_buf", "_grad", "_hooks", "_node", "_rg", "_vc",
                  "_view")   # _view: set only on a recorded view (see _view_rebase)
     __array_priority__ = 1000          # ndarray + Tensor -> Tensor.__radd__
 
@@ -80,7 +81,7 @@ class Tensor:
     _node: Any                         # None, a _graph.Node, CopyNode, FunctionNode ...
     _acc: Any
     _grad: Tensor | None
-    _version: list[Any]                # [count, weakrefs of views to remake]: _view_rebase
+    _vc: list[Any]                     # [count, weakrefs of views to remake]: _view_rebase
     _hooks: list | None
     _view: tuple | None                # (base, prim, params, other inputs, ...) of a recorded view
 
@@ -283,7 +284,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + (
                     "" if flag else " If you want to use a computed variable in a subgraph that "
                     "doesn't require differentiation use var_no_grad = var.detach()."))
-        if flag and (type(self._version) is InferenceVersion or not (
+        if flag and (type(self._vc) is InferenceVersion or not (
                 is_floating(self._buf.dtype) or self._buf.dtype.kind == "c")):
             _aux.check_requires_grad(self)      # (dtype; an inference tensor outside the mode)
         if not flag and getattr(self, "_view", None) is not None and \
@@ -296,6 +297,13 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def _version(self) -> builtins.int:
+        """PyTorch's ``t._version``: how many in-place changes this memory has seen, an int."""
+        if type(self._vc) is InferenceVersion:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return self._vc[0]
 
     @property
     def is_leaf(self) -> bool:
@@ -393,7 +401,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (and version counter), cut from the graph."""
-        return Tensor._wrap(self._buf, self._version)
+        return Tensor._wrap(self._buf, self._vc)
 
     def detach_(self) -> Tensor:
         self._node = None
@@ -486,7 +494,7 @@ def _fill(t: Tensor, buf, version, node) -> None:
     t._node = node
     t._acc = None
     t._grad = None
-    t._version = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
+    t._vc = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
     t._hooks = None
     t._view = None
 
@@ -502,24 +510,10 @@ def _make(buf, version=None, node=None, cls=Tensor) -> Tensor:
     t._node = node
     t._acc = None
     t._grad = None
-    t._version = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
+    t._vc = [0] if version is None and not INFERENCE_ON[0] else version or fresh_version()
     t._hooks = None
     t._view = None
     return t
-
-
-def write_buffer(dst, src) -> None:
-    """Copy ``src`` into ``dst``'s memory (same shape), on the CPU or on a CUDA device."""
-    if type(dst) is _ndarray:
-        if type(src) is not _ndarray:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                               "two devices, cuda:0 and cpu!")
-        np.copyto(dst, src)
-        return
-    if type(src) is _ndarray:
-        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
-                           "devices, cuda:0 and cpu!")
-    dst.copy_to_device(src)
 
 
 class PostAccumulateGradHook:
@@ -561,7 +555,7 @@ class _StaleTensor(Tensor):
     def _stale_recast(self, dtype) -> _StaleTensor:
         """This stale tensor as one of ``dtype`` (a 16-bit vjp's float32 operands: still
         raising only when its values are read)."""
-        s = cast(_StaleTensor, _make(None, self._version, cls=_StaleTensor))
+        s = cast(_StaleTensor, _make(None, self._vc, cls=_StaleTensor))
         s._msg = self._msg
         s._aval = AVal(self._aval.shape, np.dtype(dtype))
         return s
@@ -585,10 +579,10 @@ def stale_tensor(t: Tensor, expected: int, node, current: bool = False) -> Tenso
     which = f", which is output 0 of {_version_error_name(node)}," if node is not None else ""
     msg = ("one of the variables needed for gradient computation has been modified by an "
            f"inplace operation: [{tensor_type_name(t)} [{shape}]]{which} is at version "
-           f"{t._version[0]}; expected version {expected} instead. Hint: enable anomaly detection "
+           f"{t._vc[0]}; expected version {expected} instead. Hint: enable anomaly detection "
            "to find the operation that failed to compute its gradient, with "
            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
-    s = cast(_StaleTensor, _make(None, t._version, cls=_StaleTensor))
+    s = cast(_StaleTensor, _make(None, t._vc, cls=_StaleTensor))
     s._msg = msg
     s._aval = aval
     return s

@@ -118,7 +118,7 @@ def restore_apply(saved: list[tuple[Any, str, Any]]) -> None:
 
 def _ver(t: Any) -> int:
     """A tensor's version counter (in-place changes bump it)."""
-    return t._version[0]
+    return t._vc[0]
 
 
 def _memory_key(t: Any) -> tuple | None:

@@ -19,9 +19,10 @@ from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
 
-from .._sparse import SparseBuf, accumulate_sparse
 from .._graph import labelled
-from ..tensor import Tensor, _make, write_buffer
+from .._sparse import SparseBuf, accumulate_sparse
+from .._tensor_aux import write_buffer
+from ..tensor import Tensor, _make
 
 _ndarray = np.ndarray
 _HALF = _dt.HALF
@@ -85,14 +86,14 @@ def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
             ob.flags.writeable and ob.size < _PARALLEL_THRESHOLD:
         if silenced:
             np.add(ob, gb, out=ob)
-            old._version[0] += 1
+            old._vc[0] += 1
             return True
         token = _quiet(_IGNORE)
         try:
             np.add(ob, gb, out=ob)
         finally:
             _loud(token)
-        old._version[0] += 1
+        old._vc[0] += 1
         return True
     return False
 
@@ -246,7 +247,7 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     if type(ob) is _ndarray and type(gb) is _ndarray and ob.dtype not in _HALF:
         check_rule(_add_p, (ob, gb), {})
         if _add_into(ob, ob, gb):
-            old._version[0] += 1
+            old._vc[0] += 1
             return
         if gb.shape == ob.shape and gb.dtype is ob.dtype and (gb.dtype is _F32 or
                                                              gb.dtype is _F64) and \
@@ -259,14 +260,14 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
                 np.add(ob, gb, out=ob)
             finally:
                 _loud(token)
-            old._version[0] += 1
+            old._vc[0] += 1
             return
     elif type(ob) is not _ndarray and type(gb) is not _ndarray and ob.dtype not in _HALF and \
             getattr(_add_p.kernels.get("cuda"), "into", None) is not None and \
             _add_p.kernels["cuda"].into(ob, ob, gb):
-        old._version[0] += 1                 # (a CUDA .grad: the add kernel writes into it)
+        old._vc[0] += 1                 # (a CUDA .grad: the add kernel writes into it)
         return
     new = _ops.add(old, as_tensor(g))._buf if type(ob) is not _ndarray or \
         type(gb) is not _ndarray or ob.dtype in _HALF else _ops.add(ob, gb)
     write_buffer(ob, new)
-    old._version[0] += 1
+    old._vc[0] += 1

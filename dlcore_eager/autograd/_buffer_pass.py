@@ -134,7 +134,7 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         b = t._buf
         if type(b) is not _ndarray:
             return None
-        if t._version[0] != vers[0]:
+        if t._vc[0] != vers[0]:
             stale = [2] if stale is None else stale + [2]
         d = b.dtype
         wide = d is _F32 or d is _F64    # (_maybe_half's test)
@@ -146,11 +146,11 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         b1 = t1._buf
         if type(b) is not _ndarray or type(b1) is not _ndarray:
             return None
-        if t._version[0] != vers[0] or t1._version[0] != vers[1]:
+        if t._vc[0] != vers[0] or t1._vc[0] != vers[1]:
             stale = [] if stale is None else stale
-            if t._version[0] != vers[0]:
+            if t._vc[0] != vers[0]:
                 stale.append(2)
-            if t1._version[0] != vers[1]:
+            if t1._vc[0] != vers[1]:
                 stale.append(3)
         d = b.dtype
         wide = d is _F32 or d is _F64
@@ -165,7 +165,7 @@ def _saved_vjp(node, g, retain: bool, half: bool):
             b = t._buf
             if type(b) is not _ndarray:
                 return None
-            if t._version[0] != v:
+            if t._vc[0] != v:
                 stale = [2 + i] if stale is None else stale + [2 + i]
             d = b.dtype
             if d is not _F32 and d is not _F64:
@@ -247,8 +247,8 @@ def _whole_mean(node, g, retain: bool, wanted, grads, order, i):
     cb, xb, d = c._buf, x._buf, g.dtype
     if type(cb) is not _ndarray or type(xb) is not _ndarray or cb.dtype is not d or \
             cb.ndim or xb.dtype is not d or not xb.ndim or (d is not _F32 and d is not _F64) or \
-            s._version[0] != node.versions[0] or c._version[0] != node.versions[1] or \
-            node.out_version[0] != node.out_ver0 or x._version[0] != p.versions[0] or \
+            s._vc[0] != node.versions[0] or c._vc[0] != node.versions[1] or \
+            node.out_version[0] != node.out_ver0 or x._vc[0] != p.versions[0] or \
             p.out_version[0] != p.out_ver0:
         return None
     if g.ndim and g.size >= _PARALLEL_THRESHOLD:

@@ -211,7 +211,7 @@ def _node2(prim, a, b, out):
     return _make(out, version, _Node(
         prim, {}, ((a._node or _leaf_node(a)) if ra else None,
                    (b._node or _leaf_node(b)) if rb else None),
-        (a, b), (a._version[0], b._version[0]), out, version))
+        (a, b), (a._vc[0], b._vc[0]), out, version))
 
 
 _SWAP = (1, 0)
@@ -327,7 +327,7 @@ def cg_vjp(node, g, retain: bool):
         if type(gb) is _ndarray and (gd is _F32 or gd is _F64):
             for t, v in zip(ins, node.versions):    # (lean's tests, and the versions)
                 b = t._buf
-                if t._version[0] != v or b.dtype is not gd or type(t) not in _LEAN_TYPES or \
+                if t._vc[0] != v or b.dtype is not gd or type(t) not in _LEAN_TYPES or \
                         type(b) is not _ndarray:
                     break
             else:
@@ -339,7 +339,7 @@ def cg_vjp(node, g, retain: bool):
                     node.out_buf = None
                 return res                  # (None: its case does not hold, the rule runs)
     for t, v in zip(ins, node.versions):
-        if t._version[0] != v:
+        if t._vc[0] != v:
             return None
         d = t._buf.dtype
         if d is not _F32 and d is not _F64 and d in _HALF:

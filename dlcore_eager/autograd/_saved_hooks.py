@@ -212,7 +212,7 @@ def _husk(t) -> Tensor:
         if len(_HUSKS) > 512:
             _HUSKS.clear()
         hb = _HUSKS[key] = np.broadcast_to(np.zeros((), b.dtype), b.shape)
-    return _make(hb, [t._version[0]])
+    return _make(hb, [t._vc[0]])
 
 
 def _pack(node) -> None:
@@ -233,9 +233,9 @@ def _pack(node) -> None:
     try:
         for i in spec:
             t = ins[i] if i >= 0 else _make(node.out_buf, node.out_version, node)
-            v = t._version[0]
+            v = t._vc[0]
             packed.append(pack(t))
-            if t._version[0] != v:
+            if t._vc[0] != v:
                 raise RuntimeError(ERR_PACK_INPLACE)
             avals.append((t._buf.shape, t._buf.dtype))
     except BaseException:
@@ -277,11 +277,11 @@ def _attached(t, parent) -> Tensor:
     or its leaf's accumulator), as PyTorch's SavedVariable rewraps what unpack returns: a
     create_graph pass differentiates through it into the saved tensor's own graph."""
     if type(parent) is LeafNode:
-        out = _make(t._buf, t._version)
+        out = _make(t._buf, t._vc)
         out._rg = True
         out._acc = weakref.ref(parent)
         return out
-    return _make(t._buf, t._version, parent)
+    return _make(t._buf, t._vc, parent)
 
 
 class Packed(Node):
@@ -303,14 +303,14 @@ class Packed(Node):
         for j, (i, obj) in enumerate(zip(st.spec, st.packed)):
             t = _unpacked(self, st, j, obj)
             if i < 0:
-                out_buf, out_version = t._buf, t._version
+                out_buf, out_version = t._buf, t._vc
             else:
                 p = parents[i]
                 if p is not None and not (t._rg and (t._node is p or t._node is None and
                                                      t._acc is not None and t._acc() is p)):
                     t = _attached(t, p)
                 ins[i] = t
-                vers[i] = t._version[0]
+                vers[i] = t._vc[0]
         self.inputs = tuple(ins)
         self.versions = tuple(vers)
         self.out_buf = out_buf
@@ -338,9 +338,9 @@ def pack_saved(tensors: tuple) -> list | None:
             if t is None:
                 out.append(None)
                 continue
-            v = t._version[0]
+            v = t._vc[0]
             obj = pack(t)
-            if t._version[0] != v:
+            if t._vc[0] != v:
                 raise RuntimeError(ERR_PACK_INPLACE)
             out.append((unpack, obj, t._buf.shape, t._buf.dtype))
         return out

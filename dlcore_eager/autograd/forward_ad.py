@@ -141,12 +141,12 @@ def _remember(t, tangent) -> None:
 
     def forget(_ref, k: int = key) -> None:
         _TANGENTS.pop(k, None)
-    ver0 = t._version[0]
+    ver0 = t._vc[0]
     _TANGENTS[key] = (weakref.ref(t, forget), ver0, tangent, t._buf, _layout(t._buf))
     node = t._node
-    if node is not None and getattr(node, "out_version", None) is t._version:
+    if node is not None and getattr(node, "out_version", None) is t._vc:
         nkey = id(node)
-        entry = (t._version, id(t._buf), ver0, tangent)
+        entry = (t._vc, id(t._buf), ver0, tangent)
 
         def forget_node(_ref, k: int = nkey) -> None:
             _NODE_TANGENTS.pop(k, None)
@@ -162,11 +162,11 @@ def _tangent_of(t) -> Any:
             return None
         # the same recorded result in another Tensor (a node's saved output, made again)
         ne = _NODE_TANGENTS.get(id(node))
-        if ne is None or ne[0]() is not node or ne[1] is not t._version or \
+        if ne is None or ne[0]() is not node or ne[1] is not t._vc or \
                 ne[2] != id(t._buf):
             return None
         entry = (None, ne[3], ne[4])
-    if t._version[0] != entry[1]:
+    if t._vc[0] != entry[1]:
         raise RuntimeError("dlcore forward AD: a dual tensor was changed in place; its tangent "
                            "would no longer be right (make the dual tensor again)")
     if len(entry) > 3 and t._buf is not entry[3]:
@@ -231,7 +231,7 @@ def _commit_of(commit):
             _spread(self, tangent, *plan)
         for v, tan in keep:                 # (tensors of this memory outside the family: a
             entry = _TANGENTS.get(id(v))    # dual made of it keeps its tangent, as PyTorch's)
-            if entry is not None and entry[1] != v._version[0]:
+            if entry is not None and entry[1] != v._vc[0]:
                 _remember(v, tan)
         return out
     return _commit
@@ -254,9 +254,9 @@ def _bystanders(t) -> list:
     while getattr(owner, "_view", None) is not None:
         owner = owner._view[0]
     out = []
-    for v in [owner] + [v for r in owner._version[1:] for v in (r(),) if v is not None]:
+    for v in [owner] + [v for r in owner._vc[1:] for v in (r(),) if v is not None]:
         entry = _TANGENTS.get(id(v))
-        if entry is not None and entry[0]() is v and entry[1] == v._version[0]:
+        if entry is not None and entry[0]() is v and entry[1] == v._vc[0]:
             out.append((v, entry[2]))
     return out
 
@@ -295,7 +295,7 @@ def _top(t):
 
 def _live_views(top) -> list:
     """The live views of ``top``'s memory whose base (``_top``) is ``top``."""
-    return [v for r in top._version[1:] for v in (r(),)
+    return [v for r in top._vc[1:] for v in (r(),)
             if v is not None and v is not top and _top(v) is top]
 
 
@@ -357,7 +357,7 @@ def _has_live_views(t) -> bool:
     """Whether a view of ``t``'s memory is still alive: the version counter keeps weak
     references of every view made (dead ones until a prune), and a view dropped long ago
     (``x[0]`` printed) shares nothing any more."""
-    version = t._version
+    version = t._vc
     return len(version) > 1 and any(r() is not None for r in version[1:])
 
 

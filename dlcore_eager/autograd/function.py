@@ -58,7 +58,7 @@ class FunctionCtx:
                 raise TypeError("save_for_backward can only save variables, but argument "
                                 f"{tensors.index(t)} is of type {type(t).__name__}")
         self._saved = tuple(tensors)
-        self._saved_versions = tuple(None if t is None else t._version[0] for t in tensors)
+        self._saved_versions = tuple(None if t is None else t._vc[0] for t in tensors)
         if _sh.LOCAL.stack:                 # (torch.autograd.graph.saved_tensors_hooks)
             self._packed = _sh.pack_saved(self._saved)
             self._saved = tuple(None for _ in tensors)
@@ -73,7 +73,7 @@ class FunctionCtx:
             return _sh.unpack_saved(packed, type(self).__name__)
         out = []
         for t, v in zip(saved, getattr(self, "_saved_versions", ())):
-            if t is not None and t._version[0] != v:
+            if t is not None and t._vc[0] != v:
                 # (a saved output is named by this Function's node, an input by its grad_fn
                 # now: PyTorch's words)
                 owner = getattr(self, "_owners", {}).get(id(t))
@@ -197,7 +197,7 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
     if not isinstance(out, Tensor):
         raise TypeError("forward of a custom Function must return a Tensor")
     if any(out is a for a in args):           # returned an input: give it its own identity
-        out = Tensor._wrap(out._buf, out._version)
+        out = Tensor._wrap(out._buf, out._vc)
     if id(out) in getattr(ctx, "_non_diff", ()):
         return out
     parents, shapes = _parents_and_shapes(args, needs)
@@ -256,7 +256,7 @@ def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) 
         if not isinstance(o, Tensor):
             continue
         if any(o is a for a in args):       # returned an input: give it its own identity
-            outs[i] = o = Tensor._wrap(o._buf, o._version)
+            outs[i] = o = Tensor._wrap(o._buf, o._vc)
         if id(o) not in non_diff and o._buf.dtype.kind in "fc":
             layout[i] = (offset, o.numel())
             offset += o.numel()
@@ -436,7 +436,7 @@ def _with_jvp(cls, ctx, args):
         saved = ctx.__dict__.get("_saved"), ctx.__dict__.get("_saved_versions")
         fwd = ctx.__dict__.get("_saved_forward", ())
         ctx._saved = fwd
-        ctx._saved_versions = tuple(None if t is None else t._version[0] for t in fwd)
+        ctx._saved_versions = tuple(None if t is None else t._vc[0] for t in fwd)
         try:
             result = cls.jvp(ctx, *tangents)
         finally:

@@ -78,7 +78,7 @@ def increment_version(tensor) -> None:
     """Bump the version counter of ``tensor`` (or of each tensor of a sequence), as an
     in-place write would."""
     for t in (tensor if isinstance(tensor, (list, tuple)) else (tensor,)):
-        t._version[0] += 1
+        t._vc[0] += 1
 
 
 class saved_tensors_hooks:

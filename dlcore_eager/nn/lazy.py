@@ -59,7 +59,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
         data = empty(0, device=device, dtype=dtype)
         t = Tensor.__new__(cls)
         t._buf, t._rg, t._node, t._acc, t._grad = data._buf, False, None, None, None
-        t._version, t._hooks = data._version, None
+        t._vc, t._hooks = data._vc, None
         return t
 
     def __init__(self, *args, **kwargs):

@@ -31,7 +31,7 @@ class Parameter(Tensor):
         p._node = None
         p._acc = None
         p._grad = None
-        p._version = data._version
+        p._vc = data._vc
         p._hooks = None
         if requires_grad:
             from ..creation import factory_requires_grad
@@ -293,7 +293,7 @@ class Module(ModuleHooks):
                 if p is not None:
                     new = fn(p.detach())
                     p._buf = new._buf
-                    p._version = [0]
+                    p._vc = [0]
                     if p._grad is not None:
                         p._grad = fn(p._grad.detach())
             for name, b in list(m._buffers.items()):

@@ -64,7 +64,7 @@ def _renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float)
                 w[...] = host
             else:
                 w.copy_to_device(host)
-            weight._version[0] += 1
+            weight._vc[0] += 1
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,

@@ -56,7 +56,7 @@ def sgd(p, grad, state: dict, group: dict) -> None:
         elif isinstance(buf, SparseTensor):      # in place, as PyTorch's buf.mul_().add_()
             new = add_sparse(buf * mom, step).coalesce()
             buf._buf = new._buf
-            buf._version[0] += 1
+            buf._vc[0] += 1
         else:
             buf = add_dense(buf * mom, step)
         install(state, {"momentum_buffer": buf})   # a dense buffer: in place, as PyTorch's
@@ -93,7 +93,7 @@ def adagrad(p, grad, state: dict, group: dict) -> None:
     std = np.sqrt(new_rows) + np.asarray(group["eps"], s.dtype)
     upd = _sparse(np.stack(rows), vals / std, g.shape, True)
     s[rows] = new_rows                        # (everything computed: now the state changes)
-    state["sum"]._version[0] += 1
+    state["sum"]._vc[0] += 1
     advance_step(state, step)
     add_into_(p, upd, -clr)
 
@@ -123,7 +123,7 @@ def sparse_adam(p, grad, state: dict, group: dict) -> None:
     upd = np.asarray(-step_size, dt) * (numer / denom)
     m[rows] = numer                           # the touched rows, in place (PyTorch's add_)
     v[rows] = new_v
-    state["exp_avg"]._version[0] += 1
-    state["exp_avg_sq"]._version[0] += 1
+    state["exp_avg"]._vc[0] += 1
+    state["exp_avg_sq"]._vc[0] += 1
     advance_step(state, step)
     add_into_(p, _sparse(np.stack(rows), upd, g.shape, True))

@@ -33,7 +33,7 @@ def advance_step(state: dict, t: int) -> None:
     b = s._buf if isinstance(s, Tensor) else None
     if s is not None and type(b) is np.ndarray and b.shape == () and b.flags.writeable:
         b[()] = t
-        s._version[0] += 1
+        s._vc[0] += 1
     else:
         state["step"] = scalar_tensor(t)
 
@@ -93,7 +93,7 @@ device array is written device to device.  Every decision is made before
             ob[...] = vb                       # (cheaper than np.copyto's casting checks)
         else:
             ob[()] = vb
-        old._version[0] += 1
+        old._vc[0] += 1
     if replace:
         state.update(replace)                  # one C call
 

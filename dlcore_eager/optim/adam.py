@@ -131,7 +131,7 @@ class Adam(Optimizer):
             state.update(old)                   # atomic: see the module docstring
         else:
             for s_ in (mt, vt) if vmax is None else (mt, vt, vmax):
-                s_._version[0] += 1
+                s_._vc[0] += 1
         advance_step(state, t)
         if wd != 0 and decoupled:
             np.multiply(pb, 1 - lr * wd, out=pb)
@@ -165,7 +165,7 @@ class Adam(Optimizer):
                           decay=1 - lr * wd if decoupled else 1.0,
                           maximize=group["maximize"])
         advance_step(state, t)
-        p._version[0] += 1
+        p._vc[0] += 1
         return True
 
 
@@ -311,6 +311,6 @@ class RMSprop(Optimizer):
             state.update(old)                   # atomic: see the module docstring
         else:
             for s_ in bufs:
-                s_._version[0] += 1
+                s_._vc[0] += 1
         advance_step(state, t)
         np.subtract(pb, np.multiply(upd, group["lr"]), out=pb)

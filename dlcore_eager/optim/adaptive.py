@@ -86,7 +86,7 @@ def _lerp_(m: np.ndarray, g: np.ndarray, w: float) -> None:
 
 def _touch(*ts: Tensor) -> None:
     for t in ts:
-        t._version[0] += 1
+        t._vc[0] += 1
 
 
 def _lerp(start: Tensor, end: Tensor, w: float) -> Tensor:
@@ -152,7 +152,7 @@ class Adagrad(Optimizer):
         std = _ops.sqrt(s)
         std += group["eps"]
         upd = np.divide(g, std, out=std)
-        st._version[0] += 1
+        st._vc[0] += 1
         advance_step(state, step)
         np.subtract(pb, np.multiply(upd, clr, out=upd), out=pb)
 

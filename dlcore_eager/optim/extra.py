@@ -108,7 +108,7 @@ class ASGD(Optimizer):
                 ax += d
             else:
                 ax[...] = new
-            axt._version[0] += 1
+            axt._vc[0] += 1
             install(state, scalars)
             pb[...] = new
             return

@@ -125,5 +125,5 @@ def _update_cuda(p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
                      maximize=group["maximize"], first=first)
     if mom != 0 and first:
         state["momentum_buffer"] = buf
-    p._version[0] += 1
+    p._vc[0] += 1
     return True

@@ -154,7 +154,7 @@ def test_views_are_declared_in_the_definition_block():
     x = torch.arange(6.0).reshape(2, 3)
     v = x.t()
     x.add_(1)
-    assert v._version is x._version        # a view shares its base's version counter
+    assert v._vc is x._vc        # a view shares its base's version counter
 
 
 # ----------------------------------------------------------------------------- names vs PyTorch

@@ -210,7 +210,7 @@ def test_detach_shares_storage_and_version():
     assert not d.requires_grad and d.is_leaf
     d.add_(1)
     np.testing.assert_allclose(y.detach().numpy(), 3)
-    assert y._version[0] == 1
+    assert y._version == 1
 
 
 def test_requires_grad_rules():
@@ -293,7 +293,7 @@ def test_view_shares_version_counter():
     x = torch.ones(2, 3)
     v = x[0]
     v.add_(1)
-    assert x._version[0] == 1 and x[0, 0].item() == 2.0
+    assert x._version == 1 and x[0, 0].item() == 2.0
 
 
 # ----------------------------------------------------------------------------- hooks
@@ -420,7 +420,7 @@ def test_deep_chain_has_no_recursion_limit():
 def test_inplace_through_views():
     z = torch.zeros(3)
     z[1].add_(5)                        # x[0] is a 0-d view, as in PyTorch
-    assert z.tolist() == [0.0, 5.0, 0.0] and z._version[0] == 1
+    assert z.tolist() == [0.0, 5.0, 0.0] and z._version == 1
     x = torch.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is "
                                            "being used in an in-place operation.$"):

@@ -184,7 +184,7 @@ def _set(T, key, value):
     except Exception as e:  # noqa: BLE001 - compared with torch's
         return type(e).__name__, str(e).split("\n")[0]
     name = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
-    version = y._version if T is torch else y._version[0]
+    version = y._version
     return (name, version, y.detach().numpy().tolist(),
             None if x.grad is None else x.grad.numpy().tolist(),
             None if v.grad is None else v.grad.numpy().tolist())

@@ -206,7 +206,7 @@ def test_quick_lane_entries_equal_apply(dtype, grad_mode):
         assert a._buf.flags.writeable == b._buf.flags.writeable
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
         assert a.requires_grad == b.requires_grad
-        assert a._version is b._version or (a._view is None and b._view is None)
+        assert a._vc is b._vc or (a._view is None and b._view is None)
         assert (a._view is None) == (b._view is None)
         if a._view is not None:
             assert a._view[1:] == b._view[1:] and a._view[0] is b._view[0]

@@ -39,7 +39,7 @@ def test_slice_is_a_view_sharing_the_version():
     x = dt.zeros(4, 3)
     v = x[1:3]
     v.add_(1.0)
-    assert float(x.sum()) == 6.0 and x._version is v._version
+    assert float(x.sum()) == 6.0 and x._vc is v._vc
     r = x[2]
     r.mul_(5.0)
     assert float(x[2].sum()) == 15.0

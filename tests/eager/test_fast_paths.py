@@ -174,7 +174,7 @@ def test_every_tensor_is_made_by_make():
             if name != "__weakref__":
                 u, v = getattr(made, name), getattr(filled, name)
                 assert u is v or (type(u) is list and u == v), name
-    assert tensor_mod._make(buf)._version is not tensor_mod._make(buf)._version
+    assert tensor_mod._make(buf)._vc is not tensor_mod._make(buf)._vc
     calls = []
     real = tensor_mod._make
 
@@ -291,10 +291,10 @@ def test_zero_and_grad_accumulation_reuse_the_buffer():
     w = torch.ones(4, 3, requires_grad=True)
     (w * 2.0).sum().backward()
     g = w.grad
-    buf, ver = g._buf, g._version[0]
+    buf, ver = g._buf, g._version
     alias = g.data
     g.zero_()
-    assert g._buf is buf and g._version[0] == ver + 1
+    assert g._buf is buf and g._version == ver + 1
     np.testing.assert_array_equal(alias.numpy(), np.zeros((4, 3), np.float32))
     (w * 3.0).sum().backward()
     assert w.grad is g and g._buf is buf
@@ -360,10 +360,10 @@ def test_inplace_update_writes_into_the_tensor_and_keeps_the_general_paths_error
     w0 = rng.standard_normal((5, 4)).astype(np.float32)
     w = torch.tensor(w0, requires_grad=True)
     (w * w).sum().backward()
-    buf, alias, ver = w._buf, w.data, w._version[0]
+    buf, alias, ver = w._buf, w.data, w._version
     with torch.no_grad():
         w -= 0.1 * w.grad                        # the seed programs' SGD step
-    assert w._buf is buf and w._version[0] == ver + 1
+    assert w._buf is buf and w._version == ver + 1
     want = w0 - np.float32(0.1) * (2 * w0)
     np.testing.assert_array_equal(w.detach().numpy(), want)
     np.testing.assert_array_equal(alias.numpy(), want)

@@ -201,7 +201,7 @@ def test_refusals_leave_the_tensor_unchanged():
     x = dl.tensor([1, 2], dtype=dl.int8)
     for bad in (lambda: x.fill_(300), lambda: x.index_fill_(0, dl.tensor([0]), -256),
                 lambda: x.normal_(), lambda: x.uniform_(), lambda: x.clamp_(dl.tensor([0]), 1)):
-        v = x._version[0]
+        v = x._version
         with pytest.raises((RuntimeError, NotImplementedError, TypeError)):
             bad()
-        assert x.tolist() == [1, 2] and x._version[0] == v
+        assert x.tolist() == [1, 2] and x._version == v

@@ -49,11 +49,11 @@ def _same_fields(a, b, cls, skip=()) -> None:
 @pytest.mark.parametrize("version", [0, 3])
 def test_view_of_node_has_node_init_fields(version):
     x = dl.from_numpy(_A.copy()).requires_grad_(True)
-    x._version[0] = version
+    x._vc[0] = version
     params = {"shape": (-1,)}
     out = x._buf.reshape(-1)
     t = _views.view_of(x, _shape.reshape_p, params, out)
-    ref = Node(_shape.reshape_p, params, (leaf_node(x),), (x,), (version,), out, x._version)
+    ref = Node(_shape.reshape_p, params, (leaf_node(x),), (x,), (version,), out, x._vc)
     _same_fields(t._node, ref, Node)
     assert t._node.parents[0] is ref.parents[0]
     assert type(t._node.versions) is tuple and t._node.versions == (version,)
@@ -70,23 +70,23 @@ def test_join_entry_node_and_tensor_have_the_constructors_fields(op, rg, version
     rg = rg if grad_mode else (True, True)
     a = dl.from_numpy(_A.copy()).requires_grad_(rg[0])
     b = dl.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
-    b._version[0] = version
+    b._vc[0] = version
     f = getattr(dl, op)
     with dl.set_grad_enabled(grad_mode):
         f([a, b], 1)                        # (the plan made)
         y = f((a, b), 1)
     if not (grad_mode and any(rg)):
-        _same_fields(y, _make(y._buf), Tensor, skip=("_version",))
-        assert y._version == [0] and y._version is not a._version and y.grad_fn is None
+        _same_fields(y, _make(y._buf), Tensor, skip=("_vc",))
+        assert y._vc == [0] and y._vc is not a._vc and y.grad_fn is None
         assert not y.requires_grad
         return
     prim = _shape.concatenate_p if op == "cat" else stack_p
     params = {"axis": 1}
     ref_node = Node(prim, params, (leaf_node(a) if rg[0] else None,
                                    leaf_node(b) if rg[1] else None),
-                    (a, b), (0, version), y._buf, y._version)
+                    (a, b), (0, version), y._buf, y._vc)
     _same_fields(y._node, ref_node, Node)
-    ref = _make(y._buf, y._version, y._node)
+    ref = _make(y._buf, y._vc, y._node)
     _same_fields(y, ref, Tensor)
     assert y.grad_fn.name() == ("CatBackward0" if op == "cat" else "StackBackward0")
 
@@ -103,7 +103,7 @@ def test_join_entry_gradients_and_versions_are_torchs(op):
         yd = getattr(dl, op)([da, db], 1)
         yt = getattr(torch, op)([ta, tb], 1)
         np.testing.assert_array_equal(yd.detach().numpy(), yt.detach().numpy())
-        assert yd._version[0] == yt._version == 0
+        assert yd._version == yt._version == 0
         (yd * dl.from_numpy(w)).sum().backward()
         (yt * torch.from_numpy(w)).sum().backward()
         np.testing.assert_array_equal(da.grad.numpy(), ta.grad.numpy())
@@ -123,7 +123,7 @@ def test_view_of_a_viewed_leaf_changed_in_place_is_torchs():
         with (dl if x is xd else torch).no_grad():
             x.mul_(2.0)                     # (the leaf at version 1)
     vd, vt = xd.view(-1), xt.view(-1)
-    assert vd._version[0] == vt._version == 1
+    assert vd._version == vt._version == 1
     assert vd.grad_fn.name() == type(vt.grad_fn).__name__ == "ViewBackward0"
     (vd * vd).sum().backward()
     (vt * vt).sum().backward()
@@ -153,7 +153,7 @@ def test_view_of_a_non_contiguous_array_that_owns_its_memory_is_torchs(args):
     vd = xd.view(*args)
     np.testing.assert_array_equal(vd.detach().numpy(), vt.detach().numpy())
     assert vd.grad_fn.name() == type(vt.grad_fn).__name__
-    assert np.shares_memory(vd._buf, xd._buf) and vd._version is xd._version
+    assert np.shares_memory(vd._buf, xd._buf) and vd._vc is xd._vc
     w = np.arange(32, dtype=np.float32).reshape(vt.shape)
     (vd * dl.from_numpy(w)).sum().backward()
     (vt * torch.from_numpy(w)).sum().backward()
@@ -163,7 +163,7 @@ def test_view_of_a_non_contiguous_array_that_owns_its_memory_is_torchs(args):
     with torch.no_grad():
         vt.mul_(3.0)
     np.testing.assert_array_equal(xd.detach().numpy(), xt.detach().numpy())
-    assert xd._version[0] == xt._version
+    assert xd._version == xt._version
 
 
 @pytest.mark.parametrize("rg", [(True, True), (True, False), (False, True)])
@@ -174,14 +174,14 @@ def test_small_binary_node_and_tensor_have_the_constructors_fields(op, rg):
     from dlcore.ops import elementwise as _ew
     a = dl.from_numpy(_A.copy()).requires_grad_(rg[0])
     b = dl.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
-    b._version[0] = 2
+    b._vc[0] = 2
     y = a + b if op == "add" else a * b
     prim = getattr(_ew, op + "_p")
     ref = Node(prim, {}, (leaf_node(a) if rg[0] else None, leaf_node(b) if rg[1] else None),
-               (a, b), (0, 2), y._buf, y._version)
+               (a, b), (0, 2), y._buf, y._vc)
     _same_fields(y._node, ref, Node)
-    _same_fields(y, _make(y._buf, y._version, y._node), Tensor)
-    assert y._version == [0] and y._version is not a._version
+    _same_fields(y, _make(y._buf, y._vc, y._node), Tensor)
+    assert y._vc == [0] and y._vc is not a._vc
     ta = torch.from_numpy(_A.copy()).requires_grad_(rg[0])
     tb = torch.from_numpy(_A[::-1].copy()).requires_grad_(rg[1])
     ty = ta + tb if op == "add" else ta * tb
@@ -210,12 +210,12 @@ def test_tiny_product_and_unary_entry_nodes_have_the_constructors_fields(op):
     if op == "mm":
         y, ty = x.mm(w), tx.mm(tw)
         ref = Node(_la.matmul_p, {}, (leaf_node(x), leaf_node(w)), (x, w), (0, 0), y._buf,
-                   y._version)
+                   y._vc)
     else:
         y, ty = getattr(dl, op)(x), getattr(torch, op)(tx)
-        ref = Node(getattr(_ew, op + "_p"), {}, (leaf_node(x),), (x,), (0,), y._buf, y._version)
+        ref = Node(getattr(_ew, op + "_p"), {}, (leaf_node(x),), (x,), (0,), y._buf, y._vc)
     _same_fields(y._node, ref, Node)
-    _same_fields(y, _make(y._buf, y._version, y._node), Tensor)
+    _same_fields(y, _make(y._buf, y._vc, y._node), Tensor)
     assert y.grad_fn.name() == ty.grad_fn.name()
     (y * y).sum().backward()
     (ty * ty).sum().backward()
@@ -239,7 +239,7 @@ def test_max_dim_with_grad_nodes_have_the_constructors_fields(keepdim):
     node = v._node
     if not keepdim:
         g = node.parents[0]
-        ref = Node(_sh.squeeze_p, {"axes": (1,)}, (g,), node.inputs, (0,), v._buf, v._version)
+        ref = Node(_sh.squeeze_p, {"axes": (1,)}, (g,), node.inputs, (0,), v._buf, v._vc)
         _same_fields(node, ref, Node, skip=("label", "edges"))
         node = g
     ins = node.inputs

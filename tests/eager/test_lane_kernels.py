@@ -128,9 +128,9 @@ def test_stack_dtypes_errors_and_keywords_vs_torch():
     a = T.ones(2, requires_grad=True)
     b = a * 1
     y = T.stack([b, a * 2])
-    assert y._version[0] == 0
+    assert y._version == 0
     b.add_(1)
-    assert b._version[0] == 1 and y._version[0] == 0
+    assert b._version == 1 and y._version == 0
     np.testing.assert_array_equal(y.detach().numpy(), [[1, 1], [2, 2]])
     y.sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [3, 3])      # (torch's: [3., 3.])
@@ -271,7 +271,7 @@ def test_mean_plan_is_the_two_lanes(dt, shape, dim, keep):
         assert y.grad_fn.name() == ty.grad_fn.name()
         assert y.grad_fn.next_functions[0][0] is x.grad_fn or \
             type(y.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
-        assert y.requires_grad and y._version[0] == 0
+        assert y.requires_grad and y._version == 0
         y.backward(T.tensor(g))
         results.append((y.detach().numpy().copy(), x.grad.numpy().copy()))
         np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5)

@@ -172,7 +172,7 @@ def test_views_of_one_base_keep_the_counter_short():
     y = x * 2
     for _ in range(200):
         y[1:].sum()
-    assert len(y._version) <= 64
+    assert len(y._vc) <= 64
 
 
 # an in-place op with an operand that requires grad on a view of a tensor that needs none

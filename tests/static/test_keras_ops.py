@@ -85,4 +85,3 @@ def test_shape_static_and_unknown():
     assert ops.shape(tf.constant(A)) == (2, 3, 4)
     with pytest.raises(ValueError, match="`x1` and `x2` either both should be `None`"):
         ops.where(x > 0, x)
-    assert not hasattr(ops.image, "elastic_transform")   # not provided: no half-right one

@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
             for t, h in zip(ts, hosts):
                 n = h.size
                 write_back(t._buf, flat[at:at + n].reshape(h.shape))
-                t._version[0] += 1
+                t._vc[0] += 1
                 at += n
 
     def _make_buckets(self, params: list, cap_mb: float) -> list:
@@ -301,7 +301,7 @@ class DistributedDataParallel(Module):
                     p._grad = _make(values.copy())
                     continue
                 write_back(g, values)                 # in place (host or device)
-                p._grad._version[0] += 1
+                p._grad._vc[0] += 1
         st = self.stats
         st["sync_seconds"] += time.perf_counter() - t0
         st["allreduce_bytes"] += sum(b.flat.nbytes for b in self._buckets)

@@ -59,8 +59,8 @@ def _register_parameter_or_buffer(module: Module, name: str, x) -> None:
 def _maybe_set(dest: Tensor, src: Tensor) -> None:
     """``dest.set_(src)``: ``dest`` (the same object) now holds ``src``'s data and shape."""
     dest.data = src.detach()
-    if isinstance(dest._version, list):
-        dest._version[0] += 1
+    if isinstance(dest._vc, list):
+        dest._vc[0] += 1
 
 
 class ParametrizationList(ModuleList):
