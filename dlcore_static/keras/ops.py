@@ -432,14 +432,39 @@ for _name in __all__:
                      "top_k", "zeros"):
         globals()[_name] = _recorded(globals()[_name], _CLASSES.get(_name, _camel(_name)))
 
-# Keras 3's ``keras.ops.nn`` namespace (``ops.nn.sigmoid(x)``): the same recorded functions
-nn = types.SimpleNamespace(**{k: globals()[k] for k in (
-    "sigmoid", "relu", "softmax", "log_softmax", "tanh", "one_hot", "conv", "moments",
-    "top_k", *_n.__all__)})
-# ``keras.ops.linalg`` (``ops.linalg.qr(x)``)
-linalg = types.SimpleNamespace(**{k: globals()[k] for k in (*_la.__all__[:15], "matrix_rank",
-                                                           "eig")})
+# Keras 3's sub-namespaces ``keras.ops.numpy``, ``.nn``, ``.linalg`` and ``.image``: real
+# modules (``import dlcore_static.keras.ops.numpy``, ``from ...ops import numpy as knp``) that
+# hold the same function objects as the flat ``keras.ops`` (one definition each, no copies).
+# Their members: the operation table's Keras 3 module for each function, plus Keras 3's
+# functions that build no operation class of their own.
+_SUB_EXTRA = {
+    "numpy": ("abs", "average", "bartlett", "blackman", "conj", "einsum", "empty", "eye", "full",
+              "hamming", "hanning", "i0", "identity", "kaiser", "nextafter", "ones", "pad",
+              "tri", "unique", "vectorize", "view", "zeros"),
+    "nn": ("batch_normalization", "hard_swish", "layer_normalization", "polar", "swish"),
+    "linalg": ("eig",),
+}
+
+
+def _submodule(name: str, members: dict) -> types.ModuleType:
+    mod = types.ModuleType(f"{__name__}.{name}",
+                           f"Keras 3's ``keras.ops.{name}``: the functions of ``keras.ops`` "
+                           f"that Keras 3 files under it (the same objects).")
+    mod.__dict__.update(members)
+    mod.__all__ = sorted(members)
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+def _table_members(sub: str) -> dict:
+    names = {fn for _m, fn, _a in _K3_CLASSES.values() if _m == sub} | set(_SUB_EXTRA[sub])
+    return {k: globals()[k] for k in sorted(names)}
+
+
+numpy = _submodule("numpy", _table_members("numpy"))
+nn = _submodule("nn", _table_members("nn"))
+linalg = _submodule("linalg", _table_members("linalg"))
 # ``keras.ops.image`` (``ops.image.resize(x, (8, 8))``): recorded as Keras 3's operations
 from . import ops_image as _im
 
-image = types.SimpleNamespace(**{k: _recorded(getattr(_im, k), _camel(k)) for k in _im.__all__})
+image = _submodule("image", {k: _recorded(getattr(_im, k), _camel(k)) for k in _im.__all__})

@@ -25,8 +25,8 @@ their formulas).  Values follow Keras 3's NumPy backend (the reference of the te
   padding), ``sobel_edges`` (SciPy's Sobel with its ``reflect`` border; ``(..., C, 2)``: d/dy,
   d/dx), ``ssim`` (Keras 3's Gaussian-window formula).
 
-Not provided (AttributeError): ``elastic_transform`` (random displacement fields drawn by
-Keras 3's seed generator).
+``elastic_transform`` lives in ``ops_image_elastic`` (random displacement fields drawn as
+Keras 3's NumPy backend draws them).
 
 Differences from Keras 3 (documented, not followed): a float64 input keeps float64 (Keras 3's
 ``result_type(float64, float)`` is float32) in ``rgb_to_grayscale``, ``rgb_to_hsv``,
@@ -523,3 +523,10 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
         (mu1 * mu1 + mu2 * mu2 + c1) * (s1 + s2 + c2))
     per = tfm.reduce_mean(tfm.reshape(tfm.reduce_mean(val, axis=[1, 2, 3]), [-1, c]), -1)
     return t(tfm.squeeze(per, [0]) if single else per, out_dtype)
+
+
+from . import ops_image_elastic as _elastic  # (last: it blurs with gaussian_blur)
+
+elastic_transform = _elastic.elastic_transform
+
+__all__.append("elastic_transform")
