@@ -237,8 +237,8 @@ class Session:
 
     @property
     def graph_def(self):
-        from .saving import graph_to_json
-        return graph_to_json(self.graph)
+        """``Session.graph_def``: the graph's ``tf.GraphDef`` (graph_def.py)."""
+        return self.graph.as_graph_def()
 
     def random_stream(self, key, make):
         """The random generator of ``key`` (a random op, or None for the Session-wide one),

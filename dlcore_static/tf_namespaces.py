@@ -111,6 +111,7 @@ ALIASES = {
         "list_variables": "checkpoint_reader:list_variables",
         "load_variable": "checkpoint_reader:load_variable",
         "NewCheckpointReader": "checkpoint_reader:NewCheckpointReader",
+        "write_graph": "graph_def:write_graph",
     },
     "dlcore_static.contrib.layers": {
         "l1_regularizer": "tf_extra:l1_regularizer", "l2_regularizer": "tf_extra:l2_regularizer",
@@ -138,6 +139,7 @@ ALIASES = {
         "ctc_beam_search_decoder": "ctc_beam:ctc_beam_search_decoder",
         "ctc_beam_search_decoder_v2": "ctc_beam:ctc_beam_search_decoder_v2",
     },
+    "dlcore_static.io": {"write_graph": "graph_def:write_graph"},
     "dlcore_static.keras.backend": {
         "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
         "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",
