@@ -150,5 +150,7 @@ from . import math_gaps as _math_gaps  # noqa: E402 - truncatediv, tf.bitwise, t
 
 _math_gaps.install(_sys.modules[__name__])
 from . import nest  # noqa: E402 - tf.nest
+from . import distributions  # noqa: E402 - tf.distributions (fidtf8)
+from .random_gamma import random_gamma  # noqa: E402 (fidtf8)
 from . import graph_util  # noqa: E402 - tf.graph_util (fidtf7)
 from .graph_def import GraphDef, import_graph_def  # noqa: E402 - Graph.as_graph_def (fidtf7)

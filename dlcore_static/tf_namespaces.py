@@ -139,6 +139,7 @@ ALIASES = {
         "ctc_beam_search_decoder": "ctc_beam:ctc_beam_search_decoder",
         "ctc_beam_search_decoder_v2": "ctc_beam:ctc_beam_search_decoder_v2",
     },
+    "dlcore_static.random": {"gamma": "random_gamma:random_gamma"},     # fidtf8
     "dlcore_static.io": {"write_graph": "graph_def:write_graph"},
     "dlcore_static.keras.backend": {
         "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
