@@ -306,3 +306,18 @@ _autocast.install()                 # each listed op entry gets its autocast cla
 from . import _numpy_keywords  # noqa: E402  (x.sum(1, keepdims=True), torch.cat(xs, axis=0))
 
 _numpy_keywords.install(_sys.modules[__name__])
+from . import ao, quantization  # noqa: E402  (torch.ao.quantization, nn.quantized.dynamic)
+from .ao._qtensor import (  # noqa: E402  (quantized tensors: torch.qint8, quantize_per_tensor)
+    dequantize,
+    per_channel_affine,
+    per_channel_affine_float_qparams,
+    per_channel_symmetric,
+    per_tensor_affine,
+    per_tensor_symmetric,
+    qint8,
+    qint32,
+    qscheme,
+    quantize_per_channel,
+    quantize_per_tensor,
+    quint8,
+)

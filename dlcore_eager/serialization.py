@@ -98,6 +98,9 @@ class _Writer:
             return self.tensor(obj, path)
         if isinstance(obj, np.ndarray):
             return {"__ndarray__": self.array(obj, obj, path)}
+        if type(obj).__name__ == "QTensor":     # a quantized tensor (dlcore_eager.ao._qsave)
+            from .ao import _qsave
+            return _qsave.encode(self, obj, path)
         value = _torch_value_node(obj)          # a dtype, device, Size or layout
         if value is not None:
             return value
@@ -352,6 +355,9 @@ class _Reader:
                 return self.tensor(obj)
             if "__ndarray__" in obj:
                 return self.array(obj["__ndarray__"])
+            if "__qtensor__" in obj:
+                from .ao import _qsave
+                return _qsave.decode(self, obj["__qtensor__"], _bad)
             if len(obj) == 1 and next(iter(obj)) in _TORCH_VALUES:    # from torch files
                 return _torch_value(*next(iter(obj.items())))
             if "__sparse_coo__" in obj and isinstance(obj["__sparse_coo__"], dict):
@@ -397,6 +403,9 @@ def _torch_value(key: str, value: Any) -> Any:
     from ._long_tail import strided
     from ._sparse import sparse_coo
     from .tensor import Size
+    if key == "__dtype__" and value in ("qint8", "quint8", "qint32"):
+        from .ao._qtensor import QDTYPES
+        return QDTYPES[value]
     if key == "__dtype__" and value in _pt_read._TORCH_DTYPES:
         return getattr(_dtype, "bool_" if value == "bool" else value)
     if key == "__device__" and isinstance(value, str):
