@@ -73,6 +73,7 @@ ALIASES = {
         "matrix_transpose": "linalg_solve:matrix_transpose",
         "Print": "debug_ops:Print", "print": "debug_ops:print",
         "add_check_numerics_ops": "debug_ops:add_check_numerics_ops",
+        "make_template": "templates:make_template",
     },
     "dlcore_static.image": {
         "adjust_brightness": "image_adjust:adjust_brightness",
@@ -112,6 +113,8 @@ ALIASES = {
         "load_variable": "checkpoint_reader:load_variable",
         "NewCheckpointReader": "checkpoint_reader:NewCheckpointReader",
         "write_graph": "graph_def:write_graph",
+        "replica_device_setter": "replica_device:replica_device_setter",
+        "Supervisor": "supervisor:Supervisor",
     },
     "dlcore_static.contrib.layers": {
         "l1_regularizer": "tf_extra:l1_regularizer", "l2_regularizer": "tf_extra:l2_regularizer",
