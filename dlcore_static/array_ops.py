@@ -145,9 +145,9 @@ def concat(values, axis, name: str = "concat") -> Tensor:
         xs = list(values)
         if len(xs) > 1 and type(axis) is int and 0 <= axis < len(xs[0].aval.shape):
             # graph tensors of one dtype and an axis in range (issue 19): what
-            # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly
-            first = len(get_default_graph()._ops)
-            return rename(_node(_concatenate_p, tuple(xs), {"axis": axis}), name, first)
+            # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly and
+            # named there (rename's work, frontend.StaticFrontend.apply)
+            return _node(_concatenate_p, tuple(xs), {"axis": axis}, name)
     else:
         xs = _list_operands("values", "ConcatV2", values)
     first = len(get_default_graph()._ops)
@@ -200,20 +200,21 @@ def getitem(x, idx) -> Tensor:
     in a ``while_loop`` body: TensorFlow's strided slice with a computed begin), which pick
     along their axis as ``tf.gather`` does, negative values counting from the end."""
     t = x if type(x) is Tensor else _args(x)[0]
-    first = len(t.op.graph._ops)
     # (named as TensorFlow's _slice_helper names it: ``strided_slice``)
+    if type(idx) is slice and t.aval.shape:     # x[a:b]: no tensor index (issue 19)
+        a, b, c = idx.start, idx.stop, idx.step
+        if (a is None or type(a) is int) and (b is None or type(b) is int) and \
+                (c is None or type(c) is int):
+            # its canonical index written out (what canonical_index makes of it), named in
+            # the node's making (rename's work, frontend.StaticFrontend.apply)
+            return _node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}, "strided_slice")
+    first = len(t.op.graph._ops)
     if not t.aval.shape and _unknown_rank.unknown(t):
         items = idx if isinstance(idx, tuple) else (idx,)
         if not any(isinstance(i, Tensor) or (type(i) is slice and _tensor_bounds(i))
                    for i in items):
             return rename(_unknown_rank.getitem(t, items), "strided_slice", first)
-    if type(idx) is slice:              # x[a:b]: no tensor index (issue 19)
-        a, b, c = idx.start, idx.stop, idx.step
-        if (a is None or type(a) is int) and (b is None or type(b) is int) and \
-                (c is None or type(c) is int) and t.aval.shape:
-            # its canonical index written out (what canonical_index makes of it)
-            return rename(_node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}), "strided_slice",
-                          first)
+    if type(idx) is slice:              # (of a 0-d tensor: refused by the rule)
         if _tensor_bounds(idx):
             return _tensor_getitem(t, (idx,))
         return rename(_ops.getitem(t, idx), "strided_slice", first)

@@ -74,33 +74,35 @@ class StaticFrontend:
     """The object ``bind`` hands graph tensors to."""
 
     @staticmethod
-    def apply(prim: Primitive, args, params) -> Tensor:
+    def apply(prim: Primitive, args, params, name: str | None = None) -> Tensor:
         # The common case inline (a graph built per batch makes hundreds of nodes a step, issue
         # 19): graph tensors only, whose shape rule's outcome is known (_RULE_OUTPUTS: the
         # output, the op's type, and whether an input is 0-d, so of unknown rank maybe), and no
-        # transpose to share.  Anything else: _apply.
+        # transpose to share.  Anything else: _apply.  ``name``: the op's name= (a wrapper's
+        # own, as ``constant_op.rename(t, name, first)`` gives it after the call: tf.concat's
+        # ``concat``, a slice's ``strided_slice``), put in the op's pending entry here.
         n = len(args)
         if n == 2:
             x, y = args
             if type(x) is not Tensor or type(y) is not Tensor:
-                return _apply(prim, args, params, 4)
+                return _apply(prim, args, params, 4, name)
             avals: tuple = (x.aval, y.aval)
         elif n == 1:
             x = args[0]
             if type(x) is not Tensor:
-                return _apply(prim, args, params, 4)
+                return _apply(prim, args, params, 4, name)
             avals = (x.aval,)
         else:
             for x in args:
                 if type(x) is not Tensor:
-                    return _apply(prim, args, params, 4)
+                    return _apply(prim, args, params, 4, name)
             if not args:
-                return _apply(prim, args, params, 4)
+                return _apply(prim, args, params, 4, name)
             avals = tuple([x.aval for x in args])
         hit = _RULE_OUTPUTS.get(_rule_key(prim, avals, params) if params else (prim, avals, ()))
         if hit is None or hit[2] or \
                 prim is _TRANSPOSE and _SHARED.__dict__.get("nodes") is not None:
-            return _apply(prim, args, params, 4)
+            return _apply(prim, args, params, 4, name)
         # The location walk starts at bind's caller: this method is called only by
         # dlcore.registry.bind, so neither frame can be the user's, and not materialising
         # them is most of a walk's cost (issue 19).
@@ -135,16 +137,32 @@ class StaticFrontend:
                 ops = graph._ops
                 op._id = len(ops)
                 ops.append(op)
-                graph._pending.extend((op, graph._scope))
+                scope = graph._scope
+                if name is None:
+                    graph._pending.extend((op, scope))      # (graph._defer_name)
+                elif "/" not in name:
+                    # rename's common case (GraphNames._rename_pending: the last op made,
+                    # named in the scope it was made in), without its two calls: the entry
+                    # holds the name to make in place of the type's (issue 19)
+                    graph._pending.extend((op, (scope, name)))
+                    graph._pending_segs.add(name.lower())
+                else:
+                    graph._pending.extend((op, scope))
+                    rename(out, name, op._id)
                 return out
-        return setup_op(new_op(Operation), graph, hit[1], None, args, (hit[0],),
-                        prim, params, None, _user_location(3))
+        out = setup_op(new_op(Operation), graph, hit[1], None, args, (hit[0],),
+                       prim, params, None, _user_location(3))
+        return out if name is None else rename(out, name, out.op._id)
 
 
-def _apply(prim: Primitive, args, params, depth: int) -> Tensor:
+def _apply(prim: Primitive, args, params, depth: int, name: str | None = None) -> Tensor:
     """``StaticFrontend.apply``'s general case: scalars, arrays and Variables lifted to graph
     tensors, string tensors, inputs of unknown rank, shared transposes, a shape rule to run.
-    ``depth``: the frame of ``bind``'s caller, as ``_user_location`` counts from here."""
+    ``depth``: the frame of ``bind``'s caller, as ``_user_location`` counts from here;
+    ``name``: the op's name= if this call makes it (``constant_op.rename``)."""
+    if name is not None:
+        first = len(_graph_of(args)._ops)
+        return rename(_apply(prim, args, params, depth + 1), name, first)
     for a in args:
         if type(a) is not Tensor:       # a scalar, an array, a Variable: lift it
             inputs = _lift(args)
