@@ -95,8 +95,9 @@ def _not_run(op: str) -> NotImplementedError:
 def quantize_array(x: np.ndarray, scale: float, zero_point: int, qdtype,
                    fused: bool = True) -> np.ndarray:
     """``clamp(rint(zero_point + x * (1 / scale)), qmin, qmax)`` in ``qdtype``'s integers, in
-    float32 as PyTorch's CPU kernels: ``fused`` (per tensor, and FBGEMM's activations) the
-    multiply-add rounded once (AVX2's fma), else (per channel) the product rounded first."""
+    float32 as PyTorch's CPU kernels: ``fused`` (FBGEMM's, for qint8 and quint8 per tensor and
+    the dynamic activations) the multiply-add rounded once (AVX2's fma), else (qint32, per
+    channel) the product rounded first."""
     qmin, qmax = RANGES[qdtype]
     inv = _ONES / np.float32(scale)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -104,9 +105,8 @@ def quantize_array(x: np.ndarray, scale: float, zero_point: int, qdtype,
             r = (x.astype(np.float64) * np.float64(inv) + zero_point).astype(_F32)
         else:
             r = x.astype(_F32, copy=False) * inv + np.float32(zero_point)
-        r = np.rint(r).astype(np.float64)
-    np.clip(r, qmin, qmax, out=r)
-    r[np.isnan(r)] = zero_point
+        r = np.asarray(np.rint(r), np.float64)
+    r = np.where(np.isnan(r), zero_point, np.clip(r, qmin, qmax))
     return r.astype(qdtype.np_dtype)
 
 
@@ -194,8 +194,8 @@ def quantize_per_tensor(input, scale, zero_point, dtype) -> QTensor:
     if zero_point < qmin:
         raise RuntimeError(f"quantize_tensor_per_tensor_affine zero_point {zero_point} is below "
                            "lower bound.")
-    return QTensor(quantize_array(buf, scale, zero_point, dtype), dtype, per_tensor_affine,
-                   scale, zero_point)
+    ints = quantize_array(buf, scale, zero_point, dtype, fused=dtype is not qint32)
+    return QTensor(ints, dtype, per_tensor_affine, scale, zero_point)
 
 
 def quantize_per_channel(input, scales, zero_points, axis: int, dtype) -> QTensor:
@@ -330,15 +330,18 @@ class QTensor:
         return Tensor._wrap(np.array(self._int))
 
     def dequantize(self) -> Tensor:
-        """``(q - zero_point) * scale`` in float32."""
-        q = self._int.astype(np.float32)
+        """``(q - zero_point) * scale`` as float32, PyTorch's arithmetic: per tensor the
+        difference in int32 (wrapping for qint32, as PyTorch's) times the float32 scale; per
+        channel in float64, rounded once."""
         if not self.is_per_channel:
-            return Tensor._wrap((q - np.float32(self._zero_point)) * np.float32(self._scale))
-        shape = [1] * q.ndim
+            with np.errstate(over="ignore"):
+                d = self._int.astype(np.int32) - np.int32(self._zero_point)
+            return Tensor._wrap(d.astype(np.float32) * np.float32(self._scale))
+        shape = [1] * self._int.ndim
         shape[self._axis] = -1  # type: ignore[index]
-        z = np.asarray(self._zero_point, np.float32).reshape(shape)
-        s = np.asarray(self._scale, np.float32).reshape(shape)
-        return Tensor._wrap((q - z) * s)
+        z = np.asarray(self._zero_point, np.int64).reshape(shape)
+        s = np.asarray(self._scale, np.float64).reshape(shape)
+        return Tensor._wrap(((self._int.astype(np.int64) - z) * s).astype(np.float32))
 
     def _like(self, ints: np.ndarray) -> QTensor:
         return QTensor(ints, self.dtype, self._qscheme, self._scale, self._zero_point,
@@ -353,7 +356,7 @@ class QTensor:
         if self.is_per_channel:
             if self._axis == 0 and isinstance(index, int):
                 return QTensor(np.array(self._int[index]), self.dtype, per_tensor_affine,
-                               float(np.float32(self._scale[index])),
+                               float(self._scale[index]),
                                int(self._zero_point[index]))
             self._per_tensor_only("indexing")
         if isinstance(index, Tensor):
@@ -422,7 +425,7 @@ class QTensor:
                            "grad_fn")
 
     def numpy(self, *args, **kwargs):
-        raise TypeError(f"Got unsupported ScalarType {self.dtype.name.upper()}")
+        raise TypeError(f"Got unsupported ScalarType {self.dtype._legacy}")
 
     def tolist(self):
         raise RuntimeError("load_scalar: invalid type")

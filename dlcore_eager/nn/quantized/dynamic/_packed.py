@@ -124,8 +124,8 @@ def _stash(module: PackedEntries, state_dict, prefix, local_metadata, strict, mi
             msg = module.check(n, state_dict[key])
             if msg is not None:
                 errors.append(f"While loading {key}: {msg}")
-                continue
-            values[n] = state_dict[key]
+            else:
+                values[n] = state_dict[key]
             state_dict[key] = module._buffers[n]       # the placeholder copies onto itself
     object.__setattr__(module, "_pending", values)
 

@@ -138,12 +138,12 @@ class RNNBase(Module):
     def forward(self, input, hx=None):
         lstm = self.mode == "LSTM"
         x = float_input(input, f"quantized_{self.mode.lower()}")
-        if x.ndim not in (2, 3):
-            raise ValueError(f"{self.mode}: Expected input to be 2D or 3D, got {x.ndim}D instead")
-        unbatched = x.ndim == 2
-        if unbatched:
-            x = x[:, None]
-        elif self.batch_first:
+        if input._buf.dtype != _F32:
+            raise RuntimeError(f"expected scalar type Float but found "
+                               f"{input.dtype._legacy}")
+        if x.ndim != 3:        # (PyTorch's quantized RNNs take no unbatched input)
+            raise RuntimeError(f"input must have 3 dimensions, got {x.ndim}")
+        if self.batch_first:
             x = x.transpose(1, 0, 2)
         T, B, _ = x.shape
         if x.shape[2] != self.input_size:
@@ -160,7 +160,6 @@ class RNNBase(Module):
             bufs = []
             for j, t in enumerate(parts):
                 b = float_input(t, self.mode)
-                b = b[:, None] if unbatched else b
                 if b.shape != shape:
                     what = f"hidden[{j}]" if lstm else "hidden"
                     raise RuntimeError(f"Expected {what} size {shape}, got {list(b.shape)}")
@@ -187,15 +186,14 @@ class RNNBase(Module):
                 hs.append(h)
                 cs.append(c)
             x = outs[0] if ndir == 1 else np.concatenate(outs, axis=2)
-        out = x[:, 0] if unbatched else (x.transpose(1, 0, 2) if self.batch_first else x)
+        out = x.transpose(1, 0, 2) if self.batch_first else x
         h_n = np.stack(hs)
-        h_n = h_n[:, 0] if unbatched else h_n
 
         def wrap(a):
             return Tensor._wrap(np.ascontiguousarray(a).astype(input._buf.dtype, copy=False))
         if lstm:
             c_n = np.stack(cs)
-            return wrap(out), (wrap(h_n), wrap(c_n[:, 0] if unbatched else c_n))
+            return wrap(out), (wrap(h_n), wrap(c_n))
         return wrap(out), wrap(h_n)
 
     @classmethod
@@ -206,6 +204,8 @@ class RNNBase(Module):
         if type(mod) is not want:
             raise AssertionError(f"nn.quantized.dynamic.{cls._FLOAT}.from_float only works for "
                                  f"nn.{cls._FLOAT}, got {type(mod).__name__}")
+        if not mod.bias:             # (PyTorch's from_float asserts it too)
+            raise AssertionError("mod.bias must be True")
         if getattr(mod, "proj_size", 0):
             raise NotImplementedError("dlcore_eager: a dynamic quantized LSTM with proj_size is "
                                       "not supported")
