@@ -136,14 +136,10 @@ def binary(export, ns, name):
         def operator(x, y):
             if not division and type(x) is Tensor and type(y) is Tensor and \
                     x.aval.dtype is y.aval.dtype:
-                g = x.op.graph
-                first = len(g._ops)
-                out = fn(x, y) if prim is None else _node(prim, (x, y), {})
-                op = out.op             # (M.rename's common case inline: a graph built per
-                if op._id == first and op._name is None and \
-                        g._rename_pending(op, tf_name):     # batch makes many, issue 19)
-                    return out
-                return M.rename(out, tf_name, first)
+                if prim is not None:    # named in the node's making (M.rename's work,
+                    return _node(prim, (x, y), {}, tf_name)     # issue 19: see apply)
+                first = len(x.op.graph._ops)
+                return M.rename(fn(x, y), tf_name, first)
             return f(x, y, tf_name)
         if reflected:
             return lambda self, other: operator(other, self)

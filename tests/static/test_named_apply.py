@@ -86,3 +86,38 @@ def test_tf_concat_and_slices_name_their_nodes_in_the_making(fresh_graph):
     with tf.Session() as s:
         got = s.run(k, {e: ev})
     np.testing.assert_array_equal(got, np.concatenate([np.concatenate([ev[0:1], ev[1:2]], 1)] * 2))
+
+
+def test_operators_name_their_nodes_as_rename_did(fresh_graph):
+    """``x + y``, ``x - y``, ``x * y`` of two tensors of one dtype (_api's operator fast path):
+    ``add``, ``sub``, ``mul`` made unique in their turn, as the rename after the node gave."""
+    from dlcore.ops.elementwise import add_p, mul_p, sub_p
+
+    def program(op):
+        x = tf.placeholder(tf.float32, (2, 3), name="x")
+        y = tf.placeholder(tf.float32, (2, 3), name="y")
+        out = [op("add", add_p, x, y), op("mul", mul_p, x, y)]
+        made = [tf.get_default_graph().unique_name("mul")]      # (made at once)
+        with tf.name_scope("s"):
+            out += [op("sub", sub_p, x, y), op("add", add_p, out[0], y)]
+            made.append(tf.get_default_graph().unique_name("add"))
+        out.append(op("add", add_p, x, 1.0))                      # (the general path)
+        return x, y, out, made
+
+    operators = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+    results = []
+    for op in (lambda n, p, a, b: operators[n](a, b), lambda n, p, a, b: _renamed(p, (a, b), {}, n)):
+        g = tf.Graph()
+        with g.as_default():
+            x, y, out, made = program(op)
+            xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+            with tf.Session() as s:
+                vals = s.run(out, {x: xv, y: xv + 0.5})
+        results.append(([(o.name, o.type, [t.name for t in o.inputs]) for o in g.get_operations()],
+                        made, vals))
+    (ops, made, vals), (ops2, made2, vals2) = results
+    assert ops == ops2 and made == made2 == ["mul_1", "s/add_1"]
+    assert [o[0] for o in ops if o[1] in ("Add", "Sub", "Mul")] == ["add", "mul", "s/sub", "s/add",
+                                                                   "add_1"]
+    for a, b in zip(vals, vals2):
+        np.testing.assert_array_equal(a, b)
