@@ -3,5 +3,12 @@
 ``seq2seq`` (``sequence_loss``), ``crf`` (the linear-chain CRF), ``distributions``,
 ``legacy_seq2seq`` and ``lookup``."""
 
-from . import crf, framework, layers, seq2seq, slim  # noqa: F401
-from . import distributions  # noqa: F401  (fidtf8)
+from . import (  # noqa: F401  (distributions, legacy_seq2seq, lookup: fidtf8)
+    crf,
+    distributions,
+    framework,
+    layers,
+    legacy_seq2seq,
+    seq2seq,
+    slim,
+)
