@@ -210,7 +210,11 @@ def cond(pred, true_fn=None, false_fn=None, strict: bool = False, name: str | No
             if a.aval.dtype != b.aval.dtype:
                 raise ValueError(f"Outputs of true_fn and false_fn must have the same type: "
                                  f"{a.dtype.name}, {b.dtype.name}")
-        op = _make_cond(g, pred, ctxs, outs, g.unique_name("Cond"))
+        # TF1's names: the outputs of cond(name='n') are n/Merge:0, n/Merge_1:0, ... (one
+        # Merge op each); ours is one op named n/Merge, its outputs i >= 1 aliased n/Merge_i:0
+        op = _make_cond(g, pred, ctxs, outs, g.unique_name("Merge"))
+        for t in op.outputs[1:]:
+            g.alias_outputs(g.unique_name("Merge"), [t])
     result = _unflatten(specs[0], iter(op.outputs))
     if not strict and isinstance(result, (list, tuple)) and len(result) == 1 and \
             not hasattr(result, "_fields"):
@@ -326,11 +330,16 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 outs.append(_ops.identity(t))
             pred = _ops.identity(pred)
         caps, ctl = collect_captures(ctx, [pred] + outs)
-        op = Operation(g, "While", g.unique_name("While"), inits + caps, avals,
+        # TF1's names: while_loop(name='w')'s outputs are w/Exit:0, w/Exit_1:0, ... (one Exit
+        # op per loop variable; with maximum_iterations TF's counter takes w/Exit, the user's
+        # variables start at w/Exit_1).  Ours is one op named w/Exit, outputs aliased.
+        op = Operation(g, "While", g.unique_name("Exit"), inits + caps, avals,
                        attrs={"context": ctx, "loop_vars": tuple(lvars), "pred": pred,
                               "body_outputs": tuple(outs), "nvars": len(lvars),
                               "max_iter": maximum_iterations})
         op._add_control_inputs(ctl)
+        for t in op.outputs[0 if maximum_iterations is not None else 1:]:
+            g.alias_outputs(g.unique_name("Exit"), [t])
     res = _unflatten(spec, iter(op.outputs))
     if single_input and not return_same_structure:
         return res[0]

@@ -148,10 +148,13 @@ class GPUOptions:
 class ConfigProto:
     """Session options: ``device`` ('cpu', 'cuda', 'cuda:0') is the default placement;
     ``gpu_options`` (a :class:`GPUOptions`, also set as ``config.gpu_options.allow_growth =
-    True``) and TensorFlow's other fields (thread counts, ``device_count``) are kept."""
+    True``) and TensorFlow's other fields (thread counts, ``device_count``) are kept.
+    ``allow_soft_placement`` is False unless set, as TF's: an op pinned to '/gpu:0' runs on the
+    CPU of a machine without CUDA only with ``allow_soft_placement=True``; without it the run
+    fails (TF: "Cannot assign a device for operation ..."), as with no config at all."""
 
     def __init__(self, device=None, log_device_placement: bool = False,
-                 allow_soft_placement: bool = True, gpu_options=None, **_ignored):
+                 allow_soft_placement: bool = False, gpu_options=None, **_ignored):
         self.device = device
         self.log_device_placement = log_device_placement
         self.allow_soft_placement = allow_soft_placement

@@ -147,7 +147,7 @@ def test_cond_and_while_loop_compile():
     rep = compiler.explain(sess, h, feed)
     assert rep.compiled
     assert not [w for w in rep.codegen["left_to_python"] if "(Cond)" in w or "(While)" in w]
-    assert not {"cond/Cond", "while/While"} & set(rep.codegen["python_nodes"])
+    assert not {"cond/Merge", "while/Exit"} & set(rep.codegen["python_nodes"])
 
 
 _CHILD = textwrap.dedent("""

@@ -1,0 +1,44 @@
+"""TF1's names of tf.cond and tf.while_loop outputs, and ConfigProto's soft-placement default."""
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+
+def test_cond_output_names_as_tf1():
+    with tf.Graph().as_default() as g:
+        p = tf.placeholder(tf.bool, [], name="p")
+        a = tf.cond(p, lambda: tf.constant(1.0), lambda: tf.constant(2.0), name="n")
+        b = tf.cond(p, lambda: (tf.constant(1.0), tf.constant(3)),
+                    lambda: (tf.constant(2.0), tf.constant(4)))
+        assert a.name == "n/Merge:0" and b[0].name == "cond/Merge:0"
+        assert g.get_tensor_by_name("cond/Merge_1:0") is b[1]
+        with tf.Session() as s:
+            assert s.run([a, "cond/Merge_1:0"], {p: False}) == [2.0, 4]
+
+
+def test_while_loop_output_names_as_tf1():
+    with tf.Graph().as_default() as g:
+        i, total = tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i), [0, 0],
+                                 name="w")
+        assert i.name == "w/Exit:0" and g.get_tensor_by_name("w/Exit_1:0") is total
+        j = tf.while_loop(lambda k: k < 5, lambda k: k + 1, [0], maximum_iterations=3)
+        assert g.get_tensor_by_name("while/Exit_1:0") is j    # (TF's counter is Exit)
+        with tf.Session() as s:
+            assert s.run([i, "w/Exit_1:0", j]) == [5, 10, 3]
+
+
+def test_config_proto_soft_placement_default_is_tfs(monkeypatch):
+    import dlcore.device
+    assert tf.ConfigProto().allow_soft_placement is False
+    assert tf.ConfigProto(allow_soft_placement=True).allow_soft_placement is True
+    monkeypatch.setattr(dlcore.device, "_cuda_ok", False)     # a machine without CUDA
+    with tf.Graph().as_default():
+        with tf.device("/gpu:0"):
+            y = tf.constant(np.float32(2.0)) * 3.0
+        with tf.Session(config=tf.ConfigProto(allow_soft_placement=True)) as s:
+            assert s.run(y) == 6.0
+        with tf.Session(config=tf.ConfigProto()) as s, \
+                pytest.raises(Exception, match="CUDA is not available"):
+            s.run(y)
