@@ -180,6 +180,9 @@ class FitLoops:
             cbl.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        fin = getattr(self.optimizer, "finalize_variable_values", None)
+        if fin is not None and epochs > 0:  # (Keras 3: use_ema's averages, before on_train_end)
+            fin(self.trainable_weights)
         cbl.on_train_end(logs)              # (Keras 3: the last epoch's logs)
         history.params = params
         history.model = self

@@ -16,35 +16,52 @@ Variables (``iterations``, ``lr`` and the slots) are created in the model's grap
 model is compiled; ``optimizer.lr`` is then a variable that callbacks change with
 ``K.set_value``.  Keras 1 names (``lr``) are accepted with a warning; Keras 2's
 ``learning_rate`` too.
+
+Keras 3's side (``optimizers_keras3``): its base arguments (``weight_decay``, ``clipnorm``
+per gradient, ``global_clipnorm``, ``use_ema``, ``loss_scale_factor``, ...), ``get_config``
+with its keys, ``serialize``/``deserialize``/``get`` of its records, ``optimizer.variables``
+in its order (the ``optimizer/vars`` of ``.keras`` files).  RMSprop also takes Keras 3's
+``momentum`` and ``centered``, Adagrad its ``initial_accumulator_value``.  The update rules and
+defaults stay Keras 2's: Adagrad/Adadelta/Adamax/Nadam default to 0.01/1.0/0.002/0.002 (Keras 3:
+0.001), Adagrad's accumulator to 0 (Keras 3: 0.1), RMSprop and Adagrad add epsilon outside the
+root (Keras 3: inside).
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
 from dlcore import ops as _ops
 
-from .. import train as _train
 from ..graph import Tensor, get_default_graph
 from ..variables import Variable
 from . import backend as K
 from . import legacy
+from . import optimizers_keras3 as _k3
 
 
 class Optimizer:
     _defaults: dict = {}
     _schedule = None                  # a keras.optimizers.schedules schedule given as the rate
+    # Keras 3's base arguments (set per object by __init__; see optimizers_keras3)
+    weight_decay = clipnorm = global_clipnorm = clipvalue = loss_scale_factor = None
+    ema_overwrite_frequency = gradient_accumulation_steps = None
+    use_ema, ema_momentum = False, 0.99
 
     def __init__(self, params: dict | None = None, **kwargs):
         """``params``: the subclass's named arguments; ``kwargs``: what else the user passed
-        (``lr`` converted to ``learning_rate`` with a warning, ``clipnorm``, ``clipvalue``)."""
+        (``lr`` converted to ``learning_rate`` with a warning; Keras 3's base arguments,
+        see ``optimizers_keras3``)."""
         kwargs = legacy.convert(type(self).__name__, kwargs, {"lr": "learning_rate"},
                                 stacklevel=4)      # the user's line: SGD(...) -> here -> convert
-        allowed = {"learning_rate", "clipnorm", "clipvalue"}
-        unknown = set(kwargs) - allowed
+        base = {k: kwargs.pop(k, d) for k, d in _k3.BASE_DEFAULTS.items()}
+        name = kwargs.pop("name", None)
+        unknown = {k: v for k, v in kwargs.items() if k != "learning_rate"}
         if unknown:
-            raise TypeError(f"Unexpected keyword argument passed to optimizer: "
-                            f"{sorted(unknown)[0]}")
+            raise ValueError(f"Argument(s) not recognized: {unknown}")
+        _k3.check_base(self, base)
         cfg = dict(self._defaults)
         cfg.update(params or {})
         cfg.update(kwargs)
@@ -53,17 +70,23 @@ class Optimizer:
         if isinstance(lr, LearningRateSchedule):      # the rate follows the step in the graph
             self._schedule = lr
             lr = lr(0)
+        elif isinstance(lr, bool) or not isinstance(lr, (numbers.Real, np.ndarray,
+                                                         np.generic)):
+            raise ValueError("Argument `learning_rate` should be float, or an instance of "  # noqa: TRY004
+                             f"LearningRateSchedule. Received instead: learning_rate={lr}")
         self._lr0 = float(lr)
-        self.initial_decay = float(cfg.pop("decay", 0.0))
-        self.clipnorm = cfg.pop("clipnorm", None)
-        self.clipvalue = cfg.pop("clipvalue", None)
+        self.initial_decay = float(cfg.pop("decay", 0.0) or 0.0)
         eps = cfg.pop("epsilon", None)
         self.epsilon = K.epsilon() if eps is None else float(eps)
         for k, v in cfg.items():
             setattr(self, k, v)
+        self.name = name if name is not None else _k3.auto_name(type(self).__name__)
         self._lr_var: Variable | None = None
         self.iterations: Variable | None = None
         self.weights: list = []
+        self._slots: dict = {}           # slot name -> [its variable for each parameter]
+        self._ema: dict = {}             # id(parameter) -> (parameter, its moving average)
+        self._wd_exclude: tuple = ((), None)
 
     # -- learning rate (a float until compiled, then a variable: its value read as Keras 3's,
     # float(np.array(optimizer.learning_rate)))
@@ -107,11 +130,12 @@ class Optimizer:
             v = Variable(_ops.add(_ops.zeros_like(p.initial_value), float(value)),
                          trainable=False, name=name)
         self.weights.append(v)
+        self._slots.setdefault(name, []).append(v)
         return v
 
     def get_gradients(self, loss, params) -> list:
         from ..gradients import gradients
-        grads = gradients(loss, params)
+        grads = gradients(self.scale_loss(loss), params)
         if any(g is None for g in grads):
             raise ValueError("An operation has `None` for gradient. Please make sure that all "
                              "of your ops have a gradient defined (i.e. are differentiable). "
@@ -119,13 +143,17 @@ class Optimizer:
         return self._clipped(grads)
 
     def _clipped(self, grads: list) -> list:
-        if self.clipnorm is not None and self.clipnorm > 0:
-            from ..math_api import clip_by_global_norm
-            grads, _ = clip_by_global_norm(grads, float(self.clipnorm))
-        if self.clipvalue is not None and self.clipvalue > 0:
-            c = float(self.clipvalue)
-            grads = [_ops.minimum(_ops.maximum(g, -c), c) for g in grads]
-        return grads
+        """Keras 3's order: the loss scale divided out, then clipnorm (each gradient by its
+        norm) / global_clipnorm / clipvalue."""
+        if self.loss_scale_factor is not None:
+            grads = [_ops.div(g, float(self.loss_scale_factor)) for g in grads]
+        return _k3.clip(self, grads)
+
+    def scale_loss(self, loss):
+        """Keras 3's ``scale_loss``: the loss times ``loss_scale_factor`` when set."""
+        if self.loss_scale_factor is None:
+            return loss
+        return _ops.mul(loss, float(self.loss_scale_factor))
 
     @staticmethod
     def _made(v: Variable | None) -> Variable:
@@ -168,8 +196,10 @@ class Optimizer:
 
     def _apply_updates(self, grads, params) -> list:
         updates = []
+        self._extra_updates: list = []
         for p, g in zip(params, grads):
             updates += self._update(p, g)
+        updates += self._extra_updates
         assert self.iterations is not None               # made by _create
         updates.append(self.iterations.assign_add(np.int64(1)))
         return updates
@@ -177,16 +207,30 @@ class Optimizer:
     def _update(self, p, g) -> list:
         raise NotImplementedError
 
-    @staticmethod
-    def _set(p, new_value=None, minus=None):
-        """The update of ``p`` to ``new_value`` (or ``p - minus``), through ``p.constraint``
-        when the weight has one (Keras: ``new_p = p.constraint(new_p)`` before ``K.update``)."""
+    def _set(self, p, new_value=None, minus=None):
+        """The update of ``p`` to ``new_value`` (or ``p - minus``) in Keras 3's order: weight
+        decay (``- p lr weight_decay``), the moving average (``use_ema``; its assign kept for
+        ``_apply_updates``, the average written over ``p`` every ``ema_overwrite_frequency``
+        steps), then ``p.constraint`` when the weight has one (Keras 2: ``new_p =
+        p.constraint(new_p)`` before ``K.update``)."""
         c = getattr(p, "constraint", None)
-        if c is None:
+        decay = self._decays(p)
+        if c is None and not decay and not self.use_ema:
             return p.assign(new_value) if minus is None else p.assign_sub(minus)
+        old = p.value()
         if minus is not None:
-            new_value = _ops.sub(p.value(), minus)
-        return p.assign(c(new_value))
+            new_value = _ops.sub(old, minus)
+        if decay:
+            new_value = _ops.sub(new_value, _ops.mul(old, _ops.mul(self._lr_t(p),
+                                                                    float(self.weight_decay))))
+        if self.use_ema:
+            new_value = self._moving_average(p, new_value)
+        return p.assign(c(new_value) if c is not None else new_value)
+
+    _moving_average = _k3.moving_average
+    _decays = _k3.decays
+    exclude_from_weight_decay = _k3.exclude_from_weight_decay
+    finalize_variable_values = _k3.finalize_variable_values
 
     def minimize(self, loss, var_list):
         """The train op: one group of every update (what ``compile`` builds).  Variables the
@@ -198,7 +242,7 @@ class Optimizer:
         if type(self).get_gradients is not Optimizer.get_gradients or \
                 type(self).get_updates is not Optimizer.get_updates:    # (a user's override)
             return group(*self.get_updates(loss, params))
-        grads = gradients(loss, params) if params else []
+        grads = gradients(self.scale_loss(loss), params) if params else []
         missing = [p.name for p, g in zip(params, grads) if g is None]
         if missing and len(missing) == len(params):
             raise ValueError(f"No gradients provided for any variable: {missing}.")
@@ -216,9 +260,25 @@ class Optimizer:
         """Keras optimizers build their own updates (compatibility with older callers)."""
         return self
 
+    _K3_KEYS: tuple = ()              # the class's own config keys, in Keras 3's order
+    _K3_SLOTS: tuple = ()             # Keras 3's slot groups (see optimizers_keras3)
+
     def get_config(self) -> dict:
-        return {"lr": float(K.get_value(self.lr)) if self._lr_var is not None else self._lr0,
-                "decay": self.initial_decay}
+        """Keras 3's keys (``optimizers_keras3``); Keras 2's ``decay`` when it is not 0."""
+        cfg = _k3.base_config(self)
+        cfg.update({k: getattr(self, k) for k in self._K3_KEYS})
+        if self.initial_decay:
+            cfg["decay"] = self.initial_decay
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return _k3.from_config(cls, config, custom_objects)
+
+    variables = property(_k3.variables)
+
+    def _k3_tail(self) -> list:
+        return []
 
 
 class SGD(Optimizer):
@@ -226,6 +286,8 @@ class SGD(Optimizer):
     momentum: float
     nesterov: bool
     _defaults = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    _K3_KEYS = ("momentum", "nesterov")
+    _K3_SLOTS = (("moment",),)
 
     def __init__(self, learning_rate=None, momentum=0.0, decay=0.0, nesterov=False, **kw):
         if learning_rate is not None:
@@ -244,33 +306,61 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
+    """Keras 2's rule; Keras 3's ``momentum`` (``mom = momentum mom + step; w -= mom``) and
+    ``centered`` (``mg = rho mg + (1-rho) g``; ``sqrt(a - mg^2)`` in the denominator)."""
+
     # (set from the keyword arguments by Optimizer.__init__)
     rho: float
+    momentum: float
+    centered: bool
     _defaults = {"learning_rate": 0.001, "rho": 0.9}
+    _K3_KEYS = ("rho", "momentum", "epsilon", "centered")
+    _K3_SLOTS = (("accumulator",), ("momentum",), ("mg",))
 
-    def __init__(self, learning_rate=None, rho=0.9, epsilon=None, decay=0.0, **kw):
+    def __init__(self, learning_rate=None, rho=0.9, momentum=0.0, epsilon=None, centered=False,
+                 decay=0.0, **kw):
         if learning_rate is not None:
             kw["learning_rate"] = learning_rate
-        super().__init__(dict(rho=rho, epsilon=epsilon, decay=decay), **kw)
+        super().__init__(dict(rho=rho, momentum=momentum, epsilon=epsilon, centered=centered,
+                              decay=decay), **kw)
 
     def _update(self, p, g):
+        rho = float(self.rho)
         a = self._slot(p, name="accumulator")
-        new_a = _ops.add(_ops.mul(a.value(), float(self.rho)),
-                         _ops.mul(_ops.square(g), 1.0 - self.rho))
-        step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
-        return [a.assign(new_a), self._set(p, minus=step)]
+        new_a = _ops.add(_ops.mul(a.value(), rho), _ops.mul(_ops.square(g), 1.0 - rho))
+        ups = [a.assign(new_a)]
+        denom = new_a
+        if self.centered:
+            mg = self._slot(p, name="mg")
+            new_mg = _ops.add(_ops.mul(mg.value(), rho), _ops.mul(g, 1.0 - rho))
+            ups.append(mg.assign(new_mg))
+            denom = _ops.sub(new_a, _ops.square(new_mg))
+        step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(denom), self.epsilon))
+        if self.momentum:
+            mom = self._slot(p, name="momentum")
+            step = _ops.add(_ops.mul(mom.value(), float(self.momentum)), step)
+            ups.append(mom.assign(step))
+        return ups + [self._set(p, minus=step)]
 
 
 class Adagrad(Optimizer):
-    _defaults = {"learning_rate": 0.01}
+    """Keras 2's rule; the accumulator starts at ``initial_accumulator_value`` (Keras 3's
+    argument; 0 by default here as in Keras 2, Keras 3's default is 0.1)."""
 
-    def __init__(self, learning_rate=None, epsilon=None, decay=0.0, **kw):
+    initial_accumulator_value: float
+    _defaults = {"learning_rate": 0.01}
+    _K3_KEYS = ("initial_accumulator_value", "epsilon")
+    _K3_SLOTS = (("accumulator",),)
+
+    def __init__(self, learning_rate=None, initial_accumulator_value=0.0, epsilon=None,
+                 decay=0.0, **kw):
         if learning_rate is not None:
             kw["learning_rate"] = learning_rate
-        super().__init__(dict(epsilon=epsilon, decay=decay), **kw)
+        super().__init__(dict(initial_accumulator_value=initial_accumulator_value,
+                              epsilon=epsilon, decay=decay), **kw)
 
     def _update(self, p, g):
-        a = self._slot(p, name="accumulator")
+        a = self._slot(p, float(self.initial_accumulator_value), name="accumulator")
         new_a = _ops.add(a.value(), _ops.square(g))
         step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
         return [a.assign(new_a), self._set(p, minus=step)]
@@ -280,6 +370,8 @@ class Adadelta(Optimizer):
     # (set from the keyword arguments by Optimizer.__init__)
     rho: float
     _defaults = {"learning_rate": 1.0, "rho": 0.95}
+    _K3_KEYS = ("rho", "epsilon")
+    _K3_SLOTS = (("accumulator", "delta_accumulator"),)
 
     def __init__(self, learning_rate=None, rho=0.95, epsilon=None, decay=0.0, **kw):
         if learning_rate is not None:
@@ -303,6 +395,8 @@ class Adam(Optimizer):
     beta_2: float
     amsgrad: bool
     _defaults = {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "amsgrad": False}
+    _K3_KEYS = ("beta_1", "beta_2", "epsilon", "amsgrad")
+    _K3_SLOTS = (("m", "v"), ("vhat",))
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
                  amsgrad=False, **kw):
@@ -326,9 +420,6 @@ class Adam(Optimizer):
             denom = _ops.maximum(vh.value(), v_t)
             ups.append(vh.assign(denom))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(_ops.sqrt(denom), self.epsilon))
-        wd = float(getattr(self, "weight_decay", 0.0) or 0.0)
-        if wd:                         # AdamW: w -= lr * wd * w, decoupled from the gradient
-            step = _ops.add(step, _ops.mul(p.value(), _ops.mul(self._lr_t(p), wd)))
         return ups + [self._set(p, minus=step)]
 
 
@@ -336,15 +427,10 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Keras 3's ``AdamW``: ``w -= lr * weight_decay * w``
     before each Adam step; defaults ``learning_rate=0.001``, ``weight_decay=0.004``)."""
 
-    weight_decay: float
-
     def __init__(self, learning_rate=None, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=None, amsgrad=False, **kw):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, 0.0, amsgrad, **kw)
-        self.weight_decay = float(weight_decay)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "weight_decay": self.weight_decay}
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, 0.0, amsgrad,
+                         weight_decay=weight_decay, **kw)
 
 
 class Adamax(Optimizer):
@@ -352,6 +438,8 @@ class Adamax(Optimizer):
     beta_1: float
     beta_2: float
     _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999}
+    _K3_KEYS = ("beta_1", "beta_2", "epsilon")
+    _K3_SLOTS = (("m", "u"),)
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
                  **kw):
@@ -376,6 +464,19 @@ class Nadam(Optimizer):
     schedule_decay: float
     _defaults = {"learning_rate": 0.002, "beta_1": 0.9, "beta_2": 0.999,
                  "schedule_decay": 0.004}
+    _K3_KEYS = ("beta_1", "beta_2", "epsilon")
+    _K3_SLOTS = (("m", "v"),)
+    _m_schedule: Variable | None = None
+
+    def get_config(self) -> dict:
+        """Keras 3's (no ``schedule_decay``: Keras 3's is 0.004, written when another)."""
+        cfg = super().get_config()
+        if float(self.schedule_decay) != 0.004:
+            cfg["schedule_decay"] = self.schedule_decay
+        return cfg
+
+    def _k3_tail(self) -> list:
+        return [self._m_schedule] if self._m_schedule is not None else []    # (u_product)
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None,
                  schedule_decay=0.004, **kw):
@@ -424,6 +525,8 @@ class TFOptimizer(Optimizer):
         self.weights = []
         self._lr0 = getattr(optimizer, "learning_rate", 0.0)
         self.initial_decay = 0.0
+        self.name = type(optimizer).__name__
+        self._slots, self._ema = {}, {}
 
     def minimize(self, loss, var_list):
         return self.optimizer.minimize(loss, var_list=list(var_list))
@@ -444,14 +547,8 @@ class KerasVariable(Variable):
         return float(K.get_value(self))
 
 
-from . import lr_schedules as schedules  # noqa: F401,E402 - keras.optimizers.schedules
+from . import lr_schedules as schedules  # noqa: F401 - keras.optimizers.schedules
 
-
-def get(identifier) -> Optimizer:
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, _train.Optimizer):
-        return TFOptimizer(identifier)
-    if isinstance(identifier, str) and identifier.lower() in _TABLE:
-        return _TABLE[identifier.lower()]()
-    raise ValueError(f"Unknown optimizer: {identifier}")
+get = _k3.get
+serialize = _k3.serialize
+deserialize = _k3.deserialize

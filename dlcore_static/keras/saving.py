@@ -19,8 +19,9 @@ No pickle anywhere: configurations are JSON, weights are HDF5 datasets written w
 ``load_model`` reads both model files, rebuilds a ``Sequential`` or functional model from the
 config (layer classes of ``dlcore_static.keras.layers`` only, by name: nothing is imported or
 executed from the file; ``Lambda`` is refused), sets the weights and compiles it when the file
-has a training configuration (loss, metrics, loss weights, optimizer class and config; not the
-optimizer's slots).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
+has a training configuration (loss, metrics, loss weights, optimizer class and config; a
+``.keras`` file also keeps the optimizer's variables in Keras 3's ``optimizer/vars``, read back
+after the compile, see ``optimizers_keras3``; ``.h5``: not the optimizer's slots).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
 shared layers, merge layers) use Keras's functional configuration with ``inbound_nodes``, see
 ``saving_functional.py``; recurrent layers and wrappers (``LSTM``, ``Bidirectional``,
 ``TimeDistributed``, ...) in ``saving_nested.py``.  Only models of these layers are saved with
@@ -273,7 +274,7 @@ def _compile(model, tc: dict | None, classes: dict) -> None:
     conf = _train.optimizer_kwargs(conf, KerasFileError)
     try:
         opt = cls(**conf)
-    except TypeError:
+    except (TypeError, ValueError, NotImplementedError):  # (tf.keras 2.11's jit_compile, ...)
         opt = cls()
     loss = _train.deserialize(tc["loss"], "loss", KerasFileError)
     metrics = _train.deserialize(tc.get("metrics"), "metric", KerasFileError)
@@ -467,6 +468,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         buf = io.BytesIO()
         with h5py.File(buf, "w") as f:
             _write_keras3(f, model)
+            if tc:                         # the optimizer's state, as Keras 3 (optimizer/vars)
+                _optimizers_k3().write_state(f, model.optimizer)
         k3 = cfg if cfg["class_name"] == "Functional" else _sequential_keras3(cfg)  # Keras 3's
         if tc:
             oc = tc["optimizer_config"]
@@ -489,6 +492,11 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         if tc:
             f.attrs["training_config"] = json.dumps(tc).encode()
         _write_keras2(f.create_group("model_weights"), model)
+
+
+def _optimizers_k3():
+    from . import optimizers_keras3
+    return optimizers_keras3
 
 
 def _sequential_keras3(cfg: dict) -> dict:
@@ -544,6 +552,10 @@ def _load_model(filepath, compile: bool, classes: dict):
                              "metrics": cc.get("metrics"),
                              "loss_weights": cc.get("loss_weights"),
                              "weighted_metrics": cc.get("weighted_metrics")}, classes)
+            if getattr(model, "optimizer", None) is not None:
+                with zipfile.ZipFile(path) as z, _open_h5(io.BytesIO(
+                        z.read("model.weights.h5"))) as f:
+                    _optimizers_k3().read_state(f, model.optimizer, KerasFileError)
         return model
     with _open_h5(path) as f:
         raw = f.attrs.get("model_config")

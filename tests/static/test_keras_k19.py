@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
+from dlcore_static import keras
+from dlcore_static.keras import backend as K
 from dlcore_static.keras import ops
 from dlcore_static.keras import random as krandom
 from tests.io.real_keras import keras3
@@ -108,3 +110,232 @@ def test_elastic_transform_integer_images_and_errors():
         ops.image.elastic_transform(xi, alpha=tf.constant(1.0))
     with pytest.raises(ValueError, match="Argument `seed` must be either an integer"):
         ops.image.elastic_transform(xi, seed="7")
+
+
+# --------------------------------------------------------------------------- optimizers
+
+OPT_ARGS = [("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
+            ("RMSprop", {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.5, "centered": True}),
+            ("Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.2}),
+            ("Adadelta", {"learning_rate": 0.5, "rho": 0.9, "epsilon": 1e-6}),
+            ("Adam", {"learning_rate": 0.002, "amsgrad": True, "clipnorm": 1.0}),
+            ("AdamW", {"learning_rate": 0.003, "weight_decay": 0.01, "global_clipnorm": 2.0}),
+            ("Adamax", {"learning_rate": 0.004, "beta_1": 0.8, "clipvalue": 0.5}),
+            ("Nadam", {"learning_rate": 0.005, "use_ema": True, "ema_momentum": 0.9,
+                       "ema_overwrite_frequency": 3, "loss_scale_factor": 128.0})]
+
+
+@pytest.mark.parametrize("cls,kw", OPT_ARGS, ids=[c for c, _ in OPT_ARGS])
+def test_optimizer_config_equals_keras3_and_round_trips(cls, kw):
+    k3 = keras3()
+    ours = getattr(keras.optimizers, cls)(name="opt", **kw)
+    theirs = getattr(k3.optimizers, cls)(name="opt", **kw)
+    assert ours.get_config() == theirs.get_config()
+    assert list(ours.get_config()) == list(theirs.get_config())      # (Keras 3's key order)
+    rec = keras.optimizers.serialize(ours)
+    assert rec == k3.optimizers.serialize(theirs)
+    back = keras.optimizers.deserialize(rec)
+    assert type(back) is type(ours) and back.get_config() == ours.get_config()
+    assert type(ours).from_config(ours.get_config()).get_config() == ours.get_config()
+    assert k3.optimizers.deserialize(rec).get_config() == theirs.get_config()
+
+
+def test_optimizer_schedule_record_names_and_get():
+    k3 = keras3()
+    sched = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9)
+    ours = keras.optimizers.Adam(learning_rate=sched, name="a")
+    theirs = k3.optimizers.Adam(learning_rate=k3.optimizers.schedules.ExponentialDecay(
+        0.1, decay_steps=10, decay_rate=0.9), name="a")
+    assert keras.optimizers.serialize(ours) == k3.optimizers.serialize(theirs)
+    back = keras.optimizers.deserialize(keras.optimizers.serialize(ours))
+    assert type(back._schedule).__name__ == "ExponentialDecay"
+    assert back._schedule.get_config() == sched.get_config()
+    # names: snake case of the class, numbered as Keras 3 numbers them
+    K.clear_session()
+    names = [keras.optimizers.RMSprop().name, keras.optimizers.RMSprop().name,
+             keras.optimizers.AdamW().name]
+    assert names == ["rm_sprop", "rm_sprop_1", "adam_w"]
+    # get: an object, a name (any case), a record (Keras 3's or Keras 2's), None
+    opt = keras.optimizers.SGD()
+    assert keras.optimizers.get(opt) is opt and keras.optimizers.get(None) is None
+    assert type(keras.optimizers.get("Adam")) is keras.optimizers.Adam
+    got = keras.optimizers.get({"class_name": "adam", "config": {"learning_rate": 0.5}})
+    assert type(got) is keras.optimizers.Adam and got.get_config()["learning_rate"] == 0.5
+    for bad in ("nope", 3, {"class_name": "Nope", "config": {}}):
+        with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+            keras.optimizers.get(bad)
+
+
+def test_optimizer_argument_errors_as_keras3():
+    k3 = keras3()
+    cases = [({"foo": 1}, "Argument\\(s\\) not recognized: \\{'foo': 1\\}"),
+             ({"clipnorm": 1.0, "clipvalue": 1.0}, ("Only one of `clipnorm`, `clipvalue` and "
+              "`global_clipnorm` can be set. Received: clipnorm=1.0, clipvalue=1.0, "
+              "global_clipnorm=None")),
+             ({"use_ema": True, "ema_momentum": 2}, "`ema_momentum` must be in the range"),
+             ({"use_ema": True, "ema_overwrite_frequency": 0.5},
+              "`ema_overwrite_frequency` must be an integer >= 1 or None"),
+             ({"gradient_accumulation_steps": 1},
+              "`gradient_accumulation_steps` must be an integer >= 2"),
+             ({"learning_rate": "x"}, "Argument `learning_rate` should be float")]
+    for kw, msg in cases:
+        with pytest.raises(ValueError, match=msg):
+            k3.optimizers.Adam(**kw)
+        with pytest.raises(ValueError, match=msg):
+            keras.optimizers.Adam(**kw)
+    with pytest.raises(NotImplementedError, match="gradient_accumulation_steps=4 is not "
+                                                  "supported"):
+        keras.optimizers.SGD(gradient_accumulation_steps=4)
+
+
+def _keras3_steps(k3, opt, w0, grads):
+    vs = [k3.Variable(w, name=f"w{i}") for i, w in enumerate(w0)]
+    for g in grads:
+        opt.apply([np.asarray(x) for x in g], vs)
+    return [np.asarray(v.numpy()) for v in vs], [np.asarray(v.numpy()) for v in opt.variables]
+
+
+def _our_steps(opt, w0, grads):
+    vs = [tf.Variable(w, name=f"w{i}") for i, w in enumerate(w0)]
+    ph = [tf.placeholder(tf.float32, w.shape) for w in w0]
+    step = opt.apply_gradients(zip(ph, vs))
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        for g in grads:
+            s.run(step, dict(zip(ph, g)))
+        return s.run(vs), s.run(opt.variables)
+
+
+STEP_CASES = [("Adam", {"weight_decay": 0.1, "clipnorm": 0.5}),
+              ("SGD", {"momentum": 0.9, "global_clipnorm": 0.3}),
+              ("Adam", {"use_ema": True, "ema_momentum": 0.8, "ema_overwrite_frequency": 2}),
+              ("Adamax", {"loss_scale_factor": 4.0, "clipvalue": 0.2}),
+              ("AdamW", {"weight_decay": 0.05})]
+
+
+@pytest.mark.parametrize("cls,kw", STEP_CASES, ids=[f"{c}-{min(k)}" for c, k in STEP_CASES])
+def test_optimizer_steps_equal_keras3(cls, kw):
+    """Weight decay, the three clippings, the moving average (overwrite every 2 steps) and the
+    loss scale: the variables and the optimizer's own after 3 steps equal Keras 3's."""
+    k3 = keras3()
+    w0 = [R.standard_normal((3, 2)).astype("float32"), R.standard_normal(2).astype("float32")]
+    grads = [[R.standard_normal(w.shape).astype("float32") for w in w0] for _ in range(3)]
+    want, want_opt = _keras3_steps(k3, getattr(k3.optimizers, cls)(0.1, **kw), w0, grads)
+    got, got_opt = _our_steps(getattr(keras.optimizers, cls)(0.1, **kw), w0, grads)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert len(got_opt) == len(want_opt)
+    for a, b in zip(got_opt, want_opt):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _dense_model(opt):
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    m.compile(optimizer=opt, loss="mse")
+    return m
+
+
+XS = R.random((8, 3)).astype("float32")
+YS = R.random((8, 2)).astype("float32")
+STATE_CASES = [("Adam", {"learning_rate": 0.01, "amsgrad": True}),
+               ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
+               ("RMSprop", {"learning_rate": 0.01, "centered": True, "momentum": 0.5}),
+               ("Adam", {"learning_rate": 0.01, "use_ema": True}),
+               ("Nadam", {}),
+               ("Adadelta", {})]
+
+
+@pytest.mark.parametrize("cls,kw", STATE_CASES, ids=[f"{c}{len(k)}" for c, k in STATE_CASES])
+def test_keras_file_keeps_the_optimizer_state(cls, kw, tmp_path):
+    """model.save(.keras) writes optimizer/vars as Keras 3 (Keras 3 reads them all, no
+    'Skipping variable loading' warning); load_model restores them, so training goes on as if
+    never saved."""
+    import warnings
+    k3 = keras3()
+    m = _dense_model(getattr(keras.optimizers, cls)(**kw))
+    m.fit(XS, YS, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    path = str(tmp_path / "m.keras")
+    m.save(path)
+    saved = K.batch_get_value(m.optimizer.variables)
+    assert int(saved[0]) == 2 and len(saved) > 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)       # (Keras 3 warns when it skips them)
+        r = k3.models.load_model(path)
+    theirs = [np.asarray(v.numpy()) for v in r.optimizer.variables]
+    assert len(theirs) == len(saved)
+    for a, b in zip(saved, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    m.fit(XS, YS, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    with tf.Graph().as_default():
+        m2 = keras.models.load_model(path)
+        for a, b in zip(K.batch_get_value(m2.optimizer.variables), saved):
+            np.testing.assert_array_equal(a, b)
+        m2.fit(XS, YS, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        for a, b in zip(m2.get_weights(), m.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_keras3_file_optimizer_state_read_and_checked(tmp_path):
+    """A file Keras 3 wrote after 3 Adam steps: dlcore reads its optimizer variables; a file
+    whose optimizer has other shapes is refused naming the variable, nothing assigned."""
+    import h5py
+    k3 = keras3()
+    r = k3.Sequential([k3.Input((3,)), k3.layers.Dense(2)])
+    r.compile(optimizer=k3.optimizers.Adam(0.01), loss="mse")
+    for _ in range(3):
+        r.optimizer.apply([R.standard_normal(v.shape).astype("float32")
+                           for v in r.trainable_variables], r.trainable_variables)
+    r.save(str(tmp_path / "r.keras"))
+    want = [np.asarray(v.numpy()) for v in r.optimizer.variables]
+    m = keras.models.load_model(str(tmp_path / "r.keras"))
+    got = K.batch_get_value(m.optimizer.variables)
+    assert len(got) == len(want) == 6 and int(got[0]) == 3
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # a damaged file: optimizer/vars/2 of another shape
+    import io
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "r.keras") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    buf = io.BytesIO(files["model.weights.h5"])
+    with h5py.File(buf, "a") as f:
+        del f["optimizer/vars/2"]
+        f["optimizer/vars/2"] = np.zeros((4, 4), "float32")
+    files["model.weights.h5"] = buf.getvalue()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    from dlcore_static.keras.saving import KerasFileError
+    with tf.Graph().as_default(), pytest.raises(
+            KerasFileError, match="optimizer variable 2 .* has shape \\(3, 2\\), the file's "
+                                  "optimizer/vars/2 has \\(4, 4\\)"):
+        keras.models.load_model(str(tmp_path / "bad.keras"))
+
+
+def test_use_ema_fit_ends_with_the_averages_and_weight_decay_exclusions():
+    m = _dense_model(keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5))
+    ws = []
+    for x, y in ((XS[:4], YS[:4]), (XS[4:], YS[4:])):     # each step's weights by hand
+        w = [np.asarray(v, np.float64) for v in (ws[-1] if ws else m.get_weights())]
+        err = x @ w[0] + w[1] - y
+        g = [x.T @ err * 2 / err.size, err.sum(0) * 2 / err.size]
+        ws.append([a - 0.1 * b for a, b in zip(w, g)])
+    avg = list(ws[0])                                     # step 1: momentum 0
+    avg = [0.5 * a + 0.5 * b for a, b in zip(avg, ws[1])]
+    m.fit(XS, YS, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(m.get_weights(), avg):                # fit ends on the moving averages
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # exclude_from_weight_decay: the bias by name keeps its value under a zero gradient
+    opt = keras.optimizers.AdamW(0.1, weight_decay=0.5)
+    k, b = tf.Variable(np.ones((2, 2), "float32"), name="kernel"), \
+        tf.Variable(np.ones(2, "float32"), name="bias")
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    step = opt.apply_gradients([(tf.zeros((2, 2)), k), (tf.zeros(2), b)])
+    with pytest.raises(ValueError, match="can only be configured before the optimizer is "
+                                         "built"):
+        opt.exclude_from_weight_decay(var_names=["kernel"])
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        s.run(step)
+        np.testing.assert_allclose(s.run(k), 1 - 0.1 * 0.5, rtol=1e-6)
+        np.testing.assert_array_equal(s.run(b), 1.0)
