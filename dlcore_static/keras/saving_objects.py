@@ -14,8 +14,8 @@ pattern).
 - a function (an activation, a loss or a registered function): Keras 3's record
   ``{"module": "builtins", "class_name": "function", "config": <name>, "registered_name":
   "function"}``, read back to the function (a registered one, an activation, a loss);
-- an optimizer: refused with a TypeError (dlcore's optimizers have Keras 2's configuration,
-  which Keras 3's record does not hold), and so is Keras 3's record of one;
+- an optimizer: Keras 3's record (``keras.optimizers.serialize``: its Keras 3 config, a
+  schedule as its own record), read back by ``keras.optimizers.deserialize``;
 - None, numbers, strings, lists and dicts as they are; a tuple as Keras 3's ``__tuple__``.
 """
 
@@ -77,9 +77,7 @@ def serialize_keras_object(obj: Any) -> Any:
             "module": "builtins", "class_name": "function", "config": rec,
             "registered_name": "function"}
     if isinstance(obj, _module("optimizers").Optimizer):
-        raise TypeError(f"serialize_keras_object: dlcore's optimizer {type(obj).__name__} "
-                        f"has Keras 2's configuration ({obj.get_config()}), not Keras 3's: "
-                        f"it cannot be written as a Keras 3 record")
+        return _module("optimizers").serialize(obj)
     if hasattr(obj, "get_config"):
         mod = _OWN.get(type(obj).__module__.rsplit(".", 1)[-1], "")
         custom = _custom.get_registered_object(_custom.get_registered_name(type(obj)))
@@ -122,9 +120,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
         module = str(config.get("module") or "")
         kind = module.rsplit(".", 1)[-1]
         if kind == "optimizers":
-            raise TypeError(f"deserialize_keras_object: Keras 3's record of optimizer "
-                            f"{name!r} is not supported by dlcore (its optimizers take Keras "
-                            f"2's configuration)")
+            return _module("optimizers").deserialize(config, custom_objects)
         if kind in _MODULES:
             mod = importlib.import_module(f"{__package__}.{kind}")
             obj_cls = getattr(mod, name, None)
