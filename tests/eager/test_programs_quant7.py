@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_tutorial_programs import PROGRAMS, run, to_dlcore
 
 import dlcore_eager as dl
-from test_tutorial_programs import PROGRAMS, run, to_dlcore
 
 
 def _out(name: str) -> str:

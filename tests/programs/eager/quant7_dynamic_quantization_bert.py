@@ -10,8 +10,8 @@ import os
 import tempfile
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 class BertConfig:

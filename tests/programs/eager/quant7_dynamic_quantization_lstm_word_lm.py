@@ -7,14 +7,14 @@ import os
 import tempfile
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 class LSTMModel(nn.Module):
     """Container module with an encoder, a recurrent module, and a decoder."""
 
     def __init__(self, ntoken, ninp, nhid, nlayers, dropout=0.5):
-        super(LSTMModel, self).__init__()
+        super().__init__()
         self.drop = nn.Dropout(dropout)
         self.encoder = nn.Embedding(ntoken, ninp)
         self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=dropout)
@@ -44,7 +44,7 @@ class LSTMModel(nn.Module):
                 weight.new_zeros(self.nlayers, bsz, self.nhid))
 
 
-class Dictionary(object):
+class Dictionary:
     def __init__(self):
         self.word2idx = {}
         self.idx2word = []
@@ -59,7 +59,7 @@ class Dictionary(object):
         return len(self.idx2word)
 
 
-class Corpus(object):
+class Corpus:
     def __init__(self, path):
         self.dictionary = Dictionary()
         self.train = self.tokenize(os.path.join(path, 'train.txt'))
@@ -203,8 +203,8 @@ print("quantized model is less than a third of the float one:",
 # 4. Look at accuracy
 float_loss = evaluate(model, test_data)
 quantized_loss = evaluate(quantized_model, test_data)
-print('float loss: {0:.3f}'.format(float_loss))
-print('quantized loss: {0:.3f}'.format(quantized_loss))
+print(f'float loss: {float_loss:.3f}')
+print(f'quantized loss: {quantized_loss:.3f}')
 print("close:", abs(quantized_loss - float_loss) < 0.05 * float_loss)
 w = quantized_model.decoder.weight()
 print(w.dtype, w.qscheme(), w.q_zero_point(), w.int_repr().dtype)
