@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class GraphDef:
 
     def __init__(self) -> None:
         self._doc: dict = _empty_doc()
-        self._arrays = _DictArrays({})
+        self._arrays: Any = _DictArrays({})     # (or a parsed file's _Arrays)
 
     @classmethod
     def _of(cls, doc: dict, arrays) -> GraphDef:
@@ -117,7 +118,8 @@ class GraphDef:
         return [NodeDef(self, i) for i in range(len(self._doc["ops"]))]
 
     def SerializeToString(self, deterministic=None) -> bytes:
-        arrays = {key: self._arrays.get(key, *decl) for key, decl in _array_refs(self._doc)}
+        arrays: dict[str, Any] = {key: self._arrays.get(key, *decl)
+                                  for key, decl in _array_refs(self._doc)}
         payload = np.frombuffer(json.dumps(self._doc).encode(), dtype=np.uint8)
         buf = io.BytesIO()
         np.savez(buf, __graph__=payload, **arrays)
@@ -256,12 +258,12 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         doc = _with_scope(doc, scope)
     doc = dict(doc, collections={})
     scratch = Graph()                   # everything checked first: a failure adds nothing
-    _restore_variables(doc, graph_def._arrays, scratch,
-                       _build_checked(doc, graph_def._arrays, scratch))
-    built = _build_checked(doc, graph_def._arrays, graph)
+    arrays: Any = graph_def._arrays
+    _restore_variables(doc, arrays, scratch, _build_checked(doc, arrays, scratch))
+    built = _build_checked(doc, arrays, graph)
     if scope:
         graph._names_in_use.setdefault(scope.lower(), 1)
-    _restore_variables(doc, graph_def._arrays, graph, built)
+    _restore_variables(doc, arrays, graph, built)
     imported = {graph._variables_by_op[op] for op in built.values() if op.type == "VariableV2"}
     for key in ("variables", "trainable_variables"):    # (a GraphDef has no collections)
         coll = graph._collections.get(key)
@@ -272,9 +274,9 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     if return_elements is None:
         return None
     out: list = []
-    for i, k in wanted:
+    for i, at in wanted:
         op = built[i]
-        out.append(op if k is None else op.outputs[k])
+        out.append(op if at is None else op.outputs[at])
     return out
 
 

@@ -241,7 +241,8 @@ class Session:
     @property
     def graph_def(self):
         """``Session.graph_def``: the graph's ``tf.GraphDef`` (graph_def.py)."""
-        return self.graph.as_graph_def()
+        from .graph_def import as_graph_def
+        return as_graph_def(self.graph)
 
     def random_stream(self, key, make):
         """The random generator of ``key`` (a random op, or None for the Session-wide one),
