@@ -62,10 +62,10 @@ def _by_tensor(plan) -> list:
     slots in another order than the passes), an executor's closure by its code."""
     of = {s: t for t, s in plan.slot_of.items()}
 
-    def at(out):
+    def at(out, op):                # (a fed tensor's op that runs: its own slot, unlisted)
         return tuple(of[s] for s in range(out.start, out.stop)) if type(out) is slice \
-            else of[out]
-    return [(getattr(fn, "__code__", fn), tuple(of[s] for s in ins), at(out), params, op)
+            else of.get(out, ("own slot of", op))
+    return [(getattr(fn, "__code__", fn), tuple(of[s] for s in ins), at(out, op), params, op)
             for fn, ins, out, params, op in plan.steps]
 
 
@@ -135,7 +135,7 @@ def test_the_sweep_with_targets_control_inputs_and_unused_outputs(fresh_graph, m
     with tf.Session() as s:
         swept, _, _ = _three_plans(s, leaves, [x, x], monkeypatch)
         assert "unneeded" not in [op.name for op in swept.ops]
-        out = [st for st in swept.steps if st[4] is pyfunc][0][2]
+        out = next(st for st in swept.steps if st[4] is pyfunc)[2]
         assert len(pyfunc.outputs) == 2 and out == slice(out.start, out.start + 2)
         xv = np.arange(12, dtype=np.float32).reshape(4, 3)
         got = s.run(leaves, {x: xv})
@@ -143,6 +143,45 @@ def test_the_sweep_with_targets_control_inputs_and_unused_outputs(fresh_graph, m
     assert got[1] is None and got[4] is None
     np.testing.assert_array_equal(got[2], xv)
     np.testing.assert_array_equal(got[3], xv[3:4])
+
+
+def test_the_sweep_with_a_fed_intermediate_and_its_op_needed(fresh_graph, monkeypatch):
+    """A fed tensor that is not a placeholder: what only it needs is not needed (an unfed
+    placeholder above it raises nothing), its op runs when it is a control input (its value
+    to a slot of its own, the feed's untouched), a later op reads the feed."""
+    x = tf.placeholder(tf.float32, (2, 2), name="x")
+    above = tf.placeholder(tf.float32, (2, 2), name="above")
+    h = tf.tanh(above * 3.0, name="h")              # fed: ``above`` is never needed
+    z = tf.sin(x, name="z")
+    with tf.control_dependencies([z.op]):
+        y = tf.add(h, x, name="y")
+    w = tf.matmul(y, z)                             # z: fed too, its op still a control input
+    hv, xv, zv = (np.full((2, 2), v, np.float32) for v in (0.5, 2.0, -1.0))
+    with tf.Session() as s:
+        swept, _, _ = _three_plans(s, [w, y], [h, z, x], monkeypatch)
+        names = [op.name for op in swept.ops]
+        assert "above" not in names and "h" not in names and "z" in names
+        assert swept.slot_of[z] in swept.feed_slots
+        got = s.run([w, y], {h: hv, z: zv, x: xv})
+    np.testing.assert_array_equal(got[1], hv + xv)
+    np.testing.assert_array_equal(got[0], (hv + xv) @ zv)
+
+
+def test_the_sweep_raises_for_unfed_placeholders_as_the_general_path(fresh_graph, monkeypatch):
+    a = tf.placeholder(tf.float32, (2,), name="a")
+    b = tf.placeholder(tf.float32, (2,), name="b")
+    y = b * 2.0 + a
+    with tf.Session() as s:
+        errors = []
+        for off in (False, True):
+            if off:
+                monkeypatch.setattr(_plan, "_swept", lambda *args: False)
+            for leaves, fed in (([y], []), ([y], [b]), ([y, a.op], [a, b])):
+                with pytest.raises(tf.errors.InvalidArgumentError) as e:
+                    _plan.build_plan(s, leaves, fed)
+                errors.append(str(e.value).split("\n")[0])
+        assert errors[:3] == errors[3:]
+        assert [m.split("'")[1] for m in errors[:3]] == ["a", "a", "a"]
 
 
 def test_the_sweep_leaves_control_flow_and_devices_to_the_general_path(fresh_graph):
