@@ -87,12 +87,19 @@ class NodeDef:
 
     @property
     def device(self) -> str:
+        """TF's name of the node's device ('/device:GPU:0'), '' when unplaced."""
         d = self._rec.get("device")
-        return "" if d is None else d
+        if not d:
+            return ""
+        kind, _, index = str(d).partition(":")
+        return f"/device:{'GPU' if kind == 'cuda' else 'CPU'}:{index or 0}"
 
     @device.setter
     def device(self, value) -> None:
-        self._rec["device"] = str(value) if value else None
+        """``node.device = ''`` clears the placement; a TF device name sets it."""
+        from ._device_functions import parse_device, to_device
+        dev = to_device(parse_device(value)) if value else None
+        self._rec["device"] = None if dev is None else str(dev)
 
     def __repr__(self) -> str:
         return f"name: {self.name!r}\nop: {self.op!r}\n" + \

@@ -179,6 +179,11 @@ def test_node_device_is_writable():
     with g.as_default(), tf.device("/cpu:0"):
         tf.constant(1.0, name="c")
     gd = g.as_graph_def()
-    assert gd.node[0].device == "cpu"
+    assert gd.node[0].device == "/device:CPU:0"
     gd.node[0].device = ""
     assert gd.node[0].device == ""
+    gd.node[0].device = "/job:worker/device:CPU:0"
+    assert gd.node[0].device == "/device:CPU:0"
+    with tf.Graph().as_default() as g2:
+        tf.import_graph_def(gd, name="")
+        assert str(g2.get_operation_by_name("c").device) == "cpu"
