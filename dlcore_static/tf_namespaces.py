@@ -82,6 +82,15 @@ ALIASES = {
         "random_contrast": "image_adjust:random_contrast",
         "rot90": "image_adjust:rot90", "transpose_image": "image_adjust:transpose_image",
         "transpose": "image_adjust:transpose_image", "random_crop": "image:random_crop",
+        # fidtf8: boxes
+        "crop_and_resize": "image_boxes:crop_and_resize",
+        "non_max_suppression": "image_boxes:non_max_suppression",
+        "non_max_suppression_padded": "image_boxes:non_max_suppression_padded",
+        "non_max_suppression_with_scores": "image_boxes:non_max_suppression_with_scores",
+        "non_max_suppression_overlaps": "image_boxes:non_max_suppression_overlaps",
+        "decode_png": "image_codecs:decode_png", "encode_png": "image_codecs:encode_png",
+        "decode_jpeg": "image_codecs:decode_jpeg", "encode_jpeg": "image_codecs:encode_jpeg",
+        "decode_image": "image_codecs:decode_image",
     },
     "dlcore_static.train": {
         "batch": "input_producers:batch", "shuffle_batch": "input_producers:shuffle_batch",
@@ -143,7 +152,13 @@ ALIASES = {
         "ctc_beam_search_decoder_v2": "ctc_beam:ctc_beam_search_decoder_v2",
     },
     "dlcore_static.random": {"gamma": "random_gamma:random_gamma"},     # fidtf8
-    "dlcore_static.io": {"write_graph": "graph_def:write_graph"},
+    "dlcore_static.io": {"write_graph": "graph_def:write_graph",
+                         # fidtf8: image codecs
+                         "decode_png": "image_codecs:decode_png",
+                         "encode_png": "image_codecs:encode_png",
+                         "decode_jpeg": "image_codecs:decode_jpeg",
+                         "encode_jpeg": "image_codecs:encode_jpeg",
+                         "decode_image": "image_codecs:decode_image"},
     "dlcore_static.keras.backend": {
         "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
         "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",

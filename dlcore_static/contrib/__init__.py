@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (distributions, legacy_seq2seq, lookup: fidtf8)
     framework,
     layers,
     legacy_seq2seq,
+    lookup,
     seq2seq,
     slim,
 )
