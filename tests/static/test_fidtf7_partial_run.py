@@ -57,3 +57,43 @@ def test_errors_as_tf():
         with pytest.raises(err, match="The fetch r1:0 has already been fetched"):
             sess.partial_run(h, r1)
         assert sess.partial_run(h, [r2], {c: 2.0}) == [6.0]
+
+
+def test_each_op_runs_once_across_parts():
+    """A random op shared by two parts has one value, an assign_add feeding both runs once
+    (review finding rv19 F1)."""
+    with tf.Graph().as_default(), tf.Session() as sess:
+        a = tf.placeholder(tf.float32, [], name="a")
+        c = tf.placeholder(tf.float32, [], name="c")
+        x = tf.random_uniform([3], seed=1)
+        r1, r2 = x + a, x * c
+        h = sess.partial_run_setup([r1, r2], [a, c])
+        v1 = sess.partial_run(h, r1, {a: 0.0})
+        v2 = sess.partial_run(h, r2, {c: 1.0})
+        np.testing.assert_array_equal(v1, v2)
+        v = tf.Variable(0.0)
+        inc = tf.assign_add(v, 1.0)
+        s1, s2 = inc + a, inc * c
+        sess.run(v.initializer)
+        h = sess.partial_run_setup([s1, s2], [a, c])
+        assert sess.partial_run(h, s1, {a: 0.0}) == 1.0
+        assert sess.partial_run(h, s2, {c: 1.0}) == 1.0
+        assert sess.run(v) == 1.0
+
+
+def test_a_control_dependency_run_again_is_refused():
+    with tf.Graph().as_default(), tf.Session() as sess:
+        a = tf.placeholder(tf.float32, [], name="a")
+        c = tf.placeholder(tf.float32, [], name="c")
+        v = tf.Variable(0.0, name="v")
+        inc = tf.assign_add(v, 1.0, name="inc")
+        with tf.control_dependencies([inc]):
+            s1 = tf.identity(a, name="s1")
+            s2 = tf.identity(c, name="s2")
+        sess.run(v.initializer)
+        h = sess.partial_run_setup([s1, s2], [a, c])
+        assert sess.partial_run(h, s1, {a: 2.0}) == 2.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="op 'inc' .* ran in an earlier "
+                                                                 "part"):
+            sess.partial_run(h, s2, {c: 1.0})
+        assert sess.run(v) == 1.0
