@@ -284,13 +284,20 @@ def _rule_key(prim: Primitive, avals, params: dict):
     if len(params) == 1:                # (a slice's index, a concat's axis: no list)
         (k, v), = params.items()
         t = type(v)
-        return (prim, tuple(avals), ((k, t, v),)) if _plain_param(t, v) else None
+        # (_plain_param inline: a call less per node, issue 19)
+        if t is tuple:
+            if not _plain_tuple(v):
+                return None
+        elif t not in _PLAIN and not isinstance(v, np.dtype):
+            return None
+        return (prim, tuple(avals), ((k, t, v),))
     items = []
     for k, v in params.items():
         t = type(v)
-        if not _plain_param(t, v):
+        if t in _PLAIN or (_plain_tuple(v) if t is tuple else isinstance(v, np.dtype)):
+            items.append((k, t, v))         # (_plain_param inline)
+        else:
             return None
-        items.append((k, t, v))
     return (prim, tuple(avals), tuple(items))
 
 

@@ -45,9 +45,9 @@ from dlcore.ops.shape import concatenate_p
 from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
+from . import custom_gradient as _cg
 from ._grad_products import LeftProduct, Products, complete, stack_rows
 from ._grad_products import merge as _merge_products
-from . import custom_gradient as _cg
 from .custom_gradient import ATTR as _ATTR
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
 from .frontend import constant, share_transposes, to_tensor
@@ -133,7 +133,7 @@ def op_vjp(t: Tensor, g):
                             not op.graph._device_stack:
                         # a's cotangent stays g @ b^T for the concat to split
                         # (_grad_products.LeftProduct)
-                        da = lambda: LeftProduct(g, b, sa)      # noqa: E731
+                        da = lambda: LeftProduct(g, b, sa)
                     else:
                         da = matmul_grads(g, a, b)[0]
                     return da, lambda: Products([a], [g], sb)
@@ -346,7 +346,7 @@ def _graph_pass(roots, seeds, wanted, stop: Callable | None) -> dict:
                 continue
             tp: type | None = type(pg)
             if tp not in lazy:          # (Tensor or one of the unbuilt cotangents)
-                if tp is not np.ndarray and callable(pg):
+                if tp is _FUNCTION or (tp is not np.ndarray and callable(pg)):
                     pg = pg()           # a thunk: computed only because this input needs it
                     if pg is None:
                         continue
@@ -395,7 +395,7 @@ class RowSlices:
     ``_grad_products.LeftProduct``) added at rows ``rows[i]`` (a ``range`` of ``ref``'s first
     axis); ``idx`` is the one slice's index (for ``dense``)."""
 
-    __slots__ = ("values", "rows", "ref", "idx", "aval", "_dense")
+    __slots__ = ("_dense", "aval", "idx", "ref", "rows", "values")
 
     def __init__(self, values: list, rows: list | range, ref: Tensor, idx):
         self.values, self.rows, self.ref, self.idx = values, rows, ref, idx
@@ -452,6 +452,7 @@ def _row_range(op) -> range | None:
 
 
 _WHOLE = ("slice", None, None, None)
+_FUNCTION = type(_row_range)        # (a vjp rule's thunk is most often a lambda)
 # a cotangent checked against its value by the AVals alone: graph tensors, and the
 # cotangents kept unbuilt (RowSlices, _grad_products' Products and LeftProduct)
 _COTANGENT_TYPES = frozenset({Tensor, RowSlices, Products, LeftProduct})
