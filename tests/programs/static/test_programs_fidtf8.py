@@ -16,6 +16,7 @@ import runpy
 import sys
 
 import numpy as np
+from scipy.special import ndtr
 
 import dlcore_static as tf
 
@@ -94,3 +95,74 @@ def test_char_rnn_trains_samples_and_decodes_greedily(capsys, tmp_path):
         sym = int(lg.argmax())
         greedy += chars[sym]
     assert out.splitlines()[-1] == "greedy: " + greedy[:9]
+
+
+def _log_softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+def test_reinforce_categorical_and_gaussian_policies(capsys):
+    out, env = run_program("tf_reinforce_fidtf8.py", capsys)
+    bandits = env["bandits"]
+    assert env["greedy"].tolist() == bandits.argmax(1).tolist()
+    # the learned policy's expected reward (pull: +1 with probability Phi(bandit value))
+    arm_value = 2 * ndtr(bandits) - 1
+    learned = (env["probs"] * arm_value).sum(1).mean()
+    assert learned > arm_value.mean(1).mean() + 0.2, learned     # uniform's: 0.06
+    assert learned > 0.8 * arm_value.max(1).mean(), learned
+    # the last step's loss recomputed from its fetched logits, actions and advantages
+    last = env["last"]
+    lp = _log_softmax(last["logits"].astype(np.float64))
+    np.testing.assert_allclose(last["log_prob"], lp[np.arange(len(last["a"])), last["a"]],
+                               rtol=1e-5, atol=1e-6)
+    ent = -(np.exp(lp) * lp).sum(1).mean()
+    want = -np.mean(lp[np.arange(len(last["a"])), last["a"]] * last["adv"]) - 0.01 * ent
+    np.testing.assert_allclose(last["loss"], want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(env["probs"].sum(1), 1.0, rtol=1e-6)
+    # the Gaussian policy's mean learned 2x - 1 (reparameterised log_prob gradients)
+    np.testing.assert_allclose(env["means"], [-2.0, -1.0, 0.0], atol=0.12)
+    assert "greedy arms" in out and "gaussian means" in out
+
+
+def _iou(a, b):
+    inter = max(min(a[2], b[2]) - max(a[0], b[0]), 0) * max(min(a[3], b[3]) - max(a[1], b[1]),
+                                                          0)
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / area
+
+
+def test_detection_post_processing(capsys, tmp_path):
+    out, env = run_program("tf_detection_post_fidtf8.py", capsys, [tmp_path])
+    res, props, table = env["out"], env["props_norm"], env["score_table"]
+    np.testing.assert_allclose(res["image"], env["scene"] / 255.0, rtol=1e-6)  # PNG round trip
+    want_boxes, want_classes = [], []
+    for c in (1, 2):                          # greedy NMS per class, in NumPy
+        keep: list[int] = []
+        for i in sorted(range(len(props)), key=lambda i: (-table[i, c], i)):
+            if table[i, c] > 0.3 and len(keep) < 2 and \
+                    all(_iou(props[i], props[j]) <= 0.5 for j in keep):
+                keep.append(i)
+        want_boxes += [props[i] for i in keep]
+        want_classes += [c] * len(keep)
+    np.testing.assert_allclose(res["boxes"], want_boxes)
+    assert res["classes"].tolist() == want_classes
+    assert [n.decode() for n in res["names"]] == ["red_square", "red_square", "blue_square",
+                                                  "blue_square"]
+    # crop_and_resize recomputed: bilinear samples of the decoded image
+    img = res["image"].astype(np.float64)
+    for k, (y1, x1, y2, x2) in enumerate(res["boxes"].astype(np.float32)):
+        ys = y1 * np.float32(31) + np.arange(14, dtype=np.float32) * ((y2 - y1) * np.float32(
+            31) / np.float32(13))
+        xs = x1 * np.float32(39) + np.arange(14, dtype=np.float32) * ((x2 - x1) * np.float32(
+            39) / np.float32(13))
+        y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+        y1i, x1i = np.ceil(ys).astype(int), np.ceil(xs).astype(int)
+        fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+        top = img[y0][:, x0] + (img[y0][:, x1i] - img[y0][:, x0]) * fx
+        bot = img[y1i][:, x0] + (img[y1i][:, x1i] - img[y1i][:, x0]) * fx
+        np.testing.assert_allclose(res["crops"][k], top + (bot - top) * fy, rtol=1e-5,
+                                   atol=1e-5)
+    pooled = res["crops"].reshape(4, 7, 2, 7, 2, 3).max((2, 4))
+    np.testing.assert_allclose(res["pooled"], pooled)
+    assert res["mean_color"][0][0] > 0.7 and res["mean_color"][2][2] > 0.7
