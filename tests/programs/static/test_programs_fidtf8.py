@@ -133,7 +133,7 @@ def _iou(a, b):
 
 
 def test_detection_post_processing(capsys, tmp_path):
-    out, env = run_program("tf_detection_post_fidtf8.py", capsys, [tmp_path])
+    _out, env = run_program("tf_detection_post_fidtf8.py", capsys, [tmp_path])
     res, props, table = env["out"], env["props_norm"], env["score_table"]
     np.testing.assert_allclose(res["image"], env["scene"] / 255.0, rtol=1e-6)  # PNG round trip
     want_boxes, want_classes = [], []

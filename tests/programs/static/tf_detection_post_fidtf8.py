@@ -21,9 +21,8 @@ scene = (rng.rand(32, 40, 3) * 40).astype(np.uint8)
 scene[4:14, 5:15] = [250, 30, 30]
 scene[18:30, 22:36] = [30, 30, 250]
 png_path = os.path.join(out_dir, "scene.png")
-with tf.Session() as sess:
-    with open(png_path, "wb") as f:
-        f.write(sess.run(tf.image.encode_png(tf.constant(scene))))
+with tf.Session() as sess, open(png_path, "wb") as f:
+    f.write(sess.run(tf.image.encode_png(tf.constant(scene))))
 
 CLASS_NAMES = ["background", "red_square", "blue_square"]
 tf.reset_default_graph()

@@ -51,7 +51,7 @@ with tf.Session() as sess:
         rewards_seen.append(r.mean())
         if i % 20 == 0:
             print("step", i, "mean reward", round(float(r.mean()), 3))
-    last = dict(s=s, a=a, adv=adv, loss=l_val, log_prob=lp_val, logits=lg_val)
+    last = {"s": s, "a": a, "adv": adv, "loss": l_val, "log_prob": lp_val, "logits": lg_val}
     probs = sess.run(policy.probs, feed_dict={state_in: np.arange(num_bandits)})
     greedy = sess.run(policy.mode(), feed_dict={state_in: np.arange(num_bandits)})
 print("greedy arms", greedy.tolist(), "best arms", bandits.argmax(1).tolist())
