@@ -6,7 +6,8 @@ in the file stays one object after loading, as ``torch.load`` gives; nothing is 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,12 @@ _STORAGES = {"FloatStorage": np.float32, "DoubleStorage": np.float64,
              "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
              "ShortStorage": np.int16, "CharStorage": np.int8, "ByteStorage": np.uint8,
              "BoolStorage": np.bool_, "ComplexFloatStorage": np.complex64,
-             "ComplexDoubleStorage": np.complex128, "BFloat16Storage": None}
+             "ComplexDoubleStorage": np.complex128, "BFloat16Storage": None,
+             "QInt8Storage": np.int8, "QUInt8Storage": np.uint8, "QInt32Storage": np.int32}
+#: The quantized dtypes' names by their integer storage (``_rebuild_qtensor``'s tensors).
+_QDTYPE_OF = {np.dtype(np.int8): "qint8", np.dtype(np.uint8): "quint8",
+              np.dtype(np.int32): "qint32"}
+_QSCHEMES = {"per_tensor_affine", "per_channel_affine"}
 
 
 
@@ -53,7 +59,7 @@ class _NpArray:
 
 _TORCH_DTYPES = {"float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64",
                  "uint8", "bool", "complex64", "complex128", "half", "float", "double", "long",
-                 "int", "short", "cfloat", "cdouble"}
+                 "int", "short", "cfloat", "cdouble", "qint8", "quint8", "qint32"}
 _NP_CODES = {"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8",
              "c16"}
 
@@ -65,9 +71,20 @@ class _Value:
         self.key, self.value = key, value
 
 
+class _QRef:
+    """A quantized tensor of the file (``_rebuild_qtensor``): its integers' ``_TRef``, its
+    dtype's name and its quantizer: ``(scheme, scale, zero_point)`` per tensor, ``(scheme,
+    scales _TRef, zero_points _TRef, axis)`` per channel."""
+
+    def __init__(self, ints: _TRef, dtype: str, params: tuple) -> None:
+        self.ints, self.dtype, self.params = ints, dtype, params
+
+
 class _Storage:
-    def __init__(self, key: str, array: np.ndarray, loc: str) -> None:
+    def __init__(self, key: str, array: np.ndarray, loc: str, quantized: str | None = None
+                 ) -> None:
         self.key, self.array, self.loc = key, array, loc
+        self.quantized = quantized       # "QInt8Storage" & co.: only _rebuild_qtensor reads it
 
 
 _MARK = object()
@@ -89,12 +106,18 @@ def _resolve(module: str, name: str, error: ErrorFactory) -> _Global:
             if _dt.bfloat16 is None:
                 raise error("a bfloat16 tensor needs the ml_dtypes package (pip install ml_dtypes)")
             return _Global("storage_type", _dt.bfloat16)
-        return _Global("storage_type", np.dtype(code))
+        st = _Global("storage_type", np.dtype(code))
+        st.quantized = name if name.startswith("Q") else None  # type: ignore[attr-defined]
+        return st
     if module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") and name in (
             "dtype", "scalar", "_reconstruct", "ndarray"):
         return _Global("np_" + name.lstrip("_"))
     if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
         return _Global("np_frombuffer")                    # (pickle protocol 5's arrays)
+    if full == "torch._utils._rebuild_qtensor":
+        return _Global("qtensor")
+    if module == "torch" and name in _QSCHEMES:
+        return _Global("qscheme", name)                    # a value (not called)
     if full in ("_codecs.encode", "codecs.encode"):
         return _Global("encode")
     if module == "torch" and name in _TORCH_DTYPES:
@@ -144,6 +167,15 @@ def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
             return out
         if isinstance(o, _Value):
             return {o.key: o.value}
+        if isinstance(o, _QRef):
+            node: dict[str, Any] = {"int_repr": o.ints.name, "dtype": o.dtype,
+                                    "qscheme": o.params[0]}
+            if len(o.params) == 3:
+                node["scale"], node["zero_point"] = o.params[1], o.params[2]
+            else:
+                node["scales"], node["zero_points"] = o.params[1].name, o.params[2].name
+                node["axis"] = o.params[3]
+            return {"__qtensor__": node}
         if isinstance(o, _Global) and o.kind == "dtype":
             return {"__dtype__": o.value}
         if isinstance(o, _NpArray):

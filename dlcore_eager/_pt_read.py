@@ -38,9 +38,23 @@ from typing import Any
 
 import numpy as np
 
-from ._pt_names import (_NP_CODES, _STORAGES, _TORCH_DTYPES, MAX_NODES, ErrorFactory,  # noqa: F401
-                        _Global, _NpArray, _NpDtype, _resolve, _Storage, _structure, _TRef,
-                        _Value)
+from ._pt_names import (  # noqa: F401
+    _NP_CODES,
+    _QDTYPE_OF,
+    _STORAGES,
+    _TORCH_DTYPES,
+    MAX_NODES,
+    ErrorFactory,
+    _Global,
+    _NpArray,
+    _NpDtype,
+    _QRef,
+    _resolve,
+    _Storage,
+    _structure,
+    _TRef,
+    _Value,
+)
 
 MAX_PICKLE = 256 * 1024 * 1024       # data.pkl larger than this is refused
 MAX_RATIO = 1100                     # deflate's own ceiling is ~1032x
@@ -137,7 +151,7 @@ class _Parser:
         arr = np.frombuffer(raw, dtype=dt)
         if self.swap and dt.itemsize > 1:
             arr = arr.byteswap()                    # a new native-order array, writable
-        out = self.storages[key] = _Storage(key, arr, loc)
+        out = self.storages[key] = _Storage(key, arr, loc, getattr(st, "quantized", None))
         return out
 
     def read_at(self, offset: int, size: int) -> bytearray:
@@ -176,8 +190,12 @@ class _Parser:
                              "(the file is damaged)")
         return raw
 
-    def tensor(self, args: tuple, v1: bool = False) -> _TRef:
+    def tensor(self, args: tuple, v1: bool = False, quantized: bool = False) -> _TRef:
         err = self.error
+        st0 = args[0] if args else None
+        if isinstance(st0, _Storage) and st0.quantized and not quantized:
+            raise err(f"a plain tensor over a 'torch.{st0.quantized}' (a quantized tensor's "
+                      "integers, which only _rebuild_qtensor reads)")
         if v1:                                # _rebuild_tensor(storage, offset, size, stride)
             if len(args) != 4:
                 raise err("_rebuild_tensor has malformed arguments")
@@ -210,6 +228,29 @@ class _Parser:
         self.arrays[name] = view
         return _TRef(name, st.loc, rg)
 
+    def qtensor(self, args: tuple) -> _QRef:
+        """``_rebuild_qtensor(storage, offset, size, stride, quantizer, requires_grad, hooks)``:
+        the integers as any tensor's view; the quantizer's values checked for their types here
+        (their ranges when the structure is decoded, ``dlcore_eager.ao._qsave``)."""
+        err = self.error
+        if len(args) != 7 or not isinstance(args[4], tuple) or not args[4] or not (
+                isinstance(args[4][0], _Global) and args[4][0].kind == "qscheme"):
+            raise err("_rebuild_qtensor has malformed arguments")
+        ints = self.tensor(args[:4] + args[5:], quantized=True)
+        q = args[4]
+        if q[0].value == "per_tensor_affine":
+            ok = len(q) == 3 and isinstance(q[1], float) and type(q[2]) is int
+            params: tuple = (q[0].value, q[1], q[2])
+        else:
+            ok = len(q) == 4 and isinstance(q[1], _TRef) and isinstance(q[2], _TRef) and \
+                type(q[3]) is int
+            params = (q[0].value, *q[1:])
+        dtype = _QDTYPE_OF.get(self.arrays[ints.name].dtype)
+        if not ok or dtype is None:
+            kinds = ", ".join(type(v).__name__.strip("_") for v in q[1:5])
+            raise err(f"_rebuild_qtensor has a malformed {q[0].value} quantizer ({kinds})")
+        return _QRef(ints, dtype, params)
+
     # ------------------------------------------------------------------ the stack machine
     def call(self, fn: Any, args: Any) -> Any:
         err = self.error
@@ -221,6 +262,8 @@ class _Parser:
             return OrderedDict()
         if fn.kind in ("tensor", "tensor_v1"):
             return self.tensor(args, fn.kind == "tensor_v1")
+        if fn.kind == "qtensor":
+            return self.qtensor(args)
         if fn.kind == "parameter":
             if len(args) < 2 or not isinstance(args[0], _TRef) or not isinstance(args[1], bool):
                 raise err("_rebuild_parameter has malformed arguments")

@@ -9,6 +9,9 @@ them.  Tensors that share memory (views, slices, a transposed tensor) are writte
 one storage with their offsets and strides, so they share memory again after ``torch.load``;
 the same tensor reached twice is one tensor there too.
 
+Quantized tensors (``dlcore_eager.ao``) are written with ``torch._utils._rebuild_qtensor`` over
+``QInt8Storage`` & co., as torch.save writes them.
+
 Only what a PyTorch file can hold without running code is accepted: tensors, Parameters, dicts
 (``OrderedDict`` kept), lists, tuples, str, bytes, int, float, bool, None, dtypes, devices,
 ``Size`` and layouts.  NumPy arrays and
@@ -146,12 +149,51 @@ class _Emitter:
             self.glob("collections", "OrderedDict")
             self.op(b")RtR")
 
+    def qtensor(self, q: Any) -> None:
+        """A quantized tensor as torch.save writes it: ``_rebuild_qtensor(storage, offset,
+        size, stride, (qscheme, scale, zero_point) or (qscheme, scales, zero_points, axis),
+        False, OrderedDict())`` over a ``QInt8Storage`` / ``QUInt8Storage`` / ``QInt32Storage``."""
+        idx = self.memo.get(id(q))
+        if idx is not None:
+            self.op(b"j" + struct.pack("<I", idx))
+            return
+        key, off, strides, flat = self.storage(q._int)
+        self.glob("torch._utils", "_rebuild_qtensor")
+        self.op(b"((")
+        self.str_("storage")
+        self.glob("torch", {"qint8": "QInt8Storage", "quint8": "QUInt8Storage",
+                            "qint32": "QInt32Storage"}[q.dtype.name])
+        self.str_(key)
+        self.str_("cpu")
+        self.int_(int(flat.size))
+        self.op(b"tQ")
+        self.int_(off)
+        self.tuple_(int(d) for d in q._int.shape)
+        self.tuple_(strides)
+        self.op(b"(")
+        self.glob("torch", q.qscheme().name)
+        if q.is_per_channel:
+            self.tensor(q.q_per_channel_scales())
+            self.tensor(q.q_per_channel_zero_points())
+            self.int_(int(q.q_per_channel_axis()))
+        else:
+            self.op(b"G" + struct.pack(">d", float(q.q_scale())))
+            self.int_(int(q.q_zero_point()))
+        self.op(b"t\x89")
+        self.glob("collections", "OrderedDict")
+        self.op(b")RtR")
+        idx = self.memo[id(q)] = len(self.memo)
+        self.keep.append(q)
+        self.op(b"r" + struct.pack("<I", idx))
+
     def encode(self, obj: Any, depth: int = 0) -> None:
         if depth > 100:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
         if isinstance(obj, Tensor):
             self.tensor(obj)
+        elif type(obj).__name__ == "QTensor":      # (dlcore_eager.ao._qtensor)
+            self.qtensor(obj)
         elif self.torch_value(obj):
             pass
         elif isinstance(obj, dict):
@@ -170,6 +212,14 @@ class _Emitter:
                     self.encode(k, depth + 1)
                     self.encode(v, depth + 1)
                 self.op(b"u")
+            meta = getattr(obj, "_metadata", None)
+            if isinstance(obj, OrderedDict) and isinstance(meta, dict):
+                # a state dict's module versions (set by modules whose loading in PyTorch
+                # reads them: the quantized ones), written as torch.save does: BUILD
+                self.op(b"}(")
+                self.str_("_metadata")
+                self.encode(meta, depth + 1)
+                self.op(b"ub")
         elif isinstance(obj, list):
             self.op(b"]")
             for i in range(0, len(obj), 1000):

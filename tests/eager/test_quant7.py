@@ -372,3 +372,79 @@ def test_int8_matmul_cuda_kernel_under_the_simulator():
     out = int8_matmul(cuda.to_device(a), cuda.to_device(b), a_zero_point=7, b_zero_point=-1)
     want = (a.astype(np.int64) - 7) @ (b.astype(np.int64) + 1).T
     np.testing.assert_array_equal(out.copy_to_host(), want)
+
+
+# ----------------------------------------------------------------------------- torch's own files
+def test_torch_saved_quantized_state_dict_loads_into_dlcore():
+    tq = torch.quantization.quantize_dynamic(_mlp(torch.nn), {torch.nn.Linear})
+    b = io.BytesIO()
+    torch.save(tq.state_dict(), b)
+    q = dt.quantization.quantize_dynamic(_mlp(dnn), {dnn.Linear})
+    q.load_state_dict(dt.load(io.BytesIO(b.getvalue())))
+    x = np.random.default_rng(7).standard_normal((5, 24)).astype(np.float32)
+    np.testing.assert_allclose(q(dt.from_numpy(x)).numpy(),
+                               tq(torch.from_numpy(x)).detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert repr(q[2].weight()) == repr(tq[2].weight())
+
+
+def test_dlcore_saved_quantized_state_dict_loads_into_torch():
+    q = dt.quantization.quantize_dynamic(_mlp(dnn), {dnn.Linear})
+    b = io.BytesIO()
+    dt.save(q.state_dict(), b, format="torch")
+    sd = torch.load(io.BytesIO(b.getvalue()), weights_only=True)
+    tq = torch.quantization.quantize_dynamic(_mlp(torch.nn), {torch.nn.Linear})
+    tq.load_state_dict(sd)           # (reads the versions in sd._metadata, as torch writes them)
+    x = np.random.default_rng(8).standard_normal((5, 24)).astype(np.float32)
+    np.testing.assert_allclose(tq(torch.from_numpy(x)).detach().numpy(),
+                               q(dt.from_numpy(x)).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_quantized_tensors_in_torch_files_both_ways():
+    s64 = [0.1, 0.2, 0.3]
+    tp = torch.quantize_per_channel(torch.randn(3, 4), torch.tensor(s64, dtype=torch.float64),
+                                    torch.tensor([0, 1, -2]), 0, torch.qint8)
+    t32 = torch.quantize_per_tensor(torch.randn(5), 0.01, -7, torch.qint32)
+    b = io.BytesIO()
+    torch.save({"p": tp, "q32": t32, "d": torch.quint8}, b)
+    out = dt.load(io.BytesIO(b.getvalue()))
+    assert repr(out["p"]) == repr(tp) and repr(out["q32"]) == repr(t32)
+    assert out["d"] is dt.quint8
+    p = dt.quantize_per_channel(dt.randn(2, 3), dt.tensor([0.5, 0.25, 2.0], dtype=dt.float64),
+                                dt.tensor([1, 0, -1]), 1, dt.qint8)
+    q = dt.quantize_per_tensor(dt.randn(3), 0.1, 3, dt.quint8)
+    b = io.BytesIO()
+    dt.save({"p": p, "q": q, "same": q}, b, format="torch")
+    back = torch.load(io.BytesIO(b.getvalue()), weights_only=True)
+    assert repr(back["p"]) == repr(p) and repr(back["q"]) == repr(q)
+    assert back["same"] is back["q"]
+
+
+def _edited_pickle(raw: bytes, old: bytes, new: bytes) -> bytes:
+    """A torch.save zip with ``old`` replaced by ``new`` in its data.pkl (the zip rebuilt)."""
+    import zipfile
+    src = zipfile.ZipFile(io.BytesIO(raw))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            z.writestr(info.filename, data.replace(old, new) if info.filename.endswith(
+                "data.pkl") else data)
+    return out.getvalue()
+
+
+def test_a_malformed_rebuild_qtensor_is_refused():
+    b = io.BytesIO()
+    torch.save({"q": torch.quantize_per_tensor(torch.ones(2), 0.5, 3, torch.quint8)}, b)
+    raw = b.getvalue()
+    assert repr(dt.load(io.BytesIO(_edited_pickle(raw, b"", b""))))  # the rebuilt zip loads
+    with pytest.raises(ValueError, match="imports 'torch.per_tensor_affinX', which is not"):
+        dt.load(io.BytesIO(_edited_pickle(raw, b"per_tensor_affine", b"per_tensor_affinX")))
+    with pytest.raises(ValueError, match="_rebuild_qtensor has a malformed per_channel_affine "
+                       "quantizer \\(float, int\\)"):
+        dt.load(io.BytesIO(_edited_pickle(raw, b"per_tensor_affine", b"per_channel_affine")))
+    # a zero point outside quint8's range: refused when the structure is decoded
+    i = raw.index(b"per_tensor_affine")
+    k = raw.index(b"K\x03", i)                      # BININT1 3: the zero point
+    bad = _edited_pickle(raw, raw[i:k + 2], raw[i:k] + b"M\x2c\x01")   # BININT2 300
+    with pytest.raises(ValueError, match="zero point 300"):
+        dt.load(io.BytesIO(bad))

@@ -22,6 +22,8 @@ pre-hook checks and stashes the incoming value (a post-hook applies it), so
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from dlcore import ops
@@ -88,6 +90,7 @@ class PackedEntries(Module):
     message or None, ``apply(values)`` sets them all."""
 
     names: tuple = ()
+    _version = 1
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,7 +112,19 @@ class PackedEntries(Module):
         raise NotImplementedError
 
 
+def set_version(state_dict, prefix: str, version: int) -> None:
+    """Record a module's state-dict version in ``state_dict._metadata`` as PyTorch does
+    (PyTorch's quantized modules read it when loading: a file written with
+    ``save(..., format="torch")`` then loads into PyTorch's modules)."""
+    if isinstance(state_dict, OrderedDict):
+        meta = getattr(state_dict, "_metadata", None)
+        if meta is None:
+            meta = state_dict._metadata = OrderedDict()  # type: ignore[attr-defined]
+        meta[prefix[:-1]] = {"version": version}
+
+
 def _fill(module: PackedEntries, state_dict, prefix: str, local_metadata) -> None:
+    set_version(state_dict, prefix, module._version)
     for n in module.names:
         if prefix + n in state_dict:
             state_dict[prefix + n] = module.value(n)

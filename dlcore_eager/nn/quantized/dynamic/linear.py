@@ -9,7 +9,14 @@ from ....ao._qtensor import QTensor, per_tensor_affine, qint8
 from ....creation import tensor
 from ....tensor import Tensor
 from ...module import Module, Parameter
-from ._packed import PackedEntries, check_bias, check_qweight, float_input, linear_dynamic
+from ._packed import (
+    PackedEntries,
+    check_bias,
+    check_qweight,
+    float_input,
+    linear_dynamic,
+    set_version,
+)
 from ._packed import quantize_weight as _quantize_weight
 
 
@@ -18,6 +25,7 @@ class LinearPackedParams(PackedEntries):
     ``_packed_params.dtype`` and ``_packed_params._packed_params``."""
 
     names = ("dtype", "_packed_params")
+    _version = 3
 
     def __init__(self, weight: QTensor, bias: Tensor | None) -> None:
         super().__init__()
@@ -68,6 +76,7 @@ class Linear(Module):
         self.register_buffer("zero_point", tensor(0))
         self._packed_params = LinearPackedParams(w, b)
         self.version = 4
+        self._register_state_dict_hook(_versioned)
 
     def weight(self) -> QTensor:
         return self._packed_params._weight
@@ -111,3 +120,7 @@ class Linear(Module):
         b = None if mod.bias is None else Parameter(mod.bias.detach().float().clone())
         q._packed_params.apply({"_packed_params": (_quantize_weight(mod.weight), b)})
         return q
+
+
+def _versioned(module: Linear, state_dict, prefix: str, local_metadata) -> None:
+    set_version(state_dict, prefix, module._version)

@@ -40,6 +40,7 @@ class PackedParameter(PackedEntries):
     """One layer-direction's ``(w_ih, w_hh, b_ih, b_hh)``, saved as ``param``."""
 
     names = ("param",)
+    _version = 1
 
     def __init__(self, params: tuple) -> None:
         super().__init__()
