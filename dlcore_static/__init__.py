@@ -152,6 +152,7 @@ _math_gaps.install(_sys.modules[__name__])
 from . import nest  # noqa: E402 - tf.nest
 from . import distributions  # noqa: E402 - tf.distributions (fidtf8)
 from .random_gamma import random_gamma  # noqa: E402 (fidtf8)
+from . import lookup  # noqa: E402 - tf.lookup (fidtf8)
 from . import graph_util  # noqa: E402 - tf.graph_util (fidtf7)
 from .graph_def import GraphDef, import_graph_def  # noqa: E402 - Graph.as_graph_def (fidtf7)
 from . import partial_run as _partial_run  # noqa: E402, F401 - Session.partial_run (fidtf7)

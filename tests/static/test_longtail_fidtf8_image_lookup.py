@@ -382,3 +382,19 @@ def test_index_tables_and_oov_buckets():
     assert got[2].tolist() == [1, -1]
     assert got[3].tolist() == [b"palmer", b"emerson", b"UNKNOWN"]
     assert got[5] == 7
+
+
+def test_tf_lookup_static_tables():
+    init = tf.lookup.KeyValueTensorInitializer(["a", "b"], tf.constant([0, 1], tf.int64))
+    vocab = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=2)
+    table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [3, 4]),
+                                      default_value=0)
+    keys = tf.constant(["b", "zz", "q", "a"])
+    with tf.Session() as s:
+        s.run(tf.tables_initializer())
+        ids, buckets, vals = s.run([vocab.lookup(keys), tf.strings.to_hash_bucket_fast(
+            ["zz", "q"], 2), table.lookup(tf.constant(["a", "c"]))])
+    assert ids.tolist() == [1, 2 + buckets[0], 2 + buckets[1], 0]
+    assert vals.tolist() == [3, 0] and vals.dtype == np.int32
+    with pytest.raises(ValueError, match="oov_buckets must be > 0."):
+        tf.lookup.StaticVocabularyTable(init, 0)
