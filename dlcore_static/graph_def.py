@@ -5,7 +5,9 @@ one encoder: one tagged-JSON record per op, constants as NumPy arrays), without 
 without variable values, as TensorFlow's GraphDef has neither.  ``SerializeToString()`` is the
 bytes of that ``.npz`` archive (no pickle) and ``ParseFromString`` reads them back with the
 loader of ``saving.py``: every record is checked before any op is added, and nothing in the
-bytes is ever executed.  ``.node`` lists the nodes as TensorFlow's NodeDef reads them
+bytes is ever executed.  These are dlcore's bytes, not TensorFlow's protobuf: a ``.pb`` made
+by TensorFlow is refused with a ``DecodeError`` that says so (re-export such a model with
+dlcore).  ``.node`` lists the nodes as TensorFlow's NodeDef reads them
 (``name``, ``op``, ``input``, ``device``, the last one writable: ``node.device = ''``).
 
 ``import_graph_def(graph_def, input_map=, return_elements=, name=)`` adds the nodes to the
@@ -139,6 +141,11 @@ class GraphDef:
             raise TypeError(f"ParseFromString expects bytes, not {type(data).__name__}")
         data = bytes(data)
         label = "the serialized GraphDef"
+        if not data.startswith(b"PK\x03\x04"):
+            raise DecodeError("Error parsing message: these bytes are not a dlcore GraphDef "
+                              "(an .npz archive); TensorFlow's protobuf GraphDef (.pb) files "
+                              "cannot be read by dlcore_static: re-export the model with "
+                              "dlcore (graph.as_graph_def().SerializeToString())")
         members = safe_io.NpzMembers(data, label, DecodeError)
         if "__graph__" not in members:
             raise DecodeError(f"Error parsing message: {label} holds no dlcore graph")

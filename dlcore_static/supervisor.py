@@ -93,7 +93,6 @@ class Supervisor:
     # -- the ops, found or made as TF does
     def _init_ops(self, init_op, ready_op, local_init_op, saver, global_step, summary_op):
         from . import variables as _v
-        from .control_flow import group
         from .summary import merge_all
         g = self._graph
         if init_op is USE_DEFAULT:
@@ -110,7 +109,7 @@ class Supervisor:
         self._ready_op = ready_op
         if local_init_op is USE_DEFAULT:
             found = g.get_collection("local_init_op")
-            local_init_op = found[0] if found else group(_v.local_variables_initializer())
+            local_init_op = found[0] if found else self._default_local_init()
             if not found:
                 g.add_to_collection("local_init_op", local_init_op)
         self._local_init_op = local_init_op
@@ -135,6 +134,14 @@ class Supervisor:
             summary_op = merge_all()
         self._summary_op = summary_op
 
+    @staticmethod
+    def _default_local_init():
+        """TF's default local_init_op: the local variables' and the tables' initializers."""
+        from . import variables as _v
+        from .control_flow import group
+        from .tf_longtail import tables_initializer
+        return group(_v.local_variables_initializer(), tables_initializer())
+
     # -- properties (TF's)
     is_chief = property(lambda self: self._is_chief)
     coord = property(lambda self: self._coord)
@@ -153,29 +160,35 @@ class Supervisor:
     def prepare_or_wait_for_session(self, master="", config=None, wait_for_checkpoint=False,
                                     max_wait_secs=7200, start_standard_services=True):
         """A Session ready to train: see the module's docstring."""
-        from .errors import FailedPreconditionError
         from .saving import latest_checkpoint
         from .session import Session
         self._coord.clear_stop()
         sess = Session(graph=self._graph, config=config)
         ckpt = latest_checkpoint(self._logdir) if (self._logdir and self._saver) else None
+        init_name = getattr(self._init_op, "name", None) if self._init_op is not None else None
         if ckpt:
             self._saver.restore(sess, ckpt)
         else:
+            if self._init_op is None and not self._init_fn and self._local_init_op is None:
+                sess.close()
+                raise RuntimeError("Model is not initialized and no init_op or init_fn or "
+                                   "local_init_op was given")
             if self._init_op is not None:
                 sess.run(self._init_op, feed_dict=self._init_feed_dict)
             if self._init_fn is not None:
                 self._init_fn(sess)
         if self._local_init_op is not None:
             sess.run(self._local_init_op)
-        if self._ready_op is not None:
+        if self._ready_op is not None:          # (TF's SessionManager.prepare_session)
             missing = sess.run(self._ready_op)
             if len(missing):
                 names = ", ".join(m.decode() if isinstance(m, bytes) else str(m)
                                   for m in missing)
                 sess.close()
-                raise FailedPreconditionError(
-                    None, None, f"Model not ready: Variables not initialized: {names}")
+                raise RuntimeError(f"Init operations did not make model ready.  Init op: "
+                                   f"{init_name}, init fn: {self._init_fn}, local_init_op: "
+                                   f"{self._local_init_op}, error: Variables not "
+                                   f"initialized: {names}")
         if start_standard_services and self._is_chief:
             self.start_standard_services(sess)
         return sess

@@ -92,8 +92,10 @@ def test_import_errors_leave_graph_unchanged():
 
 def test_parse_rejects_other_bytes_and_keeps_state():
     gd = tf.GraphDef()
+    with pytest.raises(DecodeError, match="TensorFlow's protobuf GraphDef .* cannot be read"):
+        gd.ParseFromString(b"\x0a\x13\x0a\x01x\x12\x0bPlaceholder")   # a real TF GraphDef
     with pytest.raises(DecodeError, match="cannot read the serialized GraphDef: .* not an npz"):
-        gd.ParseFromString(b"\x08\x01garbage")
+        gd.ParseFromString(b"PK\x03\x04garbage")
     assert issubclass(DecodeError, ValueError)
     assert gd.node == []
     with pytest.raises(TypeError, match="expects bytes"):
