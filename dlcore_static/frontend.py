@@ -108,11 +108,26 @@ class StaticFrontend:
         # them is most of a walk's cost (issue 19).
         graph = args[0].op.graph
         if graph._plain:
-            for t in args:
-                top = t.op
-                if top.graph is not graph or top._ctx is not None:
-                    break               # (setup_op's errors)
+            # setup_op's errors: an input of another graph, or made inside a cond branch or
+            # loop body (none can be when no op of the graph was: graph._ctx_ops)
+            if graph._ctx_ops:
+                ok = True
+                for t in args:
+                    top = t.op
+                    if top.graph is not graph or top._ctx is not None:
+                        ok = False
+                        break
+            elif n == 2:
+                ok = y.op.graph is graph
+            elif n == 1:
+                ok = True
             else:
+                ok = True
+                for t in args:
+                    if t.op.graph is not graph:
+                        ok = False
+                        break
+            if ok:
                 # setup_op(new_op(Operation), graph, hit[1], None, args, (hit[0],), prim,
                 # params, None, _user_location(3)) for a graph without device scopes,
                 # contexts or control dependencies (its common case), inline: one call less

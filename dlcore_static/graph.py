@@ -59,13 +59,13 @@ class Operation:
         "_ctx",
         "_defined_at",
         "_id",
+        "_name",
+        "_outputs",
         "attrs",
         "control_inputs",
         "device",
         "graph",
-        "_name",
         "inputs",
-        "_outputs",
         "params",
         "prim",
         "type",
@@ -176,6 +176,8 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
         self.device = stack[-1] if stack else None
         stack = graph._ctx_stack
         self._ctx = ctx = stack[-1] if stack else None
+        if ctx is not None:
+            graph._ctx_ops = True       # (StaticFrontend.apply's checks of its inputs)
         self.control_inputs = [c for c in graph._current_control_inputs() if c is not None] \
             if graph._control_stack else NO_CONTROL_INPUTS
     for t in self.inputs:
@@ -353,6 +355,7 @@ class Graph(GraphNames):
         self._device_stack: list = []       # what setup_op reads (_device_functions.py)
         self._device_specs: list = []       # the tf.device scopes' specs
         self._ctx_stack: list = []
+        self._ctx_ops = False               # an op was made inside a cond branch or loop body
         self._collections: dict[str, list] = {}
         self._finalized = False
         # no device scope, control-flow context or control dependencies, not finalized: what

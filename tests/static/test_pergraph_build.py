@@ -440,3 +440,32 @@ def test_the_inline_node_is_setup_ops_node(fresh_graph):
     with tf.Session() as s:
         xv, yv = np.ones((2, 3), np.float32), np.full((2, 3), 2.0, np.float32)
         np.testing.assert_allclose(s.run(fast, {x: xv, y: yv}), np.tanh(xv) * yv, rtol=1e-6)
+
+
+@pytest.mark.parametrize("with_cond", [False, True])
+def test_the_inline_nodes_refuse_inputs_as_setup_op(fresh_graph, with_cond):
+    """An input of another graph (1, 2, 3 inputs), or made inside a cond branch and used
+    outside it: setup_op's errors, in a graph with ops made inside a branch (then every input
+    is looked at) and in one without (then only another graph's can be wrong)."""
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    inner = []
+    if with_cond:
+        def branch():
+            inner.append(x * 2.0)
+            return inner[-1]
+        tf.cond(tf.reduce_sum(x) > 0, branch, lambda: x)
+    assert fresh_graph._ctx_ops is with_cond
+    with tf.Graph().as_default():
+        other = tf.placeholder(tf.float32, (2, 3), name="other")
+    for make in (lambda a: x + a, lambda a: tf.concat([x, x, a], 0), lambda a: tf.tanh(a) + x):
+        with pytest.raises(ValueError, match="must be from the same graph"):
+            make(other)
+        for t in inner:
+            with pytest.raises(ValueError, match="created inside a cond branch and cannot be used"):
+                make(t)
+    y = tf.concat([x * 3.0, tf.tanh(x), x[0:1]], 0)       # (after the cond: fast nodes again)
+    assert all(op._ctx is None for op in fresh_graph.get_operations()[-4:])
+    xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as s:
+        got = s.run(y, {x: xv})
+    np.testing.assert_allclose(got, np.concatenate([xv * 3, np.tanh(xv), xv[0:1]]), rtol=1e-6)
