@@ -56,6 +56,8 @@ def test_template_refuses_new_trainable_variable_on_second_call():
             t(1.0)
         with pytest.raises(ValueError, match="name cannot be None"):
             tf.make_template(None, lambda: 1)
+        with pytest.raises(NotImplementedError, match="custom_getter_"):
+            tf.make_template("g", lambda: 1, custom_getter_=lambda getter, *a, **k: 0)
 
 
 def test_replica_device_setter_round_robin_as_tf():
