@@ -262,10 +262,20 @@ def compare(export, ns, name):
                 return NotImplemented
             return op(a, b)
         return eq
+    # torch.eq(t, arr), t.lt(arr): PyTorch's parser refuses a NumPy array, list or tuple
     if ns in _METHOD_NAMESPACES:
-        return op
+        if name.startswith("__"):
+            return op
+
+        def method(self, other):
+            if type(other) in O._NOT_OPERANDS:
+                raise _checks._invalid_combination(name, (other,))
+            return op(self, other)
+        return method
 
     def fn(input, other, *, out=None):
+        if type(input) in O._NOT_OPERANDS or type(other) in O._NOT_OPERANDS:
+            raise _checks._invalid_combination(name, (input, other))
         if not isinstance(input, Tensor):
             input = O.as_tensor_like(np.asarray(input), other)
         return write_out(op(input, other), out, name)

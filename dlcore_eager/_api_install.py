@@ -82,7 +82,7 @@ def _inplace(method, name, prim=None):
             result = method(src, *args, **kwargs)
         except TypeError as e:      # (the parser's words name the in-place form: add_())
             text = str(e)
-            if text.startswith(base):
+            if text.startswith((base, name[:-1] + "() received an ")):
                 raise TypeError(name + text[len(name) - 1:]) from None
             raise
         if result is NotImplemented:        # (an operand the operator leaves to Python)

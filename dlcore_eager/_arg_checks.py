@@ -131,10 +131,13 @@ _OVERLOADED = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_le
                          "multiply", "subtract"})
 
 
-def _invalid_combination(name: str, args: tuple) -> TypeError:
-    """PyTorch's 'invalid combination of arguments' TypeError: its first line exact, then the
-    tensor and number overloads (PyTorch's list varies by function)."""
-    got = ", ".join("Tensor" if isinstance(a, Tensor) else type_name(a) for a in args)
+def _invalid_combination(name: str, args: tuple, kw: dict | None = None,
+                         alias: bool = False) -> TypeError:
+    """PyTorch's 'invalid combination of arguments' TypeError: its first line exact (keyword
+    arguments shown as ``rounding_mode=str``), then the tensor and number overloads (PyTorch's
+    list varies by function)."""
+    got = ", ".join(["Tensor" if isinstance(a, Tensor) else type_name(a) for a in args] +
+                    [f"{k}={type_name(v)}" for k, v in (kw or {}).items() if k != "out"])
     return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
                      "but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = "
                      "None)\n * (Tensor input, Number other, *, Tensor out = None)\n")
@@ -198,19 +201,30 @@ def method_of_tensors(fn, op: str, arg: str):
 
 
 def div_convention(build):
-    """``_api``'s ``div`` convention with ``torch.div(a, b)``/``a.div(b)`` refusing an operand
-    that is neither a Tensor nor a number (divide/true_divide: PyTorch's words differ)."""
+    """``_api``'s ``div`` convention with ``torch.div(a, b)``/``a.div(b)`` (and its aliases
+    ``divide``/``true_divide``) refusing an operand that is neither a Tensor nor a number, in
+    PyTorch's words: ``div(): argument 'other' ... must be Tensor``, but the 'invalid
+    combination' of the aliases and of any call that names ``rounding_mode``."""
     def convention(export, ns, name):
         f = build(export, ns, name)
-        if name != "div":
+        if name not in ("div", "divide", "true_divide"):
             return f
-        check = binary_operands(name, ns == "Tensor")
+        method = ns == "Tensor"
+        check = binary_operands("div", method)
 
         def div(input, other, **kw):
-            check(input, other)
+            if type(input) is not Tensor or type(other) is not Tensor:
+                if name != "div" or kw:
+                    for v in (input, other):
+                        if not isinstance(v, (Tensor, *_NUMBERS)):
+                            raise _invalid_combination(
+                                name, (input, other)[method:], kw, alias=name != "div")
+                else:
+                    check(input, other)
             return f(input, other, **kw)
         div.__doc__ = f.__doc__
         div.__wrapped__ = f         # type: ignore[attr-defined]  # (inspect.signature: f's)
+        div.__name__ = div.__qualname__ = name
         return div
     return convention
 

@@ -119,12 +119,28 @@ def __float__(self) -> float:
                       UserWarning, stacklevel=2)
     if self._buf.size != 1:
         raise ValueError("only one element tensors can be converted to Python scalars")
-    return float(self.item())
+    return float(_real_item(self, "double"))
 
 def __int__(self) -> int:
     if self._buf.size != 1:
         raise ValueError("only one element tensors can be converted to Python scalars")
-    return int(self.item())
+    return int(_real_item(self, "int64_t"))
+
+def _real_item(self, c_type: str):
+    """``item()``, a complex one's real part, as PyTorch converts it to a C++ ``c_type``:
+    refused (its RuntimeError) where the imaginary part is not 0."""
+    v = self.item()
+    if type(v) is complex:
+        if v.imag:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return v.real
+    return v
+
+def __complex__(self) -> complex:
+    """``complex(t)`` of a one-element tensor (any dtype), as PyTorch's."""
+    if self._buf.size != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return complex(self.item())
 
 def __index__(self) -> int:
     if self._buf.dtype.kind not in "iu" or self.numel() != 1:
@@ -170,6 +186,7 @@ Tensor.__cuda_array_interface__ = property(__cuda_array_interface__)
 Tensor.__bool__ = __bool__
 Tensor.__float__ = __float__
 Tensor.__int__ = __int__
+Tensor.__complex__ = __complex__
 Tensor.__index__ = __index__
 Tensor.__len__ = __len__
 Tensor.__iter__ = __iter__

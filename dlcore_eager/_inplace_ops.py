@@ -23,7 +23,7 @@ from . import _dtype
 from ._arg_checks import type_name
 from ._graph import EAGER_VJPS, ERR_VIEW_OF_LEAF, Node, labelled
 from ._operand_rules import check_rule, infer_size
-from ._state import STATE
+from ._state import ERR_INFERENCE_INPLACE, STATE, InferenceVersion
 from ._tensor_aux import write_buffer
 from ._view_rebase import (
     ERR_NO_GRAD,
@@ -47,6 +47,8 @@ ERR_OVERLAP = ("unsupported operation: more than one element of the written-to t
 
 
 def _check_inplace(self) -> None:
+    if type(self._vc) is InferenceVersion and not STATE.inference:
+        raise RuntimeError(ERR_INFERENCE_INPLACE)
     if not (self._rg and STATE.enabled):
         if STATE.enabled:
             recipe = getattr(self, "_view", None)
@@ -135,6 +137,8 @@ def _into(self, prim, into, other) -> builtins.bool:
     general path (and its errors)."""
     b = self._buf
     cpu = type(b) is _ndarray
+    if type(self._vc) is InferenceVersion and not STATE.inference:
+        return False            # (an inference tensor outside the mode: _check_inplace's error)
     if not cpu:
         into = getattr(prim.kernels.get("cuda"), "into", None)
         if into is None or not hasattr(b, "copy_to_host"):
@@ -186,14 +190,31 @@ def _inplace(self, fn, *args) -> Tensor:
 
 
 def _original(self, args=(), kwargs=None) -> Tensor:
-    """What an in-place op computes from: when the op is recorded, a recorded copy of this
-    tensor (PyTorch's saved ``original_self``), so that the op's own gradient reads the
-    values from before the write (``x.abs_()``, ``F.elu(x, inplace=True)``, ``a.mul_(w)``);
-    this tensor itself otherwise.  Earlier ops that saved this tensor still see it
-    overwritten and raise in backward, as in PyTorch."""
+    """What an in-place op computes from: when the op is recorded, a copy of this tensor's
+    values at its place in the graph (PyTorch's saved ``original_self``: a copy with this
+    tensor's grad_fn, no node of its own), so that the op's own gradient reads the values
+    from before the write (``x.abs_()``, ``F.elu(x, inplace=True)``, ``a.mul_(w)``) and its
+    node is the one node of the write, its edge this tensor's grad_fn (``x.sin_()``:
+    SinBackward0 -> MulBackward0, as PyTorch's); this tensor itself otherwise.  Earlier ops
+    that saved this tensor still see it overwritten and raise in backward, as in PyTorch.
+    Under a trace or forward-mode AD (which follow ops, not copies), or for a device buffer,
+    the copy is a recorded ``identity``."""
     if STATE.enabled and (self._rg or _any_rg(args) or (kwargs and _any_rg(kwargs.values()))):
+        b = self._buf
+        if type(b) is _ndarray and type(self) is Tensor and not _follows_ops() and \
+                (self._node is not None or not self._rg):
+            return _make(b.copy(), None, self._node)
         return _ops.identity(self)
     return self
+
+
+def _follows_ops() -> builtins.bool:
+    """Is a trace running, or a forward-mode AD level open (both see ops, not buffers)?"""
+    tracing = sys.modules.get("dlcore_eager.tracing")
+    if tracing is not None and tracing._RECORDERS:
+        return True
+    fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+    return fwd is not None and builtins.bool(fwd._LEVEL)
 
 
 def zero_(self) -> Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-from ._state import STATE
+from ._state import ERR_INFERENCE_INPLACE, STATE, inference_write
 from .tensor import Tensor
 
 
@@ -28,6 +28,8 @@ def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if inference_write(out):
+        raise RuntimeError(ERR_INFERENCE_INPLACE)
     check_cast(result, out)         # (a float result into an int out: refused)
     fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
     if fwd is not None and fwd._LEVEL:

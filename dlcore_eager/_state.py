@@ -30,6 +30,28 @@ class InferenceVersion(list):
     __slots__ = ()
 
 
+class DetachedInference(InferenceVersion):
+    """The counter of ``detach()`` / ``.data`` of an inference tensor outside the mode: still
+    an inference tensor (``is_inference()``, no ``_version``), but PyTorch 2.13 lets it be
+    written in place there (``x.detach().add_(1)``), where ``x.add_(1)`` and a view's raise
+    ``ERR_INFERENCE_INPLACE``."""
+
+    __slots__ = ()
+
+
+#: PyTorch's refusal of an in-place write to an inference tensor outside ``inference_mode()``
+ERR_INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
+def inference_write(t) -> bool:
+    """Would an in-place write to ``t`` be PyTorch's ``ERR_INFERENCE_INPLACE``?  (An inference
+    tensor's own counter, outside ``inference_mode()``.)"""
+    return type(t._vc) is InferenceVersion and not STATE.inference
+
+
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are recorded for backward()."""
     return STATE.enabled

@@ -37,7 +37,7 @@ def check_requires_grad(t) -> None:
     d = t._buf.dtype
     if not (is_floating(d) or d.kind == "c"):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
-    if type(t._vc) is InferenceVersion and not STATE.inference:
+    if isinstance(t._vc, InferenceVersion) and not STATE.inference:
         raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                            "InferenceMode is not allowed.")
 

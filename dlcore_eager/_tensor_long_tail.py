@@ -31,7 +31,7 @@ from ._host import host as _host
 from ._keyword_names import from_to
 from ._long_tail import _storage, strided
 from ._graph import ERR_VIEW_OF_LEAF, labelled
-from ._state import STATE, InferenceVersion
+from ._state import ERR_INFERENCE_INPLACE, STATE, InferenceVersion, inference_write
 from .tensor import Tensor, _make
 
 
@@ -199,6 +199,8 @@ def resize_(self, *sizes, size=None, memory_format=None) -> Tensor:
         sizes = (size,)
     shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], builtins.int) \
         else tuple(sizes)
+    if inference_write(self):
+        raise RuntimeError(ERR_INFERENCE_INPLACE)
     if self._rg:
         raise RuntimeError("cannot resize variables that require grad")
     if any(s < 0 for s in shape):
@@ -509,7 +511,7 @@ def is_same_size(self, other: Tensor) -> bool:
 def is_inference(self) -> bool:
     """True for a tensor made inside ``inference_mode()``, its views and ``detach()``
     (they share its ``_state.InferenceVersion`` counter), as PyTorch's."""
-    return type(self._vc) is InferenceVersion
+    return isinstance(self._vc, InferenceVersion)
 
 
 METHODS.update({"get_device": get_device, "is_signed": is_signed, "is_same_size": is_same_size,

@@ -195,11 +195,12 @@ def rdiv(a, b):
 def rtruediv(a, b):
     """``b / a`` as the operator (``Tensor.__rtruediv__``): a number ``b`` other than 1 divides
     as PyTorch's operator does, ``a.reciprocal() * b`` (two roundings: PyTorch's values to the
-    ulp; ``torch.div(b, a)`` divides once, as ``rdiv``)."""
+    ulp; ``torch.div(b, a)`` divides once, as ``rdiv``); a complex ``a`` so for any number
+    (``1 / z`` at 0: (inf + nan j) * 1 = nan + nan j, as PyTorch's)."""
     if type(b) in _SEQUENCES:
         return NotImplemented
     a, b = _float_operands(a, b)
-    if type(b) in (float, int) and b != 1:
+    if type(b) in (float, int, complex) and (b != 1 or a._buf.dtype.kind == "c"):
         return bind(_ew.mul_p, bind(_ew.div_p, 1.0, a), b)
     return bind(_ew.div_p, b, a)
 

@@ -41,7 +41,7 @@ from . import _dtype as D
 from . import _graph as _graph_module
 from . import _tensor_aux as _aux
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, _HookHandle, leaf_node  # noqa: F401
-from ._state import INFERENCE_ON, STATE, InferenceVersion, fresh_version
+from ._state import INFERENCE_ON, STATE, DetachedInference, InferenceVersion, fresh_version
 
 _ndarray = np.ndarray
 _BY_NP = D._BY_NP                  # NumPy dtype -> dtype object (the table from_numpy_dtype reads)
@@ -284,7 +284,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + (
                     "" if flag else " If you want to use a computed variable in a subgraph that "
                     "doesn't require differentiation use var_no_grad = var.detach()."))
-        if flag and (type(self._vc) is InferenceVersion or not (
+        if flag and (isinstance(self._vc, InferenceVersion) or not (
                 is_floating(self._buf.dtype) or self._buf.dtype.kind == "c")):
             _aux.check_requires_grad(self)      # (dtype; an inference tensor outside the mode)
         if not flag and getattr(self, "_view", None) is not None and \
@@ -301,8 +301,9 @@ class Tensor:
     @property
     def _version(self) -> builtins.int:
         """PyTorch's ``t._version``: how many in-place changes this memory has seen, an int."""
-        if type(self._vc) is InferenceVersion:
-            raise RuntimeError("Inference tensors do not track version counter.")
+        if isinstance(self._vc, InferenceVersion):
+            raise RuntimeError(  # noqa: TRY004 - PyTorch's type
+                "Inference tensors do not track version counter.")
         return self._vc[0]
 
     @property
@@ -400,8 +401,11 @@ class Tensor:
         return _HookHandle(self._hooks, wrapped)
 
     def detach(self) -> Tensor:
-        """The same data (and version counter), cut from the graph."""
-        return Tensor._wrap(self._buf, self._vc)
+        """The same data and version counter, cut from the graph (``_state.DetachedInference``)."""
+        vc = self._vc
+        if type(vc) is InferenceVersion and not STATE.inference:
+            vc = DetachedInference(vc)
+        return Tensor._wrap(self._buf, vc)
 
     def detach_(self) -> Tensor:
         self._node = None
@@ -410,8 +414,10 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The same storage as a tensor that autograd does not track (its own version counter)."""
-        return Tensor._wrap(self._buf)
+        """The same storage as a tensor that autograd does not track (its own version counter;
+        an inference tensor's: ``detach()``'s kind)."""
+        return Tensor._wrap(self._buf, DetachedInference(self._vc) if isinstance(
+            self._vc, InferenceVersion) else None)
 
     @data.setter
     def data(self, value: Tensor) -> None:

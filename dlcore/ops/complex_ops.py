@@ -88,7 +88,8 @@ HOLOMORPHIC = {
     "sigmoid": (lambda z: 1.0 / (1.0 + np.exp(-z)), "1.0 / (1.0 + cmath.exp(-x0))"),
     "sin": (np.sin, "cmath.sin(x0)"),
     "cos": (np.cos, "cmath.cos(x0)"),
-    "reciprocal": (np.reciprocal, "1.0 / x0"),
+    "reciprocal": (lambda z: np.divide(z.dtype.type(1), z), "1.0 / x0"),   # (PyTorch's
+    # 1 / z: inf + nan j at 0, 0.5 + 0j at 2, where np.reciprocal gives nan + nan j, 0.5 - 0j)
     "rsqrt": (lambda z: 1.0 / np.sqrt(z), "1.0 / cmath.sqrt(x0)"),
     "log1p": (np.log1p, "cmath.log(1.0 + x0)"),
     "expm1": (np.expm1, "cmath.exp(x0) - 1.0"),

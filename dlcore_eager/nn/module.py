@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
+from .._state import inference_write as _inference_write
 from ..tensor import Tensor, tensor_type_name
 from ._module_hooks import ModuleHooks
 from .buffer import buffer_persistent
@@ -406,6 +407,12 @@ class Module(ModuleHooks):
             if tuple(src.shape) != tuple(target.shape):
                 errors.append(f'size mismatch for {k}: copying a param with shape {src.shape} '
                               f'from checkpoint, the shape in current model is {target.shape}.')
+            elif _inference_write(target):      # (PyTorch's copy_ error, reported so)
+                from .._state import ERR_INFERENCE_INPLACE
+                errors.append(f'While copying the parameter named "{k}", whose dimensions in '
+                              f'the model are {target.shape} and whose dimensions in the '
+                              f'checkpoint are {src.shape}, an exception occurred : '
+                              f'({ERR_INFERENCE_INPLACE!r},).')
         if errors or (strict and (missing or unexpected) and not posts):
             self._raise_load_errors(errors, missing, unexpected, strict)
         from dlcore.deferred_interrupt import deferred_interrupt

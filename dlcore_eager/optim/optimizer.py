@@ -26,7 +26,7 @@ from dlcore.deferred_interrupt import deferred_interrupt
 
 from .._complex import view_as_complex, view_as_real
 from .._sparse import SparseTensor
-from .._state import STATE
+from .._state import ERR_INFERENCE_INPLACE, STATE, inference_write
 from ..tensor import Tensor
 from ._sparse_steps import check_sparse
 from ._state_scalars import scalar_tensor
@@ -111,6 +111,8 @@ class Optimizer:
             no_complex = getattr(self, "_no_complex", False)
             for group in self.param_groups:        # sparse gradients: checked before any update
                 for p in group["params"]:
+                    if p._grad is not None and inference_write(p):
+                        raise RuntimeError(ERR_INFERENCE_INPLACE)   # (an inference parameter)
                     if no_complex and p._grad is not None and p.is_complex():
                         raise RuntimeError(f"{type(self).__name__} does not support complex "
                                            "parameters")
