@@ -17,6 +17,7 @@ import warnings
 from ..tensor import Tensor
 
 # (torch.autograd.forward_ad and .functional: jacobian, hessian, ... are attributes in PyTorch)
+from . import engine as _engine
 from . import forward_ad, functional, graph, profiler  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
@@ -42,6 +43,8 @@ class Variable(Tensor):
     """
 
     __slots__ = ()
+    #: PyTorch's ``Variable._execution_engine``: ``queue_callback(fn)`` (``_passes``), ``run_backward``
+    _execution_engine = _engine.ENGINE
 
     def __new__(cls, data=None, requires_grad: bool = False, volatile: bool = False):
         if not isinstance(data, Tensor):

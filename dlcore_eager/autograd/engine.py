@@ -27,7 +27,7 @@ concept: the buffer pass and its helpers (``_buffer_pass.py``: ``_buffer_pass``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -48,10 +48,13 @@ from ._accumulation import _accumulate
 from ._accumulation import begin_pass as _begin_pass
 from ._accumulation import end_pass as _end_pass
 from ._accumulation import hold as _hold
+from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
 from ._cg_rules import cg_add as _cg_add
 from ._cg_rules import cg_vjp as _cg_vjp
 from ._cg_rules import refresh as _cg_refresh
-from ._buffer_pass import _buffer_pass, _name_of, _parents, _saved_vjp, _unwrap
+from ._passes import FRAMES as _FRAMES
+from ._passes import finish as _finish_pass
+from ._passes import queue_callback as _queue_callback
 from ._slice_grad import SliceGrad as _SliceGrad
 from .anomaly_mode import checked_vjp as _checked_vjp
 
@@ -110,7 +113,9 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
     vjp = _CG_VJP[bool(retain_graph)]          # (made once: no closures per call)
     _cg_refresh()
     prev, depth = STATE.enabled, _autocast.TLS.depth    # (restored even if interrupted
-    try:                                                #  between the two switches)
+    frames = _FRAMES.stack                              #  between the two switches)
+    frames.append(None)                 # (this pass's frame: _passes, for queue_callback)
+    try:
         STATE.enabled = True
         _autocast.suspend()
         checked = _checked_vjp(vjp, _name_of)
@@ -119,12 +124,17 @@ def _run(roots, seeds, wanted, retain_graph, create_graph, accumulate):
             # anomaly mode off: reverse_pass's loop with its callbacks inline (_buffer_pass;
             # every cotangent a Tensor here, so each takes the callbacks: the vjp rules' own
             # ops are recorded), NumPy's error state left as it is
-            return _buffer_pass(roots, seeds, retain_graph, vjp, _cg_add, on_grad, _same,
-                                None if wanted is None else set(wanted), accumulate,
-                                silence=False)
-        return reverse_pass(roots, seeds, parents=_parents, vjp=checked, add=_ops.add,
-                            wanted=wanted, name_of=_name_of, on_grad=on_grad)
+            res = _buffer_pass(roots, seeds, retain_graph, vjp, _cg_add, on_grad, _same,
+                               None if wanted is None else set(wanted), accumulate,
+                               silence=False)
+        else:
+            res = reverse_pass(roots, seeds, parents=_parents, vjp=checked, add=_ops.add,
+                               wanted=wanted, name_of=_name_of, on_grad=on_grad)
+        if frames[-1] is not None:
+            _finish_pass(frames[-1])    # (end-of-pass callbacks, in the pass's grad mode)
+        return res
     finally:
+        frames.pop()
         STATE.enabled = prev
         _autocast.resume(depth)
 
@@ -342,6 +352,8 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
 
     prev, depth = STATE.enabled, _autocast.TLS.depth
     taken = _begin_pass(held) if accumulate else None
+    frames = _FRAMES.stack
+    frames.append(None)                 # (this pass's frame: _passes, for queue_callback)
     try:            # both switches inside: a KeyboardInterrupt at suspend()'s call left grad
         STATE.enabled = False            # mode off for the rest of the program
         _autocast.suspend()              # backward ops keep their forward ops' dtypes
@@ -354,7 +366,10 @@ def _run_raw(roots, seeds, wanted, retain, accumulate, raw_seeds=None):
         else:
             res = reverse_pass(roots, raw_seeds, parents=_parents, vjp=checked, add=add,
                                wanted=wanted, name_of=_name_of, on_grad=on_grad)
+        if frames[-1] is not None:
+            _finish_pass(frames[-1])    # (end-of-pass callbacks, after every .grad written)
     finally:
+        frames.pop()
         STATE.enabled = prev
         _autocast.resume(depth)
         if accumulate:
@@ -534,3 +549,31 @@ def _tensor_backward(self: Tensor, gradient=None, retain_graph=None, create_grap
 
 _tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
 Tensor.backward = _tensor_backward      # the engine is above tensor.py, which does not import it
+
+
+class ExecutionEngine:
+    """``torch.autograd.Variable._execution_engine`` (PyTorch's ``_EngineBase``):
+    ``queue_callback``, ``run_backward`` and ``is_checkpoint_valid``."""
+
+    def queue_callback(self, callback: Callable[[], object]) -> None:
+        _queue_callback(callback)
+
+    def run_backward(self, tensors, grad_tensors, keep_graph, create_graph, inputs=(),
+                     allow_unreachable=True, accumulate_grad=True):
+        """PyTorch's entry of ``backward`` (``accumulate_grad``) and ``grad`` (returns the
+        gradients of ``inputs``)."""
+        grads = None if grad_tensors is None or all(g is None for g in grad_tensors) \
+            else list(grad_tensors)
+        if accumulate_grad:
+            backward(list(tensors), grads, keep_graph, create_graph,
+                     inputs=list(inputs) or None)
+            return None
+        return grad(list(tensors), list(inputs), grads, keep_graph, create_graph,
+                    allow_unused=allow_unreachable)
+
+    def is_checkpoint_valid(self) -> bool:
+        return True
+
+
+#: ``torch.autograd.Variable._execution_engine``
+ENGINE = ExecutionEngine()

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import functools
-import sys
-import threading
 from typing import Any, NamedTuple
 
 from .._graph import TapeNode, leaf_node, public
 from ..tensor import Tensor
+from . import _passes
 from . import _saved_hooks as _sh
 
 __all__ = [
@@ -143,53 +141,9 @@ def disable_saved_tensors_hooks(error_message: str):
 
 
 # ---------------------------------------------------------------------------------------------
-# register_multi_grad_hook: each backward pass is a frame (the engine's passes, wrapped while
-# any multi-grad hook is registered); a hook's state lives in the frame of the pass it fired in.
-
-class _Passes(threading.local):
-    def __init__(self) -> None:
-        self.frames: list = []
-
-
-_PASSES = _Passes()
-_WRAPPED: dict = {}                     # engine function name -> the original, while wrapped
-_LIVE = [0]                             # registered multi-grad hooks
-
-
-def _frame_wrapper(fn):
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        frame: dict = {}
-        frames = _PASSES.frames
-        frames.append(frame)
-        try:
-            out = fn(*args, **kwargs)
-        finally:
-            frames.pop()
-        for end in list(frame.values()):
-            end()
-        return out
-    return run
-
-
-def _wrap_engine() -> None:
-    engine = sys.modules["dlcore_eager.autograd.engine"]
-    _LIVE[0] += 1
-    if _LIVE[0] == 1:
-        for name in ("_run", "_run_raw"):
-            orig = getattr(engine, name)
-            _WRAPPED[name] = orig
-            setattr(engine, name, _frame_wrapper(orig))
-
-
-def _unwrap_engine() -> None:
-    _LIVE[0] -= 1
-    if _LIVE[0] == 0:
-        engine = sys.modules["dlcore_eager.autograd.engine"]
-        for name, orig in _WRAPPED.items():
-            setattr(engine, name, orig)
-        _WRAPPED.clear()
-
+# register_multi_grad_hook: a hook's gradients of one backward pass are kept in that pass's
+# state (``_passes.current().states``), and mode="all" ends with the pass (an end-of-pass
+# callback, as ``queue_callback``'s) where not every tensor received a gradient.
 
 class _PassState:
     """One multi-grad hook's gradients in one backward pass; called at the pass's end."""
@@ -207,8 +161,8 @@ class _PassState:
 
 
 class _MultiHandle:
-    """What ``register_multi_grad_hook`` returns: ``remove()`` unregisters it (each tensor's
-    hook, and the pass frames once no multi-grad hook is left)."""
+    """What ``register_multi_grad_hook`` returns: ``remove()`` unregisters each tensor's
+    hook."""
 
     def __init__(self, handles: list) -> None:
         self.handles = handles
@@ -220,7 +174,6 @@ class _MultiHandle:
         self.removed = True
         for h in self.handles:
             h.remove()
-        _unwrap_engine()
 
     def __enter__(self):
         return self
@@ -241,13 +194,13 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all") -> _MultiHandle:
     key = object()
 
     def state():
-        frames = _PASSES.frames
-        if not frames:
+        p = _passes.current()
+        if p is None:
             return None
-        frame = frames[-1]
-        st = frame.get(key)
+        st = p.states.get(key)
         if st is None:
-            frame[key] = st = _PassState(fn, n, mode)
+            p.states[key] = st = _PassState(fn, n, mode)
+            p.callbacks.append(st)          # (mode "all": fired at the pass's end)
         return st
 
     def hook_for(i: int):
@@ -270,5 +223,4 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all") -> _MultiHandle:
         return hook
 
     handles = [t.register_hook(hook_for(i)) for i, t in enumerate(tensors)]
-    _wrap_engine()
     return _MultiHandle(handles)
