@@ -3,15 +3,22 @@ TensorFlow 1.15's ``random_ops.random_gamma``.
 
     y[s..., a...] ~ Gamma(concentration=alpha[a...], rate=beta[a...]),  y = max(tiny, g / beta)
 
-``shape`` (Python ints) is prepended to the broadcast shape of ``alpha`` and ``beta``.  A
-graph-level random node like ``random_extra.multinomial``: one value per run shared by all its
-consumers, seeded from the graph seed and ``seed=`` (a new Session repeats the sequence), drawn
-on the host with NumPy.  No gradient: ``tf.gradients`` through it gives None (TensorFlow 1.15
-differentiates the sample implicitly with respect to ``alpha``; that is not implemented here, so
-``tf.distributions.Beta``'s samples carry no gradient to its concentrations).
+``shape`` (Python ints) is prepended to the broadcast shape of ``alpha`` and ``beta``.  The
+standard draw g ~ Gamma(alpha, 1) is a graph-level random node like ``random_extra.multinomial``
+(one value per run shared by all its consumers, seeded from the graph seed and ``seed=``, a new
+Session repeats the sequence, drawn on the host with NumPy); ``/ beta`` and the ``max`` are
+graph ops, so the gradient to ``beta`` is theirs.  The gradient to ``alpha`` is TensorFlow's
+implicit reparameterisation (its ``RandomGammaGrad``), registered as the node's gradient::
+
+    dg/dalpha = -(dP(alpha, g)/dalpha) / p(g; alpha)       P: the regularised lower incomplete
+                                                           gamma function, p: the density
+
+with dP/dalpha by central differences of ``scipy.special.gammainc`` (float64) on the host.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -19,7 +26,10 @@ from dlcore.device import to_device, to_host
 from dlcore.registry import AVal
 
 from . import dtypes as _dtypes
+from . import host_ops as _host
 from . import plan as _plan
+from .custom_gradient import ATTR as _GRAD_ATTR
+from .custom_gradient import RegisterGradient
 from .frontend import to_tensor
 from .graph import Operation, Tensor, TensorShape, get_default_graph
 from .random_ops import _rng_for
@@ -70,18 +80,55 @@ def random_gamma(shape, alpha, beta=None, dtype=_dtypes.float32, seed=None,
         raise ValueError(f"random_gamma: Shape [{','.join(map(str, dims))}] has negative "
                          "dimensions")
     a = to_tensor(alpha, g, dt)
-    ins = [a]
+    if a.aval.dtype != dt:
+        raise TypeError(f"random_gamma: alpha must be {dt}, got {a.aval.dtype}")
+    b = None
     bshape = a.aval.shape
     if beta is not None:
         b = to_tensor(beta, g, dt)
+        if b.aval.dtype != dt:
+            raise TypeError(f"random_gamma: beta must be {dt}, got {b.aval.dtype}")
         bshape = _broadcast(a.aval.shape, b.aval.shape, nm)
-        ins.append(b)
-    for t in ins:
-        if t.aval.dtype != dt:
-            raise TypeError(f"random_gamma: alpha and beta must be {dt}, got {t.aval.dtype}")
-    op = Operation(g, "RandomGamma", g.unique_name(nm), ins, [AVal(dims + tuple(bshape), dt)],
-                   attrs={"seed": seed, "shape": dims})
-    return op.outputs[0]
+    tf = sys.modules["dlcore_static"]
+    with g.name_scope(nm):
+        if tuple(bshape) != tuple(a.aval.shape):
+            a = a + tf.zeros_like(b)                            # alpha broadcast against beta
+        op = Operation(g, "RandomGamma", g.unique_name("RandomGamma"), [a],
+                       [AVal(dims + tuple(bshape), dt)],
+                       attrs={"seed": seed, "shape": dims, _GRAD_ATTR: "RandomGamma"})
+        out = op.outputs[0]
+        if b is not None:
+            out = tf.maximum(out / b, float(np.finfo(dt).tiny))
+    return out
+
+
+@RegisterGradient("RandomGamma")
+def _random_gamma_grad(op: Operation, grad):
+    """TF's _RandomGammaGrad: sum over the sample dimensions of grad * dg/dalpha."""
+    from dlcore import ops as _ops
+    alpha, sample = op.inputs[0], op.outputs[0]
+    n = len(op.attrs["shape"])
+    partial = _host.host_op("RandomGammaGrad", [alpha, sample],
+                            [(sample.aval.shape, sample.aval.dtype)]).outputs[0]
+    total = _ops.mul(grad, partial)
+    return [_ops.sum(total, tuple(range(n))) if n else total]
+
+
+def _gamma_sample_grad(alpha, sample):
+    """dg/dalpha of Gamma(alpha, 1) samples ``sample`` (alpha broadcast from the right)."""
+    from scipy import special
+    a = np.broadcast_to(np.asarray(alpha, np.float64), sample.shape)
+    x = np.asarray(sample, np.float64)
+    h = 1e-4 * np.maximum(a, 1.0)
+    with np.errstate(all="ignore"):
+        dp = (special.gammainc(a + h, x) - special.gammainc(np.maximum(a - h, 1e-12), x)) / \
+            (a + h - np.maximum(a - h, 1e-12))
+        log_pdf = (a - 1) * np.log(x) - x - special.gammaln(a)
+        out = -dp / np.exp(log_pdf)
+    return np.where(np.isfinite(out), out, 0.0).astype(sample.dtype)
+
+
+_host.register("RandomGammaGrad", _gamma_sample_grad)
 
 
 def _gamma_factory(op: Operation, session, device):
@@ -90,16 +137,13 @@ def _gamma_factory(op: Operation, session, device):
     dt = op.outputs[0].aval.dtype
     tiny = np.finfo(dt).tiny
 
-    def run(*xs):
-        vals = [np.asarray(x if on_host else to_host(x), dtype=np.float64) for x in xs]
-        alpha = vals[0]
-        beta = vals[1] if len(vals) > 1 else np.ones((), np.float64)
-        alpha, beta = np.broadcast_arrays(alpha, beta)
+    def run(x):
+        alpha = np.asarray(x if on_host else to_host(x), dtype=np.float64)
         rng = _rng_for(op, session)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             good = alpha > 0
             draw = rng.standard_gamma(np.where(good, alpha, 1.0), size=dims + alpha.shape)
-            out = np.where(good, draw, np.nan) / beta
+            out = np.where(good, draw, np.nan)
         out = np.maximum(tiny, out).astype(dt)
         return out if on_host else to_device(out, device)
     return run, {}

@@ -7,7 +7,7 @@
     loss = -tf.reduce_mean(pi.log_prob(actions) * returns)
 
 Every method builds graph ops from dlcore's primitives (``distribution.py`` explains shapes and
-names); Normal, Uniform and MultivariateNormalDiag samples are reparameterized, so gradients
+names); Normal, Uniform, Beta and MultivariateNormalDiag samples are reparameterized, so gradients
 flow through ``sample`` to their parameters.  KL divergences are looked up in a registry
 (``RegisterKL``) by the pair of classes, as TF's ``kl_divergence``.
 """

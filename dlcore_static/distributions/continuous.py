@@ -9,7 +9,8 @@ python/ops/distributions/{normal,uniform,beta}.py), composites of dlcore ops.
     Uniform(low, high):   prob = 1 / (high - low) on [low, high), 0 elsewhere (nan at nan)
         sample = low + (high - low) * u,  u ~ U[0, 1)      (FULLY_REPARAMETERIZED)
     Beta(c1, c0):         log_prob = (c1 - 1) log x + (c0 - 1) log1p(-x) - lbeta(c1, c0)
-        sample = g1 / (g1 + g0),  g_i ~ Gamma(c_i)   (no gradient: see random_gamma.py)
+        sample = g1 / (g1 + g0),  g_i ~ Gamma(c_i)   (FULLY_REPARAMETERIZED, as TF 1.15: the
+                                                      gamma draws' implicit gradients)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 
 import numpy as np
 
-from .distribution import FULLY_REPARAMETERIZED, NOT_REPARAMETERIZED, Distribution, RegisterKL, _tf
+from .distribution import FULLY_REPARAMETERIZED, Distribution, RegisterKL, _tf
 
 __all__ = ["Beta", "Normal", "Uniform"]
 
@@ -318,7 +319,7 @@ class Beta(Distribution):
             broadcast_static(c1.shape, c0.shape, "Beta")
             self._total_concentration = self._concentration1 + self._concentration0
         super().__init__(dtype=self._total_concentration.dtype,
-                         reparameterization_type=NOT_REPARAMETERIZED,
+                         reparameterization_type=FULLY_REPARAMETERIZED,
                          validate_args=validate_args, allow_nan_stats=allow_nan_stats,
                          parameters=parameters,
                          graph_parents=[self._concentration1, self._concentration0],

@@ -202,7 +202,7 @@ def test_uniform_against_scipy_and_support():
                d.stddev(), d.sample(1000, seed=1), d.prob([np.nan, 0.0])])
     ref = stats.uniform([0.0, -1.0], [2.0, 4.0])
     np.testing.assert_allclose(got[0], [[0.5, 0.0], [0.0, 0.25]])   # high excluded, as TF
-    np.testing.assert_allclose(got[1], np.log(ref.pdf(x[:1])), rtol=1e-6)
+    np.testing.assert_allclose(got[1], ref.logpdf(x[:1]), rtol=1e-6)
     np.testing.assert_allclose(got[2], ref.cdf(x), rtol=1e-6)
     np.testing.assert_allclose(got[3:7], [ref.entropy(), ref.mean(), ref.var(), ref.std()],
                                rtol=1e-6)
@@ -234,13 +234,42 @@ def test_beta_against_scipy():
     grad_check(lambda a, b: tfd.Beta(a, b).log_prob(x), {"a": c1, "b": c0})
 
 
-def test_random_gamma_shape_moments_and_no_gradient():
+def test_random_gamma_shape_moments_and_implicit_gradients():
     alpha = tf.constant([1.0, 4.0])
     g = tf.random_gamma([3000], alpha, beta=[2.0, 0.5], seed=7)
     assert g.shape.as_list() == [3000, 2] and tf.random.gamma is tf.random_gamma
     v = run(g)
     np.testing.assert_allclose(v.mean(0), [0.5, 8.0], rtol=0.06)
-    assert tf.gradients(tf.reduce_sum(g), [alpha]) == [None]
+    # TF's implicit reparameterisation: d mean / d alpha = 1 / beta, d mean / d beta =
+    # -alpha / beta^2, exactly per sample path up to the sampling noise of the mean
+    a = tf.placeholder(tf.float64, [2])
+    b = tf.placeholder(tf.float64, [2])
+    m = tf.reduce_mean(tf.random_gamma([20000], a, b, dtype=tf.float64, seed=3), 0)
+    ga, gb = run(tf.gradients(m, [a, b]), {a: [0.5, 3.0], b: [2.0, 0.5]})
+    np.testing.assert_allclose(ga, [0.5, 2.0], rtol=0.03)
+    np.testing.assert_allclose(gb, [-0.125, -12.0], rtol=0.03)
+    # per sample: dg/dalpha = -dP(alpha, g)/dalpha / p(g), against scipy at the drawn g
+    s = tf.random_gamma([5], a, dtype=tf.float64, seed=1)
+    w = RNG.standard_normal((5, 2))
+    (gs,) = tf.gradients(tf.reduce_sum(s * w), [a])
+    sv, gv = run([s, gs], {a: [0.5, 3.0]})
+    h = 1e-6
+    dp = (special.gammainc(np.array([0.5, 3.0]) + h, sv) -
+          special.gammainc(np.array([0.5, 3.0]) - h, sv)) / (2 * h)
+    np.testing.assert_allclose(gv, (w * -dp / stats.gamma([0.5, 3.0]).pdf(sv)).sum(0),
+                               rtol=1e-4)
+
+
+def test_beta_sample_is_reparameterized():
+    a = tf.placeholder(tf.float64, [2])
+    b = tf.placeholder(tf.float64, [2])
+    d = tfd.Beta(a, b)
+    assert d.reparameterization_type == tfd.FULLY_REPARAMETERIZED
+    m = tf.reduce_mean(d.sample(20000, seed=2), 0)
+    ga, gb = run(tf.gradients(m, [a, b]), {a: [2.0, 0.7], b: [3.0, 1.5]})
+    av, bv = np.array([2.0, 0.7]), np.array([3.0, 1.5])
+    np.testing.assert_allclose(ga, bv / (av + bv) ** 2, rtol=0.05)    # d mean/d c1
+    np.testing.assert_allclose(gb, -av / (av + bv) ** 2, rtol=0.05)
 
 
 # ---------------------------------------------------------------------- MVN diag, Independent
