@@ -168,14 +168,14 @@ def _structure(obj: Any, error: ErrorFactory, limit: int) -> Any:
         if isinstance(o, _Value):
             return {o.key: o.value}
         if isinstance(o, _QRef):
-            node: dict[str, Any] = {"int_repr": o.ints.name, "dtype": o.dtype,
-                                    "qscheme": o.params[0]}
+            qnode: dict[str, Any] = {"int_repr": o.ints.name, "dtype": o.dtype,
+                                     "qscheme": o.params[0]}
             if len(o.params) == 3:
-                node["scale"], node["zero_point"] = o.params[1], o.params[2]
+                qnode["scale"], qnode["zero_point"] = o.params[1], o.params[2]
             else:
-                node["scales"], node["zero_points"] = o.params[1].name, o.params[2].name
-                node["axis"] = o.params[3]
-            return {"__qtensor__": node}
+                qnode["scales"], qnode["zero_points"] = o.params[1].name, o.params[2].name
+                qnode["axis"] = o.params[3]
+            return {"__qtensor__": qnode}
         if isinstance(o, _Global) and o.kind == "dtype":
             return {"__dtype__": o.value}
         if isinstance(o, _NpArray):

@@ -432,7 +432,7 @@ class QTensor:
 
     item = tolist
 
-    def __eq__(self, other):                             # type: ignore[override]
+    def __eq__(self, other):
         if isinstance(other, QTensor):
             return self.dequantize() == other.dequantize()
         return NotImplemented

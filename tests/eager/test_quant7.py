@@ -448,3 +448,12 @@ def test_a_malformed_rebuild_qtensor_is_refused():
     bad = _edited_pickle(raw, raw[i:k + 2], raw[i:k] + b"M\x2c\x01")   # BININT2 300
     with pytest.raises(ValueError, match="zero point 300"):
         dt.load(io.BytesIO(bad))
+
+
+def test_module_apply_and_to_still_work_on_quantized_models():
+    q = dt.quantization.quantize_dynamic(_mlp(dnn), {dnn.Linear})
+    seen = []
+    assert q.apply(lambda m: seen.append(type(m).__name__)) is q
+    assert seen.count("LinearPackedParams") == 2 and seen[-1] == "Sequential"
+    x = dt.randn(2, 24)
+    np.testing.assert_array_equal(q.to("cpu")(x).numpy(), q(x).numpy())

@@ -87,7 +87,7 @@ def float_input(x, who: str) -> np.ndarray:
 class PackedEntries(Module):
     """A module whose state-dict entries ``names`` hold non-tensor values (see the module
     docstring): ``value(name)`` gives an entry's value, ``check(name, value)`` returns an error
-    message or None, ``apply(values)`` sets them all."""
+    message or None, ``apply_values(values)`` sets them all."""
 
     names: tuple = ()
     _version = 1
@@ -108,7 +108,7 @@ class PackedEntries(Module):
     def check(self, name: str, value) -> str | None:
         raise NotImplementedError
 
-    def apply(self, values: dict) -> None:
+    def apply_values(self, values: dict) -> None:
         raise NotImplementedError
 
 
@@ -149,7 +149,7 @@ def _apply(module: PackedEntries, incompatible) -> None:
     values = module._pending
     object.__setattr__(module, "_pending", None)
     if values:
-        module.apply(values)
+        module.apply_values(values)
 
 
 def check_qweight(value, shape: tuple, what: str) -> str | None:

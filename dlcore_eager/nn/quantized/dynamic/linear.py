@@ -45,7 +45,7 @@ class LinearPackedParams(PackedEntries):
         return check_qweight(value[0], self._weight.shape, "the weight") or \
             check_bias(value[1], n, "the bias")
 
-    def apply(self, values: dict) -> None:
+    def apply_values(self, values: dict) -> None:
         if "_packed_params" in values:
             w, b = values["_packed_params"]
             object.__setattr__(self, "_weight", w)
@@ -89,7 +89,7 @@ class Linear(Module):
             check_bias(b, self.out_features, "the bias")
         if msg:
             raise RuntimeError(f"DynamicQuantizedLinear.set_weight_bias: {msg}")
-        self._packed_params.apply({"_packed_params": (w, b)})
+        self._packed_params.apply_values({"_packed_params": (w, b)})
 
     def forward(self, x: Tensor) -> Tensor:
         buf = float_input(x, "linear_dynamic")
@@ -118,7 +118,7 @@ class Linear(Module):
                                  f"nn.Linear, got {type(mod).__name__}")
         q = cls(mod.in_features, mod.out_features, mod.bias is not None)
         b = None if mod.bias is None else Parameter(mod.bias.detach().float().clone())
-        q._packed_params.apply({"_packed_params": (_quantize_weight(mod.weight), b)})
+        q._packed_params.apply_values({"_packed_params": (_quantize_weight(mod.weight), b)})
         return q
 
 

@@ -58,7 +58,7 @@ class PackedParameter(PackedEntries):
             check_bias(value[2], w_ih.shape[0], "b_ih") or \
             check_bias(value[3], w_hh.shape[0], "b_hh")
 
-    def apply(self, values: dict) -> None:
+    def apply_values(self, values: dict) -> None:
         object.__setattr__(self, "param", tuple(values["param"]))
 
     def __repr__(self) -> str:
