@@ -249,6 +249,8 @@ def _pillow():
 def _decode_jpeg(contents, channels: int, ratio: int, fancy_upscaling: bool, dct_method: str):
     image_mod = _pillow()
     data = contents[()] if isinstance(contents, np.ndarray) else contents
+    if not isinstance(data, bytes):
+        raise TypeError("decode_jpeg: contents must be a scalar string")
     if data[:3] != b"\xff\xd8\xff":
         raise ValueError("Invalid JPEG data or crop window, data size " + str(len(data)))
     try:

@@ -120,6 +120,12 @@ class Distribution:
     def is_scalar_batch(self, name="is_scalar_batch"):
         return _tf().constant(self.batch_shape.ndims == 0, name=name)
 
+    def _batch_shape(self):
+        raise self._missing("batch_shape")
+
+    def _batch_shape_tensor(self):
+        raise self._missing("batch_shape_tensor")
+
     def _event_shape(self):
         return _tf().TensorShape([])
 

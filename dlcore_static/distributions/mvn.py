@@ -37,7 +37,7 @@ class MultivariateNormalDiag(Distribution):
                                        ("scale_identity_multiplier",
                                         scale_identity_multiplier)) if v is not None}
             conv = dict(zip(given, float_params("MultivariateNormalDiag", **given)))
-            ref = conv.get("loc", conv.get("scale_diag"))
+            ref = conv["loc"] if "loc" in conv else conv["scale_diag"]
             if ref.shape.ndims is not None and ref.shape.ndims < 1:
                 which = "loc" if loc is not None else "scale_diag"
                 raise ValueError(f"MultivariateNormalDiag: {which} must have rank at least "
