@@ -457,3 +457,36 @@ def test_module_apply_and_to_still_work_on_quantized_models():
     assert seen.count("LinearPackedParams") == 2 and seen[-1] == "Sequential"
     x = dt.randn(2, 24)
     np.testing.assert_array_equal(q.to("cpu")(x).numpy(), q(x).numpy())
+
+
+def test_qconfig_spec_by_name_and_inheritance_match_torch():
+    def net(nn):
+        return nn.Sequential(nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4)), nn.Linear(4, 2))
+    for spec in ({"0": "default"}, {"1": "default"}, {"0.1": "default"}):
+        ours = {k: dt.quantization.default_dynamic_qconfig for k in spec}
+        theirs = {k: torch.quantization.default_dynamic_qconfig for k in spec}
+        q = dt.quantization.quantize_dynamic(net(dnn), ours)
+        tq = torch.quantization.quantize_dynamic(net(torch.nn), theirs)
+        assert repr(q) == repr(tq)
+    with pytest.raises(NotImplementedError, match="dtype=torch.qint8 only"):
+        dt.quantization.quantize_dynamic(net(dnn), {dnn.Linear}, dtype=dt.float16)
+    with pytest.raises(NotImplementedError, match="default dynamic qconfig"):
+        dt.quantization.quantize_dynamic(
+            net(dnn), {dnn.Linear: dt.quantization.float16_dynamic_qconfig})
+
+
+def test_min_max_observer_matches_torch():
+    x = np.random.default_rng(9).standard_normal(1000).astype(np.float32) * 3 + 1
+    for kw in ({}, {"dtype": "qint8", "qscheme": "per_tensor_symmetric"},
+               {"reduce_range": True}, {"dtype": "qint8", "reduce_range": True}):
+        def args(m, kw=kw):
+            return {k: getattr(m, v) if k in ("dtype", "qscheme") else v for k, v in kw.items()}
+        ob = dt.quantization.MinMaxObserver(**args(dt))
+        tob = torch.quantization.MinMaxObserver(**args(torch))
+        ob(dt.from_numpy(x[:500]))
+        ob(dt.from_numpy(x[500:]))
+        tob(torch.from_numpy(x[:500]))
+        tob(torch.from_numpy(x[500:]))
+        (s, z), (ts, tz) = ob.calculate_qparams(), tob.calculate_qparams()
+        np.testing.assert_array_equal(s.numpy(), ts.numpy())
+        np.testing.assert_array_equal(z.numpy(), tz.numpy())
