@@ -10,6 +10,9 @@ Inputs are Python lists with one (batch, ...) tensor per time step, unrolled in 
     embedding_rnn_decoder:  symbols embedded (``embedding``), optional argmax feedback
     embedding_rnn_seq2seq:  encoder through ``EmbeddingWrapper``, decoder as above; a boolean
                             tensor ``feed_previous`` builds both decoders under ``tf.cond``
+    embedding_attention_seq2seq / _decoder: the same with ``attention_decoder`` over the
+                            encoder's outputs (the translate tutorial's model)
+    model_with_buckets:     one seq2seq per (encoder, decoder) length bucket, variables shared
     attention_decoder:      Bahdanau-style attention over ``attention_states`` (B, L, D):
                             s = sum(v tanh(W1 h + W2 q)), a = softmax(s), d = sum(a h); the
                             cell's input is Linear([x_t] + attns), the output
@@ -32,8 +35,9 @@ import sys
 from ..rnn_cell import _Wrapper
 
 __all__ = ["EmbeddingWrapper", "attention_decoder", "basic_rnn_seq2seq",
-           "embedding_rnn_decoder", "embedding_rnn_seq2seq", "rnn_decoder", "sequence_loss",
-           "sequence_loss_by_example", "tied_rnn_seq2seq"]
+           "embedding_attention_decoder", "embedding_attention_seq2seq",
+           "embedding_rnn_decoder", "embedding_rnn_seq2seq", "model_with_buckets",
+           "rnn_decoder", "sequence_loss", "sequence_loss_by_example", "tied_rnn_seq2seq"]
 
 
 def _tf():
@@ -151,17 +155,35 @@ def rnn_decoder(decoder_inputs, initial_state, cell, loop_function=None, scope=N
     return outputs, state
 
 
-def _encoder_state(cell, encoder_inputs, dtype):
-    """``static_rnn(cell, encoder_inputs, dtype=dtype)``'s final state, its zero state sized by
-    the run-time batch of the first input (inputs may be 1-D symbols)."""
+def _encode(cell, encoder_inputs, dtype):
+    """``static_rnn(cell, encoder_inputs, dtype=dtype)``: (outputs, final state), its zero
+    state sized by the run-time batch of the first input (inputs may be 1-D symbols)."""
     tf = _tf()
     batch = tf.shape(encoder_inputs[0])[0]
     first = encoder_inputs[0].shape.as_list() if encoder_inputs[0].shape.ndims else None
     if first and first[0] is not None:
         batch = first[0]
     zero = cell.zero_state(batch, dtype)
-    _, state = tf.nn.static_rnn(cell, encoder_inputs, initial_state=zero, dtype=dtype)
-    return state
+    return tf.nn.static_rnn(cell, encoder_inputs, initial_state=zero, dtype=dtype)
+
+
+def _encoder_state(cell, encoder_inputs, dtype):
+    return _encode(cell, encoder_inputs, dtype)[1]
+
+
+def _copy_cell(cell):
+    """TF's ``copy.deepcopy(cell)`` for the encoder: a copy that makes (or, under a reusing
+    scope, finds) its own variables.  A cell already called holds its variables; deepcopy
+    would copy graph objects, so the copy drops them instead (recursively)."""
+    c = copy.copy(cell)
+    if getattr(c, "_cells", None) is not None:
+        c._cells = [_copy_cell(x) for x in c._cells]
+    if getattr(c, "_cell", None) is not None:
+        c._cell = _copy_cell(c._cell)
+    c._vars = None
+    c._call_scope = None
+    c.__dict__.pop("_captured", None)
+    return c
 
 
 def basic_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, dtype=None, scope=None):
@@ -170,7 +192,7 @@ def basic_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, dtype=None, scope=No
     dtype = tf.float32 if dtype is None else dtype
     encoder_inputs = _steps(encoder_inputs, "encoder_inputs", "basic_rnn_seq2seq")
     with tf.variable_scope(scope or "basic_rnn_seq2seq"):
-        enc_cell = copy.deepcopy(cell)
+        enc_cell = _copy_cell(cell)
         enc_state = _encoder_state(enc_cell, encoder_inputs, dtype)
         return rnn_decoder(decoder_inputs, enc_state, cell)
 
@@ -226,40 +248,43 @@ def embedding_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, num_encoder_symb
     decoder_inputs = _steps(decoder_inputs, "decoder_inputs", "embedding_rnn_seq2seq")
     with tf.variable_scope(scope or "embedding_rnn_seq2seq", dtype=dtype) as vs:
         dtype = dtype or vs.dtype or tf.float32
-        encoder_cell = EmbeddingWrapper(copy.deepcopy(cell), embedding_classes=num_encoder_symbols,
+        encoder_cell = EmbeddingWrapper(_copy_cell(cell), embedding_classes=num_encoder_symbols,
                                         embedding_size=embedding_size)
         encoder_state = _encoder_state(encoder_cell, encoder_inputs, dtype)
         if output_projection is None:
             cell = tf.contrib.rnn.OutputProjectionWrapper(cell, num_decoder_symbols)
-        if isinstance(feed_previous, bool):
+        def build(feed, update=True):
             return embedding_rnn_decoder(decoder_inputs, encoder_state, cell,
                                          num_decoder_symbols, embedding_size,
                                          output_projection=output_projection,
-                                         feed_previous=feed_previous)
+                                         feed_previous=feed,
+                                         update_embedding_for_previous=update)
+        return _decode(feed_previous, build, encoder_state, len(decoder_inputs))
 
-        # TF1 creates a variable outside any cond context (its `read` too), so the second
-        # branch reuses the first's; here a variable made in a branch is read in it, so the
-        # decoder's variables are made first, by a decoder built outside the cond (not run:
-        # nothing fetches it)
-        with tf.name_scope("variables"):
-            embedding_rnn_decoder(decoder_inputs, encoder_state, cell, num_decoder_symbols,
-                                  embedding_size, output_projection=output_projection)
 
-        def decoder(feed_previous_bool):
-            with tf.variable_scope(tf.get_variable_scope(), reuse=True):
-                outputs, state = embedding_rnn_decoder(
-                    decoder_inputs, encoder_state, cell, num_decoder_symbols, embedding_size,
-                    output_projection=output_projection, feed_previous=feed_previous_bool,
-                    update_embedding_for_previous=False)
-                return list(outputs) + tf.nest.flatten(state)
+def _decode(feed_previous, build, encoder_state, n: int):
+    """``build(feed_previous)`` for a Python bool; for a boolean tensor both decoders under
+    ``tf.cond`` (TF's two graphs), the argmax feedback not updating the embedding."""
+    tf = _tf()
+    if isinstance(feed_previous, bool):
+        return build(feed_previous)
+    # TF1 creates a variable outside any cond context (its `read` too), so the second branch
+    # reuses the first's; here a variable made in a branch is read in it, so the decoder's
+    # variables are made first, by a decoder built outside the cond (not run: nothing fetches
+    # it)
+    with tf.name_scope("variables"):
+        build(False)
 
-        outputs_and_state = tf.cond(feed_previous, lambda: decoder(True),
-                                    lambda: decoder(False))
-        n = len(decoder_inputs)
-        state_list = list(outputs_and_state[n:])
-        state = tf.nest.pack_sequence_as(encoder_state, state_list) \
-            if tf.nest.is_nested(encoder_state) else state_list[0]
-        return list(outputs_and_state[:n]), state
+    def decoder(feed_previous_bool):
+        with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+            outputs, state = build(feed_previous_bool, False)
+            return list(outputs) + tf.nest.flatten(state)
+
+    outputs_and_state = tf.cond(feed_previous, lambda: decoder(True), lambda: decoder(False))
+    state_list = list(outputs_and_state[n:])
+    state = tf.nest.pack_sequence_as(encoder_state, state_list) \
+        if tf.nest.is_nested(encoder_state) else state_list[0]
+    return list(outputs_and_state[:n]), state
 
 
 def attention_decoder(decoder_inputs, initial_state, attention_states, cell, output_size=None,
@@ -358,6 +383,90 @@ def attention_decoder(decoder_inputs, initial_state, attention_states, cell, out
                 prev = output
             outputs.append(output)
     return outputs, state
+
+
+def embedding_attention_decoder(decoder_inputs, initial_state, attention_states, cell,
+                                num_symbols, embedding_size, num_heads=1, output_size=None,
+                                output_projection=None, feed_previous=False,
+                                update_embedding_for_previous=True, dtype=None, scope=None,
+                                initial_state_attention=False):
+    """``attention_decoder`` over embedded symbols, with the argmax feedback of
+    ``embedding_rnn_decoder`` when ``feed_previous``."""
+    tf = _tf()
+    decoder_inputs = _steps(decoder_inputs, "decoder_inputs", "embedding_attention_decoder")
+    if output_size is None:
+        output_size = cell.output_size
+    if output_projection is not None:
+        proj_biases = tf.convert_to_tensor(output_projection[1], dtype=dtype)
+        proj_biases.shape.assert_is_compatible_with([num_symbols])
+    with tf.variable_scope(scope or "embedding_attention_decoder", dtype=dtype):
+        embedding = tf.get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = _extract_argmax_and_embed(
+            embedding, output_projection, update_embedding_for_previous) \
+            if feed_previous else None
+        emb_inp = [tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs]
+        return attention_decoder(emb_inp, initial_state, attention_states, cell,
+                                 output_size=output_size, num_heads=num_heads,
+                                 loop_function=loop_function,
+                                 initial_state_attention=initial_state_attention)
+
+
+def embedding_attention_seq2seq(encoder_inputs, decoder_inputs, cell, num_encoder_symbols,
+                                num_decoder_symbols, embedding_size, num_heads=1,
+                                output_projection=None, feed_previous=False, dtype=None,
+                                scope=None, initial_state_attention=False):
+    """Embedding encoder; attention decoder over its outputs (batch, T_enc, cell size)."""
+    tf = _tf()
+    encoder_inputs = _steps(encoder_inputs, "encoder_inputs", "embedding_attention_seq2seq")
+    decoder_inputs = _steps(decoder_inputs, "decoder_inputs", "embedding_attention_seq2seq")
+    with tf.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype) as vs:
+        dtype = dtype or vs.dtype or tf.float32
+        encoder_cell = EmbeddingWrapper(_copy_cell(cell), embedding_classes=num_encoder_symbols,
+                                        embedding_size=embedding_size)
+        encoder_outputs, encoder_state = _encode(encoder_cell, encoder_inputs, dtype)
+        top_states = [tf.reshape(e, [-1, 1, cell.output_size]) for e in encoder_outputs]
+        attention_states = tf.concat(top_states, 1)
+        output_size = None
+        if output_projection is None:
+            cell = tf.contrib.rnn.OutputProjectionWrapper(cell, num_decoder_symbols)
+            output_size = num_decoder_symbols
+
+        def build(feed, update=True):
+            return embedding_attention_decoder(
+                decoder_inputs, encoder_state, attention_states, cell, num_decoder_symbols,
+                embedding_size, num_heads=num_heads, output_size=output_size,
+                output_projection=output_projection, feed_previous=feed,
+                update_embedding_for_previous=update,
+                initial_state_attention=initial_state_attention)
+        return _decode(feed_previous, build, encoder_state, len(decoder_inputs))
+
+
+def model_with_buckets(encoder_inputs, decoder_inputs, targets, weights, buckets, seq2seq,
+                       softmax_loss_function=None, per_example_loss=False, name=None):
+    """One ``seq2seq(encoder_inputs[:e], decoder_inputs[:d])`` per bucket (e, d), the later
+    ones reusing the first's variables: (outputs per bucket, loss per bucket)."""
+    tf = _tf()
+    if len(encoder_inputs) < buckets[-1][0]:
+        raise ValueError(f"Length of encoder_inputs ({len(encoder_inputs)}) must be at least "
+                         f"that of last bucket ({buckets[-1][0]}).")
+    if len(targets) < buckets[-1][1]:
+        raise ValueError(f"Length of targets ({len(targets)}) must be at least that of last "
+                         f"bucket ({buckets[-1][1]}).")
+    if len(weights) < buckets[-1][1]:
+        raise ValueError(f"Length of weights ({len(weights)}) must be at least that of last "
+                         f"bucket ({buckets[-1][1]}).")
+    all_inputs = list(encoder_inputs) + list(decoder_inputs) + list(targets) + list(weights)
+    losses, outputs = [], []
+    with tf.name_scope(name, "model_with_buckets", all_inputs):
+        for j, bucket in enumerate(buckets):
+            with tf.variable_scope(tf.get_variable_scope(), reuse=True if j > 0 else None):
+                bucket_outputs, _ = seq2seq(encoder_inputs[:bucket[0]],
+                                            decoder_inputs[:bucket[1]])
+                outputs.append(bucket_outputs)
+                loss_fn = sequence_loss_by_example if per_example_loss else sequence_loss
+                losses.append(loss_fn(outputs[-1], targets[:bucket[1]], weights[:bucket[1]],
+                                      softmax_loss_function=softmax_loss_function))
+    return outputs, losses
 
 
 # ---------------------------------------------------------------------- losses

@@ -14,6 +14,13 @@ tfd = tf.distributions
 RNG = np.random.default_rng(8)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same data however the tests are split between workers."""
+    global RNG
+    RNG = np.random.default_rng(8)
+
+
 def run(fetches, feed=None):
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())

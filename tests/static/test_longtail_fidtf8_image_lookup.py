@@ -18,6 +18,13 @@ from tests.static.static_gradcheck import numeric_grad
 RNG = np.random.default_rng(11)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same data however the tests are split between workers."""
+    global RNG
+    RNG = np.random.default_rng(11)
+
+
 def run(fetches, feed=None):
     with tf.Session() as s:
         return s.run(fetches, feed)
