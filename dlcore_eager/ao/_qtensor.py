@@ -430,7 +430,59 @@ class QTensor:
     def tolist(self):
         raise RuntimeError("load_scalar: invalid type")
 
-    item = tolist
+    def item(self) -> float:
+        """The one value, dequantized (a float), as PyTorch's."""
+        if self._int.size != 1:
+            raise RuntimeError(f"a Tensor with {self._int.size} elements cannot be converted "
+                               "to Scalar")
+        return float(self.dequantize()._buf.reshape(()))
+
+    def _requantized(self, values: np.ndarray) -> QTensor:
+        """Float results of an op PyTorch runs on quantized tensors (mean), quantized back with
+        this tensor's parameters, as PyTorch's kernels do."""
+        self._per_tensor_only("this operation")
+        ints = quantize_array(np.asarray(values, _F32), float(self._scale),
+                              int(self._zero_point), self.dtype, fused=self.dtype is not qint32)
+        return self._like(ints)
+
+    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> QTensor:
+        vals = self.dequantize()._buf
+        axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+        return self._requantized(vals.mean(axis=axis, keepdims=keepdim, dtype=_F32))
+
+    def max(self) -> QTensor:
+        self._per_tensor_only("max")
+        return self._like(np.array(self._int.max()))
+
+    def min(self) -> QTensor:
+        self._per_tensor_only("min")
+        return self._like(np.array(self._int.min()))
+
+    def relu(self) -> QTensor:
+        """max(x, 0): the integers clamped below at the zero point (PyTorch's quantized
+        relu, which keeps the input's parameters)."""
+        self._per_tensor_only("relu")
+        return self._like(np.maximum(self._int, self._int.dtype.type(self._zero_point)))
+
+    def unsqueeze(self, dim: int) -> QTensor:
+        self._per_tensor_only("unsqueeze")
+        return self._like(np.expand_dims(self._int, dim if dim >= 0 else dim + self.dim() + 1))
+
+    def squeeze(self, dim=None) -> QTensor:
+        self._per_tensor_only("squeeze")
+        if dim is not None and self._int.shape[dim] != 1:
+            return self
+        return self._like(np.squeeze(self._int, axis=dim))
+
+    def permute(self, *dims) -> QTensor:
+        self._per_tensor_only("permute")
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return self._like(np.transpose(self._int, dims))
+
+    @property
+    def data(self) -> QTensor:
+        return self.detach()
 
     def __eq__(self, other):
         if isinstance(other, QTensor):
@@ -471,15 +523,16 @@ def _refuse(op: str, exc: type = NotImplementedError):
     return method
 
 
-for _name, _op in (("__mul__", "aten::mul.out"), ("__rmul__", "aten::mul.out"),
-                   ("__sub__", "aten::sub.out"), ("__rsub__", "aten::sub.out"),
-                   ("__truediv__", "aten::div.out"), ("__rtruediv__", "aten::div.out"),
-                   ("__matmul__", "aten::mm"), ("__neg__", "aten::neg.out"),
+for _name, _op in (("__matmul__", "aten::mm.out"), ("__neg__", "aten::neg.out"),
                    ("__pow__", "aten::pow.Tensor_Scalar_out"), ("sum", "aten::sum.IntList_out"),
-                   ("mean", "aten::mean.out"), ("exp", "aten::exp.out"),
-                   ("abs", "aten::abs.out"), ("matmul", "aten::mm"), ("mm", "aten::mm"),
+                   ("exp", "aten::exp.out"), ("abs", "aten::abs.out"),
+                   ("matmul", "aten::mm.out"), ("mm", "aten::mm.out"),
                    ("prod", "aten::prod.int_out"), ("log", "aten::log.out"),
-                   ("sqrt", "aten::sqrt.out"), ("softmax", "aten::_softmax")):
+                   ("sqrt", "aten::sqrt.out"), ("softmax", "aten::_softmax.out")):
     setattr(QTensor, _name, _refuse(_op))
-for _name in ("__add__", "__radd__", "add"):
-    setattr(QTensor, _name, _refuse("aten::add.out", RuntimeError))
+for _names, _op in ((("__add__", "__radd__", "add"), "aten::add.out"),
+                    (("__sub__", "__rsub__", "sub"), "aten::sub.out"),
+                    (("__mul__", "__rmul__", "mul"), "aten::mul.out"),
+                    (("__truediv__", "__rtruediv__", "div"), "aten::div.out")):
+    for _name in _names:      # (with a number: PyTorch's allocation error; two QTensors: no kernel)
+        setattr(QTensor, _name, _refuse(_op, RuntimeError))

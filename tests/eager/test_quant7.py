@@ -109,6 +109,16 @@ def test_views_and_metadata_match_torch():
     np.testing.assert_array_equal((q == q2).numpy(), (tq == tq2).numpy())
 
 
+@pytest.mark.parametrize("op", ["mean()", "mean(0)", "mean(1, keepdim=True)", "max()", "min()",
+                                "relu()", "unsqueeze(0)", "unsqueeze(-1)", "permute(1, 0)",
+                                "squeeze()", "data", "flatten()", "reshape(3, 2)[0, 1]"])
+def test_ops_torch_runs_on_quantized_tensors(op):
+    x = [[1.0, -2.0, 3.5], [0.2, 0.0, -1.1]]
+    q, tq = _pair(x, 0.05, 10, "quint8")
+    assert repr(eval("q." + op)) == repr(eval("tq." + op))
+    assert q[0, 0].item() == tq[0, 0].item() and q[1].unsqueeze(0).shape == tq[1].unsqueeze(0).shape
+
+
 def _same_error(f_ours, f_theirs):
     with pytest.raises(Exception) as theirs:
         f_theirs()
@@ -137,6 +147,12 @@ def _same_error(f_ours, f_theirs):
     lambda m, q, p: q * q,
     lambda m, q, p: q + q,
     lambda m, q, p: q + 1,
+    lambda m, q, p: q - 1,
+    lambda m, q, p: 2 * q,
+    lambda m, q, p: q / 2,
+    lambda m, q, p: -q,
+    lambda m, q, p: q @ q,
+    lambda m, q, p: q.item(),
     lambda m, q, p: q.to(m.float32),
     lambda m, q, p: q.tolist(),
     lambda m, q, p: q.numpy(),
@@ -462,9 +478,19 @@ def test_module_apply_and_to_still_work_on_quantized_models():
 def test_qconfig_spec_by_name_and_inheritance_match_torch():
     def net(nn):
         return nn.Sequential(nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4)), nn.Linear(4, 2))
-    for spec in ({"0": "default"}, {"1": "default"}, {"0.1": "default"}):
-        ours = {k: dt.quantization.default_dynamic_qconfig for k in spec}
-        theirs = {k: torch.quantization.default_dynamic_qconfig for k in spec}
+    def net3(nn):
+        return nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.Linear(4, 4), nn.ReLU()),
+                             nn.Linear(4, 2))
+    for spec in ({"0": 1}, {"1": 1}, {"0.1": 1}, {"L": 1, "2": None}, {"1.0": 1, "L": None},
+                 {"1": 1, "1.0": None}):
+        def qconf(m, spec=spec):
+            return {(m.nn.Linear if k == "L" else k):
+                    (m.quantization.default_dynamic_qconfig if v else None)
+                    for k, v in spec.items()}
+        ours, theirs = qconf(dt), qconf(torch)
+        q = dt.quantization.quantize_dynamic(net3(dnn), ours)
+        tq = torch.quantization.quantize_dynamic(net3(torch.nn), theirs)
+        assert repr(q) == repr(tq)
         q = dt.quantization.quantize_dynamic(net(dnn), ours)
         tq = torch.quantization.quantize_dynamic(net(torch.nn), theirs)
         assert repr(q) == repr(tq)

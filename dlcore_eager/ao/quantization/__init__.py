@@ -196,7 +196,9 @@ def quantize_dynamic(model, qconfig_spec=None, dtype=qint8, mapping=None,
 def _convert(module, prefix: str, inherited, spec: dict, mapping: dict) -> None:
     for name, child in list(module.named_children()):
         path = f"{prefix}.{name}" if prefix else name
-        qc = spec.get(type(child), spec.get(path, inherited))
+        # PyTorch's _propagate_qconfig_helper: the type's entry, then the name's (which wins),
+        # else the parent's; an entry of None turns quantization off below it
+        qc = spec.get(path, spec.get(type(child), inherited))
         target = mapping.get(type(child))
         if qc is not None and target is not None:
             setattr(module, name, target.from_float(child))
