@@ -18,6 +18,8 @@ also opens a name scope of the same name for the ops built inside it.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from typing import Any
 
 from . import initializers as _init
@@ -41,8 +43,9 @@ class VariableScope:
     """The current scope's name, reuse setting and default initializer/regularizer/dtype."""
 
     def __init__(self, reuse, name: str = "", initializer=None, regularizer=None, dtype=None,
-                 partitioner=None):
+                 partitioner=None, custom_getter=None):
         self.name = name
+        self.custom_getter = custom_getter
         self.partitioner = partitioner
         self.reuse = reuse
         self.initializer = initializer
@@ -61,6 +64,9 @@ class VariableScope:
 
     def set_partitioner(self, partitioner) -> None:
         self.partitioner = partitioner
+
+    def set_custom_getter(self, custom_getter) -> None:
+        self.custom_getter = custom_getter
 
     def get_variable(self, name, *args, **kwargs):
         return get_variable(name, *args, **kwargs)
@@ -114,9 +120,13 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
                                                              bool(name_or_scope.reuse)))
     else:
         r = reuse
+    if custom_getter is not None and not callable(custom_getter):
+        raise ValueError(f"Cannot set custom_getter of scope {full!r}: {custom_getter!r} is "
+                         "not callable")
     scope = VariableScope(r, full, initializer or inherit.initializer,
                           regularizer or inherit.regularizer, dtype or inherit.dtype,
-                          partitioner if partitioner is not None else inherit.partitioner)
+                          partitioner if partitioner is not None else inherit.partitioner,
+                          _wrap_getter(custom_getter, inherit.custom_getter))
     _scopes.append(scope)
     # TF1: reentering a captured VariableScope object restores its subscopes' default-name
     # counts at exit, so a layer/cell that reenters its scope gets the same inner names
@@ -143,19 +153,77 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
                 del used[key]
 
 
+def _wrap_getter(custom_getter, old_getter):
+    """TF1: a scope's custom getter wraps the enclosing scope's: the inner one is called first,
+    and the ``getter`` it is given calls the outer one (with the true getter under it)."""
+    if custom_getter is None or old_getter is None:
+        return custom_getter if custom_getter is not None else old_getter
+
+    def wrapped_custom_getter(getter, *args, **kwargs):
+        return custom_getter(functools.partial(old_getter, getter), *args, **kwargs)
+    return wrapped_custom_getter
+
+
+def _takes_constraint(fn) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "constraint" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
                  trainable=None, collections=None, caching_device=None, partitioner=None,
                  validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
                  synchronization=None, aggregation=None) -> Any:
     """The variable ``<scope>/<name>``: created, or found when the scope reuses (a
-    ``PartitionedVariable`` of parts ``<name>/part_<i>`` with a ``partitioner``)."""
+    ``PartitionedVariable`` of parts ``<name>/part_<i>`` with a ``partitioner``).  With a
+    ``custom_getter`` (this call's, else the scope's) TF1's protocol: the getter is called with
+    ``getter=`` (the plain lookup), the full ``name=`` and the other arguments as keywords
+    (the scope's defaults filled in), and what it returns is the result."""
     g = get_default_graph()
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
+    getter = custom_getter if custom_getter is not None else scope.custom_getter
+    if getter is None:
+        return _true_getter(full, shape, dtype, initializer, regularizer, scope.reuse, trainable,
+                            collections, caching_device, partitioner, validate_shape,
+                            use_resource, constraint, synchronization, aggregation)
+    if not callable(getter):
+        raise ValueError(f"Passed a custom_getter which is not callable: {getter!r}")  # noqa: TRY004 (TF)
+    from . import dtypes as _dtypes
+    dtype = dtype if dtype is not None else scope.dtype
+    init = initializer if initializer is not None else scope.initializer
+    if dtype is None and (init is None or callable(init)):
+        dtype = _dtypes.float32                 # TF1's default dtype, as the getter sees it
+    kwargs = {"getter": _true_getter, "name": full, "shape": shape,
+              "dtype": _dtypes.as_dtype(dtype) if dtype is not None else None,
+              "initializer": init,
+              "regularizer": regularizer if regularizer is not None else scope.regularizer,
+              "reuse": scope.reuse, "trainable": trainable, "collections": collections,
+              "caching_device": caching_device,
+              "partitioner": partitioner if partitioner is not None else scope.partitioner,
+              "validate_shape": validate_shape, "use_resource": use_resource,
+              "synchronization": synchronization, "aggregation": aggregation}
+    if _takes_constraint(getter):
+        kwargs["constraint"] = constraint
+    with g.name_scope(None):                    # TF1: the getter's ops are outside name scopes
+        return getter(**kwargs)
+
+
+def _true_getter(name, shape=None, dtype=None, initializer=None, regularizer=None, reuse=None,
+                 trainable=None, collections=None, caching_device=None, partitioner=None,
+                 validate_shape=True, use_resource=None, constraint=None, synchronization=None,
+                 aggregation=None) -> Any:
+    """Find or create the variable of full name ``name`` (what a custom getter's ``getter``
+    calls): ``reuse`` as the scope's."""
+    g = get_default_graph()
+    scope = get_variable_scope()
+    full = name
     store = _store(g)
     existing = store.get(full)
     if existing is not None:
-        if not scope.reuse:
+        if not reuse:
             raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
                              "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
         if shape is not None and not existing.shape.is_compatible_with(
@@ -163,7 +231,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
             raise ValueError(f"Trying to share variable {full}, but specified shape "
                              f"{list(shape)} and found shape {existing.shape.as_list()}.")
         return existing
-    if scope.reuse is True:
+    if reuse is True:
         raise ValueError(f"Variable {full} does not exist, or was not created with "
                          "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
                          "VarScope?")
