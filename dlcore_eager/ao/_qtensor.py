@@ -22,6 +22,7 @@ The dynamic quantization of activations (``choose_qparams``, PyTorch's
 
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any
 
@@ -430,7 +431,7 @@ class QTensor:
     def tolist(self):
         raise RuntimeError("load_scalar: invalid type")
 
-    def item(self) -> float:
+    def item(self) -> builtins.float:
         """The one value, dequantized (a float), as PyTorch's."""
         if self._int.size != 1:
             raise RuntimeError(f"a Tensor with {self._int.size} elements cannot be converted "
