@@ -6,6 +6,15 @@ name in front for several outputs."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -44,8 +53,8 @@ def _pair(build):
 
 def _close(got: dict, want: dict, tol=2e-5):
     assert sorted(got) == sorted(want)
-    for k in want:
-        np.testing.assert_allclose(got[k], want[k], rtol=tol, atol=tol, err_msg=k)
+    for k, value in want.items():
+        np.testing.assert_allclose(got[k], value, rtol=tol, atol=tol, err_msg=k)
 
 
 def test_single_output_names_order_and_values_as_keras3():
@@ -89,32 +98,71 @@ print(json.dumps(out))
 
 
 _KERAS3_FITS: list = []        # (the static suite runs each test twice: one subprocess a worker)
+#: Keras 3's histories for these fits, recorded as the tutorial programs record PyTorch's output
+#: (tests/eager/torch_outputs.json): used only for the exact script, fits, arrays and installed
+#: Keras, JAX and NumPy it was made from (anything else runs the JAX subprocess live, 4.5-7 s
+#: of CPU: a second interpreter importing Keras 3 and JAX).  ``DLCORE_LIVE_KERAS=1`` always runs
+#: live; refresh: ``python tests/static/test_keras_weighted_metrics.py --record``.
+RECORD = Path(__file__).with_name("keras3_fit_histories.json")
+_PEERS = ("keras", "jax", "jaxlib", "numpy")
+
+
+def _fit_key(k, b) -> dict:
+    """What a recorded history stands for: the script, the fits and every array they read (by
+    SHA-256), and the installed versions of the peers that computed it."""
+    digest = hashlib.sha256(_JAX_FIT.encode())
+    digest.update(json.dumps(_FIT_KWS, sort_keys=True).encode())
+    for a in (k, b, X, Y, SW):
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    versions = {}
+    for dist in _PEERS:
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = ""
+    return {"sha256": digest.hexdigest(), "versions": versions}
+
+
+def recorded_histories(k, b) -> list | None:
+    """The recorded Keras 3 histories for exactly these inputs and versions, else None."""
+    if os.environ.get("DLCORE_LIVE_KERAS") == "1" or not RECORD.exists():
+        return None
+    record = json.loads(RECORD.read_text())
+    return record["histories"] if record.get("key") == _fit_key(k, b) else None
+
+
+def _live_histories(k, b) -> list:
+    """Keras 3 (JAX backend) fits ``_FIT_KWS`` from weights ``k``, ``b``: one subprocess."""
+    pytest.importorskip("jax")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "w.npz")
+        np.savez(path, k=k, b=b, x=X, y=Y, sw=SW)
+        env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+        run = subprocess.run([sys.executable, "-c", _JAX_FIT, path, json.dumps(_FIT_KWS)],
+                             check=False, env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def _keras3_fit_histories(k, b) -> list:
-    import json
-    import os
-    import subprocess
-    import sys
-    import tempfile
     if not _KERAS3_FITS:
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "w.npz")
-            np.savez(path, k=k, b=b, x=X, y=Y, sw=SW)
-            env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-            run = subprocess.run([sys.executable, "-c", _JAX_FIT, path, json.dumps(_FIT_KWS)],
-                                 env=env, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stderr[-2000:]
-        _KERAS3_FITS.append(json.loads(run.stdout.strip().splitlines()[-1]))
+        histories = recorded_histories(k, b)
+        _KERAS3_FITS.append(_live_histories(k, b) if histories is None else histories)
     return _KERAS3_FITS[0]
+
+
+def _fit_weights():
+    rng = np.random.RandomState(7)                  # the same weights on every run
+    return rng.uniform(-1, 1, (3, 1)).astype("float32"), rng.uniform(-1, 1, 1).astype("float32")
 
 
 def test_fit_history_with_sample_weight_and_class_weight_as_keras3():
     """Keras 3's NumPy backend cannot fit: its JAX backend runs the same fits in a
     subprocess, from the same initial weights."""
-    pytest.importorskip("jax")
-    rng = np.random.RandomState(7)                  # the same weights on every run
-    k, b = rng.uniform(-1, 1, (3, 1)).astype("float32"), rng.uniform(-1, 1, 1).astype("float32")
+    k, b = _fit_weights()
     wants = _keras3_fit_histories(k, b)
     for kw, want in zip(_FIT_KWS, wants):
         dm = _single(dk)
@@ -140,7 +188,7 @@ def test_fit_history_with_sample_weight_and_class_weight_as_keras3():
 
 
 def test_multi_output_dicts_as_keras3_in_tf_keras2_order():
-    k3, km, dm = _pair(_double)
+    _, km, dm = _pair(_double)
     loss = {"a": "binary_crossentropy", "b": "mse"}
     metrics = {"a": ["accuracy"], "b": ["mae"]}
     weighted = {"a": ["accuracy"], "b": ["mae", "mse"]}
@@ -157,7 +205,7 @@ def test_multi_output_dicts_as_keras3_in_tf_keras2_order():
 
 
 def test_weighted_metrics_only_on_one_output_of_a_list_model():
-    k3, km, dm = _pair(_double)
+    _, km, dm = _pair(_double)
     loss = {"a": "binary_crossentropy", "b": "mse"}
     km.compile("sgd", loss, weighted_metrics={"b": ["mae"]})
     dm.compile("sgd", loss, weighted_metrics={"b": ["mae"]})
@@ -302,3 +350,32 @@ def test_on_batch_with_reset_metrics_false_runs_weighted_means_over_the_calls():
     e = np.abs(dm.predict(X, verbose=0) - Y).ravel()
     np.testing.assert_allclose([got["weighted_mae"], got["mae"]],
                                [(e * SW).sum() / SW.sum(), e.mean()], rtol=1e-5)
+
+
+def test_the_keras3_record_is_used_only_for_the_inputs_and_versions_it_was_made_from(monkeypatch):
+    k, b = _fit_weights()
+    if recorded_histories(k, b) is None:
+        pytest.skip("no current record, or DLCORE_LIVE_KERAS=1 (re-record: see RECORD)")
+    assert recorded_histories(k + 1e-3, b) is None                 # other weights
+    monkeypatch.setattr(sys.modules[__name__], "SW", SW[::-1].copy())
+    assert recorded_histories(k, b) is None                        # another array the fits read
+    monkeypatch.undo()
+    monkeypatch.setattr(sys.modules[__name__], "_FIT_KWS", _FIT_KWS[:1])
+    assert recorded_histories(k, b) is None                        # other fits
+    monkeypatch.undo()
+    monkeypatch.setenv("DLCORE_LIVE_KERAS", "1")
+    assert recorded_histories(k, b) is None
+    monkeypatch.delenv("DLCORE_LIVE_KERAS")
+    monkeypatch.setattr(sys.modules[__name__], "_PEERS", ("keras", "jax", "jaxlib", "scipy"))
+    assert recorded_histories(k, b) is None                        # other versions
+    monkeypatch.undo()
+    assert recorded_histories(k, b) is not None
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--record"]:
+        sys.exit(f"usage: python {sys.argv[0]} --record")
+    k, b = _fit_weights()
+    RECORD.write_text(json.dumps({"key": _fit_key(k, b), "histories": _live_histories(k, b)},
+                                 indent=1, sort_keys=True) + "\n")
+    print("wrote", RECORD)
