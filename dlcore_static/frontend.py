@@ -170,14 +170,14 @@ class StaticFrontend:
         return out if name is None else rename(out, name, out.op._id)
 
 
-def _apply(prim: Primitive, args, params, depth: int, name: str | None = None) -> Tensor:
+def _apply(prim: Primitive, args, params, depth: int, given: str | None = None) -> Tensor:
     """``StaticFrontend.apply``'s general case: scalars, arrays and Variables lifted to graph
     tensors, string tensors, inputs of unknown rank, shared transposes, a shape rule to run.
     ``depth``: the frame of ``bind``'s caller, as ``_user_location`` counts from here;
-    ``name``: the op's name= if this call makes it (``constant_op.rename``)."""
-    if name is not None:
+    ``given``: the op's name= if this call makes it (``constant_op.rename``)."""
+    if given is not None:
         first = len(_graph_of(args)._ops)
-        return rename(_apply(prim, args, params, depth + 1), name, first)
+        return rename(_apply(prim, args, params, depth + 1), given, first)
     for a in args:
         if type(a) is not Tensor:       # a scalar, an array, a Variable: lift it
             inputs = _lift(args)
