@@ -56,7 +56,12 @@ class Optimizer:
                 if g is None:
                     continue
                 with graph.name_scope("update_" + v.op.name.replace("/", "_")):
-                    updates.append(self._apply(to_tensor(g), v))
+                    upd = self._apply(to_tensor(g), v)
+                    constraint = getattr(v, "constraint", None)
+                    if constraint is not None:      # TF1: the projection after the update
+                        with graph.control_dependencies([upd]):
+                            upd = v.assign(constraint(v.value()))
+                    updates.append(upd)
             finish = self._finish(updates)
             if global_step is not None:
                 with graph.control_dependencies(updates + finish):

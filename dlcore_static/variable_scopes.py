@@ -266,7 +266,8 @@ def _true_getter(name, shape=None, dtype=None, initializer=None, regularizer=Non
         return pv
     with g.name_scope(None):
         var = Variable(value, trainable=trainable, name=full, dtype=dtype,
-                       collections=collections, validate_shape=validate_shape)
+                       collections=collections, validate_shape=validate_shape,
+                       constraint=constraint)
     store[full] = var
     reg = regularizer if regularizer is not None else scope.regularizer
     if reg is not None:

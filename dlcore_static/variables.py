@@ -17,8 +17,6 @@ staged during a run and committed when it succeeds (``variable_store.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 
 from dlcore import ops as _ops
@@ -63,14 +61,14 @@ class Variable:
     __array_ufunc__ = None          # ndarray (left) op Variable: the Variable's reflected operator
     # a part of a partitioned variable: (full name, full shape, offset, shape) (partitioned.py)
     _save_slice_info: tuple | None = None
-    if TYPE_CHECKING:
-        constraint: Any             # a Keras weight's constraint, set by keras (when it has one)
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, validate_shape: bool = True, collections=None,
-                 expected_shape=None, graph: Graph | None = None):
+                 expected_shape=None, graph: Graph | None = None, constraint=None):
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
+        if constraint is not None and not callable(constraint):
+            raise ValueError("The `constraint` argument must be a callable.")
         g = graph or get_default_graph()
         self.graph = g
         with g.name_scope(name or "Variable") as scope:
@@ -100,6 +98,8 @@ class Variable:
             self.initializer = Operation(g, "Assign", g.unique_name("Assign"), [init],
                                          [aval], attrs={"variable": self.op}).outputs[0].op
         self.trainable = trainable
+        # TF1: a projection the tf.train optimizers assign after each dense update
+        self.constraint = constraint
         self._reads: list[Tensor] = [self._read]
         g._variables_by_op[self.op] = self
         for c in (collections if collections is not None else [GLOBAL_VARIABLES]):
