@@ -29,9 +29,6 @@ class Template:
             raise ValueError("name cannot be None.")
         if not callable(func):
             raise TypeError(f"func_ must be callable, not {type(func).__name__}")
-        if custom_getter is not None:       # (variable_scope takes custom_getter, unused)
-            raise NotImplementedError("make_template(custom_getter_=...) is not supported: "
-                                      "dlcore's variable scopes have no custom getters")
         self._func = func
         self._name = name
         self._unique_name = unique_name

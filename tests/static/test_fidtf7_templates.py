@@ -56,8 +56,7 @@ def test_template_refuses_new_trainable_variable_on_second_call():
             t(1.0)
         with pytest.raises(ValueError, match="name cannot be None"):
             tf.make_template(None, lambda: 1)
-        with pytest.raises(NotImplementedError, match="custom_getter_"):
-            tf.make_template("g", lambda: 1, custom_getter_=lambda getter, *a, **k: 0)
+
 
 
 def test_replica_device_setter_round_robin_as_tf():
@@ -81,3 +80,23 @@ def test_replica_device_setter_round_robin_as_tf():
         with tf.Session() as s:           # one process: the job/task fields place nothing
             s.run(tf.global_variables_initializer())
             assert s.run(w) == 6.0
+
+
+@pytest.mark.parametrize("now", [False, True])
+def test_template_custom_getter_wraps_each_variable(now):
+    calls = []
+
+    def doubled(getter, name, *args, **kwargs):       # (TF passes getter= by keyword)
+        calls.append(name)
+        return getter(name, *args, **kwargs) * 2.0
+
+    def f(x):
+        return x * tf.get_variable("w", [], initializer=tf.constant_initializer(3.0))
+
+    with tf.Graph().as_default():
+        t = tf.make_template("t", f, create_scope_now_=now, custom_getter_=doubled)
+        y1, y2 = t(1.0), t(2.0)
+        assert calls == ["t/w", "t/w"]
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            assert s.run([y1, y2]) == [6.0, 12.0]
