@@ -173,7 +173,9 @@ def _to_tensor(x, dtype=None) -> Tensor:
 def variable(value, dtype=None, name=None, constraint=None):
     from ..variables import Variable
     arr = np.asarray(value, dtype=dtype or _FLOATX)
-    v = Variable(arr, name=name or "Variable")
+    from ..graph import get_default_graph
+    with get_default_graph().control_dependencies(None):     # (Keras' init_scope)
+        v = Variable(arr, name=name or "Variable")
     if constraint is not None:
         v.constraint = constraint          # applied by the Keras optimizers after each update
     return v

@@ -39,6 +39,28 @@ _BUILTIN = "dlcore_static."
 
 
 STEPS = ("train_step", "test_step", "predict_step")
+#: one list per step being built: (variable, its read before) for each read ``order_after``
+#: replaced
+_ORDERED: list = []
+
+
+def order_after(update, variables) -> None:
+    """In a step being built, the ``variables`` an ``optimizer.apply_gradients`` update
+    changes are read, by what the step builds next, after ``update`` (a fresh read with it as
+    control input becomes each variable's read until the step is built), as Keras 3's eager
+    step reads them: a WGAN's critic applied three times in one ``train_step`` takes its
+    second gradient at the once-updated weights, and the generator's step sees the critic's
+    new weights.  Other reads (metrics) are not ordered."""
+    if not _ORDERED:
+        return
+    from ..variables import _read_op
+    g = get_default_graph()
+    with g.control_dependencies([update]):
+        for v in variables:
+            r = _read_op(v, g.unique_name(v.op.name + "/read"), control_free=False)
+            v._reads.append(r)                       # (gradients sum over every read)
+            _ORDERED[-1].append((v, v._read))
+            v._read = r
 
 
 def overridden(model, names=STEPS + ("compute_loss",)) -> bool:
@@ -97,15 +119,17 @@ def _like(v, phs: list):
 
 
 def _ancestors_hit(t, targets: set) -> bool:
+    """Whether ``t`` depends on ``targets`` (through inputs or control inputs: a value read
+    after an optimizer update, ``order_after``, runs with the batch)."""
     seen, stack = set(), [t.op]
     while stack:
         op = stack.pop()
         if op in targets:
             return True
-        for i in op.inputs:
-            if i.op not in seen:
-                seen.add(i.op)
-                stack.append(i.op)
+        for dep in [i.op for i in op.inputs] + list(op.control_inputs):
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
     return False
 
 
@@ -302,7 +326,12 @@ class _Step:
         self.structure = None
         self.shown: list = []
         with g.as_default():
-            out = step_fn(model, name)(_pack([_like(d, phs) for d in data], mode))
+            _ORDERED.append([])
+            try:
+                out = step_fn(model, name)(_pack([_like(d, phs) for d in data], mode))
+            finally:
+                for v, read in reversed(_ORDERED.pop()):
+                    v._read = read
             if name == "predict_step":
                 self.names: list | None = None
                 vals, self.structure = _flat(out)

@@ -39,7 +39,9 @@ def add_weight(metric, name=None, shape=(), initializer="zeros", dtype=None) -> 
     dt = np.dtype(str(dtype or metric.dtype or "float32"))
     g = get_default_graph()
     from ..metrics import METRIC_VARIABLES
-    with g.name_scope(None):
+    # (outside any control context, as Keras' init_scope: a metric made in a train_step
+    # after an optimizer update is initialised without running that update)
+    with g.control_dependencies(None), g.name_scope(None):
         with g.name_scope(metric.name + "/"):
             v = Variable(lambda: init(shape, dtype=dt), name=name or "variable",
                          trainable=False, dtype=dt,

@@ -59,7 +59,7 @@ class WeightedMean:
         from .confusion_metrics import _REGISTRY
         g = get_default_graph()
         if self._vars is None:
-            with g.name_scope(self.name + "/"):
+            with g.control_dependencies(None), g.name_scope(self.name + "/"):
                 self._vars = {k: _tf_metrics._local_vec(k, ()) for k in ("total", "count")}
             _REGISTRY.setdefault(g, []).append(self)
         v = _ops.cast(self._fn(y_true, y_pred), np.float32)

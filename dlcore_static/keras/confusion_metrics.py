@@ -69,7 +69,7 @@ class _Confusion:
                     raise ValueError("AUC(multi_label=True): the number of labels is not "
                                      "known before the first update_state; pass num_labels")
                 shape = (shape, self._num_labels)
-            with g.name_scope(self.name + "/"):
+            with g.control_dependencies(None), g.name_scope(self.name + "/"):
                 self._vars = {k: _tf_metrics._local_vec(k, shape) for k in self._kinds}
             _REGISTRY.setdefault(g, []).append(self)
         return self._vars

@@ -127,8 +127,9 @@ class Layer(AutoConfig):
         init = _init.get(initializer if initializer is not None else "glorot_uniform")
         shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple)) else (shape,)))
         dt = K.floatx() if dtype is None else dtype
-        with get_default_graph().name_scope(None):
-            with get_default_graph().name_scope(self.name + "/"):
+        g = get_default_graph()
+        with g.control_dependencies(None), g.name_scope(None):   # (Keras' init_scope)
+            with g.name_scope(self.name + "/"):
                 v = Variable(lambda: init(shape, dtype=dt), name=name or "weight",
                              trainable=bool(trainable), dtype=dt)
         self._weights.append(v)

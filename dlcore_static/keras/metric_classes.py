@@ -90,7 +90,8 @@ class Metric:
 
     def _vars(self):
         if self._total is None:
-            with get_default_graph().name_scope(self.name + "/"):
+            g = get_default_graph()          # (outside control contexts: Keras' init_scope)
+            with g.control_dependencies(None), g.name_scope(self.name + "/"):
                 self._total = _tf_metrics._local("total", np.float32)
                 self._count = _tf_metrics._local("count", np.float32)
         return self._total, self._count

@@ -85,6 +85,7 @@ class Optimizer:
         self.iterations: Variable | None = None
         self.weights: list = []
         self._slots: dict = {}           # slot name -> [its variable for each parameter]
+        self._slot_cache: dict = {}      # (id(parameter), slot name) -> (parameter, slot)
         self._ema: dict = {}             # id(parameter) -> (parameter, its moving average)
         self._wd_exclude: tuple = ((), None)
 
@@ -117,7 +118,8 @@ class Optimizer:
         g = get_default_graph()
         if self._lr_var is not None and self._lr_var.graph is g:
             return
-        with g.name_scope(None), g.name_scope(type(self).__name__):
+        with g.control_dependencies(None), g.name_scope(None), \
+                g.name_scope(type(self).__name__):
             self.iterations = Variable(np.int64(0), trainable=False, name="iterations")
             # K.variable(lr): in floatx, as Keras (a float32 0.1 set float64 models off by
             # 1.5e-8 a step, which cancellation grew past 1e-6 in a nesterov test)
@@ -125,12 +127,19 @@ class Optimizer:
                                     name="lr")
 
     def _slot(self, p, value=0.0, name="slot"):
+        """``p``'s slot ``name``, made once per parameter (a ``train_step`` that applies the
+        optimizer twice updates the same slots, as Keras 3), outside any control context."""
         g = get_default_graph()
-        with g.name_scope(None), g.name_scope(type(self).__name__):
+        have = self._slot_cache.get((id(p), name))
+        if have is not None and have[0] is p and have[1].graph is g:
+            return have[1]
+        with g.control_dependencies(None), g.name_scope(None), \
+                g.name_scope(type(self).__name__):
             v = Variable(_ops.add(_ops.zeros_like(p.initial_value), float(value)),
                          trainable=False, name=name)
         self.weights.append(v)
         self._slots.setdefault(name, []).append(v)
+        self._slot_cache[(id(p), name)] = (p, v)
         return v
 
     def get_gradients(self, loss, params) -> list:
@@ -186,9 +195,13 @@ class Optimizer:
             missing = [getattr(v, "name", v) for g, v in pairs if g is None]
             raise ValueError(f"apply_gradients: no gradient for the variables {missing}")
         from ..control_flow import group
+        from ._custom_step import order_after
         self._create()
         params = [v for _, v in pairs]
-        return group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
+        op = group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
+        order_after(op, params + self.variables + [a for _, a in self._ema.values()] + (
+            [self._m_schedule] if getattr(self, "_m_schedule", None) is not None else []))
+        return op
 
     def apply(self, grads, trainable_variables=None):
         """Keras 3's ``optimizer.apply(grads, variables)``: ``apply_gradients``."""
@@ -488,8 +501,10 @@ class Nadam(Optimizer):
 
     def _apply_updates(self, grads, params) -> list:
         g = get_default_graph()
-        with g.name_scope(None), g.name_scope("Nadam"):
-            self._m_schedule = Variable(np.float32(1.0), trainable=False, name="m_schedule")
+        if self._m_schedule is None or self._m_schedule.graph is not g:
+            with g.control_dependencies(None), g.name_scope(None), g.name_scope("Nadam"):
+                self._m_schedule = Variable(np.float32(1.0), trainable=False,
+                                            name="m_schedule")
         ups = super()._apply_updates(grads, params)
         return ups + [self._m_schedule.assign(self._ms_new)]
 
@@ -526,7 +541,7 @@ class TFOptimizer(Optimizer):
         self._lr0 = getattr(optimizer, "learning_rate", 0.0)
         self.initial_decay = 0.0
         self.name = type(optimizer).__name__
-        self._slots, self._ema = {}, {}
+        self._slots, self._ema, self._slot_cache = {}, {}, {}
 
     def minimize(self, loss, var_list):
         return self.optimizer.minimize(loss, var_list=list(var_list))

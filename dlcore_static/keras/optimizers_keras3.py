@@ -213,10 +213,15 @@ def clip(opt, grads: list) -> list:
 def moving_average(self, p, new_value):
     dt = p.aval.dtype
     g = get_default_graph()
-    with g.name_scope(None), g.name_scope(type(self).__name__):
-        avg = Variable(_ops.zeros_like(p.initial_value), trainable=False,
-                       name=f"{p.name.split(':')[0].replace('/', '_')}_average")
-    self._ema[id(p)] = (p, avg)
+    have = self._ema.get(id(p))
+    if have is not None and have[0] is p and have[1].graph is g:
+        avg = have[1]                      # (applied again in one train_step: the same one)
+    else:
+        with g.control_dependencies(None), g.name_scope(None), \
+                g.name_scope(type(self).__name__):
+            avg = Variable(_ops.zeros_like(p.initial_value), trainable=False,
+                           name=f"{p.name.split(':')[0].replace('/', '_')}_average")
+        self._ema[id(p)] = (p, avg)
     it = self.iterations.value()
     m = _ops.mul(_ops.cast(_ops.not_equal(it, np.int64(0)), dt), float(self.ema_momentum))
     new_avg = _ops.add(_ops.mul(m, avg.value()), _ops.mul(_ops.sub(1.0, m), new_value))

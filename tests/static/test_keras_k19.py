@@ -339,3 +339,41 @@ def test_use_ema_fit_ends_with_the_averages_and_weight_decay_exclusions():
         s.run(step)
         np.testing.assert_allclose(s.run(k), 1 - 0.1 * 0.5, rtol=1e-6)
         np.testing.assert_array_equal(s.run(b), 1.0)
+
+
+def test_train_step_applying_twice_reads_the_updated_weights():
+    """A train_step that applies the optimizer twice (a WGAN's critic loop): the second
+    gradient is taken at the once-updated weight and the same Adam slots are updated, as in
+    Keras 3's eager step (the static step had read both at the step's start); NumPy's Adam."""
+
+    class Twice(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.d(x)
+
+        def train_step(self, data):
+            x, y = data
+            for _ in range(2):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.square(self(x) - y))
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": loss}
+
+    m = Twice()
+    m.compile(optimizer=keras.optimizers.Adam(0.1))
+    x, y = np.array([[1.0], [2.0]], "float32"), np.array([[0.0], [1.0]], "float32")
+    h = m.fit(x, y, batch_size=2, epochs=2, verbose=0)
+    w, mom, vel, losses = 1.0, 0.0, 0.0, []
+    for t in range(1, 5):
+        r = x[:, 0] * w - y[:, 0]
+        losses.append(float(np.mean(r ** 2)))
+        g = float(np.mean(2 * r * x[:, 0]))
+        mom, vel = 0.9 * mom + 0.1 * g, 0.999 * vel + 0.001 * g * g
+        w -= 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * mom / (np.sqrt(vel) + 1e-7)
+    np.testing.assert_allclose(m.get_weights()[0], [[w]], rtol=1e-5)
+    np.testing.assert_allclose(h.history["loss"], losses[1::2], rtol=1e-5)
+    assert len(m.optimizer.weights) == 2 and int(K.get_value(m.optimizer.iterations)) == 4
