@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dlcore import ops as _ops
 
+from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .frontend import rename, to_tensor
 from .graph import get_default_graph
-from .unknown_rank import unknown
-from ._layer_kwargs import refuse_fn_kwargs, refuse_kwargs
 from .layer_scope import LayerWeights, functional_layer, layer_scope, take_regularizers
+from .unknown_rank import unknown
 from .variable_scopes import (  # noqa: F401
     AUTO_REUSE,
     VariableScope,
@@ -85,15 +85,15 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     from .control_flow import cond
     from .nn import dropout as _nn_dropout
     if isinstance(training, bool):
-        return _nn_dropout(inputs, rate=rate, seed=seed, name=name) if training else \
-            to_tensor(inputs)
+        return _nn_dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed,
+                           name=name) if training else to_tensor(inputs)
     x = to_tensor(inputs)
-    dropped = _nn_dropout(x, rate=rate, seed=seed, name=name)
+    dropped = _nn_dropout(x, rate=rate, noise_shape=noise_shape, seed=seed, name=name)
     return cond(training, lambda: dropped, lambda: x)
 
 
 # convolution, pooling and batch normalisation layers for images
-from .layers_conv import (  # noqa: E402, F401
+from .layers_conv import (  # noqa: F401
     average_pooling1d,
     average_pooling2d,
     batch_normalization,
@@ -103,7 +103,7 @@ from .layers_conv import (  # noqa: E402, F401
     max_pooling1d,
     max_pooling2d,
 )
-from .layers_conv3d import (  # noqa: E402, F401
+from .layers_conv3d import (  # noqa: F401
     average_pooling3d,
     conv3d,
     conv3d_transpose,

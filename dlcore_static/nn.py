@@ -6,9 +6,9 @@ import typing as _typing
 
 from dlcore import ops as _ops
 
+from . import unknown_rank as _unknown_rank
 from ._convert import _args, _class_labels, _named, _scoped
 from .frontend import rename
-from . import unknown_rank as _unknown_rank
 
 # relu, sigmoid, tanh, softmax, log_softmax, ... are generated from their definition blocks in
 # dlcore (namespace "tf.nn"; see dlcore_static._api).
@@ -91,7 +91,11 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
                          f"{rate}")
     x = to_tensor(x)
     with x.graph.name_scope(name or "dropout"):
-        u = random_uniform_like(x, seed=seed)
+        if noise_shape is None:
+            u = random_uniform_like(x, seed=seed)
+        else:                            # one draw per noise_shape cell, broadcast over x
+            from .random_ops import random_uniform
+            u = random_uniform(_noise_shape(x, noise_shape), dtype=x.dtype, seed=seed)
         if isinstance(rate, (int, float)):
             rate = float(rate)
         else:                            # a fed keep_prob (TF1's MNIST tutorial)
@@ -99,6 +103,28 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
             rate = _unknown_rank.scalar(rate)  # (a shapeless keep_prob: TF1's scalar)
         keep = _ops.cast(_ops.greater_equal(u, rate), x.aval.dtype)
         return _ops.mul(x, _ops.div(keep, _ops.sub(1.0, rate)))
+
+
+def _noise_shape(x, noise_shape):
+    """TF1's ``_get_noise_shape``: a tensor as given; a list's None entries take x's dims (its
+    static dim, else ``tf.shape(x)[i]``)."""
+    from .array_api import shape as _shape_of
+    from .array_ops import stack
+    from .frontend import to_tensor
+    if not isinstance(noise_shape, (list, tuple)):
+        if hasattr(noise_shape, "as_list"):             # a TensorShape
+            noise_shape = noise_shape.as_list()
+        else:
+            return to_tensor(noise_shape)
+    dims = list(noise_shape)
+    if any(d is None for d in dims):
+        if x.aval.ndim != len(dims):
+            raise ValueError(f"dropout: noise_shape {list(noise_shape)} has None entries but "
+                             f"not one entry per dimension of x (shape {x.shape})")
+        dims = [x.aval.shape[i] if d is None else d for i, d in enumerate(dims)]
+    if all(isinstance(d, int) for d in dims):
+        return tuple(dims)
+    return stack([_shape_of(x)[i] if d is None else d for i, d in enumerate(dims)])
 
 
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
