@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
 from ._out import check_cast as _check_cast
+from ._state import SAVED_HOOKS_ON
 from ._views import alias
 from .tensor import Tensor
 
@@ -113,6 +115,8 @@ _GRAD_FN = {"silu": "SiluBackward0", "gelu": "GeluBackward0", "elu": "EluBackwar
             "tile": "RepeatBackward0", "trace": "TraceBackward0",
             "masked_select": "MaskedSelectBackward0", "cumsum": "CumsumBackward0",
             "cumprod": "CumprodBackward0", **_LABELS}
+#: composites whose node under saved_tensors_hooks is PyTorch's (autograd._saved_composites)
+_SAVED_LABELS = frozenset({"SiluBackward0", "GeluBackward0", "LogsumexpBackward0"})
 #: labels of view functions: one that changes nothing (``x.movedim(0, 0)``) still returns a new
 #: view, as PyTorch's (``_views.alias``), not the tensor itself
 _VIEW_LABELS = frozenset({"PermuteBackward0", "ViewBackward0", "SliceBackward0"})
@@ -153,6 +157,29 @@ def _labelling(f, label, all_edges: bool = False):
     """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
     ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
     names that depend on them; a (values, indices) result has its values labelled."""
+    if label in _SAVED_LABELS:                  # (one node under saved_tensors_hooks)
+        return _saved_composite(f, label, _labelling_plain(f, label, all_edges))
+    return _labelling_plain(f, label, all_edges)
+
+
+def _saved_composite(f, label, plain):
+    """``plain`` (the labelling entry of ``f``), unless a saved_tensors_hooks pair is active:
+    then PyTorch's one node and saved tensors (``autograd._saved_composites``, loaded by
+    ``autograd.graph`` before any pair can be entered)."""
+    active = SAVED_HOOKS_ON
+
+    @functools.wraps(f)
+    def entry(*args, **kwargs):
+        if active[0]:
+            sc = sys.modules["dlcore_eager.autograd._saved_composites"]
+            out = sc.labelled_entry(label, f, args, kwargs)
+            if out is not None:
+                return out
+        return plain(*args, **kwargs)
+    return entry
+
+
+def _labelling_plain(f, label, all_edges: bool):
     named = label if callable(label) else None
 
     @functools.wraps(f)

@@ -489,6 +489,8 @@ def labelled(out, label: str, *inputs, edges=None, index: int = 0):
             node.out_index = index
         if node._named:                       # (already shown under its former name)
             public(node)
+    elif node is not None and getattr(node, "relabel", None) is not None:
+        node.relabel(label)                 # (saved_tensors_hooks' one composite node)
     return out
 
 

@@ -21,6 +21,10 @@ STATE = _GradState()
 # reads the per-thread STATE.inference only while it is not 0, so other code pays one list read.
 INFERENCE_ON = [0]
 
+# The number of ``saved_tensors_hooks`` contexts entered now, in any thread (autograd's
+# ``_saved_hooks`` keeps it): the composites whose node differs under hooks test it first.
+SAVED_HOOKS_ON = [0]
+
 
 class InferenceVersion(list):
     """The version counter of an *inference tensor* (one made inside ``inference_mode()``:

@@ -8,6 +8,7 @@ conventions (promotion, broadcast errors, refusals, ``scalar_as``) are in ``_ope
 from __future__ import annotations
 
 import builtins
+import sys
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from . import _dtype as D
 from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
+from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
 from ._graph import labelled
 from ._matmul_checks import check_matmul as _check_matmul, check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
@@ -31,7 +33,7 @@ from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcas
 from ._operand_rules import clamp_tangent, clamp_ties
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
-from ._int_dims import dim_error
+from ._state import SAVED_HOOKS_ON
 from ._operand_rules import int_scalar as _int_scalar
 from ._operand_rules import split_ties, torch_error, torch_errors
 from .return_types import values_indices as _pair_result
@@ -347,46 +349,6 @@ def min(x, dim=None, keepdim=False, *, other=None):
     return _reduce_extreme(x, dim, keepdim, other, False)
 
 
-def argmax(x, dim=None, keepdim=False):
-    b = x._buf
-    if b.dtype.kind == "b":                 # (PyTorch's rule, here rather than in a wrapper)
-        raise RuntimeError("argmax(): does not support bool input")
-    # (small CPU tensors: the lane's entry in front of this one, _lane._arg_parse)
-    if 0 in b.shape:
-        _empty_arg_reduction("argmax", x, dim)
-    if dim is None and keepdim:
-        return _ops.reshape(_ops.argmax(x), (1,) * x.ndim)
-    try:
-        return _ops.argmax(x, None if dim is None else _ops._rules.as_dim(dim, "argmax"), keepdim)
-    except AxisError as e:          # (PyTorch's IndexError and words)
-        raise torch_error(e) from None
-    except TypeError:               # (a tuple dim: PyTorch's words, _int_dims)
-        err = dim_error("argmax", dim)
-        if err is None:
-            raise
-        raise err from None
-
-
-def _empty_arg_reduction(name, x, dim):
-    from ._dtype_guards import empty_reduction_error
-    e = empty_reduction_error(name, x._buf.shape, dim)
-    if e is not None:
-        raise e
-
-
-def argmin(x, dim=None, keepdim=False):
-    if x._buf.dtype.kind == "b":
-        raise RuntimeError("argmin(): does not support bool input")
-    if 0 in x._buf.shape:
-        _empty_arg_reduction("argmin", x, dim)
-    err = dim_error("argmin", dim) if dim is not None and type(dim) is not int else None
-    if err is not None:
-        raise err
-    if x._buf.dtype.kind == "u":        # (negating an unsigned value wraps: -1 is 255)
-        x = _ops.cast(x, np.int64)
-    return argmax(_ops.neg(x), dim, keepdim)
-
-
 _VAR_DTYPES = ("std and var only support floating point and complex dtypes")
 
 
@@ -401,6 +363,10 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                              var(_ops.imag(x), dim, unbiased, keepdim, correction=correction)),
                         "VarBackward0", x, edges=(x,))
     corr = (1 if unbiased else 0) if correction is None else correction
+    if SAVED_HOOKS_ON[0]:               # (saved_tensors_hooks: PyTorch's one node)
+        out = _saved_var(False, x, dim, unbiased, keepdim, correction, corr)
+        if out is not None:
+            return out
     x = _float(x)
     try:
         d = sub_(x, _ops.mean(x, _dims(dim), True))
@@ -415,8 +381,22 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     # (complex: the root of the parts' summed variances, finite where both are 0)
+    if SAVED_HOOKS_ON[0] and x._buf.dtype.kind == "f":
+        out = _saved_var(True, x, dim, unbiased, keepdim, correction,
+                         (1 if unbiased else 0) if correction is None else correction)
+        if out is not None:
+            return out
     return labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
                     "StdBackward0", x, edges=(x,))
+
+
+def _saved_var(is_std, x, dim, unbiased, keepdim, correction, corr):
+    sc = sys.modules["dlcore_eager.autograd._saved_composites"]     # (autograd.graph's)
+    if not sc.applies(x):
+        return None
+    f = std if is_std else var
+    return sc.var_entry(is_std, x, lambda: f(x, dim, unbiased, keepdim, correction=correction),
+                        dim, corr, keepdim)
 
 
 def norm2_lane(x, p, dim, keepdim):

@@ -30,7 +30,7 @@ import weakref
 import numpy as np
 
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node
-from .._state import STATE
+from .._state import SAVED_HOOKS_ON, STATE
 from ..tensor import Tensor, _make
 
 ERR_PACK_INPLACE = (
@@ -49,7 +49,7 @@ class _Local(threading.local):
 
 LOCAL = _Local()
 _LOCK = threading.Lock()
-_ACTIVE = [0]                            # contexts entered in any thread
+_ACTIVE = ACTIVE = SAVED_HOOKS_ON        # contexts entered in any thread
 _NODE = "_node"
 _SLOT = Tensor.__dict__[_NODE]           # the member descriptor of Tensor's ``_node`` slot
 _slot_get = _SLOT.__get__

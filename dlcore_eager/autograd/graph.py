@@ -27,7 +27,10 @@ from typing import Any, NamedTuple
 
 from .._graph import TapeNode, leaf_node, public
 from ..tensor import Tensor
-from . import _passes
+from . import (
+    _passes,
+    _saved_composites,  # noqa: F401  (loaded here: the composites' entries find it)
+)
 from . import _saved_hooks as _sh
 
 __all__ = [

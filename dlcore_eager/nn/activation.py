@@ -13,6 +13,7 @@ from dlcore.ops import nn_functional as _nnf
 
 from .._autocast import entry as _autocast_entry
 from .._dtype_guards import _float_only
+from .._state import SAVED_HOOKS_ON
 from ..creation import full
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -37,7 +38,8 @@ class _Simple(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace and self._inplace_name:
             return getattr(_F(), self._inplace_name)(input, inplace=True)
-        if self._inplace_name and input._buf.dtype.kind in "biu":   # F's dtype refusal
+        if self._inplace_name and (input._buf.dtype.kind in "biu" or SAVED_HOOKS_ON[0]):
+            # (F's dtype refusal; under saved_tensors_hooks F's node: PyTorch's saved tensors)
             return getattr(_F(), self._inplace_name)(input)   # (PyTorch's: Hardsigmoid made
                                                               # floats of ints)
         return type(self)._fn(input)
@@ -125,6 +127,8 @@ class GELU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         _GELU_DTYPES((input,), {})          # (PyTorch has no integer GELU kernel)
+        if SAVED_HOOKS_ON[0]:               # (saved_tensors_hooks: F.gelu's node, as PyTorch's)
+            return _F().gelu(input, approximate=self.approximate)
         return _nnf.gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
