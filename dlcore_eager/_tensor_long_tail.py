@@ -173,6 +173,7 @@ def _meta_inplace(name: str, op):
         else:
             r = op(Tensor._wrap(self._buf, self._vc), *args, **kwargs)
         self._buf = r._buf
+        self._vc[0] += 1                # (an in-place change of its metadata: PyTorch's bump)
         return self
     method.__name__ = name
     return method

@@ -259,6 +259,8 @@ class Adamax(Optimizer):
 
 
 class NAdam(Optimizer):
+    _version_bumps = 2                  # (PyTorch's two addcdiv_ of the parameter)
+
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach=None,

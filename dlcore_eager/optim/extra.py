@@ -70,6 +70,8 @@ class Rprop(Optimizer):
 
 
 class ASGD(Optimizer):
+    _version_bumps = 2                  # (PyTorch's decay mul_, then add_)
+
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach=None,
                  maximize: bool = False, differentiable: bool = False,

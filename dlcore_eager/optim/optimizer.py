@@ -35,6 +35,11 @@ from ._state_scalars import scalar_tensor
 class Optimizer:
     """Base class: parameter groups, state, zero_grad, state_dict."""
 
+    #: in-place writes PyTorch's update makes to a parameter per step, each a bump of its
+    #: version counter (``p._version``; AdamW's decay ``mul_`` then ``addcdiv_``: 2), so that
+    #: a graph that saved the parameter before ``step()`` refuses a later backward, as PyTorch's
+    _version_bumps = 1
+
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = defaults
         self.state: dict = defaultdict(dict)
@@ -122,6 +127,7 @@ class Optimizer:
                         raise RuntimeError(f"{type(self).__name__} does not support dense "
                                            "gradients, please consider Adam instead")
             state = self.state
+            bumps = self._version_bumps
             with deferred_interrupt():           # a Ctrl-C waits for the whole step
                 for group in self.param_groups:
                     if isinstance(group.get("lr"), Tensor):     # torch 2.13 takes a Tensor lr
@@ -132,6 +138,8 @@ class Optimizer:
                             # without momentum keeps none: its state_dict()['state'] is {})
                             s = state.get(p)
                             update = self._update_complex if p.is_complex() else self._update
+                            vc = p._vc
+                            v = vc[0] + bumps
                             if s is None:
                                 s = {}
                                 update(p, p._grad, s, group)
@@ -139,6 +147,7 @@ class Optimizer:
                                     state[p] = s
                             else:
                                 update(p, p._grad, s, group)
+                            vc[0] = max(vc[0], v)   # (a path that wrote the buffer itself)
         finally:
             STATE.enabled = prev
         return loss

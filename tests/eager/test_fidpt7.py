@@ -323,3 +323,120 @@ def test_the_engine_is_not_replaced_by_a_multi_grad_hook():
     h.remove()
     (a + b).sum().backward()
     assert seen == [[[2.0, 2.0], None], [[2.0, 2.0], [3.0, 3.0]]]
+
+
+# ----------------------------------------------------------------------------- 7. composites
+COMPOSITES = {
+    "silu": lambda L, x: L.nn.functional.silu(x),
+    "silu inplace": lambda L, x: L.nn.functional.silu(x * 1.0, inplace=True),
+    "nn.SiLU": lambda L, x: L.nn.SiLU()(x),
+    "gelu": lambda L, x: L.nn.functional.gelu(x),
+    "gelu tanh": lambda L, x: L.nn.GELU(approximate="tanh")(x),
+    "var": lambda L, x: x.var(1), "var all": lambda L, x: L.var(x),
+    "var_mean": lambda L, x: L.var_mean(x, 0, keepdim=True)[0],
+    "std": lambda L, x: x.std(0, keepdim=True), "std c0": lambda L, x: L.std(x, 1, correction=0),
+    "logsumexp": lambda L, x: L.logsumexp(x, 1), "logsumexp kd": lambda L, x: x.logsumexp(0, True),
+}
+
+
+def _composite_run(L, name):
+    x = L.tensor(X, requires_grad=True, dtype=L.float64)
+    packed, unpacked = [], []
+
+    def pack(t):
+        packed.append((tuple(t.shape), "x" if t is x else "result" if t is not None and (
+            t.shape != x.shape) else "x-values" if bool((t == x).all()) else "other"))
+        return t
+
+    def unpack(t):
+        unpacked.append(tuple(t.shape))
+        return t
+
+    with L.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = COMPOSITES[name](L, x)
+    node = type(y.grad_fn).__name__
+    saved = [hasattr(y.grad_fn, "_saved_" + w) for w in ("self", "result")]
+    w = L.tensor(np.arange(y.numel()).reshape(tuple(y.shape)) + 1.0, dtype=L.float64)
+    (g,) = L.autograd.grad((y * w).sum(), x, create_graph=True)
+    (gg,) = L.autograd.grad((g * L.tensor(G, dtype=L.float64)).sum(), x)
+    return node, packed, unpacked[:len(packed)], saved, g.detach().numpy(), gg.numpy()
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+def test_a_composite_packs_what_torchs_node_saves(torch, name):
+    """Under saved_tensors_hooks, silu/gelu/var/std/logsumexp are PyTorch's one node: the pack
+    hook sees its input (and, for std and logsumexp, its result) once; the gradient and the
+    gradient of the gradient (through the unpacked tensors) are PyTorch's."""
+    want, got = _composite_run(torch, name), _composite_run(dl, name)
+    assert got[:4] == want[:4]
+    np.testing.assert_allclose(got[4], want[4], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got[5], want[5], rtol=1e-10, atol=1e-12)
+
+
+def test_a_packed_composite_refuses_a_second_backward():
+    x = dl.tensor(X, requires_grad=True)
+    with dl.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = dl.nn.functional.silu(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * DL_SILU_GRAD(X), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second"):
+        y.backward()
+
+
+def DL_SILU_GRAD(x):
+    s = 1 / (1 + np.exp(-x))
+    return s * (1 + x * (1 - s))
+
+
+# ----------------------------------------------------------------------------- review rv19 F4
+OPTIMIZERS = [("SGD", {}), ("SGD", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+              ("Adam", {"amsgrad": True}), ("AdamW", {}), ("RMSprop", {"centered": True}),
+              ("Adagrad", {}), ("NAdam", {}), ("ASGD", {}), ("Rprop", {})]
+
+
+def _step_versions(L, name, kw):
+    w = L.nn.Parameter(L.ones(3))
+    b = L.nn.Parameter(L.ones(2, 2, dtype=L.float64))
+    opt = getattr(L.optim, name)([w, b], lr=0.1, **kw)
+    out = []
+    for _ in range(2):
+        w.grad, b.grad = L.ones(3), L.ones(2, 2, dtype=L.float64)
+        opt.step()
+        out.append((w._version, b._version))
+    return out
+
+
+@pytest.mark.parametrize(("name", "kw"), OPTIMIZERS, ids=[n for n, _ in OPTIMIZERS])
+def test_an_optimizer_step_bumps_each_parameters_version_as_torchs(torch, name, kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _step_versions(dl, name, kw) == _step_versions(torch, name, kw)
+
+
+def test_backward_after_a_step_that_changed_a_saved_parameter_is_refused(torch):
+    """The 'step before backward' bug PyTorch catches (a GAN's generator step between the
+    discriminator's forward and backward): same error, no gradient from updated values."""
+    msgs = []
+    for L in (torch, dl):
+        w = L.nn.Parameter(L.ones(3))
+        opt = L.optim.Adam([w], lr=0.1)
+        loss = (w * w).sum()
+        w.grad = L.ones(3)
+        opt.step()
+        with pytest.raises(RuntimeError) as e:
+            loss.backward()
+        msgs.append(str(e.value))
+    assert msgs[1] == msgs[0]
+
+
+def test_metadata_inplace_ops_bump_the_version(torch):
+    for L in (torch, dl):
+        a = L.ones(2, 3)
+        a.t_()
+        a.transpose_(0, 1)
+        a.unsqueeze_(0)
+        a.squeeze_()
+        v = a[0]
+        v.unsqueeze_(0)
+        assert (a._version, v._version) == (5, 5)
