@@ -43,9 +43,10 @@ class VariableScope:
     """The current scope's name, reuse setting and default initializer/regularizer/dtype."""
 
     def __init__(self, reuse, name: str = "", initializer=None, regularizer=None, dtype=None,
-                 partitioner=None, custom_getter=None):
+                 partitioner=None, custom_getter=None, constraint=None):
         self.name = name
         self.custom_getter = custom_getter
+        self.constraint = constraint
         self.partitioner = partitioner
         self.reuse = reuse
         self.initializer = initializer
@@ -64,6 +65,9 @@ class VariableScope:
 
     def set_partitioner(self, partitioner) -> None:
         self.partitioner = partitioner
+
+    def set_constraint(self, constraint) -> None:
+        self.constraint = constraint
 
     def set_custom_getter(self, custom_getter) -> None:
         self.custom_getter = custom_getter
@@ -126,7 +130,8 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
     scope = VariableScope(r, full, initializer or inherit.initializer,
                           regularizer or inherit.regularizer, dtype or inherit.dtype,
                           partitioner if partitioner is not None else inherit.partitioner,
-                          _wrap_getter(custom_getter, inherit.custom_getter))
+                          _wrap_getter(custom_getter, inherit.custom_getter),
+                          constraint if constraint is not None else inherit.constraint)
     _scopes.append(scope)
     # TF1: reentering a captured VariableScope object restores its subscopes' default-name
     # counts at exit, so a layer/cell that reenters its scope gets the same inner names
@@ -185,6 +190,8 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
     getter = custom_getter if custom_getter is not None else scope.custom_getter
+    if constraint is None:
+        constraint = scope.constraint
     if getter is None:
         return _true_getter(full, shape, dtype, initializer, regularizer, scope.reuse, trainable,
                             collections, caching_device, partitioner, validate_shape,

@@ -43,3 +43,14 @@ def test_a_constraint_that_is_not_callable_is_refused():
     with pytest.raises(ValueError, match="The `constraint` argument must be a callable."):
         tf.Variable(1.0, constraint=3)
     assert tf.global_variables() == []
+
+
+def test_a_scopes_constraint_is_the_default_of_its_variables():
+    nonneg = lambda v: tf.maximum(v, 0.0)
+    with tf.variable_scope("s", constraint=nonneg):
+        a = tf.get_variable("a", initializer=tf.constant([1.0, -1.0]))
+        with tf.variable_scope("inner"):
+            b = tf.get_variable("b", initializer=tf.constant([2.0]))
+        c = tf.get_variable("c", initializer=tf.constant([0.0]), constraint=tf.abs)
+    assert a.constraint is nonneg and b.constraint is nonneg and c.constraint is tf.abs
+    assert tf.get_variable("d", [1]).constraint is None
