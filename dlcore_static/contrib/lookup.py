@@ -13,6 +13,11 @@ gradient, as TF's).  A lookup before initialisation is TF's FailedPreconditionEr
 'Table not initialized.'; re-running an initializer is a no-op; a key given two values is
 TF's FailedPreconditionError naming the key.
 
+``TextFileInitializer`` reads a table from a text file when its initializer runs (one entry per
+line: the whole line, the line number or a ``delimiter``-separated column, as TF's
+``InitializeTableFromTextFileV2``), behind ``index_table_from_file`` and
+``index_to_string_table_from_file`` (the NMT tutorials' vocabulary tables).
+
 ``index_table_from_tensor`` maps a vocabulary to its int64 positions (``num_oov_buckets``:
 unknown keys hashed into ``vocab_size + Fingerprint64(key) % num_oov_buckets``, TF's
 ``string_to_hash_bucket_fast``); ``index_to_string_table_from_tensor`` maps ids back.
@@ -30,8 +35,10 @@ from .. import host_ops as _host
 from .. import plan as _plan
 from ..tf_longtail import TABLE_INITIALIZERS
 
-__all__ = ["HashTable", "KeyValueTensorInitializer", "index_table_from_tensor",
-           "index_to_string", "index_to_string_table_from_tensor", "string_to_index"]
+__all__ = ["HashTable", "KeyValueTensorInitializer", "TextFileIndex", "TextFileInitializer",
+           "index_table_from_file", "index_table_from_tensor", "index_to_string",
+           "index_to_string_table_from_file", "index_to_string_table_from_tensor",
+           "string_to_index"]
 
 #: session -> {table name: dict}
 _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -68,12 +75,7 @@ def _init_factory(op, session, device):
             raise _fail(op, _errors.InvalidArgumentError,
                         f"Expected shape [{ks.size}] for value, got [{vs.size}]")
         table: dict = {}
-        for k, v in zip(ks.tolist(), vs.tolist()):
-            if k in table and table[k] != v:
-                raise _fail(op, _errors.FailedPreconditionError,
-                            f"HashTable has different value for same key. Key {_show(k)} has "
-                            f"{_show(table[k])} and trying to add value {_show(v)}")
-            table[k] = v
+        _fill(op, table, ks.tolist(), vs.tolist())
         tables[name] = table
         return ()
     return run, {}
@@ -110,7 +112,75 @@ def _size_factory(op, session, device):
     return run, {}
 
 
+def _fill(op, table: dict, keys, values) -> None:
+    for k, v in zip(keys, values):
+        if k in table and table[k] != v:
+            raise _fail(op, _errors.FailedPreconditionError,
+                        f"HashTable has different value for same key. Key {_show(k)} has "
+                        f"{_show(table[k])} and trying to add value {_show(v)}")
+        table[k] = v
+
+
+def _column(op, parts: list, index: int, line_no: int, line: str, dtype: np.dtype, where):
+    """One entry of a text-file line: the whole line (-2), its number (-1) or a column."""
+    if index == TextFileIndex.WHOLE_LINE:
+        raw = line
+    elif index == TextFileIndex.LINE_NUMBER:
+        return line_no
+    elif index >= len(parts):
+        raise _fail(op, _errors.InvalidArgumentError,
+                    f"Invalid number of columns in {where} line {line_no} ({line}) : expected "
+                    f"{index + 1} got {len(parts)}")
+    else:
+        raw = parts[index]
+    if dtype.kind == "O":
+        return raw.encode("utf-8")
+    try:
+        return int(raw) if dtype.kind in "iu" else float(raw)
+    except ValueError:
+        raise _fail(op, _errors.InvalidArgumentError,
+                    f"Field {raw} in line {line_no} is not a valid {dtype.name}.") from None
+
+
+def _file_init_factory(op, session, device):
+    name, a = op.attrs["table"], op.attrs
+
+    def run(filename):
+        tables = _tables(session)
+        if name in tables:
+            return ()
+        path = np.asarray(filename)[()]
+        path = path.decode() if isinstance(path, bytes) else str(path)
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+        except OSError as e:
+            raise _fail(op, _errors.NotFoundError, f"{path}; {e.strerror}") from None
+        if lines and lines[-1] == "":
+            lines.pop()
+        vocab = a["vocab_size"]
+        if vocab is not None:
+            if len(lines) < vocab:
+                raise _fail(op, _errors.InvalidArgumentError,
+                            f"Invalid vocab_size in {path}: expected {vocab} but got "
+                            f"{len(lines)}")
+            lines = lines[:vocab]
+        kdt, vdt = np.dtype(a["key_dtype"]), np.dtype(a["value_dtype"])
+        keys, values = [], []
+        for i, line in enumerate(lines):
+            line = line.rstrip("\r")
+            parts = line.split(a["delimiter"])
+            keys.append(_column(op, parts, a["key_index"], i, line, kdt, path))
+            values.append(_column(op, parts, a["value_index"], i, line, vdt, path))
+        table: dict = {}
+        _fill(op, table, keys, values)
+        tables[name] = table
+        return ()
+    return run, {}
+
+
 _plan.EXECUTORS["InitializeTableV2"] = _init_factory
+_plan.EXECUTORS["InitializeTableFromTextFileV2"] = _file_init_factory
 _plan.EXECUTORS["LookupTableFindV2"] = _find_factory
 _plan.EXECUTORS["LookupTableSizeV2"] = _size_factory
 
@@ -147,6 +217,63 @@ class KeyValueTensorInitializer:
         with tf.name_scope(self._name):
             op = _host.host_op("InitializeTableV2", [self._keys, self._values], [],
                                {"table": table._table_name}, name="InitializeTableV2")
+        tf.add_to_collection(TABLE_INITIALIZERS, op)
+        return op
+
+
+class TextFileIndex:
+    """Where a text-file table takes a key or value: the whole line or the line number."""
+
+    WHOLE_LINE = -2
+    LINE_NUMBER = -1
+
+
+class TextFileInitializer:
+    """A table's contents read from ``filename`` when its initializer runs: keys and values
+    from ``key_index``/``value_index`` (a column, ``WHOLE_LINE`` or ``LINE_NUMBER``)."""
+
+    def __init__(self, filename, key_dtype, key_index, value_dtype, value_index,
+                 vocab_size=None, delimiter="\t", name=None):
+        tf = _tf()
+        key_dtype, value_dtype = tf.as_dtype(key_dtype), tf.as_dtype(value_dtype)
+        for what, idx, dt in (("key", key_index, key_dtype), ("value", value_index,
+                                                              value_dtype)):
+            if idx < TextFileIndex.WHOLE_LINE:
+                raise ValueError(f"Invalid {what} index {idx}.")
+            if idx == TextFileIndex.LINE_NUMBER and dt != tf.int64:
+                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be dtype "
+                                 f"{tf.int64!r}, got {dt!r}.")
+            if idx == TextFileIndex.WHOLE_LINE and not (dt == tf.string or dt.is_integer):
+                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be integer "
+                                 f"or string, got {dt!r}.")
+        if vocab_size is not None and vocab_size <= 0:
+            raise ValueError(f"Invalid vocab_size {vocab_size}.")
+        self._filename = tf.convert_to_tensor(filename, tf.string, name="asset_filepath")
+        self._key_dtype, self._value_dtype = key_dtype, value_dtype
+        self._attrs = {"key_index": int(key_index), "value_index": int(value_index),
+                       "vocab_size": None if vocab_size is None else int(vocab_size),
+                       "delimiter": str(delimiter), "key_dtype": key_dtype.np.str,
+                       "value_dtype": value_dtype.np.str}
+        self._name = name or "text_file_init"
+
+    @property
+    def key_dtype(self):
+        return self._key_dtype
+
+    @property
+    def value_dtype(self):
+        return self._value_dtype
+
+    def initialize(self, table):
+        tf = _tf()
+        if table.key_dtype != self.key_dtype or table.value_dtype != self.value_dtype:
+            raise TypeError(f"Signature mismatch. Keys must be dtype {self.key_dtype!r}, got "
+                            f"{table.key_dtype!r}. Values must be dtype "
+                            f"{self.value_dtype!r}, got {table.value_dtype!r}.")
+        with tf.name_scope(self._name):
+            op = _host.host_op("InitializeTableFromTextFileV2", [self._filename], [],
+                               {"table": table._table_name, **self._attrs},
+                               name="InitializeTableFromTextFileV2")
         tf.add_to_collection(TABLE_INITIALIZERS, op)
         return op
 
@@ -271,6 +398,45 @@ class _IdTableWithHashBuckets:
         buckets = tf.strings.to_hash_bucket_fast(text, self._buckets)
         return tf.where(tf.not_equal(ids, self._table.default_value), ids,
                         buckets + self._vocab_size)
+
+
+def index_table_from_file(vocabulary_file=None, num_oov_buckets=0, vocab_size=None,
+                          default_value=-1, hasher_spec=None, key_dtype=None, name=None,
+                          key_column_index=TextFileIndex.WHOLE_LINE,
+                          value_column_index=TextFileIndex.LINE_NUMBER, delimiter="\t"):
+    """The lines of ``vocabulary_file`` -> their int64 line numbers (``num_oov_buckets``: as
+    ``index_table_from_tensor``)."""
+    tf = _tf()
+    if vocabulary_file is None or isinstance(vocabulary_file, str) and not vocabulary_file:
+        raise ValueError("vocabulary_file must be specified and must not be empty.")
+    if num_oov_buckets < 0:
+        raise ValueError(f"num_oov_buckets must be greater or equal than 0, got "
+                         f"{num_oov_buckets}.")
+    key_dtype = tf.string if key_dtype is None else tf.as_dtype(key_dtype)
+    with tf.name_scope(name, "string_to_index"):
+        init = TextFileInitializer(vocabulary_file, tf.int64 if key_dtype.is_integer
+                                   else key_dtype, key_column_index, tf.int64,
+                                   value_column_index, vocab_size, delimiter,
+                                   name="text_file_init")
+        table = HashTable(init, default_value, name="hash_table")
+        if num_oov_buckets:
+            return _IdTableWithHashBuckets(table, num_oov_buckets, table.size())
+        return table
+
+
+def index_to_string_table_from_file(vocabulary_file, vocab_size=None, default_value="UNK",
+                                    name=None, key_column_index=TextFileIndex.LINE_NUMBER,
+                                    value_column_index=TextFileIndex.WHOLE_LINE,
+                                    delimiter="\t"):
+    """int64 line numbers -> the lines of ``vocabulary_file``, ``default_value`` otherwise."""
+    tf = _tf()
+    if vocabulary_file is None or isinstance(vocabulary_file, str) and not vocabulary_file:
+        raise ValueError("vocabulary_file must be specified and must not be empty.")
+    with tf.name_scope(name, "index_to_string"):
+        init = TextFileInitializer(vocabulary_file, tf.int64, key_column_index, tf.string,
+                                   value_column_index, vocab_size, delimiter,
+                                   name="text_file_init")
+        return HashTable(init, default_value, name="hash_table")
 
 
 def index_to_string_table_from_tensor(mapping=None, default_value="UNK", name=None,

@@ -409,3 +409,49 @@ def test_tf_lookup_static_tables():
     assert vals.tolist() == [3, 0] and vals.dtype == np.int32
     with pytest.raises(ValueError, match="oov_buckets must be > 0."):
         tf.lookup.StaticVocabularyTable(init, 0)
+
+
+def test_text_file_tables(tmp_path):
+    lk = tf.contrib.lookup
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("<unk>\n<s>\n</s>\nhello\nworld\n")
+    cols = tmp_path / "cols.txt"
+    cols.write_text("a\t5\r\nb\t7\n")
+    words = tf.constant(["hello", "xx", "world", "</s>"])
+    t = lk.index_table_from_file(str(vocab), default_value=0)
+    t_oov = lk.index_table_from_file(str(vocab), num_oov_buckets=2, vocab_size=4)
+    back = lk.index_to_string_table_from_file(str(vocab))
+    two = lk.HashTable(lk.TextFileInitializer(str(cols), tf.string, 0, tf.int64, 1), -1)
+    with tf.Session() as s:
+        s.run(tf.tables_initializer())
+        got = s.run([t.lookup(words), t_oov.lookup(words), tf.strings.to_hash_bucket_fast(
+            ["xx", "world"], 2), back.lookup(tf.constant([3, 9], tf.int64)),
+            two.lookup(tf.constant(["b", "a", "z"])), t.size()])
+    assert got[0].tolist() == [3, 0, 4, 2]
+    assert got[1].tolist() == [3, 4 + got[2][0], 4 + got[2][1], 2]     # 'world' beyond 4
+    assert got[3].tolist() == [b"hello", b"UNK"]
+    assert got[4].tolist() == [7, 5, -1] and got[5] == 5
+
+
+def test_text_file_table_errors(tmp_path):
+    lk = tf.contrib.lookup
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("a\nb\n")
+    missing = lk.index_table_from_file(str(tmp_path / "nope.txt"))
+    short = lk.index_table_from_file(str(vocab), vocab_size=5)
+    bad = lk.HashTable(lk.TextFileInitializer(str(vocab), tf.string, 0, tf.int64, 1), -1)
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.NotFoundError, match="nope.txt"):
+            s.run(missing.init)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Invalid vocab_size in .*v.txt: expected 5 but got 2"):
+            s.run(short.init)
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Invalid number of columns"):
+            s.run(bad.init)
+        with pytest.raises(tf.errors.FailedPreconditionError, match="Table not initialized."):
+            s.run(short.lookup(tf.constant(["a"])))           # a failed init changed nothing
+    with pytest.raises(ValueError, match="vocabulary_file must be specified"):
+        lk.index_table_from_file("")
+    with pytest.raises(ValueError, match="Signature mismatch. Keys must be dtype"):
+        lk.TextFileInitializer(str(vocab), tf.string, lk.TextFileIndex.LINE_NUMBER, tf.int64,
+                               0)
