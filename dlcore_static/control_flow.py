@@ -211,15 +211,26 @@ def cond(pred, true_fn=None, false_fn=None, strict: bool = False, name: str | No
                 raise ValueError(f"Outputs of true_fn and false_fn must have the same type: "
                                  f"{a.dtype.name}, {b.dtype.name}")
         # TF1's names: the outputs of cond(name='n') are n/Merge:0, n/Merge_1:0, ... (one
-        # Merge op each); ours is one op named n/Merge, its outputs i >= 1 aliased n/Merge_i:0
+        # Merge op each); ours is one op named n/Merge, its outputs i >= 1 each handed out
+        # through an Identity named n/Merge_i (_named_outputs)
         op = _make_cond(g, pred, ctxs, outs, g.unique_name("Merge"))
-        for t in op.outputs[1:]:
-            g.alias_outputs(g.unique_name("Merge"), [t])
-    result = _unflatten(specs[0], iter(op.outputs))
+        results = _named_outputs(g, op, "Merge", 1)
+    result = _unflatten(specs[0], iter(results))
     if not strict and isinstance(result, (list, tuple)) and len(result) == 1 and \
             not hasattr(result, "_fields"):
         return result[0]
     return result
+
+
+def _named_outputs(g, op: Operation, base: str, start: int) -> list:
+    """``op``'s outputs, those from ``start`` on each through an Identity named ``base`` made
+    unique in the current name scope (``Merge_1``, ``Exit_1``: TF1's one op per output)."""
+    from .frontend import rename
+    outs = op.outputs
+    for i in range(start, len(outs)):
+        first = len(g._ops)
+        outs[i] = rename(_ops.identity(outs[i]), base, first)
+    return outs
 
 
 def _make_cond(g, pred, ctxs, outs, name: str) -> Operation:
@@ -331,20 +342,25 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             pred = _ops.identity(pred)
         caps, ctl = collect_captures(ctx, [pred] + outs)
         # TF1's names: while_loop(name='w')'s outputs are w/Exit:0, w/Exit_1:0, ... (one Exit
-        # op per loop variable; with maximum_iterations TF's counter takes w/Exit, the user's
-        # variables start at w/Exit_1).  Ours is one op named w/Exit, outputs aliased.
-        op = Operation(g, "While", g.unique_name("Exit"), inits + caps, avals,
+        # op per loop variable).  Ours is one op named w/Exit, its outputs k >= 1 handed out
+        # through Identities named w/Exit_k.  With maximum_iterations TF's int32 counter is
+        # w/Exit and the user's variables start at w/Exit_1: our op is then w/While (no
+        # w/Exit: we have no counter to give) and every output is an Exit_k Identity.
+        bounded = maximum_iterations is not None
+        op = Operation(g, "While", g.unique_name("While" if bounded else "Exit"),
+                       inits + caps, avals,
                        attrs={"context": ctx, "loop_vars": tuple(lvars), "pred": pred,
                               "body_outputs": tuple(outs), "nvars": len(lvars),
                               "max_iter": maximum_iterations})
         op._add_control_inputs(ctl)
-        for t in op.outputs[0 if maximum_iterations is not None else 1:]:
-            g.alias_outputs(g.unique_name("Exit"), [t])
-    res = _unflatten(spec, iter(op.outputs))
+        if bounded:
+            g.unique_name("Exit")               # (TF's counter's name: the user's start at 1)
+        results = _named_outputs(g, op, "Exit", 0 if bounded else 1)
+    res = _unflatten(spec, iter(results))
     if single_input and not return_same_structure:
         return res[0]
-    if not return_same_structure and len(op.outputs) == 1:
-        return op.outputs[0]                    # TF1 unpacks a single loop variable
+    if not return_same_structure and len(results) == 1:
+        return results[0]                       # TF1 unpacks a single loop variable
     return res
 
 

@@ -13,20 +13,25 @@ def test_cond_output_names_as_tf1():
         b = tf.cond(p, lambda: (tf.constant(1.0), tf.constant(3)),
                     lambda: (tf.constant(2.0), tf.constant(4)))
         assert a.name == "n/Merge:0" and b[0].name == "cond/Merge:0"
-        assert g.get_tensor_by_name("cond/Merge_1:0") is b[1]
+        assert b[1].name == "cond/Merge_1:0" and g.get_tensor_by_name("cond/Merge_1:0") is b[1]
         with tf.Session() as s:
             assert s.run([a, "cond/Merge_1:0"], {p: False}) == [2.0, 4]
+            gd = tf.graph_util.convert_variables_to_constants(s, g.as_graph_def(),
+                                                              ["cond/Merge_1"])
+        assert [n.name for n in gd.node][-2:] == ["cond/Merge", "cond/Merge_1"]
 
 
 def test_while_loop_output_names_as_tf1():
     with tf.Graph().as_default() as g:
         i, total = tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i), [0, 0],
                                  name="w")
-        assert i.name == "w/Exit:0" and g.get_tensor_by_name("w/Exit_1:0") is total
-        j = tf.while_loop(lambda k: k < 5, lambda k: k + 1, [0], maximum_iterations=3)
-        assert g.get_tensor_by_name("while/Exit_1:0") is j    # (TF's counter is Exit)
+        assert i.name == "w/Exit:0" and total.name == "w/Exit_1:0"
+        j = tf.while_loop(lambda k: k < 30, lambda k: k + 2, [0], maximum_iterations=5)
+        assert j.name == "while/Exit_1:0"          # (TF's int32 counter is while/Exit)
+        with pytest.raises(KeyError):
+            g.get_tensor_by_name("while/Exit:0")   # (no counter to give: refused)
         with tf.Session() as s:
-            assert s.run([i, "w/Exit_1:0", j]) == [5, 10, 3]
+            assert s.run([i, "w/Exit_1:0", j]) == [5, 10, 10]
 
 
 def test_config_proto_soft_placement_default_is_tfs(monkeypatch):
