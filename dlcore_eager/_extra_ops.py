@@ -94,15 +94,17 @@ def atleast_3d(*tensors):
 
 def hstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    from ._out import write_out
     from ._signatures import cat
     ts = atleast_1d(_seq(tensors))
-    return cat(ts, 0 if ts[0].dim() == 1 else 1)
+    return write_out(cat(ts, 0 if ts[0].dim() == 1 else 1), out, "hstack")
 
 
 def vstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 0, 1-D tensors as rows."""
+    from ._out import write_out
     from ._signatures import cat
-    return cat(atleast_2d(_seq(tensors)), 0)
+    return write_out(cat(atleast_2d(_seq(tensors)), 0), out, "vstack")
 
 
 row_stack = vstack
@@ -110,15 +112,17 @@ row_stack = vstack
 
 def dstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 2 (after ``atleast_3d``)."""
+    from ._out import write_out
     from ._signatures import cat
-    return cat(atleast_3d(_seq(tensors)), 2)
+    return write_out(cat(atleast_3d(_seq(tensors)), 2), out, "dstack")
 
 
 def column_stack(tensors, *, out=None) -> Tensor:
     """1-D tensors as columns, then ``hstack``."""
+    from ._out import write_out
     from ._signatures import cat
     ts = [t.reshape(-1, 1) if t.dim() <= 1 else t for t in _seq(tensors)]
-    return cat(ts, 1)
+    return write_out(cat(ts, 1), out, "column_stack")
 
 
 def broadcast_shapes(*shapes):
@@ -312,7 +316,7 @@ def _xlogy_operands(input, other):
     number weak, as in any binary op), then an integer or bool result as the default float
     dtype (a number was made a float32 tensor first: xlogy(float16, 0) was float32, of int32
     and 2 float64, of 2.5 and an int64 tensor an error)."""
-    from ._operand_rules import promoted      # (a number not wrapped: float result)
+    from ._operand_rules import promoted  # (a number not wrapped: float result)
     if isinstance(input, Tensor):
         a, b = promoted(input, other)
     else:

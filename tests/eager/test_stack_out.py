@@ -1,0 +1,25 @@
+"""``out=`` of torch.hstack/vstack/dstack/column_stack (it was accepted and ignored): the result
+is written into ``out``, resized with PyTorch's warning, and ``out`` is returned."""
+import numpy as np
+import pytest
+
+import dlcore_eager as torch
+
+
+@pytest.mark.parametrize("name,shape", [("hstack", (4,)), ("vstack", (2, 2)),
+                                        ("dstack", (1, 2, 2)), ("column_stack", (2, 2))])
+def test_out_is_written_resized_and_returned(name, shape):
+    a, b = torch.ones(2), torch.arange(2.0)
+    out = torch.zeros(1)
+    with pytest.warns(UserWarning, match="was resized") as rec:
+        got = getattr(torch, name)([a, b], out=out)
+    assert rec[0].filename == __file__                   # PyTorch's warning names the caller
+    assert got is out and tuple(out.shape) == shape
+    want = {"hstack": np.hstack, "vstack": np.vstack, "dstack": np.dstack,
+            "column_stack": np.column_stack}[name]([np.ones(2), np.arange(2.0)])
+    np.testing.assert_array_equal(out.numpy(), want)
+
+
+def test_an_int_out_refuses_a_float_result():
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        torch.hstack([torch.ones(2), torch.ones(2)], out=torch.zeros(4, dtype=torch.int64))
