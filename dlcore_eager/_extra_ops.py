@@ -481,14 +481,26 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
                  layout=None) -> Tensor:
     """The (2, N) indices of the lower triangle (``offset`` above the diagonal included)."""
     r, c = np.tril_indices(row, offset, col)
-    return Tensor._wrap(np.stack([r, c]).astype(np.int64))
+    return _tri_indices(np.stack([r, c]), dtype, device, "tril_indices")
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
                  layout=None) -> Tensor:
     """The (2, N) indices of the upper triangle."""
     r, c = np.triu_indices(row, offset, col)
-    return Tensor._wrap(np.stack([r, c]).astype(np.int64))
+    return _tri_indices(np.stack([r, c]), dtype, device, "triu_indices")
+
+
+def _tri_indices(rc: np.ndarray, dtype, device, op: str) -> Tensor:
+    """int64 unless ``dtype`` names another integer type (PyTorch refuses the others), on
+    ``device``."""
+    from . import _dtype as D
+    from .creation import _finish
+    npd = np.dtype(np.int64) if dtype is None else D.to_numpy_dtype(dtype)
+    if npd.kind not in "iu":
+        raise NotImplementedError(f'"{op}" not implemented for '
+                                  f"'{D.from_numpy_dtype(npd)._legacy}'")
+    return _finish(rc.astype(npd), None, device, False)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,

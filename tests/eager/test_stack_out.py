@@ -23,3 +23,14 @@ def test_out_is_written_resized_and_returned(name, shape):
 def test_an_int_out_refuses_a_float_result():
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
         torch.hstack([torch.ones(2), torch.ones(2)], out=torch.zeros(4, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
+def test_tri_indices_take_dtype_as_torch(name):
+    got = getattr(torch, name)(4, 3, 1, dtype=torch.int32)
+    assert got.dtype == torch.int32
+    np_fn = np.tril_indices if name == "tril_indices" else np.triu_indices
+    np.testing.assert_array_equal(got.numpy(), np.stack(np_fn(4, 1, 3)))
+    assert getattr(torch, name)(3, 3).dtype == torch.int64
+    with pytest.raises(NotImplementedError, match=f'"{name}" not implemented for \'Float\''):
+        getattr(torch, name)(3, 3, dtype=torch.float32)
