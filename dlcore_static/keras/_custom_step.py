@@ -34,35 +34,12 @@ import numpy as np
 
 from ..array_ops import placeholder
 from ..graph import get_default_graph
+from . import optimizers_keras3 as _k3
 
 _BUILTIN = "dlcore_static."
 
 
 STEPS = ("train_step", "test_step", "predict_step")
-#: one list per step being built: (variable, its read before) for each read ``order_after``
-#: replaced
-_ORDERED: list = []
-
-
-def order_after(update, variables) -> None:
-    """In a step being built, the ``variables`` an ``optimizer.apply_gradients`` update
-    changes are read, by what the step builds next, after ``update`` (a fresh read with it as
-    control input becomes each variable's read until the step is built), as Keras 3's eager
-    step reads them: a WGAN's critic applied three times in one ``train_step`` takes its
-    second gradient at the once-updated weights, and the generator's step sees the critic's
-    new weights.  Other reads (metrics) are not ordered."""
-    if not _ORDERED:
-        return
-    from ..variables import _read_op
-    g = get_default_graph()
-    with g.control_dependencies([update]):
-        for v in variables:
-            r = _read_op(v, g.unique_name(v.op.name + "/read"), control_free=False)
-            v._reads.append(r)                       # (gradients sum over every read)
-            _ORDERED[-1].append((v, v._read))
-            v._read = r
-
-
 def overridden(model, names=STEPS + ("compute_loss",)) -> bool:
     """Whether a user's class of ``model`` defines one of ``names`` (any step, or Keras 3's
     ``compute_loss``, by default: such a model is compiled as Keras 3 compiles, and its loops
@@ -326,11 +303,12 @@ class _Step:
         self.structure = None
         self.shown: list = []
         with g.as_default():
-            _ORDERED.append([])
+            ordered = _k3.ORDERED                 # (optimizer updates ordered: order_after)
+            ordered.append([])
             try:
                 out = step_fn(model, name)(_pack([_like(d, phs) for d in data], mode))
             finally:
-                for v, read in reversed(_ORDERED.pop()):
+                for v, read in reversed(ordered.pop()):
                     v._read = read
             if name == "predict_step":
                 self.names: list | None = None

@@ -466,5 +466,7 @@ nn = _submodule("nn", _table_members("nn"))
 linalg = _submodule("linalg", _table_members("linalg"))
 # ``keras.ops.image`` (``ops.image.resize(x, (8, 8))``): recorded as Keras 3's operations
 from . import ops_image as _im
+from . import ops_image_elastic as _ime
 
-image = _submodule("image", {k: _recorded(getattr(_im, k), _camel(k)) for k in _im.__all__})
+image = _submodule("image", {k: _recorded(getattr(m, k), _camel(k))
+                             for m in (_im, _ime) for k in m.__all__})

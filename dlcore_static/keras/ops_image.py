@@ -524,9 +524,3 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     per = tfm.reduce_mean(tfm.reshape(tfm.reduce_mean(val, axis=[1, 2, 3]), [-1, c]), -1)
     return t(tfm.squeeze(per, [0]) if single else per, out_dtype)
 
-
-from . import ops_image_elastic as _elastic  # (last: it blurs with gaussian_blur)
-
-elastic_transform = _elastic.elastic_transform
-
-__all__.append("elastic_transform")

@@ -19,12 +19,16 @@ Differences from Keras 3 (documented, not followed): Keras 3's TensorFlow backen
 ``dx`` and ``dy`` with the same seed (equal fields, a diagonal-only warp); the NumPy
 backend's independent fields are followed.  Integer images are deformed in float32 and
 rounded back (half away from zero) to their dtype; Keras 3's NumPy backend casts the noise to
-the integer dtype, its TensorFlow backend refuses them.
+the integer dtype, its TensorFlow backend refuses them.  A float64 image keeps float64 (Keras
+3 converts a float64 array to float32 first), as the other image ops here (``ops_image``); a
+float16 one is float32 (the kernel core computes and stores float16 as float32; Keras 3:
+float16).  Float32 and integer images keep Keras 3's dtype.
 """
 
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -33,6 +37,14 @@ from .ops_image import gaussian_blur
 from .ops_image_warp import _ORDERS, _check_fill, _data_format, _images, _sample, _shape
 
 __all__ = ["elastic_transform"]
+
+
+def _keras_random():
+    """``keras.random`` (imported by the package; looked up, as ``ops`` looks up ``tf``: it
+    imports ``ops``, which imports this module)."""
+    import importlib
+    return sys.modules.get(f"{__package__}.random") or importlib.import_module(
+        f"{__package__}.random")
 
 
 def _number(name: str, value) -> float:
@@ -45,7 +57,7 @@ def _number(name: str, value) -> float:
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
                       fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
     """Keras 3's ``keras.ops.image.elastic_transform`` (see the module docstring)."""
-    from . import random as krandom
+    krandom = _keras_random()
     fmt = _data_format(data_format)
     if interpolation not in _ORDERS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "

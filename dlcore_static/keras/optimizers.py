@@ -195,11 +195,10 @@ class Optimizer:
             missing = [getattr(v, "name", v) for g, v in pairs if g is None]
             raise ValueError(f"apply_gradients: no gradient for the variables {missing}")
         from ..control_flow import group
-        from ._custom_step import order_after
         self._create()
         params = [v for _, v in pairs]
         op = group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
-        order_after(op, params + self.variables + [a for _, a in self._ema.values()] + (
+        _k3.order_after(op, params + self.variables + [a for _, a in self._ema.values()] + (
             [self._m_schedule] if getattr(self, "_m_schedule", None) is not None else []))
         return op
 
@@ -564,6 +563,8 @@ class KerasVariable(Variable):
 
 from . import lr_schedules as schedules  # noqa: F401 - keras.optimizers.schedules
 
+_k3.REGISTRY.update(base=Optimizer, tf=TFOptimizer, classes={
+    c.__name__: c for c in (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam)})
 get = _k3.get
 serialize = _k3.serialize
 deserialize = _k3.deserialize

@@ -128,9 +128,13 @@ def from_config(cls, config: dict, custom_objects=None):
 
 
 # --------------------------------------------------------------------------- records
+#: filled by ``optimizers.py`` when it is imported (this module imports no optimizer class):
+#: "base" -> Optimizer, "tf" -> TFOptimizer, "classes" -> {name: class}
+REGISTRY: dict = {}
+
+
 def serialize(optimizer) -> dict:
-    from .optimizers import Optimizer
-    if not isinstance(optimizer, Optimizer) or not hasattr(optimizer, "name"):
+    if not isinstance(optimizer, REGISTRY["base"]) or not hasattr(optimizer, "name"):
         raise TypeError(f"keras.optimizers.serialize: expected a keras optimizer, got "
                         f"{type(optimizer).__name__}")
     return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
@@ -138,9 +142,7 @@ def serialize(optimizer) -> dict:
 
 
 def _classes() -> dict:
-    from . import optimizers as o
-    table = {c.__name__: c for c in (o.SGD, o.RMSprop, o.Adagrad, o.Adadelta, o.Adam, o.AdamW,
-                                     o.Adamax, o.Nadam)}
+    table = dict(REGISTRY["classes"])
     table.update({k.lower(): c for k, c in table.items()})
     return table
 
@@ -172,13 +174,12 @@ def _takes_objects(cls) -> bool:
 
 def get(identifier):
     from .. import train as _train
-    from .optimizers import Optimizer, TFOptimizer
     if identifier is None:
         return None
-    if isinstance(identifier, Optimizer):
+    if isinstance(identifier, REGISTRY["base"]):
         return identifier
     if isinstance(identifier, _train.Optimizer):
-        return TFOptimizer(identifier)
+        return REGISTRY["tf"](identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
@@ -319,3 +320,28 @@ def read_state(group, opt, error) -> None:
                                                  if hasattr(v.dtype, "as_numpy_dtype")
                                                  else np.asarray(K.get_value(v)).dtype))
     K.batch_set_value(list(zip(variables, values)))
+
+
+# --------------------------------------------------------------------------- train_step order
+#: one list per ``train_step`` being built (``_custom_step``): (variable, its read before) for
+#: each read ``order_after`` replaced
+ORDERED: list = []
+
+
+def order_after(update, variables) -> None:
+    """In a step being built, the ``variables`` an ``optimizer.apply_gradients`` update
+    changes are read, by what the step builds next, after ``update`` (a fresh read with it as
+    control input becomes each variable's read until the step is built), as Keras 3's eager
+    step reads them: a WGAN's critic applied three times in one ``train_step`` takes its
+    second gradient at the once-updated weights, and the generator's step sees the critic's
+    new weights.  Other reads (metrics) are not ordered."""
+    if not ORDERED:
+        return
+    from ..variables import _read_op
+    g = get_default_graph()
+    with g.control_dependencies([update]):
+        for v in variables:
+            r = _read_op(v, g.unique_name(v.op.name + "/read"), control_free=False)
+            v._reads.append(r)                       # (gradients sum over every read)
+            ORDERED[-1].append((v, v._read))
+            v._read = r

@@ -96,6 +96,12 @@ def test_elastic_transform_integer_images_and_errors():
     xi = (R.random((6, 6, 1)) * 255).astype("uint8")
     out = ops.convert_to_numpy(ops.image.elastic_transform(xi, alpha=1.0, sigma=1.0, seed=1))
     assert out.dtype == np.uint8 and out.shape == xi.shape
+    # dtypes (rv19 K1): float32 and integers as Keras 3; float64 kept and float16 computed
+    # as float32 (documented differences, ops_image_elastic's docstring)
+    for dt, want in (("float32", "float32"), ("float64", "float64"), ("uint8", "uint8"),
+                     ("int32", "int32")):
+        y = ops.image.elastic_transform(xi.astype(dt), sigma=1.0, seed=1)
+        assert ops.convert_to_numpy(y).dtype == np.dtype(want), dt
     with pytest.raises(ValueError, match="Invalid value for argument `interpolation`"):
         ops.image.elastic_transform(xi, interpolation="bicubic")
     with pytest.raises(ValueError, match="Invalid value for argument `fill_mode`"):
