@@ -157,33 +157,19 @@ def _labelling(f, label, all_edges: bool = False):
     """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
     ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
     names that depend on them; a (values, indices) result has its values labelled."""
-    if label in _SAVED_LABELS:                  # (one node under saved_tensors_hooks)
-        return _saved_composite(f, label, _labelling_plain(f, label, all_edges))
-    return _labelling_plain(f, label, all_edges)
-
-
-def _saved_composite(f, label, plain):
-    """``plain`` (the labelling entry of ``f``), unless a saved_tensors_hooks pair is active:
-    then PyTorch's one node and saved tensors (``autograd._saved_composites``, loaded by
-    ``autograd.graph`` before any pair can be entered)."""
+    named = label if callable(label) else None
+    # (silu, gelu, logsumexp: PyTorch's one node and saved tensors while a saved_tensors_hooks
+    # pair is active: autograd._saved_composites, loaded by autograd.graph before any pair)
+    saved = label in _SAVED_LABELS
     active = SAVED_HOOKS_ON
 
     @functools.wraps(f)
-    def entry(*args, **kwargs):
-        if active[0]:
-            sc = sys.modules["dlcore_eager.autograd._saved_composites"]
-            out = sc.labelled_entry(label, f, args, kwargs)
+    def labelling(*args, **kwargs):
+        if saved and active[0]:
+            out = sys.modules["dlcore_eager.autograd._saved_composites"].labelled_entry(
+                label, f, args, kwargs)
             if out is not None:
                 return out
-        return plain(*args, **kwargs)
-    return entry
-
-
-def _labelling_plain(f, label, all_edges: bool):
-    named = label if callable(label) else None
-
-    @functools.wraps(f)
-    def labelling(*args, **kwargs):
         out = f(*args, **kwargs)
         x = args[0] if args else kwargs.get("input")
         if type(x) is str:                  # (einsum: the first operand)
