@@ -1,13 +1,20 @@
 """``tf.lookup`` (TensorFlow 1.15's v2-style names for the static tables of
 ``tf.contrib.lookup``, ``contrib/lookup.py``): ``StaticHashTable``, ``KeyValueTensorInitializer``
-and ``StaticVocabularyTable`` (a table of int64 ids whose misses hash into
+and ``TextFileInitializer``/``TextFileIndex`` and ``StaticVocabularyTable`` (a table of int64 ids whose misses hash into
 ``num_oov_buckets`` buckets after the table's size)."""
 
 from __future__ import annotations
 
-from .contrib.lookup import HashTable, KeyValueTensorInitializer, _IdTableWithHashBuckets
+from .contrib.lookup import (
+    HashTable,
+    KeyValueTensorInitializer,
+    TextFileIndex,
+    TextFileInitializer,
+    _IdTableWithHashBuckets,
+)
 
-__all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable"]
+__all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable",
+           "TextFileIndex", "TextFileInitializer"]
 
 
 class StaticHashTable(HashTable):

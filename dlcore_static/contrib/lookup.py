@@ -149,8 +149,8 @@ def _file_init_factory(op, session, device):
         tables = _tables(session)
         if name in tables:
             return ()
-        path = np.asarray(filename)[()]
-        path = path.decode() if isinstance(path, bytes) else str(path)
+        raw = np.asarray(filename)[()]
+        path = raw.decode() if isinstance(raw, bytes) else str(raw)
         try:
             with open(path, encoding="utf-8") as f:
                 lines = f.read().split("\n")
