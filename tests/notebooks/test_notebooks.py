@@ -48,7 +48,6 @@ from execute_notebooks import (  # after the skips; this directory is on sys.pat
     COMMAND,
     NOTEBOOK_DIR,
     code_hash,
-    execute,
     kernel_env,
     small_png,
 )
@@ -270,15 +269,18 @@ def test_renders_as_real_markdown(path: Path):
     assert not problems, f"{path.name} renders badly:\n" + "\n".join(problems)
 
 
-#: The two tests of how a cell is named read one notebook, run once in one kernel (a kernel's start
-#: and dlcore's import cost 1.4 s of CPU per notebook), so they share an xdist worker.
-ONE_KERNEL = pytest.mark.xdist_group("notebook-cell-names")
+#: The two tests of how a cell is named read one notebook, run once, in the kernel the notebooks
+#: share (``ONE_NOTEBOOK_KERNEL``, below: put back to a new session's state first, so its cells
+#: are In[1], In[2], ... as in a new kernel).  A kernel of its own cost 2.3 s of CPU (its start
+#: and dlcore's import).
+ONE_KERNEL = pytest.mark.xdist_group("notebooks-one-kernel")
 
 
 @pytest.fixture(scope="module")
-def cell_names_notebook():
+def cell_names_notebook(shared_kernel):
     """A notebook whose cell 2 builds a static node that fails at run time and whose cell 4 warns,
-    executed; In[2] and In[4] are the cells' names there."""
+    executed in the shared kernel from a new session's state; In[2] and In[4] are the cells'
+    names there."""
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import numpy as np\nimport dlcore_static as tf"),
         nbformat.v4.new_code_cell(
@@ -294,7 +296,8 @@ def cell_names_notebook():
             "loss = torch.nn.MSELoss(size_average=False)(x, x)\n"
             "warnings.warn('a plain warning from the cell', RuntimeWarning)"),
     ])
-    return execute(nb)
+    shared_kernel.run(nb)
+    return nb
 
 
 @ONE_KERNEL
@@ -339,7 +342,7 @@ def _output_kinds(cell) -> set[str]:
 #: uses a name it never defines fails as in a new kernel), the starting directory, environment,
 #: CPU affinity (the benchmark notebook pins cores), warning filters, no open figures and a new
 #: default static graph.  Modules stay imported: that is the saving.  The first notebook runs in
-#: a kernel that has run nothing else, and ``cell_names_notebook`` above starts one of its own.
+#: a kernel that has run nothing else; ``cell_names_notebook`` above runs in it after them.
 ONE_NOTEBOOK_KERNEL = pytest.mark.xdist_group("notebooks-one-kernel")
 _FRESH = """\
 import os as _os, sys as _sys, warnings as _warnings
