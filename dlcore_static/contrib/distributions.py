@@ -10,6 +10,7 @@ from ..distributions import (
            Beta,
            Categorical,
            Distribution,
+           Multinomial,
            Normal,
            RegisterKL,
            ReparameterizationType,
@@ -19,5 +20,5 @@ from ..distributions import (
 from ..distributions.mvn import Independent, MultivariateNormalDiag
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Distribution", "Independent", "MultivariateNormalDiag", "Normal", "RegisterKL",
-           "ReparameterizationType", "Uniform", "kl_divergence"]
+           "Distribution", "Independent", "Multinomial", "MultivariateNormalDiag", "Normal",
+           "RegisterKL", "ReparameterizationType", "Uniform", "kl_divergence"]

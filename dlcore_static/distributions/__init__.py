@@ -15,7 +15,7 @@ flow through ``sample`` to their parameters.  KL divergences are looked up in a 
 from __future__ import annotations
 
 from .continuous import Beta, Normal, Uniform
-from .discrete import Bernoulli, Categorical
+from .discrete import Bernoulli, Categorical, Multinomial
 from .distribution import (
            FULLY_REPARAMETERIZED,
            NOT_REPARAMETERIZED,
@@ -27,5 +27,5 @@ from .distribution import (
 from .mvn import Independent, MultivariateNormalDiag  # noqa: F401 - tf.contrib.distributions'
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Distribution", "Normal", "RegisterKL", "ReparameterizationType", "Uniform",
-           "kl_divergence"]
+           "Distribution", "Multinomial", "Normal", "RegisterKL", "ReparameterizationType",
+           "Uniform", "kl_divergence"]

@@ -9,16 +9,22 @@ python/ops/distributions/{categorical,bernoulli}.py), composites of dlcore ops.
         entropy = -l (sigmoid(l) - 1) + softplus(-l);  sample = cast(u < p),  u ~ U[0, 1)
         KL(a || b) = sigmoid(l_a)(sp(-l_b) - sp(-l_a)) + sigmoid(-l_a)(sp(l_b) - sp(l_a))
 
-Both are NOT_REPARAMETERIZED (samples are integers, int32 unless ``dtype``); gradients flow to
+    Multinomial(total_count n, logits | probs):  event_shape [K]
+        log_prob(x) = lgamma(n+1) - sum(lgamma(x+1)) + sum(x log_softmax(l));  mean = n p
+        covariance = n (diag(p) - p p^T);  sample: n categorical draws one-hot and summed
+
+All are NOT_REPARAMETERIZED (samples are integers, int32 unless ``dtype``); gradients flow to
 the logits or probabilities through log_prob, entropy and KL (the REINFORCE estimator).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from .continuous import n_vector
 from .distribution import NOT_REPARAMETERIZED, Distribution, RegisterKL, _tf
 
-__all__ = ["Bernoulli", "Categorical"]
+__all__ = ["Bernoulli", "Categorical", "Multinomial"]
 
 
 def logits_and_probs(logits, probs, multidimensional: bool, op: str):
@@ -228,3 +234,100 @@ def _kl_bernoulli_bernoulli(a, b, name=None):
         delta_probs0 = tf.nn.softplus(-b.logits) - tf.nn.softplus(-a.logits)
         delta_probs1 = tf.nn.softplus(b.logits) - tf.nn.softplus(a.logits)
         return tf.sigmoid(a.logits) * delta_probs0 + tf.sigmoid(-a.logits) * delta_probs1
+
+
+# ---------------------------------------------------------------------- Multinomial
+class Multinomial(Distribution):
+    """Counts of ``total_count`` draws over K classes (the last axis of logits/probs)."""
+
+    def __init__(self, total_count, logits=None, probs=None, validate_args=False,
+                 allow_nan_stats=True, name="Multinomial"):
+        parameters = dict(locals())
+        tf = _tf()
+        with tf.name_scope(name, values=[total_count, logits, probs]) as scope_name:
+            self._logits, self._probs = logits_and_probs(logits, probs, True, "Multinomial")
+            _check_rank(self._logits, 1, "Multinomial", "logits")
+            self._total_count = tf.convert_to_tensor(total_count, name="total_count",
+                                                     dtype=self._logits.dtype)
+            if validate_args:
+                with tf.control_dependencies([tf.assert_non_negative(
+                        self._total_count, message="total_count must be non-negative.")]):
+                    self._total_count = tf.identity(self._total_count)
+            self._mean_val = self._total_count[..., None] * self._probs
+        super().__init__(dtype=self._probs.dtype, reparameterization_type=NOT_REPARAMETERIZED,
+                         validate_args=validate_args, allow_nan_stats=allow_nan_stats,
+                         parameters=parameters,
+                         graph_parents=[self._total_count, self._logits, self._probs],
+                         name=scope_name)
+
+    @property
+    def total_count(self):
+        return self._total_count
+
+    @property
+    def logits(self):
+        return self._logits
+
+    @property
+    def probs(self):
+        return self._probs
+
+    def _batch_shape(self):
+        s = self._mean_val.shape
+        return _tf().TensorShape(None if s.ndims is None else s.as_list()[:-1])
+
+    def _batch_shape_tensor(self):
+        return _tf().shape(self._mean_val)[:-1]
+
+    def _event_shape(self):
+        s = self._logits.shape
+        return _tf().TensorShape(None if s.ndims is None else s.as_list()[-1:])
+
+    def _event_shape_tensor(self):
+        return _tf().shape(self._logits)[-1:]
+
+    def _sample_n(self, n, seed=None):
+        tf = _tf()
+        from ..constant_op import constant_value
+        counts = constant_value(self._total_count)
+        k = self.event_shape.as_list()[0] if self.event_shape.is_fully_defined() else None
+        if not isinstance(n, int) or counts is None or k is None or \
+                not self._mean_val.shape.is_fully_defined():
+            raise NotImplementedError("Multinomial.sample: needs a constant total_count, a "
+                                      "known number of classes and batch, and Python-int "
+                                      "sample_shape here (tf.multinomial takes a static "
+                                      "num_samples)")
+        batch = self.batch_shape.as_list()
+        counts = np.broadcast_to(np.asarray(counts), batch).astype(np.int64)
+        draws_n = int(counts.max()) if counts.size else 0
+        logits = tf.reshape(self._logits + tf.zeros_like(self._mean_val), [-1, k])
+        rows = int(np.prod(batch, dtype=np.int64))
+        draws = tf.multinomial(tf.tile(logits, [n, 1]), draws_n, seed=seed)   # [n*rows, N]
+        mask = (np.arange(draws_n)[None, :] < np.tile(counts.reshape(-1), n)[:, None])
+        onehot = tf.one_hot(draws, k, dtype=self.dtype) * \
+            tf.constant(mask[..., None].astype(self.dtype.np))
+        x = tf.reduce_sum(onehot, axis=1)                                   # [n*rows, k]
+        return tf.reshape(x, [n] + batch + [k]) if rows else tf.zeros([n] + batch + [k],
+                                                                        self.dtype)
+
+    def _log_prob(self, counts):
+        tf = _tf()
+        log_norm = tf.lgamma(self._total_count + 1.0) - tf.reduce_sum(tf.lgamma(counts + 1.0),
+                                                                      axis=-1)
+        return tf.reduce_sum(counts * tf.nn.log_softmax(self._logits), axis=-1) + log_norm
+
+    def _prob(self, counts):
+        return _tf().exp(self._log_prob(counts))
+
+    def _mean(self):
+        return _tf().identity(self._mean_val)
+
+    def _variance(self):
+        return self._mean_val * (1.0 - self._probs)
+
+    def _covariance(self):
+        tf = _tf()
+        p = self._probs * tf.ones_like(self._mean_val)
+        n = self._total_count[..., None, None]
+        outer = p[..., :, None] * p[..., None, :]
+        return n * (tf.matrix_diag(p) - outer)

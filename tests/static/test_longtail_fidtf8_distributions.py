@@ -353,3 +353,27 @@ def test_validate_args_checks_at_run_time():
     assert run(lp, {scale: [1.0, 2.0]}).shape == (2,)
     with pytest.raises(tf.errors.InvalidArgumentError, match="scale must be positive"):
         run(lp, {scale: [1.0, -2.0]})
+
+
+def test_multinomial_against_scipy():
+    p = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    d = tfd.Multinomial(total_count=[5.0, 3.0], probs=p)
+    assert d.batch_shape.as_list() == [2] and d.event_shape.as_list() == [3]
+    assert tf.contrib.distributions.Multinomial is tfd.Multinomial
+    x = np.array([[1.0, 3.0, 1.0], [2.0, 0.0, 1.0]])
+    got = run([d.log_prob(x), d.prob(x), d.mean(), d.variance(), d.covariance(),
+               d.sample(4000, seed=1)])
+    refs = [stats.multinomial(n, q) for n, q in zip((5, 3), p)]
+    np.testing.assert_allclose(got[0], [r.logpmf(v) for r, v in zip(refs, x)], rtol=1e-10)
+    np.testing.assert_allclose(got[1], [r.pmf(v) for r, v in zip(refs, x)], rtol=1e-10)
+    np.testing.assert_allclose(got[2], [5 * p[0], 3 * p[1]], rtol=1e-12)
+    np.testing.assert_allclose(got[4], [r.cov() for r in refs], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got[3], np.diagonal(got[4], axis1=1, axis2=2), rtol=1e-12)
+    s = got[5]
+    assert s.shape == (4000, 2, 3) and (s.sum(-1) == [5, 3]).all() and (s >= 0).all()
+    np.testing.assert_allclose(s.mean(0), got[2], atol=0.06)
+    grad_check(lambda logits: tfd.Multinomial(4.0, logits=logits).log_prob(x[:1]),
+               {"logits": RNG.standard_normal((1, 3))})
+    with pytest.raises(NotImplementedError, match="Multinomial.sample: needs a constant "
+                                                  "total_count"):
+        tfd.Multinomial(tf.placeholder(tf.float32, []), probs=[0.5, 0.5]).sample()
