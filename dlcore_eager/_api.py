@@ -283,12 +283,18 @@ def compare(export, ns, name):
 
 
 def where(export, ns, name):
+    # (a NumPy array, list or tuple operand: PyTorch's parser refuses it)
     if ns == "Tensor":
         def method(self, condition, other):
+            if type(condition) in O._NOT_OPERANDS or type(other) in O._NOT_OPERANDS:
+                raise _checks._invalid_combination(name, (condition, other))
             return O.where(condition, self, other)
         return method
 
     def fn(condition, input=None, other=None, *, out=None):
+        if type(condition) in O._NOT_OPERANDS or type(input) in O._NOT_OPERANDS or \
+                type(other) in O._NOT_OPERANDS:
+            raise _checks._invalid_combination(name, (condition, input, other))
         if input is None and other is None:
             nonzero = getattr(condition, "nonzero", None)
             if nonzero is None:

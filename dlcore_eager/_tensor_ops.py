@@ -396,7 +396,7 @@ def _saved_var(is_std, x, dim, unbiased, keepdim, correction, corr):
         return None
     f = std if is_std else var
     return sc.var_entry(is_std, x, lambda: f(x, dim, unbiased, keepdim, correction=correction),
-                        dim, corr, keepdim)
+                        dim, corr, keepdim, correction)
 
 
 def norm2_lane(x, p, dim, keepdim):
@@ -478,10 +478,10 @@ def any(x, dim=None, keepdim=False):
 
 
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    self, other = _operands(self, other)
-    self, other = _float(self), _float(other)
-    diff = _ops.abs(sub_(self, other))
-    return bool(all(_ops.less_equal(diff, add_(mul_(_ops.abs(other), rtol), atol))).item())
+    """``isclose(self, other, rtol, atol, equal_nan).all()``, as PyTorch's (equal infinities
+    close, NaNs with ``equal_nan``, its dtype mismatch error)."""
+    from ._extra_ops import isclose
+    return bool(isclose(self, other, rtol, atol, equal_nan)._buf.all())
 
 
 def equal(self, other) -> bool:

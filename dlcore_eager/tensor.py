@@ -301,7 +301,7 @@ class Tensor:
     @property
     def _version(self) -> builtins.int:
         """PyTorch's ``t._version``: how many in-place changes this memory has seen, an int."""
-        if isinstance(self._vc, InferenceVersion):
+        if type(self._vc) is InferenceVersion:     # (detach()'s counts: DetachedInference)
             raise RuntimeError(  # noqa: TRY004 - PyTorch's type
                 "Inference tensors do not track version counter.")
         return self._vc[0]

@@ -40,7 +40,7 @@ class CompositeNode(TapeNode):
     packed tensors it saves."""
 
     __slots__ = ("__weakref__", "dtype", "formula", "hooks", "label", "packed", "params",
-                 "parents", "retain", "shape", "spec")
+                 "parents", "retain", "shape", "shown", "spec")
 
     def __init__(self, label, formula, parent, out_buf, params, spec):
         self.label = label
@@ -49,6 +49,7 @@ class CompositeNode(TapeNode):
         self.shape = out_buf.shape
         self.dtype = out_buf.dtype
         self.params = params
+        self.shown = params              # (the non-tensor _saved_* attributes)
         self.spec = spec                 # ("self",) or ("self", "result")
         self.packed = None
         self.hooks = None
@@ -92,6 +93,24 @@ def _saved_attr(what: str):
 
 CompositeNode._saved_self = _saved_attr("self")           # type: ignore[attr-defined]
 CompositeNode._saved_result = _saved_attr("result")       # type: ignore[attr-defined]
+
+
+def _saved_param(what: str):
+    """PyTorch's non-tensor ``grad_fn._saved_<what>`` (dim as PyTorch shows it: a tuple, a
+    negative dim as its unsigned 64-bit value; None for all dimensions)."""
+    def get(node):
+        p = node.shown
+        if what not in p:
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        v = p[what]
+        if what == "dim" and v is not None:
+            v = tuple(d % 2 ** 64 for d in (v if isinstance(v, (list, tuple)) else (v,)))
+        return v
+    return property(get, doc=f"PyTorch's ``grad_fn._saved_{what}``.")
+
+
+for _what in ("dim", "keepdim", "correction", "approximate"):
+    setattr(CompositeNode, "_saved_" + _what, _saved_param(_what))
 
 
 def applies(x) -> bool:
@@ -223,12 +242,16 @@ def labelled_entry(label: str, f, args, kwargs):
 LABELS = frozenset({"SiluBackward0", "GeluBackward0", "LogsumexpBackward0"})
 
 
-def var_entry(std: bool, x: Tensor, compute, dim, correction, keepdim: bool):
+def var_entry(std: bool, x: Tensor, compute, dim, correction, keepdim: bool,
+              given=None):
     """``var``/``std`` of ``x`` as one ``CompositeNode`` (``_tensor_ops``' entries call it
-    where ``applies(x)``)."""
+    where ``applies(x)``); ``given``: the correction as called (``_saved_correction``:
+    PyTorch's None for a call without dim or correction)."""
     if isinstance(dim, (list, tuple)) and not dim:
         dim = None
     params = {"dim": dim, "correction": correction, "keepdim": bool(keepdim)}
-    if std:
-        return record("StdBackward0", std_grad, x, compute, params, ("self", "result"))
-    return record("VarBackward0", var_grad, x, compute, params, ("self",))
+    out = record("StdBackward0", std_grad, x, compute, params, ("self", "result")) if std \
+        else record("VarBackward0", var_grad, x, compute, params, ("self",))
+    if given is None and dim is None:
+        out._node.shown = {**params, "correction": None}
+    return out

@@ -440,3 +440,58 @@ def test_metadata_inplace_ops_bump_the_version(torch):
         v = a[0]
         v.unsqueeze_(0)
         assert (a._version, v._version) == (5, 5)
+
+
+# ----------------------------------------------------------------------------- later findings
+def test_allclose_is_isclose_all_as_torchs(torch):
+    """The lead's finding: equal_nan honoured, equal infinities close, dtype mismatch refused."""
+    for L in (torch, dl):
+        a = L.tensor([1.0, float("nan"), float("inf")])
+        assert L.allclose(a, a, equal_nan=True) and a.allclose(a, equal_nan=True)
+        assert L.allclose(a[2:], a[2:]) and not L.allclose(a, a)
+        assert not L.allclose(L.tensor([1.0, 2.0]), L.tensor([1.0]))
+        assert L.allclose(L.tensor([1.0, 2.0]), L.tensor([1.0, 2.00001]))
+        with pytest.raises(RuntimeError, match="^Long did not match Float$"):
+            L.allclose(L.tensor([1, 2]), L.tensor([1.0, 2.0]))
+
+
+def test_detach_of_an_inference_tensor_counts_its_versions(torch):
+    """rv19 F5: only the inference tensor's own counter refuses ``_version``."""
+    for L in (torch, dl):
+        with L.inference_mode():
+            t = L.ones(3)
+        d = t.detach()
+        assert d._version == 0 and t.data._version == 0
+        d.add_(1)
+        assert d._version == 1 and d.is_inference()
+
+
+@pytest.mark.parametrize("call", ["fn", "method", "condition", "list"])
+def test_where_refuses_a_numpy_array_operand(torch, call):
+    msgs = []
+    for L in (torch, dl):
+        t = L.ones(2)
+        f = {"fn": lambda: L.where(t > 0, t, np.ones(2)),
+             "method": lambda: t.where(t > 0, np.ones(2)),
+             "condition": lambda: L.where(np.ones(2) > 0, t, t),
+             "list": lambda: L.where(t > 0, [1.0, 2.0], t)}[call]
+        with pytest.raises(TypeError) as e:
+            f()
+        msgs.append(str(e.value).split("\n")[0])
+    assert msgs[1] == msgs[0]
+
+
+def test_a_packed_composites_non_tensor_saved_attributes_are_torchs(torch):
+    """rv19 F6 (with hooks active): _saved_dim/_saved_keepdim/_saved_correction/
+    _saved_approximate as PyTorch shows them."""
+    names = ("_saved_dim", "_saved_keepdim", "_saved_correction", "_saved_approximate")
+    got = []
+    for L in (torch, dl):
+        x = L.tensor(X, requires_grad=True)
+        with L.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            ys = [x.var(), x.var(1), x.var((0, 1), keepdim=True, correction=0), x.std(-1),
+                  L.logsumexp(x, 1), L.logsumexp(x, (0, 1), True),
+                  L.nn.functional.gelu(x, approximate="tanh")]
+        got.append([{a: getattr(y.grad_fn, a) for a in names if hasattr(y.grad_fn, a)}
+                    for y in ys])
+    assert got[1] == got[0]
