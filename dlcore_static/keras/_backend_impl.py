@@ -397,14 +397,8 @@ def clip(x, min_value, max_value):
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    x = _to_tensor(x)
-    if alpha:
-        y = _ops.leaky_relu(x, alpha)
-    else:
-        y = _ops.relu(x)
-    if max_value is not None:
-        y = _ops.minimum(y, float(max_value))
-    return y
+    from .activations import relu as _relu     # (one definition: keras.activations.relu)
+    return _relu(_to_tensor(x), alpha, max_value, threshold)
 
 
 def hard_sigmoid(x):
@@ -504,7 +498,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 def dropout(x, level, noise_shape=None, seed=None):
     from ..nn import dropout as _dropout
-    return _dropout(_to_tensor(x), rate=level, seed=seed)
+    return _dropout(_to_tensor(x), rate=level, noise_shape=noise_shape, seed=seed)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):

@@ -13,8 +13,18 @@ def linear(x):
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    y = _ops.leaky_relu(x, alpha) if alpha else _ops.relu(x)
-    return _ops.minimum(y, float(max_value)) if max_value is not None else y
+    """Keras' ``relu``: ``x`` where ``x > threshold`` else 0, clipped at ``max_value``, minus
+    ``alpha * relu(threshold - x)`` (``leaky_relu`` when only ``alpha`` is given)."""
+    if not threshold:
+        y = _ops.leaky_relu(x, alpha) if alpha else _ops.relu(x)
+        return _ops.minimum(y, float(max_value)) if max_value is not None else y
+    thr = float(threshold)
+    y = _ops.mul(x, _ops.cast(_ops.greater(x, thr), x.aval.dtype))
+    if max_value is not None:
+        y = _ops.minimum(_ops.maximum(y, 0.0), float(max_value))
+    if alpha:
+        y = _ops.sub(y, _ops.mul(_ops.relu(_ops.sub(thr, x)), float(alpha)))
+    return y
 
 
 def elu(x, alpha=1.0): return _ops.elu(x, alpha)

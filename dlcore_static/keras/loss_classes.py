@@ -57,10 +57,25 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return K.categorical_crossentropy(t, p, from_logits=from_logits, axis=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """Per sample: the categorical cross-entropy of integer class ids."""
-    return K.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits,
-                                             axis=axis)
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
+                                    ignore_class=None):
+    """Per sample: the categorical cross-entropy of integer class ids.  ``ignore_class``
+    (Keras 3's): entries whose id is that class count for nothing, and the others are scaled
+    by ``total / valid`` (Keras 3's ``apply_mask``), so that the mean over the batch is the
+    mean over the valid entries."""
+    if ignore_class is None:
+        return K.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits,
+                                                 axis=axis)
+    p = _t(y_pred)
+    y = _t(y_true)
+    if y.aval.ndim == p.aval.ndim:               # (ids of shape (..., 1))
+        y = _ops.squeeze(y, (-1,))
+    valid = _ops.not_equal(y, _ops.cast(float(ignore_class), y.aval.dtype))
+    safe = _ops.where(valid, y, _ops.zeros_like(y))
+    res = K.sparse_categorical_crossentropy(safe, p, from_logits=from_logits, axis=axis)
+    w = _ops.cast(valid, res.aval.dtype)
+    total = _ops.sum(_ops.ones_like(w))
+    return _ops.mul(_ops.mul(res, w), _ops.div(total, _ops.add(_ops.sum(w), K.epsilon())))
 
 
 def huber(y_true, y_pred, delta=1.0):
@@ -203,7 +218,7 @@ CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", categorical_crosse
 SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
                                          sparse_categorical_crossentropy,
                                          "sparse_categorical_crossentropy",
-                                         (("from_logits", False),))
+                                         (("from_logits", False), ("ignore_class", None)))
 Huber = _wrapper("Huber", huber, "huber_loss", (("delta", 1.0),))
 LogCosh = _wrapper("LogCosh", log_cosh, "log_cosh")
 KLDivergence = _wrapper("KLDivergence", kl_divergence, "kl_divergence")

@@ -205,9 +205,26 @@ def matmul(x1, x2):
     return _tf().squeeze(out, [-1 if vb else -2]) if va else out
 
 
+def _weak_pair(x1, x2):
+    """Keras 3's weak Python numbers: beside a tensor, a Python int or bool takes the tensor's
+    dtype (``ops.not_equal(int64_ids, 0)``), a float too unless the tensor holds integers
+    (then both are float32); two tensors as they are."""
+    a_t, b_t = isinstance(x1, Tensor), isinstance(x2, Tensor)
+    if a_t == b_t:
+        return _t(x1), _t(x2)
+    t, v = (x1, x2) if a_t else (x2, x1)
+    if not isinstance(v, (bool, int, float)):
+        return _t(x1), _t(x2)
+    dt = np.dtype(t.dtype.as_numpy_dtype)
+    if isinstance(v, float) and dt.kind in "iub":
+        t, dt = _tf().cast(t, _FLOATX), np.dtype(_FLOATX)
+    w = _tf().constant(np.asarray(v, dt))
+    return (t, w) if a_t else (w, t)
+
+
 def _binary(name: str, tf_name: str):
     def op(x1, x2):
-        return getattr(_tf(), tf_name)(_t(x1), _t(x2))
+        return getattr(_tf(), tf_name)(*_weak_pair(x1, x2))
     op.__name__ = op.__qualname__ = name
     return op
 
@@ -469,4 +486,4 @@ from . import ops_image as _im
 from . import ops_image_elastic as _ime
 
 image = _submodule("image", {k: _recorded(getattr(m, k), _camel(k))
-                             for m in (_im, _ime) for k in m.__all__})
+                             for m in (_im, _ime) for k in vars(m)["__all__"]})

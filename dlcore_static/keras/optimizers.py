@@ -198,8 +198,7 @@ class Optimizer:
         self._create()
         params = [v for _, v in pairs]
         op = group(*self._apply_updates(self._clipped([g for g, _ in pairs]), params))
-        _k3.order_after(op, params + self.variables + [a for _, a in self._ema.values()] + (
-            [self._m_schedule] if getattr(self, "_m_schedule", None) is not None else []))
+        _k3.order_after(op, params + self.variables)   # (averages, slots, Nadam's schedule)
         return op
 
     def apply(self, grads, trainable_variables=None):
@@ -234,7 +233,7 @@ class Optimizer:
             new_value = _ops.sub(old, minus)
         if decay:
             new_value = _ops.sub(new_value, _ops.mul(old, _ops.mul(self._lr_t(p),
-                                                                    float(self.weight_decay))))
+                                                                    float(self.weight_decay or 0))))
         if self.use_ema:
             new_value = self._moving_average(p, new_value)
         return p.assign(c(new_value) if c is not None else new_value)

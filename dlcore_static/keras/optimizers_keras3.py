@@ -33,6 +33,7 @@ first variable, of the second, ..., then every velocity_hat).
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -160,8 +161,8 @@ def deserialize(config, custom_objects=None):
     conf = config.get("config") or {}
     if not isinstance(conf, dict):
         raise ValueError(f"Could not interpret optimizer identifier: {config}")  # noqa: TRY004
-    return cls.from_config(conf, custom_objects=custom_objects) if _takes_objects(cls) else \
-        cls.from_config(conf)
+    make: Any = cls.from_config
+    return make(conf, custom_objects=custom_objects) if _takes_objects(cls) else make(conf)
 
 
 def _takes_objects(cls) -> bool:

@@ -329,6 +329,9 @@ class Model(ArrayFeeds, FitLoops, Network):
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(v, numbers.Number) for v in inputs):
             inputs = np.asarray(inputs)  # (model([1, 10, 100]): one batch of numbers, as TF2)
+        names = getattr(self, "input_names", None)
+        if isinstance(inputs, dict) and names and set(inputs) == set(names):
+            inputs = [inputs[n] for n in names]       # (Keras 3: a dict by the inputs' names)
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         if _sub.is_subclassed(self):     # first called on tensors (also in another's call())
             _sub.build_on_tensors(self, xs)

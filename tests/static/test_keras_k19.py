@@ -383,3 +383,40 @@ def test_train_step_applying_twice_reads_the_updated_weights():
     np.testing.assert_allclose(m.get_weights()[0], [[w]], rtol=1e-5)
     np.testing.assert_allclose(h.history["loss"], losses[1::2], rtol=1e-5)
     assert len(m.optimizer.weights) == 2 and int(K.get_value(m.optimizer.iterations)) == 4
+
+
+# --------------------------------------------------------------------------- lead's findings
+def test_bidirectional_initial_state_halves_as_keras3():
+    """Bidirectional(LSTM)(x, initial_state=[h1, c1, h2, c2]): the forward layer starts from
+    the first half, the backward one from the second (it ignored them: 0.177 off)."""
+    k3 = keras3()
+
+    def build(kk):
+        inp, states = kk.Input((5, 4)), [kk.Input((3,)) for _ in range(4)]
+        out = kk.layers.Bidirectional(kk.layers.LSTM(3))(inp, initial_state=states)
+        return kk.Model([inp, *states], out)
+
+    theirs, ours = build(k3), build(keras)
+    ours.set_weights(theirs.get_weights())
+    xs = [R.random((2, 5, 4)).astype("float32")] + [R.random((2, 3)).astype("float32")
+                                                     for _ in range(4)]
+    want = np.asarray(theirs.predict(xs, verbose=0))
+    np.testing.assert_allclose(ours.predict(xs, verbose=0), want, rtol=1e-5, atol=1e-6)
+    swapped = xs[:1] + xs[3:] + xs[1:3]
+    assert np.abs(ours.predict(swapped, verbose=0) - want).max() > 1e-3
+
+
+def test_relu_threshold_and_dropout_noise_shape():
+    k3 = keras3()
+    x = np.linspace(-3, 3, 13).astype("float32")
+    for kw in ({"threshold": 1.0}, {"threshold": 1.0, "alpha": 0.3},
+               {"threshold": 1.0, "max_value": 2.0, "alpha": 0.2}, {"alpha": 0.1}):
+        k3kw = {("negative_slope" if k == "alpha" else k): v for k, v in kw.items()}
+        want = np.asarray(k3.activations.relu(x, **k3kw))
+        np.testing.assert_allclose(K.get_value(K.relu(x, **kw)), want, rtol=1e-6)
+        np.testing.assert_allclose(K.get_value(keras.activations.relu(tf.constant(x), **kw)),
+                                   want, rtol=1e-6)
+    # K.dropout's noise_shape (4, 1): each row kept or dropped whole
+    d = K.get_value(K.dropout(np.ones((64, 5), "float32"), 0.5, noise_shape=(64, 1), seed=3))
+    assert set(np.unique(d)) <= {0.0, 2.0} and (d == d[:, :1]).all()
+    assert 0 < (d[:, 0] == 0).sum() < 64

@@ -161,6 +161,11 @@ class MultiHeadAttention(Layer):
         self.kernel_constraint, self.bias_constraint = (constraints.get(kernel_constraint),
                                                         constraints.get(bias_constraint))
         self.dropout, self.seed = _checks.rate(dropout), seed
+        self.supports_masking = True    # (Keras 3: the inputs' masks join attention_mask)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3's: the output's mask is the query's."""
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
 
     def _weight(self, name, shape, kind):
         k = kind == "kernel"
@@ -204,10 +209,18 @@ class MultiHeadAttention(Layer):
         return super().__call__(inputs, **kwargs)
 
     def call(self, inputs, attention_mask=None, return_attention_scores=False,
-             use_causal_mask=False, training=None, mask=None):
+             use_causal_mask=False, training=None, mask=None, query_mask=None,
+             value_mask=None, key_mask=None):
+        """``query_mask``/``value_mask``/``key_mask`` (Keras 3's, (B, T) / (B, S)) stand for
+        the Keras masks the inputs carry (``mask``: query's, value's, key's)."""
         from ...array_api import tensordot
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
+        if any(m is not None for m in (query_mask, value_mask, key_mask)):
+            auto = list(mask) if isinstance(mask, (list, tuple)) else [mask, None, None]
+            auto += [None] * (3 - len(auto))
+            mask = [e if e is not None else a
+                    for e, a in zip((query_mask, value_mask, key_mask), auto)]
         qh = _ops.transpose(self._project(q, self.query_dense), (0, 2, 1, 3))   # (B, H, T, D)
         kh = _ops.transpose(self._project(k, self.key_dense), (0, 2, 1, 3))
         vh = _ops.transpose(self._project(v, self.value_dense), (0, 2, 1, 3))

@@ -408,8 +408,14 @@ class Bidirectional(Layer):
         self.built = True
 
     def call(self, inputs, mask=None, initial_state=None, training=None):
-        f = self.forward_layer(inputs)
-        b = self.backward_layer(inputs)
+        if initial_state is not None:      # Keras: the first half the forward layer's states,
+            states = list(initial_state)   # the second half the backward layer's
+            half = len(states) // 2
+            f = self.forward_layer(inputs, initial_state=states[:half])
+            b = self.backward_layer(inputs, initial_state=states[half:])
+        else:
+            f = self.forward_layer(inputs)
+            b = self.backward_layer(inputs)
         self._weights[:] = self.forward_layer._weights + self.backward_layer._weights
         fs, bs = (f[1:], b[1:]) if self.return_state else ([], [])
         f, b = (f[0], b[0]) if self.return_state else (f, b)
