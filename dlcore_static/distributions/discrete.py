@@ -238,7 +238,8 @@ def _kl_bernoulli_bernoulli(a, b, name=None):
 
 # ---------------------------------------------------------------------- Multinomial
 class Multinomial(Distribution):
-    """Counts of ``total_count`` draws over K classes (the last axis of logits/probs)."""
+    """Counts of ``total_count`` draws over K classes (the last axis of logits/probs).
+    ``sample`` needs a constant ``total_count`` here (TF also samples a fed one)."""
 
     def __init__(self, total_count, logits=None, probs=None, validate_args=False,
                  allow_nan_stats=True, name="Multinomial"):
@@ -310,8 +311,24 @@ class Multinomial(Distribution):
         return tf.reshape(x, [n] + batch + [k]) if rows else tf.zeros([n] + batch + [k],
                                                                         self.dtype)
 
+    def _valid_counts(self, counts):
+        """TF's _maybe_assert_valid_sample: non-negative integer counts summing to
+        total_count, checked at run time with validate_args."""
+        if not self.validate_args:
+            return counts
+        tf = _tf()
+        checks = [tf.assert_non_negative(counts, message="counts must be non-negative.")]
+        if not counts.dtype.is_integer:
+            checks.append(tf.assert_equal(counts, tf.round(counts), message="counts cannot "
+                                          "contain fractional components."))
+        checks.append(tf.assert_equal(self._total_count, tf.reduce_sum(counts, -1),
+                                      message="counts must sum to `self.total_count`"))
+        with tf.control_dependencies(checks):
+            return tf.identity(counts)
+
     def _log_prob(self, counts):
         tf = _tf()
+        counts = self._valid_counts(counts)
         log_norm = tf.lgamma(self._total_count + 1.0) - tf.reduce_sum(tf.lgamma(counts + 1.0),
                                                                       axis=-1)
         return tf.reduce_sum(counts * tf.nn.log_softmax(self._logits), axis=-1) + log_norm

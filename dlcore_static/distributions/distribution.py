@@ -162,8 +162,8 @@ class Distribution:
             if static is not None:
                 n = int(np.prod(static, dtype=np.int64)) if static else 1
                 samples = self._sample_n(n, seed)
-                if static == [n]:
-                    return samples
+                if static == [n]:         # TF's final reshape, a no-op here: its name kept
+                    return tf.identity(samples, name="Reshape")
                 rest = tf.shape(samples)[1:]
                 out = tf.reshape(samples, tf.concat([tf.constant(static, tf.int32), rest], 0))
                 out.set_shape(tf.TensorShape(static).concatenate(samples.shape[1:]))
@@ -308,12 +308,12 @@ class Distribution:
             return self.entropy() + kl_divergence(self, other)
 
     def __str__(self) -> str:
-        return (f"tf.distributions.{type(self).__name__}(\"{self.name.rstrip('/')}\""
+        return (f"tf.distributions.{type(self).__name__}(\"{self.name}\""
                 f", batch_shape={self.batch_shape}, event_shape={self.event_shape}, "
                 f"dtype={_tf().as_dtype(self.dtype).name})")
 
     def __repr__(self) -> str:
-        return (f"<tf.distributions.{type(self).__name__} '{self.name.rstrip('/')}' "
+        return (f"<tf.distributions.{type(self).__name__} '{self.name}' "
                 f"batch_shape={self.batch_shape} event_shape={self.event_shape} "
                 f"dtype={_tf().as_dtype(self.dtype).name}>")
 

@@ -377,3 +377,28 @@ def test_multinomial_against_scipy():
     with pytest.raises(NotImplementedError, match="Multinomial.sample: needs a constant "
                                                   "total_count"):
         tfd.Multinomial(tf.placeholder(tf.float32, []), probs=[0.5, 0.5]).sample()
+
+
+def test_multinomial_validate_args_checks_counts():
+    m = tfd.Multinomial(total_count=5.0, probs=[0.2, 0.3, 0.5], validate_args=True)
+    c = tf.placeholder(tf.float32, [3])
+    lp = m.log_prob(c)
+    np.testing.assert_allclose(run(lp, {c: [1.0, 1.0, 3.0]}),
+                               stats.multinomial(5, [0.2, 0.3, 0.5]).logpmf([1, 1, 3]),
+                               rtol=1e-5)
+    for counts, msg in (([1.0, 1.0, 1.0], "counts must sum to `self.total_count`"),
+                        ([1.5, 1.5, 2.0], "counts cannot contain fractional components."),
+                        ([-1.0, 3.0, 3.0], "counts must be non-negative.")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=msg):
+            run(lp, {c: counts})
+
+
+def test_names_and_printing_as_tf():
+    d = tfd.Normal(0.0, 1.0)
+    assert d.name == "Normal/"
+    assert str(d) == ('tf.distributions.Normal("Normal/", batch_shape=(), event_shape=(), '
+                      'dtype=float32)')
+    assert repr(d) == ("<tf.distributions.Normal 'Normal/' batch_shape=() event_shape=() "
+                       "dtype=float32>")
+    assert d.sample(3).name == "Normal/sample/Reshape:0"
+    assert d.sample(3).shape.as_list() == [3]
