@@ -51,9 +51,29 @@ __all__ = [
     "quint8",
 ]
 
-qint8 = D.dtype("qint8", np.int8, "QInt8")
-quint8 = D.dtype("quint8", np.uint8, "QUInt8")
-qint32 = D.dtype("qint32", np.int32, "QInt32")
+class _QDtype(D.dtype):
+    """A quantized dtype: a singleton (copies and deep copies are itself), whose integers are
+    its ``np_dtype``; not in the NumPy -> dtype table (int8 arrays stay ``torch.int8``)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (_qdtype_named, (self.name,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _qdtype_named(name: str):
+    return QDTYPES[name]
+
+
+qint8 = _QDtype("qint8", np.int8, "QInt8")
+quint8 = _QDtype("quint8", np.uint8, "QUInt8")
+qint32 = _QDtype("qint32", np.int32, "QInt32")
 QDTYPES = {"qint8": qint8, "quint8": quint8, "qint32": qint32}
 #: (qmin, qmax) of each quantized dtype.
 RANGES = {qint8: (-128, 127), quint8: (0, 255), qint32: (-(2 ** 31), 2 ** 31 - 1)}
@@ -69,6 +89,19 @@ class qscheme:
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
+
+    def __reduce__(self):                 # (a singleton, as the dtypes)
+        return (_qscheme_named, (self.name,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _qscheme_named(name: str) -> qscheme:
+    return QSCHEMES[name]
 
 
 per_tensor_affine = qscheme("per_tensor_affine")

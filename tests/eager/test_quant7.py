@@ -516,3 +516,16 @@ def test_min_max_observer_matches_torch():
         (s, z), (ts, tz) = ob.calculate_qparams(), tob.calculate_qparams()
         np.testing.assert_array_equal(s.numpy(), ts.numpy())
         np.testing.assert_array_equal(z.numpy(), tz.numpy())
+
+
+def test_deepcopy_keeps_quantized_dtypes_and_schemes():
+    import copy
+    q = dt.quantization.quantize_dynamic(_mlp(dnn), {dnn.Linear})
+    q2 = copy.deepcopy(q)
+    w, w2 = q[0].weight(), q2[0].weight()
+    assert w2 is not w and w2.dtype is dt.qint8 and w2.qscheme() is dt.per_tensor_affine
+    assert repr(w2) == repr(w) and q2[0]._packed_params.dtype is dt.qint8
+    x = dt.randn(2, 24)
+    np.testing.assert_array_equal(q2(x).numpy(), q(x).numpy())
+    assert copy.copy(dt.quint8) is dt.quint8 and dt.from_numpy(np.zeros(2, np.int8)).dtype is \
+        dt.int8
