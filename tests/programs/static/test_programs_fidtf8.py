@@ -7,6 +7,8 @@ real outcome and against NumPy recomputations from the fetched values:
 * tf_reinforce_fidtf8.py: a REINFORCE policy gradient with tf.distributions.Categorical.
 * tf_detection_post_fidtf8.py: detection post-processing (non_max_suppression,
   crop_and_resize, tf.contrib.lookup for class names).
+* tf_vae_danijar_fidtf8.py: danijar's VAE post (tf.make_template, contrib.distributions'
+  MultivariateNormalDiag, Independent(Bernoulli), kl_divergence).
 """
 
 from __future__ import annotations
@@ -166,3 +168,19 @@ def test_detection_post_processing(capsys, tmp_path):
     pooled = res["crops"].reshape(4, 7, 2, 7, 2, 3).max((2, 4))
     np.testing.assert_allclose(res["pooled"], pooled)
     assert res["mean_color"][0][0] > 0.7 and res["mean_color"][2][2] > 0.7
+
+
+def test_vae_contrib_distributions(capsys):
+    out, env = run_program("tf_vae_danijar_fidtf8.py", capsys)
+    elbos = env["elbos"]
+    assert np.mean(elbos[-10:]) > np.mean(elbos[:10]) + 1.0
+    c, x = env["check"], env["images"][:8].astype(np.float64)
+    # the run's ELBO recomputed from its fetched posterior, code and decoder logits
+    lg = c["logits"].astype(np.float64)
+    loglik = (x * -np.logaddexp(0, -lg) + (1 - x) * -np.logaddexp(0, lg)).sum(1)
+    loc, scale = c["loc"].astype(np.float64), c["scale"].astype(np.float64)
+    kl = 0.5 * (scale ** 2 + loc ** 2 - 1 - np.log(scale ** 2)).sum(1)
+    np.testing.assert_allclose(c["likelihood"], loglik, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(c["kl"], kl, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(c["elbo"], np.mean(loglik - kl), rtol=1e-4, atol=1e-4)
+    assert "samples (5, 16)" in out and "'decoder/dense/bias:0'" in out
