@@ -166,11 +166,11 @@ def _tangent_of(t) -> Any:
                 ne[2] != id(t._buf):
             return None
         entry = (None, ne[3], ne[4])
+    if len(entry) > 3 and t._buf is not entry[3]:
+        return _reviewed(t, entry)      # (first: a shape change in place bumps the version)
     if t._vc[0] != entry[1]:
         raise RuntimeError("dlcore forward AD: a dual tensor was changed in place; its tangent "
                            "would no longer be right (make the dual tensor again)")
-    if len(entry) > 3 and t._buf is not entry[3]:
-        return _reviewed(t, entry)
     return entry[2]
 
 
