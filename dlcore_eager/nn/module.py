@@ -366,6 +366,9 @@ class Module(ModuleHooks):
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
                     out[base + name] = b if keep_vars else b.detach()
+            extra = getattr(m, "_extra_state_entries", None)
+            if hooks and extra is not None:      # entries that are not tensors (PyTorch's
+                extra(out, base)                 # _save_to_state_dict: quantized modules)
         for m, base in reversed(visited):            # a module's post-hooks after its children's
             for hook, public in list(m.__dict__.get("_state_dict_hooks", {}).values()):
                 r = hook(m, out, base, {})

@@ -529,3 +529,20 @@ def test_deepcopy_keeps_quantized_dtypes_and_schemes():
     np.testing.assert_array_equal(q2(x).numpy(), q(x).numpy())
     assert copy.copy(dt.quint8) is dt.quint8 and dt.from_numpy(np.zeros(2, np.int8)).dtype is \
         dt.int8
+
+
+def test_quantized_modules_have_no_buffers_or_parameters_as_torch():
+    def net(nn):
+        return nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.LSTM(3, 2))
+    q = dt.quantization.quantize_dynamic(net(dnn), {dnn.Linear, dnn.LSTM})
+    tq = torch.quantization.quantize_dynamic(net(torch.nn), {torch.nn.Linear, torch.nn.LSTM})
+    assert [n for n, _ in q.named_buffers()] == [n for n, _ in tq.named_buffers()] == []
+    assert [n for n, _ in q.named_parameters()] == [n for n, _ in tq.named_parameters()]
+    assert list(q.state_dict()) == list(tq.state_dict())
+    assert (q[0].scale, q[0].zero_point) == (tq[0].scale, tq[0].zero_point)
+    sd = q.state_dict()
+    del sd["0._packed_params._packed_params"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: '
+                       '"0._packed_params._packed_params"'):
+        q.load_state_dict(sd)
+    assert q.load_state_dict(sd, strict=False).missing_keys == ["0._packed_params._packed_params"]

@@ -14,10 +14,11 @@ float32 ulps (the float products' order).
 
 State dicts: PyTorch writes entries whose values are not tensors (``_packed_params.dtype``,
 ``_packed_params._packed_params`` = ``(qweight, bias)``, an LSTM's
-``_all_weight_values.<i>.param``).  Each such entry is a placeholder buffer (an empty tensor, so
-the entries come out in module order) whose value a state-dict hook fills in, and a load
-pre-hook checks and stashes the incoming value (a post-hook applies it), so
-``load_state_dict`` checks before it changes anything.
+``_all_weight_values.<i>.param``, and a Linear's ``scale``/``zero_point``), none of them a
+parameter or buffer.  ``Module.state_dict`` asks each module for such entries in module order
+(``_extra_state_entries``, PyTorch's ``_save_to_state_dict``); a load pre-hook checks and takes
+out the incoming values (a post-hook applies them), so ``load_state_dict`` checks before it
+changes anything.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def float_input(x, who: str) -> np.ndarray:
 
 
 class PackedEntries(Module):
-    """A module whose state-dict entries ``names`` hold non-tensor values (see the module
+    """A module whose state-dict entries ``names`` are not parameters or buffers (see the module
     docstring): ``value(name)`` gives an entry's value, ``check(name, value)`` returns an error
     message or None, ``apply_values(values)`` sets them all."""
 
@@ -94,13 +95,16 @@ class PackedEntries(Module):
 
     def __init__(self) -> None:
         super().__init__()
-        from ....creation import empty
-        for n in self.names:
-            self.register_buffer(n, empty(0))
-        self._register_state_dict_hook(_fill)
         self.register_load_state_dict_pre_hook(_stash)
         self.register_load_state_dict_post_hook(_apply)
         object.__setattr__(self, "_pending", None)
+
+    def _extra_state_entries(self, state_dict, prefix: str) -> None:
+        """PyTorch's ``_save_to_state_dict`` for these entries (``Module.state_dict`` calls it
+        in module order), and the module's version in ``state_dict._metadata``."""
+        set_version(state_dict, prefix, self._version)
+        for n in self.names:
+            state_dict[prefix + n] = self.value(n)
 
     def value(self, name: str):
         raise NotImplementedError
@@ -123,25 +127,22 @@ def set_version(state_dict, prefix: str, version: int) -> None:
         meta[prefix[:-1]] = {"version": version}
 
 
-def _fill(module: PackedEntries, state_dict, prefix: str, local_metadata) -> None:
-    set_version(state_dict, prefix, module._version)
-    for n in module.names:
-        if prefix + n in state_dict:
-            state_dict[prefix + n] = module.value(n)
-
-
 def _stash(module: PackedEntries, state_dict, prefix, local_metadata, strict, missing,
            unexpected, errors) -> None:
+    """Load pre-hook: each entry checked and taken out of (the copy of) the state dict, kept
+    for ``_apply``; an absent one is a missing key."""
     values = {}
     for n in module.names:
         key = prefix + n
-        if key in state_dict:
-            msg = module.check(n, state_dict[key])
-            if msg is not None:
-                errors.append(f"While loading {key}: {msg}")
-            else:
-                values[n] = state_dict[key]
-            state_dict[key] = module._buffers[n]       # the placeholder copies onto itself
+        if key not in state_dict:
+            missing.append(key)
+            continue
+        value = state_dict.pop(key)
+        msg = module.check(n, value)
+        if msg is not None:
+            errors.append(f"While loading {key}: {msg}")
+        else:
+            values[n] = value
     object.__setattr__(module, "_pending", values)
 
 

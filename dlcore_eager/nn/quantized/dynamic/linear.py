@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ao._qtensor import QTensor, per_tensor_affine, qint8
+from ....ao._qtensor import QTensor, per_tensor_affine, qint8, quant_error
 from ....creation import tensor
 from ....tensor import Tensor
-from ...module import Module, Parameter
+from ...module import Parameter
 from ._packed import (
     PackedEntries,
     check_bias,
     check_qweight,
     float_input,
     linear_dynamic,
-    set_version,
 )
 from ._packed import quantize_weight as _quantize_weight
 
@@ -55,10 +54,27 @@ class LinearPackedParams(PackedEntries):
         return "LinearPackedParams()"
 
 
-class Linear(Module):
-    """A dynamically quantized ``nn.Linear``: ``y = dequant(quant(x) @ qweight.T) + bias``."""
+class Linear(PackedEntries):
+    """A dynamically quantized ``nn.Linear``: ``y = dequant(quant(x) @ qweight.T) + bias``
+    (``scale``/``zero_point``: the output's, unused by the dynamic forward, saved as PyTorch
+    saves them)."""
 
     _version = 4
+    names = ("scale", "zero_point")
+
+    def value(self, name: str):
+        return tensor(float(self.scale)) if name == "scale" else tensor(int(self.zero_point))
+
+    def check(self, name: str, value) -> str | None:
+        if not isinstance(value, Tensor) or value.numel() != 1:
+            return f"{name} must be a one-element tensor, got {quant_error(value)}"
+        return None
+
+    def apply_values(self, values: dict) -> None:
+        if "scale" in values:
+            self.scale = float(values["scale"].item())
+        if "zero_point" in values:
+            self.zero_point = int(values["zero_point"].item())
 
     def __init__(self, in_features: int, out_features: int, bias_: bool = True,
                  dtype=qint8) -> None:
@@ -72,11 +88,10 @@ class Linear(Module):
         w = QTensor(np.zeros((out_features, in_features), np.int8), qint8, per_tensor_affine,
                     1.0, 0)
         b = Parameter(zeros(out_features)) if bias_ else None
-        self.register_buffer("scale", tensor(1.0))
-        self.register_buffer("zero_point", tensor(0))
+        self.scale = 1.0
+        self.zero_point = 0
         self._packed_params = LinearPackedParams(w, b)
         self.version = 4
-        self._register_state_dict_hook(_versioned)
 
     def weight(self) -> QTensor:
         return self._packed_params._weight
@@ -121,6 +136,3 @@ class Linear(Module):
         q._packed_params.apply_values({"_packed_params": (_quantize_weight(mod.weight), b)})
         return q
 
-
-def _versioned(module: Linear, state_dict, prefix: str, local_metadata) -> None:
-    set_version(state_dict, prefix, module._version)
