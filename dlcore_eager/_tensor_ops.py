@@ -26,6 +26,7 @@ from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
 from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
+from ._arg_checks import not_tensor as _not_tensor
 from ._graph import labelled
 from ._matmul_checks import check_matmul as _check_matmul, check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
@@ -480,6 +481,9 @@ def any(x, dim=None, keepdim=False):
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """``isclose(self, other, rtol, atol, equal_nan).all()``, as PyTorch's (equal infinities
     close, NaNs with ``equal_nan``, its dtype mismatch error)."""
+    for name, pos, v in (("input", 1, self), ("other", 2, other)):
+        if not isinstance(v, Tensor):       # (torch.allclose(t, 1.0): PyTorch's TypeError)
+            raise _not_tensor("allclose", name, pos, v)
     isclose = sys.modules["dlcore_eager._extra_ops"].isclose   # (loaded by the package)
     return bool(isclose(self, other, rtol, atol, equal_nan)._buf.all())
 

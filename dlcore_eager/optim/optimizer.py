@@ -132,6 +132,8 @@ class Optimizer:
                 for group in self.param_groups:
                     if isinstance(group.get("lr"), Tensor):     # torch 2.13 takes a Tensor lr
                         group = {**group, "lr": float(group["lr"])}   # (kept in param_groups)
+                    n = bumps + (1 if group.get("decoupled_weight_decay") and
+                                 group.get("weight_decay") else 0)  # (its own mul_)
                     for p in group["params"]:
                         if p._grad is not None:
                             # a state stays absent until an update fills it (PyTorch's SGD
@@ -139,7 +141,7 @@ class Optimizer:
                             s = state.get(p)
                             update = self._update_complex if p.is_complex() else self._update
                             vc = p._vc
-                            v = vc[0] + bumps
+                            v = vc[0] + n
                             if s is None:
                                 s = {}
                                 update(p, p._grad, s, group)

@@ -495,3 +495,30 @@ def test_a_packed_composites_non_tensor_saved_attributes_are_torchs(torch):
         got.append([{a: getattr(y.grad_fn, a) for a in names if hasattr(y.grad_fn, a)}
                     for y in ys])
     assert got[1] == got[0]
+
+
+def test_allclose_refuses_a_number(torch):
+    """rv19 F8: torch.allclose(t, 1.0) is PyTorch's TypeError."""
+    msgs = []
+    for L in (torch, dl):
+        with pytest.raises(TypeError) as e:
+            L.allclose(L.tensor([1.0]), 1.0)
+        msgs.append(str(e.value))
+    assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam"])
+def test_decoupled_weight_decay_is_one_more_version_bump(torch, name):
+    """rv19 F4 follow-up: PyTorch's decoupled decay is its own ``mul_`` of the parameter."""
+    got = []
+    for L in (torch, dl):
+        p, q = L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.ones(2))
+        o = getattr(L.optim, name)([p, q], lr=0.1, decoupled_weight_decay=True,
+                                   weight_decay=0.1)
+        vs = []
+        for i in range(2):
+            p.grad, q.grad = L.ones(2), (L.ones(2) if i == 0 else None)
+            o.step()
+            vs.append((p._version, q._version))
+        got.append(vs)
+    assert got[1] == got[0]
