@@ -9,11 +9,13 @@ CropAndResizeGradImage) and to the boxes (through the interpolation weights)::
     bilinear: top/bottom = floor/ceil(in_y), lerp x then y;  nearest: round half away from 0
     out = extrapolation_value where in_y or in_x lies outside [0, H-1] / [0, W-1]
 
-The suppressions are host ops (no gradient, as TF's), TF's greedy algorithm exactly: candidates
-with score > score_threshold in a priority queue ordered by score, ties to the lower index;
-a candidate is dropped when its IoU with a selected box is > iou_threshold (soft-NMS with
-``soft_nms_sigma`` > 0 decays its score by exp(-iou^2 / (2 sigma)) and re-queues it).  IoU of
-boxes given by any two opposite corners; a box of zero area overlaps nothing.
+The suppressions are host ops (no gradient, as TF's), TF 1.15's kernel step for step in the
+boxes' precision: candidates with score > score_threshold in a priority queue ordered by score,
+ties to the lower index; a candidate is dropped when its IoU with a selected box is >=
+iou_threshold (TF 1.15's comparison, its issue #34268: iou_threshold=0 keeps one box; later TF
+uses >), soft-NMS (``soft_nms_sigma`` > 0) decays a score by exp(-iou^2 / (2 sigma)) below the
+threshold and re-queues the candidate.  IoU of boxes given by any two opposite corners; a box
+of zero area overlaps nothing.
 """
 
 from __future__ import annotations
@@ -166,51 +168,57 @@ def _gather(tf, img, b, yi, xi, ch: int, cw: int):
 
 # ---------------------------------------------------------------------- suppression
 def _iou_matrix(boxes: np.ndarray) -> np.ndarray:
-    b = boxes.astype(np.float64)
+    """IoU of every pair, in the boxes' own precision (TF's kernel computes in float)."""
+    b = boxes
     ymin = np.minimum(b[:, 0], b[:, 2])
     xmin = np.minimum(b[:, 1], b[:, 3])
     ymax = np.maximum(b[:, 0], b[:, 2])
     xmax = np.maximum(b[:, 1], b[:, 3])
     area = (ymax - ymin) * (xmax - xmin)
     ih = np.maximum(np.minimum(ymax[:, None], ymax[None]) - np.maximum(ymin[:, None],
-                                                                         ymin[None]), 0.0)
+                                                                         ymin[None]), 0)
     iw = np.maximum(np.minimum(xmax[:, None], xmax[None]) - np.maximum(xmin[:, None],
-                                                                         xmin[None]), 0.0)
+                                                                         xmin[None]), 0)
     inter = ih * iw
     with np.errstate(divide="ignore", invalid="ignore"):
         iou = inter / (area[:, None] + area[None] - inter)
     bad = (area[:, None] <= 0) | (area[None] <= 0)
-    return np.where(bad, 0.0, iou)
+    return np.where(bad, 0, iou).astype(b.dtype)
 
 
-def _suppress(sim: np.ndarray, scores: np.ndarray, max_out: int, threshold: float,
-              score_threshold: float, sigma: float):
-    """TF's DoNonMaxSuppressionOp: (selected indices, their scores)."""
-    soft = sigma > 0.0
-    scale = -0.5 / sigma if soft else 0.0
-    heap = [(-float(s), i, 0) for i, s in enumerate(scores.tolist()) if s > score_threshold]
+def _suppress(sim: np.ndarray, scores: np.ndarray, max_out: int, threshold, score_threshold,
+              sigma):
+    """TF 1.15's DoNonMaxSuppressionOp, step for step: (selected indices, their scores).
+
+    As TF 1.15 (its tensorflow#34268), a candidate is dropped when its IoU with a selected box
+    is >= the threshold, soft-NMS or not (iou_threshold=0 keeps one box); below it, soft-NMS
+    decays the score by exp(-iou^2 / (2 sigma)) and re-queues the candidate."""
+    dt = scores.dtype.type
+    scale = dt(-0.5) / sigma if sigma > 0 else dt(0)
+    heap = [(-s, i, 0) for i, s in enumerate(scores.tolist()) if dt(s) > score_threshold]
     heapq.heapify(heap)
     selected: list[int] = []
-    selected_scores: list[float] = []
+    selected_scores: list = []
     while len(selected) < max_out and heap:
         neg, idx, begin = heapq.heappop(heap)
-        score = original = -neg
+        score = original = dt(-neg)
         hard = False
         for j in range(len(selected) - 1, begin - 1, -1):
             s = sim[idx, selected[j]]
-            score *= math.exp(scale * s * s) if s <= threshold else 0.0
-            if not soft and s > threshold:
+            score = dt(score * (dt(math.exp(scale * s * s)) if s <= threshold else dt(0)))
+            if s >= threshold:
                 hard = True
                 break
             if score <= score_threshold:
                 break
+        begin = len(selected)
         if hard:
             continue
         if score == original:
             selected.append(idx)
             selected_scores.append(score)
-        elif score > score_threshold:
-            heapq.heappush(heap, (-score, idx, len(selected)))
+        if score > score_threshold:         # (TF 1.15 re-queues a selected one too; its
+            heapq.heappush(heap, (-float(score), idx, begin))   # next pop meets itself)
     return selected, selected_scores
 
 
@@ -231,9 +239,10 @@ def _nms_impl(sim_in, scores, max_output_size, iou_threshold, score_threshold, *
     sig = float(sigma)
     if sig < 0:
         raise ValueError("soft_nms_sigma must be non-negative")
-    sim = sim_in.astype(np.float64) if overlaps else _iou_matrix(sim_in)
-    sel, sel_scores = _suppress(sim, scores.astype(np.float64), max_out, thr,
-                                float(score_threshold), sig)
+    dt = scores.dtype.type
+    sim = sim_in.astype(scores.dtype) if overlaps else _iou_matrix(sim_in.astype(
+        scores.dtype))
+    sel, sel_scores = _suppress(sim, scores, max_out, dt(thr), dt(score_threshold), dt(sig))
     idx = np.asarray(sel, dtype=np.int32)
     if pad:
         valid = np.int32(len(sel))

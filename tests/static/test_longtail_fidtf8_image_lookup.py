@@ -130,8 +130,8 @@ def test_crop_and_resize_errors():
 
 # ---------------------------------------------------------------------- NMS
 def nms_ref(boxes, scores, k, thr, score_thr=-np.inf):
-    """Greedy NMS as TF documents it: by descending score (ties: lower index), drop a box
-    whose IoU with a kept one is > thr."""
+    """Greedy NMS as TF 1.15 runs it: by descending score (ties: lower index), drop a box
+    whose IoU with a kept one is >= thr (TF 1.15's comparison, tensorflow#34268)."""
     def iou(a, b):
         ya0, ya1 = sorted((a[0], a[2]))
         xa0, xa1 = sorted((a[1], a[3]))
@@ -147,7 +147,7 @@ def nms_ref(boxes, scores, k, thr, score_thr=-np.inf):
     for i in order:
         if len(keep) == k or scores[i] <= score_thr:
             continue
-        if all(iou(boxes[i], boxes[j]) <= thr for j in keep):
+        if all(iou(boxes[i], boxes[j]) < thr for j in keep):
             keep.append(i)
     return keep
 
@@ -164,9 +164,13 @@ def test_nms_tf_doc_example_and_random_against_reference():
     rs[[3, 7]] = rs[5]
     mos, thr = tf.placeholder(tf.int32, []), tf.placeholder(tf.float32, [])
     out = tf.image.non_max_suppression(rb, rs, mos, thr, score_threshold=0.15)
-    for k, t in ((10, 0.3), (40, 0.0), (0, 0.5), (5, 1.0)):
+    for k, t in ((10, 0.3), (40, 0.0), (0, 0.5), (5, 1.0), (40, 0.05)):
         got = run(out, {mos: k, thr: t}).tolist()
         assert got == nms_ref(rb.astype(np.float64), rs, k, t, 0.15), (k, t)
+    # tensorflow#34268: TF 1.15 keeps one of three disjoint boxes at iou_threshold=0
+    disjoint = [[90, 480, 106, 496], [269, 536, 282, 549], [382, 556, 395, 569.0]]
+    assert run(tf.image.non_max_suppression(disjoint, [1.0, 1.0, 1.0], 3,
+                                            iou_threshold=0.0)).tolist() == [0]
 
 
 def test_nms_padded_with_scores_and_overlaps():
@@ -178,13 +182,14 @@ def test_nms_padded_with_scores_and_overlaps():
     idx2, valid2 = tf.image.non_max_suppression_padded(boxes, scores, 5, 0.5)
     si, ss = tf.image.non_max_suppression_with_scores(boxes, scores, 3, 1.0,
                                                       soft_nms_sigma=0.5)
-    ov = tf.image.non_max_suppression_overlaps(np.eye(3, dtype=np.float32) * 0 + 0.6 *
-                                               (1 - np.eye(3, dtype=np.float32)),
-                                               scores, 3, overlap_threshold=0.5)
+    overlaps = np.full((3, 3), 0.6, np.float32)
+    np.fill_diagonal(overlaps, 1.0)                           # (a box overlaps itself)
+    ov = tf.image.non_max_suppression_overlaps(overlaps, scores, 3, overlap_threshold=0.5)
     got = run([idx, valid, idx2, valid2, si, ss, ov])
     assert got[0].tolist() == [0, 2, 0, 0, 0] and got[1] == 2
     assert got[2].tolist() == [0, 2] and got[3] == 2
-    # Soft-NMS: box 1's score decays by exp(-iou^2 / (2 sigma)), iou = 0.9/1.1
+    # Soft-NMS: box 1's score decays by exp(-iou^2 / (2 sigma)), iou = 0.9/1.1 (below the
+    # threshold 1.0; at or above it TF 1.15 drops the box, soft or not)
     iou = 0.9 / 1.1
     assert got[4].tolist() == [0, 2, 1]
     np.testing.assert_allclose(got[5], [0.9, 0.7, 0.8 * math.exp(-iou * iou / 1.0)],
