@@ -468,7 +468,7 @@ def _submodule(name: str, members: dict) -> types.ModuleType:
                            f"Keras 3's ``keras.ops.{name}``: the functions of ``keras.ops`` "
                            f"that Keras 3 files under it (the same objects).")
     mod.__dict__.update(members)
-    mod.__all__ = sorted(members)
+    mod.__dict__["__all__"] = sorted(members)
     sys.modules[mod.__name__] = mod
     return mod
 

@@ -161,7 +161,7 @@ def deserialize(config, custom_objects=None):
     conf = config.get("config") or {}
     if not isinstance(conf, dict):
         raise ValueError(f"Could not interpret optimizer identifier: {config}")  # noqa: TRY004
-    make: Any = cls.from_config
+    make: Any = getattr(cls, "from_config")  # noqa: B009 (mypy: cls is a type)
     return make(conf, custom_objects=custom_objects) if _takes_objects(cls) else make(conf)
 
 
