@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import MutableSequence
 from typing import Any
 
 import numpy as np
@@ -77,15 +78,70 @@ class NodeDef:
     def name(self) -> str:
         return self._rec["name"]
 
+    @name.setter
+    def name(self, value: str) -> None:
+        value = str(value)
+        if any(r["name"] == value for r in self._gd._doc["ops"] if r is not self._rec):
+            raise ValueError(f"GraphDef already has a node named {value!r}")
+        self._rec["name"] = value
+
     @property
     def op(self) -> str:
         return self._rec["type"]
 
+    @op.setter
+    def op(self, value) -> None:
+        if value != self._rec["type"]:
+            raise NotImplementedError(f"changing node {self.name!r}'s op from "
+                                      f"{self._rec['type']!r} to {value!r} is not supported: a "
+                                      "dlcore GraphDef node holds its core primitive")
+
     @property
-    def input(self) -> list:
+    def input(self) -> _Inputs:
+        """The inputs' names, editable in place as TF's repeated field (``node.input[i] =
+        'add'``, ``del node.input[i]``, ``append``): each edit is written back."""
+        return _Inputs(self)
+
+    @input.setter
+    def input(self, names) -> None:
+        self._set_inputs(list(names))
+
+    @property
+    def attr(self):
+        raise NotImplementedError(f"node {self.name!r}: a dlcore GraphDef node has no attr map "
+                                  "(its parameters are the core primitive's)")
+
+    def _names(self) -> list:
         ops = self._gd._doc["ops"]
         names = [ops[a]["name"] + (f":{b}" if b else "") for a, b in self._rec["inputs"]]
         return names + ["^" + ops[c]["name"] for c in self._rec["control_inputs"]]
+
+    def _set_inputs(self, names: list) -> None:
+        """Resolve ``names`` ('x', 'split:1', '^init') against the GraphDef and write them
+        back; an unknown name or output is refused and nothing changes."""
+        ops = self._gd._doc["ops"]
+        index = {r["name"]: i for i, r in enumerate(ops)}
+        data, ctl = [], []
+        for n in names:
+            if not isinstance(n, str):
+                raise TypeError(f"node {self.name!r}: an input is a name, not {n!r}")
+            if n.startswith("^"):
+                i = index.get(n[1:])
+                if i is None:
+                    raise ValueError(f"node {self.name!r}: input {n!r} names no node of the "
+                                     "GraphDef")
+                ctl.append(i)
+                continue
+            if ctl:
+                raise ValueError(f"node {self.name!r}: a data input {n!r} after control "
+                                 "inputs")
+            base, k = _tensor_name(n)
+            i = index.get(base)
+            if i is None or k >= len(ops[i]["outputs"]):
+                raise ValueError(f"node {self.name!r}: input {n!r} names no node output of the "
+                                 "GraphDef")
+            data.append([i, k])
+        self._rec["inputs"], self._rec["control_inputs"] = data, ctl
 
     @property
     def device(self) -> str:
@@ -106,6 +162,43 @@ class NodeDef:
     def __repr__(self) -> str:
         return f"name: {self.name!r}\nop: {self.op!r}\n" + \
             "".join(f"input: {i!r}\n" for i in self.input)
+
+
+class _Inputs(MutableSequence):
+    """``NodeDef.input``: a list of names whose edits go back into the node's record."""
+
+    def __init__(self, node: NodeDef) -> None:
+        self._node = node
+
+    def __len__(self) -> int:
+        return len(self._node._names())
+
+    def __getitem__(self, i):
+        return self._node._names()[i]
+
+    def __setitem__(self, i, value) -> None:
+        names = self._node._names()
+        names[i] = value
+        self._node._set_inputs(names)
+
+    def __delitem__(self, i) -> None:
+        names = self._node._names()
+        del names[i]
+        self._node._set_inputs(names)
+
+    def insert(self, i: int, value) -> None:
+        names = self._node._names()
+        names.insert(i, value)
+        self._node._set_inputs(names)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == (list(other) if isinstance(other, (list, tuple, _Inputs))
+                              else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._node._names())
 
 
 class GraphDef:

@@ -10,7 +10,7 @@
   freezes (VariableV2 -> Const, the ``read`` Identity kept).
 * ``remove_training_nodes(graph_def, protected_nodes=None)``: ``Identity`` (outside
   control-flow bodies, without control inputs, not named in a control input) and
-  ``CheckNumerics`` nodes spliced out, as TF's.
+  ``tf.check_numerics`` nodes spliced out, as TF's.
 
 Each returns a new GraphDef; the input is left as it was.
 """
@@ -101,7 +101,7 @@ def _subset(doc: dict, keep: set, sub: dict | None = None) -> dict:
                 a, b = sub.get((a, b), (a, b))
             ins.append([new[a], b])
         r["inputs"] = ins
-        r["control_inputs"] = [new[c] for c in r["control_inputs"]]
+        r["control_inputs"] = [new[c] for c in r["control_inputs"] if c in new]
         r["params"] = _remap(r.get("params", {"dict": {}}), new, sub)
         r["attrs"] = _remap(r.get("attrs", {"dict": {}}), new, sub)
         ops.append(r)
@@ -201,19 +201,37 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
     return GraphDef._of(out, _DictArrays(arrays, sub._arrays))
 
 
+def _consumers(recs: list) -> dict:
+    """op index -> the indices of the ops that use it (input, control input, attribute)."""
+    out: dict = {i: set() for i in range(len(recs))}
+    for j, r in enumerate(recs):
+        refs: set = {a for a, _ in r["inputs"]} | set(r["control_inputs"])
+        _refs([r.get("params"), r.get("attrs")], refs)
+        for i in refs:
+            out[i].add(j)
+    return out
+
+
 def remove_training_nodes(input_graph, protected_nodes=None) -> GraphDef:
-    """``tf.graph_util.remove_training_nodes``: see the module's docstring."""
+    """``tf.graph_util.remove_training_nodes``: see the module's docstring.  A
+    ``tf.check_numerics`` (dlcore's: a ``CheckNumericsHost`` node fed by its IsNan/IsInf
+    sub-graph, and an Identity of the data with a control input on it) goes as a whole, as
+    TF's one CheckNumerics node does."""
     _check(input_graph)
     protected = set(protected_nodes or ())
     doc = input_graph._doc
     recs = doc["ops"]
-    in_control = {c for r in recs for c in r["control_inputs"]}
+    checks = {i for i, r in enumerate(recs) if r["type"] in ("CheckNumerics",
+                                                             "CheckNumericsHost")
+              and r["name"] not in protected and r.get("ctx") is None}
+    in_control = {c for r in recs for c in r["control_inputs"] if c not in checks}
     splice: dict = {}                   # op index -> (op, output) it forwards
     for i, r in enumerate(recs):
         if r["name"] in protected or i in in_control or r.get("ctx") is not None:
             continue
         if r["type"] in ("Identity", "CheckNumerics") and r.get("prim") in (
-                "identity", None) and len(r["inputs"]) == 1 and not r["control_inputs"]:
+                "identity", None) and len(r["inputs"]) == 1 and \
+                set(r["control_inputs"]) <= checks:
             splice[i] = tuple(r["inputs"][0])
 
     def final(a, b):
@@ -227,9 +245,19 @@ def remove_training_nodes(input_graph, protected_nodes=None) -> GraphDef:
     for v in doc.get("variables", []):
         referenced |= {v["read"], v["op"], v["initializer"]}
     splice = {i: s for i, s in splice.items() if i not in referenced}
+    # a check goes when only spliced identities wait on it; then the sub-graph only it used
+    users = _consumers(recs)
+    dead = {c for c in checks if users[c] <= set(splice)}
+    for i in range(len(recs) - 1, -1, -1):
+        if i not in dead and users[i] and users[i] <= dead and \
+                recs[i]["name"] not in protected and i not in referenced:
+            dead.add(i)
     sub = {(i, 0): final(i, 0) for i in splice}
-    keep = set(range(len(recs))) - set(splice)
-    return GraphDef._of(_subset(doc, keep, sub), input_graph._arrays)
+    keep = set(range(len(recs))) - set(splice) - dead
+    out = _subset(doc, keep, sub)
+    for r in out["ops"]:                # (control inputs on a removed check)
+        r["control_inputs"] = [c for c in r["control_inputs"] if c is not None]
+    return GraphDef._of(out, input_graph._arrays)
 
 
 def must_run_on_cpu(node, pin_variables_on_cpu: bool = False) -> bool:

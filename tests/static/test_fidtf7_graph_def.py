@@ -189,3 +189,58 @@ def test_node_device_is_writable():
     with tf.Graph().as_default() as g2:
         tf.import_graph_def(gd, name="")
         assert str(g2.get_operation_by_name("c").device) == "cpu"
+
+
+def test_node_input_edits_are_written_back():
+    """Review rv19 F5: TF programs edit a GraphDef's node inputs in place."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [2], name="x")
+        m = x * 2.0
+        tf.add(x, 1.0, name="add")
+        tf.identity(m, name="y")
+    gd = g.as_graph_def()
+    node = next(n for n in gd.node if n.name == "y")
+    assert node.input == ["mul"]
+    for index in range(len(node.input)):
+        if "mul" in node.input[index]:
+            node.input[index] = "add"
+    assert node.input == ["add"]
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        got = tf.Session().run("y:0", {"x:0": np.array([1.0, 2.0], np.float32)})
+    np.testing.assert_array_equal(got, [2.0, 3.0])
+    with pytest.raises(ValueError, match="input 'nope' names no node output"):
+        node.input[0] = "nope"
+    assert node.input == ["add"]
+    del node.input[0]
+    node.input.append("x")
+    node.input.append("^add")
+    assert node.input == ["x", "^add"]
+    with pytest.raises(NotImplementedError, match="from 'Identity' to 'Switch'"):
+        node.op = "Switch"
+    with pytest.raises(ValueError, match="already has a node named 'x'"):
+        node.name = "x"
+    node.name = "y2"
+    assert gd.node[-1].name == "y2"
+
+
+def test_remove_training_nodes_drops_check_numerics_as_tf():
+    """Review rv19 F7: the check goes as a whole (TF's one CheckNumerics node)."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [2], name="x")
+        h = tf.identity(x)
+        out = tf.identity(h * 2.0, name="output")
+        c = tf.check_numerics(out, "bad", name="chk")
+        tf.identity(c + 1.0, name="z")
+    r = tf.graph_util.remove_training_nodes(g.as_graph_def())
+    assert [(n.name, n.op, n.input) for n in r.node] == [
+        ("x", "Placeholder", []), ("Const", "Const", []), ("mul", "Mul", ["x", "Const"]),
+        ("Const_1", "Const", []), ("add", "Add", ["mul", "Const_1"])]
+    kept = tf.graph_util.remove_training_nodes(g.as_graph_def(), protected_nodes=["chk"])
+    assert "chk" in [n.name for n in kept.node]
+    with tf.Graph().as_default():
+        tf.import_graph_def(r, name="")
+        got = tf.Session().run("add:0", {"x:0": np.array([1.0, 2.0], np.float32)})
+    np.testing.assert_array_equal(got, [3.0, 5.0])
