@@ -202,8 +202,6 @@ def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
 class AdamW(Adam):
     """Adam with decoupled weight decay (``p *= 1 - lr * weight_decay``), default 1e-2."""
 
-    _version_bumps = 2                  # (PyTorch's decay mul_, then addcdiv_)
-
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, capturable: bool = False,

@@ -36,8 +36,9 @@ class Optimizer:
     """Base class: parameter groups, state, zero_grad, state_dict."""
 
     #: in-place writes PyTorch's update makes to a parameter per step, each a bump of its
-    #: version counter (``p._version``; AdamW's decay ``mul_`` then ``addcdiv_``: 2), so that
-    #: a graph that saved the parameter before ``step()`` refuses a later backward, as PyTorch's
+    #: version counter (``p._version``; NAdam's two ``addcdiv_``: 2; a group's decoupled weight
+    #: decay, AdamW's, one ``mul_`` more), so that a graph that saved the parameter before
+    #: ``step()`` refuses a later backward, as PyTorch's
     _version_bumps = 1
 
     def __init__(self, params, defaults: dict) -> None:
