@@ -331,8 +331,10 @@ class _Step:
             # (not the graph of a model built lazily in the step, a Sequential called there
             # first: it reads that model's own input placeholder, which nothing feeds)
             others = {op for op in new if op.type == "Placeholder" and op not in fed}
+            # (not the step's own unused inputs and variables: a step ignoring y, rv19 K2)
             updates = [op for op in new if op not in used and op not in inits and
-                       op not in out_ops and not (others and _reads(op, others))]
+                       op not in out_ops and op.type not in ("Placeholder", "VariableV2")
+                       and not (others and _reads(op, others))]
             self.update = group(*updates)
         self.first = [i for i, t in enumerate(vals) if _ancestors_hit(t, fed)]
         self.after = [i for i in range(len(vals)) if i not in self.first]

@@ -420,3 +420,32 @@ def test_relu_threshold_and_dropout_noise_shape():
     d = K.get_value(K.dropout(np.ones((64, 5), "float32"), 0.5, noise_shape=(64, 1), seed=3))
     assert set(np.unique(d)) <= {0.0, 2.0} and (d == d[:, :1]).all()
     assert 0 < (d[:, 0] == 0).sum() < 64
+
+
+def test_train_step_ignoring_y_fits_with_y():
+    """rv19 K2: fit(x, y) of a train_step that unpacks y and never uses it (Keras 3 runs it;
+    the unused y placeholder was a target of the step's updates: 'You must feed')."""
+
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = keras.layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.d(x)
+
+        def train_step(self, data):
+            x, _ = data
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(self(x)))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": loss}
+
+    m = M()
+    m.compile(optimizer=keras.optimizers.SGD(0.1))
+    h = m.fit(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), batch_size=4,
+              epochs=1, verbose=0)
+    np.testing.assert_allclose(h.history["loss"], [9.0])      # (x @ ones = 3, squared)
+    # one SGD step: dL/dw = 2 * 3 * 1 = 6 per weight, dL/db = 6
+    np.testing.assert_allclose(m.get_weights()[0], np.full((3, 1), 1 - 0.6), rtol=1e-6)
