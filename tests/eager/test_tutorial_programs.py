@@ -2,7 +2,7 @@
 each run twice in this process: with real PyTorch (when installed) and with its imports renamed
 to dlcore_eager.  The printed outputs must agree: the same lines and words, and every number
 within a relative 2e-3 (float32 training over hundreds of steps in two libraries).  A program
-with an entry in ``OUTCOMES`` (test_programs_p18.py) also has dlcore's output checked for its
+with an entry in ``OUTCOMES`` (test_programs_p18.py, test_programs_quant7.py) also has dlcore's output checked for its
 real outcome there (so the program runs once in the suite).
 
 PyTorch's printed output is recorded in ``torch_outputs.json`` (next to this file), keyed by the
@@ -28,7 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_programs_p18 import OUTCOMES
+from test_programs_p18 import OUTCOMES as _P18
+from test_programs_quant7 import OUTCOMES as _QUANT7
+
+OUTCOMES = {**_P18, **_QUANT7}
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "programs" / "eager"
 NAMES = sorted(p.name for p in PROGRAMS.glob("*.py"))
