@@ -222,6 +222,72 @@ class NanTensorHook(SessionRunHook):
             run_context.request_stop()
 
 
+class SummarySaverHook(SessionRunHook):
+    """TF 1.15's ``tf.train.SummarySaverHook``: every ``save_steps`` global steps (or
+    ``save_secs`` seconds) the run also fetches ``summary_op`` (or the ``scaffold``'s) and the
+    results go to ``summary_writer`` (or a ``FileWriter`` of ``output_dir``) at the global step
+    after the run; the first run always writes."""
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir=None, summary_writer=None,
+                 scaffold=None, summary_op=None):
+        if (scaffold is None) == (summary_op is None):
+            raise ValueError("Exactly one of scaffold or summary_op must be provided.")
+        if (save_steps is None) == (save_secs is None):
+            raise ValueError("exactly one of every_steps and every_secs should be provided.")
+        self._summary_op, self._scaffold = summary_op, scaffold
+        self._writer, self._output_dir = summary_writer, output_dir
+        self._steps, self._secs = save_steps, save_secs
+        self._last_step: int | None = None
+        self._last_time = 0.0
+
+    def begin(self):
+        if self._writer is None and self._output_dir:
+            from .summary import FileWriterCache
+            self._writer = FileWriterCache.get(self._output_dir)
+        self._next_step: int | None = None
+        self._step = _global_step_tensor()
+        if self._step is None:
+            raise RuntimeError("Global step should be created to use SummarySaverHook.")
+
+    def _ops(self) -> list:
+        op = self._summary_op if self._summary_op is not None else \
+            getattr(self._scaffold, "summary_op", None)
+        return [] if op is None else list(op) if isinstance(op, (list, tuple)) else [op]
+
+    def _due(self, step: int) -> bool:      # TF's SecondOrStepTimer.should_trigger_for_step
+        if self._last_step is None:
+            return True
+        if self._last_step == step:
+            return False
+        if self._secs is not None and time.time() >= self._last_time + self._secs:
+            return True
+        return self._steps is not None and step >= self._last_step + self._steps
+
+    def before_run(self, run_context):
+        self._request = self._next_step is None or self._due(self._next_step)
+        fetches = {"global_step": self._step}
+        ops = self._ops() if self._request else []
+        if ops:
+            fetches["summary"] = ops
+        return SessionRunArgs(fetches)
+
+    def after_run(self, run_context, run_values):
+        if not self._writer:
+            return
+        step = int(run_values.results["global_step"]) + 1
+        if self._next_step is None or self._request:
+            step = int(run_context.session.run(self._step))
+        if self._request:
+            self._last_step, self._last_time = step, time.time()
+            for summary in run_values.results.get("summary", ()):
+                self._writer.add_summary(summary, step)
+        self._next_step = step + 1
+
+    def end(self, session):
+        if self._writer:
+            self._writer.flush()
+
+
 class StepCounterHook(SessionRunHook):
     """Log global steps per second every ``every_n_steps`` steps."""
 
@@ -371,10 +437,23 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaf
             chief.append(CheckpointSaverHook(checkpoint_dir, save_secs=save_checkpoint_secs))
     if is_chief and log_step_count_steps and _global_step_tensor() is not None:
         chief.append(StepCounterHook(log_step_count_steps))
+    summary_dir = summary_dir or checkpoint_dir
+    if is_chief and summary_dir and _global_step_tensor() is not None and \
+            ((save_summaries_steps and save_summaries_steps > 0) or
+             (save_summaries_secs and save_summaries_secs > 0)):
+        # TF 1.15: the summaries the graph collected (tf.summary.merge_all, or the scaffold's
+        # summary_op) go to summary_dir every save_summaries_steps (secs when steps is None)
+        from .summary import merge_all
+        op = getattr(scaffold, "summary_op", None) if scaffold is not None else merge_all()
+        if op is not None:
+            steps = save_summaries_steps if save_summaries_steps else None
+            chief.append(SummarySaverHook(save_steps=steps,
+                                          save_secs=None if steps else save_summaries_secs,
+                                          output_dir=summary_dir, summary_op=op))
     return MonitoredSession(hooks, checkpoint_dir, config, chief)
 
 
 __all__ = ["CheckpointSaverHook", "FinalOpsHook", "LoggingTensorHook", "MonitoredSession",
            "MonitoredTrainingSession", "NanLossDuringTrainingError", "NanTensorHook",
            "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues",
-           "SingularMonitoredSession", "StepCounterHook", "StopAtStepHook"]
+           "SingularMonitoredSession", "StepCounterHook", "StopAtStepHook", "SummarySaverHook"]

@@ -104,6 +104,7 @@ ALIASES = {
         "add_queue_runner": "input_queues:add_queue_runner",
         "ExponentialMovingAverage": "tf_extra:ExponentialMovingAverage",
         "CheckpointSaverHook": "monitored:CheckpointSaverHook",
+        "SummarySaverHook": "monitored:SummarySaverHook",
         "FinalOpsHook": "monitored:FinalOpsHook",
         "LoggingTensorHook": "monitored:LoggingTensorHook",
         "MonitoredSession": "monitored:MonitoredSession",
