@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import sys
 
 import numpy as np
 
@@ -166,8 +165,8 @@ def _labelling(f, label, all_edges: bool = False):
     @functools.wraps(f)
     def labelling(*args, **kwargs):
         if saved and active[0]:
-            out = sys.modules["dlcore_eager.autograd._saved_composites"].labelled_entry(
-                label, f, args, kwargs)
+            from .autograd._saved_composites import labelled_entry
+            out = labelled_entry(label, f, args, kwargs)
             if out is not None:
                 return out
         out = f(*args, **kwargs)

@@ -21,10 +21,12 @@ from dlcore.ops.special import xlog_torch as _xlog_torch
 
 from . import _arg_checks as _checks
 from . import _index_errors, _search
+from ._closeness import isclose  # noqa: F401  (installed from FUNCTIONS/METHODS)
 from ._graph import labelled
 from ._host import host as _host
 from ._keyword_names import split_overloads
 from ._matmul_checks import check_vector_dtypes
+from ._operand_rules import infer_sizes as _broadcast_shape  # (the operands' broadcast)
 from ._operand_rules import wrap_dim
 from ._random_draws import (  # noqa: F401  (installed from FUNCTIONS)
     _like,
@@ -43,14 +45,6 @@ from ._switches import (  # noqa: F401  (installed from FUNCTIONS)
 from .tensor import Tensor
 
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
-
-
-def _broadcast_shape(a, b) -> tuple:
-    """The broadcast shape of two operands, or PyTorch's RuntimeError (NumPy raised its
-    ValueError from the host computations below, which ``except RuntimeError`` missed)."""
-    from ._operand_rules import infer_size
-    return infer_size(tuple(a.shape) if isinstance(a, Tensor) else (),
-                      tuple(b.shape) if isinstance(b, Tensor) else ())
 
 
 def _seq(tensors) -> list:
@@ -383,19 +377,6 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     keep = (~input.isnan()).to(input.dtype)
     return nansum(input, dim, keepdim) / (keep.sum() if dim is None else
                                           keep.sum(dim, keepdim=keepdim))
-
-
-def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
-    """``|input - other| <= atol + rtol |other|`` elementwise (infinities equal only to
-    themselves; NaNs equal with ``equal_nan``)."""
-    if isinstance(other, Tensor) and input._buf.dtype != other._buf.dtype:
-        from ._dtype import from_numpy_dtype as _fd
-        raise RuntimeError(f"{_fd(input._buf.dtype)._legacy} did not match "
-                           f"{_fd(other._buf.dtype)._legacy}")
-    _broadcast_shape(input, other)
-    a, b = _host(input), _host(other)
-    return _like(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input)
 
 
 def isin(elements, test_elements, *, assume_unique: bool = False,

@@ -29,11 +29,11 @@ from dlcore.dtypes import is_floating
 from dlcore.ops.elementwise import maximum_p, minimum_p
 from dlcore.ops.math_binary import eager_maximum_vjp, eager_minimum_vjp
 
-from ._arg_checks import not_tensor as _not_tensor
 from . import _dtype as D
 from . import _host_grad as _hg
 from . import _tensor_ops as O
 from . import creation as _creation
+from ._arg_checks import not_tensor as _not_tensor
 from ._graph import EAGER_VJPS, labelled
 from ._host import host as _host
 from ._operand_rules import wrap_dim
@@ -98,7 +98,7 @@ def copysign(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
         # (a list other was read as an array: a float64 result where PyTorch refuses)
         raise TypeError(_COPYSIGN_SIG.format(", ".join(
             "Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in (input, other))))
-    from ._extra_ops import _broadcast_shape
+    from ._operand_rules import infer_sizes as _broadcast_shape
     from ._out import write_out
     _broadcast_shape(input, other)      # (PyTorch's RuntimeError; was 'where''s ShapeError)
     # PyTorch's promotion of the two (a 0-d tensor or a number weak: copysign(int32, float16)
@@ -132,7 +132,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
         raise _not_tensor("heaviside", "values", 2, values)
     if input._buf.dtype != values._buf.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    from ._extra_ops import _broadcast_shape
+    from ._operand_rules import infer_sizes as _broadcast_shape
     _broadcast_shape(input, values)     # (PyTorch's RuntimeError, not NumPy's ValueError)
     x, v = _host(input), _host(values)
     out = _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
@@ -144,7 +144,7 @@ def nextafter(input: Tensor, other) -> Tensor:
     """The next floating-point value after ``input`` towards ``other`` (not differentiable)."""
     if not isinstance(other, Tensor):
         raise _not_tensor("nextafter", "other", 2, other)
-    from ._extra_ops import _broadcast_shape
+    from ._operand_rules import infer_sizes as _broadcast_shape
     _broadcast_shape(input, other)
     x, o = O._operands(input, other)    # PyTorch's promotion (NumPy's made float32 + int32
     dt = x._buf.dtype                   # float64)

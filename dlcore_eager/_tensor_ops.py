@@ -8,7 +8,6 @@ conventions (promotion, broadcast errors, refusals, ``scalar_as``) are in ``_ope
 from __future__ import annotations
 
 import builtins
-import sys
 
 import numpy as np
 
@@ -22,21 +21,32 @@ from dlcore.registry import bind
 
 from . import _dispatch as _D
 from . import _dtype as D
+from ._arg_checks import not_tensor as _not_tensor
+from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
+from ._closeness import isclose as _isclose
 from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
-from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
-from ._arg_checks import not_tensor as _not_tensor
 from ._graph import labelled
-from ._matmul_checks import check_matmul as _check_matmul, check_same_dtype as _check_same_dtype
+from ._matmul_checks import check_matmul as _check_matmul
+from ._matmul_checks import check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
-from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error, scalar_as
-from ._operand_rules import clamp_tangent, clamp_ties
+from ._operand_rules import (
+    _int_pow_check,
+    _operands,
+    _sub_bool_check,
+    broadcast_error,
+    clamp_tangent,
+    clamp_ties,
+    scalar_as,
+    split_ties,
+    torch_error,
+    torch_errors,
+)
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
-from ._state import SAVED_HOOKS_ON
 from ._operand_rules import int_scalar as _int_scalar
-from ._operand_rules import split_ties, torch_error, torch_errors
+from ._state import SAVED_HOOKS_ON
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -392,7 +402,7 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 
 def _saved_var(is_std, x, dim, unbiased, keepdim, correction, corr):
-    sc = sys.modules["dlcore_eager.autograd._saved_composites"]     # (autograd.graph's)
+    from .autograd import _saved_composites as sc  # (loaded while hooks are active)
     if not sc.applies(x):
         return None
     f = std if is_std else var
@@ -484,8 +494,7 @@ def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     for name, pos, v in (("input", 1, self), ("other", 2, other)):
         if not isinstance(v, Tensor):       # (torch.allclose(t, 1.0): PyTorch's TypeError)
             raise _not_tensor("allclose", name, pos, v)
-    isclose = sys.modules["dlcore_eager._extra_ops"].isclose   # (loaded by the package)
-    return bool(isclose(self, other, rtol, atol, equal_nan)._buf.all())
+    return bool(_isclose(self, other, rtol, atol, equal_nan)._buf.all())
 
 
 def equal(self, other) -> bool:
