@@ -1,8 +1,8 @@
 """The program every rank runs in ``test_mpi.py``: ``mpiexec -n 2 python _ranks_main.py OUT DIR``.
 
-Runs the eager and the static scenarios (``_ranks_eager.py``, ``_ranks_static.py``) in one launch
-(each launch costs every rank its imports and kernel loads), then rank 0 writes the results as
-JSON to OUT.  An exception on a rank is written too, so the test shows it instead of a bare
+Runs the eager, the static and the SyncBatchNorm scenarios (``_ranks_eager.py``,
+``_ranks_static.py``, ``_sync_bn_ranks.py``) in one launch (each launch costs every rank its
+imports and kernel loads, ~4 s of CPU), then rank 0 writes the results as JSON to OUT.  An exception on a rank is written too, so the test shows it instead of a bare
 failure."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def main(out_path: str, directory: str) -> int:
     results: dict = {"rank": dist.get_rank(), "world": dist.get_world_size(),
                      "backend": dist.get_backend()}
     failed = False
-    for name, module in (("eager", "_ranks_eager"), ("static", "_ranks_static")):
+    for name, module in (("eager", "_ranks_eager"), ("static", "_ranks_static"),
+                         ("sync_bn", "_sync_bn_ranks")):
         t = time.perf_counter()
         try:
             mod = __import__(module)

@@ -1,7 +1,8 @@
 """Data-parallel training on 2 MPI ranks (issue 18), both front ends.
 
 Two launches of ``mpiexec -n 2`` for the whole file (each rank pays its imports and kernel loads,
-a few seconds): ``_ranks_main.py`` runs every scenario and rank 0 writes the results as JSON,
+a few seconds): ``_ranks_main.py`` runs every scenario (eager, static, SyncBatchNorm) and rank 0
+writes the results as JSON,
 which the tests below read; ``_ranks_dead.py`` kills a rank and checks that the other fails with
 the timeout error instead of hanging.  Skipped, with the reason, only where MPI cannot start
 (mpi4py missing, no mpiexec, or a 2-rank hello-world failing).
@@ -82,7 +83,7 @@ def results(mpiexec, tmp_path_factory) -> dict:
         pytest.fail(f"the ranks failed (exit {r.returncode}):\n{r.stdout[-3000:]}\n"
                     f"{r.stderr[-3000:]}\n{''.join(errors)[-3000:]}")
     res = json.loads(out.read_text())
-    for part in ("eager", "static"):
+    for part in ("eager", "static", "sync_bn"):
         assert "error" not in res[part], res[part].get("error")
     return res
 
@@ -184,6 +185,18 @@ def test_keras_distributed_optimizer_and_callbacks(results):
     np.testing.assert_allclose(r["history_loss"], local.mean(axis=0), rtol=1e-12)
     assert not np.allclose(local[0], local[1])           # the averaging did something
     assert r["checkpoint_matches"]
+
+
+# ----------------------------------------------------------------------------- SyncBatchNorm
+def test_sync_batch_norm_on_two_ranks_equals_whole_batch(results):
+    """SyncBatchNorm across 2 ranks equals BatchNorm over the whole batch in one process:
+    outputs, input gradients, summed parameter gradients and running statistics (float64, two
+    training steps; ``_sync_bn_ranks.py``).  It had a launch of its own: 4.2 s of CPU."""
+    res = results["sync_bn"]
+    assert res["world"] == 2 and res["batches"] == 2
+    for name, diff in res["diffs"].items():
+        assert diff < 1e-12, (name, diff)
+    assert set(res["diffs"]) == {"out", "dx", "dw", "db", "running"}
 
 
 # ----------------------------------------------------------------------------- failures

@@ -283,7 +283,8 @@ def test_mpi_collective_after_finalize_is_a_clear_error():
             "    c.barrier()\n"
             "except DistributedError as e:\n"
             "    print('refused:', e)\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       check=False)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "refused: dlcore.distributed: cannot run barrier on rank 0: the communicator was " \
            "finalized" in r.stdout
