@@ -58,7 +58,8 @@ from .random_ops import random_normal, random_uniform, set_random_seed, truncate
 from .session import (ConfigProto, InteractiveSession, RunMetadata, RunOptions, Session,
                       get_default_session)
 from .variables import (GraphKeys, Variable, all_variables, assign, assign_add, assign_sub,
-                        global_variables, global_variables_initializer, initialize_all_variables,
+                        global_variables, global_variables_initializer, init_scope,
+                        initialize_all_variables,
                         local_variables, local_variables_initializer, trainable_variables,
                         variables_initializer)
 from . import contrib, initializers, keras, layers, losses, nn, saving, train  # noqa: E402, I001

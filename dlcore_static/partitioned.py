@@ -276,7 +276,7 @@ def make_partitioned(full, shape, dtype, init, partitioner, *, trainable, collec
                            collections=collections, validate_shape=validate_shape)
         var._save_slice_info = (full, list(shape), offset, pshape)   # TF's SaveSliceInfo
         if regularizer is not None:
-            with g.name_scope(var.op.name + "/Regularizer/"):
+            with g.name_scope(var.op.name + "/Regularizer/"), tf.init_scope():
                 loss = regularizer(var)
             if loss is not None:
                 g.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, loss)

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import initializers as _init
 from .graph import get_default_graph
-from .variables import GraphKeys, Variable
+from .variables import GraphKeys, Variable, _init_scope
 
 
 class _AutoReuse:
@@ -278,7 +278,7 @@ def _true_getter(name, shape=None, dtype=None, initializer=None, regularizer=Non
     store[full] = var
     reg = regularizer if regularizer is not None else scope.regularizer
     if reg is not None:
-        with g.name_scope(var.op.name + "/Regularizer/"):
+        with g.name_scope(var.op.name + "/Regularizer/"), _init_scope(g):   # (as TF 1.15)
             loss = reg(var)
         if loss is not None:
             g.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)

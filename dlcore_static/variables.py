@@ -17,6 +17,9 @@ staged during a run and committed when it succeeds (``variable_store.py``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -54,6 +57,28 @@ class GraphKeys:
     SAVERS = "savers"
 
 
+def init_scope() -> contextlib.AbstractContextManager:
+    """``tf.init_scope()`` (TF 1.15, graph mode): ops made inside are outside any control-flow
+    context (cond branch, loop body) and any control dependencies of the default graph; the
+    name scope and the device scope stay.  Variables are made in it."""
+    return _init_scope(get_default_graph())
+
+
+@contextlib.contextmanager
+def _init_scope(g: Graph) -> Iterator[None]:
+    ctxs, deps = g._ctx_stack, g._control_stack
+    if not ctxs and not deps:
+        yield
+        return
+    g._ctx_stack, g._control_stack = [], []
+    g._replain()
+    try:
+        yield
+    finally:
+        g._ctx_stack, g._control_stack = ctxs, deps
+        g._replain()
+
+
 class Variable:
     """A TensorFlow-1 variable.  Usable wherever a Tensor is (it converts to its read tensor)."""
 
@@ -71,11 +96,19 @@ class Variable:
             raise ValueError("The `constraint` argument must be a callable.")
         g = graph or get_default_graph()
         self.graph = g
-        with g.name_scope(name or "Variable") as scope:
+        # TF 1.15's init_scope: the variable's ops are made outside any cond branch or loop
+        # body and any control dependencies (the name scope stays), so that a variable made
+        # in one branch is read (and reused, and differentiated) by the other
+        with _init_scope(g), g.name_scope(name or "Variable") as scope:
             base = scope[:-1]
             if callable(initial_value) and not isinstance(initial_value, Tensor):
                 with g.name_scope("Initializer"):       # TF1: w/Initializer/zeros
                     initial_value = initial_value()
+            elif isinstance(initial_value, Tensor) and initial_value.op._ctx is not None:
+                raise ValueError(f"Initializer for variable {scope} is from inside a "
+                                 "control-flow construct, such as a loop or conditional. When "
+                                 "creating a variable inside a loop or conditional, use a lambda "
+                                 "as the initializer.")
             first = len(g._ops)
             if dtype is None and type(initial_value) in (int, float, bool):
                 # TF1 converts a Python number as tf.convert_to_tensor does: an int is int32
