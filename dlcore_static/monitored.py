@@ -1,7 +1,9 @@
 """``tf.train.MonitoredTrainingSession`` and its hooks, as TensorFlow 1 runs them.
 
-A monitored session creates (or restores from ``checkpoint_dir``'s latest checkpoint) and
-initialises a Session, then wraps every ``run``: each hook's ``before_run`` may add fetches
+A monitored session calls each hook's ``begin``, has its session creator make the Session
+(``scaffold.py``: the scaffold finalizes the graph, then the Session is restored from the
+latest checkpoint or initialised, as TF 1.15's ``ChiefSessionCreator``), then wraps every
+``run``: each hook's ``before_run`` may add fetches
 (``SessionRunArgs``) and feeds, ``after_run`` sees their values and may ``request_stop()``.
 ``should_stop()`` turns true when a hook asks, or when a run raises ``OutOfRangeError`` (the end
 of a ``tf.data`` iterator), which the session swallows, as TensorFlow does.  Leaving the
@@ -126,22 +128,40 @@ class CheckpointSaverHook(SessionRunHook):
 
     def __init__(self, checkpoint_dir, save_secs=None, save_steps=None, saver=None,
                  checkpoint_basename="model.ckpt", scaffold=None, listeners=None):
+        if saver is not None and scaffold is not None:
+            raise ValueError("You cannot provide both saver and scaffold.")
         if (save_secs is None) == (save_steps is None):
             raise ValueError("exactly one of save_secs or save_steps must be given")
         self._dir, self._secs, self._steps = checkpoint_dir, save_secs, save_steps
-        self._saver = saver
+        self._saver, self._scaffold = saver, scaffold
         self._path = os.path.join(checkpoint_dir, checkpoint_basename)
 
     def begin(self):
-        from .saving import Saver
         self._step = _global_step_tensor()
         if self._step is None:
             raise RuntimeError("Global step should be created to use CheckpointSaverHook.")
-        if self._saver is None:
-            self._saver = Saver()
         os.makedirs(self._dir, exist_ok=True)
 
+    def _get_saver(self):
+        """TF's: the hook's saver, else the scaffold's, else the one of the ``savers``
+        collection (a monitored session's scaffold puts its saver there)."""
+        if self._saver is not None:
+            return self._saver
+        if self._scaffold is not None:
+            return self._scaffold.saver
+        from .graph import get_default_graph
+        savers = get_default_graph().get_collection("savers")
+        if not savers:
+            raise RuntimeError("No items in collection savers. Please add a saver to the "
+                               "collection or provide a saver or scaffold.")
+        if len(savers) > 1:
+            raise RuntimeError("More than one item in collection savers. Please indicate which "
+                               "one to use by passing it to the constructor.")
+        self._saver = savers[0]
+        return self._saver
+
     def after_create_session(self, session, coord):
+        self._saver = self._get_saver()
         self._last_step = int(session.run(self._step))
         self._last_time = time.time()
         self._save(session, self._last_step)
@@ -289,30 +309,62 @@ class SummarySaverHook(SessionRunHook):
 
 
 class StepCounterHook(SessionRunHook):
-    """Log global steps per second every ``every_n_steps`` steps."""
+    """TF 1.15's ``tf.train.StepCounterHook``: every ``every_n_steps`` global steps (or
+    ``every_n_secs`` seconds) logs ``global_step/sec`` (the global step's op name + '/sec') and,
+    with ``output_dir`` or ``summary_writer``, writes it as a scalar summary at that step."""
 
     def __init__(self, every_n_steps=100, every_n_secs=None, output_dir=None,
                  summary_writer=None):
-        self._n = every_n_steps
+        if (every_n_steps is None) == (every_n_secs is None):
+            raise ValueError("exactly one of every_n_steps and every_n_secs should be "
+                             "provided.")
+        self._every_steps, self._every_secs = every_n_steps, every_n_secs
+        self._writer, self._output_dir = summary_writer, output_dir
+        self._last_step: int | None = None          # the timer's last triggered step
+        self._last_time: float | None = None
+        self._last_global_step = None
 
     def begin(self):
+        if self._writer is None and self._output_dir:
+            from .summary import FileWriterCache
+            self._writer = FileWriterCache.get(self._output_dir)
         self._step = _global_step_tensor()
-        self._t = time.time()
-        self._last = None
+        if self._step is None:
+            raise RuntimeError("Global step should be created to use StepCounterHook.")
+        self._tag = self._step.op.name + "/sec"
+
+    def _due(self, step: int) -> bool:      # TF's SecondOrStepTimer.should_trigger_for_step
+        if self._last_step is None:
+            return True
+        if self._last_step == step:
+            return False
+        if self._every_secs is not None and time.time() >= self._last_time + self._every_secs:
+            return True
+        return self._every_steps is not None and step >= self._last_step + self._every_steps
 
     def before_run(self, run_context):
-        return SessionRunArgs(self._step) if self._step is not None else None
+        return SessionRunArgs(self._step)
 
     def after_run(self, run_context, run_values):
-        if run_values.results is None:
-            return
-        step = int(run_values.results)
-        if self._last is None:
-            self._last, self._t = step, time.time()
-        elif step - self._last >= self._n:
-            rate = (step - self._last) / max(time.time() - self._t, 1e-9)
-            logger.info("global_step/sec: %g", rate)
-            self._last, self._t = step, time.time()
+        stale = int(run_values.results)
+        if self._due(stale + 1):
+            step = int(run_context.session.run(self._step))      # after the train op
+            if self._due(step):
+                now = time.time()
+                if self._last_time is not None and self._last_step is not None:
+                    rate = (step - self._last_step) / max(now - self._last_time, 1e-9)
+                    if self._writer is not None:
+                        from dlcore.io import tensorboard as tb
+                        self._writer.add_summary(tb.scalar(self._tag, rate), step)
+                    logger.info("%s: %g", self._tag, rate)
+                self._last_step, self._last_time = step, now
+        if stale == self._last_global_step:
+            logger.warning("It seems that global step (tf.train.get_global_step) has not "
+                           "been increased. Current value (could be stable): %s vs previous "
+                           "value: %s. You could increase the global step by passing "
+                           "tf.train.get_global_step() to Optimizer.apply_gradients or "
+                           "Optimizer.minimize.", stale, self._last_global_step)
+        self._last_global_step = stale
 
 
 class FinalOpsHook(SessionRunHook):
@@ -327,38 +379,57 @@ class FinalOpsHook(SessionRunHook):
 
 
 class MonitoredSession:
-    """A Session run through hooks (see the module docstring)."""
+    """TF 1.15's ``tf.train.MonitoredSession``: ``hook.begin()`` for each hook, then the
+    ``session_creator`` (default ``ChiefSessionCreator()``: its scaffold finalizes the graph,
+    initializes or restores the model; ``scaffold.py``) makes the Session, the queue runners
+    start, ``hook.after_create_session(session, coord)``; each ``run`` goes through the hooks
+    (see the module docstring).  ``close()`` (or leaving the ``with`` block) calls each hook's
+    ``end`` and closes the Session; the graph is unfinalized again if it was not finalized
+    before."""
 
-    def __init__(self, hooks=None, checkpoint_dir=None, config=None, chief_only_hooks=None):
-        from .session import Session
-        from .variables import global_variables_initializer, local_variables_initializer
+    def __init__(self, session_creator=None, hooks=None, stop_grace_period_secs=120):
+        self._start(session_creator, hooks, stop_grace_period_secs)
+
+    def _start(self, session_creator, hooks, stop_grace_period_secs) -> None:
+        from .coordinator import Coordinator, start_queue_runners
         from .graph import get_default_graph
-        self._hooks = list(hooks or []) + list(chief_only_hooks or [])
-        self.graph = get_default_graph()
-        for h in self._hooks:
-            h.begin()
-        self._init_ops = [global_variables_initializer(), local_variables_initializer()]
-        self._sess: Any = Session(graph=self.graph, config=config)
-        restored = False
-        if checkpoint_dir:
-            from .saving import Saver, latest_checkpoint
-            ckpt = latest_checkpoint(checkpoint_dir)
-            if ckpt:
-                self._sess.run(self._init_ops)
-                Saver().restore(self._sess, ckpt)
-                restored = True
-        if not restored:
-            self._sess.run(self._init_ops)
-        for h in self._hooks:
-            h.after_create_session(self._sess, None)
+        from .scaffold import ChiefSessionCreator
+        g = get_default_graph()
+        self._graph = g
+        self._graph_was_finalized = g.finalized
+        self._hooks = list(hooks or [])
         self._stop = False
+        self._sess: Any = None
+        self._grace = stop_grace_period_secs
+        try:
+            for h in self._hooks:
+                h.begin()
+            self._sess = (session_creator or ChiefSessionCreator()).create_session()
+        except BaseException:
+            self._unfinalize()          # (nothing changed by a failed start: dlcore's rule)
+            raise
+        self._coord = Coordinator(clean_stop_exception_types=[])
+        if g.get_collection("queue_runners"):
+            start_queue_runners(sess=self._sess, coord=self._coord)
+        for h in self._hooks:
+            h.after_create_session(self._sess, self._coord)
+
+    def _unfinalize(self) -> None:
+        if not self._graph_was_finalized and self._graph.finalized:
+            self._graph._finalized = False      # (TF's Graph._unsafe_unfinalize)
+            self._graph._replain()
 
     @property
-    def raw_session(self):
+    def graph(self):
+        """The graph that was launched in this session (None once closed)."""
+        return None if self._sess is None else self._sess.graph
+
+    def _tf_sess(self):
+        """The underlying Session (TF's private accessor; None once closed)."""
         return self._sess
 
     def should_stop(self) -> bool:
-        return self._stop
+        return self._stop or self._sess is None
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """``Session.run`` with every hook's extra fetches and feeds; the caller's results."""
@@ -394,63 +465,118 @@ class MonitoredSession:
         return results[0]
 
     def close(self) -> None:
-        if self._sess is None:
-            return
+        self._close(None)
+
+    def _close(self, exc_type) -> None:
         try:
-            for h in self._hooks:
-                h.end(self._sess)
+            if exc_type is None and self._sess is not None:
+                for h in self._hooks:
+                    h.end(self._sess)
         finally:
-            self._sess.close()
-            self._sess = None
+            try:
+                if self._sess is None:
+                    raise RuntimeError("Session is already closed.")
+                self._coord.request_stop()
+                try:
+                    self._coord.join(stop_grace_period_secs=self._grace,
+                                     ignore_live_threads=True)
+                finally:
+                    self._sess.close()
+            finally:
+                self._sess = None
+                self._unfinalize()
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         from .errors import OutOfRangeError
-        if exc_type is None or issubclass(exc_type, OutOfRangeError):
-            self.close()
-            return exc_type is not None          # the end of the data ends training quietly
-        if self._sess is not None:
-            self._sess.close()
-            self._sess = None
-        return False
+        if exc_type is not None and issubclass(exc_type, (OutOfRangeError, StopIteration)):
+            exc_type = None                      # the end of the data ends training quietly
+        self._close(exc_type)
+        return exc_type is None
 
 
-SingularMonitoredSession = MonitoredSession
+class SingularMonitoredSession(MonitoredSession):
+    """TF 1.15's ``tf.train.SingularMonitoredSession``: a ``MonitoredSession`` whose Session
+    a ``ChiefSessionCreator`` of these arguments makes, with ``raw_session()``."""
+
+    def __init__(self, hooks=None, scaffold=None, master="", config=None, checkpoint_dir=None,
+                 stop_grace_period_secs=120, checkpoint_filename_with_path=None):
+        from .scaffold import ChiefSessionCreator
+        creator = ChiefSessionCreator(scaffold=scaffold, master=master, config=config,
+                                      checkpoint_dir=checkpoint_dir,
+                                      checkpoint_filename_with_path=checkpoint_filename_with_path)
+        self._start(creator, hooks, stop_grace_period_secs)
+
+    def raw_session(self):
+        """The underlying Session (run without hooks, save, restore)."""
+        return self._sess
+
+
+class _UseDefault:
+    def __repr__(self) -> str:
+        return "USE_DEFAULT"
+
+
+USE_DEFAULT: Any = _UseDefault()
 
 
 def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaffold=None,  # noqa: N802
-                             hooks=None, chief_only_hooks=None, save_checkpoint_secs=600,
-                             save_summaries_steps=100, save_summaries_secs=None, config=None,
+                             hooks=None, chief_only_hooks=None,
+                             save_checkpoint_secs=USE_DEFAULT, save_summaries_steps=USE_DEFAULT,
+                             save_summaries_secs=USE_DEFAULT, config=None,
                              stop_grace_period_secs=120, log_step_count_steps=100,
-                             max_wait_secs=7200, save_checkpoint_steps=None,
+                             max_wait_secs=7200, save_checkpoint_steps=USE_DEFAULT,
                              summary_dir=None):
-    """A ``MonitoredSession`` for training: restores from ``checkpoint_dir`` and saves to it
-    every ``save_checkpoint_steps`` (or ``save_checkpoint_secs``) when it is given."""
-    hooks = list(hooks or [])
-    chief = list(chief_only_hooks or []) if is_chief else []
-    if is_chief and checkpoint_dir and _global_step_tensor() is not None:
-        if save_checkpoint_steps is not None:
-            chief.append(CheckpointSaverHook(checkpoint_dir, save_steps=save_checkpoint_steps))
-        elif save_checkpoint_secs:
-            chief.append(CheckpointSaverHook(checkpoint_dir, save_secs=save_checkpoint_secs))
-    if is_chief and log_step_count_steps and _global_step_tensor() is not None:
-        chief.append(StepCounterHook(log_step_count_steps))
+    """TF 1.15's ``tf.train.MonitoredTrainingSession``: a ``MonitoredSession`` whose Session
+    a ``ChiefSessionCreator(scaffold, master, config, checkpoint_dir)`` makes (a
+    ``WorkerSessionCreator`` when not ``is_chief``, with ``hooks`` only).  With a summary
+    directory (``summary_dir``, default ``checkpoint_dir``) the chief adds a
+    ``StepCounterHook`` (every ``log_step_count_steps``) and a ``SummarySaverHook`` of the
+    scaffold's ``summary_op`` (every ``save_summaries_steps``, default 100, or
+    ``save_summaries_secs``); with ``checkpoint_dir`` a ``CheckpointSaverHook`` with the
+    scaffold's saver (every ``save_checkpoint_secs``, default 600, or
+    ``save_checkpoint_steps``).  Those hooks need a global step: without one, their
+    ``RuntimeError`` ('Global step should be created to use StepCounterHook.'), as TF.  The
+    chief's hooks are ``chief_only_hooks``, those three, then ``hooks``."""
+    from .scaffold import ChiefSessionCreator, Scaffold, WorkerSessionCreator
+    if save_summaries_steps is USE_DEFAULT and save_summaries_secs is USE_DEFAULT:
+        save_summaries_steps, save_summaries_secs = 100, None
+    elif save_summaries_secs is USE_DEFAULT:
+        save_summaries_secs = None
+    elif save_summaries_steps is USE_DEFAULT:
+        save_summaries_steps = None
+    if save_checkpoint_steps is USE_DEFAULT and save_checkpoint_secs is USE_DEFAULT:
+        save_checkpoint_steps, save_checkpoint_secs = None, 600
+    elif save_checkpoint_secs is USE_DEFAULT:
+        save_checkpoint_secs = None
+    elif save_checkpoint_steps is USE_DEFAULT:
+        save_checkpoint_steps = None
+    scaffold = scaffold or Scaffold()
+    if not is_chief:
+        return MonitoredSession(WorkerSessionCreator(scaffold=scaffold, master=master,
+                                                     config=config, max_wait_secs=max_wait_secs),
+                                hooks or [], stop_grace_period_secs)
+    all_hooks = list(chief_only_hooks or [])
+    creator = ChiefSessionCreator(scaffold=scaffold, checkpoint_dir=checkpoint_dir,
+                                  master=master, config=config)
     summary_dir = summary_dir or checkpoint_dir
-    if is_chief and summary_dir and _global_step_tensor() is not None and \
-            ((save_summaries_steps and save_summaries_steps > 0) or
-             (save_summaries_secs and save_summaries_secs > 0)):
-        # TF 1.15: the summaries the graph collected (tf.summary.merge_all, or the scaffold's
-        # summary_op) go to summary_dir every save_summaries_steps (secs when steps is None)
-        from .summary import merge_all
-        op = getattr(scaffold, "summary_op", None) if scaffold is not None else merge_all()
-        if op is not None:
-            steps = save_summaries_steps if save_summaries_steps else None
-            chief.append(SummarySaverHook(save_steps=steps,
-                                          save_secs=None if steps else save_summaries_secs,
-                                          output_dir=summary_dir, summary_op=op))
-    return MonitoredSession(hooks, checkpoint_dir, config, chief)
+    if summary_dir:
+        if log_step_count_steps and log_step_count_steps > 0:
+            all_hooks.append(StepCounterHook(output_dir=summary_dir,
+                                             every_n_steps=log_step_count_steps))
+        if (save_summaries_steps and save_summaries_steps > 0) or \
+                (save_summaries_secs and save_summaries_secs > 0):
+            all_hooks.append(SummarySaverHook(scaffold=scaffold, save_steps=save_summaries_steps,
+                                              save_secs=save_summaries_secs,
+                                              output_dir=summary_dir))
+    if checkpoint_dir and ((save_checkpoint_secs and save_checkpoint_secs > 0) or
+                           (save_checkpoint_steps and save_checkpoint_steps > 0)):
+        all_hooks.append(CheckpointSaverHook(checkpoint_dir, save_steps=save_checkpoint_steps,
+                                             save_secs=save_checkpoint_secs, scaffold=scaffold))
+    all_hooks.extend(hooks or [])
+    return MonitoredSession(creator, all_hooks, stop_grace_period_secs)
 
 
 __all__ = ["CheckpointSaverHook", "FinalOpsHook", "LoggingTensorHook", "MonitoredSession",

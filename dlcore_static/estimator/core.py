@@ -282,6 +282,7 @@ class Estimator:
         from ..monitored import (CheckpointSaverHook, LoggingTensorHook, MonitoredSession,
                                  NanTensorHook, StepCounterHook, StopAtStepHook)
         from ..checkpoint_state import get_checkpoint_state
+        from ..scaffold import ChiefSessionCreator, Scaffold
         from ..train import get_or_create_global_step
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps.")
@@ -321,8 +322,10 @@ class Estimator:
             if cfg.log_step_count_steps:
                 chief.append(StepCounterHook(cfg.log_step_count_steps))
             loss = None
-            with MonitoredSession(all_hooks, self._model_dir, cfg.session_config,
-                                  chief) as sess:
+            creator = ChiefSessionCreator(scaffold=Scaffold(saver=saver),
+                                          config=cfg.session_config,
+                                          checkpoint_dir=self._model_dir)
+            with MonitoredSession(creator, all_hooks + chief) as sess:
                 while not sess.should_stop():
                     _, loss = sess.run([spec.train_op, spec.loss])
             logging.info("Loss for final step: %s.", loss)

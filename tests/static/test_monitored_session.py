@@ -51,7 +51,7 @@ def _stop_and_restore(tmp_path, caplog):
         np.testing.assert_allclose(sess.run(w), wv, rtol=1e-5)
         while not sess.should_stop():
             sess.run(train, {x: np.ones(4, np.float32)})
-        assert sess.raw_session.run(step) == 9
+        assert sess._tf_sess().run(step) == 9          # (TF's accessor; no hooks)
 
 
 def test_custom_hook_fetches_feeds_and_requests_stop():
