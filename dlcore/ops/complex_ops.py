@@ -77,6 +77,37 @@ def _mark_complex() -> None:
         setattr(exp_p.kernels["cuda"], "complex_aware", True)  # noqa: B010
 
 
+def complex_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a ** b`` of complex arrays as PyTorch's: NumPy's complex power (exact for integer
+    exponents: ``(1+1j) ** -2`` is ``-0.5j``), and ``inf + nan j`` where ``a`` is 0 and
+    ``Re b < 0`` (PyTorch's ``exp(b log a)``, and its ``1 / (a a)`` for -2; NumPy and Numba
+    give ``nan + nan j`` there).  ``0 ** b`` with ``Re b >= 0`` is left to NumPy (0, or NaN
+    for ``Re b == 0``, as PyTorch's)."""
+    with np.errstate(all="ignore"):
+        out = np.asarray(np.power(a, b))
+        pole = np.logical_and(a == 0, np.real(b) < 0)
+    if pole.any():
+        out = np.array(np.broadcast_to(out, pole.shape))
+        out[pole] = complex(np.inf, np.nan)
+    return out
+
+
+def _cpu_complex_pow(real_kernel):
+    """pow's CPU kernel: ``complex_pow`` for complex operands (one dtype after promotion),
+    the real kernel otherwise (one dtype test in front of it; its attributes kept)."""
+    def kernel(a, b, **params):
+        if a.dtype.kind == "c":
+            return complex_pow(a, b).astype(a.dtype, copy=False)
+        return real_kernel(a, b, **params)
+    for attr in ("module", "kernel", "into", "float32"):
+        if hasattr(real_kernel, attr):
+            setattr(kernel, attr, getattr(real_kernel, attr))
+    kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
+    kernel.__doc__ = real_kernel.__doc__
+    setattr(kernel, "complex_aware", True)  # noqa: B010
+    return kernel
+
+
 # Primitives whose maths holds for complex z as written (power series with real coefficients,
 # principal branches as NumPy and PyTorch take them): (NumPy function for the CPU, cmath
 # expression for CUDA).  Their vjps, written for real x as g f'(x), are evaluated at conj(x)
@@ -93,7 +124,7 @@ HOLOMORPHIC = {
     "rsqrt": (lambda z: 1.0 / np.sqrt(z), "1.0 / cmath.sqrt(x0)"),
     "log1p": (np.log1p, "cmath.log(1.0 + x0)"),
     "expm1": (np.expm1, "cmath.exp(x0) - 1.0"),
-    "pow": (np.power, "x0 ** x1"),
+    "pow": (complex_pow, "(x0 ** x1 if x0 != 0 or x1.real >= 0 else complex(math.inf, math.nan))"),
     "tan": (np.tan, "cmath.tan(x0)"),
     "asin": (np.arcsin, "cmath.asin(x0)"),
     "acos": (np.arccos, "cmath.acos(x0)"),
@@ -110,9 +141,9 @@ HOLOMORPHIC = {
 
 
 # CPU kernels that already send complex arrays to NumPy, at no cost to the real path: log and
-# tanh (their SIMD entry takes NumPy's ufunc for floating and complex arrays) and pow (complex
-# pairs take np.power through the binary entry's ufunc test, UFUNC_BINARY).
-_CPU_ALREADY_COMPLEX = frozenset({"log", "tanh", "pow"})
+# tanh (their SIMD entry takes NumPy's ufunc for floating and complex arrays).  pow has its own
+# complex entry (``_cpu_complex_pow``).
+_CPU_ALREADY_COMPLEX = frozenset({"log", "tanh"})
 
 
 _NDARRAY, _F32 = np.ndarray, np.dtype(np.float32)
@@ -198,7 +229,9 @@ def _mark_holomorphic() -> None:
         p.options["complex"] = True
         if name != "pow":
             p.shape_rule = _widen_rule(name, p.shape_rule)
-        if name not in _CPU_ALREADY_COMPLEX:
+        if name == "pow":
+            p.kernels["cpu"] = _cpu_complex_pow(p.kernels["cpu"])
+        elif name not in _CPU_ALREADY_COMPLEX:
             p.kernels["cpu"] = _cpu_complex_or(p.kernels["cpu"], np_fn)
         p.kernels["cuda"] = _cuda.complex_or_n(p.kernels["cuda"], _cuda.holomorphic(name, code))
         p.vjp = (_conj_of_vjp if name in _CUT_DERIVATIVE else _conj_vjp)(p.vjp)
