@@ -110,14 +110,6 @@ def test_cli_prints_a_progress_bar(cli_run) -> None:
     assert "done in" in proc.stderr
 
 
-def test_list_shows_engines_and_workloads(tmp_path: Path) -> None:
-    proc = _run_cli(tmp_path, "--list")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    for module in engines.ENGINE_MODULES:
-        assert engines.load(module).NAME in proc.stdout
-    assert "seed_static" in proc.stdout and "control_flow" in proc.stdout
-
-
 # -- a broken engine never ends the run ---------------------------------------------------------
 
 class FakeEngine:
