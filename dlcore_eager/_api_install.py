@@ -13,6 +13,7 @@ import numpy as np
 
 from dlcore import api as _api
 
+from . import _shown_saved
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
 from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
@@ -161,6 +162,7 @@ def _labelling(f, label, all_edges: bool = False):
     # pair is active: autograd._saved_composites, loaded by autograd.graph before any pair)
     saved = label in _SAVED_LABELS
     active = SAVED_HOOKS_ON
+    shows = label in _shown_saved.LABELS        # (PyTorch's _saved_* on the node)
 
     @functools.wraps(f)
     def labelling(*args, **kwargs):
@@ -191,7 +193,10 @@ def _labelling(f, label, all_edges: bool = False):
                     if isinstance(t, Tensor):
                         labelled(t, name, x, edges=edges)
             return out
-        return labelled(out, name, x, edges=edges) if isinstance(x, Tensor) else out
+        if not isinstance(x, Tensor):
+            return out
+        out = labelled(out, name, x, edges=edges)
+        return _shown_saved.from_call(name, out, x, args, kwargs) if shows else out
     return labelling
 
 

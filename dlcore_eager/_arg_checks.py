@@ -238,9 +238,14 @@ INPLACE_LABELS = {"hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
 
 
 def inplace_node(name: str, out, src):
-    """``out`` (``F.<name>`` of ``src``, to be written in place) with PyTorch's grad_fn name."""
+    """``out`` (``F.<name>`` of ``src``, to be written in place) with PyTorch's grad_fn name,
+    ``src`` its one input edge (not the composite's inner nodes) and, for silu, mish,
+    hardswish, hardsigmoid, ``src`` its ``_saved_self`` (PyTorch's in-place node saves the
+    values before the write)."""
     label = INPLACE_LABELS.get(name)
     if label is None:
         return out
     from ._graph import labelled
-    return labelled(out, label, src)
+    from ._shown_saved import LABELS, show
+    out = labelled(out, label, src, edges=(src,))
+    return show(out, src) if label in LABELS else out

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _array_operands, _scalar_args
 from . import _dtype as D
-from . import _scalar_args
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import norm2_lane
 from .tensor import Tensor
@@ -363,6 +363,7 @@ _FMAX = {"e": 65504.0, "f": float(np.finfo(np.float32).max), "d": _INF}
 #: (namespace, name) -> check
 CHECKS = {
     ("F", "gelu"): _float_only("GeluKernelImpl"),
+    ("F", "softplus"): _float_only("softplus_cpu"),
     ("F", "softshrink"): _float_only("softshrink_check"),   # (these three made floats of ints)
     ("F", "glu"): _float_only("glu_cpu"),
     ("F", "rrelu"): _rrelu,
@@ -454,11 +455,12 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
 
 
 _scalar_args.install(CHECKS, _ORIG)
+_array_operands.install(CHECKS)         # (NumPy arrays refused where PyTorch binds no Tensor)
 
 
 def install(torch) -> None:
     targets = {"torch": torch, "Tensor": Tensor, "linalg": torch.linalg,
-               "F": torch.nn.functional}
+               "F": torch.nn.functional, "special": torch.special}
     for (ns, name), check in CHECKS.items():
         orig = getattr(targets[ns], name, None)
         _ORIG[(ns, name)] = orig

@@ -252,9 +252,11 @@ class Node(TapeNode):
         "prim",
         "retain",
         "shape",
+        "shown",
         "versions",
     )
     label: str          # set only on labelled nodes (``labelled``); read with getattr
+    shown: dict         # (the same) PyTorch's _saved_* of the composite (autograd._shown_saved)
     edges: tuple        # (the same) the composite's inputs' nodes, for ``next_functions``
     out_index: int      # (the same) which output of PyTorch's multi-output node (split) it is
 

@@ -46,6 +46,7 @@ from ._operand_rules import (
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._operand_rules import int_scalar as _int_scalar
+from ._shown_saved import show_var as _show_var
 from ._state import SAVED_HOOKS_ON
 from .return_types import values_indices as _pair_result
 from .tensor import Tensor, _make
@@ -209,9 +210,12 @@ def rtruediv(a, b):
     """``b / a`` as the operator (``Tensor.__rtruediv__``): a number ``b`` other than 1 divides
     as PyTorch's operator does, ``a.reciprocal() * b`` (two roundings: PyTorch's values to the
     ulp; ``torch.div(b, a)`` divides once, as ``rdiv``); a complex ``a`` so for any number
-    (``1 / z`` at 0: (inf + nan j) * 1 = nan + nan j, as PyTorch's)."""
+    (``1 / z`` at 0: (inf + nan j) * 1 = nan + nan j, as PyTorch's); a NumPy array ``b`` so
+    too, whose ``*`` leaves it to NumPy (float64 values in a Tensor, as PyTorch's)."""
     if type(b) in _SEQUENCES:
         return NotImplemented
+    if type(b) is _ndarray:
+        return a.reciprocal() * b
     a, b = _float_operands(a, b)
     if type(b) in (float, int, complex) and (b != 1 or a._buf.dtype.kind == "c"):
         return bind(_ew.mul_p, bind(_ew.div_p, 1.0, a), b)
@@ -387,7 +391,8 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
     out = div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(builtins.max(dof, 0)))
-    return labelled(out, "VarBackward0", x, edges=(x,))
+    return _show_var(labelled(out, "VarBackward0", x, edges=(x,)), x, False, dim, keepdim,
+                     corr, correction, unbiased)
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
@@ -397,8 +402,10 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                          (1 if unbiased else 0) if correction is None else correction)
         if out is not None:
             return out
-    return labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
-                    "StdBackward0", x, edges=(x,))
+    out = labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
+                   "StdBackward0", x, edges=(x,))
+    return out if x._buf.dtype.kind == "c" else _show_var(out, x, True, dim, keepdim, (
+        1 if unbiased else 0) if correction is None else correction, correction, unbiased)
 
 
 def _saved_var(is_std, x, dim, unbiased, keepdim, correction, corr):

@@ -29,9 +29,11 @@ import weakref
 
 import numpy as np
 
+from .. import _shown_saved
 from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node
 from .._state import SAVED_HOOKS_ON, STATE
 from ..tensor import Tensor, _make
+from ..tensor import stale_tensor as _stale
 
 ERR_PACK_INPLACE = (
     "A saved tensor pack hook is modifying its input in place. Tensors provided as input to "
@@ -381,6 +383,9 @@ _ATTR_POSITIONS = {"self": 0, "other": 1, "mat2": 1, "result": -1}
 
 
 def _saved_attr(node, what: str):
+    shown = getattr(node, "shown", None)
+    if shown is not None:               # (a labelled composite's: PyTorch's node's tensors)
+        return _shown_saved.attr(node, shown, what)
     i = _ATTR_POSITIONS[what]
     if what == "mat2" and node.prim.name != "matmul" or \
             what == "other" and node.prim.name == "matmul":
@@ -401,9 +406,16 @@ def _saved_attr(node, what: str):
         saved = ()
     if i not in saved:
         raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+    # (changed in place since it was saved: PyTorch's error as it unpacks)
     if i < 0:
+        if node.out_version[0] != node.out_ver0:
+            raise RuntimeError(_stale(_make(node.out_buf, node.out_version), node.out_ver0,
+                                      node)._msg)
         return _make(node.out_buf, node.out_version, node)
-    return node.inputs[i]
+    t = node.inputs[i]
+    if t._vc[0] != node.versions[i]:
+        raise RuntimeError(_stale(t, node.versions[i], None, current=True)._msg)
+    return t
 
 
 def _saved_getter(what: str):

@@ -7,13 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from dlcore import ops as _ops
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
 from .._autocast import entry as _autocast_entry
-from .._dtype_guards import _float_only
-from .._state import SAVED_HOOKS_ON
 from ..creation import full
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -24,8 +21,6 @@ def _F():
     return functional
 
 
-_GELU_DTYPES = _float_only("GeluKernelImpl")       # integer/bool inputs: PyTorch's refusal
-_SOFTPLUS_DTYPES = _float_only("softplus_cpu")
 
 class _Simple(Module):
     _fn: ClassVar[Callable[[Tensor], Tensor]]        # each subclass's function (a staticmethod)
@@ -38,16 +33,23 @@ class _Simple(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace and self._inplace_name:
             return getattr(_F(), self._inplace_name)(input, inplace=True)
-        if self._inplace_name and (input._buf.dtype.kind in "biu" or SAVED_HOOKS_ON[0]):
-            # (F's dtype refusal; under saved_tensors_hooks F's node: PyTorch's saved tensors)
-            return getattr(_F(), self._inplace_name)(input)   # (PyTorch's: Hardsigmoid made
-                                                              # floats of ints)
+        if self._f_name:
+            # F's function: its dtype refusal, PyTorch's grad_fn (SiluBackward0, its one
+            # input edge and _saved_self), its node under saved_tensors_hooks
+            return getattr(_F(), self._f_name)(input)
         return type(self)._fn(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace and self._shows_inplace else ""
 
     _shows_inplace: ClassVar[bool] = True           # (PyTorch's Hardswish/Hardsigmoid do not)
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        if "_f_name" not in cls.__dict__:
+            cls._f_name = cls._inplace_name
+
+    _f_name: ClassVar[str | None] = None             # the F function called (labelled)
 
 
 class SiLU(_Simple):
@@ -89,6 +91,7 @@ class ReLU6(_Simple):
 
 class LogSigmoid(_Simple):
     _fn = staticmethod(_nnf.logsigmoid)
+    _f_name = "logsigmoid"                          # (LogSigmoidBackward0)
 
 
 class Tanhshrink(_Simple):
@@ -107,7 +110,7 @@ class ELU(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
             return getattr(_F(), type(self).__name__.lower())(input, self.alpha, inplace=True)
-        return _act.elu(input, self.alpha)
+        return _F().elu(input, self.alpha)             # (EluBackward0, its one edge)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -117,7 +120,7 @@ class CELU(ELU):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
             return _F().celu(input, self.alpha, inplace=True)
-        return _nnf.celu(input, self.alpha)
+        return _F().celu(input, self.alpha)
 
 
 class GELU(Module):
@@ -126,10 +129,8 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
-        _GELU_DTYPES((input,), {})          # (PyTorch has no integer GELU kernel)
-        if SAVED_HOOKS_ON[0]:               # (saved_tensors_hooks: F.gelu's node, as PyTorch's)
-            return _F().gelu(input, approximate=self.approximate)
-        return _nnf.gelu(input, self.approximate)
+        # (F.gelu: its integer refusal, GeluBackward0 with _saved_self/_saved_approximate)
+        return _F().gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -143,10 +144,7 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input: Tensor) -> Tensor:
-        _SOFTPLUS_DTYPES((input,), {})
-        bx = _ops.mul(input, float(self.beta))
-        soft = _ops.div(_act.softplus(bx), float(self.beta))
-        return _ops.where(_ops.greater(bx, float(self.threshold)), input, soft)
+        return _F().softplus(input, self.beta, self.threshold)     # (SoftplusBackward0)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -161,7 +159,7 @@ class Hardtanh(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
             return _F().hardtanh(input, self.min_val, self.max_val, inplace=True)
-        return _nnf.hardtanh(input, self.min_val, self.max_val)
+        return _F().hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + \
@@ -176,7 +174,7 @@ class Threshold(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
             return _F().threshold(input, self.threshold, self.value, inplace=True)
-        return _nnf.threshold(input, self.threshold, self.value)
+        return _F().threshold(input, self.threshold, self.value)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + \
@@ -201,9 +199,7 @@ class GLU(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        if input._buf.dtype.kind in "biu":                  # F's refusal (PyTorch's glu_cpu)
-            return _F().glu(input, self.dim)
-        return _nnf.glu(input, self.dim)
+        return _F().glu(input, self.dim)    # (F's refusal of integers; GluBackward0)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

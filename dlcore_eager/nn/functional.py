@@ -215,7 +215,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         bx = _ops.mul(input, float(beta))
         out = _ops.where(_ops.greater(bx, float(threshold)), input,
                          _ops.div(_act.softplus(bx), float(beta)))
-    return _labelled(out, "SoftplusBackward0", input)
+    return _labelled(out, "SoftplusBackward0", input, edges=(input,))
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

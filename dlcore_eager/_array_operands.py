@@ -1,0 +1,148 @@
+"""PyTorch's refusal of a NumPy array (or a list) where a function takes a Tensor or a Number:
+``torch.xlogy``, ``torch.float_power``, ``torch.rsub``, ``clamp``/``clip`` bounds and
+``clamp_min``/``clamp_max`` (their methods, in-place forms and ``torch.special.xlogy``).
+
+PyTorch's argument parser binds a Tensor or a Number (a NumPy scalar is one), never an
+``ndarray``: ``torch.xlogy(t, np.array(2.))`` is its TypeError "xlogy() received an invalid
+combination of arguments - got (Tensor, numpy.ndarray), but expected one of: ..." with the
+overloads listed.  dlcore computed with the array (float64 from a 1-d one, float32 from a 0-d
+one).  The checks join ``_dtype_guards_nn.CHECKS`` (``install``), in front of any check
+already there; the words are torch 2.13's (tests/eager/test_fideager8_numpy_operands.py):
+keyword arguments listed in reverse order, ``", "`` closing a list of keywords only; a
+method's overloads say why each did not match where PyTorch's do.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._arg_checks import type_name
+from .tensor import Tensor
+
+_NUMBERS = (numbers.Number, np.generic)
+
+
+def _bad(v, none_ok: bool) -> bool:
+    return not (isinstance(v, (Tensor, *_NUMBERS)) or none_ok and v is None)
+
+
+def _word(v) -> str:
+    return "Tensor" if isinstance(v, Tensor) else type_name(v)
+
+
+def _got(pos: tuple, kwargs: dict) -> tuple[str, list, list]:
+    ps = [_word(v) for v in pos]
+    ks = [f"{k}={_word(v)}" for k, v in reversed(kwargs.items())]
+    return ", ".join(ps + ks) + (", " if ks and not ps else ""), ps, ks
+
+
+def _header(name: str, got: str) -> str:
+    return f"{name}() received an invalid combination of arguments - got ({got}), but " \
+        "expected one of:\n"
+
+
+# ----------------------------------------------------------------------------- the overloads
+def _binary_fn(p: str) -> str:          # xlogy, float_power
+    return (f" * (Tensor input, Tensor {p}, *, Tensor out = None)\n"
+            f" * (Number self, Tensor {p}, *, Tensor out = None)\n"
+            f" * (Tensor input, Number {p}, *, Tensor out = None)\n")
+
+
+def _bound_fn(p: str) -> str:           # clamp_min, clamp_max
+    return (f" * (Tensor input, Tensor {p}, *, Tensor out = None)\n"
+            f" * (Tensor input, Number {p}, *, Tensor out = None)\n")
+
+
+_CLAMP_FN = (" * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+             " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
+
+
+def _rsub_fn(kwargs: dict) -> str:
+    why = "      didn't match because some of the keywords were incorrect: alpha\n" \
+        if "alpha" in kwargs else ""
+    return (" * (Tensor input, Tensor other, *, Number alpha = 1)\n"
+            f" * (Tensor input, Number other, Number alpha = 1)\n{why}")
+
+
+def _one_arg_method(p: str, ps: list, ks: list) -> str:
+    """xlogy, float_power, clamp_min, clamp_max as methods: (Tensor p) and (Number p), each
+    with the reason it did not match."""
+    marked = ", ".join(f"!{w}!" for w in ps + ks) + (", " if ks and not ps else "")
+    why = f"      didn't match because some of the arguments have invalid types: ({marked})\n"
+    return f" * (Tensor {p})\n{why} * (Number {p})\n{why}"
+
+
+def _clamp_method(ps: list, kwargs: dict) -> str:
+    """clamp, clip (and in place) as methods: reasons shown for two arguments."""
+    why = ""
+    if len(ps) + len(kwargs) > 1:
+        why = ("some of the keywords were incorrect: " + ", ".join(reversed(kwargs))) \
+            if kwargs else "some of the arguments have invalid types: (" + ", ".join(
+                f"!{w}!" for w in ps) + ")"
+        why = f"      didn't match because {why}\n"
+    return (f" * (Tensor min = None, Tensor max = None)\n{why}"
+            f" * (Number min = None, Number max = None)\n{why}")
+
+
+# ----------------------------------------------------------------------------- the checks
+def _check(name: str, method: bool, names: tuple, none_ok: bool, overloads):
+    """``check(args, kwargs)``: raises PyTorch's TypeError when an argument among ``names``
+    (the positions after ``self`` for a method) is neither a Tensor nor a Number (nor None
+    where ``none_ok``).  ``overloads(ps, ks, kwargs)`` gives the lines after the header."""
+    skip = 1 if method else 0
+
+    def check(args, kwargs):
+        given = list(zip(names, args[skip:]))
+        given += [(k, kwargs[k]) for k in names if k in kwargs]
+        if not any(_bad(v, none_ok) for _, v in given):
+            return None
+        shown = {k: v for k, v in kwargs.items() if not (method and k == "self")}
+        got, ps, ks = _got(args[skip:], shown)
+        raise TypeError(_header(name, got) + overloads(ps, ks, shown))
+    return check
+
+
+def checks() -> dict:
+    """(namespace, name) -> check, for ``_dtype_guards_nn.CHECKS``."""
+    out: dict = {}
+    for base, p in (("xlogy", "other"), ("float_power", "exponent")):
+        out[("torch", base)] = _check(base, False, ("input", p), False,
+                                      lambda ps, ks, kw, p=p: _binary_fn(p))
+        for name in (base, base + "_"):
+            out[("Tensor", name)] = _check(name, True, (p,), False,
+                                           lambda ps, ks, kw, p=p: _one_arg_method(p, ps, ks))
+    out[("torch", "xlogy_")] = _check("xlogy_", False, ("input", "other"), False,
+                                      lambda ps, ks, kw: _binary_fn("other"))
+    out[("special", "xlogy")] = _check("special_xlogy", False, ("input", "other"), False,
+                                       lambda ps, ks, kw: _binary_fn("other"))
+    out[("torch", "rsub")] = _check("rsub", False, ("input", "other"), False,
+                                    lambda ps, ks, kw: _rsub_fn(kw))
+    for name in ("clamp", "clip", "clamp_", "clip_"):
+        out[("torch", name)] = _check(name, False, ("input", "min", "max"), True,
+                                      lambda ps, ks, kw: _CLAMP_FN)
+        out[("Tensor", name)] = _check(name, True, ("min", "max"), True,
+                                       lambda ps, ks, kw: _clamp_method(ps, kw))
+    for base, p in (("clamp_min", "min"), ("clamp_max", "max")):
+        for name in (base, base + "_"):
+            out[("torch", name)] = _check(name, False, ("input", p), False,
+                                          lambda ps, ks, kw, p=p: _bound_fn(p))
+            out[("Tensor", name)] = _check(name, True, (p,), False,
+                                           lambda ps, ks, kw, p=p: _one_arg_method(p, ps, ks))
+    return out
+
+
+def _chain(first, then):
+    def check(args, kwargs):
+        first(args, kwargs)
+        return then(args, kwargs)
+    return check
+
+
+def install(table: dict) -> None:
+    """These checks into ``table`` (``_dtype_guards_nn.CHECKS``), each before the check
+    already there for its function."""
+    for key, check in checks().items():
+        prev = table.get(key)
+        table[key] = check if prev is None else _chain(check, prev)

@@ -1,0 +1,128 @@
+"""PyTorch's ``grad_fn._saved_*`` of a composite's node (outside ``saved_tensors_hooks``).
+
+dlcore computes ``F.silu``, ``F.gelu``, ``var``, ``std``, ``logsumexp``, ``F.mish``,
+``F.hardswish`` and ``F.hardsigmoid`` as several primitives; the last one's node carries
+PyTorch's name (``_graph.labelled``), but its saved tensors were that primitive's (silu's
+mul: ``_saved_other`` the sigmoid, gelu's ``_saved_self`` ``x / 2``; var's none).  ``show``
+gives the node what PyTorch's node of the function saves, in its ``shown`` slot (a dict):
+
+* ``self``: the function's input (``_saved_self``; the tensor itself, as PyTorch returns it),
+  with its version when called: read after an in-place change, PyTorch's RuntimeError;
+* ``result``: True where PyTorch saves the output (std, logsumexp): ``_saved_result`` is the
+  node's own output;
+* the non-tensor arguments: ``_saved_dim`` (a tuple, negative dims as unsigned 64-bit values,
+  None for all), ``_saved_keepdim``, ``_saved_correction`` (None for a call given neither dim
+  nor correction), ``_saved_approximate``.
+
+``_saved_hooks._saved_attr`` reads ``shown`` first: a name it lacks is an AttributeError
+(``SiluBackward0._saved_other``, as PyTorch's), and once backward has freed the node, PyTorch's
+"backward through the graph a second time" RuntimeError.  Under ``saved_tensors_hooks`` the
+composites make one node of their own instead (``_saved_composites``).  The cost: one dict per
+labelled call, and the input referenced until the node goes (the composite's first nodes
+reference it until backward anyway).
+"""
+
+from __future__ import annotations
+
+from ._graph import ERR_BACKWARD_TWICE, Node, TapeNode
+from .tensor import _make, stale_tensor
+
+#: PyTorch's names whose node ``show`` completes from a ``_labelling`` call: saves the result?
+LABELS = {"SiluBackward0": False, "GeluBackward0": False, "LogsumexpBackward0": True,
+          "MishBackward0": False, "HardswishBackward0": False,
+          "HardsigmoidBackward0": False}
+
+PARAMS = ("dim", "keepdim", "correction", "approximate")
+
+
+def show(out, x, result: bool = False, **params):
+    """``out`` whose node (labelled, made for it) shows ``x`` as ``_saved_self``, its own
+    output as ``_saved_result`` when ``result``, and ``params``; ``out`` unchanged otherwise
+    (no node, an input's node, or saved_tensors_hooks' own node)."""
+    node = getattr(out, "_node", None)
+    if isinstance(node, Node) and node is not getattr(x, "_node", None) and \
+            getattr(node, "label", None) is not None:
+        node.shown = {"self": x, "version": x._vc[0], "result": result, **params}
+    return out
+
+
+def from_call(label: str, out, x, args: tuple, kwargs: dict):
+    """``show`` for ``_labelling``'s call of ``F.silu``/``F.gelu``/``logsumexp``/... (``x``:
+    its input; the arguments after it give gelu's ``approximate``, logsumexp's dim and
+    keepdim)."""
+    if label == "GeluBackward0":
+        a = args[1] if len(args) > 1 else kwargs.get("approximate", "none")
+        return show(out, x, approximate=a)
+    if label == "LogsumexpBackward0":
+        dim = args[1] if len(args) > 1 else kwargs.get("dim")
+        keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+        return show(out, x, True, dim=dim, keepdim=bool(keepdim))
+    return show(out, x, LABELS[label])
+
+
+def show_var(out, x, std: bool, dim, keepdim, corr, correction, unbiased):
+    """``show`` for ``var``/``std`` (``corr``: the correction used; PyTorch's node shows
+    None for a call given neither dim nor correction nor ``unbiased=False``)."""
+    given = correction if correction is not None else (None if unbiased else 0)
+    return show(out, x, std, dim=dim, keepdim=bool(keepdim),
+                correction=None if dim is None and given is None else corr)
+
+
+def _dims(v):
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)):
+        if not v:
+            return None
+        return tuple(int(d) % 2 ** 64 for d in v)
+    return (int(v) % 2 ** 64,)
+
+
+def attr(node, shown: dict, what: str):
+    """``node._saved_<what>`` from its ``shown`` record."""
+    if node.inputs is None:
+        raise RuntimeError(ERR_BACKWARD_TWICE)
+    if what == "self":
+        x = shown["self"]
+        if x._vc[0] != shown["version"]:
+            raise RuntimeError(stale_tensor(x, shown["version"], None, current=True)._msg)
+        return x
+    if what == "result":
+        if shown["result"]:
+            return _make(node.out_buf, node.out_version, node)
+    elif what in shown:
+        return _dims(shown[what]) if what == "dim" else shown[what]
+    raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+
+
+def _param_getter(what: str):
+    def get(node):
+        shown = getattr(node, "shown", None)
+        if shown is None:
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        return attr(node, shown, what)
+    return get
+
+
+for _what in PARAMS:
+    setattr(Node, "_saved_" + _what, property(
+        _param_getter(_what), doc=f"PyTorch's ``grad_fn._saved_{_what}`` of a composite."))
+
+
+def _has(node, name: str) -> bool:
+    try:
+        getattr(node, name)
+    except AttributeError:
+        return False
+    except RuntimeError:                # (freed by backward, or stale: the node has it)
+        return True
+    return True
+
+
+def _node_dir(node) -> list:
+    """``dir(grad_fn)`` as PyTorch's: the ``_saved_*`` names this node has, not every one
+    its class defines (``[a for a in dir(y.grad_fn) if a.startswith('_saved')]``)."""
+    return [n for n in object.__dir__(node) if not n.startswith("_saved_") or _has(node, n)]
+
+
+TapeNode.__dir__ = _node_dir            # type: ignore[method-assign]

@@ -1,0 +1,225 @@
+"""PyTorch's grad_fn of composite functions outside saved_tensors_hooks (torch 2.13).
+
+``F.silu``/``F.gelu``/``var``/``std``/``logsumexp``/``F.mish``/``F.hardswish``/
+``F.hardsigmoid`` are several primitives in dlcore; their node (the last primitive's, named as
+PyTorch's) showed that primitive's saved tensors (SiluBackward0 had mul's ``_saved_other``,
+GeluBackward0's ``_saved_self`` was ``x / 2``, VarBackward0 had none).  Now it shows PyTorch's:
+``_saved_self`` (the input itself), ``_saved_result`` (std, logsumexp), ``_saved_dim``/
+``_saved_keepdim``/``_saved_correction``/``_saved_approximate``, and nothing else
+(``dir(grad_fn)`` lists only those).  ``nn.SiLU``/``nn.GELU``/``nn.ELU``/... call the labelled
+functions (they showed MulBackward0, WhereBackward0 and the composites' inner nodes); an
+in-place composite (``F.silu(x, inplace=True)``, ``F.hardswish(x, inplace=True)``) has its
+input as its one edge.  Expected values recorded from torch 2.13."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as torch
+import dlcore_eager.nn as nn
+import dlcore_eager.nn.functional as F
+
+U64 = 2 ** 64
+
+
+def _x():
+    return torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+
+
+def _saved(gf) -> list:
+    return sorted(a for a in dir(gf) if a.startswith("_saved"))
+
+
+#: (call, PyTorch's node name, its _saved_* names, its non-tensor values)
+CASES = [
+    (F.silu, "SiluBackward0", ["_saved_self"], {}),
+    (nn.SiLU(), "SiluBackward0", ["_saved_self"], {}),
+    (F.gelu, "GeluBackward0", ["_saved_approximate", "_saved_self"],
+     {"_saved_approximate": "none"}),
+    (lambda t: F.gelu(t, approximate="tanh"), "GeluBackward0",
+     ["_saved_approximate", "_saved_self"], {"_saved_approximate": "tanh"}),
+    (nn.GELU("tanh"), "GeluBackward0", ["_saved_approximate", "_saved_self"],
+     {"_saved_approximate": "tanh"}),
+    (lambda t: t.var(), "VarBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_self"],
+     {"_saved_correction": None, "_saved_dim": None, "_saved_keepdim": False}),
+    (lambda t: torch.var(t, 0, correction=0), "VarBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_self"],
+     {"_saved_correction": 0, "_saved_dim": (0,), "_saved_keepdim": False}),
+    (lambda t: t.var(unbiased=False), "VarBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_self"],
+     {"_saved_correction": 0, "_saved_dim": None, "_saved_keepdim": False}),
+    (lambda t: t.var(dim=-1, keepdim=True), "VarBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_self"],
+     {"_saved_correction": 1, "_saved_dim": (U64 - 1,), "_saved_keepdim": True}),
+    (lambda t: t.std(0), "StdBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_result", "_saved_self"],
+     {"_saved_correction": 1, "_saved_dim": (0,), "_saved_keepdim": False}),
+    (lambda t: t.std(), "StdBackward0",
+     ["_saved_correction", "_saved_dim", "_saved_keepdim", "_saved_result", "_saved_self"],
+     {"_saved_correction": None, "_saved_dim": None, "_saved_keepdim": False}),
+    (lambda t: torch.logsumexp(t, -1), "LogsumexpBackward0",
+     ["_saved_dim", "_saved_keepdim", "_saved_result", "_saved_self"],
+     {"_saved_dim": (U64 - 1,), "_saved_keepdim": False}),
+    (lambda t: torch.logsumexp(t, (0,), keepdim=True), "LogsumexpBackward0",
+     ["_saved_dim", "_saved_keepdim", "_saved_result", "_saved_self"],
+     {"_saved_dim": (0,), "_saved_keepdim": True}),
+    (F.mish, "MishBackward0", ["_saved_self"], {}),
+    (nn.Mish(), "MishBackward0", ["_saved_self"], {}),
+    (F.hardswish, "HardswishBackward0", ["_saved_self"], {}),
+    (nn.Hardsigmoid(), "HardsigmoidBackward0", ["_saved_self"], {}),
+]
+
+
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_saved_attributes_are_torch_s(i):
+    call, name, saved, values = CASES[i]
+    x = _x()
+    y = call(x)
+    gf = y.grad_fn
+    assert type(gf).__name__ == name and gf.name() == name
+    assert _saved(gf) == saved
+    assert gf._saved_self is x
+    for k, v in values.items():
+        assert getattr(gf, k) == v
+    if "_saved_result" in saved:
+        r = gf._saved_result
+        assert r.shape == y.shape and np.array_equal(r.detach().numpy(), y.detach().numpy())
+    else:
+        with pytest.raises(AttributeError, match=f"'{name}' object has no attribute "
+                                                 "'_saved_result'"):
+            gf._saved_result
+    with pytest.raises(AttributeError, match="_saved_other"):
+        gf._saved_other
+    assert [type(n).__name__ for n, _ in gf.next_functions] == ["AccumulateGrad"]
+
+
+def test_saved_self_after_backward_and_after_an_in_place_change():
+    x = _x()
+    y = F.silu(x)
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second "
+                                           "time"):
+        y.grad_fn._saved_self
+    a = _x() * 1
+    y = F.gelu(a)
+    a.add_(1)
+    with pytest.raises(RuntimeError, match=r"one of the variables needed for gradient "
+                                           r"computation has been modified by an inplace "
+                                           r"operation: \[torch.FloatTensor \[3\]\], which is "
+                                           r"output 0 of Add, is at version 1; "
+                                           r"expected version 0 instead"):
+        y.grad_fn._saved_self
+
+
+def test_primitive_saved_tensor_changed_in_place_raises_as_torch():
+    x = _x()
+    a = x * 1
+    z = a.sin()
+    a.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\], which is output 0 "
+                                           r"of Add, is at version 1; expected version 0"):
+        z.grad_fn._saved_self
+    y = (x * 1).exp()
+    gf = y.grad_fn
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"which is output 0 of Exp, is at version 1; "
+                                           r"expected version 0"):
+        gf._saved_result
+    a = x * 1
+    y = a * x
+    a.mul_(2)
+    assert y.grad_fn._saved_other.tolist() == [-1.0, 0.5, 2.0]   # (x: unchanged)
+
+
+def test_values_and_gradients_unchanged():
+    # torch 2.13, float64: silu, gelu, std's first and second derivatives
+    x = torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    g, = torch.autograd.grad(nn.SiLU()(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [0.07232948812851325, 0.7399611873026519,
+                                                    1.0907842487848955], rtol=1e-12)
+    g2, = torch.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(g2.numpy(), [0.3023661188100153, 0.4412290269770286,
+                                            0.05006216869470701], rtol=1e-12)
+    y = nn.GELU()(x)
+    np.testing.assert_allclose(y.detach().numpy(), [-0.15865525393145707, 0.34573123063700656,
+                                                    1.9544997361036416], rtol=1e-12)
+    s = x.std()
+    s.backward()
+    d = x.detach().numpy() - x.detach().numpy().mean()
+    np.testing.assert_allclose(x.grad.numpy(), d / (2 * s.item()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda t: F.silu(t, inplace=True), "SiluBackward0"),
+    (lambda t: F.hardswish(t, inplace=True), "HardswishBackward0"),
+    (lambda t: F.mish(t, inplace=True), "MishBackward0"),
+    (lambda t: F.hardsigmoid(t, inplace=True), "HardsigmoidBackward0"),
+    (lambda t: F.elu(t, inplace=True), "EluBackward1"),
+    (lambda t: F.selu(t, inplace=True), "EluBackward1"),
+    (lambda t: F.celu(t, inplace=True), "CeluBackward1"),
+    (lambda t: F.hardtanh(t, inplace=True), "HardtanhBackward0"),
+    (lambda t: F.threshold(t, 0.1, 2.0, inplace=True), "ThresholdBackward1"),
+    (lambda t: nn.SiLU(inplace=True)(t), "SiluBackward0"),
+])
+def test_in_place_composite_has_its_input_as_its_one_edge(call, name):
+    x = _x()
+    a = x * 1
+    before = a.detach().clone()
+    y = call(a)
+    assert y is a and y.grad_fn.name() == name
+    assert [n.name() for n, _ in y.grad_fn.next_functions] == ["MulBackward0"]
+    if name in ("SiluBackward0", "HardswishBackward0", "MishBackward0"):
+        assert y.grad_fn._saved_self.tolist() == before.tolist()   # (the values before)
+
+
+@pytest.mark.parametrize("module, name", [
+    (nn.ELU(), "EluBackward0"), (nn.CELU(), "CeluBackward0"), (nn.SELU(), "EluBackward0"),
+    (nn.Softplus(), "SoftplusBackward0"), (nn.Hardtanh(), "HardtanhBackward0"),
+    (nn.Threshold(0.1, 2.0), "ThresholdBackward0"), (nn.LogSigmoid(), "LogSigmoidBackward0"),
+    (nn.Hardswish(), "HardswishBackward0"),
+])
+def test_activation_modules_name_their_node_as_torch(module, name):
+    y = module(_x())
+    assert y.grad_fn.name() == name     # (were WhereBackward0, MulBackward0, SubBackward0)
+
+
+def test_glu_module_and_integer_refusals():
+    y = nn.GLU()(torch.cat([_x(), _x()]))
+    assert y.grad_fn.name() == "GluBackward0"
+    for m, kernel in ((nn.GELU(), "GeluKernelImpl"), (nn.Softplus(), "softplus_cpu"),
+                      (nn.SiLU(), "silu_cpu")):
+        with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for '
+                                                      "'Long'"):
+            m(torch.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match="\"softplus_cpu\" not implemented for 'Long'"):
+        F.softplus(torch.tensor([1, 2]))
+
+
+def test_under_saved_tensors_hooks_still_one_packed_node():
+    packed = []
+    x = _x()
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or t, lambda t: t):
+        y = nn.SiLU()(x)
+    assert y.grad_fn.name() == "SiluBackward0" and len(packed) == 1
+    y.sum().backward()
+    s = 1 / (1 + np.exp(-x.detach().numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), s * (1 + x.detach().numpy() * (1 - s)),
+                               rtol=1e-6)
+
+
+def test_against_installed_torch():
+    real = pytest.importorskip("torch")
+    for mod in (torch, real):
+        x = mod.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        got = []
+        for f in (mod.nn.functional.silu, mod.nn.GELU(), lambda t: t.var(1 - 1),
+                  lambda t: t.std(), lambda t: mod.logsumexp(t, 0), mod.nn.Mish(),
+                  mod.nn.ELU(), mod.nn.Softplus()):
+            gf = f(x).grad_fn
+            got.append((gf.name(), [n.name() for n, _ in gf.next_functions],
+                        "_saved_self" in dir(gf)))
+        if mod is torch:
+            ours = got
+    assert ours == got
