@@ -479,19 +479,28 @@ def indicator_column(categorical_column):
 
 
 class EmbeddingColumn(namedtuple("EmbeddingColumn", ["categorical_column", "dimension",
-                                                     "combiner", "initializer", "max_norm",
-                                                     "trainable"])):
+                                                     "combiner", "initializer",
+                                                     "ckpt_to_load_from", "tensor_name_in_ckpt",
+                                                     "max_norm", "trainable"])):
     @property
     def name(self) -> str:
         return f"{self.categorical_column.name}_embedding"
 
-    def dense(self, features, scope=None):
-        from .layers import get_variable
-        from .sequence_ops import embedding_lookup
+    def dense(self, features, scope=None, weight_collections=None, trainable=True):
+        """The looked-up rows; the table ``embedding_weights`` is trainable when both the
+        column and the caller (``input_layer(trainable=)``) are, and with
+        ``ckpt_to_load_from`` its initializer loads ``tensor_name_in_ckpt`` from that
+        checkpoint (TF 1.15: ``init_from_checkpoint``)."""
+        from .variable_scopes import get_variable
         c = self.categorical_column
         # in the caller's scope (input_layer's 'input_layer/<column name>')
         table = get_variable("embedding_weights", (c.num_buckets, self.dimension),
-                             initializer=self.initializer, trainable=self.trainable)
+                             dtype=np.float32, initializer=self.initializer,
+                             trainable=self.trainable and trainable,
+                             collections=weight_collections)
+        if self.ckpt_to_load_from is not None:
+            from .checkpoint_init import init_from_checkpoint
+            init_from_checkpoint(self.ckpt_to_load_from, {self.tensor_name_in_ckpt: table})
         return _lookup_valid(table, c.ids(features), self.max_norm)
 
 
@@ -508,11 +517,14 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
     if initializer is not None and not callable(initializer):
         raise ValueError("initializer must be callable if specified. Embedding of column_name:"
                          f" {categorical_column.name}")
+    if (ckpt_to_load_from is None) != (tensor_name_in_ckpt is None):
+        raise ValueError("Must specify both `ckpt_to_load_from` and `tensor_name_in_ckpt` or "
+                         "none of them.")
     if initializer is None:
         from .initializers import truncated_normal_initializer
         initializer = truncated_normal_initializer(mean=0.0, stddev=1 / np.sqrt(dimension))
-    return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer, max_norm,
-                           trainable)
+    return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer,
+                           ckpt_to_load_from, tensor_name_in_ckpt, max_norm, trainable)
 
 
 def _lookup_valid(table, ids, max_norm=None):
@@ -545,15 +557,34 @@ def _check_columns(feature_columns, dense_only: bool) -> list:
 
 def input_layer(features, feature_columns, weight_collections=None, trainable=True,
                 cols_to_vars=None, cols_to_output_tensors=None):
-    """The dense columns of ``features``, concatenated along axis 1 in name order."""
+    """The dense columns of ``features``, concatenated along axis 1 in name order.  As TF
+    1.15: the columns' variables go to ``weight_collections`` plus the global and model
+    variables, are trainable only with ``trainable``; ``cols_to_vars`` (a dict) receives each
+    column's variables, ``cols_to_output_tensors`` its dense tensor."""
     from .array_ops import concat
+    from .graph import get_default_graph
     from .variable_scopes import variable_scope
+    from .variables import GraphKeys
     cols = _check_columns(feature_columns, True)
+    collections = list(weight_collections or [])
+    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.MODEL_VARIABLES):
+        if key not in collections:
+            collections.append(key)
     with variable_scope(None, default_name="input_layer"):
         outs = []
         for c in cols:
-            with variable_scope(None, default_name=c.name):
-                outs.append(c.dense(features))
+            with variable_scope(None, default_name=c.name) as scope:
+                if isinstance(c, EmbeddingColumn):
+                    out = c.dense(features, weight_collections=collections,
+                                  trainable=trainable)
+                else:
+                    out = c.dense(features)
+                outs.append(out)
+                if cols_to_vars is not None:
+                    cols_to_vars[c] = get_default_graph().get_collection(
+                        GraphKeys.GLOBAL_VARIABLES, scope=scope.name + "/")
+                if cols_to_output_tensors is not None:
+                    cols_to_output_tensors[c] = out
         return outs[0] if len(outs) == 1 else concat(outs, 1)
 
 

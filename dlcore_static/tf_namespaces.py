@@ -121,6 +121,7 @@ ALIASES = {
         "Scaffold": "scaffold:Scaffold", "SessionCreator": "scaffold:SessionCreator",
         "ChiefSessionCreator": "scaffold:ChiefSessionCreator",
         "WorkerSessionCreator": "scaffold:WorkerSessionCreator",
+        "init_from_checkpoint": "checkpoint_init:init_from_checkpoint",
         "load_checkpoint": "checkpoint_reader:load_checkpoint",
         "list_variables": "checkpoint_reader:list_variables",
         "load_variable": "checkpoint_reader:load_variable",
