@@ -97,7 +97,7 @@ def _check(name: str, method: bool, names: tuple, none_ok: bool, overloads):
         given = list(zip(names, args[skip:]))
         given += [(k, kwargs[k]) for k in names if k in kwargs]
         if not any(_bad(v, none_ok) for _, v in given):
-            return None
+            return
         shown = {k: v for k, v in kwargs.items() if not (method and k == "self")}
         got, ps, ks = _got(args[skip:], shown)
         raise TypeError(_header(name, got) + overloads(ps, ks, shown))

@@ -27,6 +27,7 @@ from . import _array_operands, _scalar_args
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import norm2_lane
+from .ao import _qops
 from .tensor import Tensor
 
 
@@ -456,6 +457,7 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
 
 _scalar_args.install(CHECKS, _ORIG)
 _array_operands.install(CHECKS)         # (NumPy arrays refused where PyTorch binds no Tensor)
+_qops.install(CHECKS)                   # (relu and cat of quantized tensors, as PyTorch's)
 
 
 def install(torch) -> None:

@@ -125,4 +125,4 @@ def _node_dir(node) -> list:
     return [n for n in object.__dir__(node) if not n.startswith("_saved_") or _has(node, n)]
 
 
-TapeNode.__dir__ = _node_dir            # type: ignore[method-assign]
+TapeNode.__dir__ = _node_dir            # type: ignore[method-assign,assignment]

@@ -494,9 +494,15 @@ class QTensor:
 
     def relu(self) -> QTensor:
         """max(x, 0): the integers clamped below at the zero point (PyTorch's quantized
-        relu, which keeps the input's parameters)."""
-        self._per_tensor_only("relu")
+        relu, which keeps the input's parameters; per tensor only, as PyTorch's)."""
+        if self.is_per_channel:
+            raise RuntimeError(_ASSERT.format("kPerTensorAffine"))
         return self._like(np.maximum(self._int, self._int.dtype.type(self._zero_point)))
+
+    def relu_(self) -> QTensor:
+        """``relu`` written into this tensor's integers."""
+        self._int[...] = self.relu()._int
+        return self
 
     def unsqueeze(self, dim: int) -> QTensor:
         self._per_tensor_only("unsqueeze")

@@ -57,7 +57,9 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input, self.inplace)
+        # (one argument: F.relu's lane entry takes it in one frame; a quantized input, or
+        # inplace=True, goes through F.relu's general entry)
+        return F.relu(input, True) if self.inplace else F.relu(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

@@ -76,7 +76,7 @@ def test_complex_pow_gradient_away_from_zero():
     zz = np.array([1 + 1j, 2 - 0.5j])
     # d|z^-2| / d(x, y): |z|^-2, gradient -2 |z|^-4 (x + i y) * 2 / 2 ... by finite differences
     eps = 1e-6
-    f = lambda w: np.abs(w ** -2)                               # noqa: E731
+    f = lambda w: np.abs(w ** -2)
     expected = (f(zz + eps) - f(zz - eps)) / (2 * eps) + 1j * (f(zz + 1j * eps) - f(zz - 1j * eps)) / (2 * eps)
     np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-6)
 

@@ -1,0 +1,137 @@
+"""The torch functions PyTorch runs on quantized tensors: ``torch.relu``/``relu_``,
+``F.relu`` (``inplace=`` too, so ``nn.ReLU``), ``torch.cat``/``concat``/``concatenate`` and
+``torch.stack`` of per-tensor quantized tensors (``QTensor``, ``_qtensor``).
+
+* relu: ``max(x, 0)`` on the integers, clamped below at the zero point; the input's scale and
+  zero point kept (PyTorch's quantized relu); in place, the same integers written.  A
+  per-channel tensor: PyTorch's ``kPerTensorAffine`` RuntimeError.
+* cat (and stack, a cat of the tensors with a new dimension): the result has the first
+  tensor's dtype, scale and zero point; every other tensor with other parameters is
+  dequantized and quantized again with them (PyTorch's ``quantized_cat``, with its
+  UserWarning "All inputs of this cat operator must share the same quantization
+  parameters..."); different dtypes: "All dtypes must be the same."; a per-channel tensor:
+  "Only per-tensor quantization is supported in 'cat'!"; a float tensor among quantized ones:
+  PyTorch's "Could not run 'aten::qscheme'" NotImplementedError.
+
+dlcore's QTensor is no ``Tensor`` (arithmetic and autograd are refused on it), so these
+functions found no tensor and raised TypeError; the checks here sit in
+``_dtype_guards_nn.CHECKS`` (beneath the lane's fast entries: a call of plain tensors pays
+nothing on the lane, one test of the first argument's type otherwise).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ._qtensor import QTensor, qint32, quantize_array
+
+_F32 = np.dtype(np.float32)
+_MIXED = ("Could not run 'aten::qscheme' with arguments from the 'CPU' backend. This could be "
+          "because the operator doesn't exist for this backend, or was omitted during the "
+          "selective/custom build process (if using custom build).")
+_SHARED = ("All inputs of this cat operator must share the same quantization parameters. "
+           "Otherwise large numerical inaccuracies may occur.")
+
+
+def relu(q: QTensor, inplace: bool = False) -> QTensor:
+    return q.relu_() if inplace else q.relu()
+
+
+def _relu_check(inplace_always: bool):
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        if type(x) is not QTensor:
+            return None
+        inplace = inplace_always or bool(args[1] if len(args) > 1 else
+                                         kwargs.get("inplace", False))
+        return relu(x, inplace)
+    return check
+
+
+def _dim(dim, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim % ndim
+
+
+def cat(tensors, dim: int = 0) -> QTensor:
+    """PyTorch's cat of quantized tensors (see the module docstring)."""
+    first = tensors[0]
+    if any(type(t) is not QTensor for t in tensors):
+        raise NotImplementedError(_MIXED)
+    if any(t.dtype is not first.dtype for t in tensors):
+        raise RuntimeError("All dtypes must be the same.")
+    if any(t.is_per_channel for t in tensors):
+        raise RuntimeError("Only per-tensor quantization is supported in 'cat'!")
+    d = _dim(dim, first.dim())
+    shape = first._int.shape
+    for k, t in enumerate(tensors[1:], 1):
+        s = t._int.shape
+        if len(s) != len(shape) or any(a != b for i, (a, b) in enumerate(zip(s, shape))
+                                       if i != d):
+            bad = next((i for i, (a, b) in enumerate(zip(s, shape)) if i != d and a != b), d)
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                               f"Expected size {shape[bad]} but got size {s[bad]} for tensor "
+                               f"number {k} in the list.")
+    scale, zp = float(first._scale), int(first._zero_point)
+    parts = []
+    for t in tensors:
+        if float(t._scale) == scale and int(t._zero_point) == zp:
+            parts.append(t._int)
+            continue
+        warnings.warn(_SHARED, UserWarning, stacklevel=3)
+        vals = t.dequantize().numpy().astype(_F32, copy=False)
+        parts.append(quantize_array(vals, scale, zp, first.dtype,
+                                    fused=first.dtype is not qint32))
+    return first._like(np.concatenate(parts, axis=d))
+
+
+def _tensors(args, kwargs):
+    ts = args[0] if args else kwargs.get("tensors")
+    if isinstance(ts, (list, tuple)) and ts and any(type(t) is QTensor for t in ts):
+        return ts
+    return None
+
+
+def _cat_check(stack: bool):
+    def check(args, kwargs):
+        ts = _tensors(args, kwargs)
+        if ts is None:
+            return None
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if kwargs.get("out") is not None:
+            raise NotImplementedError(_MIXED)
+        if stack:
+            if any(type(t) is not QTensor for t in ts):
+                raise NotImplementedError(_MIXED)
+            d = _dim(dim, ts[0].dim() + 1)
+            return cat([t.unsqueeze(d) for t in ts], d)
+        return cat(ts, dim)
+    return check
+
+
+def checks() -> dict:
+    """(namespace, name) -> check, for ``_dtype_guards_nn.CHECKS``."""
+    out: dict = {("torch", "relu"): _relu_check(False), ("torch", "relu_"): _relu_check(True),
+                 ("F", "relu"): _relu_check(False), ("F", "relu_"): _relu_check(True)}
+    for name in ("cat", "concat", "concatenate"):
+        out[("torch", name)] = _cat_check(False)
+    out[("torch", "stack")] = _cat_check(True)
+    return out
+
+
+def _chain(first, then):
+    def check(args, kwargs):
+        r = first(args, kwargs)
+        return r if r is not None else then(args, kwargs)
+    return check
+
+
+def install(table: dict) -> None:
+    """These checks into ``table``, each before the check already there for its function."""
+    for key, check in checks().items():
+        prev = table.get(key)
+        table[key] = check if prev is None else _chain(check, prev)
