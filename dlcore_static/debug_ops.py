@@ -142,6 +142,12 @@ def _binary_assert(kind: str, test, sym: str):
         g = get_default_graph()
         with g.name_scope(name or kind) as scope:
             xt, yt = _args(x, y, cast_data=True)
+            # (a Python number beside a tensor stays a weak scalar in _args; the message names
+            # both operands' tensors, so it is made a tensor of the other's dtype, as TF does)
+            if not isinstance(xt, Tensor):
+                xt = to_tensor(xt, None, yt.aval.dtype)
+            if not isinstance(yt, Tensor):
+                yt = to_tensor(yt, None, xt.aval.dtype)
             ok = _ops.reduce_all(test(xt, yt))
             msg = [message] if message else []
             msg += [f"Condition x {sym} y did not hold element-wise:", f"x (name: {xt.name}) = ",

@@ -9,16 +9,22 @@ from ..distributions import (
            Bernoulli,
            Beta,
            Categorical,
+           Dirichlet,
            Distribution,
+           Exponential,
+           Gamma,
+           Laplace,
            Multinomial,
            Normal,
            RegisterKL,
            ReparameterizationType,
+           StudentT,
            Uniform,
            kl_divergence,
 )
 from ..distributions.mvn import Independent, MultivariateNormalDiag
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Distribution", "Independent", "Multinomial", "MultivariateNormalDiag", "Normal",
-           "RegisterKL", "ReparameterizationType", "Uniform", "kl_divergence"]
+           "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
+           "Multinomial", "MultivariateNormalDiag", "Normal", "RegisterKL",
+           "ReparameterizationType", "StudentT", "Uniform", "kl_divergence"]

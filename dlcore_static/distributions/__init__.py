@@ -7,8 +7,9 @@
     loss = -tf.reduce_mean(pi.log_prob(actions) * returns)
 
 Every method builds graph ops from dlcore's primitives (``distribution.py`` explains shapes and
-names); Normal, Uniform, Beta and MultivariateNormalDiag samples are reparameterized, so gradients
-flow through ``sample`` to their parameters.  KL divergences are looked up in a registry
+names); Normal, Uniform, Beta, Gamma, Exponential, Dirichlet, Laplace, StudentT and
+MultivariateNormalDiag samples are reparameterized, so gradients flow through ``sample`` to
+their parameters.  KL divergences are looked up in a registry
 (``RegisterKL``) by the pair of classes, as TF's ``kl_divergence``.
 """
 
@@ -24,8 +25,11 @@ from .distribution import (
            ReparameterizationType,
            kl_divergence,
 )
+from .gamma import Dirichlet, Exponential, Gamma
+from .laplace_t import Laplace, StudentT
 from .mvn import Independent, MultivariateNormalDiag  # noqa: F401 - tf.contrib.distributions'
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Distribution", "Multinomial", "Normal", "RegisterKL", "ReparameterizationType",
-           "Uniform", "kl_divergence"]
+           "Dirichlet", "Distribution", "Exponential", "Gamma", "Laplace", "Multinomial",
+           "Normal", "RegisterKL", "ReparameterizationType", "StudentT", "Uniform",
+           "kl_divergence"]

@@ -66,6 +66,7 @@ class Distribution:
         self._validate_args = bool(validate_args)
         self._parameters = dict(parameters or {})
         self._parameters.pop("self", None)
+        self._parameters.pop("__class__", None)     # (locals() of an __init__ using super())
         self._graph_parents = list(graph_parents or [])
         self._name = name
 
