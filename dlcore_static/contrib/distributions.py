@@ -10,6 +10,7 @@ from ..distributions import (
            Beta,
            Categorical,
            Dirichlet,
+           DirichletMultinomial,
            Distribution,
            Exponential,
            Gamma,
@@ -25,6 +26,6 @@ from ..distributions import (
 from ..distributions.mvn import Independent, MultivariateNormalDiag
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
+           "Dirichlet", "DirichletMultinomial", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
            "Multinomial", "MultivariateNormalDiag", "Normal", "RegisterKL",
            "ReparameterizationType", "StudentT", "Uniform", "kl_divergence"]

@@ -25,11 +25,12 @@ from .distribution import (
            ReparameterizationType,
            kl_divergence,
 )
+from .dirichlet_multinomial import DirichletMultinomial
 from .gamma import Dirichlet, Exponential, Gamma
 from .laplace_t import Laplace, StudentT
 from .mvn import Independent, MultivariateNormalDiag  # noqa: F401 - tf.contrib.distributions'
 
 __all__ = ["FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED", "Bernoulli", "Beta", "Categorical",
-           "Dirichlet", "Distribution", "Exponential", "Gamma", "Laplace", "Multinomial",
+           "Dirichlet", "DirichletMultinomial", "Distribution", "Exponential", "Gamma", "Laplace", "Multinomial",
            "Normal", "RegisterKL", "ReparameterizationType", "StudentT", "Uniform",
            "kl_divergence"]

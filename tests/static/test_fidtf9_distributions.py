@@ -212,3 +212,31 @@ def test_parameter_errors_and_validate_args():
         copy = tf.distributions.Exponential(3.0).copy(rate=4.0)
         assert isinstance(copy, tf.distributions.Exponential)
         assert _run(copy.mean()) == [0.25]
+
+
+def test_dirichlet_multinomial_against_scipy():
+    dm = pytest.importorskip("scipy.stats").dirichlet_multinomial
+    a = np.array([[1.5, 2.0, 3.0], [0.5, 1.0, 2.0]], np.float32)
+    x = np.array([[1.0, 2.0, 2.0], [0.0, 1.0, 2.0]], np.float32)
+    with tf.Graph().as_default():
+        d = tf.distributions.DirichletMultinomial([5.0, 3.0], a)
+        assert d.batch_shape.as_list() == [2] and d.event_shape.as_list() == [3]
+        assert d.reparameterization_type is tf.distributions.NOT_REPARAMETERIZED
+        lp, p, mean, var, cov, draws = _run(d.log_prob(x), d.prob(x), d.mean(), d.variance(),
+                                            d.covariance(), d.sample(4000, seed=1))
+        with pytest.raises(NotImplementedError, match="entropy is not implemented: "
+                           "DirichletMultinomial"):
+            d.entropy()
+        strict = tf.distributions.DirichletMultinomial(3.0, [1.0, 1.0], validate_args=True)
+        with tf.Session() as s, pytest.raises(tf.errors.InvalidArgumentError,
+                                              match="counts must sum to `self.total_count`"):
+            s.run(strict.log_prob([1.0, 1.0]))
+    refs = [dm(a[0].astype(np.float64), 5), dm(a[1].astype(np.float64), 3)]
+    np.testing.assert_allclose(lp, [r.logpmf(xi) for r, xi in zip(refs, x)], rtol=1e-5)
+    np.testing.assert_allclose(p, [r.pmf(xi) for r, xi in zip(refs, x)], rtol=1e-5)
+    np.testing.assert_allclose(mean, [r.mean() for r in refs], rtol=1e-6)
+    np.testing.assert_allclose(var, [r.var() for r in refs], rtol=1e-5)
+    np.testing.assert_allclose(cov, [r.cov() for r in refs], rtol=1e-5, atol=1e-7)
+    assert draws.shape == (4000, 2, 3)
+    np.testing.assert_array_equal(draws.sum(-1), np.broadcast_to([5.0, 3.0], (4000, 2)))
+    np.testing.assert_allclose(draws.mean(0), mean, atol=0.1)
