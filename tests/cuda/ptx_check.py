@@ -16,15 +16,36 @@ import sys
 import traceback
 
 os.environ["NUMBA_ENABLE_CUDASIM"] = "0"
+SKIP = 77
 
-import numpy as np
+
+def _nvrtc_missing() -> str | None:
+    """Why NVRTC cannot be loaded, asked of the finder numba-cuda itself loads it with
+    (``cuda.pathfinder``, no fallback there), before ``numba.cuda`` is imported: finding no NVRTC
+    through ``cuda.compile_ptx`` cost 2.9 s of CPU, this 0.2 s.  None when it loads, or when
+    there is no such finder (an older numba-cuda: the compile in ``main`` tells)."""
+    try:
+        from cuda import pathfinder
+    except ImportError:
+        return None
+    try:
+        pathfinder.load_nvidia_dynamic_lib("nvrtc")
+    except pathfinder.DynamicLibNotFoundError as e:
+        return f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    return None
+
+
+if __name__ == "__main__" and (_missing := _nvrtc_missing()) is not None:
+    print(f"skipped: the CUDA toolkit's NVVM/NVRTC were not found ({_missing})")
+    sys.exit(SKIP)
+
+import numpy as np  # (after the cheap check above)
 from numba import cuda, types
 from numba.np.numpy_support import from_dtype
 
 from dlcore.jitcache import load_generated_module
 
 CC = (9, 0)
-SKIP = 77
 
 i64 = types.int64
 FLOATS = [np.float32, np.float64]
