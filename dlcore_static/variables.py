@@ -205,8 +205,14 @@ class Variable:
         if not TensorShape(self.aval.shape).is_compatible_with(arr.shape):
             raise ValueError(f"Cannot load value of shape {arr.shape} into variable "
                              f"'{self.op.name}' of shape {self.shape}")
-        # (where a run would put it: a GPU variable is on the CPU under soft placement)
-        sess.variables.set(self.op, to_device(_readonly(arr), _plan.placed(self.op, sess, sess.device)))
+        # (where a run would put it: a GPU variable is on the CPU under soft placement; a GPU
+        # one without CUDA nor soft placement is TF's placement error: TF 1.15 runs a feed of
+        # the initializer, placing the whole graph)
+        dev = _plan.placed(self.op, sess, sess.device)
+        if dev.type == "cuda":
+            from ._placement import check_placement
+            check_placement(self.graph._ops, sess)
+        sess.variables.set(self.op, to_device(_readonly(arr), dev))
 
     # -- assignment (only builds nodes)
     def assign(self, value, use_locking: bool = False, name: str | None = None,

@@ -16,6 +16,7 @@ their parameters.  KL divergences are looked up in a registry
 from __future__ import annotations
 
 from .continuous import Beta, Normal, Uniform
+from .dirichlet_multinomial import DirichletMultinomial
 from .discrete import Bernoulli, Categorical, Multinomial
 from .distribution import (
            FULLY_REPARAMETERIZED,
@@ -25,7 +26,6 @@ from .distribution import (
            ReparameterizationType,
            kl_divergence,
 )
-from .dirichlet_multinomial import DirichletMultinomial
 from .gamma import Dirichlet, Exponential, Gamma
 from .laplace_t import Laplace, StudentT
 from .mvn import Independent, MultivariateNormalDiag  # noqa: F401 - tf.contrib.distributions'
