@@ -8,6 +8,7 @@ Method (the same for every workload and engine):
 3. **Warm-up**: more steps, at least ``min_warmup`` (whole input cycles) and ``warmup_s`` seconds,
    then whole cycles for ``CALIBRATE_S`` (``_calibrate``), which estimate the step time (the
    lower of the two averages: a step that compiled in the warm-up is no steady-state step).
+   The calibration runs as the samples do (heap frozen, collector collected and paused, see 4).
    From it, ``inner`` = steps per sample, so one sample takes about ``sample_s`` seconds (a
    whole number of cycles).
 4. **Rounds**: in each round every engine takes one sample, in an order rotated by one each round,
@@ -156,31 +157,42 @@ def _calibrate(step: Callable[[], Any], cycle: int, sample_s: float) -> float:
     long, each right after a ``gc.collect()`` and the other engines' samples (cold caches):
     static+passes measured 519 us there against NumPy's 348 us over 87-step samples (issue
     19).  The median keeps one descheduled cycle (a busy machine) from shrinking the samples
-    again."""
+    again.  The cycles run as the samples do (``run_steps`` calls this with the heap frozen,
+    and ``_collected`` here): a step that makes cyclic garbage (a TF1 graph built per batch)
+    otherwise paid young collections here that no sample pays, and its samples came out half
+    the intended length (issue 19: tree_rnn_graph_per_batch, inner 10 against about 20)."""
     times: list[float] = []
-    t0 = now()
-    while True:
-        c0 = now()
-        for _ in range(cycle):
-            step()
-        times.append(now() - c0)
-        spent = now() - t0
-        if spent >= CALIBRATE_S and (len(times) >= 3 or spent >= sample_s):
-            return statistics.median(times) / cycle
+    with _collected():
+        t0 = now()
+        while True:
+            c0 = now()
+            for _ in range(cycle):
+                step()
+            times.append(now() - c0)
+            spent = now() - t0
+            if spent >= CALIBRATE_S and (len(times) >= 3 or spent >= sample_s):
+                return statistics.median(times) / cycle
+
+
+@contextmanager
+def _collected() -> Iterator[None]:
+    """The garbage collector collected, then paused for the block: a sample's conditions."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
     """Seconds per step over ``inner`` steps, and the CPU/wall ratio meanwhile."""
-    gc.collect()
-    gc.disable()
-    try:
+    with _collected():
         clock = CpuClock()
         t0 = now()
         for _ in range(inner):
             step()
         return (now() - t0) / inner, clock.ratio()
-    finally:
-        gc.enable()
 
 
 @contextmanager
@@ -265,7 +277,7 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
     results, live = _prepare(engines, wl, device, progress)
     by_name = {r.engine: r for r in results}
     _check_losses(results)
-    inner: dict[str, int] = {}
+    warm: dict[str, float] = {}
     for name, prep in list(live.items()):
         progress.advance(f"{wl.name} · {name} · warm-up")
         try:
@@ -273,9 +285,7 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
             while count < max(cfg.min_warmup, 1) * wl.cycle or now() - t0 < cfg.warmup_s:
                 prep.step()
                 count += 1
-            per = min((now() - t0) / count, _calibrate(prep.step, wl.cycle, cfg.sample_s))
-            cycles = max(1, math.ceil(cfg.sample_s / max(per * wl.cycle, 1e-9)))
-            inner[name] = by_name[name].inner = cycles * wl.cycle
+            warm[name] = (now() - t0) / count
         except Exception as exc:
             by_name[name].fail(exc, "warm-up")
             del live[name]
@@ -308,7 +318,17 @@ def run_steps(engines: list[Any], wl: Workload, device: str, cfg: Config,
                 cpu[name].append(c)
                 spent[name] += t * inner[name]
 
+    inner: dict[str, int] = {}
     with _frozen_heap():
+        for name, prep in list(live.items()):       # sized under the samples' conditions
+            try:
+                per = min(warm[name], _calibrate(prep.step, wl.cycle, cfg.sample_s))
+            except Exception as exc:    # noqa: BLE001 - as the warm-up: the engine fails
+                by_name[name].fail(exc, "warm-up")
+                del live[name]
+                continue
+            cycles = max(1, math.ceil(cfg.sample_s / max(per * wl.cycle, 1e-9)))
+            inner[name] = by_name[name].inner = cycles * wl.cycle
         rounds(list(live), "round")
         noisy = [n for n in live if too_wide(samples[n]) and spent[n] < cfg.engine_budget_s]
         if noisy:

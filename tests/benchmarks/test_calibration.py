@@ -56,3 +56,30 @@ def test_calibrate_takes_one_cycle_of_a_slow_step():
         time.sleep(0.011)
     per = runner._calibrate(slow, 1, 0.01)
     assert len(n) == 1 and per >= 0.011
+
+
+def test_calibration_runs_as_the_samples_do_heap_frozen_and_collector_paused():
+    """A step that makes cyclic garbage (a TF1 graph per batch) paid young collections in the
+    calibration that no sample pays, so its samples were sized from a slower step (issue 19:
+    tree_rnn_graph_per_batch got inner 10 against about 20).  Every step after the warm-up,
+    the calibration's included, now runs with the collector paused and the heap frozen."""
+    import gc
+
+    seen: list = []
+
+    def step() -> float:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return 1.0
+
+    eng = SimpleNamespace(NAME="cyc", LABEL="cyc", setup=lambda wl, device: Prepared(step))
+    wl = next(w for w in suite("tiny") if w.name == "seed_eager")
+    cfg = replace(runner.CONFIGS["tiny"], rounds=1, sample_s=0.0)
+    assert gc.isenabled()
+    res = runner.run_steps([eng], wl, "cpu", cfg, Progress(1, io.StringIO()))
+    assert res[0].status == "ok" and res[0].inner == wl.cycle
+    warm = 1 + max(cfg.min_warmup, 1) * wl.cycle        # the first step, then the warm-up
+    assert seen[:warm] == [(True, False)] * warm
+    calibration = seen[warm:-(res[0].inner + 1)]       # (then one sample, then the check)
+    assert len(calibration) >= wl.cycle
+    assert set(calibration) == {(False, True)}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
