@@ -119,9 +119,11 @@ def test_a_variable_made_in_a_while_body_is_made_once_outside_the_loop():
         _, out = tf.while_loop(lambda i, acc: i < 3, body, [tf.constant(0), tf.constant(2.0)])
         (w,) = tf.global_variables()
         assert w.op.control_flow_context is None
+        (gw,) = tf.gradients(out, [w])
         with tf.Session() as s:
             s.run(tf.global_variables_initializer())
             np.testing.assert_allclose(s.run(out), 2.0 * 1.5 ** 3, rtol=1e-6)
+            np.testing.assert_allclose(s.run(gw), 2.0 * 3 * 1.5 ** 2, rtol=1e-6)  # d(2 w^3)/dw
 
 
 def test_variables_ignore_the_control_dependencies_around_them():
