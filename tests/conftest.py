@@ -52,7 +52,7 @@ _cache_root = os.environ.get("DLCORE_CACHE_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "dlcore")
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(_cache_root, "hypothesis"))
 
-import pytest  # noqa: E402 - after the simulator switch above
+import pytest  # after the simulator switch above
 
 
 @pytest.hookimpl(optionalhook=True)             # a hook of pytest-xdist, absent without it
@@ -65,6 +65,17 @@ def pytest_xdist_auto_num_workers(config):
     except AttributeError:                       # not Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, 8))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (the README's test command) by tests/_xdist_loadgroup.py: the stock
+    scheduler's decisions, without its per-test scans of everything handed out so far, which
+    made the controller's CPU grow with the square of the number of tests (pytest-xdist #279)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from _xdist_loadgroup import LoadGroupSchedulingCounted
+    return LoadGroupSchedulingCounted(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,96 @@
+"""pytest-xdist's ``--dist loadgroup`` scheduler without its two scans that grow with the run.
+
+The README's test command runs ``--dist loadgroup``: every test without an ``xdist_group`` mark is
+a work unit of its own, and the stock scheduler (``xdist.scheduler.loadscope``, pytest-xdist
+3.8), for each finished test,
+
+* counts the node's pending tests by walking every unit ever assigned to the node
+  (``_pending_of``: ``sum(list(unit.values()).count(False) ...)``), and
+* finds each test it hands out by ``list.index`` in the node's 21,000-entry collection.
+
+Both grow with the number of tests run so far, so the controller's CPU grew with the square of
+the suite: 48 s of a tests/core + tests/eager run's 68 s of controller CPU went to the count
+alone (cProfile, 13,970 tests), about 2.5 ms per test over the whole suite.  Known upstream as
+pytest-dev/pytest-xdist#279 and #1212, both open.
+
+This subclass keeps the same data (``workqueue``, ``assigned_work``, ``registered_collections``)
+and makes the same decisions in the same order: it keeps, next to each node's workload, the
+number of its tests not yet completed (raised by the units handed out, lowered as each test
+completes), and a nodeid -> first index map of each node's collection.  Anything it does not
+track (a workload it has not seen) is counted the stock way.  tests/test_xdist_loadgroup.py
+drives it and the stock scheduler through the same runs and compares every message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xdist.scheduler import LoadGroupScheduling
+
+
+class LoadGroupSchedulingCounted(LoadGroupScheduling):
+    """``LoadGroupScheduling`` with a running count of each node's pending tests."""
+
+    def __init__(self, config: Any, log: Any = None) -> None:
+        super().__init__(config, log)
+        # id(workload) -> [workload, pending]: the workload is held so that its id stays its own
+        self._pending: dict[int, list[Any]] = {}
+        # node -> (its collection, {nodeid: first index in it})
+        self._indices: dict[Any, tuple[list[str], dict[str, int]]] = {}
+
+    def _pending_of(self, workload: dict[str, dict[str, bool]]) -> int:
+        entry = self._pending.get(id(workload))
+        if entry is None or entry[0] is not workload:
+            return super()._pending_of(workload)
+        return int(entry[1])
+
+    def add_node(self, node: Any) -> None:
+        super().add_node(node)
+        workload = self.assigned_work[node]
+        self._pending[id(workload)] = [workload, 0]
+
+    def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+        nodeid = self.registered_collections[node][item_index]
+        scope = self._split_scope(nodeid)
+        workload = self.assigned_work[node]
+        unit = workload[scope]
+        if unit.get(nodeid, True) is False:
+            entry = self._pending.get(id(workload))
+            if entry is not None and entry[0] is workload:
+                entry[1] -= 1
+        unit[nodeid] = True
+        self._reschedule(node)
+
+    def _index_of(self, node: Any) -> tuple[list[str], dict[str, int]]:
+        collection = self.registered_collections[node]
+        known = self._indices.get(node)
+        if known is None or known[0] is not collection:
+            indices: dict[str, int] = {}
+            for i, nodeid in enumerate(collection):
+                indices.setdefault(nodeid, i)          # list.index: the first occurrence
+            known = self._indices[node] = (collection, indices)
+        return known
+
+    def _assign_work_unit(self, node: Any) -> None:
+        assert self.workqueue
+
+        scope, work_unit = self.workqueue.popitem(last=False)
+
+        assigned_to_node = self.assigned_work.setdefault(node, {})
+        entry = self._pending.get(id(assigned_to_node))
+        if entry is not None and entry[0] is assigned_to_node:
+            replaced = assigned_to_node.get(scope)
+            if replaced is not None:                   # the stock count forgets the old unit
+                entry[1] -= list(replaced.values()).count(False)
+        assigned_to_node[scope] = work_unit
+
+        collection, indices = self._index_of(node)
+        nodeids_indexes = [
+            indices[nodeid] if nodeid in indices else collection.index(nodeid)  # its ValueError
+            for nodeid, completed in work_unit.items()
+            if not completed
+        ]
+        if entry is not None and entry[0] is assigned_to_node:
+            entry[1] += len(nodeids_indexes)
+
+        node.send_runtest_some(nodeids_indexes)

@@ -1,0 +1,144 @@
+"""tests/_xdist_loadgroup.py (the README run's ``--dist loadgroup`` scheduler, made by
+tests/conftest.py) against pytest-xdist's own LoadGroupScheduling: both are driven through the
+same runs (fake worker nodes finishing their tests in a seeded random order, groups and single
+tests, a node that dies mid-run) and must send the same commands in the same order and answer
+the same ``tests_finished`` / ``has_pending`` / pending counts at every step."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import pytest
+
+xdist_scheduler = pytest.importorskip("xdist.scheduler")
+LoadGroupScheduling = xdist_scheduler.LoadGroupScheduling
+Producer = pytest.importorskip("xdist.remote").Producer
+
+from _xdist_loadgroup import LoadGroupSchedulingCounted  # after the skip: it imports xdist
+
+
+class _Node:
+    """What the schedulers use of xdist's WorkerController: the commands are recorded."""
+
+    def __init__(self, name: str, sent: list) -> None:
+        self.gateway = SimpleNamespace(id=name)
+        self.name = name
+        self.sent = sent
+        self.queue: list[int] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices) -> None:
+        self.sent.append((self.name, "runtests", list(indices)))
+        self.queue.extend(indices)
+
+    def shutdown(self) -> None:
+        self.sent.append((self.name, "shutdown"))
+        self.shutting_down = True
+
+    def __repr__(self) -> str:
+        return f"<_Node {self.name}>"
+
+
+def _config(nodes: int, reorder: bool = False):
+    return SimpleNamespace(getvalue=lambda name: [f"{nodes}*popen"] if name == "tx" else None,
+                           option=SimpleNamespace(loadscopereorder=reorder),
+                           hook=SimpleNamespace(pytest_collectreport=lambda report: None))
+
+
+def _collection(rng: random.Random, n: int) -> list[str]:
+    ids = []
+    for i in range(n):
+        mod = f"tests/m{i % 7}.py::test_{i}"
+        r = rng.random()
+        if r < 0.15:
+            ids.append(f"{mod}@group{rng.randrange(4)}")          # an xdist_group
+        elif r < 0.2:
+            ids.append(f"{mod}[x@y]")                              # '@' inside the params
+        else:
+            ids.append(mod)
+        if i % 50 == 49:
+            ids.append(ids[-2])                                    # listed twice: list.index's first
+    return ids
+
+
+def _drive(cls, seed: int, n_tests: int, n_nodes: int, crash_after: int | None,
+           reorder: bool = False):
+    """Run one scheduler to the end; return everything it said along the way."""
+    rng = random.Random(seed)
+    collection = _collection(rng, n_tests)
+    sent: list = []
+    trace: list = []
+    sched = cls(_config(n_nodes, reorder), Producer("test", enabled=False))
+    nodes = [_Node(f"gw{i}", sent) for i in range(n_nodes)]
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, collection)
+    sched.schedule()
+    live = list(nodes)
+    done = 0
+    while live:
+        busy = [node for node in live if node.queue]
+        if not busy:
+            break
+        node = rng.choice(busy)
+        if crash_after is not None and done == crash_after:
+            crashed = sched.remove_node(node)                      # the worker died mid-test
+            trace.append(("crash", node.name, crashed))
+            live.remove(node)
+            node.queue.clear()
+            crash_after = None
+            continue
+        index = node.queue.pop(0)
+        sched.mark_test_complete(node, index, 0.0)
+        done += 1
+        trace.append((node.name, index, sched.tests_finished, sched.has_pending,
+                      [sched._pending_of(sched.assigned_work[n]) for n in sched.nodes]))
+        if sched.tests_finished:
+            break
+    for node in list(live):
+        if not node.queue:
+            trace.append(("finished", node.name, sched.remove_node(node)))
+    return sent, trace
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n_nodes,crash_after", [(1, None), (2, None), (3, None), (2, 40)])
+def test_same_commands_and_answers_as_xdists_loadgroup(seed, n_nodes, crash_after):
+    want = _drive(LoadGroupScheduling, seed, 120, n_nodes, crash_after)
+    got = _drive(LoadGroupSchedulingCounted, seed, 120, n_nodes, crash_after)
+    assert got[0] == want[0]
+    assert got[1] == want[1]
+    assert sum(1 for c in want[0] if c[1] == "runtests") > 10      # the run did hand work out
+
+
+def test_same_with_scopes_reordered_by_size():
+    assert (_drive(LoadGroupSchedulingCounted, 9, 80, 2, None, reorder=True)
+            == _drive(LoadGroupScheduling, 9, 80, 2, None, reorder=True))
+
+
+def test_the_pending_count_is_kept_not_recounted(monkeypatch):
+    """The point of the subclass: no walk over everything handed out, once per finished test."""
+    walks = []
+    stock = LoadGroupScheduling._pending_of
+    monkeypatch.setattr(LoadGroupScheduling, "_pending_of",
+                        lambda self, workload: walks.append(1) or stock(self, workload))
+    _, trace = _drive(LoadGroupSchedulingCounted, 3, 200, 2, None)
+    assert len(trace) > 150 and walks == []
+    _drive(LoadGroupScheduling, 3, 200, 2, None)
+    assert len(walks) > 200                                        # the stock one does walk
+
+
+def test_the_conftest_hook_makes_it_for_loadgroup_only(request):
+    hook = request.config.pluginmanager.hook
+    if not hasattr(hook, "pytest_xdist_make_scheduler"):
+        pytest.skip("pytest-xdist's hooks are not registered in this run")
+    config = _config(2)
+    config.getvalue = lambda name: {"tx": ["2*popen"], "dist": "loadgroup"}.get(name)
+    log = Producer("test", enabled=False)
+    assert isinstance(hook.pytest_xdist_make_scheduler(config=config, log=log),
+                      LoadGroupSchedulingCounted)
+    config.getvalue = lambda name: {"tx": ["2*popen"], "dist": "load"}.get(name)
+    made = hook.pytest_xdist_make_scheduler(config=config, log=log)
+    assert not isinstance(made, LoadGroupSchedulingCounted)
