@@ -550,7 +550,7 @@ def activation(export, ns, name):
         if inplace:
             x._check_inplace()
             src = _maybe_float(x._original(), export)           # (PyTorch's in-place node)
-            return x._commit(_checks.inplace_node(name, fn(src, *values), src))
+            return x._commit(_checks.inplace_node(name, fn(src, *values), src, values))
         return fn(_maybe_float(x, export), *values)
     return f
 

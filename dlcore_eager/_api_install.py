@@ -153,7 +153,7 @@ def _one_float_tensor(args, kwargs) -> tuple | None:
     return found if found is not None and len(found) == 1 else None
 
 
-def _labelling(f, label, all_edges: bool = False):
+def _labelling(f, label, all_edges: bool = False, fname: str | None = None):
     """``f`` whose result's grad_fn is named ``label`` (an input's node is never renamed);
     ``label`` may be a function of the call's arguments (``(args, kwargs) -> name``) for the
     names that depend on them; a (values, indices) result has its values labelled."""
@@ -162,7 +162,8 @@ def _labelling(f, label, all_edges: bool = False):
     # pair is active: autograd._saved_composites, loaded by autograd.graph before any pair)
     saved = label in _SAVED_LABELS
     active = SAVED_HOOKS_ON
-    shows = label in _shown_saved.LABELS        # (PyTorch's _saved_* on the node)
+    # (PyTorch's _saved_* on the node: _shown_saved)
+    shows = label in _shown_saved.LABELS or fname in _shown_saved.ACTIVATIONS
 
     @functools.wraps(f)
     def labelling(*args, **kwargs):
@@ -196,7 +197,7 @@ def _labelling(f, label, all_edges: bool = False):
         if not isinstance(x, Tensor):
             return out
         out = labelled(out, name, x, edges=edges)
-        return _shown_saved.from_call(name, out, x, args, kwargs) if shows else out
+        return _shown_saved.from_call(name, out, x, args, kwargs, fname) if shows else out
     return labelling
 
 
@@ -216,7 +217,7 @@ def install(export) -> None:
             f = factory(export, ns, name)
             label = _GRAD_FN.get((ns, name)) or _GRAD_FN.get(name)
             if label is not None:
-                f = _labelling(f, label, name in _ALL_TENSOR_EDGES)
+                f = _labelling(f, label, name in _ALL_TENSOR_EDGES, name)
             if not name.startswith("__"):
                 f.__name__ = f.__qualname__ = name
                 f.__doc__ = _doc(export, ns, name)

@@ -237,15 +237,18 @@ INPLACE_LABELS = {"hardtanh": "HardtanhBackward0", "relu6": "HardtanhBackward0",
                   "silu": "SiluBackward0", "mish": "MishBackward0", "relu": "ReluBackward0"}
 
 
-def inplace_node(name: str, out, src):
-    """``out`` (``F.<name>`` of ``src``, to be written in place) with PyTorch's grad_fn name,
-    ``src`` its one input edge (not the composite's inner nodes) and, for silu, mish,
-    hardswish, hardsigmoid, ``src`` its ``_saved_self`` (PyTorch's in-place node saves the
-    values before the write)."""
+def inplace_node(name: str, out, src, values: tuple | list = (), kw: dict | None = None):
+    """``out`` (``F.<name>`` of ``src``, to be written in place, ``values`` and ``kw`` its
+    arguments after ``src``) with PyTorch's grad_fn name, ``src`` its one input edge (not the
+    composite's inner nodes) and what PyTorch's node saves: silu's, mish's, ... ``src``
+    (the values before the write), elu's, celu's, leaky_relu's result, their parameters
+    (``_shown_saved``)."""
     label = INPLACE_LABELS.get(name)
     if label is None:
         return out
     from ._graph import labelled
-    from ._shown_saved import LABELS, show
+    from ._shown_saved import ACTIVATIONS, LABELS, activation, show
     out = labelled(out, label, src, edges=(src,))
+    if name in ACTIVATIONS:
+        return activation(name, out, src, tuple(values), kw or {}, inplace=True)
     return show(out, src) if label in LABELS else out

@@ -66,6 +66,38 @@ def _rsub_fn(kwargs: dict) -> str:
             f" * (Tensor input, Number other, Number alpha = 1)\n{why}")
 
 
+def _marked(vals: list, ok) -> str:
+    """``(Tensor, !numpy.ndarray!)``: each value shown, marked where ``ok(i, v)`` fails."""
+    out = []
+    for i, (k, v) in enumerate(vals):
+        w = _word(v) if k is None else f"{k}={_word(v)}"
+        out.append(w if ok(i, v) else f"!{w}!")
+    return "(" + ", ".join(out) + ")"
+
+
+def _inplace_fn(p: str, vals: list) -> str:
+    """torch.xlogy_, clamp_min_, clamp_max_: (Tensor input, Tensor p) and (Tensor input,
+    Number p), each with its reason (the arguments marked that it does not take)."""
+    lines = []
+    for kind in ("Tensor", "Number"):
+        def ok(i, v, kind=kind):
+            return isinstance(v, Tensor) if i == 0 or kind == "Tensor" else \
+                isinstance(v, _NUMBERS)
+        lines.append(f" * (Tensor input, {kind} {p})\n      didn't match because some of the "
+                     f"arguments have invalid types: {_marked(vals, ok)}\n")
+    return "".join(lines)
+
+
+def _clamp_inplace_fn(vals: list) -> str:
+    """torch.clamp_, clip_: no ``out``; reasons (every bound marked) for two bounds."""
+    why = ""
+    if len(vals) > 2:
+        why = "      didn't match because some of the arguments have invalid types: " + \
+            _marked(vals, lambda i, v: i == 0) + "\n"
+    return (f" * (Tensor input, Tensor min = None, Tensor max = None)\n{why}"
+            f" * (Tensor input, Number min = None, Number max = None)\n{why}")
+
+
 def _one_arg_method(p: str, ps: list, ks: list) -> str:
     """xlogy, float_power, clamp_min, clamp_max as methods: (Tensor p) and (Number p), each
     with the reason it did not match."""
@@ -100,7 +132,8 @@ def _check(name: str, method: bool, names: tuple, none_ok: bool, overloads):
             return
         shown = {k: v for k, v in kwargs.items() if not (method and k == "self")}
         got, ps, ks = _got(args[skip:], shown)
-        raise TypeError(_header(name, got) + overloads(ps, ks, shown))
+        vals = [(None, v) for v in args[skip:]] + list(reversed(shown.items()))
+        raise TypeError(_header(name, got) + overloads(ps, ks, shown, vals))
     return check
 
 
@@ -109,27 +142,31 @@ def checks() -> dict:
     out: dict = {}
     for base, p in (("xlogy", "other"), ("float_power", "exponent")):
         out[("torch", base)] = _check(base, False, ("input", p), False,
-                                      lambda ps, ks, kw, p=p: _binary_fn(p))
+                                      lambda ps, ks, kw, vals, p=p: _binary_fn(p))
         for name in (base, base + "_"):
             out[("Tensor", name)] = _check(name, True, (p,), False,
-                                           lambda ps, ks, kw, p=p: _one_arg_method(p, ps, ks))
+                                           lambda ps, ks, kw, vals, p=p: _one_arg_method(p, ps, ks))
     out[("torch", "xlogy_")] = _check("xlogy_", False, ("input", "other"), False,
-                                      lambda ps, ks, kw: _binary_fn("other"))
+                                      lambda ps, ks, kw, vals: _inplace_fn("other", vals))
     out[("special", "xlogy")] = _check("special_xlogy", False, ("input", "other"), False,
-                                       lambda ps, ks, kw: _binary_fn("other"))
+                                       lambda ps, ks, kw, vals: _binary_fn("other"))
     out[("torch", "rsub")] = _check("rsub", False, ("input", "other"), False,
-                                    lambda ps, ks, kw: _rsub_fn(kw))
+                                    lambda ps, ks, kw, vals: _rsub_fn(kw))
     for name in ("clamp", "clip", "clamp_", "clip_"):
         out[("torch", name)] = _check(name, False, ("input", "min", "max"), True,
-                                      lambda ps, ks, kw: _CLAMP_FN)
+                                      (lambda ps, ks, kw, vals: _clamp_inplace_fn(vals))
+                                      if name.endswith("_") else
+                                      (lambda ps, ks, kw, vals: _CLAMP_FN))
         out[("Tensor", name)] = _check(name, True, ("min", "max"), True,
-                                       lambda ps, ks, kw: _clamp_method(ps, kw))
+                                       lambda ps, ks, kw, vals: _clamp_method(ps, kw))
     for base, p in (("clamp_min", "min"), ("clamp_max", "max")):
+        out[("torch", base)] = _check(base, False, ("input", p), False,
+                                      lambda ps, ks, kw, vals, p=p: _bound_fn(p))
+        out[("torch", base + "_")] = _check(base + "_", False, ("input", p), False,
+                                            lambda ps, ks, kw, vals, p=p: _inplace_fn(p, vals))
         for name in (base, base + "_"):
-            out[("torch", name)] = _check(name, False, ("input", p), False,
-                                          lambda ps, ks, kw, p=p: _bound_fn(p))
             out[("Tensor", name)] = _check(name, True, (p,), False,
-                                           lambda ps, ks, kw, p=p: _one_arg_method(p, ps, ks))
+                                           lambda ps, ks, kw, vals, p=p: _one_arg_method(p, ps, ks))
     return out
 
 

@@ -25,6 +25,7 @@ from dlcore.registry import check_rule
 from . import _dispatch as _D
 from . import _lane as L
 from . import _lane_max as M
+from . import _shown_saved as _shown
 from ._graph import Node, leaf_node
 from ._state import STATE
 from .return_types import values_indices
@@ -321,8 +322,11 @@ def leaky_entry(prim):
                         if inplace:
                             x._check_inplace()
                             src = x._original()
-                            return x._commit(_leaky_run(prim, kernels, src, src._buf, params,
-                                                        "LeakyReluBackward1", True))
+                            out = _leaky_run(prim, kernels, src, src._buf, params,
+                                             "LeakyReluBackward1", True)
+                            # (PyTorch's in-place node saves the result, and the slope)
+                            return x._commit(_shown.activation("leaky_relu", out, src, (s,),
+                                                               {}, inplace=True))
                         return _leaky_run(prim, kernels, x, b, params, None)
             return general(*args, **kw)
         return lane_entry

@@ -32,24 +32,56 @@ LABELS = {"SiluBackward0": False, "GeluBackward0": False, "LogsumexpBackward0": 
           "MishBackward0": False, "HardswishBackward0": False,
           "HardsigmoidBackward0": False}
 
-PARAMS = ("dim", "keepdim", "correction", "approximate")
+#: F.<name>: (its parameters after ``input`` that PyTorch's node saves, with defaults: the
+#: value as called is shown, an int stays an int), the values its node shows besides
+ACTIVATIONS: dict = {
+    "elu": ((("alpha", 1.0),), {"scale": 1, "input_scale": 1}),
+    "selu": ((), {"alpha": 1.6732632423543772, "scale": 1.0507009873554805,
+                  "input_scale": 1}),
+    "celu": ((("alpha", 1.0),), {}),
+    "leaky_relu": ((("negative_slope", 0.01),), {}),
+    "hardtanh": ((("min_val", -1.0), ("max_val", 1.0)), {}),
+    "relu6": ((), {"min_val": 0, "max_val": 6}),
+    "threshold": ((("threshold", None),), {}),
+    "softplus": ((("beta", 1), ("threshold", 20)), {}),
+}
+#: in place, PyTorch's node of these saves its result, not its input (EluBackward1, ...)
+INPLACE_RESULT = frozenset({"elu", "selu", "celu", "leaky_relu"})
+
+PARAMS = ("dim", "keepdim", "correction", "approximate", "alpha", "scale", "input_scale",
+          "negative_slope", "min_val", "max_val", "threshold", "beta")
 
 
-def show(out, x, result: bool = False, **params):
-    """``out`` whose node (labelled, made for it) shows ``x`` as ``_saved_self``, its own
-    output as ``_saved_result`` when ``result``, and ``params``; ``out`` unchanged otherwise
-    (no node, an input's node, or saved_tensors_hooks' own node)."""
+def show(out, x, result: bool = False, keeps_self: bool = True, **params):
+    """``out`` whose node (labelled, made for it) shows ``x`` as ``_saved_self`` (unless not
+    ``keeps_self``), its own output as ``_saved_result`` when ``result``, and ``params``;
+    ``out`` unchanged otherwise (no node, an input's node, or saved_tensors_hooks' own
+    node)."""
     node = getattr(out, "_node", None)
     if isinstance(node, Node) and node is not getattr(x, "_node", None) and \
             getattr(node, "label", None) is not None:
-        node.shown = {"self": x, "version": x._vc[0], "result": result, **params}
+        node.shown = {"self": x if keeps_self else None, "version": x._vc[0],
+                      "result": result, **params}
     return out
 
 
-def from_call(label: str, out, x, args: tuple, kwargs: dict):
+def activation(name: str, out, x, args: tuple, kwargs: dict, inplace: bool = False):
+    """``show`` for ``F.<name>(x, *args, **kwargs)`` of ``ACTIVATIONS`` (``args``: after
+    ``x``)."""
+    params, fixed = ACTIVATIONS[name]
+    shown = dict(fixed)
+    for i, (k, default) in enumerate(params):
+        shown[k] = args[i] if len(args) > i else kwargs.get(k, default)
+    res = inplace and name in INPLACE_RESULT
+    return show(out, x, res, not res, **shown)
+
+
+def from_call(label: str, out, x, args: tuple, kwargs: dict, name: str | None = None):
     """``show`` for ``_labelling``'s call of ``F.silu``/``F.gelu``/``logsumexp``/... (``x``:
     its input; the arguments after it give gelu's ``approximate``, logsumexp's dim and
-    keepdim)."""
+    keepdim; ``name``: the function, for ``ACTIVATIONS``)."""
+    if name is not None and name in ACTIVATIONS:
+        return activation(name, out, x, args[1:], kwargs)
     if label == "GeluBackward0":
         a = args[1] if len(args) > 1 else kwargs.get("approximate", "none")
         return show(out, x, approximate=a)
@@ -79,16 +111,22 @@ def _dims(v):
 
 
 def attr(node, shown: dict, what: str):
-    """``node._saved_<what>`` from its ``shown`` record."""
-    if node.inputs is None:
+    """``node._saved_<what>`` from its ``shown`` record (a tensor: PyTorch's errors once
+    backward freed it or an in-place change made it stale; the other values stay)."""
+    if what in ("self", "result") and node.inputs is None:
         raise RuntimeError(ERR_BACKWARD_TWICE)
     if what == "self":
         x = shown["self"]
+        if x is None:
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_self'")
         if x._vc[0] != shown["version"]:
             raise RuntimeError(stale_tensor(x, shown["version"], None, current=True)._msg)
         return x
     if what == "result":
         if shown["result"]:
+            if node.out_version[0] != node.out_ver0:
+                raise RuntimeError(stale_tensor(_make(node.out_buf, node.out_version),
+                                                node.out_ver0, node)._msg)
             return _make(node.out_buf, node.out_version, node)
     elif what in shown:
         return _dims(shown[what]) if what == "dim" else shown[what]
@@ -99,6 +137,9 @@ def _param_getter(what: str):
     def get(node):
         shown = getattr(node, "shown", None)
         if shown is None:
+            if what == "negative_slope" and node.prim.name == "leaky_relu" and \
+                    node.name().startswith("LeakyRelu"):
+                return node.params["alpha"]         # (F.leaky_relu's lane: no label)
             raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
         return attr(node, shown, what)
     return get

@@ -412,6 +412,14 @@ def _saved_attr(node, what: str):
             raise RuntimeError(_stale(_make(node.out_buf, node.out_version), node.out_ver0,
                                       node)._msg)
         return _make(node.out_buf, node.out_version, node)
+    edges = getattr(node, "edges", None)
+    if edges is not None and getattr(node, "label", None) is not None:
+        # a composite's node (labelled, showing its inputs' edges): an input of its last
+        # primitive that is none of the composite's inputs (where's mask, an inner value)
+        # is nothing PyTorch's node saved
+        p = node.parents[i]
+        if p is None or not any(p is e for e in edges):
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
     t = node.inputs[i]
     if t._vc[0] != node.versions[i]:
         raise RuntimeError(_stale(t, node.versions[i], None, current=True)._msg)

@@ -10,14 +10,13 @@ from typing import ClassVar
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
 
-from .._autocast import entry as _autocast_entry
 from ..creation import full
 from ..tensor import Tensor
 from .module import Module, Parameter
 
 
 def _F():
-    from . import functional          # the installed adapters (inplace=, PyTorch's spelling)
+    from . import functional  # the installed adapters (inplace=, PyTorch's spelling)
     return functional
 
 
@@ -85,8 +84,8 @@ class ReLU6(_Simple):
 
     _inplace_name = "relu6"
 
-    def forward(self, input: Tensor) -> Tensor:
-        return _F().relu6(input, inplace=self.inplace)
+    def forward(self, input: Tensor) -> Tensor:     # (PyTorch's: hardtanh(x, 0.0, 6.0))
+        return _F().hardtanh(input, 0.0, 6.0, inplace=self.inplace)
 
 
 class LogSigmoid(_Simple):
@@ -205,9 +204,6 @@ class GLU(Module):
         return f"dim={self.dim}"
 
 
-_prelu = _autocast_entry(_nnf.prelu, "lower")     # PyTorch's CPU autocast: lower precision
-
-
 class PReLU(Module):
     """``x`` where positive, ``a x`` elsewhere, with a learnt ``a`` (one, or one per channel)."""
 
@@ -218,7 +214,8 @@ class PReLU(Module):
         self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=device))
 
     def forward(self, input: Tensor) -> Tensor:
-        return _prelu(input, self.weight)
+        # (F.prelu: autocast's lower precision, PyTorch's PreluKernelBackward0 and edges)
+        return _F().prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"

@@ -19,6 +19,7 @@ from dlcore.ops import nn_functional as _nnf
 
 from .. import _dtype as _D
 from .. import _shape_ops as S
+from .. import _shown_saved as _shown
 from .. import _tensor_ops as O
 from .._graph import labelled as _labelled
 from .._host import host as _host
@@ -206,7 +207,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                      "ViewBackward0" if bias is not None else "UnsafeViewBackward0", input)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (PyTorch's ``F.softplus``; the primitive ``softplus`` is the case beta 1, threshold 20)."""
     if beta == 1 and threshold == 20:
@@ -215,7 +216,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         bx = _ops.mul(input, float(beta))
         out = _ops.where(_ops.greater(bx, float(threshold)), input,
                          _ops.div(_act.softplus(bx), float(beta)))
-    return _labelled(out, "SoftplusBackward0", input, edges=(input,))
+    return _shown.activation("softplus", _labelled(out, "SoftplusBackward0", input,
+                                                   edges=(input,)), input, (beta, threshold), {})
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

@@ -534,7 +534,7 @@ def _inplace_form(name: str, params: str, fn, example: str = ""):
     def f(input: Tensor, *args, **kwargs) -> Tensor:   # (kwargs: torch's names, alpha=...)
         input._check_inplace()
         src = input._original()                         # (PyTorch's in-place node's name)
-        return input._commit(inplace_node(name, fn(src, *args, **kwargs), src))
+        return input._commit(inplace_node(name, fn(src, *args, **kwargs), src, args, kwargs))
     f.__name__ = f.__qualname__ = name + "_"
     f.__doc__ = (f"``{name}(input{params}, inplace=True)``: the result written into ``input``, "
                  f"which is returned.\n\nExample::\n\n    >>> x = torch.randn(2, 3)\n"

@@ -129,6 +129,9 @@ def test_against_installed_torch():
         lambda m, t: t.clamp(1, A), lambda m, t: t.clamp(min=1, max=A),
         lambda m, t: m.clamp(t, min=A, out=t.clone()), lambda m, t: t.clamp_min(A),
         lambda m, t: t.clamp_(max=np.array([3.0])), lambda m, t: A / t,
+        lambda m, t: m.xlogy_(t, A), lambda m, t: m.xlogy_(A, t), lambda m, t: m.xlogy_(t, other=A),
+        lambda m, t: m.clamp_(t, A), lambda m, t: m.clip_(t, 1, A), lambda m, t: m.clamp_min_(t, A),
+        lambda m, t: m.clamp_max_(t, max=A),
         lambda m, t: np.array([2, 3, 5]) / t, lambda m, t: t * A,
     ]
     for call in calls:

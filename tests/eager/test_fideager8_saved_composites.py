@@ -223,3 +223,85 @@ def test_against_installed_torch():
         if mod is torch:
             ours = got
     assert ours == got
+
+
+#: (call, PyTorch's node, its non-tensor _saved_* values, saves self (else result))
+ACTIVATION_CASES = [
+    (lambda t: F.elu(t), "EluBackward0",
+     {"_saved_alpha": 1.0, "_saved_scale": 1, "_saved_input_scale": 1}, True),
+    (lambda t: F.elu(t, 2), "EluBackward0",
+     {"_saved_alpha": 2, "_saved_scale": 1, "_saved_input_scale": 1}, True),
+    (F.selu, "EluBackward0", {"_saved_alpha": 1.6732632423543772,
+                              "_saved_scale": 1.0507009873554805, "_saved_input_scale": 1}, True),
+    (lambda t: F.celu(t, 2), "CeluBackward0", {"_saved_alpha": 2}, True),
+    (lambda t: F.leaky_relu(t, 0.2), "LeakyReluBackward0", {"_saved_negative_slope": 0.2}, True),
+    (nn.LeakyReLU(), "LeakyReluBackward0", {"_saved_negative_slope": 0.01}, True),
+    (F.softplus, "SoftplusBackward0", {"_saved_beta": 1, "_saved_threshold": 20}, True),
+    (nn.Softplus(), "SoftplusBackward0", {"_saved_beta": 1.0, "_saved_threshold": 20.0}, True),
+    (lambda t: F.hardtanh(t, -2, 2), "HardtanhBackward0",
+     {"_saved_min_val": -2, "_saved_max_val": 2}, True),
+    (F.relu6, "HardtanhBackward0", {"_saved_min_val": 0, "_saved_max_val": 6}, True),
+    (nn.ReLU6(), "HardtanhBackward0", {"_saved_min_val": 0.0, "_saved_max_val": 6.0}, True),
+    (lambda t: F.threshold(t, 0.1, 2.0), "ThresholdBackward0", {"_saved_threshold": 0.1},
+     True),
+    (lambda t: F.elu(t * 1, inplace=True), "EluBackward1",
+     {"_saved_alpha": 1.0, "_saved_scale": 1, "_saved_input_scale": 1}, False),
+    (lambda t: F.celu(t * 1, inplace=True), "CeluBackward1", {"_saved_alpha": 1.0}, False),
+    (lambda t: F.leaky_relu(t * 1, inplace=True), "LeakyReluBackward1",
+     {"_saved_negative_slope": 0.01}, False),
+    (lambda t: nn.LeakyReLU(0.1, True)(t * 1), "LeakyReluBackward1",
+     {"_saved_negative_slope": 0.1}, False),
+    (lambda t: F.elu_(t * 1, 2.0), "EluBackward1",
+     {"_saved_alpha": 2.0, "_saved_scale": 1, "_saved_input_scale": 1}, False),
+    (lambda t: nn.ReLU6(True)(t * 1), "HardtanhBackward0",
+     {"_saved_min_val": 0.0, "_saved_max_val": 6.0}, True),
+    (lambda t: F.threshold(t * 1, 0.1, 2.0, inplace=True), "ThresholdBackward1",
+     {"_saved_threshold": 0.1}, True),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ACTIVATION_CASES)))
+def test_activation_parameters_are_torch_s(i):
+    call, name, values, keeps_self = ACTIVATION_CASES[i]
+    y = call(_x())
+    gf = y.grad_fn
+    assert gf.name() == name
+    tensor = "_saved_self" if keeps_self else "_saved_result"
+    assert _saved(gf) == sorted([*values, tensor])
+    for k, v in values.items():
+        got = getattr(gf, k)
+        assert got == v and type(got) is type(v), (k, got, v)
+    if not keeps_self:                           # (in place: the values written)
+        assert gf._saved_result.tolist() == y.tolist()
+
+
+def test_composite_node_hides_its_inner_primitive_s_tensors():
+    # review rv20 F1: a labelled composite whose last primitive is where(mask, a, b) showed
+    # the bool mask as _saved_self; PyTorch's node saves the input (missing here, not wrong)
+    x = _x()
+    for y in (F.softshrink(x), F.hardshrink(x), F.glu(torch.cat([x, x]))):
+        gf = y.grad_fn
+        with pytest.raises(AttributeError, match="_saved_self"):
+            _ = gf._saved_self
+        assert not [a for a in dir(gf) if a in ("_saved_self", "_saved_other")]
+    w = torch.tensor([0.25], requires_grad=True)
+    for y in (F.prelu(x, w), nn.PReLU()(x)):
+        assert y.grad_fn.name() == "PreluKernelBackward0"
+        assert [type(n).__name__ for n, _ in y.grad_fn.next_functions] == ["AccumulateGrad"] * 2
+        assert "_saved_self" not in dir(y.grad_fn)         # (was where's mask)
+
+
+def test_non_tensor_fields_after_backward_and_stale_result():
+    # review rv20 F2: torch keeps _saved_dim & co. after backward; a result changed in place
+    x = _x()
+    y = torch.logsumexp(x * 1, 0)
+    y.backward()
+    assert y.grad_fn._saved_dim == (0,) and y.grad_fn._saved_keepdim is False
+    with pytest.raises(RuntimeError, match="second time"):
+        _ = y.grad_fn._saved_result
+    s = (x * 1).std()
+    with torch.no_grad():
+        s.add_(1)
+    with pytest.raises(RuntimeError, match=r"which is output 0 of Std, is at version 1; "
+                                           r"expected version 0"):
+        _ = s.grad_fn._saved_result
