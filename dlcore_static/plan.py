@@ -56,6 +56,7 @@ from typing import Any
 from dlcore.device import CPU, to_device
 
 from . import dtypes as _dtypes
+from ._placement import check_placement
 from .errors import InvalidArgumentError, node_suffix
 from .graph import Operation, Tensor, shape_text
 
@@ -209,6 +210,8 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             raise InvalidArgumentError(None, op, missing_feed_message(op))
         if not mixed and op.device not in host:
             mixed = True
+    if mixed:                   # a GPU placement without CUDA: TF's placer error (_placement)
+        check_placement(ops, session)
     plan.ops = ops
     slot_of = plan.slot_of
     slot_dev: list = []
