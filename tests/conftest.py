@@ -78,6 +78,22 @@ def pytest_xdist_make_scheduler(config, log):
     return LoadGroupSchedulingCounted(config, log)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config, report):
+    """An xdist worker's test reports go to the controller without their ``keywords`` (the
+    test's name, its parameters' id, its marks' and folders' names: 9 entries for a typical
+    parametrised test), which nothing in the controller reads: the terminal's lines, ``-ra``,
+    ``--durations`` and the exit status come from the nodeid, location, outcome, longrepr,
+    sections and durations, all still sent.  Three reports a test, each encoded by execnet in
+    the worker and decoded in the controller: 140 + 110 us a report with them, 70 + 80 us
+    without (2026-12-03, 2-core machine under load), about 7 s of CPU over the README's run."""
+    data = yield
+    if (hasattr(config, "workerinput") and isinstance(data, dict)
+            and data.get("$report_type") == "TestReport" and data.get("keywords")):
+        data["keywords"] = {}
+    return data
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``slow`` (several seconds each: mypy, the static suite under the passes, the
     notebooks, ...) are collected first, in their order, ahead of everything else.  With

@@ -1,0 +1,46 @@
+"""tests/conftest.py sends an xdist worker's test reports to the controller without their
+``keywords`` (nothing there reads them); everything the controller prints and counts from (the
+nodeid, location, outcome, longrepr, sections, duration) arrives as pytest encodes it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+
+def _report() -> pytest.TestReport:
+    return pytest.TestReport(
+        nodeid="tests/x/test_y.py::test_z[a-1]", location=("tests/x/test_y.py", 4, "test_z[a-1]"),
+        keywords={"test_z[a-1]": 1, "parametrize": 1, "a-1": 1, "x": 1, "tests": 1},
+        outcome="skipped", longrepr=("tests/x/test_y.py", 5, "Skipped: no GPU"), when="call",
+        sections=[("Captured stdout call", "hello\n")], duration=0.25, start=1.0, stop=1.25,
+        user_properties=[("k", "v")])
+
+
+def _encode(request, config):
+    return request.config.hook.pytest_report_to_serializable(config=config, report=_report())
+
+
+def test_a_worker_sends_everything_but_the_keywords(request):
+    stock = _encode(request, SimpleNamespace())                   # not a worker: unchanged
+    assert stock["keywords"] == _report().keywords
+    sent = _encode(request, SimpleNamespace(workerinput={"workerid": "gw0"}))
+    assert sent["keywords"] == {}
+    assert {k: v for k, v in sent.items() if k != "keywords"} == \
+        {k: v for k, v in stock.items() if k != "keywords"}
+    got = request.config.hook.pytest_report_from_serializable(config=request.config, data=sent)
+    want = _report()
+    for name in ("nodeid", "location", "outcome", "longrepr", "when", "sections", "duration",
+                 "start", "stop", "user_properties"):
+        assert getattr(got, name) == getattr(want, name), name
+    assert (got.skipped, got.passed, got.failed) == (True, False, False)
+
+
+def test_collect_reports_are_left_alone(request):
+    rep = pytest.CollectReport("tests/x/test_y.py", "failed", "ImportError: no module", [])
+    worker = SimpleNamespace(workerinput={"workerid": "gw0"})
+    data = request.config.hook.pytest_report_to_serializable(config=worker, report=rep)
+    assert data == request.config.hook.pytest_report_to_serializable(config=SimpleNamespace(),
+                                                                      report=rep)
+    assert data["longrepr"] == "ImportError: no module"
