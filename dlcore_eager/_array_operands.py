@@ -22,6 +22,7 @@ from ._arg_checks import type_name
 from .tensor import Tensor
 
 _NUMBERS = (numbers.Number, np.generic)
+_PLAIN = frozenset({Tensor, float, int, bool, type(None)})     # (never refused)
 
 
 def _bad(v, none_ok: bool) -> bool:
@@ -126,6 +127,12 @@ def _check(name: str, method: bool, names: tuple, none_ok: bool, overloads):
     skip = 1 if method else 0
 
     def check(args, kwargs):
+        for v in args:                      # (the usual call: tensors and numbers, at once)
+            if type(v) not in _PLAIN:
+                break
+        else:
+            if not kwargs or all(type(v) in _PLAIN for v in kwargs.values()):
+                return
         given = list(zip(names, args[skip:]))
         given += [(k, kwargs[k]) for k in names if k in kwargs]
         if not any(_bad(v, none_ok) for _, v in given):
