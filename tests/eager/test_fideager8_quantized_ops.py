@@ -117,3 +117,11 @@ def test_against_installed_torch():
         out.append([(str(r.dtype), r.q_scale(), r.q_zero_point(), r.int_repr().tolist())
                     for r in rs])
     assert out[0] == out[1]
+
+
+def test_is_tensor_of_a_quantized_tensor():
+    # torch.is_tensor(q) is True in torch; isinstance(q, torch.Tensor) stays False here (a
+    # QTensor as a Tensor subclass would reach every generic entry, which reads _buf)
+    q = _q()
+    assert torch.is_tensor(q) and torch.is_tensor(torch.tensor([1.0]))
+    assert not torch.is_tensor(1.0) and not torch.is_tensor([1.0])
