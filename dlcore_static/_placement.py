@@ -22,6 +22,8 @@ also lists an XLA_CPU).
 
 from __future__ import annotations
 
+from typing import Any
+
 from dlcore.device import cuda_available
 
 from .errors import InvalidArgumentError, node_suffix
@@ -44,7 +46,7 @@ def _requested(op) -> str:
     return f"/device:{'GPU' if d.type == 'cuda' else 'CPU'}:{d.index or 0}"
 
 
-def unplaceable(ops) -> object | None:
+def unplaceable(ops) -> Any:
     """The op TF's placer would name first among ``ops`` placed on a GPU, or None."""
     pinned = sorted((op for op in ops if op.device is not None and op.device.type == "cuda"),
                     key=lambda op: op._id)
