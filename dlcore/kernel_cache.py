@@ -284,12 +284,67 @@ def _light_load_overload(self, sig, target_context):
 
 
 _CACHING_MODULES = ("numba.core.caching", "numba.cuda.core.caching")
+_ENGINE_MODULE = "llvmlite.binding.executionengine"
+
+
+def _index_engine_modules(module) -> None:
+    """Find an LLVM execution engine's module by its pointer in a dict, not by a scan of every
+    module the engine holds.  LLVM asks llvmlite's object-cache hooks about each module it
+    compiles to machine code (Numba's every load of a cached kernel: ``getbuffer``, then
+    ``notify``), and ``ExecutionEngine._find_module_ptr`` answered by casting the pointer of
+    each module added so far, one by one: a process that loads n kernels paid O(n^2).  A
+    pytest worker of the README's run loads thousands (one run of tests/programs: 3,040 lookups
+    over up to ~3,000 modules).  Modules added or removed through ``add_module`` /
+    ``remove_module`` are indexed as they come and go; a pointer not in the index (a module
+    that reached ``_modules`` another way: the engine's first, given to its constructor) falls
+    back to llvmlite's own scan, which also fills the index.  ``DLCORE_NUMBA_FULL_LOAD=1``
+    leaves llvmlite as it is."""
+    engine = getattr(module, "ExecutionEngine", None)
+    if engine is None or "_dlcore_indexed" in engine.__dict__ or \
+            os.environ.get("DLCORE_NUMBA_FULL_LOAD"):
+        return
+    from ctypes import c_void_p, cast
+    scan, add, remove = engine._find_module_ptr, engine.add_module, engine.remove_module
+
+    def by_ptr(self) -> dict:
+        index = self.__dict__.get("_dlcore_by_ptr")
+        if index is None:
+            index = self._dlcore_by_ptr = {}
+        return index
+
+    def _find_module_ptr(self, module_ptr):
+        index = by_ptr(self)
+        found = index.get(cast(module_ptr, c_void_p).value)
+        if found is not None and found in self._modules:
+            return found
+        found = scan(self, module_ptr)
+        if found is not None:
+            index[cast(found._ptr, c_void_p).value] = found
+        return found
+
+    def add_module(self, mod):
+        add(self, mod)
+        by_ptr(self)[cast(mod._ptr, c_void_p).value] = mod
+
+    def remove_module(self, mod):
+        ptr = cast(mod._ptr, c_void_p).value
+        remove(self, mod)
+        by_ptr(self).pop(ptr, None)
+
+    engine._find_module_ptr = _find_module_ptr
+    engine.add_module = add_module
+    engine.remove_module = remove_module
+    engine._dlcore_indexed = True
 
 
 def install() -> None:
-    """Register the locator now for a caching module already imported, else when it is."""
+    """Register the locator now for a caching module already imported, else when it is (and
+    the execution engine's module index, ``_index_engine_modules``)."""
     from . import _import_guard
     for name in _CACHING_MODULES:
         if name in sys.modules:
             _register(sys.modules[name])
         _import_guard.after_import(name, _register)
+    if _ENGINE_MODULE in sys.modules:
+        _index_engine_modules(sys.modules[_ENGINE_MODULE])
+    _import_guard.after_import(_ENGINE_MODULE, _index_engine_modules)
