@@ -78,6 +78,18 @@ def pytest_xdist_make_scheduler(config, log):
     return LoadGroupSchedulingCounted(config, log)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """In the xdist controller (it runs no test), what it holds at the end (every test's three
+    reports, for the summary) is moved out of the cyclic collector's sight before pytest's
+    unconfigure collects five times over to surface unraisable exceptions: those walks over
+    the 65,000 reports took 1.1 s of the controller's CPU in a 20,000-test run.  The workers,
+    whose tests those collections check, are left as they are."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.pluginmanager.has_plugin("dsession"):
+        gc.freeze()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_report_to_serializable(config, report):
     """An xdist worker's test reports go to the controller without their ``keywords`` (the

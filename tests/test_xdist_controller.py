@@ -1,9 +1,12 @@
-"""tests/conftest.py sends an xdist worker's test reports to the controller without their
-``keywords`` (nothing there reads them); everything the controller prints and counts from (the
-nodeid, location, outcome, longrepr, sections, duration) arrives as pytest encodes it."""
+"""What tests/conftest.py does for the xdist controller's CPU: an xdist worker's test reports go
+to the controller without their ``keywords`` (nothing there reads them), everything it prints and
+counts from (the nodeid, location, outcome, longrepr, sections, duration) as pytest encodes it;
+and the controller, never a worker or a plain run, freezes what it holds at the session's end."""
 
 from __future__ import annotations
 
+import gc
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -44,3 +47,24 @@ def test_collect_reports_are_left_alone(request):
     assert data == request.config.hook.pytest_report_to_serializable(config=SimpleNamespace(),
                                                                       report=rep)
     assert data["longrepr"] == "ImportError: no module"
+
+
+def _root_conftest(config):
+    here = Path(__file__).with_name("conftest.py")
+    for plugin in config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", None) or "/") == here:
+            return plugin
+    raise AssertionError("tests/conftest.py is not registered")
+
+
+@pytest.mark.parametrize("worker,xdist,frozen", [(False, True, 1), (True, True, 0),
+                                                 (False, False, 0)])
+def test_only_the_controller_freezes_at_the_end(request, monkeypatch, worker, xdist, frozen):
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(1))
+    config = SimpleNamespace(pluginmanager=SimpleNamespace(
+        has_plugin=lambda name: xdist and name == "dsession"))
+    if worker:
+        config.workerinput = {"workerid": "gw1"}
+    _root_conftest(request.config).pytest_sessionfinish(session=SimpleNamespace(config=config))
+    assert len(calls) == frozen
