@@ -323,3 +323,7 @@ from .ao._qtensor import (  # noqa: E402  (quantized tensors: torch.qint8, quant
     quantize_per_tensor,
     quint8,
 )
+from .nn import functional as _nn_functional
+
+for _name in ("selu_", "celu_", "threshold_", "rrelu_"):   # torch's in-place functions: F's
+    setattr(_sys.modules[__name__], _name, getattr(_nn_functional, _name))

@@ -49,7 +49,8 @@ ACTIVATIONS: dict = {
 INPLACE_RESULT = frozenset({"elu", "selu", "celu", "leaky_relu"})
 
 PARAMS = ("dim", "keepdim", "correction", "approximate", "alpha", "scale", "input_scale",
-          "negative_slope", "min_val", "max_val", "threshold", "beta")
+          "negative_slope", "min_val", "max_val", "threshold", "beta", "lower", "upper",
+          "training", "noise")
 
 
 def show(out, x, result: bool = False, keeps_self: bool = True, **params):

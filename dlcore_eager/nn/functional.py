@@ -240,8 +240,13 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         if input.is_cuda:
             a = a.cuda()
         out = _ops.where(_ops.greater_equal(x, 0.0), x, _ops.mul(x, a))
-    # (PyTorch's node: RreluWithNoiseBackward0, its in-place overload's ...Backward1)
-    out = _labelled(out, "RreluWithNoiseBackward1" if inplace else "RreluWithNoiseBackward0", x)
+    # (PyTorch's node: RreluWithNoiseBackward0, its in-place overload's ...Backward1, saving
+    # its input (in place: its result), the bounds, the mode and, in training, the slopes)
+    out = _labelled(out, "RreluWithNoiseBackward1" if inplace else "RreluWithNoiseBackward0", x,
+                    edges=(x,))
+    noise = {"noise": a} if training else {}
+    out = _shown.show(out, x, inplace, not inplace, lower=lower, upper=upper,
+                      training=training, **noise)
     if inplace:
         input._check_inplace()
         return input._commit(out)

@@ -305,3 +305,33 @@ def test_non_tensor_fields_after_backward_and_stale_result():
     with pytest.raises(RuntimeError, match=r"which is output 0 of Std, is at version 1; "
                                            r"expected version 0"):
         _ = s.grad_fn._saved_result
+
+
+@pytest.mark.parametrize("call, name, values", [
+    (lambda t: torch.selu_(t), "EluBackward1", [-1.11133, 0.52535, 2.1014]),
+    (lambda t: torch.celu_(t, 2.0), "CeluBackward1", [-0.78694, 0.5, 2.0]),
+    (lambda t: torch.threshold_(t, 0.1, 2.0), "ThresholdBackward1", [2.0, 0.5, 2.0]),
+    (lambda t: torch.rrelu_(t), "RreluWithNoiseBackward1", [-0.22917, 0.5, 2.0]),
+])
+def test_torch_in_place_activation_functions(call, name, values):
+    # torch.selu_/celu_/threshold_/rrelu_ exist in torch 2.13 (were missing here)
+    a = _x() * 1
+    y = call(a)
+    assert y is a and y.grad_fn.name() == name
+    assert [round(v, 5) for v in y.tolist()] == values
+    assert [n.name() for n, _ in y.grad_fn.next_functions] == ["MulBackward0"]
+
+
+def test_rrelu_node_saves_as_torch():
+    torch.manual_seed(0)
+    x = _x()
+    gf = F.rrelu(x, training=True).grad_fn
+    assert gf.name() == "RreluWithNoiseBackward0"
+    assert _saved(gf) == ["_saved_lower", "_saved_noise", "_saved_self", "_saved_training",
+                          "_saved_upper"]
+    assert (gf._saved_lower, gf._saved_upper, gf._saved_training) == (0.125, 1 / 3, True)
+    assert gf._saved_self is x and gf._saved_noise.tolist()[1:] == [1.0, 1.0]
+    assert 0.125 <= gf._saved_noise.tolist()[0] <= 1 / 3
+    gf = F.rrelu(x * 1, 0.1, 0.2, False, inplace=True).grad_fn
+    assert gf.name() == "RreluWithNoiseBackward1" and "_saved_result" in _saved(gf)
+    assert "_saved_self" not in _saved(gf) and gf._saved_lower == 0.1
