@@ -88,8 +88,30 @@ class SessionRunHook:
 
 
 def _global_step_tensor():
+    """TF 1.15's ``training_util._get_or_create_global_step_read``: ``global_step + 0`` (made
+    once per graph, under ``global_step/``), a copy of the step as the run begins, where a
+    fetched variable is its value after the run's updates (``fetches.final_reads``); None
+    without a global step."""
+    from .graph import get_default_graph
     from .train import get_global_step
-    return get_global_step()
+    g = get_default_graph()
+    cached = g.get_collection(_GLOBAL_STEP_READ_KEY)
+    if cached:
+        return cached[0]
+    step = get_global_step(g)
+    if step is None:
+        return None
+    from .variables import Variable, _init_scope
+    with _init_scope(g), g.name_scope(None), g.name_scope(step.op.name + "/"):
+        # (the variable's own read, made with it: it runs before the run's updates; TF reads
+        # initialized_value(), whose Add copies the buffer as soon as the run starts)
+        value = step.value() if isinstance(step, Variable) else step
+        read = value + 0
+    g.add_to_collection(_GLOBAL_STEP_READ_KEY, read)
+    return read
+
+
+_GLOBAL_STEP_READ_KEY = "global_step_read_op_cache"
 
 
 class StopAtStepHook(SessionRunHook):
@@ -331,7 +353,8 @@ class StepCounterHook(SessionRunHook):
         self._step = _global_step_tensor()
         if self._step is None:
             raise RuntimeError("Global step should be created to use StepCounterHook.")
-        self._tag = self._step.op.name + "/sec"
+        from .train import get_global_step
+        self._tag = get_global_step().op.name + "/sec"
 
     def _due(self, step: int) -> bool:      # TF's SecondOrStepTimer.should_trigger_for_step
         if self._last_step is None:
