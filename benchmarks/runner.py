@@ -13,10 +13,11 @@ Method (the same for every workload and engine):
    whole number of cycles).
 4. **Rounds**: in each round every engine takes one sample, in an order rotated by one each round,
    so slow drifts of the machine (heat, other processes) hit all engines alike.  The garbage
-   collector is collected before and paused during a sample, as ``timeit`` does; the objects
-   alive after warm-up are frozen first (``gc.freeze``), so that collection only scans what
-   the samples made (a full collection with torch, jax and numba loaded took 290 ms, which
-   alone was most of ``--quick``'s time).  ``--quick`` stops an engine early once it has
+   collector's young generations are collected before and the collector paused during a
+   sample, as ``timeit`` does (what a sample made is young: ``YOUNG``); the objects alive after
+   warm-up are frozen first (``gc.freeze``), so that collection only scans what the samples
+   made (a full collection with torch, jax and numba loaded took 290 ms, which alone was most
+   of ``--quick``'s time; the harness makes none, older garbage is left to CPython's own).  ``--quick`` stops an engine early once it has
    ``min_rounds`` samples within ``SETTLED_LIMIT`` of their median (:func:`settled`): more
    rounds would hardly move a median that is already that tight.
 5. **Statistics**: the median per-step time over rounds, with the quartiles and the minimum; the
@@ -174,10 +175,19 @@ def _calibrate(step: Callable[[], Any], cycle: int, sample_s: float) -> float:
                 return statistics.median(times) / cycle
 
 
+#: the generations ``_collected`` and ``_frozen_heap`` collect: the young ones, never a full
+#: collection.  What a sample made is young (the collector is paused meanwhile); a full
+#: collection walked the whole heap (0.3 s with torch, jax and numba loaded) once per workload,
+#: and its count of long-lived objects, taken while the heap was frozen, then made CPython run
+#: another one soon after each ``gc.unfreeze``: 4.9 of --quick's 22.5 s CPU.  Older garbage is
+#: left to CPython's own full collections, as in any program.
+YOUNG = 1
+
+
 @contextmanager
 def _collected() -> Iterator[None]:
     """The garbage collector collected, then paused for the block: a sample's conditions."""
-    gc.collect()
+    gc.collect(YOUNG)
     gc.disable()
     try:
         yield
@@ -198,7 +208,7 @@ def _sample(step: Callable[[], Any], inner: int) -> tuple[float, float | None]:
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
     """Collect once, then move every live object out of the collector's sight while timing."""
-    gc.collect()
+    gc.collect(YOUNG)
     gc.freeze()
     try:
         yield
