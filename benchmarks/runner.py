@@ -176,11 +176,10 @@ def _calibrate(step: Callable[[], Any], cycle: int, sample_s: float) -> float:
 
 
 #: the generations ``_collected`` and ``_frozen_heap`` collect: the young ones, never a full
-#: collection.  What a sample made is young (the collector is paused meanwhile); a full
-#: collection walked the whole heap (0.3 s with torch, jax and numba loaded) once per workload,
-#: and its count of long-lived objects, taken while the heap was frozen, then made CPython run
-#: another one soon after each ``gc.unfreeze``: 4.9 of --quick's 22.5 s CPU.  Older garbage is
-#: left to CPython's own full collections, as in any program.
+#: collection.  What a sample made is young (the collector is paused meanwhile); the full
+#: collection before each workload's freeze walked the whole heap (0.3 s with torch, jax and
+#: numba loaded): 4.9 of --quick's 22.5 s CPU.  Older garbage is left to CPython's own full
+#: collections, as in any program (3 in a --quick run, 0.7 s).
 YOUNG = 1
 
 

@@ -1,7 +1,7 @@
 """The harness's garbage-collector rules (``benchmarks/runner.py``): it collects only the young
-generations (a full collection walked the whole heap, 0.3 s with torch, jax and numba loaded,
-once per workload, and then CPython ran another soon after each ``gc.unfreeze``), and that is
-enough for a sample to start without the cyclic garbage the previous samples made."""
+generations (the full collection before each workload's freeze walked the whole heap, 0.3 s
+with torch, jax and numba loaded), and that is enough for a sample to start without the
+cyclic garbage the previous samples made."""
 
 from __future__ import annotations
 
