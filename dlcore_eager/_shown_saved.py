@@ -50,7 +50,7 @@ INPLACE_RESULT = frozenset({"elu", "selu", "celu", "leaky_relu"})
 
 PARAMS = ("dim", "keepdim", "correction", "approximate", "alpha", "scale", "input_scale",
           "negative_slope", "min_val", "max_val", "threshold", "beta", "lower", "upper",
-          "training", "noise")
+          "training", "noise", "result0")
 
 
 def show(out, x, result: bool = False, keeps_self: bool = True, **params):
@@ -93,12 +93,14 @@ def from_call(label: str, out, x, args: tuple, kwargs: dict, name: str | None = 
     return show(out, x, LABELS[label])
 
 
-def show_var(out, x, std: bool, dim, keepdim, corr, correction, unbiased):
+def show_var(out, x, std: bool, dim, keepdim, corr, correction, unbiased, result0=None):
     """``show`` for ``var``/``std`` (``corr``: the correction used; PyTorch's node shows
-    None for a call given neither dim nor correction nor ``unbiased=False``)."""
+    None for a call given neither dim nor correction nor ``unbiased=False``).  ``result0``:
+    std_mean's std, PyTorch's ``_saved_result0`` of its one node (both outputs' here)."""
     given = correction if correction is not None else (None if unbiased else 0)
+    more = {} if result0 is None else {"result0": result0}
     return show(out, x, std, dim=dim, keepdim=bool(keepdim),
-                correction=None if dim is None and given is None else corr)
+                correction=None if dim is None and given is None else corr, **more)
 
 
 def _dims(v):
@@ -114,7 +116,7 @@ def _dims(v):
 def attr(node, shown: dict, what: str):
     """``node._saved_<what>`` from its ``shown`` record (a tensor: PyTorch's errors once
     backward freed it or an in-place change made it stale; the other values stay)."""
-    if what in ("self", "result") and node.inputs is None:
+    if what in ("self", "result", "result0") and node.inputs is None:
         raise RuntimeError(ERR_BACKWARD_TWICE)
     if what == "self":
         x = shown["self"]
@@ -130,6 +132,8 @@ def attr(node, shown: dict, what: str):
                                                 node.out_ver0, node)._msg)
             return _make(node.out_buf, node.out_version, node)
     elif what in shown:
+        if what == "result0" and shown[what] is True:         # (the node's own output)
+            return _make(node.out_buf, node.out_version, node)
         return _dims(shown[what]) if what == "dim" else shown[what]
     raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
 

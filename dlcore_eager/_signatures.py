@@ -15,6 +15,7 @@ from . import return_types
 from ._api import write_out
 from ._autocast import entry
 from ._graph import labelled
+from ._shown_saved import show_var
 from .tensor import Tensor
 
 
@@ -124,16 +125,26 @@ def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=N
 
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     from dlcore import ops as _ops
-    return (labelled(O.var(input, dim, unbiased, keepdim, correction=correction),
-                     "VarMeanBackward0", input, edges=(input,)),
-            labelled(_ops.mean(O._float(input), O._dims(dim), keepdim), "VarMeanBackward0",
-                     input, edges=(input,)))
+    v = labelled(O.var(input, dim, unbiased, keepdim, correction=correction),
+                 "VarMeanBackward0", input, edges=(input,))
+    m = labelled(_ops.mean(O._float(input), O._dims(dim), keepdim), "VarMeanBackward0",
+                 input, edges=(input,))
+    if input._buf.dtype.kind == "f":    # (the mean's node: PyTorch's one node's attributes)
+        show_var(m, input, False, dim, keepdim,
+                 (1 if unbiased else 0) if correction is None else correction, correction,
+                 unbiased)
+    return v, m
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return (labelled(v.sqrt(), "StdMeanBackward0", input, edges=(input,)),
-            labelled(m, "StdMeanBackward0", input, edges=(input,)))
+    s = labelled(v.sqrt(), "StdMeanBackward0", input, edges=(input,))
+    m = labelled(m, "StdMeanBackward0", input, edges=(input,))
+    if input._buf.dtype.kind == "f":    # (PyTorch's one node saves input, std: _saved_result0)
+        corr = (1 if unbiased else 0) if correction is None else correction
+        for t, r in ((s, True), (m, s)):     # (s's own node: its output; no cycle)
+            show_var(t, input, False, dim, keepdim, corr, correction, unbiased, result0=r)
+    return s, m
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):

@@ -335,3 +335,21 @@ def test_rrelu_node_saves_as_torch():
     gf = F.rrelu(x * 1, 0.1, 0.2, False, inplace=True).grad_fn
     assert gf.name() == "RreluWithNoiseBackward1" and "_saved_result" in _saved(gf)
     assert "_saved_self" not in _saved(gf) and gf._saved_lower == 0.1
+
+
+def test_std_mean_and_var_mean_nodes_save_as_torch():
+    # torch 2.13: one node for both outputs, saving the input and (std_mean) the std as
+    # _saved_result0; dlcore's std's node showed sqrt's _saved_result
+    x = torch.tensor([[0.5, -1.0, 2.0], [1.0, 2.0, 3.0]], requires_grad=True)
+    s, m = torch.std_mean(x, 0, correction=0, keepdim=True)
+    for gf in (s.grad_fn, m.grad_fn):
+        assert gf.name() == "StdMeanBackward0"
+        assert _saved(gf) == ["_saved_correction", "_saved_dim", "_saved_keepdim",
+                              "_saved_result0", "_saved_self"]
+        assert (gf._saved_correction, gf._saved_dim, gf._saved_keepdim) == (0, (0,), True)
+        assert gf._saved_self is x and gf._saved_result0.tolist() == s.tolist()
+    v, m = torch.var_mean(x, 1)
+    for gf in (v.grad_fn, m.grad_fn):
+        assert _saved(gf) == ["_saved_correction", "_saved_dim", "_saved_keepdim",
+                              "_saved_self"]
+        assert (gf._saved_correction, gf._saved_dim) == (1, (1,))
