@@ -37,6 +37,12 @@ compiler, still refreshes the context in full, as it always does.  Measured on t
 and LSTM first steps: 0.25-0.3 s of CPU less per process.  ``DLCORE_NUMBA_FULL_LOAD=1`` restores
 Numba's own load.
 
+One more load cost is llvmlite's: each module LLVM compiles to machine code (each cached kernel
+Numba loads) is looked up by its pointer in a scan of every module the execution engine holds,
+so a process that loads n kernels paid O(n^2).  :func:`_index_engine_modules` gives llvmlite's
+``ExecutionEngine`` a dict from pointers to modules, kept by ``add_module``/``remove_module``
+(an llvmlite without those methods is left alone; ``DLCORE_NUMBA_FULL_LOAD=1`` too).
+
 Nothing here imports Numba: :func:`install` asks :mod:`dlcore._import_guard` to register the
 locator the moment Numba's caching module is imported (before any dispatcher is created).
 """
@@ -285,6 +291,8 @@ def _light_load_overload(self, sig, target_context):
 
 _CACHING_MODULES = ("numba.core.caching", "numba.cuda.core.caching")
 _ENGINE_MODULE = "llvmlite.binding.executionengine"
+#: The llvmlite ``ExecutionEngine`` methods ``_index_engine_modules`` wraps (all three, or none).
+_ENGINE_METHODS = ("_find_module_ptr", "add_module", "remove_module")
 
 
 def _index_engine_modules(module) -> None:
@@ -301,8 +309,9 @@ def _index_engine_modules(module) -> None:
     leaves llvmlite as it is."""
     engine = getattr(module, "ExecutionEngine", None)
     if engine is None or "_dlcore_indexed" in engine.__dict__ or \
-            os.environ.get("DLCORE_NUMBA_FULL_LOAD"):
-        return
+            os.environ.get("DLCORE_NUMBA_FULL_LOAD") or \
+            not all(callable(getattr(engine, name, None)) for name in _ENGINE_METHODS):
+        return          # (an llvmlite without these methods is left as it is)
     from ctypes import c_void_p, cast
     scan, add, remove = engine._find_module_ptr, engine.add_module, engine.remove_module
 
@@ -315,7 +324,7 @@ def _index_engine_modules(module) -> None:
     def _find_module_ptr(self, module_ptr):
         index = by_ptr(self)
         found = index.get(cast(module_ptr, c_void_p).value)
-        if found is not None and found in self._modules:
+        if found is not None and found in getattr(self, "_modules", ()):
             return found
         found = scan(self, module_ptr)
         if found is not None:

@@ -39,6 +39,21 @@ def test_the_engine_class_is_indexed_once_dlcore_is_imported():
     assert ExecutionEngine.__dict__.get("_dlcore_indexed") is True
 
 
+def test_an_llvmlite_without_the_methods_is_left_alone():
+    """A later llvmlite that renames or drops one of the three methods: nothing is wrapped
+    (the import hook must not fail ``import dlcore`` or Numba's first compile)."""
+    import types
+
+    from dlcore.kernel_cache import _ENGINE_METHODS, _index_engine_modules
+    for missing in _ENGINE_METHODS:
+        attrs = {name: (lambda self, *a: None) for name in _ENGINE_METHODS if name != missing}
+        engine = type("ExecutionEngine", (), attrs)
+        before = dict(engine.__dict__)
+        _index_engine_modules(types.SimpleNamespace(ExecutionEngine=engine))
+        assert dict(engine.__dict__) == before
+    _index_engine_modules(types.SimpleNamespace())            # no engine class at all
+
+
 def test_lookups_agree_with_the_scan_as_modules_are_added_and_removed(engine):
     ee, ll = engine
     first = next(iter(ee._modules))               # given to the constructor: not indexed yet
