@@ -1,6 +1,8 @@
 """The torch functions PyTorch runs on quantized tensors: ``torch.relu``/``relu_``,
 ``F.relu`` (``inplace=`` too, so ``nn.ReLU``), ``torch.cat``/``concat``/``concatenate`` and
-``torch.stack`` of per-tensor quantized tensors (``QTensor``, ``_qtensor``).
+``torch.stack`` of per-tensor quantized tensors (``QTensor``, ``_qtensor``); ``torch.clamp``/
+``clip``, ``F.hardtanh``/``relu6`` (the integers clamped at the quantized bounds),
+``F.leaky_relu`` (the float result quantized with the input's parameters), ``torch.flatten``.
 
 * relu: ``max(x, 0)`` on the integers, clamped below at the zero point; the input's scale and
   zero point kept (PyTorch's quantized relu); in place, the same integers written.  A
@@ -25,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from ._qtensor import QTensor, qint32, quantize_array
+from ._qtensor import _ASSERT, QTensor, qint32, quantize_array
 
 _F32 = np.dtype(np.float32)
 _MIXED = ("Could not run 'aten::qscheme' with arguments from the 'CPU' backend. This could be "
@@ -37,6 +39,70 @@ _SHARED = ("All inputs of this cat operator must share the same quantization par
 
 def relu(q: QTensor, inplace: bool = False) -> QTensor:
     return q.relu_() if inplace else q.relu()
+
+
+def _per_tensor(q: QTensor) -> None:
+    if q.is_per_channel:
+        raise RuntimeError(_ASSERT.format("kPerTensorAffine"))
+
+
+def _bound(q: QTensor, v) -> int:
+    """A float bound as this tensor's integer (PyTorch's quantize_val: its rounding, clamped
+    to the dtype's range)."""
+    return int(quantize_array(np.array([float(v)], _F32), float(q._scale), int(q._zero_point),
+                              q.dtype, fused=q.dtype is not qint32)[0])
+
+
+def clamp(q: QTensor, lo=None, hi=None, inplace: bool = False) -> QTensor:
+    """PyTorch's quantized clamp (hardtanh, relu6): the integers clamped at the quantized
+    bounds, the parameters kept."""
+    _per_tensor(q)
+    ints = q._int
+    if lo is not None:
+        ints = np.maximum(ints, ints.dtype.type(_bound(q, lo)))
+    if hi is not None:
+        ints = np.minimum(ints, ints.dtype.type(_bound(q, hi)))
+    if inplace:
+        q._int[...] = ints
+        return q
+    return q._like(np.array(ints))
+
+
+def leaky_relu(q: QTensor, slope: float = 0.01, inplace: bool = False) -> QTensor:
+    """PyTorch's quantized leaky_relu: the float result quantized with the input's
+    parameters."""
+    _per_tensor(q)
+    v = q.dequantize().numpy().astype(_F32, copy=False)
+    ints = quantize_array(np.where(v >= 0, v, v * _F32.type(slope)).astype(_F32), float(
+        q._scale), int(q._zero_point), q.dtype, fused=q.dtype is not qint32)
+    if inplace:
+        q._int[...] = ints
+        return q
+    return q._like(ints)
+
+
+def flatten(q: QTensor, start_dim: int = 0, end_dim: int = -1) -> QTensor:
+    shape = q._int.shape
+    n = len(shape)
+    if n == 0:
+        return q.reshape(1)
+    a, b = _dim(start_dim, n), _dim(end_dim, n)
+    if a > b:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    return q.reshape(shape[:a] + (int(np.prod(shape[a:b + 1])),) + shape[b + 1:])
+
+
+def _arg(args, kwargs, i: int, name: str, default=None):
+    return args[i] if len(args) > i else kwargs.get(name, default)
+
+
+def _first_q(f):
+    """``check(args, kwargs)``: ``f(q, args, kwargs)`` where the first argument is a QTensor,
+    else None (the function as usual)."""
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        return f(x, args, kwargs) if type(x) is QTensor else None
+    return check
 
 
 def _relu_check(inplace_always: bool):
@@ -120,6 +186,18 @@ def checks() -> dict:
     for name in ("cat", "concat", "concatenate"):
         out[("torch", name)] = _cat_check(False)
     out[("torch", "stack")] = _cat_check(True)
+    for name in ("clamp", "clip"):
+        out[("torch", name)] = _first_q(lambda q, a, kw: clamp(
+            q, _arg(a, kw, 1, "min"), _arg(a, kw, 2, "max")))
+    out[("F", "hardtanh")] = _first_q(lambda q, a, kw: clamp(
+        q, _arg(a, kw, 1, "min_val", -1.0), _arg(a, kw, 2, "max_val", 1.0),
+        bool(_arg(a, kw, 3, "inplace", False))))
+    out[("F", "relu6")] = _first_q(lambda q, a, kw: clamp(
+        q, 0.0, 6.0, bool(_arg(a, kw, 1, "inplace", False))))
+    out[("F", "leaky_relu")] = _first_q(lambda q, a, kw: leaky_relu(
+        q, _arg(a, kw, 1, "negative_slope", 0.01), bool(_arg(a, kw, 2, "inplace", False))))
+    out[("torch", "flatten")] = _first_q(lambda q, a, kw: flatten(
+        q, _arg(a, kw, 1, "start_dim", 0), _arg(a, kw, 2, "end_dim", -1)))
     return out
 
 

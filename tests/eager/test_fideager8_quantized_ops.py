@@ -125,3 +125,46 @@ def test_is_tensor_of_a_quantized_tensor():
     q = _q()
     assert torch.is_tensor(q) and torch.is_tensor(torch.tensor([1.0]))
     assert not torch.is_tensor(1.0) and not torch.is_tensor([1.0])
+
+
+X2 = [[-1.0, 0.5, 2.0], [0.3, -0.3, 3.3]]
+
+
+def _q2():
+    return torch.quantize_per_tensor(torch.tensor(X2), 0.1, 10, torch.quint8)
+
+
+@pytest.mark.parametrize("call, ints, shape", [
+    (lambda q: torch.clamp(q, min=0.2), [[12, 15, 30], [13, 12, 43]], (2, 3)),
+    (lambda q: torch.clip(q, 0, 1), [[10, 15, 20], [13, 10, 20]], (2, 3)),
+    (lambda q: torch.clamp(q, 100.0, 200.0), [[255] * 3] * 2, (2, 3)),
+    (F.hardtanh, [[0, 15, 20], [13, 7, 20]], (2, 3)),
+    (lambda q: torch.nn.Hardtanh(-0.2, 0.2)(q), [[8, 12, 12], [12, 8, 12]], (2, 3)),
+    (lambda q: F.leaky_relu(q, 0.2), [[8, 15, 30], [13, 9, 43]], (2, 3)),
+    (lambda q: torch.nn.LeakyReLU(0.3)(q), [[7, 15, 30], [13, 9, 43]], (2, 3)),
+    (F.relu6, [[10, 15, 30], [13, 10, 43]], (2, 3)),
+    (lambda q: torch.nn.ReLU6()(q), [[10, 15, 30], [13, 10, 43]], (2, 3)),
+    (lambda q: torch.flatten(q), [0, 15, 30, 13, 7, 43], (6,)),
+    (lambda q: torch.flatten(q.reshape(1, 2, 3), 0, 1), [[0, 15, 30], [13, 7, 43]], (2, 3)),
+])
+def test_quantized_clamp_family_and_flatten_as_torch(call, ints, shape):
+    # torch 2.13's integers (scale 0.1, zero point 10 kept); were TypeError here
+    r = call(_q2())
+    assert (r.q_scale(), r.q_zero_point(), r.int_repr().tolist(), tuple(r.shape)) == (
+        0.1, 10, ints, shape)
+
+
+def test_quantized_in_place_clamps_and_refusals():
+    q = _q2()
+    assert F.hardtanh(q, -0.5, 0.5, inplace=True) is q
+    assert q.int_repr().tolist() == [[5, 15, 15], [13, 7, 15]]
+    q = _q2()
+    assert F.leaky_relu(q, 0.2, True) is q and q.int_repr().tolist() == [[8, 15, 30],
+                                                                          [13, 9, 43]]
+    qc = torch.quantize_per_channel(torch.tensor(X2), torch.tensor([0.1, 0.2]),
+                                    torch.tensor([1, 2]), 0, torch.quint8)
+    for call in (lambda: torch.clamp(qc, 0, 1), lambda: F.leaky_relu(qc)):
+        with pytest.raises(RuntimeError, match="kPerTensorAffine to be true"):
+            call()
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
+        torch.flatten(_q2(), 2)
