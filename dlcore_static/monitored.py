@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .session_hooks import (  # noqa: F401 - tf.train's names (monitored:X in tf_namespaces)
+X
     CheckpointSaverHook,
     FinalOpsHook,
     LoggingTensorHook,
