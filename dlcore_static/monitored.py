@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-X
+from .session_hooks import (  # (re-exported: tf.train's names, monitored:X in tf_namespaces)
     CheckpointSaverHook,
     FinalOpsHook,
     LoggingTensorHook,
