@@ -58,7 +58,13 @@ def test_the_op_named_is_the_graphs_first_and_the_device_as_written(monkeypatch)
                                match=_message("w", "/device:GPU:1")):
                 s.run(z, {x: [1.0, 2.0]})
             assert s.variables.get(w.op) is None            # nothing ran
-            assert s.run(x * 2.0, {x: [1.0, 2.0]}).tolist() == [2.0, 4.0]   # CPU ops run
+    with tf.Graph().as_default():
+        with tf.device("/gpu:0"):
+            first = tf.constant([1.0]) + 1.0               # not needed by the fetch below
+            needed = tf.constant([2.0]) * 3.0
+        with tf.Session() as s, pytest.raises(tf.errors.InvalidArgumentError,
+                                              match=_message(first.op.name)):
+            s.run(needed)                                  # TF names the graph's first
     with tf.Graph().as_default():
         with tf.device("/gpu:0"):
             c = tf.constant([1.0, 2.0], name="only_const")
