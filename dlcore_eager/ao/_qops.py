@@ -81,6 +81,25 @@ def leaky_relu(q: QTensor, slope: float = 0.01, inplace: bool = False) -> QTenso
     return q._like(ints)
 
 
+#: quantized sigmoid's fixed output parameters (PyTorch's: [0, 1) on the dtype's 256 steps)
+_SIGMOID_QPARAMS = {"quint8": (1.0 / 256, 0), "qint8": (1.0 / 256, -128)}
+
+
+def sigmoid(q: QTensor) -> QTensor | None:
+    """PyTorch's quantized sigmoid for quint8/qint8: scale 1/256, zero point 0 (quint8) or
+    -128 (qint8), whatever the input's; None for qint32 (left to the usual refusal: PyTorch's
+    qint32 result saturates at 0.5, nothing to copy)."""
+    qp = _SIGMOID_QPARAMS.get(q.dtype.name)
+    if qp is None:
+        return None
+    _per_tensor(q)
+    v = q.dequantize().numpy().astype(_F32, copy=False)
+    with np.errstate(over="ignore"):
+        y = (1.0 / (1.0 + np.exp(-v.astype(np.float64)))).astype(_F32)
+    ints = quantize_array(y, qp[0], qp[1], q.dtype)
+    return QTensor(ints, q.dtype, q._qscheme, qp[0], qp[1])
+
+
 def flatten(q: QTensor, start_dim: int = 0, end_dim: int = -1) -> QTensor:
     shape = q._int.shape
     n = len(shape)
@@ -196,6 +215,7 @@ def checks() -> dict:
         q, 0.0, 6.0, bool(_arg(a, kw, 1, "inplace", False))))
     out[("F", "leaky_relu")] = _first_q(lambda q, a, kw: leaky_relu(
         q, _arg(a, kw, 1, "negative_slope", 0.01), bool(_arg(a, kw, 2, "inplace", False))))
+    out[("torch", "sigmoid")] = out[("F", "sigmoid")] = _first_q(lambda q, a, kw: sigmoid(q))
     out[("torch", "flatten")] = _first_q(lambda q, a, kw: flatten(
         q, _arg(a, kw, 1, "start_dim", 0), _arg(a, kw, 2, "end_dim", -1)))
     return out

@@ -168,3 +168,17 @@ def test_quantized_in_place_clamps_and_refusals():
             call()
     with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
         torch.flatten(_q2(), 2)
+
+
+@pytest.mark.parametrize("dtype, zp, out_zp, ints", [
+    (torch.quint8, 10, 0, [85, 85, 85, 85, 128, 186, 226, 244, 251]),
+    (torch.qint8, 3, -128, [-123, -116, -98, -58, 0, 58, 98, 116, 123]),
+])
+def test_quantized_sigmoid_has_torch_s_fixed_parameters(dtype, zp, out_zp, ints):
+    import numpy as np
+    q = torch.quantize_per_tensor(torch.tensor(np.linspace(-4, 4, 9).astype(np.float32)),
+                                  0.07, zp, dtype)
+    for call in (torch.sigmoid, torch.nn.Sigmoid()):
+        r = call(q)
+        assert (r.dtype, r.q_scale(), r.q_zero_point(), r.int_repr().tolist()) == (
+            dtype, 1 / 256, out_zp, ints)
