@@ -35,11 +35,13 @@ def test_a_compiling_warm_up_step_does_not_size_the_samples(monkeypatch):
     monkeypatch.setattr(runner, "_sample", lambda step, inner: (1e-6, 1.0))
     calls: list = []
     wl = next(w for w in suite("tiny") if w.name == "seed_eager")
-    cfg = replace(runner.CONFIGS["quick"], engine_budget_s=1e9)
+    # samples of 0.2 s: the descheduled step (0.02 s asleep) cannot end the calibration after
+    # one cycle by itself passing sample_s, as --quick's 0.03 s did on a loaded machine
+    cfg = replace(runner.CONFIGS["quick"], engine_budget_s=1e9, sample_s=0.2)
     res = runner.run_steps([_compiling_engine(calls)], wl, "cpu", cfg,
                            Progress(1, io.StringIO()))
-    # before: inner = ceil(0.03 s / 0.06 s) = 1 step per sample; the steps after the
-    # compilation take microseconds, so a 30 ms sample holds many of them
+    # before: inner = ceil(0.2 s / 0.06 s) = 4 steps per sample; the steps after the
+    # compilation take microseconds, so a 0.2 s sample holds many of them
     inner = res[0].inner
     assert inner is not None and inner >= 100 * wl.cycle and inner % wl.cycle == 0
 
