@@ -10,8 +10,6 @@ import time
 from dataclasses import replace
 from types import SimpleNamespace
 
-import pytest
-
 from benchmarks import runner
 from benchmarks.engines.base import Prepared
 from benchmarks.progress import Progress
@@ -30,7 +28,6 @@ def _compiling_engine(calls: list):
                            setup=lambda wl, device: Prepared(step))
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_a_compiling_warm_up_step_does_not_size_the_samples(monkeypatch):
     monkeypatch.setattr(runner, "_sample", lambda step, inner: (1e-6, 1.0))
     calls: list = []

@@ -93,7 +93,6 @@ def test_peer_engines_agree_with_torch(wl):
         np.testing.assert_allclose(got, want, rtol=1e-5, err_msg=name)
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_digits_cnn_engines_train_alike_and_reach_the_target():
     """The digits CNN (tiny: 8x8 images, 2-4 channels) after one epoch at a small learning rate
     predicts the same test labels on every engine; run as the harness does, it reaches its target."""

@@ -136,7 +136,6 @@ class FakeEngine:
         return Prepared(step)
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_failures_are_reported_not_raised() -> None:
     wl = suite("tiny")[0]
     fakes = [FakeEngine("numpy", "ok"), FakeEngine("a", "setup"), FakeEngine("b", "step"),
@@ -151,7 +150,6 @@ def test_failures_are_reported_not_raised() -> None:
     assert status["c"].status == "n/a" and status["c"].note == "not this one"
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_mismatched_first_loss_is_flagged() -> None:
     class Off(FakeEngine):
         def setup(self, workload, device):
@@ -168,7 +166,6 @@ def test_missing_adapter_becomes_a_skip() -> None:
     assert not ok and "adapter failed to import" in why
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_classifier_reaches_target_with_numpy() -> None:
     pytest.importorskip("sklearn")
     wl = next(w for w in suite("tiny") if isinstance(w, Classifier))

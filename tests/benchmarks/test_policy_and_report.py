@@ -105,7 +105,6 @@ def test_too_wide_flags_a_low_minimum_or_a_wide_iqr():
     assert not runner.too_wide([1.0, 5.0])                           # too few to judge
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_a_noisy_engine_is_rerun_then_marked(monkeypatch):
     """Scripted sample times: 'steady' is tight, 'jumpy' alternates 1 ms / 3 ms."""
     script = {"steady": iter([1e-3] * 50), "jumpy": iter([1e-3, 3e-3] * 25)}

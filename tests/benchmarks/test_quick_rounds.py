@@ -7,8 +7,6 @@ import io
 from dataclasses import replace
 from types import SimpleNamespace
 
-import pytest
-
 from benchmarks import runner
 from benchmarks.engines.base import Prepared
 from benchmarks.progress import Progress
@@ -29,7 +27,6 @@ def _engine(name: str):
                            setup=lambda wl, device: Prepared(lambda: 1.0))
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_settled_engines_stop_and_scattered_ones_take_every_round(monkeypatch):
     times = {"steady": iter([1.0, 1.01, 0.99] + [1.0] * 20),
              "scattered": iter([1.0, 1.3, 0.8, 1.1, 0.9] + [1.0] * 20)}
