@@ -4,8 +4,6 @@ maximum, ...), compared with torch 2.13 in tests/eager/test_torchdiff_table.py."
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from dlcore.dtypes import is_floating
@@ -88,13 +86,22 @@ def bernoulli(probs: np.ndarray, p) -> None:
 #: torch functions of two tensors that take no Python number for either
 _TENSOR_ONLY = frozenset({"atan2", "arctan2", "hypot", "igamma", "igammac", "logaddexp",
                           "maximum", "minimum", "nextafter"})
-_NUMBERS = (numbers.Number, np.generic)
+#: what PyTorch's parser binds as a Number: Python's int/float/complex/bool, NumPy's scalars
+#: (fractions.Fraction and decimal.Decimal, numbers.Number as they are, are refused)
+_NUMBERS = (int, float, complex, np.number, np.bool_)
 
 
 def type_name(x) -> str:
-    """PyTorch's name of ``x``'s type in its argument errors (``numpy.ndarray``, ``list``)."""
+    """PyTorch's name of ``x``'s type in its argument errors: the C type's ``tp_name``
+    (``numpy.ndarray``, ``decimal.Decimal``, ``list``), a class defined in Python by its name
+    alone (``Fraction``, a user's ``Foo``)."""
     t = type(x)
+    if t.__flags__ & _HEAPTYPE:
+        return t.__name__
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+_HEAPTYPE = 1 << 9                      # (Py_TPFLAGS_HEAPTYPE: a class made by a class statement)
 
 
 def not_tensor(op: str, arg: str, pos: int | None, x) -> TypeError:

@@ -14,14 +14,14 @@ method's overloads say why each did not match where PyTorch's do.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._arg_checks import type_name
 from .tensor import Tensor
 
-_NUMBERS = (numbers.Number, np.generic)
+#: what PyTorch's parser binds as a Number: Python's int/float/complex/bool and NumPy's
+#: scalars (not fractions.Fraction or decimal.Decimal, numbers.Number as they are)
+_NUMBERS = (int, float, complex, np.number, np.bool_)
 _PLAIN = frozenset({Tensor, float, int, bool, type(None)})     # (never refused)
 
 

@@ -144,3 +144,27 @@ def test_against_installed_torch():
             except TypeError as e:
                 outcomes.append(("TypeError", str(e)))
         assert outcomes[0] == outcomes[1]
+
+
+def test_fraction_and_decimal_are_no_numbers_to_torch():
+    # torch 2.13's parser binds int/float/complex/bool and NumPy scalars as Numbers, not
+    # fractions.Fraction or decimal.Decimal (dlcore computed with them); a class defined in
+    # Python is named without its module (tp_name), a C type with it
+    import decimal
+    import fractions
+    t = torch.ones(2)
+    with pytest.raises(TypeError, match=r"^add\(\): argument 'other' \(position 2\) must be "
+                                        r"Tensor, not Fraction$"):
+        torch.add(t, fractions.Fraction(1, 2))
+    with pytest.raises(TypeError, match=r"not decimal\.Decimal$"):
+        torch.mul(decimal.Decimal("1.5"), t)
+    with pytest.raises(TypeError) as info:
+        torch.clamp(t, min=fractions.Fraction(1, 2))
+    assert str(info.value).startswith("clamp() received an invalid combination of arguments - "
+                                      "got (Tensor, min=Fraction), but expected one of:")
+
+    class Foo:
+        pass
+    with pytest.raises(TypeError, match=r"must be Tensor, not Foo$"):
+        torch.add(t, Foo())
+    assert torch.add(t, np.float32(2)).tolist() == [3.0, 3.0]
