@@ -16,12 +16,13 @@ python/ops/distributions/{normal,uniform,beta}.py), composites of dlcore ops.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .distribution import FULLY_REPARAMETERIZED, Distribution, RegisterKL, _tf
 
-__all__ = ["Beta", "Normal", "Uniform"]
+__all__ = ["Beta", "LocScale", "Normal", "Uniform"]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -122,8 +123,30 @@ def log_ndtr(z):
                     tf.where(z < lower, asym, tf.log(ndtr(mid))))
 
 
+class LocScale:
+    """The ``loc``/``scale`` parameters of a location-scale family and its batch shape, their
+    broadcast (Normal, Laplace; StudentT's properties)."""
+
+    _loc: Any
+    _scale: Any
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    def _batch_shape(self):
+        return broadcast_static(self._loc.shape, self._scale.shape, type(self).__name__)
+
+    def _batch_shape_tensor(self):
+        return broadcast_dynamic(self._loc, self._scale)
+
+
 # ---------------------------------------------------------------------- Normal
-class Normal(Distribution):
+class Normal(LocScale, Distribution):
     """The normal distribution of mean ``loc`` and standard deviation ``scale``."""
 
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Normal"):
@@ -143,20 +166,6 @@ class Normal(Distribution):
     @staticmethod
     def param_shapes(sample_shape):
         return {"loc": sample_shape, "scale": sample_shape}
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    def _batch_shape(self):
-        return broadcast_static(self._loc.shape, self._scale.shape, "Normal")
-
-    def _batch_shape_tensor(self):
-        return broadcast_dynamic(self._loc, self._scale)
 
     def _sample_n(self, n, seed=None):
         tf = _tf()

@@ -19,12 +19,13 @@ import numpy as np
 
 from .continuous import float_params
 from .distribution import NOT_REPARAMETERIZED, Distribution, _tf
+from .gamma import Concentration
 from .laplace_t import gen_new_seed
 
 __all__ = ["DirichletMultinomial"]
 
 
-class DirichletMultinomial(Distribution):
+class DirichletMultinomial(Concentration, Distribution):
     """Counts of ``total_count`` draws over K classes whose probabilities are drawn from
     Dirichlet(``concentration``) (the last axis)."""
 
@@ -57,26 +58,6 @@ class DirichletMultinomial(Distribution):
     @property
     def total_count(self):
         return self._total_count
-
-    @property
-    def concentration(self):
-        return self._concentration
-
-    @property
-    def total_concentration(self):
-        return self._total_concentration
-
-    def _batch_shape(self):
-        return self._total_concentration.shape
-
-    def _batch_shape_tensor(self):
-        return _tf().shape(self._total_concentration)
-
-    def _event_shape(self):
-        return self._concentration.shape[-1:]
-
-    def _event_shape_tensor(self):
-        return _tf().shape(self._concentration)[-1:]
 
     def _sample_n(self, n, seed=None):
         tf = _tf()

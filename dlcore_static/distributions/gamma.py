@@ -24,12 +24,14 @@ mode without expanding it (wrong for a batch as long as K); here the test is per
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .continuous import broadcast_dynamic, broadcast_static, float_params, n_vector, validated
 from .distribution import FULLY_REPARAMETERIZED, Distribution, RegisterKL, _tf
 
-__all__ = ["Dirichlet", "Exponential", "Gamma"]
+__all__ = ["Concentration", "Dirichlet", "Exponential", "Gamma"]
 
 
 def _static_n(n, what: str) -> int:
@@ -175,7 +177,35 @@ class Exponential(Gamma):
 
 
 # ---------------------------------------------------------------------- Dirichlet
-class Dirichlet(Distribution):
+class Concentration:
+    """``concentration`` (its last axis the event) and ``total_concentration`` (its sum) of
+    Dirichlet and DirichletMultinomial, and their batch and event shapes."""
+
+    _concentration: Any
+    _total_concentration: Any
+
+    @property
+    def concentration(self):
+        return self._concentration
+
+    @property
+    def total_concentration(self):
+        return self._total_concentration
+
+    def _batch_shape(self):
+        return self._total_concentration.shape
+
+    def _batch_shape_tensor(self):
+        return _tf().shape(self._total_concentration)
+
+    def _event_shape(self):
+        return self._concentration.shape[-1:]
+
+    def _event_shape_tensor(self):
+        return _tf().shape(self._concentration)[-1:]
+
+
+class Dirichlet(Concentration, Distribution):
     """The Dirichlet distribution over the simplex of ``concentration``'s last axis."""
 
     def __init__(self, concentration, validate_args=False, allow_nan_stats=True,
@@ -203,26 +233,6 @@ class Dirichlet(Distribution):
                          parameters=parameters,
                          graph_parents=[self._concentration, self._total_concentration],
                          name=scope_name)
-
-    @property
-    def concentration(self):
-        return self._concentration
-
-    @property
-    def total_concentration(self):
-        return self._total_concentration
-
-    def _batch_shape(self):
-        return self._total_concentration.shape
-
-    def _batch_shape_tensor(self):
-        return _tf().shape(self._total_concentration)
-
-    def _event_shape(self):
-        return self._concentration.shape[-1:]
-
-    def _event_shape_tensor(self):
-        return _tf().shape(self._concentration)[-1:]
 
     def _k(self):
         tf = _tf()

@@ -25,7 +25,14 @@ import math
 
 import numpy as np
 
-from .continuous import broadcast_dynamic, broadcast_static, float_params, n_vector, validated
+from .continuous import (
+    LocScale,
+    broadcast_dynamic,
+    broadcast_static,
+    float_params,
+    n_vector,
+    validated,
+)
 from .distribution import FULLY_REPARAMETERIZED, Distribution, _tf
 
 __all__ = ["Laplace", "StudentT"]
@@ -56,7 +63,7 @@ def _shape(dist, n):
 
 
 # ---------------------------------------------------------------------- Laplace
-class Laplace(Distribution):
+class Laplace(LocScale, Distribution):
     """The Laplace distribution of location ``loc`` and scale ``scale``."""
 
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Laplace"):
@@ -73,20 +80,6 @@ class Laplace(Distribution):
                          validate_args=validate_args, allow_nan_stats=allow_nan_stats,
                          parameters=parameters, graph_parents=[self._loc, self._scale],
                          name=scope_name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    def _batch_shape(self):
-        return broadcast_static(self._loc.shape, self._scale.shape, "Laplace")
-
-    def _batch_shape_tensor(self):
-        return broadcast_dynamic(self._loc, self._scale)
 
     def _sample_n(self, n, seed=None):
         tf = _tf()
@@ -149,7 +142,7 @@ class Laplace(Distribution):
 
 
 # ---------------------------------------------------------------------- StudentT
-class StudentT(Distribution):
+class StudentT(LocScale, Distribution):
     """Student's t distribution of ``df`` degrees of freedom, location ``loc`` and scale
     ``scale``."""
 
@@ -174,14 +167,6 @@ class StudentT(Distribution):
     @property
     def df(self):
         return self._df
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
 
     def _batch_shape(self):
         return broadcast_static(broadcast_static(self._df.shape, self._loc.shape, "StudentT"),
