@@ -10,7 +10,7 @@ a work unit of its own, and the stock scheduler (``xdist.scheduler.loadscope``, 
 
 Both grow with the number of tests run so far, so the controller's CPU grew with the square of
 the suite: in a cProfile of the controller over tests/core + tests/eager (13,970 tests) the count
-took 68 s of profiled time and ``list.index`` 5 s, the rest of its work about 10 s.  Without a
+took 68 s of profiled time and ``list.index`` 5 s, all else but waiting about 20 s.  Without a
 profiler, tests/eager -n 2 (10,900 tests) side by side with the stock scheduler: the
 controller's user+sys CPU 20.0 -> 12.8 s (2026-12-03, machine under load).  Known upstream as
 pytest-dev/pytest-xdist#279 and #1212, both open.
