@@ -68,3 +68,30 @@ def test_only_the_controller_freezes_at_the_end(request, monkeypatch, worker, xd
         config.workerinput = {"workerid": "gw1"}
     _root_conftest(request.config).pytest_sessionfinish(session=SimpleNamespace(config=config))
     assert len(calls) == frozen
+
+
+def test_the_simulators_switch_interval_in_test_processes_only(request, monkeypatch):
+    import os
+    import sys
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        assert sys.getswitchinterval() == pytest.approx(2e-4)      # this process runs tests
+    conftest = _root_conftest(request.config)
+    monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "1")
+    calls = []
+    monkeypatch.setattr(sys, "setswitchinterval", calls.append)
+
+    def config(worker, dist, tx):
+        options = {"dist": dist, "tx": tx}
+        made = SimpleNamespace(getoption=lambda name, default=None: options.get(name, default))
+        if worker:
+            made.workerinput = {"workerid": "gw0"}
+        return made
+
+    conftest.pytest_configure(config(False, "loadgroup", ["popen", "popen"]))   # controller
+    assert calls == []
+    conftest.pytest_configure(config(True, "loadgroup", ["popen", "popen"]))    # a worker
+    conftest.pytest_configure(config(False, "no", []))                          # -n 0
+    assert calls == [2e-4, 2e-4]
+    monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "0")                             # a real GPU
+    conftest.pytest_configure(config(True, "loadgroup", ["popen"]))
+    assert calls == [2e-4, 2e-4]
