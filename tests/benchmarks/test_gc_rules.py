@@ -11,8 +11,6 @@ import weakref
 from dataclasses import replace
 from types import SimpleNamespace
 
-import pytest
-
 from benchmarks import runner
 from benchmarks.engines.base import Prepared
 from benchmarks.progress import Progress
@@ -42,7 +40,6 @@ def _run(engine, rounds: int = 3):
     return runner.run_steps([engine], wl, "cpu", cfg, Progress(1, io.StringIO()))
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_the_harness_never_makes_a_full_collection(monkeypatch):
     generations: list = []
 
@@ -61,7 +58,6 @@ def test_the_harness_never_makes_a_full_collection(monkeypatch):
     assert set(generations) == {runner.YOUNG} and runner.YOUNG < 2
 
 
-@pytest.mark.usefixtures("frozen_worker_heap")
 def test_each_sample_starts_without_the_cycles_the_earlier_ones_made():
     alive: list = []
     res = _run(_cyclic_engine(alive), rounds=4)
