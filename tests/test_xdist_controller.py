@@ -6,6 +6,8 @@ and the controller, never a worker or a plain run, freezes what it holds at the 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -71,8 +73,6 @@ def test_only_the_controller_freezes_at_the_end(request, monkeypatch, worker, xd
 
 
 def test_the_simulators_switch_interval_in_test_processes_only(request, monkeypatch):
-    import os
-    import sys
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         assert sys.getswitchinterval() == pytest.approx(2e-4)      # this process runs tests
     conftest = _root_conftest(request.config)
