@@ -1,7 +1,9 @@
 """What tests/conftest.py does for the xdist controller's CPU: an xdist worker's test reports go
 to the controller without their ``keywords`` (nothing there reads them), everything it prints and
 counts from (the nodeid, location, outcome, longrepr, sections, duration) as pytest encodes it;
-and the controller, never a worker or a plain run, freezes what it holds at the session's end."""
+the controller, never a worker or a plain run, freezes what it holds at the session's end; and
+under the CUDA simulator every process that runs tests, not the controller, switches threads
+every 0.2 ms."""
 
 from __future__ import annotations
 
