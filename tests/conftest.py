@@ -199,10 +199,18 @@ def _sigint_handler_kept():
     """A test whose library leaves SIGINT ignored (seen on fresh-machine runs: after it, on the
     same worker, ``_thread.interrupt_main()`` raised nothing and deferred_interrupt had no handler
     to defer; PyTorch's Inductor compile workers set SIG_IGN) gets Python's handler put back, so
-    the interrupt tests that follow see the process as a user's program would."""
+    the interrupt tests that follow see the process as a user's program would.  Found so before
+    the test (pytest started as a background job of a non-interactive shell inherits SIGINT
+    ignored, and Python then installs no handler; or an import at collection, a module fixture),
+    Python's handler is put in before it too: such a README run failed two Ctrl-C tests of
+    tests/reliability/test_mend_data.py that pass in the foreground ("'Handlers' object is not
+    callable", 2026-12-03).  From then on the process keeps Python's handler."""
     import signal
     import warnings
     before = signal.getsignal(signal.SIGINT)
+    if before in (signal.SIG_IGN, signal.SIG_DFL):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        before = signal.default_int_handler
     yield
     after = signal.getsignal(signal.SIGINT)
     if callable(before) and not callable(after):
