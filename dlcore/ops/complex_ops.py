@@ -92,13 +92,9 @@ def complex_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cpu_complex_pow(real_kernel):
-    """pow's CPU kernel: ``complex_pow`` for complex operands (one dtype after promotion),
-    the real kernel otherwise (one dtype test in front of it; its attributes kept)."""
-    def kernel(a, b, **params):
-        if a.dtype.kind == "c":
-            return complex_pow(a, b).astype(a.dtype, copy=False)
-        return real_kernel(a, b, **params)
+def _wrapped_like(kernel, real_kernel):
+    """``kernel`` (a complex-aware wrapper) with ``real_kernel``'s entry attributes, name and
+    doc, marked ``complex_aware``."""
     for attr in ("module", "kernel", "into", "float32"):
         if hasattr(real_kernel, attr):
             setattr(kernel, attr, getattr(real_kernel, attr))
@@ -106,6 +102,16 @@ def _cpu_complex_pow(real_kernel):
     kernel.__doc__ = real_kernel.__doc__
     setattr(kernel, "complex_aware", True)  # noqa: B010
     return kernel
+
+
+def _cpu_complex_pow(real_kernel):
+    """pow's CPU kernel: ``complex_pow`` for complex operands (one dtype after promotion),
+    the real kernel otherwise (one dtype test in front of it; its attributes kept)."""
+    def kernel(a, b, **params):
+        if a.dtype.kind == "c":
+            return complex_pow(a, b).astype(a.dtype, copy=False)
+        return real_kernel(a, b, **params)
+    return _wrapped_like(kernel, real_kernel)
 
 
 # Primitives whose maths holds for complex z as written (power series with real coefficients,
@@ -170,13 +176,7 @@ def _cpu_complex_or(real_kernel, np_fn):
                 with np.errstate(all="ignore"):
                     return np.asarray(np_fn(x)).astype(x.dtype, copy=False)
             return real_kernel(x)
-    for attr in ("module", "kernel", "into", "float32"):
-        if hasattr(real_kernel, attr):
-            setattr(kernel, attr, getattr(real_kernel, attr))
-    kernel.__name__ = getattr(real_kernel, "__name__", "kernel")
-    kernel.__doc__ = real_kernel.__doc__
-    setattr(kernel, "complex_aware", True)  # noqa: B010
-    return kernel
+    return _wrapped_like(kernel, real_kernel)
 
 
 def _conj_vjp(vjp):
