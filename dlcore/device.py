@@ -135,6 +135,9 @@ def cuda_module():
             "dlcore: CUDA is not available (no NVIDIA driver/GPU, or numba-cuda is not installed). "
             "Install the 'cuda' extra, or set NUMBA_ENABLE_CUDASIM=1 to use Numba's CUDA simulator.")
     from numba import cuda
+    if cuda_simulator():     # its shared arrays race between simulated threads: locked here
+        from ._cudasim_mend import mend
+        mend()
     return cuda
 
 
