@@ -8,16 +8,25 @@ refuses the run before any node executes::
 
     InvalidArgumentError: Cannot assign a device for operation mul: node mul (defined at
     f.py:3)  was explicitly assigned to /device:GPU:0 but available devices are
-    [ /job:localhost/replica:0/task:0/device:CPU:0 ]. Make sure the device specification
+    [ /job:localhost/replica:0/task:0/device:CPU:0,
+    /job:localhost/replica:0/task:0/device:XLA_CPU:0 ]. Make sure the device specification
     refers to a valid device.
     	 [[node mul (defined at f.py:3) ]]
 
-The node named is the one TF's placer meets first in the whole graph: the ops in creation
-order, the *generator* ops (no input, one output that is not a variable's: a Const, a
-Placeholder) after all the others, as the placer leaves them for its second pass.  dlcore
-raises it for a run whose plan holds a GPU-pinned op (TF 1.15 places the whole graph, so it
-also fails a run that does not need one); its only local device is the CPU (TF 1.15's wheel
-also lists an XLA_CPU).
+The devices listed are TF 1.15's default wheel's on a machine without a GPU (the CPU and XLA's
+CPU device, sorted by name; that wheel is built with CUDA, so it adds no "CUDA is not enabled"
+sentence).  The node named is the one TF's placer meets first in the whole graph: the ops in
+creation order, the *generator* ops (no input, one output that is not a variable's: a Const, a
+Placeholder) after all the others, as the placer leaves them for its second pass.
+
+When: TF 1.15's DirectSession places the whole graph when a run first extends the Session with
+it (``ExtendSessionGraphHelper``: every run after nodes were added), not at ``Session()``; a
+failed placement leaves the Session unextended, so every later run fails the same way, needed
+by its fetches or not.  dlcore checks the whole graph on each plan it builds
+(``check_graph``: only graphs where a device was ever pinned, ``mark_pinned``, and each op
+looked at once) and a plan that holds a GPU-pinned op (``check_placement``).  Left: a plan
+cached *before* a GPU-pinned op was added still runs (TF would re-place the grown graph and
+fail it); seeing that would cost a graph-size check on every cached run.
 """
 
 from __future__ import annotations
@@ -28,8 +37,9 @@ from dlcore.device import cuda_available
 
 from .errors import InvalidArgumentError, node_suffix
 
-#: the process's devices as TF names them when CUDA cannot be used
-LOCAL_DEVICES = ("/job:localhost/replica:0/task:0/device:CPU:0",)
+#: the process's devices as TF 1.15 names them when CUDA cannot be used (python/client/device_lib)
+LOCAL_DEVICES = ("/job:localhost/replica:0/task:0/device:CPU:0",
+                 "/job:localhost/replica:0/task:0/device:XLA_CPU:0")
 
 # dlcore op types with no graph input whose TF counterparts are not generator nodes (a
 # VariableV2 has a ref output; a variable's read is an Identity of it)
@@ -61,6 +71,48 @@ def placement_message(op) -> str:
     return (f"Cannot assign a device for operation {op.name}: {where} was explicitly assigned "
             f"to {_requested(op)} but available devices are [ {', '.join(LOCAL_DEVICES)} ]. "
             "Make sure the device specification refers to a valid device." + node_suffix(op))
+
+
+def mark_pinned(graph) -> None:
+    """Note that ``graph`` may hold ops placed by name (a ``tf.device`` scope, an imported
+    graph's devices): ``check_graph`` looks at its ops from then on."""
+    graph.__dict__["_pinned_scan"] = graph.__dict__.get("_pinned_scan") or [0, None, None]
+
+
+def _graph_unplaceable(graph) -> Any:
+    """``unplaceable(graph._ops)``, kept up to date incrementally: each op is looked at once
+    (a graph that grows by a layer per run is not rescanned)."""
+    scan = graph.__dict__.get("_pinned_scan")
+    if scan is None:
+        return None
+    ops = graph._ops
+    n, first, first_gen = scan
+    for i in range(n, len(ops)):
+        op = ops[i]
+        d = op.device
+        if d is not None and d.type == "cuda":
+            if not _is_generator(op):
+                if first is None:
+                    first = op
+            elif first_gen is None:
+                first_gen = op
+    scan[:] = [len(ops), first, first_gen]
+    return first if first is not None else first_gen
+
+
+def check_graph(session) -> None:
+    """TF 1.15's placement of the Session's whole graph: ``InvalidArgumentError`` for the
+    first op pinned to a GPU this process cannot use, when ``session`` has no soft placement,
+    whatever the run's fetches; nothing otherwise (at the cost of a dict lookup for a graph
+    where no device was ever pinned)."""
+    graph = session.graph
+    if "_pinned_scan" not in graph.__dict__:
+        return
+    if getattr(session, "_soft_cpu", False) or cuda_available():
+        return
+    op = _graph_unplaceable(graph)
+    if op is not None:
+        raise InvalidArgumentError(None, op, placement_message(op))
 
 
 def check_placement(ops, session) -> None:

@@ -224,6 +224,9 @@ def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
             op.device = as_device(dev)
         except ValueError:
             _bad(f"op {name!r} has a bad device {dev!r}")
+        if op.device.type == "cuda":
+            from ._placement import mark_pinned
+            mark_pinned(graph)              # the Session's placer looks at the graph
     ctl = r.get("control_inputs", [])
     if not isinstance(ctl, list) or not all(isinstance(c, int) and 0 <= c < i for c in ctl):
         _bad(f"op {name!r} has bad control inputs")
@@ -398,7 +401,7 @@ def _restore_aliases(doc: dict, graph: Graph, built: dict) -> None:
     if not isinstance(aliases, dict):
         _bad("malformed output aliases")
     for nm, ref in aliases.items():
-        base, sep, num = nm.rpartition(":") if isinstance(nm, str) else ("", "", "")
+        base, _sep, num = nm.rpartition(":") if isinstance(nm, str) else ("", "", "")
         if not base or not num.isdigit() or len(nm) > 1000 or not isinstance(ref, list) or \
                 len(ref) != 2 or not all(type(x) is int for x in ref):
             _bad(f"malformed output alias {str(nm)[:80]!r}")

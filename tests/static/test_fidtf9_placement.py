@@ -10,7 +10,8 @@ import pytest
 
 import dlcore_static as tf
 
-CPU = r"\[ /job:localhost/replica:0/task:0/device:CPU:0 \]"
+CPU = (r"\[ /job:localhost/replica:0/task:0/device:CPU:0, "
+       r"/job:localhost/replica:0/task:0/device:XLA_CPU:0 \]")
 
 
 def _no_cuda(monkeypatch):
