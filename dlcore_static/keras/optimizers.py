@@ -18,13 +18,16 @@ model is compiled; ``optimizer.lr`` is then a variable that callbacks change wit
 ``learning_rate`` too.
 
 Keras 3's side (``optimizers_keras3``): its base arguments (``weight_decay``, ``clipnorm``
-per gradient, ``global_clipnorm``, ``use_ema``, ``loss_scale_factor``, ...), ``get_config``
+per gradient, ``global_clipnorm``, ``use_ema``, ``loss_scale_factor``,
+``gradient_accumulation_steps``, ...), ``get_config``
 with its keys, ``serialize``/``deserialize``/``get`` of its records, ``optimizer.variables``
 in its order (the ``optimizer/vars`` of ``.keras`` files).  RMSprop also takes Keras 3's
 ``momentum`` and ``centered``, Adagrad its ``initial_accumulator_value``.  The update rules and
 defaults stay Keras 2's: Adagrad/Adadelta/Adamax/Nadam default to 0.01/1.0/0.002/0.002 (Keras 3:
 0.001), Adagrad's accumulator to 0 (Keras 3: 0.1), RMSprop and Adagrad add epsilon outside the
-root (Keras 3: inside).
+root (Keras 3: inside; ``sqrt(v) + eps`` is standalone Keras 2's, which ``Sequential`` code of
+that era was tuned with; the two agree at ``epsilon=0``).  Adam/Adamax place epsilon as all
+three Keras (``lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)``) and equal Keras 3's steps.
 """
 
 from __future__ import annotations
@@ -153,10 +156,11 @@ class Optimizer:
 
     def _clipped(self, grads: list) -> list:
         """Keras 3's order: the loss scale divided out, then clipnorm (each gradient by its
-        norm) / global_clipnorm / clipvalue."""
+        norm) / global_clipnorm / clipvalue (with gradient_accumulation_steps: of the
+        averaged gradients, in ``_apply_updates``)."""
         if self.loss_scale_factor is not None:
             grads = [_ops.div(g, float(self.loss_scale_factor)) for g in grads]
-        return _k3.clip(self, grads)
+        return grads if self.gradient_accumulation_steps else _k3.clip(self, grads)
 
     def scale_loss(self, loss):
         """Keras 3's ``scale_loss``: the loss times ``loss_scale_factor`` when set."""
@@ -180,7 +184,7 @@ class Optimizer:
         return lr
 
     def _t(self, p):
-        return _ops.add(_ops.cast(self._made(self.iterations).value(), p.aval.dtype), 1.0)
+        return _ops.add(_ops.cast(_k3.step_count(self), p.aval.dtype), 1.0)
 
     def get_updates(self, loss, params) -> list:
         self._create()
@@ -208,6 +212,9 @@ class Optimizer:
     def _apply_updates(self, grads, params) -> list:
         updates = []
         self._extra_updates: list = []
+        self._gate = None
+        if self.gradient_accumulation_steps:       # (sets the gate of the update step)
+            grads = _k3.accumulate(self, grads, params)
         for p, g in zip(params, grads):
             updates += self._update(p, g)
         updates += self._extra_updates
@@ -218,6 +225,14 @@ class Optimizer:
     def _update(self, p, g) -> list:
         raise NotImplementedError
 
+    _gate = None      # with gradient_accumulation_steps: true at an update step
+
+    def _assign(self, v, value):
+        """``v.assign(value)``, or with gradient accumulation at the other steps ``v``'s own
+        value (Keras 3's ``ops.cond(is_update_step, update, accumulate)``)."""
+        gate = self._gate
+        return v.assign(value if gate is None else _ops.where(gate, value, v.value()))
+
     def _set(self, p, new_value=None, minus=None):
         """The update of ``p`` to ``new_value`` (or ``p - minus``) in Keras 3's order: weight
         decay (``- p lr weight_decay``), the moving average (``use_ema``; its assign kept for
@@ -226,7 +241,7 @@ class Optimizer:
         p.constraint(new_p)`` before ``K.update``)."""
         c = getattr(p, "constraint", None)
         decay = self._decays(p)
-        if c is None and not decay and not self.use_ema:
+        if c is None and not decay and not self.use_ema and self._gate is None:
             return p.assign(new_value) if minus is None else p.assign_sub(minus)
         old = p.value()
         if minus is not None:
@@ -234,6 +249,8 @@ class Optimizer:
         if decay:
             new_value = _ops.sub(new_value, _ops.mul(old, _ops.mul(self._lr_t(p),
                                                                     float(self.weight_decay or 0))))
+        if self._gate is not None:
+            new_value = _ops.where(self._gate, new_value, old)
         if self.use_ema:
             new_value = self._moving_average(p, new_value)
         return p.assign(c(new_value) if c is not None else new_value)
@@ -313,7 +330,7 @@ class SGD(Optimizer):
         v = _ops.sub(_ops.mul(m.value(), float(self.momentum)), _ops.mul(g, lr))
         new_p = _ops.add(_ops.add(p.value(), _ops.mul(v, float(self.momentum))),
                          _ops.neg(_ops.mul(g, lr))) if self.nesterov else _ops.add(p.value(), v)
-        return [m.assign(v), self._set(p, new_p)]
+        return [self._assign(m, v), self._set(p, new_p)]
 
 
 class RMSprop(Optimizer):
@@ -339,18 +356,18 @@ class RMSprop(Optimizer):
         rho = float(self.rho)
         a = self._slot(p, name="accumulator")
         new_a = _ops.add(_ops.mul(a.value(), rho), _ops.mul(_ops.square(g), 1.0 - rho))
-        ups = [a.assign(new_a)]
+        ups = [self._assign(a, new_a)]
         denom = new_a
         if self.centered:
             mg = self._slot(p, name="mg")
             new_mg = _ops.add(_ops.mul(mg.value(), rho), _ops.mul(g, 1.0 - rho))
-            ups.append(mg.assign(new_mg))
+            ups.append(self._assign(mg, new_mg))
             denom = _ops.sub(new_a, _ops.square(new_mg))
         step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(denom), self.epsilon))
         if self.momentum:
             mom = self._slot(p, name="momentum")
             step = _ops.add(_ops.mul(mom.value(), float(self.momentum)), step)
-            ups.append(mom.assign(step))
+            ups.append(self._assign(mom, step))
         return ups + [self._set(p, minus=step)]
 
 
@@ -374,7 +391,7 @@ class Adagrad(Optimizer):
         a = self._slot(p, float(self.initial_accumulator_value), name="accumulator")
         new_a = _ops.add(a.value(), _ops.square(g))
         step = _ops.div(_ops.mul(g, self._lr_t(p)), _ops.add(_ops.sqrt(new_a), self.epsilon))
-        return [a.assign(new_a), self._set(p, minus=step)]
+        return [self._assign(a, new_a), self._set(p, minus=step)]
 
 
 class Adadelta(Optimizer):
@@ -396,8 +413,8 @@ class Adadelta(Optimizer):
         u = _ops.div(_ops.mul(g, _ops.sqrt(_ops.add(d.value(), eps))),
                      _ops.sqrt(_ops.add(new_a, eps)))
         new_d = _ops.add(_ops.mul(d.value(), rho), _ops.mul(_ops.square(u), 1.0 - rho))
-        return [a.assign(new_a), self._set(p, minus=_ops.mul(u, self._lr_t(p))),
-                d.assign(new_d)]
+        return [self._assign(a, new_a), self._set(p, minus=_ops.mul(u, self._lr_t(p))),
+                self._assign(d, new_d)]
 
 
 class Adam(Optimizer):
@@ -424,12 +441,12 @@ class Adam(Optimizer):
         m, v = self._slot(p, name="m"), self._slot(p, name="v")
         m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
         v_t = _ops.add(_ops.mul(v.value(), b2), _ops.mul(_ops.square(g), 1.0 - b2))
-        ups = [m.assign(m_t), v.assign(v_t)]
+        ups = [self._assign(m, m_t), self._assign(v, v_t)]
         denom = v_t
         if self.amsgrad:
             vh = self._slot(p, name="vhat")
             denom = _ops.maximum(vh.value(), v_t)
-            ups.append(vh.assign(denom))
+            ups.append(self._assign(vh, denom))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(_ops.sqrt(denom), self.epsilon))
         return ups + [self._set(p, minus=step)]
 
@@ -465,7 +482,7 @@ class Adamax(Optimizer):
         m_t = _ops.add(_ops.mul(m.value(), b1), _ops.mul(g, 1.0 - b1))
         u_t = _ops.maximum(_ops.mul(u.value(), b2), _ops.abs(g))
         step = _ops.div(_ops.mul(m_t, lr_t), _ops.add(u_t, self.epsilon))
-        return [m.assign(m_t), u.assign(u_t), self._set(p, minus=step)]
+        return [self._assign(m, m_t), self._assign(u, u_t), self._set(p, minus=step)]
 
 
 class Nadam(Optimizer):
@@ -504,7 +521,7 @@ class Nadam(Optimizer):
                 self._m_schedule = Variable(np.float32(1.0), trainable=False,
                                             name="m_schedule")
         ups = super()._apply_updates(grads, params)
-        return ups + [self._m_schedule.assign(self._ms_new)]
+        return ups + [self._assign(self._m_schedule, self._ms_new)]
 
     def _update(self, p, g):
         b1, b2, sd = float(self.beta_1), float(self.beta_2), float(self.schedule_decay)
@@ -525,7 +542,7 @@ class Nadam(Optimizer):
         m_bar = _ops.add(_ops.mul(_ops.sub(1.0, mct), g_prime), _ops.mul(mct1, m_t_prime))
         step = _ops.div(_ops.mul(m_bar, self._lr_t(p)),
                         _ops.add(_ops.sqrt(v_t_prime), self.epsilon))
-        return [m.assign(m_t), v.assign(v_t), self._set(p, minus=step)]
+        return [self._assign(m, m_t), self._assign(v, v_t), self._set(p, minus=step)]
 
 
 class TFOptimizer(Optimizer):

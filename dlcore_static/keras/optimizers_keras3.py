@@ -14,8 +14,13 @@ Arguments (Keras 3's ``BaseOptimizer``), with Keras 3's checks and words:
   over the variables every ``ema_overwrite_frequency`` steps and at the end of ``fit``
   (``finalize_variable_values``);
 - ``loss_scale_factor``: ``scale_loss`` multiplies the loss, each update divides the gradients;
-- ``gradient_accumulation_steps``: refused with NotImplementedError unless None (the static
-  engine's updates are not conditional on the step).
+- ``gradient_accumulation_steps`` (``n``): each step adds its gradients to a
+  ``gradient_accumulator`` per variable; every ``n``-th step updates with ``(g + acc) / n``
+  (clipped, weight decay) and zeroes the accumulators (``accumulate``): the other steps leave
+  the variables and slots as they are (``where``, not a ``cond``: the update is computed and
+  dropped).  The update rules count ``iterations // n`` steps (Adam's bias correction, the
+  moving average), a schedule and Keras 2's ``decay`` the real steps, as Keras 3.
+  ``optimizer.iterations`` stays the variable of every step (Keras 3's property divides it).
 
 Records: ``get_config`` has Keras 3's keys in Keras 3's order (the base keys, then the
 class's), a schedule as its ``keras.optimizers.schedules`` record; ``serialize`` is
@@ -25,8 +30,8 @@ class's), a schedule as its ``keras.optimizers.schedules`` record; ``serialize``
 which Keras 3 ignores with a warning) is written only when it is not 0.
 
 Variables, Keras 3's ``optimizer.variables`` and the ``optimizer/vars`` of a ``.keras`` file:
-``iterations``, the learning rate (not with a schedule), the moving averages, then the
-class's slots, per variable in each group of ``_K3_SLOTS`` (Adam: momentum and velocity of the
+``iterations``, the learning rate (not with a schedule), the moving averages, the gradient
+accumulators, then the class's slots, per variable in each group of ``_K3_SLOTS`` (Adam: momentum and velocity of the
 first variable, of the second, ..., then every velocity_hat).
 """
 
@@ -56,14 +61,9 @@ BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None
 def check_base(opt, kw: dict) -> None:
     """Keras 3's checks of the base arguments, then set on ``opt``."""
     steps = kw["gradient_accumulation_steps"]
-    if steps:
-        if not steps >= 2:
-            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
-                             f"Received: gradient_accumulation_steps={steps}")
-        raise NotImplementedError(
-            f"{type(opt).__name__}: gradient_accumulation_steps={steps} is not supported by "
-            "dlcore's static engine (its updates run at every step); accumulate the gradients "
-            "in a custom train_step, or use a larger batch")
+    if steps and (isinstance(steps, bool) or not float(steps).is_integer() or not steps >= 2):
+        raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
+                         f"Received: gradient_accumulation_steps={steps}")
     if kw["use_ema"]:
         m, f = kw["ema_momentum"], kw["ema_overwrite_frequency"]
         if m > 1 or m < 0:
@@ -211,6 +211,33 @@ def clip(opt, grads: list) -> list:
     return grads
 
 
+# --------------------------------------------------------------------------- accumulation
+def step_count(opt):
+    """The steps the update rules count: ``iterations``, or ``iterations // n`` with
+    ``gradient_accumulation_steps`` ``n`` (Keras 3's ``optimizer.iterations``)."""
+    it = opt._made(opt.iterations).value()
+    n = opt.gradient_accumulation_steps
+    return _ops.floor_divide(it, np.int64(n)) if n else it
+
+
+def accumulate(opt, grads: list, params: list) -> list:
+    """Keras 3's gradient accumulation (``_backend_apply_gradients``): sets ``opt._gate``
+    (this step updates: ``(iterations + 1) % n == 0``), adds each accumulator's assign
+    (zero at an update step, else ``acc + g``) to the step's updates and returns the
+    gradients an update step applies, ``(g + acc) / n`` clipped."""
+    n = int(opt.gradient_accumulation_steps)
+    it = opt._made(opt.iterations).value()
+    gate = _ops.equal(_ops.remainder(_ops.add(it, np.int64(1)), np.int64(n)), np.int64(0))
+    out = []
+    for p, g in zip(params, grads):
+        acc = opt._slot(p, name="gradient_accumulator")
+        total = _ops.add(g, acc.value())
+        opt._extra_updates.append(acc.assign(_ops.where(gate, _ops.zeros_like(total), total)))
+        out.append(_ops.div(total, float(n)))
+    opt._gate = gate
+    return clip(opt, out)
+
+
 # --------------------------------------------------------------------------- methods
 def moving_average(self, p, new_value):
     dt = p.aval.dtype
@@ -224,7 +251,7 @@ def moving_average(self, p, new_value):
             avg = Variable(_ops.zeros_like(p.initial_value), trainable=False,
                            name=f"{p.name.split(':')[0].replace('/', '_')}_average")
         self._ema[id(p)] = (p, avg)
-    it = self.iterations.value()
+    it = step_count(self)
     m = _ops.mul(_ops.cast(_ops.not_equal(it, np.int64(0)), dt), float(self.ema_momentum))
     new_avg = _ops.add(_ops.mul(m, avg.value()), _ops.mul(_ops.sub(1.0, m), new_value))
     self._extra_updates.append(avg.assign(new_avg))
@@ -274,7 +301,7 @@ def variables(self) -> list:
     if self.iterations is None:
         return []
     out = [self.iterations] + ([self._lr_var] if self._schedule is None else [])
-    out += [a for _, a in self._ema.values()]
+    out += [a for _, a in self._ema.values()] + self._slots.get("gradient_accumulator", [])
     for group in self._K3_SLOTS:
         lists = [self._slots.get(n, []) for n in group]
         out += [v for per in zip(*lists) for v in per] if len(lists) > 1 else lists[0]
