@@ -56,7 +56,7 @@ from typing import Any
 from dlcore.device import CPU, to_device
 
 from . import dtypes as _dtypes
-from ._placement import check_placement
+from ._placement import check_graph, check_placement
 from .errors import InvalidArgumentError, node_suffix
 from .graph import Operation, Tensor, shape_text
 
@@ -192,9 +192,11 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
     plan.ctx = ctx
     fetch_tensors = [f for f in fetch_leaves if isinstance(f, Tensor)]
     target_ops = [f for f in fetch_leaves if isinstance(f, Operation)]
-    if ctx is None and not captured and session.device == CPU and \
-            _swept(plan, fetch_tensors, target_ops, fed_tensors, session):
-        return _finish(plan, plan.steps, fed_tensors, fetch_leaves)
+    if ctx is None and not captured:
+        check_graph(session)        # TF 1.15 places the whole graph on a run (_placement)
+        if session.device == CPU and \
+                _swept(plan, fetch_tensors, target_ops, fed_tensors, session):
+            return _finish(plan, plan.steps, fed_tensors, fetch_leaves)
     fed = set(fed_tensors) | set(captured)
     ops = prune(fetch_tensors, target_ops, fed, ctx)
     if HOISTED_TYPES:

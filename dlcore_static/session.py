@@ -287,8 +287,7 @@ class Session:
             for s, v in zip(plan.feed_slots, vals):      # strings stay on the host
                 slots[s] = v if v.dtype.kind == "O" else to_device(v, self.device)
         finals: list = []
-        if plan.writes_state:
-            # read-modify-write of variables: one such run at a time (no lost update)
+        if plan.writes_state:       # read-modify-write of variables: one such run at a time
             with self.variables.lock:
                 self._execute(plan, slots, run_metadata)
                 finals = final_reads(plan, self.variables)
@@ -433,7 +432,8 @@ class Session:
         return _plan.build_plan(self, list(fetch_tensors), [], ctx=ctx, captured=list(captured))
 
     def list_devices(self) -> list:
-        return [self.device]
+        from .python.client.device_lib import session_devices
+        return session_devices(self)
 
 
 class InteractiveSession(Session):
