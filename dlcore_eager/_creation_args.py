@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 
 import numpy as np
 
 from . import _dtype as D
+from ._scalar_convert import scalar_as
 from ._sizes import size_type_error
 from .tensor import Tensor
 
@@ -45,9 +45,7 @@ def full_args(size, fill_value, dtype):
             dtype = D.int64
         elif isinstance(fill_value, complex):
             dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
-    # (1000 into int8, 1e300 into float32: PyTorch's RuntimeError; looked up, as
-    # _operand_rules imports us)
-    scalar_as = sys.modules["dlcore_eager._operand_rules"].scalar_as
+    # (1000 into int8, 1e300 into float32: PyTorch's RuntimeError)
     npd = D.to_numpy_dtype(dtype if dtype is not None else D.get_default_dtype())
     if npd.kind in "biu":
         if isinstance(fill_value, complex):     # (an imaginary part: PyTorch's overflow error)

@@ -343,7 +343,7 @@ def _number_bounds(args, kwargs, lo, hi) -> None:
         t = type(v)
         if t is int:
             if not -_I64 <= v < _I64:
-                from ._operand_rules import python_int
+                from ._scalar_convert import python_int
                 python_int(v)
             if kind == "f" and not -_FMAX.get(dt.char, 0.0) <= v <= _FMAX.get(dt.char, 0.0):
                 from ._operand_rules import scalar_as

@@ -21,6 +21,9 @@ from dlcore import dtypes as _dt
 from dlcore.device import CPU, to_device
 from dlcore.dtypes import is_floating
 
+from . import _dtype as D
+from . import _tensor_aux as _aux
+
 _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "torch.int32",
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
                  np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16",
@@ -35,7 +38,7 @@ def _dtype_shown(b: np.ndarray) -> bool:
     """PyTorch's rule (_tensor_str): the dtype is printed unless it is the default float
     dtype, its complex type (complex128 for float64, else complex64), int64 or bool; an empty
     tensor's unless it is the default float dtype."""
-    default = sys.modules["dlcore_eager._dtype"].get_default_dtype().np_dtype
+    default = D.get_default_dtype().np_dtype
     d = b.dtype
     if b.size == 0:
         return d != default
@@ -200,7 +203,7 @@ def _changed_no_grad_view(t) -> bool:
     """Whether ``t`` is a view made in no_grad mode whose memory changed since (its grad_fn
     raises PyTorch's error; repr shows it as ``<Invalid>``)."""
     try:
-        sys.modules["dlcore_eager._view_rebase"].check_no_grad_view(t)
+        _aux.rebase().check_no_grad_view(t)
     except RuntimeError:
         return True
     return False

@@ -20,7 +20,6 @@ frees the memory of the forward pass; a second backward through it fails with Py
 
 from __future__ import annotations
 
-import sys as _sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,8 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore.registry import AVal
 from dlcore.registry import convention_rules as _convention_rules
+
+from . import _tensor_aux as _aux
 
 _tuple_new = tuple.__new__
 
@@ -549,7 +550,7 @@ def leaf_node(t) -> LeafNode | None:
     except AttributeError:
         recipe = None
     if recipe is not None and recipe[4] == _NO_GRAD:
-        vr = _sys.modules["dlcore_eager._view_rebase"]
+        vr = _aux.VIEW_REBASE
         if vr.base_requires_grad(t):
             # a view made in no_grad mode of a tensor that requires grad: a leaf without an
             # accumulator (PyTorch's next_functions show None for it; its .grad stays None),

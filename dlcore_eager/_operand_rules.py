@@ -7,17 +7,16 @@
   that do not broadcast;
 * refusals the primitives' rules do not make: an integer tensor to a negative integer power
   (``_int_pow_check``), a subtraction with any bool operand (``_sub_bool_check``);
-* ``scalar_as``: a Python number converted to an integer or bool tensor's dtype as PyTorch does;
+* ``scalar_as`` (from ``_scalar_convert``): a Python number converted to an integer or bool
+  tensor's dtype as PyTorch does;
 * ``split_ties``: torch.maximum/minimum's node marked for PyTorch's backward at a tie.
 """
 
 from __future__ import annotations
 
 import builtins
-import math
 import numbers
 import sys
-from typing import Any
 
 import numpy as np
 
@@ -30,6 +29,7 @@ from dlcore.registry import check_rule as _check_rule
 
 from . import _dtype as D
 from ._arg_checks import type_name as _type_name
+from ._scalar_convert import _INT64_MAX, scalar_as
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -79,7 +79,6 @@ def _operands(a, b, wrap: bool = True):
     raise TypeError(f"unsupported operand type for a tensor operation: {type(b).__name__}")
 
 
-_INT64_MAX = (1 << 63) - 1
 
 
 def numpy_number(v):
@@ -282,76 +281,6 @@ def _sub_bool_check(a, b):
     if ka or kb:
         raise RuntimeError(_SUB_TWO_BOOLS if ka and kb else _SUB_ONE_BOOL)
 
-
-
-_C_TYPES = {"int32": "int", "float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16"}     # (C's name of a dtype; else <name>_t)
-_FLOAT_MAX_BY_NAME = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
-                      "float32": 3.4028234663852886e38}
-#: by dtype object: np.dtype.name costs ~1.7 us a call, a dict lookup by the dtype ~0.03 us
-_FLOAT_MAX: dict = {}
-_INT_INFO: dict = {}          # np.iinfo(dtype) (~0.6 us a call) kept per integer dtype
-
-
-def _float_max(dtype: np.dtype):
-    try:
-        return _FLOAT_MAX[dtype]
-    except KeyError:
-        top = _FLOAT_MAX[dtype] = _FLOAT_MAX_BY_NAME.get(dtype.name)
-        return top
-
-
-def _overflow(dtype: np.dtype) -> RuntimeError:
-    c_type = _C_TYPES.get(dtype.name, dtype.name + "_t")
-    return RuntimeError(f"value cannot be converted to type {c_type} without overflow")
-
-
-def python_int(value: int) -> None:
-    """PyTorch's binding of a Python int as a Scalar: an int64, or a uint64 from 2**63."""
-    if value >= 1 << 64:
-        raise OverflowError("int too big to convert")
-    if value < -(1 << 63):
-        raise OverflowError("can't convert negative int to unsigned")
-
-
-def scalar_as(value, dtype: np.dtype):
-    """A Python number as PyTorch converts it to a tensor's dtype (c10's checked_convert): an
-    int beyond int64/uint64 refused as its binding does (OverflowError); for an integer or
-    bool dtype a NumPy scalar of ``dtype`` (an int wrapped into an unsigned type as C does,
-    down to -max; a float truncated, refused outside the dtype's range); a number that does
-    not fit raises PyTorch's RuntimeError.  A float dtype keeps the number (refused beyond a
-    float16/bfloat16/float32 range); a non-number is left as it is."""
-    if isinstance(value, Tensor) or not isinstance(value, _Number):
-        return value
-    num: Any = value
-    is_int = isinstance(value, (int, np.integer))
-    if is_int and not isinstance(value, (bool, np.bool_)):
-        if isinstance(value, np.unsignedinteger) and value > _INT64_MAX:
-            raise TypeError("an integer is required")   # (PyTorch's parser: np.uint64 > int64)
-        python_int(int(num))
-    if dtype.kind not in "biu":
-        top = _float_max(dtype)
-        if top is not None and isinstance(value, (int, float, np.integer, np.floating)):
-            f = float(value)
-            if math.isfinite(f) and abs(f) > top:
-                raise _overflow(dtype)
-        return value
-    if dtype.kind == "b":
-        return np.bool_(bool(value))
-    info = _INT_INFO.get(dtype)
-    if info is None:
-        info = _INT_INFO[dtype] = np.iinfo(dtype)
-    v: int
-    if is_int:
-        v = int(num)
-        if v > info.max or v < info.min and not (dtype.kind == "u" and -v <= info.max):
-            raise _overflow(dtype)
-    else:
-        f = float(value)  # type: ignore[arg-type]  # (real: complex is refused by where)
-        if not (info.min <= f <= info.max):             # (NaN too)
-            raise _overflow(dtype)
-        v = int(f)
-    return np.array(v).astype(dtype)[()]
 
 
 def int_scalar(v, t: Tensor):

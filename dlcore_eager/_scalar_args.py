@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._dtype_guards import _first, _kernel_refusal
-from ._operand_rules import python_int, scalar_as
+from ._scalar_convert import python_int, scalar_as
 
 _INT64 = np.dtype(np.int64)
 

@@ -1,12 +1,12 @@
 """The slow paths of a few ``Tensor`` members (``tensor.py`` stays small; nothing here imports
 it): PyTorch's errors for ``size(dim)``/``stride(dim)`` and the no_grad-view checks of
-``requires_grad``/``is_leaf``/``grad_fn`` (in ``_view_rebase``, reached at call time: it imports
-``tensor``)."""
+``requires_grad``/``is_leaf``/``grad_fn`` (in ``_view_rebase``, which registers itself here as
+``VIEW_REBASE``: it imports ``tensor``)."""
 
 from __future__ import annotations
 
 import builtins
-import sys
+from typing import Any
 
 import numpy as np
 
@@ -42,9 +42,16 @@ def check_requires_grad(t) -> None:
                            "InferenceMode is not allowed.")
 
 
+#: The ``_view_rebase`` module, set by it when it is imported (it makes nodes and tensors, so it
+#: imports ``tensor`` and ``_graph``, which call it back for views made in no_grad mode: a
+#: registration, not an import, so that neither imports it back).
+VIEW_REBASE: Any = None
+
+
 def rebase():
-    """``_view_rebase``: ``base_requires_grad``, ``check_no_grad_view``."""
-    return sys.modules["dlcore_eager._view_rebase"]
+    """``_view_rebase``: ``base_requires_grad``, ``check_no_grad_view``, ``follow_base``,
+    ``no_grad_parent``."""
+    return VIEW_REBASE
 
 
 _PY_TYPES = (builtins.float, builtins.int, builtins.bool, builtins.complex)

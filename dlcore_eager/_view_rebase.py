@@ -47,6 +47,7 @@ view):
 from __future__ import annotations
 
 import re
+import sys
 import weakref
 
 import numpy as np
@@ -55,6 +56,7 @@ from dlcore import ops as _ops
 from dlcore.ops.indexing import getitem_p, index_update
 from dlcore.ops.shape import expand_dims_p, reshape_p, squeeze_p, transpose_p
 
+from . import _tensor_aux
 from ._graph import ERR_VIEW_OF_LEAF, Node, TapeNode, leaf_node
 from .tensor import Tensor, _make
 
@@ -338,3 +340,4 @@ def _base(t):
 
 
 Tensor._base = property(_base)          # type: ignore[attr-defined]
+_tensor_aux.VIEW_REBASE = sys.modules[__name__]    # (tensor and _graph call back through it)

@@ -186,7 +186,7 @@ def _div_python2(x, y, name=None):
              for t in xs}
     if kinds and kinds <= set("iu") and all(
             not isinstance(t, (float, complex)) for t in (x, y)):
-        return importlib.import_module("dlcore_static").floordiv(x, y, name=name)
+        return TF_FUNCTIONS["floordiv"](x, y, name=name)
     return M.divide(x, y, name)
 
 
@@ -339,6 +339,10 @@ CONVENTIONS = {
 INSTALLATION = _api.Installation("dlcore_static", _api.STATIC_NAMESPACES + ("operator",),
                                  CONVENTIONS)
 MISSING = INSTALLATION.missing
+#: The functions installed under ``tf.<name>``: an adapter that calls another generated op
+#: (``tf.div`` on integers is ``tf.floordiv``) finds it here, not by importing the package
+#: it is installed in (which imports this module: a hidden import cycle).
+TF_FUNCTIONS: dict[str, object] = {}
 
 
 def _targets(ns):
@@ -362,11 +366,17 @@ def install(export) -> None:
                 ex = _api.example(export, ns, name, eager=False)
                 f.__doc__ = f"{where}.{name}: dlcore op '{export.name}'.\n\n{export.doc}" + \
                     (f"\n\n{ex}" if ex else "")
+            if ns == "tf":
+                TF_FUNCTIONS[name] = f
             for target in _targets(ns):
                 INSTALLATION.put(export, target, name, f)
 
 
-uninstall = INSTALLATION.uninstall
+def uninstall(export) -> None:
+    """Take ``export``'s names away again (the registry forgot the op)."""
+    for name in export.names.get("tf", ()):
+        TF_FUNCTIONS.pop(name, None)
+    INSTALLATION.uninstall(export)
 
 
 def activate() -> None:

@@ -45,10 +45,6 @@ def rsqrt(x, name=None):
     return _scoped("Rsqrt", name, lambda a: _ops.div(1.0, _ops.sqrt(a)), x)
 
 
-def floordiv(x, y, name=None):
-    raise NotImplementedError("floordiv has no primitive in dlcore yet")
-
-
 def add_n(inputs, name=None):
     """The sum of tensors of one shape: TF1's AddN merges its inputs' static shapes (no
     broadcasting) and refuses, when the graph is built, shapes that cannot be one."""

@@ -3,7 +3,8 @@
 Every module is parsed with ``ast`` (nothing is imported): every ``import``/``from ... import``
 statement counts, including those inside functions, relative imports are resolved against the
 module's package, and ``from pkg import name`` counts as importing the submodule ``pkg.name``
-when that is a module (and as importing ``pkg`` itself otherwise).  The parent packages that
+when that is a module (and as importing ``pkg`` itself otherwise), and a module reached by its
+literal name at call time (``importlib.import_module("m")``, ``sys.modules["m"]``) counts too.  The parent packages that
 Python initialises on the way (``import a.b.c`` runs ``a/__init__``) are not counted: a package's
 ``__init__`` that re-exports its submodules would otherwise close a cycle with each of them.  The test fails, printing each cycle, when a strongly connected
 component of the import graph has more than one module.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,15 @@ def _modules() -> dict[str, Path]:
 def _target(name: str, mods: dict) -> list[str]:
     """``name`` if it is one of our modules (else nothing)."""
     return [name] if name in mods else []
+
+
+#: A module reached by its name at call time, ``importlib.import_module("pkg.mod")`` or
+#: ``sys.modules["pkg.mod"]``: an import all the same (the module must be loaded and it is used),
+#: hidden from the import statements.  A package's own ``__init__`` looked up this way (a
+#: submodule reaching its front end's namespace, ``sys.modules["dlcore_static"]``) is not
+#: counted, for the reason the parent packages are not.  ``sys.modules.get(...)`` is not an
+#: import: it uses a module only if something else loaded it.
+_LOOKUP = re.compile(r"""(?:import_module\(|sys\.modules\[)\s*["']([\w.]+)["']\s*[)\]]""")
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -74,7 +85,8 @@ def _parsed_graph() -> dict[str, frozenset[str]]:
     for mod, path in mods.items():
         is_pkg = path.name == "__init__.py"
         package = mod if is_pkg else mod.rpartition(".")[0]
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
         for node in _statements(tree.body):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -94,6 +106,9 @@ def _parsed_graph() -> dict[str, frozenset[str]]:
                         graph[mod].add(sub)             # from pkg import submodule
                     else:
                         graph[mod].update(_target(src, mods))   # a name defined in src
+        for name in _LOOKUP.findall(text):
+            if name in mods and mods[name].name != "__init__.py":
+                graph[mod].add(name)            # a module reached by name at call time
         graph[mod].discard(mod)
     return {m: frozenset(deps) for m, deps in graph.items()}
 
@@ -177,6 +192,8 @@ def test_the_checker_finds_a_cycle_and_resolves_relative_imports():
     found = [a.name for node in _statements(nested.body)
              if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names]
     assert sorted(found) == list("abcdefghijklm")
+    assert _LOOKUP.findall('m = sys.modules["a.b"]; importlib.import_module("c").f; '
+                           'sys.modules.get("d")') == ["a.b", "c"]
     graph = import_graph()
     # relative, function-level and "from pkg import submodule" imports are all edges
     assert "dlcore_static.graph" in graph["dlcore_static.plan"]
