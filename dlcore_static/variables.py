@@ -229,9 +229,10 @@ class Variable:
                             f"does not match type {self.dtype.name} of argument 'ref'.")
         if not value.aval.shape and value.op.attrs.get("unknown_rank") and self.aval.shape:
             # a value of unknown rank (``w - lr * g`` with a shapeless learning-rate
-            # placeholder): TF1's Assign takes it; its shape is the variable's when it runs
-            from dlcore import ops as _core_ops
-            value = _core_ops.broadcast_to(value, self.aval.shape)
+            # placeholder): TF1's Assign takes it; its shape is the variable's when it runs,
+            # checked then (any other is TF1's error, not broadcast into the variable)
+            from .tf_longtail import assign_shape_checked
+            value = assign_shape_checked(value, self.aval.shape)
         if not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
             raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
                              f"incompatible for the assignment to '{self.op.name}'")
