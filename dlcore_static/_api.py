@@ -17,6 +17,8 @@ graph tensors and variables).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -342,7 +344,7 @@ MISSING = INSTALLATION.missing
 #: The functions installed under ``tf.<name>``: an adapter that calls another generated op
 #: (``tf.div`` on integers is ``tf.floordiv``) finds it here, not by importing the package
 #: it is installed in (which imports this module: a hidden import cycle).
-TF_FUNCTIONS: dict[str, object] = {}
+TF_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
 def _targets(ns):
