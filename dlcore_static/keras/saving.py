@@ -21,7 +21,8 @@ config (layer classes of ``dlcore_static.keras.layers`` only, by name: nothing i
 executed from the file; ``Lambda`` is refused), sets the weights and compiles it when the file
 has a training configuration (loss, metrics, loss weights, optimizer class and config; a
 ``.keras`` file also keeps the optimizer's variables in Keras 3's ``optimizer/vars``, read back
-after the compile, see ``optimizers_keras3``; ``.h5``: not the optimizer's slots).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
+after the compile, see ``optimizers_keras3``; an ``.h5`` file in tf.keras 2's
+``optimizer_weights``, see ``saving_optimizer_h5``).  Functional models (``Model(inputs, outputs)``: several inputs/outputs,
 shared layers, merge layers) use Keras's functional configuration with ``inbound_nodes``, see
 ``saving_functional.py``; recurrent layers and wrappers (``LSTM``, ``Bidirectional``,
 ``TimeDistributed``, ...) in ``saving_nested.py``.  Only models of these layers are saved with
@@ -46,6 +47,7 @@ from . import _activation_files as _act_files
 from . import saving_custom as _custom
 from . import saving_more as _more
 from . import saving_nested as _nested
+from . import saving_optimizer_h5 as _opt_h5
 from . import saving_training as _train
 from ._files import KerasFileError, _h5py, _open_h5, _read_errors, _replacing
 from ._keras3_names import keras3_paths as _keras3_paths
@@ -492,6 +494,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         if tc:
             f.attrs["training_config"] = json.dumps(tc).encode()
         _write_keras2(f.create_group("model_weights"), model)
+        if tc:                                       # tf.keras 2's optimizer_weights
+            _opt_h5.write(f, model.optimizer)
 
 
 def _optimizers_k3():
@@ -573,4 +577,7 @@ def _load_model(filepath, compile: bool, classes: dict):
         _compile(model, json_loads(tc_raw if isinstance(tc_raw, bytes) else
                                    str(tc_raw).encode(), "training_config", KerasFileError),
                  classes)
+        if getattr(model, "optimizer", None) is not None:
+            with _open_h5(path) as f:
+                _opt_h5.read(f, model.optimizer, path, KerasFileError)
     return model
