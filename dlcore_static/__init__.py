@@ -101,7 +101,7 @@ from .tf_namespaces import install_aliases as _install_aliases  # noqa: E402
 from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # noqa: E402
 from .partitioned import (PartitionedVariable, fixed_size_partitioner,  # noqa: E402
                           min_max_variable_partitioner, variable_axis_size_partitioner)
-from .dtypes import half, int8, int16, uint8, uint16  # noqa: E402
+from .dtypes import half, int8, int16, uint8, uint16, uint32, uint64  # noqa: E402
 
 if _dlcore.dtypes.bfloat16 is not None:            # ml_dtypes installed (see dlcore.dtypes)
     from .dtypes import bfloat16  # noqa: E402

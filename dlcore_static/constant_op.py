@@ -39,7 +39,8 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
                 arr = arr.astype(np.float32)
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(np.int32 if np.all(np.abs(arr) < 2**31) else np.int64)
-        arr = arr.astype(_core_dtypes.as_dtype(arr.dtype), copy=False)
+        if arr.dtype not in _dtypes.STORED_UNSIGNED:
+            arr = arr.astype(_core_dtypes.as_dtype(arr.dtype), copy=False)
     if shape is not None:
         shape = tuple(int(d) for d in shape)
         if arr.size == 1 and int(np.prod(shape)) != 1:

@@ -76,24 +76,30 @@ int8 = DType(np.int8)
 int16 = DType(np.int16)
 uint8 = DType(np.uint8)
 uint16 = DType(np.uint16)
+uint32 = DType(np.uint32)
+uint64 = DType(np.uint64)
 # Strings: held at run time as NumPy object arrays of Python ``bytes`` (what TensorFlow's
 # Session.run returns); only the host string ops of ``strings.py`` compute on them.
 string = DType(np.object_)
 
 _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8, int16, uint8,
-                            uint16, string)}
+                            uint16, uint32, uint64, string)}
+#: the unsigned dtypes the kernel core does not list (``dlcore.dtypes.SUPPORTED``) that graph
+#: tensors hold as they are: TF 1.15's uint16 images (decode_png(dtype=tf.uint16),
+#: convert_image_dtype), casts to and from them, feeds and fetches, shape ops, and the
+#: elementwise arithmetic NumPy's (and Numba's) integer rules give: wrapping, as TF's kernels
+STORED_UNSIGNED = frozenset({np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)})
 if _core.bfloat16 is not None:       # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
     bfloat16 = DType(_core.bfloat16)
     _BY_NP[bfloat16.np] = bfloat16
 
 # The kernel core has int8, uint8 and int16 (``dlcore.dtypes``), so tensors of those dtypes keep
-# them (a uint8 image placeholder is uint8, fed and fetched as uint8).  The TensorFlow dtypes the
-# core lacks are stored and computed in the nearest wider one: float16 in float32 (float16
-# arithmetic computes in float32, as the eager front end does), bfloat16 in float32 likewise,
-# uint16 in int32.  A tensor declared with one of those reports the wider dtype (``t.dtype``);
-# values fed or fetched are converted.
-COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32),
-                                     np.dtype(np.uint16): np.dtype(np.int32)}
+# them (a uint8 image placeholder is uint8, fed and fetched as uint8); uint16, uint32 and uint64
+# are kept too (``STORED_UNSIGNED``).  The 16-bit floats the core lacks are stored and computed
+# in float32 (float16 arithmetic computes in float32, as the eager front end does; bfloat16
+# likewise).  A tensor declared with one of those reports float32 (``t.dtype``); values fed or
+# fetched are converted.
+COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32)}
 if _core.bfloat16 is not None:
     COMPUTE[_core.bfloat16] = np.dtype(np.float32)
 
@@ -143,8 +149,8 @@ def _as_dtype(dtype) -> DType:
             np.dtype(dtype.as_numpy_dtype)
     except TypeError:
         d = None
-    if d is not None and (d in COMPUTE or d.kind in "OSU"):
-        return _BY_NP[d] if d in COMPUTE else string
+    if d is not None and (d in COMPUTE or d in STORED_UNSIGNED or d.kind in "OSU"):
+        return string if d.kind in "OSU" else _BY_NP[d]
     d = _core.as_dtype(dtype)
     found = _BY_NP.get(d)
     if found is None:            # the core's complex64/complex128: eager-only for now

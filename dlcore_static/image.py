@@ -494,12 +494,18 @@ def _max(dt: np.dtype):
     return np.iinfo(dt).max if dt.kind in "iu" else 1.0
 
 
+def _cast(x, dtype):
+    """tf.cast (uint16/32/64 included: math_ops' host Cast)."""
+    from .math_ops import cast
+    return cast(x, dtype)
+
+
 def convert_image_dtype(image, dtype, saturate=False, name=None):
     """``image`` in ``dtype`` with TensorFlow's scaling: integers span [0, MAX], floats
     [0, 1); integer to float multiplies by 1/MAX, float to integer by MAX + 0.5 then truncates
     (clipped first with ``saturate``), integer to integer shifts by the ratio of (MAX + 1)s.
-    The scale of the *result* is the declared dtype's (``tf.uint8``: 255; ``tf.uint16``, stored
-    in int32, 65535); the scale of the input is its tensor's dtype.
+    The scale of the *result* is the declared dtype's (``tf.uint8``: 255; ``tf.uint16``:
+    65535); the scale of the input is its tensor's dtype.
 
     Example::
 
@@ -514,7 +520,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     x = _args(image)[0]
     src = x.aval.dtype
     dst = _dtypes.as_dtype(dtype).np          # the declared dtype sets the scale (uint8: 255)
-    store = _dtypes.as_np(dtype)              # the dtype it is computed in (uint16: int32)
+    store = _dtypes.as_np(dtype)              # the dtype it is computed in (float16: float32)
     if not (src.kind in "iu" or is_floating(src)) or not (dst.kind in "iu" or is_floating(dst)):
         raise AttributeError("dtype must be either floating point or integer")
     if src == dst or src == store and dst not in _dtypes.COMPUTE:
@@ -523,17 +529,17 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
         if src.kind in "iu" and dst.kind in "iu":
             si, so = int(np.iinfo(src).max), int(np.iinfo(dst).max)
             if si > so:
-                return _ops.cast(_ops.floor_divide(x, (si + 1) // (so + 1)), store)
-            return _ops.mul(_ops.cast(x, store), (so + 1) // (si + 1))
+                return _cast(_ops.floor_divide(x, (si + 1) // (so + 1)), store)
+            return _ops.mul(_cast(x, store), (so + 1) // (si + 1))
         if is_floating(src) and is_floating(dst):
-            return _ops.cast(x, store)
+            return _cast(x, store)
         if src.kind in "iu":
-            return _ops.mul(_ops.cast(x, store), float(1.0 / _max(src)))
+            return _ops.mul(_cast(x, store), float(1.0 / _max(src)))
         scaled = _ops.mul(x, float(_max(dst)) + 0.5)
         if saturate:
             info = np.iinfo(dst)
             scaled = _ops.minimum(_ops.maximum(scaled, float(info.min)), float(info.max))
-        return _ops.cast(scaled, store)
+        return _cast(scaled, store)
 
 
 def rgb_to_grayscale(images, name=None):

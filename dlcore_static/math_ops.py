@@ -194,7 +194,14 @@ def cast(x, dtype, name=None):
             return xt
         raise TypeError(f"Cast {_dtypes.as_dtype(xt.dtype).name} to string is not supported "
                         "(use tf.strings.as_string)")
-    return rename(_ops.cast(_args(x)[0], _dtypes.as_np(dtype)), name, first)
+    dst = _dtypes.as_np(dtype)
+    if dst in _dtypes.STORED_UNSIGNED:                   # (uint16/32/64: a host Cast node)
+        from ._unsigned_cast import cast_unsigned
+        xt = _args(x)[0]
+        if xt.aval.dtype == dst:
+            return xt
+        return cast_unsigned(xt, dst, name or "Cast")
+    return rename(_ops.cast(_args(x)[0], dst), name, first)
 
 
 def _string_tensor(x):

@@ -74,8 +74,8 @@ register("DecodeRaw", _decode_raw_impl)
 
 def decode_raw(input_bytes=None, out_type=None, little_endian: bool = True, name=None,
                bytes=None):  # noqa: A002
-    """Each string's bytes reinterpreted as a vector of ``out_type`` (uint8, int16, int32,
-    int64, float16, float32, float64); all strings must have the same length.  The result has
+    """Each string's bytes reinterpreted as a vector of ``out_type`` (uint8, uint16, int16,
+    int32, int64, float16, float32, float64); all strings must have the same length.  The result has
     shape ``input.shape + [length / itemsize]``; narrow types are stored in dlcore_static's
     compute dtype (uint8 values in int32, ``dtypes.COMPUTE``).
 
@@ -93,9 +93,10 @@ def decode_raw(input_bytes=None, out_type=None, little_endian: bool = True, name
         raise TypeError("decode_raw() missing required argument 'out_type'")
     want = _dtypes.as_dtype(out_type)
     real = np.dtype(want.as_numpy_dtype)
-    if not (real.kind in "iu" or is_floating(real)) or real == np.dtype(np.uint16):
+    if not (real.kind in "iu" or is_floating(real)) or real.kind == "u" and real.itemsize > 2:
         raise TypeError(f"Value for attr 'out_type' of {want.name} is not in the list of "
-                        "allowed values: half, float, double, int32, uint8, int16, int8, int64")
+                        "allowed values: half, float, double, int32, uint16, uint8, int16, int8, "
+                        "int64")
     t = to_tensor(input_bytes, get_default_graph())
     if t.aval.dtype != OBJ:
         raise TypeError(f"decode_raw: input_bytes must be a tf.string tensor, got "
