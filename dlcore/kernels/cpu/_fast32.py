@@ -8,13 +8,16 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
 * ``exp32``: Cephes' ``expf`` (also used by the sparse cross-entropy, ``_jit_xent``; the eager
   LSTM gates, ``_jit_rnn``, keep their own two-pass array form of it, which measured 3.5x faster
   there than these scalar forms: 70 against 248 us for a (20, 800) gate step): the argument
-  clamped to [-87.33, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
+  clamped to [-105, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
   ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits
-  (``_f32_from_bits``, an LLVM bitcast); relative error under 1.2e-7.  NaN stays NaN.
+  (``_f32_from_bits``, an LLVM bitcast; below 2^-125 as 2^(k+64) then 2^-64, so a subnormal
+  result is rounded once); relative error under 1.2e-7 where the result is a normal float32,
+  the subnormal e^x below x = -87.33 and 0 below -103.9 (-inf included).  NaN stays NaN.
+  (Until session 21 the argument was clamped at -87.33: e^-inf and sigmoid(-inf) were
+  1.18e-38, not 0, in the compiled plans' fused loops.)
 * ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``
   (one division: e / (1 + e) rather than e * (1 / (1 + e)), max 2.29 rather than 2.64 ulp
-  from float64 over 2M points; torch's float32 sigmoid is 2.31 ulp): relative error ~1.8e-7 wherever the result is a normal float32 (below x = -87.33 the result,
-  under 1.2e-38, is that at -87.33 rather than the subnormal e^x).
+  from float64 over 2M points; torch's float32 sigmoid is 2.31 ulp): relative error ~1.8e-7 wherever the result is a normal float32 (below x = -87.33, e^x: subnormal, then 0).
 * ``tanh32``: Cephes' ``tanhf``: ``x + x^3 P(x^2)`` for |x| < 0.625 (relative error ~1e-7, so
   small arguments keep their digits), else ``sign(x) (1 - 2 / (exp32(2|x|) + 1))``; +-1 beyond
   |x| = 9.1 (the float32 rounding of tanh there).  NaN stays NaN.  Its polynomials are in
@@ -51,7 +54,7 @@ def _f32_from_bits(typingctx, bits):
 def exp32(x):
     """``e^x`` of a float32 (see the module docstring)."""
     x = np.float32(x)
-    x = x if not x < np.float32(-87.33) else np.float32(-87.33)
+    x = x if not x < np.float32(-105.0) else np.float32(-105.0)
     x = x if not x > np.float32(88.0) else np.float32(88.0)
     k = np.floor(x * np.float32(1.4426950408889634) + np.float32(0.5))
     f = x - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
@@ -63,7 +66,12 @@ def exp32(x):
     p = p * f + np.float32(5.0000001201e-1)
     e = p * f * f + f + np.float32(1.0)
     kk = np.int32(k) if k == k else np.int32(0)  # noqa: PLR0124 - NaN: any k, e is NaN
-    return e * _f32_from_bits((kk + np.int32(127)) << np.int32(23))
+    # 2^k in two factors below 2^-125 (a subnormal result: 2^(k+64), exact, then 2^-64, the
+    # one rounding), so that e^x is the subnormal it is down to e^-103.9 and 0 below
+    low = kk < np.int32(-125)
+    e = e * _f32_from_bits((kk + (np.int32(64) if low else np.int32(0)) + np.int32(127))
+                           << np.int32(23))
+    return e * (np.float32(5.421010862427522e-20) if low else np.float32(1.0))
 
 
 @njit(inline="always", nogil=True, cache=True)

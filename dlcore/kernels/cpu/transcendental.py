@@ -18,9 +18,9 @@ NumPy 2.4, a (20, 200) float32 array: tanh 30.6 (np.tanh) -> 15.4 us (torch 24.1
 sigmoid 2076 -> 424 us (torch 362).  Their error is 1.35e-7 (tanh) and ~2e-7 (sigmoid)
 relative against float64, within 2 ulp of torch's float32 results.  A Numba dispatch costs
 ~2 us, so tanh of fewer than ``TANH32_MIN`` elements (np.tanh: 1.1 us for 32 against 3.0, the
-two equal at ~1024) and arrays that are not C-contiguous keep np.tanh.  sigmoid32 clamps its exponent at -87.33, so the rare
-elements below (results under 1.2e-38) are recomputed by the NumPy form above (subnormal
-e^x, 0 below -103.3).  ``tanh_grad`` of float32 (from ``TANH_GRAD32_MIN`` elements) is one
+two equal at ~1024) and arrays that are not C-contiguous keep np.tanh.  Below x = -87.33
+sigmoid32 gives the subnormal e^x, rounded once, and 0 below -103.9 (the NumPy form's values;
+until session 21 its exponent was clamped there and those elements recomputed here).  ``tanh_grad`` of float32 (from ``TANH_GRAD32_MIN`` elements) is one
 Numba pass of the same three float32 roundings (no FMA contraction: Numba does not set
 fastmath): (20, 200) 7.4 -> 6.1 us, (700, 200) 143 -> 46 us (torch's tanh_backward 57).
 """
@@ -105,9 +105,7 @@ def sigmoid32(x: np.ndarray) -> np.ndarray:
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     out = np.empty(x.shape, x.dtype)       # (x C-contiguous: empty_like's, one frame less)
-    if (_f32 or _loops()).sigmoid32_into(x, out):          # elements below -87.33
-        low = x < np.float32(-87.33)
-        out[low] = _sigmoid_np(x[low])
+    (_f32 or _loops()).sigmoid32_into(x, out)
     return out
 
 

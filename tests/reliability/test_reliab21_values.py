@@ -1,0 +1,57 @@
+"""reliab21's probe of the kernel core: values that used to be silently wrong.
+
+* float32 ``sigmoid`` in a compiled plan's fused loop (``_fast32.sigmoid32``, whose ``exp32``
+  clamped its argument at -87.33): sigmoid(-inf) and sigmoid(-100) were 1.18e-38, not 0 and
+  the subnormal e^-100, so a Session's first run (the op's kernel) and its later, compiled
+  runs gave different values for one fetch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+import dlcore_static as tf
+from dlcore.kernels.cpu._fast32 import exp32
+
+X = np.float32([-np.inf, -110.0, -104.0, -103.5, -100.0, -95.0, -90.0, -87.4, -87.33, -50.0,
+                -1.0, -0.0, 0.0, 3.0, 90.0, np.inf, np.nan])
+
+
+def _exact_sigmoid(x):
+    with np.errstate(over="ignore"):
+        return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
+
+
+@njit(cache=False)
+def _exp32_all(x, out):
+    for i in range(x.size):
+        out[i] = exp32(x[i])
+
+
+def test_exp32_reaches_zero_and_the_subnormals():
+    x = np.concatenate([X[X <= 0], np.linspace(-104, -87, 3001, dtype=np.float32)])
+    got = np.empty_like(x)
+    _exp32_all(x, got)
+    want = np.exp(x.astype(np.float64))
+    ok = ~np.isnan(x)
+    assert got[0] == 0.0 and np.isnan(got[~ok]).all()           # e^-inf = 0, NaN stays NaN
+    # within one subnormal step (2^-149) or 1.2e-7 relative
+    err = np.abs(got[ok] - want[ok])
+    assert (err <= np.maximum(2.0 ** -149, 1.2e-7 * want[ok])).all()
+
+
+@pytest.mark.parametrize("passes", ["all", "default"])
+def test_compiled_sigmoid_of_the_far_negative_tail_as_its_first_run(passes):
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float32, (X.size,))
+        y = tf.sigmoid(p * 1.0) + 0.0                      # a fused loop of three members
+        with (tf.Session(passes="all") if passes == "all" else tf.Session()) as s:
+            runs = [s.run(y, {p: X}) for _ in range(4)]
+    want = _exact_sigmoid(X)
+    for got in runs:
+        assert got[0] == 0.0 and got[1] == 0.0             # sigmoid(-inf), sigmoid(-110)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        err = np.abs(got[ok].astype(np.float64) - want[ok])
+        assert (err <= np.maximum(2.0 ** -149, 3e-7 * want[ok])).all(), (got, want)
