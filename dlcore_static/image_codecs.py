@@ -1,6 +1,6 @@
 """``tf.image.decode_png``/``encode_png`` (PNG in and out with the standard library's zlib) and
-``decode_jpeg``/``encode_jpeg``/``decode_image`` (JPEG through Pillow when it is installed), as
-TensorFlow 1.15's image codecs.
+``decode_jpeg``/``encode_jpeg`` (JPEG through Pillow when it is installed), as TensorFlow 1.15's
+image codecs (``decode_image``, ``decode_gif`` and ``decode_bmp``: ``image_gif_bmp.py``).
 
 Host ops on scalar string tensors (no gradient, as TF's).  PNG decoding handles every colour
 type (grey, RGB, palette with tRNS, grey+alpha, RGBA), bit depths 1-16 and Adam7 interlacing,
@@ -30,7 +30,7 @@ import numpy as np
 
 from . import host_ops as _host
 
-__all__ = ["decode_image", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png"]
+__all__ = ["decode_jpeg", "decode_png", "encode_jpeg", "encode_png"]
 
 _SIG = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -377,30 +377,3 @@ def encode_jpeg(image, format="", quality=95, progressive=False, optimize_size=F
                               "chroma_downsampling": bool(chroma_downsampling),
                               "density_unit": density_unit, "x_density": int(x_density),
                               "y_density": int(y_density)}, name="EncodeJpeg").outputs[0]
-
-
-def _decode_image(contents, channels: int, dtype):
-    data = contents[()] if isinstance(contents, np.ndarray) else contents
-    if data[:8] == _SIG:
-        return _decode_png(data, channels, dtype)
-    if data[:3] == b"\xff\xd8\xff":
-        px = _decode_jpeg(data, channels, 1, True, "")
-        return px if np.dtype(dtype) == np.uint8 else (px.astype(np.uint16) * 257)
-    raise ValueError("Unknown image file format. One of JPEG, PNG, GIF, BMP required. "
-                     "(GIF and BMP are not supported here)")
-
-
-_host.register("DecodeImage", _decode_image)
-
-
-def decode_image(contents, channels=None, dtype=None, name=None, expand_animations=True):
-    """PNG or JPEG by their signature: [height, width, channels] (uint8 unless ``dtype``)."""
-    tf = _tf()
-    dt = tf.uint8 if dtype is None else tf.as_dtype(dtype)
-    if dt not in (tf.uint8, tf.uint16):
-        raise TypeError(f"decode_image: dtype must be uint8 or uint16 here, got {dt.name}")
-    ch = int(channels or 0)
-    with tf.name_scope(name, "decode_image"):
-        t = _contents(contents, "decode_image")
-        return _host.host_op("DecodeImage", [t], [((None, None, ch or None), dt.np)],
-                             {"channels": ch, "dtype": dt.name}, name="DecodeImage").outputs[0]

@@ -90,7 +90,8 @@ ALIASES = {
         "non_max_suppression_overlaps": "image_boxes:non_max_suppression_overlaps",
         "decode_png": "image_codecs:decode_png", "encode_png": "image_codecs:encode_png",
         "decode_jpeg": "image_codecs:decode_jpeg", "encode_jpeg": "image_codecs:encode_jpeg",
-        "decode_image": "image_codecs:decode_image",
+        "decode_image": "image_gif_bmp:decode_image",
+        "decode_gif": "image_gif_bmp:decode_gif", "decode_bmp": "image_gif_bmp:decode_bmp",
     },
     "dlcore_static.train": {
         "batch": "input_producers:batch", "shuffle_batch": "input_producers:shuffle_batch",
@@ -163,7 +164,9 @@ ALIASES = {
                          "encode_png": "image_codecs:encode_png",
                          "decode_jpeg": "image_codecs:decode_jpeg",
                          "encode_jpeg": "image_codecs:encode_jpeg",
-                         "decode_image": "image_codecs:decode_image"},
+                         "decode_image": "image_gif_bmp:decode_image",
+                         "decode_gif": "image_gif_bmp:decode_gif",   # fidtf10
+                         "decode_bmp": "image_gif_bmp:decode_bmp"},
     "dlcore_static.keras.backend": {
         "ctc_batch_cost": "ctc_ops:ctc_batch_cost", "ctc_decode": "ctc_beam:ctc_decode",
         "ctc_label_dense_to_sparse": "ctc_ops:ctc_label_dense_to_sparse",
