@@ -120,9 +120,8 @@ def device_scope(graph, spec) -> Iterator[None]:
     """``Graph.device(spec)``: see the module's docstring."""
     specs = graph._device_specs
     specs.append(_user_spec(spec))
-    if "_pinned_scan" not in graph.__dict__:     # the Session's placer looks (_placement)
-        from ._placement import mark_pinned
-        mark_pinned(graph)
+    if "_pinned_scan" not in graph.__dict__:     # the Session's placer looks: as
+        graph.__dict__["_pinned_scan"] = [0, None, None]   # _placement.mark_pinned (no cycle)
     graph._device_stack.append(_stack_entry(specs))
     graph._plain = False
     try:

@@ -123,10 +123,9 @@ def test_decode_bmp_rows_padding_and_channel_order(channels, top_down):
 
 def test_decode_bmp_errors():
     img = np.zeros((2, 2, 3), np.uint8)
-    cases = [(b"BM" + b"\0" * 20, "Incomplete bmp content, requires at least 32 bytes to find "
-                                  "the header size, width, height, and bpp, got 22 bytes"),
-             (_bmp(img)[:-5], r"Incomplete bmp content, requires at least 68 bytes, got 65 "
-                              "bytes"),
+    cases = [(b"BM" + b"\0" * 20, ("Incomplete bmp content, requires at least 32 bytes to "
+                                   "find the header size, width, height, and bpp, got 22 bytes")),
+             (_bmp(img)[:-5], "Incomplete bmp content, requires at least 68 bytes, got 65 bytes"),
              # TF reads the 16-bit bit count as 32 bits: BI_BITFIELDS (3) lands in its top half
              (_bmp(np.zeros((2, 2, 4), np.uint8), compression=3),
               "Number of channels must be 1, 3 or 4, was 24580")]
