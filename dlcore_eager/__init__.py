@@ -213,9 +213,9 @@ class device(metaclass=_DeviceMeta):
 
 
 def is_tensor(obj) -> _builtins.bool:
-    """PyTorch's ``isinstance(obj, torch.Tensor)``, True for a quantized tensor too (dlcore's
-    ``QTensor`` is not a ``Tensor`` subclass, see ``ao._qtensor``)."""
-    return isinstance(obj, Tensor) or getattr(type(obj), "is_quantized", False) is True
+    """PyTorch's ``isinstance(obj, torch.Tensor)`` (a quantized ``QTensor`` is a ``Tensor``
+    subclass, see ``ao._qtensor``)."""
+    return isinstance(obj, Tensor)
 
 
 def numel(input: Tensor) -> _builtins.int:

@@ -190,10 +190,10 @@ class _Emitter:
         if depth > 100:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
-        if isinstance(obj, Tensor):
-            self.tensor(obj)
-        elif type(obj).__name__ == "QTensor":      # (dlcore_eager.ao._qtensor)
+        if type(obj).__name__ == "QTensor":        # (dlcore_eager.ao._qtensor; a Tensor too)
             self.qtensor(obj)
+        elif isinstance(obj, Tensor):
+            self.tensor(obj)
         elif self.torch_value(obj):
             pass
         elif isinstance(obj, dict):

@@ -88,6 +88,9 @@ class _Writer:
         if depth > 100:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
+        if type(obj).__name__ == "QTensor":     # a quantized tensor (dlcore_eager.ao._qsave)
+            from .ao import _qsave
+            return _qsave.encode(self, obj, path)
         if isinstance(obj, Tensor):
             if obj.is_sparse:                 # a sparse COO tensor: its indices and values
                 b = obj._buf
@@ -98,9 +101,6 @@ class _Writer:
             return self.tensor(obj, path)
         if isinstance(obj, np.ndarray):
             return {"__ndarray__": self.array(obj, obj, path)}
-        if type(obj).__name__ == "QTensor":     # a quantized tensor (dlcore_eager.ao._qsave)
-            from .ao import _qsave
-            return _qsave.encode(self, obj, path)
         value = _torch_value_node(obj)          # a dtype, device, Size or layout
         if value is not None:
             return value

@@ -15,19 +15,23 @@
   "Only per-tensor quantization is supported in 'cat'!"; a float tensor among quantized ones:
   PyTorch's "Could not run 'aten::qscheme'" NotImplementedError.
 
-dlcore's QTensor is no ``Tensor`` (arithmetic and autograd are refused on it), so these
-functions found no tensor and raised TypeError; the checks here sit in
-``_dtype_guards_nn.CHECKS`` (beneath the lane's fast entries: a call of plain tensors pays
-nothing on the lane, one test of the first argument's type otherwise).
+A QTensor's primitives are refused by its front end (``_qtensor._QFrontend``), so these
+functions are checks in ``_dtype_guards_nn.CHECKS`` (beneath the lane's fast entries: a call
+of plain tensors pays nothing on the lane, one test of the first argument's type otherwise),
+and ``QTensor`` methods where PyTorch has them (``q.sigmoid()``, ``q.clamp()``).
+``torch.empty_like``/``ones_like``/``full_like`` of a quantized tensor give one with its
+parameters; ``zeros_like``, ``rand_like``, ``randn_like`` are refused as PyTorch's.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
-from ._qtensor import _ASSERT, QTensor, qint32, quantize_array
+from ._qbase import _not_run
+from ._qtensor import _ASSERT, QTensor, qint8, qint32, quantize_array, quint8
 
 _F32 = np.dtype(np.float32)
 _MIXED = ("Could not run 'aten::qscheme' with arguments from the 'CPU' backend. This could be "
@@ -81,23 +85,82 @@ def leaky_relu(q: QTensor, slope: float = 0.01, inplace: bool = False) -> QTenso
     return q._like(ints)
 
 
-#: quantized sigmoid's fixed output parameters (PyTorch's: [0, 1) on the dtype's 256 steps)
-_SIGMOID_QPARAMS = {"quint8": (1.0 / 256, 0), "qint8": (1.0 / 256, -128)}
+#: quantized sigmoid's fixed output parameters (PyTorch's qsigmoid: [0, 1) on the dtype's
+#: steps, 1/256 for the 8-bit types, 1/2**32 for qint32, whose 0.5 and above saturate)
+_SIGMOID_QPARAMS = {"quint8": (1.0 / 256, 0), "qint8": (1.0 / 256, -128),
+                    "qint32": (2.0 ** -32, 0)}
 
 
-def sigmoid(q: QTensor) -> QTensor | None:
-    """PyTorch's quantized sigmoid for quint8/qint8: scale 1/256, zero point 0 (quint8) or
-    -128 (qint8), whatever the input's; None for qint32 (left to the usual refusal: PyTorch's
-    qint32 result saturates at 0.5, nothing to copy)."""
-    qp = _SIGMOID_QPARAMS.get(q.dtype.name)
-    if qp is None:
-        return None
+def sigmoid(q: QTensor) -> QTensor:
+    """PyTorch's quantized sigmoid: the float32 sigmoid of the dequantized input, quantized
+    with fixed parameters whatever the input's: scale 1/256 and zero point 0 (quint8) or -128
+    (qint8); scale 2**-32 and zero point 0 for qint32, so every value from 0.5 up saturates at
+    2**31 - 1 (as PyTorch's).  The qint32 integers carry the float32 sigmoid's last bits:
+    PyTorch's (SLEEF's exp) and this one (NumPy's) differ there by an ulp at times."""
+    scale, zp = _SIGMOID_QPARAMS[q.dtype.name]
     _per_tensor(q)
     v = q.dequantize().numpy().astype(_F32, copy=False)
     with np.errstate(over="ignore"):
         y = (1.0 / (1.0 + np.exp(-v.astype(np.float64)))).astype(_F32)
-    ints = quantize_array(y, qp[0], qp[1], q.dtype)
-    return QTensor(ints, q.dtype, q._qscheme, qp[0], qp[1])
+    ints = quantize_array(y, scale, zp, q.dtype, fused=q.dtype is not qint32)
+    return QTensor(ints, q.dtype, q._qscheme, scale, zp)
+
+
+def _like_check(name: str):
+    """``torch.<name>_like(q)`` of a quantized tensor, as PyTorch's: ``empty_like`` a tensor
+    of q's parameters, ``ones_like``/``full_like`` the value quantized with them (per channel
+    too), ``zeros_like``/``rand_like``/``randn_like`` refused (no zero_/uniform_/normal_
+    kernel); another dtype, or requires_grad, refused in PyTorch's words."""
+    fill = {"ones_like": 1.0, "empty_like": 0.0}.get(name)
+    kernel = {"zeros_like": "aten::zero_", "rand_like": "aten::uniform_",
+              "randn_like": "aten::normal_", "randint_like": "aten::random_.from"}.get(name)
+
+    def check(args, kwargs):
+        if not args or type(args[0]) is not QTensor:
+            return None
+        q = args[0]
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype is not q.dtype:
+            raise RuntimeError(
+                "It is currently not supported to specify a dtype that doesn't match the input "
+                "tensor's dtype via empty_like.  Specified: "
+                f"{_c10_name(dtype)} Input tensor's dtype: {_c10_name(q.dtype)}")
+        if kwargs.get("requires_grad"):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        if kernel is not None:
+            raise _not_run(kernel)
+        value: Any = _arg(args, kwargs, 1, "fill_value") if name == "full_like" else fill
+        return _filled(q, float(value))
+    return check
+
+
+_C10 = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int",
+        "Short": "short int", "Half": "c10::Half", "BFloat16": "c10::BFloat16",
+        "Bool": "bool", "Byte": "unsigned char", "Char": "signed char",
+        "ComplexFloat": "c10::complex<float>", "ComplexDouble": "c10::complex<double>"}
+
+
+def _c10_name(dtype) -> str:
+    """How PyTorch's C++ messages name a dtype (``c10::quint8``, ``float``, ``long int``)."""
+    if dtype in (quint8, qint8, qint32):
+        return f"c10::{dtype.name}"
+    legacy = getattr(dtype, "_legacy", "")
+    return _C10.get(legacy, legacy)
+
+
+def _filled(q: QTensor, value: float) -> QTensor:
+    """A quantized tensor of q's shape and parameters, every element ``value`` quantized."""
+    shape = q._int.shape
+    if not q.is_per_channel:
+        return q._like(np.full(shape, _bound(q, value), q._int.dtype))
+    ints = np.empty(shape, q._int.dtype)
+    axis = int(q._axis)  # type: ignore[arg-type]
+    for c in range(shape[axis]):
+        idx = (slice(None),) * axis + (c,)
+        ints[idx] = quantize_array(np.array([value], _F32), float(q._scale[c]),
+                                   int(q._zero_point[c]), q.dtype, fused=False)[0]
+    return q._like(ints)
 
 
 def flatten(q: QTensor, start_dim: int = 0, end_dim: int = -1) -> QTensor:
@@ -216,6 +279,9 @@ def checks() -> dict:
     out[("F", "leaky_relu")] = _first_q(lambda q, a, kw: leaky_relu(
         q, _arg(a, kw, 1, "negative_slope", 0.01), bool(_arg(a, kw, 2, "inplace", False))))
     out[("torch", "sigmoid")] = out[("F", "sigmoid")] = _first_q(lambda q, a, kw: sigmoid(q))
+    for name in ("zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+                 "randn_like", "randint_like"):
+        out[("torch", name)] = _like_check(name)
     out[("torch", "flatten")] = _first_q(lambda q, a, kw: flatten(
         q, _arg(a, kw, 1, "start_dim", 0), _arg(a, kw, 2, "end_dim", -1)))
     return out
@@ -233,3 +299,12 @@ def install(table: dict) -> None:
     for key, check in checks().items():
         prev = table.get(key)
         table[key] = check if prev is None else _chain(check, prev)
+
+
+def _clamp_method(self: QTensor, min=None, max=None) -> QTensor:
+    return clamp(self, min, max)
+
+
+setattr(QTensor, "sigmoid", sigmoid)  # noqa: B010  (the Tensor methods, for a quantized one)
+setattr(QTensor, "clamp", _clamp_method)  # noqa: B010
+setattr(QTensor, "clip", _clamp_method)  # noqa: B010

@@ -8,12 +8,16 @@ for ``torch.qint8``, int32 for ``torch.qint32``) and the affine map back to real
 
 Quantizing rounds ``zero_point + x * (1 / scale)`` to the nearest integer (ties to even) in
 float32 and clamps to the dtype's range, with PyTorch's CPU roundings (``quantize_array``), so
-the integers are the ones PyTorch stores for the same input.  ``QTensor`` is its own small class, not a
-``dlcore_eager.Tensor``: arithmetic, reductions and autograd are refused with PyTorch's errors
-(PyTorch has no kernels for them on quantized tensors); printing, ``dequantize``,
-``int_repr``, the quantization parameters, views (``reshape``, ``view``, ``t``, indexing of a
-per-tensor tensor), ``clone``/``detach`` and saving work as in PyTorch.  Quantized tensors are
-CPU-only, as PyTorch's.
+the integers are the ones PyTorch stores for the same input.  ``QTensor`` is a ``Tensor``
+subclass (``isinstance(q, torch.Tensor)`` holds, as in PyTorch), as sparse tensors are: its
+``_buf`` is a ``_qbase.QBuf`` (the integers, never a float array) and its front end
+(``_qbase.QFrontend``) gets every primitive applied to it: integer moves (reshape, permute,
+expand, slicing, index_select, flip, ...) run on the integers with the parameters kept, as
+PyTorch's QuantizedCPU kernels; the rest raise PyTorch's "Could not run 'aten::...' with
+arguments from the 'QuantizedCPU' backend" NotImplementedError.  Printing, ``dequantize``,
+``int_repr``, the parameters, views, ``clone``/``detach``, saving and the functions PyTorch
+runs on quantized tensors (``_qops``: relu, sigmoid, clamp, cat, ...) work.  CPU-only, as
+PyTorch's.
 
 The dynamic quantization of activations (``choose_qparams``, PyTorch's
 ``ChooseQuantizationParams`` with ``reduce_range``) lives here too, used by
@@ -31,6 +35,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import _format as F
 from ..tensor import Size, Tensor
+from ._qbase import QBuf, QFrontend, QNew, _not_run
 
 __all__ = [
     "QTensor",
@@ -77,6 +82,7 @@ qint32 = _QDtype("qint32", np.int32, "QInt32")
 QDTYPES = {"qint8": qint8, "quint8": quint8, "qint32": qint32}
 #: (qmin, qmax) of each quantized dtype.
 RANGES = {qint8: (-128, 127), quint8: (0, 255), qint32: (-(2 ** 31), 2 ** 31 - 1)}
+QNew._QDTYPES = frozenset(RANGES)
 
 
 class qscheme:
@@ -117,13 +123,6 @@ _ONES = np.float32(1.0)
 _ASSERT = ("Expected quantizer->qscheme() == {} to be true, but got false.  (Could this error "
            "message be improved?  If so, please report an enhancement request to PyTorch.)")
 _PER_CHANNEL_WANTED = "kPerChannelAffine || quantizer->qscheme() == kPerChannelAffineFloatQParams"
-
-
-def _not_run(op: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"Could not run '{op}' with arguments from the 'QuantizedCPU' backend. This could be "
-        "because the operator doesn't exist for this backend, or was omitted during the "
-        "selective/custom build process (if using custom build).")
 
 
 def quantize_array(x: np.ndarray, scale: float, zero_point: int, qdtype,
@@ -271,10 +270,13 @@ def dequantize(q):
     return q
 
 
-class QTensor:
-    """A quantized tensor (see the module docstring)."""
+class QTensor(QNew, Tensor):
+    """A quantized tensor (see the module docstring): a ``Tensor`` subclass, so
+    ``isinstance(q, torch.Tensor)`` holds as in PyTorch; its ``_buf`` is a ``QBuf``, and the
+    primitives reach ``_qbase.QFrontend`` (integer moves computed, the rest refused)."""
 
-    __slots__ = ("_axis", "_int", "_qscheme", "_scale", "_zero_point", "dtype")
+    __slots__ = ("_axis", "_qscheme", "_scale", "_zero_point", "dtype")
+    __dlcore_frontend__ = QFrontend
     is_quantized = True
     is_cuda = False
     is_sparse = False
@@ -285,12 +287,23 @@ class QTensor:
 
     def __init__(self, ints: np.ndarray, dtype, scheme: qscheme, scale, zero_point,
                  axis: int | None = None) -> None:
-        self._int = ints
+        self._buf = QBuf(ints)
+        self._rg = False
+        self._node = None
+        self._acc = None
+        self._grad = None
+        self._vc = [0]
+        self._hooks = None
+        self._view = None
         self.dtype = dtype
         self._qscheme = scheme
         self._scale = scale                  # a float, or float64 scales per channel
         self._zero_point = zero_point        # an int, or int64 zero points per channel
         self._axis = axis
+
+    @property
+    def _int(self) -> np.ndarray:
+        return self._buf.ints
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -433,6 +446,15 @@ class QTensor:
     def detach(self) -> QTensor:
         return self._like(self._int)
 
+
+    # (q.sigmoid(), q.clamp(), q.clip(): set by _qops)
+
+    def __deepcopy__(self, memo) -> QTensor:
+        scale, zp = self._scale, self._zero_point
+        if self.is_per_channel:
+            scale, zp = np.array(scale), np.array(zp)
+        return QTensor(np.array(self._int), self.dtype, self._qscheme, scale, zp, self._axis)
+
     def cpu(self) -> QTensor:
         return self
 
@@ -520,8 +542,8 @@ class QTensor:
             dims = tuple(dims[0])
         return self._like(np.transpose(self._int, dims))
 
-    @property
-    def data(self) -> QTensor:
+    @property  # type: ignore[misc]
+    def data(self) -> QTensor:  # type: ignore[override]
         return self.detach()
 
     def __eq__(self, other):
