@@ -26,7 +26,7 @@ from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
 from . import _arg_checks as _checks, _dtype as D
-from . import _host_grad, return_types
+from . import _host_grad, _shown_saved, return_types
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY, softmax_refusal as _softmax_refusal
@@ -418,12 +418,20 @@ def softmax(export, ns, name):
                     (b.dtype is _F32 or b.dtype is _F64):
                 nd = b.ndim
                 if nd and -nd <= dim < nd:
-                    return _apply(prim, (x,), {"axis": dim % nd})
+                    out = _apply(prim, (x,), {"axis": dim % nd})
+                    if dim < 0 and out._node is not None:   # (PyTorch's _saved_dim: as given)
+                        out._node.shown = _shown_saved.negative_dim(dim)
+                    return out
                 if not nd and dim in (0, -1):       # (the core's composite: a reshape last)
                     return labelled(fn(x, 0), _SOFTMAX_LABELS[export.name], x, edges=(x,))
             if not _dt.is_inexact(b.dtype):             # PyTorch refuses (dtype= casts first)
                 raise _softmax_refusal(name, x, as_dim(dim, name))
-            return fn(x, as_dim(dim, name))
+            out = fn(x, as_dim(dim, name))
+            node = out._node
+            if type(dim) is int and dim < 0 and type(node) is Node and \
+                    getattr(node, "shown", None) is None and node.prim is prim:
+                node.shown = _shown_saved.negative_dim(dim)
+            return out
         except _ShapeError as e:     # (PyTorch's exception and words)
             raise _torch_error(e) from None
 

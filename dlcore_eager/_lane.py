@@ -41,6 +41,7 @@ from dlcore.ops._rules import normalize_axes
 from dlcore.registry import AVal, _rule_aval, scalar_buffer
 
 from . import _dispatch as _D
+from . import _shown_saved
 from ._dispatch import _HALF, small_binary
 from ._dispatch_finish import _finish, view1
 from ._graph import Node, leaf_node
@@ -325,7 +326,8 @@ def _softmax_params(b, dim) -> dict | None:
     nd = b.ndim
     if type(dim) is not int or not nd or not -nd <= dim < nd:
         return None
-    return {"axis": dim % nd}
+    # (a negative dim: PyTorch's grad_fn._saved_dim shows it as given, _shown_saved)
+    return {"axis": dim % nd} if dim >= 0 else _shown_saved.plan_dim({"axis": dim % nd}, dim)
 
 
 def _perm_params(b, key) -> dict | None:

@@ -44,13 +44,18 @@ ACTIVATIONS: dict = {
     "relu6": ((), {"min_val": 0, "max_val": 6}),
     "threshold": ((("threshold", None),), {}),
     "softplus": ((("beta", 1), ("threshold", 20)), {}),
+    "softshrink": ((("lambd", 0.5),), {}),
+    "hardshrink": ((("lambd", 0.5),), {}),
+    "glu": ((("dim", -1),), {"scalar_dim": True}),            # (_saved_dim an int, not a tuple)
+    "logsigmoid": ((), {"buffer": True}),                      # (exp(-|x|), made when read)
+    "prelu": ((("weight", None),), {}),                        # (a view: _prelu_weight)
 }
 #: in place, PyTorch's node of these saves its result, not its input (EluBackward1, ...)
 INPLACE_RESULT = frozenset({"elu", "selu", "celu", "leaky_relu"})
 
 PARAMS = ("dim", "keepdim", "correction", "approximate", "alpha", "scale", "input_scale",
           "negative_slope", "min_val", "max_val", "threshold", "beta", "lower", "upper",
-          "training", "noise", "result0")
+          "training", "noise", "result0", "lambd", "buffer", "weight")
 
 
 def show(out, x, result: bool = False, keeps_self: bool = True, **params):
@@ -134,14 +139,82 @@ def attr(node, shown: dict, what: str):
     elif what in shown:
         if what == "result0" and shown[what] is True:         # (the node's own output)
             return _make(node.out_buf, node.out_version, node)
+        if what == "buffer":
+            return _logsigmoid_buffer(node, shown)
+        if what == "weight":
+            return _prelu_weight(node, shown)
+        if what == "dim" and shown.get("scalar_dim"):
+            return int(shown[what]) % 2 ** 64
         return _dims(shown[what]) if what == "dim" else shown[what]
     raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+
+
+def _logsigmoid_buffer(node, shown: dict):
+    """LogSigmoidBackward0's ``_saved_buffer``: ``exp(-|x|)`` of the input (PyTorch's CPU
+    forward keeps it for the backward), a tensor without history; computed from the input
+    when read (an input changed in place since: PyTorch's version error, as ``_saved_self``)."""
+    return attr(node, shown, "self").detach().abs().neg().exp()
+
+
+def _prelu_weight(node, shown: dict):
+    """PreluKernelBackward0's ``_saved_weight``: the weight viewed as ``[1, C, 1, ...]``
+    against the input (``[1] * ndim`` and one element; a 1-d input's weight as it is), as
+    PyTorch's ``prelu`` views it before its kernel (so a ViewBackward0 of the weight when it
+    requires grad)."""
+    if node.inputs is None:
+        raise RuntimeError(ERR_BACKWARD_TWICE)
+    w = shown["weight"]
+    x = shown["self"]
+    nd = x.dim()
+    if nd == 1:
+        return w
+    shape = [1] * nd
+    if nd >= 2:
+        shape[1] = w.numel()
+    return w.view(shape)
+
+
+#: softmax's and log_softmax's node of a call with a negative dim: that dim as PyTorch's
+#: ``_saved_dim`` shows it (the primitive keeps the normalised axis); its tensors are the
+#: primitive's own (``prim_saved``: ``_saved_hooks._saved_attr`` reads them as usual)
+_NEGATIVE_DIMS: dict = {}
+
+
+def negative_dim(dim: int) -> dict:
+    """The (shared, read-only) ``shown`` record of a softmax node called with ``dim < 0``."""
+    rec = _NEGATIVE_DIMS.get(dim)
+    if rec is None:
+        rec = _NEGATIVE_DIMS[dim] = {"dim": dim, "scalar_dim": True, "prim_saved": True}
+    return rec
+
+
+_SOFTMAXES = frozenset({"softmax", "log_softmax"})
+#: id(params) -> (params, dim): the lane's plans of softmax calls with a negative dim (made
+#: once per plan, kept as the plans are): their nodes share that params dict, so the call's
+#: dim is found from the node at no cost to the call
+_PLAN_DIMS: dict = {}
+
+
+def plan_dim(params: dict, dim: int) -> dict:
+    """``params`` (a lane plan's, for a softmax over ``dim < 0``), remembered with ``dim``."""
+    _PLAN_DIMS[id(params)] = (params, dim)
+    return params
+
+
+def _softmax_dim(node) -> int:
+    params = node.params
+    rec = _PLAN_DIMS.get(id(params))
+    if rec is not None and rec[0] is params:
+        return rec[1] % 2 ** 64
+    return params["axis"]
 
 
 def _param_getter(what: str):
     def get(node):
         shown = getattr(node, "shown", None)
         if shown is None:
+            if what == "dim" and node.prim.name in _SOFTMAXES:
+                return _softmax_dim(node)
             if what == "negative_slope" and node.prim.name == "leaky_relu" and \
                     node.name().startswith("LeakyRelu"):
                 return node.params["alpha"]         # (F.leaky_relu's lane: no label)

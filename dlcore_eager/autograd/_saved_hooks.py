@@ -384,7 +384,8 @@ _ATTR_POSITIONS = {"self": 0, "other": 1, "mat2": 1, "result": -1}
 
 def _saved_attr(node, what: str):
     shown = getattr(node, "shown", None)
-    if shown is not None:               # (a labelled composite's: PyTorch's node's tensors)
+    if shown is not None and "prim_saved" not in shown:
+        # (a labelled composite's: PyTorch's node's tensors)
         return _shown_saved.attr(node, shown, what)
     i = _ATTR_POSITIONS[what]
     if what == "mat2" and node.prim.name != "matmul" or \
