@@ -1,6 +1,6 @@
 """Writing a static graph to a file (``tf.train.export_meta_graph``): each op, its params and
 constant attributes encoded as tagged JSON plus NumPy arrays in one ``.npz`` (no pickle: a
-tf.string constant, an object array, is refused).  ``tf.Assert`` and the host ops (string ops,
+tf.string constant, an object array, is written into the JSON as Latin-1 text).  ``tf.Assert`` and the host ops (string ops,
 record parsing: ``host_ops.py``) are written by type and plain-data attributes; a ``py_func``
 is refused, naming the node (its Python function cannot be stored).  ``saving.py`` reads it back and checks it;
 ``saver.py`` writes it beside each checkpoint."""
@@ -53,12 +53,23 @@ def _enc(v, index: dict, arrays: dict, key: str, ctxs: dict | None = None):
     if isinstance(v, Operation):
         return {"op": index[v]}
     if isinstance(v, np.ndarray):
-        if v.dtype.kind == "O":         # NumPy would pickle an object array: never
-            raise NotImplementedError("saving a graph with tf.string constants is not "
-                                      "supported (NumPy stores object arrays with pickle)")
+        if v.dtype.kind == "O":         # NumPy would pickle an object array: never; a
+            return _enc_strings(v)      # tf.string constant's bytes go in the JSON
         arrays[key] = np.asarray(v, order="C")
         return {"array": key}
     raise NotImplementedError(f"cannot save a value of type {type(v).__name__}")
+
+
+def _enc_strings(v: np.ndarray) -> dict:
+    """A tf.string constant (an object array of bytes) as ``{"strings": [shape, values]}``,
+    each value's bytes as a Latin-1 string."""
+    vals = []
+    for x in v.reshape(-1).tolist():
+        if not isinstance(x, bytes):
+            raise NotImplementedError(f"cannot save a string constant holding "
+                                      f"{type(x).__name__}")
+        vals.append(x.decode("latin-1"))
+    return {"strings": [list(v.shape), vals]}
 
 
 def graph_to_json(graph: Graph, arrays: dict | None = None, sess=None) -> dict:

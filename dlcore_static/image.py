@@ -28,6 +28,7 @@ from dlcore.dtypes import is_floating
 
 from . import dtypes as _dtypes
 from ._convert import _args
+from ._resize_grids import _bilinear_matrix, _nearest_index, resize_at_run_time
 from .array_api import pad, reverse
 from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
@@ -69,8 +70,9 @@ _METHODS = {0: "bilinear", 1: "nearest", 2: "bicubic", 3: "area", "bilinear": "b
 
 
 # ----------------------------------------------------------------------------- helpers
-def _image(images, op: str, min_rank: int = 3) -> tuple[Tensor, bool]:
-    """The 4-D batch of ``images`` and whether the input was a batch."""
+def _image(images, op: str, min_rank: int = 3, dynamic: bool = False) -> tuple[Tensor, bool]:
+    """The 4-D batch of ``images`` and whether the input was a batch (``dynamic``: its height,
+    width and channels may be unknown)."""
     x = _args(images)[0]
     nd = x.aval.ndim
     if x.op.attrs.get("unknown_rank") or nd not in (3, 4) or nd < min_rank:
@@ -79,7 +81,7 @@ def _image(images, op: str, min_rank: int = 3) -> tuple[Tensor, bool]:
         shape = "<unknown>" if x.op.attrs.get("unknown_rank") else str(TensorShape(
             x.aval.shape))
         raise ValueError(f"{want} (got shape {shape} in {op})")
-    if any(d is None for d in x.aval.shape[-3:]):
+    if not dynamic and any(d is None for d in x.aval.shape[-3:]):
         raise ValueError(f"{op}: height, width and channels of {x.name} (shape {x.shape}) must "
                          "be known when the graph is built")
     return (x, True) if nd == 4 else (_ops.expand_dims(x, 0), False)
@@ -104,38 +106,6 @@ def _size(size, op: str) -> tuple[int, int]:
     return s[0], s[1]
 
 
-def _scale(n_in: int, n_out: int, align_corners: bool) -> float:
-    if align_corners and n_out > 1:
-        return (n_in - 1) / (n_out - 1)
-    return n_in / n_out
-
-
-def _bilinear_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
-    s = _scale(n_in, n_out, align_corners)
-    dst = np.arange(n_out, dtype=np.float64)
-    src = (dst + 0.5) * s - 0.5 if half_pixel else dst * s
-    lo = np.floor(src)
-    lam = src - lo
-    i0 = np.clip(lo.astype(np.int64), 0, n_in - 1)
-    i1 = np.clip(lo.astype(np.int64) + 1, 0, n_in - 1)
-    a = np.zeros((n_out, n_in))
-    np.add.at(a, (np.arange(n_out), i0), 1.0 - lam)
-    np.add.at(a, (np.arange(n_out), i1), lam)
-    return a
-
-
-def _nearest_index(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
-    s = _scale(n_in, n_out, align_corners)
-    dst = np.arange(n_out, dtype=np.float64)
-    if half_pixel:
-        src = np.floor((dst + 0.5) * s)
-    elif align_corners:
-        src = np.floor(dst * s + 0.5)                # roundf: halves away from zero
-    else:
-        src = np.floor(dst * s)
-    return np.minimum(src.astype(np.int64), n_in - 1)
-
-
 def _take_axis(x, idx, axis: int):
     """``x`` indexed by ``idx`` (a constant or int64 tensor) along ``axis``."""
     nd = x.aval.ndim
@@ -156,9 +126,12 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
     if align_corners and half_pixel:
         raise ValueError("If half_pixel_centers is True, align_corners must be False.")
     with g.name_scope(op):
-        x, batch = _image(images, op)
+        x, batch = _image(images, op, dynamic=True)
         oh, ow = _size(size, op)
         _, h, w, _ = x.aval.shape
+        if h is None or w is None:          # (a decoded image: sized when the graph runs)
+            return _out(resize_at_run_time(x, oh, ow, kind, align_corners, half_pixel,
+                                           float_out), batch)
         if kind == "nearest":
             y = x
             if oh != h:

@@ -83,6 +83,8 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
         _bad(f"malformed value {str(v)[:80]!r}")
     (tag, x), = v.items()
     if tag == "dtype":
+        if str(x) in ("uint16", "uint32", "uint64"):     # (dtypes.STORED_UNSIGNED)
+            return np.dtype(str(x))
         try:
             return _core_dtypes.as_dtype(str(x))
         except TypeError:
@@ -118,7 +120,28 @@ def _dec(v, nops: int, arrays, ops_built: list | None, ctxs: list | None = None,
         if not isinstance(x, str) or x not in arrays:
             _bad(f"missing array {x!r}")
         return arrays.get(x)
+    if tag == "strings":
+        return _dec_strings(x)
     _bad(f"unknown tag {tag!r}")
+
+
+def _dec_strings(x) -> np.ndarray:
+    """A tf.string constant from ``[shape, values]`` (graph_export._enc_strings)."""
+    if not (isinstance(x, list) and len(x) == 2 and isinstance(x[0], list) and
+            isinstance(x[1], list) and len(x[0]) <= 32 and
+            all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in x[0]) and
+            all(isinstance(s, str) for s in x[1])):
+        _bad("malformed string constant")
+    shape, vals = tuple(x[0]), x[1]
+    if int(np.prod(shape, dtype=np.int64)) != len(vals) or \
+            any(ord(c) > 255 for s in vals for c in s):
+        _bad("malformed string constant")
+    out = np.empty(len(vals), dtype=object)
+    for i, s in enumerate(vals):
+        out[i] = s.encode("latin-1")
+    out = out.reshape(shape)
+    out.flags.writeable = False
+    return out
 
 
 def _read_raw(path) -> bytes:
@@ -142,6 +165,8 @@ def _read(path) -> tuple[dict, _Arrays]:
 
 
 def _dtype_of(name, what: str) -> np.dtype:
+    if str(name) in ("uint16", "uint32", "uint64"):      # (dtypes.STORED_UNSIGNED)
+        return np.dtype(str(name))
     try:
         return _core_dtypes.as_dtype(str(name))
     except (TypeError, ValueError):
@@ -190,18 +215,24 @@ def _build_one(i: int, r: dict, graph: Graph, arrays: _Arrays, built: list,
     if not isinstance(outs, list) or not all(isinstance(o, dict) for o in outs):
         _bad(f"op {name!r} has malformed outputs")
     avals = [AVal(_shape_of(o.get("shape"), f"output {k} of op {name!r}"),
-                  np.dtype(object) if (typ in ("ReportUninitializedVariables", "Placeholder")
-                                       or is_data_host_op(typ)) and
+                  np.dtype(object) if (typ in ("ReportUninitializedVariables", "Placeholder",
+                                              "Const") or is_data_host_op(typ)) and
                   o.get("dtype") == "object" else      # (strings: an output, no data stored)
                   _dtype_of(o.get("dtype"), f"output {k} of op {name!r}"))
              for k, o in enumerate(outs)]
     if typ == "Const":          # read the value with the declared size, before decoding
         a = r.get("attrs")
         ref = a.get("dict", {}).get("value") if isinstance(a, dict) else None
-        if len(avals) != 1 or not isinstance(ref, dict) or \
-                not isinstance(ref.get("array"), str) or None in avals[0].shape:
+        strings = isinstance(ref, dict) and "strings" in ref and len(avals) == 1 and \
+            avals[0].dtype == object
+        if len(avals) != 1 or not isinstance(ref, dict) or None in avals[0].shape or not (
+                strings or isinstance(ref.get("array"), str)):
             _bad(f"constant {name!r} does not match its declared shape and dtype")
-        arrays.get(ref["array"], avals[0].shape, avals[0].dtype)
+        if strings:
+            if tuple(_dec_strings(ref["strings"]).shape) != tuple(avals[0].shape):
+                _bad(f"constant {name!r} does not match its declared shape and dtype")
+        else:
+            arrays.get(ref["array"], avals[0].shape, avals[0].dtype)
     params = _dec(r.get("params", {"dict": {}}), i, arrays, built, ctxs)
     attrs = _dec(r.get("attrs", {"dict": {}}), i, arrays, built, ctxs)
     if not isinstance(params, dict) or not isinstance(attrs, dict):

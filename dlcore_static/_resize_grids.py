@@ -1,0 +1,81 @@
+"""The sampling grids of ``tf.image.resize_*`` (bilinear weights, nearest indices, TF 1.15's
+``align_corners``/``half_pixel_centers`` rules), and the resize of an image whose height or
+width is known only when the graph runs (a decoded file: ``decode_image``/``decode_png`` give
+``[?, ?, C]``, which TF 1.15's ``resize_images`` accepts).
+
+With both sizes known, ``image.py`` builds the resize from graph ops (two matmuls with
+constant weight matrices, or gathers), so it is differentiable and compiled with the rest.
+Otherwise a ``ResizeImages`` host node computes the same grids from the run's sizes with NumPy
+(bilinear in float32, float64 kept; nearest keeps the dtype); it has no gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import host_ops as _host
+
+
+def _scale(n_in: int, n_out: int, align_corners: bool) -> float:
+    if align_corners and n_out > 1:
+        return (n_in - 1) / (n_out - 1)
+    return n_in / n_out
+
+
+def _bilinear_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
+    s = _scale(n_in, n_out, align_corners)
+    dst = np.arange(n_out, dtype=np.float64)
+    src = (dst + 0.5) * s - 0.5 if half_pixel else dst * s
+    lo = np.floor(src)
+    lam = src - lo
+    i0 = np.clip(lo.astype(np.int64), 0, n_in - 1)
+    i1 = np.clip(lo.astype(np.int64) + 1, 0, n_in - 1)
+    a = np.zeros((n_out, n_in))
+    np.add.at(a, (np.arange(n_out), i0), 1.0 - lam)
+    np.add.at(a, (np.arange(n_out), i1), lam)
+    return a
+
+
+def _nearest_index(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
+    s = _scale(n_in, n_out, align_corners)
+    dst = np.arange(n_out, dtype=np.float64)
+    if half_pixel:
+        src = np.floor((dst + 0.5) * s)
+    elif align_corners:
+        src = np.floor(dst * s + 0.5)                # roundf: halves away from zero
+    else:
+        src = np.floor(dst * s)
+    return np.minimum(src.astype(np.int64), n_in - 1)
+
+
+def _resize_images(x: np.ndarray, *, oh: int, ow: int, kind: str, align_corners: bool,
+                   half_pixel: bool, out: str) -> np.ndarray:
+    _, h, w, _ = x.shape
+    if h == 0 or w == 0:
+        raise ValueError(f"input image must be of non-zero size, got height {h} width {w}")
+    if kind == "nearest":
+        y = np.take(x, _nearest_index(h, oh, align_corners, half_pixel), axis=1)
+        return np.take(y, _nearest_index(w, ow, align_corners, half_pixel), axis=2)
+    dt = np.dtype(out)
+    ah = _bilinear_matrix(h, oh, align_corners, half_pixel).astype(dt)
+    aw = _bilinear_matrix(w, ow, align_corners, half_pixel).astype(dt)
+    t = np.matmul(ah, x.astype(dt).transpose(0, 3, 1, 2))           # (b, c, oh, w)
+    return np.ascontiguousarray(np.matmul(t, aw.T).transpose(0, 2, 3, 1))
+
+
+_host.register("ResizeImages", _resize_images)
+
+
+def resize_at_run_time(x, oh: int, ow: int, kind: str, align_corners: bool, half_pixel: bool,
+                       float_out: bool):
+    """The ``ResizeImages`` node of the 4-D tensor ``x`` to ``(oh, ow)``."""
+    src = x.aval.dtype
+    if kind == "nearest":
+        out = src
+    else:
+        out = np.dtype(np.float64) if src == np.float64 and float_out else np.dtype(np.float32)
+    b, _, _, c = x.aval.shape
+    return _host.host_op("ResizeImages", [x], [((b, oh, ow, c), out)],
+                         {"oh": int(oh), "ow": int(ow), "kind": kind,
+                          "align_corners": bool(align_corners), "half_pixel": bool(half_pixel),
+                          "out": out.name}, name="ResizeImages").outputs[0]
