@@ -3,7 +3,9 @@
 * float32 ``sigmoid`` in a compiled plan's fused loop (``_fast32.sigmoid32``, whose ``exp32``
   clamped its argument at -87.33): sigmoid(-inf) and sigmoid(-100) were 1.18e-38, not 0 and
   the subnormal e^-100, so a Session's first run (the op's kernel) and its later, compiled
-  runs gave different values for one fetch."""
+  runs gave different values for one fetch.
+* float32 (complex64) cumsum/cumprod accumulated in float32: 10^5 values 0.1 summed to 9998.557
+  (PyTorch's CPU scans accumulate in double: 10000.0)."""
 
 from __future__ import annotations
 
@@ -55,3 +57,21 @@ def test_compiled_sigmoid_of_the_far_negative_tail_as_its_first_run(passes):
         ok = ~np.isnan(want)
         err = np.abs(got[ok].astype(np.float64) - want[ok])
         assert (err <= np.maximum(2.0 ** -149, 3e-7 * want[ok])).all(), (got, want)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_float32_running_sums_and_products_accumulate_in_double_as_torch_cpu(reverse):
+    """A float32 cumsum of 10^5 values 0.1 drifted (float32 accumulation: 9998.557 for 10000.0,
+    1 % at 10^6); PyTorch's CPU scans accumulate in double and round each output."""
+    import dlcore_eager as dl
+    from dlcore import ops
+    x = np.full(100_000, 0.1, np.float32)
+    want = np.cumsum(x.astype(np.float64)[::-1] if reverse else x.astype(np.float64))
+    want = (want[::-1] if reverse else want).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(ops.cumsum(x, 0, reverse=reverse)), want)
+    p = np.full(3000, 1.0001, np.float32)
+    np.testing.assert_array_equal(dl.tensor(p).cumprod(0).numpy(),
+                                  np.cumprod(p.astype(np.float64)).astype(np.float32))
+    z = (x[:5000] + 1j * x[:5000]).astype(np.complex64)
+    np.testing.assert_array_equal(dl.tensor(z).cumsum(0).numpy(),
+                                  np.cumsum(z.astype(np.complex128)).astype(np.complex64))

@@ -13,7 +13,8 @@ configure_threads()
 @njit(cache=True, nogil=True)
 def scan3(x, out, reverse, exclusive, product, init):
     """Inclusive/exclusive, forward/reverse running sum or product along axis 1, starting at
-    ``init`` (0 or 1 of x's dtype: typed, so the sum stays in that dtype, and not ``x * 0``,
+    ``init`` (0 or 1, typed: of x's dtype, or of a wider one for float32/complex64, whose sums
+    then accumulate in double precision, each output rounded to ``out``'s dtype; not ``x * 0``,
     which is NaN for an infinite first element)."""
     o, n, inner = x.shape
     for a in range(o):
