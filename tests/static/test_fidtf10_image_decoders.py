@@ -208,3 +208,18 @@ def test_against_pillow():
     j8, j16 = run([tf.image.decode_image(buf.getvalue()),
                    tf.image.decode_image(buf.getvalue(), dtype=tf.uint16)])
     np.testing.assert_array_equal(j16, j8.astype(np.uint16) * 256)   # TF: x256, not x257
+
+
+@pytest.mark.parametrize("method", [tf.image.ResizeMethod.BILINEAR,
+                                    tf.image.ResizeMethod.NEAREST_NEIGHBOR])
+def test_resize_images_of_a_size_known_only_at_run_time(method):
+    # (dlcore refused [?, ?, C] at build time; TF 1.15 resizes it when the graph runs)
+    img = np.random.default_rng(2).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    p = tf.placeholder(tf.uint8, [None, None, 3])
+    y = tf.image.resize_images(p, [4, 9], method=method, align_corners=True)
+    assert y.shape.as_list() == [4, 9, 3]
+    ref = tf.image.resize_images(tf.constant(img), [4, 9], method=method, align_corners=True)
+    with tf.Session() as s:
+        got, want = s.run([y, ref], {p: img})
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-4)
