@@ -1,0 +1,76 @@
+"""``gradients.op_vjp``'s direct cases for a graph built per batch (issue 19): an add of two
+operands of the cotangent's shape passes the cotangent through, and tanh's gradient is one
+TanhGrad node, without the rules' thunks and call layers.  They must give what the primitives'
+own rules give (``prim.vjp``: the same tensors, the same nodes), and leave every other case to
+those rules (a broadcast add sums)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+import dlcore_static as tf
+from dlcore.ops.elementwise import add_p, tanh_p
+
+_grads = sys.modules["dlcore_static.gradients"]
+
+
+def _seed(t):
+    return tf.ones_like(t)
+
+
+def _rule(prim, g, t):
+    """The cotangents the primitive's own rule gives, its thunks called."""
+    res = prim.vjp(g, t, *t.op.inputs, **t.op.params)
+    return tuple(r() if callable(r) and not isinstance(r, tf.Tensor) else r for r in res)
+
+
+def test_an_add_of_one_shape_passes_the_cotangent_through_as_its_rule(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    y = tf.placeholder(tf.float32, (2, 3), name="y")
+    s = x + y
+    g = _seed(s)
+    n = len(fresh_graph.get_operations())
+    fast = _grads.op_vjp(s, g)
+    assert fast[0] is g and fast[1] is g
+    assert len(fresh_graph.get_operations()) == n           # no node made
+    assert all(a is b for a, b in zip(fast, _rule(add_p, g, s)))
+
+
+def test_a_broadcast_add_is_left_to_its_rule_which_sums(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    b = tf.placeholder(tf.float32, (3,), name="b")
+    r = tf.placeholder(tf.float32, (1, 3), name="r")
+    loss = tf.reduce_sum(tf.tanh(x + b) * tf.tanh(x + r) * np.arange(6, dtype=np.float32)
+                         .reshape(2, 3))
+    gx, gb, gr = tf.gradients(loss, [x, b, r])
+    assert gb.shape.as_list() == [3] and gr.shape.as_list() == [1, 3]
+    rng = np.random.default_rng(0)
+    xv, bv, rv = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3), (3,), (1, 3)))
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    u, v = np.tanh(xv + bv), np.tanh(xv + rv)
+    du, dv = w * v * (1 - u * u), w * u * (1 - v * v)
+    with tf.Session() as sess:
+        got = sess.run([gx, gb, gr], {x: xv, b: bv, r: rv})
+    np.testing.assert_allclose(got[0], du + dv, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], du.sum(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[2], dv.sum(0, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+def test_tanh_gives_the_one_tanhgrad_node_of_its_rule(fresh_graph):
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    t = tf.tanh(x)
+    g = _seed(t)
+    fast = _grads.op_vjp(t, g)
+    rule = _rule(tanh_p, g, t)
+    assert len(fast) == len(rule) == 1
+    a, b = fast[0].op, rule[0].op
+    assert a.type == b.type == "TanhGrad"
+    assert a.inputs == b.inputs == (g, t) and a.params == b.params
+    assert fast[0].aval == rule[0].aval
+    xv = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    with tf.Session() as sess:
+        got, ref = sess.run([fast[0], rule[0]], {x: xv})
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_allclose(got, 1 - np.tanh(xv) ** 2, rtol=1e-6)
