@@ -67,9 +67,10 @@ def wrap_update(fn):
     """A user's ``update_state`` returning one op that runs every assignment it made."""
     @functools.wraps(fn)
     def update_state(self, *args, **kwargs):
+        from ._layer_metrics import record  # (a layer's metric: _layer_metrics)
         g = get_default_graph()
         n0 = len(g.get_operations())
-        return captured(g, n0, fn(self, *args, **kwargs))
+        return record(self, captured(g, n0, fn(self, *args, **kwargs)))
     update_state._dlcore_wrapped = True  # type: ignore[attr-defined]
     return update_state
 

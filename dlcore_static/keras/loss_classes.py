@@ -142,6 +142,13 @@ class Loss:
         losses = self.call(_t(y_true), _t(y_pred))
         if sample_weight is not None:
             w = _float(sample_weight, losses)
+            # Keras 3's squeeze_or_expand_to_same_rank: (n,) losses and (n, 1) weights are
+            # multiplied as (n, 1) (they broadcast to an (n, n) outer product before)
+            if w.aval.ndim == losses.aval.ndim + 1 and w.aval.shape[-1] == 1:
+                if losses.aval.ndim == 1:
+                    losses = _ops.expand_dims(losses, -1)
+                else:
+                    w = _ops.squeeze(w, -1)
             while w.aval.ndim < losses.aval.ndim:
                 w = _ops.expand_dims(w, -1)
             losses = _ops.mul(losses, w)

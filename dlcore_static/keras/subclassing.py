@@ -70,18 +70,21 @@ def build_on(model, x) -> None:
                                   "predict_step (predict) to use them")
     if x is None or _ds.is_dataset(x) or not is_subclassed(model):
         return
-    if isinstance(x, dict):
-        raise TypeError(f"Model {model.name} is a subclassed model: give its inputs as an "
-                        "array or a list of arrays, not a dict (it has no input names yet)")
-    arrays = [np.asarray(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    keys = list(x) if isinstance(x, dict) else None
+    if keys is not None and not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"Model {model.name} is a subclassed model: the keys of a dict of "
+                        f"inputs must be strings, got {keys}")
+    arrays = [np.asarray(a) for a in (list(x.values()) if keys is not None else
+                                      x if isinstance(x, (list, tuple)) else [x])]
     inputs = []
-    for a in arrays:
+    for i, a in enumerate(arrays):
         if a.ndim < 1:
             raise ValueError(f"Model {model.name}: an input array needs a batch dimension, got "
                              f"shape {a.shape}")
         dtype = a.dtype.name if a.dtype.kind in "iu" else "float32"
-        inputs.append(Input(shape=a.shape[1:], dtype=dtype))
-    _build_graph(model, inputs)
+        inputs.append(Input(shape=a.shape[1:], dtype=dtype,
+                            name=None if keys is None else keys[i]))
+    _build_graph(model, inputs, keys)
 
 
 def build_on_tensors(model, xs: list) -> None:
@@ -124,10 +127,13 @@ def build_from_shape(model, input_shape) -> None:
     _build_graph(model, [Input(shape=s) for s in shapes])
 
 
-def _build_graph(model, inputs: list) -> None:
+def _build_graph(model, inputs: list, keys: list | None = None) -> None:
+    """``keys``: the model was given a dict of arrays (Keras 3 passes the dict to ``call``):
+    ``call`` gets a dict of the inputs, named by the keys, which become ``input_names``."""
     from . import _run_phase
     with _run_phase.own_graph(inputs[0].graph):    # (no outer call's mode recorded)
-        outputs = model.call(inputs[0] if len(inputs) == 1 else inputs)
+        outputs = model.call(dict(zip(keys, inputs)) if keys is not None else
+                             inputs[0] if len(inputs) == 1 else inputs)
     tracked = tracked_layers(model)
     try:
         model._init_graph(inputs, outputs, ops=False)
@@ -135,7 +141,8 @@ def _build_graph(model, inputs: list) -> None:
         _init_raw(model, inputs, outputs)
     model.layers = tracked
     model.__dict__.pop("_operations", None)        # (its tracked layers are its summary)
-    model.input_names = [f"input_{i + 1}" for i in range(len(model.inputs))]
+    model.input_names = list(keys) if keys is not None else \
+        [f"input_{i + 1}" for i in range(len(model.inputs))]
     model.output_names = [f"output_{i + 1}" for i in range(len(model.outputs))]
     args = model.__dict__.pop("_deferred_compile", None)
     if args is not None:                # (Model's compile: an override of compile, keras.io's

@@ -26,7 +26,7 @@ from ..graph import get_default_graph
 from . import _custom_eval as _ce
 from . import _custom_step as _step
 from . import _evaluation as _ev
-from . import _keras3_args, _run_phase
+from . import _keras3_args, _layer_metrics, _run_phase
 from . import _step_on_batch as _sob
 from . import _weighted_metrics as _wm
 from . import backend as K
@@ -170,6 +170,7 @@ class Model(ArrayFeeds, FitLoops, Network):
                     self.metrics_names.append(f"{name}_loss")
                     self._metric_tensors.append(t)
             _wm.add_metrics(self, specs)
+            _layer_metrics.add(self)           # (Keras 3: the metrics its layers update)
             with g.name_scope("training/"):
                 self.train_function = self.optimizer.minimize(total, self.trainable_weights)
         self._compiled = True

@@ -80,12 +80,25 @@ def test_predict_builds_without_compile_and_int_inputs_keep_their_dtype():
         model.fit(ids, out)
 
 
-def test_dict_inputs_are_refused_before_build():
+def test_dict_inputs_reach_call_as_a_dict():
+    """Keras 3 passes a dict of arrays to ``call`` as it is (session 21: the inputs are named
+    by the keys); a ``call`` that unpacks a list fails in the user's code, nothing built."""
+    class DictTowers(TwoTowers):
+        def call(self, inputs):
+            return super().call([inputs["a"], inputs["b"]])
+
+    a = np.random.default_rng(0).random((5, 4)).astype("float32")
+    b = np.random.default_rng(1).random((5, 2)).astype("float32")
+    model = DictTowers()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit({"a": a, "b": b}, np.ones((5, 1), "float32"), verbose=0)
+    assert model.input_names == ["a", "b"]
+    np.testing.assert_allclose(model.predict({"a": a, "b": b}, verbose=0),
+                               _numpy(model, a, b), rtol=1e-5, atol=1e-6)
     model = TwoTowers()
     model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(TypeError, match="subclassed model: give its inputs as an array or a "
-                                         "list of arrays, not a dict"):
-        model.fit({"a": np.ones((2, 4), "float32")}, np.ones((2, 1), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        model.fit({"a": a}, np.ones((5, 1), "float32"), verbose=0)
     assert not model._compiled
 
 
