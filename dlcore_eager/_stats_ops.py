@@ -95,9 +95,16 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
-    if lo == hi:
-        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):     # (NaN or inf data: PyTorch refuses)
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     dt = x.dtype
+    if lo == hi:
+        # every value in range is lo, the middle of PyTorch's widened [lo - 1, lo + 1]: the
+        # middle bin, counted without that arithmetic, which loses the 1 for large lo (9e15:
+        # a 0 / 0 bin index, and NumPy's error about a negative count)
+        out = np.zeros(bins, dt)
+        out[bins // 2] = np.count_nonzero(x == dt.type(lo))
+        return _like(out, input)
     inside = x[(x >= lo) & (x <= hi)]
     # PyTorch's order of operations ((x - min) * bins / (max - min)): 1.2 of [0, 3] in 5 bins
     # is bin 2, where (x - min) / (max - min) * bins gives 1.9999999999999998
