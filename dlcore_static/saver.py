@@ -106,6 +106,9 @@ class Saver:
         dtype, compatible shape) before any variable changes, and only the members this
         Saver needs are decompressed, each bounded by its variable's size."""
         members = None
+        if save_path is None and not self._embedded:
+            # (TF 1.15's words: latest_checkpoint() of a directory without one gives None)
+            raise ValueError("Can't load save_path when it is None.")
         if save_path is not None:
             label = f"checkpoint {os.fspath(save_path)!r}"
             members = checkpoint_format.open_variables(save_path, label, GraphFileError)
