@@ -33,22 +33,10 @@ def unknown_rank_apply(prim: Primitive, inputs, avals: list, params, graph: Grap
     op_type = type_name(prim)
     which = [i for i, t in enumerate(inputs)
              if not avals[i].shape and t.op.attrs.get("unknown_rank")]
-    outs = []
-    accepted = []
-    first_error: Exception | None = None
     # TF1's Select with a condition of unknown rank (``tf.where(is_training, a, b)``): the
     # output is the branches' shape (the condition is a scalar, a batch vector or their shape)
     tried = (0,) if prim.name == "where" and which == [0] else _TRIED_RANKS
-    for r in tried:
-        trial = list(avals)
-        for i in which:
-            trial[i] = AVal((None,) * r, avals[i].dtype)
-        try:
-            outs.append(prim.abstract_eval(*trial, **params))
-            accepted.append(r)
-        except (ValueError, IndexError, TypeError) as e:   # ShapeError, DTypeError, AxisError
-            if first_error is None:
-                first_error = e
+    outs, accepted, first_error = _trials(prim, avals, which, params, tried)
     if len(accepted) == 1 and accepted[0] != 0:
         # one rank fits (a transpose by perm, a 2-D-only op): the inputs are given that rank,
         # checked when the graph runs, and the op is an ordinary one (its vjp sees real ranks)
@@ -64,17 +52,7 @@ def unknown_rank_apply(prim: Primitive, inputs, avals: list, params, graph: Grap
         shown = [_UnknownShape(a.dtype) if i in which else a for i, a in enumerate(avals)]
         msg = _node_message(first_error, first_error.op, name, prim, shown)
         raise (TypeError if isinstance(first_error, DTypeError) else ValueError)(msg) from None
-    out = outs[0]
-    known = True
-    for o in outs:
-        if o.ndim != out.ndim or o.dtype != out.dtype:
-            known = False
-            break
-        if o.shape != out.shape:        # one rank, some dimensions differ: those are unknown
-            out = AVal(tuple(d if d == e else None for d, e in zip(out.shape, o.shape)),
-                       out.dtype)
-    if not known:
-        out = AVal((), out.dtype)
+    out, known = _merged(outs)
     if len(accepted) < len(tried):      # the fed ranks are checked when the graph runs
         checks = [_rank_check(inputs[i], i, accepted, name, op_type) for i in which]
         with graph.control_dependencies(checks):
@@ -86,6 +64,50 @@ def unknown_rank_apply(prim: Primitive, inputs, avals: list, params, graph: Grap
     if not known:
         t.op.attrs["unknown_rank"] = True
     return t
+
+
+def _trials(prim: Primitive, avals: list, which: list, params, tried) -> tuple:
+    """The shape rule's outputs for the stand-ins ``which`` given each rank of ``tried``:
+    (outputs, the ranks accepted, the first error)."""
+    outs: list = []
+    accepted: list = []
+    first_error: Exception | None = None
+    for r in tried:
+        trial = list(avals)
+        for i in which:
+            trial[i] = AVal((None,) * r, avals[i].dtype)
+        try:
+            outs.append(prim.abstract_eval(*trial, **params))
+            accepted.append(r)
+        except (ValueError, IndexError, TypeError) as e:   # ShapeError, DTypeError, AxisError
+            if first_error is None:
+                first_error = e
+    return outs, accepted, first_error
+
+
+def _merged(outs: list) -> tuple[AVal, bool]:
+    """One output for all the ranks accepted (dimensions that differ unknown), and whether its
+    rank is known (else the output is a 0-d stand-in of unknown rank)."""
+    out = outs[0]
+    for o in outs:
+        if o.ndim != out.ndim or o.dtype != out.dtype:
+            return AVal((), out.dtype), False
+        if o.shape != out.shape:        # one rank, some dimensions differ: those are unknown
+            out = AVal(tuple(d if d == e else None for d, e in zip(out.shape, o.shape)),
+                       out.dtype)
+    return out, True
+
+
+def derive_unknown_rank(prim: Primitive, avals: list, which: list, params) -> tuple[AVal, bool]:
+    """The output ``unknown_rank_apply`` gives ``prim`` for the stand-ins ``which`` (a graph
+    file's op re-derived when it is loaded: saving.py), and whether its rank is known; the
+    rule's first error when no rank fits."""
+    tried = (0,) if prim.name == "where" and which == [0] else _TRIED_RANKS
+    outs, _, first_error = _trials(prim, avals, which, params, tried)
+    if not outs:
+        assert first_error is not None
+        raise first_error
+    return _merged(outs)
 
 
 def _rank_check(x: Tensor, index: int, accepted: list, name: str, op_type: str):

@@ -274,8 +274,16 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
             _bad(f"op {name!r}: unknown primitive {pname!r}")
         if not _plain(params):
             _bad(f"op {name!r}: a primitive's parameters may not refer to graph elements")
+        # an input of unknown rank (a 0-d stand-in): the rule as the front end ran it
+        which = [k for k, t in enumerate(inputs)
+                 if not t.aval.shape and t.op.attrs.get("unknown_rank")]
+        known = True
         try:
-            out = prim.abstract_eval(*[t.aval for t in inputs], **params)
+            if which:
+                from ._unknown_apply import derive_unknown_rank
+                out, known = derive_unknown_rank(prim, [t.aval for t in inputs], which, params)
+            else:
+                out = prim.abstract_eval(*[t.aval for t in inputs], **params)
         except Exception as e:       # noqa: BLE001 - a hostile file may give anything
             raise GraphFileError(f"op {name!r} fails its shape rule: {e}") from None
         if len(avals) != 1 or avals[0].dtype != out.dtype or \
@@ -284,6 +292,8 @@ def _make_op(graph: Graph, typ, name: str, pname, inputs, avals, params, attrs) 
                  f"{_avals_txt([out])}, what the primitive's shape rule derives")
         op = Operation(graph, typ, name, inputs, [out], prim=prim, params=params,
                        defined_at="<loaded>")
+        if not known:
+            op.attrs["unknown_rank"] = True
         override = attrs.get("_gradient_op_type")    # gradient_override_map / custom_gradient
         if isinstance(override, str):
             op.attrs["_gradient_op_type"] = override

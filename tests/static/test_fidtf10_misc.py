@@ -33,3 +33,26 @@ def test_meta_graph_round_trip_of_uint16_and_string_constants(tmp_path):
     assert got_names.tolist() == [[b"a", b"\xfe"], [b"", b"xyz"]]
     assert lengths.tolist() == [[1, 1], [0, 3]]
     assert u16.dtype == np.uint16 and u16.tolist() == [1, 65535]
+
+
+def test_meta_graph_of_ops_on_an_unknown_rank_placeholder(tmp_path):
+    # (reliab21's report: import_meta_graph re-ran the shape rule on the 0-d stand-in and
+    # refused 'sh': stored output [?] int32 does not match [0] int32)
+    path = str(tmp_path / "m.meta")
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float32, None, name="ph")
+        tf.shape(p, name="sh")
+        tf.identity(p * 2.0, name="q")
+        v = tf.Variable([1.0, 2.0], name="v")
+        lr = tf.placeholder(tf.float32, None, name="lr")
+        tf.assign(v, v - lr * v, name="up")
+        tf.train.export_meta_graph(path)
+    with tf.Graph().as_default() as g:
+        tf.train.import_meta_graph(path)
+        assert g.get_tensor_by_name("sh:0").shape.as_list() == [None]
+        assert g.get_tensor_by_name("q:0").shape.ndims is None
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            sh, q = s.run(["sh:0", "q:0"], {"ph:0": np.ones((2, 3))})
+            assert sh.tolist() == [2, 3] and q.tolist() == [[2.0] * 3] * 2
+            assert s.run("up:0", {"lr:0": 0.5}).tolist() == [0.5, 1.0]
