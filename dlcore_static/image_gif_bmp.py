@@ -129,7 +129,7 @@ def _colors(data: bytes, pos: int, packed: int) -> tuple[np.ndarray, int]:
 
 
 def _sub_blocks(data: bytes, pos: int) -> tuple[bytes, int]:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         if pos >= len(data):
             raise _GifError(_READ_FAILED)

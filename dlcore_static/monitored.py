@@ -61,15 +61,14 @@ def _fn_args(fn) -> tuple:
     import functools
     import inspect
     if isinstance(fn, functools.partial):
-        args = _fn_args(fn.func)
-        return tuple(a for a in args[len(fn.args):] if a not in (fn.keywords or {}))
+        bound = _fn_args(fn.func)
+        return tuple(a for a in bound[len(fn.args):] if a not in (fn.keywords or {}))
     if not inspect.isfunction(fn) and not inspect.ismethod(fn) and callable(fn):
         fn = fn.__call__
-    spec = inspect.getfullargspec(fn)
-    args = list(spec.args)
-    if inspect.ismethod(fn) and args and args[0] == "self":
-        args.remove("self")
-    return tuple(args)
+    names = list(inspect.getfullargspec(fn).args)
+    if inspect.ismethod(fn) and names and names[0] == "self":
+        names.remove("self")
+    return tuple(names)
 
 
 class StepContext:

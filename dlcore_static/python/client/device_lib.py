@@ -109,7 +109,8 @@ class DeviceAttributes:
     def __eq__(self, other) -> bool:
         return isinstance(other, DeviceAttributes) and str(self) == str(other)
 
-    __hash__ = None  # type: ignore[assignment] - a message is mutable, as protobuf's
+    # a message is mutable, unhashable, as protobuf's
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _gpu_record() -> DeviceAttributes:
