@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 
@@ -178,21 +177,11 @@ class GraphNames:
             names[base.lower()] = int(num)      # base_i made by _unique: base's next try is i
         self._last_made = None
 
-    @contextlib.contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
+    def name_scope(self, name: str | None) -> _NameScope:
         """Nested scopes prefix op names like paths: ``outer/inner/op``.  A reused scope name
-        becomes ``inner_1``; a name ending in '/' re-enters that exact scope; None clears."""
-        old = self._scope
-        if name is None or name == "":
-            self._scope = ""
-        elif name.endswith("/"):
-            self._scope = name[:-1]
-        else:
-            self._scope = self.unique_name(name)
-        try:
-            yield (self._scope + "/") if self._scope else ""
-        finally:
-            self._scope = old
+        becomes ``inner_1``; a name ending in '/' re-enters that exact scope; None clears.
+        (A class, not a generator: ``tf.gradients`` enters one per call, issue 19.)"""
+        return _NameScope(self, name)
 
     def get_name_scope(self) -> str:
         return self._scope
@@ -216,3 +205,27 @@ class GraphNames:
         name scope's own name, reserved, so no op can take it."""
         for i, t in enumerate(tensors):
             self._output_aliases[f"{name}:{i}"] = t
+
+
+class _NameScope(contextlib.ContextDecorator):
+    """``GraphNames.name_scope(name)``'s context manager: the scope is made on entering (as
+    the generator it replaces made it), the outer one restored on leaving."""
+
+    __slots__ = ("name", "names", "old")
+
+    def __init__(self, names: GraphNames, name: str | None):
+        self.names, self.name = names, name
+
+    def __enter__(self) -> str:
+        g, name = self.names, self.name
+        self.old = g._scope
+        if name is None or name == "":
+            g._scope = ""
+        elif name.endswith("/"):
+            g._scope = name[:-1]
+        else:
+            g._scope = g.unique_name(name)
+        return (g._scope + "/") if g._scope else ""
+
+    def __exit__(self, *exc) -> None:
+        self.names._scope = self.old

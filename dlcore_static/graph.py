@@ -338,6 +338,22 @@ class Tensor:
 
 
 # ============================================================================ graph
+class _AsDefault(contextlib.ContextDecorator):
+    """``Graph.as_default()``'s context manager, a class (a graph per batch, issue 19)."""
+
+    __slots__ = ("graph",)
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def __enter__(self) -> Graph:
+        _stack().append(self.graph)
+        return self.graph
+
+    def __exit__(self, *exc) -> None:
+        _stack().pop()
+
+
 class Graph(GraphNames):
     """A TensorFlow-1-style graph.  ``with g.as_default():`` makes it the default graph."""
 
@@ -377,13 +393,9 @@ class Graph(GraphNames):
         self._output_aliases: dict[str, Tensor] = {}
 
     # -- default graph
-    @contextlib.contextmanager
-    def as_default(self) -> Iterator[Graph]:
-        _stack().append(self)
-        try:
-            yield self
-        finally:
-            _stack().pop()
+    def as_default(self) -> _AsDefault:
+        """``with g.as_default():`` ``g`` is the default graph in the block."""
+        return _AsDefault(self)
 
     # -- names: GraphNames (_graph_names.py): unique names made lazily, name scopes,
     # rename_op, alias_outputs
