@@ -42,6 +42,7 @@ _PLACES: dict[types.ModuleType, dict[str, object]] = {
           "FixedLenFeature": _parsing.FixedLenFeature, "VarLenFeature": _parsing.VarLenFeature,
           "FixedLenSequenceFeature": _parsing.FixedLenSequenceFeature,
           "read_file": _files.read_file, "write_file": _files.write_file,
+          "matching_files": _files.matching_files,
           "string_to_hash_bucket_fast": string_hash.string_to_hash_bucket_fast,
           "string_to_hash_bucket_strong": string_hash.string_to_hash_bucket_strong,
           "string_to_hash_bucket": string_hash.string_to_hash_bucket},

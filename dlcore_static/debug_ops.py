@@ -44,6 +44,30 @@ def _fmt(v, summarize) -> str:
     return f"[{body}]"
 
 
+def _element(e) -> str:
+    """One element as TF's ``PrintOneElement``: a float in the shortest form that reads back
+    (``strings::StrCat``: 6, then 9 digits for float32; 15, then 17 for float64), a string's
+    bytes as text, a bool as 1/0."""
+    if isinstance(e, bytes):
+        return e.decode("utf-8", "backslashreplace")
+    if isinstance(e, (bool, np.bool_)):
+        return "1" if e else "0"
+    if isinstance(e, np.floating):
+        short, full = (6, 9) if e.dtype.itemsize <= 4 else (15, 17)
+        t = f"{float(e):.{short}g}"
+        return t if np.isnan(e) or type(e)(t) == e else f"{float(e):.{full}g}"
+    return str(e)
+
+
+def _summarize(v, summarize) -> str:
+    """TF 1.15's ``Tensor::SummarizeValue``: the first ``summarize`` elements, flat, spaced,
+    "..." when there are more."""
+    a = np.asarray(to_host(v))
+    flat = a.reshape(-1)
+    n = summarize if summarize is not None and summarize >= 0 else flat.size
+    return " ".join(_element(e) for e in flat[:n]) + ("..." if flat.size > n else "")
+
+
 # ============================================================================ printing
 def Print(input_, data, message=None, first_n=None, summarize=None, name=None) -> Tensor:
     """``input_`` unchanged; when it is computed, ``message`` and the values of ``data`` are
@@ -128,8 +152,9 @@ def _assert_factory(op: Operation, session, device):
     def run(c, *vals):
         if bool(np.all(to_host(c))):
             return ()
-        text = "\n".join(_fmt(vals[i], a["summarize"]) if k == "t" else i
-                         for k, i in a["parts"])
+        # TF 1.15's AssertOp: each datum's SummarizeValue in brackets, a space between
+        text = " ".join("[" + (_summarize(vals[i], a["summarize"]) if k == "t" else i) + "]"
+                        for k, i in a["parts"])
         raise InvalidArgumentError(None, op, f"assertion failed: {text}{node_suffix(op)}")
     return run, {}
 
@@ -149,9 +174,9 @@ def _binary_assert(kind: str, test, sym: str):
             if not isinstance(yt, Tensor):
                 yt = to_tensor(yt, None, xt.aval.dtype)
             ok = _ops.reduce_all(test(xt, yt))
-            msg = [message] if message else []
-            msg += [f"Condition x {sym} y did not hold element-wise:", f"x (name: {xt.name}) = ",
-                    xt, f"y (name: {yt.name}) = ", yt]
+            # TF 1.15's data: the message ('' when none), the condition, x and y by name
+            msg = [message or "", f"Condition x {sym} y did not hold element-wise:",
+                   f"x ({xt.name}) = ", xt, f"y ({yt.name}) = ", yt]
             return Assert(ok, msg if data is None else list(data), summarize,
                           name=scope[:-1].rsplit("/", 1)[-1] + "/Assert")
     check.__name__ = kind
@@ -173,9 +198,8 @@ def _sign_assert(kind: str, test, text: str):
         with g.name_scope(name or kind):
             xt = _args(x)[0]
             ok = _ops.reduce_all(test(xt))
-            msg = ([message] if message else []) + [f"Condition x {text} did not hold "
-                                                    f"element-wise:", f"x (name: {xt.name}) = ",
-                                                    xt]
+            msg = [message or "", f"Condition x {text} did not hold element-wise:",
+                   f"x ({xt.name}) = ", xt]
             return Assert(ok, msg if data is None else list(data), summarize)
     check.__name__ = kind
     return check

@@ -148,6 +148,34 @@ class Dataset(SpecView):
         return REGISTRY["from_tensor_slices"](tensors)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None) -> Dataset:
+        """TF 1.15's ``Dataset.list_files``: the files matching ``file_pattern`` (a glob
+        pattern or a list of them; ``tf.io.matching_files``), shuffled unless
+        ``shuffle=False`` (``seed``), as scalar strings.  No match fails the run with TF's
+        ``InvalidArgumentError('assertion failed: [No files matched pattern: ...]')``."""
+        import sys
+        tf = sys.modules["dlcore_static"]
+        with tf.name_scope("list_files"):
+            if shuffle is None:
+                shuffle = True
+            file_pattern = tf.convert_to_tensor(file_pattern, dtype=tf.string,
+                                                name="file_pattern")
+            matching = tf.io.matching_files(file_pattern)
+            condition = tf.greater(tf.shape(matching)[0], 0, name="match_not_empty")
+            message = tf.strings.join(["No files matched pattern: ",
+                                       tf.strings.reduce_join(file_pattern, separator=", ")],
+                                      name="message")
+            assert_not_empty = tf.Assert(condition, [message], summarize=1,
+                                         name="assert_not_empty")
+            with tf.control_dependencies([assert_not_empty]):
+                matching = tf.identity(matching)
+            dataset = Dataset.from_tensor_slices(matching)
+            if shuffle:
+                buffer_size = tf.maximum(tf.shape(matching, out_type=tf.int64)[0], 1)
+                dataset = dataset.shuffle(buffer_size, seed=seed)
+            return dataset
+
+    @staticmethod
     def from_tensors(tensors) -> Dataset:
         """A dataset of exactly one element: ``tensors``."""
         return REGISTRY["from_tensors"](tensors)

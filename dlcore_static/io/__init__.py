@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from . import gfile
-from .files import decode_base64, encode_base64, read_file, write_file
+from .files import decode_base64, encode_base64, matching_files, read_file, write_file
 from .parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -26,6 +26,6 @@ from .tfrecord import TFRecordCompressionType, TFRecordOptions, TFRecordWriter, 
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
            "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_raw",
-           "decode_base64", "encode_base64", "gfile", "parse_example", "parse_single_example",
+           "decode_base64", "encode_base64", "gfile", "matching_files", "parse_example", "parse_single_example",
            "parse_single_sequence_example", "parse_tensor", "serialize_tensor",
            "read_file", "tf_record_iterator", "write_file"]

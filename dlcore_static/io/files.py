@@ -23,7 +23,7 @@ from ..host_ops import as_array, elementwise, host_op, register
 
 OBJ = np.dtype(object)
 
-__all__ = ["decode_base64", "encode_base64", "read_file", "write_file"]
+__all__ = ["decode_base64", "encode_base64", "matching_files", "read_file", "write_file"]
 
 
 def _scalar_string(x, what: str, label: str) -> Tensor:
@@ -58,8 +58,38 @@ def _write_impl(filename, contents):
     return ()
 
 
+def _matching_impl(pattern):
+    """TF's MatchingFiles: each pattern's matches (``*``, ``?``, ``[...]``), sorted, one
+    pattern's after the other's."""
+    import glob
+    out: list[bytes] = []
+    for p in np.asarray(pattern, dtype=object).reshape(-1).tolist():
+        path = p.decode("utf-8") if isinstance(p, bytes) else str(p)
+        out.extend(sorted(m.encode("utf-8") for m in glob.glob(path)))
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr
+
+
 register("ReadFile", _read_impl)
 register("WriteFile", _write_impl)
+register("MatchingFiles", _matching_impl)
+
+
+def matching_files(pattern, name=None) -> Tensor:
+    """``tf.io.matching_files`` / ``tf.matching_files``: the names of the files that match
+    ``pattern`` (a string, or a vector of them), sorted, as a vector of strings; nothing
+    matched gives an empty vector."""
+    t = to_tensor(pattern, get_default_graph())
+    if t.aval.dtype != OBJ:
+        raise TypeError(f"matching_files: pattern must be a tf.string tensor, got "
+                        f"{t.dtype.name}")
+    if not t.op.attrs.get("unknown_rank") and len(t.aval.shape) > 1:
+        raise ValueError(f"Shape must be at most rank 1 but is rank {len(t.aval.shape)} for "
+                         f"'MatchingFiles' (op: 'MatchingFiles') with input shapes: "
+                         f"[{','.join(str(d) for d in t.aval.shape)}].")
+    return host_op("MatchingFiles", [t], [((None,), OBJ)],
+                   name=name or "MatchingFiles").outputs[0]
 
 
 def read_file(filename, name=None) -> Tensor:

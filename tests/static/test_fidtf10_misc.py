@@ -2,6 +2,8 @@
 tf.train.latest_checkpoint gives for a directory without a checkpoint) is TF's ValueError (dlcore
 raised NotFoundError for the first variable); a graph file keeps uint16 tensors and tf.string
 constants (export_meta_graph refused string constants)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -56,3 +58,50 @@ def test_meta_graph_of_ops_on_an_unknown_rank_placeholder(tmp_path):
             sh, q = s.run(["sh:0", "q:0"], {"ph:0": np.ones((2, 3))})
             assert sh.tolist() == [2, 3] and q.tolist() == [[2.0] * 3] * 2
             assert s.run("up:0", {"lr:0": 0.5}).tolist() == [0.5, 1.0]
+
+
+def test_assert_messages_as_tf_1_15_formats_them():
+    # AssertOp: each datum's SummarizeValue in brackets, one space between (dlcore joined
+    # them with newlines and printed 'x (name: ...)', floats as -1.0 and strings as b'..')
+    x = tf.placeholder(tf.float32, [None])
+    a = tf.Assert(tf.reduce_all(x > 0), ["x must be positive:", x, tf.constant([b"ab"]),
+                                         x * 0.1], summarize=2)
+    with tf.control_dependencies([a]):
+        y = tf.identity(x)
+    c1, c2 = tf.constant([1, 2], name="c1"), tf.constant([1, 3], name="c2")
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[x must be positive:\] \[-1 2\.\.\.\] "
+                                 r"\[ab\] \[-0\.1 0\.2\.\.\.\]\n"):
+            s.run(y, {x: [-1.0, 2.0, 3.0]})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[\] \[Condition x == y did not hold "
+                                 r"element-wise:\] \[x \(c1:0\) = \] \[1 2\] \[y \(c2:0\) = \] "
+                                 r"\[1 3\]\n"):
+            s.run(tf.assert_equal(c1, c2))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[x is bad\] \[Condition x > 0 did not "
+                                 r"hold element-wise:\] \[x \(sub:0\) = \] \[-1 0\]"):
+            s.run(tf.assert_positive(c1 - 2, message="x is bad"))
+
+
+def test_matching_files_and_dataset_list_files(tmp_path):
+    for n in ("b.png", "a.png", "c.txt"):
+        (tmp_path / n).write_bytes(b"x")
+    pattern = str(tmp_path / "*.png")
+    listed = tf.data.Dataset.list_files(pattern, shuffle=False)
+    nxt = listed.make_one_shot_iterator().get_next()
+    shuffled = tf.data.Dataset.list_files([pattern, str(tmp_path / "*.txt")], seed=4)
+    snxt = shuffled.make_one_shot_iterator().get_next()
+    none = tf.data.Dataset.list_files(str(tmp_path / "*.gif")).make_one_shot_iterator()
+    with tf.Session() as s:
+        found = s.run(tf.io.matching_files([pattern, str(tmp_path / "?.txt")]))
+        assert [os.path.basename(f) for f in found.tolist()] == [b"a.png", b"b.png", b"c.txt"]
+        assert [s.run(nxt) for _ in range(2)] == [str(tmp_path / n).encode() for n in
+                                                  ("a.png", "b.png")]
+        with pytest.raises(tf.errors.OutOfRangeError):
+            s.run(nxt)
+        assert sorted(s.run(snxt) for _ in range(3)) == sorted(found.tolist())
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[No files matched pattern: .*\*\.gif\]"):
+            s.run(none.get_next())
