@@ -86,8 +86,11 @@ _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8,
                             uint16, uint32, uint64, string)}
 #: the unsigned dtypes the kernel core does not list (``dlcore.dtypes.SUPPORTED``) that graph
 #: tensors hold as they are: TF 1.15's uint16 images (decode_png(dtype=tf.uint16),
-#: convert_image_dtype), casts to and from them, feeds and fetches, shape ops, and the
-#: elementwise arithmetic NumPy's (and Numba's) integer rules give: wrapping, as TF's kernels
+#: convert_image_dtype), casts to and from them, feeds and fetches, shape ops, and what TF 1.15's
+#: kernels compute on uint16 (Mul, Sub, Div, Sum...: wrapping).  dlcore is more permissive than
+#: TF 1.15 here: it also computes what TF's op definitions refuse at build time (``+``/tf.add
+#: of uint16, whose Add/AddV2 type lists lack uint16 until TF 2; most arithmetic on uint32 and
+#: uint64), with NumPy's wrapping integer rules
 STORED_UNSIGNED = frozenset({np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)})
 if _core.bfloat16 is not None:       # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
     bfloat16 = DType(_core.bfloat16)

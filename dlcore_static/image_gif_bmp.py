@@ -41,11 +41,17 @@ class _GifError(Exception):
 _READ_FAILED = "failed to slurp gif file: Failed to read from given file"
 
 
+_EOF_TOO_SOON = "failed to slurp gif file: Image EOF detected before image complete"
+_DEFECT = "failed to slurp gif file: Image is defective, decoding aborted"
+
+
 def _lzw(data: bytes, min_size: int, npix: int) -> np.ndarray:
-    """The colour indices of one frame (at most ``npix``; fewer when the stream ends early,
-    the rest left 0 as giflib leaves them)."""
+    """The ``npix`` colour indices of one frame.  A stream that ends before them is giflib's
+    error (an end code: "Image EOF detected before image complete"; the data sub-blocks
+    running out: "Image is defective, decoding aborted"), so no frame is larger than what its
+    data encodes."""
     if not 1 <= min_size <= 11:
-        raise _GifError("failed to slurp gif file: Image is defective, decoding aborted")
+        raise _GifError(_DEFECT)
     clear = 1 << min_size
     end = clear + 1
     out = bytearray()
@@ -65,7 +71,7 @@ def _lzw(data: bytes, min_size: int, npix: int) -> np.ndarray:
     while len(out) < npix:
         while nbits < size:
             if pos >= n:
-                return _pad(out, npix)
+                raise _GifError(_DEFECT)
             bits |= data[pos] << nbits
             pos += 1
             nbits += 8
@@ -76,10 +82,10 @@ def _lzw(data: bytes, min_size: int, npix: int) -> np.ndarray:
             size, nxt, prev = min_size + 1, end + 1, -1
             continue
         if code == end:
-            break
+            raise _GifError(_EOF_TOO_SOON)
         if prev == -1:
             if code >= clear:
-                raise _GifError("failed to slurp gif file: Image is defective, decoding aborted")
+                raise _GifError(_DEFECT)
             out.append(code)
             prev = code
             continue
@@ -89,7 +95,7 @@ def _lzw(data: bytes, min_size: int, npix: int) -> np.ndarray:
             first = _string(prev, prefix, suffix, length, out)
             out.append(first)
         else:
-            raise _GifError("failed to slurp gif file: Image is defective, decoding aborted")
+            raise _GifError(_DEFECT)
         if nxt < 4096:
             prefix[nxt] = prev
             suffix[nxt] = first
@@ -98,7 +104,7 @@ def _lzw(data: bytes, min_size: int, npix: int) -> np.ndarray:
             if nxt == (1 << size) and size < 12:
                 size += 1
         prev = code
-    return _pad(out, npix)
+    return np.frombuffer(bytes(out[:npix]), np.uint8)
 
 
 def _string(code: int, prefix: list, suffix: bytearray, length: list, out: bytearray) -> int:
@@ -111,13 +117,6 @@ def _string(code: int, prefix: list, suffix: bytearray, length: list, out: bytea
         out[start + i] = suffix[c]
         c = prefix[c]
     return out[start]
-
-
-def _pad(out: bytearray, npix: int) -> np.ndarray:
-    arr = np.frombuffer(bytes(out[:npix]), np.uint8)
-    if arr.size < npix:
-        arr = np.concatenate([arr, np.zeros(npix - arr.size, np.uint8)])
-    return arr
 
 
 def _colors(data: bytes, pos: int, packed: int) -> tuple[np.ndarray, int]:

@@ -295,14 +295,18 @@ class MonitoredSession:
                     h.end(self._sess)
         finally:
             try:
-                if self._sess is None:
+                if self._sess is None and self._closed:
                     raise RuntimeError("Session is already closed.")
-                self._coord.request_stop()
-                try:
-                    self._coord.join(stop_grace_period_secs=self._grace,
-                                     ignore_live_threads=True)
-                finally:
-                    self._sess.close()
+                # (None and not closed: dropped by a recovery whose new Session failed;
+                # nothing left to close, that failure's error goes on: TF's
+                # _RecoverableSession.close)
+                if self._sess is not None:
+                    self._coord.request_stop()
+                    try:
+                        self._coord.join(stop_grace_period_secs=self._grace,
+                                         ignore_live_threads=True)
+                    finally:
+                        self._sess.close()
             finally:
                 self._sess = None
                 self._closed = True

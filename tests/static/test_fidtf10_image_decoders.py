@@ -223,3 +223,28 @@ def test_resize_images_of_a_size_known_only_at_run_time(method):
         got, want = s.run([y, ref], {p: img})
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-4)
+
+
+def _gif_codes(w, h, codes):
+    """A one-frame GIF of 3-bit LZW ``codes`` (min code size 2) as they are."""
+    raw = sum(c << (3 * n) for n, c in enumerate(codes)).to_bytes((3 * len(codes) + 7) // 8,
+                                                                  "little")
+    return (b"GIF89a" + struct.pack("<HHBBB", w, h, 0x81, 0, 0) + PALETTE.tobytes() + b"\x2c" +
+            struct.pack("<HHHHB", 0, 0, w, h, 0) + bytes([2, len(raw)]) + raw + b"\0\x3b")
+
+
+@pytest.mark.parametrize("codes, why", [
+    ([4, 1, 5], "Image EOF detected before image complete"),       # an end code too soon
+    ([4, 1], "Image is defective, decoding aborted"),              # the data ends too soon
+])
+def test_decode_gif_of_a_truncated_lzw_stream_is_giflibs_error(codes, why):
+    # (review21 R2: the missing pixels were filled with index 0; an 8000x8000 frame of three
+    # codes decoded to 192 MB)
+    for w, h in ((2, 2), (8000, 8000)):
+        data = _gif_codes(w, h, codes)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=rf"^Invalid GIF data \(size {len(data)}\), failed to slurp gif "
+                                 rf"file: {why}\n"):
+            run(tf.image.decode_gif(data))
+    assert run(tf.image.decode_gif(_gif_codes(2, 2, [4, 1, 2, 4, 3, 0, 5]))).tolist() == \
+        [[[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [0, 0, 0]]]]

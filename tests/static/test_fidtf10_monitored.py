@@ -158,3 +158,26 @@ def test_should_stop_is_not_set_by_an_out_of_range_run():
                 sess.run(nxt)
             assert not sess.should_stop()               # TF: only the with block ends
         assert sess.should_stop()
+
+
+def test_a_failed_recreation_raises_its_own_error_not_session_closed():
+    # (review21 R1: leaving the with block after the recovery's new Session failed raised
+    # RuntimeError('Session is already closed.') in place of the creator's error)
+    class Creator(tf.train.SessionCreator):
+        made = 0
+
+        def create_session(self):
+            Creator.made += 1
+            if Creator.made == 2:
+                raise ValueError("restore failed: bad checkpoint")
+            return tf.train.ChiefSessionCreator().create_session()
+
+    with tf.Graph().as_default():
+        x = tf.constant(1.0)
+        with pytest.raises(ValueError, match="^restore failed: bad checkpoint$"), \
+                tf.train.MonitoredSession(session_creator=Creator(),
+                                          hooks=[_Recorder(abort_at={1})]) as sess:
+            sess.run(x)
+        assert sess.should_stop()
+        with pytest.raises(RuntimeError, match="Session is already closed."):
+            sess.close()

@@ -30,9 +30,10 @@ def test_declared_unsigned_tensors_keep_their_dtype(name):
         assert p.dtype == dt and c.dtype == dt and v.dtype == dt
         with tf.Session() as s:
             s.run(v.initializer)
-            got = s.run([p + c, v, tf.reshape(p, [3, 1])], {p: np.array([4, 5, 6])})
+            got = s.run([tf.concat([p, c], 0), v, tf.reshape(p, [3, 1])],
+                        {p: np.array([4, 5, 6])})
         assert [g.dtype for g in got] == [npdt] * 3
-        assert got[0].tolist() == [5, 7, 9] and got[2].shape == (3, 1)
+        assert got[0].tolist() == [4, 5, 6, 1, 2, 3] and got[2].shape == (3, 1)
 
 
 def test_cast_to_unsigned_as_tfs_cpu_kernel():
@@ -74,9 +75,12 @@ def test_uint16_png_through_convert_image_dtype_and_back():
 
 
 def test_uint16_arithmetic_wraps_and_true_division_is_float32():
+    # the ops TF 1.15 has uint16 kernels for (BINARY_MORE's Mul, Sub; Sum; truediv casts to
+    # float32).  (TF 1.15's Add/AddV2 refuse uint16 at build time; dlcore computes it, an
+    # extension the dtypes module states, not asserted here as TF's.)
     a = tf.constant([65535, 3, 0], tf.uint16)
-    add, mul, sub, total, div = run([a + 1, a * 2, a - 1, tf.reduce_sum(a), a / 2])
-    assert add.dtype == np.uint16 and add.tolist() == [0, 4, 1]
+    mul, sub, total, div = run([a * 2, a - 1, tf.reduce_sum(a), a / 2])
+    assert mul.dtype == np.uint16 and sub.dtype == np.uint16
     assert mul.tolist() == [65534, 6, 0] and sub.tolist() == [65534, 2, 65535]
     assert total.dtype == np.uint16 and total == 2                # 65538 mod 65536
     assert div.dtype == np.float32 and div.tolist() == [32767.5, 1.5, 0.0]
