@@ -23,9 +23,8 @@ lock and see committed values only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import threading
+from collections.abc import Callable
 
 
 class _Staging(threading.local):
@@ -37,13 +36,28 @@ class _Staging(threading.local):
         self.staged: dict = {}
 
 
+_MAKING = threading.Lock()          # (one _Staging per store, whichever thread asks first)
+
+
 class VariableStore:
     """The committed values of a Session's variables and each thread's staged writes."""
 
     def __init__(self):
         self._values: dict = {}
-        self._local = _Staging()
+        # this store's per-thread staging, made on first use: a Session that never writes a
+        # variable (a graph per batch, an evaluation) never pays threading.local's ~5 us
+        self._made: _Staging | None = None
         self.lock = threading.RLock()
+
+    @property
+    def _local(self) -> _Staging:
+        s = self._made
+        if s is None:
+            with _MAKING:
+                s = self._made
+                if s is None:
+                    s = self._made = _Staging()
+        return s
 
     # -- committed values
     def get(self, var, default=None):
@@ -72,7 +86,8 @@ class VariableStore:
     def clear(self) -> None:
         with self.lock:
             self._values.clear()
-            self._local.staged.clear()
+            if self._made is not None:
+                self._made.staged.clear()
 
     # -- one run's writes
     def staging(self) -> dict:
@@ -86,11 +101,14 @@ class VariableStore:
 
     def current(self, var):
         """What a read in this thread sees: the staged value, else the committed one."""
-        v = self._local.staged.get(var)
+        local = self._made
+        v = None if local is None else local.staged.get(var)
         return self._values.get(var) if v is None else v
 
     def commit(self) -> None:
-        local = self._local
+        local = self._made
+        if local is None:                   # (nothing was ever staged here)
+            return
         staged = local.staged
         if staged:
             with self.lock:
@@ -101,7 +119,9 @@ class VariableStore:
 
     def discard(self) -> None:
         """The run failed: drop its staged writes and end the run (``ending``)."""
-        local = self._local
+        local = self._made
+        if local is None:
+            return
         local.staged.clear()
         if local.ending is not None:
             _end(local)
@@ -110,11 +130,13 @@ class VariableStore:
         """Drop this thread's staged writes only, in the MIDDLE of a run (the compiled plan's
         fallback, before its step-by-step re-run): the run goes on, so its end-of-run hook (a
         held Ctrl-C) stays for the Session's commit or discard."""
-        self._local.staged.clear()
+        if self._made is not None:
+            self._made.staged.clear()
 
     def in_use(self) -> list:
         """Every value a run could still read: committed and this thread's staged ones."""
-        return list(self._values.values()) + list(self._local.staged.values())
+        staged = [] if self._made is None else list(self._made.staged.values())
+        return list(self._values.values()) + staged
 
 
 def _end(local: _Staging) -> None:
