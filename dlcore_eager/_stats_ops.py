@@ -99,12 +99,14 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     dt = x.dtype
     if lo == hi:
-        # every value in range is lo, the middle of PyTorch's widened [lo - 1, lo + 1]: the
-        # middle bin, counted without that arithmetic, which loses the 1 for large lo (9e15:
-        # a 0 / 0 bin index, and NumPy's error about a negative count)
-        out = np.zeros(bins, dt)
-        out[bins // 2] = np.count_nonzero(x == dt.type(lo))
-        return _like(out, input)
+        if dt.type(lo) - dt.type(1) == dt.type(lo):
+            # the widening to [lo - 1, lo + 1] is lost in x's dtype (9e15, 1e30 in float32: a
+            # 0 / 0 bin index, NumPy's error about a negative count): each value in range is
+            # lo, the middle, which is where PyTorch counts them
+            out = np.zeros(bins, dt)
+            out[bins // 2] = np.count_nonzero(x == dt.type(lo))
+            return _like(out, input)
+        lo, hi = lo - 1, hi + 1
     inside = x[(x >= lo) & (x <= hi)]
     # PyTorch's order of operations ((x - min) * bins / (max - min)): 1.2 of [0, 3] in 5 bins
     # is bin 2, where (x - min) / (max - min) * bins gives 1.9999999999999998
