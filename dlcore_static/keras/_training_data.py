@@ -55,6 +55,10 @@ class ArrayFeeds:
             want = t.aval.shape
             if (targets and a.ndim == len(want) - 1) or (a.ndim == 1 and len(want) == 2):
                 a = a.reshape(a.shape + (1,))   # Keras 2.2.4 expands 1-d arrays (a column)
+            elif not targets and a.ndim == len(want) - 1 and want[-1] == 1:
+                a = a.reshape(a.shape + (1,))   # Keras 3's _adjust_input_rank: (n, 28, 28)
+            elif not targets and a.ndim == len(want) + 1 and a.shape[-1] == 1:  # for (28, 28, 1)
+                a = a.reshape(a.shape[:-1])
             if a.ndim != len(want):
                 raise ValueError(f"Error when checking {what}: expected {nm} to have "
                                  f"{len(want)} dimensions, but got array with shape {a.shape}")

@@ -90,3 +90,18 @@ def test_loss_class_sample_weight_ranks_as_keras3(shape, reduction):
         got = K.get_value(getattr(keras.losses, name)(reduction=reduction, **kw)(t, p, w))
         assert np.shape(got) == want.shape, (name, reduction, shape)
         np.testing.assert_allclose(got, want, rtol=1e-5, err_msg=f"{name} {reduction}")
+
+
+def test_input_rank_adjusted_as_keras3():
+    """An (n, 4) array for Input((4, 1)) gets its last axis, an (n, 4, 1) array for Input((4,))
+    loses it (Keras 3's Functional._adjust_input_rank); other ranks keep Keras 2's error."""
+    x = keras.Input((4, 1))
+    m = keras.Model(x, keras.layers.Flatten()(x))
+    a = R.random((3, 4)).astype("float32")
+    np.testing.assert_array_equal(m.predict(a, verbose=0), a)
+    y = keras.Input((4,))
+    m2 = keras.Model(y, keras.layers.Dense(2)(y))
+    np.testing.assert_allclose(m2.predict(a[..., None], verbose=0), m2.predict(a, verbose=0))
+    with pytest.raises(ValueError, match="Error when checking input: expected .* to have 3 "
+                                         "dimensions, but got array with shape \\(3, 4, 2, 2\\)"):
+        m.predict(R.random((3, 4, 2, 2)).astype("float32"), verbose=0)

@@ -89,3 +89,31 @@ def test_pretrained_word_embeddings(capsys):
                                atol=1e-6)
     probs = K.batch_get_value([env["probabilities"]])[0]
     assert out.rstrip().splitlines()[-1] == env["class_names"][int(np.argmax(probs[0]))]
+
+
+def test_siamese_contrastive(capsys):
+    out, env = run_program("keras_siamese_contrastive_keras8.py", capsys, graph_seed=1)
+    assert "(120, 2, 28, 28) (120,)" in out
+    # the embedding network is one layer of the siamese model, used twice (shared weights)
+    assert "Total params: 5,324" in out and "Non-trainable params: 516" in out
+    siamese, emb = env["siamese"], env["embedding_network"]
+    assert len(emb._nodes) >= 2 and len(siamese.get_weights()) == len(emb.get_weights()) + 6
+    # pairs: one positive (0) and one negative (1) per image, as make_pairs writes them
+    ys, labels = env["y_train"], env["labels_train"]
+    assert list(labels[:4]) == [0.0, 1.0, 0.0, 1.0] and labels.sum() == len(ys)
+    h = env["history"].history
+    assert sorted(h) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(h["loss"]) == 3 and h["loss"][-1] < h["loss"][0]
+    # (n, 28, 28) images fed to Input((28, 28, 1)): Keras 3 adds the channel axis
+    x1, x2, y = env["x_test_1"], env["x_test_2"], env["labels_test"]
+    assert x1.shape == (60, 28, 28)
+    p = siamese.predict([x1, x2], verbose=0)[:, 0].astype(np.float64)
+    np.testing.assert_allclose(p, siamese.predict([x1[..., None], x2[..., None]],
+                                                  verbose=0)[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(p, env["predictions"][:, 0], rtol=1e-5, atol=1e-6)
+    # the contrastive loss and the (binary) accuracy against NumPy, one batch of 60
+    want = np.mean((1 - y) * p ** 2 + y * np.maximum(1 - p, 0) ** 2)
+    loss, acc = siamese.evaluate([x1, x2], y, batch_size=60, verbose=0)
+    np.testing.assert_allclose(loss, want, rtol=1e-5)
+    np.testing.assert_allclose(acc, np.mean((p > 0.5) == y), rtol=1e-6)
+    assert "test loss, test acc:" in out
