@@ -337,7 +337,7 @@ def reduce(export, ns, name):
                 if type(b) is _ndarray and (b.dtype is _F32 or b.dtype is _F64):
                     nd = b.ndim
                     axes = _ALL_AXES[nd] if dim is None else \
-                        normalize_axes(op_name, O._dims(dim), nd, b.shape)
+                        normalize_axes(op_name, O._dims(dim, nd), nd, b.shape)
                     params = {"axes": axes, "keepdims": bool(keepdim)}
                     if not mean:
                         out = _apply(prim, (x,), params)
@@ -363,9 +363,9 @@ def reduce(export, ns, name):
                 raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                                    f"either a floating point or complex dtype. Got: {got}")
             if labels is not None:
-                return labelled(fn(x, O._dims(dim), bool(keepdim)), labels[dim is not None], x,
-                                edges=(x,))
-            return fn(x, O._dims(dim), bool(keepdim))
+                return labelled(fn(x, O._dims(dim, x.ndim), bool(keepdim)),
+                                labels[dim is not None], x, edges=(x,))
+            return fn(x, O._dims(dim, x.ndim), bool(keepdim))
         except _ShapeError as e:     # (PyTorch's exception and words)
             raise _torch_error(e) from None
 

@@ -24,7 +24,7 @@ def _no_bfloat16(self) -> None:
 
 def numpy(self, *, force: bool = False) -> np.ndarray:
     _no_bfloat16(self)
-    if self._rg and not force:
+    if self._rg and not force and STATE.enabled:    # (PyTorch's: allowed under no_grad)
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                            "tensor.detach().numpy() instead.")
     if type(self._buf) is not _ndarray:
@@ -38,8 +38,8 @@ def __array__(self, dtype=None, copy=None):
     """NumPy 2's protocol: ``copy=None`` shares memory when it can, ``copy=True`` always
     copies (``np.array(t)``, ``np.copy(t)``), ``copy=False`` refuses when a copy is needed
     (another dtype, or a CUDA tensor: read into host memory).  Like PyTorch, a tensor that
-    requires grad refuses (``t.detach()`` first)."""
-    if self._rg:
+    requires grad refuses (``t.detach()`` first) while grad mode is on."""
+    if self._rg and STATE.enabled:
         raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                            "tensor.detach().numpy() instead.")
     _no_bfloat16(self)

@@ -26,7 +26,7 @@ import numpy as np
 from . import _array_operands, _scalar_args
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
-from ._tensor_ops import norm2_lane
+from ._tensor_ops import _dims, norm2_lane
 from .ao import _qops
 from .tensor import Tensor
 
@@ -92,6 +92,26 @@ def _vector_norm(args, kwargs):
     if x is not None and 0 in x._buf.shape:
         _empty_norm(x, args[1] if len(args) > 1 else kwargs.get("ord", kwargs.get("p", 2)),
                     args[2] if len(args) > 2 else kwargs.get("dim"))
+    if x is not None:
+        _unique_dim_arg(x, args[2] if len(args) > 2 else kwargs.get("dim"))
+
+
+def _unique_dim_arg(x, dim) -> None:
+    """PyTorch's refusal of a dim list naming one dim twice (the core reduces it once)."""
+    if isinstance(dim, (tuple, list)) and len(dim) > 1:
+        _dims(dim, x._buf.ndim)
+
+
+def _count_nonzero(args, kwargs):
+    """count_nonzero: a dim named twice refused, an empty dim list counts every element (as
+    PyTorch's; the core counted per element)."""
+    x = _first(args, kwargs)
+    if x is not None:
+        dim = args[1] if len(args) > 1 else kwargs.get("dim")
+        _unique_dim_arg(x, dim)
+        if isinstance(dim, (tuple, list)) and not dim:
+            return x.count_nonzero()
+    return None
 
 
 def _empty_norm(x, p, dim) -> None:
@@ -385,6 +405,8 @@ CHECKS = {
     ("torch", "norm"): _vector_norm,
     ("Tensor", "norm"): _vector_norm,
     ("linalg", "vector_norm"): _vector_norm_lane,
+    ("torch", "count_nonzero"): _count_nonzero,
+    ("Tensor", "count_nonzero"): _count_nonzero,
     ("F", "normalize"): _normalize_lane,
     ("torch", "cdist"): _distance("cdist"),
     ("F", "pdist"): _distance("pdist"),

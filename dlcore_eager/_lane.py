@@ -303,6 +303,9 @@ def _axes_params(b, key) -> dict | None:
         return None
     if type(keepdim) is not bool:
         return None
+    if type(dim) is tuple and len({d % b.ndim if -b.ndim <= d < b.ndim else d
+                                   for d in dim}) < len(dim):
+        return None          # (a dim named twice: the general path's PyTorch error)
     return {"axes": normalize_axes("sum", dim, b.ndim, b.shape), "keepdims": keepdim}
 
 

@@ -24,6 +24,7 @@ from . import _dtype as D
 from ._arg_checks import not_tensor as _not_tensor
 from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
 from ._closeness import isclose as _isclose
+from ._dims import reduce_dims as _dims
 from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
 from ._dispatch import small_binary as _small_binary
@@ -291,14 +292,6 @@ def masked_fill(x, mask, value):
 
 
 # ----------------------------------------------------------------------------- reductions
-def _dims(dim):
-    if dim is None:
-        return None
-    if isinstance(dim, (list, tuple)):
-        return tuple(_ops._rules.as_dim(d) for d in dim)    # (int(0.5) was 0: amax(x, 0.5)
-    return _ops._rules.as_dim(dim)                          # reduced dim 0, torch refuses)
-
-
 def _reduce_extreme(x, dim, keepdim, other, is_max):
     if other is not None and not isinstance(other, (int, bool)):
         return split_ties(maximum(x, other) if is_max else minimum(x, other), x, other)
@@ -370,6 +363,8 @@ _VAR_DTYPES = ("std and var only support floating point and complex dtypes")
 def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     """PyTorch's dtype rules here, not in a wrapper: integers and bools refused, a complex
     input's variance real (``var z = var Re z + var Im z``)."""
+    if isinstance(dim, (list, tuple)) and not dim:
+        dim = None                      # (an empty dim list: every dim, as PyTorch's)
     k = x._buf.dtype.kind
     if k in "biuc":
         if k != "c":
@@ -384,7 +379,7 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
             return out
     x = _float(x)
     try:
-        d = sub_(x, _ops.mean(x, _dims(dim), True))
+        d = sub_(x, _ops.mean(x, _dims(dim, x.ndim), True))
     except AxisError as e:          # (PyTorch's IndexError and words)
         raise torch_error(e) from None
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
@@ -396,6 +391,8 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    if isinstance(dim, (list, tuple)) and not dim:
+        dim = None                      # (an empty dim list: every dim, as PyTorch's)
     # (complex: the root of the parts' summed variances, finite where both are 0)
     if SAVED_HOOKS_ON[0] and x._buf.dtype.kind == "f":
         out = _saved_var(True, x, dim, unbiased, keepdim, correction,
@@ -460,6 +457,9 @@ def _norm2_params(b, key) -> dict | None:
             dim is None or type(dim) is int or (type(dim) is tuple and dim and
                                                all(type(d) is int for d in dim))):
         return None
+    if type(dim) is tuple and len({d % b.ndim if -b.ndim <= d < b.ndim else d
+                                   for d in dim}) < len(dim):
+        return None          # (a dim named twice: the general path's PyTorch error)
     from dlcore.ops._rules import normalize_axes
     return {"axes": normalize_axes("sum", dim, b.ndim, b.shape), "keepdims": keepdim}
 
@@ -469,21 +469,21 @@ def _norm(x, p, dim, keepdim):
         # (linalg's vector_norm: a zero gradient at a zero norm, as PyTorch's; sqrt of the
         # sum of squares gave 0 * inf = NaN there: x.norm() of zeros)
         from dlcore.ops.linalg_extra import vector_norm
-        return vector_norm(x, p, _dims(dim), keepdim)
+        return vector_norm(x, p, _dims(dim, x.ndim), keepdim)
     if p == 2 or p == "fro":
-        return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim), keepdim))
+        return _ops.sqrt(_ops.sum(mul_(x, x), _dims(dim, x.ndim), keepdim))
     if p == 1:
-        return _ops.sum(_ops.abs(x), _dims(dim), keepdim)
+        return _ops.sum(_ops.abs(x), _dims(dim, x.ndim), keepdim)
     if p == 0 or p in (float("inf"), -float("inf")):        # count of nonzeros, max/min |x|
         from dlcore.ops.linalg_extra import vector_norm
-        return vector_norm(_float(x), p, _dims(dim), keepdim)
-    return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim), keepdim), 1.0 / p)
+        return vector_norm(_float(x), p, _dims(dim, x.ndim), keepdim)
+    return pow_(_ops.sum(pow_(_ops.abs(x), p), _dims(dim, x.ndim), keepdim), 1.0 / p)
 
 
 @torch_errors       # (a dim out of range: PyTorch's IndexError and words)
 def all(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
-    out = _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim), keepdim), 0)
+    out = _ops.equal(_ops.sum(_ops.logical_not(b), _dims(dim, x.ndim, False), keepdim), 0)
     # (PyTorch keeps uint8 for a uint8 input, its pre-bool behaviour; bool for all else)
     return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
@@ -491,7 +491,7 @@ def all(x, dim=None, keepdim=False):
 @torch_errors
 def any(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
-    out = _ops.greater(_ops.sum(b, _dims(dim), keepdim), 0)
+    out = _ops.greater(_ops.sum(b, _dims(dim, x.ndim, False), keepdim), 0)
     return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
 
 

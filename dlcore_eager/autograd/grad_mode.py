@@ -89,6 +89,7 @@ class no_grad(_NoParamDecorator):
     ``@torch.no_grad``."""
 
     _target = False
+    _prev = False           # (PyTorch's ``prev``: an exit never entered switches recording off)
 
 
 class enable_grad(_NoParamDecorator):

@@ -36,8 +36,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(ones(*shape, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(*shape, dtype=dtype, device=device)) if bias else None
-            if not bias:
+            if bias:
+                self.bias = Parameter(zeros(*shape, dtype=dtype, device=device))
+            else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
