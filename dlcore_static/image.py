@@ -125,6 +125,12 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
                                   "nearest_neighbor)")
     if align_corners and half_pixel:
         raise ValueError("If half_pixel_centers is True, align_corners must be False.")
+    if op == "resize_images":               # TF 1.15's _resize_images_common checks
+        t = _args(images)[0]
+        if t.op.attrs.get("unknown_rank"):  # (a decode_image result)
+            raise ValueError("'images' contains no shape.")
+        if t.aval.ndim not in (3, 4):
+            raise ValueError("'images' must have either 3 or 4 dimensions.")
     with g.name_scope(op):
         x, batch = _image(images, op, dynamic=True)
         oh, ow = _size(size, op)

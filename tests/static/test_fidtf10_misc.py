@@ -105,3 +105,13 @@ def test_matching_files_and_dataset_list_files(tmp_path):
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match=r"^assertion failed: \[No files matched pattern: .*\*\.gif\]"):
             s.run(none.get_next())
+
+
+def test_resize_images_of_decode_image_has_no_shape_as_tf_1_15():
+    # TF 1.15's decode_image has no static rank: resize_images refuses it at build time (the
+    # classic fix: expand_animations=False, or image.set_shape([None, None, 3]))
+    img = tf.image.decode_image(tf.constant(b"\x89PNG"))
+    with pytest.raises(ValueError, match=r"^'images' contains no shape\.$"):
+        tf.image.resize_images(img, [4, 4])
+    img.set_shape([None, None, 3])
+    assert tf.image.resize_images(img, [4, 4]).shape.as_list() == [4, 4, 3]
