@@ -128,8 +128,8 @@ def element(x, host):
 
 
 def inferred_with_tensors(data):
-    """PyTorch's dtype for ``torch.tensor(data)`` when the sequence ``data`` holds tensors:
-    each tensor's dtype, a Python float the default dtype, an int int64, a bool bool, a
+    """PyTorch's dtype for ``torch.tensor(data)`` when the sequence ``data`` holds tensors (or
+    NumPy arrays and scalars): each one's dtype, a Python float the default dtype, an int int64, a bool bool, a
     complex the default complex, promoted together (``[tensor(1), tensor(2.5)]`` is float32:
     NumPy's reading of the values made it float64); None where no tensor is inside."""
     found: list = []
@@ -140,6 +140,9 @@ def inferred_with_tensors(data):
         if isinstance(x, Tensor):
             has_tensor = True
             found.append(x._buf.dtype)
+        elif isinstance(x, (np.ndarray, np.generic)):   # (before float: np.float64 is one)
+            has_tensor = True               # (a NumPy value counts with its dtype, as a tensor)
+            found.append(x.dtype if x.dtype.kind in "biufc" else None)
         elif isinstance(x, (list, tuple)):
             for v in x:
                 walk(v)

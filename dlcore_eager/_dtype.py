@@ -36,6 +36,14 @@ class dtype:
     def __repr__(self) -> str:
         return f"torch.{self.name}"
 
+    @property
+    def is_signed(self) -> bool:
+        """PyTorch's: False for uint8 and bool (unsigned), True for the others; a quantized
+        dtype's refusal."""
+        if self.name in ("quint8", "qint8", "qint32"):
+            raise RuntimeError("isSignedType not supported for quantized types")
+        return self.np_dtype.kind not in "ub"
+
     def __reduce__(self):           # dtypes are singletons
         return (from_numpy_dtype, (self.np_dtype.str,))
 

@@ -303,6 +303,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     """A new tensor that copies ``data`` (a scalar, nested lists, an array or a tensor)."""
     host = _host_data(data)
     inside = host is not data and isinstance(data, (list, tuple))   # (tensors in the list)
+    if not inside and dtype is None and isinstance(data, (list, tuple)):  # (NumPy values in
+        inside = isinstance(_first_leaf(data), (np.ndarray, np.generic))  # it: their dtypes)
     try:
         arr = np.array(host, copy=True)
     except ValueError as e:

@@ -41,22 +41,13 @@ from . import _dtype as D
 from . import _graph as _graph_module
 from . import _tensor_aux as _aux
 from ._graph import ERR_BACKWARD_TWICE, CopyNode, Node, _HookHandle, leaf_node  # noqa: F401
+from ._size import Size
 from ._state import INFERENCE_ON, STATE, DetachedInference, InferenceVersion, fresh_version
 
 _ndarray = np.ndarray
 _BY_NP = D._BY_NP                  # NumPy dtype -> dtype object (the table from_numpy_dtype reads)
 _CUDA0 = Device("cuda", 0)
 _tuple_new = tuple.__new__
-
-
-class Size(tuple):
-    """A tensor's shape; a tuple that prints as ``torch.Size([2, 3])``."""
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    def numel(self) -> int:
-        return int(np.prod(self, dtype=np.int64))
 
 
 def _empty_strides(shape) -> tuple:
