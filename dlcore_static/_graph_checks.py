@@ -165,8 +165,10 @@ def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -
             _bad(f"op {name!r} must refer to a variable")
         want = AVal(var.attrs["shape"], var.attrs["dtype"])
         _expect(name, avals, [want])
-        if typ == "Assign" and (inputs[0].aval.dtype != want.dtype or
-                                not _compatible(inputs[0].aval.shape, want.shape)):
+        # (a value of unknown rank: the Assign checks its shape when it runs, as TF1's)
+        if typ == "Assign" and (inputs[0].aval.dtype != want.dtype or not (
+                not inputs[0].aval.shape and inputs[0].op.attrs.get("unknown_rank")) and
+                not _compatible(inputs[0].aval.shape, want.shape)):
             _bad(f"op {name!r}: cannot assign {_avals_txt([inputs[0].aval])} to variable "
                  f"{var.name!r} of {_avals_txt([want])}")
     elif typ in ("IsVariableInitialized", "ReportUninitializedVariables", "InitializedValue"):

@@ -147,28 +147,6 @@ def _ensure_impl(dims, *, want):
 _register_host_op("EnsureShapeCheck", _ensure_impl)
 
 
-def _assign_shape_impl(dims, *, lhs):
-    got = [int(d) for d in dims]
-    if len(got) != len(lhs) or any(w is not None and w != g for w, g in zip(lhs, got)):
-        raise ValueError(f"Assign requires shapes of both tensors to match. lhs shape= "
-                         f"{list(lhs)} rhs shape= {got}")
-    return np.zeros((), np.int32)
-
-
-_register_host_op("AssignShapeCheck", _assign_shape_impl)
-
-
-def assign_shape_checked(value: Tensor, shape: tuple) -> Tensor:
-    """``value`` (of unknown rank) as a tensor of the variable's ``shape``, after a run-time
-    check that its shape is ``shape``: TF1's Assign refuses any other (``v.assign(p)`` with a
-    shapeless placeholder fed a scalar or a row was broadcast into the whole variable)."""
-    from .array_ops import identity
-    from .graph import control_dependencies
-    check = host_op("AssignShapeCheck", [_shape(value)], [((), np.int32)],
-                    {"lhs": tuple(shape)})
-    with control_dependencies([check]):
-        return _ops.broadcast_to(identity(value), shape)
-
 
 def ensure_shape(x, shape, name=None):
     """``x``, after checking that its shape fits ``shape`` (build time: ValueError; run time,

@@ -29,9 +29,11 @@ from dlcore.registry import AVal
 from . import dtypes as _dtypes
 from . import fetches as _fetches
 from . import plan as _plan
-from .errors import FailedPreconditionError, node_suffix
+from .errors import FailedPreconditionError, InvalidArgumentError, node_suffix
 from .frontend import StaticFrontend, rename, to_tensor
 from .graph import Graph, Operation, Tensor, TensorShape, get_default_graph, get_default_session
+from .host_ops import host_op
+from .host_ops import register as register_host_op
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
@@ -227,13 +229,11 @@ class Variable:
         if value.aval.dtype != self.aval.dtype:
             raise TypeError(f"Input 'value' of 'Assign' Op has type {value.dtype.name} that "
                             f"does not match type {self.dtype.name} of argument 'ref'.")
-        if not value.aval.shape and value.op.attrs.get("unknown_rank") and self.aval.shape:
-            # a value of unknown rank (``w - lr * g`` with a shapeless learning-rate
-            # placeholder): TF1's Assign takes it; its shape is the variable's when it runs,
-            # checked then (any other is TF1's error, not broadcast into the variable)
-            from .tf_longtail import assign_shape_checked
-            value = assign_shape_checked(value, self.aval.shape)
-        if not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
+        unknown = not value.aval.shape and value.op.attrs.get("unknown_rank")
+        # a value of unknown rank (``w - lr * g`` with a shapeless learning-rate placeholder):
+        # TF1's Assign takes it, and its kernel checks the shape when it runs (not broadcast
+        # into the variable: a fed scalar or row filled it)
+        if not unknown and not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
             raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
                              f"incompatible for the assignment to '{self.op.name}'")
         op = Operation(g, "Assign", g.unique_name(name) if unique else name, [value], [self.aval],
@@ -244,14 +244,42 @@ class Variable:
     # name scope's own name (``AssignAdd``, ``AssignAdd_1``; ``update_w/ApplyGradientDescent``),
     # the others are inside it (``AssignAdd/read``, ``AssignAdd/add``)
     def assign_add(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
+        delta, known = self._delta(delta, name or "AssignAdd", "AssignAdd")
         with self.graph.name_scope(name or "AssignAdd") as scope:
-            new = _ops.add(self._update_read(), _as(delta, self))
+            new = _ops.add(self._update_read(), delta if known else
+                           _shape_checked(delta, self.aval.shape, "AssignAdd"))
         return self._assign(new, scope[:-1], False)
 
     def assign_sub(self, delta, use_locking: bool = False, name: str | None = None) -> Tensor:
+        delta, known = self._delta(delta, name or "AssignSub", "AssignSub")
         with self.graph.name_scope(name or "AssignSub") as scope:
-            new = _ops.sub(self._update_read(), _as(delta, self))
+            new = _ops.sub(self._update_read(), delta if known else
+                           _shape_checked(delta, self.aval.shape, "AssignSub"))
         return self._assign(new, scope[:-1], False)
+
+    def _delta(self, delta, name: str, op_type: str) -> tuple[Tensor, bool]:
+        """``(delta as a tensor of the variable's type, whether its shape is known to be the
+        variable's)``.  Its static shape is merged with the variable's as TF1's AssignAdd/
+        AssignSub do (``MergeBothInputsShapeFn``): a delta of another rank or size is refused
+        when built, not broadcast into the variable (a (3,) delta of a (3, 3) variable was
+        added to every row); a shape known only when it runs is checked then."""
+        d = _as(delta, self)
+        shape = self.aval.shape
+        if d.op.attrs.get("unknown_rank") and not d.aval.shape:
+            return d, None in shape
+        mine, theirs = TensorShape(shape), TensorShape(d.aval.shape)
+        if mine.is_compatible_with(theirs):
+            return d, theirs.is_fully_defined() or None in shape
+        texts = [_shape_text(shape), _shape_text(d.aval.shape)]
+        if len(shape) != len(d.aval.shape):
+            why = f"Shapes must be equal rank, but are {len(shape)} and {len(d.aval.shape)}"
+        else:
+            i = next(i for i, (a, b) in enumerate(zip(shape, d.aval.shape))
+                     if a is not None and b is not None and a != b)
+            why = f"Dimension {i} in both shapes must be equal, but are {shape[i]} and " \
+                  f"{d.aval.shape[i]}. Shapes are {texts[0]} and {texts[1]}."
+        raise ValueError(f"{why} for '{self.graph.unique_name(name, mark_as_used=False)}' "
+                         f"(op: '{op_type}') with input shapes: {texts[0]}, {texts[1]}.")
 
     def _update_read(self) -> Tensor:
         """The read of a read-modify-write update (``assign_add``, ``scatter_add``, an
@@ -319,6 +347,35 @@ def _read_factory(op: Operation, session, device):
     return read, {}
 
 
+def _shape_text(shape) -> str:
+    """A shape as TensorFlow writes it (``TensorShape::DebugString``): ``[3,2]``, ``?``s."""
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _match_message(op_type: str, lhs, rhs) -> str:
+    return (f"{op_type} requires shapes of both tensors to match. lhs shape= "
+            f"{_shape_text(lhs)} rhs shape= {_shape_text(rhs)}")
+
+
+def _delta_check_impl(v, *, lhs, op_type):
+    if tuple(v.shape) != lhs:
+        raise ValueError(_match_message(op_type, lhs, v.shape))
+    return v
+
+
+register_host_op("AssignShapeCheck", _delta_check_impl)
+
+
+def _shape_checked(delta: Tensor, shape: tuple, op_type: str) -> Tensor:
+    """``delta`` (its shape not known when built) passed on after a run-time check that its
+    shape is the variable's: TF1's AssignAdd/AssignSub kernel refuses any other (the delta
+    was broadcast into the variable)."""
+    unknown = bool(delta.op.attrs.get("unknown_rank")) and not delta.aval.shape
+    return host_op("AssignShapeCheck", [delta], [(tuple(delta.aval.shape), delta.aval.dtype)],
+                   {"lhs": tuple(shape), "op_type": op_type},
+                   unknown_rank=unknown).outputs[0]
+
+
 def _assign_factory(op: Operation, session, device):
     var = op.attrs["variable"]
     local = session.variables.local
@@ -326,10 +383,12 @@ def _assign_factory(op: Operation, session, device):
     if None in shape:
         check = None
     else:
+        suffix = node_suffix(op)
+
         def check(v):
             if tuple(v.shape) != shape:
-                raise ValueError(f"Assign requires shapes of both tensors to match. lhs shape= "
-                                 f"{list(shape)} rhs shape= {list(v.shape)}")
+                raise InvalidArgumentError(None, op, _match_message("Assign", shape, v.shape)
+                                           + suffix)
 
     def assign(v):
         if check is not None:
