@@ -6,7 +6,7 @@ in ``call``; Keras 3 logs ``accuracy`` after each batch and resets it each epoch
 
 On the static engine ``call`` runs once, when the model is built: ``update_state`` builds the
 update op there, and nothing fetches it.  So every update op a ``keras.metrics`` metric builds
-is recorded (``record``), and ``compile`` adds, for each metric held by the model or one of
+is recorded (``_metric_state.record``), and ``compile`` adds, for each metric held by the model or one of
 its layers (attributes, nested) with updates built in the model's graph, its ``result()``
 after those updates to the model's metrics under the metric's name; it is registered with the
 stateful metrics (``confusion_metrics._REGISTRY``), so ``fit`` resets it as each epoch begins
@@ -18,25 +18,12 @@ updates from both, which needs both models' inputs; call it with targets in one.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from dlcore import ops as _ops
 
 from ..graph import control_dependencies
-
-UPDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # metric -> [update ops]
-
-
-def record(metric, op):
-    """``update_state``'s op, kept for ``compile``; returned."""
-    if op is not None:
-        try:
-            UPDATES.setdefault(metric, []).append(op)
-        except TypeError:                  # (an object that cannot be weakly referenced)
-            pass
-    return op
+from . import _metric_state as _ms
 
 
 def owned(model) -> list:
@@ -64,12 +51,11 @@ def owned(model) -> list:
 def add(model) -> None:
     """Append the layers' metrics to ``model.metrics_names``, ``_metric_specs`` and
     ``_metric_tensors`` (see the module docstring)."""
-    from . import _metric_state as _ms
     from . import confusion_metrics as _cm
     g = model.graph
     have = [m for m in model._metric_specs.values()]
     for m in owned(model):
-        ops = [op for op in UPDATES.get(m, ()) if getattr(op, "graph", None) is g]
+        ops = [op for op in _ms.UPDATES.get(m, ()) if getattr(op, "graph", None) is g]
         if not ops or any(m is x for x in have) or m.name in model.metrics_names:
             continue
         with g.as_default(), g.name_scope("metrics/"), control_dependencies(ops):

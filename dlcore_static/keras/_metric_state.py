@@ -21,6 +21,7 @@ and ``evaluate`` returns its value after the last batch, as Keras's stateful met
 from __future__ import annotations
 
 import functools
+import weakref
 
 import numpy as np
 
@@ -63,11 +64,24 @@ def captured(g, n0: int, returned):
     return group(*sinks)
 
 
+#: metric -> the update ops its ``update_state`` built (``_layer_metrics``: a layer's metric)
+UPDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def record(metric, op):
+    """``update_state``'s op, kept for ``compile`` (``_layer_metrics``); returned."""
+    if op is not None:
+        try:
+            UPDATES.setdefault(metric, []).append(op)
+        except TypeError:                  # (an object that cannot be weakly referenced)
+            pass
+    return op
+
+
 def wrap_update(fn):
     """A user's ``update_state`` returning one op that runs every assignment it made."""
     @functools.wraps(fn)
     def update_state(self, *args, **kwargs):
-        from ._layer_metrics import record  # (a layer's metric: _layer_metrics)
         g = get_default_graph()
         n0 = len(g.get_operations())
         return record(self, captured(g, n0, fn(self, *args, **kwargs)))

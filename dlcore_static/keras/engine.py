@@ -186,19 +186,13 @@ class Layer(AutoConfig):
             return None
         return mask
 
-    def __call__(self, *args, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         """Call the layer on symbolic tensors: ``layer(x)``, ``layer([a, b])``, or, as tf.keras,
         with several positional arguments ``layer(y_true, y_pred)`` passed on to ``call``
         (the layer is built on the first one's shape; every tensor argument is an input of the
         recorded node, so a model's topology reaches all of them).  Keras 3's
-        ``layer(logits=x, targets=t)``: with no positional argument, ``call``'s leading
-        parameters given by keyword are passed as positional ones."""
-        if not args:
-            args, kwargs = _leading_keywords(self.call, kwargs)
-        if not args:
-            raise TypeError(f"Layer {self.name}: __call__() missing the inputs (the first "
-                            "argument of call())")
-        inputs, args = args[0], args[1:]
+        ``layer(logits=x, targets=t)`` (no positional argument) is turned into positional
+        arguments by ``leading_keywords``, in ``_op_layers``' wrapper of this method."""
         xs = [K._to_tensor(t) for t in _as_list(inputs)]
         single = not isinstance(inputs, (list, tuple))
         call_args: list[int | None] | None = None
@@ -325,9 +319,19 @@ class Layer(AutoConfig):
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def leading_keywords(layer, kwargs: dict) -> tuple:
+    """``(args, kwargs)`` of a layer called with keywords only (Keras 3's ``layer(logits=x,
+    targets=t)``): ``layer.call``'s leading positional parameters taken from ``kwargs`` in
+    order, up to the first one not given (``training`` and ``mask`` stay keywords); a
+    TypeError when that leaves no inputs."""
+    args, kwargs = _leading_keywords(layer.call, kwargs)
+    if not args:
+        raise TypeError(f"Layer {layer.name}: __call__() missing the inputs (the first "
+                        "argument of call())")
+    return args, kwargs
+
+
 def _leading_keywords(fn, kwargs: dict) -> tuple:
-    """``(args, kwargs)``: ``fn``'s leading positional parameters taken from ``kwargs`` in
-    order, up to the first one not given (``training`` and ``mask`` stay keywords)."""
     import inspect
     try:
         params = list(inspect.signature(fn).parameters.values())

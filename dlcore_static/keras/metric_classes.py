@@ -117,8 +117,7 @@ class Metric:
                 raise ValueError(f"{self.name}: sample_weight of rank above the values'")
             w = _ops.broadcast_like(_f32(sw), v)
         from ..control_flow import group
-        from ._layer_metrics import record  # (a layer's metric: _layer_metrics)
-        return record(self, group(total.assign_add(_ops.sum(_ops.mul(v, w))),
+        return _ms.record(self, group(total.assign_add(_ops.sum(_ops.mul(v, w))),
                                   count.assign_add(_ops.sum(w))))
 
     def result(self):

@@ -106,6 +106,10 @@ def read(f, opt, path: str, error) -> None:
     if missing:
         raise error(f"load_model: {path!r} lists the optimizer weights {missing[:3]} in "
                     "optimizer_weights/weight_names but has no such datasets (a damaged file)")
+    for n in names:
+        if group[n].dtype.kind not in "biuf":
+            raise error(f"load_model: {path!r}: optimizer weight {n!r} has dtype "
+                        f"{group[n].dtype}, not a number (a damaged file)")
     if all(n.endswith(":0") for n in names):
         pairs = keras2_weights(opt)
     else:                              # Keras 3's .h5 (its variables' paths, in its order)

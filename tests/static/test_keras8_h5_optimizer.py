@@ -140,7 +140,8 @@ def test_h5_optimizer_weight_listed_but_missing_is_a_damaged_file(tmp_path):
         keras.models.load_model(path)
 
 
-@pytest.mark.parametrize("damage", ["dataset", "names_int", "names_2d", "group_entry"])
+@pytest.mark.parametrize("damage", ["dataset", "names_int", "names_2d", "group_entry",
+                                    "string_value"])
 def test_h5_optimizer_weights_malformed_are_refused(tmp_path, damage):
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:
@@ -150,6 +151,9 @@ def test_h5_optimizer_weights_malformed_are_refused(tmp_path, damage):
             f["optimizer_weights"] = np.zeros(3)
         elif damage == "names_int":
             g.attrs["weight_names"] = 7
+        elif damage == "string_value":         # (review21 K1: NumPy's int() error before)
+            del g["Adam/iter:0"]
+            g["Adam/iter:0"] = np.bytes_(b"abc")
         elif damage == "names_2d":
             g.attrs["weight_names"] = np.array([[b"a", b"b"]], dtype="S")
         else:
