@@ -209,16 +209,22 @@ class GraphNames:
 
 class _NameScope(contextlib.ContextDecorator):
     """``GraphNames.name_scope(name)``'s context manager: the scope is made on entering (as
-    the generator it replaces made it), the outer one restored on leaving."""
+    the generator it replaces made it), the outer one restored on leaving.  A decorated
+    function gets a fresh one per call (``_recreate_cm``: recursion, threads), and the outer
+    scopes are a stack, so one object entered again inside itself restores each in turn."""
 
-    __slots__ = ("name", "names", "old")
+    __slots__ = ("name", "names", "outer")
 
     def __init__(self, names: GraphNames, name: str | None):
         self.names, self.name = names, name
+        self.outer: list[str] = []
+
+    def _recreate_cm(self) -> _NameScope:
+        return _NameScope(self.names, self.name)
 
     def __enter__(self) -> str:
         g, name = self.names, self.name
-        self.old = g._scope
+        self.outer.append(g._scope)
         if name is None or name == "":
             g._scope = ""
         elif name.endswith("/"):
@@ -228,4 +234,4 @@ class _NameScope(contextlib.ContextDecorator):
         return (g._scope + "/") if g._scope else ""
 
     def __exit__(self, *exc) -> None:
-        self.names._scope = self.old
+        self.names._scope = self.outer.pop()
