@@ -26,6 +26,7 @@ from ._dispatch_finish import _finish
 from ._operand_rules import check_rule, numpy_number
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
+from ._tensor_aux import not_quantized
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -134,6 +135,8 @@ def _apply_buffers(prim, args, params):
                 # (a weak scalar takes the first non-bool tensor's dtype: where(mask, 2, x))
                 ctx = b.dtype
             d = type(b) is _ndarray
+            if not d:
+                not_quantized(b)        # (a QBuf is no CUDA array)
             if dev is None:
                 dev = d
             elif dev is not d:

@@ -77,14 +77,26 @@ def to_device_arg(a):
                     f"None, {opts} * (torch.dtype dtype, {opts} * (Tensor tensor, {opts}")
 
 
+def not_quantized(buf) -> None:
+    """A quantized tensor's buffer (``ao._qbase.QBuf``) is no CUDA array: the CPU/CUDA choices
+    that test for an ndarray refuse it in PyTorch's QuantizedCPU words."""
+    if getattr(type(buf), "quantized", False):
+        raise NotImplementedError("Could not run this operation with arguments from the "
+                                  "'QuantizedCPU' backend (quantized tensors have no kernel "
+                                  "for it); call .dequantize() first")
+
+
 def write_buffer(dst, src) -> None:
     """Copy ``src`` into ``dst``'s memory (same shape), on the CPU or on a CUDA device."""
     if type(dst) is _ndarray:
         if type(src) is not _ndarray:
+            not_quantized(src)
             raise RuntimeError("Expected all tensors to be on the same device, but found at least "
                                "two devices, cuda:0 and cpu!")
         np.copyto(dst, src)
         return
+    not_quantized(dst)
+    not_quantized(src)
     if type(src) is _ndarray:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                            "devices, cuda:0 and cpu!")

@@ -31,6 +31,7 @@ class QBuf:
     anything else gets PyTorch's NotImplementedError for the 'QuantizedCPU' backend."""
 
     __slots__ = ("ints",)
+    quantized = True        # (what the buffer-type dispatch tests before taking it for CUDA)
 
     def __init__(self, ints: np.ndarray) -> None:
         self.ints = ints

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _qwrite
 from ._qbase import _not_run
 from ._qtensor import _ASSERT, QTensor, qint8, qint32, quantize_array, quint8
 
@@ -279,6 +280,8 @@ def checks() -> dict:
     out[("F", "leaky_relu")] = _first_q(lambda q, a, kw: leaky_relu(
         q, _arg(a, kw, 1, "negative_slope", 0.01), bool(_arg(a, kw, 2, "inplace", False))))
     out[("torch", "sigmoid")] = out[("F", "sigmoid")] = _first_q(lambda q, a, kw: sigmoid(q))
+    out[("torch", "tensor")] = _first_q(lambda q, a, kw: q.clone())         # (a copy)
+    out[("torch", "as_tensor")] = _first_q(lambda q, a, kw: q)
     for name in ("zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
                  "randn_like", "randint_like"):
         out[("torch", name)] = _like_check(name)
@@ -306,5 +309,6 @@ def _clamp_method(self: QTensor, min=None, max=None) -> QTensor:
 
 
 setattr(QTensor, "sigmoid", sigmoid)  # noqa: B010  (the Tensor methods, for a quantized one)
+_qwrite.install()                       # (copy_, fill_, q[i] = v, masked_fill, t_, ...)
 setattr(QTensor, "clamp", _clamp_method)  # noqa: B010
 setattr(QTensor, "clip", _clamp_method)  # noqa: B010

@@ -140,3 +140,70 @@ def test_save_and_load_of_a_quantized_tensor():
     back = torch.load(buf)
     assert _state(back["q"]) == _state(_q())
     assert back["qc"].int_repr().tolist() == _qc().int_repr().tolist()
+
+
+XW = [[-1.0, 0.5, 2.0], [3.0, -0.25, 0.75]]
+
+
+def _qw():
+    return torch.quantize_per_tensor(torch.tensor(XW), 0.25, 10, torch.quint8)
+
+
+@pytest.mark.parametrize("call, ints, shape, params", [
+    (lambda q: q.copy_(torch.ones(2, 3)), [14] * 6, (2, 3), (0.25, 10)),
+    (lambda q: q.copy_(torch.quantize_per_tensor(torch.tensor(XW), 0.5, 3, torch.quint8)),
+     [1, 4, 7, 9, 2, 4], (2, 3), (0.5, 3)),               # (q takes the source's parameters)
+    (lambda q: q.t_(), [6, 22, 12, 9, 18, 13], (3, 2), (0.25, 10)),
+    (lambda q: q.transpose_(0, 1), [6, 22, 12, 9, 18, 13], (3, 2), (0.25, 10)),
+    (lambda q: q.unsqueeze_(0), [6, 12, 18, 22, 9, 13], (1, 2, 3), (0.25, 10)),
+    (lambda q: q.fill_(1.0), [14] * 6, (2, 3), (0.25, 10)),
+    (lambda q: q.fill_(torch.tensor(1.0)), [14] * 6, (2, 3), (0.25, 10)),
+    (lambda q: (q.__setitem__(0, 1.0), q)[1], [14, 14, 14, 22, 9, 13], (2, 3), (0.25, 10)),
+    (lambda q: (q.__setitem__(0, torch.tensor([1.0, 2.0, 3.0])), q)[1],
+     [14, 18, 22, 22, 9, 13], (2, 3), (0.25, 10)),
+    (lambda q: (q.__setitem__(torch.tensor(XW) > 1, 0.0), q)[1], [6, 12, 10, 10, 9, 13],
+     (2, 3), (0.25, 10)),
+    (lambda q: q.masked_fill_(torch.tensor(XW) > 1, 0.0), [6, 12, 10, 10, 9, 13], (2, 3),
+     (0.25, 10)),
+    (lambda q: q.resize_(6), [6, 12, 18, 22, 9, 13], (6,), (0.25, 10)),
+])
+def test_in_place_writes_as_torch(call, ints, shape, params):
+    # review21 E1: these took the QBuf for a CUDA buffer ("found at least two devices, cuda:0
+    # and cpu!", "CUDA is not available"); torch 2.13's integers
+    q = _qw()
+    r = call(q)
+    assert r is q and tuple(q.shape) == shape and (q.q_scale(), q.q_zero_point()) == params
+    assert q.int_repr().reshape(-1).tolist() == ints
+
+
+def test_out_of_place_and_refused_writes_as_torch():
+    q = _qw()
+    r = q.masked_fill(torch.tensor(XW) > 1, 0.0)
+    assert r is not q and r.int_repr().reshape(-1).tolist() == [6, 12, 10, 10, 9, 13]
+    assert q.int_repr().reshape(-1).tolist() == [6, 12, 18, 22, 9, 13]
+    c = torch.tensor(q)
+    assert c is not q and c.is_quantized and c.int_repr().tolist() == q.int_repr().tolist()
+    assert torch.as_tensor(q) is q
+    for call, exc, msg in (
+            (lambda: q.copy_(torch.tensor([1.0, 2.0, 3.0])), RuntimeError,
+             "Quantized copy only works with Tensors with the same shape"),
+            (lambda: q.copy_(torch.ones(2, 3, dtype=torch.int64)), RuntimeError,
+             "Quantized copy only works with kFloat as source Tensor"),
+            (lambda: q.copy_(torch.quantize_per_tensor(torch.tensor(XW), 0.25, 0, torch.qint8)),
+             RuntimeError, r"Expected self.scalar_type\(\) == src.scalar_type\(\)"),
+            (lambda: q.zero_(), NotImplementedError, "aten::zero_"),
+            (lambda: q.abs_(), NotImplementedError, "QuantizedCPU"),
+            (lambda: q.clamp_(0, 1), NotImplementedError, "QuantizedCPU")):
+        with pytest.raises(exc, match=msg):
+            call()
+    assert q.int_repr().reshape(-1).tolist() == [6, 12, 18, 22, 9, 13]      # (unchanged)
+
+
+def test_per_channel_copy_and_fill():
+    x = torch.tensor(XW)
+    qc = torch.quantize_per_channel(x, torch.tensor([0.1, 0.2]), torch.tensor([1, 2]), 0,
+                                    torch.quint8)
+    assert qc.copy_(torch.ones(2, 3)).int_repr().tolist() == [[11, 11, 11], [7, 7, 7]]
+    qc = torch.quantize_per_channel(x, torch.tensor([0.1, 0.2]), torch.tensor([1, 2]), 0,
+                                    torch.quint8)
+    assert qc.fill_(1.0).int_repr().tolist() == [[11, 11, 11], [7, 7, 7]]
