@@ -381,12 +381,27 @@ class _Named:
 
 _ATTR_POSITIONS = {"self": 0, "other": 1, "mat2": 1, "result": -1}
 
+#: PyTorch's nodes whose saved tensors go by other names than the dlcore primitive's behind
+#: them (NativeLayerNormBackward0's _saved_input/_saved_weight/_saved_result1, ...): the
+#: primitive's _saved_self/_saved_other/_saved_result would name the wrong tensors there
+#: (layer_norm's mul, conv's input and weight as self/other, where's condition as self), so
+#: they are not shown (True: none of them; a set: those)
+_NOT_PYTORCH_S: dict = {
+    "NativeLayerNormBackward0": True, "NativeBatchNormBackward0": True,
+    "ConvolutionBackward0": True, "AddmmBackward0": True, "IndexBackward0": True,
+    "WhereBackward0": True, "ViewBackward0": True, "UnsafeViewBackward0": True,
+    "NativeGroupNormBackward0": True, "MaxPool2DWithIndicesBackward0": {"result"},
+}
+
 
 def _saved_attr(node, what: str):
     shown = getattr(node, "shown", None)
     if shown is not None and "prim_saved" not in shown:
         # (a labelled composite's: PyTorch's node's tensors)
         return _shown_saved.attr(node, shown, what)
+    hidden = _NOT_PYTORCH_S.get(node.name())
+    if hidden is True or (hidden is not None and what in hidden):
+        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
     i = _ATTR_POSITIONS[what]
     if what == "mat2" and node.prim.name != "matmul" or \
             what == "other" and node.prim.name == "matmul":

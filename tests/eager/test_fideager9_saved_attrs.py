@@ -97,3 +97,30 @@ def test_saved_self_after_an_in_place_change_raises_as_pytorch():
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         _ = gf._saved_self
     assert gf._saved_lambd == 0.5
+
+
+@pytest.mark.parametrize("call, name, hidden", [
+    (lambda x: F.layer_norm(x, (4,)), "NativeLayerNormBackward0", ["_saved_self"]),
+    (lambda x: F.layer_norm(x, (4,), torch.ones(4, requires_grad=True)),
+     "NativeLayerNormBackward0", ["_saved_self", "_saved_other"]),
+    (lambda x: nn.BatchNorm1d(4)(torch.cat([x, x * 2])), "NativeBatchNormBackward0",
+     ["_saved_self"]),
+    (lambda x: F.conv2d(x.reshape(1, 1, 2, 2), torch.ones(1, 1, 2, 2, requires_grad=True)),
+     "ConvolutionBackward0", ["_saved_self", "_saved_other"]),
+    (lambda x: F.max_pool2d(x.reshape(1, 1, 2, 2), 2), "MaxPool2DWithIndicesBackward0",
+     ["_saved_result"]),
+    (lambda x: F.linear(x, torch.ones(3, 4, requires_grad=True), torch.ones(3)),
+     "AddmmBackward0", ["_saved_self", "_saved_other"]),
+    (lambda x: x[0][torch.tensor([0, 2])], "IndexBackward0", ["_saved_other"]),
+    (lambda x: torch.where(x > 0, x, x * 2), "WhereBackward0", ["_saved_self"]),
+])
+def test_primitive_saves_not_shown_under_pytorch_s_other_names(call, name, hidden):
+    # these nodes showed their inner primitive's tensors under names PyTorch's node does not
+    # have (NativeLayerNormBackward0._saved_self was the mul's input; WhereBackward0's the
+    # condition): a wrong value under a PyTorch name is now an AttributeError, as PyTorch's
+    gf = call(_x()).grad_fn
+    assert gf.name() == name
+    for attr in hidden:
+        assert attr not in dir(gf)
+        with pytest.raises(AttributeError, match=attr):
+            getattr(gf, attr)
