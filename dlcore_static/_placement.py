@@ -13,9 +13,10 @@ refuses the run before any node executes::
     refers to a valid device.
     	 [[node mul (defined at f.py:3) ]]
 
-The devices listed are TF 1.15's default wheel's on a machine without a GPU (the CPU and XLA's
-CPU device, sorted by name; that wheel is built with CUDA, so it adds no "CUDA is not enabled"
-sentence).  The node named is the one TF's placer meets first in the whole graph: the ops in
+The devices listed are TF 1.15's on a machine without a GPU (the CPU and XLA's CPU device,
+sorted by name).  The default ``tensorflow`` 1.15 wheel is built with CUDA and says no more;
+``tensorflow-cpu`` adds " The requested device appears to be a GPU, but CUDA is not enabled.",
+as dlcore does when numba-cuda is not installed (``_cuda_built``).  The node named is the one TF's placer meets first in the whole graph: the ops in
 creation order, the *generator* ops (no input, one output that is not a variable's: a Const, a
 Placeholder) after all the others, as the placer leaves them for its second pass.
 
@@ -66,11 +67,25 @@ def unplaceable(ops) -> Any:
     return pinned[0] if pinned else None
 
 
+def _cuda_built() -> bool:
+    """Is numba-cuda installed?  dlcore's counterpart of a TF wheel built with CUDA (the
+    default ``tensorflow`` 1.15 wheel; ``tensorflow-cpu`` is not): only without it does TF's
+    placer add "The requested device appears to be a GPU, but CUDA is not enabled."."""
+    import importlib.util
+    try:
+        return importlib.util.find_spec("numba.cuda") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def placement_message(op) -> str:
     where = f"node {op.name} (defined at {op.defined_at}) "
+    gpu_msg = "" if _cuda_built() else \
+        " The requested device appears to be a GPU, but CUDA is not enabled."
     return (f"Cannot assign a device for operation {op.name}: {where} was explicitly assigned "
             f"to {_requested(op)} but available devices are [ {', '.join(LOCAL_DEVICES)} ]. "
-            "Make sure the device specification refers to a valid device." + node_suffix(op))
+            "Make sure the device specification refers to a valid device." + gpu_msg +
+            node_suffix(op))
 
 
 def mark_pinned(graph) -> None:

@@ -85,3 +85,18 @@ def test_a_graph_without_device_scopes_or_with_cpu_ones_runs(no_cuda):
         with tf.Session() as s:
             np.testing.assert_array_equal(s.run(b), [3.0, 6.0])
         assert g.__dict__["_pinned_scan"][0] == len(g.get_operations())   # scanned once
+
+
+def test_without_numba_cuda_the_message_says_cuda_is_not_enabled(no_cuda, monkeypatch):
+    # TF 1.15's tensorflow-cpu wheel (not built with CUDA) adds gpu_msg; the default wheel
+    # (built with CUDA, no GPU here) does not: numba-cuda installed or not, in dlcore
+    from dlcore_static import _placement
+    monkeypatch.setattr(_placement, "_cuda_built", lambda: False)
+    with tf.Graph().as_default():
+        with tf.device("/gpu:0"):
+            y = tf.constant([1.0]) * 2.0
+        with tf.Session() as s, pytest.raises(
+                tf.errors.InvalidArgumentError,
+                match=_message("mul")[:-2] + r" The requested device appears to be a GPU, but "
+                                             r"CUDA is not enabled\.\n"):
+            s.run(y)
