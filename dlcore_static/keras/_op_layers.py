@@ -468,7 +468,7 @@ def _outside(call):
     """``Layer.__call__``/``Model.__call__`` with the ops they build left unnamed (a layer's
     own ops, a model's nodes built again on new tensors)."""
     def wrapped(self, *args, **kwargs):
-        if not args:                               # (Keras 3: layer(logits=x, targets=t))
+        if not args and kwargs and hasattr(self, "call"):    # (Keras 3: layer(logits=x))
             args, kwargs = _engine.leading_keywords(self, kwargs)
         depth = getattr(_DEPTH, "n", 0)
         if not depth:
