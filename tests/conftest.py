@@ -6,7 +6,6 @@ at the top of the first file pytest loads.  On a machine with a real NVIDIA GPU,
 """
 
 import gc
-import importlib.util
 import os
 import sys
 
@@ -89,87 +88,6 @@ def pytest_configure(config):
                   and config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None)))
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" and not controller:
         sys.setswitchinterval(2e-4)
-
-
-def pytest_sessionstart(session):
-    """In the xdist controller of a run with two or more workers, before the workers start
-    (xdist starts them in its own ``pytest_sessionstart``, run last): the bytecode every worker
-    would otherwise make for itself, made once (:func:`_precompile`)."""
-    config = session.config
-    if (not hasattr(config, "workerinput") and config.pluginmanager.has_plugin("dsession")
-            and len(config.getoption("tx", None) or ()) >= 2):
-        _precompile(config)
-
-
-def _precompile(config) -> None:
-    """Write the bytecode of the repository's packages and the assert-rewritten bytecode of the
-    test modules under the run's paths (``test_*.py``, ``conftest.py``: what pytest's rewriting
-    import hook compiles), as the workers' imports would write them.  In a fresh clone there is
-    none, and both xdist workers, collecting the same modules at the same time, each rewrote
-    and compiled all of them.  Done once here, the workers read it.  A fresh clone, one
-    process, --collect-only, taskset -c 1, load ~15: collecting took 27.2 s of CPU; after this
-    (14.9-15.6 s, with the collector on) 11 s, so the README run's two workers and the controller
-    spend ~37 s where the workers spent ~54 s.  Packages under the run's paths (tests/ itself:
-    its helpers and programs, some only ever run as scripts) are left to the imports.  The rewrite is pytest's own (``_rewrite_test`` with this
-    run's configuration, ``_write_pyc``: atomic, as the workers write it); an up-to-date file
-    is left as it is; anything pytest no longer offers, or any error, leaves the work to the
-    workers as before."""
-    if sys.dont_write_bytecode or config.getoption("assertmode", None) != "rewrite":
-        return
-    try:
-        from _pytest.assertion import rewrite
-        state = config.stash[rewrite.assertstate_key]
-        rewrite_test, write_pyc = rewrite._rewrite_test, rewrite._write_pyc
-        tail, cache_dir_of = rewrite.PYC_TAIL, rewrite.get_cache_dir
-    except (ImportError, AttributeError, KeyError):
-        return
-    enabled = gc.isenabled()
-    gc.disable()                        # as while collecting (pytest_collection below)
-    try:
-        _precompile_files(config, rewrite_test, write_pyc, state, tail, cache_dir_of)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _precompile_files(config, rewrite_test, write_pyc, state, tail, cache_dir_of) -> None:
-    import compileall
-    import fnmatch
-    from pathlib import Path
-    here = Path(config.invocation_params.dir)
-    starts = [(here / arg.split("::")[0]).resolve() for arg in config.args]
-    for package in sorted(Path(config.rootpath).resolve().glob("*/__init__.py")):
-        if not any(package.is_relative_to(start) for start in starts):   # not tests/ itself
-            compileall.compile_dir(package.parent, quiet=2)
-    patterns = [*config.getini("python_files"), "conftest.py"]
-    skip = config.getini("norecursedirs")
-    seen = set()
-    for start in starts:
-        files = [start] if start.is_file() else sorted(start.rglob("*.py")) if start.is_dir() else []
-        for fn in files:
-            parts = fn.relative_to(start).parts[:-1] if fn != start else ()
-            if (fn in seen or "__pycache__" in parts
-                    or any(fnmatch.fnmatch(d, pat) for d in parts for pat in skip)
-                    or not any(fnmatch.fnmatch(fn.name, pat) for pat in patterns)):
-                continue
-            seen.add(fn)
-            pyc = cache_dir_of(fn) / (fn.name[:-3] + tail)
-            try:
-                st = fn.stat()
-                with open(pyc, "rb") as f:
-                    head = f.read(16)
-                if (head[8:12] == (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
-                        and head[12:16] == (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
-                        and head[:4] == importlib.util.MAGIC_NUMBER):
-                    continue
-            except OSError:
-                pass
-            try:
-                pyc.parent.mkdir(exist_ok=True)
-                source_stat, co = rewrite_test(fn, config)
-                write_pyc(state, co, source_stat, pyc)
-            except Exception:  # noqa: BLE001, S112 (one not compiling: its worker reports it)
-                continue
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
