@@ -189,3 +189,22 @@ def complex_bounds_check(name: str, start, end, dtype) -> None:
         part = "double" if D.get_default_dtype() is D.float64 else "float"
         raise RuntimeError(f"torch.{name}(): inferred dtype c10::complex<{part}> can't be "
                            f"safely cast to passed dtype {D.from_numpy_dtype(npd)._legacy}")
+
+
+def converted(arr: np.ndarray, npd, dtype, data, host) -> np.ndarray:
+    """``arr`` (read from ``data``) as a C-contiguous array of ``npd``; with a ``dtype=`` given
+    for Python numbers (no array, no tensor inside): PyTorch's RuntimeError where a value does
+    not fit an integer dtype ("value cannot be converted to type uint8 without overflow": 300,
+    1e20, NaN, -1.5 into uint8), where NumPy's cast wrapped silently.  Integers into an
+    unsigned type may go down to minus its maximum (they wrap, as PyTorch's checked_convert
+    lets them)."""
+    npd = np.dtype(npd)
+    checked = dtype is not None and host is data and not isinstance(data, np.ndarray)
+    if checked and npd.kind in "iu" and arr.dtype.kind in "iuf" and arr.size:
+        info = np.iinfo(npd)
+        low = -int(info.max) if npd.kind == "u" and arr.dtype.kind != "f" else int(info.min)
+        with np.errstate(invalid="ignore"):
+            bad = not (bool((arr >= low).all()) and bool((arr <= info.max).all()))
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {npd.name} without overflow")
+    return np.asarray(arr, dtype=npd, order="C")

@@ -262,6 +262,8 @@ class TorchCPUEngine:
 
     @_atomic
     def randperm(self, n: int) -> np.ndarray:
+        if n < 0:                           # (np.arange gave an empty permutation)
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
         perm = np.arange(n, dtype=np.int64)
         if n < 2:
             return perm

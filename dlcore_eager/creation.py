@@ -313,7 +313,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         inside = True
     npd = D.to_numpy_dtype(dtype) if dtype is not None else (
         inside and _args.inferred_with_tensors(data)) or _infer_dtype(arr, host)
-    return _finish(np.asarray(arr, dtype=npd, order="C"), None, device, requires_grad)
+    return _finish(_args.converted(arr, npd, dtype, data, host), None, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -161,3 +161,32 @@ def test_numpy_values_in_a_list_keep_their_dtype(data, dtype):
     # torch promotes the elements' own dtypes (a NumPy float64 is float64); dlcore read the
     # list's values and gave the default float32 / int64
     assert torch.tensor(data).dtype is getattr(torch, dtype)
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ([300], "uint8"), ([-256], "uint8"), ([128], "int8"), ([-129], "int8"), ([2 ** 31], "int32"),
+    ([float("nan")], "int32"), ([float("inf")], "int64"), ([1e20], "int64"), ([-1.5], "uint8"),
+    ([255.9], "uint8"), ([-0.5], "uint8"), (70000, "int16"), ([[1, 300]], "uint8"),
+])
+def test_python_values_that_overflow_an_integer_dtype_are_refused(data, dtype):
+    # reliab21's request: NumPy's cast wrapped them silently (tensor([300], dtype=uint8) was
+    # [44]); torch 2.13 refuses
+    with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {dtype} without "
+                                           "overflow$"):
+        torch.tensor(data, dtype=getattr(torch, dtype))
+
+
+@pytest.mark.parametrize("data, dtype, want", [
+    ([255], "uint8", [255]), ([-1], "uint8", [255]), ([-255], "uint8", [1]),
+    ([1.7, -2.7], "int32", [1, -2]), ([True, 2], "int8", [1, 2]), (3.5, "int16", 3),
+    ([1e20], "float16", [float("inf")]), ([300], "bool", [True]),
+    (np.array([300]), "uint8", [44]),                     # (an array is cast, as torch's)
+])
+def test_python_values_that_fit_or_wrap_as_torch(data, dtype, want):
+    assert torch.tensor(data, dtype=getattr(torch, dtype)).tolist() == want
+
+
+def test_randperm_of_a_negative_count():
+    with pytest.raises(RuntimeError, match=r"^Trying to create tensor with negative dimension "
+                                           r"-1: \[-1\]$"):
+        torch.randperm(-1)
