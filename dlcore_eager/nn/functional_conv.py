@@ -401,19 +401,20 @@ def _update_running_host(running_mean, running_var, st, momentum, n) -> bool:
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch statistics in training (running statistics updated in place, with the unbiased
-    variance, as PyTorch), the running statistics in evaluation."""
+    """Batch statistics in training (running ones updated, unbiased), else the running ones."""
     axes = (0,) + tuple(range(2, input.ndim))
     if not isinstance(momentum, numbers.Real):         # None too: PyTorch's TypeError
         raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
                         f"{type(momentum).__name__}")
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and input.ndim > 1 and t.numel() != input.shape[1]:
-            raise RuntimeError(f"{name} should contain {input.shape[1]} elements not "
-                               f"{t.numel()}")
+            raise RuntimeError(f"{name} should contain {input.shape[1]} elements not {t.numel()}")
+    if input.numel() == 0:      # (an empty batch, as PyTorch: a clone times weight[0] plus
+        out = input.clone() if weight is None else input.clone() * weight[0]  # bias[0], no stats)
+        return out if bias is None else out + bias[0]
     if training:
         n = math.prod([input.shape[a] for a in axes])
-        if n <= 1:
+        if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
         if _fused_ok(input, weight, bias):

@@ -190,3 +190,18 @@ def test_randperm_of_a_negative_count():
     with pytest.raises(RuntimeError, match=r"^Trying to create tensor with negative dimension "
                                            r"-1: \[-1\]$"):
         torch.randperm(-1)
+
+
+def test_batch_norm_of_an_empty_batch():
+    # reliab21's request 5: torch returns the empty result (a clone times weight[0] plus
+    # bias[0]) and leaves the running statistics; dlcore raised "Expected more than 1 value"
+    x = torch.ones(0, 2, requires_grad=True)
+    rm, rv = torch.zeros(2), torch.ones(2)
+    y = torch.nn.functional.batch_norm(x, rm, rv, torch.ones(2), torch.zeros(2), training=True)
+    assert tuple(y.shape) == (0, 2) and y.grad_fn.name() == "AddBackward0"
+    assert rm.tolist() == [0.0, 0.0] and rv.tolist() == [1.0, 1.0]
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, 2)
+    assert tuple(torch.nn.BatchNorm1d(2)(torch.ones(0, 2, 3)).shape) == (0, 2, 3)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        torch.nn.functional.batch_norm(torch.ones(1, 2), None, None, training=True)
