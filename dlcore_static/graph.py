@@ -393,8 +393,7 @@ class Graph(GraphNames):
         self._output_aliases: dict[str, Tensor] = {}
 
     # -- default graph
-    def as_default(self) -> _AsDefault:
-        """``with g.as_default():`` ``g`` is the default graph in the block."""
+    def as_default(self) -> _AsDefault:        # (``g`` the default graph in the block)
         return _AsDefault(self)
 
     # -- names: GraphNames (_graph_names.py): unique names made lazily, name scopes,
@@ -403,15 +402,16 @@ class Graph(GraphNames):
     # -- control dependencies
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs) -> Iterator[None]:
-        """Ops *constructed* inside the block run after ``control_inputs``.  Nesting accumulates;
-        ``control_dependencies(None)`` clears the outer ones."""
+        """Ops *constructed* inside the block run after ``control_inputs`` (nesting accumulates);
+        ``None`` clears the outer ones and the control-flow context, as TF 1.15."""
         if control_inputs is None:
-            saved, self._control_stack = self._control_stack, []
+            saved, ctxs = self._control_stack, self._ctx_stack
+            self._control_stack, self._ctx_stack = [], []
             self._replain()
             try:
                 yield
             finally:
-                self._control_stack = saved
+                self._control_stack, self._ctx_stack = saved, ctxs
                 self._replain()
             return
         ops = []

@@ -4,15 +4,8 @@ graph's control-flow context to None until the block ends): an op made there is 
 loop/branch, runs once, and can be fetched; the body's other ops stay inside.  (dlcore kept
 the context: the op was a body op.)"""
 import numpy as np
-import pytest
 
 import dlcore_static as tf
-
-# Graph.control_dependencies (graph.py, pgbatch7's) does not clear the context yet: the edit is
-# requested (requests.md, "fidtf10 -> pgbatch7 (3rd edit)"); remove this marker with it (strict:
-# the tests fail as XPASS once it lands)
-pytestmark = pytest.mark.xfail(strict=True, reason="control_dependencies(None) keeps the "
-                               "cond/while context (graph.py edit requested)")
 
 
 def test_an_op_made_under_control_dependencies_none_in_a_loop_body_is_outside_the_loop():
