@@ -330,6 +330,12 @@ class Tensor:
         raise TypeError(f"len is not well defined for symbolic Tensors. ({self.name}) Please "
                         "call `x.shape` rather than `len(x)` for shape information.")
 
+    def __array__(self, dtype=None, copy=None):
+        # TF 1.15's Tensor.__array__: a graph tensor has no value to give NumPy (without it,
+        # np.argmax(t) or np.asarray(t) made a 0-d object array and answered silently)
+        raise NotImplementedError(f"Cannot convert a symbolic Tensor ({self.name}) to a numpy "
+                                  "array.")
+
     def __repr__(self) -> str:
         shape = TensorShape(self.aval.shape)
         return f"<tf.Tensor '{self.name}' shape={shape} dtype={self.dtype.name}>"
