@@ -1,9 +1,8 @@
 """The graph: Operations (nodes) joined by Tensors (edges), built now and run later.
 
-Building a model does no arithmetic.  Each call such as ``tf.matmul(x, w)`` adds an
-``Operation`` to the *default graph* and returns a ``Tensor``: a symbolic handle to the op's
-output, with a static shape (dimensions may be unknown, ``None``, printed ``?``) and a dtype
-computed at build time by the core's shape rules.  Values only exist inside ``Session.run``.
+Building a model does no arithmetic: each call such as ``tf.matmul(x, w)`` adds an ``Operation``
+to the *default graph* and returns a ``Tensor``, a symbolic handle to its output with a static
+shape (``None``: unknown) and dtype from the core's shape rules; values exist in ``Session.run``.
 
 * ``Graph``: the ops in creation order (creation order is always a valid topological order,
   because an op can only use tensors that already exist), unique names (``MatMul``,
@@ -17,8 +16,7 @@ computed at build time by the core's shape rules.  Values only exist inside ``Se
 * ``Tensor``: output ``i`` of an op, named ``"<op name>:<i>"``.  Python operators on tensors add
   ops; using a tensor as a Python bool is an error that points to ``tf.cond``.
 
-The graph's names (unique names made lazily, name scopes, ``rename_op``, ``alias_outputs``) are
-``GraphNames``, a base of ``Graph``, in ``_graph_names.py``.
+Names (made lazily, name scopes, ``rename_op``, ``alias_outputs``): ``_graph_names.GraphNames``.
 """
 
 from __future__ import annotations
@@ -331,10 +329,8 @@ class Tensor:
                         "call `x.shape` rather than `len(x)` for shape information.")
 
     def __array__(self, dtype=None, copy=None):
-        # TF 1.15's Tensor.__array__: a graph tensor has no value to give NumPy (without it,
-        # np.argmax(t) or np.asarray(t) made a 0-d object array and answered silently)
-        raise NotImplementedError(f"Cannot convert a symbolic Tensor ({self.name}) to a numpy "
-                                  "array.")
+        raise NotImplementedError(  # TF 1.15's (np.argmax(t) made a 0-d object array before)
+            f"Cannot convert a symbolic Tensor ({self.name}) to a numpy array.")
 
     def __repr__(self) -> str:
         shape = TensorShape(self.aval.shape)
@@ -346,8 +342,6 @@ class Tensor:
 # ============================================================================ graph
 class _AsDefault(contextlib.ContextDecorator):
     """``Graph.as_default()``'s context manager, a class (a graph per batch, issue 19)."""
-
-    __slots__ = ("graph",)
 
     def __init__(self, graph: Graph):
         self.graph = graph
