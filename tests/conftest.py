@@ -90,6 +90,10 @@ def pytest_configure(config):
         sys.setswitchinterval(2e-4)
 
 
+#: Whether the cyclic collector was on when collection ended (``pytest_collection``).
+GC_AFTER_COLLECTION = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_collection(session):
     """The cyclic garbage collector is off while the tests are collected, and on again after.
@@ -112,6 +116,9 @@ def pytest_collection(session):
     finally:
         if enabled:
             gc.enable()
+        # read by tests/test_collection_settings.py (the state the tests start from; a test
+        # may switch the collector off for itself later in the worker)
+        session.config.stash[GC_AFTER_COLLECTION] = gc.isenabled()
 
 
 @pytest.hookimpl(optionalhook=True)             # a hook of pytest-xdist, absent without it
