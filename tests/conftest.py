@@ -90,10 +90,6 @@ def pytest_configure(config):
         sys.setswitchinterval(2e-4)
 
 
-#: Whether the cyclic collector was on when collection ended (``pytest_collection``).
-GC_AFTER_COLLECTION = pytest.StashKey[bool]()
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_collection(session):
     """The cyclic garbage collector is off while the tests are collected, and on again after.
@@ -118,7 +114,7 @@ def pytest_collection(session):
             gc.enable()
         # read by tests/test_collection_settings.py (the state the tests start from; a test
         # may switch the collector off for itself later in the worker)
-        session.config.stash[GC_AFTER_COLLECTION] = gc.isenabled()
+        session.config.dlcore_gc_after_collection = gc.isenabled()
 
 
 @pytest.hookimpl(optionalhook=True)             # a hook of pytest-xdist, absent without it

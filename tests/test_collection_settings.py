@@ -9,8 +9,6 @@ import os
 import sys
 from pathlib import Path
 
-from conftest import GC_AFTER_COLLECTION as _GC_AFTER_COLLECTION
-
 #: Read while pytest imports this module (collection)
 COLLECTOR_ON_AT_COLLECTION = gc.isenabled()
 
@@ -19,7 +17,7 @@ def test_the_collector_is_off_while_collecting_and_on_for_the_tests(pytestconfig
     assert COLLECTOR_ON_AT_COLLECTION is False
     # on again when collection ended (read then: gc.isenabled() here depends on what the tests
     # before this one in the worker did; a full run once found it off at this point)
-    assert pytestconfig.stash.get(_GC_AFTER_COLLECTION, None) is True
+    assert getattr(pytestconfig, "dlcore_gc_after_collection", None) is True
 
 
 def test_jax_compiles_with_the_persistent_cache_for_every_compilation():
