@@ -86,6 +86,25 @@ def _start(session, iterator, dataset: Dataset, values) -> _IteratorState:
     return st
 
 
+#: Starting a one-shot iterator (its first ``get_next`` or ``string_handle`` in a Session) is
+#: one step across threads: two concurrent first runs each started their own generator, and
+#: the later one replaced the earlier, so elements came twice.  Re-entrant: starting one may
+#: evaluate a captured tensor that starts another.
+_START_LOCK = threading.RLock()
+
+
+def _started(session, iterator, dataset: Dataset, values) -> _IteratorState:
+    """``iterator``'s state in ``session``, started from ``dataset`` if it has none yet."""
+    states = _states(session)
+    st = states.get(iterator)
+    if st is None:
+        with _START_LOCK:
+            st = states.get(iterator)
+            if st is None:
+                st = _start(session, iterator, dataset, values)
+    return st
+
+
 class Iterator(SpecView):
     """A TensorFlow 1 ``tf.data.Iterator`` (graph mode).  Made by
     ``dataset.make_one_shot_iterator()``, ``dataset.make_initializable_iterator()`` or
@@ -224,7 +243,7 @@ def _get_next_factory(op: Operation, session, device):
         if st is None:
             if target._one_shot is None or (target is not it and target._one_shot._captures()):
                 raise _uninitialized(op)
-            st = _start(session, target, target._one_shot, captured if target is it else ())
+            st = _started(session, target, target._one_shot, captured if target is it else ())
         tid = threading.get_ident()
         if replaying() and tid in st.last:      # the compiler's re-run of this same run
             out = st.last[tid]
@@ -310,7 +329,7 @@ def _string_handle_factory(op: Operation, session, device):
 
     def string_handle(*captured):
         if it._one_shot is not None and it not in _states(session):
-            _start(session, it, it._one_shot, captured)
+            _started(session, it, it._one_shot, captured)
         return value
     return string_handle, {}
 
