@@ -20,7 +20,10 @@ def test_endpoint_layer_pattern(capsys):
     # never equal to a thresholded prediction)
     for h in (env["history"].history, env["history2"].history):
         assert sorted(h) == ["accuracy", "loss"] and h["accuracy"] == [0.0, 0.0]
-        assert len(h["loss"]) == 2 and h["loss"][1] < h["loss"][0]
+        # (two epochs on random targets, shuffled unseeded as the page's fit does: the second
+        # epoch's loss is not always lower; a suite run found 0.3572 -> 0.3588. The loss's
+        # value is checked against NumPy below.)
+        assert len(h["loss"]) == 2 and all(np.isfinite(h["loss"])) and h["loss"][0] > 0
     # the added loss: BinaryCrossentropy(from_logits) weighted by the sample weights, summed
     # over the batch and divided by its size (NumPy, the trained weights, the whole data)
     model, data = env["model"], env["data"]
