@@ -38,7 +38,7 @@ from dlcore import ops as _ops
 from dlcore.autodiff import _check, _Terms, reverse_pass
 from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
-from dlcore.ops.elementwise import _add_vjp, add_p, tanh_p
+from dlcore.ops.elementwise import tanh_p
 from dlcore.ops.elementwise import tanh_grad as _tanh_grad
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
@@ -115,14 +115,6 @@ def op_vjp(t: Tensor, g):
         return _unfixed(override_vjp, t, g)
     prim = op.prim
     if prim is not None:
-        if prim is add_p and type(g) is Tensor and prim.vjp is _add_vjp:
-            # a + b of g's shape both: the rule's cotangents are g and g (each summed back to
-            # its input's shape, a no-op here: broadcast.bind_like), without its two thunks
-            # and their four calls each (issue 19: a tree net's 20 bias adds)
-            a, b = op.inputs
-            gs = g.aval.shape
-            if gs and a.aval.shape == gs and b.aval.shape == gs and None not in gs:
-                return g, g
         if prim is tanh_p and type(g) is Tensor and prim.vjp is _TANH_VJP and \
                 t.aval.dtype.kind != "c":
             return (_tanh_grad(g, t),)  # (the rule's graph case: one TanhGrad node)

@@ -1,5 +1,6 @@
-"""``gradients.op_vjp``'s direct cases for a graph built per batch (issue 19): an add of two
-operands of the cotangent's shape passes the cotangent through, and tanh's gradient is one
+"""The direct cases for a graph built per batch (issue 19): an add of two operands of the
+cotangent's shape passes the cotangent through (add's own rule in dlcore, for graph values),
+and tanh's gradient is one (``gradients.op_vjp``)
 TanhGrad node, without the rules' thunks and call layers.  They must give what the primitives'
 own rules give (``prim.vjp``: the same tensors, the same nodes), and leave every other case to
 those rules (a broadcast add sums)."""
