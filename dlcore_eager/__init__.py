@@ -214,7 +214,7 @@ class device(metaclass=_DeviceMeta):
 
 def is_tensor(obj) -> _builtins.bool:
     """PyTorch's ``isinstance(obj, torch.Tensor)`` (a quantized ``QTensor`` is a ``Tensor``
-    subclass, see ``ao._qtensor``)."""
+    subclass, see ``_qtensor``)."""
     return isinstance(obj, Tensor)
 
 
@@ -309,7 +309,7 @@ from . import _numpy_keywords  # noqa: E402  (x.sum(1, keepdims=True), torch.cat
 
 _numpy_keywords.install(_sys.modules[__name__])
 from . import ao, quantization  # noqa: E402  (torch.ao.quantization, nn.quantized.dynamic)
-from .ao._qtensor import (  # noqa: E402  (quantized tensors: torch.qint8, quantize_per_tensor)
+from ._qtensor import (  # noqa: E402  (quantized tensors: torch.qint8, quantize_per_tensor)
     dequantize,
     per_channel_affine,
     per_channel_affine_float_qparams,

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _array_operands, _scalar_args
+from . import _array_operands, _qops, _scalar_args
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
-from .ao import _qops
 from .tensor import Tensor
 
 

@@ -231,7 +231,7 @@ class _Parser:
     def qtensor(self, args: tuple) -> _QRef:
         """``_rebuild_qtensor(storage, offset, size, stride, quantizer, requires_grad, hooks)``:
         the integers as any tensor's view; the quantizer's values checked for their types here
-        (their ranges when the structure is decoded, ``dlcore_eager.ao._qsave``)."""
+        (their ranges when the structure is decoded, ``dlcore_eager._qsave``)."""
         err = self.error
         if len(args) != 7 or not isinstance(args[4], tuple) or not args[4] or not (
                 isinstance(args[4][0], _Global) and args[4][0].kind == "qscheme"):

@@ -190,7 +190,7 @@ class _Emitter:
         if depth > 100:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
-        if type(obj).__name__ == "QTensor":        # (dlcore_eager.ao._qtensor; a Tensor too)
+        if type(obj).__name__ == "QTensor":        # (dlcore_eager._qtensor; a Tensor too)
             self.qtensor(obj)
         elif isinstance(obj, Tensor):
             self.tensor(obj)

@@ -78,7 +78,7 @@ def to_device_arg(a):
 
 
 def not_quantized(buf) -> None:
-    """A quantized tensor's buffer (``ao._qbase.QBuf``) is no CUDA array: the CPU/CUDA choices
+    """A quantized tensor's buffer (``_qbase.QBuf``) is no CUDA array: the CPU/CUDA choices
     that test for an ndarray refuse it in PyTorch's QuantizedCPU words."""
     if getattr(type(buf), "quantized", False):
         raise NotImplementedError("Could not run this operation with arguments from the "

@@ -88,8 +88,8 @@ class _Writer:
         if depth > 100:
             raise ValueError("dlcore_eager.save: the object is nested too deeply (or contains "
                              "itself)")
-        if type(obj).__name__ == "QTensor":     # a quantized tensor (dlcore_eager.ao._qsave)
-            from .ao import _qsave
+        if type(obj).__name__ == "QTensor":     # a quantized tensor (dlcore_eager._qsave)
+            from . import _qsave
             return _qsave.encode(self, obj, path)
         if isinstance(obj, Tensor):
             if obj.is_sparse:                 # a sparse COO tensor: its indices and values
@@ -356,7 +356,7 @@ class _Reader:
             if "__ndarray__" in obj:
                 return self.array(obj["__ndarray__"])
             if "__qtensor__" in obj:
-                from .ao import _qsave
+                from . import _qsave
                 return _qsave.decode(self, obj["__qtensor__"], _bad)
             if len(obj) == 1 and next(iter(obj)) in _TORCH_VALUES:    # from torch files
                 return _torch_value(*next(iter(obj.items())))
@@ -404,7 +404,7 @@ def _torch_value(key: str, value: Any) -> Any:
     from ._sparse import sparse_coo
     from .tensor import Size
     if key == "__dtype__" and value in ("qint8", "quint8", "qint32"):
-        from .ao._qtensor import QDTYPES
+        from ._qtensor import QDTYPES
         return QDTYPES[value]
     if key == "__dtype__" and value in _pt_read._TORCH_DTYPES:
         return getattr(_dtype, "bool_" if value == "bool" else value)

@@ -357,7 +357,7 @@ def test_quantized_tensors_save_load_and_hostile_nodes():
     out = dt.load(io.BytesIO(b.getvalue()))
     assert repr(out["q"]) == repr(q) and repr(out["p"]) == repr(p)
     assert out["dtypes"] == [dt.qint8, dt.quint8, dt.qint32]
-    from dlcore_eager.ao import _qsave
+    from dlcore_eager import _qsave
     from dlcore_eager.serialization import _bad
 
     class Reader:

@@ -22,8 +22,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ...creation import tensor
-from .._qtensor import (
+from ..._qtensor import (
     dequantize,
     per_channel_affine,
     per_channel_symmetric,
@@ -35,6 +34,7 @@ from .._qtensor import (
     quantize_per_tensor,
     quint8,
 )
+from ...creation import tensor
 
 __all__ = [
     "MinMaxObserver",

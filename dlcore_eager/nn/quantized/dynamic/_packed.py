@@ -29,7 +29,7 @@ import numpy as np
 
 from dlcore import ops
 
-from ....ao._qtensor import (
+from ...._qtensor import (
     QTensor,
     choose_qparams,
     per_tensor_affine,

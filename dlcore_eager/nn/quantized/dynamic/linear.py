@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ao._qtensor import QTensor, per_tensor_affine, qint8, quant_error
+from ...._qtensor import QTensor, per_tensor_affine, qint8, quant_error
 from ....creation import tensor
 from ....tensor import Tensor
 from ...module import Parameter

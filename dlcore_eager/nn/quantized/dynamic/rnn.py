@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ao._qtensor import QTensor, qint8
+from ...._qtensor import QTensor, qint8
 from ....tensor import Tensor
 from ...layers import ModuleList
 from ...module import Module
@@ -248,7 +248,7 @@ class GRU(RNNBase):
 def _zero_weights(m: RNNBase) -> None:
     """Zero weights of the right shapes (as a directly built PyTorch module's are untrained);
     ``from_float`` or ``load_state_dict`` gives them their values."""
-    from ....ao._qtensor import per_tensor_affine
+    from ...._qtensor import per_tensor_affine
     from ....creation import zeros
     g = _GATES[m.mode] * m.hidden_size
     ndir = 2 if m.bidirectional else 1

@@ -12,7 +12,7 @@ import numpy as np
 
 from dlcore.registry import AVal
 
-from ..tensor import Tensor
+from .tensor import Tensor
 
 _UNKNOWN_QUANTIZER = ('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/ATen/quantized/'
                       'Quantizer.cpp":447, please report a bug to PyTorch. cannot call qscheme '

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
 from ._qbase import QBuf, _not_run
 from ._qtensor import QTensor, qint32, quantize_array
+from .tensor import Tensor
 
 _F32 = np.dtype(np.float32)
 _SHAPE = "Quantized copy only works with Tensors with the same shape"

@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype as D
-from .. import _format as F
-from ..tensor import Size, Tensor
+from . import _dtype as D
+from . import _format as F
 from ._qbase import QBuf, QFrontend, QNew, _not_run
+from .tensor import Size, Tensor
 
 __all__ = [
     "QTensor",
