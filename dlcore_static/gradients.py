@@ -38,8 +38,7 @@ from dlcore import ops as _ops
 from dlcore.autodiff import _check, _Terms, reverse_pass
 from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
-from dlcore.ops.elementwise import tanh_p
-from dlcore.ops.elementwise import tanh_grad as _tanh_grad
+from dlcore.ops.complex_ops import REAL_RULES as _REAL_RULES
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
 from dlcore.ops.linalg import matmul_grads, matmul_p
@@ -115,9 +114,6 @@ def op_vjp(t: Tensor, g):
         return _unfixed(override_vjp, t, g)
     prim = op.prim
     if prim is not None:
-        if prim is tanh_p and type(g) is Tensor and prim.vjp is _TANH_VJP and \
-                t.aval.dtype.kind != "c":
-            return (_tanh_grad(g, t),)  # (the rule's graph case: one TanhGrad node)
         if prim is getitem_p and not op.graph._ctx_stack:
             rows = _row_range(op)
             if rows is not None:            # x[a:b]: its gradient stays rows until summed
@@ -145,18 +141,15 @@ def op_vjp(t: Tensor, g):
                 return matmul_grads(g, a, b)
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):
-            real = _REAL_RULES.get(vjp)
-            if real is not None and t.aval.dtype.kind != "c":
-                return real(g, t, *op.inputs, **op.params)   # (what the wrapper calls)
+            real = _REAL_RULES.get(vjp)     # (a holomorphic primitive's complex wrapper:
+            if real is not None and t.aval.dtype.kind != "c":   # the rule it calls for a
+                return real(g, t, *op.inputs, **op.params)      # real output, called here)
             return vjp(g, t, *op.inputs, **op.params)
         return _unfixed_all(_unfixed(vjp, g, t, *op.inputs, **op.params))
     rule = GRAD_RULES[op.type]
     if rule in _PKG_RULES or _in_package(rule):
         return rule(op, t, g)
     return _unfixed_all(_unfixed(rule, op, t, g))
-
-
-_TANH_VJP = tanh_p.vjp
 
 
 # The vjp and gradient rules defined in dlcore and dlcore_static: they build their nodes
@@ -166,19 +159,10 @@ _TANH_VJP = tanh_p.vjp
 _PKG_RULES: set = set()
 
 
-# A holomorphic primitive's vjp wrapped by complex_ops._conj_vjp (tanh, exp, ...) -> the rule
-# it wraps, which the wrapper calls as it is for a real output: called directly (issue 19: the
-# wrapper's call and test, ~0.5 us of a tree net's 20 TanhGrad nodes each)
-_REAL_RULES: dict = {}
-
-
 def _in_package(fn) -> bool:
     if in_package(fn):
         if len(_PKG_RULES) < 4096:
             _PKG_RULES.add(fn)
-            inner = getattr(fn, "__wrapped__", None)
-            if inner is not None and getattr(fn, "__name__", "") == "complex_vjp":
-                _REAL_RULES[fn] = inner
         return True
     return False
 

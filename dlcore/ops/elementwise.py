@@ -107,7 +107,13 @@ sqrt_p = _unary("sqrt", "math.sqrt({0}) if {0} >= 0 else math.nan", np.sqrt,
                 _sqrt_vjp, "y = sqrt(x);  dx = g / (2 y)", simd=True,
                 api={"torch": "sqrt", "Tensor": "sqrt", "tf": "sqrt", "tf.math": "sqrt"})
 def _tanh_vjp(g, y, x):
-    if type(g) is _ndarray and _plain(g, y):
+    tg = type(g)
+    if tg in AVAL_ATTR_TYPES and type(y) is tg and y.aval.dtype.kind != "c":
+        # graph values of a real dtype: the one TanhGrad node the last line makes, without the
+        # eager tests between (issue 19: a tree net's tanh nodes, rebuilt per batch by
+        # tf.gradients; complex values come conjugated by complex_ops and keep the composite)
+        return (tanh_grad(g, y),)
+    if tg is _ndarray and _plain(g, y):
         return (tanh_grad_p.kernels["cpu"](g, y),)
     fe = lean2(g, y)
     if fe is not None:

@@ -1,7 +1,8 @@
-"""The direct cases for a graph built per batch (issue 19): an add of two operands of the
-cotangent's shape passes the cotangent through (add's own rule in dlcore, for graph values),
-and tanh's gradient is one (``gradients.op_vjp``)
-TanhGrad node, without the rules' thunks and call layers.  They must give what the primitives'
+"""The direct cases for a graph built per batch (issue 19), each in its primitive's own rule in
+dlcore, for graph values: an add of two operands of the cotangent's shape passes the cotangent
+through, and a real tanh's gradient is one TanhGrad node, without the rules' thunks and call
+layers (tanh's complex wrapper, ``complex_ops._conj_vjp``, is skipped for a real output by
+``gradients.op_vjp`` through ``complex_ops.REAL_RULES``).  They must give what the primitives'
 own rules give (``prim.vjp``: the same tensors, the same nodes), and leave every other case to
 those rules (a broadcast add sums)."""
 
@@ -75,3 +76,31 @@ def test_tanh_gives_the_one_tanhgrad_node_of_its_rule(fresh_graph):
         got, ref = sess.run([fast[0], rule[0]], {x: xv})
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_allclose(got, 1 - np.tanh(xv) ** 2, rtol=1e-6)
+
+
+def test_every_holomorphic_wrapper_maps_to_the_rule_it_calls_for_real_outputs():
+    from dlcore.ops import complex_ops, elementwise
+    from dlcore.registry import PRIMITIVES
+    assert complex_ops.REAL_RULES[tanh_p.vjp] is elementwise._tanh_vjp
+    assert tanh_p.vjp.__wrapped__ is elementwise._tanh_vjp
+    for name in complex_ops.HOLOMORPHIC:
+        vjp = PRIMITIVES[name].vjp
+        if getattr(vjp, "__name__", "") == "complex_vjp":
+            assert complex_ops.REAL_RULES[vjp] is vjp.__wrapped__, name
+
+
+def test_tanh_rule_called_by_op_vjp_without_its_wrapper(fresh_graph, monkeypatch):
+    # a real output: op_vjp calls the rule the wrapper wraps (REAL_RULES), not the wrapper
+    from dlcore.ops import complex_ops
+    calls = []
+    rule = tanh_p.vjp.__wrapped__
+
+    def spy(*a, **k):
+        calls.append(a[1])
+        return rule(*a, **k)
+
+    monkeypatch.setitem(complex_ops.REAL_RULES, tanh_p.vjp, spy)
+    x = tf.placeholder(tf.float64, (2, 2), name="x")
+    t = tf.tanh(x)
+    (d,) = _grads.op_vjp(t, _seed(t))
+    assert calls == [t] and d.op.type == "TanhGrad" and d.op.inputs[1] is t
