@@ -201,15 +201,15 @@ def _a_cycle(comp: list[str], graph: dict[str, set[str]]) -> list[str]:
     """One concrete cycle through the first module of ``comp`` (breadth-first)."""
     members = set(comp)
     start = comp[0]
-    prev = {start: None}
+    prev: dict[str, str | None] = {start: None}
     queue = [start]
     while queue:
         v = queue.pop(0)
         for w in sorted(graph[v] & members):
             if w == start:
                 path = [v]
-                while prev[path[-1]] is not None:
-                    path.append(prev[path[-1]])
+                while (p := prev[path[-1]]) is not None:
+                    path.append(p)
                 return list(reversed(path)) + [start]
             if w not in prev:
                 prev[w] = v
@@ -254,7 +254,8 @@ def test_the_house_check_rule_counts_the_package_a_from_import_runs():
 
 
 def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
-    seen, todo = set(), [start]
+    seen: set[str] = set()
+    todo = [start]
     while todo:
         for w in graph[todo.pop()] - seen:
             seen.add(w)
