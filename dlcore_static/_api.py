@@ -25,6 +25,7 @@ import numpy as np
 from dlcore import api as _api
 from dlcore.registry import bind as _bind
 
+from . import _dtype_refusals as _refusals
 from . import math_api
 from . import math_ops as M
 from . import unknown_rank as _unknown_rank
@@ -81,47 +82,58 @@ def unary(export, ns, name):
     return f
 
 
+_F32 = np.dtype(np.float32)
 _INT_DIVISIONS = ("floor_divide", "remainder", "fmod")
+_INT_CHECKED = _INT_DIVISIONS + ("pow",)
 
 
-def _checked_int_division(args):
-    """TF refuses an integer division by zero at run time (dlcore's kernels give 0)."""
+def _checked_int_division(args, pow_=False):
+    """TF refuses an integer division by zero (an integer to a negative integer power:
+    ``pow_``) at run time (dlcore's kernels give 0)."""
     x, y = args
     yt = y if isinstance(y, Tensor) else None
     xt = x if isinstance(x, Tensor) else None
     t = yt if yt is not None else xt
     if t is None or t.aval.dtype.kind not in "iu":
         return args
-    from ._index_checks import checked_divisor
+    from ._index_checks import checked_divisor, checked_exponent
     if yt is None:
-        if y != 0:
+        if (y >= 0) if pow_ else (y != 0):
             return args
         from .frontend import constant
-        yt = constant(np.zeros((), t.aval.dtype))
+        yt = constant(np.asarray(y, t.aval.dtype))
+    if pow_:
+        return [x, checked_exponent(yt, "CheckExponent")]
     return [x, checked_divisor(yt, "CheckDivisor")]
 
 
 def binary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
-    division = export.prim is not None and export.prim.name in _INT_DIVISIONS
+    division = export.prim is not None and export.prim.name in _INT_CHECKED
+    pow_ = division and export.prim.name == "pow"
     default = _WRAPPER_NAMES.get(name) if ns != "operator" else None
     prim = _bound_prim(export)
+    bad = _refusals.refused(tf_type)        # the dtypes TF 1.15's op refuses (maybe none)
 
     def f(x, y, name=None):
         if name is None and default is not None:
             name = default
         if name is None and not division and type(x) is Tensor and type(y) is Tensor and \
-                x.aval.dtype is y.aval.dtype:
+                (d := x.aval.dtype) is y.aval.dtype:
+            if d is not _F32 and d in bad:     # (float32 first: no hashing, issue 19)
+                _refusals.refuse(tf_type, d)
             first = len(x.op.graph._ops)
             out = fn(x, y)          # two graph tensors of one dtype: nothing to convert
             if type(out) is Tensor and out.op.type != tf_type:
                 return M.rename(out, tf_type, first)    # TF1's one op: its type's name
             return out
         first = len(M.get_default_graph()._ops)
+        if bad:
+            _refusals.check_pair(tf_type, bad, x, y)
         args = _same_type(tf_type, x, y)
         if division:
-            args = _checked_int_division(args)
+            args = _checked_int_division(args, pow_)
         out = fn(*args)
         if name is None and type(out) is Tensor and out.op.type != tf_type:
             name = tf_type
@@ -130,6 +142,7 @@ def binary(export, ns, name):
     if ns == "operator":
         reflected = name.startswith("__r") and name != "__rshift__"
         tf_name = OPERATOR_NAMES.get("__" + name[3:] if reflected else name)
+        op_type = "AddV2" if tf_type == "Add" else tf_type      # (1.15's _add_dispatch)
         if tf_name is None:
             if reflected:
                 return lambda self, other: f(other, self)
@@ -137,11 +150,15 @@ def binary(export, ns, name):
 
         def operator(x, y):
             if not division and type(x) is Tensor and type(y) is Tensor and \
-                    x.aval.dtype is y.aval.dtype:
+                    (d := x.aval.dtype) is y.aval.dtype:
+                if d is not _F32 and d in bad:
+                    _refusals.refuse(op_type, d)
                 if prim is not None:    # named in the node's making (M.rename's work,
                     return _node(prim, (x, y), {}, tf_name)     # issue 19: see apply)
                 first = len(x.op.graph._ops)
                 return M.rename(fn(x, y), tf_name, first)
+            if bad:
+                _refusals.check_pair(op_type, bad, x, y)
             return f(x, y, tf_name)
         if reflected:
             return lambda self, other: operator(other, self)
@@ -210,9 +227,12 @@ def reduce(export, ns, name):
 
     extreme = export.prim.name if export.prim is not None and \
         export.prim.name in ("max", "min") else None
+    bad = _refusals.refused(tf_type)        # the dtypes TF 1.15's op refuses (maybe none)
 
     def f(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
           keep_dims=None):
+        if bad:
+            _refusals.check(tf_type, bad, input_tensor)
         kd = bool(keepdims if keepdims is not None else keep_dims)
         ax = M._axis(axis, reduction_indices)
         if ax is not None and _unknown_rank.unknown(input_tensor):

@@ -21,7 +21,6 @@ from dlcore.registry import AVal
 
 from .graph import Operation, Tensor
 
-
 _MAX_PARAM_ARRAY = 64 << 20          # bytes of one array inside an op's parameters
 
 
@@ -134,7 +133,7 @@ def _check_simple(typ: str, name: str, inputs: list, avals: list, attrs: dict) -
     """Derive a graph-level op's outputs from its inputs and attributes, as the builders do
     (placeholder, Variable, assign, random ops), and refuse a record that disagrees."""
     if typ in ("CheckIndices", "CheckScatterIndices", "CheckDivisor", "CheckNdIndices",
-               "CheckSegmentIds"):
+               "CheckSegmentIds", "CheckExponent"):
         _check_run_time_check(typ, name, inputs, avals, attrs)
         return
     n_in = {"PlaceholderWithDefault": 1, "Assign": 1, "InitializedValue": 1}.get(typ, 0)

@@ -281,6 +281,33 @@ def checked_divisor(y: Tensor, name: str) -> Tensor:
     return op.outputs[0]
 
 
+def checked_exponent(y: Tensor, name: str) -> Tensor:
+    """``y`` after TensorFlow's run-time refusal of an integer to a negative integer power
+    (Pow on int32/int64: InvalidArgumentError 'Integers to negative integer powers are not
+    allowed', where dlcore's kernels give 0).  A constant exponent without negatives is not
+    checked."""
+    from .frontend import constant_value
+    c = constant_value(y)
+    if c is not None and np.all(np.asarray(c) >= 0):
+        return y
+    g = get_default_graph()
+    op = Operation(g, "CheckExponent", g.unique_name(name), [y],
+                   [AVal(y.aval.shape, y.aval.dtype)])
+    return op.outputs[0]
+
+
+def _exponent_factory(op: Operation, session, device, *_):
+    on_host = device.type == "cpu"
+
+    def run(y):
+        v = np.asarray(y) if on_host else to_host(y)
+        if (v < 0).any():
+            raise InvalidArgumentError(
+                None, op, f"Integers to negative integer powers are not allowed{node_suffix(op)}")
+        return y
+    return run, {}
+
+
 def _divisor_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
 
@@ -293,6 +320,7 @@ def _divisor_factory(op: Operation, session, device, *_):
 
 
 _plan.EXECUTORS["CheckDivisor"] = _divisor_factory
+_plan.EXECUTORS["CheckExponent"] = _exponent_factory
 _plan.EXECUTORS["CheckIndices"] = _gather_factory
 _plan.EXECUTORS["CheckScatterIndices"] = _scatter_factory
 _plan.EXECUTORS["CheckNdIndices"] = _nd_factory

@@ -17,7 +17,7 @@ FORMAT, VERSION = "dlcore-static-graph", 1
 _SIMPLE_TYPES = {"Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "VariableRead",
                  "Assign", "NoOp", "RandomStandardNormal", "TruncatedNormal", "RandomUniform",
                  "LoopVar", "CheckIndices", "CheckScatterIndices", "CheckDivisor",
-                 "CheckNdIndices", "CheckSegmentIds", "IsVariableInitialized",
+                 "CheckExponent", "CheckNdIndices", "CheckSegmentIds", "IsVariableInitialized",
                  "ReportUninitializedVariables", "InitializedValue"}
 _CONTROL_TYPES = {"Cond", "While", "WhileGrad"}
 #: graph-level ops whose attributes are plain data and whose kernel is found by their type:

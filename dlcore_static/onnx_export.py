@@ -123,8 +123,8 @@ class _Exporter:
                                      "in this session")
                 self.inits[name] = np.array(to_host(val))
             elif op.type in ("PlaceholderWithDefault", "Identity", "CheckIndices",
-                             "CheckScatterIndices", "CheckDivisor", "CheckNdIndices",
-                             "CheckSegmentIds"):   # (checks: ONNX has none)
+                             "CheckScatterIndices", "CheckDivisor", "CheckExponent",
+                             "CheckNdIndices", "CheckSegmentIds"):   # (checks: ONNX has none)
                 out_ops.append(onnx_export.Op("identity", {}, [src(op.inputs[0])], name,
                                               [tuple(op.inputs[0].aval.shape)],
                                               tuple(out.aval.shape), out.aval.dtype))
