@@ -100,6 +100,9 @@ def test_a_step_failing_after_the_gemm_commits_nothing(monkeypatch):
 def test_the_gate_edges():
     lo = cpu_linalg.FUSED_UPDATE_MIN_OUT
     assert cpu_linalg.fused_update_shape(1000, 64, 2048)
+    # the seed static step's two weight gradients, x^T @ dh and h^T @ dy (issue 19)
+    assert cpu_linalg.fused_update_shape(1000, 64, 100)
+    assert cpu_linalg.fused_update_shape(100, 64, 1000)
     assert cpu_linalg.fused_update_shape(1, cpu_linalg.SMALL_K, lo)
     assert not cpu_linalg.fused_update_shape(1, cpu_linalg.SMALL_K, lo - 1)
     assert not cpu_linalg.fused_update_shape(1000, cpu_linalg.SMALL_K + 1, 2048)

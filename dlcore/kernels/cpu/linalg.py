@@ -100,7 +100,7 @@ def fused_update_shape(m: int, k: int, n: int) -> bool:
     """Whether the static compiler folds an SGD update ``w - lr * (a @ b)`` of an (m, k) @
     (k, n) float32 product into the GEMM (``gemm_update.sgemm_update``): at most SMALL_K inner
     columns and an output of at least FUSED_UPDATE_MIN_OUT elements (measured there: 0.81-0.89
-    of the unfused time from 64x1000x512 up, 0.94-1.00 below)."""
+    of the unfused time from 64x1000x512 up, 0.94-0.95 at 64x1000x100 and 64x1000x128)."""
     return 0 < k <= SMALL_K and m * n >= FUSED_UPDATE_MIN_OUT
 
 
@@ -177,5 +177,10 @@ TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
 #: at least SMALL_K_MIN_OUT elements (6 MB of float32), blocks of SMALL_K_ROWS rows
 SMALL_K, SMALL_K_MIN_OUT, SMALL_K_ROWS = 64, 1_500_000, 128
 #: the SGD update folded into its GEMM (``fused_update_shape``): outputs of at least this many
-#: elements (2 MB of float32; 64x1000x512 is 512,000)
-FUSED_UPDATE_MIN_OUT = 500_000
+#: elements (400 KB of float32: the seed's 1000x100 and 100x1000 weights).  Was 500,000 (2 MB,
+#: where the GEMM alone measured 0.81-0.89 of unfused); issue 19's seed static step
+#: (64,1000,100,1000) folds both updates from 100,000: the whole step 0.94 of unfolded
+#: (931 -> 875 us, interleaved in one process, 1 thread, taskset, medians of 40; the
+#: update loops' segment and its call go too), where gemm_update measured the GEMM pair alone
+#: at 0.94-0.95 (64x1000x100, 16x1000x100, 64x1000x128)
+FUSED_UPDATE_MIN_OUT = 100_000
