@@ -62,7 +62,8 @@ from .variables import (GraphKeys, Variable, all_variables, assign, assign_add, 
                         initialize_all_variables,
                         local_variables, local_variables_initializer, trainable_variables,
                         variables_initializer)
-from . import contrib, initializers, keras, layers, losses, nn, saving, train  # noqa: E402, I001
+from . import (_make_callable, contrib, initializers, keras, layers,  # noqa: E402, I001
+               losses, nn, saving, train)
 
 from . import session as _session  # noqa: E402
 
@@ -80,6 +81,7 @@ def _compiler_pipeline(passes):
 
 
 _session.set_pipeline_factory(_compiler_pipeline)
+_make_callable.install(Session)         # Session.make_callable (TF 1.15's)
 
 get_variable = layers.get_variable
 variable_scope = layers.variable_scope
