@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from ..kernels.cpu.elementwise import _QUIET
 from ..registry import AVal, Primitive, bind
 from . import _rules
 from .elementwise import add_p
@@ -33,12 +34,19 @@ def _add_n_rule(*xs: AVal) -> AVal:
 
 
 def _cpu_add_n(*xs):
-    with np.errstate(all="ignore"):          # (as the add kernel: inf - inf is NaN, silently)
-        out = np.add(xs[0], xs[1])
+    # floating-point warnings off, as the add kernel's (inf - inf is NaN, silently), by its
+    # context variable's set/reset (_QUIET) rather than an np.errstate block per call
+    quiet, loud, ignore = _QUIET
+    token = quiet(ignore)
+    try:
+        add = np.add
+        out = add(xs[0], xs[1])
         if type(out) is not np.ndarray:      # (two 0-d arrays give a NumPy scalar)
             out = np.asarray(out)
         for x in xs[2:]:
-            np.add(out, x, out=out)
+            add(out, x, out=out)
+    finally:
+        loud(token)
     return out
 
 

@@ -51,13 +51,22 @@ def scatter_add(v, i, ref):
         negative = bool(flat) and min(flat) < 0
     if i.size == 0 or out.size == 0:
         return out
-    from ._jit_index import scatter_add_rows
+    scatter_add_rows = _ROWS[0] if _ROWS else _load_rows()
     idx = np.where(i < 0, i + n, i) if negative else i
     idx = idx.reshape(-1).astype(np.int64, copy=False)
     rows = math.prod(ref.shape[1:])
     scatter_add_rows(np.ascontiguousarray(v).reshape(idx.shape[0], rows), idx,
                      out.reshape(n, rows))
     return out
+
+
+_ROWS: list = []        # _jit_index.scatter_add_rows once loaded (its module compiles on import)
+
+
+def _load_rows():
+    from ._jit_index import scatter_add_rows
+    _ROWS.append(scatter_add_rows)
+    return scatter_add_rows
 
 
 SMALL_INDEX = 256       # up to this many indices, scatter_add checks them as a Python list
