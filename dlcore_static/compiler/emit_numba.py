@@ -118,6 +118,9 @@ class Emitter(IndexEmitter):
         # values used outside the function being written (None: assume every value is); a
         # broadcast that is not is a view instead of a copy
         self.escaping: set | None = None
+        # the nodes of the segment being written (None in trial emission): a node may be
+        # written with another of them (the cross-entropy with its gradient, emit_xent.py)
+        self.segment: set | None = None
 
     def name(self, v: Val) -> str:
         return self.names[v]
@@ -317,8 +320,16 @@ class Emitter(IndexEmitter):
                 f"        for {j} in range({int(c)}):",
                 f"            {out}[{i}, {j}] += {s} * {B}[{p}, {j}]"]
 
+    def prim_sparse_softmax_xent(self, n: Node) -> list[str]:
+        from .emit_xent import xent_lines  # the row loop, in the segment
+        lines = xent_lines(self, n)
+        if lines is None:
+            raise Unsupported("sparse_softmax_xent other than (rows, C) float logits and "
+                              "int64 labels (rows,)")
+        return lines
+
     def prim_sparse_softmax_xent_grad(self, n: Node) -> list[str]:
-        from .emit_xent import xent_grad_lines      # the row loop, in the segment
+        from .emit_xent import xent_grad_lines  # the row loop, in the segment
         lines = xent_grad_lines(self, n)
         if lines is None:
             raise Unsupported("sparse_softmax_xent_grad other than (rows, C) float logits, "

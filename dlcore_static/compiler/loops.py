@@ -143,7 +143,7 @@ def fast32_import(text: str) -> str:
     if "gemm32(" in text or "tcopy32(" in text:
         from .gemm_in_numba import import_line
         lines += import_line(text)
-    if "xent_grad_rows(" in text:
+    if "xent_" in text:
         from . import emit_xent
         lines += emit_xent.import_line(text)
     return lines + "\n" if lines else ""

@@ -125,6 +125,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     em = Emitter(names, lambda prefix: f"{prefix}{next(counter)}")
     em.escaping = {n.out(i) for n in nodes for i in range(len(n.avals))
                    if n.out(i) in used_later or n in inplace}
+    em.segment = inset
     args: list[str] = []
     call_args: list[str] = []
     pre: list[str] = []

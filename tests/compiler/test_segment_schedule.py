@@ -2,7 +2,7 @@
 variable reads run before the other variables' assigns (``schedule.graph_order``), so the
 updates join the backward segment instead of one segment each; a transpose only segments read
 is made in the segment reading it (``schedule.sink_transposes``), not returned by an earlier
-one; the sparse cross-entropy's gradient runs inside a segment (``emit_xent.py``).
+one; the sparse cross-entropy and its gradient run inside a segment (``emit_xent.py``).
 
 Every test compares the compiled plan with the interpreter (``passes=()``) bit for bit, over
 several training steps, and checks the structure the change is for.
@@ -82,7 +82,8 @@ def test_classifier_step_equals_the_interpreter_in_three_or_four_segments():
     # the products in the segments, ``gemm_in_numba``; else 4): it was one per update (7)
     assert info["segments"] <= 4
     src = info["source"]
-    assert "xent_grad_rows(" in src                        # the gradient in a segment
+    # the loss and its gradient in a segment, one row loop for both (emit_xent.py)
+    assert "xent_loss_grad_rows(" in src
     assert not any("Xent" in n or "xent" in n.lower() for n in info["python_nodes"])
     # no segment returns a transpose for a later one (made where it is read)
     assert "return (np.ascontiguousarray(o2), tcopy32(" not in src

@@ -24,7 +24,13 @@ configure_threads()
 @njit(cache=True, nogil=True)
 def xent_rows(x, labels, out, fast):
     """out[r] = logsumexp(x[r]) - x[r, labels[r]]; returns the first row with a label outside
-    [0, C), or -1.  ``fast``: float32 rows through the vectorised exponential."""
+    [0, C), or -1.  ``fast``: float32 rows through the vectorised exponential.
+
+    The row's exponentials are stored in a scratch row and summed from there
+    (``_exp_row32``, as the gradient's row loop sums them), not summed as they are made
+    (``_sum_exp32``): so the fused loss-and-gradient loop (``xent_loss_grad_rows``, one pass of
+    exponentials for both) gives this loop's loss bit for bit, and the two loops vectorise at
+    least as well as the one (see ``_jit_exp_rows``)."""
     m_rows, c = x.shape
     e = np.empty(c, x.dtype)
     for r in range(m_rows):
@@ -36,7 +42,7 @@ def xent_rows(x, labels, out, fast):
         if not math.isfinite(m):
             out[r] = np.nan
             continue
-        s = _sum_exp32(row, m) if fast else _exp_row64(row, m, e)
+        s = _exp_row32(row, m, e) if fast else _exp_row64(row, m, e)
         out[r] = float(m) + math.log(s) - float(row[k])
     return -1
 
@@ -58,6 +64,38 @@ def xent_grad_rows(g, x, labels, out, fast):
             o[:] = np.nan
             continue
         s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+        gr = float(g[r])
+        pk = float(o[k]) / s
+        one[0] = gr / s                 # the scale in the row's dtype (a float32 loop)
+        scale = one[0]
+        for j in range(c):
+            o[j] = o[j] * scale
+        o[k] = (pk - 1.0) * gr
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def xent_loss_grad_rows(g, x, labels, loss, out, fast):
+    """``xent_rows`` into ``loss`` and ``xent_grad_rows`` into ``out`` in one pass of
+    exponentials per row (the compiled plan's loss and its gradient, when both are wanted:
+    ``dlcore_static/compiler/emit_xent.py``): the same row maximum, exponentials and sum as
+    each of them, so the same values bit for bit; returns the first row with a label outside
+    [0, C), or -1 (rows before it are written, as in the two loops)."""
+    m_rows, c = x.shape
+    one = np.empty(1, x.dtype)
+    for r in range(m_rows):
+        k = labels[r]
+        if k < 0 or k >= c:
+            return r
+        row = x[r]
+        o = out[r]
+        m = _row_max(row)
+        if not math.isfinite(m):
+            loss[r] = np.nan
+            o[:] = np.nan
+            continue
+        s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+        loss[r] = float(m) + math.log(s) - float(row[k])
         gr = float(g[r])
         pk = float(o[k]) / s
         one[0] = gr / s                 # the scale in the row's dtype (a float32 loop)
