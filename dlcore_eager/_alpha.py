@@ -27,4 +27,7 @@ def checked_alpha(a, b, alpha):
     if kind in "iu" and isinstance(alpha, numbers.Integral):
         from ._operand_rules import scalar_as     # (range-checked, not wrapped: PyTorch's
         scalar_as(int(alpha), _result_dtype((a, b)))     # RuntimeError for int8 alpha=1000)
+    if kind in "fV":                    # (f16 alpha=1e20: PyTorch's overflow error)
+        from ._scalar_ranges import in_range
+        in_range(alpha, _result_dtype((a, b)))
     return bool(alpha) if kind == "b" else alpha

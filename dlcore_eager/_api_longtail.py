@@ -164,7 +164,7 @@ def set_default_tensor_type(t) -> None:
     """Deprecated: set the default dtype (and device) from a legacy type or its name."""
     from .legacy_types import CPU_TYPES, CUDA_TYPES
     warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
-                  "D.set_default_dtype() and C.set_default_device() as alternatives.",
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
                   UserWarning, stacklevel=2)
     if isinstance(t, str):
         names = {repr(v)[8:-2]: v for v in (*CPU_TYPES.values(), *CUDA_TYPES.values())}

@@ -22,9 +22,11 @@ import numbers
 import numpy as np
 
 from . import _dtype as D
-from ._scalar_convert import scalar_as
+from ._scalar_convert import fill_scalar, scalar_as
 from ._sizes import size_type_error
 from .tensor import Tensor
+
+_F32 = np.dtype(np.float32)
 
 
 def full_args(size, fill_value, dtype):
@@ -51,9 +53,16 @@ def full_args(size, fill_value, dtype):
         if isinstance(fill_value, complex):     # (an imaginary part: PyTorch's overflow error)
             fill_value = fill_value.real if not fill_value.imag else math.nan
         fill_value = scalar_as(fill_value, npd)
-    elif not isinstance(fill_value, complex):
-        scalar_as(fill_value, npd)
+    elif not isinstance(fill_value, complex):     # (one float16 element: rounded, as ATen)
+        fill_value = fill_scalar(fill_value, npd, _numel(size))
     return size, fill_value, dtype
+
+
+def _numel(size) -> int:
+    try:
+        return math.prod(int(n) for n in size)
+    except (TypeError, ValueError):
+        return -1
 
 
 def arange_values(start, end, step, npd: np.dtype) -> np.ndarray | None:
@@ -67,6 +76,12 @@ def arange_values(start, end, step, npd: np.dtype) -> np.ndarray | None:
             raise RuntimeError(f"unsupported range: {_num(start)} -> {_num(end)}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if npd.itemsize < 8 and npd.kind in "fV":   # (float16/bfloat16: ATen's accscalar_t is
+        for v in (start, end, step):            # float; past the range inf, no warning)
+            if npd.itemsize == 2:
+                scalar_as(v, _F32)
+        with np.errstate(over="ignore"):
+            return np.arange(start, end, step).astype(npd)
     if npd.kind not in "iu":
         return None
     i0, i1, di = int(start), int(end), int(step)
@@ -207,4 +222,7 @@ def converted(arr: np.ndarray, npd, dtype, data, host) -> np.ndarray:
             bad = not (bool((arr >= low).all()) and bool((arr <= info.max).all()))
         if bad:
             raise RuntimeError(f"value cannot be converted to type {npd.name} without overflow")
+    if npd.itemsize < arr.dtype.itemsize and npd.kind in "fV":      # (to +-inf, no warning,
+        with np.errstate(over="ignore"):                            # as PyTorch's cast)
+            return np.asarray(arr, dtype=npd, order="C")
     return np.asarray(arr, dtype=npd, order="C")

@@ -24,6 +24,7 @@ from dlcore.dtypes import is_floating
 
 from ._dispatch_finish import _finish
 from ._operand_rules import check_rule, numpy_number
+from ._scalar_convert import rounded
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from ._tensor_aux import not_quantized
@@ -38,6 +39,7 @@ _HALF = _dt.HALF
 #: (add, sub, pow, ...) see it rounded to the float16/bfloat16 tensor's dtype first (measured
 #: on 2.13, the same for both).
 _F32_SCALAR_OPS = frozenset({"mul", "div"})
+_F32_MAX = 3.4028234663852886e38
 _F32 = _dt.float32
 _F16 = _dt.float16
 
@@ -91,7 +93,12 @@ def _apply_half(prim, args, params):
         else:
             if type(a) in _NUM and prim.name not in _F32_SCALAR_OPS:
                 # PyTorch rounds the scalar to the tensor's 16-bit type first
-                a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
+                if -65504.0 <= a <= 65504.0:
+                    a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
+                else:                           # (past float16's range: +-inf, no warning)
+                    a = rounded(a, half)
+            elif type(a) is float and not -_F32_MAX <= a <= _F32_MAX:
+                a = rounded(a, _F32)            # (mul/div's float scalar: no NumPy warning)
             saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)
             if type(a) is _ndarray and a.dtype in _HALF:
                 a = a.astype(_F32)          # a 16-bit constant of a composite (resize matrix)
@@ -99,7 +106,11 @@ def _apply_half(prim, args, params):
     prev = STATE.enabled
     STATE.enabled = False
     try:
-        out = prim.bind(*up, **params)
+        if any(type(v) is float and not -65504.0 <= v <= 65504.0 for v in params.values()):
+            with np.errstate(over="ignore"):    # (where's or nan_to_num's 1e20: inf, silently)
+                out = prim.bind(*up, **params)
+        else:
+            out = prim.bind(*up, **params)
         if not wider and out._buf.dtype == _F32:
             b = out._buf
             if type(b) is not _ndarray:

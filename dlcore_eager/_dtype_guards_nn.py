@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _array_operands, _qops, _scalar_args
+from . import _array_operands, _qops, _scalar_args, _scalar_ranges, _torch_warnings
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
@@ -355,7 +355,7 @@ def _number_bounds(args, kwargs, lo, hi) -> None:
     if not isinstance(x, Tensor):
         return
     dt = x._buf.dtype
-    kind = dt.kind
+    kind = dt.kind if dt.char != "E" else "f"       # (bfloat16's kind is NumPy's "V")
     if kind not in "iuf":
         return
     for v in (lo, hi):          # (the conversion only past the type's largest finite value)
@@ -377,7 +377,8 @@ def _number_bounds(args, kwargs, lo, hi) -> None:
 _INF = float("inf")
 _I64 = 2 ** 63
 _F32 = np.dtype(np.float32)
-_FMAX = {"e": 65504.0, "f": float(np.finfo(np.float32).max), "d": _INF}
+_FMAX = {"e": 65504.0, "E": 3.3895313892515355e38, "f": float(np.finfo(np.float32).max),
+         "d": _INF}
 
 
 #: (namespace, name) -> check
@@ -479,6 +480,8 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
 _scalar_args.install(CHECKS, _ORIG)
 _array_operands.install(CHECKS)         # (NumPy arrays refused where PyTorch binds no Tensor)
 _qops.install(CHECKS)                   # (relu and cat of quantized tensors, as PyTorch's)
+_scalar_ranges.install(CHECKS)          # (numbers past a float dtype's range, as PyTorch's)
+_torch_warnings.install(CHECKS)         # (std of one value, torch.tensor(t): torch's warnings)
 
 
 def install(torch) -> None:

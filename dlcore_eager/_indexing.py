@@ -30,6 +30,7 @@ from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
                              key_type_error, makes_view, mask_check, split_key, two_step)
 from ._operand_rules import scalar_as
+from ._scalar_convert import fill_scalar
 from ._view_rebase import ERR_NO_GRAD
 from ._views import alias
 from .tensor import Tensor
@@ -244,6 +245,9 @@ def setitem(x: Tensor, key, value) -> None:
         value = _tensor(np.asarray(value, dtype=x._buf.dtype), device=x.device)
     elif x._buf.dtype.kind in "biu":       # (a number as PyTorch converts it: 2.7 -> 2)
         value = scalar_as(_real_part(value, x._buf.dtype), x._buf.dtype)
+    elif (type(value) is float or type(value) is int) and not -65504.0 <= value <= 65504.0:
+        value = fill_scalar(value, x._buf.dtype, 1)     # (ATen fills a 0-d tensor: float16
+        #                                                 rounded to inf, float32's refusal)
     if isinstance(key, Tensor) and key._buf.dtype == np.bool_:
         mask_check(tuple(x.shape), tuple(key.shape), 0)
         if isinstance(value, Tensor) and value.ndim > 0 and \

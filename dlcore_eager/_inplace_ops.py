@@ -241,12 +241,13 @@ def fill_(self, value) -> Tensor:
         if value.requires_grad or (fwd is not None and fwd._LEVEL and fwd._carries(value)):
             # (PyTorch's FillBackward: the gradient flows to the 0-d value, its tangent too)
             return copy_(self, value)
-        value = value.item()
+        from ._scalar_convert import rounded
+        value = rounded(value.item(), self._buf.dtype)      # (unchecked, as ATen's)
     else:                   # (a Python number: PyTorch's checked conversion to the dtype;
         d = self._buf.dtype  # a float into float64, or into float32's range, is kept as is)
         if type(value) is not float or not (d is _F64 or d is _F32 and abs(value) <= _F32_MAX):
-            from ._operand_rules import scalar_as
-            value = scalar_as(value, d)
+            from ._scalar_convert import fill_scalar
+            value = fill_scalar(value, d, self._buf.size)
     if self._rg and STATE.enabled:       # recorded: the value and a zero gradient (as zero_)
         return self._commit(_overwrite(self, value, "FillBackward2"))
     return self._commit(_ops.full_like(self, value))

@@ -21,6 +21,7 @@ _C_TYPES = {"int32": "int", "float32": "float", "float64": "double", "float16": 
             "bfloat16": "c10::BFloat16"}     # (C's name of a dtype; else <name>_t)
 _FLOAT_MAX_BY_NAME = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
                       "float32": 3.4028234663852886e38}
+_HALF_MAX = (_FLOAT_MAX_BY_NAME["float16"], _FLOAT_MAX_BY_NAME["bfloat16"])
 #: by dtype object: np.dtype.name costs ~1.7 us a call, a dict lookup by the dtype ~0.03 us
 _FLOAT_MAX: dict = {}
 _INT_INFO: dict = {}          # np.iinfo(dtype) (~0.6 us a call) kept per integer dtype
@@ -45,6 +46,34 @@ def python_int(value: int) -> None:
         raise OverflowError("int too big to convert")
     if value < -(1 << 63):
         raise OverflowError("can't convert negative int to unsigned")
+
+
+def rounded(value, dtype: np.dtype):
+    """A real Python number as a float of the float dtype ``dtype`` (rounded as C casts it:
+    past float16's range +-inf), where PyTorch converts without a check (a wrapped number of
+    a binary op, ``torch.tensor`` data, a 0-d tensor's ``fill_``): the value NumPy then writes
+    without its ``overflow encountered in cast`` warning, which PyTorch never gives."""
+    top = _float_max(dtype)
+    if top is None or not isinstance(value, (int, float, np.integer, np.floating)) or \
+            isinstance(value, (bool, np.bool_)):
+        return value
+    f = float(value)
+    if abs(f) <= top or math.isnan(f):
+        return value
+    with np.errstate(over="ignore"):
+        return float(np.asarray(f, dtype=dtype))        # (65519 -> 65504, 65520 -> inf)
+
+
+def fill_scalar(value, dtype: np.dtype, numel: int):
+    """``value`` as PyTorch's fill (``full``, ``full_like``, ``new_full``, ``fill_``,
+    ``fill_diagonal_``) converts it: ``scalar_as``'s checked conversion, but a CPU fill of one
+    element takes ATen's ``scalar_fill``, whose float16/bfloat16 conversion is unchecked
+    (``torch.full((1,), 1e20, dtype=torch.float16)`` is ``[inf]``, ``(2,)`` is refused)."""
+    if numel == 1 and type(value) in (int, float) and _float_max(dtype) in _HALF_MAX:
+        if type(value) is int:
+            python_int(value)
+        return rounded(value, dtype)
+    return scalar_as(value, dtype)
 
 
 def scalar_as(value, dtype: np.dtype):

@@ -259,6 +259,11 @@ def fill_diagonal_(self, fill_value, wrap: builtins.bool = False) -> Tensor:
         stop = builtins.min(shape) * step
     mask = np.zeros(n, dtype=np.bool_)
     mask[0:stop:step] = True
+    main = builtins.min(shape)          # (ATen fills the diagonal, then the wrapped part)
+    wrapped = -(-n // step) - main if len(shape) == 2 and wrap and shape[0] > shape[1] + 1 else 0
+    if main <= 1 and wrapped <= 1 and not isinstance(fill_value, complex):  # (one element each)
+        from ._scalar_convert import fill_scalar
+        fill_value = fill_scalar(fill_value, self._buf.dtype, 1)
     m = Tensor._wrap(mask.reshape(shape))
     if self.is_cuda:
         m = m.cuda()
