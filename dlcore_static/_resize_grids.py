@@ -67,13 +67,14 @@ _host.register("ResizeImages", _resize_images)
 
 
 def resize_at_run_time(x, oh: int, ow: int, kind: str, align_corners: bool, half_pixel: bool,
-                       float_out: bool):
+                       float_out: bool | str):
     """The ``ResizeImages`` node of the 4-D tensor ``x`` to ``(oh, ow)``."""
     src = x.aval.dtype
     if kind == "nearest":
         out = src
     else:
-        out = np.dtype(np.float64) if src == np.float64 and float_out else np.dtype(np.float32)
+        out = np.dtype(np.float64) if src == np.float64 and float_out is True else \
+            np.dtype(np.float32)
     b, _, _, c = x.aval.shape
     return _host.host_op("ResizeImages", [x], [((b, oh, ow, c), out)],
                          {"oh": int(oh), "ow": int(ow), "kind": kind,

@@ -116,6 +116,8 @@ def _take_axis(x, idx, axis: int):
 
 
 def _resize(images, size, method, align_corners, half_pixel, op, float_out):
+    """``float_out``: False: the dtype kept (nearest); "float32": TF 1.15's ResizeBilinear
+    (float32 for any input); True: float32, float64 kept (Keras' Resizing)."""
     g = get_default_graph()
     kind = _METHODS.get(method)
     if kind is None:
@@ -145,7 +147,10 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
             if ow != w:
                 y = _take_axis(y, _nearest_index(w, ow, align_corners, half_pixel), 2)
         else:
-            xf = x if not float_out or x.aval.dtype == np.float64 else _ops.cast(x, np.float32)
+            # TF 1.15's ResizeBilinear gives float32 for any input (float_out "float32");
+            # Keras' Resizing keeps float64 (float_out True)
+            keep = float_out is True and x.aval.dtype == np.float64
+            xf = x if keep or x.aval.dtype == np.float32 else _ops.cast(x, np.float32)
             if not is_floating(xf.aval.dtype):
                 xf = _ops.cast(xf, np.float32)
             dt = xf.aval.dtype
@@ -160,8 +165,10 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
 def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=False,
                   preserve_aspect_ratio=False, name=None):
     """``images`` resized to ``size`` = (new_height, new_width) with ``method`` (BILINEAR,
-    NEAREST_NEIGHBOR); bilinear returns float32 (float64 input stays float64), nearest keeps
-    the dtype.  ``align_corners`` aligns the corner pixels' centres, as in TensorFlow 1.
+    NEAREST_NEIGHBOR); bilinear returns float32 for any input dtype (TF 1.15's
+    ResizeBilinear), nearest keeps the dtype; an image already of that size (known when
+    built) is returned as it is, its dtype kept (TF 1.15's ``skip_resize_if_same``).
+    ``align_corners`` aligns the corner pixels' centres, as in TensorFlow 1.
 
     Example::
 
@@ -179,14 +186,20 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
         oh, ow = _size(size, "resize_images")
         f = min(oh / h, ow / w)
         size = (max(round(h * f), 1), max(round(w * f), 1))
-    return _resize(images, size, method, align_corners, False, name or "resize_images", True)
+    x = _args(images)[0]
+    if x.aval.ndim in (3, 4) and not x.op.attrs.get("unknown_rank") and \
+            _METHODS.get(method) is not None:
+        h, w = x.aval.shape[-3], x.aval.shape[-2]
+        if h is not None and w is not None and (h, w) == _size(size, "resize_images"):
+            return x
+    return _resize(x, size, method, align_corners, False, name or "resize_images", "float32")
 
 
 resize = resize_images
 
 
 def resize_bilinear(images, size, align_corners=False, name=None, half_pixel_centers=False):
-    """Bilinear resizing of a 4-D batch to ``size`` (float32 out).
+    """Bilinear resizing of a 4-D batch to ``size`` (float32 out, for any input dtype).
 
     Example::
 
@@ -197,9 +210,9 @@ def resize_bilinear(images, size, align_corners=False, name=None, half_pixel_cen
         ...     sess.run(y)[0, 0, :, 0].tolist()
         [0.0, 1.0, 2.0, 2.0]
     """
-    _image(images, "ResizeBilinear", 4)
+    _image(images, "ResizeBilinear", 4, dynamic=True)
     return _resize(images, size, 0, align_corners, half_pixel_centers,
-                   name or "ResizeBilinear", True)
+                   name or "ResizeBilinear", "float32")
 
 
 def resize_nearest_neighbor(images, size, align_corners=False, name=None,
@@ -215,7 +228,7 @@ def resize_nearest_neighbor(images, size, align_corners=False, name=None,
         ...     sess.run(y)[0, 0, :, 0].tolist()
         [1, 1, 2, 2]
     """
-    _image(images, "ResizeNearestNeighbor", 4)
+    _image(images, "ResizeNearestNeighbor", 4, dynamic=True)
     return _resize(images, size, 1, align_corners, half_pixel_centers,
                    name or "ResizeNearestNeighbor", False)
 

@@ -21,11 +21,12 @@ def numeric_grad(f, x, eps=1e-6):
 
 
 def check_value_and_gradient(build, ref, x, rng, *, shape=None, passes=None, rtol=1e-10,
-                             atol=1e-12):
+                             atol=1e-12, grad_rtol=1e-6, grad_atol=1e-8):
     """``build(placeholder)`` against ``ref(x)`` and its gradient against central differences;
     returns the built tensor.  ``shape``: the placeholder's (default ``x.shape``);
     ``passes``: the Session's (its default when None); a plan with passes is optimised
-    before its one run."""
+    before its one run.  ``grad_rtol``/``grad_atol``: the gradient's tolerances (an op that
+    computes in float32 on a float64 input: TF 1.15's ResizeBilinear)."""
     p = tf.placeholder(tf.float64, x.shape if shape is None else shape)
     y = build(p)
     expected = ref(x)
@@ -42,6 +43,6 @@ def check_value_and_gradient(build, ref, x, rng, *, shape=None, passes=None, rto
         got, gv = s.run([y, g], {p: x})
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(gv, numeric_grad(lambda v: np.sum(ref(v) * w), x), rtol=1e-6,
-                               atol=1e-8)
+    np.testing.assert_allclose(gv, numeric_grad(lambda v: np.sum(ref(v) * w), x),
+                               rtol=grad_rtol, atol=grad_atol)
     return y
