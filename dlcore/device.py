@@ -48,8 +48,10 @@ _TORCH_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip,
 
 def as_device(spec) -> Device:
     """Parse 'cpu', 'cuda', 'cuda:0', '/gpu:0', '/cpu:0' or a Device."""
-    if isinstance(spec, Device):
-        return spec
+    if isinstance(spec, Device):        # (torch.device('cuda') is the current CUDA device,
+        if spec.index is None:          # torch.device('cpu', 0) the CPU)
+            return spec if spec.type != "cuda" else Device("cuda", 0)
+        return spec if spec.type != "cpu" else CPU
     if spec is None:
         return CPU
     if hasattr(spec, "type") and hasattr(spec, "index"):  # a front end's device object

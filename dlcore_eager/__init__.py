@@ -202,14 +202,13 @@ class _DeviceMeta(type):
 
 
 class device(metaclass=_DeviceMeta):
-    """``torch.device('cuda:0')``: returns a ``dlcore.Device``."""
+    """``torch.device('cuda:0')``: returns a ``dlcore.Device`` with the index as given, as
+    PyTorch's (``device('cuda').index`` is None, ``device('cpu', 0)`` is ``cpu:0``, and
+    ``device('cuda') != device('cuda:0')``); ``dlcore.as_device`` reads either as the place."""
 
-    def __new__(cls, spec, index=None):
-        from dlcore.device import InvalidDevice
-        try:
-            return _as_device(spec if index is None else f"{spec}:{index}")
-        except InvalidDevice as e:      # (a bad device string: PyTorch's plain RuntimeError)
-            raise (RuntimeError(str(e)) if type(e) is InvalidDevice else e) from None
+    def __new__(cls, *args, **kwargs):
+        from ._device_args import torch_device
+        return torch_device(args, kwargs)
 
 
 def is_tensor(obj) -> _builtins.bool:
