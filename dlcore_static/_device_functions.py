@@ -130,6 +130,9 @@ def device_scope(graph, spec) -> Iterator[None]:
         specs.pop()
         graph._device_stack.pop()
         graph._replain()
+        if graph.__dict__.get("_placed_sessions"):     # (a Session ran the graph before)
+            from ._placement import regrown
+            regrown(graph)
 
 
 def apply_device_functions(op, marker: DeviceFunction):

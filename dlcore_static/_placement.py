@@ -25,13 +25,17 @@ it (``ExtendSessionGraphHelper``: every run after nodes were added), not at ``Se
 failed placement leaves the Session unextended, so every later run fails the same way, needed
 by its fetches or not.  dlcore checks the whole graph on each plan it builds
 (``check_graph``: only graphs where a device was ever pinned, ``mark_pinned``, and each op
-looked at once) and a plan that holds a GPU-pinned op (``check_placement``).  Left: a plan
-cached *before* a GPU-pinned op was added still runs (TF would re-place the grown graph and
-fail it); seeing that would cost a graph-size check on every cached run.
+looked at once) and a plan that holds a GPU-pinned op (``check_placement``).  A plan cached
+*before* a GPU-pinned op was added must not run either (TF re-places the grown graph and fails
+it): ``check_graph`` notes each Session that builds a plan of the graph (``_placed_sessions``,
+weakly), and when a ``tf.device`` scope closes (or an imported op is pinned, ``mark_pinned``)
+``regrown`` empties the plan caches of those Sessions that would refuse the graph now, so their
+next run builds its plan again and fails as TF's (no check on a cached run).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from dlcore.device import cuda_available
@@ -92,6 +96,19 @@ def mark_pinned(graph) -> None:
     """Note that ``graph`` may hold ops placed by name (a ``tf.device`` scope, an imported
     graph's devices): ``check_graph`` looks at its ops from then on."""
     graph.__dict__["_pinned_scan"] = graph.__dict__.get("_pinned_scan") or [0, None, None]
+    regrown(graph)
+
+
+def regrown(graph) -> None:
+    """``graph`` may have gained ops pinned to a GPU: the Sessions that built plans of it and
+    would refuse it now forget their plans (see the module docstring)."""
+    sessions = graph.__dict__.get("_placed_sessions")
+    if not sessions or cuda_available() or _graph_unplaceable(graph) is None:
+        return
+    for session in list(sessions):
+        if not getattr(session, "_soft_cpu", False):
+            session._cache.clear()
+            session._shapes_seen.clear()
 
 
 def _graph_unplaceable(graph) -> Any:
@@ -121,6 +138,10 @@ def check_graph(session) -> None:
     whatever the run's fetches; nothing otherwise (at the cost of a dict lookup for a graph
     where no device was ever pinned)."""
     graph = session.graph
+    sessions = graph.__dict__.get("_placed_sessions")
+    if sessions is None:
+        sessions = graph.__dict__["_placed_sessions"] = weakref.WeakSet()
+    sessions.add(session)               # (regrown: a plan cached before a GPU op was added)
     if "_pinned_scan" not in graph.__dict__:
         return
     if getattr(session, "_soft_cpu", False) or cuda_available():
