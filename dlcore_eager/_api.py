@@ -37,6 +37,7 @@ from ._operand_rules import check_operands as _check_operands, split_ties_op as 
 from ._operand_rules import torch_error as _torch_error, torch_errors as _torch_errors
 from ._keyword_names import X_NAMED, first_named, keywords_for, x_named
 from ._out import write_out
+from ._unary_lane import unary_lane as _unary_lane
 from .tensor import Tensor
 
 _apply = EagerFrontend.apply
@@ -44,6 +45,7 @@ _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ALL_AXES = [tuple(range(n)) for n in range(65)]       # normalize_axes(None, ndim)
 _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
+_ONE = 1        # (alpha's default: ``alpha is _ONE`` for it or any int 1; issue 19)
 
 _MODULES = {"torch": "dlcore_eager", "torch.nn.functional": "dlcore_eager.nn.functional",
             "torch.linalg": "dlcore_eager.linalg", "torch.special": "dlcore_eager.special"}
@@ -94,20 +96,21 @@ def unary(export, ns, name):
     bare = export.prim if export.prim is not None and export.fn == export.prim.bind else None
     prim = bare if not export.option("float_only") else None
 
+    # the primitive applied through the eager lane for one tensor (issue 19), else apply
+    lane = _unary_lane(bare) if bare is not None else None
+    lane = lane or (lambda x: _apply(bare, (x,), {}))
     if ns in _METHOD_NAMESPACES:
         if prim is not None:
-            if check is not None:
-                def method_checked(self):
-                    if self._buf.dtype.kind in kinds:
-                        r = check((self,), {})
-                        if r is not None:
-                            return r
-                    return _apply(prim, (self,), {})
-                return method_checked
+            if check is None:
+                return lane
 
-            def method_(self):
-                return _apply(prim, (self,), {})
-            return method_
+            def method_checked(self):
+                if self._buf.dtype.kind in kinds:
+                    r = check((self,), {})
+                    if r is not None:
+                        return r
+                return lane(self)
+            return method_checked
 
         def method(self):
             if check is not None and self._buf.dtype.kind in kinds:
@@ -115,7 +118,7 @@ def unary(export, ns, name):
                 if r is not None:
                     return r
             if bare is not None and self._buf.dtype in (_F32, _F64):     # (exp: no wrapper)
-                return _apply(bare, (self,), {})
+                return lane(self)
             return call(_maybe_float(self, export))
         return method
     # (a float-only primitive on a float32/float64 tensor: applied as it is, as the method's;
@@ -127,7 +130,7 @@ def unary(export, ns, name):
             if inplace:
                 return getattr(x, name + "_")()
             if prim is not None or (direct is not None and x._buf.dtype in (_F32, _F64)):
-                return _apply(direct, (x,), {})
+                return lane(x)
             return call(_maybe_float(x, export))
         return f
 
@@ -139,7 +142,7 @@ def unary(export, ns, name):
                 return r if out is None else write_out(r, out, op)
         if out is None and (prim is not None or
                             (direct is not None and x._buf.dtype in (_F32, _F64))):
-            return _apply(direct, (x,), {})
+            return lane(x)
         return write_out(call(_maybe_float(x, export)), out, op)
     return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 
@@ -203,6 +206,8 @@ def binary(export, ns, name):
     if ns == "Tensor":
         if alpha:
             def method(self, other, *, alpha=1):
+                if type(other) is Tensor and alpha is _ONE:
+                    return op(self, other)      # (what ``call`` does for two Tensors)
                 return call(self, other, alpha)
         else:
             def method(self, other):  # type: ignore[misc]  # variants differ by design
@@ -210,6 +215,8 @@ def binary(export, ns, name):
         return method
     if alpha:
         def fn(input, other, *, alpha=1, out=None):
+            if type(input) is Tensor and type(other) is Tensor and alpha is _ONE and out is None:
+                return op(input, other)     # (``call``'s and ``write_out``'s steps for these)
             return write_out(call(input, other, alpha), out, name)
     else:
         def fn(input, other, *, out=None):  # type: ignore[misc]  # variants differ by design

@@ -16,26 +16,39 @@ from dlcore.dtypes import is_floating
 from dlcore.errors import AxisError, ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
-from dlcore.ops.power import pow_p as _pow_p
 from dlcore.registry import bind
 
 from . import _dispatch as _D
 from . import _dtype as D
 from ._arg_checks import not_tensor as _not_tensor
 from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
+
+# the operators' home is ``_binary``: their names, read here by the rest of the front end (O.add_)
+from ._binary import (  # noqa: F401
+    _BOOL_DT,
+    _FLOAT_INT,
+    _NOT_OPERANDS,
+    _SEQUENCES,
+    _binary,
+    add_,
+    mul_,
+    pow_,
+    radd_,
+    rmul_,
+    rpow_,
+    rsub_,
+    sub_,
+)
 from ._closeness import isclose as _isclose
 from ._dims import reduce_dims as _dims
 from ._dispatch import EagerFrontend
 from ._dispatch import matrix_product as _matrix_product
-from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
 from ._matmul_checks import check_matmul as _check_matmul
 from ._matmul_checks import check_same_dtype as _check_same_dtype
 from ._matmul_checks import check_vector_dtypes as _check_vector_dtypes
 from ._operand_rules import (
-    _int_pow_check,
     _operands,
-    _sub_bool_check,
     broadcast_error,
     clamp_tangent,
     clamp_ties,
@@ -57,84 +70,10 @@ _apply = EagerFrontend.apply
 _matmul_p = _la.matmul_p
 
 _ndarray = np.ndarray
-_FLOAT_INT = (float, int)
-_NOT_OPERANDS, _SEQUENCES = frozenset({np.ndarray, list, tuple}), (list, tuple)  # (operators)
 _F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = _F32_F64
 
 
-# ----------------------------------------------------------------------------- operators
-_BOOL_DT = np.dtype(np.bool_)
-_SLOW_CHECKS = {"pow": _int_pow_check, "sub": _sub_bool_check}
-
-
-def _binary(prim, operator: bool = False):
-    # ``_apply(prim, args, {})``: ``bind(prim, *args)`` minus the search for the front end.
-    # ``operator`` (Tensor.__add__, ...): an ndarray, list or tuple is NotImplemented (torch's:
-    # NumPy computes ``t + arr``; ``arr + t``, ``t + [1.]`` are Python's TypeError)
-    slow_check = _SLOW_CHECKS.get(prim.name)
-
-    def op(a, b):
-        # Nothing to promote: two tensors of one dtype, or a float tensor and a Python number;
-        # a Tensor subclass (nn.Parameter: ``h + bias``) too (1x32 + a Parameter 2.42 -> 1.9 us)
-        tb = type(b)
-        if tb is Tensor or (tb not in _FLOAT_INT and slow_check is None and
-                            isinstance(b, Tensor)):
-            ba, bb = a._buf, b._buf
-            if ba.dtype is not bb.dtype:
-                if slow_check is not None:  # (checked where promotion is needed anyway)
-                    slow_check(a, b)
-                a, b = _operands(a, b)
-            elif slow_check is not None and ba.dtype is _BOOL_DT:
-                slow_check(a, b)            # (pow of two masks: PyTorch's NotImplementedError)
-            elif type(ba) is _ndarray and type(bb) is _ndarray and not _D._AUTOCAST and \
-                    not _RECORDERS:
-                # the binary fast lane (what ``_apply`` would call first), one call less
-                try:
-                    out = _small_binary(prim, a, b, ba, bb)
-                except ShapeError:
-                    raise broadcast_error(a, b) from None
-                if out is not None:
-                    return out
-        elif tb not in _FLOAT_INT or a._buf.dtype not in _F32_F64:
-            if operator and tb in _NOT_OPERANDS:
-                return NotImplemented
-            if slow_check is not None:      # (checked where promotion is needed anyway)
-                slow_check(a, b)
-            a, b = _operands(a, b)
-        try:
-            return _apply(prim, (a, b), {})
-        except ShapeError:
-            raise broadcast_error(a, b) from None
-
-    # PyTorch's grad_fn of ``2 - x`` and ``2 ** x`` (functions of their own there)
-    rlabel = _RLABELS.get(prim.name)
-
-    def rop(a, b):
-        if operator and type(b) in _NOT_OPERANDS:
-            return NotImplemented
-        if slow_check is not None:
-            slow_check(b, a)
-        a, b = _operands(a, b)
-        try:
-            out = _apply(prim, (b, a), {})
-        except ShapeError:
-            raise broadcast_error(b, a) from None
-        return out if rlabel is None else labelled(out, rlabel, a)
-    op.ndarray_aware = rop.ndarray_aware = operator  # type: ignore[attr-defined]
-    return op, rop
-
-
-_RLABELS = {"sub": "RsubBackward1", "pow": "PowBackward2"}
-
-
-# The operator pairs the rest of the eager front end calls directly (``x * y`` inside nn and
-# optim).  The public names (torch.add, Tensor.__add__, ...) are generated from the registry
-# by ``_api`` through the same ``_binary`` convention.
-add_, radd_ = _binary(_ew.add_p)
-sub_, rsub_ = _binary(_ew.sub_p)
-mul_, rmul_ = _binary(_ew.mul_p)
-pow_, rpow_ = _binary(_pow_p)
 
 
 def _float_operands(a, b):

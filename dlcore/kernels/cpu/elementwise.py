@@ -417,6 +417,10 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
                 return out if type(out) is ndarray else asarray(out)
         return kern(x, **params)
 
+    # for the eager front end's one-tensor lane (``dlcore_eager._dispatch.apply``): what this
+    # entry (the last item: a wrapper that copied the attribute is not it) runs for a
+    # float32/float64 array of any layout and size, silenced
+    entry.float_ufunc = (simd_fn, True, True, entry)
     return _expose(entry, kern,
                    f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)")
 
@@ -479,6 +483,10 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
             return out
         return kern._call((x,), params)
 
+    # for the eager front end's one-tensor lane: the ufunc this entry runs, unsilenced, for a
+    # C-contiguous float32/float64 array of 1 to PARALLEL_THRESHOLD - 1 elements (-x, |x|)
+    entry.float_ufunc = (ufunc, False, False, entry) if ufunc is not None and "f" in kinds \
+        else None
     return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
 
 

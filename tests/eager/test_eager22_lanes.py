@@ -1,0 +1,157 @@
+"""The operators' and the one-tensor ops' own-frame lanes (issue 19: ``_binary``'s float lane for
+``a + b``/``a - b``/``a * b`` without grad, ``_dispatch.unary_lane`` for ``-x``, ``x.exp()``,
+``torch.exp(x)``, ``abs``, and ``torch.add``'s two-tensor step) give what the general path and
+PyTorch give: values and dtypes (NumPy references), layouts, fresh version counters, no warning on
+overflow, PyTorch's broadcast error, inference tensors, and they step aside for a replaced kernel,
+a profile, autograd and other dtypes.  Each case runs twice (the first call fills the caches)."""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager as dt
+from dlcore.ops import elementwise as ew
+from dlcore_eager.profiler import profile
+
+RNG = np.random.default_rng(22)
+
+BINARY = {"add": (lambda a, b: a + b, np.add), "sub": (lambda a, b: a - b, np.subtract),
+          "mul": (lambda a, b: a * b, np.multiply),
+          "torch.add": (lambda a, b: dt.add(a, b), np.add)}
+UNARY = {"neg": (lambda x: -x, np.negative), "exp": (lambda x: x.exp(), np.exp),
+         "torch.exp": (lambda x: _lib(x).exp(x), np.exp), "abs": (lambda x: x.abs(), np.abs),
+         "tanh": (lambda x: _lib(x).tanh(x), np.tanh)}
+SHAPES = [(1,), (4, 8), (), (3, 1)]
+
+
+def _lib(x):
+    return torch if isinstance(x, torch.Tensor) else dt
+
+
+def _array(shape, dtype):
+    return np.asarray(RNG.standard_normal(shape)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", list(BINARY))
+def test_binary_values_dtype_and_fresh_tensor(name, shape, dtype):
+    f, ref = BINARY[name]
+    x, y = _array(shape, dtype), _array(shape, dtype)
+    a, b = dt.from_numpy(x.copy()), dt.from_numpy(y.copy())
+    for _ in range(2):
+        out = f(a, b)
+        assert type(out) is dt.Tensor and out.dtype == a.dtype and tuple(out.shape) == shape
+        np.testing.assert_array_equal(out.numpy(), ref(x, y))
+        assert not out.requires_grad and out.grad_fn is None and out._version == 0
+    out.add_(1.0)                           # its own buffer and version counter
+    np.testing.assert_array_equal(a.numpy(), x)
+    assert out._version == 1 and a._version == 0 and b._version == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary_values_dtype_and_fresh_tensor(name, shape, dtype):
+    f, ref = UNARY[name]
+    x = _array(shape, dtype)
+    a = dt.from_numpy(x.copy())
+    for _ in range(2):
+        out = f(a)
+        assert type(out) is dt.Tensor and out.dtype == a.dtype and tuple(out.shape) == shape
+        np.testing.assert_array_equal(out.numpy(), ref(x))
+        assert not out.requires_grad and out._version == 0
+    out.mul_(2.0)
+    np.testing.assert_array_equal(a.numpy(), x)
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary_of_a_transposed_tensor_is_torchs(name):
+    f = UNARY[name][0]
+    x = _array((3, 4), np.float32)
+    for _ in range(2):
+        got = f(dt.from_numpy(x).t())
+    want = f(torch.from_numpy(x).t())
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    assert tuple(got.shape) == tuple(want.shape)
+
+
+def test_overflow_is_inf_without_a_warning():
+    a = dt.tensor([3e38], dtype=dt.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            assert np.isinf((a + a).numpy()).all() and np.isinf((a * a).numpy()).all()
+            assert np.isinf((a * 1e30).exp().numpy()).all()
+            assert np.isnan((a * a - a * a).numpy()).all()
+
+
+def test_operands_that_do_not_broadcast_raise_torchs_error():
+    a, b = dt.ones(2), dt.ones(3)
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size "
+                                               r"of tensor b \(3\) at non-singleton dimension 0"):
+            a + b
+        with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match"):
+            dt.add(a, b)
+
+
+def test_inference_mode_results_are_inference_tensors():
+    with dt.inference_mode():
+        a = dt.ones(1)
+        for _ in range(2):
+            for out in (a + a, a * a, -a, a.exp(), dt.add(a, a)):
+                assert out.is_inference()
+
+
+def test_torch_add_alpha_and_out_still_apply():
+    a, b = dt.tensor([1.0, 2.0]), dt.tensor([10.0, 20.0])
+    for _ in range(2):
+        np.testing.assert_array_equal(dt.add(a, b, alpha=2).numpy(), [21.0, 42.0])
+        np.testing.assert_array_equal(a.add(b, alpha=2).numpy(), [21.0, 42.0])
+        o = dt.empty(2)
+        assert dt.add(a, b, out=o) is o
+        np.testing.assert_array_equal(o.numpy(), [11.0, 22.0])
+
+
+def test_grad_takes_the_recorded_path():
+    g = dt.tensor([0.5], requires_grad=True)
+    b = dt.tensor([2.0])
+    for _ in range(2):
+        out = (-(g * b)).exp() + b
+        assert out.grad_fn.name() == "AddBackward0"
+        out.backward()
+    np.testing.assert_allclose(g.grad.numpy(), 2 * -2.0 * np.exp(-1.0), rtol=1e-6)
+
+
+def test_a_profile_records_each_op():
+    a = dt.ones(1)
+    a + a, -a                                   # (the caches filled)
+    with profile() as p:
+        a + a, a * a, -a, a.exp(), dt.add(a, a)
+    keys = [e.key for e in p.key_averages()]
+    assert sorted(keys) == ["aten::add", "aten::exp", "aten::mul", "aten::neg"]
+    assert {e.key: e.count for e in p.key_averages()}["aten::add"] == 2
+
+
+@pytest.mark.parametrize("prim, op, ref", [(ew.add_p, lambda a: a + a, lambda x: x + x),
+                                           (ew.neg_p, lambda a: -a, np.negative),
+                                           (ew.exp_p, lambda a: a.exp(), np.exp)])
+def test_a_replaced_kernel_is_the_one_run(monkeypatch, prim, op, ref):
+    a = dt.ones(3)
+    op(a)
+    calls = []
+    original = prim.kernels["cpu"]
+
+    @functools.wraps(original)              # (copies the entry's attributes: not its lane)
+    def counted(*args, **kw):
+        calls.append(1)
+        return original(*args, **kw)
+    monkeypatch.setitem(prim.kernels, "cpu", counted)
+    for _ in range(2):
+        out = op(a)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(out.numpy(), ref(np.ones(3, np.float32)))
