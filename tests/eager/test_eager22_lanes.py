@@ -155,3 +155,25 @@ def test_a_replaced_kernel_is_the_one_run(monkeypatch, prim, op, ref):
         out = op(a)
     assert len(calls) == 2
     np.testing.assert_array_equal(out.numpy(), ref(np.ones(3, np.float32)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (1, 1, 1)])
+def test_sum_of_one_element_is_the_kernels_bit_for_bit(shape, dtype):
+    from dlcore.kernels.cpu import reduce as kr
+    for v in (-0.0, 0.0, np.nan, 1.5, -3.25e38, np.inf, -np.inf, 1e-45, 7.0e-310):
+        x = np.full(shape, v, dtype)
+        want = kr.sum(x, axes=tuple(range(len(shape))), keepdims=False)
+        small = kr.sum.small(shape, np.dtype(dtype), axes=tuple(range(len(shape))),
+                             keepdims=False)
+        assert small(x).tobytes() == want.tobytes() and small(x).shape == ()
+        for _ in range(2):
+            got = dt.from_numpy(x).sum()
+        assert got.numpy().tobytes() == want.tobytes() and got.dtype == dt.from_numpy(x).dtype
+        np.testing.assert_array_equal(got.numpy(), torch.from_numpy(x).sum().numpy())
+    g = dt.tensor([[2.5]], dtype=dt.float32, requires_grad=True)
+    for _ in range(2):
+        s = g.sum()
+        assert s.grad_fn.name() == "SumBackward0"
+        s.backward()
+    np.testing.assert_array_equal(g.grad.numpy(), [[2.0]])

@@ -200,6 +200,8 @@ def _rows_small(kind: str):
             # once, run here without the two calls and their tests (4x8 over dim 0 with grad:
             # 3.4 -> 2.7 us)
             return _sum_small(tuple(axes), keepdims, dtype)
+        if kind == "sum" and n == 1 and not keepdims and len(axes) == nd:
+            return _sum_one(dtype)
         kernel = _KERNELS[kind]
         name = kind + "_rows"
         kept = shape[:nd - len(axes)]
@@ -240,6 +242,18 @@ def _rows_small(kind: str):
             return out
         return run
     return small
+
+
+def _sum_one(dtype):
+    """The sum of every axis of one element (``x.sum()`` of a 1-element tensor, issue 19): the
+    row loop's and ``_sum_small``'s float64 ``0 + v`` (-0.0 gives +0.0, NaN stays NaN) rounded
+    back, exact, as a 0-d array, from the element as a Python float (no loop or reduce call:
+    ~0.25 us against the compiled loop's ~0.5 and add.reduce's ~1.2)."""
+    array = np.array
+
+    def run(x):
+        return array(0.0 + x.item(), dtype)
+    return run
 
 
 def _sum_small(axes: tuple, keepdims: bool, dtype):
