@@ -219,11 +219,17 @@ class Variable:
     # -- assignment (only builds nodes)
     def assign(self, value, use_locking: bool = False, name: str | None = None,
                read_value: bool = True) -> Tensor:
-        return self._assign(value, name or "Assign", True)
+        return self._assign(value, name or "Assign", True, True)
 
-    def _assign(self, value, name: str, unique: bool) -> Tensor:
+    def _assign(self, value, name: str, unique: bool, validate_shape: bool | None = None
+                ) -> Tensor:
         """The ``Assign`` node of ``value``, named ``name`` made unique, or exactly ``name``
-        with ``unique=False`` (a name scope's own name, reserved: ``AssignAdd``)."""
+        with ``unique=False`` (a name scope's own name, reserved: ``AssignAdd``).
+        ``validate_shape`` (tf.assign's): True: TF's Assign kernel refuses a value whose shape
+        is not the variable's current one (checked when it runs, for a variable with a
+        dimension unknown when built: ``validate_shape=False``); False: the variable takes
+        the value's shape, along its unknown dimensions (its static shape is kept: a known
+        dimension or the rank cannot change here, refused when built)."""
         g = self.graph
         value = to_tensor(value, g, self.aval.dtype)
         if value.aval.dtype != self.aval.dtype:
@@ -234,10 +240,19 @@ class Variable:
         # TF1's Assign takes it, and its kernel checks the shape when it runs (not broadcast
         # into the variable: a fed scalar or row filled it)
         if not unknown and not TensorShape(self.aval.shape).is_compatible_with(value.aval.shape):
+            if validate_shape is False:
+                raise ValueError(
+                    f"dlcore: tf.assign(validate_shape=False) of a value of shape {value.shape} "
+                    f"to variable '{self.op.name}' of static shape {self.shape}: a variable "
+                    "keeps its rank and known dimensions here (TF 1.15 would reshape it); "
+                    "create it with validate_shape=False to leave its dimensions unknown")
             raise ValueError(f"Dimension mismatch: shapes {self.shape} and {value.shape} are "
                              f"incompatible for the assignment to '{self.op.name}'")
+        attrs: dict = {"variable": self.op}
+        if validate_shape is not None:
+            attrs["validate_shape"] = bool(validate_shape)
         op = Operation(g, "Assign", g.unique_name(name) if unique else name, [value], [self.aval],
-                       attrs={"variable": self.op})
+                       attrs=attrs)
         return op.outputs[0]
 
     # TF1's one AssignAdd (AssignSub) op is our read, add and Assign: the Assign takes the
@@ -376,12 +391,28 @@ def _shape_checked(delta: Tensor, shape: tuple, op_type: str) -> Tensor:
                    unknown_rank=unknown).outputs[0]
 
 
+def _current_shape_check(op: Operation, session):
+    """tf.assign's default validate_shape on a variable with a dimension unknown when built:
+    TF's Assign kernel refuses a value whose shape is not the variable's current one."""
+    var, suffix = op.attrs["variable"], node_suffix(op)
+    local, committed = session.variables.local, session.variables.get
+
+    def check(v):
+        old = local.staged.get(var)
+        if old is None:
+            old = committed(var)
+        if old is not None and tuple(old.shape) != tuple(v.shape):
+            raise InvalidArgumentError(None, op, _match_message("Assign", old.shape, v.shape)
+                                       + suffix)
+    return check
+
+
 def _assign_factory(op: Operation, session, device):
     var = op.attrs["variable"]
     local = session.variables.local
     shape = var.attrs["shape"]
     if None in shape:
-        check = None
+        check = _current_shape_check(op, session) if op.attrs.get("validate_shape") else None
     else:
         suffix = node_suffix(op)
 
@@ -496,8 +527,12 @@ def report_uninitialized_variables(var_list=None,
     return op.outputs[0]
 
 
-def assign(ref: Variable, value, name=None) -> Tensor:
-    return ref.assign(value, name=name)
+def assign(ref: Variable, value, validate_shape=None, use_locking=None, name=None) -> Tensor:
+    """TF 1.15's ``tf.assign``: ``validate_shape`` None is True (see ``Variable._assign``)."""
+    if not isinstance(ref, Variable):
+        return ref.assign(value, name=name)
+    return ref._assign(value, name or "Assign", True,
+                       True if validate_shape is None else bool(validate_shape))
 
 
 def assign_add(ref: Variable, value, name=None) -> Tensor:
@@ -509,8 +544,10 @@ def assign_sub(ref: Variable, value, name=None) -> Tensor:
 
 
 def _install() -> None:
+    from . import _sliced_assign
     from .math_ops import _install_operators
     _install_operators(Variable)
+    _sliced_assign.install(Variable)        # v[0].assign(x)
 
 
 _install()
