@@ -295,6 +295,8 @@ _inplace_ops.install()
 from . import _dtype_guards_nn  # noqa: E402  (losses, norms, distances, rand_like of ints)
 
 _dtype_guards_nn.install(_sys.modules[__name__])
+from . import _saved_derived  # noqa: E402  (more grad_fn._saved_*: norms, conv, sizes)
+_saved_derived.install(_sys.modules[__name__])
 from . import _scalar_dims  # noqa: E402  (a dim on a 0-d tensor, as PyTorch reads it)
 
 _scalar_dims.install(_sys.modules[__name__])

@@ -1,8 +1,8 @@
 """UserWarnings torch 2.13 gives on calls a tutorial program makes, where dlcore was silent
 (texts as torch's, without its ``(Triggered internally at ...)`` source path):
 
-* ``std``/``var``/``std_mean``/``var_mean`` with no degree of freedom left (``torch.ones(1)
-  .std()``: NaN, and the warning), every call;
+* ``std_mean``/``var_mean`` with no degree of freedom left (``torch.var_mean(torch.ones(1))``:
+  NaN, and the warning), every call (``std``/``var``'s own: not here, see ``install``);
 * ``torch.tensor(t)``/``x.new_tensor(t)`` of a tensor (the copy-construct advice), every call;
 * ``scatter``/``scatter_`` with a tensor ``src`` and ``reduce=`` (deprecated), once a process
   as ATen's TORCH_WARN_ONCE;
@@ -86,9 +86,9 @@ def _softmin(args, kwargs):
 def install(checks: dict) -> None:
     """These checks into ``checks`` (``_dtype_guards_nn.CHECKS``), each before the check
     already there for its function."""
-    table = {(ns, name): _dof(name) for ns in ("torch", "Tensor")
-             for name in ("std", "var", "std_mean", "var_mean")
-             if not (ns == "Tensor" and name.endswith("_mean"))}
+    # (std and var themselves take no wrapper in front of their binding, a rule of
+    # test_dtype_policy_vs_torch: their warning belongs in _tensor_ops' var, requested)
+    table = {("torch", name): _dof(name) for name in ("std_mean", "var_mean")}
     table[("torch", "tensor")] = _copy_construct("torch.tensor", 0)
     table[("Tensor", "new_tensor")] = _copy_construct("tensor.new_tensor", 1)
     for ns in ("torch", "Tensor"):
