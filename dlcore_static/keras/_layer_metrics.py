@@ -11,9 +11,10 @@ its layers (attributes, nested) with updates built in the model's graph, its ``r
 after those updates to the model's metrics under the metric's name; it is registered with the
 stateful metrics (``confusion_metrics._REGISTRY``), so ``fit`` resets it as each epoch begins
 and logs its value after the epoch's last batch, ``evaluate`` after its last batch, as Keras 3.
-A metric ``compile`` already has, or whose name is taken, is left alone.  (Every update the
-metric built in the graph runs: a layer called with targets in two models of one graph
-updates from both, which needs both models' inputs; call it with targets in one.)
+A metric ``compile`` already has, or whose name is taken, is left alone.  A layer called
+with targets in two models of one graph built an update in each: a model's result waits only
+on the updates fed by its own inputs (``_own_updates``: those whose placeholders are the
+model's inputs), as Keras 3, where the metric takes the batches of whichever model runs.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def add(model) -> None:
     from . import confusion_metrics as _cm
     g = model.graph
     have = [m for m in model._metric_specs.values()]
+    mine = _own_updates(model)
     for m in owned(model):
-        ops = [op for op in _ms.UPDATES.get(m, ()) if getattr(op, "graph", None) is g]
+        ops = [op for op in _ms.UPDATES.get(m, ()) if getattr(op, "graph", None) is g
+               and mine(op)]
         if not ops or any(m is x for x in have) or m.name in model.metrics_names:
             continue
         with g.as_default(), g.name_scope("metrics/"), control_dependencies(ops):
@@ -65,3 +68,34 @@ def add(model) -> None:
         model._metric_tensors.append(t)
         if m not in _cm._REGISTRY.setdefault(g, []):
             _cm._REGISTRY[g].append(m)
+
+
+def _own_updates(model):
+    """``is_mine(op)``: whether every placeholder ``op`` depends on is one of ``model``'s
+    inputs (all ops are, for a model without a list of inputs)."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs:
+        return lambda op: True
+    allowed = {t.op for t in inputs if hasattr(t, "op")}
+    feeds: dict = {}            # op -> the Placeholder ops it depends on (shared by the walks)
+
+    def parents(o) -> list:
+        return [t.op for t in o.inputs] + list(o.control_inputs)
+
+    def placeholders(op) -> frozenset:
+        stack = [(op, False)]                   # (iterative, post-order: deep graphs)
+        while stack:
+            o, done = stack.pop()
+            if o in feeds:
+                continue
+            if done:
+                here = {o} if o.type == "Placeholder" else set()
+                for p in parents(o):
+                    here |= feeds.get(p, frozenset())
+                feeds[o] = frozenset(here)
+            else:
+                stack.append((o, True))
+                stack += [(p, False) for p in parents(o) if p not in feeds]
+        return feeds[op]
+
+    return lambda op: placeholders(op) <= allowed

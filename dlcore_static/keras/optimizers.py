@@ -85,7 +85,7 @@ class Optimizer:
             setattr(self, k, v)
         self.name = name if name is not None else _k3.auto_name(type(self).__name__)
         self._lr_var: Variable | None = None
-        self.iterations: Variable | None = None
+        self._iterations: Variable | None = None
         self.weights: list = []
         self._slots: dict = {}           # slot name -> [its variable for each parameter]
         self._slot_cache: dict = {}      # (id(parameter), slot name) -> (parameter, slot)
@@ -114,6 +114,16 @@ class Optimizer:
     learning_rate = lr
 
     @property
+    def iterations(self):
+        """Keras 3's step counter: the variable, or ``iterations // n`` (a tensor) with
+        ``gradient_accumulation_steps`` ``n``: the updates applied (optimizers_keras3)."""
+        return _k3.iterations(self)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = value
+
+    @property
     def decay(self):
         return self.initial_decay
 
@@ -123,7 +133,7 @@ class Optimizer:
             return
         with g.control_dependencies(None), g.name_scope(None), \
                 g.name_scope(type(self).__name__):
-            self.iterations = Variable(np.int64(0), trainable=False, name="iterations")
+            self._iterations = Variable(np.int64(0), trainable=False, name="iterations")
             # K.variable(lr): in floatx, as Keras (a float32 0.1 set float64 models off by
             # 1.5e-8 a step, which cancellation grew past 1e-6 in a nesterov test)
             self._lr_var = KerasVariable(np.asarray(self._lr0, K.floatx()), trainable=False,
@@ -176,10 +186,10 @@ class Optimizer:
 
     def _lr_t(self, p):
         if self._schedule is not None:
-            return _ops.cast(self._schedule(self._made(self.iterations).value()), p.aval.dtype)
+            return _ops.cast(self._schedule(self._made(self._iterations).value()), p.aval.dtype)
         lr = _ops.cast(self._made(self._lr_var).value(), p.aval.dtype)
         if self.initial_decay > 0:
-            it = _ops.cast(self._made(self.iterations).value(), p.aval.dtype)
+            it = _ops.cast(self._made(self._iterations).value(), p.aval.dtype)
             lr = _ops.div(lr, _ops.add(_ops.mul(it, self.initial_decay), 1.0))
         return lr
 
@@ -218,8 +228,8 @@ class Optimizer:
         for p, g in zip(params, grads):
             updates += self._update(p, g)
         updates += self._extra_updates
-        assert self.iterations is not None               # made by _create
-        updates.append(self.iterations.assign_add(np.int64(1)))
+        assert self._iterations is not None              # made by _create
+        updates.append(self._iterations.assign_add(np.int64(1)))
         return updates
 
     def _update(self, p, g) -> list:
@@ -551,7 +561,7 @@ class TFOptimizer(Optimizer):
     def __init__(self, optimizer):
         self.optimizer = optimizer
         self._lr_var = None
-        self.iterations = None
+        self._iterations = None
         self.weights = []
         self._lr0 = getattr(optimizer, "learning_rate", 0.0)
         self.initial_decay = 0.0

@@ -20,7 +20,8 @@ Arguments (Keras 3's ``BaseOptimizer``), with Keras 3's checks and words:
   the variables and slots as they are (``where``, not a ``cond``: the update is computed and
   dropped).  The update rules count ``iterations // n`` steps (Adam's bias correction, the
   moving average), a schedule and Keras 2's ``decay`` the real steps, as Keras 3.
-  ``optimizer.iterations`` stays the variable of every step (Keras 3's property divides it).
+  ``optimizer.iterations`` is Keras 3's property: ``iterations // n``, the updates applied
+  (the variable counting every step is in ``optimizer.variables``).
 
 Records: ``get_config`` has Keras 3's keys in Keras 3's order (the base keys, then the
 class's), a schedule as its ``keras.optimizers.schedules`` record; ``serialize`` is
@@ -212,10 +213,27 @@ def clip(opt, grads: list) -> list:
 
 
 # --------------------------------------------------------------------------- accumulation
+def iterations(opt):
+    """Keras 3's ``optimizer.iterations``: the step variable (None before it is built), or
+    with ``gradient_accumulation_steps`` ``n`` the updates applied, ``iterations // n`` (one
+    FloorDiv node per variable, made on first use)."""
+    it = opt.__dict__.get("_iterations")
+    n = opt.gradient_accumulation_steps
+    if it is None or not n:
+        return it
+    hit = opt.__dict__.get("_iterations_div")
+    if hit is None or hit[0] is not it:
+        g = it.graph
+        with g.as_default(), g.control_dependencies(None), g.name_scope(None):
+            hit = opt.__dict__["_iterations_div"] = (
+                it, _ops.floor_divide(it.value(), np.int64(n)))
+    return hit[1]
+
+
 def step_count(opt):
     """The steps the update rules count: ``iterations``, or ``iterations // n`` with
     ``gradient_accumulation_steps`` ``n`` (Keras 3's ``optimizer.iterations``)."""
-    it = opt._made(opt.iterations).value()
+    it = opt._made(opt._iterations).value()
     n = opt.gradient_accumulation_steps
     return _ops.floor_divide(it, np.int64(n)) if n else it
 
@@ -226,7 +244,7 @@ def accumulate(opt, grads: list, params: list) -> list:
     (zero at an update step, else ``acc + g``) to the step's updates and returns the
     gradients an update step applies, ``(g + acc) / n`` clipped."""
     n = int(opt.gradient_accumulation_steps)
-    it = opt._made(opt.iterations).value()
+    it = opt._made(opt._iterations).value()
     gate = _ops.equal(_ops.remainder(_ops.add(it, np.int64(1)), np.int64(n)), np.int64(0))
     out = []
     for p, g in zip(params, grads):
@@ -275,7 +293,7 @@ def decays(self, p) -> bool:
 def exclude_from_weight_decay(self, var_list=None, var_names=None):
     """Keras 3's: no weight decay for the variables of ``var_list`` nor for those whose
     name contains one of ``var_names``; before the optimizer is built."""
-    if self.iterations is not None:
+    if self._iterations is not None:
         raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
                          "optimizer is built.")
     import re
@@ -298,9 +316,9 @@ def variables(self) -> list:
     """Keras 3's ``optimizer.variables``: iterations, the learning rate (not with a
     schedule), the moving averages, then the slots by Keras 3's groups (empty before the
     optimizer is built, by ``compile`` or the first ``apply_gradients``)."""
-    if self.iterations is None:
+    if self._iterations is None:
         return []
-    out = [self.iterations] + ([self._lr_var] if self._schedule is None else [])
+    out = [self._iterations] + ([self._lr_var] if self._schedule is None else [])
     out += [a for _, a in self._ema.values()] + self._slots.get("gradient_accumulator", [])
     for group in self._K3_SLOTS:
         lists = [self._slots.get(n, []) for n in group]

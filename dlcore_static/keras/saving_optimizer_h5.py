@@ -49,7 +49,9 @@ def _base(name: str) -> str:
 def keras2_weights(opt) -> list:
     """``[(tf.keras 2's weight name, variable)]`` in tf.keras 2's order; empty for an
     optimizer without Keras variables (not built, a wrapped ``tf.train`` optimizer)."""
-    it = getattr(opt, "iterations", None)
+    it = getattr(opt, "_iterations", None)     # (the variable: not Keras 3's // n)
+    if it is None:
+        it = getattr(opt, "iterations", None)
     if not isinstance(it, Variable):
         return []
     cls = type(opt).__name__

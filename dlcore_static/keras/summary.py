@@ -124,7 +124,9 @@ def _optimizer_variables(model) -> list:
     shows them once it is built, which ``fit`` does first)."""
     from . import backend as K
     opt: Any = getattr(model, "optimizer", None)
-    it = getattr(opt, "iterations", None)
+    it = getattr(opt, "_iterations", None)     # (the variable: not Keras 3's // n)
+    if it is None:
+        it = getattr(opt, "iterations", None)
     if it is None or not hasattr(it, "aval") or int(K.get_value(it)) == 0:
         return []
     lr = [] if getattr(opt, "_schedule", None) is not None else [opt._lr_var]
