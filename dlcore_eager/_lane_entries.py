@@ -27,9 +27,9 @@ from . import _lane as L
 from . import _lane_max as M
 from . import _shown_saved as _shown
 from ._graph import Node, leaf_node
-from ._state import STATE
+from ._state import INFERENCE_ON, STATE, fresh_version
 from .return_types import values_indices
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, _new
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
@@ -230,7 +230,11 @@ def _unary_plan(prim, plans: dict, kernel, b):
     except Exception:  # noqa: BLE001 - the general entry raises its own error
         return None
     f32 = getattr(kernel, "float32", None) if d is _F32 else None
-    plan = plans[d] = (kernel, f32 or kernel, prim.differentiable)
+    # relu's: the entry's ufunc of the operand and a constant of its shape (its ``float_const``,
+    # kept by the entry itself for a C-contiguous operand), without the entry's tests
+    fc = getattr(kernel, "float_const", None)
+    fc = fc if type(fc) is tuple and len(fc) == 3 and fc[2] is kernel else (None, None)
+    plan = plans[d] = (kernel, f32 or kernel, prim.differentiable, fc[0], fc[1])
     return plan
 
 
@@ -257,7 +261,13 @@ def unary_entry(prim):
                         if plan is None or plan[0] is not kernel:
                             plan = _unary_plan(prim, plans, kernel, b)
                         if plan is not None:
-                            out = plan[1](b)
+                            if plan[3] is not None:     # (relu: issue 19, 1 element ~0.1 us)
+                                shapes = plan[4].get(b.dtype)
+                                c = shapes.get(b.shape) if shapes else None
+                                out = plan[3](b, c) if c is not None and \
+                                    b.flags.c_contiguous else plan[1](b)
+                            else:
+                                out = plan[1](b)
                             if type(out) is not _ndarray:
                                 out = np.asarray(out)
                             if x._rg and plan[2] and STATE.enabled:
@@ -278,7 +288,16 @@ def unary_entry(prim):
                                 node.hooks = None
                                 node.retain = None
                                 return _make(out, version, node)
-                            return _make(out)
+                            t = _new(Tensor)    # (_make(out)'s stores: a field added there,
+                            t._buf = out        # here too)
+                            t._rg = False
+                            t._node = None
+                            t._acc = None
+                            t._grad = None
+                            t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
+                            t._hooks = None
+                            t._view = None
+                            return t
             return general(*args, **kw)
         return lane_entry
     make.plans = plans                          # type: ignore[attr-defined]  # (for tests)

@@ -8,6 +8,8 @@ functional while still giving PyTorch's aliasing: ``w.data -= lr * w.grad`` upda
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from dlcore.ops.linalg import matmul_p as _matmul_p
@@ -104,7 +106,26 @@ for _name in ["reshape", "view", "view_as", "reshape_as", "flatten", "permute", 
     setattr(Tensor, _name, getattr(S, _name))
 Tensor.broadcast_to = S.broadcast_to_method  # type: ignore[attr-defined]  # (x.broadcast_to(2))
 Tensor.is_contiguous = _memory_format.is_contiguous  # type: ignore[method-assign]
-Tensor.T = property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1]))
+_T_WARNED: set = set()      # which of torch's two Tensor.T warnings this process has given
+_T_WARNINGS = {
+    True: "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+    False: "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+           "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+           "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+           "reverse the dimensions of a tensor."}
+
+
+def _reversed(self):
+    """``x.T``: the dimensions reversed; any number of dimensions but 2 gives torch 2.13's
+    UserWarning (0-D: its own), each once a process (ATen's TORCH_WARN_ONCE)."""
+    nd = self._buf.ndim
+    if nd != 2 and (nd == 0) not in _T_WARNED:
+        _T_WARNED.add(nd == 0)
+        warnings.warn(_T_WARNINGS[nd == 0], UserWarning, stacklevel=2)
+    return S.permute(self, tuple(range(nd))[::-1])
+
+
+Tensor.T = property(_reversed)
 # (mT, with PyTorch's check of the number of dimensions: _tensor_long_tail)
 
 

@@ -177,3 +177,21 @@ def test_sum_of_one_element_is_the_kernels_bit_for_bit(shape, dtype):
         assert s.grad_fn.name() == "SumBackward0"
         s.backward()
     np.testing.assert_array_equal(g.grad.numpy(), [[2.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (4, 8), (3, 1)])
+def test_relu_through_its_constant_is_the_kernels(shape, dtype):
+    x = _array(shape, dtype)
+    x.flat[0] = -0.0
+    x.flat[-1] = np.nan
+    want = ew.relu_p.kernels["cpu"](x)
+    for f in (dt.relu, lambda t: t.relu(), dt.nn.functional.relu):
+        for _ in range(2):
+            got = f(dt.from_numpy(x))
+        assert got.numpy().tobytes() == want.tobytes() and got.dtype == dt.from_numpy(x).dtype
+        assert not got.requires_grad and got._version == 0
+    got = dt.relu(dt.from_numpy(x).t())         # (not C-contiguous: the kernel's own path)
+    np.testing.assert_array_equal(got.numpy(), np.maximum(x.T, 0))
+    with dt.inference_mode():
+        assert dt.relu(dt.from_numpy(x)).is_inference()

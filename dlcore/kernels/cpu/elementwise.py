@@ -487,6 +487,10 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
     # C-contiguous float32/float64 array of 1 to PARALLEL_THRESHOLD - 1 elements (-x, |x|)
     entry.float_ufunc = (ufunc, False, False, entry) if ufunc is not None and "f" in kinds \
         else None
+    # and relu's: (the ufunc, its dtype -> {shape: constant} table, this entry): a constant
+    # found there is for a C-contiguous operand of that shape (1 to CONST_FULL elements)
+    entry.float_const = (const[0], consts, entry) if const is not None and "f" in const[2] \
+        else None
     return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
 
 
