@@ -169,6 +169,26 @@ def _out_of_range(a, op, alpha=1):
     return RuntimeError(f"index {v} is out of bounds for dimension {d} with size {n}")
 
 
+def _zero_d_index(a) -> bool:
+    """A 0-d index (and src) of a 1-d tensor's scatter: ATen's shape check counts a 0-d tensor
+    as one of size [1] (``ensure_nonempty_dim``), so ``zeros(10).scatter_(0, tensor(3),
+    value=1)``, the tutorials' one-hot Lambda, writes element 3."""
+    return isinstance(a[0], Tensor) and a[0].ndim == 1 and isinstance(a[2], Tensor) and \
+        a[2].ndim == 0 and (not isinstance(a[3], Tensor) or a[3].ndim == 0)
+
+
+def _with_1d_index(orig, args, kwargs, names):
+    args, kwargs = list(args), dict(kwargs)
+    for i, key in ((2, names[2]), (3, names[3] if len(names) > 3 else "")):
+        v = args[i] if len(args) > i else kwargs.get(key)
+        if isinstance(v, Tensor):
+            if len(args) > i:
+                args[i] = v.reshape(1)
+            else:
+                kwargs[key] = v.reshape(1)
+    return orig(*args, **kwargs)
+
+
 def _translated(orig, names, op):
     @functools.wraps(orig)
     def call(*args, **kwargs):
@@ -182,6 +202,10 @@ def _translated(orig, names, op):
             return orig(*args, **kwargs)
         except (RuntimeError, IndexError, TypeError, ValueError) as e:
             a = _args(args, kwargs, names)
+            if op.startswith("scatter") and _zero_d_index(a):
+                return _with_1d_index(orig, args, kwargs, names)
+            if op == "gather" and _zero_d_index(a + [None]):    # (its result 0-d, as the index)
+                return _with_1d_index(orig, args, kwargs, (*names, "")).reshape(())
             if op == "index_add":
                 err = _out_of_range(a, op, kwargs.get("alpha", 1)) \
                     if type(e).__name__ == "IndexOutOfBounds" else None

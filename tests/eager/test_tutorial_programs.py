@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_fideager10_programs import OUTCOMES as _FE10
 from test_programs_p18 import OUTCOMES as _P18
 from test_programs_quant7 import OUTCOMES as _QUANT7
 
-OUTCOMES = {**_P18, **_QUANT7}
+OUTCOMES = {**_P18, **_QUANT7, **_FE10}
 
 PROGRAMS = Path(__file__).resolve().parents[1] / "programs" / "eager"
 NAMES = sorted(p.name for p in PROGRAMS.glob("*.py"))
