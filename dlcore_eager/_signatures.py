@@ -125,7 +125,7 @@ def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, out=N
 
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     from dlcore import ops as _ops
-    v = labelled(O.var(input, dim, unbiased, keepdim, correction=correction),
+    v = labelled(O._var(input, dim, unbiased, keepdim, correction, None),    # (warning: its own)
                  "VarMeanBackward0", input, edges=(input,))
     m = labelled(_ops.mean(O._float(input), O._dims(dim), keepdim), "VarMeanBackward0",
                  input, edges=(input,))

@@ -8,6 +8,7 @@ conventions (promotion, broadcast errors, refusals, ``scalar_as``) are in ``_ope
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -301,15 +302,27 @@ _VAR_DTYPES = ("std and var only support floating point and complex dtypes")
 
 def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     """PyTorch's dtype rules here, not in a wrapper: integers and bools refused, a complex
-    input's variance real (``var z = var Re z + var Im z``)."""
+    input's variance real (``var z = var Re z + var Im z``); no degree of freedom left gives
+    torch's UserWarning (``_var``)."""
+    return _var(x, dim, unbiased, keepdim, correction, "var")
+
+
+_DOF = ("{}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+        "reduction factor (input numel divided by output numel).")
+
+
+def _var(x, dim, unbiased, keepdim, correction, name):
+    """``var``, warning as torch 2.13 when the reduced count minus the correction is <= 0
+    (every call, named ``name``: var or std, the function called; None: no warning, for
+    var_mean/std_mean, whose own warning is ``_torch_warnings``')."""
     if isinstance(dim, (list, tuple)) and not dim:
         dim = None                      # (an empty dim list: every dim, as PyTorch's)
     k = x._buf.dtype.kind
     if k in "biuc":
         if k != "c":
             raise RuntimeError(_VAR_DTYPES)
-        return labelled(add_(var(_ops.real(x), dim, unbiased, keepdim, correction=correction),
-                             var(_ops.imag(x), dim, unbiased, keepdim, correction=correction)),
+        return labelled(add_(_var(_ops.real(x), dim, unbiased, keepdim, correction, name),
+                             _var(_ops.imag(x), dim, unbiased, keepdim, correction, name)),
                         "VarBackward0", x, edges=(x,))
     corr = (1 if unbiased else 0) if correction is None else correction
     if SAVED_HOOKS_ON[0]:               # (saved_tensors_hooks: PyTorch's one node)
@@ -324,6 +337,8 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
     n = x.numel() if dim is None else int(np.prod([x.shape[i] for i in (
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
+    if dof <= 0 and name is not None:
+        warnings.warn(_DOF.format(name), UserWarning, stacklevel=3)
     out = div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(builtins.max(dof, 0)))
     return _show_var(labelled(out, "VarBackward0", x, edges=(x,)), x, False, dim, keepdim,
                      corr, correction, unbiased)
@@ -338,7 +353,7 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                          (1 if unbiased else 0) if correction is None else correction)
         if out is not None:
             return out
-    out = labelled(_ops.sqrt(var(x, dim, unbiased, keepdim, correction=correction)),
+    out = labelled(_ops.sqrt(_var(x, dim, unbiased, keepdim, correction, "std")),
                    "StdBackward0", x, edges=(x,))
     return out if x._buf.dtype.kind == "c" else _show_var(out, x, True, dim, keepdim, (
         1 if unbiased else 0) if correction is None else correction, correction, unbiased)

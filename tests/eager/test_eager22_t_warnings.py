@@ -48,3 +48,30 @@ def test_non_leaf_grad_warning_text():
     y = dt.ones(2, requires_grad=True) * 2
     with pytest.warns(UserWarning, match=r"pull/30531 for more information\.$"):
         assert y.grad is None
+
+
+DOF = ("{}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+       "reduction factor (input numel divided by output numel).")
+
+
+@pytest.mark.parametrize("call, warned", [       # (torch 2.13's warnings, checked side by side)
+    (lambda: dt.ones(1).std(), ["std"]),
+    (lambda: dt.std(dt.ones(1)), ["std"]),
+    (lambda: dt.ones(0).var(unbiased=False), ["var"]),
+    (lambda: dt.ones(3).std(correction=3), ["std"]),
+    (lambda: dt.ones(1, 3).var(0), ["var"]),
+    (lambda: dt.ones(1).var(correction=1.5), ["var"]),
+    (lambda: dt.ones(1).var(dim=[]), ["var"]),
+    (lambda: dt.ones(1, dtype=dt.complex64).var(), ["var", "var"]),  # (torch: real, imag)
+    (lambda: dt.var_mean(dt.ones(1))[0], ["var_mean"]),
+    (lambda: dt.ones(3).std(correction=2), []),
+    (lambda: dt.ones(1, 3).var(1), []),
+    (lambda: dt.ones(1).var(correction=0.5), []),
+])
+def test_std_var_warn_without_degrees_of_freedom(call, warned):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        out = call()
+    assert [(i.category, str(i.message)) for i in w] == [(UserWarning, DOF.format(n))
+                                                          for n in warned]
+    assert np.isnan(out.numpy()).all() == bool(warned)
