@@ -13,7 +13,12 @@ is replaced by, so broadcasting never changes):
 * ``neg(neg(x))``  ->  ``x``;  ``identity(x)``, ``stop_gradient(x)`` (forward)  ->  ``x``;
 * ``cast`` to the same dtype, ``broadcast_like``/``sum_to``/``reshape_like`` to the same shape
   ->  the operand; to another shape known while compiling -> ``broadcast_to``/``sum`` over
-  the broadcast axes/``reshape`` (the reference is no longer read, so it need not exist).
+  the broadcast axes/``reshape`` (the reference is no longer read, so it need not exist);
+* a sum (``add``s, ``add_n``) of ``slice_scatter``s (each a value written into zeros) whose
+  slices tile the result along one axis  ->  ``concatenate`` of the values in the slices'
+  order (the gradient of a ``split``: an LSTM cell's four gates' gradients were four
+  zero-filled (B, 4H) arrays added up, in every iteration of the loop's gradient; exact but
+  for the sign of a zero value, as ``x + 0``).
 
 It does not rewrite ``x * 0`` to ``0`` (wrong for inf and NaN) nor reassociate sums (that changes
 rounding).
@@ -70,6 +75,10 @@ def _rewrite(prog: Program, n: Node):
             return ins[1]
     if name == "sub" and _const_all(ins[1], 0) and _same(ins[0], out):
         return ins[0]
+    if name in ("add", "add_n") and out.fully_defined:
+        tiled = _tiled_scatters(n)
+        if tiled is not None:
+            return tiled
     if name == "pow":
         if _const_all(ins[1], 1) and _same(ins[0], out):
             return ins[0]
@@ -109,6 +118,72 @@ def _rewrite(prog: Program, n: Node):
         return Node("prim", n.name, n.type, op=n.op, prim=n.prim, params=n.params,
                     inputs=[ins[0].node.inputs[0]], avals=[out], defined_at=n.defined_at)
     return None
+
+
+_WHOLE = ("slice", None, None, None)
+
+
+def _scatter_slice(m: Node, shape: tuple):
+    """``(axis, start, stop)`` when ``m`` is a ``slice_scatter`` into an array of ``shape``
+    whose index is whole on every axis but one, sliced there with step 1; else None."""
+    if m.kind != "prim" or m.prim.name != "slice_scatter" or m.control or \
+            tuple(m.avals[0].shape) != shape or not m.inputs[0].aval.fully_defined or \
+            len(m.inputs[0].aval.shape) != len(shape):
+        return None
+    idx = m.params.get("idx")
+    if not isinstance(idx, tuple) or len(idx) > len(shape):
+        return None
+    cut = None
+    for axis, part in enumerate(idx):
+        if part == _WHOLE:
+            continue
+        if not isinstance(part, tuple) or len(part) != 4 or part[0] != "slice" or \
+                part[3] not in (None, 1) or cut is not None:
+            return None
+        start, stop, _ = slice(part[1], part[2]).indices(int(shape[axis]))
+        cut = (axis, start, stop)
+    return cut
+
+
+def _tiled_scatters(n: Node):
+    """``concatenate`` of the values when ``add`` or ``add_n`` node ``n`` sums (through other
+    such nodes of its shape) ``slice_scatter``s whose slices, along one axis, tile the result
+    exactly (see the module docstring); else None."""
+    from dlcore.ops.shape import concatenate_p
+    out = n.avals[0]
+    shape = tuple(int(d) for d in out.shape)
+    leaves, stack = [], list(n.inputs)
+    while stack:
+        v = stack.pop()
+        m = v.node
+        if m.kind == "prim" and m.prim.name in ("add", "add_n") and not m.control and \
+                len(m.avals) == 1 and m.avals[0] == out and m is not n:
+            stack.extend(m.inputs)
+            continue
+        leaves.append(v)
+        if len(leaves) > 64:
+            return None
+    cuts = []
+    for v in leaves:
+        m = v.node
+        cut = _scatter_slice(m, shape)
+        if cut is None or m.avals[0].dtype != out.dtype or \
+                m.inputs[0].aval.dtype != out.dtype:
+            return None
+        cuts.append((cut, m.inputs[0]))
+    if len(cuts) < 2 or len({axis for (axis, _, _), _ in cuts}) != 1:
+        return None
+    cuts.sort(key=lambda c: c[0][1])
+    axis, at = cuts[0][0][0], 0
+    for (_, start, stop), _ in cuts:
+        if start != at or stop <= start:
+            return None
+        at = stop
+    if at != shape[axis]:
+        return None
+    return Node("prim", n.name, "ConcatV2", op=n.op, prim=concatenate_p,
+                params={"axis": axis}, inputs=[v for _, v in cuts], avals=[out],
+                defined_at=n.defined_at)
 
 
 def _static_like(n: Node, out):
