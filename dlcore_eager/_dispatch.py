@@ -49,7 +49,7 @@ from ._dispatch_finish import _finish
 from ._dispatch_general import _apply_general, _apply_half, numpy_number
 from ._graph import Node, leaf_node
 from ._operand_rules import check_rule
-from ._state import STATE
+from ._state import INFERENCE_ON, STATE, fresh_version
 from .tensor import Tensor, _make, _new, _StaleTensor
 
 _node_new = Node.__new__
@@ -462,7 +462,16 @@ def matrix_product(prim, a, b, ba, bb):
                 t._hooks = None
                 t._view = None
                 return t
-            return _make(out)
+            t = _new(Tensor)        # (_make(out)'s stores: a field added there, here too)
+            t._buf = out
+            t._rg = False
+            t._node = None
+            t._acc = None
+            t._grad = None
+            t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
+            t._hooks = None
+            t._view = None
+            return t
     d = ba.dtype
     if (ba.shape, bb.shape, d, d) not in prim._rule_cache:
         check_rule(prim, (ba, bb), {})

@@ -195,3 +195,34 @@ def test_relu_through_its_constant_is_the_kernels(shape, dtype):
     np.testing.assert_array_equal(got.numpy(), np.maximum(x.T, 0))
     with dt.inference_mode():
         assert dt.relu(dt.from_numpy(x)).is_inference()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sa, sb", [((1, 1), (1, 1)), ((2, 3), (3, 4)), ((1, 32), (32, 32))])
+def test_matmul_operator_of_two_matrices(sa, sb, dtype):
+    x, y = _array(sa, dtype), _array(sb, dtype)
+    for _ in range(2):
+        out = dt.from_numpy(x) @ dt.from_numpy(y)
+    assert out.dtype == dt.from_numpy(x).dtype and not out.requires_grad and out._version == 0
+    np.testing.assert_allclose(out.numpy(), x @ y, rtol=1e-6)
+    with dt.inference_mode():
+        assert (dt.from_numpy(x) @ dt.from_numpy(y)).is_inference()
+    w = dt.from_numpy(y).requires_grad_(True)
+    for _ in range(2):
+        r = dt.from_numpy(x) @ w
+    assert r.grad_fn.name() == "MmBackward0"
+    with dt.no_grad():
+        assert not (dt.from_numpy(x) @ w).requires_grad
+
+
+def test_matmul_operator_refusals_are_torchs():
+    m = dt.ones(2, 3)
+    with pytest.raises(TypeError):
+        m @ 2
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(2x3 and 2x3\)"):
+        m @ m
+    with pytest.raises(RuntimeError):
+        m @ dt.ones(3, 2, dtype=dt.float64)
+    np.testing.assert_array_equal((dt.ones(2, 3, dtype=dt.int64) @ dt.ones(3, 1,
+                                   dtype=dt.int64)).numpy(), [[3], [3]])
