@@ -62,18 +62,28 @@ def unary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
     prim = _bound_prim(export)
+    bad = _refusals.refused(tf_type)        # the dtypes TF 1.15's op refuses (maybe none)
 
     def f(x, name=None):            # (a composite's last node takes the name, as tf.square)
-        if name is None:
-            start = len(x.op.graph._ops) if type(x) is Tensor else None
-            # a graph tensor through the primitive's node directly: what _named(fn, None, x)
-            # does, without its three frames
-            out = _node(prim, (x,), {}) if prim is not None and start is not None else \
-                _named(fn, None, x)
-            if start is not None and type(out) is Tensor and out.op.type != tf_type:
-                return M.rename(out, tf_type, start)    # TF1's one op: its type's name
-            return out
-        return _named(fn, name, x)
+        try:
+            if name is None:
+                start = len(x.op.graph._ops) if type(x) is Tensor else None
+                # a graph tensor through the primitive's node directly: what _named(fn, None,
+                # x) does, without its three frames
+                out = _node(prim, (x,), {}) if prim is not None and start is not None else \
+                    _named(fn, None, x)
+                if start is not None and type(out) is Tensor and out.op.type != tf_type:
+                    return M.rename(out, tf_type, start)    # TF1's one op: its type's name
+                return out
+            return _named(fn, name, x)
+        except TypeError:
+            # the core's refusal of a dtype (an int's sqrt) in TF 1.15's words: the check
+            # costs nothing where the dtype is taken (the float ops refuse ints themselves)
+            if bad:
+                _refusals.check(tf_type, bad, x)
+            raise
+    if tf_type in _refusals.PRECHECKED:     # (a dtype the core takes and TF's op does not)
+        return _refusals.prechecked(f, tf_type, bad)
     if ns == "operator":
         tf_name = OPERATOR_NAMES.get(name)
         if tf_name is not None:             # ~x: LogicalNot, whatever the op that computes it

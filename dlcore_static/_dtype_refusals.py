@@ -1,7 +1,8 @@
 """TensorFlow 1.15's dtype lists for the ops of ``tf.add``, ``x + y``, ``tf.reduce_sum`` ...:
 a dtype outside an op's list is a build-time ``TypeError``, where dlcore's kernels would
 compute something (``tf.constant(True) + tf.constant(False)``, the sum of a bool vector, the
-maximum of two uint8 images, uint16/uint32/uint64 additions).
+maximum of two uint8 images, uint16/uint32/uint64 additions) or refuse in their own words
+(``tf.sqrt`` of an int32 tensor).
 
 TensorFlow checks an input's dtype against the op's registered ``T`` attribute in
 ``op_def_library._SatisfiesTypeConstraint`` and says (the list in the registration's order)::
@@ -13,9 +14,12 @@ The lists below are TensorFlow 1.15's ``math_ops.cc`` registrations (``BINARY_MO
 ``numbertype``, ``realnumbertype`` as ``types.h`` orders them).  ``x + y`` is AddV2 in 1.15
 (``math_ops._add_dispatch``), whose list lacks ``string``: strings go to Add, as there.
 
-The binary adapters of ``_api.py`` look their op's list up once, when they are made, and keep
-the dtypes of dlcore's graphs that the list lacks (``refused``); the check on a graph tensor is
-then one set lookup (about 30 ns against a few microseconds for the node).
+The binary and reduction adapters of ``_api.py`` look their op's list up once, when they are
+made, and keep the dtypes of dlcore's graphs that the list lacks (``refused``); the check on a
+graph tensor is then an identity test for float32 and one set lookup otherwise (10-30 ns
+against about 1.2 us for the node).  The unary float ops (Sqrt, Exp, Floor ...) refuse ints in
+the core already: their adapter translates that TypeError on its way out (no cost on the
+node's path); ``PRECHECKED`` ones, which the core computes, are checked first.
 
 Not covered: dtypes an op's list allows but for which 1.15 registers no CPU kernel (Sum of
 uint32/uint64: TensorFlow's run-time "No OpKernel was registered to support Op 'Sum'" error;
@@ -37,6 +41,8 @@ _MORE = ("bfloat16, float16, float32, float64, uint8, int8, uint16, int16, int32
 _ADD_V2 = "bfloat16, float16, float32, float64, uint8, int8, int16, int32, int64, complex64, " \
           "complex128"
 _MIN_MAX = "bfloat16, float16, float32, float64, int32, int64"
+_UNARY_REAL = "bfloat16, float16, float32, float64"                # (math_ops.cc UNARY_REAL)
+_UNARY_COMPLEX = _UNARY_REAL + ", complex64, complex128"            # (UNARY_COMPLEX)
 
 #: op type -> (the parameter TensorFlow names, its allowed dtypes in TensorFlow's words)
 ALLOWED: dict[str, tuple[str, str]] = {
@@ -49,6 +55,11 @@ ALLOWED: dict[str, tuple[str, str]] = {
     "Pow": ("x", "bfloat16, float32, float16, float64, int32, int64, complex64, complex128"),
     "Less": ("x", _REAL), "LessEqual": ("x", _REAL),
     "Greater": ("x", _REAL), "GreaterEqual": ("x", _REAL),
+    **{t: ("x", _UNARY_COMPLEX) for t in (
+        "Sqrt", "Rsqrt", "Exp", "Expm1", "Log", "Log1p", "Sinh", "Cosh", "Tanh", "Asinh",
+        "Acosh", "Atanh", "Sigmoid", "Sin", "Cos")},
+    **{t: ("x", _UNARY_REAL) for t in (
+        "Lgamma", "Digamma", "Erf", "Erfc", "Floor", "Ceil", "IsNan", "IsInf", "IsFinite")},
     "Sum": ("input", _NUMBER), "Prod": ("input", _NUMBER), "Mean": ("input", _NUMBER),
     "Max": ("input", _REAL), "Min": ("input", _REAL),
 }
@@ -95,9 +106,12 @@ def dtype_of(value) -> np.dtype | None:
                 if d is None or hasattr(v, "aval"):
                     return d
     try:
-        return np.asarray(value).dtype
+        d = np.asarray(value).dtype
     except Exception:  # noqa: BLE001 - the conversion itself says what is wrong with it
         return None
+    if not isinstance(value, (np.ndarray, np.generic)):     # Python data: TF's int32, float32
+        d = {"i": np.dtype(np.int32), "f": np.dtype(np.float32)}.get(d.kind, d)
+    return d
 
 
 def refuse(op_type: str, dtype) -> None:
@@ -113,6 +127,19 @@ def check(op_type: str, bad: frozenset, value) -> None:
         d = dtype_of(value)
         if d in bad:
             refuse(op_type, d)
+
+
+#: unary ops whose refused dtypes the core computes (IsNan of an int: False): checked before
+#: the node is made (the others refuse them in the core, translated on the way out)
+PRECHECKED = frozenset({"IsNan", "IsInf", "IsFinite"})
+
+
+def prechecked(f, op_type: str, bad: frozenset):
+    """``f(x, name=None)`` after the check of ``x``'s dtype."""
+    def g(x, name=None):
+        check(op_type, bad, x)
+        return f(x, name)
+    return g
 
 
 def check_pair(op_type: str, bad: frozenset, x, y) -> None:

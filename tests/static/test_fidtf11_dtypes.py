@@ -155,3 +155,27 @@ def test_int_pow_check_survives_meta_export(tmp_path):
             assert s.run("p:0", {"x:0": [3]}).tolist() == [27]
             with pytest.raises(tf.errors.InvalidArgumentError, match="negative integer powers"):
                 s.run(g.get_tensor_by_name("p:0"), {"x:0": [-1]})
+
+
+UNARY_COMPLEX = "bfloat16, float16, float32, float64, complex64, complex128"
+UNARY_REAL = "bfloat16, float16, float32, float64"
+
+
+@pytest.mark.parametrize("op,allowed", [
+    ("sqrt", UNARY_COMPLEX), ("exp", UNARY_COMPLEX), ("log", UNARY_COMPLEX),
+    ("sigmoid", UNARY_COMPLEX), ("tanh", UNARY_COMPLEX), ("rsqrt", UNARY_COMPLEX),
+    ("floor", UNARY_REAL), ("ceil", UNARY_REAL), ("is_nan", UNARY_REAL)])
+def test_float_unary_ops_refuse_ints_in_tfs_words(op, allowed):
+    fn = getattr(tf, op, None) or getattr(tf.math, op)
+    _refused(lambda: fn(tf.constant([4, 9])), "x", "int32", allowed)
+    _refused(lambda: fn([4, 9]), "x", "int32", allowed)      # Python ints: int32, as TF
+    _refused(lambda: fn(tf.constant([True])), "x", "bool", allowed)
+    _refused(lambda: fn(tf.Variable(np.array([1], np.uint8))), "x", "uint8", allowed)
+
+
+def test_float_unary_ops_still_take_floats_and_python_floats():
+    with tf.Session() as s:
+        got = s.run([tf.sqrt([4.0, 9.0]), tf.exp(tf.constant(0.0, tf.float64)),
+                     tf.floor(tf.constant([1.5]))])
+    assert got[0].dtype == np.float32 and got[0].tolist() == [2.0, 3.0]
+    assert got[1] == 1.0 and got[1].dtype == np.float64 and got[2].tolist() == [1.0]
