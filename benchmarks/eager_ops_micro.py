@@ -3,7 +3,9 @@
     python -m benchmarks.eager_ops_micro                 # every row, pinned to one thread
     python -m benchmarks.eager_ops_micro view getitem    # rows whose name contains a word
 
-The ops that programs made of thousands of small steps use most (a BiLSTM-CRF, a char-RNN, a
+First the everyday ops on 1-element tensors (add, mul, sub, neg, relu, exp, a number added,
+sum, a 1x1 product, torch.add), where only per-call overhead is left.  Then the ops that
+programs made of thousands of small steps use most (a BiLSTM-CRF, a char-RNN, a
 tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (int, slice,
 tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
 shapes 1xH and HxH (H = 32); then the eager lane's targets on 4x8 tensors without grad
@@ -65,7 +67,18 @@ def rows(T, H: int = 32) -> dict:
     def cg_softmax():
         T.autograd.grad(T.softmax(g, 1).pow(2).sum(), g, create_graph=True)
 
+    s1, s2, m1 = t(1), t(1), t(1, 1)           # 1-element tensors (issue 19's everyday ops)
     return {
+        "add 1 element": lambda: s1 + s2,
+        "mul 1 element": lambda: s1 * s2,
+        "sub 1 element": lambda: s1 - s2,
+        "neg 1 element": lambda: -s1,
+        "relu 1 element": lambda: T.relu(s1),
+        "exp 1 element": lambda: s1.exp(),
+        "add number 1 element": lambda: s1 + 2.0,
+        "sum 1 element": lambda: s1.sum(),
+        "matmul 1x1 @ 1x1": lambda: m1 @ m1,
+        "torch.add 1 element": lambda: T.add(s1, s2),
         "add 1xH": lambda: v1 + v2,
         "mul 1xH": lambda: v1 * v2,
         "add HxH no grad": lambda: M + M,
