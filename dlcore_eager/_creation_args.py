@@ -193,10 +193,26 @@ def tensors_inside(data, error: Exception, host) -> np.ndarray:
     return np.array(read(data))
 
 
-def complex_bounds_check(name: str, start, end, dtype) -> None:
+def c_pow(b: float, v: float) -> float:
+    """C's ``pow`` (``logspace``'s kernel): past float64's range +-inf, where ``math.pow``
+    raises OverflowError."""
+    try:
+        return math.pow(b, v)
+    except OverflowError:
+        odd = b < 0 and float(v).is_integer() and int(v) % 2 == 1
+        return -math.inf if odd else math.inf
+
+
+def complex_bounds_check(name: str, start, end, dtype, steps: int = 2) -> None:
     """PyTorch's RuntimeError for ``linspace``/``logspace`` with a complex bound and a real
     ``dtype`` (the inferred complex type cannot be cast safely; the value was a TypeError of
-    float())."""
+    float()); with two steps or more a real bound converted to a float16/bfloat16/float32
+    ``dtype`` (1e20 into float16: PyTorch's overflow error, where NaNs came)."""
+    if steps > 1 and not isinstance(start, complex) and not isinstance(end, complex):
+        npd = D.to_numpy_dtype(dtype if dtype is not None else D.get_default_dtype())
+        if npd.kind in "fV":
+            for v in (start, end):
+                scalar_as(v, npd)
     if dtype is None or not (isinstance(start, complex) or isinstance(end, complex)):
         return
     npd = D.to_numpy_dtype(dtype)

@@ -96,7 +96,7 @@ def _apply_half(prim, args, params):
                 if -65504.0 <= a <= 65504.0:
                     a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
                 else:                           # (past float16's range: +-inf, no warning)
-                    a = rounded(a, half)
+                    a = rounded(a, half)  # type: ignore[arg-type]
             elif type(a) is float and not -_F32_MAX <= a <= _F32_MAX:
                 a = rounded(a, _F32)            # (mul/div's float scalar: no NumPy warning)
             saved.append(np.asarray(a, dtype=_F32) if _dt.is_python_scalar(a) else a)

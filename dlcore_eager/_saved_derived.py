@@ -112,9 +112,9 @@ def _conv_value(node, conv, what: str):
     if what == "output_padding":
         if not transposed:
             return (0,) * len(p["strides"])
-        x, w = conv.inputs if conv.inputs is not None else (None, None)
-        if x is None:
+        if conv.inputs is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
+        x, w = conv.inputs
         k = w.shape[2:]
         return tuple(int(o - ((i - 1) * s - 2 * pad[0] + d * (kk - 1) + 1))
                      for o, i, s, pad, d, kk in zip(conv.shape[2:], x.shape[2:], p["strides"],
@@ -175,7 +175,8 @@ def _ord(node):
     return _shown_saved.attr(node, shown, "ord")
 
 
-Node._saved_ord = property(_ord, doc="PyTorch's ``LinalgVectorNormBackward0._saved_ord``.")
+Node._saved_ord = property(  # type: ignore[attr-defined]
+    _ord, doc="PyTorch's ``LinalgVectorNormBackward0._saved_ord``.")
 for _what in ("self_sym_sizes", "self_sym_numel", "keepdim", "weight", *_CONV_NAMES):
     setattr(Node, "_saved_" + _what, property(
         _getter(_what, Node.__dict__.get("_saved_" + _what)),
@@ -194,6 +195,8 @@ def _vector_norm_call(orig, key: str, default_ord, linalg_norm: bool = False):
                 getattr(node, "shown", None) is not None:
             return out
         x = args[0] if args else kwargs.get("input", kwargs.get("x"))
+        if x is None:
+            return out
         ord_ = args[1] if len(args) > 1 else kwargs.get(key, default_ord)
         dim = args[2] if len(args) > 2 else kwargs.get("dim")
         keepdim = args[3] if len(args) > 3 else kwargs.get("keepdim", False)
@@ -221,6 +224,6 @@ def install(torch) -> None:
     """Wrap the norms (after the dtype guards wrapped them)."""
     from .tensor import Tensor
     torch.norm = _vector_norm_call(torch.norm, "p", "fro")
-    Tensor.norm = _vector_norm_call(Tensor.norm, "p", "fro")  # type: ignore[method-assign]
+    setattr(Tensor, "norm", _vector_norm_call(getattr(Tensor, "norm"), "p", "fro"))  # noqa: B009,B010
     torch.linalg.vector_norm = _vector_norm_call(torch.linalg.vector_norm, "ord", 2)
     torch.linalg.norm = _vector_norm_call(torch.linalg.norm, "ord", None, True)

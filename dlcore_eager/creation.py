@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import numbers
-from math import pow as _pow
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -65,7 +64,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    _args.complex_bounds_check("logspace", start, end, dtype)
+    _args.complex_bounds_check("logspace", start, end, dtype, steps)
     if steps <= 1 or npd.kind == "c":
         return _finish(np.logspace(start, end, steps, base=base).astype(npd), None, device,
                        requires_grad)
@@ -79,7 +78,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     # vectorised pow differs from it in the last bit (10 ** 2.5: 316.2277660168379 against
     # 316.22776601683796 with AVX-512)
     b = float(base)
-    out = np.fromiter((_pow(b, v) for v in ex.tolist()), np.float64, count=steps)
+    out = np.fromiter((_args.c_pow(b, v) for v in ex.tolist()), np.float64, count=steps)
     return _finish(out.astype(npd), None, device, requires_grad)
 
 
@@ -430,7 +429,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    _args.complex_bounds_check("linspace", start, end, dtype)
+    _args.complex_bounds_check("linspace", start, end, dtype, steps)
     if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
         dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
     return _finish(_linspace(start, end, int(steps), _default(dtype)), None, device,

@@ -188,3 +188,20 @@ def test_wrapped_numbers_round_without_numpy_warning(call, expected):
     r = _quiet(lambda: call(torch.zeros(2, dtype=H)))
     assert r.dtype == (torch.bool if isinstance(expected[0], bool) else H)
     np.testing.assert_array_equal(r.numpy(), np.array(expected, dtype=r.numpy().dtype))
+
+
+@pytest.mark.parametrize("dtype,value,err", [
+    (H, 1e20, HALF_ERR), (BF, 1e300, "c10::BFloat16 without overflow"),
+    (torch.float32, 1e300, FLOAT_ERR),
+])
+def test_linspace_logspace_bounds_in_the_dtype(dtype, value, err):
+    for f in (torch.linspace, torch.logspace):
+        with pytest.raises(RuntimeError, match=err):
+            f(0, value, 2, dtype=dtype)
+        assert f(0, value, 1, dtype=dtype).shape == (1,)        # (one step: no conversion)
+
+
+def test_logspace_past_float64_is_inf_as_c_pow():
+    for dtype in (BF, torch.float32):
+        r = _quiet(lambda d=dtype: torch.logspace(0, 1e20, 2, dtype=d))
+        assert r.float().tolist() == [1.0, float("inf")]        # (math.pow raised)
