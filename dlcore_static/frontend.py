@@ -144,6 +144,7 @@ class StaticFrontend:
                 op.device = None
                 op._ctx = None
                 op.control_inputs = NO_CONTROL_INPUTS
+                op._kernel = hit[3]
                 out = new_op(Tensor)
                 out.op = op
                 out.value_index = 0
@@ -167,6 +168,7 @@ class StaticFrontend:
                 return out
         out = setup_op(new_op(Operation), graph, hit[1], None, args, (hit[0],),
                        prim, params, None, _user_location(3))
+        out.op._kernel = hit[3]
         return out if name is None else rename(out, name, out.op._id)
 
 
@@ -229,11 +231,15 @@ def _apply(prim: Primitive, args, params, depth: int, given: str | None = None) 
             for a in avals:
                 if not a.shape:
                     zero_d = True
-            _RULE_OUTPUTS[key] = (out, op_type, zero_d)
+            hint = _static_kernel(prim, avals, params, out)
+            _RULE_OUTPUTS[key] = (out, op_type, zero_d, hint)
+        else:
+            hint = None
     else:
-        out, op_type, name = hit[0], hit[1], None
+        out, op_type, name, hint = hit[0], hit[1], None, hit[3]
     t = setup_op(new_op(Operation), graph, op_type, name, inputs, (out,), prim, params, None,
                  _user_location(depth))
+    t.op._kernel = hint
     if share is not None:               # (the entry keeps x, ctx and dev alive: the
         share[0][share[1]] = (t, inputs[0], share[2], share[3])     # ids stay)
     return t
@@ -286,7 +292,8 @@ def _lift(args) -> list:
 # parameters of plain types are keyed, each with its type (1, 1.0 and True are equal keys but
 # may give other dtypes); results only, never errors; cleared when it grows past the bound.
 # Each entry: (the output's aval, the op's type, whether an input is 0-d: a stand-in for an
-# unknown rank maybe, which only _apply handles).
+# unknown rank maybe, which only _apply handles, the op's kernel for these shapes: see
+# _static_kernel).
 _RULE_OUTPUTS: dict = {}
 _RULE_OUTPUTS_MAX = 4096
 _PLAIN = frozenset({int, float, bool, str, type(None)})
@@ -314,6 +321,24 @@ def _rule_key(prim: Primitive, avals, params: dict):
         else:
             return None
     return (prim, tuple(avals), tuple(items))
+
+
+def _static_kernel(prim: Primitive, avals, params: dict, out: AVal):
+    """The CPU kernel a plan may run for an op of these input avals and parameters (whose
+    shape rule gave ``out``) in place of ``prim``'s, as ``(prim's CPU kernel now, the one for
+    these shapes)``, or None: the primitive's ``static_cpu`` option (its definition block), a
+    function of (kernel, avals, params, out) that knows when the kernel's run-time tests all
+    hold for such inputs (a tiny MatMul of two float matrices: ``np.dot``).  Asked once per
+    ``_RULE_OUTPUTS`` entry and kept on each op made from it (``Operation._kernel``); a plan
+    on the CPU takes it while the primitive's CPU kernel is still the one it was made for
+    (``plan._swept``), and shapes are static there (issue 19: a graph built per batch runs
+    each kernel once, its tests every time)."""
+    choose = prim.options.get("static_cpu")
+    if choose is None:
+        return None
+    kernel = prim.kernels.get("cpu")
+    fast = choose(kernel, avals, params, out)
+    return None if fast is None else (kernel, fast)
 
 
 def _plain_param(t: type, v) -> bool:

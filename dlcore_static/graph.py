@@ -52,22 +52,8 @@ from .tensor_shape import Dimension, TensorShape, dimension_value  # noqa: F401 
 class Operation:
     """A node of the graph.  See the module docstring."""
 
-    __slots__ = (
-        "__weakref__",
-        "_ctx",
-        "_defined_at",
-        "_id",
-        "_name",
-        "_outputs",
-        "attrs",
-        "control_inputs",
-        "device",
-        "graph",
-        "inputs",
-        "params",
-        "prim",
-        "type",
-    )
+    __slots__ = ("__weakref__", "_ctx", "_defined_at", "_id", "_kernel", "_name", "_outputs",
+                 "attrs", "control_inputs", "device", "graph", "inputs", "params", "prim", "type")
     # (set by setup_op, declared for type checkers)
     graph: Graph
     type: str
@@ -82,6 +68,7 @@ class Operation:
     control_inputs: list
     _outputs: Any                   # the Tensor of a single-output op, else a tuple of them
     _id: int
+    _kernel: Any                    # (kernel, the kernel for its shapes) or None: plan.py
     get_attr = _op_attrs.get_attr   # (TF's Operation.get_attr)
 
     def __init__(self, graph: Graph, op_type: str, name: str, inputs=(), avals=(), *,
@@ -163,6 +150,7 @@ def setup_op(self: Operation, graph: Graph, op_type: str, name: str | None, inpu
     self.params = params or NO_PARAMS
     self.attrs = attrs or {}
     self._defined_at = defined_at
+    self._kernel = None                 # (StaticFrontend.apply: frontend._static_kernel)
     if graph._plain:                    # no device scope, control-flow context, control
         self.device = None              # dependencies, finalize(): the common case
         self._ctx = ctx = None

@@ -56,6 +56,7 @@ from typing import Any
 from dlcore.device import CPU, to_device
 
 from . import dtypes as _dtypes
+from ._op_empties import NO_PARAMS
 from ._placement import check_graph, check_placement
 from .errors import InvalidArgumentError, node_suffix
 from .graph import Operation, Tensor, shape_text
@@ -271,6 +272,9 @@ def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Pla
             if fn is None:
                 fn = prim.impl
             params = op.params
+            k = op._kernel          # (the kernel for its static shapes, while fn is the one
+            if k is not None and k[0] is fn:    # it replaces: frontend._static_kernel)
+                fn, params = k[1], NO_PARAMS
         else:
             fn, params = executor_for(op, session, dev)
         outputs = op.outputs
@@ -329,6 +333,9 @@ def _plain_steps(plan: Plan, ops: list, steps: list, slot_of: dict, nslots: int,
             if fn is None:
                 fn = prim.impl
             params = op.params
+            k = op._kernel          # (the kernel for its static shapes, while fn is the one
+            if k is not None and k[0] is fn:    # it replaces: frontend._static_kernel)
+                fn, params = k[1], NO_PARAMS
         else:
             fn, params = executor_for(op, session, dev)
         outputs = op._outputs       # (op.outputs without its list: the one Tensor, or a tuple)
@@ -445,6 +452,9 @@ def _swept(plan: Plan, fetch_tensors: list, target_ops: list, fed_tensors, sessi
             if fn is None:
                 fn = prim.impl
             params = op.params
+            k = op._kernel          # (the kernel for its static shapes, while fn is the one
+            if k is not None and k[0] is fn:    # it replaces: frontend._static_kernel)
+                fn, params = k[1], NO_PARAMS
         elif op.type == "Placeholder":
             if unfed is None:
                 unfed = op

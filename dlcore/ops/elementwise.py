@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
+from ..kernels.cpu import known_shapes as _cpu_known_shapes
 from ..kernels.cpu import transcendental as _cpu_transcendental
 from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..registry import (AVAL_ATTR_TYPES, CONCRETE, PRIMITIVES, AVal, Primitive, aval_of, bind,
@@ -337,6 +338,8 @@ div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
                      "operator": ("__truediv__", "__rtruediv__"),
                      "tf": ("divide", "truediv", "div", "realdiv"), "tf.math": "divide"},
                 tf_type="RealDiv")
+for _p in (add_p, sub_p, mul_p, div_p):     # (a plan's kernel for two arrays of one shape)
+    _p.options["static_cpu"] = _cpu_known_shapes.same_shape_binary
 
 
 LEAN_VJPS.update({mul_p: _mul_lean, div_p: _div_lean, add_p: _add_lean,

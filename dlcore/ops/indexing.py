@@ -16,6 +16,7 @@ from .. import dtypes as _dt
 from ..api import exports
 from ..errors import AxisError, DTypeNotImplemented
 from ..kernels.cpu import indexing as _cpu
+from ..kernels.cpu import known_shapes as _cpu_known_shapes
 from ..kernels.cuda import indexing as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from .broadcast import sum_to
@@ -84,7 +85,8 @@ getitem_p = Primitive(
     "getitem", _getitem_rule, lambda g, y, x, *, idx: (slice_scatter(g, x, idx),),
     kind="index", view=True, tf_type="StridedSlice",
     doc="y = x[idx] (basic slicing);  dx = zeros like x with g placed at idx",
-    kernels={"cpu": _cpu.getitem, "cuda": _cuda.getitem})
+    kernels={"cpu": _cpu.getitem, "cuda": _cuda.getitem},
+    static_cpu=_cpu_known_shapes.basic_slice)      # (a plan's: the index converted once)
 
 
 def getitem(x, idx):

@@ -146,7 +146,8 @@ def _flag_mm(a, b, ta: bool, tb: bool):
 matmul_p = Primitive("matmul", _matmul_rule, _matmul_vjp, kind="matmul", tf_type="MatMul",
                      doc="y = op(a) @ op(b), op a transpose of the last two axes where "
                          "transpose_a/transpose_b is set;  da = g @ b^T,  db = a^T @ g",
-                     kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul})
+                     kernels={"cpu": _cpu.matmul, "cuda": _cuda.matmul},
+                     static_cpu=_cpu.for_static_shapes)      # (for known shapes: a plan's)
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _MATMUL_KERNELS = matmul_p.kernels

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import AxisError, ShapeError
+from ..kernels.cpu import known_shapes as _cpu_known_shapes
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cpu.indexing import getitem as _cpu_getitem
 from ..kernels.cuda import indexing as _cuda_indexing
@@ -337,7 +338,8 @@ _GETITEM_KERNELS = getitem_p.kernels
 concatenate_p = Primitive(
     "concatenate", _concat_rule, _concat_vjp, kind="shape", tf_type="ConcatV2",
     doc="y = [x0, x1, ...] joined along axis;  dxi = the slice of g that xi occupies",
-    kernels={"cpu": _cpu.concatenate, "cuda": _cuda.concatenate})
+    kernels={"cpu": _cpu.concatenate, "cuda": _cuda.concatenate},
+    static_cpu=_cpu_known_shapes.joined_along)     # (a plan's: the axis bound)
 
 
 def _concat_part_rule(g: AVal, *xs: AVal, axis, index) -> AVal:

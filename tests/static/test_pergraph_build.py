@@ -429,10 +429,14 @@ def test_the_inline_node_is_setup_ops_node(fresh_graph):
     slots = [s for s in Operation.__slots__ if s not in ("__weakref__",)]
     for s in slots:
         assert hasattr(fast.op, s) == hasattr(ref.op, s), s
-        if s in ("_name", "_outputs", "_id"):
+        if s in ("_name", "_outputs", "_id", "_kernel"):
             continue
         a, b = getattr(fast.op, s, None), getattr(ref.op, s, None)
         assert a == b and type(a) is type(b), s
+    # (the kernel for its static shapes: the cached rule outcome's, first's too; setup_op's
+    # callers set it where they know it, frontend._apply)
+    assert ref.op._kernel is None and fast.op._kernel is first.op._kernel
+    assert fast.op._kernel[0] is fast.op.prim.kernels["cpu"]
     assert fast.op._id == ref.op._id - 1 and fast.op._name is None
     assert (fast.value_index, fast.aval, fast.op._outputs) == (0, ref.aval, fast)
     assert fast.op.name == "mul_1" and ref.op.name.lower().startswith("mul_")

@@ -184,3 +184,59 @@ SMALL_K, SMALL_K_MIN_OUT, SMALL_K_ROWS = 64, 1_500_000, 128
 #: update loops' segment and its call go too), where gemm_update measured the GEMM pair alone
 #: at 0.94-0.95 (64x1000x100, 16x1000x100, 64x1000x128)
 FUSED_UPDATE_MIN_OUT = 100_000
+
+
+# ----------------------------------------------------------------------------- known shapes
+def for_static_shapes(kernel, avals, params, out):
+    """The kernel of a MatMul whose operands' shapes and dtypes are known before it runs (a
+    static graph's plan: ``dlcore_static.plan`` asks once per shape rule's outcome, through
+    ``matmul_p.options["static_cpu"]``), or None to keep ``kernel``.  Two float32/float64
+    matrices of one dtype whose product is tiny take ``matmul``'s first case, whose tests
+    (flags, ranks, sizes, dtypes) then hold for every run: the product (a ``_TINY`` function
+    of the transpose flags), one BLAS thread, without them (issue 19: a tree net's 42 small
+    products per graph built per batch)."""
+    if kernel is not matmul or len(avals) != 2:
+        return None
+    a, b = avals
+    d = a.dtype
+    if d is not b.dtype or (d is not _F32 and d is not _F64) or len(a.shape) != 2 or \
+            len(b.shape) != 2:
+        return None
+    ta, tb = bool(params.get("transpose_a", False)), bool(params.get("transpose_b", False))
+    k, m = a.shape if ta else a.shape[::-1]
+    n = b.shape[0] if tb else b.shape[1]
+    if m is None or k is None or n is None:
+        return None
+    mkn = m * k * n
+    if mkn >= TINY_MKN or 2.0 * mkn >= _bt.SMALL_GEMM_FLOPS:
+        return None
+    return _TINY[ta, tb]
+
+
+def _tiny(a, b):
+    if _bt._state[1] != 1:
+        for_gemm(0.0)
+    return _dot(a, b)
+
+
+def _tiny_tb(a, b):
+    if _bt._state[1] != 1:
+        for_gemm(0.0)
+    return _dot(a, b.T)
+
+
+def _tiny_ta(a, b):
+    if _bt._state[1] != 1:
+        for_gemm(0.0)
+    return _dot(a.T, b)
+
+
+def _tiny_tt(a, b):
+    if _bt._state[1] != 1:
+        for_gemm(0.0)
+    return _dot(a.T, b.T)
+
+
+#: (transpose_a, transpose_b) -> ``matmul``'s tiny case for known shapes (for_static_shapes)
+_TINY = {(False, False): _tiny, (False, True): _tiny_tb, (True, False): _tiny_ta,
+         (True, True): _tiny_tt}

@@ -1,0 +1,106 @@
+"""CPU kernels for ops whose operands' shapes and dtypes are known before they run.
+
+A static graph's plan (``dlcore_static.plan``) runs each op's kernel with values of the shapes
+and dtypes its shape rule promised.  Where a kernel's run-time tests all hold for those, the
+plan may run the one branch they lead to instead: a primitive's ``static_cpu`` option (in its
+definition block) is ``choose(kernel, avals, params, out)``, which returns that branch as a
+function of the op's inputs (no parameters), or None to keep ``kernel``.  The static front end
+asks once per shape rule's outcome (``frontend._static_kernel``); the plan takes the answer
+only while the primitive's CPU kernel is still ``kernel``.  A graph built per batch runs each
+kernel once, its tests every time (issue 19).  ``linalg.for_static_shapes`` is MatMul's; ``same_shape_binary`` (add, sub, mul, div) and
+``basic_slice`` (a slice) and ``joined_along`` (a concatenation) are here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import indexing as _indexing
+from . import shape as _shape
+from .elementwise import _QUIET
+from .runtime import PARALLEL_THRESHOLD
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+#: ufunc -> its call with floating-point warnings off (same_shape_binary)
+_QUIET_CALLS: dict = {}
+
+
+def same_shape_binary(kernel, avals, params, out):
+    """Two float32/float64 arrays of one known shape (at least one axis, fewer than
+    ``PARALLEL_THRESHOLD`` elements) and one dtype, for a two-input elementwise kernel that
+    runs NumPy's ufunc there (``elementwise._binary_entry``: add, sub, mul, div, the
+    comparisons): the ufunc, its floating-point warnings off as in the kernel."""
+    ufunc = getattr(getattr(kernel, "kernel", None), "ufunc", None)
+    if ufunc is None or params or len(avals) != 2:
+        return None
+    a, b = avals
+    d, shape = a.dtype, a.shape
+    if d is not b.dtype or (d is not _F32 and d is not _F64) or shape != b.shape or \
+            not shape or None in shape or math.prod(shape) >= PARALLEL_THRESHOLD:
+        return None
+    run = _QUIET_CALLS.get(ufunc)
+    if run is None:
+        run = _QUIET_CALLS[ufunc] = _quiet_call(ufunc)
+    return run
+
+
+def _quiet_call(ufunc):
+    quiet, loud, ignore = _QUIET
+
+    def run(a, b):
+        token = quiet(ignore)
+        try:
+            return ufunc(a, b)
+        finally:
+            loud(token)
+    run.__name__ = run.__qualname__ = f"quiet_{ufunc.__name__}"
+    return run
+
+
+#: canonical index -> its slicing function (basic_slice)
+_SLICES: dict = {}
+
+
+def basic_slice(kernel, avals, params, out):
+    """``indexing.getitem``'s view ``x[idx]`` with its NumPy index made once (the kernel
+    converts the canonical index on every call): any operand."""
+    if kernel is not _indexing.getitem or len(params) != 1 or "idx" not in params:
+        return None
+    idx = params["idx"]
+    run = _SLICES.get(idx)
+    if run is None:
+        key = _indexing.numpy_index(idx) + (Ellipsis,)
+
+        def run(x):
+            return x[key]
+        run.__name__ = run.__qualname__ = "basic_slice"
+        if len(_SLICES) > 4096:
+            _SLICES.clear()
+        _SLICES[idx] = run
+    return run
+
+
+#: axis -> its concatenation function (joined_along)
+_JOINS: dict = {}
+
+
+def joined_along(kernel, avals, params, out):
+    """``shape.concatenate`` with its axis bound: the step passes no keyword arguments (a
+    dict per call in the plan's loop)."""
+    axis = params.get("axis")
+    if kernel is not _shape.concatenate or len(params) != 1 or type(axis) is not int:
+        return None
+    run = _JOINS.get(axis)
+    if run is None:
+        concat = np.concatenate
+
+        def run(*xs):
+            return concat(xs, axis=axis)
+        run.__name__ = run.__qualname__ = "joined_along"
+        if len(_JOINS) > 256:
+            _JOINS.clear()
+        _JOINS[axis] = run
+    return run
