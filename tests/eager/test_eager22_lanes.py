@@ -226,3 +226,40 @@ def test_matmul_operator_refusals_are_torchs():
         m @ dt.ones(3, 2, dtype=dt.float64)
     np.testing.assert_array_equal((dt.ones(2, 3, dtype=dt.int64) @ dt.ones(3, 1,
                                    dtype=dt.int64)).numpy(), [[3], [3]])
+
+
+def _slots() -> list:
+    return [s for k in dt.Tensor.__mro__ for s in getattr(k, "__slots__", ())
+            if s != "__weakref__"]
+
+
+LANES = {                                       # every inline copy of _make's stores
+    "a + b": lambda a, m: a + a, "a * b": lambda a, m: a * a, "a - b": lambda a, m: a - a,
+    "-x": lambda a, m: -a, "x.exp()": lambda a, m: a.exp(), "torch.tanh": lambda a, m: dt.tanh(a),
+    "torch.add": lambda a, m: dt.add(a, a), "relu": lambda a, m: dt.relu(a),
+    "x.sum()": lambda a, m: a.sum(), "m @ m": lambda a, m: m @ m, "m.mm(m)": lambda a, m: m.mm(m),
+    "cat": lambda a, m: dt.cat([m, m], 1), "stack": lambda a, m: dt.stack([m, m]),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("name", list(LANES))
+def test_every_lane_sets_the_fields_make_sets(name, grad):
+    """(review22's EG1) a lane's result has every slot of ``Tensor`` set as ``tensor._make``
+    sets it: a field added to ``_make`` and missed in an inline copy fails here."""
+    from dlcore_eager.tensor import _make
+    a, m = dt.ones(1), dt.ones(1, 1)
+    if grad:
+        a.requires_grad_(True)
+        m.requires_grad_(True)
+    for _ in range(2):
+        t = LANES[name](a, m)
+    ref = _make(t._buf, t._vc if grad else None, t._node)
+    for s in _slots():
+        assert hasattr(t, s), s
+        v, w = getattr(t, s), getattr(ref, s)
+        if s == "_vc":
+            assert type(v) is type(w) and v == w and (grad or v is not a._vc), s
+        else:
+            assert v is w, s
+    assert t.requires_grad == grad and (t.grad_fn is not None) == grad
