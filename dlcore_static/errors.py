@@ -12,6 +12,8 @@ Two layers of errors, as in TensorFlow 1:
 
 from __future__ import annotations
 
+from ._locations import _user_frame
+
 
 class OpError(Exception):
     """An error raised while a node runs; ``.op`` is the Operation, ``.message`` the text."""
@@ -66,7 +68,6 @@ def reraise_with_node(err: Exception, node: str, op_type: str, inputs) -> None:
     type, the real input shapes and the user's file:line, as TensorFlow does at build time."""
     from dlcore.errors import format_shape
 
-    from .graph import _user_frame
     text = str(err)
     core_op = getattr(err, "op", None)
     marker = f" for '{core_op}'"
