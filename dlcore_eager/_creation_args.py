@@ -77,8 +77,8 @@ def arange_values(start, end, step, npd: np.dtype) -> np.ndarray | None:
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if npd.itemsize < 8 and npd.kind in "fV":   # (float16/bfloat16: ATen's accscalar_t is
-        for v in (start, end, step):            # float; past the range inf, no warning)
-            if npd.itemsize == 2:
+        for v in (start, step):                 # float for start and step, end only compared;
+            if npd.itemsize == 2:               # past the range inf, no warning)
                 scalar_as(v, _F32)
         with np.errstate(over="ignore"):
             return np.arange(start, end, step).astype(npd)

@@ -24,7 +24,7 @@ from dlcore.dtypes import is_floating
 
 from ._dispatch_finish import _finish
 from ._operand_rules import check_rule, numpy_number
-from ._scalar_convert import rounded
+from ._scalar_convert import rounded, scalar_as
 from ._sparse import SparseBuf as _SparseBuf
 from ._state import STATE
 from ._tensor_aux import not_quantized
@@ -95,7 +95,9 @@ def _apply_half(prim, args, params):
                 # PyTorch rounds the scalar to the tensor's 16-bit type first
                 if -65504.0 <= a <= 65504.0:
                     a = builtins.float(np.asarray(a, dtype=half).astype(_F32))
-                else:                           # (past float16's range: +-inf, no warning)
+                else:                           # (past float16's range: +-inf, no warning;
+                    if prim.name == "pow" and len(up) == 1:     # pow's exponent: refused)
+                        scalar_as(a, half)  # type: ignore[arg-type]
                     a = rounded(a, half)  # type: ignore[arg-type]
             elif type(a) is float and not -_F32_MAX <= a <= _F32_MAX:
                 a = rounded(a, _F32)            # (mul/div's float scalar: no NumPy warning)

@@ -36,7 +36,7 @@ def _dof(name: str):
     minus the correction is not positive (PyTorch's ``std_var_all_cpu`` and friends)."""
     def check(args, kwargs):
         x = _first(args, kwargs)
-        if x is None:
+        if x is None or x._buf.dtype.kind in "biu":     # (the dtype refusal, no warning)
             return
         dim = args[1] if len(args) > 1 else kwargs.get("dim")
         unbiased = kwargs.get("unbiased")

@@ -186,6 +186,10 @@ class Softmin(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        if self.dim is None:            # (torch's F.softmin warns for the module too)
+            import warnings
+            warnings.warn("Implicit dimension choice for softmin has been deprecated. Change "
+                          "the call to include dim=X as an argument.", UserWarning, stacklevel=3)
         return _nnf.softmin(input, self.dim)
 
     def extra_repr(self) -> str:

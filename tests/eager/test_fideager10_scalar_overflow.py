@@ -24,6 +24,8 @@ H = torch.float16
 BF = torch.bfloat16
 HALF_ERR = "value cannot be converted to type c10::Half without overflow"
 FLOAT_ERR = "value cannot be converted to type float without overflow"
+INF = float("inf")
+NAN = float("nan")
 
 
 def _quiet(fn):
@@ -169,8 +171,6 @@ def test_opmath_numbers_within_float32_compute():
     assert torch.addmm(x64, x64, x64, beta=1e300)[0, 0].item() == 1e300 + 2
 
 
-INF = float("inf")
-NAN = float("nan")
 
 
 @pytest.mark.parametrize("call,expected", [
@@ -205,3 +205,30 @@ def test_logspace_past_float64_is_inf_as_c_pow():
     for dtype in (BF, torch.float32):
         r = _quiet(lambda d=dtype: torch.logspace(0, 1e20, 2, dtype=d))
         assert r.float().tolist() == [1.0, float("inf")]        # (math.pow raised)
+
+
+def test_half_arange_converts_start_and_step_only():
+    # (review22 FE1: torch 2.13 converts start and step to float; end is only compared)
+    assert _quiet(lambda: torch.arange(0, 1e39, 1e38, dtype=H)).tolist()[:3] == [0.0, INF, INF]
+    assert _quiet(lambda: torch.arange(0, 3.5e38, 1e38, dtype=H)).tolist() == [0.0] + [INF] * 3
+    b = _quiet(lambda: torch.arange(0, -1e39, -1e38, dtype=BF)).float().tolist()
+    assert len(b) == 10 and b[0] == 0.0 and b[1] == pytest.approx(-1e38, rel=1e-2)
+    for args in ((1e39, 0, -1e38), (0, 1e39, 1e39)):
+        with pytest.raises(RuntimeError, match=FLOAT_ERR):
+            torch.arange(*args, dtype=H)
+
+
+@pytest.mark.parametrize("call,err", [
+    (lambda: torch.ones(2, dtype=H) ** 1e20, HALF_ERR),
+    (lambda: torch.pow(torch.ones(2, dtype=H), 1e20), HALF_ERR),
+    (lambda: torch.ones(2, dtype=H).pow_(-1e20), HALF_ERR),
+    (lambda: torch.ones(2, dtype=BF) ** 1e300, "c10::BFloat16 without overflow"),
+])
+def test_half_pow_exponent_past_the_range_refuses(call, err):
+    with pytest.raises(RuntimeError, match=err):
+        call()
+
+
+def test_half_pow_base_and_in_range_exponent_compute():
+    assert _quiet(lambda: 1e20 ** torch.ones(2, dtype=H)).tolist() == [INF, INF]
+    assert _quiet(lambda: torch.full((2,), 2.0, dtype=BF) ** 1e20).float().tolist() == [INF] * 2

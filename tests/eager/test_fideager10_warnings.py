@@ -51,6 +51,14 @@ def test_degrees_of_freedom_left_is_silent(call):
     assert w == [] and np.isfinite(r.numpy()).all()
 
 
+def test_integer_var_mean_refuses_without_the_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeError, match="var_mean only support floating point and "
+                                               "complex dtypes"):
+            torch.var_mean(torch.ones(1, dtype=torch.int64))
+
+
 def test_copy_construct_warns_every_call():
     t = torch.ones(2)
     for _ in range(2):
@@ -89,6 +97,10 @@ def test_softmin_implicit_dim_and_legacy_texts():
                   "Change the call to include dim=X as an argument."))]
     np.testing.assert_allclose(r.numpy(), np.full((1, 3), 1 / 3), rtol=1e-6)
     assert _caught(lambda: F.softmin(torch.ones(1, 3), dim=1))[1] == []
+    r, w = _caught(lambda: torch.nn.Softmin()(torch.ones(1, 3)))        # (the module too)
+    assert [m for _, m in w] == [("Implicit dimension choice for softmin has been deprecated. "
+                                 "Change the call to include dim=X as an argument.")]
+    assert _caught(lambda: torch.nn.Softmin(dim=1)(torch.ones(1, 3)))[1] == []
     _, w = _caught(lambda: torch.cuda.amp.GradScaler())
     assert (FutureWarning, ("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
             "`torch.amp.GradScaler('cuda', args...)` instead.")) in w
