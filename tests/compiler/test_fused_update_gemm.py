@@ -105,7 +105,13 @@ def test_the_gate_edges():
     assert cpu_linalg.fused_update_shape(100, 64, 1000)
     assert cpu_linalg.fused_update_shape(1, cpu_linalg.SMALL_K, lo)
     assert not cpu_linalg.fused_update_shape(1, cpu_linalg.SMALL_K, lo - 1)
-    assert not cpu_linalg.fused_update_shape(1000, cpu_linalg.SMALL_K + 1, 2048)
+    assert not cpu_linalg.fused_update_shape(1000, cpu_linalg.SMALL_K + 1, 512)
+    # wide outputs take up to FUSED_UPDATE_WIDE_K inner columns (the LSTM LM's decoder)
+    wide_k, wide_n = cpu_linalg.FUSED_UPDATE_WIDE_K, cpu_linalg.FUSED_UPDATE_WIDE_N
+    assert cpu_linalg.fused_update_shape(100, 200, 2000)
+    assert cpu_linalg.fused_update_shape(lo // wide_n + 1, wide_k, wide_n)
+    assert not cpu_linalg.fused_update_shape(lo // wide_n + 1, wide_k + 1, wide_n)
+    assert not cpu_linalg.fused_update_shape(lo, wide_k, wide_n - 1)
     assert not cpu_linalg.fused_update_shape(1000, 0, 2048)
 
 

@@ -100,8 +100,12 @@ def fused_update_shape(m: int, k: int, n: int) -> bool:
     """Whether the static compiler folds an SGD update ``w - lr * (a @ b)`` of an (m, k) @
     (k, n) float32 product into the GEMM (``gemm_update.sgemm_update``): at most SMALL_K inner
     columns and an output of at least FUSED_UPDATE_MIN_OUT elements (measured there: 0.81-0.89
-    of the unfused time from 64x1000x512 up, 0.94-0.95 at 64x1000x100 and 64x1000x128)."""
-    return 0 < k <= SMALL_K and m * n >= FUSED_UPDATE_MIN_OUT
+    of the unfused time from 64x1000x512 up, 0.94-0.95 at 64x1000x100 and 64x1000x128), or
+    at most FUSED_UPDATE_WIDE_K inner columns for an output at least FUSED_UPDATE_WIDE_N wide
+    (the LSTM language model's decoder weight, (100, 200) @ (200, 2000))."""
+    if k <= 0 or m * n < FUSED_UPDATE_MIN_OUT:
+        return False
+    return k <= SMALL_K or (k <= FUSED_UPDATE_WIDE_K and n >= FUSED_UPDATE_WIDE_N)
 
 
 def _small_k(a, b):
@@ -184,6 +188,14 @@ SMALL_K, SMALL_K_MIN_OUT, SMALL_K_ROWS = 64, 1_500_000, 128
 #: update loops' segment and its call go too), where gemm_update measured the GEMM pair alone
 #: at 0.94-0.95 (64x1000x100, 16x1000x100, 64x1000x128)
 FUSED_UPDATE_MIN_OUT = 100_000
+#: ... and, for outputs at least FUSED_UPDATE_WIDE_N columns wide, products of up to
+#: FUSED_UPDATE_WIDE_K inner columns (a batch of 200 rows: the LSTM LM's T x B).  GEMM and
+#: update against copy + sgemm(beta=1), 1 thread, CPU time, medians of 11, load ~12, (m, k, n):
+#: 100x64x2000 0.88, 100x128x2000 0.88, 100x200x2000 0.91, 100x256x2000 1.02, 100x512x2000
+#: 0.97, 100x1024x2000 1.00; narrow outputs gain nothing (1000xKx100: 0.99-1.05 for K from
+#: 64 to 1024).  The LSTM LM quick step (decoder 100x200x2000 folded), A/B in one process:
+#: 0.979 of unfolded
+FUSED_UPDATE_WIDE_K, FUSED_UPDATE_WIDE_N = 256, 1000
 
 
 # ----------------------------------------------------------------------------- known shapes
