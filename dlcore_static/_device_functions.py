@@ -21,6 +21,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from dlcore.device import cuda_available
+
+from ._placement import regrown
+
 #: ``tf.device(None)`` on the spec stack: the scopes outside it are ignored
 _BREAK = None
 #: a name that places nothing ('', '/job:ps/task:0'): skipped
@@ -122,7 +126,14 @@ def device_scope(graph, spec) -> Iterator[None]:
     specs.append(_user_spec(spec))
     if "_pinned_scan" not in graph.__dict__:     # the Session's placer looks: as
         graph.__dict__["_pinned_scan"] = [0, None, None]   # _placement.mark_pinned (no cycle)
-    graph._device_stack.append(_stack_entry(specs))
+    entry = _stack_entry(specs)
+    if graph.__dict__.get("_placed_sessions") and getattr(entry, "type", None) == "cuda" \
+            and not cuda_available():
+        # a GPU scope in a graph Sessions have run: each op made here is placed through the
+        # marker, so that apply_device_functions tells the Sessions at once (_placement.
+        # regrown: a run inside the scope re-places the grown graph, as TF 1.15)
+        entry = DeviceFunction(tuple(specs))
+    graph._device_stack.append(entry)
     graph._plain = False
     try:
         yield
@@ -131,7 +142,6 @@ def device_scope(graph, spec) -> Iterator[None]:
         graph._device_stack.pop()
         graph._replain()
         if graph.__dict__.get("_placed_sessions"):     # (a Session ran the graph before)
-            from ._placement import regrown
             regrown(graph)
 
 
@@ -148,7 +158,11 @@ def apply_device_functions(op, marker: DeviceFunction):
             got = _NULL if result is None or result == "" else parse_device(result)
         else:
             got = _merge(got, entry)
-    return to_device(got)
+    dev = to_device(got)
+    if dev is not None and dev.type == "cuda" and op.graph.__dict__.get("_placed_sessions"):
+        op.device = dev                         # (what regrown's scan reads)
+        regrown(op.graph)
+    return dev
 
 
 class NodeDef:

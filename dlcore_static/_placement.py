@@ -28,9 +28,12 @@ by its fetches or not.  dlcore checks the whole graph on each plan it builds
 looked at once) and a plan that holds a GPU-pinned op (``check_placement``).  A plan cached
 *before* a GPU-pinned op was added must not run either (TF re-places the grown graph and fails
 it): ``check_graph`` notes each Session that builds a plan of the graph (``_placed_sessions``,
-weakly), and when a ``tf.device`` scope closes (or an imported op is pinned, ``mark_pinned``)
-``regrown`` empties the plan caches of those Sessions that would refuse the graph now, so their
-next run builds its plan again and fails as TF's (no check on a cached run).
+weakly), and when a ``tf.device`` scope closes (or an imported op is pinned, ``mark_pinned``;
+or, in a GPU scope opened after a Session ran the graph, as each op is made there:
+``_device_functions.apply_device_functions``) ``regrown`` empties the plan caches of those
+Sessions that would refuse the graph now, so their next run builds its plan again and fails
+as TF's (no check on a cached run).  Left: a Session that first runs the graph inside an open
+GPU scope still serves that scope's later runs from its cache.
 """
 
 from __future__ import annotations

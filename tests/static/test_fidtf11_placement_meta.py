@@ -63,3 +63,19 @@ def test_meta_export_refuses_queue_and_iterator_graphs_by_op(tmp_path):
                                                       r"\(node 'IteratorGetNext'\)"):
             tf.train.export_meta_graph(str(tmp_path / "d.meta"))
         assert not (tmp_path / "d.meta").exists()
+
+
+def test_cached_plan_fails_inside_the_open_gpu_scope(monkeypatch):
+    _no_cuda(monkeypatch)       # (review22's FT1: the run inside the scope, after the op)
+    with tf.Graph().as_default():
+        x = tf.constant(1.0)
+        y = x * 2.0
+        with tf.Session() as s:
+            assert s.run(y) == 2.0
+            with tf.device("/gpu:0"):
+                z = tf.add(x, 3.0, name="on_gpu")
+                assert z.op.device.type == "cuda"
+                with pytest.raises(tf.errors.InvalidArgumentError, match="operation on_gpu"):
+                    s.run(y)
+            with pytest.raises(tf.errors.InvalidArgumentError, match="operation on_gpu"):
+                s.run(y)
