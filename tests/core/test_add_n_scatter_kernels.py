@@ -32,17 +32,17 @@ def test_add_n_is_the_chain_of_adds_left_to_right():
 def test_add_n_is_silent_on_inf_and_overflow_and_restores_the_error_state():
     a = np.array([np.inf, 3e38], np.float32)
     b = np.array([-np.inf, 3e38], np.float32)
-    before = np.geterr()
-    with warnings.catch_warnings():
+    with np.errstate(all="warn"), warnings.catch_warnings():   # (loud outside the kernel)
         warnings.simplefilter("error")
+        before = np.geterr()
         out = _cpu_add_n(a, b, b)
         assert np.isnan(out[0]) and out[1] == np.inf
         with pytest.raises(RuntimeWarning):         # (the state outside the call: loud)
             np.add(a, b)
-    assert np.geterr() == before
-    with pytest.raises(ValueError):                 # shapes that do not broadcast
-        _cpu_add_n(a, np.ones(3, np.float32), a)
-    assert np.geterr() == before
+        assert np.geterr() == before
+        with pytest.raises(ValueError):             # shapes that do not broadcast
+            _cpu_add_n(a, np.ones(3, np.float32), a)
+        assert np.geterr() == before
 
 
 def test_scatter_add_rows_against_add_at():
