@@ -142,12 +142,20 @@ def binary(export, ns, name):
         if bad:
             _refusals.check_pair(tf_type, bad, x, y)
         args = _same_type(tf_type, x, y)
+        check = None
         if division:
-            args = _checked_int_division(args, pow_)
+            checked = _checked_int_division(args, pow_)
+            if checked[1] is not args[1]:
+                check = checked[1]
+            args = checked
         out = fn(*args)
         if name is None and type(out) is Tensor and out.op.type != tf_type:
             name = tf_type
-        return M.rename(out, name, first)
+        out = M.rename(out, name, first)
+        if check is not None and type(out) is Tensor:
+            # the check's error names the op it guards, as TF's kernel does ([[node Pow]])
+            check.op.attrs["node"] = out.op.name
+        return out
 
     if ns == "operator":
         reflected = name.startswith("__r") and name != "__rshift__"

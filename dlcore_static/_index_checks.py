@@ -296,25 +296,40 @@ def checked_exponent(y: Tensor, name: str) -> Tensor:
     return op.outputs[0]
 
 
+def _guarded(op: Operation) -> Operation:
+    """The op a CheckExponent/CheckDivisor guards (its ``node`` attribute: the Pow, FloorDiv,
+    FloorMod the check feeds, whose kernel raises in TF and which its error names), else the
+    check itself."""
+    name = op.attrs.get("node")
+    if isinstance(name, str):
+        try:
+            return op.graph.get_operation_by_name(name)
+        except (KeyError, ValueError):
+            pass
+    return op
+
+
 def _exponent_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
+    node = _guarded(op)
 
     def run(y):
         v = np.asarray(y) if on_host else to_host(y)
         if (v < 0).any():
-            raise InvalidArgumentError(
-                None, op, f"Integers to negative integer powers are not allowed{node_suffix(op)}")
+            raise InvalidArgumentError(None, node, "Integers to negative integer powers are "
+                                                   f"not allowed{node_suffix(node)}")
         return y
     return run, {}
 
 
 def _divisor_factory(op: Operation, session, device, *_):
     on_host = device.type == "cpu"
+    node = _guarded(op)
 
     def run(y):
         v = np.asarray(y) if on_host else to_host(y)
         if not v.all():
-            raise InvalidArgumentError(None, op, f"Integer division by zero{node_suffix(op)}")
+            raise InvalidArgumentError(None, node, f"Integer division by zero{node_suffix(node)}")
         return y
     return run, {}
 

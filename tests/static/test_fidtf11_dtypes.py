@@ -129,8 +129,11 @@ def test_int_pow_negative_exponent_is_a_run_time_error():
     with tf.Session() as s:
         assert s.run(p, {y: [3, 0]}).tolist() == [8, 1]
         with pytest.raises(tf.errors.InvalidArgumentError,
-                           match="^Integers to negative integer powers are not allowed"):
+                           match=r"^Integers to negative integer powers are not allowed\n\t "
+                                 r"\[\[node Pow \(defined at test_fidtf11_dtypes\.py:\d+\) "
+                                 r"\]\]$") as e:
             s.run(p, {y: [1, -1]})
+        assert e.value.op is p.op                   # (TF's kernel: the Pow node)
         with pytest.raises(tf.errors.InvalidArgumentError, match="negative integer powers"):
             s.run(tf.pow(tf.constant([2], tf.int64), tf.constant([-1], tf.int64)))
         with pytest.raises(tf.errors.InvalidArgumentError, match="negative integer powers"):
@@ -179,3 +182,16 @@ def test_float_unary_ops_still_take_floats_and_python_floats():
                      tf.floor(tf.constant([1.5]))])
     assert got[0].dtype == np.float32 and got[0].tolist() == [2.0, 3.0]
     assert got[1] == 1.0 and got[1].dtype == np.float64 and got[2].tolist() == [1.0]
+
+
+def test_integer_division_by_zero_names_the_division_node():
+    x = tf.constant([7, 8])
+    y = tf.placeholder(tf.int32, [2])
+    q, r = tf.floordiv(x, y, name="q"), tf.floormod(x, y)
+    with tf.Session() as s:
+        assert s.run([q, r], {y: [2, 3]})[0].tolist() == [3, 2]
+        for t, node in ((q, "q"), (r, "FloorMod")):
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=rf"^Integer division by zero\n\t \[\[node {node} ") as e:
+                s.run(t, {y: [1, 0]})
+            assert e.value.op is t.op
