@@ -12,6 +12,9 @@ import warnings
 
 import numpy as np
 
+from dlcore.kernels.cpu import blas_threads as _bt
+from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
+from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.ops.linalg import matmul_p as _matmul_p
 
 from . import _arg_checks
@@ -23,26 +26,46 @@ from . import _tensor_ops as O
 from ._keyword_names import from_to
 from ._arg_checks import _NONE
 from ._dispatch import matrix_product as _matrix_product
-from .tensor import Tensor
+from ._state import INFERENCE_ON, fresh_version
+from .tensor import Tensor, _new
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+assert 2.0 * _TINY_MKN <= _bt.SMALL_GEMM_FLOPS     # (_matmul_operator's tiny case: one thread)
 
 # ----------------------------------------------------------------------------- operators
 # Arithmetic and comparison operators and methods (``+``, ``x.exp()``, ``x.sum()``, ...) are
 # generated from the registry by ``_api``; what is here has no single primitive behind it.
 def _matmul_operator(a, b):
     """``a @ b``: two CPU float32/float64 matrices of one dtype whose inner sizes agree go
-    straight to ``matrix_product`` (``O.matmul``'s first branch, in this frame: issue 19, 1x1
-    @ 1x1 ~0.1 us less); anything else to ``O.matmul``, or NotImplemented for a non-tensor."""
+    straight to ``matrix_product`` (``O.matmul``'s first branch), and a tiny product without
+    grad is that function's tiny case (``ba.dot(bb)`` on one BLAS thread, the result wrapped
+    as ``_make`` wraps it) in this frame (issue 19: 1x1 @ 1x1 1.35 -> ~1.1 us); anything else
+    to ``O.matmul``, or NotImplemented for a non-tensor."""
     if type(b) is Tensor:
         ba, bb = a._buf, b._buf
-        if type(ba) is _ndarray and type(bb) is _ndarray and ba.ndim == 2 and bb.ndim == 2:
+        if type(ba) is _ndarray and type(bb) is _ndarray:
             d = ba.dtype
-            if (d is _F32 or d is _F64) and d is bb.dtype and ba.shape[1] == bb.shape[0] and \
-                    not _D._AUTOCAST and not _RECORDERS:
-                return _matrix_product(_matmul_p, a, b, ba, bb)
+            if (d is _F32 or d is _F64) and d is bb.dtype and not _D._AUTOCAST and \
+                    not _RECORDERS:
+                sa, sb = ba.shape, bb.shape     # (each read makes a tuple: once)
+                if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
+                    mkn = sa[0] * sa[1] * sb[1]
+                    if mkn < _TINY_MKN and _bt._state[1] == 1 and not (a._rg or b._rg) and \
+                            _matmul_p.kernels["cpu"] is _cpu_matmul:
+                        # (2 mkn < SMALL_GEMM_FLOPS too: TINY_MKN is far below it)
+                        t = _new(Tensor)        # (_make's stores: a field added there, here
+                        t._buf = ba.dot(bb)     # too)
+                        t._rg = False
+                        t._node = None
+                        t._acc = None
+                        t._grad = None
+                        t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
+                        t._hooks = None
+                        t._view = None
+                        return t
+                    return _matrix_product(_matmul_p, a, b, ba, bb)
     return O.matmul(a, b) if isinstance(b, Tensor) else NotImplemented
 
 
