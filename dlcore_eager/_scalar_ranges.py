@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from . import _dtype as D
 from ._dtype_guards import _first, _kernel_refusal, _legacy
 from ._scalar_convert import scalar_as
 from .tensor import Tensor
@@ -117,6 +118,24 @@ def _softshrink(args, kwargs):
     return
 
 
+def _where(args, kwargs):
+    """``where(cond, x, y)`` with a Python float for ``x`` or ``y``: converted to the result
+    dtype, float32 for a float32 or integer tensor (the default dtype), checked there (float16
+    and bfloat16 round to inf, as ATen's)."""
+    method = isinstance(args[0], Tensor) and len(args) > 1 and isinstance(args[1], Tensor) \
+        and args[1]._buf.dtype.kind == "b" and args[0]._buf.dtype.kind != "b"
+    vals = [args[0], _value(args, kwargs, 2, "other")] if method else \
+        [_value(args, kwargs, 1, "input"), _value(args, kwargs, 2, "other")]
+    t = next((v for v in vals if isinstance(v, Tensor)), None)
+    for v in vals:
+        if type(v) is float and not -_TOP["f"] <= v <= _TOP["f"] and \
+                not math.isnan(v) and not math.isinf(v):
+            k = t._buf.dtype if t is not None else None
+            if k is None or k.char == "f" or k.kind in "biu" and \
+                    D.get_default_dtype().np_dtype.char == "f":
+                scalar_as(v, _F32)
+
+
 _ADD_MUL = ((None, "beta"), (None, "alpha"))
 
 #: (namespaces, names, check)
@@ -134,6 +153,7 @@ _SPECS = (
     (("torch", "Tensor"), ("addcmul", "addcmul_"), _ranged(((None, "value"),), True, True)),
     (("torch", "Tensor"), ("addcdiv", "addcdiv_"), _ranged(((None, "value"),), True)),
     (("torch", "Tensor"), ("lerp", "lerp_"), _ranged(((2, "weight"),), True)),
+    (("torch", "Tensor"), ("where",), _where),
     (("F",), ("elu", "celu", "elu_", "celu_"), _ranged(((1, "alpha"),), True)),
     (("F",), ("leaky_relu", "leaky_relu_"), _ranged(((1, "negative_slope"),), True)),
     (("F",), ("softplus",), _ranged(((1, "beta"), (2, "threshold")), True)),

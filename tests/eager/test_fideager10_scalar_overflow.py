@@ -232,3 +232,15 @@ def test_half_pow_exponent_past_the_range_refuses(call, err):
 def test_half_pow_base_and_in_range_exponent_compute():
     assert _quiet(lambda: 1e20 ** torch.ones(2, dtype=H)).tolist() == [INF, INF]
     assert _quiet(lambda: torch.full((2,), 2.0, dtype=BF) ** 1e20).float().tolist() == [INF] * 2
+
+
+def test_where_scalar_converts_to_the_result_dtype():
+    c = torch.tensor([True, False])
+    for x in (torch.zeros(2), torch.zeros(2, dtype=torch.int32)):
+        with pytest.raises(RuntimeError, match=FLOAT_ERR):
+            torch.where(c, x, 1e39)
+        assert torch.where(c, x, 1e20).tolist() == [0.0, np.float32(1e20)]
+    with pytest.raises(RuntimeError, match=FLOAT_ERR):
+        torch.zeros(2).where(c, -1e300)
+    assert _quiet(lambda: torch.where(c, torch.zeros(2, dtype=H), 1e300)).tolist() == [0.0, INF]
+    assert torch.where(c, torch.zeros(2, dtype=torch.float64), 1e300).tolist() == [0.0, 1e300]
