@@ -95,21 +95,18 @@ def unary(export, ns, name):
     # the primitive itself, any dtype: applied with no wrapper between (relu 4.7 -> 4.2 us)
     bare = export.prim if export.prim is not None and export.fn == export.prim.bind else None
     prim = bare if not export.option("float_only") else None
-
-    # the primitive applied through the eager lane for one tensor (issue 19), else apply
-    lane = _unary_lane(bare) if bare is not None else None
-    lane = lane or (lambda x: _apply(bare, (x,), {}))
+    lane = _unary_lane(bare) if bare is not None else None  # (issue 19; None: apply it)
     if ns in _METHOD_NAMESPACES:
         if prim is not None:
             if check is None:
-                return lane
+                return lane or (lambda self: _apply(prim, (self,), {}))
 
             def method_checked(self):
                 if self._buf.dtype.kind in kinds:
                     r = check((self,), {})
                     if r is not None:
                         return r
-                return lane(self)
+                return lane(self) if lane is not None else _apply(prim, (self,), {})
             return method_checked
 
         def method(self):
@@ -118,7 +115,7 @@ def unary(export, ns, name):
                 if r is not None:
                     return r
             if bare is not None and self._buf.dtype in (_F32, _F64):     # (exp: no wrapper)
-                return lane(self)
+                return lane(self) if lane is not None else _apply(bare, (self,), {})
             return call(_maybe_float(self, export))
         return method
     # (a float-only primitive on a float32/float64 tensor: applied as it is, as the method's;
@@ -130,7 +127,7 @@ def unary(export, ns, name):
             if inplace:
                 return getattr(x, name + "_")()
             if prim is not None or (direct is not None and x._buf.dtype in (_F32, _F64)):
-                return lane(x)
+                return lane(x) if lane is not None else _apply(direct, (x,), {})
             return call(_maybe_float(x, export))
         return f
 
@@ -142,7 +139,7 @@ def unary(export, ns, name):
                 return r if out is None else write_out(r, out, op)
         if out is None and (prim is not None or
                             (direct is not None and x._buf.dtype in (_F32, _F64))):
-            return lane(x)
+            return lane(x) if lane is not None else _apply(direct, (x,), {})
         return write_out(call(_maybe_float(x, export)), out, op)
     return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 

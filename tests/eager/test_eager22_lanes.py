@@ -263,3 +263,14 @@ def test_every_lane_sets_the_fields_make_sets(name, grad):
         else:
             assert v is w, s
     assert t.requires_grad == grad and (t.grad_fn is not None) == grad
+    if grad and name in ("-x", "x.exp()", "torch.tanh"):     # (the unary lane's own node)
+        from dlcore_eager._graph import Node
+        node = t._node
+        ref = Node(node.prim, node.params, node.parents, node.inputs, node.versions,
+                   node.out_buf, node.out_version)
+        for s in Node.__slots__:
+            if s != "__weakref__":
+                unset = object()
+                v, w = getattr(node, s, unset), getattr(ref, s, unset)
+                assert (v is unset) == (w is unset) and (v is w or v == w), s
+        assert node.inputs == (a,) and node.parents[0] is a._acc() and node.params == {}
