@@ -75,6 +75,10 @@ def _ranged(specs, opmath: bool, ints: bool = False):
 def _pad(args, kwargs):
     """``F.pad(x, pad, mode, value)``: a constant pad's value, in x's dtype."""
     if _value(args, kwargs, 2, "mode") in (None, "constant"):
+        x, v = _first(args, kwargs), _value(args, kwargs, 3, "value")
+        if type(v) is int and x is not None and x._buf.dtype.kind == "u":
+            v = float(v)        # (pad's value is a double: -1 into uint8 refused, not 255)
+            scalar_as(v, x._buf.dtype)
         return _ranged(((3, "value"),), False, True)(args, kwargs)
     return None
 

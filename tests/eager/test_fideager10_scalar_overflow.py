@@ -244,3 +244,11 @@ def test_where_scalar_converts_to_the_result_dtype():
         torch.zeros(2).where(c, -1e300)
     assert _quiet(lambda: torch.where(c, torch.zeros(2, dtype=H), 1e300)).tolist() == [0.0, INF]
     assert torch.where(c, torch.zeros(2, dtype=torch.float64), 1e300).tolist() == [0.0, 1e300]
+
+
+def test_pad_value_into_unsigned_is_a_double():
+    x = torch.zeros(1, dtype=torch.uint8)
+    for v in (-1, -1.0, -255, 256, -0.5):           # (full(-1, uint8) is 255; pad refuses)
+        with pytest.raises(RuntimeError, match="uint8_t without overflow"):
+            F.pad(x, (1, 0), value=v)
+    assert F.pad(x, (1, 0), value=255).tolist() == [255, 0]
