@@ -1,17 +1,20 @@
 """tests/conftest.py switches CPython's cyclic garbage collector on again after a test that left it
-off (and warns naming the test), so the tests after it on the same worker run with the collector
-as everywhere else: a README run had the last 2,642 tests of a worker run without it after an
-interrupt sweep of tests/reliability/test_probe9_queues.py."""
+off, and puts NumPy's floating-point error handling back after a test that left it changed (each
+with a warning naming the test), so the tests after it on the same worker run as everywhere else:
+a README run had the last 2,642 tests of a worker run without the collector after an interrupt
+sweep of tests/reliability/test_probe9_queues.py, and a leaked ``np.seterr`` failed three tests
+of tests/eager/test_grad_buffer_pass.py by order."""
 
 from __future__ import annotations
 
 import gc
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 #: the two tests run in order on one worker (one xdist group under ``--dist loadgroup``)
-ONE_WORKER = pytest.mark.xdist_group("gc-per-test")
+ONE_WORKER = pytest.mark.xdist_group("state-kept-per-test")
 
 
 def _conftest(request):
@@ -28,7 +31,7 @@ def test_the_check_switches_it_on_and_names_the_test(request):
     assert gc.isenabled()
     gc.disable()
     try:
-        with pytest.warns(RuntimeWarning, match=r"test_gc_per_test\.py::test_the_check_switches_"
+        with pytest.warns(RuntimeWarning, match=r"test_state_kept_per_test\.py::test_the_check_switches_"
                                                 r"it_on_and_names_the_test left the cyclic "
                                                 r"garbage collector disabled"):
             check(request, True)
@@ -49,3 +52,29 @@ def test_a_test_that_leaves_the_collector_off():
 @ONE_WORKER
 def test_the_next_test_starts_with_the_collector_on():
     assert gc.isenabled()
+
+
+def test_numpy_errors_are_put_back_and_the_test_named(request):
+    check = _conftest(request)._np_errors_kept
+    before = np.geterr()
+    np.seterr(all="ignore")
+    try:
+        with pytest.warns(RuntimeWarning, match=r"test_numpy_errors_are_put_back_and_the_test_"
+                                                r"named left NumPy's error handling changed"):
+            check(request, before)
+        assert np.geterr() == before
+        check(request, np.geterr())          # unchanged: nothing to do, no warning
+    finally:
+        np.seterr(**before)
+
+
+@ONE_WORKER
+@pytest.mark.filterwarnings("ignore:.*left NumPy's error handling changed:RuntimeWarning")
+def test_a_test_that_leaves_numpy_errors_ignored():
+    np.seterr(all="ignore")
+
+
+@ONE_WORKER
+def test_the_next_test_starts_with_numpys_default_errors():
+    assert np.geterr() == {"divide": "warn", "over": "warn", "under": "ignore",
+                           "invalid": "warn"}
