@@ -120,7 +120,7 @@ class Emitter(IndexEmitter):
         self.escaping: set | None = None
         # the nodes of the segment being written (None in trial emission): a node may be
         # written with another of them (the cross-entropy with its gradient, emit_xent.py)
-        self.segment: set | None = None
+        self.segment: list | None = None
 
     def name(self, v: Val) -> str:
         return self.names[v]

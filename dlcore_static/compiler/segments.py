@@ -125,7 +125,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     em = Emitter(names, lambda prefix: f"{prefix}{next(counter)}")
     em.escaping = {n.out(i) for n in nodes for i in range(len(n.avals))
                    if n.out(i) in used_later or n in inplace}
-    em.segment = inset
+    em.segment = nodes                  # (in order: a pairing is the same in every process)
     args: list[str] = []
     call_args: list[str] = []
     pre: list[str] = []
