@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from dlcore.device import cuda_available
 
+from . import _placement
 from ._placement import regrown
 
 #: ``tf.device(None)`` on the spec stack: the scopes outside it are ignored
@@ -143,6 +144,21 @@ def device_scope(graph, spec) -> Iterator[None]:
         graph._replain()
         if graph.__dict__.get("_placed_sessions"):     # (a Session ran the graph before)
             regrown(graph)
+
+
+def _watch_open_scopes(graph) -> None:
+    """A Session starts to plan ``graph`` while tf.device scopes are open: those that place
+    on a GPU this process cannot use put the device-function marker in their place, as
+    ``device_scope`` does for a scope opened after a Session ran the graph."""
+    if cuda_available():
+        return
+    stack, specs = graph._device_stack, graph._device_specs
+    for i, entry in enumerate(stack):
+        if getattr(entry, "type", None) == "cuda" and len(specs) == len(stack):
+            stack[i] = DeviceFunction(tuple(specs[:i + 1]))
+
+
+_placement.WATCH_OPEN_SCOPES = _watch_open_scopes
 
 
 def apply_device_functions(op, marker: DeviceFunction):

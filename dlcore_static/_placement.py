@@ -32,13 +32,14 @@ weakly), and when a ``tf.device`` scope closes (or an imported op is pinned, ``m
 or, in a GPU scope opened after a Session ran the graph, as each op is made there:
 ``_device_functions.apply_device_functions``) ``regrown`` empties the plan caches of those
 Sessions that would refuse the graph now, so their next run builds its plan again and fails
-as TF's (no check on a cached run).  Left: a Session that first runs the graph inside an open
-GPU scope still serves that scope's later runs from its cache.
+as TF's (no check on a cached run); the GPU scopes already open when a Session first plans
+the graph switch to that marker then (``WATCH_OPEN_SCOPES``).
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from dlcore.device import cuda_available
@@ -102,6 +103,12 @@ def mark_pinned(graph) -> None:
     regrown(graph)
 
 
+#: ``_device_functions.watch_open_scopes`` (set by that module, which imports this one): the
+#: open GPU scopes of a graph a Session starts to plan place their later ops through the
+#: device-function marker, so that those ops call ``regrown`` as they are made
+WATCH_OPEN_SCOPES: Callable[[Any], None] | None = None
+
+
 def _note(sessions: dict, session) -> None:
     if len(sessions) >= 64:             # (Sessions gone: dropped)
         for k in [k for k, r in sessions.items() if r() is None]:
@@ -157,6 +164,8 @@ def check_graph(session) -> None:
     ref = sessions.get(id(session))
     if ref is None or ref() is not session:
         _note(sessions, session)
+        if graph._device_stack and WATCH_OPEN_SCOPES is not None:
+            WATCH_OPEN_SCOPES(graph)    # (GPU scopes open now: their ops tell the Sessions)
     if "_pinned_scan" not in graph.__dict__:
         return
     if getattr(session, "_soft_cpu", False) or cuda_available():

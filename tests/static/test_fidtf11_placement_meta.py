@@ -79,3 +79,19 @@ def test_cached_plan_fails_inside_the_open_gpu_scope(monkeypatch):
                     s.run(y)
             with pytest.raises(tf.errors.InvalidArgumentError, match="operation on_gpu"):
                 s.run(y)
+
+
+def test_session_first_run_inside_the_open_gpu_scope(monkeypatch):
+    _no_cuda(monkeypatch)       # (review22's FT1 follow-up: the scope opened before the run)
+    with tf.Graph().as_default():
+        x = tf.constant(1.0)
+        y = x * 2.0
+        s = tf.Session()
+        with tf.device("/gpu:0"):
+            assert s.run(y) == 2.0          # plan cached, no GPU op yet
+            tf.add(x, 3.0, name="on_gpu")
+            with pytest.raises(tf.errors.InvalidArgumentError, match="operation on_gpu"):
+                s.run(y)
+            w = tf.identity(x, name="after")
+            assert w.op.device.type == "cuda"       # (the marker places as the scope did)
+        s.close()
