@@ -420,7 +420,7 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
     # for the eager front end's one-tensor lane (``dlcore_eager._dispatch.apply``): what this
     # entry (the last item: a wrapper that copied the attribute is not it) runs for a
     # float32/float64 array of any layout and size, silenced
-    entry.float_ufunc = (simd_fn, True, True, entry)
+    entry.float_ufunc = (simd_fn, True, True, entry)  # type: ignore[attr-defined]
     return _expose(entry, kern,
                    f"CPU kernel of '{kern.name}': y = {kern.expr} (NumPy SIMD ufunc on floats)")
 
@@ -485,12 +485,12 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
 
     # for the eager front end's one-tensor lane: the ufunc this entry runs, unsilenced, for a
     # C-contiguous float32/float64 array of 1 to PARALLEL_THRESHOLD - 1 elements (-x, |x|)
-    entry.float_ufunc = (ufunc, False, False, entry) if ufunc is not None and "f" in kinds \
-        else None
+    entry.float_ufunc = (  # type: ignore[attr-defined]
+        (ufunc, False, False, entry) if ufunc is not None and "f" in kinds else None)
     # and relu's: (the ufunc, its dtype -> {shape: constant} table, this entry): a constant
     # found there is for a C-contiguous operand of that shape (1 to CONST_FULL elements)
-    entry.float_const = (const[0], consts, entry) if const is not None and "f" in const[2] \
-        else None
+    entry.float_const = (  # type: ignore[attr-defined]
+        (const[0], consts, entry) if const is not None and "f" in const[2] else None)
     return _expose(entry, kern, f"CPU kernel of '{kern.name}': y = {kern.expr}")
 
 
