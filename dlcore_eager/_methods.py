@@ -32,7 +32,6 @@ from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-assert 2.0 * _TINY_MKN <= _bt.SMALL_GEMM_FLOPS     # (_matmul_operator's tiny case: one thread)
 
 # ----------------------------------------------------------------------------- operators
 # Arithmetic and comparison operators and methods (``+``, ``x.exp()``, ``x.sum()``, ...) are
@@ -52,9 +51,9 @@ def _matmul_operator(a, b):
                 sa, sb = ba.shape, bb.shape     # (each read makes a tuple: once)
                 if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
                     mkn = sa[0] * sa[1] * sb[1]
-                    if mkn < _TINY_MKN and _bt._state[1] == 1 and not (a._rg or b._rg) and \
+                    if mkn < _TINY_MKN and 2.0 * mkn < _bt.SMALL_GEMM_FLOPS and \
+                            _bt._state[1] == 1 and not (a._rg or b._rg) and \
                             _matmul_p.kernels["cpu"] is _cpu_matmul:
-                        # (2 mkn < SMALL_GEMM_FLOPS too: TINY_MKN is far below it)
                         t = _new(Tensor)        # (_make's stores: a field added there, here
                         t._buf = ba.dot(bb)     # too)
                         t._rg = False
