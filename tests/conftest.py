@@ -333,7 +333,11 @@ def _np_errors_kept(request, before: dict | None) -> None:
     undone) gets it put back, with a warning naming the test: the tests after it on the same
     worker otherwise ran with it, and tests/eager/test_grad_buffer_pass.py (which checks that
     dlcore puts back the caller's state, from NumPy's default) failed three tests by order in
-    a run of tests/static + tests/eager (2026-12-04: ``{'over': 'ignore'} != {'over': 'warn'}``)."""
+    a run of tests/static + tests/eager (2026-12-04: ``{'over': 'ignore'} != {'over': 'warn'}``).
+    The one found: tests/static/test_session_interrupts.py::test_random_interrupts_leave_all_or_
+    nothing_and_later_runs_work[default-passes0] left every error ignored (a random Ctrl-C can land
+    between an ``np.errstate`` block's ``__enter__`` setting the state and the block, where
+    CPython does not call ``__exit__``)."""
     if before is None:
         return
     after = _np_errors()
