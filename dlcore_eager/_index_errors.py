@@ -170,23 +170,33 @@ def _out_of_range(a, op, alpha=1):
 
 
 def _zero_d_index(a) -> bool:
-    """A 0-d index (and src) of a 1-d tensor's scatter: ATen's shape check counts a 0-d tensor
-    as one of size [1] (``ensure_nonempty_dim``), so ``zeros(10).scatter_(0, tensor(3),
-    value=1)``, the tutorials' one-hot Lambda, writes element 3."""
-    return isinstance(a[0], Tensor) and a[0].ndim == 1 and isinstance(a[2], Tensor) and \
-        a[2].ndim == 0 and (not isinstance(a[3], Tensor) or a[3].ndim == 0)
+    """A 0-d self, index or src of a scatter (gather) where ATen's shape check counts a 0-d
+    tensor as one of size [1] (``ensure_nonempty_dim``): self and index of at most one dim, src
+    of one (``zeros(10).scatter_(0, tensor(3), value=1)``, the tutorials' one-hot Lambda,
+    writes element 3; ``zeros(()).scatter(0, tensor(0), 5.0)`` is ``tensor(5.)``)."""
+    x, index, src = a[0], a[2], a[3]
+    if not (isinstance(x, Tensor) and isinstance(index, Tensor)) or x.ndim > 1 or \
+            index.ndim > 1 or (isinstance(src, Tensor) and src.ndim > 1):
+        return False
+    return x.ndim == 0 or index.ndim == 0 or (isinstance(src, Tensor) and src.ndim == 0)
 
 
 def _with_1d_index(orig, args, kwargs, names):
+    """``orig`` with the 0-d tensors among self, index and src viewed as size [1]: a 0-d self
+    gets its 0-d result (in place: itself, written through the view)."""
     args, kwargs = list(args), dict(kwargs)
-    for i, key in ((2, names[2]), (3, names[3] if len(names) > 3 else "")):
+    x = args[0] if args else kwargs.get(names[0])
+    for i, key in ((0, names[0]), (2, names[2]), (3, names[3] if len(names) > 3 else "")):
         v = args[i] if len(args) > i else kwargs.get(key)
-        if isinstance(v, Tensor):
+        if isinstance(v, Tensor) and v.ndim == 0:
             if len(args) > i:
-                args[i] = v.reshape(1)
+                args[i] = v.view(1) if i == 0 else v.reshape(1)
             else:
-                kwargs[key] = v.reshape(1)
-    return orig(*args, **kwargs)
+                kwargs[key] = v.view(1) if i == 0 else v.reshape(1)
+    r = orig(*args, **kwargs)
+    if x.ndim == 0:
+        return x if getattr(orig, "__name__", "").endswith("_") else r.reshape(())
+    return r
 
 
 def _translated(orig, names, op):
@@ -204,8 +214,9 @@ def _translated(orig, names, op):
             a = _args(args, kwargs, names)
             if op.startswith("scatter") and _zero_d_index(a):
                 return _with_1d_index(orig, args, kwargs, names)
-            if op == "gather" and _zero_d_index(a + [None]):    # (its result 0-d, as the index)
-                return _with_1d_index(orig, args, kwargs, (*names, "")).reshape(())
+            if op == "gather" and _zero_d_index([*a, None]):
+                r = _with_1d_index(orig, args, kwargs, (*names, ""))
+                return r.reshape(()) if a[2].ndim == 0 else r    # (shaped as the index)
             if op == "index_add":
                 err = _out_of_range(a, op, kwargs.get("alpha", 1)) \
                     if type(e).__name__ == "IndexOutOfBounds" else None

@@ -81,3 +81,21 @@ def test_zero_d_index_of_a_vector_scatter_and_gather():
     with pytest.raises(RuntimeError, match="Index tensor must have the same number of "
                                            "dimensions as self tensor"):
         torch.zeros(2, 2).scatter(0, torch.tensor(1), 1.0)      # (2-d: still refused)
+
+
+def test_zero_d_self_index_or_src_count_as_size_one():
+    # (review22's FE4 addendum; values recorded from torch 2.13)
+    assert torch.zeros(5).scatter(0, torch.tensor(3), torch.tensor([7.0, 8.0])).tolist() == \
+        [0, 0, 0, 7, 0]
+    assert torch.zeros(5).scatter_add(0, torch.tensor(3), torch.ones(3)).tolist() == \
+        [0, 0, 0, 1, 0]
+    r = torch.zeros(()).scatter(0, torch.tensor(0), 5.0)
+    assert r.shape == () and r.item() == 5.0
+    assert torch.zeros(()).scatter_add(0, torch.tensor(0), torch.tensor(2.0)).item() == 2.0
+    z = torch.zeros(())
+    assert z.scatter_(0, torch.tensor([0]), 3.0) is z and z.item() == 3.0     # (in place)
+    g = torch.gather(torch.zeros(()), 0, torch.tensor(0))
+    assert g.shape == () and g.item() == 0.0
+    with pytest.raises(RuntimeError, match="Index tensor must have the same number of "
+                                           "dimensions as input tensor"):
+        torch.gather(torch.arange(3.0), 0, torch.tensor([[1]]))
