@@ -199,9 +199,26 @@ def _with_1d_index(orig, args, kwargs, names):
     return r
 
 
+def _unsigned_value(args, kwargs):
+    """A scatter's negative Python int value into an unsigned tensor as c10 converts it
+    (-1 into uint8: 255, as torch 2.13; NumPy refused it with its own OverflowError)."""
+    from ._scalar_convert import scalar_as
+    x = args[0] if args else None
+    if not isinstance(x, Tensor) or x._buf.dtype.kind != "u":
+        return args, kwargs
+    if len(args) > 3 and type(args[3]) is int and args[3] < 0:
+        return (*args[:3], int(scalar_as(args[3], x._buf.dtype)), *args[4:]), kwargs
+    v = kwargs.get("value")
+    if type(v) is int and v < 0:
+        return args, {**kwargs, "value": int(scalar_as(v, x._buf.dtype))}
+    return args, kwargs
+
+
 def _translated(orig, names, op):
     @functools.wraps(orig)
     def call(*args, **kwargs):
+        if op == "scatter":
+            args, kwargs = _unsigned_value(args, kwargs)
         if op in _NEGATIVE_REFUSED and _negative(_args(args, kwargs, names)[2]):
             a = _args(args, kwargs, names)
             err = _layout_error(a[0], a[1], a[2], a[3], op) if op != "index_add" else None

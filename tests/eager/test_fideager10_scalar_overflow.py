@@ -252,3 +252,13 @@ def test_pad_value_into_unsigned_is_a_double():
         with pytest.raises(RuntimeError, match="uint8_t without overflow"):
             F.pad(x, (1, 0), value=v)
     assert F.pad(x, (1, 0), value=255).tolist() == [255, 0]
+
+
+def test_scatter_negative_int_into_unsigned_wraps_as_c10():
+    x = torch.zeros(2, dtype=torch.uint8)
+    assert x.scatter(0, torch.tensor([0]), -1).tolist() == [255, 0]
+    assert torch.scatter(x, 0, torch.tensor([0]), -255).tolist() == [1, 0]
+    assert x.scatter(0, torch.tensor([0]), value=-1).tolist() == [255, 0]
+    assert x.clone().scatter_(0, torch.tensor([1]), -2).tolist() == [0, 254]
+    with pytest.raises(RuntimeError, match="uint8_t without overflow"):
+        x.scatter(0, torch.tensor([0]), -256)
