@@ -124,21 +124,7 @@ class EagerFrontend:
                     else:
                         if (da if prim.elementwise else (ba.shape, da)) not in prim._rule_cache:
                             check_rule(prim, (ba,), params)
-                        kernel = prim.kernels["cpu"]
-                        fu = _FLOAT_UFUNC.get(kernel)
-                        if fu is None:
-                            fu = _float_ufunc(kernel)
-                        if fu and (da is _F32 or da is _F64) and \
-                                (fu[2] or ba.ndim and ba.size < _PT and ba.flags.c_contiguous):
-                            # the kernel entry's own NumPy ufunc for this operand, without the
-                            # entry's tests (issue 19: -x, x.exp() of 1 element ~0.1 us less)
-                            # (fu[1], silenced: only where _QUIET_RUN is, _float_ufunc)
-                            out = _QUIET_RUN.run(  # type: ignore[union-attr]
-                                fu[0], ba) if fu[1] else fu[0](ba)
-                            if type(out) is not _ndarray:
-                                out = _asarray(out)
-                        else:
-                            out = kernel(ba)
+                        out = prim.kernels["cpu"](ba)
                     if prim.view or type(out) is not _ndarray:
                         return _finish(prim, args, params, out, a._rg)
                     if a._rg:
@@ -516,8 +502,8 @@ def matrix_product3(prim, c, a, b, bc, ba, bb):
 
 #: CPU kernel -> its entry's ``float_ufunc`` (``kernels.cpu.elementwise``: (ufunc, silenced,
 #: any layout and size, the entry) for float32/float64 operands), False for a kernel without
-#: one of its own (a wrapper) or a silenced one under NumPy 1.x: ``apply``'s one-tensor case;
-#: keyed by the kernel function, so a replaced kernel is looked up afresh
+#: one of its own (a wrapper) or a silenced one under NumPy 1.x: ``_unary_lane``'s; keyed by
+#: the kernel function, so a replaced kernel is looked up afresh
 _FLOAT_UFUNC: dict = {}
 
 
