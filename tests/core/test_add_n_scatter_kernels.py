@@ -63,3 +63,38 @@ def test_scatter_add_rows_against_add_at():
 def sys_rows():
     from dlcore.kernels.cpu._jit_index import scatter_add_rows
     return scatter_add_rows
+
+
+class _Interrupting:
+    """An object whose sum raises KeyboardInterrupt (a Ctrl-C inside the ufunc call)."""
+
+    def __add__(self, other):
+        raise KeyboardInterrupt
+
+    __radd__ = __add__
+
+
+def test_a_ctrl_c_leaves_the_error_state_as_it_was(monkeypatch):
+    # review22 PB1: an interrupt as the silencing set returns (token-style reset unbound) or
+    # inside the call must not leave NumPy ignoring floating-point errors process-wide
+    from dlcore.kernels.cpu.known_shapes import _quiet_call
+    from dlcore.ops import accumulate
+    silence = accumulate._silence
+
+    def interrupted(state):
+        silence(state)
+        raise KeyboardInterrupt
+
+    obj = np.array([_Interrupting()], dtype=object)
+    with np.errstate(all="warn"):
+        before = np.geterr()
+        with pytest.raises(KeyboardInterrupt):
+            _cpu_add_n(obj, obj, obj)
+        assert np.geterr() == before
+        with pytest.raises(KeyboardInterrupt):
+            _quiet_call(np.add)(obj, obj)
+        assert np.geterr() == before
+        monkeypatch.setattr(accumulate, "_silence", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _cpu_add_n(np.ones(2), np.ones(2), np.ones(2))
+        assert np.geterr() == before

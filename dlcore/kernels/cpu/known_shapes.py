@@ -13,7 +13,9 @@ kernel once, its tests every time (issue 19).  ``linalg.for_static_shapes`` is M
 
 from __future__ import annotations
 
+import contextvars
 import math
+import threading
 
 import numpy as np
 
@@ -47,15 +49,29 @@ def same_shape_binary(kernel, avals, params, out):
     return run
 
 
-def _quiet_call(ufunc):
-    quiet, loud, ignore = _QUIET
+class _QuietRun(threading.local):
+    """``run(f, *args)``: ``f(*args)`` in this thread's own context, where NumPy's error state
+    (a context variable, ``elementwise._QUIET``) ignores floating-point errors: nothing to set
+    and reset around the call, so nothing a Ctrl-C between the two could leave set (review22
+    PB1; ``dlcore_eager._dispatch._QuietRun`` does the same).  One context per thread (entered
+    by one thread at a time), entered here around a ufunc call only (never re-entered)."""
 
-    def run(a, b):
-        token = quiet(ignore)
-        try:
-            return ufunc(a, b)
-        finally:
-            loud(token)
+    def __init__(self):
+        ctx = contextvars.Context()
+        ctx.run(_QUIET[0], _QUIET[2])
+        self.run = ctx.run
+
+
+def _quiet_call(ufunc):
+    if _QUIET[2] is None:                   # pragma: no cover - NumPy 1.x: np.errstate
+        def run(a, b):
+            with np.errstate(all="ignore"):
+                return ufunc(a, b)
+    else:
+        local = _QuietRun()
+
+        def run(a, b):
+            return local.run(ufunc, a, b)
     run.__name__ = run.__qualname__ = f"quiet_{ufunc.__name__}"
     return run
 
