@@ -6,7 +6,8 @@ width is known only when the graph runs (a decoded file: ``decode_image``/``deco
 With both sizes known, ``image.py`` builds the resize from graph ops (two matmuls with
 constant weight matrices, or gathers), so it is differentiable and compiled with the rest.
 Otherwise a ``ResizeImages`` host node computes the same grids from the run's sizes with NumPy
-(bilinear in float32, float64 kept; nearest keeps the dtype); it has no gradient.
+(bilinear and bicubic in float32, Keras' float64 kept; nearest keeps the dtype); it has no
+gradient.
 """
 
 from __future__ import annotations
@@ -36,6 +37,45 @@ def _bilinear_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
     return a
 
 
+def _cubic_table(a: float) -> np.ndarray:
+    """TF 1.15's ``InitCoeffsTable``: the cubic kernel at ``i / 1024`` (column 0) and
+    ``1 + i / 1024`` (column 1), in float32."""
+    x = np.arange(1025, dtype=np.float64) / 1024
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    x1 = x + 1.0
+    far = ((a * x1 - 5 * a) * x1 + 8 * a) * x1 - 4 * a
+    return np.stack([near, far], 1).astype(np.float32)
+
+
+def _bicubic_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
+    """TF 1.15's ResizeBicubic weights (``GetWeightsAndIndices``): the source position in
+    float32, its fraction rounded to 1/1024 for the table, four taps at ``floor - 1 ..
+    floor + 2`` clamped to the image (the legacy kernel, a = -0.75); with
+    ``half_pixel_centers`` Keys' a = -0.5, taps outside the image weigh 0 and the four are
+    renormalised."""
+    s = np.float32(_scale(n_in, n_out, align_corners))
+    dst = np.arange(n_out, dtype=np.float32)
+    src = (dst + np.float32(0.5)) * s - np.float32(0.5) if half_pixel else dst * s
+    lo = np.floor(src).astype(np.int64)
+    off = np.rint((src - lo) * np.float32(1024)).astype(np.int64)
+    tab = _cubic_table(-0.5 if half_pixel else -0.75)
+    taps = [lo - 1, lo, lo + 1, lo + 2]
+    w = np.stack([tab[off, 1], tab[off, 0], tab[1024 - off, 0], tab[1024 - off, 1]], 1)
+    idx = np.stack([np.clip(t, 0, n_in - 1) for t in taps], 1)
+    if half_pixel:
+        w = np.where(idx == np.stack(taps, 1), w, np.float32(0))
+        total = w.sum(1, keepdims=True)
+        w = np.where(np.abs(total) >= 1000 * np.finfo(np.float32).tiny, w / total, w)
+    a = np.zeros((n_out, n_in))
+    for k in range(4):
+        np.add.at(a, (np.arange(n_out), idx[:, k]), w[:, k])
+    return a
+
+
+def _weights(kind: str):
+    return _bicubic_matrix if kind == "bicubic" else _bilinear_matrix
+
+
 def _nearest_index(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
     s = _scale(n_in, n_out, align_corners)
     dst = np.arange(n_out, dtype=np.float64)
@@ -57,8 +97,8 @@ def _resize_images(x: np.ndarray, *, oh: int, ow: int, kind: str, align_corners:
         y = np.take(x, _nearest_index(h, oh, align_corners, half_pixel), axis=1)
         return np.take(y, _nearest_index(w, ow, align_corners, half_pixel), axis=2)
     dt = np.dtype(out)
-    ah = _bilinear_matrix(h, oh, align_corners, half_pixel).astype(dt)
-    aw = _bilinear_matrix(w, ow, align_corners, half_pixel).astype(dt)
+    ah = _weights(kind)(h, oh, align_corners, half_pixel).astype(dt)
+    aw = _weights(kind)(w, ow, align_corners, half_pixel).astype(dt)
     t = np.matmul(ah, x.astype(dt).transpose(0, 3, 1, 2))           # (b, c, oh, w)
     return np.ascontiguousarray(np.matmul(t, aw.T).transpose(0, 2, 3, 1))
 

@@ -28,7 +28,7 @@ from dlcore.dtypes import is_floating
 
 from . import dtypes as _dtypes
 from ._convert import _args
-from ._resize_grids import _bilinear_matrix, _nearest_index, resize_at_run_time
+from ._resize_grids import _nearest_index, _weights, resize_at_run_time
 from .array_api import pad, reverse
 from .frontend import constant
 from .graph import Tensor, TensorShape, get_default_graph
@@ -48,6 +48,7 @@ __all__ = [
     "random_flip_left_right",
     "random_flip_up_down",
     "resize",
+    "resize_bicubic",
     "resize_bilinear",
     "resize_image_with_crop_or_pad",
     "resize_images",
@@ -122,9 +123,9 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
     kind = _METHODS.get(method)
     if kind is None:
         raise ValueError(f"Resize method is not implemented: {method}")
-    if kind in ("bicubic", "area"):
-        raise NotImplementedError(f"{op}: the {kind} method is not supported (bilinear, "
-                                  "nearest_neighbor)")
+    if kind == "area":
+        raise NotImplementedError(f"{op}: the area method is not supported (bilinear, "
+                                  "bicubic, nearest_neighbor)")
     if align_corners and half_pixel:
         raise ValueError("If half_pixel_centers is True, align_corners must be False.")
     if op == "resize_images":               # TF 1.15's _resize_images_common checks
@@ -154,8 +155,9 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
             if not is_floating(xf.aval.dtype):
                 xf = _ops.cast(xf, np.float32)
             dt = xf.aval.dtype
-            ah = constant(_bilinear_matrix(h, oh, align_corners, half_pixel).astype(dt))
-            aw = constant(_bilinear_matrix(w, ow, align_corners, half_pixel).T.astype(dt))
+            grid = _weights(kind)                   # (bilinear, bicubic: _resize_grids)
+            ah = constant(grid(h, oh, align_corners, half_pixel).astype(dt))
+            aw = constant(grid(w, ow, align_corners, half_pixel).T.astype(dt))
             t = _ops.transpose(xf, (0, 3, 1, 2))                    # (b, c, h, w)
             t = _ops.matmul(_ops.matmul(ah, t), aw)                 # (b, c, oh, ow)
             y = _ops.transpose(t, (0, 2, 3, 1))
@@ -213,6 +215,14 @@ def resize_bilinear(images, size, align_corners=False, name=None, half_pixel_cen
     _image(images, "ResizeBilinear", 4, dynamic=True)
     return _resize(images, size, 0, align_corners, half_pixel_centers,
                    name or "ResizeBilinear", "float32")
+
+
+def resize_bicubic(images, size, align_corners=False, name=None, half_pixel_centers=False):
+    """Bicubic resizing of a 4-D batch to ``size`` (float32 out, for any input dtype): TF
+    1.15's kernel (a = -0.75, edge taps repeated; Keys' a = -0.5 with half_pixel_centers)."""
+    _image(images, "ResizeBicubic", 4, dynamic=True)
+    return _resize(images, size, 2, align_corners, half_pixel_centers,
+                   name or "ResizeBicubic", "float32")
 
 
 def resize_nearest_neighbor(images, size, align_corners=False, name=None,

@@ -77,3 +77,57 @@ def test_run_time_sized_image_is_float32():
         got = s.run(y, {x: np.arange(16.0).reshape(1, 4, 4, 1)})
     assert got.dtype == np.float32
     np.testing.assert_allclose(got[0, :, :, 0], [[0, 2], [8, 10]])
+
+
+def _bicubic_ref(x, oh, ow, align):
+    """TF 1.15's ResizeBicubic (legacy: a = -0.75, position out * scale, fraction rounded to
+    1/1024, taps floor-1..floor+2 clamped), pixel by pixel."""
+    def w(t, a=-0.75):
+        t = abs(t)
+        return ((a + 2) * t - (a + 3)) * t * t + 1 if t <= 1 else \
+            ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+
+    def taps(n_in, n_out):
+        s = np.float32((n_in - 1) / (n_out - 1) if align and n_out > 1 else n_in / n_out)
+        out = []
+        for o in range(n_out):
+            src = np.float32(o) * s
+            lo = int(np.floor(src))
+            d = round(float(src - lo) * 1024) / 1024
+            out.append([(min(max(lo + k, 0), n_in - 1), w(k - d)) for k in (-1, 0, 1, 2)])
+        return out
+    b, h, wd, c = x.shape
+    y = np.zeros((b, oh, ow, c))
+    for i, ti in enumerate(taps(h, oh)):
+        for j, tj in enumerate(taps(wd, ow)):
+            y[:, i, j] = sum(wi * wj * x[:, r, q] for r, wi in ti for q, wj in tj)
+    return y
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_bicubic_is_tfs_kernel_in_float32(align):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 5, 6, 2))
+    y = tf.image.resize_bicubic(x, [7, 4], align_corners=align)
+    z = tf.image.resize_images(x.astype(np.uint8), [7, 4], method=tf.image.ResizeMethod.BICUBIC,
+                               align_corners=align)
+    assert y.dtype == tf.float32 and z.dtype == tf.float32
+    with tf.Session() as s:
+        got = s.run(y)
+    np.testing.assert_allclose(got, _bicubic_ref(x, 7, 4, align), rtol=1e-5, atol=1e-5)
+    if align:       # PyTorch's bicubic (a = -0.75, align_corners): within the table's step
+        torch = pytest.importorskip("torch")
+        t = torch.nn.functional.interpolate(torch.tensor(x).permute(0, 3, 1, 2), size=(7, 4),
+                                            mode="bicubic", align_corners=True)
+        np.testing.assert_allclose(got, t.permute(0, 2, 3, 1).numpy(), atol=5e-3)
+
+
+def test_bicubic_same_size_is_identity_and_has_a_gradient():
+    x = tf.placeholder(tf.float32, [1, 3, 4, 1])
+    y = tf.image.resize_bicubic(x, [3, 4])
+    (g,) = tf.gradients(tf.reduce_sum(y * 2.0), [x])
+    v = np.arange(12, dtype=np.float32).reshape(1, 3, 4, 1)
+    with tf.Session() as s:
+        got, gv = s.run([y, g], {x: v})
+    np.testing.assert_allclose(got, v, atol=1e-6)
+    np.testing.assert_allclose(gv, np.full_like(v, 2.0), atol=1e-6)
