@@ -340,6 +340,7 @@ div_p = _binary("div", "{0} / {1}", np.true_divide, _div_vjp,
                 tf_type="RealDiv")
 for _p in (add_p, sub_p, mul_p, div_p):     # (a plan's kernel for two arrays of one shape)
     _p.options["static_cpu"] = _cpu_known_shapes.same_shape_binary
+tanh_p.options["static_cpu"] = _cpu_known_shapes.small_tanh32
 
 
 LEAN_VJPS.update({mul_p: _mul_lean, div_p: _div_lean, add_p: _add_lean,

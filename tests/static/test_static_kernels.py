@@ -173,3 +173,24 @@ def test_a_tree_nets_gradients_are_the_same_with_and_without(monkeypatch):
     assert n_on > 20 and n_off == 0
     for a, b in zip(on, off):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_small_float32_tanh_is_np_tanh_as_in_the_kernel(fresh_graph, static_passes):
+    from dlcore.kernels.cpu import transcendental
+    from dlcore.ops.elementwise import tanh_p
+    xv = np.linspace(-30, 30, 96, dtype=np.float32).reshape(3, 32)
+    x = tf.placeholder(tf.float32, (3, 32), name="x")
+    y = tf.tanh(x)
+    assert 96 < transcendental.TANH32_MIN
+    with tf.Session() as s:
+        step = _step_fn(s, y, {x: xv})
+        assert step is np.tanh or (step is None and static_passes == "passes")
+        got = s.run(y, {x: xv})
+    if static_passes == "passes":                   # (a compiled plan's own tanh)
+        np.testing.assert_allclose(got, np.tanh(xv), rtol=1e-6, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(got, tanh_p.kernels["cpu"](xv))
+    big = tf.placeholder(tf.float32, (64, 32))                  # the Numba pass's size
+    assert tf.tanh(big).op._kernel is None
+    assert tf.tanh(tf.placeholder(tf.float64, (3, 32))).op._kernel is None
+    assert tf.tanh(tf.placeholder(tf.float32, (None, 32))).op._kernel is None

@@ -8,7 +8,7 @@ function of the op's inputs (no parameters), or None to keep ``kernel``.  The st
 asks once per shape rule's outcome (``frontend._static_kernel``); the plan takes the answer
 only while the primitive's CPU kernel is still ``kernel``.  A graph built per batch runs each
 kernel once, its tests every time (issue 19).  ``linalg.for_static_shapes`` is MatMul's; ``same_shape_binary`` (add, sub, mul, div) and
-``basic_slice`` (a slice) and ``joined_along`` (a concatenation) are here.
+``basic_slice`` (a slice) and ``joined_along`` (a concatenation), ``small_tanh32`` are here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from . import indexing as _indexing
 from . import shape as _shape
+from . import transcendental as _tr
 from .elementwise import _QUIET
 from .runtime import PARALLEL_THRESHOLD
 
@@ -120,3 +121,16 @@ def joined_along(kernel, avals, params, out):
             _JOINS.clear()
         _JOINS[axis] = run
     return run
+
+
+def small_tanh32(kernel, avals, params, out):
+    """tanh's float32 kernel (``transcendental.float32_entry`` of ``transcendental.tanh``) for a
+    float32 array of a known shape under ``TANH32_MIN`` elements: ``np.tanh`` itself, the call
+    that kernel ends in there, without its three Python frames (issue 19: a tree net's 20 tanh
+    nodes of 32 elements per graph built per batch)."""
+    a = avals[0] if len(avals) == 1 else None
+    if a is None or params or getattr(kernel, "float32_fn", None) is not _tr.tanh or \
+            a.dtype is not _F32 or not a.shape or None in a.shape or \
+            math.prod(a.shape) >= _tr.TANH32_MIN:
+        return None
+    return np.tanh

@@ -68,6 +68,7 @@ def float32_entry(entry, fn):
     kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
     for name in ("module", "kernel", "into"):
         setattr(kernel, name, getattr(entry, name))
+    kernel.float32_fn = fn  # type: ignore[attr-defined]  # (known_shapes.small_tanh32 reads it)
     f32 = getattr(fn, "float32", None)
     if f32 is not None:
         kernel.float32 = f32  # type: ignore[attr-defined]
