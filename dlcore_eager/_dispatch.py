@@ -36,6 +36,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore.dtypes import is_inexact
+from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu import blas_threads as _bt
@@ -358,12 +359,13 @@ def small_binary(prim, a, b, ba, bb):
         try:
             if _QUIET_RUN is not None:
                 out = _QUIET_RUN.run(small[0], ba, bb)
-            else:
-                token = _quiet(_IGNORE)
+            else:                           # (NumPy 1.x: set inside the try, see _fp_quiet)
+                before = _FP[0]()
                 try:
+                    _FP[1](_FP[2])
                     out = small[0](ba, bb)
                 finally:
-                    _loud(token)
+                    _FP[1](before)
         except ValueError:
             check_rule(prim, (ba, bb), {})      # its ShapeError
             raise

@@ -59,6 +59,7 @@ import numpy as np
 
 from ...dtypes import is_floating
 from ...jitcache import load_generated_module
+from ._fp_quiet import _FP, _IGNORE, _QUIET, _loud_fp, _quiet_fp  # noqa: F401 - (their names here too)
 from .elementwise_source import _ROW_MAX_NIN, MAX_ND, generate_source
 from .layout import (
     _c_strides,
@@ -114,31 +115,6 @@ def row_op(ufunc) -> Callable | None:
     return run
 
 
-# NumPy >= 2 keeps its error state in a context variable: setting it directly costs 0.2 us,
-# np.errstate's keyword parsing 5 us (more than a small ufunc call itself).
-try:
-    from numpy._core.umath import _extobj_contextvar, _make_extobj
-    _IGNORE = _make_extobj(all="ignore")
-
-    def _quiet_fp():
-        """Silence NumPy's floating-point warnings (overflow, 0/0) until ``_loud_fp``, as the
-        Numba loops (error_model='numpy') are silent."""
-        return _extobj_contextvar.set(_IGNORE)
-
-    _loud_fp = _extobj_contextvar.reset
-    #: (set, reset, state): the same as ``_quiet_fp``/``_loud_fp`` without the function call,
-    #: for the small-array hot paths
-    _QUIET: tuple = (_extobj_contextvar.set, _extobj_contextvar.reset, _IGNORE)
-except ImportError:                         # pragma: no cover - NumPy 1.x
-    def _quiet_fp():
-        state = np.errstate(all="ignore")
-        state.__enter__()
-        return state
-
-    def _loud_fp(state):
-        state.__exit__(None, None, None)
-
-    _QUIET = (lambda _: _quiet_fp(), _loud_fp, None)
 
 
 # ----------------------------------------------------------------------------- the factory
@@ -235,12 +211,13 @@ class _ElementwiseKernel:
         if n:
             if self.ufunc is not None and n < PARALLEL_THRESHOLD and same and \
                     od.kind in self.ufunc_kinds:
-                quiet, loud, ignore = _QUIET
-                token = quiet(ignore)
+                get, set_, ignore = _FP
+                before = get()
                 try:
+                    set_(ignore)
                     self.ufunc(*bufs, out=out)
                 finally:
-                    loud(token)
+                    set_(before)
                 return True
             fn = self._flat.get((mask, n >= PARALLEL_THRESHOLD)) or \
                 self._flat_fn(mask, n >= PARALLEL_THRESHOLD)
@@ -401,7 +378,7 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
     (errors silenced, as in the Numba loop: log(0) is -inf, log(-1) is nan) and everything else
     to the generated Numba loop."""
     ndarray, asarray = np.ndarray, np.asarray
-    quiet, loud, ignore = _QUIET
+    get, set_, ignore = _FP
 
     def entry(x, **params):
         # (float32/float64 by identity, the silencing inline: issue 19, exp of 4x8 2.5 ->
@@ -409,11 +386,12 @@ def _simd_entry(kern: _ElementwiseKernel, simd_fn: Callable) -> Callable:
         if type(x) is ndarray:
             d = x.dtype
             if d is _F32 or d is _F64 or is_floating(d) or d.kind == "c":
-                token = quiet(ignore)
+                before = get()
                 try:
+                    set_(ignore)
                     out = simd_fn(x)
                 finally:
-                    loud(token)
+                    set_(before)
                 return out if type(out) is ndarray else asarray(out)
         return kern(x, **params)
 
@@ -529,7 +507,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
     fast = tuple(d for d in candidates
                  if ufunc is not None and d.kind in kinds and d.kind != "M" and d.kind != "m")
     threshold = PARALLEL_THRESHOLD
-    quiet, loud, ignore = _QUIET
+    get, set_, ignore = _FP
     loops = kern._flat                # (mask, parallel) -> loaded loop
     special = SCALAR_SPECIAL.get(kern.name)
     rows = row_op(ufunc) if ufunc is not None else None
@@ -543,11 +521,12 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                         (d is _F32 or d is _F64) and a.shape[1] == b.shape[0] and \
                         a.flags.c_contiguous and b.flags.c_contiguous:
                     return rows(a, b)           # (a bias add: see row_op)
-                token = quiet(ignore)
+                before = get()
                 try:
+                    set_(ignore)
                     out = ufunc(a, b)
                 finally:
-                    loud(token)
+                    set_(before)
                 return out if type(out) is ndarray else asarray(out)
             sa, sb = a.shape, b.shape
             if sa == sb:
@@ -569,11 +548,12 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                         a.size < threshold and a.flags.c_contiguous:
                     fn = special.get(b[()])
                     if fn is not None:
-                        token = quiet(ignore)
+                        before = get()
                         try:
+                            set_(ignore)
                             return fn(a)
                         finally:
-                            loud(token)
+                            set_(before)
                 if a.flags.c_contiguous:
                     out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
