@@ -31,7 +31,7 @@ import numpy as np
 from ..dtypes import is_floating
 from ..errors import DTypeNotImplemented
 from ..kernels.cpu import softmax as _cpu
-from ..kernels.cpu.elementwise import _QUIET
+from ..kernels.cpu._fp_quiet import _FP
 from ..kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from ..kernels.cuda import softmax as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
@@ -43,7 +43,7 @@ from .reduce import sum as _sum
 from .reduce import sum_p
 
 _ndarray = np.ndarray
-_quiet, _loud, _IGNORE = _QUIET
+_err_get, _err_set, _IGNORE = _FP     # (set inside a try, the old state written back)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 from .shape import expand_dims
 
@@ -175,12 +175,13 @@ def _sm_grad_kernel(device: str):
         if device == "cpu" and type(g) is _ndarray and type(y) is _ndarray and \
                 g.dtype is y.dtype and g.shape == y.shape and g.ndim and \
                 g.size < _PARALLEL_THRESHOLD:
-            token = _quiet(_IGNORE)
+            before = _err_get()
             try:
+                _err_set(_IGNORE)
                 s = _row_sum(np.multiply(g, y), axis)
                 return np.multiply(y, np.subtract(g, s))
             finally:
-                _loud(token)
+                _err_set(before)
         mul_k, sub_k = mul_p.kernels[device], sub_p.kernels[device]
         return mul_k(y, sub_k(g, sum_p.kernels[device](mul_k(g, y), axes=(axis,),
                                                          keepdims=True)))

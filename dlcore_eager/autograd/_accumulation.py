@@ -14,7 +14,7 @@ import numpy as np
 
 from dlcore import dtypes as _dt
 from dlcore import ops as _ops
-from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.registry import check_rule
@@ -27,7 +27,7 @@ from ..tensor import Tensor, _make
 _ndarray = np.ndarray
 _HALF = _dt.HALF
 _F32, _F64 = _dt.float32, _dt.float64
-_quiet, _loud, _IGNORE = _QUIET
+_err_get, _err_set, _IGNORE = _FP     # (set inside a try, the old state written back)
 _add_into = _add_p.kernels["cpu"].into
 
 
@@ -88,11 +88,12 @@ def _add_in_place(old: Tensor, ob, gb, silenced: bool = False) -> bool:
             np.add(ob, gb, out=ob)
             old._vc[0] += 1
             return True
-        token = _quiet(_IGNORE)
+        before = _err_get()
         try:
+            _err_set(_IGNORE)
             np.add(ob, gb, out=ob)
         finally:
-            _loud(token)
+            _err_set(before)
         old._vc[0] += 1
         return True
     return False
@@ -255,11 +256,12 @@ def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
             # layouts the flat loop does not take (a transposed matmul gradient added into a
             # C-ordered .grad): NumPy's add writes into .grad directly, the same sums without
             # a temporary and its copy (2000x100 float32: 234 -> 182 us, 1 thread CPU time)
-            token = _quiet(_IGNORE)          # (inf + -inf: NaN without a NumPy warning)
+            before = _err_get()          # (inf + -inf: NaN without a NumPy warning)
             try:
+                _err_set(_IGNORE)
                 np.add(ob, gb, out=ob)
             finally:
-                _loud(token)
+                _err_set(before)
             old._vc[0] += 1
             return
     elif type(ob) is not _ndarray and type(gb) is not _ndarray and ob.dtype not in _HALF and \
