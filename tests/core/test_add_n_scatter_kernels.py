@@ -98,3 +98,28 @@ def test_a_ctrl_c_leaves_the_error_state_as_it_was(monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             _cpu_add_n(np.ones(2), np.ones(2), np.ones(2))
         assert np.geterr() == before
+
+
+def test_tanh_grads_numpy_form_leaves_the_error_state_on_a_ctrl_c(monkeypatch):
+    # review22 PB1 follow-up: transcendental._quiet (TanhGrad/SigmoidGrad's NumPy form)
+    from dlcore.kernels.cpu import transcendental
+    get, put, ignore = transcendental._FP
+
+    def interrupted(state):
+        put(state)
+        if state is ignore:
+            raise KeyboardInterrupt
+
+    g = np.ones(3, np.float64)
+    with np.errstate(all="warn"):
+        before = np.geterr()
+        monkeypatch.setattr(transcendental, "_FP", (get, interrupted, ignore))
+        with pytest.raises(KeyboardInterrupt):
+            transcendental.tanh_grad(g, g)
+        assert np.geterr() == before
+        monkeypatch.setattr(transcendental, "_FP", (get, put, ignore))
+        big = np.array([3e308, 0.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = transcendental.tanh_grad(big, big)    # (overflow in t * t: silent)
+        assert np.isinf(out[0]) and np.geterr() == before

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import _QUIET
+from ._fp_quiet import _FP
 
 _combine_jit = None                  # compiled on first use: importing dlcore loads no Numba
 _f32 = None                          # the float32 loops (_fast32_loops), imported on first use
@@ -139,12 +139,13 @@ def _f32_pair(g, t) -> bool:
 def _quiet(compute, a, b):
     """``compute(a, b)`` (NumPy arithmetic) with floating-point warnings silenced as the
     elementwise kernels do; a 0-d result as an array."""
-    quiet, loud, ignore = _QUIET
-    token = quiet(ignore)
-    try:
+    get, put, ignore = _FP
+    before = get()
+    try:                            # (set inside the try, the old state written back: a
+        put(ignore)                 # Ctrl-C as the set returns leaks nothing, review22 PB1)
         out = compute(a, b)
     finally:
-        loud(token)
+        put(before)
     return out if type(out) is np.ndarray else np.asarray(out)
 
 
