@@ -70,14 +70,9 @@ class Saver:
         try:
             checkpoint_format.write_variables(path, arrays)
             if write_meta_graph or write_meta_graph is None:
-                try:
-                    export_meta_graph(path + ".meta", graph=sess.graph)
-                except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
-                    if write_meta_graph:
-                        raise
-                    import warnings
-                    warnings.warn(f"Saver.save: the graph was not written to {path}.meta "
-                                  f"({e})", UserWarning, stacklevel=2)
+                # (a helper: an interrupt raised at a nested ``try:`` line, as the line-traced
+                # reliability tests raise one, skips this frame's handler in CPython 3.11)
+                _write_meta(path, sess.graph, write_meta_graph)
             with deferred_interrupt():
                 kept = [k for k in self._kept if k != path] + [path]
                 if self._max_to_keep and len(kept) > self._max_to_keep:
@@ -145,3 +140,16 @@ def _read_checked(members: safe_io.NpzMembers, name: str, v) -> np.ndarray:
     else:
         limit = int(np.prod(v.aval.shape, dtype=np.int64)) * 8
     return members.read(name, limit, allowed_dtypes=_core_dtypes.SUPPORTED)
+
+
+def _write_meta(path: str, graph, write_meta_graph) -> None:
+    """``Saver.save``'s graph file: one that cannot be written is skipped with a warning
+    unless ``write_meta_graph=True`` was asked for explicitly."""
+    try:
+        export_meta_graph(path + ".meta", graph=graph)
+    except (GraphFileError, TypeError, ValueError, NotImplementedError) as e:
+        if write_meta_graph:
+            raise
+        import warnings
+        warnings.warn(f"Saver.save: the graph was not written to {path}.meta ({e})",
+                      UserWarning, stacklevel=3)
