@@ -58,6 +58,10 @@ def test_dict_sublayers_are_weights_as_keras3():
 
 def test_fit_trains_the_layers_in_a_dict():
     m = _model(keras)
+    # fixed positive weights (X >= 0): no relu unit of head "a" can be dead on every row (an
+    # unseeded init made all three dead now and then, so its kernel got no gradient)
+    m.set_weights([np.random.RandomState(i).rand(*w.aval.shape).astype("float32")
+                   for i, w in enumerate(m.weights)])
     b = m.layers[1]
     k0 = b.heads["a"].get_weights()[0].copy()
     p0 = b.stack[0]["p"].get_weights()[0].copy()
