@@ -35,6 +35,7 @@ from .tracing import _RECORDERS
 _ndarray = np.ndarray
 _PLANS = L._PLANS
 _F32, _F64 = L._F32, L._F64
+_F32_MAX, _INF = float(np.finfo(np.float32).max), float("inf")
 
 
 _fallback = L.fallback
@@ -336,7 +337,10 @@ def leaky_entry(prim):
                 b = x._buf
                 if type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
                     d = b.dtype
-                    if (d is _F32 or d is _F64) and (d in ok or _leaky_rule(prim, b, ok)):
+                    # (a float32 slope past float32's range that is no inf or NaN: general's
+                    # torch error, 'value cannot be converted ...'; review22 EG3)
+                    if (d is _F64 or d is _F32 and not _F32_MAX < abs(s) < _INF) and \
+                            (d in ok or _leaky_rule(prim, b, ok)):
                         params = {"alpha": float(s)}
                         if inplace:
                             x._check_inplace()

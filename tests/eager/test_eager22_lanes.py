@@ -274,3 +274,20 @@ def test_every_lane_sets_the_fields_make_sets(name, grad):
                 v, w = getattr(node, s, unset), getattr(ref, s, unset)
                 assert (v is unset) == (w is unset) and (v is w or v == w), s
         assert node.inputs == (a,) and node.parents[0] is a._acc() and node.params == {}
+
+
+@pytest.mark.parametrize("call", [lambda T, x: T.nn.functional.leaky_relu(x, 1e39),
+                                  lambda T, x: T.nn.functional.leaky_relu(x, -1e39),
+                                  lambda T, x: T.nn.LeakyReLU(1e39)(x)])
+def test_leaky_relu_slope_past_float32_is_torchs_error(call):
+    """(review22 EG3) the lane sends a float32 slope past float32's range to the general
+    entry, which raises torch 2.13's error; inf, and float64 tensors, stay computed."""
+    x = -dt.ones(2)
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type float "
+                                               "without overflow"):
+            call(dt, x)
+    np.testing.assert_array_equal(dt.nn.functional.leaky_relu(x, float("inf")).numpy(),
+                                  [-np.inf, -np.inf])
+    np.testing.assert_array_equal(
+        dt.nn.functional.leaky_relu(-dt.ones(2, dtype=dt.float64), 1e39).numpy(), [-1e39, -1e39])
