@@ -8,6 +8,7 @@ conventions (promotion, broadcast errors, refusals, ``scalar_as``) are in ``_ope
 from __future__ import annotations
 
 import builtins
+import sys
 import warnings
 
 import numpy as np
@@ -311,6 +312,16 @@ _DOF = ("{}(): degrees of freedom is <= 0. Correction should be strictly less th
         "reduction factor (input numel divided by output numel).")
 
 
+def _user_level() -> int:
+    """``warnings.warn``'s stacklevel, called from the warning function, that names the first
+    frame outside dlcore_eager (the user's line, as torch's; x.std() and torch.std reach _var
+    through wrappers of different depths)."""
+    f, n = sys._getframe(1), 1
+    while f is not None and f.f_globals.get("__name__", "").startswith("dlcore_eager"):
+        f, n = f.f_back, n + 1
+    return n
+
+
 def _var(x, dim, unbiased, keepdim, correction, name):
     """``var``, warning as torch 2.13 when the reduced count minus the correction is <= 0
     (every call, named ``name``: var or std, the function called; None: no warning, for
@@ -338,7 +349,7 @@ def _var(x, dim, unbiased, keepdim, correction, name):
         dim if isinstance(dim, (list, tuple)) else (dim,))]))
     dof = n - corr     # no degrees of freedom left (an empty tensor): 0/0 = nan, as PyTorch
     if dof <= 0 and name is not None:
-        warnings.warn(_DOF.format(name), UserWarning, stacklevel=3)
+        warnings.warn(_DOF.format(name), UserWarning, stacklevel=_user_level())
     out = div(_ops.sum(mul_(d, d), _dims(dim), keepdim), float(builtins.max(dof, 0)))
     return _show_var(labelled(out, "VarBackward0", x, edges=(x,)), x, False, dim, keepdim,
                      corr, correction, unbiased)

@@ -74,4 +74,5 @@ def test_std_var_warn_without_degrees_of_freedom(call, warned):
         out = call()
     assert [(i.category, str(i.message)) for i in w] == [(UserWarning, DOF.format(n))
                                                           for n in warned]
+    assert all(i.filename == __file__ for i in w if "var_mean" not in str(i.message))
     assert np.isnan(out.numpy()).all() == bool(warned)
