@@ -185,6 +185,15 @@ def placed(op, session, default):
     return dev
 
 
+def build_with_pipeline(session, leaves, fed, fetches, vals, per_shape):
+    """``build_plan`` and then the Session's pass pipeline where it has one (for new shapes):
+    what ``Session.plan`` runs with the cyclic collector paused (``_gc_pause.call``)."""
+    plan = build_plan(session, leaves, list(fed))
+    if session.pipeline is not None and per_shape:
+        plan = session.pipeline(session, plan, fetches, fed, vals)
+    return plan
+
+
 def build_plan(session, fetch_leaves, fed_tensors, ctx=None, captured=()) -> Plan:
     """Prune, order, allocate and compile.  ``captured`` (sub-plans) are outer tensors whose
     values are handed in, like feeds."""

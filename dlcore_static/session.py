@@ -370,10 +370,8 @@ class Session:
                                  f"{t.name!r}, which has shape {str(t.shape)!r}")
             if t.op.attrs.get("unfeedable") or _in_loop_body(t.op):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
-        with _gc_pause.paused():            # the cyclic collector (_gc_pause.py, issue 19)
-            plan = _plan.build_plan(self, leaves, list(fed))
-            if self.pipeline is not None and per_shape:
-                plan = self.pipeline(self, plan, fetches, fed, vals)
+        # the cyclic collector paused (_gc_pause.py, issue 19)
+        plan = _gc_pause.call(_plan.build_with_pipeline, self, leaves, fed, fetches, vals, per_shape)
         return plan, mapper
 
     def _convert_feeds(self, feed_dict):

@@ -314,7 +314,7 @@ def _gc_left_enabled(request, before: bool) -> None:
     left it off for the last 2,642 tests of its worker: its interrupt sweep raises
     KeyboardInterrupt inside dlcore_static/_gc_pause.py's pause (right after ``gc.disable()``
     in ``paused.__enter__``, and between a ``with paused():`` body and its ``__exit__``), a
-    product leak reported to the file's owner (requests.md)."""
+    product leak, since fixed (``_gc_pause.call``; tests/reliability/test_gc_pause_interrupts.py)."""
     if before and not gc.isenabled():
         import warnings
         gc.enable()

@@ -168,11 +168,15 @@ def optimize(session, plan, feed_values, passes) -> object:
     # than copied (a copy of a 35,000-node program took 0.3 s and kept 250,000 objects alive)
     source = _PlanSource(plan.device, list(plan.fed), plan.ops, list(plan.fetches),
                          [AVal(tuple(v.shape), np.dtype(v.dtype)) for v in feed_values])
-    with _gc_pause.paused():
-        prog = from_plan(plan, feed_values)
-        return optimize_program(session, prog, plan, passes, report,
-                                discard=session.variables.discard,
-                                source=lambda: from_plan(source, source.avals))
+    return _gc_pause.call(_optimize_plan, session, plan, feed_values, passes, report, source)
+
+
+def _optimize_plan(session, plan, feed_values, passes, report, source):
+    """``optimize``'s work, run with the cyclic collector paused."""
+    prog = from_plan(plan, feed_values)
+    return optimize_program(session, prog, plan, passes, report,
+                            discard=session.variables.discard,
+                            source=lambda: from_plan(source, source.avals))
 
 
 class _PlanSource(NamedTuple):

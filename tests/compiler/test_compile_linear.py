@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 
 import numpy as np
+import pytest
 
 import dlcore_static as tf
 from dlcore_static import _gc_pause, compiler
@@ -89,21 +90,26 @@ def test_collector_paused_for_a_plan_and_restored_as_it_was():
         assert gc.isenabled()
         np.testing.assert_allclose(sess.run(y, feed), [3.0, 5.0])
         gc.disable()                         # a user who switched it off keeps it off
-        with _gc_pause.paused():
-            assert not gc.isenabled()
+        _gc_pause.call(lambda: None)
         assert not gc.isenabled()
         gc.enable()
-        with _gc_pause.paused():
-            assert not gc.isenabled()
-            with _gc_pause.paused():
-                assert not gc.isenabled()
-            assert not gc.isenabled()
+        seen_states = []
+
+        def inner():
+            seen_states.append(gc.isenabled())
+            _gc_pause.call(lambda: seen_states.append(gc.isenabled()))
+            seen_states.append(gc.isenabled())
+            return "value"
+
+        assert _gc_pause.call(inner) == "value"
+        assert seen_states == [False, False, False]
         assert gc.isenabled()
-        try:
-            with _gc_pause.paused():
-                raise KeyError("boom")
-        except KeyError:
-            pass
+
+        def boom():
+            raise KeyError("boom")
+
+        with pytest.raises(KeyError):
+            _gc_pause.call(boom)
         assert gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()
