@@ -210,7 +210,7 @@ def complex_bounds_check(name: str, start, end, dtype, steps: int = 2) -> None:
     ``dtype`` (1e20 into float16: PyTorch's overflow error, where NaNs came)."""
     if steps > 1 and not isinstance(start, complex) and not isinstance(end, complex):
         npd = D.to_numpy_dtype(dtype if dtype is not None else D.get_default_dtype())
-        if npd.kind in "fV":
+        if npd.kind in "fViu":
             for v in (start, end):
                 scalar_as(v, npd)
     if dtype is None or not (isinstance(start, complex) or isinstance(end, complex)):

@@ -458,7 +458,8 @@ def _linspace(start, end, n: int, npd: np.dtype) -> np.ndarray:
         s, e = float(calc(start)), float(calc(end))
         step = float(calc(calc(e) - calc(s)) / calc(n - 1))
     else:                                                    # integers: steps in float64
-        s, e = float(int(start)), float(int(end))
+        # (the bounds converted to the dtype first: -1 into uint8 is 255, as c10's cast)
+        s, e = (float(np.array(int(v)).astype(npd)) for v in (start, end))
         step = (e - s) / (n - 1)
     if npd == np.float32:            # a float32 fma: the float64 product is exact
         out = np.concatenate([s + step * low, e - step * high])
