@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import sys
 import warnings
+from types import FrameType
 
 import numpy as np
 
@@ -316,7 +317,8 @@ def _user_level() -> int:
     """``warnings.warn``'s stacklevel, called from the warning function, that names the first
     frame outside dlcore_eager (the user's line, as torch's; x.std() and torch.std reach _var
     through wrappers of different depths)."""
-    f, n = sys._getframe(1), 1
+    f: FrameType | None = sys._getframe(1)
+    n = 1
     while f is not None and f.f_globals.get("__name__", "").startswith("dlcore_eager"):
         f, n = f.f_back, n + 1
     return n
