@@ -47,6 +47,19 @@ def xent_rows(x, labels, out, fast):
     return -1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _grad_row(o, k, s, gr, one):
+    """One row of the gradient in place: ``o`` holds the row's exponentials, summing to ``s``;
+    ``p_j g`` off the label ``k`` and ``(p_k - 1) g`` on it (``one``: a 1-element buffer of the
+    row's dtype, so the scale is rounded to it and the loop runs in float32 for float32)."""
+    pk = float(o[k]) / s
+    one[0] = gr / s
+    scale = one[0]
+    for j in range(o.shape[0]):
+        o[j] = o[j] * scale
+    o[k] = (pk - 1.0) * gr
+
+
 @njit(cache=True, nogil=True)
 def xent_grad_rows(g, x, labels, out, fast):
     """out[r] = (softmax(x[r]) - one_hot(labels[r])) g[r]: ``p_j g`` off the label and
@@ -64,13 +77,7 @@ def xent_grad_rows(g, x, labels, out, fast):
             o[:] = np.nan
             continue
         s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
-        gr = float(g[r])
-        pk = float(o[k]) / s
-        one[0] = gr / s                 # the scale in the row's dtype (a float32 loop)
-        scale = one[0]
-        for j in range(c):
-            o[j] = o[j] * scale
-        o[k] = (pk - 1.0) * gr
+        _grad_row(o, k, s, float(g[r]), one)
     return -1
 
 
@@ -96,11 +103,5 @@ def xent_loss_grad_rows(g, x, labels, loss, out, fast):
             continue
         s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
         loss[r] = float(m) + math.log(s) - float(row[k])
-        gr = float(g[r])
-        pk = float(o[k]) / s
-        one[0] = gr / s                 # the scale in the row's dtype (a float32 loop)
-        scale = one[0]
-        for j in range(c):
-            o[j] = o[j] * scale
-        o[k] = (pk - 1.0) * gr
+        _grad_row(o, k, s, float(g[r]), one)
     return -1
