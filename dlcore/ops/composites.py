@@ -7,7 +7,7 @@ Their gradients come from the primitives they are built from.
     log_softmax(x)      = x - logsumexp(x)               (the log_softmax primitive)
     mse(p, t)           = mean((p - t)^2)
     softmax_cross_entropy(logits, p)        = -sum(p * log_softmax(logits))
-    sparse_softmax_cross_entropy(logits, k) = softmax_cross_entropy(logits, one_hot(k))
+    sparse_softmax_cross_entropy(logits, k) = logsumexp(logits) - logits[k]  (the fused primitive)
     sigmoid_cross_entropy_with_logits(x, z) = max(x, 0) - x z + log(1 + exp(-|x|))
 """
 
@@ -24,7 +24,6 @@ from .elementwise import (abs, add, cast, exp, full_like, less, log, maximum, mi
                           neg, stop_gradient, sub, where, zeros_like)
 from .elementwise import div as _div
 from .elementwise import div_p
-from .indexing import one_hot
 from .linalg import matmul
 from .reduce import max_, sum, sum_p
 from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
@@ -138,10 +137,6 @@ def softmax_cross_entropy(logits, labels, axis=-1):
 def sparse_softmax_cross_entropy(logits, labels):
     """Per-example cross-entropy with integer class ``labels`` over the last axis of logits
     (the fused primitive of softmax_prims.py; a label outside [0, C) raises)."""
-    av = aval_of(logits)
-    if getattr(logits, "_dlcore_unknown_rank", False) or av.shape[-1:] == (None,):
-        depth = av.shape[-1]
-        return softmax_cross_entropy(logits, one_hot(labels, depth, av.dtype))
     return sparse_xent(_float(logits), labels)
 
 

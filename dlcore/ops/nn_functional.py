@@ -505,6 +505,7 @@ def class_nll(logp, target, weight=None, ignore_index: int = -100, reduction: st
     the examples kept (PyTorch's rule, label smoothing included)."""
     from .elementwise import cast, not_equal
     from .indexing import one_hot
+    from .scan import take_along_axis
     from .shape import transpose
     av = aval_of(logp)
     c = av.shape[1]
@@ -512,17 +513,20 @@ def class_nll(logp, target, weight=None, ignore_index: int = -100, reduction: st
         logp = transpose(logp, (0,) + tuple(range(2, av.ndim)) + (1,))
     valid = not_equal(target, ignore_index)
     safe = where(valid, target, 0)
-    oh = one_hot(safe, c, av.dtype)
     fvalid = cast(valid, av.dtype)
+    # logp[t] by a gather, not a one-hot product: a -inf log-probability of another class
+    # (a masked logit) times the one-hot's 0 was NaN; ignored rows are selected away, not
+    # multiplied by 0 (their -inf would be NaN too), as PyTorch's masked_fill
+    picked = neg(sum(take_along_axis(logp, expand_dims(safe, -1), -1), -1))
     if weight is None:
         w_t = fvalid
-        nll = mul(neg(sum(mul(oh, logp), -1)), fvalid)
+        nll = where(valid, picked, 0.0)
     else:
-        w_t = mul(sum(mul(oh, weight), -1), fvalid)
-        nll = mul(neg(sum(mul(oh, logp), -1)), w_t)
+        w_t = mul(sum(mul(one_hot(safe, c, av.dtype), weight), -1), fvalid)
+        nll = where(valid, mul(picked, w_t), 0.0)
     if label_smoothing:
         lw = logp if weight is None else mul(logp, weight)
-        smooth = mul(neg(sum(lw, -1)), fvalid)
+        smooth = where(valid, neg(sum(lw, -1)), 0.0)
         nll = add(mul(nll, 1.0 - label_smoothing), mul(smooth, label_smoothing / c))
     if reduction == "mean":     # (no weight at all: NaN, as PyTorch's, whose gradient is 0)
         total = sum(w_t)

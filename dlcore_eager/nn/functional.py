@@ -381,6 +381,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
     if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
+        if ignore_index >= 0:               # (a class index to skip means nothing here)
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if input.ndim == 1:
             input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
         return _labelled(_nnf.soft_cross_entropy(input, target, weight, r, label_smoothing),

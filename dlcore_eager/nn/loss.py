@@ -65,7 +65,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
                  pos_weight=None) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        self.pos_weight = pos_weight
+        self.register_buffer("pos_weight", pos_weight)    # (in the state_dict, as PyTorch's)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
