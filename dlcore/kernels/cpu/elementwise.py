@@ -369,6 +369,9 @@ def elementwise_kernel(name: str, expr: str, nin: int, np_fn: Callable | None = 
     if nin == 2:
         kinds = UFUNC_BINARY.get(np_fn) if type(np_fn) is np.ufunc else None
         return _binary_entry(kern, np_fn if kinds else None, kinds or "")
+    if name == "where":                 # NumPy's select for small arrays (select_entry.py)
+        from .select_entry import select_entry
+        return select_entry(kern)
     return kern
 
 
