@@ -26,7 +26,10 @@ needs_kernel = pytest.mark.skipif(not gemm_direct.available(),
     (64, 128, 128, True), (64, 256, 128, True), (128, 64, 128, True), (32, 384, 64, False),
     (64, 128, 10, False), (64, 128, 100, False), (16, 128, 128, False), (8, 64, 64, False),
     (128, 128, 256, False), (64, 512, 64, False), (64, 64, 64, False), (256, 64, 64, True),
-    (256, 64, 128, True), (512, 64, 64, True), (64, 128, 256, True), (128, 256, 128, False)])
+    (256, 64, 128, True), (512, 64, 64, True), (64, 128, 256, True), (128, 256, 128, False),
+    # plan23: from 8 rows (the LSTM LM's loop body, 20x200x400), products of 1M mnk and up
+    (20, 200, 400, True), (8, 128, 1024, True), (16, 256, 256, True), (4, 256, 1024, False),
+    (20, 400, 200, False), (20, 100, 400, False)])
 def test_direct_shape_rule(m, k, n, want):
     assert gemm_direct.direct_shape(m, k, n) == want
 
@@ -34,7 +37,8 @@ def test_direct_shape_rule(m, k, n, want):
 @needs_kernel
 @pytest.mark.parametrize("m,k,n", [(64, 128, 128), (64, 256, 128), (128, 64, 128),
                                    (256, 64, 64), (32, 256, 128), (48, 384, 64),
-                                   (33, 200, 144), (100, 97, 160)])
+                                   (33, 200, 144), (100, 97, 160), (20, 200, 400),
+                                   (8, 384, 512), (12, 256, 400)])
 def test_kernel_is_np_dot_bit_for_bit(m, k, n):
     for scale in (1.0, 1e-30, 1e30):
         a = (RNG.standard_normal((m, k)) * scale).astype(np.float32)
