@@ -425,6 +425,7 @@ class Module(ModuleHooks):
                                                              {}).values()):
                     args: tuple = (state_dict, base, {}, strict, missing, unexpected, errors)
                     hook(m, *args) if with_module else hook(*args)
+        state_dict = _count_defaults(state_dict, mods)
         missing += [k for k in own if k not in state_dict]
         unexpected += [k for k in state_dict if k not in own]
         posts = [(m, h) for _, m in mods
@@ -515,3 +516,26 @@ def _typename(obj) -> str:
         return tensor_type_name(obj)
     t = type(obj)
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _count_defaults(state_dict, mods):
+    """PyTorch's ``_NormBase._load_from_state_dict``: a batch-norm layer that tracks running
+    stats, given a state dict without its ``num_batches_tracked`` and without version metadata
+    of 2 or more for it (a plain dict: a safetensors file's, a pre-0.4.1 checkpoint's), keeps
+    its current count instead of reporting the key missing.  A copy; ``state_dict`` as given."""
+    meta = getattr(state_dict, "_metadata", None)
+    added = None
+    for mp, m in mods:
+        nbt = m._buffers.get("num_batches_tracked") if getattr(m, "_COUNT_ON_LOAD", False) \
+            else None
+        key = f"{mp}.num_batches_tracked" if mp else "num_batches_tracked"
+        if nbt is None or key in state_dict or not getattr(m, "track_running_stats", False):
+            continue
+        version = (meta.get(mp) or {}).get("version") if meta is not None else None
+        if version is None or version < 2:
+            if added is None:
+                added = OrderedDict(state_dict)
+                if meta is not None:
+                    added._metadata = meta      # type: ignore[attr-defined]
+            added[key] = nbt
+    return state_dict if added is None else added

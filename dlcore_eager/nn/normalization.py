@@ -18,6 +18,7 @@ from .module import Module, Parameter
 
 class _BatchNorm(Module):
     _dims: tuple = (2, 3)
+    _COUNT_ON_LOAD = True       # (module._count_defaults: a plain state dict may omit the count)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
