@@ -19,6 +19,7 @@ and the conversion of data to tensors live in ``constant_op.py`` (re-exported he
 from __future__ import annotations
 
 import threading
+from sys import _getframe
 
 import numpy as np
 
@@ -29,6 +30,8 @@ from dlcore.ops.shape import transpose_p as _TRANSPOSE
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
+from ._locations import _SKIPPED_FILES
+from ._locations import _local as _LOCATION
 from ._op_empties import NO_CONTROL_INPUTS, NO_PARAMS
 from .constant_op import (  # noqa: F401 - re-exported (tf.constant and data to tensors)
     autopack,
@@ -140,7 +143,18 @@ class StaticFrontend:
                 op.inputs = args if type(args) is tuple else tuple(args)
                 op.params = params or NO_PARAMS
                 op.attrs = {}
-                op._defined_at = _user_location(3)
+                # _user_location(3), its common cases without the call: a location fixed
+                # (tf.gradients), or the frame it starts at is in a file known to be the
+                # user's (the walk's first step would return it)
+                loc = _LOCATION.__dict__.get("location")
+                if loc is None:
+                    f = _getframe(2)
+                    code = f.f_code
+                    if _SKIPPED_FILES.get(code.co_filename) is False:
+                        loc = (code, f.f_lasti)
+                    else:
+                        loc = _user_location(3)
+                op._defined_at = loc
                 op.device = None
                 op._ctx = None
                 op.control_inputs = NO_CONTROL_INPUTS

@@ -410,7 +410,7 @@ tanh_grad_p = Primitive(
     doc="y = g (1 - t^2) (t: tanh's output);  dg = c (1 - t^2),  dt = -2 c g t",
     kernels={"cpu": _cpu_transcendental.tanh_grad,
              "cuda": _cuda_kernel("tanh_grad", "{0} * (1 - {1} * {1})", 2)},
-    tf_type="TanhGrad")
+    tf_type="TanhGrad", static_cpu=_cpu_known_shapes.tanh_grad32)   # (a plan's: no tests)
 
 
 def tanh_grad(g, t): return bind(tanh_grad_p, g, t)

@@ -7,8 +7,9 @@ definition block) is ``choose(kernel, avals, params, out)``, which returns that 
 function of the op's inputs (no parameters), or None to keep ``kernel``.  The static front end
 asks once per shape rule's outcome (``frontend._static_kernel``); the plan takes the answer
 only while the primitive's CPU kernel is still ``kernel``.  A graph built per batch runs each
-kernel once, its tests every time (issue 19).  ``linalg.for_static_shapes`` is MatMul's; ``same_shape_binary`` (add, sub, mul, div) and
-``basic_slice`` (a slice) and ``joined_along`` (a concatenation), ``small_tanh32`` are here.
+kernel once, its tests every time (issue 19).  ``linalg.for_static_shapes`` is MatMul's;
+``same_shape_binary`` (add, sub, mul, div), ``basic_slice`` (a slice), ``joined_along`` (a
+concatenation), ``small_tanh32`` and ``tanh_grad32`` are here.
 """
 
 from __future__ import annotations
@@ -134,3 +135,33 @@ def small_tanh32(kernel, avals, params, out):
             math.prod(a.shape) >= _tr.TANH32_MIN:
         return None
     return np.tanh
+
+
+def tanh_grad32(kernel, avals, params, out):
+    """TanhGrad's CPU kernel (``transcendental.tanh_grad``) for two float32 arrays of one known
+    shape (at least ``TANH_GRAD32_MIN`` elements): the float32 loop it calls for them, without
+    its operand tests but the one the avals cannot promise, that both arrays are C-contiguous
+    NumPy arrays (a slice of a wider array is not); any other operands go to the kernel (issue
+    19: a tree net's 20 TanhGrad nodes of 32 elements per graph built per batch)."""
+    if kernel is not _tr.tanh_grad or params or len(avals) != 2:
+        return None
+    a, b = avals
+    shape = a.shape
+    if a.dtype is not _F32 or b.dtype is not _F32 or shape != b.shape or not shape or \
+            None in shape or math.prod(shape) < _tr.TANH_GRAD32_MIN:
+        return None
+    ndarray, empty, f32 = np.ndarray, np.empty, _F32
+    loop = None
+
+    def run(g, t):
+        nonlocal loop
+        if type(g) is ndarray and type(t) is ndarray and g.flags.c_contiguous and \
+                t.flags.c_contiguous and g.dtype is f32 and t.dtype is f32:
+            if loop is None:
+                loop = _tr._loops().tanh_grad32_into
+            y = empty(shape, f32)
+            loop(g, t, y)
+            return y
+        return kernel(g, t)
+    run.__name__ = run.__qualname__ = "tanh_grad32"
+    return run

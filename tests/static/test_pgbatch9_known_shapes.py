@@ -1,0 +1,120 @@
+"""Issue 19, a graph built per batch: TanhGrad's kernel for known shapes
+(``known_shapes.tanh_grad32``) and the node location ``StaticFrontend.apply`` records without
+calling ``_user_location`` (its two common cases inline)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore.kernels.cpu import known_shapes, transcendental
+from dlcore.ops.elementwise import tanh_grad_p
+from dlcore.registry import AVal
+from dlcore_static import _locations
+from dlcore_static.graph import format_location
+
+_F32 = np.dtype(np.float32)
+
+
+def _step_fn(sess, t, feed):
+    plan = sess.plan([t], feed)
+    plan = getattr(plan, "original", plan)      # (a plan the pipeline optimises later)
+    return next((fn for fn, _, _, _, op in plan.steps if op is t.op), None)
+
+
+def _awkward(rng, shape):
+    v = rng.standard_normal(shape).astype(np.float32) * 4
+    v.flat[:4] = [np.inf, -np.inf, np.nan, 1e-42]         # (a subnormal)
+    return v
+
+
+def test_tanh_grad_of_known_float32_shapes_is_the_loop_with_the_kernels_bits(fresh_graph,
+                                                                           static_passes):
+    rng = np.random.default_rng(3)
+    gv, tv = _awkward(rng, (3, 32)), np.tanh(_awkward(rng, (3, 32)))
+    g = tf.placeholder(tf.float32, (3, 32), name="g")
+    t = tf.placeholder(tf.float32, (3, 32), name="t")
+    y = tanh_grad_p.bind(g, t)
+    assert y.op.type == "TanhGrad" and y.op._kernel is not None
+    with tf.Session() as s:
+        step = _step_fn(s, y, {g: gv, t: tv})
+        assert getattr(step, "__name__", "") == "tanh_grad32" or \
+            (step is None and static_passes == "passes")
+        got = s.run(y, {g: gv, t: tv})
+    np.testing.assert_array_equal(got, transcendental.tanh_grad(gv, tv))
+    with np.errstate(all="ignore"):
+        want = gv * (1 - tv * tv)                        # (NumPy's three roundings)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_tanh_grad32_sends_what_the_avals_cannot_promise_to_the_kernel():
+    a = AVal((4, 8), _F32)
+    run = known_shapes.tanh_grad32(transcendental.tanh_grad, (a, a), {}, a)
+    rng = np.random.default_rng(4)
+    wide_g, wide_t = rng.standard_normal((4, 16)).astype(np.float32), \
+        np.tanh(rng.standard_normal((4, 16))).astype(np.float32)
+    g, t = wide_g[:, :8], wide_t[:, ::2]                 # strided views: not C-contiguous
+    assert not g.flags.c_contiguous
+    out = run(g, t)
+    np.testing.assert_array_equal(out, g * (1 - t * t))
+    gc, tc = np.ascontiguousarray(g), np.ascontiguousarray(t)
+    fast = run(gc, tc)
+    assert fast.dtype is _F32 and fast.shape == (4, 8) and fast.flags.c_contiguous
+    np.testing.assert_array_equal(fast, out)
+    g64 = gc.astype(np.float64)                          # not the promised dtype: the kernel's
+    np.testing.assert_array_equal(run(g64, tc), transcendental.tanh_grad(g64, tc))
+
+
+@pytest.mark.parametrize("avals", [
+    ((4, 8), (4, 8), np.float64),          # float64: the kernel's NumPy form
+    ((None, 8), (None, 8), np.float32),    # a size known at run time only
+    ((4, 8), (1, 8), np.float32),          # other shapes
+    ((), (), np.float32),                  # 0-d
+])
+def test_tanh_grad_of_other_avals_keeps_the_kernel(avals):
+    sa, sb, d = avals
+    a, b = AVal(sa, np.dtype(d)), AVal(sb, np.dtype(d))
+    assert known_shapes.tanh_grad32(transcendental.tanh_grad, (a, b), {}, a) is None
+    f = AVal((4, 8), _F32)
+    assert known_shapes.tanh_grad32(lambda g, t: g, (f, f), {}, f) is None   # a replaced kernel
+
+
+def test_a_nodes_location_is_the_users_line_from_a_new_file_and_a_known_one(tmp_path):
+    # the first op made from a file the location walk has not met yet takes the walk
+    # (_user_location), later ones the inline case: both name the file and line of the call
+    src = tmp_path / "pgbatch9_user_model.py"
+    src.write_text("def build(tf, x):\n"
+                   "    a = tf.tanh(x)\n"
+                   "    b = a + x\n"
+                   "    return a, b\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import pgbatch9_user_model as m
+        assert str(src) not in _locations._SKIPPED_FILES
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, (2, 3), name="x")
+            a, b = m.build(tf, x)
+            assert _locations._SKIPPED_FILES[str(src)] is False
+            a2, b2 = m.build(tf, x)
+        for t, line in ((a, 2), (b, 3), (a2, 2), (b2, 3)):
+            assert t.op.defined_at == f"{os.path.basename(str(src))}:{line}"
+            assert format_location(t.op._defined_at) == t.op.defined_at
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("pgbatch9_user_model", None)
+
+
+def test_nodes_made_by_tf_gradients_are_located_at_its_call():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, (2, 3), name="x")
+        y = tf.tanh(x * x)
+        line = sys._getframe().f_lineno + 1
+        (dx,) = tf.gradients(y, [x])
+        made = [op for op in dx.graph.get_operations() if op.name.startswith("gradients/")]
+        assert made and dx.op in made
+        for op in made:
+            assert op.defined_at == f"{os.path.basename(__file__)}:{line}", op.name
