@@ -147,7 +147,7 @@ def concat(values, axis, name: str = "concat") -> Tensor:
             # graph tensors of one dtype and an axis in range (issue 19): what
             # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly and
             # named there (rename's work, frontend.StaticFrontend.apply)
-            return _node(_concatenate_p, tuple(xs), {"axis": axis}, name)
+            return _node(_concatenate_p, tuple(xs), {"axis": axis}, name, True)  # (plain)
     else:
         xs = _list_operands("values", "ConcatV2", values)
     first = len(get_default_graph()._ops)
@@ -207,7 +207,8 @@ def getitem(x, idx) -> Tensor:
                 (c is None or type(c) is int):
             # its canonical index written out (what canonical_index makes of it), named in
             # the node's making (rename's work, frontend.StaticFrontend.apply)
-            return _node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}, "strided_slice")
+            return _node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}, "strided_slice",
+                         True)          # (its index plain: frontend.StaticFrontend.apply)
     first = len(t.op.graph._ops)
     if not t.aval.shape and _unknown_rank.unknown(t):
         items = idx if isinstance(idx, tuple) else (idx,)

@@ -77,13 +77,16 @@ class StaticFrontend:
     """The object ``bind`` hands graph tensors to."""
 
     @staticmethod
-    def apply(prim: Primitive, args, params, name: str | None = None) -> Tensor:
+    def apply(prim: Primitive, args, params, name: str | None = None,
+              plain: bool = False) -> Tensor:
         # The common case inline (a graph built per batch makes hundreds of nodes a step, issue
         # 19): graph tensors only, whose shape rule's outcome is known (_RULE_OUTPUTS: the
         # output, the op's type, and whether an input is 0-d, so of unknown rank maybe), and no
         # transpose to share.  Anything else: _apply.  ``name``: the op's name= (a wrapper's
         # own, as ``constant_op.rename(t, name, first)`` gives it after the call: tf.concat's
-        # ``concat``, a slice's ``strided_slice``), put in the op's pending entry here.
+        # ``concat``, a slice's ``strided_slice``), put in the op's pending entry here;
+        # ``plain``: ``params`` hold one entry of a plain value (an int, a canonical index of
+        # ints and None: ``_plain_param``), keyed without ``_rule_key``'s checks.
         n = len(args)
         if n == 2:
             x, y = args
@@ -102,7 +105,14 @@ class StaticFrontend:
             if not args:
                 return _apply(prim, args, params, 4, name)
             avals = tuple([x.aval for x in args])
-        hit = _RULE_OUTPUTS.get(_rule_key(prim, avals, params) if params else (prim, avals, ()))
+        if not params:
+            key: tuple | None = (prim, avals, ())
+        elif plain:                     # (one parameter, of a plain value: _rule_key's key)
+            (k, v), = params.items()
+            key = (prim, avals, ((k, type(v), v),))
+        else:
+            key = _rule_key(prim, avals, params)
+        hit = _RULE_OUTPUTS.get(key)
         if hit is None or hit[2] or \
                 prim is _TRANSPOSE and _SHARED.__dict__.get("nodes") is not None:
             return _apply(prim, args, params, 4, name)

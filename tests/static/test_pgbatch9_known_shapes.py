@@ -118,3 +118,31 @@ def test_nodes_made_by_tf_gradients_are_located_at_its_call():
         assert made and dx.op in made
         for op in made:
             assert op.defined_at == f"{os.path.basename(__file__)}:{line}", op.name
+
+
+def test_a_slice_and_a_concat_key_their_rule_outcome_as_the_general_path(monkeypatch):
+    # tf.concat's and x[a:b]'s fast calls key the shape rule's outcome themselves (plain=True):
+    # the second node of each finds the outcome the first one's rule left (no second rule run),
+    # and the nodes are the general path's
+    from dlcore_static import frontend
+    runs = []
+    real = frontend._checked_eval
+    monkeypatch.setattr(frontend, "_checked_eval",
+                        lambda prim, avals, params, name: runs.append(prim.name) or
+                        real(prim, avals, params, name))
+    frontend._RULE_OUTPUTS.clear()
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, (5, 7), name="x")
+        a1, a2 = x[1:3], x[1:3]
+        c1, c2 = tf.concat([a1, a2], 1), tf.concat([a2, a1], 1)
+        assert runs == ["getitem", "concatenate"]
+        assert a1.op.params == a2.op.params == {"idx": (("slice", 1, 3, None),)}
+        assert c1.op.params == c2.op.params == {"axis": 1}
+        assert [t.op.name for t in (a1, a2, c1, c2)] == \
+            ["strided_slice", "strided_slice_1", "concat", "concat_1"]
+        assert c2.shape.as_list() == [2, 14] and a1.op._kernel is a2.op._kernel is not None
+        xv = np.arange(35, dtype=np.float32).reshape(5, 7)
+        with tf.Session() as s:
+            got = s.run(c2, {x: xv})
+    np.testing.assert_array_equal(got, np.concatenate([xv[1:3], xv[1:3]], 1))
+    frontend._RULE_OUTPUTS.clear()
