@@ -110,6 +110,7 @@ from .variable_scopes import AUTO_REUSE, VariableScope, get_variable_scope  # no
 from .partitioned import (PartitionedVariable, fixed_size_partitioner,  # noqa: E402
                           min_max_variable_partitioner, variable_axis_size_partitioner)
 from .dtypes import half, int8, int16, uint8, uint16, uint32, uint64  # noqa: E402
+from .dtypes import complex64, complex128  # noqa: E402
 
 if _dlcore.dtypes.bfloat16 is not None:            # ml_dtypes installed (see dlcore.dtypes)
     from .dtypes import bfloat16  # noqa: E402
@@ -148,6 +149,8 @@ from . import _string_names  # noqa: E402, F401 - tf.string, tf.strings, tf.io p
 from . import math_long_tail as _math_long_tail  # noqa: E402 - div_no_nan, polyval, ...
 
 _math_long_tail.install(_sys.modules[__name__], math)
+from . import complex_math as _complex_math  # noqa: E402 - tf.complex, tf.real, ComplexAbs
+_complex_math.install(_sys.modules[__name__], math)
 from . import tf_longtail as _tf_longtail  # noqa: E402 - broadcast_to, roll, searchsorted, ...
 
 _tf_longtail.install(_sys.modules[__name__])

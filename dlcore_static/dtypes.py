@@ -44,6 +44,16 @@ class DType:
         return self.np.kind == "b"
 
     @property
+    def is_complex(self) -> _builtins.bool:
+        return self.np.kind == "c"
+
+    @property
+    def real_dtype(self) -> DType:
+        """complex64 -> float32, complex128 -> float64; any other dtype itself (as TF)."""
+        return float32 if self.np == np.complex64 else \
+            float64 if self.np == np.complex128 else self
+
+    @property
     def base_dtype(self) -> DType:
         return self
 
@@ -81,9 +91,13 @@ uint64 = DType(np.uint64)
 # Strings: held at run time as NumPy object arrays of Python ``bytes`` (what TensorFlow's
 # Session.run returns); only the host string ops of ``strings.py`` compute on them.
 string = DType(np.object_)
+# complex64/complex128: the core's complex arithmetic (dlcore.ops.complex_ops, the same kernels
+# as the eager front end); tf.abs of one is TF's ComplexAbs (a real tensor)
+complex64 = DType(np.complex64)
+complex128 = DType(np.complex128)
 
 _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8, int16, uint8,
-                            uint16, uint32, uint64, string)}
+                            uint16, uint32, uint64, string, complex64, complex128)}
 #: the unsigned dtypes the kernel core does not list (``dlcore.dtypes.SUPPORTED``) that graph
 #: tensors hold as they are: TF 1.15's uint16 images (decode_png(dtype=tf.uint16),
 #: convert_image_dtype), casts to and from them, feeds and fetches, shape ops, and what TF 1.15's

@@ -50,6 +50,8 @@ class _MonitorCallback(Callback):
             name = self.monitor.removeprefix("val_")
             up = False if name == "loss" else None
             specs = _compiled_metric_specs(getattr(self, "model", None))
+            if name == "acc" and "acc" not in specs and "accuracy" in specs:
+                name = "accuracy"           # Keras 2's 'acc' (_keras2_value)
             if name in specs and _direction(specs[name]) is not None:
                 up = _direction(specs[name])
             if up is None:
@@ -62,6 +64,15 @@ class _MonitorCallback(Callback):
         self.monitor_op = np.greater if up else np.less
         if not up:
             self.min_delta *= -1
+
+    def _current(self, logs):
+        """``logs[monitor]``; Keras 2's ``acc``/``val_acc`` where the logs have only
+        ``accuracy``/``val_accuracy`` (compile's ``metrics=['accuracy']``: Keras 2.2 and
+        tf.keras 1.15 logged it as ``acc``; Keras 2 examples monitor ``val_acc``)."""
+        value = logs.get(self.monitor)
+        if value is None and self.monitor in ("acc", "val_acc"):
+            value = logs.get(self.monitor + "uracy")
+        return value
 
     def _is_improvement(self, monitor_value, reference_value) -> bool:
         if self.monitor_op is None:
@@ -172,7 +183,7 @@ class EarlyStopping(_MonitorCallback):
 
     def get_monitor_value(self, logs):
         logs = logs or {}
-        value = logs.get(self.monitor)
+        value = self._current(logs)
         if value is None:
             warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
                           f"available. Available metrics are: {','.join(list(logs.keys()))}",
@@ -247,7 +258,7 @@ class ModelCheckpoint(_MonitorCallback):
             if self.verbose > 0:
                 _print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
-        current = logs.get(self.monitor)
+        current = self._current(logs)
         if current is None:
             warnings.warn(f"Can save best model only with {self.monitor} available.",
                           stacklevel=3)
@@ -329,7 +340,7 @@ class ReduceLROnPlateau(_MonitorCallback):
             self._set_monitor_op()
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(K.get_value(self.model.optimizer.lr))
-        current = logs.get(self.monitor)
+        current = self._current(logs)
         if current is None:
             warnings.warn("Learning rate reduction is conditioned on metric "
                           f"`{self.monitor}` which is not available. Available metrics are: "

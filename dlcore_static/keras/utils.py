@@ -61,12 +61,23 @@ class Sequence:
             yield self[i]
 
 
-class _NpUtils:
-    to_categorical = staticmethod(to_categorical)
-    normalize = staticmethod(normalize)
+def _keras2_module(sub: str, names: tuple, lazy=None):
+    """Keras 2's ``keras.utils.<sub>`` module (``from keras.utils.generic_utils import
+    Progbar``, ``from keras.utils.np_utils import to_categorical``): a module object under
+    this one's name in ``sys.modules``, so the import finds it (this module is no package);
+    ``lazy``: a module ``__getattr__`` for the names imported on first use."""
+    import sys
+    import types
+    mod = types.ModuleType(f"{__name__}.{sub}", f"Keras 2's keras.utils.{sub}")
+    for n in names:
+        setattr(mod, n, globals()[n])
+    if lazy is not None:
+        mod.__getattr__ = lazy      # type: ignore[attr-defined]
+    sys.modules[mod.__name__] = mod
+    return mod
 
 
-np_utils = _NpUtils()
+np_utils = _keras2_module("np_utils", ("to_categorical", "normalize"))
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -136,6 +147,18 @@ def __getattr__(name):
         from ._get_file import get_file
         return get_file
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _data_utils_lazy(name):
+    if name == "get_file":
+        from ._get_file import get_file
+        return get_file
+    raise AttributeError(f"module {__name__ + '.data_utils'!r} has no attribute {name!r}")
+
+
+generic_utils = _keras2_module("generic_utils", (
+    "Progbar", "CustomObjectScope", "custom_object_scope", "get_custom_objects"))
+data_utils = _keras2_module("data_utils", ("Sequence",), _data_utils_lazy)
 
 
 def _data_format(data_format):

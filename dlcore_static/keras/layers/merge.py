@@ -39,6 +39,16 @@ class _Merge(Layer):
         self.built = True
 
     def call(self, inputs):
+        ranks = [len(x.shape) for x in inputs]
+        if len(set(ranks)) > 1:
+            # Keras 2's and 3's _Merge: inputs of different ranks are each expanded at axis 1
+            # up to the highest rank ((None, 10) * (None, 1, 10) is (None, 1, 10)), not
+            # broadcast from the right (which pairs the batch with the 1)
+            top = max(ranks)
+            inputs = list(inputs)
+            for i, r in enumerate(ranks):
+                for _ in range(top - r):
+                    inputs[i] = _ops.expand_dims(inputs[i], 1)
         out = inputs[0]
         for x in inputs[1:]:
             out = self._merge(out, x)
