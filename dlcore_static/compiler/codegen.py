@@ -243,10 +243,16 @@ def _fresh(v) -> bool:
     reads one (``w_r - lr * dw_r``) may still write in place (issue 19).  Every other output of
     a control-flow node may be an input passed through (a branch or zero trips returning it),
     except a ``Cond``'s output that both branches make by a matmul or a fill of their own (the
-    gradient of a weight a branch multiplies by, and the other branch's zeros for it)."""
+    gradient of a weight a branch multiplies by, and the other branch's zeros for it), and a
+    ``scatter_add`` (a new zero array, rows added)."""
     n = v.node
     if n.op is None:
         return False
+    if n.kind == "prim" and n.prim.name == "scatter_add":
+        # the CPU kernel's np.zeros with the rows added (an embedding's gradient, whose
+        # ``ref`` is a read of the variable itself: ``sparse_update.py``)
+        from dlcore.kernels.cpu import gather
+        return n.prim.kernels.get("cpu") is gather.scatter_add
     if n.type == "WhileGrad":
         return v.index >= len(n.op.attrs["float_vars"])
     if n.type == "Cond":
@@ -351,11 +357,12 @@ def compile_plan(prog: Program, lowered: Plan, session, passes=("compile",)) -> 
         # gets its glue: one call per run instead of the interpreter's loop over its steps
         return None, "no node can be compiled: " + "; ".join(b.why[:3])
     inplace = b.inplace_candidates(compiled)
-    from . import gemm_fold
-    b.inplace, b.folds = inplace, gemm_fold.find(b, inplace)
-    for u, fold in b.folds.items():  # the update is one call in the glue (gemm_fold.py)
-        compiled[u] = False
-        compiled[fold[0]] = False   # (its product too: made by the update's GEMM)
+    from . import gemm_fold, sparse_update
+    b.inplace = inplace
+    b.folds = {**gemm_fold.find(b, inplace), **sparse_update.find(b, inplace)}
+    for u, fold in b.folds.items():  # the update is one call in the glue (gemm_fold.py,
+        compiled[u] = False          # sparse_update.py)
+        compiled[fold[0]] = False   # (its product or scatter too: made by that call)
     consumers = prog.consumers()
     for n in prog.nodes:                      # descendants follow control edges too
         for c in n.control:

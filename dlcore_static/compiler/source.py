@@ -299,8 +299,9 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     folds = getattr(b, "folds", None)
     if folds:                           # an SGD update folded into its GEMM (gemm_fold.py)
         if n in folds:
-            from .gemm_fold import lines
-            return lines(b, n, py, env, spare_line)
+            from . import gemm_fold, sparse_update
+            mod = sparse_update if sparse_update.is_rows(folds[n]) else gemm_fold
+            return mod.lines(b, n, py, env, spare_line)
         if any(n is f[0] for f in folds.values()):
             return []                   # (the product: made by its update's GEMM)
     if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \
