@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from itertools import repeat
 from typing import Any, Protocol
 
 
@@ -128,10 +129,14 @@ class GraphNames:
         seg = name.rsplit("/", 1)[-1].lower()
         if seg in segs:
             return True
-        for b in segs:
-            if seg.startswith(b + "_") or b.startswith(seg + "_"):
+        i = seg.find("_")               # seg.startswith(b + "_"): b is seg up to an "_"
+        while i >= 0:
+            if seg[:i] in segs:
                 return True
-        return False
+            i = seg.find("_", i + 1)
+        # b.startswith(seg + "_") for a b of segs, the loop in C (issue 19: a graph built per
+        # batch names its placeholders and constants amid ~20 pending types and names)
+        return any(map(str.startswith, segs, repeat(seg + "_")))
 
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         if self._pending and self._may_clash(name):

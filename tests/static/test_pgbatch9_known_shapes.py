@@ -146,3 +146,40 @@ def test_a_slice_and_a_concat_key_their_rule_outcome_as_the_general_path(monkeyp
             got = s.run(c2, {x: xv})
     np.testing.assert_array_equal(got, np.concatenate([xv[1:3], xv[1:3]], 1))
     frontend._RULE_OUTPUTS.clear()
+
+
+@pytest.mark.parametrize("made,pending_name,clash", [
+    ("w", "w_out", True),           # a pending name extends the new one with "_..."
+    ("w_out", "w", True),           # the new name extends a pending one
+    ("w_out_2", "w_out", True),     # (at its second underscore)
+    ("w_out_2", "w", True),         # (at its first)
+    ("out", "w_out", False),        # a suffix is no clash
+    ("wx", "w", False),             # a prefix without "_" is none either
+    ("W", "w", True),               # keys are lower-case
+    ("scope/w", "w_1", True),       # the last part of a scoped name counts
+])
+def test_a_name_made_amid_pending_ones_flushes_them_only_when_they_may_clash(made, pending_name,
+                                                                           clash):
+    # a name made now (a placeholder's, a constant's) while other nodes wait for theirs: the
+    # waiting names are made first only when the two could interact (_may_clash), and either
+    # way every name is the one a graph that made all names at once gives
+    def build(flush_first):
+        with tf.Graph().as_default():   # (the rules' outcomes known: the nodes below wait)
+            x0 = tf.placeholder(tf.float32, (2,))
+            tf.concat([x0, x0], 0), tf.tanh(x0)
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, (2,), name="x")
+            y = tf.concat([x, x], 0, name=pending_name)     # (its name still pending)
+            t = tf.tanh(x)
+            assert y.op._name is None and t.op._name is None
+            if flush_first:
+                g._flush_names()
+            else:
+                assert g._may_clash(made) is clash
+            name = g.unique_name(made)
+            if not flush_first:
+                assert (y.op._name is not None) is clash    # (made first only on a clash)
+            return name, y.op.name, t.op.name
+    assert build(False) == build(True)
+    assert build(False)[1] == pending_name
