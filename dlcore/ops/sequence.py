@@ -29,8 +29,10 @@ projected by the caller with one GEMM, then per step ``z_t = xw_t + h_{t-1} u`` 
 gates, in one kernel call; ``lstm_seq_grad`` runs backpropagation through time in one more),
 because eager ``nn.LSTM``'s step loop cost six eager ops and their vjps per step and layer.
 
-    lstm_seq(xw, u, h0, c0)     y[t] = [h_t, c_t],  h_t, c_t = lstm_gates(xw_t + h_{t-1} u, c_{t-1})
-                                dxw_t = dz_t,  du = sum_t h_{t-1}^T dz_t,  dh0, dc0 (BPTT)
+    lstm_seq(xw, u, h0, c0)     y[t] = [h_t, c_t, z_t],  z_t = xw_t + h_{t-1} u,
+                                h_t, c_t = lstm_gates(z_t, c_{t-1})
+                                dxw_t = dz_t,  du = sum_t h_{t-1}^T dz_t,  dh0, dc0 (BPTT at
+                                the saved z_t)
 
 The fused gradient primitives (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``) are
 differentiable too: their vjps recompute the same gradient as a composite of primitives (in
@@ -193,11 +195,11 @@ def _lstm_seq_rule(xw: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
     if not is_floating(xw.dtype) or any(a.dtype != xw.dtype for a in (u, h0, c0)):
         raise DTypeNotImplemented("lstm_seq", "xw, u, h0 and c0 must have the same floating dtype",
                                   [xw.dtype, u.dtype, h0.dtype, c0.dtype])
-    return AVal((xw.shape[0], xw.shape[1], None if n is None else 2 * n), xw.dtype)
+    return AVal((xw.shape[0], xw.shape[1], None if n is None else 6 * n), xw.dtype)
 
 
 def _lstm_seq_vjp(g, y, xw, u, h0, c0):
-    d = bind(lstm_seq_grad_p, g, y, xw, u, h0, c0)       # (T + 1, B, 4H)
+    d = bind(lstm_seq_grad_p, g, y, u, h0, c0)          # (T + 1, B, 4H)
     n = aval_of(u).shape[0]
     dz = getitem(d, (slice(0, -1),))
 
@@ -213,37 +215,53 @@ def _lstm_seq_vjp(g, y, xw, u, h0, c0):
 
 #: A whole LSTM layer over time in one primitive (cuDNN's and PyTorch's fused layer): measured
 #: on the LSTM language model's eager step, the step-by-step form cost six eager ops and their
-#: vjps per time step and layer (Python dispatch and tape), 3.2x PyTorch's layer.
+#: vjps per time step and layer (Python dispatch and tape), 3.2x PyTorch's layer.  Its output
+#: keeps each step's pre-activations ``z_t`` beside ``[h_t, c_t]`` (as ``lstm_step`` does, and
+#: PyTorch's layer saves its gates): the gradient reads them instead of recomputing every
+#: ``xw_t + h_{t-1} u`` (a (T B, H) x (H, 4H) GEMM and an add, ~210 us of a layer's 730 us
+#: gradient at T 10, B 20, H 100).
 lstm_seq_p = Primitive(
     "lstm_seq", _lstm_seq_rule, _lstm_seq_vjp, kind="other",
     doc="for t: z_t = xw_t + h_{t-1} u;  h_t, c_t = lstm_gates(z_t, c_{t-1});  "
-        "y_t = [h_t, c_t];  dxw, dh0, dc0 = lstm_seq_grad(g, y, xw, u, h0, c0),  "
+        "y_t = [h_t, c_t, z_t];  dxw, dh0, dc0 = lstm_seq_grad(g, y, u, h0, c0),  "
         "du = sum_t h_{t-1}^T dz_t",
     kernels={"cpu": _cpu_rnn.lstm_seq, "cuda": _cuda_rnn.lstm_seq})
 
 
-def _lstm_seq_grad_rule(g: AVal, y: AVal, xw: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
-    out = _lstm_seq_rule(xw, u, h0, c0)
-    if g.shape != out.shape and len(g.shape) == len(out.shape) and any(
-            a is not None and b is not None and a != b for a, b in zip(g.shape, out.shape)):
-        raise ShapeError("lstm_seq_grad", "g and y must have lstm_seq's output shape",
-                         [g.shape, out.shape])
-    t = xw.shape[0]
-    return AVal((None if t is None else t + 1, xw.shape[1], xw.shape[2]), xw.dtype)
+def _lstm_seq_grad_rule(g: AVal, y: AVal, u: AVal, h0: AVal, c0: AVal) -> AVal:
+    n = u.shape[0]
+    if y.ndim != 3 or g.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or c0.ndim != 2 or any(
+            a is not None and b is not None and a != b
+            for a, b in [(y.shape[2], None if n is None else 6 * n),
+                         (u.shape[1], None if n is None else 4 * n),
+                         (h0.shape[0], y.shape[1]), (c0.shape[0], y.shape[1]),
+                         (h0.shape[1], n), (c0.shape[1], n)] + list(zip(g.shape, y.shape))):
+        raise ShapeError("lstm_seq_grad", "expects g and y (time, batch, 6*hidden: lstm_seq's "
+                         "output [h, c, z]), u (hidden, 4*hidden), h0 and c0 (batch, hidden)",
+                         [g.shape, y.shape, u.shape, h0.shape, c0.shape])
+    if not is_floating(y.dtype) or any(a.dtype != y.dtype for a in (g, u, h0, c0)):
+        raise DTypeNotImplemented("lstm_seq_grad", "g, y, u, h0 and c0 must have the same "
+                                  "floating dtype", [g.dtype, y.dtype, u.dtype, h0.dtype,
+                                                     c0.dtype])
+    t = y.shape[0]
+    return AVal((None if t is None else t + 1, y.shape[1], None if n is None else 4 * n),
+                y.dtype)
 
 
 lstm_seq_grad_p = Primitive(
     "lstm_seq_grad", _lstm_seq_grad_rule, _g2.lstm_seq_grad_vjp, kind="other",
-    doc="backpropagation through time of lstm_seq: y[:T] = dz_t (= dxw_t), y[T, :, :H] = dh0, "
-        "y[T, :, H:2H] = dc0 (y[T, :, 2H:] = 0);  vjp: the same recomputed step by step as a "
-        "composite (sequence_grad2)",
+    doc="backpropagation through time of lstm_seq from its output y = [h, c, z] (z_t the saved "
+        "pre-activations): out[:T] = dz_t (= dxw_t; the gates' gradient at z_t plus g's z "
+        "columns), out[T, :, :H] = dh0, out[T, :, H:2H] = dc0 (out[T, :, 2H:] = 0);  "
+        "vjp: the same recomputed step by step as a composite (sequence_grad2)",
     kernels={"cpu": _cpu_rnn.lstm_seq_grad, "cuda": _cuda_rnn.lstm_seq_grad})
 
 
 def lstm_seq(xw, u, h0, c0):
     """An LSTM layer over time from the projected inputs ``xw`` (T, B, 4H: ``x_t W_ih^T`` plus
     the biases, gates i, f, g, o), the recurrent weight ``u = W_hh^T`` (H, 4H) and the initial
-    state: returns ``y`` (T, B, 2H) with ``y[t] = [h_t, c_t]`` (the fused ``lstm_seq``)."""
+    state: returns ``y`` (T, B, 6H) with ``y[t] = [h_t, c_t, z_t]`` (the fused ``lstm_seq``;
+    ``z_t = xw_t + h_{t-1} u``, the pre-activations its gradient reads)."""
     return bind(lstm_seq_p, xw, u, h0, c0)
 
 

@@ -16,9 +16,10 @@ right for any inputs, not only those of an actual forward pass)::
                             [dz, dc] = [d g i(1-i), d c f(1-f), d i (1-g^2), gy_h th o(1-o), d f]
     step_grad(g, y, c):     y = [h', c', z] (lstm_step's output);  [dz, dc] = gates_grad(g[:, :2H], z, c)
                             with g[:, 2H:] added to dz
-    seq_grad(g, y, xw, u, h0, c0):   for t = T-1 .. 0, [h_p, c_p] = y[t-1] (h0, c0 at t = 0):
-                            [dz_t, dc] = gates_grad(g[t] + [dh, dc], xw_t + h_p u, c_p);  dh = dz_t u^T
-                            out = [dz_0 .. dz_{T-1}, [dh, dc, 0]]
+    seq_grad(g, y, u, h0, c0):   y = [h, c, z] (lstm_seq's output);  for t = T-1 .. 0,
+                            c_p = y[t-1]'s c (c0 at t = 0):  [dz_t, dc] = gates_grad(
+                            g[t][:, :2H] + [dh, dc], z_t, c_p) with g[t]'s z columns added
+                            to dz_t;  dh = dz_t u^T;  out = [dz_0 .. dz_{T-1}, [dh, dc, 0]]
 """
 
 from __future__ import annotations
@@ -76,34 +77,38 @@ def lstm_step_grad_vjp(w, out, g, y, c):
     return composite_vjp(fn, (g, y, c), _split5(w, n))
 
 
-def lstm_seq_grad_vjp(w, out, g, y, xw, u, h0, c0):
-    """vjp of ``lstm_seq_grad(g, y, xw, u, h0, c0)`` (backpropagation through time recomputed
-    step by step) with cotangent ``w`` (T + 1, B, 4H)."""
+def lstm_seq_grad_vjp(w, out, g, y, u, h0, c0):
+    """vjp of ``lstm_seq_grad(g, y, u, h0, c0)`` (backpropagation through time recomputed
+    step by step from ``y = [h, c, z]``, lstm_seq's output) with cotangent ``w`` (T + 1, B,
+    4H)."""
     n = aval_of(u).shape[0]
-    t_len = aval_of(xw).shape[0]
+    t_len = aval_of(y).shape[0]
     if t_len is None or n is None:
         raise NotImplementedError("lstm_seq_grad: a second derivative needs a known number of "
-                                  f"time steps and hidden size, got xw {aval_of(xw).shape} and "
+                                  f"time steps and hidden size, got y {aval_of(y).shape} and "
                                   f"u {aval_of(u).shape}")
 
-    def fn(g, y, xw, u, h0, c0):
+    def fn(g, y, u, h0, c0):
         outs: list = []
         ut = matrix_transpose(u)
         dhc: list = []
         for t in range(t_len - 1, -1, -1):
             if t:
                 prev = getitem(y, (t - 1,))
-                hp, cp = _cols(prev, 0, n), _cols(prev, n, 2 * n)
+                cp = _cols(prev, n, 2 * n)
             else:
-                hp, cp = h0, c0
+                cp = c0
             gt = getitem(g, (t,))
-            gy = add(gt, concatenate(dhc, -1)) if dhc else gt
-            dz = gates_grad(gy, add(matmul(hp, u), getitem(xw, (t,))), cp, n)
-            outs[:0] = [concatenate(list(dz[:4]), -1)]
+            gy = _cols(gt, 0, 2 * n)
+            if dhc:
+                gy = add(gy, concatenate(dhc, -1))
+            dz = gates_grad(gy, _cols(getitem(y, (t,)), 2 * n, 6 * n), cp, n)
+            outs[:0] = [concatenate([add(dz[k], _cols(gt, (2 + k) * n, (3 + k) * n))
+                                     for k in range(4)], -1)]
             dhc = [matmul(outs[0], ut), dz[4]]
         return (*outs, *dhc)
 
     ws = [getitem(w, (t,)) for t in range(t_len)]
     last = getitem(w, (t_len,))
     ws += [_cols(last, 0, n), _cols(last, n, 2 * n)]
-    return composite_vjp(fn, (g, y, xw, u, h0, c0), ws)
+    return composite_vjp(fn, (g, y, u, h0, c0), ws)

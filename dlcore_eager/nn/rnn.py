@@ -87,8 +87,9 @@ _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
-    """One forward-direction LSTM layer as the fused ``lstm_seq`` primitive: returns the outputs
-    as (T * B, H) rows, and the final h and c."""
+    """One forward-direction LSTM layer as the fused ``lstm_seq`` primitive (its output
+    ``y[t] = [h_t, c_t, z_t]``): returns the outputs as (T * B, H) rows, and the final h and
+    c."""
     n = h0.shape[-1]
     y = _seq.lstm_seq(_ops.reshape(xw, (t_len, nb, 4 * n)), _ops.matrix_transpose(w_hh), h0, c0)
     out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))

@@ -94,27 +94,30 @@ def _np_xent_grad(g, x, k):
 
 
 def _np_lstm_seq(xw, u, h0, c0):
+    """y[t] = [h_t, c_t, z_t] (lstm_seq keeps each step's pre-activations for its gradient)."""
     n, ys = u.shape[0], []
     h, c = h0, c0
     for t in range(xw.shape[0]):
+        z = xw[t] + h @ u
         y = _np_lstm(np.zeros((h.shape[0], 0), xw.dtype), h, c, np.zeros((4 * n, 0)), u.T,
                      xw[t], 0)
-        ys.append(y)
+        ys.append(np.concatenate([y, z], -1))
         h, c = y[:, :n], y[:, n:]
     return np.stack(ys).astype(xw.dtype)
 
 
-def _np_lstm_seq_grad(g, y, xw, u, h0, c0):
-    n, t_len = u.shape[0], xw.shape[0]
-    out = np.zeros((t_len + 1,) + xw.shape[1:])
-    dhc = np.zeros(y.shape[1:])
+def _np_lstm_seq_grad(g, y, u, h0, c0):
+    """BPTT at the saved z_t = y[t, :, 2H:], g's z columns added to dz_t."""
+    n, t_len = u.shape[0], y.shape[0]
+    out = np.zeros((t_len + 1, y.shape[1], 4 * n))
+    dhc = np.zeros((y.shape[1], 2 * n))
     for t in range(t_len - 1, -1, -1):
-        hp, cp = (y[t - 1, :, :n], y[t - 1, :, n:]) if t else (h0, c0)
-        d = _np_lstm_gates_grad(g[t] + dhc, xw[t] + hp @ u, cp)
-        out[t] = d[:, :4 * n]
-        dhc = np.concatenate([d[:, :4 * n] @ u.T, d[:, 4 * n:]], 1)
+        cp = y[t - 1, :, n:2 * n] if t else c0
+        d = _np_lstm_gates_grad(g[t, :, :2 * n] + dhc, y[t, :, 2 * n:], cp)
+        out[t] = d[:, :4 * n] + g[t, :, 2 * n:]
+        dhc = np.concatenate([out[t] @ u.T, d[:, 4 * n:]], 1)
     out[t_len, :, :2 * n] = dhc
-    return out.astype(xw.dtype)
+    return out.astype(y.dtype)
 
 
 def seq_rows(OpRow, U, B) -> list:
@@ -194,10 +197,10 @@ def seq_rows(OpRow, U, B) -> list:
               (((3, B3, 4 * H), (H, 4 * H), (B3, H), (B3, H)), ((1, 1, 4), (1, 4), (1, 1), (1, 1))),
               ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
         OpRow("lstm_seq_grad", "lstm_seq_grad",
-              lambda g, y, xw, u, h0, c0: seq.bind(seq.lstm_seq_grad_p, g, y, xw, u, h0, c0),
-              _np_lstm_seq_grad, (((3, B3, 2 * H), (3, B3, 2 * H), (3, B3, 4 * H), (H, 4 * H),
-                                   (B3, H), (B3, H)),),
-              ("real",) * 6, (), rtol=1e-4, atol=1e-5),
+              lambda g, y, u, h0, c0: seq.bind(seq.lstm_seq_grad_p, g, y, u, h0, c0),
+              _np_lstm_seq_grad, (((3, B3, 6 * H), (3, B3, 6 * H), (H, 4 * H), (B3, H),
+                                   (B3, H)),),
+              ("real",) * 5, (), rtol=1e-4, atol=1e-5),
             # one LSTMCell step with both GEMMs inside, and its gradient
         OpRow("lstm_step", "lstm_step",
               lambda *a: ops.concatenate(list(seq.lstm_step(*a)), -1), _np_lstm,

@@ -94,7 +94,7 @@ def _fd_check(prim, args, rng, eps=1e-6):
 def test_lstm_seq_grad_vjp_finite_differences():
     rng = np.random.default_rng(4)
     T, B, H = 3, 2, 2
-    shapes = [(T, B, 2 * H), (T, B, 2 * H), (T, B, 4 * H), (H, 4 * H), (B, H), (B, H)]
+    shapes = [(T, B, 6 * H), (T, B, 6 * H), (H, 4 * H), (B, H), (B, H)]   # g, y = [h, c, z]
     _fd_check(seq.lstm_seq_grad_p, [rng.standard_normal(s) for s in shapes], rng)
 
 

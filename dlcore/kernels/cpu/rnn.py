@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas_threads import for_gemm as _for_gemm
 from .blas_threads import matmul as _gemm
+from .blas_threads import matmul_flops as _gemm_flops
 
 
 def _check(z, c):
@@ -32,6 +34,25 @@ def _bwd(gy, z, c, dz, dc):
         J.lstm_gates_bwd(gy, z, c, out)
         dz[...] = out[:, :4 * c.shape[1]]
         dc[...] = out[:, 4 * c.shape[1]:]
+
+
+def _gates_fwd(dt):
+    """The forward gate loop for ``dt``, resolved once per layer (not per step)."""
+    from . import _jit_rnn as J
+    return J.lstm_gates_fwd32 if dt == np.float32 else J.lstm_gates_fwd
+
+
+def _gates_bwd(dt):
+    """The gate gradient ``(gy, z, c, dz, dc)`` for ``dt``, resolved once per layer."""
+    if dt != np.float32:
+        return _bwd
+    from . import _jit_rnn as J
+    step = J._step_bwd32
+
+    def bwd32(gy, z, c, dz, dc):
+        n = c.shape[1]
+        step(gy[:, :n], gy[:, n:], z, c, dz, dc)
+    return bwd32
 
 
 def lstm_gates(z, c):
@@ -73,49 +94,57 @@ def _like_state(c0, nb, n, dt):
 
 def lstm_seq(xw, u, h0, c0):
     """A whole LSTM layer (``lstm_seq``): per step one GEMM ``h u`` (BLAS) plus ``xw_t`` and
-    the fused gate loop writing ``[h_t, c_t]`` straight into ``y[t]``."""
+    the fused gate loop writing ``[h_t, c_t]`` into ``y[t]``, ``z_t`` copied beside them:
+    ``y[t] = [h_t, c_t, z_t]`` (the gradient reads ``z_t``, as PyTorch's layer keeps its gates).
+    ``z`` is computed in a C-contiguous (B, 4H) buffer, not in y's columns: the float32 gate
+    loop reads a row of unknown stride ~4 us slower per (20, 400) step than the 1.3 us copy.
+    The BLAS threads are chosen once for the step's GEMM (no other GEMM runs in between)."""
     t_len, nb, n4 = xw.shape
     n = n4 // 4
     dt = xw.dtype
-    y = np.empty((t_len, nb, 2 * n), dt)
+    y = np.empty((t_len, nb, 6 * n), dt)
     z = np.empty((nb, n4), dt)
     h, c = h0.astype(dt, copy=False), _like_state(c0, nb, n, dt)
     u = _c_order(u, t_len)
+    fwd = _gates_fwd(dt)
+    _for_gemm(_gemm_flops(h, u))
+    mm, add, copy = np.matmul, np.add, np.copyto
     for t in range(t_len):
-        _gemm(h, u, out=z)
-        z += xw[t]
-        _fwd(z, c, y[t])
-        h, c = y[t, :, :n], y[t, :, n:]
+        yt = y[t]
+        mm(h, u, out=z)
+        add(z, xw[t], out=z)
+        fwd(z, c, yt[:, :2 * n])
+        copy(yt[:, 2 * n:], z)
+        h, c = yt[:, :n], yt[:, n:2 * n]
     return y
 
 
-def lstm_seq_grad(g, y, xw, u, h0, c0):
-    """Backpropagation through time of :func:`lstm_seq`: every ``z_t = xw_t + h_{t-1} u``
-    recomputed first in one GEMM over all steps (the ``h_{t-1}`` are all in ``y``: one
-    (T B, H) x (H, 4H) call instead of T calls of B rows, 651 -> 465 us for T 10, B 20, H 100,
-    1 thread CPU time), then per step backwards the fused gate gradient and
-    ``dh_{t-1} = dz_t u^T``; out[:T] = dz, out[T] = [dh0, dc0, 0]."""
-    t_len, nb, n4 = xw.shape
-    n = n4 // 4
-    dt = xw.dtype
-    out = np.empty((t_len + 1, nb, n4), dt)
+def lstm_seq_grad(g, y, u, h0, c0):
+    """Backpropagation through time of :func:`lstm_seq` from its output ``y = [h, c, z]``
+    (T, B, 6H; the pre-activations ``z_t`` saved by the forward, so no GEMM recomputes them):
+    per step backwards the fused gate gradient at ``z_t``, ``g``'s own ``z`` columns added to
+    ``dz_t``, and ``dh_{t-1} = dz_t u^T``; out[:T] = dz, out[T] = [dh0, dc0, 0]."""
+    t_len, nb, n6 = y.shape
+    n = n6 // 6
+    dt = y.dtype
+    out = np.empty((t_len + 1, nb, 4 * n), dt)
     dhc = out[t_len, :, :2 * n]              # [dh, dc] carried backwards, (B, 2H)
     dhc[...] = 0
     out[t_len, :, 2 * n:] = 0
-    hp = np.empty((t_len, nb, n), dt)        # h_{t-1} for every t
-    hp[0] = h0
-    hp[1:] = y[:-1, :, :n]
-    z = _gemm(hp.reshape(t_len * nb, n), u).reshape(t_len, nb, n4)
-    z += xw
+    dh, dc = dhc[:, :n], dhc[:, n:]
     gy = np.empty((nb, 2 * n), dt)
     ut = u.T
     g = g.astype(dt, copy=False)
     c0 = _like_state(c0, nb, n, dt)
+    bwd = _gates_bwd(dt)
+    _for_gemm(_gemm_flops(gy[:, :n], u))     # dz_t u^T: (B, 4H) x (4H, H), as many flops
+    mm, add = np.matmul, np.add
     for t in range(t_len - 1, -1, -1):
-        cp = y[t - 1, :, n:] if t else c0
-        np.add(g[t], dhc, out=gy)
-        _bwd(gy, z[t], cp, out[t], dhc[:, n:])
-        dhc[:, :n] = _gemm(out[t], ut)
+        gt, dz = g[t], out[t]
+        add(gt[:, :2 * n], dhc, out=gy)
+        bwd(gy, y[t, :, 2 * n:], y[t - 1, :, n:2 * n] if t else c0, dz, dc)
+        add(dz, gt[:, 2 * n:], out=dz)
+        mm(dz, ut, out=dh)
     return out
 
 

@@ -30,39 +30,40 @@ def lstm_gates_grad(gy, z, c):
 
 def lstm_seq(xw, u, h0, c0):
     """``lstm_seq`` on the device: per step the device matmul, add and ``lstm_gates`` kernels
-    (run through the primitives on device buffers), the steps stacked."""
-    from ...ops import add, getitem, matmul, stack
+    (run through the primitives on device buffers), the steps' ``[h_t, c_t, z_t]`` stacked."""
+    from ...ops import add, concatenate, getitem, matmul, stack
     from ...registry import PRIMITIVES, bind
     lstm_gates_p = PRIMITIVES["lstm_gates"]
     n = int(u.shape[0])
     h, c, ys = h0, c0, []
     for t in range(int(xw.shape[0])):
-        y = bind(lstm_gates_p, add(getitem(xw, (t,)), matmul(h, u)), c)
-        ys.append(y)
+        z = add(getitem(xw, (t,)), matmul(h, u))
+        y = bind(lstm_gates_p, z, c)
+        ys.append(concatenate([y, z], 1))
         h, c = getitem(y, (slice(None), slice(0, n))), getitem(y, (slice(None), slice(n, None)))
     return stack(ys, 0)
 
 
-def lstm_seq_grad(g, y, xw, u, h0, c0):
-    """``lstm_seq_grad`` on the device, the same recursion as the CPU kernel through the
-    device kernels of matmul, add, lstm_gates_grad and concatenate."""
+def lstm_seq_grad(g, y, u, h0, c0):
+    """``lstm_seq_grad`` on the device, the same recursion as the CPU kernel (at the saved
+    ``z_t = y[t, :, 2H:]``) through the device kernels of add, lstm_gates_grad, matmul and
+    concatenate."""
     from ...ops import add, concatenate, getitem, matmul, matrix_transpose, stack, zeros_like
     from ...registry import PRIMITIVES, bind
     lstm_gates_grad_p = PRIMITIVES["lstm_gates_grad"]
     n = int(u.shape[0])
-    t_len = int(xw.shape[0])
-    dhc = zeros_like(getitem(y, (0,)))
+    t_len = int(y.shape[0])
+    dhc = None
     ut = matrix_transpose(u)
     dzs = [None] * t_len
     for t in range(t_len - 1, -1, -1):
-        if t:
-            hp = getitem(y, (t - 1, slice(None), slice(0, n)))
-            cp = getitem(y, (t - 1, slice(None), slice(n, None)))
-        else:
-            hp, cp = h0, c0
-        z = add(getitem(xw, (t,)), matmul(hp, u))
-        d = bind(lstm_gates_grad_p, add(getitem(g, (t,)), dhc), z, cp)    # [dz, dc]
-        dz = getitem(d, (slice(None), slice(0, 4 * n)))
+        cp = getitem(y, (t - 1, slice(None), slice(n, 2 * n))) if t else c0
+        gy = getitem(g, (t, slice(None), slice(0, 2 * n)))
+        if dhc is not None:
+            gy = add(gy, dhc)
+        d = bind(lstm_gates_grad_p, gy, getitem(y, (t, slice(None), slice(2 * n, None))), cp)
+        dz = add(getitem(d, (slice(None), slice(0, 4 * n))),
+                 getitem(g, (t, slice(None), slice(2 * n, None))))
         dzs[t] = dz
         dhc = concatenate([matmul(dz, ut), getitem(d, (slice(None), slice(4 * n, None)))], 1)
     last = concatenate([dhc, zeros_like(dhc)], 1)
