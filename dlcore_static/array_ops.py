@@ -141,15 +141,22 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
 
 
 def concat(values, axis, name: str = "concat") -> Tensor:
-    if _one_dtype(values):
-        xs = list(values)
-        if len(xs) > 1 and type(axis) is int and 0 <= axis < len(xs[0].aval.shape):
-            # graph tensors of one dtype and an axis in range (issue 19): what
-            # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly and
-            # named there (rename's work, frontend.StaticFrontend.apply)
-            return _node(_concatenate_p, tuple(xs), {"axis": axis}, name, True)  # (plain)
-    else:
-        xs = _list_operands("values", "ConcatV2", values)
+    tv = type(values)
+    if (tv is list or tv is tuple) and len(values) > 1 and type(axis) is int:
+        # graph tensors of one dtype and an axis in range (issue 19): what
+        # dlcore.ops.concatenate binds (no cast, the axis as it is), bound directly and named
+        # there (rename's work, frontend.StaticFrontend.apply); _one_dtype's test inline
+        x0 = values[0]
+        if type(x0) is Tensor:
+            a0 = x0.aval
+            d = a0.dtype
+            for v in values:
+                if type(v) is not Tensor or v.aval.dtype is not d:
+                    break
+            else:
+                if 0 <= axis < len(a0.shape):
+                    return _node(_concatenate_p, tuple(values), {"axis": axis}, name, True)
+    xs = list(values) if _one_dtype(values) else _list_operands("values", "ConcatV2", values)
     first = len(get_default_graph()._ops)
     if len(xs) > 1 and any(_unknown_rank.unknown(x) for x in xs):
         known = [x for x in xs if not _unknown_rank.unknown(x)]
