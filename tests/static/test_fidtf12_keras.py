@@ -90,4 +90,4 @@ def test_keras2_utils_modules():
     np.testing.assert_array_equal(to_categorical([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
     np.testing.assert_array_equal(keras.utils.np_utils.to_categorical([1], 2), [[0, 1]])
     with pytest.raises(AttributeError, match="data_utils' has no attribute 'nope'"):
-        keras.utils.data_utils.nope
+        _ = keras.utils.data_utils.nope

@@ -202,3 +202,33 @@ def test_mnist_acgan_frozen_discriminator_and_weighted_losses(capsys, tmp_path):
     np.testing.assert_allclose(env["discriminator_test_loss"], [bce + sce, bce, sce], rtol=2e-4)
     for row in env["train_history"]["generator"]:
         np.testing.assert_allclose(row[0], row[1] + row[2], rtol=1e-5)
+
+
+def test_dynamic_rnn_toy_static_rnn_sequence_length_equals_numpy(capsys):
+    out, env = run_program("tf_dynamic_rnn_toy_fidtf12.py", capsys)
+    assert out.count("Minibatch Loss=") == 4 and "Optimization Finished!" in out
+    v = env["values"]
+    kernel, bias = v["rnn/basic_lstm_cell/kernel"], v["rnn/basic_lstm_cell/bias"]
+    x = np.array(env["test_data"], np.float64)
+    lengths = np.array(env["test_seqlen"])
+    n = 16
+    h = np.zeros((len(x), n))
+    c = np.zeros_like(h)
+    outs = []
+    for t in range(x.shape[1]):
+        # BasicLSTMCell: gates i, j, f, o; forget_bias 1.0
+        z = np.concatenate([x[:, t], h], 1) @ kernel + bias
+        i, j, f, o = (z[:, k * n:(k + 1) * n] for k in range(4))
+        c2 = c * _sigmoid(f + 1.0) + _sigmoid(i) * np.tanh(j)
+        h2 = np.tanh(c2) * _sigmoid(o)
+        live = (t < lengths)[:, None]
+        # static_rnn with sequence_length: zeros past the end, the state copied through
+        outs.append(np.where(live, h2, 0.0))
+        c, h = np.where(live, c2, c), np.where(live, h2, h)
+    last = np.stack(outs, 1)[np.arange(len(x)), lengths - 1]
+    np.testing.assert_allclose(env["test_pred"], last @ v["Variable"] + v["Variable_1"],
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(env["test_states"].c, c, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(env["test_states"].h, h, rtol=1e-4, atol=1e-5)
+    labels = np.array(env["test_label"]).argmax(1)
+    np.testing.assert_allclose(env["test_acc"], np.mean(env["test_pred"].argmax(1) == labels))
