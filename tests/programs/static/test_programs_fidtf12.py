@@ -3,8 +3,11 @@ renamed, tiny sizes, synthetic data written here; no download):
 
 * tf_mandelbrot_fidtf12.py: the TF 1 tutorial "Mandelbrot Set" (complex64 variables, tf.abs
   of a complex tensor: ComplexAbs, InteractiveSession).
-* keras_imdb_lstm.py, keras_babi_rnn.py, keras_cifar10_resnet.py (v1 and v2),
-  keras_neural_style_transfer.py, keras_mnist_acgan.py: keras-team/keras 2's examples.
+* tf_dynamic_rnn_toy_fidtf12.py: aymericdamien's dynamic_rnn.py (static_rnn with
+  sequence_length).
+* keras_imdb_lstm.py, keras_babi_rnn.py, keras_cifar10_resnet.py (v1 trained, v2 built),
+  keras_neural_style_transfer.py, keras_conv_filter_visualization.py, keras_mnist_acgan.py:
+  keras-team/keras 2's examples.
 Each result is checked against a NumPy (or torch) recomputation from the program's own weights,
 inputs and outputs, or against what TF 1.15 / Keras 2 print and write.
 """
@@ -232,3 +235,38 @@ def test_dynamic_rnn_toy_static_rnn_sequence_length_equals_numpy(capsys):
     np.testing.assert_allclose(env["test_states"].h, h, rtol=1e-4, atol=1e-5)
     labels = np.array(env["test_label"]).argmax(1)
     np.testing.assert_allclose(env["test_acc"], np.mean(env["test_pred"].argmax(1) == labels))
+
+
+def test_conv_filter_visualization_gradient_ascent_equals_torch(capsys, tmp_path):
+    torch = pytest.importorskip("torch")
+    out, env = run_program("keras_conv_filter_visualization.py", capsys, [tmp_path])
+    assert out.count("Processing filter") == 4
+    kept = env["kept_filters"]
+    assert 1 <= len(kept) and kept[0][0].shape == (16, 16, 3) and kept[0][1] > 0
+    from dlcore_static.keras.preprocessing.image import load_img
+    assert load_img(str(tmp_path / "stitched_filters_1x1.png")).size == (16, 16)
+    # the program's loss/gradient function for filter 2, at an input of another size (the
+    # model's input is (None, None, 3)), against torch
+    K, model = env["K"], env["model"]
+    loss = K.mean(env["layer_dict"]["block3_conv1"].output[:, :, :, 2])
+    grads = env["normalize"](K.gradients(loss, env["input_img"])[0])
+    iterate = K.function([env["input_img"]], [loss, grads])
+    x = np.random.RandomState(5).uniform(100, 150, (1, 12, 20, 3)).astype(np.float32)
+    got_loss, got_grad = iterate([x])
+    xt = torch.tensor(x, dtype=torch.float64).permute(0, 3, 1, 2).requires_grad_()
+    h = xt
+    for name in ["block1_conv1", "block1_conv2", "pool", "block2_conv1", "block2_conv2",
+                 "pool", "block3_conv1"]:
+        if name == "pool":
+            h = torch.nn.functional.max_pool2d(h, 2)
+            continue
+        k, b = (torch.tensor(a, dtype=torch.float64)
+                for a in env["layer_dict"][name].get_weights())
+        h = torch.relu(torch.nn.functional.conv2d(h, k.permute(3, 2, 0, 1), b, padding=1))
+    want = h[:, 2].mean()
+    want.backward()
+    g = xt.grad.permute(0, 2, 3, 1).numpy()
+    g = g / (np.sqrt(np.mean(g ** 2)) + 1e-7)
+    np.testing.assert_allclose(got_loss, want.item(), rtol=1e-4)
+    np.testing.assert_allclose(got_grad, g, rtol=1e-3, atol=1e-3 * np.abs(g).max())
+    assert model.input_shape == (None, None, None, 3)
