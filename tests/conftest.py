@@ -84,10 +84,59 @@ def pytest_configure(config):
     CPU.  Measured by ciops (taskset -c 1, interleaved, load ~10): tests/core/test_op_table.py
     -k cuda 24.7/24.7 s of user CPU -> 16.8/17.3 s at 0.5 ms; -k eager-cuda 11.9/10.2 s at 5 ms,
     8.3/7.3 at 0.5 ms, 7.2/6.7 at 0.2 ms, 7.8/8.4 at 0.1 ms.  A real GPU leaves it as it is."""
-    controller = (not hasattr(config, "workerinput")
-                  and config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None)))
-    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" and not controller:
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" and not _is_xdist_controller(config):
         sys.setswitchinterval(2e-4)
+
+
+def _is_xdist_controller(config) -> bool:
+    """True in pytest-xdist's controller process (it collects and runs no test)."""
+    return (not hasattr(config, "workerinput")
+            and config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None)))
+
+
+_run_tempdir: list = []     # [folder, tempfile.tempdir before, $TMPDIR before] while redirected
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Everything the tests (and the processes they start) put in the temporary folder without a
+    ``tmp_path`` goes to one folder of this process's own, ``<tmp>/dlcore-tests-XXXX``, removed
+    when the process ends (``pytest_unconfigure``): ``tempfile.tempdir`` for this process,
+    ``$TMPDIR`` for its children.  The tutorial programs keep their own text (``tempfile.
+    mkdtemp(prefix='fully_connected_feed_')``, ``'runs_'``, ``'checkpoints_'``, ``'linear_reg_'``,
+    a checkpoint folder each), and so do dlcore's docstring examples run as doctests
+    (``os.path.join(tempfile.mkdtemp(), "a.bin")``); each README run left about 50 such folders
+    in /tmp, 2,800 of them in a morning.  pytest's own ``tmp_path`` folders stay where they were
+    (its base folder is made first, from the real temporary folder; pytest keeps the last three
+    runs').  Not in the xdist controller, which runs no test."""
+    config = session.config
+    if _is_xdist_controller(config) or _run_tempdir:
+        return
+    import tempfile
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None:
+        factory.getbasetemp()
+    folder = tempfile.mkdtemp(prefix="dlcore-tests-")
+    _run_tempdir[:] = [folder, tempfile.tempdir, os.environ.get("TMPDIR")]
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
+
+
+def pytest_unconfigure(config):
+    """The folder :func:`pytest_sessionstart` redirected the temporary files to is removed, and
+    ``tempfile.tempdir`` and ``$TMPDIR`` are put back."""
+    if not _run_tempdir:
+        return
+    import shutil
+    import tempfile
+    folder, tempdir, env = _run_tempdir
+    _run_tempdir.clear()
+    tempfile.tempdir = tempdir
+    if env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = env
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

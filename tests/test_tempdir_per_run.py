@@ -1,0 +1,54 @@
+"""tests/conftest.py points the temporary folder of each test process (``tempfile.tempdir``) and of
+the processes the tests start (``$TMPDIR``) at one folder of its own, removed when the process
+ends: the tutorial programs' ``tempfile.mkdtemp(prefix='fully_connected_feed_')`` folders and the
+doctests' ``tempfile.mkdtemp()`` folders were left in /tmp by every run (2,800 in a morning)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve()
+
+
+def test_temporary_files_go_to_the_runs_own_folder(tmp_path):
+    folder = tempfile.gettempdir()
+    assert os.path.basename(folder).startswith("dlcore-tests-") and os.path.isdir(folder)
+    assert os.environ["TMPDIR"] == folder
+    made = tempfile.mkdtemp(prefix="runs_")
+    assert os.path.dirname(made) == folder
+    child = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == folder
+    # pytest's own tmp_path folders stay where pytest keeps them (its last three runs')
+    assert not str(tmp_path).startswith(folder + os.sep)
+
+
+@pytest.mark.skipif(os.environ.get("DLCORE_TEST_TEMPDIR_CHILD") is None,
+                    reason="run by test_the_folder_is_removed_when_the_run_ends, in a child pytest")
+def test_child_leaves_a_folder_behind():
+    made = tempfile.mkdtemp(prefix="fully_connected_feed_")
+    with open(os.path.join(made, "events.out"), "w") as f:
+        f.write("x")
+    with open(os.environ["DLCORE_TEST_TEMPDIR_CHILD"], "w") as f:
+        f.write(made)
+
+
+def test_the_folder_is_removed_when_the_run_ends(tmp_path):
+    report = tmp_path / "made.txt"
+    env = dict(os.environ, DLCORE_TEST_TEMPDIR_CHILD=str(report), TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "-o", "addopts=", f"{HERE}::test_child_leaves_a_folder_behind"],
+        check=False, capture_output=True, text=True, env=env,
+        cwd=HERE.parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = Path(report.read_text())
+    assert made.parent.parent == tmp_path and made.name.startswith("fully_connected_feed_")
+    assert not made.parent.exists()          # the run's folder, with the program's folder in it
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("dlcore-tests-")]
