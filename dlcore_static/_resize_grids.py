@@ -6,7 +6,7 @@ width is known only when the graph runs (a decoded file: ``decode_image``/``deco
 With both sizes known, ``image.py`` builds the resize from graph ops (two matmuls with
 constant weight matrices, or gathers), so it is differentiable and compiled with the rest.
 Otherwise a ``ResizeImages`` host node computes the same grids from the run's sizes with NumPy
-(bilinear and bicubic in float32, Keras' float64 kept; nearest keeps the dtype); it has no
+(bilinear, bicubic and area in float32, Keras' float64 kept; nearest keeps the dtype); it has no
 gradient.
 """
 
@@ -72,8 +72,27 @@ def _bicubic_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
     return a
 
 
+def _area_matrix(n_in, n_out, align_corners, half_pixel) -> np.ndarray:
+    """TF 1.15's ResizeArea weights (``resize_area_op.cc``; no ``half_pixel_centers``): output
+    ``y`` averages the input cells under ``[y s, (y + 1) s)`` (``s`` the float32 scale), each
+    by its overlap (partial cells at either end), indices past the image clamped to its last
+    row; the sum is divided by ``s`` (the kernel's ``1 / (height_scale * width_scale)``)."""
+    s = np.float32(_scale(n_in, n_out, align_corners))
+    a = np.zeros((n_out, n_in))
+    for y in range(n_out):
+        lo, hi = np.float32(y) * s, np.float32(y + 1) * s
+        for i in range(int(np.floor(lo)), int(np.ceil(hi))):
+            if i < lo:
+                w = s if i + 1 > hi else np.float32(i + 1) - lo
+            else:
+                w = hi - np.float32(i) if i + 1 > hi else np.float32(1)
+            a[y, min(i, n_in - 1)] += w
+    return a / s
+
+
 def _weights(kind: str):
-    return _bicubic_matrix if kind == "bicubic" else _bilinear_matrix
+    return _bicubic_matrix if kind == "bicubic" else _area_matrix if kind == "area" else \
+        _bilinear_matrix
 
 
 def _nearest_index(n_in, n_out, align_corners, half_pixel) -> np.ndarray:

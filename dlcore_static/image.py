@@ -16,7 +16,8 @@ Every function is a composite of dlcore ops, so gradients flow where TensorFlow'
     convert_image_dtype: TensorFlow's scaling (ints <-> floats in [0, 1], ints by powers of two)
 
 Height, width and channels must be known when the graph is built (the batch may be unknown);
-the target size must be Python ints (or a constant).  bicubic and area resizing are refused.
+the target size must be Python ints (or a constant).  Bilinear, bicubic and area resizing are
+TF 1.15's kernels as constant weight matrices (``_resize_grids``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "random_flip_left_right",
     "random_flip_up_down",
     "resize",
+    "resize_area",
     "resize_bicubic",
     "resize_bilinear",
     "resize_image_with_crop_or_pad",
@@ -123,9 +125,6 @@ def _resize(images, size, method, align_corners, half_pixel, op, float_out):
     kind = _METHODS.get(method)
     if kind is None:
         raise ValueError(f"Resize method is not implemented: {method}")
-    if kind == "area":
-        raise NotImplementedError(f"{op}: the area method is not supported (bilinear, "
-                                  "bicubic, nearest_neighbor)")
     if align_corners and half_pixel:
         raise ValueError("If half_pixel_centers is True, align_corners must be False.")
     if op == "resize_images":               # TF 1.15's _resize_images_common checks
@@ -223,6 +222,14 @@ def resize_bicubic(images, size, align_corners=False, name=None, half_pixel_cent
     _image(images, "ResizeBicubic", 4, dynamic=True)
     return _resize(images, size, 2, align_corners, half_pixel_centers,
                    name or "ResizeBicubic", "float32")
+
+
+def resize_area(images, size, align_corners=False, name=None):
+    """Area resizing of a 4-D batch to ``size`` (float32 out, for any input dtype): TF 1.15's
+    ResizeArea, each output pixel the overlap-weighted mean of the input pixels under it
+    (``_resize_grids._area_matrix``)."""
+    _image(images, "ResizeArea", 4, dynamic=True)
+    return _resize(images, size, 3, align_corners, False, name or "ResizeArea", "float32")
 
 
 def resize_nearest_neighbor(images, size, align_corners=False, name=None,

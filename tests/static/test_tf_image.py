@@ -116,8 +116,6 @@ def test_resize_single_image_dtypes_and_batch_unknown():
 
 def test_resize_errors():
     x = np.zeros((1, 2, 2, 1), np.float32)
-    with pytest.raises(NotImplementedError, match="the area method is not supported"):
-        tf.image.resize_images(x, [3, 3], method=tf.image.ResizeMethod.AREA)
     with pytest.raises(ValueError, match="'size' must be a 1-D Tensor of 2 elements"):
         tf.image.resize_images(x, [3])
     with pytest.raises(ValueError, match="^'images' must have either 3 or 4 dimensions.$"):
