@@ -37,17 +37,18 @@ from dlcore.ops.accumulate import add_n
 from dlcore.ops.elementwise import add
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.linalg import matmul_p
-from dlcore.ops.shape import concatenate
+from dlcore.ops.shape import concatenate, concatenate_p
 from dlcore.registry import bind
 
 from . import frontend as _frontend
+from .graph import Tensor
 
 
 class Products:
     """The cotangent of ``ref`` (the right factor of ``lefts[i] @ ref``, each real 2-D of
     ``ref``'s dtype): the sum of ``lefts[i]^T @ gs[i]`` in that order, not yet built."""
 
-    __slots__ = ("lefts", "gs", "aval")
+    __slots__ = ("aval", "gs", "lefts")
 
     def __init__(self, lefts: list, gs: list, aval):
         self.lefts, self.gs, self.aval = lefts, gs, aval
@@ -63,7 +64,7 @@ class Products:
         if len(lefts) == 1:
             a, g = lefts[0], gs[0]
         elif _stacks(lefts, gs):
-            a, g = concatenate(lefts, 0), concatenate(gs, 0)
+            a, g = concat_rows(lefts), concat_rows(gs)
         else:
             terms = [_apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False})
                      for a, g in zip(lefts, gs)]
@@ -78,6 +79,23 @@ class Products:
 
 # ``StaticFrontend.apply``: what ``bind`` calls for graph tensors (the factors here all are)
 _apply = _frontend.StaticFrontend.apply
+
+
+def concat_rows(xs: list):
+    """``dlcore.ops.concatenate(xs, 0)``: for two or more graph tensors of one dtype object and
+    a rank (the stacked factors and rows here), the one ConcatV2 node it binds, made directly
+    (its axis normalisation, dtype set and ``bind``'s frames do nothing for these; issue 19:
+    a tree net's stacks of 20 rows, one ``aval_of`` call per row); anything else through it."""
+    if len(xs) > 1:
+        x0 = xs[0]
+        if type(x0) is Tensor and x0.aval.shape:
+            d = x0.aval.dtype
+            for x in xs:
+                if type(x) is not Tensor or x.aval.dtype is not d:
+                    break
+            else:
+                return _apply(concatenate_p, tuple(xs), {"axis": 0}, None, True)
+    return concatenate(xs, 0)
 
 #: the stacked factors of a weight's products are always small enough up to this many
 #: elements (256 KiB of float32)
@@ -122,7 +140,7 @@ class LeftProduct:
     concatenation along its columns or one of its pieces, not yet built; ``aval`` is
     ``a``'s."""
 
-    __slots__ = ("g", "b", "aval")
+    __slots__ = ("aval", "b", "g")
 
     def __init__(self, g, b, aval):
         self.g, self.b, self.aval = g, b, aval
@@ -191,7 +209,7 @@ def stack_rows(values: list, rows: list):
             plain_rows.extend(rows[at:at + n])
         at += n
     for b, gs, block in groups.values():
-        g = gs[0] if len(gs) == 1 else concatenate(gs, 0)
+        g = gs[0] if len(gs) == 1 else concat_rows(gs)
         plain.append(_apply(matmul_p, (g, b), {"transpose_a": False, "transpose_b": True}))
         plain_rows.extend(block)
     return plain, plain_rows

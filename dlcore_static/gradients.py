@@ -47,7 +47,7 @@ from dlcore.registry import AVAL_ATTR_TYPES, AVal, aval_of
 
 from . import _gc_pause
 from . import custom_gradient as _cg
-from ._grad_products import LeftProduct, Products, complete, stack_rows
+from ._grad_products import LeftProduct, Products, complete, concat_rows, stack_rows
 from ._grad_products import merge as _merge_products
 from .custom_gradient import ATTR as _ATTR
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
@@ -424,7 +424,7 @@ class RowSlices:
                 break
         at = np.fromiter(rows, np.int64, len(rows))
         index = constant(at.astype(np.int32), name="indices", graph=self.ref.graph)
-        return _scatter_add(_ops.concatenate(values, 0), index, self.ref)
+        return _scatter_add(concat_rows(values), index, self.ref)
 
 
 def _row_range(op) -> range | None:

@@ -183,3 +183,24 @@ def test_a_name_made_amid_pending_ones_flushes_them_only_when_they_may_clash(mad
             return name, y.op.name, t.op.name
     assert build(False) == build(True)
     assert build(False)[1] == pending_name
+
+
+def test_concat_rows_is_ops_concatenate_node_for_node():
+    from dlcore.ops.shape import concatenate
+    from dlcore_static._grad_products import concat_rows
+    with tf.Graph().as_default():
+        a = tf.placeholder(tf.float32, (2, 3), name="a")
+        b = tf.placeholder(tf.float32, (1, 3), name="b")
+        c = tf.placeholder(tf.float64, (1, 3), name="c")
+        for xs in ([a, b, a], [a, c], [a]):            # (mixed dtypes: cast as there; one: it)
+            got, want = concat_rows(xs), concatenate(xs, 0)
+            assert got.op.type == want.op.type and got.op.params == want.op.params
+            assert got.aval == want.aval and got.op.prim is want.op.prim
+            assert [t.op.type for t in got.op.inputs] == [t.op.type for t in want.op.inputs]
+        assert concat_rows([a]) is a
+        with pytest.raises(ValueError, match="concatenate|ConcatV2|rank|Shapes"):
+            concat_rows([a, tf.placeholder(tf.float32, (2, 4))])    # (the rule's own error)
+        with tf.Session() as s:
+            av, bv = np.ones((2, 3), np.float32), np.full((1, 3), 2, np.float32)
+            np.testing.assert_array_equal(s.run(concat_rows([a, b, a]), {a: av, b: bv}),
+                                          np.concatenate([av, bv, av]))
