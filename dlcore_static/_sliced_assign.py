@@ -16,16 +16,20 @@ Here the slice of a Variable is recorded (a weak map from the slice tensor to th
 its index), and the assignment is the variable's read-modify-write: an update read, the value
 (after a run-time shape check where the shapes are not known equal), ``index_update`` and the
 variable's ``Assign`` (so two updates of one variable in one run apply in order, as
-``assign_add``).  Indices computed at run time (a tensor in the index) are not supported here:
-refused by name (NotImplementedError).
+``assign_add``).  With a tensor in the index (``v[i].assign(x)``, ``v[a:b].assign(y)``) the
+slice's flat positions are computed by the same index at run time and the value scattered
+there (``_assign_at_run_time_index``).
 """
 
 from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from dlcore import ops as _ops
 from dlcore.ops.indexing import canonical_index, getitem_p
+from dlcore.ops.scatter_ops import scatter_set
 
 from .errors import UnimplementedError
 from .graph import Tensor
@@ -67,12 +71,9 @@ def _assign(t: Tensor, value, name: str | None):
         raise ValueError("Sliced assignment is only supported for variables")
     var, idx = entry
     items = idx if isinstance(idx, tuple) else (idx,)
-    for i in items:
-        if isinstance(i, Tensor) or isinstance(i, slice) and any(
-                isinstance(b, Tensor) for b in (i.start, i.stop, i.step)):
-            raise NotImplementedError(
-                f"dlcore: sliced assignment to variable '{var.op.name}' with an index computed "
-                "at run time (a tensor in the index) is not supported; use tf.scatter_update")
+    if any(isinstance(i, Tensor) or isinstance(i, slice) and any(
+            isinstance(b, Tensor) for b in (i.start, i.stop, i.step)) for i in items):
+        return _assign_at_run_time_index(t, var, idx, value, name)
     g = var.graph
     cidx = canonical_index(idx, len(var.aval.shape))
     lhs = getitem_p.abstract_eval(var.aval, idx=cidx).shape
@@ -95,9 +96,55 @@ def _assign(t: Tensor, value, name: str | None):
     return var._assign(new, scope[:-1], False)
 
 
+def _value_check_run_impl(v, ids):
+    """(the executor adds the node's name and line)"""
+    if tuple(v.shape) != tuple(ids.shape):
+        raise UnimplementedError(
+            None, None, f"sliced l-value shape {_shape_text(ids.shape)} does not match r-value "
+                        f"shape {_shape_text(v.shape)}. Automatic broadcasting not yet "
+                        "implemented.")
+    return v
+
+
+register_host_op("SliceAssignCheckRunTime", _value_check_run_impl)
+
+
+def _assign_at_run_time_index(t: Tensor, var, idx, value, name: str | None):
+    """``v[i].assign(x)`` with a tensor in the index (TF's StridedSliceAssign takes its
+    begin/end/strides as tensors): the same index applied to the positions ``0 .. n-1`` of the
+    variable gives the flat positions the slice covers, and the value is scattered there
+    (read-modify-write as above); its shape is checked against theirs when the node runs."""
+    from .array_ops import getitem
+    shape = tuple(var.aval.shape)
+    if None in shape:
+        raise NotImplementedError(
+            f"dlcore: sliced assignment to variable '{var.op.name}' of shape "
+            f"{_shape_text(shape)} with a tensor in the index: the variable's shape must be "
+            "known when built")
+    g = var.graph
+    full = name if name is not None else t.op.name + "/_assign"
+    with g.name_scope(full) as scope:
+        from .frontend import to_tensor
+        v = to_tensor(value, g, var.aval.dtype)
+        if v.aval.dtype != var.aval.dtype:
+            raise TypeError(f"Input 'value' of 'StridedSliceAssign' Op has type {v.dtype.name} "
+                            f"that does not match type {var.dtype.name} of argument 'ref'.")
+        n = 1
+        for d in shape:
+            n *= d
+        positions = _ops.reshape(_ops.arange(0, n, 1, dtype=np.int64), shape)
+        ids = getitem(positions, idx)
+        v = host_op("SliceAssignCheckRunTime", [v, ids], [(tuple(ids.aval.shape),
+                                                            var.aval.dtype)]).outputs[0]
+        flat = _ops.reshape(var._update_read(), (n,))
+        new = scatter_set(flat, _ops.reshape(v, (-1,)), _ops.reshape(ids, (-1,)), 0)
+        new = _ops.reshape(new, shape)
+    return var._assign(new, scope[:-1], False)
+
+
 def _assign_property(self):
     """``t.assign``: a strided slice's (see the module docstring); no other tensor has it."""
-    if self.op.type != "StridedSlice":
+    if self.op.type != "StridedSlice" and self not in _SLICES:     # (a run-time index: Take)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute 'assign'")
 
     def assign(value, name=None):
