@@ -66,7 +66,8 @@ class Products:
         elif _stacks(lefts, gs):
             a, g = concat_rows(lefts), concat_rows(gs)
         else:
-            terms = [_apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False})
+            terms = [_apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False}, None,
+                            _TA)
                      for a, g in zip(lefts, gs)]
             if len(terms) > 2 and terms[0].aval.dtype in _ADD_N_DTYPES:
                 return add_n(terms)
@@ -74,11 +75,14 @@ class Products:
             for t in terms[1:]:
                 total = add(total, t)
             return total
-        return _apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False})
+        return _apply(matmul_p, (a, g), {"transpose_a": True, "transpose_b": False}, None, _TA)
 
 
-# ``StaticFrontend.apply``: what ``bind`` calls for graph tensors (the factors here all are)
+# ``StaticFrontend.apply``: what ``bind`` calls for graph tensors (the factors here all are),
+# with the parameters' part of the shape rule's key for the two MatMuls made here (``plain``)
 _apply = _frontend.StaticFrontend.apply
+_TA = (("transpose_a", bool, True), ("transpose_b", bool, False))
+_TB = (("transpose_a", bool, False), ("transpose_b", bool, True))
 
 
 def concat_rows(xs: list):
@@ -151,7 +155,8 @@ class LeftProduct:
     def dense(self):
         """The product as a graph node: the MatMul (``transpose_b``) ``matmul_grads`` makes
         (``bind``'s call of the static front end for two graph tensors, made directly)."""
-        return _apply(matmul_p, (self.g, self.b), {"transpose_a": False, "transpose_b": True})
+        return _apply(matmul_p, (self.g, self.b), {"transpose_a": False, "transpose_b": True},
+                      None, _TB)
 
     def split(self, pieces) -> tuple | None:
         """The concatenation's vjp: for each piece (its columns ``i:j`` of ``a``), a thunk of
@@ -210,7 +215,8 @@ def stack_rows(values: list, rows: list):
         at += n
     for b, gs, block in groups.values():
         g = gs[0] if len(gs) == 1 else concat_rows(gs)
-        plain.append(_apply(matmul_p, (g, b), {"transpose_a": False, "transpose_b": True}))
+        plain.append(_apply(matmul_p, (g, b), {"transpose_a": False, "transpose_b": True},
+                            None, _TB))
         plain_rows.extend(block)
     return plain, plain_rows
 

@@ -78,15 +78,17 @@ class StaticFrontend:
 
     @staticmethod
     def apply(prim: Primitive, args, params, name: str | None = None,
-              plain: bool = False) -> Tensor:
+              plain: bool | tuple = False) -> Tensor:
         # The common case inline (a graph built per batch makes hundreds of nodes a step, issue
         # 19): graph tensors only, whose shape rule's outcome is known (_RULE_OUTPUTS: the
         # output, the op's type, and whether an input is 0-d, so of unknown rank maybe), and no
         # transpose to share.  Anything else: _apply.  ``name``: the op's name= (a wrapper's
         # own, as ``constant_op.rename(t, name, first)`` gives it after the call: tf.concat's
         # ``concat``, a slice's ``strided_slice``), put in the op's pending entry here;
-        # ``plain``: ``params`` hold one entry of a plain value (an int, a canonical index of
-        # ints and None: ``_plain_param``), keyed without ``_rule_key``'s checks.
+        # ``plain``: True when ``params`` hold one entry of a plain value (an int, a canonical
+        # index of ints and None: ``_plain_param``), keyed without ``_rule_key``'s checks, or
+        # the parameters' part of that key itself (``_rule_key(...)[2]``, made once by the
+        # caller: a gradient's MatMul flags).
         n = len(args)
         if n == 2:
             x, y = args
@@ -107,9 +109,11 @@ class StaticFrontend:
             avals = tuple([x.aval for x in args])
         if not params:
             key: tuple | None = (prim, avals, ())
-        elif plain:                     # (one parameter, of a plain value: _rule_key's key)
+        elif plain is True:             # (one parameter, of a plain value: _rule_key's key)
             (k, v), = params.items()
             key = (prim, avals, ((k, type(v), v),))
+        elif plain:
+            key = (prim, avals, plain)
         else:
             key = _rule_key(prim, avals, params)
         hit = _RULE_OUTPUTS.get(key)

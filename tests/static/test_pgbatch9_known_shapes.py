@@ -204,3 +204,14 @@ def test_concat_rows_is_ops_concatenate_node_for_node():
             av, bv = np.ones((2, 3), np.float32), np.full((1, 3), 2, np.float32)
             np.testing.assert_array_equal(s.run(concat_rows([a, b, a]), {a: av, b: bv}),
                                           np.concatenate([av, bv, av]))
+
+
+def test_the_gradient_products_keys_are_rule_keys_parts():
+    # _grad_products hands StaticFrontend.apply its MatMuls' key parts (plain=_TA/_TB): they
+    # must be _rule_key's, or the rule would run again and the hint differ
+    from dlcore.ops.linalg import matmul_p
+    from dlcore_static import _grad_products, frontend
+    a = AVal((2, 3), _F32)
+    for flags, part in (((True, False), _grad_products._TA), ((False, True), _grad_products._TB)):
+        params = {"transpose_a": flags[0], "transpose_b": flags[1]}
+        assert frontend._rule_key(matmul_p, (a, a), params) == (matmul_p, (a, a), part)
