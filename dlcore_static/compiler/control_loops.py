@@ -17,8 +17,10 @@ sub-program.  The invariants' search and the ``Prologue`` live in ``loop_invaria
 
 Drivers (issue 19): the per-iteration glue is generated Python, one module per loop shape
 (``forward_driver``, ``gradient_driver``; files in the cache folder like the plans' glue): the
-loop variables live in locals and each iteration is one call of the body's program, for loops
-whose body keeps no accumulator and holds no control flow of its own.  Such a loop's history
+loop variables live in locals and each iteration is one call of the body's program (and the
+row updates of an accumulator the body writes, a TensorArray), for loops whose body holds no
+control flow of its own (plan23: also those keeping an accumulator, the LSTM language model's
+``dynamic_rnn`` output; they ran through the general loops below).  Such a loop's history
 is a ``UniformHistory`` (every entry of the same shapes), so its WhileGrad chooses its compiled
 program once per run rather than once per iteration.  Other loops run through
 ``loop_history.run_forward``/``run_gradient`` as before.  Errors are unchanged: each program
@@ -89,31 +91,41 @@ def _loops_with_gradients(graph) -> set:
 
 
 # ============================================================================ drivers
-def forward_driver(n: int, nargs: int, ncap: int, picks: list, cf, sf):
+def forward_driver(n: int, nargs: int, ncap: int, picks: list, cf, sf, ups=()):
     """The forward loop of one compiled runner as generated Python (issue 19): the cond
     program once, then the fused body-and-cond program per iteration, its outputs unpacked into
     locals, and (``keep``) each iteration's saved values appended to the history, with no call
-    but the program's.  For loops whose body keeps no accumulator, holds no control flow of
-    its own (so no iteration needs a scope of its own, ``loop_history``) and has outputs of
-    fixed shapes: every history entry then has the same shapes
-    (``loop_history.UniformHistory``, which the gradient's driver relies on).  Returns
-    ``drive(*vals, *caps, keep) -> (vals, history or None)``."""
+    but the program's and, for an accumulator (``ups``: (loop variable, position of its row
+    values in the outputs, the graph's scatter_add), a TensorArray the body writes), the
+    rows added into it in place (``accumulators.scatter_into``, as ``compiled_step`` adds
+    them).  For loops whose body holds no control flow of its own (so no iteration needs a
+    scope of its own, ``loop_history``) and has outputs of fixed shapes: every history entry
+    then has the same shapes (``loop_history.UniformHistory``, which the gradient's driver
+    relies on).  Returns ``drive(*vals, *caps, keep) -> (vals, history or None)``."""
     vs = [f"v{j}" for j in range(n)]
     cs = [f"c{k}" for k in range(nargs - n)]
     saved = ", ".join(f"r[{n + j}]" if kind else vs[j] for kind, j in picks)
+    acc = {j for j, _, _ in ups}
+    env = {"_cf": cf, "_sf": sf, "_truthy": truthy, "_host": HOST_TYPES,
+           "_History": UniformHistory, "_scatter": scatter_into}
+    rows = []
+    for j, pos, sop in ups:         # (the accumulator keeps its name: written in place)
+        env[f"_sop{j}"] = sop
+        rows.append(f"        _scatter({vs[j]}, r[{pos}], r[{pos + 1}], _sop{j})")
+    new = [j for j in range(n) if j not in acc]
     lines = [
-        f"def drive({', '.join(vs + cs)}, keep, _cf=env['_cf'], _sf=env['_sf'],",
-        "          _truthy=env['_truthy'], _host=env['_host'], _History=env['_History']):",
+        f"def drive({', '.join(vs + cs)}, keep, "
+        + "".join(f"{k}=env[{k!r}], " for k in env) + "):",
         f"    p = _cf({', '.join(vs + cs[:ncap])})[0]",
         "    hist = _History() if keep else None",
         "    while (bool(p) if type(p) in _host else _truthy(p)):",
         f"        r = _sf({', '.join(vs + cs)})",
         f"        if keep:\n            hist.append(([{saved}], None))",   # (one per iteration)
-        f"        {''.join(v + ', ' for v in vs)}p = {''.join(f'r[{j}], ' for j in range(n))}r[-1]",
+        *rows,
+        (f"        {''.join(vs[j] + ', ' for j in new)}p = "
+         f"{''.join(f'r[{j}], ' for j in new)}r[-1]"),
         f"    return [{', '.join(vs)}], hist",
     ]
-    env = {"_cf": cf, "_sf": sf, "_truthy": truthy, "_host": HOST_TYPES,
-           "_History": UniformHistory}
     return _load("a while_loop's forward loop", [x for x in lines if x], env)
 
 
@@ -295,10 +307,10 @@ class _Loop:
                 vals[j] = owned_copy(vals[j])
             caps = contiguous(caps)
             return vals, caps + prologue(caps)
-        if not ups and fused and not self.nested and all(k != 2 for k, _ in picks) and \
+        if fused and not self.nested and all(k != 2 for k, _ in picks) and \
                 all(a.fully_defined for a in out_avals):
             prepare.drive = forward_driver(  # type: ignore[attr-defined]
-                n, len(full), ncap, picks, cf, sf)
+                n, len(full), ncap, picks, cf, sf, ups)
         return cond_, compiled_step, picks, prepare
 
 

@@ -118,3 +118,40 @@ def test_a_gradient_that_saves_nothing_still_runs_once_per_iteration():
             lv, g = sess.run([loss, gw], {x: x0, n: k})
             np.testing.assert_allclose(lv, (x0 + k * w0).sum(), rtol=1e-12)
             np.testing.assert_allclose(g, np.full(3, 2.0 * k), rtol=1e-12)
+
+
+def test_a_loop_writing_an_accumulator_runs_by_both_drivers(monkeypatch):
+    """plan23: a body that writes rows of an accumulator (``functional_ops.write``, as
+    ``dynamic_rnn`` writes its outputs: the rows added in place, ``forward_driver``'s ``ups``)
+    is driven too, and so is its gradient (a uniform history); values and gradients as the
+    interpreter's, for several trip counts."""
+    from dlcore_static import functional_ops as _f
+    made = []
+    for name in ("forward_driver", "gradient_driver"):
+        real = getattr(control_loops, name)
+        monkeypatch.setattr(control_loops, name, lambda *a, _r=real, _n=name: made.append(
+            (_n, bool(a[6]) if _n == "forward_driver" and len(a) > 6 else None)) or _r(*a))
+    w0 = RNG.standard_normal((3, 3)) * 0.5
+    xs0 = RNG.standard_normal((4, 2, 3))
+    xs = tf.placeholder(tf.float64, (4, 2, 3))
+    n = tf.placeholder(tf.int32, ())
+    w = tf.Variable(w0)
+
+    def body(i, h, out):
+        h = tf.tanh(tf.matmul(h, w) + tf.gather(xs, i))
+        return i + 1, h, _f.write(out, i, h * 2.0)
+
+    _, h, out = tf.while_loop(lambda i, h, out: i < n, body,
+                              [tf.constant(0), tf.zeros((2, 3), tf.float64),
+                               tf.zeros((4, 2, 3), tf.float64)])
+    loss = tf.reduce_sum(out ** 2) + tf.reduce_sum(h)
+    grads = tf.gradients(loss, [w, xs])
+    results = {}
+    for passes in ((), "all"):
+        with tf.Session(passes=passes) as sess:
+            sess.run(tf.global_variables_initializer())
+            results[passes] = [sess.run([loss] + grads, {xs: xs0, n: k}) for k in (2, 4, 0, 3, 3)]
+    for got, want in zip(results["all"], results[()]):
+        for g, r in zip(got, want):
+            np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+    assert ("forward_driver", True) in made and any(m[0] == "gradient_driver" for m in made)
