@@ -415,7 +415,8 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
             out_size=out_size)
     x4 = _as2d(x)
     out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
-    if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size):
+    if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size) and not (
+            argmax and x4.shape[2] * x4.shape[3] > _INT32_MAX):     # (its int32 indices)
         ph = _placeholder(x.dtype if argmax else np.int64, out)
         vals, idx = (ph, out) if argmax else (out, ph)
         _k("max_pool_2x2", out.size * 4)(x4, vals, idx, argmax, _channels_last(x4))
@@ -423,6 +424,9 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
         _k("max_pool_argmax" if argmax else "max_pool", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
+
+
+_INT32_MAX = 2 ** 31 - 1
 
 
 def _placeholder(dtype, like: np.ndarray) -> np.ndarray:
