@@ -215,3 +215,34 @@ def test_the_gradient_products_keys_are_rule_keys_parts():
     for flags, part in (((True, False), _grad_products._TA), ((False, True), _grad_products._TB)):
         params = {"transpose_a": flags[0], "transpose_b": flags[1]}
         assert frontend._rule_key(matmul_p, (a, a), params) == (matmul_p, (a, a), part)
+
+
+@pytest.mark.parametrize("n", [2, 5, 300])
+def test_tanh_grad_of_a_shape_set_but_not_held_runs_on_the_actual_arrays(fresh_graph,
+                                                                         static_passes, n):
+    # review23 PG1: set_shape refines the static shape and no run checks it (TF 1.15 neither):
+    # the TanhGrad node's avals say (2, 32), a (n, 32) batch runs; its gradient is (n, 32)
+    x = tf.placeholder(tf.float32, [None, 32], name="x")
+    y = tf.tanh(x)
+    y.set_shape([2, 32])
+    (g,) = tf.gradients(tf.reduce_sum(y * 3.0), [x])
+    xv = np.random.default_rng(n).standard_normal((n, 32)).astype(np.float32)
+    with tf.Session() as s:
+        got = s.run(g, {x: xv})
+    t = np.tanh(xv)
+    assert got.shape == (n, 32)
+    np.testing.assert_allclose(got, 3.0 * (1 - t * t), rtol=1e-5, atol=1e-6)
+
+
+def test_tanh_grad32_refuses_arrays_of_another_shape_than_promised():
+    a = AVal((2, 32), _F32)
+    run = known_shapes.tanh_grad32(transcendental.tanh_grad, (a, a), {}, a)
+    rng = np.random.default_rng(5)
+    for gs, ts in (((5, 32), (5, 32)), ((2, 32), (64,)), ((64,), (2, 32))):
+        g = rng.standard_normal(gs).astype(np.float32)
+        t = np.tanh(rng.standard_normal(ts)).astype(np.float32)
+        if gs == ts:
+            np.testing.assert_array_equal(run(g, t), transcendental.tanh_grad(g, t))
+        else:
+            with pytest.raises(ValueError):
+                run(g, t)                       # (the kernel's NumPy broadcast error)

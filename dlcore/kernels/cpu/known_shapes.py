@@ -139,9 +139,11 @@ def small_tanh32(kernel, avals, params, out):
 
 def tanh_grad32(kernel, avals, params, out):
     """TanhGrad's CPU kernel (``transcendental.tanh_grad``) for two float32 arrays of one known
-    shape (at least ``TANH_GRAD32_MIN`` elements): the float32 loop it calls for them, without
-    its operand tests but the one the avals cannot promise, that both arrays are C-contiguous
-    NumPy arrays (a slice of a wider array is not); any other operands go to the kernel (issue
+    shape (at least ``TANH_GRAD32_MIN`` elements): the float32 loop it calls for them, after
+    the tests the avals cannot promise: both operands C-contiguous float32 NumPy arrays (a
+    slice of a wider array is not) of that very shape (``Tensor.set_shape`` refines a static
+    shape that no run checks, as in TensorFlow; the loop writes ``g.size`` elements into an
+    output of the promised shape: review23 PG1); any other operands go to the kernel (issue
     19: a tree net's 20 TanhGrad nodes of 32 elements per graph built per batch)."""
     if kernel is not _tr.tanh_grad or params or len(avals) != 2:
         return None
@@ -155,8 +157,9 @@ def tanh_grad32(kernel, avals, params, out):
 
     def run(g, t):
         nonlocal loop
-        if type(g) is ndarray and type(t) is ndarray and g.flags.c_contiguous and \
-                t.flags.c_contiguous and g.dtype is f32 and t.dtype is f32:
+        if type(g) is ndarray and type(t) is ndarray and g.shape == shape and \
+                t.shape == shape and g.flags.c_contiguous and t.flags.c_contiguous and \
+                g.dtype is f32 and t.dtype is f32:
             if loop is None:
                 loop = _tr._loops().tanh_grad32_into
             y = empty(shape, f32)
