@@ -180,12 +180,17 @@ def scatter_into(acc: np.ndarray, v, i, op: Operation) -> None:
     if _rows_kernel is None:
         from ._jit_rows import add_rows_checked
         _rows_kernel = add_rows_checked
-    i = np.asarray(i)
+    if type(i) is not np.ndarray:
+        i = np.asarray(i)
     n = acc.shape[0]
     m = i.size
     rows = acc.size // n if n else 0
-    bad = _rows_kernel(np.ascontiguousarray(v).reshape(m, rows),
-                       i.reshape(m).astype(np.int64, copy=False), acc.reshape(n, rows))
+    if type(v) is not np.ndarray or not v.flags.c_contiguous:
+        v = np.ascontiguousarray(v)
+    # (the indices as they are: the kernel is compiled per integer type, and a loop's int32
+    # row index converted to int64 cost a copy per call: 3.1 -> ~2 us a call, issue 19)
+    bad = _rows_kernel(v.reshape(m, rows), i.reshape(m) if i.dtype.kind == "i" else
+                       i.reshape(m).astype(np.int64), acc.reshape(n, rows))
     if bad != -1:
         raise wrap_error(IndexError(f"index {bad} is out of bounds for dimension 0 with size "
                                     f"{n}"), op)
