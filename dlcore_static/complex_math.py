@@ -32,6 +32,14 @@ def _scoped(default: str, name, fn, *args):
     return rename(out, scope.rstrip("/"), first, unique=False)
 
 
+def _zeros_in_scope(default: str, name, x):
+    """TF 1.15's real-input branch: ``zeros_like(input)`` inside the op's name scope
+    (``Imag/zeros_like``, ``foo/zeros_like``; the scope's name is taken)."""
+    from . import zeros_like
+    with get_default_graph().name_scope(name or default):
+        return zeros_like(x)
+
+
 def complex(real, imag, name=None):
     """``real + i imag``: two float32 tensors give complex64, two float64 complex128."""
     re = convert_to_tensor(real, name="real")
@@ -55,8 +63,7 @@ def imag(input, name=None):
     x = convert_to_tensor(input, name="input")
     if x.dtype.is_complex:
         return _scoped("Imag", name, _ops.imag, x)
-    from . import zeros_like
-    return zeros_like(x, name=name)
+    return _zeros_in_scope("Imag", name, x)
 
 
 def angle(input, name=None):
@@ -64,8 +71,7 @@ def angle(input, name=None):
     x = convert_to_tensor(input, name="input")
     if x.dtype.is_complex:
         return _scoped("Angle", name, _ops.angle, x)
-    from . import zeros_like
-    return zeros_like(x, name=name)
+    return _zeros_in_scope("Angle", name, x)
 
 
 def conj(x, name=None):

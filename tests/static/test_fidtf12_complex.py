@@ -43,6 +43,16 @@ def test_real_tensors_pass_through_as_tf_1_15():
     np.testing.assert_array_equal(s.run(tf.imag(x)), [0, 0])
     np.testing.assert_array_equal(s.run(tf.angle(x)), [0, 0])      # TF 1.15: zeros_like
     assert tf.abs(x).op.type == "Abs"
+
+
+
+def test_imag_and_angle_of_a_real_tensor_are_named_in_their_scope():
+    x = tf.constant([1.0, -2.0])
+    # TF 1.15 makes the zeros inside the op's scope, which takes the scope's name
+    names = [tf.imag(x).name, tf.imag(x, name="foo").name, tf.angle(x).name,
+             tf.angle(x, name="bar").name, tf.imag(tf.constant([1j])).name]
+    assert names == ["Imag/zeros_like:0", "foo/zeros_like:0", "Angle/zeros_like:0",
+                     "bar/zeros_like:0", "Imag_1:0"]
     with pytest.raises(TypeError, match="Expected numeric or variant tensor, got dtype"):
         tf.conj(tf.constant([True]))
 

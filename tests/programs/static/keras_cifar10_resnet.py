@@ -58,7 +58,7 @@ def load_data():
         y = rs.randint(0, num_classes, (m, 1))
         x = np.clip(tints[y[:, 0], None, None, :] + rs.normal(0, 40, (m, 8, 8, 3)), 0, 255)
         return x.astype(np.uint8), y
-    return make(96), make(32)
+    return make(48), make(16)
 
 
 # Load the CIFAR10 data.

@@ -123,7 +123,7 @@ def load_data():
 if __name__ == '__main__':
 
     # batch and latent size taken from the paper
-    epochs = 2
+    epochs = 1
     batch_size = 20
     latent_size = 10
 

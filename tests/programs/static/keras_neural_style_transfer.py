@@ -20,7 +20,7 @@ from dlcore_static.keras.models import Model
 from dlcore_static.keras import backend as K
 
 out_dir = sys.argv[1]
-iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 
 
 def vgg19_tiny(input_tensor):

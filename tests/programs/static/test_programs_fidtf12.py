@@ -128,7 +128,7 @@ def test_cifar10_resnet_l2_in_loss_checkpoints_and_schedule(capsys, tmp_path):
     # ModelCheckpoint(monitor='val_acc') follows Keras 2's 'acc' (logged as val_accuracy)
     saved = sorted(os.listdir(tmp_path / "saved_models"))
     assert saved and saved[0] == f"cifar10_ResNet{depth}v{version}_model.001.h5"
-    assert "val_acc improved from -inf to" in out or "val_acc improved from inf" not in out
+    assert "Epoch 1: val_acc improved from None to" in out     # (Keras 3.15 words; 2: -inf)
     # evaluate's loss = cross-entropy of predict + the l2(1e-4) penalties of every conv kernel
     x, y = env["x_test"], env["y_test"]
     p = np.clip(model.predict(x, verbose=0), 1e-7, 1 - 1e-7)
@@ -141,11 +141,9 @@ def test_cifar10_resnet_l2_in_loss_checkpoints_and_schedule(capsys, tmp_path):
 
 def test_neural_style_transfer_loss_and_gradient_equal_torch(capsys, tmp_path):
     torch = pytest.importorskip("torch")
-    out, env = run_program("keras_neural_style_transfer.py", capsys, [tmp_path, 2])
-    assert out.count("Image saved as") == 2
-    losses = env["losses"]
-    assert losses[1] < losses[0]
-    saved = env["load_img"](str(tmp_path / "result_at_iteration_1.png"))
+    out, env = run_program("keras_neural_style_transfer.py", capsys, [tmp_path, 1])
+    assert out.count("Image saved as") == 1
+    saved = env["load_img"](str(tmp_path / "result_at_iteration_0.png"))
     assert saved.size == (10, 8)
     # the loss and its gradient at the content image, recomputed in torch (float64)
     model = env["model"]
@@ -178,6 +176,7 @@ def test_neural_style_transfer_loss_and_gradient_equal_torch(capsys, tmp_path):
     loss.backward()
     value, grad = env["eval_loss_and_grads"](x0.flatten())
     np.testing.assert_allclose(value, loss.item(), rtol=1e-4)
+    assert env["losses"][0] < value             # L-BFGS from the content image lowered it
     g = comb.grad.numpy().reshape(-1)
     np.testing.assert_allclose(grad, g, rtol=2e-3, atol=2e-3 * np.abs(g).max())
 
@@ -187,9 +186,8 @@ def test_mnist_acgan_frozen_discriminator_and_weighted_losses(capsys, tmp_path):
     disc, gen, combined = env["discriminator"], env["generator"], env["combined"]
     assert disc.metrics_names == ["loss", "generation_loss", "auxiliary_loss"]
     assert "component              | loss | generation_loss | auxiliary_loss" in out
-    assert sorted(os.listdir(tmp_path)) == [
-        "params_discriminator_epoch_001.hdf5", "params_discriminator_epoch_002.hdf5",
-        "params_generator_epoch_001.hdf5", "params_generator_epoch_002.hdf5"]
+    assert sorted(os.listdir(tmp_path)) == ["params_discriminator_epoch_001.hdf5",
+                                            "params_generator_epoch_001.hdf5"]
     # the combined model trains the generator only
     n_gen = sum(int(np.prod(w.shape)) for w in gen.trainable_weights)
     assert sum(int(np.prod(w.shape)) for w in combined.trainable_weights) == n_gen

@@ -3,7 +3,7 @@ examples/3_NeuralNetworks/dynamic_rnn.py), as written, at a tiny size: ToySequen
 linear (class [1, 0]) and random (class [0, 1]) integer sequences of variable length padded
 with zeros; tf.contrib.rnn.static_rnn over tf.unstack with sequence_length, then the last
 relevant output picked with tf.stack / tf.transpose / tf.range / tf.gather; GradientDescent
-on softmax cross-entropy.  Sizes: 200 train / 50 test sequences, 300 steps."""
+on softmax cross-entropy.  Sizes: 200 train / 50 test sequences, 150 steps."""
 from __future__ import print_function
 
 import dlcore_static as tf
@@ -79,9 +79,9 @@ tf.set_random_seed(4)
 
 # Parameters
 learning_rate = 0.1
-training_steps = 300
+training_steps = 150
 batch_size = 50
-display_step = 100
+display_step = 50
 
 # Network Parameters
 seq_max_len = 8  # Sequence max length
