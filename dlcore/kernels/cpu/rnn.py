@@ -76,7 +76,7 @@ def _c_order(u, t_len):
     ``W_hh^T``, a Fortran-ordered view, and a (20, 100) x (100, 4 * 100) float32 GEMM took
     63 us with it against 54 us C-ordered (1 thread CPU time), for a ~25 us copy per call:
     the forward (T 10, B 20, H 100) 1207 -> 1157 us, (35, 20, 200) 11906 -> 10873 us, same
-    values.  (The gradient's one recompute GEMM gained nothing from it.)"""
+    values."""
     if t_len >= 4 and not u.flags.c_contiguous:
         return np.ascontiguousarray(u)
     return u
