@@ -231,6 +231,12 @@ def adaptive_avg_pool(x, out_size):
         raise ValueError(f"adaptive_avg_pool: output_size {list(out)} does not fit input "
                          f"spatial size {list(sp)}")
     out = tuple(s if o is None else int(o) for o, s in zip(out, sp))
+    if 0 in sp:                    # (each output averages no element: PyTorch refuses)
+        sizes = list(aval_of(x).shape[:2]) + [1] * (len(sp) == 1) + list(sp)   # (1-d as 2-d)
+        raise ShapeError("adaptive_avg_pool", f"adaptive_avg_pool{max(len(sp), 2)}d(): "
+                         f"Expected input to have non-zero size for non-batch dimensions, but "
+                         f"input has sizes {sizes} with dimension {sizes.index(0, 2)} being "
+                         f"empty", [aval_of(x).shape])
     return _apply_matrices(x, [_adaptive_matrix(s, o) for s, o in zip(sp, out)])
 
 
