@@ -8,6 +8,7 @@ at the top of the first file pytest loads.  On a machine with a real NVIDIA GPU,
 import gc
 import os
 import sys
+from pathlib import Path
 
 if os.environ.get("DLCORE_TEST_REAL_GPU") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
@@ -110,16 +111,51 @@ def pytest_sessionstart(session):
     (its base folder is made first, from the real temporary folder; pytest keeps the last three
     runs').  Not in the xdist controller, which runs no test."""
     config = session.config
-    if _is_xdist_controller(config) or _run_tempdir:
+    if _is_xdist_controller(config):
+        _precompile_for_workers(config)
+        return
+    if _run_tempdir:
         return
     import tempfile
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is not None:
         factory.getbasetemp()
-    folder = tempfile.mkdtemp(prefix="dlcore-tests-")
+    _remove_folders_of_ended_runs(tempfile.gettempdir())
+    folder = tempfile.mkdtemp(prefix=f"dlcore-tests-{os.getpid()}-")
     _run_tempdir[:] = [folder, tempfile.tempdir, os.environ.get("TMPDIR")]
     tempfile.tempdir = folder
     os.environ["TMPDIR"] = folder
+
+
+def _remove_folders_of_ended_runs(parent: str) -> None:
+    """The ``dlcore-tests-<pid>-*`` folders in ``parent`` whose process has ended without
+    removing its own (killed: a ``timeout``, a SIGKILL) are removed."""
+    import shutil
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith("dlcore-tests-")]
+    except OSError:
+        return
+    for name in names:
+        pid = name.split("-")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        except OSError:               # alive, another user's
+            pass
+
+
+def _precompile_for_workers(config) -> None:
+    """In the xdist controller, before the workers start (xdist starts them in its own
+    ``pytest_sessionstart``, run after this one): the packages' bytecode and the test modules'
+    assert-rewritten bytecode written once, by forked processes, one per worker
+    (tests/_precompile.py), instead of by every worker while it collects (in a fresh clone each
+    of the two workers rewrote the same ~600 test modules and compiled the same ~900 package
+    modules).  With the bytecode already there it reads one header per file."""
+    from _precompile import precompile
+    precompile(config, Path(__file__).resolve().parent.parent, len(config.getoption("tx") or ()))
 
 
 def pytest_unconfigure(config):

@@ -52,3 +52,16 @@ def test_the_folder_is_removed_when_the_run_ends(tmp_path):
     assert made.parent.parent == tmp_path and made.name.startswith("fully_connected_feed_")
     assert not made.parent.exists()          # the run's folder, with the program's folder in it
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("dlcore-tests-")]
+
+
+def test_folders_of_runs_that_were_killed_are_removed(tmp_path, request):
+    conftest = next(p for p in request.config.pluginmanager.get_plugins()
+                    if getattr(p, "__file__", None) and Path(p.__file__) == HERE.with_name("conftest.py"))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()                                   # its pid: a process that has ended
+    (tmp_path / f"dlcore-tests-{child.pid}-abc" / "runs_x").mkdir(parents=True)
+    (tmp_path / f"dlcore-tests-{os.getpid()}-def").mkdir()      # a live run's: kept
+    (tmp_path / "dlcore-tests-other").mkdir()                    # not named by a pid: kept
+    conftest._remove_folders_of_ended_runs(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"dlcore-tests-{os.getpid()}-def", "dlcore-tests-other"]
