@@ -42,6 +42,7 @@ _ADD_V2 = "bfloat16, float16, float32, float64, uint8, int8, int16, int32, int64
           "complex128"
 _MIN_MAX = "bfloat16, float16, float32, float64, int32, int64"
 _UNARY_REAL = "bfloat16, float16, float32, float64"                # (math_ops.cc UNARY_REAL)
+_UNARY = "bfloat16, float16, float32, float64, int32, int64, complex64, complex128"    # (UNARY)
 _UNARY_COMPLEX = _UNARY_REAL + ", complex64, complex128"            # (UNARY_COMPLEX)
 
 #: op type -> (the parameter TensorFlow names, its allowed dtypes in TensorFlow's words)
@@ -62,6 +63,10 @@ ALLOWED: dict[str, tuple[str, str]] = {
         "Lgamma", "Digamma", "Erf", "Erfc", "Floor", "Ceil", "IsNan", "IsInf", "IsFinite")},
     "Sum": ("input", _NUMBER), "Prod": ("input", _NUMBER), "Mean": ("input", _NUMBER),
     "Max": ("input", _REAL), "Min": ("input", _REAL),
+    # math_ops.cc: Abs's own list; Tan, Asin, Acos, Atan are UNARY() (TF 1.15 has no CPU
+    # kernel for their int32/int64, which the core refuses when built)
+    "Abs": ("x", "bfloat16, float16, float32, float64, int8, int16, int32, int64"),
+    **{t: ("x", _UNARY) for t in ("Tan", "Asin", "Acos", "Atan")},
 }
 
 # the dtypes a dlcore graph tensor can have (float16/bfloat16 ones report float32; strings

@@ -6,7 +6,8 @@ vjps):
     tf.real(x), tf.imag(x)   Real / Imag of a complex tensor; a real one: x / zeros_like(x)
     tf.conj(x)               Conj of a complex tensor; a real one is returned as it is
     tf.angle(x)              Angle of a complex tensor; a real one: zeros_like(x) (TF 1.15)
-    tf.abs(x)                ComplexAbs (named Abs) of a complex tensor, of its real dtype
+    tf.abs(x)                ComplexAbs (named Abs) of a complex tensor, of its real dtype;
+                             unsigned tensors refused (TF 1.15's Abs list)
 
 Each is TF 1.15's Python wrapper: ``name_scope(name, "Real")`` and the op named by the scope.
 """
@@ -92,13 +93,21 @@ def install(tf_module, math_module) -> None:
     real_abs = tf_module.abs
     math_abs = math_module.abs
 
+    from . import _dtype_refusals as _refusals
+    unsigned = _refusals.refused("Abs")
+
     def make_abs(plain):
         def abs(x, name=None):
-            """|x|; a complex tensor's modulus (ComplexAbs, of its real dtype)."""
-            if isinstance(x, Tensor) and x.dtype.is_complex or \
-                    not isinstance(x, Tensor) and _is_complex_value(x):
+            """|x|; a complex tensor's modulus (ComplexAbs, of its real dtype).  Unsigned
+            tensors are refused as TF 1.15's Abs list refuses them (the core computes them;
+            bool: the core's refusal, in TF's words on the way out)."""
+            aval = getattr(x, "aval", None)
+            kind = aval.dtype.kind if aval is not None else None
+            if kind == "c" or kind is None and _is_complex_value(x):
                 t = convert_to_tensor(x, name="x")
                 return _scoped("Abs", name, _ops.complex_abs, t)   # (type ComplexAbs)
+            if kind == "u":
+                _refusals.check("Abs", unsigned, x)
             return plain(x, name=name)
         abs.__wrapped__ = plain
         return abs

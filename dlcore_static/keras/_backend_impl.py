@@ -339,16 +339,26 @@ def mean(x, axis=None, keepdims=False):
     return _ops.mean(_to_tensor(x), _axis(axis), keepdims)
 
 
+def _tf_reduction(op_type: str, x):
+    """Keras 2's (and tf.keras's) K.sum/K.max/K.min are tf.reduce_sum/max/min as they are:
+    a bool tensor is refused with TF 1.15's build-time TypeError (K.mean casts it first)."""
+    t = _to_tensor(x)
+    if t.aval.dtype == np.bool_:
+        from .. import _dtype_refusals as _refusals
+        _refusals.check(op_type, _refusals.refused(op_type), t)
+    return t
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001
-    return _ops.sum(_to_tensor(x), _axis(axis), keepdims)
+    return _ops.sum(_tf_reduction("Sum", x), _axis(axis), keepdims)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
-    return _ops.max_(_to_tensor(x), _axis(axis), keepdims)
+    return _ops.max_(_tf_reduction("Max", x), _axis(axis), keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
-    return _ops.min_(_to_tensor(x), _axis(axis), keepdims)
+    return _ops.min_(_tf_reduction("Min", x), _axis(axis), keepdims)
 
 
 def var(x, axis=None, keepdims=False):

@@ -90,3 +90,19 @@ def test_gradient_of_abs_through_complex_is_tfs():
     # d|z|/da = a/|z|, d|z|/db = b/|z|; 0 at z = 0 (TF's ComplexAbs gradient)
     np.testing.assert_allclose(ga, [0.6, 0.0, -1 / np.sqrt(5)], rtol=1e-6)
     np.testing.assert_allclose(gb, [0.8, 0.0, 2 / np.sqrt(5)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["abs", "tan", "asin", "acos", "atan"])
+def test_unary_dtype_lists_as_tf_1_15(op):
+    lists = {"abs": "bfloat16, float16, float32, float64, int8, int16, int32, int64",
+             "tan": "bfloat16, float16, float32, float64, int32, int64, complex64, complex128"}
+    allowed = lists.get(op, lists["tan"])
+    refused = ["bool", "uint8", "uint16"] + ([] if op == "abs" else ["int8", "int16"])
+    for d in refused:
+        x = tf.constant(np.array([1, 0]).astype(d))
+        with pytest.raises(TypeError, match=f"^Value passed to parameter 'x' has DataType {d} "
+                                            f"not in list of allowed values: {allowed}$"):
+            getattr(tf, op)(x)
+    if op == "abs":                     # what Abs takes: int8/int16 computed as they are
+        with tf.Session() as s:
+            assert s.run(tf.abs(tf.constant([-3, 2], tf.int8))).tolist() == [3, 2]

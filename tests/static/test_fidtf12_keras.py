@@ -91,3 +91,20 @@ def test_keras2_utils_modules():
     np.testing.assert_array_equal(keras.utils.np_utils.to_categorical([1], 2), [[0, 1]])
     with pytest.raises(AttributeError, match="data_utils' has no attribute 'nope'"):
         _ = keras.utils.data_utils.nope
+
+
+def test_backend_sum_max_min_of_bool_refused_as_tf_keras():
+    import dlcore_static as tf
+    K = keras.backend
+    b = tf.constant([True, False, True])
+    for f, allowed in (("sum", "float32, float64, int32, uint8, int16, int8, complex64, int64"),
+                       ("max", "float32, float64, int32, uint8, int16, int8, int64, bfloat16"),
+                       ("min", "float32, float64, int32, uint8, int16, int8, int64, bfloat16")):
+        with pytest.raises(TypeError, match="^Value passed to parameter 'input' has DataType "
+                                            f"bool not in list of allowed values: {allowed}"):
+            getattr(K, f)(b)
+    # K.mean casts a bool to floatx first (Keras 2 / tf.keras); ints are summed as they are
+    with tf.Session() as s:
+        assert np.isclose(s.run(K.mean(b)), 2 / 3)
+        assert s.run(K.sum(tf.constant([[1, 2], [3, 4]]), axis=1)).tolist() == [3, 7]
+        assert s.run(K.max(tf.constant([1.0, 5.0]))) == 5.0
