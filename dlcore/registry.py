@@ -341,10 +341,22 @@ def scalar_buffer(value, dtype) -> np.ndarray:
     if arr is None or arr.dtype is not dtype:
         if len(_SCALARS) > 1024:
             _SCALARS.clear()
-        arr = np.asarray(value, dtype=dtype)
+        if type(value) is float and not -65504.0 <= value <= 65504.0:
+            arr = _rounded(value, dtype)
+        else:
+            arr = np.asarray(value, dtype=dtype)
         arr.flags.writeable = False
         _SCALARS[key] = arr
     return arr
+
+
+def _rounded(value: float, dtype) -> np.ndarray:
+    """A float past float16's range as a 0-d ``dtype`` array: inf where the dtype cannot hold it
+    (what PyTorch's wrapped number becomes), without NumPy's 'overflow encountered in cast'."""
+    if np.dtype(dtype).kind in "biu":
+        return np.asarray(value, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(value, dtype=dtype)
 
 
 def check_rule(prim: Primitive, bufs, params) -> None:

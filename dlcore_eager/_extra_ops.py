@@ -323,8 +323,14 @@ def _xlogy_operands(input, other):
     from ._dtype import from_numpy_dtype
     ref = a if isinstance(a, Tensor) else b
     conv = [v.to(from_numpy_dtype(t)) if isinstance(v, Tensor) and v._buf.dtype != t else
-            (v if isinstance(v, Tensor) else _like(np.asarray(v, t), ref)) for v in (a, b)]
+            (v if isinstance(v, Tensor) else _like(_number(v, t), ref)) for v in (a, b)]
     return conv[0], conv[1]
+
+
+def _number(v, t) -> np.ndarray:
+    """A Python number as a 0-d ``t`` array (past ``t``'s range: inf, no NumPy warning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(v, t)
 
 
 def xlogy(input, other) -> Tensor:

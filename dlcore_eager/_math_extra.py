@@ -276,6 +276,9 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     d = wrap_dim(dim, input.dim())      # (dim % ndim renormed a dim out of range)
+    if input._buf.dtype.kind not in "fcV":      # (ATen's norm refuses; dlcore renormed in float)
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {D.from_numpy_dtype(input._buf.dtype)._legacy}")
     others = [i for i in range(input.dim()) if i != d]
     x = _float(input)
     norm = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p) if others else x.abs()

@@ -50,10 +50,13 @@ def in_range(v, dt: np.dtype) -> None:
         _check(v, dt)
 
 
-def _ranged(specs, opmath: bool, ints: bool = False):
+def _ranged(specs, opmath: bool, ints: bool = False, trunc: bool = False):
     """A check of the numbers at ``specs`` ((position, keyword) pairs; position None: keyword
     only) of an op whose first tensor is floating (or, with ``ints``, an integer: where the
-    op has no earlier refusal of its own)."""
+    op has no earlier refusal of its own).  With ``trunc``, an integer tensor's float keyword
+    coefficient is replaced by its truncation, as ATen's ``Scalar.to<int64_t>()`` (the addmm
+    family: ``addmm(int, ..., beta=1.5, alpha=2.7)`` is ``x + 2 * (a @ b)``, not a float
+    result); the call's own ``kwargs`` dict is the one the wrapped function receives."""
     def check(args, kwargs):
         x = _first(args, kwargs)
         if x is None:
@@ -68,6 +71,8 @@ def _ranged(specs, opmath: bool, ints: bool = False):
                 v = args[pos] if pos is not None and len(args) > pos else kwargs.get(key)
                 if type(v) in _NUM:
                     scalar_as(v, dt)
+                    if trunc and pos is None and type(v) is float:
+                        kwargs[key] = int(v)
         return
     return check
 
@@ -132,6 +137,9 @@ def _where(args, kwargs):
         [_value(args, kwargs, 1, "input"), _value(args, kwargs, 2, "other")]
     t = next((v for v in vals if isinstance(v, Tensor)), None)
     for v in vals:
+        if type(v) is int and not -2 ** 63 <= v <= 2 ** 64 - 1:    # (PyTorch's argument
+            raise OverflowError("int too big to convert" if v > 0 else       # parser, for
+                                "can't convert negative int to unsigned")    # any dtype)
         if type(v) is float and not -_TOP["f"] <= v <= _TOP["f"] and \
                 not math.isnan(v) and not math.isinf(v):
             k = t._buf.dtype if t is not None else None
@@ -149,11 +157,11 @@ _SPECS = (
     (("F", "torch", "Tensor"), ("hardshrink",), _hardshrink),
     (("F", "Tensor"), ("softshrink",), _softshrink),
     (("torch", "Tensor"), ("histc",), _ranged(((2, "min"), (3, "max")), False)),
-    (("torch", "Tensor"), ("addmv", "addmv_"), _ranged(_ADD_MUL, False, True)),
+    (("torch", "Tensor"), ("addmv", "addmv_"), _ranged(_ADD_MUL, False, True, True)),
     (("torch", "Tensor"), ("addr", "addr_"), _ranged(_ADD_MUL, False)),
     (("torch", "Tensor"), ("masked_fill", "masked_fill_"), _masked_fill),
     (("torch", "Tensor"), ("addmm", "addmm_", "baddbmm", "baddbmm_", "addbmm", "addbmm_"),
-     _ranged(_ADD_MUL, True, True)),
+     _ranged(_ADD_MUL, True, True, True)),
     (("torch", "Tensor"), ("addcmul", "addcmul_"), _ranged(((None, "value"),), True, True)),
     (("torch", "Tensor"), ("addcdiv", "addcdiv_"), _ranged(((None, "value"),), True)),
     (("torch", "Tensor"), ("lerp", "lerp_"), _ranged(((2, "weight"),), True)),

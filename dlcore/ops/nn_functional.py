@@ -85,7 +85,10 @@ def _f(name, **more):
 # ----------------------------------------------------------------------------- activations
 @exports(_f("celu", **{"torch": "celu"}), "activation", float_only=True,
          torch_params=(("alpha", 1.0),))
+@_via_float32
 def celu(x, alpha: float = 1.0):
+    # (float16/bfloat16 in float32, as ATen's opmath: x / alpha underflowed to -0 in float16,
+    # celu(-1, alpha=1e10) was -0, PyTorch's -1)
     return where(greater(x, 0.0), x, mul(expm1(div(where(greater(x, 0.0), 0.0, x), float(alpha))),
                                          float(alpha)))
 

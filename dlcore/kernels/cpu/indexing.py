@@ -78,5 +78,9 @@ def one_hot(x, *, depth, dtype):
 
 
 def full_like(x, *, value, dtype):
-    """y = an array shaped like x filled with value."""
+    """y = an array shaped like x filled with value (a float past the dtype's range: inf,
+    without NumPy's overflow warning)."""
+    if type(value) is float and not -65504.0 <= value <= 65504.0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.full(x.shape, value, dtype or x.dtype)
     return np.full(x.shape, value, dtype or x.dtype)
