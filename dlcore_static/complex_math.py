@@ -36,7 +36,7 @@ def _scoped(default: str, name, fn, *args):
 def _zeros_in_scope(default: str, name, x):
     """TF 1.15's real-input branch: ``zeros_like(input)`` inside the op's name scope
     (``Imag/zeros_like``, ``foo/zeros_like``; the scope's name is taken)."""
-    from . import zeros_like
+    from .array_ops import zeros_like
     with get_default_graph().name_scope(name or default):
         return zeros_like(x)
 
