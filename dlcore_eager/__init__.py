@@ -118,6 +118,7 @@ from ._tensor_ops import (
     var,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # (torch.*)
 from .autograd.grad_mode import is_inference_mode_enabled
 from ._signatures import (  # PyTorch's argument names and out= for the hand-written ones
     all,

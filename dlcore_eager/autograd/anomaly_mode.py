@@ -4,11 +4,14 @@ While anomaly detection is on (with ``check_nan``), every backward function's re
 checked as they are computed, and the first one holding a NaN stops the pass with PyTorch's
 error naming the node: ``RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th
 output.`` (the leaves' ``.grad`` are then untouched by that pass's remaining nodes).  The mode is
-process-wide, as PyTorch's.  (PyTorch also records each node's forward traceback and prints it
-with the error; dlcore does not.)  Without the mode, nothing is checked and nothing is paid.
+process-wide, as PyTorch's.  ``detect_anomaly()`` warns as PyTorch's does when made.  (PyTorch
+also records each node's forward traceback and warns "Error detected in ...: Traceback of
+forward call that caused the error" before the error; dlcore does not.)  Without the mode, nothing is checked and nothing is paid.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -44,6 +47,8 @@ class detect_anomaly:
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
         self.prev = (MODE["enabled"], MODE["check_nan"])
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)   # (PyTorch's)
 
     def __enter__(self) -> None:
         self.prev = (MODE["enabled"], MODE["check_nan"])

@@ -147,3 +147,21 @@ def test_full_like_past_float32_still_refuses_as_torch():
     with pytest.raises(RuntimeError, match="value cannot be converted to type float without "
                                            "overflow"):
         torch.full_like(torch.tensor([1.]), 1e300)
+
+
+def test_detect_anomaly_warns_as_torch_when_made_and_still_names_the_node():
+    with pytest.warns(UserWarning, match=r"^Anomaly Detection has been enabled\. This mode will "
+                                         r"increase the runtime and should only be enabled for "
+                                         r"debugging\.$") as rec:
+        mode = torch.autograd.detect_anomaly()
+    assert rec[0].filename == __file__                          # (stacklevel=2: the caller)
+    q = torch.tensor([-1.0, 1.0], requires_grad=True)
+    with mode, pytest.raises(RuntimeError, match=r"^Function 'SqrtBackward0' returned nan "
+                                                 r"values in its 0th output\.$"):
+        q.sqrt().sum().backward()
+    assert q.grad is None and not torch.is_anomaly_enabled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                          # (set_detect_anomaly: silent)
+        with torch.autograd.set_detect_anomaly(True):
+            assert torch.is_anomaly_enabled()
+    assert not torch.is_anomaly_enabled()
