@@ -231,6 +231,8 @@ def adaptive_avg_pool(x, out_size):
         raise ValueError(f"adaptive_avg_pool: output_size {list(out)} does not fit input "
                          f"spatial size {list(sp)}")
     out = tuple(s if o is None else int(o) for o, s in zip(out, sp))
+    if 0 in sp and all(o == 1 for o in out):     # (PyTorch's mean of nothing: NaN)
+        return _c.mean(x, tuple(range(2, 2 + len(sp))), keepdims=True)
     if 0 in sp:                    # (each output averages no element: PyTorch refuses)
         sizes = list(aval_of(x).shape[:2]) + [1] * (len(sp) == 1) + list(sp)   # (1-d as 2-d)
         raise ShapeError("adaptive_avg_pool", f"adaptive_avg_pool{max(len(sp), 2)}d(): "

@@ -52,3 +52,22 @@ def pool_error(e, op):
         return RuntimeError(f"input image (T: {i[1]} H: {i[2]} W: {i[3]}) smaller than kernel "
                             f"size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
     return torch_error(e)
+
+
+def empty_spatial_check(x, nsp: int, output_size) -> None:
+    """PyTorch's adaptive average pooling refuses an empty spatial dimension, counted in the
+    user's shape (1-d pooled as 2-d: a 1 inserted before the last dimension); an all-ones
+    output size (a mean) and an input of another rank (refused later) pass."""
+    sizes = (output_size,) if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    shape = list(x.shape)
+    if x.ndim not in (nsp + 1, nsp + 2) or all(o == 1 for o in sizes):
+        return
+    if nsp == 1:
+        shape.insert(len(shape) - 1, 1)
+    k = max(nsp, 2)
+    for i in range(len(shape) - k, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"adaptive_avg_pool{k}d(): Expected input to have non-zero size "
+                               f"for non-batch dimensions, but input has sizes {shape} with "
+                               f"dimension {i} being empty")

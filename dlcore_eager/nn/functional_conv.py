@@ -27,7 +27,7 @@ from .. import _tensor_ops as O
 from .._graph import labelled
 from .._operand_rules import torch_error
 from . import _pad_crop
-from ._conv_pool_errors import POOL_RANK, dtypes_check, pool_error
+from ._conv_pool_errors import POOL_RANK, dtypes_check, empty_spatial_check, pool_error
 from .functional_resize_u8 import resize_u8 as _resize_u8
 from .._state import STATE
 from ..tensor import Tensor
@@ -39,8 +39,7 @@ def _batched(x: Tensor, nsp: int, op: str) -> tuple[Tensor, bool]:
     if x.ndim != nsp + 2:
         words = POOL_RANK.get(op, "{op}: Expected {a}D (unbatched) or {b}D (batched) input, but "
                                    "got input of size: {shape}")
-        raise RuntimeError(words.format(op=op, a=nsp + 1, b=nsp + 2, n=x.ndim,
-                                        shape=list(x.shape)))
+        raise RuntimeError(words.format(op=op, a=nsp + 1, b=nsp + 2, n=x.ndim, shape=list(x.shape)))
     return x, False
 
 
@@ -280,8 +279,9 @@ def _int_avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_
     return out if not input.is_cuda else out.cuda()
 
 
-def _refuse_int_adaptive(x: Tensor, output_size, kernel: str) -> None:
+def _refuse_int_adaptive(x: Tensor, output_size, kernel: str, nsp: int) -> None:
     """PyTorch has no integer adaptive average pooling; an all-ones output size is a mean."""
+    empty_spatial_check(x, nsp, output_size)
     if x._buf.dtype.kind not in "biu":
         return
     sizes = (output_size,) if isinstance(output_size, int) else tuple(output_size)
@@ -312,7 +312,7 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d")
+    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d", 1)
     x, sq = _batched(input, 1, "adaptive_avg_pool1d")
     # (PyTorch pools 1-d as 2-d, then squeezes)
     return labelled(_unbatch(_ops.adaptive_avg_pool(x, output_size), sq), "SqueezeBackward1",
@@ -320,7 +320,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d")
+    _refuse_int_adaptive(input, output_size, "adaptive_avg_pool2d", 2)
     x, sq = _batched(input, 2, "adaptive_avg_pool2d")
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
@@ -336,7 +336,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
         raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
                            f"{list(input.shape)}")
     _refuse_int_adaptive(input, output_size if output_size is not None else (None,),
-                         "adaptive_avg_pool3d_cpu")
+                         "adaptive_avg_pool3d_cpu", 3)
     x, sq = _batched(input, 3, "adaptive_avg_pool3d")
     out = (output_size,) * 3 if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
