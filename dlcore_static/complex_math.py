@@ -109,7 +109,7 @@ def install(tf_module, math_module) -> None:
             if kind == "u":
                 _refusals.check("Abs", unsigned, x)
             return plain(x, name=name)
-        abs.__wrapped__ = plain
+        abs.__wrapped__ = plain     # type: ignore[attr-defined]
         return abs
     tf_module.abs = make_abs(real_abs)
     math_module.abs = make_abs(math_abs)

@@ -72,7 +72,7 @@ def _keras2_module(sub: str, names: tuple, lazy=None):
     for n in names:
         setattr(mod, n, globals()[n])
     if lazy is not None:
-        mod.__getattr__ = lazy      # type: ignore[attr-defined]
+        mod.__getattr__ = lazy      # type: ignore[method-assign]
     sys.modules[mod.__name__] = mod
     return mod
 
