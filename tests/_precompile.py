@@ -11,7 +11,13 @@ modules (``test_*.py``, ``conftest.py``) by pytest's own assertion rewriter into
 reads (``<name>.cpython-311-pytest-<version>.pyc``).  A file whose bytecode is up to date is
 skipped after reading its 16-byte header.  What the workers import is byte for byte what they
 would have compiled themselves; any failure here (a pytest whose internals moved, a read-only
-checkout) leaves the work to the workers, as before."""
+checkout) leaves the work to the workers, as before.
+
+Measured (fresh clones of the same commit, ``-n 2 --dist loadgroup`` collecting the whole suite
+and deselecting every test, CPU of the controller and everything it waited for, old and new
+side by side on the shared machine, load 10-14): 53.7 -> 44.4 s and (another pair, not side by
+side) 54.2 -> 43.8 s; each worker's collection 22.3 -> 12.1 s of CPU, the two forked processes
+about 18 s together.  With the bytecode already written: ~0.1 s (a header read per file)."""
 
 from __future__ import annotations
 
