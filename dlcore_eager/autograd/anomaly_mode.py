@@ -19,10 +19,12 @@ MODE = {"enabled": False, "check_nan": True}
 
 
 def is_anomaly_enabled() -> bool:
+    """Is anomaly detection on (``torch.is_anomaly_enabled``)?"""
     return MODE["enabled"]
 
 
 def is_anomaly_check_nan_enabled() -> bool:
+    """Does anomaly detection check for NaN (``torch.is_anomaly_check_nan_enabled``)?"""
     return MODE["check_nan"]
 
 
