@@ -310,6 +310,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """``-input[i, target[i]]`` per example (``input`` holds log-probabilities)."""
     r = _reduction(size_average, reduce, reduction)
+    one = input.ndim == 1 and r == "none"       # (unbatched: PyTorch's loss is 0-d)
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
     _check_nll_shapes(input, target)
@@ -320,7 +321,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
         loss = _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)
     else:
         loss = _nnf.class_nll(input, target, weight, ignore_index, r)
-    return _labelled(loss, _nll_label(input, r), input)
+    return _labelled(_ops.reshape(loss, ()) if one else loss, _nll_label(input, r), input)
 
 
 def _nll_label(input: Tensor, r: str) -> str:
@@ -383,10 +384,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
         if ignore_index >= 0:               # (a class index to skip means nothing here)
             raise RuntimeError("ignore_index is not supported for floating point target")
+        one = input.ndim == 1 and r == "none"   # (unbatched: PyTorch's loss is 0-d)
         if input.ndim == 1:
             input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
-        return _labelled(_nnf.soft_cross_entropy(input, target, weight, r, label_smoothing),
+        soft = _nnf.soft_cross_entropy(input, target, weight, r, label_smoothing)
+        return _labelled(_ops.reshape(soft, ()) if one else soft,
                          "DivBackward1" if r == "mean" else "NegBackward0", input)
+    one = input.ndim == 1 and r == "none"
     if input.ndim == 1:
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
     elif target.ndim:
@@ -398,6 +402,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     else:
         loss = _nnf.class_nll(_ops.log_softmax(input, 1), target, weight, ignore_index, r,
                               label_smoothing)
+    if one:
+        loss = _ops.reshape(loss, ())
     if label_smoothing:                      # (PyTorch's last node: an add)
         return _labelled(loss, "AddBackward0", input)
     return _labelled(loss, _nll_label(input, r), input)     # (PyTorch's last node: nll_loss)

@@ -115,3 +115,18 @@ def test_tf_sparse_xent_of_an_unknown_class_dimension_builds_and_runs():
     np.testing.assert_allclose(lv, [1.3132616, 0.40760596], rtol=1e-6)
     np.testing.assert_allclose(gv, [[-0.7310586, 0.0, 0.7310586], [0.09003057, -0.33475906, 0.24472848]],
                                rtol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [{}, {"label_smoothing": 0.1}, {"weight": [1.0, 2.0, 0.5]},
+                                {"ignore_index": 1}])
+def test_unbatched_unreduced_class_losses_are_0_d_as_torch(kw):
+    x = dl.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    args = {k: dl.tensor(v) if k == "weight" else v for k, v in kw.items()}
+    ce = F.cross_entropy(x, dl.tensor(0), reduction="none", **args)
+    assert tuple(ce.shape) == ()                           # (was (1,))
+    ce.backward()
+    assert tuple(x.grad.shape) == (3,)
+    if "label_smoothing" not in kw:
+        assert tuple(F.nll_loss(x, dl.tensor(2), reduction="none", **args).shape) == ()
+    assert tuple(F.cross_entropy(x, dl.tensor([0.2, 0.3, 0.5]), reduction="none").shape) == ()
+    assert tuple(F.cross_entropy(x, dl.tensor(0), **args).shape) == ()
