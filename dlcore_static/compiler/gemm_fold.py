@@ -50,9 +50,10 @@ def _rate(v):
     return v
 
 
-def _update_parts(u: Node):
-    """(matmul Val, constant or 0-d Val, read Val) of an update fused as [mul(m, c),
-    sub(w, that)]."""
+def scaled_sub(u: Node, rate):
+    """(other Val, rate, read Val, the mul node) of an update fused as [mul(m, c), sub(w,
+    that)], ``c`` on either side of the product, where ``rate(v)`` gives the rate a Val holds
+    (or None); else None.  Shared with ``sparse_update`` (each module its own rate rule)."""
     if u.kind != "fused" or len(u.members) != 2:
         return None
     mul, sub = u.members
@@ -61,13 +62,47 @@ def _update_parts(u: Node):
             len(sub.inputs) != 2 or sub.inputs[1].node is not mul:
         return None
     p, q = mul.inputs
-    c = _scalar(q) or _rate(q)
-    m = p
+    c, m = rate(q), p
     if c is None:
-        c, m = _scalar(p) or _rate(p), q
-    if c is None or m.node.kind != "prim" or m.node.prim.name != "matmul":
+        c, m = rate(p), q
+    if c is None:
         return None
-    return m, c, sub.inputs[0]
+    return m, c, sub.inputs[0], mul
+
+
+def _update_parts(u: Node):
+    """(matmul Val, constant or 0-d Val, read Val) of an update fused as [mul(m, c),
+    sub(w, that)]."""
+    got = scaled_sub(u, lambda v: _scalar(v) or _rate(v))
+    if got is None or got[0].node.kind != "prim" or got[0].node.prim.name != "matmul":
+        return None
+    return got[:3]
+
+
+def candidates(b, inplace: dict, switch: str, parts, kernel_ok):
+    """``(u, product node, rate, read Val)`` for each in-place update ``u`` (one output) whose
+    ``parts(u)`` is (Val of the node folded into it, rate, read Val) with the read a
+    ``VariableRead``, the node read by ``u`` alone (no other node, fetch or control edge), of
+    no parameters and ``kernel_ok(node)``; none on a device other than the CPU, in a
+    sub-program's CUDA glue, or when the environment variable ``switch`` is "0".  The one
+    test of a fold's candidates: ``find`` here and ``sparse_update.find``."""
+    prog = b.prog
+    if os.environ.get(switch, "1") == "0" or b.device is None or b.device.type != "cpu" or \
+            getattr(b, "glue", None) is not None:
+        return
+    consumers = prog.consumers()
+    controls = {c for n in prog.nodes for c in n.control}
+    fetched = {f.node for f in prog.fetches if f is not None}
+    for u in inplace:
+        got = parts(u) if len(u.avals) == 1 else None
+        if got is None:
+            continue
+        v, c, wv = got
+        n = v.node
+        if wv.node.type != "VariableRead" or consumers.get(n) != [u] or n in fetched or \
+                n in controls or n.params or not kernel_ok(n):
+            continue
+        yield u, n, c, wv
 
 
 def find(b, inplace: dict) -> dict:
@@ -75,24 +110,10 @@ def find(b, inplace: dict) -> dict:
     above)."""
     from dlcore.kernels.cpu import gemm_update
     from dlcore.kernels.cpu import linalg as cpu_linalg
-    prog = b.prog
-    if os.environ.get("DLCORE_FOLD_UPDATE_GEMM", "1") == "0" or b.device is None or \
-            b.device.type != "cpu" or getattr(b, "glue", None) is not None:
-        return {}
-    consumers = prog.consumers()
-    controls = {c for n in prog.nodes for c in n.control}
-    fetched = {f.node for f in prog.fetches if f is not None}
     out: dict = {}
-    for u in inplace:
-        parts = _update_parts(u) if len(u.avals) == 1 else None
-        if parts is None:
-            continue
-        mv, c, wv = parts
-        mm = mv.node
-        if wv.node.type != "VariableRead" or consumers.get(mm) != [u] or mm in fetched or \
-                mm in controls or mm.params or len(mm.inputs) != 2 or \
-                mm.prim.kernels.get("cpu") is not cpu_linalg.matmul:
-            continue
+    for u, mm, c, wv in candidates(
+            b, inplace, "DLCORE_FOLD_UPDATE_GEMM", _update_parts,
+            lambda n: len(n.inputs) == 2 and n.prim.kernels.get("cpu") is cpu_linalg.matmul):
         sa, sb = (tuple(v.aval.shape) for v in mm.inputs)
         if len(sa) != 2 or len(sb) != 2 or None in sa + sb or sa[1] != sb[0] or \
                 any(v.aval.dtype != _F32 for v in mm.inputs) or \

@@ -21,10 +21,10 @@ On the CPU, with the CPU scatter_add kernel in place, for float32/float64 of one
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
+from .gemm_fold import candidates, scaled_sub
 from .ir import Node
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -49,24 +49,14 @@ def _parts(u: Node):
         if u.prim.name != "sub" or u.params or len(u.inputs) != 2:
             return None
         s, c, w = u.inputs[1], None, u.inputs[0]
-    elif u.kind == "fused" and len(u.members) == 2:
-        mul, sub = u.members
-        if mul.kind != "prim" or sub.kind != "prim" or mul.prim.name != "mul" or \
-                sub.prim.name != "sub" or mul.params or sub.params or len(mul.inputs) != 2 or \
-                len(sub.inputs) != 2 or sub.inputs[1].node is not mul:
+    else:
+        got = scaled_sub(u, _positive)
+        if got is None:
             return None
-        p, q = mul.inputs
-        c, s = _positive(q), p
-        if c is None:
-            c, s = _positive(p), q
-        if c is None:
-            return None
+        s, c, w, mul = got
         if tuple(mul.avals[0].shape) != tuple(s.aval.shape) or \
                 mul.avals[0].dtype != s.aval.dtype:
             return None             # (a constant that broadcasts the product)
-        w = sub.inputs[0]
-    else:
-        return None
     if s.node.kind != "prim" or s.node.prim.name != "scatter_add":
         return None
     return s, c, w
@@ -76,31 +66,17 @@ def find(b, inplace: dict) -> dict:
     """{update node: (scatter_add node, constant or None, read Val)} of the in-place updates to
     compute on their scattered rows only (see above)."""
     from dlcore.kernels.cpu import gather
-    prog = b.prog
-    if os.environ.get("DLCORE_SPARSE_UPDATE", "1") == "0" or b.device is None or \
-            b.device.type != "cpu" or getattr(b, "glue", None) is not None:
-        return {}
-    consumers = prog.consumers()
-    controls = {c for n in prog.nodes for c in n.control}
-    fetched = {f.node for f in prog.fetches if f is not None}
     out: dict = {}
-    for u in inplace:
-        parts = _parts(u) if len(u.avals) == 1 else None
-        if parts is None:
-            continue
-        sv, c, wv = parts
-        s = sv.node
-        if wv.node.type != "VariableRead" or consumers.get(s) != [u] or s in fetched or \
-                s in controls or s.params or len(s.inputs) != 3 or \
-                s.prim.kernels.get("cpu") is not gather.scatter_add:
-            continue
+    for u, s, c, wv in candidates(
+            b, inplace, "DLCORE_SPARSE_UPDATE", _parts,
+            lambda n: len(n.inputs) == 3 and n.prim.kernels.get("cpu") is gather.scatter_add):
         g, ids, ref = s.inputs
         shape = tuple(wv.aval.shape)
         dt = wv.aval.dtype
         if None in shape or len(shape) < 1 or tuple(ref.aval.shape) != shape or \
                 tuple(u.avals[0].shape) != shape or dt not in _FLOATS or \
-                u.avals[0].dtype != dt or g.aval.dtype != dt or sv.aval.dtype != dt or \
-                tuple(sv.aval.shape) != shape or ids.aval.dtype.kind not in "iu":
+                u.avals[0].dtype != dt or g.aval.dtype != dt or s.avals[0].dtype != dt or \
+                tuple(s.avals[0].shape) != shape or ids.aval.dtype.kind not in "iu":
             continue
         out[u] = (s, c, wv)
     return out
