@@ -115,6 +115,11 @@ def rows(T, H: int = 32) -> dict:
         "transpose 4x8": lambda: x.transpose(0, 1),
         "view(-1) 4x8": lambda: x.view(-1),
         "reshape(-1) 4x8": lambda: x.reshape(-1),
+        "clamp(-0.5, 0.5) 1 element": lambda: s1.clamp(-0.5, 0.5),
+        "clamp(-0.5, 0.5) 4x8": lambda: x.clamp(-0.5, 0.5),
+        "torch.clamp(min=0) 4x8": lambda: T.clamp(x, min=0.0),
+        "clamp_min(0) 4x8": lambda: x.clamp_min(0.0),
+        "clamp_max(0) 4x8": lambda: x.clamp_max(0.0),
         # the same targets on 4x8 tensors that require grad (the tape node recorded)
         "sum(1) 4x8 grad": lambda: g.sum(1),
         "max(x, 1) 4x8 grad": lambda: g.max(1),
@@ -124,6 +129,7 @@ def rows(T, H: int = 32) -> dict:
         "relu 4x8 grad": lambda: T.relu(g),
         "exp 4x8 grad": lambda: g.exp(),
         "view(-1) 4x8 grad": lambda: g.view(-1),
+        "clamp(-0.5, 0.5) 4x8 grad": lambda: g.clamp(-0.5, 0.5),
         "backward 10-op chain 4x8": chain10,
         # backward-only cases (the forward is one or two ops) and create_graph's
         "backward mean 4x8": lambda: g.mean().backward(),

@@ -1,0 +1,181 @@
+"""clamp/clip/clamp_min/clamp_max's lane entry (``dlcore_eager._lane_clamp``): the one NumPy
+loop it runs (``CLIP_UFUNC``) is maximum's then minimum's kernel bit for bit; the calls it
+takes give PyTorch 2.13's values (signed zeros, NaN, min > max), dtypes, grad_fn names,
+next_functions and gradients (1 on [min, max] inclusive), second call as the first; the calls
+it refuses reach the general entry (so its errors are torch's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+from dlcore.kernels.cpu.elementwise import CLIP_UFUNC
+from dlcore.ops import elementwise as ew
+from dlcore.registry import scalar_buffer
+from dlcore_eager import _lane_clamp
+
+torch = pytest.importorskip("torch")
+
+VALUES = [-0.0, 0.0, float("nan"), -1.5, 2.0, 0.3, -0.5, 0.5, 1.0, -1.0]
+BOUNDS = [(0.0, 1.0), (-0.0, 0.0), (-1.0, -0.0), (0.0, -0.0), (-0.5, 0.5), (1.0, -1.0),
+          (None, 0.0), (0.0, None), (None, -0.0), (-0.0, None), (-1, 1), (0, None)]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and \
+        np.array_equal(np.signbit(a), np.signbit(b)) and np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 7, 32, 33, 129, 4099])
+def test_clip_ufunc_is_the_kernels(dtype, n):
+    d = np.dtype(dtype)
+    km, kn = ew.maximum_p.kernels["cpu"], ew.minimum_p.kernels["cpu"]
+    x = np.random.default_rng(n).choice(np.array(VALUES, d), size=n)
+    inf = float("inf")
+    for lo, hi in BOUNDS:
+        for v in (x, x[::2], x.reshape(-1, 1)):
+            ref = v
+            if lo is not None:
+                ref = km(ref, scalar_buffer(lo, d))
+            if hi is not None:
+                ref = kn(ref, scalar_buffer(hi, d))
+            got = CLIP_UFUNC(v, scalar_buffer(-inf if lo is None else lo, d),
+                             scalar_buffer(inf if hi is None else hi, d))
+            assert _same(np.asarray(got), ref), (lo, hi, v.shape)
+
+
+def _forms(lo, hi):
+    """(name, call) pairs for bounds lo/hi, each form written for torch and dlcore alike."""
+    out = [("x.clamp(lo, hi)", lambda T, x: x.clamp(lo, hi)),
+           ("torch.clamp(x, min=, max=)", lambda T, x: T.clamp(x, min=lo, max=hi)),
+           ("torch.clip(x, lo, hi)", lambda T, x: T.clip(x, lo, hi)),
+           ("x.clip(max=hi, min=lo)", lambda T, x: x.clip(max=hi, min=lo))]
+    if lo is not None:
+        out += [("x.clamp_min(lo)", lambda T, x: x.clamp_min(lo)),
+                ("torch.clamp_min(x, min=lo)", lambda T, x: T.clamp_min(x, min=lo)),
+                ("x.clamp(lo)", lambda T, x: x.clamp(lo))]
+    if hi is not None:
+        out += [("x.clamp_max(hi)", lambda T, x: x.clamp_max(hi)),
+                ("torch.clamp_max(x, hi)", lambda T, x: T.clamp_max(x, hi)),
+                ("x.clamp(max=hi)", lambda T, x: x.clamp(max=hi))]
+    return out
+
+
+def _pair(shape, dtype, rg):
+    a = np.random.default_rng(3).choice(np.array(VALUES, dtype), size=shape)
+    xs = [T.tensor(a.copy()) for T in (torch, dl)]
+    if rg:
+        for x in xs:
+            x.requires_grad_(True)
+    return xs
+
+
+def _check(name, f, shape, dtype, rg):
+    xt, xd = _pair(shape, dtype, rg)
+    rt = f(torch, xt)
+    for _ in range(2):                      # the first call (general), then the lane's
+        rd = f(dl, xd)
+        assert _same(rd.detach().numpy(), rt.detach().numpy()), name
+        assert rd.requires_grad == rt.requires_grad, name
+        if rg:
+            assert type(rd.grad_fn).__name__ == type(rt.grad_fn).__name__, name
+            assert [type(n).__name__ for n, _ in rd.grad_fn.next_functions] == \
+                [type(n).__name__ for n, _ in rt.grad_fn.next_functions], name
+            g = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+            (gd,) = dl.autograd.grad(rd, xd, dl.tensor(g))
+            (gt,) = torch.autograd.grad(rt, xt, torch.tensor(g), retain_graph=True)
+            assert _same(gd.numpy(), gt.numpy()), name
+        else:
+            assert rd.grad_fn is None
+
+
+@pytest.mark.parametrize("lo, hi", BOUNDS, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rg", [False, True], ids=["no_grad", "grad"])
+def test_lane_gives_torchs(lo, hi, dtype, rg):
+    for shape in ((4, 8), (1,), ()):
+        for name, f in _forms(lo, hi):
+            if lo is None and hi is None:
+                continue
+            _check(name, f, shape, dtype, rg)
+
+
+def test_no_grad_mode_and_inference():
+    xt, xd = _pair((3, 4), np.float32, True)
+    with torch.no_grad():
+        rt = xt.clamp(-0.5, 0.5)
+    with dl.no_grad():
+        xd.clamp(-0.5, 0.5)
+        rd = xd.clamp(-0.5, 0.5)
+    assert not rd.requires_grad and rd.grad_fn is None
+    assert _same(rd.numpy(), rt.numpy())
+    with dl.inference_mode():
+        ri = xd.detach().clamp_min(0.0)
+    assert ri.is_inference() and _same(ri.numpy(), xt.detach().clamp_min(0.0).numpy())
+
+
+def test_inplace_after_clamp_still_refused():
+    """The lane's nodes save x as apply's do: modifying it in place fails backward as torch."""
+    x = dl.tensor([0.2, -3.0, 4.0], requires_grad=True)
+    y = x * 1.0
+    y.clamp(-1, 1)
+    z = y.clamp(-1.0, 1.0)
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def _entry(name):
+    calls = []
+
+    def general(*args, **kw):
+        calls.append((args, kw))
+        return "general"
+    return _lane_clamp.clamp_entry(name)(general, None), calls
+
+
+def test_taken_and_refused_calls():
+    clamp, calls = _entry("clamp")
+    clamp_min, calls_min = _entry("clamp_min")
+    x = dl.randn(4, 8)
+    dl.clamp(x, -0.5, 0.5)              # (the rules checked for float32)
+    for call in (lambda: clamp(x, -0.5, 0.5), lambda: clamp(x, max=1), lambda: clamp(x, 0.0),
+                 lambda: clamp_min(x, 0.0), lambda: clamp_min(x, min=-2)):
+        assert isinstance(call(), dl.Tensor)
+    assert calls == [] and calls_min == []
+    p = dl.nn.Parameter(dl.randn(3))
+    refused = [((x,), {}), ((x, float("nan")), {}), ((x, None, float("inf")), {}),
+               ((x, -1e39), {}), ((x, True), {}), ((x, dl.tensor(0.0)), {}),
+               ((x, 0.0, 1.0), {"out": dl.empty(4, 8)}), ((x.long(), 0, 1), {}),
+               ((x, 0.0), {"min": 1.0}), ((p, 0.0, 1.0), {}), ((x, 0.0, 1.0, 2.0), {}),
+               ((x, 2 ** 64), {})]
+    for args, kw in refused:
+        assert clamp(*args, **kw) == "general"
+    assert len(calls) == len(refused)
+    assert clamp_min(x) == "general" and clamp_min(x, max=1.0) == "general"
+
+
+@pytest.mark.parametrize("call", [
+    lambda T, x: x.clamp(),
+    lambda T, x: T.clamp(x),
+    lambda T, x: x.clamp(max=1e39),
+    lambda T, x: x.clamp_min(-1e39),
+], ids=["no bounds", "torch no bounds", "f32 overflow", "clamp_min overflow"])
+def test_errors_are_torchs(call):
+    xt, xd = torch.ones(3), dl.ones(3)
+    with pytest.raises(Exception) as et:
+        call(torch, xt)
+    for _ in range(2):
+        with pytest.raises(type(et.value)) as ed:
+            call(dl, xd)
+        assert str(ed.value) == str(et.value)
+
+
+def test_nan_bound_and_large_inputs_as_torch():
+    xt, xd = _pair((5,), np.float64, False)
+    for f in (lambda T, x: x.clamp(min=float("nan")), lambda T, x: x.clamp(-1.0, float("inf"))):
+        assert _same(f(dl, xd).numpy(), f(torch, xt).numpy())
+    big = np.linspace(-3, 3, 1 << 21, dtype=np.float32)      # (past the lane's size)
+    assert _same(dl.tensor(big).clamp(-1, 1).numpy(), torch.tensor(big).clamp(-1, 1).numpy())
