@@ -15,7 +15,9 @@ import began is removed, so the next attempt imports the whole package afresh an
 consistently.  The interrupt itself still propagates at once.  Nothing is imported here.
 
 :func:`after_import` lets dlcore run a hook once a given Numba module has been imported (the
-kernel cache registers its locator that way without importing Numba early).
+kernel cache registers its locator that way without importing Numba early), or once one of the
+other modules named in ``_WATCHED`` has (``ml_dtypes``: :mod:`dlcore.dtypes` registers bfloat16
+when whoever imports it first does, see there); those imports are not guarded.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import sys
 import threading
 
 _PREFIXES = ("numba", "llvmlite")
+#: modules outside Numba whose import runs :func:`after_import` hooks (not guarded)
+_WATCHED = ("ml_dtypes",)
 _state = threading.local()
 
 
@@ -62,9 +66,28 @@ class _GuardedLoader(importlib.abc.Loader):
         return getattr(self._inner, item)
 
 
+class _HookedLoader(importlib.abc.Loader):
+    """A watched module's loader: runs its :func:`after_import` hooks once it has executed."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def create_module(self, spec):
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self._inner.exec_module(module)
+        for hook in _after.get(module.__name__, ()):
+            hook(module)
+
+    def __getattr__(self, item):
+        return getattr(self._inner, item)
+
+
 class _GuardFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if not _guarded(name):
+        guarded = _guarded(name)
+        if not guarded and name not in _WATCHED:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -72,7 +95,7 @@ class _GuardFinder(importlib.abc.MetaPathFinder):
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _GuardedLoader(spec.loader)
+                    spec.loader = (_GuardedLoader if guarded else _HookedLoader)(spec.loader)
                 return spec
         return None
 
@@ -81,8 +104,9 @@ _after: dict = {}
 
 
 def after_import(name: str, hook) -> None:
-    """Call ``hook(module)`` once the module ``name`` (numba's or llvmlite's) has been imported
-    by this guard (used by :mod:`dlcore.kernel_cache` to register its cache locator)."""
+    """Call ``hook(module)`` once the module ``name`` (numba's or llvmlite's, or one of
+    ``_WATCHED``) has been imported through this guard (used by :mod:`dlcore.kernel_cache` to
+    register its cache locator, and by :mod:`dlcore.dtypes` for ml_dtypes)."""
     hooks = _after.setdefault(name, [])
     if hook not in hooks:
         hooks.append(hook)

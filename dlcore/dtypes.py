@@ -9,6 +9,15 @@ dtype (the one JAX, Keras and TensorFlow use; ``ml_dtypes`` is an optional depen
 ``bfloat16`` is ``None`` and asking for it raises TypeError).  Its NumPy kind is ``'V'``, not
 ``'f'``: ask :func:`is_floating`, never ``dtype.kind == "f"``.
 
+ml_dtypes is imported when first needed, not with dlcore: its import registers a dozen NumPy
+dtypes with every ufunc, 0.47 s of CPU (NumPy's loop registration scans each ufunc's loops: 70%
+of it), which was 75% of ``import dlcore_eager``.  Asking for ``bfloat16`` (this module's
+attribute, ``as_dtype("bfloat16")``, a front end's ``bfloat16``) imports it; so does any
+other importer (a user, JAX): the import guard (``_import_guard``) calls :func:`_register`
+once ml_dtypes is imported, whoever imports it, so no bfloat16 array can exist while the tables
+here (``HALF``, ``SUPPORTED``, ``FLOATING``, lists updated in place) and the front ends' (their
+:func:`on_bfloat16` hooks) lack it.
+
 complex64 and complex128 are supported too (``is_complex``; ``is_inexact`` is "floating or
 complex", the test for "can carry a gradient").  Only the ops marked for complex input accept
 them (see dlcore/ops/complex_ops.py, the eager front end's complex and FFT support); the static
@@ -25,9 +34,12 @@ int32, while ``int_array * 0.5`` becomes the default float.
 from __future__ import annotations
 
 import numbers
-from typing import Any, cast
+import sys
+from typing import Any, Callable, cast
 
 import numpy as np
+
+from . import _import_guard
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -38,21 +50,16 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 int16 = np.dtype(np.int16)
 float16 = np.dtype(np.float16)
-try:
-    import ml_dtypes as _ml_dtypes
-except ImportError:                      # optional: pip install dlcore[bfloat16]
-    bfloat16: np.dtype | None = None
-else:
-    bfloat16 = np.dtype(_ml_dtypes.bfloat16)
-
 complex64 = np.dtype(np.complex64)
 complex128 = np.dtype(np.complex128)
 COMPLEX = (complex64, complex128)
 
-#: the 16-bit storage floats: each op computes them in float32 and rounds its result
-HALF: tuple[np.dtype, ...] = (float16,) if bfloat16 is None else (float16, bfloat16)
-SUPPORTED = (float32, float64, int32, int64, bool_, int8, uint8, int16) + HALF + COMPLEX
-FLOATING = (float32, float64) + HALF
+#: the 16-bit storage floats: each op computes them in float32 and rounds its result (bfloat16
+#: is appended once ml_dtypes is imported: test membership, ``d in HALF``, nothing else)
+HALF: list[np.dtype] = [float16]
+SUPPORTED: list[np.dtype] = [float32, float64, int32, int64, bool_, int8, uint8, int16, float16,
+                             complex64, complex128]
+FLOATING: list[np.dtype] = [float32, float64, float16]
 #: float32 and float64 as objects: ``d in FLOAT32_64`` is an identity test for them
 FLOAT32_64 = (float32, float64)
 default_float = float32
@@ -64,22 +71,97 @@ _ALIASES: dict[str, np.dtype] = {
     "int8": int8, "uint8": uint8, "int16": int16, "float16": float16, "half": float16,
     "complex64": complex64, "cfloat": complex64, "complex128": complex128, "cdouble": complex128,
 }
-if bfloat16 is not None:
-    _ALIASES["bfloat16"] = bfloat16
+
+# ----------------------------------------------------------------------------- bfloat16
+bfloat16: np.dtype | None                # (declared only: set by _register, else __getattr__)
+_BF16: np.dtype | None = None            # ml_dtypes' bfloat16 once imported
+_ml_dtypes: Any = None
+_bf16_missing = False                    # ml_dtypes is not installed (import tried)
+_HOOKS: list[Callable[[np.dtype], None]] = []
+
+
+def _register(module) -> None:
+    """ml_dtypes has been imported (by anyone): add bfloat16 to the tables and run the front
+    ends' hooks, once."""
+    global _BF16, _ml_dtypes
+    if _BF16 is not None:
+        return
+    bf = np.dtype(module.bfloat16)
+    _ml_dtypes = module
+    HALF.append(bf)
+    SUPPORTED.insert(SUPPORTED.index(float16) + 1, bf)
+    FLOATING.append(bf)
+    _ALIASES["bfloat16"] = bf
+    globals()["bfloat16"] = bf           # plain attribute from now on (no __getattr__)
+    _BF16 = bf
+    for hook in list(_HOOKS):
+        hook(bf)
+
+
+def load_bfloat16() -> np.dtype | None:
+    """ml_dtypes' bfloat16 as a ``numpy.dtype``, importing ml_dtypes if nobody has yet (about
+    0.5 s); ``None`` when ml_dtypes is not installed."""
+    global _bf16_missing
+    if _BF16 is None and not _bf16_missing:
+        try:
+            import ml_dtypes
+        except ImportError:              # optional: pip install dlcore[bfloat16]
+            _bf16_missing = True
+            globals()["bfloat16"] = None
+            return None
+        _register(ml_dtypes)             # (done by the import hook already, unless that was off)
+    return _BF16
+
+
+def loaded_bfloat16() -> np.dtype | None:
+    """bfloat16 if ml_dtypes has been imported, else ``None`` without importing it: the test
+    for code that only needs to recognise bfloat16 arrays (none exist before the import)."""
+    return _BF16
+
+
+def on_bfloat16(hook: Callable[[np.dtype], None]) -> None:
+    """Call ``hook(bfloat16)`` once ml_dtypes is imported (at once if it is): for a module's
+    own tables of dtypes (a front end's dtype objects, its name maps)."""
+    _HOOKS.append(hook)
+    if _BF16 is not None:
+        hook(_BF16)
+
+
+def np_dtype(x) -> np.dtype:
+    """``np.dtype(x)``, also for the names ml_dtypes gives NumPy (``"bfloat16"``, ...) before
+    ml_dtypes is imported: on NumPy's TypeError for a string, ml_dtypes is imported and the
+    name tried again."""
+    try:
+        return np.dtype(x)
+    except TypeError:
+        if not isinstance(x, str) or _BF16 is not None or load_bfloat16() is None:
+            raise
+    return np.dtype(x)
+
+
+def __getattr__(name: str):
+    if name == "bfloat16":               # the first access imports ml_dtypes
+        return load_bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_import_guard.after_import("ml_dtypes", _register)
+if sys.modules.get("ml_dtypes") is not None:        # imported before dlcore
+    _register(sys.modules["ml_dtypes"])
 
 
 def is_floating(dtype: np.dtype) -> bool:
     """Is ``dtype`` (a ``numpy.dtype``) a floating-point type: float16, float32, float64 or
     bfloat16?  The one test of "floating" in dlcore: ml_dtypes' bfloat16 has NumPy kind ``'V'``,
     so ``dtype.kind == "f"`` misses it."""
-    return dtype.kind == "f" or (dtype.kind == "V" and bfloat16 is not None and dtype == bfloat16)
+    return dtype.kind == "f" or (dtype.kind == "V" and _BF16 is not None and dtype == _BF16)
 
 
 def finfo(dtype):
     """``np.finfo`` that also knows bfloat16 (ml_dtypes' ``finfo``: NumPy's refuses kind
     ``'V'``); the machine limits (eps, tiny, max, min) of a floating dtype."""
-    dtype = np.dtype(dtype)
-    if bfloat16 is not None and dtype.kind == "V" and dtype == bfloat16:
+    dtype = np_dtype(dtype)
+    if _BF16 is not None and dtype.kind == "V" and dtype == _BF16:
         return _ml_dtypes.finfo(dtype)
     return np.finfo(dtype)
 
@@ -126,6 +208,9 @@ def as_dtype(dtype) -> np.dtype:
     if isinstance(dtype, str) and dtype in _ALIASES:
         return _ALIASES[dtype]
     if isinstance(dtype, str) and dtype == "bfloat16":
+        bf = load_bfloat16()
+        if bf is not None:
+            return bf
         raise TypeError("dlcore: bfloat16 needs the ml_dtypes package (pip install ml_dtypes)")
     if dtype is float:
         return default_float
@@ -134,11 +219,13 @@ def as_dtype(dtype) -> np.dtype:
     if dtype is bool:
         return bool_
     try:
-        d = np.dtype(dtype)
+        d = np_dtype(dtype)
     except TypeError:
+        load_bfloat16()                  # (the list below names it when installed)
         raise TypeError(f"dlcore: unsupported dtype {dtype!r}; expected one of "
                         f"{', '.join(d.name for d in SUPPORTED)}") from None
     if d not in SUPPORTED:
+        load_bfloat16()
         raise TypeError(f"dlcore: unsupported dtype {d.name}; expected one of "
                         f"{', '.join(s.name for s in SUPPORTED)}")
     return d
@@ -201,10 +288,11 @@ def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
         if o.kind == "c" or is_floating(o):
             return complex128 if complex128 in (c, o) or o == float64 else complex64
         return c
-    if bfloat16 is not None and (a.kind == "V" or b.kind == "V"):   # (np.dtype('f8') == None)
-        if a == bfloat16 or b == bfloat16:
-            other = b if a == bfloat16 else a
-            if other.kind in "biu" or other == bfloat16:
-                return bfloat16
+    bf16 = _BF16
+    if bf16 is not None and (a.kind == "V" or b.kind == "V"):   # (np.dtype('f8') == None)
+        if a == bf16 or b == bf16:
+            other = b if a == bf16 else a
+            if other.kind in "biu" or other == bf16:
+                return bf16
             return float32 if other == float16 else other
     return np.promote_types(a, b)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins as _builtins
 import sys as _sys
-import typing as _typing
 
 from dlcore.device import Device as _Device
 from dlcore.device import as_device as _as_device
@@ -67,8 +66,18 @@ from ._dtype import (
     uint8,
 )
 
-if hasattr(_dtype, "bfloat16"):             # ml_dtypes installed (see dlcore.dtypes)
-    bfloat16 = _dtype.bfloat16
+
+def __getattr__(name: str):
+    """``torch.bfloat16`` and ``torch.BFloat16Tensor``: ml_dtypes' bfloat16, imported on first
+    use (0.5 s; see dlcore.dtypes); AttributeError without ml_dtypes, as before."""
+    if name in ("bfloat16", "BFloat16Tensor") and hasattr(_dtype, "bfloat16"):
+        from .legacy_types import CPU_TYPES
+        globals()["bfloat16"] = _dtype.bfloat16
+        globals()["BFloat16Tensor"] = CPU_TYPES[_dtype.bfloat16]
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from ._memory_format import (
     channels_last,
     channels_last_3d,
@@ -234,8 +243,7 @@ __version__ = "0.1.0"
 
 # Every op's PyTorch names (torch.exp, Tensor.exp, F.tanh, Tensor.__add__, ...) come from its
 # definition block in dlcore; installing them last lets every module above exist first.
-if _typing.TYPE_CHECKING:
-    def __getattr__(name: str): ...    # the installed functions (unannotated: Any)
+# (for mypy, the module's __getattr__ above, unannotated, types them as Any)
 from . import linalg, return_types, special  # noqa: E402
 from . import distributions  # noqa: E402
 from . import amp  # noqa: E402

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore.device import as_device
 
 from . import _dtype as D
@@ -167,6 +168,8 @@ def set_default_tensor_type(t) -> None:
                   "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
                   UserWarning, stacklevel=2)
     if isinstance(t, str):
+        if "BFloat16" in t:
+            _dt.load_bfloat16()
         names = {repr(v)[8:-2]: v for v in (*CPU_TYPES.values(), *CUDA_TYPES.values())}
         if t not in names:
             raise TypeError(f"invalid type: '{t}'")
@@ -349,8 +352,7 @@ def install(torch) -> None:
     extra = {"vmap": func.vmap, "newaxis": None,
              "ByteTensor": CPU_TYPES[D.uint8], "CharTensor": CPU_TYPES[D.int8],
              "ShortTensor": CPU_TYPES[D.int16], "HalfTensor": CPU_TYPES[D.float16]}
-    if hasattr(D, "bfloat16"):
-        extra["BFloat16Tensor"] = CPU_TYPES[D.bfloat16]
+    # torch.BFloat16Tensor: dlcore_eager.__getattr__ (importing ml_dtypes on first use)
     if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
         extra["GradScaler"] = torch.amp.GradScaler
     for name, value in extra.items():

@@ -69,9 +69,16 @@ from ._state import STATE
 from .tensor import Tensor
 
 _F32 = np.dtype(np.float32)
-_HALF_NP = {np.dtype(np.float16)} | ({np.dtype(_dt.bfloat16)} if _dt.bfloat16 is not None
-                                      else set())
+_HALF_NP = {np.dtype(np.float16)}
 _ELIGIBLE = {_F32} | _HALF_NP
+
+
+def _add_bfloat16(d: np.dtype) -> None:
+    _HALF_NP.add(d)
+    _ELIGIBLE.add(d)
+
+
+_dt.on_bfloat16(_add_bfloat16)
 
 
 def _names(table: dict) -> list:

@@ -248,7 +248,15 @@ def _autocast_hook(prim, args, params):
 
 _NUM = frozenset({float, int})      # not bool: True is a valid key but kept on the slow path
 _F16 = _dt.float16
-_BF16 = _dt.bfloat16            # None without ml_dtypes: no array has it then
+_BF16: np.dtype | None = None   # bfloat16 once ml_dtypes is imported: no array has it before
+
+
+def _set_bf16(d) -> None:
+    global _BF16
+    _BF16 = d
+
+
+_dt.on_bfloat16(_set_bf16)
 _HALF = _dt.HALF
 _F32 = _dt.float32
 _F64 = _dt.float64

@@ -70,17 +70,34 @@ long = int64
 
 ALL: tuple[dtype, ...] = (float32, float64, int32, int64, bool_, int8, uint8, int16, float16,
                           complex64, complex128)
-if _dt.bfloat16 is not None:      # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
-    bfloat16 = dtype("bfloat16", _dt.bfloat16, "BFloat16")
-    ALL += (bfloat16,)
 _BY_NP = {d.np_dtype: d for d in ALL}
+bfloat16: dtype                     # (declared only: set by _add_bfloat16, else __getattr__)
+
+
+def _add_bfloat16(np_bf16: np.dtype) -> None:
+    """ml_dtypes' bfloat16 (optional; see dlcore.dtypes): ``bfloat16`` here once ml_dtypes is
+    imported (reading ``bfloat16`` imports it, see ``__getattr__``)."""
+    global ALL, bfloat16
+    bfloat16 = dtype("bfloat16", np_bf16, "BFloat16")
+    ALL += (bfloat16,)
+    _BY_NP[np_bf16] = bfloat16
+
+
+def __getattr__(name: str):
+    if name == "bfloat16" and _dt.load_bfloat16() is not None:
+        return globals()["bfloat16"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_dt.on_bfloat16(_add_bfloat16)
 _default_float = [float32]
 
 
 def from_numpy_dtype(np_dtype) -> dtype:
     """The dtype object for a NumPy dtype (TypeError for unsupported ones)."""
-    d = _BY_NP.get(np.dtype(np_dtype))
+    d = _BY_NP.get(_dt.np_dtype(np_dtype))
     if d is None:
+        _dt.load_bfloat16()                 # (listed below when installed)
         raise TypeError(f"dlcore_eager: unsupported dtype {np.dtype(np_dtype).name}; "
                         f"supported: {', '.join(x.name for x in ALL)}")
     return d

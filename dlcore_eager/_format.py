@@ -28,8 +28,7 @@ _SHOWN_DTYPES = {np.dtype(np.float64): "torch.float64", np.dtype(np.int32): "tor
                  np.dtype(np.int8): "torch.int8", np.dtype(np.uint8): "torch.uint8",
                  np.dtype(np.int16): "torch.int16", np.dtype(np.float16): "torch.float16",
                  np.dtype(np.complex128): "torch.complex128"}
-if _dt.bfloat16 is not None:
-    _SHOWN_DTYPES[_dt.bfloat16] = "torch.bfloat16"
+_dt.on_bfloat16(lambda d: _SHOWN_DTYPES.__setitem__(d, "torch.bfloat16"))
 
 _IMPLIED = (np.dtype(np.int64), np.dtype(np.bool_))
 

@@ -40,8 +40,7 @@ _NAMES = {np.dtype(np.float32): "FloatStorage", np.dtype(np.float64): "DoubleSto
           np.dtype(np.int8): "CharStorage", np.dtype(np.uint8): "ByteStorage",
           np.dtype(np.bool_): "BoolStorage", np.dtype(np.complex64): "ComplexFloatStorage",
           np.dtype(np.complex128): "ComplexDoubleStorage"}
-if _dt.bfloat16 is not None:
-    _NAMES[_dt.bfloat16] = "BFloat16Storage"
+_dt.on_bfloat16(lambda d: _NAMES.__setitem__(d, "BFloat16Storage"))
 
 
 def _root(buf: np.ndarray) -> np.ndarray:

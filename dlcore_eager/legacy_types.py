@@ -11,6 +11,7 @@ Each legacy type is a ``(dtype, device)`` pair.  It can convert (``x.type(T)``),
 
 from __future__ import annotations
 
+from dlcore import dtypes as _dt
 from dlcore.device import CPU, Device
 
 from . import _dtype as D
@@ -49,6 +50,16 @@ _CUDA = Device("cuda", 0)
 CPU_TYPES = {d: LegacyTensorType(d, CPU) for d in D.ALL}
 CUDA_TYPES = {d: LegacyTensorType(d, _CUDA) for d in D.ALL}
 
+
+def _add_bfloat16(_np_bf16) -> None:
+    """bfloat16's legacy types, once ml_dtypes is imported (see dlcore.dtypes)."""
+    bf = D.bfloat16
+    CPU_TYPES[bf] = LegacyTensorType(bf, CPU)
+    CUDA_TYPES[bf] = LegacyTensorType(bf, _CUDA)
+
+
+_dt.on_bfloat16(_add_bfloat16)
+
 FloatTensor = CPU_TYPES[D.float32]
 DoubleTensor = CPU_TYPES[D.float64]
 IntTensor = CPU_TYPES[D.int32]
@@ -63,6 +74,8 @@ def legacy_type_name(t) -> str:
 
 def parse_type_name(name: str) -> LegacyTensorType:
     """'torch.FloatTensor' / 'torch.cuda.DoubleTensor' -> the legacy type."""
+    if "BFloat16" in name:
+        _dt.load_bfloat16()
     table = {f"torch.{T.__name__}": T for T in CPU_TYPES.values()}
     table.update({f"torch.cuda.{T.__name__}": T for T in CUDA_TYPES.values()})
     if name not in table:

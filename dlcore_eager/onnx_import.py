@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore.dtypes import is_floating
 
 from . import _dtype, nn
@@ -327,8 +328,7 @@ def _squeeze(x, axes: list[int]):
 
 _DTYPES: dict = {1: float32, 11: float64, 6: int32, 7: int64, 9: _bool, 2: uint8, 3: int8,
                  5: int16, 10: float16}
-if getattr(_dtype, "bfloat16", None) is not None:
-    _DTYPES[16] = _dtype.bfloat16
+_dt.on_bfloat16(lambda d: _DTYPES.__setitem__(16, _dtype.from_numpy_dtype(d)))
 _OPS: dict = {}
 _CONTROL: dict = {"If": run_if, "Loop": run_loop}
 

@@ -106,9 +106,7 @@ _BY_NP = {d.np: d for d in (float32, float64, int32, int64, bool, float16, int8,
 #: of uint16, whose Add/AddV2 type lists lack uint16 until TF 2; most arithmetic on uint32 and
 #: uint64), with NumPy's wrapping integer rules
 STORED_UNSIGNED = frozenset({np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)})
-if _core.bfloat16 is not None:       # ml_dtypes' bfloat16 (optional; see dlcore.dtypes)
-    bfloat16 = DType(_core.bfloat16)
-    _BY_NP[bfloat16.np] = bfloat16
+
 
 # The kernel core has int8, uint8 and int16 (``dlcore.dtypes``), so tensors of those dtypes keep
 # them (a uint8 image placeholder is uint8, fed and fetched as uint8); uint16, uint32 and uint64
@@ -117,8 +115,25 @@ if _core.bfloat16 is not None:       # ml_dtypes' bfloat16 (optional; see dlcore
 # likewise).  A tensor declared with one of those reports float32 (``t.dtype``); values fed or
 # fetched are converted.
 COMPUTE: dict[np.dtype, np.dtype] = {np.dtype(np.float16): np.dtype(np.float32)}
-if _core.bfloat16 is not None:
-    COMPUTE[_core.bfloat16] = np.dtype(np.float32)
+bfloat16: DType                     # (declared only: set by _add_bfloat16, else __getattr__)
+
+
+def _add_bfloat16(np_bf16: np.dtype) -> None:
+    """ml_dtypes' bfloat16 (optional; see dlcore.dtypes), once ml_dtypes is imported (reading
+    ``bfloat16`` imports it, see ``__getattr__``): stored and computed in float32."""
+    global bfloat16
+    bfloat16 = DType(np_bf16)
+    _BY_NP[np_bf16] = bfloat16
+    COMPUTE[np_bf16] = np.dtype(np.float32)
+
+
+def __getattr__(name: str):
+    if name == "bfloat16" and _core.load_bfloat16() is not None:
+        return globals()["bfloat16"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_core.on_bfloat16(_add_bfloat16)
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").
 TF_NAMES = {"float32": "float", "float64": "double", "int32": "int32", "int64": "int64",
@@ -171,6 +186,7 @@ def _as_dtype(dtype) -> DType:
     d = _core.as_dtype(dtype)
     found = _BY_NP.get(d)
     if found is None:            # the core's complex64/complex128: eager-only for now
+        _core.load_bfloat16()    # (listed below when installed)
         raise TypeError(f"dlcore: unsupported dtype {d.name} in a graph; expected one of "
                         f"{', '.join(sorted(t.name for t in _BY_NP.values()))}")
     return found

@@ -35,8 +35,7 @@ MAX_HEADER = 100 * 1024 * 1024        # the library's own limit
 SUPPORTED = {np.dtype(t) for t in (np.float32, np.float64, np.float16, np.int32, np.int64, np.int16,
                                   np.int8, np.uint8, np.bool_, np.complex64)}   # C64: the format's
 #                                                              one complex type (no complex128)
-if _dt.bfloat16 is not None:          # BF16 entries (ml_dtypes' bfloat16), as PyTorch writes
-    SUPPORTED.add(_dt.bfloat16)
+_dt.on_bfloat16(SUPPORTED.add)         # BF16 entries (ml_dtypes' bfloat16), as PyTorch writes
 READABLE = SUPPORTED
 
 
@@ -79,6 +78,7 @@ def dumps(arrays: dict[str, np.ndarray], metadata: dict[str, str] | None = None)
     for name, a in arrays.items():
         a = np.asarray(a)
         if a.dtype not in SUPPORTED:
+            _dt.load_bfloat16()       # (listed below when installed)
             raise TypeError(f"safetensors: array {name!r} has unsupported dtype {a.dtype} "
                             f"(supported: {sorted(str(d) for d in SUPPORTED)})")
         flat[name] = np.array(a, order="C", copy=not a.flags.c_contiguous)

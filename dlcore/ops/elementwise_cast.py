@@ -71,7 +71,7 @@ _cast_cuda = cast_p.kernels["cuda"]
 
 def _cast_cuda_bf16(x, *, dtype):
     """bfloat16 conversions on CUDA by their own bit kernels (numba.cuda has no bfloat16)."""
-    bf16 = _dt.bfloat16
+    bf16 = _dt.loaded_bfloat16()
     if bf16 is not None and (dtype == bf16 or x.dtype == bf16):
         from ..kernels.cuda import bfloat16 as _cuda_bf16
         return _cuda_bf16.cast(x, dtype, _cast_cuda)
