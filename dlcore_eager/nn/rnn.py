@@ -97,6 +97,21 @@ def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
             _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
 
 
+def _check_hx_dims(hx, lstm: bool, unbatched: bool) -> None:
+    """torch's forward's check of the initial state's rank (before the dtype and size
+    checks): an LSTM's ``hx[0]``, ``hx[1]`` (a tuple or a list; one of one state: its
+    IndexError), an RNN's or GRU's ``hx`` itself (a tuple or list: its AttributeError)."""
+    want, what = (2, "unbatched 2-D") if unbatched else (3, "batched 3-D")
+    if lstm:
+        d0, d1 = hx[0].dim(), hx[1].dim()
+        if d0 != want or d1 != want:
+            raise RuntimeError(f"For {what} input, hx and cx should also be {want}-D but got "
+                               f"({d0}-D, {d1}-D) tensors")
+    elif hx.dim() != want:
+        raise RuntimeError(f"For {what} input, hx should also be {want}-D but got "
+                           f"{hx.dim()}-D tensor")
+
+
 class RNNBase(Module):
     """The multi-layer recurrent network shared by ``RNN``, ``LSTM`` and ``GRU``."""
 
@@ -187,8 +202,35 @@ class RNNBase(Module):
         return s
 
     # ------------------------------------------------------------------ forward
+    def _check_input_dtype(self, input, packed_lstm: bool, autocast: bool) -> None:
+        """torch's ``check_input``: an input whose dtype is not the weights' is refused
+        (outside autocast); a packed LSTM's, which torch's forward does not check, as its
+        first matmul refuses it."""
+        w = self._flat_weights[0]
+        data = input.data if isinstance(input, PackedSequence) else input
+        if data.dtype == w.dtype or autocast:
+            return
+        if packed_lstm:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{data.dtype._legacy} and {w.dtype._legacy}")
+        raise ValueError(f"RNN input dtype ({data.dtype}) does not match weight dtype "
+                         f"({w.dtype}). Convert input: input.to({w.dtype}), or convert model: "
+                         f"model.to({data.dtype})")
+
+    def _check_state_dtype(self, h0, c0, lstm: bool) -> None:
+        """An initial state whose dtype is not the weights': torch's kernels' refusals (a
+        float32 LSTM's oneDNN one; the others' first matmul of h)."""
+        w = self._flat_weights[0].dtype
+        for st in (h0, c0):
+            if st is not None and st.dtype != w:
+                if lstm and self._flat_weights[0]._buf.dtype == np.float32 and \
+                        not self.proj_size:
+                    raise RuntimeError("get_mkldnn_dtype: unsupported data type")
+                raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                                   f"{st.dtype._legacy} and {w._legacy}")
+
     def _check_hidden(self, hx, expected, what="hidden"):
-        if tuple(hx.shape) != tuple(expected):
+        if tuple(hx.size()) != tuple(expected):     # (torch's hx.size(): a list's AttributeError)
             raise RuntimeError(f"Expected {what} size {tuple(expected)}, got {list(hx.shape)}")
 
     def forward(self, input, hx=None):
@@ -217,6 +259,10 @@ class RNNBase(Module):
             steps = [(t * B, B) for t in range(T)]
             x = _ops.reshape(x, (T * B, x.shape[2]))
             sorted_idx = unsorted_idx = None
+        if hx is not None and not packed:
+            _check_hx_dims(hx, lstm, unbatched)
+        ac = _autocast.active()
+        self._check_input_dtype(input, packed and lstm, ac)
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
@@ -224,9 +270,8 @@ class RNNBase(Module):
         c_shape = (self.num_layers * ndir, B, self.hidden_size)
         h0 = c0 = None
         if hx is not None:
-            h0, c0 = hx if lstm else (hx, None)
-            if lstm and (not isinstance(hx, tuple) or len(hx) != 2):
-                raise RuntimeError("LSTM: expected hx to be a tuple (h_0, c_0)")
+            # (torch's LSTM indexes hx: a tuple or a list of two; _VF.lstm refuses the rest)
+            h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
             if unbatched:
                 h0 = h0.unsqueeze(1)
                 c0 = c0.unsqueeze(1) if c0 is not None else None
@@ -236,6 +281,14 @@ class RNNBase(Module):
             self._check_hidden(h0, shape, "hidden[0]" if lstm else "hidden")   # (torch's
             if c0 is not None:                                                 # names)
                 self._check_hidden(c0, c_shape, "hidden[1]")
+            if lstm and not isinstance(hx, (tuple, list)):
+                raise TypeError("lstm() received an invalid combination of arguments - got "
+                                f"hx of type {type(hx).__name__}, but expected a tuple of "
+                                "Tensors (h_0, c_0)")
+            if lstm and len(hx) != 2:
+                raise RuntimeError("lstm expects two hidden states")
+            if not ac:
+                self._check_state_dtype(h0, c0, lstm and not packed)
         if h0 is None:
             h0 = zeros(*shape, dtype=x.dtype, device=x.device)
         if lstm and c0 is None:
@@ -245,7 +298,6 @@ class RNNBase(Module):
         # packed batch, and dropout between layers in training (which ONNX export traces step
         # by step), keep the step loop; so does autocast, where each step is PyTorch's
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
-        ac = _autocast.active()
         fused = lstm and not packed and len(steps) > 0 and x._buf.dtype in _FUSED_DTYPES and \
             not (self.dropout and self.training and self.num_layers > 1) and not ac and \
             not self.proj_size
@@ -376,13 +428,16 @@ class RNNCellBase(Module):
             # on the buffers' shapes (no Size objects; issue 19: 1.7 -> 0.5 us), anything
             # else (and every error) below
             shape = input._buf.shape
-            if len(shape) == 2 and shape[1] == self.input_size:
+            w = self._parameters["weight_ih"]
+            if len(shape) == 2 and shape[1] == self.input_size and \
+                    input._buf.dtype is w._buf.dtype:
                 want = (shape[0], self.hidden_size)
                 for st in hs:
                     if type(st) is not Tensor or st._buf.shape != want:
                         break
                 else:
-                    return input, hs, True
+                    if hs[0]._buf.dtype is w._buf.dtype:
+                        return input, hs, True
         if input.dim() not in (1, 2):
             raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
                              f"{input.dim()}D instead")
@@ -397,13 +452,19 @@ class RNNCellBase(Module):
         else:
             states = (hx,) if n_states == 1 else tuple(hx)
             states = tuple(s if batched else s.unsqueeze(0) for s in states)
-            for s in states:
+            for i, s in enumerate(states):      # (torch's texts: hidden0, hidden1)
                 if tuple(s.shape) != (x.shape[0], self.hidden_size):
-                    raise RuntimeError(f"hidden{0} has inconsistent hidden_size: got "
+                    raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got "
                                        f"{s.shape[-1]}, expected {self.hidden_size}"
                                        if s.shape[0] == x.shape[0] else
-                                       f"Input batch size {x.shape[0]} doesn't match hidden "
+                                       f"Input batch size {x.shape[0]} doesn't match hidden{i} "
                                        f"batch size {s.shape[0]}")
+        wd = self.weight_ih.dtype
+        if not _autocast.active():      # (torch's first matmuls: x W_ih^T, then h W_hh^T)
+            for t in (x, states[0]):
+                if t.dtype != wd:
+                    raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                                       f"{t.dtype._legacy} and {wd._legacy}")
         return x, states, batched
 
     def _autocast_products(self, x: Tensor, h: Tensor) -> tuple:
