@@ -521,12 +521,26 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Keras 2's TF backend: probabilities are clipped to [eps, 1 - eps] and their log taken,
+    then ``tf.nn.sparse_softmax_cross_entropy_with_logits`` of the flattened targets, so an
+    out-of-range label is TF's InvalidArgumentError at run time (a one-hot of it was a silent 0)
+    and a -inf logit of another class costs nothing (0 * -inf was NaN)."""
     output = _to_tensor(output)
-    t = _ops.cast(_to_tensor(target), np.int64)
-    if t.aval.ndim == output.aval.ndim:
-        t = _ops.squeeze(t, -1)
-    return categorical_crossentropy(_ops.one_hot(t, output.aval.shape[-1], output.aval.dtype),
-                                    output, from_logits, axis)
+    rank = output.aval.ndim
+    if axis != -1 and axis not in range(rank):
+        raise ValueError(f"Unexpected channels axis {axis}. Expected to be -1 or one of the "
+                         f"axes of `output`, which has {rank} dimensions.")
+    if axis not in (-1, rank - 1):
+        output = _ops.transpose(output, [i for i in range(rank) if i != axis] + [axis])
+    if not from_logits:
+        output = _ops.log(clip(output, _EPSILON, 1.0 - _EPSILON))
+    lead = tuple(output.aval.shape[:-1])
+    t = _ops.reshape(_ops.cast(_to_tensor(target), np.int64), (-1,))
+    res = _ops.sparse_softmax_cross_entropy(
+        _ops.reshape(output, (-1, output.aval.shape[-1])), t)
+    if rank >= 3 and None not in lead[1:]:
+        return _ops.reshape(res, (-1,) + lead[1:])
+    return res
 
 
 def binary_crossentropy(target, output, from_logits=False):

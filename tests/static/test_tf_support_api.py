@@ -87,8 +87,10 @@ def test_tf_losses_with_weights_and_reductions():
     ww = np.broadcast_to(w, hub.shape)
     np.testing.assert_allclose(got[1], (hub * ww).sum() / (ww != 0).sum())
     np.testing.assert_allclose(got[2], e.sum())
-    np.testing.assert_allclose(got[3], ((p - y) ** 2 * ww).sum() / ww.sum())
-    np.testing.assert_allclose(got[4], hub)
+    # TF 1.15's tf.losses take float64 data to float32 (to_float) and return float32
+    np.testing.assert_allclose(got[3], ((p - y) ** 2 * ww).sum() / ww.sum(), rtol=1e-6)
+    np.testing.assert_allclose(got[4], hub, rtol=1e-6)
+    assert got[3].dtype == np.float32 and got[4].dtype == np.float32
     pr = RNG.uniform(0.05, 0.95, (6,))
     lb = (RNG.random(6) < 0.5).astype(float)
     ll = run(tf.losses.log_loss(lb, pr))
