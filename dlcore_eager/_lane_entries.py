@@ -26,10 +26,12 @@ from . import _dispatch as _D
 from . import _lane as L
 from . import _lane_max as M
 from . import _shown_saved as _shown
+from ._dispatch_finish import view1
 from ._graph import Node, leaf_node
 from ._state import INFERENCE_ON, STATE, fresh_version
 from .return_types import values_indices
 from .tensor import Tensor, _make, _new
+from ._views import view_of
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
@@ -387,6 +389,36 @@ L.MORE["leaky_relu"] = _unary_parse()
 L.ENTRIES["leaky_relu"] = leaky_entry(_ops.activations.leaky_relu_p)
 
 
+def transpose_entry(prim):
+    """``parse.entry`` of ``x.transpose(d0, d1)``, ``torch.transpose(x, d0, d1)`` and
+    ``swapaxes`` (two ints given positionally): the plan ``_lane._transpose_parse`` made
+    (``small_unary``'s: the kernel's small form ``(ndarray.transpose, perm)``, a view) looked
+    up and run in the entry, wrapped as ``small_unary`` wraps a view (``view1``; in grad mode
+    ``_views.view_of``, its one-frame form), as ``t()`` is (issue 19: two frames less)."""
+    kernels = prim.kernels
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            if not kw and len(args) == 3 and not _RECORDERS and not _D._AUTOCAST:
+                x, d0, d1 = args
+                if type(x) is Tensor and type(d0) is int and type(d1) is int:
+                    b = x._buf
+                    plan = _PLANS.get((prim, kernels["cpu"], b.shape, b.dtype, (d0, d1))) \
+                        if type(b) is _ndarray else None
+                    if plan and plan[1] is not None and plan[4] == 1:
+                        out = plan[0](b, plan[1])
+                        if type(out) is _ndarray:
+                            ob = out.base
+                            if ob is b or (ob is not None and ob is b.base):
+                                if plan[3] and STATE.enabled:
+                                    return view_of(x, prim, plan[2], out)
+                                return view1(prim, x, plan[2], out, plan[3])
+            return _fallback(general, parse, args, kw)
+        return lane_entry
+    return make
+
+
+L.ENTRIES["transpose"] = L.ENTRIES["swapaxes"] = transpose_entry(L._transpose_p)
 L.ENTRIES.update(sum=sum_entry(L._sum_p, L._REDUCE_LABELS["sum"]),
                  argmax=argmax_entry(L._argmax_p),
                  max=max_entry("max", L._max_p, L._argmax_p),
