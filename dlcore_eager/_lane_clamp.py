@@ -42,6 +42,7 @@ _LIM = {_F32: float(np.finfo(np.float32).max), _F64: float(np.finfo(np.float64).
 _I64 = 2 ** 63
 _max_p, _min_p = _ew.maximum_p, _ew.minimum_p
 _CLIP = CLIP_UFUNC
+_node_new = Node.__new__
 
 
 def _boundless(d):
@@ -75,8 +76,22 @@ def _recorded(prim, x, out, sb):
     and a number ``v`` (``sb``: its scalar buffer), whose value ``out`` the caller computed:
     ``apply``'s node for a tensor and a number, spelled out as ``apply`` spells it."""
     version = [0]
-    return _make(out, version, Node(prim, {}, (x._node or leaf_node(x), None), (x, _make(sb)),
-                                    (x._vc[0], 0), out, version))
+    # ``Node(prim, {}, (parent, None), (x, _make(sb)), (v, 0), out, version)``'s stores inline
+    # (as _views.view_of; a field added to ``Node.__init__`` must be added here too)
+    node = _node_new(Node)
+    node.prim = prim
+    node.params = {}
+    node.parents = (x._node or leaf_node(x), None)
+    node.inputs = (x, _make(sb))
+    node.versions = (x._vc[0], 0)
+    node.out_buf = out
+    node.out_version = version
+    node.out_ver0 = 0
+    node.shape = out.shape
+    node.dtype = out.dtype
+    node.hooks = None
+    node.retain = None
+    return _make(out, version, node)
 
 
 def _value(out):

@@ -179,3 +179,24 @@ def test_nan_bound_and_large_inputs_as_torch():
         assert _same(f(dl, xd).numpy(), f(torch, xt).numpy())
     big = np.linspace(-3, 3, 1 << 21, dtype=np.float32)      # (past the lane's size)
     assert _same(dl.tensor(big).clamp(-1, 1).numpy(), torch.tensor(big).clamp(-1, 1).numpy())
+
+
+@pytest.mark.parametrize("version", [0, 3])
+def test_recorded_node_has_node_init_fields(version):
+    """The lane's node (Node.__init__'s stores written inline) sets every slot Node(...)
+    sets, as apply's node for a tensor and a number."""
+    from test_inline_node_fields import _same_fields
+
+    from dlcore_eager._graph import Node, leaf_node
+    from dlcore_eager.tensor import _make
+
+    x = dl.from_numpy(np.linspace(-1, 1, 6, dtype=np.float32)).requires_grad_(True)
+    x._vc[0] = version
+    sb = scalar_buffer(-0.5, x._buf.dtype)
+    out = np.maximum(x._buf, sb)
+    t = _lane_clamp._recorded(ew.maximum_p, x, out, sb)
+    ref = Node(ew.maximum_p, {}, (leaf_node(x), None), (x, _make(sb)), (version, 0), out, [0])
+    _same_fields(t._node, ref, Node, skip=("inputs", "out_version"))
+    assert t._node.inputs[0] is x and t._node.inputs[1]._buf is sb
+    assert t._node.out_version is t._vc and t._vc == [0] and t.requires_grad
+    assert t._node.parents[0] is ref.parents[0]
