@@ -9,7 +9,8 @@ programs made of thousands of small steps use most (a BiLSTM-CRF, a char-RNN, a
 tree network): elementwise add/mul, mm/matmul, F.linear, cat/stack, indexing (int, slice,
 tensor), view/t, activations, log_softmax, reductions, and the backward of a small chain; on
 shapes 1xH and HxH (H = 32); then the eager lane's targets on 4x8 tensors without grad
-(reductions, softmaxes, joins, unary ops, transpose/view/reshape), some of them again on
+(reductions, softmaxes, joins, unary ops, transpose/view/reshape, clamp/clamp_min/clamp_max
+with number bounds, also on 1 element), some of them again on
 tensors that require grad, and a 10-op chain's backward; then backward-only rows (a mean, a
 cross-entropy, grad() of a small layer) and create_graph gradients.  Both libraries run in the same process, one thread each (the
 thread policy of ``benchmarks.threads``), interleaved row by row, and each row keeps the best
