@@ -67,6 +67,9 @@ ALLOWED: dict[str, tuple[str, str]] = {
     # kernel for their int32/int64, which the core refuses when built)
     "Abs": ("x", "bfloat16, float16, float32, float64, int8, int16, int32, int64"),
     **{t: ("x", _UNARY) for t in ("Tan", "Asin", "Acos", "Atan")},
+    # Neg (tf.negative, -x): no unsigned or bool type (the core wrapped uint8 -1 to 255)
+    "Neg": ("x", "bfloat16, float16, float32, float64, int8, int16, int32, int64, complex64, "
+                 "complex128"),
 }
 
 # the dtypes a dlcore graph tensor can have (float16/bfloat16 ones report float32; strings
@@ -136,7 +139,7 @@ def check(op_type: str, bad: frozenset, value) -> None:
 
 #: unary ops whose refused dtypes the core computes (IsNan of an int: False): checked before
 #: the node is made (the others refuse them in the core, translated on the way out)
-PRECHECKED = frozenset({"IsNan", "IsInf", "IsFinite"})
+PRECHECKED = frozenset({"IsNan", "IsInf", "IsFinite", "Neg"})
 
 
 def prechecked(f, op_type: str, bad: frozenset):

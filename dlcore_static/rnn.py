@@ -86,7 +86,8 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         probe, _ = cell(x0, state0)                   # variables made here, outside the loop
         s_leaves = [to_tensor(s, g) for s in _f.flatten(state0)]
         ns = len(s_leaves)
-        lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+        lengths = None if sequence_length is None else \
+            _checked_lengths(to_tensor(sequence_length, g), x, 1 if time_major else 0, g)
 
         def step(t, vs):
             state, acc = _f.pack_as(state0, vs[:ns]), vs[ns]
@@ -108,6 +109,32 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         if not time_major:
             out = _ops.transpose(out, (1, 0) + tuple(range(2, out.aval.ndim)))
         return out, _f.pack_as(state0, res[:ns])
+
+
+def _checked_lengths(lengths, x, batch_axis: int, g):
+    """TF 1.15's dynamic_rnn: ``sequence_length`` cast to int32, a vector (ValueError when its
+    rank is another), named ``sequence_length``, and read through ``CheckSeqLen``, an identity
+    after an Assert that its shape is [batch_size] (InvalidArgumentError at run time: a length
+    per sequence, not one broadcast over the batch)."""
+    from .debug_ops import Assert
+    from .frontend import rename
+    lengths = _ops.cast(lengths, np.dtype("int32"))
+    if lengths.aval.shape is not None and len(lengths.aval.shape) != 1:
+        raise ValueError("sequence_length must be a vector of length batch_size, but saw "
+                         f"shape: {lengths.shape}")
+    first = len(g._ops)
+    lengths = rename(_ops.identity(lengths), "sequence_length", first)
+    b = x.aval.shape[batch_axis]
+    batch = constant(np.array([b], np.int32)) if b is not None else \
+        _ops.reshape(_ops.cast(_ops.getitem(_ops.shape_of(x), batch_axis), np.dtype("int32")),
+                     (1,))
+    seen = _ops.cast(_ops.shape_of(lengths), np.dtype("int32"))
+    check = Assert(_ops.reduce_all(_ops.equal(seen, batch)),
+                   [f"Expected shape for Tensor {lengths.name} is ", batch,
+                    " but saw shape: ", seen])
+    with g.control_dependencies([check]):
+        first = len(g._ops)
+        return rename(_ops.identity(lengths), "CheckSeqLen", first)
 
 
 def _zeros_steps(xt, like):
