@@ -535,9 +535,13 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if not from_logits:
         output = _ops.log(clip(output, _EPSILON, 1.0 - _EPSILON))
     lead = tuple(output.aval.shape[:-1])
-    t = _ops.reshape(_ops.cast(_to_tensor(target), np.int64), (-1,))
+    t = _ops.cast(_to_tensor(target), np.int64)
+    if t.aval.ndim == rank and t.aval.shape[-1] in (1, None):
+        t = _ops.squeeze(t, -1)             # (Keras flattens the ids: the same values)
+    if t.aval.ndim == rank - 1:             # ids (N, T) for (N, T, C): shapes kept, any unknown
+        return _ops.sparse_softmax_cross_entropy(output, t)
     res = _ops.sparse_softmax_cross_entropy(
-        _ops.reshape(output, (-1, output.aval.shape[-1])), t)
+        _ops.reshape(output, (-1, output.aval.shape[-1])), _ops.reshape(t, (-1,)))
     if rank >= 3 and None not in lead[1:]:
         return _ops.reshape(res, (-1,) + lead[1:])
     return res

@@ -189,3 +189,37 @@ def test_keras_sparse_categorical_crossentropy_as_keras2_tf_backend():
     with pytest.raises(ValueError, match=r"^Unexpected channels axis 2\. Expected to be -1 or "
                        r"one of the axes of `output`, which has 2 dimensions\.$"):
         K.sparse_categorical_crossentropy(np.array([0, 1]), lg, axis=2)
+
+
+def test_keras_sparse_categorical_crossentropy_unknown_inner_dims_keep_their_shape():
+    # review24 R5: ids (N, T) against probabilities (None, None, C) stay (N, T)
+    out = tf.placeholder(tf.float32, (None, None, 5))
+    ids = tf.placeholder(tf.int32, (None, None, 1))
+    res = K.sparse_categorical_crossentropy(ids, out)
+    assert res.shape.as_list() == [None, None]
+    p = np.random.RandomState(1).dirichlet(np.ones(5), (2, 3)).astype(np.float32)
+    y = np.array([[[0], [4], [2]], [[1], [1], [3]]])
+    got = run(res, {out: p, ids: y})
+    pc = np.clip(p, 1e-7, 1 - 1e-7)
+    ref = -np.log(np.take_along_axis(pc, y, -1)[..., 0] / pc.sum(-1))
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_keras_variable_length_sequence_model_evaluates(mask_zero):
+    from dlcore_static.keras.layers import LSTM, Dense, Embedding, Input
+    from dlcore_static.keras.models import Model
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 10, (8, 6))
+    x[:, 4:] = 0
+    y = rng.integers(0, 4, (8, 6, 1))
+    i = Input(shape=(None,))
+    h = LSTM(8, return_sequences=True)(Embedding(10, 8, mask_zero=mask_zero)(i))
+    m = Model(i, Dense(4, activation="softmax")(h))
+    m.compile("sgd", "sparse_categorical_crossentropy")
+    p = m.predict(x)
+    ref = -np.log(np.clip(np.take_along_axis(p, y, -1)[..., 0], 1e-7, 1 - 1e-7))
+    msk = (x != 0) if mask_zero else np.ones_like(x, bool)
+    np.testing.assert_allclose(m.evaluate(x, y, verbose=0), (ref * msk).sum() / msk.sum(),
+                               rtol=1e-5)
