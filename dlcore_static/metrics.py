@@ -40,8 +40,39 @@ def _collect(value, update, metrics_collections, updates_collections):
 
 
 def _safe_div(num, den):
-    return _ops.where(_ops.greater(den, 0), _ops.div(num, _ops.maximum(den, 1e-30)),
-                      _ops.zeros_like(num))
+    """TF 1.15's metrics ``_safe_div``: ``div_no_nan`` (0 where ``den`` is 0; a negative
+    total weight divides)."""
+    zero = _ops.equal(den, 0.0)
+    return _ops.where(zero, _ops.zeros_like(num), _ops.div(num, _ops.where(zero, 1.0, den)))
+
+
+def _squeezable(predictions, labels=None, weights=None):
+    """TF 1.15's ``metrics_impl._remove_squeezable_dimensions``: labels and predictions whose
+    ranks differ by one lose the longer one's last dimension of 1 (ids (N, 1) against an
+    argmax (N,): was an (N, N) comparison), their shapes must then be compatible (ValueError),
+    and weights one rank above the predictions lose their last dimension, one below gain one."""
+    from .tensor_shape import TensorShape
+    predictions = to_tensor(predictions)
+    if labels is not None:
+        labels = to_tensor(labels)
+        ps, ls = predictions.aval.shape, labels.aval.shape
+        if ps is not None and ls is not None:
+            if len(ps) - len(ls) == 1 and ps[-1] in (1, None):
+                predictions = _ops.squeeze(predictions, (len(ps) - 1,))
+            elif len(ps) - len(ls) == -1 and ls[-1] in (1, None):
+                labels = _ops.squeeze(labels, (len(ls) - 1,))
+            TensorShape(predictions.aval.shape).assert_is_compatible_with(
+                TensorShape(labels.aval.shape))
+    if weights is None:
+        return predictions, labels, None
+    weights = to_tensor(weights)
+    ws, ps = weights.aval.shape, predictions.aval.shape
+    if ws is not None and ps is not None and len(ws) > 0:
+        if len(ws) - len(ps) == 1:
+            weights = _ops.squeeze(weights, (len(ws) - 1,))
+        elif len(ps) - len(ws) == 1:
+            weights = _ops.expand_dims(weights, -1)
+    return predictions, labels, weights
 
 
 def mean(values, weights=None, metrics_collections=None, updates_collections=None,
@@ -58,7 +89,10 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
         if weights is None:
             num, den = _ops.sum(v), _ops.sum(_ops.ones_like(v))
         else:
-            w = _ops.broadcast_like(_ops.cast(to_tensor(weights), dt), v)
+            from .losses import _assert_broadcastable
+            v, _, weights = _squeezable(v, None, weights)
+            _assert_broadcastable(weights, v)
+            w = _ops.broadcast_like(_ops.cast(weights, dt), v)
             num, den = _ops.sum(_ops.mul(v, w)), _ops.sum(w)
         up_total = total.assign_add(num)
         up_count = count.assign_add(den)
@@ -73,7 +107,7 @@ def accuracy(labels, predictions, weights=None, metrics_collections=None,
     """The running fraction of ``predictions == labels``: ``(value, update_op)``."""
     g = get_default_graph()
     with g.name_scope(name or "accuracy"):
-        lb, pr = to_tensor(labels), to_tensor(predictions)
+        pr, lb, weights = _squeezable(predictions, labels, weights)
         if lb.aval.dtype != pr.aval.dtype:
             pr = _ops.cast(pr, lb.aval.dtype)
         hit = _ops.cast(_ops.equal(lb, pr), np.float32)
@@ -84,7 +118,8 @@ def mean_squared_error(labels, predictions, weights=None, metrics_collections=No
                        updates_collections=None, name=None):
     g = get_default_graph()
     with g.name_scope(name or "mean_squared_error"):
-        d = _ops.sub(to_tensor(predictions), to_tensor(labels))
+        pr, lb, weights = _squeezable(predictions, labels, weights)
+        d = _ops.sub(pr, lb)
         return mean(_ops.mul(d, d), weights, metrics_collections, updates_collections,
                     name="")
 
@@ -93,7 +128,8 @@ def mean_absolute_error(labels, predictions, weights=None, metrics_collections=N
                         updates_collections=None, name=None):
     g = get_default_graph()
     with g.name_scope(name or "mean_absolute_error"):
-        d = _ops.abs(_ops.sub(to_tensor(predictions), to_tensor(labels)))
+        pr, lb, weights = _squeezable(predictions, labels, weights)
+        d = _ops.abs(_ops.sub(pr, lb))
         return mean(d, weights, metrics_collections, updates_collections, name="")
 
 
@@ -106,11 +142,11 @@ def _local_vec(name: str, shape: int | tuple) -> Variable:
 
 def _binary(labels, predictions, weights):
     """Labels and predictions as flat bool vectors, weights as a flat float32 vector."""
-    lb = _ops.reshape(_ops.cast(to_tensor(labels), np.bool_), (-1,))
-    pr = to_tensor(predictions)
+    pr, labels, weights = _squeezable(predictions, labels, weights)
+    lb = _ops.reshape(_ops.cast(labels, np.bool_), (-1,))
     w = _ops.ones_like(_ops.cast(lb, np.float32)) if weights is None else \
-        _ops.reshape(_ops.broadcast_like(_ops.cast(to_tensor(weights), np.float32),
-                                         _ops.cast(to_tensor(labels), np.float32)), (-1,))
+        _ops.reshape(_ops.broadcast_like(_ops.cast(weights, np.float32),
+                                         _ops.cast(labels, np.float32)), (-1,))
     return lb, pr, w
 
 

@@ -1,0 +1,45 @@
+"""TF 1.15's tf.metrics (metrics_impl.py): labels (N, 1) against an argmax (N,) are squeezed
+(_remove_squeezable_dimensions), incompatible shapes refused, weights broadcast with TF's checks,
+and the means divided with div_no_nan."""
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+
+Y = np.array([[1], [0], [1], [1]])
+P = np.array([1, 0, 0, 1])
+
+
+def test_ids_n_1_against_argmax_n_are_squeezed():
+    lab = tf.placeholder(tf.int64, (None, 1))
+    pred = tf.placeholder(tf.int64, (None,))
+    w = tf.placeholder(tf.float32, (None, 1))
+    metrics = [tf.metrics.accuracy(lab, pred),
+               tf.metrics.accuracy(lab, pred, weights=w, name="wacc"),
+               tf.metrics.mean_squared_error(tf.cast(lab, tf.float32), tf.cast(pred, tf.float32)),
+               tf.metrics.mean_absolute_error(tf.cast(pred, tf.float32), tf.cast(lab, tf.float32)),
+               tf.metrics.precision(lab, pred), tf.metrics.recall(lab, pred)]
+    wv = np.array([[1.], [2.], [3.], [0.]], np.float32)
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        got = s.run([u for _, u in metrics], {lab: Y, pred: P, w: wv})
+    hit = (Y[:, 0] == P).astype(np.float32)
+    np.testing.assert_allclose(got, [hit.mean(), (hit * wv[:, 0]).sum() / wv.sum(),
+                                     1 - hit.mean(), 1 - hit.mean(), 1.0, 2 / 3], rtol=1e-6)
+    # (was 0.5, 0.5: a (4, 4) comparison of every label with every prediction)
+
+
+def test_mean_weights_and_errors():
+    v = tf.constant([[1., 2., 3.], [4., 5., 6.]])
+    m, up = tf.metrics.mean(v, weights=tf.constant([[1.], [-3.]]))
+    z, zup = tf.metrics.mean(v, weights=tf.zeros((2, 3)), name="z")
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        got = s.run([up, zup])
+    assert got[0] == pytest.approx((6 - 3 * 15) / (3 - 9)) and got[1] == 0.0
+    with pytest.raises(ValueError, match=r"^Shapes \(2,\) and \(3,\) are incompatible$"):
+        tf.metrics.accuracy([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match=r"^weights can not be broadcast to values\. Mismatch "
+                       r"at dim 1\. values\.shape=\[2 3\] weights\.shape=\[2 2\]\.$"):
+        tf.metrics.mean(v, weights=tf.ones((2, 2)))
