@@ -33,6 +33,7 @@ int32, while ``int_array * 0.5`` becomes the default float.
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
 import sys
 from typing import Any, Callable, cast
@@ -139,10 +140,28 @@ def np_dtype(x) -> np.dtype:
     return np.dtype(x)
 
 
+def bfloat16_installed() -> bool:
+    """Is ml_dtypes importable (without importing it)?  For the modules' ``__dir__``."""
+    if _BF16 is not None or _bf16_missing:
+        return _BF16 is not None
+    return importlib.util.find_spec("ml_dtypes") is not None
+
+
+def dir_with_bfloat16(module_globals: dict, *names: str) -> list[str]:
+    """A module's ``__dir__``: its names, plus ``names`` (served by its ``__getattr__``) when
+    ml_dtypes is installed, so ``dir()`` and tab completion list them before the import."""
+    return sorted(set(module_globals) | (set(names) if bfloat16_installed() else set()))
+
+
 def __getattr__(name: str):
     if name == "bfloat16":               # the first access imports ml_dtypes
         return load_bfloat16()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The names, bfloat16's included before ml_dtypes is imported (see dlcore.dtypes)."""
+    return sorted(set(globals()) | {"bfloat16"})      # (None without ml_dtypes, as always)
 
 
 _import_guard.after_import("ml_dtypes", _register)

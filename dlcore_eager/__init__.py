@@ -22,6 +22,7 @@ import sys as _sys
 
 from dlcore.device import Device as _Device
 from dlcore.device import as_device as _as_device
+from dlcore import dtypes as _dlcore_dtypes
 
 # _dispatch (Tensor.__dlcore_frontend__), _indexing (x[i], x[i] = v), creation (Tensor(...)),
 # autograd (Tensor.backward) and legacy_types (Tensor.type) attach Tensor's methods that need
@@ -76,6 +77,11 @@ def __getattr__(name: str):
         globals()["BFloat16Tensor"] = CPU_TYPES[_dtype.bfloat16]
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The names, bfloat16's included before ml_dtypes is imported (see dlcore.dtypes)."""
+    return _dlcore_dtypes.dir_with_bfloat16(globals(), "bfloat16", "BFloat16Tensor")
 
 
 from ._memory_format import (

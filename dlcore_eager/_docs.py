@@ -237,8 +237,9 @@ def fill_functions(torch, cls) -> int:
     """Docstrings for the public ``torch.X`` functions still without one: the method's
     (``Tensor.X``) when there is one, else FUNCTION_DOCS."""
     filled = 0
-    for name in dir(torch):
-        fn = getattr(torch, name)
+    names = vars(torch)             # (not dir(): that lists bfloat16, whose getattr imports
+    for name in sorted(names):      # ml_dtypes, see dlcore.dtypes)
+        fn = names[name]
         if name.startswith("_") or not inspect.isfunction(fn) or fn.__doc__:
             continue
         doc = FUNCTION_DOCS.get(name)

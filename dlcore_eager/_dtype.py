@@ -89,6 +89,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The names, bfloat16's included before ml_dtypes is imported (see dlcore.dtypes)."""
+    return _dt.dir_with_bfloat16(globals(), "bfloat16")
+
+
 _dt.on_bfloat16(_add_bfloat16)
 _default_float = [float32]
 

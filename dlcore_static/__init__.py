@@ -148,6 +148,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The names, bfloat16's included before ml_dtypes is imported (see dlcore.dtypes)."""
+    return _dlcore.dtypes.dir_with_bfloat16(globals(), "bfloat16")
+
+
 _api.activate()
 _install_aliases()
 from . import _seq_names  # noqa: E402, F401 - tf.scan, tf.nn.dynamic_rnn, tf.contrib.rnn

@@ -133,6 +133,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The names, bfloat16's included before ml_dtypes is imported (see dlcore.dtypes)."""
+    return _core.dir_with_bfloat16(globals(), "bfloat16")
+
+
 _core.on_bfloat16(_add_bfloat16)
 
 # TensorFlow calls float32 'float' in error messages ("with dtype float and shape [?,784]").

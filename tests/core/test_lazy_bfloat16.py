@@ -30,6 +30,9 @@ def test_front_ends_import_without_ml_dtypes_and_each_public_name_loads_it():
 import sys, warnings
 import dlcore_eager as torch, dlcore_static as tf, dlcore
 print("ml_dtypes" in sys.modules, dlcore.dtypes.loaded_bfloat16())
+# dir() lists the names before the import (tab completion) and does not import ml_dtypes
+print("bfloat16" in dir(torch), "BFloat16Tensor" in dir(torch), "bfloat16" in dir(tf),
+      "bfloat16" in dir(dlcore.dtypes), "bfloat16" in dir(tf.dtypes), "ml_dtypes" in sys.modules)
 print(list(dlcore.dtypes.HALF))
 # an error listing the supported dtypes names bfloat16 although ml_dtypes is not imported yet
 try:
@@ -45,6 +48,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     print(tf.bfloat16, tf.as_dtype("bfloat16"), tf.dtypes.bfloat16 is tf.bfloat16)
 """)
+    assert lines.pop(1) == "True True True True True False"
     assert lines[0] == "False None"
     assert lines[1] == "[dtype('float16')]"
     assert lines[2] == ("dlcore: unsupported dtype 'float7'; expected one of float32, float64, "
@@ -84,6 +88,7 @@ import sys
 sys.modules["ml_dtypes"] = None          # (import ml_dtypes raises ImportError)
 import dlcore_eager as torch, dlcore_static as tf, dlcore
 print(hasattr(torch, "bfloat16"), hasattr(tf, "bfloat16"), dlcore.dtypes.bfloat16)
+print("bfloat16" in dir(torch), "bfloat16" in dir(tf), "bfloat16" in dir(dlcore.dtypes))
 for ask in (lambda: dlcore.dtypes.as_dtype("bfloat16"), lambda: torch.ones(2).bfloat16()):
     try:
         ask()
@@ -96,6 +101,7 @@ except TypeError as e:
 """)
     assert lines == [
         "False False None",
+        "False False True",
         "dlcore: bfloat16 needs the ml_dtypes package (pip install ml_dtypes)",
         "bfloat16 tensors need the ml_dtypes package (pip install ml_dtypes)",
         "dlcore: unsupported dtype 'float7'; expected one of float32, float64, int32, int64, "
