@@ -112,6 +112,22 @@ def _check_hx_dims(hx, lstm: bool, unbatched: bool) -> None:
                            f"{hx.dim()}-D tensor")
 
 
+def _check_packed_lstm_hx(hx, dims: bool = True) -> None:
+    """_VF.lstm's checks of the hx it is given (a packed batch's, a batched one's after the
+    forward's): a tuple or list (else the argument parser's TypeError) of two states, each
+    (``dims``: a packed batch's, not checked by the forward first) of three dimensions."""
+    if not isinstance(hx, (tuple, list)):
+        raise TypeError("lstm() received an invalid combination of arguments - got hx of type "
+                        f"{type(hx).__name__}, but expected a tuple of Tensors (h_0, c_0)")
+    if len(hx) != 2:
+        raise RuntimeError("lstm expects two hidden states")
+    for st in hx if dims else ():
+        d = st.dim()
+        if d < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(d, 1)}, {max(d, 1) - 1}], but got 2)")
+
+
 class RNNBase(Module):
     """The multi-layer recurrent network shared by ``RNN``, ``LSTM`` and ``GRU``."""
 
@@ -217,17 +233,26 @@ class RNNBase(Module):
                          f"({w.dtype}). Convert input: input.to({w.dtype}), or convert model: "
                          f"model.to({data.dtype})")
 
-    def _check_state_dtype(self, h0, c0, lstm: bool) -> None:
+    def _check_state_dtype(self, h0, c0, lstm: bool):
         """An initial state whose dtype is not the weights': torch's kernels' refusals (a
-        float32 LSTM's oneDNN one; the others' first matmul of h)."""
+        float32 LSTM's oneDNN one, for h or c; the others' first matmul of h).  Returns
+        ``c0``: an LSTM's cell state only meets elementwise ops off oneDNN, so one that
+        promotes to the weights' dtype (float32 c, float64 weights) is taken, converted
+        (exactly: torch's ``f * c`` promotes it); another dtype refused as the second
+        step's matmul refuses it."""
         w = self._flat_weights[0].dtype
+        onednn = lstm and self._flat_weights[0]._buf.dtype == np.float32 and \
+            not self.proj_size
         for st in (h0, c0):
             if st is not None and st.dtype != w:
-                if lstm and self._flat_weights[0]._buf.dtype == np.float32 and \
-                        not self.proj_size:
+                if onednn:
                     raise RuntimeError("get_mkldnn_dtype: unsupported data type")
+                if st is c0 and st.is_floating_point() and \
+                        st.element_size() < w.itemsize:
+                    return c0.to(w)
                 raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
                                    f"{st.dtype._legacy} and {w._legacy}")
+        return c0
 
     def _check_hidden(self, hx, expected, what="hidden"):
         if tuple(hx.size()) != tuple(expected):     # (torch's hx.size(): a list's AttributeError)
@@ -270,7 +295,10 @@ class RNNBase(Module):
         c_shape = (self.num_layers * ndir, B, self.hidden_size)
         h0 = c0 = None
         if hx is not None:
-            # (torch's LSTM indexes hx: a tuple or a list of two; _VF.lstm refuses the rest)
+            # (torch's LSTM indexes hx: a tuple or a list of two; _VF.lstm refuses the rest,
+            # a packed batch's first; an unbatched one's hx is rebuilt from hx[0], hx[1])
+            if lstm and packed:
+                _check_packed_lstm_hx(hx)
             h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
             if unbatched:
                 h0 = h0.unsqueeze(1)
@@ -281,14 +309,10 @@ class RNNBase(Module):
             self._check_hidden(h0, shape, "hidden[0]" if lstm else "hidden")   # (torch's
             if c0 is not None:                                                 # names)
                 self._check_hidden(c0, c_shape, "hidden[1]")
-            if lstm and not isinstance(hx, (tuple, list)):
-                raise TypeError("lstm() received an invalid combination of arguments - got "
-                                f"hx of type {type(hx).__name__}, but expected a tuple of "
-                                "Tensors (h_0, c_0)")
-            if lstm and len(hx) != 2:
-                raise RuntimeError("lstm expects two hidden states")
+            if lstm and not unbatched:
+                _check_packed_lstm_hx(hx, dims=False)
             if not ac:
-                self._check_state_dtype(h0, c0, lstm and not packed)
+                c0 = self._check_state_dtype(h0, c0, lstm and not packed)
         if h0 is None:
             h0 = zeros(*shape, dtype=x.dtype, device=x.device)
         if lstm and c0 is None:
@@ -422,7 +446,8 @@ class RNNCellBase(Module):
         return s
 
     def _prepare(self, input: Tensor, hx, n_states: int):
-        hs = hx if type(hx) is tuple else (hx,) if n_states == 1 and type(hx) is Tensor else ()
+        hs = (hx,) if n_states == 1 and type(hx) is Tensor else \
+            hx if n_states == 2 and type(hx) is tuple else ()
         if type(input) is Tensor and len(hs) == n_states:
             # a batch and its states as Tensors (every step of a cell loop): the checks below
             # on the buffers' shapes (no Size objects; issue 19: 1.7 -> 0.5 us), anything
@@ -438,19 +463,35 @@ class RNNCellBase(Module):
                 else:
                     if hs[0]._buf.dtype is w._buf.dtype:
                         return input, hs, True
+        name = type(self).__name__
         if input.dim() not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
-                             f"{input.dim()}D instead")
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
+                             "instead")
+        batched = input.dim() == 2
+        if hx is not None:          # (torch's forward's checks, then _VF's)
+            if n_states == 1:
+                if hx.dim() not in (1, 2):      # (a tuple or list: its AttributeError)
+                    raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got "
+                                     f"{hx.dim()}D instead")
+            else:
+                for idx, value in enumerate(hx):
+                    if value.dim() not in (1, 2):
+                        raise ValueError(f"{name}: Expected hx[{idx}] to be 1D or 2D, got "
+                                         f"{value.dim()}D instead")
+                if batched and not isinstance(hx, (tuple, list)):
+                    raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple "
+                                    f"of Tensors, not {type(hx).__name__}")
+                if batched and len(hx) != 2:    # (unbatched: torch takes hx[0], hx[1])
+                    raise RuntimeError("lstm_cell expects two hidden states")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
-        batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         if hx is None:
             z = zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
             states = (z,) * n_states
         else:
-            states = (hx,) if n_states == 1 else tuple(hx)
+            states = (hx,) if n_states == 1 else (hx[0], hx[1])
             states = tuple(s if batched else s.unsqueeze(0) for s in states)
             for i, s in enumerate(states):      # (torch's texts: hidden0, hidden1)
                 if tuple(s.shape) != (x.shape[0], self.hidden_size):
@@ -499,9 +540,21 @@ class LSTMCell(RNNCellBase):
                  dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
+    def _mixed_cell_state(self, x: Tensor, h: Tensor, c: Tensor) -> tuple:
+        """A cell state of another dtype than the weights' (float32 weights, a float64 c):
+        ATen's CPU lstm_cell, the gates in the weights' dtype, then ``cy = f * c + i * g``
+        and ``hy = o * tanh(cy)`` promoting to c's dtype (torch returns float64 h and c)."""
+        z = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
+                                                                   self.bias_hh)
+        i, f, g, o = z.chunk(4, 1)
+        cy = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * cy.tanh(), cy
+
     def forward(self, input: Tensor, hx=None):
         x, (h, c), batched = self._prepare(input, hx, 2)
-        if _autocast.active():
+        if c._buf.dtype is not h._buf.dtype and not _autocast.active():
+            h2, c2 = self._mixed_cell_state(x, h, c)
+        elif _autocast.active():
             h2, c2 = _seq.lstm_gates(_ops.add(*self._autocast_products(x, h)), c)
         elif self.bias and x._buf.dtype in _FUSED_DTYPES:    # one fused primitive per step
             h2, c2 = _lstm_step(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,

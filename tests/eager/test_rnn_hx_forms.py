@@ -90,7 +90,68 @@ CASES = {
     "rnncell f64 h": lambda T, m, x, h, c: m["rnncell"](x[0], h[0].double()),
     "lstmcell bad c batch": lambda T, m, x, h, c: m["lstmcell"](x[0], (h[0], c[0, :1])),
     "lstmcell bad h batch": lambda T, m, x, h, c: m["lstmcell"](x[0], (h[0, :1], c[0])),
+    # (review24 R2, R3: a packed batch's hx as _VF.lstm checks it; the cells' forward checks)
+    "packed lstm list1": lambda T, m, x, h, c: m["lstm"](_pk(T, x), [h]),
+    "packed lstm list3": lambda T, m, x, h, c: m["lstm"](_pk(T, x), [h, c, c]),
+    "packed lstm 2d states": lambda T, m, x, h, c: m["lstm"](_pk(T, x), (h[0], c[0])),
+    "packed gru 2d": lambda T, m, x, h, c: m["gru"](_pk(T, x), h[0]),
+    "lstmcell list3": lambda T, m, x, h, c: m["lstmcell"](x[0], [h[0], c[0], c[0]]),
+    "lstmcell tensor": lambda T, m, x, h, c: m["lstmcell"](x[0], h[0]),
+    "lstmcell 3d c": lambda T, m, x, h, c: m["lstmcell"](x[0], (h[0], c)),
+    "grucell tuple": lambda T, m, x, h, c: m["grucell"](x[0], (h[0],)),
+    "grucell 3d h": lambda T, m, x, h, c: m["grucell"](x[0], h),
+    "rnncell 3d h unbatched": lambda T, m, x, h, c: m["rnncell"](x[0, 0], h),
 }
+#: refusals whose type is torch's but whose text is not (torch's argument parser lists its
+#: overloads; dlcore names the argument)
+TYPE_ONLY = {
+    "packed lstm tensor": lambda T, m, x, h, c: m["lstm"](_pk(T, x), h),
+    "lstm 4d tensor hx": lambda T, m, x, h, c: m["lstm"](x, _z(T, 2, 2, 2, 4)),
+}
+#: calls torch takes: the same values and dtypes
+ACCEPTED = {
+    "lstm unbatched list3": lambda T, m, x, h, c: m["lstm"](x[:, 0], [h[:, 0], c[:, 0], c[:, 0]]),
+    "lstm unbatched tuple3": lambda T, m, x, h, c: m["lstm"](x[:, 0], (h[:, 0], c[:, 0], c)),
+    "lstm64 f32 c": lambda T, m, x, h, c: m["lstm64"](x.double(), (h[:1].double(), c[:1] + 0.5)),
+    "lstm64 f32 c list": lambda T, m, x, h, c: m["lstm64"](x.double(), [h[:1].double(), c[:1]]),
+    "lstmcell f64 c": lambda T, m, x, h, c: m["lstmcell"](x[0], (h[0] + 0.1, c[0].double() - 1)),
+    "lstmcell f64 c unbatched": lambda T, m, x, h, c: m["lstmcell"](x[0, 0],
+                                                                  (h[0, 0], c[0, 0].double())),
+    "lstmcell64 f32 c": lambda T, m, x, h, c: T.nn.LSTMCell(3, 4).double()(
+        x[0].double(), (h[0].double(), c[0] + 0.25)),
+    "lstm list": lambda T, m, x, h, c: m["lstm"](x, [h, c]),
+}
+
+
+def _pk(T, x):
+    return T.nn.utils.rnn.pack_padded_sequence(x, [5, 3])
+
+
+def _flat(r):
+    if isinstance(r, (tuple, list)):
+        return [t for v in r for t in _flat(v)]
+    return [r]
+
+
+@pytest.mark.parametrize("name", list(ACCEPTED))
+def test_accepted_as_torch(name):
+    f = ACCEPTED[name]
+    rt = _flat(f(torch, _modules(torch), *_tensors(torch)))
+    rd = _flat(f(dl, _modules(dl), *_tensors(dl)))
+    assert len(rt) == len(rd)
+    for a, b in zip(rd, rt):
+        assert str(a.dtype) == str(b.dtype) and tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(TYPE_ONLY))
+def test_refusal_types_are_torchs(name):
+    f = TYPE_ONLY[name]
+    with pytest.raises(Exception) as et:
+        f(torch, _modules(torch), *_tensors(torch))
+    with pytest.raises(type(et.value)):
+        f(dl, _modules(dl), *_tensors(dl))
 
 
 @pytest.mark.parametrize("name", list(CASES))
