@@ -79,6 +79,31 @@ Re-measured by helper verify19 on the Zen 5 EPYC (family 26), ``--programs eager
 0.9-1.0 of each, bytecode not cached): eager cold 2.18-2.33, warm 1.11-1.19 (0.19-0.23 after
 the import: issue 19's "first eager step under 2 s once Numba's cache is warm"); static cold
 1.92-1.99 (the compiled first step 0.93-1.01; issue 19's 4 s), warm 1.16-1.46.
+
+Session 24 (helper cold24), a fresh Intel Xeon (AVX-512, 2 cores) whose kernel cache started
+empty, CPU s from process start.  First run (10:15 UTC, load 2-4, no ``.pyc``, at 372b3276):
+cold/warm eager 1.77/0.81, static 1.29/0.80, lenet_eager 6.06/0.86, lenet_static 9.09/0.93,
+lstm_eager 4.12/0.80, lstm_static 6.52/0.89; import 0.63 of each, 0.48 of it ml_dtypes' (its
+import registers a dozen dtypes with every NumPy ufunc).  ml_dtypes is now imported when
+bfloat16 is first needed (71a1c877, see dlcore.dtypes).  Before and after, side by side (the
+same commit without/with that change, ``.pyc`` files present as a pip install has them; load
+6-9 from the cold test suite; one cold and two warm runs each)::
+
+    program        cold before  cold after   warm before  warm after   import before/after
+    eager              1.84        1.38       0.84-0.84    0.35-0.35      0.65 / 0.18
+    static             1.38        0.87       0.85-0.87    0.36-0.36      0.65 / 0.18
+    lenet_eager        6.48        6.09       0.87-0.88    0.42-0.44      0.64 / 0.17
+    lenet_static       9.12        8.75       0.94-0.95    0.49-0.49      0.67 / 0.18
+    lstm_eager         4.08        3.68       0.83-0.86    0.37-0.38      0.64 / 0.18
+    lstm_static        6.77        6.40       0.96-0.96    0.47-0.48      0.65 / 0.18
+
+Every warm first step is now within issue 17's 1.0 s with room (0.35-0.49), and the seed
+programs' cold ones within 1.5 s / 4 s.  Without ``.pyc`` files (this sandbox's
+``PYTHONDONTWRITEBYTECODE``) the import is 0.4 s more: eager warm 1.23-1.36 -> 0.79-0.81 and
+static 1.35-1.47 -> 0.90-0.93 at load 6-8, interleaved.  What is left of a warm step: the
+import (0.17-0.19: NumPy 0.06, ~430 dlcore modules), Numba's own import (0.10) and the cache
+loads (3-21 signatures, 0.02-0.07); the cold steps are Numba compiling (the 2x2 max pool 1.0 s,
+the direct convolutions and filter gradients 0.45-0.6 s each, box_muller_avx2 0.4 s).
 """
 
 from __future__ import annotations
