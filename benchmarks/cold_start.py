@@ -85,9 +85,9 @@ empty, CPU s from process start.  First run (10:15 UTC, load 2-4, no ``.pyc``, a
 cold/warm eager 1.77/0.81, static 1.29/0.80, lenet_eager 6.06/0.86, lenet_static 9.09/0.93,
 lstm_eager 4.12/0.80, lstm_static 6.52/0.89; import 0.63 of each, 0.48 of it ml_dtypes' (its
 import registers a dozen dtypes with every NumPy ufunc).  ml_dtypes is now imported when
-bfloat16 is first needed (71a1c877, see dlcore.dtypes).  Before and after, side by side (the
-same commit without/with that change, ``.pyc`` files present as a pip install has them; load
-6-9 from the cold test suite; one cold and two warm runs each)::
+bfloat16 is first needed (71a1c877, see dlcore.dtypes).  Before and after, side by side
+(3f3a22d4 and 71a1c877, ``.pyc`` files present as a pip install has them; load 6-9 from the
+cold test suite; one cold and two warm runs each)::
 
     program        cold before  cold after   warm before  warm after   import before/after
     eager              1.84        1.38       0.84-0.84    0.35-0.35      0.65 / 0.18
