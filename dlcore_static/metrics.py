@@ -15,7 +15,6 @@ import contextlib
 import numpy as np
 
 from dlcore import ops as _ops
-from dlcore.dtypes import is_floating
 
 from .frontend import to_tensor
 from .graph import get_default_graph
@@ -81,10 +80,8 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
     g = get_default_graph()
     # name="" (from accuracy & co.): the caller's scope already holds the variables.
     with (g.name_scope(name or "mean") if name != "" else contextlib.nullcontext()):
-        v = to_tensor(values)
-        if not is_floating(v.aval.dtype):
-            v = _ops.cast(v, np.float32)
-        dt = v.aval.dtype
+        v = _ops.cast(to_tensor(values), np.float32)      # (TF 1.15: float32 whatever the
+        dt = v.aval.dtype                                   # values' dtype, float64 too)
         total, count = _local("total", dt), _local("count", dt)
         if weights is None:
             num, den = _ops.sum(v), _ops.sum(_ops.ones_like(v))

@@ -43,3 +43,14 @@ def test_mean_weights_and_errors():
     with pytest.raises(ValueError, match=r"^weights can not be broadcast to values\. Mismatch "
                        r"at dim 1\. values\.shape=\[2 3\] weights\.shape=\[2 2\]\.$"):
         tf.metrics.mean(v, weights=tf.ones((2, 2)))
+
+
+def test_mean_of_float64_values_is_float32():
+    m, up = tf.metrics.mean(tf.constant([0.1, 0.2, 0.4], tf.float64))
+    assert m.dtype == tf.float32 and up.dtype == tf.float32
+    assert [v.dtype.base_dtype for v in tf.local_variables()] == [tf.float32, tf.float32]
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        got = s.run(up)
+    assert got.dtype == np.float32
+    assert got == pytest.approx(0.7 / 3, rel=1e-6)
