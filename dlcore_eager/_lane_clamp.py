@@ -13,10 +13,14 @@ where ``x`` requires grad, each primitive's value so (the other bound infinite) 
 ``apply``'s node for a tensor and a number, spelled out as ``apply`` spells it, and the
 general entry's label and edges.  It takes a call only where every bound is a Python float within the dtype's finite range (NaN,
 inf and float32 overflows: the general entry's values and errors) or such an int, the
-tensor is exactly a ``Tensor`` (a subclass: its ``__torch_function__``), the rules of both
+tensor is a ``Tensor`` (an ``nn.Parameter`` too: the result is a plain Tensor, as the
+general entry's), the rules of both
 primitives have been checked for its dtype (the first call goes to the general entry), and
 no trace, autocast or other keyword (``out=``, ``input=``) is in play; anything else is the
-general entry's, so results, grad_fn names, errors and devices are its own.  The CPU
+general entry's, so results, grad_fn names, errors and devices are its own.  In place
+(``clamp_``, ``clip_``) where nothing is recorded: the general entry's ``_check_inplace``
+and ``_commit`` around the same loop (weight clipping, ``p.data.clamp_(-c, c)``); a
+recorded one is the general entry's.  The CPU
 kernels of maximum and minimum replaced after import: the general entry.
 """
 
@@ -57,7 +61,8 @@ _BOUNDLESS = {_F32: _boundless(_F32), _F64: _boundless(_F64)}
 #: name -> (the keyword of its first bound, of its second (None: one bound), grad_fn label)
 _FORMS = {"clamp": ("min", "max", "ClampBackward1"), "clip": ("min", "max", "ClampBackward1"),
           "clamp_min": ("min", None, "ClampMinBackward0"),
-          "clamp_max": ("max", None, "ClampMaxBackward0")}
+          "clamp_max": ("max", None, "ClampMaxBackward0"),
+          "clamp_": ("min", "max", None), "clip_": ("min", "max", None)}
 
 
 def _bound_ok(v, lim: float) -> bool:
@@ -102,6 +107,7 @@ def _value(out):
 def clamp_entry(name: str):
     """``parse.entry`` of ``name`` (a key of ``_FORMS``): the module docstring's lane."""
     first, second, label = _FORMS[name]
+    inplace = label is None
     max_cache, min_cache = _max_p._rule_cache, _min_p._rule_cache
     pt = _D._PT
     names = frozenset((first, second) if second else (first,))
@@ -111,8 +117,8 @@ def clamp_entry(name: str):
         def lane_entry(*args, **kw):
             n = len(args)
             x = args[0] if n else None
-            if type(x) is not Tensor or n > (3 if second else 2) or _RECORDERS or \
-                    _D._AUTOCAST or _CLIP is None:
+            if (type(x) is not Tensor and not isinstance(x, Tensor)) or \
+                    n > (3 if second else 2) or _RECORDERS or _D._AUTOCAST or _CLIP is None:
                 return general(*args, **kw)
             b = x._buf
             d = b.dtype
@@ -140,6 +146,21 @@ def clamp_entry(name: str):
                 return general(*args, **kw)
             slo = _BOUNDLESS[d][0] if lo is None else scalar_buffer(lo, d)
             shi = _BOUNDLESS[d][1] if hi is None else scalar_buffer(hi, d)
+            if inplace:                 # (recorded: the general entry's copy and node)
+                if x._rg and STATE.enabled:
+                    return general(*args, **kw)
+                x._check_inplace()
+                if len(x._vc) == 1 and getattr(x, "_view", None) is None and b.ndim:
+                    # no view shares this memory (_commit's after_inplace has nothing to
+                    # do): the loop writes it, the version counter bumped as _commit does
+                    try:
+                        _CLIP(b, slo, shi, out=b)
+                    except ValueError:          # (read-only memory: _commit's error)
+                        pass
+                    else:
+                        x._vc[0] += 1
+                        return x
+                return x._commit(_make(_value(_CLIP(b, slo, shi))))
             if x._rg and STATE.enabled:
                 # the general entry's nodes (apply's of maximum, then of minimum, each value
                 # the kernel's: CLIP_UFUNC with the other bound infinite), then its label
