@@ -36,6 +36,7 @@ from .._graph import labelled
 from ..creation import empty, zeros
 from ..tensor import Tensor
 from ..tracing import _RECORDERS
+from . import _rnn_checks as _checks
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -95,37 +96,6 @@ def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
     out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
     return (out, _ops.getitem(y, (-1, slice(None), slice(0, n))),
             _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
-
-
-def _check_hx_dims(hx, lstm: bool, unbatched: bool) -> None:
-    """torch's forward's check of the initial state's rank (before the dtype and size
-    checks): an LSTM's ``hx[0]``, ``hx[1]`` (a tuple or a list; one of one state: its
-    IndexError), an RNN's or GRU's ``hx`` itself (a tuple or list: its AttributeError)."""
-    want, what = (2, "unbatched 2-D") if unbatched else (3, "batched 3-D")
-    if lstm:
-        d0, d1 = hx[0].dim(), hx[1].dim()
-        if d0 != want or d1 != want:
-            raise RuntimeError(f"For {what} input, hx and cx should also be {want}-D but got "
-                               f"({d0}-D, {d1}-D) tensors")
-    elif hx.dim() != want:
-        raise RuntimeError(f"For {what} input, hx should also be {want}-D but got "
-                           f"{hx.dim()}-D tensor")
-
-
-def _check_packed_lstm_hx(hx, dims: bool = True) -> None:
-    """_VF.lstm's checks of the hx it is given (a packed batch's, a batched one's after the
-    forward's): a tuple or list (else the argument parser's TypeError) of two states, each
-    (``dims``: a packed batch's, not checked by the forward first) of three dimensions."""
-    if not isinstance(hx, (tuple, list)):
-        raise TypeError("lstm() received an invalid combination of arguments - got hx of type "
-                        f"{type(hx).__name__}, but expected a tuple of Tensors (h_0, c_0)")
-    if len(hx) != 2:
-        raise RuntimeError("lstm expects two hidden states")
-    for st in hx if dims else ():
-        d = st.dim()
-        if d < 3:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(d, 1)}, {max(d, 1) - 1}], but got 2)")
 
 
 class RNNBase(Module):
@@ -218,42 +188,6 @@ class RNNBase(Module):
         return s
 
     # ------------------------------------------------------------------ forward
-    def _check_input_dtype(self, input, packed_lstm: bool, autocast: bool) -> None:
-        """torch's ``check_input``: an input whose dtype is not the weights' is refused
-        (outside autocast); a packed LSTM's, which torch's forward does not check, as its
-        first matmul refuses it."""
-        w = self._flat_weights[0]
-        data = input.data if isinstance(input, PackedSequence) else input
-        if data.dtype == w.dtype or autocast:
-            return
-        if packed_lstm:
-            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                               f"{data.dtype._legacy} and {w.dtype._legacy}")
-        raise ValueError(f"RNN input dtype ({data.dtype}) does not match weight dtype "
-                         f"({w.dtype}). Convert input: input.to({w.dtype}), or convert model: "
-                         f"model.to({data.dtype})")
-
-    def _check_state_dtype(self, h0, c0, lstm: bool):
-        """An initial state whose dtype is not the weights': torch's kernels' refusals (a
-        float32 LSTM's oneDNN one, for h or c; the others' first matmul of h).  Returns
-        ``c0``: an LSTM's cell state only meets elementwise ops off oneDNN, so one that
-        promotes to the weights' dtype (float32 c, float64 weights) is taken, converted
-        (exactly: torch's ``f * c`` promotes it); another dtype refused as the second
-        step's matmul refuses it."""
-        w = self._flat_weights[0].dtype
-        onednn = lstm and self._flat_weights[0]._buf.dtype == np.float32 and \
-            not self.proj_size
-        for st in (h0, c0):
-            if st is not None and st.dtype != w:
-                if onednn:
-                    raise RuntimeError("get_mkldnn_dtype: unsupported data type")
-                if st is c0 and st.is_floating_point() and \
-                        st.element_size() < w.itemsize:
-                    return c0.to(w)
-                raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                                   f"{st.dtype._legacy} and {w._legacy}")
-        return c0
-
     def _check_hidden(self, hx, expected, what="hidden"):
         if tuple(hx.size()) != tuple(expected):     # (torch's hx.size(): a list's AttributeError)
             raise RuntimeError(f"Expected {what} size {tuple(expected)}, got {list(hx.shape)}")
@@ -285,9 +219,9 @@ class RNNBase(Module):
             x = _ops.reshape(x, (T * B, x.shape[2]))
             sorted_idx = unsorted_idx = None
         if hx is not None and not packed:
-            _check_hx_dims(hx, lstm, unbatched)
+            _checks.hx_dims(hx, lstm, unbatched)
         ac = _autocast.active()
-        self._check_input_dtype(input, packed and lstm, ac)
+        _checks.input_dtype(self, input, packed and lstm, ac)
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
@@ -298,7 +232,7 @@ class RNNBase(Module):
             # (torch's LSTM indexes hx: a tuple or a list of two; _VF.lstm refuses the rest,
             # a packed batch's first; an unbatched one's hx is rebuilt from hx[0], hx[1])
             if lstm and packed:
-                _check_packed_lstm_hx(hx)
+                _checks.packed_lstm_hx(hx)
             h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
             if unbatched:
                 h0 = h0.unsqueeze(1)
@@ -310,9 +244,9 @@ class RNNBase(Module):
             if c0 is not None:                                                 # names)
                 self._check_hidden(c0, c_shape, "hidden[1]")
             if lstm and not unbatched:
-                _check_packed_lstm_hx(hx, dims=False)
+                _checks.packed_lstm_hx(hx, dims=False)
             if not ac:
-                c0 = self._check_state_dtype(h0, c0, lstm and not packed)
+                c0 = _checks.state_dtype(self, h0, c0, lstm and not packed)
         if h0 is None:
             h0 = zeros(*shape, dtype=x.dtype, device=x.device)
         if lstm and c0 is None:
@@ -469,20 +403,7 @@ class RNNCellBase(Module):
                              "instead")
         batched = input.dim() == 2
         if hx is not None:          # (torch's forward's checks, then _VF's)
-            if n_states == 1:
-                if hx.dim() not in (1, 2):      # (a tuple or list: its AttributeError)
-                    raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got "
-                                     f"{hx.dim()}D instead")
-            else:
-                for idx, value in enumerate(hx):
-                    if value.dim() not in (1, 2):
-                        raise ValueError(f"{name}: Expected hx[{idx}] to be 1D or 2D, got "
-                                         f"{value.dim()}D instead")
-                if batched and not isinstance(hx, (tuple, list)):
-                    raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple "
-                                    f"of Tensors, not {type(hx).__name__}")
-                if batched and len(hx) != 2:    # (unbatched: torch takes hx[0], hx[1])
-                    raise RuntimeError("lstm_cell expects two hidden states")
+            _checks.cell_hx(name, hx, n_states, batched)
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
@@ -500,12 +421,8 @@ class RNNCellBase(Module):
                                        if s.shape[0] == x.shape[0] else
                                        f"Input batch size {x.shape[0]} doesn't match hidden{i} "
                                        f"batch size {s.shape[0]}")
-        wd = self.weight_ih.dtype
         if not _autocast.active():      # (torch's first matmuls: x W_ih^T, then h W_hh^T)
-            for t in (x, states[0]):
-                if t.dtype != wd:
-                    raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                                       f"{t.dtype._legacy} and {wd._legacy}")
+            _checks.cell_dtypes(x, states[0], self.weight_ih.dtype)
         return x, states, batched
 
     def _autocast_products(self, x: Tensor, h: Tensor) -> tuple:
