@@ -58,11 +58,12 @@ def _boundless(d):
 #: dtype -> the read-only 0-d (-inf, +inf) of a missing bound
 _BOUNDLESS = {_F32: _boundless(_F32), _F64: _boundless(_F64)}
 
-#: name -> (the keyword of its first bound, of its second (None: one bound), grad_fn label)
+#: name -> (the keyword of its first bound, of its second (None: one bound), grad_fn label
+#: ("": the in-place forms)
 _FORMS = {"clamp": ("min", "max", "ClampBackward1"), "clip": ("min", "max", "ClampBackward1"),
           "clamp_min": ("min", None, "ClampMinBackward0"),
           "clamp_max": ("max", None, "ClampMaxBackward0"),
-          "clamp_": ("min", "max", None), "clip_": ("min", "max", None)}
+          "clamp_": ("min", "max", ""), "clip_": ("min", "max", "")}
 
 
 def _bound_ok(v, lim: float) -> bool:
@@ -107,7 +108,7 @@ def _value(out):
 def clamp_entry(name: str):
     """``parse.entry`` of ``name`` (a key of ``_FORMS``): the module docstring's lane."""
     first, second, label = _FORMS[name]
-    inplace = label is None
+    inplace = not label                 # (in place: no label, the node is the general's)
     max_cache, min_cache = _max_p._rule_cache, _min_p._rule_cache
     pt = _D._PT
     names = frozenset((first, second) if second else (first,))
