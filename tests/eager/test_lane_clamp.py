@@ -274,3 +274,17 @@ def test_parameter_taken_result_plain_tensor():
     rt = pt.clamp(0.0)
     assert type(rt) is torch.Tensor and type(rd.grad_fn).__name__ == type(rt.grad_fn).__name__
     assert rd.tolist() == rt.tolist()
+
+
+def test_layout_of_a_strided_input_is_torchs():
+    """The loop keeps a transposed input's layout (NumPy's K order), as torch's
+    TensorIterator and the general entry's kernels do: strides and is_contiguous as torch."""
+    for rg in (False, True):
+        xt = torch.arange(12.0).reshape(3, 4).t().requires_grad_(rg)
+        xd = dl.arange(12.0).reshape(3, 4).t().requires_grad_(rg)
+        for f in (lambda x: x.clamp(1, 5), lambda x: x.clamp_min(2.0)):
+            rt = f(xt)
+            for _ in range(2):
+                rd = f(xd)
+                assert rd.stride() == rt.stride() and not rd.is_contiguous()
+                assert rd.tolist() == rt.tolist()
