@@ -329,11 +329,11 @@ def get_regularization_loss(scope=None, name="total_regularization_loss"):
     return add_n(losses, name=name) if losses else constant(0.0, name=name)
 
 
-def get_total_loss(add_regularization_losses=True, name="total_loss"):
+def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None):
+    """``add_n`` of the LOSSES collection (under ``scope``) and, by default, the regularization
+    losses; no loss at all is ``add_n``'s ValueError, as TF 1.15."""
     from .math_ops import add_n
-    losses = get_losses()
+    losses = get_losses(scope=scope)
     if add_regularization_losses:
-        losses = losses + get_regularization_losses()
-    if not losses:
-        raise ValueError("No losses found in the LOSSES collection")
+        losses = losses + get_regularization_losses(scope=scope)
     return add_n(losses, name=name)

@@ -223,3 +223,19 @@ def test_keras_variable_length_sequence_model_evaluates(mask_zero):
     msk = (x != 0) if mask_zero else np.ones_like(x, bool)
     np.testing.assert_allclose(m.evaluate(x, y, verbose=0), (ref * msk).sum() / msk.sum(),
                                rtol=1e-5)
+
+
+def test_get_total_loss_scope_and_no_losses():
+    with pytest.raises(ValueError, match=r"^inputs must be an iterable of at least one "
+                                         r"Tensor/IndexedSlices with the same dtype and shape$"):
+        tf.losses.get_total_loss()
+    with tf.name_scope("a"):
+        la = tf.losses.mean_squared_error(L, L * 2)
+    with tf.name_scope("b"):
+        lb = tf.losses.absolute_difference(L, L * 3)
+    tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, tf.constant(0.5, name="a/reg"))
+    got = run([tf.losses.get_total_loss(scope="a"), tf.losses.get_total_loss(),
+               tf.losses.get_total_loss(False, scope="b")])
+    mse, mae = (L ** 2).mean(), np.abs(2 * L).mean()
+    np.testing.assert_allclose(got, [mse + 0.5, mse + mae + 0.5, mae], rtol=1e-6)
+    assert tf.losses.get_losses(scope="b") == [lb] and la in tf.losses.get_losses()
