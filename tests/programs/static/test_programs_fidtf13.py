@@ -71,3 +71,17 @@ def test_metrics_running_vars_program(capsys):
     assert ep[-1] == pytest.approx(acc)        # reset per epoch: the last epoch's own accuracy
     r = numbers(line(out, "after reset"))
     assert r[0] == 0.0 and r[1] == pytest.approx(mloss, rel=1e-5)
+
+
+def test_masked_tagger_metrics_program(capsys):
+    out, env = run_program("tf_masked_tagger_metrics_fidtf13.py", capsys)
+    lg, tags, lengths = env["logits_all"], env["tags"], env["lengths"]
+    per = -np.take_along_axis(_log_softmax(lg), tags[..., None], -1)[..., 0]
+    np.testing.assert_allclose(env["per_token"], per, rtol=1e-4, atol=1e-6)   # Reduction.NONE
+    mask = np.arange(tags.shape[1])[None] < lengths[:, None]
+    first, last = numbers(line(out, "loss first"))
+    assert last == pytest.approx(per[mask].mean(), rel=1e-4) and last < first / 2
+    acc, mloss = numbers(line(out, "token accuracy"))
+    assert acc == pytest.approx((lg.argmax(-1) == tags)[mask].mean(), abs=1e-6)
+    assert 0.5 < acc < 1.0
+    assert mloss == pytest.approx(per[mask].mean(), rel=1e-4)
