@@ -52,8 +52,9 @@ from dlcore.device import CPU, as_device, is_cuda_array, to_device
 from dlcore.device import cuda_available as _cuda_available
 
 from . import _gc_pause
-from . import dtypes as _dtypes
 from . import plan as _plan
+from ._direct_run import NOT_DIRECT, count_direct_run as _count_direct_run, direct_run
+from ._feed_values import _check_feeds, _convert_feed_value
 from .errors import InvalidArgumentError
 from .fetches import FetchMapper, expands, fetch_key, final_reads, flat_feeds, with_values
 from .graph import (Graph, Operation, Tensor, get_default_graph, get_default_session, graph_stack,
@@ -263,6 +264,13 @@ class Session:
             fed, vals, feed_key = (), (), ()
         entry = self._cache.get((fkey, feed_key)) if fkey is not None else None
         if entry is None:
+            if not self._cache and run_metadata is None and "_direct" not in self.__dict__:
+                # the Session's first run: without a plan where it can (_direct_run)
+                self._direct: set = set()
+                res = direct_run(self, fetches, fed, vals, _check_feeds)
+                if res is not NOT_DIRECT:
+                    self._direct.add((fkey, feed_key))
+                    return res
             entry = self._entry(fkey, feed_key, fetches, fed, vals)
         plan, mapper = entry
         if plan.one_step and run_metadata is None and self.device is CPU:
@@ -330,6 +338,15 @@ class Session:
             raise
 
     def _entry(self, fkey, feed_key, fetches, fed, vals):
+        """``_new_entry``'s; a key that ``direct_run`` ran has had its first run."""
+        entry = self._new_entry(fkey, feed_key, fetches, fed, vals)
+        direct = self.__dict__.get("_direct")
+        if direct and (fkey, feed_key) in direct:
+            direct.clear()
+            _count_direct_run(entry[0])
+        return entry
+
+    def _new_entry(self, fkey, feed_key, fetches, fed, vals):
         """The plan for a key the cache does not hold: one per feed shape up to
         ``MEGAMORPHIC_AFTER`` shapes of the same fetches and fed tensors, then the one plan for
         any shape (built without the pipeline's per-shape optimisation)."""
@@ -362,14 +379,7 @@ class Session:
         else:
             mapper = FetchMapper(self.graph, fetches)
             leaves = mapper.leaves
-        for t, v in zip(fed, vals):
-            # shape=None (unknown rank) takes any array: see frontend.StaticFrontend.apply;
-            # a value of the tensor's very (known) shape is compatible (no TensorShape built)
-            if t.aval.shape != v.shape and not t.shape.is_compatible_with(v.shape):
-                raise ValueError(f"Cannot feed value of shape {v.shape!r} for Tensor "
-                                 f"{t.name!r}, which has shape {str(t.shape)!r}")
-            if t.op.attrs.get("unfeedable") or _in_loop_body(t.op):
-                raise ValueError(f"Tensor {t.name} may not be fed.")
+        _check_feeds(fed, vals)
         # the cyclic collector paused (_gc_pause.py, issue 19)
         plan = _gc_pause.call(_plan.build_with_pipeline, self, leaves, fed, fetches, vals, per_shape)
         return plan, mapper
@@ -498,71 +508,7 @@ def run_subplan(session: Session, plan, captured_values) -> list:
     return run_plan(plan, captured_values)
 
 
-def _in_loop_body(op: Operation) -> bool:
-    c = op.control_flow_context
-    while c is not None:
-        if c.kind == "while_loop body":
-            return True
-        c = c.parent
-    return False
-
-
 _wrap_error = wrap_error        # the old private name, for callers outside the package
-
-
-_PY_SCALARS = frozenset({int, float, bool})
-_INT_BOUNDS: dict = {}
-
-
-def _int_bounds(dt) -> tuple[int, int]:
-    """``(min, max)`` of integer dtype ``dt`` (``np.iinfo`` builds an object per call)."""
-    got = _INT_BOUNDS.get(dt)
-    if got is None:
-        info = np.iinfo(dt)
-        got = _INT_BOUNDS[dt] = (int(info.min), int(info.max))
-    return got
-
-
-def _convert_feed_value(v, t: Tensor, key):
-    dt = t.aval.dtype
-    if type(v) is int and dt.kind in "iu":
-        # a Python int for an integer tensor (a loop depth, a step count): the common case,
-        # before the checks below that a plain int never needs (3.1 -> 1.7 us a feed)
-        lo, hi = _int_bounds(dt)
-        if lo <= v <= hi:
-            return np.array(v, dt)
-    if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
-        raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
-                        "values include Python scalars, strings, lists, numpy ndarrays, or "
-                        f"TensorHandles. For reference, the tensor object was {v!r} which was "
-                        f"passed to the feed with key {key!r}.")
-    dt = t.aval.dtype
-    if is_cuda_array(v):
-        v = to_device(v, CPU)
-    if dt.kind == "O":                 # tf.string: an object array of bytes (text encoded)
-        return _dtypes.as_bytes_array(v, f"feed for Tensor {t.name!r}")
-    try:
-        if type(v) in _PY_SCALARS and dt.kind in "biufc":
-            # a Python number (a loop depth, a learning rate, a keep_prob): the same value as
-            # below without the array round trips (15.8 -> ~1 us a feed, CPU time)
-            if type(v) is int and dt.kind in "iu":
-                lo, hi = _int_bounds(dt)
-                if v < lo or v > hi:
-                    raise OverflowError
-            return np.array(v, dt)
-        src = np.asarray(v)
-        if dt.kind in "iu" and src.dtype.kind in "iu" and src.size:
-            lo, hi = _int_bounds(dt)
-            if src.min() < lo or src.max() > hi:
-                raise OverflowError
-        return np.asarray(src, dtype=dt)
-    except OverflowError:
-        raise TypeError(f"Type of feed value {v!r} with type {type(v)!r} is not compatible with "
-                        f"Tensor type {_dtypes.as_dtype(dt)!r}. Try explicitly setting the type "
-                        "of the feed tensor to a larger type (e.g. int64).") from None
-    except (TypeError, ValueError) as e:       # TF1 keeps the class: object() -> TypeError
-        raise type(e)(f"Cannot convert the value fed for Tensor {t.name!r} to "
-                      f"{dt.name}: {e}") from None
 
 
 # ============================================================================ simple executors

@@ -290,6 +290,17 @@ class Pipeline:
     def passes(self) -> tuple[str, ...]:
         return resolve_passes(self.option)
 
+    def optimizes_first_run(self) -> bool:
+        """Does a plan built now run optimised from its first run (passes, ``after`` 1)?  A
+        Session whose pipeline does runs its first run through a plan, never without one
+        (``dlcore_static._direct_run``)."""
+        if not resolve_passes(self.option):
+            return False
+        after = self.after
+        if after is None:
+            after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
+        return after <= 1
+
     def __call__(self, session, plan, fetches, fed, vals):
         passes = resolve_passes(self.option)
         note_plan_built(session, fetches, fed, vals, passes)

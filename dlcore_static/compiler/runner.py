@@ -178,7 +178,9 @@ class TieredPlan(Plan):
         self._optimized = None
         # held while optimising: threads reaching the switch together optimise once
         self._lock = threading.RLock()
-        calls = {"n": 0}
+        # its runs so far (a Session's first run may have run the key without a plan:
+        # _direct_run.count_direct_run counts it)
+        calls = self._calls = {"n": 0}
         steps, nslots = plan.steps, plan.nslots
         feed_slots, fetch_slots = plan.feed_slots, plan.fetch_slots
 
