@@ -66,3 +66,18 @@ def test_negative_of_small_ints_wraps():
     np.testing.assert_array_equal(got[0], np.array([-128, -5], np.int8))
     np.testing.assert_array_equal(got[1], np.array([-32768, 7], np.int16))
     assert got[0].dtype == np.int8 and got[1].dtype == np.int16
+
+
+@pytest.mark.parametrize("dt", [np.uint32, np.uint64])
+def test_unsigned_reduce_sum_and_prod_wrap(dt):
+    big = np.iinfo(dt).max // 2 + 1                   # 2**31 / 2**63
+    x = np.array([[big, big + 5], [7, 3]], dt)
+    with tf.Session() as s:
+        got = s.run([tf.reduce_sum(x), tf.reduce_sum(x, 0), tf.reduce_prod(x),
+                     tf.reduce_prod(x, 1)])
+    with np.errstate(over="ignore"):
+        want = [x.sum(dtype=dt), x.sum(0, dtype=dt), x.prod(dtype=dt), x.prod(1, dtype=dt)]
+    for g, w in zip(got, want):
+        assert g.dtype == dt
+        np.testing.assert_array_equal(g, w)
+    assert got[0] == 15                                # 2 big + 15 wraps to 15
