@@ -51,6 +51,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named "
                          "arguments (labels=..., logits=..., ...)")
     def f(lg, lb):      # TF1's cost is scope/SparseSoftmaxCrossEntropyWithLogits (nn_ops.py)
+        _sparse_xent_shapes(lb, lg)
         first = len(lg.op.graph._ops)
         if _unknown_rank.unknown(lg):
             from .unknown_rank_ops import sparse_xent
@@ -60,6 +61,25 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                       "SparseSoftmaxCrossEntropyWithLogits", first)
     return _scoped("SparseSoftmaxCrossEntropyWithLogits", name, f, logits,
                    _class_labels(labels, logits), name_last=False)
+
+
+def _sparse_xent_shapes(lb, lg) -> None:
+    """TF 1.15's nn_ops checks of static shapes before the op (ValueError, its texts)."""
+    from .tensor_shape import TensorShape
+    gs = lg.aval.shape if hasattr(lg, "aval") else None
+    ls = lb.aval.shape if hasattr(lb, "aval") else None
+    if gs is None or ls is None or lg.op.attrs.get("unknown_rank") or \
+            lb.op.attrs.get("unknown_rank"):
+        return
+    if len(gs) == 0:
+        raise ValueError(f"Logits cannot be scalars - received shape {TensorShape(gs)}.")
+    if len(ls) != len(gs) - 1:
+        raise ValueError(f"Rank mismatch: Rank of labels (received {len(ls)}) should equal "
+                         f"rank of logits minus 1 (received {len(gs)}).")
+    if None not in ls and None not in gs[:-1] and tuple(ls) != tuple(gs[:-1]):
+        raise ValueError(f"Shape mismatch: The shape of labels (received {TensorShape(ls)}) "
+                         "should equal the shape of logits except for the last dimension "
+                         f"(received {TensorShape(gs)}).")
 
 
 def bias_add(value, bias, data_format=None, name=None):

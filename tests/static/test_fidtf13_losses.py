@@ -239,3 +239,16 @@ def test_get_total_loss_scope_and_no_losses():
     mse, mae = (L ** 2).mean(), np.abs(2 * L).mean()
     np.testing.assert_allclose(got, [mse + 0.5, mse + mae + 0.5, mae], rtol=1e-6)
     assert tf.losses.get_losses(scope="b") == [lb] and la in tf.losses.get_losses()
+
+
+def test_nn_sparse_xent_static_rank_and_shape_checks():
+    lg = tf.constant(np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match=r"^Rank mismatch: Rank of labels \(received 2\) should "
+                                         r"equal rank of logits minus 1 \(received 2\)\.$"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([[0], [1], [2]]), logits=lg)
+    with pytest.raises(ValueError, match=r"^Shape mismatch: The shape of labels \(received "
+                       r"\(2,\)\) should equal the shape of logits except for the last "
+                       r"dimension \(received \(3, 4\)\)\.$"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([0, 1]), logits=lg)
+    out = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([0, 1, 3]), logits=lg)
+    np.testing.assert_allclose(run(out), np.full(3, np.log(4)), rtol=1e-6)
