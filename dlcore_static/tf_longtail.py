@@ -277,13 +277,14 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
     """``1 - sum(labels * predictions, axis)`` (both unit-normalized by the caller), reduced
     as the other ``tf.losses``."""
     from .losses import compute_weighted_loss
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dim'")
     a = axis if axis is not None else dim
     if a is None:
         raise ValueError("You must specify 'axis'.")
     with get_default_graph().name_scope(scope or "cosine_distance_loss"):
         p, y = _args(predictions, labels, cast_data=True)
-        if y.aval.dtype != p.aval.dtype:
-            y = _ops.cast(y, p.aval.dtype)
+        p, y = _ops.cast(p, np.float32), _ops.cast(y, np.float32)      # (TF's to_float)
         if not TensorShape(p.aval.shape).is_compatible_with(TensorShape(y.aval.shape)):
             raise ValueError(f"Shapes {p.shape} and {y.shape} are incompatible")
         losses = _ops.sub(1.0, _ops.sum(_ops.mul(p, y), int(a), keepdims=True))

@@ -252,3 +252,13 @@ def test_nn_sparse_xent_static_rank_and_shape_checks():
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([0, 1]), logits=lg)
     out = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([0, 1, 3]), logits=lg)
     np.testing.assert_allclose(run(out), np.full(3, np.log(4)), rtol=1e-6)
+
+
+def test_cosine_distance_float64_data_and_axis_dim():
+    y = np.array([[1., 0.], [0., 1.]])
+    p = np.array([[0.6, 0.8], [0.8, 0.6]])
+    out = tf.losses.cosine_distance(y, p, dim=1, reduction=R.NONE)
+    assert out.dtype == tf.float32 and out.shape.as_list() == [2, 1]
+    np.testing.assert_allclose(run(out), [[0.4], [0.4]], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"^Cannot specify both 'axis' and 'dim'$"):
+        tf.losses.cosine_distance(y, p, axis=1, dim=1)
