@@ -270,6 +270,7 @@ class Session:
                 res = direct_run(self, fetches, fed, vals, _check_feeds)
                 if res is not NOT_DIRECT:
                     self._direct.add((fkey, feed_key))
+                    self._count_shape(fkey, feed_key, 1)    # (as a plan built for it)
                     return res
             entry = self._entry(fkey, feed_key, fetches, fed, vals)
         plan, mapper = entry
@@ -339,12 +340,20 @@ class Session:
 
     def _entry(self, fkey, feed_key, fetches, fed, vals):
         """``_new_entry``'s; a key that ``direct_run`` ran has had its first run."""
-        entry = self._new_entry(fkey, feed_key, fetches, fed, vals)
         direct = self.__dict__.get("_direct")
         if direct and (fkey, feed_key) in direct:
             direct.clear()
+            self._count_shape(fkey, feed_key, -1)   # (counted again as its plan is built)
+            entry = self._new_entry(fkey, feed_key, fetches, fed, vals)
             _count_direct_run(entry[0])
-        return entry
+            return entry
+        return self._new_entry(fkey, feed_key, fetches, fed, vals)
+
+    def _count_shape(self, fkey, feed_key, n: int) -> None:
+        """A key run without a plan counts among its family's shapes (``_new_entry``)."""
+        if fkey is not None and feed_key:
+            family = (fkey, feed_key[0::2])
+            self._shapes_seen[family] = self._shapes_seen.get(family, 0) + n
 
     def _new_entry(self, fkey, feed_key, fetches, fed, vals):
         """The plan for a key the cache does not hold: one per feed shape up to

@@ -266,3 +266,39 @@ def test_no_direct_run_with_a_pipeline_of_ones_own():
     with tf.Session(graph=g, pipeline=pipeline) as s:
         s.run(fetches, feed)
     assert len(seen) == 1
+
+
+def test_a_direct_run_counts_among_the_megamorphic_shapes():
+    """The shapes of one fetches/feeds family: a direct first run counts as the plan it did
+    not build (the shared plan comes at the same shape as when every run was planned)."""
+    from dlcore_static import session as _session
+    limit = _session.MEGAMORPHIC_AFTER
+    switched = []
+    for warm in (False, True):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [None, 3], name="x")
+            y = tf.reduce_sum(tf.tanh(x), axis=1)
+            c = tf.constant(0.0)
+        with tf.Session(graph=g) as s:
+            if warm:
+                s.run(c)                     # (every run of x's family planned)
+            at = None
+            for n in range(1, limit + 4):
+                xv = np.full((n, 3), 0.5, np.float32)
+                np.testing.assert_allclose(s.run(y, {x: xv}), np.full(n, 3 * np.tanh(0.5)),
+                                           rtol=1e-6)
+                if n == 1:
+                    assert bool(s._cache) is warm
+                lines = [ln for ln in s.__dict__.get("recompile_log", []) if "megamorphic" in ln]
+                if lines and at is None:
+                    at = n                   # (the first shape given the shared plan)
+            switched.append(at)
+            family = next(iter(s._shapes_seen))
+            assert s._shapes_seen[family] == limit
+            # the direct run's key, run again: its plan built now, counted once
+            s.run(y, {x: np.ones((1, 3), np.float32)})
+            assert s._shapes_seen[family] == limit
+            shared = s.plan(y, {x: np.ones((limit + 3, 3), np.float32)})
+            assert s.plan(y, {x: np.ones((1, 3), np.float32)}) is not shared   # (its own)
+    assert switched == [limit + 1, limit + 1]
