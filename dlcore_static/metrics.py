@@ -155,7 +155,8 @@ def _counted(name, labels, predictions, weights, first, second, metrics_collecti
         lb, pr, w = _binary(labels, predictions, weights)
         pr = _ops.reshape(_ops.cast(pr, np.bool_), (-1,))
         a, b = first(lb, pr), second(lb, pr)
-        na, nb = _local(first.__name__, np.float32), _local(second.__name__, np.float32)
+        na = _local(first.__name__.lstrip("_"), np.float32)
+        nb = _local(second.__name__.lstrip("_"), np.float32)
         up_a = na.assign_add(_ops.sum(_ops.mul(_ops.cast(a, np.float32), w)))
         up_b = nb.assign_add(_ops.sum(_ops.mul(_ops.cast(b, np.float32), w)))
         value = _safe_div(na.value(), _ops.add(na.value(), nb.value()))
@@ -164,30 +165,30 @@ def _counted(name, labels, predictions, weights, first, second, metrics_collecti
     return _collect(value, update, metrics_collections, updates_collections)
 
 
-def true_positives(lb, pr):
+def _true_positives(lb, pr):
     return _ops.logical_and(lb, pr)
 
 
-def false_positives(lb, pr):
+def _false_positives(lb, pr):
     return _ops.logical_and(_ops.logical_not(lb), pr)
 
 
-def false_negatives(lb, pr):
+def _false_negatives(lb, pr):
     return _ops.logical_and(lb, _ops.logical_not(pr))
 
 
 def precision(labels, predictions, weights=None, metrics_collections=None,
               updates_collections=None, name=None):
     """``tp / (tp + fp)`` over the batches seen (predictions and labels cast to bool)."""
-    return _counted(name or "precision", labels, predictions, weights, true_positives,
-                    false_positives, metrics_collections, updates_collections)
+    return _counted(name or "precision", labels, predictions, weights, _true_positives,
+                    _false_positives, metrics_collections, updates_collections)
 
 
 def recall(labels, predictions, weights=None, metrics_collections=None,
            updates_collections=None, name=None):
     """``tp / (tp + fn)`` over the batches seen."""
-    return _counted(name or "recall", labels, predictions, weights, true_positives,
-                    false_negatives, metrics_collections, updates_collections)
+    return _counted(name or "recall", labels, predictions, weights, _true_positives,
+                    _false_negatives, metrics_collections, updates_collections)
 
 
 def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,

@@ -3,6 +3,7 @@ initialised by ``tf.local_variables_initializer()``, as ``metrics.py``):
 
     root_mean_squared_error   sqrt(running mean of (predictions - labels)^2)
     true_negatives            the running weighted count of (label false, prediction false)
+    true_positives, false_positives, false_negatives   the same of their pairs
     mean_iou                  a running num_classes x num_classes confusion matrix ``cm``
                               (rows: labels, columns: predictions); the value is the mean over
                               classes with ``row + col - diag > 0`` of
@@ -20,7 +21,8 @@ from .frontend import to_tensor
 from .graph import get_default_graph
 from .variables import LOCAL_VARIABLES, Variable
 
-__all__ = ["mean_iou", "root_mean_squared_error", "true_negatives"]
+__all__ = ["false_negatives", "false_positives", "mean_iou", "root_mean_squared_error",
+           "true_negatives", "true_positives"]
 
 
 _collect = _m._collect
@@ -36,17 +38,46 @@ def root_mean_squared_error(labels, predictions, weights=None, metrics_collectio
                         updates_collections)
 
 
+def _count_condition(default, cond, labels, predictions, weights, metrics_collections,
+                     updates_collections, name):
+    g = get_default_graph()
+    with g.name_scope(name or default):
+        lb, pr, w = _m._binary(labels, predictions, weights)
+        pr = _ops.reshape(_ops.cast(pr, np.bool_), (-1,))
+        count = _m._local("count", np.float32)
+        update = count.assign_add(_ops.sum(_ops.mul(_ops.cast(cond(lb, pr), np.float32), w)))
+        return _collect(count.value(), update, metrics_collections, updates_collections)
+
+
 def true_negatives(labels, predictions, weights=None, metrics_collections=None,
                    updates_collections=None, name=None):
     """The running weighted count of negatives predicted negative: ``(value, update_op)``."""
-    g = get_default_graph()
-    with g.name_scope(name or "true_negatives"):
-        lb, pr, w = _m._binary(labels, predictions, weights)
-        pr = _ops.reshape(_ops.cast(pr, np.bool_), (-1,))
-        hit = _ops.logical_and(_ops.logical_not(lb), _ops.logical_not(pr))
-        count = _m._local("count", np.float32)
-        update = count.assign_add(_ops.sum(_ops.mul(_ops.cast(hit, np.float32), w)))
-        return _collect(count.value(), update, metrics_collections, updates_collections)
+    return _count_condition(
+        "true_negatives", lambda lb, pr: _ops.logical_and(_ops.logical_not(lb),
+                                                          _ops.logical_not(pr)),
+        labels, predictions, weights, metrics_collections, updates_collections, name)
+
+
+def true_positives(labels, predictions, weights=None, metrics_collections=None,
+                   updates_collections=None, name=None):
+    """The running weighted count of positives predicted positive: ``(value, update_op)``
+    (was the bool mask of this batch's true positives, not a metric)."""
+    return _count_condition("true_positives", _m._true_positives, labels, predictions,
+                            weights, metrics_collections, updates_collections, name)
+
+
+def false_positives(labels, predictions, weights=None, metrics_collections=None,
+                    updates_collections=None, name=None):
+    """The running weighted count of negatives predicted positive: ``(value, update_op)``."""
+    return _count_condition("false_positives", _m._false_positives, labels, predictions,
+                            weights, metrics_collections, updates_collections, name)
+
+
+def false_negatives(labels, predictions, weights=None, metrics_collections=None,
+                    updates_collections=None, name=None):
+    """The running weighted count of positives predicted negative: ``(value, update_op)``."""
+    return _count_condition("false_negatives", _m._false_negatives, labels, predictions,
+                            weights, metrics_collections, updates_collections, name)
 
 
 def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections=None,

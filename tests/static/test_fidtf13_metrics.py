@@ -54,3 +54,24 @@ def test_mean_of_float64_values_is_float32():
         got = s.run(up)
     assert got.dtype == np.float32
     assert got == pytest.approx(0.7 / 3, rel=1e-6)
+
+
+def test_true_false_positive_negative_counts_are_metrics():
+    # tf.metrics.true_positives & co. were the bool mask helpers of precision/recall
+    y = np.array([[1], [0], [1], [1], [0]])
+    p = np.array([1, 1, 0, 1, 0])
+    w = np.array([1., 2., 3., 4., 5.], np.float32)
+    ms = [tf.metrics.true_positives(y, p), tf.metrics.false_positives(y, p, weights=w),
+          tf.metrics.false_negatives(y, p, name="fn"), tf.metrics.true_negatives(y, p, w)]
+    assert [len(m) for m in ms] == [2, 2, 2, 2]
+    names = sorted(v.op.name for v in tf.local_variables())
+    assert names == ["false_positives/count", "fn/count", "true_negatives/count",
+                     "true_positives/count"]
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        s.run([u for _, u in ms])
+        got = s.run([u for _, u in ms])
+    yb, pb = y[:, 0] == 1, p == 1
+    want = [2 * (yb & pb).sum(), 2 * (w * (~yb & pb)).sum(), 2 * (yb & ~pb).sum(),
+            2 * (w * (~yb & ~pb)).sum()]
+    np.testing.assert_allclose(got, want)
