@@ -4,6 +4,8 @@ initialised by ``tf.local_variables_initializer()``, as ``metrics.py``):
     root_mean_squared_error   sqrt(running mean of (predictions - labels)^2)
     true_negatives            the running weighted count of (label false, prediction false)
     true_positives, false_positives, false_negatives   the same of their pairs
+    mean_per_class_accuracy   per class: hits / examples; value: their mean over num_classes
+    precision_at_thresholds, recall_at_thresholds   tp / (1e-7 + tp + fp or fn) per threshold
     mean_iou                  a running num_classes x num_classes confusion matrix ``cm``
                               (rows: labels, columns: predictions); the value is the mean over
                               classes with ``row + col - diag > 0`` of
@@ -21,7 +23,8 @@ from .frontend import to_tensor
 from .graph import get_default_graph
 from .variables import LOCAL_VARIABLES, Variable
 
-__all__ = ["false_negatives", "false_positives", "mean_iou", "root_mean_squared_error",
+__all__ = ["false_negatives", "false_positives", "mean_iou", "mean_per_class_accuracy",
+           "precision_at_thresholds", "recall_at_thresholds", "root_mean_squared_error",
            "true_negatives", "true_positives"]
 
 
@@ -109,6 +112,82 @@ def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections
                                        _ops.maximum(valid, 1.0)), _ops.zeros_like(valid))
         value = iou(cm.value())
         return _collect(value, update, metrics_collections, updates_collections)
+
+
+def mean_per_class_accuracy(labels, predictions, num_classes, weights=None,
+                            metrics_collections=None, updates_collections=None, name=None):
+    """TF 1.15's: per class, the running (weighted) fraction of its examples predicted right;
+    the value is the mean over all ``num_classes`` (a class not seen counts 0), the update op
+    returns the per-class vector.  Locals ``mean_accuracy/total`` and ``.../count``."""
+    from .tensor_shape import TensorShape
+    n = int(num_classes)
+    g = get_default_graph()
+    with g.name_scope(name or "mean_accuracy"):
+        lb = _ops.cast(to_tensor(labels), np.int64)
+        pr = to_tensor(predictions)
+        if lb.aval.ndim > 1:
+            lb = _ops.reshape(lb, (-1,))
+        if pr.aval.ndim > 1:
+            pr = _ops.reshape(pr, (-1,))
+        TensorShape(pr.aval.shape).assert_is_compatible_with(TensorShape(lb.aval.shape))
+        total, count = _m._local_vec("total", n), _m._local_vec("count", n)
+        hit = _ops.cast(_ops.equal(_ops.cast(pr, np.int64), lb), np.float32)
+        ones = _ops.ones_like(hit)
+        if weights is not None:
+            w = _ops.reshape(_ops.cast(to_tensor(weights), np.float32), (-1,))
+            hit, ones = _ops.mul(hit, w), _ops.mul(ones, w)
+        oh = _ops.one_hot(lb, n, np.float32)
+        up_total = total.assign_add(_ops.sum(_ops.mul(oh, _ops.expand_dims(ones, -1)), 0))
+        up_count = count.assign_add(_ops.sum(_ops.mul(oh, _ops.expand_dims(hit, -1)), 0))
+        value = _ops.mean(_m._safe_div(count.value(), total.value()))
+        with g.name_scope("update_op"):
+            update = _m._safe_div(up_count, up_total)
+        return _collect(value, update, metrics_collections, updates_collections)
+
+
+def _at_thresholds(default, other, labels, predictions, thresholds, weights,
+                   metrics_collections, updates_collections, name):
+    """``tp / (1e-7 + tp + other)`` per threshold (``predictions > t``), TF 1.15's
+    precision_at_thresholds (other = fp) and recall_at_thresholds (other = fn)."""
+    from .frontend import constant
+    g = get_default_graph()
+    with g.name_scope(name or default):
+        lb, pr, w = _m._binary(labels, predictions, weights)
+        thr = constant(np.asarray(thresholds, np.float32).reshape(1, -1))
+        above = _ops.greater(_ops.reshape(_ops.cast(pr, np.float32), (-1, 1)), thr)
+        yes = _ops.reshape(lb, (-1, 1))
+        wc = _ops.reshape(w, (-1, 1))
+        k = len(thresholds)
+
+        def count(mask):
+            return _ops.sum(_ops.mul(_ops.cast(mask, np.float32), wc), 0)
+        tp = _m._local_vec("true_positives", k)
+        oth = _m._local_vec(other, k)
+        second = _ops.logical_and(above, _ops.logical_not(yes)) if other == "false_positives" \
+            else _ops.logical_and(_ops.logical_not(above), yes)
+        up_tp = tp.assign_add(count(_ops.logical_and(above, yes)))
+        up_o = oth.assign_add(count(second))
+
+        def ratio(a, b):
+            return _ops.div(a, _ops.add(_ops.add(a, b), 1e-7))
+        value = ratio(tp.value(), oth.value())
+        with g.name_scope("update_op"):
+            update = ratio(up_tp, up_o)
+        return _collect(value, update, metrics_collections, updates_collections)
+
+
+def precision_at_thresholds(labels, predictions, thresholds, weights=None,
+                            metrics_collections=None, updates_collections=None, name=None):
+    """Running precision at each threshold: ``(value, update_op)``, each of len(thresholds)."""
+    return _at_thresholds("precision_at_thresholds", "false_positives", labels, predictions,
+                          thresholds, weights, metrics_collections, updates_collections, name)
+
+
+def recall_at_thresholds(labels, predictions, thresholds, weights=None,
+                         metrics_collections=None, updates_collections=None, name=None):
+    """Running recall at each threshold: ``(value, update_op)``, each of len(thresholds)."""
+    return _at_thresholds("recall_at_thresholds", "false_negatives", labels, predictions,
+                          thresholds, weights, metrics_collections, updates_collections, name)
 
 
 def install(metrics_module) -> None:

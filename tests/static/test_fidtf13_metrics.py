@@ -75,3 +75,31 @@ def test_true_false_positive_negative_counts_are_metrics():
     want = [2 * (yb & pb).sum(), 2 * (w * (~yb & pb)).sum(), 2 * (yb & ~pb).sum(),
             2 * (w * (~yb & ~pb)).sum()]
     np.testing.assert_allclose(got, want)
+
+
+def test_mean_per_class_accuracy_and_at_thresholds():
+    y = np.array([0, 1, 2, 1, 1, 0])
+    p = np.array([0, 1, 1, 1, 2, 2])
+    m, u = tf.metrics.mean_per_class_accuracy(y, p, 4)
+    yb = np.array([1, 0, 1, 1, 0])
+    pb = np.array([0.9, 0.6, 0.3, 0.7, 0.1], np.float32)
+    thr = [0.2, 0.5, 0.8]
+    pt, pu = tf.metrics.precision_at_thresholds(yb, pb, thr)
+    rt, ru = tf.metrics.recall_at_thresholds(yb, pb, thr, weights=np.array([1., 1., 2., 1., 1.]))
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        ups = s.run([u, pu, ru])
+        vals = s.run([m, pt, rt])
+    per_class = [0.5, 2 / 3, 0.0, 0.0]               # class 3 never seen: 0, still averaged
+    np.testing.assert_allclose(ups[0], per_class, rtol=1e-6)
+    assert vals[0] == pytest.approx(np.mean(per_class), rel=1e-6)
+    w = np.array([1., 1., 2., 1., 1.])
+    for t, prec, rec in zip(thr, vals[1], vals[2]):
+        above = pb > t
+        tp, fp, fn = (above & (yb == 1)).sum(), (above & (yb == 0)).sum(), (~above & (yb == 1))
+        wtp = (w * (above & (yb == 1))).sum()
+        assert prec == pytest.approx(tp / (1e-7 + tp + fp), rel=1e-6)
+        assert rec == pytest.approx(wtp / (1e-7 + wtp + (w * fn).sum()), rel=1e-6)
+    np.testing.assert_allclose(ups[1], vals[1]) and np.testing.assert_allclose(ups[2], vals[2])
+    names = sorted(v.op.name for v in tf.local_variables())
+    assert names[:2] == ["mean_accuracy/count", "mean_accuracy/total"]
