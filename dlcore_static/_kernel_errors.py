@@ -45,6 +45,8 @@ def _dims(text: str) -> str:
 def tf_kernel_text(e: BaseException) -> str | None:
     """TensorFlow's message for kernel error ``e`` when it has its own words, else None (the
     caller keeps its ``ValueError: ...`` text)."""
+    if isinstance(e, IndexError) and str(e).startswith("Received a label value of "):
+        return str(e)               # sparse xent's label check: TF's words, no 'IndexError: '
     if not isinstance(e, ValueError):
         return None
     text = str(e)

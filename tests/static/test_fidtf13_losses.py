@@ -183,7 +183,7 @@ def test_keras_sparse_categorical_crossentropy_as_keras2_tf_backend():
     np.testing.assert_allclose(got[1], -np.log(pc[[0, 1], [0, 1]] / pc.sum(1)), rtol=1e-6)
     bad = K.sparse_categorical_crossentropy(np.array([0, 3]), lg, from_logits=True)
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"Received a label value of 3 which is outside the valid range "
+                       match=r"^Received a label value of 3 which is outside the valid range "
                              r"of \[0, 3\)\.  Label values: 0 3"):
         run(bad)                                              # was a silent 0
     with pytest.raises(ValueError, match=r"^Unexpected channels axis 2\. Expected to be -1 or "
