@@ -353,6 +353,16 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     x, n = _args(input)[0], _args(seq_lengths)[0]
     from .unknown_rank_ops import refuse
     refuse("ReverseSequence", x)
+    xs, ns = x.aval.shape, n.aval.shape
+    if xs is not None and ns is not None and len(ns) == 1 and ba < len(xs) and \
+            None not in (xs[ba], ns[0]) and xs[ba] != ns[0]:
+        # TF's shape function merges seq_lengths' size with the batch dimension (one length
+        # for a batch of 3 was broadcast over it)
+        def txt(shape):
+            return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+        raise ValueError(f"Dimensions must be equal, but are {xs[ba]} and {ns[0]} for "
+                         f"'{name or 'ReverseSequence'}' (op: 'ReverseSequence') with input "
+                         f"shapes: {txt(xs)}, {txt(ns)}.")
     return _scoped("ReverseSequence", name, lambda v, m: reverse_by_length(v, m, sa, ba), x, n)
 
 

@@ -81,3 +81,18 @@ def test_unsigned_reduce_sum_and_prod_wrap(dt):
         assert g.dtype == dt
         np.testing.assert_array_equal(g, w)
     assert got[0] == 15                                # 2 big + 15 wraps to 15
+
+
+def test_reverse_sequence_static_length_count_must_match_the_batch():
+    x = tf.placeholder(tf.float32, (3, 4, 2))
+    with pytest.raises(ValueError, match=r"^Dimensions must be equal, but are 3 and 1 for "
+                       r"'ReverseSequence' \(op: 'ReverseSequence'\) with input shapes: "
+                       r"\[3,4,2\], \[1\]\.$"):
+        tf.reverse_sequence(x, [2], seq_axis=1, batch_axis=0)     # was broadcast silently
+    xs = np.arange(24, dtype=np.float32).reshape(3, 4, 2)
+    with tf.Session() as s:
+        got = s.run(tf.reverse_sequence(x, [2, 1, 4], seq_axis=1, batch_axis=0), {x: xs})
+    want = xs.copy()
+    for b, n in enumerate([2, 1, 4]):
+        want[b, :n] = xs[b, :n][::-1]
+    np.testing.assert_array_equal(got, want)
