@@ -53,7 +53,14 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
     with variable_scope(scope or "rnn"):
         state = initial_state if initial_state is not None else \
             _batch_zero_state(cell, xs[0], dtype)
-        lengths = None if sequence_length is None else to_tensor(sequence_length, g)
+        lengths = None
+        if sequence_length is not None:
+            lengths = to_tensor(sequence_length, g)
+            if lengths.aval.shape is not None and len(lengths.aval.shape) != 1:
+                raise ValueError("sequence_length must be a vector of length batch_size")
+            # TF's Select of a (1,) condition against (B, H) fails at run time: a loud error
+            # here too (its text: dynamic_rnn's shape Assert), not a broadcast length
+            lengths = _checked_lengths(lengths, xs[0], 0, g)
         outs = []
         for t, x in enumerate(xs):
             out, new = cell(x, state)

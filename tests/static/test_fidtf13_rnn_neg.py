@@ -96,3 +96,24 @@ def test_reverse_sequence_static_length_count_must_match_the_batch():
     for b, n in enumerate([2, 1, 4]):
         want[b, :n] = xs[b, :n][::-1]
     np.testing.assert_array_equal(got, want)
+
+
+def test_static_rnn_sequence_length_checks():
+    xs = [tf.placeholder(tf.float32, (None, 2)) for _ in range(3)]
+    with pytest.raises(ValueError, match=r"^sequence_length must be a vector of length "
+                                         r"batch_size$"):
+        tf.nn.static_rnn(tf.nn.rnn_cell.BasicRNNCell(4), xs, sequence_length=[[2]],
+                         dtype=tf.float32)
+    _, st = tf.nn.static_rnn(tf.nn.rnn_cell.BasicRNNCell(4), xs, sequence_length=[2],
+                             dtype=tf.float32, scope="one")
+    outs, st3 = tf.nn.static_rnn(tf.nn.rnn_cell.BasicRNNCell(4), xs,
+                                 sequence_length=[2, 1, 3], dtype=tf.float32, scope="three")
+    feed = {x: np.full((3, 2), i + 1, np.float32) for i, x in enumerate(xs)}
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[3\] \[ but saw shape: \] "
+                                                                  r"\[1\]"):
+            s.run(st, feed)                        # was one length broadcast over the batch
+        o, h = s.run([outs, st3], feed)
+    np.testing.assert_allclose(h, np.stack([o[1][0], o[0][1], o[2][2]]), rtol=1e-6)
+    assert not o[2][0].any() and not o[1][1].any()
