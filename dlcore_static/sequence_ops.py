@@ -363,7 +363,25 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
         raise ValueError(f"Dimensions must be equal, but are {xs[ba]} and {ns[0]} for "
                          f"'{name or 'ReverseSequence'}' (op: 'ReverseSequence') with input "
                          f"shapes: {txt(xs)}, {txt(ns)}.")
+    if xs is not None and ns is not None and len(ns) == 1 and ba < len(xs) and \
+            None in (xs[ba], ns[0]):
+        n = _checked_seq_lens(n, x, ba)
     return _scoped("ReverseSequence", name, lambda v, m: reverse_by_length(v, m, sa, ba), x, n)
+
+
+def _checked_seq_lens(n, x, batch_axis: int):
+    """``n`` read after a run-time Assert that its size is the batch's (TF's kernel:
+    InvalidArgumentError 'Length of seq_lens != input.dims(0), (1 vs. 3)'; the Assert's text
+    carries the same words and numbers)."""
+    from .debug_ops import Assert
+    g = get_default_graph()
+    size = _ops.cast(_ops.getitem(_ops.shape_of(n), 0), np.dtype("int32"))
+    batch = _ops.cast(_ops.getitem(_ops.shape_of(x), batch_axis), np.dtype("int32"))
+    check = Assert(_ops.equal(size, batch),
+                   [f"Length of seq_lens != input.dims({batch_axis}), (", size, " vs. ",
+                    batch, ")"])
+    with g.control_dependencies([check]):
+        return _ops.identity(n)
 
 
 def reverse_by_length(x, lengths, seq_axis: int, batch_axis: int):
@@ -390,7 +408,14 @@ def reverse_by_length(x, lengths, seq_axis: int, batch_axis: int):
         y = _ops.take_along_axis(xb, idx, 1)
         return _ops.transpose(y, tuple(int(i) for i in np.argsort(perm)))
     shp = xb.aval.shape
-    flat = _ops.reshape(xb, (-1 if shp[0] is None else shp[0], T, -1)) if nd != 3 else xb
+    if nd == 2:                 # (B, T) ids, B maybe unknown: one feature
+        flat = _ops.expand_dims(xb, -1)
+    elif nd != 3:
+        rest = shp[2:]
+        feat = int(np.prod(rest)) if None not in rest else -1
+        flat = _ops.reshape(xb, (-1 if shp[0] is None else shp[0], T, feat))
+    else:
+        flat = xb
     steps = constant(np.arange(T, dtype=lengths.aval.dtype))
     ln = _ops.expand_dims(lengths, -1)                            # (B, 1)
     src = _ops.where(_ops.less(steps, ln), _ops.sub(_ops.sub(ln, 1), steps), steps)

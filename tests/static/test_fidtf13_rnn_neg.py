@@ -117,3 +117,21 @@ def test_static_rnn_sequence_length_checks():
         o, h = s.run([outs, st3], feed)
     np.testing.assert_allclose(h, np.stack([o[1][0], o[0][1], o[2][2]]), rtol=1e-6)
     assert not o[2][0].any() and not o[1][1].any()
+
+
+@pytest.mark.parametrize("shape", [[None, 4], [3, 4], [None, 4, 2], [None, 4, 2, 1]])
+def test_reverse_sequence_unknown_batch_builds_and_checks_fed_lengths(shape):
+    # review24 R8: (None, 4) ids failed to build; a fed size-1 seq_lengths was broadcast
+    x = tf.placeholder(tf.float32, shape)
+    n = tf.placeholder(tf.int32, [None])
+    r = tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0)
+    v = np.arange(np.prod([3] + shape[1:]), dtype=np.float32).reshape([3] + shape[1:])
+    want = v.copy()
+    for b, k in enumerate([2, 4, 1]):
+        want[b, :k] = v[b, :k][::-1]
+    with tf.Session() as s:
+        np.testing.assert_array_equal(s.run(r, {x: v, n: [2, 4, 1]}), want)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Length of seq_lens != input\.dims\(0\), \(\] \[1\] \[ vs\. \] "
+                                 r"\[3\] \[\)"):
+            s.run(r, {x: v, n: [2]})
