@@ -39,6 +39,9 @@ from dlcore.autodiff import _check, _Terms, reverse_pass
 from dlcore.dtypes import is_floating
 from dlcore.ops.accumulate import add_n as _add_n
 from dlcore.ops.complex_ops import REAL_RULES as _REAL_RULES
+from dlcore.ops.elementwise import _add_vjp, _tanh_vjp, tanh_grad_p
+from dlcore.ops.elementwise import add_p as _ADD
+from dlcore.ops.elementwise import tanh_p as _TANH
 from dlcore.ops.gather import scatter_add as _scatter_add
 from dlcore.ops.indexing import getitem_p, slice_scatter
 from dlcore.ops.linalg import matmul_grads, matmul_p
@@ -51,7 +54,7 @@ from ._grad_products import LeftProduct, Products, complete, concat_rows, stack_
 from ._grad_products import merge as _merge_products
 from .custom_gradient import ATTR as _ATTR
 from .custom_gradient import has_override, mark_overrides, override_parents, override_vjp
-from .frontend import constant, share_transposes, to_tensor
+from .frontend import StaticFrontend, constant, share_transposes, to_tensor
 from .graph import (
     Tensor,
     _user_location,
@@ -90,6 +93,10 @@ def op_parents(t: Tensor):
     return ()
 
 
+# op_vjp's direct cases make their nodes as ``bind`` makes them (``StaticFrontend.apply``)
+_frontend_apply = StaticFrontend.apply
+
+
 def op_vjp(t: Tensor, g):
     op = t.op
     tg = type(g)
@@ -110,9 +117,24 @@ def op_vjp(t: Tensor, g):
                 if rows is not None:            # product stays unbuilt in the RowSlices
                     return (RowSlices([g], rows, op.inputs[0], op.params["idx"]),)
             g = g.dense()
+    prim = op.prim
+    if (prim is _TANH or prim is _ADD) and type(g) is Tensor and not op.params and \
+            _ATTR not in op.attrs and op.type not in _cg._NOT_DIFFERENTIABLE:
+        # the two rules' graph cases (elementwise._tanh_vjp, _add_vjp: a tree net's 20 tanh
+        # and bias adds per batch, issue 19), without the checks below, the rule's call and,
+        # for tanh, tanh_grad's and bind's: the nodes the rules make
+        if prim is _TANH:
+            # (the rule tanh's registered vjp calls for a real output: complex_ops.REAL_RULES)
+            if _REAL_RULES.get(prim.vjp) is _tanh_vjp and t.aval.dtype.kind != "c":
+                return (_frontend_apply(tanh_grad_p, (g, t), {}),)     # TanhGrad(g, t)
+        elif prim.vjp is _add_vjp:
+            a, b = op.inputs
+            gs = g.aval.shape
+            if type(a) is Tensor and type(b) is Tensor and gs and None not in gs and \
+                    a.aval.shape == gs and b.aval.shape == gs:
+                return g, g
     if _ATTR in op.attrs or op.type in _cg._NOT_DIFFERENTIABLE:     # has_override(op)
         return _unfixed(override_vjp, t, g)
-    prim = op.prim
     if prim is not None:
         if prim is getitem_p and not op.graph._ctx_stack:
             rows = _row_range(op)

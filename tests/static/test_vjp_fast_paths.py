@@ -104,3 +104,57 @@ def test_tanh_rule_called_by_op_vjp_without_its_wrapper(fresh_graph, monkeypatch
     t = tf.tanh(x)
     (d,) = _grads.op_vjp(t, _seed(t))
     assert calls == [t] and d.op.type == "TanhGrad" and d.op.inputs[1] is t
+
+
+# -- op_vjp's direct cases (tanh's TanhGrad, an add's pass-through made in op_vjp itself,
+# without the rule's call layers): after an unbuilt cotangent is made dense, and never for an
+# overridden gradient or a replaced rule
+def test_tanh_whose_cotangent_arrives_unbuilt_gets_the_rules_node(fresh_graph):
+    x = tf.placeholder(tf.float32, (1, 3), name="x")
+    z = tf.placeholder(tf.float32, (1, 2), name="z")
+    w = tf.placeholder(tf.float32, (5, 4), name="w")
+    y = tf.tanh(x)
+    out = tf.matmul(tf.concat([y, z], 1), w)        # y's cotangent: a piece of g @ w^T
+    loss = tf.reduce_sum(out * out)
+    (gx,) = tf.gradients(loss, [x])
+    tg = [op for op in fresh_graph.get_operations() if op.type == "TanhGrad"]
+    assert len(tg) == 1 and tg[0].inputs[1] is y and tg[0].inputs[0].op.type == "MatMul"
+    rng = np.random.default_rng(1)
+    xv, zv, wv = (rng.standard_normal(s).astype(np.float32) for s in ((1, 3), (1, 2), (5, 4)))
+    yv = np.tanh(xv)
+    o = np.concatenate([yv, zv], 1) @ wv
+    want = ((2 * o) @ wv.T)[:, :3] * (1 - yv * yv)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(gx, {x: xv, z: zv, w: wv}), want, rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_an_overridden_tanh_or_add_gradient_is_the_overrides(fresh_graph):
+    name = f"double_{id(fresh_graph)}"
+
+    @tf.RegisterGradient(name)
+    def _double(op, g):
+        return [g * 2.0 for _ in op.inputs]
+
+    x = tf.placeholder(tf.float32, (2,), name="x")
+    with fresh_graph.gradient_override_map({"Tanh": name, "Add": name}):
+        y = tf.tanh(x) + x
+    gx = tf.gradients(tf.reduce_sum(y), x)[0]
+    assert not [op for op in fresh_graph.get_operations() if op.type == "TanhGrad"]
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(gx, {x: np.array([0.3, -1.0], np.float32)}),
+                                   [6.0, 6.0])       # (2 * 2 through tanh's override, + 2)
+
+
+def test_a_replaced_add_rule_is_called(fresh_graph, monkeypatch):
+    calls = []
+    rule = add_p.vjp
+
+    def spy(*a, **k):
+        calls.append(1)
+        return rule(*a, **k)
+    monkeypatch.setattr(add_p, "vjp", spy)
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    s = x + x
+    g = _seed(s)
+    assert _grads.op_vjp(s, g) == (g, g) and calls == [1]
