@@ -147,6 +147,19 @@ def _binary(labels, predictions, weights):
     return lb, pr, w
 
 
+def _unit_predictions(pr):
+    """``pr`` read after TF 1.15's ``_confusion_matrix_at_thresholds`` checks (run time,
+    InvalidArgumentError 'predictions must be in [0, 1]' from assert_greater_equal /
+    assert_less_equal; values outside were counted silently)."""
+    from .debug_ops import assert_greater_equal, assert_less_equal
+    pr = to_tensor(pr)
+    msg = "predictions must be in [0, 1]"
+    checks = [assert_greater_equal(pr, _ops.cast(0.0, pr.aval.dtype), message=msg),
+              assert_less_equal(pr, _ops.cast(1.0, pr.aval.dtype), message=msg)]
+    with get_default_graph().control_dependencies(checks):
+        return _ops.identity(pr)
+
+
 def _counted(name, labels, predictions, weights, first, second, metrics_collections,
              updates_collections):
     """``first / (first + second)`` of weighted counts of (label, prediction) pairs."""
@@ -218,7 +231,7 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         thr = [-1e-7] + list(thresholds) + [1.0 + 1e-7]
     g = get_default_graph()
     with g.name_scope(name or "auc"):
-        lb, pr, w = _binary(labels, predictions, weights)
+        lb, pr, w = _binary(labels, _unit_predictions(predictions), weights)
         p = _ops.reshape(_ops.cast(pr, np.float32), (-1, 1))
         above = _ops.greater(p, constant(np.asarray(thr, np.float32).reshape(1, -1)))  # (N, T)
         yes = _ops.reshape(lb, (-1, 1))

@@ -131,6 +131,10 @@ def mean_per_class_accuracy(labels, predictions, num_classes, weights=None,
             pr = _ops.reshape(pr, (-1,))
         TensorShape(pr.aval.shape).assert_is_compatible_with(TensorShape(lb.aval.shape))
         total, count = _m._local_vec("total", n), _m._local_vec("count", n)
+        # TF's scatter_add of the labels into total: 'indices[2] = 5 is not in [0, 3)' at run
+        # time (a one-hot of an out-of-range label counted nothing)
+        from ._index_checks import checked_gather_indices
+        lb = checked_gather_indices(lb, total.value(), 0, "ScatterAdd")
         hit = _ops.cast(_ops.equal(_ops.cast(pr, np.int64), lb), np.float32)
         ones = _ops.ones_like(hit)
         if weights is not None:
@@ -152,7 +156,7 @@ def _at_thresholds(default, other, labels, predictions, thresholds, weights,
     from .frontend import constant
     g = get_default_graph()
     with g.name_scope(name or default):
-        lb, pr, w = _m._binary(labels, predictions, weights)
+        lb, pr, w = _m._binary(labels, _m._unit_predictions(predictions), weights)
         thr = constant(np.asarray(thresholds, np.float32).reshape(1, -1))
         above = _ops.greater(_ops.reshape(_ops.cast(pr, np.float32), (-1, 1)), thr)
         yes = _ops.reshape(lb, (-1, 1))

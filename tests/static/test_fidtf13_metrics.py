@@ -103,3 +103,25 @@ def test_mean_per_class_accuracy_and_at_thresholds():
     np.testing.assert_allclose(ups[1], vals[1]) and np.testing.assert_allclose(ups[2], vals[2])
     names = sorted(v.op.name for v in tf.local_variables())
     assert names[:2] == ["mean_accuracy/count", "mean_accuracy/total"]
+
+
+def test_out_of_range_labels_and_predictions_are_refused_at_run_time():
+    # review24 R7: TF's scatter_add and _confusion_matrix_at_thresholds checks
+    _, u = tf.metrics.mean_per_class_accuracy(np.array([0, 1, 5, -1]), np.array([0, 1, 2, 0]), 3)
+    _, au = tf.metrics.auc(np.array([1, 0]), np.array([1.5, 0.2]))
+    _, pu = tf.metrics.precision_at_thresholds(np.array([1, 0]), np.array([0.5, -0.5]), [0.3])
+    _, ok = tf.metrics.auc(np.array([1, 0, 1]), np.array([0.9, 0.2, 1.0]), name="ok")
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^indices\[2\] = 5 is not in \[0, 3\)"):
+            s.run(u)                                   # was 0.6667
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[predictions must be in \[0, 1\]\] "
+                                 r"\[Condition x <= y did not hold element-wise:\]"):
+            s.run(au)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[predictions must be in \[0, 1\]\] "
+                                 r"\[Condition x >= y did not hold element-wise:\]"):
+            s.run(pu)
+        assert s.run(ok) == pytest.approx(1.0, abs=1e-5)
