@@ -83,6 +83,19 @@ def false_negatives(labels, predictions, weights=None, metrics_collections=None,
                             weights, metrics_collections, updates_collections, name)
 
 
+def _in_classes(ids, n: int, what: str):
+    """``ids`` after TF 1.15's confusion_matrix checks (run time: '`labels` contains negative
+    values', '`labels` out of bound'; a one-hot of such an id counted nothing)."""
+    from .debug_ops import assert_less, assert_non_negative
+    g = get_default_graph()
+    with g.control_dependencies([assert_non_negative(ids, message=f"`{what}` contains "
+                                                                  "negative values")]):
+        ids = _ops.identity(ids)
+    with g.control_dependencies([assert_less(ids, _ops.cast(n, np.int64),
+                                             message=f"`{what}` out of bound")]):
+        return _ops.identity(ids)
+
+
 def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections=None,
              updates_collections=None, name=None):
     """The mean intersection-over-union of the classes seen so far: ``(value, update_op)``
@@ -90,8 +103,10 @@ def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections
     n = int(num_classes)
     g = get_default_graph()
     with g.name_scope(name or "mean_iou"):
-        lb = _ops.reshape(_ops.cast(to_tensor(labels), np.int64), (-1,))
-        pr = _ops.reshape(_ops.cast(to_tensor(predictions), np.int64), (-1,))
+        lb = _in_classes(_ops.reshape(_ops.cast(to_tensor(labels), np.int64), (-1,)), n,
+                         "labels")
+        pr = _in_classes(_ops.reshape(_ops.cast(to_tensor(predictions), np.int64), (-1,)), n,
+                         "predictions")
         w = None if weights is None else _ops.reshape(_ops.cast(to_tensor(weights),
                                                                 np.float64), (-1,))
         cm = Variable(np.zeros((n, n), np.float64), trainable=False, name="total_confusion_matrix",

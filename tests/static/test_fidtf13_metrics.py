@@ -125,3 +125,19 @@ def test_out_of_range_labels_and_predictions_are_refused_at_run_time():
                                  r"\[Condition x >= y did not hold element-wise:\]"):
             s.run(pu)
         assert s.run(ok) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_mean_iou_checks_ids_as_confusion_matrix():
+    _, u = tf.metrics.mean_iou(np.array([0, 1, 3]), np.array([0, 1, 2]), 3)
+    _, u2 = tf.metrics.mean_iou(np.array([0, 1, 2]), np.array([0, -1, 2]), 3, name="b")
+    m3, u3 = tf.metrics.mean_iou(np.array([[0], [1], [2]]), np.array([0, 1, 1]), 3, name="c")
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[`labels` out of bound\] \[Condition x < y"):
+            s.run(u)                                     # an id of 3 counted nothing
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[`predictions` contains negative values\]"):
+            s.run(u2)
+        s.run(u3)
+        assert s.run(m3) == pytest.approx((1 + 0.5 + 0) / 3)
