@@ -6,6 +6,8 @@ initialised by ``tf.local_variables_initializer()``, as ``metrics.py``):
     true_positives, false_positives, false_negatives   the same of their pairs
     mean_per_class_accuracy   per class: hits / examples; value: their mean over num_classes
     precision_at_thresholds, recall_at_thresholds   tp / (1e-7 + tp + fp or fn) per threshold
+    percentage_below, mean_relative_error, mean_cosine_distance   means of TF's per-element terms
+    mean_tensor               the element-wise running mean
     mean_iou                  a running num_classes x num_classes confusion matrix ``cm``
                               (rows: labels, columns: predictions); the value is the mean over
                               classes with ``row + col - diag > 0`` of
@@ -23,7 +25,8 @@ from .frontend import to_tensor
 from .graph import get_default_graph
 from .variables import LOCAL_VARIABLES, Variable
 
-__all__ = ["false_negatives", "false_positives", "mean_iou", "mean_per_class_accuracy",
+__all__ = ["false_negatives", "false_positives", "mean_cosine_distance", "mean_iou",
+           "mean_per_class_accuracy", "mean_relative_error", "mean_tensor", "percentage_below",
            "precision_at_thresholds", "recall_at_thresholds", "root_mean_squared_error",
            "true_negatives", "true_positives"]
 
@@ -207,6 +210,70 @@ def recall_at_thresholds(labels, predictions, thresholds, weights=None,
     """Running recall at each threshold: ``(value, update_op)``, each of len(thresholds)."""
     return _at_thresholds("recall_at_thresholds", "false_negatives", labels, predictions,
                           thresholds, weights, metrics_collections, updates_collections, name)
+
+
+def percentage_below(values, threshold, weights=None, metrics_collections=None,
+                     updates_collections=None, name=None):
+    """The running (weighted) fraction of ``values < threshold``: ``(value, update_op)``."""
+    below = _ops.cast(_ops.less(to_tensor(values), threshold), np.float32)
+    return _m.mean(below, weights, metrics_collections, updates_collections,
+                   name=name or "percentage_below_threshold")
+
+
+def mean_relative_error(labels, predictions, normalizer, weights=None,
+                        metrics_collections=None, updates_collections=None, name=None):
+    """The running mean of ``|labels - predictions| / normalizer`` (0 where the normalizer is
+    0), TF 1.15's."""
+    from .tensor_shape import TensorShape
+    pr, lb, weights = _m._squeezable(predictions, labels, weights)
+    pr, nz, _ = _m._squeezable(pr, normalizer)
+    TensorShape(pr.aval.shape).assert_is_compatible_with(TensorShape(nz.aval.shape))
+    lb = _ops.cast(lb, pr.aval.dtype)
+    nz = _ops.cast(nz, pr.aval.dtype)
+    zero = _ops.equal(nz, 0.0)
+    rel = _ops.where(zero, _ops.zeros_like(_ops.add(lb, pr)),
+                     _ops.div(_ops.abs(_ops.sub(lb, pr)), _ops.where(zero, 1.0, nz)))
+    return _m.mean(rel, weights, metrics_collections, updates_collections,
+                   name=name or "mean_relative_error")
+
+
+def mean_cosine_distance(labels, predictions, dim, weights=None, metrics_collections=None,
+                         updates_collections=None, name=None):
+    """``1 -`` the running mean of ``sum(labels * predictions, dim)`` (unit-normalized inputs),
+    TF 1.15's."""
+    pr, lb, weights = _m._squeezable(predictions, labels, weights)
+    radial = _ops.sum(_ops.mul(_ops.cast(pr, np.float32), _ops.cast(lb, np.float32)), int(dim),
+                      keepdims=True)
+    m, up = _m.mean(radial, weights, None, None, name=name or "mean_cosine_distance")
+    return _collect(_ops.sub(1.0, m), _ops.sub(1.0, up), metrics_collections,
+                    updates_collections)
+
+
+def mean_tensor(values, weights=None, metrics_collections=None, updates_collections=None,
+                name=None):
+    """The element-wise running (weighted) mean of ``values`` (a static shape): locals
+    ``mean/total_tensor`` and ``mean/count_tensor``, TF 1.15's."""
+    g = get_default_graph()
+    with g.name_scope(name or "mean"):
+        v = _ops.cast(to_tensor(values), np.float32)
+        shape = v.aval.shape
+        if shape is None or None in shape:
+            raise ValueError(f"mean_tensor: the values' shape must be fully defined, got "
+                             f"{v.shape}")
+        total, count = _m._local_vec("total_tensor", shape), _m._local_vec("count_tensor", shape)
+        num = _ops.ones_like(v)
+        if weights is not None:
+            from .losses import _assert_broadcastable
+            v, _, weights = _m._squeezable(v, None, weights)
+            _assert_broadcastable(weights, v)
+            w = _ops.broadcast_like(_ops.cast(weights, np.float32), v)
+            v, num = _ops.mul(v, w), _ops.mul(num, w)
+        up_total = total.assign_add(v)
+        up_count = count.assign_add(num)
+        value = _m._safe_div(total.value(), _ops.maximum(count.value(), 0.0))
+        with g.name_scope("update_op"):
+            update = _m._safe_div(up_total, _ops.maximum(up_count, 0.0))
+        return _collect(value, update, metrics_collections, updates_collections)
 
 
 def install(metrics_module) -> None:

@@ -141,3 +141,26 @@ def test_mean_iou_checks_ids_as_confusion_matrix():
             s.run(u2)
         s.run(u3)
         assert s.run(m3) == pytest.approx((1 + 0.5 + 0) / 3)
+
+
+def test_percentage_below_relative_error_cosine_distance_mean_tensor():
+    v = np.array([[1., 5.], [3., -2.]], np.float32)
+    y, p, nz = np.array([1., 2., 0.]), np.array([2., 2., 1.]), np.array([2., 0., 4.])
+    yc = np.array([[1., 0.], [0., 1.]])
+    pc = np.array([[0.6, 0.8], [0.8, 0.6]])
+    ms = [tf.metrics.percentage_below(v, 2.5),
+          tf.metrics.mean_relative_error(y, p, nz),
+          tf.metrics.mean_cosine_distance(yc, pc, 1),
+          tf.metrics.mean_tensor(v, weights=np.array([[1.], [0.]]))]
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        s.run([u for _, u in ms])
+        s.run(ms[3][1])
+        got = s.run([m for m, _ in ms])
+    assert got[0] == pytest.approx((v < 2.5).mean())
+    assert got[1] == pytest.approx(np.mean(np.where(nz == 0, 0, np.abs(y - p) / np.where(nz == 0, 1, nz))))
+    assert got[2] == pytest.approx(1 - (yc * pc).sum(1).mean(), rel=1e-6)
+    np.testing.assert_allclose(got[3], [[1., 5.], [0., 0.]])     # count 0: div_no_nan
+    names = sorted(x.op.name for x in tf.local_variables())
+    assert names[:2] == ["mean/count_tensor", "mean/total_tensor"]
+    assert "percentage_below_threshold/total" in names
