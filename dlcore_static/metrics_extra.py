@@ -277,7 +277,9 @@ def mean_tensor(values, weights=None, metrics_collections=None, updates_collecti
 
 
 def install(metrics_module) -> None:
-    """Bind the names under ``tf.metrics`` (never over an existing one)."""
-    for n in __all__:
-        if not hasattr(metrics_module, n):
-            setattr(metrics_module, n, globals()[n])
+    """Bind the names under ``tf.metrics`` (never over an existing one), metrics_at_k's too."""
+    from . import metrics_at_k
+    for mod in (globals(), vars(metrics_at_k)):
+        for n in mod.get("__all__", []):
+            if not hasattr(metrics_module, n):
+                setattr(metrics_module, n, mod[n])

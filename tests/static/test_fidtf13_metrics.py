@@ -164,3 +164,28 @@ def test_percentage_below_relative_error_cosine_distance_mean_tensor():
     names = sorted(x.op.name for x in tf.local_variables())
     assert names[:2] == ["mean/count_tensor", "mean/total_tensor"]
     assert "percentage_below_threshold/total" in names
+
+
+def test_recall_and_precision_at_k():
+    lg = np.array([[0.1, 0.5, 0.3, 0.2], [0.9, 0.05, 0.03, 0.02], [0.1, 0.2, 0.3, 0.4]],
+                  np.float32)
+    y = np.array([[1, 2], [3, 0], [0, 1]])
+    w = np.array([1., 2., 3.])
+    ms = [tf.metrics.recall_at_k(y, lg, 2), tf.metrics.precision_at_k(y, lg, 2),
+          tf.metrics.recall_at_k(np.array([1, 1, 3]), lg, 1, weights=w),
+          tf.metrics.precision_at_top_k(y, np.argsort(-lg, 1)[:, :3], name="p3")]
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        got = s.run([u for _, u in ms])
+        empty = tf.metrics.recall_at_k(y, lg, 2, name="empty")
+        s.run(tf.local_variables_initializer())
+        nan = s.run(empty[0])
+    top = np.argsort(-lg, 1, kind="stable")
+    tp2 = sum(len(set(top[i, :2]) & set(y[i])) for i in range(3))
+    assert got[0] == pytest.approx(tp2 / 6) and got[1] == pytest.approx(tp2 / 6)
+    hits1 = np.array([top[i, 0] == [1, 1, 3][i] for i in range(3)])
+    assert got[2] == pytest.approx((w * hits1).sum() / w.sum())
+    tp3 = sum(len(set(top[i, :3]) & set(y[i])) for i in range(3))
+    assert got[3] == pytest.approx(tp3 / 9)
+    assert all(m.dtype == tf.float64 for m, _ in ms)
+    assert np.isnan(nan)                                 # 0 / 0 before any update, as TF's div
