@@ -1,8 +1,8 @@
 """TF 1.15's ``tf.metrics.recall_at_k`` / ``precision_at_k`` and their ``*_at_top_k`` forms
 (``class_id=None``): per example, the k top-scored class ids against its set of label ids
-(dense labels (N,) or (N, L) of distinct ids; ids outside the classes never match)::
+(dense labels (N,) or (N, L); a repeated id or -1 padding counts once, as TF's sets)::
 
-    tp = |top_k & labels|     fn = |labels| - tp     fp = k - tp
+    tp = |top_k & set(labels)|     fn = |set(labels)| - tp     fp = k - tp
     recall = tp / (tp + fn)   precision = tp / (tp + fp)   (summed over the examples seen,
                                                             weighted; 0 / 0 is NaN, as TF's div)
 
@@ -28,6 +28,19 @@ def _count64(name: str) -> Variable:
                     collections=[LOCAL_VARIABLES, _m.METRIC_VARIABLES])
 
 
+def _distinct(lb):
+    """The number of distinct ids in each row of ``lb`` (N, L), float64: an id counts where no
+    earlier column holds it."""
+    L = lb.aval.shape[-1]
+    if L is None:
+        raise ValueError("tf.metrics.*_at_k: the labels' last dimension must be known")
+    from .frontend import constant
+    earlier = constant(np.tril(np.ones((L, L), np.bool_), -1))          # [l, l'] = l' < l
+    eq = _ops.equal(_ops.expand_dims(lb, -1), _ops.expand_dims(lb, -2))  # (N, L, L)
+    dup = _ops.reduce_any(_ops.logical_and(eq, earlier), -1)
+    return _ops.sum(_ops.cast(_ops.logical_not(dup), np.float64), -1)
+
+
 def _at_top_k(kind, labels, top_idx, k, class_id, weights, metrics_collections,
               updates_collections, name):
     if class_id is not None:
@@ -39,17 +52,19 @@ def _at_top_k(kind, labels, top_idx, k, class_id, weights, metrics_collections,
         lb = _ops.cast(to_tensor(labels), np.int64)
         if lb.aval.ndim == idx.aval.ndim - 1:                               # (N,) -> (N, 1)
             lb = _ops.expand_dims(lb, -1)
-        hit = _ops.cast(_ops.reduce_any(_ops.equal(_ops.expand_dims(lb, -1),
-                                                   _ops.expand_dims(idx, -2)), -1),
-                        np.float64)                                        # (N, L)
+        # TF counts sets (std::set per row): each top-k id (distinct) hit or not, and each
+        # distinct label id once (a repeated id or -1 padding counts once)
+        hit = _ops.cast(_ops.reduce_any(_ops.equal(_ops.expand_dims(idx, -1),
+                                                   _ops.expand_dims(lb, -2)), -1),
+                        np.float64)                                        # (N, k)
         tp = _ops.sum(hit, -1)
-        n_labels = _ops.sum(_ops.ones_like(hit), -1)
+        n_labels = _distinct(lb)
         other = _ops.sub(n_labels, tp) if kind == "recall" else \
-            _ops.sub(_ops.cast(_ops.sum(_ops.ones_like(idx), -1), np.float64), tp)
+            _ops.sub(_ops.sum(_ops.ones_like(hit), -1), tp)
         if weights is not None:
+            from .losses import _assert_broadcastable
             w = _ops.cast(to_tensor(weights), np.float64)
-            if w.aval.ndim == tp.aval.ndim + 1:
-                w = _ops.squeeze(w, (w.aval.ndim - 1,))
+            _assert_broadcastable(w, tp)                 # (TF: against tp's (N,) shape)
             w = _ops.broadcast_like(w, tp)
             tp, other = _ops.mul(tp, w), _ops.mul(other, w)
         v_tp = _count64(f"true_positive_at_{k}")

@@ -189,3 +189,23 @@ def test_recall_and_precision_at_k():
     assert got[3] == pytest.approx(tp3 / 9)
     assert all(m.dtype == tf.float64 for m, _ in ms)
     assert np.isnan(nan)                                 # 0 / 0 before any update, as TF's div
+
+
+def test_at_k_counts_label_sets():
+    # review24 R9: a repeated id or -1 padding counts once (TF's set ops); was precision 1.5
+    lb = tf.constant(np.array([[3, -1, -1], [1, 2, 2]], np.int64))
+    pr = tf.constant(np.eye(5, dtype=np.float32)[[3, 2]])
+    _, pu = tf.metrics.precision_at_k(lb, pr, 1)
+    _, ru = tf.metrics.recall_at_k(lb, pr, 1)
+    _, r2 = tf.metrics.recall_at_k(lb, pr, 2, name="r2")
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        got = s.run([pu, ru, r2])
+    top2 = [set(np.argsort(-np.eye(5)[i], kind="stable")[:2]) for i in (3, 2)]
+    sets = [{3, -1}, {1, 2}]
+    tp2 = sum(len(t & l) for t, l in zip(top2, sets))
+    assert got[0] == 1.0 and got[1] == pytest.approx(2 / 4) and got[2] == pytest.approx(tp2 / 4)
+    with pytest.raises(ValueError, match=r"^weights can not be broadcast to values\. "
+                                         r"values\.rank=1\. weights\.rank=2\."):
+        tf.metrics.recall_at_k(np.array([1, 1, 3]), np.eye(4, dtype=np.float32)[:3], 1,
+                               weights=np.ones((3, 1)))
