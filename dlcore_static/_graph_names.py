@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from itertools import repeat
+from operator import attrgetter
 from typing import Any, Protocol
+
+_TYPE_OF = attrgetter("type")      # (an op's type, for _may_clash)
 
 
 class NamedOp(Protocol):
@@ -123,7 +126,7 @@ class GraphNames:
         segs = self._pending_segs
         n = len(pending)
         if self._segs_seen < n:         # (the types first: a graph has few of them)
-            for t in {op.type for op in pending[self._segs_seen:n:2]}:
+            for t in set(map(_TYPE_OF, pending[self._segs_seen:n:2])):    # (the walk in C)
                 segs.add(t.lower())
             self._segs_seen = n
         seg = name.rsplit("/", 1)[-1].lower()

@@ -150,16 +150,16 @@ def op_vjp(t: Tensor, g):
                 # nodes).  Outside cond branches and loop bodies, whose compiled forms look
                 # for the transposes (compiler.accumulators).  b's cotangent stays its factors
                 # (_grad_products: a weight in several products gets one MatMul of them all)
+                # The unbuilt products are made here, not in thunks: they make no node, and
+                # the pass drops a cotangent whose input is not useful before it looks at it
                 d = sb.dtype
                 if sa.dtype is d and type(g) is Tensor and g.aval.dtype is d:
                     if a.op.prim is concatenate_p and a.op.params["axis"] == 1 and \
                             not op.graph._device_stack:
                         # a's cotangent stays g @ b^T for the concat to split
                         # (_grad_products.LeftProduct)
-                        da = lambda: LeftProduct(g, b, sa)
-                    else:
-                        da = matmul_grads(g, a, b)[0]
-                    return da, lambda: Products([a], [g], sb)
+                        return LeftProduct(g, b, sa), Products([a], [g], sb)
+                    return matmul_grads(g, a, b)[0], Products([a], [g], sb)
                 return matmul_grads(g, a, b)
         vjp = prim.vjp
         if vjp in _PKG_RULES or _in_package(vjp):

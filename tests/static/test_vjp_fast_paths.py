@@ -158,3 +158,35 @@ def test_a_replaced_add_rule_is_called(fresh_graph, monkeypatch):
     s = x + x
     g = _seed(s)
     assert _grads.op_vjp(s, g) == (g, g) and calls == [1]
+
+
+def test_a_matmuls_cotangents_are_its_unbuilt_products_and_an_unneeded_one_is_never_built(
+        fresh_graph):
+    # op_vjp gives a real 2-D MatMul's cotangents as the unbuilt products themselves (no
+    # thunks): no node is made until the pass builds one, and none for an input not needed
+    P = sys.modules["dlcore_static._grad_products"]
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    z = tf.placeholder(tf.float32, (2, 2), name="z")
+    w = tf.placeholder(tf.float32, (5, 4), name="w")
+    out = tf.matmul(tf.concat([x, z], 1), w)
+    g = _seed(out)
+    n = len(fresh_graph.get_operations())
+    da, dw = _grads.op_vjp(out, g)
+    assert type(da) is P.LeftProduct and da.g is g and da.b is w
+    assert type(dw) is P.Products and dw.lefts == [out.op.inputs[0]] and dw.gs == [g]
+    assert da.aval == out.op.inputs[0].aval and dw.aval == w.aval
+    assert len(fresh_graph.get_operations()) == n           # no node made
+    loss = tf.reduce_sum(out * out)
+    n = len(fresh_graph.get_operations())
+    (gw,) = tf.gradients(loss, [w])
+    mm = [op for op in fresh_graph.get_operations()[n:] if op.type == "MatMul"]
+    assert [(op.params["transpose_a"], op.params["transpose_b"]) for op in mm] == [(True, False)]
+    (gx,) = tf.gradients(loss, [x])
+    rng = np.random.default_rng(2)
+    xv, zv, wv = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3), (2, 2), (5, 4)))
+    a = np.concatenate([xv, zv], 1)
+    o = a @ wv
+    with tf.Session() as sess:
+        gwv, gxv = sess.run([gw, gx], {x: xv, z: zv, w: wv})
+    np.testing.assert_allclose(gwv, a.T @ (2 * o), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gxv, ((2 * o) @ wv.T)[:, :3], rtol=1e-5, atol=1e-5)
