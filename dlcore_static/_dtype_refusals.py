@@ -67,9 +67,9 @@ ALLOWED: dict[str, tuple[str, str]] = {
     # kernel for their int32/int64, which the core refuses when built)
     "Abs": ("x", "bfloat16, float16, float32, float64, int8, int16, int32, int64"),
     **{t: ("x", _UNARY) for t in ("Tan", "Asin", "Acos", "Atan")},
-    # Neg (tf.negative, -x): no unsigned or bool type (the core wrapped uint8 -1 to 255)
-    "Neg": ("x", "bfloat16, float16, float32, float64, int8, int16, int32, int64, complex64, "
-                 "complex128"),
+    # Neg (tf.negative, -x): REGISTER_OP("Neg").UNARY() in 1.15, so no unsigned, bool, int8 or
+    # int16 type (the core wrapped uint8 -1 to 255; TF 2 added int8/int16 later)
+    "Neg": ("x", _UNARY),
 }
 
 # the dtypes a dlcore graph tensor can have (float16/bfloat16 ones report float32; strings

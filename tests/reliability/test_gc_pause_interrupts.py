@@ -59,14 +59,17 @@ def test_ctrl_c_at_every_point_of_the_pause_leaves_the_collector_on():
 
 
 def test_ctrl_c_while_a_session_plans_a_graph_leaves_the_collector_on():
-    # a fresh graph per sweep point: every run plans (and, with passes, optimises) anew
+    # a fresh graph per sweep point: every second run plans (and, with passes, optimises) anew
+    # (a Session's first run of a graph runs its ops directly, without a plan: _direct_run.py)
     def plan_once():
         g = tf.Graph()
         with g.as_default():
             x = tf.placeholder(tf.float64, (2,))
             y = tf.tanh(x * 2.0) + 1.0
             with tf.Session(graph=g, passes="all") as sess:
+                first = sess.run(y, {x: np.array([0.5, -1.0])})
                 out = sess.run(y, {x: np.array([0.5, -1.0])})
+        np.testing.assert_allclose(first, np.tanh(np.array([1.0, -2.0])) + 1.0)
         np.testing.assert_allclose(out, np.tanh(np.array([1.0, -2.0])) + 1.0)
 
     plan_dir = (os.path.join(_FRONT_END[0], "_gc_pause.py"),)
