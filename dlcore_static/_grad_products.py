@@ -38,7 +38,6 @@ from dlcore.ops.elementwise import add
 from dlcore.ops.indexing import getitem_p
 from dlcore.ops.linalg import matmul_p
 from dlcore.ops.shape import concatenate, concatenate_p
-from dlcore.registry import bind
 
 from . import frontend as _frontend
 from .graph import Tensor
@@ -181,7 +180,9 @@ class LeftProduct:
         key = ("rows", id(b), start, stop)
         hit = shared.get(key) if shared is not None else None
         if hit is None:
-            rows = bind(getitem_p, b, idx=(("slice", start, stop, None),))
+            # (bind's call of the static front end for a graph tensor, made directly, its
+            # index plain: the same node, without bind's, _rule_key's and _plain_tuple's calls)
+            rows = _apply(getitem_p, (b,), {"idx": (("slice", start, stop, None),)}, None, True)
             if shared is not None:
                 shared[key] = (rows, b)     # (b kept alive with it: its id stays)
         else:

@@ -190,3 +190,31 @@ def test_a_matmuls_cotangents_are_its_unbuilt_products_and_an_unneeded_one_is_ne
         gwv, gxv = sess.run([gw, gx], {x: xv, z: zv, w: wv})
     np.testing.assert_allclose(gwv, a.T @ (2 * o), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(gxv, ((2 * o) @ wv.T)[:, :3], rtol=1e-5, atol=1e-5)
+
+
+def test_a_pieces_rows_of_the_right_factor_are_the_node_bind_makes(fresh_graph):
+    # LeftProduct.split's piece of columns 3:5 makes b[3:5] with StaticFrontend.apply directly:
+    # the node bind(getitem_p, b, idx=...) makes (type, inputs, parameters, output, kernel)
+    from dlcore.ops.indexing import getitem_p
+    from dlcore.registry import bind
+    P = sys.modules["dlcore_static._grad_products"]
+    g = tf.placeholder(tf.float32, (2, 4), name="g")
+    w = tf.placeholder(tf.float32, (5, 4), name="w")
+    x = tf.placeholder(tf.float32, (2, 3), name="x")
+    z = tf.placeholder(tf.float32, (2, 2), name="z")
+    lp = P.LeftProduct(g, w, tf.concat([x, z], 1).op.outputs[0].aval)
+    piece = lp.split((x, z))[1]()
+    assert type(piece) is P.LeftProduct and piece.g is g and piece.aval == z.aval
+    rows = piece.b
+    ref = bind(getitem_p, w, idx=(("slice", 3, 5, None),))
+    assert rows.op.type == ref.op.type == "StridedSlice"
+    assert rows.op.inputs == ref.op.inputs == (w,)
+    assert rows.op.params == ref.op.params == {"idx": (("slice", 3, 5, None),)}
+    assert rows.aval == ref.aval and rows.op._kernel == ref.op._kernel
+    assert (rows.op.name, ref.op.name) == ("StridedSlice", "StridedSlice_1")
+    wv = np.arange(20, dtype=np.float32).reshape(5, 4)
+    gv = np.ones((2, 4), np.float32)
+    with tf.Session() as sess:
+        rv, pv = sess.run([rows, piece.dense()], {w: wv, g: gv})
+    np.testing.assert_array_equal(rv, wv[3:5])
+    np.testing.assert_allclose(pv, gv @ wv[3:5].T, rtol=1e-6)
