@@ -54,6 +54,7 @@ from .elementwise import (
     stop_gradient,
     where,
 )
+from .elementwise_cast import zeros_like
 from .math_binary import bitwise_and
 from .math_unary import expm1, log1p
 
@@ -162,10 +163,12 @@ def _leaky_lean(fe, g, y, x, *slope, alpha, inplace=False):
 
 
 def _leaky_grad_vjp(c, out, g, x, *, alpha):
-    # piecewise linear in g, piecewise constant in x: dg = leaky_relu_grad(c, x), dx = 0
+    # piecewise linear in g, piecewise constant in x: dg = leaky_relu_grad(c, x), dx = 0: zeros,
+    # not None, as PyTorch's leaky_relu_backward (self: zeros_like) and TF's _LeakyReluGradGrad,
+    # so x still counts as used by a second derivative (autograd.grad without allow_unused)
     if _plain(c, g, x) and c.shape == g.shape == x.shape:
-        return (lambda: _cpu_leaky.leaky_relu_grad(c, x, alpha=alpha), None)
-    return (lambda: _sum_to(leaky_relu_grad(c, x, alpha), g), None)
+        return (lambda: _cpu_leaky.leaky_relu_grad(c, x, alpha=alpha), lambda: np.zeros_like(x))
+    return (lambda: _sum_to(leaky_relu_grad(c, x, alpha), g), lambda: zeros_like(x))
 
 
 leaky_relu_p = Primitive(
@@ -207,9 +210,10 @@ def leaky_relu(x, alpha: float = 0.2):
 #: it: ``eager_relu_vjp`` is relu's PyTorch convention (``registry.convention_rules``).
 threshold_backward_p = _ew_binary(
     "threshold_backward", "0 if {1} <= 0 else {0}", lambda g, r: np.where(r <= 0, 0, g),
-    lambda c, out, g, r: (lambda: _sum_to(threshold_backward(c, r), g), None),
+    lambda c, out, g, r: (lambda: _sum_to(threshold_backward(c, r), g), lambda: zeros_like(r)),
     "y = 0 where r <= 0, else g (r: relu's output; NaN passes g, as PyTorch's "
-    "threshold_backward);  dg = threshold_backward(c, r), dr = 0 (piecewise constant)")
+    "threshold_backward);  dg = threshold_backward(c, r), dr = 0 (piecewise constant: zeros, "
+    "not None, as PyTorch's zeros_like, so relu's input counts as used by a second derivative)")
 
 
 def threshold_backward(g, r):
