@@ -383,9 +383,11 @@ def minimum(a, b): return bind(minimum_p, *_promote(a, b))
 # relu's vjp as one kernel (PyTorch's threshold_backward, TensorFlow's ReluGrad) where it was
 # greater + where with a scalar buffer: two eager calls and two passes per relu in backward.
 relu_grad_p = _binary("relu_grad", "{0} if {1} > 0 else 0", lambda g, y: np.where(y > 0, g, 0),
-                      lambda c, out, g, y: (lambda: _sum_to(relu_grad(c, y), g), None),
+                      lambda c, out, g, y: (lambda: _sum_to(relu_grad(c, y), g),
+                                            lambda: zeros_like(y)),
                       "y = g where r > 0, else 0 (r: relu's output);  dg = relu_grad(c, r), "
-                      "dr = 0 (piecewise constant)", tf_type="ReluGrad")
+                      "dr = 0 (piecewise constant: zeros, as TF's _ReluGradGrad, so a second "
+                      "derivative reaches relu's input)", tf_type="ReluGrad")
 
 
 def relu_grad(g, y): return bind(relu_grad_p, g, y)

@@ -42,3 +42,18 @@ def test_the_relu_input_counts_as_used_and_gets_zeros(lib):
     assert g.grad_fn is not None
     h, = lib.autograd.grad(g.sum(), x)
     assert h.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_static_second_derivative_through_relu_is_zeros_as_tf():
+    # TF 1.15's _ReluGradGrad returns zeros for ReluGrad's features input, so tf.gradients of a
+    # gradient through relu reaches relu's input with zeros (dlcore returned [None])
+    import dlcore_static as tf
+    with tf.Graph().as_default():
+        x = tf.constant(np.array([1.0, -2.0, 3.0], np.float32))
+        g, = tf.gradients(tf.reduce_sum(tf.nn.relu(x) * x), x)
+        h, = tf.gradients(tf.reduce_sum(g), x)
+        assert h is not None
+        with tf.Session() as s:
+            gv, hv = s.run([g, h])
+    np.testing.assert_array_equal(gv, [2.0, 0.0, 6.0])         # d(relu(x) x) = 2x where x > 0
+    np.testing.assert_array_equal(hv, [2.0, 0.0, 2.0])
