@@ -50,10 +50,13 @@ def test_static_second_derivative_through_relu_is_zeros_as_tf():
     import dlcore_static as tf
     with tf.Graph().as_default():
         x = tf.constant(np.array([1.0, -2.0, 3.0], np.float32))
+        g0, = tf.gradients(tf.reduce_sum(tf.nn.relu(x)), x)
+        h0, = tf.gradients(tf.reduce_sum(g0), x)          # only through ReluGrad's features
+        assert h0 is not None
         g, = tf.gradients(tf.reduce_sum(tf.nn.relu(x) * x), x)
         h, = tf.gradients(tf.reduce_sum(g), x)
-        assert h is not None
         with tf.Session() as s:
-            gv, hv = s.run([g, h])
+            h0v, gv, hv = s.run([h0, g, h])
+    np.testing.assert_array_equal(h0v, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(gv, [2.0, 0.0, 6.0])         # d(relu(x) x) = 2x where x > 0
     np.testing.assert_array_equal(hv, [2.0, 0.0, 2.0])
