@@ -140,3 +140,22 @@ def test_sequential_lstm_classifier_and_errors():
     with pytest.raises(ValueError, match="If a RNN is stateful, it needs to know its batch"):
         R.LSTM(2, stateful=True)(Input((3, 1)))      # the batch size is unknown
     _ = (tf, K)
+
+
+def test_time_distributed_over_an_unknown_number_of_steps():
+    # Embedding without input_length -> (None, None, 8): TimeDistributed reads T at run time, as
+    # Keras 2 (it failed to build: "only one dimension of the new shape [-1, -1, 5] can be -1")
+    m = Sequential([R.Embedding(50, 8), R.TimeDistributed(Dense(5))])
+    m.compile("sgd", "mse")
+    assert m.output_shape == (None, None, 5)
+    emb = m.layers[0].get_weights()[0]
+    w, b = m.layers[1].get_weights()
+    x = np.random.RandomState(0).randint(0, 50, (4, 7))
+    for xs in (x, x[:, :3]):                    # two lengths through the same graph
+        got = m.predict(xs, verbose=0)
+        np.testing.assert_allclose(got, emb[xs] @ w + b, rtol=1e-5, atol=1e-6)
+    seq = Sequential([R.Embedding(50, 8), R.LSTM(16, return_sequences=True),
+                      R.TimeDistributed(Dense(5, activation="softmax"))])
+    seq.compile("adam", "sparse_categorical_crossentropy")
+    loss = seq.fit(x, x % 5, epochs=2, verbose=0).history["loss"]
+    assert np.isfinite(loss).all() and len(loss) == 2

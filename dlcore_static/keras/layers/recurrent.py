@@ -17,6 +17,8 @@ layers read them (and pass them on with ``return_sequences``).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from dlcore import ops as _ops
@@ -449,6 +451,12 @@ class TimeDistributed(Layer):
         inner = _ops.reshape(inputs, (-1,) + tuple(inputs.aval.shape[2:]))
         y = self.layer(inner)
         self._weights[:] = self.layer._weights
+        if T is None:                   # (Input(shape=(None, ...)): Keras 2 reads T at run time)
+            tf = sys.modules["dlcore_static"]
+            t = tf.shape(inputs)[1:2]
+            out = tf.reshape(y, tf.concat([[-1], t, tf.shape(y)[1:]], 0))
+            out.set_shape((inputs.aval.shape[0], None) + tuple(y.aval.shape[1:]))
+            return out
         return _ops.reshape(y, (-1, T) + tuple(y.aval.shape[1:]))
 
 
