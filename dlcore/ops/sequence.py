@@ -27,7 +27,10 @@ variable-length benchmark (eager step, lengths 5..100, N 32, H 64: see the repor
 and ``lstm_seq``, a whole LSTM layer over time (cuDNN's and PyTorch's fused layer: the inputs
 projected by the caller with one GEMM, then per step ``z_t = xw_t + h_{t-1} u`` and the fused
 gates, in one kernel call; ``lstm_seq_grad`` runs backpropagation through time in one more),
-because eager ``nn.LSTM``'s step loop cost six eager ops and their vjps per step and layer.
+because eager ``nn.LSTM``'s step loop cost six eager ops and their vjps per step and layer;
+and ``gru_gates``, PyTorch's GRU update (order r, z, n, default activations; its output keeps
+the gates for the fused gradient ``gru_gates_grad``), for the same reason (the composite was
+about a dozen eager ops and their vjps per ``nn.GRUCell``/``nn.GRU`` step).
 
     lstm_seq(xw, u, h0, c0)     y[t] = [h_t, c_t, z_t],  z_t = xw_t + h_{t-1} u,
                                 h_t, c_t = lstm_gates(z_t, c_{t-1})
@@ -358,13 +361,82 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     return lstm_gates(_gates(x, h, w_ih, w_hh, b_ih, b_hh), c)
 
 
+_GRU_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _gru_gates_rule(xz: AVal, hz: AVal, h: AVal) -> AVal:
+    n = h.shape[1] if h.ndim == 2 else None
+    if xz.ndim != 2 or hz.ndim != 2 or h.ndim != 2 or any(
+            a is not None and b is not None and a != b
+            for a, b in ((xz.shape[0], h.shape[0]), (hz.shape[0], h.shape[0]))) or \
+            (n is not None and any(a is not None and a != 3 * n
+                                   for a in (xz.shape[1], hz.shape[1]))):
+        raise ShapeError("gru_gates", "expects xz and hz (batch, 3*hidden) and h "
+                         "(batch, hidden)", [xz.shape, hz.shape, h.shape])
+    if xz.dtype not in _GRU_DTYPES or hz.dtype != xz.dtype or h.dtype != xz.dtype:
+        raise DTypeNotImplemented("gru_gates", "xz, hz and h must have the same dtype, "
+                                  "float32 or float64", [xz.dtype, hz.dtype, h.dtype])
+    return AVal((h.shape[0], None if n is None else 4 * n), xz.dtype)
+
+
+def _gru_gates_vjp(g, y, xz, hz, h):
+    d = bind(gru_gates_grad_p, g, y, hz, h)          # [dxz, dhz, dh]
+    n = aval_of(h).shape[1]
+    return (lambda: getitem(d, _cols(0, 3 * n)), lambda: getitem(d, _cols(3 * n, 6 * n)),
+            lambda: getitem(d, _cols(6 * n, None)))
+
+
+#: PyTorch's GRU update (its ``_thnn_fused_gru_cell``) in one primitive: the composite cost
+#: about a dozen eager ops (slices, adds, sigmoid, tanh, mul, sub) and their vjps per step.
+#: Its output keeps the gates beside h' (PyTorch's fused cell saves them as a workspace), so
+#: the gradient evaluates no exp or tanh.
+gru_gates_p = Primitive(
+    "gru_gates", _gru_gates_rule, _gru_gates_vjp, kind="other",
+    doc="[r, z] = s(xz[:, :2H] + hz[:, :2H]);  n = tanh(xz_n + r hz_n);  h' = n + z (h - n);  "
+        "y = [h', r, z, n];  [dxz, dhz, dh] = gru_gates_grad(g, y, hz, h)",
+    kernels={"cpu": _cpu_rnn.gru_gates, "cuda": _cuda_rnn.gru_gates})
+
+
+def _gru_gates_grad_rule(g: AVal, y: AVal, hz: AVal, h: AVal) -> AVal:
+    n = h.shape[1] if h.ndim == 2 else None
+    if g.ndim != 2 or y.ndim != 2 or hz.ndim != 2 or h.ndim != 2 or any(
+            a is not None and b is not None and a != b
+            for a, b in ((g.shape[0], h.shape[0]), (y.shape[0], h.shape[0]),
+                         (hz.shape[0], h.shape[0]))) or \
+            (n is not None and any(a is not None and a != k * n for a, k in
+                                   ((g.shape[1], 4), (y.shape[1], 4), (hz.shape[1], 3)))):
+        raise ShapeError("gru_gates_grad", "expects g and y (batch, 4*hidden: gru_gates' "
+                         "output [h', r, z, n]), hz (batch, 3*hidden) and h (batch, hidden)",
+                         [g.shape, y.shape, hz.shape, h.shape])
+    if y.dtype not in _GRU_DTYPES or any(a.dtype != y.dtype for a in (g, hz, h)):
+        raise DTypeNotImplemented("gru_gates_grad", "g, y, hz and h must have the same dtype, "
+                                  "float32 or float64", [g.dtype, y.dtype, hz.dtype, h.dtype])
+    return AVal((h.shape[0], None if n is None else 7 * n), y.dtype)
+
+
+gru_gates_grad_p = Primitive(
+    "gru_gates_grad", _gru_gates_grad_rule, _g2.gru_gates_grad_vjp, kind="other",
+    doc="y = [h', r, z, n] (gru_gates' output);  da_n = (g_h (1 - z) + g_n)(1 - n^2),  "
+        "da_r = (da_n hz_n + g_r) r (1 - r),  da_z = (g_h (h - n) + g_z) z (1 - z);  "
+        "out = [da_r, da_z, da_n, da_r, da_z, da_n r, g_h z] = [dxz, dhz, dh];  "
+        "vjp: the same recomputed as a composite (sequence_grad2)",
+    kernels={"cpu": _cpu_rnn.gru_gates_grad, "cuda": _cuda_rnn.gru_gates_grad})
+
+
 def gru_gates(xz, hz, h, activation=tanh, recurrent_activation=sigmoid, order: str = "rz"):
     """The GRU update with the reset gate after the recurrent product (PyTorch's GRU, cuDNN's,
     Keras' ``reset_after=True``) from ``xz = x W_ih^T + b_ih`` and ``hz = h W_hh^T + b_hh``
     (B, 3H each: the two gates, then the candidate; ``order`` "rz" is PyTorch's r, z, n and
     "zr" Keras' z, r, h): ``[r, z] = ra(xz[:2H] + hz[:2H])``, ``n = act(x_n + r h_n)``,
     ``h' = n + z (h - n)`` (= ``(1 - z) n + z h``); ``ra`` = sigmoid and ``act`` = tanh unless
-    given (elementwise, so both gates take one ``ra`` call)."""
+    given (elementwise, so both gates take one ``ra`` call).  PyTorch's case (order "rz", the
+    default activations, 2-D float32/float64 operands of one dtype and a known hidden size)
+    is the fused ``gru_gates`` primitive; anything else this composite."""
+    if order == "rz" and activation is tanh and recurrent_activation is sigmoid:
+        a, b, c = aval_of(xz), aval_of(hz), aval_of(h)
+        if a.ndim == 2 and b.ndim == 2 and c.ndim == 2 and c.shape[1] is not None and \
+                a.dtype in _GRU_DTYPES and b.dtype == a.dtype and c.dtype == a.dtype:
+            return getitem(bind(gru_gates_p, xz, hz, h), _cols(0, c.shape[1]))
     two = 2 * (aval_of(xz).shape[-1] // 3)
     gates = recurrent_activation(add(getitem(xz, (Ellipsis, slice(0, two))),
                                      getitem(hz, (Ellipsis, slice(0, two)))))

@@ -1,12 +1,12 @@
-"""Second derivatives through the fused LSTM primitives (``dlcore.ops.sequence``).
+"""Second derivatives through the fused LSTM and GRU primitives (``dlcore.ops.sequence``).
 
-The first-order gradients of ``lstm_gates``, ``lstm_step`` and ``lstm_seq`` are fused kernels
-(``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``).  A second derivative (a gradient
-penalty on an LSTM critic, a Hessian-vector product; PyTorch supports both through ``nn.LSTM``
-and ``LSTMCell`` on the CPU) needs the vjp of those gradient primitives.  Each is written here
-as the same function recomputed as a composite of primitives, differentiated by the one reverse
-pass (``dlcore.recompute.composite_vjp``): only a higher-order gradient runs it, so the
-first-order path (one kernel each way) is unchanged.
+The first-order gradients of ``lstm_gates``, ``lstm_step``, ``lstm_seq`` and ``gru_gates`` are
+fused kernels (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``, ``gru_gates_grad``).
+A second derivative (a gradient penalty on an LSTM critic, a Hessian-vector product; PyTorch
+supports both through ``nn.LSTM`` and ``LSTMCell`` on the CPU) needs the vjp of those gradient
+primitives.  Each is written here as the same function recomputed as a composite of
+primitives, differentiated by the one reverse pass (``dlcore.recompute.composite_vjp``): only a
+higher-order gradient runs it, so the first-order path (one kernel each way) is unchanged.
 
 The composites follow the kernels exactly, including which inputs they read (so that they are
 right for any inputs, not only those of an actual forward pass)::
@@ -16,6 +16,11 @@ right for any inputs, not only those of an actual forward pass)::
                             [dz, dc] = [d g i(1-i), d c f(1-f), d i (1-g^2), gy_h th o(1-o), d f]
     step_grad(g, y, c):     y = [h', c', z] (lstm_step's output);  [dz, dc] = gates_grad(g[:, :2H], z, c)
                             with g[:, 2H:] added to dz
+    gru_grad(g, y, hz, h):  y = [h', r, z, n] (gru_gates' output; its gates read, not
+                            recomputed)
+                            da_n = (g_h (1-z) + g_n)(1-n^2),  da_r = (da_n hz_n + g_r) r(1-r),
+                            da_z = (g_h (h-n) + g_z) z(1-z)
+                            out = [da_r, da_z, da_n, da_r, da_z, da_n r, g_h z]
     seq_grad(g, y, u, h0, c0):   y = [h, c, z] (lstm_seq's output);  for t = T-1 .. 0,
                             c_p = y[t-1]'s c (c0 at t = 0):  [dz_t, dc] = gates_grad(
                             g[t][:, :2H] + [dh, dc], z_t, c_p) with g[t]'s z columns added
@@ -112,3 +117,20 @@ def lstm_seq_grad_vjp(w, out, g, y, u, h0, c0):
     last = getitem(w, (t_len,))
     ws += [_cols(last, 0, n), _cols(last, n, 2 * n)]
     return composite_vjp(fn, (g, y, u, h0, c0), ws)
+
+
+def gru_gates_grad_vjp(w, out, g, y, hz, h):
+    """vjp of ``gru_gates_grad(g, y, hz, h)`` (``y = [h', r, z, n]``, gru_gates' output) with
+    cotangent ``w`` (B, 7H): the kernel's formulas as a composite of the same inputs."""
+    n = aval_of(h).shape[-1]
+
+    def fn(g, y, hz, h):
+        r, z, c = _cols(y, n, 2 * n), _cols(y, 2 * n, 3 * n), _cols(y, 3 * n, 4 * n)
+        gh = _cols(g, 0, n)
+        dan = mul(add(mul(gh, _one_minus(z)), _cols(g, 3 * n, 4 * n)), _one_minus(mul(c, c)))
+        dar = mul(add(mul(dan, _cols(hz, 2 * n, 3 * n)), _cols(g, n, 2 * n)),
+                  mul(r, _one_minus(r)))
+        daz = mul(add(mul(gh, sub(h, c)), _cols(g, 2 * n, 3 * n)), mul(z, _one_minus(z)))
+        return dar, daz, dan, dar, daz, mul(dan, r), mul(gh, z)
+
+    return composite_vjp(fn, (g, y, hz, h), [_cols(w, k * n, (k + 1) * n) for k in range(7)])

@@ -83,6 +83,34 @@ def _np_lstm_step_grad(g, y, c):
     return out
 
 
+def _np_gru_gates(xz, hz, h):
+    """gru_gates' output [h', r, z, n] (the gates kept for its gradient), PyTorch's order."""
+    n = h.shape[-1]
+    r, z = _sig(xz[:, :n] + hz[:, :n]), _sig(xz[:, n:2 * n] + hz[:, n:2 * n])
+    c = np.tanh(xz[:, 2 * n:] + r * hz[:, 2 * n:])
+    return np.concatenate([(1 - z) * c + z * h, r, z, c], -1).astype(h.dtype)
+
+
+def _np_gru_gates_grad(g, y, hz, h):
+    """[dxz, dhz, dh] of gru_gates from the cotangent g of y = [h', r, z, n], written out
+    from the chain rule (g's gate columns included)."""
+    n = h.shape[-1]
+    r, z, c = y[:, n:2 * n], y[:, 2 * n:3 * n], y[:, 3 * n:]
+    gh, gr, gz, gn = (g[:, k * n:(k + 1) * n] for k in range(4))
+    dan = (gh * (1 - z) + gn) * (1 - c * c)
+    dar = (dan * hz[:, 2 * n:] + gr) * r * (1 - r)
+    daz = (gh * (h - c) + gz) * z * (1 - z)
+    return np.concatenate([dar, daz, dan, dar, daz, dan * r, gh * z], -1).astype(y.dtype)
+
+
+def _np_gru_gates_zr(xz, hz, h):
+    """Keras' reset_after=True order z, r, h (gru_gates' composite path)."""
+    n = h.shape[-1]
+    z, r = _sig(xz[:, :n] + hz[:, :n]), _sig(xz[:, n:2 * n] + hz[:, n:2 * n])
+    c = np.tanh(xz[:, 2 * n:] + r * hz[:, 2 * n:])
+    return ((1 - z) * c + z * h).astype(h.dtype)
+
+
 def _np_softmax_grad(g, y, axis):
     return y * (g - np.sum(g * y, axis=axis, keepdims=True))
 
@@ -160,7 +188,7 @@ def seq_rows(OpRow, U, B) -> list:
         OpRow("gru_cell", "gru_cell", seq.gru_cell, _np_gru,
               (((B3, D), (B3, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,)),),
               ("real",) * 6, (0, 1, 2, 3, 4, 5), rtol=1e-4, atol=1e-5,
-              primitives=cell + ("sub",)),
+              primitives=cell + ("gru_gates", "gru_gates_grad")),
         OpRow("tf_lstm_gates", "tf_lstm_gates",
               lambda z, c: ops.concatenate(list(seq.tf_lstm_gates(z, c, 1.0)), -1),
               _np_tf_lstm, (((B3, 4 * H), (B3, H)),), ("real", "real"), (0, 1),
@@ -209,4 +237,28 @@ def seq_rows(OpRow, U, B) -> list:
         OpRow("lstm_step_grad", "lstm_step_grad",
               lambda g, y, c: seq.bind(seq.lstm_step_grad_p, g, y, c), _np_lstm_step_grad,
               (((B3, 6 * H), (B3, 6 * H), (B3, H)),), ("real",) * 3, (), rtol=1e-4, atol=1e-5),
+    ]
+
+
+def gru_rows(OpRow) -> list:
+    """The fused GRU update's rows (appended at the end of the table, so that the rows before
+    keep their indices and with them their CUDA configurations)."""
+    B3, H = 2, 4
+    cell = ("matmul", "transpose", "add", "getitem", "sigmoid", "tanh", "mul")
+    return [
+            # the fused GRU update: its whole output [h', r, z, n] (finite differences with
+            # a cotangent on the gate columns too), its gradient (the composite vjp), and
+            # the composite path it leaves to Keras' gate order
+        OpRow("gru_gates", "gru_gates",
+              lambda xz, hz, h: seq.bind(seq.gru_gates_p, xz, hz, h), _np_gru_gates,
+              (((B3, 3 * H), (B3, 3 * H), (B3, H)), ((1, 3), (1, 3), (1, 1))),
+              ("real",) * 3, (0, 1, 2), rtol=1e-4, atol=1e-5),
+        OpRow("gru_gates_grad", "gru_gates_grad",
+              lambda g, y, hz, h: seq.bind(seq.gru_gates_grad_p, g, y, hz, h),
+              _np_gru_gates_grad, (((B3, 4 * H), (B3, 4 * H), (B3, 3 * H), (B3, H)),),
+              ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
+        OpRow("gru_gates[order=zr]", "gru_gates",
+              lambda xz, hz, h: seq.gru_gates(xz, hz, h, order="zr"), _np_gru_gates_zr,
+              (((B3, 3 * H), (B3, 3 * H), (B3, H)),), ("real",) * 3, (0, 1, 2), rtol=1e-4,
+              atol=1e-5, primitives=cell + ("sub",)),
     ]

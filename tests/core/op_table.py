@@ -443,5 +443,11 @@ except ImportError:
     from op_rows_int8 import int8_rows
 ROWS += int8_rows(OpRow)
 
+try:                                    # the fused GRU update (gru_gates, gru_gates_grad)
+    from .op_rows_seq import gru_rows
+except ImportError:
+    from op_rows_seq import gru_rows
+ROWS += gru_rows(OpRow)
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

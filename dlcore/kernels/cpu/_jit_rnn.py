@@ -163,3 +163,75 @@ def _step_bwd32(gh, gc, z, c, dz, dc):
             dz[b, 2 * n + j] = d * i * (one - g * g)
             dz[b, 3 * n + j] = h * t * o * (one - o)
             dc[b, j] = d * f
+
+
+# ------------------------------------------------------------------ the GRU update (gru_gates)
+# PyTorch's order r, z, n with the reset gate after the recurrent product.  The forward writes
+# y = [h', r, z, n] (B, 4H): the gates are the gradient's workspace (as PyTorch's fused cell
+# saves them), so the gradient loop below evaluates no exp or tanh.
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def gru_gates_fwd(xz, hz, h, out):
+    """out = [h', r, z, n] from xz, hz (B, 3H: r, z, n) and h (B, H); libm's exp and tanh."""
+    n = h.shape[1]
+    for b in range(h.shape[0]):
+        for j in range(n):
+            r = 1.0 / (1.0 + math.exp(-(xz[b, j] + hz[b, j])))
+            z = 1.0 / (1.0 + math.exp(-(xz[b, n + j] + hz[b, n + j])))
+            c = math.tanh(xz[b, 2 * n + j] + r * hz[b, 2 * n + j])
+            out[b, n + j] = r
+            out[b, 2 * n + j] = z
+            out[b, 3 * n + j] = c
+            out[b, j] = c + z * (h[b, j] - c)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def gru_gates_fwd32(xz, hz, h, out):
+    """gru_gates_fwd for float32 through the vectorised activations (``_exp_inplace32``)."""
+    nb, n = h.shape
+    one, two = np.float32(1.0), np.float32(2.0)
+    a = np.empty(2 * n, np.float32)
+    t = np.empty(n, np.float32)
+    bits = np.empty(2 * n, np.int32)
+    for b in range(nb):
+        for j in range(2 * n):
+            a[j] = -(xz[b, j] + hz[b, j])
+        _exp_inplace32(a, bits)
+        for j in range(2 * n):
+            a[j] = one / (one + a[j])
+        for j in range(n):
+            t[j] = -two * (xz[b, 2 * n + j] + a[j] * hz[b, 2 * n + j])
+        _exp_inplace32(t, bits)
+        for j in range(n):
+            c = two / (one + t[j]) - one
+            z = a[n + j]
+            out[b, n + j] = a[j]
+            out[b, 2 * n + j] = z
+            out[b, 3 * n + j] = c
+            out[b, j] = c + z * (h[b, j] - c)
+
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def gru_gates_bwd(g, y, hz, h, out):
+    """out = [dxz, dhz, dh] (B, 7H) from g (B, 4H: the cotangents of y = [h', r, z, n]), y
+    (the forward's output: its gates), hz and h: with a_n = x_n + r h_n,
+    da_n = (g_h (1 - z) + g_n)(1 - n^2),  da_r = (da_n h_n + g_r) r (1 - r),
+    da_z = (g_h (h - n) + g_z) z (1 - z);  dxz = [da_r, da_z, da_n],
+    dhz = [da_r, da_z, da_n r],  dh = g_h z."""
+    n = h.shape[1]
+    for b in range(h.shape[0]):
+        for j in range(n):
+            r = y[b, n + j]
+            z = y[b, 2 * n + j]
+            c = y[b, 3 * n + j]
+            gh = g[b, j]
+            dan = (gh * (1.0 - z) + g[b, 3 * n + j]) * (1.0 - c * c)
+            dar = (dan * hz[b, 2 * n + j] + g[b, n + j]) * r * (1.0 - r)
+            daz = (gh * (h[b, j] - c) + g[b, 2 * n + j]) * z * (1.0 - z)
+            out[b, j] = dar
+            out[b, n + j] = daz
+            out[b, 2 * n + j] = dan
+            out[b, 3 * n + j] = dar
+            out[b, 4 * n + j] = daz
+            out[b, 5 * n + j] = dan * r
+            out[b, 6 * n + j] = gh * z

@@ -180,3 +180,27 @@ def lstm_step_grad(g, y, c):
     _bwd(g[:, :2 * n], y[:, 2 * n:], c.astype(dt, copy=False), dz, out[:, 4 * n:])
     dz += g[:, 2 * n:]
     return out
+
+
+def gru_gates(xz, hz, h):
+    """The GRU update (``gru_gates``, PyTorch's order r, z, n): out = ``[h', r, z, n]``
+    (B, 4H), the gates kept for the gradient."""
+    from . import _jit_rnn as J
+    if xz.ndim != 2 or hz.ndim != 2 or h.ndim != 2:
+        raise ValueError("gru_gates: kernels take 2-D (batch, features) buffers")
+    dt = xz.dtype
+    out = np.empty((h.shape[0], 4 * h.shape[1]), dtype=dt)
+    (J.gru_gates_fwd32 if dt == np.float32 else J.gru_gates_fwd)(
+        xz, hz.astype(dt, copy=False), h.astype(dt, copy=False), out)
+    return out
+
+
+def gru_gates_grad(g, y, hz, h):
+    """``[dxz, dhz, dh]`` (B, 7H) of ``gru_gates`` from the cotangent ``g`` of its output
+    ``y = [h', r, z, n]`` (the saved gates: no exp or tanh here), ``hz`` and ``h``."""
+    from . import _jit_rnn as J
+    dt = y.dtype
+    out = np.empty((h.shape[0], 7 * h.shape[1]), dtype=dt)
+    J.gru_gates_bwd(g.astype(dt, copy=False), y, hz.astype(dt, copy=False),
+                    h.astype(dt, copy=False), out)
+    return out

@@ -28,6 +28,30 @@ def lstm_gates_grad(gy, z, c):
     return S.view_as(out, (nb, 5 * n))
 
 
+def gru_gates(xz, hz, h):
+    """``gru_gates`` on the device: out = ``[h', r, z, n]`` (B, 4H)."""
+    from ._rnn_kernels import gru_gates_fwd
+    nb, n = int(h.shape[0]), int(h.shape[1])
+    out = S.empty((nb * 4 * n,), xz.dtype)
+    if nb * n:
+        blocks, threads = S.launch_1d(nb * n)
+        gru_gates_fwd[blocks, threads](flat(contiguous(xz)), flat(contiguous(hz)),
+                                       flat(contiguous(h)), out, nb, n)
+    return S.view_as(out, (nb, 4 * n))
+
+
+def gru_gates_grad(g, y, hz, h):
+    """``gru_gates_grad`` on the device: out = ``[dxz, dhz, dh]`` (B, 7H)."""
+    from ._rnn_kernels import gru_gates_bwd
+    nb, n = int(h.shape[0]), int(h.shape[1])
+    out = S.empty((nb * 7 * n,), y.dtype)
+    if nb * n:
+        blocks, threads = S.launch_1d(nb * n)
+        gru_gates_bwd[blocks, threads](flat(contiguous(g)), flat(contiguous(y)),
+                                       flat(contiguous(hz)), flat(contiguous(h)), out, nb, n)
+    return S.view_as(out, (nb, 7 * n))
+
+
 def lstm_seq(xw, u, h0, c0):
     """``lstm_seq`` on the device: per step the device matmul, add and ``lstm_gates`` kernels
     (run through the primitives on device buffers), the steps' ``[h_t, c_t, z_t]`` stacked."""
