@@ -1,9 +1,10 @@
 """The normalisation, recurrent-cell and bitwise primitives of ``dlcore.io.onnx_export`` (the
 builder ``b`` and the ``Op`` records are that module's): training-mode batch norm
 (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as BatchNormalization fed those
-statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``), and ``bitwise_and``/``or``/
-``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras BatchNormalization combines
-its training flags with ``bitwise_and``), BitwiseAnd/Or/Xor/Not of integers (opset 18); and
+statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``), the fused GRU update
+(``gru_gates``), and ``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any
+opset; a static Keras BatchNormalization combines its training flags with ``bitwise_and``),
+BitwiseAnd/Or/Xor/Not of integers (opset 18); and
 ``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul."""
 
 from __future__ import annotations
@@ -86,6 +87,24 @@ def lstm_update(b: Any, z, c, hid, output, keep_z: bool = False) -> None:
     c2 = b.node("Add", [b.node("Mul", [f, c]), b.node("Mul", [i, g])])
     h2 = b.node("Mul", [o, b.node("Tanh", [c2])])
     b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
+
+
+def gru_gates(b: Any, op: Any) -> None:
+    """PyTorch's GRU update (the fused ``gru_gates``): ``[r, z] = s(xz[:2H] + hz[:2H])``,
+    ``n = tanh(xz_n + r hz_n)``, ``h' = n + z (h - n)``;  y = [h', r, z, n]."""
+    xz, hz, h = op.inputs[:3]
+    hid = op.in_shapes[2][1]
+    if hid is None:
+        raise NotImplementedError("ONNX export: gru_gates with an unknown hidden size")
+
+    def cols(t, k, m):
+        return b.node("Slice", [t, b.const([k * hid]), b.const([m * hid]), b.const([1])])
+
+    rz = b.node("Sigmoid", [b.node("Add", [cols(xz, 0, 2), cols(hz, 0, 2)])])
+    r, z = cols(rz, 0, 1), cols(rz, 1, 2)
+    n = b.node("Tanh", [b.node("Add", [cols(xz, 2, 3), b.node("Mul", [r, cols(hz, 2, 3)])])])
+    h2 = b.node("Add", [n, b.node("Mul", [z, b.node("Sub", [h, n])])])
+    b.node("Concat", [h2, r, z, n], op.output, axis=1)
 
 
 def scatter_add_onehot(b: Any, op: Any) -> None:
