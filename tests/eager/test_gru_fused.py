@@ -14,6 +14,7 @@ from dlcore import functional as F
 from dlcore.errors import DTypeNotImplemented, ShapeError
 from dlcore.kernels.cpu import rnn as K
 from dlcore.ops import sequence as seq
+from vjp_fd import fd_check
 
 torch = pytest.importorskip("torch")
 
@@ -161,35 +162,16 @@ def test_float32_kernel_against_float64():
                          h.astype(np.float64))[1:], rtol=0, atol=2e-5)
 
 
-def _fd_check(prim, args, rng, eps=1e-6):
-    """<w, d prim(args) / d args_i> against central differences for a random cotangent w."""
-    out, pullback = F.vjp(lambda *a: seq.bind(prim, *a), *args)
-    w = rng.standard_normal(out.buf.shape)
-    grads = [g.buf for g in pullback(w)]
-    for i, a in enumerate(args):
-        num = np.empty_like(a)
-        for k in range(a.size):
-            up, dn = a.copy(), a.copy()
-            up.flat[k] += eps
-            dn.flat[k] -= eps
-            args_up, args_dn = list(args), list(args)
-            args_up[i], args_dn[i] = up, dn
-            num.flat[k] = np.sum(w * (seq.bind(prim, *args_up) - seq.bind(prim, *args_dn))) / (
-                2 * eps)
-        np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8,
-                                   err_msg=f"{prim.name} input {i}")
-
-
 def test_gru_gates_vjp_finite_differences():
     """The whole output [h', r, z, n]: a cotangent on the gate columns too."""
     rng = np.random.default_rng(5)
-    _fd_check(seq.gru_gates_p, [rng.standard_normal(s) for s in ((2, 6), (2, 6), (2, 2))], rng)
+    fd_check(seq.gru_gates_p, [rng.standard_normal(s) for s in ((2, 6), (2, 6), (2, 2))], rng)
 
 
 def test_gru_gates_grad_vjp_finite_differences():
     rng = np.random.default_rng(6)
     shapes = [(2, 8), (2, 8), (2, 6), (2, 2)]                # g, y = [h', r, z, n], hz, h
-    _fd_check(seq.gru_gates_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+    fd_check(seq.gru_gates_grad_p, [rng.standard_normal(s) for s in shapes], rng)
 
 
 def test_refusals_name_the_op_and_shapes():

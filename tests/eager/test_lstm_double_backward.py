@@ -12,6 +12,7 @@ import pytest
 import dlcore_eager as dt
 from dlcore import functional as F
 from dlcore.ops import sequence as seq
+from vjp_fd import fd_check
 
 torch = pytest.importorskip("torch")
 
@@ -72,37 +73,18 @@ def test_double_backward_float32_layer_equals_torch():
     np.testing.assert_allclose(out[0], out[1], rtol=2e-4, atol=2e-5)
 
 
-def _fd_check(prim, args, rng, eps=1e-6):
-    """<w, d prim(args) / d args_i> against central differences for a random cotangent w."""
-    out, pullback = F.vjp(lambda *a: seq.bind(prim, *a), *args)
-    w = rng.standard_normal(out.buf.shape)
-    grads = [g.buf for g in pullback(w)]
-    for i, a in enumerate(args):
-        num = np.empty_like(a)
-        for k in range(a.size):
-            up, dn = a.copy(), a.copy()
-            up.flat[k] += eps
-            dn.flat[k] -= eps
-            args_up, args_dn = list(args), list(args)
-            args_up[i], args_dn[i] = up, dn
-            num.flat[k] = np.sum(w * (seq.bind(prim, *args_up) - seq.bind(prim, *args_dn))) / (
-                2 * eps)
-        np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8,
-                                   err_msg=f"{prim.name} input {i}")
-
-
 def test_lstm_seq_grad_vjp_finite_differences():
     rng = np.random.default_rng(4)
     T, B, H = 3, 2, 2
     shapes = [(T, B, 6 * H), (T, B, 6 * H), (H, 4 * H), (B, H), (B, H)]   # g, y = [h, c, z]
-    _fd_check(seq.lstm_seq_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+    fd_check(seq.lstm_seq_grad_p, [rng.standard_normal(s) for s in shapes], rng)
 
 
 def test_lstm_step_grad_vjp_finite_differences():
     rng = np.random.default_rng(5)
     B, H = 2, 2
     shapes = [(B, 6 * H), (B, 6 * H), (B, H)]        # g, y = [h', c', z], c
-    _fd_check(seq.lstm_step_grad_p, [rng.standard_normal(s) for s in shapes], rng)
+    fd_check(seq.lstm_step_grad_p, [rng.standard_normal(s) for s in shapes], rng)
 
 
 def test_lstm_step_vjp_finite_differences():
@@ -111,7 +93,7 @@ def test_lstm_step_vjp_finite_differences():
     rng = np.random.default_rng(6)
     B, D, H = 2, 3, 2
     shapes = [(B, D), (B, H), (B, H), (4 * H, D), (4 * H, H), (4 * H,), (4 * H,)]
-    _fd_check(seq.lstm_step_p, [rng.standard_normal(s) for s in shapes], rng)
+    fd_check(seq.lstm_step_p, [rng.standard_normal(s) for s in shapes], rng)
 
 
 def test_first_order_backward_records_nothing_for_double_backward():
