@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dt
-from dlcore import functional as F
 from dlcore.errors import DTypeNotImplemented, ShapeError
 from dlcore.kernels.cpu import rnn as K
 from dlcore.ops import sequence as seq

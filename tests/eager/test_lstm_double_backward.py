@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dt
-from dlcore import functional as F
 from dlcore.ops import sequence as seq
 from vjp_fd import fd_check
 
