@@ -344,11 +344,12 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
     at plan build, from the shapes the plan's key fixes: BLAS threads set only when the count
     must change (``blas_threads.for_gemm``, called when ``_bst[1]`` is not the count a GEMM of
     this size wants), then NumPy's ``dot`` itself (its C function, past the
-    ``__array_function__`` dispatcher).  Three Python calls a product fewer (``matmul``,
+    ``__array_function__`` dispatcher), or MKL's sgemm for the shapes it takes
+    (``kernels.cpu.gemm_mkl``).  Three Python calls a product fewer (``matmul``,
     ``for_gemm``, the dispatcher): 13 products a control_flow step.  None (the kernel runs as
     an executor) for anything else: stacks, other dtypes, the K-split shapes, another device
     or a replaced CPU kernel."""
-    from dlcore.kernels.cpu import blas_threads
+    from dlcore.kernels.cpu import blas_threads, gemm_mkl
     from dlcore.kernels.cpu import linalg as cpu_linalg
     if n.kind != "prim" or n.prim.name != "matmul" or n.params or b.device is None or \
             b.device.type != "cpu" or n.prim.kernels.get("cpu") is not cpu_linalg.matmul:
@@ -361,6 +362,11 @@ def _gemm_lines(b, n: Node, py: dict, env: dict) -> list[str] | None:
         return None
     m, k = (int(d) for d in sa)
     nn = int(sc[1])
+    if np.dtype(dt) == np.float32 and gemm_mkl.takes(m, k, nn):
+        out = f"v{n.id}_0"              # MKL (one BLAS thread: for_gemm's rule, unneeded)
+        py[n.out()] = out
+        env["_mk"] = gemm_mkl.sgemm
+        return [f"{out} = _mk({py[a]}, {py[c]})"]
     if cpu_linalg.routed_shape(m, k, nn) and np.dtype(dt) == np.float32:
         return None                     # the K-split or row-blocked product: the kernel's own
     flops = 2.0 * m * k * nn

@@ -16,8 +16,11 @@ Why not a Numba loop, ``np.dot`` inside ``@njit``, or MKL?  Measured on the 2-co
 * PyTorch's MKL/oneDNN sgemm on the same machine: about 100-115 and 170-175 GFLOP/s, i.e. at or
   below NumPy's OpenBLAS (the "MKL is 2x OpenBLAS" figure in DESIGN.md was measured elsewhere).
 
-So the fastest matmul available here is the one NumPy already links, called with a
-preallocated C-contiguous output.
+So the fastest matmul available there is the one NumPy already links, called with a
+preallocated C-contiguous output.  On Intel CPUs (issue 19's later machines) MKL's sequential
+``cblas_sgemm`` is faster than OpenBLAS for the float32 products of one BLAS thread from
+m k n = 1.5M on (0.62-0.81 of the time on average): ``gemm_mkl`` takes those where the ``mkl``
+package is installed, before the routed shapes below (which were tuned against OpenBLAS).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import blas_threads as _bt
+from . import gemm_mkl as _mkl
 from .blas_threads import for_gemm
 
 
@@ -60,6 +64,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             return _dot(a, b)   # (np.dot's C product without its Python dispatcher frame)
         for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
+            if _mkl.takes(m, k, n):     # Intel MKL where it is installed and wins (gemm_mkl)
+                return _mkl.sgemm(a, b)
             if transposed_shape(m, k, n):
                 return _transposed(a, b)
             if small_k_shape(m, k, n):

@@ -1,0 +1,149 @@
+"""Intel MKL's ``cblas_sgemm`` for the float32 GEMMs of one BLAS thread, where it is faster
+than NumPy's OpenBLAS (issue 19: "if a faster GEMM is available as a well-kept dependency, use
+it where it wins").
+
+MKL comes from the ``mkl`` PyPI package (the ``mkl`` extra; the ``bench`` extra installs it
+too), whose ``libmkl_rt`` is loaded here with ctypes and its *sequential* threading layer: the
+products it takes are the ones ``blas_threads`` runs on one thread anyway (under
+``SMALL_GEMM_FLOPS``), so no second thread pool (Intel's OpenMP) joins NumPy's OpenBLAS pool
+and Numba's workers.  It is reached from Numba through an LLVM external symbol registered with
+``llvmlite``'s ``add_symbol`` before any call (as ``dlcore_static.compiler.gemm_direct`` reaches
+OpenBLAS's direct kernel), so the Numba function calling it is cached on disk and a call costs
+about 0.5 us more than the GEMM (through ctypes: 2-4 us).
+
+When it is used (:func:`takes`): MKL found, the CPU an Intel one (MKL picks its AVX-512 path
+only there: on the AMD EPYC this project was first measured on, 84 GFLOP/s sequential at
+64x1000x100 against OpenBLAS's ~125, see ``linalg``), ``DLCORE_GEMM`` not ``openblas``, a
+float32 product of two matrices with MKN_MIN <= m k n and 2 m k n < SMALL_GEMM_FLOPS.  Measured
+on the 2-core Intel Xeon (AVX-512) of issue 19's session 25, 1 thread, NumPy's ``a.dot(b)``
+against this path, both allocating their output, min of 5 repeats, 606 shapes with m, k, n in
+{10, 16, 64, 100, 256, 1000, 2000} and all three operand layouts (A^T, B^T: the vjp's views):
+for 1.5M <= m k n < 1e8 MKL took 0.62-0.81 of OpenBLAS's time on average per layout (worst
+1.05, 64x256x100 with A transposed); 16x1000x100 32.1 -> 20.5 us, 1000x16x100 (x^T @ g)
+37.4 -> 25.6, 64x1000x100 88.6 -> 76.4, 100x200x2000 483 -> 424 (PyTorch's MKL: 18.5 us,
+70.3, 395.7).  Below 1.5M the products are mixed (0.39-1.49: 64x1000x10 with A transposed
+2.2x slower), so they stay with OpenBLAS.  ``DLCORE_GEMM=mkl`` uses MKL on any CPU (the same
+shape rule), ``DLCORE_GEMM=openblas`` never.
+
+MKL's results may differ from OpenBLAS's in the last bits (another summation order); a shape
+always takes the same library within a process, and the eager and static front ends ask the
+same rule (``linalg.matmul``, the compiled glue, ``gemm_update``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+
+import numpy as np
+
+from .blas_threads import SMALL_GEMM_FLOPS
+
+_SYMBOL = "dlcore_mkl_cblas_sgemm"
+_F32 = np.dtype(np.float32)
+MKN_MIN = 1_500_000
+_SEQUENTIAL = 1                      # MKL_THREADING_SEQUENTIAL
+_INT_MAX = 2**31 - 1                 # MKL's LP64 interface: 32-bit integers
+_STATE: list = []                    # [True/False]: the symbol registered (asked once)
+
+
+def _library_paths() -> list[str]:
+    """Where ``libmkl_rt`` may lie: the ``mkl`` distribution's own files, then the
+    environment's lib folder (where that wheel puts them)."""
+    out = []
+    try:
+        from importlib import metadata
+        files = metadata.distribution("mkl").files or ()
+        for f in files:
+            if "libmkl_rt.so" in f.name:
+                out.append(str(f.locate()))
+    except Exception:                      # noqa: BLE001 - not installed, or no file list
+        pass
+    for name in ("libmkl_rt.so.2", "libmkl_rt.so"):
+        out.append(os.path.join(sys.prefix, "lib", name))
+    return out
+
+
+def _intel_cpu() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return "GenuineIntel" in line
+    except OSError:
+        pass
+    return False
+
+
+def _find():
+    """The address of MKL's ``cblas_sgemm`` with the sequential layer set, or None (not wanted,
+    not installed, or another threading layer already chosen in this process)."""
+    choice = os.environ.get("DLCORE_GEMM", "auto").lower()
+    if choice == "openblas" or (choice != "mkl" and not _intel_cpu()):
+        return None
+    for path in _library_paths():
+        if not os.path.exists(path):
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            layer = lib.MKL_Set_Threading_Layer
+            fn = lib.cblas_sgemm
+        except (OSError, AttributeError):
+            continue
+        layer.argtypes, layer.restype = [ctypes.c_int], ctypes.c_int
+        if layer(_SEQUENTIAL) != _SEQUENTIAL:
+            return None
+        return ctypes.cast(fn, ctypes.c_void_p).value
+    return None
+
+
+def available() -> bool:
+    """Whether MKL's GEMM can be called (its symbol registered for Numba); resolved once."""
+    if not _STATE:
+        addr = _find()
+        if addr:
+            from llvmlite import binding as llvm
+            llvm.add_symbol(_SYMBOL, addr)
+        _STATE.append(bool(addr))
+    return _STATE[0]
+
+
+def takes(m: int, k: int, n: int) -> bool:
+    """Whether an (m, k) @ (k, n) float32 product goes to MKL (see the module's docstring)."""
+    mkn = m * k * n
+    return MKN_MIN <= mkn < _MAX_MKN and max(m, k, n) <= _INT_MAX and available()
+
+
+#: the products of one BLAS thread: 2 m k n under ``blas_threads.SMALL_GEMM_FLOPS``
+_MAX_MKN = SMALL_GEMM_FLOPS / 2.0
+
+
+def sgemm(a, b):
+    """``a @ b`` of two float32 matrices (any strides) by MKL, a new C-ordered result that
+    NumPy owns (allocated here, not by Numba: the eager engine reuses buffers it owns).
+    Requires ``available()``."""
+    out = np.empty((a.shape[0], b.shape[1]), _F32)
+    (_JIT or _jit())(a, b, out, 1.0, 0.0)
+    return out
+
+
+def sgemm_update(out, w, a, b, lr):
+    """``out[...] = w - lr * (a @ b)`` (``gemm_update.sgemm_update``'s contract: ``out``
+    C-ordered, writeable, not ``w``), as one MKL sgemm with alpha = -lr, beta = 1."""
+    np.copyto(out, w)
+    (_JIT or _jit())(a, b, out, -float(lr), 1.0)
+    return out
+
+
+_JIT = None        # _gemm_mkl_jit.gemm_into, imported at the first product (Numba's import)
+
+
+def _jit():
+    global _JIT
+    from ._gemm_mkl_jit import gemm_into
+    _JIT = gemm_into
+    return gemm_into
+
+
+__all__ = ["available", "takes", "sgemm", "sgemm_update", "MKN_MIN"]

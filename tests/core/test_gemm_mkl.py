@@ -1,0 +1,155 @@
+"""``gemm_mkl``: Intel MKL's sequential sgemm for the float32 products of one BLAS thread
+(issue 19).  The shape rule; values against a float64 NumPy reference for every operand layout
+the vjps make (C order, transposed views, row slices, other strides); the fused SGD update;
+results NumPy owns; and the routing: ``linalg.matmul``, ``blas_threads.matmul``,
+``gemm_update`` and the compiled glue take MKL for its shapes when it is there, and
+``DLCORE_GEMM=openblas`` switches it off.  Where the ``mkl`` package is not installed (or the
+CPU is not an Intel one) the tests that need it are skipped and the rule says no."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dlcore.kernels.cpu import blas_threads, gemm_mkl, gemm_update, linalg
+
+RNG = np.random.default_rng(2025)
+needs_mkl = pytest.mark.skipif(not gemm_mkl.available(),
+                               reason="MKL not installed here (or not an Intel CPU)")
+
+
+def _ref(a, b):
+    return a.astype(np.float64) @ b.astype(np.float64)
+
+
+def _layouts(x):
+    """The same matrix as C order, a transposed view, a slice of rows' columns and a
+    strided view (copied inside)."""
+    m, k = x.shape
+    wide = np.zeros((m, k + 3), np.float32)
+    wide[:, :k] = x
+    every_other = np.zeros((m, 2 * k), np.float32)
+    every_other[:, ::2] = x
+    return {"C": x, "T-view": np.ascontiguousarray(x.T).T, "row-slice": wide[:, :k],
+            "strided": every_other[:, ::2]}
+
+
+@pytest.mark.parametrize("m,k,n,want", [
+    (16, 1000, 100, True), (1000, 16, 100, True), (64, 1000, 100, True),
+    (100, 200, 2000, True), (20, 100, 400, False), (100, 100, 100, False),
+    (64, 1000, 10, False), (512, 1024, 1024, False), (0, 1000, 100, False)])
+def test_shape_rule(m, k, n, want):
+    """From 1.5M multiply-adds up to the one-thread limit (2 m k n < SMALL_GEMM_FLOPS)."""
+    assert gemm_mkl.takes(m, k, n) == (want and gemm_mkl.available())
+
+
+@needs_mkl
+@pytest.mark.parametrize("m,k,n", [(16, 1000, 100), (1000, 16, 100), (3, 5, 7), (1, 9, 1),
+                                   (7, 1, 5), (33, 130, 17)])
+def test_values_every_layout(m, k, n):
+    a = RNG.standard_normal((m, k)).astype(np.float32)
+    b = RNG.standard_normal((k, n)).astype(np.float32)
+    want = _ref(a, b)
+    for la, xa in _layouts(a).items():
+        for lb, xb in _layouts(b).items():
+            got = gemm_mkl.sgemm(xa, xb)
+            assert got.shape == (m, n) and got.dtype == np.float32, (la, lb)
+            assert got.flags.c_contiguous and got.flags.owndata, (la, lb)
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.sqrt(k),
+                                       err_msg=f"{la} @ {lb}")
+
+
+@needs_mkl
+def test_special_values_and_read_only():
+    a = RNG.standard_normal((16, 1000)).astype(np.float32)
+    b = RNG.standard_normal((1000, 100)).astype(np.float32)
+    a[3, 7], b[5, 9] = np.nan, np.inf
+    a.flags.writeable = b.flags.writeable = False
+    got = gemm_mkl.sgemm(a, b)
+    ref = np.dot(a, b)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    fin = np.isfinite(ref)
+    np.testing.assert_allclose(got[fin], ref[fin], rtol=1e-4, atol=1e-3)
+
+
+@needs_mkl
+def test_fused_update():
+    a = RNG.standard_normal((64, 1000)).astype(np.float32)
+    g = RNG.standard_normal((64, 100)).astype(np.float32)
+    w = RNG.standard_normal((1000, 100)).astype(np.float32)
+    before = w.copy()
+    out = np.empty_like(w)
+    assert gemm_update.available()
+    got = gemm_update.sgemm_update(out, w, a.T, g, np.float32(0.01))
+    assert got is out
+    np.testing.assert_allclose(out, w - 0.01 * _ref(a.T, g), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(w, before)            # the weight itself is untouched
+
+
+@needs_mkl
+def test_routing_takes_mkl(monkeypatch):
+    calls = []
+    real = gemm_mkl.sgemm
+
+    def spy(a, b):
+        calls.append((a.shape, b.shape))
+        return real(a, b)
+    monkeypatch.setattr(gemm_mkl, "sgemm", spy)
+    a = RNG.standard_normal((16, 1000)).astype(np.float32)
+    b = RNG.standard_normal((1000, 100)).astype(np.float32)
+    np.testing.assert_allclose(linalg.matmul(a, b), _ref(a, b), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(linalg.matmul(a, b.T.copy(), transpose_b=True), _ref(a, b),
+                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(blas_threads.matmul(a, b), _ref(a, b), rtol=1e-4, atol=1e-3)
+    assert len(calls) == 3
+    small = RNG.standard_normal((20, 100)).astype(np.float32)
+    linalg.matmul(small, RNG.standard_normal((100, 400)).astype(np.float32))   # 0.8M: OpenBLAS
+    linalg.matmul(a.astype(np.float64), b.astype(np.float64))                  # float64: OpenBLAS
+    assert len(calls) == 3
+
+
+@needs_mkl
+def test_compiled_glue_takes_mkl():
+    """The static front end's compiled plan calls MKL for such a product (``_mk(`` in its
+    glue), with the interpreter's values bit for bit (both take MKL) and NumPy's within
+    float32 rounding, gradients included."""
+    import dlcore_static as tf
+    from dlcore_static import compiler
+    x0 = RNG.standard_normal((16, 1000)).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (16, 1000))
+        w = tf.Variable((RNG.standard_normal((1000, 100)) / 30).astype(np.float32))
+        loss = tf.reduce_sum(tf.tanh(tf.matmul(x, w)))
+        grads = tf.gradients(loss, [w])
+        init = tf.global_variables_initializer()
+    out = {}
+    for passes in ((), "all"):
+        with tf.Session(graph=g, passes=passes) as sess:
+            sess.run(init)
+            for _ in range(3):                         # compiled on the second run
+                got = sess.run([loss] + grads, {x: x0})
+            src = compiler.explain(sess, [loss] + grads, {x: x0}).codegen.get("source", "")
+            out[passes] = (got, src, sess.run(w))
+    (plain, _, w0), (comp, src, _) = out[()], out["all"]
+    assert "_mk(" in src
+    for a, b in zip(plain, comp):
+        np.testing.assert_array_equal(b, a)
+    h = _ref(x0, w0)
+    np.testing.assert_allclose(comp[0], np.tanh(h).sum(), rtol=1e-4)
+    np.testing.assert_allclose(comp[1], _ref(x0.T, 1 - np.tanh(h) ** 2), rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_env_switches_it_off():
+    code = ("from dlcore.kernels.cpu import gemm_mkl, linalg\n"
+            "print(gemm_mkl.available(), gemm_mkl.takes(16, 1000, 100))\n")
+    env = dict(os.environ, DLCORE_GEMM="openblas")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
