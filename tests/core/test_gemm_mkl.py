@@ -47,6 +47,10 @@ def test_shape_rule(m, k, n, want):
     assert gemm_mkl.takes(m, k, n) == (want and gemm_mkl.available())
 
 
+def test_rule_ends_where_blas_threads_goes_parallel():
+    assert gemm_mkl._MAX_MKN == blas_threads.SMALL_GEMM_FLOPS / 2
+
+
 @needs_mkl
 @pytest.mark.parametrize("m,k,n", [(16, 1000, 100), (1000, 16, 100), (3, 5, 7), (1, 9, 1),
                                    (7, 1, 5), (33, 130, 17)])

@@ -8,7 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dlcore.kernels.cpu import gemm_mkl
 from dlcore.kernels.cpu import linalg as L
+
+
+@pytest.fixture(autouse=True)
+def _openblas_routes(monkeypatch):
+    """These routes are OpenBLAS's: MKL (``gemm_mkl``, where installed) would take the
+    products of 1.5M multiply-adds and up before them."""
+    monkeypatch.setattr(gemm_mkl, "_STATE", [False])
 
 
 @pytest.mark.parametrize("m,k,n", [(64, 1000, 256), (48, 777, 300), (64, 513, 256),

@@ -1,17 +1,23 @@
-"""The Numba side of ``gemm_mkl``: MKL's ``cblas_sgemm`` called through the LLVM external
-symbol ``gemm_mkl.available`` registers (a name, not an address, so the functions here are
-cached on disk).  Imported at the first MKL product, so that importing dlcore does not import
-Numba."""
+"""The Numba side of ``gemm_mkl``: MKL's ``cblas_sgemm`` called through an LLVM external
+symbol that ``register`` binds to the address ``gemm_mkl.available`` found (a name, not an
+address, so the functions here are cached on disk).  Imported when MKL is found, so that
+importing dlcore does not import Numba."""
 
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import binding as llvm
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .gemm_mkl import _SYMBOL
+_SYMBOL = "dlcore_mkl_cblas_sgemm"
+
+
+def register(address: int) -> None:
+    """Bind the symbol the functions below call to MKL's ``cblas_sgemm`` (before any call)."""
+    llvm.add_symbol(_SYMBOL, address)
 
 
 @intrinsic

@@ -38,9 +38,6 @@ import sys
 
 import numpy as np
 
-from .blas_threads import SMALL_GEMM_FLOPS
-
-_SYMBOL = "dlcore_mkl_cblas_sgemm"
 _F32 = np.dtype(np.float32)
 MKN_MIN = 1_500_000
 _SEQUENTIAL = 1                      # MKL_THREADING_SEQUENTIAL
@@ -102,9 +99,9 @@ def available() -> bool:
     """Whether MKL's GEMM can be called (its symbol registered for Numba); resolved once."""
     if not _STATE:
         addr = _find()
-        if addr:
-            from llvmlite import binding as llvm
-            llvm.add_symbol(_SYMBOL, addr)
+        if addr:                    # (Numba is imported here, with the first MKL product)
+            from ._gemm_mkl_jit import register
+            register(addr)
         _STATE.append(bool(addr))
     return _STATE[0]
 
@@ -115,8 +112,9 @@ def takes(m: int, k: int, n: int) -> bool:
     return MKN_MIN <= mkn < _MAX_MKN and max(m, k, n) <= _INT_MAX and available()
 
 
-#: the products of one BLAS thread: 2 m k n under ``blas_threads.SMALL_GEMM_FLOPS``
-_MAX_MKN = SMALL_GEMM_FLOPS / 2.0
+#: the products of one BLAS thread: 2 m k n under ``blas_threads.SMALL_GEMM_FLOPS`` (1e8;
+#: not imported from there, which imports this module: tests/core/test_gemm_mkl.py checks)
+_MAX_MKN = 5e7
 
 
 def sgemm(a, b):

@@ -108,7 +108,10 @@ def test_tfrecords_reader_training(capsys):
     assert "records written: 60" in out
     assert "Done training for 10 epochs, 60 steps." in out
     assert env["final_step"] == 60
-    assert np.mean(env["losses"][-5:]) < 0.3 * np.mean(env["losses"][:5])
+    # two reader threads feed shuffle_batch, so the batches' order (and the losses) vary from
+    # run to run: last/first of the five-step means measured 0.01-0.31 in 24 runs (median
+    # 0.026) and 0.36 once in a loaded full-suite run; a model that does not learn stays near 1
+    assert np.mean(env["losses"][-5:]) < 0.5 * np.mean(env["losses"][:5])
     import os
     path = os.path.join(env["directory"], "train.tfrecords")
     records = list(tf.python_io.tf_record_iterator(path))
