@@ -299,8 +299,9 @@ class Emitter(IndexEmitter):
             if gemm_in_numba.direct_product(n):     # OpenBLAS's unpacked kernel, from Numba
                 out = self.fresh("m")
                 self.names[n.out()] = out
+                mkn = (int(a.aval.shape[0]), int(a.aval.shape[1]), int(b.aval.shape[1]))
                 return gemm_in_numba.lines(out, gemm_in_numba.operand(a, self.names),
-                                           gemm_in_numba.operand(b, self.names))
+                                           gemm_in_numba.operand(b, self.names), mkn)
             raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
                               "while_loop holding one runs its body as a compiled sub-program)")
         out = self.fresh("m")

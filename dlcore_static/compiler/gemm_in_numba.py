@@ -93,8 +93,18 @@ def direct_product(n) -> bool:
         direct_operands(tuple(a.aval.shape), a.aval.dtype, tuple(b.aval.shape), b.aval.dtype)
 
 
-def lines(out: str, a_text: str, b_text: str) -> list[str]:
-    """The segment's statement for ``out = a @ b`` (operand texts as ``operand`` gives)."""
+def lines(out: str, a_text: str, b_text: str, mkn: tuple | None = None) -> list[str]:
+    """The segment's statement for ``out = a @ b`` (operand texts as ``operand`` gives):
+    MKL's sgemm (``mkl32``) for a product of shape ``mkn`` that ``kernels.cpu.gemm_mkl``
+    takes, as the glue and the eager kernel do (the same bits), else the direct kernel.
+    Inside Numba MKL was faster than the direct kernel at every segment shape measured
+    (1 thread, min of 9, us: 64x128x128 16.2 vs 12.2, 64x256x128 34.6 vs 26.3, 20x200x400
+    27.2 vs 20.3, 2x64x64 0.79 vs 0.58), but below ``gemm_mkl.MKN_MIN`` the glue and the
+    interpreter keep OpenBLAS (NumPy's ``dot`` is cheaper to call from Python there), so the
+    segments do too and a plan's values stay the interpreter's bit for bit."""
+    from dlcore.kernels.cpu import gemm_mkl
+    if mkn is not None and gemm_mkl.takes(*mkn):
+        return [f"{out} = mkl32({a_text}, {b_text})"]
     return [f"{out} = gemm32({a_text}, {b_text})"]
 
 
@@ -130,9 +140,23 @@ def _tag() -> str:
 
 
 def import_line(text: str) -> str:
-    """The import line a generated module's ``text`` needs for its ``gemm32``/``tcopy32``
-    calls, or ''."""
-    if "gemm32(" not in text and "tcopy32(" not in text:
-        return ""
-    return ("from dlcore_static.compiler.gemm_in_numba import gemm32, tcopy32  "
-            f"# gemm_in_numba.py gemm_direct.py transpose.py {_tag()}\n")
+    """The import lines a generated module's ``text`` needs for its ``gemm32``/``tcopy32``
+    and ``mkl32`` calls, or ''.  ``mkl32``'s line first makes sure MKL's symbol is registered
+    (``gemm_mkl.available``) and carries a hash of ``_gemm_mkl_jit``'s text."""
+    out = ""
+    if "gemm32(" in text or "tcopy32(" in text:
+        out += ("from dlcore_static.compiler.gemm_in_numba import gemm32, tcopy32  "
+                f"# gemm_in_numba.py gemm_direct.py transpose.py {_tag()}\n")
+    if "mkl32(" in text:
+        out += ("from dlcore.kernels.cpu.gemm_mkl import available as _mkl_available\n"
+                "_mkl_available()\n"
+                "from dlcore.kernels.cpu._gemm_mkl_jit import mkl32  "
+                f"# _gemm_mkl_jit.py {_mkl_tag()}\n")
+    return out
+
+
+@functools.cache
+def _mkl_tag() -> str:
+    """A hash of ``_gemm_mkl_jit``'s text (``import_line``)."""
+    from dlcore.kernels.cpu import _gemm_mkl_jit
+    return hashlib.sha1(_source(_gemm_mkl_jit)).hexdigest()[:12]

@@ -140,7 +140,7 @@ def fast32_import(text: str) -> str:
                   f"# _fast32.py {_fast32_tag()}\n")
     if "fsum64(" in text:
         lines += f"from dlcore.kernels.cpu._fsum import fsum64  # _fsum.py {_fsum_tag()}\n"
-    if "gemm32(" in text or "tcopy32(" in text:
+    if "gemm32(" in text or "tcopy32(" in text or "mkl32(" in text:
         from .gemm_in_numba import import_line
         lines += import_line(text)
     if "xent_" in text:

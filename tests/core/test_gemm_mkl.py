@@ -117,17 +117,19 @@ def test_routing_takes_mkl(monkeypatch):
 
 
 @needs_mkl
-def test_compiled_glue_takes_mkl():
-    """The static front end's compiled plan calls MKL for such a product (``_mk(`` in its
-    glue), with the interpreter's values bit for bit (both take MKL) and NumPy's within
-    float32 rounding, gradients included."""
+@pytest.mark.parametrize("n,d,h,call", [(16, 1000, 100, "_mk("),       # in the glue
+                                        (64, 256, 128, "mkl32(")])   # inside a segment
+def test_compiled_plan_takes_mkl(n, d, h, call):
+    """The static front end's compiled plan calls MKL for such a product (from the glue, or
+    inside a Numba segment for the shapes segments hold), with the interpreter's values bit
+    for bit (both take MKL) and NumPy's within float32 rounding, gradients included."""
     import dlcore_static as tf
     from dlcore_static import compiler
-    x0 = RNG.standard_normal((16, 1000)).astype(np.float32)
+    x0 = RNG.standard_normal((n, d)).astype(np.float32)
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, (16, 1000))
-        w = tf.Variable((RNG.standard_normal((1000, 100)) / 30).astype(np.float32))
+        x = tf.placeholder(tf.float32, (n, d))
+        w = tf.Variable((RNG.standard_normal((d, h)) / np.sqrt(d)).astype(np.float32))
         loss = tf.reduce_sum(tf.tanh(tf.matmul(x, w)))
         grads = tf.gradients(loss, [w])
         init = tf.global_variables_initializer()
@@ -140,12 +142,12 @@ def test_compiled_glue_takes_mkl():
             src = compiler.explain(sess, [loss] + grads, {x: x0}).codegen.get("source", "")
             out[passes] = (got, src, sess.run(w))
     (plain, _, w0), (comp, src, _) = out[()], out["all"]
-    assert "_mk(" in src
+    assert call in src
     for a, b in zip(plain, comp):
         np.testing.assert_array_equal(b, a)
-    h = _ref(x0, w0)
-    np.testing.assert_allclose(comp[0], np.tanh(h).sum(), rtol=1e-4)
-    np.testing.assert_allclose(comp[1], _ref(x0.T, 1 - np.tanh(h) ** 2), rtol=1e-4,
+    hh = _ref(x0, w0)
+    np.testing.assert_allclose(comp[0], np.tanh(hh).sum(), rtol=1e-4)
+    np.testing.assert_allclose(comp[1], _ref(x0.T, 1 - np.tanh(hh) ** 2), rtol=1e-4,
                                atol=1e-4)
 
 

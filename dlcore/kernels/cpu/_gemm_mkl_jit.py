@@ -87,3 +87,13 @@ def gemm_into(a, b, out, alpha, beta):                       # pragma: no cover 
           out.ctypes.data, max(n, 1))
 
 
+
+
+@njit(cache=True, nogil=True)
+def mkl32(a, b):                                             # pragma: no cover - Numba
+    """``a @ b`` of two float32 matrices (any strides), a new C-ordered result: what a
+    compiled segment calls for a product MKL takes (``gemm_in_numba.lines``).  Cached on disk:
+    Numba keys that cache on this file, which holds everything it calls."""
+    out = np.empty((a.shape[0], b.shape[1]), np.float32)
+    gemm_into(a, b, out, 1.0, 0.0)
+    return out

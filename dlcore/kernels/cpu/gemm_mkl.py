@@ -134,6 +134,14 @@ def sgemm_update(out, w, a, b, lr):
     return out
 
 
+def describe() -> str:
+    """Which library runs the float32 GEMMs (for benchmark headers and bug reports)."""
+    if available():
+        return (f"MKL (sequential) for {MKN_MIN:,} <= m k n < {int(_MAX_MKN):,}, "
+                "NumPy's OpenBLAS otherwise")
+    return "NumPy's OpenBLAS (MKL not installed, DLCORE_GEMM=openblas, or not an Intel CPU)"
+
+
 _JIT = None        # _gemm_mkl_jit.gemm_into, imported at the first product (Numba's import)
 
 
@@ -144,4 +152,4 @@ def _jit():
     return gemm_into
 
 
-__all__ = ["available", "takes", "sgemm", "sgemm_update", "MKN_MIN"]
+__all__ = ["available", "describe", "takes", "sgemm", "sgemm_update", "MKN_MIN"]

@@ -226,6 +226,8 @@ def runtime_info() -> dict:
         "malloc": configure_allocator()["malloc"],
     }
     info.update(_blas_info())
+    from . import gemm_mkl
+    info["float32_gemm"] = gemm_mkl.describe()
     return info
 
 
