@@ -219,13 +219,17 @@ def bench_matmul(reps: int) -> None:
           f"FLOP/cycle ({arch}) x {mhz:.0f} MHz measured = {peak:.1f} GFLOP/s, the last column "
           f"dlcore's share of it; BLAS threads {_blas.current()}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')})")
+    from dlcore.kernels.cpu import gemm_mkl
+    print(f"dlcore's float32 GEMM: {gemm_mkl.describe()}")
     rng = np.random.default_rng(2)
     # the last two: issue 19's MLP at H=2048, forward 64x1000 @ 1000x2048 (linalg._transposed)
     # and weight gradient x^T @ g, 1000x64 @ 64x2048 with x^T a transposed view
-    # (linalg._small_k)
-    for (mm, k, n) in [(64, 1000, 100), (512, 1024, 1024), (64, 1000, 2048), (1000, 64, 2048)]:
+    # (linalg._small_k); first the batch-16 MLP's two products (gemm_mkl's where MKL is there:
+    # x @ W and the weight gradient x^T @ g, x^T a transposed view)
+    for (mm, k, n) in [(16, 1000, 100), (1000, 16, 100), (64, 1000, 100), (512, 1024, 1024),
+                       (64, 1000, 2048), (1000, 64, 2048)]:
         a = rng.standard_normal((mm, k)).astype(np.float32)
-        if k == 64:
+        if k in (16, 64):
             a = np.ascontiguousarray(a.T).T
         b = rng.standard_normal((k, n)).astype(np.float32)
         flops = 2.0 * mm * k * n

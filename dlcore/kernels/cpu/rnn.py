@@ -133,7 +133,7 @@ def lstm_seq_grad(g, y, u, h0, c0):
     out[t_len, :, 2 * n:] = 0
     dh, dc = dhc[:, :n], dhc[:, n:]
     gy = np.empty((nb, 2 * n), dt)
-    ut = u.T
+    ut = _c_order(u.T, t_len)   # (C order: a transposed B is OpenBLAS's slow case, see below)
     g = g.astype(dt, copy=False)
     c0 = _like_state(c0, nb, n, dt)
     bwd = _gates_bwd(dt)
