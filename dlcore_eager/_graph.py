@@ -399,6 +399,9 @@ _TORCH_NAMES: dict = {
     "SqueezeBackward2",
     "log1p": "Log1PBackward0",
     "leaky_relu_grad": "LeakyReluBackwardBackward0",
+    # clamp with number bounds (clamp.Tensor's is a composite, labelled); its gradient is
+    # PyTorch's clamp_backward, a where of g and a zero
+    "clamp": "ClampBackward1", "clamp_grad": "WhereBackward0",
     "identity": "CloneBackward0",               # (clone, and contiguous's copy)
     "conv": "ConvolutionBackward0",
     "conv_transpose": "ConvolutionBackward0",
@@ -451,6 +454,7 @@ _TORCH_EDGES: dict = {
     "sub": lambda node: node.parents[1:] if _is_number(node, 0) else node.parents,
     "conv": _padded(3), "conv_transpose": _padded(3), "layer_norm": _padded(3),
     "batch_norm_train": _padded(3),
+    "clamp_grad": lambda node: (node.parents[0], None),     # (where(mask, g, zero)'s g, zero)
 }
 
 

@@ -3,25 +3,25 @@
 float64 CPU tensor taken in the entry itself.
 
 The general entry (``_tensor_ops.clamp`` behind ``_signatures``' ``out=`` and the dtype guards'
-checks of the bounds) goes through four call layers and two ``apply`` calls: ~5.7 us against
-PyTorch's ~1.4 us for a 4x8 tensor.  What it computes for such a call is
-``minimum(maximum(x, min), max)`` with each number bound as the primitive's 0-d operand of
-``x``'s dtype, and a tape node per primitive named after PyTorch's function.  The entry here
-computes it in one NumPy loop, ``CLIP_UFUNC`` (the kernels' values bit for bit: see
-``dlcore.kernels.cpu.elementwise``), the bounds as the shared scalar buffers ``apply`` makes;
-where ``x`` requires grad, each primitive's value so (the other bound infinite) with
-``apply``'s node for a tensor and a number, spelled out as ``apply`` spells it, and the
-general entry's label and edges.  It takes a call only where every bound is a Python float within the dtype's finite range (NaN,
-inf and float32 overflows: the general entry's values and errors) or such an int, the
-tensor is a ``Tensor`` (an ``nn.Parameter`` too: the result is a plain Tensor, as the
-general entry's), the rules of both
-primitives have been checked for its dtype (the first call goes to the general entry), and
-no trace, autocast or other keyword (``out=``, ``input=``) is in play; anything else is the
-general entry's, so results, grad_fn names, errors and devices are its own.  In place
-(``clamp_``, ``clip_``) where nothing is recorded: the general entry's ``_check_inplace``
-and ``_commit`` around the same loop (weight clipping, ``p.data.clamp_(-c, c)``); a
-recorded one is the general entry's.  The CPU
-kernels of maximum and minimum replaced after import: the general entry.
+checks of the bounds) goes through four call layers and ``apply``: ~5.7 us against PyTorch's
+~1.4 us for a 4x8 tensor.  What it computes for such a call is the ``clamp`` primitive
+(``dlcore.ops.clamp``: ``minimum(maximum(x, min), max)`` bit for bit, each number bound
+converted to ``x``'s dtype as the primitive's kernel converts it), and where ``x`` requires
+grad, one tape node named after PyTorch's function (``ClampBackward1``: ``_graph``'s name of
+the primitive; ``ClampMinBackward0``/``ClampMaxBackward0`` set as labels).  The entry here
+computes it in one NumPy loop, ``CLIP_UFUNC`` (the kernel's own loop), the bounds as the
+shared scalar buffers ``apply`` makes; where ``x`` requires grad, with ``apply``'s node for
+one tensor and the primitive's params, spelled out as ``apply`` spells it (issue 19: 4x8 with
+grad 3.7 -> ~2.1 us against PyTorch's ~2.0, where maximum's and minimum's two nodes were
+recorded).  It takes a call only where every bound is a Python float within the dtype's finite
+range (NaN, inf and float32 overflows: the general entry's values and errors) or such an int,
+the tensor is a ``Tensor`` (an ``nn.Parameter`` too: the result is a plain Tensor, as the
+general entry's), and no trace, autocast or other keyword (``out=``, ``input=``) is in play;
+anything else is the general entry's, so results, grad_fn names, errors and devices are its
+own.  In place (``clamp_``, ``clip_``) where nothing is recorded: the general entry's
+``_check_inplace`` and ``_commit`` around the same loop (weight clipping,
+``p.data.clamp_(-c, c)``); a recorded one is the general entry's.  The primitive's CPU kernel
+replaced after import: the general entry.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.kernels.cpu.elementwise import CLIP_UFUNC
-from dlcore.ops import elementwise as _ew
+from dlcore.ops.clamp import clamp_p as _clamp_p
 from dlcore.registry import scalar_buffer
 
 from . import _dispatch as _D
 from . import _lane as L
-from ._graph import Node, labelled, leaf_node
+from ._graph import Node, leaf_node
 from ._state import INFERENCE_ON, STATE, fresh_version
 from .tensor import Tensor, _make, _new
 from .tracing import _RECORDERS
@@ -44,7 +44,6 @@ _asarray = np.asarray
 _F32, _F64 = L._F32, L._F64
 _LIM = {_F32: float(np.finfo(np.float32).max), _F64: float(np.finfo(np.float64).max)}
 _I64 = 2 ** 63
-_max_p, _min_p = _ew.maximum_p, _ew.minimum_p
 _CLIP = CLIP_UFUNC
 _node_new = Node.__new__
 
@@ -77,19 +76,19 @@ def _bound_ok(v, lim: float) -> bool:
     return v is None
 
 
-def _recorded(prim, x, out, sb):
-    """``apply(prim, (x, v))``'s result for a tensor ``x`` that requires grad (grad mode on)
-    and a number ``v`` (``sb``: its scalar buffer), whose value ``out`` the caller computed:
-    ``apply``'s node for a tensor and a number, spelled out as ``apply`` spells it."""
+def _recorded(x, out, params: dict, label):
+    """``apply(clamp_p, (x,), params)``'s result for a tensor ``x`` that requires grad (grad
+    mode on), whose value ``out`` the caller computed: ``apply``'s node for one tensor, spelled
+    out as ``apply`` spells it, named ``label`` where that is not the primitive's name."""
     version = [0]
-    # ``Node(prim, {}, (parent, None), (x, _make(sb)), (v, 0), out, version)``'s stores inline
-    # (as _views.view_of; a field added to ``Node.__init__`` must be added here too)
+    # ``Node(clamp_p, params, (parent,), (x,), (v,), out, version)``'s stores inline (as
+    # _dispatch.apply; a field added to ``Node.__init__`` must be added here too)
     node = _node_new(Node)
-    node.prim = prim
-    node.params = {}
-    node.parents = (x._node or leaf_node(x), None)
-    node.inputs = (x, _make(sb))
-    node.versions = (x._vc[0], 0)
+    node.prim = _clamp_p
+    node.params = params
+    node.parents = (x._node or leaf_node(x),)
+    node.inputs = (x,)
+    node.versions = (x._vc[0],)
     node.out_buf = out
     node.out_version = version
     node.out_ver0 = 0
@@ -97,6 +96,8 @@ def _recorded(prim, x, out, sb):
     node.dtype = out.dtype
     node.hooks = None
     node.retain = None
+    if label is not None:
+        node.label = label
     return _make(out, version, node)
 
 
@@ -109,10 +110,11 @@ def clamp_entry(name: str):
     """``parse.entry`` of ``name`` (a key of ``_FORMS``): the module docstring's lane."""
     first, second, label = _FORMS[name]
     inplace = not label                 # (in place: no label, the node is the general's)
-    max_cache, min_cache = _max_p._rule_cache, _min_p._rule_cache
+    # (the node's label where it is not the primitive's own name, ClampBackward1)
+    node_label = label if label and label != "ClampBackward1" else None
     pt = _D._PT
     names = frozenset((first, second) if second else (first,))
-    kernels = (_max_p.kernels["cpu"], _min_p.kernels["cpu"])    # (the ones CLIP_UFUNC is)
+    kernel = _clamp_p.kernels["cpu"]        # (the one whose loop CLIP_UFUNC is)
 
     def make(general, parse):
         def lane_entry(*args, **kw):
@@ -140,10 +142,7 @@ def clamp_entry(name: str):
                     lo, hi = None, lo
             lim = _LIM[d]
             if (lo is None and hi is None) or not (_bound_ok(lo, lim) and _bound_ok(hi, lim)) \
-                    or (lo is not None and d not in max_cache) or \
-                    (hi is not None and d not in min_cache) or b.size >= pt or \
-                    kernels[0] is not _max_p.kernels["cpu"] or \
-                    kernels[1] is not _min_p.kernels["cpu"]:
+                    or b.size >= pt or kernel is not _clamp_p.kernels["cpu"]:
                 return general(*args, **kw)
             slo = _BOUNDLESS[d][0] if lo is None else scalar_buffer(lo, d)
             shi = _BOUNDLESS[d][1] if hi is None else scalar_buffer(hi, d)
@@ -162,16 +161,10 @@ def clamp_entry(name: str):
                         x._vc[0] += 1
                         return x
                 return x._commit(_make(_value(_CLIP(b, slo, shi))))
-            if x._rg and STATE.enabled:
-                # the general entry's nodes (apply's of maximum, then of minimum, each value
-                # the kernel's: CLIP_UFUNC with the other bound infinite), then its label
-                y = x
-                if lo is not None:
-                    y = _recorded(_max_p, x, _value(_CLIP(b, slo, _BOUNDLESS[d][1])), slo)
-                if hi is not None:
-                    y = _recorded(_min_p, y, _value(_CLIP(y._buf, _BOUNDLESS[d][0], shi)), shi)
-                return labelled(y, label, x, edges=(x,))
             out = _value(_CLIP(b, slo, shi))
+            if x._rg and STATE.enabled:
+                # the general entry's node (apply's of the clamp primitive), and its label
+                return _recorded(x, out, {"lo": lo, "hi": hi}, node_label)
             t = _new(Tensor)                # (tensor._make(out)'s stores)
             t._buf = out
             t._rg = False

@@ -14,11 +14,13 @@ from types import FrameType
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 from dlcore.errors import AxisError, ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
+from dlcore.ops.clamp import clamp_p as _clamp_p
 from dlcore.registry import bind
 
 from . import _dispatch as _D
@@ -63,6 +65,7 @@ from ._operand_rules import (
 from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as_tensor_like)
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._operand_rules import int_scalar as _int_scalar
+from ._scalar_convert import rounded as _rounded
 from ._shown_saved import show_var as _show_var
 from ._state import SAVED_HOOKS_ON
 from .return_types import values_indices as _pair_result
@@ -181,9 +184,22 @@ def expm1(x): return sub_(_ops.exp(_float(x)), 1.0)
 def logical_not(x): return _ops.logical_not(x)
 
 
+_NUMBER = (int, float)          # (by type: not bool, nor NumPy's numbers: the general path's)
+
+
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = x._buf.dtype
+    if (min is None or type(min) in _NUMBER) and (max is None or type(max) in _NUMBER) and \
+            is_floating(d):
+        # number bounds of a float tensor: one primitive (dlcore.ops.clamp), one node named
+        # ClampBackward1 (_graph's name of the primitive), its vjp one kernel; the values those
+        # of the composite below.  A 16-bit float's bounds are rounded to its type first, as
+        # _apply_half rounds maximum's and minimum's number operands.
+        if d in _dt.HALF:
+            min, max = _half_bound(min, d), _half_bound(max, d)
+        return bind(_clamp_p, x, lo=min, hi=max)
     if x._buf.dtype.kind in "iu":       # an int bound keeps the dtype: converted as PyTorch does
         if isinstance(min, int) and not isinstance(min, bool):
             min = scalar_as(min, x._buf.dtype)
@@ -201,6 +217,17 @@ def clamp(x, min=None, max=None):
 
 
 clip = clamp
+
+
+def _half_bound(v, half):
+    """A number bound of a float16/bfloat16 tensor's clamp as ``_apply_half`` makes a number
+    operand of maximum/minimum (computed in float32): rounded to ``half``, or past float16's
+    range, ``rounded``'s value (inf for float16; NaN and inf as they are)."""
+    if v is None:
+        return None
+    if -65504.0 <= v <= 65504.0:
+        return builtins.float(np.asarray(v, dtype=half).astype(np.float32))
+    return _rounded(v, half)
 
 
 def where(condition, x, y):

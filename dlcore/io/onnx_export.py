@@ -197,6 +197,10 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node(_UNARY[name], ins[:1], out)
     elif name == "leaky_relu":
         b.node("LeakyRelu", ins[:1], out, alpha=float(p["alpha"]))
+    elif name == "clamp":               # (number bounds: Clip's optional inputs, opset 11 on)
+        bounds = ["" if v is None else b.const(v, op.out_dtype)
+                  for v in (p.get("lo"), p.get("hi"))]
+        b.node("Clip", [ins[0], *bounds] if bounds[1] else [ins[0], bounds[0]], out)
     elif name == "remainder" and is_floating(np.dtype(op.out_dtype)):
         _float_remainder(b, ins[:2], out, op.out_dtype)
     elif name == "matmul" and (p.get("transpose_a") or p.get("transpose_b")):

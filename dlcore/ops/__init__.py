@@ -18,6 +18,7 @@ rule, vjp, kernels) lives in the module of its family:
     math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
     activations.py  softplus, softsign, relu6, elu, selu (composites), leaky_relu (primitive)
+    clamp.py        clamp with number bounds and its gradient clamp_grad (primitives: one node)
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of, arange (tensor bounds)
     scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
@@ -108,6 +109,7 @@ from .special import (betainc, digamma, entr, erfcx, i0, i0e, i1, i1e, igamma, i
                       lgamma, log_ndtr, logit, multigammaln, ndtr, ndtri, polygamma, xdivy, xlog1py,
                       xlogy, zeta)
 from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
+from .clamp import clamp, clamp_grad
 from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
 
 from .conv import conv, conv_filter_grad, conv_transpose

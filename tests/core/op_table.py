@@ -449,5 +449,20 @@ except ImportError:
     from op_rows_seq import gru_rows
 ROWS += gru_rows(OpRow)
 
+# clamp with number bounds and its gradient (dlcore/ops/clamp.py): bounds at x.5, so "offint"
+# keeps finite differences off them.  Appended last: the rows above keep their positions, which
+# choose their CUDA configurations (test_op_table._in_config).
+ROWS += [
+    OpRow("clamp[lo,hi]", "clamp", lambda x: ops.clamp(x, -1.5, 2.5),
+          lambda x: np.clip(x, -1.5, 2.5), U, ("offint",), (0,)),
+    OpRow("clamp[lo]", "clamp", lambda x: ops.clamp(x, lo=0.5), lambda x: np.maximum(x, 0.5),
+          U, ("offint",), (0,)),
+    OpRow("clamp[hi]", "clamp", lambda x: ops.clamp(x, hi=-0.5),
+          lambda x: np.minimum(x, -0.5), U, ("offint",), (0,)),
+    _b("clamp_grad", lambda g, x: ops.clamp_grad(g, x, -1.5, 2.5),
+       lambda g, x: np.where((x >= -1.5) & (x <= 2.5), g, 0).astype(np.result_type(g, x)),
+       ("real", "offint")),
+]
+
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"

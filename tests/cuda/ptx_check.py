@@ -123,6 +123,24 @@ def check_elementwise(failures: list) -> None:
             compile_one(label, mod.kernel.py_func, argtypes, failures)
 
 
+def check_clamp(failures: list) -> None:
+    """clamp's and clamp_grad's factory kernels (no ``expr`` of their primitives: the bounds
+    are params, passed to the kernels as host scalars), float32 and float64."""
+    from dlcore.kernels.cuda import clamp as C
+    from dlcore.kernels.cuda.elementwise import _source, scalar_code
+    for name, expr, arrays in (("clamp", C.CLAMP_EXPR, 1), ("clamp_grad", C.GRAD_EXPR, 2)):
+        code = scalar_code(expr, arrays + 2)
+        for dt in FLOATS:
+            for lname, ndim, pattern in (("1d", 1, ("same",)), ("strided", 2, ("nd", (0, 1)))):
+                patterns = [pattern] * arrays + [("arg",)] * 2
+                mod = load_generated_module(f"ptxcheck_ew_{name}",
+                                            _source(name, code, ndim, patterns, False))
+                argtypes = [arr(dt), i64] + [arr(dt, 2, "A") if ndim == 2 else arr(dt)] * arrays
+                argtypes += [from_dtype(np.dtype(dt))] * 2 + [i64] * (ndim - 1)
+                compile_one(f"{name} {lname} {np.dtype(dt).name}", mod.kernel.py_func,
+                            argtypes, failures)
+
+
 def check_reduce(failures: list) -> None:
     from dlcore.kernels.cuda import reduce as R
     for op in ("sum", "max", "min"):
@@ -284,6 +302,7 @@ def main() -> int:
     check_matmul(failures)
     check_reduce(failures)
     check_elementwise(failures)
+    check_clamp(failures)
     check_conv(failures)
     check_scatter(failures)
     check_special(failures)

@@ -183,22 +183,41 @@ def test_nan_bound_and_large_inputs_as_torch():
 @pytest.mark.parametrize("version", [0, 3])
 def test_recorded_node_has_node_init_fields(version):
     """The lane's node (Node.__init__'s stores written inline) sets every slot Node(...)
-    sets, as apply's node for a tensor and a number."""
+    sets, as apply's node for one tensor and the clamp primitive's params."""
     from test_inline_node_fields import _same_fields
 
+    from dlcore.ops.clamp import clamp_p
     from dlcore_eager._graph import Node, leaf_node
-    from dlcore_eager.tensor import _make
 
     x = dl.from_numpy(np.linspace(-1, 1, 6, dtype=np.float32)).requires_grad_(True)
     x._vc[0] = version
-    sb = scalar_buffer(-0.5, x._buf.dtype)
-    out = np.maximum(x._buf, sb)
-    t = _lane_clamp._recorded(ew.maximum_p, x, out, sb)
-    ref = Node(ew.maximum_p, {}, (leaf_node(x), None), (x, _make(sb)), (version, 0), out, [0])
-    _same_fields(t._node, ref, Node, skip=("inputs", "out_version"))
-    assert t._node.inputs[0] is x and t._node.inputs[1]._buf is sb
+    params = {"lo": -0.5, "hi": None}
+    out = clamp_p.kernels["cpu"](x._buf, **params)
+    t = _lane_clamp._recorded(x, out, params, None)
+    ref = Node(clamp_p, params, (leaf_node(x),), (x,), (version,), out, [0])
+    _same_fields(t._node, ref, Node, skip=("out_version",))
+    assert t._node.inputs[0] is x and t._node.params is params
     assert t._node.out_version is t._vc and t._vc == [0] and t.requires_grad
     assert t._node.parents[0] is ref.parents[0]
+    assert getattr(t._node, "label", None) is None and t.grad_fn.name() == "ClampBackward1"
+    labelled = _lane_clamp._recorded(x, out, params, "ClampMinBackward0")
+    assert labelled.grad_fn.name() == "ClampMinBackward0"
+
+
+def test_one_node_per_clamp_with_grad():
+    """Number bounds: one tape node of the clamp primitive (the lane's and the general
+    entry's alike), whose backward is one clamp_grad kernel."""
+    from dlcore.ops.clamp import clamp_p
+    x = dl.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
+    for y in (x.clamp(-0.5, 0.5), x.clamp(-0.5, 0.5), dl.clamp(x, min=-0.5, max=0.5),
+              x.clip(-0.5, 0.5), x.clamp(min=-0.5),
+              x.clamp_min(-0.5), x.clamp_max(0.5), x.double().clamp(-0.5, 0.5),
+              x.half().clamp(-0.5, 0.5)):
+        node = y.grad_fn
+        assert node.prim is clamp_p
+        assert node.next_functions[0][0] is not None and len(node.next_functions) == 1
+        src = node.next_functions[0][0]
+        assert type(src).__name__ in ("AccumulateGrad", "ToCopyBackward0")
 
 
 INPLACE = [
