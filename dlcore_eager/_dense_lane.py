@@ -28,7 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.kernels.cpu import blas_threads as _bt
+from dlcore.kernels.cpu.linalg import NT_MKN_MIN as _NT_MKN_MIN
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
+from dlcore.kernels.cpu.linalg import small_product as _small_product
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.ops.linalg import _cpu_addmm
 from dlcore.ops.linalg import _rows as _ROWS
@@ -101,7 +103,9 @@ def linear(x, weight, bias):
         rw = False
     if _bt._state[1] != 1:                  # (the matmul kernel's BLAS thread choice)
         _bt.for_gemm(2.0 * mkn)
-    out = xb.dot(wtb)       # (np.dot's C product without its Python dispatcher frame)
+    # (np.dot's C product without its Python dispatcher frame; MKL for x @ W.T from
+    # NT_MKN_MIN, as the stock kernel: linalg.small_product)
+    out = xb.dot(wtb) if mkn < _NT_MKN_MIN else _small_product(xb, wtb)
     rx = x._rg
     if bb is None:
         if not (rx or rw) or not enabled:

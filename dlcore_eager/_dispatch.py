@@ -40,7 +40,9 @@ from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu import blas_threads as _bt
+from dlcore.kernels.cpu.linalg import NT_MKN_MIN as _NT_MKN_MIN
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
+from dlcore.kernels.cpu.linalg import small_product as _small_product
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.ops.power import pow_p as _pow_p
@@ -430,7 +432,9 @@ def matrix_product(prim, a, b, ba, bb):
         if mkn < _TINY_MKN and 2.0 * mkn < _bt.SMALL_GEMM_FLOPS:
             if _bt._state[1] != 1:          # (the kernel's BLAS thread choice)
                 _bt.for_gemm(2.0 * mkn)
-            out = ba.dot(bb)        # (np.dot's C product without its Python dispatcher)
+            # (np.dot's C product without its Python dispatcher; from NT_MKN_MIN the kernel's
+            # small_product: MKL for x @ W.T)
+            out = ba.dot(bb) if mkn < _NT_MKN_MIN else _small_product(ba, bb)
             ra, rb = a._rg, b._rg
             if (ra or rb) and STATE.enabled:
                 # apply's two-tensor node: Node(...)'s and _make's stores inline, as

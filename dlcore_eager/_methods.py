@@ -13,7 +13,9 @@ import warnings
 import numpy as np
 
 from dlcore.kernels.cpu import blas_threads as _bt
+from dlcore.kernels.cpu.linalg import NT_MKN_MIN as _NT_MKN_MIN
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
+from dlcore.kernels.cpu.linalg import small_product as _small_product
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.ops.linalg import matmul_p as _matmul_p
 
@@ -55,7 +57,8 @@ def _matmul_operator(a, b):
                             _bt._state[1] == 1 and not (a._rg or b._rg) and \
                             _matmul_p.kernels["cpu"] is _cpu_matmul:
                         t = _new(Tensor)        # (_make's stores: a field added there, here
-                        t._buf = ba.dot(bb)     # too)
+                        t._buf = ba.dot(bb) if mkn < _NT_MKN_MIN else \
+                            _small_product(ba, bb)     # too; small_product: MKL for x @ W.T)
                         t._rg = False
                         t._node = None
                         t._acc = None

@@ -159,3 +159,61 @@ def test_env_switches_it_off():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("m,k,n,bt,want", [
+    (20, 100, 400, True, True), (20, 100, 400, False, False), (64, 128, 128, True, True),
+    (4, 100, 400, True, False), (256, 400, 4, True, False), (20, 1000, 20, True, False),
+    (1, 400, 1000, True, False)])
+def test_transposed_b_rule(m, k, n, bt, want):
+    """``x @ W.T`` (B a transposed view) goes to MKL from 300k multiply-adds at the NT_*
+    shapes: OpenBLAS is slow there."""
+    assert gemm_mkl.takes(m, k, n, bt) == (want and gemm_mkl.available())
+
+
+@needs_mkl
+def test_eager_linear_and_mm_take_mkl_for_x_at_w_t(monkeypatch):
+    """The eager front end's inline product paths (F.linear's lane, ``mm``, ``@``) and the
+    kernel give ``x @ W.t()`` to MKL by the same rule, with the values of the float64
+    reference."""
+    import dlcore_eager as torch
+    calls = []
+    real = gemm_mkl.sgemm
+
+    def spy(a, b):
+        calls.append((a.shape, b.shape))
+        return real(a, b)
+    monkeypatch.setattr(gemm_mkl, "sgemm", spy)
+    x0 = RNG.standard_normal((20, 100)).astype(np.float32)
+    w0 = RNG.standard_normal((400, 100)).astype(np.float32)
+    want = _ref(x0, w0.T)
+    x, w = torch.from_numpy(x0), torch.from_numpy(w0)
+    for y in (torch.nn.functional.linear(x, w), x.mm(w.t()), x @ w.t(),
+              linalg.matmul(x0, w0.T), linalg.small_product(x0, w0.T)):
+        got = y.numpy() if hasattr(y, "numpy") else y
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+    assert calls == [((20, 100), (100, 400))] * 5
+    calls.clear()
+    linalg.small_product(x0, np.ascontiguousarray(w0.T))       # a C-ordered W^T: OpenBLAS
+    assert calls == []
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_weight_gradient_of_x_at_w_t_is_c_ordered(bias):
+    """The weight of ``F.linear`` gets a C-ordered gradient (its own layout: accumulating a
+    transposed view into ``.grad`` read it with strides), with the values of ``g^T x``."""
+    import dlcore_eager as torch
+    x0 = RNG.standard_normal((16, 256)).astype(np.float32)
+    w = torch.from_numpy(RNG.standard_normal((64, 256)).astype(np.float32)).requires_grad_(True)
+    b = torch.zeros(64, requires_grad=True) if bias else None
+    g0 = RNG.standard_normal((16, 64)).astype(np.float32)
+    for step in range(2):                                    # set, then accumulated
+        y = torch.nn.functional.linear(torch.from_numpy(x0), w, b)
+        y.backward(torch.from_numpy(g0))
+        gw = w.grad.numpy()
+        assert gw.flags.c_contiguous
+        np.testing.assert_allclose(gw, (step + 1) * _ref(g0.T, x0), rtol=1e-4, atol=1e-3)
+    xt = torch.from_numpy(x0).requires_grad_(True)            # a transposed left operand
+    wt = torch.from_numpy(RNG.standard_normal((64, 16)).astype(np.float32))
+    (xt.t() @ wt).backward(torch.from_numpy(RNG.standard_normal((256, 16)).astype(np.float32)))
+    assert xt.grad.numpy().flags.c_contiguous

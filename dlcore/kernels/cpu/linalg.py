@@ -61,10 +61,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             # without the routing's calls (issue 19: 1.03 -> 0.9 us a 1x32 @ 32x32 kernel)
             if _bt._state[1] != 1:
                 for_gemm(2.0 * mkn)
-            return _dot(a, b)   # (np.dot's C product without its Python dispatcher frame)
+            if mkn < NT_MKN_MIN:
+                return _dot(a, b)   # (np.dot's C product without its Python dispatcher frame)
+            return small_product(a, b)
         for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
-            if _mkl.takes(m, k, n):     # Intel MKL where it is installed and wins (gemm_mkl)
+            # Intel MKL where it is installed and wins (gemm_mkl)
+            if _mkl.takes(m, k, n, mkn < _mkl.MKN_MIN and _mkl.b_transposed(a, b)):
                 return _mkl.sgemm(a, b)
             if transposed_shape(m, k, n):
                 return _transposed(a, b)
@@ -80,6 +83,18 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
         out = np.matmul(a.reshape(-1, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
     return np.matmul(a, b)
+
+
+def small_product(a, b):
+    """``np.dot`` of two float matrices of one dtype with m k n < TINY_MKN (one BLAS thread
+    set), or MKL's sgemm for a float32 ``x @ W.T`` that ``gemm_mkl.takes`` (its
+    ``b_transposed`` rule, from NT_MKN_MIN multiply-adds): what ``matmul`` does for such a
+    product, for the eager front end's inline paths (``_dispatch.matrix_product``,
+    ``_methods``' ``@``, ``_dense_lane.linear``), which call it from NT_MKN_MIN on."""
+    if a.dtype is _F32 and b.dtype is _F32 and _mkl.b_transposed(a, b) and \
+            _mkl.takes(a.shape[0], a.shape[1], b.shape[1], True):
+        return _mkl.sgemm(a, b)
+    return _dot(a, b)
 
 
 def transposed_shape(m: int, k: int, n: int) -> bool:
@@ -180,6 +195,8 @@ _DOT = (_F32, _F64)
 #: test the tiny path makes too).  Issue 19: 2^16 -> 2^20 takes the digits MLP's products
 #: (32x64 @ 64x64: 131k) there, 3.93 -> ~3.4 us a kernel call (np.dot itself 3.36).
 TINY_MKN = 1 << 20
+#: from here a tiny product asks ``small_product`` (MKL for ``x @ W.T``, gemm_mkl.NT_MKN_MIN)
+NT_MKN_MIN = _mkl.NT_MKN_MIN
 #: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
 #: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
 TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
