@@ -214,6 +214,8 @@ def test_weight_gradient_of_x_at_w_t_is_c_ordered(bias):
         assert gw.flags.c_contiguous
         np.testing.assert_allclose(gw, (step + 1) * _ref(g0.T, x0), rtol=1e-4, atol=1e-3)
     xt = torch.from_numpy(x0).requires_grad_(True)            # a transposed left operand
-    wt = torch.from_numpy(RNG.standard_normal((64, 16)).astype(np.float32))
-    (xt.t() @ wt).backward(torch.from_numpy(RNG.standard_normal((256, 16)).astype(np.float32)))
+    w0 = RNG.standard_normal((16, 64)).astype(np.float32)
+    g1 = RNG.standard_normal((256, 64)).astype(np.float32)
+    (xt.t() @ torch.from_numpy(w0)).backward(torch.from_numpy(g1))
     assert xt.grad.numpy().flags.c_contiguous
+    np.testing.assert_allclose(xt.grad.numpy(), _ref(g1, w0.T).T, rtol=1e-4, atol=1e-3)
