@@ -99,9 +99,9 @@ def lines(out: str, a_text: str, b_text: str, mkn: tuple | None = None) -> list[
     takes, as the glue and the eager kernel do (the same bits), else the direct kernel.
     Inside Numba MKL was faster than the direct kernel at every segment shape measured
     (1 thread, min of 9, us: 64x128x128 16.2 vs 12.2, 64x256x128 34.6 vs 26.3, 20x200x400
-    27.2 vs 20.3, 2x64x64 0.79 vs 0.58), but below ``gemm_mkl.MKN_MIN`` the glue and the
-    interpreter keep OpenBLAS (NumPy's ``dot`` is cheaper to call from Python there), so the
-    segments do too and a plan's values stay the interpreter's bit for bit."""
+    27.2 vs 20.3, 2x64x64 0.79 vs 0.58), but for the products gemm_mkl does not take the glue
+    and the interpreter keep OpenBLAS (NumPy's ``dot`` is cheaper to call from Python there),
+    so the segments do too and a plan's values stay the interpreter's bit for bit."""
     from dlcore.kernels.cpu import gemm_mkl
     if mkn is not None and gemm_mkl.takes(*mkn):
         return [f"{out} = mkl32({a_text}, {b_text})"]

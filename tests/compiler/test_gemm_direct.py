@@ -16,6 +16,15 @@ from dlcore_static.compiler import gemm_direct, gemm_in_numba
 
 from .openblas_child import run_without_coretype
 
+
+@pytest.fixture(autouse=True)
+def _openblas_products(monkeypatch):
+    """These products are OpenBLAS's (its direct kernel, W^T copies): MKL (``gemm_mkl``, where
+    installed) would take those of 2^20 multiply-adds and up first."""
+    from dlcore.kernels.cpu import gemm_mkl
+    monkeypatch.setattr(gemm_mkl, "_STATE", [False])
+
+
 RNG = np.random.default_rng(2026)
 
 needs_kernel = pytest.mark.skipif(not gemm_direct.available(),

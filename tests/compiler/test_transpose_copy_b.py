@@ -15,6 +15,15 @@ import dlcore_static as tf
 from dlcore_static import compiler
 from dlcore_static.compiler import gemm_in_numba, loop_invariants, transpose
 
+
+@pytest.fixture(autouse=True)
+def _openblas_products(monkeypatch):
+    """These products are OpenBLAS's (its direct kernel, W^T copies): MKL (``gemm_mkl``, where
+    installed) would take those of 2^20 multiply-adds and up first."""
+    from dlcore.kernels.cpu import gemm_mkl
+    monkeypatch.setattr(gemm_mkl, "_STATE", [False])
+
+
 RNG = np.random.default_rng(1919)
 
 

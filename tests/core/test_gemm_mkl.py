@@ -41,9 +41,12 @@ def _layouts(x):
 @pytest.mark.parametrize("m,k,n,want", [
     (16, 1000, 100, True), (1000, 16, 100, True), (64, 1000, 100, True),
     (100, 200, 2000, True), (20, 100, 400, False), (100, 100, 100, False),
-    (64, 1000, 10, False), (512, 1024, 1024, False), (0, 1000, 100, False)])
+    (64, 1000, 10, False), (512, 1024, 1024, False), (0, 1000, 100, False),
+    (64, 128, 128, True), (16, 1024, 64, True), (10, 1024, 128, False), (128, 1024, 10, False),
+    (10, 1500, 100, True)])
 def test_shape_rule(m, k, n, want):
-    """From 1.5M multiply-adds up to the one-thread limit (2 m k n < SMALL_GEMM_FLOPS)."""
+    """From 2^20 multiply-adds (16 rows and columns) or 1.5M (any) up to the one-thread limit
+    (2 m k n < SMALL_GEMM_FLOPS)."""
     assert gemm_mkl.takes(m, k, n) == (want and gemm_mkl.available())
 
 

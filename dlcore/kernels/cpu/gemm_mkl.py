@@ -14,16 +14,21 @@ about 0.5 us more than the GEMM (through ctypes: 2-4 us).
 When it is used (:func:`takes`): MKL found, the CPU an Intel one (MKL picks its AVX-512 path
 only there: on the AMD EPYC this project was first measured on, 84 GFLOP/s sequential at
 64x1000x100 against OpenBLAS's ~125, see ``linalg``), ``DLCORE_GEMM`` not ``openblas``, a
-float32 product of two matrices with MKN_MIN <= m k n and 2 m k n < SMALL_GEMM_FLOPS.  Measured
+float32 product of two matrices with MKN_MIN <= m k n (and, under MKN_ANY, 16 rows and columns)
+and 2 m k n < SMALL_GEMM_FLOPS.  Measured
 on the 2-core Intel Xeon (AVX-512) of issue 19's session 25, 1 thread, NumPy's ``a.dot(b)``
 against this path, both allocating their output, min of 5 repeats, 606 shapes with m, k, n in
 {10, 16, 64, 100, 256, 1000, 2000} and all three operand layouts (A^T, B^T: the vjp's views):
 for 1.5M <= m k n < 1e8 MKL took 0.62-0.81 of OpenBLAS's time on average per layout (worst
 1.05, 64x256x100 with A transposed); 16x1000x100 32.1 -> 20.5 us, 1000x16x100 (x^T @ g)
 37.4 -> 25.6, 64x1000x100 88.6 -> 76.4, 100x200x2000 483 -> 424 (PyTorch's MKL: 18.5 us,
-70.3, 395.7).  Below 1.5M the products are mixed (0.39-1.49: 64x1000x10 with A transposed
-2.2x slower), so they stay with OpenBLAS.  ``DLCORE_GEMM=mkl`` uses MKL on any CPU (the same
-shape rule), ``DLCORE_GEMM=openblas`` never.
+70.3, 395.7).  From 2^20 (MKN_MIN: 64x128x128, TINY_MKN of ``linalg``) to 1.5M (MKN_ANY)
+MKL took 0.78-0.79 of the time per layout, but lost with 10 rows or columns (100x1000x10 with
+B transposed 1.37x, 1000x100x10 with A transposed 1.31x): from there it needs m, n >= 16.
+The control-flow step (64x128x128 products) from 1.5M to 2^20: eager 1.18-1.19x -> 1.08-1.11x
+PyTorch, static+passes 0.63x -> 0.59-0.60x.  Smaller products are mixed (0.39-1.49: 64x1000x10
+with A transposed 2.2x slower), so they stay with OpenBLAS, but for ``x @ W.T`` (NT_*).
+``DLCORE_GEMM=mkl`` uses MKL on any CPU (the same shape rule), ``DLCORE_GEMM=openblas`` never.
 
 MKL's results may differ from OpenBLAS's in the last bits (another summation order); a shape
 always takes the same library within a process, and the eager and static front ends ask the
@@ -39,7 +44,9 @@ import sys
 import numpy as np
 
 _F32 = np.dtype(np.float32)
-MKN_MIN = 1_500_000
+MKN_MIN = 1 << 20
+#: below this, MKN_MIN's products need 16 rows and 16 columns (see the module's docstring)
+MKN_ANY = 1_500_000
 _SEQUENTIAL = 1                      # MKL_THREADING_SEQUENTIAL
 _INT_MAX = 2**31 - 1                 # MKL's LP64 interface: 32-bit integers
 _STATE: list = []                    # [True/False]: the symbol registered (asked once)
@@ -114,13 +121,13 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     mkn = m * k * n
     if mkn >= _MAX_MKN or max(m, k, n) > _INT_MAX:
         return False
-    if mkn >= MKN_MIN:
+    if mkn >= MKN_ANY or mkn >= MKN_MIN and m >= 16 and n >= 16:
         return available()
     return b_transposed and mkn >= NT_MKN_MIN and n >= NT_MIN_N and m >= 2 and \
         k <= NT_MAX_K and available()
 
 
-#: ``x @ W.T`` below MKN_MIN (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is slow with
+#: ``x @ W.T`` below the general rule (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is slow with
 #: a transposed B and few rows (20x100 @ (400x100)^T 26.0 us against 9.4 with W^T C-ordered;
 #: copying W^T first costs as much), MKL is not: 12.4.  Measured as the module's grid, B a
 #: transposed view, 1,161 shapes with m, k, n in {1, 2, 4, 8, 16, 20, 32, 64, 100, 128, 256,

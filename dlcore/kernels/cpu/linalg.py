@@ -19,7 +19,7 @@ Why not a Numba loop, ``np.dot`` inside ``@njit``, or MKL?  Measured on the 2-co
 So the fastest matmul available there is the one NumPy already links, called with a
 preallocated C-contiguous output.  On Intel CPUs (issue 19's later machines) MKL's sequential
 ``cblas_sgemm`` is faster than OpenBLAS for the float32 products of one BLAS thread from
-m k n = 1.5M on (0.62-0.81 of the time on average): ``gemm_mkl`` takes those where the ``mkl``
+m k n = 2^20 on (0.62-0.81 of the time on average from 1.5M): ``gemm_mkl`` takes those where the ``mkl``
 package is installed, before the routed shapes below (which were tuned against OpenBLAS).
 """
 
@@ -67,7 +67,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
         for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
             # Intel MKL where it is installed and wins (gemm_mkl)
-            if _mkl.takes(m, k, n, mkn < _mkl.MKN_MIN and _mkl.b_transposed(a, b)):
+            if _mkl.takes(m, k, n, mkn < _mkl.MKN_ANY and _mkl.b_transposed(a, b)):
                 return _mkl.sgemm(a, b)
             if transposed_shape(m, k, n):
                 return _transposed(a, b)
