@@ -97,15 +97,21 @@ def test_fused_update():
     np.testing.assert_array_equal(w, before)            # the weight itself is untouched
 
 
-@needs_mkl
-def test_routing_takes_mkl(monkeypatch):
-    calls = []
+@pytest.fixture
+def calls(monkeypatch):
+    """The (a.shape, b.shape) of each product given to MKL (``gemm_mkl.sgemm`` watched)."""
+    seen: list = []
     real = gemm_mkl.sgemm
 
     def spy(a, b):
-        calls.append((a.shape, b.shape))
+        seen.append((a.shape, b.shape))
         return real(a, b)
     monkeypatch.setattr(gemm_mkl, "sgemm", spy)
+    return seen
+
+
+@needs_mkl
+def test_routing_takes_mkl(calls):
     a = RNG.standard_normal((16, 1000)).astype(np.float32)
     b = RNG.standard_normal((1000, 100)).astype(np.float32)
     np.testing.assert_allclose(linalg.matmul(a, b), _ref(a, b), rtol=1e-4, atol=1e-3)
@@ -175,18 +181,11 @@ def test_transposed_b_rule(m, k, n, bt, want):
 
 
 @needs_mkl
-def test_eager_linear_and_mm_take_mkl_for_x_at_w_t(monkeypatch):
+def test_eager_linear_and_mm_take_mkl_for_x_at_w_t(calls):
     """The eager front end's inline product paths (F.linear's lane, ``mm``, ``@``) and the
     kernel give ``x @ W.t()`` to MKL by the same rule, with the values of the float64
     reference."""
     import dlcore_eager as torch
-    calls = []
-    real = gemm_mkl.sgemm
-
-    def spy(a, b):
-        calls.append((a.shape, b.shape))
-        return real(a, b)
-    monkeypatch.setattr(gemm_mkl, "sgemm", spy)
     x0 = RNG.standard_normal((20, 100)).astype(np.float32)
     w0 = RNG.standard_normal((400, 100)).astype(np.float32)
     want = _ref(x0, w0.T)

@@ -10,7 +10,9 @@ import pytest
 
 import dlcore
 from dlcore import ops
-from dlcore.device import is_cuda_array
+
+from _cuda_bits import dev as _dev  # noqa: E402 - tests/cuda/_cuda_bits.py
+from _cuda_bits import same as _same  # noqa: E402
 
 pytestmark = [
     pytest.mark.cuda,
@@ -26,17 +28,6 @@ def _sample(dtype, shape=(3, 5), seed=0):
     a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     a.flat[:8] = [np.nan, -0.0, 0.0, np.inf, -np.inf, 0.5, -0.5, 0.25]
     return a
-
-
-def _dev(a):
-    return dlcore.to_device(np.ascontiguousarray(a), "cuda")
-
-
-def _same(got, want):
-    assert is_cuda_array(got)
-    host = got.copy_to_host()
-    assert host.dtype == want.dtype and host.shape == want.shape
-    assert host.tobytes() == np.ascontiguousarray(want).tobytes()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import dlcore
-from dlcore.device import is_cuda_array
+
+from _cuda_bits import dev as _dev  # noqa: E402 - tests/cuda/_cuda_bits.py
+from _cuda_bits import same as _same  # noqa: E402
 from dlcore.ops import activations as A
 
 pytestmark = [
@@ -23,17 +25,6 @@ def _sample(dtype, shape=(3, 5), seed=0):
     a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     a.flat[:5] = [np.nan, -0.0, 0.0, np.inf, -np.inf]
     return a
-
-
-def _dev(a):
-    return dlcore.to_device(np.ascontiguousarray(a), "cuda")
-
-
-def _same(got, want):
-    assert is_cuda_array(got)
-    host = got.copy_to_host()
-    assert host.dtype == want.dtype and host.shape == want.shape
-    assert host.tobytes() == np.ascontiguousarray(want).tobytes()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

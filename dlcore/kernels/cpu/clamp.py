@@ -26,6 +26,7 @@ import numpy as np
 
 from ...registry import scalar_buffer
 from .elementwise import CLIP_UFUNC
+from .flat import flat as _flat
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _ndarray = np.ndarray
@@ -64,15 +65,6 @@ def clamp(x, *, lo=None, hi=None):
         out = CLIP_UFUNC(x, slo, shi)
         return out if type(out) is _ndarray else np.asarray(out)
     return _select(x, slo, shi)
-
-
-def _flat(x):
-    """``(flat view, order)`` of a C- or Fortran-contiguous array, else None."""
-    if x.flags.c_contiguous:
-        return x.reshape(-1), "C"
-    if x.flags.f_contiguous:
-        return x.T.reshape(-1), "F"
-    return None
 
 
 #: (lo, hi, float32?) -> the bounds as Python floats of that dtype's values (-inf / +inf for a

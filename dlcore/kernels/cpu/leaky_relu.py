@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import dtypes as _dt
+from .flat import dense as _dense
+from .flat import flat as _flat
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _jit = None
@@ -28,21 +30,6 @@ def _loops():
         from . import _jit_leaky_relu
         _jit = _jit_leaky_relu
     return _jit
-
-
-def _flat(x):
-    """``(flat view, order)`` of a C- or Fortran-contiguous array, else None."""
-    if x.flags.c_contiguous:
-        return x.reshape(-1), "C"
-    if x.flags.f_contiguous:
-        return x.T.reshape(-1), "F"
-    return None
-
-
-def _dense(x):
-    """``(flat view, order)`` of ``x``, a C-ordered copy where its layout has none."""
-    f = _flat(x)
-    return f if f is not None else (np.ascontiguousarray(x).reshape(-1), "C")
 
 
 def _out(shape, d, order):

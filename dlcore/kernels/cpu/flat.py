@@ -1,0 +1,22 @@
+"""Flat views of dense arrays, for the CPU loops that run over one axis (``leaky_relu``'s and
+``clamp``'s gradient kernels): a C- or Fortran-contiguous array read as one vector in its
+memory order, and the order to give a result of the same layout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def flat(x):
+    """``(flat view, order)`` of a C- or Fortran-contiguous array, else None."""
+    if x.flags.c_contiguous:
+        return x.reshape(-1), "C"
+    if x.flags.f_contiguous:
+        return x.T.reshape(-1), "F"
+    return None
+
+
+def dense(x):
+    """``(flat view, order)`` of ``x``, a C-ordered copy where its layout has none."""
+    f = flat(x)
+    return f if f is not None else (np.ascontiguousarray(x).reshape(-1), "C")
