@@ -42,6 +42,8 @@ import os
 
 import numpy as np
 
+from . import gemm_mkl
+
 SMALL_GEMM_FLOPS = 1e8
 _F32 = np.dtype(np.float32)
 USER_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -169,10 +171,9 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` with the BLAS threads chosen for its size first: the one
     way a CPU kernel calls a GEMM; a product of two float32 matrices without ``out`` that
     MKL takes (``gemm_mkl``) runs there."""
-    if out is None and a.ndim == 2 and b.ndim == 2 and a.dtype == _F32 and b.dtype == _F32:
-        from . import gemm_mkl
-        if gemm_mkl.takes(a.shape[0], a.shape[1], b.shape[1]):
-            return gemm_mkl.sgemm(a, b)
+    if out is None and a.ndim == 2 and b.ndim == 2 and a.dtype == _F32 and b.dtype == _F32 and \
+            gemm_mkl.takes(a.shape[0], a.shape[1], b.shape[1]):
+        return gemm_mkl.sgemm(a, b)
     for_gemm(matmul_flops(a, b))
     return np.matmul(a, b, out=out)
 
