@@ -19,8 +19,8 @@ Why not a Numba loop, ``np.dot`` inside ``@njit``, or MKL?  Measured on the 2-co
 So the fastest matmul available there is the one NumPy already links, called with a
 preallocated C-contiguous output.  On Intel CPUs (issue 19's later machines) MKL's sequential
 ``cblas_sgemm`` is faster than OpenBLAS for the float32 products of one BLAS thread from
-m k n = 2^20 on (0.62-0.81 of the time on average from 1.5M): ``gemm_mkl`` takes those where the ``mkl``
-package is installed, before the routed shapes below (which were tuned against OpenBLAS).
+m k n = 2^20 on (0.62-0.81 of the time on average from 1.5M): ``gemm_mkl`` takes those where
+the ``mkl`` package is installed, before the routed shapes below (tuned against OpenBLAS).
 """
 
 from __future__ import annotations
