@@ -127,16 +127,15 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
         k <= NT_MAX_K and available()
 
 
-#: ``x @ W.T`` below the general rule (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is
-#: slow with a transposed B and few rows (20x100 @ (400x100)^T 26.0 us against 9.4 with W^T
-#: C-ordered; copying W^T first costs as much), MKL is not: 12.4.  Measured as the module's
-#: grid, B a transposed view, 1,161 shapes with m, k, n in {1, 2, 4, 8, 16, 20, 32, 64, 100,
-#: 128, 256, 400, 512, 1000} and 20k <= m k n < 1.5M: MKL took 0.64 of OpenBLAS's time on average from
-#: 800k, 0.87 from 300k, more than OpenBLAS below; it loses with very few output columns or a
-#: long K (256x400x4 3.1x, 20x1000x20 2.0x).  With m k n >= 300k, n >= 16, m >= 2 and k <=
-#: 400 it takes 278 of those shapes, at 0.74 of OpenBLAS's total time over the grid (6
-#: slower by more than 5%, the worst 1.39x); e.g. 64x128x128 20.2 -> 13.3 us, 4x100x400 16.5
-#: -> 5.6, 16x256x256 36.0 -> 18.1.
+#: ``x @ W.T`` below the general rule (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is slow
+#: with a transposed B and few rows (20x100 @ (400x100)^T 26.0 us against 9.4 with W^T C-ordered;
+#: copying W^T first costs as much), MKL is not: 12.4.  Measured as the module's grid, B a
+#: transposed view, 1,161 shapes with m, k, n in {1, 2, 4, 8, 16, 20, 32, 64, 100, 128, 256, 400,
+#: 512, 1000} and 20k <= m k n < 1.5M: MKL took 0.64 of OpenBLAS's time on average from 800k, 0.87
+#: from 300k, more than OpenBLAS below; it loses with very few output columns or a long K (256x400x4
+#: 3.1x, 20x1000x20 2.0x).  With m k n >= 300k, n >= 16, m >= 2 and k <= 400 it takes 278 of those
+#: shapes, at 0.74 of OpenBLAS's total time over the grid (6 slower by more than 5%, the worst
+#: 1.39x); e.g. 64x128x128 20.2 -> 13.3 us, 4x100x400 16.5 -> 5.6, 16x256x256 36.0 -> 18.1.
 NT_MKN_MIN, NT_MIN_N, NT_MAX_K = 300_000, 16, 400
 
 
