@@ -6,50 +6,35 @@ from . import _support as S
 from .elementwise import contiguous, flat
 
 
-def lstm_gates(z, c):
-    from ._rnn_kernels import lstm_gates_fwd
-    nb, n = int(c.shape[0]), int(c.shape[1])
-    out = S.empty((nb * 2 * n,), z.dtype)
+def _gates(name, width, dtype, state, *inputs):
+    """Run gate kernel ``name`` of ``_rnn_kernels`` (one thread per (row, unit) of ``state``'s
+    (B, H)) over the C-ordered ``inputs``, into a new (B, width * H) array of ``dtype``."""
+    from . import _rnn_kernels
+    nb, n = int(state.shape[0]), int(state.shape[1])
+    out = S.empty((nb * width * n,), dtype)
     if nb * n:
         blocks, threads = S.launch_1d(nb * n)
-        lstm_gates_fwd[blocks, threads](flat(contiguous(z)), flat(contiguous(c)), out,
-                                        nb, n)
-    return S.view_as(out, (nb, 2 * n))
+        getattr(_rnn_kernels, name)[blocks, threads](
+            *[flat(contiguous(x)) for x in inputs], out, nb, n)
+    return S.view_as(out, (nb, width * n))
+
+
+def lstm_gates(z, c):
+    return _gates("lstm_gates_fwd", 2, z.dtype, c, z, c)
 
 
 def lstm_gates_grad(gy, z, c):
-    from ._rnn_kernels import lstm_gates_bwd
-    nb, n = int(c.shape[0]), int(c.shape[1])
-    out = S.empty((nb * 5 * n,), z.dtype)
-    if nb * n:
-        blocks, threads = S.launch_1d(nb * n)
-        lstm_gates_bwd[blocks, threads](flat(contiguous(gy)), flat(contiguous(z)),
-                                        flat(contiguous(c)), out, nb, n)
-    return S.view_as(out, (nb, 5 * n))
+    return _gates("lstm_gates_bwd", 5, z.dtype, c, gy, z, c)
 
 
 def gru_gates(xz, hz, h):
     """``gru_gates`` on the device: out = ``[h', r, z, n]`` (B, 4H)."""
-    from ._rnn_kernels import gru_gates_fwd
-    nb, n = int(h.shape[0]), int(h.shape[1])
-    out = S.empty((nb * 4 * n,), xz.dtype)
-    if nb * n:
-        blocks, threads = S.launch_1d(nb * n)
-        gru_gates_fwd[blocks, threads](flat(contiguous(xz)), flat(contiguous(hz)),
-                                       flat(contiguous(h)), out, nb, n)
-    return S.view_as(out, (nb, 4 * n))
+    return _gates("gru_gates_fwd", 4, xz.dtype, h, xz, hz, h)
 
 
 def gru_gates_grad(g, y, hz, h):
     """``gru_gates_grad`` on the device: out = ``[dxz, dhz, dh]`` (B, 7H)."""
-    from ._rnn_kernels import gru_gates_bwd
-    nb, n = int(h.shape[0]), int(h.shape[1])
-    out = S.empty((nb * 7 * n,), y.dtype)
-    if nb * n:
-        blocks, threads = S.launch_1d(nb * n)
-        gru_gates_bwd[blocks, threads](flat(contiguous(g)), flat(contiguous(y)),
-                                       flat(contiguous(hz)), flat(contiguous(h)), out, nb, n)
-    return S.view_as(out, (nb, 7 * n))
+    return _gates("gru_gates_bwd", 7, y.dtype, h, g, y, hz, h)
 
 
 def lstm_seq(xw, u, h0, c0):
