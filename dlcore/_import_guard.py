@@ -28,6 +28,14 @@ import sys
 import threading
 
 _PREFIXES = ("numba", "llvmlite")
+#: NumPy names that a Numba module registers overloads for while it is imported, and that a
+#: newer NumPy has removed: numba-cuda 0.30.4's CUDA array lowering (``numba.cuda.np.arrayobj``,
+#: imported at the first kernel compile on a real GPU) runs ``overload(np.row_stack)``, which
+#: NumPy 2.5 removed, so on NumPy 2.5.2 every CUDA compile raised ``AttributeError: module
+#: 'numpy' has no attribute 'row_stack'`` (seen on an H200, 2026-12-04).  Such a name is lent for
+#: that import only (a stand-in function of its own, so no NumPy function gets a second
+#: overload) and taken back after it.
+_REMOVED_NUMPY_NAMES = {"numba.cuda.np.arrayobj": ("row_stack",)}
 #: modules outside Numba whose import runs :func:`after_import` hooks (not guarded)
 _WATCHED = ("ml_dtypes",)
 _state = threading.local()
@@ -49,6 +57,7 @@ class _GuardedLoader(importlib.abc.Loader):
         if depth == 0:
             _state.before = {k for k in sys.modules if _guarded(k)}
         _state.depth = depth + 1
+        lent = _lend_numpy_names(module.__name__)
         try:
             self._inner.exec_module(module)
         except BaseException:
@@ -59,11 +68,46 @@ class _GuardedLoader(importlib.abc.Loader):
             raise
         finally:
             _state.depth = depth
+            _take_back(lent)
         for hook in _after.get(module.__name__, ()):
             hook(module)
 
     def __getattr__(self, item):        # get_code, get_source, is_package, ...
         return getattr(self._inner, item)
+
+
+def _lend_numpy_names(module_name: str) -> list:
+    """The removed NumPy names ``module_name``'s import needs (``_REMOVED_NUMPY_NAMES``), set
+    on NumPy as stand-ins that raise if called; the names set, for :func:`_take_back`."""
+    names = _REMOVED_NUMPY_NAMES.get(module_name, ())
+    if not names:
+        return []
+    import numpy as np
+    lent = []
+    for name in names:
+        if name not in np.__dict__:
+            setattr(np, name, _stand_in(name))
+            lent.append(name)
+    return lent
+
+
+def _stand_in(name: str):
+    def removed(*args, **kwargs):
+        raise AttributeError(f"numpy.{name} was removed from NumPy {_numpy_version()}")
+    removed.__name__ = removed.__qualname__ = name
+    return removed
+
+
+def _numpy_version() -> str:
+    import numpy as np
+    return np.__version__
+
+
+def _take_back(lent: list) -> None:
+    if lent:
+        import numpy as np
+        for name in lent:
+            np.__dict__.pop(name, None)
 
 
 class _HookedLoader(importlib.abc.Loader):
