@@ -72,41 +72,94 @@ def _torch_cuda():
     return torch, ""
 
 
+#: the kernels the matmul section compares: (label, linalg.CHOICE, linalg.BLOCKED)
+MATMUL_VARIANTS = (("tiled 16x16", "tiled", None), ("blocked 64x64", "blocked", (4, 16)),
+                   ("blocked 128x128", "blocked", (8, 8)))
+
+
 def matmul_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
     from numba import cuda
 
-    from dlcore.kernels.cuda.linalg import matmul
+    from dlcore.kernels.cuda import linalg
     torch, why = _torch_cuda()
     rows = []
-    for n in TINY_MATMUL_SIZES if tiny else MATMUL_SIZES:
-        rng = np.random.default_rng(n)
-        a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
-        da, db = cuda.to_device(a), cuda.to_device(b)
-        got = matmul(da, db).copy_to_host()                 # compiles (or loads its cache)
-        ref = a.astype(np.float64) @ b.astype(np.float64)
-        err = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
-        run_ours = functools.partial(matmul, da, db)
-        ours = [_median_ms(run_ours, cuda.synchronize, 1)]
-        theirs: list[float] = []
-        if torch is not None:
-            ta, tb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
-            run_theirs = functools.partial(torch.matmul, ta, tb)
-            run_theirs()
+    saved = linalg.CHOICE, linalg.BLOCKED
+    try:
+        for n in TINY_MATMUL_SIZES if tiny else MATMUL_SIZES:
+            rng = np.random.default_rng(n)
+            a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+            da, db = cuda.to_device(a), cuda.to_device(b)
+            ref = a.astype(np.float64) @ b.astype(np.float64)
+            runs, errs = {}, {}
+            for label, choice, blocked in MATMUL_VARIANTS:
+                linalg.CHOICE, linalg.BLOCKED = choice, blocked or saved[1]
+                got = linalg.matmul(da, db).copy_to_host()      # compiles (or loads its cache)
+                errs[label] = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
+                runs[label] = (choice, linalg.BLOCKED)
+            times: dict = {label: [] for label in runs}
+            theirs: list[float] = []
+            run_theirs = None
+            if torch is not None:
+                ta, tb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
+                run_theirs = functools.partial(torch.matmul, ta, tb)
+                run_theirs()
             for _ in range(reps):                           # interleaved repeats
-                ours.append(_median_ms(run_ours, cuda.synchronize, 1))
-                theirs.append(_median_ms(run_theirs, torch.cuda.synchronize, 1))
-        else:
-            ours += [_median_ms(run_ours, cuda.synchronize, 1) for _ in range(reps)]
-        flop = 2.0 * n ** 3
-        ms = statistics.median(ours[1:] or ours)
-        gf = flop / ms / 1e6
-        if theirs:
-            tms = statistics.median(theirs)
-            tgf = flop / tms / 1e6
-            rows.append([f"{n}", f"{ms:.3f}", f"{gf:.1f}", f"{tms:.3f}", f"{tgf:.1f}",
-                         f"{100 * gf / tgf:.1f}%", f"{err:.1e}"])
-        else:
-            rows.append([f"{n}", f"{ms:.3f}", f"{gf:.1f}", "n/a", "n/a", "n/a", f"{err:.1e}"])
+                for label, (choice, blocked) in runs.items():
+                    linalg.CHOICE, linalg.BLOCKED = choice, blocked
+                    times[label].append(_median_ms(functools.partial(linalg.matmul, da, db),
+                                                   cuda.synchronize, 1))
+                if run_theirs is not None:
+                    theirs.append(_median_ms(run_theirs, torch.cuda.synchronize, 1))
+            flop = 2.0 * n ** 3
+            tgf = flop / statistics.median(theirs) / 1e6 if theirs else None
+            for label in runs:
+                ms = statistics.median(times[label])
+                gf = flop / ms / 1e6
+                rows.append([f"{n}", label, f"{ms:.3f}", f"{gf:.1f}",
+                             f"{flop / tgf / 1e6:.3f}" if tgf else "n/a",
+                             f"{tgf:.1f}" if tgf else "n/a",
+                             f"{100 * gf / tgf:.1f}%" if tgf else "n/a", f"{errs[label]:.1e}"])
+    finally:
+        linalg.CHOICE, linalg.BLOCKED = saved
+    return rows, why
+
+
+def launch_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
+    """What one small CUDA op costs from Python: a numba.cuda kernel launch (dlcore's fill,
+    one element), the same kernel configured once and launched again, and dlcore_eager's
+    ``x + y`` on one-element CUDA tensors, against PyTorch's ``x + y`` there."""
+    from numba import cuda
+
+    import dlcore_eager
+    from dlcore.kernels.cuda._kernels import fill
+    torch, why = _torch_cuda()
+    out = cuda.device_array(1, np.float32)
+    fill[1, 32](out, np.float32(0), 1)
+    configured = fill[1, 32]
+    x = dlcore_eager.ones(1).cuda()
+    y = dlcore_eager.ones(1).cuda()
+    per = 20 if tiny else 2000
+    cases = [("numba.cuda launch, fill[1, 32](...)", lambda: fill[1, 32](out, np.float32(0), 1)),
+             ("the same, configured once", lambda: configured(out, np.float32(0), 1)),
+             ("x + y, one-element tensors", lambda: x + y)]
+    rows = []
+    tx = ty = None
+    if torch is not None:
+        tx, ty = torch.ones(1, device="cuda"), torch.ones(1, device="cuda")
+    for label, fn in cases:
+        fn()
+
+        def many(fn=fn):
+            for _ in range(per):
+                fn()
+        ours = statistics.median(_median_ms(many, cuda.synchronize, 1) for _ in range(5))
+        theirs = "n/a"
+        if torch is not None and label.startswith("x + y"):
+            def many_t():
+                for _ in range(per):
+                    tx + ty
+            theirs = f"{statistics.median(_median_ms(many_t, torch.cuda.synchronize, 1) for _ in range(5)) * 1e3 / per:.1f}"
+        rows.append([label, f"{ours * 1e3 / per:.1f}", theirs])
     return rows, why
 
 
@@ -164,6 +217,8 @@ def seed_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
             a.append(_median_ms(ours.step, cuda.synchronize, 1))
             if theirs is not None:
                 b.append(_median_ms(theirs.step, torch.cuda.synchronize, 1))
+        if PROFILE_OUT[0]:
+            _profile(ours.step, f"{PROFILE_OUT[0]}.{kind}.txt", 1 if tiny else 20)
         ms = statistics.median(a)
         if b:
             tms = statistics.median(b)
@@ -171,6 +226,28 @@ def seed_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
         else:
             rows.append([wl.title, f"{ms:.3f}", "n/a", "n/a"])
     return rows, why
+
+
+#: --profile's path prefix: the seed steps' cProfile reports go to <prefix>.<static|eager>.txt
+PROFILE_OUT: list = [None]
+
+
+def _profile(step: Callable[[], Any], path: str, steps: int) -> None:
+    """cProfile of ``steps`` steps: the 40 functions with the most time of their own, and the
+    40 with the most cumulative time, written to ``path``."""
+    import io
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(steps):
+        step()
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    buf.write(f"{steps} steps\n")
+    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(40)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(buf.getvalue())
 
 
 def _own_files() -> tuple[str, ...]:
@@ -284,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="write the markdown table to this path")
     ap.add_argument("--tiny", action="store_true",
                     help="toy sizes under Numba's CUDA simulator (checks the script only)")
+    ap.add_argument("--profile", help="write the seed steps' cProfile reports to "
+                    "PROFILE.static.txt and PROFILE.eager.txt")
     ap.add_argument("--reps", type=int, default=None, help="timed repeats (default 20; 1 tiny)")
     args = ap.parse_args(argv)
     if args.tiny:
@@ -297,12 +376,15 @@ def main(argv: list[str] | None = None) -> int:
               "run with --tiny to check the script on the simulator")
         return 0
     reps = args.reps or (1 if args.tiny else 20)
+    PROFILE_OUT[0] = args.profile
     t0 = time.perf_counter()
     parts = [f"# dlcore GPU check\n\n{_environment(args.tiny)}\n"]
     sections: list[tuple[str, Callable[[], str]]] = [
         ("matmul, float32: dlcore's numba.cuda kernel vs cuBLAS (torch.matmul)",
-         lambda: _with_note(*matmul_rows(args.tiny, reps), ["n", "dlcore ms", "dlcore GFLOP/s",
+         lambda: _with_note(*matmul_rows(args.tiny, reps), ["n", "kernel", "dlcore ms", "dlcore GFLOP/s",
                             "cuBLAS ms", "cuBLAS GFLOP/s", "% of cuBLAS", "max rel err"])),
+        ("launch overhead: one small op, steady state (us per call, median)",
+         lambda: _with_note(*launch_rows(args.tiny, reps), ["call", "dlcore us", "torch us"])),
         ("seed steps on CUDA: dlcore vs PyTorch (ms per step, median)",
          lambda: _with_note(*seed_rows(args.tiny, reps), ["step", "dlcore ms", "torch ms",
                                                           "dlcore / torch"])),

@@ -195,7 +195,14 @@ def to_device(buf, device) -> Any:
     cuda = cuda_module()
     # np.asarray(order='C'), not np.ascontiguousarray: the latter turns a 0-d array into 1-d.
     host = np.asarray(buf, order="C")
-    out = cuda.to_device(host)
+    if host.dtype.kind == "V" and host.dtype.names is None:
+        # ml_dtypes' bfloat16 (and float8s) export no buffer format, which a real GPU's copy
+        # needs ("cannot include dtype 'E' in a buffer", seen on an H200): their bits travel
+        # as unsigned integers of the same width, then the device array is viewed back
+        raw = np.dtype(f"u{host.dtype.itemsize}")
+        out = cuda.to_device(host.view(raw)).view(host.dtype)
+    else:
+        out = cuda.to_device(host)
     _count("h2d", host.nbytes)
     return out
 

@@ -130,7 +130,12 @@ HOLOMORPHIC = {
     "rsqrt": (lambda z: 1.0 / np.sqrt(z), "1.0 / cmath.sqrt(x0)"),
     "log1p": (np.log1p, "cmath.log(1.0 + x0)"),
     "expm1": (np.expm1, "cmath.exp(x0) - 1.0"),
-    "pow": (complex_pow, "(x0 ** x1 if x0 != 0 or x1.real >= 0 else complex(math.inf, math.nan))"),
+    # (a zero base spelled out: Numba's complex power raises ZeroDivisionError for 0 ** b
+    # with b complex or Re b < 0, which a real GPU ignores, leaving garbage: 0j ** 1j gave a
+    # number on an H200, not NumPy's nan + nan j; complex_pow's values on every branch)
+    "pow": (complex_pow, "(x0 ** x1 if x0 != 0 else complex(math.inf, math.nan) if x1.real < 0"
+                         " else complex(1.0, 0.0) if x1 == 0 else complex(0.0, 0.0)"
+                         " if x1.real > 0 else complex(math.nan, math.nan))"),
     "tan": (np.tan, "cmath.tan(x0)"),
     "asin": (np.arcsin, "cmath.asin(x0)"),
     "acos": (np.arccos, "cmath.acos(x0)"),

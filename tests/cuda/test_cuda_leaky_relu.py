@@ -1,6 +1,6 @@
 """leaky_relu and leaky_relu_grad on CUDA (dlcore/kernels/cuda/leaky_relu.py: the elementwise
 factory's kernels with the slope as a host scalar) against their CPU kernels bit for bit:
-float32 stays float32 (one rounding of x * alpha), NaN, signed zeros and infinities, every
+float32 stays float32 (one rounding of x * alpha), NaN (its payload aside: _cuda_bits), signed zeros and infinities, every
 slope through one compiled kernel, a strided device view.  Numba's CUDA simulator in CI."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import dlcore
 
 from _cuda_bits import dev as _dev  # noqa: E402 - tests/cuda/_cuda_bits.py
 from _cuda_bits import same as _same  # noqa: E402
+from _cuda_bits import same_bits  # noqa: E402
 from dlcore.ops import activations as A
 
 pytestmark = [
@@ -54,4 +55,4 @@ def test_static_graph_on_cuda_matches_the_cpu_interpreter():
     with tf.Session(graph=g, device="cuda", pipeline=Pipeline("all", after=1)) as s:
         got = s.run([y, gx], {x: a})
     for u, v in zip(got, want):
-        assert u.dtype == v.dtype and u.tobytes() == v.tobytes()
+        same_bits(u, v)

@@ -48,7 +48,8 @@ def _device(x: np.ndarray, strided: bool):
     """x on the device, possibly as a strided view (every other element of a wider array)."""
     if strided and x.ndim:
         wide = np.repeat(x, 2, axis=-1)
-        return dlcore.to_device(wide, "cuda")[..., ::2]
+        # (explicit slices: a real numba.cuda device array refuses an Ellipsis index)
+        return dlcore.to_device(wide, "cuda")[(slice(None),) * (x.ndim - 1) + (slice(None, None, 2),)]
     return dlcore.to_device(x, "cuda")
 
 

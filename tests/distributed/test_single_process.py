@@ -90,6 +90,8 @@ def test_core_errors(monkeypatch):
 
 def test_select_local_gpu(monkeypatch):
     comm = core.init()
+    # CUDA not yet started in this process (on a real GPU an earlier test may have started it)
+    monkeypatch.setattr(core, "_cuda_started", lambda: False)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     assert core.select_local_gpu() == "0"
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
@@ -97,6 +99,17 @@ def test_select_local_gpu(monkeypatch):
     assert core.select_local_gpu() == "5"
     import os
     assert os.environ["CUDA_VISIBLE_DEVICES"] == "5"
+
+
+def test_select_local_gpu_changes_nothing_once_cuda_has_started(monkeypatch):
+    core.init()
+    import os
+    monkeypatch.setitem(sys.modules, "numba.cuda", sys.modules.get("numba.cuda") or object())
+    monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "0")
+    monkeypatch.setattr(core, "_cuda_started", lambda: True)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    assert core.select_local_gpu() is None
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "3,5"
 
 
 def test_launcher_detection(monkeypatch):

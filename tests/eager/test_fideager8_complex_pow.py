@@ -91,6 +91,13 @@ def test_cuda_kernel_under_the_simulator():
     a = cuda.to_device(np.array([0j, 1 + 1j, 0j, 0j], dtype=np.complex64))
     b = cuda.to_device(np.array([-1 + 0j, -2 + 0j, 1j, 2 + 0j], dtype=np.complex64))
     _same(kern(a, b).copy_to_host(), [POLE, -0.5j, complex(math.nan, math.nan), 0j])
+    # every branch of a zero base, as the CPU kernel (complex_pow) gives it: on a real GPU
+    # Numba's own complex power left garbage there (0j ** 1j was a number on an H200)
+    from dlcore.ops.complex_ops import complex_pow
+    exps = np.array([-1, -1 + 1j, -0.5j, 1j, 0j, 2, 0.5, 1 + 1j, 2 - 3j, -2], dtype=np.complex64)
+    bases = np.array([0j] * 9 + [1 + 1j], dtype=np.complex64)
+    got = kern(cuda.to_device(bases), cuda.to_device(exps)).copy_to_host()
+    _same(got, complex_pow(bases, exps))
 
 
 def test_against_installed_torch():

@@ -39,6 +39,8 @@ written, so no figures are claimed here):
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import _support as S
@@ -87,22 +89,118 @@ def matmul(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch, ars, aks, bks
             cuda.syncthreads()
         if row < M and col < N:
             out[z * M * N + row * N + col] = acc
+
+
+TD = {TD}                   # threads per block side (TD x TD threads, one dimension)
+TM = {TM}                   # outputs per thread along a block's rows (and along its columns)
+BM = TD * TM                # the block's tile: BM x BM outputs
+BK = {BK}                   # k per step
+BMP = BM + 1                # a shared tile's row (+1: no bank conflict on the k-major stores)
+LOADS = BM * BK // (TD * TD)
+
+
+@cuda.jit(cache=True)
+def matmul_blocked(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch, ars, aks, bks, bcs):
+    sa = cuda.shared.array((BK, BMP), T)
+    sb = cuda.shared.array((BK, BMP), T)
+    acc = cuda.local.array((TM, TM), T)
+    ra = cuda.local.array(TM, T)
+    rb = cuda.local.array(TM, T)
+    tid = cuda.threadIdx.x
+    tx = tid % TD
+    ty = tid // TD
+    row0 = cuda.blockIdx.y * BM
+    col0 = cuda.blockIdx.x * BM
+    a_k_fast = aks == 1
+    b_n_fast = bcs == 1
+    for z in range(cuda.blockIdx.z, nbatch, cuda.gridDim.z):
+        aoff = flat_offset(z, bshape, astrides)
+        boff = flat_offset(z, bshape, bstrides)
+        for i in range(TM):
+            for j in range(TM):
+                acc[i, j] = T(0)
+        for k0 in range(0, K, BK):
+            for l in range(LOADS):
+                e = tid + l * TD * TD
+                if a_k_fast:                    # consecutive threads read along a row of a
+                    kk = e % BK
+                    m = e // BK
+                else:
+                    m = e % BM
+                    kk = e // BM
+                r = row0 + m
+                k = k0 + kk
+                if r < M and k < K:
+                    sa[kk, m] = a[aoff + r * ars + k * aks]
+                else:
+                    sa[kk, m] = T(0)
+                if b_n_fast:                    # ... and along a row of b
+                    n = e % BM
+                    kk = e // BM
+                else:
+                    kk = e % BK
+                    n = e // BK
+                c = col0 + n
+                k = k0 + kk
+                if k < K and c < N:
+                    sb[kk, n] = b[boff + k * bks + c * bcs]
+                else:
+                    sb[kk, n] = T(0)
+            cuda.syncthreads()
+            for kk in range(BK):
+                for i in range(TM):
+                    ra[i] = sa[kk, ty + i * TD]
+                for j in range(TM):
+                    rb[j] = sb[kk, tx + j * TD]
+                for i in range(TM):
+                    for j in range(TM):
+                        acc[i, j] += ra[i] * rb[j]
+            cuda.syncthreads()
+        for i in range(TM):
+            r = row0 + ty + i * TD
+            if r < M:
+                for j in range(TM):
+                    c = col0 + tx + j * TD
+                    if c < N:
+                        out[z * M * N + r * N + c] = acc[i, j]
 '''
 
-_modules: dict[np.dtype, object] = {}
+_modules: dict[tuple, object] = {}
+
+#: the register-blocked kernel's shape on a GPU, (outputs per thread along each side, k per
+#: step): (4, 16) is a 64 x 64 block tile, (8, 8) a 128 x 128 one; 256 threads either way
+BLOCKED = (4, 16)
+SIM_BLOCKED = (2, 4)        # under the simulator: 4 x 4 threads, an 8 x 8 tile
+#: the register-blocked kernel runs when its grid has at least this many blocks (an H200 has
+#: 132 multiprocessors; fewer, larger blocks leave most of them idle, and the 16 x 16 tiled
+#: kernel's four times more blocks win there)
+BLOCKED_MIN_BLOCKS = 128
+#: "auto" (the rule above), "tiled" or "blocked": which kernel ``matmul_launch`` picks
+#: (``DLCORE_CUDA_MATMUL``; benchmarks/gpu_check.py sets it to compare them)
+CHOICE = os.environ.get("DLCORE_CUDA_MATMUL", "auto")
 
 
 def _tile() -> int:
     return SIM_TILE if S.cuda_simulator() else TILE
 
 
+def _blocked() -> tuple[int, int, int]:
+    """(threads per block side, outputs per thread per side, k per step)."""
+    if S.cuda_simulator():
+        return (4,) + SIM_BLOCKED
+    return (16,) + BLOCKED
+
+
 def _module(dtype: np.dtype):
-    mod = _modules.get(dtype)
+    td, tm, bk = _blocked()
+    key = (dtype, tm, bk)
+    mod = _modules.get(key)
     if mod is None:
         name = S.numpy_type_name(dtype)
-        source = _TEMPLATE.format(dtype=dtype.name, T=name, TILE=_tile(), OFFSET=S.OFFSET_SOURCE)
-        mod = S.load_source(f"matmul_{name}", source)
-        _modules[dtype] = mod
+        source = _TEMPLATE.format(dtype=dtype.name, T=name, TILE=_tile(), OFFSET=S.OFFSET_SOURCE,
+                                  TD=td, TM=tm, BK=bk)
+        mod = S.load_source(f"matmul_{name}_{tm}x{bk}", source)
+        _modules[key] = mod
     return mod
 
 
@@ -158,9 +256,18 @@ def matmul_launch(ashape: tuple, bshape_full: tuple, dtype, ta: bool = False,
     astr = tuple(s * M * K for s in broadcast_strides(ashape[:-2], batch))
     bstr = tuple(s * K * N for s in broadcast_strides(bshape_full[:-2], batch))
     bshape, (astr, bstr) = S.merge_dims(batch, astr, bstr)
-    tile = _tile()
-    grid = ((N + tile - 1) // tile, (M + tile - 1) // tile, min(nbatch, MAX_GRID_Z))
     # element strides of a row and of a k step in ``a``, of a k step and of a column in ``b``
     elem = ((1, M) if ta else (K, 1)) + ((1, K) if tb else (N, 1))
-    return _module(dtype).matmul, (grid, (tile, tile)), size, out_shape, dtype, (
-        M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0), S.as_tuple(bstr, 0), nbatch) + elem
+    tail = (M, N, K, S.as_tuple(bshape, 1), S.as_tuple(astr, 0), S.as_tuple(bstr, 0),
+            nbatch) + elem
+    zgrid = min(nbatch, MAX_GRID_Z)
+    td, tm, _ = _blocked()
+    bm = td * tm
+    blocks = ((N + bm - 1) // bm, (M + bm - 1) // bm, zgrid)
+    if CHOICE == "blocked" or CHOICE == "auto" and \
+            blocks[0] * blocks[1] * zgrid >= BLOCKED_MIN_BLOCKS:
+        return (_module(dtype).matmul_blocked, (blocks, (td * td,)), size, out_shape, dtype,
+                tail)
+    tile = _tile()
+    grid = ((N + tile - 1) // tile, (M + tile - 1) // tile, zgrid)
+    return _module(dtype).matmul, (grid, (tile, tile)), size, out_shape, dtype, tail
