@@ -124,10 +124,23 @@ def cuda_available() -> bool:
             return _cuda_ok
         try:
             from numba import cuda
+            if not cuda_simulator():
+                _use_the_pool(cuda)
             _cuda_ok = bool(cuda.is_available())
         except Exception:  # numba-cuda not installed, or no driver
             _cuda_ok = False
     return _cuda_ok
+
+
+def _use_the_pool(cuda) -> None:
+    """dlcore's caching allocator (dlcore/kernels/cuda/_pool.py) for the CUDA contexts made
+    from here on, unless ``DLCORE_CUDA_ALLOCATOR=numba`` or the user named a Numba memory
+    manager of their own (``NUMBA_CUDA_MEMORY_MANAGER``)."""
+    if os.environ.get("DLCORE_CUDA_ALLOCATOR", "pool") == "numba" or \
+            os.environ.get("NUMBA_CUDA_MEMORY_MANAGER", "default") != "default":
+        return
+    from .kernels.cuda import _pool
+    cuda.set_memory_manager(_pool.plugin())
 
 
 def cuda_module():

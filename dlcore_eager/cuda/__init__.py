@@ -88,15 +88,37 @@ def get_device_properties(device=None):
 
 
 def memory_allocated(device=None) -> int:
-    """Bytes held by live tensors: not tracked by dlcore (Numba's allocator), reported as 0."""
-    return 0
+    """Bytes of device memory in live arrays (tensors and dlcore's temporaries), counted by
+    dlcore's caching allocator (dlcore/kernels/cuda/_pool.py) in its rounded block sizes; 0
+    under the simulator or with ``DLCORE_CUDA_ALLOCATOR=numba`` (nothing counted there)."""
+    return _pool_stats()["allocated"]
 
 
-max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+def max_memory_allocated(device=None) -> int:
+    """The most :func:`memory_allocated` has been."""
+    return _pool_stats()["peak"]
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes the caching allocator holds: live arrays plus cached free blocks."""
+    return _pool_stats()["reserved"]
+
+
+def max_memory_reserved(device=None) -> int:
+    """The most :func:`memory_reserved` has been."""
+    return _pool_stats()["peak_reserved"]
 
 
 def empty_cache() -> None:
-    """Numba frees device memory when its arrays are collected; nothing is cached here."""
+    """Give the caching allocator's free blocks back to the driver (live tensors keep theirs),
+    as ``torch.cuda.empty_cache``."""
+    from dlcore.kernels.cuda import _pool
+    _pool.empty_cache()
+
+
+def _pool_stats() -> dict:
+    from dlcore.kernels.cuda import _pool
+    return _pool.stats()
 
 
 def set_device(device) -> None:

@@ -177,11 +177,16 @@ def check_matmul(failures: list) -> None:
     from dlcore.kernels.cuda import linalg as L
     for dt in FLOATS + INTS:
         dt = np.dtype(dt)
-        mod = load_generated_module("ptxcheck_matmul", L._TEMPLATE.format(
-            dtype=dt.name, T=L.S.numpy_type_name(dt), TILE=L.TILE, OFFSET=L.S.OFFSET_SOURCE))
         argtypes = [arr(dt), arr(dt), arr(dt), i64, i64, i64, tup(1), tup(1), tup(1), i64,
                     i64, i64, i64, i64]        # (the element strides: matmul_launch)
-        compile_one(f"matmul {dt.name}", mod.matmul.py_func, argtypes, failures)
+        for tm, bk in (L.BLOCKED, (8, 8)):    # the register-blocked kernel's two tiles
+            mod = load_generated_module(f"ptxcheck_matmul_{tm}x{bk}", L._TEMPLATE.format(
+                dtype=dt.name, T=L.S.numpy_type_name(dt), TILE=L.TILE, OFFSET=L.S.OFFSET_SOURCE,
+                TD=16, TM=tm, BK=bk))
+            if (tm, bk) == L.BLOCKED:
+                compile_one(f"matmul {dt.name}", mod.matmul.py_func, argtypes, failures)
+            compile_one(f"matmul_blocked {tm}x{bk} {dt.name}", mod.matmul_blocked.py_func,
+                        argtypes, failures)
 
 
 def check_fixed(failures: list) -> None:

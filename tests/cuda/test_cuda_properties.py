@@ -46,7 +46,7 @@ def broadcast_pair(draw):
 
 def _device(x: np.ndarray, strided: bool):
     """x on the device, possibly as a strided view (every other element of a wider array)."""
-    if strided and x.ndim:
+    if strided and x.ndim and x.size:       # (numba.cuda cannot step-slice an empty array)
         wide = np.repeat(x, 2, axis=-1)
         # (explicit slices: a real numba.cuda device array refuses an Ellipsis index)
         return dlcore.to_device(wide, "cuda")[(slice(None),) * (x.ndim - 1) + (slice(None, None, 2),)]
