@@ -100,3 +100,28 @@ def test_the_pool_reuses_counts_and_releases_blocks_with_a_fake_driver():
 def test_block_sizes_round_up_by_at_most_an_eighth(size, block):
     assert rounded(size) == block
     assert size <= block <= max(512, size + size // 8 + 511)
+
+
+@pytest.mark.cuda
+def test_on_a_real_gpu_tensors_are_counted_and_freed_blocks_reused():
+    import gc
+
+    import dlcore
+    if dlcore.cuda_simulator() or not dlcore.cuda_available():
+        pytest.skip("needs a real GPU (DLCORE_TEST_REAL_GPU=1): the simulator has no allocator")
+    import dlcore_eager as torch
+    base = torch.cuda.memory_allocated()
+    x = torch.ones(1000, 1000).cuda()                     # 4,000,000 bytes -> one block
+    assert torch.cuda.memory_allocated() - base == rounded(4_000_000)
+    ptr = x._buf.__cuda_array_interface__["data"][0]
+    del x
+    gc.collect()
+    assert torch.cuda.memory_allocated() == base
+    assert torch.cuda.memory_reserved() >= base + rounded(4_000_000)
+    y = torch.zeros(1000, 1000).cuda()                    # the same block again
+    assert y._buf.__cuda_array_interface__["data"][0] == ptr
+    assert float(y.sum().item()) == 0.0
+    del y
+    gc.collect()
+    torch.cuda.empty_cache()
+    assert torch.cuda.memory_reserved() == torch.cuda.memory_allocated()
