@@ -39,7 +39,7 @@ fi
 
 if has check; then
   stamp gpu_check
-  timeout -s INT -k 20 210 $PY -m benchmarks.gpu_check --out "$OUT/gpu_check.md" --profile "$OUT/profile" \
+  timeout -s INT -k 10 "${T_CHECK:-150}" $PY -m benchmarks.gpu_check --out "$OUT/gpu_check.md" --profile "$OUT/profile" \
     > "$OUT/gpu_check.log" 2>&1
   echo "gpu_check rc=$?"
   tail -n 40 "$OUT/gpu_check.log"
