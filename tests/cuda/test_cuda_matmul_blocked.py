@@ -66,12 +66,16 @@ def test_the_rule_picks_the_blocked_kernel_only_for_grids_that_fill_the_gpu(monk
         kernel = linalg.matmul_launch(ashape, bshape, f32)[0]
         return getattr(kernel, "py_func", kernel).__name__
 
-    # a grid of BLOCKED_MIN_BLOCKS block tiles (16 x 8 of them), and one tile fewer
-    rows, cols = 8 * side, 16 * side
-    assert 16 * 8 >= linalg.BLOCKED_MIN_BLOCKS
+    # a grid of BLOCKED_MIN_BLOCKS block tiles, and one row of tiles fewer
+    cols_in_tiles = 32
+    rows_in_tiles = -(-linalg.BLOCKED_MIN_BLOCKS // cols_in_tiles)
+    rows, cols = rows_in_tiles * side, cols_in_tiles * side
+    assert rows_in_tiles * cols_in_tiles >= linalg.BLOCKED_MIN_BLOCKS > \
+        (rows_in_tiles - 1) * cols_in_tiles
     assert kernel_name((rows, 3), (3, cols)) == "matmul_blocked"
     assert kernel_name((rows - side, 3), (3, cols)) == "matmul"
-    # batches count: 128 products of one tile each
-    assert kernel_name((128, side, 3), (3, side)) == "matmul_blocked"
+    # batches count: BLOCKED_MIN_BLOCKS products of one tile each
+    assert kernel_name((linalg.BLOCKED_MIN_BLOCKS, side, 3), (3, side)) == "matmul_blocked"
+    assert kernel_name((linalg.BLOCKED_MIN_BLOCKS - 1, side, 3), (3, side)) == "matmul"
     monkeypatch.setattr(linalg, "CHOICE", "tiled")
     assert kernel_name((rows, 3), (3, cols)) == "matmul"

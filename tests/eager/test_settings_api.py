@@ -34,8 +34,13 @@ def test_accelerator_and_cuda_queries():
         assert isinstance(props.name, str) and dt.cuda.is_initialized()
     with pytest.raises(RuntimeError, match="index 3 does not exist"):
         dt.accelerator.set_device_index(3)
-    assert dt.cuda.memory_allocated() == 0
+    if dlcore.cuda_simulator() or not dlcore.cuda_available():
+        assert dt.cuda.memory_allocated() == 0 == dt.cuda.memory_reserved()   # nothing counted
+    else:                           # a real GPU: dlcore's caching allocator counts its blocks
+        x = dt.ones(256).cuda()
+        assert dt.cuda.memory_reserved() >= dt.cuda.memory_allocated() >= x.numel() * 4
     dt.cuda.empty_cache()
+    assert dt.cuda.memory_reserved() == dt.cuda.memory_allocated()
 
 
 def test_finfo_iinfo_match_torch():

@@ -19,6 +19,7 @@ Numba's allocator; a ``NUMBA_CUDA_MEMORY_MANAGER`` of the user's own wins as wel
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 
@@ -50,12 +51,13 @@ _managers: weakref.WeakSet = weakref.WeakSet()
 
 def stats() -> dict:
     """Bytes in live device arrays (``allocated``), held by the pool in all (``reserved``), and
-    the largest ``allocated`` and ``reserved`` seen (``peak``, ``peak_reserved``), summed over the contexts; zeros when the pool
-    is not in use."""
+    the largest ``allocated`` and ``reserved`` seen (``peak``, ``peak_reserved``), summed over
+    the contexts; zeros when the pool is not in use."""
     out = {"allocated": 0, "reserved": 0, "peak": 0, "peak_reserved": 0}
     for m in list(_managers):
-        out["allocated"] += m.live_bytes
-        out["reserved"] += m.live_bytes + m.cached_bytes
+        cached = m.cached_bytes()
+        out["allocated"] += m.reserved_bytes - cached
+        out["reserved"] += m.reserved_bytes
         out["peak"] += m.peak_bytes
         out["peak_reserved"] += m.peak_reserved
     return out
@@ -71,12 +73,18 @@ def _make_plugin():
     from numba.cuda.cudadrv import driver as D
 
     class CachingMemoryManager(D.GetIpcHandleMixin, D.HostOnlyCUDAMemoryManager):
+        """The free lists are plain lists, one per block size, and a block's finalizer is the
+        bound ``append`` of its list (a C call, no Python code of dlcore's): a finalizer runs
+        wherever the garbage collector happens to run it, and an exception that a signal
+        handler raises inside a Python-level finalizer is lost (``Exception ignored in``), so
+        a Ctrl-C landing there would be swallowed.  ``list.append`` and ``list.pop`` are
+        atomic, so the lists need no lock."""
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._lock = threading.Lock()
+            self._lock = threading.Lock()            # (the byte counts only)
             self._free: dict[int, list] = {}
-            self.live_bytes = 0
-            self.cached_bytes = 0
+            self.reserved_bytes = 0
             self.peak_bytes = 0
             self.peak_reserved = 0
             if self.context is not None:        # (set_memory_manager makes one without)
@@ -85,52 +93,47 @@ def _make_plugin():
         def initialize(self):
             pass
 
+        def cached_bytes(self) -> int:
+            return sum(block * len(ptrs) for block, ptrs in list(self._free.items()))
+
         def memalloc(self, size):
             block = rounded(int(size))
-            with self._lock:
-                ptrs = self._free.get(block)
-                ptr = ptrs.pop() if ptrs else None
-                if ptr is not None:
-                    self.cached_bytes -= block
-            if ptr is None:
+            ptrs = self._free.get(block)
+            if ptrs is None:
+                ptrs = self._free.setdefault(block, [])
+            try:
+                ptr = ptrs.pop()
+            except IndexError:
                 ptr = self._from_driver(block)
             with self._lock:
-                self.live_bytes += block
-                self.peak_bytes = max(self.peak_bytes, self.live_bytes)
-                self.peak_reserved = max(self.peak_reserved, self.live_bytes + self.cached_bytes)
+                self.peak_bytes = max(self.peak_bytes, self.reserved_bytes - self.cached_bytes())
             return D.MemoryPointer(weakref.proxy(self.context), ptr, size,
-                                   finalizer=self._give_back(ptr, block))
+                                   finalizer=functools.partial(ptrs.append, ptr))
 
         def _from_driver(self, block):
             try:
-                return D.driver.cuMemAlloc(block)
+                ptr = D.driver.cuMemAlloc(block)
             except D.CudaAPIError as e:
                 if e.code != D.binding.CUresult.CUDA_ERROR_OUT_OF_MEMORY:
                     raise
-            self.release_cached()
-            self.deallocations.clear()
-            return D.driver.cuMemAlloc(block)
-
-        def _give_back(self, ptr, block):
-            ref = weakref.ref(self)
-
-            def finalize():
-                manager = ref()
-                if manager is None:
-                    return
-                with manager._lock:
-                    manager._free.setdefault(block, []).append(ptr)
-                    manager.live_bytes -= block
-                    manager.cached_bytes += block
-            return finalize
+                self.release_cached()
+                self.deallocations.clear()
+                ptr = D.driver.cuMemAlloc(block)
+            with self._lock:
+                self.reserved_bytes += block
+                self.peak_reserved = max(self.peak_reserved, self.reserved_bytes)
+            return ptr
 
         def release_cached(self):
-            with self._lock:
-                blocks, self._free = self._free, {}
-                self.cached_bytes = 0
-            for ptrs in blocks.values():
-                for ptr in ptrs:
+            for block, ptrs in list(self._free.items()):
+                while True:
+                    try:
+                        ptr = ptrs.pop()
+                    except IndexError:
+                        break
                     D.driver.cuMemFree(ptr)
+                    with self._lock:
+                        self.reserved_bytes -= block
 
         def reset(self):
             try:

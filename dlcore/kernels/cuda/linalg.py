@@ -24,17 +24,27 @@ loop past CUDA's 65,535 limit); each operand's batch offset comes from strides i
 on broadcast batch dimensions, so a (B, M, K) @ (K, N) product never copies ``b``.  The
 accumulator has the inputs' dtype, as NumPy.
 
-Where to go next (to be decided by measurements on a GPU; none were available when this was
-written, so no figures are claimed here):
+Register blocking (``matmul_blocked``): a 64 x 64 block tile, 256 threads each accumulating a
+4 x 4 patch in registers (rows ``ty + 16 i``, columns ``tx + 16 j``, so the shared-memory reads
+and the output writes stay consecutive across a warp), k steps of 16, both tiles loaded along
+whichever axis of each operand is contiguous.  It runs for grids of ``BLOCKED_MIN_BLOCKS`` or
+more blocks; smaller products keep the 16 x 16 tiles (four times as many blocks to spread over
+the GPU's multiprocessors).
 
-* *Parallelism at the seed's shapes.*  (64, 1000) @ (1000, 100) gives only 4 x 7 = 28 blocks of
-  16 x 16 outputs for an H100's 132 SMs, each walking K = 1000.  Splitting K across the grid
-  (each block sums a slice of k, then a second pass or atomic adds combine the slices) would
-  fill the GPU; larger tiles would make this worse, which is why TILE is 16.
-* *Arithmetic per shared-memory load.*  Each thread here does one multiply-add per two
-  shared-memory reads.  Register blocking (a 64 x 64 block tile, each thread accumulating 4 x 4
-  outputs in registers) does 16 per 8 reads and is the usual next step for large products such
-  as (512, 1024) @ (1024, 1024); tensor cores (TF32) beyond that.
+Measured on an H200 (numba-cuda 0.30.4, ``python -m benchmarks.gpu_check``, two machines),
+float32 squares against cuBLAS through torch.matmul (plain float32, no TF32):
+
+    n      tiled 16x16          blocked 64x64        cuBLAS
+    256    127-154 GFLOP/s      128-141              417-563      (27-31% of cuBLAS)
+    1024   3.5-4.4 TFLOP/s      3.4-4.2              16.8-22.6    (19-21%)
+    4096   6.9 TFLOP/s          7.5                  47.2-47.6    (14.6% -> 15.9%)
+
+Where to go next: the blocked kernel is far from the SIMT float32 peak (about 67 TFLOP/s), and
+its index arithmetic is 64-bit (Numba's int64 everywhere, with negative-index wraparound on
+each array access); 32-bit indices, wider (vectorised) shared and global loads, double
+buffering of the tiles, and for float32 the tensor cores (TF32 through ``mma`` PTX) are the
+known steps.  The seed's (64, 1000) @ (1000, 100) fills 28 blocks of an H200's 132
+multiprocessors: splitting K across the grid would fill it.
 """
 
 from __future__ import annotations
@@ -171,10 +181,12 @@ _modules: dict[tuple, object] = {}
 #: step): (4, 16) is a 64 x 64 block tile, (8, 8) a 128 x 128 one; 256 threads either way
 BLOCKED = (4, 16)
 SIM_BLOCKED = (2, 4)        # under the simulator: 4 x 4 threads, an 8 x 8 tile
-#: the register-blocked kernel runs when its grid has at least this many blocks (an H200 has
-#: 132 multiprocessors; fewer, larger blocks leave most of them idle, and the 16 x 16 tiled
-#: kernel's four times more blocks win there)
-BLOCKED_MIN_BLOCKS = 128
+#: the register-blocked kernel runs when its grid has at least this many blocks.  Measured on
+#: an H200 (benchmarks/gpu_check.py, two machines, float32 squares): against the 16 x 16 tiled
+#: kernel it took 4096^2 from 6.9 to 7.5 TFLOP/s (+9%) but lost 4-6% at 1024^2 (256 of its
+#: blocks) and tied at 256^2; the 128 x 128 tile (8 x 8 per thread, 156 registers) lost
+#: everywhere.  1024 blocks is a 2048^2 product; between 1024^2 and 4096^2 it is unmeasured.
+BLOCKED_MIN_BLOCKS = 1024
 #: "auto" (the rule above), "tiled" or "blocked": which kernel ``matmul_launch`` picks
 #: (``DLCORE_CUDA_MATMUL``; benchmarks/gpu_check.py sets it to compare them)
 CHOICE = os.environ.get("DLCORE_CUDA_MATMUL", "auto")
