@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..device import is_cuda_array
 from ..errors import ShapeError
 from ..kernels.cpu import jit_module as _jit_module
 from ..kernels.cpu import linalg as _cpu
@@ -73,6 +74,11 @@ def _matmul_vjp(g, y, a, b, transpose_a: bool = False, transpose_b: bool = False
         res = _matmul_lean(fe, g, y, a, b)
         if res is not None:
             return res
+    if _device_matrices(a, b):
+        # two real CUDA matrices (eager backward on the GPU): the transposes as the kernel's
+        # flags, read through swapped strides, instead of a transpose kernel each (the seed's
+        # eager step launched 3 of its 30 kernels for them on an H200)
+        return matmul_grads(g, a, b)
     if aval_of(a).dtype.kind != "c" and aval_of(b).dtype.kind != "c":
         # real operands (a static graph's gradient nodes): _conj below is the identity on
         # both, so it is not called in each cotangent
@@ -81,6 +87,17 @@ def _matmul_vjp(g, y, a, b, transpose_a: bool = False, transpose_b: bool = False
     _conj = _ew._conj                            # (complex: da = g b^H, db = a^H g)
     return (lambda: _reduce.sum_to(matmul(g, _conj(_shape.matrix_transpose(b))), a),
             lambda: _db(g, _conj(a), b))
+
+
+def _device_matrices(a, b) -> bool:
+    """Are ``a`` and ``b`` real CUDA device matrices of one dtype (numba.cuda arrays, or eager
+    Tensors holding them)?"""
+    if type(a) is _ndarray:
+        return False
+    a, b = getattr(a, "_buf", a), getattr(b, "_buf", b)
+    return is_cuda_array(a) and is_cuda_array(b) and \
+        len(a.shape) == 2 and len(b.shape) == 2 and a.dtype == b.dtype and \
+        a.dtype.kind == "f"
 
 
 def _plain_grads(g, a, b):
