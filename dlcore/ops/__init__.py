@@ -6,7 +6,7 @@ rule, vjp, kernels) lives in the module of its family:
 
     broadcast.py    broadcast_to/_like and sum_to (each other's vjp; below every family)
     elementwise.py  unary math, binary arithmetic, comparisons, where, cast, full_like
-    power.py        pow, its gradient in TF's convention (vjp) and PyTorch's (the eager one)
+    power.py        pow, its gradient in TF's convention (vjp) and PyTorch's (the eager one), pow_grad
     reduce.py       sum, max, min, argmax
     linalg.py       matmul
     shape.py        transpose, reshape, expand_dims, squeeze, concatenate

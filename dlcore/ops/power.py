@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import CONCRETE, aval_of
+from ..registry import CONCRETE, AVal, aval_of
+from . import _rules
 from ._fastpath import LEAN_VJPS, _plain, _ufunc_now, lean3
 from .broadcast import sum_to as _sum_to
+from .elementwise_cast import _elementwise
 from .elementwise import (
     _binary,
     _op2,
@@ -157,12 +159,17 @@ def torch_pow_vjp(g, y, a, b):
 
 def _device_pow_vjp(core, g, y, a, b):
     """``torch_pow_vjp`` for device (CUDA) buffers: the masks made by device ops (no copy of
-    ``a`` and ``b`` to the host, no host mask given to ``where``), nothing read back."""
+    ``a`` and ``b`` to the host, no host mask given to ``where``), nothing read back.  da is
+    one ``pow_grad`` kernel where ``g``, ``a`` and ``b`` share a float dtype (the composite
+    made 7 launches, 9 allocations and 2 host-to-device copies of its constants per square
+    in the seed's eager step: benchmarks/cuda_counts.py)."""
     from .math_composites import logical_and
     if a._buf.dtype.kind == "c" or b._buf.dtype.kind == "c":
         return core
 
     def da():
+        if g._buf.dtype == a._buf.dtype == b._buf.dtype and a._buf.dtype.kind == "f":
+            return _sum_to(pow_grad(g, a, b), a)
         return _sum_to(where(equal(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))), a)
 
     def db():
@@ -194,3 +201,42 @@ def _either(da, fe, g, a, b):
 
 pow_p.options["vjp_conventions"] = {"torch": torch_pow_vjp}
 pow_p.options["lean_conventions"] = {"torch": torch_pow_lean}
+
+
+# ----------------------------------------------------------------------------- pow_grad
+# PyTorch's da of pow in one elementwise kernel, ``g b a^(b - 1)`` with 0 where ``b == 0``
+# (pow's own expression for ``a^(b - 1)``: its square and a^1 cases, its integer 0 ** negative).
+def _pow_grad_rule(g: AVal, a: AVal, b: AVal) -> AVal:
+    _rules.require_float("pow_grad", g, a, b)
+    dtype = _rules.same_dtype("pow_grad", g, a, b)
+    return AVal(_rules.broadcast_shapes("pow_grad", g.shape, a.shape, b.shape), dtype)
+
+
+def _pow_grad_np(g, a, b):
+    with np.errstate(all="ignore"):
+        return np.where(b == 0, 0, g * (b * np.power(a, b - 1))).astype(g.dtype)
+
+
+def _pow_grad_vjp(c, out, g, a, b):
+    """out = g b a^(b-1) (0 where b == 0): linear in g; d/da = g b (b-1) a^(b-2), itself a
+    pow_grad (of c g b, exponent b - 1); d/db = g a^(b-1) (1 + b log a) (NaN at a = 0 with
+    b > 1, where the log is -inf); 0 wherever b == 0."""
+    def masked(v):
+        return where(equal(b, 0), 0, v)
+    cg = lambda: mul(c, g)
+    return (lambda: _sum_to(pow_grad(c, a, b), g),
+            lambda: _sum_to(masked(pow_grad(mul(cg(), b), a, sub(b, 1))), a),
+            lambda: _sum_to(masked(mul(cg(), mul(pow(a, sub(b, 1)), add(mul(b, log(a)), 1)))),
+                            b))
+
+
+pow_grad_p = _elementwise(
+    "pow_grad", "(0 if {2} == 0 else {0} * ({2} * " +
+    pow_p.expr.format("{1}", "({2} - 1)") + "))", 3, _pow_grad_np, _pow_grad_rule,
+    _pow_grad_vjp, "y = g b a^(b-1), 0 where b == 0 (pow's da, PyTorch's);  dg = pow_grad(c, "
+    "a, b),  da = pow_grad(c g b, a, b - 1),  db = c g a^(b-1) (1 + b log a)", "ternary")
+
+
+def pow_grad(g, a, b):
+    """pow's da as PyTorch's, ``g b a^(b - 1)`` with 0 where ``b == 0``, one kernel."""
+    return bind(pow_grad_p, g, a, b)

@@ -462,6 +462,10 @@ ROWS += [
     _b("clamp_grad", lambda g, x: ops.clamp_grad(g, x, -1.5, 2.5),
        lambda g, x: np.where((x >= -1.5) & (x <= 2.5), g, 0).astype(np.result_type(g, x)),
        ("real", "offint")),
+    OpRow("pow_grad", "pow_grad", lambda g, a, b: ops.power.pow_grad(g, a, b),
+          lambda g, a, b: np.where(b == 0, 0, g * b * a ** (b - 1)).astype(g.dtype),
+          (((3, 4), (3, 4), ()), ((3, 4), (3, 4), (4,)), ((2, 3), (1, 3), (2, 3))),
+          ("real", "pos", "real"), (0, 1, 2), rtol=1e-4, atol=1e-5),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
