@@ -25,6 +25,8 @@ placeholders; device ops make them for CUDA buffers, nothing copied to the host)
 ``_pow_da`` and ``torch_pow_lean`` are the branches for concrete values with a 0-d exponent
 (``_fastpath.LEAN_VJPS`` and its eager counterpart in ``_cg_rules``); the eager front end's
 ``square_da`` lane (its ``CONCRETE`` entry) makes a square's three nodes in one frame.
+On CUDA buffers PyTorch's da is one ``pow_grad`` primitive (one kernel, generated from one
+expression as every elementwise op; its own vjp serves second derivatives).
 """
 
 from __future__ import annotations
