@@ -109,6 +109,25 @@ BMP = BM + 1                # a shared tile's row (+1: no bank conflict on the k
 LOADS = BM * BK // (TD * TD)
 
 
+@cuda.jit(device=True)
+def stage(tile, src, off, i0, n, istride, kstride, k0, K, e, k_fast):
+    """Thread ``e``'s element of a k-major tile (``tile[kk, i]``, zero past the edges) of an
+    operand read at ``src[off + (i0 + i) * istride + (k0 + kk) * kstride]``, consecutive
+    threads walking k (``k_fast``) or i."""
+    if k_fast:
+        kk = e % BK
+        i = e // BK
+    else:
+        i = e % BM
+        kk = e // BM
+    r = i0 + i
+    k = k0 + kk
+    if r < n and k < K:
+        tile[kk, i] = src[off + r * istride + k * kstride]
+    else:
+        tile[kk, i] = T(0)
+
+
 @cuda.jit(cache=True)
 def matmul_blocked(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch, ars, aks, bks, bcs):
     sa = cuda.shared.array((BK, BMP), T)
@@ -132,30 +151,9 @@ def matmul_blocked(a, b, out, M, N, K, bshape, astrides, bstrides, nbatch, ars, 
         for k0 in range(0, K, BK):
             for l in range(LOADS):
                 e = tid + l * TD * TD
-                if a_k_fast:                    # consecutive threads read along a row of a
-                    kk = e % BK
-                    m = e // BK
-                else:
-                    m = e % BM
-                    kk = e // BM
-                r = row0 + m
-                k = k0 + kk
-                if r < M and k < K:
-                    sa[kk, m] = a[aoff + r * ars + k * aks]
-                else:
-                    sa[kk, m] = T(0)
-                if b_n_fast:                    # ... and along a row of b
-                    n = e % BM
-                    kk = e // BM
-                else:
-                    kk = e % BK
-                    n = e // BK
-                c = col0 + n
-                k = k0 + kk
-                if k < K and c < N:
-                    sb[kk, n] = b[boff + k * bks + c * bcs]
-                else:
-                    sb[kk, n] = T(0)
+                # consecutive threads read along a row of a, and along a row of b
+                stage(sa, a, aoff, row0, M, ars, aks, k0, K, e, a_k_fast)
+                stage(sb, b, boff, col0, N, bcs, bks, k0, K, e, not b_n_fast)
             cuda.syncthreads()
             for kk in range(BK):
                 for i in range(TM):
