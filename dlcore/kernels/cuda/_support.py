@@ -128,10 +128,20 @@ def is_contiguous(x) -> bool:
     return bool(x.is_c_contiguous())
 
 
+#: the attribute on a shaped device array that holds its flat (1-D) view, for
+#: ``elementwise.flat`` (set where the array is shaped from a flat one, or first flattened)
+FLAT = "_dlcore_flat"
+
+
 def view_as(flat_out, shape):
-    """Reshape a freshly allocated flat output to ``shape`` (a zero-copy view)."""
+    """Reshape a freshly allocated flat output to ``shape`` (a zero-copy view), which keeps
+    ``flat_out`` as its flat view (``FLAT``)."""
     shape = tuple(int(d) for d in shape)
-    return flat_out if tuple(flat_out.shape) == shape else flat_out.reshape(shape)
+    if tuple(flat_out.shape) == shape:
+        return flat_out
+    out = flat_out.reshape(shape)
+    setattr(out, FLAT, flat_out)
+    return out
 
 
 def c_strides(shape) -> tuple[int, ...]:

@@ -240,7 +240,7 @@ def _execute(launch: _Launch, inputs, out=None) -> object:
             elif feed[0] == "nd":
                 args.append(x)
             else:
-                args.append(x if len(x.shape) == 1 else x.reshape((feed[1],)))
+                args.append(x if len(x.shape) == 1 else flat_view(x, feed[1]))
         args += launch.extra
         blocks, threads = launch.grid
         launch.kernel[blocks, threads](*args)
@@ -273,11 +273,28 @@ def contiguous(x):
     return copy_contiguous(x)
 
 
+def flat_view(x, n: int):
+    """The 1-D view of ``x``, a C-contiguous device array of ``n`` elements, kept on it."""
+    f = getattr(x, S.FLAT, None)
+    if f is None:
+        f = x.reshape((n,))
+        setattr(x, S.FLAT, f)
+    return f
+
+
 def flat(x):
-    """A 1-D view of a C-contiguous device array with at least one element."""
-    x = contiguous(x)
-    n = S.size_of(x.shape)
-    return x if x.shape == (n,) else x.reshape((n,))
+    """A 1-D view of a C-contiguous device array with at least one element: the flat array an
+    output was shaped from (``_support.view_as`` keeps it on the view), or a reshape, kept on
+    the array for its next launch (a weight is flattened at every step).  On an H200 the seed's
+    eager step made 82 numba.cuda reshapes a step, each a new device array object."""
+    f = getattr(x, S.FLAT, None)
+    if f is not None:
+        return f
+    c = contiguous(x)
+    n = S.size_of(c.shape)
+    if c.shape == (n,):
+        return c
+    return flat_view(c, n)
 
 
 class _Contiguous:
