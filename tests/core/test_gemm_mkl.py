@@ -41,7 +41,7 @@ def _layouts(x):
 @pytest.mark.parametrize("m,k,n,want", [
     (16, 1000, 100, True), (1000, 16, 100, True), (64, 1000, 100, True),
     (100, 200, 2000, True), (20, 100, 400, False), (100, 100, 100, False),
-    (64, 1000, 10, False), (512, 1024, 1024, False), (0, 1000, 100, False),
+    (64, 1000, 10, False), (0, 1000, 100, False),
     (64, 128, 128, True), (16, 1024, 64, True), (10, 1024, 128, False), (128, 1024, 10, False),
     (10, 1500, 100, True)])
 def test_shape_rule(m, k, n, want):
@@ -51,7 +51,36 @@ def test_shape_rule(m, k, n, want):
 
 
 def test_rule_ends_where_blas_threads_goes_parallel():
-    assert gemm_mkl._MAX_MKN == blas_threads.SMALL_GEMM_FLOPS / 2
+    assert gemm_mkl._MAX_MKN == gemm_mkl.BIG_MKN == blas_threads.SMALL_GEMM_FLOPS / 2
+
+
+@pytest.mark.parametrize("m,k,n,bt,want", [
+    (512, 1024, 1024, False, True), (1024, 512, 1024, False, True), (256, 1024, 2048, False, True),
+    (128, 2048, 2048, False, False), (128, 2048, 2048, True, True), (64, 1024, 1024, True, True),
+    (64, 1024, 1024, False, False), (2048, 64, 2048, False, True)])
+def test_large_products_go_to_mkl_only_on_one_blas_thread(monkeypatch, m, k, n, bt, want):
+    """From SMALL_GEMM_FLOPS on, MKL (sequential) only where BLAS is held to one thread, and
+    then for ``x @ W.T`` or at least BIG_MIN_ROWS rows (it lost 1.5x at 128x2048x2048 NN)."""
+    for ceiling, expect in ((1, want), (2, False), (None, False)):
+        monkeypatch.setattr(blas_threads, "ceiling", lambda c=ceiling: c)
+        assert gemm_mkl.takes(m, k, n, bt) == (expect and gemm_mkl.available()), ceiling
+
+
+@needs_mkl
+def test_a_large_product_on_one_blas_thread_is_routed_to_mkl(monkeypatch, calls):
+    monkeypatch.setattr(blas_threads, "ceiling", lambda: 1)
+    a = RNG.standard_normal((256, 512)).astype(np.float32)          # 6.7e7 multiply-adds
+    b = RNG.standard_normal((512, 512)).astype(np.float32)
+    np.testing.assert_allclose(linalg.matmul(a, b), _ref(a, b), rtol=1e-4, atol=1e-3)
+    x = RNG.standard_normal((64, 1024)).astype(np.float32)           # x @ W.T, 64 rows
+    w = RNG.standard_normal((1024, 1024)).astype(np.float32)
+    np.testing.assert_allclose(linalg.matmul(x, w, transpose_b=True), _ref(x, w.T),
+                               rtol=1e-4, atol=1e-3)
+    assert calls == [((256, 512), (512, 512)), ((64, 1024), (1024, 1024))]
+    linalg.matmul(x, w)                                              # NN with 64 rows: OpenBLAS
+    monkeypatch.setattr(blas_threads, "ceiling", lambda: 2)
+    linalg.matmul(a, b)                                              # a pool of two: OpenBLAS
+    assert len(calls) == 2
 
 
 @needs_mkl

@@ -197,6 +197,14 @@ def set_ceiling(n: int) -> None:
         _state[1] = _state[2]
 
 
+def ceiling() -> int | None:
+    """The most BLAS threads the policy gives a large GEMM (None: no OpenBLAS found, or the
+    policy switched off)."""
+    if not _resolved[0]:
+        _resolve()
+    return _state[2] if _state[0] is not None else None
+
+
 def current() -> int | None:
     """The BLAS thread count the policy last set (None: no OpenBLAS found, or switched off)."""
     if not _resolved[0]:

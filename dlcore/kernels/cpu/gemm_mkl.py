@@ -15,7 +15,9 @@ When it is used (:func:`takes`): MKL found, the CPU an Intel one (MKL picks its 
 only there: on the AMD EPYC this project was first measured on, 84 GFLOP/s sequential at
 64x1000x100 against OpenBLAS's ~125, see ``linalg``), ``DLCORE_GEMM`` not ``openblas``, a
 float32 product of two matrices with MKN_MIN <= m k n (and, under MKN_ANY, 16 rows and columns)
-and 2 m k n < SMALL_GEMM_FLOPS.  Measured
+and 2 m k n < SMALL_GEMM_FLOPS; larger ones when BLAS is held to one thread (BIG_MIN_ROWS:
+``python -m benchmarks --threads 1``, large step (512,1024,1024,1024): static+passes 33.0-33.2
+-> 28.9-29.0 ms, 0.97x -> 0.84-0.85x PyTorch, eager 34.7-34.9 -> 31.4 ms, two runs each).  Measured
 on the 2-core Intel Xeon (AVX-512) of issue 19's session 25, 1 thread, NumPy's ``a.dot(b)``
 against this path, both allocating their output, min of 5 repeats, 606 shapes with m, k, n in
 {10, 16, 64, 100, 256, 1000, 2000} and all three operand layouts (A^T, B^T: the vjp's views):
@@ -119,8 +121,10 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     product of ``F.linear``) and ``a`` is C-ordered, which MKL also takes from NT_MKN_MIN
     multiply-adds at the shapes of ``NT_*``."""
     mkn = m * k * n
-    if mkn >= _MAX_MKN or max(m, k, n) > _INT_MAX:
+    if max(m, k, n) > _INT_MAX:
         return False
+    if mkn >= _MAX_MKN:
+        return (b_transposed or m >= BIG_MIN_ROWS) and _one_blas_thread() and available()
     if mkn >= MKN_ANY or mkn >= MKN_MIN and m >= 16 and n >= 16:
         return available()
     return b_transposed and mkn >= NT_MKN_MIN and n >= NT_MIN_N and m >= 2 and \
@@ -149,7 +153,22 @@ def b_transposed(a, b) -> bool:
 
 #: the products of one BLAS thread: 2 m k n under ``blas_threads.SMALL_GEMM_FLOPS`` (1e8;
 #: not imported from there, which imports this module: tests/core/test_gemm_mkl.py checks)
-_MAX_MKN = 5e7
+_MAX_MKN = BIG_MKN = 5e7
+#: Larger products run on NumPy's OpenBLAS pool, unless BLAS is held to one thread (the
+#: ``blas_threads`` ceiling: ``--threads 1``, ``OPENBLAS_NUM_THREADS=1``, ``set_num_threads(1)``,
+#: a process pinned to one core); then MKL takes ``x @ W.T`` and the products of at least
+#: BIG_MIN_ROWS output rows.  Measured on the 2-core Intel Xeon (session 26, taskset to one
+#: core, medians of 15): MKL took 0.89-0.94 of OpenBLAS's time at 512x1024x1024 and 1024x512x1024
+#: in every layout (NN, A^T, B^T), 0.88-0.93 at 256x1024x2048, 0.74-0.75 at 2048x64x2048 and
+#: 0.84 at 128x2048x2048 with B^T, but 1.50x OpenBLAS's at 128x2048x2048 NN and A^T
+#: (session 25's grid of 264 such shapes: 1.46-1.70x with at most 128 rows and 2048 columns).
+#: A compiled plan asks at build time: the ceiling it saw then holds for the plan.
+BIG_MIN_ROWS = 256
+
+
+def _one_blas_thread() -> bool:
+    from . import blas_threads                 # (it imports this module)
+    return blas_threads.ceiling() == 1
 
 
 def sgemm(a, b):
