@@ -61,14 +61,26 @@ def test_rule_ends_where_blas_threads_goes_parallel():
 def test_large_products_go_to_mkl_only_on_one_blas_thread(monkeypatch, m, k, n, bt, want):
     """From SMALL_GEMM_FLOPS on, MKL (sequential) only where BLAS is held to one thread, and
     then for ``x @ W.T`` or at least BIG_MIN_ROWS rows (it lost 1.5x at 128x2048x2048 NN)."""
-    for ceiling, expect in ((1, want), (2, False), (None, False)):
-        monkeypatch.setattr(blas_threads, "ceiling", lambda c=ceiling: c)
-        assert gemm_mkl.takes(m, k, n, bt) == (expect and gemm_mkl.available()), ceiling
+    for one_thread, expect in ((True, want), (False, False)):
+        monkeypatch.setattr(gemm_mkl, "ONE_BLAS_THREAD", [one_thread])
+        assert gemm_mkl.takes(m, k, n, bt) == (expect and gemm_mkl.available()), one_thread
+
+
+def test_the_one_thread_flag_follows_the_blas_ceiling(monkeypatch):
+    blas_threads.current()                                   # (resolved)
+    if blas_threads._state[0] is None:
+        pytest.skip("no OpenBLAS found: the policy is off, the flag stays False")
+    monkeypatch.setattr(blas_threads, "_state", list(blas_threads._state))
+    monkeypatch.setattr(gemm_mkl, "ONE_BLAS_THREAD", list(gemm_mkl.ONE_BLAS_THREAD))
+    blas_threads.set_ceiling(1)
+    assert gemm_mkl.ONE_BLAS_THREAD[0] is True
+    blas_threads.set_ceiling(2)
+    assert gemm_mkl.ONE_BLAS_THREAD[0] is False
 
 
 @needs_mkl
 def test_a_large_product_on_one_blas_thread_is_routed_to_mkl(monkeypatch, calls):
-    monkeypatch.setattr(blas_threads, "ceiling", lambda: 1)
+    monkeypatch.setattr(gemm_mkl, "ONE_BLAS_THREAD", [True])
     a = RNG.standard_normal((256, 512)).astype(np.float32)          # 6.7e7 multiply-adds
     b = RNG.standard_normal((512, 512)).astype(np.float32)
     np.testing.assert_allclose(linalg.matmul(a, b), _ref(a, b), rtol=1e-4, atol=1e-3)
@@ -78,7 +90,7 @@ def test_a_large_product_on_one_blas_thread_is_routed_to_mkl(monkeypatch, calls)
                                rtol=1e-4, atol=1e-3)
     assert calls == [((256, 512), (512, 512)), ((64, 1024), (1024, 1024))]
     linalg.matmul(x, w)                                              # NN with 64 rows: OpenBLAS
-    monkeypatch.setattr(blas_threads, "ceiling", lambda: 2)
+    gemm_mkl.ONE_BLAS_THREAD[0] = False
     linalg.matmul(a, b)                                              # a pool of two: OpenBLAS
     assert len(calls) == 2
 

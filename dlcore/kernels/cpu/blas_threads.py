@@ -127,6 +127,7 @@ def _resolve() -> None:
     if any(os.environ.get(v) for v in USER_VARS):  # the user's setting is the ceiling
         ceiling = current
     _state[0], _state[1], _state[2] = set_fn, current, max(1, ceiling)
+    gemm_mkl.ONE_BLAS_THREAD[0] = _state[2] == 1
 
 
 def prime() -> None:
@@ -192,17 +193,10 @@ def set_ceiling(n: int) -> None:
     if not _resolved[0]:
         _resolve()
     _state[2] = max(1, int(n))
+    gemm_mkl.ONE_BLAS_THREAD[0] = _state[0] is not None and _state[2] == 1
     if _state[0] is not None and _state[1] > _state[2]:
         _state[0](_state[2])
         _state[1] = _state[2]
-
-
-def ceiling() -> int | None:
-    """The most BLAS threads the policy gives a large GEMM (None: no OpenBLAS found, or the
-    policy switched off)."""
-    if not _resolved[0]:
-        _resolve()
-    return _state[2] if _state[0] is not None else None
 
 
 def current() -> int | None:

@@ -124,7 +124,7 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     if max(m, k, n) > _INT_MAX:
         return False
     if mkn >= _MAX_MKN:
-        return (b_transposed or m >= BIG_MIN_ROWS) and _one_blas_thread() and available()
+        return (b_transposed or m >= BIG_MIN_ROWS) and ONE_BLAS_THREAD[0] and available()
     if mkn >= MKN_ANY or mkn >= MKN_MIN and m >= 16 and n >= 16:
         return available()
     return b_transposed and mkn >= NT_MKN_MIN and n >= NT_MIN_N and m >= 2 and \
@@ -164,11 +164,9 @@ _MAX_MKN = BIG_MKN = 5e7
 #: (session 25's grid of 264 such shapes: 1.46-1.70x with at most 128 rows and 2048 columns).
 #: A compiled plan asks at build time: the ceiling it saw then holds for the plan.
 BIG_MIN_ROWS = 256
-
-
-def _one_blas_thread() -> bool:
-    from . import blas_threads                 # (it imports this module)
-    return blas_threads.ceiling() == 1
+#: [whether BLAS is held to one thread]: set by ``blas_threads`` when it resolves its ceiling
+#: (at the first GEMM of a CPU kernel) and when ``set_ceiling`` changes it
+ONE_BLAS_THREAD = [False]
 
 
 def sgemm(a, b):
