@@ -158,7 +158,9 @@ def launch_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
             def many_t():
                 for _ in range(per):
                     tx + ty
-            theirs = f"{statistics.median(_median_ms(many_t, torch.cuda.synchronize, 1) for _ in range(5)) * 1e3 / per:.1f}"
+            t_ms = statistics.median(_median_ms(many_t, torch.cuda.synchronize, 1)
+                                     for _ in range(5))
+            theirs = f"{t_ms * 1e3 / per:.1f}"
         rows.append([label, f"{ours * 1e3 / per:.1f}", theirs])
     return rows, why
 
@@ -381,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parts = [f"# dlcore GPU check\n\n{_environment(args.tiny)}\n"]
     sections: list[tuple[str, Callable[[], str]]] = [
         ("matmul, float32: dlcore's numba.cuda kernel vs cuBLAS (torch.matmul)",
-         lambda: _with_note(*matmul_rows(args.tiny, reps), ["n", "kernel", "dlcore ms", "dlcore GFLOP/s",
-                            "cuBLAS ms", "cuBLAS GFLOP/s", "% of cuBLAS", "max rel err"])),
+         lambda: _with_note(*matmul_rows(args.tiny, reps), [
+             "n", "kernel", "dlcore ms", "dlcore GFLOP/s", "cuBLAS ms", "cuBLAS GFLOP/s",
+             "% of cuBLAS", "max rel err"])),
         ("launch overhead: one small op, steady state (us per call, median)",
          lambda: _with_note(*launch_rows(args.tiny, reps), ["call", "dlcore us", "torch us"])),
         ("seed steps on CUDA: dlcore vs PyTorch (ms per step, median)",

@@ -1,7 +1,8 @@
 """leaky_relu and leaky_relu_grad on CUDA (dlcore/kernels/cuda/leaky_relu.py: the elementwise
 factory's kernels with the slope as a host scalar) against their CPU kernels bit for bit:
-float32 stays float32 (one rounding of x * alpha), NaN (its payload aside: _cuda_bits), signed zeros and infinities, every
-slope through one compiled kernel, a strided device view.  Numba's CUDA simulator in CI."""
+float32 stays float32 (one rounding of x * alpha), NaN (its payload aside: _cuda_bits), signed
+zeros and infinities, every slope through one compiled kernel, a strided device view.  Numba's
+CUDA simulator in CI."""
 
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def _device(x: np.ndarray, strided: bool):
     if strided and x.ndim and x.size:       # (numba.cuda cannot step-slice an empty array)
         wide = np.repeat(x, 2, axis=-1)
         # (explicit slices: a real numba.cuda device array refuses an Ellipsis index)
-        return dlcore.to_device(wide, "cuda")[(slice(None),) * (x.ndim - 1) + (slice(None, None, 2),)]
+        every_other = (slice(None),) * (x.ndim - 1) + (slice(None, None, 2),)
+        return dlcore.to_device(wide, "cuda")[every_other]
     return dlcore.to_device(x, "cuda")
 
 
