@@ -34,6 +34,7 @@ from . import _op_attrs
 from . import dtypes as _dtypes
 from ._default_session import get_default_session, session_or_default, session_stack  # noqa: F401
 from ._device_functions import DeviceFunction, NodeDef, apply_device_functions, device_scope
+from ._gc_pause import begin_building, end_building
 from ._graph_names import GraphNames
 from ._locations import (  # noqa: F401 - the names the front end and errors import from here
     _user_frame,
@@ -336,9 +337,11 @@ class _AsDefault(contextlib.ContextDecorator):
 
     def __enter__(self) -> Graph:
         _stack().append(self.graph)
+        begin_building()            # (the collector's young threshold raised: _gc_pause.py)
         return self.graph
 
     def __exit__(self, *exc) -> None:
+        end_building()
         _stack().pop()
 
 

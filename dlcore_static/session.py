@@ -210,6 +210,7 @@ class Session:
                                "`Session.as_default()` if you want to enter a session multiple "
                                "times.")
         graph_stack().append(self.graph)
+        _gc_pause.begin_building()      # (its graph the default one, as in as_default())
         self._default_ctx = True
         session_stack().append(self)
         return self
@@ -219,6 +220,7 @@ class Session:
         if self._default_ctx:
             self._default_ctx = False
             graph_stack().pop()
+            _gc_pause.end_building()
         self.close()
 
     def as_default(self):

@@ -14,6 +14,29 @@ from dlcore.kernels.cpu import conv_direct as D
 from dlcore.kernels.cpu.conv_grid import channels_last
 
 
+@pytest.fixture
+def lanes_of(monkeypatch):
+    """``lanes_of(n)``: the blocks of an ``n``-lane machine (``conv_direct.lanes``) from there
+    to the end of the test; the picks' caches are cleared then and at the end."""
+    picks = (D._pick, D._pick_dividing, D._pick_nchw)
+
+    def set_lanes(n: int) -> None:
+        for f in picks:
+            f.cache_clear()
+        monkeypatch.setattr(D, "lanes", lambda: n)
+    yield set_lanes
+    for f in picks:
+        f.cache_clear()
+
+
+@pytest.fixture(autouse=True, params=[8, 16], ids=["avx2", "avx512"])
+def machine(request, lanes_of):
+    """Every test runs with the blocks of both machines: the 16-lane kinds are checked on an
+    AVX2 machine too (LLVM splits each vector in two there) and the 8-lane ones on AVX-512."""
+    lanes_of(request.param)
+    return request.param
+
+
 def _cl(a: np.ndarray) -> np.ndarray:
     """The channels-last (NCHW view of an NHWC buffer) copy of ``a``."""
     return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
@@ -125,9 +148,29 @@ def test_route_conditions():
     nchw = np.zeros((1, 4, 5, 5), np.float32)
     assert D.takes_direct(nchw, np.float32, 8, 5, 1, 9)
     assert not D.takes_direct(nchw, np.float32, 8, 5, 1, 1)        # NCHW 1x1: GEMM routes
+
+
+def test_block_picks_on_an_avx2_machine(lanes_of):
+    lanes_of(8)
     assert D._pick(8, 3)[1:] == (3, 8) and D._pick(32, 7)[1:] == (4, 16)
     assert D._pick(16, 1)[1:] == (1, 8) and D._pick(12, 4) is None
     assert D._pick(24, 9)[1:] == (8, 8) and D._pick(32, 3)[1:] == (2, 32)
+    assert D._pick_dividing(64, 32)[1:] == (4, 16) and D._pick_dividing(8, 3) is None
+    assert D._pick_nchw(28, 6)[1:] == (4, 16)
+
+
+def test_block_picks_on_an_avx512_machine(lanes_of):
+    """16-lane blocks first (16 accumulators of 16 lanes where the shape allows), the 8-lane
+    ones for channels that are not a multiple of 16 and for few rows."""
+    lanes_of(16)
+    assert D._pick(64, 8)[1:] == (8, 32) and D._pick(64, 5)[1:] == (4, 64)
+    assert D._pick(32, 32)[1:] == (8, 32)
+    assert D._pick(16, 32)[1:] == (8, 16) and D._pick(16, 8)[1:] == (8, 16)
+    assert D._pick(32, 5)[1:] == (4, 32) and D._pick(24, 9)[1:] == (8, 8)
+    assert D._pick(16, 3)[1:] == (3, 8)               # too few rows for a 16-lane kind
+    assert D._pick_dividing(64, 32)[1:] == (8, 32) and D._pick_dividing(16, 8)[1:] == (8, 16)
+    assert D._pick_dividing(64, 12)[1:] == (4, 64)
+    assert D._pick_nchw(32, 16)[1:] == (8, 32) and D._pick_nchw(28, 6)[1:] == (4, 16)
 
 
 NCHW_CASES = [
@@ -194,3 +237,36 @@ def test_filter_grad_window_rows_match_torch(layout, monkeypatch):
     assert not D.takes_filter_grad_rows(x, np.zeros((2, 8, 4, 8), np.float32), (3, 4),
                                         (1,) * 6, 1)                # 8 outputs: channel blocks
     assert not D.takes_filter_grad_rows(x, g, (3, 4), (1, 1, 0, 0, 1, 2), 1)   # width dilation
+
+
+@pytest.mark.parametrize("kind", range(len(D.KINDS)),
+                         ids=[f"{mr}x{nv}x{ln}" for mr, nv, ln in D.KINDS])
+def test_every_block_kind_matches_torch(kind, machine, monkeypatch):
+    """Each register block, whatever this machine would pick: the forward (blocks that
+    overwrite), the filter gradient one image at a time (blocks that add) and the NCHW forward
+    (rows over channels), values against torch float64."""
+    if machine == 16:
+        pytest.skip("the kind is forced: one run is enough")
+    mr, nv, ln = D.KINDS[kind]
+    cols = nv * ln
+    rng = np.random.default_rng(kind)
+    x = rng.standard_normal((2, mr, 5, max(mr, 3) + 2)).astype(np.float32)   # C = mr rows
+    w = rng.standard_normal((cols, mr, 3, 3)).astype(np.float32)
+    geo = (1, 1, 1, 1, 1, 1)
+    out_hw = x.shape[2:]
+    forced = (kind, mr, cols)
+    monkeypatch.setattr(D, "_pick", lambda *a: forced)
+    y = D.conv_direct(_cl(x), w, geo, out_hw)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    dw = D.conv_filter_grad_direct(_cl(x), _cl(g), (3, 3), geo)
+    y_want, _, dw_want = _want(x, w, g, (1, 1), ((1, 1), (1, 1)), (1, 1))
+    for got, want in ((y, y_want), (dw, dw_want)):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    # NCHW: rows over output channels (mr of them), vectors over cols pixels of a row
+    xn = rng.standard_normal((1, 3, 4, cols + 2)).astype(np.float32)
+    wn = rng.standard_normal((mr, 3, 3, 3)).astype(np.float32)
+    monkeypatch.setattr(D, "_pick_nchw", lambda *a: forced)
+    yn = D.conv_nchw(xn, wn, geo, xn.shape[2:])
+    yn_want = _want(xn, wn, np.zeros((1, mr) + xn.shape[2:], np.float32), (1, 1),
+                    ((1, 1), (1, 1)), (1, 1))[0]
+    np.testing.assert_allclose(yn, yn_want, rtol=2e-5, atol=2e-5 * np.abs(yn_want).max())

@@ -48,6 +48,14 @@ class Inner(keras.layers.Layer):
         return self.d(x)
 
 
+def _live_weights() -> list:
+    """Weights of ``Inner`` then ``Dense(1)`` with a positive hidden kernel: every ReLU is live
+    on X (>= 0), so every kernel gets a gradient."""
+    rng = np.random.RandomState(2)
+    return [rng.uniform(0.1, 0.6, (4, 3)).astype("float32"), np.zeros(3, "float32"),
+            rng.uniform(-0.5, 0.5, (3, 1)).astype("float32"), np.zeros(1, "float32")]
+
+
 def _shapes(ws):
     return [tuple(int(d) for d in (w.shape if hasattr(w, "path") else w.aval.shape))
             for w in ws]
@@ -93,9 +101,7 @@ def test_training_matches_the_plain_model(kind):
     assert len(m.weights) == 4 and len(m.trainable_weights) == 4
     # seeded weights with a positive hidden kernel: every ReLU is live on X (>= 0), so the
     # inner Dense's kernel must move (an unseeded draw sometimes left all three dead)
-    rng = np.random.RandomState(2)
-    m.set_weights([rng.uniform(0.1, 0.6, (4, 3)).astype("float32"), np.zeros(3, "float32"),
-                   rng.uniform(-0.5, 0.5, (3, 1)).astype("float32"), np.zeros(1, "float32")])
+    m.set_weights(_live_weights())
     ref.set_weights(m.get_weights())
     w0 = blk.d.get_weights()[0].copy()
     for model in (m, ref):
@@ -112,6 +118,7 @@ def test_frozen_outer_layer_keeps_its_sublayers():
     blk.trainable = False           # (trainable_weights before weights builds it too)
     assert blk.d.trainable is False
     assert len(m.trainable_weights) == 2 and len(m.non_trainable_weights) == 2
+    m.set_weights(_live_weights())  # (an unseeded draw could leave every ReLU dead: no step)
     before = m.get_weights()
     m.compile(keras.optimizers.SGD(0.1), "mse")
     m.fit(X, Y, epochs=1, batch_size=8, verbose=0)
@@ -135,6 +142,7 @@ def test_subclassed_model_holding_a_block_trains_it():
     m.fit(X, Y, epochs=1, batch_size=8, verbose=0)
     assert [type(ly).__name__ for ly in m.layers] == ["Inner", "Dense"]
     assert len(m.trainable_weights) == 4
+    m.set_weights(_live_weights())
     k = m.blocks[0].d.get_weights()[0].copy()
     m.fit(X, Y, epochs=1, batch_size=8, verbose=0)
     assert not np.allclose(k, m.blocks[0].d.get_weights()[0])

@@ -10,9 +10,10 @@ against 25-37 GF/s for this block; figures in :mod:`.conv_direct`).  One block c
     out[c0 + m sc + e] (+)= sum_{k1 < n1, k2 < n2, k3 < n3}
                             a[a0 + m sa + k1 a1 + k2 a2 + k3 a3] * b[b0 + k1 b1 + k2 b2 + k3 b3 + e]
 
-for ``m < MR`` rows and ``e < 8 NV`` columns: ``MR x NV`` accumulators of eight float32 lanes
-(one AVX2 register each) held in registers across the three-level loop, one vector load of ``b``
-per ``NV`` lanes and one broadcast of ``a`` per row in each step, ``MR NV`` fused multiply-adds.
+for ``m < MR`` rows and ``e < L NV`` columns: ``MR x NV`` accumulators of ``L`` float32 lanes
+(``L`` = 8: one AVX2 register each; 16: one AVX-512 register) held in registers across the
+three-level loop, one vector load of ``b`` per ``NV`` lanes and one broadcast of ``a`` per row in
+each step, ``MR NV`` fused multiply-adds.
 The caller (the drivers below, from the wrapper's checked shapes) keeps every index inside its
 buffer; the block itself does no bounds checks.
 
@@ -29,7 +30,7 @@ buffer; the block itself does no bounds checks.
   sum_o g[n, r, s, o] w[i, j, o, c]``: rows ``m`` are ``MR`` pixels of a row of ``g`` (written
   ``sw C`` apart into the padded NHWC ``dx``), the loop runs over ``o``, per tap ``(i, j)``.
 
-``kind`` picks the block shape (``MR``, ``NV``) from :data:`.conv_direct.KINDS`.
+``kind`` picks the block shape (``MR``, ``NV``, ``L``) from :data:`.conv_direct.KINDS`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from .runtime import configure_threads
 
 configure_threads()
 
-def _make_block(mr: int, nv: int):
-    """The intrinsic of one ``(MR, NV)`` block (module docstring)."""
+def _make_block(mr: int, nv: int, lanes: int):
+    """The intrinsic of one ``(MR, NV, L)`` block (module docstring)."""
 
     @intrinsic
     def block(typingctx, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc,
@@ -55,7 +56,7 @@ def _make_block(mr: int, nv: int):
 
         def codegen(context, builder, sig, args):
             f32 = ir.FloatType()
-            v8 = ir.VectorType(f32, 8)
+            v8 = ir.VectorType(f32, lanes)        # (one register of ``lanes`` float32)
             v8p = v8.as_pointer()
             i64, i32 = ir.IntType(64), ir.IntType(32)
 
@@ -77,15 +78,15 @@ def _make_block(mr: int, nv: int):
             accf = context.cast(builder, args[17], sig.args[17], types.boolean)
             fma = cgutils.get_or_insert_function(builder.module,
                                                  ir.FunctionType(v8, [v8, v8, v8]),
-                                                 "llvm.fma.v8f32")
-            zero = ir.Constant(v8, [0.0] * 8)
+                                                 f"llvm.fma.v{lanes}f32")
+            zero = ir.Constant(v8, [0.0] * lanes)
             undef = ir.Constant(v8, ir.Undefined)
-            zmask = ir.Constant(ir.VectorType(i32, 8), [0] * 8)
+            zmask = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
             slots = [[cgutils.alloca_once(builder, v8) for _ in range(nv)] for _ in range(mr)]
             cptr = [[None] * nv for _ in range(mr)]
             for m in range(mr):
                 for v in range(nv):
-                    off = builder.add(c0_, builder.add(builder.mul(sc_, c64(m)), c64(8 * v)))
+                    off = builder.add(c0_, builder.add(builder.mul(sc_, c64(m)), c64(lanes * v)))
                     p = builder.bitcast(builder.gep(pc, [off]), v8p)
                     builder.store(builder.select(accf, builder.load(p, align=4), zero),
                                   slots[m][v])
@@ -100,7 +101,7 @@ def _make_block(mr: int, nv: int):
                         ia = builder.add(ia2, builder.mul(l3.index, a3_))
                         ib = builder.add(ib2, builder.mul(l3.index, b3_))
                         bv = [builder.load(builder.bitcast(
-                            builder.gep(pb, [builder.add(ib, c64(8 * v))]), v8p), align=4)
+                            builder.gep(pb, [builder.add(ib, c64(lanes * v))]), v8p), align=4)
                             for v in range(nv)]
                         for m in range(mr):
                             am = builder.load(builder.gep(
@@ -121,28 +122,39 @@ def _make_block(mr: int, nv: int):
     return block
 
 
-_B0, _B1, _B2, _B3, _B4, _B5, _B6 = (_make_block(mr, nv) for mr, nv in KINDS)
+_B0, _B1, _B2, _B3, _B4, _B5, _B6, _B7, _B8, _B9, _B10 = (_make_block(mr, nv, lanes)
+                                                          for mr, nv, lanes in KINDS)
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _block(kind, acc, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc):
     """One block of the given kind, overwriting its output or, with ``acc``, adding to it
     (``out +=``).  Every caller passes ``acc`` as a constant, which LLVM folds once the block
-    is inlined (the overwriting block loads nothing from ``out``)."""
-    if kind == 0:
-        _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    elif kind == 1:
-        _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    elif kind == 2:
-        _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    elif kind == 3:
-        _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    elif kind == 4:
-        _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    elif kind == 5:
-        _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    else:
+    is inlined (the overwriting block loads nothing from ``out``).  (A Numba function cannot
+    index a tuple of intrinsics by a run-time ``kind``: one branch per kind.)"""
+    if kind < 6:
+        if kind == 0:
+            _B0(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+        elif kind == 1:
+            _B1(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+        elif kind == 2:
+            _B2(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+        elif kind == 3:
+            _B3(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+        elif kind == 4:
+            _B4(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+        else:
+            _B5(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    elif kind == 6:
         _B6(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    elif kind == 7:
+        _B7(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    elif kind == 8:
+        _B8(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    elif kind == 9:
+        _B9(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    else:
+        _B10(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
 
 
 @njit(cache=True, nogil=True)

@@ -3,10 +3,11 @@
 For one-group float32 convolutions whose output channels (forward, input gradient) or filter
 output channels (filter gradient) are a multiple of 8, the convolution is computed straight
 from a zero-padded NHWC copy of the input by register-blocked loops (``_jit_conv_direct``): a
-block of ``MR`` output pixels by ``8 NV`` output channels accumulates in AVX2 registers over the
-kernel taps and input channels, so neither the ``(C kh kw)``-fold unfolding of the GEMM routes
-nor their wasted grid pixels are paid.  The filter gradient blocks ``MR`` input channels by
-``8 NV`` output channels over every output pixel, one image at a time (the image stays in cache
+block of ``MR`` output pixels by ``L NV`` output channels accumulates in vector registers (``L``
+= 8 lanes, AVX2; 16 on a CPU with AVX-512, :func:`lanes`) over the kernel taps and input
+channels, so neither the ``(C kh kw)``-fold unfolding of the GEMM routes nor their wasted grid
+pixels are paid.  The filter gradient blocks ``MR`` input channels by ``L NV`` output channels
+over every output pixel, one image at a time (the image stays in cache
 across the blocks, :data:`IMAGE_TILE_BYTES`).  The input gradient at stride 1 is the full
 convolution of ``g`` (padded by ``d (k - 1) - pad``) with the flipped, transposed filter, by the
 forward's loops; at other strides, for a channels-last ``g``, blocks of ``MR`` pixels of ``g``
@@ -60,11 +61,27 @@ filter gradient about even: its 64 KB of ``g`` per block row stream from L2); Le
 14x14 k5 fwd 3371 -> 1094, dW 3019 -> 1245.  NCHW (the eager front end's), batch 8: 8->8
 875/984/919 -> 528/562/668, 16->16 874/776/718 -> 376/394/370; batch 32: 16->16 32x32
 13659/14340/12987 -> 6931/6480/10361.  The loops run on one thread (no ``prange``).
+
+AVX-512 (issue 19; the 2-core Intel Xeon with AVX-512, one thread, process CPU time, medians of
+9, ``python -m benchmarks.conv_gflops``, NCHW operands as the eager front end's, batch 32, 3x3):
+the 8-lane blocks ran at 66-97 GF/s, 63-92% of what two 8-lane FMA ports give and a third to
+a half of the 210 GF/s of PyTorch's MKL GEMM there, 1.5-2.2x PyTorch's oneDNN convolutions.  With
+the 16-lane kinds, us 8-lane -> 16-lane (PyTorch): 16->16 32x32 fwd 2287 -> 1250 (1308), dx
+2327 -> 1240 (1445), dW 2131 -> 1399 (1371); 32->32 16x16 fwd 2133 -> 1546 (964), dW 1862 ->
+1092 (1028); 64->64 8x8 fwd 1620 -> 967 (809), dW 1560 -> 910 (988).  Channels-last forward
+alone (the static front end's), us by kind: 32->32 16x16 (8,2,16) 844, (4,2,16) 953, (8,1,16)
+1028, 8-lane (4,2,8) 1488; 64->64 8x8 (8,2,16) 875, (4,4,16) 1022, (4,2,8) 1491; 16->16 32x32
+(8,1,16) 1133, (16,1,16) 1164, (4,2,8) 1667.  The full small ResNet step (batch 32, 16-32-64,
+``python -m benchmarks.cpu_compare``): eager 1.41x -> 1.06x PyTorch, static+passes 1.17x ->
+0.90x.  Setting ``NUMBA_CPU_FEATURES`` with ``-prefer-256-bit`` (so that LLVM vectorises
+Numba's own loops with 512-bit registers) changed none of these figures: the blocks are written
+with their vector width.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -75,15 +92,40 @@ _jit = jit_module("_jit_conv_direct")
 
 #: Whether the direct route is taken at all (tests switch it off to reach the other routes).
 ENABLED = True
-#: (MR rows, NV vectors of 8 float32) of each block kind of ``_jit_conv_direct``, in order of
-#: preference (at most 8 accumulators plus the loaded vectors in the 16 AVX2 registers).  4 rows
-#: by 16 columns was the fastest wherever it fits; then 8 by 8, 2 by 32, and fewer rows for
-#: narrow problems.  Measured (us, fwd / filter grad, one thread, CPU time, medians of 7, load
-#: 9; batch 8 then batch 32, 3x3): 16->16 16x16 (8,1) 333/323, (4,2) 266/256, (6,2) 304/328;
-#: 32->32 8x8 (8,1) 356/344, (4,2) 328/265, (2,4) 272/266; 16->16 32x32 batch 32 (8,1)
-#: 5970/7400, (4,2) 4647/7129, (12,1) 6143/9152; 64->64 8x8 batch 32 (8,1) 5416/8779, (4,2)
-#: 4436/7423, (2,4) 4627/7487.
-KINDS = ((4, 2), (8, 1), (2, 4), (4, 1), (3, 1), (2, 1), (1, 1))
+#: (MR rows, NV vectors, L float32 lanes per vector) of each block kind of ``_jit_conv_direct``,
+#: in order of preference.  The 8-lane kinds (AVX2: at most 8 accumulators plus the loaded
+#: vectors in its 16 registers): 4 rows by 16 columns was the fastest wherever it fits; then 8 by
+#: 8, 2 by 32, and fewer rows for narrow problems.  Measured (us, fwd / filter grad, one thread,
+#: CPU time, medians of 7, load 9; batch 8 then batch 32, 3x3): 16->16 16x16 (8,1) 333/323,
+#: (4,2) 266/256, (6,2) 304/328; 32->32 8x8 (8,1) 356/344, (4,2) 328/265, (2,4) 272/266; 16->16
+#: 32x32 batch 32 (8,1) 5970/7400, (4,2) 4647/7129, (12,1) 6143/9152; 64->64 8x8 batch 32 (8,1)
+#: 5416/8779, (4,2) 4436/7423, (2,4) 4627/7487.  The 16-lane kinds come first and are taken only
+#: where the CPU has AVX-512 (:func:`lanes`; its 32 registers hold 16 accumulators and the
+#: loads): there the 8-lane blocks ran at 63-92% of the two 8-lane FMA ports' peak, half the
+#: core's (see the module docstring for the figures).
+KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16),
+         (4, 2, 8), (8, 1, 8), (2, 4, 8), (4, 1, 8), (3, 1, 8), (2, 1, 8), (1, 1, 8))
+
+
+@functools.lru_cache(maxsize=1)
+def lanes() -> int:
+    """The widest float32 vector the blocks use on this machine: 16 where Numba compiles for a
+    CPU with AVX-512 (the host's features, or ``NUMBA_CPU_FEATURES`` when the user set a target),
+    else 8; ``DLCORE_CONV_LANES=8`` keeps the AVX2 blocks."""
+    if os.environ.get("DLCORE_CONV_LANES", "").strip() == "8":
+        return 8
+    from numba.core import config
+    features = config.CPU_FEATURES
+    if features is None:
+        import llvmlite.binding as ll
+        features = ll.get_host_cpu_features().flatten()
+    return 16 if "+avx512f" in features.split(",") else 8
+
+
+def _kinds():
+    """(index, MR, NV, L) of the kinds this machine takes, in order of preference."""
+    wide = lanes()
+    return [(k, mr, nv, ln) for k, (mr, nv, ln) in enumerate(KINDS) if ln <= wide]
 
 
 @functools.lru_cache(maxsize=256)
@@ -92,9 +134,9 @@ def _pick(vec_dim: int, rows: int) -> tuple | None:
     are at most ``rows``: (kind, MR, columns per block), or None."""
     if vec_dim % 8 or rows < 1:
         return None
-    for k, (mr, nv) in enumerate(KINDS):
-        if (vec_dim // 8) % nv == 0 and mr <= rows:
-            return k, mr, 8 * nv
+    for k, mr, nv, ln in _kinds():
+        if vec_dim % (ln * nv) == 0 and mr <= rows:
+            return k, mr, ln * nv
     return None
 
 
@@ -180,13 +222,13 @@ def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) ->
 @functools.lru_cache(maxsize=256)
 def _pick_dividing(vec_dim: int, rows: int) -> tuple | None:
     """The first block of :data:`KINDS` whose columns divide ``vec_dim`` and whose rows divide
-    ``rows`` (blocks that add to their output must not overlap) and which holds at least 4
-    accumulators (fewer lose to the GEMM routes): (kind, MR, columns), or None."""
+    ``rows`` (blocks that add to their output must not overlap) and which holds at least 32
+    accumulator lanes, four of 8 (fewer lost to the GEMM routes): (kind, MR, columns), or None."""
     if vec_dim % 8 or rows < 1:
         return None
-    for k, (mr, nv) in enumerate(KINDS):
-        if (vec_dim // 8) % nv == 0 and rows % mr == 0 and mr * nv >= 4:
-            return k, mr, 8 * nv
+    for k, mr, nv, ln in _kinds():
+        if vec_dim % (ln * nv) == 0 and rows % mr == 0 and mr * nv * ln >= 32:
+            return k, mr, ln * nv
     return None
 
 
@@ -294,9 +336,9 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
 def _pick_nchw(ow: int, o: int) -> tuple | None:
     """The first block of :data:`KINDS` with at most ``ow`` pixels and ``o`` channels (the
     last block overlaps the one before): (kind, MR, pixels per block), or None."""
-    for k, (mr, nv) in enumerate(KINDS):
-        if 8 * nv <= ow and mr <= o:
-            return k, mr, 8 * nv
+    for k, mr, nv, ln in _kinds():
+        if ln * nv <= ow and mr <= o:
+            return k, mr, ln * nv
     return None
 
 
