@@ -57,7 +57,8 @@ def test_rule_ends_where_blas_threads_goes_parallel():
 @pytest.mark.parametrize("m,k,n,bt,want", [
     (512, 1024, 1024, False, True), (1024, 512, 1024, False, True), (256, 1024, 2048, False, True),
     (128, 2048, 2048, False, False), (128, 2048, 2048, True, True), (64, 1024, 1024, True, True),
-    (64, 1024, 1024, False, False), (2048, 64, 2048, False, True)])
+    (64, 1024, 1024, False, False), (2048, 64, 2048, False, True),
+    (192, 700, 2048, False, True), (176, 700, 4096, False, False)])
 def test_large_products_go_to_mkl_only_on_one_blas_thread(monkeypatch, m, k, n, bt, want):
     """From SMALL_GEMM_FLOPS on, MKL (sequential) only where BLAS is held to one thread, and
     then for ``x @ W.T`` or at least BIG_MIN_ROWS rows (it lost 1.5x at 128x2048x2048 NN)."""

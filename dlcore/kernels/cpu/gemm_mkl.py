@@ -162,8 +162,12 @@ _MAX_MKN = BIG_MKN = 5e7
 #: in every layout (NN, A^T, B^T), 0.88-0.93 at 256x1024x2048, 0.74-0.75 at 2048x64x2048 and
 #: 0.84 at 128x2048x2048 with B^T, but 1.50x OpenBLAS's at 128x2048x2048 NN and A^T
 #: (session 25's grid of 264 such shapes: 1.46-1.70x with at most 128 rows and 2048 columns).
+#: Session 27 (same machine, k 700 and 2048, n 2048-10000, NN and A^T): MKL took 0.86-0.93 of
+#: OpenBLAS's time from 192 rows on, but 1.06-1.79x at 176 rows and below with n up to 6144
+#: (below 192 it won only at n = 10000: 0.82-0.97); 192 rows let the LSTM language model's
+#: ``h^T @ dlogits`` (200x700x10000, 18.7 -> 16.2 ms) take MKL.
 #: A compiled plan asks at build time: the ceiling it saw then holds for the plan.
-BIG_MIN_ROWS = 256
+BIG_MIN_ROWS = 192
 #: [whether BLAS is held to one thread]: set by ``blas_threads`` when it resolves its ceiling
 #: (at the first GEMM of a CPU kernel) and when ``set_ceiling`` changes it
 ONE_BLAS_THREAD = [False]
