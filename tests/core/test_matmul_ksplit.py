@@ -11,12 +11,23 @@ import pytest
 from dlcore.kernels.cpu import gemm_mkl
 from dlcore.kernels.cpu import linalg as L
 
+_AS_IMPORTED = L.TRANSPOSED_ON          # (before any test's monkeypatch)
+
 
 @pytest.fixture(autouse=True)
 def _openblas_routes(monkeypatch):
     """These routes are OpenBLAS's: MKL (``gemm_mkl``, where installed) would take the
     products of 1.5M multiply-adds and up before them."""
     monkeypatch.setattr(gemm_mkl, "_STATE", [False])
+    monkeypatch.setattr(L, "TRANSPOSED_ON", True)       # (off on Intel CPUs: linalg)
+
+
+def test_the_transposed_route_is_off_on_intel_cpus(monkeypatch):
+    monkeypatch.setattr(L, "TRANSPOSED_ON", False)
+    assert not L.transposed_shape(64, 1000, 2048)
+    monkeypatch.setattr(L, "TRANSPOSED_ON", True)
+    assert L.transposed_shape(64, 1000, 2048)
+    assert _AS_IMPORTED == (not gemm_mkl._intel_cpu())      # (set from the CPU's vendor)
 
 
 @pytest.mark.parametrize("m,k,n", [(64, 1000, 256), (48, 777, 300), (64, 513, 256),

@@ -101,7 +101,8 @@ def small_product(a, b):
 def transposed_shape(m: int, k: int, n: int) -> bool:
     """Whether an (m, k) @ (k, n) float32 product is computed as its transpose
     (``_transposed``)."""
-    return k > TRANSPOSED_K and n >= TRANSPOSED_MIN_N and TRANSPOSED_M[0] <= m <= TRANSPOSED_M[1]
+    return TRANSPOSED_ON and k > TRANSPOSED_K and n >= TRANSPOSED_MIN_N and \
+        TRANSPOSED_M[0] <= m <= TRANSPOSED_M[1]
 
 
 def small_k_shape(m: int, k: int, n: int) -> bool:
@@ -201,6 +202,12 @@ NT_MKN_MIN = _mkl.NT_MKN_MIN
 #: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
 #: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
 TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
+#: ... taken on CPUs other than Intel's: it was measured on the AMD EPYC (Zen 1), where it won
+#: 3-15% (``_transposed``); on the Intel Xeon with AVX-512 (session 27, 1 thread, CPU time,
+#: medians of 21 interleaved, NumPy's OpenBLAS) it lost at every shape of the rule, transposed
+#: / direct: 64x1000x2048 1.15, 64x1000x1024 1.10, 64x1000x512 1.06, 48x1000x2048 1.08,
+#: 64x2048x2048 1.06, 64x1000x4096 1.16
+TRANSPOSED_ON = not _mkl._intel_cpu()
 #: the row-blocked GEMM (``_small_k``): float32, at most SMALL_K inner columns, outputs of
 #: at least SMALL_K_MIN_OUT elements (6 MB of float32), blocks of SMALL_K_ROWS rows
 SMALL_K, SMALL_K_MIN_OUT, SMALL_K_ROWS = 64, 1_500_000, 128
