@@ -82,7 +82,15 @@ def pausing(fn: Callable) -> Callable:
 # threshold the block found is put back when the last such block on any thread ends, unless
 # someone changed it meanwhile (their setting is then left as it is).
 BUILD_THRESHOLD = 7000
-_building = {"depth": 0, "saved": None}
+
+
+class _Building:
+    """How many graph blocks are open (every thread), and the thresholds the first one found
+    (None when it left them: the collector's thresholds off, or already as high)."""
+    depth = 0
+    saved: tuple[int, int, int] | None = None
+
+
 _building_lock = threading.Lock()
 
 
@@ -90,21 +98,21 @@ def begin_building() -> None:
     """A graph became the default one: raise the young-generation threshold (once, for the
     first of nested or concurrent blocks)."""
     with _building_lock:
-        _building["depth"] += 1
-        if _building["depth"] == 1:
+        _Building.depth += 1
+        if _Building.depth == 1:
             saved = gc.get_threshold()
             if 0 < saved[0] < BUILD_THRESHOLD:
-                _building["saved"] = saved
-                gc.set_threshold(BUILD_THRESHOLD, *saved[1:])
+                _Building.saved = saved
+                gc.set_threshold(BUILD_THRESHOLD, saved[1], saved[2])
             else:
-                _building["saved"] = None       # (collector thresholds off or already high)
+                _Building.saved = None      # (collector thresholds off or already high)
 
 
 def end_building() -> None:
     """The block ended: the last one puts back the threshold it found, if still ours."""
     with _building_lock:
-        _building["depth"] -= 1
-        if _building["depth"] == 0:
-            saved, _building["saved"] = _building["saved"], None
+        _Building.depth -= 1
+        if _Building.depth == 0:
+            saved, _Building.saved = _Building.saved, None
             if saved is not None and gc.get_threshold()[0] == BUILD_THRESHOLD:
                 gc.set_threshold(*saved)
