@@ -341,8 +341,8 @@ class _AsDefault(contextlib.ContextDecorator):
         return self.graph
 
     def __exit__(self, *exc) -> None:
-        end_building()
         _stack().pop()
+        end_building()
 
 
 class Graph(GraphNames):
