@@ -270,3 +270,17 @@ def test_every_block_kind_matches_torch(kind, machine, monkeypatch):
     yn_want = _want(xn, wn, np.zeros((1, mr) + xn.shape[2:], np.float32), (1, 1),
                     ((1, 1), (1, 1)), (1, 1))[0]
     np.testing.assert_allclose(yn, yn_want, rtol=2e-5, atol=2e-5 * np.abs(yn_want).max())
+
+
+def test_nchw_rows_of_one_16_lane_vector_leave_32_channels_to_the_channels_last_blocks(
+        lanes_of):
+    """On a 16-lane machine a row of 16..31 pixels holds one vector of the NCHW blocks, while
+    a multiple of 32 output channels gives the channels-last blocks two: that route wins."""
+    x = np.zeros((2, 8, 16, 16), np.float32)
+    geom = (1, 1, 1, 1, 1, 1)
+    lanes_of(16)
+    assert not D.takes_nchw(x, np.float32, 32, geom, (16, 16), 1, 9)
+    assert D.takes_nchw(x, np.float32, 16, geom, (16, 16), 1, 9)       # 16 channels: NCHW
+    assert D.takes_nchw(x, np.float32, 32, geom, (32, 32), 1, 9)       # 32-pixel rows: NCHW
+    lanes_of(8)
+    assert D.takes_nchw(x, np.float32, 32, geom, (16, 16), 1, 9)

@@ -351,11 +351,17 @@ def takes_nchw(a: np.ndarray, w_dtype, o: int, geom, out_hw: tuple, groups: int,
     """Whether a stride-1 convolution of a C-contiguous (NCHW) operand takes the NCHW blocks:
     float32, one group, a kernel larger than 1x1, output rows of at least
     :data:`NCHW_MIN_WIDTH` pixels (on 8x8 planes the channels-last blocks with their two
-    transposing copies won: 32->32 345 against 412 us; LeNet's 10-pixel rows lost too)."""
+    transposing copies won: 32->32 345 against 412 us; LeNet's 10-pixel rows lost too).  With
+    16-lane blocks (:func:`lanes`), rows narrower than 32 pixels hold one vector, where a
+    multiple of 32 output channels gives the channels-last blocks two: those take the
+    channels-last route, copies and all (batch 32, 3x3, 1 thread, CPU time, ms, fwd / dx, NCHW
+    blocks -> channels-last: 32->32 16x16 1.57 / 1.57 -> 1.19 / 1.20, 16->32 16x16 0.79 /
+    0.86 -> 0.63 / 0.78; with 16 output channels they lost: 16->16 16x16 dx 0.12 -> 0.15)."""
     return (ENABLED and groups == 1 and geom[0] == geom[1] == 1 and a.ndim == 4 and taps > 1
             and a.dtype == np.float32 and w_dtype == np.float32 and a.size > 0
             and a.flags.c_contiguous and not channels_last(a) and out_hw[0] > 0
-            and out_hw[1] >= NCHW_MIN_WIDTH and _pick_nchw(out_hw[1], o) is not None)
+            and out_hw[1] >= NCHW_MIN_WIDTH and _pick_nchw(out_hw[1], o) is not None
+            and not (out_hw[1] < 32 and o % 32 == 0 and lanes() == 16))
 
 
 def conv_nchw(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
