@@ -284,3 +284,13 @@ def test_nchw_rows_of_one_16_lane_vector_leave_32_channels_to_the_channels_last_
     assert D.takes_nchw(x, np.float32, 32, geom, (32, 32), 1, 9)       # 32-pixel rows: NCHW
     lanes_of(8)
     assert D.takes_nchw(x, np.float32, 32, geom, (16, 16), 1, 9)
+
+
+def test_the_filter_gradient_of_16_channels_takes_16_rows_on_16_lanes(lanes_of):
+    lanes_of(16)
+    assert D._pick_filter(16, 32) == (D.FILTER_16, 16, 16)
+    assert D.KINDS[D.FILTER_16] == (16, 1, 16)
+    assert D._pick_filter(32, 32) == D._pick(32, 32)            # (8,2,16)
+    assert D._pick_filter(16, 8) == D._pick(16, 8)              # too few input channels
+    lanes_of(8)
+    assert D._pick_filter(16, 32) == D._pick(16, 32)
