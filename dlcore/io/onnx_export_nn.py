@@ -35,7 +35,9 @@ def batch_norm_stats(b: Any, op: Any) -> None:
     """``[mean, biased variance]`` over every axis but 1, shape (2, C): ReduceMean of x and of
     the squared deviations (the CPU kernel sums in float64; this sums in x's dtype)."""
     x = op.inputs[0]
-    axes = [a for a in range(len(op.in_shapes[0])) if a != 1]
+    nd = len(op.in_shapes[0])
+    channel = nd - 1 if op.params.get("last") else 1        # (``last``: channels-last, NHWC)
+    axes = [a for a in range(nd) if a != channel]
     mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
     dev = b.node("Sub", [x, mean])
     var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=axes, keepdims=0)
@@ -50,13 +52,22 @@ def batch_norm_train(b: Any, op: Any) -> None:
     what the training-mode forward computed for any batch; the running statistics, a side
     effect of that forward, are not part of the exported computation."""
     x, st, *rest = op.inputs
-    channels = op.in_shapes[0][1]
+    last = op.params.get("last", False)
+    channels = op.in_shapes[0][-1 if last else 1]
     if not isinstance(channels, (int, np.integer)):
         raise NotImplementedError("ONNX export: batch_norm_train with an unknown channel count")
     affine = op.params.get("affine", "")
     scale = rest.pop(0) if "w" in affine else b.const(np.ones(channels), op.out_dtype)
     bias = rest.pop(0) if "b" in affine else b.const(np.zeros(channels), op.out_dtype)
     mean, var = (b.node("Gather", [st, b.const(k)], axis=0) for k in (0, 1))
+    if last:
+        # channels on the last axis (ONNX's BatchNormalization wants axis 1): the same formula,
+        # its (C,) vectors broadcasting over the last axis
+        rstd = b.node("Div", [b.const(np.ones(1), op.out_dtype), b.node("Sqrt", [b.node(
+            "Add", [var, b.const(np.full(1, float(op.params["eps"])), op.out_dtype)])])])
+        xhat = b.node("Mul", [b.node("Sub", [x, mean]), rstd])
+        b.node("Add", [b.node("Mul", [xhat, scale]), bias], op.output)
+        return
     b.node("BatchNormalization", [x, scale, bias, mean, var], op.output,
            epsilon=float(op.params["eps"]))
 

@@ -1,7 +1,8 @@
 """Per-channel sums join the fused loops (fusion: partial reductions; simplify: static *_like;
 constant_folding: shape_of of a known shape).
 
-Batch norm over NHWC: its statistics and its gradient sums are ``sum`` over N, H, W of values
+Batch norm over NHWC (its composite, ``fused=False``): its statistics and its gradient sums are
+``sum`` over N, H, W of values
 that fused loops make, and its gradient broadcasts ``like`` and sums ``to`` references whose
 shapes are known while compiling.  With the passes the sums are accumulated in the loop that
 makes their operand, and no reference value is kept only for its shape; the values and
@@ -25,8 +26,10 @@ def _bn_relu_step():
         x = tf.placeholder(tf.float32, (2, 3, 3, 4))
         w = tf.Variable(rng.standard_normal((1, 1, 4, 4)).astype(np.float32))
         h = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")
+        # fused=False: the composite of moments and arithmetic (the fused kernel, TF's
+        # default for 4-D inputs, is the core's batch-norm primitives: no sums to fuse)
         y = tf.nn.relu(tf.layers.batch_normalization(h, momentum=0.9, epsilon=1e-5,
-                                                     training=True) + h)
+                                                     training=True, fused=False) + h)
         loss = tf.reduce_sum(y * y)
         grads = tf.gradients(loss, [x, w])
         with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):

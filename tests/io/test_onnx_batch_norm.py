@@ -56,3 +56,28 @@ def test_eval_mode_batch_norm_still_reads_the_running_statistics():
     assert "ReduceMean" not in {n.op_type for n in proto.graph.node}
     np.testing.assert_allclose(_run(proto, x.numpy()), bn(x).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_static_fused_channels_last_batch_norm_exports_its_formula():
+    """``tf.layers.batch_normalization`` in training mode on NHWC is ``batch_norm_train`` with
+    ``last=True``, which ONNX's BatchNormalization (channels on axis 1) cannot take: it is
+    written as its formula over the last axis, fed the batch's own statistics."""
+    import dlcore_static as tf
+    from dlcore_static import onnx_export
+    rng = np.random.default_rng(9)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (2, 3, 4, 5), name="x")
+        y = tf.layers.batch_normalization(x, epsilon=1e-3, training=True,
+                                          gamma_initializer=tf.constant_initializer(1.5),
+                                          beta_initializer=tf.constant_initializer(-0.5))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            proto = onnx_export.export(sess, [y], [x])
+            xv = (rng.standard_normal((2, 3, 4, 5)) * 2 + 1).astype(np.float32)
+            want = sess.run(y, {x: xv})
+    ops = {n.op_type for n in proto.graph.node}
+    assert "ReduceMean" in ops and "BatchNormalization" not in ops
+    sess_ort = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = sess_ort.run(None, {sess_ort.get_inputs()[0].name: xv})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

@@ -12,7 +12,11 @@ from . import _support as S
 from .elementwise import flat
 
 
-def _dims(shape):
+def _dims(shape, last=False):
+    """(N, C, L) of the kernels' layout: a channels-last operand is (positions, C, 1)."""
+    if last:       # (the simulator's shapes take no negative index: a tuple first)
+        shape = tuple(int(d) for d in shape)
+        return S.size_of(shape[:-1]), shape[-1], 1
     return int(shape[0]), int(shape[1]), S.size_of(shape[2:])
 
 
@@ -20,8 +24,8 @@ def _vec(v, x):
     return flat(v) if v is not None else x          # unread when the flag is off
 
 
-def batch_norm_stats(x):
-    nb, nc, nl = _dims(x.shape)
+def batch_norm_stats(x, last=False):
+    nb, nc, nl = _dims(x.shape, last)
     out = S.empty((max(2 * nc, 1),), x.dtype)
     if nc:
         if nb * nl == 0:
@@ -34,11 +38,11 @@ def batch_norm_stats(x):
     return S.view_as(out if nc else S.empty((0,), x.dtype), (2, nc))
 
 
-def batch_norm_train(x, st, *wb, eps, affine):
+def batch_norm_train(x, st, *wb, eps, affine, last=False):
     w = wb[0] if "w" in affine else None
     b = wb[-1] if "b" in affine else None
     shape = tuple(int(d) for d in x.shape)
-    nb, nc, nl = _dims(shape)
+    nb, nc, nl = _dims(shape, last)
     total = nb * nc * nl
     out = S.empty((max(total, 1),), x.dtype)
     if total:
@@ -50,8 +54,8 @@ def batch_norm_train(x, st, *wb, eps, affine):
     return S.view_as(out if total else S.empty((0,), x.dtype), shape)
 
 
-def batch_norm_grad_stats(g, x, st, *, eps):
-    nb, nc, nl = _dims(x.shape)
+def batch_norm_grad_stats(g, x, st, *, eps, last=False):
+    nb, nc, nl = _dims(x.shape, last)
     out = S.empty((max(2 * nc, 1),), x.dtype)
     if nc:
         if nb * nl == 0:
@@ -65,10 +69,10 @@ def batch_norm_grad_stats(g, x, st, *, eps):
     return S.view_as(out if nc else S.empty((0,), x.dtype), (2, nc))
 
 
-def batch_norm_grad_x(g, x, st, gs, *w, eps, affine):
+def batch_norm_grad_x(g, x, st, gs, *w, eps, affine, last=False):
     wv = w[0] if affine else None
     shape = tuple(int(d) for d in x.shape)
-    nb, nc, nl = _dims(shape)
+    nb, nc, nl = _dims(shape, last)
     total = nb * nc * nl
     out = S.empty((max(total, 1),), x.dtype)
     if total:
