@@ -42,14 +42,22 @@ def _stats_channel(x, out, c):
 
 
 @njit(**_INL)
-def _forward_channel(x, st, w, b, out, eps, has_w, has_b, c):
-    nb, _, nl = x.shape
+def scale_shift(st, w, b, eps, has_w, has_b, c):
+    """Channel c's forward as ``x * scale + shift``: (rstd [* w], -mean scale [+ b]); the
+    channels-last loops (:mod:`._jit_batch_norm_last`) use it too."""
     scale = 1.0 / math.sqrt(st[1, c] * 1.0 + eps)
     if has_w:
         scale = scale * w[c]
     shift = -st[0, c] * scale
     if has_b:
         shift = shift + b[c]
+    return scale, shift
+
+
+@njit(**_INL)
+def _forward_channel(x, st, w, b, out, eps, has_w, has_b, c):
+    nb, _, nl = x.shape
+    scale, shift = scale_shift(st, w, b, eps, has_w, has_b, c)
     for i in range(nb):
         for j in range(nl):
             out[i, c, j] = x[i, c, j] * scale + shift

@@ -14,6 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._jit_batch_norm import scale_shift
 from .runtime import configure_threads
 
 configure_threads()
@@ -60,14 +61,7 @@ def _scale_shift(st, w, b, eps, has_w, has_b):
     scale = np.empty(nc)
     shift = np.empty(nc)
     for c in range(nc):
-        k = 1.0 / math.sqrt(st[1, c] * 1.0 + eps)
-        if has_w:
-            k = k * w[c]
-        sh = -st[0, c] * k
-        if has_b:
-            sh = sh + b[c]
-        scale[c] = k
-        shift[c] = sh
+        scale[c], shift[c] = scale_shift(st, w, b, eps, has_w, has_b, c)
     return scale, shift
 
 
