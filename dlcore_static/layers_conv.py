@@ -227,7 +227,7 @@ def _ema(moving, value, momentum, t, debias):
 
 
 def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, epsilon,
-                     training, fused=False, keras_epsilon=None, debias=None):
+                     training, fused=False, keras_epsilon=None, debias=None, prims=False):
     """(output, [update ops]): the shared body of tf.layers and Keras batch normalisation.
 
     The output is normalised with the batch's biased variance in training, the moving
@@ -241,6 +241,14 @@ def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, ep
       variance by ``n / (n - (1 + epsilon))`` again;
     - ``debias``: ``((biased_mean, step_mean), (biased_var, step_var))``, Keras 2.2.4's
       TensorFlow backend's zero-debiased moving averages (see :func:`_ema`).
+
+    With ``prims`` (``tf.layers.batch_normalization``'s fused form) the training-mode batch
+    statistics and output are the core's fused batch-norm primitives (channels on axis 1 or the
+    last axis, a float input; a training tensor selects them with ``where``); otherwise
+    (Keras layers, ``fused=False``) the composite of moments and arithmetic, which the graph
+    passes fuse.  (Keras' layers could take the primitives too: their values differ only in
+    rounding, but a Keras early-stopping program's trajectory moved, so they were left as
+    they were.)
     """
     nd = x.aval.ndim
     axis %= nd
@@ -255,23 +263,17 @@ def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, ep
                                axis)
     if training is False or training == 0:
         return norm(moving_mean, moving_var), []
-    if fused and (training is True or training == 1) and nd >= 2 and axis in (1, nd - 1) \
-            and x.aval.dtype.kind == "f":
-        # TF's FusedBatchNorm as the core's fused primitives (issue 19: the composite of
-        # moments and arithmetic below took ~15 of a 33 ms ResNet step in memory-bound loops):
-        # the statistics in one pass, the output in one, and their gradients in two
+    y = None
+    if prims and nd >= 2 and axis in (1, nd - 1) and x.aval.dtype.kind == "f":
+        # the core's fused primitives (issue 19: the composite of moments and arithmetic took
+        # ~15 of a 33 ms ResNet step in memory-bound loops): the statistics in one pass, the
+        # output in one, their gradients in two (the statistics feed only the moving averages)
         last = axis == nd - 1 and nd > 2
         st = _bn.batch_norm_stats(x, last)
         y = _bn.batch_norm_train(x, st, gamma, beta, eps, last)
         mean, var = _ops.getitem(st, 0), _ops.getitem(st, 1)
-        n = _sample_count(x, axes)
-        upd_var = _bessel(var, n, x.aval.dtype)
-        if keras_epsilon is not None:
-            upd_var = _bessel(upd_var, n, x.aval.dtype, keras_epsilon)
-        dm, dv = debias if debias is not None else (None, None)
-        return y, (_ema(moving_mean, mean, momentum, None, dm)
-                   + _ema(moving_var, upd_var, momentum, None, dv))
-    mean, var = _ops.moments(x, axes)
+    else:
+        mean, var = _ops.moments(x, axes)
     upd_var = var
     if fused or keras_epsilon is not None:
         n = _sample_count(x, axes)
@@ -281,10 +283,11 @@ def batch_norm_graph(x, gamma, beta, moving_mean, moving_var, axis, momentum, ep
             upd_var = _bessel(upd_var, n, x.aval.dtype, keras_epsilon)
     dm, dv = debias if debias is not None else (None, None)
     if training is True or training == 1:
-        return norm(mean, var), (_ema(moving_mean, mean, momentum, None, dm)
-                                 + _ema(moving_var, upd_var, momentum, None, dv))
+        return (norm(mean, var) if y is None else y), \
+            (_ema(moving_mean, mean, momentum, None, dm)
+             + _ema(moving_var, upd_var, momentum, None, dv))
     t = to_tensor(training)
-    out = _ops.where(t, norm(mean, var), norm(moving_mean, moving_var))
+    out = _ops.where(t, norm(mean, var) if y is None else y, norm(moving_mean, moving_var))
     return out, _ema(moving_mean, mean, momentum, t, dm) + _ema(moving_var, upd_var, momentum,
                                                                 t, dv)
 
@@ -340,7 +343,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                                       training, renorm_clipping, renorm_momentum)
         else:
             y, updates = batch_norm_graph(x, gamma, beta, mm, mv, axis, momentum, epsilon,
-                                          training, fused=use_fused)
+                                          training, fused=use_fused, prims=use_fused)
         for u in updates:
             g.add_to_collection(GraphKeys.UPDATE_OPS, u)
     return y

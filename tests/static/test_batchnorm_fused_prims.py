@@ -44,3 +44,27 @@ def test_fused_layer_runs_the_primitives_and_matches_numpy(axis):
     np.testing.assert_allclose(got_dx, want_dx, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(got_mm, 0.2 * mu, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got_mv, 0.8 + 0.2 * var * n / (n - 1), rtol=1e-5)
+
+
+def test_a_training_placeholder_selects_the_primitives_or_the_moving_statistics():
+    rng = np.random.default_rng(8)
+    xv = (rng.standard_normal((4, 3, 3, 5)) * 3 - 1).astype(np.float32)
+    x = tf.placeholder(tf.float32, xv.shape)
+    is_training = tf.placeholder(tf.bool, [])
+    y = tf.layers.batch_normalization(x, momentum=0.5, epsilon=1e-3, training=is_training)
+    assert "BatchNormTrain" in {op.type for op in tf.get_default_graph().get_operations()}
+    upd = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    mm, mv = tf.global_variables()[2:]
+    ax = (0, 1, 2)
+    mu, var = xv.astype(np.float64).mean(ax), xv.astype(np.float64).var(ax)
+    n = xv.size // 5
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        infer, _ = sess.run([y, upd], {x: xv, is_training: False})
+        np.testing.assert_allclose(infer, xv / np.sqrt(1 + 1e-3), rtol=1e-5)   # mean 0, var 1
+        np.testing.assert_allclose(sess.run(mm), 0.0)                          # not updated
+        train, _ = sess.run([y, upd], {x: xv, is_training: True})
+        np.testing.assert_allclose(train, (xv - mu) / np.sqrt(var + 1e-3), rtol=1e-4,
+                                   atol=1e-5)
+        np.testing.assert_allclose(sess.run(mm), 0.5 * mu, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(sess.run(mv), 0.5 + 0.5 * var * n / (n - 1), rtol=1e-5)
