@@ -294,3 +294,22 @@ def test_the_filter_gradient_of_16_channels_takes_16_rows_on_16_lanes(lanes_of):
     assert D._pick_filter(16, 8) == D._pick(16, 8)              # too few input channels
     lanes_of(8)
     assert D._pick_filter(16, 32) == D._pick(16, 32)
+
+
+@pytest.mark.parametrize("env,want", [({"DLCORE_CONV_LANES": "8"}, 8),
+                                      ({"NUMBA_ENABLE_AVX": "0"}, 8), ({}, None)])
+def test_lanes_follow_what_numba_compiles_for(env, want):
+    """16 lanes only where Numba's target has AVX-512F (its own reading of the host, which
+    ``NUMBA_ENABLE_AVX=0`` strips of AVX), and ``DLCORE_CONV_LANES=8`` keeps 8."""
+    import os
+    import subprocess
+    import sys
+    from numba.core.codegen import get_host_cpu_features
+    if want is None:
+        want = 16 if "+avx512f" in get_host_cpu_features().split(",") else 8
+    code = "from dlcore.kernels.cpu import conv_direct as D; print(D.lanes())"
+    full = {k: v for k, v in os.environ.items() if k not in ("DLCORE_CONV_LANES",
+                                                              "NUMBA_ENABLE_AVX")}
+    out = subprocess.run([sys.executable, "-c", code], env={**full, **env},
+                         capture_output=True, text=True, timeout=120, check=True)
+    assert int(out.stdout.split()[-1]) == want

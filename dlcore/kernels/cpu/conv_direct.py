@@ -124,9 +124,9 @@ def lanes() -> int:
         return 8
     from numba.core import config
     features = config.CPU_FEATURES
-    if features is None:
-        import llvmlite.binding as ll
-        features = ll.get_host_cpu_features().flatten()
+    if features is None:            # (Numba's own reading of the host: NUMBA_ENABLE_AVX=0 off)
+        from numba.core.codegen import get_host_cpu_features
+        features = get_host_cpu_features()
     return 16 if "+avx512f" in features.split(",") else 8
 
 
