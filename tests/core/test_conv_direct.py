@@ -29,10 +29,11 @@ def lanes_of(monkeypatch):
         f.cache_clear()
 
 
-@pytest.fixture(autouse=True, params=[8, 16], ids=["avx2", "avx512"])
+@pytest.fixture(params=[8, 16], ids=["avx2", "avx512"])
 def machine(request, lanes_of):
-    """Every test runs with the blocks of both machines: the 16-lane kinds are checked on an
-    AVX2 machine too (LLVM splits each vector in two there) and the 8-lane ones on AVX-512."""
+    """The routes' tests run with the blocks of both machines: the 16-lane kinds are checked on
+    an AVX2 machine too (LLVM splits each vector in two there) and the 8-lane ones on
+    AVX-512."""
     lanes_of(request.param)
     return request.param
 
@@ -75,7 +76,7 @@ def _want(x, w, g, s, p, d):
 
 @pytest.mark.parametrize("layout", ["channels_last", "nchw"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")
-def test_direct_matches_torch(case, layout, monkeypatch):
+def test_direct_matches_torch(case, layout, monkeypatch, machine):
     xs, o, k, s, p, d = case
     rng = np.random.default_rng(3)
     x = rng.standard_normal(xs).astype(np.float32)
@@ -107,7 +108,7 @@ def test_direct_matches_torch(case, layout, monkeypatch):
     assert dw.flags.c_contiguous
 
 
-def test_direct_kernels_are_adjoints_and_match_central_differences():
+def test_direct_kernels_are_adjoints_and_match_central_differences(machine):
     """<conv(x, w), g> = <x, conv_transpose(g, w)> = <w, filter_grad(x, g)>, and the forward's
     central differences (steps of 1e-2 on a float32 kernel, summed in float64) match both."""
     rng = np.random.default_rng(5)
@@ -139,7 +140,7 @@ def test_direct_kernels_are_adjoints_and_match_central_differences():
         assert abs(fd - dw[idx]) < 2e-3 * max(1.0, abs(dw[idx]))
 
 
-def test_route_conditions():
+def test_route_conditions(machine):
     x = _cl(np.zeros((1, 4, 5, 5), np.float32))
     assert D.takes_direct(x, np.float32, 8, 5, 1, 9)
     assert not D.takes_direct(x, np.float32, 6, 5, 1, 9)           # O not a multiple of 8
@@ -181,7 +182,7 @@ NCHW_CASES = [
 
 
 @pytest.mark.parametrize("case", NCHW_CASES, ids=lambda c: f"{c[0]}-{c[1]}")
-def test_nchw_blocks_match_torch(case, monkeypatch):
+def test_nchw_blocks_match_torch(case, monkeypatch, machine):
     """C-contiguous operands with rows of at least 16 pixels at stride 1: the NCHW blocks for
     the forward and the input gradient (C-contiguous out), values against torch float64."""
     xs, o, k, p, d = case
@@ -217,7 +218,7 @@ def test_mismatched_operands_are_refused_not_read_out_of_bounds():
 
 
 @pytest.mark.parametrize("layout", ["channels_last", "nchw"])
-def test_filter_grad_window_rows_match_torch(layout, monkeypatch):
+def test_filter_grad_window_rows_match_torch(layout, monkeypatch, machine):
     """Few input channels and output channels that are not a multiple of 8 (LeNet's first
     layer): the filter gradient by window-row blocks, strided and padded, against torch."""
     rng = np.random.default_rng(11)
@@ -241,12 +242,10 @@ def test_filter_grad_window_rows_match_torch(layout, monkeypatch):
 
 @pytest.mark.parametrize("kind", range(len(D.KINDS)),
                          ids=[f"{mr}x{nv}x{ln}" for mr, nv, ln in D.KINDS])
-def test_every_block_kind_matches_torch(kind, machine, monkeypatch):
+def test_every_block_kind_matches_torch(kind, monkeypatch):
     """Each register block, whatever this machine would pick: the forward (blocks that
     overwrite), the filter gradient one image at a time (blocks that add) and the NCHW forward
     (rows over channels), values against torch float64."""
-    if machine == 16:
-        pytest.skip("the kind is forced: one run is enough")
     mr, nv, ln = D.KINDS[kind]
     cols = nv * ln
     rng = np.random.default_rng(kind)

@@ -112,7 +112,7 @@ KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
 #: prefers: 1133 against 1164 us); 32 and 64 output channels keep (8,2,16): 0.95 and 0.74
 #: against 1.04 and 0.81.  (The first-fit picks never reach it: (8,1,16) fits wherever it
 #: does.)
-FILTER_16 = 4
+FILTER_16 = KINDS.index((16, 1, 16))
 
 
 @functools.lru_cache(maxsize=1)
