@@ -131,6 +131,7 @@ def launch_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
     from numba import cuda
 
     import dlcore_eager
+    from dlcore.kernels.cuda import _launch
     from dlcore.kernels.cuda._kernels import fill
     torch, why = _torch_cuda()
     out = cuda.device_array(1, np.float32)
@@ -139,14 +140,22 @@ def launch_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
     x = dlcore_eager.ones(1).cuda()
     y = dlcore_eager.ones(1).cuda()
     per = 20 if tiny else 2000
-    cases = [("numba.cuda launch, fill[1, 32](...)", lambda: fill[1, 32](out, np.float32(0), 1)),
-             ("the same, configured once", lambda: configured(out, np.float32(0), 1)),
-             ("x + y, one-element tensors", lambda: x + y)]
+    short = _launch.fast(fill)
+    # (label, call, dlcore's short launch path on)
+    cases = [("numba.cuda launch, fill[1, 32](...)", lambda: fill[1, 32](out, np.float32(0), 1),
+              False),
+             ("the same, configured once", lambda: configured(out, np.float32(0), 1), False),
+             ("dlcore's short path, fast(fill)[1, 32](...)",
+              lambda: short[1, 32](out, np.float32(0), 1), True),
+             ("x + y, one-element tensors", lambda: x + y, True),
+             ("x + y, Numba's launch path", lambda: x + y, False)]
     rows = []
     tx = ty = None
     if torch is not None:
         tx, ty = torch.ones(1, device="cuda"), torch.ones(1, device="cuda")
-    for label, fn in cases:
+    on = _launch.enabled()
+    for label, fn, short_path in cases:
+        _launch.set_enabled(short_path and on)
         fn()
 
         def many(fn=fn):
@@ -162,6 +171,7 @@ def launch_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
                                      for _ in range(5))
             theirs = f"{t_ms * 1e3 / per:.1f}"
         rows.append([label, f"{ours * 1e3 / per:.1f}", theirs])
+    _launch.set_enabled(on)
     return rows, why
 
 
@@ -199,6 +209,7 @@ def seed_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
     from numba import cuda
 
     import dlcore_eager
+    from dlcore.kernels.cuda import _launch
 
     from .engines import _torch_programs
     torch, why = _torch_cuda()
@@ -210,23 +221,30 @@ def seed_rows(tiny: bool, reps: int) -> tuple[list[list[str]], str]:
         else:
             ours = _torch_programs.setup(dlcore_eager, wl, "cuda")
         theirs = _torch_programs.setup(torch, wl, "cuda") if torch is not None else None
-        for _ in range(1 if tiny else 2):                   # compiles, then the plan's glue
-            ours.step()
+        on = _launch.enabled()
+        for short_path in (False, on):                      # compiles, then the plan's glue
+            _launch.set_enabled(short_path)
+            for _ in range(1 if tiny else 2):
+                ours.step()
         if theirs is not None:
             theirs.step()
-        a, b = [], []
+        a, a_numba, b = [], [], []
         for _ in range(reps):                               # interleaved repeats
+            _launch.set_enabled(False)
+            a_numba.append(_median_ms(ours.step, cuda.synchronize, 1))
+            _launch.set_enabled(on)
             a.append(_median_ms(ours.step, cuda.synchronize, 1))
             if theirs is not None:
                 b.append(_median_ms(theirs.step, torch.cuda.synchronize, 1))
         if PROFILE_OUT[0]:
             _profile(ours.step, f"{PROFILE_OUT[0]}.{kind}.txt", 1 if tiny else 20)
-        ms = statistics.median(a)
+        ms, ms_numba = statistics.median(a), statistics.median(a_numba)
         if b:
             tms = statistics.median(b)
-            rows.append([wl.title, f"{ms:.3f}", f"{tms:.3f}", f"{ms / tms:.2f}x"])
+            rows.append([wl.title, f"{ms:.3f}", f"{ms_numba:.3f}", f"{tms:.3f}",
+                         f"{ms / tms:.2f}x"])
         else:
-            rows.append([wl.title, f"{ms:.3f}", "n/a", "n/a"])
+            rows.append([wl.title, f"{ms:.3f}", f"{ms_numba:.3f}", "n/a", "n/a"])
     return rows, why
 
 
@@ -260,14 +278,22 @@ def _own_files() -> tuple[str, ...]:
     return tuple(roots) + ("_dlcore_gen_",)
 
 
-def _is_launch(filename: str, name: str) -> bool:
-    """Is this profiled function numba.cuda's kernel launch (a dispatcher's ``call`` on a GPU,
-    the simulator's kernel ``__call__``)?"""
-    path = filename.replace("\\", "/")
-    if "/cuda/" not in path:
-        return False
-    return (path.endswith("/dispatcher.py") and name == "call") or \
-        (path.endswith("/simulator/kernel.py") and name == "__call__")
+def _launches(stats: dict) -> int:
+    """Kernel launches in a profile: dlcore's short path (``_launch._Configured.__call__``)
+    and numba.cuda's (a configured kernel's ``__call__`` on a GPU, the simulator's kernel
+    ``__call__``) when not made by the short path's own fallback."""
+    n = 0
+    for (filename, _, name), (_, ncalls, _tt, _ct, callers) in stats.items():
+        path = filename.replace("\\", "/")
+        if name != "__call__" or "/cuda/" not in path:
+            continue
+        if path.endswith("/kernels/cuda/_launch.py"):
+            n += ncalls
+        elif path.endswith("/numba/cuda/dispatcher.py") or \
+                path.endswith("/simulator/kernel.py"):
+            n += ncalls - sum(c[1] for (f, _, _), c in callers.items()
+                              if f.replace("\\", "/").endswith("/kernels/cuda/_launch.py"))
+    return n
 
 
 def python_calls(step: Callable[[], Any], steps: int) -> tuple[float, float, float]:
@@ -280,14 +306,12 @@ def python_calls(step: Callable[[], Any], steps: int) -> tuple[float, float, flo
         step()
     prof.disable()
     stats = pstats.Stats(prof).stats                     # type: ignore[attr-defined]
-    total = mine = launches = 0
+    total = mine = 0
     for (filename, _, name), (_, ncalls, *_rest) in stats.items():
         total += ncalls
         if any(r in filename for r in own):
             mine += ncalls
-        if _is_launch(filename, name):
-            launches += ncalls
-    return total / steps, mine / steps, launches / steps
+    return total / steps, mine / steps, _launches(stats) / steps
 
 
 def interpreter_steps(plan) -> int:
@@ -389,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         ("launch overhead: one small op, steady state (us per call, median)",
          lambda: _with_note(*launch_rows(args.tiny, reps), ["call", "dlcore us", "torch us"])),
         ("seed steps on CUDA: dlcore vs PyTorch (ms per step, median)",
-         lambda: _with_note(*seed_rows(args.tiny, reps), ["step", "dlcore ms", "torch ms",
-                                                          "dlcore / torch"])),
+         lambda: _with_note(*seed_rows(args.tiny, reps), [
+             "step", "dlcore ms", "dlcore ms, Numba's launch path", "torch ms",
+             "dlcore / torch"])),
         ("the seed static step on CUDA: compiled plan vs interpreted plan",
          lambda: _table(["plan", "ms per step", "Python calls per step",
                          "of them dlcore's", "kernel launches per step",

@@ -40,6 +40,7 @@ import numpy as np
 
 from ...device import cuda_module, cuda_simulator
 from ...jitcache import load_generated_module
+from . import _launch
 
 THREADS = 256          # threads per block for 1-D launches (8 warps)
 WARP = 32
@@ -185,10 +186,17 @@ def merge_dims(shape, *stride_sets) -> tuple[tuple[int, ...], list[tuple[int, ..
 OFFSET_SOURCE = "from dlcore.kernels.cuda._kernels import flat_offset\n"
 
 
+def fast(kernel):
+    """``kernel`` launched with less Python on a real GPU (:func:`._launch.fast`)."""
+    return _launch.fast(kernel)
+
+
 def load_source(name: str, source: str):
-    """Compile generated kernel source (written to a real file so the disk cache works)."""
+    """Compile generated kernel source (written to a real file so the disk cache works); on a
+    real GPU its kernels are read through :class:`_launch.FastModule` (launched with less
+    Python, :mod:`._launch`)."""
     cuda()  # fail early, with dlcore's message, when CUDA is unusable
-    return load_generated_module(f"cuda_{name}", source)
+    return _launch.kernels_of(load_generated_module(f"cuda_{name}", source))
 
 
 def numpy_type_name(dtype) -> str:

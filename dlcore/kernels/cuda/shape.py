@@ -31,8 +31,9 @@ def strided_copy_into(dst_flat, dbase: int, dstrides, src_flat, sbase: int, sstr
     shape, (dstrides, sstrides) = S.merge_dims(shape, dstrides, sstrides)
     from ._kernels import strided_copy
     blocks, threads = S.launch_1d(n)
-    strided_copy[blocks, threads](dst_flat, int(dbase), S.as_tuple(dstrides, 0), src_flat,
-                                  int(sbase), S.as_tuple(sstrides, 0), S.as_tuple(shape, 1), n)
+    S.fast(strided_copy)[blocks, threads](dst_flat, int(dbase), S.as_tuple(dstrides, 0),
+                                          src_flat, int(sbase), S.as_tuple(sstrides, 0),
+                                          S.as_tuple(shape, 1), n)
 
 
 def gather(x, out_shape, base: int, strides):
