@@ -6,7 +6,8 @@
 # T_CHECK (seconds for gpu_check, default 150). sections (default "env,check,tests"): env = the GPU, driver and packages; check =
 # `python -m benchmarks.gpu_check` (numba.cuda matmul vs cuBLAS, the seed steps vs PyTorch CUDA,
 # compiled vs interpreted CUDA plans); tests = every CUDA test of the suite on the device
-# (DLCORE_TEST_REAL_GPU=1, pytest -k "cuda or gpu"), stopped with SIGINT after the given seconds
+# (DLCORE_TEST_REAL_GPU=1, pytest -k "cuda or gpu"; with the opt-in short launch path on,
+# DLCORE_CUDA_LAUNCH=fast unless set otherwise), stopped with SIGINT after the given seconds
 # so that pytest still prints its summary; bench = the harness's MLP rows on CUDA.
 # Run from the repository root; the packages are used in place (PYTHONPATH), nothing installed.
 # Every section's output is also written under $OUT.
@@ -47,7 +48,7 @@ fi
 
 if has tests; then
   stamp "tests (SIGINT after ${T_TESTS} s)"
-  DLCORE_TEST_REAL_GPU=1 NUMBA_ENABLE_CUDASIM=0 timeout -s INT -k 20 "$T_TESTS" \
+  DLCORE_TEST_REAL_GPU=1 NUMBA_ENABLE_CUDASIM=0 DLCORE_CUDA_LAUNCH=${DLCORE_CUDA_LAUNCH:-fast} timeout -s INT -k 20 "$T_TESTS" \
     $PY -m pytest -q -n 14 --dist loadgroup -k "cuda or gpu" -p no:cacheprovider \
     --tb=short -o addopts="-ra --durations=15" > "$OUT/tests.log" 2>&1
   echo "tests rc=$?"

@@ -26,9 +26,16 @@ and ``dispatcher.compile`` gives the kernel (from the disk cache when it is ther
 else takes Numba's path unchanged: the simulator (there is no wrapping at all), more than one
 visible GPU, a thread's first launch (it makes the CUDA context current in that thread), an
 argument of another kind (a host array, a foreign ``__cuda_array_interface__`` object, a
-record), a configuration with a stream or shared memory, a debug or cooperative kernel, and
-``DLCORE_CUDA_LAUNCH=numba`` (read when CUDA is first used; :func:`set_enabled` switches it at
-run time, for side-by-side timing).
+record), a configuration with a stream or shared memory, a debug or cooperative kernel.
+
+Status: opt-in
+--------------
+The arguments are checked against Numba's ``_prepare_args`` without a GPU
+(``tests/cuda/test_cuda_fast_launch.py``), but the path has not yet run on one (the session
+that wrote it was lent none), so it is off unless ``DLCORE_CUDA_LAUNCH=fast`` (read when CUDA
+is first used); :func:`set_enabled` switches it at run time, which ``benchmarks.gpu_check``
+does to time it against Numba's path, and ``benchmarks/gpu_session.sh`` runs the CUDA tests
+with it on.  Make it the default once a GPU run has passed and timed it.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ _SCALARS: dict = {np.float32: ctypes.c_float, np.float64: ctypes.c_double,
 
 class _State:
     on: bool | None = None          # None: not decided yet (decided on the first wrap)
+    possible: bool | None = None    # a real GPU, one visible, numba-cuda's layout as expected
     device_array: Any = None        # numba's DeviceNDArray class (only exactly it is read)
     core_launch: Any = None         # cuda.core's launch, as numba.cuda's dispatcher imports it
     make_config: Any = None         # (griddim, blockdim) -> cuda.core LaunchConfig
@@ -64,23 +72,32 @@ _tls = threading.local()
 
 
 def enabled() -> bool:
-    """Whether launches take the short path (a real GPU, one visible, not switched off)."""
+    """Whether launches take the short path (possible here, and ``DLCORE_CUDA_LAUNCH=fast``
+    or :func:`set_enabled`)."""
     if _State.on is None:
-        _State.on = _decide()
+        _State.on = _possible() and \
+            os.environ.get("DLCORE_CUDA_LAUNCH", "").lower() == "fast"
     return bool(_State.on)
 
 
 def set_enabled(on: bool) -> bool:
-    """Switch the short path on or off (on only where :func:`enabled` would allow it); the
-    previous setting is returned.  Wrapped kernels read it at every configuration."""
+    """Switch the short path on or off (on only where it is possible: a real GPU, one
+    visible); the previous setting is returned.  Wrapped kernels read it at every
+    configuration."""
     before = enabled()
-    _State.on = bool(on) and _decide()
+    _State.on = bool(on) and _possible()
     return before
+
+
+def _possible() -> bool:
+    if _State.possible is None:
+        _State.possible = _decide()
+    return _State.possible
 
 
 def _decide() -> bool:
     from ...device import cuda_module, cuda_simulator
-    if cuda_simulator() or os.environ.get("DLCORE_CUDA_LAUNCH", "").lower() == "numba":
+    if cuda_simulator():
         return False
     cuda = cuda_module()
     try:
@@ -111,9 +128,11 @@ def _decide() -> bool:
 
 
 def fast(kernel):
-    """``kernel`` launched through the short path: a :class:`FastKernel` on a real GPU (one per
-    kernel, kept on it), the kernel itself elsewhere (the simulator)."""
-    if not enabled() and _State.device_array is None:
+    """``kernel`` launched through the short path when it is on: a :class:`FastKernel` where the
+    path is possible (one per kernel, kept on it), the kernel itself elsewhere (the
+    simulator)."""
+    enabled()
+    if not _State.possible:
         return kernel
     wrapped = getattr(kernel, "_dlcore_fast", None)
     if wrapped is None:
@@ -266,7 +285,8 @@ def numba_type(kind):
 def kernels_of(module):
     """``module`` (generated kernel source) with its kernels read through :func:`fast`: the
     module itself where launches are not wrapped (the simulator)."""
-    if not enabled() and _State.device_array is None:
+    enabled()
+    if not _State.possible:
         return module
     return FastModule(module)
 
