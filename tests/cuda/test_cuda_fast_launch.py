@@ -63,3 +63,18 @@ def test_real_gpu_kernels_are_wrapped_and_launch():
                               np.float32)
         np.testing.assert_array_equal(out.copy_to_host(), x * 2 + 1.5)
     _launch.set_enabled(before)
+
+
+def test_launch_args_benchmark_prints_both_paths():
+    """``python -m benchmarks.launch_args`` runs without a GPU (its own process, numba.cuda's
+    real modules) and reports both paths' cost per launch (times are not asserted)."""
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([sys.executable, "-m", "benchmarks.launch_args", "--launches", "50",
+                        "--rounds", "1"], cwd=root, env=dict(os.environ), capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = re.findall(r"^\| (numba\.cuda|dlcore's short path)[^|]*\| ([0-9.]+) \|$", r.stdout,
+                      re.M)
+    assert [name for name, _ in rows] == ["numba.cuda", "dlcore's short path"], r.stdout
+    assert all(float(us) > 0 for _, us in rows)
