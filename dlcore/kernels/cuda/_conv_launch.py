@@ -13,7 +13,7 @@ def zeros(shape, dtype):
     if n:
         from ._kernels import fill
         blocks, threads = S.launch_1d(n)
-        fill[blocks, threads](out.reshape((n,)), S.scalar_of(0, dtype), n)
+        S.fast(fill)[blocks, threads](out.reshape((n,)), S.scalar_of(0, dtype), n)
     return out
 
 
@@ -21,4 +21,4 @@ def launch(kernel, total, *args):
     """``kernel[blocks, threads](*args, total)``, one thread per element (none when empty)."""
     if total:
         blocks, threads = S.launch_1d(total)
-        kernel[blocks, threads](*args, total)
+        S.fast(kernel)[blocks, threads](*args, total)

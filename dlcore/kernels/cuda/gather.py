@@ -71,7 +71,7 @@ def scatter_add(v, i, ref):
     out = S.empty((total,), dtype)
     if total:
         blocks, threads = S.launch_1d(total)
-        fill[blocks, threads](out, S.scalar_of(0, dtype), total)
+        S.fast(fill)[blocks, threads](out, S.scalar_of(0, dtype), total)
     n = S.size_of(v.shape)
     if n:                       # even into an empty ref: a bad index must still raise
         err = _flag()
@@ -79,6 +79,6 @@ def scatter_add(v, i, ref):
         idx = flat(i.reshape((1,)) if len(i.shape) == 0 else i)
         kernel = scatter_or_rows if dtype == np.bool_ else scatter_add_rows
         blocks, threads = S.launch_1d(n)
-        kernel[blocks, threads](out, flat(v), idx, nrows, rowsize, n, err)
+        S.fast(kernel)[blocks, threads](out, flat(v), idx, nrows, rowsize, n, err)
         _raise_if_flagged(err, nrows)
     return S.view_as(out, shape)

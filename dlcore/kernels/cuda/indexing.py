@@ -71,7 +71,7 @@ def _filled(shape, dtype, value):
     if n:
         from ._kernels import fill
         blocks, threads = S.launch_1d(n)
-        fill[blocks, threads](out, S.scalar_of(value, dtype), n)
+        S.fast(fill)[blocks, threads](out, S.scalar_of(value, dtype), n)
     return out, shape
 
 
@@ -100,7 +100,7 @@ def index_update(x, v, *, idx):
         from ._kernels import strided_fill
         mshape, (mstrides,) = S.merge_dims(rshape, rstrides)
         blocks, threads = S.launch_1d(m)
-        strided_fill[blocks, threads](out, base, S.as_tuple(mstrides, 0),
+        S.fast(strided_fill)[blocks, threads](out, base, S.as_tuple(mstrides, 0),
                                       S.scalar_of(S.host_scalar_value(v), x.dtype),
                                       S.as_tuple(mshape, 1), m)
     elif m:
@@ -122,7 +122,7 @@ def one_hot(x, *, depth, dtype):
         from ._kernels import one_hot as kernel
         xf = flat(x.reshape((1,)) if len(x.shape) == 0 else x)
         blocks, threads = S.launch_1d(n)
-        kernel[blocks, threads](out, xf, int(depth), n, S.scalar_of(1, dtype),
+        S.fast(kernel)[blocks, threads](out, xf, int(depth), n, S.scalar_of(1, dtype),
                                 S.scalar_of(0, dtype))
     return S.view_as(out, out_shape)
 

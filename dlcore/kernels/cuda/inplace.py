@@ -49,7 +49,7 @@ def fill(out, value) -> None:
     if n:
         from ._kernels import fill as kernel
         blocks, threads = S.launch_1d(n)
-        kernel[blocks, threads](_flat(out), out.dtype.type(value), n)
+        S.fast(kernel)[blocks, threads](_flat(out), out.dtype.type(value), n)
 
 
 def sgd_step(p, g, buf, *, lr: float, momentum: float, dampening: float,

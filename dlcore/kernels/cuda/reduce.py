@@ -307,7 +307,7 @@ def _launch(op: str, x, axes, keepdims: bool, out_dtype):
         from ._kernels import fill
         out = S.empty((M,), out_dtype)
         blocks, threads = S.launch_1d(M)
-        fill[blocks, threads](out, S.scalar_of(1 if op == "prod" else 0, out_dtype), M)
+        S.fast(fill)[blocks, threads](out, S.scalar_of(1 if op == "prod" else 0, out_dtype), M)
         return S.view_as(out, out_shape)
     kshape, kstrides, rshape, rstrides = split
     out = _reduce_flat(_module(op, np.dtype(out_dtype)), flat(x), kshape, kstrides, rshape,
