@@ -223,7 +223,7 @@ def marshal(args, vals: list):
     """Append ``args`` flattened as Numba passes them to a kernel to ``vals``; return their
     kinds (the table key), or None when one of them is of a kind left to Numba."""
     dna = _State.device_array
-    kinds = []
+    kinds: list[Any] = []
     for a in args:
         t = type(a)
         if t is dna:
@@ -278,7 +278,8 @@ def numba_type(kind):
         return types.boolean
     if isinstance(kind, tuple):
         if kind[0] == "tuple":
-            return types.BaseTuple.from_types([numba_type(k) for k in kind[1]])
+            return types.BaseTuple.from_types(  # type: ignore[attr-defined]
+                [numba_type(k) for k in kind[1]])
         dt, ndim, layout = kind
         return types.Array(numpy_support.from_dtype(dt), ndim, layout)
     return numpy_support.from_dtype(np.dtype(kind))
