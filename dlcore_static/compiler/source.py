@@ -107,12 +107,13 @@ def generate(b, order: list[Node], compiled: dict, inplace: dict) -> tuple[str, 
     b.rank0 = set()                             # glue names of 0-d arrays made by ``_arr``
     held = getattr(getattr(b, "glue", None), "inplace", ())     # (CUDA) see ``_held``
     hold = None                                 # where the first of them begins in ``glue``
+    b.fold_holders = _in_place_folds(b, kinds, segments)        # (CPU) the same, see there
     skipped: set = set()                        # assigns written by ``_zero_update``
     for at, (kind, item) in enumerate(kinds):
         if kind == "py":
             if item in skipped:
                 continue
-            if hold is None and item in held:
+            if hold is None and (item in held or item in b.fold_holders):
                 hold = len(glue)
             glue += _python_node(b, item, py, env)
         else:
@@ -251,6 +252,24 @@ def zero_update_cond(b, f: Node, assign: Node) -> tuple | None:
     return cn, zero
 
 
+def _in_place_folds(b, kinds: list, segments: list) -> dict:
+    """{GEMM-folded update: the references its in-place test expects} for the CPU folds that
+    may add their GEMM into the variable's own array (``gemm_fold.in_place``); from the first
+    of them the glue holds a Ctrl-C back and commits the run itself, as the CUDA glue's
+    in-place updates do (``_held``)."""
+    folds = getattr(b, "folds", None)
+    if not folds or getattr(b, "glue", None) is not None:
+        return {}
+    from . import gemm_fold, sparse_update
+    out = {}
+    for at, (kind, item) in enumerate(kinds):
+        if kind == "py" and item in folds and not sparse_update.is_rows(folds[item]):
+            holders = gemm_fold.in_place(b, item, at, kinds, segments)
+            if holders is not None:
+                out[item] = holders
+    return out
+
+
 def _held(b, env: dict, body: list[str], hold: int) -> list[str]:
     """A CUDA glue's ``body`` with its updates written into the variables' own device arrays
     (``cuda_glue._inplace_updates``, from line ``hold`` on) made one change a Ctrl-C cannot
@@ -300,8 +319,10 @@ def _python_node(b, n: Node, py: dict, env: dict) -> list[str]:
     if folds:                           # an SGD update folded into its GEMM (gemm_fold.py)
         if n in folds:
             from . import gemm_fold, sparse_update
-            mod = sparse_update if sparse_update.is_rows(folds[n]) else gemm_fold
-            return mod.lines(b, n, py, env, spare_line)
+            if sparse_update.is_rows(folds[n]):
+                return sparse_update.lines(b, n, py, env, spare_line)
+            return gemm_fold.lines(b, n, py, env, spare_line,
+                                   getattr(b, "fold_holders", {}).get(n))
         if any(n is f[0] for f in folds.values()):
             return []                   # (the product: made by its update's GEMM)
     if glue is None and n.kind == "prim" and n.prim.name == "transpose" and \

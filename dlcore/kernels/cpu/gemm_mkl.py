@@ -184,8 +184,10 @@ def sgemm(a, b):
 
 def sgemm_update(out, w, a, b, lr):
     """``out[...] = w - lr * (a @ b)`` (``gemm_update.sgemm_update``'s contract: ``out``
-    C-ordered, writeable, not ``w``), as one MKL sgemm with alpha = -lr, beta = 1."""
-    np.copyto(out, w)
+    C-ordered, writeable, ``w`` itself or not overlapping it), as one MKL sgemm with
+    alpha = -lr, beta = 1."""
+    if out is not w:
+        np.copyto(out, w)
     (_JIT or _jit())(a, b, out, -float(lr), 1.0)
     return out
 

@@ -79,14 +79,16 @@ def _operand(x):
 
 def sgemm_update(out, w, a, b, lr: float):
     """``out[...] = w - lr * (a @ b)`` for float32 ``a`` (m, k), ``b`` (k, n), ``w`` and a
-    C-contiguous writeable ``out`` (m, n) that is not ``w`` (nor overlaps ``a`` or ``b``); returns
+    C-contiguous writeable ``out`` (m, n) that is either ``w`` itself (updated in place: no
+    copy, ``gemm_fold``'s in-place form) or overlaps neither ``w``, ``a`` nor ``b``; returns
     ``out``.  Requires ``available()``; the caller sets the BLAS threads for the GEMM's
     size first (``blas_threads.for_gemm``, as the compiled glue does)."""
     m, k = a.shape
     n = b.shape[1]
     if gemm_mkl.takes(m, k, n):         # MKL where it wins (gemm_mkl): the same fused update
         return gemm_mkl.sgemm_update(out, w, a, b, lr)
-    np.copyto(out, w)
+    if out is not w:
+        np.copyto(out, w)
     a, ta, lda = _operand(a)
     b, tb, ldb = _operand(b)
     _sgemm[0](_ROW_MAJOR, ta, tb, m, n, k, -lr, a.ctypes.data, lda, b.ctypes.data, ldb, 1.0,
