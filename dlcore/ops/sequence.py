@@ -293,8 +293,12 @@ def _lstm_step_vjp(g, y, x, h, c, w_ih, w_hh, b_ih, b_hh):
     n4 = aval_of(w_hh).shape[0]
     dz = getitem(d, _cols(0, n4))
 
-    def db():
-        return _sum(dz, 0)
+    db_once: list = []
+
+    def db():           # (one sum for both biases: the same cotangent, as add's vjp gives)
+        if not db_once:
+            db_once.append(_sum(dz, 0))
+        return db_once[0]
 
     return (lambda: matmul(dz, w_ih), lambda: matmul(dz, w_hh),
             lambda: getitem(d, _cols(n4, None)),
