@@ -68,6 +68,7 @@ import numpy as np
 from dlcore.device import to_device
 
 from .ir import Node, Program
+from .var_views import views_of_reads
 
 
 class CudaGlue:
@@ -333,23 +334,10 @@ def _inplace_updates(prog: Program, glue: CudaGlue) -> dict:
     def unread_after(var, u: Node) -> bool:
         """No read of ``var`` (or a view of one) is fetched or read after ``u``, and ``u``
         reads the variable only through its reads."""
-        seen, stack = set(), list(reads.get(var, ()))
-        while stack:
-            x = stack.pop()
-            if x in seen:
-                continue
-            seen.add(x)
-            if x in fetched:
-                return False
-            for c in consumers.get(x, ()):
-                if c is u:
-                    if x not in reads.get(var, ()):
-                        return False
-                elif pos.get(c, -1) > pos[u]:
-                    return False
-                elif not (c.kind == "fused" or _gemm_node(c)):
-                    stack.append(c)           # (may return a view of its input)
-        return True
+        return views_of_reads(set(reads.get(var, ())), u, consumers, fetched,
+                              lambda c: pos.get(c, -1) > pos[u],
+                              lambda c: c.kind == "fused" or _gemm_node(c),
+                              strict=True) is not None
 
     out: dict = {}
     for u in prog.nodes:

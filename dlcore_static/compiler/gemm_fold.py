@@ -26,6 +26,7 @@ import os
 import numpy as np
 
 from .ir import Node
+from .var_views import views_of_reads
 
 _F32 = np.dtype(np.float32)
 
@@ -166,26 +167,12 @@ def in_place(b, u: Node, at: int, kinds: list, segments: list) -> tuple[int, int
     var = w.node.graph_op().attrs.get("variable")
     reads = {n for n in b.prog.nodes if n.kind == "graph" and n.type == "VariableRead" and
              n.op is not None and n.graph_op().attrs.get("variable") is var}
-    consumers = b.prog.consumers()
-    fetched = {f.node for f in b.prog.fetches if f is not None}
-    seen: set = set()
-    stack = list(reads)
-    while stack:
-        x = stack.pop()
-        if x in seen:
-            continue
-        seen.add(x)
-        if x in fetched:
-            return None
-        for y in consumers.get(x, ()):
-            if y is u:
-                continue
-            if position.get(y, len(kinds)) >= at:
-                return None
-            if y.kind == "fused" or (y.kind == "prim" and y.prim.name == "matmul"):
-                continue                # (a new array)
-            stack.append(y)
-    if any(v.node in seen for v in mm.inputs):
+    seen = views_of_reads(reads, u, b.prog.consumers(),
+                          {f.node for f in b.prog.fetches if f is not None},
+                          lambda y: position.get(y, len(kinds)) >= at,
+                          lambda y: y.kind == "fused" or (y.kind == "prim" and
+                                                          y.prim.name == "matmul"))
+    if seen is None or any(v.node in seen for v in mm.inputs):
         return None
     # the committed view: the store's reference, getrefcount's argument and the glue's locals
     # of the reads before ``u``; its buffer: the spare list's, the view's, getrefcount's and

@@ -173,17 +173,23 @@ def _in_place_session(monkeypatch):
     return _mlp(scale=0.5)          # (the unscaled net diverges past 3 steps)
 
 
+def _bases_over_steps(sess, fetches, feed, w1, w2, steps=5) -> list:
+    """The buffers (ids) the two weights' committed values view after each of ``steps``."""
+    store = sess.variables._values
+    out = []
+    for _ in range(steps):
+        sess.run(fetches, feed)
+        out.append((id(store[w1.op].base), id(store[w2.op].base)))
+    return out
+
+
 def test_in_place_writes_the_committed_buffer_and_gives_the_copys_values(monkeypatch):
     """From the second compiled step on, both folded updates add their GEMM into the buffer
     the committed value views (the same buffer every step: no copy, no alternating spares),
     with the values of the copying plan and of NumPy."""
     sess, feed, loss, step, w1, w2, (xv, yv, w1v, w2v) = _in_place_session(monkeypatch)
-    store = sess.variables._values
     with sess:
-        bases = []
-        for _ in range(5):
-            sess.run([loss, step], feed)
-            bases.append((id(store[w1.op].base), id(store[w2.op].base)))
+        bases = _bases_over_steps(sess, [loss, step], feed, w1, w2)
         names = sess.plan([loss, step], feed).compiled_run.__code__.co_varnames
         assert "_dh" in names and "_gu" in names
         assert bases[2] == bases[3] == bases[4], bases          # in place, step after step
@@ -193,12 +199,8 @@ def test_in_place_writes_the_committed_buffer_and_gives_the_copys_values(monkeyp
     np.testing.assert_allclose(got[1], r2, rtol=1e-4, atol=1e-4)
     monkeypatch.setenv("DLCORE_FOLD_IN_PLACE", "0")
     sess, feed, loss, step, w1, w2, _ = _mlp(scale=0.5)
-    store = sess.variables._values
     with sess:
-        bases = []
-        for _ in range(5):
-            sess.run([loss, step], feed)
-            bases.append((id(store[w1.op].base), id(store[w2.op].base)))
+        bases = _bases_over_steps(sess, [loss, step], feed, w1, w2)
         assert "_dh" not in sess.plan([loss, step], feed).compiled_run.__code__.co_varnames
         assert bases[3][0] != bases[4][0] and bases[3][1] != bases[4][1]   # spares alternate
         np.testing.assert_allclose(sess.run(w1), got[0], rtol=1e-6, atol=1e-6)
