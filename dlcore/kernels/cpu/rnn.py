@@ -189,6 +189,11 @@ def lstm_step_grad(g, y, c):
     out = np.empty((c.shape[0], 5 * n), dtype=dt)
     dz = out[:, :4 * n]
     g = g.astype(dt, copy=False)
+    if dt == _F32:                      # (the z columns' cotangent added in the gate loop)
+        from . import _jit_rnn as J
+        J.lstm_step_bwd32(g[:, :n], g[:, n:2 * n], g[:, 2 * n:], y[:, 2 * n:],
+                          c.astype(dt, copy=False), dz, out[:, 4 * n:])
+        return out
     _bwd(g[:, :2 * n], y[:, 2 * n:], c.astype(dt, copy=False), dz, out[:, 4 * n:])
     dz += g[:, 2 * n:]
     return out
