@@ -282,3 +282,21 @@ def test_same_bits_at_any_alignment(m, k, n):
         np.testing.assert_array_equal(gemm_mkl.sgemm(a, b), want)
         gemm_mkl.sgemm_update(out, np.zeros((m, n), np.float32), a, b, -1.0)
         np.testing.assert_array_equal(out, want)
+
+
+def test_sgemm_without_mkl_raises_instead_of_crashing():
+    """With MKL switched off the Numba function's symbol is never bound: ``sgemm`` called
+    anyway (no caller does: each asks ``takes`` first) raises, where the call crashed the
+    process before (a segmentation fault at the unbound address)."""
+    code = ("import numpy as np\n"
+            "from dlcore.kernels.cpu import gemm_mkl\n"
+            "a = np.ones((4, 4), np.float32)\n"
+            "try:\n"
+            "    gemm_mkl.sgemm(a, a)\n"
+            "except RuntimeError as e:\n"
+            "    print('raised:', e)\n")
+    env = dict(os.environ, DLCORE_GEMM="openblas")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "raised: dlcore: MKL's sgemm is not available here" in out.stdout

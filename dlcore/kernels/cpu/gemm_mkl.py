@@ -205,6 +205,11 @@ _JIT = None        # _gemm_mkl_jit.gemm_into, imported at the first product (Num
 
 def _jit():
     global _JIT
+    if not available():
+        # (the Numba function calls MKL through a symbol ``available`` registers: called
+        # without it, the process would crash at an unbound address)
+        raise RuntimeError("dlcore: MKL's sgemm is not available here (gemm_mkl.available() "
+                           "is False); the float32 GEMMs take NumPy's OpenBLAS")
     from ._gemm_mkl_jit import gemm_into
     _JIT = gemm_into
     return gemm_into
