@@ -205,18 +205,16 @@ def lines(b, u: Node, py: dict, env: dict, spare_line,
         fn, rate = "_gur", py[c]
     py[u.out()] = out
     spare = spare_line(b, u, b.inplace[u][0][0], out, env)
-    gemm = [f"_fg({2.0 * m * k * n!r})", f"{fn}({out}, {{}}, {py[a]}, {py[g]}, {rate})"]
+    r = py[w]
+
+    def gemm(w_name: str) -> list[str]:         # the BLAS threads, then the update's GEMM
+        return [f"_fg({2.0 * m * k * n!r})", f"{fn}({out}, {w_name}, {py[a]}, {py[g]}, {rate})"]
     var = f"_V{w.node.id}"
     if holders is None or var not in env or "_cv" not in env:
-        return [spare] + [gemm[0], gemm[1].format(py[w])]
-    r, sp = py[w], f"_sp{u.id}"
-    return [f"if {r} is _cv[{var}] and _rc({r}) == {holders[0]} and {sp} and "
+        return [spare] + gemm(r)
+    sp = f"_sp{u.id}"
+    test = (f"if {r} is _cv[{var}] and _rc({r}) == {holders[0]} and {sp} and "
             f"({r}.base is {sp}[0] or len({sp}) > 1 and {r}.base is {sp}[1]) and "
-            f"_rc({r}.base) == {holders[1]}:",
-            f"    {out} = {r}.base",
-            f"    {gemm[0]}",
-            f"    {gemm[1].format(out)}",
-            "else:",
-            f"    {spare}",
-            f"    {gemm[0]}",
-            f"    {gemm[1].format(r)}"]
+            f"_rc({r}.base) == {holders[1]}:")
+    return [test, f"    {out} = {r}.base"] + ["    " + x for x in gemm(out)] + \
+        ["else:", f"    {spare}"] + ["    " + x for x in gemm(r)]

@@ -126,6 +126,15 @@ def _row32(z, c, b, a, c2, th, bits):
     _tanh32(c2, th, bits)
 
 
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
+def _row_out32(out, b, a, c2, th):
+    """Row ``b`` of a step's ``[h', c']``: c' and h' = o tanh(c') (``_row32``'s results)."""
+    n = c2.shape[0]
+    for j in range(n):
+        out[b, n + j] = c2[j]
+        out[b, j] = a[3 * n + j] * th[j]
+
+
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def lstm_gates_fwd32(z, c, out):
     """lstm_gates_fwd for float32 through the vectorised activations."""
@@ -136,9 +145,7 @@ def lstm_gates_fwd32(z, c, out):
     bits = np.empty(4 * n, np.int32)
     for b in range(nb):
         _row32(z, c, b, a, c2, th, bits)
-        for j in range(n):
-            out[b, n + j] = c2[j]
-            out[b, j] = a[3 * n + j] * th[j]
+        _row_out32(out, b, a, c2, th)
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
@@ -158,9 +165,7 @@ def lstm_step_fwd32(zx, zh, b_ih, b_hh, c, out):
         for j in range(n4):
             z[b, j] = (zx[b, j] + b_ih[j]) + (zh[b, j] + b_hh[j])
         _row32(z, c, b, a, c2, th, bits)
-        for j in range(n):
-            out[b, n + j] = c2[j]
-            out[b, j] = a[3 * n + j] * th[j]
+        _row_out32(out, b, a, c2, th)
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
