@@ -118,6 +118,9 @@ print("records written:", n_records)
 
 losses = []
 with tf.Graph().as_default():
+    # (not in TF's example: its unseeded initial weights and shuffle left one run in ~300
+    # barely learning, a 0.55 loss ratio, against the test's bound of 0.5)
+    tf.set_random_seed(0)
     images, labels = inputs(train=True, batch_size=batch_size, num_epochs=num_epochs)
     logits = inference(images, hidden1, hidden2)
     loss = loss_fn(logits, labels)
