@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
+from dlcore.kernels.cpu import gemm_mkl
 from dlcore_static import compiler
 from dlcore_static.compiler import gemm_direct, gemm_in_numba
 
@@ -145,8 +146,37 @@ def test_stacked_product_is_the_stacked_dot_bit_for_bit(monkeypatch, pairs):
     xs = [RNG.standard_normal((64, 128)).astype(np.float32) for _ in range(pairs)]
     gs = [RNG.standard_normal((64, 128)).astype(np.float32) for _ in range(pairs)]
     got = accumulators.stacked_product(xs, gs, xs[0])
-    np.testing.assert_array_equal(got, np.dot(np.concatenate(xs).T, np.concatenate(gs)))
-    assert calls == ([(128, 64 * pairs)] if 64 * pairs <= accumulators.DIRECT_STACK_K else [])
+    x, g = np.concatenate(xs), np.concatenate(gs)
+    np.testing.assert_allclose(got, x.T.astype(np.float64) @ g, rtol=1e-5, atol=1e-4)
+    if 64 * pairs <= accumulators.DIRECT_STACK_K:
+        np.testing.assert_array_equal(got, np.dot(x.T, g))
+        assert calls == [(128, 64 * pairs)]
+    else:               # a longer stack: the product ``linalg.matmul`` makes (MKL's where
+        assert calls == []      # it is installed and takes the shape, else np.dot's)
+        expected = gemm_mkl.sgemm(x.T, g) if gemm_mkl.takes(128, 64 * pairs, 128) else \
+            np.dot(x.T, g)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_large_stacked_product_takes_mkl_where_matmul_does(monkeypatch):
+    """The LSTM language model's weight gradient, (700, 400)^T @ (700, 800): MKL's sgemm where
+    ``gemm_mkl.takes`` the shape (as ``linalg.matmul`` routes x^T @ g), not NumPy's OpenBLAS."""
+    from dlcore_static.compiler import accumulators
+    calls: list = []
+    monkeypatch.setattr(gemm_mkl, "takes",
+                        lambda m, k, n, bt=False: calls.append((m, k, n)) or True)
+    monkeypatch.setattr(gemm_mkl, "sgemm", lambda a, b: calls.append("sgemm") or np.dot(a, b))
+    xs = [RNG.standard_normal((350, 400)).astype(np.float32) for _ in range(2)]
+    gs = [RNG.standard_normal((350, 800)).astype(np.float32) for _ in range(2)]
+    got = accumulators.stacked_product(xs, gs, xs[0])
+    assert calls == [(400, 700, 800), "sgemm"]
+    np.testing.assert_allclose(got, np.concatenate(xs).T.astype(np.float64) @ np.concatenate(gs),
+                               rtol=1e-4, atol=1e-3)
+    monkeypatch.setattr(gemm_mkl, "takes", lambda m, k, n, bt=False: False)
+    calls.clear()
+    np.testing.assert_array_equal(accumulators.stacked_product(xs, gs, xs[0]),
+                                  np.dot(np.concatenate(xs).T, np.concatenate(gs)))
+    assert calls == []
 
 
 def test_the_kernel_tests_run_where_openblas_picks_its_own_kernels():
