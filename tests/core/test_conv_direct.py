@@ -312,3 +312,50 @@ def test_lanes_follow_what_numba_compiles_for(env, want):
     out = subprocess.run([sys.executable, "-c", code], env={**full, **env},
                          capture_output=True, text=True, timeout=120, check=True)
     assert int(out.stdout.split()[-1]) == want
+
+
+# (N, C, H, W, O, kernel, stride, leading pads, trailing pads, dilation): padded convolutions
+# whose interior holds a block of rows and columns (the unpadded forward) and some that do not
+UNPADDED_CASES = [
+    (2, 16, 32, 32, 16, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),
+    (2, 3, 20, 20, 16, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),
+    (2, 32, 16, 16, 32, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),
+    (1, 8, 12, 13, 8, (5, 5), (1, 1), (2, 2), (2, 2), (1, 1)),
+    (1, 8, 14, 12, 24, (3, 3), (1, 1), (2, 2), (2, 2), (2, 2)),     # dilated
+    (2, 8, 23, 21, 16, (3, 3), (2, 2), (1, 1), (0, 1), (1, 1)),     # strided, TF's SAME
+    (1, 8, 20, 19, 8, (3, 5), (1, 2), (0, 2), (2, 2), (1, 1)),      # uneven, one axis unpadded
+    (1, 8, 18, 18, 16, (7, 7), (1, 1), (3, 3), (3, 3), (1, 1)),     # wide borders
+    (1, 8, 11, 11, 16, (3, 3), (1, 1), (4, 4), (4, 4), (1, 1)),     # rows reading nothing
+    (2, 64, 8, 8, 64, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),      # interior < a block: pads
+]
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "nchw"])
+@pytest.mark.parametrize("case", UNPADDED_CASES, ids=lambda c: f"{c[:5]}-k{c[5]}s{c[6]}")
+def test_the_unpadded_forward_gives_the_padded_copys_bits(case, layout, monkeypatch, machine):
+    n, c, h, wd, o, k, s, lo, hi, d = case
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    w = rng.standard_normal((o, c) + k).astype(np.float32)
+    xin = _cl(x) if layout == "channels_last" else x
+    out_hw = tuple((size + a + b - dd * (kk - 1) - 1) // ss + 1
+                   for size, a, b, dd, kk, ss in zip((h, wd), lo, hi, d, k, s))
+    geom = (s[0], s[1], lo[0], lo[1], d[0], d[1])
+    pads: list = []
+    real_padded = D._padded
+    monkeypatch.setattr(D, "_padded", lambda *a: pads.append(1) or real_padded(*a))
+    got = D.conv_direct(xin, w, geom, out_hw)
+    unpadded = not pads
+    pads.clear()
+    monkeypatch.setattr(D, "UNPADDED", False)
+    want = D.conv_direct(xin, w, geom, out_hw)
+    assert pads == [1]
+    np.testing.assert_array_equal(got, want)
+    y_want = _want(x, w, np.zeros(want.shape, np.float32), s, tuple(zip(lo, hi)), d)[0]
+    np.testing.assert_allclose(got, y_want, rtol=2e-5, atol=2e-5 * np.abs(y_want).max())
+    kind, mr, _ = D._pick(o, out_hw[1])
+    interior = [len([q for q in range(m) if all(0 <= q * ss - a + t * dd < size
+                                                for t in range(kk))])
+                for m, ss, a, dd, kk, size in zip(out_hw, s, lo, d, k, (h, wd))]
+    assert unpadded == (min(interior) >= mr)
+    assert channels_last(got) if layout == "channels_last" else got.flags.c_contiguous

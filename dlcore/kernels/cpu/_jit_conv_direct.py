@@ -21,6 +21,9 @@ buffer; the block itself does no bounds checks.
   on a zero-padded NHWC ``xp``: rows ``m`` are ``MR`` consecutive output pixels of a row (the
   last block of a row overlaps the one before when ``MR`` does not divide ``OW``: its pixels are
   written twice with equal values), the loop runs over ``(i, j, c)``.
+* ``fwd_unpadded``: ``fwd`` read from the unpadded NHWC ``x``: each output row over its
+  kernel rows inside ``x``, interior pixels in blocks along the row, border columns in blocks of
+  ``MR`` rows down the column over their own taps, corner pixels one at a time.
 * ``filter_grad``: ``dw[i, j, c, o] = sum_{n, r, s} x[n, r sh - ph + i dh, s sw - pw + j dw,
   c] g[n, r, s, o]`` on the unpadded NHWC ``x``: rows ``m`` are ``MR`` input channels, the loop
   runs over ``(n, r, s)``, per tap only over the rows and columns that read inside ``x``.
@@ -179,6 +182,85 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
                            dh * wp * c, dw * c, 1, wf, ob, kw * c * o, c * o, o, kh, kw, c,
                            yf, ((n * oh + r) * ow + s) * o + ob, o)
                 s += mr
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _taps(o, s, p, d, k, lim):
+    """The taps ``[lo, hi)`` of a ``k``-tap kernel whose input index ``o s - p + t d`` lies in
+    ``[0, lim)`` for output ``o`` (``lo == hi`` when none does)."""
+    t = p - o * s
+    lo = 0 if t <= 0 else (t + d - 1) // d
+    u = lim - 1 + p - o * s
+    hi = 0 if u < 0 else min(k, u // d + 1)
+    return min(lo, hi), hi
+
+
+@njit(cache=True, nogil=True)
+def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
+    """``fwd`` on the unpadded NHWC x (N, H, W, C) with leading pads ``ph``, ``pw`` (the
+    trailing ones follow from y's size): no zero-padded copy of ``x``.  Each output row takes
+    only its kernel rows inside ``x``; along a row, blocks of ``mr`` pixels cover the columns
+    whose every tap lies inside (the interior); the border columns of the rows whose every
+    kernel row lies inside are blocks of ``mr`` rows down the column (``sa`` a row apart),
+    over the column's own taps; the corner pixels left are blocks of one pixel (``kind1``, 8
+    channels).  Every output sums the same nonzero terms in the same order as ``fwd`` on the
+    padded copy, so the same bits.  Returns False, having written nothing, when the interior
+    has fewer than ``mr`` columns or rows (the caller pads then)."""
+    n_n, h, wd, c = x.shape
+    kh, kw, _, o = w.shape
+    oh, ow = y.shape[1], y.shape[2]
+    s_lo, s_hi = _span(ow, sw, pw, 0, wd)
+    a, b = _span(ow, sw, pw, (kw - 1) * dw, wd)
+    s_lo, s_hi = max(s_lo, a), min(s_hi, b)
+    r_lo, r_hi = _span(oh, sh, ph, 0, h)
+    a, b = _span(oh, sh, ph, (kh - 1) * dh, h)
+    r_lo, r_hi = max(r_lo, a), min(r_hi, b)
+    if s_hi - s_lo < mr or r_hi - r_lo < mr:
+        return False
+    xf, wf, yf = x.reshape(-1), w.reshape(-1), y.reshape(-1)
+    rc = wd * c
+    for n in range(n_n):
+        for r in range(oh):
+            i_lo, i_hi = _taps(r, sh, ph, dh, kh, h)
+            ni = i_hi - i_lo
+            x_row = (n * h + r * sh - ph + i_lo * dh) * rc if ni else 0
+            s = s_lo
+            while s < s_hi:                     # the interior of the row
+                if s + mr > s_hi:
+                    s = s_hi - mr
+                for ob in range(0, o, vw):
+                    _block(kind, False, xf, x_row + (s * sw - pw) * c if ni else 0, sw * c,
+                           dh * rc, dw * c, 1, wf, i_lo * kw * c * o + ob, kw * c * o, c * o,
+                           o, ni, kw, c, yf, ((n * oh + r) * ow + s) * o + ob, o)
+                s += mr
+            if r_lo <= r < r_hi:
+                continue
+            for s in range(ow):                 # a row with kernel rows outside: its corners
+                if s_lo <= s < s_hi:
+                    continue
+                j_lo, j_hi = _taps(s, sw, pw, dw, kw, wd)
+                nj = j_hi - j_lo
+                x0 = x_row + (s * sw - pw + j_lo * dw) * c if ni and nj else 0
+                for ob in range(0, o, 8):
+                    _block(kind1, False, xf, x0, 0, dh * rc, dw * c, 1,
+                           wf, (i_lo * kw + j_lo) * c * o + ob, kw * c * o, c * o, o, ni, nj,
+                           c, yf, ((n * oh + r) * ow + s) * o + ob, o)
+        for s in range(ow):                     # the border columns, mr rows at a time
+            if s_lo <= s < s_hi:
+                continue
+            j_lo, j_hi = _taps(s, sw, pw, dw, kw, wd)
+            nj = j_hi - j_lo
+            r = r_lo
+            while r < r_hi:
+                if r + mr > r_hi:
+                    r = r_hi - mr
+                x0 = ((n * h + r * sh - ph) * wd + s * sw - pw + j_lo * dw) * c if nj else 0
+                for ob in range(0, o, vw):
+                    _block(kind, False, xf, x0, sh * rc, dh * rc, dw * c, 1,
+                           wf, j_lo * c * o + ob, kw * c * o, c * o, o, kh, nj, c,
+                           yf, ((n * oh + r) * ow + s) * o + ob, ow * o)
+                r += mr
+    return True
 
 
 @njit(cache=True, nogil=True)

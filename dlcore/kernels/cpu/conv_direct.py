@@ -31,12 +31,16 @@ convolutions computed by phases (the pixels ``(a + sh t, b + sw s)`` meet only t
 ``i = a + ph (mod sh)``, a stride-1 correlation of ``g`` with that sub-filter per phase) lost
 to GEMM + col2im, channels-last us: 8->16 stride 2 402 -> 393, 16->32 stride 2 243 -> 348,
 1x1 stride 2 101 -> 132 and 69 -> 137 (short tap loops, a zero fill and one block store per
-few multiply-adds); C-contiguous 1x1 kernels; and a forward without the padded copy (per
+few multiply-adds); C-contiguous 1x1 kernels.  A first forward without the padded copy (per
 output row only the kernel rows inside the input, blocks over the pixels whose window lies
-inside it, the border pixels one at a time over their own kernel columns): channels-last us
-409 -> 533 (8->8 32x32), 323 -> 453 (16->16), 330 -> 540 (32->32 8x8), the one-row blocks at
-the borders (one accumulator per 8 channels) costing more than the copy.  The filter gradient
-does run without a padded copy (per tap over the pixels that read inside the input).
+inside it, the border pixels one at a time over their own kernel columns) lost: channels-last
+us 409 -> 533 (8->8 32x32), 323 -> 453 (16->16), 330 -> 540 (32->32 8x8), the one-row blocks
+at the borders (one accumulator per 8 channels) costing more than the copy.  Its successor
+(:data:`UNPADDED`, ``_jit_conv_direct.fwd_unpadded``) takes the border columns as full blocks
+of ``MR`` rows down the column, leaving only the corner pixels to one-pixel blocks, and wins
+(figures at :data:`UNPADDED`; the small ResNet's static step, same process: 32.2 -> 31.4 ms).
+The filter gradient runs without a padded copy too (per tap over the pixels that read inside
+the input).
 
 Measured (one thread, process CPU time, medians of 11, batch 8, 3x3 kernels, the quick small
 ResNet's shapes, channels-last; direct against the route :mod:`.conv` took before, and
@@ -213,11 +217,30 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
     o, _, kh, kw = w4.shape
     oh, ow = out_hw
     kind, mr, vw = _chosen(_pick(o, ow))
-    xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom))
+    hw = _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom)
     wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
     y = np.empty((x4.shape[0], oh, ow, o), np.float32)
+    if UNPADDED and (tuple(geom[2:4]) != (0, 0) or tuple(hw) != tuple(x4.shape[2:])):
+        xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))     # a view when channels-last
+        if _jit().fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND):
+            return _out(y, x4)
+    xp = _padded(x4, geom[2:4], hw)
     _jit().fwd(xp, wt, y, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
     return _out(y, x4)
+
+
+#: Whether a padded convolution's forward (and stride-1 input gradient) reads the unpadded input
+#: (``_jit_conv_direct.fwd_unpadded``) where its interior holds a block of rows and of columns,
+#: instead of a zero-padded copy: the same bits.  One thread, CPU time, medians of 15, batch 32,
+#: 3x3, pad 1, channels-last, ms, padded copy -> unpadded: 16->16 32x32 1.316 -> 1.134, 3->16
+#: 32x32 0.314 -> 0.305, 32->32 16x16 0.867 -> 0.861 (its 14 interior columns take two blocks
+#: of 8 that overlap, as many pixels as the padded rows' two); 5x5 pad 2 on 12x12 (batch 4)
+#: 0.082 -> 0.071.  (An earlier try, with the border pixels one at a time, lost to the copy:
+#: see the module docstring.)  In a training step the copy costs about twice as much as alone
+#: (its source is no longer in cache): the small ResNet's padded copies took 2.2 ms a step.
+UNPADDED = True
+#: the block of one pixel by 8 channels that computes the corner pixels
+CORNER_KIND = KINDS.index((1, 1, 8))
 
 
 def conv_transpose_direct(g4: np.ndarray, w4: np.ndarray, full, in_hw: tuple) -> np.ndarray:
