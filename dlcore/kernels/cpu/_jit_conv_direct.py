@@ -184,15 +184,15 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
                 s += mr
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _taps(o, s, p, d, k, lim):
-    """The taps ``[lo, hi)`` of a ``k``-tap kernel whose input index ``o s - p + t d`` lies in
-    ``[0, lim)`` for output ``o`` (``lo == hi`` when none does)."""
-    t = p - o * s
-    lo = 0 if t <= 0 else (t + d - 1) // d
-    u = lim - 1 + p - o * s
-    hi = 0 if u < 0 else min(k, u // d + 1)
-    return min(lo, hi), hi
+@njit(cache=True, nogil=True)
+def interior(oh, ow, h, wd, kh, kw, sh, sw, ph, pw, dh, dw):
+    """The output rows ``[r_lo, r_hi)`` and columns ``[s_lo, s_hi)`` whose every kernel tap
+    reads inside the (H, W) input: ``fwd_unpadded`` needs at least ``mr`` of each."""
+    r_lo, r_hi = _span(oh, sh, ph, 0, h)
+    a, b = _span(oh, sh, ph, (kh - 1) * dh, h)
+    s_lo, s_hi = _span(ow, sw, pw, 0, wd)
+    c, d = _span(ow, sw, pw, (kw - 1) * dw, wd)
+    return max(r_lo, a), min(r_hi, b), max(s_lo, c), min(s_hi, d)
 
 
 @njit(cache=True, nogil=True)
@@ -204,24 +204,19 @@ def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
     kernel row lies inside are blocks of ``mr`` rows down the column (``sa`` a row apart),
     over the column's own taps; the corner pixels left are blocks of one pixel (``kind1``, 8
     channels).  Every output sums the same nonzero terms in the same order as ``fwd`` on the
-    padded copy, so the same bits.  Returns False, having written nothing, when the interior
-    has fewer than ``mr`` columns or rows (the caller pads then)."""
+    padded copy, so the same bits.  The caller checks that the interior has at least ``mr``
+    rows and columns (``interior``).  The taps of output ``r`` inside the input are the
+    outputs of a ``kh``-long axis of stride ``dh`` and pad ``ph - r sh`` that ``_span``
+    finds."""
     n_n, h, wd, c = x.shape
     kh, kw, _, o = w.shape
     oh, ow = y.shape[1], y.shape[2]
-    s_lo, s_hi = _span(ow, sw, pw, 0, wd)
-    a, b = _span(ow, sw, pw, (kw - 1) * dw, wd)
-    s_lo, s_hi = max(s_lo, a), min(s_hi, b)
-    r_lo, r_hi = _span(oh, sh, ph, 0, h)
-    a, b = _span(oh, sh, ph, (kh - 1) * dh, h)
-    r_lo, r_hi = max(r_lo, a), min(r_hi, b)
-    if s_hi - s_lo < mr or r_hi - r_lo < mr:
-        return False
+    r_lo, r_hi, s_lo, s_hi = interior(oh, ow, h, wd, kh, kw, sh, sw, ph, pw, dh, dw)
     xf, wf, yf = x.reshape(-1), w.reshape(-1), y.reshape(-1)
     rc = wd * c
     for n in range(n_n):
         for r in range(oh):
-            i_lo, i_hi = _taps(r, sh, ph, dh, kh, h)
+            i_lo, i_hi = _span(kh, dh, ph - r * sh, 0, h)
             ni = i_hi - i_lo
             x_row = (n * h + r * sh - ph + i_lo * dh) * rc if ni else 0
             s = s_lo
@@ -238,7 +233,7 @@ def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
             for s in range(ow):                 # a row with kernel rows outside: its corners
                 if s_lo <= s < s_hi:
                     continue
-                j_lo, j_hi = _taps(s, sw, pw, dw, kw, wd)
+                j_lo, j_hi = _span(kw, dw, pw - s * sw, 0, wd)
                 nj = j_hi - j_lo
                 x0 = x_row + (s * sw - pw + j_lo * dw) * c if ni and nj else 0
                 for ob in range(0, o, 8):
@@ -248,7 +243,7 @@ def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
         for s in range(ow):                     # the border columns, mr rows at a time
             if s_lo <= s < s_hi:
                 continue
-            j_lo, j_hi = _taps(s, sw, pw, dw, kw, wd)
+            j_lo, j_hi = _span(kw, dw, pw - s * sw, 0, wd)
             nj = j_hi - j_lo
             r = r_lo
             while r < r_hi:
@@ -260,7 +255,6 @@ def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
                            wf, j_lo * c * o + ob, kw * c * o, c * o, o, kh, nj, c,
                            yf, ((n * oh + r) * ow + s) * o + ob, ow * o)
                 r += mr
-    return True
 
 
 @njit(cache=True, nogil=True)

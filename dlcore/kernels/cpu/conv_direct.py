@@ -221,8 +221,10 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
     wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
     y = np.empty((x4.shape[0], oh, ow, o), np.float32)
     if UNPADDED and (tuple(geom[2:4]) != (0, 0) or tuple(hw) != tuple(x4.shape[2:])):
-        xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))     # a view when channels-last
-        if _jit().fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND):
+        r_lo, r_hi, s_lo, s_hi = _jit().interior(oh, ow, *x4.shape[2:], kh, kw, *geom[:6])
+        if r_hi - r_lo >= mr and s_hi - s_lo >= mr:
+            xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))     # a view when channels-last
+            _jit().fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND)
             return _out(y, x4)
     xp = _padded(x4, geom[2:4], hw)
     _jit().fwd(xp, wt, y, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
