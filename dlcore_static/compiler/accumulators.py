@@ -154,7 +154,7 @@ def stacked_product(xs: list, gs: list, like) -> np.ndarray:
     if x.ndim == 2 and g.ndim == 2 and x.dtype == g.dtype and x.dtype in _DOT:
         k, m = x.shape
         _for_gemm(2.0 * m * k * g.shape[1])
-        if x.dtype == _F32 and g.dtype == _F32:
+        if x.dtype == _F32:           # (g's dtype is x's)
             n = g.shape[1]
             if k <= DIRECT_STACK_K and x.flags.c_contiguous and g.flags.c_contiguous and \
                     direct_shape(m, k, n) and available():
