@@ -2,7 +2,8 @@
 
 For one-group float32 convolutions whose output channels (forward, input gradient) or filter
 output channels (filter gradient) are a multiple of 8, the convolution is computed straight
-from a zero-padded NHWC copy of the input by register-blocked loops (``_jit_conv_direct``): a
+from the NHWC input (read in place where its padded interior holds a block of rows and columns,
+:data:`UNPADDED`; else from a zero-padded copy) by register-blocked loops (``_jit_conv_direct``): a
 block of ``MR`` output pixels by ``L NV`` output channels accumulates in vector registers (``L``
 = 8 lanes, AVX2; 16 on a CPU with AVX-512, :func:`lanes`) over the kernel taps and input
 channels, so neither the ``(C kh kw)``-fold unfolding of the GEMM routes nor their wasted grid
@@ -17,7 +18,8 @@ times one tap of the filter add into the zero-padded NHWC grid of ``dx``
 operands keep the GEMM routes of :mod:`.conv`.
 
 Layouts: a channels-last operand (the NCHW view of an NHWC buffer, as the TF front end hands
-the kernels) is copied into its zero-padded NHWC grid (read in place when there is no padding);
+the kernels) is read in place by the forward (copied into its zero-padded NHWC grid only when
+the interior is smaller than a block);
 its result is returned as the NCHW view of an NHWC buffer (the front end's transpose back is
 free).  A C-contiguous (NCHW) operand (the eager front end's) at stride 1 with output rows of
 at least :data:`NCHW_MIN_WIDTH` pixels takes the NCHW blocks instead (:func:`conv_nchw`): the
