@@ -183,13 +183,15 @@ def test_input_gradient_of_channels_last_g_by_nhwc_col2im(case):
     assert dx.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
+@pytest.mark.parametrize("channels", [4, 16])
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
-def test_2x2_pool_loop_equals_the_window_scan(layout):
+def test_2x2_pool_loop_equals_the_window_scan(layout, channels):
     """The branch-free 2x2 stride-2 loop gives the generic scan's values and first-maximum
-    indices: ties, NaN (the first wins), signed zeros, -inf, an odd trailing row and column."""
+    indices: ties, NaN (the first wins), signed zeros, -inf, an odd trailing row and column;
+    a channels-last input walks its NHWC buffer (whole vectors of channels at 16)."""
     from dlcore.kernels.cpu import _jit_conv as J
     rng = np.random.default_rng(5)
-    x = np.round(rng.standard_normal((3, 4, 9, 7)))
+    x = np.round(rng.standard_normal((3, channels, 9, 7)))
     x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = np.nan
     x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = -np.inf
     x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = -0.0
@@ -200,7 +202,7 @@ def test_2x2_pool_loop_equals_the_window_scan(layout):
     kw = {"kernel_size": (2, 2), "strides": (2, 2), "padding": ((0, 0), (0, 0)),
           "dilation": (1, 1), "out_size": (4, 3)}
     y, a = C.max_pool(xin, **kw), C.max_pool_argmax(xin, **kw)
-    y0, a0 = np.empty((3, 4, 4, 3), np.float32), np.empty((3, 4, 4, 3), np.int64)
+    y0, a0 = np.empty((3, channels, 4, 3), np.float32), np.empty((3, channels, 4, 3), np.int64)
     J.max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1, y0)
     J.max_pool_argmax(x, 2, 2, 2, 2, 0, 0, 1, 1, a0)
     np.testing.assert_array_equal(a, a0)

@@ -366,20 +366,49 @@ def _pool2x2_row32(r0, r1, ih, w32, row):
 
 
 @njit(**_INL)
+def _pool2x2_image_nhwc(x, vals, idx, want_arg, n):
+    """``_pool2x2_image`` on the NHWC buffers themselves (x (N, H, W, C), vals/idx (N, OH,
+    OW, C), C-contiguous): per window, the channels in memory order, the indices of a window's
+    channels in int32 first and then widened into idx (as the NCHW rows below).  Through the
+    NCHW views (strides unknown to Numba, int64 stores in the loop) the indices ran 2.6-5.5x
+    slower than on an NCHW buffer."""
+    w32 = np.int32(x.shape[2])
+    c_n = x.shape[3]
+    shape = idx.shape if want_arg else vals.shape
+    row = np.empty(c_n, np.int32)
+    for oh in range(shape[1]):
+        ih = 2 * oh
+        for ow in range(shape[2]):
+            iw = 2 * ow
+            r0, r1 = x[n, ih, iw], x[n, ih, iw + 1]
+            r2, r3 = x[n, ih + 1, iw], x[n, ih + 1, iw + 1]
+            if want_arg:
+                base = np.int32(ih) * w32 + np.int32(iw)
+                for c in range(c_n):
+                    a, b, cc, d = r0[c], r1[c], r2[c], r3[c]
+                    m = _max2(_max2(a, b), _max2(cc, d))
+                    r = base + w32 + np.int32(1)
+                    r = base + w32 if _eq(cc, m) else r
+                    r = base + np.int32(1) if _eq(b, m) else r
+                    row[c] = base if _eq(a, m) else r
+                out = idx[n, oh, ow]
+                for c in range(c_n):
+                    out[c] = row[c]
+            else:
+                out = vals[n, oh, ow]
+                for c in range(c_n):
+                    out[c] = _max2(_max2(r0[c], r1[c]), _max2(r2[c], r3[c]))
+
+
+@njit(**_INL)
 def _pool2x2_image(x, vals, idx, want_arg, chlast, n):
+    if chlast:                                  # the NHWC buffers (see max_pool_2x2)
+        _pool2x2_image_nhwc(x, vals, idx, want_arg, n)
+        return
     c_n, w_n = x.shape[1], x.shape[3]
     shape = idx.shape if want_arg else vals.shape
     oh_n, ow_n = shape[2], shape[3]
-    if chlast:                                  # channels innermost in memory: c last
-        for oh in range(oh_n):
-            for ow in range(ow_n):
-                for c in range(c_n):
-                    m, a = _pool2x2_at(x, n, c, oh, ow, w_n, want_arg)
-                    if want_arg:
-                        idx[n, c, oh, ow] = a
-                    else:
-                        vals[n, c, oh, ow] = m
-    elif want_arg:
+    if want_arg:
         # the indices of a row in int32 first, then widened into idx's int64 row: the int64
         # store in the window loop kept LLVM from vectorising it (64x6x28x28, one thread, CPU
         # time: 758 -> 217 us; 64x16x10x10: 205 -> 131 us); the caller sends planes of 2^31
@@ -405,8 +434,8 @@ def max_pool_2x2(x, vals, idx, want_arg, chlast):
     """The 2x2, stride-2, unpadded max pool: the maxima into ``vals``, or with ``want_arg`` the
     flat indices of the first maxima into ``idx`` (the other array is a placeholder of the same
     type, so values and indices are one compiled signature), equal to ``max_pool`` /
-    ``max_pool_argmax`` on those windows; any strides, ``chlast`` choosing the loop order that
-    walks a channels-last buffer in memory order."""
+    ``max_pool_argmax`` on those windows.  (N, C, H, W) operands of any strides, or with
+    ``chlast`` the NHWC buffers (N, H, W, C) of channels-last ones, walked in memory order."""
     for n in range(x.shape[0]):
         _pool2x2_image(x, vals, idx, want_arg, chlast, n)
 

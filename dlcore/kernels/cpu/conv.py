@@ -417,9 +417,14 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
     out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
     if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size) and not (
             argmax and x4.shape[2] * x4.shape[3] > _INT32_MAX):     # (its int32 indices)
-        ph = _placeholder(x.dtype if argmax else np.int64, out)
-        vals, idx = (ph, out) if argmax else (out, ph)
-        _k("max_pool_2x2", out.size * 4)(x4, vals, idx, argmax, _channels_last(x4))
+        ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)  # (the unused output)
+        chlast = _channels_last(x4)
+        if chlast:                  # the NHWC buffers themselves, walked in memory order
+            x4, res = x4.transpose(0, 2, 3, 1), out.transpose(0, 2, 3, 1)
+        else:
+            res = out
+        vals, idx = (ph, res) if argmax else (res, ph)
+        _k("max_pool_2x2", out.size * 4)(x4, vals, idx, argmax, chlast)
     elif out.size:
         _k("max_pool_argmax" if argmax else "max_pool", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
@@ -427,15 +432,6 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
 
 
 _INT32_MAX = 2 ** 31 - 1
-
-
-def _placeholder(dtype, like: np.ndarray) -> np.ndarray:
-    """A 4-D array of ``dtype`` that Numba types with ``like``'s layout ('C', or 'A' for the
-    NCHW view of an NHWC buffer): the 2x2 pool's unused output, so its values and indices
-    calls share one compiled signature (LeNet-5's pools: 2 compiles of ~2.2 s CPU -> 1)."""
-    if like.flags.c_contiguous:
-        return np.empty((0, 0, 0, 0), dtype)
-    return np.empty((2, 1, 1, 2), dtype)[:, :, :, :1]       # not contiguous: layout 'A'
 
 
 def _is_2x2(x, kernel_size, strides, padding, dilation, out_size) -> bool:
