@@ -355,14 +355,19 @@ def _pool2x2_row32(r0, r1, ih, w32, row):
     ``ih * W + iw`` plus 0, 1, W or W + 1."""
     for ow in range(row.shape[0]):
         iw = 2 * ow
-        a, b = r0[iw], r0[iw + 1]
-        cc, d = r1[iw], r1[iw + 1]
-        m = _max2(_max2(a, b), _max2(cc, d))
-        base = ih * w32 + np.int32(iw)
-        r = base + w32 + np.int32(1)
-        r = base + w32 if _eq(cc, m) else r
-        r = base + np.int32(1) if _eq(b, m) else r
-        row[ow] = base if _eq(a, m) else r
+        row[ow] = _first_max(r0[iw], r0[iw + 1], r1[iw], r1[iw + 1], ih * w32 + np.int32(iw),
+                             w32)
+
+
+@njit(**_INL)
+def _first_max(a, b, cc, d, base, w32):
+    """The flat index of the first tap of window ``a b / cc d`` equal to its tournament maximum
+    (``_pool2x2_at``'s), as selects: ``base`` (its top-left tap's) plus 0, 1, W or W + 1."""
+    m = _max2(_max2(a, b), _max2(cc, d))
+    r = base + w32 + np.int32(1)
+    r = base + w32 if _eq(cc, m) else r
+    r = base + np.int32(1) if _eq(b, m) else r
+    return base if _eq(a, m) else r
 
 
 @njit(**_INL)
@@ -385,12 +390,7 @@ def _pool2x2_image_nhwc(x, vals, idx, want_arg, n):
             if want_arg:
                 base = np.int32(ih) * w32 + np.int32(iw)
                 for c in range(c_n):
-                    a, b, cc, d = r0[c], r1[c], r2[c], r3[c]
-                    m = _max2(_max2(a, b), _max2(cc, d))
-                    r = base + w32 + np.int32(1)
-                    r = base + w32 if _eq(cc, m) else r
-                    r = base + np.int32(1) if _eq(b, m) else r
-                    row[c] = base if _eq(a, m) else r
+                    row[c] = _first_max(r0[c], r1[c], r2[c], r3[c], base, w32)
                 out = idx[n, oh, ow]
                 for c in range(c_n):
                     out[c] = row[c]
