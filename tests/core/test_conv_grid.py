@@ -188,7 +188,8 @@ def test_input_gradient_of_channels_last_g_by_nhwc_col2im(case):
 def test_2x2_pool_loop_equals_the_window_scan(layout, channels):
     """The branch-free 2x2 stride-2 loop gives the generic scan's values and first-maximum
     indices: ties, NaN (the first wins), signed zeros, -inf, an odd trailing row and column;
-    a channels-last input walks its NHWC buffer (whole vectors of channels at 16)."""
+    a channels-last input's indices come from an NCHW copy at 4 channels (``FEW_CHANNELS``)
+    and from its NHWC buffer at 16, its values from the NHWC buffer at both."""
     from dlcore.kernels.cpu import _jit_conv as J
     rng = np.random.default_rng(5)
     x = np.round(rng.standard_normal((3, channels, 9, 7)))

@@ -419,12 +419,18 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
             argmax and x4.shape[2] * x4.shape[3] > _INT32_MAX):     # (its int32 indices)
         ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)  # (the unused output)
         chlast = _channels_last(x4)
-        if chlast:                  # the NHWC buffers themselves, walked in memory order
+        res = out
+        copied = chlast and argmax and x4.shape[1] < FEW_CHANNELS
+        if copied:
+            # a window's few channels make too short a vector loop: the NCHW rows of a copy
+            # (64x6x28x28, one thread, CPU time: 0.508 -> 0.374 ms; 3 channels 0.207 -> 0.183)
+            x4, chlast, res = np.ascontiguousarray(x4), False, np.empty(out.shape, np.int64)
+        elif chlast:                # the NHWC buffers themselves, walked in memory order
             x4, res = x4.transpose(0, 2, 3, 1), out.transpose(0, 2, 3, 1)
-        else:
-            res = out
         vals, idx = (ph, res) if argmax else (res, ph)
         _k("max_pool_2x2", out.size * 4)(x4, vals, idx, argmax, chlast)
+        if copied:
+            out[...] = res
     elif out.size:
         _k("max_pool_argmax" if argmax else "max_pool", out.size * math.prod(kernel_size))(
             x4, *_pool_args(kernel_size, strides, padding, dilation), out)
@@ -432,6 +438,8 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
 
 
 _INT32_MAX = 2 ** 31 - 1
+#: below this many channels a channels-last input's 2x2 indices come from an NCHW copy
+FEW_CHANNELS = 8
 
 
 def _is_2x2(x, kernel_size, strides, padding, dilation, out_size) -> bool:
