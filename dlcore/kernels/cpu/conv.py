@@ -417,7 +417,9 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
     out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
     if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size) and not (
             argmax and x4.shape[2] * x4.shape[3] > _INT32_MAX):     # (its int32 indices)
-        ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)  # (the unused output)
+        # the unused output: C-contiguous as the used one, so values and indices calls share
+        # one compiled signature (LeNet-5's pools once took 2 compiles of ~2.2 s CPU)
+        ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)
         chlast = _channels_last(x4)
         res = out
         copied = chlast and argmax and x4.shape[1] < FEW_CHANNELS
