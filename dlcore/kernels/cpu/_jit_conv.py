@@ -322,24 +322,13 @@ def _max2(b, v):
 
 
 @njit(**_INL)
-def _same(v, m):
-    return np.int32((v == m) | (np.isnan(v) & np.isnan(m)))
-
-
-@njit(**_INL)
-def _pool2x2_at(x, n, c, oh, ow, w_n, want_arg):
-    """max_pool's value, or flat index, of window (oh, ow) of a 2x2, stride-2 pool: the maximum
-    as a tournament of two pairs (the same value, and the same first NaN, as the scan in window
-    order), and its index as the first tap equal to it, in integer arithmetic (no branch)."""
+def _pool2x2_max(x, n, c, oh, ow):
+    """max_pool's value of window (oh, ow) of a 2x2, stride-2 pool: the maximum as a tournament
+    of two pairs (the same value, and the same first NaN, as the scan in window order); its
+    index is the first tap equal to it (``_first_max``)."""
     ih, iw = 2 * oh, 2 * ow
-    a, b = x[n, c, ih, iw], x[n, c, ih, iw + 1]
-    cc, d = x[n, c, ih + 1, iw], x[n, c, ih + 1, iw + 1]
-    m = _max2(_max2(a, b), _max2(cc, d))
-    if not want_arg:
-        return m, 0
-    e0, e1, e2 = _same(a, m), _same(b, m), _same(cc, m)
-    off = (1 - e0) * (e1 + (1 - e1) * (np.int32(w_n) + (1 - e2)))
-    return m, ih * w_n + iw + off
+    return _max2(_max2(x[n, c, ih, iw], x[n, c, ih, iw + 1]),
+                 _max2(x[n, c, ih + 1, iw], x[n, c, ih + 1, iw + 1]))
 
 
 @njit(**_INL)
@@ -350,7 +339,7 @@ def _eq(v, m):
 
 @njit(**_INL)
 def _pool2x2_row32(r0, r1, ih, w32, row):
-    """``_pool2x2_at``'s indices for one output row from input rows ``r0``, ``r1`` into the
+    """``_first_max``'s indices for one output row from input rows ``r0``, ``r1`` into the
     int32 ``row``: the first tap equal to the tournament's maximum, as selects,
     ``ih * W + iw`` plus 0, 1, W or W + 1."""
     for ow in range(row.shape[0]):
@@ -362,7 +351,7 @@ def _pool2x2_row32(r0, r1, ih, w32, row):
 @njit(**_INL)
 def _first_max(a, b, cc, d, base, w32):
     """The flat index of the first tap of window ``a b / cc d`` equal to its tournament maximum
-    (``_pool2x2_at``'s), as selects: ``base`` (its top-left tap's) plus 0, 1, W or W + 1."""
+    (``_pool2x2_max``'s), as selects: ``base`` (its top-left tap's) plus 0, 1, W or W + 1."""
     m = _max2(_max2(a, b), _max2(cc, d))
     r = base + w32 + np.int32(1)
     r = base + w32 if _eq(cc, m) else r
@@ -426,7 +415,7 @@ def _pool2x2_image(x, vals, idx, want_arg, chlast, n):
         for c in range(c_n):
             for oh in range(oh_n):
                 for ow in range(ow_n):
-                    vals[n, c, oh, ow] = _pool2x2_at(x, n, c, oh, ow, w_n, False)[0]
+                    vals[n, c, oh, ow] = _pool2x2_max(x, n, c, oh, ow)
 
 
 @njit(**_SER)
