@@ -20,6 +20,10 @@ is replaced by, so broadcasting never changes):
   zero-filled (B, 4H) arrays added up, in every iteration of the loop's gradient; exact but
   for the sign of a zero value, as ``x + 0``).
 
+* zero padding by ``concatenate``s of zeros before a convolution (``tf.pad`` then a ``VALID``
+  strided ``conv2d``) -> the convolution's own padding, in its filter gradient too, and the
+  slices that crop its input gradient -> ``conv_transpose``'s padding (``conv_pads.py``).
+
 It does not rewrite ``x * 0`` to ``0`` (wrong for inf and NaN) nor reassociate sums (that changes
 rounding).
 """
@@ -31,6 +35,7 @@ import numpy as np
 from dlcore.dtypes import is_floating
 
 from ..graph import Operation  # noqa: F401  (documentation: nodes come from Operations)
+from . import conv_pads
 from .ir import Node, Program, Val
 
 
@@ -219,7 +224,7 @@ def run(prog: Program) -> int:
     builds the new node list in one walk, reading inputs through the redirections made so far,
     and redirects the remaining uses in one scan (``Program.replace_many``): a membership test
     and a scan per rewrite made a 10,000-op chain quadratic (1 s here)."""
-    total = 0
+    total = conv_pads.run(prog)
     changed = True
     while changed:
         changed = False
