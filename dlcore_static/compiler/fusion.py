@@ -40,7 +40,7 @@ from dlcore.dtypes import is_floating
 from dlcore.jitcache import load_generated_module
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 
-from . import loops, run_time_broadcast
+from . import batch_norm_fold, loops, run_time_broadcast
 from .ir import Node, Program, Val, topo_sort
 
 MAX_RANK = 4
@@ -167,10 +167,12 @@ def _merge_producers(gs: _Groups, groups: list, shape_of: dict, n: Node, g: list
 
 def run(prog: Program) -> int:
     """Form the groups and rewrite them into fused nodes; return the number of fused nodes."""
+    on_cuda = prog.device is not None and prog.device.type == "cuda"
+    if not on_cuda and batch_norm_fold.ENABLED:
+        batch_norm_fold.run(prog, lambda m: _elementwise(m) and not loops.runs_as_ufunc(m))
     gs = _Groups(prog)
     groups: list[list] = []
     shape_of: dict[int, tuple] = {}
-    on_cuda = prog.device is not None and prog.device.type == "cuda"
     for n in prog.nodes:
         if n.op is not None and n.op.device is not None and n.op.device != prog.device:
             continue                                 # placed elsewhere: left alone
