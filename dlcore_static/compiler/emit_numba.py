@@ -226,7 +226,7 @@ class Emitter(IndexEmitter):
         par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1 and \
             not loops.has_partial_reduction(members)
         self.parallel |= par
-        lines += loops.loop_lines(e, [str(d) for d in loop_shape], par, "")
+        lines += loops.loop_lines(e, loops.bound_texts(loop_shape, name_of), par, "")
         for k, text in enumerate(e.outputs):
             outs.append(text)
             self.names[n.out(k)] = text

@@ -4,6 +4,8 @@ gradients of the unoptimised plan and of NumPy."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,22 @@ def test_folding_off_keeps_the_kernel():
             batch_norm_fold.ENABLED = True
         assert ("batch_norm_train" in names) == (not on)
     np.testing.assert_allclose(runs[True], runs[False], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels,run_time", [(16, True), (3, False)])
+def test_the_fused_loop_reads_its_innermost_bound_at_run_time_from_8_elements(channels,
+                                                                             run_time):
+    # (with a literal 16 LLVM unrolled the loop and left its float64 body scalar: 4x slower)
+    rng = np.random.default_rng(3)
+    xv = rng.standard_normal((2, 3, 4, channels)).astype(np.float32)
+    x = tf.placeholder(tf.float32, xv.shape)
+    out = tf.nn.relu(tf.layers.batch_normalization(x, training=True, epsilon=1e-3))
+    sess = tf.Session(passes="all")
+    sess.run(tf.global_variables_initializer())
+    for _ in range(3):
+        got = sess.run(out, {x: xv})
+    mean, var = xv.mean((0, 1, 2)), xv.var((0, 1, 2))
+    np.testing.assert_allclose(got, np.maximum((xv - mean) / np.sqrt(var + 1e-3), 0),
+                               rtol=1e-5, atol=1e-5)
+    source = sess.plan(out, {x: xv}).compiler.codegen["source"]
+    assert bool(re.search(r"for i3 in range\(\w+\.shape\[3\]\):", source)) == run_time, source
