@@ -285,6 +285,45 @@ def test_nchw_rows_of_one_16_lane_vector_leave_32_channels_to_the_channels_last_
     assert D.takes_nchw(x, np.float32, 32, geom, (16, 16), 1, 9)
 
 
+@pytest.mark.parametrize("o,padding", [(16, ((1, 1), (1, 1))), (32, ((0, 2), (1, 0)))])
+def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monkeypatch,
+                                                                machine, lanes_of):
+    """3x3 on 3 input channels with a multiple of 16 output channels: on 16 lanes the window
+    rows' 9 (j, c) elements are one block (``ROWS_9``) per kernel row; on 8 lanes the channel
+    blocks stay.  Values against torch float64."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 3, 10, 9)).astype(np.float32)
+    w = np.zeros((o, 3, 3, 3), np.float32)
+    geo = _geo((1, 2), padding, (1, 1))
+    y = C.conv(_cl(x), w, **geo)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    kinds = []
+    real = D._jit
+    monkeypatch.setattr(D, "_jit", lambda: _Spy(real(), kinds))
+    dw = C.conv_filter_grad(_cl(x), _cl(g), kernel_size=(3, 3), **geo)
+    _, _, want = _want(x, w, g, (1, 2), padding, (1, 1))
+    np.testing.assert_allclose(dw, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    rows9 = D.lanes() == 16
+    geom = C._geom(geo["strides"], geo["padding"], geo["dilation"])
+    assert D.takes_filter_grad_rows(x, g, (3, 3), geom, 1) == rows9
+    assert kinds == ([("filter_grad_rows", D.ROWS_9)] if rows9 else []), kinds
+    assert D.KINDS[D.ROWS_9] == (9, 1, 16)
+    assert not D.takes_filter_grad_rows(x, g[:, :8], (3, 3), (1,) * 6, 1)    # 8 outputs
+
+
+class _Spy:
+    """The jit module, recording which driver ran with which block kind."""
+
+    def __init__(self, mod, log):
+        self.mod, self.log = mod, log
+
+    def __getattr__(self, name):
+        fn = getattr(self.mod, name)
+        if name != "filter_grad_rows":
+            return fn
+        return lambda *a: self.log.append((name, a[6])) or fn(*a)
+
+
 def test_the_filter_gradient_of_16_channels_takes_16_rows_on_16_lanes(lanes_of):
     lanes_of(16)
     assert D._pick_filter(16, 32) == (D.FILTER_16, 16, 16)

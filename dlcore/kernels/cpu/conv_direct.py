@@ -110,7 +110,8 @@ ENABLED = True
 #: loads): there the 8-lane blocks ran at 63-92% of the two 8-lane FMA ports' peak, half the
 #: core's (see the module docstring for the figures).
 KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
-         (4, 2, 8), (8, 1, 8), (2, 4, 8), (4, 1, 8), (3, 1, 8), (2, 1, 8), (1, 1, 8))
+         (4, 2, 8), (8, 1, 8), (2, 4, 8), (4, 1, 8), (3, 1, 8), (2, 1, 8), (1, 1, 8),
+         (9, 1, 16))
 #: the kind the filter gradient takes for 16 (or 48, 80, ...) output channels on a 16-lane
 #: machine when the input channels are a multiple of 16 (:func:`_pick_filter`): 16 rows of
 #: input channels per load of ``g``'s 16 channels.  16->16 32x32 batch 32, channels-last, one
@@ -119,6 +120,14 @@ KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
 #: against 1.04 and 0.81.  (The first-fit picks never reach it: (8,1,16) fits wherever it
 #: does.)
 FILTER_16 = KINDS.index((16, 1, 16))
+#: the kind of the window-row filter gradient of a 3x3 kernel on 3 input channels (an RGB stem)
+#: with a multiple of 16 output channels on a 16-lane machine: its 9 ``(j, c)`` rows in one
+#: block per kernel row, where the first fit, (8,1,16), took two overlapping blocks (16 rows for
+#: 9) and the channel blocks 3 rows of 8 lanes.  32x3->16 32x32 channels-last, one thread, CPU
+#: time, medians of 7, ms: channel blocks 0.690, (8,1,16) rows 0.583, (9,1,16) rows see
+#: :func:`takes_filter_grad_rows`.  (Last in the list: the first fits never reach it but where
+#: rows divide by 9, :func:`_pick_dividing`.)
+ROWS_9 = KINDS.index((9, 1, 16))
 
 
 @functools.lru_cache(maxsize=1)
@@ -318,8 +327,14 @@ def takes_filter_grad_rows(x: np.ndarray, g: np.ndarray, k: tuple, geom, groups:
     of 8 recompute 7), though 32x3->16 went 1581 -> 1255."""
     return (ENABLED and groups == 1 and geom[5] == 1 and x.ndim == 4 and g.ndim == 4
             and x.dtype == np.float32 and g.dtype == np.float32 and x.size > 0 and g.size > 0
-            and x.shape[1] < ROWS_MAX_CHANNELS and k[1] > 1 and g.shape[1] % 8 != 0
+            and x.shape[1] < ROWS_MAX_CHANNELS and k[1] > 1
+            and (g.shape[1] % 8 != 0 or _rows_9(k[1] * x.shape[1], g.shape[1]))
             and x.shape[0] == g.shape[0])
+
+
+def _rows_9(rows: int, o: int) -> bool:
+    """Whether the window-row blocks take :data:`ROWS_9` (9 rows, ``o`` a multiple of 16)."""
+    return rows == 9 and o % 16 == 0 and lanes() == 16
 
 
 def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
@@ -328,7 +343,10 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     n, c = x4.shape[:2]
     o, oh, ow = g4.shape[1:]
     op = -(-o // 8) * 8
-    kind, mr, vw = _chosen(_pick(op, k[1] * c))
+    if _rows_9(k[1] * c, op):
+        kind, mr, vw = ROWS_9, 9, 16
+    else:
+        kind, mr, vw = _chosen(_pick(op, k[1] * c))
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
     if op == o:
         gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))   # a view when channels-last
