@@ -23,14 +23,20 @@ figures in the README's issue-19 note.)
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlcore.registry import AVal
 
 from .ir import Node, Program, Val
 
 
 def _zero_const(v: Val) -> bool:
-    from .simplify import _const_all
-    return _const_all(v, 0)
+    """A constant whose every element is zero (of a number dtype)."""
+    n = v.node
+    if n.kind != "const" or n.value is None:
+        return False
+    c = np.asarray(n.value)
+    return c.size > 0 and c.dtype.kind in "iuf" and not c.any()
 
 
 def _unpadded(v: Val):
