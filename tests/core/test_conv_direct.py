@@ -289,7 +289,7 @@ def test_nchw_rows_of_one_16_lane_vector_leave_32_channels_to_the_channels_last_
 def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monkeypatch,
                                                                 machine, lanes_of):
     """3x3 on 3 input channels with a multiple of 16 output channels: on 16 lanes the window
-    rows' 9 (j, c) elements are one block (``ROWS_9``) per kernel row; on 8 lanes the channel
+    rows' 9 (j, c) elements are one block (``EXACT_ROWS[9]``) per kernel row; on 8 lanes the channel
     blocks stay.  Values against torch float64."""
     rng = np.random.default_rng(12)
     x = rng.standard_normal((3, 3, 10, 9)).astype(np.float32)
@@ -306,9 +306,32 @@ def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monk
     rows9 = D.lanes() == 16
     geom = C._geom(geo["strides"], geo["padding"], geo["dilation"])
     assert D.takes_filter_grad_rows(x, g, (3, 3), geom, 1) == rows9
-    assert kinds == ([("filter_grad_rows", D.ROWS_9)] if rows9 else []), kinds
-    assert D.KINDS[D.ROWS_9] == (9, 1, 16)
+    assert kinds == ([("filter_grad_rows", D.EXACT_ROWS[9])] if rows9 else []), kinds
+    assert D.KINDS[D.EXACT_ROWS[9]] == (9, 1, 16)
     assert not D.takes_filter_grad_rows(x, g[:, :8], (3, 3), (1,) * 6, 1)    # 8 outputs
+
+
+@pytest.mark.parametrize("n,layout", [(3, "channels_last"), (1, "channels_last"), (3, "nchw")])
+def test_lenets_filter_gradient_reads_its_6_channels_in_place(n, layout, monkeypatch,
+                                                               machine):
+    """6 output channels in blocks of 8 columns: every image but the last is read from g
+    itself (each load also reads 2 channels of the next pixel, whose columns are dropped), the
+    last from a padded copy; one image, or an NCHW g, take the padded copy of all of g.
+    Values against torch float64, with the rows of the result written 6 apart."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((n, 1, 12, 10)).astype(np.float32)
+    w = np.zeros((6, 1, 5, 5), np.float32)
+    geo = _geo((1, 1), ((2, 2), (2, 2)), (1, 1))
+    g = rng.standard_normal((n, 6, 12, 10)).astype(np.float32)
+    ragged = []
+    real = D._filter_grad_rows_ragged
+    monkeypatch.setattr(D, "_filter_grad_rows_ragged",
+                        lambda *a: ragged.append(1) or real(*a))
+    xin, gin = (_cl(x), _cl(g)) if layout == "channels_last" else (x, g)
+    dw = C.conv_filter_grad(xin, gin, kernel_size=(5, 5), **geo)
+    _, _, want = _want(x, w, g, (1, 1), ((2, 2), (2, 2)), (1, 1))
+    np.testing.assert_allclose(dw, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+    assert ragged == ([1] if n > 1 and layout == "channels_last" else [])
 
 
 class _Spy:

@@ -111,7 +111,7 @@ ENABLED = True
 #: core's (see the module docstring for the figures).
 KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
          (4, 2, 8), (8, 1, 8), (2, 4, 8), (4, 1, 8), (3, 1, 8), (2, 1, 8), (1, 1, 8),
-         (9, 1, 16))
+         (9, 1, 16), (5, 1, 8))
 #: the kind the filter gradient takes for 16 (or 48, 80, ...) output channels on a 16-lane
 #: machine when the input channels are a multiple of 16 (:func:`_pick_filter`): 16 rows of
 #: input channels per load of ``g``'s 16 channels.  16->16 32x32 batch 32, channels-last, one
@@ -120,14 +120,18 @@ KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
 #: against 1.04 and 0.81.  (The first-fit picks never reach it: (8,1,16) fits wherever it
 #: does.)
 FILTER_16 = KINDS.index((16, 1, 16))
-#: the kind of the window-row filter gradient of a 3x3 kernel on 3 input channels (an RGB stem)
-#: with a multiple of 16 output channels on a 16-lane machine: its 9 ``(j, c)`` rows in one
-#: block per kernel row, where the first fit, (8,1,16), took two overlapping blocks (16 rows for
-#: 9) and the channel blocks 3 rows of 8 lanes.  32x3->16 32x32 channels-last, one thread, CPU
-#: time, medians of 7, ms: channel blocks 0.690, (8,1,16) rows 0.583, (9,1,16) rows see
-#: :func:`takes_filter_grad_rows`.  (Last in the list: the first fits never reach it but where
-#: rows divide by 9, :func:`_pick_dividing`.)
-ROWS_9 = KINDS.index((9, 1, 16))
+#: The kinds the window-row filter gradient (:func:`conv_filter_grad_rows`) takes when a
+#: window row's ``KW C`` elements are exactly their rows: one block per kernel row where the
+#: first fit took two overlapping ones.  (9,1,16): a 3x3 kernel on 3 input channels (an RGB
+#: stem) with a multiple of 16 output channels, where (8,1,16) computed 16 rows for 9 and the
+#: channel blocks 3 rows of 8 lanes; 32x3->16 32x32 channels-last, one thread, CPU time, medians
+#: of 7, ms: channel blocks 0.690, (8,1,16) rows 0.583, (9,1,16) 0.295 (PyTorch 0.264).
+#: (5,1,8): LeNet's 5x5 on one channel, 6 output channels padded to 8, where (4,1,8) computed 8
+#: rows for 5: batch 64 1->6 28x28 0.905 -> 0.664 ms, and 0.336 with ``g`` read in place
+#: (:func:`_filter_grad_rows_ragged`; PyTorch 0.334).
+#: (Last in the list: the first fits never reach them but where rows divide by 9 or 5,
+#: :func:`_pick_dividing`.)
+EXACT_ROWS = {9: KINDS.index((9, 1, 16)), 5: KINDS.index((5, 1, 8))}
 
 
 @functools.lru_cache(maxsize=1)
@@ -328,13 +332,20 @@ def takes_filter_grad_rows(x: np.ndarray, g: np.ndarray, k: tuple, geom, groups:
     return (ENABLED and groups == 1 and geom[5] == 1 and x.ndim == 4 and g.ndim == 4
             and x.dtype == np.float32 and g.dtype == np.float32 and x.size > 0 and g.size > 0
             and x.shape[1] < ROWS_MAX_CHANNELS and k[1] > 1
-            and (g.shape[1] % 8 != 0 or _rows_9(k[1] * x.shape[1], g.shape[1]))
+            and (g.shape[1] % 8 != 0 or _exact_rows(k[1] * x.shape[1], g.shape[1]) is not None)
             and x.shape[0] == g.shape[0])
 
 
-def _rows_9(rows: int, o: int) -> bool:
-    """Whether the window-row blocks take :data:`ROWS_9` (9 rows, ``o`` a multiple of 16)."""
-    return rows == 9 and o % 16 == 0 and lanes() == 16
+def _exact_rows(rows: int, o: int) -> tuple | None:
+    """The :data:`EXACT_ROWS` block for ``rows`` window-row elements and ``o`` output
+    channels (padded to a multiple of 8) on this machine: (kind, MR, columns), or None."""
+    kind = EXACT_ROWS.get(rows)
+    if kind is None:
+        return None
+    mr, nv, ln = KINDS[kind]
+    if ln > lanes() or (-(-o // 8) * 8) % (nv * ln):
+        return None
+    return kind, mr, nv * ln
 
 
 def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:
@@ -343,19 +354,45 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     n, c = x4.shape[:2]
     o, oh, ow = g4.shape[1:]
     op = -(-o // 8) * 8
-    if _rows_9(k[1] * c, op):
-        kind, mr, vw = ROWS_9, 9, 16
-    else:
-        kind, mr, vw = _chosen(_pick(op, k[1] * c))
+    kind, mr, vw = _exact_rows(k[1] * c, op) or _chosen(_pick(op, k[1] * c))
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
+    args = (geom[0], geom[1], geom[4], kind, mr, vw)
     if op == o:
         gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))   # a view when channels-last
+    elif op == vw and n > 1 and channels_last(g4):
+        return _filter_grad_rows_ragged(xp, g4, k, c, args)
     else:
         gl = np.zeros((n, oh, ow, op), np.float32)
         gl[..., :o] = g4.transpose(0, 2, 3, 1)
     out = np.empty(tuple(k) + (c, op), np.float32)
-    _jit().filter_grad_rows(xp, gl, out, geom[0], geom[1], geom[4], kind, mr, vw)
+    _jit().filter_grad_rows(xp, gl, out, *args)
     return np.ascontiguousarray(out[..., :o].transpose(3, 2, 0, 1))
+
+
+def _filter_grad_rows_ragged(xp: np.ndarray, g4: np.ndarray, k: tuple, c: int,
+                             args: tuple) -> np.ndarray:
+    """:func:`conv_filter_grad_rows` for ``O`` output channels fewer than the block's ``vw``
+    columns, read from the channels-last ``g`` itself rather than a copy padded to ``vw``
+    (LeNet's 6 channels: the copy was 0.27 ms of its first layer's 0.60).  Each vector load of a
+    pixel's channels also reads the next pixel's first ``vw - O`` (their products land in
+    columns that are dropped), so every image but the last is read in place, where the last
+    pixel's extra reads stay inside the buffer, and the last image from a padded copy; the
+    result's rows are ``O`` apart, so each row's store also writes the next row's first
+    ``vw - O`` columns before that row is stored over them (the rows are stored in order, one
+    column block: ``O <= vw``), and the last row's into ``vw`` spare floats."""
+    n, o, oh, ow = g4.shape
+    vw = args[-1]
+    size = k[0] * k[1] * c * o
+    flat = np.empty(size + vw, np.float32)
+    out = flat[:size].reshape(tuple(k) + (c, o))
+    gl = g4.transpose(0, 2, 3, 1)                  # (a C-contiguous view: channels-last)
+    _jit().filter_grad_rows(xp[:n - 1], gl[:n - 1], out, *args)
+    last = np.zeros((1, oh, ow, vw), np.float32)
+    last[..., :o] = gl[n - 1:]
+    out_last = np.empty(tuple(k) + (c, vw), np.float32)
+    _jit().filter_grad_rows(xp[n - 1:], last, out_last, *args)
+    out += out_last[..., :o]
+    return np.ascontiguousarray(out.transpose(3, 2, 0, 1))
 
 
 #: Largest image of ``x`` plus ``g`` (bytes) whose filter gradient runs one image at a time
