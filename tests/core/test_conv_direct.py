@@ -86,6 +86,8 @@ def test_direct_matches_torch(case, layout, monkeypatch, machine):
     monkeypatch.setattr(C, "conv_direct", lambda *a: taken.append("f") or D.conv_direct(*a))
     monkeypatch.setattr(C, "conv_filter_grad_direct",
                         lambda *a: taken.append("w") or D.conv_filter_grad_direct(*a))
+    monkeypatch.setattr(C, "conv_filter_grad_rows",     # (few input channels: window rows)
+                        lambda *a: taken.append("w") or D.conv_filter_grad_rows(*a))
     monkeypatch.setattr(C, "conv_transpose_direct",
                         lambda *a: taken.append("t") or D.conv_transpose_direct(*a))
     xin = _cl(x) if layout == "channels_last" else x
@@ -236,7 +238,11 @@ def test_filter_grad_window_rows_match_torch(layout, monkeypatch, machine):
     assert taken == [1] and dw.dtype == np.float32 and dw.flags.c_contiguous
     np.testing.assert_allclose(dw, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
     assert not D.takes_filter_grad_rows(x, np.zeros((2, 8, 4, 8), np.float32), (3, 4),
-                                        (1,) * 6, 1)                # 8 outputs: channel blocks
+                                        (1,) * 6, 1)        # 3 inputs, 8 outputs: channel blocks
+    assert not D.takes_filter_grad_rows(np.zeros((2, 4, 9, 11), np.float32),
+                                        np.zeros((2, 16, 4, 8), np.float32), (3, 4), (1,) * 6, 1)
+    assert D.takes_filter_grad_rows(np.zeros((2, 6, 9, 11), np.float32),
+                                    np.zeros((2, 16, 4, 8), np.float32), (3, 4), (1,) * 6, 1)
     assert not D.takes_filter_grad_rows(x, g, (3, 4), (1, 1, 0, 0, 1, 2), 1)   # width dilation
 
 
@@ -309,6 +315,8 @@ def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monk
     assert kinds == ([("filter_grad_rows", D.EXACT_ROWS[9])] if rows9 else []), kinds
     assert D.KINDS[D.EXACT_ROWS[9]] == (9, 1, 16)
     assert not D.takes_filter_grad_rows(x, g[:, :8], (3, 3), (1,) * 6, 1)    # 8 outputs
+    assert not D.takes_filter_grad_rows(x, np.zeros((3, 24, 10, 5), np.float32), (3, 3),
+                                        (1,) * 6, 1)                              # 24 outputs
 
 
 @pytest.mark.parametrize("n,layout", [(3, "channels_last"), (1, "channels_last"), (3, "nchw")])

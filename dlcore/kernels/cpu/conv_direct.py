@@ -323,17 +323,32 @@ ROWS_MAX_CHANNELS = 8
 
 def takes_filter_grad_rows(x: np.ndarray, g: np.ndarray, k: tuple, geom, groups: int) -> bool:
     """Whether a filter gradient takes the window-row blocks: float32, one group, no width
-    dilation, fewer than :data:`ROWS_MAX_CHANNELS` input channels, a kernel wider than one and
+    dilation, fewer than :data:`ROWS_MAX_CHANNELS` input channels, a kernel wider than one, and
     output channels that are not a multiple of 8 (padded to one here; the channel blocks cannot
-    take them).  dW us, GEMM routes -> these blocks (1 thread, CPU time, medians of 9, load ~5):
-    LeNet's 64x1->6 28x28 k5 2577 -> 1911, 8x4->5 12x12 k3 171 -> 53.  With 8 output channels
-    the channel blocks stay: a stem's 8x3->8 32x32 173 against 254 (9 rows of (j, c) in blocks
-    of 8 recompute 7), though 32x3->16 went 1581 -> 1255."""
+    take them), or input channels other than :data:`CHANNEL_BLOCK_CHANNELS`, or an exact-row
+    block (:data:`EXACT_ROWS`).  dW us, GEMM routes -> these blocks (1 thread, CPU time,
+    medians of 9, load ~5): LeNet's 64x1->6 28x28 k5 2577 -> 1911, 8x4->5 12x12 k3 171 -> 53.
+    Multiples of 8 output channels, channel blocks -> window rows (ms, medians of 7, the
+    thirtieth session; PyTorch in brackets): 32x1->16 28x28 k5 1.164 -> 0.372 (0.222),
+    32x1->32 k3 0.946 -> 0.665, 32x2->16 0.451 -> 0.268, 32x5->16 16x16 0.196 -> 0.115, 64x6->16
+    14x14 k5 (LeNet's second layer) 0.443 -> 0.234 (0.253), 64x6->32 0.724 -> 0.422, 32x7->32
+    0.324 -> 0.299; 32x3->16 32x32 0.690 -> 0.295 (0.264), 32x3->32 2.83 -> 1.01 (0.56), 32x3->64
+    10.0 -> 3.41 (1.01) with the (9,1,16) block; but 32x3->8 0.291 / 0.326, 32x3->24 0.966 /
+    2.19, 32x4->16 0.436 / 0.556 and 32x4->32 0.115 / 0.161 stay with the channel blocks."""
+    c, o = x.shape[1] if x.ndim == 4 else 0, g.shape[1] if g.ndim == 4 else 0
     return (ENABLED and groups == 1 and geom[5] == 1 and x.ndim == 4 and g.ndim == 4
             and x.dtype == np.float32 and g.dtype == np.float32 and x.size > 0 and g.size > 0
-            and x.shape[1] < ROWS_MAX_CHANNELS and k[1] > 1
-            and (g.shape[1] % 8 != 0 or _exact_rows(k[1] * x.shape[1], g.shape[1]) is not None)
+            and c < ROWS_MAX_CHANNELS and k[1] > 1
+            and (o % 8 != 0 or c not in CHANNEL_BLOCK_CHANNELS
+                 or _exact_rows(k[1] * c, o) is not None)
             and x.shape[0] == g.shape[0])
+
+
+#: Input channel counts under :data:`ROWS_MAX_CHANNELS` whose filter gradient keeps the channel
+#: blocks for a multiple of 8 output channels (unless an exact-row block applies): 4 fills a
+#: (4, n, L) block, and 3 rows of 8 lanes beat 9 window rows in blocks of 8 (figures in
+#: :func:`takes_filter_grad_rows`).
+CHANNEL_BLOCK_CHANNELS = (3, 4)
 
 
 def _exact_rows(rows: int, o: int) -> tuple | None:
