@@ -291,12 +291,17 @@ def test_nchw_rows_of_one_16_lane_vector_leave_32_channels_to_the_channels_last_
     assert D.takes_nchw(x, np.float32, 32, geom, (16, 16), 1, 9)
 
 
-@pytest.mark.parametrize("o,padding", [(16, ((1, 1), (1, 1))), (32, ((0, 2), (1, 0)))])
-def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monkeypatch,
-                                                                machine, lanes_of):
+@pytest.mark.parametrize("o,padding,per_image", [(16, ((1, 1), (1, 1)), True),
+                                                 (32, ((0, 2), (1, 0)), True),
+                                                 (32, ((1, 1), (1, 1)), False)])
+def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, per_image,
+                                                                monkeypatch, machine):
     """3x3 on 3 input channels with a multiple of 16 output channels: on 16 lanes the window
-    rows' 9 (j, c) elements are one block (``EXACT_ROWS[9]``) per kernel row; on 8 lanes the channel
-    blocks stay.  Values against torch float64."""
+    rows' 9 (j, c) elements are one block (``EXACT_ROWS[9]``) per kernel row, one image at a
+    time where an image fits ``IMAGE_TILE_BYTES`` (else the whole batch per block); on 8 lanes
+    the channel blocks stay.  Values against torch float64."""
+    if not per_image:
+        monkeypatch.setattr(D, "IMAGE_TILE_BYTES", 0)
     rng = np.random.default_rng(12)
     x = rng.standard_normal((3, 3, 10, 9)).astype(np.float32)
     w = np.zeros((o, 3, 3, 3), np.float32)
@@ -312,7 +317,8 @@ def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, monk
     rows9 = D.lanes() == 16
     geom = C._geom(geo["strides"], geo["padding"], geo["dilation"])
     assert D.takes_filter_grad_rows(x, g, (3, 3), geom, 1) == rows9
-    assert kinds == ([("filter_grad_rows", D.EXACT_ROWS[9])] if rows9 else []), kinds
+    driver = "filter_grad_rows_images" if per_image else "filter_grad_rows"
+    assert kinds == ([(driver, D.EXACT_ROWS[9])] if rows9 else []), kinds
     assert D.KINDS[D.EXACT_ROWS[9]] == (9, 1, 16)
     assert not D.takes_filter_grad_rows(x, g[:, :8], (3, 3), (1,) * 6, 1)    # 8 outputs
     assert not D.takes_filter_grad_rows(x, np.zeros((3, 24, 10, 5), np.float32), (3, 3),
@@ -350,7 +356,7 @@ class _Spy:
 
     def __getattr__(self, name):
         fn = getattr(self.mod, name)
-        if name != "filter_grad_rows":
+        if not name.startswith("filter_grad_rows"):
             return fn
         return lambda *a: self.log.append((name, a[6])) or fn(*a)
 

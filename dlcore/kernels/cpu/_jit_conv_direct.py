@@ -371,6 +371,27 @@ def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
 
 
 @njit(cache=True, nogil=True)
+def filter_grad_rows_images(xp, g, out, sh, sw, dh, kind, mr, vw):
+    """``filter_grad_rows`` one image at a time (as ``filter_grad_images`` is
+    ``filter_grad``'s): every block of image ``n`` adds its pixels to ``out`` (zeroed first),
+    so one image of ``xp`` and ``g`` stays in cache across the ``KH (KW C / mr) (O / vw)``
+    blocks; ``mr`` divides ``KW C`` (no block overlaps another)."""
+    n_n, hp, wp, c = xp.shape
+    oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
+    kh, kw = out.shape[0], out.shape[1]
+    rows = kw * c
+    xf, gf, of = xp.reshape(-1), g.reshape(-1), out.reshape(-1)
+    of[:] = 0
+    for n in range(n_n):
+        for i in range(kh):
+            for m0 in range(0, rows, mr):
+                for ob in range(0, o, vw):
+                    _block(kind, True, xf, (n * hp + i * dh) * wp * c + m0, 1, hp * wp * c,
+                           sh * wp * c, sw * c, gf, n * oh * ow * o + ob, oh * ow * o, ow * o,
+                           o, 1, oh, ow, of, (i * rows + m0) * o + ob, o)
+
+
+@njit(cache=True, nogil=True)
 def filter_grad_rows(xp, g, out, sh, sw, dh, kind, mr, vw):
     """dw (KH, KW, C, O) of a convolution without width dilation, from the padded NHWC xp (N,
     Hp, Wp, C) and g (N, OH, OW, O), all C-contiguous float32: per kernel row ``i``, the rows

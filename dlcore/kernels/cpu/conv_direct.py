@@ -333,8 +333,10 @@ def takes_filter_grad_rows(x: np.ndarray, g: np.ndarray, k: tuple, geom, groups:
     32x1->32 k3 0.946 -> 0.665, 32x2->16 0.451 -> 0.268, 32x5->16 16x16 0.196 -> 0.115, 64x6->16
     14x14 k5 (LeNet's second layer) 0.443 -> 0.234 (0.253), 64x6->32 0.724 -> 0.422, 32x7->32
     0.324 -> 0.299; 32x3->16 32x32 0.690 -> 0.295 (0.264), 32x3->32 2.83 -> 1.01 (0.56), 32x3->64
-    10.0 -> 3.41 (1.01) with the (9,1,16) block; but 32x3->8 0.291 / 0.326, 32x3->24 0.966 /
-    2.19, 32x4->16 0.436 / 0.556 and 32x4->32 0.115 / 0.161 stay with the channel blocks."""
+    10.0 -> 3.41 (1.01) with the (9,1,16) block, and 0.258 (0.254), 0.560 (0.536), 1.142 (0.985)
+    one image at a time (``filter_grad_rows_images``, where the blocks divide the window row);
+    but 32x3->8 0.291 / 0.326, 32x3->24 0.966 / 2.19, 32x4->16 0.436 / 0.556 and 32x4->32 0.115 /
+    0.161 stay with the channel blocks."""
     c, o = x.shape[1] if x.ndim == 4 else 0, g.shape[1] if g.ndim == 4 else 0
     return (ENABLED and groups == 1 and geom[5] == 1 and x.ndim == 4 and g.ndim == 4
             and x.dtype == np.float32 and g.dtype == np.float32 and x.size > 0 and g.size > 0
@@ -380,7 +382,10 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
         gl = np.zeros((n, oh, ow, op), np.float32)
         gl[..., :o] = g4.transpose(0, 2, 3, 1)
     out = np.empty(tuple(k) + (c, op), np.float32)
-    _jit().filter_grad_rows(xp, gl, out, *args)
+    if (k[1] * c) % mr == 0 and n > 1 and (xp[0].size + gl[0].size) * 4 <= IMAGE_TILE_BYTES:
+        _jit().filter_grad_rows_images(xp, gl, out, *args)
+    else:
+        _jit().filter_grad_rows(xp, gl, out, *args)
     return np.ascontiguousarray(out[..., :o].transpose(3, 2, 0, 1))
 
 
