@@ -435,3 +435,24 @@ def test_the_unpadded_forward_gives_the_padded_copys_bits(case, layout, monkeypa
                 for m, ss, a, dd, kk, size in zip(out_hw, s, lo, d, k, (h, wd))]
     assert unpadded == (min(interior) >= mr)
     assert channels_last(got) if layout == "channels_last" else got.flags.c_contiguous
+
+
+def test_one_channel_is_channels_last_when_its_channel_axis_steps_one_element():
+    nhwc = np.zeros((2, 5, 6, 1), np.float32)
+    assert channels_last(nhwc.transpose(0, 3, 1, 2))                     # a transposed NHWC
+    assert channels_last(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)))   # (the same view)
+    assert not channels_last(np.zeros((2, 1, 5, 6), np.float32))         # a plain NCHW array
+    assert not channels_last(np.zeros((2, 5, 6), np.float32)[:, None])   # (a zero stride)
+    assert not channels_last(np.zeros((2, 1, 1, 1), np.float32))         # a 1x1 plane: NCHW
+    assert channels_last(np.zeros((2, 5, 6, 3), np.float32).transpose(0, 3, 1, 2))
+    assert not channels_last(np.zeros((2, 3, 5, 6), np.float32))
+    # MNIST's first convolution in the static front end: the result stays a channels-last
+    # view (no NCHW copy), with torch's values
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((3, 10, 9, 1)).astype(np.float32)
+    w = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
+    y = C.conv(x.transpose(0, 3, 1, 2), w, **_geo((1, 1), ((0, 0), (0, 0)), (1, 1)))
+    assert channels_last(y)
+    want = torch.nn.functional.conv2d(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()),
+                                      torch.from_numpy(w)).numpy()
+    np.testing.assert_allclose(y, want, rtol=2e-5, atol=2e-5)

@@ -208,3 +208,28 @@ def test_conv_transpose_positional_arguments_follow_torch():
     with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for '
                                          'ConvTranspose2d'):
         dt.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+@pytest.mark.parametrize("permuted", [True, False])
+def test_a_one_channel_convolution_keeps_pytorchs_memory_format(permuted):
+    """A one-channel input is contiguous both ways; PyTorch returns its convolution
+    channels-last when the input is an (N, H, W, 1) batch permuted to NCHW (so ``view`` of the
+    result fails there as here) and contiguous NCHW for a plain NCHW input."""
+    rng = np.random.default_rng(5)
+    nhwc = rng.standard_normal((4, 12, 11, 1)).astype(np.float32)
+    w = rng.standard_normal((16, 1, 3, 3)).astype(np.float32)
+    if permuted:
+        xt, xd = torch.from_numpy(nhwc).permute(0, 3, 1, 2), dt.tensor(nhwc).permute(0, 3, 1, 2)
+    else:
+        plain = np.ascontiguousarray(nhwc.reshape(4, 1, 12, 11))
+        xt, xd = torch.from_numpy(plain), dt.tensor(plain)
+    yt, yd = TF.conv2d(xt, torch.from_numpy(w)), DF.conv2d(xd, dt.tensor(w))
+    np.testing.assert_allclose(_np(yd), _np(yt), rtol=1e-5, atol=1e-5)
+    assert yd.is_contiguous() == yt.is_contiguous() == (not permuted)
+    if permuted:
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            yt.view(4, -1)
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            yd.view(4, -1)
+    else:
+        assert tuple(yd.view(4, -1).shape) == tuple(yt.view(4, -1).shape)

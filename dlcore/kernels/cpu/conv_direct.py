@@ -478,7 +478,7 @@ def takes_nchw(a: np.ndarray, w_dtype, o: int, geom, out_hw: tuple, groups: int,
     0.86 -> 0.63 / 0.78; with 16 output channels they lost: 16->16 16x16 dx 0.12 -> 0.15)."""
     return (ENABLED and groups == 1 and geom[0] == geom[1] == 1 and a.ndim == 4 and taps > 1
             and a.dtype == np.float32 and w_dtype == np.float32 and a.size > 0
-            and a.flags.c_contiguous and not channels_last(a) and out_hw[0] > 0
+            and a.flags.c_contiguous and out_hw[0] > 0
             and out_hw[1] >= NCHW_MIN_WIDTH and _pick_nchw(out_hw[1], o) is not None
             and not (out_hw[1] < 32 and o % 32 == 0 and lanes() == 16))
 
