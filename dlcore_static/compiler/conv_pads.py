@@ -17,26 +17,15 @@ rewrites remove the padded copies:
 after one operand along a spatial axis of the convolution, seen through one ``transpose`` (the
 NHWC -> NCHW view the front end puts before every convolution); the same transpose is put on
 ``x``.  The results are the same numbers: the kernels add the same products in the same
-order, zeros at the border included.  (Small ResNet step, batch 32: see ``simplify``'s
-figures in the README's issue-19 note.)
+order, zeros at the border included.  (The full small ResNet's static step, batch 32, two
+sessions in one process: 35.24 -> 34.86 ms, the same losses bit for bit.)
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcore.registry import AVal
 
-from .ir import Node, Program, Val
-
-
-def _zero_const(v: Val) -> bool:
-    """A constant whose every element is zero (of a number dtype)."""
-    n = v.node
-    if n.kind != "const" or n.value is None:
-        return False
-    c = np.asarray(n.value)
-    return c.size > 0 and c.dtype.kind in "iuf" and not c.any()
+from .ir import Node, Program, Val, const_all
 
 
 def _unpadded(v: Val):
@@ -60,10 +49,10 @@ def _unpadded(v: Val):
         axis = int(n.params["axis"]) % nd
         parts = list(n.inputs)
         lo = hi = 0
-        if _zero_const(parts[0]) and parts[0].aval.dtype == v.aval.dtype:
+        if const_all(parts[0], 0) and parts[0].aval.dtype == v.aval.dtype:
             lo = int(parts[0].aval.shape[axis])
             parts = parts[1:]
-        if len(parts) > 1 and _zero_const(parts[-1]) and parts[-1].aval.dtype == v.aval.dtype:
+        if len(parts) > 1 and const_all(parts[-1], 0) and parts[-1].aval.dtype == v.aval.dtype:
             hi = int(parts[-1].aval.shape[axis])
             parts = parts[:-1]
         if len(parts) != 1 or not (lo or hi):

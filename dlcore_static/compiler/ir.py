@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dlcore.dtypes import is_floating
 from dlcore.ops.shape import transpose_p
 from dlcore.registry import AVal
 
@@ -121,6 +122,18 @@ class Val(NamedTuple):
         its aval is a stand-in scalar, so its shape is known only at run time."""
         op = self.node.op
         return op is not None and bool(op.attrs.get("unknown_rank"))
+
+
+def const_all(v: Val, x: float) -> bool:
+    """Whether ``v`` is a constant of a number dtype whose every element equals ``x`` (the
+    passes' test for a neutral or zero operand: ``simplify``, ``conv_pads``)."""
+    n = v.node
+    if n.kind != "const" or n.value is None:
+        return False
+    c = np.asarray(n.value)
+    if c.size == 0 or not (c.dtype.kind in "iu" or is_floating(c.dtype)):
+        return False
+    return bool((c == x).all())
 
 
 class Program:

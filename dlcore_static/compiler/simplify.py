@@ -30,23 +30,12 @@ rounding).
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcore.dtypes import is_floating
 
 from ..graph import Operation  # noqa: F401  (documentation: nodes come from Operations)
 from . import conv_pads
 from .ir import Node, Program, Val
-
-
-def _const_all(v: Val, x: float) -> bool:
-    n = v.node
-    if n.kind != "const" or n.value is None:
-        return False
-    c = np.asarray(n.value)
-    if c.size == 0 or not (c.dtype.kind in "iu" or is_floating(c.dtype)):
-        return False
-    return bool((c == x).all())
+from .ir import const_all as _const_all
 
 
 def _same(v: Val, out_aval) -> bool:
