@@ -34,7 +34,7 @@ from . import _op_attrs
 from . import dtypes as _dtypes
 from ._default_session import get_default_session, session_or_default, session_stack  # noqa: F401
 from ._device_functions import DeviceFunction, NodeDef, apply_device_functions, device_scope
-from ._gc_pause import begin_building, end_building
+from ._gc_pause import begin_building, end_building, graph_created
 from ._graph_names import GraphNames
 from ._locations import (  # noqa: F401 - the names the front end and errors import from here
     _user_frame,
@@ -347,6 +347,10 @@ class _AsDefault(contextlib.ContextDecorator):
 
 class Graph(GraphNames):
     """A TensorFlow-1-style graph.  ``with g.as_default():`` makes it the default graph."""
+
+    def __new__(cls, *args, **kwargs):
+        graph_created()         # (a due young collection, before the object: _gc_pause.py)
+        return super().__new__(cls)
 
     def __init__(self):
         self._ops: list[Operation] = []
