@@ -94,3 +94,28 @@ def test_lstm_on_cuda_equals_cpu():
             p.grad = None
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_lstm_seq_at_ptb_size_matches_float64():
+    """PTB small's layer size (B 20, H 200): float32 recurrent products MKL's where
+    ``gemm_mkl.takes`` sends 20x200 @ 200x800 (the backward's dh written into a column slice
+    of the carried [dh, dc]); the forward against NumPy in float64, the backward against the
+    float64 kernel (NumPy's products)."""
+    from dlcore.kernels.cpu import gemm_mkl
+    from dlcore.kernels.cpu import rnn as cpu_rnn
+
+    rng = np.random.default_rng(3)
+    T, B, H = 3, 20, 200
+    args = [rng.standard_normal(s) * k for s, k in
+            (((T, B, 4 * H), 1.0), ((H, 4 * H), 0.05), ((B, H), 1.0), ((B, H), 1.0))]
+    y32 = cpu_rnn.lstm_seq(*[a.astype(np.float32) for a in args])
+    np.testing.assert_allclose(y32, _layer(*args), rtol=2e-4, atol=2e-5)
+    g = rng.standard_normal((T, B, 6 * H))
+    y64 = cpu_rnn.lstm_seq(*args)
+    want = cpu_rnn.lstm_seq_grad(g, y64, args[1], args[2], args[3])
+    got = cpu_rnn.lstm_seq_grad(g.astype(np.float32), y32, *[a.astype(np.float32)
+                                                              for a in args[1:]])
+    assert got.dtype == np.float32 and got.shape == (T + 1, B, 4 * H)
+    np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4)
+    if gemm_mkl.available():
+        assert gemm_mkl.takes(B, H, 4 * H) and gemm_mkl.takes(B, 4 * H, H)

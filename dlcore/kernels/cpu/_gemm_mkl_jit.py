@@ -76,15 +76,17 @@ def _layout(x):                                              # pragma: no cover 
 
 @njit(cache=True, nogil=True)
 def gemm_into(a, b, out, alpha, beta):                       # pragma: no cover - Numba
-    """``out = alpha a @ b + beta out`` for float32 matrices ``a``, ``b`` (any strides) and a
-    C-ordered ``out``, by MKL."""
+    """``out = alpha a @ b + beta out`` for float32 matrices ``a``, ``b`` (any strides) and an
+    ``out`` whose rows are contiguous (C-ordered, or a slice of the columns of one: an LSTM's
+    ``dh`` in its ``[dh, dc]`` buffer), by MKL."""
     m = a.shape[0]
     n = b.shape[1]
     k = a.shape[1]
     ta, lda, a = _layout(a)
     tb, ldb, b = _layout(b)
+    ldc = _ld(out.shape[0], out.strides[0], out.shape[1], out.strides[1])
     _call(ta, tb, m, n, k, alpha, a.ctypes.data, lda, b.ctypes.data, ldb, beta,
-          out.ctypes.data, max(n, 1))
+          out.ctypes.data, ldc if ldc else max(n, 1))
 
 
 
