@@ -214,11 +214,13 @@ def test_env_switches_it_off():
 
 @pytest.mark.parametrize("m,k,n,bt,want", [
     (20, 100, 400, True, True), (20, 100, 400, False, False), (64, 128, 128, True, True),
-    (4, 100, 400, True, False), (256, 400, 4, True, False), (20, 1000, 20, True, False),
-    (1, 400, 1000, True, False)])
+    (256, 400, 4, True, False), (20, 1000, 20, True, False), (1, 400, 1000, True, False),
+    (4, 100, 400, True, True), (32, 32, 256, True, True), (8, 64, 256, True, True),
+    (32, 32, 256, False, False), (8, 128, 128, True, False), (16, 64, 64, True, False),
+    (1, 100, 2000, True, False), (128, 64, 8, True, False)])
 def test_transposed_b_rule(m, k, n, bt, want):
     """``x @ W.T`` (B a transposed view) goes to MKL from 300k multiply-adds at the NT_*
-    shapes: OpenBLAS is slow there."""
+    shapes, and from 131k with at most 100 inner columns: OpenBLAS is slow there."""
     assert gemm_mkl.takes(m, k, n, bt) == (want and gemm_mkl.available())
 
 

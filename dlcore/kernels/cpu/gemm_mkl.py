@@ -119,7 +119,8 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     """Whether an (m, k) @ (k, n) float32 product goes to MKL (see the module's docstring);
     ``b_transposed``: ``b`` is a transposed view of a C-ordered matrix (``x @ W.T``, the
     product of ``F.linear``) and ``a`` is C-ordered, which MKL also takes from NT_MKN_MIN
-    multiply-adds at the shapes of ``NT_*``."""
+    multiply-adds at the shapes of ``NT_*``, and from NT_SMALL_MKN with at most NT_SMALL_MAX_K
+    inner columns."""
     mkn = m * k * n
     if max(m, k, n) > _INT_MAX:
         return False
@@ -127,8 +128,11 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
         return (b_transposed or m >= BIG_MIN_ROWS) and ONE_BLAS_THREAD[0] and available()
     if mkn >= MKN_ANY or mkn >= MKN_MIN and m >= 16 and n >= 16:
         return available()
-    return b_transposed and mkn >= NT_MKN_MIN and n >= NT_MIN_N and m >= 2 and \
-        k <= NT_MAX_K and available()
+    if not b_transposed or n < NT_MIN_N or m < 2:
+        return False
+    if mkn >= NT_MKN_MIN:
+        return k <= NT_MAX_K and available()
+    return mkn >= NT_SMALL_MKN and k <= NT_SMALL_MAX_K and available()
 
 
 #: ``x @ W.T`` below the general rule (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is slow
@@ -143,6 +147,15 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
 #: 5.6, is under 300k: below it the best rules tried saved 4-10% of the total time with a fifth
 #: to a half of the shapes they took slower).
 NT_MKN_MIN, NT_MIN_N, NT_MAX_K = 300_000, 16, 400
+#: ``x @ W.T`` below NT_MKN_MIN, from NT_SMALL_MKN multiply-adds with at most NT_SMALL_MAX_K
+#: inner columns (session 31; the 2-core Intel Xeon, one thread, best of 5, NumPy's ``a.dot(W.T)``
+#: against MKL, both allocating): a grid of 267 shapes with m in {1, 2, 4, 8, 16, 20, 32, 64, 100,
+#: 128}, k in {16, 32, 64, 100, 128, 256}, n in {16, 32, 64, 128, 256, 400, 512} and 2,000 <= m k n
+#: < 300k.  This band takes 46 of them, each at 0.31-0.83 of OpenBLAS's time (4x100x400 16.6 ->
+#: 5.2 us, 8x32x512 8.8 -> 3.8, 32x32x256 7.5 -> 4.5: an LSTM cell's ``x @ W_ih^T``), none slower,
+#: 0.82 of the grid's total; every wider rule searched (least rows, columns, products, most inner
+#: columns) took a shape that MKL ran 1.3x slower or more (8x128x64 1.69x, 1x32x256 1.79x).
+NT_SMALL_MKN, NT_SMALL_MAX_K = 131_072, 100
 
 
 def b_transposed(a, b) -> bool:
@@ -196,7 +209,7 @@ def describe() -> str:
     """Which library runs the float32 GEMMs (for benchmark headers and bug reports)."""
     if available():
         return (f"MKL (sequential) for {MKN_MIN:,} <= m k n < {int(_MAX_MKN):,} (x @ W.T from "
-                f"{NT_MKN_MIN:,}), NumPy's OpenBLAS otherwise")
+                f"{NT_SMALL_MKN:,}), NumPy's OpenBLAS otherwise")
     return "NumPy's OpenBLAS (MKL not installed, DLCORE_GEMM=openblas, or not an Intel CPU)"
 
 

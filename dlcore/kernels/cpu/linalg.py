@@ -197,8 +197,9 @@ _DOT = (_F32, _F64)
 #: test the tiny path makes too).  Issue 19: 2^16 -> 2^20 takes the digits MLP's products
 #: (32x64 @ 64x64: 131k) there, 3.93 -> ~3.4 us a kernel call (np.dot itself 3.36).
 TINY_MKN = 1 << 20
-#: from here a tiny product asks ``small_product`` (MKL for ``x @ W.T``, gemm_mkl.NT_MKN_MIN)
-NT_MKN_MIN = _mkl.NT_MKN_MIN
+#: from here a tiny product asks ``small_product`` (MKL for ``x @ W.T``: gemm_mkl.takes' NT rules,
+#: the smallest of which is gemm_mkl.NT_SMALL_MKN)
+NT_MKN_MIN = _mkl.NT_SMALL_MKN
 #: the transposed GEMM (``_transposed``): float32, rows in TRANSPOSED_M, more than
 #: TRANSPOSED_K inner columns, at least TRANSPOSED_MIN_N output columns
 TRANSPOSED_M, TRANSPOSED_K, TRANSPOSED_MIN_N = (48, 64), 512, 256
