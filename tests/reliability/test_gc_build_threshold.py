@@ -229,3 +229,39 @@ def test_graphs_built_per_batch_are_freed_young():
         h = np.tanh(z)
         want = want * 1.5 * (1 - h ** 2)
     np.testing.assert_allclose(grad, want, rtol=1e-4, atol=1e-6)
+
+
+def test_gradients_in_a_block_leave_room_for_what_follows(monkeypatch):
+    """tf.gradients runs with the collector paused; a long chain's gradient leaves more new
+    containers than the block's room, and turning the collector back on must not collect
+    (and promote) the graph at the next allocation: ``call`` raises the block's threshold
+    first.  Without that (``_room_in_block`` a no-op) the collection runs."""
+    def build_and_differentiate():
+        runs = []
+
+        def cb(phase, info):
+            if phase == "start":
+                runs.append(info["generation"])
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [4])
+            y = tf.reduce_sum(_chain_from(x, 1500))
+            gc.callbacks.append(cb)
+            try:
+                grad = tf.gradients(y, [x])[0]
+                after = [[i] for i in range(300)]
+            finally:
+                gc.callbacks.remove(cb)
+        assert grad.shape.as_list() == [4] and len(after) == 300
+        return runs
+
+    gc.collect()
+    assert build_and_differentiate() == []
+    monkeypatch.setattr(_gc_pause, "_room_in_block", lambda: None)
+    gc.collect()
+    assert build_and_differentiate() != []
+
+
+def _chain_from(x, n: int):
+    for _ in range(n):
+        x = tf.tanh(x * 1.5)
+    return x
