@@ -92,7 +92,9 @@ def pausing(fn: Callable) -> Callable:
 #    minimize) makes room the same way before it turns the collector back on.
 # 2. When the last such block on any thread ends, the user's threshold comes back counted from
 #    there: the young threshold is set to the young count plus the user's threshold, and the
-#    first collection after that puts the user's own value back (a ``gc.callbacks`` hook).
+#    first collection after that puts the user's own value back (a ``gc.callbacks`` hook);
+#    unless the young objects already outnumber ``DEFER_BLOCKS`` blocks' (then it is the
+#    user's at once).
 #    Putting it back at once set off a collection at the next allocation with the graph just
 #    built alive, which promoted it: each graph per batch was walked again by a
 #    second-generation collection and some reached the oldest one, whose collections walk the
@@ -113,6 +115,12 @@ BUILD_THRESHOLD = 7000
 GROWTH_CAP = 250_000
 #: Part 3 above: the collection due when a Graph is made waits for this many blocks' objects.
 DUE_BLOCKS = 4
+#: Part 2 above defers nothing once the young objects outnumber this many blocks' (and the
+#: user's threshold): a program that enters a block around each step of a graph it keeps
+#: (no new Graph, so no collection there) would otherwise move the threshold on at every
+#: block's end and never collect its young garbage.  Above ``DUE_BLOCKS``, so that a graph
+#: built per batch is collected where the next one is made, dead, first.
+DEFER_BLOCKS = 6
 
 
 class _Building:
@@ -121,7 +129,7 @@ class _Building:
     threshold dlcore set (a block's, or the deferred one after it),
     ``deferred``: True between a block's end and the next collection; ``start``: the young
     count the outermost block found; ``growth``: the most new objects a recent block left
-    (halved at each block that left fewer)."""
+    (7/8 of it at each block that left fewer)."""
     depth = 0
     user: tuple[int, int, int] | None = None
     ours: int | None = None
@@ -198,8 +206,8 @@ def end_building() -> None:
             _Building.user = _Building.ours = None
             return
         young = gc.get_count()[0]
-        _Building.growth = max(young - _Building.start, _Building.growth // 2)
-        if young <= 0:
+        _Building.growth = max(young - _Building.start, _Building.growth * 7 // 8)
+        if young <= 0 or young > max(_Building.user[0], DEFER_BLOCKS * _Building.growth):
             gc.set_threshold(_Building.user[0], now[1], now[2])
             _Building.user = _Building.ours = None
             return

@@ -265,3 +265,36 @@ def _chain_from(x, n: int):
     for _ in range(n):
         x = tf.tanh(x * 1.5)
     return x
+
+
+def test_a_block_around_each_step_of_a_kept_graph_still_collects():
+    """A program that enters a graph block around each step of a graph it keeps (no new
+    Graph, so no collection where one is made) and leaves cyclic garbage each step: its young
+    generation is still collected, its size bounded."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [2])
+        y = x * 2.0
+    runs = []
+
+    def cb(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+    sess = tf.Session(graph=g)
+    gc.collect()
+    gc.callbacks.append(cb)
+    most = 0
+    try:
+        for _ in range(300):
+            with g.as_default():
+                sess.run(y, {x: [1.0, 2.0]})
+                for _ in range(20):          # 20 two-list cycles: 40 containers of garbage
+                    a, b = [], []
+                    a.append(b)
+                    b.append(a)
+            most = max(most, gc.get_count()[0])
+    finally:
+        gc.callbacks.remove(cb)
+        sess.close()
+    assert len(runs) >= 5, runs
+    assert most < 3 * _gc_pause.BUILD_THRESHOLD, most
