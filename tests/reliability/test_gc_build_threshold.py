@@ -9,6 +9,7 @@ that followed took most of 1.9 ms of a 6.6 ms step, issue 19)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 
@@ -120,24 +121,31 @@ def test_blocks_on_two_threads_restore_when_the_last_one_ends():
     assert _settled() == DEFAULT
 
 
-def _young_collections(build) -> int:
-    """How many automatic collections ran while ``build()`` ran."""
-    runs = []
+@contextlib.contextmanager
+def _collections():
+    """The generations of the collections that start inside the block, as a list."""
+    runs: list = []
 
     def cb(phase, info):
         if phase == "start":
             runs.append(info["generation"])
-    gc.collect()
     gc.callbacks.append(cb)
     try:
-        build()
+        yield runs
     finally:
         gc.callbacks.remove(cb)
+
+
+def _young_collections(build) -> int:
+    """How many automatic collections ran while ``build()`` ran."""
+    gc.collect()
+    with _collections() as runs:
+        build()
     return len(runs)
 
 
-def _chain(n: int):
-    x = tf.placeholder(tf.float32, [4])
+def _chain(n: int, x=None):
+    x = tf.placeholder(tf.float32, [4]) if x is None else x
     for _ in range(n):
         x = tf.tanh(x * 1.5)
     return x
@@ -164,20 +172,12 @@ def test_the_blocks_objects_do_not_set_off_a_collection_after_it():
     gc.collect()
     with tf.Graph().as_default():
         out = _chain(400)                       # ~1,200 new containers: over the user's 700
-    runs = []
-
-    def cb(phase, info):
-        if phase == "start":
-            runs.append(info["generation"])
-    gc.callbacks.append(cb)
-    try:
+    with _collections() as runs:
         few = [[i] for i in range(100)]
         assert runs == []
         assert gc.get_threshold()[0] > DEFAULT[0]
         many = [[i] for i in range(2000)]
         assert runs, "no collection after 2,000 new containers"
-    finally:
-        gc.callbacks.remove(cb)
     assert gc.get_threshold() == DEFAULT
     assert out.graph is not None and len(few) + len(many) == 2100
 
@@ -207,18 +207,10 @@ def test_graphs_built_per_batch_are_freed_young():
     for _ in range(3):
         _per_batch_step(60)
     gc.collect()
-    runs = []
-
-    def cb(phase, info):
-        if phase == "start":
-            runs.append(info["generation"])
-    gc.callbacks.append(cb)
-    try:
+    with _collections() as runs:
         for _ in range(60):
             grad = _per_batch_step(60)
         old = [o for o in gc.get_objects(generation=2) if type(o) is graph_module.Graph]
-    finally:
-        gc.callbacks.remove(cb)
     assert 2 not in runs, runs
     assert runs.count(0) >= 5, runs
     assert old == []
@@ -237,20 +229,12 @@ def test_gradients_in_a_block_leave_room_for_what_follows(monkeypatch):
     (and promote) the graph at the next allocation: ``call`` raises the block's threshold
     first.  Without that (``_room_in_block`` a no-op) the collection runs."""
     def build_and_differentiate():
-        runs = []
-
-        def cb(phase, info):
-            if phase == "start":
-                runs.append(info["generation"])
         with tf.Graph().as_default():
             x = tf.placeholder(tf.float32, [4])
-            y = tf.reduce_sum(_chain_from(x, 1500))
-            gc.callbacks.append(cb)
-            try:
+            y = tf.reduce_sum(_chain(1500, x))
+            with _collections() as runs:
                 grad = tf.gradients(y, [x])[0]
                 after = [[i] for i in range(300)]
-            finally:
-                gc.callbacks.remove(cb)
         assert grad.shape.as_list() == [4] and len(after) == 300
         return runs
 
@@ -261,12 +245,6 @@ def test_gradients_in_a_block_leave_room_for_what_follows(monkeypatch):
     assert build_and_differentiate() != []
 
 
-def _chain_from(x, n: int):
-    for _ in range(n):
-        x = tf.tanh(x * 1.5)
-    return x
-
-
 def test_a_block_around_each_step_of_a_kept_graph_still_collects():
     """A program that enters a graph block around each step of a graph it keeps (no new
     Graph, so no collection where one is made) and leaves cyclic garbage each step: its young
@@ -275,16 +253,10 @@ def test_a_block_around_each_step_of_a_kept_graph_still_collects():
     with g.as_default():
         x = tf.placeholder(tf.float32, [2])
         y = x * 2.0
-    runs = []
-
-    def cb(phase, info):
-        if phase == "start":
-            runs.append(info["generation"])
     sess = tf.Session(graph=g)
     gc.collect()
-    gc.callbacks.append(cb)
     most = 0
-    try:
+    with _collections() as runs:
         for _ in range(300):
             with g.as_default():
                 sess.run(y, {x: [1.0, 2.0]})
@@ -293,8 +265,6 @@ def test_a_block_around_each_step_of_a_kept_graph_still_collects():
                     a.append(b)
                     b.append(a)
             most = max(most, gc.get_count()[0])
-    finally:
-        gc.callbacks.remove(cb)
-        sess.close()
+    sess.close()
     assert len(runs) >= 5, runs
     assert most < 3 * _gc_pause.BUILD_THRESHOLD, most
