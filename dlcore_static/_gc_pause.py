@@ -184,7 +184,8 @@ def _room_in_block() -> None:
 
 def graph_created() -> None:
     """A Graph is being made: run the young collection that a block's end deferred, if it is
-    due (more new containers than the user's threshold), before the graph's first object."""
+    due (more new containers than the user's threshold and ``DUE_BLOCKS`` recent blocks'),
+    before the graph's first object."""
     with _building_lock:
         user = _Building.user
         if not _Building.deferred or _Building.depth or user is None or not gc.isenabled():
@@ -221,7 +222,8 @@ def end_building() -> None:
 
 def _after_collection(phase: str, info: dict) -> None:
     """The ``gc.callbacks`` hook: the first collection after a block puts the user's young
-    threshold back (no lock: it may run inside ``begin_building``'s collection)."""
+    threshold back (no lock: a collection may start in any thread, ``graph_created``'s inside
+    the lock)."""
     if phase != "stop" or not _Building.deferred or _Building.depth:
         return
     user, now = _Building.user, gc.get_threshold()
