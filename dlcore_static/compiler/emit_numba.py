@@ -121,6 +121,7 @@ class Emitter(IndexEmitter):
         # the nodes of the segment being written (None in trial emission): a node may be
         # written with another of them (the cross-entropy with its gradient, emit_xent.py)
         self.segment: list | None = None
+        self.bias_logits: dict = {}   # Val -> (a, b): a bias add the cross-entropy reads
 
     def name(self, v: Val) -> str:
         return self.names[v]
@@ -192,6 +193,11 @@ class Emitter(IndexEmitter):
         loop_shape = tuple(int(d) for d in loop_shape)
         if not loop_shape:
             raise Unsupported("a fused group of rank 0")
+        if self.segment and {"sparse_softmax_xent", "sparse_softmax_xent_grad"} <= \
+                self.segment_prims():
+            from .emit_xent import defer_bias_add   # (a classifier head's bias add)
+            if defer_bias_add(self, n, members, outputs):
+                return []
         name_of: dict = {}
         ext = []
         for m in members:
@@ -384,7 +390,17 @@ class Emitter(IndexEmitter):
         return [f"{out} = np.full({_shape_text(a.shape)}, {val})"]
 
     # -- reductions
+    def segment_prims(self) -> set:
+        """The primitive names of the segment's prim nodes (made once per segment)."""
+        got = getattr(self, "_seg_prims", None)
+        if got is None or got[0] is not self.segment:
+            got = (self.segment, {m.prim.name for m in self.segment or () if m.kind == "prim"})
+            self._seg_prims = got
+        return got[1]
+
     def _reduce(self, n: Node, x: Val, axes: tuple, kind: str) -> list[str]:
+        if n.out() in self.names:       # (written with the cross-entropy: emit_xent.py)
+            return []
         src = tuple(int(d) for d in x.aval.shape)
         out_aval = n.avals[0]
         dt = out_aval.dtype

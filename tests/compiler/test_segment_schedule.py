@@ -82,8 +82,9 @@ def test_classifier_step_equals_the_interpreter_in_three_or_four_segments():
     # the products in the segments, ``gemm_in_numba``; else 4): it was one per update (7)
     assert info["segments"] <= 4
     src = info["source"]
-    # the loss and its gradient in a segment, one row loop for both (emit_xent.py)
-    assert "xent_loss_grad_rows(" in src
+    # the loss and its gradient in a segment, one row loop for both, the bias add and the
+    # bias's gradient in it (emit_xent.py)
+    assert "xent_loss_grad_rows_bias(" in src
     assert not any("Xent" in n or "xent" in n.lower() for n in info["python_nodes"])
     # no segment returns a transpose for a later one (made where it is read)
     assert "return (np.ascontiguousarray(o2), tcopy32(" not in src

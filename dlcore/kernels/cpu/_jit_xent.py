@@ -105,3 +105,38 @@ def xent_loss_grad_rows(g, x, labels, loss, out, fast):
         loss[r] = float(m) + math.log(s) - float(row[k])
         _grad_row(o, k, s, float(g[r]), one)
     return -1
+
+
+@njit(cache=True, nogil=True)
+def xent_loss_grad_rows_bias(g, a, bias, labels, loss, out, colsum, fast):
+    """``xent_loss_grad_rows`` on the logits ``a + bias`` (``a`` (rows, C), ``bias`` (C,), the
+    sum rounded to the logits' dtype, as the add's own loop rounds it) without them as an
+    array: each row's sum is made in a scratch row (the compiled plan's classifier head,
+    ``dlcore_static/compiler/emit_xent.py``); with ``colsum`` of C float64 elements, each
+    gradient row is also added into it in order (the bias's gradient, a sum over rows, as the
+    compiled plan's row-ordered float64 reduction adds them: the same bits); an empty
+    ``colsum`` adds nothing.  Returns the first row with a label outside [0, C), or -1."""
+    m_rows, c = a.shape
+    one = np.empty(1, a.dtype)
+    row = np.empty(c, a.dtype)
+    sums = colsum.shape[0] != 0
+    for r in range(m_rows):
+        k = labels[r]
+        if k < 0 or k >= c:
+            return r
+        ar = a[r]
+        for j in range(c):
+            row[j] = ar[j] + bias[j]
+        o = out[r]
+        m = _row_max(row)
+        if not math.isfinite(m):
+            loss[r] = np.nan
+            o[:] = np.nan
+        else:
+            s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+            loss[r] = float(m) + math.log(s) - float(row[k])
+            _grad_row(o, k, s, float(g[r]), one)
+        if sums:
+            for j in range(c):
+                colsum[j] += o[j]
+    return -1
