@@ -160,9 +160,14 @@ def begin_building() -> None:
             return
         _Building.deferred = False
         _Building.start = count = gc.get_count()[0]
-        room = max(BUILD_THRESHOLD, min(GROWTH_CAP, 2 * _Building.growth))
-        _Building.user, _Building.ours = user, max(count + room, now[0])
+        _Building.user, _Building.ours = user, max(count + _room(_Building.growth), now[0])
         gc.set_threshold(_Building.ours, now[1], now[2])
+
+
+def _room(growth: int) -> int:
+    """A block's room above the young count: ``BUILD_THRESHOLD``, or twice ``growth`` (at most
+    ``GROWTH_CAP``) when more."""
+    return max(BUILD_THRESHOLD, min(GROWTH_CAP, 2 * growth))
 
 
 def _room_in_block() -> None:
@@ -176,9 +181,7 @@ def _room_in_block() -> None:
         count = gc.get_count()[0]
         if now[0] != _Building.ours or count < now[0]:
             return
-        room = max(BUILD_THRESHOLD, min(GROWTH_CAP, 2 * max(_Building.growth,
-                                                             count - _Building.start)))
-        _Building.ours = count + room
+        _Building.ours = count + _room(max(_Building.growth, count - _Building.start))
         gc.set_threshold(_Building.ours, now[1], now[2])
 
 

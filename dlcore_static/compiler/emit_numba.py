@@ -122,6 +122,7 @@ class Emitter(IndexEmitter):
         # written with another of them (the cross-entropy with its gradient, emit_xent.py)
         self.segment: list | None = None
         self.bias_logits: dict = {}   # Val -> (a, b): a bias add the cross-entropy reads
+        self._seg_prims: tuple | None = None        # (segment, its prim names): segment_prims
 
     def name(self, v: Val) -> str:
         return self.names[v]
@@ -392,7 +393,7 @@ class Emitter(IndexEmitter):
     # -- reductions
     def segment_prims(self) -> set:
         """The primitive names of the segment's prim nodes (made once per segment)."""
-        got = getattr(self, "_seg_prims", None)
+        got = self._seg_prims
         if got is None or got[0] is not self.segment:
             got = (self.segment, {m.prim.name for m in self.segment or () if m.kind == "prim"})
             self._seg_prims = got
