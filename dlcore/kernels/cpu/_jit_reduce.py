@@ -43,12 +43,30 @@ def sum_rows_par(x, out):
         out[i] = acc
 
 
-@njit(cache=True, nogil=True, fastmath=_FM)
+@njit(cache=True, nogil=True)
 def sum_cols(xt, acc):
-    """acc[i] += xt[j, i] for all j: xt is (K, M), M the fast axis in memory."""
-    for j in range(xt.shape[0]):
-        for i in range(xt.shape[1]):
-            acc[i] += xt[j, i]
+    """acc[i] += xt[j, i] for all j: xt is (K, M), M the fast axis in memory.  Four rows per
+    pass over ``acc``, each element still adding them one at a time in row order (so the same
+    bits as one row per pass; no ``reassoc`` here, which would let LLVM add the four rows
+    first): ``acc`` is loaded and stored once per four rows, not per row.  (200, 2000) float32,
+    one thread: 53 -> 28 us (PyTorch's float32 column sum 26); (203, 400) 11.5 -> 5.9 us."""
+    k, m = xt.shape
+    j = 0
+    while j + 4 <= k:
+        r0, r1, r2, r3 = xt[j], xt[j + 1], xt[j + 2], xt[j + 3]
+        for i in range(m):
+            a = acc[i]
+            a += r0[i]
+            a += r1[i]
+            a += r2[i]
+            a += r3[i]
+            acc[i] = a
+        j += 4
+    while j < k:
+        r0 = xt[j]
+        for i in range(m):
+            acc[i] += r0[i]
+        j += 1
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=_FM)
