@@ -76,15 +76,6 @@ def _grad_ok(n) -> bool:
         tuple(g.aval.shape) == tuple(x.aval.shape)[:1]
 
 
-def _reads_of(node) -> list:
-    """The values a segment node reads (a fused node: its members' outside inputs too)."""
-    vals = list(node.inputs)
-    if node.kind == "fused":
-        members = set(node.members)
-        vals += [v for m in node.members for v in m.inputs if v.node not in members]
-    return vals
-
-
 def _bias_operands(em, m):
     """``(a, b)`` of an add member ``m`` = ``a + b`` with ``a`` (rows, C) and ``b`` a (C,) or
     (1, C) vector of the same dtype (or a ``broadcast_to`` of one), both named; else None."""
@@ -122,9 +113,10 @@ def defer_bias_add(em, n, members, outputs) -> bool:
     ops = _bias_operands(em, m)
     if ops is None:
         return False
+    from .segments import _reads          # (what a segment node reads)
     v, readers = n.out(), 0
     for other in seg:
-        if other is n or v not in _reads_of(other):
+        if other is n or v not in _reads(other):
             continue
         if other.kind != "prim" or other.prim.name not in (
                 "sparse_softmax_xent", "sparse_softmax_xent_grad") or \
