@@ -47,6 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .ir import node_reads
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _I64 = np.dtype(np.int64)
 
@@ -113,10 +115,9 @@ def defer_bias_add(em, n, members, outputs) -> bool:
     ops = _bias_operands(em, m)
     if ops is None:
         return False
-    from .segments import _reads          # (what a segment node reads)
     v, readers = n.out(), 0
     for other in seg:
-        if other is n or v not in _reads(other):
+        if other is n or v not in node_reads(other):
             continue
         if other.kind != "prim" or other.prim.name not in (
                 "sparse_softmax_xent", "sparse_softmax_xent_grad") or \

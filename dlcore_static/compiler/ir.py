@@ -124,6 +124,15 @@ class Val(NamedTuple):
         return op is not None and bool(op.attrs.get("unknown_rank"))
 
 
+def node_reads(n: Node) -> list:
+    """The values ``n`` reads from other nodes (a fused node: its members' outside inputs)."""
+    vals = list(n.inputs)
+    if n.kind == "fused":
+        members = set(n.members)
+        vals += [v for m in n.members for v in m.inputs if v.node not in members]
+    return vals
+
+
 def const_all(v: Val, x: float) -> bool:
     """Whether ``v`` is a constant of a number dtype whose every element equals ``x`` (the
     passes' test for a neutral or zero operand: ``simplify``, ``conv_pads``)."""

@@ -16,7 +16,7 @@ from dlcore.jitcache import load_generated_module
 
 from . import loops
 from .emit_numba import Emitter
-from .ir import Node, Val
+from .ir import Node, Val, node_reads
 
 # values passed in per generated function: a function's Python wrapper (unboxing each argument)
 # and its LLVM module grow with its arity, and a segment collecting every ready view or update
@@ -101,13 +101,7 @@ def spare_line(b, n: Node, var, target: str, env: dict, i: int = 0) -> str:
             f"({sp}[1] if len({sp}) > 1 and _rc({sp}[1]) == 2 else {fname}())")
 
 
-def _reads(n: Node) -> list:
-    """The values ``n`` reads from other nodes (a fused node: its members' outside inputs)."""
-    vals = list(n.inputs)
-    if n.kind == "fused":
-        members = set(n.members)
-        vals += [v for m in n.members for v in m.inputs if v.node not in members]
-    return vals
+_reads = node_reads             # (the name source.py and this module use)
 
 
 def _dt(v: Val) -> str:
