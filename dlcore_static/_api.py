@@ -30,6 +30,7 @@ from . import math_api
 from . import math_ops as M
 from . import unknown_rank as _unknown_rank
 from ._convert import _named, _same_type, _scoped
+from .frontend import _WEAK_AVALS as _WEAK
 from .frontend import StaticFrontend
 from .graph import Tensor
 
@@ -175,6 +176,16 @@ def binary(export, ns, name):
                     return _node(prim, (x, y), {}, tf_name)     # issue 19: see apply)
                 first = len(x.op.graph._ops)
                 return M.rename(fn(x, y), tf_name, first)
+            if not division and prim is not None:
+                # a tensor and a Python number it takes as a Const of its own dtype (``x *
+                # 2.0``): _same_type would keep the number for the core to lift (apply's
+                # weak scalar), and the checks are the tensor's dtype's
+                t = x if type(x) is Tensor else y
+                if type(t) is Tensor and (type(y if t is x else x), t.aval.dtype) in _WEAK:
+                    d = t.aval.dtype
+                    if d is not _F32 and d in bad:
+                        _refusals.refuse(op_type, d)
+                    return _node(prim, (x, y), {}, tf_name)
             if bad:
                 _refusals.check_pair(op_type, bad, x, y)
             return f(x, y, tf_name)

@@ -90,11 +90,18 @@ class StaticFrontend:
         # the parameters' part of that key itself (``_rule_key(...)[2]``, made once by the
         # caller: a gradient's MatMul flags).
         n = len(args)
+        weak = None
         if n == 2:
             x, y = args
             if type(x) is not Tensor or type(y) is not Tensor:
-                return _apply(prim, args, params, 4, name)
-            avals: tuple = (x.aval, y.aval)
+                # a tensor and a Python number (``x * 2.0``, a mean's ``s / n``): the number's
+                # weak Const is made below, with the op (_weak_scalar); anything else: _apply
+                weak = _weak_scalar(x, y)
+                if weak is None:
+                    return _apply(prim, args, params, 4, name)
+                avals: tuple = (x.aval, weak[1]) if weak[0] else (weak[1], y.aval)
+            else:
+                avals = (x.aval, y.aval)
         elif n == 1:
             x = args[0]
             if type(x) is not Tensor:
@@ -117,17 +124,25 @@ class StaticFrontend:
         else:
             key = _rule_key(prim, avals, params)
         hit = _RULE_OUTPUTS.get(key)
-        if hit is None or hit[2] or \
+        if hit is None or hit[2] and _unknown_rank(args) or \
                 prim is _TRANSPOSE and _SHARED.__dict__.get("nodes") is not None:
             return _apply(prim, args, params, 4, name)
         # The location walk starts at bind's caller: this method is called only by
         # dlcore.registry.bind, so neither frame can be the user's, and not materialising
         # them is most of a walk's cost (issue 19).
-        graph = args[0].op.graph
+        if weak is not None:
+            graph = (x if weak[0] else y).op.graph
+            if not graph._plain:
+                return _apply(prim, args, params, 4, name)
+        else:
+            graph = args[0].op.graph
         if graph._plain:
             # setup_op's errors: an input of another graph, or made inside a cond branch or
             # loop body (none can be when no op of the graph was: graph._ctx_ops)
-            if graph._ctx_ops:
+            if weak is not None:
+                t = x if weak[0] else y     # (the Const is made below, in this graph)
+                ok = t.op.graph is graph and t.op._ctx is None
+            elif graph._ctx_ops:
                 ok = True
                 for t in args:
                     top = t.op
@@ -169,6 +184,9 @@ class StaticFrontend:
                     else:
                         loc = _user_location(3)
                 op._defined_at = loc
+                if weak is not None:        # the number's Const first, as _lift made it
+                    c = _weak_const(graph, weak, loc)
+                    op.inputs = args = (x, c) if weak[0] else (c, y)
                 op.device = None
                 op._ctx = None
                 op.control_inputs = NO_CONTROL_INPUTS
@@ -271,6 +289,43 @@ def _apply(prim: Primitive, args, params, depth: int, given: str | None = None) 
     if share is not None:               # (the entry keeps x, ctx and dev alive: the
         share[0][share[1]] = (t, inputs[0], share[2], share[3])     # ids stay)
     return t
+
+
+def _weak_scalar(x, y) -> tuple | None:
+    """For ``StaticFrontend.apply``: ``(True, the Const's aval, y)`` when ``y`` is a Python float
+    or int that a float32/float64 graph tensor ``x`` lifts to a Const of its own dtype (or an
+    int that an int32/int64 one does: ``_lift``'s weak scalar, ``dtypes.scalar_dtype``), within
+    the dtype's range; ``(False, aval, x)`` for the mirror case (``2.0 * y``); else None."""
+    if type(x) is Tensor:
+        v, first, d = y, True, x.aval.dtype
+    elif type(y) is Tensor:
+        v, first, d = x, False, y.aval.dtype
+    else:
+        return None
+    entry = _WEAK_AVALS.get((type(v), d))
+    if entry is None or (entry[1] is not None and not entry[1] <= v <= entry[2]):
+        return None
+    return first, entry[0], v
+
+
+def _weak_const(graph: Graph, weak: tuple, loc) -> Tensor:
+    """The weak number's ``Const`` node (``constant(v, dtype)`` as ``_lift`` made it, named
+    when a name is asked for, located at ``loc``)."""
+    arr = np.asarray(weak[2], weak[1].dtype)
+    arr.flags.writeable = False
+    return setup_op(new_op(Operation), graph, "Const", None, (), (weak[1],), None, None,
+                    {"value": arr}, loc)
+
+
+# (Python number type, tensor dtype) -> (the Const's aval, an int's bounds or None)
+_WEAK_AVALS: dict = {}
+for _d in (np.float32, np.float64, np.int32, np.int64):
+    _dt = np.dtype(_d)
+    _i = np.iinfo(np.int32 if _dt == np.int32 else np.int64)
+    _WEAK_AVALS[(int, _dt)] = (AVal((), _dt), int(_i.min), int(_i.max))
+    if _dt.kind == "f":
+        _WEAK_AVALS[(float, _dt)] = (AVal((), _dt), None, None)
+del _d, _dt, _i
 
 
 # ``_unknown_apply.unknown_rank_apply``, registered by that module (it imports this one)
@@ -434,7 +489,7 @@ def _unknown_rank(inputs) -> bool:
     """True when an input has unknown rank (a ``placeholder(shape=None)`` or an elementwise
     result of one): its build-time shape is a stand-in scalar."""
     for t in inputs:
-        if t.op.attrs.get("unknown_rank"):
+        if type(t) is Tensor and t.op.attrs.get("unknown_rank"):
             return True
     return False
 
