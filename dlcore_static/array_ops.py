@@ -48,10 +48,12 @@ def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
     dims = None if dims is None else tuple(dims)
     if dims is not None:
         dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
-    # (Operation(...).outputs[0] without the keyword call and the list: issue 19)
-    return setup_op(new_op(Operation), g, "Placeholder", g.unique_name(name or "Placeholder"),
-                    (), (AVal(dims if dims is not None else (), dt),), None, None,
-                    {"shape": dims, "unknown_rank": dims is None}, _user_location())
+    # (Operation(...).outputs[0] without the keyword call and the list: issue 19), named when
+    # a name is asked for, as a Const (constant_op.constant)
+    t = setup_op(new_op(Operation), g, "Placeholder", None, (),
+                 (AVal(dims if dims is not None else (), dt),), None, None,
+                 {"shape": dims, "unknown_rank": dims is None}, _user_location())
+    return t if not name or name == "Placeholder" else rename(t, name, t.op._id)
 
 
 def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:

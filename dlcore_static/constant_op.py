@@ -51,10 +51,11 @@ def constant(value, dtype=None, shape=None, name: str = "Const", graph: Graph | 
         arr = np.array(arr, copy=True)
     arr.flags.writeable = False
     # (Operation(graph, "Const", ..., avals=[...], attrs=...).outputs[0] without the keyword
-    # call and the list: issue 19)
-    return setup_op(new_op(Operation), graph, "Const", graph.unique_name(name or "Const"), (),
-                    (AVal(arr.shape, arr.dtype),), None, None, {"value": arr},
-                    _user_location())
+    # call and the list: issue 19), named as the front end's nodes are, when a name is asked
+    # for (graph.GraphNames: a Const made amid a graph's pending nodes made them all named)
+    t = setup_op(new_op(Operation), graph, "Const", None, (), (AVal(arr.shape, arr.dtype),),
+                 None, None, {"value": arr}, _user_location())
+    return t if not name or name == "Const" else rename(t, name, t.op._id)
 
 
 _PY_NUMBERS = frozenset({int, float, bool})

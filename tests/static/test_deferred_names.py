@@ -141,3 +141,43 @@ def test_threads_asking_for_names_at_once_get_them_all():
         th.join()
     expected = ["Tanh"] + [f"Tanh_{i}" for i in range(1, 2000)]
     assert seen[0] == seen[1] == expected[::-1]
+
+
+def _consts_and_placeholders(read_each: bool) -> list:
+    """Constants, placeholders and weak numbers with names that clash with each other's and
+    with types; ``read_each``: each op's name asked for as soon as it is made (names at once)."""
+    g = tf.Graph()
+    with g.as_default():
+        def k(t):
+            if read_each:
+                assert t.op.name
+            return t
+        x = k(tf.placeholder(tf.float32, (3,), name="Const"))
+        k(tf.constant(1.0))
+        k(tf.constant(2.0, name="Placeholder"))
+        k(x * 2.0)
+        k(x * 2.0)
+        k(tf.placeholder(tf.float32, (3,)))
+        with tf.name_scope("s"):
+            k(tf.constant(3.0, name="x"))
+            k(tf.placeholder(tf.float32, name="Const_1"))
+            k(1.0 - x)
+        k(tf.constant(4.0, name="s/y"))             # a name with a scope in it
+        k(tf.constant(5.0, name="const"))           # (names are unique without case)
+        k(tf.placeholder(tf.float32, (3,), name="mul"))
+        k(x * 3.0)
+        k(tf.constant(6.0, name="Const_5"))
+        k(tf.constant(7.0, name=""))
+    return [op.name for op in g.get_operations()]
+
+
+def test_constants_and_placeholders_are_named_as_when_names_were_made_at_once():
+    assert _consts_and_placeholders(False) == _consts_and_placeholders(True) == [
+        "Const", "Const_1", "Placeholder", "Const_2", "mul", "Const_3", "mul_1", "Placeholder_1",
+        "s/x", "s/Const_1", "s/Const", "s/sub", "s/y", "const_4", "mul_2", "Const_5", "mul_3",
+        "Const_5_1", "Const_6"]
+    with tf.Graph().as_default():
+        c = tf.constant(1.0, name="c")
+        p = tf.placeholder(tf.float32, (2,), name="p")
+        assert c.op._name is None and p.op._name is None       # (waiting for their names)
+        assert (c.name, p.name) == ("c:0", "p:0")
