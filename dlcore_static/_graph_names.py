@@ -23,6 +23,29 @@ from typing import Any, Protocol
 _TYPE_OF = attrgetter("type")      # (an op's type, for _may_clash)
 
 
+# (scope, name) -> that pending entry's tuple, one for every op made with one name in one
+# scope (a graph built per batch makes 20 ``concat`` and 20 ``strided_slice`` nodes: issue
+# 19; shared, the tuple of two strings is untracked by the cyclic collector's first look, and
+# the graph's garbage is that much smaller).  By scope, then name; bounded.
+_SCOPED: dict = {}
+_SCOPED_MAX = 4096
+
+
+def scoped_name(scope: str, name: str) -> tuple:
+    """The shared ``(scope, name)`` entry of a pending op named ``name`` (``_SCOPED``)."""
+    at = _SCOPED.get(scope)
+    if at is None:
+        if len(_SCOPED) >= _SCOPED_MAX:
+            _SCOPED.clear()
+        at = _SCOPED[scope] = {}
+    elif len(at) >= _SCOPED_MAX:
+        at.clear()
+    pair = at.get(name)
+    if pair is None:
+        pair = at[name] = (scope, name)
+    return pair
+
+
 class NamedOp(Protocol):
     """What the naming reads and writes of an op (a ``graph.Operation``)."""
 
@@ -108,7 +131,7 @@ class GraphNames:
         if unique and type(scope) is str and scope == self._scope and "/" not in name:
             # (the common case, a wrapper naming the op it has just made in its own scope:
             # the entry holds the name to make in place of the type's)
-            pending[-1] = (scope, name)
+            pending[-1] = scoped_name(scope, name)
             self._pending_segs.add(name.lower())
             return True
         self._pending_given[op] = (self._scope, name, unique)

@@ -46,9 +46,33 @@ def _user_location(depth: int = 2) -> tuple | str:
         if skip is None:
             skip = skipped[fn] = fn.startswith(_PKG_DIRS) or "contextlib" in fn
         if not skip:
-            return (code, f.f_lasti)
+            at = _LOCATIONS.get(code)
+            loc = at.get(f.f_lasti) if at is not None else None
+            return loc if loc is not None else location(code, f.f_lasti)
         f = f.f_back
     return "<unknown>"
+
+
+# (code, offset) -> that location, one tuple for all the nodes built at one instruction (a
+# loop's or a recursive function's nodes, a graph built per batch: issue 19).  A tuple per
+# node was a seventh of the objects the cyclic collector walks to free such a graph; shared,
+# it is untracked by the collector's first look (it holds no container).  By code object,
+# then offset; bounded (cleared when it grows past ``_LOCATIONS_MAX`` code objects).
+_LOCATIONS: dict = {}
+_LOCATIONS_MAX = 4096
+
+
+def location(code, offset: int) -> tuple:
+    """The shared ``(code, offset)`` location (``_LOCATIONS``)."""
+    at = _LOCATIONS.get(code)
+    if at is None:
+        if len(_LOCATIONS) >= _LOCATIONS_MAX:
+            _LOCATIONS.clear()
+        at = _LOCATIONS[code] = {}
+    loc = at.get(offset)
+    if loc is None:
+        loc = at[offset] = (code, offset)
+    return loc
 
 
 def format_location(loc) -> str:

@@ -204,6 +204,13 @@ def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Ten
     return rename(out, name, first)
 
 
+# (start, stop, step) of ``x[a:b:c]`` -> its canonical index: one tuple for every such slice
+# (a tree net's ``E[w:w + 1]`` leaves, a graph built per batch: issue 19), which the cyclic
+# collector's first look untracks (it holds no container), and with it the op's parameters
+# dict: three objects fewer per slice node for it to walk when the graph is freed
+_SLICE_INDEX: dict = {}
+
+
 def getitem(x, idx) -> Tensor:
     """``x[idx]`` with ints, slices, None and Ellipsis, and scalar integer tensors (``x[i]``
     in a ``while_loop`` body: TensorFlow's strided slice with a computed begin), which pick
@@ -215,8 +222,15 @@ def getitem(x, idx) -> Tensor:
         if (a is None or type(a) is int) and (b is None or type(b) is int) and \
                 (c is None or type(c) is int):
             # its canonical index written out (what canonical_index makes of it), named in
-            # the node's making (rename's work, frontend.StaticFrontend.apply)
-            return _node(_getitem_p, (t,), {"idx": (("slice", a, b, c),)}, "strided_slice",
+            # the node's making (rename's work, frontend.StaticFrontend.apply); one tuple
+            # per index (_SLICE_INDEX)
+            key = (a, b, c)
+            index = _SLICE_INDEX.get(key)
+            if index is None:
+                if len(_SLICE_INDEX) >= 4096:
+                    _SLICE_INDEX.clear()
+                index = _SLICE_INDEX[key] = (("slice", a, b, c),)
+            return _node(_getitem_p, (t,), {"idx": index}, "strided_slice",
                          True)          # (its index plain: frontend.StaticFrontend.apply)
     first = len(t.op.graph._ops)
     if not t.aval.shape and _unknown_rank.unknown(t):

@@ -30,7 +30,8 @@ from dlcore.ops.shape import transpose_p as _TRANSPOSE
 from dlcore.registry import AVal, Primitive
 
 from . import dtypes as _dtypes
-from ._locations import _SKIPPED_FILES
+from ._graph_names import _SCOPED, scoped_name
+from ._locations import _LOCATIONS, _SKIPPED_FILES, location
 from ._locations import _local as _LOCATION
 from ._op_empties import NO_CONTROL_INPUTS, NO_PARAMS
 from .constant_op import (  # noqa: F401 - re-exported (tf.constant and data to tensors)
@@ -180,7 +181,10 @@ class StaticFrontend:
                     f = _getframe(2)
                     code = f.f_code
                     if _SKIPPED_FILES.get(code.co_filename) is False:
-                        loc = (code, f.f_lasti)
+                        at = _LOCATIONS.get(code)       # (its shared tuple: _locations)
+                        loc = at.get(f.f_lasti) if at is not None else None
+                        if loc is None:
+                            loc = location(code, f.f_lasti)
                     else:
                         loc = _user_location(3)
                 op._defined_at = loc
@@ -205,8 +209,13 @@ class StaticFrontend:
                 elif "/" not in name:
                     # rename's common case (GraphNames._rename_pending: the last op made,
                     # named in the scope it was made in), without its two calls: the entry
-                    # holds the name to make in place of the type's (issue 19)
-                    graph._pending.extend((op, (scope, name)))
+                    # holds the name to make in place of the type's (issue 19), one shared
+                    # (scope, name) tuple per pair (_graph_names.scoped_name)
+                    at = _SCOPED.get(scope)
+                    pair = at.get(name) if at is not None else None
+                    if pair is None:
+                        pair = scoped_name(scope, name)
+                    graph._pending.extend((op, pair))
                     graph._pending_segs.add(name.lower())
                 else:
                     graph._pending.extend((op, scope))
