@@ -139,6 +139,17 @@ def binary(export, ns, name):
             if type(out) is Tensor and out.op.type != tf_type:
                 return M.rename(out, tf_type, first)    # TF1's one op: its type's name
             return out
+        if name is None and not division and prim is not None:
+            # a tensor and a Python number it takes as a Const of its own dtype
+            # (``tf.multiply(x, 2.0)``: the operators' case, see ``operator`` below)
+            t = x if type(x) is Tensor else y
+            if type(t) is Tensor and (type(y if t is x else x), t.aval.dtype) in _WEAK:
+                d = t.aval.dtype
+                if d is not _F32 and d in bad:
+                    _refusals.refuse(tf_type, d)
+                first = len(t.op.graph._ops)
+                out = _node(prim, (x, y), {})
+                return out if out.op.type == tf_type else M.rename(out, tf_type, first)
         first = len(M.get_default_graph()._ops)
         if bad:
             _refusals.check_pair(tf_type, bad, x, y)

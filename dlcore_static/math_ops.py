@@ -11,16 +11,21 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops.elementwise import div_p as _div_p
 from dlcore.ops.linalg import matmul_p as _matmul_p
 
 from . import dtypes as _dtypes
 from ._convert import _args, _named, _scoped
 from .array_ops import getitem as _getitem
+from .frontend import _WEAK_AVALS as _WEAK
 from .frontend import StaticFrontend, rename
 from . import plan as _plan
 from . import unknown_rank as _unknown_rank
 from .errors import InvalidArgumentError
 from .graph import Operation, Tensor, get_default_graph
+
+_node = StaticFrontend.apply
+_F32_64 = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 
 # -- arithmetic
@@ -30,6 +35,14 @@ from .graph import Operation, Tensor, get_default_graph
 def divide(x, y, name=None):
     """``x / y``: TF1's truediv, where integers divide as floats: float32 for 8/16-bit, float64
     for 32/64-bit integers (``tf.constant(3) / 2`` is a float64 1.5)."""
+    t = x if type(x) is Tensor else y
+    if type(t) is Tensor and (d := t.aval.dtype) in _F32_64:
+        o = y if t is x else x
+        if type(o) is Tensor and o.aval.dtype is d or (type(o), d) in _WEAK:
+            # float tensors of one dtype, or one and a Python number it takes as a Const of
+            # its dtype (``x / 2.0``): what the general path binds, without its conversions
+            first = len(t.op.graph._ops)
+            return rename(_node(_div_p, (x, y), {}), name, first)
     a, b = _args(x, y, cast_data=True)
     dts = [t.aval.dtype if isinstance(t, Tensor) else None for t in (a, b)]
     ints = [d for d in dts if d is not None]
