@@ -177,11 +177,27 @@ def _memory_key(b) -> tuple:
     return ("memory", id(b))
 
 
+# Backward passes in several threads into shared leaves (a model's parameters): each
+# accumulation reads ``.grad`` and then sets or adds into it, and two threads between the two
+# steps lost one's gradient (both saw no ``.grad`` and both set it; or NumPy's in-place add,
+# which lets go of the GIL on large arrays, added both into the same elements at once): 3 of
+# 200 runs of four threads' ``backward()`` into one Linear lost updates.  PyTorch's
+# AccumulateGrad holds a mutex per variable; one lock here, held for the accumulation only
+# (re-entrant: nothing in it runs a user's hook, but a conversion might record).
+ACCUMULATION_LOCK = threading.RLock()
+
+
 def _accumulate(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     """The one gradient accumulation: ``leaf.grad = g`` the first time (a tensor of its own,
     unless ``create_graph``), then ``leaf.grad += g`` in place into the existing buffer (as
     PyTorch does: ``.data`` aliases see it), by the add kernel writing straight into it where
-    the layout allows (``kernel.into``), else computed and copied in."""
+    the layout allows (``kernel.into``), else computed and copied in; under
+    ``ACCUMULATION_LOCK`` (threads)."""
+    with ACCUMULATION_LOCK:
+        _accumulate_locked(leaf, g, create_graph, as_tensor)
+
+
+def _accumulate_locked(leaf: Tensor, g, create_graph: bool, as_tensor) -> None:
     old = leaf._grad
     if type(g._buf if isinstance(g, Tensor) else g) is SparseBuf or \
             (old is not None and type(old._buf) is SparseBuf):

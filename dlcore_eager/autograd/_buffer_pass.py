@@ -37,6 +37,7 @@ from dlcore.ops.reduce import sum_p as _sum_p
 from .._graph import EAGER_VJPS as _eager_vjps
 from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
+from ._accumulation import ACCUMULATION_LOCK as _ACCUMULATION_LOCK
 from ._accumulation import _accumulate, _add_in_place
 from ._cg_rules import _COMPLEX_VJP, _reads_out
 from ._slice_grad import SliceGrad as _SliceGrad
@@ -382,9 +383,11 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
             t = node.tensor
             if accumulate and type(g) is _ndarray and not t._hooks:
                 old = t._grad
-                if old is not None and not old._rg and \
-                        _add_in_place(old, old._buf, g, silenced):
-                    continue             # (_accumulate's common case, without its tests)
+                if old is not None and not old._rg:
+                    with _ACCUMULATION_LOCK:         # (threads: _accumulation's lock)
+                        done = _add_in_place(old, old._buf, g, silenced)
+                    if done:
+                        continue         # (_accumulate's common case, without its tests)
                 _accumulate(t, g, False, as_tensor)
             elif not accumulate and (type(g) is _ndarray or type(g) is Tensor) and \
                     not t._hooks:
