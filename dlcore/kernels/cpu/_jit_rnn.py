@@ -149,6 +149,81 @@ def lstm_gates_fwd32(z, c, out):
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def lstm_seq_step32(y, t, z, xw):
+    """Step ``t`` (1-based) of a float32 ``lstm_seq`` into ``y`` (T + 1, B, 6H; ``y[0]``
+    holds h0 and c0, ``y[t] = [h_t, c_t, z_t]``): ``z_t = z + xw[t - 1]`` (z the recurrent
+    product h_{t-1} u, C-ordered, overwritten with the sum) written to its columns, then the
+    gates of ``lstm_gates_fwd32`` from ``c_{t-1} = y[t - 1]``'s c columns.  One loop for what
+    were NumPy's add of xw and copy of z into y (3D C-ordered arrays: strides known, loops
+    vectorised)."""
+    nb = z.shape[0]
+    n = z.shape[1] // 4
+    n4 = 4 * n
+    a = np.empty(n4, np.float32)
+    c2 = np.empty(n, np.float32)
+    th = np.empty(n, np.float32)
+    bits = np.empty(n4, np.int32)
+    for b in range(nb):
+        for j in range(n4):
+            s = z[b, j] + xw[t - 1, b, j]
+            z[b, j] = s
+            y[t, b, 2 * n + j] = s
+        _gates32(z[b], a, bits)
+        for j in range(n):
+            c2[j] = a[n + j] * y[t - 1, b, n + j] + a[j] * a[2 * n + j]
+        _tanh32(c2, th, bits)
+        for j in range(n):
+            y[t, b, n + j] = c2[j]
+            y[t, b, j] = a[3 * n + j] * th[j]
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def lstm_seq_bwd_step32(g, y, c0, t, dhc, dz):
+    """Step ``t`` (0-based) of a float32 ``lstm_seq_grad``: from ``g[t]`` (the cotangent of
+    ``y[t] = [h_t, c_t, z_t]``, (T, B, 6H)) plus ``dhc = [dh_t, dc_t]`` carried from step t + 1
+    (B, 2H), the gate gradient at the saved ``z_t`` with ``c_{t-1}`` (``y[t - 1]``'s, or
+    ``c0`` at t = 0) into ``dz`` (B, 4H), ``g``'s own z columns added; ``dc_{t-1}`` written
+    to ``dhc``'s c columns (its h columns are the caller's next product).  The loop of
+    ``_step_bwd32_plus`` with NumPy's two adds around it folded in (3D C-ordered arrays)."""
+    nb = dz.shape[0]
+    n = dz.shape[1] // 4
+    n4 = 4 * n
+    one = np.float32(1.0)
+    zr = np.empty(n4, np.float32)
+    a = np.empty(n4, np.float32)
+    c2 = np.empty(n, np.float32)
+    th = np.empty(n, np.float32)
+    cp = np.empty(n, np.float32)
+    bits = np.empty(n4, np.int32)
+    for b in range(nb):
+        for j in range(n4):
+            zr[j] = y[t, b, 2 * n + j]
+        if t == 0:
+            for j in range(n):
+                cp[j] = c0[b, j]
+        else:
+            for j in range(n):
+                cp[j] = y[t - 1, b, n + j]
+        _gates32(zr, a, bits)
+        for j in range(n):
+            c2[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j]
+        _tanh32(c2, th, bits)
+        for j in range(n):
+            i, f, gg, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
+            tt = th[j]
+            h = g[t, b, j] + dhc[b, j]
+            gc = g[t, b, n + j] + dhc[b, n + j]
+            d = gc + h * o * (one - tt * tt)
+            dz[b, j] = d * gg * i * (one - i)
+            dz[b, n + j] = d * cp[j] * f * (one - f)
+            dz[b, 2 * n + j] = d * i * (one - gg * gg)
+            dz[b, 3 * n + j] = h * tt * o * (one - o)
+            dhc[b, n + j] = d * f
+        for j in range(n4):
+            dz[b, j] += g[t, b, 2 * n + j]
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
 def lstm_step_fwd32(zx, zh, b_ih, b_hh, c, out):
     """One float32 LSTM step after its two GEMMs: z = (zx + b_ih) + (zh + b_hh) (the
     composite's order of sums) written to ``out``'s last 4n columns, then the gates as
