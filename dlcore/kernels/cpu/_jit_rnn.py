@@ -116,6 +116,14 @@ def _tanh32(x, out, bits):
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
+def _workspace32(n):
+    """The per-row buffers of the float32 gate loops for H = ``n``: the four gates ``a``
+    (4n), c' and tanh(c') (n each), and the exponent bits of ``_exp_inplace32`` (4n)."""
+    return (np.empty(4 * n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32),
+            np.empty(4 * n, np.int32))
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
 def _row32(z, c, b, a, c2, th, bits):
     """Row ``b``'s float32 activations: a = the four gates (``_gates32``), c2 = c' and
     th = tanh(c'); what the forward and the gradient of a step both start from."""
@@ -139,10 +147,7 @@ def _row_out32(out, b, a, c2, th):
 def lstm_gates_fwd32(z, c, out):
     """lstm_gates_fwd for float32 through the vectorised activations."""
     nb, n = c.shape
-    a = np.empty(4 * n, np.float32)
-    c2 = np.empty(n, np.float32)
-    th = np.empty(n, np.float32)
-    bits = np.empty(4 * n, np.int32)
+    a, c2, th, bits = _workspace32(n)
     for b in range(nb):
         _row32(z, c, b, a, c2, th, bits)
         _row_out32(out, b, a, c2, th)
@@ -159,10 +164,7 @@ def lstm_seq_step32(y, t, z, xw):
     nb = z.shape[0]
     n = z.shape[1] // 4
     n4 = 4 * n
-    a = np.empty(n4, np.float32)
-    c2 = np.empty(n, np.float32)
-    th = np.empty(n, np.float32)
-    bits = np.empty(n4, np.int32)
+    a, c2, th, bits = _workspace32(n)
     for b in range(nb):
         for j in range(n4):
             s = z[b, j] + xw[t - 1, b, j]
@@ -189,12 +191,9 @@ def lstm_seq_bwd_step32(g, y, c0, t, dhc, dz):
     n = dz.shape[1] // 4
     n4 = 4 * n
     one = np.float32(1.0)
+    a, c2, th, bits = _workspace32(n)
     zr = np.empty(n4, np.float32)
-    a = np.empty(n4, np.float32)
-    c2 = np.empty(n, np.float32)
-    th = np.empty(n, np.float32)
     cp = np.empty(n, np.float32)
-    bits = np.empty(n4, np.int32)
     for b in range(nb):
         for j in range(n4):
             zr[j] = y[t, b, 2 * n + j]
@@ -232,10 +231,7 @@ def lstm_step_fwd32(zx, zh, b_ih, b_hh, c, out):
     nb, n = c.shape
     n4 = 4 * n
     z = out[:, 2 * n:]
-    a = np.empty(n4, np.float32)
-    c2 = np.empty(n, np.float32)
-    th = np.empty(n, np.float32)
-    bits = np.empty(n4, np.int32)
+    a, c2, th, bits = _workspace32(n)
     for b in range(nb):
         for j in range(n4):
             z[b, j] = (zx[b, j] + b_ih[j]) + (zh[b, j] + b_hh[j])
@@ -264,10 +260,7 @@ def _step_bwd32_plus(gh, gc, gz, z, c, dz, dc):
     nb, n = c.shape
     plus = gz.shape[1] != 0
     one = np.float32(1.0)
-    a = np.empty(4 * n, np.float32)
-    c2 = np.empty(n, np.float32)
-    th = np.empty(n, np.float32)
-    bits = np.empty(4 * n, np.int32)
+    a, c2, th, bits = _workspace32(n)
     for b in range(nb):
         _row32(z, c, b, a, c2, th, bits)
         for j in range(n):
