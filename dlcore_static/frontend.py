@@ -142,7 +142,9 @@ class StaticFrontend:
             # loop body (none can be when no op of the graph was: graph._ctx_ops)
             if weak is not None:
                 t = x if weak[0] else y     # (the Const is made below, in this graph)
-                ok = t.op.graph is graph and t.op._ctx is None
+                if t.op._ctx is not None:   # (made in a branch or body: _apply's error)
+                    return _apply(prim, args, params, 4, name)
+                ok = True
             elif graph._ctx_ops:
                 ok = True
                 for t in args:

@@ -36,11 +36,12 @@ def divide(x, y, name=None):
     """``x / y``: TF1's truediv, where integers divide as floats: float32 for 8/16-bit, float64
     for 32/64-bit integers (``tf.constant(3) / 2`` is a float64 1.5)."""
     t = x if type(x) is Tensor else y
-    if type(t) is Tensor and (d := t.aval.dtype) in _F32_64:
+    if type(t) is Tensor and (d := t.aval.dtype) in _F32_64 and t.aval.shape:
         o = y if t is x else x
-        if type(o) is Tensor and o.aval.dtype is d or (type(o), d) in _WEAK:
+        if type(o) is Tensor and o.aval.dtype is d and o.aval.shape or (type(o), d) in _WEAK:
             # float tensors of one dtype, or one and a Python number it takes as a Const of
             # its dtype (``x / 2.0``): what the general path binds, without its conversions
+            # (0-d operands, which may stand for an unknown rank, take the general path)
             first = len(t.op.graph._ops)
             return rename(_node(_div_p, (x, y), {}), name, first)
     a, b = _args(x, y, cast_data=True)

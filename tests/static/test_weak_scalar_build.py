@@ -164,8 +164,12 @@ def test_inside_a_cond_branch_and_a_loop_body(fresh_graph):
     out = tf.cond(tf.reduce_sum(x) > 0, branch, lambda: x - 1.0)
     inner = made[0]
     assert inner.op._ctx is not None and inner.op.inputs[1].op._ctx is inner.op._ctx
-    with pytest.raises(ValueError, match="created inside a cond branch and cannot be used"):
-        inner * 3.0
+    for use in (lambda: inner * 3.0, lambda: 3.0 * inner, lambda: 1 - inner,
+                lambda: tf.multiply(2.0, inner), lambda: inner / 2.0):
+        for _ in range(2):          # (the second time with the rule's outcome cached)
+            with pytest.raises(ValueError,
+                               match="created inside a cond branch and cannot be used"):
+                use()
     i, acc = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * 2.0 + 1),
                            (tf.constant(0), x))
     after = x * 3.0                                    # (outside again: a plain node)
