@@ -59,6 +59,18 @@ def _bound_prim(export):
     return None
 
 
+def _weak_dtype(x, y):
+    """The dtype of the graph tensor among ``x`` and ``y`` when the other is a Python number
+    that it takes as a Const of that dtype (``frontend._WEAK_AVALS``: ``StaticFrontend.apply``
+    makes both nodes), else None."""
+    t = x if type(x) is Tensor else y
+    if type(t) is Tensor:
+        d = t.aval.dtype
+        if (type(y if t is x else x), d) in _WEAK:
+            return d
+    return None
+
+
 def unary(export, ns, name):
     fn = export.fn
     tf_type = _tf_type(export)
@@ -139,17 +151,15 @@ def binary(export, ns, name):
             if type(out) is Tensor and out.op.type != tf_type:
                 return M.rename(out, tf_type, first)    # TF1's one op: its type's name
             return out
-        if name is None and not division and prim is not None:
+        if name is None and not division and prim is not None and \
+                (d := _weak_dtype(x, y)) is not None:
             # a tensor and a Python number it takes as a Const of its own dtype
             # (``tf.multiply(x, 2.0)``: the operators' case, see ``operator`` below)
-            t = x if type(x) is Tensor else y
-            if type(t) is Tensor and (type(y if t is x else x), t.aval.dtype) in _WEAK:
-                d = t.aval.dtype
-                if d is not _F32 and d in bad:
-                    _refusals.refuse(tf_type, d)
-                first = len(t.op.graph._ops)
-                out = _node(prim, (x, y), {})
-                return out if out.op.type == tf_type else M.rename(out, tf_type, first)
+            if d is not _F32 and d in bad:
+                _refusals.refuse(tf_type, d)
+            first = len((x if type(x) is Tensor else y).op.graph._ops)
+            out = _node(prim, (x, y), {})
+            return out if out.op.type == tf_type else M.rename(out, tf_type, first)
         first = len(M.get_default_graph()._ops)
         if bad:
             _refusals.check_pair(tf_type, bad, x, y)
@@ -187,16 +197,13 @@ def binary(export, ns, name):
                     return _node(prim, (x, y), {}, tf_name)     # issue 19: see apply)
                 first = len(x.op.graph._ops)
                 return M.rename(fn(x, y), tf_name, first)
-            if not division and prim is not None:
+            if not division and prim is not None and (d := _weak_dtype(x, y)) is not None:
                 # a tensor and a Python number it takes as a Const of its own dtype (``x *
                 # 2.0``): _same_type would keep the number for the core to lift (apply's
                 # weak scalar), and the checks are the tensor's dtype's
-                t = x if type(x) is Tensor else y
-                if type(t) is Tensor and (type(y if t is x else x), t.aval.dtype) in _WEAK:
-                    d = t.aval.dtype
-                    if d is not _F32 and d in bad:
-                        _refusals.refuse(op_type, d)
-                    return _node(prim, (x, y), {}, tf_name)
+                if d is not _F32 and d in bad:
+                    _refusals.refuse(op_type, d)
+                return _node(prim, (x, y), {}, tf_name)
             if bad:
                 _refusals.check_pair(op_type, bad, x, y)
             return f(x, y, tf_name)
