@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dlcore.kernels.cpu import _jit_rnn as J
 from dlcore.kernels.cpu import rnn
 
 F32 = np.float32
@@ -33,7 +34,7 @@ def _forward_by_steps(xw, u, h0, c0):
     y = np.empty((t_len, nb, 6 * n), dt)
     z = np.empty((nb, n4), dt)
     h, c = h0, rnn._like_state(c0, nb, n, dt)
-    fwd = rnn._gates_fwd(dt)
+    fwd = J.lstm_gates_fwd32
     mm = rnn._step_product(nb, n, n4, dt)
     for t in range(t_len):
         yt = y[t]
@@ -59,7 +60,9 @@ def _backward_by_steps(g, y, u, c0):
     gy = np.empty((nb, 2 * n), dt)
     ut = np.ascontiguousarray(u.T)
     c0 = rnn._like_state(c0, nb, n, dt)
-    bwd = rnn._gates_bwd(dt)
+
+    def bwd(gy, z, c, dz, dc):
+        J._step_bwd32(gy[:, :n], gy[:, n:], z, c, dz, dc)
     mm = rnn._step_product(nb, 4 * n, n, dt)
     for t in range(t_len - 1, -1, -1):
         gt, dz = g[t], out[t]

@@ -38,25 +38,6 @@ def _bwd(gy, z, c, dz, dc):
         dc[...] = out[:, 4 * c.shape[1]:]
 
 
-def _gates_fwd(dt):
-    """The forward gate loop for ``dt``, resolved once per layer (not per step)."""
-    from . import _jit_rnn as J
-    return J.lstm_gates_fwd32 if dt == np.float32 else J.lstm_gates_fwd
-
-
-def _gates_bwd(dt):
-    """The gate gradient ``(gy, z, c, dz, dc)`` for ``dt``, resolved once per layer."""
-    if dt != np.float32:
-        return _bwd
-    from . import _jit_rnn as J
-    step = J._step_bwd32
-
-    def bwd32(gy, z, c, dz, dc):
-        n = c.shape[1]
-        step(gy[:, :n], gy[:, n:], z, c, dz, dc)
-    return bwd32
-
-
 def lstm_gates(z, c):
     _check(z, c)
     out = np.empty((c.shape[0], 2 * c.shape[1]), dtype=z.dtype)
@@ -133,7 +114,8 @@ def lstm_seq(xw, u, h0, c0):
     z = np.empty((nb, n4), dt)
     h, c = h0.astype(dt, copy=False), _like_state(c0, nb, n, dt)
     u = _c_order(u, t_len)
-    fwd = _gates_fwd(dt)
+    from . import _jit_rnn as J
+    fwd = J.lstm_gates_fwd                  # (float32: _lstm_seq32)
     mm = _step_product(nb, n, n4, dt)
     add, copy = np.add, np.copyto
     for t in range(t_len):
@@ -189,7 +171,7 @@ def lstm_seq_grad(g, y, u, h0, c0):
     ut = _c_order(u.T, t_len)   # (C order: a transposed B is OpenBLAS's slow case, see below)
     g = g.astype(dt, copy=False)
     c0 = _like_state(c0, nb, n, dt)
-    bwd = _gates_bwd(dt)
+    bwd = _bwd                              # (float32: _lstm_seq_grad32)
     mm = _step_product(nb, 4 * n, n, dt)    # dz_t u^T: (B, 4H) x (4H, H)
     add = np.add
     for t in range(t_len - 1, -1, -1):
