@@ -176,6 +176,36 @@ def test_block_picks_on_an_avx512_machine(lanes_of):
     assert D._pick_nchw(32, 16)[1:] == (8, 32) and D._pick_nchw(28, 6)[1:] == (4, 16)
 
 
+@pytest.mark.parametrize("layout", ["channels_last", "nchw"])
+def test_lenets_10_pixel_rows_take_one_block_per_row_on_16_lanes(layout, lanes_of, monkeypatch):
+    """LeNet's second layer (6 -> 16 channels, 5x5, 10-pixel output rows): on a 16-lane machine
+    the forward takes the (10, 1, 16) block, one per row, where the first fit's (8, 1, 16)
+    computed 16 pixels per row (its last block overlapping the first); the same bits as the
+    first fit, values as torch's.  On 8 lanes the first fit stays."""
+    lanes_of(8)
+    assert D._pick_row(16, 10) == D._pick(16, 10) and D._pick(16, 10)[1:] == (4, 16)
+    lanes_of(16)
+    assert D._pick_row(16, 10) == (D.ROW_KINDS[10], 10, 16)
+    assert D._pick_row(16, 16) == D._pick(16, 16)          # rows the first fit divides
+    assert D._pick_row(24, 10) == D._pick(24, 10)          # channels the block does not divide
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 6, 14, 14)).astype(np.float32)
+    w = rng.standard_normal((16, 6, 5, 5)).astype(np.float32)
+    xin = _cl(x) if layout == "channels_last" else x
+    geom = (1, 1, 0, 0, 1, 1)
+    rows = []
+    real = D._jit().fwd
+    monkeypatch.setattr(D, "_jit", lambda: type("J", (), {"fwd": staticmethod(
+        lambda *a: rows.append(a[-2]) or real(*a))})())
+    got = D.conv_direct(xin, w, geom, (10, 10))
+    monkeypatch.setattr(D, "_pick_row", D._pick)
+    first = D.conv_direct(xin, w, geom, (10, 10))
+    assert rows == [10, 8]
+    np.testing.assert_array_equal(got, first)
+    want = _want(x, w, np.zeros(got.shape, np.float32), (1, 1), ((0, 0), (0, 0)), (1, 1))[0]
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+
+
 NCHW_CASES = [
     ((2, 1, 6, 18), 6, (3, 3), ((1, 1), (1, 1)), (1, 1)),    # LeNet-like: 6 channels, 18 px
     ((1, 8, 4, 20), 16, (2, 3), ((1, 0), (2, 1)), (1, 2)),   # dilated, uneven padding
@@ -429,7 +459,7 @@ def test_the_unpadded_forward_gives_the_padded_copys_bits(case, layout, monkeypa
     np.testing.assert_array_equal(got, want)
     y_want = _want(x, w, np.zeros(want.shape, np.float32), s, tuple(zip(lo, hi)), d)[0]
     np.testing.assert_allclose(got, y_want, rtol=2e-5, atol=2e-5 * np.abs(y_want).max())
-    kind, mr, _ = D._pick(o, out_hw[1])
+    kind, mr, _ = D._pick_row(o, out_hw[1])
     interior = [len([q for q in range(m) if all(0 <= q * ss - a + t * dd < size
                                                 for t in range(kk))])
                 for m, ss, a, dd, kk, size in zip(out_hw, s, lo, d, k, (h, wd))]

@@ -126,7 +126,7 @@ def _make_block(mr: int, nv: int, lanes: int):
 
 
 (_B0, _B1, _B2, _B3, _B4, _B5, _B6, _B7, _B8, _B9, _B10,
- _B11, _B12, _B13) = (_make_block(mr, nv, lanes) for mr, nv, lanes in KINDS)
+ _B11, _B12, _B13, _B14) = (_make_block(mr, nv, lanes) for mr, nv, lanes in KINDS)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -162,8 +162,10 @@ def _block(kind, acc, a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out,
         _B11(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
     elif kind == 12:
         _B12(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
-    else:
+    elif kind == 13:
         _B13(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
+    else:
+        _B14(a, a0, sa, a1, a2, a3, b, b0, b1, b2, b3, n1, n2, n3, out, c0, sc, acc)
 
 
 @njit(cache=True, nogil=True)

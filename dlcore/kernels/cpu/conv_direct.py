@@ -111,7 +111,7 @@ ENABLED = True
 #: core's (see the module docstring for the figures).
 KINDS = ((8, 2, 16), (4, 4, 16), (8, 1, 16), (4, 2, 16), (16, 1, 16),
          (4, 2, 8), (8, 1, 8), (2, 4, 8), (4, 1, 8), (3, 1, 8), (2, 1, 8), (1, 1, 8),
-         (9, 1, 16), (5, 1, 8))
+         (9, 1, 16), (5, 1, 8), (10, 1, 16))
 #: the kind the filter gradient takes for 16 (or 48, 80, ...) output channels on a 16-lane
 #: machine when the input channels are a multiple of 16 (:func:`_pick_filter`): 16 rows of
 #: input channels per load of ``g``'s 16 channels.  16->16 32x32 batch 32, channels-last, one
@@ -132,6 +132,10 @@ FILTER_16 = KINDS.index((16, 1, 16))
 #: (Last in the list: the first fits never reach them but where rows divide by 9 or 5,
 #: :func:`_pick_dividing`.)
 EXACT_ROWS = {9: KINDS.index((9, 1, 16)), 5: KINDS.index((5, 1, 8))}
+#: Output row widths whose forward takes a block of the whole row (:func:`_pick_row`) instead
+#: of the first fit, whose last block per row overlaps the one before: LeNet's second layer
+#: (10-pixel rows) computed 16 pixels per row with (8,1,16).
+ROW_KINDS = {10: KINDS.index((10, 1, 16))}
 
 
 @functools.lru_cache(maxsize=1)
@@ -165,6 +169,20 @@ def _pick(vec_dim: int, rows: int) -> tuple | None:
         if vec_dim % (ln * nv) == 0 and mr <= rows:
             return k, mr, ln * nv
     return None
+
+
+def _pick_row(o: int, ow: int) -> tuple | None:
+    """The forward's block for ``o`` output channels and output rows of ``ow`` pixels: a
+    block of the whole row (:data:`ROW_KINDS`) where the first fit's rows leave its last block
+    overlapping the one before, else :func:`_pick`'s."""
+    first = _pick(o, ow)
+    kind = ROW_KINDS.get(ow)
+    if first is None or kind is None or ow % first[1] == 0:
+        return first
+    mr, nv, ln = KINDS[kind]
+    if ln > lanes() or o % (nv * ln):
+        return first
+    return kind, mr, nv * ln
 
 
 def _chosen(block: tuple | None) -> tuple:
@@ -231,7 +249,7 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
     _check("conv (input channels)", x4, w4, (1, 1))
     o, _, kh, kw = w4.shape
     oh, ow = out_hw
-    kind, mr, vw = _chosen(_pick(o, ow))
+    kind, mr, vw = _chosen(_pick_row(o, ow))
     hw = _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom)
     wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
     y = np.empty((x4.shape[0], oh, ow, o), np.float32)
