@@ -140,6 +140,22 @@ def test_numbers_an_int32_tensor_cannot_take_fail_as_before(monkeypatch, make):
         assert outcome() == fast
 
 
+def test_the_weak_path_takes_no_number_outside_the_dtypes_range(fresh_graph):
+    """The weak-number path's own range check (the test above sees the same error either way:
+    out of int32's range the general path's OverflowError is what the weak Const would raise
+    too): a number outside the tensor's dtype goes to the general path, one at its edge does
+    not."""
+    from dlcore_static.frontend import _weak_scalar
+    y = tf.placeholder(tf.int32, (2,), name="y")
+    top, bottom = 2 ** 31 - 1, -2 ** 31
+    for v in (top, bottom):
+        assert _weak_scalar(y, v)[2] == v and _weak_scalar(v, y)[0] is False
+    for v in (top + 1, bottom - 1, 2 ** 63, True, 1.5):
+        assert _weak_scalar(y, v) is None and _weak_scalar(v, y) is None
+    z = tf.placeholder(tf.int64, (2,), name="z")       # int64's edges
+    assert _weak_scalar(z, 2 ** 63 - 1) is not None and _weak_scalar(z, 2 ** 63) is None
+
+
 def test_an_input_of_unknown_rank_keeps_the_general_path(fresh_graph):
     x = tf.placeholder(tf.float32, name="x")          # unknown rank: a 0-d stand-in
     y = x * 2.0
