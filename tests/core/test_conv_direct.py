@@ -433,6 +433,7 @@ UNPADDED_CASES = [
     (1, 8, 18, 18, 16, (7, 7), (1, 1), (3, 3), (3, 3), (1, 1)),     # wide borders
     (1, 8, 11, 11, 16, (3, 3), (1, 1), (4, 4), (4, 4), (1, 1)),     # rows reading nothing
     (2, 64, 8, 8, 64, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),      # interior < a block: pads
+    (1, 8, 10, 10, 16, (3, 3), (1, 1), (1, 1), (1, 1), (1, 1)),     # 10-pixel rows: first fit
 ]
 
 
@@ -459,7 +460,7 @@ def test_the_unpadded_forward_gives_the_padded_copys_bits(case, layout, monkeypa
     np.testing.assert_array_equal(got, want)
     y_want = _want(x, w, np.zeros(want.shape, np.float32), s, tuple(zip(lo, hi)), d)[0]
     np.testing.assert_allclose(got, y_want, rtol=2e-5, atol=2e-5 * np.abs(y_want).max())
-    kind, mr, _ = D._pick_row(o, out_hw[1])
+    kind, mr, _ = D._pick(o, out_hw[1])
     interior = [len([q for q in range(m) if all(0 <= q * ss - a + t * dd < size
                                                 for t in range(kk))])
                 for m, ss, a, dd, kk, size in zip(out_hw, s, lo, d, k, (h, wd))]

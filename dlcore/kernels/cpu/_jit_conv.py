@@ -191,7 +191,8 @@ def _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n):
         for ow in range(ow_n):
             row = dc[(n * oh_n + oh) * ow_n + ow]
             iw0 = ow * sw - pw
-            j0, j1 = max(0, -iw0), min(kw, w_n - iw0)   # (dw == 1: the taps inside the row)
+            j0 = max(0, -iw0)       # (dw == 1: the taps from j0 that read inside the row,
+            m = (min(kw, w_n - iw0) - j0) * c_n     # m elements of (j, c))
             for i in range(kh):
                 ih = oh * sh - ph + i * dh
                 if ih < 0 or ih >= h_n:
@@ -200,8 +201,7 @@ def _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n):
                     # the window row's taps inside the image are one run of (j, c) in both
                     # buffers: one vectorised add, not one of c_n per tap (issue 19: LeNet's
                     # 6-channel input gradient, channels-last)
-                    if j1 > j0:
-                        m = (j1 - j0) * c_n
+                    if m > 0:
                         src = row[(i * kw + j0) * c_n:(i * kw + j0) * c_n + m]
                         at = ((n * h_n + ih) * w_n + iw0 + j0) * c_n
                         dst = of[at:at + m]
