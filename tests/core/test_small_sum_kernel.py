@@ -27,3 +27,17 @@ def test_every_axis_as_trailing_branch_and_torch(dtype, shape):
 def test_unsorted_axes_take_the_general_path():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert R.sum(x, axes=(1, 0), keepdims=False) == np.float32(15)
+
+
+@pytest.mark.parametrize("n", [1, 5, 63, 64, 65, 200])
+@pytest.mark.parametrize("kind", ["sum", "max", "min"])
+def test_a_whole_reduction_under_a_tiny_parallel_threshold(monkeypatch, kind, n):
+    """``$DLCORE_PARALLEL_THRESHOLD`` under 64 elements: a whole-array reduction of fewer
+    elements than the parallel pass has rows is not split (every chunk was empty and the tail,
+    the whole array, recursed without end: a RecursionError); from 64 on it is, its value as
+    NumPy's."""
+    monkeypatch.setattr(R, "PARALLEL_THRESHOLD", 1)
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 10
+    got = getattr(R, kind)(x, axes=(0,), keepdims=False)
+    want = getattr(np, kind)(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6)

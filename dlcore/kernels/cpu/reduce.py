@@ -74,11 +74,15 @@ def _full_chunks(x2: np.ndarray):
     chunks is (c, L) for a parallel row reduction and tail the leftover elements."""
     flat = x2.reshape(-1)
     n = flat.shape[0]
-    c = 64
+    c = _CHUNKS
     L = n // c
     return flat[:c * L].reshape(c, L), flat[c * L:]
 
 
+#: the rows of a whole-array reduction's parallel pass (``_full_chunks``); an array of fewer
+#: elements is not split (with ``$DLCORE_PARALLEL_THRESHOLD`` under it, every chunk was empty
+#: and the tail, the whole array, recursed without end)
+_CHUNKS = 64
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _MODULES = sys.modules
 
@@ -116,7 +120,7 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
             return np.zeros(oshape, out_dtype)
         return np.full(oshape, _empty_identity(kind, out_dtype), out_dtype)
     big = x2.size >= PARALLEL_THRESHOLD
-    if m == 1 and big and x2.flags.c_contiguous:
+    if m == 1 and big and x2.flags.c_contiguous and k >= _CHUNKS:
         chunks, tail = _full_chunks(x2)
         part = np.empty(chunks.shape[0], _acc_dtype(x.dtype) if kind == "sum" else x.dtype)
         getattr(jr, kind + "_rows_par")(chunks, part)
