@@ -99,6 +99,26 @@ def test_parallel_paths_match_numpy():
     np.testing.assert_array_equal(ops.max(m, 1), m.max(1))
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_arithmetic_of_big_arrays_is_numpys(monkeypatch, dtype):
+    """Complex operands take NumPy's ufunc at every size, as below the parallel threshold: the
+    generated loop's complex division is Numba's, which raised on a zero divisor (a SystemError
+    out of the parallel loop for 2^23 numbers: 1 / 0) where NumPy gives inf and nan.  The entry
+    is made anew with a threshold of 1, so these few numbers count as big."""
+    from dlcore.ops.elementwise import add_p, div_p, mul_p
+    monkeypatch.setattr(ew, "PARALLEL_THRESHOLD", 1)
+    a = np.array([1 + 2j, 0, 3 - 1j, 1, -2j, 5], dtype)
+    b = np.array([0, 0, 1j, 2, 1e-30, -1 + 1j], dtype)
+    for prim, ufunc in ((div_p, np.true_divide), (mul_p, np.multiply), (add_p, np.add)):
+        kern = prim.kernels["cpu"].kernel
+        big = ew._binary_entry(kern, ufunc, ew.UFUNC_BINARY[ufunc])
+        with np.errstate(all="ignore"):
+            want = ufunc(a, b)
+        got = big(a, b)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
 def test_many_non_mergeable_axes_fall_back_correctly():
     a = np.ones((2, 3, 2, 3, 2, 3))
     b = np.arange(2 * 2 * 2, dtype=np.float64).reshape(2, 1, 2, 1, 2, 1)

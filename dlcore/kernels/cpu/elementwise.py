@@ -79,7 +79,10 @@ _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float
 # it faster than the generated loop below the parallel threshold, compile time aside (see the
 # module docstring): the dispatch of a ufunc call is shorter than a Numba dispatcher's, and its
 # loops are hand-vectorised.
-# Complex ('c') arrays take the ufunc below the threshold too (NumPy's complex loops).
+# Complex ('c') arrays take the ufunc at every size (NumPy's complex loops): the generated
+# loop's complex division is Numba's, which raises on a zero divisor (a SystemError from the
+# parallel loop: 1 / 0 of 2^23 complex numbers) where NumPy gives inf/nan, and need not give
+# NumPy's bits elsewhere.
 UFUNC_BINARY: dict = {np.add: "fiuc", np.subtract: "fiuc", np.multiply: "fiuc",
                       np.true_divide: "fc", np.less: "fiu", np.less_equal: "fiu",
                       np.greater: "fiu", np.greater_equal: "fiu", np.equal: "fiuc",
@@ -524,7 +527,8 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
     def entry(a, b, **params):
         if type(a) is ndarray and type(b) is ndarray:
             d = a.dtype
-            if ufunc is not None and a.size < threshold and b.size < threshold and (
+            if ufunc is not None and (a.size < threshold and b.size < threshold or
+                                      d.kind == "c") and (
                     (d is b.dtype and d in fast) or (d == b.dtype and d.kind in kinds)):
                 if rows is not None and b.ndim == 1 and a.ndim == 2 and \
                         (d is _F32 or d is _F64) and a.shape[1] == b.shape[0] and \
