@@ -44,7 +44,8 @@ at 64x1000, 16.9 vs 14.9 at 1000x100; ``x * 2.0`` 2.0 vs 0.9 at 64x100.  Each ge
 also costs about 0.1 s of CPU to compile (0.4 s for the first one in a process): the first
 eager step of the two-layer MLP compiled 13 loops before, 4 now (relu, where and two sums,
 where the generated loops stay 2-8x faster than NumPy's).  From PARALLEL_THRESHOLD elements
-on, the parallel loop runs as before.  The fused kernels of the graph compiler are generated
+on, the parallel loop runs as before, except for complex operands, which take the ufunc at
+every size (``UFUNC_BINARY``'s comment).  The fused kernels of the graph compiler are generated
 from the same expressions and are not affected.
 """
 
