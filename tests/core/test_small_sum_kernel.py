@@ -37,6 +37,7 @@ def test_a_whole_reduction_under_a_tiny_parallel_threshold(monkeypatch, kind, n)
     the whole array, recursed without end: a RecursionError); from 64 on it is, its value as
     NumPy's."""
     monkeypatch.setattr(R, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(R, "SMALL_SUM", 0)      # (the sum too, not NumPy's small-sum branch)
     x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 10
     got = getattr(R, kind)(x, axes=(0,), keepdims=False)
     want = getattr(np, kind)(x.astype(np.float64))
