@@ -5,7 +5,10 @@ Tensors reach other processes through shared memory: ``Tensor.share_memory_()`` 
 ``Module.share_memory()`` move CPU values into an anonymous shared mapping that processes
 *forked* afterwards write and read in place (Hogwild training: ``mp.get_context("fork")``).
 dlcore pickles nothing, so a tensor passed to a *spawned* process (or through a ``Queue``) is
-not shared: use the fork context for shared tensors."""
+not shared: use the fork context for shared tensors.  A child forked after its parent ran
+parallel kernels (2^21 elements or more) runs its kernels serially where Numba's threading layer
+is not fork-safe (GNU OpenMP: ``dlcore.kernels.cpu.runtime.parallel_ok``); the processes are the
+parallelism there."""
 
 from __future__ import annotations
 

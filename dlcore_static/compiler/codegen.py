@@ -431,6 +431,9 @@ def _load(b: _Builder, order: list, compiled: dict, inplace: dict, kernels: dict
             "segment_paths": [m.__file__ for _, m in seen.values()],
             "segments": len(b.segments), "distinct_segments": len(seen),
             "compiled_nodes": sum(1 for v in kernels.values() if v),
+            # a segment with a prange loop: not run in a process that may not start parallel
+            # loops (a forked child: dlcore.kernels.cpu.runtime.parallel_ok; runner.py)
+            "parallel": any("parallel=True" in text for text, _ in seen.values()),
             "python_nodes": [n.name for n in prog.nodes if not kernels.get(n)],
             "inplace": [var.name for outs in inplace.values() for var, _ in outs.values()],
             "left_to_python": list(b.why),

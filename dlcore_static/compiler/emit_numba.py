@@ -34,6 +34,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from dlcore.dtypes import is_floating
+from dlcore.kernels.cpu import runtime as _rt
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 from dlcore.registry import AVal
 
@@ -231,7 +232,7 @@ class Emitter(IndexEmitter):
         e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_",
                        fast32=True)
         par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1 and \
-            not loops.has_partial_reduction(members)
+            not loops.has_partial_reduction(members) and _rt.parallel_ok
         self.parallel |= par
         lines += loops.loop_lines(e, loops.bound_texts(loop_shape, name_of), par, "")
         for k, text in enumerate(e.outputs):

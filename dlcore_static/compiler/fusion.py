@@ -38,6 +38,7 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 from dlcore.jitcache import load_generated_module
+from dlcore.kernels.cpu import runtime as _rt
 from dlcore.kernels.cpu.elementwise import PARALLEL_THRESHOLD
 
 from . import batch_norm_fold, loops, run_time_broadcast
@@ -284,7 +285,7 @@ def cpu_kernel(node: Node):
         size = 1
         for d in shape:
             size *= d
-        fn = parallel if size >= PARALLEL_THRESHOLD else serial
+        fn = parallel if size >= PARALLEL_THRESHOLD and _rt.parallel_ok else serial
         reds = fn(*shape, *outs, *args)
         res, oi, ri = [], 0, 0
         for k in range(nout):

@@ -20,7 +20,11 @@ outputs are the fetched values.  Inside it:
   an exception a user's signal handler raised (``runtime.from_signal_handler``): no re-run
   (it would apply the run's updates and lose the exception; after a CUDA glue's in-place
   updates, committed whole before a held interrupt is delivered, apply them twice), the
-  Session discards what the run staged.
+  Session discards what the run staged;
+* in a child forked after its parent's GNU OpenMP pool ran (``dlcore.kernels.cpu.runtime.
+  parallel_ok`` False), a compiled plan with parallel (``prange``) loops is not called: Numba
+  would terminate the process at its first parallel loop; the optimised steps run instead, each
+  kernel on its serial loop.
 
 The runner imports neither the Session nor the compiler's pipeline: ``TieredPlan`` is handed
 the pipeline's ``optimize`` function.
@@ -32,6 +36,8 @@ import logging
 import threading
 import time
 import weakref
+
+from dlcore.kernels.cpu import runtime as _cpu_runtime
 
 from .. import runtime as _runtime
 from ..plan import Plan
@@ -63,6 +69,8 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
     nout = len(fetch_slots)
 
     state = [compiled]             # the function called; None once it failed
+    codegen = getattr(report, "codegen", None)
+    parallel = isinstance(codegen, dict) and bool(codegen.get("parallel"))
     local = _runtime._local         # this thread's run state: ``local.trace``
 
     def first_call(*feeds):
@@ -81,6 +89,10 @@ def single_step_plan(lowered: Plan, nfeeds: int, compiled=None, report=None,
         state[0] = first_call
 
     def run_program(*feeds):
+        if parallel and not _cpu_runtime.parallel_ok:
+            # a child forked after its parent's GNU OpenMP pool ran: Numba would terminate it
+            # at the plan's first parallel loop; the interpreter's kernels run serial there
+            state[0] = None
         fn = state[0]
         if local.trace is not None or fn is None:
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, local.trace)

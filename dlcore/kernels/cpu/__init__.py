@@ -15,6 +15,8 @@ from types import ModuleType
 
 import numpy as np
 
+from . import runtime as _rt
+
 
 def jit_module(name: str) -> Callable[[], ModuleType]:
     """A function returning the module ``dlcore.kernels.cpu.<name>``, imported on its first call
@@ -67,5 +69,8 @@ PARALLEL_MIN_WORK = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 23)
 
 def serial_or_parallel(jit: ModuleType, name: str, work: int):
     """The serial loop ``jit.<name>`` or its ``prange`` twin ``jit.<name>_par``, by the elements
-    of work of the call (from :data:`PARALLEL_MIN_WORK` on, the parallel one)."""
-    return getattr(jit, name + "_par") if work >= PARALLEL_MIN_WORK else getattr(jit, name)
+    of work of the call (from :data:`PARALLEL_MIN_WORK` on, the parallel one, unless this
+    process may not start parallel loops: :data:`.runtime.parallel_ok`)."""
+    if work >= PARALLEL_MIN_WORK and _rt.parallel_ok:
+        return getattr(jit, name + "_par")
+    return getattr(jit, name)

@@ -17,13 +17,25 @@ from .runtime import configure_threads
 configure_threads()
 
 
+@njit(cache=True, nogil=True)
+def _row(a, b, out, m):
+    k_size = a.shape[1]
+    for n in range(b.shape[0]):
+        acc = np.int32(0)
+        for k in range(k_size):
+            acc += np.int32(a[m, k] * b[n, k])
+        out[m, n] = acc
+
+
 @njit(cache=True, nogil=True, parallel=True)
+def matmul_nt_par(a, b, out):
+    for m in prange(a.shape[0]):
+        _row(a, b, out, m)
+
+
+@njit(cache=True, nogil=True)
 def matmul_nt(a, b, out):
-    m_rows, k_size = a.shape
-    n_rows = b.shape[0]
-    for m in prange(m_rows):
-        for n in range(n_rows):
-            acc = np.int32(0)
-            for k in range(k_size):
-                acc += np.int32(a[m, k] * b[n, k])
-            out[m, n] = acc
+    """The serial twin, for a process that may not start parallel loops (a child forked after
+    its parent's GNU OpenMP pool ran: :data:`.runtime.parallel_ok`)."""
+    for m in range(a.shape[0]):
+        _row(a, b, out, m)

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import jit_module
 from . import optional_vector as _vec
+from . import runtime as _rt
 from .runtime import PARALLEL_THRESHOLD
 
 PARALLEL_MIN = 1 << 19
@@ -51,7 +52,7 @@ def _mc(x):
 def _k(name, x):
     """The serial or the parallel loop, by the operand's size."""
     j = _jit()
-    par = x.size >= min(PARALLEL_THRESHOLD, PARALLEL_MIN) and x.shape[1] > 1
+    par = x.size >= min(PARALLEL_THRESHOLD, PARALLEL_MIN) and x.shape[1] > 1 and _rt.parallel_ok
     return getattr(j, name + "_par") if par else getattr(j, name)
 
 

@@ -71,6 +71,7 @@ from .layout import (
     collapse_dims,
     memory_order,
 )
+from . import runtime as _rt
 from .runtime import PARALLEL_THRESHOLD
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
@@ -223,8 +224,8 @@ class _ElementwiseKernel:
                 finally:
                     set_(before)
                 return True
-            fn = self._flat.get((mask, n >= PARALLEL_THRESHOLD)) or \
-                self._flat_fn(mask, n >= PARALLEL_THRESHOLD)
+            par = n >= PARALLEL_THRESHOLD and _rt.parallel_ok
+            fn = self._flat.get((mask, par)) or self._flat_fn(mask, par)
             fn(out.reshape(-1), *[b.reshape(-1) for b in bufs])
         return True
 
@@ -254,8 +255,8 @@ class _ElementwiseKernel:
         n = out.size
         if n == 0:
             return out
-        fn = self._flat.get((mask, n >= PARALLEL_THRESHOLD)) or \
-            self._flat_fn(mask, n >= PARALLEL_THRESHOLD)
+        par = n >= PARALLEL_THRESHOLD and _rt.parallel_ok
+        fn = self._flat.get((mask, par)) or self._flat_fn(mask, par)
         if len(big) == 1:
             fn(out, *[b if b.ndim == 1 else b.reshape(1) for b in bufs])
         else:
@@ -267,12 +268,12 @@ class _ElementwiseKernel:
         key = (dtype, *[b.shape for b in bufs], *[b.strides for b in bufs],
                *[b.dtype for b in bufs])
         plan = self._plans.get(key)
-        if plan is None:
+        if plan is None or (plan[5] and not _rt.parallel_ok):     # (a forked child: serial)
             plan = self._make_plan(bufs, dtype)
             if len(self._plans) > 1024:
                 self._plans.clear()
             self._plans[key] = plan
-        alloc, inv_perm, cshape, fn, specs = plan
+        alloc, inv_perm, cshape, fn, specs, _ = plan
         oview = np.empty(alloc, dtype)
         out = oview if inv_perm is None else oview.transpose(inv_perm)
         if fn is None:
@@ -292,29 +293,30 @@ class _ElementwiseKernel:
     def _make_plan(self, bufs, dtype) -> tuple:
         """How to run one layout: (allocation shape, inverse permutation or None, collapsed
         shape, loop function or None for the fallback, one view spec per input: a tuple is a
-        reshape target (a C-contiguous view), a _Strided a zero-copy strided view)."""
+        reshape target (a C-contiguous view), a _Strided a zero-copy strided view, whether the
+        loop is the parallel one)."""
         mod = self.module()
         shape = np.broadcast_shapes(*(b.shape for b in bufs))
         perm = memory_order(bufs, shape)
         pshape = shape if perm is None else tuple(shape[p] for p in perm)
         inv_perm = None if perm is None else tuple(int(i) for i in np.argsort(perm))
         if math.prod(shape) == 0:
-            return pshape, inv_perm, (), None, ()       # empty: nothing to run
+            return pshape, inv_perm, (), None, (), False    # empty: nothing to run
         ostrides = np.empty(0, dtype).itemsize * np.array(_c_strides(pshape), dtype=np.int64)
         strides = [tuple(int(v) for v in ostrides)] + [broadcast_strides(b, shape)
                                                        for b in bufs]
         if perm is not None:
             strides = [strides[0]] + [tuple(st[p] for p in perm) for st in strides[1:]]
         cshape, cstrides = collapse_dims(pshape, strides)
-        par = math.prod(shape) >= PARALLEL_THRESHOLD and cshape[0] > 1
+        par = math.prod(shape) >= PARALLEL_THRESHOLD and cshape[0] > 1 and _rt.parallel_ok
         if len(cshape) == 2 and self.nin <= _ROW_MAX_NIN:
             row = _row_operands(bufs, cshape, cstrides[1:])
             if row is not None:
                 mask, targets = row
                 return (pshape, inv_perm, cshape,
-                        getattr(mod, ("rowp_" if par else "row_") + mask), targets)
+                        getattr(mod, ("rowp_" if par else "row_") + mask), targets, par)
         if len(cshape) > MAX_ND:
-            return pshape, inv_perm, cshape, None, ()
+            return pshape, inv_perm, cshape, None, (), False
         specs = []
         full = _c_strides(cshape)
         for b, st in zip(bufs, cstrides[1:]):
@@ -324,7 +326,7 @@ class _ElementwiseKernel:
             else:
                 specs.append(_Strided(st))
         fn = getattr(mod, ("ndp" if par else "nd") + str(len(cshape)))
-        return pshape, inv_perm, cshape, fn, tuple(specs)
+        return pshape, inv_perm, cshape, fn, tuple(specs), par
 
 
 #: One-input ufuncs that compute exactly the primitive's expression (-x, |x|: no rounding, no
@@ -463,7 +465,7 @@ def _unary_entry(kern: _ElementwiseKernel) -> Callable:
             out = empty(x.shape, x.dtype if same_dtype else kern.out_dtype((x,), params))
             n = out.size
             if n:
-                if n < PARALLEL_THRESHOLD:
+                if n < PARALLEL_THRESHOLD or not _rt.parallel_ok:
                     fn = kern._flat_serial or kern._load_flat_all()[0]
                 else:
                     fn = kern._flat_par or kern._load_flat_all()[1]
@@ -548,7 +550,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                     out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
                     if n:
-                        if n < PARALLEL_THRESHOLD:
+                        if n < PARALLEL_THRESHOLD or not _rt.parallel_ok:
                             fn = kern._flat_serial or kern._load_flat_all()[0]
                         else:
                             fn = kern._flat_par or kern._load_flat_all()[1]
@@ -572,7 +574,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                     out = empty(sa, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
                     if n:
-                        big = n >= threshold
+                        big = n >= threshold and _rt.parallel_ok
                         (loops.get(("AS", big)) or flat("AS", big))(
                             out.ravel(), a.ravel(), b.reshape(1))
                     return out
@@ -581,7 +583,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                     out = empty(sb, b.dtype if same_dtype else kern.out_dtype((a, b), params))
                     n = out.size
                     if n:
-                        big = n >= threshold
+                        big = n >= threshold and _rt.parallel_ok
                         (loops.get(("SA", big)) or flat("SA", big))(
                             out.ravel(), a.reshape(1), b.ravel())
                     return out

@@ -27,6 +27,7 @@ import numpy as np
 
 from ...dtypes import is_floating
 from . import compiled_form, jit_module
+from . import runtime as _rt
 from .runtime import PARALLEL_THRESHOLD
 
 # Below this many elements a sum runs as NumPy's add.reduce with a float64 (int64) accumulator:
@@ -119,7 +120,7 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
         if kind == "sum":
             return np.zeros(oshape, out_dtype)
         return np.full(oshape, _empty_identity(kind, out_dtype), out_dtype)
-    big = x2.size >= PARALLEL_THRESHOLD
+    big = x2.size >= PARALLEL_THRESHOLD and _rt.parallel_ok
     if m == 1 and big and x2.flags.c_contiguous and k >= _CHUNKS:
         chunks, tail = _full_chunks(x2)
         part = np.empty(chunks.shape[0], _acc_dtype(x.dtype) if kind == "sum" else x.dtype)

@@ -51,6 +51,12 @@ _configured = False
 #: loops (a parallel region's start-up costs about 10 us; see dlcore/kernels/cpu/elementwise.py
 #: for the measurement); ``$DLCORE_PARALLEL_THRESHOLD`` overrides it.
 PARALLEL_THRESHOLD = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 21)))
+#: Whether this process may start Numba's parallel (``prange``) loops: False in a process
+#: *forked* from one whose GNU OpenMP pool had already run a parallel loop (see
+#: :func:`_after_fork_in_child`).  Read as ``runtime.parallel_ok`` (an attribute: it changes) by
+#: every place that picks a ``prange`` kernel, and only after the size test, so the small-array
+#: paths never look it up.
+parallel_ok = True
 _ALLOCATOR: dict[str, Any] = {"malloc": "system (not configured)"}
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 << 20       # glibc's largest allowed value on 64-bit (HEAP_MAX_SIZE / 2)
@@ -150,14 +156,39 @@ def install_import_hooks() -> None:
     _import_guard.after_import("numba.np.linalg", _defer_blas_probe)
 
 
+def _after_fork_in_child() -> None:
+    """Serial kernels only in a child forked after the parent's GNU OpenMP pool ran.
+
+    GNU OpenMP is not fork-safe, and Numba's ``omp`` layer guards against it by terminating
+    the child at its first parallel loop (SIGTERM, "Terminating: fork() called from a process
+    already using GNU OpenMP, this is unsafe."): a Hogwild child (``mp.Process`` over a
+    ``share_memory()`` model, the fork context) died on its first operation of 2^21 elements or
+    more.  Such a child takes every kernel's serial twin instead (``parallel_ok`` False; a
+    compiled static plan with parallel loops runs in the interpreter there), which is what the
+    child of a Hogwild program wants anyway: the processes are the parallelism.  The
+    ``workqueue`` and ``tbb`` layers and Intel's OpenMP are fork-safe: nothing changes there,
+    nor when the parent never started a parallel loop.  Nothing is imported here."""
+    global parallel_ok
+    pool = sys.modules.get("numba.np.ufunc.parallel")
+    if pool is None or not getattr(pool, "_is_initialized", False):
+        return
+    omp = sys.modules.get("numba.np.ufunc.omppool")
+    if omp is not None and getattr(omp, "openmp_vendor", "GNU") == "GNU" and \
+            getattr(pool, "_threading_layer", None) == "omp":
+        parallel_ok = False
+
+
 def configure_threads() -> None:
     """Pick Numba's threading layer (once, before any parallel kernel is launched), and defer
-    Numba's BLAS probe (:func:`defer_numba_blas_check`)."""
+    Numba's BLAS probe (:func:`defer_numba_blas_check`); a forked child takes the serial kernels
+    where the layer is not fork-safe (:func:`_after_fork_in_child`)."""
     global _configured
     if _configured:
         return
     _configured = True
     defer_numba_blas_check()
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     if os.environ.get("NUMBA_THREADING_LAYER"):
         return                                  # the user's explicit choice wins
     from numba import config
@@ -222,6 +253,8 @@ def runtime_info() -> dict:
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
         "parallel_threshold": PARALLEL_THRESHOLD,
+        "parallel_loops": "on" if parallel_ok else
+        "off (forked after the parent's GNU OpenMP pool ran)",
         "cpu_count": os.cpu_count(),
         "malloc": configure_allocator()["malloc"],
     }
