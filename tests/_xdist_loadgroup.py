@@ -21,6 +21,20 @@ number of its tests not yet completed (raised by the units handed out, lowered a
 completes), and a nodeid -> first index map of each node's collection.  Anything it does not
 track (a workload it has not seen) is counted the stock way.  tests/test_xdist_loadgroup.py
 drives it and the stock scheduler through the same runs and compares every message.
+
+After a worker crash it departs from the stock scheduler, which then hangs the run (upstream
+pytest-dev/pytest-xdist#1323, #1327, #1378): the stock ``remove_node`` puts the dead node's
+whole workload back on the queue, its finished units too, which are later handed out as empty
+``runtests`` commands that never complete, so no reschedule follows and every worker waits;
+and a replacement worker is handed one unit, while a worker holding a single test waits for a
+second (or a shutdown) before it runs the first.  It happened here: in a cold-cache run of the
+suite (every kernel compiled) the kernel's OOM killer took a worker at 12.3 GB, and the run
+then sat idle until it was killed.  So ``remove_node`` puts back only the units with tests
+left and marks the test the worker died in as done (xdist has already reported it failed; run
+again it would most likely take the next worker down too: upstream #1371), and
+``_reschedule`` tops a node with fewer than two pending tests up to two, or shuts it down when
+nothing is left.  Without a crash neither departs from the stock decisions (a node's count
+falls below two only once the queue is empty), so the messages stay the stock ones.
 """
 
 from __future__ import annotations
@@ -96,3 +110,42 @@ class LoadGroupSchedulingCounted(LoadGroupScheduling):
             entry[1] += len(nodeids_indexes)
 
         node.send_runtest_some(nodeids_indexes)
+
+    def remove_node(self, node: Any) -> str | None:
+        workload = self.assigned_work.pop(node)
+        if not self._pending_of(workload):
+            return None
+        crashitem = None
+        for unit in workload.values():
+            for nodeid, completed in unit.items():
+                if not completed:
+                    crashitem = nodeid
+                    break
+            if crashitem is not None:
+                unit[crashitem] = True          # reported failed by xdist; not run again
+                break
+        if crashitem is None:
+            raise RuntimeError("Unable to identify crashitem on a workload with pending items")
+        for scope, unit in workload.items():    # only the units with tests left go back
+            if False in unit.values():
+                self.workqueue[scope] = unit
+        for other in self.assigned_work:
+            self._reschedule(other)
+        return crashitem
+
+    def _reschedule(self, node: Any) -> None:
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()
+            return
+        if self._pending_of(self.assigned_work[node]) > 2:
+            return
+        self._assign_work_unit(node)
+        # a worker runs a test only once it holds the next one (or is shutting down): a node
+        # left with one (a replacement handed a one-test unit) would wait for ever
+        while self._pending_of(self.assigned_work[node]) < 2:
+            if not self.workqueue:
+                node.shutdown()
+                return
+            self._assign_work_unit(node)

@@ -104,13 +104,78 @@ def _drive(cls, seed: int, n_tests: int, n_nodes: int, crash_after: int | None,
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("n_nodes,crash_after", [(1, None), (2, None), (3, None), (2, 40)])
-def test_same_commands_and_answers_as_xdists_loadgroup(seed, n_nodes, crash_after):
-    want = _drive(LoadGroupScheduling, seed, 120, n_nodes, crash_after)
-    got = _drive(LoadGroupSchedulingCounted, seed, 120, n_nodes, crash_after)
+@pytest.mark.parametrize("n_nodes", [1, 2, 3])
+def test_same_commands_and_answers_as_xdists_loadgroup(seed, n_nodes):
+    want = _drive(LoadGroupScheduling, seed, 120, n_nodes, None)
+    got = _drive(LoadGroupSchedulingCounted, seed, 120, n_nodes, None)
     assert got[0] == want[0]
     assert got[1] == want[1]
     assert sum(1 for c in want[0] if c[1] == "runtests") > 10      # the run did hand work out
+
+
+def _drive_with_crash(cls, seed: int, n_tests: int, crash_after: int, replace: bool):
+    """Two nodes, one dies after ``crash_after`` tests (and, with ``replace``, a new node joins
+    as xdist's "replacing crashed worker" does).  A node runs its first queued test only once
+    it holds a second one or is shutting down, as xdist's worker loop does.  Returns the
+    commands sent, the crashed test, the indices each test ran at, and whether the run ended
+    (False: every live node waits, the hang)."""
+    rng = random.Random(seed)
+    collection = _collection(rng, n_tests)
+    sent: list = []
+    sched = cls(_config(2), Producer("test", enabled=False))
+    nodes = [_Node(f"gw{i}", sent) for i in range(2)]
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, collection)
+    sched.schedule()
+    live, ran, crashed, done = list(nodes), [], None, 0
+    while not sched.tests_finished:
+        ready = [n for n in live if len(n.queue) >= 2 or (n.queue and n.shutting_down)]
+        if not ready:
+            return sent, crashed, ran, False
+        node = rng.choice(ready)
+        if crashed is None and done == crash_after:
+            crashed = sched.remove_node(node)
+            live.remove(node)
+            node.queue.clear()
+            if replace:
+                new = _Node("gw2", sent)
+                sched.add_node(new)
+                sched.add_node_collection(new, collection)
+                sched.schedule()
+                live.append(new)
+            continue
+        index = node.queue.pop(0)
+        ran.append(index)
+        sched.mark_test_complete(node, index, 0.0)
+        done += 1
+    for node in live:               # finished: xdist shuts the nodes down, each runs what it holds
+        ran += node.queue
+    return sent, crashed, ran, True
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_crashed_worker_neither_hangs_the_run_nor_reruns_its_test(seed, replace):
+    got, crashed, ran, ended = _drive_with_crash(LoadGroupSchedulingCounted, seed, 120, 40,
+                                                 replace)
+    assert ended
+    assert not [c for c in got if c[1] == "runtests" and not c[2]]     # no empty command
+    collection = _collection(random.Random(seed), 120)
+    first = {}
+    for i, nodeid in enumerate(collection):
+        first.setdefault(nodeid, i)
+    crash_index = first[crashed]
+    # every test but the one the worker died in ran exactly once (a test listed twice is
+    # one test: its first index), and that one not after the crash
+    assert sorted(ran) == sorted(set(first.values()) - {crash_index})
+    if replace:
+        assert any(c[0] == "gw2" and c[1] == "runtests" for c in got)  # the new node worked
+    # up to the crash, the stock scheduler's commands
+    want = _drive_with_crash(LoadGroupScheduling, seed, 120, 40, replace)[0]
+    upto = next(i for i, c in enumerate(want) if i >= len(got) or c != got[i])
+    assert upto > 20
 
 
 def test_same_with_scopes_reordered_by_size():
