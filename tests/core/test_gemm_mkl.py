@@ -18,8 +18,10 @@ import pytest
 from dlcore.kernels.cpu import blas_threads, gemm_mkl, gemm_update, linalg
 
 RNG = np.random.default_rng(2025)
-needs_mkl = pytest.mark.skipif(not gemm_mkl.available(),
+needs_mkl = pytest.mark.skipif(not gemm_mkl.available() or gemm_mkl.NT_ONLY,
                                reason="MKL not installed here (or not an Intel CPU)")
+#: the Intel rules apply (MKL available, not only for ``x @ W.T``)
+INTEL_RULES = gemm_mkl.available() and not gemm_mkl.NT_ONLY
 
 
 def _ref(a, b):
@@ -47,7 +49,7 @@ def _layouts(x):
 def test_shape_rule(m, k, n, want):
     """From 2^20 multiply-adds (16 rows and columns) or 1.5M (any) up to the one-thread limit
     (2 m k n < SMALL_GEMM_FLOPS)."""
-    assert gemm_mkl.takes(m, k, n) == (want and gemm_mkl.available())
+    assert gemm_mkl.takes(m, k, n) == (want and INTEL_RULES)
 
 
 def test_rule_ends_where_blas_threads_goes_parallel():
@@ -64,7 +66,7 @@ def test_large_products_go_to_mkl_only_on_one_blas_thread(monkeypatch, m, k, n, 
     then for ``x @ W.T`` or at least BIG_MIN_ROWS rows (it lost 1.5x at 128x2048x2048 NN)."""
     for one_thread, expect in ((True, want), (False, False)):
         monkeypatch.setattr(gemm_mkl, "ONE_BLAS_THREAD", [one_thread])
-        assert gemm_mkl.takes(m, k, n, bt) == (expect and gemm_mkl.available()), one_thread
+        assert gemm_mkl.takes(m, k, n, bt) == (expect and INTEL_RULES), one_thread
 
 
 def test_the_one_thread_flag_follows_the_blas_ceiling(monkeypatch):
@@ -221,10 +223,12 @@ def test_env_switches_it_off():
 def test_transposed_b_rule(m, k, n, bt, want):
     """``x @ W.T`` (B a transposed view) goes to MKL from 300k multiply-adds at the NT_*
     shapes, and from 131k with at most 100 inner columns: OpenBLAS is slow there."""
-    assert gemm_mkl.takes(m, k, n, bt) == (want and gemm_mkl.available())
+    assert gemm_mkl.takes(m, k, n, bt) == (want and gemm_mkl.available() and
+                                           (m >= gemm_mkl.NT_ONLY_MIN_M or not gemm_mkl.NT_ONLY))
 
 
-@needs_mkl
+@pytest.mark.skipif(not gemm_mkl.available(), reason="MKL not installed here (or not a CPU "
+                    "it is used on)")
 def test_eager_linear_and_mm_take_mkl_for_x_at_w_t(calls):
     """The eager front end's inline product paths (F.linear's lane, ``mm``, ``@``) and the
     kernel give ``x @ W.t()`` to MKL by the same rule, with the values of the float64
@@ -302,3 +306,60 @@ def test_sgemm_without_mkl_raises_instead_of_crashing():
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert "raised: dlcore: MKL's sgemm is not available here" in out.stdout
+
+
+@pytest.mark.parametrize("m,k,n,bt,want", [
+    (16, 1000, 100, True, True), (16, 1000, 100, False, False), (64, 1000, 100, True, True),
+    (64, 1000, 100, False, False), (1000, 64, 100, False, False), (20, 100, 400, True, True),
+    (4, 100, 400, True, True), (2, 400, 512, True, False), (3, 1000, 100, True, False),
+    (64, 128, 128, True, True), (100, 200, 2000, False, False), (256, 400, 4, True, False),
+    (512, 1024, 1024, True, False), (512, 1024, 1024, False, False)])
+def test_amd_with_avx512_takes_only_x_at_w_t(monkeypatch, m, k, n, bt, want):
+    """On an AMD CPU with AVX-512 (NT_ONLY) MKL takes ``x @ W.T`` from 4 rows by the NT rules
+    and nothing else: OpenBLAS is ahead with B C-ordered or A transposed there, slow with B a
+    transposed view (gemm_mkl's NT_ONLY measurements).  The rule alone: MKL is taken as
+    available, no product runs."""
+    monkeypatch.setattr(gemm_mkl, "NT_ONLY", True)
+    monkeypatch.setattr(gemm_mkl, "_STATE", [True])
+    for one_thread in (False, True):
+        monkeypatch.setattr(gemm_mkl, "ONE_BLAS_THREAD", [one_thread])
+        assert gemm_mkl.takes(m, k, n, bt) == want, one_thread
+
+
+def test_the_cpu_decides_the_rule(monkeypatch):
+    """Intel: every layout; AMD with AVX-512: ``x @ W.T`` only; other CPUs: OpenBLAS."""
+    cases = {("GenuineIntel", frozenset({"avx2"})): (True, False),
+             ("AuthenticAMD", frozenset({"avx2", "avx512f"})): (False, True),
+             ("AuthenticAMD", frozenset({"avx2"})): (False, False),
+             ("", frozenset()): (False, False)}
+    for (vendor, flags), (intel, amd512) in cases.items():
+        monkeypatch.setattr(gemm_mkl, "_cpuinfo", lambda v=vendor, f=flags: (v, set(f)))
+        assert (gemm_mkl._intel_cpu(), gemm_mkl._amd_avx512()) == (intel, amd512), vendor
+
+
+def test_the_machines_cpu_is_read():
+    vendor, flags = gemm_mkl._cpuinfo()
+    if not os.path.exists("/proc/cpuinfo"):
+        assert (vendor, flags) == ("", set())
+        return
+    assert vendor in open("/proc/cpuinfo").read() and flags
+    assert gemm_mkl.NT_ONLY == (gemm_mkl._amd_avx512() and
+                                os.environ.get("DLCORE_GEMM", "auto").lower() != "mkl")
+
+
+@pytest.mark.skipif(not (gemm_mkl.available() and gemm_mkl.NT_ONLY),
+                    reason="not an AMD CPU with AVX-512 and MKL")
+def test_on_amd_the_linear_layer_takes_mkl_and_plain_products_do_not(calls):
+    """16x1000x100, the seed's batch-16 first layer: ``F.linear`` (``x @ W.T``) goes to MKL
+    (OpenBLAS took 77 us there against MKL's 43), ``x @ W`` with W C-ordered stays with
+    OpenBLAS; both with the float64 reference's values."""
+    import dlcore_eager as torch
+    x0 = RNG.standard_normal((16, 1000)).astype(np.float32)
+    w0 = RNG.standard_normal((100, 1000)).astype(np.float32)
+    y = torch.nn.functional.linear(torch.from_numpy(x0), torch.from_numpy(w0))
+    np.testing.assert_allclose(y.numpy(), _ref(x0, w0.T), rtol=1e-4, atol=1e-3)
+    assert calls == [((16, 1000), (1000, 100))]
+    wt = np.ascontiguousarray(w0.T)
+    z = torch.from_numpy(x0) @ torch.from_numpy(wt)
+    np.testing.assert_allclose(z.numpy(), _ref(x0, wt), rtol=1e-4, atol=1e-3)
+    assert len(calls) == 1

@@ -11,9 +11,10 @@ and Numba's workers.  It is reached from Numba through an LLVM external symbol r
 OpenBLAS's direct kernel), so the Numba function calling it is cached on disk and a call costs
 about 0.5 us more than the GEMM (through ctypes: 2-4 us).
 
-When it is used (:func:`takes`): MKL found, the CPU an Intel one (MKL picks its AVX-512 path
-only there: on the AMD EPYC this project was first measured on, 84 GFLOP/s sequential at
-64x1000x100 against OpenBLAS's ~125, see ``linalg``), ``DLCORE_GEMM`` not ``openblas``, a
+When it is used (:func:`takes`): MKL found, the CPU an Intel one (on the AMD EPYC, Zen 1, this
+project was first measured on: 84 GFLOP/s sequential at 64x1000x100 against OpenBLAS's ~125,
+see ``linalg``; on an AMD CPU with AVX-512, Zen 4, MKL takes only ``x @ W.T``: NT_ONLY),
+``DLCORE_GEMM`` not ``openblas``, a
 float32 product of two matrices with MKN_MIN <= m k n (and, under MKN_ANY, 16 rows and columns)
 and 2 m k n < SMALL_GEMM_FLOPS; larger ones when BLAS is held to one thread (BIG_MIN_ROWS:
 ``python -m benchmarks --threads 1``, large step (512,1024,1024,1024): static+passes 33.0-33.2
@@ -71,22 +72,37 @@ def _library_paths() -> list[str]:
     return out
 
 
-def _intel_cpu() -> bool:
+def _cpuinfo() -> tuple[str, set]:
+    """The first CPU's ``vendor_id`` and flags, from /proc/cpuinfo ('' and none elsewhere)."""
+    vendor, flags = "", set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("vendor_id"):
-                    return "GenuineIntel" in line
+                if line.startswith("vendor_id") and not vendor:
+                    vendor = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
     except OSError:
         pass
-    return False
+    return vendor, flags
+
+
+def _intel_cpu() -> bool:
+    return _cpuinfo()[0] == "GenuineIntel"
+
+
+def _amd_avx512() -> bool:
+    """An AMD CPU with AVX-512 (Zen 4 on): MKL takes only ``x @ W.T`` there (NT_ONLY)."""
+    vendor, flags = _cpuinfo()
+    return vendor == "AuthenticAMD" and "avx512f" in flags
 
 
 def _find():
     """The address of MKL's ``cblas_sgemm`` with the sequential layer set, or None (not wanted,
     not installed, or another threading layer already chosen in this process)."""
     choice = os.environ.get("DLCORE_GEMM", "auto").lower()
-    if choice == "openblas" or (choice != "mkl" and not _intel_cpu()):
+    if choice == "openblas" or (choice != "mkl" and not (_intel_cpu() or _amd_avx512())):
         return None
     for path in _library_paths():
         if not os.path.exists(path):
@@ -123,6 +139,8 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     inner columns."""
     mkn = m * k * n
     if max(m, k, n) > _INT_MAX:
+        return False
+    if NT_ONLY and (not b_transposed or m < NT_ONLY_MIN_M or mkn >= _MAX_MKN):
         return False
     if mkn >= _MAX_MKN:
         return (b_transposed or m >= BIG_MIN_ROWS) and ONE_BLAS_THREAD[0] and available()
@@ -163,6 +181,23 @@ def b_transposed(a, b) -> bool:
     ``takes``' ``b_transposed`` means)."""
     return a.flags.c_contiguous and b.flags.f_contiguous and not b.flags.c_contiguous
 
+
+#: On an AMD CPU with AVX-512 (``_amd_avx512``; DLCORE_GEMM=mkl lifts it), MKL takes only
+#: ``x @ W.T`` (B a transposed view: F.linear's product), by the rules above, with at least
+#: NT_ONLY_MIN_M rows and below _MAX_MKN.  Measured on the 2-core AMD EPYC (Zen 4) of session 34,
+#: one thread, pinned, NumPy's ``a.dot(b)`` against this path, both allocating: with B a
+#: transposed view OpenBLAS slows down (64x1000x100 171.6 us, 75 GFLOP/s, against 138.2 with
+#: B C-ordered) and MKL does not (146.8); over a grid of 679 shapes with m in {1, 2, 4, 8, 16,
+#: 20, 32, 64, 100, 128, 256}, k in {16, ..., 1000}, n in {16, ..., 1000}, 2,000 <= m k n < 5e7,
+#: best of 7-21, this rule takes 381 of them at 0.773 of OpenBLAS's total time over the grid
+#: (taking the faster of the two for each shape: 0.749), 7 slower by more than 5% (4x400x256
+#: 2.15x, 8x400x128 1.62x; with two rows up to 4.4x, hence NT_ONLY_MIN_M); e.g. 16x1000x100
+#: 77.2 -> 43.4 us, 20x100x400 34.8 -> 19.3 (an LSTM cell's input product).  Products with B
+#: C-ordered or A transposed stay with OpenBLAS, which was ahead there: MKL took 1.02-1.13x its
+#: time at 64x1000x100, 256x1000x100, 64x128x128, 100x200x2000 and 512x1024x1024 (99-101
+#: GFLOP/s for OpenBLAS at the larger ones), and 1.01x at 512x1024x1024 with B transposed.
+NT_ONLY = _amd_avx512() and os.environ.get("DLCORE_GEMM", "auto").lower() != "mkl"
+NT_ONLY_MIN_M = 4
 
 #: the products of one BLAS thread: 2 m k n under ``blas_threads.SMALL_GEMM_FLOPS`` (1e8;
 #: not imported from there, which imports this module: tests/core/test_gemm_mkl.py checks)
@@ -207,10 +242,14 @@ def sgemm_update(out, w, a, b, lr):
 
 def describe() -> str:
     """Which library runs the float32 GEMMs (for benchmark headers and bug reports)."""
+    if available() and NT_ONLY:
+        return (f"MKL (sequential) for x @ W.T from {NT_SMALL_MKN:,} multiply-adds (AMD with "
+                f"AVX-512), NumPy's OpenBLAS otherwise")
     if available():
         return (f"MKL (sequential) for {MKN_MIN:,} <= m k n < {int(_MAX_MKN):,} (x @ W.T from "
                 f"{NT_SMALL_MKN:,}), NumPy's OpenBLAS otherwise")
-    return "NumPy's OpenBLAS (MKL not installed, DLCORE_GEMM=openblas, or not an Intel CPU)"
+    return ("NumPy's OpenBLAS (MKL not installed, DLCORE_GEMM=openblas, or neither an Intel CPU "
+            "nor an AMD one with AVX-512)")
 
 
 _JIT = None        # _gemm_mkl_jit.gemm_into, imported at the first product (Numba's import)

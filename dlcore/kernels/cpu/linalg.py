@@ -66,9 +66,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             return small_product(a, b)
         for_gemm(2.0 * mkn)
         if a.dtype is _F32 and b.dtype is _F32:
-            # Intel MKL where it is installed and wins (gemm_mkl)
-            if _mkl.takes(m, k, n, (mkn < _mkl.MKN_ANY or mkn >= _mkl.BIG_MKN) and
-                          _mkl.b_transposed(a, b)):
+            # Intel MKL where it is installed and wins (gemm_mkl; on AMD with AVX-512 only
+            # for x @ W.T, at every size: NT_ONLY)
+            if _mkl.takes(m, k, n, (mkn < _mkl.MKN_ANY or mkn >= _mkl.BIG_MKN or _mkl.NT_ONLY)
+                          and _mkl.b_transposed(a, b)):
                 return _mkl.sgemm(a, b)
             if transposed_shape(m, k, n):
                 return _transposed(a, b)
