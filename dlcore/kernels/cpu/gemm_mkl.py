@@ -35,7 +35,8 @@ with A transposed 2.2x slower), so they stay with OpenBLAS, but for ``x @ W.T`` 
 
 MKL's results may differ from OpenBLAS's in the last bits (another summation order); a shape
 always takes the same library within a process, and the eager and static front ends ask the
-same rule (``linalg.matmul``, the compiled glue, ``gemm_update``).
+same rule (``linalg.matmul``, the compiled glue, ``gemm_update``); under NT_ONLY (AMD) a shape
+and B's layout do (see there).
 """
 
 from __future__ import annotations
@@ -196,6 +197,11 @@ def b_transposed(a, b) -> bool:
 #: C-ordered or A transposed stay with OpenBLAS, which was ahead there: MKL took 1.02-1.13x its
 #: time at 64x1000x100, 256x1000x100, 64x128x128, 100x200x2000 and 512x1024x1024 (99-101
 #: GFLOP/s for OpenBLAS at the larger ones), and 1.01x at 512x1024x1024 with B transposed.
+#: Here the library follows B's layout, which the static compiler's passes may change (the
+#: transpose of a constant folded into a C-ordered copy, which the glue multiplies by OpenBLAS
+#: while the interpreter gave the transposed view to MKL): such a plan's values then match the
+#: interpreter's to float32 rounding, not bit for bit (``tf.tanh(tf.matmul(x, w,
+#: transpose_b=True))`` at 16x1000x100, ``w`` a constant: 1.8e-5 apart at most).
 NT_ONLY = _amd_avx512() and os.environ.get("DLCORE_GEMM", "auto").lower() != "mkl"
 NT_ONLY_MIN_M = 4
 
