@@ -42,6 +42,7 @@ and B's layout do (see there).
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 
@@ -73,16 +74,18 @@ def _library_paths() -> list[str]:
     return out
 
 
-def _cpuinfo() -> tuple[str, set]:
-    """The first CPU's ``vendor_id`` and flags, from /proc/cpuinfo ('' and none elsewhere)."""
-    vendor, flags = "", set()
+@functools.lru_cache(maxsize=1)
+def _cpuinfo() -> tuple[str, frozenset]:
+    """The first CPU's ``vendor_id`` and flags, from /proc/cpuinfo ('' and none elsewhere);
+    read once (``_intel_cpu``, ``_amd_avx512``, NT_ONLY and ``linalg`` all ask)."""
+    vendor, flags = "", frozenset()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("vendor_id") and not vendor:
                     vendor = line.split(":", 1)[1].strip()
                 elif line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
+                    flags = frozenset(line.split(":", 1)[1].split())
                     break
     except OSError:
         pass
