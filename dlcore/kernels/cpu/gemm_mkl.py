@@ -75,10 +75,10 @@ def _library_paths() -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _cpuinfo() -> tuple[str, frozenset]:
+def _cpuinfo() -> tuple[str, frozenset[str]]:
     """The first CPU's ``vendor_id`` and flags, from /proc/cpuinfo ('' and none elsewhere);
     read once (``_intel_cpu``, ``_amd_avx512``, NT_ONLY and ``linalg`` all ask)."""
-    vendor, flags = "", frozenset()
+    vendor, flags = "", frozenset[str]()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
