@@ -42,6 +42,24 @@ def _model(k, seed=1):
     return m
 
 
+def _in_order(k3) -> list:
+    """Callbacks that make Keras 3 call its progress bar in step order.
+
+    Keras 3 hands each batch's ``on_*_batch_end`` to a thread pool when every callback is
+    ``async_safe`` (its ProgbarLogger is), so step 2's redraw can run before step 1's and, with
+    the clock pinned, print ``2/3`` first (seen once in CI).  A callback that overrides the
+    batch hooks makes Keras dispatch them in order, on the calling thread, as dlcore does.
+    """
+    class InOrder(k3.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+        def on_predict_batch_end(self, batch, logs=None):
+            pass
+
+    return [InOrder()]
+
+
 def _printed(fn, *args, **kw) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -90,7 +108,8 @@ def test_evaluate_and_predict_print_keras3s_text(verbose, batch_size, frozen_clo
     ref.set_weights(ours.get_weights())
     for call in ("evaluate", "predict"):
         args = (x, y) if call == "evaluate" else (x,)
-        want = _printed(getattr(ref, call), *args, batch_size=batch_size, verbose=verbose)
+        want = _printed(getattr(ref, call), *args, batch_size=batch_size, verbose=verbose,
+                        callbacks=_in_order(k3))
         got = _printed(getattr(ours, call), *args, batch_size=batch_size, verbose=verbose)
         assert got == want, call
     assert _printed(ours.evaluate, x, y, verbose=0) == "" == _printed(ours.predict, x, verbose=0)
@@ -118,7 +137,8 @@ def test_real_clock_text_matches_keras3_with_times_masked():
     ref.set_weights(ours.get_weights())
     for verbose in (1, 2):
         for call, args in (("evaluate", (x, y)), ("predict", (x,))):
-            want = _printed(getattr(ref, call), *args, batch_size=8, verbose=verbose)
+            want = _printed(getattr(ref, call), *args, batch_size=8, verbose=verbose,
+                            callbacks=_in_order(k3))
             got = _printed(getattr(ours, call), *args, batch_size=8, verbose=verbose)
             assert _mask(_screen(got)) == _mask(_screen(want)), (call, verbose)
             assert _mask(got.split("\r")[-1]) == _mask(want.split("\r")[-1])
@@ -261,7 +281,8 @@ def test_custom_step_evaluate_and_predict_print_keras3s_text(verbose, frozen_clo
     ours, ref = _guide_eval_model(keras), _guide_eval_model(k3)
     ref.set_weights(ours.get_weights())
     for call, args in (("evaluate", (x, y)), ("predict", (x,))):
-        want = _printed(getattr(ref, call), *args, batch_size=16, verbose=verbose)
+        want = _printed(getattr(ref, call), *args, batch_size=16, verbose=verbose,
+                        callbacks=_in_order(k3))
         got = _printed(getattr(ours, call), *args, batch_size=16, verbose=verbose)
         _same_text_and_values(got, want, call)
         assert got.endswith("\n") and "7/7" in got
