@@ -87,6 +87,11 @@ def pytest_configure(config):
     8.3/7.3 at 0.5 ms, 7.2/6.7 at 0.2 ms, 7.8/8.4 at 0.1 ms.  A real GPU leaves it as it is."""
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" and not _is_xdist_controller(config):
         sys.setswitchinterval(2e-4)
+    if _is_xdist_controller(config):
+        # a worker whose memory passed a limit is replaced by a fresh one (Numba never gives
+        # compiled code back: a cold-cache run's workers grew to 12 GB; tests/_xdist_recycle.py)
+        from _xdist_recycle import install
+        install(config)
 
 
 def _is_xdist_controller(config) -> bool:
@@ -245,11 +250,16 @@ def pytest_report_to_serializable(config, report):
     ``--durations`` and the exit status come from the nodeid, location, outcome, longrepr,
     sections and durations, all still sent.  Three reports a test, each encoded by execnet in
     the worker and decoded in the controller: 140 + 110 us a report with them, 70 + 80 us
-    without (2026-12-03, 2-core machine under load), about 7 s of CPU over the README's run."""
+    without (2026-12-03, 2-core machine under load), about 7 s of CPU over the README's run.
+    Each teardown report carries the worker's resident memory instead (``dlcore_rss_mb``), read
+    by the controller's worker recycler (tests/_xdist_recycle.py)."""
     data = yield
     if (hasattr(config, "workerinput") and isinstance(data, dict)
-            and data.get("$report_type") == "TestReport" and data.get("keywords")):
-        data["keywords"] = {}
+            and data.get("$report_type") == "TestReport"):
+        if data.get("keywords"):
+            data["keywords"] = {}
+        from _xdist_recycle import add_rss
+        add_rss(data)           # (the worker's memory after a test: tests/_xdist_recycle.py)
     return data
 
 
