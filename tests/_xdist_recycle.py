@@ -20,7 +20,10 @@ which loads from the disk cache what its predecessor compiled.
   through its node manager), and the old node is sent ``shutdown``: it runs the tests it already
   holds and ends normally, so no test is lost, run twice or reported as crashed.  The scheduler
   hands it nothing more (``node.shutting_down``) and gives the replacement work once it has
-  collected, as after a crash.
+  collected, as after a crash.  When it reports its end, its process is told to exit and
+  reaped (killed after ``REAP_S`` seconds if a thread a test left keeps it up): xdist closes a
+  finished worker's gateway only when the whole run ends, and the first cold run with the
+  recycler had both retired workers sitting idle at 6.5 GB each while their replacements grew.
 * The limit: ``$DLCORE_TEST_WORKER_MAX_MB`` (``0``: never), else half the machine's memory
   shared among the workers, at least ``FLOOR_MB`` (this machine, 2 workers: 5.9 GB; a warm run
   stays below it and pays nothing; a 16 GB machine with 4 workers: 2 GB).
@@ -34,7 +37,9 @@ note of the thirty-fifth session.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
 from typing import Any
 
 ENV = "DLCORE_TEST_WORKER_MAX_MB"
@@ -42,6 +47,8 @@ ENV = "DLCORE_TEST_WORKER_MAX_MB"
 FLOOR_MB = 2048
 #: the share of the machine's memory the workers may hold together before retiring
 SHARE = 0.5
+#: seconds a retired worker has to end by itself once its tests are done, before it is killed
+REAP_S = 30.0
 
 
 def rss_mb() -> int | None:
@@ -131,11 +138,39 @@ class Recycler:
         node.shutdown()
         self.retired.append((node.gateway.id, rss, clone.gateway.id))
 
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """A retired node is done (xdist's ``workerfinished``): its process, which xdist would
+        otherwise leave idle with all its memory until the run ends (its gateway is closed only
+        then), is told to exit now and killed if it has not after ``REAP_S`` seconds (a thread
+        a test left behind can keep an interpreter from ending)."""
+        if not any(old == node.gateway.id for old, _, _ in self.retired):
+            return
+        popen = getattr(getattr(node.gateway, "_io", None), "popen", None)
+        try:
+            node.ensure_teardown()          # (the channel closed, the gateway told to exit)
+        except Exception:  # noqa: BLE001 - the process is reaped below all the same
+            pass
+        if popen is not None:
+            threading.Thread(target=reap, args=(popen, REAP_S), daemon=True,
+                             name=f"dlcore-reap-{node.gateway.id}").start()
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.retired:
             done = ", ".join(f"{old} at {mb} MB -> {new}" for old, mb, new in self.retired)
             terminalreporter.write_line(f"test workers retired past {self.limit} MB of "
                                         f"memory ({ENV}): {done}")
+
+
+def reap(popen: Any, grace: float) -> str:
+    """Wait up to ``grace`` seconds for a retired worker's process to end, then kill it;
+    ``"exited"`` or ``"killed"``."""
+    try:
+        popen.wait(timeout=grace)
+        return "exited"
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait()
+        return "killed"
 
 
 def _replacement(dsession: Any, node: Any) -> Any:

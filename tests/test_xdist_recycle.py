@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("xdist")
 
-from _xdist_recycle import ENV, FLOOR_MB, limit_mb, rss_mb  # noqa: E402 - after the skip
+from _xdist_recycle import ENV, FLOOR_MB, Recycler, limit_mb, reap, rss_mb  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 
@@ -50,6 +50,48 @@ def test_rss_is_this_processs_resident_set():
         assert rss_mb() - mb >= 150
     finally:
         del block
+
+
+def _child(code: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def test_a_retired_workers_process_is_waited_for_then_killed():
+    quick = _child("pass")
+    assert reap(quick, 30.0) == "exited" and quick.returncode == 0
+    stuck = _child("import time; time.sleep(60)")
+    assert reap(stuck, 0.2) == "killed" and stuck.returncode == -9
+
+
+class _Gateway:
+    def __init__(self, gid, popen):
+        self.id, self._io = gid, type("IO", (), {"popen": popen})()
+
+
+class _Node:
+    def __init__(self, gid, popen):
+        self.gateway, self.torn_down = _Gateway(gid, popen), False
+
+    def ensure_teardown(self):
+        self.torn_down = True
+
+
+def test_only_a_retired_node_is_torn_down_and_reaped_when_it_reports_its_end(monkeypatch):
+    import _xdist_recycle
+    monkeypatch.setattr(_xdist_recycle, "REAP_S", 0.2)
+    rec = Recycler(config=None)
+    rec.retired.append(("gw0", 3000, "gw2"))
+    kept, retired = _child("import time; time.sleep(60)"), _child("import time; time.sleep(60)")
+    try:
+        other = _Node("gw1", kept)
+        rec.pytest_testnodedown(other, None)
+        mine = _Node("gw0", retired)
+        rec.pytest_testnodedown(mine, None)
+        assert mine.torn_down and not other.torn_down
+        assert retired.wait(timeout=20) == -9           # (killed after REAP_S by the thread)
+        assert kept.poll() is None
+    finally:
+        kept.kill(), retired.kill(), kept.wait(), retired.wait()
 
 
 _PROJECT_CONFTEST = """
@@ -93,8 +135,9 @@ def _run(tmp_path: Path, limit: str) -> tuple[subprocess.CompletedProcess, list[
     (project / "conftest.py").write_text(_PROJECT_CONFTEST.format(tests=str(TESTS)))
     (project / "test_many.py").write_text(_PROJECT_TESTS.format())
     (project / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, ENV: limit, "RECYCLE_OUT": str(out)}
-    env.pop("PYTEST_ADDOPTS", None)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_XDIST_", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST"))}
+    env.update({ENV: limit, "RECYCLE_OUT": str(out)})
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
                            "-p", "no:cacheprovider", "-p", "no:randomly", "test_many.py"],
                           cwd=project, env=env, capture_output=True, text=True, timeout=240)
