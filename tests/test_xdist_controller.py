@@ -82,18 +82,24 @@ def test_the_simulators_switch_interval_in_test_processes_only(request, monkeypa
     calls = []
     monkeypatch.setattr(sys, "setswitchinterval", calls.append)
 
+    registered = []
+
     def config(worker, dist, tx):
         options = {"dist": dist, "tx": tx}
-        made = SimpleNamespace(getoption=lambda name, default=None: options.get(name, default))
+        made = SimpleNamespace(getoption=lambda name, default=None: options.get(name, default),
+                               pluginmanager=SimpleNamespace(
+                                   register=lambda plugin, name: registered.append(name)))
         if worker:
             made.workerinput = {"workerid": "gw0"}
         return made
 
     conftest.pytest_configure(config(False, "loadgroup", ["popen", "popen"]))   # controller
     assert calls == []
+    assert registered == ["dlcore_worker_recycler"]     # (the controller's: _xdist_recycle)
     conftest.pytest_configure(config(True, "loadgroup", ["popen", "popen"]))    # a worker
     conftest.pytest_configure(config(False, "no", []))                          # -n 0
     assert calls == [2e-4, 2e-4]
     monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "0")                             # a real GPU
     conftest.pytest_configure(config(True, "loadgroup", ["popen"]))
     assert calls == [2e-4, 2e-4]
+    assert registered == ["dlcore_worker_recycler"]
