@@ -15,10 +15,12 @@ which loads from the disk cache what its predecessor compiled.
   (``dlcore_rss_mb``; tests/conftest.py's ``pytest_report_to_serializable``).  pytest's report
   serialisation keeps extra attributes, and xdist gives the controller's copy a ``node``.
 * In the controller (:class:`Recycler`, registered by tests/conftest.py), a report above the
-  limit retires its node while the scheduler still has work to hand out: a replacement is
-  started as xdist starts one after a crash (a copy of the node's spec with a new id, ``gw2``,
-  through its node manager), and the old node is sent ``shutdown``: it runs the tests it already
-  holds and ends normally, so no test is lost, run twice or reported as crashed.  The scheduler
+  limit retires its node while the scheduler still has work to hand out (a ``workqueue``: the
+  README's ``--dist loadgroup``, loadscope and loadfile; under other schedulers, never): a
+  replacement is started as xdist starts one after a crash (a copy of the node's spec with a
+  new id, ``gw2``, through its node manager), and the old node is sent ``shutdown``: it runs
+  the tests it already holds and ends normally, so no test is lost, run twice or reported as
+  crashed.  The scheduler
   hands it nothing more (``node.shutting_down``) and gives the replacement work once it has
   collected, as after a crash.  When it reports its end, its process is told to exit and
   reaped (killed after ``REAP_S`` seconds if a thread a test left keeps it up): xdist closes a
@@ -30,8 +32,9 @@ which loads from the disk cache what its predecessor compiled.
 
 It uses pytest-xdist's controller internals (``DSession.sched``, ``nodemanager``, ``queue``,
 ``_active_nodes``; 3.8 here); where any is missing it does nothing.  Measured: tests/compiler
-with every cache empty, ``-n 2``, the limit at 1,000 MB: see tests/test_xdist_recycle.py and the
-note of the thirty-fifth session.
+with every cache empty, ``-n 2``, the limit at 900 MB: both workers retired at 905-907 MB, 321
+passed in 87 s; the whole suite with every cache empty: 46 min 6 s, four workers retired at
+6.0-6.2 GB, the machine's memory in use at most 13.7 GB of 23.5 (2026-12-05).
 """
 
 from __future__ import annotations
