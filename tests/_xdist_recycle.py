@@ -20,12 +20,12 @@ which loads from the disk cache what its predecessor compiled.
   replacement is started as xdist starts one after a crash (a copy of the node's spec with a
   new id, ``gw2``, through its node manager), and the old node is sent ``shutdown``: it runs
   the tests it already holds and ends normally, so no test is lost, run twice or reported as
-  crashed.  The scheduler
-  hands it nothing more (``node.shutting_down``) and gives the replacement work once it has
-  collected, as after a crash.  When it reports its end, its process is told to exit and
-  reaped (killed after ``REAP_S`` seconds if a thread a test left keeps it up): xdist closes a
-  finished worker's gateway only when the whole run ends, and the first cold run with the
-  recycler had both retired workers sitting idle at 6.5 GB each while their replacements grew.
+  crashed.  The scheduler hands it nothing more (``node.shutting_down``) and gives the
+  replacement work once it has collected, as after a crash.  When it reports its end, its
+  process is told to exit and reaped (killed after ``REAP_S`` seconds if a thread a test left
+  keeps it up): xdist closes a finished worker's gateway only when the whole run ends, and the
+  first cold run with the recycler had both retired workers sitting idle at 6.5 GB each while
+  their replacements grew.
 * The limit: ``$DLCORE_TEST_WORKER_MAX_MB`` (``0``: never), else half the machine's memory
   shared among the workers, at least ``FLOOR_MB`` (this machine, 2 workers: 5.9 GB; a warm run
   stays below it and pays nothing; a 16 GB machine with 4 workers: 2 GB).

@@ -251,7 +251,7 @@ def pytest_report_to_serializable(config, report):
     sections and durations, all still sent.  Three reports a test, each encoded by execnet in
     the worker and decoded in the controller: 140 + 110 us a report with them, 70 + 80 us
     without (2026-12-03, 2-core machine under load), about 7 s of CPU over the README's run.
-    Each teardown report carries the worker's resident memory instead (``dlcore_rss_mb``), read
+    Each teardown report also carries the worker's resident memory (``dlcore_rss_mb``), read
     by the controller's worker recycler (tests/_xdist_recycle.py)."""
     data = yield
     if (hasattr(config, "workerinput") and isinstance(data, dict)
