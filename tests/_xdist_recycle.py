@@ -87,6 +87,20 @@ def limit_mb(workers: int, environ: Any = os.environ, total_mb: int | None = Non
     return max(FLOOR_MB, int(SHARE * total / max(1, workers)))
 
 
+#: memory (MB) per worker that ``-n auto`` asks of the machine: a worker starts at about 1.1 GB
+#: and is retired at ``FLOOR_MB`` at the least, so below this many workers share too little
+MB_PER_WORKER = 2 * FLOOR_MB
+
+
+def auto_workers(cores: int, total_mb: int | None) -> int:
+    """``-n auto``'s worker count: one per usable core, at most 8, and at most one per
+    ``MB_PER_WORKER`` of the machine's memory (an 8-core machine with 16 GB: 4), at least 1."""
+    n = max(1, min(cores, 8))
+    if total_mb:
+        n = min(n, max(1, total_mb // MB_PER_WORKER))
+    return n
+
+
 def install(config: Any) -> None:
     """In the xdist controller: the recycler, as a plugin (tests/conftest.py's configure)."""
     config.pluginmanager.register(Recycler(config), "dlcore_worker_recycler")

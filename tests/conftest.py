@@ -210,13 +210,16 @@ def pytest_collection(session):
 @pytest.hookimpl(optionalhook=True)             # a hook of pytest-xdist, absent without it
 def pytest_xdist_auto_num_workers(config):
     """``-n auto`` (the README's test command): one worker per core this process may run on,
-    at most 8.  Each worker imports both front ends and compiles its own kernels (about 1 GB at
-    its peak, in the op table's static chunks), so more workers buy little and cost memory."""
+    at most 8, and at most one per 4 GB of the machine's memory.  Each worker imports both
+    front ends and keeps every kernel it compiles (1.1 GB after collecting, 3-4 GB by the end
+    of a warm run here, more with every cache empty: tests/_xdist_recycle.py retires it past
+    its share), so more workers buy little and cost memory."""
+    from _xdist_recycle import _total_mb, auto_workers
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:                       # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+    return auto_workers(cores, _total_mb())
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # a hook of pytest-xdist, absent without it

@@ -18,7 +18,15 @@ import pytest
 
 pytest.importorskip("xdist")
 
-from _xdist_recycle import ENV, FLOOR_MB, Recycler, limit_mb, reap, rss_mb  # noqa: E402
+from _xdist_recycle import (  # noqa: E402 - after the skip
+    ENV,
+    FLOOR_MB,
+    Recycler,
+    auto_workers,
+    limit_mb,
+    reap,
+    rss_mb,
+)
 
 TESTS = Path(__file__).resolve().parent
 
@@ -29,6 +37,14 @@ def test_limit_is_half_the_memory_shared_among_the_workers_with_a_floor():
     assert limit_mb(8, {}, total_mb=16_384) == FLOOR_MB        # (1 GB each: the floor)
     assert limit_mb(1, {}, total_mb=64_000) == 32_000
     assert limit_mb(2, {}, total_mb=0) == 0                     # (unknown: never)
+
+
+def test_auto_workers_one_per_core_at_most_8_and_one_per_4_gb():
+    assert auto_workers(2, 24_000) == 2                 # (this machine)
+    assert auto_workers(8, 16_384) == 4
+    assert auto_workers(16, 128_000) == 8
+    assert auto_workers(4, 6_000) == 1 == auto_workers(0, 24_000)
+    assert auto_workers(4, None) == 4                   # (memory unknown: the cores)
 
 
 def test_limit_from_the_environment():
