@@ -64,7 +64,8 @@ def rss_mb() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
 
 
-def _total_mb() -> int | None:
+def machine_mb() -> int | None:
+    """The machine's memory in MB, or None where the system does not say."""
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
     except (AttributeError, ValueError, OSError):
@@ -81,7 +82,7 @@ def limit_mb(workers: int, environ: Any = os.environ, total_mb: int | None = Non
         except ValueError:
             raise ValueError(f"{ENV} must be a whole number of MB (0: never retire a test "
                              f"worker), not {given!r}") from None
-    total = _total_mb() if total_mb is None else total_mb
+    total = machine_mb() if total_mb is None else total_mb
     if not total:
         return 0
     return max(FLOOR_MB, int(SHARE * total / max(1, workers)))
