@@ -214,7 +214,7 @@ def pytest_xdist_auto_num_workers(config):
     front ends and keeps every kernel it compiles (1.1 GB after collecting, 3-4 GB by the end
     of a warm run here, more with every cache empty: tests/_xdist_recycle.py retires it past
     its share), so more workers buy little and cost memory."""
-    from _xdist_recycle import machine_mb, auto_workers
+    from _xdist_recycle import auto_workers, machine_mb
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:                       # not Linux
