@@ -188,7 +188,8 @@ def dlcore_step(shape, opt, passes="all", fold=True):
             feed[lr] = _lr(shape, opt)
             o = tf.train.GradientDescentOptimizer(lr)
         train = o.minimize(loss, global_step=gs)
-        sess = tf.Session(passes=passes) if passes else tf.Session()
+        from .engines.dlcore_static import measured_session
+        sess = measured_session(tf, passes) if passes else tf.Session()
         sess.run(tf.global_variables_initializer())
 
     def step():

@@ -37,9 +37,10 @@ def configurations(names: list[str] | None = None) -> dict[str, object]:
 def _setup_static(workload, passes):
     import dlcore_static as tf
     from .engines import _tf1_programs
+    from .engines.dlcore_static import measured_session
 
     def make_session(tf_module, graph):
-        return tf_module.Session(graph=graph, passes=passes)
+        return measured_session(tf_module, passes, graph=graph)
     return _tf1_programs.setup(tf, workload, "cpu", make_session)
 
 

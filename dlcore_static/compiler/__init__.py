@@ -277,7 +277,10 @@ class Pipeline:
     plan that runs once (``sess.run(init)``, a one-off fetch, a graph built for one batch of
     trees) never pays for the passes and the Numba compilation, and a training loop pays once.
     ``after`` is the argument, else ``DLCORE_OPTIMIZE_AFTER``, else 2; ``after=1`` optimises
-    before the first run (as tests/compiler do, to test the optimised plan itself).
+    before the first run (as tests/compiler do, to test the optimised plan itself).  Given
+    neither, the plan is adaptive (``runner.TieredPlan``): optimised on its second run, it
+    switches to the compiled code there if that code is on disk already, else once its runs
+    as built have taken as long as its compilation is expected to (``cold_compile_seconds``).
     """
 
     def __init__(self, passes=None, after: int | None = None):
@@ -308,10 +311,13 @@ class Pipeline:
         if not passes or not plan.steps or copies or plan.feeds_inside:
             return plan     # nothing to do, values copied between devices, or a fed branch
         after = self.after
-        if after is None:                   # the default: optimise a plan on its 2nd run
-            after = int(os.environ.get("DLCORE_OPTIMIZE_AFTER", DEFAULT_OPTIMIZE_AFTER))
+        adaptive = False
+        if after is None:                   # the default: optimise a plan on its 2nd run,
+            fixed = os.environ.get("DLCORE_OPTIMIZE_AFTER")     # and switch to it once its
+            adaptive = fixed is None        # compilation is paid for (runner.TieredPlan)
+            after = int(fixed) if fixed is not None else DEFAULT_OPTIMIZE_AFTER
         if after > 1:
-            return TieredPlan(session, plan, vals, passes, after, optimize)
+            return TieredPlan(session, plan, vals, passes, after, optimize, adaptive)
         return optimize(session, plan, vals, passes)
 
 

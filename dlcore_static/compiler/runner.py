@@ -33,9 +33,11 @@ the pipeline's ``optimize`` function.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
+from time import perf_counter
 
 from dlcore.kernels.cpu import runtime as _cpu_runtime
 
@@ -162,17 +164,66 @@ def bind_entry_points(glue) -> int:
     return bound
 
 
+# A segment's Numba compilation with nothing on disk, in seconds, for its text of n lines:
+# max(SEGMENT_MIN_S, n * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET).  Fitted on the 98 segments of
+# the Keras GNN tutorial (tests/programs/static/keras_gnn_node_classification.py) compiled
+# afresh one by one on the 2-core AMD EPYC (Zen 4): 17-247 lines, 0.1-3.0 s each, 102.5 s in
+# all, 43 s of it LLVM's; the fit's error per size band: 0-49 lines 3.5 s against 4.2 s
+# measured, 50-99 12.3 / 10.8, 100-149 43.7 / 44.0, 150-249 43.2 / 43.5 (issue 19).
+SEGMENT_S_PER_LINE = 0.0125
+SEGMENT_S_OFFSET = -0.244
+SEGMENT_MIN_S = 0.05
+
+
+def segment_on_disk(dispatcher) -> bool:
+    """Has Numba's disk cache an index for this segment (``@njit(cache=True)``)?  Written by
+    the first process that compiled its text (any signature); a segment whose index is there
+    loads in milliseconds.  False where the dispatcher has no cache (or Numba's cache object
+    is not as this version's is: the plan is then costed as compiling afresh)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    index = getattr(cache_file, "_index_path", None)
+    return isinstance(index, str) and os.path.exists(index)
+
+
+def cold_compile_seconds(plan) -> float:
+    """The estimated seconds of Numba compilation that ``plan`` (an optimised plan) still needs:
+    its generated segments with no compiled code on disk (``segment_on_disk``), costed by
+    their length (``SEGMENT_S_PER_LINE``).  0.0 for a plan without segments (not compiled, or
+    a CUDA plan's glue)."""
+    info = getattr(getattr(plan, "compiler", None), "codegen", None)
+    if not isinstance(info, dict):
+        return 0.0
+    total = 0.0
+    for module, lines in info.get("segment_lines", ()):
+        if not segment_on_disk(getattr(module, "segment", None)):
+            total += max(SEGMENT_MIN_S, lines * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET)
+    return total
+
+
 class TieredPlan(Plan):
     """A plan that runs as the Session built it until its ``after``-th run, then optimises.
 
     The pipeline (``compiler.Pipeline``) optimises a plan only once it runs a second time:
     ``sess.run(init)``, a one-off ``sess.run(t)`` or a graph built for one batch never pays for
-    the passes and the Numba compilation, a training loop pays once, on its second step.
-    Reading what the optimiser made (``compiler``, ``optimized_steps``, ``program``,
-    ``compiled_run``) optimises now; the runs that follow then use it.
+    the passes and the Numba compilation.  Reading what the optimiser made (``compiler``,
+    ``optimized_steps``, ``program``, ``compiled_run``) optimises now; the runs that follow
+    then use it.
+
+    ``adaptive`` (the Session's default, when neither ``Pipeline(after=...)`` nor
+    ``DLCORE_OPTIMIZE_AFTER`` fixes the run): on the ``after``-th run the passes run and the
+    code is generated; if every segment has compiled code on disk (a program run before) the
+    optimised plan is used from that run on, as with a fixed ``after``.  Otherwise the plan
+    keeps running as built until its runs as built have taken as long as the compilation is
+    expected to (``cold_compile_seconds``), and switches then: the rent-or-buy rule, so a
+    program never spends more than about twice the best choice made knowing its length.  A
+    short program (a tutorial's few epochs, an evaluation, a test) is not stalled by a
+    compilation that its remaining runs could not repay (the Keras GNN tutorial: 106 s with
+    every plan compiled on its second run on an empty cache, against 3.3 s warm), and a long
+    training loop compiles once its runs have paid for it (issue 19).
     """
 
-    def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize):
+    def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize,
+                 adaptive: bool = False):
         super().__init__()
         self.device, self.ctx, self.ops = plan.device, plan.ctx, plan.ops
         self.fed, self.fetches, self.writes_state = plan.fed, plan.fetches, plan.writes_state
@@ -188,6 +239,12 @@ class TieredPlan(Plan):
         self._args = (session, [_Shape(v) for v in feed_values], passes)
         self._optimize = optimize           # the pipeline's optimize(session, plan, ...)
         self._optimized = None
+        # (adaptive) the optimised plan waiting until the runs as built have taken
+        # ``_cost`` seconds (``cold_compile_seconds``); their time so far, ``_spent``
+        self._adaptive = adaptive
+        self._pending = None
+        self._cost = 0.0
+        self._spent = 0.0
         # held while optimising: threads reaching the switch together optimise once
         self._lock = threading.RLock()
         # its runs so far (a Session's first run may have run the key without a plan:
@@ -215,30 +272,45 @@ class TieredPlan(Plan):
                 fn = plan._try_optimized()
                 if fn is not None:
                     return fn(*feeds)
+                if plan._adaptive:          # (waiting: its runs as built are timed)
+                    t0 = perf_counter()
+                    out = _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
+                    plan._spent += perf_counter() - t0
+                    return out
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         self.steps = [(run_tiered, ins, slice(nfeeds, nfeeds + nout), {}, None)]
 
     def _try_optimized(self):
-        """The optimised step, optimising now, unless another thread is optimising this plan:
-        then None, and this run is interpreted rather than waiting for (or repeating) the
-        other thread's passes and compilation."""
+        """The optimised step, optimising now, unless another thread is optimising this plan
+        (or, adaptive, its runs as built have not yet paid for its compilation): then None,
+        and this run is interpreted rather than waiting for (or repeating) the other thread's
+        passes and compilation."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            return self.optimized()
+            return self.optimized(wait=self._adaptive)
         finally:
             self._lock.release()
 
-    def optimized(self):
+    def optimized(self, wait: bool = False):
         """Optimise now (once, whichever threads ask); the step function of the optimised
-        plan."""
+        plan.  ``wait`` (an adaptive plan's run): None while the optimised plan's compilation
+        is not yet paid for (``TieredPlan``)."""
         if self._optimized is not None:
             return self._optimized
         with self._lock:
             if self._optimized is not None:
                 return self._optimized
-            session, shapes, passes = self._args
-            plan = self._optimize(session, self.original, shapes, passes)
+            plan = self._pending
+            if plan is None:
+                session, shapes, passes = self._args
+                plan = self._optimize(session, self.original, shapes, passes)
+                if self._adaptive:
+                    self._pending = plan
+                    self._cost = cold_compile_seconds(plan)
+            if wait and self._spent < self._cost:
+                return None
+            self._pending = None
             self._plan = plan
             self._optimized = plan.steps[0][0]
             # the Session's loop calls the optimised step itself from now on (one Python call
@@ -256,6 +328,15 @@ class TieredPlan(Plan):
     def optimized_steps(self):  # type: ignore[override]
         self.optimized()
         return getattr(self._plan, "optimized_steps", self._plan.steps)
+
+    @property
+    def tier(self) -> str:
+        """Where the plan is, without optimising it: ``"built"`` (it runs as the Session
+        built it), ``"waiting"`` (optimised, and run as built until its runs have paid for its
+        compilation: adaptive) or ``"optimized"``."""
+        if self._optimized is not None:
+            return "optimized"
+        return "waiting" if self._pending is not None else "built"
 
     @property
     def program(self):

@@ -237,12 +237,14 @@ def take_along_axis(x, indices, axis=None):
                                            full[axis + 1:]))
     n = tf().cast(axis_len(x, axis), idx.dtype)
     idx = tf().where(tf().less(idx, tf().zeros_like(idx)), idx + n, idx)
-    xm, im = moveaxis(x, axis, -1), moveaxis(idx, axis, -1)
+    last = axis == rank(x) - 1      # (already last: no transpose, which the interpreter
+    # runs as an Identity copying x: a 40 MB copy of a 2000x5000 input)
+    xm, im = (x, idx) if last else (moveaxis(x, axis, -1), moveaxis(idx, axis, -1))
     rows = tf().reshape(xm, [-1, axis_len(xm, -1)])
     picks = tf().reshape(im, [-1, axis_len(im, -1)])
     out = tf().reshape(tf().gather(rows, picks, batch_dims=1),
                        [axis_len(im, k) for k in range(rank(im))])
-    out = moveaxis(out, -1, axis)
+    out = out if last else moveaxis(out, -1, axis)
     out.set_shape(static)
     return out
 
