@@ -36,10 +36,11 @@ def session_option(on: bool) -> dict[str, Any] | None:
 
 def measured_session(tf_module, passes, **kwargs):
     """A Session whose plans switch to their compiled code on their second run
-    (``compiler.Pipeline(passes, after=2)``), as the benchmarks' warm-up expects, and not
-    once their runs have paid for the compilation (a Session's default, adaptive: with an
-    empty disk cache a plan would run as built for as long as its compilation would take,
-    and the warm-up could time it so).  The passes as given (``sess.passes``)."""
+    (``compiler.Pipeline(passes, after=2)``), as the benchmarks' warm-up expects, and not on
+    the run by which their runs are expected to have paid for the compilation (a Session's
+    default, adaptive: a plan would run as built for as many runs as its compilation is
+    expected to take, and the warm-up could time it so).  The passes as given
+    (``sess.passes``)."""
     try:
         compiler = importlib.import_module(tf_module.__name__ + ".compiler")
     except ImportError:

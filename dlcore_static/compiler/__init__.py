@@ -24,7 +24,9 @@ Switch them per Session::
 or for every Session that does not say: ``DLCORE_PASSES=all`` (or ``none``, or a comma list).
 Whatever the passes, a plan runs as built on its first run and is optimised on its second
 (``Pipeline``'s ``after``; ``DLCORE_OPTIMIZE_AFTER=1`` optimises before the first run), so a
-plan that runs once never pays for them.
+plan that runs once never pays for them; by default the optimised plan is used from the run
+by which the runs as built are expected to have paid for its compilation (``runner.TieredPlan``:
+estimated from the plan's code and shapes, so the same run every time).
 The Session does not import this package: ``Session(passes=...)`` builds a ``Pipeline`` through
 the factory that ``dlcore_static/__init__`` installs, and ``Session(pipeline=...)`` takes one
 directly.
@@ -279,8 +281,8 @@ class Pipeline:
     ``after`` is the argument, else ``DLCORE_OPTIMIZE_AFTER``, else 2; ``after=1`` optimises
     before the first run (as tests/compiler do, to test the optimised plan itself).  Given
     neither, the plan is adaptive (``runner.TieredPlan``): optimised on its second run, it
-    switches to the compiled code there if that code is on disk already, else once its runs
-    as built have taken as long as its compilation is expected to (``cold_compile_seconds``).
+    switches to the compiled code once its runs as built are expected to have taken as long
+    as its compilation (``compile_seconds`` over ``run_seconds``: from the plan alone).
     """
 
     def __init__(self, passes=None, after: int | None = None):
@@ -314,7 +316,7 @@ class Pipeline:
         adaptive = False
         if after is None:                   # the default: optimise a plan on its 2nd run,
             fixed = os.environ.get("DLCORE_OPTIMIZE_AFTER")     # and switch to it once its
-            adaptive = fixed is None        # compilation is paid for (runner.TieredPlan)
+            adaptive = fixed is None        # compilation is expected to be paid for (runner)
             after = int(fixed) if fixed is not None else DEFAULT_OPTIMIZE_AFTER
         if after > 1:
             return TieredPlan(session, plan, vals, passes, after, optimize, adaptive)

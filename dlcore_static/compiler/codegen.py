@@ -431,8 +431,8 @@ def _load(b: _Builder, order: list, compiled: dict, inplace: dict, kernels: dict
             "segment_paths": [m.__file__ for _, m in seen.values()],
             "segments": len(b.segments), "distinct_segments": len(seen),
             # (module, lines of its text): what a first compilation costs (runner.py's
-            # cold_compile_seconds: an adaptive TieredPlan waits for its runs to pay it)
-            "segment_lines": [(m, text.count("\n") + 1) for text, m in seen.values()],
+            # compile_seconds: an adaptive TieredPlan waits for its runs to pay it)
+            "segment_lines": [(m, len(text.splitlines())) for text, m in seen.values()],
             "compiled_nodes": sum(1 for v in kernels.values() if v),
             # a segment with a prange loop: not run in a process that may not start parallel
             # loops (a forked child: dlcore.kernels.cpu.runtime.parallel_ok; runner.py)

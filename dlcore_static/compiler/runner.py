@@ -33,11 +33,10 @@ the pipeline's ``optimize`` function.
 from __future__ import annotations
 
 import logging
-import os
+import math
 import threading
 import time
 import weakref
-from time import perf_counter
 
 from dlcore.kernels.cpu import runtime as _cpu_runtime
 
@@ -164,39 +163,66 @@ def bind_entry_points(glue) -> int:
     return bound
 
 
-# A segment's Numba compilation with nothing on disk, in seconds, for its text of n lines:
-# max(SEGMENT_MIN_S, n * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET).  Fitted on the 98 segments of
-# the Keras GNN tutorial (tests/programs/static/keras_gnn_node_classification.py) compiled
-# afresh one by one on the 2-core AMD EPYC (Zen 4): 17-247 lines, 0.1-3.0 s each, 102.5 s in
-# all, 43 s of it LLVM's; the fit's error per size band: 0-49 lines 3.5 s against 4.2 s
-# measured, 50-99 12.3 / 10.8, 100-149 43.7 / 44.0, 150-249 43.2 / 43.5 (issue 19).
+# A segment's Numba compilation with nothing on disk, in seconds, for its function of n lines
+# (decorator included): max(SEGMENT_MIN_S, n * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET).  Fitted
+# on the 98 segments of the Keras GNN tutorial (tests/programs/static/
+# keras_gnn_node_classification.py) compiled afresh one by one on the 2-core AMD EPYC (Zen 4):
+# modules of 17-247 lines, 0.1-3.0 s each, 102.5 s in all, 43 s of it LLVM's; fitted on the
+# modules' lines (0.0125 s a line, -0.244 s), here shifted by their 13-line header; the fit's
+# sums per size band: 0-49 lines 3.5 s against 4.2 s measured, 50-99 12.3 / 10.8, 100-149
+# 43.7 / 44.0, 150-249 43.2 / 43.5 (issue 19).
 SEGMENT_S_PER_LINE = 0.0125
-SEGMENT_S_OFFSET = -0.244
+SEGMENT_S_OFFSET = -0.08
 SEGMENT_MIN_S = 0.05
+# A plan's run as built, in seconds: STEP_S per step, ELEMENT_S per element of the values its
+# ops make, FLOP_S per multiply-add's flop of its matrix products and convolutions.  Fitted
+# (least relative error) on seven training steps interpreted on the same machine, 40 us to
+# 3.4 ms (MLPs of 16-256 rows, a LeNet-like CNN with Adam, chains of 20 and 100 tanh layers):
+# the estimate within 0.78-1.18x of each measured median.
+STEP_S = 0.75e-6
+ELEMENT_S = 0.25e-9
+FLOP_S = 1e-11
 
 
-def segment_on_disk(dispatcher) -> bool:
-    """Has Numba's disk cache an index for this segment (``@njit(cache=True)``)?  Written by
-    the first process that compiled its text (any signature); a segment whose index is there
-    loads in milliseconds.  False where the dispatcher has no cache (or Numba's cache object
-    is not as this version's is: the plan is then costed as compiling afresh)."""
-    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
-    index = getattr(cache_file, "_index_path", None)
-    return isinstance(index, str) and os.path.exists(index)
-
-
-def cold_compile_seconds(plan) -> float:
-    """The estimated seconds of Numba compilation that ``plan`` (an optimised plan) still needs:
-    its generated segments with no compiled code on disk (``segment_on_disk``), costed by
-    their length (``SEGMENT_S_PER_LINE``).  0.0 for a plan without segments (not compiled, or
-    a CUDA plan's glue)."""
+def compile_seconds(plan) -> float:
+    """The estimated seconds of Numba compilation of ``plan`` (an optimised plan) with nothing
+    on disk: its distinct generated segments costed by their length (``SEGMENT_S_PER_LINE``).
+    0.0 for a plan without segments (not compiled, or a CUDA plan's glue)."""
     info = getattr(getattr(plan, "compiler", None), "codegen", None)
     if not isinstance(info, dict):
         return 0.0
+    return sum(max(SEGMENT_MIN_S, lines * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET)
+               for _, lines in info.get("segment_lines", ()))
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d if d is not None else 1     # (a size known only at run time: counted as 1)
+    return n
+
+
+def run_seconds(plan) -> float:
+    """The estimated seconds of one run of ``plan`` as built (``STEP_S``, ``ELEMENT_S``,
+    ``FLOP_S``), from its steps' shapes alone: the same for every run of the same program."""
     total = 0.0
-    for module, lines in info.get("segment_lines", ()):
-        if not segment_on_disk(getattr(module, "segment", None)):
-            total += max(SEGMENT_MIN_S, lines * SEGMENT_S_PER_LINE + SEGMENT_S_OFFSET)
+    for step in plan.steps:
+        total += STEP_S
+        op = step[4]
+        if op is None:
+            continue
+        outs = op.outputs
+        for t in outs:
+            total += _numel(t.aval.shape) * ELEMENT_S
+        name = getattr(op.prim, "name", None)
+        if name == "matmul" and outs:
+            a = op.inputs[0].aval.shape
+            k = (a[-2] if op.params.get("transpose_a") else a[-1]) if len(a) >= 2 else 1
+            total += 2 * _numel(outs[0].aval.shape) * (k or 1) * FLOP_S
+        elif name is not None and "conv" in name and len(op.inputs) >= 2 and outs:
+            w = op.inputs[1].aval.shape         # (a filter, its output channels last)
+            if w and w[-1]:
+                total += 2 * _numel(outs[0].aval.shape) * _numel(w) // w[-1] * FLOP_S
     return total
 
 
@@ -211,15 +237,18 @@ class TieredPlan(Plan):
 
     ``adaptive`` (the Session's default, when neither ``Pipeline(after=...)`` nor
     ``DLCORE_OPTIMIZE_AFTER`` fixes the run): on the ``after``-th run the passes run and the
-    code is generated; if every segment has compiled code on disk (a program run before) the
-    optimised plan is used from that run on, as with a fixed ``after``.  Otherwise the plan
-    keeps running as built until its runs as built have taken as long as the compilation is
-    expected to (``cold_compile_seconds``), and switches then: the rent-or-buy rule, so a
-    program never spends more than about twice the best choice made knowing its length.  A
-    short program (a tutorial's few epochs, an evaluation, a test) is not stalled by a
-    compilation that its remaining runs could not repay (the Keras GNN tutorial: 106 s with
-    every plan compiled on its second run on an empty cache, against 3.3 s warm), and a long
-    training loop compiles once its runs have paid for it (issue 19).
+    code is generated, and the plan keeps running as built until its runs as built are
+    expected to have taken as long as compiling that code (``compile_seconds`` over
+    ``run_seconds``), then switches: a JIT's hotness threshold scaled by what the compilation
+    costs (the rent-or-buy rule, so a program spends at most about twice the time of the best
+    choice made knowing its length).  A short program (a tutorial's few epochs, an
+    evaluation, a test) is not stalled by a compilation its remaining runs could not repay:
+    the Keras GNN tutorial took 106 s with every plan compiled on its second run and an empty
+    disk cache, against 3.3 s warm.  Both estimates come from the plan's text and shapes, not
+    from clocks or the disk cache, so the run at which a plan switches, and with it every
+    value a program computes, is the same from run to run and machine to machine (the compiled
+    code rounds differently from the interpreter in places: a switch that moved with the load
+    made a tutorial's last loss 0.33 in one run and 0.002 in another, issue 19).
     """
 
     def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize,
@@ -239,12 +268,10 @@ class TieredPlan(Plan):
         self._args = (session, [_Shape(v) for v in feed_values], passes)
         self._optimize = optimize           # the pipeline's optimize(session, plan, ...)
         self._optimized = None
-        # (adaptive) the optimised plan waiting until the runs as built have taken
-        # ``_cost`` seconds (``cold_compile_seconds``); their time so far, ``_spent``
+        # (adaptive) the optimised plan, waiting for the run ``_switch_at``
         self._adaptive = adaptive
         self._pending = None
-        self._cost = 0.0
-        self._spent = 0.0
+        self._switch_at = after
         # held while optimising: threads reaching the switch together optimise once
         self._lock = threading.RLock()
         # its runs so far (a Session's first run may have run the key without a plan:
@@ -272,17 +299,12 @@ class TieredPlan(Plan):
                 fn = plan._try_optimized()
                 if fn is not None:
                     return fn(*feeds)
-                if plan._adaptive:          # (waiting: its runs as built are timed)
-                    t0 = perf_counter()
-                    out = _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
-                    plan._spent += perf_counter() - t0
-                    return out
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         self.steps = [(run_tiered, ins, slice(nfeeds, nfeeds + nout), {}, None)]
 
     def _try_optimized(self):
         """The optimised step, optimising now, unless another thread is optimising this plan
-        (or, adaptive, its runs as built have not yet paid for its compilation): then None,
+        (or, adaptive, before the run it switches on): then None,
         and this run is interpreted rather than waiting for (or repeating) the other thread's
         passes and compilation."""
         if not self._lock.acquire(blocking=False):
@@ -294,8 +316,8 @@ class TieredPlan(Plan):
 
     def optimized(self, wait: bool = False):
         """Optimise now (once, whichever threads ask); the step function of the optimised
-        plan.  ``wait`` (an adaptive plan's run): None while the optimised plan's compilation
-        is not yet paid for (``TieredPlan``)."""
+        plan.  ``wait`` (an adaptive plan's run): None before the run it switches on
+        (``TieredPlan``)."""
         if self._optimized is not None:
             return self._optimized
         with self._lock:
@@ -307,8 +329,11 @@ class TieredPlan(Plan):
                 plan = self._optimize(session, self.original, shapes, passes)
                 if self._adaptive:
                     self._pending = plan
-                    self._cost = cold_compile_seconds(plan)
-            if wait and self._spent < self._cost:
+                    cost = compile_seconds(plan)
+                    if cost > 0:
+                        runs = math.ceil(cost / max(run_seconds(self.original), STEP_S))
+                        self._switch_at = self._calls["n"] + runs
+            if wait and self._calls["n"] < self._switch_at:
                 return None
             self._pending = None
             self._plan = plan
@@ -332,11 +357,17 @@ class TieredPlan(Plan):
     @property
     def tier(self) -> str:
         """Where the plan is, without optimising it: ``"built"`` (it runs as the Session
-        built it), ``"waiting"`` (optimised, and run as built until its runs have paid for its
-        compilation: adaptive) or ``"optimized"``."""
+        built it), ``"waiting"`` (optimised, and run as built until the run it switches on,
+        ``switch_at``: adaptive) or ``"optimized"``."""
         if self._optimized is not None:
             return "optimized"
         return "waiting" if self._pending is not None else "built"
+
+    @property
+    def switch_at(self) -> int:
+        """The run from which the optimised plan is used (its ``after``; adaptive, once
+        optimised, ``after`` plus the runs that pay for the compilation)."""
+        return self._switch_at
 
     @property
     def program(self):

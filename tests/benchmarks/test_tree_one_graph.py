@@ -35,8 +35,8 @@ def test_one_graph_loss_and_gradients_match_the_recursive_programs(passes):
     with g.as_default():
         prog = WL.tf1_graph(tf)
         init = tf.global_variables_initializer()
-    # (the benchmark's Session: compiled from the second run on, whatever the disk cache
-    # holds; a Session's default waits for its runs to pay for a compilation, issue 19)
+    # (the benchmark's Session: compiled from the second run on; a Session's default waits
+    # for the run by which its runs are expected to have paid for a compilation, issue 19)
     with measured_session(tf, passes, graph=g) as sess:
         sess.run(init)
         for i, batch in enumerate(WL.data):     # three forests (the last: leaves only, the

@@ -1,24 +1,24 @@
 """A Session's default tiering is adaptive (``compiler.runner.TieredPlan``, issue 19).
 
-On its second run a plan is optimised and its code generated.  Where every generated segment
-has compiled code in Numba's disk cache (a program run before), the compiled plan is used from
-that run on.  Otherwise the plan keeps running as built until those runs have taken as long as
-its compilation is expected to (``cold_compile_seconds``: the rent-or-buy rule), then switches.
-``Pipeline(after=N)`` and ``DLCORE_OPTIMIZE_AFTER`` fix the run instead, as before.
+On its second run a plan is optimised and its code generated; it keeps running as built until
+the run by which its runs as built are expected to have taken as long as compiling that code
+(``compile_seconds`` over ``run_seconds``), then switches.  Both estimates come from the plan's
+text and shapes, so the switch is at the same run every time (no clock, no disk cache), and so
+are a program's values.  ``Pipeline(after=N)`` and ``DLCORE_OPTIMIZE_AFTER`` fix the run instead.
 
-The disk cache's state is set by monkeypatching ``segment_on_disk`` (the suite's cache is
-warm); the estimate's constants are monkeypatched so that a test waits milliseconds, not the
-seconds a real compilation is costed at.  Checked by behaviour: the plan's ``tier``, how many
-runs ran before the switch, and the values against the interpreter's.
+Checked by behaviour: the plan's ``tier`` run by run, the run it switched on, and the values
+against the interpreter's; the estimates against their formulas and against each other.
 """
 
 from __future__ import annotations
+
+import inspect
+import math
 
 import numpy as np
 import pytest
 
 import dlcore_static as tf
-from dlcore.jitcache import load_generated_module
 from dlcore_static import compiler
 from dlcore_static.compiler import runner
 
@@ -28,17 +28,17 @@ def default_policy(monkeypatch):
     monkeypatch.delenv("DLCORE_OPTIMIZE_AFTER", raising=False)
 
 
-def _train():
+def _train(n=8):
     """A small training step (variables, so each run's values differ)."""
     rng = np.random.default_rng(0)
-    x = tf.placeholder(tf.float32, (8, 5))
-    y = tf.placeholder(tf.float32, (8, 3))
+    x = tf.placeholder(tf.float32, (n, 5))
+    y = tf.placeholder(tf.float32, (n, 3))
     w = tf.Variable(rng.standard_normal((5, 3)).astype(np.float32) * 0.5)
     b = tf.Variable(np.zeros(3, np.float32))
     loss = tf.reduce_mean((tf.tanh(tf.matmul(x, w) + b) - y) ** 2)
     train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-    feed = {x: rng.standard_normal((8, 5)).astype(np.float32),
-            y: rng.standard_normal((8, 3)).astype(np.float32)}
+    feed = {x: rng.standard_normal((n, 5)).astype(np.float32),
+            y: rng.standard_normal((n, 3)).astype(np.float32)}
     return [loss, train], feed
 
 
@@ -46,8 +46,8 @@ def _losses(sess, fetches, feed, n, tiers=None):
     out = []
     for _ in range(n):
         out.append(float(sess.run(fetches, feed)[0]))
-        if tiers is not None:
-            tiers.append(sess.plan(fetches, feed).tier)
+        if tiers is not None:       # (a plan optimised before its first run has no tiers)
+            tiers.append(getattr(sess.plan(fetches, feed), "tier", None))
     return out
 
 
@@ -60,66 +60,60 @@ def _reference(n):
             return _losses(sess, fetches, feed, n)
 
 
-def test_without_compiled_code_on_disk_a_plan_runs_as_built_until_its_runs_pay(
-        default_policy, monkeypatch):
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: False)
-    # each segment costed at 20 ms whatever its length
+def _run(n, **session):
+    g = tf.Graph()
+    with g.as_default():
+        fetches, feed = _train()
+        sess = tf.Session(graph=g, **session)
+        sess.run(tf.global_variables_initializer())
+        tiers: list = []
+        got = _losses(sess, fetches, feed, n, tiers)
+        return got, tiers, sess.plan(fetches, feed)
+
+
+def test_a_plan_runs_as_built_until_the_run_that_pays_for_its_compilation(default_policy,
+                                                                         monkeypatch):
+    # each segment costed at 40 runs as built, whatever its length
     monkeypatch.setattr(runner, "SEGMENT_S_PER_LINE", 0.0)
     monkeypatch.setattr(runner, "SEGMENT_S_OFFSET", 0.0)
-    monkeypatch.setattr(runner, "SEGMENT_MIN_S", 0.02)
-    g = tf.Graph()
-    with g.as_default():
-        fetches, feed = _train()
-        sess = tf.Session(graph=g)
-        sess.run(tf.global_variables_initializer())
-        tiers: list = []
-        got = _losses(sess, fetches, feed, 400, tiers)
-        plan = sess.plan(fetches, feed)
-        segments = len(plan._plan.compiler.codegen["segment_lines"])
+    monkeypatch.setattr(runner, "run_seconds", lambda plan: 0.25)
+    monkeypatch.setattr(runner, "SEGMENT_MIN_S", 10.0)
+    got, tiers, plan = _run(200)
+    segments = len(plan.compiler.codegen["segment_lines"])
     assert segments >= 1
-    assert plan._cost == pytest.approx(0.02 * segments)
+    assert plan.switch_at == 2 + 40 * segments < 200
     assert tiers[0] == "built"                  # (the first run: no plan optimised)
-    assert tiers[1] == "waiting"                # optimised on the 2nd run, not yet used
-    switch = tiers.index("optimized")           # then used once its runs have paid
-    assert 2 < switch < 400 and set(tiers[switch:]) == {"optimized"}
-    assert plan._spent >= plan._cost
-    np.testing.assert_allclose(got, _reference(400), rtol=2e-5)
+    assert tiers[1:plan.switch_at - 1] == ["waiting"] * (plan.switch_at - 2)
+    assert set(tiers[plan.switch_at - 1:]) == {"optimized"}     # from run switch_at on
+    np.testing.assert_allclose(got, _reference(200), rtol=2e-5)
+    # the same program switches on the same run again (no clock, no disk cache)
+    assert _run(200)[1] == tiers
 
 
-def test_with_compiled_code_on_disk_a_plan_switches_on_its_second_run(default_policy,
-                                                                       monkeypatch):
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: True)
-    g = tf.Graph()
-    with g.as_default():
-        fetches, feed = _train()
-        sess = tf.Session(graph=g)
-        sess.run(tf.global_variables_initializer())
-        tiers: list = []
-        got = _losses(sess, fetches, feed, 4, tiers)
-    assert tiers == ["built", "optimized", "optimized", "optimized"]
+def test_a_plan_whose_compilation_costs_less_than_a_run_switches_on_its_second(
+        default_policy, monkeypatch):
+    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e6)
+    got, tiers, plan = _run(4)
+    assert plan.switch_at == 3                  # (the 2nd run pays it: used from the 3rd)
+    assert tiers == ["built", "waiting", "optimized", "optimized"]
     np.testing.assert_allclose(got, _reference(4), rtol=2e-5)
 
 
 @pytest.mark.parametrize("how", ["argument", "variable"])
-def test_a_fixed_run_switches_there_whatever_the_disk_holds(default_policy, monkeypatch, how):
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: False)
-    g = tf.Graph()
-    with g.as_default():
-        fetches, feed = _train()
-        if how == "argument":
-            sess = tf.Session(graph=g, pipeline=compiler.Pipeline("all", after=3))
-        else:
-            monkeypatch.setenv("DLCORE_OPTIMIZE_AFTER", "3")
-            sess = tf.Session(graph=g)
-        sess.run(tf.global_variables_initializer())
-        tiers: list = []
-        _losses(sess, fetches, feed, 4, tiers)
+def test_a_fixed_run_switches_there_whatever_the_estimates(default_policy, monkeypatch, how):
+    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e-9)
+    if how == "argument":
+        session = {"pipeline": compiler.Pipeline("all", after=3)}
+    else:
+        monkeypatch.setenv("DLCORE_OPTIMIZE_AFTER", "3")
+        session = {}
+    got, tiers, plan = _run(4, **session)
     assert tiers == ["built", "built", "optimized", "optimized"]
+    np.testing.assert_allclose(got, _reference(4), rtol=2e-5)
 
 
 def test_reading_the_report_switches_a_waiting_plan(default_policy, monkeypatch):
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: False)
-    monkeypatch.setattr(runner, "SEGMENT_MIN_S", 3600.0)     # (never paid by its runs)
+    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e-9)   # (never paid by its runs)
     g = tf.Graph()
     with g.as_default():
         fetches, feed = _train()
@@ -134,38 +128,38 @@ def test_reading_the_report_switches_a_waiting_plan(default_policy, monkeypatch)
         assert plan.tier == "optimized"
 
 
-def test_the_estimate_counts_only_the_segments_without_code_on_disk(default_policy,
-                                                                    monkeypatch):
-    g = tf.Graph()
-    with g.as_default():
-        fetches, feed = _train()
-        sess = tf.Session(graph=g, pipeline=compiler.Pipeline("all", after=1))
-        sess.run(tf.global_variables_initializer())
-        sess.run(fetches, feed)
-        plan = sess.plan(fetches, feed)
+def test_the_compile_estimate_is_the_segments_lengths(default_policy):
+    _, _, plan = _run(1, pipeline=compiler.Pipeline("all", after=1))
     parts = plan.compiler.codegen["segment_lines"]
     assert parts and all(lines > 3 for _, lines in parts)
+    assert len({m for m, _ in parts}) == len(parts)             # each distinct segment once
     want = sum(max(runner.SEGMENT_MIN_S, n * runner.SEGMENT_S_PER_LINE + runner.SEGMENT_S_OFFSET)
                for _, n in parts)
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: False)
-    assert runner.cold_compile_seconds(plan) == pytest.approx(want)
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: True)
-    assert runner.cold_compile_seconds(plan) == 0.0
-    first = parts[0][0].segment
-    monkeypatch.setattr(runner, "segment_on_disk", lambda d: d is not first)
-    assert runner.cold_compile_seconds(plan) == pytest.approx(
-        max(runner.SEGMENT_MIN_S,
-            parts[0][1] * runner.SEGMENT_S_PER_LINE + runner.SEGMENT_S_OFFSET))
+    assert runner.compile_seconds(plan) == pytest.approx(want)
+    for module, lines in parts:                                 # its function's text
+        assert len(inspect.getsource(module.segment).splitlines()) == lines
+    assert runner.compile_seconds(tf.Session(passes=()).plan) == 0.0   # (no report at all)
 
 
-def test_segment_on_disk_reads_numbas_index_of_the_function(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path))
-    src = ("from numba import njit\n\n"
-           "@njit(cache=True)\n"
-           f"def segment(a):\n    return a * {np.random.default_rng().integers(1 << 30)}\n")
-    mod = load_generated_module("seg", src)
-    assert str(tmp_path) in mod.__file__
-    assert not runner.segment_on_disk(mod.segment)          # never compiled
-    assert mod.segment(2) > 0
-    assert runner.segment_on_disk(mod.segment)              # compiled: its index written
-    assert not runner.segment_on_disk(lambda a: a)          # (no Numba cache at all)
+def test_the_run_estimate_grows_with_steps_elements_and_flops():
+    def plan_of(n, d, layers):
+        g = tf.Graph()
+        with g.as_default():
+            h = x = tf.placeholder(tf.float32, (n, d))
+            for _ in range(layers):
+                h = tf.tanh(tf.matmul(h, tf.ones((d, d))))
+            with tf.Session(graph=g, passes=()) as s:
+                return s.plan(h, {x: np.ones((n, d), np.float32)})
+    small = plan_of(4, 8, 2)
+    steps = len(small.steps)
+    want = steps * runner.STEP_S
+    for st in small.steps:
+        op = st[4]
+        want += sum(math.prod(t.aval.shape) for t in op.outputs) * runner.ELEMENT_S
+        if op.type == "MatMul":
+            want += 2 * 4 * 8 * 8 * runner.FLOP_S
+    assert runner.run_seconds(small) == pytest.approx(want)
+    assert runner.run_seconds(plan_of(4, 8, 4)) > runner.run_seconds(small)       # steps
+    assert runner.run_seconds(plan_of(64, 8, 2)) > runner.run_seconds(small)      # elements
+    wide = runner.run_seconds(plan_of(4, 256, 2))                                 # flops:
+    assert wide > 2 * 4 * 256 * 256 * 2 * runner.FLOP_S                          # 2 MatMuls

@@ -45,8 +45,8 @@ def test_compiled_plan_fallback_keeps_the_ctrl_c_held_until_the_run_ends(monkeyp
         with real():
             yield
     monkeypatch.setattr(runner, "replay", ctrl_c_at_the_rerun)
-    # compiled on the second run whatever the disk cache holds (the default waits for the
-    # runs to pay for a compilation that has nothing on disk)
+    # compiled on the second run (the default waits for the run by which the runs are
+    # expected to have paid for the compilation)
     monkeypatch.setenv("DLCORE_OPTIMIZE_AFTER", "2")
     with _graph():
         nx = tf.data.Dataset.range(100).make_one_shot_iterator().get_next()
