@@ -41,7 +41,7 @@ import weakref
 from dlcore.kernels.cpu import runtime as _cpu_runtime
 
 from .. import runtime as _runtime
-from ..plan import Plan
+from ..plan import CONTROL_TYPES, Plan
 from ..runtime import current_trace, from_signal_handler, is_interrupt, replay, run_steps
 
 logger = logging.getLogger("dlcore_static.compiler")
@@ -202,27 +202,57 @@ def _numel(shape) -> int:
     return n
 
 
-def run_seconds(plan) -> float:
-    """The estimated seconds of one run of ``plan`` as built (``STEP_S``, ``ELEMENT_S``,
-    ``FLOP_S``), from its steps' shapes alone: the same for every run of the same program."""
-    total = 0.0
+def run_seconds(plan, program=None) -> float:
+    """The estimated seconds of one run of ``plan`` as built (``STEP_S`` a step, ``ELEMENT_S``
+    and ``FLOP_S``), from shapes alone: the same for every run of the same program.  The
+    elements and flops are counted on ``program`` (the optimised plan's: its shapes are the
+    feeds', where the graph's may be unknown, a batch of None) when given, each fused node's
+    members included, else on the plan's ops (an unknown size counted as 1)."""
+    total = STEP_S * len(plan.steps)
+    if program is not None:
+        nodes: list = []
+        for n in program.nodes:
+            nodes.extend(n.members or (n,))
+        for n in nodes:
+            total += _node_seconds(n.prim, [v.aval.shape for v in n.inputs],
+                                   [a.shape for a in n.avals], n.params)
+        return total
     for step in plan.steps:
-        total += STEP_S
         op = step[4]
-        if op is None:
-            continue
-        outs = op.outputs
-        for t in outs:
-            total += _numel(t.aval.shape) * ELEMENT_S
-        name = getattr(op.prim, "name", None)
-        if name == "matmul" and outs:
-            a = op.inputs[0].aval.shape
-            k = (a[-2] if op.params.get("transpose_a") else a[-1]) if len(a) >= 2 else 1
-            total += 2 * _numel(outs[0].aval.shape) * (k or 1) * FLOP_S
-        elif name is not None and "conv" in name and len(op.inputs) >= 2 and outs:
-            w = op.inputs[1].aval.shape         # (a filter, its output channels last)
-            if w and w[-1]:
-                total += 2 * _numel(outs[0].aval.shape) * _numel(w) // w[-1] * FLOP_S
+        if op is not None:
+            total += _node_seconds(op.prim, [t.aval.shape for t in op.inputs],
+                                   [t.aval.shape for t in op.outputs], op.params)
+    return total
+
+
+def _has_control_flow(plan) -> bool:
+    """Has the plan a cond or a loop?  Its runs as built cannot be costed from its shapes (a
+    loop's trips are known only when it runs), and the interpreter runs them slowest (a body's
+    steps one by one per trip: the CIFAR augmentation tutorial's per-image loops, 8.2 s as
+    built against 1.8 s compiled from the second run): such a plan switches on its ``after``-th
+    run, as a fixed one does."""
+    for op in plan.ops:
+        if op.type in CONTROL_TYPES:
+            return True
+    return False
+
+
+def _node_seconds(prim, ins: list, outs: list, params: dict) -> float:
+    """One node's elements made and, for a matrix product or a convolution, its flops."""
+    total = 0.0
+    for shape in outs:
+        total += _numel(shape) * ELEMENT_S
+    name = getattr(prim, "name", None)
+    if not outs or name is None:
+        return total
+    if name == "matmul" and ins:
+        a = ins[0]
+        k = (a[-2] if params.get("transpose_a") else a[-1]) if len(a) >= 2 else 1
+        total += 2 * _numel(outs[0]) * (k or 1) * FLOP_S
+    elif "conv" in name and len(ins) >= 2:
+        w = ins[1]                          # (a filter, its output channels last)
+        if w and w[-1]:
+            total += 2 * _numel(outs[0]) * _numel(w) // w[-1] * FLOP_S
     return total
 
 
@@ -248,7 +278,8 @@ class TieredPlan(Plan):
     from clocks or the disk cache, so the run at which a plan switches, and with it every
     value a program computes, is the same from run to run and machine to machine (the compiled
     code rounds differently from the interpreter in places: a switch that moved with the load
-    made a tutorial's last loss 0.33 in one run and 0.002 in another, issue 19).
+    made a tutorial's last loss 0.33 in one run and 0.002 in another, issue 19).  A plan with
+    a cond or a loop switches on its ``after``-th run (``_has_control_flow``).
     """
 
     def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize,
@@ -330,8 +361,9 @@ class TieredPlan(Plan):
                 if self._adaptive:
                     self._pending = plan
                     cost = compile_seconds(plan)
-                    if cost > 0:
-                        runs = math.ceil(cost / max(run_seconds(self.original), STEP_S))
+                    if cost > 0 and not _has_control_flow(self.original):
+                        run = run_seconds(self.original, getattr(plan, "program", None))
+                        runs = math.ceil(cost / max(run, STEP_S))
                         self._switch_at = self._calls["n"] + runs
             if wait and self._calls["n"] < self._switch_at:
                 return None

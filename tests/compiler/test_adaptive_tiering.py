@@ -76,7 +76,7 @@ def test_a_plan_runs_as_built_until_the_run_that_pays_for_its_compilation(defaul
     # each segment costed at 40 runs as built, whatever its length
     monkeypatch.setattr(runner, "SEGMENT_S_PER_LINE", 0.0)
     monkeypatch.setattr(runner, "SEGMENT_S_OFFSET", 0.0)
-    monkeypatch.setattr(runner, "run_seconds", lambda plan: 0.25)
+    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 0.25)
     monkeypatch.setattr(runner, "SEGMENT_MIN_S", 10.0)
     got, tiers, plan = _run(200)
     segments = len(plan.compiler.codegen["segment_lines"])
@@ -92,7 +92,7 @@ def test_a_plan_runs_as_built_until_the_run_that_pays_for_its_compilation(defaul
 
 def test_a_plan_whose_compilation_costs_less_than_a_run_switches_on_its_second(
         default_policy, monkeypatch):
-    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e6)
+    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 1e6)
     got, tiers, plan = _run(4)
     assert plan.switch_at == 3                  # (the 2nd run pays it: used from the 3rd)
     assert tiers == ["built", "waiting", "optimized", "optimized"]
@@ -101,7 +101,7 @@ def test_a_plan_whose_compilation_costs_less_than_a_run_switches_on_its_second(
 
 @pytest.mark.parametrize("how", ["argument", "variable"])
 def test_a_fixed_run_switches_there_whatever_the_estimates(default_policy, monkeypatch, how):
-    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e-9)
+    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 1e-9)
     if how == "argument":
         session = {"pipeline": compiler.Pipeline("all", after=3)}
     else:
@@ -113,7 +113,8 @@ def test_a_fixed_run_switches_there_whatever_the_estimates(default_policy, monke
 
 
 def test_reading_the_report_switches_a_waiting_plan(default_policy, monkeypatch):
-    monkeypatch.setattr(runner, "run_seconds", lambda plan: 1e-9)   # (never paid by its runs)
+    # (never paid by its runs)
+    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 1e-9)
     g = tf.Graph()
     with g.as_default():
         fetches, feed = _train()
@@ -163,3 +164,39 @@ def test_the_run_estimate_grows_with_steps_elements_and_flops():
     assert runner.run_seconds(plan_of(64, 8, 2)) > runner.run_seconds(small)      # elements
     wide = runner.run_seconds(plan_of(4, 256, 2))                                 # flops:
     assert wide > 2 * 4 * 256 * 256 * 2 * runner.FLOP_S                          # 2 MatMuls
+
+
+def test_the_run_estimate_counts_the_fed_shapes_where_the_graph_has_none():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (None, 64))          # a batch of unknown size
+        y = tf.tanh(tf.matmul(x, tf.ones((64, 64))))
+        sess = tf.Session(graph=g, pipeline=compiler.Pipeline("all", after=1))
+        feed = {x: np.ones((256, 64), np.float32)}
+        sess.run(y, feed)
+        built = tf.Session(graph=g, passes=()).plan(y, feed)
+        program = sess.plan(y, feed).program
+    unknown, fed = runner.run_seconds(built), runner.run_seconds(built, program)
+    assert fed - unknown > 255 * 2 * 64 * 64 * runner.FLOP_S        # the 255 more rows'
+    assert fed - unknown > 255 * 64 * runner.ELEMENT_S               # products and values
+
+
+def test_a_plan_with_a_loop_switches_on_its_second_run(default_policy, monkeypatch):
+    # a loop's trips are known only when it runs: no estimate, the second run as before
+    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 1e-9)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (4, 3))
+        w = tf.Variable(np.full((3, 3), 0.5, np.float32))
+        _, h = tf.while_loop(lambda i, h: i < 3, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))),
+                             [tf.constant(0), x])
+        loss = tf.reduce_sum(h)
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feed = {x: np.ones((4, 3), np.float32)}
+        sess = tf.Session(graph=g)
+        sess.run(tf.global_variables_initializer())
+        tiers: list = []
+        _losses(sess, [loss, train], feed, 3, tiers)
+        plan = sess.plan([loss, train], feed)
+    assert plan.compiler.compiled
+    assert tiers == ["built", "optimized", "optimized"] and plan.switch_at == 2
