@@ -189,7 +189,7 @@ def dlcore_step(shape, opt, passes="all", fold=True):
             o = tf.train.GradientDescentOptimizer(lr)
         train = o.minimize(loss, global_step=gs)
         from .engines.dlcore_static import measured_session
-        sess = measured_session(tf, passes) if passes else tf.Session()
+        sess = measured_session(tf, passes or None)      # (None: the default passes)
         sess.run(tf.global_variables_initializer())
 
     def step():

@@ -3,8 +3,8 @@
 Skipped, with a note, until ``dlcore_static.Session`` accepts one of the options listed in
 ``dlcore_static.PASS_OPTIONS``.  Its Sessions optimise (and compile) a plan on its second run
 (``compiler.Pipeline(after=2)``: ``engines/dlcore_static.measured_session``, not the Session's
-adaptive default), so compile time falls in the warm-up, not in the first step reported apart, and a plan
-run once (a graph per batch) is never compiled.
+adaptive default), so compile time falls in the warm-up, not in the first step reported apart,
+and a plan run once (a graph per batch) is never compiled.
 """
 
 from __future__ import annotations

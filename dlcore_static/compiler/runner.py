@@ -335,9 +335,8 @@ class TieredPlan(Plan):
 
     def _try_optimized(self):
         """The optimised step, optimising now, unless another thread is optimising this plan
-        (or, adaptive, before the run it switches on): then None,
-        and this run is interpreted rather than waiting for (or repeating) the other thread's
-        passes and compilation."""
+        (or, adaptive, before the run it switches on): then None, and this run is interpreted
+        rather than waiting for (or repeating) the other thread's passes and compilation."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
