@@ -5,6 +5,7 @@ in the ``checkpoint`` state file (``checkpoint_state``); ``saving.py`` writes an
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -21,9 +22,18 @@ from .graph_export import export_meta_graph
 _MAX_VARIABLE = 16 << 30             # bytes of a variable of partly unknown shape
 
 
+# One save at a time in a process: a save reads the global step, writes the files and makes its
+# checkpoint the ``checkpoint`` file's latest as one step.  A Supervisor's checkpoint thread
+# saves as its session starts, while the training loop runs: its save read global step 0, and
+# when the loop's own ``sv.saver.save`` at step 20 finished first, the thread's finished last
+# and left step 0 as the latest, so a restarted program began again at step 0 (TensorFlow's
+# Supervisor guide, tests/programs/static/tf_supervisor_fidtf7.py).
+_SAVING = threading.RLock()
+
+
 class Saver:
     """Save and restore variable values (``save_path + '.safetensors'``, see
-    ``checkpoint_format``; no pickle)."""
+    ``checkpoint_format``; no pickle).  Saves are serialised (``_SAVING``)."""
 
     def __init__(self, var_list=None, max_to_keep: int = 5, **_ignored):
         self._max_to_keep = max_to_keep
@@ -47,6 +57,10 @@ class Saver:
         """Write the variables to ``save_path[-global_step]``; also the graph to ``.meta``
         (TensorFlow's default; a graph that cannot be written is skipped with a warning unless
         ``write_meta_graph=True`` was asked for explicitly)."""
+        with _SAVING:
+            return self._save(sess, save_path, global_step, write_meta_graph)
+
+    def _save(self, sess, save_path, global_step, write_meta_graph) -> str:
         from dlcore.device import to_host
         path = os.fspath(save_path)
         parent = os.path.dirname(path)
