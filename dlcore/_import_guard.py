@@ -55,7 +55,9 @@ class _GuardedLoader(importlib.abc.Loader):
     def exec_module(self, module) -> None:
         depth = getattr(_state, "depth", 0)
         if depth == 0:
-            _state.before = {k for k in sys.modules if _guarded(k)}
+            # (a copy first: another thread may import meanwhile, and a set made by iterating
+            # sys.modules itself raised "dictionary changed size during iteration")
+            _state.before = {k for k in list(sys.modules) if _guarded(k)}
         _state.depth = depth + 1
         lent = _lend_numpy_names(module.__name__)
         try:
