@@ -49,4 +49,5 @@ def test_a_save_started_first_and_finishing_last_does_not_become_the_latest(tmp_
         assert saver.last_checkpoints == [prefix + "-0", prefix + "-20"]
         with tf.Session() as sess:
             saver.restore(sess, tf.train.latest_checkpoint(str(tmp_path)))
-            assert sess.run(step) == 20 and w is not None
+            assert sess.run(step) == 20
+            np.testing.assert_array_equal(sess.run(w), np.zeros(3, np.float32))
