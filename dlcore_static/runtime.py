@@ -34,6 +34,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,7 @@ class _Local(threading.local):
 
     trace: list | None = None       # the stats list of the traced run in this thread
     replay: bool = False            # see ``replaying``
+    cost: Any = None                # the counter of a costed run (``costed``), or None
 
 
 _local = _Local()
@@ -68,6 +70,20 @@ def traced(stats: list) -> Iterator[list]:
         yield stats
     finally:
         _local.trace = old
+
+
+@contextlib.contextmanager
+def costed(counter) -> Iterator[Any]:
+    """Within the block, every sub-plan run in this thread (a branch of a cond, a loop's body
+    or its gradient's, each trip) is counted: ``counter.add(steps, vals, True)`` after it ran,
+    with its values (``compiler.runner.RunCost``: the estimated cost of a run whose loops'
+    trips are known only when it runs)."""
+    old = _local.cost
+    _local.cost = counter
+    try:
+        yield counter
+    finally:
+        _local.cost = old
 
 
 def replaying() -> bool:
@@ -153,13 +169,17 @@ def run_steps(steps, vals: list, trace: list | None = None) -> None:
             trace.append((op.name, op.type, dt))
 
 
-def run_plan(plan, inputs) -> list:
+def run_plan(plan, inputs, counted: bool = True) -> list:
     """Run ``plan`` with ``inputs`` in its first slots (feeds, then captured values); return
     the values of ``plan.fetch_slots`` (None for a fetched Operation).  Traced when the calling
-    run is (``traced``)."""
+    run is (``traced``); counted when it is costed (``costed``: a cond's branch, a loop's body;
+    ``counted`` False: a dataset function's, which no plan compiles)."""
     vals = [None] * plan.nslots
     vals[:len(inputs)] = inputs
     run_steps(plan.steps, vals, _local.trace)
+    cost = _local.cost
+    if cost is not None and counted:
+        cost.add(plan.steps, vals, True)
     return [None if s is None else vals[s] for s in plan.fetch_slots]
 
 

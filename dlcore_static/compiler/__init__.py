@@ -282,7 +282,8 @@ class Pipeline:
     before the first run (as tests/compiler do, to test the optimised plan itself).  Given
     neither, the plan is adaptive (``runner.TieredPlan``): optimised on its second run, it
     switches to the compiled code once its runs as built are expected to have taken as long
-    as its compilation (``compile_seconds`` over ``run_seconds``: from the plan alone).
+    as its compilation (``compile_seconds`` over ``run_seconds``: from the plan alone; a plan
+    with a cond or a loop from its second run, costed trip by trip: ``runner.RunCost``).
     """
 
     def __init__(self, passes=None, after: int | None = None):

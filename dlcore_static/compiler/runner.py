@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 import weakref
@@ -42,7 +43,14 @@ from dlcore.kernels.cpu import runtime as _cpu_runtime
 
 from .. import runtime as _runtime
 from ..plan import CONTROL_TYPES, Plan
-from ..runtime import current_trace, from_signal_handler, is_interrupt, replay, run_steps
+from ..runtime import (
+    costed,
+    current_trace,
+    from_signal_handler,
+    is_interrupt,
+    replay,
+    run_steps,
+)
 
 logger = logging.getLogger("dlcore_static.compiler")
 
@@ -182,6 +190,25 @@ SEGMENT_MIN_S = 0.05
 STEP_S = 0.75e-6
 ELEMENT_S = 0.25e-9
 FLOP_S = 1e-11
+# A step of a sub-plan (a cond's branch, a loop's body or its gradient's, run once a trip), for
+# a plan with a cond or a loop (``RunCost``), SUBPLAN_STEP_S rather than STEP_S (a body's ops
+# are many and small, a trip's values made and passed in Python): fitted with the others fixed
+# on the 38 plans with loops of 14 tutorials' tests (Keras and TF1 RNNs, seq2seq with
+# attention, a BiLSTM-CRF, a map_fn over images), 0.12-64 ms a run as built: the estimate
+# within 0.59-1.53x of each measured median (0.43-1.43x, median 0.65x, at STEP_S); on nine
+# smaller training steps (RNNs of 3-50 trips, dynamic_rnn LSTMs, a cond and a loop, a map_fn),
+# 0.1-57 ms, within 0.79-1.36x.
+SUBPLAN_STEP_S = 1.75e-6
+# The compiled plan's sub-programs (``control.py``: a branch, a loop body and its gradient's,
+# compiled when the compiled plan first runs them), SUBPROGRAM_S each and SUBPROGRAM_S_SCALE *
+# n ** SUBPROGRAM_EXPONENT for the n steps of the sub-plan it is made of (a long body leaves
+# more of its steps to the glue): fitted on the first compiled runs with nothing on disk, less
+# the plan's own segments' estimate, of six of those programs (1.0-3.7 s for 2-5 sub-programs
+# of 1-30 steps) and of the Hvass CIFAR tutorial's map_fn over images (2 sub-programs, one of
+# 482 steps: 8.3 s), within 0.81-1.18x of each.
+SUBPROGRAM_S = 0.09
+SUBPROGRAM_S_SCALE = 0.11
+SUBPROGRAM_EXPONENT = 0.7
 
 
 def compile_seconds(plan) -> float:
@@ -226,15 +253,56 @@ def run_seconds(plan, program=None) -> float:
 
 
 def _has_control_flow(plan) -> bool:
-    """Has the plan a cond or a loop?  Its runs as built cannot be costed from its shapes (a
-    loop's trips are known only when it runs), and the interpreter runs them slowest (a body's
-    steps one by one per trip: the CIFAR augmentation tutorial's per-image loops, 8.2 s as
-    built against 1.8 s compiled from the second run): such a plan switches on its ``after``-th
-    run, as a fixed one does."""
+    """Has the plan a cond or a loop?  Its runs as built cannot be costed from its shapes alone
+    (a loop's trips are known only when it runs, a cond's branch taken too): such a plan is
+    costed on a run (``RunCost``)."""
     for op in plan.ops:
         if op.type in CONTROL_TYPES:
             return True
     return False
+
+
+class RunCost:
+    """The estimated seconds of one run as built, counted as it runs (``runtime.costed``):
+    each step ``STEP_S`` (a sub-plan's, a cond's branch or a loop's body or its gradient's, run
+    once a trip: ``SUBPLAN_STEP_S``) and its values' elements and products (``_node_seconds``,
+    on the shapes the values have).  For a plan with a cond or a loop, whose runs
+    cost what their trips make them: the same data, the same count (no clock)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.subplans: dict = {}        # id(steps) -> its steps, of each sub-plan run
+
+    def add(self, steps, vals, subplan: bool = False) -> None:
+        step = STEP_S
+        if subplan:
+            step = SUBPLAN_STEP_S
+            self.subplans[id(steps)] = len(steps)
+        total = step * len(steps)
+        for _, ins, out, _, op in steps:
+            v = vals[out]
+            outs = v if type(out) is slice else (v,)
+            if op is None:
+                continue
+            total += _node_seconds(op.prim, [_shape(vals[i]) for i in ins],
+                                   [_shape(o) for o in outs], op.params)
+        self.seconds += total
+
+
+    def compile_seconds(self) -> float:
+        """The estimated Numba compilation of the sub-programs that the compiled plan would
+        make of the sub-plans run (``control.py`` compiles a branch, a loop body and its
+        gradient's when the compiled plan first runs them, so ``compile_seconds`` of the plan
+        does not see them): ``SUBPROGRAM_S`` each and ``SUBPROGRAM_S_SCALE`` times its steps
+        to the power ``SUBPROGRAM_EXPONENT``."""
+        return sum(SUBPROGRAM_S + SUBPROGRAM_S_SCALE * n ** SUBPROGRAM_EXPONENT
+                   for n in self.subplans.values())
+
+
+def _shape(v) -> tuple:
+    """A value's shape (a Python number's: (); anything without one, a string, ())."""
+    shape = getattr(v, "shape", ())
+    return shape if type(shape) is tuple else ()
 
 
 def _node_seconds(prim, ins: list, outs: list, params: dict) -> float:
@@ -279,7 +347,12 @@ class TieredPlan(Plan):
     value a program computes, is the same from run to run and machine to machine (the compiled
     code rounds differently from the interpreter in places: a switch that moved with the load
     made a tutorial's last loss 0.33 in one run and 0.002 in another, issue 19).  A plan with
-    a cond or a loop switches on its ``after``-th run (``_has_control_flow``).
+    a cond or a loop is costed on its ``after``-th run, which runs as built and counts each
+    trip of its loops and each branch taken (``RunCost``: the same data, the same count), and
+    its compilation includes the sub-programs the compiled plan would make of the sub-plans
+    that ran (``RunCost.compile_seconds``): the Keras IMDB LSTM tutorial's test took 16.9 s
+    with its training plan compiled on the second run and an empty disk cache, 3.8 s costed
+    (warm: 1.26 and 1.07 s).
     """
 
     def __init__(self, session, plan: Plan, feed_values, passes, after: int, optimize,
@@ -303,6 +376,9 @@ class TieredPlan(Plan):
         self._adaptive = adaptive
         self._pending = None
         self._switch_at = after
+        # (adaptive, a plan with a cond or a loop) the compilation's estimate, until the run
+        # that costs the runs as built (``_costed_run``)
+        self._compile_cost: float | None = None
         # held while optimising: threads reaching the switch together optimise once
         self._lock = threading.RLock()
         # its runs so far (a Session's first run may have run the key without a plan:
@@ -330,6 +406,8 @@ class TieredPlan(Plan):
                 fn = plan._try_optimized()
                 if fn is not None:
                     return fn(*feeds)
+                if plan._compile_cost is not None:      # (adaptive, a cond or a loop)
+                    return plan._costed_run(feeds)
             return _run(steps, nslots, feed_slots, fetch_slots, feeds, trace)
         self.steps = [(run_tiered, ins, slice(nfeeds, nfeeds + nout), {}, None)]
 
@@ -360,7 +438,11 @@ class TieredPlan(Plan):
                 if self._adaptive:
                     self._pending = plan
                     cost = compile_seconds(plan)
-                    if cost > 0 and not _has_control_flow(self.original):
+                    if cost > 0 and _has_control_flow(self.original):
+                        # this run, as built, is costed as it goes (``_costed_run``)
+                        self._compile_cost = cost
+                        self._switch_at = sys.maxsize
+                    elif cost > 0:
                         run = run_seconds(self.original, getattr(plan, "program", None))
                         runs = math.ceil(cost / max(run, STEP_S))
                         self._switch_at = self._calls["n"] + runs
@@ -374,6 +456,36 @@ class TieredPlan(Plan):
             _, ins, out, params, op = self.steps[0]
             self.steps[0] = (self._optimized, ins, out, params, op)
         return self._optimized
+
+    def _costed_run(self, feeds) -> tuple:
+        """A run as built, costed as it runs (``RunCost``: its loops' trips, the branches its
+        conds take); the plan then switches once its runs as built are expected to have taken
+        as long as compiling its code.  Another thread's run meanwhile is not costed; a run
+        that fails leaves the costing to the next."""
+        cost, self._compile_cost = self._compile_cost, None
+        plan = self.original
+        if cost is None:
+            return _run(plan.steps, plan.nslots, plan.feed_slots, plan.fetch_slots, feeds)
+        counter = RunCost()
+        vals = [None] * plan.nslots
+        for s, v in zip(plan.feed_slots, feeds):
+            vals[s] = v
+        t0 = time.perf_counter()        # (for the log only: the switch is not timed)
+        try:
+            with costed(counter):
+                run_steps(plan.steps, vals)
+        except BaseException:
+            self._compile_cost = cost
+            raise
+        took = time.perf_counter() - t0
+        counter.add(plan.steps, vals)
+        cost += counter.compile_seconds()
+        self._switch_at = self._calls["n"] + math.ceil(cost / max(counter.seconds, STEP_S))
+        logger.info("a plan with control flow costed: a run as built about %.3g ms (this one "
+                    "took %.3g ms, costing included), its compilation about %.3g s (%d "
+                    "sub-programs): compiled from run %d", counter.seconds * 1e3, took * 1e3,
+                    cost, len(counter.subplans), self._switch_at)
+        return tuple(None if s is None else vals[s] for s in plan.fetch_slots)
 
     @property
     def compiler(self):

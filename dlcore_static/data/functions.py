@@ -139,8 +139,8 @@ class TracedFunction:
         if dev != CPU:
             inputs = [v if np.asarray(v).dtype.kind == "O" else to_device(np.asarray(v), dev)
                       for v in inputs]
-            return [as_array(to_device(v, CPU)) for v in run_plan(plan, inputs)]
-        return [as_array(v) for v in run_plan(plan, inputs)]
+            return [as_array(to_device(v, CPU)) for v in run_plan(plan, inputs, False)]
+        return [as_array(v) for v in run_plan(plan, inputs, False)]
 
     def inner_context(self, ctx: Context, element: tuple) -> Context:
         """For a function returning a dataset: the context to iterate it for ``element``."""

@@ -20,6 +20,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import compiler
+from dlcore_static import runtime
 from dlcore_static.compiler import runner
 
 
@@ -181,22 +182,125 @@ def test_the_run_estimate_counts_the_fed_shapes_where_the_graph_has_none():
     assert fed - unknown > 255 * 64 * runner.ELEMENT_S               # products and values
 
 
-def test_a_plan_with_a_loop_switches_on_its_second_run(default_policy, monkeypatch):
-    # a loop's trips are known only when it runs: no estimate, the second run as before
-    monkeypatch.setattr(runner, "run_seconds", lambda plan, program=None: 1e-9)
+def _loop_program(trips_fed=True):
+    """A training step through a while_loop whose trips are fed (``k``)."""
+    x = tf.placeholder(tf.float32, (4, 3))
+    k = tf.placeholder(tf.int32, ())
+    w = tf.Variable(np.full((3, 3), 0.5, np.float32))
+    _, h = tf.while_loop(lambda i, h: i < k, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))),
+                         [tf.constant(0), x])
+    loss = tf.reduce_sum(h)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return [loss, train], x, k
+
+
+def _loop_run(trips, n, **session):
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, (4, 3))
-        w = tf.Variable(np.full((3, 3), 0.5, np.float32))
-        _, h = tf.while_loop(lambda i, h: i < 3, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))),
-                             [tf.constant(0), x])
-        loss = tf.reduce_sum(h)
-        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-        feed = {x: np.ones((4, 3), np.float32)}
-        sess = tf.Session(graph=g)
+        fetches, x, k = _loop_program()
+        feed = {x: np.ones((4, 3), np.float32), k: trips}
+        sess = tf.Session(graph=g, **session)
         sess.run(tf.global_variables_initializer())
         tiers: list = []
-        _losses(sess, [loss, train], feed, 3, tiers)
-        plan = sess.plan([loss, train], feed)
-    assert plan.compiler.compiled
-    assert tiers == ["built", "optimized", "optimized"] and plan.switch_at == 2
+        got = _losses(sess, fetches, feed, n, tiers)
+        return got, tiers, sess.plan(fetches, feed)
+
+
+def test_a_plan_with_a_loop_is_costed_on_its_second_run_by_its_trips(default_policy,
+                                                                     monkeypatch):
+    # a loop's trips are known only when it runs: the second run (as built) is costed as it
+    # goes (runner.RunCost), and the plan switches once its runs have paid for compiling
+    # its segments and the sub-programs of the sub-plans that ran
+    # (estimates scaled down: the plan switches within tens of runs)
+    monkeypatch.setattr(runner, "compile_seconds", lambda plan: 1e-3)
+    monkeypatch.setattr(runner, "SUBPROGRAM_S", 1e-4)
+    monkeypatch.setattr(runner, "SUBPROGRAM_S_SCALE", 1e-4)
+    counted: list = []
+    real = runner.RunCost.compile_seconds
+
+    def subprograms(self):
+        counted.append((self.seconds, dict(self.subplans)))
+        return real(self)
+    monkeypatch.setattr(runner.RunCost, "compile_seconds", subprograms)
+    short, tiers, plan = _loop_run(2, 3)
+    assert tiers == ["built", "waiting", "waiting"]
+    (seconds, subplans), = counted
+    # the cond (3 runs), the body keeping its history (2) and the body's gradient (2)
+    assert len(subplans) == 3
+    want = 1e-3 + sum(runner.SUBPROGRAM_S + runner.SUBPROGRAM_S_SCALE *
+                      n ** runner.SUBPROGRAM_EXPONENT for n in subplans.values())
+    assert plan.switch_at == 2 + math.ceil(want / seconds)
+    # more trips, dearer runs (7 sub-plan runs more per 2 trips more): an earlier switch
+    counted.clear()
+    _, _, long_plan = _loop_run(40, 3)
+    (seconds40, subplans40), = counted
+    assert sorted(subplans40.values()) == sorted(subplans.values())
+    assert seconds40 - seconds > 38 * 2 * runner.SUBPLAN_STEP_S
+    assert long_plan.switch_at < plan.switch_at
+    # the same program switches on the same run again (no clock), and runs it to the same values
+    got, tiers, plan = _loop_run(2, plan.switch_at + 1)
+    assert tiers[plan.switch_at - 2:] == ["waiting", "optimized", "optimized"]
+    again = _loop_run(2, plan.switch_at + 1)
+    assert again[1] == tiers and again[2].switch_at == plan.switch_at
+    ref = _loop_run(2, plan.switch_at + 1, passes=())[0]
+    np.testing.assert_allclose(got, ref, rtol=2e-5)
+    assert got[:3] == short
+
+
+def test_a_run_costing_a_loop_counts_each_trip_of_each_sub_plan():
+    g = tf.Graph()
+    with g.as_default():
+        fetches, x, k = _loop_program()
+        sess = tf.Session(graph=g, passes=())
+        sess.run(tf.global_variables_initializer())
+        costs = []
+        for trips in (1, 5):
+            plan = sess.plan(fetches, {x: np.ones((4, 3), np.float32), k: trips})
+            counter = runner.RunCost()
+            vals = [None] * plan.nslots
+            for s, t in zip(plan.feed_slots, plan.fed):
+                vals[s] = np.ones((4, 3), np.float32) if t is x else np.int32(trips)
+            with runtime.costed(counter):
+                runtime.run_steps(plan.steps, vals)
+            costs.append(counter)
+    one, five = costs
+    assert one.subplans == five.subplans and len(one.subplans) == 3
+    # 4 trips more: 4 runs more of the cond, the body and the gradient's body, their steps'
+    # SUBPLAN_STEP_S, and the body's 4x3 @ 3x3 product and tanh
+    extra = five.seconds - one.seconds
+    per_trip = sum(one.subplans.values()) * runner.SUBPLAN_STEP_S + 2 * 4 * 3 * 3 * runner.FLOP_S
+    assert per_trip * 4 <= extra < per_trip * 4 * 1.5
+    # outside a costed run, sub-plan runs are not counted
+    assert runtime._local.cost is None
+    # nor a plan run with counted=False (a dataset function's), though what it runs is
+    counter = runner.RunCost()
+    with runtime.costed(counter):
+        runtime.run_plan(plan, vals[:len(plan.feed_slots)], False)
+    assert id(plan.steps) not in counter.subplans
+    assert sorted(counter.subplans.values()) == sorted(five.subplans.values())
+
+
+def test_a_costed_run_that_fails_leaves_the_costing_to_the_next(default_policy, monkeypatch):
+    monkeypatch.setattr(runner, "compile_seconds", lambda plan: 1.0)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (None, 3))
+        w = tf.Variable(np.full((3, 3), 0.5, np.float32))
+        _, h = tf.while_loop(lambda i, h: i < 2,
+                             lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))), [tf.constant(0), x])
+        checked = tf.debugging.assert_all_finite(h, "h is not finite")
+        loss = tf.reduce_sum(checked)
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        sess = tf.Session(graph=g)
+        sess.run(tf.global_variables_initializer())
+        good = {x: np.ones((4, 3), np.float32)}
+        bad = {x: np.full((4, 3), np.nan, np.float32)}
+        sess.run([loss, train], good)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="h is not finite"):
+            sess.run([loss, train], bad)            # (the second run: costed, and failed)
+        plan = sess.plan([loss, train], good)
+        assert plan.tier == "waiting" and plan.switch_at > 10 ** 9
+        w_before = sess.run(w)
+        sess.run([loss, train], good)               # (costed now)
+        assert plan.tier == "waiting" and 3 < plan.switch_at < 10 ** 9
+        assert not np.array_equal(sess.run(w), w_before)
