@@ -27,12 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def checked_key() -> str:
     """What the check's outcome depends on: every source file of the core package (the
     kernels, the primitives they are generated from), the check itself, and the versions of
-    Python, NumPy, Numba, numba-cuda and llvmlite."""
+    Python, NumPy, Numba, numba-cuda, llvmlite and the CUDA toolkit's NVVM and NVRTC wheels."""
     from importlib import metadata
     h = hashlib.sha256()
     for path in sorted((ROOT / "dlcore").rglob("*.py")) + [SCRIPT]:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    for dist in ("numpy", "numba", "numba-cuda", "llvmlite"):
+    for dist in ("numpy", "numba", "numba-cuda", "llvmlite", "nvidia-cuda-nvcc-cu12",
+                 "nvidia-cuda-nvrtc-cu12"):
         try:
             version = metadata.version(dist)
         except metadata.PackageNotFoundError:
