@@ -61,10 +61,10 @@ def _reference(n):
             return _losses(sess, fetches, feed, n)
 
 
-def _run(n, **session):
+def _run(n, program=_train, **session):
     g = tf.Graph()
     with g.as_default():
-        fetches, feed = _train()
+        fetches, feed = program()
         sess = tf.Session(graph=g, **session)
         sess.run(tf.global_variables_initializer())
         tiers: list = []
@@ -182,8 +182,8 @@ def test_the_run_estimate_counts_the_fed_shapes_where_the_graph_has_none():
     assert fed - unknown > 255 * 64 * runner.ELEMENT_S               # products and values
 
 
-def _loop_program(trips_fed=True):
-    """A training step through a while_loop whose trips are fed (``k``)."""
+def _loop_program(trips):
+    """A training step through a while_loop of ``trips`` trips (fed)."""
     x = tf.placeholder(tf.float32, (4, 3))
     k = tf.placeholder(tf.int32, ())
     w = tf.Variable(np.full((3, 3), 0.5, np.float32))
@@ -191,19 +191,11 @@ def _loop_program(trips_fed=True):
                          [tf.constant(0), x])
     loss = tf.reduce_sum(h)
     train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-    return [loss, train], x, k
+    return [loss, train], {x: np.ones((4, 3), np.float32), k: np.int32(trips)}
 
 
 def _loop_run(trips, n, **session):
-    g = tf.Graph()
-    with g.as_default():
-        fetches, x, k = _loop_program()
-        feed = {x: np.ones((4, 3), np.float32), k: trips}
-        sess = tf.Session(graph=g, **session)
-        sess.run(tf.global_variables_initializer())
-        tiers: list = []
-        got = _losses(sess, fetches, feed, n, tiers)
-        return got, tiers, sess.plan(fetches, feed)
+    return _run(n, lambda: _loop_program(trips), **session)
 
 
 def test_a_plan_with_a_loop_is_costed_on_its_second_run_by_its_trips(default_policy,
@@ -248,23 +240,24 @@ def test_a_plan_with_a_loop_is_costed_on_its_second_run_by_its_trips(default_pol
 
 
 def test_a_run_costing_a_loop_counts_each_trip_of_each_sub_plan():
-    g = tf.Graph()
-    with g.as_default():
-        fetches, x, k = _loop_program()
-        sess = tf.Session(graph=g, passes=())
-        sess.run(tf.global_variables_initializer())
-        costs = []
-        for trips in (1, 5):
-            plan = sess.plan(fetches, {x: np.ones((4, 3), np.float32), k: trips})
+    costs = []
+    for trips in (1, 5):
+        g = tf.Graph()
+        with g.as_default():
+            fetches, feed = _loop_program(trips)
+            sess = tf.Session(graph=g, passes=())
+            sess.run(tf.global_variables_initializer())
+            plan = sess.plan(fetches, feed)
             counter = runner.RunCost()
             vals = [None] * plan.nslots
             for s, t in zip(plan.feed_slots, plan.fed):
-                vals[s] = np.ones((4, 3), np.float32) if t is x else np.int32(trips)
+                vals[s] = feed[t]
             with runtime.costed(counter):
                 runtime.run_steps(plan.steps, vals)
             costs.append(counter)
     one, five = costs
-    assert one.subplans == five.subplans and len(one.subplans) == 3
+    assert sorted(one.subplans.values()) == sorted(five.subplans.values())
+    assert len(one.subplans) == 3
     # 4 trips more: 4 runs more of the cond, the body and the gradient's body, their steps'
     # SUBPLAN_STEP_S, and the body's 4x3 @ 3x3 product and tanh
     extra = five.seconds - one.seconds
@@ -274,8 +267,9 @@ def test_a_run_costing_a_loop_counts_each_trip_of_each_sub_plan():
     assert runtime._local.cost is None
     # nor a plan run with counted=False (a dataset function's), though what it runs is
     counter = runner.RunCost()
+    assert list(plan.feed_slots) == list(range(len(feed)))     # (run_plan's inputs come first)
     with runtime.costed(counter):
-        runtime.run_plan(plan, vals[:len(plan.feed_slots)], False)
+        runtime.run_plan(plan, [feed[t] for t in plan.fed], False)
     assert id(plan.steps) not in counter.subplans
     assert sorted(counter.subplans.values()) == sorted(five.subplans.values())
 
