@@ -55,12 +55,19 @@ from ..runtime import (
 logger = logging.getLogger("dlcore_static.compiler")
 
 
-def _run(steps, nslots: int, feed_slots, fetch_slots, feeds, trace=None) -> tuple:
-    """The optimised (or original) steps, one by one: ``runtime.run_steps``."""
+def _run(steps, nslots: int, feed_slots, fetch_slots, feeds, trace=None,
+         counter=None) -> tuple:
+    """The optimised (or original) steps, one by one: ``runtime.run_steps``; ``counter``: a
+    ``RunCost`` that counts them, their sub-plans' runs included (``runtime.costed``)."""
     vals = [None] * nslots
     for s, v in zip(feed_slots, feeds):
         vals[s] = v
-    run_steps(steps, vals, trace)
+    if counter is None:
+        run_steps(steps, vals, trace)
+    else:
+        with costed(counter):
+            run_steps(steps, vals, trace)
+        counter.add(steps, vals)
     return tuple(None if s is None else vals[s] for s in fetch_slots)
 
 
@@ -288,7 +295,6 @@ class RunCost:
                                    [_shape(o) for o in outs], op.params)
         self.seconds += total
 
-
     def compile_seconds(self) -> float:
         """The estimated Numba compilation of the sub-programs that the compiled plan would
         make of the sub-plans run (``control.py`` compiles a branch, a loop body and its
@@ -467,25 +473,21 @@ class TieredPlan(Plan):
         if cost is None:
             return _run(plan.steps, plan.nslots, plan.feed_slots, plan.fetch_slots, feeds)
         counter = RunCost()
-        vals = [None] * plan.nslots
-        for s, v in zip(plan.feed_slots, feeds):
-            vals[s] = v
         t0 = time.perf_counter()        # (for the log only: the switch is not timed)
         try:
-            with costed(counter):
-                run_steps(plan.steps, vals)
+            out = _run(plan.steps, plan.nslots, plan.feed_slots, plan.fetch_slots, feeds,
+                       counter=counter)
         except BaseException:
             self._compile_cost = cost
             raise
         took = time.perf_counter() - t0
-        counter.add(plan.steps, vals)
         cost += counter.compile_seconds()
         self._switch_at = self._calls["n"] + math.ceil(cost / max(counter.seconds, STEP_S))
         logger.info("a plan with control flow costed: a run as built about %.3g ms (this one "
                     "took %.3g ms, costing included), its compilation about %.3g s (%d "
                     "sub-programs): compiled from run %d", counter.seconds * 1e3, took * 1e3,
                     cost, len(counter.subplans), self._switch_at)
-        return tuple(None if s is None else vals[s] for s in plan.fetch_slots)
+        return out
 
     @property
     def compiler(self):
