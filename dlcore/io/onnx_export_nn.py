@@ -100,6 +100,46 @@ def lstm_update(b: Any, z, c, hid, output, keep_z: bool = False) -> None:
     b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
 
 
+def lstm_seq(b: Any, op: Any) -> None:
+    """The fused LSTM layer ``lstm_seq(xw, u, h0, c0)`` as an ONNX ``Loop`` over time whose
+    body is ``z = xw[t] + h u`` and ``lstm_update``, its scan output the step's ``[h, c, z]``
+    (stacked: ``y`` (T, B, 6H), as the primitive's).  (ONNX's ``LSTM`` would give only the
+    ``h`` sequence and the last state, and a graph may read ``c`` or ``z`` of any step.)"""
+    from .onnx_export import _value_info
+    xw, u, h0, c0 = op.inputs[:4]
+    hid = op.in_shapes[1][0]
+    if hid is None:
+        raise NotImplementedError("ONNX export: lstm_seq with an unknown hidden size")
+    dt = op.out_dtype
+    pre = b.fresh("lstm_seq")
+    it, cond, h, c = (f"{pre}/{n}" for n in ("t", "cond", "h", "c"))
+    outer, b.nodes = b.nodes, []
+    try:
+        xt = b.node("Gather", [xw, it], axis=0)
+        z = b.node("Add", [xt, b.node("MatMul", [h, u])])
+        y = f"{pre}/y"
+        lstm_update(b, z, c, hid, y, keep_z=True)
+        for name, k in (("h_out", 0), ("c_out", 1)):
+            b.node("Slice", [y, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])],
+                   f"{pre}/{name}")
+        b.node("Identity", [cond], f"{pre}/cond_out")
+        body_nodes = b.nodes
+    finally:
+        b.nodes = outer
+    state = [None, hid]
+    body = b.h.make_graph(
+        body_nodes, f"{pre}/body",
+        [_value_info(b.h, it, [], np.int64), _value_info(b.h, cond, [], np.bool_),
+         _value_info(b.h, h, state, dt), _value_info(b.h, c, state, dt)],
+        [_value_info(b.h, f"{pre}/cond_out", [], np.bool_),
+         _value_info(b.h, f"{pre}/h_out", state, dt), _value_info(b.h, f"{pre}/c_out", state, dt),
+         _value_info(b.h, y, [None, 6 * hid], dt)])
+    trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
+    b.nodes.append(b.h.make_node("Loop", [trips, "", h0, c0],
+                                 [f"{pre}/h_last", f"{pre}/c_last", op.output],
+                                 name=b.fresh("Loop"), body=body))
+
+
 def gru_gates(b: Any, op: Any) -> None:
     """PyTorch's GRU update (the fused ``gru_gates``): ``[r, z] = s(xz[:2H] + hz[:2H])``,
     ``n = tanh(xz_n + r hz_n)``, ``h' = n + z (h - n)``;  y = [h', r, z, n]."""

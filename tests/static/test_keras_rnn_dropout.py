@@ -92,7 +92,9 @@ def test_dropout_is_off_outside_training_and_on_in_fit():
                         Dense(1)])
     plain = Sequential([R.LSTM(N, input_shape=(T, D)), Dense(1)])
     plain.set_weights(model.get_weights())
-    np.testing.assert_allclose(model.predict(x), plain.predict(x), rtol=1e-6)   # predict: off
+    # predict: off (the plain LSTM runs as the fused layer, the dropout one as the step loop:
+    # equal to float32 rounding)
+    np.testing.assert_allclose(model.predict(x), plain.predict(x), rtol=1e-5, atol=1e-7)
     model.compile("sgd", "mse")
     plain.compile("sgd", "mse")
     # one training step each from the same weights: the dropout model's step differs
@@ -102,7 +104,7 @@ def test_dropout_is_off_outside_training_and_on_in_fit():
     # in a graph with the learning phase fed: 0 gives the plain output
     f = K.function([model.input, K.learning_phase()], [model.output])
     plain.set_weights(model.get_weights())
-    np.testing.assert_allclose(f([x, 0])[0], plain.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(f([x, 0])[0], plain.predict(x), rtol=1e-5, atol=1e-7)
     assert not np.allclose(f([x, 1])[0], plain.predict(x))
 
 

@@ -194,6 +194,10 @@ class _Recurrent(Layer):
     def _step(self, xw_t, states):
         raise NotImplementedError
 
+    def _fused(self, xw, states) -> bool:
+        """Can the layer run as one fused primitive instead of the loop (``LSTM``)?"""
+        return False
+
     def _masks(self, like, rate, training, salt: int = 0):
         """``self._gates`` dropout masks shaped like ``like`` (scaled by 1 / (1 - rate)) while
         training, or None (Keras' ``_generate_dropout_mask``: ``K.in_train_phase``).  With a
@@ -282,6 +286,17 @@ class _Recurrent(Layer):
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
         self._rec_masks = self._masks(zero, self.recurrent_dropout, training, 1)
+        if m is None and self._fused(xw, states):
+            # the whole layer as dlcore's fused LSTM layer (one primitive each way: no loop)
+            n = self.units
+            y = _seq.lstm_seq(xw, self.recurrent_kernel, states[0], states[1])  # [h, c, z]
+            last = _ops.getitem(y, (-1,))
+            final = [_ops.getitem(last, (Ellipsis, slice(0, n))),
+                     _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))]
+            out = _time_major(_ops.getitem(y, (Ellipsis, slice(0, n)))) \
+                if self.return_sequences else final[0]
+            out = [out] + final if self.return_state else out
+            return _stateful.keep_final(self, final, out) if self.stateful else out
         seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
             if self.return_sequences else []
 
@@ -338,6 +353,18 @@ class LSTM(_Recurrent):
         h, c = states
         z = _ops.add(xw_t, self._recurrent_terms(h, self._rec_masks))
         return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
+
+    def _fused(self, xw, states) -> bool:
+        """Keras 3's default LSTM (tanh, sigmoid gates, no recurrent dropout; the caller: no
+        mask) is dlcore's fused layer ``lstm_seq`` (gates i, f, g, o: Keras' i, f, c, o), as
+        Keras 3 runs cuDNN's where it can: the step loop interpreted cost about 1.75 us a
+        step of its body each time step, and its compilation (a body and its gradient's
+        sub-programs) 2-7 s with nothing on disk."""
+        dt = xw.aval.dtype
+        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
+        return self.activation is activations.tanh and \
+            self.recurrent_activation is activations.sigmoid and self._rec_masks is None and \
+            all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals)
 
 
 def input_bias(layer):
