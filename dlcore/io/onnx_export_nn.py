@@ -105,7 +105,6 @@ def lstm_seq(b: Any, op: Any) -> None:
     body is ``z = xw[t] + h u`` and ``lstm_update``, its scan output the step's ``[h, c, z]``
     (stacked: ``y`` (T, B, 6H), as the primitive's).  (ONNX's ``LSTM`` would give only the
     ``h`` sequence and the last state, and a graph may read ``c`` or ``z`` of any step.)"""
-    from .onnx_export import _value_info
     xw, u, h0, c0 = op.inputs[:4]
     hid = op.in_shapes[1][0]
     if hid is None:
@@ -127,6 +126,9 @@ def lstm_seq(b: Any, op: Any) -> None:
     finally:
         b.nodes = outer
     state = [None, hid]
+
+    def _value_info(h, name, shape, dtype):
+        return h.make_tensor_value_info(name, h.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape)
     body = b.h.make_graph(
         body_nodes, f"{pre}/body",
         [_value_info(b.h, it, [], np.int64), _value_info(b.h, cond, [], np.bool_),
