@@ -3,7 +3,9 @@
 ``initial_state``, masks), ``Bidirectional`` and ``TimeDistributed`` (``RepeatVector`` is in
 ``core.py``).
 
-A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``):
+A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``;
+Keras' default LSTM, tanh and sigmoid without recurrent dropout or a mask: dlcore's fused LSTM
+layer ``lstm_seq`` instead, ``LSTM._fused``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
 Keras' gate orders i, f, c, o and z, r, h; Keras 3's defaults: GRU's ``reset_after`` True
