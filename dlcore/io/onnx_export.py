@@ -58,6 +58,8 @@ import numpy as np
 
 from dlcore.dtypes import is_floating
 
+from .onnx_export_nn import value_info as _value_info
+
 OPSET = 17
 
 
@@ -475,12 +477,6 @@ def _spatial(b: _Builder, op: Op) -> None:
         b.node("AveragePool", op.inputs[:1], op.output, kernel_shape=k, strides=strides,
                ceil_mode=ceil, count_include_pad=int(bool(p.get("count_include_pad", True))),
                **where)
-
-
-def _value_info(helper, name, shape, dtype):
-    return helper.make_tensor_value_info(
-        name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
-        [d if d is None or isinstance(d, str) else int(d) for d in shape])
 
 
 def _subgraph(b: _Builder, sub: Sub, name: str):

@@ -100,6 +100,14 @@ def lstm_update(b: Any, z, c, hid, output, keep_z: bool = False) -> None:
     b.node("Concat", [h2, c2, z] if keep_z else [h2, c2], output, axis=1)
 
 
+def value_info(helper, name, shape, dtype):
+    """A graph input's or output's ``ValueInfoProto``: each dimension an int, a name (a
+    symbolic dimension) or None (unknown)."""
+    return helper.make_tensor_value_info(
+        name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
+        [d if d is None or isinstance(d, str) else int(d) for d in shape])
+
+
 def lstm_seq(b: Any, op: Any) -> None:
     """The fused LSTM layer ``lstm_seq(xw, u, h0, c0)`` as an ONNX ``Loop`` over time whose
     body is ``z = xw[t] + h u`` and ``lstm_update``, its scan output the step's ``[h, c, z]``
@@ -126,16 +134,13 @@ def lstm_seq(b: Any, op: Any) -> None:
     finally:
         b.nodes = outer
     state = [None, hid]
-
-    def _value_info(h, name, shape, dtype):
-        return h.make_tensor_value_info(name, h.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape)
     body = b.h.make_graph(
         body_nodes, f"{pre}/body",
-        [_value_info(b.h, it, [], np.int64), _value_info(b.h, cond, [], np.bool_),
-         _value_info(b.h, h, state, dt), _value_info(b.h, c, state, dt)],
-        [_value_info(b.h, f"{pre}/cond_out", [], np.bool_),
-         _value_info(b.h, f"{pre}/h_out", state, dt), _value_info(b.h, f"{pre}/c_out", state, dt),
-         _value_info(b.h, y, [None, 6 * hid], dt)])
+        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
+         value_info(b.h, h, state, dt), value_info(b.h, c, state, dt)],
+        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
+         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, f"{pre}/c_out", state, dt),
+         value_info(b.h, y, [None, 6 * hid], dt)])
     trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
     b.nodes.append(b.h.make_node("Loop", [trips, "", h0, c0],
                                  [f"{pre}/h_last", f"{pre}/c_last", op.output],
