@@ -136,6 +136,12 @@ class LoadGroupSchedulingCounted(LoadGroupScheduling):
     def _reschedule(self, node: Any) -> None:
         if node.shutting_down:
             return
+        if node not in self.registered_collections:
+            # a replacement worker still collecting (``_xdist_recycle``): another worker's
+            # collectionfinish reschedules every node (xdist's ``schedule``), and this one had
+            # no collection to index yet (a KeyError that ended a run); its own
+            # collectionfinish schedules it
+            return
         if not self.workqueue:
             node.shutdown()
             return

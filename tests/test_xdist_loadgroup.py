@@ -207,3 +207,38 @@ def test_the_conftest_hook_makes_it_for_loadgroup_only(request):
     config.getvalue = lambda name: {"tx": ["2*popen"], "dist": "load"}.get(name)
     made = hook.pytest_xdist_make_scheduler(config=config, log=log)
     assert not isinstance(made, LoadGroupSchedulingCounted)
+
+
+def test_a_replacement_still_collecting_waits_for_its_own_collection():
+    """Two workers retired together (``_xdist_recycle``): the first replacement's
+    collectionfinish reschedules every node (xdist's ``schedule``), the second one's collection
+    not in yet; that one is skipped (it had raised a KeyError that ended the README run), and
+    gets work when its own collection is in; every test runs once."""
+    collection = [f"tests/m{i % 5}.py::test_{i}" for i in range(60)]
+    sent: list = []
+    sched = LoadGroupSchedulingCounted(_config(2), Producer("test", enabled=False))
+    nodes = [_Node(f"gw{i}", sent) for i in range(2)]
+    for node in nodes:
+        sched.add_node(node)
+    for node in nodes:
+        sched.add_node_collection(node, collection)
+    sched.schedule()
+    fresh = [_Node("gw2", sent), _Node("gw3", sent)]
+    for node in fresh:
+        sched.add_node(node)
+    sched.add_node_collection(fresh[0], collection)
+    sched.schedule()                                # gw3 still collecting
+    assert not [c for c in sent if c[0] == "gw3"]
+    sched.add_node_collection(fresh[1], collection)
+    sched.schedule()
+    assert any(c[0] == "gw3" and c[1] == "runtests" for c in sent)
+    ran: list = []
+    live = nodes + fresh
+    while not sched.tests_finished:
+        node = next(n for n in live if len(n.queue) >= 2 or (n.queue and n.shutting_down))
+        index = node.queue.pop(0)
+        ran.append(index)
+        sched.mark_test_complete(node, index, 0.0)
+    for node in live:
+        ran += node.queue
+    assert sorted(ran) == list(range(60))
