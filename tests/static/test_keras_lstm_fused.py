@@ -49,7 +49,7 @@ def test_the_default_lstm_is_one_fused_layer_equal_to_the_step_loop(monkeypatch)
     got = fused.predict(x)
     fused.train_on_batch(x, y)
     stepped_weights = fused.get_weights()
-    monkeypatch.setattr(recurrent.LSTM, "_fused", lambda self, xw, states: False)
+    monkeypatch.setattr(recurrent.LSTM, "_fused", lambda self, xw, states: None)
     loop, types = _model()
     assert "While" in types and "LstmSeq" not in types
     loop.set_weights(weights)

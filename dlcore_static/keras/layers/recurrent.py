@@ -196,9 +196,11 @@ class _Recurrent(Layer):
     def _step(self, xw_t, states):
         raise NotImplementedError
 
-    def _fused(self, xw, states) -> bool:
-        """Can the layer run as one fused primitive instead of the loop (``LSTM``)?"""
-        return False
+    def _fused(self, xw, states):
+        """The layer as one fused primitive instead of the loop, where it can be (``LSTM``):
+        ``(final states, the time-major output sequence or, without return_sequences,
+        None)``; else None."""
+        return None
 
     def _masks(self, like, rate, training, salt: int = 0):
         """``self._gates`` dropout masks shaped like ``like`` (scaled by 1 / (1 - rate)) while
@@ -288,32 +290,25 @@ class _Recurrent(Layer):
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
         self._rec_masks = self._masks(zero, self.recurrent_dropout, training, 1)
-        if m is None and self._fused(xw, states):
-            # the whole layer as dlcore's fused LSTM layer (one primitive each way: no loop)
-            n = self.units
-            y = _seq.lstm_seq(xw, self.recurrent_kernel, states[0], states[1])  # [h, c, z]
-            last = _ops.getitem(y, (-1,))
-            final = [_ops.getitem(last, (Ellipsis, slice(0, n))),
-                     _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))]
-            out = _time_major(_ops.getitem(y, (Ellipsis, slice(0, n)))) \
-                if self.return_sequences else final[0]
-            out = [out] + final if self.return_state else out
-            return _stateful.keep_final(self, final, out) if self.stateful else out
-        seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
-            if self.return_sequences else []
+        fused = self._fused(xw, states) if m is None else None
+        if fused is not None:
+            final, hseq = fused
+        else:
+            seq = [_ops.zeros_like(_ops.getitem(xw, (Ellipsis, slice(0, self.units))))] \
+                if self.return_sequences else []
 
-        def step(t, vs):
-            old = vs[:self._states]
-            new = list(self._step(_f.read(xw, t), old))
-            if m is not None:
-                keep = _ops.expand_dims(_f.read(m, t), -1)
-                new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
-            return new + ([_f.write(vs[-1], t, new[0])] if self.return_sequences else [])
+            def step(t, vs):
+                old = vs[:self._states]
+                new = list(self._step(_f.read(xw, t), old))
+                if m is not None:
+                    keep = _ops.expand_dims(_f.read(m, t), -1)
+                    new = [_ops.where(keep, a, b) for a, b in zip(new, old)]
+                return new + ([_f.write(vs[-1], t, new[0])] if self.return_sequences else [])
 
-        n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
-        res = _f._loop(n, False, step, states + seq, "while")
-        final = res[:self._states]
-        out = _time_major(res[-1]) if self.return_sequences else final[0]
+            n = int(T) if T is not None else _ops.cast(_ops.dim_size(x, 0), np.int32)
+            res = _f._loop(n, False, step, states + seq, "while")
+            final, hseq = res[:self._states], res[-1]
+        out = _time_major(hseq) if self.return_sequences else final[0]
         out = [out] + final if self.return_state else out
         return _stateful.keep_final(self, final, out) if self.stateful else out
 
@@ -356,17 +351,26 @@ class LSTM(_Recurrent):
         z = _ops.add(xw_t, self._recurrent_terms(h, self._rec_masks))
         return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
 
-    def _fused(self, xw, states) -> bool:
+    def _fused(self, xw, states):
         """Keras 3's default LSTM (tanh, sigmoid gates, no recurrent dropout; the caller: no
-        mask) is dlcore's fused layer ``lstm_seq`` (gates i, f, g, o: Keras' i, f, c, o), as
+        mask) as dlcore's fused layer ``lstm_seq`` (gates i, f, g, o: Keras' i, f, c, o), as
         Keras 3 runs cuDNN's where it can: the step loop interpreted cost about 1.75 us a
         step of its body each time step, and its compilation (a body and its gradient's
-        sub-programs) 2-7 s with nothing on disk."""
+        sub-programs) 2-7 s with nothing on disk.  None where the maths differs."""
         dt = xw.aval.dtype
         avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
-        return self.activation is activations.tanh and \
-            self.recurrent_activation is activations.sigmoid and self._rec_masks is None and \
-            all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals)
+        if self.activation is not activations.tanh or \
+                self.recurrent_activation is not activations.sigmoid or \
+                self._rec_masks is not None or \
+                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
+            return None
+        n = self.units
+        y = _seq.lstm_seq(xw, self.recurrent_kernel, states[0], states[1])     # [h, c, z]
+        last = _ops.getitem(y, (-1,))
+        final = [_ops.getitem(last, (Ellipsis, slice(0, n))),
+                 _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))]
+        return final, (_ops.getitem(y, (Ellipsis, slice(0, n))) if self.return_sequences
+                       else None)
 
 
 def input_bias(layer):
