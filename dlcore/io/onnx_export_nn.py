@@ -1,9 +1,10 @@
 """The normalisation, recurrent-cell and bitwise primitives of ``dlcore.io.onnx_export`` (the
 builder ``b`` and the ``Op`` records are that module's): training-mode batch norm
 (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as BatchNormalization fed those
-statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``), the fused GRU update
-(``gru_gates``), and ``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any
-opset; a static Keras BatchNormalization combines its training flags with ``bitwise_and``),
+statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``) and layer (``lstm_seq``, a
+Loop), the fused GRU update (``gru_gates``) and layer (``gru_seq``, a Loop), and
+``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras
+BatchNormalization combines its training flags with ``bitwise_and``),
 BitwiseAnd/Or/Xor/Not of integers (opset 18); and
 ``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul."""
 
@@ -148,21 +149,58 @@ def lstm_seq(b: Any, op: Any) -> None:
 
 
 def gru_gates(b: Any, op: Any) -> None:
-    """PyTorch's GRU update (the fused ``gru_gates``): ``[r, z] = s(xz[:2H] + hz[:2H])``,
-    ``n = tanh(xz_n + r hz_n)``, ``h' = n + z (h - n)``;  y = [h', r, z, n]."""
-    xz, hz, h = op.inputs[:3]
     hid = op.in_shapes[2][1]
     if hid is None:
         raise NotImplementedError("ONNX export: gru_gates with an unknown hidden size")
+    gru_update(b, *op.inputs[:3], hid, op.output)
 
+
+def gru_update(b: Any, xz, hz, h, hid, output, keep_hn: bool = False) -> None:
+    """PyTorch's GRU update (the fused ``gru_gates``): ``[r, z] = s(xz[:2H] + hz[:2H])``,
+    ``n = tanh(xz_n + r hz_n)``, ``h' = n + z (h - n)``;  y = [h', r, z, n] (and ``hz_n``
+    after them with ``keep_hn``: ``gru_seq``'s step)."""
     def cols(t, k, m):
         return b.node("Slice", [t, b.const([k * hid]), b.const([m * hid]), b.const([1])])
 
     rz = b.node("Sigmoid", [b.node("Add", [cols(xz, 0, 2), cols(hz, 0, 2)])])
     r, z = cols(rz, 0, 1), cols(rz, 1, 2)
-    n = b.node("Tanh", [b.node("Add", [cols(xz, 2, 3), b.node("Mul", [r, cols(hz, 2, 3)])])])
+    hn = cols(hz, 2, 3)
+    n = b.node("Tanh", [b.node("Add", [cols(xz, 2, 3), b.node("Mul", [r, hn])])])
     h2 = b.node("Add", [n, b.node("Mul", [z, b.node("Sub", [h, n])])])
-    b.node("Concat", [h2, r, z, n], op.output, axis=1)
+    b.node("Concat", [h2, r, z, n, hn] if keep_hn else [h2, r, z, n], output, axis=1)
+
+
+def gru_seq(b: Any, op: Any) -> None:
+    """The fused GRU layer ``gru_seq(xw, u, bh, h0)`` as an ONNX ``Loop`` over time whose body
+    is ``hz = h u + bh`` and ``gru_update``, its scan output the step's ``[h, r, z, n, hn]``
+    (stacked: ``y`` (T, B, 5H), as the primitive's)."""
+    xw, u, bh, h0 = op.inputs[:4]
+    hid = op.in_shapes[1][0]
+    if hid is None:
+        raise NotImplementedError("ONNX export: gru_seq with an unknown hidden size")
+    dt = op.out_dtype
+    pre = b.fresh("gru_seq")
+    it, cond, h = (f"{pre}/{n}" for n in ("t", "cond", "h"))
+    outer, b.nodes = b.nodes, []
+    try:
+        hz = b.node("Add", [b.node("MatMul", [h, u]), bh])
+        y = f"{pre}/y"
+        gru_update(b, b.node("Gather", [xw, it], axis=0), hz, h, hid, y, keep_hn=True)
+        b.node("Slice", [y, b.const([0]), b.const([hid]), b.const([1])], f"{pre}/h_out")
+        b.node("Identity", [cond], f"{pre}/cond_out")
+        body_nodes = b.nodes
+    finally:
+        b.nodes = outer
+    state = [None, hid]
+    body = b.h.make_graph(
+        body_nodes, f"{pre}/body",
+        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
+         value_info(b.h, h, state, dt)],
+        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
+         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, y, [None, 5 * hid], dt)])
+    trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
+    b.nodes.append(b.h.make_node("Loop", [trips, "", h0], [f"{pre}/h_last", op.output],
+                                 name=b.fresh("Loop"), body=body))
 
 
 def scatter_add_onehot(b: Any, op: Any) -> None:

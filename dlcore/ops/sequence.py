@@ -508,3 +508,7 @@ def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid, mask
     hh = activation(add(_chunk(xz, 2, 3),
                         matmul(mul(r, h_n), getitem(u, (Ellipsis, slice(2 * n, 3 * n))))))
     return add(hh, mul(z, sub(h, hh)))
+
+
+# the fused GRU layer (its own module: sequence_gru); registered with the cells
+from .sequence_gru import gru_seq, gru_seq_grad_p, gru_seq_p  # noqa: E402,F401

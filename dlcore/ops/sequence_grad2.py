@@ -134,3 +134,38 @@ def gru_gates_grad_vjp(w, out, g, y, hz, h):
         return dar, daz, dan, dar, daz, mul(dan, r), mul(gh, z)
 
     return composite_vjp(fn, (g, y, hz, h), [_cols(w, k * n, (k + 1) * n) for k in range(7)])
+
+
+def gru_seq_grad_vjp(w, out, g, y, u, h0):
+    """vjp of ``gru_seq_grad(g, y, u, h0)`` (backpropagation through time recomputed step by
+    step from ``y = [h, r, z, n, hn]``, gru_seq's output: the kernel's formulas, reading the
+    same inputs) with cotangent ``w`` (T + 1, B, 6H)."""
+    n = aval_of(u).shape[0]
+    t_len = aval_of(y).shape[0]
+    if t_len is None or n is None:
+        raise NotImplementedError("gru_seq_grad: a second derivative needs a known number of "
+                                  f"time steps and hidden size, got y {aval_of(y).shape} and "
+                                  f"u {aval_of(u).shape}")
+
+    def fn(g, y, u, h0):
+        outs: list = []
+        ut = matrix_transpose(u)
+        dh = None
+        for t in range(t_len - 1, -1, -1):
+            yt, gt = getitem(y, (t,)), getitem(g, (t,))
+            r, z, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
+            hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
+            gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
+            dan = mul(add(mul(gh, _one_minus(z)), _cols(gt, 3 * n, 4 * n)),
+                      _one_minus(mul(c, c)))
+            dar = mul(add(mul(dan, _cols(yt, 4 * n, 5 * n)), _cols(gt, n, 2 * n)),
+                      mul(r, _one_minus(r)))
+            daz = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(z, _one_minus(z)))
+            dhz = concatenate([dar, daz, add(mul(dan, r), _cols(gt, 4 * n, 5 * n))], -1)
+            outs[:0] = [concatenate([dar, daz, dan, dhz], -1)]
+            dh = add(matmul(dhz, ut), mul(gh, z))
+        return (*outs, dh)
+
+    ws = [getitem(w, (t,)) for t in range(t_len)]
+    ws.append(_cols(getitem(w, (t_len,)), 0, n))
+    return composite_vjp(fn, (g, y, u, h0), ws)

@@ -14,9 +14,10 @@ A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is 
 ``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
 
-A padded LSTM batch (no PackedSequence, no dropout between layers in training) runs each
-forward-direction layer as the fused ``lstm_seq`` primitive instead of the step loop: the same
-values, in two kernel calls (forward, and backpropagation through time) per layer.
+A padded LSTM or GRU batch (no PackedSequence, no dropout between layers in training, no
+autocast) runs each forward-direction layer as the fused ``lstm_seq`` or ``gru_seq`` primitive
+instead of the step loop: the same values, in two kernel calls (forward, and backpropagation
+through time) per layer.
 """
 
 from __future__ import annotations
@@ -96,6 +97,19 @@ def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
     out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
     return (out, _ops.getitem(y, (-1, slice(None), slice(0, n))),
             _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
+
+
+def _gru_layer(xw, t_len, nb, h0, w_hh, b_hh):
+    """One forward-direction GRU layer as the fused ``gru_seq`` primitive (its output
+    ``y[t] = [h_t, r_t, z_t, n_t, hn_t]``): returns the outputs as (T * B, H) rows and the final
+    h (``b_hh`` None: a zero bias, as PyTorch's ``bias=False`` layer adds none)."""
+    n = h0.shape[-1]
+    if b_hh is None:
+        b_hh = zeros(3 * n, dtype=xw.dtype, device=xw.device)
+    y = _seq.gru_seq(_ops.reshape(xw, (t_len, nb, 3 * n)), _ops.matrix_transpose(w_hh), b_hh,
+                     h0)
+    out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
+    return out, _ops.getitem(y, (-1, slice(None), slice(0, n)))
 
 
 class RNNBase(Module):
@@ -252,13 +266,13 @@ class RNNBase(Module):
         if lstm and c0 is None:
             c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
-        # a padded LSTM batch runs each forward-direction layer as one fused primitive; a
-        # packed batch, and dropout between layers in training (which ONNX export traces step
+        # a padded LSTM or GRU batch runs each forward-direction layer as one fused primitive;
+        # a packed batch, and dropout between layers in training (which ONNX export traces step
         # by step), keep the step loop; so does autocast, where each step is PyTorch's
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
-        fused = lstm and not packed and len(steps) > 0 and x._buf.dtype in _FUSED_DTYPES and \
-            not (self.dropout and self.training and self.num_layers > 1) and not ac and \
-            not self.proj_size
+        fused = (lstm or self.mode == "GRU") and not packed and len(steps) > 0 and \
+            x._buf.dtype in _FUSED_DTYPES and not ac and not self.proj_size and \
+            not (self.dropout and self.training and self.num_layers > 1)
         w = self._flat_weights
         per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         for layer in range(self.num_layers):
@@ -274,8 +288,11 @@ class RNNBase(Module):
                     xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
                     if b_ih is not None:
                         xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
-                if fused and d == 0 and c0 is not None:
+                if fused and d == 0 and lstm:
                     o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh)
+                    outs.append(o)
+                elif fused and d == 0:
+                    (o, h), c = _gru_layer(xw, len(steps), B, h0[k], w_hh, b_hh), None
                     outs.append(o)
                 else:
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],

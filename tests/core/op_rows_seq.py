@@ -262,3 +262,48 @@ def gru_rows(OpRow) -> list:
               (((B3, 3 * H), (B3, 3 * H), (B3, H)),), ("real",) * 3, (0, 1, 2), rtol=1e-4,
               atol=1e-5, primitives=cell + ("sub",)),
     ]
+
+
+def _np_gru_seq(xw, u, bh, h0):
+    """y[t] = [h_t, r_t, z_t, n_t, hn_t] (gru_seq keeps the gates and the candidate product
+    hn_t = (h_{t-1} u + bh)[:, 2H:] for its gradient)."""
+    n, h, ys = u.shape[0], h0, []
+    for t in range(xw.shape[0]):
+        hz = h @ u + bh
+        y = _np_gru_gates(xw[t], hz, h)
+        ys.append(np.concatenate([y, hz[:, 2 * n:]], -1))
+        h = y[:, :n]
+    return np.stack(ys).astype(xw.dtype)
+
+
+def _np_gru_seq_grad(g, y, u, h0):
+    """BPTT at the saved gates: gru_gates' gradient with hz_n = the saved hn, the carried dh
+    added to g's h columns, g's hn columns added to dhz's candidate block."""
+    n, t_len, nb = u.shape[0], y.shape[0], y.shape[1]
+    out = np.zeros((t_len + 1, nb, 6 * n))
+    dh = np.zeros((nb, n))
+    for t in range(t_len - 1, -1, -1):
+        gy = g[t, :, :4 * n].copy()
+        gy[:, :n] += dh
+        hz = np.concatenate([np.zeros((nb, 2 * n)), y[t, :, 4 * n:]], -1)
+        d = _np_gru_gates_grad(gy, y[t, :, :4 * n], hz, y[t - 1, :, :n] if t else h0)
+        dhz = np.concatenate([d[:, 3 * n:5 * n], d[:, 5 * n:6 * n] + g[t, :, 4 * n:]], -1)
+        out[t] = np.concatenate([d[:, :3 * n], dhz], -1)
+        dh = dhz @ u.T + d[:, 6 * n:]
+    out[t_len, :, :n] = dh
+    return out.astype(y.dtype)
+
+
+def gru_seq_rows(OpRow) -> list:
+    """A whole GRU layer over time (eager nn.GRU, Keras' GRU) and its backpropagation through
+    time: appended after every other row (the rows before keep their CUDA configurations)."""
+    B3, H = 2, 4
+    return [
+        OpRow("gru_seq", "gru_seq", seq.gru_seq, _np_gru_seq,
+              (((3, B3, 3 * H), (H, 3 * H), (3 * H,), (B3, H)), ((1, 1, 3), (1, 3), (3,), (1, 1))),
+              ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
+        OpRow("gru_seq_grad", "gru_seq_grad",
+              lambda g, y, u, h0: seq.bind(seq.gru_seq_grad_p, g, y, u, h0),
+              _np_gru_seq_grad, (((3, B3, 5 * H), (3, B3, 5 * H), (H, 3 * H), (B3, H)),),
+              ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
+    ]

@@ -470,3 +470,9 @@ ROWS += [
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
 assert len(ROW_BY_LABEL) == len(ROWS), "row labels must be unique"
+
+try:                                    # the fused GRU layer (gru_seq, gru_seq_grad): last
+    from .op_rows_seq import gru_seq_rows
+except ImportError:
+    from op_rows_seq import gru_seq_rows
+ROWS += gru_seq_rows(OpRow)

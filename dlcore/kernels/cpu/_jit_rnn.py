@@ -348,3 +348,90 @@ def gru_gates_bwd(g, y, hz, h, out):
             out[b, 4 * n + j] = daz
             out[b, 5 * n + j] = dan * r
             out[b, 6 * n + j] = gh * z
+
+
+# ------------------------------------------------------------------ a GRU layer (gru_seq)
+# ``full`` (T + 1, B, 5H) holds h0 in step 0's first H columns and the layer's output after it:
+# full[t] = [h, r, z, n, hn] of step t - 1, hn = (h u + b_hh)'s candidate columns (the product
+# the reset gate scales, which the gradient reads).  ``hz`` = h_{t-1} u without the bias.  The
+# sums are the step path's (``gru_gates`` after ``h W_hh^T + b_hh``), in the same order.
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def gru_seq_step(full, t, hz, xw, bh):
+    """Step ``t`` (1-based) of a GRU layer, libm's exp and tanh."""
+    nb, n5 = full.shape[1], full.shape[2]
+    n = n5 // 5
+    x = xw[t - 1]
+    for b in range(nb):
+        for j in range(n):
+            r = 1.0 / (1.0 + math.exp(-(x[b, j] + (hz[b, j] + bh[j]))))
+            z = 1.0 / (1.0 + math.exp(-(x[b, n + j] + (hz[b, n + j] + bh[n + j]))))
+            hn = hz[b, 2 * n + j] + bh[2 * n + j]
+            c = math.tanh(x[b, 2 * n + j] + r * hn)
+            full[t, b, n + j] = r
+            full[t, b, 2 * n + j] = z
+            full[t, b, 3 * n + j] = c
+            full[t, b, 4 * n + j] = hn
+            full[t, b, j] = c + z * (full[t - 1, b, j] - c)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def gru_seq_step32(full, t, hz, xw, bh):
+    """gru_seq_step for float32 through the vectorised activations (``_exp_inplace32``)."""
+    nb, n5 = full.shape[1], full.shape[2]
+    n = n5 // 5
+    one, two = np.float32(1.0), np.float32(2.0)
+    a = np.empty(2 * n, np.float32)
+    e = np.empty(n, np.float32)
+    hn = np.empty(n, np.float32)
+    bits = np.empty(2 * n, np.int32)
+    x = xw[t - 1]
+    for b in range(nb):
+        for j in range(2 * n):
+            a[j] = -(x[b, j] + (hz[b, j] + bh[j]))
+        _exp_inplace32(a, bits)
+        for j in range(2 * n):
+            a[j] = one / (one + a[j])
+        for j in range(n):
+            hn[j] = hz[b, 2 * n + j] + bh[2 * n + j]
+            e[j] = -two * (x[b, 2 * n + j] + a[j] * hn[j])
+        _exp_inplace32(e, bits)
+        for j in range(n):
+            c = two / (one + e[j]) - one
+            z = a[n + j]
+            full[t, b, n + j] = a[j]
+            full[t, b, 2 * n + j] = z
+            full[t, b, 3 * n + j] = c
+            full[t, b, 4 * n + j] = hn[j]
+            full[t, b, j] = c + z * (full[t - 1, b, j] - c)
+
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def gru_seq_bwd_step(g, y, h0, t, dh, out, dhz):
+    """Step ``t`` of a GRU layer's backpropagation through time (``gru_gates_bwd``'s formulas
+    at the saved gates, hz_n = the saved hn): ``dh`` holds the cotangent of h_t from the later
+    steps on entry and the direct part ``g_h z`` of h_{t-1}'s on return (the caller adds
+    ``dhz u^T``); out[t] = [dxz, dhz] with g's hn columns added to dhz's candidate block, and
+    ``dhz`` (B, 3H) a C-ordered copy of the latter for the product."""
+    n = h0.shape[1]
+    for b in range(h0.shape[0]):
+        for j in range(n):
+            r = y[t, b, n + j]
+            z = y[t, b, 2 * n + j]
+            c = y[t, b, 3 * n + j]
+            hp = y[t - 1, b, j] if t > 0 else h0[b, j]
+            gh = g[t, b, j] + dh[b, j]
+            dan = (gh * (1.0 - z) + g[t, b, 3 * n + j]) * (1.0 - c * c)
+            dar = (dan * y[t, b, 4 * n + j] + g[t, b, n + j]) * r * (1.0 - r)
+            daz = (gh * (hp - c) + g[t, b, 2 * n + j]) * z * (1.0 - z)
+            dnr = dan * r + g[t, b, 4 * n + j]
+            out[t, b, j] = dar
+            out[t, b, n + j] = daz
+            out[t, b, 2 * n + j] = dan
+            out[t, b, 3 * n + j] = dar
+            out[t, b, 4 * n + j] = daz
+            out[t, b, 5 * n + j] = dnr
+            dhz[b, j] = dar
+            dhz[b, n + j] = daz
+            dhz[b, 2 * n + j] = dnr
+            dh[b, j] = gh * z

@@ -280,3 +280,54 @@ def gru_gates_grad(g, y, hz, h):
     J.gru_gates_bwd(g.astype(dt, copy=False), y, hz.astype(dt, copy=False),
                     h.astype(dt, copy=False), out)
     return out
+
+
+def gru_seq(xw, u, bh, h0):
+    """A whole GRU layer (``gru_seq``): per step one GEMM ``h u`` (BLAS) and one loop
+    (``gru_seq_step``, float32 ``gru_seq_step32``) for the biases, the gates and the update,
+    on a (T + 1, B, 5H) buffer whose first step holds h0; ``y`` is its last T steps,
+    ``y[t] = [h_t, r_t, z_t, n_t, hn_t]``."""
+    t_len, nb, n3 = xw.shape
+    n = n3 // 3
+    dt = xw.dtype
+    full = np.empty((t_len + 1, nb, 5 * n), dt)
+    full[0, :, :n] = h0
+    xw = np.ascontiguousarray(xw)
+    bh = np.ascontiguousarray(bh, dt)
+    hz = np.empty((nb, n3), dt)
+    u = _c_order(u, t_len)
+    mm = _step_product(nb, n, n3, dt)
+    from . import _jit_rnn as J
+    step = J.gru_seq_step32 if dt == _F32 else J.gru_seq_step
+    for t in range(1, t_len + 1):
+        mm(full[t - 1, :, :n], u, hz)
+        step(full, t, hz, xw, bh)
+    return full[1:]
+
+
+def gru_seq_grad(g, y, u, h0):
+    """Backpropagation through time of :func:`gru_seq` from its output ``y = [h, r, z, n,
+    hn]`` (the saved gates and candidate products: no GEMM recomputes them): per step
+    backwards one loop (``gru_seq_bwd_step``) and the product ``dh += dhz u^T``; out[:T] =
+    [dxz, dhz] (T, B, 6H), out[T] = [dh0, 0]."""
+    t_len, nb, n5 = y.shape
+    n = n5 // 5
+    dt = y.dtype
+    out = np.empty((t_len + 1, nb, 6 * n), dt)
+    dh = np.zeros((nb, n), dt)
+    dhz = np.empty((nb, 3 * n), dt)
+    part = np.empty((nb, n), dt)
+    ut = _c_order(u.T, t_len)
+    g = np.ascontiguousarray(g, dt)
+    y = np.ascontiguousarray(y)
+    h0 = np.ascontiguousarray(h0, dt)
+    mm = _step_product(nb, 3 * n, n, dt)        # dhz_t u^T: (B, 3H) x (3H, H)
+    from . import _jit_rnn as J
+    step, add = J.gru_seq_bwd_step, np.add
+    for t in range(t_len - 1, -1, -1):
+        step(g, y, h0, t, dh, out, dhz)
+        mm(dhz, ut, part)
+        add(dh, part, out=dh)
+    out[t_len, :, :n] = dh
+    out[t_len, :, n:] = 0
+    return out

@@ -103,3 +103,49 @@ def lstm_step_grad(g, y, c):
     dz = add(getitem(d, (slice(None), slice(0, 4 * n))),
              getitem(g, (slice(None), slice(2 * n, None))))
     return concatenate([dz, getitem(d, (slice(None), slice(4 * n, None)))], 1)
+
+
+def gru_seq(xw, u, bh, h0):
+    """``gru_seq`` on the device: per step the device matmul and add kernels and
+    ``gru_gates`` (run through the primitives on device buffers), the steps' ``[h, r, z, n,
+    hn]`` stacked."""
+    from ...ops import add, concatenate, getitem, matmul, stack
+    from ...registry import PRIMITIVES, bind
+    gru_gates_p = PRIMITIVES["gru_gates"]
+    n = int(u.shape[0])
+    h, ys = h0, []
+    for t in range(int(xw.shape[0])):
+        hz = add(matmul(h, u), bh)
+        y = bind(gru_gates_p, getitem(xw, (t,)), hz, h)
+        ys.append(concatenate([y, getitem(hz, (slice(None), slice(2 * n, None)))], 1))
+        h = getitem(y, (slice(None), slice(0, n)))
+    return stack(ys, 0)
+
+
+def gru_seq_grad(g, y, u, h0):
+    """``gru_seq_grad`` on the device, the CPU kernel's recursion through the device kernels
+    of ``gru_gates_grad`` (its hz read as the saved ``y[t, :, 2H:5H]``: the candidate block
+    at 2H is hn), add, matmul and concatenate."""
+    from ...ops import add, concatenate, getitem, matmul, matrix_transpose, stack, zeros_like
+    from ...registry import PRIMITIVES, bind
+    gru_gates_grad_p = PRIMITIVES["gru_gates_grad"]
+    n = int(u.shape[0])
+    all_ = slice(None)
+    ut = matrix_transpose(u)
+    dh = None
+    outs = [None] * int(y.shape[0])
+    for t in range(len(outs) - 1, -1, -1):
+        gy = getitem(g, (t, all_, slice(0, 4 * n)))
+        if dh is not None:
+            gy = concatenate([add(getitem(gy, (all_, slice(0, n))), dh),
+                              getitem(gy, (all_, slice(n, None)))], 1)
+        hp = getitem(y, (t - 1, all_, slice(0, n))) if t else h0
+        d = bind(gru_gates_grad_p, gy, getitem(y, (t, all_, slice(0, 4 * n))),
+                 getitem(y, (t, all_, slice(2 * n, None))), hp)
+        dhz = concatenate([getitem(d, (all_, slice(3 * n, 5 * n))),
+                           add(getitem(d, (all_, slice(5 * n, 6 * n))),
+                               getitem(g, (t, all_, slice(4 * n, None))))], 1)
+        outs[t] = concatenate([getitem(d, (all_, slice(0, 3 * n))), dhz], 1)
+        dh = add(matmul(dhz, ut), getitem(d, (all_, slice(6 * n, None))))
+    last = concatenate([dh, zeros_like(getitem(outs[0], (all_, slice(n, None))))], 1)
+    return stack(outs + [last], 0)

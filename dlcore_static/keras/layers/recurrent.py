@@ -4,8 +4,8 @@
 ``core.py``).
 
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``;
-Keras' default LSTM, tanh and sigmoid without recurrent dropout or a mask: dlcore's fused LSTM
-layer ``lstm_seq`` instead, ``LSTM._fused``):
+Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout or a mask: dlcore's
+fused layers ``lstm_seq`` and ``gru_seq`` instead, ``LSTM._fused`` and ``GRU._fused``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
 Keras' gate orders i, f, c, o and z, r, h; Keras 3's defaults: GRU's ``reset_after`` True
@@ -197,9 +197,9 @@ class _Recurrent(Layer):
         raise NotImplementedError
 
     def _fused(self, xw, states):
-        """The layer as one fused primitive instead of the loop, where it can be (``LSTM``):
-        ``(final states, the time-major output sequence or, without return_sequences,
-        None)``; else None."""
+        """The layer as one fused primitive instead of the loop, where it can be (``LSTM``,
+        ``GRU``): ``(final states, the time-major output sequence or, without
+        return_sequences, None)``; else None."""
         return None
 
     def _masks(self, like, rate, training, salt: int = 0):
@@ -408,6 +408,31 @@ class GRU(_Recurrent):
 
     def _step(self, xw_t, states):
         return (gru_step(self, xw_t, states[0], self._rec_masks),)
+
+    def _fused(self, xw, states):
+        """Keras 3's default GRU (``reset_after``, tanh, sigmoid gates, no recurrent dropout;
+        the caller: no mask) as dlcore's fused layer ``gru_seq``, whose gate order is
+        PyTorch's r, z, n: the z and r column blocks of ``xw``, the recurrent kernel and the
+        recurrent bias swapped into it.  None where the maths differs."""
+        dt = xw.aval.dtype
+        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
+        if not self.reset_after or self.activation is not activations.tanh or \
+                self.recurrent_activation is not activations.sigmoid or \
+                self._rec_masks is not None or \
+                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
+            return None
+        n = self.units
+
+        def rz(a):                                  # Keras' z, r, h -> r, z, h
+            blocks = [_ops.getitem(a, (Ellipsis, slice(k * n, (k + 1) * n))) for k in (1, 0)]
+            return _ops.concatenate(blocks + [_ops.getitem(a, (Ellipsis, slice(2 * n, None)))],
+                                    -1)
+
+        bh = rz(_ops.getitem(self.bias, (1,))) if self.bias is not None else \
+            constant(np.zeros((3 * n,), dt))
+        y = _seq.gru_seq(rz(xw), rz(self.recurrent_kernel), bh, states[0])   # [h, r, z, n, hn]
+        h = _ops.getitem(y, (Ellipsis, slice(0, n)))
+        return [_ops.getitem(h, (-1,))], (h if self.return_sequences else None)
 
 
 class Bidirectional(Layer):
