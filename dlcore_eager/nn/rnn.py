@@ -15,9 +15,10 @@ A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is 
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
 
 A padded LSTM or GRU batch (no PackedSequence, no dropout between layers in training, no
-autocast) runs each forward-direction layer as the fused ``lstm_seq`` or ``gru_seq`` primitive
-instead of the step loop: the same values, in two kernel calls (forward, and backpropagation
-through time) per layer.
+autocast) runs each layer and direction as the fused ``lstm_seq`` or ``gru_seq`` primitive
+instead of the step loop (the reverse direction over the time-reversed inputs): the same
+values, in two kernel calls (forward, and backpropagation through time) per layer and
+direction.
 """
 
 from __future__ import annotations
@@ -88,28 +89,40 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False, w
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _lstm_layer(xw, t_len, nb, h0, c0, w_hh):
-    """One forward-direction LSTM layer as the fused ``lstm_seq`` primitive (its output
-    ``y[t] = [h_t, c_t, z_t]``): returns the outputs as (T * B, H) rows, and the final h and
-    c."""
+def _time_major(xw, t_len, nb, reverse):
+    """The projected rows (T * B, G) as (T, B, G), the time axis reversed for the reverse
+    direction (which reads the sequence from its last step)."""
+    x = _ops.reshape(xw, (t_len, nb, xw.shape[-1]))
+    return _ops.getitem(x, (slice(None, None, -1),)) if reverse else x
+
+
+def _rows(y, t_len, nb, n, reverse):
+    """The h columns of a fused layer's output as (T * B, H) rows in time order."""
+    h = _ops.getitem(y, (slice(None, None, -1) if reverse else slice(None), slice(None),
+                         slice(0, n)))
+    return _ops.reshape(h, (t_len * nb, n))
+
+
+def _lstm_layer(xw, t_len, nb, h0, c0, w_hh, reverse=False):
+    """One LSTM layer and direction as the fused ``lstm_seq`` primitive (its output
+    ``y[t] = [h_t, c_t, z_t]``; the reverse direction: over the time-reversed inputs): returns
+    the outputs as (T * B, H) rows, and the final h and c."""
     n = h0.shape[-1]
-    y = _seq.lstm_seq(_ops.reshape(xw, (t_len, nb, 4 * n)), _ops.matrix_transpose(w_hh), h0, c0)
-    out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
-    return (out, _ops.getitem(y, (-1, slice(None), slice(0, n))),
+    y = _seq.lstm_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), h0, c0)
+    return (_rows(y, t_len, nb, n, reverse), _ops.getitem(y, (-1, slice(None), slice(0, n))),
             _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
 
 
-def _gru_layer(xw, t_len, nb, h0, w_hh, b_hh):
-    """One forward-direction GRU layer as the fused ``gru_seq`` primitive (its output
-    ``y[t] = [h_t, r_t, z_t, n_t, hn_t]``): returns the outputs as (T * B, H) rows and the final
-    h (``b_hh`` None: a zero bias, as PyTorch's ``bias=False`` layer adds none)."""
+def _gru_layer(xw, t_len, nb, h0, w_hh, b_hh, reverse=False):
+    """One GRU layer and direction as the fused ``gru_seq`` primitive (its output
+    ``y[t] = [h_t, r_t, z_t, n_t, hn_t]``): returns the outputs as (T * B, H) rows and the
+    final h (``b_hh`` None: a zero bias, as PyTorch's ``bias=False`` layer adds none)."""
     n = h0.shape[-1]
     if b_hh is None:
         b_hh = zeros(3 * n, dtype=xw.dtype, device=xw.device)
-    y = _seq.gru_seq(_ops.reshape(xw, (t_len, nb, 3 * n)), _ops.matrix_transpose(w_hh), b_hh,
+    y = _seq.gru_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), b_hh,
                      h0)
-    out = _ops.reshape(_ops.getitem(y, (slice(None), slice(None), slice(0, n))), (t_len * nb, n))
-    return out, _ops.getitem(y, (-1, slice(None), slice(0, n)))
+    return _rows(y, t_len, nb, n, reverse), _ops.getitem(y, (-1, slice(None), slice(0, n)))
 
 
 class RNNBase(Module):
@@ -266,7 +279,7 @@ class RNNBase(Module):
         if lstm and c0 is None:
             c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
-        # a padded LSTM or GRU batch runs each forward-direction layer as one fused primitive;
+        # a padded LSTM or GRU batch runs each layer and direction as one fused primitive;
         # a packed batch, and dropout between layers in training (which ONNX export traces step
         # by step), keep the step loop; so does autocast, where each step is PyTorch's
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
@@ -288,11 +301,11 @@ class RNNBase(Module):
                     xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
                     if b_ih is not None:
                         xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
-                if fused and d == 0 and lstm:
-                    o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh)
+                if fused and lstm:
+                    o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh, d == 1)
                     outs.append(o)
-                elif fused and d == 0:
-                    (o, h), c = _gru_layer(xw, len(steps), B, h0[k], w_hh, b_hh), None
+                elif fused:
+                    (o, h), c = _gru_layer(xw, len(steps), B, h0[k], w_hh, b_hh, d == 1), None
                     outs.append(o)
                 else:
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],

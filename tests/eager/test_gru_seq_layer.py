@@ -1,8 +1,9 @@
 """The fused GRU layer (``gru_seq``/``gru_seq_grad`` in dlcore/ops/sequence_gru.py) behind eager
-``nn.GRU``: outputs, final states and every gradient against PyTorch (float64 and float32, with
-and without biases, deep, bidirectional, batch_first, given h0), double backward against
-PyTorch's, the gradient primitive's vjp against central differences, which batches take the
-fused layer (a padded forward direction) and which keep the step loop, and the shape errors.
+``nn.GRU`` (each layer and direction of a padded batch): outputs, final states and every
+gradient against PyTorch (float64 and float32, with and without biases, deep, bidirectional,
+batch_first, given h0), double backward against PyTorch's, the primitives' vjps against
+central differences, which batches take the fused layer and which keep the step loop, and the
+shape and dtype errors.
 (The GRU update ``gru_gates`` of ``nn.GRUCell`` and of the step loop: test_gru_fused.py.)"""
 
 from __future__ import annotations
@@ -69,24 +70,26 @@ def test_a_padded_batch_runs_one_fused_kernel_per_layer(monkeypatch):
     assert calls == {"gru_seq": 2, "gru_gates": 0}
 
 
-@pytest.mark.parametrize("case", ["packed", "dropout", "reverse"])
+def test_both_directions_of_a_bidirectional_layer_are_fused(monkeypatch):
+    calls = _kernel_calls(monkeypatch)
+    dt.nn.GRU(3, 4, num_layers=2, bidirectional=True)(dt.randn(5, 2, 3))
+    assert calls == {"gru_seq": 4, "gru_gates": 0}
+
+
+@pytest.mark.parametrize("case", ["packed", "dropout"])
 def test_what_keeps_the_step_loop(monkeypatch, case):
-    """A packed batch, dropout between layers while training, and the reverse direction of a
-    bidirectional layer run the step loop (gru_gates per step), as before the fused layer."""
+    """A packed batch and dropout between layers while training run the step loop (gru_gates
+    per step), as before the fused layer."""
     calls = _kernel_calls(monkeypatch)
     if case == "packed":
         m = dt.nn.GRU(3, 4)
         x = dt.nn.utils.rnn.pack_padded_sequence(dt.randn(5, 2, 3), [5, 3])
         m(x)
         assert calls == {"gru_seq": 0, "gru_gates": 5}
-    elif case == "dropout":
+    else:
         m = dt.nn.GRU(3, 4, num_layers=2, dropout=0.5).train()
         m(dt.randn(5, 2, 3))
         assert calls == {"gru_seq": 0, "gru_gates": 10}
-    else:
-        m = dt.nn.GRU(3, 4, bidirectional=True)
-        m(dt.randn(5, 2, 3))
-        assert calls == {"gru_seq": 1, "gru_gates": 5}
 
 
 def _penalty(lib, kind, rng):

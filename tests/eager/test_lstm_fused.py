@@ -92,3 +92,19 @@ def _cell_run(lib, dtype, B=4, D=4, H=5, T=4):
 def test_lstm_cell_step_matches_torch(dtype, tol):
     for u, v in zip(_cell_run(dt, dtype), _cell_run(torch, dtype)):
         np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
+
+
+def test_each_layer_and_direction_of_a_padded_batch_is_one_fused_kernel_call(monkeypatch):
+    """Both directions of a bidirectional layer run ``lstm_seq`` (the reverse one over the
+    time-reversed inputs); no step runs ``lstm_gates``."""
+    from dlcore.ops import sequence as seq
+    calls = {"lstm_seq": 0, "lstm_gates": 0}
+    for name in calls:
+        prim = getattr(seq, name + "_p")
+
+        def counted(*a, _k=prim.kernels["cpu"], _n=name):
+            calls[_n] += 1
+            return _k(*a)
+        monkeypatch.setitem(prim.kernels, "cpu", counted)
+    dt.nn.LSTM(3, 4, num_layers=2, bidirectional=True)(dt.randn(5, 2, 3))
+    assert calls == {"lstm_seq": 4, "lstm_gates": 0}
