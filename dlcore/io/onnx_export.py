@@ -40,7 +40,8 @@ fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), ``lstm_step`` (MatMul and Add,
 then the same), ``lstm_seq`` (a Loop over time of the same), ``gru_gates`` (Slice, Add,
-Sigmoid, Tanh, Mul, Sub, Concat) and ``gru_seq`` (a Loop over time of the same), and the
+Sigmoid, Tanh, Mul, Sub, Concat), ``gru_seq`` (a Loop over time of the same) and ``rnn_seq``
+(a Loop of MatMul, Add and Tanh or Relu), and the
 run-time shape primitives of static graphs with unknown dimensions: ``full_like`` (Expand of Shape),
 ``shape_of`` (Shape), ``reshape_dynamic`` (Reshape); control flow as the pseudo-primitives
 ``__if__`` (``params`` ``then``/``else``: ``Sub`` subgraphs, ``outputs``: names; input: the
@@ -311,7 +312,7 @@ def _convert(b: _Builder, op: Op) -> None:
         _getitem(b, op)
     elif name in ("conv", "max_pool", "avg_pool"):
         _spatial(b, op)
-    elif name in ("lstm_gates", "lstm_step", "lstm_seq", "gru_gates", "gru_seq",
+    elif name in ("lstm_gates", "lstm_step", "lstm_seq", "gru_gates", "gru_seq", "rnn_seq",
                   "batch_norm_stats", "batch_norm_train", "bitwise_and", "bitwise_or",
                   "bitwise_xor", "bitwise_not"):
         from . import onnx_export_nn as nn_ops

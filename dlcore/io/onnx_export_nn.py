@@ -2,7 +2,8 @@
 builder ``b`` and the ``Op`` records are that module's): training-mode batch norm
 (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as BatchNormalization fed those
 statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``) and layer (``lstm_seq``, a
-Loop), the fused GRU update (``gru_gates``) and layer (``gru_seq``, a Loop), and
+Loop), the fused GRU update (``gru_gates``) and layer (``gru_seq``, a Loop), the fused
+Elman layer (``rnn_seq``, a Loop), and
 ``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras
 BatchNormalization combines its training flags with ``bitwise_and``),
 BitwiseAnd/Or/Xor/Not of integers (opset 18); and
@@ -198,6 +199,36 @@ def gru_seq(b: Any, op: Any) -> None:
          value_info(b.h, h, state, dt)],
         [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
          value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, y, [None, 5 * hid], dt)])
+    trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
+    b.nodes.append(b.h.make_node("Loop", [trips, "", h0], [f"{pre}/h_last", op.output],
+                                 name=b.fresh("Loop"), body=body))
+
+
+def rnn_seq(b: Any, op: Any) -> None:
+    """The fused Elman layer ``rnn_seq(xw, u, h0)`` as an ONNX ``Loop`` over time whose body is
+    ``h = act(xw[t] + h u)`` (Tanh or Relu), its scan output the step's h (stacked: ``y``
+    (T, B, H), as the primitive's)."""
+    xw, u, h0 = op.inputs[:3]
+    hid = op.in_shapes[1][0]
+    dt = op.out_dtype
+    pre = b.fresh("rnn_seq")
+    it, cond, h = (f"{pre}/{n}" for n in ("t", "cond", "h"))
+    outer, b.nodes = b.nodes, []
+    try:
+        a = b.node("Add", [b.node("Gather", [xw, it], axis=0), b.node("MatMul", [h, u])])
+        b.node("Relu" if op.params["nonlinearity"] == "relu" else "Tanh", [a], f"{pre}/h_out")
+        b.node("Identity", [f"{pre}/h_out"], f"{pre}/y")
+        b.node("Identity", [cond], f"{pre}/cond_out")
+        body_nodes = b.nodes
+    finally:
+        b.nodes = outer
+    state = [None, hid]
+    body = b.h.make_graph(
+        body_nodes, f"{pre}/body",
+        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
+         value_info(b.h, h, state, dt)],
+        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
+         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, f"{pre}/y", state, dt)])
     trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
     b.nodes.append(b.h.make_node("Loop", [trips, "", h0], [f"{pre}/h_last", op.output],
                                  name=b.fresh("Loop"), body=body))

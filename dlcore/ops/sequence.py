@@ -510,5 +510,7 @@ def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid, mask
     return add(hh, mul(z, sub(h, hh)))
 
 
-# the fused GRU layer (its own module: sequence_gru); registered with the cells
+# the fused GRU and Elman layers (their own modules: sequence_gru, sequence_rnn); registered
+# with the cells
 from .sequence_gru import gru_seq, gru_seq_grad_p, gru_seq_p  # noqa: E402,F401
+from .sequence_rnn import rnn_seq, rnn_seq_grad_p, rnn_seq_p  # noqa: E402,F401

@@ -169,3 +169,31 @@ def gru_seq_grad_vjp(w, out, g, y, u, h0):
     ws = [getitem(w, (t,)) for t in range(t_len)]
     ws.append(_cols(getitem(w, (t_len,)), 0, n))
     return composite_vjp(fn, (g, y, u, h0), ws)
+
+
+def rnn_seq_grad_vjp(w, out, g, y, u, *, nonlinearity):
+    """vjp of ``rnn_seq_grad(g, y, u)`` (backpropagation through time recomputed step by step
+    from ``y``, rnn_seq's states: the kernel's formulas, reading the same inputs) with
+    cotangent ``w`` (T + 1, B, H).  relu's derivative is a constant mask of y."""
+    from .elementwise import cast, greater
+    t_len = aval_of(y).shape[0]
+    if t_len is None:
+        raise NotImplementedError("rnn_seq_grad: a second derivative needs a known number of "
+                                  f"time steps, got y {aval_of(y).shape}")
+
+    def fn(g, y, u):
+        outs: list = []
+        ut = matrix_transpose(u)
+        dh = None
+        for t in range(t_len - 1, -1, -1):
+            yt, gt = getitem(y, (t,)), getitem(g, (t,))
+            d = gt if dh is None else add(gt, dh)
+            if nonlinearity == "relu":
+                da = mul(d, cast(greater(yt, 0.0), aval_of(yt).dtype))
+            else:
+                da = mul(d, _one_minus(mul(yt, yt)))
+            outs[:0] = [da]
+            dh = matmul(da, ut)
+        return (*outs, dh)
+
+    return composite_vjp(fn, (g, y, u), [getitem(w, (t,)) for t in range(t_len + 1)])

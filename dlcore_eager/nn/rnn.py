@@ -14,11 +14,11 @@ A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is 
 ``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
 
-A padded LSTM or GRU batch (no PackedSequence, no dropout between layers in training, no
-autocast) runs each layer and direction as the fused ``lstm_seq`` or ``gru_seq`` primitive
-instead of the step loop (the reverse direction over the time-reversed inputs): the same
-values, in two kernel calls (forward, and backpropagation through time) per layer and
-direction.
+A padded batch of three steps or more (no PackedSequence, no dropout between layers in
+training, no autocast, no LSTM projections) runs each layer and direction as the fused
+``lstm_seq``, ``gru_seq`` or ``rnn_seq`` primitive instead of the step loop (the reverse
+direction over the time-reversed inputs): the same values, in two kernel calls (forward, and
+backpropagation through time) per layer and direction.
 """
 
 from __future__ import annotations
@@ -87,6 +87,10 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False, w
 
 
 _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: The fewest time steps run as the fused layer: a fused layer's fixed cost (the reshapes and
+#: slices around it, its gradient's product for ``W_hh`` and the bias sum) is a few eager ops
+#: more than one step of the loop, so one and two steps run the loop (measured below).
+_FUSED_FROM = 3
 
 
 def _time_major(xw, t_len, nb, reverse):
@@ -123,6 +127,14 @@ def _gru_layer(xw, t_len, nb, h0, w_hh, b_hh, reverse=False):
     y = _seq.gru_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), b_hh,
                      h0)
     return _rows(y, t_len, nb, n, reverse), _ops.getitem(y, (-1, slice(None), slice(0, n)))
+
+
+def _rnn_layer(xw, t_len, nb, h0, w_hh, nonlinearity, reverse=False):
+    """One Elman layer and direction as the fused ``rnn_seq`` primitive (its output: the
+    states; ``xw`` holds both biases): returns the outputs as (T * B, H) rows and the final h."""
+    y = _seq.rnn_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), h0,
+                     nonlinearity)
+    return _rows(y, t_len, nb, h0.shape[-1], reverse), _ops.getitem(y, (-1,))
 
 
 class RNNBase(Module):
@@ -279,11 +291,12 @@ class RNNBase(Module):
         if lstm and c0 is None:
             c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
-        # a padded LSTM or GRU batch runs each layer and direction as one fused primitive;
-        # a packed batch, and dropout between layers in training (which ONNX export traces step
-        # by step), keep the step loop; so does autocast, where each step is PyTorch's
+        # a padded batch runs each layer and direction as one fused primitive (lstm_seq,
+        # gru_seq, rnn_seq) from _FUSED_FROM steps; a packed batch, and dropout between layers
+        # in training (which ONNX export traces step by step), keep the step loop; so do
+        # LSTM projections and autocast, where each step is PyTorch's
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
-        fused = (lstm or self.mode == "GRU") and not packed and len(steps) > 0 and \
+        fused = not packed and len(steps) >= _FUSED_FROM and \
             x._buf.dtype in _FUSED_DTYPES and not ac and not self.proj_size and \
             not (self.dropout and self.training and self.num_layers > 1)
         w = self._flat_weights
@@ -304,8 +317,12 @@ class RNNBase(Module):
                 if fused and lstm:
                     o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh, d == 1)
                     outs.append(o)
-                elif fused:
+                elif fused and self.mode == "GRU":
                     (o, h), c = _gru_layer(xw, len(steps), B, h0[k], w_hh, b_hh, d == 1), None
+                    outs.append(o)
+                elif fused:
+                    (o, h), c = _rnn_layer(xw, len(steps), B, h0[k], w_hh,
+                                           self.mode[4:].lower(), d == 1), None
                     outs.append(o)
                 else:
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],

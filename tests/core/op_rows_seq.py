@@ -307,3 +307,47 @@ def gru_seq_rows(OpRow) -> list:
               _np_gru_seq_grad, (((3, B3, 5 * H), (3, B3, 5 * H), (H, 3 * H), (B3, H)),),
               ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
     ]
+
+
+def _np_rnn_seq(xw, u, h0, act):
+    h, ys = h0, []
+    for t in range(xw.shape[0]):
+        a = xw[t] + h @ u
+        h = np.tanh(a) if act == "tanh" else np.maximum(a, 0)
+        ys.append(h)
+    return np.stack(ys).astype(xw.dtype)
+
+
+def _np_rnn_seq_grad(g, y, u, act):
+    t_len = y.shape[0]
+    out = np.zeros((t_len + 1,) + y.shape[1:])
+    dh = np.zeros(y.shape[1:])
+    for t in range(t_len - 1, -1, -1):
+        d = g[t] + dh
+        out[t] = d * (1 - y[t] ** 2) if act == "tanh" else np.where(y[t] <= 0, 0, d)
+        dh = out[t] @ u.T
+    out[t_len] = dh
+    return out.astype(y.dtype)
+
+
+def rnn_seq_rows(OpRow) -> list:
+    """A whole Elman layer over time (eager nn.RNN, Keras' SimpleRNN) and its backpropagation
+    through time, tanh and relu: appended after every other row."""
+    B3, H = 2, 4
+    rows = []
+    for act in ("tanh", "relu"):
+        rows += [
+            OpRow(f"rnn_seq[{act}]", "rnn_seq",
+                  lambda xw, u, h0, _a=act: seq.rnn_seq(xw, u, h0, _a),
+                  lambda xw, u, h0, _a=act: _np_rnn_seq(xw, u, h0, _a),
+                  (((3, B3, H), (H, H), (B3, H)), ((1, 1, 2), (2, 2), (1, 2))),
+                  ("real",) * 3, (0, 1, 2), rtol=1e-4, atol=1e-5),
+            OpRow(f"rnn_seq_grad[{act}]", "rnn_seq_grad",
+                  lambda g, y, u, _a=act: seq.bind(seq.rnn_seq_grad_p, g, y, u, nonlinearity=_a),
+                  lambda g, y, u, _a=act: _np_rnn_seq_grad(g, y, u, _a),
+                  (((3, B3, H), (3, B3, H), (H, H)),),
+                  ("real", "away0" if act == "relu" else "real", "real"),
+                  (0, 2) if act == "relu" else (0, 1, 2), rtol=1e-4, atol=1e-5),
+            # (relu's derivative is a constant mask of y: no gradient flows to y)
+        ]
+    return rows

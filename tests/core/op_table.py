@@ -476,3 +476,9 @@ try:                                    # the fused GRU layer (gru_seq, gru_seq_
 except ImportError:
     from op_rows_seq import gru_seq_rows
 ROWS += gru_seq_rows(OpRow)
+
+try:                                    # the fused Elman layer (rnn_seq, rnn_seq_grad): last
+    from .op_rows_seq import rnn_seq_rows
+except ImportError:
+    from op_rows_seq import rnn_seq_rows
+ROWS += rnn_seq_rows(OpRow)

@@ -8,9 +8,10 @@ from dlcore import functional as F
 from dlcore.registry import bind
 
 
-def fd_check(prim, args, rng, eps=1e-6):
-    """<w, d prim(args) / d args_i> against central differences for a random cotangent w."""
-    out, pullback = F.vjp(lambda *a: bind(prim, *a), *args)
+def fd_check(prim, args, rng, eps=1e-6, **params):
+    """<w, d prim(args) / d args_i> against central differences for a random cotangent w
+    (``params``: the primitive's parameters)."""
+    out, pullback = F.vjp(lambda *a: bind(prim, *a, **params), *args)
     w = rng.standard_normal(out.buf.shape)
     grads = [g.buf for g in pullback(w)]
     for i, a in enumerate(args):
@@ -21,6 +22,7 @@ def fd_check(prim, args, rng, eps=1e-6):
             dn.flat[k] -= eps
             args_up, args_dn = list(args), list(args)
             args_up[i], args_dn[i] = up, dn
-            num.flat[k] = np.sum(w * (bind(prim, *args_up) - bind(prim, *args_dn))) / (2 * eps)
+            num.flat[k] = np.sum(w * (bind(prim, *args_up, **params) -
+                                      bind(prim, *args_dn, **params))) / (2 * eps)
         np.testing.assert_allclose(grads[i], num, rtol=1e-6, atol=1e-8,
                                    err_msg=f"{prim.name} input {i}")

@@ -406,32 +406,107 @@ def gru_seq_step32(full, t, hz, xw, bh):
             full[t, b, j] = c + z * (full[t - 1, b, j] - c)
 
 
-@njit(cache=True, nogil=True, error_model=_EM)
-def gru_seq_bwd_step(g, y, h0, t, dh, out, dhz):
-    """Step ``t`` of a GRU layer's backpropagation through time (``gru_gates_bwd``'s formulas
-    at the saved gates, hz_n = the saved hn): ``dh`` holds the cotangent of h_t from the later
-    steps on entry and the direct part ``g_h z`` of h_{t-1}'s on return (the caller adds
-    ``dhz u^T``); out[t] = [dxz, dhz] with g's hn columns added to dhz's candidate block, and
-    ``dhz`` (B, 3H) a C-ordered copy of the latter for the product."""
-    n = h0.shape[1]
-    for b in range(h0.shape[0]):
+@njit(cache=True, nogil=True, error_model=_EM, inline="always")
+def _gru_seq_bwd_rows(gt, yt, hp, dh, outt, dhz, one):
+    """One step of a GRU layer's backpropagation through time (``gru_gates_bwd``'s formulas at
+    the saved gates, hz_n = the saved hn) on 2-D rows: gt, yt = g[t], y[t] (B, 5H), hp =
+    h_{t-1} (B, H); ``dh`` holds the cotangent of h_t from the later steps on entry and the
+    direct part ``g_h z`` of h_{t-1}'s on return (the caller adds ``dhz u^T``); outt = out[t]
+    = [dxz, dhz] with g's hn columns added to dhz's candidate block, and ``dhz`` (B, 3H) a
+    C-ordered copy of the latter for the product.  ``one``: 1 in the arrays' dtype."""
+    n = hp.shape[1]
+    for b in range(hp.shape[0]):
         for j in range(n):
-            r = y[t, b, n + j]
-            z = y[t, b, 2 * n + j]
-            c = y[t, b, 3 * n + j]
-            hp = y[t - 1, b, j] if t > 0 else h0[b, j]
-            gh = g[t, b, j] + dh[b, j]
-            dan = (gh * (1.0 - z) + g[t, b, 3 * n + j]) * (1.0 - c * c)
-            dar = (dan * y[t, b, 4 * n + j] + g[t, b, n + j]) * r * (1.0 - r)
-            daz = (gh * (hp - c) + g[t, b, 2 * n + j]) * z * (1.0 - z)
-            dnr = dan * r + g[t, b, 4 * n + j]
-            out[t, b, j] = dar
-            out[t, b, n + j] = daz
-            out[t, b, 2 * n + j] = dan
-            out[t, b, 3 * n + j] = dar
-            out[t, b, 4 * n + j] = daz
-            out[t, b, 5 * n + j] = dnr
+            r = yt[b, n + j]
+            z = yt[b, 2 * n + j]
+            c = yt[b, 3 * n + j]
+            gh = gt[b, j] + dh[b, j]
+            dan = (gh * (one - z) + gt[b, 3 * n + j]) * (one - c * c)
+            dar = (dan * yt[b, 4 * n + j] + gt[b, n + j]) * r * (one - r)
+            daz = (gh * (hp[b, j] - c) + gt[b, 2 * n + j]) * z * (one - z)
+            dnr = dan * r + gt[b, 4 * n + j]
+            outt[b, j] = dar
+            outt[b, n + j] = daz
+            outt[b, 2 * n + j] = dan
+            outt[b, 3 * n + j] = dar
+            outt[b, 4 * n + j] = daz
+            outt[b, 5 * n + j] = dnr
             dhz[b, j] = dar
             dhz[b, n + j] = daz
             dhz[b, 2 * n + j] = dnr
             dh[b, j] = gh * z
+
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def gru_seq_bwd_step(gt, yt, hp, dh, outt, dhz):
+    """``_gru_seq_bwd_rows`` for float64 (and other dtypes)."""
+    _gru_seq_bwd_rows(gt, yt, hp, dh, outt, dhz, 1.0)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def gru_seq_bwd_step32(gt, yt, hp, dh, outt, dhz):
+    """``_gru_seq_bwd_rows`` for float32: float32 arithmetic throughout (a float64 ``1.0``
+    would widen every product), a multiply and an add fused where LLVM can."""
+    _gru_seq_bwd_rows(gt, yt, hp, dh, outt, dhz, np.float32(1.0))
+
+
+# ------------------------------------------------------------------ an Elman layer (rnn_seq)
+# ``full`` (T + 1, B, H) holds h0 in step 0 and h_t after it; ``hz`` = h_{t-1} u.  The sum is
+# the step path's ``xw_t + h u``; relu keeps NaN (dlcore's relu: x if x > 0 or x != x else 0).
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def rnn_seq_step(full, t, hz, xw, relu):
+    """Step ``t`` (1-based) of an Elman layer: h_t = act(xw_{t-1} + hz), libm's tanh."""
+    x = xw[t - 1]
+    for b in range(hz.shape[0]):
+        for j in range(hz.shape[1]):
+            a = x[b, j] + hz[b, j]
+            if relu:
+                full[t, b, j] = a if (a > 0 or a != a) else 0.0
+            else:
+                full[t, b, j] = math.tanh(a)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def rnn_seq_step32(full, t, hz, xw, relu):
+    """rnn_seq_step for float32, tanh through the vectorised ``_tanh32``."""
+    n = hz.shape[1]
+    a = np.empty(n, np.float32)
+    bits = np.empty(n, np.int32)
+    x = xw[t - 1]
+    zero = np.float32(0.0)
+    for b in range(hz.shape[0]):
+        for j in range(n):
+            a[j] = x[b, j] + hz[b, j]
+        if relu:
+            for j in range(n):
+                full[t, b, j] = a[j] if (a[j] > zero or a[j] != a[j]) else zero
+        else:
+            _tanh32(a, full[t, b], bits)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, inline="always")
+def _rnn_seq_bwd_rows(gt, yt, dh, da, relu, one):
+    """da = (g_t + dh) act'(h_t) from the saved h_t (tanh: 1 - h^2; relu: 0 where h <= 0,
+    as PyTorch's threshold_backward, so a NaN h passes the cotangent)."""
+    zero = one - one
+    for b in range(yt.shape[0]):
+        for j in range(yt.shape[1]):
+            y = yt[b, j]
+            d = gt[b, j] + dh[b, j]
+            if relu:
+                da[b, j] = zero if y <= zero else d
+            else:
+                da[b, j] = d * (one - y * y)
+
+
+@njit(cache=True, nogil=True, error_model=_EM)
+def rnn_seq_bwd_step(gt, yt, dh, da, relu):
+    """``_rnn_seq_bwd_rows`` for float64 (and other dtypes)."""
+    _rnn_seq_bwd_rows(gt, yt, dh, da, relu, 1.0)
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
+def rnn_seq_bwd_step32(gt, yt, dh, da, relu):
+    """``_rnn_seq_bwd_rows`` for float32 (float32 arithmetic throughout)."""
+    _rnn_seq_bwd_rows(gt, yt, dh, da, relu, np.float32(1.0))

@@ -308,7 +308,8 @@ def gru_seq(xw, u, bh, h0):
 def gru_seq_grad(g, y, u, h0):
     """Backpropagation through time of :func:`gru_seq` from its output ``y = [h, r, z, n,
     hn]`` (the saved gates and candidate products: no GEMM recomputes them): per step
-    backwards one loop (``gru_seq_bwd_step``) and the product ``dh += dhz u^T``; out[:T] =
+    backwards one loop (``gru_seq_bwd_step``, float32 ``gru_seq_bwd_step32``) and the product
+    ``dh += dhz u^T``; out[:T] =
     [dxz, dhz] (T, B, 6H), out[T] = [dh0, 0]."""
     t_len, nb, n5 = y.shape
     n = n5 // 5
@@ -320,14 +321,58 @@ def gru_seq_grad(g, y, u, h0):
     ut = _c_order(u.T, t_len)
     g = np.ascontiguousarray(g, dt)
     y = np.ascontiguousarray(y)
-    h0 = np.ascontiguousarray(h0, dt)
+    first = np.empty((nb, 5 * n), dt)       # h0 with the row stride of y's h columns: one
+    first[:, :n] = h0                       # compiled signature for every step's h_{t-1}
     mm = _step_product(nb, 3 * n, n, dt)        # dhz_t u^T: (B, 3H) x (3H, H)
     from . import _jit_rnn as J
-    step, add = J.gru_seq_bwd_step, np.add
+    step, add = (J.gru_seq_bwd_step32 if dt == _F32 else J.gru_seq_bwd_step), np.add
     for t in range(t_len - 1, -1, -1):
-        step(g, y, h0, t, dh, out, dhz)
+        step(g[t], y[t], y[t - 1, :, :n] if t else first[:, :n], dh, out[t], dhz)
         mm(dhz, ut, part)
         add(dh, part, out=dh)
     out[t_len, :, :n] = dh
     out[t_len, :, n:] = 0
+    return out
+
+
+def rnn_seq(xw, u, h0, *, nonlinearity):
+    """A whole Elman layer (``rnn_seq``): per step one GEMM ``h u`` (BLAS) and one loop
+    (``rnn_seq_step``, float32 ``rnn_seq_step32``) for the sum and the activation, on a
+    (T + 1, B, H) buffer whose first step holds h0; ``y`` is its last T steps."""
+    t_len, nb, n = xw.shape
+    dt = xw.dtype
+    full = np.empty((t_len + 1, nb, n), dt)
+    full[0] = h0
+    xw = np.ascontiguousarray(xw)
+    hz = np.empty((nb, n), dt)
+    u = _c_order(u, t_len)
+    mm = _step_product(nb, n, n, dt)
+    from . import _jit_rnn as J
+    step = J.rnn_seq_step32 if dt == _F32 else J.rnn_seq_step
+    relu = nonlinearity == "relu"
+    for t in range(1, t_len + 1):
+        mm(full[t - 1], u, hz)
+        step(full, t, hz, xw, relu)
+    return full[1:]
+
+
+def rnn_seq_grad(g, y, u, *, nonlinearity):
+    """Backpropagation through time of :func:`rnn_seq` from its output ``y`` (the saved h_t:
+    the activation's derivative reads it): per step backwards ``da_t = (g_t + dh)
+    act'(h_t)`` (one loop) and ``dh = da_t u^T``; out[:T] = da, out[T] = dh0."""
+    t_len, nb, n = y.shape
+    dt = y.dtype
+    out = np.empty((t_len + 1, nb, n), dt)
+    dh = out[t_len]
+    dh[...] = 0
+    ut = _c_order(u.T, t_len)
+    g = np.ascontiguousarray(g, dt)
+    y = np.ascontiguousarray(y)
+    mm = _step_product(nb, n, n, dt)            # da_t u^T
+    from . import _jit_rnn as J
+    step = J.rnn_seq_bwd_step32 if dt == _F32 else J.rnn_seq_bwd_step
+    relu = nonlinearity == "relu"
+    for t in range(t_len - 1, -1, -1):
+        step(g[t], y[t], dh, out[t], relu)
+        mm(out[t], ut, dh)
     return out

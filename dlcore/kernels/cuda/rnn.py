@@ -149,3 +149,35 @@ def gru_seq_grad(g, y, u, h0):
         dh = add(matmul(dhz, ut), getitem(d, (all_, slice(6 * n, None))))
     last = concatenate([dh, zeros_like(getitem(outs[0], (all_, slice(n, None))))], 1)
     return stack(outs + [last], 0)
+
+
+def rnn_seq(xw, u, h0, *, nonlinearity):
+    """``rnn_seq`` on the device: per step the device matmul, add and tanh or relu kernels
+    (run through the primitives on device buffers), the states stacked."""
+    from ...ops import add, getitem, matmul, relu, stack, tanh
+    act = relu if nonlinearity == "relu" else tanh
+    h, ys = h0, []
+    for t in range(int(xw.shape[0])):
+        h = act(add(getitem(xw, (t,)), matmul(h, u)))
+        ys.append(h)
+    return stack(ys, 0)
+
+
+def rnn_seq_grad(g, y, u, *, nonlinearity):
+    """``rnn_seq_grad`` on the device, the CPU kernel's recursion through the device kernels
+    of add, mul, sub (tanh's 1 - h^2) or where (relu's mask) and matmul."""
+    from ...ops import add, getitem, less_equal, matmul, matrix_transpose, mul, stack, sub
+    from ...ops import where, zeros_like
+    ut = matrix_transpose(u)
+    dh = None
+    outs = [None] * int(y.shape[0])
+    for t in range(len(outs) - 1, -1, -1):
+        yt, gt = getitem(y, (t,)), getitem(g, (t,))
+        d = gt if dh is None else add(gt, dh)
+        if nonlinearity == "relu":
+            da = where(less_equal(yt, 0.0), zeros_like(d), d)
+        else:
+            da = mul(d, sub(1.0, mul(yt, yt)))
+        outs[t] = da
+        dh = matmul(da, ut)
+    return stack(outs + [dh], 0)

@@ -4,8 +4,9 @@
 ``core.py``).
 
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``;
-Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout or a mask: dlcore's
-fused layers ``lstm_seq`` and ``gru_seq`` instead, ``LSTM._fused`` and ``GRU._fused``):
+Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout or a mask, and a tanh
+or relu SimpleRNN: dlcore's fused layers ``lstm_seq``, ``gru_seq`` and ``rnn_seq`` instead,
+``_fused``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
 Keras' gate orders i, f, c, o and z, r, h; Keras 3's defaults: GRU's ``reset_after`` True
@@ -198,7 +199,7 @@ class _Recurrent(Layer):
 
     def _fused(self, xw, states):
         """The layer as one fused primitive instead of the loop, where it can be (``LSTM``,
-        ``GRU``): ``(final states, the time-major output sequence or, without
+        ``GRU``, ``SimpleRNN``): ``(final states, the time-major output sequence or, without
         return_sequences, None)``; else None."""
         return None
 
@@ -338,6 +339,19 @@ class SimpleRNN(_Recurrent):
     def _step(self, xw_t, states):
         h = self.activation(_ops.add(xw_t, self._recurrent_terms(states[0], self._rec_masks)))
         return (h,)
+
+    def _fused(self, xw, states):
+        """A tanh or relu SimpleRNN without recurrent dropout (the caller: no mask) as
+        dlcore's fused layer ``rnn_seq`` (``h_t = act(xw_t + h_{t-1} U)``, the bias in
+        ``xw``).  None where the maths differs."""
+        act = {activations.tanh: "tanh", activations.relu: "relu"}.get(self.activation)
+        dt = xw.aval.dtype
+        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
+        if act is None or self._rec_masks is not None or \
+                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
+            return None
+        y = _seq.rnn_seq(xw, self.recurrent_kernel, states[0], act)
+        return [_ops.getitem(y, (-1,))], (y if self.return_sequences else None)
 
 
 class LSTM(_Recurrent):
