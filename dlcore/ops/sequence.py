@@ -37,6 +37,10 @@ about a dozen eager ops and their vjps per ``nn.GRUCell``/``nn.GRU`` step).
                                 dxw_t = dz_t,  du = sum_t h_{t-1}^T dz_t,  dh0, dc0 (BPTT at
                                 the saved z_t)
 
+The GRU and Elman layers over time have the same form in their own modules (re-exported here):
+``gru_seq(xw, u, bh, h0)`` (``sequence_gru``) and ``rnn_seq(xw, u, h0, nonlinearity)``
+(``sequence_rnn``).
+
 The fused gradient primitives (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``) are
 differentiable too: their vjps recompute the same gradient as a composite of primitives (in
 ``sequence_grad2``), so second derivatives (``create_graph=True``) work while the first-order

@@ -1,7 +1,8 @@
 """Second derivatives through the fused LSTM and GRU primitives (``dlcore.ops.sequence``).
 
-The first-order gradients of ``lstm_gates``, ``lstm_step``, ``lstm_seq`` and ``gru_gates`` are
-fused kernels (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``, ``gru_gates_grad``).
+The first-order gradients of ``lstm_gates``, ``lstm_step``, ``lstm_seq``, ``gru_gates``,
+``gru_seq`` and ``rnn_seq`` are fused kernels (``lstm_gates_grad``, ``lstm_step_grad``,
+``lstm_seq_grad``, ``gru_gates_grad``, ``gru_seq_grad``, ``rnn_seq_grad``).
 A second derivative (a gradient penalty on an LSTM critic, a Hessian-vector product; PyTorch
 supports both through ``nn.LSTM`` and ``LSTMCell`` on the CPU) needs the vjp of those gradient
 primitives.  Each is written here as the same function recomputed as a composite of
@@ -25,6 +26,11 @@ right for any inputs, not only those of an actual forward pass)::
                             c_p = y[t-1]'s c (c0 at t = 0):  [dz_t, dc] = gates_grad(
                             g[t][:, :2H] + [dh, dc], z_t, c_p) with g[t]'s z columns added
                             to dz_t;  dh = dz_t u^T;  out = [dz_0 .. dz_{T-1}, [dh, dc, 0]]
+    gru_seq_grad(g, y, u, h0):   y = [h, r, z, n, hn] (gru_seq's output);  gru_grad's formulas
+                            per step backwards with hz_n = hn_t and the carried dh added to
+                            g_h;  dh = dhz_t u^T + g_h z_t;  out = [[dxz_t, dhz_t] .., [dh, 0]]
+    rnn_seq_grad(g, y, u):  da_t = (g_t + dh) act'(h_t) (tanh: 1 - h^2; relu: h > 0, a
+                            constant mask);  dh = da_t u^T;  out = [da_0 .. da_{T-1}, dh]
 """
 
 from __future__ import annotations
