@@ -153,7 +153,8 @@ def gru_gates(b: Any, op: Any) -> None:
     hid = op.in_shapes[2][1]
     if hid is None:
         raise NotImplementedError("ONNX export: gru_gates with an unknown hidden size")
-    gru_update(b, *op.inputs[:3], hid, op.output)
+    xz, hz, h = op.inputs[:3]
+    gru_update(b, xz, hz, h, hid, op.output)
 
 
 def gru_update(b: Any, xz, hz, h, hid, output, keep_hn: bool = False) -> None:

@@ -314,7 +314,7 @@ class RNNBase(Module):
                     xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
                     if b_ih is not None:
                         xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
-                if fused and lstm:
+                if fused and c0 is not None:           # (an LSTM)
                     o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh, d == 1)
                     outs.append(o)
                 elif fused and self.mode == "GRU":
