@@ -388,14 +388,29 @@ class _SharedKernel:
         try:
             if self.km is None:
                 client = nbclient.NotebookClient(fresh, **kw)
-                client.execute(env=kernel_env(), cleanup_kc=False)
+                self._execute(client, env=kernel_env(), cleanup_kc=False)
                 self.km = client.km
             else:
-                nbclient.NotebookClient(fresh, km=self.km, **kw).execute()
-            nbclient.NotebookClient(nb, km=self.km, **kw).execute()
+                self._execute(nbclient.NotebookClient(fresh, km=self.km, **kw))
+            self._execute(nbclient.NotebookClient(nb, km=self.km, **kw))
         except BaseException:
             self.close()
             raise
+
+    @staticmethod
+    def _execute(client, **kw) -> None:
+        """``client.execute(**kw)``, then its kernel client's channels stopped: nbclient keeps
+        a client of a kernel it does not own (or told ``cleanup_kc=False``) connected, and each
+        such client's heartbeat thread then outlived its kernel, polling and re-creating its
+        zmq socket every few seconds for the rest of the pytest worker's life (two threads per
+        notebook).  (A suspect, not proven, for the SIGABRT raised in a native thread that once
+        killed a worker whose thread dump listed a dozen of them.)"""
+        try:
+            client.execute(**kw)
+        finally:
+            kc, client.kc = client.kc, None
+            if kc is not None:
+                kc.stop_channels()
 
     def close(self) -> None:
         if self.km is not None:
