@@ -9,7 +9,9 @@ sequence's state at its own length.  ``dynamic_rnn`` calls the cell once outside
 that probe is pruned from every run (nothing fetches it).  When the number of time steps is
 unknown when the graph is built (inputs ``[None, None, D]``), the loop runs to
 ``tf.shape(inputs)[time]`` at run time, as TensorFlow's.  Variables live under ``rnn/`` (or
-``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.
+``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.  Without
+``sequence_length``, LSTM and Elman cells (and a MultiRNNCell of them) run as dlcore's fused
+layers instead of the loop (``rnn_fused``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dlcore import ops as _ops
 from . import functional_ops as _f
 from .frontend import constant, to_tensor
 from .graph import get_default_graph
+from .rnn_fused import fused_layers
 from .sequence_ops import reverse_by_length
 from .variable_scopes import variable_scope
 
@@ -95,6 +98,12 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         ns = len(s_leaves)
         lengths = None if sequence_length is None else \
             _checked_lengths(to_tensor(sequence_length, g), x, 1 if time_major else 0, g)
+        fused = fused_layers(cell, xt, state0) if lengths is None and T != 0 else None
+        if fused is not None:              # (rnn_fused: LSTM and Elman cells, no lengths)
+            out, final = fused
+            if not time_major:
+                out = _ops.transpose(out, (1, 0, 2))
+            return out, final
 
         def step(t, vs):
             state, acc = _f.pack_as(state0, vs[:ns]), vs[ns]

@@ -1,0 +1,119 @@
+"""``tf.nn.dynamic_rnn`` over a whole sequence as dlcore's fused layers instead of a
+``while_loop``, where the cell's maths is theirs (``dynamic_rnn`` asks :func:`fused_layers`):
+
+* ``BasicLSTMCell`` and ``LSTMCell`` (tanh; no peepholes, cell clip or projection) as
+  ``lstm_seq``: TensorFlow's kernel ``[x, h] W + b`` (gates i, j, f, o, ``forget_bias`` added
+  to f) split into ``x W_x`` for every step at once (one matmul before the layer) and the
+  recurrent ``W_h``, their gate blocks put in the layer's order i, f, g (= j), o, and
+  ``forget_bias`` added to the f block of the bias;
+* ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
+* a ``MultiRNNCell`` of those, layer after layer.
+
+Only without ``sequence_length`` (its mask keeps the loop).  The values are the loop's up to
+float rounding (the sums are grouped differently: ``x W_x + h W_h`` against ``[x, h] W``).
+The step loop interpreted cost about 1.75 us a step of its body per time step and its
+compilation (a body and its gradient's sub-programs) seconds; the fused layer is one primitive
+each way, interpreted or compiled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops as _ops
+from dlcore.ops import sequence as _seq
+
+from .rnn_cell import BasicLSTMCell, BasicRNNCell, LSTMCell, LSTMStateTuple, MultiRNNCell
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _activation(fn) -> str | None:
+    """``"tanh"`` or ``"relu"`` for the front ends' tanh and relu, else None."""
+    if fn is _ops.tanh or fn is _ops.relu:
+        return fn.__name__
+    name = getattr(fn, "_dlcore_op", None)          # tf.tanh, tf.nn.relu (dlcore_static._api)
+    return name if name in ("tanh", "relu") else None
+
+
+def _blocks(a, n: int, order) -> object:
+    """``a``'s last axis in blocks of ``n`` put in ``order``."""
+    return _ops.concatenate([_ops.getitem(a, (Ellipsis, slice(k * n, (k + 1) * n)))
+                             for k in order], -1)
+
+
+def _plain(a, dtype) -> bool:
+    aval = getattr(a, "aval", None)
+    return aval is not None and aval.ndim == 2 and aval.dtype == dtype
+
+
+def _fusable(cell, state, dtype) -> bool:
+    """Whether ``cell`` from ``state`` is a fused layer's maths: checked for every layer
+    before any node is built (a node built in vain would shift later ops' default seeds)."""
+    if len(getattr(cell, "_vars", None) or ()) < 2:
+        return False                                # (not called yet: no variables)
+    if type(cell) in (BasicLSTMCell, LSTMCell):
+        if _activation(cell._activation) != "tanh" or (type(cell) is LSTMCell and (
+                cell._use_peepholes or cell._cell_clip is not None or
+                cell._num_proj is not None)):
+            return False
+        parts = tuple(state) if cell._state_is_tuple else (state,)
+        return all(_plain(p, dtype) for p in parts)
+    return type(cell) is BasicRNNCell and _activation(cell._activation) is not None and \
+        _plain(state, dtype)
+
+
+def _lstm(cell, xt, state):
+    n = cell._num_units
+    if cell._state_is_tuple:
+        c0, h0 = state
+    else:
+        c0, h0 = (_ops.getitem(state, (Ellipsis, slice(k * n, (k + 1) * n))) for k in (0, 1))
+    dt = xt.aval.dtype
+    w, b = cell._vars[:2]
+    d = w.aval.shape[0] - n
+    order = (0, 2, 1, 3)                            # TF's i, j, f, o -> i, f, g (= j), o
+    bias = _blocks(b, n, order)
+    if cell._forget_bias:
+        fb = np.zeros((4 * n,), dt)
+        fb[n:2 * n] = cell._forget_bias
+        bias = _ops.add(bias, fb)
+    xw = _ops.add(_ops.matmul(xt, _blocks(_ops.getitem(w, (slice(0, d),)), n, order)), bias)
+    y = _seq.lstm_seq(xw, _blocks(_ops.getitem(w, (slice(d, None),)), n, order), h0, c0)
+    out = _ops.getitem(y, (Ellipsis, slice(0, n)))
+    last = _ops.getitem(y, (-1,))
+    h = _ops.getitem(last, (Ellipsis, slice(0, n)))
+    c = _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))
+    return out, (LSTMStateTuple(c, h) if cell._state_is_tuple else
+                 _ops.concatenate([c, h], -1))
+
+
+def _elman(cell, xt, state):
+    w, b = cell._vars[:2]
+    d = w.aval.shape[0] - cell._num_units
+    xw = _ops.add(_ops.matmul(xt, _ops.getitem(w, (slice(0, d),))), b)
+    y = _seq.rnn_seq(xw, _ops.getitem(w, (slice(d, None),)), state,
+                     _activation(cell._activation))
+    return y, _ops.getitem(y, (-1,))
+
+
+def fused_layers(cell, xt, state):
+    """``cell`` over the time-major ``xt`` (T, B, D) from ``state`` as fused layers: (the
+    outputs (T, B, H), the final state, packed as ``state``), or None (nothing built) where a
+    cell's maths is not a fused layer's.  The cell has been called once (its variables
+    exist)."""
+    dt = xt.aval.dtype
+    if xt.aval.ndim != 3 or dt not in _FLOATS:
+        return None
+    multi = type(cell) is MultiRNNCell
+    cells, states = (cell._cells, list(state)) if multi else ([cell], [state])
+    if len(cells) != len(states) or not all(_fusable(c, s, dt) for c, s in zip(cells, states)):
+        return None
+    finals = []
+    for c, s in zip(cells, states):
+        xt, final = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(c, xt, s)
+        finals.append(final)
+    return xt, (tuple(finals) if multi else finals[0])
+
+
+__all__ = ["fused_layers"]

@@ -1,0 +1,152 @@
+"""``tf.nn.dynamic_rnn`` without ``sequence_length`` runs LSTM and Elman cells (and a
+MultiRNNCell of them) as dlcore's fused layers (``lstm_seq``, ``rnn_seq``) instead of a
+``while_loop`` (``dlcore_static/rnn_fused.py``): the graph's ops, outputs, final states and
+gradients against the loop's (the fused path turned off) and against NumPy written from
+TensorFlow's LSTM equations, a training step, and the cells and arguments that keep the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_static as tf
+from dlcore_static import rnn as rnn_module
+
+RNN = tf.nn.rnn_cell
+
+
+def _cell(kind):
+    return {"lstm": lambda: RNN.BasicLSTMCell(5),
+            "lstm_fb0": lambda: RNN.BasicLSTMCell(5, forget_bias=0.0),
+            "lstm_cell": lambda: RNN.LSTMCell(5),
+            "lstm_concat": lambda: RNN.BasicLSTMCell(5, state_is_tuple=False),
+            "rnn_tanh": lambda: RNN.BasicRNNCell(5),
+            "rnn_relu": lambda: RNN.BasicRNNCell(5, activation=tf.nn.relu),
+            "multi": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5), RNN.BasicLSTMCell(4)]),
+            "multi_mixed": lambda: RNN.MultiRNNCell([RNN.BasicRNNCell(4), RNN.LSTMCell(3)]),
+            }[kind]()
+
+
+def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3)):
+    """Outputs, final state leaves and gradients of a loss w.r.t. the input and every
+    variable, and the graph's op types."""
+    if not fused:
+        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(3)
+        x = tf.placeholder(tf.float64 if kind == "lstm_cell" else tf.float32,
+                           (shape[1], shape[0], shape[2]) if time_major else shape)
+        out, state = tf.nn.dynamic_rnn(_cell(kind), x, dtype=x.dtype, time_major=time_major)
+        leaves = tf.nest.flatten(state)
+        loss = tf.reduce_sum(out * out) + sum(tf.reduce_sum(s) * (k + 2)
+                                              for k, s in enumerate(leaves))
+        variables = tf.trainable_variables()
+        grads = tf.gradients(loss, [x] + variables)
+        types = {op.type for op in g.get_operations()}
+        rng = np.random.default_rng(0)
+        xv = rng.standard_normal((4, 2, 3) if time_major else (2, 4, 3))
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            for v in variables:                 # non-zero biases: the gate order matters
+                sess.run(v.assign(rng.uniform(-0.7, 0.7, v.shape.as_list())))
+            got = sess.run([out] + leaves + grads, {x: xv.astype(x.dtype.as_numpy_dtype)})
+    monkeypatch.undo()
+    return got, types
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_fb0", "lstm_cell", "lstm_concat", "rnn_tanh",
+                                  "rnn_relu", "multi", "multi_mixed"])
+@pytest.mark.parametrize("time_major", [False, True])
+def test_fused_layers_equal_the_loop(kind, time_major, monkeypatch):
+    got, types = _run(kind, time_major, True, monkeypatch)
+    want, loop_types = _run(kind, time_major, False, monkeypatch)
+    seq = "RnnSeq" if kind.startswith("rnn") else "LstmSeq"
+    assert seq in types and "While" not in types
+    assert "While" in loop_types and seq not in loop_types
+    if kind == "multi_mixed":
+        assert {"RnnSeq", "LstmSeq"} <= types
+    assert len(got) == len(want)
+    tol = 1e-12 if kind == "lstm_cell" else 2e-5            # (float64 / float32)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_basic_lstm_cell_matches_numpy_from_tensorflows_equations():
+    """i, j, f, o = split([x, h] W + b);  c' = c s(f + forget_bias) + s(i) tanh(j);
+    h' = tanh(c') s(o), from the cell's own variables (float64)."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, (2, 4, 3))
+        cell = RNN.BasicLSTMCell(5, forget_bias=0.7)
+        out, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float64)
+        assert "LstmSeq" in {op.type for op in g.get_operations()}
+        rng = np.random.default_rng(1)
+        xv = rng.standard_normal((2, 4, 3))
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            w, b = cell.trainable_variables
+            sess.run([w.assign(rng.uniform(-0.6, 0.6, (8, 20))),
+                      b.assign(rng.uniform(-0.6, 0.6, (20,)))])
+            wv, bv = sess.run([w, b])
+            o, c_n, h_n = sess.run([out, state.c, state.h], {x: xv})
+
+    def s(v):
+        return 1 / (1 + np.exp(-v))
+    h, c, hs = np.zeros((2, 5)), np.zeros((2, 5)), []
+    for t in range(4):
+        i, j, f, o_ = np.split(np.concatenate([xv[:, t], h], 1) @ wv + bv, 4, 1)
+        c = c * s(f + 0.7) + s(i) * np.tanh(j)
+        h = np.tanh(c) * s(o_)
+        hs.append(h)
+    np.testing.assert_allclose(o, np.stack(hs, 1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c_n, c, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h_n, h, rtol=1e-12, atol=1e-12)
+
+
+def test_a_training_step_equals_the_loops(monkeypatch):
+    def step(fused):
+        if not fused:
+            monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
+        g = tf.Graph()
+        with g.as_default():
+            tf.set_random_seed(5)
+            x = tf.placeholder(tf.float32, (3, 6, 2))
+            cell = RNN.MultiRNNCell([RNN.LSTMCell(4), RNN.LSTMCell(4)])
+            out, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+            loss = tf.reduce_mean(tf.square(out[:, -1] - 0.5))
+            train = tf.train.AdamOptimizer(0.05).minimize(loss)
+            xv = np.random.default_rng(2).standard_normal((3, 6, 2)).astype(np.float32)
+            with tf.Session(graph=g) as sess:
+                sess.run(tf.global_variables_initializer())
+                losses = [sess.run([loss, train], {x: xv})[0] for _ in range(5)]
+                weights = sess.run(tf.trainable_variables())
+        monkeypatch.undo()
+        return losses, weights
+    (l1, w1), (l2, w2) = step(True), step(False)
+    np.testing.assert_allclose(l1, l2, rtol=1e-5)
+    assert l1[-1] < l1[0]
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["sequence_length", "peepholes", "cell_clip", "num_proj",
+                                  "gru", "dropout", "sigmoid", "multi_with_gru"])
+def test_what_keeps_the_loop(case):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, (2, 4, 3))
+        cell = {"sequence_length": lambda: RNN.BasicLSTMCell(5),
+                "peepholes": lambda: RNN.LSTMCell(5, use_peepholes=True),
+                "cell_clip": lambda: RNN.LSTMCell(5, cell_clip=1.0),
+                "num_proj": lambda: RNN.LSTMCell(5, num_proj=3),
+                "gru": lambda: RNN.GRUCell(5),
+                "dropout": lambda: RNN.DropoutWrapper(RNN.BasicLSTMCell(5), 0.5),
+                "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
+                "multi_with_gru": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
+                                                            RNN.GRUCell(5)])}[case]()
+        lengths = [4, 2] if case == "sequence_length" else None
+        before = len(g.get_operations())
+        tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
+        types = {op.type for op in g.get_operations()[before:]}
+    assert "While" in types and not {"LstmSeq", "RnnSeq"} & types
