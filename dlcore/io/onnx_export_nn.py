@@ -110,43 +110,61 @@ def value_info(helper, name, shape, dtype):
         [d if d is None or isinstance(d, str) else int(d) for d in shape])
 
 
-def lstm_seq(b: Any, op: Any) -> None:
-    """The fused LSTM layer ``lstm_seq(xw, u, h0, c0)`` as an ONNX ``Loop`` over time whose
-    body is ``z = xw[t] + h u`` and ``lstm_update``, its scan output the step's ``[h, c, z]``
-    (stacked: ``y`` (T, B, 6H), as the primitive's).  (ONNX's ``LSTM`` would give only the
-    ``h`` sequence and the last state, and a graph may read ``c`` or ``z`` of any step.)"""
-    xw, u, h0, c0 = op.inputs[:4]
+def _time_loop(b: Any, op: Any, name: str, inits: list, width: int, body) -> None:
+    """A fused recurrent layer ``op`` (``xw`` its first input, (T, B, G); its second's first
+    dimension the hidden size H) as an ONNX ``Loop`` over time carrying the states ``inits``
+    (each (B, H)) whose scan output is the step's (B, width H) row of the primitive's output
+    (stacked: ``op.output``).  ``body(xt, states, outs, y, hid)`` adds a step's nodes: from
+    ``xt = xw[t]`` and the carried states' names, the new states into the names ``outs`` and
+    the step's row into ``y``."""
+    xw = op.inputs[0]
     hid = op.in_shapes[1][0]
     if hid is None:
-        raise NotImplementedError("ONNX export: lstm_seq with an unknown hidden size")
+        raise NotImplementedError(f"ONNX export: {name} with an unknown hidden size")
     dt = op.out_dtype
-    pre = b.fresh("lstm_seq")
-    it, cond, h, c = (f"{pre}/{n}" for n in ("t", "cond", "h", "c"))
+    pre = b.fresh(name)
+    it, cond, y = f"{pre}/t", f"{pre}/cond", f"{pre}/y"
+    states = [f"{pre}/s{k}" for k in range(len(inits))]
+    outs = [f"{pre}/s{k}_out" for k in range(len(inits))]
     outer, b.nodes = b.nodes, []
     try:
-        xt = b.node("Gather", [xw, it], axis=0)
-        z = b.node("Add", [xt, b.node("MatMul", [h, u])])
-        y = f"{pre}/y"
-        lstm_update(b, z, c, hid, y, keep_z=True)
-        for name, k in (("h_out", 0), ("c_out", 1)):
-            b.node("Slice", [y, b.const([k * hid]), b.const([(k + 1) * hid]), b.const([1])],
-                   f"{pre}/{name}")
+        body(b.node("Gather", [xw, it], axis=0), states, outs, y, hid)
         b.node("Identity", [cond], f"{pre}/cond_out")
         body_nodes = b.nodes
     finally:
         b.nodes = outer
     state = [None, hid]
-    body = b.h.make_graph(
+    graph = b.h.make_graph(
         body_nodes, f"{pre}/body",
-        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
-         value_info(b.h, h, state, dt), value_info(b.h, c, state, dt)],
-        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
-         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, f"{pre}/c_out", state, dt),
-         value_info(b.h, y, [None, 6 * hid], dt)])
+        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_)] +
+        [value_info(b.h, v, state, dt) for v in states],
+        [value_info(b.h, f"{pre}/cond_out", [], np.bool_)] +
+        [value_info(b.h, v, state, dt) for v in outs] +
+        [value_info(b.h, y, [None, width * hid], dt)])
     trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
-    b.nodes.append(b.h.make_node("Loop", [trips, "", h0, c0],
-                                 [f"{pre}/h_last", f"{pre}/c_last", op.output],
-                                 name=b.fresh("Loop"), body=body))
+    b.nodes.append(b.h.make_node("Loop", [trips, ""] + list(inits),
+                                 [f"{pre}/s{k}_last" for k in range(len(inits))] + [op.output],
+                                 name=b.fresh("Loop"), body=graph))
+
+
+def _cols(b: Any, t, k: int, m: int, hid: int, output=None):
+    return b.node("Slice", [t, b.const([k * hid]), b.const([m * hid]), b.const([1])], output)
+
+
+def lstm_seq(b: Any, op: Any) -> None:
+    """The fused LSTM layer ``lstm_seq(xw, u, h0, c0)`` as an ONNX ``Loop`` over time whose
+    body is ``z = xw[t] + h u`` and ``lstm_update``, its scan output the step's ``[h, c, z]``
+    (stacked: ``y`` (T, B, 6H), as the primitive's).  (ONNX's ``LSTM`` would give only the
+    ``h`` sequence and the last state, and a graph may read ``c`` or ``z`` of any step.)"""
+    u = op.inputs[1]
+
+    def body(xt, states, outs, y, hid):
+        z = b.node("Add", [xt, b.node("MatMul", [states[0], u])])
+        lstm_update(b, z, states[1], hid, y, keep_z=True)
+        for k, out in enumerate(outs):
+            _cols(b, y, k, k + 1, hid, out)
+
+    _time_loop(b, op, "lstm_seq", op.inputs[2:4], 6, body)
 
 
 def gru_gates(b: Any, op: Any) -> None:
@@ -162,7 +180,7 @@ def gru_update(b: Any, xz, hz, h, hid, output, keep_hn: bool = False) -> None:
     ``n = tanh(xz_n + r hz_n)``, ``h' = n + z (h - n)``;  y = [h', r, z, n] (and ``hz_n``
     after them with ``keep_hn``: ``gru_seq``'s step)."""
     def cols(t, k, m):
-        return b.node("Slice", [t, b.const([k * hid]), b.const([m * hid]), b.const([1])])
+        return _cols(b, t, k, m, hid)
 
     rz = b.node("Sigmoid", [b.node("Add", [cols(xz, 0, 2), cols(hz, 0, 2)])])
     r, z = cols(rz, 0, 1), cols(rz, 1, 2)
@@ -176,63 +194,28 @@ def gru_seq(b: Any, op: Any) -> None:
     """The fused GRU layer ``gru_seq(xw, u, bh, h0)`` as an ONNX ``Loop`` over time whose body
     is ``hz = h u + bh`` and ``gru_update``, its scan output the step's ``[h, r, z, n, hn]``
     (stacked: ``y`` (T, B, 5H), as the primitive's)."""
-    xw, u, bh, h0 = op.inputs[:4]
-    hid = op.in_shapes[1][0]
-    if hid is None:
-        raise NotImplementedError("ONNX export: gru_seq with an unknown hidden size")
-    dt = op.out_dtype
-    pre = b.fresh("gru_seq")
-    it, cond, h = (f"{pre}/{n}" for n in ("t", "cond", "h"))
-    outer, b.nodes = b.nodes, []
-    try:
-        hz = b.node("Add", [b.node("MatMul", [h, u]), bh])
-        y = f"{pre}/y"
-        gru_update(b, b.node("Gather", [xw, it], axis=0), hz, h, hid, y, keep_hn=True)
-        b.node("Slice", [y, b.const([0]), b.const([hid]), b.const([1])], f"{pre}/h_out")
-        b.node("Identity", [cond], f"{pre}/cond_out")
-        body_nodes = b.nodes
-    finally:
-        b.nodes = outer
-    state = [None, hid]
-    body = b.h.make_graph(
-        body_nodes, f"{pre}/body",
-        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
-         value_info(b.h, h, state, dt)],
-        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
-         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, y, [None, 5 * hid], dt)])
-    trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
-    b.nodes.append(b.h.make_node("Loop", [trips, "", h0], [f"{pre}/h_last", op.output],
-                                 name=b.fresh("Loop"), body=body))
+    u, bh = op.inputs[1:3]
+
+    def body(xt, states, outs, y, hid):
+        hz = b.node("Add", [b.node("MatMul", [states[0], u]), bh])
+        gru_update(b, xt, hz, states[0], hid, y, keep_hn=True)
+        _cols(b, y, 0, 1, hid, outs[0])
+
+    _time_loop(b, op, "gru_seq", op.inputs[3:4], 5, body)
 
 
 def rnn_seq(b: Any, op: Any) -> None:
     """The fused Elman layer ``rnn_seq(xw, u, h0)`` as an ONNX ``Loop`` over time whose body is
     ``h = act(xw[t] + h u)`` (Tanh or Relu), its scan output the step's h (stacked: ``y``
     (T, B, H), as the primitive's)."""
-    xw, u, h0 = op.inputs[:3]
-    hid = op.in_shapes[1][0]
-    dt = op.out_dtype
-    pre = b.fresh("rnn_seq")
-    it, cond, h = (f"{pre}/{n}" for n in ("t", "cond", "h"))
-    outer, b.nodes = b.nodes, []
-    try:
-        a = b.node("Add", [b.node("Gather", [xw, it], axis=0), b.node("MatMul", [h, u])])
-        b.node("Relu" if op.params["nonlinearity"] == "relu" else "Tanh", [a], f"{pre}/h_out")
-        b.node("Identity", [f"{pre}/h_out"], f"{pre}/y")
-        b.node("Identity", [cond], f"{pre}/cond_out")
-        body_nodes = b.nodes
-    finally:
-        b.nodes = outer
-    state = [None, hid]
-    body = b.h.make_graph(
-        body_nodes, f"{pre}/body",
-        [value_info(b.h, it, [], np.int64), value_info(b.h, cond, [], np.bool_),
-         value_info(b.h, h, state, dt)],
-        [value_info(b.h, f"{pre}/cond_out", [], np.bool_),
-         value_info(b.h, f"{pre}/h_out", state, dt), value_info(b.h, f"{pre}/y", state, dt)])
-    trips = b.node("Gather", [b.node("Shape", [xw]), b.const(0)], axis=0)
-    b.nodes.append(b.h.make_node("Loop", [trips, "", h0], [f"{pre}/h_last", op.output],
-                                 name=b.fresh("Loop"), body=body))
+    u = op.inputs[1]
+    act = "Relu" if op.params["nonlinearity"] == "relu" else "Tanh"
+
+    def body(xt, states, outs, y, hid):
+        b.node(act, [b.node("Add", [xt, b.node("MatMul", [states[0], u])])], outs[0])
+        b.node("Identity", [outs[0]], y)
+
+    _time_loop(b, op, "rnn_seq", op.inputs[2:3], 1, body)
 
 
 def scatter_add_onehot(b: Any, op: Any) -> None:
