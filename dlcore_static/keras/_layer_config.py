@@ -33,6 +33,8 @@ _KWARG_KEYS: dict[str, tuple] = {
 _KWARG_KEYS["_Recurrent"] = ("activity_regularizer",)
 for _n in ("_Conv", "_SeparableConv", "MultiHeadAttention"):
     _KWARG_KEYS[_n] = ("activity_regularizer",)
+_CUDNN = ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout",
+          "unroll", "seed", "reset_after")
 #: constructor arguments of a shared base class that Keras's class of that name does not have
 _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
                                "SimpleRNN": ("unit_forget_bias", "recurrent_activation", "seed"),
@@ -42,7 +44,9 @@ _NOT_KEYS: dict[str, tuple] = {"GRU": ("unit_forget_bias",),
                                "Cropping1D": ("data_format",), "UpSampling1D": ("data_format",),
                                "SpatialDropout1D": ("data_format",),
                                "Conv3DTranspose": ("groups",), "Conv1DTranspose": ("groups",),
-                               "Conv2DTranspose": ("groups",)}
+                               "Conv2DTranspose": ("groups",),
+                               # (Keras 2's cuDNN layers: fixed maths, no dropout)
+                               "CuDNNLSTM": _CUDNN, "CuDNNGRU": _CUDNN + ("unit_forget_bias",)}
 
 
 def _not_keys(cls: type) -> tuple:

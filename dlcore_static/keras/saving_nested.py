@@ -32,6 +32,10 @@ RECURRENT: dict[str, tuple] = {
              "go_backwards"),
     "GRU": ("units", "activation", "recurrent_activation", "use_bias", "dropout",
             "recurrent_dropout", "return_sequences", "return_state", "go_backwards"),
+    # Keras 2's cuDNN layers (fixed maths, no dropout, no unroll)
+    "CuDNNLSTM": ("units", "unit_forget_bias", "return_sequences", "return_state",
+                  "go_backwards"),
+    "CuDNNGRU": ("units", "return_sequences", "return_state", "go_backwards"),
 }
 WRAPPERS = ("Bidirectional", "TimeDistributed")
 
@@ -48,7 +52,9 @@ def config(layer, json_value: Callable, layer_config: Callable) -> dict:
         return saving_rnn.config(layer, json_value)
     if cls in RECURRENT:
         cfg = {k: json_value(getattr(layer, k)) for k in RECURRENT[cls]}
-        cfg.update(stateful=bool(layer.stateful), unroll=False)
+        cfg.update(stateful=bool(layer.stateful))
+        if not cls.startswith("CuDNN"):
+            cfg["unroll"] = False
         if cls == "GRU":
             cfg["reset_after"] = bool(layer.reset_after)
         return cfg

@@ -33,6 +33,7 @@ from .noise_norm import (ActivityRegularization, AlphaDropout, GaussianDropout, 
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 AvgPool1D = AveragePooling1D
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM  # noqa: E402 - Keras 2's cuDNN layers
 from . import conv_recurrent  # noqa: E402
 from .conv_recurrent import ConvLSTM2D  # noqa: E402
 from . import attention  # noqa: E402

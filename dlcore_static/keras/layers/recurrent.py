@@ -388,10 +388,21 @@ class LSTM(_Recurrent):
 
 
 def input_bias(layer):
-    """The bias added to ``x W``: all of it, or its first row with GRU's ``reset_after``."""
+    """The bias added to ``x W``: all of it, or its first row with GRU's ``reset_after`` (a
+    layer's own ``_input_bias``: the CuDNN layers' one vector of both biases)."""
+    own = getattr(layer, "_input_bias", None)
+    if own is not None:
+        return own()
     if getattr(layer, "reset_after", False):
         return _ops.getitem(layer.bias, (0,))
     return layer.bias
+
+
+def recurrent_bias(layer):
+    """GRU's (``reset_after``) bias of ``h U``: the bias's second row (a layer's own
+    ``_recurrent_bias``: CuDNNGRU's second half)."""
+    own = getattr(layer, "_recurrent_bias", None)
+    return own() if own is not None else _ops.getitem(layer.bias, (1,))
 
 
 def gru_step(layer, xw, h, masks=None):
@@ -402,7 +413,7 @@ def gru_step(layer, xw, h, masks=None):
     if layer.reset_after:
         hu = layer._recurrent_terms(h, masks)
         if layer.bias is not None:
-            hu = _ops.add(hu, _ops.getitem(layer.bias, (1,)))
+            hu = _ops.add(hu, recurrent_bias(layer))
         return _seq.gru_gates(xw, hu, h, layer.activation, layer.recurrent_activation, "zr")
     return _seq.keras_gru_cell(xw, h, layer.recurrent_kernel, layer.activation,
                                layer.recurrent_activation, masks)
@@ -442,7 +453,7 @@ class GRU(_Recurrent):
             return _ops.concatenate(blocks + [_ops.getitem(a, (Ellipsis, slice(2 * n, None)))],
                                     -1)
 
-        bh = rz(_ops.getitem(self.bias, (1,))) if self.bias is not None else \
+        bh = rz(recurrent_bias(self)) if self.bias is not None else \
             constant(np.zeros((3 * n,), dt))
         y = _seq.gru_seq(rz(xw), rz(self.recurrent_kernel), bh, states[0])   # [h, r, z, n, hn]
         h = _ops.getitem(y, (Ellipsis, slice(0, n)))
