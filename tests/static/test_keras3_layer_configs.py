@@ -23,6 +23,8 @@ EXCEPTIONS = {
     "Bidirectional": "a wrapper (tests/io compare its files)", "TimeDistributed": "idem",
     "RNN": "idem", "StackedRNNCells": "idem", "InputLayer": "model plumbing", "Layer": "base",
     "ThresholdedReLU": "not in Keras 3",
+    "CuDNNLSTM": "Keras 2's, not in Keras 3 (tests/static/test_keras_cudnn_layers.py)",
+    "CuDNNGRU": "idem",
     "CategoryEncoding": "dlcore writes sparse=False, Keras 3 writes no sparse key",
     "Discretization": "dlcore writes bin_boundaries as a list, Keras 3 as given (a tuple)",
 }
