@@ -309,8 +309,7 @@ def gru_seq_grad(g, y, u, h0):
     """Backpropagation through time of :func:`gru_seq` from its output ``y = [h, r, z, n,
     hn]`` (the saved gates and candidate products: no GEMM recomputes them): per step
     backwards one loop (``gru_seq_bwd_step``, float32 ``gru_seq_bwd_step32``) and the product
-    ``dh += dhz u^T``; out[:T] =
-    [dxz, dhz] (T, B, 6H), out[T] = [dh0, 0]."""
+    ``dh += dhz u^T``; out[:T] = [dxz, dhz] (T, B, 6H), out[T] = [dh0, 0]."""
     t_len, nb, n5 = y.shape
     n = n5 // 5
     dt = y.dtype
