@@ -95,9 +95,9 @@ def unary(export, ns, name):
             if bad:
                 _refusals.check(tf_type, bad, x)
             raise
-    f._dlcore_op = export.name              # type: ignore[attr-defined]  (which op it is:
-    if tf_type in _refusals.PRECHECKED:     # rnn_fused reads an RNN cell's activation)
-        return _refusals.prechecked(f, tf_type, bad)   # (a dtype the core takes, TF's not)
+    setattr(f, "_dlcore_op", export.name)   # (which op it is: rnn_fused reads a cell's act)
+    if tf_type in _refusals.PRECHECKED:     # (a dtype the core takes and TF's op does not)
+        return _refusals.prechecked(f, tf_type, bad)
     if ns == "operator":
         tf_name = OPERATOR_NAMES.get(name)
         if tf_name is not None:             # ~x: LogicalNot, whatever the op that computes it

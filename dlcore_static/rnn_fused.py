@@ -93,7 +93,7 @@ def _elman(cell, xt, state):
     d = w.aval.shape[0] - cell._num_units
     xw = _ops.add(_ops.matmul(xt, _ops.getitem(w, (slice(0, d),))), b)
     y = _seq.rnn_seq(xw, _ops.getitem(w, (slice(d, None),)), state,
-                     _activation(cell._activation))
+                     _activation(cell._activation) or "tanh")    # (_fusable: tanh or relu)
     return y, _ops.getitem(y, (-1,))
 
 

@@ -18,7 +18,7 @@ from dlcore import ops as _ops
 
 from .. import initializers as _initializers
 from ..engine import MASKS, Layer
-from .recurrent import GRU, LSTM
+from .recurrent import GRU, LSTM, _Recurrent
 
 
 def _bias_init(layer, parts):
@@ -41,11 +41,14 @@ _NOT_CUDNN = ("activation", "recurrent_activation", "use_bias", "dropout", "recu
               "unroll", "seed", "reset_after")
 
 
-class _CuDNN:
-    """The CuDNN layers' bias (one vector: input, then recurrent) and construction."""
+class _CuDNN(_Recurrent):
+    """The CuDNN layers' bias (one vector: input, then recurrent) and construction (first in
+    their bases: ``CuDNNLSTM(_CuDNN, LSTM)``, so its ``call`` and ``build`` wrap the layer's)."""
 
-    _gates: int
     _not_own: tuple = ()
+
+    def _bias_parts(self):
+        raise NotImplementedError
 
     def _cudnn_args(self, kwargs: dict) -> dict:
         for k in _NOT_CUDNN + ("implementation",):
@@ -57,29 +60,29 @@ class _CuDNN:
     def _own_config(self) -> None:
         """The configuration as given holds only the CuDNN layer's own arguments (what
         ``Bidirectional`` copies for the backward layer)."""
-        self._config = {k: v for k, v in self._config.items()  # type: ignore[has-type]
+        self._config = {k: v for k, v in self._config.items()
                         if k not in _NOT_CUDNN + self._not_own}
         self.supports_masking = False
 
-    def call(self, inputs, mask=None, **kwargs):
-        """A mask (given, or one that travels with ``inputs``) is refused before anything is
-        built, as Keras 2 refused it."""
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        """A mask (given, or one that travels with ``inputs``) is refused before the loop or
+        the fused layer is built, as Keras 2 refused it."""
         if mask is None:
             mask = MASKS.get(inputs)
         if mask is not None:
             raise TypeError(f"Layer {self.name} does not support masking, but was passed an "
                             f"input_mask: {mask}")
-        return super().call(inputs, **kwargs)       # type: ignore[misc]
+        return super().call(inputs, initial_state=initial_state, training=training)
 
     def compute_mask(self, inputs, mask=None):
-        return Layer.compute_mask(self, inputs, mask)  # type: ignore[arg-type]
+        return Layer.compute_mask(self, inputs, mask)
 
     def build(self, input_shape) -> None:
         self.use_bias = False                       # the kernels as the base class makes them
-        super().build(input_shape)                  # type: ignore[misc]
+        super().build(input_shape)
         self.use_bias = True
         g = self._gates * self.units
-        self.bias = self.add_weight(                # type: ignore[attr-defined]
+        self.bias = self.add_weight(
             "bias", (2 * g,), initializer=self._bias_parts(),
             regularizer=self.regs[2], constraint=self.constraints[2])
         self.built = True
