@@ -109,6 +109,11 @@ def same_shape(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and all(p is None or q is None or p == q for p, q in zip(a, b))
 
 
+def known_differ(pairs) -> bool:
+    """Whether any pair of dimensions ``(a, b)`` are both known (not None) and differ."""
+    return any(a is not None and b is not None and a != b for a, b in pairs)
+
+
 def same_dtype(op: str, *avals: AVal) -> np.dtype:
     d = avals[0].dtype
     for a in avals[1:]:

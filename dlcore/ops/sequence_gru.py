@@ -26,14 +26,11 @@ from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
 from ..registry import AVal, Primitive, aval_of, bind
 from . import sequence_grad2 as _g2
+from ._rules import known_differ
 from .indexing import getitem
 from .linalg import matmul
 from .reduce import sum as _sum
 from .shape import concatenate, expand_dims, matrix_transpose, reshape
-
-
-def _known_differ(pairs) -> bool:
-    return any(a is not None and b is not None and a != b for a, b in pairs)
 
 
 def _times(n, k):
@@ -42,7 +39,7 @@ def _times(n, k):
 
 def _gru_seq_rule(xw: AVal, u: AVal, bh: AVal, h0: AVal) -> AVal:
     n = u.shape[0] if u.ndim == 2 else None
-    if xw.ndim != 3 or u.ndim != 2 or bh.ndim != 1 or h0.ndim != 2 or _known_differ(
+    if xw.ndim != 3 or u.ndim != 2 or bh.ndim != 1 or h0.ndim != 2 or known_differ(
             [(xw.shape[2], _times(n, 3)), (u.shape[1], _times(n, 3)),
              (bh.shape[0], _times(n, 3)), (h0.shape[0], xw.shape[1]), (h0.shape[1], n)]):
         raise ShapeError("gru_seq", "expects xw (time, batch, 3*hidden), u (hidden, 3*hidden), "
@@ -82,7 +79,7 @@ gru_seq_p = Primitive(
 
 def _gru_seq_grad_rule(g: AVal, y: AVal, u: AVal, h0: AVal) -> AVal:
     n = u.shape[0] if u.ndim == 2 else None
-    if y.ndim != 3 or g.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or _known_differ(
+    if y.ndim != 3 or g.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or known_differ(
             [(y.shape[2], _times(n, 5)), (u.shape[1], _times(n, 3)),
              (h0.shape[0], y.shape[1]), (h0.shape[1], n)] + list(zip(g.shape, y.shape))):
         raise ShapeError("gru_seq_grad", "expects g and y (time, batch, 5*hidden: gru_seq's "

@@ -23,15 +23,12 @@ from ..kernels.cpu import rnn as _cpu_rnn
 from ..kernels.cuda import rnn as _cuda_rnn
 from ..registry import AVal, Primitive, aval_of, bind
 from . import sequence_grad2 as _g2
+from ._rules import known_differ
 from .indexing import getitem
 from .linalg import matmul
 from .shape import concatenate, expand_dims, matrix_transpose, reshape
 
 NONLINEARITIES = ("tanh", "relu")
-
-
-def _known_differ(pairs) -> bool:
-    return any(a is not None and b is not None and a != b for a, b in pairs)
 
 
 def _check_nonlinearity(op: str, nonlinearity) -> None:
@@ -42,7 +39,7 @@ def _check_nonlinearity(op: str, nonlinearity) -> None:
 def _rnn_seq_rule(xw: AVal, u: AVal, h0: AVal, *, nonlinearity: str) -> AVal:
     _check_nonlinearity("rnn_seq", nonlinearity)
     n = u.shape[0] if u.ndim == 2 else None
-    if xw.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or _known_differ(
+    if xw.ndim != 3 or u.ndim != 2 or h0.ndim != 2 or known_differ(
             [(xw.shape[2], n), (u.shape[1], n), (h0.shape[0], xw.shape[1]), (h0.shape[1], n)]):
         raise ShapeError("rnn_seq", "expects xw (time, batch, hidden), u (hidden, hidden) and "
                          "h0 (batch, hidden)", [xw.shape, u.shape, h0.shape])
@@ -76,7 +73,7 @@ rnn_seq_p = Primitive(
 def _rnn_seq_grad_rule(g: AVal, y: AVal, u: AVal, *, nonlinearity: str) -> AVal:
     _check_nonlinearity("rnn_seq_grad", nonlinearity)
     n = u.shape[0] if u.ndim == 2 else None
-    if y.ndim != 3 or g.ndim != 3 or u.ndim != 2 or _known_differ(
+    if y.ndim != 3 or g.ndim != 3 or u.ndim != 2 or known_differ(
             [(y.shape[2], n), (u.shape[1], n)] + list(zip(g.shape, y.shape))):
         raise ShapeError("rnn_seq_grad", "expects g and y (time, batch, hidden: rnn_seq's "
                          "output) and u (hidden, hidden)", [g.shape, y.shape, u.shape])
