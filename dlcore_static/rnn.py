@@ -9,9 +9,9 @@ sequence's state at its own length.  ``dynamic_rnn`` calls the cell once outside
 that probe is pruned from every run (nothing fetches it).  When the number of time steps is
 unknown when the graph is built (inputs ``[None, None, D]``), the loop runs to
 ``tf.shape(inputs)[time]`` at run time, as TensorFlow's.  Variables live under ``rnn/`` (or
-``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.  Without
-``sequence_length``, LSTM and Elman cells (and a MultiRNNCell of them) run as dlcore's fused
-layers instead of the loop (``rnn_fused``).
+``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.  LSTM and Elman cells (and
+a MultiRNNCell of them) run as dlcore's fused layers instead of the loop (``rnn_fused``; with
+``sequence_length`` when the number of steps is known).
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         ns = len(s_leaves)
         lengths = None if sequence_length is None else \
             _checked_lengths(to_tensor(sequence_length, g), x, 1 if time_major else 0, g)
-        fused = fused_layers(cell, xt, state0) if lengths is None and T != 0 else None
-        if fused is not None:              # (rnn_fused: LSTM and Elman cells, no lengths)
+        fused = fused_layers(cell, xt, state0, lengths) if T != 0 else None
+        if fused is not None:              # (rnn_fused: LSTM and Elman cells)
             out, final = fused
             if not time_major:
                 out = _ops.transpose(out, (1, 0, 2))

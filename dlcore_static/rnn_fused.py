@@ -9,8 +9,11 @@
 * ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
 * a ``MultiRNNCell`` of those, layer after layer.
 
-Only without ``sequence_length`` (its mask keeps the loop).  The values are the loop's up to
-float rounding (the sums are grouped differently: ``x W_x + h W_h`` against ``[x, h] W``).
+With ``sequence_length`` (and a known number of steps) the layers run over every step, a
+sequence's inputs past its length zeroed, its outputs there zeroed and its final state picked
+at its length (``_Lengths``): what the masked loop computes, since a step reads only earlier
+ones.  The values are the loop's up to float rounding (the sums are grouped differently:
+``x W_x + h W_h`` against ``[x, h] W``).
 The step loop interpreted cost about 1.75 us a step of its body per time step and its
 compilation (a body and its gradient's sub-programs) seconds; the fused layer is one primitive
 each way, interpreted or compiled.
@@ -23,6 +26,7 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
+from .frontend import constant
 from .rnn_cell import BasicLSTMCell, BasicRNNCell, LSTMCell, LSTMStateTuple, MultiRNNCell
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -64,6 +68,7 @@ def _fusable(cell, state, dtype) -> bool:
 
 
 def _lstm(cell, xt, state):
+    """(outputs, [c, h] over time, their initial values, a packer of the final ones)."""
     n = cell._num_units
     if cell._state_is_tuple:
         c0, h0 = state
@@ -80,12 +85,13 @@ def _lstm(cell, xt, state):
         bias = _ops.add(bias, fb)
     xw = _ops.add(_ops.matmul(xt, _blocks(_ops.getitem(w, (slice(0, d),)), n, order)), bias)
     y = _seq.lstm_seq(xw, _blocks(_ops.getitem(w, (slice(d, None),)), n, order), h0, c0)
-    out = _ops.getitem(y, (Ellipsis, slice(0, n)))
-    last = _ops.getitem(y, (-1,))
-    h = _ops.getitem(last, (Ellipsis, slice(0, n)))
-    c = _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))
-    return out, (LSTMStateTuple(c, h) if cell._state_is_tuple else
-                 _ops.concatenate([c, h], -1))
+    h = _ops.getitem(y, (Ellipsis, slice(0, n)))
+    c = _ops.getitem(y, (Ellipsis, slice(n, 2 * n)))
+
+    def pack(finals):
+        return LSTMStateTuple(*finals) if cell._state_is_tuple else \
+            _ops.concatenate(finals, -1)
+    return h, [c, h], [c0, h0], pack
 
 
 def _elman(cell, xt, state):
@@ -94,25 +100,53 @@ def _elman(cell, xt, state):
     xw = _ops.add(_ops.matmul(xt, _ops.getitem(w, (slice(0, d),))), b)
     y = _seq.rnn_seq(xw, _ops.getitem(w, (slice(d, None),)), state,
                      _activation(cell._activation) or "tanh")    # (_fusable: tanh or relu)
-    return y, _ops.getitem(y, (-1,))
+    return y, [y], [state], lambda finals: finals[0]
 
 
-def fused_layers(cell, xt, state):
+class _Lengths:
+    """``sequence_length`` over T known steps: the steps' mask (T, B, 1), and each sequence's
+    state at its own length picked from a layer's states over time (the initial state for a
+    length of 0; lengths past T stop at T, as the loop)."""
+
+    def __init__(self, lengths, t_len: int, dt):
+        steps = _ops.expand_dims(constant(np.arange(t_len, dtype=np.int32)), 1)    # (T, 1)
+        row = _ops.expand_dims(lengths, 0)                                         # (1, B)
+        self.mask = _ops.expand_dims(_ops.less(steps, row), -1)
+        last = _ops.minimum(_ops.maximum(_ops.sub(row, 1), 0), t_len - 1)
+        self.pick = _ops.expand_dims(_ops.cast(_ops.equal(steps, last), dt), -1)
+        self.started = _ops.expand_dims(_ops.greater(lengths, 0), -1)              # (B, 1)
+
+    def final(self, seq, initial):
+        picked = _ops.sum(_ops.mul(self.pick, seq), 0)
+        return _ops.where(self.started, picked, initial)
+
+
+def fused_layers(cell, xt, state, lengths=None):
     """``cell`` over the time-major ``xt`` (T, B, D) from ``state`` as fused layers: (the
     outputs (T, B, H), the final state, packed as ``state``), or None (nothing built) where a
     cell's maths is not a fused layer's.  The cell has been called once (its variables
-    exist)."""
+    exist).  With ``lengths`` (int32 (B,), T known): a sequence's inputs past its length are
+    zeros to the layers (so padding of any value cannot reach a result), its outputs there are
+    zeros and its final state is its state at its length, as the masked loop's: the layers'
+    steps past a length compute what nothing reads (each step depends only on earlier ones)."""
     dt = xt.aval.dtype
-    if xt.aval.ndim != 3 or dt not in _FLOATS:
+    if xt.aval.ndim != 3 or dt not in _FLOATS or \
+            (lengths is not None and xt.aval.shape[0] is None):
         return None
     multi = type(cell) is MultiRNNCell
     cells, states = (cell._cells, list(state)) if multi else ([cell], [state])
     if len(cells) != len(states) or not all(_fusable(c, s, dt) for c, s in zip(cells, states)):
         return None
+    masks = None if lengths is None else _Lengths(lengths, int(xt.aval.shape[0]), dt)
+    if masks is not None:
+        xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
     finals = []
     for c, s in zip(cells, states):
-        xt, final = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(c, xt, s)
-        finals.append(final)
+        xt, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(c, xt, s)
+        finals.append(pack([_ops.getitem(q, (-1,)) if masks is None else masks.final(q, q0)
+                            for q, q0 in zip(seqs, inits)]))
+    if masks is not None:
+        xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
     return xt, (tuple(finals) if multi else finals[0])
 
 

@@ -27,9 +27,11 @@ def _cell(kind):
             }[kind]()
 
 
-def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3)):
+def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3), lengths=None,
+         pads=(7.0, 1e30, -1e30)):
     """Outputs, final state leaves and gradients of a loss w.r.t. the input and every
-    variable, and the graph's op types."""
+    variable, and the graph's op types (``lengths``: fed as ``sequence_length``, the steps
+    past each length filled with ``pads`` in turn: they must reach no result)."""
     if not fused:
         monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
     g = tf.Graph()
@@ -37,7 +39,9 @@ def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3)):
         tf.set_random_seed(3)
         x = tf.placeholder(tf.float64 if kind == "lstm_cell" else tf.float32,
                            (shape[1], shape[0], shape[2]) if time_major else shape)
-        out, state = tf.nn.dynamic_rnn(_cell(kind), x, dtype=x.dtype, time_major=time_major)
+        n = None if lengths is None else tf.placeholder(tf.int32, (None,))
+        out, state = tf.nn.dynamic_rnn(_cell(kind), x, sequence_length=n, dtype=x.dtype,
+                                       time_major=time_major)
         leaves = tf.nest.flatten(state)
         loss = tf.reduce_sum(out * out) + sum(tf.reduce_sum(s) * (k + 2)
                                               for k, s in enumerate(leaves))
@@ -46,11 +50,21 @@ def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3)):
         types = {op.type for op in g.get_operations()}
         rng = np.random.default_rng(0)
         xv = rng.standard_normal((4, 2, 3) if time_major else (2, 4, 3))
+        feed = {}
+        if lengths is not None:
+            for b, k in enumerate(lengths):     # padding that must not leak into a result
+                pad = pads[b % len(pads)]
+                if time_major:
+                    xv[k:, b] = pad
+                else:
+                    xv[b, k:] = pad
+            feed[n] = lengths
         with tf.Session(graph=g) as sess:
             sess.run(tf.global_variables_initializer())
             for v in variables:                 # non-zero biases: the gate order matters
                 sess.run(v.assign(rng.uniform(-0.7, 0.7, v.shape.as_list())))
-            got = sess.run([out] + leaves + grads, {x: xv.astype(x.dtype.as_numpy_dtype)})
+            feed[x] = xv.astype(x.dtype.as_numpy_dtype)
+            got = sess.run([out] + leaves + grads, feed)
     monkeypatch.undo()
     return got, types
 
@@ -70,6 +84,51 @@ def test_fused_layers_equal_the_loop(kind, time_major, monkeypatch):
     tol = 1e-12 if kind == "lstm_cell" else 2e-5            # (float64 / float32)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_concat", "rnn_relu", "multi_mixed"])
+@pytest.mark.parametrize("time_major", [False, True])
+@pytest.mark.parametrize("lengths", [[4, 2], [0, 3], [1, 9]])
+def test_sequence_lengths_equal_the_masked_loop(kind, time_major, lengths, monkeypatch):
+    """With ``sequence_length`` (and a known number of steps): outputs zero past a length,
+    each final state at its own length (the initial one for 0; lengths past the steps stop at
+    the last), gradients equal to the masked loop's, the padding (7, +-1e30) in none of them;
+    the gradient of the input is zero past each length."""
+    shape = (None, 4, 3)
+    got, types = _run(kind, time_major, True, monkeypatch, shape, np.array(lengths, np.int32))
+    want, loop_types = _run(kind, time_major, False, monkeypatch, shape,
+                            np.array(lengths, np.int32))
+    assert {"LstmSeq", "RnnSeq"} & types and "While" not in types
+    assert "While" in loop_types
+    for a, b in zip(got, want):
+        assert np.all(np.isfinite(a))
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+    out, gx = got[0], got[_LEAVES[kind] + 1]          # ([out] + state leaves + [d/dx, ...])
+    assert gx.shape == out.shape[:2] + (3,)
+    for b, k in enumerate(lengths):
+        for a in (out, gx):
+            past = a[k:, b] if time_major else a[b, k:]
+            assert not past.any()
+        if k:                                          # (the gradient flows before a length)
+            assert (gx[:k, b] if time_major else gx[b, :k]).any()
+
+
+_LEAVES = {"lstm": 2, "lstm_concat": 1, "rnn_relu": 1, "multi_mixed": 3}
+
+
+@pytest.mark.parametrize("kind", ["lstm", "multi_mixed"])
+def test_nan_padding_reaches_no_result(kind, monkeypatch):
+    """NaN past a sequence's length: every output, state and gradient equals the zero-padded
+    run's.  (The masked loop, like TF 1's select, lets it into the gradients: each padded
+    step's cell runs on it and its zero cotangent times NaN is NaN, so the input's and the
+    weights' gradients were NaN there.)"""
+    lengths = np.array([0, 3], np.int32)
+    got, _ = _run(kind, False, True, monkeypatch, (None, 4, 3), lengths, pads=(np.nan,))
+    want, _ = _run(kind, False, True, monkeypatch, (None, 4, 3), lengths, pads=(0.0,))
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    loop, _ = _run(kind, False, False, monkeypatch, (None, 4, 3), lengths, pads=(np.nan,))
+    assert not all(np.isfinite(a).all() for a in loop)      # (what the loop gives)
 
 
 def test_basic_lstm_cell_matches_numpy_from_tensorflows_equations():
@@ -130,13 +189,13 @@ def test_a_training_step_equals_the_loops(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("case", ["sequence_length", "peepholes", "cell_clip", "num_proj",
-                                  "gru", "dropout", "sigmoid", "multi_with_gru"])
+@pytest.mark.parametrize("case", ["unknown_steps_with_lengths", "peepholes", "cell_clip",
+                                  "num_proj", "gru", "dropout", "sigmoid", "multi_with_gru"])
 def test_what_keeps_the_loop(case):
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, (2, 4, 3))
-        cell = {"sequence_length": lambda: RNN.BasicLSTMCell(5),
+        x = tf.placeholder(tf.float32, (2, None if case.startswith("unknown") else 4, 3))
+        cell = {"unknown_steps_with_lengths": lambda: RNN.BasicLSTMCell(5),
                 "peepholes": lambda: RNN.LSTMCell(5, use_peepholes=True),
                 "cell_clip": lambda: RNN.LSTMCell(5, cell_clip=1.0),
                 "num_proj": lambda: RNN.LSTMCell(5, num_proj=3),
@@ -145,7 +204,7 @@ def test_what_keeps_the_loop(case):
                 "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
                 "multi_with_gru": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
                                                             RNN.GRUCell(5)])}[case]()
-        lengths = [4, 2] if case == "sequence_length" else None
+        lengths = [4, 2] if case.startswith("unknown") else None
         before = len(g.get_operations())
         tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
         types = {op.type for op in g.get_operations()[before:]}
