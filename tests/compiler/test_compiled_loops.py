@@ -273,7 +273,9 @@ def test_dynamic_rnn_compiles_its_loop_and_gradient_like_the_interpreter():
     for passes in PASSES:
         g = tf.Graph()
         with g.as_default():
-            x = tf.placeholder(tf.float64, (B, T, D))
+            # (a time axis of any length: with sequence_length, the loop; a known one is the
+            # fused layer, tests/static/test_dynamic_rnn_fused.py)
+            x = tf.placeholder(tf.float64, (B, None, D))
             n = tf.placeholder(tf.int64, (B,))
             cell = tf.nn.rnn_cell.LSTMCell(H, initializer=tf.constant_initializer(kernel))
             out, state = tf.nn.dynamic_rnn(cell, x, sequence_length=n, dtype=tf.float64)
