@@ -14,11 +14,11 @@ A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is 
 ``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
 
-A padded batch of three steps or more (no PackedSequence, no dropout between layers in
-training, no autocast, no LSTM projections) runs each layer and direction as the fused
-``lstm_seq``, ``gru_seq`` or ``rnn_seq`` primitive instead of the step loop (the reverse
-direction over the time-reversed inputs): the same values, in two kernel calls (forward, and
-backpropagation through time) per layer and direction.
+A batch of three steps or more (no dropout between layers in training, no autocast, no LSTM
+projections) runs each layer and direction as the fused ``lstm_seq``, ``gru_seq`` or
+``rnn_seq`` primitive instead of the step loop (``_rnn_fused``: the reverse direction over the
+time-reversed inputs; a packed batch padded around the layer): the same values, in two kernel
+calls (forward, and backpropagation through time) per layer and direction.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ..creation import empty, zeros
 from ..tensor import Tensor
 from ..tracing import _RECORDERS
 from . import _rnn_checks as _checks
+from . import _rnn_fused as _fused
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -91,50 +92,6 @@ _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 #: slices around it, its gradient's product for ``W_hh`` and the bias sum) is a few eager ops
 #: more than one step of the loop, so one and two steps run the loop (measured below).
 _FUSED_FROM = 3
-
-
-def _time_major(xw, t_len, nb, reverse):
-    """The projected rows (T * B, G) as (T, B, G), the time axis reversed for the reverse
-    direction (which reads the sequence from its last step)."""
-    x = _ops.reshape(xw, (t_len, nb, xw.shape[-1]))
-    return _ops.getitem(x, (slice(None, None, -1),)) if reverse else x
-
-
-def _rows(y, t_len, nb, n, reverse):
-    """The h columns of a fused layer's output as (T * B, H) rows in time order."""
-    h = _ops.getitem(y, (slice(None, None, -1) if reverse else slice(None), slice(None),
-                         slice(0, n)))
-    return _ops.reshape(h, (t_len * nb, n))
-
-
-def _lstm_layer(xw, t_len, nb, h0, c0, w_hh, reverse=False):
-    """One LSTM layer and direction as the fused ``lstm_seq`` primitive (its output
-    ``y[t] = [h_t, c_t, z_t]``; the reverse direction: over the time-reversed inputs): returns
-    the outputs as (T * B, H) rows, and the final h and c."""
-    n = h0.shape[-1]
-    y = _seq.lstm_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), h0, c0)
-    return (_rows(y, t_len, nb, n, reverse), _ops.getitem(y, (-1, slice(None), slice(0, n))),
-            _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))))
-
-
-def _gru_layer(xw, t_len, nb, h0, w_hh, b_hh, reverse=False):
-    """One GRU layer and direction as the fused ``gru_seq`` primitive (its output
-    ``y[t] = [h_t, r_t, z_t, n_t, hn_t]``): returns the outputs as (T * B, H) rows and the
-    final h (``b_hh`` None: a zero bias, as PyTorch's ``bias=False`` layer adds none)."""
-    n = h0.shape[-1]
-    if b_hh is None:
-        b_hh = zeros(3 * n, dtype=xw.dtype, device=xw.device)
-    y = _seq.gru_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), b_hh,
-                     h0)
-    return _rows(y, t_len, nb, n, reverse), _ops.getitem(y, (-1, slice(None), slice(0, n)))
-
-
-def _rnn_layer(xw, t_len, nb, h0, w_hh, nonlinearity, reverse=False):
-    """One Elman layer and direction as the fused ``rnn_seq`` primitive (its output: the
-    states; ``xw`` holds both biases): returns the outputs as (T * B, H) rows and the final h."""
-    y = _seq.rnn_seq(_time_major(xw, t_len, nb, reverse), _ops.matrix_transpose(w_hh), h0,
-                     nonlinearity)
-    return _rows(y, t_len, nb, h0.shape[-1], reverse), _ops.getitem(y, (-1,))
 
 
 class RNNBase(Module):
@@ -291,14 +248,15 @@ class RNNBase(Module):
         if lstm and c0 is None:
             c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
-        # a padded batch runs each layer and direction as one fused primitive (lstm_seq,
-        # gru_seq, rnn_seq) from _FUSED_FROM steps; a packed batch, and dropout between layers
-        # in training (which ONNX export traces step by step), keep the step loop; so do
-        # LSTM projections and autocast, where each step is PyTorch's
+        # each layer and direction runs as one fused primitive (lstm_seq, gru_seq, rnn_seq;
+        # a packed batch padded around it, _rnn_fused.Packing) from _FUSED_FROM steps; dropout
+        # between layers in training (which ONNX export traces step by step) keeps the step
+        # loop; so do LSTM projections and autocast, where each step is PyTorch's
         # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
-        fused = not packed and len(steps) >= _FUSED_FROM and \
+        fused = len(steps) >= _FUSED_FROM and \
             x._buf.dtype in _FUSED_DTYPES and not ac and not self.proj_size and \
             not (self.dropout and self.training and self.num_layers > 1)
+        packing = _fused.Packing(bsz) if fused and packed else None
         w = self._flat_weights
         per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         for layer in range(self.num_layers):
@@ -314,15 +272,10 @@ class RNNBase(Module):
                     xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
                     if b_ih is not None:
                         xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
-                if fused and c0 is not None:           # (an LSTM)
-                    o, h, c = _lstm_layer(xw, len(steps), B, h0[k], c0[k], w_hh, d == 1)
-                    outs.append(o)
-                elif fused and self.mode == "GRU":
-                    (o, h), c = _gru_layer(xw, len(steps), B, h0[k], w_hh, b_hh, d == 1), None
-                    outs.append(o)
-                elif fused:
-                    (o, h), c = _rnn_layer(xw, len(steps), B, h0[k], w_hh,
-                                           self.mode[4:].lower(), d == 1), None
+                if fused:
+                    o, h, c = _fused.direction(self.mode, xw, len(steps), B, h0[k],
+                                               c0[k] if c0 is not None else None, w_hh,
+                                               b_hh, d == 1, packing)
                     outs.append(o)
                 else:
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],
