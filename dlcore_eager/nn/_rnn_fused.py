@@ -38,7 +38,7 @@ class Packing:
         t = np.arange(t_len)[:, None]
         b = np.arange(nb)[None, :]
         live = t < lengths[None, :]
-        fwd = np.where(live, offs[np.minimum(t, t_len - 1)] + b, n)
+        fwd = np.where(live, offs[t] + b, n)
         src = np.clip(lengths[None, :] - 1 - t, 0, t_len - 1)          # reverse: from the end
         rev = np.where(live, offs[src] + b, n)
         rows_t = np.repeat(np.arange(t_len), bsz)                      # each packed row's step
