@@ -7,7 +7,9 @@ Elman layer (``rnn_seq``, a Loop), and
 ``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras
 BatchNormalization combines its training flags with ``bitwise_and``),
 BitwiseAnd/Or/Xor/Not of integers (opset 18); and
-``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul."""
+``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul;
+``cumsum`` as CumSum and ``argsort`` as TopK of every element (ties in index order, as ONNX's
+TopK orders them since opset 11: dlcore's sort is stable)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,23 @@ def convert_bitwise(b: Any, op: Any) -> None:
                                   f"opset_version >= 18 (ONNX's {_BITWISE[op.prim]}), got "
                                   f"{b.opset}")
     b.node(_BITWISE[op.prim], op.inputs[:1 if op.prim == "bitwise_not" else 2], op.output)
+
+
+def cumsum(b: Any, op: Any) -> None:
+    """``cumsum`` along its axis (``exclusive``, ``reverse``): CumSum, the axis an input."""
+    p = op.params
+    b.node("CumSum", [op.inputs[0], b.const(int(p["axis"]))], op.output,
+           exclusive=int(bool(p["exclusive"])), reverse=int(bool(p["reverse"])))
+
+
+def argsort(b: Any, op: Any) -> None:
+    """``argsort`` along its axis: the indices output of a TopK of all the axis' elements
+    (``largest`` = ``descending``; sorted; equal values in index order)."""
+    axis = int(op.params["axis"])
+    k = b.node("Shape", op.inputs[:1], start=axis, end=axis + 1)
+    b.nodes.append(b.h.make_node("TopK", [op.inputs[0], k], [b.fresh("values"), op.output],
+                                 name=b.fresh("TopK"), axis=axis,
+                                 largest=int(bool(op.params["descending"])), sorted=1))
 
 
 def batch_norm_stats(b: Any, op: Any) -> None:

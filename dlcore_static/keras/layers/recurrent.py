@@ -4,9 +4,9 @@
 ``core.py``).
 
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``;
-Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout or a mask, and a tanh
-or relu SimpleRNN: dlcore's fused layers ``lstm_seq``, ``gru_seq`` and ``rnn_seq`` instead,
-``_fused``):
+Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout, and a tanh or relu
+SimpleRNN: dlcore's fused layers ``lstm_seq``, ``gru_seq`` and ``rnn_seq`` instead, ``_fused``,
+masked or not: a mask's kept steps moved to the front, ``_kept_steps``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
 Keras' gate orders i, f, c, o and z, r, h; Keras 3's defaults: GRU's ``reset_after`` True
@@ -34,6 +34,7 @@ from .. import backend as K
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer
 from . import _stateful
+from ._kept_steps import KeptSteps
 
 
 def _orthogonal(shape, dtype=None, gain: float = 1.0):
@@ -197,12 +198,6 @@ class _Recurrent(Layer):
     def _step(self, xw_t, states):
         raise NotImplementedError
 
-    def _fused(self, xw, states):
-        """The layer as one fused primitive instead of the loop, where it can be (``LSTM``,
-        ``GRU``, ``SimpleRNN``): ``(final states, the time-major output sequence or, without
-        return_sequences, None)``; else None."""
-        return None
-
     def _masks(self, like, rate, training, salt: int = 0):
         """``self._gates`` dropout masks shaped like ``like`` (scaled by 1 / (1 - rate)) while
         training, or None (Keras' ``_generate_dropout_mask``: ``K.in_train_phase``).  With a
@@ -291,7 +286,7 @@ class _Recurrent(Layer):
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             ([initial_state] if initial_state is not None else [zero] * self._states)
         self._rec_masks = self._masks(zero, self.recurrent_dropout, training, 1)
-        fused = self._fused(xw, states) if m is None else None
+        fused = self._fused(xw, states, m) if self._fusable(xw, states) else None
         if fused is not None:
             final, hseq = fused
         else:
@@ -312,6 +307,36 @@ class _Recurrent(Layer):
         out = _time_major(hseq) if self.return_sequences else final[0]
         out = [out] + final if self.return_state else out
         return _stateful.keep_final(self, final, out) if self.stateful else out
+
+    def _fusable(self, xw, states) -> bool:
+        """Whether the layer's maths is its fused layer's (``_fused_layer``): its own
+        conditions (``_fused_ok``), no recurrent dropout, and the recurrent kernel and the
+        states 2-D of ``xw``'s dtype."""
+        dt = xw.aval.dtype
+        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
+        return self._rec_masks is None and self._fused_ok() and \
+            all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals)
+
+    def _fused_ok(self) -> bool:
+        return False
+
+    def _fused(self, xw, states, m=None):
+        """The final states and (with ``return_sequences``) the output sequence of the
+        fused layer (``_fused_layer``: its output ``y`` (T, B, F) holds state j in columns
+        ``[j units, (j + 1) units)``), masked (``m`` (T, B)) over each sequence's kept steps
+        (``_kept_steps``)."""
+        n = self.units
+        kept = None if m is None else KeptSteps(m)
+        y = self._fused_layer(xw if kept is None else kept.gather(xw), states)
+        h = y if y.aval.shape[-1] == n else _ops.getitem(y, (Ellipsis, slice(0, n)))
+        if kept is not None:
+            return kept.final(y, states, n), \
+                (kept.sequence(h, states[0]) if self.return_sequences else None)
+        last = _ops.getitem(y, (-1,))
+        final = [last] if y.aval.shape[-1] == n else \
+            [_ops.getitem(last, (Ellipsis, slice(j * n, (j + 1) * n)))
+             for j in range(self._states)]
+        return final, (h if self.return_sequences else None)
 
     def reset_states(self, states=None) -> None:
         """Keras 2's: the states of a ``stateful`` layer back to zeros (or to ``states``)."""
@@ -340,18 +365,15 @@ class SimpleRNN(_Recurrent):
         h = self.activation(_ops.add(xw_t, self._recurrent_terms(states[0], self._rec_masks)))
         return (h,)
 
-    def _fused(self, xw, states):
-        """A tanh or relu SimpleRNN without recurrent dropout (the caller: no mask) as
-        dlcore's fused layer ``rnn_seq`` (``h_t = act(xw_t + h_{t-1} U)``, the bias in
-        ``xw``).  None where the maths differs."""
-        act = {activations.tanh: "tanh", activations.relu: "relu"}.get(self.activation)
-        dt = xw.aval.dtype
-        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
-        if act is None or self._rec_masks is not None or \
-                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
-            return None
-        y = _seq.rnn_seq(xw, self.recurrent_kernel, states[0], act)
-        return [_ops.getitem(y, (-1,))], (y if self.return_sequences else None)
+    _ACTS = {activations.tanh: "tanh", activations.relu: "relu"}
+
+    def _fused_ok(self) -> bool:
+        return self.activation in self._ACTS
+
+    def _fused_layer(self, xw, states):
+        """A tanh or relu SimpleRNN as dlcore's fused layer ``rnn_seq`` (``h_t = act(xw_t +
+        h_{t-1} U)``, the bias in ``xw``)."""
+        return _seq.rnn_seq(xw, self.recurrent_kernel, states[0], self._ACTS[self.activation])
 
 
 class LSTM(_Recurrent):
@@ -365,26 +387,17 @@ class LSTM(_Recurrent):
         z = _ops.add(xw_t, self._recurrent_terms(h, self._rec_masks))
         return _seq.keras_lstm_gates(z, c, self.activation, self.recurrent_activation)
 
-    def _fused(self, xw, states):
-        """Keras 3's default LSTM (tanh, sigmoid gates, no recurrent dropout; the caller: no
-        mask) as dlcore's fused layer ``lstm_seq`` (gates i, f, g, o: Keras' i, f, c, o), as
-        Keras 3 runs cuDNN's where it can: the step loop interpreted cost about 1.75 us a
-        step of its body each time step, and its compilation (a body and its gradient's
-        sub-programs) 2-7 s with nothing on disk.  None where the maths differs."""
-        dt = xw.aval.dtype
-        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
-        if self.activation is not activations.tanh or \
-                self.recurrent_activation is not activations.sigmoid or \
-                self._rec_masks is not None or \
-                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
-            return None
-        n = self.units
-        y = _seq.lstm_seq(xw, self.recurrent_kernel, states[0], states[1])     # [h, c, z]
-        last = _ops.getitem(y, (-1,))
-        final = [_ops.getitem(last, (Ellipsis, slice(0, n))),
-                 _ops.getitem(last, (Ellipsis, slice(n, 2 * n)))]
-        return final, (_ops.getitem(y, (Ellipsis, slice(0, n))) if self.return_sequences
-                       else None)
+    def _fused_ok(self) -> bool:
+        return self.activation is activations.tanh and \
+            self.recurrent_activation is activations.sigmoid
+
+    def _fused_layer(self, xw, states):
+        """Keras 3's default LSTM (tanh, sigmoid gates) as dlcore's fused layer ``lstm_seq``
+        (``y[t] = [h_t, c_t, z_t]``; gates i, f, g, o: Keras' i, f, c, o), as Keras 3 runs
+        cuDNN's where it can: the step loop interpreted cost about 1.75 us a step of its body
+        each time step, and its compilation (a body and its gradient's sub-programs) 2-7 s
+        with nothing on disk."""
+        return _seq.lstm_seq(xw, self.recurrent_kernel, states[0], states[1])
 
 
 def input_bias(layer):
@@ -434,19 +447,17 @@ class GRU(_Recurrent):
     def _step(self, xw_t, states):
         return (gru_step(self, xw_t, states[0], self._rec_masks),)
 
-    def _fused(self, xw, states):
-        """Keras 3's default GRU (``reset_after``, tanh, sigmoid gates, no recurrent dropout;
-        the caller: no mask) as dlcore's fused layer ``gru_seq``, whose gate order is
-        PyTorch's r, z, n: the z and r column blocks of ``xw``, the recurrent kernel and the
-        recurrent bias swapped into it.  None where the maths differs."""
-        dt = xw.aval.dtype
-        avals = [getattr(v, "aval", None) for v in [self.recurrent_kernel] + list(states)]
-        if not self.reset_after or self.activation is not activations.tanh or \
-                self.recurrent_activation is not activations.sigmoid or \
-                self._rec_masks is not None or \
-                not all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals):
-            return None
+    def _fused_ok(self) -> bool:
+        return self.reset_after and self.activation is activations.tanh and \
+            self.recurrent_activation is activations.sigmoid
+
+    def _fused_layer(self, xw, states):
+        """Keras 3's default GRU (``reset_after``, tanh, sigmoid gates) as dlcore's fused
+        layer ``gru_seq`` (``y[t] = [h, r, z, n, hn]``), whose gate order is PyTorch's r, z,
+        n: the z and r column blocks of ``xw``, the recurrent kernel and the recurrent bias
+        swapped into it."""
         n = self.units
+        dt = xw.aval.dtype
 
         def rz(a):                                  # Keras' z, r, h -> r, z, h
             blocks = [_ops.getitem(a, (Ellipsis, slice(k * n, (k + 1) * n))) for k in (1, 0)]
@@ -455,9 +466,7 @@ class GRU(_Recurrent):
 
         bh = rz(recurrent_bias(self)) if self.bias is not None else \
             constant(np.zeros((3 * n,), dt))
-        y = _seq.gru_seq(rz(xw), rz(self.recurrent_kernel), bh, states[0])   # [h, r, z, n, hn]
-        h = _ops.getitem(y, (Ellipsis, slice(0, n)))
-        return [_ops.getitem(h, (-1,))], (h if self.return_sequences else None)
+        return _seq.gru_seq(rz(xw), rz(self.recurrent_kernel), bh, states[0])
 
 
 class Bidirectional(Layer):
