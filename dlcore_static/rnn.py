@@ -11,7 +11,7 @@ unknown when the graph is built (inputs ``[None, None, D]``), the loop runs to
 ``tf.shape(inputs)[time]`` at run time, as TensorFlow's.  Variables live under ``rnn/`` (or
 ``scope``) like TensorFlow's, e.g. ``rnn/basic_lstm_cell/kernel``.  LSTM and Elman cells (and
 a MultiRNNCell of them) run as dlcore's fused layers instead of the loop (``rnn_fused``; with
-``sequence_length`` when the number of steps is known).
+``sequence_length`` too, the number of steps known or not).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 * ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
 * a ``MultiRNNCell`` of those, layer after layer.
 
-With ``sequence_length`` (and a known number of steps) the layers run over every step, a
+With ``sequence_length`` the layers run over every step (T known or not), a
 sequence's inputs past its length zeroed, its outputs there zeroed and its final state picked
 at its length (``_Lengths``): what the masked loop computes, since a step reads only earlier
 ones.  The values are the loop's up to float rounding (the sums are grouped differently:
@@ -104,15 +104,17 @@ def _elman(cell, xt, state):
 
 
 class _Lengths:
-    """``sequence_length`` over T known steps: the steps' mask (T, B, 1), and each sequence's
-    state at its own length picked from a layer's states over time (the initial state for a
-    length of 0; lengths past T stop at T, as the loop)."""
+    """``sequence_length`` over the T steps of ``xt`` (T, B, D) (T known or not): the steps'
+    mask (T, B, 1), and each sequence's state at its own length picked from a layer's states
+    over time (the initial state for a length of 0; lengths past T stop at T, as the loop)."""
 
-    def __init__(self, lengths, t_len: int, dt):
-        steps = _ops.expand_dims(constant(np.arange(t_len, dtype=np.int32)), 1)    # (T, 1)
+    def __init__(self, lengths, xt, dt):
+        ones = _ops.cast(_ops.ones_like(_ops.getitem(xt, (Ellipsis, 0))), lengths.aval.dtype)
+        steps = _ops.sub(_ops.cumsum(ones, 0), ones)                # (T, B): t
         row = _ops.expand_dims(lengths, 0)                                         # (1, B)
         self.mask = _ops.expand_dims(_ops.less(steps, row), -1)
-        last = _ops.minimum(_ops.maximum(_ops.sub(row, 1), 0), t_len - 1)
+        last = _ops.minimum(_ops.maximum(_ops.sub(row, 1), 0),
+                            _ops.getitem(steps, (slice(-1, None),)))           # (1, B)
         self.pick = _ops.expand_dims(_ops.cast(_ops.equal(steps, last), dt), -1)
         self.started = _ops.expand_dims(_ops.greater(lengths, 0), -1)              # (B, 1)
 
@@ -125,19 +127,18 @@ def fused_layers(cell, xt, state, lengths=None):
     """``cell`` over the time-major ``xt`` (T, B, D) from ``state`` as fused layers: (the
     outputs (T, B, H), the final state, packed as ``state``), or None (nothing built) where a
     cell's maths is not a fused layer's.  The cell has been called once (its variables
-    exist).  With ``lengths`` (int32 (B,), T known): a sequence's inputs past its length are
+    exist).  With ``lengths`` (ints (B,)): a sequence's inputs past its length are
     zeros to the layers (so padding of any value cannot reach a result), its outputs there are
     zeros and its final state is its state at its length, as the masked loop's: the layers'
     steps past a length compute what nothing reads (each step depends only on earlier ones)."""
     dt = xt.aval.dtype
-    if xt.aval.ndim != 3 or dt not in _FLOATS or \
-            (lengths is not None and xt.aval.shape[0] is None):
+    if xt.aval.ndim != 3 or dt not in _FLOATS:
         return None
     multi = type(cell) is MultiRNNCell
     cells, states = (cell._cells, list(state)) if multi else ([cell], [state])
     if len(cells) != len(states) or not all(_fusable(c, s, dt) for c, s in zip(cells, states)):
         return None
-    masks = None if lengths is None else _Lengths(lengths, int(xt.aval.shape[0]), dt)
+    masks = None if lengths is None else _Lengths(lengths, xt, dt)
     if masks is not None:
         xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
     finals = []

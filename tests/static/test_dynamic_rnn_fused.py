@@ -1,4 +1,4 @@
-"""``tf.nn.dynamic_rnn`` without ``sequence_length`` runs LSTM and Elman cells (and a
+"""``tf.nn.dynamic_rnn`` (with ``sequence_length`` or not) runs LSTM and Elman cells (and a
 MultiRNNCell of them) as dlcore's fused layers (``lstm_seq``, ``rnn_seq``) instead of a
 ``while_loop`` (``dlcore_static/rnn_fused.py``): the graph's ops, outputs, final states and
 gradients against the loop's (the fused path turned off) and against NumPy written from
@@ -89,12 +89,13 @@ def test_fused_layers_equal_the_loop(kind, time_major, monkeypatch):
 @pytest.mark.parametrize("kind", ["lstm", "lstm_concat", "rnn_relu", "multi_mixed"])
 @pytest.mark.parametrize("time_major", [False, True])
 @pytest.mark.parametrize("lengths", [[4, 2], [0, 3], [1, 9]])
-def test_sequence_lengths_equal_the_masked_loop(kind, time_major, lengths, monkeypatch):
-    """With ``sequence_length`` (and a known number of steps): outputs zero past a length,
+@pytest.mark.parametrize("steps", [4, None])
+def test_sequence_lengths_equal_the_masked_loop(kind, time_major, lengths, steps, monkeypatch):
+    """With ``sequence_length`` (the number of steps known or not): outputs zero past a length,
     each final state at its own length (the initial one for 0; lengths past the steps stop at
     the last), gradients equal to the masked loop's, the padding (7, +-1e30) in none of them;
     the gradient of the input is zero past each length."""
-    shape = (None, 4, 3)
+    shape = (None, steps, 3)
     got, types = _run(kind, time_major, True, monkeypatch, shape, np.array(lengths, np.int32))
     want, loop_types = _run(kind, time_major, False, monkeypatch, shape,
                             np.array(lengths, np.int32))
@@ -189,14 +190,13 @@ def test_a_training_step_equals_the_loops(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("case", ["unknown_steps_with_lengths", "peepholes", "cell_clip",
-                                  "num_proj", "gru", "dropout", "sigmoid", "multi_with_gru"])
+@pytest.mark.parametrize("case", ["peepholes", "cell_clip", "num_proj", "gru", "dropout",
+                                  "sigmoid", "multi_with_gru"])
 def test_what_keeps_the_loop(case):
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, (2, None if case.startswith("unknown") else 4, 3))
-        cell = {"unknown_steps_with_lengths": lambda: RNN.BasicLSTMCell(5),
-                "peepholes": lambda: RNN.LSTMCell(5, use_peepholes=True),
+        x = tf.placeholder(tf.float32, (2, 4, 3))
+        cell = {"peepholes": lambda: RNN.LSTMCell(5, use_peepholes=True),
                 "cell_clip": lambda: RNN.LSTMCell(5, cell_clip=1.0),
                 "num_proj": lambda: RNN.LSTMCell(5, num_proj=3),
                 "gru": lambda: RNN.GRUCell(5),
@@ -204,8 +204,7 @@ def test_what_keeps_the_loop(case):
                 "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
                 "multi_with_gru": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
                                                             RNN.GRUCell(5)])}[case]()
-        lengths = [4, 2] if case.startswith("unknown") else None
         before = len(g.get_operations())
-        tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
+        tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 2], dtype=tf.float32)
         types = {op.type for op in g.get_operations()[before:]}
     assert "While" in types and not {"LstmSeq", "RnnSeq"} & types
