@@ -171,3 +171,119 @@ def test_initial_state_stacked_states_and_errors():
         L.RNN(L.LSTMCell(5))(x, initial_state=[h0])
     with pytest.raises(NotImplementedError, match="stateful=True"):
         L.RNN(L.LSTMCell(5), stateful=True)
+
+
+# ------------------------------------------------------------------ RNN(cell) as fused layers
+FUSED = {"LSTMCell": "LstmSeq", "GRUCell": "GruSeq", "SimpleRNNCell": "RnnSeq"}
+
+
+def _graph_types(build) -> set:
+    keras.backend.clear_session()
+    g = keras.backend.get_session().graph
+    before = len(g.get_operations())
+    build()
+    return {op.type for op in g.get_operations()[before:]}
+
+
+def _rnn_model(cells, initial: bool, back: bool = False):
+    """Ids (5, 6) through Embedding(mask_zero) and RNN(cells) (sequence and states; with
+    ``initial``, non-zero initial states fed as inputs): an mse head on the last state too."""
+    ids = keras.Input((6,), dtype="int32")
+    e = L.Embedding(9, 3, mask_zero=True)(ids)
+    rnn = L.RNN(cells(), return_sequences=True, return_state=True, go_backwards=back)
+    sizes = [s for c in rnn.cell.cells for s in ([c.units] * (2 if isinstance(c, L.LSTMCell)
+                                                             else 1))] \
+        if isinstance(rnn.cell, L.StackedRNNCells) else \
+        [rnn.cell.units] * (2 if isinstance(rnn.cell, L.LSTMCell) else 1)
+    h0 = [keras.Input((s,)) for s in sizes] if initial else None
+    seq, *states = rnn(e, initial_state=h0) if initial else rnn(e)
+    head = L.Dense(1)(states[-1])
+    model = keras.models.Model([ids] + (h0 or []), [head, seq] + states)
+    model.compile("sgd", ["mse", "mse"] + [None] * len(states))
+    return model, sizes
+
+
+@pytest.mark.parametrize("cells", [
+    lambda: L.LSTMCell(4), lambda: L.GRUCell(4), lambda: L.SimpleRNNCell(4),
+    lambda: L.SimpleRNNCell(4, activation="relu"),
+    lambda: [L.LSTMCell(3), L.GRUCell(4), L.SimpleRNNCell(2)]],
+    ids=["lstm", "gru", "simple", "relu", "stacked"])
+@pytest.mark.parametrize("initial", [False, True])
+def test_rnn_of_builtin_cells_is_the_fused_layers_equal_to_the_loop(monkeypatch, cells,
+                                                                     initial):
+    """Masked (padding at the start, the end, with holes, all padding), with initial states or
+    not: the fused layers' outputs, states and one SGD step equal the step loop's (the output
+    before any kept step is zeros, the states start at the initial ones)."""
+    from dlcore_static.keras.layers import rnn_cells
+    rng = np.random.default_rng(5)
+    ids = rng.integers(1, 9, (5, 6))
+    ids[0] = 0
+    ids[1, :2] = 0
+    ids[2, 4:] = 0
+    ids[3, [1, 4]] = 0
+    runs = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(rnn_cells, "fused_rnn", lambda *a: None)
+        keras.backend.clear_session()
+        g = keras.backend.get_session().graph
+        before = len(g.get_operations())
+        model, sizes = _rnn_model(cells, initial)
+        types = {op.type for op in g.get_operations()[before:]}
+        assert ("While" in types) != fused and bool(set(FUSED.values()) & types) == fused
+        weights = [(0.5 * np.random.default_rng(6).standard_normal(w.shape)).astype(np.float32)
+                   for w in model.get_weights()]
+        model.set_weights(weights)
+        feeds = [ids] + [np.random.default_rng(7 + k).standard_normal((5, s)).astype(
+            np.float32) for k, s in enumerate(sizes)] if initial else ids
+        out = model.predict(feeds, verbose=0)
+        targets = [np.random.default_rng(8).standard_normal(o.shape).astype(np.float32)
+                   for o in out[:2]]
+        model.train_on_batch(feeds, targets)
+        runs.append((out, model.get_weights()))
+    (got, gw), (want, ww) = runs
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got[1][0], 0)           # all padding: zero outputs
+    for a, b in zip(gw, ww):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+class _MyLSTMCell(L.LSTMCell):
+    def call(self, inputs, states, training=None):        # (a user's own step)
+        h, [h2, c2] = super().call(inputs, states, training)
+        return h * 0.5, [h2 * 0.5, c2]
+
+
+@pytest.mark.parametrize("cell", [lambda: L.GRUCell(4, reset_after=False),
+                                  lambda: L.LSTMCell(4, dropout=0.2),
+                                  lambda: L.LSTMCell(4, recurrent_activation="hard_sigmoid"),
+                                  lambda: L.SimpleRNNCell(4, activation="sigmoid"),
+                                  lambda: [L.LSTMCell(3), L.GRUCell(4, reset_after=False)],
+                                  lambda: _MyLSTMCell(4)],
+                         ids=["gru_reset_before", "dropout", "hard_sigmoid", "sigmoid",
+                              "stack_with_one_loop_cell", "subclass"])
+def test_rnn_of_cells_the_fused_layers_do_not_compute_keeps_the_loop(cell):
+    types = _graph_types(lambda: L.RNN(cell())(keras.Input((4, 3))))
+    assert "While" in types and not set(FUSED.values()) & types
+
+
+@pytest.mark.parametrize("which", ["lstm", "simple", "stacked"])
+def test_masked_rnn_of_cell_equals_keras3(which):
+    k3 = _keras3()
+    keep = np.ones((2, 4), bool)
+    keep[0, :2] = False                    # padding first: outputs zeros there, in Keras too
+    keep[1, 2] = False
+    kw = {"return_sequences": True, "return_state": True}
+    theirs, ours = k3.layers.RNN(_cells(k3, which), **kw), L.RNN(_cells(keras, which), **kw)
+    want = theirs(X, mask=keep)
+    x, m = keras.Input((4, 3)), keras.Input((4,), dtype="bool")
+    out = ours(x, mask=m)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    assert set(FUSED.values()) & {op.type for op in keras.backend.get_session().graph
+                                  .get_operations()}
+    got = keras.backend.get_session().run(out, {x: X, m: keep})
+    flat = [want[0]] + [s for t in want[1:] for s in (t if isinstance(t, list) else [t])]
+    for u, v in zip(got, flat):
+        np.testing.assert_allclose(u, np.asarray(v), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got[0][0, :2], 0)

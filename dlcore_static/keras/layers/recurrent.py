@@ -354,6 +354,10 @@ class _Recurrent(Layer):
         return out
 
 
+#: the activations of an Elman layer that the fused ``rnn_seq`` computes
+_ELMAN_ACTS = {activations.tanh: "tanh", activations.relu: "relu"}
+
+
 class SimpleRNN(_Recurrent):
     """``h' = act(x W + h U + b)``."""
 
@@ -365,15 +369,13 @@ class SimpleRNN(_Recurrent):
         h = self.activation(_ops.add(xw_t, self._recurrent_terms(states[0], self._rec_masks)))
         return (h,)
 
-    _ACTS = {activations.tanh: "tanh", activations.relu: "relu"}
-
     def _fused_ok(self) -> bool:
-        return self.activation in self._ACTS
+        return self.activation in _ELMAN_ACTS
 
     def _fused_layer(self, xw, states):
         """A tanh or relu SimpleRNN as dlcore's fused layer ``rnn_seq`` (``h_t = act(xw_t +
         h_{t-1} U)``, the bias in ``xw``)."""
-        return _seq.rnn_seq(xw, self.recurrent_kernel, states[0], self._ACTS[self.activation])
+        return _seq.rnn_seq(xw, self.recurrent_kernel, states[0], _ELMAN_ACTS[self.activation])
 
 
 class LSTM(_Recurrent):

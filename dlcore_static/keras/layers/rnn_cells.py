@@ -11,7 +11,8 @@ masked steps keep the previous output and states, ``go_backwards`` reads the seq
 the end.  ``return_state`` returns ``[output] + states``, the states flat (Keras 2's order:
 ``StackedRNNCells``' cells in stacking order, each cell's states in its order; Keras 3 nests a
 stack's states per cell, here ``[h1, c1], [h2, c2]`` are ``h1, c1, h2, c2``).
-``unroll`` changes nothing in the result (it is a speed hint in Keras; dlcore always loops).
+``unroll`` changes nothing in the result (it is a speed hint in Keras; dlcore loops, or runs
+the built-in cells as the fused layers: ``_rnn_cells_fused``).
 ``stateful=True`` is refused.  The built-in cells' ``dropout``/``recurrent_dropout`` draw one mask
 per gate for the inputs and one per gate for the state, the same at every step of a batch and
 new for each batch, while training (Keras 2's cells; ``RNN`` draws them before its loop).
@@ -39,7 +40,8 @@ from ...frontend import constant
 from .. import activations
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
-from .recurrent import _Recurrent, _time_major, gru_step, input_bias
+from ._rnn_cells_fused import fused_rnn
+from .recurrent import GRU, LSTM, SimpleRNN, _Recurrent, _time_major, gru_step, input_bias
 
 __all__ = ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
@@ -123,6 +125,8 @@ class _Cell(Layer):
 class SimpleRNNCell(_Cell):
     """``h' = act(x W + b + h U)``; output and state ``h'``."""
 
+    _layer = SimpleRNN
+
     def __init__(self, units: int, activation="tanh", **kwargs):
         kwargs.pop("recurrent_activation", None)
         super().__init__(units, activation, **kwargs)
@@ -138,6 +142,7 @@ class LSTMCell(_Cell):
     """Keras' LSTM step (gates i, f, c, o): states ``[h, c]``, output ``h``."""
 
     _gates = 4
+    _layer = LSTM                   # (its fused maths: _rnn_cells_fused)
 
     @property
     def state_size(self):
@@ -154,6 +159,7 @@ class GRUCell(_Cell):
     """Keras' GRU step (gates z, r, h; ``reset_after`` as ``GRU``'s); output and state ``h'``."""
 
     _gates = 3
+    _layer = GRU
 
     def __init__(self, units: int, *args, reset_after: bool = True, **kwargs):
         super().__init__(units, *args, **kwargs)
@@ -389,6 +395,10 @@ class RNN(Layer):
         if self.return_sequences and (x.aval.ndim != 3 or n_out > 1 or nested):
             raise NotImplementedError("RNN(return_sequences=True): one input of rank 3 and "
                                       "one output per step only")
+        fused = None if nested else fused_rnn(self, x, states, m)    # (built-in cells)
+        if fused is not None:
+            out, final = fused
+            return [out] + final if self.return_state else out
         seq = [_ops.zeros_like(_ops.mul(_ops.getitem(x, (Ellipsis, slice(0, 1))),
                                         constant(np.zeros(out_sizes[0], x0.aval.dtype))))] \
             if self.return_sequences else []
