@@ -25,9 +25,8 @@ def _fusable(cell, x, states) -> bool:
     """A built-in cell (its ``_layer``: the layer whose fused maths it shares) under that
     layer's conditions (``_fused_ok``), without dropout, its recurrent kernel and ``states``
     2-D of ``x``'s dtype."""
-    layer = getattr(type(cell), "_layer", None)
-    if layer is None or type(cell).__dict__.get("_layer") is None or \
-            getattr(cell, "dropout", 1) or getattr(cell, "recurrent_dropout", 1):
+    layer = type(cell).__dict__.get("_layer")         # (not a subclass': its own step)
+    if layer is None or cell.dropout or cell.recurrent_dropout:
         return False
     dt = x.aval.dtype
     avals = [getattr(v, "aval", None) for v in [cell.recurrent_kernel] + list(states)]

@@ -320,6 +320,11 @@ class _Recurrent(Layer):
     def _fused_ok(self) -> bool:
         return False
 
+    def _fused_layer(self, xw, states):
+        """The fused layer's output ``y`` (T, B, F) over ``xw`` (T, B, gates units) from
+        ``states`` (``LSTM``, ``GRU``, ``SimpleRNN``; asked only where ``_fused_ok``)."""
+        raise NotImplementedError
+
     def _fused(self, xw, states, m=None):
         """The final states and (with ``return_sequences``) the output sequence of the
         fused layer (``_fused_layer``: its output ``y`` (T, B, F) holds state j in columns
