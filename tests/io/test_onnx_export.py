@@ -88,8 +88,8 @@ def test_export_errors():
     with tf.Session() as sess, pytest.raises(ValueError,
                                              match="placeholder 'z' .* is not among the feeds"):
         export_graph(sess, fetches=[y], feeds=[x])
-    with pytest.raises(NotImplementedError, match="primitive 'cumsum' has no ONNX conversion"):
-        dlcore_eager.onnx.export(lambda i: i.cumsum(0), (dt.randn(3),))
+    with pytest.raises(NotImplementedError, match="primitive 'cumprod' has no ONNX conversion"):
+        dlcore_eager.onnx.export(lambda i: i.cumprod(0), (dt.randn(3),))
 
 
 def test_eager_cnn_and_lstm_export():
@@ -182,3 +182,26 @@ def test_static_gradient_with_add_n_exports():
             proto = export_graph(sess, fetches=[gx], feeds=[x])
     np.testing.assert_allclose(want, 2 * feed + 3.0 + np.exp(feed), rtol=1e-5)
     np.testing.assert_allclose(_run(proto, {"x": feed})[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_cumsum_and_argsort_export_with_ties_and_both_directions():
+    """``cumsum`` (exclusive, reverse, either axis) as CumSum; ``argsort`` as TopK of every
+    element: equal values keep their index order (dlcore's sort is stable; ONNX's TopK breaks
+    ties by the lower index)."""
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 5], name="x")
+    k = tf.placeholder(tf.int64, [None, 5], name="k")
+    fetches = [tf.cumsum(x, 1), tf.cumsum(x, 0, exclusive=True), tf.cumsum(k, 1, reverse=True),
+               tf.argsort(x, 1, stable=True), tf.argsort(x, 0, "DESCENDING", stable=True),
+               tf.argsort(k, 1, "DESCENDING", stable=True)]
+    xv = np.array([[3, 1, 3, 0, 1], [2, 2, 2, -1, 5], [0, 0, 1, 1, 0]], np.float32)
+    kv = xv.astype(np.int64)
+    with tf.Session() as sess:
+        want = sess.run(fetches, {x: xv, k: kv})
+        proto = export_graph(sess, fetches=fetches, feeds=[x, k])
+    np.testing.assert_array_equal(want[3][0], [3, 1, 4, 0, 2])        # (ties in index order)
+    np.testing.assert_array_equal(want[5][1], [4, 0, 1, 2, 3])
+    assert {"CumSum", "TopK"} <= {n.op_type for n in proto.graph.node}
+    got = _run(proto, {"x": xv, "k": kv})
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
