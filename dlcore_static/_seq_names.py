@@ -21,15 +21,36 @@ from . import sequence_ops as _s
 
 _tf = sys.modules[__package__]
 
+
+def _namespace(name: str, doc: str, names: dict) -> types.ModuleType:
+    """A module holding ``names`` only (not the defining module's own imports and helpers),
+    importable by its dotted name (``from dlcore_static.contrib.rnn import LSTMCell``, as
+    ``from tensorflow.contrib.rnn import LSTMCell``)."""
+    mod = types.ModuleType(name, doc)
+    for k, v in names.items():
+        setattr(mod, k, v)
+    mod.__all__ = sorted(names)
+    sys.modules[name] = mod
+    return mod
+
+
+_CELLS = {k: getattr(rnn_cell, k) for k in rnn_cell.__all__}
+#: TensorFlow 1's ``tf.nn.rnn_cell``: the cells, wrappers and LSTMStateTuple
+_RNN_CELL = _namespace(f"{__package__}.nn.rnn_cell", "TensorFlow 1's tf.nn.rnn_cell.", _CELLS)
+#: ``tf.contrib.rnn``: the cells and the static runners (``dynamic_rnn`` is tf.nn's only)
+_CONTRIB_RNN = _namespace(f"{__package__}.contrib.rnn", "TensorFlow 1's tf.contrib.rnn.",
+                          {**_CELLS, "static_rnn": _rnn.static_rnn,
+                           "static_bidirectional_rnn": _rnn.static_bidirectional_rnn})
+
 _PLACES: dict[types.ModuleType, dict[str, object]] = {
     _tf: {"unstack": _s.unstack, "range": _s.range, "reverse_sequence": _s.reverse_sequence,
           "meshgrid": _s.meshgrid,
           "scan": _f.scan, "map_fn": _f.map_fn, "foldl": _f.foldl, "foldr": _f.foldr},
-    nn: {"rnn_cell": rnn_cell,
+    nn: {"rnn_cell": _RNN_CELL,
          "static_rnn": _rnn.static_rnn, "dynamic_rnn": _rnn.dynamic_rnn,
          "bidirectional_dynamic_rnn": _rnn.bidirectional_dynamic_rnn,
          "static_bidirectional_rnn": _rnn.static_bidirectional_rnn, "raw_rnn": _raw.raw_rnn},
-    contrib: {"rnn": rnn_cell},
+    contrib: {"rnn": _CONTRIB_RNN},
 }
 
 
@@ -40,8 +61,4 @@ def install() -> None:
                 setattr(target, name, obj)
 
 
-# tf.contrib.rnn also carries static_rnn and the bidirectional runner.
-for _k in ("static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn",
-           "static_bidirectional_rnn"):
-    setattr(rnn_cell, _k, getattr(_rnn, _k))
 install()

@@ -286,3 +286,20 @@ def test_while_grad_reuses_the_forward_loop_of_the_same_run_only():
     for wv, g in ((np.array([0.5, -0.3]), g1), (np.array([1.5, 0.2]), g2)):
         fd = [(ref(wv + 1e-6 * d) - ref(wv - 1e-6 * d)) / 2e-6 for d in np.eye(2)]
         np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+
+
+def test_rnn_cell_and_contrib_rnn_hold_tensorflows_names_only():
+    """``tf.nn.rnn_cell`` holds the cells and wrappers, ``tf.contrib.rnn`` those and the static
+    runners, as TensorFlow 1's (not the defining module's imports: no ``zeros`` or
+    ``get_variable`` there, no ``dynamic_rnn`` outside ``tf.nn``); ``from
+    tensorflow.contrib.rnn import LSTMCell`` renamed imports."""
+    from dlcore_static.contrib.rnn import LSTMCell, MultiRNNCell, static_rnn
+    assert LSTMCell is tf.nn.rnn_cell.LSTMCell is tf.contrib.rnn.LSTMCell
+    assert MultiRNNCell is tf.nn.rnn_cell.MultiRNNCell and static_rnn is tf.nn.static_rnn
+    cells = {"BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
+             "LSTMStateTuple", "MultiRNNCell", "OutputProjectionWrapper", "RNNCell"}
+    assert {n for n in dir(tf.nn.rnn_cell) if not n.startswith("_")} == cells
+    assert {n for n in dir(tf.contrib.rnn) if not n.startswith("_")} == \
+        cells | {"static_rnn", "static_bidirectional_rnn"}
+    for name in ("zeros", "get_variable", "dynamic_rnn", "static_rnn"):
+        assert not hasattr(tf.nn.rnn_cell, name)
