@@ -14,8 +14,8 @@ A padded input (T, B, D) and a ``PackedSequence`` share this code: the input is 
 ``data`` rows (time-major, ``bs_t`` rows at step t; a padded batch has ``bs_t = B``), so a packed
 batch simply stops updating a sequence's state after its last step, as PyTorch does.
 
-A batch of three steps or more (no dropout between layers in training, no autocast, no LSTM
-projections) runs each layer and direction as the fused ``lstm_seq``, ``gru_seq`` or
+A batch of three steps or more (no autocast, no LSTM projections; dropout between layers or
+not) runs each layer and direction as the fused ``lstm_seq``, ``gru_seq`` or
 ``rnn_seq`` primitive instead of the step loop (``_rnn_fused``: the reverse direction over the
 time-reversed inputs; a packed batch padded around the layer): the same values, in two kernel
 calls (forward, and backpropagation through time) per layer and direction.
@@ -249,13 +249,13 @@ class RNNBase(Module):
             c0 = zeros(*c_shape, dtype=x.dtype, device=x.device)
         hs, cs = [], []
         # each layer and direction runs as one fused primitive (lstm_seq, gru_seq, rnn_seq;
-        # a packed batch padded around it, _rnn_fused.Packing) from _FUSED_FROM steps; dropout
-        # between layers in training (which ONNX export traces step by step) keeps the step
-        # loop; so do LSTM projections and autocast, where each step is PyTorch's
-        # linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower precision
+        # a packed batch padded around it, _rnn_fused.Packing) from _FUSED_FROM steps, dropout
+        # between layers in training applied to a layer's whole output as in the loop (the
+        # same draws); LSTM projections and autocast keep the step loop, where each step is
+        # PyTorch's linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh), both in autocast's lower
+        # precision
         fused = len(steps) >= _FUSED_FROM and \
-            x._buf.dtype in _FUSED_DTYPES and not ac and not self.proj_size and \
-            not (self.dropout and self.training and self.num_layers > 1)
+            x._buf.dtype in _FUSED_DTYPES and not ac and not self.proj_size
         packing = _fused.Packing(bsz) if fused and packed else None
         w = self._flat_weights
         per = (4 if self.bias else 2) + (1 if self.proj_size else 0)

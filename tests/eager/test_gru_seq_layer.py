@@ -57,11 +57,32 @@ def test_a_packed_batch_runs_the_fused_layer_padded_around_it(monkeypatch):
     assert calls == {"gru_seq": 2, "gru_gates": 0}
 
 
-def test_dropout_between_layers_while_training_keeps_the_step_loop(monkeypatch):
-    calls = _kernel_calls(monkeypatch)
-    m = dt.nn.GRU(3, 4, num_layers=2, dropout=0.5).train()
-    m(dt.randn(5, 2, 3))
-    assert calls == {"gru_seq": 0, "gru_gates": 10}
+@pytest.mark.parametrize("mode", ["GRU", "LSTM", "RNN"])
+def test_dropout_between_layers_while_training_runs_the_fused_layers(monkeypatch, mode):
+    """The fused layers with dropout between them draw the step loop's masks (one dropout of
+    a layer's whole output): the same outputs, states and gradients for the same seed."""
+    from dlcore_eager.nn import rnn as rnn_module
+    runs = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(rnn_module, "_FUSED_FROM", 10 ** 9)
+        calls = _kernel_calls(monkeypatch) if mode == "GRU" else None
+        dt.manual_seed(3)
+        m = getattr(dt.nn, mode)(3, 4, num_layers=3, dropout=0.5,
+                                 bidirectional=True).double().train()
+        x = dt.randn(6, 2, 3, dtype=dt.float64, requires_grad=True)
+        out, hn = m(x)
+        loss = (out * out).sum() + sum((h * h).sum() for h in (hn if mode == "LSTM" else (hn,)))
+        loss.backward()
+        if calls is not None:
+            assert calls == ({"gru_seq": 6, "gru_gates": 0} if fused else
+                             {"gru_seq": 0, "gru_gates": 36})
+        runs.append([out.detach().numpy(), x.grad.numpy()] +
+                    [p.grad.numpy() for p in m.parameters()])
+    with dt.no_grad():                                  # (the dropout changed the output)
+        assert not np.allclose(m.eval()(x)[0].numpy(), runs[0][0], atol=1e-3)
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["layer", "deep", "bidir"])
