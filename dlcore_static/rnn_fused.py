@@ -7,7 +7,10 @@
   recurrent ``W_h``, their gate blocks put in the layer's order i, f, g (= j), o, and
   ``forget_bias`` added to the f block of the bias;
 * ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
-* a ``MultiRNNCell`` of those, layer after layer.
+* a ``MultiRNNCell`` of those, layer after layer;
+* any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1): the input
+  and output dropout as one dropout of each layer's whole input and output sequence (the
+  distribution of the loop's per-step draws).
 
 With ``sequence_length`` the layers run over every step (T known or not), a
 sequence's inputs past its length zeroed, its outputs there zeroed and its final state picked
@@ -27,7 +30,8 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from .frontend import constant
-from .rnn_cell import BasicLSTMCell, BasicRNNCell, LSTMCell, LSTMStateTuple, MultiRNNCell
+from .rnn_cell import (BasicLSTMCell, BasicRNNCell, DropoutWrapper, LSTMCell, LSTMStateTuple,
+                       MultiRNNCell)
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -123,6 +127,29 @@ class _Lengths:
         return _ops.where(self.started, picked, initial)
 
 
+def _unwrap(cell):
+    """``(the cell inside, [its DropoutWrappers, outermost first])``, or ``(None, [])`` where
+    a wrapper drops the state (``state_keep_prob`` < 1: the recurrence itself changes).  A
+    wrapper's input and output dropout are one dropout of the whole sequence each: the same
+    distribution as the loop's per-step draws (not the same draws)."""
+    wraps = []
+    while type(cell) is DropoutWrapper:
+        keep = cell._keep[2]
+        if not (isinstance(keep, (int, float)) and keep == 1):
+            return None, []
+        wraps.append(cell)
+        cell = cell._cell
+    return cell, wraps
+
+
+def _dropped(x, wraps, which: int):
+    """``x`` through the wrappers' input (``which`` 0; outermost first) or output (1;
+    innermost first) dropout."""
+    for w in (wraps if which == 0 else reversed(wraps)):
+        x = w._drop(x, w._keep[which])
+    return x
+
+
 def fused_layers(cell, xt, state, lengths=None):
     """``cell`` over the time-major ``xt`` (T, B, D) from ``state`` as fused layers: (the
     outputs (T, B, H), the final state, packed as ``state``), or None (nothing built) where a
@@ -134,18 +161,25 @@ def fused_layers(cell, xt, state, lengths=None):
     dt = xt.aval.dtype
     if xt.aval.ndim != 3 or dt not in _FLOATS:
         return None
-    multi = type(cell) is MultiRNNCell
-    cells, states = (cell._cells, list(state)) if multi else ([cell], [state])
-    if len(cells) != len(states) or not all(_fusable(c, s, dt) for c, s in zip(cells, states)):
+    inner, outer = _unwrap(cell)
+    multi = type(inner) is MultiRNNCell
+    cells, states = (inner._cells, list(state)) if multi else ([inner], [state])
+    layers = [_unwrap(c) for c in cells]
+    if inner is None or len(cells) != len(states) or \
+            not all(c is not None and _fusable(c, s, dt) for (c, _), s in zip(layers, states)):
         return None
     masks = None if lengths is None else _Lengths(lengths, xt, dt)
     if masks is not None:
         xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
+    xt = _dropped(xt, outer, 0)
     finals = []
-    for c, s in zip(cells, states):
-        xt, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(c, xt, s)
+    for (c, wraps), s in zip(layers, states):
+        xt, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(
+            c, _dropped(xt, wraps, 0), s)
+        xt = _dropped(xt, wraps, 1)
         finals.append(pack([_ops.getitem(q, (-1,)) if masks is None else masks.final(q, q0)
                             for q, q0 in zip(seqs, inits)]))
+    xt = _dropped(xt, outer, 1)
     if masks is not None:
         xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
     return xt, (tuple(finals) if multi else finals[0])

@@ -191,7 +191,7 @@ def test_a_training_step_equals_the_loops(monkeypatch):
 
 
 @pytest.mark.parametrize("case", ["peepholes", "cell_clip", "num_proj", "gru", "dropout",
-                                  "sigmoid", "multi_with_gru"])
+                                  "sigmoid", "multi_with_gru", "subclass"])
 def test_what_keeps_the_loop(case):
     g = tf.Graph()
     with g.as_default():
@@ -200,11 +200,67 @@ def test_what_keeps_the_loop(case):
                 "cell_clip": lambda: RNN.LSTMCell(5, cell_clip=1.0),
                 "num_proj": lambda: RNN.LSTMCell(5, num_proj=3),
                 "gru": lambda: RNN.GRUCell(5),
-                "dropout": lambda: RNN.DropoutWrapper(RNN.BasicLSTMCell(5), 0.5),
+                "dropout": lambda: RNN.DropoutWrapper(RNN.BasicLSTMCell(5),
+                                                      state_keep_prob=0.5),
                 "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
                 "multi_with_gru": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
-                                                            RNN.GRUCell(5)])}[case]()
+                                                            RNN.GRUCell(5)]),
+                "subclass": lambda: _OwnCell(5)}[case]()
         before = len(g.get_operations())
         tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 2], dtype=tf.float32)
         types = {op.type for op in g.get_operations()[before:]}
     assert "While" in types and not {"LstmSeq", "RnnSeq"} & types
+
+
+class _OwnCell(RNN.LSTMCell):
+    """A user's own cell (a subclass: its step may differ from the fused layer's)."""
+
+    def call(self, inputs, state):
+        return super().call(inputs, state)
+
+
+def _dropout_run(fused, keep, monkeypatch, lengths=None):
+    """A MultiRNNCell of dropout-wrapped LSTM and Elman cells, itself wrapped, the keep
+    probability a placeholder_with_default(1.0) fed ``keep``: outputs, final states and
+    gradients, and the op types."""
+    if not fused:
+        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(4)
+        kp = tf.placeholder_with_default(tf.constant(1.0), ())
+        x = tf.placeholder(tf.float64, (16, 8, 3))
+        n = tf.placeholder(tf.int32, (16,))
+        cell = RNN.DropoutWrapper(RNN.MultiRNNCell([
+            RNN.DropoutWrapper(RNN.LSTMCell(5), input_keep_prob=kp, output_keep_prob=kp),
+            RNN.DropoutWrapper(RNN.BasicRNNCell(4), output_keep_prob=0.9 if keep < 1 else 1.0)]),
+            output_keep_prob=kp, seed=2)
+        out, state = tf.nn.dynamic_rnn(cell, x, sequence_length=n, dtype=tf.float64)
+        leaves = tf.nest.flatten(state)
+        loss = tf.reduce_sum(tf.sin(out)) + sum(tf.reduce_sum(s) for s in leaves)
+        grads = tf.gradients(loss, [x] + tf.trainable_variables())
+        types = {op.type for op in g.get_operations()}
+        rng = np.random.default_rng(5)
+        feed = {x: rng.standard_normal((16, 8, 3)), kp: keep,
+                n: rng.integers(0, 9, 16).astype(np.int32) if lengths is None else lengths}
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            return sess.run([out] + leaves + grads, feed), types
+
+
+def test_dropout_wrappers_that_keep_the_state_run_fused(monkeypatch):
+    """DropoutWrapper's input and output dropout around the fused layers: kept at 1 the
+    values are the loop's; at 0.5 the outputs are dropped (a fraction near 0.5 of them zero,
+    every value finite)."""
+    got, types = _dropout_run(True, 1.0, monkeypatch)
+    assert "LstmSeq" in types and "RnnSeq" in types and "While" not in types
+    want, loop_types = _dropout_run(False, 1.0, monkeypatch)
+    assert "While" in loop_types
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+    monkeypatch.undo()
+    full = np.full(16, 8, np.int32)
+    dropped, _ = _dropout_run(True, 0.5, monkeypatch, full)
+    zero = dropped[0] == 0
+    assert 0.4 < zero.mean() < 0.6
+    assert all(np.isfinite(a).all() for a in dropped)
