@@ -17,6 +17,7 @@ from . import contrib, nn, rnn_cell
 from . import functional_ops as _f
 from . import raw_rnn as _raw
 from . import rnn as _rnn
+from . import rnn_cell_extra as _more
 from . import sequence_ops as _s
 
 _tf = sys.modules[__package__]
@@ -35,11 +36,14 @@ def _namespace(name: str, doc: str, names: dict) -> types.ModuleType:
 
 
 _CELLS = {k: getattr(rnn_cell, k) for k in rnn_cell.__all__}
+_CELLS.update(ResidualWrapper=_more.ResidualWrapper, DeviceWrapper=_more.DeviceWrapper)
 #: TensorFlow 1's ``tf.nn.rnn_cell``: the cells, wrappers and LSTMStateTuple
 _RNN_CELL = _namespace(f"{__package__}.nn.rnn_cell", "TensorFlow 1's tf.nn.rnn_cell.", _CELLS)
-#: ``tf.contrib.rnn``: the cells and the static runners (``dynamic_rnn`` is tf.nn's only)
+#: ``tf.contrib.rnn``: those, the block cells and the static and stacked runners
+#: (``dynamic_rnn`` is tf.nn's only)
 _CONTRIB_RNN = _namespace(f"{__package__}.contrib.rnn", "TensorFlow 1's tf.contrib.rnn.",
-                          {**_CELLS, "static_rnn": _rnn.static_rnn,
+                          {**_CELLS, **{k: getattr(_more, k) for k in _more.__all__},
+                           "static_rnn": _rnn.static_rnn,
                            "static_bidirectional_rnn": _rnn.static_bidirectional_rnn})
 
 _PLACES: dict[types.ModuleType, dict[str, object]] = {

@@ -155,6 +155,7 @@ class BasicRNNCell(RNNCell):
     """``h' = act([x, h] W + b)``; the output is ``h'``."""
 
     _default_name = "basic_rnn_cell"
+    _fused_step = "elman"              # (rnn_fused: its maths is a fused layer's; not a subclass')
 
     def call(self, inputs, state):
         n = self._num_units
@@ -169,6 +170,7 @@ class BasicLSTMCell(RNNCell):
     ``LSTMStateTuple(c, h)``."""
 
     _default_name = "basic_lstm_cell"
+    _fused_step = "lstm"
 
     def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
                  activation=None, reuse=None, name=None, dtype=None) -> None:
@@ -215,6 +217,7 @@ class LSTMCell(BasicLSTMCell):
     Without options the fused ``tf_lstm_gates`` path of ``BasicLSTMCell`` is used."""
 
     _default_name = "lstm_cell"
+    _fused_step = "lstm"
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip=None,
                  initializer=None, num_proj=None, proj_clip=None, num_unit_shards=None,
@@ -379,6 +382,7 @@ class DropoutWrapper(_Wrapper):
     """Dropout on a cell's inputs, outputs and state (keep probabilities)."""
 
     _default_name = "dropout_wrapper"
+    _fused_wrap = "dropout"
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
                  variational_recurrent: bool = False, input_size=None, dtype=None, seed=None,

@@ -8,9 +8,11 @@
   ``forget_bias`` added to the f block of the bias;
 * ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
 * a ``MultiRNNCell`` of those, layer after layer;
-* any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1): the input
-  and output dropout as one dropout of each layer's whole input and output sequence (the
-  distribution of the loop's per-step draws).
+* ``tf.contrib.rnn.LSTMBlockCell`` as ``LSTMCell``;
+* any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1) and
+  ``ResidualWrapper``s that add: the input and output dropout as one dropout of each layer's
+  whole input and output sequence (the distribution of the loop's per-step draws), the
+  residual as one add of the whole sequences.
 
 With ``sequence_length`` the layers run over every step (T known or not), a
 sequence's inputs past its length zeroed, its outputs there zeroed and its final state picked
@@ -30,8 +32,7 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from .frontend import constant
-from .rnn_cell import (BasicLSTMCell, BasicRNNCell, DropoutWrapper, LSTMCell, LSTMStateTuple,
-                       MultiRNNCell)
+from .rnn_cell import BasicLSTMCell, LSTMCell, LSTMStateTuple, MultiRNNCell
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -60,14 +61,15 @@ def _fusable(cell, state, dtype) -> bool:
     before any node is built (a node built in vain would shift later ops' default seeds)."""
     if len(getattr(cell, "_vars", None) or ()) < 2:
         return False                                # (not called yet: no variables)
-    if type(cell) in (BasicLSTMCell, LSTMCell):
-        if _activation(cell._activation) != "tanh" or (type(cell) is LSTMCell and (
+    step = type(cell).__dict__.get("_fused_step")   # (a class's own: not a subclass')
+    if step == "lstm":
+        if _activation(cell._activation) != "tanh" or (isinstance(cell, LSTMCell) and (
                 cell._use_peepholes or cell._cell_clip is not None or
                 cell._num_proj is not None)):
             return False
         parts = tuple(state) if cell._state_is_tuple else (state,)
         return all(_plain(p, dtype) for p in parts)
-    return type(cell) is BasicRNNCell and _activation(cell._activation) is not None and \
+    return step == "elman" and _activation(cell._activation) is not None and \
         _plain(state, dtype)
 
 
@@ -128,26 +130,35 @@ class _Lengths:
 
 
 def _unwrap(cell):
-    """``(the cell inside, [its DropoutWrappers, outermost first])``, or ``(None, [])`` where
-    a wrapper drops the state (``state_keep_prob`` < 1: the recurrence itself changes).  A
-    wrapper's input and output dropout are one dropout of the whole sequence each: the same
-    distribution as the loop's per-step draws (not the same draws)."""
+    """``(the cell inside, [its wrappers, outermost first])``: ``DropoutWrapper``s that keep
+    the state (``state_keep_prob`` 1) and ``ResidualWrapper``s that add (no ``residual_fn``);
+    ``(None, [])`` for any other wrapper around it (a dropped state changes the recurrence
+    itself).  A wrapper's input and output dropout are one dropout of the whole sequence
+    each: the distribution of the loop's per-step draws (not the same draws)."""
     wraps = []
-    while type(cell) is DropoutWrapper:
-        keep = cell._keep[2]
-        if not (isinstance(keep, (int, float)) and keep == 1):
+    while True:
+        kind = type(cell).__dict__.get("_fused_wrap")
+        if kind is None:
+            return (None, []) if hasattr(cell, "_cell") else (cell, wraps)
+        if kind == "dropout":
+            keep = cell._keep[2]
+            if not (isinstance(keep, (int, float)) and keep == 1):
+                return None, []
+        elif cell._residual_fn is not None:
             return None, []
         wraps.append(cell)
         cell = cell._cell
-    return cell, wraps
 
 
-def _dropped(x, wraps, which: int):
-    """``x`` through the wrappers' input (``which`` 0; outermost first) or output (1;
-    innermost first) dropout."""
-    for w in (wraps if which == 0 else reversed(wraps)):
-        x = w._drop(x, w._keep[which])
-    return x
+def _through(wraps, x, run):
+    """``run(x)`` (a layer's output sequence from its input) inside ``wraps``: a dropout
+    wrapper drops its input and output, a residual one adds its input to its output."""
+    if not wraps:
+        return run(x)
+    w, inner = wraps[0], wraps[1:]
+    if type(w).__dict__.get("_fused_wrap") == "dropout":
+        return w._drop(_through(inner, w._drop(x, w._keep[0]), run), w._keep[1])
+    return _ops.add(x, _through(inner, x, run))
 
 
 def fused_layers(cell, xt, state, lengths=None):
@@ -171,15 +182,19 @@ def fused_layers(cell, xt, state, lengths=None):
     masks = None if lengths is None else _Lengths(lengths, xt, dt)
     if masks is not None:
         xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
-    xt = _dropped(xt, outer, 0)
-    finals = []
-    for (c, wraps), s in zip(layers, states):
-        xt, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(
-            c, _dropped(xt, wraps, 0), s)
-        xt = _dropped(xt, wraps, 1)
-        finals.append(pack([_ops.getitem(q, (-1,)) if masks is None else masks.final(q, q0)
-                            for q, q0 in zip(seqs, inits)]))
-    xt = _dropped(xt, outer, 1)
+    finals: list = []
+
+    def stack(x):
+        for (c, wraps), s in zip(layers, states):
+            def layer(xin, c=c, s=s):
+                out, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(
+                    c, xin, s)
+                finals.append(pack([_ops.getitem(q, (-1,)) if masks is None else
+                                    masks.final(q, q0) for q, q0 in zip(seqs, inits)]))
+                return out
+            x = _through(wraps, x, layer)
+        return x
+    xt = _through(outer, xt, stack)
     if masks is not None:
         xt = _ops.where(masks.mask, xt, _ops.zeros_like(xt))
     return xt, (tuple(finals) if multi else finals[0])

@@ -296,10 +296,13 @@ def test_rnn_cell_and_contrib_rnn_hold_tensorflows_names_only():
     from dlcore_static.contrib.rnn import LSTMCell, MultiRNNCell, static_rnn
     assert LSTMCell is tf.nn.rnn_cell.LSTMCell is tf.contrib.rnn.LSTMCell
     assert MultiRNNCell is tf.nn.rnn_cell.MultiRNNCell and static_rnn is tf.nn.static_rnn
-    cells = {"BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
-             "LSTMStateTuple", "MultiRNNCell", "OutputProjectionWrapper", "RNNCell"}
+    cells = {"BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell",
+             "LSTMCell", "LSTMStateTuple", "MultiRNNCell", "OutputProjectionWrapper", "RNNCell",
+             "ResidualWrapper"}
     assert {n for n in dir(tf.nn.rnn_cell) if not n.startswith("_")} == cells
     assert {n for n in dir(tf.contrib.rnn) if not n.startswith("_")} == \
-        cells | {"static_rnn", "static_bidirectional_rnn"}
+        cells | {"static_rnn", "static_bidirectional_rnn", "LSTMBlockCell", "GRUBlockCellV2",
+                 "LSTMBlockFusedCell", "stack_bidirectional_dynamic_rnn",
+                 "stack_bidirectional_rnn"}
     for name in ("zeros", "get_variable", "dynamic_rnn", "static_rnn"):
         assert not hasattr(tf.nn.rnn_cell, name)
