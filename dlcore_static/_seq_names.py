@@ -30,7 +30,7 @@ def _namespace(name: str, doc: str, names: dict) -> types.ModuleType:
     mod = types.ModuleType(name, doc)
     for k, v in names.items():
         setattr(mod, k, v)
-    mod.__all__ = sorted(names)
+    mod.__dict__["__all__"] = sorted(names)
     sys.modules[name] = mod
     return mod
 

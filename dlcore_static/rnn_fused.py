@@ -135,7 +135,7 @@ def _unwrap(cell):
     ``(None, [])`` for any other wrapper around it (a dropped state changes the recurrence
     itself).  A wrapper's input and output dropout are one dropout of the whole sequence
     each: the distribution of the loop's per-step draws (not the same draws)."""
-    wraps = []
+    wraps: list = []
     while True:
         kind = type(cell).__dict__.get("_fused_wrap")
         if kind is None:
