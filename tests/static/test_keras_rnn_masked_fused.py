@@ -19,6 +19,7 @@ import os
 import numpy as np
 import pytest
 
+import dlcore_static as tf
 from dlcore_static import keras
 from dlcore_static.keras.layers import recurrent
 
@@ -211,3 +212,31 @@ def test_a_masked_bidirectional_model_exports_to_onnx():
         got = sess.run(None, {sess.get_inputs()[0].name: x})
         for a, b in zip(got, want):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: L.LSTM(3, return_sequences=True),
+                                  lambda: L.RNN(L.GRUCell(3), return_sequences=True)],
+                         ids=["LSTM", "RNN(GRUCell)"])
+def test_a_mask_of_other_steps_is_refused_not_read(make):
+    """A mask whose (batch, timesteps) differ from the inputs': a ValueError naming the layer
+    and both shapes when the graph is built, an InvalidArgumentError at run time where the
+    sizes are known only then (the fused layer's gathers would otherwise read a mask of
+    other steps as this batch's: a silently truncated output)."""
+    keras.backend.clear_session()
+    inp, short = keras.Input((7, 4)), keras.Input((5,), dtype="bool")
+    with pytest.raises(ValueError, match=r"the mask must have the inputs' \(batch, timesteps\) "
+                                         r"shape; got a mask of shape \(\?, 5\) for inputs of "
+                                         r"shape \(\?, 7, 4\)"):
+        make()(inp, mask=short)
+    m = keras.Input((7,), dtype="bool")
+    layer = make()
+    out = layer(inp, mask=m)
+    sess = keras.backend.get_session()
+    x = np.ones((2, 7, 4), np.float32)
+    ok = sess.run(out, {inp: x, m: np.ones((2, 7), bool)})
+    assert ok.shape == (2, 7, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"the mask must have the inputs' \(batch, timesteps\) shape \] "
+                             r"\[2 7\] \[ but saw shape: \] \[3 7\]"):
+        sess.run(out, {inp: x, m: np.ones((3, 7), bool)})
+    np.testing.assert_array_equal(sess.run(out, {inp: x, m: np.ones((2, 7), bool)}), ok)

@@ -27,6 +27,31 @@ import numpy as np
 from dlcore import ops as _ops
 
 
+def checked_mask(name: str, mask, inputs):
+    """A recurrent layer's ``mask`` (batch, timesteps) checked against its ``inputs`` (batch,
+    timesteps, ...): a ``ValueError`` naming the layer and both shapes where a size known
+    when the graph is built differs (a mask of other steps would be read as this batch's: the
+    fused layer's gathers index by its sizes), else, where a size is known only at run time,
+    the mask read after an ``Assert`` of its shape (``InvalidArgumentError`` then)."""
+    ms, xs = mask.aval.shape, inputs.aval.shape
+    bad = len(ms) != 2 or any(a is not None and b is not None and a != b
+                              for a, b in zip(ms, xs[:2]))
+    if bad:
+        raise ValueError(f"{name}: the mask must have the inputs' (batch, timesteps) shape; "
+                         f"got a mask of shape {mask.shape} for inputs of shape {inputs.shape}")
+    if all(a is not None and b is not None for a, b in zip(ms, xs[:2])):
+        return mask
+    from ...debug_ops import Assert
+    from ...graph import get_default_graph
+    seen = _ops.shape_of(mask)
+    want = _ops.getitem(_ops.shape_of(inputs), (slice(0, 2),))
+    check = Assert(_ops.reduce_all(_ops.equal(seen, _ops.cast(want, seen.aval.dtype))),
+                   [f"{name}: the mask must have the inputs' (batch, timesteps) shape ", want,
+                    " but saw shape: ", seen])
+    with get_default_graph().control_dependencies([check]):
+        return _ops.identity(mask)
+
+
 class KeptSteps:
     """The kept steps of a time-major mask ``m`` (T, B), bool: ``gather(xw)`` puts each
     sequence's kept steps first; ``sequence(h, h0)`` and ``final(y, states, n)`` read the

@@ -34,7 +34,7 @@ from .. import backend as K
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer
 from . import _stateful
-from ._kept_steps import KeptSteps
+from ._kept_steps import KeptSteps, checked_mask
 
 
 def _orthogonal(shape, dtype=None, gain: float = 1.0):
@@ -259,6 +259,8 @@ class _Recurrent(Layer):
             raise ValueError(f"{self.name}: expected input of shape (batch, timesteps, "
                              f"features), got {inputs.shape}")
         mask = MASKS.get(inputs) if mask is None else mask
+        if mask is not None:
+            mask = checked_mask(self.name, mask, inputs)
         T = inputs.aval.shape[1]                    # None: the loop runs to the fed length
         x = _time_major(inputs)                                   # (T, B, D)
         m = None if mask is None else _ops.transpose(mask, (1, 0))

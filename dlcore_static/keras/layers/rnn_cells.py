@@ -40,6 +40,7 @@ from ...frontend import constant
 from .. import activations
 from .. import constraints as _constraints
 from ..engine import MASKS, Layer, _accepts
+from ._kept_steps import checked_mask
 from ._rnn_cells_fused import fused_rnn
 from .recurrent import GRU, LSTM, SimpleRNN, _Recurrent, _time_major, gru_step, input_bias
 
@@ -368,6 +369,8 @@ class RNN(Layer):
         seqs = list(inputs) if nested else [inputs]
         mask = MASKS.get(seqs[0]) if mask is None else mask
         mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        if mask is not None:
+            mask = checked_mask(self.name, mask, seqs[0])
         T = seqs[0].aval.shape[1]
         xs = [_time_major(q) for q in seqs]                        # (T, B, ...)
         m = None if mask is None else _ops.transpose(mask, (1, 0))
