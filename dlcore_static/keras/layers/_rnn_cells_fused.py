@@ -22,16 +22,11 @@ from .recurrent import _time_major, input_bias
 
 
 def _fusable(cell, x, states) -> bool:
-    """A built-in cell (its ``_layer``: the layer whose fused maths it shares) under that
-    layer's conditions (``_fused_ok``), without dropout, its recurrent kernel and ``states``
-    2-D of ``x``'s dtype."""
+    """A built-in cell (its class's own ``_layer``: the layer whose fused maths it shares)
+    under that layer's conditions (``_Recurrent._fusable``), without dropout."""
     layer = type(cell).__dict__.get("_layer")         # (not a subclass': its own step)
-    if layer is None or cell.dropout or cell.recurrent_dropout:
-        return False
-    dt = x.aval.dtype
-    avals = [getattr(v, "aval", None) for v in [cell.recurrent_kernel] + list(states)]
-    return layer._fused_ok(cell) and \
-        all(a is not None and a.dtype == dt and a.ndim == 2 for a in avals)
+    return layer is not None and not cell.dropout and not cell.recurrent_dropout and \
+        layer._fusable(cell, x, states)
 
 
 def fused_rnn(rnn, x, states: list, m):

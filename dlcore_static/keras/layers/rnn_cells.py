@@ -89,6 +89,8 @@ class _Cell(Layer):
                                                                recurrent_constraint,
                                                                bias_constraint))
 
+    _layer: Any = None                # the layer whose fused maths a built-in cell shares
+
     build = _Recurrent.build          # kernel (D, g*n), recurrent_kernel (n, g*n), bias (g*n,)
     _masks: Any = _Recurrent._masks               # (the fused layers' per-gate helpers)
     _gate_blocks: Any = _Recurrent._gate_blocks
@@ -102,6 +104,10 @@ class _Cell(Layer):
 
     def end_masks(self) -> None:
         self._in_masks = self._rec_masks = None
+
+    def _fused_ok(self) -> bool:
+        """Its layer's conditions for the fused maths (``_rnn_cells_fused``)."""
+        return self._layer is not None and self._layer._fused_ok(self)
 
     @property
     def state_size(self):
