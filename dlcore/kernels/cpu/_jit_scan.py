@@ -34,28 +34,6 @@ def scan3(x, out, reverse, exclusive, product, init):
 
 
 @njit(cache=True, nogil=True)
-def argsort3(x, out, descending):
-    """Stable argsort of each line along axis 1 (NaN the largest value)."""
-    o, n, inner = x.shape
-    line = np.empty(n, x.dtype)
-    for a in range(o):
-        for c in range(inner):
-            if descending:
-                for k in range(n):
-                    line[k] = x[a, n - 1 - k, c]
-            else:
-                for k in range(n):
-                    line[k] = x[a, k, c]
-            s = np.argsort(line, kind="mergesort")
-            if descending:
-                for k in range(n):
-                    out[a, k, c] = n - 1 - s[n - 1 - k]
-            else:
-                for k in range(n):
-                    out[a, k, c] = s[k]
-
-
-@njit(cache=True, nogil=True)
 def scatter_add3(v, idx, out):
     """out[a, idx[a, k, c], c] += v[a, k, c] (indices checked, non-negative)."""
     o, kk, inner = v.shape

