@@ -379,7 +379,12 @@ class _Wrapper(RNNCell):
 
 
 class DropoutWrapper(_Wrapper):
-    """Dropout on a cell's inputs, outputs and state (keep probabilities)."""
+    """Dropout on a cell's inputs, outputs and state (keep probabilities); the state's every
+    tensor but an LSTM's memory ``c`` (TensorFlow's default state filter).  With
+    ``variational_recurrent`` each dropout's mask is drawn once per run, not per step:
+    TensorFlow's uniform noise of shape (1, size), made with the wrapper (``dtype`` needed,
+    and ``input_size`` where the inputs are dropped), so every step and every sequence of the
+    batch keep the same units (``x / keep * floor(keep + noise)``)."""
 
     _default_name = "dropout_wrapper"
     _fused_wrap = "dropout"
@@ -388,8 +393,10 @@ class DropoutWrapper(_Wrapper):
                  variational_recurrent: bool = False, input_size=None, dtype=None, seed=None,
                  dropout_state_filter_visitor=None) -> None:
         super().__init__(0)
-        if variational_recurrent:
-            raise NotImplementedError("DropoutWrapper: variational_recurrent is not supported")
+        if dropout_state_filter_visitor is not None:
+            raise NotImplementedError("DropoutWrapper: dropout_state_filter_visitor is not "
+                                      "supported (the default filter: every state tensor "
+                                      "but an LSTM's c)")
         for name, p in (("input", input_keep_prob), ("output", output_keep_prob),
                         ("state", state_keep_prob)):
             if isinstance(p, (int, float)) and not 0 < p <= 1:
@@ -397,21 +404,72 @@ class DropoutWrapper(_Wrapper):
         self._cell = cell
         self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
         self._seed = seed
+        self._noise: tuple = (None, None, None)
+        if variational_recurrent:
+            if dtype is None:
+                raise ValueError("When variational_recurrent=True, dtype must be provided")
+            if not _kept(input_keep_prob) and input_size is None:
+                raise ValueError("When variational_recurrent=True and input_keep_prob < 1.0 or "
+                                 "is unknown, input_size must be provided")
+            self._noise = tuple(
+                None if _kept(keep) else self._batch_noise(size, which, dtype)
+                for which, keep, size in (("input", input_keep_prob, input_size),
+                                          ("output", output_keep_prob, cell.output_size),
+                                          ("state", state_keep_prob, cell.state_size)))
 
-    def _drop(self, x, keep):
-        if isinstance(keep, (int, float)) and keep == 1:
+    def _gen_seed(self, salt: str, index: int):
+        """TensorFlow's per-noise seed: the wrapper's seed and the noise's name, hashed."""
+        if self._seed is None:
+            return None
+        import hashlib
+        text = (str(self._seed) + f"{salt}_{index}").encode("utf-8")
+        return int(hashlib.md5(text).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+    def _batch_noise(self, size, salt: str, dtype):
+        """Uniform noise (1, size) per tensor of ``size`` (a structure of sizes: the same
+        structure of noises)."""
+        from .random_ops import random_uniform
+        count = [0]
+
+        def make(s):
+            if isinstance(s, (tuple, list)):
+                parts = [make(p) for p in s]
+                return type(s)(*parts) if hasattr(s, "_fields") else type(s)(parts)
+            count[0] += 1
+            return random_uniform((1, int(s)), dtype=dtype,
+                                  seed=self._gen_seed(salt, count[0] - 1))
+        return make(size)
+
+    def _drop(self, x, keep, noise=None):
+        if _kept(keep):
             return x
+        if noise is not None:
+            return _ops.mul(_ops.div(x, keep), _ops.floor(_ops.add(noise, keep)))
         from .nn import dropout
         return dropout(x, keep_prob=keep, seed=self._seed)
 
+    def _drop_state(self, state, noise):
+        """Every state tensor dropped but an LSTM's memory c (TensorFlow's default filter)."""
+        if isinstance(state, LSTMStateTuple):
+            return LSTMStateTuple(state.c, self._drop_state(
+                state.h, None if noise is None else noise.h))
+        if isinstance(state, (tuple, list)):
+            parts = [self._drop_state(v, None if noise is None else noise[k])
+                     for k, v in enumerate(state)]
+            return type(state)(*parts) if hasattr(state, "_fields") else type(state)(parts)
+        return self._drop(state, self._keep[2], noise)
+
     def call(self, inputs, state):
-        out, new = self._cell(self._drop(inputs, self._keep[0]), state)
-        if not (isinstance(self._keep[2], (int, float)) and self._keep[2] == 1):
-            if isinstance(new, LSTMStateTuple):      # TF drops h, not the memory c
-                new = LSTMStateTuple(new.c, self._drop(new.h, self._keep[2]))
-            elif not isinstance(new, (tuple, list)):
-                new = self._drop(new, self._keep[2])
-        return self._drop(out, self._keep[1]), new
+        n_in, n_out, n_state = self._noise
+        out, new = self._cell(self._drop(inputs, self._keep[0], n_in), state)
+        if not _kept(self._keep[2]):
+            new = self._drop_state(new, n_state)
+        return self._drop(out, self._keep[1], n_out), new
+
+
+def _kept(keep) -> bool:
+    """Whether a keep probability keeps everything (a Python 1; a tensor may not)."""
+    return isinstance(keep, (int, float)) and keep == 1
 
 
 class OutputProjectionWrapper(_Wrapper):

@@ -134,7 +134,8 @@ def _unwrap(cell):
     the state (``state_keep_prob`` 1) and ``ResidualWrapper``s that add (no ``residual_fn``);
     ``(None, [])`` for any other wrapper around it (a dropped state changes the recurrence
     itself).  A wrapper's input and output dropout are one dropout of the whole sequence
-    each: the distribution of the loop's per-step draws (not the same draws)."""
+    each: the distribution of the loop's per-step draws (not the same draws; with
+    ``variational_recurrent`` the same: one mask for every step)."""
     wraps: list = []
     while True:
         kind = type(cell).__dict__.get("_fused_wrap")
@@ -157,7 +158,8 @@ def _through(wraps, x, run):
         return run(x)
     w, inner = wraps[0], wraps[1:]
     if type(w).__dict__.get("_fused_wrap") == "dropout":
-        return w._drop(_through(inner, w._drop(x, w._keep[0]), run), w._keep[1])
+        return w._drop(_through(inner, w._drop(x, w._keep[0], w._noise[0]), run),
+                       w._keep[1], w._noise[1])
     return _ops.add(x, _through(inner, x, run))
 
 

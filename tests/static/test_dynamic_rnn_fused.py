@@ -264,3 +264,74 @@ def test_dropout_wrappers_that_keep_the_state_run_fused(monkeypatch):
     zero = dropped[0] == 0
     assert 0.4 < zero.mean() < 0.6
     assert all(np.isfinite(a).all() for a in dropped)
+
+
+def _variational_run(fused, monkeypatch):
+    if not fused:
+        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(6)
+        x = tf.placeholder(tf.float64, (4, 6, 3))
+        cell = RNN.DropoutWrapper(RNN.LSTMCell(5), input_keep_prob=0.6, output_keep_prob=0.5,
+                                  variational_recurrent=True, input_size=3, dtype=tf.float64,
+                                  seed=9)
+        out, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float64)
+        loss = tf.reduce_sum(tf.sin(out)) + tf.reduce_sum(state.c)
+        grads = tf.gradients(loss, [x] + tf.trainable_variables())
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            return sess.run([out, state.c, state.h] + grads, {x: _x4()}), \
+                {op.type for op in g.get_operations()}
+
+
+def _x4():
+    return np.random.default_rng(8).standard_normal((4, 6, 3))
+
+
+def test_variational_dropout_wrapper_runs_fused_with_the_loops_masks(monkeypatch):
+    """``variational_recurrent``: one (1, size) noise per dropout, drawn once per run, so the
+    fused layers (one dropout of the whole sequence) compute the loop's values exactly, and
+    every step and sequence keep the same output units."""
+    got, types = _variational_run(True, monkeypatch)
+    assert "LstmSeq" in types and "While" not in types
+    want, loop_types = _variational_run(False, monkeypatch)
+    assert "While" in loop_types
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    dropped = got[0] == 0                               # (4, 6, 5): the same units everywhere
+    assert dropped.any() and not dropped.all()
+    assert (dropped == dropped[:1, :1]).all()
+
+
+def test_state_dropout_drops_every_state_but_an_lstms_memory():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, (3, 2))
+        inner = RNN.MultiRNNCell([RNN.LSTMCell(4), RNN.BasicRNNCell(4)])
+        state = inner.zero_state(3, tf.float64)
+        out, plain = inner(x, state)
+        wrapped = RNN.DropoutWrapper(inner, state_keep_prob=0.5, variational_recurrent=True,
+                                     dtype=tf.float64, seed=1)
+        _, dropped = wrapped(x, state)
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            a, b = sess.run([plain, dropped], {x: np.random.default_rng(1).standard_normal((3, 2))})
+    np.testing.assert_array_equal(b[0].c, a[0].c)                  # c kept
+    for u, v in ((a[0].h, b[0].h), (a[1], b[1])):                   # h and the Elman state:
+        scale = np.where(v == 0, 0.0, 2.0)                          # 0 or kept / 0.5
+        np.testing.assert_allclose(v, u * scale, rtol=1e-12)
+        assert (v == 0).any() and (v != 0).any()
+        assert ((v == 0) == (v == 0)[:1]).all()                    # (one mask for the batch)
+
+
+@pytest.mark.parametrize("kwargs,error,msg", [
+    ({"variational_recurrent": True, "output_keep_prob": 0.5}, ValueError,
+     "When variational_recurrent=True, dtype must be provided"),
+    ({"variational_recurrent": True, "input_keep_prob": 0.5, "dtype": tf.float32}, ValueError,
+     "input_size must be provided"),
+    ({"dropout_state_filter_visitor": lambda s: True}, NotImplementedError,
+     "dropout_state_filter_visitor is not supported")])
+def test_dropout_wrapper_errors(kwargs, error, msg):
+    with pytest.raises(error, match=msg):
+        RNN.DropoutWrapper(RNN.LSTMCell(3), **kwargs)
