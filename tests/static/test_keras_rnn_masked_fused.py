@@ -240,3 +240,16 @@ def test_a_mask_of_other_steps_is_refused_not_read(make):
                              r"\[2 7\] \[ but saw shape: \] \[3 7\]"):
         sess.run(out, {inp: x, m: np.ones((3, 7), bool)})
     np.testing.assert_array_equal(sess.run(out, {inp: x, m: np.ones((2, 7), bool)}), ok)
+
+
+def test_a_mask_of_numbers_is_read_as_booleans():
+    keras.backend.clear_session()
+    inp = keras.Input((7, 4))
+    masks = [keras.Input((7,), dtype="float32"), keras.Input((7,), dtype="bool")]
+    layer = L.GRU(3, return_sequences=True)
+    outs = [layer(inp, mask=m) for m in masks]
+    keep = _ids()[:, :7] != 0
+    x = np.random.default_rng(5).standard_normal((5, 7, 4)).astype(np.float32)
+    a, b = keras.backend.get_session().run(outs, {inp: x, masks[0]: keep.astype(np.float32),
+                                                  masks[1]: keep})
+    np.testing.assert_array_equal(a, b)

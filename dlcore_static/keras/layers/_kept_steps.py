@@ -32,13 +32,16 @@ def checked_mask(name: str, mask, inputs):
     timesteps, ...): a ``ValueError`` naming the layer and both shapes where a size known
     when the graph is built differs (a mask of other steps would be read as this batch's: the
     fused layer's gathers index by its sizes), else, where a size is known only at run time,
-    the mask read after an ``Assert`` of its shape (``InvalidArgumentError`` then)."""
+    the mask read after an ``Assert`` of its shape (``InvalidArgumentError`` then); a mask of
+    numbers as booleans."""
     ms, xs = mask.aval.shape, inputs.aval.shape
     bad = len(ms) != 2 or any(a is not None and b is not None and a != b
                               for a, b in zip(ms, xs[:2]))
     if bad:
         raise ValueError(f"{name}: the mask must have the inputs' (batch, timesteps) shape; "
                          f"got a mask of shape {mask.shape} for inputs of shape {inputs.shape}")
+    if mask.aval.dtype != np.bool_:
+        mask = _ops.cast(mask, np.bool_)        # (Keras casts a mask of numbers to booleans)
     if all(a is not None and b is not None for a, b in zip(ms, xs[:2])):
         return mask
     from ...debug_ops import Assert
