@@ -155,7 +155,9 @@ class BasicRNNCell(RNNCell):
     """``h' = act([x, h] W + b)``; the output is ``h'``."""
 
     _default_name = "basic_rnn_cell"
-    _fused_step = "elman"              # (rnn_fused: its maths is a fused layer's; not a subclass')
+    # its step is a fused layer's (``rnn_fused``; read from the class itself: a subclass may
+    # step otherwise)
+    _fused_step = "elman"
 
     def call(self, inputs, state):
         n = self._num_units
