@@ -16,12 +16,14 @@ here ``dynamic_rnn`` over an ``LSTMBlockCell`` named like it, i.e. the fused lay
 
 from __future__ import annotations
 
+import contextlib
+
 from dlcore import ops as _ops
 
 from .graph import device as _device
 from .rnn import bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn
 from .rnn_cell import GRUCell, LSTMCell, _Wrapper
-from .variable_scopes import variable_scope
+from .variable_scopes import get_variable_scope, variable_scope
 
 
 class ResidualWrapper(_Wrapper):
@@ -114,9 +116,12 @@ class LSTMBlockFusedCell:
         if initial_state is not None:
             from .rnn_cell import LSTMStateTuple
             initial_state = LSTMStateTuple(*initial_state)
-        with variable_scope(scope or "rnn"):
+        # (its variables ``<name>/kernel`` and ``<name>/bias`` in the enclosing scope, as the
+        # layer's: dynamic_rnn reenters that scope instead of opening ``rnn``)
+        with variable_scope(scope) if scope is not None else contextlib.nullcontext():
             return dynamic_rnn(self._cell, inputs, sequence_length, initial_state,
-                               dtype or getattr(inputs, "dtype", None), time_major=True)
+                               dtype or getattr(inputs, "dtype", None), time_major=True,
+                               scope=get_variable_scope())
 
 
 def _stack_checks(cells_fw, cells_bw, initial_states_fw, initial_states_bw) -> None:

@@ -125,6 +125,8 @@ def test_lstm_block_fused_cell_runs_a_time_major_sequence():
         out, (c_n, h_n) = cell(x, initial_state=(c0, h0), sequence_length=n)
         assert "LstmSeq" in _types(g)
         assert out.shape.as_list() == [5, 3, 4]
+        assert [v.name for v in cell.variables] == ["lstm_fused_cell/kernel:0",
+                                                    "lstm_fused_cell/bias:0"]
         rng = np.random.default_rng(2)
         cv, hv = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
         lengths = np.array([2, 5, 4], np.int32)
