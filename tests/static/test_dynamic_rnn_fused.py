@@ -11,6 +11,7 @@ import pytest
 
 import dlcore_static as tf
 from dlcore_static import rnn as rnn_module
+from rnn_ab import fused_or_loop
 
 RNN = tf.nn.rnn_cell
 
@@ -32,11 +33,7 @@ def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3), lengths=No
     """Outputs, final state leaves and gradients of a loss w.r.t. the input and every
     variable, and the graph's op types (``lengths``: fed as ``sequence_length``, the steps
     past each length filled with ``pads`` in turn: they must reach no result)."""
-    if not fused:
-        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
-    g = tf.Graph()
-    with g.as_default():
-        tf.set_random_seed(3)
+    with fused_or_loop(fused, monkeypatch, 3) as g:
         x = tf.placeholder(tf.float64 if kind == "lstm_cell" else tf.float32,
                            (shape[1], shape[0], shape[2]) if time_major else shape)
         n = None if lengths is None else tf.placeholder(tf.int32, (None,))
@@ -223,11 +220,7 @@ def _dropout_run(fused, keep, monkeypatch, lengths=None):
     """A MultiRNNCell of dropout-wrapped LSTM and Elman cells, itself wrapped, the keep
     probability a placeholder_with_default(1.0) fed ``keep``: outputs, final states and
     gradients, and the op types."""
-    if not fused:
-        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
-    g = tf.Graph()
-    with g.as_default():
-        tf.set_random_seed(4)
+    with fused_or_loop(fused, monkeypatch, 4) as g:
         kp = tf.placeholder_with_default(tf.constant(1.0), ())
         x = tf.placeholder(tf.float64, (16, 8, 3))
         n = tf.placeholder(tf.int32, (16,))
@@ -267,11 +260,7 @@ def test_dropout_wrappers_that_keep_the_state_run_fused(monkeypatch):
 
 
 def _variational_run(fused, monkeypatch):
-    if not fused:
-        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
-    g = tf.Graph()
-    with g.as_default():
-        tf.set_random_seed(6)
+    with fused_or_loop(fused, monkeypatch, 6) as g:
         x = tf.placeholder(tf.float64, (4, 6, 3))
         cell = RNN.DropoutWrapper(RNN.LSTMCell(5), input_keep_prob=0.6, output_keep_prob=0.5,
                                   variational_recurrent=True, input_size=3, dtype=tf.float64,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
-from dlcore_static import rnn as rnn_module
+from rnn_ab import fused_or_loop
 
 RNN = tf.contrib.rnn
 
@@ -141,11 +141,7 @@ def test_lstm_block_fused_cell_runs_a_time_major_sequence():
 
 
 def _residual_run(fused, monkeypatch):
-    if not fused:
-        monkeypatch.setattr(rnn_module, "fused_layers", lambda *a: None)
-    g = tf.Graph()
-    with g.as_default():
-        tf.set_random_seed(7)
+    with fused_or_loop(fused, monkeypatch, 7) as g:
         x = tf.placeholder(tf.float64, (3, 5, 4))
         cell = tf.nn.rnn_cell.MultiRNNCell([
             tf.nn.rnn_cell.LSTMCell(4),
