@@ -295,6 +295,7 @@ class GRUCell(RNNCell):
     """TensorFlow's GRU: ``gates/kernel`` (bias starts at 1) and ``candidate/kernel``."""
 
     _default_name = "gru_cell"
+    _fused_step = "gru"
 
     def __init__(self, num_units: int, activation=None, reuse=None, kernel_initializer=None,
                  bias_initializer=None, name=None, dtype=None) -> None:

@@ -80,6 +80,8 @@ class LSTMBlockCell(LSTMCell):
 class GRUBlockCellV2(GRUCell):
     """``tf.contrib.rnn.GRUBlockCellV2``: ``GRUCell``'s maths and variables."""
 
+    _fused_step = "gru"
+
     def __init__(self, num_units: int | None = None, reuse=None, name: str = "gru_cell",
                  cell_size=None) -> None:
         if num_units is None:

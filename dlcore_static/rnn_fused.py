@@ -7,6 +7,9 @@
   recurrent ``W_h``, their gate blocks put in the layer's order i, f, g (= j), o, and
   ``forget_bias`` added to the f block of the bias;
 * ``BasicRNNCell`` with tanh or relu as ``rnn_seq``;
+* ``GRUCell`` (tanh) as ``gru_rb_seq``, TensorFlow's reset-before GRU: ``gates/kernel``'s and
+  ``candidate/kernel``'s input rows side by side in one matmul before the layer, their state
+  rows the layer's recurrent kernels;
 * a ``MultiRNNCell`` of those, layer after layer;
 * ``tf.contrib.rnn.LSTMBlockCell`` as ``LSTMCell``;
 * any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1) and
@@ -69,6 +72,8 @@ def _fusable(cell, state, dtype) -> bool:
             return False
         parts = tuple(state) if cell._state_is_tuple else (state,)
         return all(_plain(p, dtype) for p in parts)
+    if step == "gru":
+        return _activation(cell._activation) == "tanh" and _plain(state, dtype)
     return step == "elman" and _activation(cell._activation) is not None and \
         _plain(state, dtype)
 
@@ -100,6 +105,22 @@ def _lstm(cell, xt, state):
     return h, [c, h], [c0, h0], pack
 
 
+def _gru(cell, xt, state):
+    """TensorFlow's GRUCell (``[x, h] gates/kernel`` -> r, u; ``[x, r h] candidate/kernel``)
+    as ``gru_rb_seq``: the kernels' input rows side by side for one matmul before the layer,
+    their state rows the recurrent ``ug`` and ``uc``."""
+    wg, bg, wc, bc = cell._vars[:4]
+    d = wg.aval.shape[0] - cell._num_units
+    top = (slice(0, d),)
+    xw = _ops.add(_ops.matmul(xt, _ops.concatenate([_ops.getitem(wg, top),
+                                                    _ops.getitem(wc, top)], -1)),
+                  _ops.concatenate([bg, bc], -1))
+    rest = (slice(d, None),)
+    y = _seq.gru_rb_seq(xw, _ops.getitem(wg, rest), _ops.getitem(wc, rest), state)
+    h = _ops.getitem(y, (Ellipsis, slice(0, cell._num_units)))
+    return h, [h], [state], lambda finals: finals[0]
+
+
 def _elman(cell, xt, state):
     w, b = cell._vars[:2]
     d = w.aval.shape[0] - cell._num_units
@@ -127,6 +148,10 @@ class _Lengths:
     def final(self, seq, initial):
         picked = _ops.sum(_ops.mul(self.pick, seq), 0)
         return _ops.where(self.started, picked, initial)
+
+
+#: each fused step's layer: (outputs, states over time, their initial values, a packer)
+_LAYERS = {"lstm": _lstm, "gru": _gru, "elman": _elman}
 
 
 def _unwrap(cell):
@@ -189,8 +214,7 @@ def fused_layers(cell, xt, state, lengths=None):
     def stack(x):
         for (c, wraps), s in zip(layers, states):
             def layer(xin, c=c, s=s):
-                out, seqs, inits, pack = (_lstm if isinstance(c, BasicLSTMCell) else _elman)(
-                    c, xin, s)
+                out, seqs, inits, pack = _LAYERS[type(c).__dict__["_fused_step"]](c, xin, s)
                 finals.append(pack([_ops.getitem(q, (-1,)) if masks is None else
                                     masks.final(q, q0) for q, q0 in zip(seqs, inits)]))
                 return out

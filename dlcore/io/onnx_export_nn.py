@@ -2,8 +2,8 @@
 builder ``b`` and the ``Op`` records are that module's): training-mode batch norm
 (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as BatchNormalization fed those
 statistics), the fused LSTM cell (``lstm_gates``, ``lstm_step``) and layer (``lstm_seq``, a
-Loop), the fused GRU update (``gru_gates``) and layer (``gru_seq``, a Loop), the fused
-Elman layer (``rnn_seq``, a Loop), and
+Loop), the fused GRU update (``gru_gates``) and layers (``gru_seq``, ``gru_rb_seq``: Loops),
+the fused Elman layer (``rnn_seq``, a Loop), and
 ``bitwise_and``/``or``/``xor``/``not``: And/Or/Xor of booleans (any opset; a static Keras
 BatchNormalization combines its training flags with ``bitwise_and``),
 BitwiseAnd/Or/Xor/Not of integers (opset 18); and
@@ -221,6 +221,27 @@ def gru_seq(b: Any, op: Any) -> None:
         _cols(b, y, 0, 1, hid, outs[0])
 
     _time_loop(b, op, "gru_seq", op.inputs[3:4], 5, body)
+
+
+def gru_rb_seq(b: Any, op: Any) -> None:
+    """The reset-before GRU layer ``gru_rb_seq(xw, ug, uc, h0)`` (TensorFlow's GRUCell) as an
+    ONNX ``Loop`` over time whose body is ``[r, u] = s(xw[t][:2H] + h ug)``, ``c = tanh(xw[t][2H:]
+    + (r h) uc)``, ``h' = c + u (h - c)``, its scan output the step's ``[h', r, u, c]``
+    (stacked: ``y`` (T, B, 4H), as the primitive's)."""
+    ug, uc = op.inputs[1:3]
+
+    def body(xt, states, outs, y, hid):
+        h = states[0]
+        zg = b.node("Sigmoid", [b.node("Add", [_cols(b, xt, 0, 2, hid),
+                                               b.node("MatMul", [h, ug])])])
+        r, u = _cols(b, zg, 0, 1, hid), _cols(b, zg, 1, 2, hid)
+        c = b.node("Tanh", [b.node("Add", [_cols(b, xt, 2, 3, hid),
+                                           b.node("MatMul", [b.node("Mul", [r, h]), uc])])])
+        h2 = b.node("Add", [c, b.node("Mul", [u, b.node("Sub", [h, c])])])
+        b.node("Concat", [h2, zg, c], y, axis=1)
+        b.node("Identity", [h2], outs[0])
+
+    _time_loop(b, op, "gru_rb_seq", op.inputs[3:4], 4, body)
 
 
 def rnn_seq(b: Any, op: Any) -> None:

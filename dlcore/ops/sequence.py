@@ -38,7 +38,8 @@ about a dozen eager ops and their vjps per ``nn.GRUCell``/``nn.GRU`` step).
                                 the saved z_t)
 
 The GRU and Elman layers over time have the same form in their own modules (re-exported here):
-``gru_seq(xw, u, bh, h0)`` (``sequence_gru``) and ``rnn_seq(xw, u, h0, nonlinearity)``
+``gru_seq(xw, u, bh, h0)`` (``sequence_gru``), the reset-before GRU of TensorFlow's GRUCell
+``gru_rb_seq(xw, ug, uc, h0)`` (``sequence_gru_rb``) and ``rnn_seq(xw, u, h0, nonlinearity)``
 (``sequence_rnn``).
 
 The fused gradient primitives (``lstm_gates_grad``, ``lstm_step_grad``, ``lstm_seq_grad``) are
@@ -518,3 +519,4 @@ def keras_gru_cell(xz, h, u, activation=tanh, recurrent_activation=sigmoid, mask
 # with the cells
 from .sequence_gru import gru_seq, gru_seq_grad_p, gru_seq_p  # noqa: E402,F401
 from .sequence_rnn import rnn_seq, rnn_seq_grad_p, rnn_seq_p  # noqa: E402,F401
+from .sequence_gru_rb import gru_rb_seq, gru_rb_seq_grad_p, gru_rb_seq_p  # noqa: E402,F401

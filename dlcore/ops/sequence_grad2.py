@@ -1,8 +1,9 @@
 """Second derivatives through the fused LSTM and GRU primitives (``dlcore.ops.sequence``).
 
 The first-order gradients of ``lstm_gates``, ``lstm_step``, ``lstm_seq``, ``gru_gates``,
-``gru_seq`` and ``rnn_seq`` are fused kernels (``lstm_gates_grad``, ``lstm_step_grad``,
-``lstm_seq_grad``, ``gru_gates_grad``, ``gru_seq_grad``, ``rnn_seq_grad``).
+``gru_seq``, ``gru_rb_seq`` and ``rnn_seq`` are fused kernels (``lstm_gates_grad``,
+``lstm_step_grad``, ``lstm_seq_grad``, ``gru_gates_grad``, ``gru_seq_grad``,
+``gru_rb_seq_grad``, ``rnn_seq_grad``).
 A second derivative (a gradient penalty on an LSTM critic, a Hessian-vector product; PyTorch
 supports both through ``nn.LSTM`` and ``LSTMCell`` on the CPU) needs the vjp of those gradient
 primitives.  Each is written here as the same function recomputed as a composite of
@@ -31,6 +32,8 @@ right for any inputs, not only those of an actual forward pass)::
                             g_h;  dh = dhz_t u^T + g_h z_t;  out = [[dxz_t, dhz_t] .., [dh, 0]]
     rnn_seq_grad(g, y, u):  da_t = (g_t + dh) act'(h_t) (tanh: 1 - h^2; relu: h > 0, a
                             constant mask);  dh = da_t u^T;  out = [da_0 .. da_{T-1}, dh]
+    gru_rb_seq_grad(g, y, ug, uc, h0):  y = [h, r, u, c] (gru_rb_seq's output); the kernel's
+                            step backwards (sequence_gru_rb's docstring)
 """
 
 from __future__ import annotations
@@ -203,3 +206,38 @@ def rnn_seq_grad_vjp(w, out, g, y, u, *, nonlinearity):
         return (*outs, dh)
 
     return composite_vjp(fn, (g, y, u), [getitem(w, (t,)) for t in range(t_len + 1)])
+
+
+def gru_rb_seq_grad_vjp(w, out, g, y, ug, uc, h0):
+    """vjp of ``gru_rb_seq_grad(g, y, ug, uc, h0)`` (backpropagation through time recomputed
+    step by step from ``y = [h, r, u, c]``, gru_rb_seq's output: the kernel's formulas, reading
+    the same inputs) with cotangent ``w`` (T + 1, B, 3H)."""
+    n = aval_of(uc).shape[0]
+    t_len = aval_of(y).shape[0]
+    if t_len is None or n is None:
+        raise NotImplementedError("gru_rb_seq_grad: a second derivative needs a known number "
+                                  f"of time steps and hidden size, got y {aval_of(y).shape} "
+                                  f"and uc {aval_of(uc).shape}")
+
+    def fn(g, y, ug, uc, h0):
+        outs: list = []
+        ugt, uct = matrix_transpose(ug), matrix_transpose(uc)
+        dh = None
+        for t in range(t_len - 1, -1, -1):
+            yt, gt = getitem(y, (t,)), getitem(g, (t,))
+            r, u, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
+            hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
+            gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
+            dzc = mul(add(mul(gh, _one_minus(u)), _cols(gt, 3 * n, 4 * n)),
+                      _one_minus(mul(c, c)))
+            dzu = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(u, _one_minus(u)))
+            drh = matmul(dzc, uct)
+            dzr = mul(add(mul(drh, hp), _cols(gt, n, 2 * n)), mul(r, _one_minus(r)))
+            dzg = concatenate([dzr, dzu], -1)
+            outs[:0] = [concatenate([dzg, dzc], -1)]
+            dh = add(add(mul(gh, u), mul(drh, r)), matmul(dzg, ugt))
+        return (*outs, dh)
+
+    ws = [getitem(w, (t,)) for t in range(t_len)]
+    ws.append(_cols(getitem(w, (t_len,)), 0, n))
+    return composite_vjp(fn, (g, y, ug, uc, h0), ws)

@@ -273,14 +273,15 @@ def test_dynamic_rnn_compiles_its_loop_and_gradient_like_the_interpreter():
     for passes in PASSES:
         g = tf.Graph()
         with g.as_default():
-            # (a GRU cell: the loop; an LSTM cell's is the fused layer,
+            # (an LSTM cell with peepholes: the loop; a plain one's is the fused layer,
             # tests/static/test_dynamic_rnn_fused.py)
             x = tf.placeholder(tf.float64, (B, None, D))
             n = tf.placeholder(tf.int64, (B,))
-            cell = tf.nn.rnn_cell.GRUCell(
-                H, kernel_initializer=tf.random_normal_initializer(stddev=0.4, seed=kernel))
+            cell = tf.nn.rnn_cell.LSTMCell(
+                H, use_peepholes=True,
+                initializer=tf.random_normal_initializer(stddev=0.4, seed=kernel))
             out, state = tf.nn.dynamic_rnn(cell, x, sequence_length=n, dtype=tf.float64)
-            loss = tf.reduce_sum(out * out) + tf.reduce_sum(state)
+            loss = tf.reduce_sum(out * out) + tf.reduce_sum(state.h)
             grads = tf.gradients(loss, [x] + tf.trainable_variables())
             sess = tf.Session(passes=passes)
             sess.run(tf.global_variables_initializer())

@@ -351,3 +351,51 @@ def rnn_seq_rows(OpRow) -> list:
             # (relu's derivative is a constant mask of y: no gradient flows to y)
         ]
     return rows
+
+
+def _np_gru_rb_seq(xw, ug, uc, h0):
+    """TensorFlow's GRUCell over time: y[t] = [h_t, r_t, u_t, c_t]."""
+    n, h, ys = uc.shape[0], h0, []
+    for t in range(xw.shape[0]):
+        zg = 1 / (1 + np.exp(-(xw[t, :, :2 * n] + h @ ug)))
+        r, u = zg[:, :n], zg[:, n:]
+        c = np.tanh(xw[t, :, 2 * n:] + (r * h) @ uc)
+        h = u * h + (1 - u) * c
+        ys.append(np.concatenate([h, r, u, c], -1))
+    return np.stack(ys).astype(xw.dtype)
+
+
+def _np_gru_rb_seq_grad(g, y, ug, uc, h0):
+    """BPTT at the saved gates (sequence_gru_rb's formulas)."""
+    n, t_len, nb = uc.shape[0], y.shape[0], y.shape[1]
+    out = np.zeros((t_len + 1, nb, 3 * n))
+    dh = np.zeros((nb, n))
+    for t in range(t_len - 1, -1, -1):
+        r, u, c = (y[t, :, k * n:(k + 1) * n] for k in (1, 2, 3))
+        hp = y[t - 1, :, :n] if t else h0
+        gh = g[t, :, :n] + dh
+        dzc = (gh * (1 - u) + g[t, :, 3 * n:]) * (1 - c * c)
+        dzu = (gh * (hp - c) + g[t, :, 2 * n:3 * n]) * u * (1 - u)
+        drh = dzc @ uc.T
+        dzr = (drh * hp + g[t, :, n:2 * n]) * r * (1 - r)
+        out[t] = np.concatenate([dzr, dzu, dzc], -1)
+        dh = gh * u + drh * r + np.concatenate([dzr, dzu], -1) @ ug.T
+    out[t_len, :, :n] = dh
+    return out.astype(y.dtype)
+
+
+def gru_rb_seq_rows(OpRow) -> list:
+    """A reset-before GRU layer over time (TensorFlow's GRUCell, Keras' GRU(reset_after=False))
+    and its backpropagation through time: appended after every other row."""
+    B3, H = 2, 4
+    return [
+        OpRow("gru_rb_seq", "gru_rb_seq", seq.gru_rb_seq, _np_gru_rb_seq,
+              (((3, B3, 3 * H), (H, 2 * H), (H, H), (B3, H)),
+               ((1, 1, 3), (1, 2), (1, 1), (1, 1))),
+              ("real",) * 4, (0, 1, 2, 3), rtol=1e-4, atol=1e-5),
+        OpRow("gru_rb_seq_grad", "gru_rb_seq_grad",
+              lambda g, y, ug, uc, h0: seq.bind(seq.gru_rb_seq_grad_p, g, y, ug, uc, h0),
+              _np_gru_rb_seq_grad,
+              (((3, B3, 4 * H), (3, B3, 4 * H), (H, 2 * H), (H, H), (B3, H)),),
+              ("real",) * 5, (0, 1, 2, 3, 4), rtol=1e-4, atol=1e-5),
+    ]

@@ -482,3 +482,9 @@ try:                                    # the fused Elman layer (rnn_seq, rnn_se
 except ImportError:
     from op_rows_seq import rnn_seq_rows
 ROWS += rnn_seq_rows(OpRow)
+
+try:                                    # the reset-before GRU layer (gru_rb_seq): last
+    from .op_rows_seq import gru_rb_seq_rows
+except ImportError:
+    from op_rows_seq import gru_rb_seq_rows
+ROWS += gru_rb_seq_rows(OpRow)

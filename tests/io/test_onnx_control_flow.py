@@ -83,21 +83,24 @@ def test_nested_control_flow_and_maximum_iterations():
         assert sess.run(forever[0], {x: np.ones((1, 2), np.float32), limit: 0.0}) == 9
 
 
-@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("cell", ["gru_relu", "gru", "lstm"])
 def test_dynamic_rnn_exports_as_a_loop(cell):
-    """tf.nn.dynamic_rnn: a while_loop writing each step's output row (scatter_add) for a GRU
-    cell; an LSTM cell's is dlcore's fused layer (rnn_fused: lstm_seq), a Loop of its own."""
+    """tf.nn.dynamic_rnn: a while_loop writing each step's output row (scatter_add) for a relu
+    GRU cell; a tanh GRU cell's and an LSTM cell's are dlcore's fused layers (rnn_fused:
+    gru_rb_seq, lstm_seq), a Loop of their own."""
     tf.reset_default_graph()
     tf.set_random_seed(2)
     x = tf.placeholder(tf.float32, [None, 4, 3], name="x")
-    rnn_cell = tf.nn.rnn_cell.GRUCell(5) if cell == "gru" else tf.nn.rnn_cell.BasicLSTMCell(5)
+    rnn_cell = {"gru_relu": lambda: tf.nn.rnn_cell.GRUCell(5, activation=tf.nn.relu),
+                "gru": lambda: tf.nn.rnn_cell.GRUCell(5),
+                "lstm": lambda: tf.nn.rnn_cell.BasicLSTMCell(5)}[cell]()
     out, state = tf.nn.dynamic_rnn(rnn_cell, x, dtype=tf.float32)
-    fetches = [out, state if cell == "gru" else state.h]
+    fetches = [out, state if cell != "lstm" else state.h]
     rng = np.random.default_rng(2)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         proto = export_graph(sess, fetches, [x])
         types = _node_types(proto.graph)
-        assert "Loop" in types and ("ScatterND" in types) == (cell == "gru")
+        assert "Loop" in types and ("ScatterND" in types) == (cell == "gru_relu")
         _check(sess, proto, fetches, [{x: rng.standard_normal((b, 4, 3)).astype(np.float32)}
                                       for b in (2, 5)])

@@ -25,6 +25,8 @@ def _cell(kind):
             "rnn_relu": lambda: RNN.BasicRNNCell(5, activation=tf.nn.relu),
             "multi": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5), RNN.BasicLSTMCell(4)]),
             "multi_mixed": lambda: RNN.MultiRNNCell([RNN.BasicRNNCell(4), RNN.LSTMCell(3)]),
+            "gru": lambda: RNN.GRUCell(5),
+            "multi_gru": lambda: RNN.MultiRNNCell([RNN.GRUCell(4), RNN.LSTMCell(3)]),
             }[kind]()
 
 
@@ -67,23 +69,25 @@ def _run(kind, time_major, fused, monkeypatch, shape=(None, None, 3), lengths=No
 
 
 @pytest.mark.parametrize("kind", ["lstm", "lstm_fb0", "lstm_cell", "lstm_concat", "rnn_tanh",
-                                  "rnn_relu", "multi", "multi_mixed"])
+                                  "rnn_relu", "multi", "multi_mixed", "gru", "multi_gru"])
 @pytest.mark.parametrize("time_major", [False, True])
 def test_fused_layers_equal_the_loop(kind, time_major, monkeypatch):
     got, types = _run(kind, time_major, True, monkeypatch)
     want, loop_types = _run(kind, time_major, False, monkeypatch)
-    seq = "RnnSeq" if kind.startswith("rnn") else "LstmSeq"
+    seq = {"rnn": "RnnSeq", "gru": "GruRbSeq"}.get(kind[:3], "LstmSeq")
     assert seq in types and "While" not in types
     assert "While" in loop_types and seq not in loop_types
     if kind == "multi_mixed":
         assert {"RnnSeq", "LstmSeq"} <= types
+    if kind == "multi_gru":
+        assert {"GruRbSeq", "LstmSeq"} <= types
     assert len(got) == len(want)
     tol = 1e-12 if kind == "lstm_cell" else 2e-5            # (float64 / float32)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "lstm_concat", "rnn_relu", "multi_mixed"])
+@pytest.mark.parametrize("kind", ["lstm", "lstm_concat", "rnn_relu", "multi_mixed", "gru"])
 @pytest.mark.parametrize("time_major", [False, True])
 @pytest.mark.parametrize("lengths", [[4, 2], [0, 3], [1, 9]])
 @pytest.mark.parametrize("steps", [4, None])
@@ -96,7 +100,7 @@ def test_sequence_lengths_equal_the_masked_loop(kind, time_major, lengths, steps
     got, types = _run(kind, time_major, True, monkeypatch, shape, np.array(lengths, np.int32))
     want, loop_types = _run(kind, time_major, False, monkeypatch, shape,
                             np.array(lengths, np.int32))
-    assert {"LstmSeq", "RnnSeq"} & types and "While" not in types
+    assert {"LstmSeq", "RnnSeq", "GruRbSeq"} & types and "While" not in types
     assert "While" in loop_types
     for a, b in zip(got, want):
         assert np.all(np.isfinite(a))
@@ -111,7 +115,7 @@ def test_sequence_lengths_equal_the_masked_loop(kind, time_major, lengths, steps
             assert (gx[:k, b] if time_major else gx[b, :k]).any()
 
 
-_LEAVES = {"lstm": 2, "lstm_concat": 1, "rnn_relu": 1, "multi_mixed": 3}
+_LEAVES = {"lstm": 2, "lstm_concat": 1, "rnn_relu": 1, "multi_mixed": 3, "gru": 1}
 
 
 @pytest.mark.parametrize("kind", ["lstm", "multi_mixed"])
@@ -187,8 +191,8 @@ def test_a_training_step_equals_the_loops(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("case", ["peepholes", "cell_clip", "num_proj", "gru", "dropout",
-                                  "sigmoid", "multi_with_gru", "subclass"])
+@pytest.mark.parametrize("case", ["peepholes", "cell_clip", "num_proj", "gru_relu", "dropout",
+                                  "sigmoid", "multi_with_device", "subclass"])
 def test_what_keeps_the_loop(case):
     g = tf.Graph()
     with g.as_default():
@@ -196,17 +200,18 @@ def test_what_keeps_the_loop(case):
         cell = {"peepholes": lambda: RNN.LSTMCell(5, use_peepholes=True),
                 "cell_clip": lambda: RNN.LSTMCell(5, cell_clip=1.0),
                 "num_proj": lambda: RNN.LSTMCell(5, num_proj=3),
-                "gru": lambda: RNN.GRUCell(5),
+                "gru_relu": lambda: RNN.GRUCell(5, activation=tf.nn.relu),
                 "dropout": lambda: RNN.DropoutWrapper(RNN.BasicLSTMCell(5),
                                                       state_keep_prob=0.5),
                 "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
-                "multi_with_gru": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
-                                                            RNN.GRUCell(5)]),
+                "multi_with_device": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
+                                                               RNN.DeviceWrapper(
+                                                                   RNN.GRUCell(5), "/cpu:0")]),
                 "subclass": lambda: _OwnCell(5)}[case]()
         before = len(g.get_operations())
         tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 2], dtype=tf.float32)
         types = {op.type for op in g.get_operations()[before:]}
-    assert "While" in types and not {"LstmSeq", "RnnSeq"} & types
+    assert "While" in types and not {"LstmSeq", "RnnSeq", "GruRbSeq"} & types
 
 
 class _OwnCell(RNN.LSTMCell):

@@ -174,7 +174,8 @@ def test_initial_state_stacked_states_and_errors():
 
 
 # ------------------------------------------------------------------ RNN(cell) as fused layers
-FUSED = {"LSTMCell": "LstmSeq", "GRUCell": "GruSeq", "SimpleRNNCell": "RnnSeq"}
+FUSED = {"LSTMCell": "LstmSeq", "GRUCell": "GruSeq", "GRUCell(reset_after=False)": "GruRbSeq",
+         "SimpleRNNCell": "RnnSeq"}
 
 
 def _graph_types(build) -> set:
@@ -205,9 +206,9 @@ def _rnn_model(cells, initial: bool, back: bool = False):
 
 @pytest.mark.parametrize("cells", [
     lambda: L.LSTMCell(4), lambda: L.GRUCell(4), lambda: L.SimpleRNNCell(4),
-    lambda: L.SimpleRNNCell(4, activation="relu"),
+    lambda: L.SimpleRNNCell(4, activation="relu"), lambda: L.GRUCell(4, reset_after=False),
     lambda: [L.LSTMCell(3), L.GRUCell(4), L.SimpleRNNCell(2)]],
-    ids=["lstm", "gru", "simple", "relu", "stacked"])
+    ids=["lstm", "gru", "simple", "relu", "gru_reset_before", "stacked"])
 @pytest.mark.parametrize("initial", [False, True])
 def test_rnn_of_builtin_cells_is_the_fused_layers_equal_to_the_loop(monkeypatch, cells,
                                                                      initial):
@@ -255,13 +256,13 @@ class _MyLSTMCell(L.LSTMCell):
         return h * 0.5, [h2 * 0.5, c2]
 
 
-@pytest.mark.parametrize("cell", [lambda: L.GRUCell(4, reset_after=False),
+@pytest.mark.parametrize("cell", [lambda: L.GRUCell(4, activation="relu"),
                                   lambda: L.LSTMCell(4, dropout=0.2),
                                   lambda: L.LSTMCell(4, recurrent_activation="hard_sigmoid"),
                                   lambda: L.SimpleRNNCell(4, activation="sigmoid"),
-                                  lambda: [L.LSTMCell(3), L.GRUCell(4, reset_after=False)],
+                                  lambda: [L.LSTMCell(3), L.GRUCell(4, activation="relu")],
                                   lambda: _MyLSTMCell(4)],
-                         ids=["gru_reset_before", "dropout", "hard_sigmoid", "sigmoid",
+                         ids=["gru_relu", "dropout", "hard_sigmoid", "sigmoid",
                               "stack_with_one_loop_cell", "subclass"])
 def test_rnn_of_cells_the_fused_layers_do_not_compute_keeps_the_loop(cell):
     types = _graph_types(lambda: L.RNN(cell())(keras.Input((4, 3))))

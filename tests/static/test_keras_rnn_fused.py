@@ -2,8 +2,8 @@
 forward, one for backpropagation through time) instead of a ``while_loop`` over the time steps
 wherever the loop's maths is the fused layer's (``dlcore_static/keras/layers/recurrent.py``,
 ``_fused``): the default ``LSTM`` (``lstm_seq``; tanh and sigmoid, no recurrent dropout), the
-default ``GRU`` (``gru_seq``; also ``reset_after``; Keras' gate order z, r, h swapped
-into the layer's r, z, n) and a tanh or relu ``SimpleRNN`` (``rnn_seq``).
+default ``GRU`` (``gru_seq``; ``reset_after=False``: ``gru_rb_seq``; Keras' gate order z, r,
+h swapped into the layer's r, z) and a tanh or relu ``SimpleRNN`` (``rnn_seq``).
 
 Checked by behaviour: the graph's ops; the outputs, states and one SGD step against the step
 loop's (the same layer with the fused path turned off) with random biases (the gate order
@@ -59,22 +59,28 @@ def _random_bias(model, kwargs):
     return weights
 
 
-CASES = [("LSTM", {}), ("GRU", {}), ("GRU", {"use_bias": False}),
+CASES = [("LSTM", {}), ("GRU", {}), ("GRU", {"use_bias": False}), ("GRU", {"reset_after": False}),
+         ("GRU", {"reset_after": False, "use_bias": False}),
          ("SimpleRNN", {}), ("SimpleRNN", {"activation": "relu"})]
+
+
+def _op(layer, kwargs) -> str:
+    """The fused primitive's op type (Keras' reset-before GRU: TensorFlow's GRUCell's)."""
+    return "GruRbSeq" if kwargs.get("reset_after", True) is False else OP[layer]
 
 
 @pytest.mark.parametrize("layer,kwargs", CASES)
 def test_the_layer_is_one_fused_node_equal_to_the_step_loop(monkeypatch, layer, kwargs):
     x, y = _data()
     fused, types = _model(layer, **kwargs)
-    assert OP[layer] in types and "While" not in types
+    assert _op(layer, kwargs) in types and "While" not in types
     weights = _random_bias(fused, kwargs)
     got = fused.predict(x)
     fused.train_on_batch(x, y)
     stepped = fused.get_weights()
     monkeypatch.setattr(getattr(recurrent, layer), "_fusable", lambda self, xw, states: False)
     loop, types = _model(layer, **kwargs)
-    assert "While" in types and OP[layer] not in types
+    assert "While" in types and _op(layer, kwargs) not in types
     loop.set_weights(weights)
     want = loop.predict(x)
     for a, b in zip(got, want):                 # the head, the h sequence, the states
@@ -101,6 +107,12 @@ def _keras_step(layer, activation, x, h, c, w, u, b):
         i, f, g, o = (z[:, k * n:(k + 1) * n] for k in range(4))
         c = _sig(f) * c + _sig(i) * np.tanh(g)
         return _sig(o) * np.tanh(c), c
+    if layer == "GRU" and b.ndim == 1:               # reset_after=False: r scales h first
+        xw = x @ w + b
+        z = _sig(xw[:, :n] + h @ u[:, :n])
+        r = _sig(xw[:, n:2 * n] + h @ u[:, n:2 * n])
+        hh = np.tanh(xw[:, 2 * n:] + (r * h) @ u[:, 2 * n:])
+        return z * h + (1 - z) * hh, c
     if layer == "GRU":
         xw, hu = x @ w + b[0], h @ u + b[1]
         z = _sig(xw[:, :n] + hu[:, :n])
@@ -117,7 +129,8 @@ def test_the_fused_layer_matches_numpy_written_from_keras_equations(layer, kwarg
     model, _ = _model(layer, **kwargs)
     weights = _random_bias(model, kwargs)
     w, u = weights[:2]
-    b = weights[2] if kwargs.get("use_bias", True) else np.zeros((2, 18), np.float32)
+    b = weights[2] if kwargs.get("use_bias", True) else \
+        np.zeros((18,) if kwargs.get("reset_after", True) is False else (2, 18), np.float32)
     h, c, seq = np.zeros((4, 6), np.float32), np.zeros((4, 6), np.float32), []
     for t in range(7):
         h, c = _keras_step(layer, kwargs.get("activation", "tanh"), x[:, t], h, c, w, u, b)
@@ -132,7 +145,7 @@ def test_the_fused_layer_matches_numpy_written_from_keras_equations(layer, kwarg
 @pytest.mark.parametrize("layer,kwargs", [
     ("LSTM", {"recurrent_dropout": 0.3}), ("LSTM", {"recurrent_activation": "hard_sigmoid"}),
     ("LSTM", {"activation": "relu"}), ("GRU", {"recurrent_dropout": 0.3}),
-    ("GRU", {"reset_after": False}), ("GRU", {"recurrent_activation": "hard_sigmoid"}),
+    ("GRU", {"recurrent_activation": "hard_sigmoid"}),
     ("GRU", {"activation": "relu"}), ("SimpleRNN", {"recurrent_dropout": 0.3}),
     ("SimpleRNN", {"activation": "sigmoid"})])
 def test_what_the_fused_layer_does_not_compute_runs_as_the_step_loop(layer, kwargs):

@@ -375,3 +375,64 @@ def rnn_seq_grad(g, y, u, *, nonlinearity):
         step(g[t], y[t], dh, out[t], relu)
         mm(out[t], ut, dh)
     return out
+
+
+def gru_rb_seq(xw, ug, uc, h0):
+    """A whole reset-before GRU layer (``gru_rb_seq``: TensorFlow's GRUCell, Keras'
+    ``reset_after=False``): per step the GEMM ``h ug``, the gate loop (r, u and ``r h``), the
+    GEMM ``(r h) uc`` and the update loop, on a (T + 1, B, 4H) buffer whose first step holds
+    h0; ``y`` is its last T steps, ``y[t] = [h_t, r_t, u_t, c_t]``."""
+    t_len, nb, n3 = xw.shape
+    n = n3 // 3
+    dt = xw.dtype
+    one = dt.type(1)
+    full = np.empty((t_len + 1, nb, 4 * n), dt)
+    full[0, :, :n] = h0
+    xw = np.ascontiguousarray(xw)
+    hz = np.empty((nb, 2 * n), dt)
+    hc = np.empty((nb, n), dt)
+    rh = np.empty((nb, n), dt)
+    ug, uc = _c_order(ug, t_len), _c_order(uc, t_len)
+    mm_g, mm_c = _step_product(nb, n, 2 * n, dt), _step_product(nb, n, n, dt)
+    from . import _jit_gru_rb as J
+    for t in range(1, t_len + 1):
+        mm_g(full[t - 1, :, :n], ug, hz)
+        J.gru_rb_gates(full, t, hz, xw, rh, one)
+        mm_c(rh, uc, hc)
+        J.gru_rb_update(full, t, hc, xw)
+    return full[1:]
+
+
+def gru_rb_seq_grad(g, y, ug, uc, h0):
+    """Backpropagation through time of :func:`gru_rb_seq` from its output ``y = [h, r, u, c]``
+    (the saved gates: no GEMM recomputes them): per step backwards the candidate's loop, the
+    GEMM ``dzc uc^T`` (the cotangent of ``r h``), the reset gate's loop and the GEMM ``[dzr,
+    dzu] ug^T``; out[:T] = [dzr, dzu, dzc] (the projected inputs' cotangents), out[T] =
+    [dh0, 0, 0]."""
+    t_len, nb, n4 = y.shape
+    n = n4 // 4
+    dt = y.dtype
+    one = dt.type(1)
+    out = np.empty((t_len + 1, nb, 3 * n), dt)
+    dh = np.zeros((nb, n), dt)
+    dzc = np.empty((nb, n), dt)
+    drh = np.empty((nb, n), dt)
+    dzg = np.empty((nb, 2 * n), dt)
+    part = np.empty((nb, n), dt)
+    ugt, uct = _c_order(ug.T, t_len), _c_order(uc.T, t_len)
+    g = np.ascontiguousarray(g, dt)
+    y = np.ascontiguousarray(y)
+    first = np.empty((nb, 4 * n), dt)       # h0 with the row stride of y's h columns: one
+    first[:, :n] = h0                       # compiled signature for every step's h_{t-1}
+    mm_c, mm_g = _step_product(nb, n, n, dt), _step_product(nb, 2 * n, n, dt)
+    from . import _jit_gru_rb as J
+    for t in range(t_len - 1, -1, -1):
+        hp = y[t - 1, :, :n] if t else first[:, :n]
+        J.gru_rb_bwd_c(g[t], y[t], hp, dh, out[t], dzc, one)
+        mm_c(dzc, uct, drh)
+        J.gru_rb_bwd_r(g[t], y[t], hp, drh, dh, out[t], dzg, one)
+        mm_g(dzg, ugt, part)
+        np.add(dh, part, out=dh)
+    out[t_len, :, :n] = dh
+    out[t_len, :, n:] = 0
+    return out

@@ -151,6 +151,54 @@ def gru_seq_grad(g, y, u, h0):
     return stack(outs + [last], 0)
 
 
+def gru_rb_seq(xw, ug, uc, h0):
+    """``gru_rb_seq`` on the device: per step the device matmul, add, sigmoid, tanh and mul
+    kernels (run through the primitives on device buffers), the steps' ``[h, r, u, c]``
+    stacked."""
+    from ...ops import add, concatenate, getitem, matmul, mul, sigmoid, stack, sub, tanh
+    n = int(uc.shape[0])
+    all_ = slice(None)
+    h, ys = h0, []
+    for t in range(int(xw.shape[0])):
+        xt = getitem(xw, (t,))
+        zg = sigmoid(add(getitem(xt, (all_, slice(0, 2 * n))), matmul(h, ug)))
+        r, u = getitem(zg, (all_, slice(0, n))), getitem(zg, (all_, slice(n, 2 * n)))
+        c = tanh(add(getitem(xt, (all_, slice(2 * n, None))), matmul(mul(r, h), uc)))
+        h = add(c, mul(u, sub(h, c)))
+        ys.append(concatenate([h, zg, c], 1))
+    return stack(ys, 0)
+
+
+def gru_rb_seq_grad(g, y, ug, uc, h0):
+    """``gru_rb_seq_grad`` on the device: the CPU kernel's recursion through the device
+    kernels of add, sub, mul, matmul and concatenate."""
+    from ...ops import add, concatenate, getitem, matmul, matrix_transpose, mul, stack, sub
+    from ...ops import zeros_like
+    n = int(uc.shape[0])
+    all_ = slice(None)
+    ugt, uct = matrix_transpose(ug), matrix_transpose(uc)
+    dh = None
+    outs = [None] * int(y.shape[0])
+    for t in range(len(outs) - 1, -1, -1):
+        yt, gt = getitem(y, (t,)), getitem(g, (t,))
+        r, u, c = (getitem(yt, (all_, slice(k * n, (k + 1) * n))) for k in (1, 2, 3))
+        hp = getitem(y, (t - 1, all_, slice(0, n))) if t else h0
+        gh = getitem(gt, (all_, slice(0, n)))
+        gh = gh if dh is None else add(gh, dh)
+        dzc = mul(add(mul(gh, sub(1.0, u)), getitem(gt, (all_, slice(3 * n, None)))),
+                  sub(1.0, mul(c, c)))
+        dzu = mul(add(mul(gh, sub(hp, c)), getitem(gt, (all_, slice(2 * n, 3 * n)))),
+                  mul(u, sub(1.0, u)))
+        drh = matmul(dzc, uct)
+        dzr = mul(add(mul(drh, hp), getitem(gt, (all_, slice(n, 2 * n)))),
+                  mul(r, sub(1.0, r)))
+        dzg = concatenate([dzr, dzu], 1)
+        outs[t] = concatenate([dzg, dzc], 1)
+        dh = add(add(mul(gh, u), mul(drh, r)), matmul(dzg, ugt))
+    last = concatenate([dh, zeros_like(getitem(outs[0], (all_, slice(n, None))))], 1)
+    return stack(outs + [last], 0)
+
+
 def rnn_seq(xw, u, h0, *, nonlinearity):
     """``rnn_seq`` on the device: per step the device matmul, add and tanh or relu kernels
     (run through the primitives on device buffers), the states stacked."""

@@ -4,8 +4,9 @@
 ``core.py``).
 
 A recurrent layer is one ``while_loop`` over the time axis (``dlcore_static.functional_ops``;
-Keras' default LSTM and GRU, tanh and sigmoid without recurrent dropout, and a tanh or relu
-SimpleRNN: dlcore's fused layers ``lstm_seq``, ``gru_seq`` and ``rnn_seq`` instead, ``_fused``,
+Keras' default LSTM and GRU (``reset_after`` or not), tanh and sigmoid without recurrent
+dropout, and a tanh or relu SimpleRNN: dlcore's fused layers ``lstm_seq``, ``gru_seq`` (or
+``gru_rb_seq``) and ``rnn_seq`` instead, ``_fused``,
 masked or not: a mask's kept steps moved to the front, ``_kept_steps``):
 the input projection ``x W + b`` for every step is one matmul before the loop; the body does the
 recurrent matmul and the gates (dlcore's composites ``keras_lstm_gates``, ``keras_gru_cell``;
@@ -457,25 +458,31 @@ class GRU(_Recurrent):
         return (gru_step(self, xw_t, states[0], self._rec_masks),)
 
     def _fused_ok(self) -> bool:
-        return self.reset_after and self.activation is activations.tanh and \
+        return self.activation is activations.tanh and \
             self.recurrent_activation is activations.sigmoid
 
     def _fused_layer(self, xw, states):
-        """Keras 3's default GRU (``reset_after``, tanh, sigmoid gates) as dlcore's fused
-        layer ``gru_seq`` (``y[t] = [h, r, z, n, hn]``), whose gate order is PyTorch's r, z,
-        n: the z and r column blocks of ``xw``, the recurrent kernel and the recurrent bias
-        swapped into it."""
+        """Keras' GRU (tanh, sigmoid gates) as dlcore's fused layers, the z and r column blocks
+        of ``xw`` and of the recurrent kernel (and bias) swapped into their gate order r, z:
+        ``reset_after`` (Keras 3's default) as ``gru_seq`` (``y[t] = [h, r, z, n, hn]``,
+        PyTorch's GRU), else as ``gru_rb_seq`` (``y[t] = [h, r, z, c]``, TensorFlow's
+        GRUCell: the reset gate before the candidate's product)."""
         n = self.units
         dt = xw.aval.dtype
 
-        def rz(a):                                  # Keras' z, r, h -> r, z, h
+        def rz(a):                                  # Keras' z, r(, h) -> r, z(, h)
             blocks = [_ops.getitem(a, (Ellipsis, slice(k * n, (k + 1) * n))) for k in (1, 0)]
-            return _ops.concatenate(blocks + [_ops.getitem(a, (Ellipsis, slice(2 * n, None)))],
-                                    -1)
+            if a.aval.shape[-1] > 2 * n:
+                blocks.append(_ops.getitem(a, (Ellipsis, slice(2 * n, None))))
+            return _ops.concatenate(blocks, -1)
 
+        u = self.recurrent_kernel
+        if not self.reset_after:
+            return _seq.gru_rb_seq(rz(xw), rz(_ops.getitem(u, (Ellipsis, slice(0, 2 * n)))),
+                                   _ops.getitem(u, (Ellipsis, slice(2 * n, None))), states[0])
         bh = rz(recurrent_bias(self)) if self.bias is not None else \
             constant(np.zeros((3 * n,), dt))
-        return _seq.gru_seq(rz(xw), rz(self.recurrent_kernel), bh, states[0])
+        return _seq.gru_seq(rz(xw), rz(u), bh, states[0])
 
 
 class Bidirectional(Layer):
