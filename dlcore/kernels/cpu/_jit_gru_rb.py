@@ -2,14 +2,17 @@
 ``rnn.py``): TensorFlow 1's ``GRUCell`` and Keras' ``GRU(reset_after=False)``, whose reset
 gate scales the state before the candidate's recurrent product, so a step has two products
 (``h ug`` for the gates, then ``(r h) uc``) with a loop after each.  libm's exp and tanh in the
-arrays' dtype; ``one`` is 1 in that dtype (a float64 ``1.0`` would widen float32 products)."""
+arrays' dtype (float32's forward: the vectorised loops at the end); ``one`` is 1 in that dtype
+(a float64 ``1.0`` would widen float32 products)."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
+from ._jit_rnn import _exp_inplace32
 from .runtime import configure_threads
 
 configure_threads()
@@ -81,3 +84,43 @@ def gru_rb_bwd_r(gt, yt, hp, drh, dh, outt, dzg, one):
             dzg[b, n + j] = outt[b, n + j]
             dh[b, j] += drh[b, j] * r
 
+
+
+# float32: the exponentials through ``_jit_rnn``'s vectorised Cephes ``expf`` (a row at a time;
+# absolute error about 1e-7), as gru_seq's and lstm_seq's float32 steps.
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath={"contract"})
+def gru_rb_gates32(full, t, hz, xw, rh):
+    """``gru_rb_gates`` for float32."""
+    nb, n = rh.shape
+    one = np.float32(1.0)
+    a = np.empty(2 * n, np.float32)
+    bits = np.empty(2 * n, np.int32)
+    x = xw[t - 1]
+    for b in range(nb):
+        for j in range(2 * n):
+            a[j] = -(x[b, j] + hz[b, j])
+        _exp_inplace32(a, bits)
+        for j in range(n):
+            r = one / (one + a[j])
+            full[t, b, n + j] = r
+            full[t, b, 2 * n + j] = one / (one + a[n + j])
+            rh[b, j] = r * full[t - 1, b, j]
+
+
+@njit(cache=True, nogil=True, error_model=_EM, fastmath={"contract"})
+def gru_rb_update32(full, t, hc, xw):
+    """``gru_rb_update`` for float32 (tanh as 2 sigmoid(2x) - 1)."""
+    nb, n = hc.shape
+    one, two = np.float32(1.0), np.float32(2.0)
+    e = np.empty(n, np.float32)
+    bits = np.empty(n, np.int32)
+    x = xw[t - 1]
+    for b in range(nb):
+        for j in range(n):
+            e[j] = -two * (x[b, 2 * n + j] + hc[b, j])
+        _exp_inplace32(e, bits)
+        for j in range(n):
+            c = two / (one + e[j]) - one
+            full[t, b, 3 * n + j] = c
+            full[t, b, j] = c + full[t, b, 2 * n + j] * (full[t - 1, b, j] - c)

@@ -395,11 +395,15 @@ def gru_rb_seq(xw, ug, uc, h0):
     ug, uc = _c_order(ug, t_len), _c_order(uc, t_len)
     mm_g, mm_c = _step_product(nb, n, 2 * n, dt), _step_product(nb, n, n, dt)
     from . import _jit_gru_rb as J
+    f32 = dt == _F32
     for t in range(1, t_len + 1):
         mm_g(full[t - 1, :, :n], ug, hz)
-        J.gru_rb_gates(full, t, hz, xw, rh, one)
+        if f32:
+            J.gru_rb_gates32(full, t, hz, xw, rh)
+        else:
+            J.gru_rb_gates(full, t, hz, xw, rh, one)
         mm_c(rh, uc, hc)
-        J.gru_rb_update(full, t, hc, xw)
+        (J.gru_rb_update32 if f32 else J.gru_rb_update)(full, t, hc, xw)
     return full[1:]
 
 
