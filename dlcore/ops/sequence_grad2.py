@@ -56,6 +56,17 @@ def _one_minus(a):
     return sub(1.0, a)
 
 
+def _known_sizes(name: str, y, u, u_name: str = "u") -> tuple:
+    """``(hidden size, time steps)`` of a layer's gradient ``name`` from its ``u`` (H, .) and
+    its output ``y`` (T, B, .): a second derivative unrolls the steps, so both must be known."""
+    n, t_len = aval_of(u).shape[0], aval_of(y).shape[0]
+    if t_len is None or n is None:
+        raise NotImplementedError(f"{name}: a second derivative needs a known number of time "
+                                  f"steps and hidden size, got y {aval_of(y).shape} and "
+                                  f"{u_name} {aval_of(u).shape}")
+    return n, t_len
+
+
 def gates_grad(gy, z, c, n: int) -> tuple:
     """The composite of ``lstm_gates_grad``: ``(dz_i, dz_f, dz_g, dz_o, dc)``, each (B, n)."""
     i, f = sigmoid(_cols(z, 0, n)), sigmoid(_cols(z, n, 2 * n))
@@ -95,12 +106,7 @@ def lstm_seq_grad_vjp(w, out, g, y, u, h0, c0):
     """vjp of ``lstm_seq_grad(g, y, u, h0, c0)`` (backpropagation through time recomputed
     step by step from ``y = [h, c, z]``, lstm_seq's output) with cotangent ``w`` (T + 1, B,
     4H)."""
-    n = aval_of(u).shape[0]
-    t_len = aval_of(y).shape[0]
-    if t_len is None or n is None:
-        raise NotImplementedError("lstm_seq_grad: a second derivative needs a known number of "
-                                  f"time steps and hidden size, got y {aval_of(y).shape} and "
-                                  f"u {aval_of(u).shape}")
+    n, t_len = _known_sizes("lstm_seq_grad", y, u)
 
     def fn(g, y, u, h0, c0):
         outs: list = []
@@ -149,12 +155,7 @@ def gru_seq_grad_vjp(w, out, g, y, u, h0):
     """vjp of ``gru_seq_grad(g, y, u, h0)`` (backpropagation through time recomputed step by
     step from ``y = [h, r, z, n, hn]``, gru_seq's output: the kernel's formulas, reading the
     same inputs) with cotangent ``w`` (T + 1, B, 6H)."""
-    n = aval_of(u).shape[0]
-    t_len = aval_of(y).shape[0]
-    if t_len is None or n is None:
-        raise NotImplementedError("gru_seq_grad: a second derivative needs a known number of "
-                                  f"time steps and hidden size, got y {aval_of(y).shape} and "
-                                  f"u {aval_of(u).shape}")
+    n, t_len = _known_sizes("gru_seq_grad", y, u)
 
     def fn(g, y, u, h0):
         outs: list = []
@@ -212,12 +213,7 @@ def gru_rb_seq_grad_vjp(w, out, g, y, ug, uc, h0):
     """vjp of ``gru_rb_seq_grad(g, y, ug, uc, h0)`` (backpropagation through time recomputed
     step by step from ``y = [h, r, u, c]``, gru_rb_seq's output: the kernel's formulas, reading
     the same inputs) with cotangent ``w`` (T + 1, B, 3H)."""
-    n = aval_of(uc).shape[0]
-    t_len = aval_of(y).shape[0]
-    if t_len is None or n is None:
-        raise NotImplementedError("gru_rb_seq_grad: a second derivative needs a known number "
-                                  f"of time steps and hidden size, got y {aval_of(y).shape} "
-                                  f"and uc {aval_of(uc).shape}")
+    n, t_len = _known_sizes("gru_rb_seq_grad", y, uc, "uc")
 
     def fn(g, y, ug, uc, h0):
         outs: list = []
