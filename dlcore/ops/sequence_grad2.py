@@ -209,30 +209,36 @@ def rnn_seq_grad_vjp(w, out, g, y, u, *, nonlinearity):
     return composite_vjp(fn, (g, y, u), [getitem(w, (t,)) for t in range(t_len + 1)])
 
 
+def gru_rb_bptt(g, y, ug, uc, h0, n: int, t_len: int) -> tuple:
+    """``gru_rb_seq_grad``'s recursion as primitives: ``(out_0, .., out_{T-1}, dh0)``, out_t =
+    [dzr, dzu, dzc] (B, 3H).  The second-order composite below and the CUDA kernel
+    (``kernels/cuda/rnn.py``, on device buffers) both run it."""
+    outs: list = []
+    ugt, uct = matrix_transpose(ug), matrix_transpose(uc)
+    dh = None
+    for t in range(t_len - 1, -1, -1):
+        yt, gt = getitem(y, (t,)), getitem(g, (t,))
+        r, u, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
+        hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
+        gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
+        dzc = mul(add(mul(gh, _one_minus(u)), _cols(gt, 3 * n, 4 * n)), _one_minus(mul(c, c)))
+        dzu = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(u, _one_minus(u)))
+        drh = matmul(dzc, uct)
+        dzr = mul(add(mul(drh, hp), _cols(gt, n, 2 * n)), mul(r, _one_minus(r)))
+        dzg = concatenate([dzr, dzu], -1)
+        outs[:0] = [concatenate([dzg, dzc], -1)]
+        dh = add(add(mul(gh, u), mul(drh, r)), matmul(dzg, ugt))
+    return (*outs, dh)
+
+
 def gru_rb_seq_grad_vjp(w, out, g, y, ug, uc, h0):
     """vjp of ``gru_rb_seq_grad(g, y, ug, uc, h0)`` (backpropagation through time recomputed
-    step by step from ``y = [h, r, u, c]``, gru_rb_seq's output: the kernel's formulas, reading
-    the same inputs) with cotangent ``w`` (T + 1, B, 3H)."""
+    step by step from ``y = [h, r, u, c]``, gru_rb_seq's output: ``gru_rb_bptt``, the kernel's
+    formulas reading the same inputs) with cotangent ``w`` (T + 1, B, 3H)."""
     n, t_len = _known_sizes("gru_rb_seq_grad", y, uc, "uc")
 
     def fn(g, y, ug, uc, h0):
-        outs: list = []
-        ugt, uct = matrix_transpose(ug), matrix_transpose(uc)
-        dh = None
-        for t in range(t_len - 1, -1, -1):
-            yt, gt = getitem(y, (t,)), getitem(g, (t,))
-            r, u, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
-            hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
-            gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
-            dzc = mul(add(mul(gh, _one_minus(u)), _cols(gt, 3 * n, 4 * n)),
-                      _one_minus(mul(c, c)))
-            dzu = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(u, _one_minus(u)))
-            drh = matmul(dzc, uct)
-            dzr = mul(add(mul(drh, hp), _cols(gt, n, 2 * n)), mul(r, _one_minus(r)))
-            dzg = concatenate([dzr, dzu], -1)
-            outs[:0] = [concatenate([dzg, dzc], -1)]
-            dh = add(add(mul(gh, u), mul(drh, r)), matmul(dzg, ugt))
-        return (*outs, dh)
+        return gru_rb_bptt(g, y, ug, uc, h0, n, t_len)
 
     ws = [getitem(w, (t,)) for t in range(t_len)]
     ws.append(_cols(getitem(w, (t_len,)), 0, n))

@@ -170,32 +170,14 @@ def gru_rb_seq(xw, ug, uc, h0):
 
 
 def gru_rb_seq_grad(g, y, ug, uc, h0):
-    """``gru_rb_seq_grad`` on the device: the CPU kernel's recursion through the device
-    kernels of add, sub, mul, matmul and concatenate."""
-    from ...ops import add, concatenate, getitem, matmul, matrix_transpose, mul, stack, sub
-    from ...ops import zeros_like
+    """``gru_rb_seq_grad`` on the device: the CPU kernel's recursion as primitives
+    (``sequence_grad2.gru_rb_bptt``, also the second-order composite) on device buffers,
+    the steps and ``[dh0, 0, 0]`` stacked."""
+    from ...ops import concatenate, getitem, stack, zeros_like
+    from ...ops.sequence_grad2 import gru_rb_bptt
     n = int(uc.shape[0])
-    all_ = slice(None)
-    ugt, uct = matrix_transpose(ug), matrix_transpose(uc)
-    dh = None
-    outs = [None] * int(y.shape[0])
-    for t in range(len(outs) - 1, -1, -1):
-        yt, gt = getitem(y, (t,)), getitem(g, (t,))
-        r, u, c = (getitem(yt, (all_, slice(k * n, (k + 1) * n))) for k in (1, 2, 3))
-        hp = getitem(y, (t - 1, all_, slice(0, n))) if t else h0
-        gh = getitem(gt, (all_, slice(0, n)))
-        gh = gh if dh is None else add(gh, dh)
-        dzc = mul(add(mul(gh, sub(1.0, u)), getitem(gt, (all_, slice(3 * n, None)))),
-                  sub(1.0, mul(c, c)))
-        dzu = mul(add(mul(gh, sub(hp, c)), getitem(gt, (all_, slice(2 * n, 3 * n)))),
-                  mul(u, sub(1.0, u)))
-        drh = matmul(dzc, uct)
-        dzr = mul(add(mul(drh, hp), getitem(gt, (all_, slice(n, 2 * n)))),
-                  mul(r, sub(1.0, r)))
-        dzg = concatenate([dzr, dzu], 1)
-        outs[t] = concatenate([dzg, dzc], 1)
-        dh = add(add(mul(gh, u), mul(drh, r)), matmul(dzg, ugt))
-    last = concatenate([dh, zeros_like(getitem(outs[0], (all_, slice(n, None))))], 1)
+    *outs, dh = gru_rb_bptt(g, y, ug, uc, h0, n, int(y.shape[0]))
+    last = concatenate([dh, zeros_like(getitem(outs[0], (slice(None), slice(n, None))))], 1)
     return stack(outs + [last], 0)
 
 
