@@ -366,3 +366,29 @@ def test_on_amd_the_linear_layer_takes_mkl_and_plain_products_do_not(calls):
     z = torch.from_numpy(x0) @ torch.from_numpy(wt)
     np.testing.assert_allclose(z.numpy(), _ref(x0, wt), rtol=1e-4, atol=1e-3)
     assert len(calls) == 1
+
+
+@pytest.mark.skipif(not gemm_mkl.available(), reason="MKL not installed here (or not a CPU "
+                    "it is used on)")
+def test_one_compiled_signature_takes_every_layout_and_flag():
+    """``gemm_any`` (what ``sgemm`` calls): C, F and strided operands through one 'A' signature
+    per read-only pattern (no compilation per layout), read-only and unaligned operands
+    included, each equal to NumPy's product."""
+    from dlcore.kernels.cpu import _gemm_mkl_jit as J
+    a = RNG.standard_normal((24, 40)).astype(np.float32)
+    b = RNG.standard_normal((40, 18)).astype(np.float32)
+    ro = b.copy()
+    ro.flags.writeable = False
+    raw = np.zeros(a.size * 4 + 1, np.uint8)                    # a float32 copy at an odd
+    odd = np.frombuffer(raw.data, np.float32, a.size, 1).reshape(a.shape)   # byte offset
+    raw[1:] = a.view(np.uint8).ravel()
+    assert not odd.flags.aligned
+    for xa, xb in [(a, b), (np.asfortranarray(a), b), (a, b.T.copy().T), (a[:, ::2], b[::2]),
+                   (a, ro), (ro.T.copy(), a.T), (odd, b)]:
+        out = np.full((xa.shape[0], xb.shape[1]), np.nan, np.float32)
+        J.gemm_any(xa, xb, out, 1.0, 0.0)
+        np.testing.assert_allclose(out, np.dot(xa.astype(np.float64), xb), rtol=1e-4,
+                                   atol=1e-4)
+    compiled = {sig[:2] for f in J._BY_FLAGS.values() for sig in f.signatures}
+    assert all(t.layout == "A" for pair in compiled for t in pair)
+    assert len(J._BY_FLAGS) <= 3                 # (writeable, read-only a, read-only b)

@@ -261,7 +261,7 @@ def describe() -> str:
             "nor an AMD one with AVX-512)")
 
 
-_JIT = None        # _gemm_mkl_jit.gemm_into, imported at the first product (Numba's import)
+_JIT = None        # _gemm_mkl_jit.gemm_any, imported at the first product (Numba's import)
 
 
 def _jit():
@@ -271,9 +271,9 @@ def _jit():
         # without it, the process would crash at an unbound address)
         raise RuntimeError("dlcore: MKL's sgemm is not available here (gemm_mkl.available() "
                            "is False); the float32 GEMMs take NumPy's OpenBLAS")
-    from ._gemm_mkl_jit import gemm_into
-    _JIT = gemm_into
-    return gemm_into
+    from ._gemm_mkl_jit import gemm_any
+    _JIT = gemm_any
+    return gemm_any
 
 
 __all__ = ["available", "b_transposed", "describe", "takes", "sgemm", "sgemm_update", "MKN_MIN"]
