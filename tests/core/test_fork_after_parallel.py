@@ -43,7 +43,7 @@ def run_in_child(target, *args):
 
 
 def _run(body: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DLCORE_PARALLEL_THRESHOLD="4096")
+    env = dict(os.environ, DLCORE_PARALLEL_THRESHOLD="4096", NUMBA_NUM_THREADS="2")
     env.pop("NUMBA_THREADING_LAYER", None)          # dlcore's default (omp where it exists)
     code = textwrap.dedent(_PRELUDE) + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -132,3 +132,37 @@ def test_a_fork_safe_layer_keeps_parallel_loops_in_the_child(layer):
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=240)
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
+def test_one_numba_thread_takes_the_serial_loops():
+    """With one Numba thread for the whole process (``NUMBA_NUM_THREADS=1``, or one allowed
+    core) no parallel loop is compiled or run: eager kernels, reductions and a compiled static
+    plan over the threshold take the serial ones (same values), and the report says why."""
+    env = dict(os.environ, DLCORE_PARALLEL_THRESHOLD="4096", NUMBA_NUM_THREADS="1")
+    code = textwrap.dedent(_PRELUDE) + textwrap.dedent("""
+        import numba
+        import dlcore_static as tf
+        a, b = torch.from_numpy(A), torch.from_numpy(B)
+        check("mul", (a * a).numpy(), A * A)
+        check("add", (a + b).numpy(), A + B)
+        check("exp", torch.exp(a).numpy(), np.exp(A))
+        check("sum", float(a.sum()), float(A.astype(np.float64).sum()))
+        x = tf.placeholder(tf.float32, A.shape)
+        y = tf.tanh(x * 2.0 + 1.0)
+        with tf.Session(passes="all") as s:
+            for _ in range(3):
+                got = s.run(y, {x: A})
+        check("plan", got, np.tanh(A * 2 + 1))
+        assert runtime.parallel_ok is False
+        try:
+            layer = numba.threading_layer()
+        except ValueError:
+            layer = None                # no parallel loop has run in this process
+        assert layer is None, layer
+        # (the report asks Numba for its thread count, which starts its pool: last)
+        assert runtime.runtime_info()["parallel_loops"] == "off (one Numba thread)"
+        print("ok")
+    """)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=240)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stdout + r.stderr

@@ -57,6 +57,25 @@ PARALLEL_THRESHOLD = int(os.environ.get("DLCORE_PARALLEL_THRESHOLD", str(1 << 21
 #: every place that picks a ``prange`` kernel, and only after the size test, so the small-array
 #: paths never look it up.
 parallel_ok = True
+
+
+def _numba_threads_guess() -> int:
+    """The thread count Numba will start with (its ``config.NUMBA_NUM_THREADS``: the
+    environment's ``NUMBA_NUM_THREADS``, else the allowed cores), read without importing Numba:
+    ``parallel_ok`` is False from the start where it is 1 (``configure_threads`` then reads
+    Numba's own value)."""
+    try:
+        return int(os.environ["NUMBA_NUM_THREADS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+if _numba_threads_guess() <= 1:
+    parallel_ok = False
 _ALLOCATOR: dict[str, Any] = {"malloc": "system (not configured)"}
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 << 20       # glibc's largest allowed value on 64-bit (HEAP_MAX_SIZE / 2)
@@ -182,16 +201,23 @@ def configure_threads() -> None:
     """Pick Numba's threading layer (once, before any parallel kernel is launched), and defer
     Numba's BLAS probe (:func:`defer_numba_blas_check`); a forked child takes the serial kernels
     where the layer is not fork-safe (:func:`_after_fork_in_child`)."""
-    global _configured
+    global _configured, parallel_ok
     if _configured:
         return
     _configured = True
     defer_numba_blas_check()
+    from numba import config
+    if config.NUMBA_NUM_THREADS <= 1:
+        # one Numba thread for the life of the process (NUMBA_NUM_THREADS=1, or one allowed
+        # core): a parallel loop would run on that thread alone, after a compilation of its
+        # own, slower than a serial loop's (the Keras IMDB LSTM's Adam on a 20000x128
+        # embedding, pinned to one thread: 2.2 s of its first run's compilation was parallel
+        # loops)
+        parallel_ok = False
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
     if os.environ.get("NUMBA_THREADING_LAYER"):
         return                                  # the user's explicit choice wins
-    from numba import config
     if config.THREADING_LAYER not in ("default", ""):
         return
     try:
@@ -254,6 +280,7 @@ def runtime_info() -> dict:
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
         "parallel_threshold": PARALLEL_THRESHOLD,
         "parallel_loops": "on" if parallel_ok else
+        "off (one Numba thread)" if config.NUMBA_NUM_THREADS <= 1 else
         "off (forked after the parent's GNU OpenMP pool ran)",
         "cpu_count": os.cpu_count(),
         "malloc": configure_allocator()["malloc"],
