@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .crf_decode import CrfDecodeBackwardRnnCell, CrfDecodeForwardRnnCell, crf_decode
+from ._crf_decode import CrfDecodeBackwardRnnCell, CrfDecodeForwardRnnCell, crf_decode
 
 __all__ = ["CrfDecodeBackwardRnnCell", "CrfDecodeForwardRnnCell", "crf_binary_score",
            "crf_decode", "crf_forward", "crf_log_likelihood", "crf_log_norm",

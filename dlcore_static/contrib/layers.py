@@ -43,7 +43,7 @@ from ..graph import get_default_graph
 from ..variable_scopes import get_variable, variable_scope
 from ..variables import GraphKeys
 from .framework import add_arg_scope
-from .optimizers import optimize_loss  # noqa: F401 - tf.contrib.layers.optimize_loss
+from ._optimizers import optimize_loss  # noqa: F401 - tf.contrib.layers.optimize_loss
 
 
 def xavier_initializer(uniform: bool = True, seed=None, dtype=_dtypes.float32):

@@ -69,13 +69,13 @@ def sequence_loss(logits, targets, weights, average_across_timesteps=True,
         return crossent
 
 
-from .seq2seq_attention import (  # noqa: F401
+from ._seq2seq_attention import (  # noqa: F401
     AttentionWrapper,
     AttentionWrapperState,
     BahdanauAttention,
     LuongAttention,
 )
-from .seq2seq_beam import (  # noqa: F401
+from ._seq2seq_beam import (  # noqa: F401
     BeamSearchDecoder,
     BeamSearchDecoderOutput,
     BeamSearchDecoderState,
@@ -83,7 +83,7 @@ from .seq2seq_beam import (  # noqa: F401
     gather_tree,
     tile_batch,
 )
-from .seq2seq_decode import (  # noqa: F401
+from ._seq2seq_decode import (  # noqa: F401
     BasicDecoder,
     BasicDecoderOutput,
     GreedyEmbeddingHelper,

@@ -306,3 +306,17 @@ def test_rnn_cell_and_contrib_rnn_hold_tensorflows_names_only():
                  "stack_bidirectional_rnn"}
     for name in ("zeros", "get_variable", "dynamic_rnn", "static_rnn"):
         assert not hasattr(tf.nn.rnn_cell, name)
+
+
+def test_tf_contrib_holds_tensorflows_module_names_only():
+    """``tf.contrib``'s public names are TensorFlow 1.15's contrib modules: the files that
+    implement some of them (the CRF's decoder, seq2seq's attention, beam search and dynamic
+    decoding, ``optimize_loss``) are private modules, not ``tf.contrib.seq2seq_beam``; the
+    names their users reach are where TensorFlow has them."""
+    assert {n for n in dir(tf.contrib) if not n.startswith("_")} == {
+        "crf", "distributions", "framework", "layers", "legacy_seq2seq", "lookup", "rnn",
+        "seq2seq", "slim"}
+    assert callable(tf.contrib.crf.crf_decode) and callable(tf.contrib.layers.optimize_loss)
+    for name in ("BeamSearchDecoder", "BahdanauAttention", "AttentionWrapper", "dynamic_decode",
+                 "BasicDecoder", "TrainingHelper", "tile_batch", "sequence_loss"):
+        assert hasattr(tf.contrib.seq2seq, name), name

@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from . import seq2seq_decode as _decode
+from . import _seq2seq_decode as _decode
 
 
 def _tf():
