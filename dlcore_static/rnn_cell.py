@@ -482,6 +482,7 @@ class OutputProjectionWrapper(_Wrapper):
     scope ``output_projection_wrapper``: the cell's own in it, then ``kernel`` and ``bias``."""
 
     _default_name = "output_projection_wrapper"
+    _fused_wrap = "projection"              # (rnn_fused: one matmul of the output sequence)
 
     def __init__(self, cell, output_size: int, activation=None, reuse=None) -> None:
         super().__init__(0, reuse=reuse)

@@ -52,6 +52,7 @@ class DeviceWrapper(_Wrapper):
     """``tf.nn.rnn_cell.DeviceWrapper``: the cell's step built on ``device``."""
 
     _default_name = "device_wrapper"
+    _fused_wrap = "device"                  # (rnn_fused: the fused layers on the device)
 
     def __init__(self, cell, device) -> None:
         super().__init__(0)

@@ -12,10 +12,12 @@
   rows the layer's recurrent kernels;
 * a ``MultiRNNCell`` of those, layer after layer;
 * ``tf.contrib.rnn.LSTMBlockCell`` as ``LSTMCell``;
-* any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1) and
-  ``ResidualWrapper``s that add: the input and output dropout as one dropout of each layer's
-  whole input and output sequence (the distribution of the loop's per-step draws), the
-  residual as one add of the whole sequences.
+* any of those in ``DropoutWrapper``s that keep the state (``state_keep_prob`` 1),
+  ``ResidualWrapper``s that add, ``OutputProjectionWrapper``s and ``DeviceWrapper``s: the
+  input and output dropout as one dropout of each layer's whole input and output sequence
+  (the distribution of the loop's per-step draws), the residual as one add of the whole
+  sequences, the projection as one matmul of the whole output sequence (its activation
+  one that acts on each row alone), the device's scope around it all.
 
 With ``sequence_length`` the layers run over every step (T known or not), a
 sequence's inputs past its length zeroed, its outputs there zeroed and its final state picked
@@ -35,6 +37,7 @@ from dlcore import ops as _ops
 from dlcore.ops import sequence as _seq
 
 from .frontend import constant
+from .graph import device as _device
 from .rnn_cell import BasicLSTMCell, LSTMCell, LSTMStateTuple, MultiRNNCell
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -156,11 +159,12 @@ _LAYERS = {"lstm": _lstm, "gru": _gru, "elman": _elman}
 
 def _unwrap(cell):
     """``(the cell inside, [its wrappers, outermost first])``: ``DropoutWrapper``s that keep
-    the state (``state_keep_prob`` 1) and ``ResidualWrapper``s that add (no ``residual_fn``);
-    ``(None, [])`` for any other wrapper around it (a dropped state changes the recurrence
-    itself).  A wrapper's input and output dropout are one dropout of the whole sequence
-    each: the distribution of the loop's per-step draws (not the same draws; with
-    ``variational_recurrent`` the same: one mask for every step)."""
+    the state (``state_keep_prob`` 1), ``ResidualWrapper``s that add (no ``residual_fn``),
+    ``OutputProjectionWrapper``s whose activation acts on each step's row alone and
+    ``DeviceWrapper``s; ``(None, [])`` for any other wrapper around it (a dropped state changes
+    the recurrence itself).  A wrapper's input and output dropout are one dropout of the
+    whole sequence each: the distribution of the loop's per-step draws (not the same draws;
+    with ``variational_recurrent`` the same: one mask for every step)."""
     wraps: list = []
     while True:
         kind = type(cell).__dict__.get("_fused_wrap")
@@ -170,21 +174,50 @@ def _unwrap(cell):
             keep = cell._keep[2]
             if not (isinstance(keep, (int, float)) and keep == 1):
                 return None, []
-        elif cell._residual_fn is not None:
+        elif kind == "residual" and cell._residual_fn is not None:
+            return None, []
+        elif kind == "projection" and not _row_wise(cell._projection_activation):
             return None, []
         wraps.append(cell)
         cell = cell._cell
 
 
+#: activations that act on each element (or each row, softmax) alone: applied to a whole
+#: (T, B, P) sequence they give the loop's per-step values (the front ends' functions, by the
+#: op name ``dlcore_static._api`` gives them, or tf.nn's own)
+_ROW_WISE_OPS = frozenset(["relu", "tanh", "sigmoid", "softplus", "softsign", "identity"])
+_ROW_WISE_NN = ("softmax", "log_softmax", "elu", "selu", "relu6", "leaky_relu")
+
+
+def _row_wise(fn) -> bool:
+    if fn is None or fn in (_ops.tanh, _ops.relu, _ops.sigmoid):
+        return True
+    if getattr(fn, "_dlcore_op", None) in _ROW_WISE_OPS:
+        return True
+    from . import nn
+    return any(getattr(nn, k, None) is fn for k in _ROW_WISE_NN)
+
+
 def _through(wraps, x, run):
     """``run(x)`` (a layer's output sequence from its input) inside ``wraps``: a dropout
-    wrapper drops its input and output, a residual one adds its input to its output."""
+    wrapper drops its input and output, a residual one adds its input to its output, a
+    projection one projects the output (one matmul of the whole sequence), a device one
+    builds it all on its device."""
     if not wraps:
         return run(x)
     w, inner = wraps[0], wraps[1:]
-    if type(w).__dict__.get("_fused_wrap") == "dropout":
+    kind = type(w).__dict__.get("_fused_wrap")
+    if kind == "dropout":
         return w._drop(_through(inner, w._drop(x, w._keep[0], w._noise[0]), run),
                        w._keep[1], w._noise[1])
+    if kind == "device":
+        with _device(w._device):
+            return _through(inner, x, run)
+    if kind == "projection":
+        kernel, bias = w._vars
+        y = _seq._affine_t(_through(inner, x, run), kernel, bias)
+        act = w._projection_activation
+        return y if act is None else act(y)
     return _ops.add(x, _through(inner, x, run))
 
 

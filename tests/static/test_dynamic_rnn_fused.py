@@ -192,7 +192,7 @@ def test_a_training_step_equals_the_loops(monkeypatch):
 
 
 @pytest.mark.parametrize("case", ["peepholes", "cell_clip", "num_proj", "gru_relu", "dropout",
-                                  "sigmoid", "multi_with_device", "subclass"])
+                                  "sigmoid", "projection_sums_all", "subclass"])
 def test_what_keeps_the_loop(case):
     g = tf.Graph()
     with g.as_default():
@@ -204,9 +204,9 @@ def test_what_keeps_the_loop(case):
                 "dropout": lambda: RNN.DropoutWrapper(RNN.BasicLSTMCell(5),
                                                       state_keep_prob=0.5),
                 "sigmoid": lambda: RNN.BasicRNNCell(5, activation=tf.sigmoid),
-                "multi_with_device": lambda: RNN.MultiRNNCell([RNN.BasicLSTMCell(5),
-                                                               RNN.DeviceWrapper(
-                                                                   RNN.GRUCell(5), "/cpu:0")]),
+                # (an activation over more than each step's row: the loop's per-step values)
+                "projection_sums_all": lambda: tf.contrib.rnn.OutputProjectionWrapper(
+                    RNN.BasicLSTMCell(5), 2, activation=lambda y: y / tf.reduce_sum(y)),
                 "subclass": lambda: _OwnCell(5)}[case]()
         before = len(g.get_operations())
         tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 2], dtype=tf.float32)
@@ -329,3 +329,45 @@ def test_state_dropout_drops_every_state_but_an_lstms_memory():
 def test_dropout_wrapper_errors(kwargs, error, msg):
     with pytest.raises(error, match=msg):
         RNN.DropoutWrapper(RNN.LSTMCell(3), **kwargs)
+
+
+def _projection_run(fused, monkeypatch, activation):
+    """OutputProjectionWrapper around a stack whose second layer is itself projected and on a
+    device: outputs, final states and gradients, with sequence lengths (padding zeroed)."""
+    with fused_or_loop(fused, monkeypatch, 9) as g:
+        x = tf.placeholder(tf.float64, (4, 6, 3))
+        n = tf.placeholder(tf.int32, (4,))
+        cell = tf.contrib.rnn.OutputProjectionWrapper(RNN.MultiRNNCell([
+            RNN.LSTMCell(5),
+            RNN.DeviceWrapper(tf.contrib.rnn.OutputProjectionWrapper(
+                RNN.BasicRNNCell(4, activation=tf.nn.relu), 3, activation=tf.tanh), "/cpu:0")]),
+            2, activation=activation)
+        out, state = tf.nn.dynamic_rnn(cell, x, sequence_length=n, dtype=tf.float64)
+        leaves = tf.nest.flatten(state)
+        loss = tf.reduce_sum(tf.sin(out)) + sum(tf.reduce_sum(s) for s in leaves)
+        grads = tf.gradients(loss, [x] + tf.trainable_variables())
+        types = {op.type for op in g.get_operations()}
+        # (the device wrapper's layer, fused or in the loop, built on its device)
+        assert {str(op.device) for op in g.get_operations() if op.type in ("RnnSeq", "Relu")} \
+            == {"cpu"} or not fused
+        rng = np.random.default_rng(3)
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run([out] + leaves + grads,
+                           {x: rng.standard_normal((4, 6, 3)), n: [6, 0, 3, 5]})
+        return got, types
+
+
+@pytest.mark.parametrize("activation", [None, "softmax"])
+def test_output_projection_and_device_wrappers_run_fused(monkeypatch, activation):
+    """``OutputProjectionWrapper`` (the Hands-On ML time-series RNN's, and inside a stack) as
+    one matmul of the whole output sequence, ``DeviceWrapper`` as the fused layers on its
+    device: the loop's outputs (zeros past each length), states and gradients."""
+    act = None if activation is None else tf.nn.softmax
+    got, types = _projection_run(True, monkeypatch, act)
+    assert {"LstmSeq", "RnnSeq"} <= types and "While" not in types
+    want, loop_types = _projection_run(False, monkeypatch, act)
+    assert "While" in loop_types
+    assert got[0].shape == (4, 6, 2) and not got[0][1].any() and not got[0][2, 3:].any()
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
