@@ -151,30 +151,49 @@ def gru_gates_grad_vjp(w, out, g, y, hz, h):
     return composite_vjp(fn, (g, y, hz, h), [_cols(w, k * n, (k + 1) * n) for k in range(7)])
 
 
+def gru_bptt(g, y, u, h0, n: int, t_len: int, gates_grad) -> tuple:
+    """``gru_seq_grad``'s recursion as primitives: ``(out_0, .., out_{T-1}, dh0)``, out_t =
+    [dxz, dhz] (B, 6H), from ``y = [h, r, z, n, hn]``, gru_seq's output.  Each step's gate
+    gradient is ``gates_grad(gh, gt, yt, hp)``: ``gru_gates_grad``'s seven (B, H) blocks
+    [dar, daz, dan, dar, daz, dan r, gh z] at the carried ``gh`` (the step's h cotangent),
+    the step's cotangent ``gt`` and output ``yt``, and the previous state ``hp``.  The
+    second-order composite below (``_gru_gates_formulas``) and the CUDA kernel
+    (``kernels/cuda/rnn.py``: the device's gru_gates_grad kernel) both run it."""
+    outs: list = []
+    ut = matrix_transpose(u)
+    dh = None
+    for t in range(t_len - 1, -1, -1):
+        yt, gt = getitem(y, (t,)), getitem(g, (t,))
+        hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
+        gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
+        d = gates_grad(gh, gt, yt, hp)
+        dhz = concatenate([d[3], d[4], add(d[5], _cols(gt, 4 * n, 5 * n))], -1)
+        outs[:0] = [concatenate([d[0], d[1], d[2], dhz], -1)]
+        dh = add(matmul(dhz, ut), d[6])
+    return (*outs, dh)
+
+
+def _gru_gates_formulas(n: int):
+    """``gru_bptt``'s gate gradient as ``gru_gates_grad``'s formulas (the candidate's hz
+    block, hn, read from ``yt``)."""
+    def gates_grad(gh, gt, yt, hp):
+        r, z, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
+        dan = mul(add(mul(gh, _one_minus(z)), _cols(gt, 3 * n, 4 * n)), _one_minus(mul(c, c)))
+        dar = mul(add(mul(dan, _cols(yt, 4 * n, 5 * n)), _cols(gt, n, 2 * n)),
+                  mul(r, _one_minus(r)))
+        daz = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(z, _one_minus(z)))
+        return dar, daz, dan, dar, daz, mul(dan, r), mul(gh, z)
+    return gates_grad
+
+
 def gru_seq_grad_vjp(w, out, g, y, u, h0):
     """vjp of ``gru_seq_grad(g, y, u, h0)`` (backpropagation through time recomputed step by
-    step from ``y = [h, r, z, n, hn]``, gru_seq's output: the kernel's formulas, reading the
-    same inputs) with cotangent ``w`` (T + 1, B, 6H)."""
+    step from ``y = [h, r, z, n, hn]``, gru_seq's output: ``gru_bptt`` with the kernel's
+    formulas, reading the same inputs) with cotangent ``w`` (T + 1, B, 6H)."""
     n, t_len = _known_sizes("gru_seq_grad", y, u)
 
     def fn(g, y, u, h0):
-        outs: list = []
-        ut = matrix_transpose(u)
-        dh = None
-        for t in range(t_len - 1, -1, -1):
-            yt, gt = getitem(y, (t,)), getitem(g, (t,))
-            r, z, c = _cols(yt, n, 2 * n), _cols(yt, 2 * n, 3 * n), _cols(yt, 3 * n, 4 * n)
-            hp = _cols(getitem(y, (t - 1,)), 0, n) if t else h0
-            gh = _cols(gt, 0, n) if dh is None else add(_cols(gt, 0, n), dh)
-            dan = mul(add(mul(gh, _one_minus(z)), _cols(gt, 3 * n, 4 * n)),
-                      _one_minus(mul(c, c)))
-            dar = mul(add(mul(dan, _cols(yt, 4 * n, 5 * n)), _cols(gt, n, 2 * n)),
-                      mul(r, _one_minus(r)))
-            daz = mul(add(mul(gh, sub(hp, c)), _cols(gt, 2 * n, 3 * n)), mul(z, _one_minus(z)))
-            dhz = concatenate([dar, daz, add(mul(dan, r), _cols(gt, 4 * n, 5 * n))], -1)
-            outs[:0] = [concatenate([dar, daz, dan, dhz], -1)]
-            dh = add(matmul(dhz, ut), mul(gh, z))
-        return (*outs, dh)
+        return gru_bptt(g, y, u, h0, n, t_len, _gru_gates_formulas(n))
 
     ws = [getitem(w, (t,)) for t in range(t_len)]
     ws.append(_cols(getitem(w, (t_len,)), 0, n))

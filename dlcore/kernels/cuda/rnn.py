@@ -123,30 +123,24 @@ def gru_seq(xw, u, bh, h0):
 
 
 def gru_seq_grad(g, y, u, h0):
-    """``gru_seq_grad`` on the device, the CPU kernel's recursion through the device kernels
-    of ``gru_gates_grad`` (its hz read as the saved ``y[t, :, 2H:5H]``: the candidate block
-    at 2H is hn), add, matmul and concatenate."""
-    from ...ops import add, concatenate, getitem, matmul, matrix_transpose, stack, zeros_like
+    """``gru_seq_grad`` on the device: the CPU kernel's recursion as primitives
+    (``sequence_grad2.gru_bptt``, also the second-order composite) on device buffers, each
+    step's gate gradient the device kernel of ``gru_gates_grad`` (its hz read as the saved
+    ``y[t, :, 2H:5H]``: the candidate block at 2H is hn); the steps and ``[dh0, 0]`` stacked."""
+    from ...ops import concatenate, getitem, stack, zeros_like
+    from ...ops.sequence_grad2 import gru_bptt
     from ...registry import PRIMITIVES, bind
     gru_gates_grad_p = PRIMITIVES["gru_gates_grad"]
     n = int(u.shape[0])
     all_ = slice(None)
-    ut = matrix_transpose(u)
-    dh = None
-    outs = [None] * int(y.shape[0])
-    for t in range(len(outs) - 1, -1, -1):
-        gy = getitem(g, (t, all_, slice(0, 4 * n)))
-        if dh is not None:
-            gy = concatenate([add(getitem(gy, (all_, slice(0, n))), dh),
-                              getitem(gy, (all_, slice(n, None)))], 1)
-        hp = getitem(y, (t - 1, all_, slice(0, n))) if t else h0
-        d = bind(gru_gates_grad_p, gy, getitem(y, (t, all_, slice(0, 4 * n))),
-                 getitem(y, (t, all_, slice(2 * n, None))), hp)
-        dhz = concatenate([getitem(d, (all_, slice(3 * n, 5 * n))),
-                           add(getitem(d, (all_, slice(5 * n, 6 * n))),
-                               getitem(g, (t, all_, slice(4 * n, None))))], 1)
-        outs[t] = concatenate([getitem(d, (all_, slice(0, 3 * n))), dhz], 1)
-        dh = add(matmul(dhz, ut), getitem(d, (all_, slice(6 * n, None))))
+
+    def gates_grad(gh, gt, yt, hp):
+        gy = concatenate([gh, getitem(gt, (all_, slice(n, 4 * n)))], 1)
+        d = bind(gru_gates_grad_p, gy, getitem(yt, (all_, slice(0, 4 * n))),
+                 getitem(yt, (all_, slice(2 * n, 5 * n))), hp)
+        return [getitem(d, (all_, slice(k * n, (k + 1) * n))) for k in range(7)]
+
+    *outs, dh = gru_bptt(g, y, u, h0, n, int(y.shape[0]), gates_grad)
     last = concatenate([dh, zeros_like(getitem(outs[0], (all_, slice(n, None))))], 1)
     return stack(outs + [last], 0)
 
