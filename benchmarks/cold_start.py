@@ -59,6 +59,16 @@ gradients 1.2-2 s each, PyTorch's bit-exact Box-Muller 2 s, the cross-entropy's 
 (lstm_static's and lenet_static's cold figures moved with other changes to the Keras RNN and
 compiler code made at the same time, not only these.)
 
+The fortieth session's run (the AMD EPYC Zen 4 machine, CPU seconds; warm in parentheses):
+eager 3.24 (0.66), static 1.66 (0.66), lenet_eager 15.90 (0.74), lenet_static 16.01 (0.82),
+lstm_eager 6.78 (0.70), lstm_static 8.92 (0.58).  That session's cuts: MKL's sgemm called from
+Python through one 'A'-layout signature (``_gemm_mkl_jit.gemm_any``: the seed MLP's four
+products compiled 1.81-1.86 s before, 1.09-1.16 s after) and no parallel loop compiled where
+Numba has one thread (``runtime.parallel_ok``; the pinned Keras IMDB LSTM 10.4 -> 7.9 s of
+compilation).  The eager seed program's first run is over its 1.5 s target by the compilation of
+PyTorch's bit-exact random streams (``box_muller_avx2`` 0.6-1.0 s, ``uniform32`` 0.4 s) and of
+the MKL call.
+
 Then (helper-C9b, same machine, one run each, CPU s cold/warm): the 2x2 max pool compiles one
 signature for values and indices (was two of ~2.2 s), the LSTM gate kernels one layout each
 (``c0`` passed with the later steps' layout), Box-Muller's ``_f``/``_fma`` not inlined by Numba:
