@@ -65,9 +65,10 @@ lstm_eager 6.78 (0.70), lstm_static 8.92 (0.58).  That session's cuts: MKL's sge
 Python through one 'A'-layout signature (``_gemm_mkl_jit.gemm_any``: the seed MLP's four
 products compiled 1.81-1.86 s before, 1.09-1.16 s after) and no parallel loop compiled where
 Numba has one thread (``runtime.parallel_ok``; the pinned Keras IMDB LSTM 10.4 -> 7.9 s of
-compilation).  The eager seed program's first run is over its 1.5 s target by the compilation of
-PyTorch's bit-exact random streams (``box_muller_avx2`` 0.6-1.0 s, ``uniform32`` 0.4 s) and of
-the MKL call.
+compilation), and a process's first ``uniform_`` draws computed by NumPy where that is exact
+(``_torch_rng._exact_in_double``: ``uniform32``'s 0.4 s gone from every eager program's first
+run).  The eager seed program's first run is over its 1.5 s target by the compilation of
+PyTorch's bit-exact normal stream (``box_muller_avx2``, 0.6-1.1 s) and of the MKL call.
 
 Then (helper-C9b, same machine, one run each, CPU s cold/warm): the 2x2 max pool compiles one
 signature for values and indices (was two of ~2.2 s), the LSTM gate kernels one layout each

@@ -164,12 +164,21 @@ class TorchCPUEngine:
     def _uniform32(self, n: int, low, high) -> np.ndarray:
         raw = self._raw32(n)
         out = np.empty(n, np.float32)
-        if n < 64:                     # (no kernel compile for small draws)
+        low, high = _f32(low), _f32(high)
+        span = high - low
+        if n < 64 or (_exact_in_double(span, low) and _numpy_first()):
+            # (no kernel compile for small draws, nor for a program's first few uniform_
+            # draws whose fused multiply-add NumPy computes exactly: every layer's init)
             x = (raw & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
-            out[:] = x if (low, high) == (0.0, 1.0) else _fma32(x, _f32(high) - _f32(low), low)
+            if (low, high) == (0.0, 1.0):
+                out[:] = x
+            else:                       # (a value rounded up to ``to`` is ``from``: uniform32)
+                out[:] = _fma32(x, span, low)
+                np.copyto(out, low, where=out == high)
             return out
+        _UNIFORM_NUMPY[1] = True
         from dlcore.kernels.cpu._jit_torch_rng import uniform32
-        uniform32(raw, _f32(low), _f32(high) - _f32(low), out)
+        uniform32(raw, low, span, high, out)
         return out
 
     # ---------------------------------------------------------------- distributions
@@ -387,6 +396,38 @@ def _fma32(a: np.ndarray, b, c) -> np.ndarray:
     """Fused float32 ``a * b + c``: the product is exact in double, the sum rounds there, then
     to float32 (a double rounding that can differ from one FMA rounding only on ties)."""
     return (a.astype(np.float64) * float(b) + float(c)).astype(np.float32)
+
+
+#: [uniform_ draws NumPy computed, whether the kernel has run]: a process's first
+#: ``NUMPY_UNIFORM_CALLS`` float32 draws whose multiply-add is exact in double are NumPy's
+#: (the kernel's bits, no Numba compilation: 0.4 s of an eager program's first run, where the
+#: layers' ``kaiming_uniform_`` were its only draws); after them, and once the kernel ran, the
+#: kernel (one pass instead of seven)
+_UNIFORM_NUMPY: list = [0, False]
+NUMPY_UNIFORM_CALLS = 16
+
+
+def _numpy_first() -> bool:
+    if _UNIFORM_NUMPY[1] or _UNIFORM_NUMPY[0] >= NUMPY_UNIFORM_CALLS:
+        return False
+    _UNIFORM_NUMPY[0] += 1
+    return True
+
+
+def _exact_in_double(span, low) -> bool:
+    """Whether ``x * span + low`` is exact in double for every float32 ``x = k 2^-24`` (k below
+    2^24) and float32 ``span``, ``low``: the product has at most 48 significant bits from
+    2^(e_span - 48) up, ``low`` 24 from 2^(e_low - 24), the sum is below 2^(max e + 1); within
+    53 bits the double sum is exact and its one rounding to float32 is the fused multiply-add's
+    (``uniform_(-b, b)``: 49 bits).  frexp's exponents; a subnormal's bound is lower than its
+    last bit (conservative)."""
+    span, low = float(span), float(low)
+    if low == 0.0 or span == 0.0:
+        return math.isfinite(span) and math.isfinite(low)
+    if not (math.isfinite(span) and math.isfinite(low)):
+        return False
+    eb, ec = math.frexp(span)[1], math.frexp(low)[1]
+    return max(eb, ec) + 1 - min(eb - 48, ec - 24) <= 53
 
 
 def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:

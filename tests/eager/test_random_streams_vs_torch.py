@@ -190,3 +190,42 @@ def test_testing_make_tensor():
                 *shp, dtype=getattr(m, d), device="cpu", **kw))
             same(a, b)
             assert a.is_contiguous() == b.is_contiguous()
+
+
+@pytest.mark.parametrize("low,high", [(-0.03125, 0.03125), (-1 / 31.6, 1 / 31.6), (0.0, 7.3),
+                                      (2.0, 5.0), (-3.0, 0.0), (1000.0, 1000.5)])
+def test_uniform_first_draws_by_numpy_equal_the_kernel_and_torch(monkeypatch, low, high):
+    """A process's first float32 ``uniform_`` draws (every layer's ``kaiming_uniform_``) are
+    NumPy's where the multiply-add is exact in double (no Numba compilation on a first run):
+    PyTorch's bits, the kernel's bits; where it is not exact (1000 + 0.5 x) the kernel runs.
+    A value that rounds up to ``to`` is ``from``, as PyTorch's (1000.5 -> 1000: 65 of a
+    million draws of the last case differed before)."""
+    from dlcore.kernels.cpu._jit_torch_rng import uniform32
+    from dlcore_eager import _torch_rng as R
+    exact = R._exact_in_double(np.float32(high) - np.float32(low), np.float32(low))
+    assert exact == ((low, high) != (1000.0, 1000.5))
+    for numpy_first in (True, False):
+        monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, not numpy_first])
+        calls = []
+        monkeypatch.setattr(R, "_numpy_first", lambda f=R._numpy_first: calls.append(1) or f())
+        for n in (64, 1000, 30000):
+            same(*both(n, lambda m, n=n: m.empty(n).uniform_(low, high)))
+        assert bool(calls) == exact
+    rng = np.random.default_rng(1)
+    raw = rng.integers(0, 2 ** 32, 100000, dtype=np.uint64)
+    lo32 = np.float32(low)
+    span = np.float32(high) - lo32
+    want = np.empty(raw.size, np.float32)
+    uniform32(raw, lo32, span, np.float32(high), want)
+    x = (raw & np.uint64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
+    if exact:
+        assert R._fma32(x, span, lo32).tobytes() == want.tobytes()
+
+
+def test_uniform_numpy_draws_stop_after_a_few_calls(monkeypatch):
+    from dlcore_eager import _torch_rng as R
+    monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, False])
+    took = [R._numpy_first() for _ in range(R.NUMPY_UNIFORM_CALLS + 3)]
+    assert took == [True] * R.NUMPY_UNIFORM_CALLS + [False] * 3
+    monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, True])          # the kernel has run
+    assert R._numpy_first() is False

@@ -135,10 +135,14 @@ def fisher_yates(perm, z):
 
 
 @njit(**_KW)
-def uniform32(raw, low, span, out):
+def uniform32(raw, low, span, high, out):
     """``out[i] = (raw[i] & (2**24 - 1)) * 2**-24 * span + low`` in float32, the last step fused
-    (PyTorch's ``uniform_real_distribution<float>``; ``span = to - from``)."""
+    (PyTorch's ``uniform_real_distribution<float>``; ``span = to - from``), and a value that
+    rounded up to ``high`` (``to``) replaced by ``low``, as PyTorch's ``uniform_`` keeps its
+    results in [from, to) (seen where |from| is large against the span: ``uniform_(1000,
+    1000.5)`` gave 1000.5 for 65 of a million draws before, where PyTorch gives 1000)."""
     scale = np.float32(2.0 ** -24)
     for i in range(out.size):
         x = _f(np.float32(raw[i] & np.uint64(0xffffff)) * scale)
-        out[i] = _fma(x, span, low)
+        v = _fma(x, span, low)
+        out[i] = low if v == high else v
