@@ -189,7 +189,16 @@ class TorchCPUEngine:
         dt = np.dtype(dtype)
         if dt == np.float64:          # x * (to - from) + from, fused as GCC compiles it
             return _fma64(self._unit(n, np.float64), float(high) - float(low), float(low))
-        return self._uniform32(n, _f32(low), _f32(high)).astype(dt)
+        out = self._uniform32(n, _f32(low), _f32(high))
+        if dt == np.float32:
+            return out
+        # half and bfloat16: the float draw cast, and a value the cast rounded up to ``to`` is
+        # ``from``, both in that type (PyTorch's bits: uniform_(10, 10.25) in half differed in
+        # 4616 of 300,000 draws, rand in bfloat16 in 571, before)
+        out = out.astype(dt)
+        to, frm = np.array(float(high)).astype(dt), np.array(float(low)).astype(dt)
+        np.copyto(out, frm, where=out == to)
+        return out
 
     @_atomic
     def normal(self, n: int, dtype, mean: float = 0.0, std: float = 1.0,
