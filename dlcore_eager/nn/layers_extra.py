@@ -165,10 +165,13 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool,
     k = Tensor._wrap(keep.astype(input._buf.dtype))
     if input.is_cuda:
         k = k.cuda()
-    a = ((1 - p) * (1 + p * _SELU_NEG ** 2)) ** -0.5
-    b = -a * _SELU_NEG * p
-    dropped = _ops.add(_ops.mul(input, k), _ops.mul(_ops.sub(1.0, k), _SELU_NEG))
-    out = _ops.add(_ops.mul(dropped, a), b)
+    # PyTorch's _dropout_impl, op for op (its bits: the dropped units' value differed in the
+    # last bit before): b = (noise - 1) (alpha a) + alpha a p, noise a, input noise + b, the
+    # double scalars rounded to the input's type by each op
+    alpha = 1.7580993408473766      # (PyTorch's constant: -_SELU_NEG to the last bit)
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    b = _ops.add(_ops.mul(_ops.add(k, -1.0), alpha * a), alpha * a * p)
+    out = _ops.add(_ops.mul(input, _ops.mul(k, a)), b)
     return input._commit(out) if inplace else out
 
 

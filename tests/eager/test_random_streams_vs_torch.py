@@ -252,3 +252,15 @@ def test_rrelu_slopes_in_training_as_torch(dtype):
     for seed in (0, 1):
         same(*both(seed, lambda m: m.nn.functional.rrelu(m.tensor(x), training=True)))
         same(*both(seed, lambda m: m.nn.RReLU(0.1, 0.3)(m.tensor(x))))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_alpha_dropouts_as_torch(dtype):
+    """``alpha_dropout``/``feature_alpha_dropout``: PyTorch's noise and its arithmetic op for
+    op (the dropped units' value differed in the last bit before)."""
+    x = np.random.default_rng(0).standard_normal((8, 16, 50)).astype(dtype)
+    for seed in (0, 1):
+        same(*both(seed, lambda m: m.nn.functional.alpha_dropout(m.tensor(x), 0.3, True)))
+        same(*both(seed, lambda m: m.nn.functional.feature_alpha_dropout(m.tensor(x), 0.3,
+                                                                         True)))
+        same(*both(seed, lambda m: m.nn.AlphaDropout(0.2)(m.tensor(x))))
