@@ -264,3 +264,49 @@ def test_alpha_dropouts_as_torch(dtype):
         same(*both(seed, lambda m: m.nn.functional.feature_alpha_dropout(m.tensor(x), 0.3,
                                                                          True)))
         same(*both(seed, lambda m: m.nn.AlphaDropout(0.2)(m.tensor(x))))
+
+
+def test_box_muller_numpy_twin_is_the_kernel_bit_for_bit(monkeypatch):
+    """``torch.randn``'s first draws in a process run the kernel's NumPy twin (no compilation):
+    PyTorch's bits through either, the twin's fused multiply-add exact where a double sum
+    rounds onto a float32 midpoint (the naive double-then-float form was wrong there), and the
+    twin equal to the kernel over a million lanes, denormal and extreme uniforms included."""
+    from numba import njit
+
+    from dlcore.kernels.cpu._jit_torch_rng import _fma, box_muller_avx2
+    from dlcore_eager import _box_muller_numpy as twin
+    from dlcore_eager import _torch_rng as R
+
+    for numpy_first in (True, False):
+        monkeypatch.setattr(R, "_NORMAL_NUMPY", [0, not numpy_first])
+        for n in (16, 1000, 4096 + 7):
+            same(*both(n, lambda m, n=n: m.randn(n)))
+            same(*both(n, lambda m, n=n: m.empty(n).normal_(0.5, 2.0)))
+        assert (R._NORMAL_NUMPY[0] > 0) == numpy_first
+
+    @njit
+    def fma_all(a, b, c, out):
+        for i in range(a.size):
+            out[i] = _fma(a[i], b[i], c[i])
+
+    e = 2.0 ** -23
+    cases = [((1 + k * e) * sg, 1 - k * e, base * sg) for k in (1, 2, 3, 5) for sg in (1, -1)
+             for base in (2.0 ** 24 + 2, 2.0 ** 24 + 6, 2.0 ** 10 + 2.0 ** -12, 1.0)]
+    a, b, c = (np.array(v, np.float32) for v in zip(*cases))
+    want = np.empty(a.size, np.float32)
+    fma_all(a, b, c, want)
+    naive = (a.astype(np.float64) * b + c).astype(np.float32)
+    assert (naive != want).sum() > 0                     # (the cases are hard ones)
+    assert twin.fma32(a, b, c).tobytes() == want.tobytes()
+
+    rng = np.random.default_rng(3)
+    k1, k2 = rng.integers(0, 2 ** 24, (2, 500000))
+    k1[:4], k2[:4] = [0, 1, 2 ** 24 - 1, 2 ** 23], [2 ** 24 - 1, 0, 1, 2 ** 22]
+    u1 = np.float32(1) - k1.astype(np.float32) * np.float32(2.0 ** -24)
+    u2 = k2.astype(np.float32) * np.float32(2.0 ** -24)
+    u1[4:8] = [1e-40, 1e-38, 1.1754942e-38, 1.0]
+    for mean, std in ((0.0, 1.0), (0.3, 2.5)):
+        outs = [np.empty_like(u1) for _ in range(4)]
+        box_muller_avx2(u1, u2, np.float32(mean), np.float32(std), outs[0], outs[1])
+        twin.box_muller(u1, u2, mean, std, outs[2], outs[3])
+        assert outs[0].tobytes() == outs[2].tobytes() and outs[1].tobytes() == outs[3].tobytes()
