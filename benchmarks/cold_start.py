@@ -59,16 +59,18 @@ gradients 1.2-2 s each, PyTorch's bit-exact Box-Muller 2 s, the cross-entropy's 
 (lstm_static's and lenet_static's cold figures moved with other changes to the Keras RNN and
 compiler code made at the same time, not only these.)
 
-The fortieth session's run (the AMD EPYC Zen 4 machine, CPU seconds; warm in parentheses):
-eager 3.24 (0.66), static 1.66 (0.66), lenet_eager 15.90 (0.74), lenet_static 16.01 (0.82),
-lstm_eager 6.78 (0.70), lstm_static 8.92 (0.58).  That session's cuts: MKL's sgemm called from
-Python through one 'A'-layout signature (``_gemm_mkl_jit.gemm_any``: the seed MLP's four
-products compiled 1.81-1.86 s before, 1.09-1.16 s after) and no parallel loop compiled where
-Numba has one thread (``runtime.parallel_ok``; the pinned Keras IMDB LSTM 10.4 -> 7.9 s of
-compilation), and a process's first ``uniform_`` draws computed by NumPy where that is exact
-(``_torch_rng._exact_in_double``: ``uniform32``'s 0.4 s gone from every eager program's first
-run).  The eager seed program's first run is over its 1.5 s target by the compilation of
-PyTorch's bit-exact normal stream (``box_muller_avx2``, 0.6-1.1 s) and of the MKL call.
+The fortieth session's runs (the AMD EPYC Zen 4 machine, CPU seconds; warm in parentheses),
+at its start: eager 3.24 (0.66), static 1.66 (0.66), lenet_eager 15.90 (0.74), lenet_static
+16.01 (0.82), lstm_eager 6.78 (0.70), lstm_static 8.92 (0.58); at its end: eager 1.86 (0.64),
+static 1.34 (0.52), lenet_eager 12.09 (0.75), lenet_static 14.51 (0.56), lstm_eager 4.78
+(0.52), lstm_static 8.20 (0.52).  Its cuts: a process's first ``uniform_`` and ``randn``
+draws computed by NumPy twins of PyTorch's bit-exact kernels (``_torch_rng._exact_in_double``,
+``dlcore_eager/_box_muller_numpy.py``: ``uniform32`` 0.4 s and ``box_muller_avx2`` 0.6-1.1 s
+no longer compiled by a program whose only draws are its data and initial weights); MKL's
+sgemm called from Python through one 'A'-layout signature (``_gemm_mkl_jit.gemm_any``: the
+seed MLP's four products compiled 1.81-1.86 s before, 1.09-1.16 s after); no parallel loop
+compiled where Numba has one thread (``runtime.parallel_ok``; the pinned Keras IMDB LSTM
+10.4 -> 7.9 s of compilation).
 
 Then (helper-C9b, same machine, one run each, CPU s cold/warm): the 2x2 max pool compiles one
 signature for values and indices (was two of ~2.2 s), the LSTM gate kernels one layout each
