@@ -100,24 +100,21 @@ _BY_FLAGS: dict = {}
 
 
 def gemm_any(a, b, out, alpha, beta) -> None:
-    """``gemm_into(a, b, out, alpha, beta)`` through the 'A'-layout signatures above (any
-    other operand, an unaligned one, through ``gemm_into`` itself)."""
-    try:
-        _BY_FLAGS[True, True](a, b, out, alpha, beta)     # (KeyError before the first call)
-        return
-    except (KeyError, TypeError):       # (TypeError: no matching signature, e.g. read-only)
-        pass
-    key = (bool(a.flags.writeable), bool(b.flags.writeable))
-    if not (a.flags.aligned and b.flags.aligned and out.flags.aligned and out.flags.writeable):
-        gemm_into(a, b, out, alpha, beta)
-        return
+    """``gemm_into(a, b, out, alpha, beta)`` through the 'A'-layout signatures above (an
+    unaligned operand through ``gemm_into`` itself)."""
+    key = (a.flags.writeable, b.flags.writeable)
     fn = _BY_FLAGS.get(key)
     if fn is None:
         arr = [types.Array(types.float32, 2, "A", readonly=not w) for w in key]
         sig = types.void(arr[0], arr[1], types.Array(types.float32, 2, "A"), types.float64,
                          types.float64)
         fn = _BY_FLAGS[key] = njit(sig, cache=True, nogil=True)(gemm_into.py_func)
-    fn(a, b, out, alpha, beta)
+    try:
+        fn(a, b, out, alpha, beta)
+    except TypeError:                   # (no matching signature: an unaligned operand)
+        if a.flags.aligned and b.flags.aligned and out.flags.aligned:
+            raise
+        gemm_into(a, b, out, alpha, beta)
 
 
 @njit(cache=True, nogil=True)
