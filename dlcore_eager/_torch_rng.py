@@ -166,7 +166,8 @@ class TorchCPUEngine:
         out = np.empty(n, np.float32)
         low, high = _f32(low), _f32(high)
         span = high - low
-        if n < 64 or (_exact_in_double(span, low) and _numpy_first()):
+        if n < 64 or (_exact_in_double(span, low) and
+                      _numpy_first(_UNIFORM_NUMPY, NUMPY_UNIFORM_CALLS)):
             # (no kernel compile for small draws, nor for a program's first few uniform_
             # draws whose fused multiply-add NumPy computes exactly: every layer's init)
             x = (raw & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)
@@ -428,11 +429,9 @@ NUMPY_NORMAL_CALLS = 8
 NUMPY_NORMAL_MAX = 1 << 18
 
 
-def _numpy_first(state: list | None = None, calls: int | None = None) -> bool:
+def _numpy_first(state: list, calls: int) -> bool:
     """Whether this draw is one of the first ``calls`` of ``state``'s kind (and its kernel
     has not run): counted."""
-    state = _UNIFORM_NUMPY if state is None else state
-    calls = NUMPY_UNIFORM_CALLS if calls is None else calls
     if state[1] or state[0] >= calls:
         return False
     state[0] += 1

@@ -207,7 +207,8 @@ def test_uniform_first_draws_by_numpy_equal_the_kernel_and_torch(monkeypatch, lo
     for numpy_first in (True, False):
         monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, not numpy_first])
         calls = []
-        monkeypatch.setattr(R, "_numpy_first", lambda f=R._numpy_first: calls.append(1) or f())
+        monkeypatch.setattr(R, "_numpy_first",
+                            lambda *a, f=R._numpy_first: calls.append(1) or f(*a))
         for n in (64, 1000, 30000):
             same(*both(n, lambda m, n=n: m.empty(n).uniform_(low, high)))
         assert bool(calls) == exact
@@ -222,13 +223,13 @@ def test_uniform_first_draws_by_numpy_equal_the_kernel_and_torch(monkeypatch, lo
         assert R._fma32(x, span, lo32).tobytes() == want.tobytes()
 
 
-def test_uniform_numpy_draws_stop_after_a_few_calls(monkeypatch):
+def test_numpy_draws_stop_after_a_few_calls():
+    """The NumPy twins serve a kind's first ``calls`` draws, none once its kernel has run."""
     from dlcore_eager import _torch_rng as R
-    monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, False])
-    took = [R._numpy_first() for _ in range(R.NUMPY_UNIFORM_CALLS + 3)]
-    assert took == [True] * R.NUMPY_UNIFORM_CALLS + [False] * 3
-    monkeypatch.setattr(R, "_UNIFORM_NUMPY", [0, True])          # the kernel has run
-    assert R._numpy_first() is False
+    state = [0, False]
+    took = [R._numpy_first(state, 5) for _ in range(8)]
+    assert took == [True] * 5 + [False] * 3
+    assert R._numpy_first([0, True], 5) is False                 # (the kernel has run)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
