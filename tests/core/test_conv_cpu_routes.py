@@ -76,6 +76,7 @@ def test_routes_match_torch(route, case, monkeypatch):
     # the batch-folded filter gradient with the rows route, the per-image one with im2col
     monkeypatch.setattr(C, "FULL_CONV_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
     monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_MIN_PIXELS", 0 if fwd == "rows" else 10 ** 9)
+    monkeypatch.setattr(C, "FOLDED_FILTER_GRAD_TINY_PIXELS", 10 ** 9 if fwd == "rows" else 0)
     monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0 if loops == "parallel" else 10 ** 12)
     xs, ws, st, pad, dil, groups = case
     rng = np.random.default_rng(3)
@@ -185,3 +186,32 @@ def test_the_threshold_of_work_picks_the_serial_or_the_parallel_loop():
     assert C._k("max_pool", K.PARALLEL_MIN_WORK - 1) is j.max_pool
     assert C._k("max_pool", K.PARALLEL_MIN_WORK) is j.max_pool_par
     assert C._k("im2col", 10) is j.im2col
+
+
+@pytest.mark.parametrize("hw,cin,cout", [(1, 100, 128), (2, 24, 40), (1, 16, 3)])
+def test_conv_transpose_of_a_tiny_plane_takes_the_gemm_route(hw, cin, cout, monkeypatch):
+    """A ConvTranspose2d that grows a tiny plane (a DCGAN generator's first layer, 1x1 noise
+    to 4x4): its forward (the input gradient of a stride-1 convolution) skips the direct full
+    convolution, whose taps would be mostly padding, and its weight gradient takes the
+    batch-folded GEMM (one outer product per image summed was 12-17 ms); both PyTorch's
+    values, float32."""
+    from dlcore.kernels.cpu import conv_direct as D
+    direct_calls: list = []
+    monkeypatch.setattr(C, "conv_transpose_direct",
+                        lambda *a: direct_calls.append(1) or D.conv_transpose_direct(*a))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, cin, hw, hw)).astype(np.float32)
+    w = rng.standard_normal((cin, cout, 4, 4)).astype(np.float32) * 0.1
+    tx, tw = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(w).requires_grad_(True)
+    ty = F.conv_transpose2d(tx, tw)
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.from_numpy(g))
+    # (conv_transpose takes the geometry of the convolution it is the input gradient of)
+    p = {"strides": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 1}
+    y = C.conv_transpose(x, w, in_size=tuple(ty.shape[2:]), **p)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+    assert not direct_calls                     # (the padded full convolution not taken)
+    dw = C.conv_filter_grad(g, x, kernel_size=(4, 4), **p)
+    np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-4, atol=1e-3)
+    dx = C.conv(g, w, **p)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-4, atol=1e-3)

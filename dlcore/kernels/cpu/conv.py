@@ -57,9 +57,9 @@ process CPU time, medians, load 5-7):
   15377 -> 13498 us (torch 5772); it lost on 16x16 planes (8x16x16x16: 806 against 1349 us)
   and toy shapes (44 against 222 us: np.pad and the window view cost more than the scatter
   saves), hence the threshold.
-* the filter gradient on small planes (fewer than ``FOLDED_FILTER_GRAD_MIN_PIXELS``) is one
-  batched GEMM ``g[n] @ cols[n]^T`` (BLAS reads the transposed operand in place) summed over
-  the batch.
+* the filter gradient on small planes (fewer than ``FOLDED_FILTER_GRAD_MIN_PIXELS``, more
+  than ``FOLDED_FILTER_GRAD_TINY_PIXELS``) is one batched GEMM ``g[n] @ cols[n]^T`` (BLAS
+  reads the transposed operand in place) summed over the batch.
 
 Together, conv + conv_transpose + conv_filter_grad against PyTorch's conv2d forward and
 backward in the same run: LeNet-5's layers 1.04x -> 0.69x and 2.36x -> 1.67x; the quick
@@ -166,6 +166,19 @@ GRID_MIN_IN_CHANNELS = 8
 #: Output planes of at least this many pixels take the filter gradient's batch-folded GEMM;
 #: smaller ones keep one GEMM per image summed over the batch (module docstring).
 FOLDED_FILTER_GRAD_MIN_PIXELS = 100
+#: ... and so do planes of at most this many: there one GEMM per image is an outer product
+#: of (O, L) by (L, C k k) written whole for each image before the batch sum (N O C k k
+#: values: a DCGAN generator's first ConvTranspose2d(100, 128, 4) weight gradient, batch 32,
+#: one thread, float32, 12-17 -> 0.9-1.6 ms; 2x2 planes 7.9-9.2 -> 2.3, 3x3 9.1-9.6 -> 4.9-5.1,
+#: 4x4 13.6-13.8 -> 7.3-7.9 ms at 100 output channels; from 5x5 the two were within the
+#: noise of each other)
+FOLDED_FILTER_GRAD_TINY_PIXELS = 16
+#: A stride-1 input gradient (a ConvTranspose2d's forward) takes the direct full convolution
+#: only while dx's plane is at most this many times g's: beyond, most taps it reads are the
+#: padding's zeros, and W^T g + col2im does the useful products only (DCGAN's generator's
+#: ConvTranspose2d(100, 128, 4) on 1x1 noise, batch 32, one thread, CPU time: 3.4-4.3 ->
+#: 1.3 ms, where 15 of each output pixel's 16 taps read zeros; PyTorch 0.5-0.8 ms)
+FULL_CONV_MAX_GROWTH = 4
 #: The channels-last GEMM + col2im input gradient (strided convolutions) runs in chunks of
 #: images of about this many bytes of columns once all of them exceed twice as much: each
 #: chunk's columns are scattered while in cache.  Measured (batch 32, stride 2, one thread,
@@ -287,11 +300,14 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
-    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and cg and takes_nchw(
+    # the full convolution reads every tap of the padded g for each of dx's pixels: where dx's
+    # plane is much larger than g's (a generator's first layer, 1x1 -> 4x4), mostly zeros
+    full_ok = hw[0] * hw[1] <= FULL_CONV_MAX_GROWTH * oh * ow
+    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and cg and full_ok and takes_nchw(
             g, w.dtype, cg, full, hw, gr, kh * kw):
         wf = np.ascontiguousarray(w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         return conv_nchw(g, wf, full, hw)          # float32 NCHW (conv_direct.py)
-    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and takes_direct(
+    if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and full_ok and takes_direct(
             g, w.dtype, cg, hw[1], gr, kh * kw):
         return conv_transpose_direct(g, w4, full, hw)   # float32, C % 8 == 0 (conv_direct.py)
     if (sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and cg >= GRID_MIN_IN_CHANNELS
@@ -369,7 +385,8 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
         # channels-last g: folded columns @ g read as the (N OH OW, O) matrix it is stored as
         return filter_grad_folded(_unfold(x4, kh, kw, geom, oh, ow, folded=True), g4,
                                   (kh, kw), c)
-    if n and oh * ow and dw_.size and oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS:
+    if n and oh * ow and dw_.size and (oh * ow >= FOLDED_FILTER_GRAD_MIN_PIXELS or
+                                       oh * ow <= FOLDED_FILTER_GRAD_TINY_PIXELS):
         # one GEMM per group over the whole batch, cols (C/G k k, N L) @ g^T (N L, O/G): the
         # columns unfolded straight into that layout, g transposed (its own size); the long
         # inner dimension N L is what BLAS runs fastest (module docstring)
