@@ -93,6 +93,7 @@ import numpy as np
 
 from . import jit_module
 from .conv_grid import channels_last
+from .transpose_copy import permuted, permuted_into
 
 _jit = jit_module("_jit_conv_direct")
 
@@ -218,7 +219,7 @@ def _padded(x4: np.ndarray, lo: tuple, hw: tuple) -> np.ndarray:
     xp[:, b:] = 0
     xp[:, t:b, :l] = 0
     xp[:, t:b, r:] = 0
-    xp[:, t:b, l:r, :] = xl
+    permuted_into(x4, (0, 2, 3, 1), xp[:, t:b, l:r, :])
     return xp
 
 
@@ -241,7 +242,7 @@ def _out(y: np.ndarray, like_in: np.ndarray) -> np.ndarray:
     copy."""
     if channels_last(like_in):
         return y.transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+    return permuted(y, (0, 3, 1, 2))
 
 
 def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
@@ -251,12 +252,12 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
     oh, ow = out_hw
     kind, mr, vw = _chosen(_pick(o, ow))
     hw = _grid_hw(x4.shape[2:], out_hw, (kh, kw), geom)
-    wt = np.ascontiguousarray(w4.transpose(2, 3, 1, 0))                 # (KH, KW, C, O)
+    wt = permuted(w4, (2, 3, 1, 0))                                     # (KH, KW, C, O)
     y = np.empty((x4.shape[0], oh, ow, o), np.float32)
     if UNPADDED and (tuple(geom[2:4]) != (0, 0) or tuple(hw) != tuple(x4.shape[2:])):
         r_lo, r_hi, s_lo, s_hi = _jit().interior(oh, ow, *x4.shape[2:], kh, kw, *geom[:6])
         if r_hi - r_lo >= mr and s_hi - s_lo >= mr:
-            xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))     # a view when channels-last
+            xl = permuted(x4, (0, 2, 3, 1))                         # a view when channels-last
             _jit().fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND)
             return _out(y, x4)
     # the whole grid, unpadded or copied padded: a block per output row where one fits (the
@@ -327,12 +328,12 @@ def conv_transpose_scatter(g4: np.ndarray, w4: np.ndarray, geom, in_hw: tuple) -
     hp = max(ph + in_hw[0], (oh - 1) * sh + (kh - 1) * dh + 1)
     wp = max(pw + in_hw[1], (ow - 1) * sw + (kw - 1) * dw + 1)
     dx = np.zeros((n, hp, wp, c), np.float32)
-    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))        # a view when channels-last
-    wt = np.ascontiguousarray(w4.transpose(2, 3, 0, 1))
+    gl = permuted(g4, (0, 2, 3, 1))                            # a view when channels-last
+    wt = permuted(w4, (2, 3, 0, 1))
     _jit().transpose_scatter(gl, wt, dx, sh, sw, dh, dw, kind, mr, vw)
     out = dx[:, ph:ph + in_hw[0], pw:pw + in_hw[1]]
     if not channels_last(g4):
-        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))   # NCHW in, NCHW out
+        return permuted(out, (0, 3, 1, 2))                       # NCHW in, NCHW out
     if out.shape != dx.shape:
         out = np.ascontiguousarray(out)
     return out.transpose(0, 3, 1, 2)
@@ -397,18 +398,18 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     xp = _padded(x4, geom[2:4], _grid_hw(x4.shape[2:], (oh, ow), k, geom))
     args = (geom[0], geom[1], geom[4], kind, mr, vw)
     if op == o:
-        gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))   # a view when channels-last
+        gl = permuted(g4, (0, 2, 3, 1))                       # a view when channels-last
     elif op == vw and n > 1 and channels_last(g4):
         return _filter_grad_rows_ragged(xp, g4, k, c, args)
     else:
         gl = np.zeros((n, oh, ow, op), np.float32)
-        gl[..., :o] = g4.transpose(0, 2, 3, 1)
+        permuted_into(g4, (0, 2, 3, 1), gl[..., :o])
     out = np.empty(tuple(k) + (c, op), np.float32)
     if (k[1] * c) % mr == 0 and n > 1 and (xp[0].size + gl[0].size) * 4 <= IMAGE_TILE_BYTES:
         _jit().filter_grad_rows_images(xp, gl, out, *args)
     else:
         _jit().filter_grad_rows(xp, gl, out, *args)
-    return np.ascontiguousarray(out[..., :o].transpose(3, 2, 0, 1))
+    return permuted(out[..., :o], (3, 2, 0, 1))
 
 
 def _filter_grad_rows_ragged(xp: np.ndarray, g4: np.ndarray, k: tuple, c: int,
@@ -434,7 +435,7 @@ def _filter_grad_rows_ragged(xp: np.ndarray, g4: np.ndarray, k: tuple, c: int,
     out_last = np.empty(tuple(k) + (c, vw), np.float32)
     _jit().filter_grad_rows(xp[n - 1:], last, out_last, *args)
     out += out_last[..., :o]
-    return np.ascontiguousarray(out.transpose(3, 2, 0, 1))
+    return permuted(out, (3, 2, 0, 1))
 
 
 #: Largest image of ``x`` plus ``g`` (bytes) whose filter gradient runs one image at a time
@@ -462,14 +463,14 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
     c = x4.shape[1]
     o = g4.shape[1]
     kind, mr, vw = _chosen(_pick_filter(o, c))
-    xl = np.ascontiguousarray(x4.transpose(0, 2, 3, 1))        # views when channels-last
-    gl = np.ascontiguousarray(g4.transpose(0, 2, 3, 1))
+    xl = permuted(x4, (0, 2, 3, 1))                            # views when channels-last
+    gl = permuted(g4, (0, 2, 3, 1))
     out = np.empty(tuple(k) + (c, o), np.float32)
     if c % mr == 0 and (xl[0].size + gl[0].size) * 4 <= IMAGE_TILE_BYTES:
         _jit().filter_grad_images(xl, gl, out, *geom[:6], kind, mr, vw)
     else:
         _jit().filter_grad(xl, gl, out, *geom[:6], kind, mr, vw)
-    return np.ascontiguousarray(out.transpose(3, 2, 0, 1))
+    return permuted(out, (3, 2, 0, 1))
 
 
 # ----------------------------------------------------------------------------- NCHW, stride 1
