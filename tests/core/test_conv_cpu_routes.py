@@ -215,3 +215,62 @@ def test_conv_transpose_of_a_tiny_plane_takes_the_gemm_route(hw, cin, cout, monk
     np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-4, atol=1e-3)
     dx = C.conv(g, w, **p)
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("xs,ws,stride,dtype,last", [
+    ((6, 16, 4, 4), (1, 16, 4, 4), (1, 1), np.float32, False),    # DCGAN discriminator's last
+    ((5, 8, 3, 5), (7, 8, 3, 5), (2, 3), np.float64, False),      # strides: one output anyway
+    ((4, 8, 4, 4), (3, 8, 4, 4), (1, 1), np.float32, True),       # channels-last input
+    ((3, 6, 1, 9), (5, 6, 1, 9), (1, 1), np.float32, False),      # a 1-D one, height 1
+])
+def test_a_kernel_covering_the_input_is_a_dense_layer(xs, ws, stride, dtype, last, monkeypatch):
+    """A kernel that covers the unpadded input (one output pixel): forward, input gradient
+    and filter gradient each one GEMM (``conv._whole_plane``), PyTorch's values."""
+    calls: list = []
+    real = C._matmul
+    monkeypatch.setattr(C, "_matmul", lambda a, b: calls.append(1) or real(a, b))
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(xs).astype(dtype)
+    if last:
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    w = rng.standard_normal(ws).astype(dtype)
+    tx, tw = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(w)
+    ty = F.conv2d(tx, tw, None, stride)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    tg = torch.from_numpy(g)
+    p = {"strides": stride, "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "groups": 1}
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12}
+    np.testing.assert_allclose(C.conv(x, w, **p), ty.numpy(), **tol)
+    np.testing.assert_allclose(C.conv_transpose(g, w, in_size=xs[2:], **p),
+                               torch.nn.grad.conv2d_input(xs, tw, tg, stride).numpy(), **tol)
+    np.testing.assert_allclose(C.conv_filter_grad(x, g, kernel_size=ws[2:], **p),
+                               torch.nn.grad.conv2d_weight(tx, ws, tg, stride).numpy(), **tol)
+    assert len(calls) == 3
+    if xs[2] == 1:          # the 1-D form of the same layer (the kernels' 3-D buffers)
+        y1 = C.conv(x[:, :, 0], w[:, :, 0], **{**p, "strides": (stride[1],),
+                                               "padding": ((0, 0),), "dilation": (1,)})
+        np.testing.assert_allclose(y1, ty.numpy()[:, :, 0], **tol)
+        assert len(calls) == 4
+
+
+def test_a_padded_or_grouped_whole_plane_kernel_keeps_the_convolution_routes(monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(C, "_matmul", lambda a, b: calls.append(1))
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 4, 3, 3)).astype(np.float32)
+    w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    y = C.conv(x, w, strides=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=1 * 2)
+    np.testing.assert_allclose(y, F.conv2d(tx, tw, None, 1, 1, 1, 2).numpy(), rtol=1e-5,
+                               atol=1e-5)
+    w1 = rng.standard_normal((4, 4, 3, 3)).astype(np.float32)
+    y = C.conv(x, w1, strides=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=1)
+    np.testing.assert_allclose(y, F.conv2d(tx, torch.from_numpy(w1), None, 1, 1).numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert not calls
+    xi = rng.integers(-3, 3, (2, 4, 3, 3)).astype(np.int64)      # integers: not a dense layer
+    wi = rng.integers(-3, 3, (2, 4, 3, 3)).astype(np.int64)
+    np.testing.assert_array_equal(
+        C.conv(xi, wi, strides=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1),
+        np.einsum("nchw,ochw->no", xi, wi)[:, :, None, None])
+    assert not calls
