@@ -392,3 +392,30 @@ def test_one_compiled_signature_takes_every_layout_and_flag():
     compiled = {sig[:2] for f in J._BY_FLAGS.values() for sig in f.signatures}
     assert all(t.layout == "A" for pair in compiled for t in pair)
     assert len(J._BY_FLAGS) <= 3                 # (writeable, read-only a, read-only b)
+
+
+def test_rows_of_a_larger_matrix_count_as_c_ordered_for_x_at_w_t():
+    """``b_transposed``: ``a`` every few rows of a C-ordered array (a decoder step's (B, 1, H)
+    slice of its (B, T, H) outputs) reads as rows with a stride; columns with a stride, a
+    transposed ``a`` or a C-ordered ``b`` do not."""
+    big = RNG.standard_normal((32, 4, 128)).astype(np.float32)
+    w = RNG.standard_normal((300, 128)).astype(np.float32)
+    assert gemm_mkl.b_transposed(big[:, 0, :], w.T)
+    assert gemm_mkl.b_transposed(big[:, 1, :], w.T)
+    assert not gemm_mkl.b_transposed(big[:, 0, ::2], w[:, ::2].T)
+    assert not gemm_mkl.b_transposed(big[:, 0, :], np.ascontiguousarray(w.T))
+    assert not gemm_mkl.b_transposed(big[:, 0, :].T.copy().T, w.T)      # an F-ordered a
+
+
+@pytest.mark.skipif(not gemm_mkl.available(), reason="MKL not installed here (or not a CPU "
+                    "it is used on)")
+def test_a_stack_times_a_transposed_weight_takes_mkl_with_strided_rows(calls):
+    """(B, 1, H) @ W.T, the stride of B's rows kept: one product, MKL's (the rows' stride read
+    in place), the float64 reference's values."""
+    big = RNG.standard_normal((32, 4, 128)).astype(np.float32)
+    x = big[:, 1:2, :]
+    w = RNG.standard_normal((2803, 128)).astype(np.float32)
+    y = linalg.matmul(x, w.T)
+    assert y.shape == (32, 1, 2803)
+    np.testing.assert_allclose(y[:, 0], _ref(big[:, 1], w.T), rtol=1e-4, atol=1e-3)
+    assert calls == [((32, 128), (128, 2803))]

