@@ -12,6 +12,7 @@ import pytest
 
 import dlcore.kernels.cpu as K
 from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_gemm as CG
 from dlcore.kernels.cpu import conv_grid as G
 from dlcore.kernels.cpu import conv_rows as R
 
@@ -225,10 +226,10 @@ def test_conv_transpose_of_a_tiny_plane_takes_the_gemm_route(hw, cin, cout, monk
 ])
 def test_a_kernel_covering_the_input_is_a_dense_layer(xs, ws, stride, dtype, last, monkeypatch):
     """A kernel that covers the unpadded input (one output pixel): forward, input gradient
-    and filter gradient each one GEMM (``conv._whole_plane``), PyTorch's values."""
+    and filter gradient each one GEMM (``conv_gemm.whole_plane``), PyTorch's values."""
     calls: list = []
-    real = C._matmul
-    monkeypatch.setattr(C, "_matmul", lambda a, b: calls.append(1) or real(a, b))
+    real = CG.matmul
+    monkeypatch.setattr(CG, "matmul", lambda a, b: calls.append(1) or real(a, b))
     rng = np.random.default_rng(6)
     x = rng.standard_normal(xs).astype(dtype)
     if last:
@@ -255,7 +256,7 @@ def test_a_kernel_covering_the_input_is_a_dense_layer(xs, ws, stride, dtype, las
 
 def test_a_padded_or_grouped_whole_plane_kernel_keeps_the_convolution_routes(monkeypatch):
     calls: list = []
-    monkeypatch.setattr(C, "_matmul", lambda a, b: calls.append(1))
+    monkeypatch.setattr(CG, "matmul", lambda a, b: calls.append(1))
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 4, 3, 3)).astype(np.float32)
     w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
@@ -274,3 +275,43 @@ def test_a_padded_or_grouped_whole_plane_kernel_keeps_the_convolution_routes(mon
         C.conv(xi, wi, strides=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1),
         np.einsum("nchw,ochw->no", xi, wi)[:, :, None, None])
     assert not calls
+
+
+@pytest.mark.parametrize("xs,ws,stride,pad", [((3, 16, 4, 4), (24, 16, 3, 3), (1, 1), 1),
+                                              ((2, 8, 7, 5), (16, 8, 3, 2), (2, 1), 1),
+                                              ((2, 8, 2, 2), (8, 8, 3, 3), (1, 1), 1)])
+def test_a_big_filter_takes_the_folded_gemms(xs, ws, stride, pad, monkeypatch):
+    """``conv_gemm.big_filter`` (its size floor lowered to these small filters): the forward
+    and the input gradient by one GEMM over the batch's folded columns, PyTorch's values; the
+    filter gradient keeps its own route."""
+    monkeypatch.setattr(CG, "BIG_FILTER_BYTES", 0)
+    calls: list = []
+    real = CG.matmul
+    monkeypatch.setattr(CG, "matmul", lambda a, b: calls.append(1) or real(a, b))
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    ty = F.conv2d(tx, tw, None, stride, pad)
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    p = {"strides": stride, "padding": ((pad, pad), (pad, pad)), "dilation": (1, 1), "groups": 1}
+    np.testing.assert_allclose(C.conv(x, w, **p), ty.numpy(), rtol=1e-4, atol=1e-4)
+    dx = C.conv_transpose(g, w, in_size=xs[2:], **p)
+    np.testing.assert_allclose(dx, torch.nn.grad.conv2d_input(xs, tw, torch.from_numpy(g),
+                                                              stride, pad).numpy(),
+                               rtol=1e-4, atol=1e-4)
+    assert len(calls) == 2
+    C.conv_filter_grad(x, g, kernel_size=ws[2:], **p)
+    assert len(calls) == 2
+
+
+def test_which_filters_are_big():
+    x = np.zeros((8, 512, 4, 4), np.float32)
+    w = np.zeros((512, 512, 3, 3), np.float32)                   # 9.4 MB: ResNet-18's layer 4
+    assert CG.big_filter(x, w, 1, 512 * 9 * 8 * 16)
+    assert not CG.big_filter(x[:, :256], w[:256, :256], 1, 256 * 9 * 8 * 16)   # 2.4 MB
+    assert not CG.big_filter(x.astype(np.float64), w, 1, 512 * 9 * 8 * 16)
+    assert not CG.big_filter(x.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2), w, 1,
+                             512 * 9 * 8 * 16)                   # channels-last: its own routes
+    assert not CG.big_filter(x, w, 2, 512 * 9 * 8 * 16)
+    assert not CG.big_filter(x, w, 1, CG.BIG_FILTER_MAX_COLS_BYTES // 4 + 1)

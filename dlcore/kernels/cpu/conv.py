@@ -151,8 +151,16 @@ from .conv_grid import (
     takes_folded,
     takes_grid,
 )
+from .conv_gemm import (
+    big_filter,
+    dense_conv,
+    dense_conv_transpose,
+    dense_filter_grad,
+    folded_conv,
+    folded_dcols,
+    whole_plane,
+)
 from .conv_rows import conv_rows, takes_rows
-from .linalg import matmul as _matmul
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -188,20 +196,6 @@ FULL_CONV_MAX_GROWTH = 4
 COL2IM_CHUNK_BYTES = 1 << 20
 
 
-def _whole_plane(in_hw: tuple, k_hw: tuple, geom, groups: int, *arrays) -> bool:
-    """Whether a 2-D convolution is a dense layer: its kernel covers the unpadded input exactly
-    (one output pixel, no dilation, one group, one floating dtype), so that ``y = x W^T`` over
-    the ``(C, KH, KW)`` features and its gradients are single GEMMs.  A DCGAN
-    discriminator's last layer (4x4 over 4x4, 128 channels, batch 32, one thread, CPU time, us;
-    the routes before -> this one; PyTorch in brackets): forward 412 -> 12 (121), input
-    gradient 1042 -> 51 (111), filter gradient 488 -> 12 (120); its generator's first
-    ConvTranspose2d(100, 128, 4) on 1x1 noise: forward (this input gradient) 1521 -> 230,
-    filter gradient 1178 -> 250, input gradient 1110 -> 222.  PyTorch's DCGAN step (32x32,
-    batch 32, interleaved in one process) 1.16-1.23x -> 0.99-1.03x PyTorch's time."""
-    return (tuple(in_hw) == tuple(k_hw) and groups == 1 and not any(geom[2:4])
-            and not any(geom[6:8]) and (geom[4] == 1 or k_hw[0] == 1)
-            and (geom[5] == 1 or k_hw[1] == 1) and all(a.dtype.kind == "f" for a in arrays)
-            and len({a.dtype for a in arrays}) == 1)
 def _c3():
     """The 3-D kernels (5-D NCDHW buffers), :mod:`.conv3d`."""
     from . import conv3d
@@ -275,9 +269,10 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
-    if _whole_plane(x4.shape[2:], (kh, kw), geom, groups, x4, w4):   # a dense layer
-        y = _matmul(x4.reshape(n, -1), w4.reshape(o, -1).T)
-        return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
+    if whole_plane(x4.shape[2:], (kh, kw), geom, groups, x4, w4):    # a dense layer
+        return dense_conv(x4, w4).reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
+    if big_filter(x, w4, groups, c * kh * kw * n * oh * ow):
+        return folded_conv(_unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, out_sp)
     if c and o and takes_nchw(x, w.dtype, o, geom, out_sp, groups, kh * kw):
         return conv_nchw(x, w4, geom, out_sp)      # float32 NCHW, stride 1 (conv_direct.py)
     if c and takes_direct(x, w.dtype, o, ow, groups, kh * kw):
@@ -322,8 +317,13 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     # the full convolution reads every tap of the padded g for each of dx's pixels: where dx's
     # plane is much larger than g's (a generator's first layer, 1x1 -> 4x4), mostly zeros
-    if _whole_plane(hw, (kh, kw), geom, gr, g4, w4):   # a dense layer's input gradient
-        return _matmul(g4.reshape(n, o), w4.reshape(o, -1)).reshape((n, cg) + tuple(in_size))
+    if whole_plane(hw, (kh, kw), geom, gr, g4, w4):    # a dense layer's input gradient
+        return dense_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_size))
+    if big_filter(g, w4, gr, cg * kh * kw * n * oh * ow):
+        dc = folded_dcols(g4, w4)                           # (N, C k k, OH OW)
+        out = np.zeros((n, cg) + tuple(hw), g.dtype)
+        _k("col2im", dc.size)(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+        return out
     full_ok = hw[0] * hw[1] <= FULL_CONV_MAX_GROWTH * oh * ow
     if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and cg and full_ok and takes_nchw(
             g, w.dtype, cg, full, hw, gr, kh * kw):
@@ -397,9 +397,8 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
-    if _whole_plane(x4.shape[2:], (kh, kw), geom, gr, x4, g4):   # a dense layer's
-        return _matmul(g4.reshape(n, o).T, x4.reshape(n, -1)).reshape(     # filter gradient
-            (o, cg) + tuple(kernel_size))
+    if whole_plane(x4.shape[2:], (kh, kw), geom, gr, x4, g4):    # a dense layer's
+        return dense_filter_grad(x4, g4).reshape((o, cg) + tuple(kernel_size))
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
         return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
     if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw):

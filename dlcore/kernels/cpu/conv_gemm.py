@@ -1,0 +1,87 @@
+"""Convolutions that are one GEMM over the whole batch (routes of :mod:`.conv`).
+
+* A kernel that covers the unpadded input exactly (:func:`whole_plane`: one output pixel) is a
+  dense layer: ``y = x W^T`` over the ``(C, KH, KW)`` features, ``dx = g W``, ``dW = g^T x``
+  (a DCGAN discriminator's last layer, its generator's first ConvTranspose2d on 1x1 noise).
+* A large float32 filter (:func:`big_filter`) takes the batch-folded columns: ``y = W @
+  cols`` and ``dcols = W^T @ g`` over the whole batch (BLAS blocks the filter for the caches),
+  where the direct channels-last blocks (:mod:`.conv_direct`) stream the whole filter once per
+  block of output pixels.
+
+Every product is :func:`dlcore.kernels.cpu.linalg.matmul` (its BLAS or MKL route).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .linalg import matmul
+
+#: A float32 NCHW filter of at least this many bytes (512 -> 512 channels 3x3: 9.4 MB) takes the
+#: batch-folded GEMMs for its forward and input gradient (:func:`big_filter`), while the folded
+#: columns stay under BIG_FILTER_MAX_COLS_BYTES.
+BIG_FILTER_BYTES = 6 << 20
+BIG_FILTER_MAX_COLS_BYTES = 64 << 20
+
+
+def big_filter(a: np.ndarray, w4: np.ndarray, groups: int, cols: int) -> bool:
+    """Whether a one-group float32 convolution of the C-contiguous (NCHW) ``a`` (the input, or
+    ``g`` for the input gradient) with ``cols`` elements of folded columns takes the
+    batch-folded GEMMs (:data:`BIG_FILTER_BYTES`).  ResNet-18's layer 4 (512 -> 512 3x3,
+    batch 8, one thread, CPU time, ms, direct -> folded; PyTorch in brackets): 4x4 planes
+    forward 10.4 -> 7.9 (5.7), input gradient 16.1 -> 8.3 (7.3); 2x2 8.3 -> 2.8 and 14.4 ->
+    4.0; 8x8 40.5 -> 26.8 and 35.0 -> 28.5; 14x14 136 -> 77 and 130 -> 85.  The filter
+    gradient keeps its routes (within 10% of the folded GEMM either way).  With 384 channels
+    (5.3 MB) the two tied, with 256 (2.4 MB) the direct blocks won: 1.76 / 2.62 against 2.14 /
+    2.24 ms."""
+    return (groups == 1 and a.ndim == 4 and a.dtype == np.float32 and w4.dtype == np.float32
+            and a.flags.c_contiguous and w4.nbytes >= BIG_FILTER_BYTES
+            and 0 < cols * 4 <= BIG_FILTER_MAX_COLS_BYTES)
+
+
+def folded_conv(cols: np.ndarray, w4: np.ndarray, out_hw: tuple) -> np.ndarray:
+    """y (N, O, OH, OW), C-contiguous, from the batch-folded columns ``cols[(c, i, j), n,
+    (oh, ow)]`` (:func:`dlcore.kernels.cpu.conv._unfold` with ``folded``): ``W @ cols``."""
+    o = w4.shape[0]
+    n = cols.shape[1]
+    y = matmul(w4.reshape(o, -1), cols.reshape(cols.shape[0], -1))        # (O, N OH OW)
+    return np.ascontiguousarray(y.reshape((o, n) + tuple(out_hw)).transpose(1, 0, 2, 3))
+
+
+def folded_dcols(g4: np.ndarray, w4: np.ndarray) -> np.ndarray:
+    """The columns of dx, ``(N, C k k, OH OW)`` as ``col2im`` takes them, from one GEMM
+    ``W^T @ g`` over the whole batch."""
+    n, o = g4.shape[:2]
+    gg = np.ascontiguousarray(g4.reshape(n, o, -1).transpose(1, 0, 2))   # (O, N, OH OW)
+    dcols = matmul(w4.reshape(o, -1).T, gg.reshape(o, -1))                # (C k k, N OH OW)
+    return np.ascontiguousarray(dcols.reshape(dcols.shape[0], n, -1).transpose(1, 0, 2))
+
+
+def whole_plane(in_hw: tuple, k_hw: tuple, geom, groups: int, *arrays) -> bool:
+    """Whether a 2-D convolution is a dense layer: its kernel covers the unpadded input exactly
+    (one output pixel, no dilation, one group, one floating dtype).  A DCGAN discriminator's
+    last layer (4x4 over 4x4, 128 channels, batch 32, one thread, CPU time, us; the routes
+    before -> these GEMMs; PyTorch in brackets): forward 412 -> 12 (121), input gradient 1042
+    -> 51 (111), filter gradient 488 -> 12 (120); its generator's first ConvTranspose2d(100,
+    128, 4) on 1x1 noise: forward (this input gradient) 1521 -> 230, filter gradient 1178 ->
+    250, input gradient 1110 -> 222.  PyTorch's DCGAN step (32x32, batch 32, interleaved in
+    one process) 1.16-1.23x -> 0.99-1.03x PyTorch's time."""
+    return (tuple(in_hw) == tuple(k_hw) and groups == 1 and not any(geom[2:4])
+            and not any(geom[6:8]) and (geom[4] == 1 or k_hw[0] == 1)
+            and (geom[5] == 1 or k_hw[1] == 1) and all(a.dtype.kind == "f" for a in arrays)
+            and len({a.dtype for a in arrays}) == 1)
+
+
+def dense_conv(x4: np.ndarray, w4: np.ndarray) -> np.ndarray:
+    """y (N, O) of a :func:`whole_plane` convolution."""
+    return matmul(x4.reshape(x4.shape[0], -1), w4.reshape(w4.shape[0], -1).T)
+
+
+def dense_conv_transpose(g4: np.ndarray, w4: np.ndarray) -> np.ndarray:
+    """dx (N, C KH KW) of a :func:`whole_plane` convolution."""
+    return matmul(g4.reshape(g4.shape[:2]), w4.reshape(w4.shape[0], -1))
+
+
+def dense_filter_grad(x4: np.ndarray, g4: np.ndarray) -> np.ndarray:
+    """dW (O, C KH KW) of a :func:`whole_plane` convolution."""
+    return matmul(g4.reshape(g4.shape[:2]).T, x4.reshape(x4.shape[0], -1))
