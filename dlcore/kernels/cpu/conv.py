@@ -151,6 +151,12 @@ from .conv_grid import (
     takes_folded,
     takes_grid,
 )
+from .conv_depthwise import (
+    conv_depthwise,
+    conv_transpose_depthwise,
+    filter_grad_depthwise,
+    takes_depthwise,
+)
 from .conv_gemm import (
     big_filter,
     dense_conv,
@@ -158,6 +164,10 @@ from .conv_gemm import (
     dense_filter_grad,
     folded_conv,
     folded_dcols,
+    pointwise,
+    pointwise_conv,
+    pointwise_conv_transpose,
+    pointwise_filter_grad,
     whole_plane,
 )
 from .conv_rows import conv_rows, takes_rows
@@ -273,6 +283,11 @@ def conv(x, w, *, strides, padding, dilation, groups):
         return dense_conv(x4, w4).reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
     if big_filter(x, w4, groups, c * kh * kw * n * oh * ow):
         return folded_conv(_unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, out_sp)
+    if pointwise((kh, kw), geom, groups, x4, w4):
+        return pointwise_conv(x4, w4).reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
+    if takes_depthwise(groups, cg, o, geom, x4, w4):         # MobileNet's (conv_depthwise.py)
+        return conv_depthwise(x4, w4, geom, out_sp).reshape(
+            (n, o) + (out_sp if x.ndim == 4 else (ow,)))
     if c and o and takes_nchw(x, w.dtype, o, geom, out_sp, groups, kh * kw):
         return conv_nchw(x, w4, geom, out_sp)      # float32 NCHW, stride 1 (conv_direct.py)
     if c and takes_direct(x, w.dtype, o, ow, groups, kh * kw):
@@ -317,6 +332,11 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     # the full convolution reads every tap of the padded g for each of dx's pixels: where dx's
     # plane is much larger than g's (a generator's first layer, 1x1 -> 4x4), mostly zeros
+    if pointwise((kh, kw), geom, gr, g4, w4):
+        return pointwise_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_size))
+    if takes_depthwise(gr, cg, o, geom, g4, w4):
+        return conv_transpose_depthwise(g4, w4, gr, geom, hw).reshape(
+            (n, cg * gr) + tuple(in_size))
     if whole_plane(hw, (kh, kw), geom, gr, g4, w4):    # a dense layer's input gradient
         return dense_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_size))
     if big_filter(g, w4, gr, cg * kh * kw * n * oh * ow):
@@ -397,6 +417,11 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    if pointwise((kh, kw), geom, gr, x4, g4):
+        return pointwise_filter_grad(x4, g4).reshape((o, cg) + tuple(kernel_size))
+    if takes_depthwise(gr, cg, o, geom, x4, g4):
+        return filter_grad_depthwise(x4, g4, (kh, kw), geom).reshape(
+            (o, cg) + tuple(kernel_size))
     if whole_plane(x4.shape[2:], (kh, kw), geom, gr, x4, g4):    # a dense layer's
         return dense_filter_grad(x4, g4).reshape((o, cg) + tuple(kernel_size))
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
