@@ -53,8 +53,8 @@ def loops(request, monkeypatch):
 def test_depthwise_matches_torch(case, dtype, loops, monkeypatch):
     calls: list = []
     for name in ("conv_depthwise", "conv_transpose_depthwise", "filter_grad_depthwise"):
-        real = getattr(C, name)
-        monkeypatch.setattr(C, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+        real = getattr(CG, name)
+        monkeypatch.setattr(CG, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
     xs, m, k, st, pad, dil = case
     rng = np.random.default_rng(9)
     x = rng.standard_normal(xs).astype(dtype)

@@ -151,25 +151,7 @@ from .conv_grid import (
     takes_folded,
     takes_grid,
 )
-from .conv_depthwise import (
-    conv_depthwise,
-    conv_transpose_depthwise,
-    filter_grad_depthwise,
-    takes_depthwise,
-)
-from .conv_gemm import (
-    big_filter,
-    dense_conv,
-    dense_conv_transpose,
-    dense_filter_grad,
-    folded_conv,
-    folded_dcols,
-    pointwise,
-    pointwise_conv,
-    pointwise_conv_transpose,
-    pointwise_filter_grad,
-    whole_plane,
-)
+from . import conv_gemm as _gemm
 from .conv_rows import conv_rows, takes_rows
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
@@ -279,15 +261,9 @@ def conv(x, w, *, strides, padding, dilation, groups):
     out_sp = _out_size(x4.shape[2:], (kh, kw), geom)
     oh, ow = out_sp
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)      # BLAS threads for its size
-    if whole_plane(x4.shape[2:], (kh, kw), geom, groups, x4, w4):    # a dense layer
-        return dense_conv(x4, w4).reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
-    if big_filter(x, w4, groups, c * kh * kw * n * oh * ow):
-        return folded_conv(_unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, out_sp)
-    if pointwise((kh, kw), geom, groups, x4, w4):
-        return pointwise_conv(x4, w4).reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
-    if takes_depthwise(groups, cg, o, geom, x4, w4):         # MobileNet's (conv_depthwise.py)
-        return conv_depthwise(x4, w4, geom, out_sp).reshape(
-            (n, o) + (out_sp if x.ndim == 4 else (ow,)))
+    y = _gemm.forward(x4, w4, geom, groups, out_sp, _unfold)   # dense, 1x1, depthwise, big w
+    if y is not None:
+        return y.reshape((n, o) + (out_sp if x.ndim == 4 else (ow,)))
     if c and o and takes_nchw(x, w.dtype, o, geom, out_sp, groups, kh * kw):
         return conv_nchw(x, w4, geom, out_sp)      # float32 NCHW, stride 1 (conv_direct.py)
     if c and takes_direct(x, w.dtype, o, ow, groups, kh * kw):
@@ -330,20 +306,12 @@ def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     ph_full, pw_full = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     full = (1, 1, ph_full, pw_full, dh, dw)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
+    dx = _gemm.input_grad(g4, w4, geom, gr, hw, lambda dc, out: _k("col2im", dc.size)(
+        dc, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out))
+    if dx is not None:
+        return dx.reshape((n, cg * gr) + tuple(in_size))
     # the full convolution reads every tap of the padded g for each of dx's pixels: where dx's
     # plane is much larger than g's (a generator's first layer, 1x1 -> 4x4), mostly zeros
-    if pointwise((kh, kw), geom, gr, g4, w4):
-        return pointwise_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_size))
-    if takes_depthwise(gr, cg, o, geom, g4, w4):
-        return conv_transpose_depthwise(g4, w4, gr, geom, hw).reshape(
-            (n, cg * gr) + tuple(in_size))
-    if whole_plane(hw, (kh, kw), geom, gr, g4, w4):    # a dense layer's input gradient
-        return dense_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_size))
-    if big_filter(g, w4, gr, cg * kh * kw * n * oh * ow):
-        dc = folded_dcols(g4, w4)                           # (N, C k k, OH OW)
-        out = np.zeros((n, cg) + tuple(hw), g.dtype)
-        _k("col2im", dc.size)(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
-        return out
     full_ok = hw[0] * hw[1] <= FULL_CONV_MAX_GROWTH * oh * ow
     if sh == sw == 1 and ph_full >= 0 and pw_full >= 0 and o and cg and full_ok and takes_nchw(
             g, w.dtype, cg, full, hw, gr, kh * kw):
@@ -417,13 +385,9 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
-    if pointwise((kh, kw), geom, gr, x4, g4):
-        return pointwise_filter_grad(x4, g4).reshape((o, cg) + tuple(kernel_size))
-    if takes_depthwise(gr, cg, o, geom, x4, g4):
-        return filter_grad_depthwise(x4, g4, (kh, kw), geom).reshape(
-            (o, cg) + tuple(kernel_size))
-    if whole_plane(x4.shape[2:], (kh, kw), geom, gr, x4, g4):    # a dense layer's
-        return dense_filter_grad(x4, g4).reshape((o, cg) + tuple(kernel_size))
+    dwg = _gemm.filter_grad(x4, g4, (kh, kw), geom, gr)    # dense, 1x1, depthwise
+    if dwg is not None:
+        return dwg.reshape((o, cg) + tuple(kernel_size))
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
         return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
     if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw):

@@ -12,12 +12,20 @@
   block of output pixels.
 
 Every product is :func:`dlcore.kernels.cpu.linalg.matmul` (its BLAS or MKL route).
+:func:`forward`, :func:`input_grad` and :func:`filter_grad` are what :mod:`.conv` asks first:
+these routes and the depthwise loops (:mod:`.conv_depthwise`), or None.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .conv_depthwise import (
+    conv_depthwise,
+    conv_transpose_depthwise,
+    filter_grad_depthwise,
+    takes_depthwise,
+)
 from .linalg import matmul
 
 #: A float32 NCHW filter of at least this many bytes (512 -> 512 channels 3x3: 9.4 MB) takes the
@@ -149,3 +157,51 @@ def pointwise_filter_grad(x4: np.ndarray, g4: np.ndarray) -> np.ndarray:
         return matmul(_major(g4), _major(x4).T).reshape(o, c, 1, 1)
     per = np.matmul(g4.reshape(n, o, h * w), x4.reshape(n, c, h * w).transpose(0, 2, 1))
     return per.sum(axis=0).reshape(o, c, 1, 1)
+
+
+def forward(x4: np.ndarray, w4: np.ndarray, geom, groups: int, out_hw: tuple, unfold):
+    """y (N, O, OH, OW) of a 2-D convolution by one of these routes, or None (``unfold``:
+    :func:`dlcore.kernels.cpu.conv._unfold`)."""
+    n, c = x4.shape[:2]
+    o, cg, kh, kw = w4.shape
+    oh, ow = out_hw
+    if whole_plane(x4.shape[2:], (kh, kw), geom, groups, x4, w4):     # a dense layer
+        return dense_conv(x4, w4).reshape((n, o, oh, ow))
+    if big_filter(x4, w4, groups, c * kh * kw * n * oh * ow):
+        return folded_conv(unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, out_hw)
+    if pointwise((kh, kw), geom, groups, x4, w4):
+        return pointwise_conv(x4, w4)
+    if takes_depthwise(groups, cg, o, geom, x4, w4):                  # MobileNet's
+        return conv_depthwise(x4, w4, geom, out_hw)
+    return None
+
+
+def input_grad(g4: np.ndarray, w4: np.ndarray, geom, groups: int, in_hw: tuple, col2im):
+    """dx (N, C, H, W) by one of these routes, or None (``col2im(dcols, out)``: the
+    scatter-add of the columns, :mod:`._jit_conv`'s)."""
+    n, o = g4.shape[:2]
+    _, cg, kh, kw = w4.shape
+    if pointwise((kh, kw), geom, groups, g4, w4):
+        return pointwise_conv_transpose(g4, w4)
+    if takes_depthwise(groups, cg, o, geom, g4, w4):
+        return conv_transpose_depthwise(g4, w4, groups, geom, in_hw)
+    if whole_plane(in_hw, (kh, kw), geom, groups, g4, w4):
+        return dense_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_hw))
+    if big_filter(g4, w4, groups, g4.size * cg * kh * kw):
+        out = np.zeros((n, cg) + tuple(in_hw), g4.dtype)
+        col2im(folded_dcols(g4, w4), out)                  # (N, C k k, OH OW)
+        return out
+    return None
+
+
+def filter_grad(x4: np.ndarray, g4: np.ndarray, k: tuple, geom, groups: int):
+    """dW (O, C / groups, KH, KW) by one of these routes, or None."""
+    o = g4.shape[1]
+    cg = x4.shape[1] // groups
+    if pointwise(k, geom, groups, x4, g4):
+        return pointwise_filter_grad(x4, g4)
+    if takes_depthwise(groups, cg, o, geom, x4, g4):
+        return filter_grad_depthwise(x4, g4, k, geom)
+    if whole_plane(x4.shape[2:], k, geom, groups, x4, g4):
+        return dense_filter_grad(x4, g4).reshape((o, cg) + tuple(k))
+    return None
