@@ -137,4 +137,32 @@ def test_which_convolutions_are_pointwise():
     assert not CG.pointwise((3, 3), geom, 1, x, w)
     assert not CG.pointwise((1, 1), geom, 2, x, w)
     xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    assert not CG.pointwise((1, 1), geom, 1, xl, w)          # channels-last: its own routes
+    assert CG.pointwise((1, 1), geom, 1, xl, w)              # channels-last: rows of pixels
+    assert not CG.pointwise((1, 1), geom, 1, x[:, :, ::2], w)   # any other strides
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channels_last_pointwise_and_depthwise_stay_channels_last(dtype):
+    """The TF front end's NHWC operands: values as PyTorch's, results channels-last (no
+    layout flip between layers), one GEMM over the rows of pixels for the 1x1 layer."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 8, 6, 5)).astype(dtype)
+    w1 = rng.standard_normal((4, 8, 1, 1)).astype(dtype)
+    wd = rng.standard_normal((8, 1, 3, 3)).astype(dtype)
+    last = lambda a: np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-11}
+    for w, groups, pad in ((w1, 1, 0), (wd, 8, 1)):
+        tx, tw = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(w).requires_grad_(True)
+        ty = F.conv2d(tx, tw, None, 1, pad, 1, groups)
+        g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+        ty.backward(torch.from_numpy(g))
+        p = {"strides": (1, 1), "padding": ((pad, pad),) * 2, "dilation": (1, 1),
+             "groups": groups}
+        y = C.conv(last(x), w, **p)
+        dx = C.conv_transpose(last(g), w, in_size=(6, 5), **p)
+        dw = C.conv_filter_grad(last(x), last(g), kernel_size=w.shape[2:], **p)
+        np.testing.assert_allclose(y, ty.detach().numpy(), **tol)
+        np.testing.assert_allclose(dx, tx.grad.numpy(), **tol)
+        np.testing.assert_allclose(dw, tw.grad.numpy(), **tol)
+        for a in (y, dx):
+            assert a.transpose(0, 2, 3, 1).flags.c_contiguous

@@ -11,6 +11,7 @@ import torch
 
 from dlcore.kernels.cpu import conv as C
 from dlcore.kernels.cpu import conv_direct as D
+from dlcore.kernels.cpu import conv_gemm as CG
 from dlcore.kernels.cpu.conv_grid import channels_last
 
 
@@ -83,6 +84,8 @@ def test_direct_matches_torch(case, layout, monkeypatch, machine):
     w = rng.standard_normal((o, xs[1]) + k).astype(np.float32)
     geo = _geo(s, p, d)
     taken = []
+    # (1x1 cases: these blocks, not conv_gemm's pointwise GEMMs, which take them first)
+    monkeypatch.setattr(CG, "pointwise", lambda *a: False)
     monkeypatch.setattr(C, "conv_direct", lambda *a: taken.append("f") or D.conv_direct(*a))
     monkeypatch.setattr(C, "conv_filter_grad_direct",
                         lambda *a: taken.append("w") or D.conv_filter_grad_direct(*a))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import conv_gemm as CG
 from dlcore.kernels.cpu import conv_grid as G
 
 torch = pytest.importorskip("torch")
@@ -48,6 +49,7 @@ def test_grid_route_matches_torch_and_keeps_channels_last(case, monkeypatch):
     y_ref, dx_ref, dw_ref = _reference(x, w, g, pad, dil)
     monkeypatch.setattr(G, "GRID_MAX_WASTE", float("inf"))
     monkeypatch.setattr(C, "GRID_MIN_IN_CHANNELS", 1)
+    monkeypatch.setattr(CG, "pointwise", lambda *a: False)     # (1x1: the grid, not its GEMMs)
     calls = []
 
     def spy(f):

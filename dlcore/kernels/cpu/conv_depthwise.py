@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import jit_module, serial_or_parallel
+from .conv_grid import channels_last
 
 _jit = jit_module("_jit_conv_depthwise")
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -58,13 +59,47 @@ def _grid(in_hw: tuple, out_hw: tuple, k: tuple, geom) -> tuple:
     return hp, wp, (kh - 1) * dh * wp + (kw - 1) * dw
 
 
+def _source(a4: np.ndarray) -> tuple:
+    """(a flat buffer, the element strides (n, c, r, s) of ``a4`` in it): the NHWC buffer of a
+    channels-last operand read in place, any other layout's C-contiguous copy."""
+    if channels_last(a4) and not a4.flags.c_contiguous:
+        n, c, h, w = a4.shape
+        return a4.transpose(0, 2, 3, 1).reshape(-1), (h * w * c, 1, w * c, c)
+    a4 = np.ascontiguousarray(a4)
+    n, c, h, w = a4.shape
+    return a4.reshape(-1), (c * h * w, h * w, w, 1)
+
+
+def _copy(src: np.ndarray, s0: int, ss: tuple, dst: np.ndarray, d0: int, ds: tuple,
+          shape: tuple) -> None:
+    """``dst[d0 + n ds0 + c ds1 + r ds2 + s ds3] = src[s0 + ...]`` over ``shape`` (N, C, R,
+    S): a float32 copy between a channels-last operand and the grids by the 8 x 8 register
+    tiles (``_jit_transpose``: the source read along one axis, the destination written along
+    the other), anything else by ``grid_copy``."""
+    if src.dtype == np.float32:
+        if ss[1] == 1 and ds[3] == 1 and ss[3] != 1:          # channels-last in, grids out
+            _tiles()(src, s0, ss[0], ss[2], ss[3], dst, d0, ds[0], ds[2], ds[1],
+                     shape[0], shape[2], shape[1], shape[3])
+            return
+        if ss[3] == 1 and ds[1] == 1 and ds[3] != 1:          # grids in, channels-last out
+            _tiles()(src, s0, ss[0], ss[2], ss[1], dst, d0, ds[0], ds[2], ds[3],
+                     shape[0], shape[2], shape[3], shape[1])
+            return
+    _jit().grid_copy(src, s0, *ss, dst, d0, *ds, *shape)
+
+
+def _tiles():
+    from .transpose_copy import _kernel
+    return _kernel()
+
+
 def _padded(x4: np.ndarray, geom, hp: int, wp: int, extra: int) -> np.ndarray:
     """(C, N Hp Wp + extra): each channel's images on their zero grids, one after another."""
     n, c, h, w = x4.shape
     flat = np.zeros((c, n * hp * wp + extra), x4.dtype)
-    _jit().grid_copy(np.ascontiguousarray(x4).reshape(-1), 0, c * h * w, h * w, w, 1,
-                     flat.reshape(-1), geom[2] * wp + geom[3], hp * wp, flat.shape[1], wp, 1,
-                     n, c, h, w)
+    src, st = _source(x4)
+    _copy(src, 0, st, flat.reshape(-1), geom[2] * wp + geom[3],
+          (hp * wp, flat.shape[1], wp, 1), (n, c, h, w))
     return flat
 
 
@@ -73,27 +108,32 @@ def _spread(g4: np.ndarray, geom, hp: int, wp: int, lead: int = 0) -> np.ndarray
     ``r sh``, column ``s sw`` of image ``n``'s grid, zeros elsewhere."""
     n, o, oh, ow = g4.shape
     flat = np.zeros((o, lead + n * hp * wp), g4.dtype)
-    _jit().grid_copy(np.ascontiguousarray(g4).reshape(-1), 0, o * oh * ow, oh * ow, ow, 1,
-                     flat.reshape(-1), lead, hp * wp, flat.shape[1], geom[0] * wp, geom[1],
-                     n, o, oh, ow)
+    src, st = _source(g4)
+    _copy(src, 0, st, flat.reshape(-1), lead, (hp * wp, flat.shape[1], geom[0] * wp, geom[1]),
+          (n, o, oh, ow))
     return flat
 
 
 def _cropped(grid: np.ndarray, n: int, hp: int, wp: int, at: tuple, step: tuple,
-             hw: tuple) -> np.ndarray:
-    """(N, C, H, W), C-contiguous: the ``hw`` pixels of each image's grid from ``at``, every
-    ``step``-th row and column (``grid``: (C, >= N Hp Wp))."""
+             hw: tuple, last: bool) -> np.ndarray:
+    """(N, C, H, W): the ``hw`` pixels of each image's grid from ``at``, every ``step``-th row
+    and column (``grid``: (C, >= N Hp Wp)); C-contiguous, or with ``last`` the NCHW view of an
+    NHWC buffer (a channels-last operand's result stays channels-last: the TF front end's)."""
     c = grid.shape[0]
-    out = np.empty((n, c) + tuple(hw), grid.dtype)
     h, w = hw
-    _jit().grid_copy(grid.reshape(-1), at[0] * wp + at[1], hp * wp, grid.shape[1],
-                     step[0] * wp, step[1], out.reshape(-1), 0, c * h * w, h * w, w, 1,
-                     n, c, h, w)
+    if last:
+        buf = np.empty((n, h, w, c), grid.dtype)
+        out, st = buf.transpose(0, 3, 1, 2), (h * w * c, 1, w * c, c)
+    else:
+        buf = out = np.empty((n, c, h, w), grid.dtype)
+        st = (c * h * w, h * w, w, 1)
+    _copy(grid.reshape(-1), at[0] * wp + at[1], (hp * wp, grid.shape[1], step[0] * wp,
+                                                  step[1]), buf.reshape(-1), 0, st, (n, c, h, w))
     return out
 
 
 def conv_depthwise(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
-    """y (N, O, OH, OW), C-contiguous."""
+    """y (N, O, OH, OW): C-contiguous, or channels-last for a channels-last ``x4``."""
     n, c = x4.shape[:2]
     o, _, kh, kw = w4.shape
     oh, ow = out_hw
@@ -103,13 +143,13 @@ def conv_depthwise(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.nd
     yd = np.empty((o, n * hp * wp), x4.dtype)
     _loop("conv", yd.size * kh * kw)(_padded(x4, geom, hp, wp, extra), _w2(w4),
                                      _shifts((kh, kw), geom, wp), yd, o // c)
-    return _cropped(yd, n, hp, wp, (0, 0), geom[:2], out_hw)
+    return _cropped(yd, n, hp, wp, (0, 0), geom[:2], out_hw, channels_last(x4))
 
 
 def conv_transpose_depthwise(g4: np.ndarray, w4: np.ndarray, groups: int, geom,
                              in_hw: tuple) -> np.ndarray:
-    """dx (N, C, H, W), C-contiguous, ``C = groups``: the adjoint of :func:`conv_depthwise`
-    in ``x``."""
+    """dx (N, C, H, W), ``C = groups``, in ``g4``'s layout: the adjoint of
+    :func:`conv_depthwise` in ``x``."""
     n, o, oh, ow = g4.shape
     kh, kw = w4.shape[2:]
     h, w = in_hw
@@ -120,7 +160,7 @@ def conv_transpose_depthwise(g4: np.ndarray, w4: np.ndarray, groups: int, geom,
     _loop("conv_transpose", o * n * hp * wp * kh * kw)(
         _spread(g4, geom, hp, wp, extra), _w2(w4), extra - _shifts((kh, kw), geom, wp), dxp,
         o // groups)
-    return _cropped(dxp, n, hp, wp, geom[2:4], (1, 1), in_hw)
+    return _cropped(dxp, n, hp, wp, geom[2:4], (1, 1), in_hw, channels_last(g4))
 
 
 def filter_grad_depthwise(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.ndarray:

@@ -26,6 +26,7 @@ from .conv_depthwise import (
     filter_grad_depthwise,
     takes_depthwise,
 )
+from .conv_grid import channels_last
 from .linalg import matmul
 
 #: A float32 NCHW filter of at least this many bytes (512 -> 512 channels 3x3: 9.4 MB) takes the
@@ -102,15 +103,30 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def pointwise(k_hw: tuple, geom, groups: int, a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether a 2-D convolution is pointwise on C-contiguous NCHW ``a`` (the input, or ``g``)
-    and ``b``: a 1x1 kernel, stride 1, no padding, one group, float32 or float64 of one dtype.
-    MobileNet's 1x1 layers (batch 16, one thread, CPU time, ms, forward / input gradient /
-    filter gradient, the unfolding routes before -> these GEMMs; PyTorch in brackets): 32 -> 64
-    on 32x32 3.49 / 4.01 / 6.45 -> 1.51 / 1.40 / 1.63 (1.79 / 1.76 / 1.70); 512 -> 512 on 4x4
-    2.00 / 2.58 / 2.60 -> 1.67 / 1.61 / 1.73 (1.52 / 1.54 / 2.09)."""
+    """Whether a 2-D convolution is pointwise: a 1x1 kernel, stride 1, no padding, one group,
+    float32 or float64 of one dtype, ``a`` (the input, or ``g``) and ``b`` (the filter, or
+    ``g``) C-contiguous or channels-last (the TF front end's NHWC: one GEMM over the rows of
+    pixels, the result channels-last too).  MobileNet's 1x1 layers (batch 16, one thread, CPU
+    time, ms, forward / input gradient / filter gradient, the unfolding routes before -> these
+    GEMMs; PyTorch in brackets): 32 -> 64 on 32x32 3.49 / 4.01 / 6.45 -> 1.51 / 1.40 / 1.63
+    (1.79 / 1.76 / 1.70); 512 -> 512 on 4x4 2.00 / 2.58 / 2.60 -> 1.67 / 1.61 / 1.73 (1.52 /
+    1.54 / 2.09)."""
     return (tuple(k_hw) == (1, 1) and geom[0] == geom[1] == 1 and not any(geom[2:4])
             and not any(geom[6:8]) and groups == 1 and a.ndim == 4 and a.dtype in _FLOATS
-            and b.dtype == a.dtype and a.flags.c_contiguous and b.flags.c_contiguous)
+            and b.dtype == a.dtype and (a.flags.c_contiguous or channels_last(a))
+            and (b.flags.c_contiguous or channels_last(b)))
+
+
+def _rows(a4: np.ndarray):
+    """A channels-last operand's pixels as rows, ``(N H W, C)`` (a view), or None."""
+    if a4.flags.c_contiguous or not channels_last(a4):
+        return None
+    return a4.transpose(0, 2, 3, 1).reshape(-1, a4.shape[1])
+
+
+def _from_rows(m: np.ndarray, n: int, hw: tuple) -> np.ndarray:
+    """The NCHW view of the NHWC result ``m`` (N H W, C)."""
+    return m.reshape((n,) + tuple(hw) + (m.shape[1],)).transpose(0, 3, 1, 2)
 
 
 #: Planes of fewer pixels take one GEMM over the batch (channels-major copies, ``(C, N H W)``)
@@ -135,29 +151,40 @@ def pointwise_conv(x4: np.ndarray, w4: np.ndarray) -> np.ndarray:
     """y (N, O, H, W) of a :func:`pointwise` convolution: ``W @ x[n]`` for each image."""
     n, c, h, w = x4.shape
     o = w4.shape[0]
+    w2 = w4.reshape(o, c)
+    rows = _rows(x4)
+    if rows is not None:
+        return _from_rows(matmul(rows, w2.T), n, (h, w))
     if h * w < POINTWISE_FOLD_PIXELS:
-        return _nchw(matmul(w4.reshape(o, c), _major(x4)), n, (h, w))
-    return np.matmul(w4.reshape(o, c), x4.reshape(n, c, h * w)).reshape(n, o, h, w)
+        return _nchw(matmul(w2, _major(x4)), n, (h, w))
+    return np.matmul(w2, x4.reshape(n, c, h * w)).reshape(n, o, h, w)
 
 
 def pointwise_conv_transpose(g4: np.ndarray, w4: np.ndarray) -> np.ndarray:
     """dx (N, C, H, W) of a :func:`pointwise` convolution: ``W^T @ g[n]``."""
     n, o, h, w = g4.shape
     c = w4.shape[1]
+    w2 = w4.reshape(o, c)
+    rows = _rows(g4)
+    if rows is not None:
+        return _from_rows(matmul(rows, w2), n, (h, w))
     if h * w < POINTWISE_FOLD_PIXELS:
-        return _nchw(matmul(w4.reshape(o, c).T, _major(g4)), n, (h, w))
-    return np.matmul(w4.reshape(o, c).T, g4.reshape(n, o, h * w)).reshape(n, c, h, w)
+        return _nchw(matmul(w2.T, _major(g4)), n, (h, w))
+    return np.matmul(w2.T, g4.reshape(n, o, h * w)).reshape(n, c, h, w)
 
 
 def pointwise_filter_grad(x4: np.ndarray, g4: np.ndarray) -> np.ndarray:
     """dW (O, C, 1, 1) of a :func:`pointwise` convolution: ``sum_n g[n] @ x[n]^T``."""
     n, c, h, w = x4.shape
     o = g4.shape[1]
+    xr, gr = _rows(x4), _rows(g4)
+    if xr is not None and gr is not None:
+        return matmul(gr.T, xr).reshape(o, c, 1, 1)
+    x4, g4 = np.ascontiguousarray(x4), np.ascontiguousarray(g4)
     if h * w < POINTWISE_FOLD_PIXELS:
         return matmul(_major(g4), _major(x4).T).reshape(o, c, 1, 1)
     per = np.matmul(g4.reshape(n, o, h * w), x4.reshape(n, c, h * w).transpose(0, 2, 1))
     return per.sum(axis=0).reshape(o, c, 1, 1)
-
 
 def forward(x4: np.ndarray, w4: np.ndarray, geom, groups: int, out_hw: tuple, unfold):
     """y (N, O, OH, OW) of a 2-D convolution by one of these routes, or None (``unfold``:
