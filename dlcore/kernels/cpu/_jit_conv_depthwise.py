@@ -32,13 +32,15 @@ from .runtime import configure_threads
 
 configure_threads()
 
-_INL = {"cache": True, "nogil": True, "inline": "always", "fastmath": {"contract"}}
+#: (the channel bodies are called, not inlined: compiled once for the serial and the prange
+#: loops of both kernels; a call per channel costs nothing next to its run)
+_ONE = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 _SER = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 _PAR = {"cache": True, "nogil": True, "parallel": True, "fastmath": {"contract"}}
 _RED = {"reassoc", "contract"}
 
 
-@njit(**_INL)
+@njit(**_ONE)
 def _taps(src, wv, offs, dst, run, add):
     """``dst[q] (+)= sum_t wv[t] src[q + offs[t]]`` for ``q < run``."""
     if offs.shape[0] == 9:
@@ -93,7 +95,7 @@ def conv_transpose_par(gdp, w, offs, dxp, m):
             _taps(gdp[c * m + k], w[c * m + k], offs, dxp[c], dxp.shape[1], k > 0)
 
 
-@njit(cache=True, nogil=True, inline="always", fastmath=_RED)
+@njit(cache=True, nogil=True, fastmath=_RED)
 def _filter_taps(g, x, offs, out):
     """``out[t] = sum_q g[q] x[q + offs[t]]``."""
     run = g.shape[0]
