@@ -66,8 +66,7 @@ def plan(shape: tuple, s_strides: tuple, d_strides: tuple):
             k = ss_.index(1)                                # the source's contiguous axis
             batch = [i for i in range(n - 1) if i != k]
             if len(batch) <= 2:
-                batch = [None] * (2 - len(batch)) + batch
-                b = [(0, 0, 1) if i is None else (ss_[i], ds_[i], cshape[i]) for i in batch]
+                b = [(0, 0, 1)] * (2 - len(batch)) + [(ss_[i], ds_[i], cshape[i]) for i in batch]
                 res = (b[0][0], b[1][0], ss_[-1], b[0][1], b[1][1], ds_[k],
                        b[0][2], b[1][2], cshape[k], cshape[-1])
     if len(_PLANS) < 1024:
