@@ -7,8 +7,9 @@ Measured (one thread, CPU time, ms, forward / input gradient / filter gradient, 
 GEMMs -> these loops; PyTorch in brackets), 3x3 pad 1, batch 16: 32 channels on 32x32 2.96 /
 2.24 / 2.25 -> 0.34 / 0.40 / 0.39 (0.47 / 0.54 / 0.54); 128 on 16x16 3.97 / 3.08 / 2.46 ->
 0.49 / 0.42 / 0.45 (0.34 / 0.40 / 0.31); 512 on 4x4 1.89 / 1.62 / 1.32 -> 0.36 / 0.40 / 0.39
-(0.14 / 0.18 / 0.14); stride 2, 64 on 32x32 (the grids computed whole, every other row and
-column kept) 2.05 / 1.53 / 1.24 -> 0.98 / 1.12 / 1.57 (0.57 / 1.18 / 0.73).  A MobileNet-style
+(0.14 / 0.18 / 0.14); stride 2, 64 on 32x32 2.05 / 1.53 / 1.24 -> 0.66 / 0.72 / 0.68 (0.45 /
+0.52 / 0.45; the forward and the filter gradient read the input's phases, :func:`_phases`: on
+the stride-1 grid they took 0.98 and 1.57, the input gradient still does).  A MobileNet-style
 network of depthwise-separable blocks (CIFAR-sized, batch 16; its 1x1 layers by
 :func:`.conv_gemm.pointwise`) went from 2.18x to 1.04x PyTorch's step.
 """
@@ -49,9 +50,9 @@ def _shifts(k: tuple, geom, wp: int) -> np.ndarray:
 
 
 def _grid(in_hw: tuple, out_hw: tuple, k: tuple, geom) -> tuple:
-    """(Hp, Wp, extra): an image's padded grid, holding the input at the leading pads and
-    every read of its outputs, and the elements after the last image that the taps' shifts
-    read."""
+    """(Hp, Wp, extra): an image's padded grid for the input gradient, holding dx at the
+    leading pads and g spread at its stride, and the zeros before the first image that the
+    taps' reversed shifts read."""
     sh, sw, ph, pw, dh, dw, ph_hi, pw_hi = geom
     (h, w), (oh, ow), (kh, kw) = in_hw, out_hw, k
     wp = max(pw + w + max(pw_hi, 0), (ow - 1) * sw + (kw - 1) * dw + 1)
@@ -93,16 +94,6 @@ def _tiles():
     return _kernel()
 
 
-def _padded(x4: np.ndarray, geom, hp: int, wp: int, extra: int) -> np.ndarray:
-    """(C, N Hp Wp + extra): each channel's images on their zero grids, one after another."""
-    n, c, h, w = x4.shape
-    flat = np.zeros((c, n * hp * wp + extra), x4.dtype)
-    src, st = _source(x4)
-    _copy(src, 0, st, flat.reshape(-1), geom[2] * wp + geom[3],
-          (hp * wp, flat.shape[1], wp, 1), (n, c, h, w))
-    return flat
-
-
 def _spread(g4: np.ndarray, geom, hp: int, wp: int, lead: int = 0) -> np.ndarray:
     """(O, lead + N Hp Wp): g on the grids after ``lead`` zeros, ``g[n, o, r, s]`` at row
     ``r sh``, column ``s sw`` of image ``n``'s grid, zeros elsewhere."""
@@ -132,6 +123,40 @@ def _cropped(grid: np.ndarray, n: int, hp: int, wp: int, at: tuple, step: tuple,
     return out
 
 
+def _phases(x4: np.ndarray, geom, k: tuple, out_hw: tuple) -> tuple:
+    """The input on phase grids, for the forward and the filter gradient at any stride: the
+    padded image split into its ``sh sw`` phases (padded pixel ``(u sh + a, v sw + b)`` at
+    ``(u, v)`` of phase ``(a, b)``, ``Hq x Wq`` per image), so that tap ``(i, j)`` of every
+    output is one shift of one phase and a strided layer does the work of its outputs only
+    (a stride-2 layer on the stride-1 grid did four times as much).  Returns (rows (C, sh sw P
+    + extra), Hq, Wq, P = N Hq Wq, each tap's offset into a row).  At stride 1 it is the
+    single padded grid."""
+    sh, sw, ph, pw, dh, dw = geom[:6]
+    n, c, h, w = x4.shape
+    (oh, ow), (kh, kw) = out_hw, k
+    hq = max((ph + h - 1) // sh + 1, oh + (kh - 1) * dh // sh)
+    wq = max((pw + w - 1) // sw + 1, ow + (kw - 1) * dw // sw)
+    p_len = n * hq * wq
+    i, j = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+    offs = (((i % sh) * sw + j % sw) * p_len + (i // sh) * wq + j // sw).reshape(-1)
+    extra = (kh - 1) * dh // sh * wq + (kw - 1) * dw // sw
+    rows = np.zeros((c, sh * sw * p_len + extra), x4.dtype)
+    src, st = _source(x4)
+    flat = rows.reshape(-1)
+    for a in range(sh):
+        r0 = (a - ph) % sh                      # the first input row in phase row a
+        if r0 >= h:
+            continue
+        for b in range(sw):
+            c0 = (b - pw) % sw
+            if c0 >= w:
+                continue
+            _copy(src, r0 * st[2] + c0 * st[3], (st[0], st[1], st[2] * sh, st[3] * sw), flat,
+                  (a * sw + b) * p_len + (ph + r0) // sh * wq + (pw + c0) // sw,
+                  (hq * wq, rows.shape[1], wq, 1), (n, c, -(-(h - r0) // sh), -(-(w - c0) // sw)))
+    return rows, hq, wq, p_len, offs.astype(np.int64)
+
+
 def conv_depthwise(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray:
     """y (N, O, OH, OW): C-contiguous, or channels-last for a channels-last ``x4``."""
     n, c = x4.shape[:2]
@@ -139,11 +164,10 @@ def conv_depthwise(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.nd
     oh, ow = out_hw
     if not (n and o and oh > 0 and ow > 0):
         return np.zeros((n, o) + tuple(out_hw), x4.dtype)
-    hp, wp, extra = _grid(x4.shape[2:], out_hw, (kh, kw), geom)
-    yd = np.empty((o, n * hp * wp), x4.dtype)
-    _loop("conv", yd.size * kh * kw)(_padded(x4, geom, hp, wp, extra), _w2(w4),
-                                     _shifts((kh, kw), geom, wp), yd, o // c)
-    return _cropped(yd, n, hp, wp, (0, 0), geom[:2], out_hw, channels_last(x4))
+    rows, hq, wq, p_len, offs = _phases(x4, geom, (kh, kw), out_hw)
+    yd = np.empty((o, p_len), x4.dtype)
+    _loop("conv", yd.size * kh * kw)(rows, _w2(w4), offs, yd, o // c)
+    return _cropped(yd, n, hq, wq, (0, 0), (1, 1), out_hw, channels_last(x4))
 
 
 def conv_transpose_depthwise(g4: np.ndarray, w4: np.ndarray, groups: int, geom,
@@ -169,8 +193,7 @@ def filter_grad_depthwise(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
     o, oh, ow = g4.shape[1:]
     out = np.zeros((o, k[0] * k[1]), x4.dtype)
     if n and o and oh and ow and x4.shape[2] and x4.shape[3]:
-        hp, wp, extra = _grid(x4.shape[2:], (oh, ow), k, geom)
-        _loop("filter_grad", o * n * hp * wp * k[0] * k[1])(
-            _padded(x4, geom, hp, wp, extra), _spread(g4, geom, hp, wp), _shifts(k, geom, wp),
-            out, o // c)
+        rows, hq, wq, p_len, offs = _phases(x4, geom, k, (oh, ow))
+        _loop("filter_grad", o * p_len * k[0] * k[1])(
+            rows, _spread(g4, (1, 1), hq, wq), offs, out, o // c)
     return out.reshape((o, 1) + tuple(k))
