@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._fast32 import sigmoid32, tanh32
+from ._fast32 import erf32, sigmoid32, tanh32
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -55,3 +55,11 @@ def sigmoid_grad32_into(g, y, out):
     for i in range(gf.size):
         yi = yf[i]
         of[i] = gf[i] * (yi * (one - yi))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def erf32_into(x, out):
+    """erf32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = erf32(xf[i])
