@@ -132,8 +132,7 @@ def tanh32(x):
 def erf32(a):
     """``erf(a)`` of a float32, as a float32 (see the note above); NaN stays NaN, +-inf give
     +-1, -0.0 gives -0.0."""
-    x = np.float64(a)
-    x = min(max(x, -4.0), 4.0)
+    x = min(max(np.float64(a), -4.0), 4.0)
     z = x * x
     p = ((((((-2.72614225801306e-10 * z + 2.77068142495902e-08) * z - 2.10102402082508e-06)
             * z - 5.69250639462346e-05) * z - 7.34990630326855e-04) * z
