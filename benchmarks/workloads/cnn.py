@@ -43,6 +43,48 @@ def _hwio(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(w.transpose(2, 3, 1, 0))
 
 
+def sgd_step(torch, params, forward, x, y, lr: float, wrap=None):
+    """One SGD step of mean cross-entropy on ``(x, y)``, as the engines' ``Prepared``;
+    ``wrap`` (``torch.compile``) is applied to the step function."""
+    from ..engines.base import Prepared
+    F = torch.nn.functional
+    opt = torch.optim.SGD(params, lr=lr)
+
+    def train_step():
+        opt.zero_grad()
+        loss = F.cross_entropy(forward(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    fn = train_step if wrap is None else wrap(train_step)
+    return Prepared(lambda: fn().item())
+
+
+def tf1_train(tf, a: dict, h, x, y, lr: float, update_ops: bool = False):
+    """The TF1 programs' tail: a dense layer from ``a["fc.weight"]``/``a["fc.bias"]`` on the
+    pooled features ``h`` (or ``h`` as the logits when ``a`` holds no such layer), mean sparse
+    cross-entropy, one SGD step (after the batch norms' UPDATE_OPS with ``update_ops``), the
+    feed of the NHWC images: ``(run_step, {})``."""
+    logits = h
+    if "fc.weight" in a:
+        fc_w = tf.Variable(np.ascontiguousarray(a["fc.weight"].T), name="fc_w")
+        logits = tf.matmul(h, fc_w) + tf.Variable(a["fc.bias"], name="fc_b")
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                         logits=logits))
+    if update_ops:
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+    else:
+        train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+    feed = {x: np.ascontiguousarray(a["x"].transpose(0, 2, 3, 1)), y: a["y"]}
+
+    def run_step(sess) -> float:
+        return float(sess.run([loss, train], feed)[0])
+
+    return run_step, {}
+
+
 @dataclass(frozen=True)
 class LeNet5Step(Workload):
     """One SGD step of LeNet-5 on a batch of 28x28 grey images."""
@@ -93,22 +135,10 @@ class LeNet5Step(Workload):
 
     def torch_program(self, torch, device: str, wrap=None):
         """One SGD step; ``wrap`` (``torch.compile``) is applied to the step function."""
-        from ..engines.base import Prepared
         a = self.arrays
-        F = torch.nn.functional
         m = self.torch_model(torch)
-        opt = torch.optim.SGD(m.parameters(), lr=self.lr)
-        x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
-
-        def train_step():
-            opt.zero_grad()
-            loss = F.cross_entropy(m(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        fn = train_step if wrap is None else wrap(train_step)
-        return Prepared(lambda: fn().item())
+        return sgd_step(torch, m.parameters(), m, torch.from_numpy(a["x"]),
+                        torch.from_numpy(a["y"]), self.lr, wrap)
 
     def tf1_program(self, tf, wl):
         a = self.arrays
@@ -127,16 +157,8 @@ class LeNet5Step(Workload):
         h = tf.reshape(tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"), (-1, 400))
         h = tf.nn.relu(tf.matmul(h, v["f1"]) + b["f1"])
         h = tf.nn.relu(tf.matmul(h, v["f2"]) + b["f2"])
-        logits = tf.matmul(h, v["f3"]) + b["f3"]
-        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
-                                                                             logits=logits))
-        train = tf.train.GradientDescentOptimizer(self.lr).minimize(loss)
-        feed = {x: np.ascontiguousarray(a["x"].transpose(0, 2, 3, 1)), y: a["y"]}
-
-        def run_step(sess) -> float:
-            return float(sess.run([loss, train], feed)[0])
-
-        return run_step, {}
+        return tf1_train(tf, {"x": a["x"], "y": a["y"]}, tf.matmul(h, v["f3"]) + b["f3"], x, y,
+                         self.lr)
 
 
 @dataclass(frozen=True)
@@ -171,7 +193,6 @@ class ResNetStep(Workload):
 
     def torch_program(self, torch, device: str, wrap=None):
         """One SGD step; ``wrap`` (``torch.compile``) is applied to the step function."""
-        from ..engines.base import Prepared
         a, nn, F = self.arrays, torch.nn, torch.nn.functional
         convs, bns = {}, {}
         for name, cin, cout, k in self._convs():
@@ -184,7 +205,6 @@ class ResNetStep(Workload):
         _set(torch, fc.bias, a["fc.bias"])
         params = [p for m in list(convs.values()) + list(bns.values()) + [fc]
                   for p in m.parameters()]
-        opt = torch.optim.SGD(params, lr=self.lr)
         x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
         stride = {f"b{i}": (2 if i and w != self.widths[i - 1] else 1)
                   for i, w in enumerate(self.widths)}
@@ -203,15 +223,7 @@ class ResNetStep(Workload):
                 h = F.relu(out + sc)
             return fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
-        def train_step():
-            opt.zero_grad()
-            loss = F.cross_entropy(forward(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        fn = train_step if wrap is None else wrap(train_step)
-        return Prepared(lambda: fn().item())
+        return sgd_step(torch, params, forward, x, y, self.lr, wrap)
 
     def tf1_program(self, tf, wl):
         a = self.arrays
@@ -238,20 +250,7 @@ class ResNetStep(Workload):
             out = bn(conv(b + ".c2", out))
             sc = conv(b + ".sc", h, s) if b + ".sc" in k else h
             h = tf.nn.relu(out + sc)
-        h = tf.reduce_mean(h, axis=[1, 2])
-        fc_w = tf.Variable(np.ascontiguousarray(a["fc.weight"].T), name="fc_w")
-        fc_b = tf.Variable(a["fc.bias"], name="fc_b")
-        logits = tf.matmul(h, fc_w) + fc_b
-        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
-                                                                             logits=logits))
-        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
-            train = tf.train.GradientDescentOptimizer(self.lr).minimize(loss)
-        feed = {x: np.ascontiguousarray(a["x"].transpose(0, 2, 3, 1)), y: a["y"]}
-
-        def run_step(sess) -> float:
-            return float(sess.run([loss, train], feed)[0])
-
-        return run_step, {}
+        return tf1_train(tf, a, tf.reduce_mean(h, axis=[1, 2]), x, y, self.lr, update_ops=True)
 
 
 def workloads(size: str) -> list[Workload]:

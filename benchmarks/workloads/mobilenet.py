@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from .base import FloatArrays, Workload
-from .cnn import _hwio, _set, _u
+from .cnn import _hwio, _set, _u, sgd_step, tf1_train
 
 ORDER = 34
 
@@ -51,8 +51,7 @@ class DepthwiseSeparable(Workload):
 
     def torch_program(self, torch, device: str, wrap=None):
         """One SGD step; ``wrap`` (``torch.compile``) is applied to the step function."""
-        from ..engines.base import Prepared
-        a, nn, F = self.arrays, torch.nn, torch.nn.functional
+        a, nn = self.arrays, torch.nn
         stem = nn.Conv2d(3, self.blocks[0][0], 3, padding=1, bias=False)
         _set(torch, stem.weight, a["stem"])
         layers = [stem, nn.BatchNorm2d(self.blocks[0][0]), nn.ReLU()]
@@ -66,18 +65,8 @@ class DepthwiseSeparable(Workload):
         _set(torch, fc.weight, a["fc.weight"])
         _set(torch, fc.bias, a["fc.bias"])
         model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), fc)
-        opt = torch.optim.SGD(model.parameters(), lr=self.lr)
-        x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
-
-        def train_step():
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        fn = train_step if wrap is None else wrap(train_step)
-        return Prepared(lambda: fn().item())
+        return sgd_step(torch, model.parameters(), model, torch.from_numpy(a["x"]),
+                        torch.from_numpy(a["y"]), self.lr, wrap)
 
     def tf1_program(self, tf, wl):
         a = self.arrays
@@ -101,20 +90,7 @@ class DepthwiseSeparable(Workload):
             h = bn_relu(tf.nn.depthwise_conv2d(hp, k, [1, s, s, 1], pad))
             h = bn_relu(tf.nn.conv2d(h, tf.Variable(_hwio(a[f"pw{i}"]), name=f"pw{i}"),
                                      [1, 1, 1, 1], "VALID"))
-        h = tf.reduce_mean(h, axis=[1, 2])
-        fc_w = tf.Variable(np.ascontiguousarray(a["fc.weight"].T), name="fc_w")
-        fc_b = tf.Variable(a["fc.bias"], name="fc_b")
-        logits = tf.matmul(h, fc_w) + fc_b
-        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
-                                                                             logits=logits))
-        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
-            train = tf.train.GradientDescentOptimizer(self.lr).minimize(loss)
-        feed = {x: np.ascontiguousarray(a["x"].transpose(0, 2, 3, 1)), y: a["y"]}
-
-        def run_step(sess) -> float:
-            return float(sess.run([loss, train], feed)[0])
-
-        return run_step, {}
+        return tf1_train(tf, a, tf.reduce_mean(h, axis=[1, 2]), x, y, self.lr, update_ops=True)
 
 
 def workloads(size: str) -> list[Workload]:

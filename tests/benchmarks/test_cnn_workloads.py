@@ -1,6 +1,6 @@
-"""The CNN workloads (LeNet-5 step, small ResNet step) run on PyTorch, dlcore_eager and
-dlcore_static from the same arrays and agree on the first loss and after a few SGD steps; so do
-the peer engines' programs (JAX jit, NumPy by hand, and the torch.compile path:
+"""The CNN workloads (LeNet-5 step, small ResNet step, the depthwise-separable CNN) run on
+PyTorch, dlcore_eager and dlcore_static from the same arrays and agree on the first loss and
+after a few SGD steps; so do the peer engines' programs (JAX jit, NumPy by hand, and the torch.compile path:
 the same step function under TorchDynamo, with its ``eager`` backend here because TorchInductor's
 C++ compile takes 20-90 s a program on this machine).  Toy shapes; no timing asserted.  The
 static graph passes are left to tests/eager/test_lenet_both_frontends.py (their whole-plan
@@ -22,6 +22,7 @@ import pytest
 
 from benchmarks.engines import _tf1_programs, _torch_programs, jax_jit, numpy_hand
 from benchmarks.workloads.cnn import LeNet5Step, workloads
+from benchmarks.workloads.mobilenet import DepthwiseSeparable
 
 torch = pytest.importorskip("torch")
 
@@ -60,7 +61,14 @@ def _engines(wl):
         tf, wl, "cpu", lambda m, g: m.Session(graph=g, passes=None))
 
 
-@pytest.mark.parametrize("wl", TINY, ids=[w.name for w in TINY])
+# the depthwise-separable CNN (benchmarks/workloads/mobilenet.py: no tiny size of its own) at
+# toy shapes: a stride-1 and a stride-2 block, depthwise and 1x1 convolutions in both layouts
+TOY_SEPARABLE = DepthwiseSeparable("mobilenet_toy", "cnn", "toy depthwise-separable CNN", N=3,
+                                   blocks=((16, 8, 1), (8, 16, 2)))
+
+
+@pytest.mark.parametrize("wl", TINY + [TOY_SEPARABLE],
+                         ids=[w.name for w in TINY] + [TOY_SEPARABLE.name])
 def test_engines_agree_on_the_losses_and_train(wl):
     losses = {}
     for name, setup in _engines(wl):
