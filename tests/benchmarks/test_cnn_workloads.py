@@ -1,8 +1,8 @@
 """The CNN workloads (LeNet-5 step, small ResNet step, the depthwise-separable CNN) run on
 PyTorch, dlcore_eager and dlcore_static from the same arrays and agree on the first loss and
-after a few SGD steps; so do the peer engines' programs (JAX jit, NumPy by hand, and the torch.compile path:
-the same step function under TorchDynamo, with its ``eager`` backend here because TorchInductor's
-C++ compile takes 20-90 s a program on this machine).  Toy shapes; no timing asserted.  The
+after a few SGD steps; so do the peer engines' programs (JAX jit, NumPy by hand, and the
+torch.compile path: the same step function under TorchDynamo, with its ``eager`` backend here
+because TorchInductor's C++ compile takes 20-90 s a program on this machine).  Toy shapes; no timing asserted.  The
 static graph passes are left to tests/eager/test_lenet_both_frontends.py (their whole-plan
 compile takes minutes here).
 
