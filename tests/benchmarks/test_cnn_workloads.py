@@ -2,9 +2,9 @@
 PyTorch, dlcore_eager and dlcore_static from the same arrays and agree on the first loss and
 after a few SGD steps; so do the peer engines' programs (JAX jit, NumPy by hand, and the
 torch.compile path: the same step function under TorchDynamo, with its ``eager`` backend here
-because TorchInductor's C++ compile takes 20-90 s a program on this machine).  Toy shapes; no timing asserted.  The
-static graph passes are left to tests/eager/test_lenet_both_frontends.py (their whole-plan
-compile takes minutes here).
+because TorchInductor's C++ compile takes 20-90 s a program on this machine).  Toy shapes;
+no timing asserted.  The static graph passes are left to
+tests/eager/test_lenet_both_frontends.py (their whole-plan compile takes minutes here).
 
 JAX compiles here with XLA's persistent compilation cache on, in the folder the harness's JAX
 engine uses (``jax_jit.compile_cache``: ``<dlcore cache>/jax``), as every harness run has it:
