@@ -382,12 +382,12 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     kh, kw = _p2(kernel_size, 1)
     gr = groups
     cg = c // gr
-    dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     geom = _geom(strides, padding, dilation)
     for_gemm(2.0 * n * o * cg * kh * kw * oh * ow)
     dwg = _gemm.filter_grad(x4, g4, (kh, kw), geom, gr)    # dense, 1x1, depthwise
     if dwg is not None:
         return dwg.reshape((o, cg) + tuple(kernel_size))
+    dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
         return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
     if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw):
