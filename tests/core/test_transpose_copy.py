@@ -14,7 +14,7 @@ from dlcore.kernels.cpu import transpose_copy as tc
 def counted(monkeypatch):
     """Every array goes through the planner (no size floor); ``calls`` counts kernel runs."""
     monkeypatch.setattr(tc, "MIN_ELEMENTS", 0)
-    kernel = tc._kernel()
+    kernel = tc.kernel()
     calls = []
 
     def spy(*args):

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import jit_module, serial_or_parallel
 from .conv_grid import channels_last
+from .transpose_copy import kernel as tiles
 
 _jit = jit_module("_jit_conv_depthwise")
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -79,19 +80,14 @@ def _copy(src: np.ndarray, s0: int, ss: tuple, dst: np.ndarray, d0: int, ds: tup
     the other), anything else by ``grid_copy``."""
     if src.dtype == np.float32:
         if ss[1] == 1 and ds[3] == 1 and ss[3] != 1:          # channels-last in, grids out
-            _tiles()(src, s0, ss[0], ss[2], ss[3], dst, d0, ds[0], ds[2], ds[1],
+            tiles()(src, s0, ss[0], ss[2], ss[3], dst, d0, ds[0], ds[2], ds[1],
                      shape[0], shape[2], shape[1], shape[3])
             return
         if ss[3] == 1 and ds[1] == 1 and ds[3] != 1:          # grids in, channels-last out
-            _tiles()(src, s0, ss[0], ss[2], ss[1], dst, d0, ds[0], ds[2], ds[3],
+            tiles()(src, s0, ss[0], ss[2], ss[1], dst, d0, ds[0], ds[2], ds[3],
                      shape[0], shape[2], shape[3], shape[1])
             return
     _jit().grid_copy(src, s0, *ss, dst, d0, *ds, *shape)
-
-
-def _tiles():
-    from .transpose_copy import _kernel
-    return _kernel()
 
 
 def _spread(g4: np.ndarray, geom, hp: int, wp: int, lead: int = 0) -> np.ndarray:

@@ -33,7 +33,8 @@ _PLANS: dict = {}
 _jit = None
 
 
-def _kernel():
+def kernel():
+    """The tiled copy loop (``_jit_transpose.transpose_copy``), imported on first use."""
     global _jit
     if _jit is None:
         from ._jit_transpose import transpose_copy
@@ -98,7 +99,7 @@ def permuted_into(x: np.ndarray, perm: tuple, dst: np.ndarray) -> None:
                      tuple(s >> 2 for s in dst.strides))
             if p is not None:
                 sb1, sb2, sr, db1, db2, ds, n1, n2, n_s, n_r = p
-                _kernel()(src[0], src[1], sb1, sb2, sr, out[0], out[1], db1, db2, ds,
+                kernel()(src[0], src[1], sb1, sb2, sr, out[0], out[1], db1, db2, ds,
                           n1, n2, n_s, n_r)
                 return
     dst[...] = v
