@@ -188,11 +188,11 @@ def test_input_gradient_of_channels_last_g_by_nhwc_col2im(case):
 @pytest.mark.parametrize("channels", [4, 16])
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 def test_2x2_pool_loop_equals_the_window_scan(layout, channels):
-    """The branch-free 2x2 stride-2 loop gives the generic scan's values and first-maximum
+    """The branch-free 2x2 stride-2 loop gives the general loop's values and first-maximum
     indices: ties, NaN (the first wins), signed zeros, -inf, an odd trailing row and column;
     a channels-last input's indices come from an NCHW copy at 4 channels (``FEW_CHANNELS``)
     and from its NHWC buffer at 16, its values from the NHWC buffer at both."""
-    from dlcore.kernels.cpu import _jit_conv as J
+    from dlcore.kernels.cpu import _jit_pool as J
     rng = np.random.default_rng(5)
     x = np.round(rng.standard_normal((3, channels, 9, 7)))
     x.reshape(-1)[rng.choice(x.size, 12, replace=False)] = np.nan
@@ -206,8 +206,8 @@ def test_2x2_pool_loop_equals_the_window_scan(layout, channels):
           "dilation": (1, 1), "out_size": (4, 3)}
     y, a = C.max_pool(xin, **kw), C.max_pool_argmax(xin, **kw)
     y0, a0 = np.empty((3, channels, 4, 3), np.float32), np.empty((3, channels, 4, 3), np.int64)
-    J.max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1, y0)
-    J.max_pool_argmax(x, 2, 2, 2, 2, 0, 0, 1, 1, a0)
+    J.max_pool_rows(x, 2, 2, 2, 2, 0, 0, 1, 1, y0, a0[:0], False, np.empty(3, np.int32))
+    J.max_pool_rows(x, 2, 2, 2, 2, 0, 0, 1, 1, y0[:0], a0, True, np.empty(3, np.int32))
     np.testing.assert_array_equal(a, a0)
     np.testing.assert_array_equal(y, y0)
     np.testing.assert_array_equal(np.signbit(y), np.signbit(y0))

@@ -26,9 +26,10 @@ elementwise kernels do (waking the OpenMP workers costs more than it saves on sm
   :mod:`.conv_grid`).
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
   ``dlcore/kernels/cpu/conv.py`` (parallel only; no wrapper calls it).
-* pooling: ``max_pool``, ``max_pool_argmax`` (flat index ``ih * W + iw`` of the first maximum in
-  each window, as PyTorch's ``return_indices``), ``plane_gather`` / ``plane_scatter`` (gather by
-  those indices and its adjoint), ``avg_pool`` and ``avg_pool_grad``.
+* pooling: ``max_pool_2x2`` (values or the flat index ``ih * W + iw`` of the first maximum in
+  each window, as PyTorch's ``return_indices``; other windows: :mod:`._jit_pool`),
+  ``plane_gather`` / ``plane_scatter`` (gather by those indices and its adjoint), ``avg_pool``
+  and ``avg_pool_grad``.
 """
 
 from __future__ import annotations
@@ -261,77 +262,6 @@ def conv_direct(x, w, sh, sw, ph, pw, dh, dw, groups, out):
 
 
 # ----------------------------------------------------------------------------- pooling
-@njit(**_INL)
-def _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
-    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    n = nc // c_n
-    c = nc % c_n
-    for oh in range(oh_n):
-        for ow in range(ow_n):
-            best = -np.inf
-            for i in range(kh):
-                ih = oh * sh - ph + i * dh
-                if ih < 0 or ih >= h_n:
-                    continue
-                for j in range(kw):
-                    iw = ow * sw - pw + j * dw
-                    if iw >= 0 and iw < w_n:
-                        v = x[n, c, ih, iw]
-                        if best == best and (v > best or v != v):   # first NaN wins
-                            best = v
-            out[n, c, oh, ow] = best
-
-
-@njit(**_SER)
-def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    for nc in range(x.shape[0] * x.shape[1]):
-        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
-@njit(**_PAR)
-def max_pool_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    for nc in prange(x.shape[0] * x.shape[1]):
-        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
-@njit(**_INL)
-def _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
-    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    n = nc // c_n
-    c = nc % c_n
-    for oh in range(oh_n):
-        for ow in range(ow_n):
-            best = -np.inf
-            arg = -1
-            for i in range(kh):
-                ih = oh * sh - ph + i * dh
-                if ih < 0 or ih >= h_n:
-                    continue
-                for j in range(kw):
-                    iw = ow * sw - pw + j * dw
-                    if iw >= 0 and iw < w_n:
-                        v = x[n, c, ih, iw]
-                        if arg < 0 or (best == best and (v > best or v != v)):
-                            best = v
-                            arg = ih * w_n + iw
-            out[n, c, oh, ow] = arg
-
-
-@njit(**_SER)
-def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    """out[n, c, oh, ow] = ih * W + iw of the first maximum of the window (first NaN)."""
-    for nc in range(x.shape[0] * x.shape[1]):
-        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
-@njit(**_PAR)
-def max_pool_argmax_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    for nc in prange(x.shape[0] * x.shape[1]):
-        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
 # The 2x2 pool's helpers stay ``inline="always"``: as plain functions (LLVM left the calls in
 # place) the pool measured 14x slower (64x6x28x28: 4.2 ms vs 0.28 ms, CPU, one thread).
 @njit(**_INL)

@@ -195,6 +195,7 @@ def _c3():
 
 
 _jit = jit_module("_jit_conv")
+_jit_pool = jit_module("_jit_pool")
 
 
 def _k(name: str, work: int):
@@ -488,8 +489,12 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
         if copied:
             out[...] = res
     elif out.size:
-        _k("max_pool_argmax" if argmax else "max_pool", out.size * math.prod(kernel_size))(
-            x4, *_pool_args(kernel_size, strides, padding, dilation), out)
+        ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)
+        vals, idx = (ph, out) if argmax else (out, ph)
+        wide = x4.shape[2] * x4.shape[3] > _INT32_MAX        # (the rows' int32 indices)
+        serial_or_parallel(_jit_pool(), "max_pool_rows", out.size * math.prod(kernel_size))(
+            x4, *_pool_args(kernel_size, strides, padding, dilation), vals, idx, argmax,
+            np.empty(out.shape[3], np.int64 if wide else np.int32))
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 

@@ -1,0 +1,93 @@
+"""The general max pool's row loops (dlcore/kernels/cpu/_jit_pool.py) against a plain window
+scan in Python: values and first-maximum indices (a NaN is the maximum and the first one wins;
+a window of -inf takes its first tap), for strides that split rows into phases, padding,
+dilation and ceil_mode's extra window, float32 and float64, the serial and the ``prange`` loop,
+int32 and int64 index rows, and a channels-last input read through its NCHW view; and through
+:func:`dlcore.kernels.cpu.conv.max_pool` against PyTorch on data without NaNs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcore.kernels.cpu import _jit_pool as J
+from dlcore.kernels.cpu import conv as C
+
+torch = pytest.importorskip("torch")
+
+
+def _scan(x, k, s, p, d, out_hw):
+    """Each window's maximum and the flat index of its first maximum, by the definition."""
+    n_, c_, h, w = x.shape
+    vals = np.full((n_, c_) + out_hw, -np.inf, x.dtype)
+    idx = np.full((n_, c_) + out_hw, -1, np.int64)
+    for n in range(n_):
+        for c in range(c_):
+            for oh in range(out_hw[0]):
+                for ow in range(out_hw[1]):
+                    best, arg = -np.inf, -1
+                    for i in range(k[0]):
+                        ih = oh * s[0] - p[0] + i * d[0]
+                        for j in range(k[1]):
+                            iw = ow * s[1] - p[1] + j * d[1]
+                            if not (0 <= ih < h and 0 <= iw < w):
+                                continue
+                            v = x[n, c, ih, iw]
+                            if arg < 0 or (best == best and (v > best or v != v)):
+                                best, arg = v, ih * w + iw
+                    vals[n, c, oh, ow], idx[n, c, oh, ow] = best, arg
+    return vals, idx
+
+
+GEOMETRIES = [  # (shape, kernel, stride, padding, dilation, ceil_mode)
+    ((2, 3, 1, 37), (1, 4), (1, 4), (0, 0), (1, 1), False),     # M5's 1-D pool
+    ((2, 3, 9, 10), (3, 2), (2, 3), (1, 1), (1, 1), True),
+    ((1, 4, 11, 13), (3, 3), (2, 2), (1, 1), (2, 2), True),
+    ((2, 2, 8, 9), (3, 3), (1, 1), (1, 1), (1, 1), False),
+    ((1, 2, 6, 15), (2, 5), (3, 4), (1, 2), (1, 2), True),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
+@pytest.mark.parametrize("loop", ["max_pool_rows", "max_pool_rows_par"])
+@pytest.mark.parametrize("index_type", [np.int32, np.int64])
+def test_rows_equal_the_window_scan(geo, dtype, loop, index_type):
+    shape, k, s, p, d, ceil = geo
+    rng = np.random.default_rng(7)
+    x = np.round(rng.standard_normal(shape) * 2).astype(dtype)          # ties
+    flat = x.reshape(-1)
+    flat[rng.choice(x.size, x.size // 9, replace=False)] = np.nan
+    flat[rng.choice(x.size, x.size // 9, replace=False)] = -np.inf
+    x[0, 0, 0, :] = -np.inf                                              # a row of -inf
+    out_hw = tuple(torch.nn.functional.max_pool2d(
+        torch.zeros(shape), k, s, p, d, ceil_mode=ceil).shape[2:])
+    want_v, want_i = _scan(x, k, s, p, d, out_hw)
+    vals = np.empty(shape[:2] + out_hw, dtype)
+    idx = np.empty(shape[:2] + out_hw, np.int64)
+    f = getattr(J, loop)
+    geom = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1])
+    f(x, *geom, vals, idx[:0], False, np.empty(out_hw[1], index_type))
+    f(x, *geom, vals[:0], idx, True, np.empty(out_hw[1], index_type))
+    np.testing.assert_array_equal(vals, want_v)
+    np.testing.assert_array_equal(idx, want_i)
+    xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)   # NHWC buffer
+    f(xl, *geom, vals, idx[:0], False, np.empty(out_hw[1], index_type))
+    np.testing.assert_array_equal(vals, want_v)
+
+
+@pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
+def test_the_wrapper_matches_torch(geo):
+    shape, k, s, p, d, ceil = geo
+    x = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
+    want, want_i = torch.nn.functional.max_pool2d(torch.from_numpy(x), k, s, p, d,
+                                                  ceil_mode=ceil, return_indices=True)
+    kw = {"kernel_size": k, "strides": s, "padding": tuple((q, q) for q in p),
+          "dilation": d, "out_size": tuple(want.shape[2:])}
+    np.testing.assert_array_equal(C.max_pool(x, **kw), want.numpy())
+    np.testing.assert_array_equal(C.max_pool_argmax(x, **kw), want_i.numpy())
+    if shape[2] == 1:                                                    # the 1-D form
+        kw1 = {"kernel_size": k[1:], "strides": s[1:], "padding": ((p[1], p[1]),),
+               "dilation": d[1:], "out_size": tuple(want.shape[3:])}
+        np.testing.assert_array_equal(C.max_pool_argmax(x[:, :, 0], **kw1),
+                                      want_i.numpy()[:, :, 0])
