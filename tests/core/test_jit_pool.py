@@ -1,5 +1,5 @@
-"""The general max pool's row loops (dlcore/kernels/cpu/_jit_pool.py) against a plain window
-scan in Python: values and first-maximum indices (a NaN is the maximum and the first one wins;
+"""The general max pool's loops (dlcore/kernels/cpu/_jit_pool.py), the rows and the window
+scan, against a plain window scan in Python: values and first-maximum indices (a NaN is the maximum and the first one wins;
 a window of -inf takes its first tap), for strides that split rows into phases, padding,
 dilation and ceil_mode's extra window, float32 and float64, the serial and the ``prange`` loop,
 int32 and int64 index rows, and a channels-last input read through its NCHW view; and through
@@ -50,9 +50,10 @@ GEOMETRIES = [  # (shape, kernel, stride, padding, dilation, ceil_mode)
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
-@pytest.mark.parametrize("loop", ["max_pool_rows", "max_pool_rows_par"])
-@pytest.mark.parametrize("index_type", [np.int32, np.int64])
-def test_rows_equal_the_window_scan(geo, dtype, loop, index_type):
+@pytest.mark.parametrize("loop, index_type", [
+    ("max_pool_rows", np.int32), ("max_pool_rows", np.int64), ("max_pool_rows_par", np.int32),
+    ("max_pool", None)])
+def test_the_loops_equal_the_window_scan(geo, dtype, loop, index_type):
     shape, k, s, p, d, ceil = geo
     rng = np.random.default_rng(7)
     x = np.round(rng.standard_normal(shape) * 2).astype(dtype)          # ties
@@ -67,6 +68,12 @@ def test_rows_equal_the_window_scan(geo, dtype, loop, index_type):
     idx = np.empty(shape[:2] + out_hw, np.int64)
     f = getattr(J, loop)
     geom = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1])
+    if loop == "max_pool":                      # the window scan (rows of few outputs)
+        J.max_pool(x, *geom, vals)
+        J.max_pool_argmax(x, *geom, idx)
+        np.testing.assert_array_equal(vals, want_v)
+        np.testing.assert_array_equal(idx, want_i)
+        return
     f(x, *geom, vals, idx[:0], False, np.empty(out_hw[1], index_type))
     f(x, *geom, vals[:0], idx, True, np.empty(out_hw[1], index_type))
     np.testing.assert_array_equal(vals, want_v)
@@ -76,9 +83,11 @@ def test_rows_equal_the_window_scan(geo, dtype, loop, index_type):
     np.testing.assert_array_equal(vals, want_v)
 
 
+@pytest.mark.parametrize("rows", [True, False])
 @pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
-def test_the_wrapper_matches_torch(geo):
+def test_the_wrapper_matches_torch(geo, rows, monkeypatch):
     shape, k, s, p, d, ceil = geo
+    monkeypatch.setattr(C, "POOL_ROWS_MIN_OUTPUTS", 0 if rows else 10 ** 9)
     x = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
     want, want_i = torch.nn.functional.max_pool2d(torch.from_numpy(x), k, s, p, d,
                                                   ceil_mode=ceil, return_indices=True)

@@ -1,25 +1,31 @@
 """Numba loops of the general max pool (any window, stride, padding, dilation), imported on
 first use, never by ``import dlcore``; the 2x2 stride-2 pool has its own loops in
-:mod:`._jit_conv`.
+:mod:`._jit_conv`.  Each computes the values (``vals[n, c, oh, ow]``) or the indices
+(``idx[n, c, oh, ow] = ih * W + iw`` of the first maximum in window order, a NaN being the
+maximum, PyTorch's ``return_indices``) of the windows.
 
-``max_pool_rows`` computes the values (``want_arg`` false: ``vals[n, c, oh, ow]``) or the
-indices (``idx[n, c, oh, ow] = ih * W + iw`` of the first maximum in window order, a NaN being
-the maximum, PyTorch's ``return_indices``) of one output row at a time: the row's running
-maximum (and its index) over the window taps, one tap at a time across the whole row, a
-select per element.  Each input row a window reads is first copied into its ``sw`` stride
-phases (phase ``p`` holds columns ``p, p + sw, ...``), so that every tap reads one phase at
-consecutive positions and LLVM vectorises the loop over the row (strided loads kept it scalar;
-the per-window scan with its compare-and-branch chain, the loop this replaced, ran at 1.6-5 ns
-per tap).  The indices are kept in int32 while a row runs (int64 only where ``H * W`` does not
-fit) and widened when the row is stored.
+* ``max_pool_rows``: one output row at a time, the row's running maximum (and its index) over
+  the window taps, one tap at a time across the whole row, a select per element.  Each input
+  row a window reads is first copied into its ``sw`` stride phases (phase ``p`` holds columns
+  ``p, p + sw, ...``), so that every tap reads one phase at consecutive positions and LLVM
+  vectorises the loop over the row (strided loads kept it scalar).  The indices are kept in
+  int32 while a row runs (int64 only where ``H * W`` does not fit) and widened when the row is
+  stored.
+* ``max_pool`` / ``max_pool_argmax``: each window scanned in turn, a compare and a branch per
+  tap (1.6-5 ns a tap on random data): the loops for rows of few outputs, where the rows' work
+  per tap (a phase split, the tap's span of outputs) costs more than the taps
+  (``conv.POOL_ROWS_MIN_OUTPUTS``).
 
-Measured (one thread, process CPU time, float32, us, old scan -> these rows; values / indices):
-torchaudio M5's first pool, 64x32x1x496 window 4 stride 4, 1850 / 5405 -> 667 / 779 (PyTorch's
-``max_pool1d`` with indices 1850); 32x64x56x56 3x3 stride 2 pad 1, 40185 / 73301 -> 15054 /
-19114; 64x16x24x24 3x3 stride 1 pad 1, 14664 / 25820 -> 5335 / 6056.
+Measured (one thread, process CPU time, float32, us, scan -> rows; values / indices):
+torchaudio M5's first pool, 64x32x1x496 window 4 stride 4 (124 outputs a row), 1850 / 5405 ->
+667 / 779 (PyTorch's ``max_pool1d`` with indices 1850); its second, 64x32x1x122 (30 a row), 400
+/ 1300 -> 550 / 540; 32x64x56x56 3x3 stride 2 pad 1 (28), 40185 / 73301 -> 15054 / 19114;
+64x16x24x24 3x3 stride 1 pad 1 (24), 14664 / 25820 -> 5335 / 6056.  Rows of few outputs lose:
+64x32x1x30 (7 a row) 177 / 365 -> 299 / 351; the Kim text CNN's pool over a whole row,
+64x100x1x48, 554 / 913 -> 4555 / 5161; 32x512x7x7 7x7 1787 / 2895 -> 11675 / 12844.
 
-Each loop indexes its rows from 0 with unsigned subscripts (a plain subscript's negative-index
-wrap-around kept loops scalar); the caller keeps every index inside its buffer.
+The rows index from 0 with unsigned subscripts (a plain subscript's negative-index wrap-around
+kept loops scalar); the caller keeps every index inside its buffer.
 """
 
 from __future__ import annotations
@@ -37,6 +43,79 @@ _SER = {"cache": True, "nogil": True}
 _PAR = {"cache": True, "nogil": True, "parallel": True}
 
 
+# --------------------------------------------------------------- the window scan (short rows)
+@njit(**_INL)
+def _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            best = -np.inf
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw >= 0 and iw < w_n:
+                        v = x[n, c, ih, iw]
+                        if best == best and (v > best or v != v):   # first NaN wins
+                            best = v
+            out[n, c, oh, ow] = best
+
+
+@njit(**_SER)
+def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in range(x.shape[0] * x.shape[1]):
+        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_PAR)
+def max_pool_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_INL)
+def _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(oh_n):
+        for ow in range(ow_n):
+            best = -np.inf
+            arg = -1
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw >= 0 and iw < w_n:
+                        v = x[n, c, ih, iw]
+                        if arg < 0 or (best == best and (v > best or v != v)):
+                            best = v
+                            arg = ih * w_n + iw
+            out[n, c, oh, ow] = arg
+
+
+@njit(**_SER)
+def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    """out[n, c, oh, ow] = ih * W + iw of the first maximum of the window (first NaN)."""
+    for nc in range(x.shape[0] * x.shape[1]):
+        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+@njit(**_PAR)
+def max_pool_argmax_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+
+
+# ------------------------------------------------------------------------ the rows (long rows)
 @njit(**_INL)
 def _phases_of(r, sw, phases):
     """phases[p, q] = r[q sw + p]: row ``r`` split by stride phase."""
