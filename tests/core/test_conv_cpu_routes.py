@@ -184,8 +184,8 @@ def test_3d_loops_serial_and_parallel_match_torch(loops):
 
 def test_the_threshold_of_work_picks_the_serial_or_the_parallel_loop():
     j = C._jit()
-    assert C._k("max_pool", K.PARALLEL_MIN_WORK - 1) is j.max_pool
-    assert C._k("max_pool", K.PARALLEL_MIN_WORK) is j.max_pool_par
+    assert C._k("avg_pool", K.PARALLEL_MIN_WORK - 1) is j.avg_pool
+    assert C._k("avg_pool", K.PARALLEL_MIN_WORK) is j.avg_pool_par
     assert C._k("im2col", 10) is j.im2col
 
 

@@ -232,9 +232,9 @@ def test_lenets_10_pixel_rows_take_one_block_per_row_on_16_lanes(layout, lanes_o
     xin = _cl(x) if layout == "channels_last" else x
     geom = (1, 1, 0, 0, 1, 1)
     rows = []
-    real = D._jit().fwd
-    monkeypatch.setattr(D, "_jit", lambda: type("J", (), {"fwd": staticmethod(
-        lambda *a: rows.append(a[-2]) or real(*a))})())
+    real = D._drivers
+    monkeypatch.setattr(D, "_drivers", lambda kind: type("J", (), {"fwd": staticmethod(
+        lambda *a: rows.append(a[-2]) or real(kind).fwd(*a))})())
     got = D.conv_direct(xin, w, geom, (10, 10))
     monkeypatch.setattr(D, "_pick_row", D._pick)
     first = D.conv_direct(xin, w, geom, (10, 10))
@@ -377,8 +377,8 @@ def test_an_rgb_stems_filter_gradient_takes_one_block_of_9_rows(o, padding, per_
     y = C.conv(_cl(x), w, **geo)
     g = rng.standard_normal(y.shape).astype(np.float32)
     kinds = []
-    real = D._jit
-    monkeypatch.setattr(D, "_jit", lambda: _Spy(real(), kinds))
+    real = D._drivers
+    monkeypatch.setattr(D, "_drivers", lambda kind: _Spy(real(kind), kinds))
     dw = C.conv_filter_grad(_cl(x), _cl(g), kernel_size=(3, 3), **geo)
     _, _, want = _want(x, w, g, (1, 2), padding, (1, 1))
     np.testing.assert_allclose(dw, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
@@ -417,7 +417,7 @@ def test_lenets_filter_gradient_reads_its_6_channels_in_place(n, layout, monkeyp
 
 
 class _Spy:
-    """The jit module, recording which driver ran with which block kind."""
+    """A kind's drivers module, recording which driver ran with which block kind."""
 
     def __init__(self, mod, log):
         self.mod, self.log = mod, log

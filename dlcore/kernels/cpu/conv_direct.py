@@ -97,6 +97,12 @@ from .transpose_copy import permuted, permuted_into
 
 _jit = jit_module("_jit_conv_direct")
 
+
+def _drivers(kind: int):
+    """The register-blocked loops compiled for block kind ``kind`` (its own module: a first run
+    compiles the kinds it uses only, ``_jit_conv_direct.drivers``)."""
+    return _jit().drivers(kind, CORNER_KIND)
+
 #: Whether the direct route is taken at all (tests switch it off to reach the other routes).
 ENABLED = True
 #: (MR rows, NV vectors, L float32 lanes per vector) of each block kind of ``_jit_conv_direct``,
@@ -258,14 +264,14 @@ def conv_direct(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarr
         r_lo, r_hi, s_lo, s_hi = _jit().interior(oh, ow, *x4.shape[2:], kh, kw, *geom[:6])
         if r_hi - r_lo >= mr and s_hi - s_lo >= mr:
             xl = permuted(x4, (0, 2, 3, 1))                         # a view when channels-last
-            _jit().fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND)
+            _drivers(kind).fwd_unpadded(xl, wt, y, *geom[:6], kind, mr, vw, CORNER_KIND)
             return _out(y, x4)
     # the whole grid, unpadded or copied padded: a block per output row where one fits (the
     # unpadded reads above keep the first fit: with a row block's wider interior they lost
     # to it, 32->16 3x3 pad 1 on 10x10 channels-last 253 -> 281 us through the padded copy)
     kind, mr, vw = _chosen(_pick_row(o, ow))
     xp = _padded(x4, geom[2:4], hw)
-    _jit().fwd(xp, wt, y, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
+    _drivers(kind).fwd(xp, wt, y, geom[0], geom[1], geom[4], geom[5], kind, mr, vw)
     return _out(y, x4)
 
 
@@ -330,7 +336,7 @@ def conv_transpose_scatter(g4: np.ndarray, w4: np.ndarray, geom, in_hw: tuple) -
     dx = np.zeros((n, hp, wp, c), np.float32)
     gl = permuted(g4, (0, 2, 3, 1))                            # a view when channels-last
     wt = permuted(w4, (2, 3, 0, 1))
-    _jit().transpose_scatter(gl, wt, dx, sh, sw, dh, dw, kind, mr, vw)
+    _drivers(kind).transpose_scatter(gl, wt, dx, sh, sw, dh, dw, kind, mr, vw)
     out = dx[:, ph:ph + in_hw[0], pw:pw + in_hw[1]]
     if not channels_last(g4):
         return permuted(out, (0, 3, 1, 2))                       # NCHW in, NCHW out
@@ -406,9 +412,9 @@ def conv_filter_grad_rows(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> np.
         permuted_into(g4, (0, 2, 3, 1), gl[..., :o])
     out = np.empty(tuple(k) + (c, op), np.float32)
     if (k[1] * c) % mr == 0 and n > 1 and (xp[0].size + gl[0].size) * 4 <= IMAGE_TILE_BYTES:
-        _jit().filter_grad_rows_images(xp, gl, out, *args)
+        _drivers(kind).filter_grad_rows_images(xp, gl, out, *args)
     else:
-        _jit().filter_grad_rows(xp, gl, out, *args)
+        _drivers(kind).filter_grad_rows(xp, gl, out, *args)
     return permuted(out[..., :o], (3, 2, 0, 1))
 
 
@@ -429,11 +435,11 @@ def _filter_grad_rows_ragged(xp: np.ndarray, g4: np.ndarray, k: tuple, c: int,
     flat = np.empty(size + vw, np.float32)
     out = flat[:size].reshape(tuple(k) + (c, o))
     gl = g4.transpose(0, 2, 3, 1)                  # (a C-contiguous view: channels-last)
-    _jit().filter_grad_rows(xp[:n - 1], gl[:n - 1], out, *args)
+    _drivers(args[3]).filter_grad_rows(xp[:n - 1], gl[:n - 1], out, *args)
     last = np.zeros((1, oh, ow, vw), np.float32)
     last[..., :o] = gl[n - 1:]
     out_last = np.empty(tuple(k) + (c, vw), np.float32)
-    _jit().filter_grad_rows(xp[n - 1:], last, out_last, *args)
+    _drivers(args[3]).filter_grad_rows(xp[n - 1:], last, out_last, *args)
     out += out_last[..., :o]
     return permuted(out, (3, 2, 0, 1))
 
@@ -467,9 +473,9 @@ def conv_filter_grad_direct(x4: np.ndarray, g4: np.ndarray, k: tuple, geom) -> n
     gl = permuted(g4, (0, 2, 3, 1))
     out = np.empty(tuple(k) + (c, o), np.float32)
     if c % mr == 0 and (xl[0].size + gl[0].size) * 4 <= IMAGE_TILE_BYTES:
-        _jit().filter_grad_images(xl, gl, out, *geom[:6], kind, mr, vw)
+        _drivers(kind).filter_grad_images(xl, gl, out, *geom[:6], kind, mr, vw)
     else:
-        _jit().filter_grad(xl, gl, out, *geom[:6], kind, mr, vw)
+        _drivers(kind).filter_grad(xl, gl, out, *geom[:6], kind, mr, vw)
     return permuted(out, (3, 2, 0, 1))
 
 
@@ -521,5 +527,5 @@ def conv_nchw(x4: np.ndarray, w4: np.ndarray, geom, out_hw: tuple) -> np.ndarray
         xp[:, :, ph:ph + h, pw:pw + w] = x4
     kind, mr, vw = _chosen(_pick_nchw(out_hw[1], o))
     y = np.empty((n, o) + tuple(out_hw), np.float32)
-    _jit().fwd_nchw(xp, np.ascontiguousarray(w4), y, geom[4], geom[5], kind, mr, vw)
+    _drivers(kind).fwd_nchw(xp, np.ascontiguousarray(w4), y, geom[4], geom[5], kind, mr, vw)
     return y
