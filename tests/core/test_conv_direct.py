@@ -525,3 +525,25 @@ def test_one_channel_is_channels_last_when_its_channel_axis_steps_one_element():
     want = torch.nn.functional.conv2d(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()),
                                       torch.from_numpy(w)).numpy()
     np.testing.assert_allclose(y, want, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("c, taken", [(48, True), (50, False)])
+def test_the_filter_gradient_runs_direct_only_one_image_at_a_time(c, taken, monkeypatch,
+                                                                  lanes_of):
+    """Input channels the block rows divide run per image; others (whose blocks would stream
+    the whole batch, 2x slower at Keras' IMDB Conv1D) keep the GEMM routes, with the same
+    values."""
+    lanes_of(16)
+    rng = np.random.default_rng(9)
+    x = np.ascontiguousarray(rng.standard_normal((3, 40, c)).astype(np.float32)).transpose(0, 2, 1)
+    g = rng.standard_normal((3, 32, 38)).astype(np.float32)
+    assert D.takes_filter_grad_direct(x[:, :, None], g.dtype, 32, c, 1, 3) == taken
+    seen = []
+    monkeypatch.setattr(C, "conv_filter_grad_direct",
+                        lambda *a: seen.append(1) or D.conv_filter_grad_direct(*a))
+    geo = {"strides": (1,), "padding": ((0, 0),), "dilation": (1,), "groups": 1}
+    dw = C.conv_filter_grad(x, g, kernel_size=(3,), **geo)
+    assert bool(seen) == taken
+    want = torch.nn.grad.conv1d_weight(torch.from_numpy(np.ascontiguousarray(x)), (32, c, 3),
+                                       torch.from_numpy(g))
+    np.testing.assert_allclose(dw, want.numpy(), rtol=2e-5, atol=2e-5 * np.abs(want).max())

@@ -136,6 +136,7 @@ from .conv_direct import (
     conv_transpose_direct,
     conv_transpose_scatter,
     takes_direct,
+    takes_filter_grad_direct,
     takes_filter_grad_rows,
     takes_nchw,
     takes_transpose_scatter,
@@ -410,7 +411,7 @@ def conv_filter_grad(x, g, *, kernel_size, strides, padding, dilation, groups):
     dw_ = np.zeros((gr, o // gr, cg * kh * kw), x.dtype)
     if dw_.size and oh * ow and takes_filter_grad_rows(x, g, (kh, kw), geom, gr):
         return conv_filter_grad_rows(x, g4, (kh, kw), geom)   # few channels (conv_direct.py)
-    if dw_.size and oh * ow and takes_direct(x, g.dtype, o, c, gr, kh * kw):
+    if dw_.size and oh * ow and takes_filter_grad_direct(x, g.dtype, o, c, gr, kh * kw):
         return conv_filter_grad_direct(x, g4, (kh, kw), geom)  # float32, O % 8 (conv_direct.py)
     if dw_.size and takes_grid(x, (kh, kw), geom, (oh, ow), gr):
         return conv_filter_grad_grid(x, g4, (kh, kw), geom)   # channels-last x (conv_grid.py)
