@@ -1,9 +1,10 @@
 """The general max pool's loops (dlcore/kernels/cpu/_jit_pool.py), the rows and the window
-scan, against a plain window scan in Python: values and first-maximum indices (a NaN is the maximum and the first one wins;
-a window of -inf takes its first tap), for strides that split rows into phases, padding,
-dilation and ceil_mode's extra window, float32 and float64, the serial and the ``prange`` loop,
-int32 and int64 index rows, and a channels-last input read through its NCHW view; and through
-:func:`dlcore.kernels.cpu.conv.max_pool` against PyTorch on data without NaNs."""
+scan, against a plain window scan in Python: values and first-maximum indices (a NaN is the
+maximum and the first one wins; a window of -inf takes its first tap), for strides that split
+rows into phases, padding, dilation and ceil_mode's extra window, float32 and float64, the
+serial and the ``prange`` loop, int32 and int64 index rows, and a channels-last input read
+through its NCHW view; and through :func:`dlcore.kernels.cpu.conv.max_pool` against PyTorch on
+data without NaNs."""
 
 from __future__ import annotations
 
