@@ -13,6 +13,7 @@ import pytest
 
 from dlcore.kernels.cpu import _jit_pool as J
 from dlcore.kernels.cpu import conv as C
+from dlcore.kernels.cpu import pool as P
 
 torch = pytest.importorskip("torch")
 
@@ -46,6 +47,8 @@ GEOMETRIES = [  # (shape, kernel, stride, padding, dilation, ceil_mode)
     ((1, 4, 11, 13), (3, 3), (2, 2), (1, 1), (2, 2), True),
     ((2, 2, 8, 9), (3, 3), (1, 1), (1, 1), (1, 1), False),
     ((1, 2, 6, 15), (2, 5), (3, 4), (1, 2), (1, 2), True),
+    ((2, 9, 7, 8), (3, 3), (2, 2), (1, 1), (1, 1), True),       # channels for the NHWC loop
+    ((2, 16, 1, 21), (1, 2), (1, 2), (0, 0), (1, 1), False),    # Keras' MaxPooling1D(2)
 ]
 
 
@@ -53,7 +56,7 @@ GEOMETRIES = [  # (shape, kernel, stride, padding, dilation, ceil_mode)
 @pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
 @pytest.mark.parametrize("loop, index_type", [
     ("max_pool_rows", np.int32), ("max_pool_rows", np.int64), ("max_pool_rows_par", np.int32),
-    ("max_pool", None)])
+    ("max_pool", None), ("max_pool_nhwc", np.int32), ("max_pool_nhwc_par", np.int64)])
 def test_the_loops_equal_the_window_scan(geo, dtype, loop, index_type):
     shape, k, s, p, d, ceil = geo
     rng = np.random.default_rng(7)
@@ -69,6 +72,15 @@ def test_the_loops_equal_the_window_scan(geo, dtype, loop, index_type):
     idx = np.empty(shape[:2] + out_hw, np.int64)
     f = getattr(J, loop)
     geom = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1])
+    if loop.startswith("max_pool_nhwc"):        # the NHWC buffers, a pixel's channels a row
+        xb = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+        vb = np.empty((shape[0],) + out_hw + (shape[1],), dtype)
+        ib = np.empty(vb.shape, np.int64)
+        f(xb, *geom, vb, ib[:0], False, np.empty(shape[1], index_type))
+        f(xb, *geom, vb[:0], ib, True, np.empty(shape[1], index_type))
+        np.testing.assert_array_equal(vb.transpose(0, 3, 1, 2), want_v)
+        np.testing.assert_array_equal(ib.transpose(0, 3, 1, 2), want_i)
+        return
     if loop == "max_pool":                      # the window scan (rows of few outputs)
         J.max_pool(x, *geom, vals)
         J.max_pool_argmax(x, *geom, idx)
@@ -84,12 +96,15 @@ def test_the_loops_equal_the_window_scan(geo, dtype, loop, index_type):
     np.testing.assert_array_equal(vals, want_v)
 
 
-@pytest.mark.parametrize("rows", [True, False])
+@pytest.mark.parametrize("route", ["rows", "scan", "channels_last"])
 @pytest.mark.parametrize("geo", GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
-def test_the_wrapper_matches_torch(geo, rows, monkeypatch):
+def test_the_wrapper_matches_torch(geo, route, monkeypatch):
     shape, k, s, p, d, ceil = geo
-    monkeypatch.setattr(C, "POOL_ROWS_MIN_OUTPUTS", 0 if rows else 10 ** 9)
+    monkeypatch.setattr(P, "POOL_ROWS_MIN_OUTPUTS", 0 if route == "rows" else 10 ** 9)
+    monkeypatch.setattr(P, "NHWC_MIN_CHANNELS", 1)
     x = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
+    if route == "channels_last":                # (N, C, H, W) view of an NHWC buffer
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     want, want_i = torch.nn.functional.max_pool2d(torch.from_numpy(x), k, s, p, d,
                                                   ceil_mode=ceil, return_indices=True)
     kw = {"kernel_size": k, "strides": s, "padding": tuple((q, q) for q in p),

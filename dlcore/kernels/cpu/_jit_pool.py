@@ -14,7 +14,7 @@ maximum, PyTorch's ``return_indices``) of the windows.
 * ``max_pool`` / ``max_pool_argmax``: each window scanned in turn, a compare and a branch per
   tap (1.6-5 ns a tap on random data): the loops for rows of few outputs, where the rows' work
   per tap (a phase split, the tap's span of outputs) costs more than the taps
-  (``conv.POOL_ROWS_MIN_OUTPUTS``).
+  (``pool.POOL_ROWS_MIN_OUTPUTS``).
 
 Measured (one thread, process CPU time, float32, us, scan -> rows; values / indices):
 torchaudio M5's first pool, 64x32x1x496 window 4 stride 4 (124 outputs a row), 1850 / 5405 ->
@@ -195,3 +195,67 @@ def max_pool_rows_par(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, ar
     for nc in prange(x.shape[0] * x.shape[1]):
         phases, best, arg = _scratch(x, sw, arg_row)
         _plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc, phases, best, arg)
+
+
+# --------------------------------------------------------------- channels-last (NHWC buffers)
+@njit(**_INL)
+def _image_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, n, best, arg):
+    """One image of NHWC ``x`` (N, H, W, C) into NHWC ``vals`` / ``idx`` (N, OH, OW, C): per
+    output pixel the running maximum over its taps, a select per channel (the vector loop)."""
+    h_n, w_n, c_n = x.shape[1], x.shape[2], x.shape[3]
+    shape = idx.shape if want_arg else vals.shape
+    for oh in range(shape[1]):
+        for ow in range(shape[2]):
+            for c in range(c_n):
+                best[c] = -np.inf
+                arg[c] = -1
+            for i in range(kh):
+                ih = oh * sh - ph + i * dh
+                if ih < 0 or ih >= h_n:
+                    continue
+                for j in range(kw):
+                    iw = ow * sw - pw + j * dw
+                    if iw < 0 or iw >= w_n:
+                        continue
+                    src = x[n, ih, iw]
+                    at = ih * w_n + iw
+                    if want_arg:
+                        for c in range(c_n):
+                            v = src[uint64(c)]
+                            b = best[uint64(c)]
+                            a = arg[uint64(c)]
+                            t = (a < 0) | (v > b) | ((v != v) & (b == b))
+                            best[uint64(c)] = v if t else b
+                            arg[uint64(c)] = at if t else a
+                    else:
+                        for c in range(c_n):
+                            v = src[uint64(c)]
+                            b = best[uint64(c)]
+                            t = (v > b) | ((v != v) & (b == b))
+                            best[uint64(c)] = v if t else b
+            if want_arg:
+                o = idx[n, oh, ow]
+                for c in range(c_n):
+                    o[c] = arg[c]
+            else:
+                o = vals[n, oh, ow]
+                for c in range(c_n):
+                    o[c] = best[c]
+
+
+@njit(**_SER)
+def max_pool_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, arg_row):
+    """``max_pool_rows`` on the NHWC buffers of channels-last operands, the channels
+    vectorised; ``arg_row``: a pixel's worth (C) of the indices' integers."""
+    best = np.empty(x.shape[3], x.dtype)
+    arg = np.empty_like(arg_row)
+    for n in range(x.shape[0]):
+        _image_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, n, best, arg)
+
+
+@njit(**_PAR)
+def max_pool_nhwc_par(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, arg_row):
+    for n in prange(x.shape[0]):
+        best = np.empty(x.shape[3], x.dtype)
+        arg = np.empty_like(arg_row)
+        _image_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, n, best, arg)

@@ -154,6 +154,7 @@ from .conv_grid import (
 )
 from . import conv_gemm as _gemm
 from .conv_rows import conv_rows, takes_rows
+from .pool import general_max_pool
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -196,7 +197,6 @@ def _c3():
 
 
 _jit = jit_module("_jit_conv")
-_jit_pool = jit_module("_jit_pool")
 
 
 def _k(name: str, work: int):
@@ -490,24 +490,12 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
         if copied:
             out[...] = res
     elif out.size:
-        work = out.size * math.prod(kernel_size)
-        if out.shape[3] < POOL_ROWS_MIN_OUTPUTS:        # few outputs a row: scan each window
-            serial_or_parallel(_jit_pool(), "max_pool_argmax" if argmax else "max_pool", work)(
-                x4, *_pool_args(kernel_size, strides, padding, dilation), out)
-        else:
-            ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)
-            vals, idx = (ph, out) if argmax else (out, ph)
-            wide = x4.shape[2] * x4.shape[3] > _INT32_MAX    # (the rows' int32 indices)
-            serial_or_parallel(_jit_pool(), "max_pool_rows", work)(
-                x4, *_pool_args(kernel_size, strides, padding, dilation), vals, idx, argmax,
-                np.empty(out.shape[3], np.int64 if wide else np.int32))
+        general_max_pool(x4, out, argmax, _pool_args(kernel_size, strides, padding, dilation),
+                         out.size * math.prod(kernel_size))
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
 _INT32_MAX = 2 ** 31 - 1
-#: From this many outputs a row the general max pool runs a row at a time over stride phases,
-#: below it scans each window (figures in ``_jit_pool``: 30 a row won, 7 lost)
-POOL_ROWS_MIN_OUTPUTS = 16
 #: below this many channels a channels-last input's 2x2 indices come from an NCHW copy
 FEW_CHANNELS = 8
 
