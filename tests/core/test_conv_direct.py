@@ -547,3 +547,20 @@ def test_the_filter_gradient_runs_direct_only_one_image_at_a_time(c, taken, monk
     want = torch.nn.grad.conv1d_weight(torch.from_numpy(np.ascontiguousarray(x)), (32, c, 3),
                                        torch.from_numpy(g))
     np.testing.assert_allclose(dw, want.numpy(), rtol=2e-5, atol=2e-5 * np.abs(want).max())
+
+
+def test_each_block_kind_has_its_own_drivers_module():
+    """The drivers are compiled per block kind: a module per (kind, corner kind), written once
+    a process, binding ``_block`` to that kind's block alone (a driver holding all 15 kinds
+    compiled every one of them on a first run)."""
+    from dlcore.kernels.cpu import _jit_conv_direct as J
+    a, b = J.drivers(0, D.CORNER_KIND), J.drivers(2, D.CORNER_KIND)
+    assert a is J.drivers(0, D.CORNER_KIND) and a is not b
+    with open(a.__file__) as f:
+        src = f.read()
+    assert f"_BK = _make_block{D.KINDS[0]}" in src
+    assert f"_BC = _make_block{D.KINDS[D.CORNER_KIND]}" in src
+    assert "_block(kind" not in src and src.count("@njit(cache=True, nogil=True)\ndef ") == 8
+    with pytest.raises(RuntimeError, match="drivers"):
+        z = np.zeros((1, 2, 2, 8), np.float32)              # the templates never run as such
+        J.fwd(z, np.zeros((1, 1, 8, 8), np.float32), z.copy(), 1, 1, 1, 1, 11, 1, 8)
