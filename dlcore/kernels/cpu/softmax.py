@@ -39,7 +39,8 @@ def _run(x, axis, log):
             x = np.ascontiguousarray(x)
         if shape3[2] == 1 and x.dtype == _F32:      # float32 along the last axis (== : a
             # compiled plan's arrays may carry an equal copy of the dtype object)
-            _jit().softmax_rows32(x.reshape(shape3[:2]), out.reshape(shape3[:2]), log)
+            rows = _jit().log_softmax_rows32 if log else _jit().softmax_rows32
+            rows(x.reshape(shape3[:2]), out.reshape(shape3[:2]))
         else:
             _jit().softmax3(x.reshape(shape3), out.reshape(shape3), log)
     return out
@@ -66,7 +67,9 @@ def _small(log: bool):
         loop = _jit().softmax_nd
         empty = np.empty
         if axis == len(shape) - 1:          # the last axis: the loop of two arguments
-            last = _jit().log_softmax_last if log else _jit().softmax_last
+            name = ("log_softmax_last" if log else "softmax_last") + (
+                "32" if dtype == _F32 else "")
+            last = getattr(_jit(), name)
             fast = None                     # (its compiled form: ``compiled_form``)
 
             def run_last(x):
