@@ -11,7 +11,7 @@ maximum, PyTorch's ``return_indices``) of the windows.
   vectorises the loop over the row (strided loads kept it scalar).  The indices are kept in
   int32 while a row runs (int64 only where ``H * W`` does not fit) and widened when the row is
   stored.
-* ``max_pool`` / ``max_pool_argmax``: each window scanned in turn, a compare and a branch per
+* ``max_pool_scan``: each window scanned in turn, a compare and a branch per
   tap (1.6-5 ns a tap on random data): the loops for rows of few outputs, where the rows' work
   per tap (a phase split, the tap's span of outputs) costs more than the taps
   (``pool.POOL_ROWS_MIN_OUTPUTS``).
@@ -45,47 +45,16 @@ _PAR = {"cache": True, "nogil": True, "parallel": True}
 
 # --------------------------------------------------------------- the window scan (short rows)
 @njit(**_INL)
-def _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
+def _scan_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc):
+    """One (n, c) plane, each window scanned in turn: its maximum into ``vals`` or, with
+    ``want_arg``, the flat index of its first maximum into ``idx`` (a NaN the maximum, the
+    first one kept; a window of -inf keeps its first tap)."""
     c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
-    oh_n, ow_n = out.shape[2], out.shape[3]
+    shape = idx.shape if want_arg else vals.shape
     n = nc // c_n
     c = nc % c_n
-    for oh in range(oh_n):
-        for ow in range(ow_n):
-            best = -np.inf
-            for i in range(kh):
-                ih = oh * sh - ph + i * dh
-                if ih < 0 or ih >= h_n:
-                    continue
-                for j in range(kw):
-                    iw = ow * sw - pw + j * dw
-                    if iw >= 0 and iw < w_n:
-                        v = x[n, c, ih, iw]
-                        if best == best and (v > best or v != v):   # first NaN wins
-                            best = v
-            out[n, c, oh, ow] = best
-
-
-@njit(**_SER)
-def max_pool(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    for nc in range(x.shape[0] * x.shape[1]):
-        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
-@njit(**_PAR)
-def max_pool_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    for nc in prange(x.shape[0] * x.shape[1]):
-        _max_pool_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
-
-
-@njit(**_INL)
-def _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
-    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    n = nc // c_n
-    c = nc % c_n
-    for oh in range(oh_n):
-        for ow in range(ow_n):
+    for oh in range(shape[2]):
+        for ow in range(shape[3]):
             best = -np.inf
             arg = -1
             for i in range(kh):
@@ -96,23 +65,30 @@ def _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc):
                     iw = ow * sw - pw + j * dw
                     if iw >= 0 and iw < w_n:
                         v = x[n, c, ih, iw]
-                        if arg < 0 or (best == best and (v > best or v != v)):
+                        if not want_arg:        # (the values alone: one compare chain less)
+                            if best == best and (v > best or v != v):
+                                best = v
+                        elif arg < 0 or (best == best and (v > best or v != v)):
                             best = v
                             arg = ih * w_n + iw
-            out[n, c, oh, ow] = arg
+            if want_arg:
+                idx[n, c, oh, ow] = arg
+            else:
+                vals[n, c, oh, ow] = best
 
 
 @njit(**_SER)
-def max_pool_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
-    """out[n, c, oh, ow] = ih * W + iw of the first maximum of the window (first NaN)."""
+def max_pool_scan(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg):
+    """The values (into ``vals``) or, with ``want_arg``, the indices (into ``idx``) of a max
+    pool, each window scanned; the other output is an unused placeholder."""
     for nc in range(x.shape[0] * x.shape[1]):
-        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+        _scan_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc)
 
 
 @njit(**_PAR)
-def max_pool_argmax_par(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+def max_pool_scan_par(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg):
     for nc in prange(x.shape[0] * x.shape[1]):
-        _max_pool_argmax_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, out, nc)
+        _scan_plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc)
 
 
 # ------------------------------------------------------------------------ the rows (long rows)

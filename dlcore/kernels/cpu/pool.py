@@ -4,8 +4,8 @@ stride-2 one (which :mod:`.conv` runs by its own loops).
 * channels-last operands (the NCHW views of NHWC buffers, the TF front end's and a channels-last
   convolution's results) of at least ``conv.FEW_CHANNELS`` channels: ``max_pool_nhwc``, the
   channels vectorised, read and written in place;
-* rows of fewer than :data:`POOL_ROWS_MIN_OUTPUTS` outputs: ``max_pool`` / ``max_pool_argmax``,
-  each window scanned;
+* rows of fewer than :data:`POOL_ROWS_MIN_OUTPUTS` outputs: ``max_pool_scan``, each window
+  scanned;
 * others: ``max_pool_rows``, a row at a time over the input rows' stride phases.
 
 Measured (one thread, process CPU time, ms, values / indices, the rows or the scan ->
@@ -38,15 +38,13 @@ def general_max_pool(x4: np.ndarray, out: np.ndarray, argmax: bool, pool: tuple,
     (N, C, H, W) ``x4`` into ``out`` (stored as ``x4`` is: NHWC for a channels-last ``x4``),
     ``pool`` its ``(kh, kw, sh, sw, ph, pw, dh, dw)``, ``work`` the taps it reads."""
     index_type = np.int64 if x4.shape[2] * x4.shape[3] > _INT32_MAX else np.int32
+    unused = np.empty((0, 0, 0, 0), x4.dtype if argmax else np.int64)  # (one signature each)
     if channels_last(x4) and x4.shape[1] >= NHWC_MIN_CHANNELS:
         x4, out = x4.transpose(0, 2, 3, 1), out.transpose(0, 2, 3, 1)
-        name, row = "max_pool_nhwc", np.empty(x4.shape[3], index_type)
+        name, row = "max_pool_nhwc", (np.empty(x4.shape[3], index_type),)
     elif out.shape[3] < POOL_ROWS_MIN_OUTPUTS:              # few outputs a row: each window
-        serial_or_parallel(_jit(), "max_pool_argmax" if argmax else "max_pool", work)(
-            x4, *pool, out)
-        return
+        name, row = "max_pool_scan", ()
     else:
-        name, row = "max_pool_rows", np.empty(out.shape[3], index_type)
-    unused = np.empty((0, 0, 0, 0), x4.dtype if argmax else np.int64)  # (one signature each)
+        name, row = "max_pool_rows", (np.empty(out.shape[3], index_type),)
     vals, idx = (unused, out) if argmax else (out, unused)
-    serial_or_parallel(_jit(), name, work)(x4, *pool, vals, idx, argmax, row)
+    serial_or_parallel(_jit(), name, work)(x4, *pool, vals, idx, argmax, *row)
