@@ -103,6 +103,37 @@ def _phases_of(r, sw, phases):
 
 
 @njit(**_INL)
+def _fold_max(src, s0, lo, hi, best, arg, at, step, want_arg):
+    """For e in [lo, hi): the running maximum ``best[e]`` of ``src[s0 + e]`` (the first NaN
+    kept) and, with ``want_arg``, its index ``arg[e]`` (``at + e step`` where it is taken, the
+    first tap where ``arg`` is still -1): a select per element, the loop LLVM vectorises."""
+    if want_arg:
+        for e in range(lo, hi):
+            v = src[uint64(s0 + e)]
+            b = best[uint64(e)]
+            a = arg[uint64(e)]
+            t = (a < 0) | (v > b) | ((v != v) & (b == b))
+            best[uint64(e)] = v if t else b
+            arg[uint64(e)] = at + e * step if t else a
+    else:
+        for e in range(lo, hi):
+            v = src[uint64(s0 + e)]
+            b = best[uint64(e)]
+            t = (v > b) | ((v != v) & (b == b))
+            best[uint64(e)] = v if t else b
+
+
+@njit(**_INL)
+def _store_and_reset(src, out, best, arg):
+    """``out[:] = src`` (``best``, or ``arg`` for the indices), then ``best`` and ``arg`` reset
+    (-inf, -1) for the next row or pixel."""
+    for e in range(src.shape[0]):
+        out[e] = src[e]
+    best[:] = -np.inf
+    arg[:] = -1
+
+
+@njit(**_INL)
 def _plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc, phases, best, arg):
     """One (n, c) plane (module docstring); ``phases``, ``best``, ``arg``: scratch rows."""
     c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
@@ -110,10 +141,9 @@ def _plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc, phases, b
     oh_n, ow_n = shape[2], shape[3]
     n = nc // c_n
     c = nc % c_n
+    best[:] = -np.inf
+    arg[:] = -1
     for oh in range(oh_n):
-        for ow in range(ow_n):
-            best[ow] = -np.inf
-            arg[ow] = -1
         for i in range(kh):
             ih = oh * sh - ph + i * dh
             if ih < 0 or ih >= h_n:
@@ -123,31 +153,13 @@ def _plane(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, nc, phases, b
                 off = j * dw - pw                   # input column ow * sw + off
                 lo, hi = _span(ow_n, sw, pw, j * dw, w_n)
                 p = off % sw
-                q0 = (off - p) // sw                # phase p's position of output 0
-                src = phases[p]
-                base = ih * w_n + off
-                if want_arg:
-                    for ow in range(lo, hi):
-                        v = src[uint64(ow + q0)]
-                        b = best[uint64(ow)]
-                        a = arg[uint64(ow)]
-                        t = (a < 0) | (v > b) | ((v != v) & (b == b))   # first NaN wins
-                        best[uint64(ow)] = v if t else b
-                        arg[uint64(ow)] = base + ow * sw if t else a
-                else:
-                    for ow in range(lo, hi):
-                        v = src[uint64(ow + q0)]
-                        b = best[uint64(ow)]
-                        t = (v > b) | ((v != v) & (b == b))
-                        best[uint64(ow)] = v if t else b
+                # phase p's position of output ow is ow + (off - p) / sw
+                _fold_max(phases[p], (off - p) // sw, lo, hi, best, arg, ih * w_n + off, sw,
+                          want_arg)
         if want_arg:
-            o = idx[n, c, oh]
-            for ow in range(ow_n):
-                o[ow] = arg[ow]
+            _store_and_reset(arg, idx[n, c, oh], best, arg)
         else:
-            o = vals[n, c, oh]
-            for ow in range(ow_n):
-                o[ow] = best[ow]
+            _store_and_reset(best, vals[n, c, oh], best, arg)
 
 
 @njit(**_INL)
@@ -180,43 +192,23 @@ def _image_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, n, best,
     output pixel the running maximum over its taps, a select per channel (the vector loop)."""
     h_n, w_n, c_n = x.shape[1], x.shape[2], x.shape[3]
     shape = idx.shape if want_arg else vals.shape
+    best[:] = -np.inf
+    arg[:] = -1
     for oh in range(shape[1]):
         for ow in range(shape[2]):
-            for c in range(c_n):
-                best[c] = -np.inf
-                arg[c] = -1
             for i in range(kh):
                 ih = oh * sh - ph + i * dh
                 if ih < 0 or ih >= h_n:
                     continue
                 for j in range(kw):
                     iw = ow * sw - pw + j * dw
-                    if iw < 0 or iw >= w_n:
-                        continue
-                    src = x[n, ih, iw]
-                    at = ih * w_n + iw
-                    if want_arg:
-                        for c in range(c_n):
-                            v = src[uint64(c)]
-                            b = best[uint64(c)]
-                            a = arg[uint64(c)]
-                            t = (a < 0) | (v > b) | ((v != v) & (b == b))
-                            best[uint64(c)] = v if t else b
-                            arg[uint64(c)] = at if t else a
-                    else:
-                        for c in range(c_n):
-                            v = src[uint64(c)]
-                            b = best[uint64(c)]
-                            t = (v > b) | ((v != v) & (b == b))
-                            best[uint64(c)] = v if t else b
+                    if 0 <= iw < w_n:
+                        _fold_max(x[n, ih, iw], 0, 0, c_n, best, arg, ih * w_n + iw, 0,
+                                  want_arg)
             if want_arg:
-                o = idx[n, oh, ow]
-                for c in range(c_n):
-                    o[c] = arg[c]
+                _store_and_reset(arg, idx[n, oh, ow], best, arg)
             else:
-                o = vals[n, oh, ow]
-                for c in range(c_n):
-                    o[c] = best[c]
+                _store_and_reset(best, vals[n, oh, ow], best, arg)
 
 
 @njit(**_SER)
