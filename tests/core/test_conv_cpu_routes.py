@@ -93,12 +93,21 @@ def test_routes_match_torch(route, case, monkeypatch):
                                rtol=1e-10, atol=1e-10)
 
 
-def test_rows_on_1d_non_contiguous_float32(rows):
+def test_rows_on_1d_non_contiguous_float32(rows, monkeypatch):
+    # (the direct blocks, which a 1-D convolution reaches as its (N, C, 1, L) view, off: the
+    # rows or the unfolding GEMMs, as the fixture asks; and the route seen taken)
+    from dlcore.kernels.cpu import conv_direct as D
+    monkeypatch.setattr(D, "ENABLED", False)
+    taken = []
+    monkeypatch.setattr(C, "conv_rows", lambda *a: taken.append(1) or R.conv_rows(*a))
     rng = np.random.default_rng(4)
     x = rng.standard_normal((3, 20, 9)).astype(np.float32).transpose(0, 2, 1)   # (N, C, L) view
     w = rng.standard_normal((8, 9, 3)).astype(np.float32)
     p = {"strides": (1,), "padding": ((2, 1),), "dilation": (2,), "groups": 1}
+    monkeypatch.setattr(C, "takes_grid", lambda *a: False)       # (channels-last x: the
+    monkeypatch.setattr(C, "takes_folded", lambda *a: False)     # NHWC routes come first)
     y = C.conv(x, w, **p)
+    assert bool(taken) == (rows == "rows")
     tx = F.pad(torch.from_numpy(np.ascontiguousarray(x)), (2, 1))
     want = F.conv1d(tx, torch.from_numpy(w), None, 1, 0, 2)
     assert y.dtype == np.float32 and y.shape == tuple(want.shape)
