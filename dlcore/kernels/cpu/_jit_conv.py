@@ -35,7 +35,8 @@ elementwise kernels do (waking the OpenMP workers costs more than it saves on sm
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from .runtime import configure_threads
 
@@ -262,14 +263,41 @@ def conv_direct(x, w, sh, sw, ph, pw, dh, dw, groups, out):
 
 
 # ----------------------------------------------------------------------------- pooling
-# The 2x2 pool's helpers stay ``inline="always"``: as plain functions (LLVM left the calls in
-# place) the pool measured 14x slower (64x6x28x28: 4.2 ms vs 0.28 ms, CPU, one thread).
-@njit(**_INL)
-def _max2(b, v):
+# The 2x2 pool's helpers stay inlined: as plain functions (LLVM left the calls in place) the
+# pool measured 14x slower (64x6x28x28: 4.2 ms vs 0.28 ms, CPU, one thread).  The two smallest,
+# called a dozen times, are LLVM intrinsics (a compare and a select, emitted in place) rather
+# than ``inline="always"`` functions, whose every call site Numba inlines by copying the
+# function's IR (its deep copies were most of the pool's 2.1-2.5 s first compile).
+@intrinsic
+def _max2(typingctx, b, v):
     """The sequential scan's step: ``v`` replaces ``b`` if greater or a NaN (the first NaN wins);
     a select, not a branch, so LLVM vectorises the loops below."""
-    t = (~np.isnan(b)) & ((v > b) | np.isnan(v))
-    return v if t else b
+    if not isinstance(b, types.Float) or b != v:
+        return None
+
+    def codegen(context, builder, sig, args):
+        b_, v_ = args
+        keep_nan = builder.fcmp_ordered("ord", b_, b_)                  # b is not NaN
+        t = builder.and_(keep_nan, builder.or_(builder.fcmp_ordered(">", v_, b_),
+                                               builder.fcmp_unordered("uno", v_, v_)))
+        return builder.select(t, v_, b_)
+
+    return b(b, v), codegen
+
+
+@intrinsic
+def _eq(typingctx, v, m):
+    """v is m (a NaN is a NaN), as a bool for a select."""
+    if not isinstance(v, types.Float) or v != m:
+        return None
+
+    def codegen(context, builder, sig, args):
+        v_, m_ = args
+        both_nan = builder.and_(builder.fcmp_unordered("uno", v_, v_),
+                                builder.fcmp_unordered("uno", m_, m_))
+        return builder.or_(builder.fcmp_ordered("==", v_, m_), both_nan)
+
+    return types.boolean(v, m), codegen
 
 
 @njit(**_INL)
@@ -280,12 +308,6 @@ def _pool2x2_max(x, n, c, oh, ow):
     ih, iw = 2 * oh, 2 * ow
     return _max2(_max2(x[n, c, ih, iw], x[n, c, ih, iw + 1]),
                  _max2(x[n, c, ih + 1, iw], x[n, c, ih + 1, iw + 1]))
-
-
-@njit(**_INL)
-def _eq(v, m):
-    """v is m (a NaN is a NaN), as a bool for a select."""
-    return (v == m) | (np.isnan(v) & np.isnan(m))
 
 
 @njit(**_INL)
