@@ -148,9 +148,12 @@ def test_close_with_cancel_pending_enqueues_cancels_a_waiting_enqueue():
     ended = []
 
     def producer():
+        # (no stop check between enqueues: on a loaded machine the producer could see the
+        # coordinator's stop before it blocked, and end without the cancellation under test;
+        # an enqueue that starts after the close is cancelled alike)
         i = 0
         try:
-            while not coord.should_stop():
+            while True:
                 sess.run(enq, {x: float(i)})
                 i += 1
         except tf.errors.CancelledError as e:

@@ -39,6 +39,7 @@ def general_max_pool(x4: np.ndarray, out: np.ndarray, argmax: bool, pool: tuple,
     ``pool`` its ``(kh, kw, sh, sw, ph, pw, dh, dw)``, ``work`` the taps it reads."""
     index_type = np.int64 if x4.shape[2] * x4.shape[3] > _INT32_MAX else np.int32
     unused = np.empty((0, 0, 0, 0), x4.dtype if argmax else np.int64)  # (one signature each)
+    row: tuple[np.ndarray, ...]                 # (the index row the rows and NHWC loops take)
     if channels_last(x4) and x4.shape[1] >= NHWC_MIN_CHANNELS:
         x4, out = x4.transpose(0, 2, 3, 1), out.transpose(0, 2, 3, 1)
         name, row = "max_pool_nhwc", (np.empty(x4.shape[3], index_type),)
