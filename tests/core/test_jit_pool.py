@@ -117,3 +117,50 @@ def test_the_wrapper_matches_torch(geo, route, monkeypatch):
                "dilation": d[1:], "out_size": tuple(want.shape[3:])}
         np.testing.assert_array_equal(C.max_pool_argmax(x[:, :, 0], **kw1),
                                       want_i.numpy()[:, :, 0])
+
+
+AVG_GEOMETRIES = [  # (shape, kernel, stride, leading pad, trailing pad (ceil_mode's extra))
+    ((2, 3, 6, 37), (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((2, 3, 9, 40), (2, 5), (2, 3), (1, 2), (2, 3)),
+    ((3, 2, 1, 41), (1, 4), (1, 4), (0, 0), (0, 3)),     # M5-like 1-D, a ceil_mode window
+]
+
+
+@pytest.mark.parametrize("geo", AVG_GEOMETRIES, ids=lambda g: f"{g[0]}-k{g[1]}-s{g[2]}")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("include_pad", [True, False])
+@pytest.mark.parametrize("par", [False, True])
+def test_the_average_pool_rows_give_the_window_loops_bits(geo, dtype, include_pad, par):
+    """The rows (``avg_pool_rows``, ``avg_pool_grad_rows``) sum each window's terms in the
+    window loop's order, so forward and gradient are bit for bit ``_jit_conv``'s."""
+    from dlcore.kernels.cpu import _jit_conv as JC
+    shape, k, s, p, hi = geo
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(shape).astype(dtype)
+    out_hw = tuple((shape[2 + a] + p[a] + hi[a] - k[a]) // s[a] + 1 for a in range(2))
+    args = (k[0], k[1], s[0], s[1], p[0], p[1], hi[0], hi[1], include_pad)
+    want, got = np.empty(shape[:2] + out_hw, dtype), np.empty(shape[:2] + out_hw, dtype)
+    suffix = "_par" if par else ""
+    JC.avg_pool(x, *args, want)
+    getattr(J, "avg_pool_rows" + suffix)(x, *args, got)
+    np.testing.assert_array_equal(got, want)
+    g = rng.standard_normal(want.shape).astype(dtype)
+    dwant, dgot = np.zeros(shape, dtype), np.zeros(shape, dtype)
+    JC.avg_pool_grad(g, *args, dwant)
+    getattr(J, "avg_pool_grad_rows" + suffix)(g, *args, dgot)
+    np.testing.assert_array_equal(dgot, dwant)
+
+
+@pytest.mark.parametrize("rows", [True, False])
+def test_the_average_pool_matches_torch(rows, monkeypatch):
+    monkeypatch.setattr(P, "POOL_ROWS_MIN_OUTPUTS", 0 if rows else 10 ** 9)
+    x = np.random.default_rng(12).standard_normal((2, 4, 9, 33)).astype(np.float32)
+    tx = torch.from_numpy(x).requires_grad_()
+    want = torch.nn.functional.avg_pool2d(tx, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    kw = {"kernel_size": (3, 3), "strides": (2, 2), "padding": ((1, 2), (1, 2))}
+    got = C.avg_pool(x, out_size=tuple(want.shape[2:]), count_include_pad=False, **kw)
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-6, atol=1e-6)
+    g = np.random.default_rng(13).standard_normal(got.shape).astype(np.float32)
+    want.backward(torch.from_numpy(g))
+    dx = C.avg_pool_grad(g, in_size=(9, 33), count_include_pad=False, **kw)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-6, atol=1e-6)

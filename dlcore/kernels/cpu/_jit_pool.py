@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from ._jit_conv import _span  # the outputs whose input index lies inside an axis
+from ._jit_conv import _window  # PyTorch's average-pool window along one axis
 from .runtime import configure_threads
 
 configure_threads()
@@ -227,3 +228,89 @@ def max_pool_nhwc_par(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, ar
         best = np.empty(x.shape[3], x.dtype)
         arg = np.empty_like(arg_row)
         _image_nhwc(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx, want_arg, n, best, arg)
+
+
+# ------------------------------------------------------------------- average pool, long rows
+@njit(**_INL)
+def _avg_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, phases, acc):
+    """One (n, c) plane of ``_jit_conv.avg_pool`` a row at a time: each window's float64 sum
+    over its taps in the same order (rows, then columns), over stride phases as
+    ``max_pool_rows``, then divided by the same count: the same bits."""
+    c_n, h_n, w_n = x.shape[1], x.shape[2], x.shape[3]
+    ow_n = out.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(out.shape[2]):
+        h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+        acc[:] = 0.0
+        for ih in range(h0, h1):
+            _phases_of(x[n, c, ih], sw, phases)
+            for j in range(kw):
+                lo, hi = _span(ow_n, sw, pw, j, w_n)
+                p = (j - pw) % sw
+                src = phases[p]
+                q0 = (j - pw - p) // sw
+                for ow in range(lo, hi):
+                    acc[uint64(ow)] += src[uint64(ow + q0)]
+        o = out[n, c, oh]
+        for ow in range(ow_n):
+            w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+            cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+            o[ow] = acc[ow] / cnt if cnt > 0 else 0.0
+
+
+@njit(**_SER)
+def avg_pool_rows(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    """``_jit_conv.avg_pool`` (same arguments, same bits) for rows of many outputs."""
+    phases = np.empty((sw, (x.shape[3] + sw - 1) // sw), x.dtype)
+    acc = np.empty(out.shape[3])
+    for nc in range(x.shape[0] * x.shape[1]):
+        _avg_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, phases, acc)
+
+
+@njit(**_PAR)
+def avg_pool_rows_par(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    for nc in prange(x.shape[0] * x.shape[1]):
+        phases = np.empty((sw, (x.shape[3] + sw - 1) // sw), x.dtype)
+        acc = np.empty(out.shape[3])
+        _avg_plane(x, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, phases, acc)
+
+
+@njit(**_INL)
+def _avg_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, v):
+    """One plane of ``_jit_conv.avg_pool_grad`` a row of ``g`` at a time: each input row adds
+    ``g / count`` tap by tap across the row, the taps in descending order so that every element
+    takes its terms in the order of the windows (ascending), as the window loop adds them."""
+    c_n, h_n, w_n = out.shape[1], out.shape[2], out.shape[3]
+    ow_n = g.shape[3]
+    n = nc // c_n
+    c = nc % c_n
+    for oh in range(g.shape[2]):
+        h0, h1, hp = _window(oh, sh, ph, kh, h_n + ph_hi, h_n)
+        grow = g[n, c, oh]
+        for ow in range(ow_n):
+            w0, w1, wp = _window(ow, sw, pw, kw, w_n + pw_hi, w_n)
+            cnt = hp * wp if include_pad else (h1 - h0) * (w1 - w0)
+            v[ow] = grow[ow] / cnt if cnt > 0 else 0.0     # (no taps where cnt <= 0)
+        for ih in range(h0, h1):
+            orow = out[n, c, ih]
+            for j in range(kw - 1, -1, -1):
+                lo, hi = _span(ow_n, sw, pw, j, w_n)
+                for ow in range(lo, hi):
+                    q = uint64(ow * sw + j - pw)
+                    orow[q] += v[uint64(ow)]
+
+
+@njit(**_SER)
+def avg_pool_grad_rows(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    """``_jit_conv.avg_pool_grad`` (same arguments, same bits) for rows of many outputs."""
+    v = np.empty(g.shape[3])
+    for nc in range(out.shape[0] * out.shape[1]):
+        _avg_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, v)
+
+
+@njit(**_PAR)
+def avg_pool_grad_rows_par(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out):
+    for nc in prange(out.shape[0] * out.shape[1]):
+        v = np.empty(g.shape[3])
+        _avg_grad_plane(g, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, include_pad, out, nc, v)

@@ -154,7 +154,7 @@ from .conv_grid import (
 )
 from . import conv_gemm as _gemm
 from .conv_rows import conv_rows, takes_rows
-from .pool import general_max_pool
+from .pool import avg_pool_loop, general_max_pool
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -556,8 +556,8 @@ def avg_pool(x, *, kernel_size, strides, padding, out_size, count_include_pad):
     if out.size:
         kh, kw, sh, sw, ph, pw, _, _ = _pool_args(kernel_size, strides, padding, (1,) * 2)
         ph_hi, pw_hi = _geom(strides, padding, (1, 1))[6:]
-        _k("avg_pool", out.size * kh * kw)(x4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi,
-                                           bool(count_include_pad), out)
+        avg_pool_loop(False, out.shape[3], out.size * kh * kw)(
+            x4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, bool(count_include_pad), out)
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
@@ -571,7 +571,6 @@ def avg_pool_grad(g, *, in_size, kernel_size, strides, padding, count_include_pa
     if out.size and g4.size:
         kh, kw, sh, sw, ph, pw, _, _ = _pool_args(kernel_size, strides, padding, (1,) * 2)
         ph_hi, pw_hi = _geom(strides, padding, (1, 1))[6:]
-        _k("avg_pool_grad", g4.size * kh * kw)(g4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi,
-                                               bool(count_include_pad),
-                             out)
+        avg_pool_loop(True, g4.shape[3], g4.size * kh * kw)(
+            g4, kh, kw, sh, sw, ph, pw, ph_hi, pw_hi, bool(count_include_pad), out)
     return out.reshape(g.shape[:2] + tuple(in_size))
