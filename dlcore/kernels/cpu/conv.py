@@ -154,7 +154,7 @@ from .conv_grid import (
 )
 from . import conv_gemm as _gemm
 from .conv_rows import conv_rows, takes_rows
-from .pool import avg_pool_loop, general_max_pool
+from .pool import INT32_MAX, avg_pool_loop, general_max_pool
 
 #: Output width from which the unfolding (stride 1) is NumPy's strided copy rather than the
 #: Numba loop: the copy's per-row cost loses on short rows (figures in the module docstring).
@@ -472,7 +472,7 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
     x4 = _as2d(x)
     out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
     if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size) and not (
-            argmax and x4.shape[2] * x4.shape[3] > _INT32_MAX):     # (its int32 indices)
+            argmax and x4.shape[2] * x4.shape[3] > INT32_MAX):     # (its int32 indices)
         # the unused output: C-contiguous as the used one, so values and indices calls share
         # one compiled signature (LeNet-5's pools once took 2 compiles of ~2.2 s CPU)
         ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)
@@ -495,7 +495,6 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
     return out.reshape(x.shape[:2] + tuple(out_size))
 
 
-_INT32_MAX = 2 ** 31 - 1
 #: below this many channels a channels-last input's 2x2 indices come from an NCHW copy
 FEW_CHANNELS = 8
 

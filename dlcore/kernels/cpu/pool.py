@@ -3,7 +3,7 @@ stride-2 one (which :mod:`.conv` runs by its own loops), and the average pool's
 (:func:`avg_pool_loop`).
 
 * channels-last operands (the NCHW views of NHWC buffers, the TF front end's and a channels-last
-  convolution's results) of at least ``conv.FEW_CHANNELS`` channels: ``max_pool_nhwc``, the
+  convolution's results) of at least :data:`NHWC_MIN_CHANNELS` channels: ``max_pool_nhwc``, the
   channels vectorised, read and written in place;
 * rows of fewer than :data:`POOL_ROWS_MIN_OUTPUTS` outputs: ``max_pool_scan``, each window
   scanned;
@@ -31,7 +31,8 @@ _jit_conv = jit_module("_jit_conv")
 POOL_ROWS_MIN_OUTPUTS = 16
 #: the fewest channels that run as NHWC pixels (a shorter vector loop loses to the rows)
 NHWC_MIN_CHANNELS = 8
-_INT32_MAX = 2 ** 31 - 1
+#: the largest flat index the int32 index rows hold (larger planes take int64 ones)
+INT32_MAX = 2 ** 31 - 1
 
 
 def general_max_pool(x4: np.ndarray, out: np.ndarray, argmax: bool, pool: tuple,
@@ -39,7 +40,7 @@ def general_max_pool(x4: np.ndarray, out: np.ndarray, argmax: bool, pool: tuple,
     """The values (or with ``argmax`` the flat indices of the first maxima) of the max pool of
     (N, C, H, W) ``x4`` into ``out`` (stored as ``x4`` is: NHWC for a channels-last ``x4``),
     ``pool`` its ``(kh, kw, sh, sw, ph, pw, dh, dw)``, ``work`` the taps it reads."""
-    index_type = np.int64 if x4.shape[2] * x4.shape[3] > _INT32_MAX else np.int32
+    index_type = np.int64 if x4.shape[2] * x4.shape[3] > INT32_MAX else np.int32
     unused = np.empty((0, 0, 0, 0), x4.dtype if argmax else np.int64)  # (one signature each)
     row: tuple[np.ndarray, ...]                 # (the index row the rows and NHWC loops take)
     if channels_last(x4) and x4.shape[1] >= NHWC_MIN_CHANNELS:
