@@ -61,60 +61,77 @@ def _ld(lead, lead_stride, inner, inner_stride):              # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def _layout(x):                                              # pragma: no cover - Numba
-    """(transpose flag, leading dimension, array) of a float32 matrix for row-major cblas:
-    rows of contiguous elements (C order, or a slice of rows of one) as they are, a transposed
-    view of one read transposed, any other strides copied to C order."""
-    ld = _ld(x.shape[0], x.strides[0], x.shape[1], x.strides[1])
-    if ld:
-        return 111, ld, x
-    ld = _ld(x.shape[1], x.strides[1], x.shape[0], x.strides[0])
-    if ld:
-        return 112, ld, x
-    return 111, max(x.shape[1], 1), np.ascontiguousarray(x)
+def gemm_status(a, b, out, alpha, beta):                     # pragma: no cover - Numba
+    """``out = alpha a @ b + beta out`` for float32 matrices by MKL, each operand read as it
+    is where row-major cblas can (rows of contiguous elements: C order, or a slice of rows of
+    one, as they are; a transposed view of one, read transposed) and ``out``'s rows
+    contiguous (C-ordered, or a slice of the columns of one: an LSTM's ``dh`` in its
+    ``[dh, dc]`` buffer).  Returns 0 when done, or, with nothing done, 1 when ``a``'s strides
+    allow neither reading and 2 when ``b``'s do not (the caller copies it, ``gemm_into``).
+    Integers and strides only: no array made or returned, so it compiles in a fraction of
+    the time a copying form took (issue 19's cold start)."""
+    m, k = a.shape
+    n = b.shape[1]
+    ta, lda = 111, _ld(m, a.strides[0], k, a.strides[1])
+    if not lda:
+        ta, lda = 112, _ld(k, a.strides[1], m, a.strides[0])
+        if not lda:
+            return 1
+    tb, ldb = 111, _ld(k, b.strides[0], n, b.strides[1])
+    if not ldb:
+        tb, ldb = 112, _ld(n, b.strides[1], k, b.strides[0])
+        if not ldb:
+            return 2
+    ldc = _ld(m, out.strides[0], n, out.strides[1])
+    _call(ta, tb, m, n, k, alpha, a.ctypes.data, lda, b.ctypes.data, ldb, beta,
+          out.ctypes.data, ldc if ldc else max(n, 1))
+    return 0
 
 
 @njit(cache=True, nogil=True)
 def gemm_into(a, b, out, alpha, beta):                       # pragma: no cover - Numba
-    """``out = alpha a @ b + beta out`` for float32 matrices ``a``, ``b`` (any strides) and an
-    ``out`` whose rows are contiguous (C-ordered, or a slice of the columns of one: an LSTM's
-    ``dh`` in its ``[dh, dc]`` buffer), by MKL."""
-    m = a.shape[0]
-    n = b.shape[1]
-    k = a.shape[1]
-    ta, lda, a = _layout(a)
-    tb, ldb, b = _layout(b)
-    ldc = _ld(out.shape[0], out.strides[0], out.shape[1], out.strides[1])
-    _call(ta, tb, m, n, k, alpha, a.ctypes.data, lda, b.ctypes.data, ldb, beta,
-          out.ctypes.data, ldc if ldc else max(n, 1))
+    """``gemm_status``, an operand that cblas cannot read as it is copied to C order first
+    (only that one, as ``gemm_any`` copies it; for callers in Numba: ``mkl32``)."""
+    s = gemm_status(a, b, out, alpha, beta)
+    if s == 1:
+        a2 = np.ascontiguousarray(a)
+        if gemm_status(a2, b, out, alpha, beta) == 2:
+            gemm_status(a2, np.ascontiguousarray(b), out, alpha, beta)
+    elif s == 2:
+        gemm_status(a, np.ascontiguousarray(b), out, alpha, beta)
 
 
-# ``gemm_into`` as Python calls it (``gemm_mkl.sgemm``): compiled for arrays of any layout
+# ``gemm_status`` as Python calls it (``gemm_mkl.sgemm``): compiled for arrays of any layout
 # ('A'), one signature per read-only pattern of ``a`` and ``b``, made at its first use, instead
 # of one per combination of C, F and strided operands that the products of a program meet
-# (each another ``gemm_into``, ``_layout`` and ``np.ascontiguousarray`` compiled with an empty
-# cache: the seed MLP's eager first step compiled 1.27 s of them, issue 19's cold start).
-# The dispatch of a C or F array to the 'A' signature costs nothing measurable (0.48 us a
-# call, as an exact match).
+# (each another signature compiled with an empty cache: the seed MLP's eager first step
+# compiled 1.27 s of them, issue 19's cold start).  The dispatch of a C or F array to the 'A'
+# signature costs nothing measurable (0.48 us a call, as an exact match).  An operand whose
+# strides cblas cannot read is copied here, in NumPy (rare: a slice with a step), so the
+# Numba function makes no array (its first compile, with ``_ld``: 0.77 s -> 0.3 s, one core).
 _BY_FLAGS: dict = {}
 
 
 def gemm_any(a, b, out, alpha, beta) -> None:
-    """``gemm_into(a, b, out, alpha, beta)`` through the 'A'-layout signatures above (an
-    unaligned operand through ``gemm_into`` itself)."""
+    """``out = alpha a @ b + beta out`` (``gemm_status``'s contract; any strides) through the
+    'A'-layout signatures above (an unaligned operand through ``gemm_into`` itself)."""
     key = (a.flags.writeable, b.flags.writeable)
     fn = _BY_FLAGS.get(key)
     if fn is None:
         arr = [types.Array(types.float32, 2, "A", readonly=not w) for w in key]
-        sig = types.void(arr[0], arr[1], types.Array(types.float32, 2, "A"), types.float64,
-                         types.float64)
-        fn = _BY_FLAGS[key] = njit(sig, cache=True, nogil=True)(gemm_into.py_func)
+        sig = types.int64(arr[0], arr[1], types.Array(types.float32, 2, "A"), types.float64,
+                          types.float64)
+        fn = _BY_FLAGS[key] = njit(sig, cache=True, nogil=True)(gemm_status.py_func)
     try:
-        fn(a, b, out, alpha, beta)
+        s = fn(a, b, out, alpha, beta)
     except TypeError:                   # (no matching signature: an unaligned operand)
         if a.flags.aligned and b.flags.aligned and out.flags.aligned:
             raise
         gemm_into(a, b, out, alpha, beta)
+        return
+    if s:                               # (an operand copied: at most one call more each)
+        gemm_any(np.ascontiguousarray(a) if s == 1 else a,
+                 np.ascontiguousarray(b) if s == 2 else b, out, alpha, beta)
 
 
 @njit(cache=True, nogil=True)
