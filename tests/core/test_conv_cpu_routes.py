@@ -314,13 +314,42 @@ def test_a_big_filter_takes_the_folded_gemms(xs, ws, stride, pad, monkeypatch):
     assert len(calls) == 2
 
 
+def test_resnet_layer4_input_gradient_takes_the_folded_gemm(monkeypatch):
+    """ResNet-18's layer 4 (512 -> 512 channels 3x3, a 9.4 MB filter, batch 8, 4x4 planes):
+    the input gradient's folded columns are (N, C k k, OH OW), 1.2 MB, so it takes the
+    batch-folded GEMM (a refactor once counted them times O, 604 MB, over the columns' cap:
+    the direct blocks took it instead, 4-5x PyTorch's time at 2x2 planes); PyTorch's values."""
+    calls: list = []
+    real = CG.matmul
+    monkeypatch.setattr(CG, "matmul", lambda a, b: calls.append(a.shape) or real(a, b))
+    rng = np.random.default_rng(9)
+    w = (rng.standard_normal((512, 512, 3, 3)) * 0.05).astype(np.float32)
+    g = rng.standard_normal((8, 512, 4, 4)).astype(np.float32)
+    p = {"strides": (1, 1), "padding": ((1, 1), (1, 1)), "dilation": (1, 1), "groups": 1}
+    dx = C.conv_transpose(g, w, in_size=(4, 4), **p)
+    assert calls == [(512 * 9, 512)]                # W^T (C k k, O) @ g's (O, N OH OW)
+    ref = torch.nn.grad.conv2d_input((8, 512, 4, 4), torch.from_numpy(w), torch.from_numpy(g),
+                                     1, 1).numpy()
+    np.testing.assert_allclose(dx, ref, rtol=1e-3, atol=1e-3)
+
+
 def test_which_filters_are_big():
     x = np.zeros((8, 512, 4, 4), np.float32)
     w = np.zeros((512, 512, 3, 3), np.float32)                   # 9.4 MB: ResNet-18's layer 4
-    assert CG.big_filter(x, w, 1, 512 * 9 * 8 * 16)
-    assert not CG.big_filter(x[:, :256], w[:256, :256], 1, 256 * 9 * 8 * 16)   # 2.4 MB
-    assert not CG.big_filter(x.astype(np.float64), w, 1, 512 * 9 * 8 * 16)
+    assert CG.big_filter(x, w, 1, 8 * 16)
+    assert CG.big_filter(x, w, 1, 8 * 64)
+    # 2.4 MB: on a grid of at most SMALL_GRID_PIXELS (N OH OW) only
+    x256, w256 = np.zeros((8, 256, 4, 4), np.float32), np.zeros((256, 256, 3, 3), np.float32)
+    assert CG.big_filter(x256, w256, 1, 8 * 16)
+    assert CG.big_filter(x256, w256, 1, CG.SMALL_GRID_PIXELS)
+    assert not CG.big_filter(x256, w256, 1, CG.SMALL_GRID_PIXELS + 1)
+    assert not CG.big_filter(x256, w256[:128], 1, 8 * 16)               # 1.2 MB
+    assert not CG.big_filter(x[:, :256], w256, 1, 8 * 16)               # not C-contiguous
+    assert not CG.big_filter(x.astype(np.float64), w, 1, 8 * 16)
     assert not CG.big_filter(x.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2), w, 1,
-                             512 * 9 * 8 * 16)                   # channels-last: its own routes
-    assert not CG.big_filter(x, w, 2, 512 * 9 * 8 * 16)
-    assert not CG.big_filter(x, w, 1, CG.BIG_FILTER_MAX_COLS_BYTES // 4 + 1)
+                             8 * 16)                              # channels-last: its own routes
+    assert not CG.big_filter(x, w, 2, 8 * 16)
+    cap = CG.BIG_FILTER_MAX_COLS_BYTES // (512 * 9 * 4)          # pixels of folded columns
+    assert CG.big_filter(x, w, 1, cap)
+    assert not CG.big_filter(x, w, 1, cap + 1)
+    assert not CG.big_filter(x, w, 1, 0)

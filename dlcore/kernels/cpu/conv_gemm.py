@@ -31,24 +31,35 @@ from .linalg import matmul
 
 #: A float32 NCHW filter of at least this many bytes (512 -> 512 channels 3x3: 9.4 MB) takes the
 #: batch-folded GEMMs for its forward and input gradient (:func:`big_filter`), while the folded
-#: columns stay under BIG_FILTER_MAX_COLS_BYTES.
+#: columns stay under BIG_FILTER_MAX_COLS_BYTES; one of MID_FILTER_BYTES or more does when the
+#: convolution's output grid is SMALL_GRID_PIXELS (N OH OW) or fewer.
 BIG_FILTER_BYTES = 6 << 20
 BIG_FILTER_MAX_COLS_BYTES = 64 << 20
+MID_FILTER_BYTES = 2 << 20
+SMALL_GRID_PIXELS = 256
 
 
-def big_filter(a: np.ndarray, w4: np.ndarray, groups: int, cols: int) -> bool:
+def big_filter(a: np.ndarray, w4: np.ndarray, groups: int, pixels: int) -> bool:
     """Whether a one-group float32 convolution of the C-contiguous (NCHW) ``a`` (the input, or
-    ``g`` for the input gradient) with ``cols`` elements of folded columns takes the
-    batch-folded GEMMs (:data:`BIG_FILTER_BYTES`).  ResNet-18's layer 4 (512 -> 512 3x3,
-    batch 8, one thread, CPU time, ms, direct -> folded; PyTorch in brackets): 4x4 planes
-    forward 10.4 -> 7.9 (5.7), input gradient 16.1 -> 8.3 (7.3); 2x2 8.3 -> 2.8 and 14.4 ->
-    4.0; 8x8 40.5 -> 26.8 and 35.0 -> 28.5; 14x14 136 -> 77 and 130 -> 85.  The filter
-    gradient keeps its routes (within 10% of the folded GEMM either way).  With 384 channels
-    (5.3 MB) the two tied, with 256 (2.4 MB) the direct blocks won: 1.76 / 2.62 against 2.14 /
-    2.24 ms."""
-    return (groups == 1 and a.ndim == 4 and a.dtype == np.float32 and w4.dtype == np.float32
-            and a.flags.c_contiguous and w4.nbytes >= BIG_FILTER_BYTES
-            and 0 < cols * 4 <= BIG_FILTER_MAX_COLS_BYTES)
+    ``g`` for the input gradient) whose output grid has ``pixels`` = N OH OW pixels takes the
+    batch-folded GEMMs (its folded columns: ``pixels`` rows of C k k).  ResNet-18's layer 4
+    (512 -> 512 3x3, batch 8, one thread, CPU time, ms, direct -> folded; PyTorch in
+    brackets): 4x4 planes forward 10.4 -> 7.9 (5.7), input gradient 16.1 -> 8.3 (7.3); 2x2
+    8.3 -> 2.8 and 14.4 -> 4.0; 8x8 40.5 -> 26.8 and 35.0 -> 28.5; 14x14 136 -> 77 and 130 ->
+    85.  The filter gradient keeps its routes (within 10% of the folded GEMM either way).
+    With 384 channels (5.3 MB) the two tied, with 256 (2.4 MB) the direct blocks won at 8x8
+    planes, batch 8 (forward 6.5 against 7.2 ms), but not on a grid of 256 pixels or fewer,
+    whose edges are most of its pixels (session 43, same conditions, direct -> folded, forward
+    / input gradient): 256 -> 512 channels at 4x4, batch 8 (4.5 MB, VGG-11's fourth layer)
+    4.25 -> 3.75 / 5.82 -> 4.04 ms (PyTorch 2.52 / 2.72), 256 -> 256 at 4x4 3.58 -> 2.77 /
+    4.32 -> 3.07, at 8x8 batch 4 6.00 -> 4.38 / 5.79 -> 5.22; 128 -> 128 at 4x4 (0.6 MB)
+    0.71 / 0.83 against 0.88 / 0.94, hence MID_FILTER_BYTES."""
+    if not (groups == 1 and a.ndim == 4 and a.dtype == np.float32 and w4.dtype == np.float32
+            and a.flags.c_contiguous):
+        return False
+    size = w4.nbytes
+    return (size >= BIG_FILTER_BYTES or size >= MID_FILTER_BYTES and pixels <= SMALL_GRID_PIXELS) \
+        and 0 < pixels * (size // w4.shape[0]) <= BIG_FILTER_MAX_COLS_BYTES
 
 
 def folded_conv(cols: np.ndarray, w4: np.ndarray, out_hw: tuple) -> np.ndarray:
@@ -194,7 +205,7 @@ def forward(x4: np.ndarray, w4: np.ndarray, geom, groups: int, out_hw: tuple, un
     oh, ow = out_hw
     if whole_plane(x4.shape[2:], (kh, kw), geom, groups, x4, w4):     # a dense layer
         return dense_conv(x4, w4).reshape((n, o, oh, ow))
-    if big_filter(x4, w4, groups, c * kh * kw * n * oh * ow):
+    if big_filter(x4, w4, groups, n * oh * ow):
         return folded_conv(unfold(x4, kh, kw, geom, oh, ow, folded=True), w4, out_hw)
     if pointwise((kh, kw), geom, groups, x4, w4):
         return pointwise_conv(x4, w4)
@@ -214,7 +225,7 @@ def input_grad(g4: np.ndarray, w4: np.ndarray, geom, groups: int, in_hw: tuple, 
         return conv_transpose_depthwise(g4, w4, groups, geom, in_hw)
     if whole_plane(in_hw, (kh, kw), geom, groups, g4, w4):
         return dense_conv_transpose(g4, w4).reshape((n, cg) + tuple(in_hw))
-    if big_filter(g4, w4, groups, g4.size * cg * kh * kw):
+    if big_filter(g4, w4, groups, n * g4.shape[2] * g4.shape[3]):
         out = np.zeros((n, cg) + tuple(in_hw), g4.dtype)
         col2im(folded_dcols(g4, w4), out)                  # (N, C k k, OH OW)
         return out
