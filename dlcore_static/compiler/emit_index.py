@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING
 from . import loops
 from .ir import Node, Val
 
+
+class Unsupported(Exception):
+    """This node cannot be written as Numba code; the message says why (raised by
+    ``emit_numba.Emitter``, which the compiler imports it from)."""
+
+
 #: graph-level nodes of TensorFlow's run-time checks (dlcore_static/_index_checks.py) that a
 #: segment runs (``IndexEmitter.check_indices``): the value passes through
 CHECK_TYPES = ("CheckIndices", "CheckScatterIndices", "CheckDivisor")

@@ -40,8 +40,9 @@ from dlcore.registry import AVal
 
 from .. import plan as _plan
 from ..graph import Tensor
-from . import loops
-from .emit_index import CHECK_TYPES, IndexEmitter
+from . import loop_fold, loops
+from .emit_index import CHECK_TYPES, IndexEmitter, Unsupported
+from .loop_sources import LoopSources
 from .ir import Node, Program, Val, infer_shapes
 
 _VIEWS = {"reshape", "reshape_like", "expand_dims", "squeeze"}
@@ -90,10 +91,6 @@ def _branch_outputs(outs, caps: list, ctx) -> list:
     return res
 
 
-class Unsupported(Exception):
-    """This node cannot be written as Numba code; the message says why."""
-
-
 def _size(shape) -> int:
     n = 1
     for d in shape:
@@ -106,7 +103,7 @@ def _shape_text(shape) -> str:
     return "(" + "".join(f"{d}, " for d in shape) + ")"
 
 
-class Emitter(IndexEmitter):
+class Emitter(IndexEmitter, LoopSources):
     """Writes statements; ``names`` maps a Val to its local name (or a literal's text)."""
 
     def __init__(self, names: dict, fresh):
@@ -123,6 +120,7 @@ class Emitter(IndexEmitter):
         # written with another of them (the cross-entropy with its gradient, emit_xent.py)
         self.segment: list | None = None
         self.bias_logits: dict = {}   # Val -> (a, b): a bias add the cross-entropy reads
+        self.c_arrays: set = set()    # names of C-contiguous arrays (a loop may fold them)
         self._seg_prims: tuple | None = None        # (segment, its prim names): segment_prims
 
     def name(self, v: Val) -> str:
@@ -228,70 +226,26 @@ class Emitter(IndexEmitter):
             if buf is None:
                 lines.append(f"{name} = np.empty({_shape_text(loop_shape)}, "
                              f"{loops.np_type(mv.aval.dtype)})")
+                self.c_arrays.add(name)
             name_of[mv] = ("out", name)
+        fold, back = None, {}
+        folded = loop_fold.plan(members, loop_shape, name_of, self.c_arrays, self.fresh)
+        if folded is not None:          # (fewer axes: loop_fold.py)
+            fold, loop_shape, views, name_of, back = folded
+            lines += views
         e = loops.emit(members, outputs, loop_shape, name_of, prefix=self.fresh("L") + "_",
-                       fast32=True)
+                       fast32=True, fold=fold)
         par = _size(loop_shape) >= PARALLEL_THRESHOLD and loop_shape[0] > 1 and \
             not loops.has_partial_reduction(members) and _rt.parallel_ok
         self.parallel |= par
-        lines += loops.loop_lines(e, loops.bound_texts(loop_shape, name_of), par, "")
+        bounds = loops.bound_texts(loop_shape, name_of) if fold is None else \
+            loop_fold.bounds(loop_shape, name_of)
+        lines += loops.loop_lines(e, bounds, par, "")
         for k, text in enumerate(e.outputs):
+            text = back.get(text, text)
             outs.append(text)
             self.names[n.out(k)] = text
         return lines
-
-    def _sliced_source(self, v: Val) -> tuple | None:
-        """``(base name, axes)`` when ``v`` is a basic slice (``getitem`` with unit steps,
-        possibly of another one) of an array this segment names: a loop then reads
-        ``base[axes]`` in its place (``loops.emit``'s ``offset`` operands), where ``axes`` gives
-        per axis of the base ``("ax", k, start)`` (``v``'s axis ``k`` plus ``start``) or
-        ``("int", i)``.  A slice view is typed with unknown strides ('A' layout), so Numba
-        loads its elements one by one; its C-contiguous base lets LLVM vectorise the loop.
-        Measured on the small ResNet's batch-norm gradient segment reading the gradient of
-        ``tf.pad`` (a 32x34x34x16 float32 buffer read at [:, 1:33, 1:33]): 2.9 -> 2.4 ms."""
-        axes: list[tuple] = [("ax", k, 0) for k in range(len(v.aval.shape))]
-        cur, found = v, False
-        while cur not in self.literals:
-            n = cur.node
-            if n is None or n.kind != "prim" or n.prim.name != "getitem":
-                break
-            x = n.inputs[0]
-            xs = tuple(x.aval.shape)
-            if x not in self.names or x in self.literals or not xs:
-                break
-            try:
-                parts = self._numpy_index(n.params["idx"], xs).split(", ")
-            except Unsupported:
-                break
-            parts += ["0:"] * (len(xs) - len(parts))
-            if sum(":" in p for p in parts) != len(axes):
-                break
-            new: list[tuple] = []
-            k = 0
-            for p in parts:
-                if ":" in p:
-                    kind, a, off = axes[k] if len(axes[k]) == 3 else (*axes[k], 0)
-                    start = int(p.split(":")[0])
-                    new.append(("int", a + start) if kind == "int" else ("ax", a, off + start))
-                    k += 1
-                else:
-                    new.append(("int", int(p)))
-            axes, cur, found = new, x, True
-        return (self.name(cur), tuple(axes)) if found else None
-
-    def _broadcast_source(self, v: Val) -> Val | None:
-        """The operand of ``broadcast_to`` value ``v`` when a loop can read it in its place
-        (its size-1 and missing axes indexed by 0, ``loops.index_expr``): a per-channel
-        vector read through a broadcast view (strides 0) was a strided load per element, and
-        a rank-0 one was first copied into a full array (``np.full``)."""
-        n = v.node
-        if n.kind != "prim" or n.prim.name != "broadcast_to" or n.control:
-            return None
-        x = n.inputs[0]
-        if x in self.literals or x not in self.names or not x.aval.fully_defined or \
-                x.aval.dtype != v.aval.dtype or len(x.aval.shape) > len(v.aval.shape):
-            return None
-        return x
 
     # -- linear algebra and shapes
     def prim_matmul(self, n: Node) -> list[str]:

@@ -276,7 +276,7 @@ class Emitted:
 
 
 def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: dict,
-         prefix: str = "", fast32: bool = False) -> Emitted:
+         prefix: str = "", fast32: bool = False, fold: tuple | None = None) -> Emitted:
     """The statements of a fused loop.
 
     ``name_of`` maps each external input Val to ``('array', name)``, ``('scalar', name)``,
@@ -284,7 +284,11 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
     broadcasts to the value, read in its place) or ``('offset', (name, axes))`` (a basic slice
     of array ``name``, read from it: ``Emitter._sliced_source``); output arrays are named ``name_of[val] = ('out', name)`` by the
     caller for the outputs that are arrays (reductions are returned as scalars).  ``fast32``
-    (CPU code): float32 sigmoid/tanh as ``FAST32`` calls.
+    (CPU code): float32 sigmoid/tanh as ``FAST32`` calls.  ``fold``: the groups of the
+    members' axes that ``loop_shape`` (then one axis per group) runs as one (``fold_axes``);
+    the operands and outputs in ``name_of`` are then read and written as arrays of the folded
+    rank, and a partial reduction's result, made in its own shape, is written through a view
+    of the folded one.
     """
     e = Emitted()
     local: dict = {}
@@ -297,11 +301,20 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             v = m.inputs[0]
             acc, res = f"{prefix}ra{j}", f"{prefix}r{j}"
             rank = len(loop_shape)
-            axes = {int(a) % rank for a in m.params["axes"]}
+            axes = _reduced(m, fold, rank)
             keep = tuple(1 if k in axes else int(d) for k, d in enumerate(loop_shape))
             kidx = ", ".join("0" if k in axes else f"i{k}" for k in range(rank))
             x = _operand(v, local, loads, name_of, loop_shape, e, prefix)
-            out_rank = len(m.avals[0].shape)
+            own = tuple(int(d) for d in m.avals[0].shape)
+            shape = own if fold is None else (keep if len(own) == len(v.aval.shape) else
+                                              tuple(d for k, d in enumerate(keep) if k not in axes))
+            out_rank = len(shape)
+            dt = np_type(m.avals[0].dtype)
+            local[m.out()] = res
+            made = [f"{res} = np.empty({_shape_text(own)}, {dt})"]
+            if shape != own:                # (a view of the folded rank, written in place)
+                made.append(f"{res}_f = {res}.reshape({_shape_text(shape)})")
+                res += "_f"
             if axes == {rank - 1} and _row_sum_fits(v, loop_shape) and \
                     out_rank in (rank, rank - 1):
                 # sums of the innermost axis alone: each row's sum is complete after its
@@ -309,11 +322,9 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
                 # result (the float64 accumulator held 0.0 + that sum: the same value), and
                 # no accumulator array is made (a cold first step compiled its np.empty)
                 ridx = kidx if out_rank == rank else ", ".join(f"i{k}" for k in range(rank - 1))
-                dt = np_type(m.avals[0].dtype)
-                e.setup.append(f"{res} = np.empty({_shape_text(m.avals[0].shape)}, {dt})")
+                e.setup.extend(made)
                 e.row_sums.append((f"{res}[{ridx}]", x, f"{prefix}rb{j}",
                                    np_type(v.aval.dtype), dt))
-                local[m.out()] = res
                 continue
             e.setup.extend(_zeroed_lines(acc, keep, f"{prefix}z{j}_"))
             if rank - 1 in axes and _row_sum_fits(v, loop_shape):
@@ -321,9 +332,8 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
                                    ""))
             else:
                 e.body.append(f"{acc}[{kidx}] += {x}")
-            e.finish.extend(_rounded_lines(res, acc, keep, axes, m.avals[0],
-                                           f"{prefix}z{j}_"))
-            local[m.out()] = res
+            e.finish.extend(_rounded_lines(res, acc, keep, axes, shape, dt, f"{prefix}z{j}_",
+                                           made))
             continue
         if is_reduction(m):
             v = m.inputs[0]
@@ -381,24 +391,35 @@ def _zeroed_lines(acc: str, shape: tuple, z: str) -> list[str]:
     return lines
 
 
-def _rounded_lines(res: str, acc: str, keep: tuple, axes: set, out: AVal, z: str) -> list[str]:
-    """``res = acc.astype(dtype).reshape(out.shape)`` (``keep``: acc's shape, 1 on the summed
-    ``axes``) as ``np.empty`` and a loop where the result keeps either every axis or only the
-    kept ones: the first ``astype``/``reshape`` of a process cost Numba ~0.37 s of CPU to
-    compile (a cold first step's); the values are the same (float64 rounded to the dtype)."""
-    shape = tuple(int(d) for d in out.shape)
+def _rounded_lines(res: str, acc: str, keep: tuple, axes: set, shape: tuple, dt: str, z: str,
+                   made: list[str]) -> list[str]:
+    """``res = acc.astype(dtype).reshape(shape)`` (``keep``: acc's shape, 1 on the summed
+    ``axes``; ``made``: the lines that make ``res``, ``np.empty``, and where the loop's axes are
+    folded its view of ``shape``) as those lines and a loop where the result keeps either every
+    axis or only the kept ones: the first ``astype``/``reshape`` of a process cost Numba ~0.37
+    s of CPU to compile (a cold first step's); the values are the same (float64 rounded to the
+    dtype)."""
     kept = [k for k in range(len(keep)) if k not in axes]
     if len(shape) == len(keep):
         ridx = [f"{z}{k}" if k in kept else "0" for k in range(len(keep))]
     elif len(shape) == len(kept) and shape:
         ridx = [f"{z}{k}" for k in kept]
     else:
-        return [f"{res} = {acc}.astype({np_type(out.dtype)}).reshape({_shape_text(shape)})"]
+        return [f"{res} = {acc}.astype({dt}).reshape({_shape_text(shape)})"]
     nest, ind = for_nest((f"{z}{k}", int(keep[k])) for k in kept)
-    lines = [f"{res} = np.empty({_shape_text(shape)}, {np_type(out.dtype)})", *nest]
+    lines = [*made, *nest]
     aidx = ", ".join(f"{z}{k}" if k in kept else "0" for k in range(len(keep)))
-    lines.append(f"{ind}{res}[{', '.join(ridx)}] = {np_type(out.dtype)}({acc}[{aidx}])")
+    lines.append(f"{ind}{res}[{', '.join(ridx)}] = {dt}({acc}[{aidx}])")
     return lines
+
+
+def _reduced(m: Node, fold: tuple | None, rank: int) -> set:
+    """The loop axes partial reduction ``m`` sums over: its own, or the groups of them when
+    the loop's axes are folded (``fold_axes`` keeps each group all summed or all kept)."""
+    if fold is None:
+        return {int(a) % rank for a in m.params["axes"]}
+    own = {int(a) % len(m.inputs[0].aval.shape) for a in m.params["axes"]}
+    return {g for g, grp in enumerate(fold) if grp[0] in own}
 
 
 def _shape_text(shape) -> str:

@@ -139,6 +139,8 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
         args.append(a)
         names[v] = a
         call_args.append(_arg_text(v, py[v], b.contiguous, pre))
+        if v.aval.shape != ():
+            em.c_arrays.add(a)              # (_arg_text passes a C-contiguous array)
 
     def walk_inputs(n: Node):
         for v in n.inputs:
@@ -170,6 +172,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
                 args.append(a)
                 call_args.append(buf)
                 em.inplace[n.out(i)] = a
+                em.c_arrays.add(a)
                 passed[n.out(i)] = buf
         else:
             # a loop's escaping array output is allocated by the glue and filled in place
@@ -190,6 +193,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
                 pre.append(f"{name} = _empty({_shape(shape)}, {dt})")
                 call_args.append(name)
                 em.inplace[v] = a
+                em.c_arrays.add(a)
                 passed[v] = name
         body += em.node(n)
     outs = []
