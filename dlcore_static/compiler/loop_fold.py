@@ -21,6 +21,7 @@ from . import loops
 #: ``DLCORE_LOOP_FOLD=0`` leaves every loop unfolded (for measuring the difference)
 FOLD = os.environ.get("DLCORE_LOOP_FOLD", "1") != "0"
 
+
 def fold_axes(loop_shape: tuple, shapes: list, summed: list, keep_last: bool) -> tuple | None:
     """The groups of adjacent axes of a loop over ``loop_shape`` that can run as one axis, as
     NumPy's iterator coalesces them (``(16, 10, 10, 16)`` -> ``(1600, 16)``), or None when no

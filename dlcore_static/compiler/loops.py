@@ -36,16 +36,12 @@ import functools
 import hashlib
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dlcore.dtypes import is_floating
 
 from .ir import Node, Val
-
-if TYPE_CHECKING:
-    from dlcore.registry import AVal
 
 _NP_TYPES = {"float32": "np.float32", "float64": "np.float64", "float16": "np.float16",
              "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "int64": "np.int64",
@@ -333,7 +329,7 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             else:
                 e.body.append(f"{acc}[{kidx}] += {x}")
             e.finish.extend(_rounded_lines(res, acc, keep, axes, shape, dt, f"{prefix}z{j}_",
-                                           made))
+                                           made, (local[m.out()], own)))
             continue
         if is_reduction(m):
             v = m.inputs[0]
@@ -392,20 +388,20 @@ def _zeroed_lines(acc: str, shape: tuple, z: str) -> list[str]:
 
 
 def _rounded_lines(res: str, acc: str, keep: tuple, axes: set, shape: tuple, dt: str, z: str,
-                   made: list[str]) -> list[str]:
+                   made: list[str], result: tuple) -> list[str]:
     """``res = acc.astype(dtype).reshape(shape)`` (``keep``: acc's shape, 1 on the summed
     ``axes``; ``made``: the lines that make ``res``, ``np.empty``, and where the loop's axes are
-    folded its view of ``shape``) as those lines and a loop where the result keeps either every
-    axis or only the kept ones: the first ``astype``/``reshape`` of a process cost Numba ~0.37
-    s of CPU to compile (a cold first step's); the values are the same (float64 rounded to the
-    dtype)."""
+    folded its view of ``shape``; ``result``: the result's own name and shape) as those lines
+    and a loop where the result keeps either every axis or only the kept ones: the first
+    ``astype``/``reshape`` of a process cost Numba ~0.37 s of CPU to compile (a cold first
+    step's); the values are the same (float64 rounded to the dtype)."""
     kept = [k for k in range(len(keep)) if k not in axes]
     if len(shape) == len(keep):
         ridx = [f"{z}{k}" if k in kept else "0" for k in range(len(keep))]
     elif len(shape) == len(kept) and shape:
         ridx = [f"{z}{k}" for k in kept]
     else:
-        return [f"{res} = {acc}.astype({dt}).reshape({_shape_text(shape)})"]
+        return [f"{result[0]} = {acc}.astype({dt}).reshape({_shape_text(result[1])})"]
     nest, ind = for_nest((f"{z}{k}", int(keep[k])) for k in kept)
     lines = [*made, *nest]
     aidx = ", ".join(f"{z}{k}" if k in kept else "0" for k in range(len(keep)))
