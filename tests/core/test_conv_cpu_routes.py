@@ -114,6 +114,32 @@ def test_rows_on_1d_non_contiguous_float32(rows, monkeypatch):
     np.testing.assert_allclose(y, want.numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("layout", ["nchw", "channels_last", "few_channels_last"])
+def test_the_2x2_pool_kernels_match_torch(loops, layout):
+    """The 2x2 stride-2 pool's four kernels (``_jit_conv.max_pool_2x2_{,nhwc_}{vals,idx}``,
+    serial and ``prange``): values and first-maximum indices as PyTorch's, a NaN winning its
+    window, NCHW and channels-last operands (below ``FEW_CHANNELS`` channels the indices of a
+    channels-last operand come from an NCHW copy); each call runs its own kernel."""
+    c = 3 if layout == "few_channels_last" else 16
+    x = np.random.default_rng(6).standard_normal((3, c, 10, 12)).astype(np.float32)
+    x[0, 0, 0, 1] = x[1, 2, 5, 4] = np.nan
+    xx = x if layout == "nchw" else np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(
+        0, 3, 1, 2)
+    p = {"kernel_size": (2, 2), "strides": (2, 2), "padding": ((0, 0), (0, 0)),
+         "dilation": (1, 1), "out_size": (5, 6)}
+    want, idx = F.max_pool2d(torch.from_numpy(x), 2, 2, return_indices=True)
+    y, i = C.max_pool(xx, **p), C.max_pool_argmax(xx, **p)
+    np.testing.assert_array_equal(y, want.numpy())
+    np.testing.assert_array_equal(i, idx.numpy())
+    assert C._channels_last(y) == (layout != "nchw")           # (the operand's layout kept)
+    J = C._jit()
+    lay = "_nhwc" if layout == "channels_last" else ""
+    suffix = "_par" if loops == "parallel" else ""
+    vals = "max_pool_2x2" + ("" if layout == "nchw" else "_nhwc") + "_vals" + suffix
+    assert getattr(J, vals).signatures
+    assert getattr(J, f"max_pool_2x2{lay}_idx{suffix}").signatures
+
+
 @pytest.mark.parametrize("shape, kernel, stride, pad", [
     ((2, 3, 9, 10), (3, 2), (2, 1), (1, 1)),
     ((1, 2, 7, 7), (2, 2), (2, 2), (0, 0)),

@@ -26,8 +26,8 @@ elementwise kernels do (waking the OpenMP workers costs more than it saves on sm
   :mod:`.conv_grid`).
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
   ``dlcore/kernels/cpu/conv.py`` (parallel only; no wrapper calls it).
-* pooling: ``max_pool_2x2`` (values or the flat index ``ih * W + iw`` of the first maximum in
-  each window, as PyTorch's ``return_indices``; other windows: :mod:`._jit_pool`),
+* pooling: ``max_pool_2x2_vals`` / ``_idx`` and their NHWC twins (values, or the flat index
+  ``ih * W + iw`` of the first maximum in each window, as PyTorch's ``return_indices``; other windows: :mod:`._jit_pool`),
   ``plane_gather`` / ``plane_scatter`` (gather by those indices and its adjoint), ``avg_pool``
   and ``avg_pool_grad``.
 """
@@ -333,79 +333,120 @@ def _first_max(a, b, cc, d, base, w32):
 
 
 @njit(**_INL)
-def _pool2x2_image_nhwc(x, vals, idx, want_arg, n):
-    """``_pool2x2_image`` on the NHWC buffers themselves (x (N, H, W, C), vals/idx (N, OH,
-    OW, C), C-contiguous): per window, the channels in memory order, the indices of a window's
-    channels in int32 first and then widened into idx (as the NCHW rows below).  Through the
-    NCHW views (strides unknown to Numba, int64 stores in the loop) the indices ran 2.6-5.5x
-    slower than on an NCHW buffer."""
-    w32 = np.int32(x.shape[2])
+def _pool2x2_vals_nhwc(x, vals, n):
+    """The maxima of image ``n`` of NHWC buffers (x (N, H, W, C), vals (N, OH, OW, C),
+    C-contiguous), per window the channels in memory order.  Through the NCHW views (strides
+    unknown to Numba) the pool ran 2.6-5.5x slower than on an NCHW buffer."""
     c_n = x.shape[3]
-    shape = idx.shape if want_arg else vals.shape
-    row = np.empty(c_n, np.int32)
-    for oh in range(shape[1]):
+    for oh in range(vals.shape[1]):
         ih = 2 * oh
-        for ow in range(shape[2]):
+        for ow in range(vals.shape[2]):
             iw = 2 * ow
             r0, r1 = x[n, ih, iw], x[n, ih, iw + 1]
             r2, r3 = x[n, ih + 1, iw], x[n, ih + 1, iw + 1]
-            if want_arg:
-                base = np.int32(ih) * w32 + np.int32(iw)
-                for c in range(c_n):
-                    row[c] = _first_max(r0[c], r1[c], r2[c], r3[c], base, w32)
-                out = idx[n, oh, ow]
-                for c in range(c_n):
-                    out[c] = row[c]
-            else:
-                out = vals[n, oh, ow]
-                for c in range(c_n):
-                    out[c] = _max2(_max2(r0[c], r1[c]), _max2(r2[c], r3[c]))
+            out = vals[n, oh, ow]
+            for c in range(c_n):
+                out[c] = _max2(_max2(r0[c], r1[c]), _max2(r2[c], r3[c]))
 
 
 @njit(**_INL)
-def _pool2x2_image(x, vals, idx, want_arg, chlast, n):
-    if chlast:                                  # the NHWC buffers (see max_pool_2x2)
-        _pool2x2_image_nhwc(x, vals, idx, want_arg, n)
-        return
-    c_n, w_n = x.shape[1], x.shape[3]
-    shape = idx.shape if want_arg else vals.shape
-    oh_n, ow_n = shape[2], shape[3]
-    if want_arg:
-        # the indices of a row in int32 first, then widened into idx's int64 row: the int64
-        # store in the window loop kept LLVM from vectorising it (64x6x28x28, one thread, CPU
-        # time: 758 -> 217 us; 64x16x10x10: 205 -> 131 us); the caller sends planes of 2^31
-        # elements or more to the generic argmax loop
-        row = np.empty(ow_n, np.int32)
-        w32 = np.int32(w_n)
-        for c in range(c_n):
-            for oh in range(oh_n):
-                ih = np.int32(2 * oh)
-                _pool2x2_row32(x[n, c, ih], x[n, c, ih + 1], ih, w32, row)
-                out = idx[n, c, oh]
-                for ow in range(ow_n):
-                    out[ow] = row[ow]
-    else:
-        for c in range(c_n):
-            for oh in range(oh_n):
-                for ow in range(ow_n):
-                    vals[n, c, oh, ow] = _pool2x2_max(x, n, c, oh, ow)
+def _pool2x2_idx_nhwc(x, idx, n):
+    """``_pool2x2_vals_nhwc``'s first maxima's flat indices into idx (N, OH, OW, C): a window's
+    channels in int32 first, then widened into idx (as the NCHW rows below)."""
+    w32 = np.int32(x.shape[2])
+    c_n = x.shape[3]
+    row = np.empty(c_n, np.int32)
+    for oh in range(idx.shape[1]):
+        ih = 2 * oh
+        for ow in range(idx.shape[2]):
+            iw = 2 * ow
+            r0, r1 = x[n, ih, iw], x[n, ih, iw + 1]
+            r2, r3 = x[n, ih + 1, iw], x[n, ih + 1, iw + 1]
+            base = np.int32(ih) * w32 + np.int32(iw)
+            for c in range(c_n):
+                row[c] = _first_max(r0[c], r1[c], r2[c], r3[c], base, w32)
+            out = idx[n, oh, ow]
+            for c in range(c_n):
+                out[c] = row[c]
 
 
+@njit(**_INL)
+def _pool2x2_vals(x, vals, n):
+    for c in range(x.shape[1]):
+        for oh in range(vals.shape[2]):
+            for ow in range(vals.shape[3]):
+                vals[n, c, oh, ow] = _pool2x2_max(x, n, c, oh, ow)
+
+
+@njit(**_INL)
+def _pool2x2_idx(x, idx, n):
+    # the indices of a row in int32 first, then widened into idx's int64 row: the int64 store
+    # in the window loop kept LLVM from vectorising it (64x6x28x28, one thread, CPU time: 758
+    # -> 217 us; 64x16x10x10: 205 -> 131 us); the caller sends planes of 2^31 elements or
+    # more to the generic argmax loop
+    row = np.empty(idx.shape[3], np.int32)
+    w32 = np.int32(x.shape[3])
+    for c in range(x.shape[1]):
+        for oh in range(idx.shape[2]):
+            ih = np.int32(2 * oh)
+            _pool2x2_row32(x[n, c, ih], x[n, c, ih + 1], ih, w32, row)
+            out = idx[n, c, oh]
+            for ow in range(idx.shape[3]):
+                out[ow] = row[ow]
+
+
+# The 2x2, stride-2, unpadded max pool: the maxima (``*_vals``) or the flat indices of the first
+# maxima (``*_idx``), equal to ``max_pool`` / ``max_pool_argmax`` on those windows, of (N, C, H,
+# W) operands of any strides, or (``*_nhwc_*``) of the NHWC buffers (N, H, W, C) of
+# channels-last ones, walked in memory order.  Four kernels, each compiled at its first use: one
+# holding all four (flags chose at run time) took 1.0-1.5 s to compile, the NCHW values and
+# indices alone 0.15 and 0.33 s (one core, an empty cache), and a program uses one or two.
 @njit(**_SER)
-def max_pool_2x2(x, vals, idx, want_arg, chlast):
-    """The 2x2, stride-2, unpadded max pool: the maxima into ``vals``, or with ``want_arg`` the
-    flat indices of the first maxima into ``idx`` (the other array is a placeholder of the same
-    type, so values and indices are one compiled signature), equal to ``max_pool`` /
-    ``max_pool_argmax`` on those windows.  (N, C, H, W) operands of any strides, or with
-    ``chlast`` the NHWC buffers (N, H, W, C) of channels-last ones, walked in memory order."""
+def max_pool_2x2_vals(x, vals):
     for n in range(x.shape[0]):
-        _pool2x2_image(x, vals, idx, want_arg, chlast, n)
+        _pool2x2_vals(x, vals, n)
 
 
 @njit(**_PAR)
-def max_pool_2x2_par(x, vals, idx, want_arg, chlast):
+def max_pool_2x2_vals_par(x, vals):
     for n in prange(x.shape[0]):
-        _pool2x2_image(x, vals, idx, want_arg, chlast, n)
+        _pool2x2_vals(x, vals, n)
+
+
+@njit(**_SER)
+def max_pool_2x2_idx(x, idx):
+    for n in range(x.shape[0]):
+        _pool2x2_idx(x, idx, n)
+
+
+@njit(**_PAR)
+def max_pool_2x2_idx_par(x, idx):
+    for n in prange(x.shape[0]):
+        _pool2x2_idx(x, idx, n)
+
+
+@njit(**_SER)
+def max_pool_2x2_nhwc_vals(x, vals):
+    for n in range(x.shape[0]):
+        _pool2x2_vals_nhwc(x, vals, n)
+
+
+@njit(**_PAR)
+def max_pool_2x2_nhwc_vals_par(x, vals):
+    for n in prange(x.shape[0]):
+        _pool2x2_vals_nhwc(x, vals, n)
+
+
+@njit(**_SER)
+def max_pool_2x2_nhwc_idx(x, idx):
+    for n in range(x.shape[0]):
+        _pool2x2_idx_nhwc(x, idx, n)
+
+
+@njit(**_PAR)
+def max_pool_2x2_nhwc_idx_par(x, idx):
+    for n in prange(x.shape[0]):
+        _pool2x2_idx_nhwc(x, idx, n)
 
 
 @njit(**_INL)

@@ -473,9 +473,6 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
     out = _like(x4, x4.shape[:2] + tuple(_p2(out_size, 1)), np.int64 if argmax else x.dtype)
     if out.size and _is_2x2(x, kernel_size, strides, padding, dilation, out_size) and not (
             argmax and x4.shape[2] * x4.shape[3] > INT32_MAX):     # (its int32 indices)
-        # the unused output: C-contiguous as the used one, so values and indices calls share
-        # one compiled signature (LeNet-5's pools once took 2 compiles of ~2.2 s CPU)
-        ph = np.empty((0, 0, 0, 0), x.dtype if argmax else np.int64)
         chlast = _channels_last(x4)
         res = out
         copied = chlast and argmax and x4.shape[1] < FEW_CHANNELS
@@ -485,8 +482,9 @@ def _max_pool(x, argmax: bool, kernel_size, strides, padding, dilation, out_size
             x4, chlast, res = np.ascontiguousarray(x4), False, np.empty(out.shape, np.int64)
         elif chlast:                # the NHWC buffers themselves, walked in memory order
             x4, res = x4.transpose(0, 2, 3, 1), out.transpose(0, 2, 3, 1)
-        vals, idx = (ph, res) if argmax else (res, ph)
-        _k("max_pool_2x2", out.size * 4)(x4, vals, idx, argmax, chlast)
+        name = ("max_pool_2x2_nhwc" if chlast else "max_pool_2x2") + ("_idx" if argmax else
+                                                                       "_vals")
+        _k(name, out.size * 4)(x4, res)
         if copied:
             out[...] = res
     elif out.size:
@@ -501,7 +499,7 @@ FEW_CHANNELS = 8
 
 def _is_2x2(x, kernel_size, strides, padding, dilation, out_size) -> bool:
     """The common 2x2, stride-2 pool with no padding, dilation or ceil_mode's extra window,
-    which has its own branch-free loop (``_jit_conv.max_pool_2x2``): LeNet-5's pools, batch
+    which has its own branch-free loops (``_jit_conv.max_pool_2x2_vals`` and friends): LeNet-5's pools, batch
     64, one thread, CPU time, values / indices: 64x6x28x28 640-750 / 2400 us -> 276 / 276 us
     (the window scan's compare-and-branch chain, not memory, bounded the generic loop)."""
     return (x.ndim == 4 and tuple(kernel_size) == (2, 2) and tuple(strides) == (2, 2)
