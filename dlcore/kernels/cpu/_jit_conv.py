@@ -27,9 +27,9 @@ elementwise kernels do (waking the OpenMP workers costs more than it saves on sm
 * ``conv_direct``: the direct seven-loop convolution, kept for the measurement in
   ``dlcore/kernels/cpu/conv.py`` (parallel only; no wrapper calls it).
 * pooling: ``max_pool_2x2_vals`` / ``_idx`` and their NHWC twins (values, or the flat index
-  ``ih * W + iw`` of the first maximum in each window, as PyTorch's ``return_indices``; other windows: :mod:`._jit_pool`),
-  ``plane_gather`` / ``plane_scatter`` (gather by those indices and its adjoint), ``avg_pool``
-  and ``avg_pool_grad``.
+  ``ih * W + iw`` of the first maximum in each window, as PyTorch's ``return_indices``; other
+  windows: :mod:`._jit_pool`), ``plane_gather`` / ``plane_scatter`` (gather by those indices
+  and its adjoint), ``avg_pool`` and ``avg_pool_grad``.
 """
 
 from __future__ import annotations
