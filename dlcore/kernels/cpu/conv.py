@@ -499,9 +499,10 @@ FEW_CHANNELS = 8
 
 def _is_2x2(x, kernel_size, strides, padding, dilation, out_size) -> bool:
     """The common 2x2, stride-2 pool with no padding, dilation or ceil_mode's extra window,
-    which has its own branch-free loops (``_jit_conv.max_pool_2x2_vals`` and friends): LeNet-5's pools, batch
-    64, one thread, CPU time, values / indices: 64x6x28x28 640-750 / 2400 us -> 276 / 276 us
-    (the window scan's compare-and-branch chain, not memory, bounded the generic loop)."""
+    which has its own branch-free loops (``_jit_conv.max_pool_2x2_vals`` and the three
+    others): LeNet-5's pools, batch 64, one thread, CPU time, values / indices: 64x6x28x28
+    640-750 / 2400 us -> 276 / 276 us (the window scan's compare-and-branch chain, not
+    memory, bounded the generic loop)."""
     return (x.ndim == 4 and tuple(kernel_size) == (2, 2) and tuple(strides) == (2, 2)
             and tuple(dilation) == (1, 1) and all(lo == 0 for lo, _ in padding)
             and 2 * out_size[0] <= x.shape[2] and 2 * out_size[1] <= x.shape[3])
