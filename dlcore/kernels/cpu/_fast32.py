@@ -6,8 +6,8 @@ plain float32 arithmetic (``inline='always'``), so a generated loop that calls t
 vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.py``) call them.
 
 * ``exp32``: Cephes' ``expf`` (also used by the sparse cross-entropy, ``_jit_xent``; the eager
-  LSTM gates, ``_jit_rnn``, keep their own two-pass array form of it, which measured 3.5x faster
-  there than these scalar forms: 70 against 248 us for a (20, 800) gate step): the argument
+  LSTM gates, ``_jit_rnn``, keep their own array form of it, clamped at -87 (no subnormal
+  results), which measured 3.5x faster there than these scalar forms: 70 against 248 us for a (20, 800) gate step): the argument
   clamped to [-105, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
   ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits
   (``_f32_from_bits``, an LLVM bitcast; below 2^-125 as 2^(k+64) then 2^-64, so a subnormal

@@ -95,12 +95,11 @@ def gru_rb_gates32(full, t, hz, xw, rh):
     nb, n = rh.shape
     one = np.float32(1.0)
     a = np.empty(2 * n, np.float32)
-    bits = np.empty(2 * n, np.int32)
     x = xw[t - 1]
     for b in range(nb):
         for j in range(2 * n):
             a[j] = -(x[b, j] + hz[b, j])
-        _exp_inplace32(a, bits)
+        _exp_inplace32(a)
         for j in range(n):
             r = one / (one + a[j])
             full[t, b, n + j] = r
@@ -114,12 +113,11 @@ def gru_rb_update32(full, t, hc, xw):
     nb, n = hc.shape
     one, two = np.float32(1.0), np.float32(2.0)
     e = np.empty(n, np.float32)
-    bits = np.empty(n, np.int32)
     x = xw[t - 1]
     for b in range(nb):
         for j in range(n):
             e[j] = -two * (x[b, 2 * n + j] + hc[b, j])
-        _exp_inplace32(e, bits)
+        _exp_inplace32(e)
         for j in range(n):
             c = two / (one + e[j]) - one
             full[t, b, 3 * n + j] = c

@@ -8,6 +8,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._fast32 import _f32_from_bits
 from .runtime import configure_threads
 
 configure_threads()
@@ -65,10 +66,13 @@ def lstm_gates_bwd(gy, z, c, out):
 # loops that LLVM vectorises; absolute error about 1e-7 (float32 rounding), NaN kept.
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
-def _exp_inplace32(v, bits):
-    """v[j] = exp(v[j]) for a float32 vector (arguments clamped to [-87, 88])."""
-    n = v.shape[0]
-    for j in range(n):
+def _exp_inplace32(v):
+    """v[j] = exp(v[j]) for a float32 vector (arguments clamped to [-87, 88]): ``2^k`` as the
+    float32 of its exponent bits (``_fast32._f32_from_bits``, an LLVM bitcast) in the same
+    pass; the same bits as its earlier two-pass form (the bits stored in an int32 array, then
+    read through a float32 view), which took 0.36 s to compile against 0.12 s (one core, an
+    empty cache) and ran 1.2 against 1.0 us on 3200 values."""
+    for j in range(v.shape[0]):
         x = v[j]
         x = x if not x < np.float32(-87.0) else np.float32(-87.0)
         x = x if not x > np.float32(88.0) else np.float32(88.0)
@@ -80,15 +84,12 @@ def _exp_inplace32(v, bits):
         p = p * f + np.float32(4.1665795894e-2)
         p = p * f + np.float32(1.6666665459e-1)
         p = p * f + np.float32(5.0000001201e-1)
-        v[j] = p * f * f + f + np.float32(1.0)
-        bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
-    scale = bits[:n].view(np.float32)
-    for j in range(n):
-        v[j] = v[j] * scale[j]
+        v[j] = (p * f * f + f + np.float32(1.0)) * _f32_from_bits(
+            (np.int32(k) + np.int32(127)) << np.int32(23))
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
-def _gates32(zb, a, bits):
+def _gates32(zb, a):
     """a = [s(z_i), s(z_f), tanh(z_g), s(z_o)] for one row ``zb`` (4H) of float32."""
     n4 = zb.shape[0]
     n = n4 // 4
@@ -97,7 +98,7 @@ def _gates32(zb, a, bits):
         a[j] = -zb[j]
     for j in range(2 * n, 3 * n):
         a[j] = a[j] * two
-    _exp_inplace32(a, bits)
+    _exp_inplace32(a)
     for j in range(n4):
         a[j] = one / (one + a[j])
     for j in range(2 * n, 3 * n):
@@ -105,12 +106,12 @@ def _gates32(zb, a, bits):
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM)
-def _tanh32(x, out, bits):
+def _tanh32(x, out):
     """out = tanh(x) for float32 vectors, as 2 sigmoid(2x) - 1."""
     one, two = np.float32(1.0), np.float32(2.0)
     for j in range(x.shape[0]):
         out[j] = -two * x[j]
-    _exp_inplace32(out, bits)
+    _exp_inplace32(out)
     for j in range(x.shape[0]):
         out[j] = two / (one + out[j]) - one
 
@@ -118,20 +119,19 @@ def _tanh32(x, out, bits):
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
 def _workspace32(n):
     """The per-row buffers of the float32 gate loops for H = ``n``: the four gates ``a``
-    (4n), c' and tanh(c') (n each), and the exponent bits of ``_exp_inplace32`` (4n)."""
-    return (np.empty(4 * n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32),
-            np.empty(4 * n, np.int32))
+    (4n), c' and tanh(c') (n each)."""
+    return np.empty(4 * n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32)
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
-def _row32(z, c, b, a, c2, th, bits):
+def _row32(z, c, b, a, c2, th):
     """Row ``b``'s float32 activations: a = the four gates (``_gates32``), c2 = c' and
     th = tanh(c'); what the forward and the gradient of a step both start from."""
     n = c.shape[1]
-    _gates32(z[b], a, bits)
+    _gates32(z[b], a)
     for j in range(n):
         c2[j] = a[n + j] * c[b, j] + a[j] * a[2 * n + j]
-    _tanh32(c2, th, bits)
+    _tanh32(c2, th)
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
@@ -147,9 +147,9 @@ def _row_out32(out, b, a, c2, th):
 def lstm_gates_fwd32(z, c, out):
     """lstm_gates_fwd for float32 through the vectorised activations."""
     nb, n = c.shape
-    a, c2, th, bits = _workspace32(n)
+    a, c2, th = _workspace32(n)
     for b in range(nb):
-        _row32(z, c, b, a, c2, th, bits)
+        _row32(z, c, b, a, c2, th)
         _row_out32(out, b, a, c2, th)
 
 
@@ -164,16 +164,16 @@ def lstm_seq_step32(y, t, z, xw):
     nb = z.shape[0]
     n = z.shape[1] // 4
     n4 = 4 * n
-    a, c2, th, bits = _workspace32(n)
+    a, c2, th = _workspace32(n)
     for b in range(nb):
         for j in range(n4):
             s = z[b, j] + xw[t - 1, b, j]
             z[b, j] = s
             y[t, b, 2 * n + j] = s
-        _gates32(z[b], a, bits)
+        _gates32(z[b], a)
         for j in range(n):
             c2[j] = a[n + j] * y[t - 1, b, n + j] + a[j] * a[2 * n + j]
-        _tanh32(c2, th, bits)
+        _tanh32(c2, th)
         for j in range(n):
             y[t, b, n + j] = c2[j]
             y[t, b, j] = a[3 * n + j] * th[j]
@@ -191,7 +191,7 @@ def lstm_seq_bwd_step32(g, y, c0, t, dhc, dz):
     n = dz.shape[1] // 4
     n4 = 4 * n
     one = np.float32(1.0)
-    a, c2, th, bits = _workspace32(n)
+    a, c2, th = _workspace32(n)
     zr = np.empty(n4, np.float32)
     cp = np.empty(n, np.float32)
     for b in range(nb):
@@ -203,10 +203,10 @@ def lstm_seq_bwd_step32(g, y, c0, t, dhc, dz):
         else:
             for j in range(n):
                 cp[j] = y[t - 1, b, n + j]
-        _gates32(zr, a, bits)
+        _gates32(zr, a)
         for j in range(n):
             c2[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j]
-        _tanh32(c2, th, bits)
+        _tanh32(c2, th)
         for j in range(n):
             i, f, gg, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
             tt = th[j]
@@ -231,11 +231,11 @@ def lstm_step_fwd32(zx, zh, b_ih, b_hh, c, out):
     nb, n = c.shape
     n4 = 4 * n
     z = out[:, 2 * n:]
-    a, c2, th, bits = _workspace32(n)
+    a, c2, th = _workspace32(n)
     for b in range(nb):
         for j in range(n4):
             z[b, j] = (zx[b, j] + b_ih[j]) + (zh[b, j] + b_hh[j])
-        _row32(z, c, b, a, c2, th, bits)
+        _row32(z, c, b, a, c2, th)
         _row_out32(out, b, a, c2, th)
 
 
@@ -260,9 +260,9 @@ def _step_bwd32_plus(gh, gc, gz, z, c, dz, dc):
     nb, n = c.shape
     plus = gz.shape[1] != 0
     one = np.float32(1.0)
-    a, c2, th, bits = _workspace32(n)
+    a, c2, th = _workspace32(n)
     for b in range(nb):
-        _row32(z, c, b, a, c2, th, bits)
+        _row32(z, c, b, a, c2, th)
         for j in range(n):
             i, f, g, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
             t = th[j]
@@ -305,16 +305,15 @@ def gru_gates_fwd32(xz, hz, h, out):
     one, two = np.float32(1.0), np.float32(2.0)
     a = np.empty(2 * n, np.float32)
     t = np.empty(n, np.float32)
-    bits = np.empty(2 * n, np.int32)
     for b in range(nb):
         for j in range(2 * n):
             a[j] = -(xz[b, j] + hz[b, j])
-        _exp_inplace32(a, bits)
+        _exp_inplace32(a)
         for j in range(2 * n):
             a[j] = one / (one + a[j])
         for j in range(n):
             t[j] = -two * (xz[b, 2 * n + j] + a[j] * hz[b, 2 * n + j])
-        _exp_inplace32(t, bits)
+        _exp_inplace32(t)
         for j in range(n):
             c = two / (one + t[j]) - one
             z = a[n + j]
@@ -384,18 +383,17 @@ def gru_seq_step32(full, t, hz, xw, bh):
     a = np.empty(2 * n, np.float32)
     e = np.empty(n, np.float32)
     hn = np.empty(n, np.float32)
-    bits = np.empty(2 * n, np.int32)
     x = xw[t - 1]
     for b in range(nb):
         for j in range(2 * n):
             a[j] = -(x[b, j] + (hz[b, j] + bh[j]))
-        _exp_inplace32(a, bits)
+        _exp_inplace32(a)
         for j in range(2 * n):
             a[j] = one / (one + a[j])
         for j in range(n):
             hn[j] = hz[b, 2 * n + j] + bh[2 * n + j]
             e[j] = -two * (x[b, 2 * n + j] + a[j] * hn[j])
-        _exp_inplace32(e, bits)
+        _exp_inplace32(e)
         for j in range(n):
             c = two / (one + e[j]) - one
             z = a[n + j]
@@ -472,7 +470,6 @@ def rnn_seq_step32(full, t, hz, xw, relu):
     """rnn_seq_step for float32, tanh through the vectorised ``_tanh32``."""
     n = hz.shape[1]
     a = np.empty(n, np.float32)
-    bits = np.empty(n, np.int32)
     x = xw[t - 1]
     zero = np.float32(0.0)
     for b in range(hz.shape[0]):
@@ -482,7 +479,7 @@ def rnn_seq_step32(full, t, hz, xw, relu):
             for j in range(n):
                 full[t, b, j] = a[j] if (a[j] > zero or a[j] != a[j]) else zero
         else:
-            _tanh32(a, full[t, b], bits)
+            _tanh32(a, full[t, b])
 
 
 @njit(cache=True, nogil=True, error_model=_EM, inline="always")
