@@ -105,3 +105,34 @@ def test_an_operand_of_unknown_layout_leaves_the_loop_unfolded(monkeypatch):
     for ln in src.splitlines():
         if ".reshape(" in ln:                   # (a view only of the segment's own arrays)
             assert ".T" not in ln, src
+
+
+def test_folded_loops_in_a_while_body_and_a_cond_branch(monkeypatch):
+    """Loops inside a compiled ``tf.while_loop`` body and ``tf.cond`` branches fold too (their
+    own fresh buffers are C-contiguous): the same values as with folding off, and NumPy's."""
+    rng = np.random.default_rng(11)
+    xv = rng.standard_normal((4, 5, 6)).astype(np.float32)
+    bv = rng.standard_normal(6).astype(np.float32)
+
+    def run(fold: bool):
+        monkeypatch.setattr(loop_fold, "FOLD", fold)
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, xv.shape)
+            b = tf.constant(bv)
+            _, y = tf.while_loop(lambda i, h: i < 3,
+                                 lambda i, h: (i + 1, tf.tanh(h) * 0.5 + b), (0, x))
+            z = tf.cond(tf.reduce_sum(y) > 0, lambda: y * y + 1.0, lambda: y - b)
+        with tf.Session(graph=g, passes="all") as sess:
+            outs = [sess.run(z, {x: xv}) for _ in range(3)]
+            src = sess.plan(z, {x: xv}).compiler.codegen["source"]
+        assert bool(re.search(r"\n\s*f\d+ = \w+\.reshape\(\(", src)) == fold, src
+        return outs[-1]
+
+    h = xv
+    for _ in range(3):
+        h = (np.tanh(h) * np.float32(0.5) + bv).astype(np.float32)
+    want = h * h + 1 if h.sum() > 0 else h - bv
+    folded, plain = run(True), run(False)
+    np.testing.assert_array_equal(folded, plain)
+    np.testing.assert_allclose(folded, want, rtol=1e-5, atol=1e-6)
