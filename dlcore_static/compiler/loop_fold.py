@@ -86,10 +86,10 @@ def plan(members: list, loop_shape: tuple, name_of: dict, c_arrays: set, fresh) 
             reduces = True
             if loops.is_partial_reduction(m):
                 r = len(m.inputs[0].aval.shape)
-                if r != rank or len(m.avals[0].shape) not in (
-                        rank, rank - len({int(a) % r for a in m.params["axes"]})):
+                axes = {int(a) % r for a in m.params["axes"]}
+                if r != rank or len(m.avals[0].shape) not in (rank, rank - len(axes)):
                     return None
-                summed.append({int(a) % r for a in m.params["axes"]})
+                summed.append(axes)
     fold = fold_axes(loop_shape, shapes, summed, keep_last=reduces)
     if fold is None:
         return None
