@@ -126,6 +126,13 @@ class Emitter(IndexEmitter, LoopSources):
     def name(self, v: Val) -> str:
         return self.names[v]
 
+    def contiguous(self, v: Val) -> str:
+        """``v``'s name where it is C-contiguous (``c_arrays``), else the text of
+        ``np.ascontiguousarray`` of it (a typed C-contiguous array either way; Numba's
+        overload costs compile time at each call site, issue 19's cold first step)."""
+        name = self.names[v]
+        return name if name in self.c_arrays else f"np.ascontiguousarray({name})"
+
     @staticmethod
     def _unsupported(why: str) -> Unsupported:
         return Unsupported(why)
@@ -224,7 +231,7 @@ class Emitter(IndexEmitter, LoopSources):
             buf = self.inplace.get(n.out(k))
             name = buf if buf is not None else self.fresh("o")
             if buf is None:
-                lines.append(f"{name} = np.empty({_shape_text(loop_shape)}, "
+                lines.append(f"{name} = c_empty({_shape_text(loop_shape)}, "
                              f"{loops.np_type(mv.aval.dtype)})")
                 self.c_arrays.add(name)
             name_of[mv] = ("out", name)
@@ -262,6 +269,7 @@ class Emitter(IndexEmitter, LoopSources):
                 out = self.fresh("m")
                 self.names[n.out()] = out
                 mkn = (int(a.aval.shape[0]), int(a.aval.shape[1]), int(b.aval.shape[1]))
+                self.c_arrays.add(out)                # (a new C-contiguous array)
                 return gemm_in_numba.lines(out, gemm_in_numba.operand(a, self.names),
                                            gemm_in_numba.operand(b, self.names), mkn)
             raise Unsupported("a matmul runs as NumPy's BLAS call between segments (a cond or "
@@ -316,7 +324,8 @@ class Emitter(IndexEmitter, LoopSources):
                     f"{loops.np_type(n.avals[0].dtype)})")]
         if shape == ():
             return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape(-1)[0]"]
-        return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape({_shape_text(shape)})"]
+        self.c_arrays.add(out)
+        return [f"{out} = c_view({self.contiguous(x)}, {_shape_text(shape)})"]
 
     prim_reshape = prim_reshape_like = prim_expand_dims = prim_squeeze = _reshape
 
@@ -485,7 +494,7 @@ class Emitter(IndexEmitter, LoopSources):
             if v.aval.shape == ():
                 lines.append(f"{t} = {loops.np_type(v.aval.dtype)}({self.name(v)})")
             else:
-                lines.append(f"{t} = np.ascontiguousarray({self.name(v)})")
+                lines.append(f"{t} = {self.contiguous(v)}")
         return lines
 
     def cond(self, n: Node) -> list[str]:

@@ -141,8 +141,9 @@ def _materialize(em, x) -> list[str]:
     dt = np.dtype(x.aval.dtype)
     out, bv = em.fresh("xb"), em.fresh("xbb")
     em.names[x] = out
-    return [f"{bv} = {em.name(b)}.reshape(({c}, ))",
-            f"{out} = np.empty(({rows}, {c}, ), np.{dt.name})",
+    em.c_arrays.add(out)
+    return [f"{bv} = c_view({em.contiguous(b)}, ({c}, ))",
+            f"{out} = c_empty(({rows}, {c}, ), np.{dt.name})",
             f"for i0 in range({rows}):",
             f"    for i1 in range({c}):",
             f"        {out}[i0, i1] = np.{dt.name}({em.name(a)}[i0, i1] + {bv}[i1])"]
@@ -196,12 +197,13 @@ def _fused_lines(em, loss_node, grad_node) -> list[str]:
     gc, xc, kc = (em.fresh(p) for p in ("xgg", "xgx", "xgk"))
     em.names[loss_node.out()] = loss
     em.names[grad_node.out()] = grad
+    em.c_arrays.update((loss, grad))
     fast = "True" if dt == _FLOATS[0] else "False"
-    return [f"{gc} = np.ascontiguousarray({em.name(g)})",
-            f"{xc} = np.ascontiguousarray({em.name(x)})",
-            f"{kc} = np.ascontiguousarray({em.name(k)})",
-            f"{loss} = np.empty(({xs[0]}, ), np.{dt.name})",
-            f"{grad} = np.empty(({xs[0]}, {xs[1]}, ), np.{dt.name})",
+    return [f"{gc} = {em.contiguous(g)}",
+            f"{xc} = {em.contiguous(x)}",
+            f"{kc} = {em.contiguous(k)}",
+            f"{loss} = c_empty(({xs[0]}, ), np.{dt.name})",
+            f"{grad} = c_empty(({xs[0]}, {xs[1]}, ), np.{dt.name})",
             f"if xent_loss_grad_rows({gc}, {xc}, {kc}, {loss}, {grad}, {fast}) >= 0:",
             "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
 
@@ -217,15 +219,18 @@ def _fused_bias_lines(em, loss_node, grad_node) -> list[str]:
     gc, ac, bc, kc, cs = (em.fresh(p) for p in ("xgg", "xga", "xgb", "xgk", "xcs"))
     em.names[loss_node.out()] = loss
     em.names[grad_node.out()] = grad
+    em.c_arrays.update((loss, grad))
     total = _row_sum_of(em, grad_node)
     fast = "True" if dt == _FLOATS[0] else "False"
-    lines = [f"{gc} = np.ascontiguousarray({em.name(g)})",
-             f"{ac} = np.ascontiguousarray({em.name(a)})",
-             f"{bc} = np.ascontiguousarray({em.name(b)}).reshape(({c}, ))",
-             f"{kc} = np.ascontiguousarray({em.name(k)})",
-             f"{loss} = np.empty(({rows}, ), np.{dt.name})",
-             f"{grad} = np.empty(({rows}, {c}, ), np.{dt.name})",
-             f"{cs} = np.zeros(({c if total is not None else 0}, ), np.float64)",
+    lines = [f"{gc} = {em.contiguous(g)}",
+             f"{ac} = {em.contiguous(a)}",
+             f"{bc} = c_view({em.contiguous(b)}, ({c}, ))",
+             f"{kc} = {em.contiguous(k)}",
+             f"{loss} = c_empty(({rows}, ), np.{dt.name})",
+             f"{grad} = c_empty(({rows}, {c}, ), np.{dt.name})",
+             f"{cs} = c_empty(({c if total is not None else 0}, ), np.float64)",
+             f"for i0 in range({c if total is not None else 0}):",
+             f"    {cs}[i0] = 0.0",
              f"if xent_loss_grad_rows_bias({gc}, {ac}, {bc}, {kc}, {loss}, {grad}, {cs}, "
              f"{fast}) >= 0:",
              "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
@@ -233,7 +238,11 @@ def _fused_bias_lines(em, loss_node, grad_node) -> list[str]:
         out = em.fresh("r")
         em.names[total.out()] = out
         shape = ", ".join(str(int(d)) for d in total.avals[0].shape) + ", "
-        lines.append(f"{out} = {cs}.astype(np.{dt.name}).reshape(({shape}))")
+        em.c_arrays.add(out)
+        lines += [f"{out} = c_empty(({shape}), np.{dt.name})",     # (the sums, rounded)
+                  f"{out}_f = c_view({out}, ({c}, ))",
+                  f"for i0 in range({c}):",
+                  f"    {out}_f[i0] = np.{dt.name}({cs}[i0])"]
     return lines
 
 
@@ -254,10 +263,11 @@ def xent_lines(em, n) -> list[str] | None:
     out = em.fresh("xl")
     xc, kc = em.fresh("xlx"), em.fresh("xlk")
     em.names[n.out()] = out
+    em.c_arrays.add(out)
     fast = "True" if dt == _FLOATS[0] else "False"
-    return pre + [f"{xc} = np.ascontiguousarray({em.name(x)})",
-            f"{kc} = np.ascontiguousarray({em.name(k)})",
-            f"{out} = np.empty(({int(x.aval.shape[0])}, ), np.{dt.name})",
+    return pre + [f"{xc} = {em.contiguous(x)}",
+            f"{kc} = {em.contiguous(k)}",
+            f"{out} = c_empty(({int(x.aval.shape[0])}, ), np.{dt.name})",
             f"if xent_rows({xc}, {kc}, {out}, {fast}) >= 0:",
             "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
 
@@ -280,11 +290,12 @@ def xent_grad_lines(em, n) -> list[str] | None:
     out = em.fresh("xg")
     gc, xc, kc = (em.fresh(p) for p in ("xgg", "xgx", "xgk"))
     em.names[n.out()] = out
+    em.c_arrays.add(out)
     fast = "True" if dt == _FLOATS[0] else "False"
-    return pre + [f"{gc} = np.ascontiguousarray({em.name(g)})",
-            f"{xc} = np.ascontiguousarray({em.name(x)})",
-            f"{kc} = np.ascontiguousarray({em.name(k)})",
-            f"{out} = np.empty(({int(xs[0])}, {int(xs[1])}, ), np.{dt.name})",
+    return pre + [f"{gc} = {em.contiguous(g)}",
+            f"{xc} = {em.contiguous(x)}",
+            f"{kc} = {em.contiguous(k)}",
+            f"{out} = c_empty(({int(xs[0])}, {int(xs[1])}, ), np.{dt.name})",
             f"if xent_grad_rows({gc}, {xc}, {kc}, {out}, {fast}) >= 0:",
             "    raise IndexError('sparse_softmax_xent_grad: a label outside [0, C)')"]
 

@@ -106,7 +106,7 @@ def plan(members: list, loop_shape: tuple, name_of: dict, c_arrays: set, fresh) 
         view = views.get((name, to))
         if view is None:
             view = views[(name, to)] = fresh("f")
-            lines.append(f"{view} = {name}.reshape({loops._shape_text(to)})")
+            lines.append(f"{view} = c_view({name}, {loops._shape_text(to)})")
         if kind == "out":
             named[v] = ("out", view)
             back[view] = name

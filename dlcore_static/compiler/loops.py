@@ -142,6 +142,9 @@ def fast32_import(text: str) -> str:
     if "xent_" in text:
         from . import emit_xent
         lines += emit_xent.import_line(text)
+    if "c_view(" in text or "c_empty(" in text:
+        from . import numba_views
+        lines += numba_views.import_line(text)
     return lines + "\n" if lines else ""
 
 
@@ -307,9 +310,9 @@ def emit(members: list[Node], outputs: list[Val], loop_shape: tuple, name_of: di
             out_rank = len(shape)
             dt = np_type(m.avals[0].dtype)
             local[m.out()] = res
-            made = [f"{res} = np.empty({_shape_text(own)}, {dt})"]
+            made = [f"{res} = c_empty({_shape_text(own)}, {dt})"]
             if shape != own:                # (a view of the folded rank, written in place)
-                made.append(f"{res}_f = {res}.reshape({_shape_text(shape)})")
+                made.append(f"{res}_f = c_view({res}, {_shape_text(shape)})")
                 res += "_f"
             if axes == {rank - 1} and _row_sum_fits(v, loop_shape) and \
                     out_rank in (rank, rank - 1):
@@ -381,7 +384,7 @@ def _zeroed_lines(acc: str, shape: tuple, z: str) -> list[str]:
     ``np.zeros`` in a process compiles its overload (~0.37 s of CPU, a cold first step's),
     the loop costs nothing to type."""
     nest, ind = for_nest((f"{z}{k}", int(d)) for k, d in enumerate(shape))
-    lines = [f"{acc} = np.empty({_shape_text(shape)}, np.float64)", *nest]
+    lines = [f"{acc} = c_empty({_shape_text(shape)}, np.float64)", *nest]
     idx = ", ".join(f"{z}{k}" for k in range(len(shape)))
     lines.append(f"{ind}{acc}[{idx}] = 0.0")
     return lines
@@ -498,7 +501,7 @@ def loop_lines(e: Emitted, bounds: list[str], parallel: bool, indent: str) -> li
     if not rows and any(r[4] for r in e.row_sums):
         raise ValueError("loops.loop_lines: a row sum assigned to its result needs a serial "
                          "loop nest")
-    lines.extend(f"{indent}{buf} = np.empty({bounds[-1]}, {dt})" for _, _, buf, dt, _ in rows)
+    lines.extend(f"{indent}{buf} = c_empty({bounds[-1]}, {dt})" for _, _, buf, dt, _ in rows)
     ind = indent
     for k, b in enumerate(bounds):
         rng = "prange" if parallel and k == 0 else "range"

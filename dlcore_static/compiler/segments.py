@@ -206,7 +206,7 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     # returns an array typed C-contiguous as it is, and copies a view only when it is not),
     # so the glue passes it on without the test of _arg_text
     made_c = [v for v in outs if v in b.to_segment and v.aval.shape != ()]
-    ret = [_contiguous_text(v, names) if v in made_c else names[v] for v in outs]
+    ret = [_contiguous_text(v, names, em.c_arrays) if v in made_c else names[v] for v in outs]
     deco = "@njit(cache=True, nogil=True, error_model='numpy'" + (", parallel=True)" if em.parallel else ")")
     lines = [deco, f"def segment({', '.join(args)}):"]
     lines += ["    " + s for s in body]
@@ -233,11 +233,14 @@ def _segment(b, k: int, nodes: list[Node], py: dict, env: dict, used_later: dict
     return call
 
 
-def _contiguous_text(v: Val, names: dict) -> str:
-    """A returned value C-contiguous: ``np.ascontiguousarray``, or for the transpose of a
+def _contiguous_text(v: Val, names: dict, c_arrays: set) -> str:
+    """A returned value C-contiguous: its name where it is (``c_arrays``), else
+    ``np.ascontiguousarray``, or for the transpose of a
     float32 matrix the segment names (``x^T`` of a weight gradient, when the product runs in a
     later segment) the tiled copy ``gemm_in_numba.tcopy32`` (Numba's strided copy of a
     transposed view is slower; the same values)."""
+    if names[v] in c_arrays:
+        return names[v]
     from . import gemm_in_numba
     x = gemm_in_numba.transposed_source(v) if gemm_in_numba.ENABLED else None
     if x is not None and x in names and gemm_in_numba.available():
