@@ -60,11 +60,34 @@ class IndexEmitter:
     if TYPE_CHECKING:          # what the Emitter this mixes into provides (emit_numba.py)
         names: dict
         fresh: Callable[[str], str]
+        c_arrays: set
 
         def name(self, v: Val) -> str: ...
 
         @staticmethod
         def _unsupported(why: str) -> Exception: ...
+
+    def contiguous(self, v: Val | str) -> str:
+        """The name of ``v`` (a value, or a local name) where it is C-contiguous
+        (``c_arrays``), else the text of ``np.ascontiguousarray`` of it: a typed C-contiguous
+        array either way, which ``c_view`` takes (each ``np.ascontiguousarray`` is Numba's
+        overload to type and lower: compile time at each call site, issue 19's cold step)."""
+        name = v if isinstance(v, str) else self.names[v]
+        return name if name in self.c_arrays else f"np.ascontiguousarray({name})"
+
+    def filled(self, out: str, shape: tuple, value: str, dt: str) -> list[str]:
+        """``out = np.full(shape, value, dt)`` (``np.zeros`` for a value of 0) as
+        ``c_empty`` and a loop over its flat view: Numba's ``np.full`` / ``np.zeros``
+        overloads cost 0.04-0.2 s of compile time the first time a process meets each
+        signature (a cold first step's), the loop a few ms; the same values (each element
+        is ``value`` cast to ``dt`` as ``np.full`` casts it)."""
+        z = self.fresh("z")
+        self.c_arrays.add(out)
+        size = _size(shape)
+        return [f"{out} = c_empty({_shape_text(shape)}, {dt})",
+                f"{z}f = c_view({out}, ({size}, ))",
+                f"for {z} in range({size}):",
+                f"    {z}f[{z}] = {value}"]
 
     def _index_lines(self, i_name: str, n: int, k: str) -> list[str]:
         """``k``: index ``i_name`` checked against a dimension of ``n``, made non-negative."""
@@ -125,9 +148,10 @@ class IndexEmitter:
         k, j, c = self.fresh("k"), self.fresh("j"), self.fresh("c")
         src, dst = self.fresh("s"), self.fresh("d")
         dt = loops.np_type(n.avals[0].dtype)
-        return [f"{out} = np.empty({_shape_text((m,) + xs[1:])}, {dt})",
-                f"{src} = np.ascontiguousarray({X}).reshape(({xs[0]}, {rows}))",
-                f"{dst} = {out}.reshape(({m}, {rows}))",
+        self.c_arrays.add(out)
+        return [f"{out} = c_empty({_shape_text((m,) + xs[1:])}, {dt})",
+                f"{src} = c_view({self.contiguous(X)}, ({xs[0]}, {rows}))",
+                f"{dst} = c_view({out}, ({m}, {rows}))",
                 f"for {j} in range({m}):",
                 *["    " + s for s in self._index_lines(f"{I}[{j}]", xs[0], k)],
                 f"    for {c} in range({rows}):",
@@ -142,7 +166,7 @@ class IndexEmitter:
         out = self.fresh("sc")
         self.names[n.out()] = out
         dt = loops.np_type(n.avals[0].dtype)
-        head = [f"{out} = np.zeros({_shape_text(rs)}, {dt})"]
+        head = self.filled(out, rs, "0", dt)
         return head + self._scatter_rows(out, rs, self.name(v), self.name(i), ish)
 
     def _scatter_rows(self, out: str, rs: tuple, V: str, I: str, ish: tuple) -> list[str]:
@@ -152,8 +176,8 @@ class IndexEmitter:
         k, j, c = self.fresh("k"), self.fresh("j"), self.fresh("c")
         src, dst = self.fresh("s"), self.fresh("d")
         idx = f"{I}[{j}]" if ish else I
-        return [f"{src} = np.ascontiguousarray({V}).reshape(({m}, {rows}))",
-                f"{dst} = {out}.reshape(({rs[0]}, {rows}))",
+        return [f"{src} = c_view({self.contiguous(V)}, ({m}, {rows}))",
+                f"{dst} = c_view({out}, ({rs[0]}, {rows}))",    # (written: never a copy)
                 f"for {j} in range({m}):",
                 *["    " + s for s in self._index_lines(idx, rs[0], k)],
                 f"    for {c} in range({rows}):",
@@ -165,7 +189,8 @@ class IndexEmitter:
         out = self.fresh("cc")
         self.names[n.out()] = out
         dt = loops.np_type(n.avals[0].dtype)
-        lines = [f"{out} = np.empty({_shape_text(shape)}, {dt})"]
+        self.c_arrays.add(out)
+        lines = [f"{out} = c_empty({_shape_text(shape)}, {dt})"]
         start = 0
         for x in n.inputs:
             xs = tuple(int(d) for d in x.aval.shape)
@@ -182,7 +207,8 @@ class IndexEmitter:
         out = self.fresh("st")
         self.names[n.out()] = out
         dt = loops.np_type(n.avals[0].dtype)
-        lines = [f"{out} = np.empty({_shape_text(shape)}, {dt})"]
+        self.c_arrays.add(out)
+        lines = [f"{out} = c_empty({_shape_text(shape)}, {dt})"]
         for j, x in enumerate(n.inputs):
             xs = tuple(int(d) for d in x.aval.shape)
             if not xs:
@@ -241,5 +267,5 @@ class IndexEmitter:
         gs = tuple(int(d) for d in g.aval.shape)
         if k != len(gs):
             raise self._unsupported("slice_scatter whose slice and value differ in rank")
-        return [f"{out} = np.zeros({_shape_text(rs)}, {loops.np_type(n.avals[0].dtype)})",
+        return [*self.filled(out, rs, "0", loops.np_type(n.avals[0].dtype)),
                 *_copy_loops(out, dst, self.name(g), gs)]

@@ -126,13 +126,6 @@ class Emitter(IndexEmitter, LoopSources):
     def name(self, v: Val) -> str:
         return self.names[v]
 
-    def contiguous(self, v: Val) -> str:
-        """``v``'s name where it is C-contiguous (``c_arrays``), else the text of
-        ``np.ascontiguousarray`` of it (a typed C-contiguous array either way; Numba's
-        overload costs compile time at each call site, issue 19's cold first step)."""
-        name = self.names[v]
-        return name if name in self.c_arrays else f"np.ascontiguousarray({name})"
-
     @staticmethod
     def _unsupported(why: str) -> Unsupported:
         return Unsupported(why)
@@ -284,7 +277,7 @@ class Emitter(IndexEmitter, LoopSources):
         out, i, p, j, s = (self.fresh(x) for x in ("m", "mmr", "mmk", "mmc", "mma"))
         self.names[n.out()] = out
         A, B = self.name(a), self.name(b)
-        return [f"{out} = np.zeros(({int(m)}, {int(c)}), {loops.np_type(n.avals[0].dtype)})",
+        return [*self.filled(out, (int(m), int(c)), "0", loops.np_type(n.avals[0].dtype)),
                 f"for {i} in range({int(m)}):",
                 f"    for {p} in range({int(k)}):",
                 f"        {s} = {A}[{i}, {p}]",
@@ -320,8 +313,7 @@ class Emitter(IndexEmitter, LoopSources):
         out = self.fresh("v")
         self.names[n.out()] = out
         if x.aval.shape == ():
-            return [(f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
-                    f"{loops.np_type(n.avals[0].dtype)})")]
+            return self.filled(out, shape, self.name(x), loops.np_type(n.avals[0].dtype))
         if shape == ():
             return [f"{out} = np.ascontiguousarray({self.name(x)}).reshape(-1)[0]"]
         self.c_arrays.add(out)
@@ -334,8 +326,7 @@ class Emitter(IndexEmitter, LoopSources):
         out = self.fresh("v")
         self.names[n.out()] = out
         if x.aval.shape == ():
-            return [(f"{out} = np.full({_shape_text(shape)}, {self.name(x)}, "
-                    f"{loops.np_type(n.avals[0].dtype)})")]
+            return self.filled(out, shape, self.name(x), loops.np_type(n.avals[0].dtype))
         if self.escaping is not None and n.out() not in self.escaping:
             # read only inside this function: a view (strides 0 on the broadcast axes), not a
             # copy; a softmax's (700, 1) -> (700, 10000) broadcast was a 28 MB copy per use
@@ -352,7 +343,7 @@ class Emitter(IndexEmitter, LoopSources):
         self.names[n.out()] = out
         if a.shape == ():
             return [f"{out} = {val}"]
-        return [f"{out} = np.full({_shape_text(a.shape)}, {val})"]
+        return self.filled(out, tuple(a.shape), val, loops.np_type(a.dtype))
 
     # -- reductions
     def segment_prims(self) -> set:
@@ -399,16 +390,17 @@ class Emitter(IndexEmitter, LoopSources):
             # (the row's length not as a literal: see loops.loop_lines)
             rows = xs if row is None else f"{xs}[{row}]"
             lines.append(f"{ind}{acc} += fsum64({rows}, {xs}.shape[{len(src) - 1}])")
-            lines.append(f"{out} = {loops.np_type(dt)}({acc})" if out_aval.shape == () else
-                         f"{out} = np.full({_shape_text(out_aval.shape)}, {acc}, "
-                         f"{loops.np_type(dt)})")
+            if out_aval.shape == ():
+                lines.append(f"{out} = {loops.np_type(dt)}({acc})")
+            else:
+                lines += self.filled(out, tuple(out_aval.shape), acc, loops.np_type(dt))
             return lines
         if full:
             lines.append(f"{acc} = {acc_t}({init})")
             target = acc
         else:
             keep = tuple(1 if k in axes else d for k, d in enumerate(src))
-            lines.append(f"{acc} = np.full({_shape_text(keep)}, {init}, {acc_t})")
+            lines += self.filled(acc, keep, init, acc_t)
             target = f"{acc}[{', '.join('0' if k in axes else f'i{k}' for k in range(len(src)))}]"
         nest, ind = loops.for_nest((f"i{k}", d) for k, d in enumerate(src))
         lines.extend(nest)
@@ -417,11 +409,16 @@ class Emitter(IndexEmitter, LoopSources):
             lines.append(f"{out} = {loops.np_type(dt)}({acc})" if full else
                          f"{out} = {loops.np_type(dt)}({acc}.reshape(-1)[0])")
         elif full:
-            lines.append(f"{out} = np.full({_shape_text(out_aval.shape)}, {acc}, "
-                         f"{loops.np_type(dt)})")
-        else:
-            lines.append(f"{out} = {acc}.astype({loops.np_type(dt)})"
-                         f".reshape({_shape_text(out_aval.shape)})")
+            lines += self.filled(out, tuple(out_aval.shape), acc, loops.np_type(dt))
+        else:                   # acc rounded to dt, in out's shape (acc's size: no astype)
+            z = self.fresh("z")
+            size = _size(out_aval.shape)
+            self.c_arrays.add(out)
+            lines += [f"{out} = c_empty({_shape_text(out_aval.shape)}, {loops.np_type(dt)})",
+                      f"{z}f = c_view({out}, ({size}, ))",
+                      f"{z}a = c_view({acc}, ({size}, ))",
+                      f"for {z} in range({size}):",
+                      f"    {z}f[{z}] = {loops.np_type(dt)}({z}a[{z}])"]
         return lines
 
     def prim_sum(self, n: Node) -> list[str]:
@@ -481,8 +478,9 @@ class Emitter(IndexEmitter, LoopSources):
                     self.names[sub.out()] = loops.literal(c, sub.avals[0].dtype)
                 else:
                     name = self.fresh("k")
-                    lines.append(f"{name} = np.full({_shape_text(sub.avals[0].shape)}, "
-                                 f"{loops.literal(c, sub.avals[0].dtype)})")
+                    lines += self.filled(name, tuple(sub.avals[0].shape),
+                                         loops.literal(c, sub.avals[0].dtype),
+                                         loops.np_type(sub.avals[0].dtype))
                     self.names[sub.out()] = name
                 continue
             lines += self.node(sub)
