@@ -143,8 +143,8 @@ def fast32_import(text: str) -> str:
         from . import emit_xent
         lines += emit_xent.import_line(text)
     if "c_view(" in text or "c_empty(" in text:
-        from . import numba_views
-        lines += numba_views.import_line(text)
+        from dlcore.kernels.cpu import _numba_views
+        lines += _numba_views.import_line(text)
     return lines + "\n" if lines else ""
 
 

@@ -35,7 +35,7 @@ def test_partial_sums_compile_no_allocation_overloads(shape, axes, keep):
     assert got.shape == want.shape and got.dtype == np.float32
     assert "np.zeros(" not in src and ".astype(" not in src
     # (a reshape only as a folded loop's view of an array, compiler/loop_fold.py: no copy,
-    # through numba_views.c_view, not Numba's reshape: cheaper to compile)
+    # through _numba_views.c_view, not Numba's reshape: cheaper to compile)
     assert ".reshape(" not in src, src
     assert all(re.fullmatch(r"\s*\w+ = c_view\(\w+, \([\d, ]+\)\)", ln)
                for ln in src.splitlines() if "c_view(" in ln and "import" not in ln), src

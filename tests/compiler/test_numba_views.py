@@ -1,14 +1,15 @@
-"""``numba_views.c_view`` / ``c_empty``: the compiled segments' reshape and ``np.empty``."""
+"""``_numba_views.c_view`` / ``c_empty``: the compiled segments' (and the convolution
+drivers') reshape and ``np.empty``."""
 
 import re
 import sys
 
 import numpy as np
 import pytest
-from numba import njit
+from numba import njit, prange
 from numba.core.errors import TypingError
 
-from dlcore_static.compiler.numba_views import c_empty, c_view, import_line
+from dlcore.kernels.cpu._numba_views import c_empty, c_view, import_line
 
 
 @njit
@@ -48,6 +49,23 @@ def test_a_view_is_numpys_reshape_and_shares_the_memory():
     np.testing.assert_array_equal(_flat(x), x.reshape(-1))
 
 
+@njit(parallel=True)
+def _double_into(a, out):
+    src = c_view(a, (a.size, ))
+    dst = c_view(out, (out.size, ))
+    for i in prange(src.shape[0]):
+        dst[i] = src[i] * np.float32(2.0)
+
+
+def test_a_parallel_loop_that_only_writes_through_a_view_is_kept():
+    """Numba's parfor pass removes loops whose writes it thinks no one reads: the view must be
+    known as an alias of its array (the alias hook), or ``out`` keeps its old contents."""
+    a = np.arange(64 * 128, dtype=np.float32).reshape(64, 128)
+    out = np.full((64, 128), 7.0, np.float32)
+    _double_into(a, out)
+    np.testing.assert_array_equal(out, a * 2)
+
+
 def test_a_view_keeps_its_array_alive_and_leaks_nothing():
     x = np.ones((4, 4))
     before = sys.getrefcount(x)
@@ -85,6 +103,6 @@ def test_new_arrays_have_the_asked_shape_and_dtype():
 def test_the_import_line_names_what_the_text_calls_with_a_hash():
     assert import_line("x = 1\n") == ""
     line = import_line("    f1 = c_view(p0, (6, ))\n    o = c_empty((2, ), np.float32)\n")
-    assert re.fullmatch(r"from dlcore_static\.compiler\.numba_views import c_empty, c_view  "
-                        r"# numba_views\.py [0-9a-f]{12}\n", line), line
+    assert re.fullmatch(r"from dlcore\.kernels\.cpu\._numba_views import c_empty, c_view  "
+                        r"# _numba_views\.py [0-9a-f]{12}\n", line), line
     assert "c_empty" not in import_line("f1 = c_view(p0, (6, ))\n")

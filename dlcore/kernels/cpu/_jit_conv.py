@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
+from ._numba_views import c_view
 from .runtime import configure_threads
 
 configure_threads()
@@ -126,7 +127,7 @@ def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
     """out[n, c, ih, iw] += cols[n, (c, i, j), (oh, ow)]: the adjoint of im2col (flat views,
     C-contiguous buffers, the same spans)."""
     n_b, c_n, h_n, w_n = out.shape
-    of, cf = out.reshape(-1), cols.reshape(-1)
+    of, cf = c_view(out, (out.size, )), c_view(cols, (cols.size, ))
     for nc in range(n_b * c_n):
         _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
 
@@ -134,7 +135,7 @@ def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
 @njit(**_PAR)
 def col2im_par(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out):
     n_b, c_n, h_n, w_n = out.shape
-    of, cf = out.reshape(-1), cols.reshape(-1)
+    of, cf = c_view(out, (out.size, )), c_view(cols, (cols.size, ))
     for nc in prange(n_b * c_n):
         _col2im_plane(cf, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, of, h_n, w_n, nc)
 
@@ -188,7 +189,7 @@ def im2col_nhwc_par(xf, c_n, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, cols):
 @njit(**_INL)
 def _col2im_nhwc_image(dc, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n, out, n):
     h_n, w_n, c_n = out.shape[1], out.shape[2], out.shape[3]
-    of = out.reshape(-1)
+    of = c_view(out, (out.size, ))
     for oh in range(oh_n):
         for ow in range(ow_n):
             row = dc[(n * oh_n + oh) * ow_n + ow]

@@ -142,7 +142,7 @@ does not follow edits to the blocks' code there)."""
 from numba import njit
 
 from dlcore.kernels.cpu._jit_conv_direct import _make_block, _span, interior
-
+{views}
 _BK = _make_block{block}
 _BC = _make_block{corner}
 
@@ -174,8 +174,9 @@ def drivers(kind: int, corner: int):
         from ...jitcache import load_generated_module
         with open(__file__, "rb") as f:
             digest = hashlib.sha1(f.read()).hexdigest()[:16]
+        from ._numba_views import import_line
         parts = [_TEMPLATE_HEAD.format(kind=kind, corner=KINDS[corner], block=KINDS[kind],
-                                       digest=digest)]
+                                       digest=digest, views=import_line("c_view("))]
         for fn in _TEMPLATES:
             src = inspect.getsource(fn).replace("_block(kind1, ", "_corner(")
             parts.append("\n@njit(cache=True, nogil=True)\n" + src.replace("_block(kind, ",
@@ -194,6 +195,7 @@ def _block(*args):
 
 
 _corner = _block
+c_view = _block      # (the modules import ``_numba_views.c_view``: the flat views)
 
 
 def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
@@ -203,7 +205,7 @@ def fwd(xp, w, y, sh, sw, dh, dw, kind, mr, vw):
     n_n, hp, wp, c = xp.shape
     kh, kw, _, o = w.shape
     oh, ow = y.shape[1], y.shape[2]
-    xf, wf, yf = xp.reshape(-1), w.reshape(-1), y.reshape(-1)
+    xf, wf, yf = c_view(xp, (xp.size, )), c_view(w, (w.size, )), c_view(y, (y.size, ))
     for n in range(n_n):
         for r in range(oh):
             s = 0
@@ -244,7 +246,7 @@ def fwd_unpadded(x, w, y, sh, sw, ph, pw, dh, dw, kind, mr, vw, kind1):
     kh, kw, _, o = w.shape
     oh, ow = y.shape[1], y.shape[2]
     r_lo, r_hi, s_lo, s_hi = interior(oh, ow, h, wd, kh, kw, sh, sw, ph, pw, dh, dw)
-    xf, wf, yf = x.reshape(-1), w.reshape(-1), y.reshape(-1)
+    xf, wf, yf = c_view(x, (x.size, )), c_view(w, (w.size, )), c_view(y, (y.size, ))
     rc = wd * c
     for n in range(n_n):
         for r in range(oh):
@@ -296,7 +298,7 @@ def filter_grad(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
     n_n, h, w, c = x.shape
     oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = out.shape[0], out.shape[1]
-    xf, gf, of = x.reshape(-1), g.reshape(-1), out.reshape(-1)
+    xf, gf, of = c_view(x, (x.size, )), c_view(g, (g.size, )), c_view(out, (out.size, ))
     for i in range(kh):
         r_lo, r_hi = _span(oh, sh, ph, i * dh, h)
         for j in range(kw):
@@ -326,7 +328,7 @@ def filter_grad_images(x, g, out, sh, sw, ph, pw, dh, dw, kind, mr, vw):
     n_n, h, w, c = x.shape
     oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = out.shape[0], out.shape[1]
-    xf, gf, of = x.reshape(-1), g.reshape(-1), out.reshape(-1)
+    xf, gf, of = c_view(x, (x.size, )), c_view(g, (g.size, )), c_view(out, (out.size, ))
     of[:] = 0
     for n in range(n_n):
         for i in range(kh):
@@ -354,7 +356,7 @@ def transpose_scatter(g, w, dx, sh, sw, dh, dw, kind, mr, vw):
     n_n, oh, ow, o = g.shape
     kh, kw, _, c = w.shape
     hp, wp = dx.shape[1], dx.shape[2]
-    gf, wf, xf = g.reshape(-1), w.reshape(-1), dx.reshape(-1)
+    gf, wf, xf = c_view(g, (g.size, )), c_view(w, (w.size, )), c_view(dx, (dx.size, ))
     for n in range(n_n):
         for r in range(oh):
             for i in range(kh):
@@ -376,7 +378,7 @@ def fwd_nchw(xp, w, y, dh, dw, kind, mr, vw):
     n_n, c, hp, wp = xp.shape
     o, _, kh, kw = w.shape
     oh, ow = y.shape[2], y.shape[3]
-    xf, wf, yf = xp.reshape(-1), w.reshape(-1), y.reshape(-1)
+    xf, wf, yf = c_view(xp, (xp.size, )), c_view(w, (w.size, )), c_view(y, (y.size, ))
     for n in range(n_n):
         for r in range(oh):
             ob = 0
@@ -403,7 +405,7 @@ def filter_grad_rows_images(xp, g, out, sh, sw, dh, kind, mr, vw):
     oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = out.shape[0], out.shape[1]
     rows = kw * c
-    xf, gf, of = xp.reshape(-1), g.reshape(-1), out.reshape(-1)
+    xf, gf, of = c_view(xp, (xp.size, )), c_view(g, (g.size, )), c_view(out, (out.size, ))
     of[:] = 0
     for n in range(n_n):
         for i in range(kh):
@@ -424,7 +426,7 @@ def filter_grad_rows(xp, g, out, sh, sw, dh, kind, mr, vw):
     oh, ow, o = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = out.shape[0], out.shape[1]
     rows = kw * c
-    xf, gf, of = xp.reshape(-1), g.reshape(-1), out.reshape(-1)
+    xf, gf, of = c_view(xp, (xp.size, )), c_view(g, (g.size, )), c_view(out, (out.size, ))
     for i in range(kh):
         m0 = 0
         while m0 < rows:
