@@ -89,6 +89,19 @@ class IndexEmitter:
                 f"for {z} in range({size}):",
                 f"    {z}f[{z}] = {value}"]
 
+    def rounded(self, out: str, shape: tuple, src: str, dt: str) -> list[str]:
+        """``out = src.astype(dt).reshape(shape)`` for a C-contiguous ``src`` of the same size
+        (a float64 accumulator), as ``c_empty`` and a loop over both flat views: Numba's
+        ``astype``/``reshape`` overloads cost compile time (see ``filled``); the same values."""
+        z = self.fresh("z")
+        self.c_arrays.add(out)
+        size = _size(shape)
+        return [f"{out} = c_empty({_shape_text(shape)}, {dt})",
+                f"{z}f = c_view({out}, ({size}, ))",
+                f"{z}a = c_view({src}, ({size}, ))",
+                f"for {z} in range({size}):",
+                f"    {z}f[{z}] = {dt}({z}a[{z}])"]
+
     def _index_lines(self, i_name: str, n: int, k: str) -> list[str]:
         """``k``: index ``i_name`` checked against a dimension of ``n``, made non-negative."""
         return [f"{k} = {i_name}",

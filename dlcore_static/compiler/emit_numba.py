@@ -410,15 +410,8 @@ class Emitter(IndexEmitter, LoopSources):
                          f"{out} = {loops.np_type(dt)}({acc}.reshape(-1)[0])")
         elif full:
             lines += self.filled(out, tuple(out_aval.shape), acc, loops.np_type(dt))
-        else:                   # acc rounded to dt, in out's shape (acc's size: no astype)
-            z = self.fresh("z")
-            size = _size(out_aval.shape)
-            self.c_arrays.add(out)
-            lines += [f"{out} = c_empty({_shape_text(out_aval.shape)}, {loops.np_type(dt)})",
-                      f"{z}f = c_view({out}, ({size}, ))",
-                      f"{z}a = c_view({acc}, ({size}, ))",
-                      f"for {z} in range({size}):",
-                      f"    {z}f[{z}] = {loops.np_type(dt)}({z}a[{z}])"]
+        else:                   # acc rounded to dt, in out's shape (acc's size)
+            lines += self.rounded(out, tuple(out_aval.shape), acc, loops.np_type(dt))
         return lines
 
     def prim_sum(self, n: Node) -> list[str]:

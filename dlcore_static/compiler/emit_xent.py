@@ -228,21 +228,14 @@ def _fused_bias_lines(em, loss_node, grad_node) -> list[str]:
              f"{kc} = {em.contiguous(k)}",
              f"{loss} = c_empty(({rows}, ), np.{dt.name})",
              f"{grad} = c_empty(({rows}, {c}, ), np.{dt.name})",
-             f"{cs} = c_empty(({c if total is not None else 0}, ), np.float64)",
-             f"for i0 in range({c if total is not None else 0}):",
-             f"    {cs}[i0] = 0.0",
+             *em.filled(cs, (c if total is not None else 0, ), "0.0", "np.float64"),
              f"if xent_loss_grad_rows_bias({gc}, {ac}, {bc}, {kc}, {loss}, {grad}, {cs}, "
              f"{fast}) >= 0:",
              "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
     if total is not None:
         out = em.fresh("r")
         em.names[total.out()] = out
-        shape = ", ".join(str(int(d)) for d in total.avals[0].shape) + ", "
-        em.c_arrays.add(out)
-        lines += [f"{out} = c_empty(({shape}), np.{dt.name})",     # (the sums, rounded)
-                  f"{out}_f = c_view({out}, ({c}, ))",
-                  f"for i0 in range({c}):",
-                  f"    {out}_f[i0] = np.{dt.name}({cs}[i0])"]
+        lines += em.rounded(out, tuple(total.avals[0].shape), cs, f"np.{dt.name}")
     return lines
 
 
