@@ -198,13 +198,12 @@ def _fused_lines(em, loss_node, grad_node) -> list[str]:
     em.names[loss_node.out()] = loss
     em.names[grad_node.out()] = grad
     em.c_arrays.update((loss, grad))
-    fast = "True" if dt == _FLOATS[0] else "False"
     return [f"{gc} = {em.contiguous(g)}",
             f"{xc} = {em.contiguous(x)}",
             f"{kc} = {em.contiguous(k)}",
             f"{loss} = c_empty(({xs[0]}, ), np.{dt.name})",
             f"{grad} = c_empty(({xs[0]}, {xs[1]}, ), np.{dt.name})",
-            f"if xent_loss_grad_rows({gc}, {xc}, {kc}, {loss}, {grad}, {fast}) >= 0:",
+            f"if xent_loss_grad_rows({gc}, {xc}, {kc}, {loss}, {grad}) >= 0:",
             "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
 
 
@@ -221,7 +220,6 @@ def _fused_bias_lines(em, loss_node, grad_node) -> list[str]:
     em.names[grad_node.out()] = grad
     em.c_arrays.update((loss, grad))
     total = _row_sum_of(em, grad_node)
-    fast = "True" if dt == _FLOATS[0] else "False"
     lines = [f"{gc} = {em.contiguous(g)}",
              f"{ac} = {em.contiguous(a)}",
              f"{bc} = c_view({em.contiguous(b)}, ({c}, ))",
@@ -229,8 +227,7 @@ def _fused_bias_lines(em, loss_node, grad_node) -> list[str]:
              f"{loss} = c_empty(({rows}, ), np.{dt.name})",
              f"{grad} = c_empty(({rows}, {c}, ), np.{dt.name})",
              *em.filled(cs, (c if total is not None else 0, ), "0.0", "np.float64"),
-             f"if xent_loss_grad_rows_bias({gc}, {ac}, {bc}, {kc}, {loss}, {grad}, {cs}, "
-             f"{fast}) >= 0:",
+             f"if xent_loss_grad_rows_bias({gc}, {ac}, {bc}, {kc}, {loss}, {grad}, {cs}) >= 0:",
              "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
     if total is not None:
         out = em.fresh("r")
@@ -257,11 +254,10 @@ def xent_lines(em, n) -> list[str] | None:
     xc, kc = em.fresh("xlx"), em.fresh("xlk")
     em.names[n.out()] = out
     em.c_arrays.add(out)
-    fast = "True" if dt == _FLOATS[0] else "False"
     return pre + [f"{xc} = {em.contiguous(x)}",
             f"{kc} = {em.contiguous(k)}",
             f"{out} = c_empty(({int(x.aval.shape[0])}, ), np.{dt.name})",
-            f"if xent_rows({xc}, {kc}, {out}, {fast}) >= 0:",
+            f"if xent_rows({xc}, {kc}, {out}) >= 0:",
             "    raise IndexError('sparse_softmax_xent: a label outside [0, C)')"]
 
 
@@ -284,12 +280,11 @@ def xent_grad_lines(em, n) -> list[str] | None:
     gc, xc, kc = (em.fresh(p) for p in ("xgg", "xgx", "xgk"))
     em.names[n.out()] = out
     em.c_arrays.add(out)
-    fast = "True" if dt == _FLOATS[0] else "False"
     return pre + [f"{gc} = {em.contiguous(g)}",
             f"{xc} = {em.contiguous(x)}",
             f"{kc} = {em.contiguous(k)}",
             f"{out} = c_empty(({int(xs[0])}, {int(xs[1])}, ), np.{dt.name})",
-            f"if xent_grad_rows({gc}, {xc}, {kc}, {out}, {fast}) >= 0:",
+            f"if xent_grad_rows({gc}, {xc}, {kc}, {out}) >= 0:",
             "    raise IndexError('sparse_softmax_xent_grad: a label outside [0, C)')"]
 
 

@@ -110,12 +110,11 @@ def test_the_fused_row_loop_gives_the_two_loops_bits(dtype):
     x[6, :] = 80.0                                           # a row of equal logits
     k = rng.integers(0, 300, 9).astype(np.int64)
     g = rng.standard_normal(9).astype(dtype)
-    fast = dtype == np.float32
     loss, grad = np.empty(9, dtype), np.empty(x.shape, dtype)
     ref_loss, ref_grad = np.empty(9, dtype), np.empty(x.shape, dtype)
-    assert xent_loss_grad_rows(g, x, k, loss, grad, fast) == -1
-    assert xent_rows(x, k, ref_loss, fast) == -1
-    assert xent_grad_rows(g, x, k, ref_grad, fast) == -1
+    assert xent_loss_grad_rows(g, x, k, loss, grad) == -1
+    assert xent_rows(x, k, ref_loss) == -1
+    assert xent_grad_rows(g, x, k, ref_grad) == -1
     np.testing.assert_array_equal(loss, ref_loss)
     np.testing.assert_array_equal(grad, ref_grad)
     assert np.isnan(loss[[2, 3, 4]]).all() and np.isfinite(loss[[0, 1, 5, 6, 7, 8]]).all()
@@ -131,5 +130,5 @@ def test_the_fused_row_loop_reports_the_first_bad_label():
     x = np.zeros((4, 6), np.float32)
     k = np.array([1, 2, 6, -1], np.int64)
     loss, grad = np.empty(4, np.float32), np.empty((4, 6), np.float32)
-    assert xent_loss_grad_rows(np.ones(4, np.float32), x, k, loss, grad, True) == 2
+    assert xent_loss_grad_rows(np.ones(4, np.float32), x, k, loss, grad) == 2
     np.testing.assert_allclose(loss[:2], np.log(6.0), rtol=1e-6)  # rows before it written

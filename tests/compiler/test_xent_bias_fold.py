@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dlcore_static as tf
-from dlcore.kernels.cpu._jit_xent import xent_loss_grad_rows, xent_loss_grad_rows_bias
+from dlcore.kernels.cpu._jit_xent import xent_loss_grad_rows, xent_loss_grad_rows_bias, xent_rows
 from dlcore_static.compiler import emit_xent
 
 N, D, C = 24, 16, 40
@@ -118,25 +118,24 @@ def test_the_row_loop_gives_the_unfused_bits(dtype):
     a[4, :] = -np.inf
     k = rng.integers(0, 300, 9).astype(np.int64)
     g = rng.standard_normal(9).astype(dtype)
-    fast = dtype == np.float32
     x = np.empty_like(a)
     for i in range(9):                                          # the add's loop, row by row
         x[i] = (a[i] + bias).astype(dtype)
     ref_loss, ref_grad = np.empty(9, dtype), np.empty(a.shape, dtype)
-    assert xent_loss_grad_rows(g, x, k, ref_loss, ref_grad, fast) == -1
+    assert xent_loss_grad_rows(g, x, k, ref_loss, ref_grad) == -1
     ref_sum = np.zeros(300)
     for i in range(9):
         ref_sum += ref_grad[i]
     loss, grad, total = np.empty(9, dtype), np.empty(a.shape, dtype), np.zeros(300)
-    assert xent_loss_grad_rows_bias(g, a, bias, k, loss, grad, total, fast) == -1
+    assert xent_loss_grad_rows_bias(g, a, bias, k, loss, grad, total) == -1
     np.testing.assert_array_equal(loss, ref_loss)
     np.testing.assert_array_equal(grad, ref_grad)
     np.testing.assert_array_equal(total, ref_sum)
     loss2, grad2 = np.empty(9, dtype), np.empty(a.shape, dtype)
-    assert xent_loss_grad_rows_bias(g, a, bias, k, loss2, grad2, np.zeros(0), fast) == -1
+    assert xent_loss_grad_rows_bias(g, a, bias, k, loss2, grad2, np.zeros(0)) == -1
     np.testing.assert_array_equal(grad2, ref_grad)
     k[6] = 300
-    assert xent_loss_grad_rows_bias(g, a, bias, k, loss2, grad2, np.zeros(0), fast) == 6
+    assert xent_loss_grad_rows_bias(g, a, bias, k, loss2, grad2, np.zeros(0)) == 6
 
 
 def test_logits_read_by_a_second_cross_entropy_are_written_for_it():
@@ -173,3 +172,35 @@ def test_logits_read_by_a_second_cross_entropy_are_written_for_it():
         np.testing.assert_array_equal(c, a)
     src = comp[2]
     assert "xent_loss_grad_rows_bias(" in src and "xent_rows(" in src
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_row_loop_compiles_only_its_dtypes_exponential(dtype):
+    """The row's exponentials are picked by its dtype when a caller is typed
+    (``_jit_exp_rows.exp_row``): float32 rows the vectorised loop, float64 rows ``math.exp``'s,
+    and the other loop is not compiled for that dtype (a run-time flag compiled both)."""
+    from numba import njit
+
+    from dlcore.kernels.cpu import _jit_exp_rows
+
+    @njit
+    def caller(x, m, e):                    # (not cached: typed here, in this process)
+        return _jit_exp_rows.exp_row(x, m, e)
+
+    x = np.random.default_rng(4).standard_normal(40).astype(dtype)
+    e = np.empty_like(x)
+    s = caller(x, x.max(), e)
+    ref = np.exp((x - x.max()).astype(np.float64))        # (x - m rounded to x's dtype)
+    np.testing.assert_allclose(e, ref, rtol=3e-7 if dtype == np.float32 else 1e-15)
+    assert s == pytest.approx(float(ref.sum()), rel=1e-6)
+    used = _jit_exp_rows._exp_row32 if dtype == np.float32 else _jit_exp_rows._exp_row64
+    other = _jit_exp_rows._exp_row64 if dtype == np.float32 else _jit_exp_rows._exp_row32
+    name = np.dtype(dtype).name
+    assert any(sig[0].dtype.name == name for sig in used.signatures)
+    assert not any(sig[0].dtype.name == name for sig in other.signatures)
+    out = np.empty(5, dtype)
+    k = np.arange(5, dtype=np.int64)
+    xs = np.stack([x[:20]] * 5)
+    assert xent_rows(xs, k, out) == -1
+    ref = np.log(np.exp(xs.astype(np.float64)).sum(1)) - xs.astype(np.float64)[np.arange(5), k]
+    np.testing.assert_allclose(out, ref, rtol=2e-6 if dtype == np.float32 else 1e-13)

@@ -15,16 +15,16 @@ import math
 import numpy as np
 from numba import njit
 
-from ._jit_exp_rows import SUM_BLOCK, _exp_row32, _exp_row64, _row_max, _sum_exp32  # noqa: F401
+from ._jit_exp_rows import SUM_BLOCK, _row_max, _sum_exp32, exp_row  # noqa: F401
 from .runtime import configure_threads
 
 configure_threads()
 
 
 @njit(cache=True, nogil=True)
-def xent_rows(x, labels, out, fast):
+def xent_rows(x, labels, out):
     """out[r] = logsumexp(x[r]) - x[r, labels[r]]; returns the first row with a label outside
-    [0, C), or -1.  ``fast``: float32 rows through the vectorised exponential.
+    [0, C), or -1.  Float32 rows take the vectorised exponential (``exp_row``).
 
     The row's exponentials are stored in a scratch row and summed from there
     (``_exp_row32``, as the gradient's row loop sums them), not summed as they are made
@@ -42,7 +42,7 @@ def xent_rows(x, labels, out, fast):
         if not math.isfinite(m):
             out[r] = np.nan
             continue
-        s = _exp_row32(row, m, e) if fast else _exp_row64(row, m, e)
+        s = exp_row(row, m, e)
         out[r] = float(m) + math.log(s) - float(row[k])
     return -1
 
@@ -61,7 +61,7 @@ def _grad_row(o, k, s, gr, one):
 
 
 @njit(cache=True, nogil=True)
-def xent_grad_rows(g, x, labels, out, fast):
+def xent_grad_rows(g, x, labels, out):
     """out[r] = (softmax(x[r]) - one_hot(labels[r])) g[r]: ``p_j g`` off the label and
     ``(p_k - 1) g`` on it; returns the first row with a label outside [0, C), or -1."""
     m_rows, c = x.shape
@@ -76,13 +76,13 @@ def xent_grad_rows(g, x, labels, out, fast):
         if not math.isfinite(m):
             o[:] = np.nan
             continue
-        s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+        s = exp_row(row, m, o)
         _grad_row(o, k, s, float(g[r]), one)
     return -1
 
 
 @njit(cache=True, nogil=True)
-def xent_loss_grad_rows(g, x, labels, loss, out, fast):
+def xent_loss_grad_rows(g, x, labels, loss, out):
     """``xent_rows`` into ``loss`` and ``xent_grad_rows`` into ``out`` in one pass of
     exponentials per row (the compiled plan's loss and its gradient, when both are wanted:
     ``dlcore_static/compiler/emit_xent.py``): the same row maximum, exponentials and sum as
@@ -101,14 +101,14 @@ def xent_loss_grad_rows(g, x, labels, loss, out, fast):
             loss[r] = np.nan
             o[:] = np.nan
             continue
-        s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+        s = exp_row(row, m, o)
         loss[r] = float(m) + math.log(s) - float(row[k])
         _grad_row(o, k, s, float(g[r]), one)
     return -1
 
 
 @njit(cache=True, nogil=True)
-def xent_loss_grad_rows_bias(g, a, bias, labels, loss, out, colsum, fast):
+def xent_loss_grad_rows_bias(g, a, bias, labels, loss, out, colsum):
     """``xent_loss_grad_rows`` on the logits ``a + bias`` (``a`` (rows, C), ``bias`` (C,), the
     sum rounded to the logits' dtype, as the add's own loop rounds it) without them as an
     array: each row's sum is made in a scratch row (the compiled plan's classifier head,
@@ -133,7 +133,7 @@ def xent_loss_grad_rows_bias(g, a, bias, labels, loss, out, colsum, fast):
             loss[r] = np.nan
             o[:] = np.nan
         else:
-            s = _exp_row32(row, m, o) if fast else _exp_row64(row, m, o)
+            s = exp_row(row, m, o)
             loss[r] = float(m) + math.log(s) - float(row[k])
             _grad_row(o, k, s, float(g[r]), one)
         if sums:

@@ -113,7 +113,7 @@ def _xent_args(x, labels):
     if x2.dtype != np.float32 and x2.dtype != np.float64:
         x2 = x2.astype(np.float32)
     k = np.ascontiguousarray(labels).reshape(-1).astype(np.int64, copy=False)
-    return x2, k, x2.dtype == np.float32
+    return x2, k
 
 
 def sparse_xent(x, labels):
@@ -125,9 +125,9 @@ def sparse_xent(x, labels):
                          f"shape {list(x.shape)} and labels shape {list(labels.shape)}")
     out = np.empty(labels.shape, x.dtype)
     if out.size:
-        x2, k, fast = _xent_args(x, labels)
+        x2, k = _xent_args(x, labels)
         res = out.reshape(-1) if x2.dtype == x.dtype else np.empty(k.shape, x2.dtype)
-        if _xjit().xent_rows(x2, k, res, fast) >= 0:
+        if _xjit().xent_rows(x2, k, res) >= 0:
             _raise_label(labels, c)
         if x2.dtype != x.dtype:
             out.reshape(-1)[...] = res
@@ -145,7 +145,6 @@ def _xent_small(shapes, dtypes):
             (xd is not _F32 and xd is not _F64) or kd is not _I64:
         return None
     n, c = xs
-    fast = xd is _F32
     empty = np.empty
     loop = None
 
@@ -156,7 +155,7 @@ def _xent_small(shapes, dtypes):
         if loop is None:
             loop = _xjit().xent_rows
         out = empty(n, xd)
-        if loop(x, labels, out, fast) >= 0:
+        if loop(x, labels, out) >= 0:
             _raise_label(labels, c)
         return out
     return run
@@ -183,16 +182,16 @@ def sparse_xent_grad(g, x, labels):
         if not g.flags.c_contiguous:
             g = np.ascontiguousarray(g)
         out = np.empty(x.shape, dt)
-        if _xjit().xent_grad_rows(g, x, labels, out, dt is _F32) >= 0:
+        if _xjit().xent_grad_rows(g, x, labels, out) >= 0:
             _raise_label(labels, x.shape[1])
         return out
     c = x.shape[-1]
     out = np.empty(x.shape, x.dtype)
     if out.size:
-        x2, k, fast = _xent_args(x, labels)
+        x2, k = _xent_args(x, labels)
         g2 = np.ascontiguousarray(g).reshape(-1).astype(x2.dtype, copy=False)
         res = out.reshape(-1, c) if x2.dtype == x.dtype else np.empty(x2.shape, x2.dtype)
-        if _xjit().xent_grad_rows(g2, x2, k, res, fast) >= 0:
+        if _xjit().xent_grad_rows(g2, x2, k, res) >= 0:
             _raise_label(labels, c)
         if x2.dtype != x.dtype:
             out.reshape(-1, c)[...] = res
