@@ -101,11 +101,18 @@ def lines(out: str, a_text: str, b_text: str, mkn: tuple | None = None) -> list[
     (1 thread, min of 9, us: 64x128x128 16.2 vs 12.2, 64x256x128 34.6 vs 26.3, 20x200x400
     27.2 vs 20.3, 2x64x64 0.79 vs 0.58), but for the products gemm_mkl does not take the glue
     and the interpreter keep OpenBLAS (NumPy's ``dot`` is cheaper to call from Python there),
-    so the segments do too and a plan's values stay the interpreter's bit for bit."""
+    so the segments do too and a plan's values stay the interpreter's bit for bit.  The
+    operands are passed read-only (``c_ro``: one compiled signature for committed variables
+    and values made in the segment alike)."""
     from dlcore.kernels.cpu import gemm_mkl
-    if mkn is not None and gemm_mkl.takes(*mkn):
-        return [f"{out} = mkl32({a_text}, {b_text})"]
-    return [f"{out} = gemm32({a_text}, {b_text})"]
+    fn = "mkl32" if mkn is not None and gemm_mkl.takes(*mkn) else "gemm32"
+    return [f"{out} = {fn}(c_ro({a_text}), c_ro({b_text}))"]
+
+
+def tcopy_text(name: str) -> str:
+    """The segment's text for the tiled copy of ``name``'s transpose: ``tcopy32`` of it
+    read-only (``c_ro``, as ``lines`` passes the GEMM's operands)."""
+    return f"tcopy32(c_ro({name}))"
 
 
 def operand(v, names: dict) -> str:
@@ -113,7 +120,7 @@ def operand(v, names: dict) -> str:
     matrix ``x`` the segment names, else ``v``'s own name (``gemm32`` makes it C-contiguous)."""
     x = transposed_source(v)
     if x is not None and x in names:
-        return f"tcopy32({names[x]})"
+        return tcopy_text(names[x])
     return names[v]
 
 

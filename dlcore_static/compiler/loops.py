@@ -142,7 +142,7 @@ def fast32_import(text: str) -> str:
     if "xent_" in text:
         from . import emit_xent
         lines += emit_xent.import_line(text)
-    if "c_view(" in text or "c_empty(" in text:
+    if "c_view(" in text or "c_empty(" in text or "c_ro(" in text:
         from dlcore.kernels.cpu import _numba_views
         lines += _numba_views.import_line(text)
     return lines + "\n" if lines else ""

@@ -244,7 +244,7 @@ def _contiguous_text(v: Val, names: dict, c_arrays: set) -> str:
     from . import gemm_in_numba
     x = gemm_in_numba.transposed_source(v) if gemm_in_numba.ENABLED else None
     if x is not None and x in names and gemm_in_numba.available():
-        return f"tcopy32({names[x]})"
+        return gemm_in_numba.tcopy_text(names[x])
     return f"np.ascontiguousarray({names[v]})"
 
 

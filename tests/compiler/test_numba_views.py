@@ -106,3 +106,34 @@ def test_the_import_line_names_what_the_text_calls_with_a_hash():
     assert re.fullmatch(r"from dlcore\.kernels\.cpu\._numba_views import c_empty, c_view  "
                         r"# _numba_views\.py [0-9a-f]{12}\n", line), line
     assert "c_empty" not in import_line("f1 = c_view(p0, (6, ))\n")
+
+
+def test_c_ro_is_the_array_typed_read_only():
+    """``c_ro(a)`` is ``a`` itself (the same memory) typed read-only: a callee taking it is
+    compiled once for writable and read-only arguments alike."""
+    from numba import njit
+
+    from dlcore.kernels.cpu._numba_views import c_ro
+
+    @njit
+    def total(x):
+        return x.sum()
+
+    @njit
+    def via_ro(a):
+        v = c_ro(a)
+        return total(v), v.ctypes.data == a.ctypes.data
+
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = a.copy()
+    b.flags.writeable = False
+    assert via_ro(a) == (15.0, True)
+    assert via_ro(b) == (15.0, True)
+    assert len(total.signatures) == 1 and not total.signatures[0][0].mutable
+
+    @njit
+    def write(a):
+        c_ro(a)[0, 0] = 1.0
+
+    with pytest.raises(TypingError, match="readonly|read-only|Cannot modify"):
+        write(a)

@@ -15,6 +15,10 @@ checked at run time, a ``ValueError`` naming both sizes), and ``c_empty(shape, d
 refuses (a Numba typing error, never a wrong view) an operand whose type is not C-contiguous.
 The direct convolution's drivers and ``col2im`` take their flat views the same way
 (``c_view(x, (x.size, ))`` for ``x.reshape(-1)``, about 50 ms of compile time saved per driver).
+``c_ro(a)`` is ``a`` itself typed read-only: a segment passes a product's operands to the
+GEMM (``gemm32``, ``mkl32``) and to the transposed copy (``tcopy32``) that way, so a committed
+variable (a read-only array) and a value made in the segment share one compiled signature
+(each read-only/writable mix compiled its own: 0.1-0.16 s per extra signature).
 
 A generated module that calls them imports them with a hash of this file's text
 (``import_line``), so an edit here changes the module's text and its cache entry.
@@ -32,7 +36,7 @@ from numba.core.imputils import impl_ret_borrowed, impl_ret_new_ref
 from numba.extending import intrinsic
 from numba.np import arrayobj
 
-__all__ = ["c_empty", "c_view", "import_line"]
+__all__ = ["c_empty", "c_ro", "c_view", "import_line"]
 
 
 def _dims(shape) -> int | None:
@@ -96,6 +100,21 @@ ir_utils.alias_func_extensions[("c_view", __name__)] = _aliases_its_array
 
 
 @intrinsic
+def c_ro(typingctx, a):
+    """``a`` (an array) typed read-only: the same array structure, nothing copied."""
+    if not isinstance(a, types.Array):
+        return None
+    ret = a.copy(readonly=True)
+
+    def codegen(context, builder, sig, args):
+        return impl_ret_borrowed(context, builder, sig.return_type, args[0])
+    return ret(a), codegen
+
+
+ir_utils.alias_func_extensions[("c_ro", __name__)] = _aliases_its_array
+
+
+@intrinsic
 def c_empty(typingctx, shape, dtype):
     """``np.empty(shape, dtype)`` (``dtype``: a NumPy scalar type such as ``np.float32``)."""
     nd = _dims(shape)
@@ -117,9 +136,9 @@ def _tag() -> str:
 
 
 def import_line(text: str) -> str:
-    """The import line a generated module's ``text`` needs for its ``c_view``/``c_empty``
-    calls, or ''."""
-    names = [name for name in ("c_empty", "c_view") if f"{name}(" in text]
+    """The import line a generated module's ``text`` needs for its ``c_view``/``c_empty``/
+    ``c_ro`` calls, or ''."""
+    names = [name for name in ("c_empty", "c_ro", "c_view") if f"{name}(" in text]
     if not names:
         return ""
     return (f"from dlcore.kernels.cpu._numba_views import {', '.join(names)}  "
