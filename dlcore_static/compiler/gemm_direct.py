@@ -28,7 +28,6 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from dlcore.kernels.cpu.blas_threads import numpy_openblas, openblas_core
-from dlcore.kernels.cpu._numba_views import c_empty
 
 _SYMBOL = "dlcore_sgemm_direct_skylakex"
 _F32 = np.dtype(np.float32)
@@ -168,7 +167,7 @@ def _gemm(a, b):                                             # pragma: no cover 
     """``a @ b`` of two C-contiguous float32 matrices (the caller checks)."""
     m, k = a.shape
     n = b.shape[1]
-    out = c_empty((m, n), np.float32)
+    out = np.empty((m, n), np.float32)
     _call(m, n, k, a.ctypes.data, k, b.ctypes.data, n, out.ctypes.data, n)
     return out
 
@@ -182,7 +181,7 @@ def gemm32(a, b):                                            # pragma: no cover 
     b = np.ascontiguousarray(b)
     m, k = a.shape
     n = b.shape[1]
-    out = c_empty((m, n), np.float32)
+    out = np.empty((m, n), np.float32)
     _call(m, n, k, a.ctypes.data, k, b.ctypes.data, n, out.ctypes.data, n)
     return out
 

@@ -26,8 +26,6 @@ from numba import carray, cfunc, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from dlcore.kernels.cpu._numba_views import c_empty
-
 _F32 = np.dtype(np.float32)
 
 _T = 16                                  # the tile: 16 x 16 float32, one 512-bit row each
@@ -181,6 +179,6 @@ def tcopy32(x):                                              # pragma: no cover 
     cache on this file, which holds everything it calls."""
     x = np.ascontiguousarray(x)
     r, c = x.shape
-    out = c_empty((c, r), np.float32)
+    out = np.empty((c, r), np.float32)
     call_into(x.ctypes.data, r, c, out.ctypes.data)
     return out

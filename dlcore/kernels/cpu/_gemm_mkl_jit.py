@@ -12,8 +12,6 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._numba_views import c_empty
-
 _SYMBOL = "dlcore_mkl_cblas_sgemm"
 
 
@@ -141,6 +139,6 @@ def mkl32(a, b):                                             # pragma: no cover 
     """``a @ b`` of two float32 matrices (any strides), a new C-ordered result: what a
     compiled segment calls for a product MKL takes (``gemm_in_numba.lines``).  Cached on disk:
     Numba keys that cache on this file, which holds everything it calls."""
-    out = c_empty((a.shape[0], b.shape[1]), np.float32)
+    out = np.empty((a.shape[0], b.shape[1]), np.float32)
     gemm_into(a, b, out, 1.0, 0.0)
     return out

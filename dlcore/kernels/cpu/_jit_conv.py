@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from ._numba_views import c_empty, c_view
+from ._numba_views import c_view
 from .runtime import configure_threads
 
 configure_threads()
@@ -355,7 +355,7 @@ def _pool2x2_idx_nhwc(x, idx, n):
     channels in int32 first, then widened into idx (as the NCHW rows below)."""
     w32 = np.int32(x.shape[2])
     c_n = x.shape[3]
-    row = c_empty(c_n, np.int32)
+    row = np.empty(c_n, np.int32)
     for oh in range(idx.shape[1]):
         ih = 2 * oh
         for ow in range(idx.shape[2]):
@@ -384,7 +384,7 @@ def _pool2x2_idx(x, idx, n):
     # in the window loop kept LLVM from vectorising it (64x6x28x28, one thread, CPU time: 758
     # -> 217 us; 64x16x10x10: 205 -> 131 us); the caller sends planes of 2^31 elements or
     # more to the generic argmax loop
-    row = c_empty(idx.shape[3], np.int32)
+    row = np.empty(idx.shape[3], np.int32)
     w32 = np.int32(x.shape[3])
     for c in range(x.shape[1]):
         for oh in range(idx.shape[2]):

@@ -9,7 +9,6 @@ import numpy as np
 from numba import njit
 
 from ._fast32 import _f32_from_bits
-from ._numba_views import c_empty
 from .runtime import configure_threads
 
 configure_threads()
@@ -121,7 +120,7 @@ def _tanh32(x, out):
 def _workspace32(n):
     """The per-row buffers of the float32 gate loops for H = ``n``: the four gates ``a``
     (4n), c' and tanh(c') (n each)."""
-    return c_empty(4 * n, np.float32), c_empty(n, np.float32), c_empty(n, np.float32)
+    return np.empty(4 * n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32)
 
 
 @njit(cache=True, nogil=True, error_model=_EM, fastmath=_FM, inline="always")
@@ -193,8 +192,8 @@ def lstm_seq_bwd_step32(g, y, c0, t, dhc, dz):
     n4 = 4 * n
     one = np.float32(1.0)
     a, c2, th = _workspace32(n)
-    zr = c_empty(n4, np.float32)
-    cp = c_empty(n, np.float32)
+    zr = np.empty(n4, np.float32)
+    cp = np.empty(n, np.float32)
     for b in range(nb):
         for j in range(n4):
             zr[j] = y[t, b, 2 * n + j]
@@ -304,8 +303,8 @@ def gru_gates_fwd32(xz, hz, h, out):
     """gru_gates_fwd for float32 through the vectorised activations (``_exp_inplace32``)."""
     nb, n = h.shape
     one, two = np.float32(1.0), np.float32(2.0)
-    a = c_empty(2 * n, np.float32)
-    t = c_empty(n, np.float32)
+    a = np.empty(2 * n, np.float32)
+    t = np.empty(n, np.float32)
     for b in range(nb):
         for j in range(2 * n):
             a[j] = -(xz[b, j] + hz[b, j])
@@ -381,9 +380,9 @@ def gru_seq_step32(full, t, hz, xw, bh):
     nb, n5 = full.shape[1], full.shape[2]
     n = n5 // 5
     one, two = np.float32(1.0), np.float32(2.0)
-    a = c_empty(2 * n, np.float32)
-    e = c_empty(n, np.float32)
-    hn = c_empty(n, np.float32)
+    a = np.empty(2 * n, np.float32)
+    e = np.empty(n, np.float32)
+    hn = np.empty(n, np.float32)
     x = xw[t - 1]
     for b in range(nb):
         for j in range(2 * n):
@@ -470,7 +469,7 @@ def rnn_seq_step(full, t, hz, xw, relu):
 def rnn_seq_step32(full, t, hz, xw, relu):
     """rnn_seq_step for float32, tanh through the vectorised ``_tanh32``."""
     n = hz.shape[1]
-    a = c_empty(n, np.float32)
+    a = np.empty(n, np.float32)
     x = xw[t - 1]
     zero = np.float32(0.0)
     for b in range(hz.shape[0]):

@@ -16,7 +16,6 @@ import numpy as np
 from numba import njit
 
 from ._jit_exp_rows import SUM_BLOCK, _row_max, _sum_exp32, exp_row  # noqa: F401
-from ._numba_views import c_empty
 from .runtime import configure_threads
 
 configure_threads()
@@ -33,7 +32,7 @@ def xent_rows(x, labels, out):
     exponentials for both) gives this loop's loss bit for bit, and the two loops vectorise at
     least as well as the one (see ``_jit_exp_rows``)."""
     m_rows, c = x.shape
-    e = c_empty(c, x.dtype)
+    e = np.empty(c, x.dtype)
     for r in range(m_rows):
         k = labels[r]
         if k < 0 or k >= c:
@@ -66,7 +65,7 @@ def xent_grad_rows(g, x, labels, out):
     """out[r] = (softmax(x[r]) - one_hot(labels[r])) g[r]: ``p_j g`` off the label and
     ``(p_k - 1) g`` on it; returns the first row with a label outside [0, C), or -1."""
     m_rows, c = x.shape
-    one = c_empty(1, x.dtype)
+    one = np.empty(1, x.dtype)
     for r in range(m_rows):
         k = labels[r]
         if k < 0 or k >= c:
@@ -90,7 +89,7 @@ def xent_loss_grad_rows(g, x, labels, loss, out):
     each of them, so the same values bit for bit; returns the first row with a label outside
     [0, C), or -1 (rows before it are written, as in the two loops)."""
     m_rows, c = x.shape
-    one = c_empty(1, x.dtype)
+    one = np.empty(1, x.dtype)
     for r in range(m_rows):
         k = labels[r]
         if k < 0 or k >= c:
@@ -118,8 +117,8 @@ def xent_loss_grad_rows_bias(g, a, bias, labels, loss, out, colsum):
     compiled plan's row-ordered float64 reduction adds them: the same bits); an empty
     ``colsum`` adds nothing.  Returns the first row with a label outside [0, C), or -1."""
     m_rows, c = a.shape
-    one = c_empty(1, a.dtype)
-    row = c_empty(c, a.dtype)
+    one = np.empty(1, a.dtype)
+    row = np.empty(c, a.dtype)
     sums = colsum.shape[0] != 0
     for r in range(m_rows):
         k = labels[r]
