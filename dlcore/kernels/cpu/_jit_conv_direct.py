@@ -40,6 +40,8 @@ own, so that a first run compiles the blocks it uses only.
 
 from __future__ import annotations
 
+import functools
+
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -179,25 +181,22 @@ def drivers(kind: int, corner: int):
 
 
 _MODULES: dict = {}
-_BODY: list = []
 
 
+@functools.cache
 def _templates() -> tuple[str, str]:
     """(this file's digest, the drivers' text after the head): the same for every kind, made
     once per process (``inspect.getsource`` tokenizes the file for each template: 32 calls,
     70 ms of a LeNet-5 program's first step with a warm cache, for its four kinds)."""
-    if not _BODY:
-        import hashlib
-        import inspect
-        with open(__file__, "rb") as f:
-            digest = hashlib.sha1(f.read()).hexdigest()[:16]
-        parts = [""]
-        for fn in _TEMPLATES:
-            src = inspect.getsource(fn).replace("_block(kind1, ", "_corner(")
-            parts.append("\n@njit(cache=True, nogil=True)\n" + src.replace("_block(kind, ",
-                                                                         "_block("))
-        _BODY.append((digest, "\n".join(parts)))
-    return _BODY[0]
+    import hashlib
+    import inspect
+    with open(__file__, "rb") as f:
+        digest = hashlib.sha1(f.read()).hexdigest()[:16]
+    parts = [""]
+    for fn in _TEMPLATES:
+        src = inspect.getsource(fn).replace("_block(kind1, ", "_corner(")
+        parts.append("\n@njit(cache=True, nogil=True)\n" + src.replace("_block(kind, ", "_block("))
+    return digest, "\n".join(parts)
 
 
 def _block(*args):
