@@ -81,26 +81,26 @@ class IndexEmitter:
         overloads cost 0.04-0.2 s of compile time the first time a process meets each
         signature (a cold first step's), the loop a few ms; the same values (each element
         is ``value`` cast to ``dt`` as ``np.full`` casts it)."""
-        z = self.fresh("z")
-        self.c_arrays.add(out)
-        size = _size(shape)
-        return [f"{out} = c_empty({_shape_text(shape)}, {dt})",
-                f"{z}f = c_view({out}, ({size}, ))",
-                f"for {z} in range({size}):",
-                f"    {z}f[{z}] = {value}"]
+        return self._flat_loop(out, shape, dt, None, lambda z: value)
 
     def rounded(self, out: str, shape: tuple, src: str, dt: str) -> list[str]:
         """``out = src.astype(dt).reshape(shape)`` for a C-contiguous ``src`` of the same size
         (a float64 accumulator), as ``c_empty`` and a loop over both flat views: Numba's
         ``astype``/``reshape`` overloads cost compile time (see ``filled``); the same values."""
+        return self._flat_loop(out, shape, dt, src, lambda z: f"{dt}({z}a[{z}])")
+
+    def _flat_loop(self, out: str, shape: tuple, dt: str, src: str | None,
+                   element: Callable[[str], str]) -> list[str]:
+        """``out`` made by ``c_empty`` and written by one loop over its flat view (and
+        ``src``'s, named ``<z>a``, when given): element ``z`` is ``element(z)``'s text."""
         z = self.fresh("z")
         self.c_arrays.add(out)
         size = _size(shape)
-        return [f"{out} = c_empty({_shape_text(shape)}, {dt})",
-                f"{z}f = c_view({out}, ({size}, ))",
-                f"{z}a = c_view({src}, ({size}, ))",
-                f"for {z} in range({size}):",
-                f"    {z}f[{z}] = {dt}({z}a[{z}])"]
+        lines = [f"{out} = c_empty({_shape_text(shape)}, {dt})",
+                 f"{z}f = c_view({out}, ({size}, ))"]
+        if src is not None:
+            lines.append(f"{z}a = c_view({src}, ({size}, ))")
+        return lines + [f"for {z} in range({size}):", f"    {z}f[{z}] = {element(z)}"]
 
     def _index_lines(self, i_name: str, n: int, k: str) -> list[str]:
         """``k``: index ``i_name`` checked against a dimension of ``n``, made non-negative."""
