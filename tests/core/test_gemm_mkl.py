@@ -8,6 +8,7 @@ CPU is not an Intel one) the tests that need it are skipped and the rule says no
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -397,6 +398,41 @@ def test_one_compiled_signature_takes_every_layout_and_flag():
     compiled = {sig[:2] for f in J._BY_FLAGS.values() for sig in f.signatures}
     assert all(t.layout == "A" for pair in compiled for t in pair)
     assert len(J._BY_FLAGS) <= 3                 # (writeable, read-only a, read-only b)
+
+
+@needs_mkl
+def test_the_numba_side_compiles_one_gemm_status_for_every_operand_type(tmp_path):
+    """``gemm_into`` (``mkl32``'s, in compiled plans) passes ``gemm_status`` its operands typed
+    'A' and read-only, copies included: one compiled signature for read-only, writable and
+    copied operands (each mix compiled its own, up to four per caller), with NumPy's values.
+    In a fresh process with an empty cache, so that the signatures are compiled here."""
+    code = """if True:
+        import json
+        import numpy as np
+        from dlcore.kernels.cpu import gemm_mkl
+        assert gemm_mkl.available()
+        from dlcore.kernels.cpu import _gemm_mkl_jit as J
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((24, 40)).astype(np.float32)
+        b = rng.standard_normal((40, 18)).astype(np.float32)
+        ro = b.copy()
+        ro.flags.writeable = False
+        for xa, xb in [(a, b), (a, ro), (a[:, ::2], b[::2]), (a[::3, ::2], ro[::2, ::3]),
+                       (a, b[:, ::2]), (ro.T, a.T)]:
+            out = np.full((xa.shape[0], xb.shape[1]), np.nan, np.float32)
+            J.gemm_into(xa, xb, out, 1.0, 0.0)
+            ref = xa.astype(np.float64) @ xb
+            assert np.abs(out - ref).max() < 1e-4 * (1 + np.abs(ref).max()), (xa.shape, xb.shape)
+        print(json.dumps([len(J.gemm_into.signatures), [str(s) for s in J.gemm_status.signatures]]))
+    """
+    env = dict(os.environ, DLCORE_CACHE_DIR=str(tmp_path), NUMBA_CACHE_DIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    n_into, sigs = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert n_into >= 4                          # (the callers' types differ...)
+    assert len(sigs) == 1, sigs                  # (...the callee's do not)
+    assert sigs[0].count("'A', True") == 2 and "'A', False" in sigs[0]
 
 
 def test_rows_of_a_larger_matrix_count_as_c_ordered_for_x_at_w_t():
