@@ -43,6 +43,11 @@ so a process that loads n kernels paid O(n^2).  :func:`_index_engine_modules` gi
 ``ExecutionEngine`` a dict from pointers to modules, kept by ``add_module``/``remove_module``
 (an llvmlite without those methods is left alone; ``DLCORE_NUMBA_FULL_LOAD=1`` too).
 
+A loaded function's constants get NumPy's own dtype objects back (``_canonical_dtypes``): the
+cache stores them pickled, and an unpickled ``np.dtype`` is a copy, so the arrays a loaded
+function returned carried a dtype equal to ``np.dtype(np.float32)`` but not that object, and
+every ``a.dtype is _F32`` test of the kernels and front ends failed on them in a warm process.
+
 Nothing here imports Numba: :func:`install` asks :mod:`dlcore._import_guard` to register the
 locator the moment Numba's caching module is imported (before any dispatcher is created).
 """
@@ -286,7 +291,35 @@ def _light_load_overload(self, sig, target_context):
         from numba.core.runtime import rtsys
         rtsys.initialize(target_context)
     with self._guard_against_spurious_io_errors():
-        return self._load_overload(sig, target_context)
+        cres = self._load_overload(sig, target_context)
+    if cres is not None:
+        for env in (getattr(cres, "environment", None), *(getattr(cres, "referenced_envs", None)
+                                                          or ())):
+            _canonical_dtypes(env)
+    return cres
+
+
+def _canonical_dtypes(env) -> None:
+    """Put NumPy's own dtype objects back in a loaded function's constants.  A compiled
+    function boxes each array it returns with a dtype held among its environment's constants,
+    which the cache stores pickled: loaded, it is a copy (``np.dtype``'s pickle makes a new
+    object), equal to ``np.dtype(np.float32)`` but not that object, and every ``a.dtype is
+    _F32`` test of the kernels and front ends failed on such arrays in a warm process (the
+    LSTM language model's input products went to NumPy's ``matmul`` instead of MKL).  Only a
+    dtype equal to its canonical object is replaced."""
+    consts = getattr(env, "consts", None)
+    if not consts:
+        return
+    import numpy as np
+    for i, c in enumerate(consts):
+        if type(c).__module__ == "numpy.dtypes" and isinstance(c, np.dtype) and \
+                c.names is None and c.subdtype is None:
+            try:
+                canon = np.dtype(c.str)
+            except TypeError:
+                continue
+            if canon is not c and canon == c:
+                consts[i] = canon
 
 
 _CACHING_MODULES = ("numba.core.caching", "numba.cuda.core.caching")

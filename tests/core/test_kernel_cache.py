@@ -160,3 +160,46 @@ def test_a_second_checkout_loads_what_the_first_compiled(tmp_path):
     with open(min(deps), "a") as f:
         f.write("\n# edited\n")
     assert _run(tmp_path / "two", cache) == (0, 1)
+
+
+# ----------------------------------------------------------------------------- loaded dtypes
+DTYPE_PROGRAM = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import dlcore                                  # (installs the load: kernel_cache.install)
+    sys.path.insert(0, sys.argv[1])
+    import made_here
+    a = made_here.make(3)
+    v = made_here.view(np.ones(4, np.float32))
+    hits = sum(made_here.make.stats.cache_hits.values())
+    print(json.dumps([hits, a.dtype is np.dtype(np.float32), v.dtype is np.dtype(np.float32),
+                      a.dtype == np.float32]))
+""")
+
+
+def test_an_array_from_a_function_loaded_from_the_cache_has_numpys_own_dtype(tmp_path):
+    """A compiled function boxes its returned arrays with a dtype among its constants, which
+    Numba's cache pickles: loaded, it was a copy, and every ``a.dtype is _F32`` test of the
+    kernels and front ends failed on such arrays.  The second process loads the function and
+    its arrays' dtype is NumPy's own object (``kernel_cache._canonical_dtypes``)."""
+    (tmp_path / "made_here.py").write_text(textwrap.dedent("""
+        import numpy as np
+        from numba import njit
+
+        @njit(cache=True)
+        def make(n):
+            return np.zeros(n, np.float32)
+
+        @njit(cache=True)
+        def view(a):
+            return a[1:]
+    """))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    runs = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", DTYPE_PROGRAM, str(tmp_path)], env=env,
+                           capture_output=True, text=True, timeout=300, check=False)
+        assert r.returncode == 0, r.stderr[-3000:]
+        runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    assert runs[0] == [0, True, True, True]          # compiled here
+    assert runs[1] == [1, True, True, True]          # loaded from the cache
