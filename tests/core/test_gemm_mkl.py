@@ -53,6 +53,54 @@ def test_shape_rule(m, k, n, want):
     assert gemm_mkl.takes(m, k, n) == (want and INTEL_RULES)
 
 
+@pytest.mark.parametrize("m,k,n,want", [
+    (8, 200, 800, True), (8, 800, 200, True), (20, 100, 400, True), (20, 400, 100, True),
+    (4, 256, 1024, True), (4, 200, 800, False), (16, 64, 256, False), (32, 32, 128, False),
+    (4, 128, 512, False), (64, 1000, 100, True), (7, 100, 400, False)])
+def test_step_rule(monkeypatch, m, k, n, want):
+    """A recurrent layer's per-step products (``takes_step``): ``takes``' rule, and below it
+    from 8 rows and 100 inner and output columns, or 2^20 multiply-adds; never on an AMD CPU
+    with AVX-512 (``NT_ONLY``)."""
+    assert gemm_mkl.takes_step(m, k, n) == (want and INTEL_RULES)
+    monkeypatch.setattr(gemm_mkl, "NT_ONLY", True)
+    monkeypatch.setattr(gemm_mkl, "_STATE", [True])
+    assert not gemm_mkl.takes_step(m, k, n)
+
+
+@needs_mkl
+def test_the_lstm_layers_step_products_take_mkl_in_the_band_with_numpys_values(monkeypatch):
+    """``rnn._step_product`` of an (8, 200) @ (200, 800) step (below ``takes``) runs MKL's
+    product (the C symbol's caller watched), equal to NumPy's to float32 rounding; the layer's
+    forward and gradient through it agree with the float64 reference loop."""
+    from dlcore.kernels.cpu import rnn
+    seen = []
+    real = gemm_mkl._jit()
+
+    def spy(a, b, out, alpha, beta):
+        seen.append((a.shape, b.shape))
+        return real(a, b, out, alpha, beta)
+    monkeypatch.setattr(gemm_mkl, "_JIT", spy)
+    a = RNG.standard_normal((8, 200)).astype(np.float32)
+    b = RNG.standard_normal((200, 800)).astype(np.float32)
+    out = np.empty((8, 800), np.float32)
+    rnn._step_product(8, 200, 800, np.dtype(np.float32))(a, b, out)
+    assert seen == [((8, 200), (200, 800))]
+    np.testing.assert_allclose(out, _ref(a, b), rtol=1e-4, atol=1e-4)
+    seen.clear()
+    rnn._step_product(16, 64, 256, np.dtype(np.float32))(a[:, :64].copy(),
+                                                          b[:64, :256].copy(), out[:, :256])
+    assert seen == []                                            # (64 columns: OpenBLAS)
+    xw = RNG.standard_normal((5, 8, 800)).astype(np.float32)
+    u = (RNG.standard_normal((200, 800)) * 0.1).astype(np.float32)
+    h0 = RNG.standard_normal((8, 200)).astype(np.float32)
+    c0 = RNG.standard_normal((8, 200)).astype(np.float32)
+    y = rnn.lstm_seq(xw, u, h0, c0)
+    y64 = rnn.lstm_seq(xw.astype(np.float64), u.astype(np.float64), h0.astype(np.float64),
+                       c0.astype(np.float64))
+    np.testing.assert_allclose(y, y64, rtol=2e-4, atol=2e-4)
+    assert seen                                                  # (the layer's steps: MKL)
+
+
 def test_rule_ends_where_blas_threads_goes_parallel():
     assert gemm_mkl._MAX_MKN == gemm_mkl.BIG_MKN == blas_threads.SMALL_GEMM_FLOPS / 2
 

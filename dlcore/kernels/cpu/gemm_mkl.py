@@ -157,6 +157,34 @@ def takes(m: int, k: int, n: int, b_transposed: bool = False) -> bool:
     return mkn >= NT_SMALL_MKN and k <= NT_SMALL_MAX_K and available()
 
 
+def takes_step(m: int, k: int, n: int) -> bool:
+    """Whether a recurrent layer's per-step product ``(m, k) @ (k, n)`` (``rnn._step_product``:
+    C-ordered operands, ``out`` given, T such products a layer) goes to MKL: ``takes``' rule,
+    and below it from STEP_MIN_ROWS rows with at least STEP_MIN_KN inner and output columns, or
+    from STEP_MKN_ANY multiply-adds; not on an AMD CPU with AVX-512 (``NT_ONLY``: OpenBLAS ran
+    products of a C-ordered B faster there)."""
+    if takes(m, k, n):
+        return True
+    if NT_ONLY or max(m, k, n) > _INT_MAX or m * k * n >= _MAX_MKN:
+        return False
+    return (m * k * n >= STEP_MKN_ANY or m >= STEP_MIN_ROWS and min(k, n) >= STEP_MIN_KN) and \
+        available()
+
+
+#: ``takes_step``'s band.  Measured on the 2-core Intel Xeon (session 46, one thread, pinned,
+#: best of 5 x 400, ``np.matmul(a, b, out=)`` against ``gemm_any`` into the same ``out``): the
+#: LSTM's (B, H) @ (H, 4H) and (B, 4H) @ (4H, H) for B in {4, 8, 16, 20, 32, 64} and H in {32,
+#: 64, 100, 128, 200, 256}, 72 shapes, 40 of them below ``takes``.  MKL took 0.29-1.04 of
+#: OpenBLAS's time at the 20 with 8 rows and 64 columns or more, or 2^20 multiply-adds, in one
+#: run (0.30-1.24 in another: a few microseconds each, noisy; 0.49 of the total, 531 -> 258
+#: us), e.g. 8x200x800 52-57 -> 17-22 us, 20x400x100 21 -> 17, 4x256x1024 88 -> 25, and
+#: 0.65-1.18 at the others (4 rows, or 32 columns).  In the layer (``lstm_seq`` and its
+#: gradient, interleaved processes, best of 7 x 20): (T 20, B 8, H 200) 3465-4025 -> 1644-1776
+#: us, (10, 20, 100) 801-816 -> 714-744 us, but (30, 16, 64) 934-1062 -> 1007-1124 us: 64
+#: columns stay with OpenBLAS (STEP_MIN_KN 100).
+STEP_MIN_ROWS, STEP_MIN_KN, STEP_MKN_ANY = 8, 100, 1 << 20
+
+
 #: ``x @ W.T`` below the general rule (``takes(..., b_transposed=True)``): NumPy's OpenBLAS is slow
 #: with a transposed B and few rows (20x100 @ (400x100)^T 26.0 us against 9.4 with W^T C-ordered;
 #: copying W^T first costs as much), MKL is not: 12.4.  Measured as the module's grid, B a

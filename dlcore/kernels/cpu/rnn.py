@@ -67,14 +67,15 @@ def _c_order(u, t_len):
 
 def _step_product(m: int, k: int, n: int, dt):
     """The per-step product ``mm(a, b, out)`` (``out[...] = a @ b``) of a layer's (m, k) @ (k,
-    n) recurrent GEMMs: MKL's where ``linalg.matmul``'s rule sends that float32 shape
-    (``gemm_mkl.takes``: the same library for the same shape as every other product), else
-    ``np.matmul``.  PTB small's layer (B 20, H 200: 20x200 @ 200x800 and 20x800 @ 800x200, 70
-    of each a step) took 61.9 and 68.4 us a product through NumPy's OpenBLAS against 40.3 and
-    39.4 through MKL (PyTorch's 40.2; one thread).  ``_for_gemm`` sets OpenBLAS's threads
+    n) recurrent GEMMs: MKL's where ``gemm_mkl.takes_step`` sends that float32 shape
+    (``linalg.matmul``'s rule, and from 8 rows and 100 columns below it, where MKL measured
+    faster for these C-ordered products into a given ``out``), else ``np.matmul``.  PTB
+    small's layer (B 20, H 200: 20x200 @ 200x800 and 20x800 @ 800x200, 70 of each a step)
+    took 61.9 and 68.4 us a product through NumPy's OpenBLAS against 40.3 and 39.4 through MKL
+    (PyTorch's 40.2; one thread).  ``_for_gemm`` sets OpenBLAS's threads
     first either way (MKL runs sequential)."""
     _for_gemm(2.0 * m * k * n)
-    if dt == _F32 and _mkl.takes(m, k, n):
+    if dt == _F32 and _mkl.takes_step(m, k, n):
         into = _mkl._JIT or _mkl._jit()
 
         def mkl_product(a, b, out):
