@@ -1,0 +1,125 @@
+"""``python -m dlcore.warmup`` (dlcore/warmup.py): the warm-up programs fill the kernel cache
+that another program, of other shapes, then loads instead of compiling; failures are reported
+per program; bad arguments are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dlcore import warmup as W
+
+#: a program the warm-up does not run: other widths, batch and optimizer settings than
+#: ``eager_mlp``'s; prints the dlcore kernel signatures it compiled and loaded
+CHECK = """if True:
+    import json
+    import dlcore._import_guard
+    seen = {"compiled": [], "loaded": []}
+    def count(mod):
+        real = mod.Dispatcher.compile
+        def compile(self, sig):
+            before = len(self.overloads)
+            hits = sum(getattr(self, "_cache_hits", {}).values())
+            try:
+                return real(self, sig)
+            finally:
+                name = self.py_func.__module__
+                if len(self.overloads) > before and name.startswith(("dlcore", "_dlcore")):
+                    hit = sum(getattr(self, "_cache_hits", {}).values()) > hits
+                    seen["loaded" if hit else "compiled"].append(
+                        name + "." + self.py_func.__qualname__)
+        mod.Dispatcher.compile = compile
+    dlcore._import_guard.after_import("numba.core.dispatcher", count)
+    import dlcore_eager as torch
+    import dlcore_eager.nn as nn
+    model = nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    x, y = torch.randn(3, 7), torch.randint(0, 2, (3,))
+    opt.zero_grad()
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    loss.backward()
+    opt.step()
+    assert loss.item() == loss.item()
+    print(json.dumps(seen))
+"""
+
+
+def _check(cache) -> dict:
+    env = dict(os.environ, DLCORE_CACHE_DIR=str(cache))
+    env.pop("NUMBA_CACHE_DIR", None)
+    env.pop("DLCORE_OPTIMIZE_AFTER", None)
+    proc = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_warmed_cache_serves_another_programs_kernels(tmp_path):
+    """After the ``eager_mlp`` warm-up into an empty cache, a program of other shapes compiles
+    none of dlcore's kernels: every one it needs is loaded from what the warm-up wrote."""
+    results = W.warmup({"eager_mlp": W.PROGRAMS["eager_mlp"]}, jobs=1, cache_dir=str(tmp_path))
+    assert [(r.program, r.tier, r.error) for r in results] == [("eager_mlp", "default", None)]
+    seen = _check(tmp_path)
+    assert seen["compiled"] == []
+    assert len(seen["loaded"]) >= 5, seen     # (linear, relu, cross-entropy, SGD, ...)
+
+
+def test_each_program_is_reported_and_a_failure_does_not_stop_the_others(tmp_path):
+    progs = {"bad": "import sys\nprint('boom', file=sys.stderr)\nraise SystemExit(3)",
+             "good": "print('fine')"}
+    seen: list = []
+    results = W.warmup(progs, jobs=2, cache_dir=str(tmp_path), report=seen.append)
+    by_name = {r.program: r for r in results}
+    assert by_name["good"].error is None
+    assert by_name["bad"].error.startswith("exit status 3:") and "boom" in by_name["bad"].error
+    assert sorted(r.program for r in seen) == ["bad", "good"]
+    assert all(r.tier == "default" and r.seconds > 0 for r in results)
+
+
+def test_static_programs_also_run_compiled_from_their_first_run(tmp_path, monkeypatch):
+    """A static program runs twice, the longest first: as a Session runs it by default, and
+    with DLCORE_OPTIMIZE_AFTER=1 (the compiled plans' kernels); the environment says which."""
+    prog = ("import os\n"
+            "assert os.environ.get('DLCORE_OPTIMIZE_AFTER', 'unset') == os.environ['EXPECT']")
+    assert W._jobs_of({"static_mlp": prog, "eager_mlp": prog}) == [
+        ("static_mlp", "compiled"), ("static_mlp", "default"), ("eager_mlp", "default")]
+    monkeypatch.setenv("DLCORE_OPTIMIZE_AFTER", "3")         # (the user's own: not passed on)
+    for tier, expect in (("compiled", "1"), ("default", "unset")):
+        monkeypatch.setenv("EXPECT", expect)
+        assert W.run_program("static_mlp", prog, tier, str(tmp_path), 120).error is None
+        monkeypatch.setenv("EXPECT", "2")
+        assert W.run_program("static_mlp", prog, tier, str(tmp_path), 120).error is not None
+
+
+def test_a_program_past_its_timeout_is_reported(tmp_path):
+    r = W.run_program("slow", "import time\ntime.sleep(30)", "default", str(tmp_path), 0.5)
+    assert r.error == "did not finish within 0.5 s"
+
+
+def test_the_command_line_lists_refuses_and_exits_1_on_a_failure(tmp_path, monkeypatch,
+                                                                 capsys):
+    assert W.main(["--list"]) == 0
+    listed = capsys.readouterr().out.split("\n")
+    assert [ln.split()[0] for ln in listed if ln] == list(W.PROGRAMS)
+    assert "keras_cnn    default and compiled" in listed
+    with pytest.raises(SystemExit) as e:
+        W.main(["--programs", "eager_mlp,nope"])
+    assert e.value.code == 2
+    assert "unknown program(s) nope; known: eager_mlp" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        W.main(["--jobs", "0"])
+    assert "--jobs must be at least 1, got 0" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="jobs must be at least 1, got 0"):
+        W.warmup({"good": "pass"}, jobs=0)
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(W, "PROGRAMS", {"good": "pass", "bad": "raise SystemExit(4)"})
+    assert W.main(["--programs", "good,bad", "--jobs", "2"]) == 1
+    out = capsys.readouterr().out
+    assert f"2 program(s), 2 at a time, into {tmp_path}" in out
+    assert "good         default" in out and "ok" in out
+    assert "bad          default" in out and "FAILED" in out and "exit status 4" in out
+    assert out.rstrip().endswith("; 1 failed")
