@@ -36,6 +36,13 @@ registries, falls in the first one).  ``--detail N`` lists the N costliest signa
 Targets: every program's warm first step within 1.0 s; with an empty cache, the seed programs
 within 1.5 s (eager) and 4 s (static) (issue 17).
 
+``--after-warmup`` runs ``python -m dlcore.warmup`` once into a folder of its own first, and
+adds a state ``wup`` per program: its first run on a copy of that folder (a machine where the
+warm-up ran, then this program, whose shapes are not the warm-up's).  Session 47, the 2-core
+Intel Xeon, CPU s, cold -> wup (warm-up 31 s of wall time): eager 1.30 -> 0.57, static 1.73 ->
+1.23, lenet_eager 6.65 -> 0.78, lstm_eager 4.99 -> 0.62 (nothing compiled), lenet_static 11.57
+-> 3.92, lstm_static 7.96 -> 4.23 (their plans' own segments compiled, 10 and 8 signatures).
+
 Measured on the 2-core shared machine (session 9, CPU seconds to the first step's result, one
 run each; wall time was 3-4x CPU there, the machine being busy), before and after session 9's
 cuts (Numba's BLAS probe deferred whichever module imports Numba first; a cache load that
@@ -122,13 +129,17 @@ the direct convolutions and filter gradients 0.45-0.6 s each, box_muller_avx2 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from dlcore.warmup import warmup
 
 from .cold_start_programs import PRELUDE, PROGRAMS, WARM_TARGET_S
 
@@ -189,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="threads of every pool (default 1)")
     p.add_argument("--detail", type=int, default=0, metavar="N",
                    help="list the N costliest dispatcher signatures of each run")
+    p.add_argument("--after-warmup", action="store_true",
+                   help="also run each program once on a copy of a cache filled by "
+                        "'python -m dlcore.warmup' (state 'wup'; the warm-up runs first, once)")
     args = p.parse_args(argv)
     names = args.programs.split(",")
     unknown = [n for n in names if n not in PROGRAMS]
@@ -199,19 +213,40 @@ def main(argv: list[str] | None = None) -> int:
               "compiles dlcore from source (see the module docstring)")
     print("CPU seconds from process start (wall for 'wall'); compiled/loaded: Numba dispatcher "
           "signatures and their own CPU time")
-    print(HEADER)
-    for name in names:
-        source, cold_target = PROGRAMS[name]
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory(prefix="dlcore-cold-") as cache:
-                for state in ["cold"] + ["warm"] * args.warm:
-                    report = run_once(source, cache, args.threads)
-                    target = cold_target if state == "cold" else WARM_TARGET_S
-                    print(format_row(name, state, summary(report), target), flush=True)
-                    for kind, fn, sig, own in sorted(report["jit"], key=lambda j: -j[3])[
-                            :args.detail]:
-                        print(f"    {own:6.3f} s {kind:8s} {fn}{sig}")
+    with contextlib.ExitStack() as stack:
+        warmed = None
+        if args.after_warmup:
+            warmed = stack.enter_context(tempfile.TemporaryDirectory(prefix="dlcore-wup-"))
+            start = time.perf_counter()
+            failed = [r for r in warmup(cache_dir=warmed) if r.error is not None]
+            if failed:
+                raise RuntimeError(f"the warm-up failed: {failed[0].program} "
+                                   f"({failed[0].tier}): {failed[0].error}")
+            print(f"warm-up (python -m dlcore.warmup): {time.perf_counter() - start:.1f} s of "
+                  "wall time; state 'wup': a copy of its cache, the program's first run on it")
+        print(HEADER)
+        for name in names:
+            source, cold_target = PROGRAMS[name]
+            for _ in range(args.repeat):
+                _states(name, source, cold_target, args, warmed)
     return 0
+
+
+def _states(name: str, source: str, cold_target, args, warmed: str | None) -> None:
+    """One program's cold run, its warm runs after it, and (``warmed``: a warm-up's cache
+    folder) its first run on a copy of that folder."""
+    with tempfile.TemporaryDirectory(prefix="dlcore-cold-") as cache:
+        runs = [("cold", cache)] + [("warm", cache)] * args.warm
+        if warmed is not None:
+            copy = os.path.join(cache, "after-warmup")
+            shutil.copytree(warmed, copy)
+            runs.append(("wup", copy))
+        for state, folder in runs:
+            report = run_once(source, folder, args.threads)
+            target = cold_target if state == "cold" else WARM_TARGET_S
+            print(format_row(name, state, summary(report), target), flush=True)
+            for kind, fn, sig, own in sorted(report["jit"], key=lambda j: -j[3])[:args.detail]:
+                print(f"    {own:6.3f} s {kind:8s} {fn}{sig}")
 
 
 if __name__ == "__main__":

@@ -18,11 +18,16 @@ their first run (``DLCORE_OPTIMIZE_AFTER=1``), so the library kernels called by 
 are cached too.  The generated segments of a program's own compiled plan (its shapes are in
 their text) still compile in its first process.
 
-Measured on that machine (2 cores, one job each, an empty cache before): ``python -m
-dlcore.warmup`` took 36 s of wall time; then, with other shapes and widths than the warm-up's,
-the first step of a Keras LeNet-5 (default Session) took 1.1 s of CPU instead of 7-9 s, and of
-PyTorch's tutorial LeNet-5 in ``dlcore_eager`` 0.9 s instead of 6-9 s (see the module's test,
-``tests/core/test_warmup.py``, and the README).
+Measured on that machine (2 cores, so two jobs; CPU seconds of the process to its first
+step's loss, an empty cache -> a copy of the warm-up's): the warm-up took 31 s of wall time.
+``python -m benchmarks.cold_start --after-warmup`` (batches, image sizes and the LSTM's widths
+other than the warm-up's; LeNet-5's channels are among its configurations): PyTorch's tutorial
+LeNet-5 in ``dlcore_eager`` 6.65 -> 0.78 s and an LSTM classifier 4.99 -> 0.62 s, nothing left
+to compile; the Keras LeNet-5 compiled from its first step 11.57 -> 3.92 s and the Keras LSTM
+7.96 -> 4.23 s, what is left being their plans' own segments.  As a Session runs a plan by
+default (interpreted first): the Keras LeNet-5 7.02 -> 0.81 s, the Keras LSTM 5.10 -> 0.68 s,
+and a 10- and 20-channel CNN at 28x28, channels the warm-up does not use: 6.09 -> 1.13 s
+(Keras), 5.99 -> 1.05 s (``dlcore_eager``).
 
 Nothing here runs in an importing process: each program is its own ``python -c`` child.  A
 program that fails is reported with the end of its error output, the others still run, and the
@@ -43,13 +48,16 @@ from dataclasses import dataclass
 _EAGER_MLP = """
 import dlcore_eager as torch
 import dlcore_eager.nn as nn
-for act in (nn.ReLU(), nn.Tanh(), nn.Sigmoid()):
-    model = nn.Sequential(nn.Linear(20, 16), act, nn.Linear(16, 3))
-    x, y = torch.randn(8, 20), torch.randint(0, 3, (8,))
+# (in, hidden, out, batch): a small model, and a wide one whose products are large enough for
+# the float32 GEMM routes of larger models (dlcore.kernels.cpu.gemm_mkl on Intel CPUs)
+for (d, h, o, n), act in (((20, 16, 3, 8), nn.ReLU()), ((20, 16, 3, 8), nn.Tanh()),
+                          ((20, 16, 3, 8), nn.Sigmoid()), ((256, 128, 64, 64), nn.ReLU())):
+    model = nn.Sequential(nn.Linear(d, h), act, nn.Linear(h, o))
+    x, y = torch.randn(n, d), torch.randint(0, o, (n,))
     for opt, loss_fn, target in ((torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
                                   nn.CrossEntropyLoss(), y),
                                  (torch.optim.Adam(model.parameters(), lr=1e-3),
-                                  nn.MSELoss(), torch.randn(8, 3))):
+                                  nn.MSELoss(reduction="sum"), torch.randn(n, o))):
         for _ in range(2):
             opt.zero_grad()
             loss = loss_fn(model(x), target)
@@ -109,8 +117,8 @@ class Tagger(nn.Module):
     def __init__(self, cell):
         super().__init__()
         self.emb = nn.Embedding(30, 8)
-        self.rnn = cell(8, 12, batch_first=True)
-        self.fc = nn.Linear(12, 5)
+        self.rnn = cell(8, 32, batch_first=True)
+        self.fc = nn.Linear(32, 5)
 
     def forward(self, x):
         out, _ = self.rnn(self.emb(x))
@@ -119,7 +127,7 @@ class Tagger(nn.Module):
 for cell in (nn.LSTM, nn.GRU):
     model = Tagger(cell)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x, y = torch.randint(0, 30, (4, 7)), torch.randint(0, 5, (4,))
+    x, y = torch.randint(0, 30, (8, 7)), torch.randint(0, 5, (8,))
     for _ in range(2):
         opt.zero_grad()
         loss = nn.CrossEntropyLoss()(model(x), y)
@@ -127,7 +135,7 @@ for cell in (nn.LSTM, nn.GRU):
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
     loss.item()
-lstm = nn.LSTM(8, 12)
+lstm = nn.LSTM(8, 32)
 lstm(torch.randn(5, 3, 8))[0].sum().backward()
 """
 
@@ -135,29 +143,32 @@ _STATIC_MLP = """
 import numpy as np
 import dlcore_static as tf
 rng = np.random.default_rng(0)
-for opt in (tf.train.GradientDescentOptimizer(0.1), tf.train.AdamOptimizer(1e-3),
-            tf.train.MomentumOptimizer(0.1, 0.9)):
-    g = tf.Graph()
-    with g.as_default():
-        x = tf.placeholder(tf.float32, shape=(None, 20))
-        y = tf.placeholder(tf.int64, shape=(None,))
-        w1 = tf.Variable(tf.random_normal((20, 16), stddev=0.1))
-        b1 = tf.Variable(tf.zeros((16,)))
-        w2 = tf.Variable(tf.random_normal((16, 3), stddev=0.1))
-        h = tf.nn.relu(tf.matmul(x, w1) + b1)
-        logits = tf.matmul(h, w2)
-        loss = tf.reduce_mean(
-            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-        mse = tf.reduce_mean(tf.square(tf.nn.softmax(logits) - 0.5))
-        train = opt.minimize(loss + mse)
-        acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), y), tf.float32))
-        with tf.Session() as sess:
-            sess.run(tf.global_variables_initializer())
-            feed = {x: rng.standard_normal((8, 20)).astype("float32"),
-                    y: rng.integers(0, 3, 8)}
-            for _ in range(3):
-                sess.run([train, loss], feed)
-            sess.run(acc, feed)
+# (in, hidden, out, batch): a small graph, and a wide one whose products are large enough for
+# the float32 GEMM routes of larger models; each with three optimizers
+for (d, h, o, n) in ((20, 16, 3, 8), (256, 128, 64, 64)):
+    for opt in (tf.train.GradientDescentOptimizer(0.1), tf.train.AdamOptimizer(1e-3),
+                tf.train.MomentumOptimizer(0.1, 0.9)):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, shape=(None, d))
+            y = tf.placeholder(tf.int64, shape=(None,))
+            w1 = tf.Variable(tf.random_normal((d, h), stddev=0.1))
+            b1 = tf.Variable(tf.zeros((h,)))
+            w2 = tf.Variable(tf.random_normal((h, o), stddev=0.1))
+            hid = tf.nn.relu(tf.matmul(x, w1) + b1)
+            logits = tf.matmul(hid, w2)
+            loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            mse = tf.reduce_mean(tf.reduce_sum(tf.square(tf.nn.softmax(logits) - 0.5), axis=1))
+            train = opt.minimize(loss + mse)
+            acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), y), tf.float32))
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                feed = {x: rng.standard_normal((n, d)).astype("float32"),
+                        y: rng.integers(0, o, n)}
+                for _ in range(3):
+                    sess.run([train, loss], feed)
+                sess.run(acc, feed)
 """
 
 _KERAS_CNN = """
@@ -171,8 +182,9 @@ rng = np.random.default_rng(0)
 # (DLCORE_OPTIMIZE_AFTER=1), the first only: the other two's kernels are the default run's, and
 # a compiled plan's own segments are of its shapes, of use to no other program
 configs = ((6, 16, 5, 32), (32, 64, 3, 28), (8, 12, 3, 17))
+metrics = ["accuracy"]
 if os.environ.get("DLCORE_OPTIMIZE_AFTER") == "1":
-    configs = configs[:1]
+    configs, metrics = configs[:1], []
 for c1, c2, k, size in configs:
     model = keras.Sequential([
         layers.Conv2D(c1, k, activation="relu", input_shape=(size, size, 1)),
@@ -188,7 +200,7 @@ for c1, c2, k, size in configs:
         layers.Dense(10)])
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+                  metrics=metrics)
     x = rng.standard_normal((4, size, size, 1)).astype("float32")
     y = rng.integers(0, 10, 4)
     model.fit(x, y, batch_size=2, epochs=2, verbose=0)
@@ -196,18 +208,21 @@ for c1, c2, k, size in configs:
 """
 
 _KERAS_RNN = """
+import os
 import numpy as np
 from dlcore_static import keras
 from dlcore_static.keras import layers
 rng = np.random.default_rng(0)
+# batches of 8 and 32 units: the recurrent products' float32 GEMM route (8 rows, 128 columns)
+metrics = [] if os.environ.get("DLCORE_OPTIMIZE_AFTER") == "1" else ["accuracy"]
 for rnn in (layers.LSTM, layers.GRU):
-    model = keras.Sequential([layers.Embedding(30, 8, input_length=7), rnn(12),
+    model = keras.Sequential([layers.Embedding(30, 8, input_length=7), rnn(32),
                               layers.Dense(5)])
     model.compile(optimizer="adam",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    x, y = rng.integers(0, 30, (8, 7)), rng.integers(0, 5, 8)
-    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+                  metrics=metrics)
+    x, y = rng.integers(0, 30, (16, 7)), rng.integers(0, 5, 16)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     model.predict(x, verbose=0)
 """
 
