@@ -123,3 +123,13 @@ def test_the_command_line_lists_refuses_and_exits_1_on_a_failure(tmp_path, monke
     assert "good         default" in out and "ok" in out
     assert "bad          default" in out and "FAILED" in out and "exit status 4" in out
     assert out.rstrip().endswith("; 1 failed")
+
+
+@pytest.mark.parametrize("name", list(W.PROGRAMS))
+def test_each_warmup_program_runs(name):
+    """Each warm-up program runs as written, on the suite's cache (warm after a first run):
+    the eager ones as they are, the static ones compiled from their first run (the default
+    tier is the interpreter every static test runs)."""
+    tier = "compiled" if name in W.STATIC else "default"
+    r = W.run_program(name, W.PROGRAMS[name], tier, None, 600)
+    assert r.error is None, r.error
