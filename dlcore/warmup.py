@@ -10,13 +10,14 @@ convolutions, pools, cross-entropy, recurrent steps, optimizers' updates): 6-13 
 2-core machine of the benchmarks, where a step takes milliseconds once they are cached.
 
 This command runs small training programs written as the PyTorch, TF1 and Keras tutorials write
-them (an MLP, a CNN with batch norm and dropout, an embedding and LSTM/GRU model, through
-``dlcore_eager`` and ``dlcore_static``), each in a fresh process with the cache it fills, as
-many at a time as there are usable cores.  The static programs run twice: as a Session runs a
-plan by default (interpreted first, :mod:`dlcore_static.compiler`'s tiering) and compiled from
-their first run (``DLCORE_OPTIMIZE_AFTER=1``), so the library kernels called by compiled plans
-are cached too.  The generated segments of a program's own compiled plan (its shapes are in
-their text) still compile in its first process.
+them (an MLP, a CNN with batch norm and dropout, an embedding and LSTM/GRU model, a text model
+with attention, a 1-D convolution and layer norm, through ``dlcore_eager`` and
+``dlcore_static``), each in a fresh process with the cache it fills, as many at a time as there
+are usable cores.  The static programs run twice: as a Session runs a plan by default
+(interpreted first, :mod:`dlcore_static.compiler`'s tiering) and compiled from their first run
+(``DLCORE_OPTIMIZE_AFTER=1``), so the library kernels called by compiled plans are cached too.
+The generated segments of a program's own compiled plan (its shapes are in their text) still
+compile in its first process.
 
 Measured on that machine (2 cores, so two jobs; CPU seconds of the process to its first
 step's loss, an empty cache -> a copy of the warm-up's): the warm-up took 31 s of wall time.
@@ -226,17 +227,77 @@ for rnn in (layers.LSTM, layers.GRU):
     model.predict(x, verbose=0)
 """
 
+_EAGER_TEXT = """
+import dlcore_eager as torch
+import dlcore_eager.nn as nn
+import dlcore_eager.nn.functional as F
+
+class TextModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 32)
+        layer = nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64,
+                                           dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=1)
+        self.conv = nn.Conv1d(32, 16, 3, padding=1)
+        self.norm = nn.LayerNorm(16)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = self.encoder(self.emb(x))
+        h = F.relu(self.conv(h.transpose(1, 2))).transpose(1, 2)
+        h = self.norm(h).mean(dim=1)
+        return self.fc(h).squeeze(1)
+
+model = TextModel()
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+x, y = torch.randint(0, 50, (8, 10)), torch.randint(0, 2, (8,)).float()
+for _ in range(2):
+    opt.zero_grad()
+    loss = F.binary_cross_entropy_with_logits(model(x), y)
+    loss.backward()
+    opt.step()
+loss.item()
+model.eval()
+with torch.no_grad():
+    torch.sigmoid(model(x))
+    F.log_softmax(torch.randn(4, 5), dim=1)
+    F.nll_loss(F.log_softmax(torch.randn(4, 5), dim=1), torch.tensor([0, 1, 2, 3]))
+"""
+
+_KERAS_TEXT = """
+import numpy as np
+from dlcore_static import keras
+from dlcore_static.keras import layers
+rng = np.random.default_rng(0)
+inputs = keras.Input(shape=(10,), dtype="int32")
+h = layers.Embedding(50, 32)(inputs)
+a = layers.MultiHeadAttention(num_heads=4, key_dim=8)(h, h)
+h = layers.LayerNormalization()(h + a)
+h = layers.Conv1D(16, 3, padding="same", activation="relu")(h)
+h = layers.GlobalAveragePooling1D()(h)
+h = layers.Dropout(0.1)(h)
+outputs = layers.Dense(1, activation="sigmoid")(h)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+x, y = rng.integers(0, 50, (16, 10)), rng.integers(0, 2, 16).astype("float32")
+model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+model.predict(x, verbose=0)
+"""
+
 #: name -> the program's source: a warm-up program runs in a fresh ``python -c`` process
 PROGRAMS: dict[str, str] = {
     "eager_mlp": _EAGER_MLP,
     "eager_cnn": _EAGER_CNN,
     "eager_rnn": _EAGER_RNN,
+    "eager_text": _EAGER_TEXT,
     "static_mlp": _STATIC_MLP,
     "keras_cnn": _KERAS_CNN,
     "keras_rnn": _KERAS_RNN,
+    "keras_text": _KERAS_TEXT,
 }
 #: programs also run with their plans compiled from the first run (``DLCORE_OPTIMIZE_AFTER=1``)
-STATIC = ("static_mlp", "keras_cnn", "keras_rnn")
+STATIC = ("static_mlp", "keras_cnn", "keras_rnn", "keras_text")
 #: the end of a failed program's error output kept in its report
 ERROR_TAIL = 2000
 
