@@ -41,6 +41,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -328,10 +329,11 @@ def _jobs_of(programs: dict[str, str]) -> list[tuple[str, str]]:
     return jobs
 
 
-def run_program(name: str, source: str, tier: str, cache_dir: str | None,
-                timeout: float) -> Result:
+def run_program(name: str, source: str, tier: str, cache_dir: str | None, timeout: float,
+                started: Callable[[subprocess.Popen | None], None] | None = None) -> Result:
     """Run one warm-up program in a fresh Python process on ``cache_dir`` (the user's cache
-    when None) and report it."""
+    when None) and report it.  ``started`` is called with the process once it runs and with
+    None once it has ended (``warmup``: to stop the running ones on an interrupt)."""
     env = dict(os.environ)
     if cache_dir is not None:
         env["DLCORE_CACHE_DIR"] = str(cache_dir)
@@ -343,16 +345,28 @@ def run_program(name: str, source: str, tier: str, cache_dir: str | None,
     else:
         env.pop("DLCORE_OPTIMIZE_AFTER", None)
     start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", source], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     try:
-        out = subprocess.run([sys.executable, "-c", source], env=env, capture_output=True,
-                             text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return Result(name, tier, time.perf_counter() - start,
-                      f"did not finish within {timeout:g} s")
+        if started is not None:
+            started(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return Result(name, tier, time.perf_counter() - start,
+                          f"did not finish within {timeout:g} s")
+    finally:
+        if proc.poll() is None:             # (an interrupt in this thread: no orphan left)
+            proc.kill()
+            proc.wait()
+        if started is not None:
+            started(None)
     seconds = time.perf_counter() - start
-    if out.returncode:
-        tail = (out.stderr or out.stdout)[-ERROR_TAIL:]
-        return Result(name, tier, seconds, f"exit status {out.returncode}:\n{tail}")
+    if proc.returncode:
+        tail = (err or out)[-ERROR_TAIL:]
+        return Result(name, tier, seconds, f"exit status {proc.returncode}:\n{tail}")
     return Result(name, tier, seconds)
 
 
@@ -362,23 +376,52 @@ def warmup(programs: dict[str, str] | None = None, jobs: int | None = None,
     """Run the warm-up ``programs`` (default :data:`PROGRAMS`), ``jobs`` processes at a time
     (default: the usable cores), into ``cache_dir`` (default: the user's cache,
     :func:`dlcore.jitcache.cache_root`); ``report`` is called with each result as it ends.
-    Returns the results in the order the processes were started."""
+    Returns the results in the order the processes were started.  An interrupt (Ctrl-C) or
+    any other exception while it waits starts no further program, kills the running ones
+    and is raised (what they had compiled stays cached: Numba writes each entry whole)."""
     programs = PROGRAMS if programs is None else programs
     work = _jobs_of(programs)
     if jobs is None:
         jobs = usable_cores()
     if jobs < 1:
         raise ValueError(f"dlcore.warmup: jobs must be at least 1, got {jobs}")
+    lock = threading.Lock()
+    running: dict[int, subprocess.Popen] = {}       # thread id -> its process
+    stopped = threading.Event()
 
-    def one(job: tuple[str, str]) -> Result:
+    def started(proc: subprocess.Popen | None) -> None:
+        with lock:
+            if proc is None:
+                running.pop(threading.get_ident(), None)
+            elif stopped.is_set():
+                proc.kill()                 # (started as the interrupt came)
+            else:
+                running[threading.get_ident()] = proc
+
+    def one(job: tuple[str, str]) -> Result | None:
+        if stopped.is_set():
+            return None
         name, tier = job
-        r = run_program(name, programs[name], tier, cache_dir, timeout)
-        if report is not None:
+        r = run_program(name, programs[name], tier, cache_dir, timeout, started)
+        if report is not None and not stopped.is_set():
             report(r)
         return r
 
-    with ThreadPoolExecutor(max_workers=min(jobs, len(work)) or 1) as pool:
-        return list(pool.map(one, work))
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(work)) or 1)
+    futures = [pool.submit(one, job) for job in work]
+    try:
+        results = [f.result() for f in futures]
+    except BaseException:
+        stopped.set()
+        for f in futures:
+            f.cancel()
+        with lock:
+            for proc in running.values():
+                proc.kill()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+    return [r for r in results if r is not None]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,7 +457,12 @@ def main(argv: list[str] | None = None) -> int:
             print("    " + r.error.replace("\n", "\n    "), flush=True)
 
     start = time.perf_counter()
-    results = warmup({n: PROGRAMS[n] for n in names}, jobs=jobs, report=report)
+    try:
+        results = warmup({n: PROGRAMS[n] for n in names}, jobs=jobs, report=report)
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.perf_counter() - start:.1f} s: the programs still "
+              "running were stopped (what they compiled is cached)", flush=True)
+        return 130
     failed = [r for r in results if r.error is not None]
     print(f"done in {time.perf_counter() - start:.1f} s"
           + (f"; {len(failed)} failed" if failed else ""))

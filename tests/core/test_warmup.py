@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -133,3 +136,26 @@ def test_each_warmup_program_runs(name):
     tier = "compiled" if name in W.STATIC else "default"
     r = W.run_program(name, W.PROGRAMS[name], tier, None, 600)
     assert r.error is None, r.error
+
+
+def test_an_interrupt_stops_the_running_programs_and_starts_no_other(tmp_path):
+    """Ctrl-C while the warm-up waits: the running processes are killed at once (not waited
+    for), the queued ones never start, and the KeyboardInterrupt reaches the caller."""
+    prog = ("import os, pathlib, time\n"
+            "pathlib.Path(os.environ['DLCORE_CACHE_DIR'], str(os.getpid())).write_text('')\n"
+            "time.sleep(60)\n")
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            W.warmup({f"p{i}": prog for i in range(5)}, jobs=2, cache_dir=str(tmp_path))
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < 20
+    pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert 1 <= len(pids) <= 2                     # (two at a time; none started after)
+    time.sleep(0.2)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)                       # killed and reaped
