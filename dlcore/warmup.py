@@ -20,15 +20,15 @@ The generated segments of a program's own compiled plan (its shapes are in their
 compile in its first process.
 
 Measured on that machine (2 cores, so two jobs; CPU seconds of the process to its first
-step's loss, an empty cache -> a copy of the warm-up's): the warm-up took 31 s of wall time.
+step's loss, an empty cache -> a copy of the warm-up's): the warm-up took 36-41 s of wall time.
 ``python -m benchmarks.cold_start --after-warmup`` (batches, image sizes and the LSTM's widths
 other than the warm-up's; LeNet-5's channels are among its configurations): PyTorch's tutorial
-LeNet-5 in ``dlcore_eager`` 6.65 -> 0.78 s and an LSTM classifier 4.99 -> 0.62 s, nothing left
-to compile; the Keras LeNet-5 compiled from its first step 11.57 -> 3.92 s and the Keras LSTM
-7.96 -> 4.23 s, what is left being their plans' own segments.  As a Session runs a plan by
-default (interpreted first): the Keras LeNet-5 7.02 -> 0.81 s, the Keras LSTM 5.10 -> 0.68 s,
-and a 10- and 20-channel CNN at 28x28, channels the warm-up does not use: 6.09 -> 1.13 s
-(Keras), 5.99 -> 1.05 s (``dlcore_eager``).
+LeNet-5 in ``dlcore_eager`` 6.58 -> 0.69 s and an LSTM classifier 4.89 -> 0.58 s, nothing left
+to compile; the Keras LeNet-5 compiled from its first step 9.97 -> 4.07 s and the Keras LSTM
+8.33 -> 3.89 s, what is left being their plans' own segments.  As a Session runs a plan by
+default (interpreted first): the Keras LeNet-5 6.72 -> 0.70 s, the Keras LSTM 4.94 -> 0.63 s,
+and a 10- and 20-channel CNN at 28x28, channels the warm-up does not use: 5.95 -> 1.14 s
+(Keras), 5.78 -> 1.15 s (``dlcore_eager``).
 
 Nothing here runs in an importing process: each program is its own ``python -c`` child.  A
 program that fails is reported with the end of its error output, the others still run, and the
