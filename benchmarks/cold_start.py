@@ -43,6 +43,88 @@ Intel Xeon, CPU s, cold -> wup (the warm-up: 41 s of wall time): eager 1.36 -> 0
 1.88 -> 1.28, lenet_eager 6.58 -> 0.69, lstm_eager 4.89 -> 0.58 (nothing compiled),
 lenet_static 9.97 -> 4.07, lstm_static 8.33 -> 3.89 (their plans' own segments compiled, 10
 and 8 signatures).
+
+Measured on the 2-core shared machine (session 9, CPU seconds to the first step's result, one
+run each; wall time was 3-4x CPU there, the machine being busy), before and after session 9's
+cuts (Numba's BLAS probe deferred whichever module imports Numba first; a cache load that
+initialises Numba's runtime only, not every typing/lowering registry; the stamps' parsed imports
+kept on disk)::
+
+    program        cold before  cold after   warm before  warm after   signatures (cold)
+    eager              5.14        4.28          1.66         1.02          7
+    static             3.41        3.36          1.23         1.01         10
+    lenet_eager       21.11       21.14          1.97         1.19         27
+    lenet_static      31.56       27.75          1.78         1.35         53
+    lstm_eager        14.58       12.94          1.70         1.04         26
+    lstm_static       24.25       15.96          1.51         1.17         37
+
+The import is 0.44-0.50 s of each (Python 0.08, NumPy 0.14, a front end 0.27), Numba's own import
+0.33 s of the rest, and a warm load 9-14 ms per signature.  With an empty cache nearly all of it
+is Numba compiling, 0.15 s for a trivial loop and 0.5-2.5 s for a kernel: by ``--detail``, the
+2x2 max pool's two signatures (values, indices) 2.5 s each, the direct convolutions and filter
+gradients 1.2-2 s each, PyTorch's bit-exact Box-Muller 2 s, the cross-entropy's six dispatchers
+3 s; ``inline="always"`` helpers cost Numba an IR copy per call site (3 s of LeNet-5's 21).
+(lstm_static's and lenet_static's cold figures moved with other changes to the Keras RNN and
+compiler code made at the same time, not only these.)
+
+The fortieth session's runs (the AMD EPYC Zen 4 machine, CPU seconds; warm in parentheses),
+at its start: eager 3.24 (0.66), static 1.66 (0.66), lenet_eager 15.90 (0.74), lenet_static
+16.01 (0.82), lstm_eager 6.78 (0.70), lstm_static 8.92 (0.58); at its end: eager 1.86 (0.64),
+static 1.34 (0.52), lenet_eager 12.09 (0.75), lenet_static 14.51 (0.56), lstm_eager 4.78
+(0.52), lstm_static 8.20 (0.52).  Its cuts: a process's first ``uniform_`` and ``randn``
+draws computed by NumPy twins of PyTorch's bit-exact kernels (``_torch_rng._exact_in_double``,
+``dlcore_eager/_box_muller_numpy.py``: ``uniform32`` 0.4 s and ``box_muller_avx2`` 0.6-1.1 s
+no longer compiled by a program whose only draws are its data and initial weights); MKL's
+sgemm called from Python through one 'A'-layout signature (``_gemm_mkl_jit.gemm_any``: the
+seed MLP's four products compiled 1.81-1.86 s before, 1.09-1.16 s after); no parallel loop
+compiled where Numba has one thread (``runtime.parallel_ok``; the pinned Keras IMDB LSTM
+10.4 -> 7.9 s of compilation).
+
+Then (helper-C9b, same machine, one run each, CPU s cold/warm): the 2x2 max pool compiles one
+signature for values and indices (was two of ~2.2 s), the LSTM gate kernels one layout each
+(``c0`` passed with the later steps' layout), Box-Muller's ``_f``/``_fma`` not inlined by Numba:
+lenet_eager 17.5/1.09 (29 signatures), lenet_static 24.3/1.35 (52), lstm_eager 10.9/0.99,
+lstm_static 15.7/1.19, eager 3.93/0.98, static 3.13/0.97.  Left: the direct convolutions and
+their gradients (~7 s of LeNet-5's cold step, ``inline="always"`` block kernels whose constant
+``acc`` LLVM folds), the cross-entropy's dispatchers (~3 s).
+
+Python's own bytecode cache counts too: with ``PYTHONDONTWRITEBYTECODE`` set (as on the
+sandboxes where dlcore is developed) no ``.pyc`` is written for an editable checkout, and every
+import compiles dlcore's modules from source again: 0.42 s of the eager import's CPU time.  The
+run says so; an installed package (pip writes the ``.pyc`` files) or
+``PYTHONPYCACHEPREFIX=/some/folder`` without that setting (run once first to fill it) measures
+what users get.
+
+Re-measured by helper verify19 on the Zen 5 EPYC (family 26), ``--programs eager,static
+--repeat 3 --warm 2`` under ``taskset -c 1``, load 1.5-3, CPU s from process start (import
+0.9-1.0 of each, bytecode not cached): eager cold 2.18-2.33, warm 1.11-1.19 (0.19-0.23 after
+the import: issue 19's "first eager step under 2 s once Numba's cache is warm"); static cold
+1.92-1.99 (the compiled first step 0.93-1.01; issue 19's 4 s), warm 1.16-1.46.
+
+Session 24 (helper cold24), a fresh Intel Xeon (AVX-512, 2 cores) whose kernel cache started
+empty, CPU s from process start.  First run (10:15 UTC, load 2-4, no ``.pyc``, at 372b3276):
+cold/warm eager 1.77/0.81, static 1.29/0.80, lenet_eager 6.06/0.86, lenet_static 9.09/0.93,
+lstm_eager 4.12/0.80, lstm_static 6.52/0.89; import 0.63 of each, 0.48 of it ml_dtypes' (its
+import registers a dozen dtypes with every NumPy ufunc).  ml_dtypes is now imported when
+bfloat16 is first needed (71a1c877, see dlcore.dtypes).  Before and after, side by side
+(3f3a22d4 and 71a1c877, ``.pyc`` files present as a pip install has them; load 6-9 from the
+cold test suite; one cold and two warm runs each)::
+
+    program        cold before  cold after   warm before  warm after   import before/after
+    eager              1.84        1.38       0.84-0.84    0.35-0.35      0.65 / 0.18
+    static             1.38        0.87       0.85-0.87    0.36-0.36      0.65 / 0.18
+    lenet_eager        6.48        6.09       0.87-0.88    0.42-0.44      0.64 / 0.17
+    lenet_static       9.12        8.75       0.94-0.95    0.49-0.49      0.67 / 0.18
+    lstm_eager         4.08        3.68       0.83-0.86    0.37-0.38      0.64 / 0.18
+    lstm_static        6.77        6.40       0.96-0.96    0.47-0.48      0.65 / 0.18
+
+Every warm first step is now within issue 17's 1.0 s with room (0.35-0.49), and the seed
+programs' cold ones within 1.5 s / 4 s.  Without ``.pyc`` files (this sandbox's
+``PYTHONDONTWRITEBYTECODE``) the import is 0.4 s more: eager warm 1.23-1.36 -> 0.79-0.81 and
+static 1.35-1.47 -> 0.90-0.93 at load 6-8, interleaved.  What is left of a warm step: the
+import (0.17-0.19: NumPy 0.06, ~430 dlcore modules), Numba's own import (0.10) and the cache
+loads (3-21 signatures, 0.02-0.07); the cold steps are Numba compiling (the 2x2 max pool 1.0 s,
+the direct convolutions and filter gradients 0.45-0.6 s each, box_muller_avx2 0.4 s).
 """
 
 from __future__ import annotations
