@@ -47,6 +47,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .kernels.cpu.blas_threads import _cores     # the usable cores (affinity)
+
 _EAGER_MLP = """
 import dlcore_eager as torch
 import dlcore_eager.nn as nn
@@ -313,14 +315,6 @@ class Result:
     error: str | None = None
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity), else the machine's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def _jobs_of(programs: dict[str, str]) -> list[tuple[str, str]]:
     """(program, tier) for each process to run, the longest first (the static programs' two
     tiers), so the last jobs to start are the short ones."""
@@ -382,7 +376,7 @@ def warmup(programs: dict[str, str] | None = None, jobs: int | None = None,
     programs = PROGRAMS if programs is None else programs
     work = _jobs_of(programs)
     if jobs is None:
-        jobs = usable_cores()
+        jobs = _cores()
     if jobs < 1:
         raise ValueError(f"dlcore.warmup: jobs must be at least 1, got {jobs}")
     lock = threading.Lock()
@@ -446,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{', '.join(PROGRAMS)}")
     if args.jobs is not None and args.jobs < 1:
         p.error(f"--jobs must be at least 1, got {args.jobs}")
-    jobs = args.jobs or usable_cores()
+    jobs = args.jobs or _cores()
     print(f"dlcore warm-up: {len(names)} program(s), {jobs} at a time, into {cache_root()}",
           flush=True)
 
