@@ -421,7 +421,8 @@ def warmup(programs: dict[str, str] | None = None, jobs: int | None = None,
 def main(argv: list[str] | None = None) -> int:
     from .jitcache import cache_root
     p = argparse.ArgumentParser(prog="python -m dlcore.warmup",
-                                description=__doc__.split("\n\n")[0].replace("\n", " "))
+                                description="Compile dlcore's common kernels into the kernel "
+                                "cache ahead of a first program, in parallel processes.")
     p.add_argument("--programs", default=",".join(PROGRAMS),
                    help=f"comma-separated, of: {', '.join(PROGRAMS)} (default: all)")
     p.add_argument("--jobs", type=int, default=None,
