@@ -48,6 +48,13 @@ cache stores them pickled, and an unpickled ``np.dtype`` is a copy, so the array
 function returned carried a dtype equal to ``np.dtype(np.float32)`` but not that object, and
 every ``a.dtype is _F32`` test of the kernels and front ends failed on them in a warm process.
 
+Saving is made safe for processes that compile at once (the test suite's workers, ``python -m
+dlcore.warmup``'s jobs, a user's two programs): Numba's ``IndexDataCacheFile.save`` could give
+two new entries of one function the same data file, so that one signature's index entry named
+the other's machine code.  :func:`_locked_save` saves under a lock on the cache folder and
+never lets two keys share a file, and the light load refuses an entry whose code is another
+signature's (Numba then compiles it again).
+
 Nothing here imports Numba: :func:`install` asks :mod:`dlcore._import_guard` to register the
 locator the moment Numba's caching module is imported (before any dispatcher is created).
 """
@@ -276,6 +283,10 @@ def _register(module) -> None:
     cache = getattr(module, "FunctionCache", None)        # the CPU target's (not CUDA's)
     if cache is not None and "load_overload" not in cache.__dict__:
         cache.load_overload = _light_load_overload
+    files = getattr(module, "IndexDataCacheFile", None)
+    if files is not None and all(hasattr(files, m) for m in _INDEX_METHODS) and \
+            "save" in files.__dict__ and not getattr(files.save, "_dlcore_locked", False):
+        files.save = _locked_save
 
 
 def _ours(py_func) -> bool:
@@ -283,8 +294,59 @@ def _ours(py_func) -> bool:
     return mod.split(".", 1)[0] in _PACKAGES or mod.startswith("_dlcore_gen_")
 
 
+#: the private methods of Numba's ``IndexDataCacheFile`` that ``_locked_save`` calls
+_INDEX_METHODS = ("_load_index", "_save_index", "_save_data", "_data_name")
+
+
+def _locked_save(self, key, data):
+    """``IndexDataCacheFile.save`` under an exclusive lock on the cache folder, and never
+    sharing a data file between two keys.
+
+    Numba's own save reads the function's index, gives a new key the first data file name the
+    index does not use, and writes both back.  Two processes saving new entries of one
+    function at once (the warm-up's jobs, the test suite's workers, a user's two programs)
+    read the same index and picked the same name: one key was lost and, as the writes fell,
+    the index could name the other key's machine code for it, loaded later for the wrong
+    signature (``TypeError: can't unbox array``, or the other code run where the two types
+    convert).  Under ``flock`` (POSIX; elsewhere the same save without it) the index is read,
+    the data written, then the index: a reader never finds an entry before its data, and a
+    key whose data file another key also names (left by the race) gets a file of its own."""
+    try:
+        import fcntl
+        fd = os.open(os.path.join(self._cache_path, ".dlcore-index.lock"),
+                     os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):              # (not POSIX, or a folder not writable)
+        return _save_entry(self, key, data)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _save_entry(self, key, data)
+    finally:
+        os.close(fd)                            # (releases the lock)
+
+
+_locked_save._dlcore_locked = True  # type: ignore[attr-defined]
+
+
+def _save_entry(self, key, data) -> None:
+    """The save itself: the data, then the index if the key is new or shares its file."""
+    overloads = self._load_index()
+    name = overloads.get(key)
+    if name is None or sum(1 for v in overloads.values() if v == name) > 1:
+        used = set(overloads.values())
+        n = 1
+        while self._data_name(n) in used:
+            n += 1
+        name = overloads[key] = self._data_name(n)
+        self._save_data(name, data)
+        self._save_index(overloads)
+    else:
+        self._save_data(name, data)
+
+
 def _light_load_overload(self, sig, target_context):
-    """``Cache.load_overload`` initialising Numba's runtime only, for dlcore's functions."""
+    """``Cache.load_overload`` initialising Numba's runtime only, for dlcore's functions; an
+    entry whose code was compiled for other argument types (see ``_locked_save``) is not used
+    (Numba compiles it again)."""
     if not _ours(getattr(self, "_py_func", None)) or os.environ.get("DLCORE_NUMBA_FULL_LOAD"):
         target_context.refresh()                   # what Numba's own load_overload does
     else:
@@ -293,6 +355,10 @@ def _light_load_overload(self, sig, target_context):
     with self._guard_against_spurious_io_errors():
         cres = self._load_overload(sig, target_context)
     if cres is not None:
+        from numba.core import sigutils
+        args = sigutils.normalize_signature(sig)[0]
+        if tuple(cres.signature.args) != tuple(args):
+            return None
         for env in (getattr(cres, "environment", None), *(getattr(cres, "referenced_envs", None)
                                                           or ())):
             _canonical_dtypes(env)

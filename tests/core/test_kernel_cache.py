@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -203,3 +204,81 @@ def test_an_array_from_a_function_loaded_from_the_cache_has_numpys_own_dtype(tmp
         runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
     assert runs[0] == [0, True, True, True]          # compiled here
     assert runs[1] == [1, True, True, True]          # loaded from the cache
+
+
+# ------------------------------------------------------------------- concurrent writers
+
+
+def _racing_saves(tmp_path, monkeypatch):
+    """Two writers (two processes' views of one cache index, as two threads here) save new
+    entries of one function at once, each pausing between reading the index and writing it
+    back (where another process's save can fall); returns what a later reader loads for each
+    key."""
+    import threading
+
+    from numba.core import caching
+    real = caching.IndexDataCacheFile._save_index
+
+    def slow_save_index(self, overloads):
+        time.sleep(0.2)
+        real(self, overloads)
+
+    monkeypatch.setattr(caching.IndexDataCacheFile, "_save_index", slow_save_index)
+    files = [caching.IndexDataCacheFile(str(tmp_path), "f-1.py", b"stamp") for _ in range(2)]
+    keys = [("sig-a", "magic"), ("sig-b", "magic")]
+    threads = [threading.Thread(target=f.save, args=(k, {"for": k})) for f, k in zip(files, keys)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reader = caching.IndexDataCacheFile(str(tmp_path), "f-1.py", b"stamp")
+    return {k: reader.load(k) for k in keys}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is POSIX's flock")
+def test_concurrent_saves_of_one_function_keep_each_entry_with_its_own_code(tmp_path,
+                                                                              monkeypatch):
+    """Numba's ``IndexDataCacheFile.save`` reads the index, picks the first free data file name
+    and writes both back: two processes saving new entries of one function at once (the
+    warm-up's jobs, the suite's workers) picked the same data file, and one key's index entry
+    could name the other's machine code, loaded later for the wrong signature.  The save holds
+    a lock on the cache folder (``kernel_cache._locked_save``): both entries are kept, each
+    with its own data."""
+    kernel_cache.install()
+    import numba.core.caching  # noqa: F401 - the lock is installed on import
+    loaded = _racing_saves(tmp_path, monkeypatch)
+    assert loaded == {k: {"for": k} for k in loaded}
+
+
+def test_an_entry_whose_code_is_another_signatures_is_not_used(tmp_path):
+    """A cache entry whose machine code was compiled for another signature (what the unlocked
+    race above could leave) is compiled again, not run on these arguments: here every entry of
+    ``add_row_into``'s index names its float32 code, and a float64 call still adds right."""
+    code = textwrap.dedent("""
+        import json, sys
+        import numpy as np
+        from dlcore.kernels.cpu import _jit_rows as R
+        f = R.add_row_into
+        if sys.argv[1] == "fill":
+            f(np.ones((3, 4), np.float32), np.ones(4, np.float32))
+            f(np.ones((3, 4), np.float64), np.ones(4, np.float64))
+        else:
+            cache = f._cache._cache_file
+            index = cache._load_index()
+            assert len(index) == 2, index
+            f32 = [name for key, name in index.items() if "float32" in str(key[0])][0]
+            cache._save_index({key: f32 for key in index})
+            y = np.arange(12.0).reshape(3, 4)
+            f(y, np.full(4, 0.5))
+            print(json.dumps([str(s) for s in f.signatures] + [y.tolist()]))
+    """)
+    env = dict(os.environ, DLCORE_CACHE_DIR=str(tmp_path))
+    env.pop("NUMBA_CACHE_DIR", None)
+    for mode in ("fill", "check"):
+        proc = subprocess.run([sys.executable, "-c", code, mode], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    *sigs, y = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert sigs == ["(Array(float64, 2, 'C', False, aligned=True), "
+                    "Array(float64, 1, 'C', False, aligned=True))"]
+    assert y == [[i + 0.5 for i in range(r * 4, r * 4 + 4)] for r in range(3)]
