@@ -286,6 +286,7 @@ def _register(module) -> None:
     files = getattr(module, "IndexDataCacheFile", None)
     if files is not None and all(hasattr(files, m) for m in _INDEX_METHODS) and \
             "save" in files.__dict__ and not getattr(files.save, "_dlcore_locked", False):
+        files._dlcore_numba_save = files.save
         files.save = _locked_save
 
 
@@ -310,7 +311,13 @@ def _locked_save(self, key, data):
     signature (``TypeError: can't unbox array``, or the other code run where the two types
     convert).  Under ``flock`` (POSIX; elsewhere the same save without it) the index is read,
     the data written, then the index: a reader never finds an entry before its data, and a
-    key whose data file another key also names (left by the race) gets a file of its own."""
+    key whose data file another key also names (left by the race) gets a file of its own.
+    Only in dlcore's cache folder (its kernels' and generated modules' entries): any other
+    function's cache (a user's own ``@njit(cache=True)``) keeps Numba's save."""
+    from .jitcache import cache_root
+    root = os.path.abspath(cache_root())
+    if os.path.commonpath([root, os.path.abspath(self._cache_path)]) != root:
+        return type(self)._dlcore_numba_save(self, key, data)
     try:
         import fcntl
         fd = os.open(os.path.join(self._cache_path, ".dlcore-index.lock"),

@@ -246,6 +246,7 @@ def test_concurrent_saves_of_one_function_keep_each_entry_with_its_own_code(tmp_
     with its own data."""
     kernel_cache.install()
     import numba.core.caching  # noqa: F401 - the lock is installed on import
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path))
     loaded = _racing_saves(tmp_path, monkeypatch)
     assert loaded == {k: {"for": k} for k in loaded}
 
@@ -282,3 +283,23 @@ def test_an_entry_whose_code_is_another_signatures_is_not_used(tmp_path):
     assert sigs == ["(Array(float64, 2, 'C', False, aligned=True), "
                     "Array(float64, 1, 'C', False, aligned=True))"]
     assert y == [[i + 0.5 for i in range(r * 4, r * 4 + 4)] for r in range(3)]
+
+
+def test_a_cache_outside_dlcores_folder_keeps_numbas_save(tmp_path, monkeypatch):
+    """Another function's cache (a user's ``@njit(cache=True)`` next to their script) is saved
+    by Numba's own ``save``: no lock file is made there."""
+    kernel_cache.install()
+    from numba.core import caching
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path / "dlcore"))
+    user = tmp_path / "user"
+    user.mkdir()
+    f = caching.IndexDataCacheFile(str(user), "g-1.py", b"stamp")
+    f.save(("sig", "magic"), {"x": 1})
+    assert f.load(("sig", "magic")) == {"x": 1}
+    assert sorted(p.name for p in user.iterdir()) == ["g-1.py.1.nbc", "g-1.py.nbi"]
+    ours = tmp_path / "dlcore" / "numba"
+    ours.mkdir(parents=True)
+    g = caching.IndexDataCacheFile(str(ours), "g-1.py", b"stamp")
+    g.save(("sig", "magic"), {"x": 2})
+    assert g.load(("sig", "magic")) == {"x": 2}
+    assert ".dlcore-index.lock" in {p.name for p in ours.iterdir()}
