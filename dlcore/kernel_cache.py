@@ -316,7 +316,11 @@ def _locked_save(self, key, data):
     function's cache (a user's own ``@njit(cache=True)``) keeps Numba's save."""
     from .jitcache import cache_root
     root = os.path.abspath(cache_root())
-    if os.path.commonpath([root, os.path.abspath(self._cache_path)]) != root:
+    try:
+        ours = os.path.commonpath([root, os.path.abspath(self._cache_path)]) == root
+    except ValueError:                          # (another drive)
+        ours = False
+    if not ours:
         return type(self)._dlcore_numba_save(self, key, data)
     try:
         import fcntl

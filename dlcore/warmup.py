@@ -303,6 +303,30 @@ PROGRAMS: dict[str, str] = {
 STATIC = ("static_mlp", "keras_cnn", "keras_rnn", "keras_text")
 #: the end of a failed program's error output kept in its report
 ERROR_TAIL = 2000
+#: memory a job may take: the programs peaked at 240-300 MB resident while compiling
+JOB_BYTES = 512 << 20
+
+
+def _available_bytes() -> int | None:
+    """The memory the system can give without swapping (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def default_jobs() -> int:
+    """Processes at a time: one per usable core, no more than the available memory holds
+    (:data:`JOB_BYTES` each), at least one."""
+    jobs = _cores()
+    free = _available_bytes()
+    if free is not None:
+        jobs = min(jobs, free // JOB_BYTES)
+    return max(1, jobs)
 
 
 @dataclass
@@ -368,7 +392,7 @@ def warmup(programs: dict[str, str] | None = None, jobs: int | None = None,
            cache_dir: str | None = None, timeout: float = 600.0,
            report: Callable[[Result], None] | None = None) -> list[Result]:
     """Run the warm-up ``programs`` (default :data:`PROGRAMS`), ``jobs`` processes at a time
-    (default: the usable cores), into ``cache_dir`` (default: the user's cache,
+    (default: :func:`default_jobs`), into ``cache_dir`` (default: the user's cache,
     :func:`dlcore.jitcache.cache_root`); ``report`` is called with each result as it ends.
     Returns the results in the order the processes were started.  An interrupt (Ctrl-C) or
     any other exception while it waits starts no further program, kills the running ones
@@ -376,7 +400,7 @@ def warmup(programs: dict[str, str] | None = None, jobs: int | None = None,
     programs = PROGRAMS if programs is None else programs
     work = _jobs_of(programs)
     if jobs is None:
-        jobs = _cores()
+        jobs = default_jobs()
     if jobs < 1:
         raise ValueError(f"dlcore.warmup: jobs must be at least 1, got {jobs}")
     lock = threading.Lock()
@@ -426,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--programs", default=",".join(PROGRAMS),
                    help=f"comma-separated, of: {', '.join(PROGRAMS)} (default: all)")
     p.add_argument("--jobs", type=int, default=None,
-                   help="processes at a time (default: the usable cores)")
+                   help="processes at a time (default: the usable cores, as memory allows)")
     p.add_argument("--list", action="store_true", help="list the programs and exit")
     args = p.parse_args(argv)
     if args.list:
@@ -441,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{', '.join(PROGRAMS)}")
     if args.jobs is not None and args.jobs < 1:
         p.error(f"--jobs must be at least 1, got {args.jobs}")
-    jobs = args.jobs or _cores()
+    jobs = args.jobs or default_jobs()
     print(f"dlcore warm-up: {len(names)} program(s), {jobs} at a time, into {cache_root()}",
           flush=True)
 

@@ -159,3 +159,17 @@ def test_an_interrupt_stops_the_running_programs_and_starts_no_other(tmp_path):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)                       # killed and reaped
+
+
+def test_the_default_jobs_are_the_cores_as_memory_allows(monkeypatch):
+    monkeypatch.setattr(W, "_cores", lambda: 8)
+    monkeypatch.setattr(W, "_available_bytes", lambda: 20 * W.JOB_BYTES)
+    assert W.default_jobs() == 8
+    monkeypatch.setattr(W, "_available_bytes", lambda: 3 * W.JOB_BYTES + 1)
+    assert W.default_jobs() == 3
+    monkeypatch.setattr(W, "_available_bytes", lambda: W.JOB_BYTES // 2)
+    assert W.default_jobs() == 1
+    monkeypatch.setattr(W, "_available_bytes", lambda: None)      # (not Linux)
+    assert W.default_jobs() == 8
+    free = W._available_bytes()
+    assert free is None or free > 0
