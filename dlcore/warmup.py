@@ -13,11 +13,11 @@ This command runs small training programs written as the PyTorch, TF1 and Keras 
 them (an MLP, a CNN with batch norm and dropout, an embedding and LSTM/GRU model, a text model
 with attention, a 1-D convolution and layer norm, through ``dlcore_eager`` and
 ``dlcore_static``), each in a fresh process with the cache it fills, as many at a time as there
-are usable cores.  The static programs run twice: as a Session runs a plan by default
-(interpreted first, :mod:`dlcore_static.compiler`'s tiering) and compiled from their first run
-(``DLCORE_OPTIMIZE_AFTER=1``), so the library kernels called by compiled plans are cached too.
-The generated segments of a program's own compiled plan (its shapes are in their text) still
-compile in its first process.
+are usable cores and memory for (:func:`default_jobs`).  The static programs run twice: as a
+Session runs a plan by default (interpreted first, :mod:`dlcore_static.compiler`'s tiering) and
+compiled from their first run (``DLCORE_OPTIMIZE_AFTER=1``), so the library kernels called by
+compiled plans are cached too.  The generated segments of a program's own compiled plan (its
+shapes are in their text) still compile in its first process.
 
 Measured on that machine (2 cores, so two jobs; CPU seconds of the process to its first
 step's loss, an empty cache -> a copy of the warm-up's): the warm-up took 36-41 s of wall time.
