@@ -329,7 +329,10 @@ def _locked_save(self, key, data):
     except (ImportError, OSError):              # (not POSIX, or a folder not writable)
         return _save_entry(self, key, data)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:                         # (a file system without locks: ENOLCK)
+            pass
         _save_entry(self, key, data)
     finally:
         os.close(fd)                            # (releases the lock)

@@ -303,3 +303,23 @@ def test_a_cache_outside_dlcores_folder_keeps_numbas_save(tmp_path, monkeypatch)
     g.save(("sig", "magic"), {"x": 2})
     assert g.load(("sig", "magic")) == {"x": 2}
     assert ".dlcore-index.lock" in {p.name for p in ours.iterdir()}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is POSIX's flock")
+def test_a_file_system_without_locks_still_saves(tmp_path, monkeypatch):
+    """``flock`` failing (ENOLCK on some network file systems) does not fail the save (nor the
+    compilation that called it): the entry is saved without the lock."""
+    import errno
+    import fcntl
+
+    from numba.core import caching
+    kernel_cache.install()
+    monkeypatch.setenv("DLCORE_CACHE_DIR", str(tmp_path))
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    f = caching.IndexDataCacheFile(str(tmp_path), "h-1.py", b"stamp")
+    f.save(("sig", "magic"), {"x": 3})
+    assert f.load(("sig", "magic")) == {"x": 3}
