@@ -4,11 +4,8 @@ per program; bad arguments are refused."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -17,48 +14,34 @@ import pytest
 from dlcore import warmup as W
 
 #: a program the warm-up does not run: other widths, batch and optimizer settings than
-#: ``eager_mlp``'s; prints the dlcore kernel signatures it compiled and loaded
-CHECK = """if True:
-    import json
-    import dlcore._import_guard
-    seen = {"compiled": [], "loaded": []}
-    def count(mod):
-        real = mod.Dispatcher.compile
-        def compile(self, sig):
-            before = len(self.overloads)
-            hits = sum(getattr(self, "_cache_hits", {}).values())
-            try:
-                return real(self, sig)
-            finally:
-                name = self.py_func.__module__
-                if len(self.overloads) > before and name.startswith(("dlcore", "_dlcore")):
-                    hit = sum(getattr(self, "_cache_hits", {}).values()) > hits
-                    seen["loaded" if hit else "compiled"].append(
-                        name + "." + self.py_func.__qualname__)
-        mod.Dispatcher.compile = compile
-    dlcore._import_guard.after_import("numba.core.dispatcher", count)
-    import dlcore_eager as torch
-    import dlcore_eager.nn as nn
-    model = nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 2))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
-    x, y = torch.randn(3, 7), torch.randint(0, 2, (3,))
-    opt.zero_grad()
-    loss = nn.CrossEntropyLoss()(model(x), y)
-    loss.backward()
-    opt.step()
-    assert loss.item() == loss.item()
-    print(json.dumps(seen))
+#: ``eager_mlp``'s (run after ``benchmarks.cold_start``'s PRELUDE, which counts the Numba
+#: signatures a process compiles and loads)
+CHECK = """
+import dlcore_eager as torch
+import dlcore_eager.nn as nn
+_mark("import")
+model = nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+x, y = torch.randn(3, 7), torch.randint(0, 2, (3,))
+_mark("built")
+opt.zero_grad()
+loss = nn.CrossEntropyLoss()(model(x), y)
+loss.backward()
+opt.step()
+assert loss.item() == loss.item()
+_mark("step")
 """
 
 
 def _check(cache) -> dict:
-    env = dict(os.environ, DLCORE_CACHE_DIR=str(cache))
-    env.pop("NUMBA_CACHE_DIR", None)
-    env.pop("DLCORE_OPTIMIZE_AFTER", None)
-    proc = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """dlcore's kernels (its modules' and generated ones) that ``CHECK`` compiled and loaded,
+    in a fresh process on the cache folder ``cache``."""
+    from benchmarks.cold_start import run_once
+    seen: dict = {"compiled": [], "loaded": []}
+    for kind, fn, _sig, _own in run_once(CHECK, str(cache))["jit"]:
+        if fn.startswith(("dlcore", "_dlcore")):
+            seen[kind].append(fn)
+    return seen
 
 
 def test_a_warmed_cache_serves_another_programs_kernels(tmp_path):
