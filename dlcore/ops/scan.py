@@ -342,9 +342,18 @@ def _scatter_along_rule(v: AVal, i: AVal, ref: AVal, *, axis) -> AVal:
     return AVal(tuple(ref.shape), v.dtype)
 
 
+def _take_along_vjp(g, y, x, i, *, axis):
+    if type(g) is np.ndarray and type(x) is np.ndarray and type(i) is np.ndarray and \
+            g.dtype is x.dtype and g.shape == i.shape and i.dtype.kind in "iu" and \
+            scatter_add_along_axis_p.kernels["cpu"] is _cpu.scatter_add_along_axis:
+        # eager backward's buffers, the rule's own shapes and dtypes: the kernel that bind
+        # would call, called (issue 19: nll_loss's pick, max(x, dim)'s values)
+        return (lambda: _cpu.scatter_add_along_axis(g, i, x, axis=axis), None)
+    return (lambda: scatter_add_along_axis(g, i, x, axis), None)
+
+
 take_along_axis_p = Primitive(
-    "take_along_axis", _take_along_rule,
-    lambda g, y, x, i, *, axis: (lambda: scatter_add_along_axis(g, i, x, axis), None),
+    "take_along_axis", _take_along_rule, _take_along_vjp,
     kind="index", doc="y[..k..] = x[..i[..k..]..] along axis;  "
                       "dx = scatter_add_along_axis(g, i, x, axis)",
     kernels={"cpu": _cpu.take_along_axis, "cuda": _cuda.take_along_axis})

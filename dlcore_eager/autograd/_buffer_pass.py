@@ -29,6 +29,7 @@ from dlcore.kernels.cpu.elementwise import _QUIET
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
+from dlcore.ops.elementwise import sub_p as _sub_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.ops.reduce import _spread, _sum_vjp
@@ -178,7 +179,8 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         if not half or stale is not None:
             return None
         res = half_vjp(prim, g, out, bufs, node.params, bufs)
-    elif stale is not None and (prim is _getitem_p or not _unread(prim, d, stale)):
+    elif stale is not None and (prim is _getitem_p or not _unread(prim, d, stale)) and \
+            not _shapes_read(prim, stale, out, bufs):
         return None
     elif prim is _getitem_p:
         res = _getitem_rule(node, g, out, bufs)
@@ -189,10 +191,36 @@ def _saved_vjp(node, g, retain: bool, half: bool):
         res = (_eager_vjps.get(prim) or prim.vjp)(g, out, bufs[0])
     else:
         res = (_eager_vjps.get(prim) or prim.vjp)(g, out, *bufs)
-    if not retain:
+    if not retain and (stale is None or prim not in _SHAPES_ONLY):
+        # (a stale add or sub keeps them, as the node's Tensor path did: a backward stopped
+        # further up by PyTorch's in-place error raises that error again when run again)
         node.inputs = None
         node.out_buf = None
     return res
+
+
+#: primitives whose rule reads nothing of its output and inputs but their shapes and dtypes
+#: (add's and sub's: g, and -g for sub's second, each summed back to its input's shape; as
+#: PyTorch's AddBackward0 and SubBackward0, which save no tensor)
+_SHAPES_ONLY = frozenset({_add_p, _sub_p})
+
+
+def _shapes_read(prim, stale, out, bufs) -> bool:
+    """Whether ``prim``'s rule (its own: no eager rule in its place) reads only the shapes and
+    dtypes of its arguments at ``stale`` (1: the output, 2...: the inputs), every stale input
+    still of the output's shape and dtype: a tutorial's running ``loss += l``, whose own
+    operand the next ``+=`` changes in place (char-level RNNs, seq2seq decoders: one node a
+    step took the node's Tensor path, issue 19).  A buffer replaced by one of another shape or
+    dtype takes that path, as before."""
+    if prim not in _SHAPES_ONLY or prim in _eager_vjps:
+        return False
+    shape, d = out.shape, out.dtype
+    for i in stale:
+        if i >= 2:
+            b = bufs[i - 2]
+            if b.shape != shape or b.dtype is not d:
+                return False
+    return True
 
 
 _READS: dict = {}       # (rule, position) -> whether the rule's code reads that argument
