@@ -15,12 +15,9 @@ the record after editing a program: ``python tests/eager/test_tutorial_programs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
-import io
 import json
-import linecache
 import os
 import re
 import sys
@@ -31,6 +28,9 @@ import pytest
 from test_fideager10_programs import OUTCOMES as _FE10
 from test_programs_p18 import OUTCOMES as _P18
 from test_programs_quant7 import OUTCOMES as _QUANT7
+
+# the rename and the run, shared with python -m benchmarks.programs
+from benchmarks.programs import run, to_dlcore
 
 OUTCOMES = {**_P18, **_QUANT7, **_FE10}
 
@@ -71,32 +71,6 @@ def run_torch(source: str, name: str) -> str:
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     return run(source, name)
-
-
-def to_dlcore(source: str) -> str:
-    """The only edit a user makes: the import lines."""
-    source = re.sub(r"^import torch\.([\w.]+) as (\w+)$", r"import dlcore_eager.\1 as \2",
-                    source, flags=re.M)          # import torch.nn as nn, ...functional as F
-    source = re.sub(r"^import torch$", "import dlcore_eager as torch", source, flags=re.M)
-    source = re.sub(r"^from torch(\.| )", r"from dlcore_eager\1", source, flags=re.M)
-    return source
-
-
-def run(source: str, name: str) -> str:
-    out = io.StringIO()
-    ns = {"__name__": "__main__", "__file__": name}
-    # the source, as a file's would be, for inspect.getsource (torch.jit.script reads it)
-    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-    try:
-        with contextlib.redirect_stdout(out):
-            exec(compile(source, name, "exec"), ns)
-    finally:
-        # a program's torch.set_printoptions(...) (d2l's precision=2) is process state: the
-        # next program in this process starts from the defaults, as it would in its own
-        for mod in ("dlcore_eager", "torch"):
-            if mod in sys.modules:
-                sys.modules[mod].set_printoptions(profile="default")
-    return out.getvalue()
 
 
 def compare(got: str, want: str) -> None:
