@@ -123,8 +123,10 @@ def _fast_linear(x, weight, bias):
             type(weight) is not Tensor and not isinstance(weight, Tensor):
         return None
     xb, wb = x._buf, weight._buf
-    if type(xb) is not _ndarray or type(wb) is not _ndarray or xb.ndim != 2 or wb.ndim != 2:
+    if type(xb) is not _ndarray or type(wb) is not _ndarray or wb.ndim != 2:
         return None
+    if xb.ndim != 2:
+        return _fast_linear_stack(x, weight, bias, xb) if xb.ndim > 2 else None
     d = xb.dtype
     if (d is not _F32 and d is not _F64) or wb.dtype is not d or xb.shape[1] != wb.shape[1]:
         return None
@@ -144,6 +146,25 @@ def _fast_linear(x, weight, bias):
         return _Dp.matrix_product(_matmul_p, x, wt, xb, wt._buf)
     # apply's work for three tensors (fast_t has seen no autocast and no trace)
     return _Dp.matrix_product3(_addmm_p, bias, x, wt, bb, xb, wt._buf)
+
+
+def _fast_linear_stack(x, weight, bias, xb):
+    """``_fast_linear`` of a C-contiguous stack of rows (a transformer's (B, T, C) input): the
+    general path's nodes through the lane, the stack viewed as one matrix (ViewBackward0), its
+    product, and that viewed back (ViewBackward0 with a bias, PyTorch's addmm; without one
+    UnsafeViewBackward0, its matmul's).  Issue 19: nanoGPT's linears took the general path."""
+    if not xb.flags.c_contiguous or xb.shape[-1] != weight._buf.shape[1]:
+        return None
+    sx = xb.shape
+    x2 = S.view(x, -1, sx[-1])
+    out = _fast_linear(x2, weight, bias)
+    if out is None:
+        return None
+    y = S.view(out, *sx[:-1], weight._buf.shape[0])
+    node = y._node
+    if node is not None and bias is None:
+        node.label = "UnsafeViewBackward0"
+    return y
 
 
 def _check_linear_dtypes(x, weight, bias) -> None:
