@@ -237,19 +237,19 @@ class EagerFrontend:
                         return _finish(prim, args, params, out, b._rg, bufs)
                     return _make(out)
         elif n == 3:
-            # three CPU tensors of one float32/float64 dtype (layer_norm's x, weight and
-            # bias; issue 19: a transformer's every block): the lane for several tensors
+            # three CPU tensors (layer_norm's x, weight and bias, where's mask and values,
+            # index_add's scatter; issue 19: a transformer's every block): the lane for
+            # several tensors, which is the general path's check_rule, kernel and node for
+            # NumPy buffers (a 16-bit float or a view: its plan declines, the general path)
             a, b, c = args
             if isinstance(a, Tensor) and isinstance(b, Tensor) and isinstance(c, Tensor):
                 ba, bb, bc = a._buf, b._buf, c._buf
                 if type(ba) is _ndarray and type(bb) is _ndarray and type(bc) is _ndarray:
-                    da = ba.dtype
-                    if (da is _F32 or da is _F64) and bb.dtype is da and bc.dtype is da:
-                        out = _small_many(prim, args, (ba, bb, bc),
-                                          tuple(params.items()) if params else None,
-                                          params_items)
-                        if out is not None:
-                            return out
+                    out = _small_many(prim, args, (ba, bb, bc),
+                                      tuple(params.items()) if params else None,
+                                      params_items)
+                    if out is not None:
+                        return out
         return _apply_general(prim, args, params)
 
 

@@ -1,4 +1,4 @@
-"""An op of three CPU tensors of one float dtype (layer_norm's x, weight and bias) through the
+"""An op of three CPU tensors (layer_norm's x, weight and bias; where; index_add) through the
 eager lane for several tensors (``_dispatch.apply``'s three-tensor branch, issue 19; it took the
 general path, 33 -> 25 us a (4, 16, 32) LayerNorm): the general path's values, gradients and
 node, PyTorch's values; mixed dtypes and 16-bit floats still go the general way."""
@@ -62,3 +62,42 @@ def test_mixed_and_half_dtypes_keep_their_rules():
     h = _LN(x.to(T.bfloat16), (4,), w.to(T.bfloat16), b.to(T.bfloat16))
     assert h.dtype == T.bfloat16
     np.testing.assert_allclose(h.float().numpy(), ref * 1.5 + 0.25, rtol=2e-2, atol=2e-2)
+
+
+def _where_case(L, m, x, y):
+    xt, yt = L.tensor(x, requires_grad=True), L.tensor(y, requires_grad=True)
+    out = L.where(L.tensor(m), xt, yt)
+    (out * L.tensor(np.arange(out.numel(), dtype=x.dtype).reshape(out.shape))).sum().backward()
+    return out, xt, yt
+
+
+def _index_add_case(L, m, x, y):
+    xt, yt = L.tensor(x, requires_grad=True), L.tensor(y[:2], requires_grad=True)
+    out = xt.index_add(0, L.tensor(np.array([2, 0])), yt)
+    (out * L.tensor(np.arange(out.numel(), dtype=x.dtype).reshape(out.shape))).sum().backward()
+    return out, xt, yt
+
+
+@pytest.mark.parametrize("case", [_where_case, _index_add_case])
+def test_mixed_dtype_ops_take_the_lane_with_the_general_paths_results(monkeypatch, case):
+    """where's boolean mask and two values, index_add's values, int64 indices and source."""
+    rng = np.random.default_rng(1)
+    m = rng.random((3, 4)) > 0.5
+    x, y = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype(
+        "float32")
+    name = {_where_case: "where", _index_add_case: "scatter_add"}[case]
+    _lane._PLANS.clear()
+    got = case(T, m, x, y)
+    assert _lane_plans(name)
+    monkeypatch.setattr(_dispatch, "_small_many", lambda *a: None)
+    want = case(T, m, x, y)
+    np.testing.assert_array_equal(got[0].detach().numpy(), want[0].detach().numpy())
+    assert got[0].grad_fn.name() == want[0].grad_fn.name()
+    for g, r in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(g.grad.numpy(), r.grad.numpy())
+    torch = pytest.importorskip("torch")
+    ref = case(torch, m, x, y)
+    np.testing.assert_allclose(got[0].detach().numpy(), ref[0].detach().numpy(), rtol=1e-6)
+    assert got[0].grad_fn.name() == ref[0].grad_fn.name()
+    for g, r in zip(got[1:], ref[1:]):
+        np.testing.assert_allclose(g.grad.numpy(), r.grad.numpy(), rtol=1e-6)
