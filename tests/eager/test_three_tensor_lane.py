@@ -1,7 +1,8 @@
 """An op of three CPU tensors (layer_norm's x, weight and bias; where; index_add) through the
 eager lane for several tensors (``_dispatch.apply``'s three-tensor branch, issue 19; it took the
 general path, 33 -> 25 us a (4, 16, 32) LayerNorm): the general path's values, gradients and
-node, PyTorch's values; mixed dtypes and 16-bit floats still go the general way."""
+node, PyTorch's values; 16-bit floats still take the half path, and a mix of float dtypes is
+refused in PyTorch's words."""
 
 import numpy as np
 import pytest
