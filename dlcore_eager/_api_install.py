@@ -71,10 +71,19 @@ def _inplace(method, name, prim=None):
     operator = name.startswith("__i")
     base = name[:-1] + "(): argument "
 
+    # add_/sub_ with alpha (a tutorial's ``p.data.add_(p.grad.data, alpha=-lr)``): ``call``'s
+    # ``other * alpha`` (mul's rounding first, then the op's, as ``call`` computes it), then
+    # the kernel into this tensor as above, where neither needs a gradient
+    scaled_into = into is not None and prim.name in _VJP_READS_NO_OPERAND and prim.name != "neg"
+
     def inplace(self, *args, **kwargs):
-        if into is not None and len(args) == 1 and not kwargs and \
-                self._into(prim, into, args[0]):
-            return self
+        if into is not None and len(args) == 1:
+            if not kwargs:
+                if self._into(prim, into, args[0]):
+                    return self
+            elif scaled_into and len(kwargs) == 1 and _scaled_into(self, prim, into, args[0],
+                                                                    kwargs):
+                return self
         if operator and type(args[0]) in _NOT_OPERANDS:
             return NotImplemented
         self._check_inplace()
@@ -93,6 +102,28 @@ def _inplace(method, name, prim=None):
         return self._commit(result)
     inplace.__name__ = inplace.__qualname__ = name
     return inplace
+
+
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _scaled_into(self, prim, into, other, kwargs) -> bool:
+    """``self.add_(other, alpha=a)`` / ``sub_``: ``other * a`` then ``self._into`` with it, for
+    a float32/float64 CPU tensor and another of its dtype, neither requiring a gradient, and
+    a Python int or float ``a`` in float32's range (what ``checked_alpha`` lets through
+    unchanged for a float result); False, having changed nothing, for anything else (the
+    general path then).  Issue 19: 32 -> ~6 us a parameter (PyTorch 5.4)."""
+    al = kwargs.get("alpha")
+    if type(other) is not Tensor or (type(al) is not float and type(al) is not int) or \
+            not -_F32_MAX <= al <= _F32_MAX or self._rg or other._rg:
+        return False
+    b, ob = self._buf, other._buf
+    if type(b) is not np.ndarray or type(ob) is not np.ndarray or ob.dtype is not b.dtype or \
+            b.dtype not in _F32_F64:
+        return False
+    from ._tensor_ops import mul_
+    return self._into(prim, into, mul_(other, al))
 
 
 #: PyTorch's grad_fn names of composites whose last primitive is named otherwise (silu: a mul)
