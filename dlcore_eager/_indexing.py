@@ -26,6 +26,8 @@ from dlcore import ops as _ops
 from dlcore.ops.gather import take
 
 from ._graph import ERR_VIEW_OF_LEAF, labelled
+from ._inplace_ops import _follows_ops
+from ._state import STATE
 from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
                              key_type_error, makes_view, mask_check, split_key, two_step)
@@ -271,6 +273,8 @@ def setitem(x: Tensor, key, value) -> None:
     elif _is_advanced(key):
         x._commit(_assign_advanced(x, key, value))
         return
+    if _write_in_place(x, key, value):
+        return
     # PyTorch's node of a basic-index write into a tensor with a history: CopySlices
     try:
         out = _ops.index_update(x, key, value)
@@ -285,6 +289,39 @@ def setitem(x: Tensor, key, value) -> None:
             expand_error(tuple(getitem(x.detach(), key).shape), value)
         raise
     x._commit(labelled(out, "CopySlices", x, *((value,) if isinstance(value, Tensor) else ())))
+
+
+_WIDE = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
+def _write_in_place(x: Tensor, key, value) -> bool:
+    """A basic-index write that nothing records (no gradient through ``x`` or ``value``, no
+    trace or forward-mode level) straight into ``x``'s CPU memory, as PyTorch's ``copy_``
+    into the key's view: ``x[i, 0, a:b] += 1`` in a loop built a whole new ``x`` per write
+    (``index_update``) and copied it back (issue 19: the "Learn the Basics" tutorial's dataset
+    of 160 images, 41 us a write).  The version is bumped as ``_commit`` bumps it.  False,
+    having written nothing, for anything else (NumPy refuses a write it cannot make before
+    it writes: the general path then raises PyTorch's words)."""
+    b = x._buf
+    if type(b) is not np.ndarray or (STATE.enabled and x._rg) or _follows_ops():
+        return False
+    if isinstance(value, Tensor):
+        vb = value._buf
+        if type(vb) is not np.ndarray or vb.dtype != b.dtype or \
+                (STATE.enabled and value._rg):
+            return False
+    elif type(value) is float or type(value) is int:
+        if b.dtype not in _WIDE:            # (16-bit floats and integers: their conversions)
+            return False
+        vb = value
+    else:
+        return False
+    try:
+        b[key] = vb
+    except (IndexError, ValueError, TypeError):
+        return False
+    x._vc[0] += 1
+    return True
 
 
 def _u8_fill(key, value) -> bool:
