@@ -30,21 +30,15 @@ from .._dispatch import EagerFrontend as _EF
 from .. import _dispatch as _Dp
 from .._dense_lane import linear as _linear_tiny
 from dlcore.ops.linalg_extra import _expand_check
-from ..tensor import Tensor, _make
-from .._lane import _axes_params, _take_params
-from ..tracing import _RECORDERS
-from dlcore.registry import scalar_buffer as _scalar_buffer
+from ..tensor import Tensor
 
 _apply = _EF.apply
 _matmul_p = _ops.linalg.matmul_p
 _addmm_p = _ops.linalg.addmm_p
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_I64 = np.dtype(np.int64)
-_sparse_xent_p = _ops.softmax_prims.sparse_xent_p
-_sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
-_neg_p, _take_along_axis_p = _ops.elementwise.neg_p, _ops.scan.take_along_axis_p
-_U64 = np.dtype(np.uint64)
+# the losses' common cases through the eager lane (module globals here: tests replace them)
+from ._fast_losses import _fast_cross_entropy, _fast_nll_loss  # noqa: E402
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
 from .layers_extra import alpha_dropout, feature_alpha_dropout  # noqa: F401 - random
 from .embedding_bag import embedding_bag  # noqa: F401 - bags read on the host
@@ -357,55 +351,6 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
     return _labelled(_ops.reshape(loss, ()) if one else loss, _nll_label(input, r), input)
 
 
-def _fast_nll_loss(input, target, ignore_index, reduction):
-    """``nll_loss`` of (N, C) float32/float64 CPU log-probabilities and N int64 CPU class
-    indices in [0, C), no weight, ``ignore_index`` outside [0, C) (the default -100), 'mean' or
-    'sum', outside autocast and traces (the MNIST example's ``log_softmax`` + ``nll_loss``, the
-    character-level RNN tutorials' per-step ``NLLLoss``): the general path's values bit for bit
-    in three nodes where it made five, through the eager lane: the targets' column gathered
-    (``take_along_axis``), summed, and divided by -N ('mean': ``sum(-p) / N`` is ``sum(p) /
-    -N`` exactly, negation commuting with every rounding) or negated ('sum'); the last node
-    named NllLossBackward0.  Issue 19: (1, 59) 54 -> ~12 us a call.  None for anything else (a
-    target out of range included: the general path raises PyTorch's error)."""
-    if type(input) is not Tensor and not isinstance(input, Tensor) or \
-            type(target) is not Tensor and not isinstance(target, Tensor):
-        return None
-    xb, tb = input._buf, target._buf
-    if type(xb) is not _ndarray or type(tb) is not _ndarray or xb.ndim != 2 or \
-            tb.ndim != 1 or tb.dtype is not _I64 or _Dp._AUTOCAST or _RECORDERS:
-        return None
-    d = xb.dtype
-    n, c = xb.shape
-    if (d is not _F32 and d is not _F64) or tb.shape[0] != n or not n or \
-            type(ignore_index) is not int or 0 <= ignore_index < c or \
-            (reduction != "mean" and reduction != "sum"):
-        return None
-    # every target in [0, C): one reduction (a negative int64 is at least 2**63 as uint64)
-    if int(tb.view(_U64).max()) >= c:
-        return None
-    cb = tb.reshape(n, 1)
-    picked = _Dp._small_many(_take_along_axis_p, (input, _make(cb)), (xb, cb), 1, _take_params)
-    if picked is None:
-        return None
-    s = _Dp._small_unary(_sum_p, picked, (None, False), _axes_params)
-    if s is None:
-        return None
-    sb = s._buf
-    if reduction == "mean":
-        kb = _scalar_buffer(-float(n), d)
-        loss = _Dp.small_binary(_div_p, s, _make(kb), sb, kb)
-        if loss is None:
-            loss = _apply(_div_p, (s, -float(n)), {})
-    else:
-        loss = _Dp._small_unary(_neg_p, s, None, _Dp.params_items)
-        if loss is None:
-            loss = _apply(_neg_p, (s,), {})
-    node = loss._node
-    if node is not None:
-        node.label = "NllLossBackward0"     # (labelled's: a node made here, never named yet)
-    return loss
-
-
 def _nll_label(input: Tensor, r: str) -> str:
     """PyTorch's last node of nll_loss: NllLoss2DBackward0 for (N, C, d1, ...) inputs (which it
     reshapes to 4-d), then a view back to (N, d1, ...) when unreduced and not 4-d."""
@@ -489,55 +434,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if label_smoothing:                      # (PyTorch's last node: an add)
         return _labelled(loss, "AddBackward0", input)
     return _labelled(loss, _nll_label(input, r), input)     # (PyTorch's last node: nll_loss)
-
-
-def _fast_cross_entropy(input, target, ignore_index, reduction):
-    """``cross_entropy`` of (N, C) float32/float64 CPU logits and N int64 CPU class indices,
-    no weight or smoothing, ``ignore_index`` outside [0, C) (the default -100), outside
-    autocast and traces: the nodes the general path records (sparse_xent, then for 'mean' the
-    sum and the div by N, for 'sum' the sum; the last one named NllLossBackward0) through the
-    eager lane, the targets' range checked by the kernel itself (a target outside [0, C), an
-    ignored one included, sends the call to the general path, which checks them first and
-    raises PyTorch's IndexError or ignores them).  Issue 19: the digits step's loss,
-    (32, 10), 18.6 -> ~8 us a call.  None for anything else (the general path)."""
-    if type(input) is not Tensor and not isinstance(input, Tensor) or \
-            type(target) is not Tensor and not isinstance(target, Tensor):
-        return None
-    xb, tb = input._buf, target._buf
-    if type(xb) is not _ndarray or type(tb) is not _ndarray or xb.ndim != 2 or \
-            tb.ndim != 1 or tb.dtype is not _I64 or _Dp._AUTOCAST or _RECORDERS:
-        return None
-    d = xb.dtype
-    n, c = xb.shape
-    if (d is not _F32 and d is not _F64) or tb.shape[0] != n or not n or \
-            type(ignore_index) is not int or 0 <= ignore_index < c:
-        return None
-    if reduction == "mean":
-        pass
-    elif reduction != "sum" and reduction != "none":
-        return None
-    try:
-        loss = _Dp._small_many(_sparse_xent_p, (input, target), (xb, tb), None,
-                               _Dp.params_items)
-    except IndexError:                  # (a target outside [0, C): the general path's error)
-        return None
-    if loss is None:
-        return None
-    if reduction != "none":
-        s = _Dp._small_unary(_sum_p, loss, (None, False), _axes_params)
-        if s is None:
-            return None
-        if reduction == "mean":
-            sb = s._buf
-            cb = _scalar_buffer(float(n), d)
-            q = _Dp.small_binary(_div_p, s, _make(cb), sb, cb)
-            loss = q if q is not None else _apply(_div_p, (s, float(n)), {})
-        else:
-            loss = s
-    node = loss._node
-    if node is not None:
-        node.label = "NllLossBackward0"     # (labelled's: a node made here, never named yet)
-    return loss
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
