@@ -25,15 +25,9 @@ _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
 _neg_p, _take_along_axis_p = _ops.elementwise.neg_p, _ops.scan.take_along_axis_p
 
 
-def _fast_cross_entropy(input, target, ignore_index, reduction):
-    """``cross_entropy`` of (N, C) float32/float64 CPU logits and N int64 CPU class indices,
-    no weight or smoothing, ``ignore_index`` outside [0, C) (the default -100), outside
-    autocast and traces: the nodes the general path records (sparse_xent, then for 'mean' the
-    sum and the div by N, for 'sum' the sum; the last one named NllLossBackward0) through the
-    eager lane, the targets' range checked by the kernel itself (a target outside [0, C), an
-    ignored one included, sends the call to the general path, which checks them first and
-    raises PyTorch's IndexError or ignores them).  Issue 19: the digits step's loss,
-    (32, 10), 18.6 -> ~8 us a call.  None for anything else (the general path)."""
+def _rows_and_classes(input, target, ignore_index):
+    """The buffers of (N, C) float32/float64 CPU rows and N int64 CPU class indices (N > 0),
+    ``ignore_index`` an int outside [0, C), outside autocast and traces; None otherwise."""
     if type(input) is not Tensor and not isinstance(input, Tensor) or \
             type(target) is not Tensor and not isinstance(target, Tensor):
         return None
@@ -46,6 +40,24 @@ def _fast_cross_entropy(input, target, ignore_index, reduction):
     if (d is not _F32 and d is not _F64) or tb.shape[0] != n or not n or \
             type(ignore_index) is not int or 0 <= ignore_index < c:
         return None
+    return xb, tb
+
+
+def _fast_cross_entropy(input, target, ignore_index, reduction):
+    """``cross_entropy`` of (N, C) float32/float64 CPU logits and N int64 CPU class indices,
+    no weight or smoothing, ``ignore_index`` outside [0, C) (the default -100), outside
+    autocast and traces: the nodes the general path records (sparse_xent, then for 'mean' the
+    sum and the div by N, for 'sum' the sum; the last one named NllLossBackward0) through the
+    eager lane, the targets' range checked by the kernel itself (a target outside [0, C), an
+    ignored one included, sends the call to the general path, which checks them first and
+    raises PyTorch's IndexError or ignores them).  Issue 19: the digits step's loss,
+    (32, 10), 18.6 -> ~8 us a call.  None for anything else (the general path)."""
+    bufs = _rows_and_classes(input, target, ignore_index)
+    if bufs is None:
+        return None
+    xb, tb = bufs
+    d = xb.dtype
+    n = xb.shape[0]
     if reduction == "mean":
         pass
     elif reduction != "sum" and reduction != "none":
@@ -84,19 +96,12 @@ def _fast_nll_loss(input, target, ignore_index, reduction):
     -N`` exactly, negation commuting with every rounding) or negated ('sum'); the last node
     named NllLossBackward0.  Issue 19: (1, 59) 54 -> ~12 us a call.  None for anything else (a
     target out of range included: the general path raises PyTorch's error)."""
-    if type(input) is not Tensor and not isinstance(input, Tensor) or \
-            type(target) is not Tensor and not isinstance(target, Tensor):
+    bufs = _rows_and_classes(input, target, ignore_index)
+    if bufs is None or (reduction != "mean" and reduction != "sum"):
         return None
-    xb, tb = input._buf, target._buf
-    if type(xb) is not _ndarray or type(tb) is not _ndarray or xb.ndim != 2 or \
-            tb.ndim != 1 or tb.dtype is not _I64 or _Dp._AUTOCAST or _RECORDERS:
-        return None
+    xb, tb = bufs
     d = xb.dtype
     n, c = xb.shape
-    if (d is not _F32 and d is not _F64) or tb.shape[0] != n or not n or \
-            type(ignore_index) is not int or 0 <= ignore_index < c or \
-            (reduction != "mean" and reduction != "sum"):
-        return None
     # every target in [0, C): one reduction (a negative int64 is at least 2**63 as uint64)
     if int(tb.view(_U64).max()) >= c:
         return None
