@@ -476,6 +476,11 @@ def _loop(order, useful, dropped, roots, seeds, retain, vjp, add, on_grad, as_te
                     b = pg._buf
                     if type(b) is not _ndarray or b.shape != p.shape or b.dtype != p.dtype:
                         _check(p, pg, node, _name_of)
+                elif type(pg) is _SliceGrad:    # (getitem's rows not yet written: its shape
+                    shape = p.shape             # and dtype checked as an array's below)
+                    if type(shape) is not tuple or shape != pg.shape or \
+                            (p.dtype is not pg.dtype and p.dtype != pg.dtype):
+                        _check(p, pg, node, _name_of)
                 elif type(pg) is not _ndarray:
                     _check(p, pg, node, _name_of)
             if type(pg) is _ndarray:    # (reverse_pass's check of a tape node's shape, inline)

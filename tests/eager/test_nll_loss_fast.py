@@ -1,4 +1,4 @@
-"""F.nll_loss's fast path and the two backward shortcuts that came with it (issue 19: the
+"""F.nll_loss's fast path and the backward shortcuts that came with it (issue 19: the
 character-level RNN tutorials ran 1.6-2.1x PyTorch's time; nll_loss's forward took 54 us at
 (1, 59) against PyTorch's 3.5).
 
@@ -9,7 +9,8 @@ character-level RNN tutorials ran 1.6-2.1x PyTorch's time; nll_loss's forward to
   fancy indexing: the Numba loop's result, its error for an index out of range.
 * ``autograd._buffer_pass._saved_vjp`` on an add whose own operand a later ``+=`` changed in
   place (``loss += l``, the tutorials' running loss): add's rule reads only shapes, so the
-  node takes the buffer path instead of its Tensor path; same gradients as PyTorch."""
+  node takes the buffer path instead of its Tensor path; same gradients as PyTorch.
+* getitem's lazy cotangent checked inline in the buffer pass's loop."""
 
 import numpy as np
 import pytest
@@ -175,3 +176,25 @@ def test_only_an_add_or_sub_of_unchanged_shape_and_dtype_takes_the_shortcut():
         assert not BP._shapes_read(node.prim, [2], out, (np.ones(3, np.float64), b._buf))
     mul = (a * b)._node
     assert not BP._shapes_read(mul.prim, [2], mul.out_buf, (np.ones(3, np.float32), b._buf))
+
+
+def test_a_slice_gradient_is_checked_inline_and_a_wrong_one_still_raises(monkeypatch):
+    """getitem's lazy cotangent (``SliceGrad``) is checked against its input's shape and dtype
+    in the loop (it called the general ``_check``, which builds two AVals: the Bi-LSTM CRF
+    tutorial's 2,816 calls); a wrong one still reaches ``_check`` and its error."""
+    calls: list = []
+    real = BP._check
+    monkeypatch.setattr(BP, "_check", lambda *a: calls.append(1) or real(*a))
+    leaf = T.arange(20.0, requires_grad=True)
+    (leaf.reshape(4, 5)[1] * 2).sum().backward()
+    want = np.zeros(20, np.float32)
+    want[5:10] = 2.0
+    np.testing.assert_array_equal(leaf.grad.numpy(), want)
+    assert calls == []
+    bad = BP._SliceGrad((3, 5), np.dtype(np.float32), (1, Ellipsis), np.ones(5, np.float32))
+    monkeypatch.setattr(BP, "_getitem_rule", lambda node, g, out, bufs: (bad,))
+    y = T.arange(20.0, requires_grad=True).reshape(4, 5)
+    with pytest.raises(AssertionError, match=r"the gradient of a value of shape \(4, 5\) and "
+                                             r"dtype float32 came out with shape \(3, 5\)"):
+        y[1].sum().backward()
+    assert calls
