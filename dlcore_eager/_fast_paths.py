@@ -88,8 +88,15 @@ def _fast_getitem(general):
                     if not -n <= key < n:
                         return general(x, key)          # (its IndexError)
                     cidx = (key,)
-                elif 0 < len(key) <= b.ndim:            # x[t, :n]: ints and slices
+                elif 0 < len(key) <= b.ndim + 1:        # x[t, :n]: ints and slices
                     cidx = _canonical_tuple(key)
+                    if None in cidx:                    # x[..., 1]: the Ellipsis written
+                        full = _without_ellipsis(key, b.shape)  # out as canonical_index
+                        if full is not None:                    # expands it (issue 19)
+                            key = full
+                            cidx = _canonical_tuple(key)
+                    elif len(key) > b.ndim:
+                        cidx = None
                 else:
                     cidx = None
                 if cidx is None or None in cidx:
@@ -169,6 +176,32 @@ def _canonical_slice(k: slice):
             (type(stop) is not int and stop is not None):
         return None
     return ("slice", start, stop, None)
+
+
+def _without_ellipsis(key: tuple, shape: tuple) -> tuple | None:
+    """``key`` with its one Ellipsis written out as the full slices it stands for, when every
+    other entry is a Python int (in range: an index out of range takes the general entry,
+    whose error names the axis as PyTorch's does) or slice and they index at most
+    ``len(shape)`` axes (11 -> 5 us for ``x[..., 1]``); None for anything else."""
+    at = -1
+    for i, k in enumerate(key):
+        if k is Ellipsis:
+            if at >= 0:
+                return None
+            at = i
+        elif type(k) is not int and type(k) is not slice:
+            return None
+    ndim = len(shape)
+    if at < 0 or len(key) - 1 > ndim:
+        return None
+    full = key[:at] + (_FULL,) * (ndim - len(key) + 1) + key[at + 1:]
+    for k, n in zip(full, shape):
+        if type(k) is int and not -n <= k < n:
+            return None
+    return full
+
+
+_FULL = slice(None)
 
 
 def _canonical_tuple(key: tuple) -> tuple:
