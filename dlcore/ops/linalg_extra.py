@@ -387,7 +387,7 @@ def _tri(x, k, lower):
     if type(x) is np.ndarray and x.ndim >= 2 and type(k) is int:
         # concrete NumPy values (eager backward's buffers: cholesky's rule, issue 19): NumPy's
         # own triangle, the composite's values (zeros outside it, whatever x holds there)
-        # without its nine kernel calls (a Gaussian process's backward 58 -> 35 ms)
+        # without its nine kernel calls (a Gaussian-process tutorial 93 -> 83 ms, PyTorch 40)
         return np.tril(x, k) if lower else np.triu(x, k)
     s = _shape(x)
     if len(s) < 2:
