@@ -19,7 +19,7 @@ from ._dispatch import small_binary as _small_binary
 from ._graph import labelled
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error
 from ._state import INFERENCE_ON, fresh_version
-from .tensor import Tensor, _new
+from .tensor import Tensor, _make, _new
 from .tracing import _RECORDERS
 
 _apply = EagerFrontend.apply
@@ -151,16 +151,7 @@ def _int64_number(ufunc, a, b: int, reflected: bool):
         out = ufunc(b, ba) if reflected else ufunc(ba, b)
     if type(out) is not _ndarray:           # (a 0-d operand: NumPy's scalar)
         out = np.asarray(out)
-    t = _new(Tensor)                        # (``tensor._make(out)``'s stores, as above)
-    t._buf = out
-    t._rg = False
-    t._node = None
-    t._acc = None
-    t._grad = None
-    t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
-    t._hooks = None
-    t._view = None
-    return t
+    return _make(out)
 
 
 def _lane_ufunc(prim, kernel, lane: list):
