@@ -19,7 +19,7 @@ dlcore times alone are printed.
 
 Measured (forty-eighth session, 2-core Intel Xeon, 147 programs, one run each): dlcore 28.0 s
 against PyTorch's 29.5 s in all, the char-level RNN tutorials (per-step ``NLLLoss``, a running
-``loss += l``) 1.6-2.1x before that session's ``nll_loss`` fast path and 1.3-1.4x after;
+``loss += l``) 1.6-2.1x before that session's ``nll_loss`` fast path and 1.3-1.5x after;
 ``torch.func.vmap`` programs run a per-sample loop (PyTorch's values, not its speed: the
 neural tangent kernel example 7.6x).
 """

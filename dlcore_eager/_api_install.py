@@ -20,6 +20,7 @@ from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
 from ._out import check_cast as _check_cast
 from ._state import SAVED_HOOKS_ON
+from ._tensor_ops import mul_ as _mul
 from ._views import alias
 from .tensor import Tensor
 
@@ -122,8 +123,7 @@ def _scaled_into(self, prim, into, other, kwargs) -> bool:
     if type(b) is not np.ndarray or type(ob) is not np.ndarray or ob.dtype is not b.dtype or \
             b.dtype not in _F32_F64:
         return False
-    from ._tensor_ops import mul_
-    return self._into(prim, into, mul_(other, al))
+    return self._into(prim, into, _mul(other, al))
 
 
 #: PyTorch's grad_fn names of composites whose last primitive is named otherwise (silu: a mul)

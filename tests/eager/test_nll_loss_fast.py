@@ -155,10 +155,7 @@ def test_a_running_loss_added_in_place_takes_the_buffer_path():
     loss.backward()
     want = 2 * w0 * (1 + 4 + 9 + 16)
     np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-6)
-    try:
-        torch = pytest.importorskip("torch")
-    except pytest.skip.Exception:
-        return
+    torch = pytest.importorskip("torch")
     tw, tloss = _running_loss(torch, w0)
     tloss.backward()
     np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())

@@ -11,7 +11,7 @@ import dlcore_eager as T
 from dlcore_eager import _indexing
 
 
-def _writes(L, general=False):
+def _writes(L):
     x = L.arange(24, dtype=L.float32).reshape(2, 3, 4)
     x[0, 1, 1:3] += 1.0                     # (getitem, iadd on the view, setitem back)
     x[1] = 7.5
