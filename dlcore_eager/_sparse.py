@@ -37,7 +37,7 @@ sparse_coo = layout("sparse_coo")
 class SparseBuf:
     """The storage of a sparse COO tensor (what ``SparseTensor._buf`` is)."""
 
-    __slots__ = ("coalesced", "dtype", "indices", "shape", "values")
+    __slots__ = ("coalesced", "csr", "dtype", "indices", "shape", "values")
 
     def __init__(self, indices: np.ndarray, values: np.ndarray, shape: tuple,
                  coalesced: bool) -> None:
@@ -46,6 +46,7 @@ class SparseBuf:
         self.shape = tuple(int(d) for d in shape)
         self.dtype = values.dtype
         self.coalesced = coalesced
+        self.csr: dict = {}         # dlcore_eager.sparse's CSR forms, by transpose flag
 
     @property
     def ndim(self) -> int:

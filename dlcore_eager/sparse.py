@@ -9,6 +9,8 @@ dim)`` a sparse tensor over the remaining dimensions, as PyTorch returns them.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from . import _dtype as D
@@ -19,11 +21,40 @@ from .tensor import Tensor
 
 
 def _csr(s: SparseTensor, transpose: bool = False):
-    import scipy.sparse as sp
+    """``s`` (or its transpose) as a SciPy CSR matrix, duplicate entries summed.
+
+    The matrix is kept on the tensor's storage with what its indices give (the order that sorts
+    the entries by row and column, and where each run of equal positions starts) and reused while
+    the indices are unchanged, so a graph network's adjacency is converted once: building it
+    through ``coo_matrix(...).tocsr()`` at each product was 45% of the GCN tutorial's CPU (SciPy's
+    checks, 140 us a call).  The values are read afresh every call (``s._values()`` shares them
+    and may be edited in place), the indices compared with the kept copy (an edit in place
+    rebuilds)."""
     b = s._buf
+    form = b.csr.get(transpose)
+    if form is None or form[0].shape != b.indices.shape or \
+            not np.array_equal(form[0], b.indices):
+        form = b.csr[transpose] = _csr_form(b, transpose)
+    m = copy.copy(form[3])              # (the kept one unchanged: another thread may use it)
+    v = b.values[form[1]]
+    m.data = v if form[2] is None else np.add.reduceat(v, form[2])
+    return m
+
+
+def _csr_form(b, transpose: bool) -> tuple:
+    import scipy.sparse as sp
     rows, cols = (b.indices[1], b.indices[0]) if transpose else (b.indices[0], b.indices[1])
     shape = b.shape[::-1] if transpose else b.shape
-    return sp.coo_matrix((b.values, (rows, cols)), shape=shape).tocsr()   # duplicates summed
+    order = np.lexsort((cols, rows))                    # by row, then column; stable
+    r, c = rows[order], cols[order]
+    new = np.ones(len(order), bool)
+    new[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    starts = None if new.all() else np.flatnonzero(new)       # (never for no entries)
+    if starts is not None:
+        r, c = r[starts], c[starts]
+    indptr = np.searchsorted(r, np.arange(shape[0] + 1))
+    m = sp.csr_matrix((np.zeros(len(r), b.values.dtype), c, indptr), shape=shape)
+    return b.indices.copy(), order, starts, m
 
 
 class _SparseMM(Function):

@@ -196,6 +196,51 @@ def test_sparse_dense_matmul_gcn_layer_matches_torch():
         dt.sparse.mm(adj, dt.ones(3, 2))
 
 
+def test_products_follow_values_and_indices_edited_in_place_as_torch():
+    """The CSR form kept between products (dlcore_eager.sparse._csr) follows the tensor: values
+    scaled through ``_values()`` and an index moved through ``_indices()`` between products give
+    PyTorch's results, forward and backward, duplicates summed; an empty matrix gives zeros."""
+    idx = np.array([[0, 1, 1, 2, 3, 1, 2], [1, 0, 2, 2, 3, 0, 1]])     # (1, 0) twice
+    vals = RNG.standard_normal(7).astype(np.float32)
+    x = RNG.standard_normal((4, 3)).astype(np.float32)
+    res = {}
+    for m in (torch, dt):
+        adj = m.sparse_coo_tensor(idx, vals, (4, 4))
+        got = []
+        for step in range(4):
+            xt = m.tensor(x, requires_grad=True)
+            out = m.sparse.mm(adj, xt) if step % 2 else adj @ xt
+            (out * m.arange(12.0).reshape(4, 3)).sum().backward()
+            got += [out.detach().numpy().copy(), xt.grad.numpy().copy()]
+            with m.no_grad():
+                if step == 1:
+                    adj._values().mul_(-2.0)
+                if step == 2:
+                    adj._indices()[1, 6] = 3                 # (2, 1) -> (2, 3)
+        empty = m.sparse_coo_tensor(np.zeros((2, 0), np.int64), np.zeros(0, np.float32), (2, 4))
+        got.append((empty @ m.tensor(x)).numpy())
+        res[m] = got
+    assert len(res[dt]) == 9
+    for a, b in zip(res[dt], res[torch]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(res[dt][0], res[dt][4])             # the edits changed the products
+    assert not np.allclose(res[dt][4], res[dt][6])
+
+
+def test_one_sparse_matrix_multiplied_in_many_threads_gives_each_its_product():
+    from concurrent.futures import ThreadPoolExecutor
+    idx = np.array([[0, 1, 2, 2], [2, 0, 1, 2]])
+    vals = np.array([1.0, -2.0, 0.5, 3.0], np.float32)
+    adj = dt.sparse_coo_tensor(idx, vals, (3, 3))
+    dense = np.zeros((3, 3), np.float32)
+    dense[idx[0], idx[1]] = vals
+    xs = [RNG.standard_normal((3, 5)).astype(np.float32) for _ in range(64)]
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda x: (adj @ dt.tensor(x)).numpy(), xs))
+    for x, out in zip(xs, outs):
+        np.testing.assert_allclose(out, dense @ x, rtol=1e-6)
+
+
 @pytest.mark.parametrize("mode, pad", [("sum", None), ("mean", 4), ("sum", 4)])
 def test_embedding_bag_sparse_gradient_matches_torch(mode, pad):
     idx, off = np.array([1, 2, 4, 5, 4, 3, 2, 5]), np.array([0, 3, 5])
