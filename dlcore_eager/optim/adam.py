@@ -59,7 +59,7 @@ class Adam(Optimizer):
                                   "fused": fused, "decoupled_weight_decay": decoupled_weight_decay})
 
     def _update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> None:
-        if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")):
+        if _on_host(p, grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), scalar=True):
             self._update_host(p, grad, state, group)
             return
         if self._update_cuda(p, grad, state, group):
@@ -90,9 +90,13 @@ class Adam(Optimizer):
         to the parameter's dtype (Python floats are weak scalars in NumPy as in dlcore), the
         moments updated in place in their buffers (PyTorch's ``exp_avg.lerp_``): ``_on_host``
         checked that they are writeable arrays of the parameter's shape and dtype, and every
-        state entry is looked up before the first write, so nothing below can fail halfway."""
+        state entry is looked up before the first write, so nothing below can fail halfway.  A
+        0-d parameter (a GP's hyperparameter, a temperature) is updated through 1-element views
+        of its buffers (NumPy's arithmetic on 0-d arrays gives scalars, which ``out=`` refuses):
+        the general path's dozen dispatched ops cost it 60-100 us a step."""
         pb = p._buf
         g = grad._buf
+        flat = _one_element if pb.ndim == 0 else _same
         # Fresh zeros are laid out in memory like the gradient (a weight's gradient is often
         # the transpose of a C-ordered matmul result): the moment updates then read and write
         # in one order, where mixed orders made NumPy's loops several times slower.
@@ -101,6 +105,7 @@ class Adam(Optimizer):
         old = _zero_state(g, ams, lambda a: Tensor._wrap(np.zeros_like(a))) if fresh else state
         mt, vt = old["exp_avg"], old["exp_avg_sq"]
         vmax = old["max_exp_avg_sq"] if ams else None
+        pb, g = flat(pb), flat(g)
         if group["maximize"]:
             g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -108,18 +113,19 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         if wd != 0 and not decoupled:
             g = g + wd * pb
-        m = mt._buf
+        m = flat(mt._buf)
         m *= b1
         tmp = g * (1 - b1)
         m += tmp
-        v = vt._buf
+        v = flat(vt._buf)
         v *= b2
         gg = np.multiply(g, g, out=tmp)
         gg *= 1 - b2
         v += gg
         if vmax is not None:
-            np.copyto(vmax._buf, _ops.maximum(vmax._buf, v))    # dlcore's NaN rule
-            v = vmax._buf
+            vm = flat(vmax._buf)
+            np.copyto(vm, _ops.maximum(vm, v))      # dlcore's NaN rule
+            v = vm
         bc1 = 1 - b1 ** t
         bc2_sqrt = math.sqrt(1 - b2 ** t)
         denom = _ops.sqrt(v)                 # dlcore's kernel (NumPy's SIMD sqrt)
@@ -177,13 +183,22 @@ def _zero_state(like, amsgrad: bool, zeros) -> dict:
     return s
 
 
-def _on_host(p: Tensor, grad: Tensor, state: dict, names) -> bool:
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
+
+
+def _one_element(a: np.ndarray) -> np.ndarray:
+    return a.reshape(1)                         # (a view: writes reach the 0-d buffer)
+
+
+def _on_host(p: Tensor, grad: Tensor, state: dict, names, scalar: bool = False) -> bool:
     """True when the parameter, its gradient and its state are float NumPy buffers of one
-    shape and dtype (the host fast path of an update); not for a 0-d parameter (NumPy's
-    arithmetic on 0-d arrays gives scalars, which the in-place ``out=`` updates refuse)."""
+    shape and dtype (the host fast path of an update); for a 0-d parameter only where the
+    caller says it works on views (``scalar``: NumPy's arithmetic on 0-d arrays gives scalars,
+    which the in-place ``out=`` updates refuse)."""
     pb, gb = p._buf, grad._buf
     if type(pb) is not _ndarray or type(gb) is not _ndarray or pb.dtype not in _FLOATS or \
-            pb.ndim == 0 or \
+            (pb.ndim == 0 and not scalar) or \
             gb.dtype != pb.dtype or gb.shape != pb.shape or not pb.flags.writeable:
         return False
     for n in names:

@@ -28,21 +28,23 @@ _REAL_ON_HOST = adam_mod._on_host
 
 def _train(opt_cls, kw, dtype, host: bool, monkeypatch, steps=5):
     if not host:
-        monkeypatch.setattr(adam_mod, "_on_host", lambda *a: False)
+        monkeypatch.setattr(adam_mod, "_on_host", lambda *a, **k: False)
     else:
         monkeypatch.setattr(adam_mod, "_on_host", _REAL_ON_HOST)
     rng = np.random.default_rng(0)
     w = torch.tensor(rng.standard_normal((7, 5)).astype(dtype), requires_grad=True)
     b = torch.tensor(rng.standard_normal((5,)).astype(dtype), requires_grad=True)
     x = torch.tensor(rng.standard_normal((4, 7)).astype(dtype))
-    opt = opt_cls([w, b], **kw)
+    s = torch.tensor(np.array(0.7, dtype), requires_grad=True)     # a 0-d one (a temperature)
+    opt = opt_cls([w, b, s], **kw)
     for _ in range(steps):
         opt.zero_grad()
-        ((x @ w + b).tanh() ** 2).sum().backward()
+        ((x @ w + b).tanh() ** 2 * s).sum().backward()
         opt.step()
-    st = [opt.state[p][k].numpy().copy() for p in (w, b) for k in sorted(opt.state[p])
+    st = [opt.state[p][k].numpy().copy() for p in (w, b, s) for k in sorted(opt.state[p])
           if k != "step"]
-    return [w.detach().numpy().copy(), b.detach().numpy().copy()] + st
+    assert s.shape == () and all(opt.state[s][k].shape == () for k in opt.state[s])
+    return [w.detach().numpy().copy(), b.detach().numpy().copy(), s.detach().numpy()] + st
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -60,7 +62,7 @@ def test_adam_host_path_is_bitwise_the_tensor_path(opt_cls, kw, dtype, monkeypat
     monkeypatch.setattr(opt_cls, "_update_host",
                         lambda self, *a: calls.append(1) or real(self, *a))
     fast = _train(opt_cls, kw, dtype, True, monkeypatch)
-    assert calls                          # the host path did run
+    assert len(calls) == 3 * 5            # the host path ran for each parameter, the 0-d one too
     assert len(slow) == len(fast)
     for a, b in zip(slow, fast):
         assert a.dtype == b.dtype
