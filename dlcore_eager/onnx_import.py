@@ -251,6 +251,7 @@ def _build_ops() -> dict:
     ops.update({
         "Identity": lambda a, x: x,
         "LeakyRelu": lambda a, x: F.leaky_relu(x, float(a.get("alpha", 0.01))),
+        "Softplus": lambda a, x: F.softplus(x),
         "Sum": lambda a, *xs: functools.reduce(operator.add, xs),    # left to right, as add_n
         "Constant": _constant,
         "Not": lambda a, x: x.logical_not(),

@@ -115,7 +115,7 @@ _UNARY = {"exp": "Exp", "log": "Log", "neg": "Neg", "abs": "Abs", "sqrt": "Sqrt"
           "sigmoid": "Sigmoid", "relu": "Relu", "erf": "Erf", "floor": "Floor", "ceil": "Ceil",
           "sign": "Sign", "rint": "Round", "identity": "Identity", "stop_gradient": "Identity",
           "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh", "cosh": "Cosh",
-          "isnan": "IsNaN", "isinf": "IsInf"}
+          "isnan": "IsNaN", "isinf": "IsInf", "softplus": "Softplus"}
 _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
            "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "equal": "Equal",
            "less": "Less", "greater": "Greater", "less_equal": "LessOrEqual",

@@ -8,6 +8,13 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
 
+softplus is one elementwise primitive (``softplus_p``, TensorFlow's ``Softplus``), its vjp
+another (``softplus_grad_p``: ``g`` above 20, else ``g z / (z + 1)`` with ``z = exp(x)``, PyTorch's
+``softplus_backward`` and TensorFlow's ``SoftplusGrad``): one node each way, where the composite
+``where(x > 20, x, log1p(exp(where(x > 20, 20, x))))`` made six forward and eleven backward (a GP's
+three softplus hyperparameters: 19% of its CPU, issue 19).  Both are elementwise kinds, so the
+static compiler fuses them into their neighbours' loops.
+
 leaky_relu is one primitive (``leaky_relu_p``, PyTorch's ``leaky_relu`` and TensorFlow's
 ``LeakyRelu``), its vjp another (``leaky_relu_grad_p``: ``g if x > 0 else g a``, PyTorch's
 ``leaky_relu_backward``, TensorFlow's ``LeakyReluGrad``), whose own vjp is itself: one node per
@@ -38,6 +45,7 @@ from ._fastpath import LEAN_VJPS, lean2
 from .broadcast import sum_to as _sum_to
 from .composites import _via_float32
 from .elementwise import _binary as _ew_binary
+from .elementwise import _unary as _ew_unary
 from .elementwise import (
     _plain,
     abs,
@@ -51,6 +59,8 @@ from .elementwise import (
     minimum,
     mul,
     relu_p,
+    sigmoid,
+    sigmoid_grad,
     stop_gradient,
     where,
 )
@@ -62,16 +72,64 @@ SELU_SCALE = 1.0507009873554805
 SELU_ALPHA = 1.6732632423543772
 
 
+def _np_softplus(x):
+    with np.errstate(over="ignore"):        # (the minimum keeps a NaN: NaN out)
+        return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+def _np_softplus_grad(g, x):
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.exp(np.minimum(x, 20))
+        return np.where(x > 20, g, g * z / (z + 1))
+
+
+def _softplus_vjp(g, y, x):
+    if _plain(g, x) and g.shape == x.shape:
+        return (softplus_grad_p.kernels["cpu"](g, x),)
+    fe = lean2(g, x)
+    if fe is not None:
+        return _softplus_lean(fe, g, y, x)
+    return (softplus_grad(g, x),)
+
+
+def _softplus_lean(fe, g, y, x): return (fe.binary(softplus_grad_p, g, x),)
+
+
+softplus_p = _ew_unary(
+    "softplus", "{0} if {0} > 20.0 else math.log1p(math.exp({0}))", _np_softplus, _softplus_vjp,
+    "y = x if x > 20 else log1p(exp(x)) (NaN: NaN);  dx = softplus_grad(g, x)",
+    tf_type="Softplus")
+
+
+def _softplus_grad_vjp(c, out, g, x):
+    # dg = softplus_grad(c, x); dx = c g s (1 - s) (s = sigmoid(x)) below the threshold, 0 above
+    # (PyTorch's softplus_double_backward)
+    return (lambda: _sum_to(softplus_grad(c, x), g),
+            lambda: _sum_to(where(greater(x, 20.0), 0.0, sigmoid_grad(mul(c, g), sigmoid(x))),
+                            x))
+
+
+softplus_grad_p = _ew_binary(
+    "softplus_grad", "{0} if {1} > 20.0 else {0} * math.exp({1}) / (math.exp({1}) + 1.0)",
+    _np_softplus_grad, _softplus_grad_vjp,
+    "y = g if x > 20 else g z / (z + 1), z = exp(x);  dg = softplus_grad(c, x),  "
+    "dx = c g sigmoid(x) (1 - sigmoid(x)) where x <= 20, else 0", float_only=True,
+    tf_type="SoftplusGrad")
+LEAN_VJPS[softplus_p] = _softplus_lean
+
+
+def softplus_grad(g, x):
+    return bind(softplus_grad_p, g, x)
+
+
 @exports({"tf.nn": "softplus", "tf.math": "softplus"},   # F.softplus: beta, threshold
          "unary", float_only=True, tf_type="Softplus")
 @_via_float32
 def softplus(x):
-    """``log(1 + exp(x))`` as PyTorch computes it: ``x`` above 20, else ``log1p(exp(x))``, the
-    exponent clipped at 20 so that the branch not taken never overflows.  Its gradient is
-    ``sigmoid(x)`` everywhere, 1/2 at 0 (``max(x, 0) + log1p(exp(-|x|))`` gave 1 there, from
-    the kinks of max and abs, and so did ``logsigmoid``, its negative reflection)."""
-    # (the clip by ``where``, not ``minimum``: a NaN keeps its gradient, NaN as PyTorch's)
-    return where(greater(x, 20.0), x, log1p(exp(where(greater(x, 20.0), 20.0, x))))
+    """``log(1 + exp(x))`` as PyTorch computes it: ``x`` above 20, else ``log1p(exp(x))`` (the
+    primitive ``softplus_p``).  Its gradient is ``sigmoid(x)`` everywhere (PyTorch's
+    ``z / (z + 1)``), 1/2 at 0, exactly 1 above 20, NaN at NaN."""
+    return bind(softplus_p, x)
 
 
 @exports({"torch.nn.functional": "softsign", "tf.nn": "softsign", "tf.math": "softsign"},

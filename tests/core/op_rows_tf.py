@@ -23,8 +23,15 @@ def tf_rows(OpRow, U, B) -> list:
 
     R3 = (((2, 3, 4),), ((5,),), ((3, 1, 2),))
     return [
-        u("softplus", ops.softplus, _np_softplus, "real",
-          primitives=("maximum", "log1p", "exp", "abs", "mul", "add")),
+        u("softplus", ops.softplus, _np_softplus, "real", primitives=("softplus",)),
+        OpRow("softplus[wide]", "softplus", lambda x: ops.softplus(ops.mul(x, 15.0)),
+              lambda x: _np_softplus(15 * x), U, ("real",), (0,),
+              primitives=("softplus", "mul")),
+        OpRow("softplus_grad", "softplus_grad",
+              lambda g, x: ops.activations.softplus_grad(g, ops.mul(x, 15.0)),
+              lambda g, x: np.where(15 * x > 20, g, g / (1 + np.exp(-15 * x))).astype(g.dtype),
+              B, ("real", "real"),
+              (0, 1), primitives=("softplus_grad", "mul")),
         u("softsign", ops.softsign, lambda x: (x / (1 + np.abs(x))).astype(x.dtype),
           primitives=("abs", "add", "div")),
         u("relu6", ops.relu6, lambda x: np.minimum(np.maximum(x, 0), 6).astype(x.dtype),

@@ -55,6 +55,18 @@ def test_eager_function_with_shape_ops():
         np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_softplus_exports_as_one_softplus_node_and_imports_back():
+    model = dt.nn.Sequential(dt.nn.Linear(3, 5), dt.nn.Softplus())
+    x = dt.tensor([[-40.0, -1.0, 0.0], [0.5, 19.0, 30.0]])
+    proto = dlcore_eager.onnx.export(model, (x,))
+    assert [n.op_type for n in proto.graph.node].count("Softplus") == 1
+    (got,) = _run(proto, {"input.0": x.numpy()})
+    want = model(x).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    back = dlcore_eager.onnx.load_model(proto)
+    np.testing.assert_allclose(back(x).detach().numpy(), want, rtol=1e-6, atol=1e-7)
+
+
 def test_static_graph_exports_chosen_feeds_and_fetches(tmp_path):
     tf.reset_default_graph()
     x = tf.placeholder(tf.float32, [None, 4], name="x")
