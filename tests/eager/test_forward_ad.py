@@ -80,3 +80,31 @@ def test_errors_as_pytorch():
         assert p.tolist() == [0.0, 0.0, 0.0] and t.tolist() == [0.0, 1.0, 1.0]
     y = dl.ones(2) * 2                                # the fast paths are back
     assert fwAD.unpack_dual(y).tangent is None
+
+
+def test_a_module_imported_or_imported_again_after_a_level_is_patched_too(monkeypatch):
+    """tracing.patch_apply walks the modules' globals only when sys.modules changed: an eager
+    module first imported after a level was opened (here a stand-in named dlcore_eager._late,
+    which binds the apply as ``from ._dispatch import ...`` does), and the same name imported
+    again as a new module, still have their reference swapped for the level's and put back."""
+    import sys
+    import types
+
+    from dlcore.ops.elementwise import exp_p
+    from dlcore_eager import _dispatch, tracing
+
+    original = _dispatch.EagerFrontend.__dict__["apply"].__func__
+    x = dl.tensor([1.0, 2.0])
+    with fwAD.dual_level():                        # (the walk, before the module exists)
+        fwAD.make_dual(x, dl.ones(2))
+    for _ in range(3):          # (the first pass's ops may import modules of their own)
+        late = types.ModuleType("dlcore_eager._late")
+        late.apply = original
+        monkeypatch.setitem(sys.modules, "dlcore_eager._late", late)
+        with fwAD.dual_level():
+            assert late.apply is not original and late.apply is _dispatch.EagerFrontend.apply
+            y = late.apply(exp_p, (fwAD.make_dual(x, dl.tensor([1.0, 0.5])),), {})
+            np.testing.assert_allclose(fwAD.unpack_dual(y).tangent.numpy(),
+                                       np.exp([1.0, 2.0]) * [1.0, 0.5], rtol=1e-6)
+        assert late.apply is original
+    assert tracing._REFERENCES["dlcore_eager._late"][0] is late
