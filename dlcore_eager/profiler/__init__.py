@@ -451,10 +451,16 @@ def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None,
         os.makedirs(dir_name, exist_ok=True)
         if not worker_name:
             worker_name = f"{socket.gethostname()}_{os.getpid()}"
-        file_name = f"{worker_name}.{time.time_ns() // 1_000_000}.pt.trace.json"
-        if use_gzip:
-            file_name += ".gz"
-        path = os.path.join(dir_name, file_name)
+        # nanoseconds, as PyTorch names them (milliseconds: two traces of one millisecond, a
+        # fast schedule's, took one name and the second overwrote the first); a name a clock
+        # too coarse for that still repeats is moved on by one
+        stamp = time.time_ns()
+        while True:
+            file_name = f"{worker_name}.{stamp}.pt.trace.json" + (".gz" if use_gzip else "")
+            path = os.path.join(dir_name, file_name)
+            if not os.path.exists(path):
+                break
+            stamp += 1
         if use_gzip:
             import gzip
             import shutil

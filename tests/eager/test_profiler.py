@@ -157,3 +157,18 @@ def test_backward_nodes_are_recorded_under_torch_names():
     assert mine[0] == theirs[0] == ["MmBackward0", "ReluBackward0", "SumBackward0"]
     assert mine[1] == [n for n in theirs[1] if "AccumulateGrad" not in n]   # one inner each
     assert mine[2] == theirs[2]
+
+
+def test_traces_written_in_one_clock_tick_keep_a_file_each(tmp_path, monkeypatch):
+    """tensorboard_trace_handler names files by nanoseconds (PyTorch's names); two traces with
+    the same stamp (a clock stuck, as a coarse one is) get two files, not one overwritten."""
+    import dlcore_eager.profiler as prof_mod
+    monkeypatch.setattr(prof_mod.time, "time_ns", lambda: 1_700_000_000_123_456_789)
+    handler = tensorboard_trace_handler(str(tmp_path), worker_name="w")
+    sched = schedule(wait=0, warmup=1, active=1, repeat=2)
+    with profile(schedule=sched, on_trace_ready=handler) as p:
+        for _ in range(5):
+            dl.ones(2).mul(3)
+            p.step()
+    names = sorted(f.name for f in tmp_path.iterdir())
+    assert names == ["w.1700000000123456789.pt.trace.json", "w.1700000000123456790.pt.trace.json"]
