@@ -25,6 +25,8 @@ DIFFERENTIABLE = {
     "tensor_split idx": lambda m, a, b: m.tensor_split(a, [1, 3], 1)[1] * 3,
     "hsplit": lambda m, a, b: m.hsplit(a, 2)[1],
     "select": lambda m, a, b: m.select(a, 1, -1),
+    "select dim 0": lambda m, a, b: a.select(0, 2) * m.arange(4.0) + a.select(-2, -3),
+    "select tensor index": lambda m, a, b: m.select(a, 1, m.tensor(2)),
     "take": lambda m, a, b: m.take(a, m.tensor([[0, 5], [11, 2]])),
     "take_along_dim": lambda m, a, b: m.take_along_dim(a, m.tensor([[1], [0], [3]]), 1),
     "diff": lambda m, a, b: m.diff(a, n=2, dim=1),
@@ -134,4 +136,8 @@ def test_switches_and_errors():
         dt.broadcast_shapes((2, 3), (4,))
     with pytest.raises(IndexError, match="select\\(\\): index 5 out of range"):
         dt.select(dt.ones(2, 3), 1, 5)
+    for m in (dt, torch):               # a view: a write through it reaches the base
+        base = m.zeros(2, 3)
+        base.select(1, -1).fill_(4.0)
+        assert base.tolist() == [[0.0, 0.0, 4.0], [0.0, 0.0, 4.0]]
     assert dt.ones(2, 3).tensor_split(2, 1)[0].shape == dt.Size([2, 2])
