@@ -112,6 +112,38 @@ def test_vmap_randomness():
     assert not np.allclose(diff.numpy(), diff.numpy()[0])
 
 
+@pytest.mark.parametrize("draw", [
+    lambda: dt.rand(1),
+    lambda: dt.randn(1),                # (the second of a pair: only the cached normal goes)
+    lambda: dt.randint(0, 5, (624,)),   # (a whole key's worth: the position comes back)
+    lambda: dt.randperm(3),
+])
+def test_vmap_error_mode_sees_every_draw_and_puts_the_state_back(draw):
+    """randomness="error" compares a cheap fingerprint of the generator before and after each
+    sample (TorchCPUEngine.token): a draw in any sample, of any kind, raises, and the generator
+    is left as it was before the vmap."""
+    x = dt.ones(4, 3)
+    dt.manual_seed(1)
+    dt.randn(1)                          # (a cached normal, for the randn case)
+    before = dt.get_rng_state()
+    calls = []
+
+    def f(a):
+        calls.append(1)
+        if len(calls) == 3:
+            draw()
+        return a * 2
+    with pytest.raises(RuntimeError, match="vmap: called random operation"):
+        dfunc.vmap(f)(x)
+    assert len(calls) == 3 and dt.equal(dt.get_rng_state(), before)
+
+
+def test_vmap_error_mode_accepts_a_sample_that_seeds_the_same_state_back():
+    dt.manual_seed(5)
+    out = dfunc.vmap(lambda a: dt.manual_seed(5) and a + 1)(dt.zeros(3, 2))
+    assert out.tolist() == [[1.0, 1.0]] * 3
+
+
 @pytest.mark.parametrize("case", [
     lambda L, F: F.grad(lambda x: x * 2)(L.ones(3)),
     lambda L, F: F.grad(lambda x: x.sum(), argnums=1)(L.ones(3)),
