@@ -298,17 +298,15 @@ def jacrev(func: Callable, argnums=0, *, has_aux: builtins.bool = False, chunk_s
         for j, o in enumerate(out_leaves):
             rows = []
             for i in range(o.numel()):
-                cots = [_ops.zeros_like(v).detach() for v in out_leaves]
-                flat = _ops.zeros_like(o).detach().reshape(-1)
-                flat = flat + _one_hot(o.numel(), i, o)
-                cots[j] = flat.reshape(o.shape)
-                rows.append(fn(_unflatten(out_spec, cots)))
+                cots = [_unit(v, i if q == j else None) for q, v in enumerate(out_leaves)]
+                # (each row's gradients flattened once: a parameter dict's leaves)
+                rows.append([_flatten(g)[0] for g in fn(_unflatten(out_spec, cots))])
             jac_by_arg = []
             for k, a in enumerate(nums):
                 in_leaves, in_spec = _flatten(args[a])
                 leaves = []
                 for m, x in enumerate(in_leaves):
-                    r = [_flatten(row[k])[0][m] for row in rows]
+                    r = [row[k][m] for row in rows]
                     leaves.append(_stack_rows(r, o.shape, x.shape) if r else
                                   _ops.zeros_like(x).detach().reshape(
                                       tuple(o.shape) + tuple(x.shape)))
@@ -320,9 +318,13 @@ def jacrev(func: Callable, argnums=0, *, has_aux: builtins.bool = False, chunk_s
     return wrapper
 
 
-def _one_hot(n: builtins.int, i: builtins.int, like: Tensor) -> Tensor:
-    h = np.zeros(n, dtype=like._buf.dtype)
-    h[i] = 1
+def _unit(like: Tensor, i: builtins.int | None) -> Tensor:
+    """A new tensor of ``like``'s shape, dtype and device: zeros, with 1 at flat index ``i``
+    (none where ``i`` is None): jacrev's cotangents and jacfwd's tangents, made directly (zeros_like, reshape and an
+    add of a one-hot vector were four dispatched ops per row)."""
+    h = np.zeros(tuple(like.shape), dtype=like._buf.dtype)
+    if i is not None:
+        h.reshape(-1)[i] = 1
     t = Tensor._wrap(h)
     return t.cuda() if like.is_cuda else t
 
@@ -341,9 +343,7 @@ def jacfwd(func: Callable, argnums=0, has_aux: builtins.bool = False, *,
         for m, x in enumerate(p_leaves):
             cols_m = []
             for i in range(x.numel()):
-                tl = [_ops.zeros_like(v).detach() for v in p_leaves]
-                tl[m] = (_ops.zeros_like(x).detach().reshape(-1) + _one_hot(x.numel(), i, x)
-                         ).reshape(x.shape)
+                tl = [_unit(v, i if q == m else None) for q, v in enumerate(p_leaves)]
                 res = jvp(partial, primals, _unflatten(p_spec, tl), has_aux=has_aux)
                 out = res[0]
                 if has_aux:

@@ -245,3 +245,14 @@ def test_stack_module_state_and_ensembling():
     for args, targs in [([], []), ([a, c], [ta, tc]), ([a, dt.nn.ReLU()], [ta, torch.nn.ReLU()])]:
         assert _err(lambda: dfunc.stack_module_state(args)) == \
             _err(lambda: tfunc.stack_module_state(targs))
+
+
+def test_jacobians_of_a_cuda_input_stay_on_cuda_and_equal_the_cpus():
+    x = dt.tensor([[0.5, -1.0], [2.0, 0.25]])
+
+    def f(v):
+        return (v.sin() * v.sum()).reshape(-1)[:3]
+    for jac in (dfunc.jacrev, dfunc.jacfwd):
+        on_cpu, on_cuda = jac(f)(x), jac(f)(x.cuda())
+        assert on_cuda.is_cuda and tuple(on_cuda.shape) == (3, 2, 2)
+        np.testing.assert_allclose(on_cuda.cpu().numpy(), on_cpu.numpy(), rtol=1e-6)
