@@ -94,9 +94,30 @@ def half_vjp(prim, g, out, args, params, recorded):
             return lambda: down(r(), d)
         return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
 
-    res = eager_vjp(prim)(up(g, _dtype_of(g)), up(out, _dtype_of(out)),
-                          *[up(t, d) for t, d in zip(args, dtypes)], **params)
+    # (an argument the rule never reads, addmm's output or relu's input, is not cast up)
+    unread = _unread_positions(prim, len(args))
+    res = eager_vjp(prim)(up(g, _dtype_of(g)), out if 1 in unread else up(out, _dtype_of(out)),
+                          *[t if i in unread else up(t, d)
+                            for i, (t, d) in enumerate(zip(args, dtypes), 2)], **params)
     return tuple(down(r, d) for r, d in zip(res, dtypes))
+
+
+_UNREAD: dict = {}
+
+
+def _unread_positions(prim, n: int) -> frozenset:
+    """The positions (1: the output, 2...: the ``n`` inputs) that ``prim``'s eager rule never
+    reads (``_cg_rules._reads_out``'s conservative reading of its code; a holomorphic
+    primitive's complex wrapper looked through, as half_vjp calls it with real values)."""
+    got = _UNREAD.get((prim, n))
+    if got is None:
+        from .autograd._cg_rules import _COMPLEX_VJP, _reads_out
+        rule = eager_vjp(prim)
+        if getattr(rule, "__code__", None) is _COMPLEX_VJP:
+            rule = rule.__wrapped__
+        got = _UNREAD[(prim, n)] = frozenset(i for i in range(1, n + 2)
+                                             if not _reads_out(rule, i))
+    return got
 
 
 
