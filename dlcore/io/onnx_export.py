@@ -201,6 +201,11 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node(_UNARY[name], ins[:1], out)
     elif name == "leaky_relu":
         b.node("LeakyRelu", ins[:1], out, alpha=float(p["alpha"]))
+    elif name == "gelu":                # x (1 + erf(x / sqrt 2)) / 2 (ONNX's Gelu: opset 20)
+        d = op.out_dtype
+        cdf = b.node("Add", [b.const(1.0, d), b.node("Erf", [b.node(
+            "Mul", [ins[0], b.const(0.7071067811865476, d)])])])
+        b.node("Mul", [b.node("Mul", [ins[0], b.const(0.5, d)]), cdf], out)
     elif name == "clamp":               # (number bounds: Clip's optional inputs, opset 11 on)
         bounds = ["" if v is None else b.const(v, op.out_dtype)
                   for v in (p.get("lo"), p.get("hi"))]

@@ -64,6 +64,11 @@ def _np_gelu(x):
     return 0.5 * x * (1 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2)))
 
 
+def _np_gelu_grad(g, x):
+    cdf = 0.5 * (1 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2)))
+    return g * (cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+
+
 def _np_layer_norm(x):
     m = x.mean(-1, keepdims=True)
     v = x.var(-1, keepdims=True)
@@ -88,7 +93,10 @@ def _nn_rows(OpRow) -> list:
               lambda x: np.array([np.bincount(r).argmax() for r in x]), (((3, 6),),),
               ("int3",), (), primitives=("argsort", "take_along_axis")),
         OpRow("gelu", "gelu", nnf.gelu, _np_gelu, S, ("real",), (0,),
-              primitives=("erf", "mul")),
+              primitives=("gelu",)),
+        OpRow("gelu_grad", "gelu_grad", nnf.gelu_grad, _np_gelu_grad,
+              (((3, 4), (3, 4)), ((3, 4), (4,)), ((), (2, 3))), ("real", "real"), (0, 1),
+              primitives=("gelu_grad",)),
         OpRow("binary_cross_entropy", "binary_cross_entropy",
               nn_losses_extra.binary_cross_entropy_elementwise, nn_losses_extra._np_bce,
               (((3, 4), (3, 4)),), ("unit", "unit"), (0, 1)),

@@ -55,11 +55,15 @@ def test_eager_function_with_shape_ops():
         np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_softplus_exports_as_one_softplus_node_and_imports_back():
-    model = dt.nn.Sequential(dt.nn.Linear(3, 5), dt.nn.Softplus())
+def test_softplus_and_gelu_primitives_export_and_import_back():
+    """softplus as ONNX's Softplus node; GELU as x (1 + erf(x / sqrt 2)) / 2 (ONNX's Gelu op
+    needs opset 20)."""
+    model = dt.nn.Sequential(dt.nn.Linear(3, 5), dt.nn.Softplus(), dt.nn.Linear(5, 4),
+                             dt.nn.GELU())
     x = dt.tensor([[-40.0, -1.0, 0.0], [0.5, 19.0, 30.0]])
     proto = dlcore_eager.onnx.export(model, (x,))
-    assert [n.op_type for n in proto.graph.node].count("Softplus") == 1
+    types = [n.op_type for n in proto.graph.node]
+    assert types.count("Softplus") == 1 and types.count("Erf") == 1
     (got,) = _run(proto, {"input.0": x.numpy()})
     want = model(x).detach().numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
