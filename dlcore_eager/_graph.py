@@ -107,11 +107,11 @@ _UNREAD: dict = {}
 
 def _unread_positions(prim, n: int) -> frozenset:
     """The positions (1: the output, 2...: the ``n`` inputs) that ``prim``'s eager rule never
-    reads (``_cg_rules._reads_out``'s conservative reading of its code; a holomorphic
+    reads (``_code_reads._reads_out``'s conservative reading of its code; a holomorphic
     primitive's complex wrapper looked through, as half_vjp calls it with real values)."""
     got = _UNREAD.get((prim, n))
     if got is None:
-        from .autograd._cg_rules import _COMPLEX_VJP, _reads_out
+        from ._code_reads import _COMPLEX_VJP, _reads_out
         rule = eager_vjp(prim)
         if getattr(rule, "__code__", None) is _COMPLEX_VJP:
             rule = rule.__wrapped__

@@ -40,7 +40,7 @@ from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
 from ._accumulation import ACCUMULATION_LOCK as _ACCUMULATION_LOCK
 from ._accumulation import _accumulate, _add_in_place
-from ._cg_rules import _COMPLEX_VJP, _reads_out
+from .._code_reads import _COMPLEX_VJP, _reads_out
 from ._slice_grad import SliceGrad as _SliceGrad
 
 _ndarray = np.ndarray

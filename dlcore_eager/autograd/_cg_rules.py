@@ -39,9 +39,7 @@ noise of a loaded machine (see the commit message).
 
 from __future__ import annotations
 
-import dis as _dis
 import sys as _sys
-from types import MethodType as _MethodType
 
 import numpy as np
 
@@ -51,7 +49,6 @@ from dlcore.kernels.cpu.shape import broadcast_to as _cpu_broadcast_to
 from dlcore.kernels.cpu.shape import transpose as _cpu_transpose
 from dlcore.ops._fastpath import LEAN_VJPS as _LEAN_VJPS
 from dlcore.ops.broadcast import broadcast_to_p as _broadcast_to_p
-from dlcore.ops.complex_ops import _conj_vjp
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import mul_p as _mul_p
 from dlcore.ops.linalg import matmul_p as _matmul_p
@@ -61,6 +58,7 @@ from dlcore.registry import CONCRETE
 from dlcore.registry import convention_rules as _convention_rules
 
 from .. import _dispatch as _D
+from .._code_reads import _COMPLEX_VJP, _reads_out
 from .._graph import EAGER_VJPS as _EAGER_VJPS
 from .._graph import Node as _Node
 from .._graph import leaf_node as _leaf_node
@@ -238,37 +236,6 @@ def cg_add(a, b):
 _READS_OUT: dict = {}
 
 
-#: instructions that only store or delete the local they name (anything else that names the
-#: output argument counts as reading it)
-_ONLY_STORES = frozenset({"STORE_FAST", "DELETE_FAST", "STORE_FAST_STORE_FAST"})
-
-
-def _reads_out(rule, index: int) -> bool:
-    """Does ``rule``'s code read its output argument (``y``, at ``index``)?  A rule that never
-    loads it (nor hands it to a nested function) gets None there: no Tensor made for it.
-    Anything else, a callable without code included, gets the output.  Conservative across
-    Python versions: any instruction naming the argument but a pure store counts as a read,
-    an instruction naming several locals (3.13's LOAD_FAST_LOAD_FAST, STORE_FAST_LOAD_FAST:
-    a tuple argval) included; a bound method's ``self`` shifts the index."""
-    if isinstance(rule, _MethodType):
-        index += 1
-    code = getattr(rule, "__code__", None)
-    if code is None or code.co_argcount <= index or code.co_flags & 0x08:   # (**kw: locals)
-        return True
-    name = code.co_varnames[index]
-    if name in code.co_cellvars:
-        return True
-    for ins in _dis.get_instructions(code):
-        arg = ins.argval
-        if (arg == name or (type(arg) is tuple and name in arg)) and \
-                ins.opname not in _ONLY_STORES:
-            return True
-    return False
-
-
-#: the code of ``complex_ops``' wrapper of a holomorphic primitive's vjp (``complex_vjp``),
-#: which calls the rule it wraps (``__wrapped__``) as it is where the output is real
-_COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 
 
 #: primitive -> (its LEAN_VJPS entry, whether that reads the output), or () where it has none
