@@ -297,13 +297,13 @@ def test_square_by_an_exponent_that_needs_grad_keeps_its_second_derivative():
 
 
 def test_reads_out_sees_merged_and_method_loads(monkeypatch):
-    """``_cg_rules._reads_out`` (review of fb06e48, item 2): Python 3.13 merges two loads into
+    """``_code_reads._reads_out`` (review of fb06e48, item 2): Python 3.13 merges two loads into
     LOAD_FAST_LOAD_FAST with a tuple argval ('g', 'y'): still a read of y (the rule would
     get None for its output: exp/tanh/sigmoid's create_graph AttributeError); a store of two
     locals is no read; a bound method's self shifts the index."""
     from collections import namedtuple
 
-    from dlcore_eager.autograd import _cg_rules
+    from dlcore_eager import _code_reads
     Ins = namedtuple("Ins", "opname argval")
 
     def rule(g, y, x):
@@ -320,9 +320,9 @@ def test_reads_out_sees_merged_and_method_loads(monkeypatch):
             return (g * x,)
 
     # the running Python's own bytecode
-    assert _cg_rules._reads_out(rule, 1) and not _cg_rules._reads_out(other, 1)
-    assert _cg_rules._reads_out(Holder().reads, 1)
-    assert not _cg_rules._reads_out(Holder().skips, 1)
+    assert _code_reads._reads_out(rule, 1) and not _code_reads._reads_out(other, 1)
+    assert _code_reads._reads_out(Holder().reads, 1)
+    assert not _code_reads._reads_out(Holder().skips, 1)
     # 3.13's merged instructions, whatever Python runs the test
     streams = {
         "merged": [Ins("LOAD_FAST_LOAD_FAST", ("g", "y")), Ins("BINARY_OP", 5),
@@ -332,9 +332,9 @@ def test_reads_out_sees_merged_and_method_loads(monkeypatch):
                    Ins("RETURN_VALUE", None)],
     }
     for kind, want in (("merged", True), ("store_load", True), ("stores", False)):
-        monkeypatch.setattr(_cg_rules._dis, "get_instructions",
+        monkeypatch.setattr(_code_reads._dis, "get_instructions",
                             lambda code, s=streams[kind]: iter(s))
-        assert _cg_rules._reads_out(other, 1) is want, kind
+        assert _code_reads._reads_out(other, 1) is want, kind
 
 
 def test_parameters_take_the_lean_rules():
