@@ -40,3 +40,18 @@ def _reads_out(rule, index: int) -> bool:
 #: the code of ``complex_ops``' wrapper of a holomorphic primitive's vjp (``complex_vjp``),
 #: which calls the rule it wraps (``__wrapped__``) as it is where the output is real
 _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
+
+
+_UNREAD: dict = {}
+
+
+def unread_positions(rule, n: int) -> frozenset:
+    """The positions (1: the output, 2...: the ``n`` inputs) that the vjp ``rule`` never reads
+    (a holomorphic primitive's complex wrapper looked through: half-precision backward calls it
+    with real values); half_vjp leaves those arguments uncast (addmm's output, relu's input)."""
+    got = _UNREAD.get((rule, n))
+    if got is None:
+        inner = rule.__wrapped__ if getattr(rule, "__code__", None) is _COMPLEX_VJP else rule
+        got = _UNREAD[(rule, n)] = frozenset(i for i in range(1, n + 2)
+                                             if not _reads_out(inner, i))
+    return got

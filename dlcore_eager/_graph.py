@@ -74,9 +74,7 @@ def half_vjp(prim, g, out, args, params, recorded):
     once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``: the node's inputs as recorded
     (their dtypes; ``args`` may hold stale tensors that raise only when read)."""
     from dlcore.ops import cast
-    if prim.name == "cast":
-        # a cast's vjp is a cast of g to the input's dtype: one conversion, without casting g
-        # and the output up first (autocast's casts are a third of a bfloat16 step's nodes)
+    if prim.name == "cast":             # (its vjp casts g to the input's dtype, directly)
         return eager_vjp(prim)(g, out, *args, **params)
     dtypes = [_dtype_of(t) for t in recorded]
 
@@ -94,31 +92,12 @@ def half_vjp(prim, g, out, args, params, recorded):
             return lambda: down(r(), d)
         return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
 
-    # (an argument the rule never reads, addmm's output or relu's input, is not cast up)
-    unread = _unread_positions(prim, len(args))
+    from ._code_reads import unread_positions      # (what the rule never reads stays 16-bit)
+    unread = unread_positions(eager_vjp(prim), len(args))
     res = eager_vjp(prim)(up(g, _dtype_of(g)), out if 1 in unread else up(out, _dtype_of(out)),
                           *[t if i in unread else up(t, d)
                             for i, (t, d) in enumerate(zip(args, dtypes), 2)], **params)
     return tuple(down(r, d) for r, d in zip(res, dtypes))
-
-
-_UNREAD: dict = {}
-
-
-def _unread_positions(prim, n: int) -> frozenset:
-    """The positions (1: the output, 2...: the ``n`` inputs) that ``prim``'s eager rule never
-    reads (``_code_reads._reads_out``'s conservative reading of its code; a holomorphic
-    primitive's complex wrapper looked through, as half_vjp calls it with real values)."""
-    got = _UNREAD.get((prim, n))
-    if got is None:
-        from ._code_reads import _COMPLEX_VJP, _reads_out
-        rule = eager_vjp(prim)
-        if getattr(rule, "__code__", None) is _COMPLEX_VJP:
-            rule = rule.__wrapped__
-        got = _UNREAD[(prim, n)] = frozenset(i for i in range(1, n + 2)
-                                             if not _reads_out(rule, i))
-    return got
-
 
 
 #: the vjp rules eager nodes use where PyTorch's backward differs from the core's rule (kept by

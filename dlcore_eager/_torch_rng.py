@@ -46,6 +46,7 @@ scope; dlcore's CUDA tensors draw on the host from this stream and are copied.
 
 from __future__ import annotations
 
+import ctypes as _ctypes
 import functools
 import math
 import threading
@@ -76,9 +77,8 @@ def _state_words(bg) -> np.ndarray | None:
     """The 625 32-bit words of ``bg``'s C state (key, position) as an array over its memory,
     or None where they do not read as ``bg.state`` says (another layout)."""
     try:
-        import ctypes
-        words = np.ctypeslib.as_array(
-            (ctypes.c_uint32 * (_N + 1)).from_address(bg.ctypes.state_address))
+        address = bg.ctypes.state_address
+        words = np.ctypeslib.as_array((_ctypes.c_uint32 * (_N + 1)).from_address(address))
         st = bg.state["state"]
         if int(words[_N]) == int(st["pos"]) and np.array_equal(words[:_N], st["key"]):
             return words
@@ -102,25 +102,22 @@ class TorchCPUEngine:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
-        self._words = None
 
     _words: tuple | None = None     # (bit generator, its C state's words), for ``token``
 
     @_atomic
     def token(self) -> tuple:
-        """A fingerprint of the state that every draw changes, in about a microsecond where
-        :meth:`get_state` takes 47 us (vmap's ``randomness="error"`` compares one before and
-        after each sample): the MT19937 position and two key words, read from the bit
-        generator's C state (``ctypes.state_address``, numpy's ``mt19937_state``: 624 key
-        words, then the position; a draw moves the position or, a whole key's worth later,
-        regenerates the key), the cached normals and the seed.  The layout is checked against
-        ``state`` once per bit generator; where it differs, the whole state is the token."""
+        """A fingerprint of the state that every draw changes, 1 us where :meth:`get_state`
+        takes 47 (vmap's ``randomness="error"`` takes one before and after each sample): the
+        MT19937 position and two key words from the bit generator's C state (NumPy's
+        ``mt19937_state``: 624 key words, the position; a draw moves the position or, a key's
+        worth later, regenerates the key; the layout checked against ``state`` once per bit
+        generator, else the whole state is the token), the cached normals and the seed."""
         bg = self.bg
         words = self._words
         if words is None or words[0] is not bg:
             words = self._words = (bg, _state_words(bg))
-        w = words[1]
-        if w is None:
+        if (w := words[1]) is None:
             return (self.get_state(),)
         return (int(w[_N]), int(w[0]), int(w[_N - 1]), self.next_double, self.next_float,
                 self.seed, self._fresh)

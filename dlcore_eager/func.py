@@ -320,8 +320,8 @@ def jacrev(func: Callable, argnums=0, *, has_aux: builtins.bool = False, chunk_s
 
 def _unit(like: Tensor, i: builtins.int | None) -> Tensor:
     """A new tensor of ``like``'s shape, dtype and device: zeros, with 1 at flat index ``i``
-    (none where ``i`` is None): jacrev's cotangents and jacfwd's tangents, made directly (zeros_like, reshape and an
-    add of a one-hot vector were four dispatched ops per row)."""
+    (none where ``i`` is None): jacrev's cotangents and jacfwd's tangents, made directly
+    (zeros_like, reshape and an add of a one-hot vector were four dispatched ops per row)."""
     h = np.zeros(tuple(like.shape), dtype=like._buf.dtype)
     if i is not None:
         h.reshape(-1)[i] = 1

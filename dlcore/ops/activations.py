@@ -8,12 +8,14 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
 
-softplus is one elementwise primitive (``softplus_p``, TensorFlow's ``Softplus``), its vjp
-another (``softplus_grad_p``: ``g`` above 20, else ``g z / (z + 1)`` with ``z = exp(x)``, PyTorch's
-``softplus_backward`` and TensorFlow's ``SoftplusGrad``): one node each way, where the composite
-``where(x > 20, x, log1p(exp(where(x > 20, 20, x))))`` made six forward and eleven backward (a GP's
-three softplus hyperparameters: 19% of its CPU, issue 19).  Both are elementwise kinds, so the
-static compiler fuses them into their neighbours' loops.
+softplus and the exact GELU are elementwise primitives (``softplus_p``, TensorFlow's
+``Softplus``; ``gelu_p``, whose function is ``nn_functional.gelu``), each with its gradient as
+another (``softplus_grad_p``: ``g`` above 20, else ``g z / (z + 1)`` with ``z = exp(x)``,
+PyTorch's ``softplus_backward`` and TensorFlow's ``SoftplusGrad``; ``gelu_grad_p``: ``g (cdf(x)
++ x pdf(x))``, PyTorch's ``gelu_backward``): one node each way, where the composites made five
+or six forward and ten or eleven backward (a GP's three softplus hyperparameters: 19% of its
+CPU, issue 19).  All four are elementwise kinds, so the static compiler fuses them into their
+neighbours' loops.
 
 leaky_relu is one primitive (``leaky_relu_p``, PyTorch's ``leaky_relu`` and TensorFlow's
 ``LeakyRelu``), its vjp another (``leaky_relu_grad_p``: ``g if x > 0 else g a``, PyTorch's
@@ -32,6 +34,8 @@ adapters bind them.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -62,11 +66,12 @@ from .elementwise import (
     sigmoid,
     sigmoid_grad,
     stop_gradient,
+    sub,
     where,
 )
 from .elementwise_cast import zeros_like
 from .math_binary import bitwise_and
-from .math_unary import expm1, log1p
+from .math_unary import expm1
 
 SELU_SCALE = 1.0507009873554805
 SELU_ALPHA = 1.6732632423543772
@@ -83,22 +88,33 @@ def _np_softplus_grad(g, x):
         return np.where(x > 20, g, g * z / (z + 1))
 
 
-def _softplus_vjp(g, y, x):
-    if _plain(g, x) and g.shape == x.shape:
-        return (softplus_grad_p.kernels["cpu"](g, x),)
-    fe = lean2(g, x)
-    if fe is not None:
-        return _softplus_lean(fe, g, y, x)
-    return (softplus_grad(g, x),)
+def _erf(x):                        # (the NumPy fallbacks: exotic layouts only)
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
 
-def _softplus_lean(fe, g, y, x): return (fe.binary(softplus_grad_p, g, x),)
+def _np_gelu(x):
+    return x * 0.5 * (1.0 + _erf(x * 0.7071067811865476))
 
 
-softplus_p = _ew_unary(
-    "softplus", "{0} if {0} > 20.0 else math.log1p(math.exp({0}))", _np_softplus, _softplus_vjp,
-    "y = x if x > 20 else log1p(exp(x)) (NaN: NaN);  dx = softplus_grad(g, x)",
-    tf_type="Softplus")
+def _np_gelu_grad(g, x):
+    cdf = 0.5 * (1.0 + _erf(x * 0.7071067811865476))
+    return g * (cdf + x * 0.3989422804014327 * np.exp(-0.5 * x * x))
+
+
+def _dx_by(grad_p):
+    """The vjp ``dx = grad_p(g, x)`` of a unary primitive whose gradient is one binary primitive
+    of ``(g, x)`` (softplus, gelu), and its lean form (the front end's lane, ``LEAN_VJPS``):
+    the gradient's CPU kernel on plain buffers of one shape, the lane for concrete values,
+    else a node."""
+    def lean(fe, g, y, x):
+        return (fe.binary(grad_p, g, x),)
+
+    def vjp(g, y, x):
+        if _plain(g, x) and g.shape == x.shape:
+            return (grad_p.kernels["cpu"](g, x),)
+        fe = lean2(g, x)
+        return lean(fe, g, y, x) if fe is not None else (bind(grad_p, g, x),)
+    return vjp, lean
 
 
 def _softplus_grad_vjp(c, out, g, x):
@@ -109,17 +125,47 @@ def _softplus_grad_vjp(c, out, g, x):
                             x))
 
 
+def _gelu_grad_vjp(c, out, g, x):
+    # dg = gelu_grad(c, x); dx = c g pdf(x) (2 - x^2) (the derivative of cdf + x pdf)
+    pdf = mul(exp(mul(mul(x, x), -0.5)), 0.3989422804014327)
+    return (lambda: _sum_to(gelu_grad(c, x), g),
+            lambda: _sum_to(mul(mul(c, g), mul(pdf, sub(2.0, mul(x, x)))), x))
+
+
 softplus_grad_p = _ew_binary(
     "softplus_grad", "{0} if {1} > 20.0 else {0} * math.exp({1}) / (math.exp({1}) + 1.0)",
     _np_softplus_grad, _softplus_grad_vjp,
     "y = g if x > 20 else g z / (z + 1), z = exp(x);  dg = softplus_grad(c, x),  "
     "dx = c g sigmoid(x) (1 - sigmoid(x)) where x <= 20, else 0", float_only=True,
     tf_type="SoftplusGrad")
+_softplus_vjp, _softplus_lean = _dx_by(softplus_grad_p)
+softplus_p = _ew_unary(
+    "softplus", "{0} if {0} > 20.0 else math.log1p(math.exp({0}))", _np_softplus, _softplus_vjp,
+    "y = x if x > 20 else log1p(exp(x)) (NaN: NaN);  dx = softplus_grad(g, x)",
+    tf_type="Softplus")
 LEAN_VJPS[softplus_p] = _softplus_lean
+
+# The exact GELU (PyTorch's gelu and gelu_backward: cdf(x) + x pdf(x)), where the composite
+# x/2 (1 + erf(x / sqrt 2)) made five forward and ten backward ops (34 us against PyTorch's 11
+# at (4, 16, 32): a transformer's MLP activation).  nn_functional.gelu binds it.
+gelu_grad_p = _ew_binary(
+    "gelu_grad", "{0} * (0.5 * (1.0 + math.erf({1} * 0.7071067811865476)) + "
+    "{1} * 0.3989422804014327 * math.exp(-0.5 * {1} * {1}))", _np_gelu_grad, _gelu_grad_vjp,
+    "y = g (Phi(x) + x phi(x));  dg = gelu_grad(c, x),  dx = c g phi(x) (2 - x^2)",
+    float_only=True, tf_type="GeluGrad")
+_gelu_vjp, _gelu_lean = _dx_by(gelu_grad_p)
+gelu_p = _ew_unary("gelu", "{0} * 0.5 * (1.0 + math.erf({0} * 0.7071067811865476))", _np_gelu,
+                   _gelu_vjp, "y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  dx = gelu_grad(g, x)",
+                   tf_type="Gelu")
+LEAN_VJPS[gelu_p] = _gelu_lean
 
 
 def softplus_grad(g, x):
     return bind(softplus_grad_p, g, x)
+
+
+def gelu_grad(g, x):
+    return bind(gelu_grad_p, g, x)
 
 
 @exports({"tf.nn": "softplus", "tf.math": "softplus"},   # F.softplus: beta, threshold

@@ -1,7 +1,7 @@
 """Activation, loss and normalisation composites with PyTorch's ``torch.nn.functional`` names
 (and ``tf.nn``/``tf.math`` where TensorFlow has the same function with the same arguments).
-Plain functions of primitives: the gradients come from the primitives' vjps; the exact GELU is
-itself a primitive (``gelu_p``, its gradient ``gelu_grad_p``), defined below its function.
+Plain functions of primitives: the gradients come from the primitives' vjps (the exact GELU is
+itself one, ``activations.gelu_p``).
 
 Activations::
 
@@ -44,12 +44,8 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
-from ._fastpath import LEAN_VJPS, _plain, lean2
-from .activations import clamp_inner, softplus
+from .activations import clamp_inner, gelu_p, softplus
 from .composites import _reduce, _via_float32, mean, softmax
-from .broadcast import sum_to as _sum_to
-from .elementwise import _binary as _ew_binary
-from .elementwise import _unary as _ew_unary
 from .elementwise import (
     abs,
     add,
@@ -108,61 +104,6 @@ def gelu(x, approximate: str = "none"):
     if approximate != "none":
         raise RuntimeError("approximate argument must be either none or tanh.")   # (PyTorch's)
     return bind(gelu_p, x)
-
-
-# The exact GELU as one elementwise primitive and its gradient another (PyTorch's gelu and
-# gelu_backward: cdf(x) + x pdf(x)), where the composite x/2 (1 + erf(x / sqrt 2)) made five
-# forward and ten backward ops (34 us against PyTorch's 11 at (4, 16, 32); a transformer's MLP
-# activation).  Elementwise kinds: the static compiler fuses them with their neighbours.
-_GELU = "{0} * 0.5 * (1.0 + math.erf({0} * 0.7071067811865476))"
-_GELU_GRAD = ("{0} * (0.5 * (1.0 + math.erf({1} * 0.7071067811865476)) + "
-              "{1} * 0.3989422804014327 * math.exp(-0.5 * {1} * {1}))")
-
-
-def _erf(x):                        # (the NumPy fallbacks: exotic layouts only)
-    return np.vectorize(math.erf, otypes=[x.dtype])(x)
-
-
-def _np_gelu(x):
-    return x * 0.5 * (1.0 + _erf(x * 0.7071067811865476))
-
-
-def _np_gelu_grad(g, x):
-    cdf = 0.5 * (1.0 + _erf(x * 0.7071067811865476))
-    return g * (cdf + x * 0.3989422804014327 * np.exp(-0.5 * x * x))
-
-
-def _gelu_vjp(g, y, x):
-    if _plain(g, x) and g.shape == x.shape:
-        return (gelu_grad_p.kernels["cpu"](g, x),)
-    fe = lean2(g, x)
-    if fe is not None:
-        return _gelu_lean(fe, g, y, x)
-    return (gelu_grad(g, x),)
-
-
-def _gelu_lean(fe, g, y, x): return (fe.binary(gelu_grad_p, g, x),)
-
-
-def _gelu_grad_vjp(c, out, g, x):
-    # dg = gelu_grad(c, x); dx = c g pdf(x) (2 - x^2) (the derivative of cdf + x pdf)
-    pdf = mul(exp(mul(mul(x, x), -0.5)), 0.3989422804014327)
-    return (lambda: _sum_to(gelu_grad(c, x), g),
-            lambda: _sum_to(mul(mul(c, g), mul(pdf, sub(2.0, mul(x, x)))), x))
-
-
-gelu_p = _ew_unary("gelu", _GELU, _np_gelu, _gelu_vjp,
-                   "y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  dx = gelu_grad(g, x)",
-                   tf_type="Gelu")
-gelu_grad_p = _ew_binary(
-    "gelu_grad", _GELU_GRAD, _np_gelu_grad, _gelu_grad_vjp,
-    "y = g (Phi(x) + x phi(x));  dg = gelu_grad(c, x),  dx = c g phi(x) (2 - x^2)",
-    float_only=True, tf_type="GeluGrad")
-LEAN_VJPS[gelu_p] = _gelu_lean
-
-
-def gelu_grad(g, x):
-    return bind(gelu_grad_p, g, x)
 
 
 @exports(_f("silu", **{"tf.nn": ("silu", "swish")}), "activation", float_only=True,

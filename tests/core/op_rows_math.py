@@ -94,7 +94,7 @@ def _nn_rows(OpRow) -> list:
               ("int3",), (), primitives=("argsort", "take_along_axis")),
         OpRow("gelu", "gelu", nnf.gelu, _np_gelu, S, ("real",), (0,),
               primitives=("gelu",)),
-        OpRow("gelu_grad", "gelu_grad", nnf.gelu_grad, _np_gelu_grad,
+        OpRow("gelu_grad", "gelu_grad", ops.activations.gelu_grad, _np_gelu_grad,
               (((3, 4), (3, 4)), ((3, 4), (4,)), ((), (2, 3))), ("real", "real"), (0, 1),
               primitives=("gelu_grad",)),
         OpRow("binary_cross_entropy", "binary_cross_entropy",

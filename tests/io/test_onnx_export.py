@@ -57,7 +57,8 @@ def test_eager_function_with_shape_ops():
 
 def test_softplus_and_gelu_primitives_export_and_import_back():
     """softplus as ONNX's Softplus node; GELU as x (1 + erf(x / sqrt 2)) / 2 (ONNX's Gelu op
-    needs opset 20)."""
+    needs opset 20); float32 erf in two libraries: 1e-5 absolute."""
+    dt.manual_seed(0)
     model = dt.nn.Sequential(dt.nn.Linear(3, 5), dt.nn.Softplus(), dt.nn.Linear(5, 4),
                              dt.nn.GELU())
     x = dt.tensor([[-40.0, -1.0, 0.0], [0.5, 19.0, 30.0]])
@@ -66,9 +67,9 @@ def test_softplus_and_gelu_primitives_export_and_import_back():
     assert types.count("Softplus") == 1 and types.count("Erf") == 1
     (got,) = _run(proto, {"input.0": x.numpy()})
     want = model(x).detach().numpy()
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     back = dlcore_eager.onnx.load_model(proto)
-    np.testing.assert_allclose(back(x).detach().numpy(), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(back(x).detach().numpy(), want, rtol=1e-5, atol=1e-5)
 
 
 def test_static_graph_exports_chosen_feeds_and_fetches(tmp_path):
