@@ -42,16 +42,19 @@ def _reads_out(rule, index: int) -> bool:
 _COMPLEX_VJP = _conj_vjp(_conj_vjp).__code__
 
 
-_UNREAD: dict = {}
+
+_READS: dict = {}       # (rule, position) -> whether the rule's code reads that argument
 
 
-def unread_positions(rule, n: int) -> frozenset:
-    """The positions (1: the output, 2...: the ``n`` inputs) that the vjp ``rule`` never reads
-    (a holomorphic primitive's complex wrapper looked through: half-precision backward calls it
-    with real values); half_vjp leaves those arguments uncast (addmm's output, relu's input)."""
-    got = _UNREAD.get((rule, n))
+def reads(rule, index: int) -> bool:
+    """``_reads_out(rule, index)``, once per rule and position."""
+    got = _READS.get((rule, index))
     if got is None:
-        inner = rule.__wrapped__ if getattr(rule, "__code__", None) is _COMPLEX_VJP else rule
-        got = _UNREAD[(rule, n)] = frozenset(i for i in range(1, n + 2)
-                                             if not _reads_out(inner, i))
+        got = _READS[(rule, index)] = _reads_out(rule, index)
     return got
+
+
+def real_rule(rule):
+    """The rule that ``rule`` runs for real values: a holomorphic primitive's complex wrapper
+    (``_COMPLEX_VJP``) calls the rule it wraps as it is there."""
+    return rule.__wrapped__ if getattr(rule, "__code__", None) is _COMPLEX_VJP else rule

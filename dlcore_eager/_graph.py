@@ -92,11 +92,12 @@ def half_vjp(prim, g, out, args, params, recorded):
             return lambda: down(r(), d)
         return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
 
-    from ._code_reads import unread_positions      # (what the rule never reads stays 16-bit)
-    unread = unread_positions(eager_vjp(prim), len(args))
-    res = eager_vjp(prim)(up(g, _dtype_of(g)), out if 1 in unread else up(out, _dtype_of(out)),
-                          *[t if i in unread else up(t, d)
-                            for i, (t, d) in enumerate(zip(args, dtypes), 2)], **params)
+    from ._code_reads import reads, real_rule   # (what the rule never reads stays 16-bit)
+    rule = eager_vjp(prim)
+    inner = real_rule(rule)             # (called with real float32 values)
+    res = rule(up(g, _dtype_of(g)), up(out, _dtype_of(out)) if reads(inner, 1) else out,
+               *[up(t, d) if reads(inner, i) else t
+                 for i, (t, d) in enumerate(zip(args, dtypes), 2)], **params)
     return tuple(down(r, d) for r, d in zip(res, dtypes))
 
 

@@ -40,7 +40,7 @@ from .._graph import LeafNode, Node, half_vjp, has_half
 from ..tensor import Tensor
 from ._accumulation import ACCUMULATION_LOCK as _ACCUMULATION_LOCK
 from ._accumulation import _accumulate, _add_in_place
-from .._code_reads import _COMPLEX_VJP, _reads_out
+from .._code_reads import reads, real_rule
 from ._slice_grad import SliceGrad as _SliceGrad
 
 _ndarray = np.ndarray
@@ -223,22 +223,16 @@ def _shapes_read(prim, stale, out, bufs) -> bool:
     return True
 
 
-_READS: dict = {}       # (rule, position) -> whether the rule's code reads that argument
-
-
 def _unread(prim, d, positions) -> bool:
     """Whether ``prim``'s eager rule (as ``_saved_vjp`` calls it, for an output of dtype ``d``)
     reads none of its arguments at ``positions`` (1: the output ``y``, 2...: the inputs), by
-    ``_cg_rules._reads_out``'s conservative reading of its code (a holomorphic primitive's
+    ``_code_reads._reads_out``'s conservative reading of its code (a holomorphic primitive's
     complex wrapper looked through for a real output, as it calls the rule so)."""
     rule = _eager_vjps.get(prim) or prim.vjp
-    if (d is _F32 or d is _F64) and getattr(rule, "__code__", None) is _COMPLEX_VJP:
-        rule = rule.__wrapped__
+    if d is _F32 or d is _F64:
+        rule = real_rule(rule)
     for i in positions:
-        reads = _READS.get((rule, i))
-        if reads is None:
-            reads = _READS[(rule, i)] = _reads_out(rule, i)
-        if reads:
+        if reads(rule, i):
             return False
     return True
 
