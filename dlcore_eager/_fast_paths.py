@@ -82,28 +82,32 @@ def _fast_getitem(general):
                         return _view1(getitem_p, x, plan[0], out, plan[1])
                     return _finish(getitem_p, (x,), plan[0], out, x._rg)
                 if tk is slice:
-                    cidx: tuple | None = (_canonical_slice(key),)
+                    cs = _canonical_slice(key)
+                    cidx: tuple | None = (cs,) if cs is not None else None
                 elif tk is int:
                     n = b.shape[0]
                     if not -n <= key < n:
                         return general(x, key)          # (its IndexError)
                     cidx = (key,)
-                elif 0 < len(key) <= b.ndim + 1:        # x[t, :n]: ints and slices
+                elif key:                               # x[t, :n], x[:, None]
                     cidx = _canonical_tuple(key)
-                    if None in cidx:                    # x[..., 1]: the Ellipsis written
+                    if _BAD in cidx:                    # x[..., 1]: the Ellipsis written
                         full = _without_ellipsis(key, b.shape)  # out as canonical_index
                         if full is not None:                    # expands it (issue 19)
-                            key = full
-                            cidx = _canonical_tuple(key)
-                    elif len(key) > b.ndim:
+                            return getitem(x, full)
+                        return _tuple_of_tensors(x, key, getitem, general)
+                    if len(key) - cidx.count(None) > b.ndim:
                         cidx = None
                 else:
                     cidx = None
-                if cidx is None or None in cidx:
+                if cidx is None:
                     return general(x, key)
                 params = {"idx": cidx}
                 if ((b.shape, b.dtype), (("idx", cidx),)) not in cache:
-                    check_rule(getitem_p, (b,), params)     # (an int out of bounds raises)
+                    try:
+                        check_rule(getitem_p, (b,), params)
+                    except IndexError:              # (an int out of bounds: the general
+                        return general(x, key)      # entry's error, PyTorch's axis named)
                 kernel = kernel_of["cpu"]
                 # the CPU kernel's view, x[key, ...], taken here when the kernel is NumPy's
                 if kernel is _numpy_getitem:
@@ -119,6 +123,9 @@ def _fast_getitem(general):
             out = _take_rows(x, key)
             if out is not None:
                 return out
+            i = _int_of(key)
+            if i is not None:                   # x[i], i a 0-d integer tensor: x[int(i)]
+                return getitem(x, i)
         return general(x, key)
 
     getitem.__name__ = getitem.__qualname__ = "__getitem__"
@@ -204,14 +211,46 @@ def _without_ellipsis(key: tuple, shape: tuple) -> tuple | None:
 _FULL = slice(None)
 
 
+_BAD = Ellipsis     # (in a canonical tuple: an entry the fast path does not take)
+
+
 def _canonical_tuple(key: tuple) -> tuple:
-    """canonical_index's form of a tuple of Python ints and such slices (a None entry marks
-    any other key, for the general entry)."""
+    """canonical_index's form of a tuple of Python ints, None and such slices (an Ellipsis
+    entry marks any other key, an Ellipsis included, for the general entry)."""
     out = []
     for k in key:
         t = type(k)
-        out.append(k if t is int else _canonical_slice(k) if t is slice else None)
+        if t is slice:
+            k = _canonical_slice(k)
+            out.append(_BAD if k is None else k)
+        else:
+            out.append(k if t is int or k is None else _BAD)
     return tuple(out)
+
+
+def _int_of(k) -> int | None:
+    """A 0-d signed-integer CPU tensor's value (PyTorch's reading of it in a key: an int;
+    ``_indexing._scalar_key``'s), else None."""
+    b = k._buf
+    if type(b) is _ndarray and not b.ndim and b.dtype.kind == "i":
+        return int(b)
+    return None
+
+
+def _tuple_of_tensors(x, key: tuple, getitem, general):
+    """A tuple key with tensors in it: its 0-d integer tensors read as ints (``x[i, :]``)
+    and ``x[idx, :]`` (an index tensor, then one full slice) as ``x[idx]``, both through the
+    fast path again (issue 19: the d2l nms's keys, 12 -> 3 us and 66 -> 4 us); any other key
+    goes to the general entry."""
+    ints = [_int_of(k) if type(k) is Tensor else None for k in key]
+    if any(i is not None for i in ints):
+        return getitem(x, tuple(k if i is None else i for k, i in zip(key, ints)))
+    if len(key) == 2 and type(key[0]) is Tensor and type(key[1]) is slice and \
+            key[1] == _FULL and x._buf.ndim >= 2:
+        out = _take_rows(x, key[0])
+        if out is not None:
+            return out
+    return general(x, key)
 
 
 def install() -> None:
