@@ -42,6 +42,7 @@ import numpy as np
 from ..api import exports
 from ..dtypes import is_floating
 from ..kernels.cpu import leaky_relu as _cpu_leaky
+from ..kernels.cpu import transcendental as _cpu_tr
 from ..kernels.cuda import leaky_relu as _cuda_leaky
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
@@ -158,6 +159,11 @@ gelu_p = _ew_unary("gelu", "{0} * 0.5 * (1.0 + math.erf({0} * 0.7071067811865476
                    _gelu_vjp, "y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  dx = gelu_grad(g, x)",
                    tf_type="Gelu")
 LEAN_VJPS[gelu_p] = _gelu_lean
+# float32: one vectorised pass each of PyTorch's float32 forms (_fast32.gelu32, gelu_grad32:
+# erf32 and exp32; the generated loops call libm's erf per element, 10 ns each)
+gelu_p.kernels["cpu"] = _cpu_tr.float32_entry(gelu_p.kernels["cpu"], _cpu_tr.gelu)
+gelu_grad_p.kernels["cpu"] = _cpu_tr.float32_pair_entry(gelu_grad_p.kernels["cpu"],
+                                                        "gelu_grad32_into")
 
 
 def softplus_grad(g, x):

@@ -141,3 +141,23 @@ def erf32(a):
          - 7.37332916720468e-03) * z - 1.42647390514189e-02
     r = np.float32(p / q)
     return r if a == a else np.float32(a)        # noqa: PLR0124 - NaN
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def gelu32(x):
+    """The exact GELU of a float32 in PyTorch's float32 form and order, ``x 0.5 (1 + erf(x
+    sqrt(1/2)))`` with ``erf32`` (so its tail below x ~ -4 cancels as PyTorch's does, where the
+    float64 ``math.erf`` loop kept the digits; +inf gives +inf where PyTorch's gives NaN)."""
+    x = np.float32(x)
+    return x * np.float32(0.5) * (np.float32(1.0) + erf32(x * np.float32(0.7071067811865476)))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def gelu_grad32(g, x):
+    """``g (cdf(x) + x pdf(x))`` of float32s in PyTorch's ``gelu_backward`` form and order
+    (``erf32``, ``exp32``)."""
+    g = np.float32(g)
+    x = np.float32(x)
+    cdf = np.float32(0.5) * (np.float32(1.0) + erf32(x * np.float32(0.7071067811865476)))
+    pdf = np.float32(0.3989422804014327) * exp32(x * x * np.float32(-0.5))
+    return g * (cdf + x * pdf)

