@@ -56,6 +56,20 @@ def norm2(x, *, axes, keepdims, masked=True):
     return out if xc is x else out.astype(x.dtype)
 
 
+def norms(xs: list) -> np.ndarray:
+    """The 2-norm of each whole array of ``xs`` (float32 or float64 NumPy arrays of one
+    dtype) as a 1-d array of that dtype: ``norm2(x, axes=all)`` of each (the same loop on the
+    same values, without the layout worked out per array: ``clip_grad_norm_``'s foreach
+    norms)."""
+    out = np.empty(len(xs), xs[0].dtype)
+    loop = _jit().forward
+    for i, x in enumerate(xs):
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        loop(x.reshape(1, x.size), out[i:i + 1])
+    return out
+
+
 def norm2_grad(g, x, *, axes, keepdims, masked=True):
     """x * g / norm2(x) (g broadcast back over ``axes``), 0 where the norm is 0 if
     ``masked`` (else NaN there, TensorFlow's)."""
