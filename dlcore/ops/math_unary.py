@@ -71,6 +71,8 @@ sin_p = _unary("sin", "math.sin({0})", np.sin, lambda g, y, x: (mul(g, cos(x)),)
                "y = sin(x);  dx = g cos(x)", api=_api("sin", tf="sin"), tf_type="Sin")
 cos_p = _unary("cos", "math.cos({0})", np.cos, lambda g, y, x: (neg(mul(g, sin(x))),),
                "y = cos(x);  dx = -g sin(x)", api=_api("cos", tf="cos"), tf_type="Cos")
+for _p, _fn in ((sin_p, _cpu_transcendental.sin), (cos_p, _cpu_transcendental.cos)):
+    _p.kernels["cpu"] = _cpu_transcendental.float32_entry(_p.kernels["cpu"], _fn)
 tan_p = _unary("tan", "math.tan({0})", np.tan, lambda g, y, x: (mul(g, add(1.0, mul(y, y))),),
                "y = tan(x);  dx = g (1 + y^2)", api=_api("tan", tf="tan"), tf_type="Tan")
 def _over_sqrt(g, w):
