@@ -188,23 +188,31 @@ def _canonical_slice(k: slice):
 def _without_ellipsis(key: tuple, shape: tuple) -> tuple | None:
     """``key`` with its one Ellipsis written out as the full slices it stands for, when every
     other entry is a Python int (in range: an index out of range takes the general entry,
-    whose error names the axis as PyTorch's does) or slice and they index at most
-    ``len(shape)`` axes (11 -> 5 us for ``x[..., 1]``); None for anything else."""
+    whose error names the axis as PyTorch's does), a slice or None (a new axis, which indexes
+    none) and they index at most ``len(shape)`` axes (11 -> 5 us for ``x[..., 1]``; NeRF's
+    ``x[..., None, :]``); None for anything else."""
     at = -1
+    used = 0
     for i, k in enumerate(key):
         if k is Ellipsis:
             if at >= 0:
                 return None
             at = i
-        elif type(k) is not int and type(k) is not slice:
+        elif type(k) is int or type(k) is slice:
+            used += 1
+        elif k is not None:
             return None
     ndim = len(shape)
-    if at < 0 or len(key) - 1 > ndim:
+    if at < 0 or used > ndim:
         return None
-    full = key[:at] + (_FULL,) * (ndim - len(key) + 1) + key[at + 1:]
-    for k, n in zip(full, shape):
-        if type(k) is int and not -n <= k < n:
+    full = key[:at] + (_FULL,) * (ndim - used) + key[at + 1:]
+    axis = 0
+    for k in full:
+        if k is None:
+            continue
+        if type(k) is int and not -shape[axis] <= k < shape[axis]:
             return None
+        axis += 1
     return full
 
 

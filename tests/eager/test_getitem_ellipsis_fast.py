@@ -11,7 +11,8 @@ from dlcore_eager import _fast_paths
 
 E = Ellipsis
 KEYS = [(E, 1), (E, slice(None, 1)), (1, E), (0, E, 2), (E, 1, 2, 3), (E, -1),
-        (slice(1, 3), E, slice(None, None, 2)), (E,)]
+        (slice(1, 3), E, slice(None, None, 2)), (E,), (E, None), (E, None, slice(None)),
+        (E, slice(None), None), (None, E, 1), (1, None, E, None)]
 
 
 def _run(key, general):
@@ -38,7 +39,10 @@ def test_the_ellipsis_is_written_out_only_where_it_stands_for_slices():
     assert _fast_paths._without_ellipsis((E, 1), (3, 4, 5)) == (slice(None), slice(None), 1)
     assert _fast_paths._without_ellipsis((1, E, 2, 3), (3, 4, 5)) == (1, 2, 3)
     assert _fast_paths._without_ellipsis((E, E), (3, 4, 5)) is None
-    assert _fast_paths._without_ellipsis((E, None), (3, 4, 5)) is None
+    assert _fast_paths._without_ellipsis((E, None), (3, 4, 5)) == (slice(None),) * 3 + (None,)
+    assert _fast_paths._without_ellipsis((None, E, 1, None), (3, 4)) == (None, slice(None), 1,
+                                                                         None)
+    assert _fast_paths._without_ellipsis((E, None, 4), (3, 4)) is None   # (out of range)
     assert _fast_paths._without_ellipsis((E, 1, 2, 3, 4), (3, 4, 5)) is None
     assert _fast_paths._without_ellipsis((1, 2), (3, 4, 5)) is None
     assert _fast_paths._without_ellipsis((E, 5), (3, 4, 5)) is None      # (out of range)
