@@ -41,3 +41,27 @@ def scatter_add3(v, idx, out):
         for k in range(kk):
             for c in range(inner):
                 out[a, idx[a, k, c], c] += v[a, k, c]
+
+
+@njit(cache=True, nogil=True)
+def take_along3(x, i, axis, out):
+    """``out[a, b, c] = x[.., i[a, b, c], ..]`` (the index along ``axis``) for 3-D ``x`` and
+    ``i`` of one shape except along ``axis``, any strides (an expanded operand is read in
+    place); a negative index wraps.  False, with ``out`` partly written, at an index out of
+    range (the caller raises the general path's error)."""
+    n = x.shape[axis]
+    for a in range(i.shape[0]):
+        for b in range(i.shape[1]):
+            for c in range(i.shape[2]):
+                k = i[a, b, c]
+                if k < 0:
+                    k += n
+                if k < 0 or k >= n:
+                    return False
+                if axis == 0:
+                    out[a, b, c] = x[k, b, c]
+                elif axis == 1:
+                    out[a, b, c] = x[a, k, c]
+                else:
+                    out[a, b, c] = x[a, b, k]
+    return True
