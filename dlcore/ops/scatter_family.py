@@ -67,6 +67,12 @@ def _checked(i, n: int, dim: int, like, prefix: str = "", negative: bool = True,
     """``i`` normalised into [0, n) (negatives from the end; with ``negative=False`` they are
     out of bounds, as in PyTorch's index_copy and scatter), or PyTorch's error."""
     from .elementwise import less, sub
+    b = i if type(i) is np.ndarray else getattr(i, "_buf", None)
+    if type(b) is np.ndarray and b.dtype == np.int64 and \
+            (not b.size or (b.min() >= 0 and b.max() < n)):
+        # a concrete host index (eager) already in [0, n): the take below would give its own
+        # values (five ops of a GNN's scatter_reduce, issue 19)
+        return i
     if not negative:                 # i < 0 -> i - n < -n: out of range, and i = bad + n
         i = where(less(i, 0), sub(i, n), i)
     try:
@@ -83,7 +89,8 @@ def _checked(i, n: int, dim: int, like, prefix: str = "", negative: bool = True,
 def _zeros(shape, like, dtype=None):
     """Zeros of ``shape`` in ``like``'s dtype (or ``dtype``), on its device."""
     dtype = dtype or _dtype(like)
-    if math.prod(_shape(like)) == 0:
+    if math.prod(_shape(like)) == 0 or type(like) is np.ndarray or \
+            type(getattr(like, "_buf", None)) is np.ndarray:    # (a host value: host zeros)
         return const_like(np.zeros(shape, dtype), like)
     first = reshape(getitem(reshape(like, (-1,)), (slice(0, 1),)), (1,) * len(shape))
     return broadcast_to(full_like(first, 0, dtype), tuple(shape))
