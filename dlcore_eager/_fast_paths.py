@@ -248,16 +248,23 @@ def _int_of(k) -> int | None:
 def _tuple_of_tensors(x, key: tuple, getitem, general):
     """A tuple key with tensors in it: its 0-d integer tensors read as ints (``x[i, :]``)
     and ``x[idx, :]`` (an index tensor, then one full slice) as ``x[idx]``, both through the
-    fast path again (issue 19: the d2l nms's keys, 12 -> 3 us and 66 -> 4 us); any other key
-    goes to the general entry."""
+    fast path again (issue 19: the d2l nms's keys, 12 -> 3 us and 66 -> 4 us), and ``x[idx,
+    j]`` as ``x[:, j][idx]``; any other key goes to the general entry."""
     ints = [_int_of(k) if type(k) is Tensor else None for k in key]
     if any(i is not None for i in ints):
         return getitem(x, tuple(k if i is None else i for k, i in zip(key, ints)))
-    if len(key) == 2 and type(key[0]) is Tensor and type(key[1]) is slice and \
-            key[1] == _FULL and x._buf.ndim >= 2:
-        out = _take_rows(x, key[0])
-        if out is not None:
-            return out
+    if len(key) == 2 and type(key[0]) is Tensor and x._buf.ndim >= 2:
+        t = type(key[1])
+        if t is slice and key[1] == _FULL:
+            out = _take_rows(x, key[0])
+            if out is not None:
+                return out
+        elif t is int:                  # x[idx, j]: x[:, j][idx] (IndexBackward0 on top, as
+            kb = key[0]._buf            # PyTorch's one node; a MoE's gates[idx, e])
+            if type(kb) is _ndarray and kb.dtype is _I64 and kb.ndim:
+                out = _take_rows(getitem(x, (_FULL, key[1])), key[0])
+                if out is not None:
+                    return out
     return general(x, key)
 
 

@@ -11,7 +11,8 @@ import dlcore_eager as T
 I, IDX = "i", "idx"        # (made per run: tensors)
 KEYS = [(slice(None), None, slice(None, 2)), (None,), (None, 1), (1, None), (None, None, 2),
         (slice(1, 3), None), (I, slice(None)), (I,), I, (slice(None), I), (I, None),
-        (IDX, slice(None)), (IDX,), (IDX, slice(None), None)]
+        (IDX, slice(None)), (IDX,), (IDX, slice(None), None), (IDX, 1), (IDX, -4),
+        (IDX, 3, slice(1, 3))]
 
 
 def _key(key):
@@ -69,6 +70,12 @@ def test_the_errors_are_torchs():
             torch.zeros(2, 3)[torch.tensor(i), :]
         with pytest.raises(IndexError) as got:
             T.zeros(2, 3)[T.tensor(i), :]
+        assert str(got.value) == str(want.value)
+    for j in (3, -4):
+        with pytest.raises(IndexError) as want:
+            torch.zeros(2, 3)[torch.tensor([0, 1]), j]
+        with pytest.raises(IndexError) as got:
+            T.zeros(2, 3)[T.tensor([0, 1]), j]
         assert str(got.value) == str(want.value)
     with pytest.raises(IndexError) as want:
         torch.zeros(2, 3)[torch.tensor([0, 4]), :]
