@@ -40,6 +40,7 @@ from ._pytree import _flatten, _unflatten
 from .autograd import enable_grad
 from .autograd.forward_ad import _check_linear
 from .autograd import grad as _autograd_grad
+from .autograd._buffer_pass import ORDERS as _ORDERS
 from .tensor import Tensor
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
@@ -195,6 +196,7 @@ def vjp(func: Callable, *primals, has_aux: builtins.bool = False):
                                    f"tensors, got unsupported type {type(o)}")
     outer = lv.outer
     flat_in = [v for t in tracked for v in t]
+    orders: dict = {}                   # (the graph's sort, once: _buffer_pass.ORDERS)
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
         cots = _flatten(cotangents)[0]
@@ -208,8 +210,12 @@ def vjp(func: Callable, *primals, has_aux: builtins.bool = False):
                                    f"{c.shape} and output[{i}] has a shape of {o.shape}.")
         graph = outer > 0 or any(c.requires_grad for c in cots) if create_graph is None \
             else create_graph
-        with enable_grad():
-            g = _grads(out_leaves, flat_in, cots, create_graph=graph)
+        token = _ORDERS.set(orders)
+        try:
+            with enable_grad():
+                g = _grads(out_leaves, flat_in, cots, create_graph=graph)
+        finally:
+            _ORDERS.reset(token)
         res, i = [], 0
         for spec, t in zip(specs, tracked):
             res.append(_unflatten(spec, g[i:i + len(t)]))
