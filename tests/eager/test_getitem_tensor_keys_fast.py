@@ -1,12 +1,15 @@
 """Keys of the d2l nms through the getitem fast path (issue 19): ``x[:, None, :2]`` (a None in
 a tuple of slices and ints), ``x[i, :]`` and ``x[i]`` (``i`` a 0-d integer tensor, read as an
-int) and ``x[idx, :]`` (an index tensor then one full slice, read as ``x[idx]``).  Values,
-node names, params and gradients are the general entry's; errors are PyTorch's."""
+int), ``x[idx, :]`` (an index tensor then one full slice, read as ``x[idx]``) and a MoE's
+``x[idx, j]`` (read as ``x[:, j][idx]``).  Values, node names, params and gradients are the
+general entry's (``_getitem_paths``); errors are PyTorch's."""
 
 import numpy as np
 import pytest
 
 import dlcore_eager as T
+
+from _getitem_paths import run, assert_as_general
 
 I, IDX = "i", "idx"        # (made per run: tensors)
 KEYS = [(slice(None), None, slice(None, 2)), (None,), (None, 1), (1, None), (None, None, 2),
@@ -21,28 +24,13 @@ def _key(key):
     return tuple(one(k) for k in key) if type(key) is tuple else one(key)
 
 
-def _run(key, general):
-    x = T.tensor(np.arange(60, dtype=np.float32).reshape(3, 4, 5), requires_grad=True)
-    k = _key(key)
-    y = T.Tensor.__getitem__.__wrapped__(x, k) if general else x[k]
-    (y * T.arange(y.numel(), dtype=T.float32).reshape(y.shape)).sum().backward()
-    return x, y
-
-
 @pytest.mark.parametrize("key", KEYS, ids=str)
 def test_the_general_paths_values_names_and_gradients(key):
-    x, y = _run(key, False)
-    gx, gy = _run(key, True)
-    np.testing.assert_array_equal(y.detach().numpy(), gy.detach().numpy())
-    assert y.shape == gy.shape
-    assert y.grad_fn.name() == gy.grad_fn.name()
-    if y.grad_fn.name() != "IndexBackward0":
-        assert y._node.params == gy._node.params
-        assert np.shares_memory(y._buf, x._buf)            # (a view, as PyTorch's)
-    np.testing.assert_array_equal(x.grad.numpy(), gx.grad.numpy())
-    np.testing.assert_array_equal(y.detach().numpy(), x.detach().numpy()[
-        _key(key) if type(key) is not tuple else tuple(
-            np.asarray(k) if isinstance(k, T.Tensor) else k for k in _key(key))])
+    x, y = assert_as_general(key, _key)
+    k = _key(key)
+    want = x.detach().numpy()[tuple(np.asarray(e) if isinstance(e, T.Tensor) else e for e in k)
+                              if type(k) is tuple else np.asarray(k)]
+    np.testing.assert_array_equal(y.detach().numpy(), want)
 
 
 @pytest.mark.parametrize("key", KEYS, ids=str)
@@ -52,7 +40,7 @@ def test_values_and_names_are_torchs(key):
     k = tuple(torch.tensor(2) if e is I else torch.tensor([2, 0, 2]) if e is IDX else e
               for e in (key if type(key) is tuple else (key,)))
     want = x[k if type(key) is tuple else k[0]]
-    _, got = _run(key, False)
+    _, got = run(_key(key), False)
     np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
     assert got.grad_fn.name() == want.grad_fn.name()
 
