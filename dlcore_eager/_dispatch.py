@@ -45,6 +45,7 @@ from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
 from dlcore.kernels.cpu.linalg import small_product as _small_product
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
+from dlcore.ops.elementwise import cast_p as _CAST_P
 from dlcore.ops.power import pow_p as _pow_p
 from dlcore.registry import scalar_buffer
 
@@ -102,9 +103,9 @@ class EagerFrontend:
                 ba = a._buf
                 if type(ba) is _ndarray:
                     da = ba.dtype
-                    if da is _F16 or da is _BF16:
-                        return _apply_half(prim, args, params)
-                    if params:
+                    if (da is _F16 or da is _BF16) and prim is not _CAST_P:
+                        return _apply_half(prim, args, params)     # (a cast of a 16-bit
+                    if params:                                      # tensor: its kernel)
                         # the one-tensor lane, for a kernel with a small-operand form (the
                         # rule and the params' key once per plan); without params the path
                         # below is as quick (measured: exp, tanh, relu of 4x8)

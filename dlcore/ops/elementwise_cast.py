@@ -17,6 +17,7 @@ from .. import dtypes as _dt
 from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
 from ..kernels.cpu import indexing as _cpu_indexing
+from ..kernels.cpu._fp_quiet import _FP
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
 
@@ -62,8 +63,13 @@ def _cast_cpu_half(x, *, dtype):
     if dtype in _dt.HALF or x.dtype in _dt.HALF:
         if dtype.kind == "f" and dtype.itemsize > x.dtype.itemsize:
             return x.astype(dtype)                # (up: nothing can overflow, no errstate)
-        with np.errstate(over="ignore"):    # (no warnings filter to set: 3x cheaper)
+        get, put, ignore = _FP              # (NumPy's error state set directly: 0.2 us
+        before = get()                      # where np.errstate's keywords took 2-3)
+        try:
+            put(ignore)
             return x.astype(dtype)                # (70000 -> inf, silently, as PyTorch)
+        finally:
+            put(before)
     return _cast_cpu(x, dtype=dtype)
 
 
