@@ -15,6 +15,7 @@ from dlcore import api as _api
 
 from . import _shown_saved
 from ._api import _INPLACE_CONVENTIONS, _METHOD_NAMESPACES, _MODULES, CONVENTIONS
+from ._code_reads import reads, real_rule
 from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
@@ -37,26 +38,18 @@ _NOT_OPERANDS = frozenset({np.ndarray, list, tuple})     # (as _tensor_ops' oper
 _VJP_READS_NO_OPERAND = frozenset({"add", "sub", "neg"})
 
 
-_READS_NO_SELF: dict = {}
-
-
 def _reads_no_self(prim, real: bool) -> bool:
     """Whether ``prim``'s eager vjp rule never reads its first input (relu's, sigmoid's: they
     read the output): its in-place form then computes from the tensor itself, no recorded
     clone (``Tensor._original``), as PyTorch's ``relu_`` whose node's edge is the input's
     node; the overwritten input is unread (``_buffer_pass._unread``).  Read off the rule's
-    code (``_cg_rules._reads_out``, conservative: a wrapper reads), once per rule; for a
-    ``real`` floating tensor a holomorphic primitive's complex wrapper is looked through (it
-    calls the rule as it is there, as ``_unread`` reads it)."""
+    code (``_code_reads.reads``, conservative: a wrapper reads, cached per rule); for a
+    ``real`` floating tensor a holomorphic primitive's complex wrapper is looked through
+    (``real_rule``: it calls the rule as it is there, as ``_unread`` reads it)."""
     from ._graph import eager_vjp
     rule = eager_vjp(prim)
-    out = _READS_NO_SELF.get((rule, real))
-    if out is None:
-        from .autograd._cg_rules import _COMPLEX_VJP, _reads_out
-        inner = rule.__wrapped__ if real and rule is not None and \
-            getattr(rule, "__code__", None) is _COMPLEX_VJP else rule
-        out = _READS_NO_SELF[(rule, real)] = inner is not None and not _reads_out(inner, 2)
-    return out
+    inner = real_rule(rule) if real and rule is not None else rule
+    return inner is not None and not reads(inner, 2)
 
 
 def _inplace(method, name, prim=None):

@@ -154,7 +154,7 @@ _READ: dict = {}                        # prim -> positions its rule's code read
 
 def _read_positions(prim, n: int) -> tuple:
     """A primitive without a table entry: the inputs its eager vjp rule's code reads, then
-    its output (``_cg_rules._reads_out``'s conservative reading); none for a view."""
+    its output (``_code_reads.reads``' conservative reading); none for a view."""
     key = (prim, n)
     out = _READ.get(key)
     if out is None:
@@ -162,10 +162,10 @@ def _read_positions(prim, n: int) -> tuple:
             out = ()
         else:
             from .._graph import eager_vjp
-            from ._cg_rules import _reads_out
+            from .._code_reads import reads
             rule = eager_vjp(prim)
-            out = tuple(i for i in range(n) if _reads_out(rule, 2 + i))
-            out += (-1,) if _reads_out(rule, 1) else ()
+            out = tuple(i for i in range(n) if reads(rule, 2 + i))
+            out += (-1,) if reads(rule, 1) else ()
         _READ[key] = out
     return out
 
