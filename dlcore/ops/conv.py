@@ -45,6 +45,7 @@ from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._params_memo import key_of, remember
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -112,9 +113,23 @@ def out_size(in_size, k: int, s: int, pad: tuple, d: int):
     return (in_size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
 
 
+_CONV_PARAMS: dict = {}       # _params_memo's key -> conv_params' result
+
+
 def conv_params(x, w, strides=1, padding=0, dilation=1, groups: int = 1, op: str = "conv"):
-    """Normalised primitive parameters for ``conv(x, w, ...)`` (channels-first operands)."""
+    """Normalised primitive parameters for ``conv(x, w, ...)`` (channels-first operands);
+    a call with plain arguments is worked out once per pair of shapes (``_params_memo``).  A
+    fresh dict every call."""
     xa, wa = aval_of(x), aval_of(w)
+    key = key_of((xa.shape, wa.shape), strides, padding, dilation, groups, op)
+    hit = _CONV_PARAMS.get(key) if key is not None else None
+    if hit is None:
+        hit = _conv_params(xa, wa, strides, padding, dilation, groups, op)
+        remember(_CONV_PARAMS, key, hit)
+    return dict(hit)
+
+
+def _conv_params(xa, wa, strides, padding, dilation, groups, op) -> dict:
     n = wa.ndim - 2
     if n not in (1, 2, 3) or xa.ndim != n + 2:
         raise ShapeError(op, "expected a (N, C, L), (N, C, H, W) or (N, C, D, H, W) input and a "

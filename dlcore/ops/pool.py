@@ -38,6 +38,7 @@ from ..kernels.cpu import conv as _cpu
 from ..kernels.cuda import conv as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._params_memo import key_of, remember
 from .conv import resolve_padding, same_padding, tuple_n
 
 
@@ -298,38 +299,23 @@ def _check_pads(op: str, pads, k, d) -> None:
                            f"padW = {pads[-1]}, padH = {ph}, kW = {k[-1]}, kH = {kh}")
 
 
-_POOL_PARAMS: dict = {}       # (shape, the arguments) -> pool_params' result (_plain ones)
-
-
-def _plain(v) -> bool:
-    """An int, None, a string or a tuple of ints: an argument whose value alone (not its
-    type: 2.0 == 2, and tuple_n refuses a float) decides ``pool_params``' result."""
-    t = type(v)
-    if t is int or v is None or t is str:
-        return True
-    return t is tuple and all(type(e) is int for e in v)
+_POOL_PARAMS: dict = {}       # _params_memo's key -> pool_params' result
 
 
 def pool_params(x, kernel_size, strides=None, padding=0, dilation=1, ceil_mode=False,
                 op="max_pool", spatial_dims: int | None = None) -> dict:
     """Normalised parameters, out_size included (PyTorch's ceil_mode rule); a call with
-    plain arguments (``_plain``) is worked out once per input shape (a LeNet's max_pool2d:
-    its 12 us of a 28-us call, issue 19).  A fresh dict every call: callers edit it."""
+    plain arguments is worked out once per input shape (``_params_memo``).  A fresh dict
+    every call: callers edit it."""
     xa = aval_of(x)
-    key = None
-    if _plain(kernel_size) and _plain(strides) and _plain(padding) and _plain(dilation):
-        key = (xa.shape, kernel_size, strides, padding, dilation, bool(ceil_mode), op,
-               spatial_dims)
-        hit = _POOL_PARAMS.get(key)
-        if hit is not None:
-            return dict(hit)
-    out = _pool_params(xa, kernel_size, strides, padding, dilation, ceil_mode, op,
-                       spatial_dims)
-    if key is not None:
-        if len(_POOL_PARAMS) > 4096:
-            _POOL_PARAMS.clear()
-        _POOL_PARAMS[key] = out
-    return dict(out)
+    key = key_of(xa.shape, kernel_size, strides, padding, dilation, ceil_mode, op,
+                 spatial_dims)
+    hit = _POOL_PARAMS.get(key) if key is not None else None
+    if hit is None:
+        hit = _pool_params(xa, kernel_size, strides, padding, dilation, ceil_mode, op,
+                           spatial_dims)
+        remember(_POOL_PARAMS, key, hit)
+    return dict(hit)
 
 
 def _pool_params(xa, kernel_size, strides, padding, dilation, ceil_mode, op,

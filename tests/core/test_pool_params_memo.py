@@ -1,13 +1,15 @@
-"""``pool_params`` works a call with plain arguments out once per input shape (issue 19): the
-memo gives the same parameters as a fresh computation, a fresh dict every call (avg_pool edits
-it), refuses what the first call refused (a float kernel size), and leaves calls with lists or
-pairs to the full computation."""
+"""``pool_params`` and ``conv_params`` work a call with plain arguments out once per operand
+shape (``dlcore/ops/_params_memo.py``, issue 19): the memo gives the same parameters as a fresh
+computation, a fresh dict every call (avg_pool edits it), refuses what the first call refused
+(a float kernel size), and leaves calls with lists or pairs to the full computation."""
 
 import numpy as np
 import pytest
 
 import dlcore_eager as E
 from dlcore.ops import pool
+from dlcore.ops.conv import _conv_params, conv_params
+from dlcore.ops._params_memo import plain
 
 
 def test_the_memo_gives_fresh_equal_dicts():
@@ -45,3 +47,17 @@ def test_pooling_values_are_torchs():
                 E.nn.functional.avg_pool2d(E.tensor(a), k, s, p, ceil_mode=c).numpy(),
                 torch.nn.functional.avg_pool2d(torch.tensor(a), k, s, p, ceil_mode=c).numpy(),
                 rtol=1e-6, atol=1e-7)
+
+
+def test_conv_params_memo():
+    x, w = np.zeros((1, 3, 9, 9), np.float32), np.zeros((4, 3, 3, 3), np.float32)
+    a = conv_params(x, w, 2, "SAME", 1, 1)
+    b = conv_params(x, w, 2, "SAME", 1, 1)
+    assert a == b and a is not b
+    assert a == _conv_params(pool.aval_of(x), pool.aval_of(w), 2, "SAME", 1, 1, "conv")
+    assert conv_params(x, w, [2, 2], "SAME") == a                 # (a list: computed)
+    assert conv_params(np.zeros((1, 3, 8, 8), np.float32), w, 2, "SAME") != a
+    for _ in range(2):
+        with pytest.raises(ValueError, match="non-positive stride"):
+            conv_params(x, w, 0)
+    assert plain(True) and plain((1, 2)) and not plain((1.0, 2)) and not plain([1])
