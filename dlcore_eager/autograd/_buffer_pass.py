@@ -32,6 +32,7 @@ from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD as _PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.elementwise import div_p as _div_p
 from dlcore.ops.elementwise import sub_p as _sub_p
+from dlcore.ops.elementwise import where_p as _where_p
 from dlcore.ops.indexing import getitem_p as _getitem_p
 from dlcore.ops.indexing import slice_scatter_p as _slice_scatter_p
 from dlcore.ops.reduce import _spread, _sum_vjp
@@ -203,8 +204,11 @@ def _saved_vjp(node, g, retain: bool, half: bool):
 
 #: primitives whose rule reads nothing of its output and inputs but their shapes and dtypes
 #: (add's and sub's: g, and -g for sub's second, each summed back to its input's shape; as
-#: PyTorch's AddBackward0 and SubBackward0, which save no tensor)
-_SHAPES_ONLY = frozenset({_add_p, _sub_p})
+#: PyTorch's AddBackward0 and SubBackward0, which save no tensor), with the positions that
+#: holds for (None: every one; where's rule reads its condition's values, not its branches':
+#: a masked write ``X[~mask] = v`` of a tensor that requires grad, d2l's sequence_mask, saves
+#: the X that its commit then overwrites)
+_SHAPES_ONLY = {_add_p: None, _sub_p: None, _where_p: frozenset({1, 3, 4})}
 
 
 def _shapes_read(prim, stale, out, bufs) -> bool:
@@ -216,8 +220,11 @@ def _shapes_read(prim, stale, out, bufs) -> bool:
     dtype takes that path, as before."""
     if prim not in _SHAPES_ONLY or prim in _eager_vjps:
         return False
+    only = _SHAPES_ONLY[prim]
     shape, d = out.shape, out.dtype
     for i in stale:
+        if only is not None and i not in only:
+            return False
         if i >= 2:
             b = bufs[i - 2]
             if b.shape != shape or b.dtype is not d:
