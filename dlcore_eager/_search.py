@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.dtypes import is_half
 from dlcore.kernels.cpu import jit_module
 
 _jit = jit_module("_jit_search")
@@ -33,7 +34,6 @@ def positions(seq: np.ndarray, vals: np.ndarray, side: str) -> np.ndarray:
 def _loop_operand(a: np.ndarray) -> np.ndarray:
     """``a`` C-contiguous, its 16-bit floats (float16, bfloat16: Numba has neither) as the
     float32 values they are exactly: the same comparisons."""
-    k = a.dtype.kind
-    if not (k in "biu" or (k == "f" and a.dtype.itemsize >= 4)):
+    if is_half(a.dtype):
         a = a.astype(np.float32)
     return np.ascontiguousarray(a)

@@ -72,7 +72,7 @@ from .elementwise import (
 )
 from .elementwise_cast import zeros_like
 from .math_binary import bitwise_and
-from .math_unary import expm1
+from .math_unary import _vectorized, expm1
 
 SELU_SCALE = 1.0507009873554805
 SELU_ALPHA = 1.6732632423543772
@@ -89,8 +89,7 @@ def _np_softplus_grad(g, x):
         return np.where(x > 20, g, g * z / (z + 1))
 
 
-def _erf(x):                        # (the NumPy fallbacks: exotic layouts only)
-    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+_erf = _vectorized(math.erf)        # (the NumPy fallbacks: exotic layouts only)
 
 
 def _np_gelu(x):

@@ -67,12 +67,15 @@ def _zero_vjp(g, y, x):
 
 
 # ----------------------------------------------------------------------------- trigonometric
+# sin and cos take NumPy's ufuncs on float arrays (``simd=True``, as exp and log): its float32
+# loops are vectorised (65,536 values, one thread, us, generated loop -> NumPy (PyTorch): 555 ->
+# 40 (39); 1,024: 5.0 -> 1.9; within 1.4 ulp, PyTorch's 0.6), its float64 ones as fast as libm's
 sin_p = _unary("sin", "math.sin({0})", np.sin, lambda g, y, x: (mul(g, cos(x)),),
-               "y = sin(x);  dx = g cos(x)", api=_api("sin", tf="sin"), tf_type="Sin")
+               "y = sin(x);  dx = g cos(x)", simd=True, api=_api("sin", tf="sin"),
+               tf_type="Sin")
 cos_p = _unary("cos", "math.cos({0})", np.cos, lambda g, y, x: (neg(mul(g, sin(x))),),
-               "y = cos(x);  dx = -g sin(x)", api=_api("cos", tf="cos"), tf_type="Cos")
-for _p, _fn in ((sin_p, _cpu_transcendental.sin), (cos_p, _cpu_transcendental.cos)):
-    _p.kernels["cpu"] = _cpu_transcendental.float32_entry(_p.kernels["cpu"], _fn)
+               "y = cos(x);  dx = -g sin(x)", simd=True, api=_api("cos", tf="cos"),
+               tf_type="Cos")
 tan_p = _unary("tan", "math.tan({0})", np.tan, lambda g, y, x: (mul(g, add(1.0, mul(y, y))),),
                "y = tan(x);  dx = g (1 + y^2)", api=_api("tan", tf="tan"), tf_type="Tan")
 def _over_sqrt(g, w):

@@ -28,7 +28,7 @@ version counters), that branch is called directly, as the rule itself would call
 the node's rule (``_graph.eager_vjp``) is called as ``Node.vjp`` calls it, with that call's
 checks for the common case inline (saved tensors unchanged, no 16-bit floats).  None otherwise
 (``Node.vjp`` then runs: a stale saved tensor's error, the float32 computation of halves).  A
-rule that never reads its output (``_reads_out``) gets None for it: no Tensor made per node.
+rule that never reads its output (``_code_reads.reads``) gets None for it: no Tensor made per node.
 ``cg_add`` sums two cotangents of one node there: ``ops.add``, whose binary lane it calls
 directly for two Tensors.
 
@@ -58,7 +58,7 @@ from dlcore.registry import CONCRETE
 from dlcore.registry import convention_rules as _convention_rules
 
 from .. import _dispatch as _D
-from .._code_reads import _COMPLEX_VJP, _reads_out
+from .._code_reads import reads, real_rule
 from .._graph import EAGER_VJPS as _EAGER_VJPS
 from .._graph import Node as _Node
 from .._graph import leaf_node as _leaf_node
@@ -232,12 +232,6 @@ def cg_add(a, b):
     return _ops_add(a, b)
 
 
-#: vjp rule -> whether it reads its second argument, the node's output (``_reads_out``)
-_READS_OUT: dict = {}
-
-
-
-
 #: primitive -> (its LEAN_VJPS entry, whether that reads the output), or () where it has none
 #: or eager has its own rule for it (EAGER_VJPS) without an ``_EAGER_LEAN`` branch; emptied by ``refresh`` (once per create_graph
 #: pass) when either table has grown since (a rule registered after a pass)
@@ -271,7 +265,7 @@ def _lean_of(prim) -> tuple:
             CONCRETE[param] = _Lanes
             _LEAN_TYPES.add(param)
     lv = _EAGER_LEAN.get(prim) or (None if prim in _EAGER_VJPS else _LEAN_VJPS.get(prim))
-    _LEAN[prim] = out = () if lv is None else (lv, _reads_out(lv, 2))
+    _LEAN[prim] = out = () if lv is None else (lv, reads(lv, 2))
     return out
 
 
@@ -298,8 +292,8 @@ def cg_vjp(node, g, retain: bool):
                         type(b) is not _ndarray:
                     break
             else:
-                lv, reads = lean
-                y = _make(node.out_buf, node.out_version, node) if reads else None
+                lv, reads_y = lean
+                y = _make(node.out_buf, node.out_version, node) if reads_y else None
                 res = lv(_Lanes, g, y, *ins, **params) if params else lv(_Lanes, g, y, *ins)
                 if res is not None and not retain:
                     node.inputs = None
@@ -315,14 +309,10 @@ def cg_vjp(node, g, retain: bool):
     d = out.dtype
     rule = _EAGER_VJPS.get(prim) or prim.vjp
     if d is _F32 or d is _F64:
-        if getattr(rule, "__code__", None) is _COMPLEX_VJP:
-            rule = rule.__wrapped__
+        rule = real_rule(rule)
     elif d in _HALF:
         return None
-    reads = _READS_OUT.get(rule)
-    if reads is None:
-        reads = _READS_OUT[rule] = _reads_out(rule, 1)
-    y = _make(out, node.out_version, node) if reads else None
+    y = _make(out, node.out_version, node) if reads(rule, 1) else None
     res = rule(g, y, *ins, **params) if params else rule(g, y, *ins)
     if not retain:
         node.inputs = None

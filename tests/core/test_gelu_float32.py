@@ -91,6 +91,12 @@ def test_values_and_gradients_are_torchs():
 
 
 def test_float32_takes_the_vectorised_loops():
-    from dlcore.kernels.cpu import transcendental
+    from dlcore.kernels.cpu import _fast32_loops, transcendental
     assert gelu_p.kernels["cpu"].float32_fn is transcendental.gelu
-    assert gelu_grad_p.kernels["cpu"].__closure__ is not None      # (float32_pair_entry's)
+    x = _x(1000, seed=2)
+    g = np.random.default_rng(3).standard_normal(x.size).astype(np.float32)
+    want = np.empty_like(x)
+    _fast32_loops.gelu_grad32_into(g, x, want)          # (the loop's bits, not the libm loop's)
+    assert gelu_grad_p.kernels["cpu"](g, x).tobytes() == want.tobytes()
+    assert gelu_grad_p.kernels["cpu"](g.astype(np.float64), x.astype(np.float64)).dtype == \
+        np.float64

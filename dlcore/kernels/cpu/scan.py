@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from ...dtypes import is_half
+
 
 def lines(shape, axis: int) -> tuple[int, int, int]:
     # math.prod on the Python ints of a shape: np.prod costs about 15 us a call here
@@ -89,22 +91,18 @@ def take_along_axis(x, i, *, axis):
         except IndexError:
             pass
     if nd == 3 and type(x) is np.ndarray and x.ndim == 3 and i.dtype.kind in "iu" and \
-            _loop_dtype(x.dtype) and all(d == axis or a == b
+            not is_half(x.dtype) and all(d == axis or a == b
                                          for d, (a, b) in enumerate(zip(x.shape, i.shape))):
-        # one Numba loop reading x as it is (an expanded operand in place), where NumPy's
-        # take_along_axis built broadcast index arrays: NeRF's (576, 8, 15) gather of (576, 8,
-        # 2) 104 -> 63 us (PyTorch 20); an index out of range: the general error below
+        # one Numba loop (no 16-bit floats: Numba has neither) reading x as it is (an
+        # expanded operand in place), where NumPy's take_along_axis built broadcast index
+        # arrays: NeRF's (576, 8, 15) gather of (576, 8, 2) 104 -> 63 us (PyTorch 20); an
+        # index out of range: the general error below
         from ._jit_scan import take_along3
         out = np.empty(i.shape, x.dtype)
         if take_along3(x, i, axis, out):
             return out
     i = _check(i, x.shape[axis], axis)
     return np.take_along_axis(x, i, axis=axis)
-
-
-def _loop_dtype(d: np.dtype) -> bool:
-    """Whether Numba's loops take ``d`` (not float16 or bfloat16)."""
-    return d.kind in "biuc" or (d.kind == "f" and d.itemsize >= 4)
 
 
 def _take_along_axis_small(shapes, dtypes, *, axis):

@@ -110,32 +110,6 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _quiet_ufunc(ufunc):
-    """``ufunc`` of a float32 array with NumPy's floating-point warnings silenced (``_FP``:
-    sin(inf) is NaN without a warning, as the Numba loops and PyTorch), a 0-d result an
-    array."""
-    def fn(x):
-        get, put, ignore = _FP
-        before = get()
-        try:
-            put(ignore)
-            out = ufunc(x)
-        finally:
-            put(before)
-        return out if type(out) is np.ndarray else np.asarray(out)
-    fn.__name__ = ufunc.__name__
-    return fn
-
-
-# float32 sin and cos by NumPy's SIMD ufuncs (their float32 loops are vectorised, within 1.4
-# ulp of the exact values; PyTorch's 0.6), where the generated loops made a libm call per
-# element: 65,536 values, one thread, us, loop -> NumPy (PyTorch): 555 -> 38 (36); 1,024: 5.0
-# -> 1.2 (2.6).  (A float64-evaluated fdlibm form, correctly rounded, ran 110-180: Numba
-# vectorises it 4 doubles wide; NumPy's float64 sin is scalar, so float64 keeps the loops.)
-sin = _quiet_ufunc(np.sin)
-cos = _quiet_ufunc(np.cos)
-
-
 def float32_pair_entry(entry, loop: str):
     """The binary CPU kernel ``entry`` with same-shape C-contiguous float32 operands
     (``_f32_pair``) written by the ``_fast32_loops`` loop named ``loop`` (``gelu_grad32_into``:
