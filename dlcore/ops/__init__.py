@@ -29,6 +29,8 @@ rule, vjp, kernels) lives in the module of its family:
                     select/slice/diagonal_scatter, diagflat, cartesian_prod, combinations,
                     vander, tensordot (composites)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
+    grid_sample.py  affine_grid (composite), grid_sample: 2-D float32/float64 the primitive
+                    grid_sample2d and its gradients (+_grad_input, +_grad_grid), else composite
     linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, addbmm,
                     addmv, addr, mv,
                     diagonal, diag, trace, tril, triu, cross, householder_product (composites)
@@ -115,6 +117,7 @@ from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_an
 from .conv import conv, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
+from .grid_sample import affine_grid, grid_sample
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)
 from .scatter_family import scatter  # noqa: E402  (PyTorch's scatter: the last write wins)
 from .ctc import ctc_loss

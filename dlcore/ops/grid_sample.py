@@ -26,9 +26,15 @@ import itertools
 
 import numpy as np
 
+from ..composite_vjp import vjp as composite_vjp
 from ..device import const_like
-from ..registry import aval_of
+from ..errors import ShapeError
+from ..kernels.cpu import grid_sample as _cpu
+from ..kernels.cuda import grid_sample as _cuda
+from ..registry import AVal, Primitive, aval_of, bind
+from . import _rules
 from . import elementwise as _e
+from .elementwise_cast import zeros_like
 from .indexing import getitem
 from .linalg import matmul
 from .math_binary import bitwise_and, bitwise_or
@@ -94,12 +100,9 @@ def _coords(g, n: int, padding_mode: str, align_corners: bool):
     return i
 
 
-def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
-                align_corners: bool = False):
-    """``x (N, C, H, W)`` sampled at ``grid (N, Ho, Wo, 2)`` (normalised (x, y) in [-1, 1]):
-    ``(N, C, Ho, Wo)``; or ``x (N, C, D, H, W)`` at ``grid (N, Do, Ho, Wo, 3)`` ((x, y, z)):
-    ``(N, C, Do, Ho, Wo)``.  Modes 'bilinear' (trilinear for 5-D) and 'nearest', padding
-    'zeros', 'border' or 'reflection'."""
+def _composite(x, grid, mode: str, padding_mode: str, align_corners: bool):
+    """grid_sample as a composite of primitives: 3-D, the 16-bit types, and the primitives'
+    gradient of a gradient."""
     n, c, *sp = aval_of(x).shape
     k = len(sp)
     out_sp = list(aval_of(grid).shape[1:-1])
@@ -163,3 +166,98 @@ def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
                         expand_dims(reshape(wt, (n, p)), 1))
             out = term if out is None else _e.add(out, term)
     return reshape(out, (n, c, *out_sp))
+
+
+# ----------------------------------------------------------------------------- 2-D primitives
+def _check(op: str, x: AVal, grid: AVal, *, mode, padding_mode) -> None:
+    if mode not in _cpu.MODES or padding_mode not in _cpu.PADDINGS:
+        raise ValueError(f"dlcore: {op}: mode {mode!r} / padding_mode {padding_mode!r} is not "
+                         f"one of {sorted(_cpu.MODES)} / {sorted(_cpu.PADDINGS)}")
+    _rules.require_float(op, x, grid)
+    _rules.same_dtype(op, x, grid)
+    if x.ndim != 4 or grid.ndim != 4 or grid.shape[3] not in (2, None):
+        raise ShapeError(op, "expected x (N, C, H, W) and grid (N, Ho, Wo, 2)",
+                         [x.shape, grid.shape])
+    if _rules.known_differ([(x.shape[0], grid.shape[0])]):
+        raise ShapeError(op, "x and grid differ in batch size", [x.shape, grid.shape])
+    if 0 in x.shape[2:]:
+        raise ShapeError(op, "expected non-empty spatial dimensions", [x.shape, grid.shape])
+
+
+def _sample_rule(x: AVal, grid: AVal, *, mode, padding_mode, align_corners) -> AVal:
+    _check("grid_sample2d", x, grid, mode=mode, padding_mode=padding_mode)
+    return AVal((x.shape[0], x.shape[1], grid.shape[1], grid.shape[2]), x.dtype)
+
+
+def _grad_input_rule(g: AVal, grid: AVal, *, size, mode, padding_mode, align_corners) -> AVal:
+    out = AVal((g.shape[0], g.shape[1], *size), g.dtype)
+    want = _sample_rule(out, grid, mode=mode, padding_mode=padding_mode, align_corners=True)
+    if _rules.known_differ(zip(want.shape, g.shape)):
+        raise ShapeError("grid_sample2d_grad_input", "the cotangent is not grid_sample's shape",
+                         [g.shape, grid.shape])
+    return out
+
+
+def _grad_grid_rule(g: AVal, x: AVal, grid: AVal, *, mode, padding_mode, align_corners):
+    want = _sample_rule(x, grid, mode=mode, padding_mode=padding_mode, align_corners=True)
+    _rules.same_dtype("grid_sample2d_grad_grid", g, x)
+    if g.ndim != 4 or _rules.known_differ(zip(want.shape, g.shape)):
+        raise ShapeError("grid_sample2d_grad_grid", "the cotangent is not grid_sample's shape",
+                         [g.shape, x.shape, grid.shape])
+    return AVal(grid.shape, grid.dtype)
+
+
+def _sample_vjp(g, y, x, grid, **p):
+    size = tuple(aval_of(x).shape[2:])
+    return (lambda: bind(grid_sample_grad_input_p, g, grid, size=size, **p),
+            lambda: bind(grid_sample_grad_grid_p, g, x, grid, **p))
+
+
+def _grad_input_vjp(c, dx, g, grid, *, size, **p):
+    # dx = S(grid)^T g: linear in g (the sample of c), and <c, S^T g> = <S c, g> in grid
+    return (lambda: bind(grid_sample_p, c, grid, **p),
+            lambda: bind(grid_sample_grad_grid_p, g, c, grid, **p))
+
+
+def _grad_grid_vjp(c, dgrid, g, x, grid, **p):
+    if p["mode"] == "nearest":               # d grid is 0 whatever g, x and the grid
+        return (lambda: zeros_like(g), lambda: zeros_like(x), lambda: zeros_like(grid))
+    args = (p["mode"], p["padding_mode"], p["align_corners"])
+
+    def dgrid_of(g_, x_, grid_):
+        return composite_vjp(lambda gr: _composite(x_, gr, *args), grid_)(g_)[0]
+    return composite_vjp(dgrid_of, g, x, grid)(c)
+
+
+_P = "mode, padding_mode, align_corners"
+grid_sample_p = Primitive(
+    "grid_sample2d", _sample_rule, _sample_vjp, kind="other",
+    doc=f"y[n,c,h,w] = x[n,c] interpolated at grid[n,h,w] ({_P});  "
+        "dx = grid_sample2d_grad_input(g, grid), dgrid = grid_sample2d_grad_grid(g, x, grid)",
+    kernels={"cpu": _cpu.grid_sample, "cuda": _cuda.grid_sample})
+grid_sample_grad_input_p = Primitive(
+    "grid_sample2d_grad_input", _grad_input_rule, _grad_input_vjp, kind="other",
+    doc="y = grid_sample2d's adjoint in x: g scattered to the corners' pixels by their weights; "
+        "dg = grid_sample2d(c, grid), dgrid = grid_sample2d_grad_grid(g, c, grid)",
+    kernels={"cpu": _cpu.grid_sample_grad_input, "cuda": _cuda.grid_sample_grad_input})
+grid_sample_grad_grid_p = Primitive(
+    "grid_sample2d_grad_grid", _grad_grid_rule, _grad_grid_vjp, kind="other",
+    doc="y[n,h,w] = sum_c g[n,c,h,w] d grid_sample2d / d grid[n,h,w] (nearest: 0);  "
+        "its own vjp is the composite's (dlcore.composite_vjp)",
+    kernels={"cpu": _cpu.grid_sample_grad_grid, "cuda": _cuda.grid_sample_grad_grid})
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def grid_sample(x, grid, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool = False):
+    """``x (N, C, H, W)`` sampled at ``grid (N, Ho, Wo, 2)`` (normalised (x, y) in [-1, 1]):
+    ``(N, C, Ho, Wo)``; or ``x (N, C, D, H, W)`` at ``grid (N, Do, Ho, Wo, 3)`` ((x, y, z)):
+    ``(N, C, Do, Ho, Wo)``.  Modes 'bilinear' (trilinear for 5-D) and 'nearest', padding
+    'zeros', 'border' or 'reflection'.  2-D float32/float64 sampling is the primitive
+    ``grid_sample2d`` (kernels for both devices); the rest the composite."""
+    xa, ga = aval_of(x), aval_of(grid)
+    if xa.ndim == 4 and xa.dtype in _FLOATS and ga.dtype == xa.dtype and mode in _cpu.MODES:
+        return bind(grid_sample_p, x, grid, mode=mode, padding_mode=padding_mode,
+                    align_corners=bool(align_corners))
+    return _composite(x, grid, mode, padding_mode, bool(align_corners))

@@ -1,12 +1,13 @@
 """``F.affine_grid`` and ``F.grid_sample`` (the Spatial Transformer Networks tutorial's two
-functions) with PyTorch's checks and warnings; the maths are dlcore's composites in
-dlcore/ops/grid_sample.py."""
+functions) with PyTorch's checks and warnings; the maths are dlcore's in
+dlcore/ops/grid_sample.py (2-D: the primitive ``grid_sample2d``; 3-D: a composite)."""
 
 from __future__ import annotations
 
 import warnings
 
-from dlcore.ops import grid_sample as _gs
+from dlcore.ops import affine_grid as _affine_grid
+from dlcore.ops import grid_sample as _grid_sample
 
 from ..tensor import Tensor
 
@@ -53,7 +54,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {len(size) - 1}] but got: [{theta.shape[0]}, "
                            f"{len(size) - 1}].")
-    return _gs.affine_grid(theta, list(size), bool(align_corners))
+    return _affine_grid(theta, list(size), bool(align_corners))
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
@@ -104,5 +105,5 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         from ._grid_bicubic import grid_sample_bicubic
         return grid_sample_bicubic(input, grid._cast(input.dtype), padding_mode,
                                    bool(align_corners))
-    return _gs.grid_sample(input, grid._cast(input.dtype), mode, padding_mode,
-                           bool(align_corners))
+    return _grid_sample(input, grid._cast(input.dtype), mode, padding_mode,
+                        bool(align_corners))

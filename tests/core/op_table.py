@@ -488,3 +488,9 @@ try:                                    # the reset-before GRU layer (gru_rb_seq
 except ImportError:
     from op_rows_seq import gru_rb_seq_rows
 ROWS += gru_rb_seq_rows(OpRow)
+
+try:                                    # 2-D grid_sample and its gradients
+    from .op_rows_grid import grid_rows
+except ImportError:
+    from op_rows_grid import grid_rows
+ROWS += grid_rows(OpRow)
