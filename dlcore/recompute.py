@@ -15,26 +15,42 @@ primitive on the unwrapped values (so the front end records or builds it as usua
 of this gradient works too) and keeps the record the reverse pass walks.  Only the vjp rules of
 the recorded primitives are used, so the result is a gradient *node* in a static graph and a
 gradient *value* (on the tape under ``create_graph``) in eager mode, as any vjp rule's.
+
+Calls nest (``grid_sample``'s grid gradient has its vjp from the composite's own vjp, itself
+recomputed: dlcore/ops/grid_sample.py): each call's nodes carry its *level* (a nested call's is
+higher), and an op on nodes of several calls is recorded at the innermost one, the others kept
+as its constants, so the enclosing call still sees that op depend on them (JAX's nesting of
+interpreters, autodidax's levels, cut down to this).
 """
 
 from __future__ import annotations
 
+import itertools
+from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from .autodiff import reverse_pass
+from .device import is_cuda_array
 from .registry import AVal, Primitive, aval_of, bind
+
+_CUDA = SimpleNamespace(type="cuda")
+
+
+_LEVELS = itertools.count(1)      # a nested call's level is higher than its enclosing one's
 
 
 class _Node:
-    """A front-end value and the primitive application that made it (None for an input)."""
+    """A front-end value (or a node of an enclosing call), the call it belongs to (``level``)
+    and the primitive application that made it (None for an input or a constant)."""
 
-    __slots__ = ("inputs", "params", "prim", "val")
+    __slots__ = ("inputs", "level", "params", "prim", "val")
     __dlcore_frontend__: ClassVar[Any]
 
-    def __init__(self, val: Any, prim: Primitive | None = None, inputs: tuple = (),
-                 params: dict | None = None):
+    def __init__(self, val: Any, level: int, prim: Primitive | None = None,
+                 inputs: tuple = (), params: dict | None = None):
         self.val = val
+        self.level = level
         self.prim = prim
         self.inputs = inputs
         self.params = params or {}
@@ -42,17 +58,23 @@ class _Node:
     def __dlcore_aval__(self) -> AVal:
         return aval_of(self.val)
 
+    @property
+    def device(self):
+        """The value's device: ``device.const_like`` puts a composite's constants there."""
+        return _CUDA if is_cuda_array(self.val) else getattr(self.val, "device", None)
+
 
 class _Recorder:
     @staticmethod
     def apply(prim: Primitive, args, params):
-        vals = [a.val if type(a) is _Node else a for a in args]
-        out = bind(prim, *vals, **params)
+        level = max(a.level for a in args if type(a) is _Node)
+        mine = [type(a) is _Node and a.level == level for a in args]
+        out = bind(prim, *(a.val if m else a for a, m in zip(args, mine)), **params)
         if isinstance(out, (tuple, list)):
             raise NotImplementedError(f"dlcore.recompute: primitive {prim.name!r} with several "
                                       "outputs in a recomputed composite")
-        ins = tuple(a if type(a) is _Node else _Node(a) for a in args)
-        return _Node(out, prim, ins, dict(params))
+        ins = tuple(a if m else _Node(a, level) for a, m in zip(args, mine))
+        return _Node(out, level, prim, ins, dict(params))
 
 
 _Node.__dlcore_frontend__ = _Recorder
@@ -74,7 +96,8 @@ def composite_vjp(fn: Callable, primals: Sequence, cotangents: Sequence) -> tupl
     """``fn(*primals)`` (a tuple of outputs, written with dlcore ops) recomputed, and the
     cotangents of ``primals`` given ``cotangents`` of its outputs (None where none flows)."""
     from .ops.elementwise import add
-    leaves = [_Node(p) for p in primals]
+    level = next(_LEVELS)
+    leaves = [_Node(p, level) for p in primals]
     outs = fn(*leaves)
     grads = reverse_pass(list(outs), list(cotangents), parents=_parents, vjp=_vjp, add=add,
                          wanted=leaves)

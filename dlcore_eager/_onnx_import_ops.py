@@ -26,6 +26,8 @@ the ONNX operator specification defines it (so gradients reach the float operand
   ``detect_positive``), ``Tan``, ``Asin``, ``Acos``, ``Atan``, ``Sinh``, ``Cosh``.
 * ``ReduceProd``, ``ReduceLogSumExp`` (``axes`` attribute before opset 18, an input after;
   ``keepdims``; ``noop_with_empty_axes``).
+* ``GridSample`` (opset 16 modes ``bilinear``/``nearest``/``bicubic``, opset 20's
+  ``linear``/``cubic``; ``padding_mode``, ``align_corners``): ``F.grid_sample`` of a 4-D input.
 """
 
 from __future__ import annotations
@@ -206,6 +208,17 @@ def reduce_logsumexp(a: dict, x, axes=None):
     return x.logsumexp(dim=tuple(ax), keepdim=bool(a.get("keepdims", 1)))
 
 
+_GRID_MODES = {"linear": "bilinear", "cubic": "bicubic"}
+
+
+def grid_sample(a: dict, x, grid):
+    from .nn.functional_grid import grid_sample as sample
+    mode = _str(a.get("mode"), "bilinear")
+    return sample(x, grid, mode=_GRID_MODES.get(mode, mode),
+                  padding_mode=_str(a.get("padding_mode"), "zeros"),
+                  align_corners=bool(a.get("align_corners", 0)))
+
+
 def extra_ops() -> dict:
     """ONNX operator -> ``run(attrs, *inputs)`` for the operators of this module."""
     def un(name):
@@ -216,5 +229,6 @@ def extra_ops() -> dict:
         "Pad": pad, "Range": range_, "Shape": shape,
         "GatherElements": gather_elements, "ScatterND": scatter_nd,
         "ReduceProd": reduce_prod, "ReduceLogSumExp": reduce_logsumexp,
+        "GridSample": grid_sample,
     })
     return ops

@@ -35,7 +35,7 @@ Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Ide
 (identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
 integers and None), Gather (take), ScatterND with reduction add (scatter_add),
 Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp,
-bitwise and/or/xor/not (``onnx_export_nn``), the
+bitwise and/or/xor/not and 2-D grid_sample (GridSample, opset 16) (``onnx_export_nn``), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), ``lstm_step`` (MatMul and Add,
@@ -319,7 +319,7 @@ def _convert(b: _Builder, op: Op) -> None:
         _spatial(b, op)
     elif name in ("lstm_gates", "lstm_step", "lstm_seq", "gru_gates", "gru_seq", "gru_rb_seq",
                   "rnn_seq", "cumsum", "argsort", "batch_norm_stats", "batch_norm_train", "bitwise_and", "bitwise_or",
-                  "bitwise_xor", "bitwise_not"):
+                  "bitwise_xor", "bitwise_not", "grid_sample2d"):
         from . import onnx_export_nn as nn_ops
         getattr(nn_ops, "convert_bitwise" if name.startswith("bitwise") else name)(b, op)
     elif name == "__rnn__":

@@ -9,7 +9,8 @@ BatchNormalization combines its training flags with ``bitwise_and``),
 BitwiseAnd/Or/Xor/Not of integers (opset 18); and
 ``scatter_add`` of floats before opset 16 (no ScatterND reduction) as a one-hot MatMul;
 ``cumsum`` as CumSum and ``argsort`` as TopK of every element (ties in index order, as ONNX's
-TopK orders them since opset 11: dlcore's sort is stable)."""
+TopK orders them since opset 11: dlcore's sort is stable); 2-D ``grid_sample2d`` as GridSample
+(opset 16 on)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ def argsort(b: Any, op: Any) -> None:
     b.nodes.append(b.h.make_node("TopK", [op.inputs[0], k], [b.fresh("values"), op.output],
                                  name=b.fresh("TopK"), axis=axis,
                                  largest=int(bool(op.params["descending"])), sorted=1))
+
+
+def grid_sample2d(b: Any, op: Any) -> None:
+    """GridSample (opset 16: modes 'bilinear' and 'nearest'; opset 20 calls bilinear 'linear'),
+    the padding mode and align_corners as the primitive's; before 16 ``NotImplementedError``."""
+    p = op.params
+    if b.opset < 16:
+        raise NotImplementedError(f"ONNX export: grid_sample2d needs opset_version >= 16 "
+                                  f"(ONNX's GridSample), got {b.opset}")
+    mode = "linear" if p["mode"] == "bilinear" and b.opset >= 20 else p["mode"]
+    b.node("GridSample", op.inputs[:2], op.output, mode=mode, padding_mode=p["padding_mode"],
+           align_corners=int(bool(p["align_corners"])))
 
 
 def batch_norm_stats(b: Any, op: Any) -> None:

@@ -26,11 +26,11 @@ import itertools
 
 import numpy as np
 
-from ..composite_vjp import vjp as composite_vjp
 from ..device import const_like
 from ..errors import ShapeError
 from ..kernels.cpu import grid_sample as _cpu
 from ..kernels.cuda import grid_sample as _cuda
+from ..recompute import composite_vjp
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from . import elementwise as _e
@@ -224,9 +224,9 @@ def _grad_grid_vjp(c, dgrid, g, x, grid, **p):
         return (lambda: zeros_like(g), lambda: zeros_like(x), lambda: zeros_like(grid))
     args = (p["mode"], p["padding_mode"], p["align_corners"])
 
-    def dgrid_of(g_, x_, grid_):
-        return composite_vjp(lambda gr: _composite(x_, gr, *args), grid_)(g_)[0]
-    return composite_vjp(dgrid_of, g, x, grid)(c)
+    def dgrid_of(g_, x_, grid_):        # the composite's grid gradient, recomputed (nested)
+        return composite_vjp(lambda gr: (_composite(x_, gr, *args),), (grid_,), (g_,))
+    return composite_vjp(dgrid_of, (g, x, grid), (c,))
 
 
 _P = "mode, padding_mode, align_corners"
@@ -243,7 +243,7 @@ grid_sample_grad_input_p = Primitive(
 grid_sample_grad_grid_p = Primitive(
     "grid_sample2d_grad_grid", _grad_grid_rule, _grad_grid_vjp, kind="other",
     doc="y[n,h,w] = sum_c g[n,c,h,w] d grid_sample2d / d grid[n,h,w] (nearest: 0);  "
-        "its own vjp is the composite's (dlcore.composite_vjp)",
+        "its own vjp is the composite's (dlcore.recompute)",
     kernels={"cpu": _cpu.grid_sample_grad_grid, "cuda": _cuda.grid_sample_grad_grid})
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

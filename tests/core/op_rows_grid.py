@@ -1,7 +1,7 @@
 """Op-table rows of 2-D ``grid_sample`` (dlcore/ops/grid_sample.py): the primitive
 ``grid_sample2d`` in both modes and the three padding modes, and its two gradients (the input's,
 whose vjp is the sample and the grid's gradient; the grid's, whose vjp is the composite's,
-``dlcore.composite_vjp``: a second derivative, by finite differences like every row's).
+``dlcore.recompute``, nested: a second derivative, by finite differences like every row's).
 
 A row's grid is drawn in (0.05, 0.95) and mapped to (-1.24, 1.24) inside the call (an affine
 map of ops: the finite differences see the same function), so points also fall outside the

@@ -232,6 +232,20 @@ def check_conv(failures: list) -> None:
         compile_one(f"plane_scatter {n}", K2.plane_scatter.py_func, [a3, i3, a3, i64], failures)
 
 
+def check_grid_sample(failures: list) -> None:
+    """2-D grid_sample's three kernels (the coordinates of kernels/_grid_sample_scalar.py as
+    device functions), float32 and float64."""
+    from dlcore.kernels.cuda import _kernels_grid_sample as KG
+    for dt in FLOATS:
+        a, n, f = arr(dt, 4), np.dtype(dt).name, from_dtype(np.dtype(dt))
+        tail = [f] * 9 + [i64, i64, types.boolean]
+        compile_one(f"grid_sample forward {n}", KG.forward.py_func, [a, a, a] + tail, failures)
+        compile_one(f"grid_sample grad_input {n}", KG.grad_input.py_func, [a, a, a] + tail,
+                    failures)
+        compile_one(f"grid_sample grad_grid {n}", KG.grad_grid.py_func, [a, a, a, a] + tail,
+                    failures)
+
+
 def check_scatter(failures: list) -> None:
     """scatter_set (atomic max of the writer, then the winners' write) and scatter_combine."""
     from dlcore.kernels.cuda import _kernels_scatter as KS
@@ -309,6 +323,7 @@ def main() -> int:
     check_elementwise(failures)
     check_clamp(failures)
     check_conv(failures)
+    check_grid_sample(failures)
     check_scatter(failures)
     check_special(failures)
     check_linalg(failures)
