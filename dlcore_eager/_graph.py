@@ -74,13 +74,17 @@ def half_vjp(prim, g, out, args, params, recorded):
     once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``: the node's inputs as recorded
     (their dtypes; ``args`` may hold stale tensors that raise only when read)."""
     from dlcore.ops import cast
+    from dlcore.ops.elementwise_cast import cast_p
     if prim.name == "cast":             # (its vjp casts g to the input's dtype, directly)
         return eager_vjp(prim)(g, out, *args, **params)
     dtypes = [_dtype_of(t) for t in recorded]
+    kernel = cast_p.kernels["cpu"]
 
     def up(x, d):
         if d not in _HALF:
             return x
+        if type(x) is np.ndarray:           # (a buffer: the cast kernel itself, no dispatch)
+            return kernel(x, dtype=_F32)
         if hasattr(x, "_stale_recast"):      # (changed in place: raises only when read)
             return x._stale_recast(_F32)
         return cast(x, _F32)
@@ -90,7 +94,9 @@ def half_vjp(prim, g, out, args, params, recorded):
             return None
         if callable(r) and getattr(r, "dtype", None) is None and not hasattr(r, "_buf"):
             return lambda: down(r(), d)
-        return cast(r, d) if d in _HALF and _dtype_of(r) != d else r
+        if d not in _HALF or _dtype_of(r) == d:
+            return r
+        return kernel(r, dtype=d) if type(r) is np.ndarray else cast(r, d)
 
     from ._code_reads import reads, real_rule   # (what the rule never reads stays 16-bit)
     rule = eager_vjp(prim)

@@ -16,10 +16,13 @@ import numpy as np
 from .. import dtypes as _dt
 from ..kernels.cpu.elementwise import elementwise_kernel as _cpu_kernel
 from ..kernels.cuda.elementwise import elementwise_kernel as _cuda_kernel
+from ..kernels.cpu import bfloat16 as _cpu_bf16
 from ..kernels.cpu import indexing as _cpu_indexing
 from ..kernels.cpu._fp_quiet import _FP
 from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
+
+_F32 = np.dtype(np.float32)
 
 
 def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
@@ -61,6 +64,11 @@ def _cast_cpu_half(x, *, dtype):
             warnings.simplefilter("ignore", np.exceptions.ComplexWarning)   # (real part kept)
             return x.astype(dtype)
     if dtype in _dt.HALF or x.dtype in _dt.HALF:
+        bf16 = _dt.loaded_bfloat16()              # (float32 <-> bfloat16: on the bits)
+        if dtype == _F32 and x.dtype == bf16:
+            return _cpu_bf16.to_float32(x)
+        if x.dtype == _F32 and dtype == bf16:
+            return _cpu_bf16.from_float32(x, dtype)
         if dtype.kind == "f" and dtype.itemsize > x.dtype.itemsize:
             return x.astype(dtype)                # (up: nothing can overflow, no errstate)
         get, put, ignore = _FP              # (NumPy's error state set directly: 0.2 us

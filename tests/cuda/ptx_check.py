@@ -246,6 +246,14 @@ def check_grid_sample(failures: list) -> None:
                     failures)
 
 
+def check_bfloat16(failures: list) -> None:
+    """bfloat16's two bit conversions (kernels/_bf16_scalar.py as device functions)."""
+    from dlcore.kernels.cuda import _kernels_bf16 as KB
+    u16, u32 = arr(np.uint16), arr(np.uint32)
+    compile_one("f32_bits_to_bf16", KB.f32_bits_to_bf16.py_func, [u16, u32, i64], failures)
+    compile_one("bf16_bits_to_f32", KB.bf16_bits_to_f32.py_func, [u32, u16, i64], failures)
+
+
 def check_scatter(failures: list) -> None:
     """scatter_set (atomic max of the writer, then the winners' write) and scatter_combine."""
     from dlcore.kernels.cuda import _kernels_scatter as KS
@@ -324,6 +332,7 @@ def main() -> int:
     check_clamp(failures)
     check_conv(failures)
     check_grid_sample(failures)
+    check_bfloat16(failures)
     check_scatter(failures)
     check_special(failures)
     check_linalg(failures)

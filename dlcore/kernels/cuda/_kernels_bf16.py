@@ -1,13 +1,19 @@
 """numba.cuda kernels behind :mod:`dlcore.kernels.cuda.bfloat16` (imported on first use).
 
 They work on the raw bits (numba.cuda has no type for ml_dtypes' bfloat16 arrays): the bfloat16
-buffer is viewed as uint16, the float32 one as uint32.
+buffer is viewed as uint16, the float32 one as uint32; the conversions are
+:mod:`dlcore.kernels._bf16_scalar`'s, shared with the CPU.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import cuda
+
+from .. import _bf16_scalar as S
+
+
+_to_bf16 = cuda.jit(device=True)(S.f32_to_bf16)
+_to_f32 = cuda.jit(device=True)(S.bf16_to_f32)
 
 
 @cuda.jit(cache=True)
@@ -16,12 +22,7 @@ def f32_bits_to_bf16(out, u, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, n, step):
-        b = u[i]
-        if (b & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000):      # NaN: stays a quiet NaN
-            out[i] = np.uint16(((b >> np.uint32(16)) | np.uint32(0x40)) & np.uint32(0xFFFF))
-        else:
-            r = (b + np.uint32(0x7FFF) + ((b >> np.uint32(16)) & np.uint32(1))) >> np.uint32(16)
-            out[i] = np.uint16(r & np.uint32(0xFFFF))
+        out[i] = _to_bf16(u[i])
 
 
 @cuda.jit(cache=True)
@@ -30,4 +31,4 @@ def bf16_bits_to_f32(out, h, n):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for i in range(start, n, step):
-        out[i] = np.uint32(h[i]) << np.uint32(16)
+        out[i] = _to_f32(h[i])
