@@ -33,6 +33,13 @@ _clip = _jit(S.clip)
 _LOOPS: dict = {}
 
 
+@_jit
+def _read4(x, at, w, i_nw, i_ne, i_sw, i_se, zero):
+    """The cell's four corners of a flat plane from ``x[at]`` (rows ``w`` apart), 0 outside."""
+    return (x[at] if i_nw else zero, x[at + 1] if i_ne else zero,
+            x[at + w] if i_sw else zero, x[at + w + 1] if i_se else zero)
+
+
 def loops(mode: int, pad: int) -> SimpleNamespace:
     """``forward``, ``grad_input`` and ``grad_grid`` for ``mode`` (0 bilinear, 1 nearest) and
     ``pad`` (0 zeros, 1 border, 2 reflection)."""
@@ -102,10 +109,7 @@ def _make(mode: int, pad: int) -> SimpleNamespace:
                     if mode == 1:
                         out[(n * nc + c) * npts + p] = x[plane] if i_nw else zero
                         continue
-                    v_nw = x[plane] if i_nw else zero
-                    v_ne = x[plane + 1] if i_ne else zero
-                    v_sw = x[plane + w] if i_sw else zero
-                    v_se = x[plane + w + 1] if i_se else zero
+                    v_nw, v_ne, v_sw, v_se = _read4(x, plane, w, i_nw, i_ne, i_sw, i_se, zero)
                     out[(n * nc + c) * npts + p] = (v_nw * (ds * de) + v_ne * (ds * dw)
                                                     + v_sw * (dn * de) + v_se * (dn * dw))
 
@@ -155,10 +159,7 @@ def _make(mode: int, pad: int) -> SimpleNamespace:
                 for c in range(nc):
                     plane = (n * nc + c) * hw + b
                     gv = g[(n * nc + c) * npts + p]
-                    v_nw = x[plane] if i_nw else zero
-                    v_ne = x[plane + 1] if i_ne else zero
-                    v_sw = x[plane + w] if i_sw else zero
-                    v_se = x[plane + w + 1] if i_se else zero
+                    v_nw, v_ne, v_sw, v_se = _read4(x, plane, w, i_nw, i_ne, i_sw, i_se, zero)
                     gx = gx + ((v_ne - v_nw) * ds + (v_se - v_sw) * dn) * gv
                     gy = gy + ((v_sw - v_nw) * de + (v_se - v_ne) * dw) * gv
                 dgrid[2 * q] = gx * mx

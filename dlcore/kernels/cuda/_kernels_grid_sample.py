@@ -17,6 +17,13 @@ _rint = cuda.jit(device=True)(S.rint)
 
 
 @cuda.jit(device=True)
+def _read4(x, n, c, yi, xi, i_nw, i_ne, i_sw, i_se, zero):
+    """The cell's four corners in plane (n, c), 0 outside."""
+    return (x[n, c, yi, xi] if i_nw else zero, x[n, c, yi, xi + 1] if i_ne else zero,
+            x[n, c, yi + 1, xi] if i_sw else zero, x[n, c, yi + 1, xi + 1] if i_se else zero)
+
+
+@cuda.jit(device=True)
 def _coord(g, sizef, lo, span, s, pad, align, one):
     if align:
         i = (g + one) * s
@@ -77,10 +84,7 @@ def forward(x, grid, out, one, wf, hf, lox, spx, loy, spy, sx, sy, mode, pad, al
         (_, _, xi, yi, dw, de, dn, ds, i_nw, i_ne, i_sw, i_se) = _cell(
             gx, gy, one, wf, hf, lox, spx, loy, spy, sx, sy, pad, align)
         for c in range(nc):
-            v_nw = x[n, c, yi, xi] if i_nw else zero
-            v_ne = x[n, c, yi, xi + 1] if i_ne else zero
-            v_sw = x[n, c, yi + 1, xi] if i_sw else zero
-            v_se = x[n, c, yi + 1, xi + 1] if i_se else zero
+            v_nw, v_ne, v_sw, v_se = _read4(x, n, c, yi, xi, i_nw, i_ne, i_sw, i_se, zero)
             out[n, c, h, w] = (v_nw * (ds * de) + v_ne * (ds * dw)
                                + v_sw * (dn * de) + v_se * (dn * dw))
 
@@ -133,10 +137,7 @@ def grad_grid(g, x, grid, dgrid, one, wf, hf, lox, spx, loy, spy, sx, sy, mode, 
         gy = zero
         for c in range(nc):
             gv = g[n, c, h, w]
-            v_nw = x[n, c, yi, xi] if i_nw else zero
-            v_ne = x[n, c, yi, xi + 1] if i_ne else zero
-            v_sw = x[n, c, yi + 1, xi] if i_sw else zero
-            v_se = x[n, c, yi + 1, xi + 1] if i_se else zero
+            v_nw, v_ne, v_sw, v_se = _read4(x, n, c, yi, xi, i_nw, i_ne, i_sw, i_se, zero)
             gx = gx + ((v_ne - v_nw) * ds + (v_se - v_sw) * dn) * gv
             gy = gy + ((v_sw - v_nw) * de + (v_se - v_ne) * dw) * gv
         dgrid[n, h, w, 0] = gx * mx
