@@ -378,6 +378,16 @@ def _update_running(running_mean, running_var, mean, var, momentum, n) -> None:
         STATE.enabled = prev
 
 
+def own_host_buffer(t) -> bool:
+    """``t`` is a plain host buffer tensor (a module's running statistics, its batch count): a
+    writable NumPy array of its own (no view of or by another tensor), not recorded, of an
+    ordinary version counter, so an in-place update may write it and bump its version without
+    the dispatch of an in-place op."""
+    b = t._buf
+    return (type(b) is np.ndarray and not t._rg and type(t._vc) is list and len(t._vc) == 1
+            and b.flags.writeable and getattr(t, "_view", None) is None)
+
+
 def _update_running_host(running_mean, running_var, st, momentum, n) -> bool:
     """:func:`_update_running` on host buffers of one dtype, in NumPy: its operations, scalars
     and rounding (bit-equal on 800 float32/float64 cases) without the dispatch of its eight ops
@@ -388,6 +398,15 @@ def _update_running_host(running_mean, running_var, st, momentum, n) -> bool:
         return False
     new_mean = rm * (1 - momentum) + st[0] * momentum
     new_var = rv * (1 - momentum) + (st[1] * (n / (n - 1))) * momentum
+    if own_host_buffer(running_mean) and own_host_buffer(running_var):
+        # (buffers that own their memory, no view, history or inference version: copy_'s
+        # write and version bump without its dispatch, 30 -> 9 us)
+        with deferred_interrupt():      # both statistics or neither (torch: one kernel)
+            rm[...] = new_mean
+            rv[...] = new_var
+            running_mean._vc[0] += 1
+            running_var._vc[0] += 1
+        return True
     prev, STATE.enabled = STATE.enabled, False
     try:
         with deferred_interrupt():      # both statistics or neither (torch: one kernel)

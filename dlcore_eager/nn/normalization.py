@@ -64,10 +64,15 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            from ..autograd import no_grad
-            with no_grad():
-                self.num_batches_tracked.add_(1)
+        count = self.num_batches_tracked
+        if self.training and self.track_running_stats and count is not None:
+            if F.own_host_buffer(count):        # (add_(1) under no_grad, 7 us less a call)
+                count._buf += 1
+                count._vc[0] += 1
+            else:
+                from ..autograd import no_grad
+                with no_grad():
+                    count.add_(1)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or self.running_mean is None
