@@ -318,8 +318,8 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name in ("conv", "max_pool", "avg_pool"):
         _spatial(b, op)
     elif name in ("lstm_gates", "lstm_step", "lstm_seq", "gru_gates", "gru_seq", "gru_rb_seq",
-                  "rnn_seq", "cumsum", "argsort", "batch_norm_stats", "batch_norm_train", "bitwise_and", "bitwise_or",
-                  "bitwise_xor", "bitwise_not", "grid_sample2d"):
+                  "rnn_seq", "cumsum", "argsort", "batch_norm_stats", "batch_norm_train",
+                  "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "grid_sample2d"):
         from . import onnx_export_nn as nn_ops
         getattr(nn_ops, "convert_bitwise" if name.startswith("bitwise") else name)(b, op)
     elif name == "__rnn__":

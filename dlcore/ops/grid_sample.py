@@ -1,6 +1,4 @@
-"""Spatial transformers: ``affine_grid`` and ``grid_sample`` (PyTorch's 2-D and 3-D forms) as
-composites of dlcore's primitives, so both gradients (to the image and to the sampling grid) come from the
-primitives' vjps.
+"""Spatial transformers: ``affine_grid`` and ``grid_sample`` (PyTorch's 2-D and 3-D forms).
 
     affine_grid(theta, (N, C, H, W))   grid[n, h, w] = theta[n] @ (x_w, y_h, 1): the pixel
         centres' normalised coordinates in [-1, 1] (``align_corners``: -1 and 1 are the corner
@@ -15,9 +13,24 @@ primitives' vjps.
     3-D (5-D tensors): theta (N, 3, 4), grid (N, Do, Ho, Wo, 3) = (gx, gy, gz) addressing
         (W, H, D); trilinear reads the eight neighbours, weights the products of three factors
 
-The neighbours are read with ``take_along_axis`` on each flattened (n, c) plane at integer
-positions computed from ``floor`` of the coordinates under ``stop_gradient``, so dx is a
-scatter of the weighted cotangent and d grid comes through the weights (``fx = ix - floor(ix)``).
+2-D sampling of float32/float64 is three primitives (issue 19: the composite below was about 60
+ops a call, the spatial transformer tutorial 1.36x PyTorch; with them 1.09-1.11x)::
+
+    grid_sample2d(x, grid)                 the sample (kernels: dlcore/kernels/{cpu,cuda}/
+                                           grid_sample.py, coordinates shared in
+                                           dlcore/kernels/_grid_sample_scalar.py: PyTorch's CPU
+                                           arithmetic, its fused unnormalisation included)
+        dx    = grid_sample2d_grad_input(g, grid)   g scattered by the corners' weights
+        dgrid = grid_sample2d_grad_grid(g, x, grid) sum_c g times the interpolation's slopes
+                                                    and the coordinates' factors (nearest: 0)
+    grid_sample2d_grad_input's vjp: grid_sample2d(c, grid) and grid_sample2d_grad_grid(g, c,
+        grid) (<c, S(grid)^T g> = <S(grid) c, g>);  grid_sample2d_grad_grid's: the composite's,
+        recomputed twice over (dlcore.recompute, nested), so every order of derivative exists.
+
+The composite (3-D, float16/bfloat16, and that second derivative) reads the neighbours with
+``take_along_axis`` on each flattened (n, c) plane at integer positions computed from ``floor``
+of the coordinates under ``stop_gradient``, so dx is a scatter of the weighted cotangent and
+d grid comes through the weights (``fx = ix - floor(ix)``).
 """
 
 from __future__ import annotations
