@@ -314,7 +314,9 @@ def _write_in_place(x: Tensor, key, value) -> bool:
         if b.dtype not in _WIDE:            # (16-bit floats and integers: their conversions)
             return False
         vb = value
-    else:
+    elif isinstance(value, np.generic) and value.dtype == b.dtype:
+        vb = value                          # (a number setitem converted for an integer or
+    else:                                   # bool tensor: scalar_as, PyTorch's checks done)
         return False
     try:
         b[key] = vb
