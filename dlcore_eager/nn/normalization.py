@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..creation import ones, tensor, zeros
 from ..tensor import Tensor
 from . import functional_conv as F
+from ._bn_running import own_host_buffer
 from . import init
 from .module import Module, Parameter
 
@@ -66,7 +67,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         count = self.num_batches_tracked
         if self.training and self.track_running_stats and count is not None:
-            if F.own_host_buffer(count):        # (add_(1) under no_grad, 7 us less a call)
+            if own_host_buffer(count):          # (add_(1) under no_grad, 7 us less a call)
                 count._buf += 1
                 count._vc[0] += 1
             else:

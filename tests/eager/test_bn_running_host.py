@@ -1,5 +1,5 @@
 """BatchNorm's training-mode bookkeeping written straight into buffers that own their memory
-(dlcore_eager/nn/functional_conv.py ``own_host_buffer``): the same running statistics, batch
+(dlcore_eager/nn/_bn_running.py ``own_host_buffer``): the same running statistics, batch
 count and version counters as through copy_ and add_, a view of a statistic seeing the update,
 and the in-place ops kept where the fast path does not apply."""
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dlcore_eager as dl
-import dlcore_eager.nn.functional_conv as FC
+from dlcore_eager.nn import _bn_running as FC
 
 torch = pytest.importorskip("torch")
 

@@ -1,0 +1,87 @@
+"""The vjp rule an eager node runs, and how a node with 16-bit values runs it.
+
+``EAGER_VJPS``/``eager_vjp``: where PyTorch's backward differs from the core's rule (kept by the
+static front end), the rule eager nodes use instead.  ``half_vjp``: a node holding float16 or
+bfloat16 values (``has_half``) runs its rule in float32, as PyTorch's backward kernels for those
+types compute.  (Split from :mod:`dlcore_eager._graph`, which re-exports these names.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import dtypes as _dt
+from dlcore.registry import convention_rules as _convention_rules
+
+_HALF = _dt.HALF
+_F32 = _dt.float32
+
+
+def _dtype_of(x):
+    try:
+        b = getattr(x, "_buf", x)
+    except RuntimeError:                    # (a stale saved tensor: its dtype is known)
+        return x.__dlcore_aval__().dtype
+    return getattr(b, "dtype", None)
+
+
+def has_half(out, ins) -> bool:
+    """Does a node hold float16 or bfloat16 values (its output buffer or an input)?"""
+    if out.dtype in _HALF:
+        return True
+    for t in ins:
+        if _dtype_of(t) in _HALF:
+            return True
+    return False
+
+
+def half_vjp(prim, g, out, args, params, recorded):
+    """A vjp rule run in float32 for a node with float16 or bfloat16 values (Tensors or
+    buffers): 16-bit operands cast up, each cotangent rounded back to its input's 16-bit type
+    once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``:
+    the node's inputs as recorded (their dtypes; ``args`` may hold stale tensors that raise
+    only when read)."""
+    from dlcore.ops import cast
+    from dlcore.ops.elementwise_cast import cast_p
+    if prim.name == "cast":             # (its vjp casts g to the input's dtype, directly)
+        return eager_vjp(prim)(g, out, *args, **params)
+    dtypes = [_dtype_of(t) for t in recorded]
+    kernel = cast_p.kernels["cpu"]
+
+    def up(x, d):
+        if d not in _HALF:
+            return x
+        if type(x) is np.ndarray:           # (a buffer: the cast kernel itself, no dispatch)
+            return kernel(x, dtype=_F32)
+        if hasattr(x, "_stale_recast"):      # (changed in place: raises only when read)
+            return x._stale_recast(_F32)
+        return cast(x, _F32)
+
+    def down(r, d):
+        if r is None:
+            return None
+        if callable(r) and getattr(r, "dtype", None) is None and not hasattr(r, "_buf"):
+            return lambda: down(r(), d)
+        if d not in _HALF or _dtype_of(r) == d:
+            return r
+        return kernel(r, dtype=d) if type(r) is np.ndarray else cast(r, d)
+
+    from ._code_reads import reads, real_rule   # (what the rule never reads stays 16-bit)
+    rule = eager_vjp(prim)
+    inner = real_rule(rule)             # (called with real float32 values)
+    res = rule(up(g, _dtype_of(g)), up(out, _dtype_of(out)) if reads(inner, 1) else out,
+               *[up(t, d) if reads(inner, i) else t
+                 for i, (t, d) in enumerate(zip(args, dtypes), 2)], **params)
+    return tuple(down(r, d) for r, d in zip(res, dtypes))
+
+
+#: the vjp rules eager nodes use where PyTorch's backward differs from the core's rule (kept by
+#: the static front end): the primitives' PyTorch conventions (``registry.convention_rules``:
+#: relu's threshold_backward, whose NaN output passes g; pow's; acosh's), and the rules eager
+#: modules add to it (maximum/minimum: _math_extra; full_like)
+EAGER_VJPS: dict = _convention_rules("torch")
+
+
+def eager_vjp(prim):
+    """The vjp rule eager nodes of ``prim`` use: ``EAGER_VJPS``' where it has one."""
+    return EAGER_VJPS.get(prim) or prim.vjp
