@@ -8,6 +8,7 @@ gradients come from dlcore's primitives.  ``reduction`` is ``'mean' | 'sum' | 'n
 
 from __future__ import annotations
 
+import math
 import typing as _typing
 import warnings
 
@@ -199,7 +200,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                            f"{len(sx)}D and {len(sw)}D")
     if len(sw) == 2 and len(sx) >= 1 and sx[-1] != sw[1]:     # PyTorch's error and wording
-        rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
+        rows = math.prod(sx[:-1]) if len(sx) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sx[-1]} and "
                            f"{sw[1]}x{sw[0]})")
     if len(sx) == 1 and bias is None:  # an unbatched input (in_features,) -> (out_features,)
@@ -211,7 +212,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if len(sw) != 2 or not len(sx) or bias is not None and len(sx) > 2 and \
             not input.is_contiguous():
         return _ops.linear(input, _weight_t(weight), bias)
-    rows = int(np.prod(sx[:-1]))
+    rows = math.prod(sx[:-1])           # (np.prod of a shape: 3-5 us a call)
     x2 = input if len(sx) == 2 else _ops.reshape(input, (rows, sx[-1]))
     if bias is None:
         out = _ops.matmul(x2, _weight_t(weight))
@@ -294,7 +295,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     from ..creation import _engine
     # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p) (a double uniform < 1 - p
     # per element, _torch_rng), noise / (1 - p), x * noise; keeping and scaling are dlcore ops.
-    n = int(np.prod(tuple(input.shape), dtype=np.int64))
+    n = math.prod(input.shape)
     keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
     u = Tensor._wrap(keep.astype(input._buf.dtype))
     if input.is_cuda:
