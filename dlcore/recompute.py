@@ -26,16 +26,12 @@ interpreters, autodidax's levels, cut down to this).
 from __future__ import annotations
 
 import itertools
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from .autodiff import reverse_pass
-from .device import is_cuda_array
+from .device import device_of, is_cuda_array
 from .registry import AVal, Primitive, aval_of, bind
-
-_CUDA = SimpleNamespace(type="cuda")
-
 
 _LEVELS = itertools.count(1)      # a nested call's level is higher than its enclosing one's
 
@@ -61,7 +57,8 @@ class _Node:
     @property
     def device(self):
         """The value's device: ``device.const_like`` puts a composite's constants there."""
-        return _CUDA if is_cuda_array(self.val) else getattr(self.val, "device", None)
+        v = self.val
+        return device_of(v) if is_cuda_array(v) else getattr(v, "device", None)
 
 
 class _Recorder:

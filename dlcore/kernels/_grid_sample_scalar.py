@@ -55,7 +55,8 @@ def clip(i, m, sizef, one):
 
 
 def rint(v, one):
-    """``v`` rounded to the nearest integer, half to even (``nearbyint``), in the dtype."""
+    """``v`` rounded to the nearest integer, half to even (``nearbyint``), in the dtype (CUDA's
+    nearest mode; the CPU loops take ``np.rint``, a ufunc Numba's CUDA target lacks)."""
     half = one / (one + one)
     r = (v + half) // one
     if r - v == half and r % (one + one) != one - one:

@@ -68,7 +68,6 @@ def test_cuda_kernels_as_the_cpu():
     if not dlcore.cuda_available():
         pytest.skip("numba.cuda is not usable (no GPU and no simulator)")
     from dlcore.kernels.cuda import bfloat16 as C
-    from dlcore.kernels.cuda.elementwise import elementwise_kernel  # noqa: F401 (loads)
     f = _bits32(300, seed=4).view(np.float32)
     dev = dlcore.to_device(f, "cuda")
     down = np.asarray(dlcore.to_host(C.cast(dev, BF16, None)))

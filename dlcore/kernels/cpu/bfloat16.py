@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .flat import c_flat
+
 _F32 = np.dtype(np.float32)
 SMALL = 1024
 _jit = None
@@ -22,17 +24,12 @@ def _loops():
     return _jit
 
 
-def _flat(x):
-    return (x if x.flags.c_contiguous else np.ascontiguousarray(x)).reshape(-1)
-
-
 def to_float32(x):
     """A bfloat16 array as float32 (exact)."""
     if x.size < SMALL:
         return x.astype(_F32)
     out = np.empty(x.shape, _F32)
-    if x.size:
-        _loops().bf16_bits_to_f32(out.reshape(-1).view(np.uint32), _flat(x).view(np.uint16))
+    _loops().bf16_bits_to_f32(out.reshape(-1).view(np.uint32), c_flat(x).view(np.uint16))
     return out
 
 
@@ -41,6 +38,5 @@ def from_float32(x, bf16):
     if x.size < SMALL:
         return x.astype(bf16)
     out = np.empty(x.shape, bf16)
-    if x.size:
-        _loops().f32_bits_to_bf16(out.reshape(-1).view(np.uint16), _flat(x).view(np.uint32))
+    _loops().f32_bits_to_bf16(out.reshape(-1).view(np.uint16), c_flat(x).view(np.uint32))
     return out

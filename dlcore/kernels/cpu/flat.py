@@ -1,6 +1,7 @@
 """Flat views of dense arrays, for the CPU loops that run over one axis (``leaky_relu``'s and
 ``clamp``'s gradient kernels): a C- or Fortran-contiguous array read as one vector in its
-memory order, and the order to give a result of the same layout."""
+memory order, and the order to give a result of the same layout; or C-ordered, copied where
+needed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ def flat(x):
     if x.flags.f_contiguous:
         return x.T.reshape(-1), "F"
     return None
+
+
+def c_flat(x):
+    """``x`` as a C-ordered 1-D array: a view of a C-contiguous one, else a C-ordered copy
+    (for loops that index one flat layout: grid_sample's, the bfloat16 bit casts)."""
+    return np.ascontiguousarray(x).reshape(-1)
 
 
 def dense(x):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .flat import c_flat
+
 MODES = {"bilinear": 0, "nearest": 1}
 PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
 _jit = None
@@ -32,10 +34,6 @@ def constants(dtype, height: int, width: int, align_corners: bool) -> np.ndarray
                      scale(height)], dtype)
 
 
-def _flat(a):
-    return (a if a.flags.c_contiguous else np.ascontiguousarray(a)).reshape(-1)
-
-
 def _run(name, mode, padding_mode, align_corners, shape_x, npts, *arrays):
     """The loop ``name`` of (mode, padding mode) on the flat ``arrays`` (the last one written),
     ``shape_x`` (N, C, H, W) the image's."""
@@ -50,7 +48,7 @@ def grid_sample(x, grid, *, mode, padding_mode, align_corners):
     out = np.empty((n, c, grid.shape[1], grid.shape[2]), x.dtype)
     if out.size:
         _run("forward", mode, padding_mode, align_corners, x.shape, out.shape[2] * out.shape[3],
-             _flat(x), _flat(grid), out.reshape(-1))
+             c_flat(x), c_flat(grid), out.reshape(-1))
     return out
 
 
@@ -59,13 +57,14 @@ def grid_sample_grad_input(g, grid, *, size, mode, padding_mode, align_corners):
     dx = np.zeros((g.shape[0], g.shape[1], h, w), g.dtype)
     if g.size:
         _run("grad_input", mode, padding_mode, align_corners, dx.shape,
-             g.shape[2] * g.shape[3], _flat(g), _flat(grid), dx.reshape(-1))
+             g.shape[2] * g.shape[3], c_flat(g), c_flat(grid), dx.reshape(-1))
     return dx
 
 
 def grid_sample_grad_grid(g, x, grid, *, mode, padding_mode, align_corners):
-    dgrid = np.zeros(grid.shape, grid.dtype)
+    dgrid = np.empty(grid.shape, grid.dtype)          # (the loop writes every entry)
     if grid.size:
         _run("grad_grid", mode, padding_mode, align_corners, x.shape,
-             grid.shape[1] * grid.shape[2], _flat(g), _flat(x), _flat(grid), dgrid.reshape(-1))
+             grid.shape[1] * grid.shape[2], c_flat(g), c_flat(x), c_flat(grid),
+             dgrid.reshape(-1))
     return dgrid
