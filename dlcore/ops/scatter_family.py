@@ -297,6 +297,19 @@ def _identity(reduce, dtype):
     return -big if reduce == "amax" else big
 
 
+def _host_hits(index, ishape, rshape, a, dt):
+    """How many of ``index``'s entries land on each position of the region (``rshape``), as a
+    host array (x's dtype when floating, else int64), when ``index`` is a concrete host array
+    (eager on the CPU, already checked in range): the counts and the masks built from them are
+    then constants, not five recorded ops of a GNN's scatter_reduce (issue 19); else None."""
+    b = index if type(index) is np.ndarray else getattr(index, "_buf", None)
+    if type(b) is not np.ndarray or b.dtype != np.int64:
+        return None
+    from ..kernels.cpu.scan import scatter_add_along_axis as _saa
+    hdt = dt if is_floating(dt) else np.dtype(np.int64)
+    return _saa(np.ones(ishape, hdt), b, np.zeros(rshape, hdt), axis=a)
+
+
 @exports({"torch": "scatter_reduce", "Tensor": "scatter_reduce"}, "args")
 def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
     """PyTorch's ``scatter_reduce``: ``src`` folded into ``x`` at ``index`` along ``axis`` by
@@ -318,19 +331,27 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
     dt = _dtype(x)
     hits = None
     if not include_self or reduce == "mean":
-        ones = full_like(src, 1, dt if is_floating(dt) else _dt.int64)
-        from .scan import scatter_add_along_axis
-        hits = scatter_add_along_axis(ones, index, _zeros(rshape, ones), a)
+        hits = _host_hits(index, ishape, rshape, a, dt)
+        if hits is None:
+            ones = full_like(src, 1, dt if is_floating(dt) else _dt.int64)
+            from .scan import scatter_add_along_axis
+            hits = scatter_add_along_axis(ones, index, _zeros(rshape, ones), a)
     base = region
     if not include_self:
         fill = 0 if reduce in ("sum", "mean") else _identity(reduce, dt)
-        base = where(greater(hits, 0), full_like(region, fill), region)
+        if type(hits) is np.ndarray:         # (the mask and the fill: host constants)
+            base = where(hits > 0, np.full((), fill, dt), region)
+        else:
+            base = where(greater(hits, 0), full_like(region, fill), region)
     if reduce in ("sum", "mean"):
         from .scan import scatter_add_along_axis
         y = add(base, scatter_add_along_axis(src, index, region, a))
         if reduce == "mean":
             count = hits if not include_self else add(hits, 1)
-            count = where(greater(count, 0), cast(count, dt), full_like(region, 1))
+            if type(count) is np.ndarray:
+                count = np.where(count > 0, count, 1).astype(dt)
+            else:
+                count = where(greater(count, 0), cast(count, dt), full_like(region, 1))
             if is_floating(dt):
                 y = div(y, count)
             else:
