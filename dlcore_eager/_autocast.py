@@ -87,7 +87,7 @@ def _names(table: dict) -> list:
 
 #: Primitives' autocast classes (PyTorch's CPU lists, for the ops dlcore has as primitives).
 PRIMITIVES = {
-    **dict.fromkeys(("matmul", "conv", "conv_transpose"), "lower"),
+    **dict.fromkeys(("matmul", "conv", "conv_bias", "conv_transpose"), "lower"),
     **dict.fromkeys(("prod", "cholesky", "inv", "solve", "triangular_solve", "svd", "eig",
                      "eigh", "qr", "lu", "fft_c2c", "fft_r2c", "fft_c2r", "ctc_loss",
                      "sparse_softmax_xent"), "fp32"),

@@ -347,6 +347,7 @@ _TORCH_NAMES: dict = {
     "grid_sample2d_grad_grid": "GridSampler2DBackwardBackward0",
     "identity": "CloneBackward0",               # (clone, and contiguous's copy)
     "conv": "ConvolutionBackward0",
+    "conv_bias": "ConvolutionBackward0",
     "conv_transpose": "ConvolutionBackward0",
     "batch_norm_train": "NativeBatchNormBackward0",
     "layer_norm": "NativeLayerNormBackward0",

@@ -31,7 +31,7 @@ _SHAPE_OF_INPUT = {
     "SelectBackward0": "getitem", "SliceBackward0": "getitem", "SplitBackward0": "getitem",
     "ViewBackward0": "reshape",
 }
-_CONV = ("conv", "conv_transpose")
+_CONV = ("conv", "conv_bias", "conv_transpose")
 
 
 def _missing(node, what: str) -> AttributeError:
@@ -81,7 +81,7 @@ def _self_sym_sizes(node):
 
 def _conv_node(node):
     """The convolution primitive's node behind PyTorch's ConvolutionBackward0 (the node
-    itself, or the conv under its bias's add)."""
+    itself: conv, conv_bias, conv_transpose; or the conv under its bias's add)."""
     if node.name() != "ConvolutionBackward0":
         return None
     if node.prim.name in _CONV:
@@ -120,6 +120,8 @@ def _conv_value(node, conv, what: str):
                      for o, i, s, pad, d, kk in zip(conv.shape[2:], x.shape[2:], p["strides"],
                                                     p["padding"], p["dilation"], k))
     if what == "bias_sym_sizes_opt":
+        if conv.prim.name == "conv_bias":            # (the bias is its third input)
+            return (int(conv.inputs[2].shape[0]),) if conv.inputs is not None else (0,)
         if node is conv:
             return (0,)
         return (int(node.inputs[1].shape[0]),) if node.inputs is not None else (0,)

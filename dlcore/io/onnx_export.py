@@ -315,7 +315,7 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("Gather", ins[:2], out, axis=0)
     elif name == "getitem":
         _getitem(b, op)
-    elif name in ("conv", "max_pool", "avg_pool"):
+    elif name in ("conv", "conv_bias", "max_pool", "avg_pool"):
         _spatial(b, op)
     elif name in ("lstm_gates", "lstm_step", "lstm_seq", "gru_gates", "gru_seq", "gru_rb_seq",
                   "rnn_seq", "cumsum", "argsort", "batch_norm_stats", "batch_norm_train",
@@ -462,10 +462,10 @@ def _spatial(b: _Builder, op: Op) -> None:
     if p.get("layout", "NCHW") not in ("NCHW", "NCW", "NCDHW", None):
         raise NotImplementedError(f"ONNX export: {op.prim} with layout {p.get('layout')!r}")
     pads = _pads([(0, 0) if isinstance(pp, str) else pp for pp in p["padding"]]
-                 if op.prim != "conv" else p["padding"], nd)
+                 if op.prim not in ("conv", "conv_bias") else p["padding"], nd)
     strides = list(p["strides"])
-    if op.prim == "conv":
-        b.node("Conv", op.inputs[:2], op.output, strides=strides, pads=pads,
+    if op.prim in ("conv", "conv_bias"):                # (Conv's B: conv_bias's third input)
+        b.node("Conv", op.inputs[:3 if op.prim == "conv_bias" else 2], op.output, strides=strides, pads=pads,
                dilations=list(p.get("dilation") or [1] * nd), group=int(p.get("groups", 1)))
         return
     k, dil = list(p["kernel_size"]), list(p.get("dilation") or [1] * nd)

@@ -22,7 +22,8 @@ rule, vjp, kernels) lives in the module of its family:
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of, arange (tensor bounds)
     scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites
-    conv.py         conv, conv_transpose, conv_filter_grad (1-D/2-D, channels-first)
+    conv.py         conv, conv_bias, conv_transpose, conv_filter_grad (1-D/2-D/3-D,
+                    channels-first)
     pool.py         max_pool (+argmax, plane_gather/scatter), avg_pool (+grad)
     scatter_ops.py  scatter_set (the last write wins), scatter_combine (max/min/prod) along an axis
     scatter_family.py  scatter, index_put, index_copy/fill, masked_scatter, scatter_reduce, put,
@@ -114,7 +115,7 @@ from .activations import elu, leaky_relu, relu6, selu, softplus, softsign
 from .clamp import clamp, clamp_grad
 from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_any, shape_of
 
-from .conv import conv, conv_filter_grad, conv_transpose
+from .conv import conv, conv_bias, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from .grid_sample import affine_grid, grid_sample

@@ -100,20 +100,21 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
             raise RuntimeError(f"Invalid padding string: {padding!r}")     # ValueError)
         if padding == "same" and any(s != 1 for s in np.atleast_1d(stride)):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
+    fused = isinstance(bias, Tensor)     # (conv_bias: the convolution and its bias one node)
     try:
         x, sq = _batched(input, nsp, op)
-        y = _ops.conv(x, weight, stride, padding, dilation, groups)
+        y = _ops.conv_bias(x, weight, bias, stride, padding, dilation, groups) if fused else \
+            _ops.conv(x, weight, stride, padding, dilation, groups)
     except ValueError as e:             # (ATen's message where it has one, checked only
         _conv_checks(input, weight, padding, dilation, groups, nsp, op)     # on failure)
         raise RuntimeError(str(e)) from None
     except RuntimeError:
         _conv_checks(input, weight, padding, dilation, groups, nsp, op)
         raise
-    if bias is None or sq or not isinstance(bias, Tensor):
-        return _unbatch(_add_bias(y, bias), sq)
+    if not fused or sq:
+        return _unbatch(y if fused else _add_bias(y, bias), sq)
     # (PyTorch's one node for the convolution and its bias: ConvolutionBackward0, three edges)
-    return labelled(_add_bias(y, bias), "ConvolutionBackward0", input, weight, bias,
-                    edges=(input, weight, bias))
+    return labelled(y, "ConvolutionBackward0", input, weight, bias, edges=(input, weight, bias))
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,

@@ -305,6 +305,17 @@ def conv(x, w, *, strides, padding, dilation, groups):
     return y.reshape((n, o) + out_sp)
 
 
+def conv_bias(x, w, b, *, strides, padding, dilation, groups):
+    """``conv(x, w) + b`` along the channels: the bias added into the convolution's fresh
+    result (a channels-last view's too), no second array."""
+    y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups)
+    b = np.asarray(b).reshape((-1,) + (1,) * (y.ndim - 2))
+    if not y.flags.writeable or y.dtype != b.dtype:
+        return (y + b).astype(y.dtype, copy=False)
+    np.add(y, b, out=y)
+    return y
+
+
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     """dx = col2im(W^T @ g): the adjoint of ``conv`` with respect to its input."""
     if g.ndim == 5:

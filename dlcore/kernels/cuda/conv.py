@@ -65,6 +65,23 @@ def conv(x, w, *, strides, padding, dilation, groups):
     return out if len(x.shape) == 4 else out.reshape((n, o, ow))
 
 
+_ADD: list = []         # add's elementwise kernel (its launch plans), made on first use
+
+
+def conv_bias(x, w, b, *, strides, padding, dilation, groups):
+    """``conv(x, w) + b`` along the channels: add's broadcasting kernel written into the
+    convolution's result (``into``: no second array)."""
+    y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups)
+    shape = tuple(int(d) for d in y.shape)
+    b = contiguous(b).reshape((shape[1],) + (1,) * (len(shape) - 2))
+    if not _ADD:
+        from .elementwise import elementwise_kernel
+        _ADD.append(elementwise_kernel("add", "{0} + {1}", 2))
+    if _ADD[0].into(y, y, b):
+        return y
+    return _ADD[0](y, b)
+
+
 def conv_transpose(g, w, *, in_size, strides, padding, dilation, groups):
     if len(g.shape) == 5:
         return _c3().conv_transpose(g, w, in_size=in_size, strides=strides, padding=padding,
