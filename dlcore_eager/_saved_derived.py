@@ -120,8 +120,8 @@ def _conv_value(node, conv, what: str):
                      for o, i, s, pad, d, kk in zip(conv.shape[2:], x.shape[2:], p["strides"],
                                                     p["padding"], p["dilation"], k))
     if what == "bias_sym_sizes_opt":
-        if conv.prim.name == "conv_bias":            # (the bias is its third input)
-            return (int(conv.inputs[2].shape[0]),) if conv.inputs is not None else (0,)
+        if conv.prim.name == "conv_bias":            # (one bias per output channel)
+            return (int(conv.shape[1]),)
         if node is conv:
             return (0,)
         return (int(node.inputs[1].shape[0]),) if node.inputs is not None else (0,)

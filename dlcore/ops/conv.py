@@ -307,7 +307,7 @@ def eager_conv_vjp(g, y, x, w, **p):
 def eager_conv_bias_vjp(g, y, x, w, b, **p):
     """conv_bias's vjp, the kernels called directly on eager backward's plain buffers (the
     bias's: the sum primitive's kernel over every axis but the channels)."""
-    if not _plain(g, x, w, b):
+    if not _plain(g, x, w):                  # (b is not read: its dtype is g's)
         return _conv_bias_vjp(g, y, x, w, b, **p)
     from .reduce import sum_p
     axes = (0,) + tuple(range(2, g.ndim))

@@ -142,6 +142,7 @@ _TABLE: dict = {
     **dict.fromkeys(("maximum", "minimum", "atan2", "hypot", "logaddexp"), _BOTH_REVERSED),
     **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
     **dict.fromkeys(("take_along_axis", "take"), (1,)),      # (gather's, index's: the index)
+    **dict.fromkeys(("conv", "conv_bias"), (0, 1)),   # (ConvolutionBackward0: input, weight)
     **dict.fromkeys(("add", "sub", "neg", "sum", "cumsum", "reshape", "transpose",
                      "broadcast_to", "expand_dims", "squeeze", "getitem", "concatenate",
                      "stack", "cast", "identity", "conj", "real", "imag", "full_like", "sum_to",

@@ -20,7 +20,9 @@ import numpy as np
 from dlcore import ops as _ops
 from dlcore.errors import ShapeError
 from dlcore.ops import batch_norm_prims as _bn
+from dlcore.ops.conv import conv_params as _conv_params
 
+from .. import _conv_lane
 from .. import _memory_format as _mf
 from .. import _tensor_ops as O
 from .._graph import labelled
@@ -91,6 +93,9 @@ def _conv_checks(input, weight, padding, dilation, groups, nsp, op) -> None:
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
+    y = _conv_lane.conv(input, weight, bias, stride, padding, dilation, groups, nsp)
+    if y is not None:                   # (a call the path below made before: issue 19)
+        return y
     if isinstance(input, Tensor) and isinstance(weight, Tensor) and (
             input._buf.dtype != weight._buf.dtype or bias is not None and
             isinstance(bias, Tensor) and bias._buf.dtype != input._buf.dtype):
@@ -111,6 +116,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nsp, op):
     except RuntimeError:
         _conv_checks(input, weight, padding, dilation, groups, nsp, op)
         raise
+    if not sq and (fused or bias is None):   # (its parameters, for the lane's next call)
+        _conv_lane.remember(nsp, x, weight, bias, stride, padding, dilation, groups,
+                            _conv_params(x, weight, stride, padding, dilation, groups))
     if not fused or sq:
         return _unbatch(y if fused else _add_bias(y, bias), sq)
     # (PyTorch's one node for the convolution and its bias: ConvolutionBackward0, three edges)
