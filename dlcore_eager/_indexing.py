@@ -257,6 +257,8 @@ def setitem(x: Tensor, key, value) -> None:
             x._commit(_assign_advanced(x, key, value))     # x[mask] = the selected values
             return
         mask = key
+        if _write_advanced_in_place(x, key, value):
+            return
         if mask.ndim < x.ndim:
             mask = _ops.reshape(mask, tuple(mask.shape) + (1,) * (x.ndim - mask.ndim))
         x._commit(labelled(_ops.where(mask, value, x), "IndexPutBackward0", x,
@@ -268,10 +270,12 @@ def setitem(x: Tensor, key, value) -> None:
             # an integer beside an advanced index is one too (NumPy's and PyTorch's rule):
             # x[range(n), 3] = v writes x[i, 3] for each i
             key = tuple(np.asarray(k, dtype=np.int64) if type(k) is int else k for k in key)
-            x._commit(_assign_advanced(x, key, value))
+            if not _write_advanced_in_place(x, key, value):
+                x._commit(_assign_advanced(x, key, value))
             return
     elif _is_advanced(key):
-        x._commit(_assign_advanced(x, key, value))
+        if not _write_advanced_in_place(x, key, value):
+            x._commit(_assign_advanced(x, key, value))
         return
     if _write_in_place(x, key, value):
         return
@@ -324,6 +328,34 @@ def _write_in_place(x: Tensor, key, value) -> bool:
         return False
     x._vc[0] += 1
     return True
+
+
+_INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int64, np.int32, np.bool_))
+
+
+def _write_advanced_in_place(x: Tensor, key, value) -> bool:
+    """``_write_in_place`` for a key with index tensors (int64, int32 or bool, on the CPU) or
+    index arrays (an int beside them, made one by ``setitem``) beside ints, slices, None and
+    Ellipsis: NumPy's assignment with their host arrays, whose rules are PyTorch's here (the
+    advanced dimensions placed alike, a value broadcast to ``x[key]`` after its leading 1s
+    are dropped).  The last of repeated positions wins, as in the general path; NumPy checks
+    every index (and the value's shape) before it writes anything, so a refused write writes
+    nothing and the general path raises PyTorch's error (PyTorch itself writes the rows before
+    an out-of-bounds index).  Issue 19: ``conf[idx] = 0.5`` recorded six ops, 131 us against
+    PyTorch's 4."""
+    np_key = []
+    for k in key if type(key) is tuple else (key,):
+        if isinstance(k, Tensor):
+            kb = k._buf
+            if type(kb) is not np.ndarray or kb.dtype not in _INDEX_DTYPES:
+                return False
+            np_key.append(kb)
+        elif type(k) is np.ndarray and k.dtype in _INDEX_DTYPES or type(k) is slice or \
+                type(k) is int or k is None or k is Ellipsis:
+            np_key.append(k)
+        else:
+            return False
+    return _write_in_place(x, tuple(np_key) if type(key) is tuple else np_key[0], value)
 
 
 def _u8_fill(key, value) -> bool:
@@ -448,6 +480,11 @@ def _value_for(like: Tensor, value, shape: tuple) -> Tensor:
             return _ops.full_like(like.detach(), value)
         filled = Tensor._wrap(np.full(shape, value, dtype=like._buf.dtype))
         return filled.cuda() if like.is_cuda else filled
+    vs = tuple(value.shape)
+    while len(vs) > len(shape) and vs[0] == 1:   # (PyTorch drops a value's leading 1s)
+        vs = vs[1:]
+    if vs != tuple(value.shape):
+        value = _ops.reshape(value, vs)
     if tuple(value.shape) != shape:
         try:
             if np.broadcast_shapes(tuple(value.shape), shape) != shape:
