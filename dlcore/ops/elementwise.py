@@ -529,9 +529,14 @@ def where(c, a, b):
 
 def _scalar_like(value, other):
     """A constant shaped like ``other`` holding a weak scalar (it takes ``other``'s dtype); for a
-    NumPy buffer, a shared read-only 0-d buffer, which where's kernel broadcasts (no fill)."""
+    NumPy buffer, or a front end's value held in one (eager on the CPU: ``X[~mask] = -1e6``'s
+    where, issue 19), a shared read-only 0-d buffer, which where's kernel broadcasts (no fill
+    op, no filled array)."""
     if type(other) is np.ndarray:
         return scalar_buffer(value, _dt.scalar_dtype(value, other.dtype))
+    b = getattr(other, "_buf", None)
+    if type(b) is np.ndarray:
+        return scalar_buffer(value, _dt.scalar_dtype(value, b.dtype))
     return full_like(other, value, _dt.scalar_dtype(value, aval_of(other).dtype))
 
 

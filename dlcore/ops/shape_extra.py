@@ -174,7 +174,7 @@ def repeat_interleave(x, repeats=None, axis=None, *, output_size=None):
 def _repeat_interleave(x, repeats, axis=None, *, output_size=None):
     """``Tensor.repeat_interleave(repeats, dim=None, *, output_size=None)``."""
     if axis is None:
-        x, axis = reshape(x, (-1,)), 0
+        x, axis = (x if len(_shape(x)) == 1 else reshape(x, (-1,))), 0
     d = _ax("repeat_interleave", x, axis)
     shape = _shape(x)
     if not isinstance(repeats, (int, np.integer)):
@@ -198,6 +198,11 @@ def _repeat_interleave(x, repeats, axis=None, *, output_size=None):
     if output_size is not None and int(output_size) != shape[d] * k:
         raise ShapeError("repeat_interleave", "repeat_interleave: Invalid output_size, "
                          f"expected {shape[d] * k} but got {int(output_size)}", [shape])
+    if d == 0 and k > 1:
+        # the rows picked by one gather (d2l's masked_softmax repeats its valid lengths per
+        # query: 29 -> ~12 us, PyTorch 6; issue 19): the same values and gradient (take's vjp
+        # adds each repeat back into its row)
+        return take(x, const_like(np.repeat(np.arange(shape[0], dtype=np.int64), k), x))
     y = expand_dims(x, d + 1)
     target = shape[:d + 1] + (k,) + shape[d + 1:]
     return reshape(broadcast_to(y, target), shape[:d] + (shape[d] * k,) + shape[d + 1:])

@@ -48,26 +48,26 @@ from .utils.rnn import PackedSequence
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False, w_hr=None):
+def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, w_hr=None):
     """One layer, one direction over ``steps`` [(row offset, batch size)]: returns the outputs
-    in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c.  Under autocast
-    each step's hidden product is ``F.linear(h, w_hh, b_hh)``, as PyTorch's cells compute it
-    (``xw`` then holds ``x W_ih^T + b_ih`` only), so it is in autocast's lower precision.
-    ``w_hr`` (an LSTM with projections): each step's h is ``(o * tanh(c)) W_hr^T``."""
+    in time order (a list of (bs_t, H) tensors), the final h and (LSTM) c.  Each step's hidden
+    product is ``F.linear(h, w_hh, b_hh)``, as PyTorch's cells compute it (under autocast in
+    its lower precision, ``xw`` then holding ``x W_ih^T + b_ih`` only; else ``b_hh`` is GRU's,
+    the other modes' being in ``xw``).  ``w_hr`` (an LSTM with projections): each step's h
+    is ``(o * tanh(c)) W_hr^T``."""
     outs = [None] * len(steps)
     full = h.shape[0]
+    rows = xw.shape[0]
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
-    wt = _ops.matrix_transpose(w_hh)
     for t in order:
         off, bs = steps[t]
-        x_t = _ops.getitem(xw, (slice(off, off + bs),))
+        # (one step, a decoder's: xw itself, no slice)
+        x_t = xw if bs == rows else _ops.getitem(xw, (slice(off, off + bs),))
         hp = h if bs == full else _ops.getitem(h, (slice(0, bs),))
-        if autocast:
-            hz = F.linear(hp, w_hh, b_hh)
-        else:
-            hz = _ops.matmul(hp, wt)
-            if b_hh is not None:            # (GRU only: the others' b_hh is in xw)
-                hz = _ops.add(hz, b_hh)
+        # h W_hh^T (+ b_hh: GRU's, or every mode's under autocast; the others' b_hh is in
+        # xw) as F.linear computes it: one addmm node through its lane, the same values as
+        # the matmul and add it replaced (issue 19: a seq2seq decoder's steps)
+        hz = F.linear(hp, w_hh, b_hh)
         if mode == "GRU":
             hn = _seq.gru_gates(x_t, hz, hp)
         else:
@@ -76,8 +76,7 @@ def _run_direction(mode, xw, steps, h, c, w_hh, b_hh, reverse, autocast=False, w
                 cp = c if bs == full else _ops.getitem(c, (slice(0, bs),))
                 hn, cn = _seq.lstm_gates(z, cp)
                 if w_hr is not None:
-                    hn = F.linear(hn, w_hr) if autocast else \
-                        _ops.matmul(hn, _ops.matrix_transpose(w_hr))
+                    hn = F.linear(hn, w_hr)
                 c = cn if bs == full else _ops.concatenate(
                     [cn, _ops.getitem(c, (slice(bs, full),))], 0)
             else:
@@ -266,12 +265,10 @@ class RNNBase(Module):
                 p = w[k * per:(k + 1) * per]
                 w_ih, w_hh = p[0], p[1]
                 b_ih, b_hh = (p[2], p[3]) if self.bias else (None, None)
-                if ac:
+                if ac or b_ih is None or self.mode == "GRU":
                     xw = F.linear(x, w_ih, b_ih)
-                else:
-                    xw = _ops.matmul(x, _ops.matrix_transpose(w_ih))
-                    if b_ih is not None:
-                        xw = _ops.add(xw, b_ih if self.mode == "GRU" else _ops.add(b_ih, b_hh))
+                else:               # (b_hh in xw: the steps add h W_hh^T alone)
+                    xw = F.linear(x, w_ih, _ops.add(b_ih, b_hh))
                 if fused:
                     o, h, c = _fused.direction(self.mode, xw, len(steps), B, h0[k],
                                                c0[k] if c0 is not None else None, w_hh,
@@ -281,7 +278,7 @@ class RNNBase(Module):
                     o, h, c = _run_direction(self.mode, xw, steps, h0[k],
                                              c0[k] if c0 is not None else None, w_hh,
                                              b_hh if self.mode == "GRU" or ac else None, d == 1,
-                                             ac, p[-1] if self.proj_size else None)
+                                             p[-1] if self.proj_size else None)
                     outs.append(_ops.concatenate(o, 0) if len(o) > 1 else o[0])
                 hs.append(h)
                 cs.append(c)
