@@ -122,6 +122,7 @@ class Primitive:
     __slots__ = ("name", "shape_rule", "vjp", "kernels", "differentiable", "doc", "expr",
                  "kind", "view", "export", "options", "elementwise", "_rule_cache",
                  "__weakref__")
+    options: dict          # (declared: an op module in an import cycle sets its conventions)
 
     def __init__(self, name: str, shape_rule: Callable, vjp: Callable | None = None, *,
                  kernels: dict | None = None, differentiable: bool | None = None,

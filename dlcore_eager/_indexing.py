@@ -343,7 +343,7 @@ def _write_advanced_in_place(x: Tensor, key, value) -> bool:
     nothing and the general path raises PyTorch's error (PyTorch itself writes the rows before
     an out-of-bounds index).  Issue 19: ``conf[idx] = 0.5`` recorded six ops, 131 us against
     PyTorch's 4."""
-    np_key = []
+    np_key: list = []
     for k in key if type(key) is tuple else (key,):
         if isinstance(k, Tensor):
             kb = k._buf
