@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore import ops as _ops
 
 from . import _dispatch as _D
 from ._state import STATE
@@ -271,10 +272,10 @@ def _cast(a, np_target, target, st):
                 if hit is not None and hit[0] is a and hit[1] == a._vc[0] and \
                         hit[2] == np_target:
                     return hit[3]
-                out = a.to(target)
+                out = _ops.cast(a, np_target)
                 st.cache[id(a)] = (a, a._vc[0], np_target, out)
                 return out
-            return a.to(target)
+            return _ops.cast(a, np_target)      # (a.to(target) without its argument parsing)
         return a
     if type(a) is np.ndarray and a.dtype in _ELIGIBLE and a.dtype != np_target:
         return a.astype(np_target)          # a constant inside a composite (a resize matrix)
