@@ -124,3 +124,23 @@ def test_a_write_through_a_view_reaches_its_base():
         v = base[1:]
         v[lib.tensor([0]), lib.tensor([2])] = 1.0
         assert base[1, 2].item() == 1.0
+
+
+@pytest.mark.parametrize("value", [-1e6, 0, 2.5])
+def test_a_masked_write_into_scores_that_require_grad_is_torchs(value):
+    """d2l's sequence_mask on attention scores: ``X[~mask] = value``, then softmax (the where
+    kernel and its node directly: ``_indexing._masked_where``)."""
+    res = []
+    for lib in (E, torch):
+        rng = np.random.default_rng(0)
+        src = lib.tensor(rng.standard_normal((6, 5)).astype(np.float32), requires_grad=True)
+        valid = lib.tensor([1.0, 5.0, 3.0, 2.0, 4.0, 5.0])
+        x = src * 2
+        mask = lib.arange(5, dtype=lib.float32)[None, :] < valid[:, None]
+        x[~mask] = value
+        y = lib.softmax(x, dim=-1)
+        (y * lib.arange(30.0).reshape(6, 5)).sum().backward()
+        res.append((x.detach().numpy(), src.grad.numpy(), x.grad_fn.name(), x._version))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-5, atol=1e-6)
+    assert res[0][2:] == res[1][2:]
