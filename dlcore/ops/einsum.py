@@ -26,6 +26,8 @@ Gradients come from the primitives (matmul, transpose, reshape, getitem, sum, mu
 
 from __future__ import annotations
 
+import contextvars
+
 from ..api import exports
 from ..errors import ShapeError
 from ..registry import aval_of
@@ -212,7 +214,7 @@ def _take_diagonals(x, labels: list):
         if _shape(x)[p] is None:
             raise _error(f"subscript {dup} is repeated, which needs its size known when the "
                          "graph is built", [x])
-        x = diagonal(x, 0, p, q)
+        x = _op(diagonal, x, 0, p, q)
         labels = [lab for i, lab in enumerate(labels) if i not in (p, q)] + [dup]
 
 
@@ -220,13 +222,13 @@ def _sum_out(x, labels: list, drop):
     axes = tuple(i for i, lab in enumerate(labels) if lab in drop)
     if not axes:
         return x, labels
-    return sum(x, axes), [lab for lab in labels if lab not in drop]
+    return _op(sum, x, axes), [lab for lab in labels if lab not in drop]
 
 
 def _permute(x, labels: list, order: list):
     """``x`` with its axes in the order of ``order`` (a subset of ``labels``, all of them)."""
     perm = tuple(labels.index(lab) for lab in order)
-    return (transpose(x, perm) if perm != tuple(range(len(perm))) else x), list(order)
+    return (_op(transpose, x, perm) if perm != tuple(range(len(perm))) else x), list(order)
 
 
 def _align(x, labels: list, order: list):
@@ -235,7 +237,15 @@ def _align(x, labels: list, order: list):
     mine = [lab for lab in order if lab in labels]
     x, _ = _permute(x, labels, mine)
     missing = tuple(i for i, lab in enumerate(order) if lab not in labels)
-    return expand_dims(x, missing) if missing else x
+    return _op(expand_dims, x, missing) if missing else x
+
+
+def _reshaped(x, dims: list):
+    """``x`` reshaped to ``dims`` (sizes or run-time values), or ``x`` itself where its known
+    shape is already that."""
+    if all(type(d) is int for d in dims) and _shape(x) == tuple(dims):
+        return x
+    return _op(reshape_dynamic, x, dims)
 
 
 def _contract(a, la: list, b, lb: list, needed: set):
@@ -249,16 +259,16 @@ def _contract(a, la: list, b, lb: list, needed: set):
     for lab in contr:
         da, db = _shape(a)[la.index(lab)], _shape(b)[lb.index(lab)]
         if da == 1 and db not in (1, None):
-            b = sum(b, lb.index(lab), keepdims=True)
+            b = _op(sum, b, lb.index(lab), keepdims=True)
         elif db == 1 and da not in (1, None):
-            a = sum(a, la.index(lab), keepdims=True)
+            a = _op(sum, a, la.index(lab), keepdims=True)
     if not contr:                                   # an outer (broadcast) product
         order = batch + a_only + b_only
-        return mul(_align(a, la, order), _align(b, lb, order)), order
+        return _op(mul, _align(a, la, order), _align(b, lb, order)), order
     if not a_only and not b_only:                   # a dot product over the batch
         order = batch + contr
-        prod = mul(_align(a, la, order), _align(b, lb, order))
-        return sum(prod, tuple(range(len(batch), len(order)))), batch
+        prod = _op(mul, _align(a, la, order), _align(b, lb, order))
+        return _op(sum, prod, tuple(range(len(batch), len(order)))), batch
     nb = len(batch)
     a, _ = _permute(a, la, batch + a_only + contr)
     b, _ = _permute(b, lb, batch + contr + b_only)
@@ -267,11 +277,73 @@ def _contract(a, la: list, b, lb: list, needed: set):
     fa = [_dim(a, i) for i in range(nb, nb + len(a_only))]
     k = [_dim(b, i) for i in range(nb, nb + len(contr))]
     fb = [_dim(b, i) for i in range(nb + len(contr), nb + len(contr) + len(b_only))]
-    a = reshape_dynamic(a, sa + [_prod(fa), _prod(k)])
-    b = reshape_dynamic(b, sb + [_prod(k), _prod(fb)])
-    y = matmul(a, b)
-    y = reshape_dynamic(y, [_dim(y, i) for i in range(nb)] + fa + fb)
+    a = _reshaped(a, sa + [_prod(fa), _prod(k)])
+    b = _reshaped(b, sb + [_prod(k), _prod(fb)])
+    y = _op(matmul, a, b)
+    y = _reshaped(y, [_dim(y, i) for i in range(nb)] + fa + fb)
     return y, batch + a_only + b_only
+
+
+# ----------------------------------------------------------------------------- plans
+# The steps above depend on the equation and the operands' shapes alone.  The first call with
+# fully known shapes records the ops it makes (``_op``: the op, its arguments, its result); the
+# next calls with that equation, those shapes and dtypes and the same operands repeated replay
+# them (``_replay``): the ops themselves again, without the parsing, the checks and the label
+# bookkeeping (issue 19: a selective scan's ``einsum("bdn,bn->bd", x, C[:, i])`` per step,
+# 93 -> ~35 us, PyTorch 23).  A failing call records nothing; the plans are bounded.
+_REC: contextvars.ContextVar = contextvars.ContextVar("dlcore_einsum_steps", default=None)
+_PLANS: dict = {}
+_MAX_PLANS = 256
+
+
+def _op(fn, *args, **kw):
+    """``fn(*args, **kw)``, recorded when a plan is being made."""
+    out = fn(*args, **kw)
+    steps = _REC.get()
+    if steps is not None:
+        steps.append((fn, args, kw, out))
+    return out
+
+
+def _plan_key(equation: str, operands) -> tuple | None:
+    """The plan's key: the equation, each operand's shape and dtype and the first position of
+    the same object (None where a size is unknown: a static graph's)."""
+    parts = []
+    for i, x in enumerate(operands):
+        av = aval_of(x)
+        if None in av.shape:
+            return None
+        same = next(j for j in range(i + 1) if operands[j] is x)
+        parts.append((tuple(av.shape), av.dtype, same))
+    return (equation, tuple(parts))
+
+
+def _build(operands, steps: list, result) -> tuple | None:
+    """The recorded ``steps`` as a plan: each argument that is an operand or an earlier result
+    by its position, the rest as constants; None where the result is neither."""
+    vals = list(operands)
+    at = {}
+    for i, v in enumerate(vals):
+        at.setdefault(id(v), i)
+
+    def ref(a):
+        i = at.get(id(a))
+        return (True, i) if i is not None and vals[i] is a else (False, a)
+    plan = []
+    for fn, args, kw, out in steps:
+        plan.append((fn, tuple(ref(a) for a in args), kw))
+        at[id(out)] = len(vals)
+        vals.append(out)
+    r = ref(result)
+    return (tuple(plan), r[1]) if r[0] else None
+
+
+def _replay(plan: tuple, operands):
+    steps, result = plan
+    vals = list(operands)
+    for fn, args, kw in steps:
+        vals.append(fn(*[vals[a] if is_ref else a for is_ref, a in args], **kw))
+    return vals[result]
 
 
 @exports({"torch": "einsum"}, "plain", same_dtype=True)
@@ -284,6 +356,29 @@ def einsum(equation, *operands):
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
+    try:
+        key = _plan_key(equation, operands)
+    except TypeError:                   # (not a value: _einsum's own error)
+        key = None
+    plan = _PLANS.get(key) if key is not None else None
+    if plan is not None:
+        return _replay(plan, operands)
+    steps: list | None = [] if key is not None else None
+    token = _REC.set(steps)             # (None: an einsum inside an op records nothing)
+    try:
+        y = _einsum(equation, operands)
+    finally:
+        _REC.reset(token)
+    if steps is not None:
+        built = _build(operands, steps, y)
+        if built is not None:
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[key] = built
+    return y
+
+
+def _einsum(equation: str, operands):
     terms, output = parse(equation, operands)
     _check_sizes(terms, operands)
     xs, labels = [], []
