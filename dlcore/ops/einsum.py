@@ -322,7 +322,7 @@ def _build(operands, steps: list, result) -> tuple | None:
     """The recorded ``steps`` as a plan: each argument that is an operand or an earlier result
     by its position, the rest as constants; None where the result is neither."""
     vals = list(operands)
-    at = {}
+    at: dict = {}
     for i, v in enumerate(vals):
         at.setdefault(id(v), i)
 
