@@ -24,13 +24,13 @@ from dlcore.ops.conv import conv_bias_p as _conv_bias_p
 from dlcore.ops.conv import conv_p as _conv_p
 
 from . import _dispatch as _D
+from ._dense_lane import float_operands as _float_operands
 from ._graph import Node, leaf_node
 from ._state import STATE
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 #: (rank, input shape, weight shape, bias shape or None, stride, padding, dilation, groups) ->
 #: the primitive's parameters the general path made for them (shared by the nodes: never
@@ -59,22 +59,10 @@ def remember(nsp, x, weight, bias, stride, padding, dilation, groups, params: di
 def conv(x, weight, bias, stride, padding, dilation, groups, nsp):
     """The convolution of a call the general path has made before (module docstring), or
     None."""
-    if _RECORDERS or _D._AUTOCAST or not isinstance(x, Tensor) or \
-            not isinstance(weight, Tensor):
+    bufs = None if _RECORDERS or _D._AUTOCAST else _float_operands(x, weight, bias)
+    if bufs is None:
         return None
-    xb, wb = x._buf, weight._buf
-    if type(xb) is not _ndarray or type(wb) is not _ndarray:
-        return None
-    d = xb.dtype
-    if (d is not _F32 and d is not _F64) or wb.dtype is not d:
-        return None
-    bb = None
-    if bias is not None:
-        if not isinstance(bias, Tensor):
-            return None
-        bb = bias._buf
-        if type(bb) is not _ndarray or bb.dtype is not d:
-            return None
+    xb, wb, bb = bufs
     try:
         params = _MEMO.get(_key(nsp, xb, wb, bb, stride, padding, dilation, groups))
     except TypeError:

@@ -66,26 +66,38 @@ def _row_loop():
     return _ROW_LOOP
 
 
+def float_operands(x, weight, bias):
+    """``(x, weight, bias)``'s NumPy buffers (None for no bias) where ``x`` and ``weight`` are
+    CPU Tensors of one float32/float64 dtype object and ``bias`` is None or one of that dtype
+    too: the operands of the dense lanes (linear's, the convolutions'); None otherwise."""
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        return None
+    xb, wb = x._buf, weight._buf
+    if type(xb) is not _ndarray or type(wb) is not _ndarray:
+        return None
+    d = xb.dtype
+    if (d is not _F32 and d is not _F64) or wb.dtype is not d:
+        return None
+    if bias is None:
+        return xb, wb, None
+    bb = bias._buf if isinstance(bias, Tensor) else None
+    if type(bb) is not _ndarray or bb.dtype is not d:
+        return None
+    return xb, wb, bb
+
+
 def linear(x, weight, bias):
     """``F.linear(x, weight, bias)`` of a tiny product of CPU matrices (see the module
     docstring), or None."""
-    if not isinstance(x, Tensor) or not isinstance(weight, Tensor) or _RECORDERS:
+    bufs = None if _RECORDERS else float_operands(x, weight, bias)
+    if bufs is None:
         return None
-    xb, wb = x._buf, weight._buf
-    if type(xb) is not _ndarray or type(wb) is not _ndarray or xb.ndim != 2 or wb.ndim != 2:
+    xb, wb, bb = bufs
+    if xb.ndim != 2 or wb.ndim != 2:
         return None
-    d = xb.dtype
     m, k = xb.shape
     n, k2 = wb.shape
-    if (d is not _F32 and d is not _F64) or wb.dtype is not d or k != k2:
-        return None
-    if bias is None:
-        bb = None
-    elif isinstance(bias, Tensor):
-        bb = bias._buf
-        if type(bb) is not _ndarray or bb.dtype is not d or bb.ndim != 1 or bb.shape[0] != n:
-            return None
-    else:
+    if k != k2 or (bb is not None and (bb.ndim != 1 or bb.shape[0] != n)):
         return None
     mkn = m * k * n
     if mkn >= _TINY_MKN or 2.0 * mkn >= _bt.SMALL_GEMM_FLOPS or _D._AUTOCAST or \

@@ -29,6 +29,7 @@ from .._api import _tensor_arg
 from .._operand_rules import _SUB_TWO_BOOLS
 from .._dispatch import EagerFrontend as _EF
 from .. import _dispatch as _Dp
+from .._dense_lane import float_operands as _float_operands
 from .._dense_lane import linear as _linear_tiny
 from dlcore.ops.linalg_extra import _expand_check
 from ..tensor import Tensor
@@ -36,8 +37,6 @@ from ..tensor import Tensor
 _apply = _EF.apply
 _matmul_p = _ops.linalg.matmul_p
 _addmm_p = _ops.linalg.addmm_p
-_ndarray = np.ndarray
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 # the losses' common cases through the eager lane (module globals here: tests replace them)
 from ._fast_losses import _fast_cross_entropy, _fast_nll_loss  # noqa: E402
 from .functional_conv import dropout2d  # noqa: F401 - random, a front-end function, not an op
@@ -114,24 +113,16 @@ def _fast_linear(x, weight, bias):
     one ``addmm`` node, AddmmBackward0), the transpose and the addmm through the eager lane:
     no torch.Size, argument normalisation or promotion (issue 19; see the commits; a tiny
     product takes ``_dense_lane.linear`` before).  None for anything else."""
-    if type(x) is not Tensor and not isinstance(x, Tensor) or \
-            type(weight) is not Tensor and not isinstance(weight, Tensor):
+    bufs = _float_operands(x, weight, bias)
+    if bufs is None:
         return None
-    xb, wb = x._buf, weight._buf
-    if type(xb) is not _ndarray or type(wb) is not _ndarray or wb.ndim != 2:
+    xb, wb, bb = bufs
+    if wb.ndim != 2:
         return None
     if xb.ndim != 2:
         return _fast_linear_stack(x, weight, bias, xb) if xb.ndim > 2 else None
-    d = xb.dtype
-    if (d is not _F32 and d is not _F64) or wb.dtype is not d or xb.shape[1] != wb.shape[1]:
+    if xb.shape[1] != wb.shape[1] or (bb is not None and bb.shape != (wb.shape[0],)):
         return None
-    bb = None
-    if bias is not None:
-        if not isinstance(bias, Tensor):
-            return None
-        bb = bias._buf
-        if type(bb) is not _ndarray or bb.dtype is not d or bb.shape != (wb.shape[0],):
-            return None
     wt = S.fast_t(weight)
     if wt is None:
         return None
