@@ -465,8 +465,9 @@ def _spatial(b: _Builder, op: Op) -> None:
                  if op.prim not in ("conv", "conv_bias") else p["padding"], nd)
     strides = list(p["strides"])
     if op.prim in ("conv", "conv_bias"):                # (Conv's B: conv_bias's third input)
-        b.node("Conv", op.inputs[:3 if op.prim == "conv_bias" else 2], op.output, strides=strides, pads=pads,
-               dilations=list(p.get("dilation") or [1] * nd), group=int(p.get("groups", 1)))
+        b.node("Conv", op.inputs[:3 if op.prim == "conv_bias" else 2], op.output,
+               strides=strides, pads=pads, dilations=list(p.get("dilation") or [1] * nd),
+               group=int(p.get("groups", 1)))
         return
     k, dil = list(p["kernel_size"]), list(p.get("dilation") or [1] * nd)
     if None in op.in_shapes[0][2:]:
