@@ -53,6 +53,8 @@ from ..kernels.cuda import conv as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from ._params_memo import key_of, remember
+from .reduce import sum as _sum
+from .reduce import sum_p
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -270,7 +272,6 @@ def _conv_vjp(g, y, x, w, *, strides, padding, dilation, groups):
 
 
 def _conv_bias_vjp(g, y, x, w, b, *, strides, padding, dilation, groups):
-    from .reduce import sum as _sum
     dx, dw = _conv_vjp(g, y, x, w, strides=strides, padding=padding, dilation=dilation,
                        groups=groups)
     axes = (0,) + tuple(range(2, len(aval_of(g).shape)))
@@ -309,7 +310,6 @@ def eager_conv_bias_vjp(g, y, x, w, b, **p):
     bias's: the sum primitive's kernel over every axis but the channels)."""
     if not _plain(g, x, w):                  # (b is not read: its dtype is g's)
         return _conv_bias_vjp(g, y, x, w, b, **p)
-    from .reduce import sum_p
     axes = (0,) + tuple(range(2, g.ndim))
     return _kernel_grads(g, x, w, p) + (
         lambda: sum_p.kernels["cpu"](g, axes=axes, keepdims=False),)

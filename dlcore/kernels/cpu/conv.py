@@ -309,10 +309,9 @@ def conv_bias(x, w, b, *, strides, padding, dilation, groups):
     """``conv(x, w) + b`` along the channels: the bias added into the convolution's fresh
     result (a channels-last view's too), no second array."""
     y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups)
-    b = np.asarray(b).reshape((-1,) + (1,) * (y.ndim - 2))
-    if not y.flags.writeable or y.dtype != b.dtype:
-        return (y + b).astype(y.dtype, copy=False)
-    np.add(y, b, out=y)
+    if not y.flags.writeable:
+        y = y.copy()
+    np.add(y, np.asarray(b).reshape((-1,) + (1,) * (y.ndim - 2)), out=y)
     return y
 
 
