@@ -125,6 +125,19 @@ def _commit(self, result: Tensor) -> Tensor:
     return self
 
 
+# integer ops whose result in the tensor's dtype is the exact result wrapped, as PyTorch's
+_INT_WRAPS = frozenset(("add", "sub", "mul"))
+_INT_RANGES: dict = {}
+
+
+def _in_range(value: int, dtype) -> builtins.bool:
+    r = _INT_RANGES.get(dtype)
+    if r is None:
+        info = np.iinfo(dtype)
+        r = _INT_RANGES[dtype] = (int(info.min), int(info.max))
+    return r[0] <= value <= r[1]
+
+
 def _into(self, prim, into, other) -> builtins.bool:
     """``self (op)= other`` written by a binary elementwise kernel straight into this
     tensor's memory (``kernel.into``: no result buffer, no copy) when nothing is recorded,
@@ -158,6 +171,11 @@ def _into(self, prim, into, other) -> builtins.bool:
         if STATE.enabled and self._rg:
             return False
         ob = scalar_buffer(other, b.dtype)
+    elif type(other) is int and b.dtype.kind in "iu" and prim.name in _INT_WRAPS and \
+            _in_range(other, b.dtype):
+        if STATE.enabled and self._rg:
+            return False
+        ob = scalar_buffer(other, b.dtype)  # (``counts[i, j] += 1``: PyTorch's int kernel)
     else:
         return False
     if cpu:

@@ -20,29 +20,35 @@ def _like(arr: np.ndarray, ref) -> Tensor:
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator=None) -> Tensor:
     """Indices drawn from each row's (unnormalised) weights."""
-    p = _host(input).astype(np.float64)
+    given = _host(input)
+    p = given.astype(np.float64)
     rows = p.reshape(-1, p.shape[-1])
-    if (rows < 0).any() or not np.isfinite(rows).all():
+    total = rows.sum(-1)           # (finite and no entry < 0: one pass each in the usual case)
+    if not (np.isfinite(total).all() and rows.min(initial=0.0) >= 0) and \
+            ((rows < 0).any() or not np.isfinite(rows).all()):
         if replacement and num_samples > 1:     # (PyTorch's sampler: the first bad entry)
             v = rows.reshape(-1)[np.argmax(~((rows >= 0) & np.isfinite(rows)).reshape(-1))]
             raise RuntimeError("invalid multinomial distribution (encountering probability "
                                f"entry {'< 0' if not v >= 0 else '= infinity or NaN'})")
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (rows.sum(-1) <= 0).any():
+    if (total <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
     from .creation import _engine
     eng = _engine(generator)
-    w = _host(input).reshape(rows.shape)
+    w = given.reshape(rows.shape)
     w = w if w.dtype in (np.float32, np.float64) else w.astype(np.float32)
     if not replacement or num_samples == 1:
         # PyTorch: q = empty_like(p).exponential_(1); argmax / topk of p / q (Gumbel trick)
         q = eng.exponential(w.size, 1.0).astype(w.dtype).reshape(w.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             key = w / q
-        out = np.argsort(-key, axis=-1, kind="stable")[:, :num_samples]
+        if num_samples == 1:       # (PyTorch's kernel: argmax, the first of equal keys)
+            out = np.argmax(key, axis=-1)
+        else:
+            out = np.argsort(-key, axis=-1, kind="stable")[:, :num_samples]
     else:
         # PyTorch's CPU kernel: a cumulative sum in the dtype normalised by its total, the last
         # bucket set to 1, then one double uniform per sample and a left binary search

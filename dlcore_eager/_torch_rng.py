@@ -295,9 +295,13 @@ class TorchCPUEngine:
         dt = np.dtype(dtype)
         wide = rng >= 2 ** 32 and dt in (np.int64, np.float64, np.float32)
         r = self._raw64(n) if wide else self._raw32(n)
-        v = (r % _U64(rng)).astype(np.int64) + np.int64(low) if rng < 2 ** 63 else \
-            np.array([int(x) % rng + int(low) for x in r], dtype=np.int64)
-        return v.astype(dt)
+        if rng >= 2 ** 63:
+            return np.array([int(x) % rng + int(low) for x in r], dtype=np.int64).astype(dt)
+        r %= _U64(rng)
+        v = r.view(np.int64)            # (each below 2**63: the same integers)
+        if low:
+            v += np.int64(low)
+        return v.astype(dt, copy=False)
 
     @_atomic
     def random_full(self, n: int, dtype) -> np.ndarray:

@@ -12,6 +12,7 @@ host stream and are copied (PyTorch's own CUDA Philox streams are out of scope).
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import threading
 from collections.abc import Callable
@@ -489,7 +490,7 @@ def _fma(a: float, b: np.ndarray, c: float) -> np.ndarray:
 def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad=False) -> Tensor:
     shape = _size_arg("rand", sizes, size)
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     buf = _engine(generator).uniform(n, _float_np(dtype, "check_uniform_bounds")).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
@@ -498,7 +499,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None,
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     shape = _size_arg("randn", sizes, size)
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     buf = _engine(generator).normal(n, _float_np(dtype)).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
@@ -514,7 +515,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
                            f">= to={high}")
     shape = _size((size,))
     dt = np.dtype(D.to_numpy_dtype(dtype) if dtype else np.int64)
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     buf = _engine(generator).random_from_to(n, dt, int(low), int(high)).reshape(shape)
     return _finish(buf, None, device, requires_grad)
 
@@ -537,7 +538,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
                             "(float, float), but expected (float mean, float std, tuple of "
                             "ints size)")
         shape = tuple(size)
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         buf = _engine(generator).normal(n, _float_np(dtype), mean, std).reshape(shape)
         return _finish(buf, None, device, requires_grad)
     like = mean if mt else std
@@ -548,7 +549,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     shape = np.broadcast_shapes(tuple(mean.shape) if mt else (), tuple(std.shape) if st else ())
     if st and (std.detach().numpy() < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     if mt and not st:
         out = _engine(generator).normal(n, m, 0.0, std).reshape(shape)
     else:
