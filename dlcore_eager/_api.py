@@ -26,7 +26,7 @@ from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
 from . import _arg_checks as _checks, _dtype as D
-from . import _host_grad, _shown_saved, return_types
+from . import _host_grad, _shape_lanes, _shown_saved, return_types
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY, softmax_refusal as _softmax_refusal
@@ -474,6 +474,8 @@ def args(export, ns, name):
             return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
                             "RoundBackward0", x, edges=(x,))
 
+    if name == "diagonal":          # (a matrix's through the lanes)
+        call = _shape_lanes.diagonal_call(call)
     if ns in _METHOD_NAMESPACES:
         def method(self, *a, **kw):
             return call(self, a, kw)

@@ -66,10 +66,12 @@ def _fast_getitem(general):
                 # made: ``plans``), while the kernel is NumPy's: one lookup (issue 19)
                 if tk is int:
                     plan = plans.get((b.shape, b.dtype, key))
-                elif tk is slice and key.step is None:
+                elif tk is slice:
                     start = key.start
                     stop = key.stop
-                    plan = plans.get((b.shape, b.dtype, start, stop)) if \
+                    step = key.step
+                    plan = plans.get((b.shape, b.dtype, start, stop) if step is None else
+                                     (b.shape, b.dtype, start, stop, step)) if \
                         (type(start) is int or start is None) and \
                         (type(stop) is int or stop is None) else None
                 else:
@@ -143,7 +145,8 @@ def _learn(plans: dict, b, key, params: dict, out) -> None:
     if len(plans) > 4096:
         plans.clear()
     k = (b.shape, b.dtype, key) if type(key) is int else \
-        (b.shape, b.dtype, key.start, key.stop)
+        (b.shape, b.dtype, key.start, key.stop) if key.step is None else \
+        (b.shape, b.dtype, key.start, key.stop, key.step)
     plans[k] = (params, out.dtype.kind in "fc" or is_inexact(out.dtype))
 
 
@@ -177,12 +180,14 @@ def _take_rows(x, key):
 
 
 def _canonical_slice(k: slice):
-    """canonical_index's form of a slice with int or None bounds and no step, else None."""
-    start, stop = k.start, k.stop
-    if k.step is not None or (type(start) is not int and start is not None) or \
+    """canonical_index's form of a slice with int or None bounds and no step or a positive
+    int step (a step <= 0: the general entry's error), else None."""
+    start, stop, step = k.start, k.stop, k.step
+    if (step is not None and (type(step) is not int or step <= 0)) or \
+            (type(start) is not int and start is not None) or \
             (type(stop) is not int and stop is not None):
         return None
-    return ("slice", start, stop, None)
+    return ("slice", start, stop, step)
 
 
 def _without_ellipsis(key: tuple, shape: tuple) -> tuple | None:

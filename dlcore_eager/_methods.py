@@ -28,6 +28,7 @@ from . import _tensor_ops as O
 from ._keyword_names import from_to
 from ._arg_checks import _NONE
 from ._dispatch import matrix_product as _matrix_product
+from ._graph import labelled
 from ._state import INFERENCE_ON, fresh_version
 from .tensor import Tensor, _new
 from .tracing import _RECORDERS
@@ -161,6 +162,8 @@ def _reversed(self):
     if nd != 2 and (nd == 0) not in _T_WARNED:
         _T_WARNED.add(nd == 0)
         warnings.warn(_T_WARNINGS[nd == 0], UserWarning, stacklevel=2)
+    if nd == 2:                         # (t()'s lane; PyTorch's node is permute's)
+        return labelled(S.t(self), "PermuteBackward0", self)
     return S.permute(self, tuple(range(nd))[::-1])
 
 

@@ -66,6 +66,7 @@ from ._operand_rules import as_tensor_like as as_tensor_like  # (re-export: O.as
 from ._operand_rules import infer_size as infer_size  # (re-export: O.infer_size)
 from ._operand_rules import int_scalar as _int_scalar
 from ._scalar_convert import rounded as _rounded
+from ._shape_lanes import vector_product as _vector_product
 from ._shown_saved import show_var as _show_var
 from ._state import SAVED_HOOKS_ON
 from .return_types import values_indices as _pair_result
@@ -524,6 +525,11 @@ def matmul(self, other):
                 except ShapeError:              # batch dimensions that do not broadcast
                     _check_matmul(self, other)
                     raise
+            if d is bb.dtype and (d is _F32 or d is _F64) and not _D._AUTOCAST and \
+                    not _RECORDERS and (len(sa) == 1 or len(sb) == 1):
+                out = _vector_product(self, other, sa, sb)   # (the lanes)
+                if out is not None:
+                    return out
     if isinstance(self, Tensor) and isinstance(other, Tensor) and (
             self._buf.dtype != other._buf.dtype or
             self._buf.shape[-1:] != other._buf.shape[-2:-1]

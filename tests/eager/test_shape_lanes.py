@@ -1,0 +1,81 @@
+"""The eager lanes for vector products, diagonals, strided slices, unsqueeze/squeeze and
+``x.T`` (``_shape_lanes``, ``_fast_paths``, ``_shape_ops``): the same values, gradients,
+grad_fn names and views (writes reach the base) as PyTorch's, and the general path's errors
+where the lane does not apply."""
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(3)
+A = RNG.standard_normal((4, 5)).astype(np.float32)
+V4 = RNG.standard_normal(4).astype(np.float32)
+V5 = RNG.standard_normal(5).astype(np.float32)
+
+
+def _run(L, fn):
+    a = L.tensor(A, requires_grad=True)
+    u = L.tensor(V4, requires_grad=True)
+    w = L.tensor(V5, requires_grad=True)
+    out = fn(L, a * 1.0, u * 1.0, w * 1.0)
+    (out * out).sum().backward()
+    return (np.asarray(out.detach().tolist()), out.grad_fn.name(),
+            [None if t.grad is None else np.asarray(t.grad.tolist()) for t in (a, u, w)])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("dot", lambda L, a, u, w: w @ w),
+    ("mv", lambda L, a, u, w: a @ w),
+    ("vm", lambda L, a, u, w: u @ a),
+    ("matmul fn", lambda L, a, u, w: L.matmul(u, a)),
+    ("diag", lambda L, a, u, w: a.diagonal()),
+    ("diag +2", lambda L, a, u, w: L.diagonal(a, 2)),
+    ("diag -1", lambda L, a, u, w: a.diagonal(-1)),
+    ("diag dims", lambda L, a, u, w: a.diagonal(0, 1, 0)),
+    ("step slice", lambda L, a, u, w: a[:, 1::2]),
+    ("step rows", lambda L, a, u, w: a[::3]),
+    ("unsqueeze", lambda L, a, u, w: u.unsqueeze(-1)),
+    ("squeeze", lambda L, a, u, w: u.unsqueeze(0).squeeze(0)),
+    ("T", lambda L, a, u, w: a.T),
+])
+def test_values_gradients_and_names_match_torch(name, fn):
+    got, want = _run(dt, fn), _run(torch, fn)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+    assert got[1] == want[1]
+    for g, w in zip(got[2], want[2]):
+        assert (g is None) == (w is None)
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("view", [
+    lambda x: x.diagonal(), lambda x: x.diagonal(1), lambda x: x[:, ::2], lambda x: x.T,
+    lambda x: x[1].unsqueeze(0), lambda x: x[1:2].squeeze(0)])
+def test_writes_through_the_views_reach_the_base(view):
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(A.copy())
+        v = view(x)
+        v.mul_(0).add_(7)
+        outs.append(np.asarray(x.tolist()))
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_the_general_paths_errors_remain():
+    x = dt.tensor(A)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1]
+    with pytest.raises(RuntimeError, match="size mismatch|cannot be multiplied|shapes"):
+        x @ dt.tensor(V4)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.unsqueeze(3)
+
+
+def test_float64_and_integer_vectors_as_torch():
+    for dtype in ("float64", "int64"):
+        got = (dt.arange(5, dtype=getattr(dt, dtype)) @ dt.arange(5, dtype=getattr(dt, dtype)))
+        want = torch.arange(5, dtype=getattr(torch, dtype)) @ \
+            torch.arange(5, dtype=getattr(torch, dtype))
+        assert got.item() == want.item() and str(got.dtype) == str(want.dtype)
