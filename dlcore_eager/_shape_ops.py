@@ -112,14 +112,13 @@ def _view_plan(b, shape: tuple):
     return plan if plan is not None and _ints(shape) else None
 
 
-def _fast_view(x: Tensor, shape: tuple):
-    """``view``/``reshape`` of a contiguous CPU tensor to a tuple of Python ints (most calls)
-    through the eager lane (``_lane.small_unary`` of reshape with these parameters: the rule
-    checked once per shape, NumPy's view, the view ``_finish`` makes), named ViewBackward0,
-    without the general path's argument normalisation (issue 19: 14 -> ~6 us a view of a
-    1x32 tensor); None for any other case (the general path then runs, and raises its own
-    errors).  Steps aside while a trace records primitives.  A plan the lane made for a view
-    is kept in ``_VIEWS`` under the call's arguments, for the entries' first lines."""
+def _fast_view(x: Tensor, shape: tuple, strided: bool = False):
+    """``view``/``reshape`` of a contiguous CPU tensor (``strided``: or one whose strides
+    allow the view, for ``view``) to a tuple of Python ints through the eager lane
+    (``_lane.small_unary`` of reshape: the rule checked once per shape, NumPy's view, the
+    view ``_finish`` makes), named ViewBackward0 (issue 19: 14 -> ~6 us a view of a 1x32
+    tensor); None for any other case (the general path then runs, and raises its own errors),
+    or while a trace records.  A plan made for a view is kept in ``_VIEWS``."""
     if len(shape) == 1:
         s = shape[0]
         t = type(s)
@@ -130,11 +129,13 @@ def _fast_view(x: Tensor, shape: tuple):
     else:
         s = shape
     b = x._buf
-    if type(b) is not _ndarray or not b.flags.c_contiguous or _RECORDERS:
+    if type(b) is not _ndarray or _RECORDERS:
         return None
     for d in s:
         if type(d) is not int or d < -1:    # (-2: the general path's error)
             return None
+    if not b.flags.c_contiguous and not (strided and _strides_allow(b, s)):
+        return None         # (view's of a strided tensor that needs no copy: split's pieces)
     if s == b.shape:
         return alias(x, "ViewBackward0")
     # (its node, a reshape's, is named ViewBackward0 by _graph's table: no label to set)
@@ -202,8 +203,9 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
         else:
             plan = _view_plan(b, shape)
         if plan is not None and plan[0] is _reshape_kernels["cpu"] and not _D._AUTOCAST:
-            out = _np_reshape(b, plan[1])   # a view where out.base is b (no flags object:
-            if out.base is b or b.flags.c_contiguous:   # -0.05 us), else a copy: general path
+            out = _np_reshape(b, plan[1])   # a view where its base is b or b's (no flags
+            ob = out.base                   # object: -0.05 us), else a copy: general path
+            if ob is b or (ob is not None and ob is b.base) or b.flags.c_contiguous:
                 if plan[3] and STATE.enabled:
                     return view_of(x, _reshape_p, plan[2], out)
                 return _view1(_reshape_p, x, plan[2], out, plan[3])
@@ -213,7 +215,7 @@ def view(x: Tensor, *shape, **kwargs) -> Tensor:
                             f"{len(shape)} positional and {sorted(kwargs)} keyword arguments")
         return view(x, *kwargs.values())
     if shape:                       # (first: _fast_view takes ints and a tuple, not a dtype)
-        out = _fast_view(x, shape)
+        out = _fast_view(x, shape, True)
         if out is not None:
             return out
     _view_args_check(shape)
@@ -423,8 +425,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     if type(dim) is int and not _RECORDERS:
         nd = x._buf.ndim + 1
         if -nd <= dim < nd:
-            # the lane (a plan per shape, dtype and axis: the view and its node, named
-            # UnsqueezeBackward0 by _graph's table): issue 19, 6.3 -> ~2 us with grad
+            # the lane (its node named by _graph's table): issue 19, 6.3 -> ~2 us with grad
             out = _D._small_unary(_expand_dims_p, x, dim % nd, _axes_params)
             if out is not None:
                 return out

@@ -79,3 +79,28 @@ def test_float64_and_integer_vectors_as_torch():
         want = torch.arange(5, dtype=getattr(torch, dtype)) @ \
             torch.arange(5, dtype=getattr(torch, dtype))
         assert got.item() == want.item() and str(got.dtype) == str(want.dtype)
+
+
+def test_views_of_strided_pieces_as_torch():
+    """``view`` of split's pieces (strided, viewable without a copy) takes the lane; a
+    ``reshape`` of them keeps PyTorch's ReshapeAliasBackward0, a transposed tensor's view
+    PyTorch's error, and writes through a view of a piece reach the base."""
+    outs = []
+    for L in (dt, torch):
+        base = L.tensor(RNG.standard_normal((2, 3, 12)).astype(np.float32))
+        x = base.clone().requires_grad_()
+        q, k, _ = (x * 1.0).split(4, dim=2)
+        for _ in range(2):                              # (the second call: the plan)
+            a = q.view(2, 3, 2, 2)
+        b = k.reshape(2, 3, 2, 2)
+        (a * b).sum().backward()
+        try:
+            x.detach().transpose(1, 2).view(-1)
+            err = None
+        except RuntimeError as e:
+            err = str(e)[:60]
+        plain = base.clone()
+        plain.split(4, dim=2)[1].view(2, 3, 2, 2).mul_(0)
+        outs.append((a.grad_fn.name(), b.grad_fn.name(), err, x.grad.tolist(),
+                     plain.tolist()))
+    assert outs[0] == outs[1]
