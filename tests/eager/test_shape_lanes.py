@@ -86,8 +86,9 @@ def test_views_of_strided_pieces_as_torch():
     ``reshape`` of them keeps PyTorch's ReshapeAliasBackward0, a transposed tensor's view
     PyTorch's error, and writes through a view of a piece reach the base."""
     outs = []
+    data = RNG.standard_normal((2, 3, 12)).astype(np.float32)
     for L in (dt, torch):
-        base = L.tensor(RNG.standard_normal((2, 3, 12)).astype(np.float32))
+        base = L.tensor(data)
         x = base.clone().requires_grad_()
         q, k, _ = (x * 1.0).split(4, dim=2)
         for _ in range(2):                              # (the second call: the plan)
