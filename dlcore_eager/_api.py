@@ -474,8 +474,8 @@ def args(export, ns, name):
             return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
                             "RoundBackward0", x, edges=(x,))
 
-    if name == "diagonal":          # (a matrix's through the lanes)
-        call = _shape_lanes.diagonal_call(call)
+    if name in _shape_lanes.LANES:  # (diagonal, tril, triu: their lanes first)
+        call = _shape_lanes.lane_call(name, call)
     if ns in _METHOD_NAMESPACES:
         def method(self, *a, **kw):
             return call(self, a, kw)

