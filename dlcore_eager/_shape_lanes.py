@@ -36,7 +36,7 @@ def vector_product(a: Tensor, b: Tensor, sa: tuple, sb: tuple) -> Tensor | None:
     added axes dropped) as DotBackward0, MvBackward0 or SqueezeBackward4 (v @ v with grad
     29.5 -> ~8 us)."""
     na, nb = len(sa), len(sb)
-    if na > 2 or nb > 2 or sa[-1] != sb[0]:
+    if not (0 < na <= 2 and 0 < nb <= 2) or sa[-1] != sb[0]:       # (0-d: matmul's error)
         return None
     a2 = _D._small_unary(_expand_dims_p, a, (0,), _axes_of) if na == 1 else a
     b2 = _D._small_unary(_expand_dims_p, b, (1,), _axes_of) if nb == 1 else b

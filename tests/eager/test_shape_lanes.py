@@ -126,3 +126,9 @@ def test_type_as_returns_self_for_the_same_dtype():
     x, y = dt.randn(3), dt.randn(3).double()
     assert x.type_as(x) is x
     assert x.type_as(y).dtype == dt.float64 and y.type_as(x).dtype == dt.float32
+
+
+def test_a_0d_operand_keeps_matmuls_error():
+    for a, b in ((dt.tensor(2.0), dt.randn(3)), (dt.randn(3), dt.tensor(2.0))):
+        with pytest.raises(RuntimeError, match="both arguments to matmul need to be at least"):
+            a @ b
