@@ -206,6 +206,8 @@ def _convert(b: _Builder, op: Op) -> None:
         cdf = b.node("Add", [b.const(1.0, d), b.node("Erf", [b.node(
             "Mul", [ins[0], b.const(0.7071067811865476, d)])])])
         b.node("Mul", [b.node("Mul", [ins[0], b.const(0.5, d)]), cdf], out)
+    elif name == "silu":                # x sigmoid(x)
+        b.node("Mul", [ins[0], b.node("Sigmoid", ins[:1])], out)
     elif name == "clamp":               # (number bounds: Clip's optional inputs, opset 11 on)
         bounds = ["" if v is None else b.const(v, op.out_dtype)
                   for v in (p.get("lo"), p.get("hi"))]

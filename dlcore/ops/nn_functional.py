@@ -44,7 +44,7 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
-from .activations import clamp_inner, gelu_p, softplus
+from .activations import clamp_inner, gelu_p, silu_p, softplus
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
     abs,
@@ -110,7 +110,9 @@ def gelu(x, approximate: str = "none"):
          tf_type="Silu")
 @_via_float32
 def silu(x):
-    return mul(x, sigmoid(x))
+    """``x sigmoid(x)``, as PyTorch computes it: ``x / (1 + exp(-x))`` (``activations.silu_p``,
+    its gradient ``silu_grad_p``)."""
+    return bind(silu_p, x)
 
 
 @exports(_f("mish"), "activation", float_only=True)

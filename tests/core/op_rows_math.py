@@ -69,6 +69,11 @@ def _np_gelu_grad(g, x):
     return g * (cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
 
+def _np_silu_grad(g, x):
+    s = 1 / (1 + np.exp(-x))
+    return g * s * (1 + x * (1 - s))
+
+
 def _np_layer_norm(x):
     m = x.mean(-1, keepdims=True)
     v = x.var(-1, keepdims=True)
@@ -97,14 +102,17 @@ def _nn_rows(OpRow) -> list:
         OpRow("gelu_grad", "gelu_grad", ops.activations.gelu_grad, _np_gelu_grad,
               (((3, 4), (3, 4)), ((3, 4), (4,)), ((), (2, 3))), ("real", "real"), (0, 1),
               primitives=("gelu_grad",)),
+        OpRow("silu", "silu", nnf.silu, lambda x: x / (1 + np.exp(-x)), S, ("real",), (0,),
+              primitives=("silu",)),
+        OpRow("silu_grad", "silu_grad", ops.activations.silu_grad, _np_silu_grad,
+              (((3, 4), (3, 4)), ((3, 4), (4,)), ((), (2, 3))), ("real", "real"), (0, 1),
+              primitives=("silu_grad",)),
         OpRow("binary_cross_entropy", "binary_cross_entropy",
               nn_losses_extra.binary_cross_entropy_elementwise, nn_losses_extra._np_bce,
               (((3, 4), (3, 4)),), ("unit", "unit"), (0, 1)),
         OpRow("gelu[tanh]", "gelu", lambda x: nnf.gelu(x, "tanh"),
               lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                                (x + 0.044715 * x ** 3))), S, ("real",), (0,)),
-        OpRow("silu", "silu", nnf.silu, lambda x: x / (1 + np.exp(-x)), S, ("real",), (0,),
-              primitives=("sigmoid",)),
         OpRow("mish", "mish", nnf.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), S,
               ("real",), (0,)),
         OpRow("hardswish", "hardswish", nnf.hardswish,
