@@ -132,3 +132,17 @@ def test_a_0d_operand_keeps_matmuls_error():
     for a, b in ((dt.tensor(2.0), dt.randn(3)), (dt.randn(3), dt.tensor(2.0))):
         with pytest.raises(RuntimeError, match="both arguments to matmul need to be at least"):
             a @ b
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64"])
+def test_integer_and_bool_sums_as_torch(dtype):
+    data = RNG.integers(-3, 200, (3, 4, 5))
+    data[0, 0, 0] = 2 ** 40
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        r = [x.sum(), x.sum(0), x.sum(-1), L.sum(x, 1), x[0, 0].sum(0)]
+        outs.append([(str(t.dtype), t.tolist()) for t in r])
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            x.sum(3)
+    assert outs[0] == outs[1]
