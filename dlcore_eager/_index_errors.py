@@ -267,6 +267,9 @@ def install(torch, tensor_cls) -> None:
             if orig is not None:
                 setattr(target, name, _translated(orig, (first, "dim", "index", "source"),
                                                   "index_add"))
+    from . import _add_at_lane as lane          # (in place, nothing recorded: NumPy's add.at)
+    tensor_cls.index_add_ = lane.fast(tensor_cls.index_add_, lane.index_add)
+    tensor_cls.scatter_add_ = lane.fast(tensor_cls.scatter_add_, lane.scatter_add)
 
 
 def take_checks(input, index) -> None:
