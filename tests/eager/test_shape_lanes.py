@@ -146,3 +146,20 @@ def test_integer_and_bool_sums_as_torch(dtype):
         with pytest.raises(IndexError, match="Dimension out of range"):
             x.sum(3)
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("shapes", [((5, 3), (4, 3)), ((2, 5, 3), (2, 4, 3)),
+                                    ((1, 5, 3), (2, 4, 3)), ((5, 3), (5, 3))])
+@pytest.mark.parametrize("p", [2.0, 1.0])
+def test_cdist_as_torch(shapes, p):
+    data = [RNG.standard_normal(s) for s in shapes]
+    outs = []
+    for L in (dt, torch):
+        a, b = (L.tensor(x, requires_grad=True) for x in data)
+        same = L.cdist(a, a, p=p)               # (zero distances: a zero gradient)
+        o = L.cdist(a, b, p)
+        (o.sum() + same.sum()).backward()
+        outs.append((o.detach().numpy(), a.grad.numpy(), b.grad.numpy(), o.grad_fn.name()))
+    for g, w in zip(outs[0][:3], outs[1][:3]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    assert outs[0][3] == outs[1][3]
