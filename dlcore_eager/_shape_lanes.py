@@ -1,9 +1,11 @@
-"""Eager lanes for calls that are several shape primitives and one product or slice: ``a @ b``
-with a vector, ``x.diagonal()``, ``cdist``; and ``tril``/``triu`` of a tensor without grad (NumPy's).  Each step goes through the lanes (``_dispatch._small_unary``,
-``matrix_product``, ``reshape``, the getitem fast path) instead of ``bind``, so the primitives
-and nodes are the ones ``dlcore.ops``'s composite makes (``_la.dot``, ``_diagonal``), and
-the last node is named as PyTorch's.  Each function returns None, having done nothing, where
-its lane does not apply: the caller's general path then runs (issue 19)."""
+"""Eager lanes for calls that are several primitives: ``a @ b`` with a vector, ``x.diagonal()``
+and ``cdist`` (shape primitives and one product, slice or norm), whose steps go through the
+lanes (``_dispatch._small_unary``, ``matrix_product``, ``reshape``, the getitem fast path)
+instead of ``bind``, so the primitives and nodes are the ones ``dlcore.ops``'s composite makes
+(``_la.dot``, ``_diagonal``, ``cdist``) and the last node is named as PyTorch's; and
+``tril``/``triu`` of a tensor without grad (NumPy's ``where`` on a cached mask).  Each function
+returns None, having done nothing, where its lane does not apply: the caller's general path
+then runs (issue 19)."""
 
 from __future__ import annotations
 
