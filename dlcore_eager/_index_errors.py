@@ -62,8 +62,21 @@ def _negative(index) -> bool:
 
 
 def wrap(orig):
-    """``orig`` (an index_select) raising PyTorch's errors."""
+    """``orig`` (an index_select) raising PyTorch's errors; along dim 0 with a 1-D int64 index
+    in range, the ``x[index]`` fast path (its ``take`` node: the op's own, renamed as
+    PyTorch's; issue 19: 17.5 -> ~6 us, PyTorch 4.8)."""
+    from ._fast_paths import _take_rows
+    from ._graph import labelled
+
     def index_select(*args, **kwargs):
+        if len(args) == 3 and not kwargs and type(args[1]) is int and args[1] == 0 and \
+                isinstance(args[0], Tensor) and isinstance(args[2], Tensor):
+            x, index = args[0], args[2]
+            ib = index._buf
+            if type(ib) is np.ndarray and ib.ndim == 1 and ib.size and ib.min() >= 0:
+                out = _take_rows(x, index)
+                if out is not None:
+                    return labelled(out, "IndexSelectBackward0", x)
         a = list(args) + [kwargs.get(k) for k in ("input", "dim", "index")[len(args):]]
         try:
             out = orig(*args, **kwargs)

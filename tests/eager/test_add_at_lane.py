@@ -91,3 +91,30 @@ def test_alpha_and_a_leaf_that_requires_grad_as_torch():
             leaf.index_add_(0, L.tensor([1, 1]), L.ones(2))
         outs.append((x.tolist(), leaf.tolist()))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_index_select_along_dim_0_as_torch(dtype):
+    data = RNG.standard_normal((6, 3, 2)) * 5
+    idx = [5, 0, 5, 2]
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        if dtype.startswith("float"):
+            x.requires_grad_()
+        o = x.index_select(0, L.tensor(idx))
+        o2 = L.index_select(x, 0, L.tensor([1]))
+        name = o.grad_fn.name() if o.grad_fn is not None else None
+        grad = None
+        if dtype.startswith("float"):
+            (o * o).sum().backward()
+            grad = x.grad.tolist()
+        errs = []
+        for bad in ([6], [-1], [[0]]):
+            try:
+                x.index_select(0, L.tensor(bad))
+                errs.append(None)
+            except (IndexError, RuntimeError) as e:
+                errs.append(type(e).__name__)
+        outs.append((o.tolist(), o2.tolist(), name, grad, errs))
+    assert outs[0] == outs[1]
