@@ -163,3 +163,15 @@ def test_cdist_as_torch(shapes, p):
     for g, w in zip(outs[0][:3], outs[1][:3]):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
     assert outs[0][3] == outs[1][3]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "complex64"])
+def test_nonzero_as_torch(dtype):
+    data = RNG.integers(-1, 2, (3, 4, 2))
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        r = [L.nonzero(x), x.nonzero(), L.argwhere(x), x[0, :, 0].nonzero()]
+        tup = L.nonzero(x, as_tuple=True) + x[1].nonzero(as_tuple=True)
+        outs.append([(str(t.dtype), t.tolist()) for t in r + list(tup)])
+    assert outs[0] == outs[1]
