@@ -56,10 +56,7 @@ import numpy as np
 STATE_BYTES = 5056
 _N = 624
 _U64 = np.uint64
-
-
-def _f32(x):
-    return np.float32(x)
+_f32 = np.float32
 
 
 def _atomic(method):
@@ -297,11 +294,8 @@ class TorchCPUEngine:
         r = self._raw64(n) if wide else self._raw32(n)
         if rng >= 2 ** 63:
             return np.array([int(x) % rng + int(low) for x in r], dtype=np.int64).astype(dt)
-        r %= _U64(rng)
-        v = r.view(np.int64)            # (each below 2**63: the same integers)
-        if low:
-            v += np.int64(low)
-        return v.astype(dt, copy=False)
+        v = (r % _U64(rng)).view(np.int64)      # (each below 2**63: the same integers)
+        return (v + np.int64(low) if low else v).astype(dt, copy=False)
 
     @_atomic
     def random_full(self, n: int, dtype) -> np.ndarray:

@@ -515,9 +515,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
                            f">= to={high}")
     shape = _size((size,))
     dt = np.dtype(D.to_numpy_dtype(dtype) if dtype else np.int64)
-    n = math.prod(shape)
-    buf = _engine(generator).random_from_to(n, dt, int(low), int(high)).reshape(shape)
-    return _finish(buf, None, device, requires_grad)
+    buf = _engine(generator).random_from_to(math.prod(shape), dt, int(low), int(high))
+    return _finish(buf.reshape(shape), None, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
