@@ -107,6 +107,8 @@ _KERNEL_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Cha
 def float_kernel(npd: np.dtype, kernel: str) -> np.dtype:
     """``npd``, the dtype of a random float fill; an integer or bool one refused as PyTorch's
     CPU ``kernel`` ("normal_kernel_cpu", "check_uniform_bounds") refuses it."""
+    if npd.kind not in "biu":         # (a float: no name lookup, ``dtype.name`` costs ~4 us)
+        return npd
     name = _KERNEL_NAMES.get(npd.name)
     if name is not None:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')

@@ -276,13 +276,11 @@ class TorchCPUEngine:
         return d
 
     def _fill_avx2(self, n: int, mean, std) -> np.ndarray:
-        d = self._unit(n, np.float32)
+        d = np.empty(n, np.float32)
         m = n // 16 * 16
-        _box_muller_avx2(d[:m], mean, std)
-        if n % 16:
-            tail = self._unit(16, np.float32)
-            _box_muller_avx2(tail, mean, std)
-            d[n - 16:] = tail
+        _normal_blocks(self._raw32(n)[:m], mean, std, d[:m])
+        if n % 16:                      # (PyTorch: the last 16 redrawn and written over)
+            _normal_blocks(self._raw32(16), mean, std, d[n - 16:])
         return d
 
     @_atomic
@@ -421,24 +419,27 @@ class TorchCPUEngine:
             return np.ceil(np.log(u) / math.log1p(-float(p)))
 
 
-def _box_muller_avx2(d: np.ndarray, mean, std) -> None:
-    """In place over ``d`` (a multiple of 16 uniforms): the lanes of each block of 16 go to the
-    Numba kernel flattened, the results come back to their places.  A process's first few
-    draws of up to ``NUMPY_NORMAL_MAX`` values take the kernel's NumPy twin instead (the same
-    bits, ``_box_muller_numpy``: no compilation for a program whose normal draws are its data
-    and initial weights)."""
-    b = d.reshape(-1, 16)
-    u1 = np.float32(1.0) - b[:, :8].ravel()
-    u2 = np.ascontiguousarray(b[:, 8:]).ravel()
-    c, s = np.empty_like(u1), np.empty_like(u1)
-    if d.size <= NUMPY_NORMAL_MAX and _numpy_first(_NORMAL_NUMPY, NUMPY_NORMAL_CALLS):
-        from ._box_muller_numpy import box_muller as box_muller_avx2
-    else:
-        _NORMAL_NUMPY[1] = True
-        from dlcore.kernels.cpu._jit_torch_rng import box_muller_avx2
-    box_muller_avx2(u1, u2, np.float32(mean), np.float32(std), c, s)
-    b[:, :8] = c.reshape(-1, 8)
-    b[:, 8:] = s.reshape(-1, 8)
+def _normal_blocks(raw: np.ndarray, mean, std, out: np.ndarray) -> None:
+    """``out`` (float32, a multiple of 16) from the 32-bit draws ``raw``: the uniforms
+    ``(raw & (2**24 - 1)) 2**-24``, then PyTorch's AVX2 Box-Muller on each block of 16 (``u1 =
+    1 - x[j]``, ``u2 = x[j + 8]``), in one Numba call (``normal_blocks``).  A process's first
+    few draws of up to ``NUMPY_NORMAL_MAX`` values take the kernel's NumPy twin instead (the
+    same bits, ``_box_muller_numpy``: no compilation for a program whose normal draws are its
+    data and initial weights)."""
+    if out.size <= NUMPY_NORMAL_MAX and _numpy_first(_NORMAL_NUMPY, NUMPY_NORMAL_CALLS):
+        from ._box_muller_numpy import box_muller
+        b = ((raw & _U64(0xffffff)).astype(np.float32) * np.float32(2.0 ** -24)).reshape(-1, 16)
+        u1 = np.float32(1.0) - b[:, :8].ravel()
+        u2 = np.ascontiguousarray(b[:, 8:]).ravel()
+        c, s = np.empty_like(u1), np.empty_like(u1)
+        box_muller(u1, u2, np.float32(mean), np.float32(std), c, s)
+        o = out.reshape(-1, 16)
+        o[:, :8] = c.reshape(-1, 8)
+        o[:, 8:] = s.reshape(-1, 8)
+        return
+    _NORMAL_NUMPY[1] = True
+    from dlcore.kernels.cpu._jit_torch_rng import normal_blocks
+    normal_blocks(raw, np.float32(mean), np.float32(std), out)
 
 
 def _fma32(a: np.ndarray, b, c) -> np.ndarray:
@@ -454,7 +455,7 @@ def _fma32(a: np.ndarray, b, c) -> np.ndarray:
 #: kernel (one pass instead of seven)
 _UNIFORM_NUMPY: list = [0, False]
 NUMPY_UNIFORM_CALLS = 16
-#: the same for float32 normal draws (``_box_muller_avx2``), of at most NUMPY_NORMAL_MAX
+#: the same for float32 normal draws (``_normal_blocks``), of at most NUMPY_NORMAL_MAX
 #: values each (the twin's ~300 array operations: 10 ms for 64,000 values)
 _NORMAL_NUMPY: list = [0, False]
 NUMPY_NORMAL_CALLS = 8
