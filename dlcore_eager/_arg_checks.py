@@ -4,6 +4,9 @@ maximum, ...), compared with torch 2.13 in tests/eager/test_torchdiff_table.py."
 
 from __future__ import annotations
 
+import sys
+from types import FrameType
+
 import numpy as np
 
 from dlcore.dtypes import is_floating
@@ -259,3 +262,14 @@ def inplace_node(name: str, out, src, values: tuple | list = (), kw: dict | None
     if name in ACTIVATIONS:
         return activation(name, out, src, tuple(values), kw or {}, inplace=True)
     return show(out, src) if label in LABELS else out
+
+
+def user_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel, called from the warning function, that names the first
+    frame outside dlcore_eager (the user's line, as torch's; x.std() and torch.std reach the
+    warning through wrappers of different depths)."""
+    f: FrameType | None = sys._getframe(1)
+    n = 1
+    while f is not None and f.f_globals.get("__name__", "").startswith("dlcore_eager"):
+        f, n = f.f_back, n + 1
+    return n

@@ -175,3 +175,20 @@ def test_nonzero_as_torch(dtype):
         tup = L.nonzero(x, as_tuple=True) + x[1].nonzero(as_tuple=True)
         outs.append([(str(t.dtype), t.tolist()) for t in r + list(tup)])
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_var_std_values_and_gradients_as_torch(dtype):
+    data = RNG.standard_normal((6, 5, 4)).astype(dtype)
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data, requires_grad=True)
+        r = [x.var(0), x.var(-1), x.var(), x.std(1), x.var(1, keepdim=True), x.var((0, 2)),
+             L.var(x, 2, unbiased=False), x.std(), x.var(0, correction=0)]
+        sum(o.sum() for o in r).backward()
+        outs.append(([o.detach().numpy() for o in r], x.grad.numpy(),
+                     [o.grad_fn.name() for o in r]))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for g, w in zip(outs[0][0] + [outs[0][1]], outs[1][0] + [outs[1][1]]):
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+    assert outs[0][2] == outs[1][2]
