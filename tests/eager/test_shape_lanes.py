@@ -192,3 +192,15 @@ def test_var_std_values_and_gradients_as_torch(dtype):
     for g, w in zip(outs[0][0] + [outs[0][1]], outs[1][0] + [outs[1][1]]):
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
     assert outs[0][2] == outs[1][2]
+
+
+@pytest.mark.parametrize("src", ["bool", "uint8", "int8", "int32", "int64"])
+def test_integer_to_float_casts_as_torch(src):
+    data = RNG.integers(-2 ** 40, 2 ** 40, 12)
+    data[0] = 2 ** 62 + 1
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, src))
+        r = [x.float(), x.double(), x.to(L.float32), x.type(L.float64), x.long().float()]
+        outs.append([(str(t.dtype), t.numpy().tobytes(), t.requires_grad) for t in r])
+    assert outs[0] == outs[1]
