@@ -32,6 +32,9 @@ def _operands(x, dim, index, source):
             (STATE.enabled and (x._rg or source._rg)) or \
             (type(x._vc) is InferenceVersion and not STATE.inference) or _follows_ops():
         return None
+    if not b.flags.writeable or (0 in b.strides and b.size > 1):
+        return None         # (an expanded tensor: the general path's overlap error, unwritten;
+                            # NumPy's add.at with an index tuple would write a read-only array)
     d = dim % b.ndim
     if ib.size and (ib.min() < 0 or ib.max() >= b.shape[d]):
         return None

@@ -172,9 +172,7 @@ def _into(self, prim, into, other) -> builtins.bool:
             return False
         ob = scalar_buffer(other, b.dtype)
     elif type(other) is int and b.dtype.kind in "iu" and prim.name in _INT_WRAPS and \
-            _in_range(other, b.dtype):
-        if STATE.enabled and self._rg:
-            return False
+            _in_range(other, b.dtype):     # (an integer tensor records no gradient)
         ob = scalar_buffer(other, b.dtype)  # (``counts[i, j] += 1``: PyTorch's int kernel)
     else:
         return False

@@ -118,3 +118,14 @@ def test_index_select_along_dim_0_as_torch(dtype):
                 errs.append(type(e).__name__)
         outs.append((o.tolist(), o2.tolist(), name, grad, errs))
     assert outs[0] == outs[1]
+
+
+def test_an_expanded_tensor_keeps_the_overlap_error_and_is_not_written():
+    for L in (dt, torch):
+        base = L.zeros(3)
+        x = base.expand(2, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to"):
+            x.index_add_(0, L.tensor([0]), L.ones(1, 3))
+        with pytest.raises(RuntimeError, match="more than one element of the written-to"):
+            x.scatter_add_(0, L.tensor([[0, 1, 0]]), L.ones(1, 3))
+        assert base.tolist() == [0.0, 0.0, 0.0]
