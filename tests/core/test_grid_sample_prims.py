@@ -107,3 +107,30 @@ def test_the_primitives_are_registered_with_kernels_for_both_devices():
     for name in ("grid_sample2d", "grid_sample2d_grad_input", "grid_sample2d_grad_grid"):
         p = dlcore.PRIMITIVES[name]
         assert callable(p.kernels["cpu"]) and callable(p.kernels["cuda"]) and p.vjp
+
+
+def test_a_second_process_loads_the_loops_from_the_disk_cache(tmp_path):
+    """The loops of one (mode, padding) are closures over two ints only: Numba keys a closure's
+    cache entry by its pickled cells, and cells holding jitted helpers pickled with a random
+    identity, so every process compiled all three loops again (about 2 s each) and appended a
+    new entry to the index (800 entries a loop after a few days of test runs)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np\n"
+            "from dlcore.kernels.cpu import grid_sample as G, _jit_grid_sample as J\n"
+            "x = np.ones((1, 1, 3, 3), np.float32); g = np.zeros((1, 2, 2, 2), np.float32)\n"
+            "kw = dict(mode='bilinear', padding_mode='reflection', align_corners=False)\n"
+            "G.grid_sample(x, g, **kw); G.grid_sample_grad_input(np.ones((1, 1, 2, 2), "
+            "np.float32), g, size=(3, 3), **kw)\n"
+            "G.grid_sample_grad_grid(np.ones((1, 1, 2, 2), np.float32), x, g, **kw)\n"
+            "l = J.loops(0, 2)\n"
+            "print(sum(sum(f.stats.cache_misses.values()) for f in (l.forward, l.grad_input, "
+            "l.grad_grid)), sum(sum(f.stats.cache_hits.values()) for f in (l.forward, "
+            "l.grad_input, l.grad_grid)))\n")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["DLCORE_CACHE_DIR"] = str(tmp_path)
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(2)]
+    assert runs[0] == ["3", "0"]        # the first process compiles the three loops and saves
+    assert runs[1] == ["0", "3"]        # the second loads all three
