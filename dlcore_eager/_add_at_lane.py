@@ -1,12 +1,20 @@
-"""``x.index_add_(dim, index, source)`` and ``x.scatter_add_(dim, index, src)`` that nothing
-records (no gradient through ``x`` or the source, no trace or forward-mode level), on CPU
+"""``x.index_add_(dim, index, source)``, ``x.scatter_add_(dim, index, src)`` and ``x.scatter_``/
+``x.scatter`` (``src`` or a number, no ``reduce``) that nothing records (no gradient through ``x`` or the source, no trace or forward-mode level), on CPU
 buffers of one dtype with an int64 index in range and the shapes PyTorch requires: NumPy's
 unbuffered ``add.at`` straight into ``x``'s memory, each destination's contributions added in
 the order PyTorch's CPU loops add them (ascending along ``dim``: the same bits), the version
 bumped as ``_commit`` bumps it.  Anything else (grad, a negative or out-of-range index, other
 shapes, ``alpha``) returns False having written nothing, and the general path runs and raises
 PyTorch's errors.  Issue 19: a GNN's ``torch.zeros(n).index_add_(0, col, ones)`` 60 -> ~8 us
-(PyTorch 3.6), ``scatter_add_`` 91 -> ~12 (PyTorch 10)."""
+(PyTorch 3.6), ``scatter_add_`` 91 -> ~12 (PyTorch 10).
+
+``scatter_``/``scatter`` is NumPy's assignment at the index grid (the index along ``dim``, its
+own position along the others): a position named twice along ``dim`` keeps the later one, as
+PyTorch's CPU loop.  The lane is the outermost entry (``install``), so it also takes only what
+the checks behind it would pass: a float32/float64 tensor with a finite number inside float32's
+range (or any float64 number) or a tensor of its dtype, an int64/int32 tensor with an int in its
+range or a tensor of its dtype; nothing sharing memory with ``x``.  The one-hot
+``zeros(64, 10).scatter_(1, y.unsqueeze(1), 1.0)``: see ``install``'s figures."""
 
 from __future__ import annotations
 
@@ -15,10 +23,13 @@ import functools
 import numpy as np
 
 from ._inplace_ops import _follows_ops
+from .tensor import _make
 from ._state import STATE, InferenceVersion
 from .tensor import Tensor
 
 _I64 = np.dtype(np.int64)
+_VALUE_RANGE = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None,
+                np.dtype(np.int64): (-2 ** 63, 2 ** 63), np.dtype(np.int32): (-2 ** 31, 2 ** 31)}
 
 
 def _operands(x, dim, index, source):
@@ -30,8 +41,10 @@ def _operands(x, dim, index, source):
             type(sb) is not np.ndarray or ib.dtype != _I64 or sb.dtype != b.dtype or \
             not b.ndim or not -b.ndim <= dim < b.ndim or \
             (STATE.enabled and (x._rg or source._rg)) or \
-            (type(x._vc) is InferenceVersion and not STATE.inference) or _follows_ops():
-        return None
+            (type(x._vc) is InferenceVersion and not STATE.inference) or _follows_ops() or \
+            (STATE.enabled and getattr(x, "_view", None) is not None):
+        return None     # (a view made under no_grad of a tensor that requires grad: PyTorch's
+                        # error, from the general path)
     if not b.flags.writeable or (0 in b.strides and b.size > 1):
         return None         # (an expanded tensor: the general path's overlap error, unwritten;
                             # NumPy's add.at with an index tuple would write a read-only array)
@@ -81,3 +94,118 @@ def fast(method, lane):
             return self
         return method(self, dim, index, source, *rest, **kwargs)
     return call
+
+
+def _value(b, v):
+    """``v`` as the lane writes it into ``b``'s dtype, or None (the general path decides)."""
+    if isinstance(v, Tensor):
+        sb = v._buf
+        return v if type(sb) is np.ndarray and sb.dtype == b.dtype and \
+            not np.may_share_memory(sb, b) else None
+    kind = b.dtype.kind
+    top = _VALUE_RANGE.get(b.dtype, 0)
+    if kind == "f" and type(v) in (float, int):
+        return v if top is None or -top <= v <= top else None
+    if kind == "i" and type(v) is int and top:
+        return v if top[0] <= v < top[1] else None
+    return None
+
+
+def _scatter_into(b, x, dim, index, src) -> bool:
+    """Write ``src`` (a Tensor or a number) into the buffer ``b`` at ``index``'s grid."""
+    if not isinstance(index, Tensor) or type(dim) is not int or b.dtype not in _VALUE_RANGE:
+        return False
+    ib = index._buf
+    nd = b.ndim
+    if type(ib) is not np.ndarray or ib.dtype != _I64 or not nd or ib.ndim != nd or \
+            not -nd <= dim < nd or (STATE.enabled and x._rg) or _follows_ops():
+        return False
+    v = _value(b, src)
+    if v is None or (isinstance(v, Tensor) and (
+            (STATE.enabled and v._rg) or v._buf.ndim != nd or
+            any(n > s for n, s in zip(ib.shape, v._buf.shape)))):
+        return False
+    d = dim % nd
+    if any(n > s for i, (n, s) in enumerate(zip(ib.shape, b.shape)) if i != d) or \
+            (ib.size and (ib.min() < 0 or ib.max() >= b.shape[d])) or \
+            np.may_share_memory(ib, b):
+        return False
+    if ib.size:
+        grid = list(np.indices(ib.shape, sparse=True))
+        grid[d] = ib
+        if isinstance(v, Tensor):
+            sb = v._buf
+            v = sb if sb.shape == ib.shape else sb[tuple(slice(0, n) for n in ib.shape)]
+        b[tuple(grid)] = v
+    return True
+
+
+def _scatter_args(args, kwargs):
+    """(dim, index, src-or-value) of ``scatter(dim, index, src)`` / ``(.., value=)``, or None."""
+    if len(args) == 3 and not kwargs:
+        return args
+    if len(args) == 2 and len(kwargs) == 1:
+        key, v = next(iter(kwargs.items()))
+        return (*args, v) if key in ("src", "value") else None
+    return None
+
+
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
+            "tensor refer to a single memory location. Please clone() the tensor before "
+            "performing the operation.")
+
+
+def _overlaps(b, *operands) -> bool:
+    """Does a Tensor among ``operands`` share memory with the CPU buffer ``b``?"""
+    for t in operands:
+        if isinstance(t, Tensor) and type(t._buf) is np.ndarray and \
+                np.may_share_memory(t._buf, b) and np.shares_memory(t._buf, b):
+            return True
+    return False
+
+
+def scatter_in_place(method):
+    """``Tensor.scatter_`` with the lane first (``x._vc`` bumped as ``_commit`` bumps it); an
+    index or src sharing memory with ``x`` raises PyTorch's error, unwritten (the general
+    path wrote)."""
+    @functools.wraps(method)
+    def scatter_(self, *args, **kwargs):
+        a = _scatter_args(args, kwargs)
+        if a is not None and isinstance(self, Tensor):
+            b = self._buf
+            if type(b) is np.ndarray and _overlaps(b, a[1], a[2]):
+                raise RuntimeError(_OVERLAP)
+            if type(b) is np.ndarray and b.flags.writeable and \
+                    not (0 in b.strides and b.size > 1) and \
+                    not (type(self._vc) is InferenceVersion and not STATE.inference) and \
+                    not (STATE.enabled and getattr(self, "_view", None) is not None) and \
+                    _scatter_into(b, self, *a):
+                self._vc[0] += 1
+                return self
+        return method(self, *args, **kwargs)
+    scatter_.__dlcore_lane__ = True        # type: ignore[attr-defined]
+    return scatter_
+
+
+def scatter_copy(method):
+    """``Tensor.scatter`` with the lane first: a C-ordered copy of ``x`` written in place."""
+    @functools.wraps(method)
+    def scatter(self, *args, **kwargs):
+        a = _scatter_args(args, kwargs)
+        if a is not None and type(self) is Tensor:
+            b = self._buf
+            if type(b) is np.ndarray and b.flags.c_contiguous:
+                out = b.copy()
+                if _scatter_into(out, self, *a):
+                    return _make(out)
+        return method(self, *args, **kwargs)
+    return scatter
+
+
+def install(tensor_cls) -> None:
+    """The scatter lanes in front of every other entry of ``Tensor.scatter_``/``scatter``
+    (once)."""
+    if getattr(tensor_cls.scatter_, "__dlcore_lane__", False):
+        return
+    tensor_cls.scatter_ = scatter_in_place(tensor_cls.scatter_)
+    tensor_cls.scatter = scatter_copy(tensor_cls.scatter)

@@ -279,3 +279,5 @@ def install() -> None:
     if getattr(Tensor.__getitem__, "__wrapped__", None) is None:
         Tensor.__getitem__ = _fast_getitem(Tensor.__getitem__)
     _lane.install()
+    from . import _add_at_lane          # (scatter_/scatter that nothing records: NumPy's put)
+    _add_at_lane.install(Tensor)
