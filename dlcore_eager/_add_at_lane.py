@@ -1,6 +1,6 @@
-"""``x.index_add_(dim, index, source)``, ``x.scatter_add_(dim, index, src)`` and ``x.scatter_``/
-``x.scatter`` (``src`` or a number, no ``reduce``) that nothing records (no gradient through ``x`` or the source, no trace or forward-mode level), on CPU
-buffers of one dtype with an int64 index in range and the shapes PyTorch requires: NumPy's
+"""``x.index_add_(dim, index, source)``, ``x.scatter_add_(dim, index, src)`` and
+``x.scatter_``/``x.scatter`` (``src`` or a number, no ``reduce``) that nothing records (no
+gradient through ``x`` or the source, no trace or forward-mode level), on CPU buffers of one dtype with an int64 index in range and the shapes PyTorch requires: NumPy's
 unbuffered ``add.at`` straight into ``x``'s memory, each destination's contributions added in
 the order PyTorch's CPU loops add them (ascending along ``dim``: the same bits), the version
 bumped as ``_commit`` bumps it.  Anything else (grad, a negative or out-of-range index, other
