@@ -13,7 +13,7 @@ errors. Issue 19: a GNN's ``torch.zeros(n).index_add_(0, col, ones)`` 60 -> ~8 u
 own position along the others): a position named twice along ``dim`` keeps the later one, as
 PyTorch's CPU loop. The lane is the outermost entry (``install``), so it also takes only what
 the checks behind it would pass: a float32 tensor with a number within float32's range, a float64
-tensor with any float or int, an int64/int32 tensor with an int in its range, or a tensor of
+tensor with any float, an int within int64's range into either, an int64/int32 tensor with an int in its range, or a tensor of
 ``x``'s dtype; nothing sharing memory with ``x``. The one-hot ``zeros(64, 10).scatter_(1,
 y.unsqueeze(1), 1.0)``: 103 -> ~11 us (PyTorch 3.1-3.5); with a src tensor 53 -> ~12 (2.0);
 ``x.scatter(1, idx, 1.0)`` 56 -> ~12 (3.8)."""
@@ -106,7 +106,9 @@ def _value(b, v):
             not np.may_share_memory(sb, b) else None
     kind = b.dtype.kind
     top = _VALUE_RANGE.get(b.dtype, 0)
-    if kind == "f" and type(v) in (float, int):
+    if kind == "f" and type(v) is int:
+        return v if -2 ** 63 <= v < 2 ** 63 else None
+    if kind == "f" and type(v) is float:
         return v if top is None or -top <= v <= top else None
     if kind == "i" and type(v) is int and top:
         return v if top[0] <= v < top[1] else None
