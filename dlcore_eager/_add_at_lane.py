@@ -12,11 +12,11 @@ errors. Issue 19: a GNN's ``torch.zeros(n).index_add_(0, col, ones)`` 60 -> ~8 u
 ``scatter_``/``scatter`` is NumPy's assignment at the index grid (the index along ``dim``, its
 own position along the others): a position named twice along ``dim`` keeps the later one, as
 PyTorch's CPU loop. The lane is the outermost entry (``install``), so it also takes only what
-the checks behind it would pass: a float32 tensor with a number within float32's range, a float64
-tensor with any float, an int within int64's range into either, an int64/int32 tensor with an int in its range, or a tensor of
-``x``'s dtype; nothing sharing memory with ``x``. The one-hot ``zeros(64, 10).scatter_(1,
-y.unsqueeze(1), 1.0)``: 103 -> ~11 us (PyTorch 3.1-3.5); with a src tensor 53 -> ~12 (2.0);
-``x.scatter(1, idx, 1.0)`` 56 -> ~12 (3.8)."""
+the checks behind it would pass: a float32 tensor with a number within float32's range, a
+float64 tensor with any float, an int within int64's range into either, an int64/int32 tensor
+with an int in its range, or a tensor of ``x``'s dtype; nothing sharing memory with ``x``. The
+one-hot ``zeros(64, 10).scatter_(1, y.unsqueeze(1), 1.0)``: 103 -> ~11 us (PyTorch 3.1-3.5);
+with a src tensor 53 -> ~12 (2.0); ``x.scatter(1, idx, 1.0)`` 56 -> ~12 (3.8)."""
 
 from __future__ import annotations
 
