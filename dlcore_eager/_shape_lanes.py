@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.ops.scan import _topk_order_cpu
 
 from . import _dispatch as _D
 from ._dispatch import matrix_product as _matrix_product
@@ -144,9 +145,44 @@ def nonzero(x, a: tuple, kw: dict):
     return _make(np.argwhere(b).astype(np.int64))
 
 
+_TOPK_WORDS = ("k", "dim", "largest", "sorted")
+
+
+def topk(x, a: tuple, kw: dict):
+    """``x.topk(k, dim=-1, largest=True, sorted=True)`` of a CPU float/int tensor of rank >= 1
+    that nothing records: the ``topk_order`` primitive's kernel and NumPy's take along the
+    axis, the general path's two steps without their binds (``(4, 6).topk(3)``: 39 -> ~9 us,
+    PyTorch 3); the indices are the kernel's, so ties and NaNs are ordered as there."""
+    if type(x) is not Tensor or _RECORDERS or (x._rg and STATE.enabled) or \
+            len(a) > 4 or not set(kw) <= set(_TOPK_WORDS[len(a):]):
+        return None
+    b = x._buf
+    if type(b) is not _ndarray or not b.ndim or b.dtype.kind not in "iuf":
+        return None
+    p = dict(zip(_TOPK_WORDS, a), **kw)
+    k, d = p.get("k"), p.get("dim", -1)
+    largest, srt = p.get("largest", True), p.get("sorted", True)
+    if type(k) is not int or type(d) is not int or type(largest) is not bool or \
+            type(srt) is not bool or not -b.ndim <= d < b.ndim:
+        return None
+    d %= b.ndim
+    if not 0 <= k <= b.shape[d]:
+        return None
+    order = _topk_order_cpu(b, axis=d, k=k, largest=largest, sorted=srt)
+    if b.ndim == 1:
+        values = b[order]
+    elif d == b.ndim - 1 and k:         # (NumPy's take_along_axis: 8 us of Python on 4x6)
+        rows = order.reshape(-1, k)
+        values = b.reshape(-1, b.shape[d])[np.arange(len(rows))[:, None], rows] \
+            .reshape(order.shape)
+    else:
+        values = np.take_along_axis(b, order, d)
+    return _make(values), _make(order)
+
+
 #: ``_api.args``'s names with a lane here: each ``(x, a, kw) -> Tensor | None``
 LANES = {"diagonal": diagonal, "tril": _triangle(True), "triu": _triangle(False),
-         "cdist": cdist, "nonzero": nonzero, "argwhere": nonzero}
+         "cdist": cdist, "nonzero": nonzero, "argwhere": nonzero, "topk": topk}
 
 
 def lane_call(name: str, general):

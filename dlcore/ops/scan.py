@@ -213,13 +213,18 @@ def _topk_order_rule(x: AVal, *, axis, k, largest, sorted) -> AVal:  # noqa: A00
     return AVal(x.shape[:axis] + (k,) + x.shape[axis + 1:], _dt.int64)
 
 
+_TOPK_KERNEL: list = []                 # (the Numba module, imported on first use)
+
+
 def _topk_order_cpu(x, *, axis, k, largest, sorted):  # noqa: A002
     out = np.empty(x.shape[:axis] + (k,) + x.shape[axis + 1:], np.int64)
     if out.size:
-        from ..kernels.cpu._jit_topk import topk_order3
+        if not _TOPK_KERNEL:
+            from ..kernels.cpu._jit_topk import topk_order3
+            _TOPK_KERNEL.append(topk_order3)
         o, n, inner = _cpu.lines(x.shape, axis)
-        topk_order3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, k, inner),
-                    k, bool(largest), bool(sorted))
+        _TOPK_KERNEL[0](np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, k, inner),
+                        k, largest is True or bool(largest), sorted is True or bool(sorted))
     return out
 
 

@@ -204,3 +204,45 @@ def test_integer_to_float_casts_as_torch(src):
         r = [x.float(), x.double(), x.to(L.float32), x.type(L.float64), x.long().float()]
         outs.append([(str(t.dtype), t.numpy().tobytes(), t.requires_grad) for t in r])
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32"])
+@pytest.mark.parametrize("shape,dim", [((9,), 0), ((4, 9), 1), ((4, 9), -1), ((9, 4), 0),
+                                       ((3, 9, 2), 1), ((3, 2, 9), -1)])
+def test_topk_without_grad_as_torch(dtype, shape, dim):
+    data = RNG.integers(-3, 4, shape).astype(np.float64)          # (many ties)
+    if dtype.startswith("float"):
+        data.flat[::5] = np.nan
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        res = []
+        for k, largest, srt in ((3, True, True), (9, False, True), (0, True, True),
+                                (4, True, False)):
+            if k > x.shape[dim]:
+                continue
+            r = x.topk(k, dim, largest, srt)
+            f = L.topk(x, k, dim=dim, largest=largest, sorted=srt)
+            res.append((type(r).__name__, r.values.dtype == x.dtype,
+                        r.values.numpy().tobytes(), r.indices.tolist(), f.indices.tolist(),
+                        r.values.is_contiguous()))
+        res.append(x.topk(2).indices.tolist() if x.shape[-1] >= 2 else None)
+        outs.append(res)
+    assert outs[0] == outs[1]
+
+
+def test_topk_with_grad_and_bad_k_as_torch():
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor([[1.0, 5.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+        v, i = x.topk(2)
+        (v * L.tensor([[1.0, 10.0]])).sum().backward()
+        errs = []
+        for args in ((4,), (-1,), (1, 2)):
+            try:
+                x.detach().topk(*args)
+                errs.append(None)
+            except (RuntimeError, IndexError) as e:
+                errs.append(type(e).__name__)
+        outs.append((v.grad_fn.name(), x.grad.tolist(), i.tolist(), errs))
+    assert outs[0] == outs[1]
