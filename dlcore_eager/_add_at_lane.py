@@ -30,8 +30,10 @@ from ._state import STATE, InferenceVersion
 from .tensor import Tensor
 
 _I64 = np.dtype(np.int64)
-_VALUE_RANGE = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None,
-                np.dtype(np.int64): (-2 ** 63, 2 ** 63), np.dtype(np.int32): (-2 ** 31, 2 ** 31)}
+_FLOAT_TOP: dict = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None}
+_INT_RANGE: dict = {np.dtype(np.int64): (-2 ** 63, 2 ** 63),
+                   np.dtype(np.int32): (-2 ** 31, 2 ** 31)}
+_VALUE_DTYPES = set(_FLOAT_TOP) | set(_INT_RANGE)
 
 
 def _operands(x, dim, index, source):
@@ -104,20 +106,20 @@ def _value(b, v):
         sb = v._buf
         return v if type(sb) is np.ndarray and sb.dtype == b.dtype and \
             not np.may_share_memory(sb, b) else None
-    kind = b.dtype.kind
-    top = _VALUE_RANGE.get(b.dtype, 0)
-    if kind == "f" and type(v) is int:
-        return v if -2 ** 63 <= v < 2 ** 63 else None
-    if kind == "f" and type(v) is float:
-        return v if top is None or -top <= v <= top else None
-    if kind == "i" and type(v) is int and top:
-        return v if top[0] <= v < top[1] else None
-    return None
+    if b.dtype in _FLOAT_TOP:
+        top = _FLOAT_TOP[b.dtype]
+        if type(v) is int:
+            return v if -2 ** 63 <= v < 2 ** 63 else None
+        if type(v) is float:
+            return v if top is None or -top <= v <= top else None
+        return None
+    lo, hi = _INT_RANGE[b.dtype]
+    return v if type(v) is int and lo <= v < hi else None
 
 
 def _scatter_into(b, x, dim, index, src) -> bool:
     """Write ``src`` (a Tensor or a number) into the buffer ``b`` at ``index``'s grid."""
-    if not isinstance(index, Tensor) or type(dim) is not int or b.dtype not in _VALUE_RANGE:
+    if not isinstance(index, Tensor) or type(dim) is not int or b.dtype not in _VALUE_DTYPES:
         return False
     ib = index._buf
     nd = b.ndim
@@ -135,7 +137,7 @@ def _scatter_into(b, x, dim, index, src) -> bool:
             np.may_share_memory(ib, b):
         return False
     if ib.size:
-        grid = list(np.indices(ib.shape, sparse=True))
+        grid: list = list(np.indices(ib.shape, sparse=True))
         grid[d] = ib
         if isinstance(v, Tensor):
             sb = v._buf
