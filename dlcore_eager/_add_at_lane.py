@@ -25,9 +25,8 @@ import functools
 import numpy as np
 
 from ._inplace_ops import _follows_ops
-from .tensor import _make
 from ._state import STATE, InferenceVersion
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 _I64 = np.dtype(np.int64)
 _FLOAT_TOP: dict = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None}

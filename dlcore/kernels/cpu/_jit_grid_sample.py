@@ -71,6 +71,7 @@ def _coord(g, sizef, lo, span, s, align, one, t, pad):
         i, m = _clip(i, m, sizef, one)
     return i, m
 
+
 @_inline
 def _point(grid, q, k, align, t, mode, pad):
     """Point ``q``'s corner pixel (flat offset in a plane, or the nearest pixel's), the
