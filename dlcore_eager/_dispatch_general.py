@@ -19,7 +19,10 @@ import builtins
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore.ops import cast
+from dlcore.ops.elementwise import cast_p as _CAST_P
 from dlcore.device import Device, to_device
+from dlcore.kernels.cpu import bfloat16 as _bf16
 from dlcore.dtypes import is_floating
 
 from ._dispatch_finish import _finish
@@ -66,9 +69,8 @@ def _apply_half(prim, args, params):
     node is recorded, with the 16-bit operands and result, and its vjp computes in float32 too
     (``_graph.half_vjp``), as PyTorch's backward kernels do.  Shape ops and slicing (NumPy's
     own: views stay views) and the casts run on the 16-bit buffers themselves."""
-    if prim.kind == "shape" or prim.name == "getitem" or prim is _cast_prim():
+    if prim.kind == "shape" or prim.name == "getitem" or prim is _CAST_P:
         return _apply_buffers(prim, args, params)
-    from dlcore.ops import cast
     wider = needs = False
     half = None
     for a in args:
@@ -84,8 +86,11 @@ def _apply_half(prim, args, params):
             d = a._buf.dtype
             if d in _HALF:                    # (exact; NumPy's own cast on the CPU)
                 b = a._buf
-                up.append(Tensor._wrap(b.astype(_F32)) if type(b) is _ndarray else
-                          cast(Tensor._wrap(b), _F32))
+                if type(b) is not _ndarray:
+                    up.append(cast(Tensor._wrap(b), _F32))
+                else:                         # (bfloat16: the Numba loop from 1024 on)
+                    up.append(Tensor._wrap(b.astype(_F32) if d is _F16 else
+                                           _bf16.to_float32(b)))
             else:
                 wider = wider or is_floating(d)
                 up.append(Tensor._wrap(a._buf))
@@ -120,16 +125,11 @@ def _apply_half(prim, args, params):
             elif half is _F16:
                 with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
                     out = Tensor._wrap(b.astype(half))
-            else:
-                out = Tensor._wrap(b.astype(half))
+            else:                       # (bfloat16: the Numba loop from 1024 elements on)
+                out = Tensor._wrap(_bf16.from_float32(b, half))
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)
-
-
-def _cast_prim():
-    from dlcore.ops.elementwise import cast_p
-    return cast_p
 
 
 def _apply_buffers(prim, args, params):
@@ -163,7 +163,7 @@ def _apply_buffers(prim, args, params):
     if plain:
         _convert_plain(bufs, ctx, dev)
     check_rule(prim, bufs, params)
-    if dev and prim is _cast_prim() and (bufs[0].dtype in _HALF or params["dtype"] in _HALF):
+    if dev and prim is _CAST_P and (bufs[0].dtype in _HALF or params["dtype"] in _HALF):
         return _finish(prim, args, params, bufs[0].astype(params["dtype"]), needs, bufs)
     kernel = prim.kernels.get("cpu" if dev else "cuda")
     if kernel is None:
