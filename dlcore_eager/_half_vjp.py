@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import dtypes as _dt
+from dlcore.ops import cast
+from dlcore.ops.elementwise_cast import cast_p
 from dlcore.registry import convention_rules as _convention_rules
 
 _HALF = _dt.HALF
@@ -41,8 +43,6 @@ def half_vjp(prim, g, out, args, params, recorded):
     once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``:
     the node's inputs as recorded (their dtypes; ``args`` may hold stale tensors that raise
     only when read)."""
-    from dlcore.ops import cast
-    from dlcore.ops.elementwise_cast import cast_p
     if prim.name == "cast":             # (its vjp casts g to the input's dtype, directly)
         return eager_vjp(prim)(g, out, *args, **params)
     dtypes = [_dtype_of(t) for t in recorded]
