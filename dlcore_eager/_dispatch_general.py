@@ -88,9 +88,9 @@ def _apply_half(prim, args, params):
                 b = a._buf
                 if type(b) is not _ndarray:
                     up.append(cast(Tensor._wrap(b), _F32))
-                else:                         # (bfloat16: the Numba loop from 1024 on)
-                    up.append(Tensor._wrap(b.astype(_F32) if d is _F16 else
-                                           _bf16.to_float32(b)))
+                else:           # (bfloat16 in C order: the Numba loop from 1024 on)
+                    up.append(Tensor._wrap(_bf16.to_float32(b) if d is not _F16 and
+                                           b.flags.c_contiguous else b.astype(_F32)))
             else:
                 wider = wider or is_floating(d)
                 up.append(Tensor._wrap(a._buf))
@@ -125,8 +125,9 @@ def _apply_half(prim, args, params):
             elif half is _F16:
                 with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
                     out = Tensor._wrap(b.astype(half))
-            else:                       # (bfloat16: the Numba loop from 1024 elements on)
-                out = Tensor._wrap(_bf16.from_float32(b, half))
+            else:               # (in C order: the Numba loop from 1024 elements on)
+                out = Tensor._wrap(_bf16.from_float32(b, half) if b.flags.c_contiguous
+                                   else b.astype(half))    # (else astype keeps the layout)
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)

@@ -227,6 +227,10 @@ def test_large_operands_match_torch_bit_for_bit_nan_and_ties_included(name):
     got, want = f(dt, x.requires_grad_()), f(torch, X.requires_grad_())
     assert str(got.dtype) == str(want.dtype)
     np.testing.assert_array_equal(got.float().detach().numpy(), want.float().detach().numpy())
+    xt, Xt = x.detach().t(), X.detach().t()             # (a transposed operand: its layout kept)
+    if name != "bf16 + float":          # (x.float() of a transposed tensor: C order here,
+        assert f(dt, xt).stride() == f(torch, Xt).stride()      # PyTorch keeps the layout)
+    np.testing.assert_array_equal(f(dt, xt).float().numpy(), f(torch, Xt).float().numpy())
     if name in ("div", "softmax"):      # (PyTorch rounds their backward's steps to bfloat16;
         return                          # dlcore computes each vjp in float32, rounds once)
     g = RNG.standard_normal((48, 40)).astype(np.float32)
