@@ -246,3 +246,42 @@ def test_topk_with_grad_and_bad_k_as_torch():
                 errs.append(type(e).__name__)
         outs.append((v.grad_fn.name(), x.grad.tolist(), i.tolist(), errs))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("shape,dim,ishape", [((6,), 0, (9,)), ((4, 5), 1, (4, 7)),
+                                              ((4, 5), 0, (2, 5)), ((3, 4, 2), -2, (3, 6, 2)),
+                                              ((4, 5), 1, (2, 3))])        # (the last: a crop)
+def test_gather_values_gradients_and_nodes_as_torch(dtype, shape, dim, ishape):
+    data = RNG.standard_normal(shape) * 4
+    idx = RNG.integers(0, shape[dim], ishape)
+    outs = []
+    for L in (dt, torch):
+        x = L.tensor(data).to(getattr(L, dtype))
+        if dtype.startswith("float"):
+            x.requires_grad_()
+        y = x.gather(dim, L.tensor(idx))
+        z = L.gather(x, dim=dim, index=L.tensor(idx))
+        res = [y.dtype == x.dtype, y.detach().numpy().tobytes(), z.detach().numpy().tobytes()]
+        if dtype.startswith("float"):
+            (y * L.arange(float(y.numel())).reshape(y.shape).to(y.dtype)).sum().backward()
+            fn = y.grad_fn
+            res += [fn.name(), [type(f).__name__ for f, _ in fn.next_functions],
+                    x.grad.numpy().tobytes()]
+        outs.append(res)
+    assert outs[0] == outs[1]
+
+
+def test_gather_errors_take_the_general_path_as_torch():
+    outs = []
+    for L in (dt, torch):
+        x = L.zeros(3, 4)
+        res = []
+        for idx in ([[4]], [[-1]], [[0]] * 5):
+            try:
+                x.gather(1, L.tensor(idx))
+                res.append(None)
+            except (RuntimeError, IndexError) as e:
+                res.append(type(e).__name__)
+        outs.append(res)
+    assert outs[0] == outs[1]
