@@ -203,8 +203,9 @@ def gather(x, a: tuple, kw: dict):
         return None
     b, ib = x._buf, index._buf
     if type(b) is not _ndarray or type(ib) is not _ndarray or ib.dtype is not _I64 or \
-            not b.ndim or ib.ndim != b.ndim or not -b.ndim <= dim < b.ndim:
-        return None
+            not b.ndim or ib.ndim != b.ndim or not -b.ndim <= dim < b.ndim or \
+            b.dtype.kind not in "biuf" or b.dtype in _D._HALF:
+        return None                 # (16-bit floats: apply's half path decides)
     d = dim % b.ndim
     for i in range(b.ndim):
         if i != d and ib.shape[i] != b.shape[i]:

@@ -248,7 +248,7 @@ def test_topk_with_grad_and_bad_k_as_torch():
     assert outs[0] == outs[1]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool", "bfloat16"])
 @pytest.mark.parametrize("shape,dim,ishape", [((6,), 0, (9,)), ((4, 5), 1, (4, 7)),
                                               ((4, 5), 0, (2, 5)), ((3, 4, 2), -2, (3, 6, 2)),
                                               ((4, 5), 1, (2, 3))])        # (the last: a crop)
@@ -258,16 +258,17 @@ def test_gather_values_gradients_and_nodes_as_torch(dtype, shape, dim, ishape):
     outs = []
     for L in (dt, torch):
         x = L.tensor(data).to(getattr(L, dtype))
-        if dtype.startswith("float"):
+        if dtype.startswith("float") or dtype == "bfloat16":
             x.requires_grad_()
         y = x.gather(dim, L.tensor(idx))
         z = L.gather(x, dim=dim, index=L.tensor(idx))
-        res = [y.dtype == x.dtype, y.detach().numpy().tobytes(), z.detach().numpy().tobytes()]
-        if dtype.startswith("float"):
+        res = [y.dtype == x.dtype, y.detach().float().numpy().tobytes(),
+               z.detach().float().numpy().tobytes()]
+        if x.requires_grad:
             (y * L.arange(float(y.numel())).reshape(y.shape).to(y.dtype)).sum().backward()
             fn = y.grad_fn
             res += [fn.name(), [type(f).__name__ for f, _ in fn.next_functions],
-                    x.grad.numpy().tobytes()]
+                    x.grad.float().numpy().tobytes()]
         outs.append(res)
     assert outs[0] == outs[1]
 
