@@ -35,6 +35,35 @@ _INT_RANGE: dict = {np.dtype(np.int64): (-2 ** 63, 2 ** 63),
 _VALUE_DTYPES = set(_FLOAT_TOP) | set(_INT_RANGE)
 
 
+def _may_write(x, b) -> bool:
+    """May a lane write into ``x``'s NumPy buffer ``b``?  Not while a trace or forward-mode level
+    follows ops, nor into an inference tensor outside inference mode, a view in grad mode (one
+    made under no_grad of a tensor that requires grad: PyTorch's error, from the general path),
+    or a read-only or expanded buffer (the general path's overlap error, unwritten; NumPy's
+    ``add.at`` with an index tuple would write through a read-only broadcast)."""
+    return b.flags.writeable and not (0 in b.strides and b.size > 1) and \
+        not (type(x._vc) is InferenceVersion and not STATE.inference) and \
+        not (STATE.enabled and getattr(x, "_view", None) is not None) and not _follows_ops()
+
+
+def _grid(ib, d: int) -> tuple:
+    """The positions an index ``ib`` names along axis ``d``: ``ib`` there, its own elsewhere."""
+    grid: list = list(np.indices(ib.shape, sparse=True))
+    grid[d] = ib
+    return tuple(grid)
+
+
+def _fits(ib, b, d: int, sb=None) -> bool:
+    """PyTorch's scatter shapes: ``ib`` no larger than ``b`` off ``d``, nor than ``sb``."""
+    return not any(n > s for i, (n, s) in enumerate(zip(ib.shape, b.shape)) if i != d) and \
+        (sb is None or not any(n > s for n, s in zip(ib.shape, sb.shape)))
+
+
+def _block(sb, shape):
+    """PyTorch's scatter reads src's leading block of the index's shape."""
+    return sb if sb.shape == shape else sb[tuple(slice(0, n) for n in shape)]
+
+
 def _operands(x, dim, index, source):
     """``(buffer, axis, index buffer, source buffer)`` where the lane may write, else None."""
     if not (isinstance(index, Tensor) and isinstance(source, Tensor)) or type(dim) is not int:
@@ -43,14 +72,8 @@ def _operands(x, dim, index, source):
     if type(b) is not np.ndarray or type(ib) is not np.ndarray or \
             type(sb) is not np.ndarray or ib.dtype != _I64 or sb.dtype != b.dtype or \
             not b.ndim or not -b.ndim <= dim < b.ndim or \
-            (STATE.enabled and (x._rg or source._rg)) or \
-            (type(x._vc) is InferenceVersion and not STATE.inference) or _follows_ops() or \
-            (STATE.enabled and getattr(x, "_view", None) is not None):
-        return None     # (a view made under no_grad of a tensor that requires grad: PyTorch's
-                        # error, from the general path)
-    if not b.flags.writeable or (0 in b.strides and b.size > 1):
-        return None         # (an expanded tensor: the general path's overlap error, unwritten;
-                            # NumPy's add.at with an index tuple would write a read-only array)
+            (STATE.enabled and (x._rg or source._rg)) or not _may_write(x, b):
+        return None
     d = dim % b.ndim
     if ib.size and (ib.min() < 0 or ib.max() >= b.shape[d]):
         return None
@@ -77,14 +100,9 @@ def scatter_add(x: Tensor, dim, index, src) -> bool:
     if ops is None:
         return False
     b, d, ib, sb = ops
-    if ib.ndim != b.ndim or sb.ndim != b.ndim or \
-            any(n > s for n, s in zip(ib.shape, sb.shape)) or \
-            any(n > s for i, (n, s) in enumerate(zip(ib.shape, b.shape)) if i != d):
+    if ib.ndim != b.ndim or sb.ndim != b.ndim or not _fits(ib, b, d, sb):
         return False
-    grid = list(np.indices(ib.shape, sparse=True))
-    grid[d] = ib
-    src_part = sb if sb.shape == ib.shape else sb[tuple(slice(0, n) for n in ib.shape)]
-    np.add.at(b, tuple(grid), src_part)
+    np.add.at(b, _grid(ib, d), _block(sb, ib.shape))
     x._vc[0] += 1
     return True
 
@@ -123,25 +141,17 @@ def _scatter_into(b, x, dim, index, src) -> bool:
     ib = index._buf
     nd = b.ndim
     if type(ib) is not np.ndarray or ib.dtype != _I64 or not nd or ib.ndim != nd or \
-            not -nd <= dim < nd or (STATE.enabled and x._rg) or _follows_ops():
+            not -nd <= dim < nd or (STATE.enabled and x._rg):
         return False
     v = _value(b, src)
-    if v is None or (isinstance(v, Tensor) and (
-            (STATE.enabled and v._rg) or v._buf.ndim != nd or
-            any(n > s for n, s in zip(ib.shape, v._buf.shape)))):
-        return False
+    sb = v._buf if isinstance(v, Tensor) else None
     d = dim % nd
-    if any(n > s for i, (n, s) in enumerate(zip(ib.shape, b.shape)) if i != d) or \
-            (ib.size and (ib.min() < 0 or ib.max() >= b.shape[d])) or \
-            np.may_share_memory(ib, b):
+    if v is None or (sb is not None and ((STATE.enabled and v._rg) or sb.ndim != nd)) or \
+            not _fits(ib, b, d, sb) or (ib.size and (ib.min() < 0 or ib.max() >= b.shape[d])) \
+            or np.may_share_memory(ib, b):
         return False
     if ib.size:
-        grid: list = list(np.indices(ib.shape, sparse=True))
-        grid[d] = ib
-        if isinstance(v, Tensor):
-            sb = v._buf
-            v = sb if sb.shape == ib.shape else sb[tuple(slice(0, n) for n in ib.shape)]
-        b[tuple(grid)] = v
+        b[_grid(ib, d)] = v if sb is None else _block(sb, ib.shape)
     return True
 
 
@@ -180,11 +190,7 @@ def scatter_in_place(method):
             b = self._buf
             if type(b) is np.ndarray and _overlaps(b, a[1], a[2]):
                 raise RuntimeError(_OVERLAP)
-            if type(b) is np.ndarray and b.flags.writeable and \
-                    not (0 in b.strides and b.size > 1) and \
-                    not (type(self._vc) is InferenceVersion and not STATE.inference) and \
-                    not (STATE.enabled and getattr(self, "_view", None) is not None) and \
-                    _scatter_into(b, self, *a):
+            if type(b) is np.ndarray and _may_write(self, b) and _scatter_into(b, self, *a):
                 self._vc[0] += 1
                 return self
         return method(self, *args, **kwargs)
@@ -199,7 +205,7 @@ def scatter_copy(method):
         a = _scatter_args(args, kwargs)
         if a is not None and type(self) is Tensor:
             b = self._buf
-            if type(b) is np.ndarray and b.flags.c_contiguous:
+            if type(b) is np.ndarray and b.flags.c_contiguous and not _follows_ops():
                 out = b.copy()
                 if _scatter_into(out, self, *a):
                     return _make(out)

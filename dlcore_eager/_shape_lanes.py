@@ -3,9 +3,10 @@ and ``cdist`` (shape primitives and one product, slice or norm), whose steps go 
 lanes (``_dispatch._small_unary``, ``matrix_product``, ``reshape``, the getitem fast path)
 instead of ``bind``, so the primitives and nodes are the ones ``dlcore.ops``'s composite makes
 (``_la.dot``, ``_diagonal``, ``cdist``) and the last node is named as PyTorch's; and
-``tril``/``triu`` of a tensor without grad (NumPy's ``where`` on a cached mask).  Each function
-returns None, having done nothing, where its lane does not apply: the caller's general path
-then runs (issue 19)."""
+``tril``/``triu`` of a tensor without grad (NumPy's ``where`` on a cached mask), ``nonzero``,
+``topk`` without grad and ``gather`` (the general path's kernels or node, without ``bind``).
+Each function returns None, having done nothing, where its lane does not apply: the caller's
+general path then runs (issue 19)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ _matmul_p = _ops.linalg.matmul_p
 _take_along_axis_p = _ops.scan.take_along_axis_p
 _norm2_p = _ops.linalg_extra.norm2_p
 _ndarray = np.ndarray
+_I64 = np.dtype(np.int64)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -152,9 +154,9 @@ _TOPK_WORDS = ("k", "dim", "largest", "sorted")
 
 def topk(x, a: tuple, kw: dict):
     """``x.topk(k, dim=-1, largest=True, sorted=True)`` of a CPU float/int tensor of rank >= 1
-    that nothing records: the ``topk_order`` primitive's kernel and NumPy's take along the
-    axis, the general path's two steps without their binds (``(4, 6).topk(3)``: 39 -> ~9 us,
-    PyTorch 3); the indices are the kernel's, so ties and NaNs are ordered as there."""
+    that nothing records: the kernels of the general path's two primitives (``topk_order``,
+    ``take_along_axis``) without their binds (``(4, 6).topk(3)``: 35-43 -> 13-22 us, PyTorch
+    3-5); the indices are the kernel's, so ties and NaNs are ordered as there."""
     if type(x) is not Tensor or _RECORDERS or (x._rg and STATE.enabled) or \
             len(a) > 4 or not set(kw) <= set(_TOPK_WORDS[len(a):]):
         return None
@@ -171,25 +173,15 @@ def topk(x, a: tuple, kw: dict):
     if not 0 <= k <= b.shape[d]:
         return None
     order = _topk_order_cpu(b, axis=d, k=k, largest=largest, sorted=srt)
-    if b.ndim == 1:
-        values = b[order]
-    elif d == b.ndim - 1 and k:         # (NumPy's take_along_axis: 8 us of Python on 4x6)
-        rows = order.reshape(-1, k)
-        values = b.reshape(-1, b.shape[d])[np.arange(len(rows))[:, None], rows] \
-            .reshape(order.shape)
-    else:
-        values = np.take_along_axis(b, order, d)
+    values = _take_along_axis_p.kernels["cpu"](b, order, axis=d)    # (the general path's)
     return _make(values), _make(order)
-
-
-_I64 = np.dtype(np.int64)
 
 
 def gather(x, a: tuple, kw: dict):
     """``x.gather(dim, index)`` of CPU tensors whose int64 index has ``x``'s shape off ``dim``
     (no crop) and is in range: the ``take_along_axis`` node the general path makes, through
     ``small_many``'s plan (its labelling, GatherBackward0, is the caller's): ``q.gather(1, a)``
-    of a (32, 4) that requires grad 18.6 -> ~8 us, PyTorch 4.3.  Anything else (a crop, a
+    of a (32, 4) that requires grad 19-43 -> 13-15 us, PyTorch 4-5.  Anything else (a crop, a
     negative or out-of-range index: PyTorch's errors) takes the general path."""
     if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST:
         return None
