@@ -341,6 +341,8 @@ _TORCH_NAMES: dict = {
     # clamp with number bounds (clamp.Tensor's is a composite, labelled); its gradient is
     # PyTorch's clamp_backward, a where of g and a zero
     "clamp": "ClampBackward1", "clamp_grad": "WhereBackward0",
+    # hardtanh and relu6 (a clamp whose gradient passes strictly inside): PyTorch's hardtanh
+    "hardtanh": "HardtanhBackward0", "hardtanh_grad": "HardtanhBackwardBackward0",
     # 2-D grid_sample; its two gradients are one node in PyTorch
     "grid_sample2d": "GridSampler2DBackward0",
     "grid_sample2d_grad_input": "GridSampler2DBackwardBackward0",

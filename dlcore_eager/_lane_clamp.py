@@ -30,10 +30,13 @@ import numpy as np
 
 from dlcore.kernels.cpu.elementwise import CLIP_UFUNC
 from dlcore.ops.clamp import clamp_p as _clamp_p
+from dlcore.ops.clamp import hardtanh_p as _hardtanh_p
 from dlcore.registry import scalar_buffer
 
 from . import _dispatch as _D
 from . import _lane as L
+from . import _shown_saved as _shown
+from ._arg_checks import inplace_node
 from ._graph import Node, leaf_node
 from ._state import INFERENCE_ON, STATE, fresh_version
 from .tensor import Tensor, _make, _new
@@ -76,15 +79,15 @@ def _bound_ok(v, lim: float) -> bool:
     return v is None
 
 
-def _recorded(x, out, params: dict, label):
-    """``apply(clamp_p, (x,), params)``'s result for a tensor ``x`` that requires grad (grad
+def _recorded(x, out, params: dict, label, prim=_clamp_p):
+    """``apply(prim, (x,), params)``'s result for a tensor ``x`` that requires grad (grad
     mode on), whose value ``out`` the caller computed: ``apply``'s node for one tensor, spelled
     out as ``apply`` spells it, named ``label`` where that is not the primitive's name."""
     version = [0]
-    # ``Node(clamp_p, params, (parent,), (x,), (v,), out, version)``'s stores inline (as
+    # ``Node(prim, params, (parent,), (x,), (v,), out, version)``'s stores inline (as
     # _dispatch.apply; a field added to ``Node.__init__`` must be added here too)
     node = _node_new(Node)
-    node.prim = _clamp_p
+    node.prim = prim
     node.params = params
     node.parents = (x._node or leaf_node(x),)
     node.inputs = (x,)
@@ -104,6 +107,36 @@ def _recorded(x, out, params: dict, label):
 def _value(out):
     """A ufunc's result as an array (NumPy's scalar for a 0-d operand)."""
     return out if type(out) is _ndarray else _asarray(out)
+
+
+def _plain(out):
+    """``tensor._make(out)``'s stores: a tensor that needs no gradient (a field added there
+    must be added here too)."""
+    t = _new(Tensor)
+    t._buf = out
+    t._rg = False
+    t._node = None
+    t._acc = None
+    t._grad = None
+    t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
+    t._hooks = None
+    t._view = None
+    return t
+
+
+def _write(x, b, slo, shi):
+    """``x`` clamped in place where nothing is recorded: the loop writes its memory where no
+    view shares it (``_commit``'s after_inplace has nothing to do), the version counter bumped
+    as ``_commit`` bumps it; else (and for read-only memory: its error) ``_commit``."""
+    if len(x._vc) == 1 and getattr(x, "_view", None) is None and b.ndim:
+        try:
+            _CLIP(b, slo, shi, out=b)
+        except ValueError:
+            pass
+        else:
+            x._vc[0] += 1
+            return x
+    return x._commit(_make(_value(_CLIP(b, slo, shi))))
 
 
 def clamp_entry(name: str):
@@ -150,31 +183,12 @@ def clamp_entry(name: str):
                 if x._rg and STATE.enabled:
                     return general(*args, **kw)
                 x._check_inplace()
-                if len(x._vc) == 1 and getattr(x, "_view", None) is None and b.ndim:
-                    # no view shares this memory (_commit's after_inplace has nothing to
-                    # do): the loop writes it, the version counter bumped as _commit does
-                    try:
-                        _CLIP(b, slo, shi, out=b)
-                    except ValueError:          # (read-only memory: _commit's error)
-                        pass
-                    else:
-                        x._vc[0] += 1
-                        return x
-                return x._commit(_make(_value(_CLIP(b, slo, shi))))
+                return _write(x, b, slo, shi)
             out = _value(_CLIP(b, slo, shi))
             if x._rg and STATE.enabled:
                 # the general entry's node (apply's of the clamp primitive), and its label
                 return _recorded(x, out, {"lo": lo, "hi": hi}, node_label)
-            t = _new(Tensor)                # (tensor._make(out)'s stores)
-            t._buf = out
-            t._rg = False
-            t._node = None
-            t._acc = None
-            t._grad = None
-            t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
-            t._hooks = None
-            t._view = None
-            return t
+            return _plain(out)
         return lane_entry
     return make
 
@@ -190,3 +204,74 @@ def _parse():
 for _name in _FORMS:
     L.MORE[_name] = _parse()
     L.ENTRIES[_name] = clamp_entry(_name)
+
+
+#: F.hardtanh's and F.relu6's parameters after the input
+_HT_NAMES = {"hardtanh": ("min_val", "max_val", "inplace"), "relu6": ("inplace",)}
+
+
+def hardtanh_entry(name: str):
+    """``parse.entry`` of ``F.hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False)`` and
+    ``F.relu6(x, inplace=False)`` (nn.Hardtanh's and nn.ReLU6's calls) on a float32/float64
+    CPU ``Tensor`` with Python float/int bounds in the dtype's finite range, ``min_val <=
+    max_val`` (else the general entry's ValueError), no trace or autocast: the ``hardtanh``
+    primitive's value (``CLIP_UFUNC``, its CPU kernel's loop) and, where recorded, its node
+    named and showing what the general entry's shows (``HardtanhBackward0``, ``_saved_self``,
+    the bounds); in place, its steps (``_check_inplace``, the recorded copy ``_original``,
+    ``inplace_node``, ``_commit``), or where nothing is recorded the loop writing the memory.
+    The general entry went through the dtype guards, the labelling and ``apply``: (4, 8) 11.1
+    us against the kernel's 1.1 (issue 19)."""
+    names = _HT_NAMES[name]
+    defaults = (-1.0, 1.0, False) if name == "hardtanh" else (False,)
+    most = len(names) + 1
+
+    def make(general, parse):
+        def lane_entry(*args, **kw):
+            n = len(args)
+            x = args[0] if n else None
+            if type(x) is not Tensor or n > most or _RECORDERS or _D._AUTOCAST or \
+                    _CLIP is None or _hardtanh_p.kernels["cpu"] is not _KERNEL:
+                return general(*args, **kw)
+            vals = list(defaults)
+            vals[:n - 1] = args[1:]
+            for k, v in kw.items():
+                i = names.index(k) if k in names else -1
+                if i < n - 1:               # (unknown, or given twice: general's error)
+                    return general(*args, **kw)
+                vals[i] = v
+            lo, hi, inplace = vals if len(vals) == 3 else (0.0, 6.0, vals[0])
+            if inplace is not False and inplace is not True:
+                return general(*args, **kw)
+            b = x._buf
+            d = b.dtype
+            if type(b) is not _ndarray or (d is not _F32 and d is not _F64):
+                return general(*args, **kw)
+            lim = _LIM[d]
+            if lo is None or hi is None or not (_bound_ok(lo, lim) and _bound_ok(hi, lim)) \
+                    or lo > hi:
+                return general(*args, **kw)
+            slo, shi = scalar_buffer(lo, d), scalar_buffer(hi, d)
+            params = {"lo": float(lo), "hi": float(hi)}
+            after = tuple(args[1:])
+            if inplace:
+                x._check_inplace()
+                if not (x._rg and STATE.enabled):
+                    return _write(x, b, slo, shi)
+                src = x._original()
+                out = _recorded(src, _value(_CLIP(src._buf, slo, shi)), params,
+                                "HardtanhBackward0", _hardtanh_p)
+                return x._commit(inplace_node(name, out, src, after, kw))
+            out = _value(_CLIP(b, slo, shi))
+            if x._rg and STATE.enabled:
+                return _shown.activation(name, _recorded(x, out, params, "HardtanhBackward0",
+                                                         _hardtanh_p), x, after, kw)
+            return _plain(out)
+        return lane_entry
+    return make
+
+
+_KERNEL = _hardtanh_p.kernels["cpu"]
+
+for _name in _HT_NAMES:
+    L.MORE[_name] = _parse()
+    L.ENTRIES[_name] = hardtanh_entry(_name)

@@ -47,12 +47,15 @@ def threshold(args, kwargs):
         scalar_as(value, dt)
 
 
-def hardtanh(args, kwargs):
-    """``F.hardtanh(x, min_val, max_val)``: an integer tensor's bounds are int64 first, an
-    unsigned one refuses negative bounds, then each is converted to the dtype."""
+def hardtanh(args, kwargs, ordered: bool = True):
+    """``F.hardtanh(x, min_val, max_val)``: the bounds in order (PyTorch's Python function's
+    ValueError; not ``hardtanh_``'s, ``ordered`` False), an integer tensor's bounds are int64
+    first, an unsigned one refuses negative bounds, then each is converted to the dtype."""
     x = _first(args, kwargs)
     lo, hi = _arg(args, kwargs, 1, "min_val"), _arg(args, kwargs, 2, "max_val")
     _binding(lo, hi)
+    if ordered and _is_number(lo) and _is_number(hi) and lo > hi:
+        raise ValueError("min_val cannot be greater than max_val")
     if x is None:
         return
     dt = x._buf.dtype
@@ -65,6 +68,13 @@ def hardtanh(args, kwargs):
             raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     for v in bounds:
         scalar_as(v, dt)
+
+
+def relu6(args, kwargs):
+    """``F.relu6(x)``: PyTorch's hardtanh, which refuses a bool tensor."""
+    x = _first(args, kwargs)
+    if x is not None and x._buf.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
 
 
 def index_fill(args, kwargs):
@@ -132,8 +142,9 @@ def install(checks: dict, originals: dict) -> None:
     for name in ("threshold", "threshold_"):
         checks[("F", name)] = threshold
         checks[("torch", name)] = threshold
-    for name in ("hardtanh", "hardtanh_"):
-        checks[("F", name)] = hardtanh
+    checks[("F", "hardtanh")] = hardtanh
+    checks[("F", "hardtanh_")] = lambda args, kwargs: hardtanh(args, kwargs, False)
+    checks[("F", "relu6")] = relu6
     for name in ("max_pool2d", "max_pool3d"):
         checks[("F", name)] = _int_max_pool(name)
     for ns in ("torch", "Tensor"):

@@ -208,7 +208,7 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("Mul", [b.node("Mul", [ins[0], b.const(0.5, d)]), cdf], out)
     elif name == "silu":                # x sigmoid(x)
         b.node("Mul", [ins[0], b.node("Sigmoid", ins[:1])], out)
-    elif name == "clamp":               # (number bounds: Clip's optional inputs, opset 11 on)
+    elif name in ("clamp", "hardtanh"):     # (number bounds: Clip's optional inputs, opset 11 on)
         bounds = ["" if v is None else b.const(v, op.out_dtype)
                   for v in (p.get("lo"), p.get("hi"))]
         b.node("Clip", [ins[0], *bounds] if bounds[1] else [ins[0], bounds[0]], out)

@@ -36,55 +36,67 @@ from .broadcast import sum_to as _sum_to
 from .elementwise_cast import zeros_like
 
 
-def _clamp_rule(x: AVal, *_bounds: AVal, lo=None, hi=None) -> AVal:
-    # (``_bounds``: the CUDA kernel's bounds, host scalar operands of x's dtype)
-    _rules.require_float("clamp", x)
-    return AVal(x.shape, x.dtype)
+def _pair(name: str, grad_kernels: dict, doc: str, grad_doc: str, tf_types=(None, None)):
+    """The primitives ``name`` (``y = min(max(x, lo), hi)``: clamp's kernels) and
+    ``name + "_grad"`` (the cotangent through the mask of ``grad_kernels``), their rules and
+    vjps, and the lean vjp (the front end's lane, ``LEAN_VJPS``)."""
+    gname = name + "_grad"
+    grad_cpu = grad_kernels["cpu"]
+
+    def rule(x: AVal, *_bounds: AVal, lo=None, hi=None) -> AVal:
+        # (``_bounds``: the CUDA kernel's bounds, host scalar operands of x's dtype)
+        _rules.require_float(name, x)
+        return AVal(x.shape, x.dtype)
+
+    def grad_rule(g: AVal, x: AVal, *_bounds: AVal, lo=None, hi=None) -> AVal:
+        _rules.require_float(gname, g, x)
+        _rules.same_dtype(gname, g, x)
+        return AVal(_rules.broadcast_shapes(gname, g.shape, x.shape), g.dtype)
+
+    def vjp(g, y, x, *, lo=None, hi=None):
+        if _plain(g, x) and g.shape == x.shape:          # (eager backward's buffers)
+            return (grad_cpu(g, x, lo=lo, hi=hi),)
+        fe = lean2(g, x)
+        if fe is not None:
+            res = lean(fe, g, y, x, lo=lo, hi=hi)
+            if res is not None:
+                return res
+        return (lambda: _sum_to(bind(grad_p, g, x, lo=lo, hi=hi), x),)
+
+    def lean(fe, g, y, x, *, lo=None, hi=None):
+        """vjp for concrete values of one shape (the front end's lane, create_graph's)."""
+        if x._buf.shape != g._buf.shape:
+            return None
+        return (fe.apply(grad_p, (g, x), {"lo": lo, "hi": hi}),)
+
+    def grad_vjp(c, out, g, x, *, lo=None, hi=None):
+        # linear in g (the same mask), piecewise constant in x: dx = 0 as zeros (see the
+        # module docstring)
+        if _plain(c, g, x) and c.shape == g.shape == x.shape:
+            return (lambda: grad_cpu(c, x, lo=lo, hi=hi), lambda: np.zeros_like(x))
+        return (lambda: _sum_to(bind(grad_p, c, x, lo=lo, hi=hi), g), lambda: zeros_like(x))
+
+    p = Primitive(name, rule, vjp, kind="other", doc=doc, tf_type=tf_types[0],
+                  kernels={"cpu": _cpu.clamp, "cuda": _cuda.clamp})
+    grad_p = Primitive(gname, grad_rule, grad_vjp, kind="other", doc=grad_doc,
+                       tf_type=tf_types[1], kernels=dict(grad_kernels))
+    LEAN_VJPS[p] = lean
+    return p, grad_p
 
 
-def _clamp_grad_rule(g: AVal, x: AVal, *_bounds: AVal, lo=None, hi=None) -> AVal:
-    _rules.require_float("clamp_grad", g, x)
-    _rules.same_dtype("clamp_grad", g, x)
-    return AVal(_rules.broadcast_shapes("clamp_grad", g.shape, x.shape), g.dtype)
-
-
-def _clamp_vjp(g, y, x, *, lo=None, hi=None):
-    if _plain(g, x) and g.shape == x.shape:          # (eager backward's buffers)
-        return (_cpu.clamp_grad(g, x, lo=lo, hi=hi),)
-    fe = lean2(g, x)
-    if fe is not None:
-        res = _clamp_lean(fe, g, y, x, lo=lo, hi=hi)
-        if res is not None:
-            return res
-    return (lambda: _sum_to(clamp_grad(g, x, lo, hi), x),)
-
-
-def _clamp_lean(fe, g, y, x, *, lo=None, hi=None):
-    """_clamp_vjp for concrete values of one shape (the front end's lane, create_graph's)."""
-    if x._buf.shape != g._buf.shape:
-        return None
-    return (fe.apply(clamp_grad_p, (g, x), {"lo": lo, "hi": hi}),)
-
-
-def _clamp_grad_vjp(c, out, g, x, *, lo=None, hi=None):
-    # linear in g (the same mask), piecewise constant in x: dx = 0 as zeros (see the docstring)
-    if _plain(c, g, x) and c.shape == g.shape == x.shape:
-        return (lambda: _cpu.clamp_grad(c, x, lo=lo, hi=hi), lambda: np.zeros_like(x))
-    return (lambda: _sum_to(clamp_grad(c, x, lo, hi), g), lambda: zeros_like(x))
-
-
-clamp_p = Primitive(
-    "clamp", _clamp_rule, _clamp_vjp, kind="other",
-    doc="y = min(max(x, lo), hi) (a bound None: absent; NaN kept);  "
-        "dx = clamp_grad(g, x) = g where lo <= x <= hi, else 0",
-    kernels={"cpu": _cpu.clamp, "cuda": _cuda.clamp})
-clamp_grad_p = Primitive(
-    "clamp_grad", _clamp_grad_rule, _clamp_grad_vjp, kind="other",
-    doc="y = g where lo <= x <= hi, else 0 (NaN x: 0);  dg = clamp_grad(c, x), dx = 0 "
-        "(piecewise constant)",
-    kernels={"cpu": _cpu.clamp_grad, "cuda": _cuda.clamp_grad})
-
-LEAN_VJPS[clamp_p] = _clamp_lean
+clamp_p, clamp_grad_p = _pair(
+    "clamp", {"cpu": _cpu.clamp_grad, "cuda": _cuda.clamp_grad},
+    "y = min(max(x, lo), hi) (a bound None: absent; NaN kept);  "
+    "dx = clamp_grad(g, x) = g where lo <= x <= hi, else 0",
+    "y = g where lo <= x <= hi, else 0 (NaN x: 0);  dg = clamp_grad(c, x), dx = 0 "
+    "(piecewise constant)")
+# (the static front end binds it for tf.nn.relu6 only: TensorFlow's Relu6 and Relu6Grad)
+hardtanh_p, hardtanh_grad_p = _pair(
+    "hardtanh", {"cpu": _cpu.hardtanh_grad, "cuda": _cuda.hardtanh_grad},
+    "y = min(max(x, lo), hi) (lo <= hi; NaN kept);  "
+    "dx = hardtanh_grad(g, x) = g where lo < x < hi, else 0",
+    "y = g where lo < x < hi, else 0 (NaN x: 0);  dg = hardtanh_grad(c, x), dx = 0 "
+    "(piecewise constant)", ("Relu6", "Relu6Grad"))
 
 
 def clamp(x, lo=None, hi=None):
@@ -97,3 +109,9 @@ def clamp(x, lo=None, hi=None):
 def clamp_grad(g, x, lo=None, hi=None):
     """clamp's vjp: ``g`` where ``lo <= x <= hi``, else 0."""
     return bind(clamp_grad_p, g, x, lo=lo, hi=hi)
+
+
+def hardtanh(x, lo: float, hi: float):
+    """``min(max(x, lo), hi)`` for a floating-point ``x`` and number bounds ``lo <= hi``, its
+    gradient passing strictly inside ``(lo, hi)`` only."""
+    return bind(hardtanh_p, x, lo=lo, hi=hi)

@@ -137,8 +137,10 @@ _TABLE: dict = {
                      "softmax", "log_softmax", "tan", "sqrt", "rsqrt"), _OUT),
     **dict.fromkeys(("log", "log2", "log10", "log1p", "sin", "cos", "sinh", "cosh", "asin",
                      "acos", "atan", "asinh", "acosh", "atanh", "abs", "erf", "erfc", "erfinv",
-                     "lgamma", "digamma", "leaky_relu", "where", "i0", "sign", "clamp"), _IN0),
+                     "lgamma", "digamma", "leaky_relu", "where", "i0", "sign", "clamp",
+                     "hardtanh"), _IN0),
     "clamp_grad": (1,),         # (x: where's condition in PyTorch's clamp_backward)
+    "hardtanh_grad": (1,),      # (x: HardtanhBackwardBackward0's self)
     **dict.fromkeys(("maximum", "minimum", "atan2", "hypot", "logaddexp"), _BOTH_REVERSED),
     **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
     **dict.fromkeys(("take_along_axis", "take"), (1,)),      # (gather's, index's: the index)

@@ -154,6 +154,8 @@ class Hardtanh(Module):
                  inplace: bool = False) -> None:
         super().__init__()
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+        assert self.max_val > self.min_val, (         # (PyTorch's check)
+            f"max_val ({max_val}) must be greater than min_val ({min_val})")
 
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:

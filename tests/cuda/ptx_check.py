@@ -124,11 +124,13 @@ def check_elementwise(failures: list) -> None:
 
 
 def check_clamp(failures: list) -> None:
-    """clamp's and clamp_grad's factory kernels (no ``expr`` of their primitives: the bounds
-    are params, passed to the kernels as host scalars), float32 and float64."""
+    """clamp's, clamp_grad's and hardtanh_grad's factory kernels (no ``expr`` of their
+    primitives: the bounds are params, passed to the kernels as host scalars), float32 and
+    float64."""
     from dlcore.kernels.cuda import clamp as C
     from dlcore.kernels.cuda.elementwise import _source, scalar_code
-    for name, expr, arrays in (("clamp", C.CLAMP_EXPR, 1), ("clamp_grad", C.GRAD_EXPR, 2)):
+    for name, expr, arrays in (("clamp", C.CLAMP_EXPR, 1), ("clamp_grad", C.GRAD_EXPR, 2),
+                               ("hardtanh_grad", C.STRICT_GRAD_EXPR, 2)):
         code = scalar_code(expr, arrays + 2)
         for dt in FLOATS:
             for lname, ndim, pattern in (("1d", 1, ("same",)), ("strided", 2, ("nd", (0, 1)))):

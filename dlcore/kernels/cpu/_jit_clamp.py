@@ -13,17 +13,28 @@ configure_threads()
 
 
 @njit(cache=True, nogil=True)
-def clamp_grad(g, x, out, lo, hi):
-    """``out[i] = g[i] if lo <= x[i] <= hi else 0`` (a NaN ``x`` or bound: 0)."""
-    for i in range(x.size):
-        v = x[i]
-        out[i] = g[i] if (v >= lo and v <= hi) else 0
+def clamp_grad(g, x, out, lo, hi, strict):
+    """``out[i] = g[i] if lo <= x[i] <= hi else 0`` (a NaN ``x`` or bound: 0); ``strict``:
+    ``lo < x[i] < hi`` (hardtanh's gradient)."""
+    if strict:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = g[i] if (v > lo and v < hi) else 0
+    else:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = g[i] if (v >= lo and v <= hi) else 0
 
 
 @njit(cache=True, nogil=True)
-def clamp_grad_fill(gv, x, out, lo, hi):
+def clamp_grad_fill(gv, x, out, lo, hi, strict):
     """``clamp_grad`` of one cotangent value ``gv`` everywhere (a sum's broadcast cotangent:
     the first backward of ``clamp(x).sum()``)."""
-    for i in range(x.size):
-        v = x[i]
-        out[i] = gv if (v >= lo and v <= hi) else 0
+    if strict:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = gv if (v > lo and v < hi) else 0
+    else:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = gv if (v >= lo and v <= hi) else 0

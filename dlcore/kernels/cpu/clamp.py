@@ -2,6 +2,7 @@
 
     clamp(x; lo, hi)         = min(max(x, lo), hi)      (a missing bound: -inf / +inf)
     clamp_grad(g, x; lo, hi) = g  if lo <= x <= hi  else 0
+    hardtanh_grad(g, x; lo, hi) = g  if lo < x < hi  else 0    (hardtanh's, relu6's)
 
 ``clamp`` is NumPy's ``clip`` ufunc (``elementwise.CLIP_UFUNC``) with the bounds as 0-d arrays
 of ``x``'s dtype: maximum's then minimum's kernels bit for bit (NaN in ``x`` or a bound kept,
@@ -87,12 +88,21 @@ def _loop_bounds(lo, hi, d) -> tuple:
 
 
 def clamp_grad(g, x, *, lo=None, hi=None):
+    return _grad(g, x, lo, hi, False)
+
+
+def hardtanh_grad(g, x, *, lo, hi):
+    return _grad(g, x, lo, hi, True)
+
+
+def _grad(g, x, lo, hi, strict: bool):
+    """``g`` where ``lo <= x <= hi`` (``strict``: ``lo < x < hi``), else 0."""
     d = g.dtype
     if (d is _F32 or d is _F64) and x.dtype is d and g.shape == x.shape:
         lo_v, hi_v = _loop_bounds(lo, hi, d)
         if x.flags.c_contiguous and g.flags.c_contiguous:       # (the common case first)
             out = np.empty(x.shape, d)
-            _loops().clamp_grad(g.ravel(), x.ravel(), out.ravel(), lo_v, hi_v)
+            _loops().clamp_grad(g.ravel(), x.ravel(), out.ravel(), lo_v, hi_v, strict)
             return out
         fx = _flat(x)
         if fx is None:
@@ -101,15 +111,15 @@ def clamp_grad(g, x, *, lo=None, hi=None):
         out = np.empty(x.shape, d, order=order)
         flat = out.reshape(-1) if order == "C" else out.T.reshape(-1)
         if g.size and not any(g.strides):       # (one value broadcast: a sum's cotangent)
-            _loops().clamp_grad_fill(g.reshape(-1)[0], fx, flat, lo_v, hi_v)
+            _loops().clamp_grad_fill(g.reshape(-1)[0], fx, flat, lo_v, hi_v, strict)
             return out
         fg = _flat(g)
         if fg is None or fg[1] != order:
             fg = (np.asarray(g, order=order).reshape(-1) if order == "C"
                   else np.asarray(g, order="F").T.reshape(-1), order)
-        _loops().clamp_grad(fg[0], fx, flat, lo_v, hi_v)
+        _loops().clamp_grad(fg[0], fx, flat, lo_v, hi_v, strict)
         return out
     slo, shi = bounds(lo, hi, x.dtype)
     with np.errstate(invalid="ignore"):
-        mask = (x >= slo) & (x <= shi)
+        mask = (x > slo) & (x < shi) if strict else (x >= slo) & (x <= shi)
     return np.where(mask, g, np.zeros((), d))
