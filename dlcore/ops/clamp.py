@@ -115,3 +115,8 @@ def hardtanh(x, lo: float, hi: float):
     """``min(max(x, lo), hi)`` for a floating-point ``x`` and number bounds ``lo <= hi``, its
     gradient passing strictly inside ``(lo, hi)`` only."""
     return bind(hardtanh_p, x, lo=lo, hi=hi)
+
+
+def hardtanh_grad(g, x, lo: float, hi: float):
+    """hardtanh's vjp: ``g`` where ``lo < x < hi``, else 0."""
+    return bind(hardtanh_grad_p, g, x, lo=lo, hi=hi)

@@ -44,7 +44,7 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
-from .activations import clamp_inner, gelu_p, silu_p, softplus
+from .activations import clamp_inner, elu_p, gelu_p, silu_p, softplus
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
     abs,
@@ -86,12 +86,12 @@ def _f(name, **more):
 # ----------------------------------------------------------------------------- activations
 @exports(_f("celu", **{"torch": "celu"}), "activation", float_only=True,
          torch_params=(("alpha", 1.0),))
-@_via_float32
 def celu(x, alpha: float = 1.0):
-    # (float16/bfloat16 in float32, as ATen's opmath: x / alpha underflowed to -0 in float16,
-    # celu(-1, alpha=1e10) was -0, PyTorch's -1)
-    return where(greater(x, 0.0), x, mul(expm1(div(where(greater(x, 0.0), 0.0, x), float(alpha))),
-                                         float(alpha)))
+    """PyTorch's ``elu(x, alpha, 1, 1 / alpha)``: the ``elu`` primitive (float16/bfloat16 in
+    float32, as ATen's opmath: celu(-1, alpha=1e10) is -1)."""
+    if float(alpha) == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return bind(elu_p, x, alpha=float(alpha), scale=1.0, input_scale=1.0 / float(alpha))
 
 
 @exports(_f("gelu"), "args", float_only=True)

@@ -138,9 +138,10 @@ _TABLE: dict = {
     **dict.fromkeys(("log", "log2", "log10", "log1p", "sin", "cos", "sinh", "cosh", "asin",
                      "acos", "atan", "asinh", "acosh", "atanh", "abs", "erf", "erfc", "erfinv",
                      "lgamma", "digamma", "leaky_relu", "where", "i0", "sign", "clamp",
-                     "hardtanh"), _IN0),
+                     "hardtanh", "elu"), _IN0),
     "clamp_grad": (1,),         # (x: where's condition in PyTorch's clamp_backward)
     "hardtanh_grad": (1,),      # (x: HardtanhBackwardBackward0's self)
+    "elu_grad": (0, 1),         # (EluBackwardBackward0's grad_output, self_or_result)
     **dict.fromkeys(("maximum", "minimum", "atan2", "hypot", "logaddexp"), _BOTH_REVERSED),
     **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
     **dict.fromkeys(("take_along_axis", "take"), (1,)),      # (gather's, index's: the index)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlcore import ops
+from dlcore.ops.clamp import hardtanh_grad
 
 
 @dataclass(frozen=True)
@@ -462,6 +463,14 @@ ROWS += [
     _b("clamp_grad", lambda g, x: ops.clamp_grad(g, x, -1.5, 2.5),
        lambda g, x: np.where((x >= -1.5) & (x <= 2.5), g, 0).astype(np.result_type(g, x)),
        ("real", "offint")),
+    # hardtanh's gradient (relu6's): g strictly inside the bounds
+    _b("hardtanh_grad", lambda g, x: hardtanh_grad(g, x, -1.5, 2.5),
+       lambda g, x: np.where((x > -1.5) & (x < 2.5), g, 0).astype(np.result_type(g, x)),
+       ("real", "offint")),
+    # elu's gradient (alpha 0.7, selu's scale): g s above 0, g i a s exp(x i) below
+    _b("elu_grad", lambda g, x: ops.activations.elu_grad(g, x, 0.7, 1.5),
+       lambda g, x: np.where(x > 0, g * 1.5, g * 0.7 * 1.5 * np.exp(x)).astype(g.dtype),
+       ("real", "away0")),
     OpRow("pow_grad", "pow_grad", lambda g, a, b: ops.power.pow_grad(g, a, b),
           lambda g, a, b: np.where(b == 0, 0, g * b * a ** (b - 1)).astype(g.dtype),
           (((3, 4), (3, 4), ()), ((3, 4), (3, 4), (4,)), ((2, 3), (1, 3), (2, 3))),

@@ -124,21 +124,24 @@ def check_elementwise(failures: list) -> None:
 
 
 def check_clamp(failures: list) -> None:
-    """clamp's, clamp_grad's and hardtanh_grad's factory kernels (no ``expr`` of their
-    primitives: the bounds are params, passed to the kernels as host scalars), float32 and
-    float64."""
+    """clamp's, clamp_grad's, hardtanh_grad's, elu's and elu_grad's factory kernels (no
+    ``expr`` of their primitives: the bounds and coefficients are params, passed to the
+    kernels as host scalars), float32 and float64."""
     from dlcore.kernels.cuda import clamp as C
+    from dlcore.kernels.cuda import elu as E
     from dlcore.kernels.cuda.elementwise import _source, scalar_code
-    for name, expr, arrays in (("clamp", C.CLAMP_EXPR, 1), ("clamp_grad", C.GRAD_EXPR, 2),
-                               ("hardtanh_grad", C.STRICT_GRAD_EXPR, 2)):
-        code = scalar_code(expr, arrays + 2)
+    for name, expr, arrays, scalars in (
+            ("clamp", C.CLAMP_EXPR, 1, 2), ("clamp_grad", C.GRAD_EXPR, 2, 2),
+            ("hardtanh_grad", C.STRICT_GRAD_EXPR, 2, 2), ("elu", E.ELU_EXPR, 1, 3),
+            ("elu_grad", E.GRAD_EXPR, 2, 3)):
+        code = scalar_code(expr, arrays + scalars)
         for dt in FLOATS:
             for lname, ndim, pattern in (("1d", 1, ("same",)), ("strided", 2, ("nd", (0, 1)))):
-                patterns = [pattern] * arrays + [("arg",)] * 2
+                patterns = [pattern] * arrays + [("arg",)] * scalars
                 mod = load_generated_module(f"ptxcheck_ew_{name}",
                                             _source(name, code, ndim, patterns, False))
                 argtypes = [arr(dt), i64] + [arr(dt, 2, "A") if ndim == 2 else arr(dt)] * arrays
-                argtypes += [from_dtype(np.dtype(dt))] * 2 + [i64] * (ndim - 1)
+                argtypes += [from_dtype(np.dtype(dt))] * scalars + [i64] * (ndim - 1)
                 compile_one(f"{name} {lname} {np.dtype(dt).name}", mod.kernel.py_func,
                             argtypes, failures)
 
