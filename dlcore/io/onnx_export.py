@@ -194,6 +194,23 @@ def _axes(params: dict, rank: int) -> list[int]:
     return [a % rank if rank else a for a in axes]
 
 
+def _elu(b: _Builder, x, out, d, p: dict) -> None:
+    """The elu primitive (PyTorch's elu with ``scale`` and ``input_scale``): ONNX's Elu, Selu
+    or Celu where its coefficients are theirs, else ``where(x > 0, x s, (exp(x i) - 1) a s)``."""
+    a, s, i = float(p["alpha"]), float(p.get("scale", 1.0)), float(p.get("input_scale", 1.0))
+    if i == 1.0 and s == 1.0:
+        b.node("Elu", [x], out, alpha=a)
+    elif i == 1.0:
+        b.node("Selu", [x], out, alpha=a, gamma=s)
+    elif s == 1.0 and a * i == 1.0 and b.opset >= 12:
+        b.node("Celu", [x], out, alpha=a)
+    else:
+        neg = b.node("Mul", [b.node("Sub", [b.node("Exp", [b.node(
+            "Mul", [x, b.const(i, d)])]), b.const(1.0, d)]), b.const(a * s, d)])
+        b.node("Where", [b.node("Greater", [x, b.const(0.0, d)]),
+                         b.node("Mul", [x, b.const(s, d)]), neg], out)
+
+
 def _convert(b: _Builder, op: Op) -> None:
     p, ins, out = op.params, op.inputs, op.output
     name = op.prim
@@ -201,6 +218,8 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node(_UNARY[name], ins[:1], out)
     elif name == "leaky_relu":
         b.node("LeakyRelu", ins[:1], out, alpha=float(p["alpha"]))
+    elif name == "elu":
+        _elu(b, ins[0], out, op.out_dtype, p)
     elif name == "gelu":                # x (1 + erf(x / sqrt 2)) / 2 (ONNX's Gelu: opset 20)
         d = op.out_dtype
         cdf = b.node("Add", [b.const(1.0, d), b.node("Erf", [b.node(

@@ -161,3 +161,24 @@ def test_static_elu_and_selu():
             np.where(xv > 0, 1.0, np.exp(xv)), np.where(xv > 0, sc, sa * sc * np.exp(xv))]
     for u, v in zip(got, want):
         np.testing.assert_allclose(u, v, rtol=1e-15)
+
+
+@pytest.mark.parametrize("opset", [11, 17])
+def test_onnx_export_runs_in_onnxruntime(opset):
+    """elu, selu, celu (ONNX's Elu, Selu, Celu from opset 12; before, the formula) and relu6,
+    hardtanh (Clip) exported and run by onnxruntime."""
+    import io
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    nn = dl.nn
+    m = nn.Sequential(nn.Linear(4, 5), nn.ELU(0.5), nn.SELU(), nn.CELU(0.7), nn.ReLU6(),
+                      nn.Hardtanh(-0.5, 0.5))
+    x = dl.randn(3, 4) * 3
+    f = io.BytesIO()
+    dl.onnx.export(m, (x,), f, opset_version=opset)
+    types = [n.op_type for n in onnx.load_from_string(f.getvalue()).graph.node]
+    assert types.count("Clip") == 2 and "Elu" in types and "Selu" in types
+    assert ("Celu" in types) == (opset >= 12)
+    s = ort.InferenceSession(f.getvalue())
+    got = s.run(None, {s.get_inputs()[0].name: x.numpy()})[0]
+    np.testing.assert_allclose(got, m(x).detach().numpy(), rtol=1e-6, atol=1e-7)
