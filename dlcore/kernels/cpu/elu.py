@@ -34,9 +34,20 @@ def _loops():
     return _jit
 
 
+#: (alpha, scale, input_scale, float type) -> (negcoef, poscoef, negiptcoef) as scalars of
+#: that type (made once: a tensor's elu is called with the same coefficients every step)
+_COEFS: dict = {}
+
+
 def _coefs(t, alpha, scale, input_scale) -> tuple:
     """(negcoef, poscoef, negiptcoef) as scalars of the float type ``t``."""
-    return t(alpha) * t(scale), t(scale), t(input_scale)
+    key = (alpha, scale, input_scale, t)
+    c = _COEFS.get(key)
+    if c is None:
+        if len(_COEFS) > 256:
+            _COEFS.clear()
+        c = _COEFS[key] = (t(alpha) * t(scale), t(scale), t(input_scale))
+    return c
 
 
 def _out(shape, d, order):
@@ -62,17 +73,30 @@ def _numpy(x, g, alpha, scale, input_scale):
     return y.astype(d) if half else y
 
 
+def _apply(ufunc, z, ipt) -> None:
+    """``z = ufunc(z)`` in place; ``z`` is ``x * ipt`` at ``x <= 0``, so with ``ipt >= 0``
+    nothing overflows (NumPy's warning state is entered only otherwise: it costs ~1 us)."""
+    if ipt >= 0:
+        ufunc(z, out=z)
+    else:
+        with np.errstate(over="ignore"):
+            ufunc(z, out=z)
+
+
 def elu(x, *, alpha, scale=1.0, input_scale=1.0):
     d = x.dtype
     if d is _F32 or d is _F64:
-        f, order = _dense(x)
-        out, flat = _out(x.shape, d, order)
         neg, pos, ipt = _coefs(d.type, alpha, scale, input_scale)
         j = _loops()
-        z = np.empty_like(f)
+        if x.flags.c_contiguous:                # (the common case first)
+            out = np.empty(x.shape, d)
+            f, flat = x.reshape(-1), out.reshape(-1)
+        else:
+            f, order = _dense(x)
+            out, flat = _out(x.shape, d, order)
+        z = np.empty(f.shape, d)
         j.scaled_negative(f, z, ipt)
-        with np.errstate(all="ignore"):
-            np.expm1(z, out=z)
+        _apply(np.expm1, z, ipt)
         j.elu_combine(f, z, flat, neg, pos)
         return out
     return _numpy(x, None, alpha, scale, input_scale)
@@ -94,8 +118,7 @@ def elu_grad(g, x, *, alpha, scale=1.0, input_scale=1.0):
         j = _loops()
         z = np.empty_like(fx)
         j.scaled_negative(fx, z, ipt)
-        with np.errstate(all="ignore"):
-            np.exp(z, out=z)
+        _apply(np.exp, z, ipt)
         j.elu_grad_combine(fg, fx, z, flat, neg, pos, ipt)
         return out
     return _numpy(x, g, alpha, scale, input_scale)
