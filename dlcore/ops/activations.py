@@ -329,6 +329,34 @@ def elu(x, alpha: float = 1.0):
     return bind(elu_p, x, alpha=float(alpha), scale=1.0, input_scale=1.0)
 
 
+# PReLU (PyTorch's _prelu_kernel): ``x`` where positive, ``w x`` elsewhere, ``w`` a weight that
+# broadcasts into ``x`` (one value, or one per channel shaped (C, 1, ...)): one elementwise
+# node (fused by the static compiler), where the composite ``where(x > 0, x, x w)`` made three
+# forward and six backward (4x16x8x8 float32: 59 us forward against PyTorch's 10, issue 19).
+def _np_prelu(x, w):
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(x > 0, x, x * w)
+
+
+def _prelu_vjp(g, y, x, w):
+    # PyTorch's _prelu_kernel_backward: dx = x > 0 ? g : w g; dw = x > 0 ? 0 : x g, summed
+    # down to w's shape (NaN x: the second branches)
+    if _plain(g, x, w) and g.shape == x.shape:
+        with np.errstate(invalid="ignore", over="ignore"):
+            m = x > 0
+            dw = np.where(m, x.dtype.type(0), x * g)
+            return (np.where(m, g, w * g), _sum_to(dw, w))
+    m = greater(x, 0.0)
+    return (lambda: _sum_to(where(m, g, mul(w, g)), x),
+            lambda: _sum_to(where(m, 0.0, mul(x, g)), w))
+
+
+prelu_p = _ew_binary(
+    "prelu", "{0} if {0} > 0 else {0} * {1}", _np_prelu, _prelu_vjp,
+    "y = x if x > 0 else x w (w broadcast into x; NaN: NaN);  dx = g if x > 0 else w g, "
+    "dw = sum_to(0 if x > 0 else x g, w)", float_only=True, tf_type="Prelu")
+
+
 def _leaky_rule(x: AVal, a: AVal | None = None, *, alpha: float = 0.0) -> AVal:
     # (``a``: the CUDA kernel's slope, a host scalar operand)
     _rules.require_float("leaky_relu", x)

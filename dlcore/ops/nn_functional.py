@@ -44,7 +44,7 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
-from .activations import clamp_inner, elu_p, gelu_p, silu_p, softplus
+from .activations import clamp_inner, elu_p, gelu_p, prelu_p, silu_p, softplus
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
     abs,
@@ -210,9 +210,19 @@ def prelu(x, weight):
     """``x`` where positive, ``weight x`` elsewhere; ``weight`` one value or one per channel
     (axis 1)."""
     w = weight
-    nd = aval_of(x).ndim
-    if aval_of(weight).shape not in ((), (1,)) and nd >= 2:
+    xa, wa = aval_of(x), aval_of(weight)
+    nd = xa.ndim
+    n = math.prod(wa.shape) if None not in wa.shape else None
+    channels = xa.shape[1] if nd >= 2 else 1
+    if n not in (1, None) and isinstance(channels, int) and n != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {n} and channel size = {channels}.")
+    if wa.shape not in ((), (1,)) and nd >= 2:
         w = reshape(weight, (-1,) + (1,) * (nd - 2))
+    elif wa.ndim > nd:                      # (a 0-d x keeps its shape, as PyTorch's)
+        w = reshape(weight, ())
+    if _dt.is_floating(xa.dtype) and wa.dtype == xa.dtype:
+        return bind(prelu_p, x, w)          # (one node: the weight broadcasts into x)
     return where(greater(x, 0.0), x, mul(x, w))
 
 

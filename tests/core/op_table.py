@@ -467,6 +467,9 @@ ROWS += [
     _b("hardtanh_grad", lambda g, x: hardtanh_grad(g, x, -1.5, 2.5),
        lambda g, x: np.where((x > -1.5) & (x < 2.5), g, 0).astype(np.result_type(g, x)),
        ("real", "offint")),
+    # prelu (PyTorch's _prelu_kernel): x above 0, x w elsewhere, w broadcast into x
+    _b("prelu", lambda x, w: ops.activations.prelu_p.bind(x, w),
+       lambda x, w: np.where(x > 0, x, x * w).astype(np.result_type(x, w)), ("away0", "real")),
     # elu's gradient (alpha 0.7, selu's scale): g s above 0, g i a s exp(x i) below
     _b("elu_grad", lambda g, x: ops.activations.elu_grad(g, x, 0.7, 1.5),
        lambda g, x: np.where(x > 0, g * 1.5, g * 0.7 * 1.5 * np.exp(x)).astype(g.dtype),
