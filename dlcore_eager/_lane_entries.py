@@ -317,7 +317,8 @@ for _name, _prim in (("sigmoid", _ops.elementwise.sigmoid_p), ("relu", _ops.elem
 
 
 def leaky_entry(prim, name: str = "leaky_relu", slope: str = "negative_slope",
-                default: float = 0.01, fixed: dict | None = None, labels=(None, "LeakyReluBackward1")):
+                default: float = 0.01, fixed: dict | None = None,
+                labels=(None, "LeakyReluBackward1")):
     """``parse.entry`` of ``F.leaky_relu(x[, s[, inplace]])`` (``negative_slope=``, ``inplace=``
     as keywords too; ``s`` a float or an int, ``inplace`` a bool: nn.LeakyReLU's call) on a
     float32/float64 CPU tensor: the kernel and the node (params ``alpha``) in the entry, as

@@ -17,8 +17,8 @@ rule, vjp, kernels) lives in the module of its family:
     composites.py   mean, softmax, log_softmax, logsumexp, mse, cross-entropies (no primitives)
     math_unary.py   sin ... atanh, erf, erfc, erfinv, log1p, expm1, log2, log10, exp2, rounding
     math_binary.py  atan2, hypot, logaddexp, fmod, remainder, floor_divide, bitwise, isnan & co.
-    activations.py  softsign, relu6, elu, selu (composites), softplus, leaky_relu (primitives)
-    clamp.py        clamp with number bounds and its gradient clamp_grad (primitives: one node)
+    activations.py  softsign (composite), softplus, leaky_relu, elu/selu, prelu (primitives)
+    clamp.py        clamp with number bounds, hardtanh (relu6's) and their gradients (primitives)
     reduce_extra.py prod, reduce_any/all, nonzero, shape_of, arange (tensor bounds)
     scan.py         cumsum, cumprod, argsort, take_along_axis, scatter_add_along_axis; sort,
                     topk, kthvalue, median, logcumsumexp, gather/scatter (PyTorch's) composites

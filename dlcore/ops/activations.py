@@ -1,5 +1,5 @@
-"""Activation composites: plain functions of primitives (no kernel, no vjp of their own), named
-for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
+"""Activations, named for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``):
+the primitives below, and composites (plain functions of primitives) for the rest.
 
     softplus(x)         = x if x > 20 else log(1 + exp(x))    dx = g sigmoid(x)
     softsign(x)         = x / (1 + |x|)                        dx = g / (1 + |x|)^2
@@ -7,6 +7,14 @@ for both front ends (``torch.nn.functional.<name>``, ``tf.nn.<name>``).
     elu(x, a)           = x if x > 0 else a (exp(x) - 1)       dx = g (1 if x > 0 else a exp(x))
     selu(x)             = s elu(x, a),  s = 1.0507009873554805, a = 1.6732632423543772
     leaky_relu(x, a)    = x if x > 0 else a x  (TF default a = 0.2, PyTorch 0.01)
+    prelu(x, w)         = x if x > 0 else w x  (w broadcast into x)
+
+relu6 (and PyTorch's hardtanh) is the ``hardtanh`` primitive of ``dlcore.ops.clamp`` (clamp's
+value, its gradient strictly inside the bounds).  elu, selu and celu are one primitive,
+``elu_p`` (PyTorch's elu with ``alpha``, ``scale`` and ``input_scale``; its gradient
+``elu_grad_p``, PyTorch's ``elu_backward``), and prelu another (``prelu_p``, an elementwise
+binary: PyTorch's ``_prelu_kernel``): one node each, where their composites made three to eight
+(issue 19).
 
 softplus, SiLU and the exact GELU are elementwise primitives (``softplus_p``, TensorFlow's
 ``Softplus``; ``silu_p`` and ``gelu_p``, whose functions are in ``nn_functional``; SiLU's

@@ -2,12 +2,13 @@
 ``elu_backward`` with its three coefficients (``alpha``, ``scale``, ``input_scale``: selu's
 scale; the one formula for elu and selu)::
 
-    elu(x; a, s, i)         = x * s                     if x > 0 else expm1(x * i) * (a * s)
-    elu_grad(g, x; a, s, i) = g * s                     if x > 0 else g * i * (a * s) * exp(x * i)
+    elu(x; a, s, i)         = x * s   if x > 0 else expm1(x * i) * (a * s)
+    elu_grad(g, x; a, s, i) = g * s   if x > 0 else g * i * (a * s) * exp(x * i)
 
 A NaN ``x`` takes the second branch (NaN out, a NaN gradient: PyTorch's vectorised body, whose
-scalar tail of a few elements passes ``g * s``), and -0.0 too (-0.0 out).  The coefficients are rounded to the operands'
-dtype first and ``a * s`` is one product in it (PyTorch's ``negcoef``).  float32/float64
+scalar tail of a few elements passes ``g * s``), and -0.0 too (-0.0 out).  The coefficients
+are rounded to the operands' dtype first and ``a * s`` is one product in it (PyTorch's
+``negcoef``).  float32/float64
 arrays run two Numba passes around NumPy's SIMD ``expm1``/``exp`` (the loops compiled on first
 use, cached on disk), in their memory order (C or Fortran; another layout is copied C-ordered
 first; a cotangent of one value broadcast, a sum's, is filled first); the half types compute
