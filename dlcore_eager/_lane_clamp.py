@@ -128,6 +128,7 @@ def _write(x, b, slo, shi):
     """``x`` clamped in place where nothing is recorded: the loop writes its memory where no
     view shares it (``_commit``'s after_inplace has nothing to do), the version counter bumped
     as ``_commit`` bumps it; else (and for read-only memory: its error) ``_commit``."""
+    assert _CLIP is not None                    # (the entries step aside without it)
     if len(x._vc) == 1 and getattr(x, "_view", None) is None and b.ndim:
         try:
             _CLIP(b, slo, shi, out=b)

@@ -355,7 +355,8 @@ def leaky_entry(prim, name: str = "leaky_relu", slope: str = "negative_slope",
                     # torch error, 'value cannot be converted ...'; review22 EG3)
                     if (d is _F64 or d is _F32 and not _F32_MAX < abs(s) < _INF) and \
                             (d in ok or _leaky_rule(prim, b, ok)):
-                        params = {"alpha": float(s)} if leaky else {"alpha": float(s), **fixed}
+                        params = {"alpha": float(s)} if fixed is None else \
+                            {"alpha": float(s), **fixed}
                         if inplace:
                             x._check_inplace()
                             src = x._original()

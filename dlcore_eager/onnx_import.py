@@ -199,6 +199,15 @@ def _conv(a: dict, x, w, b=None):
                                     groups=int(a.get("group", 1)))
 
 
+def _selu(a: dict, x):
+    """ONNX's Selu: ``gamma x`` above 0, ``gamma alpha (exp(x) - 1)`` elsewhere (the elu
+    primitive with ``scale = gamma``; ONNX's float32 defaults)."""
+    from dlcore.ops.activations import elu_p
+    from dlcore.registry import bind
+    return bind(elu_p, x, alpha=float(a.get("alpha", 1.67326319217681884765625)),
+                scale=float(a.get("gamma", 1.05070102214813232421875)), input_scale=1.0)
+
+
 def _constant(a: dict):
     """ONNX's Constant: ``value`` (a tensor), ``value_float(s)`` (float32) or
     ``value_int(s)`` (int64), as torch.onnx.export writes its constants."""
@@ -251,6 +260,9 @@ def _build_ops() -> dict:
     ops.update({
         "Identity": lambda a, x: x,
         "LeakyRelu": lambda a, x: F.leaky_relu(x, float(a.get("alpha", 0.01))),
+        "Elu": lambda a, x: F.elu(x, float(a.get("alpha", 1.0))),
+        "Celu": lambda a, x: F.celu(x, float(a.get("alpha", 1.0))),
+        "Selu": _selu,
         "Softplus": lambda a, x: F.softplus(x),
         "Sum": lambda a, *xs: functools.reduce(operator.add, xs),    # left to right, as add_n
         "Constant": _constant,

@@ -181,4 +181,8 @@ def test_onnx_export_runs_in_onnxruntime(opset):
     assert ("Celu" in types) == (opset >= 12)
     s = ort.InferenceSession(f.getvalue())
     got = s.run(None, {s.get_inputs()[0].name: x.numpy()})[0]
-    np.testing.assert_allclose(got, m(x).detach().numpy(), rtol=1e-6, atol=1e-7)
+    want = m(x).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    from dlcore_eager.onnx_import import load_model       # (and dlcore's importer reads it)
+    back = load_model(io.BytesIO(f.getvalue()))(x)
+    np.testing.assert_allclose(back.detach().numpy(), want, rtol=1e-6, atol=1e-7)
