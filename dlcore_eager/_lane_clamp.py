@@ -38,8 +38,8 @@ from . import _lane as L
 from . import _shown_saved as _shown
 from ._arg_checks import inplace_node
 from ._graph import Node, leaf_node
-from ._state import INFERENCE_ON, STATE, fresh_version
-from .tensor import Tensor, _make, _new
+from ._state import STATE
+from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
@@ -109,21 +109,6 @@ def _value(out):
     return out if type(out) is _ndarray else _asarray(out)
 
 
-def _plain(out):
-    """``tensor._make(out)``'s stores: a tensor that needs no gradient (a field added there
-    must be added here too)."""
-    t = _new(Tensor)
-    t._buf = out
-    t._rg = False
-    t._node = None
-    t._acc = None
-    t._grad = None
-    t._vc = [0] if not INFERENCE_ON[0] else fresh_version()
-    t._hooks = None
-    t._view = None
-    return t
-
-
 def _write(x, b, slo, shi):
     """``x`` clamped in place where nothing is recorded: the loop writes its memory where no
     view shares it (``_commit``'s after_inplace has nothing to do), the version counter bumped
@@ -189,7 +174,7 @@ def clamp_entry(name: str):
             if x._rg and STATE.enabled:
                 # the general entry's node (apply's of the clamp primitive), and its label
                 return _recorded(x, out, {"lo": lo, "hi": hi}, node_label)
-            return _plain(out)
+            return _make(out)
         return lane_entry
     return make
 
@@ -266,7 +251,7 @@ def hardtanh_entry(name: str):
             if x._rg and STATE.enabled:
                 return _shown.activation(name, _recorded(x, out, params, "HardtanhBackward0",
                                                          _hardtanh_p), x, after, kw)
-            return _plain(out)
+            return _make(out)
         return lane_entry
     return make
 

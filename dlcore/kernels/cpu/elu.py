@@ -21,6 +21,7 @@ import numpy as np
 
 from ... import dtypes as _dt
 from .flat import dense as _dense
+from .flat import empty as _out
 from .flat import flat as _flat
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -49,11 +50,6 @@ def _coefs(t, alpha, scale, input_scale) -> tuple:
             _COEFS.clear()
         c = _COEFS[key] = (t(alpha) * t(scale), t(scale), t(input_scale))
     return c
-
-
-def _out(shape, d, order):
-    out = np.empty(shape, d, order=order)
-    return out, (out.reshape(-1) if order == "C" else out.T.reshape(-1))
 
 
 def _numpy(x, g, alpha, scale, input_scale):

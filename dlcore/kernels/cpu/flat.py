@@ -27,3 +27,10 @@ def dense(x):
     """``(flat view, order)`` of ``x``, a C-ordered copy where its layout has none."""
     f = flat(x)
     return f if f is not None else (np.ascontiguousarray(x).reshape(-1), "C")
+
+
+def empty(shape, d, order):
+    """A new array of ``shape`` and dtype ``d`` in ``order`` ("C" or "F"), and its flat view in
+    that memory order (the loops' output beside ``dense``'s input)."""
+    out = np.empty(shape, d, order=order)
+    return out, (out.reshape(-1) if order == "C" else out.T.reshape(-1))

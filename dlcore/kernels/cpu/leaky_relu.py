@@ -18,6 +18,7 @@ import numpy as np
 
 from ... import dtypes as _dt
 from .flat import dense as _dense
+from .flat import empty as _out
 from .flat import flat as _flat
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -30,12 +31,6 @@ def _loops():
         from . import _jit_leaky_relu
         _jit = _jit_leaky_relu
     return _jit
-
-
-def _out(shape, d, order):
-    """A new array and its flat view in ``order``."""
-    out = np.empty(shape, d, order=order)
-    return out, (out.reshape(-1) if order == "C" else out.T.reshape(-1))
 
 
 def leaky_relu(x, *, alpha):
