@@ -339,6 +339,8 @@ _TORCH_NAMES: dict = {
     "log1p": "Log1PBackward0",
     "leaky_relu_grad": "LeakyReluBackwardBackward0",
     "elu": "EluBackward0", "elu_grad": "EluBackwardBackward0",      # (selu's too)
+    "hardswish_grad": "HardswishBackwardBackward0",
+    "hardsigmoid_grad": "HardsigmoidBackwardBackward0",   # (PyTorch has no double backward)
     # clamp with number bounds (clamp.Tensor's is a composite, labelled); its gradient is
     # PyTorch's clamp_backward, a where of g and a zero
     "clamp": "ClampBackward1", "clamp_grad": "WhereBackward0",

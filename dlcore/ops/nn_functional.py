@@ -44,7 +44,16 @@ from ..api import REQUIRED, exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
-from .activations import clamp_inner, elu_p, gelu_p, prelu_p, silu_p, softplus
+from .activations import (
+    clamp_inner,
+    elu_p,
+    gelu_p,
+    hardsigmoid_p,
+    hardswish_p,
+    prelu_p,
+    silu_p,
+    softplus,
+)
 from .composites import _reduce, _via_float32, mean, softmax
 from .elementwise import (
     abs,
@@ -53,7 +62,6 @@ from .elementwise import (
     div,
     exp,
     greater,
-    greater_equal,
     less,
     less_equal,
     log,
@@ -63,15 +71,11 @@ from .elementwise import (
     neg,
     sigmoid,
     sqrt,
-    stop_gradient,
     sub,
     tanh,
     where,
 )
 from .linalg import matmul
-from .math_binary import bitwise_and as logical_and
-from .math_binary import bitwise_or
-from .math_unary import expm1
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
 from .shape import expand_dims, reshape
@@ -138,21 +142,17 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
 @exports(_f("hardsigmoid"), "activation", float_only=True)
 def hardsigmoid(x):
     """``x / 6 + 1/2`` on (-3, 3), 0 below, 1 above; the gradient is 0 at -3 and 3 (PyTorch's
-    ``hardsigmoid_backward``, which also gives 0 at NaN)."""
-    inside = logical_and(greater(x, -3.0), less(x, 3.0))
-    mid = add(div(where(inside, x, stop_gradient(x)), 6.0), 0.5)
-    return where(less_equal(x, -3.0), 0.0, where(greater_equal(x, 3.0), 1.0, mid))
+    ``hardsigmoid_backward``, which also gives 0 at NaN): the ``hardsigmoid`` primitive."""
+    return bind(hardsigmoid_p, x)
 
 
 @exports(_f("hardswish"), "activation", float_only=True)
 def hardswish(x):
     """``x (x + 3) / 6`` on (-3, 3), ``x * 0`` at and below -3 (-0.0; NaN at -inf, as PyTorch's
     ``x * clamp(x + 3, 0, 6) / 6``), ``x`` above; the gradient is 0 at and below -3, 1 at and
-    above 3 and at NaN (PyTorch's ``hardswish_backward``)."""
-    outside = bitwise_or(less_equal(x, -3.0), greater_equal(x, 3.0))
-    xm = where(outside, 0.0, x)              # (no NaN gradient from the branch not taken)
-    return where(less_equal(x, -3.0), mul(x, 0.0),
-                 where(greater_equal(x, 3.0), x, div(mul(xm, add(xm, 3.0)), 6.0)))
+    above 3, NaN at NaN (PyTorch's ``hardswish_backward`` in its vectorised body): the
+    ``hardswish`` primitive."""
+    return bind(hardswish_p, x)
 
 
 @exports(_f("logsigmoid", **{"tf.math": "log_sigmoid"}), "unary", float_only=True,

@@ -117,6 +117,8 @@ def _nn_rows(OpRow) -> list:
               ("real",), (0,)),
         OpRow("hardswish", "hardswish", nnf.hardswish,
               lambda x: x * np.clip(x / 6 + 0.5, 0, 1), S, ("away0",), (0,)),
+        OpRow("hardsigmoid", "hardsigmoid", nnf.hardsigmoid,
+              lambda x: np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype), S, ("away0",), (0,)),
         OpRow("logsigmoid", "logsigmoid", nnf.logsigmoid, lambda x: -np.log1p(np.exp(-x)), S,
               ("real",), (0,)),
         OpRow("glu", "glu", nnf.glu, lambda x: x[..., :2] / (1 + np.exp(-x[..., 2:])), S,

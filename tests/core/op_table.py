@@ -467,6 +467,13 @@ ROWS += [
     _b("hardtanh_grad", lambda g, x: hardtanh_grad(g, x, -1.5, 2.5),
        lambda g, x: np.where((x > -1.5) & (x < 2.5), g, 0).astype(np.result_type(g, x)),
        ("real", "offint")),
+    # hardsigmoid's and hardswish's gradients (inside (-3, 3): "away0")
+    _b("hardsigmoid_grad", lambda g, x: ops.activations.hardsigmoid_grad_p.bind(g, x),
+       lambda g, x: np.where((x > -3) & (x < 3), g / 6, 0).astype(np.result_type(g, x)),
+       ("real", "away0")),
+    _b("hardswish_grad", lambda g, x: ops.activations.hardswish_grad_p.bind(g, x),
+       lambda g, x: np.where(x <= -3, 0, np.where(x >= 3, g, g * (x / 3 + 0.5)))
+       .astype(np.result_type(g, x)), ("real", "away0")),
     # prelu (PyTorch's _prelu_kernel): x above 0, x w elsewhere, w broadcast into x
     _b("prelu", lambda x, w: ops.activations.prelu_p.bind(x, w),
        lambda x, w: np.where(x > 0, x, x * w).astype(np.result_type(x, w)), ("away0", "real")),
