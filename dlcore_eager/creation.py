@@ -352,23 +352,9 @@ def _legacy_construct(dtype: D.dtype, device, args, kwargs) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- filled
-#: PyTorch's words for ``rand()``/``randn()`` called with nothing at all
-_NO_ARGUMENTS = (
-    "{}() received an invalid combination of arguments - got (), but expected one of:\n"
-    " * (tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype dtype "
-    "= None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
-    "bool requires_grad = False)\n"
-    " * (tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout "
-    "= None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
-
-
-def _size_arg(name: str, sizes: tuple, size, bare: bool = False) -> tuple:
+def _size_arg(name: str, sizes: tuple, size) -> tuple:
     """The shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (PyTorch takes all
-    three; both forms at once is its TypeError; none is its TypeError too, worded for a call
-    with no argument at all, ``bare``, as its parser words rand's and randn's)."""
-    if size is None and not sizes:
-        raise TypeError(_NO_ARGUMENTS.format(name) if bare else
-                        f'{name}() missing 1 required positional arguments: "size"')
+    three; both forms at once is its TypeError)."""
     if size is not None:
         if sizes:
             raise TypeError(f"{name}() got multiple values for argument 'size'")
@@ -503,8 +489,7 @@ def _fma(a: float, b: np.ndarray, c: float) -> np.ndarray:
 @_oom
 def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad=False) -> Tensor:
-    shape = _size_arg("rand", sizes, size, generator is dtype is device is None and
-                      requires_grad is False)
+    shape = _size_arg("rand", sizes, size)
     n = math.prod(shape)
     buf = _engine(generator).uniform(n, _float_np(dtype, "check_uniform_bounds")).reshape(shape)
     return _finish(buf, None, device, requires_grad)
@@ -513,8 +498,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None,
 @_oom
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
-    shape = _size_arg("randn", sizes, size, generator is dtype is device is None and
-                      requires_grad is False)
+    shape = _size_arg("randn", sizes, size)
     n = math.prod(shape)
     buf = _engine(generator).normal(n, _float_np(dtype)).reshape(shape)
     return _finish(buf, None, device, requires_grad)
