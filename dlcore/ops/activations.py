@@ -112,18 +112,19 @@ def _np_gelu_grad(g, x):
 
 
 def _dx_by(grad_p):
-    """The vjp ``dx = grad_p(g, x)`` of a unary primitive whose gradient is one binary primitive
-    of ``(g, x)`` (softplus, gelu), and its lean form (the front end's lane, ``LEAN_VJPS``):
-    the gradient's CPU kernel on plain buffers of one shape, the lane for concrete values,
-    else a node."""
-    def lean(fe, g, y, x):
-        return (fe.binary(grad_p, g, x),)
+    """The vjp ``dx = grad_p(g, x; **params)`` of a unary primitive whose gradient is one
+    binary primitive of ``(g, x)`` with the forward's params (softplus, gelu; elu's
+    coefficients), and its lean form (the front end's lane, ``LEAN_VJPS``): the gradient's
+    CPU kernel on plain buffers of one shape, the lane for concrete values, else a node."""
+    def lean(fe, g, y, x, **params):
+        return (fe.apply(grad_p, (g, x), params) if params else fe.binary(grad_p, g, x),)
 
-    def vjp(g, y, x):
+    def vjp(g, y, x, **params):
         if _plain(g, x) and g.shape == x.shape:
-            return (grad_p.kernels["cpu"](g, x),)
+            return (grad_p.kernels["cpu"](g, x, **params),)
         fe = lean2(g, x)
-        return lean(fe, g, y, x) if fe is not None else (bind(grad_p, g, x),)
+        return lean(fe, g, y, x, **params) if fe is not None else \
+            (bind(grad_p, g, x, **params),)
     return vjp, lean
 
 
@@ -339,25 +340,6 @@ def _elu_grad_rule(g: AVal, x: AVal, *coefs: AVal, alpha: float = 1.0, scale: fl
     return AVal(_rules.broadcast_shapes("elu_grad", g.shape, x.shape), g.dtype)
 
 
-def _elu_vjp(g, y, x, **coefs):
-    if _plain(g, x) and g.shape == x.shape:
-        return (_cpu_elu.elu_grad(g, x, **coefs),)
-    fe = lean2(g, x)
-    if fe is not None:
-        res = _elu_lean(fe, g, y, x, **coefs)
-        if res is not None:
-            return res
-    return (lambda: _sum_to(bind(elu_grad_p, g, x, **coefs), x),)
-
-
-def _elu_lean(fe, g, y, x, *extra, **coefs):
-    """_elu_vjp for concrete values of one shape (the front end's lane, create_graph's); not
-    a node with the CUDA kernel's coefficient operands."""
-    if extra or x._buf.shape != g._buf.shape:
-        return None
-    return (fe.apply(elu_grad_p, (g, x), coefs),)
-
-
 def _elu_grad_vjp(c, out, g, x, *, alpha, scale, input_scale):
     # linear in g: dg = elu_grad(c, x); dx = elu_grad(c g i, x) [x < 0] (PyTorch's
     # elu_double_backward: 0 at x = 0 and above, NaN at NaN)
@@ -367,15 +349,16 @@ def _elu_grad_vjp(c, out, g, x, *, alpha, scale, input_scale):
                                 cast(less(x, 0.0), aval_of(x).dtype)), x))
 
 
+elu_grad_p = Primitive(
+    "elu_grad", _elu_grad_rule, _elu_grad_vjp, kind="other", tf_type="EluGrad",
+    doc="y = g s if x > 0 else g i a s exp(x i);  dg = elu_grad(c, x), "
+        "dx = c g i^2 a s exp(x i) where x < 0 (0 at 0, NaN at NaN)",
+    kernels={"cpu": _cpu_elu.elu_grad, "cuda": _cuda_elu.elu_grad})
+_elu_vjp, _elu_lean = _dx_by(elu_grad_p)
 elu_p = Primitive(
     "elu", _elu_rule, _elu_vjp, kind="other", tf_type="Elu",
     doc="y = x s if x > 0 else expm1(x i) a s (NaN: NaN);  dx = elu_grad(g, x; a, s, i)",
     kernels={"cpu": _cpu_elu.elu, "cuda": _cuda_elu.elu})
-elu_grad_p = Primitive(
-    "elu_grad", _elu_grad_rule, _elu_grad_vjp, kind="other", tf_type="EluGrad",
-    doc="y = g s if x > 0 else g i a s exp(x i);  dg = elu_grad(c, x), "
-        "dx = c g i^2 a s exp(x i) where x <= 0",
-    kernels={"cpu": _cpu_elu.elu_grad, "cuda": _cuda_elu.elu_grad})
 LEAN_VJPS[elu_p] = _elu_lean
 
 

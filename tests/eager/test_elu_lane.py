@@ -1,4 +1,4 @@
-"""F.elu's lane entry (``dlcore_eager._lane_entries.leaky_entry`` for the elu primitive, as
+"""F.elu's lane entry (``dlcore_eager._lane_entries.slope_entry`` for the elu primitive, as
 nn.ELU calls it): the calls it takes give PyTorch 2.13's values, grad_fn names
 (``EluBackward0``, in place ``EluBackward1``), saved values, next_functions and gradients, the
 lane's call as the general entry's; the calls it refuses reach the general entry."""
@@ -59,7 +59,7 @@ def test_taken_and_refused_calls():
     def general(*args, **kw):
         calls.append((args, kw))
         return "general"
-    elu = _lane_entries.leaky_entry(elu_p, "elu", "alpha", 1.0,
+    elu = _lane_entries.slope_entry(elu_p, "elu", "alpha", 1.0,
                                     {"scale": 1.0, "input_scale": 1.0},
                                     ("EluBackward0", "EluBackward1"))(general, None)
     x = dl.randn(4, 8)
