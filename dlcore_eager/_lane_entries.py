@@ -28,7 +28,7 @@ from . import _lane_max as M
 from . import _shown_saved as _shown
 from ._dispatch_finish import view1
 from ._graph import Node, leaf_node
-from ._state import INFERENCE_ON, STATE, fresh_version
+from ._state import INFERENCE_ON, SAVED_HOOKS_ON, STATE, fresh_version
 from .return_types import values_indices
 from .tensor import Tensor, _make, _new
 from ._views import view_of
@@ -245,24 +245,34 @@ def _unary_plan(prim, plans: dict, kernel, b):
     return plan
 
 
-def unary_entry(prim):
+def unary_entry(prim, label: str | None = None, more=None):
     """``parse.entry`` of an elementwise primitive without params (sigmoid, relu:
     ``torch.X(x)``, ``x.X()``, ``F.X(x)``) on a float32/float64 CPU tensor: ``apply``'s
     steps (the rule, the kernel, ``_finish``'s node for one tensor) in the entry, with one
     lookup by dtype in the entry's own table (checked against the current CPU kernel);
     any other call to ``general`` (sigmoid 1x32 with grad ~1.95 -> ~1.75 us).  An empty
     float32 operand runs the float32 form too (sigmoid's kernel sends it to its NumPy
-    form: the same empty C-ordered array)."""
+    form: the same empty C-ordered array).  ``label``: the node's PyTorch name where it is
+    not the primitive's (``F.silu``'s ``SiluBackward0``), the node showing ``x`` as
+    ``_saved_self`` (``_shown_saved``, as the general entry's ``_labelling``); such a call
+    goes to ``general`` while saved_tensors_hooks are active (its node of its own there).
+    ``more(args, kw)``: the shown values of a call with more arguments that is still this
+    primitive's (``F.softplus(x, 1, 20)``: ``{"beta": 1, "threshold": 20}``), else None."""
     kernels = prim.kernels
     plans: dict = {}
+    hooks = SAVED_HOOKS_ON if label is not None else [0]
 
     def make(general, parse):
         def lane_entry(*args, **kw):
-            if not kw and len(args) == 1:
+            shown = _PLAIN if not kw and len(args) == 1 else None
+            if more is not None and args:
+                shown = more(args, kw)
+            if shown is not None:
                 x = args[0]
                 if type(x) is Tensor:
                     b = x._buf
-                    if type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
+                    if type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST and \
+                            not hooks[0]:
                         plan = plans.get(b.dtype)
                         kernel = kernels["cpu"]
                         if plan is None or plan[0] is not kernel:
@@ -294,6 +304,10 @@ def unary_entry(prim):
                                 node.dtype = out.dtype
                                 node.hooks = None
                                 node.retain = None
+                                if label is not None:
+                                    node.label = label
+                                    node.shown = {"self": x, "version": x._vc[0],
+                                                  "result": False, **shown}
                                 return _make(out, version, node)
                             t = _new(Tensor)    # (_make(out)'s stores: a field added there,
                             t._buf = out        # here too)
@@ -311,9 +325,33 @@ def unary_entry(prim):
     return make
 
 
-for _name, _prim in (("sigmoid", _ops.elementwise.sigmoid_p), ("relu", _ops.elementwise.relu_p)):
+_PLAIN: dict = {}                       # (a one-argument call's shown values: none)
+
+
+def _softplus_more(args, kw):
+    """``F.softplus(x[, beta[, threshold]])`` (keywords too) with PyTorch's defaults, 1 and 20
+    (the ``softplus`` primitive's): the values its node shows, as called; else None."""
+    n = len(args)
+    if n > 3 or (kw and (kw.keys() - _SOFTPLUS_KW or ("beta" in kw and n > 1)
+                         or ("threshold" in kw and n > 2))):
+        return None
+    beta = kw.get("beta", args[1] if n > 1 else 1)
+    threshold = kw.get("threshold", args[2] if n > 2 else 20)
+    tb, tt = type(beta), type(threshold)
+    if (tb is int or tb is float) and (tt is int or tt is float) and beta == 1 and \
+            threshold == 20:
+        return {"beta": beta, "threshold": threshold}
+    return None
+
+
+_SOFTPLUS_KW = frozenset(("beta", "threshold"))
+for _name, _prim, _label, _more in (
+        ("sigmoid", _ops.elementwise.sigmoid_p, None, None),
+        ("relu", _ops.elementwise.relu_p, None, None),
+        ("silu", _ops.activations.silu_p, "SiluBackward0", None),
+        ("softplus", _ops.activations.softplus_p, "SoftplusBackward0", _softplus_more)):
     L.MORE[_name] = _unary_parse()
-    L.ENTRIES[_name] = unary_entry(_prim)
+    L.ENTRIES[_name] = unary_entry(_prim, _label, _more)
 
 
 def slope_entry(prim, name: str = "leaky_relu", slope: str = "negative_slope",

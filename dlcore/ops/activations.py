@@ -207,6 +207,12 @@ silu_p = _ew_unary("silu", "{0} / (1.0 + math.exp(-{0}))", _np_silu, _silu_vjp,
                    "y = x / (1 + exp(-x)) = x sigmoid(x);  dx = silu_grad(g, x)",
                    tf_type="Silu")
 LEAN_VJPS[silu_p] = _silu_lean
+# float32: one vectorised pass each of PyTorch's float32 forms (_fast32: exp32, log1p32; the
+# generated loops call libm per element)
+for _p, _fn in ((silu_p, _cpu_tr.silu), (softplus_p, _cpu_tr.softplus)):
+    _p.kernels["cpu"] = _cpu_tr.float32_entry(_p.kernels["cpu"], _fn)
+for _p, _loop in ((silu_grad_p, "silu_grad32_into"), (softplus_grad_p, "softplus_grad32_into")):
+    _p.kernels["cpu"] = _cpu_tr.float32_pair_entry(_p.kernels["cpu"], _loop)
 
 
 def silu_grad(g, x):

@@ -8,11 +8,13 @@ vectorises: the compiler's fused float32 loops (``dlcore_static/compiler/loops.p
 * ``exp32``: Cephes' ``expf`` (also used by the sparse cross-entropy, ``_jit_xent``; the eager
   LSTM gates, ``_jit_rnn``, keep their own array form of it, clamped at -87 (no subnormal
   results), which measured 3.5x faster there than these scalar forms: 70 against 248 us for a (20, 800) gate step): the argument
-  clamped to [-105, 88], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
+  clamped to [-105, 89], ``k = round(x / ln 2)``, ``f = x - k ln 2`` (two-part ln 2),
   ``e^f`` by its degree-7 polynomial, times ``2^k`` built from the exponent bits
   (``_f32_from_bits``, an LLVM bitcast; below 2^-125 as 2^(k+64) then 2^-64, so a subnormal
   result is rounded once); relative error under 1.2e-7 where the result is a normal float32,
-  the subnormal e^x below x = -87.33 and 0 below -103.9 (-inf included).  NaN stays NaN.
+  the subnormal e^x below x = -87.33 and 0 below -103.9 (-inf included); +inf above 88.72
+  (the float32 overflow; until session 56 the argument was clamped at 88, e^100 = 1.65e38,
+  harmless to its callers then, whose arguments were <= 0).  NaN stays NaN.
   (Until session 21 the argument was clamped at -87.33: e^-inf and sigmoid(-inf) were
   1.18e-38, not 0, in the compiled plans' fused loops.)
 * ``sigmoid32(x) = 1 / (1 + e)`` for x >= 0, ``e / (1 + e)`` below, with ``e = exp32(-|x|)``
@@ -55,7 +57,7 @@ def exp32(x):
     """``e^x`` of a float32 (see the module docstring)."""
     x = np.float32(x)
     x = x if not x < np.float32(-105.0) else np.float32(-105.0)
-    x = x if not x > np.float32(88.0) else np.float32(88.0)
+    x = x if not x > np.float32(89.0) else np.float32(89.0)
     k = np.floor(x * np.float32(1.4426950408889634) + np.float32(0.5))
     f = x - k * np.float32(0.693359375) - k * np.float32(-2.12194440e-4)
     p = np.float32(1.9875691500e-4)
@@ -69,9 +71,11 @@ def exp32(x):
     # 2^k in two factors below 2^-125 (a subnormal result: 2^(k+64), exact, then 2^-64, the
     # one rounding), so that e^x is the subnormal it is down to e^-103.9 and 0 below
     low = kk < np.int32(-125)
-    e = e * _f32_from_bits((kk + (np.int32(64) if low else np.int32(0)) + np.int32(127))
-                           << np.int32(23))
-    return e * (np.float32(5.421010862427522e-20) if low else np.float32(1.0))
+    high = kk > np.int32(127)           # (x in (88.38, 89]: 2^(k-1), then 2: inf past 88.72)
+    shift = np.int32(64) if low else (np.int32(-1) if high else np.int32(0))
+    e = e * _f32_from_bits((kk + shift + np.int32(127)) << np.int32(23))
+    return e * (np.float32(5.421010862427522e-20) if low else
+                (np.float32(2.0) if high else np.float32(1.0)))
 
 
 @njit(inline="always", nogil=True, cache=True)
@@ -161,3 +165,108 @@ def gelu_grad32(g, x):
     cdf = np.float32(0.5) * (np.float32(1.0) + erf32(x * np.float32(0.7071067811865476)))
     pdf = np.float32(0.3989422804014327) * exp32(x * x * np.float32(-0.5))
     return g * (cdf + x * pdf)
+
+
+# log1p32: log(1 + u) of a float32 u >= 0 in float64, rounded once: y = 1 + u (exact in
+# float64), y = 2^k m with m in [sqrt(1/2), sqrt 2] (k from y's float32 exponent, m scaled by
+# an exact power of two), log m = 2 atanh(s) = 2 (s + s^3/3 + ... + s^15/15), s = (m-1)/(m+1),
+# |s| <= 0.1716 (truncation ~1e-14).  Against PyTorch's softplus (Sleef's log1pf), 1M values:
+# 15.6k results differ (max 2 ulp), where Cephes' float32 logf with the correction
+# log(y) u / (y - 1) (13.5 against 20 us for a (64, 128) softplus) differed in 158k (3 ulp) and
+# libm's log1p per element (95 us) in 71k.
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def log1p32(u):
+    """``log(1 + u)`` of a float32 ``u >= 0`` (see the note above); +inf gives +inf, NaN NaN,
+    ``u`` below 2^-29 itself (log1p(u) = u (1 - u/2 ...) rounds to u)."""
+    u = np.float32(u)
+    y = 1.0 + np.float64(u)
+    yf = np.float32(y)
+    k = (_bits_of_f32(yf) >> np.int32(23)) - np.int32(127)
+    m = y * np.float64(_f32_from_bits((np.int32(127) - k) << np.int32(23)))    # [1, 2]
+    big = m > 1.4142135623730951
+    m = m * 0.5 if big else m
+    k = k + (np.int32(1) if big else np.int32(0))
+    s = (m - 1.0) / (m + 1.0)
+    z = s * s
+    p = 1.0 / 15.0
+    p = p * z + 1.0 / 13.0
+    p = p * z + 1.0 / 11.0
+    p = p * z + 1.0 / 9.0
+    p = p * z + 1.0 / 7.0
+    p = p * z + 1.0 / 5.0
+    p = p * z + 1.0 / 3.0
+    r = np.float32(np.float64(k) * 0.6931471805599453 + 2.0 * s + 2.0 * s * z * p)
+    r = r if yf < np.float32(np.inf) else yf
+    return u if u < np.float32(1.8626451e-09) or u != u else r   # noqa: PLR0124 - NaN
+
+
+# The activations in PyTorch's float32 forms and order (its vectorised CPU kernels, Sleef's
+# expf/log1pf there, exp32/log1p32 here): silu and silu_backward, softplus (beta 1, threshold
+# 20) and softplus_backward, log_sigmoid and its backward, mish and mish_backward.
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def silu32(x):
+    """``x / (1 + e^-x)``."""
+    x = np.float32(x)
+    return x / (np.float32(1.0) + exp32(-x))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def silu_grad32(g, x):
+    """``g s (1 + x (1 - s))``, ``s = 1 / (1 + e^-x)``."""
+    g = np.float32(g)
+    x = np.float32(x)
+    s = np.float32(1.0) / (np.float32(1.0) + exp32(-x))
+    return g * s * (np.float32(1.0) + x * (np.float32(1.0) - s))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def softplus32(x):
+    """``x`` above 20, else ``log1p(e^x)``."""
+    x = np.float32(x)
+    return x if x > np.float32(20.0) else log1p32(exp32(x))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def softplus_grad32(g, x):
+    """``g`` above 20, else ``g z / (z + 1)``, ``z = e^x``."""
+    g = np.float32(g)
+    x = np.float32(x)
+    z = exp32(x)
+    return g if x > np.float32(20.0) else g * z / (z + np.float32(1.0))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def logsigmoid32(x):
+    """``min(0, x) - log1p(e^-|x|)`` (NaN: NaN)."""
+    x = np.float32(x)
+    lo = x if x < np.float32(0.0) else np.float32(0.0)
+    return lo - log1p32(exp32(-abs(x)))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def logsigmoid_grad32(g, x):
+    """``g (1 - z / (1 + z))`` below 0, ``g z / (1 + z)`` elsewhere, ``z = e^-|x|``."""
+    g = np.float32(g)
+    x = np.float32(x)
+    z = exp32(-abs(x))
+    q = z / (np.float32(1.0) + z)
+    return ((np.float32(1.0) - q) if x < np.float32(0.0) else q) * g
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def mish32(x):
+    """``x tanh(log1p(e^x))`` (no threshold, as PyTorch's)."""
+    x = np.float32(x)
+    return x * tanh32(log1p32(exp32(x)))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def mish_grad32(g, x):
+    """``g (t + x s (1 - t^2))``, ``t = tanh(softplus(x))``, ``s = sigmoid(x)``."""
+    g = np.float32(g)
+    x = np.float32(x)
+    s = np.float32(1.0) / (np.float32(1.0) + exp32(-x))
+    t = tanh32(log1p32(exp32(x)))
+    return g * (t + x * s * (np.float32(1.0) - t * t))

@@ -12,7 +12,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._fast32 import erf32, gelu32, gelu_grad32, sigmoid32, tanh32
+from ._fast32 import (
+    erf32,
+    gelu32,
+    gelu_grad32,
+    logsigmoid32,
+    logsigmoid_grad32,
+    mish32,
+    mish_grad32,
+    sigmoid32,
+    silu32,
+    silu_grad32,
+    softplus32,
+    softplus_grad32,
+    tanh32,
+)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -79,3 +93,67 @@ def gelu_grad32_into(g, x, out):
     gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
     for i in range(gf.size):
         of[i] = gelu_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def silu32_into(x, out):
+    """silu32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = silu32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def softplus32_into(x, out):
+    """softplus32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = softplus32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def logsigmoid32_into(x, out):
+    """logsigmoid32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = logsigmoid32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def mish32_into(x, out):
+    """mish32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = mish32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def silu_grad32_into(g, x, out):
+    """silu_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = silu_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def softplus_grad32_into(g, x, out):
+    """softplus_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = softplus_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def logsigmoid_grad32_into(g, x, out):
+    """logsigmoid_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = logsigmoid_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def mish_grad32_into(g, x, out):
+    """mish_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = mish_grad32(gf[i], xf[i])

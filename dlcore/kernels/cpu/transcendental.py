@@ -86,28 +86,41 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return np.tanh(x)
 
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """erf of a float32 array through ``_fast32.erf32`` in one vectorised Numba pass (its
-    float32 kernel, ``float32_entry``; other dtypes keep the generated ``math.erf`` loops):
-    524,288 values, one thread, 8.4 ms (a libm call each) -> 0.45 ms (PyTorch's 1.1-2.2), within
-    1.6 ulp of the exact erf (PyTorch's 0.71)."""
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)             # (not for a 0-d x: that would make it 1-d)
-    out = np.empty(x.shape, x.dtype)
-    _loops().erf32_into(x, out)
-    return out
+def unary_loop(loop: str, doc: str):
+    """A float32 array function over the ``_fast32_loops`` loop named ``loop`` (one vectorised
+    Numba pass into an output allocated here, a copy of ``x`` first where it is not C-
+    contiguous; a 0-d ``x`` stays 0-d): the float32 kernel given to ``float32_entry``."""
+    def fn(x: np.ndarray) -> np.ndarray:
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)         # (not for a 0-d x: that would make it 1-d)
+        out = np.empty(x.shape, x.dtype)
+        getattr(_f32 or _loops(), loop)(x, out)
+        return out
+    fn.__name__, fn.__doc__ = loop.replace("32_into", ""), doc
+    return fn
 
 
-def gelu(x: np.ndarray) -> np.ndarray:
-    """The exact GELU of a float32 array through ``_fast32.gelu32`` (``erf32``) in one
+erf = unary_loop("erf32_into", """erf of a float32 array through ``_fast32.erf32`` in one
     vectorised Numba pass (its float32 kernel, ``float32_entry``; other dtypes keep the
-    generated ``math.erf`` loops, a libm call per element).  One thread, us, loops -> this
-    (PyTorch): 65,536 values 674 -> 108 (39); 4,096 values 37 -> 12.7 (12.3)."""
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    out = np.empty(x.shape, x.dtype)
-    _loops().gelu32_into(x, out)
-    return out
+    generated ``math.erf`` loops): 524,288 values, one thread, 8.4 ms (a libm call each) ->
+    0.45 ms (PyTorch's 1.1-2.2), within 1.6 ulp of the exact erf (PyTorch's 0.71).""")
+gelu = unary_loop("gelu32_into", """The exact GELU of a float32 array through
+    ``_fast32.gelu32`` (``erf32``) in one vectorised Numba pass (its float32 kernel,
+    ``float32_entry``; other dtypes keep the generated ``math.erf`` loops, a libm call per
+    element).  One thread, us, loops -> this (PyTorch): 65,536 values 674 -> 108 (39); 4,096
+    values 37 -> 12.7 (12.3).""")
+# silu, softplus, log_sigmoid and mish (``_fast32``'s forms of PyTorch's, exp32 and a float64
+# log1p32), where the generated loops made one libm call or two per element: a (64, 128)
+# float32 forward, one thread, us, libm loops -> these (PyTorch): silu 28 -> 5.0 (4.6),
+# softplus 95 -> 21 (13.3), mish (a composite then) 102 -> 33 (32.5)
+# (each its own ``float32`` form: what ``float32_entry`` keeps for the eager lane)
+silu = unary_loop("silu32_into", "SiLU of a float32 array (``_fast32.silu32``).")
+softplus = unary_loop("softplus32_into", "softplus of a float32 array (``_fast32.softplus32``).")
+logsigmoid = unary_loop("logsigmoid32_into",
+                        "log_sigmoid of a float32 array (``_fast32.logsigmoid32``).")
+mish = unary_loop("mish32_into", "mish of a float32 array (``_fast32.mish32``).")
+for _fn in (silu, softplus, logsigmoid, mish):
+    _fn.float32 = _fn  # type: ignore[attr-defined]
 
 
 def float32_pair_entry(entry, loop: str):
