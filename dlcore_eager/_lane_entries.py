@@ -326,6 +326,7 @@ def unary_entry(prim, label: str | None = None, more=None):
 
 
 _PLAIN: dict = {}                       # (a one-argument call's shown values: none)
+_BUFFER = {"buffer": True}              # (log_sigmoid's node shows its buffer, exp(-|x|))
 
 
 def _softplus_more(args, kw):
@@ -349,7 +350,10 @@ for _name, _prim, _label, _more in (
         ("sigmoid", _ops.elementwise.sigmoid_p, None, None),
         ("relu", _ops.elementwise.relu_p, None, None),
         ("silu", _ops.activations.silu_p, "SiluBackward0", None),
-        ("softplus", _ops.activations.softplus_p, "SoftplusBackward0", _softplus_more)):
+        ("softplus", _ops.activations.softplus_p, "SoftplusBackward0", _softplus_more),
+        ("mish", _ops.softplus_family.mish_p, "MishBackward0", None),
+        ("logsigmoid", _ops.softplus_family.logsigmoid_p, "LogSigmoidBackward0",
+         lambda args, kw: _BUFFER if not kw and len(args) == 1 else None)):
     L.MORE[_name] = _unary_parse()
     L.ENTRIES[_name] = unary_entry(_prim, _label, _more)
 

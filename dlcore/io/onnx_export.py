@@ -227,6 +227,10 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("Mul", [b.node("Mul", [ins[0], b.const(0.5, d)]), cdf], out)
     elif name == "silu":                # x sigmoid(x)
         b.node("Mul", [ins[0], b.node("Sigmoid", ins[:1])], out)
+    elif name == "logsigmoid":          # -softplus(-x)
+        b.node("Neg", [b.node("Softplus", [b.node("Neg", ins[:1])])], out)
+    elif name == "mish":                # x tanh(softplus(x)) (ONNX's Mish: opset 18)
+        b.node("Mul", [ins[0], b.node("Tanh", [b.node("Softplus", ins[:1])])], out)
     elif name in ("clamp", "hardtanh"):     # (number bounds: Clip's optional inputs, opset 11 on)
         bounds = ["" if v is None else b.const(v, op.out_dtype)
                   for v in (p.get("lo"), p.get("hi"))]

@@ -102,6 +102,7 @@ from . import special_poly  # noqa: E402  (torch.special's orthogonal polynomial
 from . import special_bessel  # noqa: E402  (torch.special's J0, J1, Y0, Y1, K0, K1)
 from .shape_extra import (flip, index_add, index_select, masked_select, movedim, narrow,
                           repeat, repeat_interleave, roll, tile, unflatten)
+from . import softplus_family  # noqa: E402, I001  (log_sigmoid, mish: primitives)
 from . import nn_functional
 from . import nn_long_tail, nn_losses_extra  # noqa: E402, I001  (F.* long tail, margin losses)
 from . import attention

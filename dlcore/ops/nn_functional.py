@@ -8,9 +8,9 @@ Activations::
     celu(x, a)          max(0, x) + min(0, a (exp(x / a) - 1))
     gelu(x)             x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  approximate='tanh':
                         x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
-    silu(x)             x sigmoid(x)           mish(x)       x tanh(softplus(x))
+    silu(x)             x sigmoid(x)           (mish, logsigmoid: softplus_family.py)
     hardtanh(x, lo, hi) clip(x, lo, hi)        hardsigmoid   clip(x / 6 + 1/2, 0, 1)
-    hardswish(x)        x hardsigmoid(x)       logsigmoid    -softplus(-x)
+    hardswish(x)        x hardsigmoid(x)
     softmin(x, d)       softmax(-x, d)         glu(x, d)     a sigmoid(b), (a, b) = halves of x
     threshold(x, t, v)  x where x > t, else v  tanhshrink    x - tanh(x)
     prelu(x, w)         x where x > 0, else w x   (w per channel, axis 1)
@@ -55,6 +55,7 @@ from .activations import (
     softplus,
 )
 from .composites import _reduce, _via_float32, mean, softmax
+from .softplus_family import logsigmoid, mish  # noqa: F401  (F.logsigmoid, F.mish: here too)
 from .elementwise import (
     abs,
     add,
@@ -119,11 +120,6 @@ def silu(x):
     return bind(silu_p, x)
 
 
-@exports(_f("mish"), "activation", float_only=True)
-def mish(x):
-    return mul(x, tanh(softplus(x)))
-
-
 @exports(_f("hardtanh"), "activation", float_only=False,
          torch_params=(("min_val", -1.0), ("max_val", 1.0)))
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
@@ -153,13 +149,6 @@ def hardswish(x):
     above 3, NaN at NaN (PyTorch's ``hardswish_backward`` in its vectorised body): the
     ``hardswish`` primitive."""
     return bind(hardswish_p, x)
-
-
-@exports(_f("logsigmoid", **{"tf.math": "log_sigmoid"}), "unary", float_only=True,
-         tf_type="LogSigmoid")
-def logsigmoid(x):
-    """``-softplus(-x)``, as ``0 - softplus(-x)``: +0.0 (not -0.0) at +inf, as PyTorch's."""
-    return sub(0.0, softplus(neg(x)))
 
 
 @exports(_f("softmin"), "args", float_only=True)

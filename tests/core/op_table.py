@@ -149,6 +149,11 @@ def _u(op, fn, ref, domain="real", diff=(0,), **kw):
     return OpRow(op, op, fn, ref, U, (domain,), diff, **kw)
 
 
+def _np_mish_grad(g, x):
+    s, t = 1 / (1 + np.exp(-x)), np.tanh(np.log1p(np.exp(x)))
+    return (g * (t + x * s * (1 - t * t))).astype(np.result_type(g, x))
+
+
 def _b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
     return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
@@ -485,6 +490,10 @@ ROWS += [
           lambda g, a, b: np.where(b == 0, 0, g * b * a ** (b - 1)).astype(g.dtype),
           (((3, 4), (3, 4), ()), ((3, 4), (3, 4), (4,)), ((2, 3), (1, 3), (2, 3))),
           ("real", "pos", "real"), (0, 1, 2), rtol=1e-4, atol=1e-5),
+    # log_sigmoid's and mish's gradients (dlcore/ops/softplus_family.py)
+    _b("logsigmoid_grad", lambda g, x: ops.softplus_family.logsigmoid_grad_p.bind(g, x),
+       lambda g, x: (g / (1 + np.exp(x))).astype(np.result_type(g, x))),
+    _b("mish_grad", lambda g, x: ops.softplus_family.mish_grad_p.bind(g, x), _np_mish_grad),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
