@@ -35,12 +35,9 @@ pairwise_distance, bilinear.
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
 
 from .. import dtypes as _dt
-from ..api import REQUIRED, exports
+from ..api import exports
 from ..errors import ShapeError
 from ..registry import aval_of, bind
 from . import _rules
@@ -52,10 +49,8 @@ from .activations import (
     hardswish_p,
     prelu_p,
     silu_p,
-    softplus,
 )
 from .composites import _reduce, _via_float32, mean, softmax
-from .softplus_family import logsigmoid, mish  # noqa: F401  (F.logsigmoid, F.mish: here too)
 from .elementwise import (
     abs,
     add,
@@ -80,6 +75,8 @@ from .linalg import matmul
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
 from .shape import expand_dims, reshape
+from .shrink import threshold  # noqa: F401  (F.threshold: here too)
+from .softplus_family import logsigmoid, mish  # noqa: F401  (F.logsigmoid, F.mish: here too)
 
 _F = "torch.nn.functional"
 
@@ -173,20 +170,6 @@ def glu(x, axis: int = -1):
     pre = (slice(None),) * a
     return mul(getitem(x, pre + (slice(0, n // 2),)), sigmoid(getitem(x, pre + (
         slice(n // 2, n),))))
-
-
-@exports(_f("threshold", **{"torch": "threshold"}), "activation", float_only=False,
-         torch_params=(("threshold", REQUIRED), ("value", REQUIRED)))
-def threshold(x, threshold: float, value: float):  # noqa: A002
-    """PyTorch's ``x <= threshold ? value : x`` (NaN kept, its gradient passing); an integer
-    tensor's number value converted to its dtype as C does (a float truncated)."""
-    dt = aval_of(x).dtype
-    at: Any = threshold
-    to: Any = value
-    if dt.kind in "iu":
-        at, to = (np.array(int(v)).astype(dt)[()] if isinstance(v, (int, float)) else v
-                  for v in (threshold, value))
-    return where(less_equal(x, at), to, x)
 
 
 @exports(_f("tanhshrink"), "unary", float_only=True)

@@ -47,47 +47,14 @@ from ..device import const_like
 from ..dtypes import finfo, is_half
 from ..registry import aval_of
 from .composites import mean
-from .elementwise import (
-    abs,
-    add,
-    div,
-    equal,
-    greater,
-    less,
-    mul,
-    sqrt,
-    stop_gradient,
-    sub,
-    where,
-)
+from .elementwise import add, div, mul, sqrt, sub
 from .indexing import getitem
 from .power import pow
 from .reduce import argmax
 from .shape import concatenate, reshape, transpose
+from .shrink import hardshrink, softshrink  # noqa: F401  (F.hardshrink, F.softshrink: here too)
 
 _F = "torch.nn.functional"
-
-
-# ----------------------------------------------------------------------------- shrinkage
-@exports({_F: "hardshrink", "torch": "hardshrink", "Tensor": "hardshrink"}, "args")
-def hardshrink(x, lambd: float = 0.5):
-    """``x`` where ``|x| > lambd``, else 0 (NaN kept);  ``dx = g [|x| > lambd]``."""
-    return where(greater(abs(x), lambd), x, where(equal(x, x), 0.0, stop_gradient(x)))
-
-
-@exports({_F: "softshrink"}, "args", float_only=True)
-def softshrink(x, lambd: float = 0.5):
-    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
-    if lambd < 0:
-        dt = np.dtype(aval_of(x).dtype)
-        name = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                "float64": "Double"}.get(dt.name, dt.name)
-        raise RuntimeError(f"lambda must be in range [0, {float(finfo(dt).max):g}] for input "
-                           f"dtype {name}, but found {lambd:g}")
-    # (NaN stays NaN, its gradient 0, as PyTorch's)
-    return where(greater(x, lambd), sub(x, lambd),
-                 where(less(x, -lambd), add(x, lambd),
-                       where(equal(x, x), 0.0, stop_gradient(x))))
 
 
 # ----------------------------------------------------------------------------- pixel shuffle

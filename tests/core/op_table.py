@@ -494,6 +494,20 @@ ROWS += [
     _b("logsigmoid_grad", lambda g, x: ops.softplus_family.logsigmoid_grad_p.bind(g, x),
        lambda g, x: (g / (1 + np.exp(x))).astype(np.result_type(g, x))),
     _b("mish_grad", lambda g, x: ops.softplus_family.mish_grad_p.bind(g, x), _np_mish_grad),
+    # hardshrink, softshrink, threshold and their gradients (dlcore/ops/shrink.py): bounds at
+    # x.5, so "offint" keeps finite differences off them
+    OpRow("hardshrink", "hardshrink", lambda x: ops.shrink.hardshrink(x, 1.5),
+          lambda x: np.where(np.abs(x) > 1.5, x, 0).astype(x.dtype), U, ("offint",), (0,)),
+    OpRow("softshrink", "softshrink", lambda x: ops.shrink.softshrink(x, 1.5),
+          lambda x: np.where(x > 1.5, x - 1.5, np.where(x < -1.5, x + 1.5, 0)).astype(x.dtype),
+          U, ("offint",), (0,)),
+    OpRow("threshold", "threshold", lambda x: ops.shrink.threshold(x, 0.5, -2.0),
+          lambda x: np.where(x <= 0.5, -2.0, x).astype(x.dtype), U, ("offint",), (0,)),
+    _b("shrink_grad", lambda g, x: ops.shrink.shrink_grad_p.bind(g, x, lambd=1.5),
+       lambda g, x: np.where(np.abs(x) > 1.5, g, 0).astype(np.result_type(g, x)),
+       ("real", "offint")),
+    _b("threshold_grad", lambda g, x: ops.shrink.threshold_grad_p.bind(g, x, threshold=0.5),
+       lambda g, x: np.where(x <= 0.5, 0, g).astype(np.result_type(g, x)), ("real", "offint")),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
