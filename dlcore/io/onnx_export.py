@@ -225,6 +225,13 @@ def _convert(b: _Builder, op: Op) -> None:
         cdf = b.node("Add", [b.const(1.0, d), b.node("Erf", [b.node(
             "Mul", [ins[0], b.const(0.7071067811865476, d)])])])
         b.node("Mul", [b.node("Mul", [ins[0], b.const(0.5, d)]), cdf], out)
+    elif name == "gelu_tanh":           # x (1 + tanh(b (x + k x^3))) / 2
+        d, x = op.out_dtype, ins[0]
+        cube = b.node("Mul", [b.node("Mul", [x, x]), x])
+        inner = b.node("Mul", [b.node("Add", [x, b.node("Mul", [cube, b.const(0.044715, d)])]),
+                               b.const(0.7978845608028654, d)])
+        b.node("Mul", [b.node("Mul", [x, b.const(0.5, d)]),
+                       b.node("Add", [b.const(1.0, d), b.node("Tanh", [inner])])], out)
     elif name == "silu":                # x sigmoid(x)
         b.node("Mul", [ins[0], b.node("Sigmoid", ins[:1])], out)
     elif name == "logsigmoid":          # -softplus(-x)

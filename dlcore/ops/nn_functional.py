@@ -71,6 +71,7 @@ from .elementwise import (
     tanh,
     where,
 )
+from .gelu_tanh import gelu_tanh_p
 from .linalg import matmul
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
@@ -101,8 +102,7 @@ def celu(x, alpha: float = 1.0):
 def gelu(x, approximate: str = "none"):
     """``x Phi(x)`` (exact, with erf), or the tanh approximation."""
     if approximate == "tanh":
-        inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), math.sqrt(2.0 / math.pi))
-        return mul(mul(x, 0.5), add(tanh(inner), 1.0))
+        return bind(gelu_tanh_p, x)                 # (dlcore/ops/gelu_tanh.py)
     if approximate != "none":
         raise RuntimeError("approximate argument must be either none or tanh.")   # (PyTorch's)
     return bind(gelu_p, x)

@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
 from dlcore import ops
@@ -508,6 +510,12 @@ ROWS += [
        ("real", "offint")),
     _b("threshold_grad", lambda g, x: ops.shrink.threshold_grad_p.bind(g, x, threshold=0.5),
        lambda g, x: np.where(x <= 0.5, 0, g).astype(np.result_type(g, x)), ("real", "offint")),
+    # GELU's tanh form, each way (dlcore/ops/gelu_tanh.py)
+    OpRow("gelu_tanh", "gelu_tanh", lambda x: ops.gelu_tanh.gelu_tanh_p.bind(x),
+          lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))),
+          U, ("real",), (0,)),
+    _b("gelu_tanh_grad", lambda g, x: ops.gelu_tanh.gelu_tanh_grad_p.bind(g, x),
+       lambda g, x: ops.gelu_tanh._np_gelu_tanh_grad(g, x)),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}

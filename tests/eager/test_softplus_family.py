@@ -2,7 +2,7 @@
 PyTorch's values, first and second derivatives (edge values included), node names and saved
 tensors, one node each way, the eager lane's calls (``F.softplus`` with its default beta and
 threshold given too), TensorFlow's ``tf.math.log_sigmoid`` in a graph, and their ONNX export
-run by onnxruntime."""
+run by onnxruntime; GELU's tanh form (``dlcore/ops/gelu_tanh.py``) the same way."""
 import numpy as np
 import pytest
 
@@ -181,6 +181,52 @@ def test_onnx_export_runs_in_onnxruntime():
     proto = dlcore_eager.onnx.export(model, (x,), input_names=["x"])
     ops = [n.op_type for n in proto.graph.node]
     assert "Softplus" in ops and "Tanh" in ops and "Neg" in ops
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = sess.run(None, {"x": x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_tanh_one_node_each_way_as_torch(dtype):
+    from dlcore.ops.gelu_tanh import gelu_tanh_grad_p, gelu_tanh_p
+    x = np.array(EDGES + list(np.random.default_rng(6).standard_normal(40) * 3), dtype)
+    out = []
+    for L in (dt, torch):
+        t = L.tensor(x, requires_grad=True)
+        y = L.nn.functional.gelu(t, approximate="tanh")
+        (g,) = L.autograd.grad(y, t, L.ones_like(y), create_graph=True)
+        (gg,) = L.autograd.grad((g * g).sum(), t)
+        out.append((y.detach().numpy(), g.detach().numpy(), gg.numpy(), y.grad_fn.name(),
+                    y.grad_fn._saved_approximate))
+    # (float32 far in the negative tail: PyTorch's tanh saturates to -1 sooner, ~1e-6 apart)
+    tol = (1e-6, 2e-6) if dtype == "float32" else (1e-12, 1e-12)
+    ok = np.isfinite(x) & (np.abs(x) < 50)          # (PyTorch's x^3 overflows its gg there)
+    for a, b in zip(out[0][:3], out[1][:3]):
+        np.testing.assert_allclose(a[ok], b[ok], rtol=tol[0] * 20, atol=tol[1] * 20)
+    np.testing.assert_array_equal(np.isnan(out[0][0]), np.isnan(out[1][0]))
+    assert out[0][3:] == out[1][3:] == ("GeluBackward0", "tanh")
+    t = dt.randn(3, 4, requires_grad=True)
+    y = dt.nn.GELU(approximate="tanh")(t)
+    assert y._node.prim is gelu_tanh_p
+    calls = []
+    kernel = gelu_tanh_grad_p.kernels["cpu"]
+    gelu_tanh_grad_p.kernels["cpu"] = lambda g, x: calls.append(1) or kernel(g, x)
+    try:
+        y.sum().backward()
+    finally:
+        gelu_tanh_grad_p.kernels["cpu"] = kernel
+    assert calls == [1]
+
+
+def test_gelu_tanh_onnx_export_runs_in_onnxruntime():
+    pytest.importorskip("onnxruntime")
+    import onnxruntime as ort
+
+    import dlcore_eager.onnx
+    model = dt.nn.Sequential(dt.nn.Linear(4, 3), dt.nn.GELU(approximate="tanh"))
+    x = dt.randn(2, 4)
+    proto = dlcore_eager.onnx.export(model, (x,), input_names=["x"])
+    assert "Tanh" in [n.op_type for n in proto.graph.node]
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     (got,) = sess.run(None, {"x": x.numpy()})
     np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-6)

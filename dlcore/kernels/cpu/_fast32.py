@@ -270,3 +270,31 @@ def mish_grad32(g, x):
     s = np.float32(1.0) / (np.float32(1.0) + exp32(-x))
     t = tanh32(log1p32(exp32(x)))
     return g * (t + x * s * (np.float32(1.0) - t * t))
+
+
+# GELU's tanh approximation in PyTorch's float32 form and order (its vectorised CPU kernel:
+# kBeta = sqrt(2) 2/sqrt(pi) / 2, kKappa = 0.044715, Sleef's tanhf there, tanh32 here)
+_BETA = np.float32(0.7978845608028654)
+_KAPPA = np.float32(0.044715)
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def gelu_tanh32(x):
+    """``0.5 x (1 + tanh(kBeta (x + kKappa x^3)))``."""
+    x = np.float32(x)
+    inner = _BETA * (x + _KAPPA * (x * x * x))
+    return np.float32(0.5) * x * (np.float32(1.0) + tanh32(inner))
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def gelu_tanh_grad32(g, x):
+    """PyTorch's gelu_backward (tanh): ``g (0.5 (1 + t) + 0.5 x (1 - t^2) kBeta (1 + 3 kKappa
+    x^2))``, ``t = tanh(kBeta (x + kKappa x^3))``."""
+    g = np.float32(g)
+    x = np.float32(x)
+    x_sq = x * x
+    t = tanh32(_BETA * (x + _KAPPA * (x_sq * x)))
+    left_derivative = np.float32(0.5) * (np.float32(1.0) + t)
+    inner_derivative = _BETA * (np.float32(1.0) + np.float32(3.0) * _KAPPA * x_sq)
+    right = np.float32(0.5) * x * (np.float32(1.0) - t * t) * inner_derivative
+    return g * (left_derivative + right)

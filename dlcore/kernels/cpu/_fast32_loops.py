@@ -16,6 +16,8 @@ from ._fast32 import (
     erf32,
     gelu32,
     gelu_grad32,
+    gelu_tanh32,
+    gelu_tanh_grad32,
     logsigmoid32,
     logsigmoid_grad32,
     mish32,
@@ -157,3 +159,19 @@ def mish_grad32_into(g, x, out):
     gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
     for i in range(gf.size):
         of[i] = mish_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gelu_tanh32_into(x, out):
+    """gelu_tanh32 of every element of the C-contiguous float32 array ``x``, into ``out``."""
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = gelu_tanh32(xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gelu_tanh_grad32_into(g, x, out):
+    """gelu_tanh_grad32 of same-shape C-contiguous float32 ``g`` and ``x``, into ``out``."""
+    gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
+    for i in range(gf.size):
+        of[i] = gelu_tanh_grad32(gf[i], xf[i])

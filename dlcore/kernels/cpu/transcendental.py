@@ -119,7 +119,9 @@ softplus = unary_loop("softplus32_into", "softplus of a float32 array (``_fast32
 logsigmoid = unary_loop("logsigmoid32_into",
                         "log_sigmoid of a float32 array (``_fast32.logsigmoid32``).")
 mish = unary_loop("mish32_into", "mish of a float32 array (``_fast32.mish32``).")
-for _fn in (silu, softplus, logsigmoid, mish):
+gelu_tanh = unary_loop("gelu_tanh32_into",
+                       "GELU's tanh form of a float32 array (``_fast32.gelu_tanh32``).")
+for _fn in (silu, softplus, logsigmoid, mish, gelu_tanh):
     _fn.float32 = _fn  # type: ignore[attr-defined]
 
 
