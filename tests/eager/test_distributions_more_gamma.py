@@ -20,7 +20,7 @@ C0 = np.array([1.5, 1.0, 0.7])
 X = np.array([0.2, 0.3, 0.45])
 
 
-def _compare(build):
+def _compare(build, rtol=1e-10):
     got = []
     for lib in (torch, dl):
         params, outs = build(lib)
@@ -30,7 +30,7 @@ def _compare(build):
         got.append(([o.detach().numpy() for o in outs], [p.grad.numpy() for p in params]))
     for a, b in zip(got[0][0], got[1][0]):
         assert a.shape == b.shape
-        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-12)
     # gradients: PyTorch's trigamma (digamma's derivative) is 1.5e-9 off pi^2/2 at 0.5
     # where dlcore's is exact to 1e-15, so the parameter gradients agree to ~1e-9
     for a, b in zip(got[0][1], got[1][1]):
@@ -103,7 +103,9 @@ def test_transformed_distribution(which):
         outs += [t.log_abs_det_jacobian(z, t(z)), t.inv(t(z))]
         assert tuple(td.rsample((4,)).shape) == (4, 3) and td.has_rsample
         return (loc, scale), outs
-    _compare(build)
+    # (tanh's log|J| takes a float32 softplus of the float32 x, whose last bit may differ from
+    # Sleef's: float32's precision there)
+    _compare(build, 1e-7 if which == "tanh" else 1e-10)
 
 
 def test_tanh_cache_squashed_gaussian():

@@ -44,8 +44,9 @@ def test_one_node_each_way():
         silu_grad_p.kernels["cpu"] = kernel
     assert calls == [1]
     s = 1 / (1 + np.exp(-t.detach().numpy()))
+    # (atol: near x = -1.28, where 1 + x (1 - s) cancels, float32's s decides the last digits)
     np.testing.assert_allclose(t.grad.numpy(), s * (1 + t.detach().numpy() * (1 - s)),
-                               rtol=1e-6)
+                               rtol=1e-6, atol=1e-7)
 
 
 def test_half_precision_computes_in_float32_as_torch():

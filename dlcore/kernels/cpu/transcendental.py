@@ -122,7 +122,7 @@ mish = unary_loop("mish32_into", "mish of a float32 array (``_fast32.mish32``)."
 gelu_tanh = unary_loop("gelu_tanh32_into",
                        "GELU's tanh form of a float32 array (``_fast32.gelu_tanh32``).")
 for _fn in (silu, softplus, logsigmoid, mish, gelu_tanh):
-    _fn.float32 = _fn  # type: ignore[attr-defined]
+    _fn.float32 = _fn
 
 
 def float32_pair_entry(entry, loop: str):
