@@ -103,3 +103,21 @@ def test_float64_keeps_its_own_loops():
         a = getattr(dt.nn.functional, name)(dt.tensor(x)).numpy()
         b = getattr(F, name)(torch.tensor(x)).numpy()
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("prim", ["silu_grad", "softplus_grad", "gelu_grad",
+                                  "logsigmoid_grad", "mish_grad", "gelu_tanh_grad"])
+def test_gradient_kernels_take_other_layouts_of_the_cotangent(prim):
+    """A sum's cotangent (one value broadcast, strides 0) or a transposed one runs the float32
+    loop on a C-ordered copy: the same bits as a dense cotangent."""
+    from dlcore.registry import PRIMITIVES
+    kernel = PRIMITIVES[prim].kernels["cpu"]
+    x = np.random.default_rng(9).standard_normal((6, 8)).astype(np.float32) * 3
+    dense = np.full((6, 8), 0.75, np.float32)
+    want = kernel(dense, x)
+    got = kernel(np.broadcast_to(np.float32(0.75), (6, 8)), x)
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(kernel(dense.T.copy().T, x.T.copy().T), want)
+    g = np.random.default_rng(10).standard_normal((8, 6)).astype(np.float32)
+    np.testing.assert_array_equal(kernel(g.T, x), kernel(np.ascontiguousarray(g.T), x))

@@ -134,6 +134,14 @@ def float32_pair_entry(entry, loop: str):
             out = np.empty(a.shape, a.dtype)
             getattr(_f32 or _loops(), loop)(a, b, out)
             return out
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == _F32 and \
+                b.dtype == _F32 and a.shape == b.shape:
+            # other layouts copied C-ordered first: a sum's cotangent, one value broadcast,
+            # took the libm loop (64x128 gelu_grad: 120 -> 9 us)
+            a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+            out = np.empty(a.shape, a.dtype)
+            getattr(_f32 or _loops(), loop)(a, b, out)
+            return out
         return entry(a, b, **params)
 
     kernel.__name__, kernel.__doc__ = entry.__name__, entry.__doc__
