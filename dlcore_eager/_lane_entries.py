@@ -346,6 +346,41 @@ def _softplus_more(args, kw):
 
 
 _SOFTPLUS_KW = frozenset(("beta", "threshold"))
+
+
+def _gelu_more(form: str):
+    """``F.gelu(x[, approximate=...])`` with ``approximate`` the string ``form``: the values
+    its node shows; else None (``approximate`` is keyword-only, as PyTorch's)."""
+    shown = {"approximate": form}
+
+    def more(args, kw):
+        if len(args) != 1 or (kw and kw.keys() != _GELU_KW):
+            return None
+        a = kw["approximate"] if kw else "none"
+        return shown if type(a) is str and a == form else None
+    return more
+
+
+_GELU_KW = frozenset(("approximate",))
+
+
+def gelu_entry():
+    """``parse.entry`` of ``F.gelu``: ``unary_entry``'s of the exact GELU (``gelu_p``) or of
+    its tanh form (``gelu_tanh_p``) by ``approximate``, the node PyTorch's ``GeluBackward0``
+    showing it (nn.GELU's call, ``approximate=`` as a keyword: 4x8x32 float32 ~8 -> ~4 us);
+    any other call to ``general``."""
+    exact = unary_entry(_ops.activations.gelu_p, "GeluBackward0", _gelu_more("none"))
+    tanh = unary_entry(_ops.gelu_tanh.gelu_tanh_p, "GeluBackward0", _gelu_more("tanh"))
+
+    def make(general, parse):
+        e_exact, e_tanh = exact(general, parse), tanh(general, parse)
+
+        def lane_entry(*args, **kw):
+            if kw and kw.get("approximate") == "tanh":
+                return e_tanh(*args, **kw)
+            return e_exact(*args, **kw)
+        return lane_entry
+    return make
 for _name, _prim, _label, _more in (
         ("sigmoid", _ops.elementwise.sigmoid_p, None, None),
         ("relu", _ops.elementwise.relu_p, None, None),
@@ -356,6 +391,8 @@ for _name, _prim, _label, _more in (
          lambda args, kw: _BUFFER if not kw and len(args) == 1 else None)):
     L.MORE[_name] = _unary_parse()
     L.ENTRIES[_name] = unary_entry(_prim, _label, _more)
+L.MORE["gelu"] = _unary_parse()
+L.ENTRIES["gelu"] = gelu_entry()
 
 
 def slope_entry(prim, name: str = "leaky_relu", slope: str = "negative_slope",

@@ -99,7 +99,7 @@ def celu(x, alpha: float = 1.0):
 
 @exports(_f("gelu"), "args", float_only=True)
 @_via_float32
-def gelu(x, approximate: str = "none"):
+def gelu(x, *, approximate: str = "none"):
     """``x Phi(x)`` (exact, with erf), or the tanh approximation."""
     if approximate == "tanh":
         return bind(gelu_tanh_p, x)                 # (dlcore/ops/gelu_tanh.py)

@@ -110,7 +110,7 @@ def _nn_rows(OpRow) -> list:
         OpRow("binary_cross_entropy", "binary_cross_entropy",
               nn_losses_extra.binary_cross_entropy_elementwise, nn_losses_extra._np_bce,
               (((3, 4), (3, 4)),), ("unit", "unit"), (0, 1)),
-        OpRow("gelu[tanh]", "gelu", lambda x: nnf.gelu(x, "tanh"),
+        OpRow("gelu[tanh]", "gelu", lambda x: nnf.gelu(x, approximate="tanh"),
               lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                                (x + 0.044715 * x ** 3))), S, ("real",), (0,)),
         OpRow("mish", "mish", nnf.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), S,

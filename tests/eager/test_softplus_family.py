@@ -230,3 +230,25 @@ def test_gelu_tanh_onnx_export_runs_in_onnxruntime():
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     (got,) = sess.run(None, {"x": x.numpy()})
     np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("args,kw", [((), {}), ((), {"approximate": "tanh"}),
+                                     ((), {"approximate": "none"}), (("tanh",), {}),
+                                     ((), {"approximate": "bad"}), ((), {"approx": "tanh"})])
+def test_gelu_calls_as_torch(args, kw):
+    """F.gelu's lane (the exact or the tanh primitive by ``approximate``, keyword-only as
+    PyTorch's): values, node, shown ``approximate``, and the same errors."""
+    x = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
+    res = []
+    for L in (dt, torch):
+        t = L.tensor(x, requires_grad=True)
+        try:
+            y = L.nn.functional.gelu(t, *args, **kw)
+        except (TypeError, RuntimeError) as e:
+            res.append((type(e), str(e).split("(")[0]))
+            continue
+        assert y.grad_fn._saved_self is t
+        res.append((y.grad_fn.name(), y.grad_fn._saved_approximate, y.detach().numpy()))
+    assert res[0][:2] == res[1][:2]
+    if len(res[0]) == 3:
+        np.testing.assert_allclose(res[0][2], res[1][2], rtol=1e-6, atol=1e-7)
