@@ -387,6 +387,8 @@ for _name, _prim, _label, _more in (
         ("silu", _ops.activations.silu_p, "SiluBackward0", None),
         ("softplus", _ops.activations.softplus_p, "SoftplusBackward0", _softplus_more),
         ("mish", _ops.softplus_family.mish_p, "MishBackward0", None),
+        ("hardswish", _ops.activations.hardswish_p, "HardswishBackward0", None),
+        ("hardsigmoid", _ops.activations.hardsigmoid_p, "HardsigmoidBackward0", None),
         ("logsigmoid", _ops.softplus_family.logsigmoid_p, "LogSigmoidBackward0",
          lambda args, kw: _BUFFER if not kw and len(args) == 1 else None)):
     L.MORE[_name] = _unary_parse()

@@ -121,8 +121,13 @@ def _dims(v):
 def attr(node, shown: dict, what: str):
     """``node._saved_<what>`` from its ``shown`` record (a tensor: PyTorch's errors once
     backward freed it or an in-place change made it stale; the other values stay)."""
-    if what in ("self", "result", "result0") and node.inputs is None:
-        raise RuntimeError(ERR_BACKWARD_TWICE)
+    if what in ("self", "result", "result0"):
+        has = shown.get("self") is not None if what == "self" else \
+            bool(shown.get("result")) if what == "result" else what in shown
+        if not has:                     # (before the freed test: dir(grad_fn) after backward)
+            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        if node.inputs is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
     if what == "self":
         x = shown["self"]
         if x is None:

@@ -252,3 +252,25 @@ def test_gelu_calls_as_torch(args, kw):
     assert res[0][:2] == res[1][:2]
     if len(res[0]) == 3:
         np.testing.assert_allclose(res[0][2], res[1][2], rtol=1e-6, atol=1e-7)
+
+
+def test_dir_of_a_node_after_backward_as_torch():
+    """dir(grad_fn) lists the node's own ``_saved_*`` names after backward too (reading one
+    then raises PyTorch's RuntimeError), not every name the class defines."""
+    def names(L, make):
+        t = L.randn(4, requires_grad=True)
+        y = make(L, t)
+        before = [a for a in dir(y.grad_fn) if a.startswith("_saved")]
+        y.sum().backward()
+        after = [a for a in dir(y.grad_fn) if a.startswith("_saved")]
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.grad_fn._saved_self
+        return before, after
+    for make in (lambda L, t: L.nn.functional.hardswish(t),
+                 lambda L, t: L.nn.functional.silu(t),
+                 lambda L, t: L.nn.functional.hardshrink(t, 0.3),
+                 lambda L, t: L.nn.functional.logsigmoid(t),
+                 lambda L, t: L.std(t, 0),
+                 lambda L, t: L.logsumexp(t, 0)):
+        ours, theirs = names(dt, make), names(torch, make)
+        assert ours == theirs and ours[0] == ours[1]
