@@ -285,13 +285,23 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         input._check_inplace()
     from ..creation import _engine
     # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p) (a double uniform < 1 - p
-    # per element, _torch_rng), noise / (1 - p), x * noise; keeping and scaling are dlcore ops.
+    # per element, _torch_rng), noise / (1 - p), x * noise.  A float32/float64 CPU tensor's
+    # noise in one Numba pass over the draws (1x59: 15.5 -> ~8 us, 64x128: 79 -> ~62; PyTorch
+    # 7.8 and 58); the other types by dlcore ops.
     n = math.prod(input.shape)
-    keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
-    u = Tensor._wrap(keep.astype(input._buf.dtype))
-    if input.is_cuda:
-        u = u.cuda()
-    scale = _ops.div(u, 1.0 - p)
+    d = input._buf.dtype
+    if type(input._buf) is np.ndarray and (d == np.float32 or d == np.float64):
+        from dlcore.kernels.cpu._jit_torch_rng import bernoulli_scaled
+        raw = _engine(None).random32(2 * n)
+        noise = np.empty(n, d)
+        bernoulli_scaled(raw, 1.0 - p, d.type(1.0) / d.type(1.0 - p), noise)
+        scale = Tensor._wrap(noise.reshape(tuple(input.shape)))
+    else:
+        keep = _engine(None).bernoulli_scalar(n, 1.0 - p).reshape(tuple(input.shape))
+        u = Tensor._wrap(keep.astype(d))
+        if input.is_cuda:
+            u = u.cuda()
+        scale = _ops.div(u, 1.0 - p)
     out = O.mul_(input, scale)
     return input._commit(out) if inplace else out
 

@@ -164,3 +164,14 @@ def normal_blocks(raw, mean, std, out):
         for j in range(8):
             out[b * 16 + j] = c[b * 8 + j]
             out[b * 16 + 8 + j] = s[b * 8 + j]
+
+
+@njit(**_KW)
+def bernoulli_scaled(raw, p, scale, out):
+    """PyTorch's dropout noise in one pass: ``out[i] = scale`` where the i-th double uniform of
+    the 32-bit words ``raw`` (two per draw, high then low: ``uniform_real_distribution<double>``,
+    53 bits times 2^-53) is below ``p``, else 0 (``bernoulli_(p)``, then its ``div_(p)``)."""
+    mask = np.uint64((1 << 53) - 1)
+    for i in range(out.size):
+        m = ((raw[2 * i] << np.uint64(32)) | raw[2 * i + 1]) & mask
+        out[i] = scale if np.float64(m) * 1.1102230246251565e-16 < p else 0
