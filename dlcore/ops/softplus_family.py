@@ -32,7 +32,7 @@ from .activations import _dx_by, softplus
 from .broadcast import sum_to as _sum_to
 from .elementwise import _binary as _ew_binary
 from .elementwise import _unary as _ew_unary
-from .elementwise import add, mul, sigmoid, sub, tanh
+from .elementwise import add, mul, neg, sigmoid, sub, tanh
 
 _F = "torch.nn.functional"
 
@@ -115,6 +115,27 @@ for _p, _fn in ((logsigmoid_p, _cpu_tr.logsigmoid), (mish_p, _cpu_tr.mish)):
 for _p, _loop in ((logsigmoid_grad_p, "logsigmoid_grad32_into"),
                   (mish_grad_p, "mish_grad32_into")):
     _p.kernels["cpu"] = _cpu_tr.float32_pair_entry(_p.kernels["cpu"], _loop)
+
+
+# ----------------------------------------------------------------------------- BCE with logits
+# PyTorch's binary_cross_entropy_with_logits term (no weights): ``(1 - z) x - log_sigmoid(x)``,
+# its gradients ``g (sigmoid(x) - z)`` and ``-x g``: one node forward where the composite
+# made nine (4x10x32 float32 with its mean: 49 us against PyTorch's 18)
+def _np_bce_logits(x, z):
+    return ((1 - z) * x - _np_logsigmoid(x)).astype(np.result_type(x, z))
+
+
+def _bce_logits_vjp(g, out, x, z):
+    return (lambda: _sum_to(mul(g, sub(sigmoid(x), z)), x),
+            lambda: _sum_to(mul(neg(x), g), z))
+
+
+bce_logits_p = _ew_binary(
+    "bce_logits", f"(1.0 - {{1}}) * {{0}} - (({{0}} if {{0}} < 0.0 else 0.0) - "
+    f"math.log1p(math.exp(-abs({{0}}))))", _np_bce_logits, _bce_logits_vjp,
+    "y = (1 - z) x - log_sigmoid(x);  dx = g (sigmoid(x) - z),  dz = -x g", float_only=True)
+bce_logits_p.kernels["cpu"] = _cpu_tr.float32_pair_entry(bce_logits_p.kernels["cpu"],
+                                                         "bce_logits32_into")
 
 
 # ----------------------------------------------------------------------------- functions

@@ -456,7 +456,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     if pos_weight is not None:
         return _labelled(_nnf.bce_with_logits(input, target, weight, pos_weight, r),
                          "BinaryCrossEntropyWithLogitsBackward0", input)
-    loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
+    if input._buf.dtype.name in ("float32", "float64"):    # (PyTorch's formula, one node)
+        loss = _ops.softplus_family.bce_logits_p.bind(input, target)
+    else:
+        loss = _ops.sigmoid_cross_entropy_with_logits(input, target)
     if weight is not None:
         loss = O.mul_(loss, weight)
     return _labelled(_reduce(loss, r), "BinaryCrossEntropyWithLogitsBackward0", input)

@@ -516,6 +516,10 @@ ROWS += [
           U, ("real",), (0,)),
     _b("gelu_tanh_grad", lambda g, x: ops.gelu_tanh.gelu_tanh_grad_p.bind(g, x),
        lambda g, x: ops.gelu_tanh._np_gelu_tanh_grad(g, x)),
+    # PyTorch's binary_cross_entropy_with_logits term, (1 - z) x - log_sigmoid(x)
+    _b("bce_logits", lambda x, z: ops.softplus_family.bce_logits_p.bind(x, z),
+       lambda x, z: ((1 - z) * x + np.log1p(np.exp(-x))).astype(np.result_type(x, z)),
+       ("real", "unit")),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}

@@ -298,3 +298,11 @@ def gelu_tanh_grad32(g, x):
     inner_derivative = _BETA * (np.float32(1.0) + np.float32(3.0) * _KAPPA * x_sq)
     right = np.float32(0.5) * x * (np.float32(1.0) - t * t) * inner_derivative
     return g * (left_derivative + right)
+
+
+@njit(inline="always", nogil=True, cache=True, error_model="numpy")
+def bce_logits32(x, z):
+    """PyTorch's binary_cross_entropy_with_logits term, ``(1 - z) x - log_sigmoid(x)``."""
+    x = np.float32(x)
+    z = np.float32(z)
+    return (np.float32(1.0) - z) * x - logsigmoid32(x)

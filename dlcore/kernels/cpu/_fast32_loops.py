@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from ._fast32 import (
+    bce_logits32,
     erf32,
     gelu32,
     gelu_grad32,
@@ -175,3 +176,11 @@ def gelu_tanh_grad32_into(g, x, out):
     gf, xf, of = g.reshape(g.size), x.reshape(x.size), out.reshape(out.size)
     for i in range(gf.size):
         of[i] = gelu_tanh_grad32(gf[i], xf[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bce_logits32_into(x, z, out):
+    """bce_logits32 of same-shape C-contiguous float32 ``x`` and ``z``, into ``out``."""
+    xf, zf, of = x.reshape(x.size), z.reshape(z.size), out.reshape(out.size)
+    for i in range(xf.size):
+        of[i] = bce_logits32(xf[i], zf[i])
