@@ -1,6 +1,7 @@
 """F.binary_cross_entropy_with_logits as one primitive (``softplus_family.bce_logits_p``,
 PyTorch's ``(1 - z) x - log_sigmoid(x)`` and its gradients) and F.group_norm through the fused
-layer_norm primitive: PyTorch's values, first and second derivatives, node names, edge values."""
+layer_norm primitive (F.instance_norm too): PyTorch's values, first and second derivatives, node
+names, edge values."""
 import numpy as np
 import pytest
 
@@ -72,3 +73,30 @@ def test_group_norm_as_torch(shape, groups, affine, dtype):
     for a, b in zip(res[0][:3], res[1][:3]):
         np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol)
     assert res[0][3] == res[1][3] == "NativeGroupNormBackward0"
+
+
+@pytest.mark.parametrize("shape,affine,dtype", [((4, 3, 16, 16), False, "float32"),
+                                                ((2, 4, 7), True, "float64"),
+                                                ((2, 3, 4, 5, 2), True, "float32")])
+def test_instance_norm_as_torch(shape, affine, dtype):
+    """F.instance_norm through the fused layer_norm primitive over the spatial axes."""
+    x = np.random.default_rng(4).standard_normal(shape) * 2 + 0.5
+    g = np.cos(np.arange(np.prod(shape))).reshape(shape)
+    res = []
+    for L in (dt, torch):
+        d = getattr(L, dtype)
+        t = L.tensor(x, dtype=d, requires_grad=True)
+        cls = {3: L.nn.InstanceNorm1d, 4: L.nn.InstanceNorm2d, 5: L.nn.InstanceNorm3d}
+        m = cls[len(shape)](shape[1], affine=affine).to(d)
+        if affine:
+            with L.no_grad():
+                m.weight.copy_(L.tensor(np.linspace(0.5, 1.5, shape[1]), dtype=d))
+                m.bias.copy_(L.tensor(np.linspace(-1, 1, shape[1]), dtype=d))
+        y = m(t)
+        (gx,) = L.autograd.grad(y, t, L.tensor(g, dtype=d), create_graph=True)
+        (ggx,) = L.autograd.grad((gx * gx).sum(), t)
+        res.append((y.detach().numpy(), gx.detach().numpy(), ggx.numpy(), y.grad_fn.name()))
+    tol = 2e-6 if dtype == "float32" else 1e-13
+    for a, b in zip(res[0][:3], res[1][:3]):
+        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol)
+    assert res[0][3] == res[1][3] == "ViewBackward0"
