@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from dlcore import ops as _ops
 from dlcore.ops import nn_functional as _nnf_ops
+from dlcore.ops.norm_prims import layer_norm as _fused_layer_norm
+
+from .. import _dispatch as _D
 
 from .._autocast import View
 from .._graph import labelled
 from .._operand_rules import torch_errors
 from ..creation import empty, ones, zeros
 from ..tensor import Tensor
+from ..tracing import _RECORDERS
 from . import init
 from .module import Module, Parameter
 
@@ -22,6 +28,21 @@ from .module import Module, Parameter
 # PyTorch's mixed-dtype kernels: see dlcore_eager._autocast)
 _nnf = View(_nnf_ops, norm="layer_norm group_norm")
 _group_norm = torch_errors(_nnf.group_norm)     # (the core's ShapeError as PyTorch's)
+_ndarray, _F32, _F64 = np.ndarray, np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _plain_operands(x, *params) -> bool:
+    """Whether ``x`` is a CPU float32/float64 Tensor and each of ``params`` None or a CPU
+    Tensor of that very dtype, outside autocast and tracing: operands a norm's primitive takes
+    as they are (no dtype rule, cast or record to apply)."""
+    xb = x._buf if type(x) is Tensor else None
+    if type(xb) is not _ndarray or (xb.dtype is not _F32 and xb.dtype is not _F64) or \
+            _D._AUTOCAST or _RECORDERS:
+        return False
+    for p in params:
+        if p is not None and (type(p._buf) is not _ndarray or p._buf.dtype is not xb.dtype):
+            return False
+    return True
 
 
 class LayerNorm(Module):
@@ -45,11 +66,17 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
-        if tuple(input.shape[input.ndim - len(self.normalized_shape):]) != self.normalized_shape:
-            raise RuntimeError(f"Given normalized_shape={list(self.normalized_shape)}, expected "
-                               f"input with shape [*, {', '.join(map(str, self.normalized_shape))}"
+        ns = self.normalized_shape
+        if tuple(input.shape[input.ndim - len(ns):]) != ns:
+            raise RuntimeError(f"Given normalized_shape={list(ns)}, expected "
+                               f"input with shape [*, {', '.join(map(str, ns))}"
                                f"], but got input of size{list(input.shape)}")
-        return _nnf.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        w, b = self.weight, self.bias
+        if _plain_operands(input, w, b):
+            # (the fused primitive itself: F.layer_norm's checks passed by construction,
+            # 4x10x32 float32 ~17.5 -> ~10 us)
+            return _fused_layer_norm(input, w, b, len(ns), self.eps)
+        return _nnf.layer_norm(input, ns, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
