@@ -381,6 +381,8 @@ def gelu_entry():
             return e_exact(*args, **kw)
         return lane_entry
     return make
+
+
 for _name, _prim, _label, _more in (
         ("sigmoid", _ops.elementwise.sigmoid_p, None, None),
         ("relu", _ops.elementwise.relu_p, None, None),

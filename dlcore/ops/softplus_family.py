@@ -14,10 +14,14 @@ float32 CPU kernels are ``_fast32``'s PyTorch forms (``exp32``, ``log1p32``, ``t
 vectorised pass; other dtypes and CUDA take the kernels generated from the expressions.
 
 The second derivatives are PyTorch's: log_sigmoid_double_backward ``c g (s - 1) s`` and, from
-mish''s ``(1 - t^2) s (2 + x (1 - s) - 2 x s t)``, what PyTorch's differentiable
-mish_backward gives in grad mode (except in float32 above x = 88.7, where its exp overflows
-and the second derivative it gives is NaN: 0 here).  Both are elementwise kinds, so the static compiler fuses
+mish's ``(1 - t^2) s (2 + x (1 - s) - 2 x s t)``, what PyTorch's differentiable mish_backward
+gives in grad mode (except in float32 above x = 88.7, where its exp overflows and the second
+derivative it gives is NaN: 0 here).  Both are elementwise kinds, so the static compiler fuses
 them into their neighbours' loops.
+
+``bce_logits_p`` is PyTorch's binary_cross_entropy_with_logits term (no weights),
+``(1 - z) x - log_sigmoid(x)``, one binary elementwise node whose gradients ``g (sigmoid(x) -
+z)`` and ``-x g`` are composites (F.binary_cross_entropy_with_logits of float32/float64).
 """
 
 from __future__ import annotations
