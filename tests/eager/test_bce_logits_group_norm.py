@@ -49,18 +49,16 @@ def test_bce_logits_one_node_and_its_kernels():
                                rtol=1e-6)
 
 
-@pytest.mark.parametrize("shape,groups,affine,dtype", [
-    ((4, 6, 5, 5), 3, True, "float32"), ((2, 4, 7), 2, False, "float64"),
-    ((3, 8), 4, True, "float32"), ((2, 6, 3, 3), 6, True, "float64"),
-    ((1, 4, 2, 2, 2), 1, True, "float32")])
-def test_group_norm_as_torch(shape, groups, affine, dtype):
+def _norm_as_torch(make, shape, affine, dtype, name):
+    """A norm module (``make(L)``) of both libraries, affine set alike: values, first and
+    second derivatives and the node's name compared."""
     x = np.random.default_rng(3).standard_normal(shape) * 3 + 1
     g = np.cos(np.arange(np.prod(shape))).reshape(shape)
     res = []
     for L in (dt, torch):
         d = getattr(L, dtype)
         t = L.tensor(x, dtype=d, requires_grad=True)
-        m = L.nn.GroupNorm(groups, shape[1], affine=affine).to(d)
+        m = make(L).to(d)
         if affine:
             with L.no_grad():
                 m.weight.copy_(L.tensor(np.linspace(0.5, 1.5, shape[1]), dtype=d))
@@ -72,7 +70,16 @@ def test_group_norm_as_torch(shape, groups, affine, dtype):
     tol = 2e-6 if dtype == "float32" else 1e-13
     for a, b in zip(res[0][:3], res[1][:3]):
         np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol)
-    assert res[0][3] == res[1][3] == "NativeGroupNormBackward0"
+    assert res[0][3] == res[1][3] == name
+
+
+@pytest.mark.parametrize("shape,groups,affine,dtype", [
+    ((4, 6, 5, 5), 3, True, "float32"), ((2, 4, 7), 2, False, "float64"),
+    ((3, 8), 4, True, "float32"), ((2, 6, 3, 3), 6, True, "float64"),
+    ((1, 4, 2, 2, 2), 1, True, "float32")])
+def test_group_norm_as_torch(shape, groups, affine, dtype):
+    _norm_as_torch(lambda L: L.nn.GroupNorm(groups, shape[1], affine=affine), shape, affine,
+                   dtype, "NativeGroupNormBackward0")
 
 
 @pytest.mark.parametrize("shape,affine,dtype", [((4, 3, 16, 16), False, "float32"),
@@ -80,23 +87,7 @@ def test_group_norm_as_torch(shape, groups, affine, dtype):
                                                 ((2, 3, 4, 5, 2), True, "float32")])
 def test_instance_norm_as_torch(shape, affine, dtype):
     """F.instance_norm through the fused layer_norm primitive over the spatial axes."""
-    x = np.random.default_rng(4).standard_normal(shape) * 2 + 0.5
-    g = np.cos(np.arange(np.prod(shape))).reshape(shape)
-    res = []
-    for L in (dt, torch):
-        d = getattr(L, dtype)
-        t = L.tensor(x, dtype=d, requires_grad=True)
+    def make(L):
         cls = {3: L.nn.InstanceNorm1d, 4: L.nn.InstanceNorm2d, 5: L.nn.InstanceNorm3d}
-        m = cls[len(shape)](shape[1], affine=affine).to(d)
-        if affine:
-            with L.no_grad():
-                m.weight.copy_(L.tensor(np.linspace(0.5, 1.5, shape[1]), dtype=d))
-                m.bias.copy_(L.tensor(np.linspace(-1, 1, shape[1]), dtype=d))
-        y = m(t)
-        (gx,) = L.autograd.grad(y, t, L.tensor(g, dtype=d), create_graph=True)
-        (ggx,) = L.autograd.grad((gx * gx).sum(), t)
-        res.append((y.detach().numpy(), gx.detach().numpy(), ggx.numpy(), y.grad_fn.name()))
-    tol = 2e-6 if dtype == "float32" else 1e-13
-    for a, b in zip(res[0][:3], res[1][:3]):
-        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol)
-    assert res[0][3] == res[1][3] == "ViewBackward0"
+        return cls[len(shape)](shape[1], affine=affine)
+    _norm_as_torch(make, shape, affine, dtype, "ViewBackward0")
