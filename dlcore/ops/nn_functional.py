@@ -445,7 +445,8 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
             raise ShapeError("group_norm", f"Expected {name} to be a vector of size equal to "  # weight's)
                              f"the number of channels in input, but got {name} of shape "
                              f"{list(shown)} and input of shape {list(s)}", [s])
-    g = reshape(x, (n, num_groups, -1))
+    known = all(isinstance(d, int) for d in s[1:])            # (an empty batch: no -1)
+    g = reshape(x, (n, num_groups, math.prod(s[1:]) // num_groups if known else -1))
     # the fused layer_norm primitive over each group (no affine), then the per-channel affine:
     # five nodes where mean, sub, mul, mean, add, sqrt, div made nine (PyTorch's numerics:
     # its group norm's moments are its layer norm's; 4x3x16x16 float32: 66 -> ~25 us)

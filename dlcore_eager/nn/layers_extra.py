@@ -104,7 +104,25 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
-        return labelled(_group_norm(input, self.num_groups, self.weight, self.bias, self.eps),
+        w, b = self.weight, self.bias
+        if _plain_operands(input, w, b) and input.ndim >= 2 and \
+                input.shape[1] == self.num_channels and \
+                (w is None or tuple(w.shape) == (self.num_channels,)) and \
+                (b is None or tuple(b.shape) == (self.num_channels,)):
+            # F.group_norm's steps through Tensor's own reshape lanes (its checks passed by
+            # construction): the fused layer norm per group, the per-channel affine
+            # (4x3x16x16 float32 ~42 -> ~28 us)
+            shape = tuple(input.shape)
+            per_group = math.prod(shape[1:]) // self.num_groups     # (no -1: an empty batch)
+            y = _fused_layer_norm(input.reshape(shape[0], self.num_groups, per_group), None,
+                                  None, 1, self.eps).reshape(shape)
+            view = (1, shape[1]) + (1,) * (len(shape) - 2)
+            if w is not None:
+                y = y * w.reshape(view)
+            if b is not None:
+                y = y + b.reshape(view)
+            return labelled(y, "NativeGroupNormBackward0", input)
+        return labelled(_group_norm(input, self.num_groups, w, b, self.eps),
                         "NativeGroupNormBackward0", input)
 
     def extra_repr(self) -> str:

@@ -91,3 +91,12 @@ def test_instance_norm_as_torch(shape, affine, dtype):
         cls = {3: L.nn.InstanceNorm1d, 4: L.nn.InstanceNorm2d, 5: L.nn.InstanceNorm3d}
         return cls[len(shape)](shape[1], affine=affine)
     _norm_as_torch(make, shape, affine, dtype, "ViewBackward0")
+
+
+def test_group_norm_of_an_empty_batch_as_torch():
+    for L in (dt, torch):
+        x = L.zeros(0, 4, 3, requires_grad=True)
+        y = L.nn.GroupNorm(2, 4)(x)
+        y.sum().backward()
+        assert tuple(y.shape) == (0, 4, 3) and tuple(x.grad.shape) == (0, 4, 3)
+        assert tuple(L.nn.functional.group_norm(L.zeros(0, 6), 3).shape) == (0, 6)
