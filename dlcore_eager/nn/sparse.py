@@ -67,6 +67,13 @@ def _renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float)
             weight._vc[0] += 1
 
 
+def _unsigned(idx: np.ndarray) -> np.ndarray:
+    """Integer indices viewed as unsigned: a negative one is then above every row count, so one
+    maximum tests both bounds (two reductions were ~1.5 us of a 4x10 embedding's 12.7)."""
+    k = idx.dtype
+    return idx.view(np.dtype(f"u{k.itemsize}")) if k.kind == "i" else idx
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -76,8 +83,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise RuntimeError(f"'weight' must be 2-D, got {weight.dim()}-D")
     padding_idx = _padding(padding_idx, weight.shape[0])
     idx = input._buf
-    if isinstance(idx, np.ndarray) and idx.size and (idx.min() < 0 or
-                                                     idx.max() >= weight.shape[0]):
+    if isinstance(idx, np.ndarray) and idx.size and _unsigned(idx).max() >= weight.shape[0]:
         raise IndexError("index out of range in self")     # take() would wrap a negative row
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
