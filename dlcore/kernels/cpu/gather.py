@@ -20,6 +20,9 @@ def _checked(i: np.ndarray, n: int) -> np.ndarray:
         if k >= n or k < -n:
             raise IndexOutOfBounds(f"index {k} is out of bounds for dimension 0 with size {n}")
         return i
+    if i.flags.c_contiguous and i.dtype.kind in "iu":
+        if (_BOUNDS[0] if _BOUNDS else _load_bounds())(i.reshape(-1), n):
+            return i
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
         raise IndexOutOfBounds(f"index {bad} is out of bounds for dimension 0 with size {n}")
@@ -70,3 +73,12 @@ def _load_rows():
 
 
 SMALL_INDEX = 256       # up to this many indices, scatter_add checks them as a Python list
+
+
+_BOUNDS: list = []      # _jit_index.in_bounds once loaded
+
+
+def _load_bounds():
+    from ._jit_index import in_bounds
+    _BOUNDS.append(in_bounds)
+    return in_bounds
