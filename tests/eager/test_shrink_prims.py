@@ -131,3 +131,53 @@ def test_cuda_kernels_as_cpu(name, args):
     yc.sum().backward()
     _bits_equal(y.detach().cpu().numpy(), yc.detach().numpy())
     _bits_equal(t.grad.cpu().numpy(), c.grad.numpy())
+
+
+CALLS = [("hardshrink", (), {}), ("hardshrink", (0.3,), {}), ("hardshrink", (), {"lambd": 1}),
+         ("hardshrink", (0.3,), {"lambd": 0.3}), ("softshrink", (0.2,), {}),
+         ("softshrink", (-0.1,), {}), ("threshold", (0.1, 20.0), {}),
+         ("threshold", (0.1, 20), {"inplace": False}), ("threshold", (0.1,), {"value": 2.0}),
+         ("threshold", (), {"threshold": 0.1, "value": 2.0}), ("threshold", (0.1, 2.0, False), {}),
+         ("threshold", (0.1,), {"threshold": 2.0})]
+
+
+@pytest.mark.parametrize("name,args,kw", CALLS)
+def test_lane_calls_as_torch(name, args, kw):
+    """The lane entries (``dlcore_eager/_lane_shrink.py``) and the general entry behind them:
+    values, gradients, node names and ``_saved_*`` as PyTorch's; the same errors."""
+    x = _x(np.float32)
+    res = []
+    for L in (dt, torch):
+        t = L.tensor(x, requires_grad=True)
+        try:
+            y = getattr(L.nn.functional, name)(t, *args, **kw)
+        except (TypeError, RuntimeError) as e:
+            res.append((type(e), str(e).split("(")[-1]))
+            continue
+        y.sum().backward()
+        saved = sorted(a for a in dir(y.grad_fn) if a.startswith("_saved"))
+        res.append((y.detach().numpy(), t.grad.numpy(), y.grad_fn.name(), saved))
+    if len(res[0]) == 2:
+        assert res[0] == res[1]
+        return
+    _bits_equal(res[0][0], res[1][0])
+    _bits_equal(res[0][1], res[1][1])
+    assert res[0][2:] == res[1][2:]
+
+
+def test_methods_modules_and_the_general_entry():
+    x = _x(np.float32)
+    t, tt = dt.tensor(x), torch.tensor(x)
+    _bits_equal(t.hardshrink(0.25).numpy(), tt.hardshrink(0.25).numpy())
+    _bits_equal(dt.hardshrink(t, 0.25).numpy(), torch.hardshrink(tt, 0.25).numpy())
+    for m, tm in ((dt.nn.Hardshrink(0.4), torch.nn.Hardshrink(0.4)),
+                  (dt.nn.Softshrink(0.4), torch.nn.Softshrink(0.4)),
+                  (dt.nn.Threshold(0.1, -3.0), torch.nn.Threshold(0.1, -3.0))):
+        _bits_equal(m(t).numpy(), tm(tt).numpy())
+    packed = []
+    with dt.autograd.graph.saved_tensors_hooks(lambda v: packed.append(v) or v, lambda v: v):
+        y = dt.nn.functional.hardshrink(dt.tensor(x, requires_grad=True), 0.3)
+    assert packed and y.grad_fn.name() == "HardshrinkBackward0"
+    h = dt.nn.functional.softshrink(dt.tensor(x).half(), 0.3)
+    np.testing.assert_array_equal(
+        h.float().numpy(), torch.nn.functional.softshrink(tt.half(), 0.3).float().numpy())
