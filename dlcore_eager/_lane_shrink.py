@@ -27,8 +27,16 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _number(v) -> bool:
+    """A number every float dtype takes as it is (an int of at most 2^53, a float within
+    float32's range, an infinity or NaN); any other goes to the general entry, whose argument
+    checks raise PyTorch's errors (an int past int64, a value past float32's range)."""
     t = type(v)
-    return t is float or t is int
+    if t is int:
+        return -_EXACT <= v <= _EXACT
+    return t is float and (not abs(v) > _F32_MAX or abs(v) == _INF)
+
+
+_EXACT, _F32_MAX, _INF = 2 ** 53, float(np.finfo(np.float32).max), float("inf")
 
 
 def _lambd(args, kw, nonnegative: bool):
