@@ -60,7 +60,9 @@ def _threshold(args, kw):
         if k in by:                     # (given twice: the general entry's TypeError)
             return None
         by[k] = v
-    t, v = by.get("threshold"), by.get("value")
+    if "threshold" not in by or "value" not in by:
+        return None
+    t, v = by["threshold"], by["value"]
     if not (_number(t) and _number(v)) or by.get("inplace", False) is not False:
         return None
     return {"threshold": float(t), "value": float(v)}, (t,)
