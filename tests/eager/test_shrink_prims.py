@@ -1,7 +1,8 @@
 """hardshrink, softshrink and threshold as primitives (``dlcore/ops/shrink.py``): PyTorch's
 values and gradients bit for bit on its vectorised bodies (NaN, signed zeros, bounds, infinities
 inside 32-element tensors), double backward, the half types, other layouts, the in-place and
-integer forms, one node each way, and the CUDA kernels (under the simulator in CI)."""
+integer forms, one node each way, and the CUDA kernels (under the simulator in CI); the lane
+entries of these and of selu and celu (``dlcore_eager/_lane_params.py``) against PyTorch's calls."""
 import numpy as np
 import pytest
 
@@ -181,3 +182,31 @@ def test_methods_modules_and_the_general_entry():
     h = dt.nn.functional.softshrink(dt.tensor(x).half(), 0.3)
     np.testing.assert_array_equal(
         h.float().numpy(), torch.nn.functional.softshrink(tt.half(), 0.3).float().numpy())
+
+
+@pytest.mark.parametrize("name,args,kw", [
+    ("selu", (), {}), ("selu", (False,), {}), ("selu", (), {"inplace": False}),
+    ("celu", (), {}), ("celu", (0.5,), {}), ("celu", (), {"alpha": 2}), ("celu", (0.0,), {}),
+    ("celu", (0.5,), {"alpha": 1.0}), ("celu", (2.0, False), {})])
+def test_selu_celu_lane_calls_as_torch(name, args, kw):
+    """selu's and celu's lane entries (``_lane_params``: the elu primitive with their fixed or
+    alpha-given coefficients): values, gradients, node and ``_saved_*`` as PyTorch's."""
+    x = _x(np.float32)
+    res = []
+    for L in (dt, torch):
+        t = L.tensor(x, requires_grad=True)
+        try:
+            y = getattr(L.nn.functional, name)(t, *args, **kw)
+        except (TypeError, RuntimeError) as e:
+            res.append((type(e), str(e)))
+            continue
+        y.sum().backward()
+        saved = sorted(a for a in dir(y.grad_fn) if a.startswith("_saved"))
+        shown = [getattr(y.grad_fn, a) for a in saved if a != "_saved_self"]
+        res.append((y.detach().numpy(), t.grad.numpy(), y.grad_fn.name(), saved, shown))
+    if len(res[0]) == 2:
+        assert res[0] == res[1]
+        return
+    for a, b in zip(res[0][:2], res[1][:2]):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7, equal_nan=True)
+    assert res[0][2:] == res[1][2:]

@@ -1,11 +1,13 @@
-"""Lane entries of hardshrink, softshrink and threshold (``dlcore/ops/shrink.py``'s primitives):
-``F.hardshrink(x[, lambd])`` (``torch.hardshrink``, ``x.hardshrink`` too), ``F.softshrink(x[,
-lambd])`` and ``F.threshold(x, threshold, value[, inplace=False])`` (nn.Threshold's call) on a
-float32/float64 CPU tensor with number arguments: the kernel and the node (PyTorch's name, its
-``_saved_*``) in the entry, as ``_lane_entries.slope_entry``'s; any other call (another dtype
-or device, a tensor argument, in place, tracing, autocast, saved_tensors_hooks, a negative
-softshrink lambda: its error) to the general entry (64x128 float32: hardshrink 8-12 -> ~4 us,
-PyTorch 1.8-2.8)."""
+"""Lane entries of primitives with number parameters: hardshrink, softshrink and threshold
+(``dlcore/ops/shrink.py``), selu and celu (``activations.elu_p``): ``F.hardshrink(x[, lambd])``
+(``torch.hardshrink``, ``x.hardshrink`` too), ``F.softshrink(x[, lambd])``, ``F.threshold(x,
+threshold, value[, inplace=False])`` (nn.Threshold's call), ``F.selu(x)`` and ``F.celu(x[,
+alpha])`` (nn.SELU's and nn.CELU's calls) on a float32/float64 CPU tensor with number
+arguments: the kernel and the node (PyTorch's name, its ``_saved_*``) in the entry, as
+``_lane_entries.slope_entry``'s; any other call (another dtype or device, a tensor argument,
+in place, tracing, autocast, saved_tensors_hooks, a negative softshrink lambda or a zero celu
+alpha: their errors) to the general entry (64x128 float32: hardshrink 8-12 -> ~4.5 us, PyTorch
+1.8-2.8; selu and celu 4x10x32 ~11 -> ~5, PyTorch 4.3-4.6)."""
 
 from __future__ import annotations
 
@@ -68,6 +70,36 @@ def _threshold(args, kw):
     return {"threshold": float(t), "value": float(v)}, (t,)
 
 
+_SELU = ({"alpha": _ops.activations.SELU_ALPHA, "scale": _ops.activations.SELU_SCALE,
+          "input_scale": 1.0}, ())
+
+
+def _selu(args, kw):
+    """``(params, shown args)`` of ``(x[, inplace=False])``, else None."""
+    n = len(args)
+    if n > 2 or (kw and (n > 1 or kw.keys() != _INPLACE)):
+        return None
+    return _SELU if (kw["inplace"] if kw else (args[1] if n > 1 else False)) is False else None
+
+
+def _celu(args, kw):
+    """``(params, shown args)`` of ``(x[, alpha[, inplace=False]])`` (keywords too), else
+    None (a zero alpha: the general entry's error)."""
+    if len(args) > 3 or (kw and kw.keys() - _CELU_KW):
+        return None
+    by = dict(zip(("alpha", "inplace"), args[1:]))
+    for k, v in kw.items():
+        if k in by:
+            return None
+        by[k] = v
+    a = by.get("alpha", 1.0)
+    if not _number(a) or a == 0 or by.get("inplace", False) is not False:
+        return None
+    return {"alpha": float(a), "scale": 1.0, "input_scale": 1.0 / float(a)}, (a,)
+
+
+_INPLACE = frozenset(("inplace",))
+_CELU_KW = frozenset(("alpha", "inplace"))
 _LAMBD = frozenset(("lambd",))
 _THRESHOLD_KW = frozenset(("threshold", "value", "inplace"))
 
@@ -111,6 +143,8 @@ for _name, _prim, _label, _parse in (
          lambda args, kw: _lambd(args, kw, False)),
         ("softshrink", _ops.shrink.softshrink_p, "SoftshrinkBackward0",
          lambda args, kw: _lambd(args, kw, True)),
-        ("threshold", _ops.shrink.threshold_p, "ThresholdBackward0", _threshold)):
+        ("threshold", _ops.shrink.threshold_p, "ThresholdBackward0", _threshold),
+        ("selu", _ops.activations.elu_p, "EluBackward0", _selu),
+        ("celu", _ops.activations.elu_p, "CeluBackward0", _celu)):
     L.MORE[_name] = _unary_parse()
     L.ENTRIES[_name] = param_entry(_prim, _name, _label, _parse)
