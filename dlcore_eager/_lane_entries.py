@@ -329,15 +329,27 @@ _PLAIN: dict = {}                       # (a one-argument call's shown values: n
 _BUFFER = {"buffer": True}              # (log_sigmoid's node shows its buffer, exp(-|x|))
 
 
+def _bound(args, kw, names: tuple):
+    """The arguments after ``x`` by name (``names``, in order: positional, then keywords), or
+    None for a call the general entry must answer (too many, an unknown keyword, one given
+    twice: its TypeError)."""
+    if len(args) > len(names) + 1:
+        return None
+    by = dict(zip(names, args[1:]))
+    for k, v in kw.items():
+        if k in by or k not in names:
+            return None
+        by[k] = v
+    return by
+
+
 def _softplus_more(args, kw):
     """``F.softplus(x[, beta[, threshold]])`` (keywords too) with PyTorch's defaults, 1 and 20
     (the ``softplus`` primitive's): the values its node shows, as called; else None."""
-    n = len(args)
-    if n > 3 or (kw and (kw.keys() - _SOFTPLUS_KW or ("beta" in kw and n > 1)
-                         or ("threshold" in kw and n > 2))):
+    by = _bound(args, kw, ("beta", "threshold"))
+    if by is None:
         return None
-    beta = kw.get("beta", args[1] if n > 1 else 1)
-    threshold = kw.get("threshold", args[2] if n > 2 else 20)
+    beta, threshold = by.get("beta", 1), by.get("threshold", 20)
     tb, tt = type(beta), type(threshold)
     if (tb is int or tb is float) and (tt is int or tt is float) and beta == 1 and \
             threshold == 20:
@@ -345,7 +357,6 @@ def _softplus_more(args, kw):
     return None
 
 
-_SOFTPLUS_KW = frozenset(("beta", "threshold"))
 
 
 def _gelu_more(form: str):

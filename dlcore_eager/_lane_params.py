@@ -19,7 +19,7 @@ from dlcore.registry import check_rule
 from . import _dispatch as _D
 from . import _lane as L
 from . import _shown_saved as _shown
-from ._lane_entries import _leaky_run, _unary_parse
+from ._lane_entries import _bound, _leaky_run, _unary_parse
 from ._state import SAVED_HOOKS_ON
 from .tensor import Tensor
 from .tracing import _RECORDERS
@@ -43,10 +43,10 @@ _EXACT, _F32_MAX, _INF = 2 ** 53, float(np.finfo(np.float32).max), float("inf")
 
 def _lambd(args, kw, nonnegative: bool):
     """``(params, shown args)`` of ``(x[, lambd])`` (the keyword too), else None."""
-    n = len(args)
-    if n > 2 or (kw and (n > 1 or kw.keys() != _LAMBD)):
+    by = _bound(args, kw, ("lambd",))
+    if by is None:
         return None
-    lambd = kw["lambd"] if kw else (args[1] if n > 1 else 0.5)
+    lambd = by.get("lambd", 0.5)
     if not _number(lambd) or (nonnegative and lambd < 0):
         return None
     return {"lambd": float(lambd)}, (lambd,)
@@ -55,14 +55,8 @@ def _lambd(args, kw, nonnegative: bool):
 def _threshold(args, kw):
     """``(params, shown args)`` of ``(x, threshold, value[, inplace])`` with inplace False (the
     keywords too), else None."""
-    if len(args) > 4 or (kw and kw.keys() - _THRESHOLD_KW):
-        return None
-    by = dict(zip(("threshold", "value", "inplace"), args[1:]))
-    for k, v in kw.items():
-        if k in by:                     # (given twice: the general entry's TypeError)
-            return None
-        by[k] = v
-    if "threshold" not in by or "value" not in by:
+    by = _bound(args, kw, ("threshold", "value", "inplace"))
+    if by is None or "threshold" not in by or "value" not in by:
         return None
     t, v = by["threshold"], by["value"]
     if not (_number(t) and _number(v)) or by.get("inplace", False) is not False:
@@ -76,32 +70,20 @@ _SELU = ({"alpha": _ops.activations.SELU_ALPHA, "scale": _ops.activations.SELU_S
 
 def _selu(args, kw):
     """``(params, shown args)`` of ``(x[, inplace=False])``, else None."""
-    n = len(args)
-    if n > 2 or (kw and (n > 1 or kw.keys() != _INPLACE)):
-        return None
-    return _SELU if (kw["inplace"] if kw else (args[1] if n > 1 else False)) is False else None
+    by = _bound(args, kw, ("inplace",))
+    return _SELU if by is not None and by.get("inplace", False) is False else None
 
 
 def _celu(args, kw):
     """``(params, shown args)`` of ``(x[, alpha[, inplace=False]])`` (keywords too), else
     None (a zero alpha: the general entry's error)."""
-    if len(args) > 3 or (kw and kw.keys() - _CELU_KW):
+    by = _bound(args, kw, ("alpha", "inplace"))
+    if by is None:
         return None
-    by = dict(zip(("alpha", "inplace"), args[1:]))
-    for k, v in kw.items():
-        if k in by:
-            return None
-        by[k] = v
     a = by.get("alpha", 1.0)
     if not _number(a) or a == 0 or by.get("inplace", False) is not False:
         return None
     return {"alpha": float(a), "scale": 1.0, "input_scale": 1.0 / float(a)}, (a,)
-
-
-_INPLACE = frozenset(("inplace",))
-_CELU_KW = frozenset(("alpha", "inplace"))
-_LAMBD = frozenset(("lambd",))
-_THRESHOLD_KW = frozenset(("threshold", "value", "inplace"))
 
 
 def param_entry(prim, name: str, label: str, parse):

@@ -55,7 +55,7 @@ from ..kernels.cpu import leaky_relu as _cpu_leaky
 from ..kernels.cpu import transcendental as _cpu_tr
 from ..kernels.cuda import elu as _cuda_elu
 from ..kernels.cuda import leaky_relu as _cuda_leaky
-from ..registry import AVal, Primitive, aval_of, bind
+from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
 from . import _rules
 from ._fastpath import LEAN_VJPS, lean2
 from .broadcast import sum_to as _sum_to
@@ -126,6 +126,18 @@ def _dx_by(grad_p):
         return lean(fe, g, y, x, **params) if fe is not None else \
             (bind(grad_p, g, x, **params),)
     return vjp, lean
+
+
+def linear_in_g(name: str):
+    """The vjp of a gradient primitive ``name`` (``(g, x; **params)``) that is linear in ``g``
+    and piecewise constant in ``x``: itself of ``(c, x)`` for ``g``, zeros for ``x`` (not None,
+    as PyTorch's zeros_like: ``x`` counts as used by a second derivative).  By name, so that a
+    primitive's definition can take it (hardsigmoid's, relu's threshold_backward, the shrinks'
+    and threshold's gradients)."""
+    def vjp(c, out, g, x, **params):
+        p = PRIMITIVES[name]
+        return (lambda: _sum_to(bind(p, c, x, **params), g), lambda: zeros_like(x))
+    return vjp
 
 
 def _softplus_grad_vjp(c, out, g, x):
@@ -291,11 +303,6 @@ def _np_hardswish_grad(g, x):
         return np.where(x <= -3, 0, np.where(x >= 3, g, g * (x / 3 + 0.5))).astype(g.dtype)
 
 
-def _hardsigmoid_grad_vjp(c, out, g, x):
-    # linear in g (the same mask), piecewise constant in x: zeros (not None, as PyTorch's)
-    return (lambda: _sum_to(bind(hardsigmoid_grad_p, c, x), g), lambda: zeros_like(x))
-
-
 def _hardswish_grad_vjp(c, out, g, x):
     # dg = hardswish_grad(c, x); dx = c g / 3 strictly inside (-3, 3), else 0
     inside = where(greater(x, -3.0), less(x, 3.0), False)
@@ -305,7 +312,7 @@ def _hardswish_grad_vjp(c, out, g, x):
 
 hardsigmoid_grad_p = _ew_binary(
     "hardsigmoid_grad", "({0} / 6.0) if ({1} > -3.0 and {1} < 3.0) else 0.0",
-    _np_hardsigmoid_grad, _hardsigmoid_grad_vjp,
+    _np_hardsigmoid_grad, linear_in_g("hardsigmoid_grad"),
     "y = g / 6 where -3 < x < 3, else 0 (NaN: 0);  dg = hardsigmoid_grad(c, x), dx = 0",
     float_only=True)
 _hardsigmoid_vjp, _hardsigmoid_lean = _dx_by(hardsigmoid_grad_p)
@@ -509,7 +516,7 @@ def leaky_relu(x, alpha: float = 0.2):
 #: it: ``eager_relu_vjp`` is relu's PyTorch convention (``registry.convention_rules``).
 threshold_backward_p = _ew_binary(
     "threshold_backward", "0 if {1} <= 0 else {0}", lambda g, r: np.where(r <= 0, 0, g),
-    lambda c, out, g, r: (lambda: _sum_to(threshold_backward(c, r), g), lambda: zeros_like(r)),
+    linear_in_g("threshold_backward"),
     "y = 0 where r <= 0, else g (r: relu's output; NaN passes g, as PyTorch's "
     "threshold_backward);  dg = threshold_backward(c, r), dr = 0 (piecewise constant: zeros, "
     "not None, as PyTorch's zeros_like, so relu's input counts as used by a second derivative)")

@@ -30,10 +30,8 @@ from ..kernels.cuda import shrink as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
 from ._fastpath import LEAN_VJPS
-from .activations import _dx_by
-from .broadcast import sum_to as _sum_to
+from .activations import _dx_by, linear_in_g
 from .elementwise import less_equal, where
-from .elementwise_cast import zeros_like
 
 _F = "torch.nn.functional"
 
@@ -54,23 +52,14 @@ def _grad_rule(name):
     return rule
 
 
-# the gradients are linear in g and piecewise constant in x: dg by themselves, dx zeros (not
-# None, as PyTorch's zeros_like: x counts as used by a second derivative)
-def _shrink_grad_vjp(c, out, g, x, *, lambd):
-    return (lambda: _sum_to(bind(shrink_grad_p, c, x, lambd=lambd), g), lambda: zeros_like(x))
-
-
-def _threshold_grad_vjp(c, out, g, x, *, threshold):
-    return (lambda: _sum_to(bind(threshold_grad_p, c, x, threshold=threshold), g),
-            lambda: zeros_like(x))
-
-
+# (the gradients are linear in g and piecewise constant in x: activations.linear_in_g)
 shrink_grad_p = Primitive(
-    "shrink_grad", _grad_rule("shrink_grad"), _shrink_grad_vjp, kind="other",
+    "shrink_grad", _grad_rule("shrink_grad"), linear_in_g("shrink_grad"), kind="other",
     doc="y = g where x > l or x < -l, else 0 (NaN x: 0);  dg = shrink_grad(c, x), dx = 0",
     kernels={"cpu": _cpu.shrink_grad, "cuda": _cuda.shrink_grad})
 threshold_grad_p = Primitive(
-    "threshold_grad", _grad_rule("threshold_grad"), _threshold_grad_vjp, kind="other",
+    "threshold_grad", _grad_rule("threshold_grad"), linear_in_g("threshold_grad"),
+    kind="other",
     doc="y = 0 where x <= t, else g (NaN x: g);  dg = threshold_grad(c, x), dx = 0",
     kernels={"cpu": _cpu.threshold_grad, "cuda": _cuda.threshold_grad})
 _shrink_vjp, _shrink_lean = _dx_by(shrink_grad_p)

@@ -14,6 +14,7 @@ from dlcore.kernels.cpu.elementwise import CLIP_UFUNC
 from dlcore.ops import elementwise as ew
 from dlcore.registry import scalar_buffer
 from dlcore_eager import _lane_clamp
+from _lane_probe import probe  # noqa: E402 - tests/eager/_lane_probe.py
 
 torch = pytest.importorskip("torch")
 
@@ -128,12 +129,7 @@ def test_inplace_after_clamp_still_refused():
 
 
 def _entry(name):
-    calls = []
-
-    def general(*args, **kw):
-        calls.append((args, kw))
-        return "general"
-    return _lane_clamp.clamp_entry(name)(general, None), calls
+    return probe(_lane_clamp.clamp_entry(name))
 
 
 def test_taken_and_refused_calls():

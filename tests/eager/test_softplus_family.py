@@ -8,6 +8,7 @@ import pytest
 
 import dlcore_eager as dt
 import dlcore_static as tf
+from dlcore.ops.gelu_tanh import gelu_tanh_grad_p, gelu_tanh_p
 from dlcore.ops.softplus_family import logsigmoid_grad_p, logsigmoid_p, mish_grad_p, mish_p
 
 torch = pytest.importorskip("torch")
@@ -61,11 +62,14 @@ def test_gradients_against_finite_differences(name):
     np.testing.assert_allclose(gg.numpy(), fd2, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("prim,grad_p,name", [(logsigmoid_p, logsigmoid_grad_p, "logsigmoid"),
-                                              (mish_p, mish_grad_p, "mish")])
-def test_one_node_each_way(prim, grad_p, name):
+@pytest.mark.parametrize("prim,grad_p,call", [
+    (logsigmoid_p, logsigmoid_grad_p, lambda t: dt.nn.functional.logsigmoid(t)),
+    (mish_p, mish_grad_p, lambda t: dt.nn.functional.mish(t)),
+    (gelu_tanh_p, gelu_tanh_grad_p, lambda t: dt.nn.GELU(approximate="tanh")(t))],
+    ids=["logsigmoid", "mish", "gelu_tanh"])
+def test_one_node_each_way(prim, grad_p, call):
     t = dt.randn(4, 5, requires_grad=True)
-    y = getattr(dt.nn.functional, name)(t)
+    y = call(t)
     assert y._node.prim is prim and len(y._node.parents) == 1
     calls = []
     kernel = grad_p.kernels["cpu"]
@@ -187,8 +191,7 @@ def test_onnx_export_runs_in_onnxruntime():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_gelu_tanh_one_node_each_way_as_torch(dtype):
-    from dlcore.ops.gelu_tanh import gelu_tanh_grad_p, gelu_tanh_p
+def test_gelu_tanh_as_torch(dtype):
     x = np.array(EDGES + list(np.random.default_rng(6).standard_normal(40) * 3), dtype)
     out = []
     for L in (dt, torch):
@@ -199,23 +202,12 @@ def test_gelu_tanh_one_node_each_way_as_torch(dtype):
         out.append((y.detach().numpy(), g.detach().numpy(), gg.numpy(), y.grad_fn.name(),
                     y.grad_fn._saved_approximate))
     # (float32 far in the negative tail: PyTorch's tanh saturates to -1 sooner, ~1e-6 apart)
-    tol = (1e-6, 2e-6) if dtype == "float32" else (1e-12, 1e-12)
+    rtol, atol = (2e-5, 4e-5) if dtype == "float32" else (2e-11, 2e-11)
     ok = np.isfinite(x) & (np.abs(x) < 50)          # (PyTorch's x^3 overflows its gg there)
     for a, b in zip(out[0][:3], out[1][:3]):
-        np.testing.assert_allclose(a[ok], b[ok], rtol=tol[0] * 20, atol=tol[1] * 20)
+        np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=atol)
     np.testing.assert_array_equal(np.isnan(out[0][0]), np.isnan(out[1][0]))
     assert out[0][3:] == out[1][3:] == ("GeluBackward0", "tanh")
-    t = dt.randn(3, 4, requires_grad=True)
-    y = dt.nn.GELU(approximate="tanh")(t)
-    assert y._node.prim is gelu_tanh_p
-    calls = []
-    kernel = gelu_tanh_grad_p.kernels["cpu"]
-    gelu_tanh_grad_p.kernels["cpu"] = lambda g, x: calls.append(1) or kernel(g, x)
-    try:
-        y.sum().backward()
-    finally:
-        gelu_tanh_grad_p.kernels["cpu"] = kernel
-    assert calls == [1]
 
 
 def test_gelu_tanh_onnx_export_runs_in_onnxruntime():

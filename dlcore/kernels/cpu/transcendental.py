@@ -126,19 +126,18 @@ for _fn in (silu, softplus, logsigmoid, mish, gelu_tanh):
 
 
 def float32_pair_entry(entry, loop: str):
-    """The binary CPU kernel ``entry`` with same-shape C-contiguous float32 operands
-    (``_f32_pair``) written by the ``_fast32_loops`` loop named ``loop`` (``gelu_grad32_into``:
-    PyTorch's gelu_backward in float32); anything else goes to ``entry``."""
+    """The binary CPU kernel ``entry`` with same-shape float32 NumPy operands written by the
+    ``_fast32_loops`` loop named ``loop`` (``gelu_grad32_into``: PyTorch's gelu_backward in
+    float32); an operand of another layout is copied C-ordered first (a sum's cotangent, one
+    value broadcast, took the libm loop: 64x128 gelu_grad 120 -> 9 us); anything else goes to
+    ``entry``."""
     def kernel(a, b, **params):
-        if _f32_pair(a, b):
-            out = np.empty(a.shape, a.dtype)
-            getattr(_f32 or _loops(), loop)(a, b, out)
-            return out
         if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == _F32 and \
                 b.dtype == _F32 and a.shape == b.shape:
-            # other layouts copied C-ordered first: a sum's cotangent, one value broadcast,
-            # took the libm loop (64x128 gelu_grad: 120 -> 9 us)
-            a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+            if not a.flags.c_contiguous:
+                a = np.ascontiguousarray(a)
+            if not b.flags.c_contiguous:
+                b = np.ascontiguousarray(b)
             out = np.empty(a.shape, a.dtype)
             getattr(_f32 or _loops(), loop)(a, b, out)
             return out
