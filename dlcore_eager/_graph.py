@@ -333,6 +333,7 @@ _TORCH_NAMES: dict = {
     "expand_dims": "UnsqueezeBackward0",
     "broadcast_to": "ExpandBackward0",
     "concatenate": "CatBackward0",
+    "pad_constant": "ConstantPadNdBackward0",
     "take": "IndexBackward0",
     "squeeze": lambda node: "SqueezeBackward1" if len(node.params["axes"]) == 1 else
     "SqueezeBackward2",

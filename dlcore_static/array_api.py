@@ -294,6 +294,8 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
             if mode == "SYMMETRIC" and n is not None and max(lo, hi) > n:
                 raise ValueError(f"paddings must be no greater than the dimension size: {lo}, "
                                  f"{hi} greater than {n}")
+        if mode == "CONSTANT" and isinstance(constant_values, (int, float, np.number)):
+            return _ops.pad(x, pads, "constant", constant_values)      # (one node)
         for d, (lo, hi) in enumerate(pads):
             if not lo and not hi:
                 continue

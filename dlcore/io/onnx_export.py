@@ -345,6 +345,11 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
+    elif name == "pad_constant":                # Pad's pads: every axis's start, then its end
+        pairs = p["pairs"]
+        b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],
+                                                np.int64)),
+                       b.const(p["value"], op.out_dtype)], out, mode="constant")
     elif name == "getitem":
         _getitem(b, op)
     elif name in ("conv", "conv_bias", "max_pool", "avg_pool"):

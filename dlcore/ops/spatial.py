@@ -3,8 +3,8 @@
 None of these has a kernel of its own; each is a function of existing primitives, so its
 gradient comes from theirs:
 
-* ``pad(x, pads, mode, value)``: 'constant' concatenates blocks of ``value`` (``full_like`` of
-  a slice of x, so unknown dimensions stay unknown), 'reflect' concatenates reversed slices
+* ``pad(x, pads, mode, value)``: 'constant' is the primitive ``pad_constant`` (``.padding``),
+  'reflect' concatenates reversed slices
   (``getitem`` with step -1), 'replicate' copies of the edge slice and 'circular' the slices
   from the opposite end (wrapping around once at most), so dx comes from
   getitem's and concatenate's vjps and no index constant has to live on the input's device.
@@ -33,6 +33,7 @@ from . import composites as _c
 from . import elementwise as _e
 from .indexing import getitem
 from .linalg import matmul
+from .padding import pad_constant
 from .shape import concatenate, reshape, squeeze
 
 
@@ -65,17 +66,15 @@ def pad(x, pads, mode: str = "constant", value=0.0):
                              "should be less than the corresponding input dimension, but got: "
                              f"padding ({lo}, {hi}) at dimension {axis} of input "
                              f"{list(av.shape)}", [av.shape])
-    for axis, (lo, hi) in enumerate(pairs):
+    for lo, hi in pairs:
         if lo < 0 or hi < 0:
             raise ValueError(f"pad: negative padding is not supported, got {(lo, hi)}")
+    if mode == "constant":
+        return pad_constant(x, pairs, value)     # (all zeros too: a new tensor, as PyTorch's)
+    for axis, (lo, hi) in enumerate(pairs):
         if lo == hi == 0:
             continue
         n = aval_of(x).shape[axis]
-        if mode == "constant":
-            parts = [_const_block(x, axis, n, width, value) if width else None
-                     for width in (lo, hi)]
-            x = concatenate([p for p in (parts[0], x, parts[1]) if p is not None], axis)
-            continue
         pre = (slice(None),) * axis
         if mode == "circular":
             if lo > n or hi > n:
@@ -93,18 +92,6 @@ def pad(x, pads, mode: str = "constant", value=0.0):
             right = concatenate([last] * hi, axis) if hi else None
         x = concatenate([p for p in (left, x, right) if p is not None], axis)
     return x
-
-
-def _const_block(x, axis: int, n, width: int, value):
-    """A block of ``value`` like ``x`` but ``width`` wide along ``axis`` (other dimensions may
-    be unknown until run time): full_like of a slice, repeated when the axis is narrower."""
-    take_w = width if n is None else min(width, n)
-    blk = _e.full_like(getitem(x, (slice(None),) * axis + (slice(0, take_w),)), value)
-    reps, rest = divmod(width, take_w)
-    pieces = [blk] * reps
-    if rest:
-        pieces.append(getitem(blk, (slice(None),) * axis + (slice(0, rest),)))
-    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis)
 
 
 def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:

@@ -2,10 +2,10 @@
 
 TensorFlow's ResNets pad explicitly before a strided convolution (``tf.pad(x, ...)`` and then
 ``conv2d(..., "VALID")``: the official models' ``fixed_padding``), and so do programs ported
-from PyTorch that need symmetric padding.  A constant ``pad`` is two ``concatenate``s of zero
-blocks around ``x`` (``dlcore.ops.spatial.pad``), whose gradient is two slices of the padded
-gradient.  The convolution kernels pad (or read around the border) themselves, so three
-rewrites remove the padded copies:
+from PyTorch that need symmetric padding.  A constant ``pad`` is one ``pad_constant`` node
+(``dlcore.ops.spatial.pad``), whose gradient is a slice of the padded gradient.  The
+convolution kernels pad (or read around the border) themselves, so three rewrites remove the
+padded copies:
 
 * ``conv(pad(x), w, padding=p)``  ->  ``conv(x, w, padding=p + pads)``;
 * ``conv_filter_grad(pad(x), g, padding=p)``  ->  ``conv_filter_grad(x, g, padding=p + pads)``;
@@ -13,8 +13,9 @@ rewrites remove the padded copies:
   padding=p)`` (read by nothing else)  ->  ``conv_transpose(g, w, in_size=n - lo - hi,
   padding=p + (lo, hi))``: the adjoint crops the same elements.
 
-``pad`` here is a chain of ``concatenate``s, each joining an all-zero constant before and/or
-after one operand along a spatial axis of the convolution, seen through one ``transpose`` (the
+``pad`` here is a ``pad_constant`` of zeros (``dlcore/ops/padding.py``) or a chain of
+``concatenate``s, each joining an all-zero constant before and/or after one operand along a
+spatial axis of the convolution (and the two mixed), seen through one ``transpose`` (the
 NHWC -> NCHW view the front end puts before every convolution); the same transpose is put on
 ``x``.  The results are the same numbers: the kernels add the same products in the same
 order, zeros at the border included.  (The full small ResNet's static step, batch 32, two
@@ -43,6 +44,14 @@ def _unpadded(v: Val):
     found = False
     while True:
         n = u.node
+        if n.kind == "prim" and n.prim.name == "pad_constant" and not n.control and \
+                n.params["value"] == 0 and not isinstance(n.params["value"], bool):
+            for axis, (lo, hi) in enumerate(n.params["pairs"]):
+                pads[axis][0] += lo
+                pads[axis][1] += hi
+            u = n.inputs[0]
+            found = True
+            continue
         if n.kind != "prim" or n.prim.name != "concatenate" or n.control or \
                 len(n.inputs) not in (2, 3):
             break

@@ -286,6 +286,10 @@ ROWS: list[OpRow] = [
     OpRow("stack[axis=-1,3]", "stack", lambda a, b, c: ops.stack([a, b, c], -1),
           lambda a, b, c: np.stack([a, b, c], -1), (((3, 2), (3, 2), (3, 2)),),
           ("real", "real", "real"), (0, 1, 2)),
+    OpRow("pad_constant", "pad_constant",
+          lambda x: ops.padding.pad_constant(x, ((1, 2), (0, 0), (3, 1)), -1.5),
+          lambda x: np.pad(x, ((1, 2), (0, 0), (3, 1)), constant_values=-1.5),
+          (((2, 3, 4),), ((1, 1, 1),)), ("real",), (0,)),
     # --------------------------------------------------------------- indexing
     OpRow("getitem", "getitem", lambda x: ops.getitem(x, (slice(1, 3), 0)),
           lambda x: x[1:3, 0], (((4, 3),), ((4, 3, 2),)), ("real",), (0,)),

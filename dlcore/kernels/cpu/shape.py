@@ -221,3 +221,17 @@ def concat_part(g, *xs, axis, index):
     start = sum(int(x.shape[axis]) for x in xs[:index])
     n = int(xs[index].shape[axis])
     return g[(slice(None),) * axis + (slice(start, start + n),) + (Ellipsis,)]
+
+
+def pad_constant(x, *, pairs, value):
+    """``x`` with ``pairs[d] = (lo, hi)`` elements of ``value`` before and after it along each
+    axis ``d``: a new array filled with ``value``, ``x`` copied into its middle (PyTorch's
+    constant_pad_nd).  Measured against the alternatives (8x16x16x16 float32 padded by one on
+    the last two axes, one thread): 17 us, against 21 for a fill of the border slabs only and
+    18-40 for Numba loops over the output's rows (rows of 16: the per-row cost dominates)."""
+    shape = tuple(int(n) + lo + hi for n, (lo, hi) in zip(x.shape, pairs))
+    out = np.empty(shape, x.dtype)
+    if out.size:
+        out.fill(value)
+        out[tuple(slice(lo, lo + int(n)) for n, (lo, _) in zip(x.shape, pairs))] = x
+    return out

@@ -140,3 +140,17 @@ def stack(*xs, axis):
     shape = tuple(xs[0].shape)
     view = shape[:axis] + (1,) + shape[axis:]
     return concatenate(*[reshape(x, shape=view) for x in xs], axis=axis)
+
+
+def pad_constant(x, *, pairs, value):
+    """Fill a new buffer with ``value``, then copy ``x`` into its middle (one strided copy)."""
+    shape = tuple(int(n) for n in x.shape)
+    out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, pairs))
+    out = S.empty((S.size_of(out_shape),), x.dtype)
+    from .inplace import fill
+    fill(out, value)
+    if S.size_of(shape):
+        ostrides = S.c_strides(out_shape)
+        base = sum(lo * s for (lo, _), s in zip(pairs, ostrides))
+        strided_copy_into(out, base, ostrides, flat(x), 0, S.c_strides(shape), shape)
+    return S.view_as(out, out_shape)
