@@ -98,3 +98,28 @@ def test_shape_errors_name_the_last_axis():
         bn.batch_norm_train(x, np.zeros((2, 3)), None, None, EPS, True)
     with pytest.raises(ShapeError, match=r"batch_norm_train: weight must have shape \[5\]"):
         bn.batch_norm_train(x, st, np.ones(3), None, EPS, True)
+
+
+@pytest.mark.parametrize("dtype,tol", [("float32", 0.0), ("float64", 1e-13)])
+def test_a_2d_operand_takes_the_channels_last_loops_with_the_same_values(dtype, tol):
+    """(N, C), BatchNorm1d's features: the channels-last loops on it as (M, C) agree with the
+    per-channel loops on the same numbers viewed (N, C, 1), and with NumPy."""
+    from dlcore.kernels.cpu import batch_norm as k
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((33, 17)) * 3 + 1).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    w, b = rng.standard_normal(17).astype(dtype), rng.standard_normal(17).astype(dtype)
+    col = (lambda a: a[:, :, None])
+    st, st3 = k.batch_norm_stats(x), k.batch_norm_stats(col(x))
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(st, [x64.mean(0), x64.var(0)], rtol=2e-6, atol=1e-7)
+    pairs = [(st, st3),
+             (k.batch_norm_train(x, st, w, b, eps=EPS, affine="wb"),
+              k.batch_norm_train(col(x), st, w, b, eps=EPS, affine="wb")[:, :, 0]),
+             (k.batch_norm_grad_stats(g, x, st, eps=EPS),
+              k.batch_norm_grad_stats(col(g), col(x), st, eps=EPS))]
+    gs = pairs[2][0]
+    pairs.append((k.batch_norm_grad_x(g, x, st, gs, w, eps=EPS, affine="wb"),
+                  k.batch_norm_grad_x(col(g), col(x), st, gs, w, eps=EPS, affine="wb")[:, :, 0]))
+    for got, want in pairs:
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -16,6 +16,9 @@ Channels-last operands (``last=True``: the static front end's NHWC) run the loop
 channel, the channels contiguous in the inner loop.  (32,32,32,16) float32, ms, those loops
 against these on the NCHW copy: stats 0.14 / 0.13, forward 0.18 / 0.18, grad_stats 0.17 /
 0.17, grad_x 0.27 / 0.38; (32,8,8,64) 0.03 / 0.05, 0.03 / 0.04, 0.03 / 0.03, 0.06 / 0.09.
+A 2-D ``(N, C)`` operand (BatchNorm1d of features) is its own ``(M, C)`` view and takes these
+loops too: the per-channel loops strode by C through it (64x128 float32, one thread, us: stats
+18.7 -> 2.5, forward 18.3 -> 2.0).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def _nc(x, last):
 
 
 def batch_norm_stats(x, last=False):
+    last = last or x.ndim == 2
     nc = _nc(x, last)
     out = np.empty((2, nc), x.dtype)
     if _count(x, last) == 0:
@@ -79,6 +83,7 @@ def batch_norm_stats(x, last=False):
 def batch_norm_train(x, st, *wb, eps, affine, last=False):
     w = wb[0] if "w" in affine else None
     b = wb[-1] if "b" in affine else None
+    last = last or x.ndim == 2
     out = np.empty(x.shape, x.dtype)
     if x.size:
         args = (np.ascontiguousarray(st), _vec(w, x.dtype), _vec(b, x.dtype))
@@ -92,6 +97,7 @@ def batch_norm_train(x, st, *wb, eps, affine, last=False):
 
 
 def batch_norm_grad_stats(g, x, st, *, eps, last=False):
+    last = last or x.ndim == 2
     out = np.zeros((2, _nc(x, last)), x.dtype)
     if x.size:
         if last:
@@ -103,6 +109,7 @@ def batch_norm_grad_stats(g, x, st, *, eps, last=False):
 
 def batch_norm_grad_x(g, x, st, gs, *w, eps, affine, last=False):
     wv = w[0] if affine else None
+    last = last or x.ndim == 2
     out = np.empty(x.shape, x.dtype)
     if x.size:
         args = (np.ascontiguousarray(st), np.ascontiguousarray(gs), _vec(wv, x.dtype))
