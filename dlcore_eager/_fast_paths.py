@@ -124,6 +124,8 @@ def _fast_getitem(general):
                 return _finish(getitem_p, (x,), params, out, x._rg)
         elif tk is Tensor:
             out = _take_rows(x, key)
+            if out is None:
+                out = _mask_rows(x, key)
             if out is not None:
                 return out
             i = _int_of(key)
@@ -152,6 +154,23 @@ def _learn(plans: dict, b, key, params: dict, out) -> None:
 
 
 _I64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+
+
+def _mask_rows(x, key):
+    """``x[mask]`` for a bool CPU tensor ``mask`` of the shape of ``x``'s leading dimensions
+    and a CPU tensor ``x`` that records nothing here (no grad, or grad mode off): NumPy's mask
+    indexing, a new tensor, as PyTorch's (what the general entry computes as a take of the
+    mask's positions of ``x`` flattened, with their bounds checked twice: 100x4 by a mask of
+    its rows 15.7 -> ~4 us, PyTorch 4.5; issue 19).  None for anything else (a wrong shape:
+    the general entry's IndexError)."""
+    kb = key._buf
+    b = x._buf
+    if type(kb) is not _ndarray or kb.dtype is not _BOOL or not kb.ndim or \
+            type(b) is not _ndarray or b.shape[:kb.ndim] != kb.shape or \
+            (x._rg and STATE.enabled) or _D._AUTOCAST or _RECORDERS:
+        return None
+    return _make(b[kb])
 
 
 def _take_rows(x, key):
