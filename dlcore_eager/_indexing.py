@@ -183,16 +183,14 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
         arrays = [_host(key[i]) for i in adv]
         if any(a.dtype == np.bool_ for a in arrays):
             return None                     # (a mask beside other indices: two_step)
-        try:
-            arrays = list(np.broadcast_arrays(*arrays))
-        except ValueError:
-            broadcast_error([a.shape for a in arrays])
-        flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]))
+        shape = _broadcast_shape(arrays)
+        flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]), shape)
         flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
-        out = take(flat, _index_tensor(flat_idx, flat.shape[0], x))
+        t = Tensor._wrap(flat_idx)          # (in bounds and fresh: _ravel's)
+        out = take(flat, t if not x.is_cuda else t.cuda())
         rest = key[len(adv):]
         return getitem(out, (slice(None),) * out.ndim if not rest else
-                       (slice(None),) * len(arrays[0].shape) + rest) if rest else out
+                       (slice(None),) * len(shape) + rest) if rest else out
     if len(adv) == 1 and all(k == slice(None) for k in key[:adv[0]]):   # x[:, idx]
         d = adv[0]
         perm = (d,) + tuple(i for i in range(x.ndim) if i != d)
@@ -452,24 +450,42 @@ def _flat_positions(x: Tensor, key) -> tuple[np.ndarray, int] | None:
         arrays = [np.flatnonzero(a) if a.dtype == np.bool_ else a for a in arrays]
     if any(a.dtype.kind not in "iu" for a in arrays):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return _ravel(arrays, tuple(x.shape[:len(adv)]), _broadcast_shape(arrays)), len(adv)
+
+
+def _broadcast_shape(arrays: Sequence[np.ndarray]) -> tuple:
+    """The index arrays' common shape, or PyTorch's IndexError when they do not broadcast."""
     try:
-        arrays = list(np.broadcast_arrays(*arrays))
+        return np.broadcast_shapes(*[a.shape for a in arrays])
     except ValueError:
         broadcast_error([a.shape for a in arrays])
-    return _ravel(arrays, tuple(x.shape[:len(adv)])), len(adv)
+        raise
 
 
-def _ravel(arrays: Sequence[np.ndarray], lead: tuple) -> np.ndarray:
-    """Row-major flat positions (int64) of the integer index ``arrays`` (broadcast together)
-    into the leading axes ``lead``; negative indices count from the end, as PyTorch's
-    IndexError says when one is out of bounds."""
+def _ravel(arrays: Sequence[np.ndarray], lead: tuple, shape: tuple) -> np.ndarray:
+    """Row-major flat positions (a new int64 array of the broadcast ``shape``) of the integer
+    index ``arrays`` into the leading axes ``lead``; negative indices count from the end, as
+    PyTorch's IndexError says when one is out of bounds.  The bounds and signs are read on
+    each array as given and the positions summed by broadcasting, so only the result has the
+    full shape (``roi_align``'s four indices of (K,1,1,1,1,1) ... (K,1,1,PW,1,IX): 54 us of
+    np.where on their broadcast copies per call before; issue 19)."""
+    negative = []
     for j, (a, n) in enumerate(zip(arrays, lead)):
-        if a.size and (a.max() >= n or a.min() < -n):
+        lo = a.min() if a.size else 0
+        if a.size and (a.max() >= n or lo < -n):
             bad = a[(a >= n) | (a < -n)].flat[0]
             raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {n}")
-    norm = [np.where(a < 0, a + n, a) for a, n in zip(arrays, lead)]
-    flat = np.ravel_multi_index(norm, lead) if norm[0].size else norm[0]
-    return np.asarray(flat, dtype=np.int64)
+        negative.append(lo < 0)
+    flat = None
+    stride = 1
+    for j in reversed(range(len(arrays))):
+        a, n = arrays[j].astype(np.int64, copy=False), lead[j]
+        if negative[j]:
+            a = np.where(a < 0, a + n, a)
+        term = a if stride == 1 else a * stride
+        flat = term if flat is None else flat + term
+        stride *= n
+    return np.array(np.broadcast_to(flat, shape), dtype=np.int64)
 
 
 def _assign_advanced(x: Tensor, key, value) -> Tensor:

@@ -1,0 +1,62 @@
+"""Advanced indices broadcast against each other (``x[i[:, None], j[None, :]]``, roi_align's
+six-dimensional gathers; ``_indexing._ravel`` sums their positions by broadcasting) against
+PyTorch: values, negative indices, gradients, index assignment and the errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+
+def _both(x, *idx):
+    got = dt.tensor(x)[tuple(dt.tensor(i) for i in idx)]
+    want = torch.tensor(x)[tuple(torch.tensor(i) for i in idx)]
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_broadcast_gathers_like_roi_align():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 9)).astype(np.float32)
+    k, ph, pw, iy, ix = 4, 2, 3, 2, 2
+    b = rng.integers(0, 2, k)[:, None, None, None, None, None]
+    c = np.arange(3)[None, :, None, None, None, None]
+    y = rng.integers(-7, 7, (k, ph, iy))[:, None, :, None, :, None]
+    xx = rng.integers(-9, 9, (k, pw, ix))[:, None, None, :, None, :]
+    _both(x, b, c, y, xx)
+
+
+def test_two_and_three_indices_with_negatives_and_empties():
+    x = np.arange(60.0).reshape(3, 4, 5)
+    _both(x, np.array([[0], [-1]]), np.array([1, -2, 3]))
+    _both(x, np.array([2, -3]), np.array([[0], [3]]), np.array([-1]))
+    _both(x, np.zeros((0,), np.int64), np.array([1]))
+    _both(x, np.array([1], np.int32), np.array([[2], [0]], np.int16))
+
+
+def test_gradient_and_assignment_match_torch():
+    x = np.arange(20.0).reshape(4, 5)
+    i, j = np.array([[0], [3], [0]]), np.array([-1, 2])
+    a, b = dt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (a[dt.tensor(i), dt.tensor(j)] * 2).sum().backward()
+    (b[torch.tensor(i), torch.tensor(j)] * 2).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    p, q = dt.tensor(x), torch.tensor(x)
+    p[dt.tensor(i), dt.tensor(j)] = -1.0
+    q[torch.tensor(i), torch.tensor(j)] = -1.0
+    np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+@pytest.mark.parametrize("idx", [([0, 4], [0, 1]), ([0, 1], [5, -7]), ([9], [-9]),
+                                 ([0, 1, 2], [0, 1])])
+def test_errors_are_torchs(idx):
+    x = np.zeros((4, 5))
+    with pytest.raises(IndexError) as want:
+        torch.tensor(x)[tuple(torch.tensor(i) for i in idx)]
+    with pytest.raises(IndexError) as got:
+        dt.tensor(x)[tuple(dt.tensor(i) for i in idx)]
+    assert str(got.value) == str(want.value)
