@@ -87,7 +87,7 @@ def _top_key(key):
             t = type(k)
             if t is int or t is slice or k is None:
                 continue
-            if (t is Tensor or isinstance(k, Tensor)) and k._buf.dtype.char == "B":
+            if t is Tensor or isinstance(k, Tensor) or t is np.ndarray:
                 return tuple(_byte_mask(k) for k in key)
         return key
     return _scalar_key(_byte_mask(key))
@@ -95,14 +95,25 @@ def _top_key(key):
 
 _BYTE_INDEX = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
                "torch.bool instead.")
+#: integer dtypes PyTorch refuses in a tensor index of rank >= 1 (a 0-d one is a number)
+_NOT_INDEX = frozenset("bhHILQ")
 
 
 def _byte_mask(k):
-    """A uint8 tensor index read as PyTorch does: a mask (its nonzero entries), with its
-    deprecation warning (dlcore took it as integer indices)."""
-    if isinstance(k, Tensor) and k._buf.dtype.char == "B":
+    """A uint8 index (a tensor or a NumPy array) read as PyTorch does: a mask (its nonzero
+    entries), with its deprecation warning (dlcore took it as integer indices); a tensor of
+    another integer dtype than int64/int32 (int8, int16, the unsigned ones): PyTorch's
+    IndexError."""
+    if isinstance(k, Tensor):
+        c = k._buf.dtype.char
+        if c == "B":
+            warnings.warn(_BYTE_INDEX, UserWarning, stacklevel=5)
+            return _ops.cast(k, np.bool_)
+        if c in _NOT_INDEX and k._buf.ndim:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    elif type(k) is np.ndarray and k.dtype.char == "B":
         warnings.warn(_BYTE_INDEX, UserWarning, stacklevel=5)
-        return _ops.cast(k, np.bool_)
+        return k.astype(np.bool_)
     return k
 
 

@@ -35,7 +35,7 @@ def test_two_and_three_indices_with_negatives_and_empties():
     _both(x, np.array([[0], [-1]]), np.array([1, -2, 3]))
     _both(x, np.array([2, -3]), np.array([[0], [3]]), np.array([-1]))
     _both(x, np.zeros((0,), np.int64), np.array([1]))
-    _both(x, np.array([1], np.int32), np.array([[2], [0]], np.int16))
+    _both(x, np.array([1], np.int32), np.array([[2], [0]], np.int32))
 
 
 def test_gradient_and_assignment_match_torch():
@@ -60,3 +60,22 @@ def test_errors_are_torchs(idx):
     with pytest.raises(IndexError) as got:
         dt.tensor(x)[tuple(dt.tensor(i) for i in idx)]
     assert str(got.value) == str(want.value)
+
+
+def test_index_dtypes_as_torch_reads_them():
+    """int8/int16 tensors of rank >= 1 refused (a 0-d one is a number), a NumPy
+    int16 array taken, a NumPy uint8 array a mask (with PyTorch's deprecation warning)."""
+    for T in (dt, torch):
+        x = T.zeros(4, 5)
+        for dtype in ("int8", "int16"):
+            k = T.tensor([1, 2], dtype=getattr(T, dtype))
+            for f in (lambda: x[k], lambda: x[k, 0:2], lambda: x.__setitem__((k, k), 1.0)):
+                with pytest.raises(IndexError, match="must be long, int, byte or bool"):
+                    f()
+            assert tuple(x[T.tensor(1, dtype=getattr(T, dtype))].shape) == (5,)
+        assert tuple(x[np.array([1, 2], np.int16)].shape) == (2, 5)
+        with pytest.warns(UserWarning, match="uint8 is now deprecated"):
+            assert tuple(x[np.array([1, 0, 0, 1], np.uint8)].shape) == (2, 5)
+        with pytest.warns(UserWarning, match="uint8 is now deprecated"):
+            with pytest.raises(IndexError, match=r"shape of the mask \[2\] at index 0"):
+                x[np.array([1, 2], np.uint8)]
