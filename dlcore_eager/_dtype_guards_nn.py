@@ -220,7 +220,7 @@ def _sized(check=None, warn: bool = True, target_first: bool = False):
     formula starts from it), then ``check``."""
     def run(args, kwargs):
         a, b = _loss_operands(args, kwargs)
-        if a is not None:
+        if a is not None and a._buf.shape != b._buf.shape:    # (one shape: nothing to say)
             from ._operand_rules import infer_size
             if warn:
                 from .nn.functional import warn_target_size

@@ -345,6 +345,15 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
+    elif name == "smooth_l1":                   # z = |x - t| against the band b
+        c = {v: b.const(v, op.out_dtype) for v in (0.5, float(p["beta"]))}
+        half, beta = c[0.5], c[float(p["beta"])]
+        z = b.node("Abs", [b.node("Sub", ins[:2])])
+        sq = b.node("Mul", [b.node("Mul", [half, z]), z])
+        inner = sq if p["huber"] else b.node("Div", [sq, beta])
+        outer = b.node("Sub", [z, b.node("Mul", [half, beta])])
+        b.node("Where", [b.node("Less", [z, beta]), inner,
+                         b.node("Mul", [beta, outer]) if p["huber"] else outer], out)
     elif name == "pad_constant":                # Pad's pads: every axis's start, then its end
         pairs = p["pairs"]
         b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],

@@ -72,6 +72,7 @@ from .elementwise import (
     where,
 )
 from .gelu_tanh import gelu_tanh_p
+from .smooth_l1 import smooth_l1 as _smooth_l1
 from .linalg import matmul
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
@@ -212,11 +213,14 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
                    beta: float = 1.0):
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = abs(sub(input, target))
-    if beta == 0:
-        return _reduce(d, _check(reduction))
-    loss = where(_less(d, beta), div(mul(mul(d, d), 0.5), beta), sub(d, 0.5 * beta))
-    return _reduce(loss, _check(reduction))
+    _check(reduction)
+    loss = _smooth_l1(input, target, beta) if beta != 0 else None     # (one node, PyTorch's
+    if loss is None:                                                   # kernels: .smooth_l1)
+        d = abs(sub(input, target))
+        if beta == 0:
+            return _reduce(d, reduction)
+        loss = where(_less(d, beta), div(mul(mul(d, d), 0.5), beta), sub(d, 0.5 * beta))
+    return _reduce(loss, reduction)
 
 
 def _less(a, b):
@@ -228,9 +232,12 @@ def _less(a, b):
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = abs(sub(input, target))
-    loss = where(_less(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta))
-    return _reduce(loss, _check(reduction))
+    _check(reduction)
+    loss = _smooth_l1(input, target, delta, huber=True)
+    if loss is None:
+        d = abs(sub(input, target))
+        loss = where(_less(d, delta), mul(mul(d, d), 0.5), mul(sub(d, 0.5 * delta), delta))
+    return _reduce(loss, reduction)
 
 
 @exports(_f("kl_div"), "args", float_only=True)

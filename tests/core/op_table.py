@@ -156,6 +156,12 @@ def _np_mish_grad(g, x):
     return (g * (t + x * s * (1 - t * t))).astype(np.result_type(g, x))
 
 
+def _np_smooth_l1(d, b, huber):
+    z = np.abs(d)
+    return np.where(z < b, 0.5 * z * z * (1 if huber else 1 / b),
+                    b * (z - 0.5 * b) if huber else z - 0.5 * b).astype(d.dtype)
+
+
 def _b(op, fn, ref, domains=("real", "real"), diff=(0, 1), **kw):
     return OpRow(op, op, fn, ref, B, domains, diff, **kw)
 
@@ -524,6 +530,22 @@ ROWS += [
     _b("bce_logits", lambda x, z: ops.softplus_family.bce_logits_p.bind(x, z),
        lambda x, z: ((1 - z) * x + np.log1p(np.exp(-x))).astype(np.result_type(x, z)),
        ("real", "unit")),
+    # smooth L1 and Huber, each way (dlcore/ops/smooth_l1.py; "offint" keeps x - t off the
+    # band's edges at 1.5 for finite differences)
+    _b("smooth_l1", lambda x, t: ops.smooth_l1.smooth_l1_p.bind(x, t, beta=1.5, huber=False),
+       lambda x, t: _np_smooth_l1(x - t, 1.5, False), ("offint", "real")),
+    OpRow("smooth_l1[huber]", "smooth_l1",
+          lambda x, t: ops.smooth_l1.smooth_l1_p.bind(x, t, beta=1.5, huber=True),
+          lambda x, t: _np_smooth_l1(x - t, 1.5, True), B, ("offint", "real"), (0, 1)),
+    OpRow("smooth_l1_grad", "smooth_l1_grad",
+          lambda g, x, t: ops.smooth_l1.smooth_l1_grad_p.bind(g, x, t, beta=1.5, huber=False),
+          lambda g, x, t: np.clip((x - t) / 1.5, -1, 1) * g,
+          (((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1))), ("real", "offint", "real"),
+          (0, 1, 2)),
+    OpRow("smooth_l1_grad[huber]", "smooth_l1_grad",
+          lambda g, x, t: ops.smooth_l1.smooth_l1_grad_p.bind(g, x, t, beta=1.5, huber=True),
+          lambda g, x, t: np.clip(x - t, -1.5, 1.5) * g,
+          (((3, 4), (3, 4), (3, 4)),), ("real", "offint", "real"), (0, 1, 2)),
 ]
 
 ROW_BY_LABEL = {r.label: r for r in ROWS}
