@@ -354,6 +354,15 @@ def _convert(b: _Builder, op: Op) -> None:
         outer = b.node("Sub", [z, b.node("Mul", [half, beta])])
         b.node("Where", [b.node("Less", [z, beta]), inner,
                          b.node("Mul", [beta, outer]) if p["huber"] else outer], out)
+    elif name == "glu":                         # a sigmoid(b) of x's two halves
+        axis = int(p["axis"])
+        h = op.in_shapes[0][axis]
+        if h is None:
+            raise NotImplementedError("ONNX export: glu along an axis of unknown length")
+        h //= 2
+        a, bh = (b.node("Slice", [ins[0], b.const([lo]), b.const([hi]), b.const([axis])])
+                 for lo, hi in ((0, h), (h, 2 * h)))
+        b.node("Mul", [a, b.node("Sigmoid", [bh])], out)
     elif name == "pad_constant":                # Pad's pads: every axis's start, then its end
         pairs = p["pairs"]
         b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],

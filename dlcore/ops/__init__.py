@@ -30,6 +30,8 @@ rule, vjp, kernels) lives in the module of its family:
                     select/slice/diagonal_scatter, diagflat, cartesian_prod, combinations,
                     vander, tensordot (composites)
     padding.py      pad_constant (primitive: constant padding, getitem its vjp)
+    glu.py          glu (primitive: sigmoid's and mul's kernels on the halves)
+    smooth_l1.py    smooth_l1, smooth_l1_grad (primitives: smooth L1 and Huber, each way)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     grid_sample.py  affine_grid (composite), grid_sample: 2-D float32/float64 the primitive
                     grid_sample2d and its gradients (+_grad_input, +_grad_grid), else composite
@@ -119,7 +121,7 @@ from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_an
 
 from .conv import conv, conv_bias, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
-from . import padding  # noqa: E402, F401  (pad_constant)
+from . import glu, padding  # noqa: E402, F401  (glu, pad_constant)
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from .grid_sample import affine_grid, grid_sample
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)

@@ -72,6 +72,7 @@ from .elementwise import (
     where,
 )
 from .gelu_tanh import gelu_tanh_p
+from .glu import glu as _glu
 from .smooth_l1 import smooth_l1 as _smooth_l1
 from .linalg import matmul
 from .norm_prims import layer_norm as _fused_layer_norm
@@ -168,6 +169,8 @@ def glu(x, axis: int = -1):
     if n % 2:
         raise ShapeError("glu", f"Halving dimension must be even, but dimension {a} is size "
                          f"{n}", [s])
+    if type(n) is int and _dt.is_floating(aval_of(x).dtype):
+        return _glu(x, a)                   # (one node: .glu)
     pre = (slice(None),) * a
     return mul(getitem(x, pre + (slice(0, n // 2),)), sigmoid(getitem(x, pre + (
         slice(n // 2, n),))))

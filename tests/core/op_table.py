@@ -530,6 +530,9 @@ ROWS += [
     _b("bce_logits", lambda x, z: ops.softplus_family.bce_logits_p.bind(x, z),
        lambda x, z: ((1 - z) * x + np.log1p(np.exp(-x))).astype(np.result_type(x, z)),
        ("real", "unit")),
+    OpRow("glu[axis=1]", "glu", lambda x: ops.glu.glu(x, 1),
+          lambda x: x[:, :3] / (1 + np.exp(-x[:, 3:])), (((2, 6),), ((3, 6, 2),)), ("real",),
+          (0,)),
     # smooth L1 and Huber, each way (dlcore/ops/smooth_l1.py; "offint" keeps x - t off the
     # band's edges at 1.5 for finite differences)
     _b("smooth_l1", lambda x, t: ops.smooth_l1.smooth_l1_p.bind(x, t, beta=1.5, huber=False),
