@@ -496,6 +496,7 @@ def _ravel(arrays: Sequence[np.ndarray], lead: tuple, shape: tuple) -> np.ndarra
         term = a if stride == 1 else a * stride
         flat = term if flat is None else flat + term
         stride *= n
+    assert flat is not None                 # (at least one index array)
     return np.array(np.broadcast_to(flat, shape), dtype=np.int64)
 
 
