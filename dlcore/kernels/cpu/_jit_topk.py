@@ -28,7 +28,7 @@ def _less(a, b, largest):
     return (a == a and b != b) or a < b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _swap(v, ix, a, b):
     t = v[a]
     v[a] = v[b]
@@ -38,7 +38,7 @@ def _swap(v, ix, a, b):
     ix[b] = j
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _move_median_to_first(v, ix, r, a, b, c, lg):
     if _less(v[a], v[b], lg):
         if _less(v[b], v[c], lg):
@@ -55,7 +55,7 @@ def _move_median_to_first(v, ix, r, a, b, c, lg):
         _swap(v, ix, r, b)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _partition_pivot(v, ix, lo, hi, lg):
     """``__unguarded_partition_pivot``: median of three to ``lo``, then Hoare's partition."""
     _move_median_to_first(v, ix, lo, lo + 1, lo + (hi - lo) // 2, hi - 1, lg)
@@ -72,7 +72,7 @@ def _partition_pivot(v, ix, lo, hi, lg):
         first += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _linear_insert(v, ix, last, lg):
     val, vi = v[last], ix[last]
     nxt = last - 1
@@ -97,7 +97,7 @@ def _insertion_sort(v, ix, lo, hi, lg):
             _linear_insert(v, ix, i, lg)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _adjust_heap(v, ix, lo, hole, n, val, vi, lg):
     top = hole
     child = hole
@@ -119,7 +119,7 @@ def _adjust_heap(v, ix, lo, hole, n, val, vi, lg):
     v[lo + hole], ix[lo + hole] = val, vi
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pop_heap(v, ix, lo, hi, result, lg):
     val, vi = v[result], ix[result]
     v[result], ix[result] = v[lo], ix[lo]
