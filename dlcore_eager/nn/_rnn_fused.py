@@ -52,7 +52,7 @@ class Packing:
 def _time_major(xw, t_len, nb, reverse):
     """The projected rows (T * B, G) as (T, B, G), the time axis reversed for the reverse
     direction (which reads the sequence from its last step)."""
-    x = _ops.reshape(xw, (t_len, nb, xw.shape[-1]))
+    x = xw.reshape(t_len, nb, xw.shape[-1])
     return _ops.getitem(x, (slice(None, None, -1),)) if reverse else x
 
 
@@ -74,13 +74,15 @@ def direction(mode, xw, t_len, nb, h0, c0, w_hh, b_hh, reverse, packing=None):
     n = h0.shape[-1]
     h_cols = (slice(None), slice(None), slice(0, n))
     if packing is None:
+        # (the tensors' own slices and reshape where they take these: their fast paths, the
+        # same nodes as dlcore.ops' getitem and reshape at half the cost, issue 19)
         y = _layer(mode, _time_major(xw, t_len, nb, reverse), h0, c0, w_hh, b_hh)
-        h = y if mode.startswith("RNN") else _ops.getitem(y, h_cols)
+        h = y if mode.startswith("RNN") else y[h_cols]
         if reverse:
             h = _ops.getitem(h, (slice(None, None, -1),))
-        rows = _ops.reshape(h, (t_len * nb, n))
-        last = _ops.getitem(y, (-1, slice(None), slice(0, n)))
-        c = _ops.getitem(y, (-1, slice(None), slice(n, 2 * n))) if mode == "LSTM" else None
+        rows = h.reshape(t_len * nb, n)
+        last = y[-1, :, :n]
+        c = y[-1, :, n:2 * n] if mode == "LSTM" else None
         return rows, last, c
     d = 1 if reverse else 0
     ext = _ops.concatenate([xw, zeros(1, xw.shape[-1], dtype=xw.dtype, device=xw.device)], 0)

@@ -211,7 +211,7 @@ class RNNBase(Module):
                 x = x.transpose(0, 1)
             T, B = x.shape[0], x.shape[1]
             steps = [(t * B, B) for t in range(T)]
-            x = _ops.reshape(x, (T * B, x.shape[2]))
+            x = x.reshape(T * B, x.shape[2])
             sorted_idx = unsorted_idx = None
         if hx is not None and not packed:
             _checks.hx_dims(hx, lstm, unbatched)
