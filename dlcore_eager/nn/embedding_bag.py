@@ -31,13 +31,28 @@ from .module import Module, Parameter
 from .sparse import _padding, _renorm_
 
 
-def _bags(offsets: np.ndarray, total: int, include_last_offset: bool) -> list[tuple[int, int]]:
-    """(start, end) of each bag.  With ``include_last_offset`` the last offset closes the
-    list and the last bag still runs to the end of the input (what PyTorch's CPU kernel
-    does when that offset is smaller than the input's length)."""
-    starts = list(offsets[:-1] if include_last_offset else offsets)
-    ends = list(offsets[1:len(starts)]) + ([total] if starts else [])
-    return [(int(a), int(min(b, total))) for a, b in zip(starts, ends)]
+def _bags(offsets: np.ndarray, total: int, include_last_offset: bool) -> tuple:
+    """(starts, ends) of the bags, int64 arrays.  With ``include_last_offset`` the last
+    offset closes the list and the last bag still runs to the end of the input (what
+    PyTorch's CPU kernel does when that offset is smaller than the input's length)."""
+    offsets = np.asarray(offsets, np.int64)
+    starts = offsets[:-1] if include_last_offset else offsets
+    ends = np.concatenate([offsets[1:len(starts)], [total] if len(starts) else []])
+    return starts, np.minimum(ends, total).astype(np.int64)
+
+
+def _members(bags: tuple, keep: np.ndarray) -> tuple:
+    """The kept positions of every bag, bag by bag in order (as a loop over the bags would
+    list them), and the bag of each: NumPy's repeat and arange, no Python loop over the bags
+    (nn.EmbeddingBag of 64 bags of 10: 304 -> ~40 us, PyTorch 29; issue 19)."""
+    starts, ends = bags
+    lengths = np.maximum(ends - starts, 0)
+    n = int(lengths.sum())
+    bag_of = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    pos = np.arange(n, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths),
+                                                   lengths)
+    kept = keep[pos]
+    return pos[kept], bag_of[kept]
 
 
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
@@ -142,17 +157,13 @@ def _bag_sum(weight: Tensor, idx: np.ndarray, bags, keep: np.ndarray, mean: bool
     bag's row with ``scatter_add`` (memory linear in the indices, not bags x indices).
     ``scale_grad_by_freq``: each row's gradient to ``weight`` is divided by how often its index
     occurs in the whole input (PyTorch's compute_counts: padding and every bag included)."""
-    pos, bag_of, scale = [], [], []
-    for bi, (a, e) in enumerate(bags):
-        members = np.arange(a, e)[keep[a:e]]
-        pos.append(members)
-        bag_of.append(np.full(members.size, bi, np.int64))
-        scale.append(np.full(members.size, 1.0 / max(members.size, 1) if mean else 1.0))
+    positions, bag_ids = _members(bags, keep)
+    nbags = len(bags[0])
     dt = weight._buf.dtype
-    positions = np.concatenate(pos) if pos else np.zeros(0, np.int64)
-    bag_ids = np.concatenate(bag_of) if bag_of else np.zeros(0, np.int64)
-    scales = np.concatenate(scale).astype(dt) if scale else np.zeros(0, dt)
-    zeros = _device(np.zeros((len(bags), weight.shape[1]), dt), weight)
+    counts = np.bincount(bag_ids, minlength=nbags)
+    scales = (1.0 / np.maximum(counts, 1))[bag_ids].astype(dt) if mean else \
+        np.ones(positions.size, dt)
+    zeros = _device(np.zeros((nbags, weight.shape[1]), dt), weight)
     rows = take(weight, _device(idx[positions], weight))                    # (K, D)
     if scale_grad_by_freq and rows.requires_grad:
         inv = 1.0 / np.bincount(idx, minlength=1)[idx[positions]]
@@ -179,21 +190,23 @@ def _grad_scaled(rows: Tensor, inv: np.ndarray) -> Tensor:
 
 
 def _bag_max(rows: Tensor, bags, keep: np.ndarray, weight: Tensor) -> Tensor:
-    members = [np.arange(a, e)[keep[a:e]] for a, e in bags]
-    width = max([len(m) for m in members] + [1])
-    table = np.zeros((len(bags), width), np.int64)
-    full = np.zeros((len(bags), 1), weight._buf.dtype)
-    for bi, m in enumerate(members):
-        if len(m):
-            table[bi] = np.concatenate([m, np.full(width - len(m), m[0])])
-            full[bi] = 1.0
+    positions, bag_ids = _members(bags, keep)
+    nbags = len(bags[0])
+    counts = np.bincount(bag_ids, minlength=nbags)
+    width = max(int(counts.max()) if nbags else 0, 1)
+    first = np.cumsum(counts) - counts                  # each bag's first member in positions
+    table = np.zeros((nbags, width), np.int64)          # (short bags padded with their first
+    live = counts > 0                                   # member, empty ones with 0)
+    table[live] = positions[first[live]][:, None]
+    table[bag_ids, np.arange(positions.size) - first[bag_ids]] = positions
+    full = live.astype(weight._buf.dtype).reshape(-1, 1)
     t, f = Tensor._wrap(table.reshape(-1)), Tensor._wrap(full)
     if weight.is_cuda:
         t, f = t.cuda(), f.cuda()
     d = weight.shape[1]
-    gathered = _ops.reshape(_ops.take(rows, t), (len(bags), width, d))
+    gathered = _ops.reshape(_ops.take(rows, t), (nbags, width, d))
     win = _ops.argmax(gathered, 1, True)                                # (B, 1, D)
-    best = _ops.reshape(_ops.take_along_axis(gathered, win, 1), (len(bags), d))
+    best = _ops.reshape(_ops.take_along_axis(gathered, win, 1), (nbags, d))
     return _ops.mul(best, f)
 
 
