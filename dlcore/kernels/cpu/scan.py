@@ -58,9 +58,32 @@ def argsort(x, *, axis, descending):
     cache (a masked Keras layer's first run sorts)."""
     x = np.asarray(x)
     if not descending:
-        return np.argsort(x, axis=axis, kind="stable").astype(np.int64, copy=False)
-    s = np.argsort(np.flip(x, axis), axis=axis, kind="stable").astype(np.int64, copy=False)
+        return _stable_argsort(x, axis).astype(np.int64, copy=False)
+    s = _stable_argsort(np.flip(x, axis), axis).astype(np.int64, copy=False)
     return (x.shape[axis] - 1) - np.flip(s, axis)
+
+
+_QUICK = frozenset(map(np.dtype, ("float32", "float64")))
+
+
+def _stable_argsort(x: np.ndarray, axis: int) -> np.ndarray:
+    """``np.argsort(x, axis, kind="stable")``.  Float32/float64 lines take NumPy's vectorised
+    (AVX-512) quicksort first, whose order differs from the stable one only among equal
+    values: the lines where two sorted neighbours are equal (or hold two NaNs) are sorted
+    again stably.  64x128 float32 rows: 125 -> ~45 us (PyTorch's sort 61); one thread."""
+    if x.dtype not in _QUICK or x.ndim == 0 or x.shape[axis] < 2 or not x.size:
+        return np.argsort(x, axis=axis, kind="stable")
+    idx = np.argsort(x, axis=axis, kind="quicksort")
+    v = np.sort(x, axis=axis)               # (the values idx orders, whatever its ties)
+    lo = v[(slice(None),) * axis + (slice(0, -1),)]
+    hi = v[(slice(None),) * axis + (slice(1, None),)]
+    tie = (lo == hi) | (hi != hi)           # (NaNs sort last: two or more are a tie)
+    if not tie.any():
+        return idx
+    lines = np.moveaxis(tie, axis, -1).any(-1)          # (the lines to sort again)
+    xm, im = np.moveaxis(x, axis, -1), np.moveaxis(idx, axis, -1)
+    im[lines] = np.argsort(xm[lines], axis=-1, kind="stable")
+    return idx
 
 
 def _check(i: np.ndarray, n: int, axis: int) -> np.ndarray:
