@@ -25,6 +25,7 @@ from .elementwise import (abs, add, cast, exp, full_like, less, log, maximum, mi
 from .elementwise import div as _div
 from .elementwise import div_p
 from .linalg import matmul
+from .logsumexp_prim import logsumexp as _logsumexp_prim
 from .reduce import max_, sum, sum_p
 from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
@@ -91,8 +92,11 @@ def square(x):
 @_via_float32
 def logsumexp(x, axis=-1, keepdims=False):
     av = aval_of(x)
-    if any(av.shape[a] == 0 for a in _rules.normalize_axes("logsumexp", axis, av.ndim, av.shape)):
+    axes = _rules.normalize_axes("logsumexp", axis, av.ndim, av.shape)
+    if any(av.shape[a] == 0 for a in axes):
         return log(sum(exp(x), axis, keepdims))     # (over an empty axis: -inf, as PyTorch/TF)
+    if axes and is_floating(av.dtype) and not getattr(x, "_dlcore_unknown_rank", False):
+        return _logsumexp_prim(x, axes, keepdims)  # (one node: .logsumexp_prim)
     m = stop_gradient(max_(x, axis, keepdims=True))
     # an infinite max (a row all -inf) shifts by 0, as PyTorch and TF: -inf - -inf is NaN
     m = where(less(abs(m), math.inf), m, zeros_like(m))
