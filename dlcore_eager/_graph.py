@@ -161,7 +161,7 @@ def public(node):
     cls = type(node)
     if cls is LeafNode:                   # (AccumulateGrad: its class is named so)
         return node
-    name = node.name()
+    name = node.name().rpartition("::")[2]          # (CopySlices' class, not its C++ name)
     if cls.__name__ == name:              # (ToCopyBackward0 is named so)
         return node
     base = cls.__mro__[1] if cls._named else cls
@@ -219,7 +219,7 @@ class Node(TapeNode):
         # the entry through ``labelled``; never set on most nodes, so no cost when recording)
         label = getattr(self, "label", None)
         if label is not None:
-            return label
+            return label if label != "CopySlices" else "torch::autograd::CopySlices"   # (C++'s)
         name = self.prim.name
         torch_name = _TORCH_NAMES.get(name)
         if torch_name is None:

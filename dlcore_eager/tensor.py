@@ -562,7 +562,7 @@ def _version_error_name(node) -> str:
     """How PyTorch 2.13's in-place error names a node: its name without ``Backward<n>``
     (``Exp``, ``Add``, a custom Function ``F``), CopySlices by its C++ name."""
     name = node.name()
-    if name == "CopySlices":
+    if name.endswith("CopySlices"):
         return "torch::autograd::CopySlices"
     base = name.rstrip("0123456789")
     return base[:-8] if base.endswith("Backward") and len(base) > 8 else name

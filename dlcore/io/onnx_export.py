@@ -373,6 +373,14 @@ def _convert(b: _Builder, op: Op) -> None:
         a, bh = (b.node("Slice", [ins[0], b.const([lo]), b.const([hi]), b.const([axis])])
                  for lo, hi in ((0, h), (h, 2 * h)))
         b.node("Mul", [a, b.node("Sigmoid", [bh])], out)
+    elif name == "pad_edge":                    # Pad's reflect, edge and (opset 19) wrap
+        pairs, mode = p["pairs"], {"reflect": "reflect", "replicate": "edge",
+                                   "circular": "wrap"}[p["mode"]]
+        if mode == "wrap" and b.opset < 19:
+            raise NotImplementedError(f"ONNX export: circular padding needs opset_version >= "
+                                      f"19 (Pad's wrap mode), got {b.opset}")
+        b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],
+                                                np.int64))], out, mode=mode)
     elif name == "pad_constant":                # Pad's pads: every axis's start, then its end
         pairs = p["pairs"]
         b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],

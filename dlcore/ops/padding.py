@@ -17,11 +17,16 @@ conv_pads.py``).  Kernels: ``pad_constant`` in ``dlcore/kernels/cpu/shape.py`` a
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ShapeError
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import shape as _cuda
-from ..registry import AVal, Primitive, bind
-from .indexing import getitem_p
+from ..registry import AVal, Primitive, aval_of, bind
+from .elementwise import add
+from .indexing import getitem, getitem_p
+from .reduce import sum as _sum
+from .shape import concatenate_p
 
 
 def _pad_rule(x: AVal, *, pairs, value) -> AVal:
@@ -51,3 +56,108 @@ def pad_constant(x, pairs, value=0.0):
     """``x`` padded by ``pairs`` (one ``(lo, hi)`` per axis, non-negative) of ``value``."""
     pairs = tuple((int(lo), int(hi)) for lo, hi in pairs)
     return bind(pad_constant_p, x, pairs=pairs, value=value)
+
+
+# ----------------------------------------------------------------------------- edge modes
+_FULL = ("slice", None, None, None)
+
+
+def _sides(mode: str, n: int, lo: int, hi: int) -> tuple:
+    """The canonical slices of an axis of length ``n`` that make its ``lo`` and ``hi`` padded
+    elements (None for a side not padded; 'replicate': the edge, repeated by the caller)."""
+    if mode == "reflect":
+        left = ("slice", lo, 0, -1)
+        right = ("slice", n - 2, None if n - 2 - hi < 0 else n - 2 - hi, -1)
+    elif mode == "circular":
+        left, right = ("slice", n - lo, n, None), ("slice", 0, hi, None)
+    else:
+        left, right = ("slice", 0, 1, None), ("slice", n - 1, n, None)
+    return (left if lo else None), (right if hi else None)
+
+
+def _edge_rule(x: AVal, *, pairs, mode) -> AVal:
+    return _pad_rule(x, pairs=pairs, value=None)
+
+
+def _edge_kernel(dev: str):
+    def pad_edge(x, *, pairs, mode):
+        take, join = getitem_p.kernels[dev], concatenate_p.kernels[dev]
+        if not any(lo or hi for lo, hi in pairs):
+            return join(x, axis=0) if x.ndim else join(x.reshape(1), axis=0).reshape(())
+        for axis, (lo, hi) in enumerate(pairs):
+            if not (lo or hi):
+                continue
+            pre = (_FULL,) * axis
+            left, right = _sides(mode, int(x.shape[axis]), lo, hi)
+            k = lo if mode == "replicate" else 1            # (the edge, lo or hi times)
+            parts = [take(x, idx=pre + (left,))] * k if left else []
+            parts.append(x)
+            if right:
+                parts += [take(x, idx=pre + (right,))] * (hi if mode == "replicate" else 1)
+            x = join(*parts, axis=axis)
+        return x
+    pad_edge.__name__ = f"pad_edge_{dev}"
+    return pad_edge
+
+
+def _edge_vjp(g, y, x, *, pairs, mode):
+    """Each padded axis, the last first: the interior of ``g``, plus its padded sides added
+    where they were read from (reflect: mirrored; replicate: summed into the edge; circular:
+    the opposite end); NumPy's in-place adds on eager backward's buffers, else primitives
+    (``pad_constant`` placing each side), which differentiate further."""
+    plain = type(g) is np.ndarray and type(x) is np.ndarray
+    for axis in reversed(range(len(pairs))):
+        lo, hi = pairs[axis]
+        if not (lo or hi):
+            continue
+        n = int(aval_of(x).shape[axis])
+        pre = (slice(None),) * axis
+        inner = pre + (slice(lo, lo + n),)
+        sides = []
+        for width, at_start in ((lo, True), (hi, False)):
+            if not width:
+                continue
+            part = pre + ((slice(0, lo),) if at_start else (slice(lo + n, lo + n + hi),))
+            if mode == "reflect":   # (g's side reversed lands on x[1:lo+1] / x[n-1-hi:n-1])
+                dst = (1, 1 + lo) if at_start else (n - 1 - hi, n - 1)
+                sides.append((part, dst, True))
+            elif mode == "circular":
+                dst = (n - lo, n) if at_start else (0, hi)
+                sides.append((part, dst, False))
+            else:
+                sides.append((part, (0, 1) if at_start else (n - 1, n), None))
+        if plain:
+            out = g[inner].copy()
+            for part, (a, b), flip in sides:
+                v = g[part]
+                v = np.flip(v, axis) if flip else (v.sum(axis, keepdims=True) if flip is None
+                                                   else v)
+                out[pre + (slice(a, b),)] += v
+            g = out
+            continue
+        out = getitem(g, inner)
+        for part, (a, b), flip in sides:
+            v = getitem(g, part)
+            if flip:
+                v = getitem(v, pre + (slice(None, None, -1),))
+            elif flip is None:
+                v = _sum(v, axis, True)
+            widths = [(0, 0)] * len(pairs)
+            widths[axis] = (a, n - b)
+            out = add(out, pad_constant(v, widths, 0.0))
+        g = out
+    return (g,)
+
+
+pad_edge_p = Primitive(
+    "pad_edge", _edge_rule, _edge_vjp, kind="shape", tf_type="MirrorPad",
+    doc="y = x padded by pairs[d] = (lo, hi) along each axis d with its own elements: "
+        "reflected (mode 'reflect'), the edge repeated ('replicate') or wrapped "
+        "('circular');  dx = g's interior plus its padded sides added where they came from",
+    kernels={"cpu": _edge_kernel("cpu"), "cuda": _edge_kernel("cuda")})
+
+
+def pad_edge(x, pairs, mode: str):
+    """``x`` padded by ``pairs`` (one ``(lo, hi)`` per axis) from its own elements."""
+    pairs = tuple((int(lo), int(hi)) for lo, hi in pairs)
+    return bind(pad_edge_p, x, pairs=pairs, mode=mode)

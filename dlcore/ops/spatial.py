@@ -4,7 +4,8 @@ None of these has a kernel of its own; each is a function of existing primitives
 gradient comes from theirs:
 
 * ``pad(x, pads, mode, value)``: 'constant' is the primitive ``pad_constant`` (``.padding``),
-  'reflect' concatenates reversed slices
+  the others ``pad_edge`` where the padded axes' lengths are known; else 'reflect'
+  concatenates reversed slices
   (``getitem`` with step -1), 'replicate' copies of the edge slice and 'circular' the slices
   from the opposite end (wrapping around once at most), so dx comes from
   getitem's and concatenate's vjps and no index constant has to live on the input's device.
@@ -33,7 +34,7 @@ from . import composites as _c
 from . import elementwise as _e
 from .indexing import getitem
 from .linalg import matmul
-from .padding import pad_constant
+from .padding import pad_constant, pad_edge
 from .shape import concatenate, reshape, squeeze
 
 
@@ -71,6 +72,10 @@ def pad(x, pads, mode: str = "constant", value=0.0):
             raise ValueError(f"pad: negative padding is not supported, got {(lo, hi)}")
     if mode == "constant":
         return pad_constant(x, pairs, value)     # (all zeros too: a new tensor, as PyTorch's)
+    shape = aval_of(x).shape
+    if all(shape[a] is not None and (mode != "circular" or (lo <= shape[a] and hi <= shape[a]))
+            for a, (lo, hi) in enumerate(pairs) if lo or hi):
+        return pad_edge(x, pairs, mode)          # (one node, a new tensor: .padding)
     for axis, (lo, hi) in enumerate(pairs):
         if lo == hi == 0:
             continue

@@ -53,5 +53,6 @@ def _index_tensor(idx: list) -> Tensor:
 
 
 #: PyTorch's grad_fn names of ``pad`` per mode ({} is the number of padded dimensions)
-PAD_GRAD_FN = {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{}DBackward0",
+PAD_GRAD_FN = {"constant": "ConstantPadNdBackward0", "circular": "CopySlices",
+               "reflect": "ReflectionPad{}DBackward0",
                "replicate": "ReplicationPad{}DBackward0"}
