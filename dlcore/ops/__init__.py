@@ -36,6 +36,7 @@ rule, vjp, kernels) lives in the module of its family:
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     grid_sample.py  affine_grid (composite), grid_sample: 2-D float32/float64 the primitive
                     grid_sample2d and its gradients (+_grad_input, +_grad_grid), else composite
+    triangle.py     tri (primitive: tril, triu; its own adjoint)
     linalg_extra.py count_nonzero, aminmax, vector_norm, dist, cdist, addmm, baddbmm, addbmm,
                     addmv, addr, mv,
                     diagonal, diag, trace, tril, triu, cross, householder_product (composites)
@@ -122,7 +123,7 @@ from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_an
 
 from .conv import conv, conv_bias, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
-from . import glu, padding  # noqa: E402, F401  (glu, pad_constant)
+from . import glu, padding, triangle  # noqa: E402, F401  (glu, pad_constant, tri)
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from .grid_sample import affine_grid, grid_sample
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)

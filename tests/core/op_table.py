@@ -308,6 +308,10 @@ ROWS: list[OpRow] = [
           lambda x: ops.padding.pad_edge(x, ((0, 0), (2, 3), (1, 0)), "circular"),
           lambda x: np.pad(x, ((0, 0), (2, 3), (1, 0)), mode="wrap"), (((2, 3, 4),),),
           ("real",), (0,)),
+    OpRow("tri[lower,k=-1]", "tri", lambda x: ops.triangle.tri(x, -1, True),
+          lambda x: np.tril(x, -1), (((4, 3),), ((2, 3, 5),)), ("real",), (0,)),
+    OpRow("tri[upper,k=2]", "tri", lambda x: ops.triangle.tri(x, 2, False),
+          lambda x: np.triu(x, 2), (((3, 5),),), ("real",), (0,)),
     # --------------------------------------------------------------- indexing
     OpRow("getitem", "getitem", lambda x: ops.getitem(x, (slice(1, 3), 0)),
           lambda x: x[1:3, 0], (((4, 3),), ((4, 3, 2),)), ("real",), (0,)),

@@ -235,3 +235,8 @@ def pad_constant(x, *, pairs, value):
         out.fill(value)
         out[tuple(slice(lo, lo + int(n)) for n, (lo, _) in zip(x.shape, pairs))] = x
     return out
+
+
+def tri(x, *, k, lower):
+    """NumPy's triangle of x's last two axes: zeros outside it (NaN and inf too)."""
+    return np.tril(x, k) if lower else np.triu(x, k)

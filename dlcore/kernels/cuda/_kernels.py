@@ -1,4 +1,4 @@
-"""The fixed (not generated) CUDA kernels: a strided copy, a fill and one_hot.
+"""The fixed (not generated) CUDA kernels: a strided copy, a fill, one_hot and a triangle.
 
 This module imports numba.cuda at its top, so it is itself imported lazily, from inside the
 kernel functions of ``shape.py`` and ``indexing.py``; ``import dlcore`` never loads it.
@@ -137,3 +137,18 @@ def scatter_or_rows(out, v, indices, nrows, rowsize, n, err):
             err[1] = indices[j]
         elif v[e]:
             out[k * rowsize + c] = True
+
+
+@cuda.jit(cache=True)
+def tri(out, x, rows, cols, k, lower, n):
+    """out = x on and below (``lower``) or on and above diagonal ``k`` of each matrix of the
+    last two axes (``rows`` x ``cols``), 0 elsewhere; flat C-ordered buffers of n items."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for i in range(start, n, step):
+        c = i % cols
+        r = (i // cols) % rows
+        if (c - r <= k) if lower else (c - r >= k):
+            out[i] = x[i]
+        else:
+            out[i] = 0

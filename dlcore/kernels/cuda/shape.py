@@ -154,3 +154,16 @@ def pad_constant(x, *, pairs, value):
         base = sum(lo * s for (lo, _), s in zip(pairs, ostrides))
         strided_copy_into(out, base, ostrides, flat(x), 0, S.c_strides(shape), shape)
     return S.view_as(out, out_shape)
+
+
+def tri(x, *, k, lower):
+    """The lower (``lower``) or upper triangle from diagonal ``k`` of x's last two axes."""
+    shape = tuple(int(n) for n in x.shape)
+    n = S.size_of(shape)
+    out = S.empty((n,), x.dtype)
+    if n:
+        from ._kernels import tri as kernel
+        blocks, threads = S.launch_1d(n)
+        S.fast(kernel)[blocks, threads](out, flat(x), shape[-2], shape[-1], int(k),
+                                        bool(lower), n)
+    return S.view_as(out, shape)
