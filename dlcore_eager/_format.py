@@ -190,7 +190,7 @@ def tensor_repr(t) -> str:
         extras.append(f"dtype={_SHOWN_DTYPES.get(shown.dtype, 'torch.' + shown.dtype.name)}")
     node = t._node
     if node is not None:
-        extras.append(f"grad_fn=<{node.name()}>")
+        extras.append(f"grad_fn=<{node.name().rpartition('::')[2]}>")   # (shown_name)
     elif getattr(t, "_view", None) is not None and _changed_no_grad_view(t):
         extras.append("grad_fn=<Invalid>")     # (PyTorch's: its grad_fn would raise)
     elif t._rg:

@@ -73,7 +73,7 @@ class TapeNode:
         def name(self) -> str: ...
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{shown_name(self)} object at {hex(id(self))}>"
 
     def __dlcore_aval__(self) -> AVal:
         return _tuple_new(AVal, (tuple(self.shape), self.dtype))
@@ -424,6 +424,13 @@ def _addmm_edges(node) -> tuple | None:
         if isinstance(mm, Node) and mm.prim.name == "matmul" and len(mm.parents) == 2:
             return (bias, *mm.parents)
     return None
+
+
+def shown_name(node) -> str:
+    """A node's name where PyTorch shows its class (a repr, a tensor's ``grad_fn=<...>``, an
+    AttributeError): ``name()`` without a C++ namespace (``CopySlices``, ``AccumulateGrad``,
+    whose ``name()`` is ``torch::autograd::...``)."""
+    return node.name().rpartition("::")[2]
 
 
 def labelled(out, label: str, *inputs, edges=None, index: int = 0):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from . import _shown_saved
-from ._graph import ERR_BACKWARD_TWICE, Node
+from ._graph import ERR_BACKWARD_TWICE, Node, shown_name
 from .tensor import stale_tensor
 
 _SHAPE_OF_INPUT = {
@@ -35,7 +35,7 @@ _CONV = ("conv", "conv_bias", "conv_transpose")
 
 
 def _missing(node, what: str) -> AttributeError:
-    return AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+    return AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
 
 
 def _input(node, i: int):

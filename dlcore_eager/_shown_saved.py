@@ -24,7 +24,7 @@ reference it until backward anyway).
 
 from __future__ import annotations
 
-from ._graph import ERR_BACKWARD_TWICE, Node, TapeNode
+from ._graph import ERR_BACKWARD_TWICE, Node, TapeNode, shown_name
 from .tensor import _make, stale_tensor
 
 #: PyTorch's names whose node ``show`` completes from a ``_labelling`` call: saves the result?
@@ -125,13 +125,13 @@ def attr(node, shown: dict, what: str):
         has = shown.get("self") is not None if what == "self" else \
             bool(shown.get("result")) if what == "result" else what in shown
         if not has:                     # (before the freed test: dir(grad_fn) after backward)
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
         if node.inputs is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
     if what == "self":
         x = shown["self"]
         if x is None:
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_self'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_self'")
         if x._vc[0] != shown["version"]:
             raise RuntimeError(stale_tensor(x, shown["version"], None, current=True)._msg)
         return x
@@ -151,7 +151,7 @@ def attr(node, shown: dict, what: str):
         if what == "dim" and shown.get("scalar_dim"):
             return int(shown[what]) % 2 ** 64
         return _dims(shown[what]) if what == "dim" else shown[what]
-    raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+    raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
 
 
 def _logsigmoid_buffer(node, shown: dict):
@@ -223,7 +223,7 @@ def _param_getter(what: str):
             if what == "negative_slope" and node.prim.name == "leaky_relu" and \
                     node.name().startswith("LeakyRelu"):
                 return node.params["alpha"]         # (F.leaky_relu's lane: no label)
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
         return attr(node, shown, what)
     return get
 

@@ -282,15 +282,15 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node(_REDUCE[name], ins[:1], out, axes=_axes(p, len(op.in_shapes[0])),
                keepdims=int(bool(p.get("keepdims"))))
     elif name == "logsumexp":                   # the kernels' steps: m shifted out, put back
-        ax = _axes(p, len(op.in_shapes[0]))
-        m = b.node("ReduceMax", ins[:1], axes=ax, keepdims=1)
+        lse_axes = _axes(p, len(op.in_shapes[0]))
+        m = b.node("ReduceMax", ins[:1], axes=lse_axes, keepdims=1)
         finite = b.node("Less", [b.node("Abs", [m]), b.const(np.inf, op.out_dtype)])
         m = b.node("Where", [finite, m, b.const(0.0, op.out_dtype)])
-        s = b.node("ReduceSum", [b.node("Exp", [b.node("Sub", [ins[0], m])])], axes=ax,
+        s = b.node("ReduceSum", [b.node("Exp", [b.node("Sub", [ins[0], m])])], axes=lse_axes,
                    keepdims=1)
         y = b.node("Add", [b.node("Log", [s]), m], out if p["keepdims"] else None)
         if not p["keepdims"]:
-            b.node("Squeeze", [y], out, axes=ax)
+            b.node("Squeeze", [y], out, axes=lse_axes)
     elif name in ("argmax",):
         ax = p.get("axis")
         if ax is None:

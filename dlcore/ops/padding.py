@@ -29,13 +29,12 @@ from .reduce import sum as _sum
 from .shape import concatenate_p
 
 
-def _pad_rule(x: AVal, *, pairs, value) -> AVal:
+def _pad_rule(x: AVal, *, pairs, value, op: str = "pad_constant") -> AVal:
     if len(pairs) != len(x.shape):
-        raise ShapeError("pad_constant", f"expected one (lo, hi) pair per axis ({len(x.shape)}),"
-                         f" got {len(pairs)}", [x.shape])
+        raise ShapeError(op, f"expected one (lo, hi) pair per axis ({len(x.shape)}), got "
+                         f"{len(pairs)}", [x.shape])
     if any(lo < 0 or hi < 0 for lo, hi in pairs):
-        raise ShapeError("pad_constant", f"padding must be non-negative, got {list(pairs)}",
-                         [x.shape])
+        raise ShapeError(op, f"padding must be non-negative, got {list(pairs)}", [x.shape])
     return AVal(tuple(None if n is None else n + lo + hi for n, (lo, hi) in
                       zip(x.shape, pairs)), x.dtype)
 
@@ -46,7 +45,7 @@ def _pad_vjp(g, y, x, *, pairs, value):
 
 
 pad_constant_p = Primitive(
-    "pad_constant", _pad_rule, _pad_vjp, kind="shape", tf_type="PadV2",
+    "pad_constant", _pad_rule, _pad_vjp, kind="shape", tf_type="PadV2", complex=True,
     doc="y = x with pairs[d] = (lo, hi) elements of value before and after it along axis d;  "
         "dx = g[lo:-hi] along every axis",
     kernels={"cpu": _cpu.pad_constant, "cuda": _cuda.pad_constant})
@@ -65,6 +64,8 @@ _FULL = ("slice", None, None, None)
 def _sides(mode: str, n: int, lo: int, hi: int) -> tuple:
     """The canonical slices of an axis of length ``n`` that make its ``lo`` and ``hi`` padded
     elements (None for a side not padded; 'replicate': the edge, repeated by the caller)."""
+    left: tuple
+    right: tuple
     if mode == "reflect":
         left = ("slice", lo, 0, -1)
         right = ("slice", n - 2, None if n - 2 - hi < 0 else n - 2 - hi, -1)
@@ -76,7 +77,7 @@ def _sides(mode: str, n: int, lo: int, hi: int) -> tuple:
 
 
 def _edge_rule(x: AVal, *, pairs, mode) -> AVal:
-    return _pad_rule(x, pairs=pairs, value=None)
+    return _pad_rule(x, pairs=pairs, value=None, op="pad_edge")
 
 
 def _edge_kernel(dev: str):
@@ -113,7 +114,7 @@ def _edge_vjp(g, y, x, *, pairs, mode):
         n = int(aval_of(x).shape[axis])
         pre = (slice(None),) * axis
         inner = pre + (slice(lo, lo + n),)
-        sides = []
+        sides: list = []
         for width, at_start in ((lo, True), (hi, False)):
             if not width:
                 continue
@@ -150,7 +151,7 @@ def _edge_vjp(g, y, x, *, pairs, mode):
 
 
 pad_edge_p = Primitive(
-    "pad_edge", _edge_rule, _edge_vjp, kind="shape", tf_type="MirrorPad",
+    "pad_edge", _edge_rule, _edge_vjp, kind="shape", tf_type="MirrorPad", complex=True,
     doc="y = x padded by pairs[d] = (lo, hi) along each axis d with its own elements: "
         "reflected (mode 'reflect'), the edge repeated ('replicate') or wrapped "
         "('circular');  dx = g's interior plus its padded sides added where they came from",

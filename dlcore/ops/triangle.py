@@ -32,7 +32,7 @@ def _tri_vjp(g, y, x, *, k, lower):
 
 
 tri_p = Primitive(
-    "tri", _tri_rule, _tri_vjp, kind="other",
+    "tri", _tri_rule, _tri_vjp, kind="other", complex=True,
     doc="y = x on and below (lower) or on and above diagonal k, 0 elsewhere;  "
         "dx = tri(g; k, lower)",
     kernels={"cpu": _cpu.tri, "cuda": _cuda.tri})

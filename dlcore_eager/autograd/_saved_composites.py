@@ -29,7 +29,7 @@ import math
 
 from dlcore import ops as _core
 
-from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node, public
+from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node, public, shown_name
 from .._state import STATE
 from ..tensor import Tensor, _make
 from . import _saved_hooks as _sh
@@ -86,7 +86,7 @@ class CompositeNode(TapeNode):
 def _saved_attr(what: str):
     def get(node):
         if what not in node.spec:
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
         return node._unpack(what)
     return property(get, doc=f"PyTorch's ``grad_fn._saved_{what}`` (unpacked).")
 
@@ -101,7 +101,7 @@ def _saved_param(what: str):
     def get(node):
         p = node.shown
         if what not in p:
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
         v = p[what]
         if what == "dim" and v is not None:
             v = tuple(d % 2 ** 64 for d in (v if isinstance(v, (list, tuple)) else (v,)))

@@ -30,7 +30,7 @@ import weakref
 import numpy as np
 
 from .. import _shown_saved
-from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node
+from .._graph import ERR_BACKWARD_TWICE, LeafNode, Node, shown_name
 from .._state import SAVED_HOOKS_ON, STATE
 from ..tensor import Tensor, _make
 from ..tensor import stale_tensor as _stale
@@ -271,7 +271,7 @@ def _unpacked(node, st: Saved, j: int, obj) -> Tensor:
     b = t._buf
     if tuple(b.shape) != tuple(shape):
         raise RuntimeError(
-            f"saved_tensors_hooks: the unpack hook of {node.name()} returned a tensor of shape "
+            f"saved_tensors_hooks: the unpack hook of {shown_name(node)} returned a tensor of shape "
             f"{list(b.shape)} for the saved tensor {j} of shape {list(shape)}")
     if getattr(b, "dtype", dtype) != dtype:
         from .. import _dtype as D
@@ -406,17 +406,17 @@ def _saved_attr(node, what: str):
         return _shown_saved.attr(node, shown, what)
     hidden = _NOT_PYTORCH_S.get(node.name())
     if hidden is True or (hidden is not None and what in hidden):
-        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
     i = _ATTR_POSITIONS[what]
     if what == "mat2" and node.prim.name != "matmul" or \
             what == "other" and node.prim.name == "matmul":
-        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
     if node.inputs is None:
         raise RuntimeError(ERR_BACKWARD_TWICE)
     st = node.out_buf
     if type(st) is Saved:
         if i not in st.spec:
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
         j = st.spec.index(i)
         t = _unpacked(node, st, j, st.packed[j])
         p = node if i < 0 else node.parents[i]
@@ -426,7 +426,7 @@ def _saved_attr(node, what: str):
     except AttributeError:
         saved = ()
     if i not in saved:
-        raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+        raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
     # (changed in place since it was saved: PyTorch's error as it unpacks)
     if i < 0:
         if node.out_version[0] != node.out_ver0:
@@ -440,7 +440,7 @@ def _saved_attr(node, what: str):
         # is nothing PyTorch's node saved
         p = node.parents[i]
         if p is None or not any(p is e for e in edges):
-            raise AttributeError(f"'{node.name()}' object has no attribute '_saved_{what}'")
+            raise AttributeError(f"'{shown_name(node)}' object has no attribute '_saved_{what}'")
     t = node.inputs[i]
     if t._vc[0] != node.versions[i]:
         raise RuntimeError(_stale(t, node.versions[i], None, current=True)._msg)

@@ -183,7 +183,7 @@ def _set(T, key, value):
         (y * T.arange(6.0).reshape(2, 3)).sum().backward()
     except Exception as e:  # noqa: BLE001 - compared with torch's
         return type(e).__name__, str(e).split("\n")[0]
-    name = type(y.grad_fn).__name__ if T is torch else y.grad_fn.name()
+    name = type(y.grad_fn).__name__          # (the class, as PyTorch shows it: CopySlices)
     version = y._version
     return (name, version, y.detach().numpy().tolist(),
             None if x.grad is None else x.grad.numpy().tolist(),

@@ -82,3 +82,17 @@ def test_onnx_pad_modes(mode, opset):
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     (got,) = sess.run(None, {"x": x.numpy()})
     np.testing.assert_array_equal(got, M()(x).numpy())
+
+
+def test_copyslices_shown_as_torch_shows_it():
+    """name() is the C++ name; a repr, a printed tensor and an AttributeError show the class."""
+    shown = []
+    for T in (dt, torch):
+        y = T.nn.functional.pad(T.ones(1, 2, 3, requires_grad=True), (1, 1), mode="circular")
+        a = T.zeros(3, requires_grad=True).clone()
+        a[0] = 1
+        with pytest.raises(AttributeError) as e:
+            a.grad_fn._saved_self
+        shown.append((y.grad_fn.name(), repr(y.grad_fn).split(" object")[0], str(a)[-22:],
+                      str(e.value)))
+    assert shown[0] == shown[1]
