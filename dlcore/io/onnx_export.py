@@ -35,7 +35,9 @@ Reshape, Transpose, Concat, Unsqueeze, Squeeze, Expand (broadcast_to), Cast, Ide
 (identity, stop_gradient), Slice/Squeeze/Unsqueeze (basic indexing with getitem: slices,
 integers and None), Gather (take), ScatterND with reduction add (scatter_add),
 Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp,
-bitwise and/or/xor/not and 2-D grid_sample (GridSample, opset 16) (``onnx_export_nn``), the
+bitwise and/or/xor/not and 2-D grid_sample (GridSample, opset 16) (``onnx_export_nn``),
+constant and reflect/replicate/circular padding (Pad), glu, logsumexp (max-shifted) and smooth
+L1/Huber (``onnx_export_more``), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), ``lstm_step`` (MatMul and Add,
@@ -281,16 +283,6 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name in _REDUCE:
         b.node(_REDUCE[name], ins[:1], out, axes=_axes(p, len(op.in_shapes[0])),
                keepdims=int(bool(p.get("keepdims"))))
-    elif name == "logsumexp":                   # the kernels' steps: m shifted out, put back
-        lse_axes = _axes(p, len(op.in_shapes[0]))
-        m = b.node("ReduceMax", ins[:1], axes=lse_axes, keepdims=1)
-        finite = b.node("Less", [b.node("Abs", [m]), b.const(np.inf, op.out_dtype)])
-        m = b.node("Where", [finite, m, b.const(0.0, op.out_dtype)])
-        s = b.node("ReduceSum", [b.node("Exp", [b.node("Sub", [ins[0], m])])], axes=lse_axes,
-                   keepdims=1)
-        y = b.node("Add", [b.node("Log", [s]), m], out if p["keepdims"] else None)
-        if not p["keepdims"]:
-            b.node("Squeeze", [y], out, axes=lse_axes)
     elif name in ("argmax",):
         ax = p.get("axis")
         if ax is None:
@@ -355,37 +347,9 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
-    elif name == "smooth_l1":                   # z = |x - t| against the band b
-        c = {v: b.const(v, op.out_dtype) for v in (0.5, float(p["beta"]))}
-        half, beta = c[0.5], c[float(p["beta"])]
-        z = b.node("Abs", [b.node("Sub", ins[:2])])
-        sq = b.node("Mul", [b.node("Mul", [half, z]), z])
-        inner = sq if p["huber"] else b.node("Div", [sq, beta])
-        outer = b.node("Sub", [z, b.node("Mul", [half, beta])])
-        b.node("Where", [b.node("Less", [z, beta]), inner,
-                         b.node("Mul", [beta, outer]) if p["huber"] else outer], out)
-    elif name == "glu":                         # a sigmoid(b) of x's two halves
-        axis = int(p["axis"])
-        h = op.in_shapes[0][axis]
-        if h is None:
-            raise NotImplementedError("ONNX export: glu along an axis of unknown length")
-        h //= 2
-        a, bh = (b.node("Slice", [ins[0], b.const([lo]), b.const([hi]), b.const([axis])])
-                 for lo, hi in ((0, h), (h, 2 * h)))
-        b.node("Mul", [a, b.node("Sigmoid", [bh])], out)
-    elif name == "pad_edge":                    # Pad's reflect, edge and (opset 19) wrap
-        pairs, mode = p["pairs"], {"reflect": "reflect", "replicate": "edge",
-                                   "circular": "wrap"}[p["mode"]]
-        if mode == "wrap" and b.opset < 19:
-            raise NotImplementedError(f"ONNX export: circular padding needs opset_version >= "
-                                      f"19 (Pad's wrap mode), got {b.opset}")
-        b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],
-                                                np.int64))], out, mode=mode)
-    elif name == "pad_constant":                # Pad's pads: every axis's start, then its end
-        pairs = p["pairs"]
-        b.node("Pad", [ins[0], b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs],
-                                                np.int64)),
-                       b.const(p["value"], op.out_dtype)], out, mode="constant")
+    elif name in ("smooth_l1", "glu", "pad_edge", "pad_constant", "logsumexp"):
+        from . import onnx_export_more
+        getattr(onnx_export_more, name)(b, op)
     elif name == "getitem":
         _getitem(b, op)
     elif name in ("conv", "conv_bias", "max_pool", "avg_pool"):

@@ -271,8 +271,8 @@ def _unpacked(node, st: Saved, j: int, obj) -> Tensor:
     b = t._buf
     if tuple(b.shape) != tuple(shape):
         raise RuntimeError(
-            f"saved_tensors_hooks: the unpack hook of {shown_name(node)} returned a tensor of shape "
-            f"{list(b.shape)} for the saved tensor {j} of shape {list(shape)}")
+            f"saved_tensors_hooks: the unpack hook of {shown_name(node)} returned a tensor of "
+            f"shape {list(b.shape)} for the saved tensor {j} of shape {list(shape)}")
     if getattr(b, "dtype", dtype) != dtype:
         from .. import _dtype as D
         t = t.detach().to(D.from_numpy_dtype(dtype))

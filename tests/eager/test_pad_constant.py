@@ -85,7 +85,8 @@ def test_second_derivative_through_the_pad():
 
 def test_rule_refuses_a_wrong_pair_count_and_negative_pads():
     x = np.zeros((2, 3), np.float32)
-    with pytest.raises(ValueError, match=r"one \(lo, hi\) pair per axis \(2\), got 1.*pad_constant"):
+    with pytest.raises(ValueError,
+                       match=r"one \(lo, hi\) pair per axis \(2\), got 1.*pad_constant"):
         ops.padding.pad_constant(x, ((1, 1),))
     with pytest.raises(ValueError, match="padding must be non-negative"):
         ops.padding.pad_constant(x, ((1, 1), (0, -1)))

@@ -1,0 +1,66 @@
+"""The padding, GLU, logsumexp and smooth L1 primitives of ``dlcore.io.onnx_export`` (the
+builder ``b`` and the ``Op`` records are that module's): ``pad_constant`` as Pad (constant),
+``pad_edge`` as Pad (reflect, edge; wrap from opset 19), ``glu`` as two Slices, Sigmoid and
+Mul, ``logsumexp`` in its kernels' max-shifted steps (ReduceMax, the shift's Where, Sub, Exp,
+ReduceSum, Log, Add), ``smooth_l1`` (and Huber) as its elementwise formula."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _pads(b: Any, pairs) -> str:
+    """Pad's pads input: every axis's start, then every axis's end."""
+    return b.const(np.array([lo for lo, _ in pairs] + [hi for _, hi in pairs], np.int64))
+
+
+def pad_constant(b: Any, op: Any) -> None:
+    b.node("Pad", [op.inputs[0], _pads(b, op.params["pairs"]),
+                   b.const(op.params["value"], op.out_dtype)], op.output, mode="constant")
+
+
+def pad_edge(b: Any, op: Any) -> None:
+    mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[op.params["mode"]]
+    if mode == "wrap" and b.opset < 19:
+        raise NotImplementedError(f"ONNX export: circular padding needs opset_version >= 19 "
+                                  f"(Pad's wrap mode), got {b.opset}")
+    b.node("Pad", [op.inputs[0], _pads(b, op.params["pairs"])], op.output, mode=mode)
+
+
+def glu(b: Any, op: Any) -> None:
+    axis = int(op.params["axis"])
+    n = op.in_shapes[0][axis]
+    if n is None:
+        raise NotImplementedError("ONNX export: glu along an axis of unknown length")
+    h = n // 2
+    a, gate = (b.node("Slice", [op.inputs[0], b.const([lo]), b.const([hi]), b.const([axis])])
+               for lo, hi in ((0, h), (h, 2 * h)))
+    b.node("Mul", [a, b.node("Sigmoid", [gate])], op.output)
+
+
+def logsumexp(b: Any, op: Any) -> None:
+    rank = len(op.in_shapes[0])
+    axes = [a % rank for a in op.params["axes"]]
+    x, out, keep = op.inputs[0], op.output, op.params["keepdims"]
+    m = b.node("ReduceMax", [x], axes=axes, keepdims=1)
+    finite = b.node("Less", [b.node("Abs", [m]), b.const(np.inf, op.out_dtype)])
+    m = b.node("Where", [finite, m, b.const(0.0, op.out_dtype)])
+    s = b.node("ReduceSum", [b.node("Exp", [b.node("Sub", [x, m])])], axes=axes, keepdims=1)
+    y = b.node("Add", [b.node("Log", [s]), m], out if keep else None)
+    if not keep:
+        b.node("Squeeze", [y], out, axes=axes)
+
+
+def smooth_l1(b: Any, op: Any) -> None:
+    """z = |x - t| against the band b: 0.5 z z / b below it, z - 0.5 b above (Huber: 0.5 z z,
+    b (z - 0.5 b)), the kernels' order of operations."""
+    p, d = op.params, op.out_dtype
+    half, beta = b.const(0.5, d), b.const(float(p["beta"]), d)
+    z = b.node("Abs", [b.node("Sub", op.inputs[:2])])
+    sq = b.node("Mul", [b.node("Mul", [half, z]), z])
+    inner = sq if p["huber"] else b.node("Div", [sq, beta])
+    outer = b.node("Sub", [z, b.node("Mul", [half, beta])])
+    b.node("Where", [b.node("Less", [z, beta]), inner,
+                     b.node("Mul", [beta, outer]) if p["huber"] else outer], op.output)
