@@ -108,6 +108,9 @@ def take_along_axis(x, i, *, axis):
         try:
             if nd == 1:
                 return x[i]
+            out = _flat_take(x, i, axis)
+            if out is not None:
+                return out
             if axis == 1:
                 return x[np.arange(x.shape[0])[:, None], i]
             return x[i, np.arange(x.shape[1])]
@@ -141,10 +144,38 @@ def _take_along_axis_small(shapes, dtypes, *, axis):
 
     def run(x, i):
         try:
+            out = _flat_take(x, i, axis)
+            if out is not None:
+                return out
             return x[rows, i] if axis == 1 else x[i, rows]
         except IndexError:
             return take_along_axis(x, i, axis=axis)
     return run
+
+
+_FLAT_TAKE_FROM = 1024      # (below it the fancy index's fixed cost is the smaller)
+
+
+def _flat_take(x, i, axis: int):
+    """``take_along_axis`` of a C-contiguous matrix by an index matrix of at least
+    ``_FLAT_TAKE_FROM`` entries, all in ``[0, n)`` along ``axis``: NumPy's ``take`` of the flat
+    positions (the index plus each row's offset), where the fancy index ``x[rows, i]`` built
+    its broadcast index pair: 64x128 by its argsort 23 -> 10 us.  None otherwise (a negative
+    index wraps there, one out of range is the fancy index's IndexError)."""
+    if i.size < _FLAT_TAKE_FROM or not x.flags.c_contiguous or i.ndim != 2:
+        return None
+    n = x.shape[axis]
+    if i.min() < 0 or i.max() >= n:
+        return None
+    if axis == 1:
+        if i.shape[0] != x.shape[0]:
+            return None
+        pos = i + (np.arange(x.shape[0], dtype=i.dtype) * x.shape[1])[:, None]
+    else:
+        if i.shape[1] != x.shape[1]:
+            return None
+        pos = i * x.shape[1] + np.arange(x.shape[1], dtype=i.dtype)
+    return np.take(x.reshape(-1), pos)
 
 
 take_along_axis.small = _take_along_axis_small  # type: ignore[attr-defined]
