@@ -60,3 +60,42 @@ def add_row_into(out, c):
     for i in range(m):
         for j in range(n):
             out[i, j] = c[j] + out[i, j]
+
+
+# ``out[i, j] = a[i, j] op c[i]``: a tensor times (plus, ...) a per-channel value broadcast over
+# its trailing axes ((N, C, H, W) by (1, C, 1, 1): a group norm's affine, a channel dropout's
+# mask), the tensor viewed (N C, H W) and the values as one per row
+@njit(cache=True, nogil=True, error_model="numpy")
+def add_cols(a, c, out):
+    m, n = a.shape
+    for i in range(m):
+        v = c[i]
+        for j in range(n):
+            out[i, j] = a[i, j] + v
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sub_cols(a, c, out):
+    m, n = a.shape
+    for i in range(m):
+        v = c[i]
+        for j in range(n):
+            out[i, j] = a[i, j] - v
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def mul_cols(a, c, out):
+    m, n = a.shape
+    for i in range(m):
+        v = c[i]
+        for j in range(n):
+            out[i, j] = a[i, j] * v
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def div_cols(a, c, out):
+    m, n = a.shape
+    for i in range(m):
+        v = c[i]
+        for j in range(n):
+            out[i, j] = a[i, j] / v

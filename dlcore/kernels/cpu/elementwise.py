@@ -97,6 +97,65 @@ UFUNC_ROWS: dict = {np.add: "add_rows", np.subtract: "sub_rows", np.multiply: "m
                     np.true_divide: "div_rows"}
 
 
+#: the ufuncs of UFUNC_ROWS that commute (their per-channel loop takes either operand order)
+_COMMUTE = frozenset({np.add, np.multiply})
+_COLS_FROM = 4096           # (elements: below it NumPy's iterator costs no more than the loop)
+
+
+def col_op(ufunc) -> Callable | None:
+    """``run(a, b) -> ufunc(a, b) or None`` through ``_jit_rows``' per-channel loops for
+    C-contiguous float32/float64 operands of one rank, one of them (``b``; ``a`` too for add
+    and mul) of the other's shape on its leading axes (each equal or 1) and 1 on the rest:
+    (8, 16, 16, 16) by (1, 16, 1, 1) or (8, 16, 1, 1), a channel's value over its plane.
+    The big operand is viewed (rows, plane), the values broadcast to one per row: 32768
+    float32 products 7.5 -> ~3 us (NumPy's iterator calls its inner loop once per row), the
+    same IEEE operation per element, so NumPy's values bit for bit; None for other shapes."""
+    name = UFUNC_ROWS.get(ufunc)
+    if name is None:
+        return None
+    name = name.replace("_rows", "_cols")
+    commute = ufunc in _COMMUTE
+    empty = np.empty
+    loop = None
+
+    def run(a, b):
+        nonlocal loop
+        sa, sb = a.shape, b.shape
+        if len(sa) != len(sb) or len(sa) < 2:
+            return None
+        if a.size < b.size:
+            if not commute:
+                return None
+            a, b, sa, sb = b, a, sb, sa
+        if a.size < _COLS_FROM or not a.flags.c_contiguous or not b.flags.c_contiguous:
+            return None
+        k = len(sb)
+        while k and sb[k - 1] == 1:
+            k -= 1
+        if k == len(sb) or k == 0:
+            return None
+        for j in range(k):
+            if sb[j] != sa[j] and sb[j] != 1:
+                return None
+        lead = sa[:k]
+        rows = 1
+        for d in lead:
+            rows *= d
+        if sb[:k] == lead:
+            c = b.reshape(rows)
+        else:
+            c = empty(lead, b.dtype)
+            c[...] = b.reshape(sb[:k])          # (broadcast into one value per row)
+            c = c.reshape(rows)
+        if loop is None:
+            from . import _jit_rows
+            loop = getattr(_jit_rows, name)
+        out = empty(sa, a.dtype)
+        loop(a.reshape(rows, -1), c, out.reshape(rows, -1))
+        return out
+    return run
+
+
 def row_op(ufunc) -> Callable | None:
     """``run(a, b) -> ufunc(a, b)`` through ``_jit_rows``' loop for a C-contiguous (m, n) ``a``
     and a contiguous (n,) ``b`` of one float32/float64 dtype (the caller tests that; the
@@ -526,6 +585,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
     loops = kern._flat                # (mask, parallel) -> loaded loop
     special = SCALAR_SPECIAL.get(kern.name)
     rows = row_op(ufunc) if ufunc is not None else None
+    cols = col_op(ufunc) if ufunc is not None else None
 
     def entry(a, b, **params):
         if type(a) is ndarray and type(b) is ndarray:
@@ -537,6 +597,11 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                         (d is _F32 or d is _F64) and a.shape[1] == b.shape[0] and \
                         a.flags.c_contiguous and b.flags.c_contiguous:
                     return rows(a, b)           # (a bias add: see row_op)
+                if cols is not None and (d is _F32 or d is _F64) and a.ndim > 1 and \
+                        a.shape != b.shape:
+                    out = cols(a, b)            # (a channel's value over its plane)
+                    if out is not None:
+                        return out
                 before = get()
                 try:
                     set_(ignore)
