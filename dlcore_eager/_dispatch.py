@@ -38,6 +38,7 @@ from dlcore import dtypes as _dt
 from dlcore.dtypes import is_inexact
 from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.elementwise import col_op as _col_op
 from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu import blas_threads as _bt
 from dlcore.kernels.cpu.linalg import NT_MKN_MIN as _NT_MKN_MIN
@@ -325,7 +326,7 @@ def _small_ufunc(prim, kernel):
         # primitive, an inexact output, which for these ufuncs has the operands' dtype)
         grad = tuple(d for d in dtypes if prim.differentiable and is_inexact(d) and
                      prim.kind != "compare")
-        small = (ufunc, dtypes, grad, _row_op(ufunc))
+        small = (ufunc, dtypes, grad, _row_op(ufunc), _col_op(ufunc))
     _SMALL[kernel] = small
     return small
 
@@ -377,10 +378,14 @@ def small_binary(prim, a, b, ba, bb):
         check_rule(prim, (ba, bb), {})
         cache[da] = True                    # (see check_rule: dtype accepted)
     rows = small[3]
+    out = None
     if rows is not None and bb.ndim == 1 and ba.ndim == 2 and (da is _F32 or da is _F64) and \
             ba.shape[1] == bb.shape[0] and ba.flags.c_contiguous and bb.flags.c_contiguous:
         out = rows(ba, bb)                  # (a bias add: the kernel entry's row loop)
-    else:
+    elif small[4] is not None and (da is _F32 or da is _F64) and ba.ndim > 1 and \
+            ba.shape != bb.shape:
+        out = small[4](ba, bb)              # (a channel's value over its plane, or None)
+    if out is None:
         try:
             if _QUIET_RUN is not None:
                 out = _QUIET_RUN.run(small[0], ba, bb)

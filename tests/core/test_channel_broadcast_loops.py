@@ -41,3 +41,18 @@ def test_large_plane_and_non_contiguous_operands():
             np.testing.assert_array_equal(prim.kernels["cpu"](a, b), ufunc(a, b))
             np.testing.assert_array_equal(prim.kernels["cpu"](a[:, :, ::2], b),
                                           ufunc(a[:, :, ::2], b))
+
+
+def test_eager_lane_takes_the_channel_loop_with_numpys_values():
+    """The eager binary lane (``_dispatch.small_binary``) runs the same loop: values and the
+    tape node as the ufunc's."""
+    import dlcore_eager as dt
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((8, 16, 16, 16)).astype(np.float32)
+    w = rng.standard_normal((1, 16, 1, 1)).astype(np.float32)
+    a, b = dt.tensor(x, requires_grad=True), dt.tensor(w, requires_grad=True)
+    for y, want in ((a * b, x * w), (b + a, w + x), (a - b, x - w), (a / b, x / w)):
+        np.testing.assert_array_equal(y.detach().numpy(), want)
+    (a * b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), x.sum((0, 2, 3), keepdims=True), rtol=1e-5)
+    np.testing.assert_array_equal(a.grad.numpy(), np.broadcast_to(w, x.shape))
