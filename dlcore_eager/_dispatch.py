@@ -38,6 +38,7 @@ from dlcore import dtypes as _dt
 from dlcore.dtypes import is_inexact
 from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.elementwise import _QUIET
+from dlcore.kernels.cpu.elementwise import _COLS_FROM
 from dlcore.kernels.cpu.elementwise import col_op as _col_op
 from dlcore.kernels.cpu.elementwise import row_op as _row_op
 from dlcore.kernels.cpu import blas_threads as _bt
@@ -383,7 +384,7 @@ def small_binary(prim, a, b, ba, bb):
             ba.shape[1] == bb.shape[0] and ba.flags.c_contiguous and bb.flags.c_contiguous:
         out = rows(ba, bb)                  # (a bias add: the kernel entry's row loop)
     elif small[4] is not None and (da is _F32 or da is _F64) and ba.ndim > 1 and \
-            ba.shape != bb.shape:
+            (ba.size >= _COLS_FROM or bb.size >= _COLS_FROM) and ba.shape != bb.shape:
         out = small[4](ba, bb)              # (a channel's value over its plane, or None)
     if out is None:
         try:

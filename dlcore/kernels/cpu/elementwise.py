@@ -598,7 +598,7 @@ def _binary_entry(kern: _ElementwiseKernel, ufunc=None, kinds: str = "") -> Call
                         a.flags.c_contiguous and b.flags.c_contiguous:
                     return rows(a, b)           # (a bias add: see row_op)
                 if cols is not None and (d is _F32 or d is _F64) and a.ndim > 1 and \
-                        a.shape != b.shape:
+                        (a.size >= _COLS_FROM or b.size >= _COLS_FROM) and a.shape != b.shape:
                     out = cols(a, b)            # (a channel's value over its plane)
                     if out is not None:
                         return out
