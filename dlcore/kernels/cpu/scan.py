@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ...dtypes import is_half
+from . import jit_module
 
 
 def lines(shape, axis: int) -> tuple[int, int, int]:
@@ -32,21 +33,22 @@ def _as3(x: np.ndarray, axis: int) -> np.ndarray:
 _ACC = {np.dtype(np.float32): np.float64, np.dtype(np.complex64): np.complex128}
 
 
+_jit_scan = jit_module("_jit_scan")       # (a function-level import: ~1 us a call)
+
+
 def cumsum(x, *, axis, reverse, exclusive):
-    from ._jit_scan import scan3
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, False,
-              _ACC.get(x.dtype, x.dtype.type)(0))
+        _jit_scan().scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse,
+                          exclusive, False, _ACC.get(x.dtype, x.dtype.type)(0))
     return out
 
 
 def cumprod(x, *, axis, reverse, exclusive):
-    from ._jit_scan import scan3
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse, exclusive, True,
-              _ACC.get(x.dtype, x.dtype.type)(1))
+        _jit_scan().scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse,
+                          exclusive, True, _ACC.get(x.dtype, x.dtype.type)(1))
     return out
 
 
@@ -123,9 +125,8 @@ def take_along_axis(x, i, *, axis):
         # expanded operand in place), where NumPy's take_along_axis built broadcast index
         # arrays: NeRF's (576, 8, 15) gather of (576, 8, 2) 104 -> 63 us (PyTorch 20); an
         # index out of range: the general error below
-        from ._jit_scan import take_along3
         out = np.empty(i.shape, x.dtype)
-        if take_along3(x, i, axis, out):
+        if _jit_scan().take_along3(x, i, axis, out):
             return out
     i = _check(i, x.shape[axis], axis)
     return np.take_along_axis(x, i, axis=axis)
@@ -196,12 +197,11 @@ def scatter_add_along_axis(v, i, ref, *, axis):
             pass
         else:
             return out
-    from ._jit_scan import scatter_add3
     out = np.zeros(ref.shape, v.dtype)
     i = _check(np.asarray(i), ref.shape[axis], axis)
     if v.size:
         o, k, inner = lines(i.shape, axis)
-        scatter_add3(np.ascontiguousarray(v).reshape(o, k, inner),
-                     np.ascontiguousarray(i, dtype=np.int64).reshape(o, k, inner),
-                     out.reshape(lines(ref.shape, axis)))
+        _jit_scan().scatter_add3(np.ascontiguousarray(v).reshape(o, k, inner),
+                                 np.ascontiguousarray(i, dtype=np.int64).reshape(o, k, inner),
+                                 out.reshape(lines(ref.shape, axis)))
     return out
