@@ -409,7 +409,8 @@ def _np_prelu(x, w):
 def _prelu_vjp(g, y, x, w):
     # PyTorch's _prelu_kernel_backward: dx = x > 0 ? g : w g; dw = x > 0 ? 0 : x g, summed
     # down to w's shape (NaN x: the second branches)
-    if _plain(g, x, w) and g.shape == x.shape:
+    if _plain(g, x) and g.shape == x.shape and type(w) is np.ndarray and w.dtype is g.dtype \
+            and w.ndim <= g.ndim:           # (w: one slope, or one per channel, broadcast)
         with np.errstate(invalid="ignore", over="ignore"):
             m = x > 0
             dw = np.where(m, x.dtype.type(0), x * g)
