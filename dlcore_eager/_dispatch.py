@@ -38,9 +38,9 @@ from dlcore import dtypes as _dt
 from dlcore.dtypes import is_inexact
 from dlcore.kernels.cpu._fp_quiet import _FP
 from dlcore.kernels.cpu.elementwise import _QUIET
-from dlcore.kernels.cpu.elementwise import _COLS_FROM
-from dlcore.kernels.cpu.elementwise import col_op as _col_op
-from dlcore.kernels.cpu.elementwise import row_op as _row_op
+from dlcore.kernels.cpu.broadcast_loops import COLS_FROM as _COLS_FROM
+from dlcore.kernels.cpu.broadcast_loops import col_op as _col_op
+from dlcore.kernels.cpu.broadcast_loops import row_op as _row_op
 from dlcore.kernels.cpu import blas_threads as _bt
 from dlcore.kernels.cpu.linalg import NT_MKN_MIN as _NT_MKN_MIN
 from dlcore.kernels.cpu.linalg import TINY_MKN as _TINY_MKN
