@@ -114,34 +114,32 @@ def _edge_vjp(g, y, x, *, pairs, mode):
         n = int(aval_of(x).shape[axis])
         pre = (slice(None),) * axis
         inner = pre + (slice(lo, lo + n),)
-        sides: list = []
+        sides: list = []            # (g's side, where in x it lands: [a, b) along axis)
         for width, at_start in ((lo, True), (hi, False)):
             if not width:
                 continue
             part = pre + ((slice(0, lo),) if at_start else (slice(lo + n, lo + n + hi),))
-            if mode == "reflect":   # (g's side reversed lands on x[1:lo+1] / x[n-1-hi:n-1])
-                dst = (1, 1 + lo) if at_start else (n - 1 - hi, n - 1)
-                sides.append((part, dst, True))
+            if mode == "reflect":   # (reversed: onto x[1:lo+1] / x[n-1-hi:n-1])
+                sides.append((part, (1, 1 + lo) if at_start else (n - 1 - hi, n - 1)))
             elif mode == "circular":
-                dst = (n - lo, n) if at_start else (0, hi)
-                sides.append((part, dst, False))
-            else:
-                sides.append((part, (0, 1) if at_start else (n - 1, n), None))
+                sides.append((part, (n - lo, n) if at_start else (0, hi)))
+            else:                   # (replicate: summed onto the edge)
+                sides.append((part, (0, 1) if at_start else (n - 1, n)))
         if plain:
             out = g[inner].copy()
-            for part, (a, b), flip in sides:
+            for part, (a, b) in sides:
                 v = g[part]
-                v = np.flip(v, axis) if flip else (v.sum(axis, keepdims=True) if flip is None
-                                                   else v)
+                v = np.flip(v, axis) if mode == "reflect" else \
+                    v.sum(axis, keepdims=True) if mode == "replicate" else v
                 out[pre + (slice(a, b),)] += v
             g = out
             continue
         out = getitem(g, inner)
-        for part, (a, b), flip in sides:
+        for part, (a, b) in sides:
             v = getitem(g, part)
-            if flip:
+            if mode == "reflect":
                 v = getitem(v, pre + (slice(None, None, -1),))
-            elif flip is None:
+            elif mode == "replicate":
                 v = _sum(v, axis, True)
             widths = [(0, 0)] * len(pairs)
             widths[axis] = (a, n - b)

@@ -12,6 +12,8 @@ zeros under a constant mask (three nodes, two of them in the backward's way: ``x
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ShapeError
 from ..kernels.cpu import shape as _cpu
 from ..kernels.cuda import shape as _cuda
@@ -26,7 +28,7 @@ def _tri_rule(x: AVal, *, k, lower) -> AVal:
 
 
 def _tri_vjp(g, y, x, *, k, lower):
-    if type(g) is _NDARRAY:                 # (eager backward's buffers: the kernel itself)
+    if type(g) is np.ndarray:                 # (eager backward's buffers: the kernel itself)
         return (_cpu.tri(g, k=k, lower=lower),)
     return (bind(tri_p, g, k=k, lower=lower),)
 
@@ -36,8 +38,6 @@ tri_p = Primitive(
     doc="y = x on and below (lower) or on and above diagonal k, 0 elsewhere;  "
         "dx = tri(g; k, lower)",
     kernels={"cpu": _cpu.tri, "cuda": _cuda.tri})
-
-_NDARRAY = __import__("numpy").ndarray
 
 
 def tri(x, k: int, lower: bool):
