@@ -87,8 +87,9 @@ def row_op(ufunc) -> Callable | None:
     """``run(a, b) -> ufunc(a, b)`` through ``_jit_rows``' loop for a C-contiguous (m, n) ``a``
     and a contiguous (n,) ``b`` of one float32/float64 dtype (the caller tests that: the
     binary entry, ``elementwise._binary_entry``, and the eager lane,
-    ``dlcore_eager._dispatch.small_binary``), the output allocated by NumPy: (32, 64) + (64,) float32 1.11 -> ~0.7 us, the same values bit for bit;
-    None for a ufunc without such a loop."""
+    ``dlcore_eager._dispatch.small_binary``), the output allocated by NumPy: (32, 64) + (64,)
+    float32 1.11 -> ~0.7 us, the same values bit for bit; None for a ufunc without such a
+    loop."""
     name = UFUNC_ROWS.get(ufunc)
     if name is None:
         return None
