@@ -34,6 +34,7 @@ import linecache
 import math
 import re
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -80,9 +81,28 @@ def _timed(source: str, name: str, lib) -> float:
     return time.process_time() - t0
 
 
+@contextlib.contextmanager
+def own_tempdir():
+    """``tempfile``'s folder pointed at a folder of this run's own, removed at the end: the
+    programs' ``tempfile.mkdtemp()`` checkpoints and event logs (about 600 folders a full run)
+    were left in /tmp, as the suite's were before tests/conftest.py did the same."""
+    before = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="dlcore-programs-") as folder:
+        tempfile.tempdir = folder
+        try:
+            yield folder
+        finally:
+            tempfile.tempdir = before
+
+
 def measure(names: list[str], repeat: int, report=print) -> list[dict]:
     """Each program's least CPU seconds under dlcore (``dlcore``) and PyTorch (``torch``, None
     without it), or its ``error``; ``report`` gets each program's line as it is done."""
+    with own_tempdir():
+        return _measure(names, repeat, report)
+
+
+def _measure(names: list[str], repeat: int, report) -> list[dict]:
     import dlcore_eager
     try:
         import torch

@@ -65,3 +65,13 @@ def test_folders_of_runs_that_were_killed_are_removed(tmp_path, request):
     conftest._remove_folders_of_ended_runs(str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f"dlcore-tests-{os.getpid()}-def", "dlcore-tests-other"]
+
+
+def test_the_programs_harness_gives_its_run_a_folder_of_its_own():
+    from benchmarks import programs
+    before = tempfile.tempdir
+    with programs.own_tempdir() as folder:
+        assert tempfile.gettempdir() == folder
+        made = tempfile.mkdtemp()                 # what a program's checkpoint folder does
+        assert os.path.dirname(made) == folder
+    assert tempfile.tempdir == before and not os.path.exists(folder)
