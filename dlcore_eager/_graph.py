@@ -357,6 +357,7 @@ _TORCH_NAMES: dict = {
     "conv_transpose": "ConvolutionBackward0",
     "batch_norm_train": "NativeBatchNormBackward0",
     "layer_norm": "NativeLayerNormBackward0",
+    "group_norm": "NativeGroupNormBackward0",
     # pooling per output rank: PyTorch pools 1-d as 2-d, then squeezes
     "avg_pool": lambda node: _POOL_NAMES[len(node.shape)].format("AvgPool", ""),
     "max_pool": lambda node: _POOL_NAMES[len(node.shape)].format("MaxPool", "WithIndices"),
@@ -403,6 +404,7 @@ _TORCH_EDGES: dict = {
     "add": lambda node: node.parents[::-1] if _is_number(node, 0) else node.parents,
     "sub": lambda node: node.parents[1:] if _is_number(node, 0) else node.parents,
     "conv": _padded(3), "conv_transpose": _padded(3), "layer_norm": _padded(3),
+    "group_norm": _padded(3),
     "batch_norm_train": _padded(3),
     "clamp_grad": lambda node: (node.parents[0], None),     # (where(mask, g, zero)'s g, zero)
 }

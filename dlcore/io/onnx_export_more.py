@@ -2,7 +2,10 @@
 builder ``b`` and the ``Op`` records are that module's): ``pad_constant`` as Pad (constant),
 ``pad_edge`` as Pad (reflect, edge; wrap from opset 19), ``glu`` as two Slices, Sigmoid and
 Mul, ``logsumexp`` in its kernels' max-shifted steps (ReduceMax, the shift's Where, Sub, Exp,
-ReduceSum, Log, Add), ``smooth_l1`` (and Huber) as its elementwise formula."""
+ReduceSum, Log, Add), ``smooth_l1`` (and Huber) as its elementwise formula, ``group_norm`` as
+the layer norm of the ``(N, groups, -1)`` Reshape (ReduceMean, Sub, Mul, Add, Sqrt, Div), the
+Reshape back and the per-channel Mul and Add (ONNX's GroupNormalization scales per group in
+opset 18 and per channel from 21: the plain steps read the same in every opset)."""
 
 from __future__ import annotations
 
@@ -64,3 +67,21 @@ def smooth_l1(b: Any, op: Any) -> None:
     outer = b.node("Sub", [z, b.node("Mul", [half, beta])])
     b.node("Where", [b.node("Less", [z, beta]), inner,
                      b.node("Mul", [beta, outer]) if p["huber"] else outer], op.output)
+
+
+def group_norm(b: Any, op: Any) -> None:
+    p, x, d = op.params, op.inputs[0], op.out_dtype
+    rank = len(op.in_shapes[0])
+    g = b.node("Reshape", [x, b.const(np.array([0, int(p["groups"]), -1], np.int64))])
+    dev = b.node("Sub", [g, b.node("ReduceMean", [g], axes=[2], keepdims=1)])
+    var = b.node("ReduceMean", [b.node("Mul", [dev, dev])], axes=[2], keepdims=1)
+    eps = b.const(float(p["eps"]), d)
+    y = b.node("Div", [dev, b.node("Sqrt", [b.node("Add", [var, eps])])])
+    y = b.node("Reshape", [y, b.node("Shape", [x])])
+    per_channel = b.const(np.array([-1] + [1] * (rank - 2), np.int64))
+    rest = list(op.inputs[1:])
+    if "w" in p["affine"]:
+        y = b.node("Mul", [y, b.node("Reshape", [rest.pop(0), per_channel])])
+    if "b" in p["affine"]:
+        y = b.node("Add", [y, b.node("Reshape", [rest.pop(0), per_channel])])
+    b.node("Identity", [y], op.output)

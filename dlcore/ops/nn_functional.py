@@ -75,6 +75,7 @@ from .gelu_tanh import gelu_tanh_p
 from .glu import glu as _glu
 from .smooth_l1 import smooth_l1 as _smooth_l1
 from .linalg import matmul
+from .group_norm_prims import group_norm as _fused_group_norm
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
 from .shape import expand_dims, reshape
@@ -455,18 +456,9 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
             raise ShapeError("group_norm", f"Expected {name} to be a vector of size equal to "  # weight's)
                              f"the number of channels in input, but got {name} of shape "
                              f"{list(shown)} and input of shape {list(s)}", [s])
-    known = all(isinstance(d, int) for d in s[1:])            # (an empty batch: no -1)
-    g = reshape(x, (n, num_groups, math.prod(s[1:]) // num_groups if known else -1))
-    # the fused layer_norm primitive over each group (no affine), then the per-channel affine:
-    # five nodes where mean, sub, mul, mean, add, sqrt, div made nine (PyTorch's numerics:
-    # its group norm's moments are its layer norm's; 4x3x16x16 float32: 66 -> ~25 us)
-    y = reshape(_fused_layer_norm(g, None, None, 1, eps), s)
-    shape = (1, c) + (1,) * (len(s) - 2)
-    if weight is not None:
-        y = mul(y, reshape(weight, shape))
-    if bias is not None:
-        y = add(y, reshape(bias, shape))
-    return y
+    # the fused group-norm primitive (dlcore/ops/group_norm_prims.py): one node where the
+    # reshaped layer norm and the per-channel affine made five
+    return _fused_group_norm(x, weight, bias, num_groups, eps)
 
 
 @exports(_f("normalize"), "args", float_only=True)

@@ -1,13 +1,15 @@
 """Op-table rows of the layer-normalisation primitives (dlcore/ops/norm_prims.py): the fused
 forward with and without the affine parameters, and its two gradient primitives (their own
-vjps are the second derivative of the layer norm), against NumPy; and of the training-mode
-batch-norm primitives (dlcore/ops/batch_norm_prims.py)."""
+vjps are the second derivative of the layer norm), against NumPy; the same for the group-norm
+primitives (dlcore/ops/group_norm_prims.py); and of the training-mode batch-norm primitives
+(dlcore/ops/batch_norm_prims.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from dlcore.ops import batch_norm_prims as bn
+from dlcore.ops import group_norm_prims as gn
 from dlcore.ops import nn_functional as nnf
 from dlcore.ops import norm_prims as ln
 
@@ -39,9 +41,60 @@ def np_layer_norm_wgrad(g, x, k):
     return (g * xhat).sum(tuple(range(x.ndim - k))).astype(x.dtype)
 
 
+def _grouped(v, groups):
+    return v.reshape(v.shape[0], groups, -1)
+
+
+def _chan(v, x):
+    return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+def np_group_norm(x, w=None, b=None, groups=2):
+    y = np_layer_norm(_grouped(x, groups), k=1).reshape(x.shape)
+    return (y * (1.0 if w is None else _chan(w, x)) + (0.0 if b is None else _chan(b, x))
+            ).astype(x.dtype)
+
+
+def np_group_norm_grad(a, x, w, groups):
+    aw = a * (1.0 if w is None else _chan(w, x))
+    return np_layer_norm_grad(_grouped(aw, groups), _grouped(x, groups), 1.0, 1).reshape(x.shape)
+
+
+def np_group_norm_wgrad(g, x, groups):
+    _, xhat, _ = _stats(_grouped(x, groups), 1)
+    return (g * xhat.reshape(x.shape)).sum((0,) + tuple(range(2, x.ndim))).astype(x.dtype)
+
+
+def group_norm_rows(OpRow) -> list:
+    fused = ("group_norm", "group_norm_grad", "group_norm_wgrad")
+    return [
+        OpRow("group_norm[affine]", "group_norm",
+              lambda x, w, b: nnf.group_norm(x, 2, w, b), np_group_norm,
+              (((3, 4, 5), (4,), (4,)), ((2, 6, 2, 3), (6,), (6,))),
+              ("real", "real", "real"), (0, 1, 2), rtol=1e-4, atol=1e-5, primitives=fused),
+        OpRow("group_norm[no affine, 2-D]", "group_norm",
+              lambda x: gn.group_norm(x, None, None, 3, EPS),
+              lambda x: np_group_norm(x, groups=3), (((4, 6),),), ("real",), (0,),
+              rtol=1e-4, atol=1e-5),
+        OpRow("group_norm_grad", "group_norm_grad",
+              lambda a, x, w: gn.group_norm_grad(a, x, w, 2, EPS),
+              lambda a, x, w: np_group_norm_grad(a, x, w, 2),
+              (((2, 4, 3), (2, 4, 3), (4,)),), ("real", "real", "real"), (0, 1, 2),
+              rtol=1e-4, atol=1e-5),
+        OpRow("group_norm_grad[no weight]", "group_norm_grad",
+              lambda a, x: gn.group_norm_grad(a, x, None, 1, EPS),
+              lambda a, x: np_group_norm_grad(a, x, None, 1), (((3, 2, 2, 2), (3, 2, 2, 2)),),
+              ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
+        OpRow("group_norm_wgrad", "group_norm_wgrad",
+              lambda g, x: gn.group_norm_wgrad(g, x, 2, EPS),
+              lambda g, x: np_group_norm_wgrad(g, x, 2), (((3, 4, 5), (3, 4, 5)),),
+              ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
+    ]
+
+
 def norm_rows(OpRow) -> list:
     fused = ("layer_norm", "layer_norm_grad", "layer_norm_wgrad")
-    return batch_norm_rows(OpRow) + [
+    return batch_norm_rows(OpRow) + group_norm_rows(OpRow) + [
         OpRow("layer_norm[affine]", "layer_norm",
               lambda x, w, b: nnf.layer_norm(x, (4,), w, b), np_layer_norm,
               (((3, 4), (4,), (4,)), ((2, 2, 4), (4,), (4,))), ("real", "real", "real"),
