@@ -358,6 +358,7 @@ _TORCH_NAMES: dict = {
     "batch_norm_train": "NativeBatchNormBackward0",
     "layer_norm": "NativeLayerNormBackward0",
     "group_norm": "NativeGroupNormBackward0",
+    "cosine_similarity": "SumBackward1",         # (ATen's composite ends in a sum)
     # pooling per output rank: PyTorch pools 1-d as 2-d, then squeezes
     "avg_pool": lambda node: _POOL_NAMES[len(node.shape)].format("AvgPool", ""),
     "max_pool": lambda node: _POOL_NAMES[len(node.shape)].format("MaxPool", "WithIndices"),

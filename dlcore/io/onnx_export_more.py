@@ -5,7 +5,9 @@ Mul, ``logsumexp`` in its kernels' max-shifted steps (ReduceMax, the shift's Whe
 ReduceSum, Log, Add), ``smooth_l1`` (and Huber) as its elementwise formula, ``group_norm`` as
 the layer norm of the ``(N, groups, -1)`` Reshape (ReduceMean, Sub, Mul, Add, Sqrt, Div), the
 Reshape back and the per-channel Mul and Add (ONNX's GroupNormalization scales per group in
-opset 18 and per channel from 21: the plain steps read the same in every opset)."""
+opset 18 and per channel from 21: the plain steps read the same in every opset), and
+``cosine_similarity`` as its kernels' sums (ReduceSum of the products, Max with eps squared,
+Sqrt, Div)."""
 
 from __future__ import annotations
 
@@ -85,3 +87,16 @@ def group_norm(b: Any, op: Any) -> None:
     if "b" in p["affine"]:
         y = b.node("Add", [y, b.node("Reshape", [rest.pop(0), per_channel])])
     b.node("Identity", [y], op.output)
+
+
+def cosine_similarity(b: Any, op: Any) -> None:
+    x1, x2 = op.inputs[:2]
+    axis = int(op.params["axis"])
+    e2 = b.const(float(op.params["eps"]) ** 2, op.out_dtype)
+
+    def norm(x: str) -> str:
+        sq = b.node("ReduceSum", [b.node("Mul", [x, x])], axes=[axis], keepdims=0)
+        return b.node("Sqrt", [b.node("Max", [sq, e2])])
+
+    dot = b.node("ReduceSum", [b.node("Mul", [x1, x2])], axes=[axis], keepdims=0)
+    b.node("Div", [dot, b.node("Mul", [norm(x1), norm(x2)])], op.output)

@@ -75,6 +75,7 @@ from .gelu_tanh import gelu_tanh_p
 from .glu import glu as _glu
 from .smooth_l1 import smooth_l1 as _smooth_l1
 from .linalg import matmul
+from .cosine_prims import cosine_similarity as _fused_cosine
 from .group_norm_prims import group_norm as _fused_group_norm
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
@@ -316,6 +317,17 @@ def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8):
     """``sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))`` along ``axis``, as ATen: each
     input divided by its clamped norm first, a sum last (so the result is no saved output:
     ``cos.masked_fill_(mask, v)`` before backward is fine, as in SimCLR's InfoNCE loss)."""
+    a1, a2 = aval_of(x1), aval_of(x2)
+    if a1.dtype == a2.dtype and a1.dtype.kind == "f" and None not in a1.shape + a2.shape:
+        # the fused primitives (dlcore/ops/cosine_prims.py): one node each way, on the
+        # operands broadcast to one shape first, as ATen's (a (N, 1, D) by (1, M, D)
+        # similarity matrix; the composite below took each norm before broadcasting, so a
+        # summed axis of length 1 against n gave values above 1)
+        shape = _rules.broadcast_shapes("cosine_similarity", a1.shape, a2.shape)
+        if -len(shape) <= axis < len(shape):
+            from .broadcast import broadcast_to
+            return _fused_cosine(broadcast_to(x1, shape), broadcast_to(x2, shape),
+                                 axis % len(shape), eps)
     # (the clamp inside the sqrt: no inf * 0 gradient at a zero vector, as ATen's norm)
     n1 = sqrt(maximum(sum(mul(x1, x1), axis, True), eps * eps))
     n2 = sqrt(maximum(sum(mul(x2, x2), axis, True), eps * eps))

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from dlcore import ops
+from dlcore.ops import cosine_prims
 
 
 def _vec(f):
@@ -131,8 +132,29 @@ def _nn_rows(OpRow) -> list:
         OpRow("cosine_similarity", "cosine_similarity", nnf.cosine_similarity,
               lambda a, b_: (a * b_).sum(1) / (np.linalg.norm(a, axis=1) *
                                                np.linalg.norm(b_, axis=1)),
-              (((3, 4), (3, 4)),), ("real", "real"), (0, 1), rtol=1e-4),
+              (((3, 4), (3, 4)), ((2, 3, 4), (2, 3, 4))), ("real", "real"), (0, 1), rtol=1e-4,
+              primitives=("cosine_similarity", "cosine_similarity_grad")),
+        OpRow("cosine_similarity[broadcast: composite]", "cosine_similarity",
+              nnf.cosine_similarity, _np_cosine, (((3, 1, 4), (1, 2, 4)),), ("real", "real"),
+              (0, 1), rtol=1e-4),
+        OpRow("cosine_similarity_grad", "cosine_similarity_grad",
+              lambda g, a, b_: cosine_prims.cosine_similarity_grad(g, a, b_, 1, 1e-8),
+              _np_cosine_grad, (((2, 4), (2, 3, 4), (2, 3, 4)),), ("real", "real", "real"),
+              (0, 1, 2), rtol=1e-4, atol=1e-5),
     ]
+
+
+def _np_cosine(a, b_, axis=1):
+    a, b_ = np.broadcast_arrays(a, b_)
+    return ((a * b_).sum(axis) / (np.linalg.norm(a, axis=axis) *
+                                  np.linalg.norm(b_, axis=axis))).astype(a.dtype)
+
+
+def _np_cosine_grad(g, a, b_):
+    n1 = np.linalg.norm(a, axis=1, keepdims=True)
+    n2 = np.linalg.norm(b_, axis=1, keepdims=True)
+    cos = (a * b_).sum(1, keepdims=True) / (n1 * n2)
+    return (np.expand_dims(g, 1) * (b_ / n2 - cos * a / n1) / n1).astype(a.dtype)
 
 
 def _np_index_add(x, i, s):
