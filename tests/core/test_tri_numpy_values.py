@@ -53,3 +53,19 @@ def test_choleskys_gradient_is_pytorchs():
     tx = torch.tensor(spd, requires_grad=True)
     torch.linalg.cholesky(tx).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [0, 1, -1, 3, -4, 10, -10])
+@pytest.mark.parametrize("lower", [True, False])
+def test_the_cpu_kernel_with_its_kept_masks_equals_numpys_triangles(k, lower):
+    """dlcore/kernels/cpu/shape.py's ``tri`` keeps each shape's mask (NumPy builds its own on
+    every call): NumPy's values for every dtype, batch and offset, twice (the kept mask)."""
+    from dlcore.kernels.cpu import shape as cpu_shape
+    for x in list(_cases()) + [np.zeros((0, 3), np.float32), np.ones((2, 0, 3))]:
+        want = np.tril(x, k) if lower else np.triu(x, k)
+        for _ in range(2):
+            got = cpu_shape.tri(x, k=k, lower=lower)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+            assert np.signbit(got).tolist() == np.signbit(want).tolist() if \
+                x.dtype.kind == "f" else True
