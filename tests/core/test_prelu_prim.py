@@ -73,3 +73,40 @@ def test_errors_and_shapes_as_pytorch():
         got = dl.nn.functional.prelu(dl.tensor(x), dl.tensor(w))
         want = torch.nn.functional.prelu(torch.tensor(x), torch.tensor(w))
         assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("xshape,wshape", [((64, 128), (1,)), ((4, 3, 5, 5), (3, 1, 1)),
+                                           ((7,), (1,)), ((2, 6, 9), (6, 1)),
+                                           ((5, 4), (4,)), ((3, 4), (3, 4))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("g_kind", ["dense", "broadcast", "strided"])
+def test_one_pass_cpu_gradient_equals_numpys(xshape, wshape, dtype, g_kind):
+    """dlcore/kernels/cpu/leaky_relu.py's ``prelu_grad`` (one Numba pass for both gradients)
+    against the NumPy rule it replaced: dx exactly, dw to float64-summation rounding; a weight
+    that is neither one slope nor one per element of a single axis is refused (None)."""
+    from dlcore.kernels.cpu import leaky_relu as cpu
+    rng = np.random.default_rng(len(xshape))
+    x = rng.standard_normal(xshape).astype(dtype)
+    x.flat[::7] = np.nan
+    x.flat[1::11] = -0.0
+    w = rng.standard_normal(wshape).astype(dtype)
+    if g_kind == "dense":
+        g = rng.standard_normal(xshape).astype(dtype)
+    elif g_kind == "broadcast":
+        g = np.broadcast_to(dtype(0.75), xshape)
+    else:
+        g = rng.standard_normal(xshape[::-1]).astype(dtype).T
+    got = cpu.prelu_grad(g, x, w)
+    if len(wshape) == 2 and wshape[0] > 1 and wshape[1] > 1:
+        assert got is None                      # (two axes of slopes: the NumPy rule)
+        return
+    with np.errstate(invalid="ignore"):
+        m = x > 0
+        dx = np.where(m, g, w * g)
+        dw_terms = np.where(m, dtype(0), x * g)
+    lead = x.ndim - len(wshape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(wshape) if n == 1)
+    dw = dw_terms.astype(np.float64).sum(axes).reshape(wshape).astype(dtype)
+    assert got[0].dtype == got[1].dtype == dtype and got[1].shape == wshape
+    np.testing.assert_array_equal(got[0], dx)
+    np.testing.assert_allclose(got[1], dw, rtol=1e-5 if dtype == np.float32 else 1e-12)

@@ -65,3 +65,33 @@ def leaky_relu_grad(g, x, *, alpha):
     with np.errstate(all="ignore"):
         y = np.where(x > 0, g32, g32 * g32.dtype.type(alpha))
     return y.astype(d) if half else y
+
+
+def prelu_grad(g, x, w):
+    """``(dx, dw)`` of ``prelu(x, w)`` for float32/float64 ``x`` and cotangent ``g`` of one
+    shape and dtype, ``w`` of that dtype holding one slope or one per element of a single axis
+    of ``x`` (``(C, 1, ...)`` against ``(N, C, ...)``): one Numba pass
+    (``_jit_leaky_relu.prelu_grad``), ``dw`` shaped as ``w``.  None for any other operands
+    (the caller's NumPy or composite path).  64x128 float32, one slope: 38 -> see
+    dlcore/ops/activations.py."""
+    d = x.dtype
+    if (d is not _F32 and d is not _F64) or g.dtype is not d or w.dtype is not d or \
+            g.shape != x.shape or w.ndim > x.ndim or not x.size:
+        return None
+    wshape = (1,) * (x.ndim - w.ndim) + w.shape
+    axes = [i for i, n in enumerate(wshape) if n != 1]
+    if len(axes) > 1 or (axes and wshape[axes[0]] != x.shape[axes[0]]):
+        return None
+    shape = x.shape
+    a = 1
+    for n in shape[:axes[0] if axes else 0]:
+        a *= n
+    c = shape[axes[0]] if axes else 1
+    view = (a, c, x.size // (a * c))             # (one slope: (1, 1, size))
+    xv = np.ascontiguousarray(x).reshape(view)
+    gv = g.reshape(view) if g.flags.c_contiguous or not any(g.strides) else \
+        np.ascontiguousarray(g).reshape(view)
+    dx = np.empty(view, d)
+    acc = np.zeros(c, np.float64)
+    _loops().prelu_grad(gv, xv, np.ascontiguousarray(w).reshape(c), dx, acc)
+    return dx.reshape(shape), acc.astype(d).reshape(w.shape)
