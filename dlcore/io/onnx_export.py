@@ -37,7 +37,7 @@ integers and None), Gather (take), ScatterND with reduction add (scatter_add),
 Conv/MaxPool/AveragePool (NCHW, as the core's convolution primitives), softmax's vjp,
 bitwise and/or/xor/not and 2-D grid_sample (GridSample, opset 16) (``onnx_export_nn``),
 constant and reflect/replicate/circular padding (Pad), glu, logsumexp (max-shifted), smooth
-L1/Huber, group norm and cosine similarity (``onnx_export_more``), the
+L1/Huber, group norm, cosine similarity and the KL-divergence terms (``onnx_export_more``), the
 fused training-mode batch norm (``batch_norm_stats`` as ReduceMean, ``batch_norm_train`` as
 BatchNormalization fed those statistics), the
 fused ``lstm_gates`` (Slice, Sigmoid, Tanh, Mul, Add, Concat), ``lstm_step`` (MatMul and Add,
@@ -348,7 +348,7 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
     elif name in ("smooth_l1", "glu", "pad_edge", "pad_constant", "logsumexp", "group_norm",
-                  "cosine_similarity"):
+                  "cosine_similarity", "kl_div", "kl_div_log"):
         from . import onnx_export_more
         getattr(onnx_export_more, name)(b, op)
     elif name == "getitem":

@@ -7,7 +7,8 @@ the layer norm of the ``(N, groups, -1)`` Reshape (ReduceMean, Sub, Mul, Add, Sq
 Reshape back and the per-channel Mul and Add (ONNX's GroupNormalization scales per group in
 opset 18 and per channel from 21: the plain steps read the same in every opset), and
 ``cosine_similarity`` as its kernels' sums (ReduceSum of the products, Max with eps squared,
-Sqrt, Div)."""
+Sqrt, Div), and the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
+``kl_div_log`` (Exp(t) (t - x))."""
 
 from __future__ import annotations
 
@@ -100,3 +101,16 @@ def cosine_similarity(b: Any, op: Any) -> None:
 
     dot = b.node("ReduceSum", [b.node("Mul", [x1, x2])], axes=[axis], keepdims=0)
     b.node("Div", [dot, b.node("Mul", [norm(x1), norm(x2)])], op.output)
+
+
+def kl_div(b: Any, op: Any) -> None:
+    x, t = op.inputs[:2]
+    zero = b.const(0.0, op.out_dtype)
+    tlogt = b.node("Where", [b.node("Equal", [t, zero]), zero,
+                             b.node("Mul", [t, b.node("Log", [t])])])
+    b.node("Sub", [tlogt, b.node("Mul", [t, x])], op.output)
+
+
+def kl_div_log(b: Any, op: Any) -> None:
+    x, t = op.inputs[:2]
+    b.node("Mul", [b.node("Exp", [t]), b.node("Sub", [t, x])], op.output)

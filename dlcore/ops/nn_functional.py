@@ -77,6 +77,8 @@ from .smooth_l1 import smooth_l1 as _smooth_l1
 from .linalg import matmul
 from .cosine_prims import cosine_similarity as _fused_cosine
 from .group_norm_prims import group_norm as _fused_group_norm
+from .kl_div import kl_div_log_p as _kl_div_log_p
+from .kl_div import kl_div_p as _kl_div_p
 from .norm_prims import layer_norm as _fused_layer_norm
 from .reduce import sum
 from .shape import expand_dims, reshape
@@ -249,7 +251,11 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False):
     """Pointwise ``target (log target - input)``; 'batchmean' divides the sum by the batch."""
-    if log_target:
+    d_in, d_t = aval_of(input).dtype, aval_of(target).dtype
+    if d_in == d_t and d_in.kind == "f":
+        # the pointwise terms as one primitive (dlcore/ops/kl_div.py)
+        loss = bind(_kl_div_log_p if log_target else _kl_div_p, input, target)
+    elif log_target:
         loss = mul(exp(target), sub(target, input))
     else:
         # PyTorch's ``xlogy(target, target) - target * input``: xlogy is 0 where target == 0
