@@ -37,3 +37,22 @@ def test_ties_only_in_some_rows_and_other_dtypes():
     for dt in ("int64", "int32", "bool", "float16"):
         y = (x * 3).astype(dt)
         np.testing.assert_array_equal(_stable_argsort(y, 1), np.argsort(y, 1, kind="stable"))
+
+
+def test_float32_lines_as_packed_integer_keys():
+    """float32 lines sort as one int64 key each (the value's order key above its index:
+    ``_packed_argsort32``): NumPy's stable order with infinities, both NaNs and both zeros
+    mixed into long tied lines, along each axis of a strided operand."""
+    rng = np.random.default_rng(2)
+    x = np.round(rng.standard_normal((9, 300, 4)) * 2).astype(np.float32) / 2
+    x.flat[::7] = np.nan
+    x.flat[1::9] = -np.nan
+    x.flat[2::11] = -0.0
+    x.flat[3::13] = np.inf
+    x.flat[4::17] = -np.inf
+    x.flat[5::19] = np.finfo(np.float32).tiny / 4            # (a subnormal)
+    for view in (x, x[:, ::-2, 1:], x.transpose(2, 0, 1)):
+        for ax in range(view.ndim):
+            got = _stable_argsort(view, ax)
+            assert got.dtype == np.int64 and got.flags.c_contiguous
+            np.testing.assert_array_equal(got, np.argsort(view, axis=ax, kind="stable"))

@@ -65,3 +65,23 @@ def take_along3(x, i, axis, out):
                 else:
                     out[a, b, c] = x[a, b, k]
     return True
+
+
+@njit(cache=True, nogil=True)
+def pack_sort_keys32(bits, keys):
+    """``keys[r, j]``: a float32 line's order key and ``j`` in one int64, ``bits`` the lines'
+    float32 bits (int32, (rows, n), ``n < 2**31``): the bits made monotone as signed integers
+    (negatives' magnitude bits flipped), -0.0 as +0.0 and every NaN as the positive quiet NaN
+    (above +inf, as PyTorch sorts NaN), shifted up 32 bits, the index below: sorting the keys
+    as integers is the stable sort of the values."""
+    rows, n = bits.shape
+    for r in range(rows):
+        for j in range(n):
+            b = bits[r, j]
+            m = b & 0x7FFFFFFF
+            if m > 0x7F800000:
+                b = 0x7FC00000                  # (NaN)
+            elif m == 0:
+                b = 0                           # (-0.0)
+            k = b ^ ((b >> 31) & 0x7FFFFFFF)
+            keys[r, j] = (np.int64(k) << 32) | j

@@ -75,6 +75,8 @@ def _stable_argsort(x: np.ndarray, axis: int) -> np.ndarray:
     again stably.  64x128 float32 rows: 125 -> ~45 us (PyTorch's sort 61); one thread."""
     if x.dtype not in _QUICK or x.ndim == 0 or x.shape[axis] < 2 or not x.size:
         return np.argsort(x, axis=axis, kind="stable")
+    if x.dtype == _F32 and x.shape[axis] < 2 ** 31:
+        return _packed_argsort32(x, axis)
     idx = np.argsort(x, axis=axis, kind="quicksort")
     v = np.sort(x, axis=axis)               # (the values idx orders, whatever its ties)
     lo = v[(slice(None),) * axis + (slice(0, -1),)]
@@ -86,6 +88,23 @@ def _stable_argsort(x: np.ndarray, axis: int) -> np.ndarray:
     xm, im = np.moveaxis(x, axis, -1), np.moveaxis(idx, axis, -1)
     im[lines] = np.argsort(xm[lines], axis=-1, kind="stable")
     return idx
+
+
+_F32 = np.dtype(np.float32)
+
+
+def _packed_argsort32(x: np.ndarray, axis: int) -> np.ndarray:
+    """The stable argsort of float32 lines as one sort of int64 keys (the value's order key
+    above, the index below: ``_jit_scan.pack_sort_keys32``), NumPy's vectorised (AVX-512)
+    integer sort, and the indices read from the low 32 bits: 64x128 rows 50 -> ~20 us against
+    the quicksort, the sorted values and the tie check of ``_stable_argsort``."""
+    xm = np.ascontiguousarray(np.moveaxis(x, axis, -1))
+    n = xm.shape[-1]
+    keys = np.empty(xm.shape, np.int64)
+    _jit_scan().pack_sort_keys32(xm.view(np.int32).reshape(-1, n), keys.reshape(-1, n))
+    keys.sort(axis=-1)
+    idx = np.bitwise_and(keys, 0xFFFFFFFF, out=keys)
+    return idx if axis in (-1, x.ndim - 1) else np.ascontiguousarray(np.moveaxis(idx, -1, axis))
 
 
 def _check(i: np.ndarray, n: int, axis: int) -> np.ndarray:
