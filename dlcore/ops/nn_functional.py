@@ -252,7 +252,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
            log_target: bool = False):
     """Pointwise ``target (log target - input)``; 'batchmean' divides the sum by the batch."""
     d_in, d_t = aval_of(input).dtype, aval_of(target).dtype
-    if d_in == d_t and d_in.kind == "f":
+    if d_in == d_t and _dt.is_floating(d_in):
         # the pointwise terms as one primitive (dlcore/ops/kl_div.py)
         loss = bind(_kl_div_log_p if log_target else _kl_div_p, input, target)
     elif log_target:
@@ -324,7 +324,7 @@ def cosine_similarity(x1, x2, axis: int = 1, eps: float = 1e-8):
     input divided by its clamped norm first, a sum last (so the result is no saved output:
     ``cos.masked_fill_(mask, v)`` before backward is fine, as in SimCLR's InfoNCE loss)."""
     a1, a2 = aval_of(x1), aval_of(x2)
-    if a1.dtype == a2.dtype and a1.dtype.kind == "f" and None not in a1.shape + a2.shape:
+    if a1.dtype == a2.dtype and _dt.is_floating(a1.dtype) and None not in a1.shape + a2.shape:
         # the fused primitives (dlcore/ops/cosine_prims.py): one node each way, on the
         # operands broadcast to one shape first, as ATen's (a (N, 1, D) by (1, M, D)
         # similarity matrix; the composite below took each norm before broadcasting, so a
@@ -463,7 +463,7 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
         return cast(group_norm(cast(x, "float32"), num_groups, weight, bias, eps),
                     aval_of(x).dtype)
     s = tuple(aval_of(x).shape)
-    n, c = s[0], s[1]
+    c = s[1]
     if c % num_groups:
         raise ShapeError("group_norm", f"Expected number of channels in input to be divisible "
                          f"by num_groups, but got input of shape {list(s)} and num_groups="

@@ -112,7 +112,8 @@ class GroupNorm(Module):
                 (b is None or tuple(b.shape) == (self.num_channels,)):
             # the fused primitive itself (F.group_norm's checks passed by construction)
             return _fused_group_norm(input, w, b, self.num_groups, self.eps)
-        return _group_norm(input, self.num_groups, w, b, self.eps)
+        return labelled(_group_norm(input, self.num_groups, w, b, self.eps),
+                        "NativeGroupNormBackward0", input)    # (a 16-bit input's last cast)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

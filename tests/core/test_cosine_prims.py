@@ -113,3 +113,20 @@ def test_onnx_export(tmp_path):
     got = ort.InferenceSession(str(path)).run(None, {"a": a, "b": b})[0]
     np.testing.assert_allclose(got, Net()(dt.tensor(a), dt.tensor(b)).detach().numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_16_bit_operands(dtype):
+    rng = np.random.default_rng(8)
+    a, b = rng.standard_normal((4, 8)), rng.standard_normal((4, 8))
+    out = []
+    for L in (dt, torch):
+        d = getattr(L, dtype)
+        x = L.tensor(a, dtype=L.float32).to(d).requires_grad_()
+        c = L.nn.functional.cosine_similarity(x, L.tensor(b, dtype=L.float32).to(d))
+        c.sum().backward()
+        out.append((str(c.dtype), str(x.grad.dtype), c.float().detach().numpy(),
+                    x.grad.float().numpy()))
+    assert out[0][:2] == out[1][:2] == (f"torch.{dtype}",) * 2
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(out[0][3], out[1][3], rtol=2e-2, atol=2e-2)

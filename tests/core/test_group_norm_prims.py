@@ -146,3 +146,10 @@ def test_onnx_export_of_group_norm(tmp_path, opset):
     back = dt.onnx.load_model(str(path))             # dlcore's importer reads it back
     np.testing.assert_allclose(back(dt.tensor(x)).detach().numpy(), want, rtol=1e-6,
                                atol=1e-6)
+
+
+def test_a_16_bit_input_with_float32_parameters_is_torchs_node():
+    """(the float32 normalisation's last cast relabelled, as PyTorch's mixed-dtype kernel)"""
+    for L in (dt, torch):
+        y = L.nn.GroupNorm(2, 4)(L.randn(2, 4, 3).bfloat16().requires_grad_())
+        assert y.dtype == L.bfloat16 and y.grad_fn.name() == "NativeGroupNormBackward0"

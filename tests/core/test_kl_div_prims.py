@@ -95,3 +95,24 @@ def test_onnx_export(tmp_path, log_target):
     got = ort.InferenceSession(str(path)).run(None, {"x": x, "t": t})[0]
     np.testing.assert_allclose(got, Net()(dt.tensor(x), dt.tensor(t)).numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_16_bit_operands_keep_their_dtype(dtype):
+    """(the composite this replaced returned float32 for 16-bit operands)"""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((4, 8)).astype(np.float32)
+    t = np.abs(rng.standard_normal((4, 8))).astype(np.float32)
+    t[0, 0] = 0.0
+    out = []
+    for L in (dt, torch):
+        d = getattr(L, dtype)
+        x = L.tensor(a).to(d).requires_grad_()
+        loss = L.nn.functional.kl_div(x, L.tensor(t).to(d), reduction="none")
+        loss.sum().backward()
+        out.append((loss.dtype, x.grad.dtype, loss.float().detach().numpy(),
+                    x.grad.float().numpy()))
+    assert out[0][0] == dt.tensor(a).to(getattr(dt, dtype)).dtype and out[0][1] == out[0][0]
+    assert str(out[0][0]) == str(out[1][0])
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=2e-2, atol=2e-2)
+    np.testing.assert_array_equal(out[0][3], out[1][3])
