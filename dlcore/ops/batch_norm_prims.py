@@ -47,6 +47,7 @@ from ._rules import same_shape
 from .elementwise import add, mul, sub
 from .indexing import getitem
 from .math_unary import rsqrt
+from .norm_prims import affine_args
 from .reduce import sum as _sum
 from .shape import reshape, stack
 
@@ -232,14 +233,7 @@ def batch_norm_stats(x, last: bool = False):
 def batch_norm_train(x, st, weight, bias, eps: float, last: bool = False):
     """The fused normalisation of ``x`` with its own statistics ``st = batch_norm_stats(x)``;
     ``weight``/``bias`` (either may be None) of shape (C,)."""
-    args = [x, st]
-    affine = ""
-    if weight is not None:
-        args.append(weight)
-        affine += "w"
-    if bias is not None:
-        args.append(bias)
-        affine += "b"
+    args, affine = affine_args([x, st], weight, bias)
     return bind(batch_norm_train_p, *args, eps=float(eps), affine=affine, **_last(last))
 
 

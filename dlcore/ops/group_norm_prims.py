@@ -60,17 +60,13 @@ def _gn_rule(x: AVal, *wb: AVal, groups, eps, affine) -> AVal:
 
 def _grad_rule(a: AVal, x: AVal, *w: AVal, groups, eps, affine) -> AVal:
     _check("group_norm_grad", x, groups, w, ["weight"] * len(w))
-    if not same_shape(a.shape, x.shape) or a.dtype != x.dtype:
-        raise ShapeError("group_norm_grad", "the cotangent must have the input's shape and "
-                         "dtype", [a.shape, x.shape])
+    _ln.check_cotangent("group_norm_grad", a, x)
     return AVal(x.shape, x.dtype)
 
 
 def _wgrad_rule(g: AVal, x: AVal, *, groups, eps) -> AVal:
     _check("group_norm_wgrad", x, groups)
-    if not same_shape(g.shape, x.shape) or g.dtype != x.dtype:
-        raise ShapeError("group_norm_wgrad", "the cotangent must have the input's shape and "
-                         "dtype", [g.shape, x.shape])
+    _ln.check_cotangent("group_norm_wgrad", g, x)
     return AVal((x.shape[1],), x.dtype)
 
 
@@ -153,14 +149,7 @@ group_norm_wgrad_p = Primitive(
 def group_norm(x, weight, bias, groups: int, eps: float):
     """The fused group norm of ``x`` ``(N, C, *)`` over ``groups`` groups of channels;
     ``weight``/``bias`` (either may be None) shaped ``(C,)``, of ``x``'s dtype."""
-    args = [x]
-    affine = ""
-    if weight is not None:
-        args.append(weight)
-        affine += "w"
-    if bias is not None:
-        args.append(bias)
-        affine += "b"
+    args, affine = _ln.affine_args([x], weight, bias)
     return bind(group_norm_p, *args, groups=int(groups), eps=float(eps), affine=affine)
 
 

@@ -57,6 +57,26 @@ def _check(name, x: AVal, k, others=(), labels=()) -> None:
                              f"{list(tail)}, got {list(o.shape)}", [x.shape, o.shape])
 
 
+def check_cotangent(name: str, a: AVal, x: AVal) -> None:
+    """A norm gradient primitive's cotangent ``a`` has its input ``x``'s shape and dtype."""
+    if not same_shape(a.shape, x.shape) or a.dtype != x.dtype:
+        raise ShapeError(name, "the cotangent must have the input's shape and dtype",
+                         [a.shape, x.shape])
+
+
+def affine_args(first: list, weight, bias) -> tuple[list, str]:
+    """A fused norm's operands, ``first`` then the weight and bias that are not None, and its
+    ``affine`` parameter naming them (``""``, ``"w"``, ``"b"`` or ``"wb"``)."""
+    args, affine = list(first), ""
+    if weight is not None:
+        args.append(weight)
+        affine += "w"
+    if bias is not None:
+        args.append(bias)
+        affine += "b"
+    return args, affine
+
+
 def _ln_rule(x: AVal, *wb: AVal, k, eps, affine) -> AVal:
     _check("layer_norm", x, k, wb, [{"w": "weight", "b": "bias"}[c] for c in affine])
     return AVal(x.shape, x.dtype)
@@ -64,17 +84,13 @@ def _ln_rule(x: AVal, *wb: AVal, k, eps, affine) -> AVal:
 
 def _grad_rule(a: AVal, x: AVal, *w: AVal, k, eps, affine) -> AVal:
     _check("layer_norm_grad", x, k, w, ["weight"] * len(w))
-    if not same_shape(a.shape, x.shape) or a.dtype != x.dtype:
-        raise ShapeError("layer_norm_grad", "the cotangent must have the input's shape and "
-                         "dtype", [a.shape, x.shape])
+    check_cotangent("layer_norm_grad", a, x)
     return AVal(x.shape, x.dtype)
 
 
 def _wgrad_rule(g: AVal, x: AVal, *, k, eps) -> AVal:
     _check("layer_norm_wgrad", x, k)
-    if not same_shape(g.shape, x.shape) or g.dtype != x.dtype:
-        raise ShapeError("layer_norm_wgrad", "the cotangent must have the input's shape and "
-                         "dtype", [g.shape, x.shape])
+    check_cotangent("layer_norm_wgrad", g, x)
     return AVal(x.shape[x.ndim - k:], x.dtype)
 
 
@@ -152,14 +168,7 @@ layer_norm_wgrad_p = Primitive(
 def layer_norm(x, weight, bias, k: int, eps: float):
     """The fused layer norm over the ``k`` trailing axes; ``weight``/``bias`` (either may be
     None) shaped like those axes, of ``x``'s dtype."""
-    args = [x]
-    affine = ""
-    if weight is not None:
-        args.append(weight)
-        affine += "w"
-    if bias is not None:
-        args.append(bias)
-        affine += "b"
+    args, affine = affine_args([x], weight, bias)
     return bind(layer_norm_p, *args, k=int(k), eps=float(eps), affine=affine)
 
 

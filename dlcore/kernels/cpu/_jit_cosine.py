@@ -34,21 +34,28 @@ def _sums(x1, x2, a):
     return s
 
 
+@njit(cache=True, nogil=True, inline="always", fastmath=_FM)
+def _line_sums(x1, x2, a):
+    """(s11, s22, s12) of line ``a`` where B == 1 (the summed axis last: contiguous)."""
+    s11 = 0.0
+    s22 = 0.0
+    s12 = 0.0
+    for j in range(x1.shape[1]):
+        p = x1[a, j, 0] * 1.0
+        q = x2[a, j, 0] * 1.0
+        s11 += p * p
+        s22 += q * q
+        s12 += p * q
+    return s11, s22, s12
+
+
 @njit(cache=True, nogil=True, fastmath=_FM)
 def forward(x1, x2, out, eps2):
     """out[a, b] = (x1 . x2) / (max(|x1|, eps) max(|x2|, eps)) along axis 1."""
     a_, n, b_ = x1.shape
     for a in range(a_):
         if b_ == 1:
-            s11 = 0.0
-            s22 = 0.0
-            s12 = 0.0
-            for j in range(n):
-                p = x1[a, j, 0] * 1.0
-                q = x2[a, j, 0] * 1.0
-                s11 += p * p
-                s22 += q * q
-                s12 += p * q
+            s11, s22, s12 = _line_sums(x1, x2, a)
             out[a, 0] = s12 / (math.sqrt(max(s11, eps2)) * math.sqrt(max(s22, eps2)))
         else:
             s = _sums(x1, x2, a)
@@ -74,15 +81,7 @@ def grad(g, x1, x2, out, eps2):
     a_, n, b_ = x1.shape
     for a in range(a_):
         if b_ == 1:
-            s11 = 0.0
-            s22 = 0.0
-            s12 = 0.0
-            for j in range(n):
-                p = x1[a, j, 0] * 1.0
-                q = x2[a, j, 0] * 1.0
-                s11 += p * p
-                s22 += q * q
-                s12 += p * q
+            s11, s22, s12 = _line_sums(x1, x2, a)
             c1, c2 = _coefs(s11, s22, s12, g[a, 0] * 1.0, eps2)
             for j in range(n):
                 out[a, j, 0] = x1[a, j, 0] * c1 + x2[a, j, 0] * c2
