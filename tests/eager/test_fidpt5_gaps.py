@@ -165,6 +165,32 @@ def test_topk_ties_random_lines_match_torch(dtype):
         np.testing.assert_array_equal(gv.numpy(), wv.numpy())
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_topk_tie_free_pass_and_its_refusals_match_torch(dtype):
+    """A sorted top-k of at most 16 takes one tie-free pass (``_jit_topk._fast_line``) where
+    the line settles it: distinct values, lines with one tie at the k-th value or among the
+    k (the library algorithms then), NaN, signed zeros and infinities, either dimension."""
+    rng = np.random.default_rng(23)
+    for trial in range(200):
+        n = int(rng.integers(1, 300))
+        k = int(rng.integers(1, min(n, 16) + 1))
+        vals = rng.permutation(3 * n).reshape(3, n).astype(dtype)
+        if trial % 3 == 1:                            # one value repeated: a tie somewhere
+            vals[1, rng.integers(0, n)] = vals[1, rng.integers(0, n)]
+        if dtype.startswith("float") and trial % 3 == 2:
+            vals[rng.random((3, n)) < 0.05] = np.nan
+            vals[rng.random((3, n)) < 0.05] = -0.0
+            vals[rng.random((3, n)) < 0.05] = 0.0
+            vals[rng.random((3, n)) < 0.05] = -np.inf
+        largest, dim = bool(trial % 2), int(trial % 4 >= 2)
+        if dim == 0:
+            vals = np.ascontiguousarray(vals.T)
+        (wv, wi), (gv, gi) = _both(lambda L: L.topk(L.tensor(vals), k, dim=dim,
+                                                    largest=largest))
+        assert gi.tolist() == wi.tolist(), (n, k, largest, dim)
+        np.testing.assert_array_equal(gv.numpy(), wv.numpy())
+
+
 def test_topk_gradient_follows_the_chosen_indices():
     def grad(L):
         x = L.tensor([[1.0, 3, 3, 2, 3]], requires_grad=True)
