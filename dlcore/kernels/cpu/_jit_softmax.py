@@ -15,10 +15,13 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from ._fast32 import exp32
 from ._jit_exp_rows import _exp_row32, _row_max, _sum_exp32
 from .runtime import configure_threads
 
 configure_threads()
+
+_FAST = {"reassoc", "contract"}     # (the sums' vector lanes; no NaN/inf assumptions)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -161,3 +164,36 @@ def softmax_last32(x, out):
 def log_softmax_last32(x, out):
     n = x.shape[-1]
     log_softmax_rows32(x.reshape((x.size // n, n)), out.reshape((x.size // n, n)))
+
+
+# ----------------------------------------------------------------------------- gradients
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def log_softmax_grad_rows32(g, y, out):
+    """``out = g - exp(y) sum(g)`` per row of float32 ``(rows, n)`` arrays: the row's sum in
+    float64 rounded to float32 (as the separate sum kernel did), then one pass of ``exp32``
+    (0 below e^-87, NaN kept) where ``np.exp``, a product and a difference made three."""
+    rows, n = g.shape
+    for r in range(rows):
+        s = 0.0
+        for j in range(n):
+            s += g[r, j]
+        sf = np.float32(s)
+        for j in range(n):
+            v = y[r, j]
+            e = exp32(v) if not v < np.float32(-87.0) else np.float32(0.0)
+            out[r, j] = g[r, j] - e * sf
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def softmax_grad_rows(g, y, out):
+    """``out = y (g - sum(g y))`` per row of float32/float64 ``(rows, n)`` arrays (each
+    product in the dtype, the sum in float64 rounded to the dtype once, as the separate
+    kernels did): two passes where a product, a sum, a difference and a product made four."""
+    rows, n = g.shape
+    for r in range(rows):
+        s = 0.0
+        for j in range(n):
+            s += g[r, j] * y[r, j]
+        sd = y.dtype.type(s)
+        for j in range(n):
+            out[r, j] = y[r, j] * (g[r, j] - sd)

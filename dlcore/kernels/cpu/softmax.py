@@ -54,6 +54,24 @@ def log_softmax(x, *, axis):
     return _run(x, axis, True)
 
 
+def softmax_grad_last(g, y, axis: int, *, log: bool):
+    """Eager backward's softmax (``log``: log-softmax) gradient of C-contiguous float ``g``
+    and ``y`` of one shape and dtype along their last axis, from 1024 elements, in one Numba
+    pass per row (``_jit_softmax.softmax_grad_rows``, ``log_softmax_grad_rows32``: float32
+    only, its exponential ``exp32``'s): NLL of log-softmax, 64x128 float32, the log-softmax
+    gradient 13.2 -> see the closing note of the fifty-eighth session.  None for anything else
+    (the caller's separate kernels)."""
+    if y.ndim == 0 or axis not in (-1, y.ndim - 1) or y.size < 1024 or \
+            not (g.flags.c_contiguous and y.flags.c_contiguous) or (log and y.dtype != _F32):
+        return None
+    n = y.shape[-1]
+    out = np.empty(y.shape, y.dtype)
+    rows = (y.size // n, n)
+    fn = _jit().log_softmax_grad_rows32 if log else _jit().softmax_grad_rows
+    fn(g.reshape(rows), y.reshape(rows), out.reshape(rows))
+    return out
+
+
 def _small(log: bool):
     """``kernel.small(shape, dtype, axis)`` (the eager lane's plan, see
     ``dlcore_eager._lane.small_unary``): ``_run`` with the (outer, n, inner) view shape
