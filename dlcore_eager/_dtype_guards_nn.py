@@ -255,6 +255,19 @@ def _soft_margin(args, kwargs):
                                f"shape {list(shape)}")
 
 
+def _gaussian_nll(args, kwargs):
+    """PyTorch's first check of ``F.gaussian_nll_loss(input, target, var)``: a negative
+    variance, a number or any entry of a tensor, is refused (dlcore clamped it to eps)."""
+    var = args[2] if len(args) > 2 else kwargs.get("var")
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        bad = var < 0
+    else:
+        b = getattr(var, "_buf", None)
+        bad = type(b) is np.ndarray and b.size > 0 and bool((b < 0).any())
+    if bad:
+        raise ValueError("var has negative entry/entries")
+
+
 def _bool_clamp(inplace: bool):
     """clamp of a bool tensor with number bounds: bool bounds have no kernel; in place, the
     promoted result (Long, Float) cannot go back into the bool tensor (dlcore clamped in
@@ -399,6 +412,7 @@ CHECKS = {
     **{(ns, name): _clamp(name, ns == "Tensor") for ns in ("torch", "Tensor")
        for name in ("clamp", "clip", "clamp_", "clip_")},
     ("F", "soft_margin_loss"): _soft_margin,
+    ("F", "gaussian_nll_loss"): _gaussian_nll,
     ("F", "layer_norm"): _layer_norm,
     ("torch", "rand_like"): _random_like("check_uniform_bounds"),
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),

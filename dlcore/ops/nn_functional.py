@@ -34,6 +34,7 @@ pairwise_distance, bilinear.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 from .. import dtypes as _dt
@@ -300,10 +301,22 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
 @exports(_f("gaussian_nll_loss"), "args", float_only=True)
 def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
                       reduction: str = "mean"):
-    vs, xs = aval_of(var).shape, aval_of(input).shape
-    if vs != xs and len(vs) == len(xs) - 1:
-        var = expand_dims(var, -1)            # one variance per example, as PyTorch allows
-    v = maximum(var, eps)
+    from .elementwise import full_like, stop_gradient
+    if isinstance(var, (int, float)):          # (PyTorch: var * ones_like(input))
+        var = full_like(input, float(var))
+    vs, xs = tuple(aval_of(var).shape), tuple(aval_of(input).shape)
+    if vs != xs:
+        if xs[:-1] == vs:
+            var = expand_dims(var, -1)        # one variance per example, as PyTorch allows
+        elif not (len(vs) == len(xs) and None not in vs + xs and
+                  builtins.sum(v for x, v in zip(xs, vs) if x != v) == 1):
+            # (PyTorch's rule: var of input's rank, its sizes apart from input's summing to
+            # one: one axis of one, as (N, 1) for (N, D); a var that merely broadcast was
+            # taken before)
+            raise ValueError("var is of incorrect size")
+    # PyTorch clamps a clone of var under no_grad: the values max(var, eps), the gradient
+    # flowing to var as if unclamped (maximum's gave 0 below eps)
+    v = add(var, stop_gradient(sub(maximum(var, eps), var)))
     d = sub(input, target)
     loss = mul(add(log(v), div(mul(d, d), v)), 0.5)
     if full:
