@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _array_operands, _qops, _scalar_args, _scalar_ranges, _torch_warnings
+from . import _dispatch
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
@@ -268,6 +269,25 @@ def _gaussian_nll(args, kwargs):
         raise ValueError("var has negative entry/entries")
 
 
+def _class_weight(pos: int, class_targets_only: bool = False):
+    """PyTorch's refusal of a class ``weight`` (argument ``pos``) of another dtype than the
+    input (nll_loss, cross_entropy with class indices, multi_margin_loss: ``expected scalar
+    type Double but found Float``; dlcore promoted)."""
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        w = args[pos] if len(args) > pos else kwargs.get("weight")
+        if type(w) is not Tensor or type(x) is not Tensor or w._buf.dtype == x._buf.dtype or \
+                _dispatch._AUTOCAST:
+            return                              # (autocast casts the input to float32 first)
+        if class_targets_only:
+            t = args[1] if len(args) > 1 else kwargs.get("target")
+            if type(t) is Tensor and t._buf.dtype.kind == "f":
+                return                          # (class probabilities: promoted, as PyTorch)
+        raise RuntimeError(f"expected scalar type {_legacy(x._buf.dtype)} but found "
+                           f"{_legacy(w._buf.dtype)}")
+    return check
+
+
 def _bool_clamp(inplace: bool):
     """clamp of a bool tensor with number bounds: bool bounds have no kernel; in place, the
     promoted result (Long, Float) cannot go back into the bool tensor (dlcore clamped in
@@ -413,6 +433,9 @@ CHECKS = {
        for name in ("clamp", "clip", "clamp_", "clip_")},
     ("F", "soft_margin_loss"): _soft_margin,
     ("F", "gaussian_nll_loss"): _gaussian_nll,
+    ("F", "nll_loss"): _class_weight(2),
+    ("F", "cross_entropy"): _class_weight(2, class_targets_only=True),
+    ("F", "multi_margin_loss"): _class_weight(4),
     ("F", "layer_norm"): _layer_norm,
     ("torch", "rand_like"): _random_like("check_uniform_bounds"),
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),

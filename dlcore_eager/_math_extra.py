@@ -281,7 +281,9 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
                            f"as input. Got {D.from_numpy_dtype(input._buf.dtype)._legacy}")
     others = [i for i in range(input.dim()) if i != d]
     x = _float(input)
-    norm = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p) if others else x.abs()
+    # (the norm op, PyTorch's linalg_vector_norm: its gradient at a zero slice is 0, where
+    # (|x|^p).sum() ** (1/p) made the unscaled slice's gradient NaN, not PyTorch's identity)
+    norm = x.norm(p, dim=others, keepdim=True) if others else x.abs()
     factor = O.where(norm > maxnorm, maxnorm / (norm + 1e-7), norm * 0 + 1)
     return labelled(x * factor, "RenormBackward0", input, edges=(input,))
 

@@ -138,7 +138,10 @@ def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    s = labelled(v.sqrt(), "StdMeanBackward0", input, edges=(input,))
+    from dlcore.ops.std_root import std_root_p       # (a zero deviation's gradient 0)
+    from dlcore.registry import bind
+    s = labelled(bind(std_root_p, v) if v._buf.dtype.kind == "f" else v.sqrt(),
+                 "StdMeanBackward0", input, edges=(input,))
     m = labelled(m, "StdMeanBackward0", input, edges=(input,))
     if input._buf.dtype.kind == "f":    # (PyTorch's one node saves input, std: _saved_result0)
         corr = (1 if unbiased else 0) if correction is None else correction

@@ -19,6 +19,7 @@ from dlcore.errors import AxisError, ShapeError
 from dlcore.ops import elementwise as _ew
 from dlcore.ops import linalg as _la
 from dlcore.ops.clamp import clamp_p as _clamp_p
+from dlcore.ops.std_root import std_root_p as _std_root_p
 from dlcore.registry import bind
 
 from . import _dispatch as _D
@@ -387,8 +388,11 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None):
                          (1 if unbiased else 0) if correction is None else correction)
         if out is not None:
             return out
-    out = labelled(_ops.sqrt(_var(x, dim, unbiased, keepdim, correction, "std")),
-                   "StdBackward0", x, edges=(x,))
+    v = _var(x, dim, unbiased, keepdim, correction, "std")
+    # (PyTorch's std_backward: a zero deviation's gradient 0, not sqrt's NaN; complex: the
+    # root of the parts' summed variances, its own gradient)
+    root = bind(_std_root_p, v) if v._buf.dtype.kind == "f" else _ops.sqrt(v)
+    out = labelled(root, "StdBackward0", x, edges=(x,))
     return out if x._buf.dtype.kind == "c" else _show_var(out, x, True, dim, keepdim, (
         1 if unbiased else 0) if correction is None else correction, correction, unbiased)
 

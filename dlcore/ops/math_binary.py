@@ -31,14 +31,22 @@ from .math_unary import floor, trunc
 
 # ----------------------------------------------------------------------------- float maths
 def _atan2_vjp(g, y, a, b):
-    def r2():
-        return add(mul(a, a), mul(b, b))
-    return (lambda: _sum_to(div(mul(g, b), r2()), a),
-            lambda: _sum_to(neg(div(mul(g, a), r2())), b))
+    # PyTorch's atan2_backward: g b / r2 and -g a / r2 through the reciprocal of r2 = a^2 + b^2,
+    # which is 0 at the origin (both gradients 0 there: NaN before, 0 / 0)
+    box: list = []
+
+    def recip():
+        if not box:
+            r2 = add(mul(a, a), mul(b, b))
+            box.append(where(equal(r2, 0.0), 0.0, div(1.0, r2)))
+        return box[0]
+    return (lambda: _sum_to(mul(mul(g, b), recip()), a),
+            lambda: _sum_to(mul(mul(g, neg(a)), recip()), b))
 
 
 atan2_p = _binary("atan2", "math.atan2({0}, {1})", np.arctan2, _atan2_vjp,
-                  "y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2)",
+                  "y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2) (0 at the "
+                  "origin, as PyTorch's)",
                   float_only=True,
                   fn=lambda a, b: atan2(a, b),
                   api={"torch": ("atan2", "arctan2"), "Tensor": ("atan2", "arctan2"),

@@ -384,7 +384,12 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     dp = pairwise_distance(anchor, positive, p, eps)
     dn = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        dn = minimum(dn, pairwise_distance(positive, negative, p, eps))
+        # torch.min(dn, ds): a tie's cotangent half and half (the core minimum gives it to
+        # its first operand, TensorFlow's rule: at a zero-distance triplet the anchor's
+        # gradient was 0 against PyTorch's)
+        ds = pairwise_distance(positive, negative, p, eps)
+        from .elementwise import equal
+        dn = where(equal(dn, ds), mul(add(dn, ds), 0.5), minimum(dn, ds))
     return _reduce(maximum(add(sub(dp, dn), margin), 0.0), _check(reduction))
 
 

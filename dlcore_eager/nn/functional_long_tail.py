@@ -393,8 +393,10 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         distance_function = _nnf.pairwise_distance
     d_pos = distance_function(anchor, positive)
     d_neg = distance_function(anchor, negative)
-    if swap:
-        d_neg = _ops.minimum(d_neg, distance_function(positive, negative))
+    if swap:                            # (torch.min: a tie's cotangent split, as PyTorch's)
+        from .._operand_rules import split_ties
+        d_swap = distance_function(positive, negative)
+        d_neg = split_ties(_ops.minimum(d_neg, d_swap), d_neg, d_swap)
     loss = _ops.maximum(O.add_(O.sub_(d_pos, d_neg), margin), 0.0)
     if reduction == "sum":
         return _ops.sum(loss)

@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from dlcore import ops
-from dlcore.ops import cosine_prims
+from dlcore.ops import cosine_prims, std_root
+from dlcore.registry import bind
 
 
 def _vec(f):
@@ -134,6 +135,8 @@ def _nn_rows(OpRow) -> list:
                                                np.linalg.norm(b_, axis=1)),
               (((3, 4), (3, 4)), ((2, 3, 4), (2, 3, 4))), ("real", "real"), (0, 1), rtol=1e-4,
               primitives=("cosine_similarity", "cosine_similarity_grad")),
+        OpRow("std_root", "std_root", lambda v: bind(std_root.std_root_p, v),
+              lambda v: np.sqrt(v).astype(v.dtype), (((3, 4),), ((5,),)), ("pos",), (0,)),
         OpRow("kl_div", "kl_div", lambda x, t: nnf.kl_div(x, t, reduction="none"),
               lambda x, t: (t * np.log(t) - t * x).astype(x.dtype),
               (((3, 4), (3, 4)), ((2, 3), (3,))), ("real", "pos"), (0, 1), rtol=1e-4,

@@ -1,0 +1,107 @@
+"""Gradients at the edges where dlcore's composites gave NaN or a different split than
+PyTorch's dedicated backward formulas, found by a fuzz of values at zero: ``std`` (and
+``std_mean``) of a constant slice (PyTorch's std_backward masks a zero deviation: 0, not NaN),
+``atan2`` at the origin (0), ``renorm`` of a zero slice (the identity), ``triplet_margin_loss``
+with ``swap`` at a tie of the two negative distances (half and half, torch.min's rule), and the
+class-weight dtype refusals of nll_loss, cross_entropy and multi_margin_loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+torch = pytest.importorskip("torch")
+
+
+def _grads(fn, *arrays):
+    out = []
+    for L in (dt, torch):
+        ts = [L.tensor(a, requires_grad=True) for a in arrays]
+        y = fn(L, *ts)
+        gs = L.autograd.grad(y.sum(), ts, create_graph=True)
+        hs = L.autograd.grad(sum((g * g).sum() for g in gs), ts, allow_unused=True)
+        out.append([y.detach().numpy()] + [g.detach().numpy() for g in gs] +
+                   [None if h is None else h.numpy() for h in hs])
+    return out
+
+
+def _same(got, want, rtol=1e-10):
+    for g, w in zip(got, want):
+        if g is None or w is None:
+            assert g is None and w is None or np.all(np.asarray(g if w is None else w) == 0)
+            continue
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=1e-12, equal_nan=True)
+        assert np.array_equal(np.isnan(g), np.isnan(w))
+
+
+X = np.random.default_rng(0).standard_normal((4, 5))
+X[0] = 0.0                                    # (a zero slice)
+X[1] = 2.5                                    # (a constant one)
+
+
+@pytest.mark.parametrize("case", ["std", "std_keepdim", "std_mean", "std_all"])
+def test_std_of_a_constant_slice(case):
+    fn = {"std": lambda L, x: x.std(1), "std_keepdim": lambda L, x: x.std(1, keepdim=True),
+          "std_mean": lambda L, x: L.std_mean(x, 1)[0],
+          "std_all": lambda L, x: x[:2].std()}[case]
+    got, want = _grads(fn, X)
+    _same(got[:2], want[:2], rtol=1e-12)
+    assert not np.isnan(got[1]).any()
+
+
+def test_atan2_at_the_origin():
+    a, b = X.copy(), X[::-1].copy() * 0.5
+    b[0, :2] = [0.0, -0.0]
+    got, want = _grads(lambda L, p, q: L.atan2(p, q), a, b)
+    _same(got, want)
+    assert np.array_equal(np.signbit(got[2][0]), np.signbit(want[2][0]))
+
+
+@pytest.mark.parametrize("p", [2, 1, 3.0, float("inf")])
+def test_renorm_of_a_zero_slice(p):
+    got, want = _grads(lambda L, x: x.renorm(p, 0, 1.0) * 1.5, X)
+    _same(got[:2], want[:2])
+
+
+@pytest.mark.parametrize("fn", ["F", "with_distance"])
+def test_triplet_swap_at_a_tie_splits_the_gradient(fn):
+    a = np.zeros((2, 5))
+    a[1] = np.arange(5.0)
+
+    def loss(L, x, p, n):
+        F = L.nn.functional
+        if fn == "F":
+            return F.triplet_margin_loss(x, p, n, swap=True, reduction="none")
+        return F.triplet_margin_with_distance_loss(x, p, n, swap=True, reduction="none")
+    got, want = _grads(loss, a, a * 0.5, a * 2)
+    _same(got[:4], want[:4])
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x, t, w: L.nn.functional.nll_loss(x, t, weight=w),
+    lambda L, x, t, w: L.nn.functional.cross_entropy(x, t, weight=w),
+    lambda L, x, t, w: L.nn.functional.multi_margin_loss(x, t, weight=w),
+    lambda L, x, t, w: L.nn.CrossEntropyLoss(weight=w)(x, t)])
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64"),
+                                    ("float32", "float16")])
+def test_a_class_weight_of_another_dtype_is_refused(call, dtypes):
+    outcomes = []
+    for L in (dt, torch):
+        x = L.tensor(X, dtype=getattr(L, dtypes[0]))
+        try:
+            call(L, x, L.tensor([0, 1, 2, 3]), L.ones(5, dtype=getattr(L, dtypes[1])))
+            outcomes.append("ok")
+        except RuntimeError as e:
+            outcomes.append(str(e))
+    assert outcomes[0] == outcomes[1] and outcomes[0].startswith("expected scalar type")
+
+
+def test_class_probabilities_and_matching_weights_are_taken():
+    for L in (dt, torch):
+        x = L.tensor(X)
+        p = L.softmax(L.tensor(X * 2, dtype=L.float32), 1)
+        assert L.nn.functional.cross_entropy(x, p.double(), weight=L.ones(5)).dtype == L.float64
+        assert L.nn.functional.nll_loss(x, L.tensor([0, 1, 2, 3]),
+                                        weight=L.ones(5, dtype=L.float64)).dtype == L.float64
