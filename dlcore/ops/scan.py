@@ -9,6 +9,9 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/scan.py)::
     cumprod(x, axis, reverse, exclusive)   y_k = prod_{j <= k} x_j
                                            dx = cumsum(g y, axis, not reverse) / x before the
                                            first zero, exact at it, 0 after (PyTorch's)
+    logcumsumexp(x, axis)                  y_k = log(sum_{j <= k} exp(x_j)), a running
+                                           log-add-exp; dx: PyTorch's formula through this op
+                                           on the reversed line (log-space, both signs of g)
     argsort(x, axis, descending)           int64 indices of a stable sort (NaN the largest);
                                            not differentiable
     take_along_axis(x, i, axis)            y[.., k, ..] = x[.., i[.., k, ..], ..]
@@ -16,7 +19,7 @@ Primitives (kernels in dlcore/kernels/{cpu,cuda}/scan.py)::
     scatter_add_along_axis(v, i, ref, axis)  y = zeros like ref;  y[.., i[.., k, ..], ..] += v
                                            dv = take_along_axis(g, i, axis)
 
-Composites: sort, topk, kthvalue, median (the lower median, as PyTorch), logcumsumexp, mode,
+Composites: sort, topk, kthvalue, median (the lower median, as PyTorch), mode,
 gather/scatter/scatter_add with PyTorch's index semantics.  Their values' gradients flow through
 ``take_along_axis``; their indices are integers.
 """
@@ -151,11 +154,48 @@ def cumprod(x, axis=0, reverse: bool = False, exclusive: bool = False):
                       exclusive=bool(exclusive)), x)
 
 
+def _lcse_rule(x: AVal, *, axis) -> AVal:
+    _rules.require_float("logcumsumexp", x)
+    if not 0 <= axis < max(x.ndim, 1):
+        raise ShapeError("logcumsumexp", f"axis {axis} is out of range for rank {x.ndim}",
+                         [x.shape])
+    return AVal(x.shape, x.dtype)
+
+
+def _lcse_vjp(g, y, x, *, axis):
+    # PyTorch's logcumsumexp_backward (TensorFlow's): the positive and negative cotangents'
+    # logs, each minus y, summed from the end by this op on the reversed line, plus x, out of
+    # log space; written with ops, so it differentiates again
+    from .elementwise import abs as abs_
+    from .elementwise import greater, less
+    from .shape_extra import flip
+    lowest = float(np.finfo(aval_of(x).dtype).min)
+
+    def rev(v):
+        return flip(bind(logcumsumexp_p, flip(v, [axis]), axis=axis), [axis])
+
+    def d_x():
+        lag = log(abs_(g))
+        pos = where(greater(g, 0.0), lag, lowest)
+        neg = where(less(g, 0.0), lag, lowest)
+        return sub(exp(add(rev(sub(pos, y)), x)), exp(add(rev(sub(neg, y)), x)))
+    return (d_x,)
+
+
+logcumsumexp_p = Primitive(
+    "logcumsumexp", _lcse_rule, _lcse_vjp, kind="scan",
+    doc="y_k = log(sum_{j<=k} exp(x_j)) (a running log-add-exp);  dx = exp(rev(log g+ - y) "
+        "+ x) - exp(rev(log g- - y) + x), rev the same op along the reversed axis",
+    kernels={"cpu": _cpu.logcumsumexp, "cuda": _cuda.logcumsumexp})
+
+
 @exports({"torch": "logcumsumexp", "Tensor": "logcumsumexp"}, "scan", float_only=True)
 def logcumsumexp(x, axis=0):
-    """``log(cumsum(exp(x)))`` without overflow: shifted by the (constant) maximum of x."""
-    m = stop_gradient(max_(x, axis, keepdims=True))
-    return add(log(cumsum(exp(sub(x, m)), axis)), m)
+    """``log(cumsum(exp(x)))`` as a running log-add-exp along ``axis`` (PyTorch's): exact
+    where an element lies far below a later maximum (the composite shifted by the line's
+    maximum gave -inf there, and NaN for a line holding +inf)."""
+    a = _axis("logcumsumexp", x, axis)
+    return _back(bind(logcumsumexp_p, _as_line(x), axis=a), x)
 
 
 # ----------------------------------------------------------------------------- sorting

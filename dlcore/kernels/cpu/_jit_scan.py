@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -85,3 +87,28 @@ def pack_sort_keys32(bits, keys):
                 b = 0                           # (-0.0)
             k = b ^ ((b >> 31) & 0x7FFFFFFF)
             keys[r, j] = (np.int64(k) << 32) | j
+
+
+@njit(cache=True, nogil=True)
+def logaddexp_scan3(x, out):
+    """``out[a, k, c] = log(sum_{j <= k} exp(x[a, j, c]))`` as a running log-add-exp in
+    float64 (PyTorch's ``_log_add_exp_helper``: ``log1p(exp(min - max)) + max``, NaN kept, two
+    equal infinities the infinity), each output rounded to ``out``'s dtype."""
+    o, n, inner = x.shape
+    for a in range(o):
+        for c in range(inner):
+            acc = -np.inf
+            for k in range(n):
+                v = x[a, k, c] * 1.0
+                if acc != acc:
+                    pass                                # (NaN stays)
+                elif v != v:
+                    acc = v
+                else:
+                    lo = v if v < acc else acc
+                    hi = acc if v < acc else v
+                    if lo != hi or math.isfinite(lo):   # (unequal, or finite)
+                        acc = np.log1p(np.exp(lo - hi)) + hi
+                    else:
+                        acc = v                         # (two equal infinities)
+                out[a, k, c] = acc

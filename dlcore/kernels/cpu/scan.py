@@ -52,6 +52,14 @@ def cumprod(x, *, axis, reverse, exclusive):
     return out
 
 
+def logcumsumexp(x, *, axis):
+    """The running log-add-exp of each line (``_jit_scan.logaddexp_scan3``)."""
+    out = np.empty(x.shape, x.dtype)
+    if x.size:
+        _jit_scan().logaddexp_scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)))
+    return out
+
+
 def argsort(x, *, axis, descending):
     """NumPy's stable sort (a descending one: the reversed lines sorted, the result reversed
     back, so equal values keep their order).  It replaced a Numba loop calling Numba's merge

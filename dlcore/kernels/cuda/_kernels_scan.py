@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from numba import cuda
 
 
@@ -127,3 +129,29 @@ def scatter_add_lines(out, v, idx, k, n, inner, total, err):
             err[1] = idx[e]
         else:
             cuda.atomic.add(out, (a * n + j) * inner + c, v[e])
+
+
+@cuda.jit
+def logaddexp_lines(out, x, o, n, inner):
+    """The CPU's running log-add-exp per line (float64 accumulator, NaN kept)."""
+    start = cuda.grid(1)
+    step = cuda.gridsize(1)
+    for line in range(start, o * inner, step):
+        a = line // inner
+        c = line - a * inner
+        base = a * n * inner + c
+        acc = -math.inf
+        for k in range(n):
+            v = x[base + k * inner] * 1.0
+            if acc != acc:
+                pass
+            elif v != v:
+                acc = v
+            else:
+                lo = min(v, acc)
+                hi = max(v, acc)
+                if lo != hi or math.isfinite(lo):
+                    acc = math.log1p(math.exp(lo - hi)) + hi
+                else:
+                    acc = v
+            out[base + k * inner] = acc

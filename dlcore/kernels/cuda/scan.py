@@ -46,6 +46,18 @@ def cumprod(x, *, axis, reverse, exclusive):
     return _scan(x, axis, reverse, exclusive, True)
 
 
+def logcumsumexp(x, *, axis):
+    shape = tuple(int(d) for d in x.shape)
+    n_all = S.size_of(shape)
+    out = S.empty((max(n_all, 1),), x.dtype)
+    if n_all:
+        from ._kernels_scan import logaddexp_lines
+        o, n, inner = _lines(shape, axis)
+        blocks, threads = S.launch_1d(o * inner)
+        logaddexp_lines[blocks, threads](out, flat(x), o, n, inner)
+    return S.view_as(out if n_all else S.empty((0,), x.dtype), shape)
+
+
 def argsort(x, *, axis, descending):
     shape = tuple(int(d) for d in x.shape)
     n_all = S.size_of(shape)
