@@ -338,13 +338,30 @@ def median(x, axis=None, keepdims: bool = False):
         flat = reshape(x, (-1,))
         n = aval_of(flat).shape[0]
         v, i = kthvalue(flat, (n + 1) // 2, 0, True)
-        return _nan_first(flat, 0, v, i, False)[0]
+        v = _nan_first(flat, 0, v, i, False)[0]
+        return _evenly(flat, v) if _dt.is_floating(aval_of(x).dtype) else v
     a = _axis("median", x, axis)
     if not aval_of(x).ndim:
         return kthvalue(x, 1, a, keepdims)
     n = aval_of(x).shape[a]
     v, i = kthvalue(x, (n + 1) // 2, a, True)
     return _nan_first(x, a, v, i, keepdims)
+
+
+def _evenly(flat, v):
+    """``v`` (the median of every element) with its gradient shared evenly by the elements
+    equal to it (NaN: by the NaNs), as PyTorch's ``evenly_distribute_backward`` (it went to
+    one of them): ``v + (s - stop_gradient(s))``, ``s`` the mean of those elements, so the
+    value stays ``v``'s bits (0 added where ``s`` is infinite: an infinite median's gradient
+    is 0, where PyTorch shares it too)."""
+    from .elementwise import equal
+    from .math_binary import bitwise_and, bitwise_or, isinf, isnan
+    from .reduce import sum as _sum
+    vd = stop_gradient(v)
+    mask = bitwise_or(equal(flat, vd), bitwise_and(isnan(flat), isnan(vd)))
+    s = div(_sum(where(mask, flat, 0.0)), _sum(cast(mask, aval_of(flat).dtype)))
+    sd = stop_gradient(s)
+    return add(vd, where(isinf(sd), 0.0, sub(s, sd)))
 
 
 def _nan_first(x, a, v, i, keepdims):

@@ -3,7 +3,8 @@ PyTorch's dedicated backward formulas, found by a fuzz of values at zero: ``std`
 ``std_mean``) of a constant slice (PyTorch's std_backward masks a zero deviation: 0, not NaN),
 ``atan2`` at the origin (0), ``renorm`` of a zero slice (the identity), ``triplet_margin_loss``
 with ``swap`` at a tie of the two negative distances (half and half, torch.min's rule), and the
-class-weight dtype refusals of nll_loss, cross_entropy and multi_margin_loss."""
+class-weight dtype refusals of nll_loss, cross_entropy and multi_margin_loss, and ``median()``
+of every element sharing its gradient among ties."""
 
 from __future__ import annotations
 
@@ -105,3 +106,20 @@ def test_class_probabilities_and_matching_weights_are_taken():
         assert L.nn.functional.cross_entropy(x, p.double(), weight=L.ones(5)).dtype == L.float64
         assert L.nn.functional.nll_loss(x, L.tensor([0, 1, 2, 3]),
                                         weight=L.ones(5, dtype=L.float64)).dtype == L.float64
+
+
+@pytest.mark.parametrize("values", [[[0.0, 0, 0], [1, 2, 0]], [1.0, 2, 2, 3],
+                                    [3.0, 1, np.nan, 2, np.nan], [0.1, 0.1, 0.1, 0.2, 0.05],
+                                    [5.0]])
+def test_median_of_every_element_shares_its_gradient_among_ties(values):
+    """(PyTorch's evenly_distribute_backward: the elements equal to the median, or the NaNs
+    of a NaN median, share the cotangent; it went to one of them)"""
+    out = []
+    for L in (dt, torch):
+        x = L.tensor(np.array(values), requires_grad=True)
+        m = x.median()
+        m.backward()
+        out.append((m.item(), x.grad.numpy(), type(m.grad_fn).__name__))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    assert out[0][2] == out[1][2] == "MedianBackward0"
