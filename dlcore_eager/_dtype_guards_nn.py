@@ -288,6 +288,24 @@ def _class_weight(pos: int, class_targets_only: bool = False):
     return check
 
 
+def _same_source_dtype(message: str, key: str):
+    """PyTorch's refusal of a ``source``/``src`` (argument 3) of another dtype than ``self``
+    (index_add: dlcore promoted; scatter_add: dlcore returned the promoted sum)."""
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        v = args[3] if len(args) > 3 else kwargs.get(key)
+        if type(x) is Tensor and type(v) is Tensor and x._buf.dtype != v._buf.dtype:
+            raise RuntimeError(message.format(self=_legacy(x._buf.dtype),
+                                              src=_legacy(v._buf.dtype)))
+    return check
+
+
+_INDEX_ADD = _same_source_dtype("index_add_(): self ({self}) and source ({src}) must have the "
+                                "same scalar type", "source")
+_SCATTER_ADD = _same_source_dtype("scatter(): Expected self.dtype to be equal to src.dtype",
+                                  "src")
+
+
 def _bool_clamp(inplace: bool):
     """clamp of a bool tensor with number bounds: bool bounds have no kernel; in place, the
     promoted result (Long, Float) cannot go back into the bool tensor (dlcore clamped in
@@ -436,6 +454,10 @@ CHECKS = {
     ("F", "nll_loss"): _class_weight(2),
     ("F", "cross_entropy"): _class_weight(2, class_targets_only=True),
     ("F", "multi_margin_loss"): _class_weight(4),
+    **{(ns, name): _INDEX_ADD for ns, name in (("torch", "index_add"), ("Tensor", "index_add"),
+                                               ("Tensor", "index_add_"))},
+    **{(ns, name): _SCATTER_ADD for ns, name in (
+        ("torch", "scatter_add"), ("Tensor", "scatter_add"), ("Tensor", "scatter_add_"))},
     ("F", "layer_norm"): _layer_norm,
     ("torch", "rand_like"): _random_like("check_uniform_bounds"),
     ("torch", "randn_like"): _random_like("normal_kernel_cpu"),

@@ -123,3 +123,24 @@ def test_median_of_every_element_shares_its_gradient_among_ties(values):
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
     assert out[0][2] == out[1][2] == "MedianBackward0"
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x, i, s: L.index_add(x, 0, i, s), lambda L, x, i, s: x.index_add(0, i, s),
+    lambda L, x, i, s: x.clone().index_add_(0, i, s),
+    lambda L, x, i, s: x.index_add(0, i, source=s),
+    lambda L, x, i, s: x.scatter_add(0, i.view(2, 1).expand(2, 5), s),
+    lambda L, x, i, s: x.clone().scatter_add_(0, i.view(2, 1).expand(2, 5), s),
+    lambda L, x, i, s: L.scatter_add(x, 0, i.view(2, 1).expand(2, 5), s)])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float32", "int32"),
+                                    ("int32", "float32"), ("float32", "float32")])
+def test_a_source_of_another_dtype_is_refused(call, dtypes):
+    outcomes = []
+    for L in (dt, torch):
+        x = L.zeros(3, 5, dtype=getattr(L, dtypes[0]))
+        s = L.ones(2, 5, dtype=getattr(L, dtypes[1]))
+        try:
+            outcomes.append(("ok", str(call(L, x, L.tensor([0, 2]), s).dtype)))
+        except RuntimeError as e:
+            outcomes.append(("error", str(e)))
+    assert outcomes[0] == outcomes[1]
