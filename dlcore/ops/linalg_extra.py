@@ -99,7 +99,11 @@ def vector_norm(x, ord=2, axis=None, keepdims: bool = False, *, dtype=None):
         from .elementwise import sqrt
         return _root(sum(mul(x, x), axis, keepdims), sqrt)
     if ord == 0:
-        return sum(cast(not_equal(x, 0), aval_of(x).dtype), axis, keepdims)
+        # the count of nonzeros, connected to x with a zero gradient as PyTorch's (its result
+        # requires grad: backward() through it worked there and raised here); the sum of x is
+        # never selected, so an inf or NaN in it reaches neither the value nor the gradient
+        c = sum(cast(not_equal(x, 0), aval_of(x).dtype), axis, keepdims)
+        return where(equal(c, c), c, sum(x, axis, keepdims))
     a = abs(x)
     if ord == float("inf"):
         return max_(a, axis, keepdims)

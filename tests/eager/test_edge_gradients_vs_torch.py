@@ -144,3 +144,16 @@ def test_a_source_of_another_dtype_is_refused(call, dtypes):
         except RuntimeError as e:
             outcomes.append(("error", str(e)))
     assert outcomes[0] == outcomes[1]
+
+
+def test_vector_norm_of_order_zero_requires_grad_and_adds_nothing():
+    """(PyTorch's count of nonzeros requires grad with a zero gradient; dlcore's did not, so
+    backward() through it raised.  PyTorch leaves ``x.grad`` None where only it was used;
+    dlcore gives zeros.)"""
+    out = []
+    for L in (dt, torch):
+        x = L.tensor([[0.0, 1, np.inf], [0, 0, np.nan], [2, 3, 4]], requires_grad=True)
+        y = L.linalg.vector_norm(x, ord=0, dim=1)
+        (y + x.nan_to_num(posinf=0.0).sum(1)).sum().backward()
+        out.append((y.tolist(), y.requires_grad, x.grad.tolist()))
+    assert out[0] == out[1]
