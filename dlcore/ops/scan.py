@@ -490,28 +490,44 @@ def scatter_add(x, axis, index, src):
 
 
 # ----------------------------------------------------------------------------- mode
+def _mode_index_rule(x: AVal, *, axis) -> AVal:
+    if not 0 <= axis < x.ndim:
+        raise ShapeError("mode", f"axis {axis} is out of range for rank {x.ndim}", [x.shape])
+    return AVal(x.shape[:axis] + (1,) + x.shape[axis + 1:], _dt.int64)
+
+
+def _mode_index_cpu(x, *, axis):
+    out = np.empty(x.shape[:axis] + (1,) + x.shape[axis + 1:], np.int64)
+    if out.size:
+        from ..kernels.cpu._jit_topk import mode_index3
+        o, n, inner = _cpu.lines(x.shape, axis)
+        mode_index3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, inner))
+    return out
+
+
+mode_index_p = Primitive(
+    "mode_index", _mode_index_rule, None, kind="sort", differentiable=False,
+    doc="y = the index of PyTorch's CPU mode along axis, kept (its std::sort and run scan: "
+        "the smallest most frequent value, the index ending its run);  not differentiable",
+    kernels={"cpu": _mode_index_cpu,
+             "cuda": lambda x, **p: to_device(_mode_index_cpu(to_host(x), **p),
+                                              device_of(x))})
+
+
 @exports({"torch": "mode", "Tensor": "mode"}, "values_indices")
 def mode(x, axis: int = -1, keepdims: bool = False):
     """``(values, indices)``: the most frequent value along ``axis`` (the smallest among
-    equally frequent ones) and the last index where it occurs.  Counts come from comparing
-    every pair along the axis (n^2 per line: meant for modest n)."""
-    from .elementwise import equal, full_like
-    from .reduce import argmax, sum as _sum
-    from .shape import expand_dims, squeeze
+    equally frequent ones) and the index PyTorch's CPU kernel returns for it (``mode_index``:
+    its sort's order among equal values, so the last occurrence on lines of up to 16 and as
+    its introsort leaves them beyond; the n^2 composite this replaced took the last)."""
+    from .shape import squeeze
     av = aval_of(x)
     if av.ndim == 0:
         return x, _zero_index(x)
     a = _axis("mode", x, axis)
     _nonempty("mode", av, a)
-    s, _ = sort(x, a)
-    eq = equal(expand_dims(s, a + 1), expand_dims(s, a))
-    counts = _sum(cast(eq, _dt.int64), a + 1)
-    best = argmax(counts, a, True)                         # first maximum: the smallest value
-    value = take_along_axis(s, best, a)
-    pos = sub(cumsum(full_like(x, 1, _dt.int64), a), 1)
-    hit = where(equal(x, value), pos, full_like(pos, -1))
-    from .reduce import max_ as _max
-    index = _max(hit, a, True)
+    index = bind(mode_index_p, x, axis=a)
+    value = take_along_axis(x, index, a)
     if not keepdims:
         value, index = squeeze(value, a), squeeze(index, a)
     return value, index

@@ -98,7 +98,11 @@ def _nn_rows(OpRow) -> list:
               lambda x: np.unique(x, return_counts=True)[1], (((3, 4),),), ("int5",), ()),
         OpRow("mode", "mode", lambda x: ops.mode(x, 1)[0],
               lambda x: np.array([np.bincount(r).argmax() for r in x]), (((3, 6),),),
-              ("int3",), (), primitives=("argsort", "take_along_axis")),
+              ("int3",), (), primitives=("mode_index", "take_along_axis")),
+        OpRow("mode[indices, last on short lines]", "mode", lambda x: ops.mode(x, 0)[1],
+              lambda x: np.array([max(i for i, v in enumerate(col)
+                                      if v == np.bincount(col).argmax()) for col in x.T]),
+              (((7, 3),),), ("int3",), ()),
         OpRow("gelu", "gelu", nnf.gelu, _np_gelu, S, ("real",), (0,),
               primitives=("gelu",)),
         OpRow("gelu_grad", "gelu_grad", ops.activations.gelu_grad, _np_gelu_grad,

@@ -260,3 +260,18 @@ def test_numpy_array_operands_as_torch(case):
             return type(e).__name__, str(e)
         return type(r).__name__, str(r.dtype).replace("dlcore_eager", "torch"), r.tolist()
     assert outcome(dl) == outcome(torch)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32"])
+def test_mode_indices_are_torchs_on_long_tied_lines(dtype):
+    """mode's index among equal values follows PyTorch's std::sort (``_jit_topk.mode_index3``):
+    the last occurrence on lines of up to 16, its introsort's choice beyond (the composite
+    before always took the last)."""
+    rng = np.random.default_rng(31)
+    for trial in range(120):
+        n = int(rng.integers(1, 120))
+        vals = rng.integers(0, int(rng.integers(1, 6)), (3, n)).astype(dtype)
+        dim = trial % 2
+        (wv, wi), (gv, gi) = _both(lambda L: L.tensor(vals).mode(dim))
+        assert gi.tolist() == wi.tolist(), (n, dim)
+        np.testing.assert_array_equal(gv.numpy(), wv.numpy())

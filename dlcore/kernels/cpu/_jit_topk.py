@@ -289,3 +289,31 @@ def topk_order3(x, out, k, largest, sorted_):
                     _sort(v, ix, 0, k - 1, largest)
             for j in range(k):
                 out[a, j, c] = ix[j]
+
+
+@njit(cache=True, nogil=True)
+def mode_index3(x, out):
+    """``out[a, c]``: the index PyTorch's CPU ``mode`` returns for line ``x[a, :, c]``: the
+    line's (value, index) pairs sorted by ``std::sort`` on the values (:func:`_sort`, its
+    introsort step for step: which of equal values ends a run depends on it), then the runs
+    scanned in order, the first longest one kept, its last pair's index returned."""
+    o, n, inner = x.shape
+    v = np.empty(n, x.dtype)
+    ix = np.empty(n, np.int64)
+    for a in range(o):
+        for c in range(inner):
+            for j in range(n):
+                v[j] = x[a, j, c]
+                ix[j] = j
+            _sort(v, ix, 0, n, False)
+            best = 0
+            most = 0
+            run = 0
+            for i in range(n):
+                run += 1
+                if i == n - 1 or v[i] != v[i + 1]:
+                    if run > most:
+                        most = run
+                        best = ix[i]
+                    run = 0
+            out[a, c] = best
