@@ -315,12 +315,45 @@ def kthvalue(x, k: int, axis=-1, keepdims: bool = False):
                          f"dimension {a}", [av.shape])      # (PyTorch's words)
     if av.ndim == 0:
         return x, _zero_index(x)
-    i = getitem(argsort(x, a), tuple([slice(None)] * a + [slice(k - 1, k)]))
+    i = bind(kthvalue_index_p, x, axis=a, k=int(k) - 1)
     v = take_along_axis(x, i, a)
     if not keepdims:
         from .shape import squeeze
         v, i = squeeze(v, a), squeeze(i, a)
     return v, i
+
+
+def _kth_stable(x, k: int, a: int):
+    """The k-th smallest along ``a`` (kept) at its position in the stable sort: the index
+    PyTorch's median returns among equal values (its kthvalue's quickselect leaves another)."""
+    _nonempty("kthvalue", aval_of(x), a)
+    i = getitem(argsort(x, a), tuple([slice(None)] * a + [slice(k - 1, k)]))
+    return take_along_axis(x, i, a), i
+
+
+def _kth_index_rule(x: AVal, *, axis, k) -> AVal:
+    if not 0 <= axis < x.ndim:
+        raise ShapeError("kthvalue", f"axis {axis} is out of range for rank {x.ndim}",
+                         [x.shape])
+    return AVal(x.shape[:axis] + (1,) + x.shape[axis + 1:], _dt.int64)
+
+
+def _kth_index_cpu(x, *, axis, k):
+    out = np.empty(x.shape[:axis] + (1,) + x.shape[axis + 1:], np.int64)
+    if out.size:
+        from ..kernels.cpu._jit_topk import kthvalue_index3
+        o, n, inner = _cpu.lines(x.shape, axis)
+        kthvalue_index3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, inner),
+                        k)
+    return out
+
+
+kthvalue_index_p = Primitive(
+    "kthvalue_index", _kth_index_rule, None, kind="sort", differentiable=False,
+    doc="y = the index of the (k+1)-th smallest along axis as PyTorch's CPU kthvalue finds it "
+        "(ATen's quickselect: its choice among equal values), kept;  not differentiable",
+    kernels={"cpu": _kth_index_cpu,
+             "cuda": lambda x, **p: to_device(_kth_index_cpu(to_host(x), **p), device_of(x))})
 
 
 def _zero_index(x):
@@ -337,14 +370,14 @@ def median(x, axis=None, keepdims: bool = False):
     if axis is None:
         flat = reshape(x, (-1,))
         n = aval_of(flat).shape[0]
-        v, i = kthvalue(flat, (n + 1) // 2, 0, True)
+        v, i = _kth_stable(flat, (n + 1) // 2, 0)
         v = _nan_first(flat, 0, v, i, False)[0]
         return _evenly(flat, v) if _dt.is_floating(aval_of(x).dtype) else v
     a = _axis("median", x, axis)
     if not aval_of(x).ndim:
         return kthvalue(x, 1, a, keepdims)
     n = aval_of(x).shape[a]
-    v, i = kthvalue(x, (n + 1) // 2, a, True)
+    v, i = _kth_stable(x, (n + 1) // 2, a)
     return _nan_first(x, a, v, i, keepdims)
 
 

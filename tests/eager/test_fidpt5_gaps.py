@@ -275,3 +275,21 @@ def test_mode_indices_are_torchs_on_long_tied_lines(dtype):
         (wv, wi), (gv, gi) = _both(lambda L: L.tensor(vals).mode(dim))
         assert gi.tolist() == wi.tolist(), (n, dim)
         np.testing.assert_array_equal(gv.numpy(), wv.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_kthvalue_and_median_indices_are_torchs_among_ties(dtype):
+    """kthvalue's index among equal values is ATen's quickselect's (``_jit_topk.
+    kthvalue_index3``; the stable sort's position before), NaN included; median keeps the
+    stable position, which is PyTorch's median's."""
+    rng = np.random.default_rng(37)
+    for trial in range(150):
+        n = int(rng.integers(1, 70))
+        vals = rng.integers(0, int(rng.integers(1, 5)), (3, n)).astype(dtype)
+        if dtype == "float32" and trial % 4 == 0:
+            vals[rng.random((3, n)) < 0.1] = np.nan
+        k, dim = int(rng.integers(1, n + 1)), 1
+        for fn in (lambda L: L.tensor(vals).kthvalue(k, dim), lambda L: L.tensor(vals).median(dim)):
+            (wv, wi), (gv, gi) = _both(fn)
+            assert gi.tolist() == wi.tolist(), (n, k)
+            np.testing.assert_array_equal(gv.numpy(), wv.numpy())

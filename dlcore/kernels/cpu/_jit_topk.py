@@ -317,3 +317,65 @@ def mode_index3(x, out):
                         best = ix[i]
                     run = 0
             out[a, c] = best
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _gt_or_nan(a, b):
+    return (a != a and b == b) or a > b
+
+
+@njit(cache=True, nogil=True)
+def _quick_select(v, ix, k):
+    """ATen's ``quick_select_template`` (SortingUtils.h) on ``v``/``ix`` for position ``k``:
+    median-of-three pivots, Hoare partitions, NaN the largest."""
+    lo = 0
+    hi = v.shape[0] - 1
+    while True:
+        if hi <= lo:
+            return
+        if hi == lo + 1:
+            if _gt_or_nan(v[lo], v[hi]):
+                _swap(v, ix, lo, hi)
+            return
+        p = lo + (hi - lo) // 2
+        _swap(v, ix, p, lo + 1)
+        if _gt_or_nan(v[lo + 1], v[hi]):
+            _swap(v, ix, lo + 1, hi)
+        if _gt_or_nan(v[lo], v[hi]):
+            _swap(v, ix, lo, hi)
+        if _gt_or_nan(v[lo + 1], v[lo]):
+            _swap(v, ix, lo + 1, lo)
+        i = lo + 1
+        j = hi
+        piv = v[lo]
+        while True:
+            i += 1
+            while _gt_or_nan(piv, v[i]):
+                i += 1
+            j -= 1
+            while _gt_or_nan(v[j], piv):
+                j -= 1
+            if j < i:
+                break
+            _swap(v, ix, i, j)
+        _swap(v, ix, lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+
+
+@njit(cache=True, nogil=True)
+def kthvalue_index3(x, out, k):
+    """``out[a, c]``: the index PyTorch's CPU ``kthvalue`` returns for the ``k``-th smallest
+    (0-based here) of line ``x[a, :, c]``: ATen's quickselect on a copy of the line."""
+    o, n, inner = x.shape
+    v = np.empty(n, x.dtype)
+    ix = np.empty(n, np.int64)
+    for a in range(o):
+        for c in range(inner):
+            for j in range(n):
+                v[j] = x[a, j, c]
+                ix[j] = j
+            _quick_select(v, ix, k)
+            out[a, c] = ix[k]
