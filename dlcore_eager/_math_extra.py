@@ -135,8 +135,9 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     from ._operand_rules import infer_sizes as _broadcast_shape
     _broadcast_shape(input, values)     # (PyTorch's RuntimeError, not NumPy's ValueError)
     x, v = _host(input), _host(values)
-    out = _like(np.heaviside(x, v).astype(x.dtype) if is_floating(x.dtype) else
-                np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
+    # PyTorch's kernel for every dtype: ``x == 0 ? v : x > 0`` (a NaN input is 0; NumPy's
+    # heaviside gave NaN)
+    out = _like(np.where(x == 0, v, (x > 0)).astype(x.dtype), input)
     return _hg.attach(out, "NotImplemented", (input, values), _hg.not_implemented("heaviside"))
 
 

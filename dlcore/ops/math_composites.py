@@ -33,8 +33,18 @@ def frac(x):
 @exports({"torch": "lerp", "Tensor": "lerp"}, "args")
 @_via_float32
 def lerp(start, end, weight):
-    """Linear interpolation ``start + weight (end - start)`` (``weight`` a tensor or number)."""
-    return add(start, mul(weight, sub(end, start)))
+    """Linear interpolation, PyTorch's two forms: ``start + weight (end - start)`` where
+    ``|weight| < 0.5``, else ``end - (end - start) (1 - weight)`` (``weight`` a tensor or
+    number; the one form everywhere differed in rounding near ``weight = 1`` and gave
+    ``-inf`` for PyTorch's NaN at an infinite ``end`` with a weight of -2)."""
+    d = sub(end, start)
+    if isinstance(weight, (int, float)):
+        return add(start, mul(weight, d)) if abs(weight) < 0.5 else \
+            sub(end, mul(d, 1.0 - weight))
+    from .elementwise import abs as abs_
+    from .elementwise import less
+    return where(less(abs_(weight), 0.5), add(start, mul(weight, d)),
+                 sub(end, mul(d, sub(1.0, weight))))
 
 
 @exports({"torch": "round", "Tensor": "round"}, "args")

@@ -157,3 +157,16 @@ def test_vector_norm_of_order_zero_requires_grad_and_adds_nothing():
         (y + x.nan_to_num(posinf=0.0).sum(1)).sum().backward()
         out.append((y.tolist(), y.requires_grad, x.grad.tolist()))
     assert out[0] == out[1]
+
+
+def test_lerp_takes_pytorchs_two_forms_and_heaviside_of_nan_is_0():
+    start = np.array([0.4, 1.0, -1.0, 2.0], np.float32)
+    end = np.array([np.inf, 3.0, np.inf, -np.inf], np.float32)
+    weight = np.array([-2.0, 0.9, 0.25, 0.7], np.float32)
+    out = []
+    for L in (dt, torch):
+        out.append((L.lerp(L.tensor(start), L.tensor(end), L.tensor(weight)).numpy(),
+                    L.lerp(L.tensor(start), L.tensor(end), 0.75).numpy(),
+                    L.heaviside(L.tensor([np.nan, 0.0, -1.0, 2.0]), L.tensor(0.5)).numpy()))
+    for u, w in zip(*out):
+        np.testing.assert_array_equal(u, w)
