@@ -38,9 +38,13 @@ def lerp(start, end, weight):
     number; the one form everywhere differed in rounding near ``weight = 1`` and gave
     ``-inf`` for PyTorch's NaN at an infinite ``end`` with a weight of -2)."""
     d = sub(end, start)
-    if isinstance(weight, (int, float)):
-        return add(start, mul(weight, d)) if abs(weight) < 0.5 else \
-            sub(end, mul(d, 1.0 - weight))
+    if isinstance(weight, (int, float, complex, np.generic)):
+        # (a number: its form chosen here; the small form keeps the number itself, so its
+        # promotion is the one it always had; 1 - w of the other is a Python number, weak)
+        w = complex(weight) if np.iscomplexobj(weight) else float(weight)
+        if isinstance(w, complex) and aval_of(d).dtype.kind != "c":
+            w = w.real                          # (real operands take its real part)
+        return add(start, mul(weight, d)) if abs(w) < 0.5 else sub(end, mul(d, 1 - w))
     from .elementwise import abs as abs_
     from .elementwise import less
     return where(less(abs_(weight), 0.5), add(start, mul(weight, d)),
