@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _array_operands, _qops, _scalar_args, _scalar_ranges, _torch_warnings
-from . import _dispatch
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
@@ -269,25 +268,6 @@ def _gaussian_nll(args, kwargs):
         raise ValueError("var has negative entry/entries")
 
 
-def _class_weight(pos: int, class_targets_only: bool = False):
-    """PyTorch's refusal of a class ``weight`` (argument ``pos``) of another dtype than the
-    input (nll_loss, cross_entropy with class indices, multi_margin_loss: ``expected scalar
-    type Double but found Float``; dlcore promoted)."""
-    def check(args, kwargs):
-        x = args[0] if args else kwargs.get("input")
-        w = args[pos] if len(args) > pos else kwargs.get("weight")
-        if type(w) is not Tensor or type(x) is not Tensor or w._buf.dtype == x._buf.dtype or \
-                _dispatch._AUTOCAST:
-            return                              # (autocast casts the input to float32 first)
-        if class_targets_only:
-            t = args[1] if len(args) > 1 else kwargs.get("target")
-            if type(t) is Tensor and t._buf.dtype.kind == "f":
-                return                          # (class probabilities: promoted, as PyTorch)
-        raise RuntimeError(f"expected scalar type {_legacy(x._buf.dtype)} but found "
-                           f"{_legacy(w._buf.dtype)}")
-    return check
-
-
 def _same_source_dtype(message: str, key: str):
     """PyTorch's refusal of a ``source``/``src`` (argument 3) of another dtype than ``self``
     (index_add: dlcore promoted; scatter_add: dlcore returned the promoted sum)."""
@@ -451,9 +431,6 @@ CHECKS = {
        for name in ("clamp", "clip", "clamp_", "clip_")},
     ("F", "soft_margin_loss"): _soft_margin,
     ("F", "gaussian_nll_loss"): _gaussian_nll,
-    ("F", "nll_loss"): _class_weight(2),
-    ("F", "cross_entropy"): _class_weight(2, class_targets_only=True),
-    ("F", "multi_margin_loss"): _class_weight(4),
     **{(ns, name): _INDEX_ADD for ns, name in (("torch", "index_add"), ("Tensor", "index_add"),
                                                ("Tensor", "index_add_"))},
     **{(ns, name): _SCATTER_ADD for ns, name in (

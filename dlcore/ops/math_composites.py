@@ -41,7 +41,8 @@ def lerp(start, end, weight):
     if isinstance(weight, (int, float, complex, np.generic)):
         # (a number: its form chosen here; the small form keeps the number itself, so its
         # promotion is the one it always had; 1 - w of the other is a Python number, weak)
-        w = complex(weight) if np.iscomplexobj(weight) else float(weight)
+        n = np.asarray(weight)
+        w: complex | float = complex(n) if np.iscomplexobj(n) else float(n)
         if isinstance(w, complex) and aval_of(d).dtype.kind != "c":
             w = w.real                          # (real operands take its real part)
         return add(start, mul(weight, d)) if abs(w) < 0.5 else sub(end, mul(d, 1 - w))

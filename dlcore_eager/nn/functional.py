@@ -47,6 +47,7 @@ from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # 
                                    multi_margin_loss, multilabel_margin_loss, unfold, upsample,
                                    upsample_bilinear, upsample_nearest)
 from .functional_grid import affine_grid, grid_sample  # noqa: F401 - checks, then composites
+from .functional_long_tail import check_class_weight as _check_class_weight  # noqa: E402
 from .ctc import ctc_loss  # noqa: F401 - lengths read as PyTorch's, then the primitive
 from .functional_pool3d import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_max_pool2d
                                 adaptive_max_pool3d_with_indices)
@@ -338,6 +339,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
         out = _fast_nll_loss(input, target, ignore_index, reduction)
         if out is not None:
             return out
+    _check_class_weight(input, weight)
     r = _reduction(size_average, reduce, reduction)
     one = input.ndim == 1 and r == "none"       # (unbatched: PyTorch's loss is 0-d)
     if input.ndim == 1:
@@ -403,6 +405,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         out = _fast_cross_entropy(input, target, ignore_index, reduction)
         if out is not None:
             return out
+    if isinstance(target, Tensor) and target._buf.dtype.kind in "iu":
+        _check_class_weight(input, weight)            # (class indices; probabilities promote)
     r = _reduction(size_average, reduce, reduction)
     if input._buf.dtype.kind in "biu":    # (PyTorch's log_softmax kernels refuse, by name)
         kernel = "log_softmax_" + ("lastdim_" if input.ndim <= 2 else "") + "kernel_impl"

@@ -487,6 +487,21 @@ def _host_targets(target: Tensor) -> np.ndarray:
     return np.asarray(target.detach().cpu()._buf)
 
 
+def check_class_weight(input, weight) -> None:
+    """PyTorch's refusal of a class ``weight`` of another dtype than the input (nll_loss,
+    cross_entropy with class indices, multi_margin_loss: ``expected scalar type Double but
+    found Float``; dlcore promoted).  Inside the functions: after autocast's casts."""
+    if isinstance(weight, Tensor) and isinstance(input, Tensor) and \
+            weight._buf.dtype != input._buf.dtype:
+        raise RuntimeError(f"expected scalar type {_legacy(input._buf.dtype)} but found "
+                           f"{_legacy(weight._buf.dtype)}")
+
+
+def _legacy(dtype) -> str:
+    from .. import _dtype as D
+    return D.from_numpy_dtype(dtype)._legacy
+
+
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
@@ -499,6 +514,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         >>> torch.nn.functional.multi_margin_loss(x, torch.tensor([3]))
         tensor(0.3250)
     """
+    check_class_weight(input, weight)
     t = _host_targets(target)
     c = input.shape[-1] if input.ndim else 1
     if t.size and (t.min() < 0 or t.max() >= c) and t.ndim <= 1 and \

@@ -231,10 +231,13 @@ def _autocast_entries() -> list:
         if mod is None or not getattr(mod, "__name__", "").startswith("dlcore_eager"):
             continue
         for v in list(vars(mod).values()):
-            code = getattr(v, "__code__", None)
-            if code is not None and code.co_filename.startswith("<autocast entry") and \
-                    inspect.isfunction(v):
-                out[id(v)] = v
+            while v is not None:        # (an entry behind a check's wrapper: its __wrapped__)
+                code = getattr(v, "__code__", None)
+                if code is not None and code.co_filename.startswith("<autocast entry") and \
+                        inspect.isfunction(v):
+                    out[id(v)] = v
+                    break
+                v = getattr(v, "__wrapped__", None) if inspect.isfunction(v) else None
     return list(out.values())
 
 
