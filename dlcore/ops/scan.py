@@ -338,14 +338,20 @@ def _kth_index_rule(x: AVal, *, axis, k) -> AVal:
     return AVal(x.shape[:axis] + (1,) + x.shape[axis + 1:], _dt.int64)
 
 
-def _kth_index_cpu(x, *, axis, k):
+def _line_index(name: str, x, axis: int, *args):
+    """One index per line along ``axis`` (kept) from ``_jit_topk.<name>(lines, out, *args)``
+    (kthvalue's and mode's index kernels)."""
     out = np.empty(x.shape[:axis] + (1,) + x.shape[axis + 1:], np.int64)
     if out.size:
-        from ..kernels.cpu._jit_topk import kthvalue_index3
+        from ..kernels.cpu import _jit_topk
         o, n, inner = _cpu.lines(x.shape, axis)
-        kthvalue_index3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, inner),
-                        k)
+        getattr(_jit_topk, name)(np.ascontiguousarray(x).reshape(o, n, inner),
+                                 out.reshape(o, inner), *args)
     return out
+
+
+def _kth_index_cpu(x, *, axis, k):
+    return _line_index("kthvalue_index3", x, axis, k)
 
 
 kthvalue_index_p = Primitive(
@@ -530,12 +536,7 @@ def _mode_index_rule(x: AVal, *, axis) -> AVal:
 
 
 def _mode_index_cpu(x, *, axis):
-    out = np.empty(x.shape[:axis] + (1,) + x.shape[axis + 1:], np.int64)
-    if out.size:
-        from ..kernels.cpu._jit_topk import mode_index3
-        o, n, inner = _cpu.lines(x.shape, axis)
-        mode_index3(np.ascontiguousarray(x).reshape(o, n, inner), out.reshape(o, inner))
-    return out
+    return _line_index("mode_index3", x, axis)
 
 
 mode_index_p = Primitive(

@@ -291,6 +291,14 @@ def topk_order3(x, out, k, largest, sorted_):
                 out[a, j, c] = ix[j]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _load_line(x, a, c, v, ix):
+    """Line ``x[a, :, c]`` into ``v`` with its positions in ``ix``."""
+    for j in range(x.shape[1]):
+        v[j] = x[a, j, c]
+        ix[j] = j
+
+
 @njit(cache=True, nogil=True)
 def mode_index3(x, out):
     """``out[a, c]``: the index PyTorch's CPU ``mode`` returns for line ``x[a, :, c]``: the
@@ -302,9 +310,7 @@ def mode_index3(x, out):
     ix = np.empty(n, np.int64)
     for a in range(o):
         for c in range(inner):
-            for j in range(n):
-                v[j] = x[a, j, c]
-                ix[j] = j
+            _load_line(x, a, c, v, ix)
             _sort(v, ix, 0, n, False)
             best = 0
             most = 0
@@ -374,8 +380,6 @@ def kthvalue_index3(x, out, k):
     ix = np.empty(n, np.int64)
     for a in range(o):
         for c in range(inner):
-            for j in range(n):
-                v[j] = x[a, j, c]
-                ix[j] = j
+            _load_line(x, a, c, v, ix)
             _quick_select(v, ix, k)
             out[a, c] = ix[k]

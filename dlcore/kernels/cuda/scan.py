@@ -25,17 +25,23 @@ def _lines(shape, axis):
     return S.size_of(shape[:axis]), shape[axis], S.size_of(shape[axis + 1:])
 
 
-def _scan(x, axis, reverse, exclusive, product):
+def _per_line(x, axis, name, *args):
+    """``_kernels_scan.<name>[...](out, x, o, n, inner, *args)``: one thread per line, the
+    result of ``x``'s shape and dtype."""
     shape = tuple(int(d) for d in x.shape)
     n_all = S.size_of(shape)
     out = S.empty((max(n_all, 1),), x.dtype)
     if n_all:
-        from ._kernels_scan import scan_lines
+        from . import _kernels_scan
         o, n, inner = _lines(shape, axis)
         blocks, threads = S.launch_1d(o * inner)
-        scan_lines[blocks, threads](out, flat(x), o, n, inner, reverse, exclusive, product,
-                                    x.dtype.type(1 if product else 0))
+        getattr(_kernels_scan, name)[blocks, threads](out, flat(x), o, n, inner, *args)
     return S.view_as(out if n_all else S.empty((0,), x.dtype), shape)
+
+
+def _scan(x, axis, reverse, exclusive, product):
+    return _per_line(x, axis, "scan_lines", reverse, exclusive, product,
+                     x.dtype.type(1 if product else 0))
 
 
 def cumsum(x, *, axis, reverse, exclusive):
@@ -47,15 +53,7 @@ def cumprod(x, *, axis, reverse, exclusive):
 
 
 def logcumsumexp(x, *, axis):
-    shape = tuple(int(d) for d in x.shape)
-    n_all = S.size_of(shape)
-    out = S.empty((max(n_all, 1),), x.dtype)
-    if n_all:
-        from ._kernels_scan import logaddexp_lines
-        o, n, inner = _lines(shape, axis)
-        blocks, threads = S.launch_1d(o * inner)
-        logaddexp_lines[blocks, threads](out, flat(x), o, n, inner)
-    return S.view_as(out if n_all else S.empty((0,), x.dtype), shape)
+    return _per_line(x, axis, "logaddexp_lines")
 
 
 def argsort(x, *, axis, descending):
