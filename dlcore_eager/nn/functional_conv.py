@@ -371,6 +371,20 @@ def _fused_ok(x, weight, bias) -> bool:
                for v in (weight, bias))
 
 
+def _check_mixed_dtypes(input, *params) -> None:
+    """ATen's batch-norm dtype rule on the CPU: parameters (running statistics, weight, bias)
+    of another dtype than the input only as float32 ones for a 16-bit or float32 input (its
+    ``mixed dtype (CPU)`` errors; dlcore promoted a float64 input with float32 statistics)."""
+    ds = {p._buf.dtype for p in params if isinstance(p, Tensor)}
+    x = input._buf.dtype if isinstance(input, Tensor) else None
+    if x is None or not ds or ds == {x}:
+        return
+    if len(ds) == 1 and x.itemsize == 8:
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if ds != {np.dtype(np.float32)}:
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -379,6 +393,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(momentum, numbers.Real):         # None too: PyTorch's TypeError
         raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
                         f"{type(momentum).__name__}")
+    _check_mixed_dtypes(input, running_mean, running_var, weight, bias)
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and input.ndim > 1 and t.numel() != input.shape[1]:
             raise RuntimeError(f"{name} should contain {input.shape[1]} elements not {t.numel()}")
@@ -405,8 +420,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         # variance and the output: the same values as moments() + _ops.batch_norm, with fewer
         # ops to record and differentiate (no squeeze/reshape of the statistics, no second
         # x - mean and its reduction in backward)
-        mean = _ops.mean(input, axes, keepdims=True)
-        centered = _ops.sub(input, mean)
+        # (a 16-bit input: its moments and output in float32, rounded once, as PyTorch's)
+        x = _ops.cast(input, np.dtype(np.float32)) if input._buf.dtype.itemsize == 2 else input
+        mean = _ops.mean(x, axes, keepdims=True)
+        centered = _ops.sub(x, mean)
         var = _ops.mean(_ops.square(centered), axes, keepdims=True)
         if running_mean is not None and running_var is not None:
             _update_running(running_mean, running_var, _ops.reshape(mean, (-1,)),
@@ -416,14 +433,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if weight is not None:
             scale = _ops.mul(scale, _ops.reshape(weight, shape))
         out = _ops.mul(centered, scale)
-        return out if bias is None else _ops.add(out, _ops.reshape(bias, shape))
+        out = out if bias is None else _ops.add(out, _ops.reshape(bias, shape))
+        if out._buf.dtype != input._buf.dtype and input._buf.dtype.itemsize == 2:
+            out = _ops.cast(out, input._buf.dtype)  # (16-bit input, float32 weight: PyTorch's)
+        return out
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be given when "
                                "training=False")
         mean, var = running_mean, running_var
-    return labelled(_ops.batch_norm(input, mean, var, weight, bias, eps, axis=1),   # (PyTorch's
-                    "NativeBatchNormBackward0", input, edges=(input, weight, bias))  # eval node)
+    out = _ops.batch_norm(input, mean, var, weight, bias, eps, axis=1)
+    if out._buf.dtype != input._buf.dtype and input._buf.dtype.itemsize == 2:
+        out = _ops.cast(out, input._buf.dtype)     # (a 16-bit input's float32 statistics:
+    return labelled(out, "NativeBatchNormBackward0",  # computed in float32, returned in its
+                    input, edges=(input, weight, bias))  # dtype, PyTorch's; the eval node)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:

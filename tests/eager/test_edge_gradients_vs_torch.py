@@ -170,3 +170,40 @@ def test_lerp_takes_pytorchs_two_forms_and_heaviside_of_nan_is_0():
                     L.heaviside(L.tensor([np.nan, 0.0, -1.0, 2.0]), L.tensor(0.5)).numpy()))
     for u, w in zip(*out):
         np.testing.assert_array_equal(u, w)
+
+
+def _outcome(fn, L):
+    try:
+        out = fn(L)
+    except RuntimeError as e:
+        return "error", str(e)
+    return "ok", str(out.dtype), out.float().detach().numpy().round(5).tolist()
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_batch_norm_dtypes_as_torch(case):
+    """ATen's mixed-dtype rule (float32 parameters only, for a 16-bit or float32 input) and a
+    16-bit input's output in its dtype, computed in float32 (training and eval)."""
+    def fn(L):
+        x = L.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
+        F = L.nn.functional
+        return [lambda: F.batch_norm(x, L.zeros(3), L.ones(3)),
+                lambda: F.batch_norm(x, L.zeros(3, dtype=L.float64),
+                                     L.ones(3, dtype=L.float64), L.ones(3)),
+                lambda: F.batch_norm(x, None, None, L.ones(3), training=True),
+                lambda: F.batch_norm(x.float(), L.zeros(3, dtype=L.float64),
+                                     L.ones(3, dtype=L.float64)),
+                lambda: F.batch_norm(x.bfloat16(), L.zeros(3), L.ones(3)),
+                lambda: L.nn.BatchNorm1d(3)(x.bfloat16()),
+                lambda: L.nn.BatchNorm1d(3)(x.half()),
+                lambda: L.nn.BatchNorm1d(3).double()(x)][case]()
+    assert _outcome(fn, dt) == _outcome(fn, torch)
+
+
+@pytest.mark.parametrize("psw_dtype", ["float32", "float64"])
+def test_embedding_bag_per_sample_weights_dtype_as_torch(psw_dtype):
+    def fn(L):
+        return L.nn.functional.embedding_bag(
+            L.tensor([0, 2, 0, 1, 2]), L.ones(3, 4, dtype=L.float64), L.tensor([0, 2]),
+            mode="sum", per_sample_weights=L.ones(5, dtype=getattr(L, psw_dtype)))
+    assert _outcome(fn, dt) == _outcome(fn, torch)
