@@ -53,10 +53,28 @@ def cumprod(x, *, axis, reverse, exclusive):
 
 
 def logcumsumexp(x, *, axis):
-    """The running log-add-exp of each line (``_jit_scan.logaddexp_scan3``)."""
+    """The running log-add-exp of each line (``_jit_scan.logaddexp_scan3``: libm's log1p and
+    exp per element, PyTorch's speed).  float32/float64 lines whose elements all lie within
+    700 of their line's finite maximum take NumPy's vectorised ``log(cumsum(exp(x - max))) +
+    max`` in float64 instead, exact there (no partial sum underflows; the two agree to
+    float64 rounding): 64x128 float32 232 -> ~45 us."""
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        _jit_scan().logaddexp_scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)))
+        x3 = _as3(x, axis)
+        if x.dtype == np.float32 or x.dtype == np.float64:
+            xd = x3.astype(np.float64)
+            m = xd.max(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore"):
+                safe = bool(np.isfinite(m).all()) and bool(((xd - m).min(axis=1) > -700.0).all())
+            if safe:
+                np.subtract(xd, m, out=xd)
+                np.exp(xd, out=xd)
+                np.cumsum(xd, axis=1, out=xd)
+                np.log(xd, out=xd)
+                np.add(xd, m, out=xd)
+                out.reshape(x3.shape)[...] = xd
+                return out
+        _jit_scan().logaddexp_scan3(x3, out.reshape(lines(x.shape, axis)))
     return out
 
 
