@@ -22,6 +22,8 @@ Measured (8x16x16x16 float32, 4 groups, one thread, forward and backward of ``Gr
 
 from __future__ import annotations
 
+import math
+
 from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import group_norm as _cpu
 from ..kernels.cuda import group_norm as _cuda
@@ -93,7 +95,7 @@ def _grouped(x, groups):
     """``x`` ``(N, C, *)`` viewed as ``(N, groups, m)`` (the layer-norm primitives' rows) and
     the shape that takes it back."""
     s = aval_of(x).shape
-    m = None if None in s[1:] else (s[1] // groups) * _prod(s[2:])
+    m = None if None in s[1:] else (s[1] // groups) * math.prod(s[2:])
     if m is not None:
         return (-1, groups, m), (-1,) + tuple(s[1:])
     if s[0] is not None and None not in s[1:2]:
@@ -101,13 +103,6 @@ def _grouped(x, groups):
     raise ShapeError("group_norm_grad", "the derivative of group_norm's gradient needs the "
                      "input's channels and spatial sizes (or its batch size) known when the "
                      "graph is built", [s])
-
-
-def _prod(dims) -> int:
-    p = 1
-    for d in dims:
-        p *= d
-    return p
 
 
 def _grad_vjp(c, y, a, x, *w, groups, eps, affine):

@@ -44,19 +44,18 @@ from .layers_extra import alpha_dropout, feature_alpha_dropout  # noqa: F401 - r
 from .embedding_bag import embedding_bag  # noqa: F401 - bags read on the host
 from .functional_long_tail import (adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
                                    dropout1d, dropout3d, fold, gumbel_softmax, instance_norm,
-                                   multi_margin_loss, multilabel_margin_loss, unfold, upsample,
-                                   upsample_bilinear, upsample_nearest)
+                                   unfold, upsample, upsample_bilinear, upsample_nearest)
+from .functional_margin import (multi_margin_loss, multilabel_margin_loss,  # noqa: F401
+                                triplet_margin_with_distance_loss)
 from .functional_grid import affine_grid, grid_sample  # noqa: F401 - checks, then composites
-from .functional_long_tail import check_class_weight as _check_class_weight  # noqa: E402
+from .functional_margin import check_class_weight as _check_class_weight  # noqa: E402
 from .ctc import ctc_loss  # noqa: F401 - lengths read as PyTorch's, then the primitive
 from .functional_pool3d import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_max_pool2d
                                 adaptive_max_pool3d_with_indices)
 from .functional_long_tail import (adaptive_max_pool1d_with_indices,  # noqa: F401
                                    adaptive_max_pool2d_with_indices, celu_, elu_, hardtanh_,
                                    leaky_relu_, lp_pool1d, lp_pool2d, max_unpool1d,
-                                   max_unpool3d, relu_,
-                                   selu_,
-                                   threshold_, triplet_margin_with_distance_loss)
+                                   max_unpool3d, relu_, selu_, threshold_)
 from .functional_more import (lp_pool3d, max_pool1d_with_indices,  # noqa: F401
                               max_pool2d_with_indices, max_pool3d_with_indices)
 from .functional_attention import (  # noqa: F401 - PyTorch's helpers of the same names

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from . import functional as F
-from . import functional_long_tail as _flt
+from . import functional_margin as _fm
 from .loss import _Loss
 
 
@@ -51,7 +51,7 @@ class MultiMarginLoss(_PlainLoss):
         self.p, self.margin = p, margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _flt.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+        return _fm.multi_margin_loss(input, target, self.p, self.margin, self.weight,
                                       reduction=self.reduction)
 
 
@@ -68,11 +68,11 @@ class TripletMarginWithDistanceLoss(_PlainLoss):
         self.margin, self.swap = margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
-        return _flt.triplet_margin_with_distance_loss(
+        return _fm.triplet_margin_with_distance_loss(
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class MultiLabelMarginLoss(_PlainLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return _flt.multilabel_margin_loss(input, target, reduction=self.reduction)
+        return _fm.multilabel_margin_loss(input, target, reduction=self.reduction)

@@ -454,8 +454,9 @@ def test_on_the_cuda_device_as_on_the_cpu(name):
 def test_docstring_examples_run():
     import doctest
 
-    from dlcore_eager.nn import embedding_bag, functional_grid, functional_long_tail
-    for mod in (functional_long_tail, embedding_bag, functional_grid):
+    from dlcore_eager.nn import (embedding_bag, functional_grid, functional_long_tail,
+                                 functional_margin)
+    for mod in (functional_long_tail, functional_margin, embedding_bag, functional_grid):
         result = doctest.testmod(mod, extraglobs={"torch": dt}, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, mod.__name__
 

@@ -221,6 +221,18 @@ def _before(a, b, largest):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _insert(buf, bix, p, v, j, largest):
+    """Value ``v`` (index ``j``) into the sorted ``buf[:p + 1]`` from slot ``p`` down, the
+    values it goes before shifted up one."""
+    while p > 0 and _before(v, buf[p - 1], largest):
+        buf[p] = buf[p - 1]
+        bix[p] = bix[p - 1]
+        p -= 1
+    buf[p] = v
+    bix[p] = j
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _fast_line(x, a, c, k, largest, buf, bix):
     """The first ``k`` of line ``x[a, :, c]`` in the comparator's order into ``bix`` by one
     pass keeping them sorted in ``buf``, when the line settles them without ties: no NaN, the
@@ -231,26 +243,14 @@ def _fast_line(x, a, c, k, largest, buf, bix):
         v = x[a, j, c]
         if v != v:
             return False
-        p = j
-        while p > 0 and _before(v, buf[p - 1], largest):
-            buf[p] = buf[p - 1]
-            bix[p] = bix[p - 1]
-            p -= 1
-        buf[p] = v
-        bix[p] = j
+        _insert(buf, bix, j, v, j, largest)
     last = buf[k - 1]
     for j in range(k, n):
         v = x[a, j, c]
         if v != v:
             return False
         if _before(v, last, largest):
-            p = k - 1
-            while p > 0 and _before(v, buf[p - 1], largest):
-                buf[p] = buf[p - 1]
-                bix[p] = bix[p - 1]
-                p -= 1
-            buf[p] = v
-            bix[p] = j
+            _insert(buf, bix, k - 1, v, j, largest)
             last = buf[k - 1]
     for i in range(1, k):
         if not _before(buf[i - 1], buf[i], largest):

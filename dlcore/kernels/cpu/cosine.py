@@ -4,36 +4,28 @@ Numba loops in :mod:`._jit_cosine` (imported on first use)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import jit_module
+from .scan import as_lines
 
 _jit = jit_module("_jit_cosine")
-
-
-def _anb(x, axis):
-    s = x.shape
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    return x.reshape(math.prod(s[:axis]), s[axis], math.prod(s[axis + 1:]))
 
 
 def cosine_similarity(x1, x2, *, axis, eps):
     shape = x1.shape[:axis] + x1.shape[axis + 1:]
     out = np.empty(shape, x1.dtype)
     if out.size:
-        a, n, b = _anb(x1, axis).shape
-        _jit().forward(_anb(x1, axis), _anb(x2, axis), out.reshape(a, b), float(eps) ** 2)
+        a, n, b = as_lines(x1, axis).shape
+        _jit().forward(as_lines(x1, axis), as_lines(x2, axis), out.reshape(a, b), float(eps) ** 2)
     return out
 
 
 def cosine_similarity_grad(g, x1, x2, *, axis, eps):
     out = np.empty(x1.shape, x1.dtype)
     if out.size:
-        a, n, b = _anb(x1, axis).shape
+        a, n, b = as_lines(x1, axis).shape
         gv = np.ascontiguousarray(np.broadcast_to(g, x1.shape[:axis] + x1.shape[axis + 1:]))
-        _jit().grad(gv.reshape(a, b), _anb(x1, axis), _anb(x2, axis), out.reshape(a, n, b),
+        _jit().grad(gv.reshape(a, b), as_lines(x1, axis), as_lines(x2, axis), out.reshape(a, n, b),
                     float(eps) ** 2)
     return out

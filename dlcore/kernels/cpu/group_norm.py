@@ -8,21 +8,13 @@ statistics."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import jit_module
 from . import optional_vector as _vec
+from .scan import as_lines
 
 _jit = jit_module("_jit_group_norm")
-
-
-def _ncs(x):
-    s = x.shape
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    return x.reshape(s[0], s[1], math.prod(s[2:]))
 
 
 def group_norm(x, *wb, groups, eps, affine):
@@ -30,8 +22,8 @@ def group_norm(x, *wb, groups, eps, affine):
     b = wb[-1] if "b" in affine else None
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        _jit().forward(_ncs(x), _vec(w, x.dtype), _vec(b, x.dtype), _ncs(out), int(groups),
-                       float(eps), w is not None, b is not None)
+        _jit().forward(as_lines(x, 1), _vec(w, x.dtype), _vec(b, x.dtype), as_lines(out, 1),
+                       int(groups), float(eps), w is not None, b is not None)
     return out
 
 
@@ -39,13 +31,13 @@ def group_norm_grad(g, x, *w, groups, eps, affine):
     wv = w[0] if affine else None
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        _jit().grad_x(_ncs(g), _ncs(x), _vec(wv, x.dtype), _ncs(out), int(groups), float(eps),
-                      wv is not None)
+        _jit().grad_x(as_lines(g, 1), as_lines(x, 1), _vec(wv, x.dtype), as_lines(out, 1),
+                      int(groups), float(eps), wv is not None)
     return out
 
 
 def group_norm_wgrad(g, x, *, groups, eps):
     acc = np.zeros(x.shape[1], np.float64)
     if x.size:
-        _jit().grad_w(_ncs(g), _ncs(x), acc, int(groups), float(eps))
+        _jit().grad_w(as_lines(g, 1), as_lines(x, 1), acc, int(groups), float(eps))
     return acc.astype(x.dtype)

@@ -83,6 +83,17 @@ def _middle(shape: tuple, axes: tuple):
     return math.prod(shape[:kept[0]]), math.prod(shape[kept[0]:kept[-1] + 1]), b
 
 
+def _sum_mid(x: np.ndarray, mid: tuple, shape: tuple, dtype) -> np.ndarray:
+    """The sum of C-contiguous ``x`` viewed as ``mid`` = (A, M, B) over A and B
+    (``_jit_reduce.sum_mid``, split over M's values when large and parallel), in float64,
+    rounded to ``dtype`` and shaped ``shape``."""
+    acc = np.zeros(mid[1], _F64)
+    big = x.size >= PARALLEL_THRESHOLD and _rt.parallel_ok and mid[1] > 1
+    jr = _jit()
+    (jr.sum_mid_par if big else jr.sum_mid)(x.reshape(mid), acc)
+    return acc.astype(dtype, copy=False).reshape(shape)
+
+
 def _rows_layout(x2: np.ndarray) -> bool:
     """True when the reduced axis is the faster one in memory (or the choice does not matter)."""
     if x2.shape[0] == 1 or x2.shape[1] == 1:
@@ -144,10 +155,7 @@ def _reduce(x: np.ndarray, axes: tuple, keepdims: bool, kind: str) -> np.ndarray
     if kind == "sum" and (x.dtype is _F32 or x.dtype is _F64) and x.flags.c_contiguous:
         mid = _middle(x.shape, axes)
         if mid is not None:
-            acc = np.zeros(mid[1], _F64)
-            big = x.size >= PARALLEL_THRESHOLD and _rt.parallel_ok and mid[1] > 1
-            (jr.sum_mid_par if big else jr.sum_mid)(x.reshape(mid), acc)
-            return acc.astype(out_dtype, copy=False).reshape(oshape)
+            return _sum_mid(x, mid, oshape, out_dtype)
     x2 = as_2d(x, axes)
     m, k = x2.shape
     if m == 0:
@@ -222,10 +230,7 @@ def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
             if n >= SMALL_SUM:
                 mid = _middle(x.shape, axes)
                 if mid is not None:       # a per-channel sum of NCHW: axes (0, 2, 3)
-                    acc = np.zeros(mid[1], _F64)
-                    _jit().sum_mid(x.reshape(mid), acc)
-                    return acc.astype(dt, copy=False).reshape(_out_shape(x.shape, axes,
-                                                                          keepdims))
+                    return _sum_mid(x, mid, _out_shape(x.shape, axes, keepdims), dt)
     return _reduce(np.asarray(x), tuple(axes), keepdims, "sum")
 
 

@@ -25,7 +25,9 @@ def lines(shape, axis: int) -> tuple[int, int, int]:
     return math.prod(shape[:axis]), int(shape[axis]), math.prod(shape[axis + 1:])
 
 
-def _as3(x: np.ndarray, axis: int) -> np.ndarray:
+def as_lines(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` viewed as ``(outer, n, inner)`` around ``axis`` (a C-contiguous copy where it is
+    not contiguous; a view of ``x`` itself where it is, so a kernel may write through it)."""
     return np.ascontiguousarray(x).reshape(lines(x.shape, axis))
 
 
@@ -39,7 +41,7 @@ _jit_scan = jit_module("_jit_scan")       # (a function-level import: ~1 us a ca
 def cumsum(x, *, axis, reverse, exclusive):
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        _jit_scan().scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse,
+        _jit_scan().scan3(as_lines(x, axis), out.reshape(lines(x.shape, axis)), reverse,
                           exclusive, False, _ACC.get(x.dtype, x.dtype.type)(0))
     return out
 
@@ -47,7 +49,7 @@ def cumsum(x, *, axis, reverse, exclusive):
 def cumprod(x, *, axis, reverse, exclusive):
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        _jit_scan().scan3(_as3(x, axis), out.reshape(lines(x.shape, axis)), reverse,
+        _jit_scan().scan3(as_lines(x, axis), out.reshape(lines(x.shape, axis)), reverse,
                           exclusive, True, _ACC.get(x.dtype, x.dtype.type)(1))
     return out
 
@@ -60,7 +62,7 @@ def logcumsumexp(x, *, axis):
     float64 rounding): 64x128 float32 232 -> ~45 us."""
     out = np.empty(x.shape, x.dtype)
     if x.size:
-        x3 = _as3(x, axis)
+        x3 = as_lines(x, axis)
         if x.dtype == np.float32 or x.dtype == np.float64:
             xd = x3.astype(np.float64)
             m = xd.max(axis=1, keepdims=True)

@@ -4,22 +4,9 @@ grid-stride loops, group statistics in float64 as on the CPU."""
 
 from __future__ import annotations
 
-import math
-
 from numba import cuda
 
-
-@cuda.jit(device=True)
-def _stats(x, base, m, eps):
-    s = 0.0
-    for j in range(m):
-        s += x[base + j]
-    mu = s / m
-    v = 0.0
-    for j in range(m):
-        d = x[base + j] - mu
-        v += d * d
-    return mu, 1.0 / math.sqrt(v / m + eps)
+from ._kernels_layer_norm import _stats  # (a group is a row of m contiguous elements)
 
 
 @cuda.jit

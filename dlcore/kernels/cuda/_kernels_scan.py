@@ -7,6 +7,14 @@ import math
 from numba import cuda
 
 
+@cuda.jit(device=True)
+def _line_base(line, n, inner):
+    """The flat position of line ``line``'s first element ((outer, n, inner) lines along the
+    middle axis, ``inner`` apart)."""
+    a = line // inner
+    return a * n * inner + (line - a * inner)
+
+
 @cuda.jit
 def scan_lines(out, x, o, n, inner, reverse, exclusive, product, init):
     """Running sum/product per line, from ``init`` (a typed 0 or 1: ``x * 0`` would be NaN
@@ -14,9 +22,7 @@ def scan_lines(out, x, o, n, inner, reverse, exclusive, product, init):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for line in range(start, o * inner, step):
-        a = line // inner
-        c = line - a * inner
-        base = a * n * inner + c
+        base = _line_base(line, n, inner)
         acc = init
         for k in range(n):
             kk = n - 1 - k if reverse else k
@@ -137,9 +143,7 @@ def logaddexp_lines(out, x, o, n, inner):
     start = cuda.grid(1)
     step = cuda.gridsize(1)
     for line in range(start, o * inner, step):
-        a = line // inner
-        c = line - a * inner
-        base = a * n * inner + c
+        base = _line_base(line, n, inner)
         acc = -math.inf
         for k in range(n):
             v = x[base + k * inner] * 1.0

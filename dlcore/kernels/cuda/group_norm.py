@@ -20,36 +20,34 @@ def _ncs(shape):
     return shape[0], shape[1], S.size_of(shape[2:])
 
 
-def group_norm(x, *wb, groups, eps, affine):
-    w = wb[0] if "w" in affine else None
-    b = wb[-1] if "b" in affine else None
+def _per_group(name, x, groups, make_args):
+    """The forward's and the input gradient's launch: ``_kernels_group_norm.<name>``, one
+    thread per (sample, group), into an output of ``x``'s shape; ``make_args(xf, rows, cg,
+    s)`` gives the kernel's arguments after that output."""
     shape = tuple(int(d) for d in x.shape)
     n, c, s = _ncs(shape)
     size = n * c * s
     out = S.empty((max(size, 1),), x.dtype)
     if size:
-        from ._kernels_group_norm import forward_groups
-        xf = flat(x)
+        from . import _kernels_group_norm
         blocks, threads = S.launch_1d(n * groups)
-        forward_groups[blocks, threads](out, xf, _vec(w, xf), _vec(b, xf), n * groups, groups,
-                                        c // groups, s, float(eps), w is not None,
-                                        b is not None)
+        getattr(_kernels_group_norm, name)[blocks, threads](
+            out, *make_args(flat(x), n * groups, c // groups, s))
     return S.view_as(out if size else S.empty((0,), x.dtype), shape)
+
+
+def group_norm(x, *wb, groups, eps, affine):
+    w = wb[0] if "w" in affine else None
+    b = wb[-1] if "b" in affine else None
+    return _per_group("forward_groups", x, groups, lambda xf, rows, cg, s: (
+        xf, _vec(w, xf), _vec(b, xf), rows, groups, cg, s, float(eps), w is not None,
+        b is not None))
 
 
 def group_norm_grad(g, x, *w, groups, eps, affine):
     wv = w[0] if affine else None
-    shape = tuple(int(d) for d in x.shape)
-    n, c, s = _ncs(shape)
-    size = n * c * s
-    out = S.empty((max(size, 1),), x.dtype)
-    if size:
-        from ._kernels_group_norm import grad_x_groups
-        xf = flat(x)
-        blocks, threads = S.launch_1d(n * groups)
-        grad_x_groups[blocks, threads](out, flat(g), xf, _vec(wv, xf), n * groups, groups,
-                                       c // groups, s, float(eps), wv is not None)
-    return S.view_as(out if size else S.empty((0,), x.dtype), shape)
+    return _per_group("grad_x_groups", x, groups, lambda xf, rows, cg, s: (
+        flat(g), xf, _vec(wv, xf), rows, groups, cg, s, float(eps), wv is not None))
 
 
 def group_norm_wgrad(g, x, *, groups, eps):
