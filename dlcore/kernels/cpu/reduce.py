@@ -227,6 +227,19 @@ def sum(x, *, axes, keepdims):  # noqa: A001 - NumPy's name
                 m = out.size
                 _jit().sum_rows(x.reshape(m, n // m), out.reshape(m))
                 return out
+            last = len(axes) - 1
+            if first == 0 and axes[last] == last:
+                # Leading axes (a bias gradient: the batch's sum): the column loop _reduce
+                # reaches through its transposed (M, K) view, on the (K, M) rows directly,
+                # float64 in row order as there (64x128 float32 over dim 0: 11.3 -> 2.6 us)
+                shape = x.shape
+                kept = shape[last + 1:]
+                acc = np.zeros(kept, _F64)
+                m = acc.size
+                _jit().sum_cols(x.reshape(n // m, m), acc.reshape(m))
+                if keepdims:
+                    acc = acc.reshape((1,) * (last + 1) + kept)
+                return acc if dt is _F64 else acc.astype(dt)
             if n >= SMALL_SUM:
                 mid = _middle(x.shape, axes)
                 if mid is not None:       # a per-channel sum of NCHW: axes (0, 2, 3)
@@ -368,8 +381,8 @@ def sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
         # every summed axis has one element (a batch-1 bias gradient): the sum is the values
         # themselves (exact: one float64 term rounded back), copied (9.6 -> 1.2 us at 1x59)
         return x.reshape(shape).copy()
-    out = _reduce(x, axes, True, "sum")
-    return out.reshape(shape)
+    # (``sum``: its leading-axes loop for a bias gradient, 16x32 -> 32: 4.9 -> 1.9 us)
+    return sum(x, axes=axes, keepdims=True).reshape(shape)
 
 
 _KERNELS = {"sum": sum, "max": max, "min": min}

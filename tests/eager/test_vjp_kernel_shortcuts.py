@@ -1,0 +1,82 @@
+"""Shortcuts of eager backward (issue 19) held to the general path they skip, bit for bit:
+``x ** e``'s gradient for a 0-d float exponent on buffers (its sub, pow and two muls on their
+kernels, without four binds), reshape's gradient on buffers (``g.reshape``, without bind),
+and the CPU ``sum`` over leading axes (a bias gradient: the column loop on the rows, without
+``_reduce``'s transposed view), which ``sum_to_shape`` now takes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager
+from dlcore.kernels.cpu import reduce as R
+from dlcore.ops import elementwise as ew
+from dlcore.ops import power
+from dlcore.ops import shape as shape_ops
+
+
+def _values(rng, shape, dtype):
+    x = rng.standard_normal(shape).astype(dtype) * 3
+    flat = x.reshape(-1)
+    flat[:5] = [np.inf, -np.inf, np.nan, -0.0, 0.0]
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("e", [3.0, -1.5, 0.5, 2.5, 7.0, -2.0])
+def test_pow_da_of_a_0d_exponent_is_the_general_rules_bits(dtype, e):
+    rng = np.random.default_rng(0)
+    a = _values(rng, (6, 5), dtype)
+    g = rng.standard_normal((6, 5)).astype(dtype)
+    b = np.array(e, dtype)
+    fast = power._pow_vjp(g, None, a, b)[0]()
+    with np.errstate(all="ignore"):
+        slow = ew.mul(g, ew.mul(b, power.pow(a, ew.sub(b, 1))))    # the ops, bound
+    assert type(fast) is np.ndarray and fast.dtype == dtype and fast.shape == a.shape
+    assert fast.tobytes() == np.asarray(slow).tobytes()
+
+
+def test_cube_gradient_matches_torch():
+    x = np.random.default_rng(1).standard_normal((16, 2)).astype(np.float32)
+    d = dlcore_eager.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    (d ** 3 * dlcore_eager.arange(32.0).reshape(16, 2)).sum().backward()
+    (t ** 3 * torch.arange(32.0).reshape(16, 2)).sum().backward()
+    np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_reshape_gradient_on_buffers_is_the_bound_ops():
+    g = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    x = np.zeros((2, 6), np.float32)
+    fast = shape_ops.reshape_p.vjp(g, None, x, shape=(3, 4))[0]
+    assert fast.shape == (2, 6) and fast.tobytes() == g.tobytes()
+    t = dlcore_eager.tensor(g)                      # a Tensor cotangent: the bound op
+    slow = shape_ops.reshape_p.vjp(t, None, dlcore_eager.tensor(x), shape=(3, 4))[0]
+    assert type(slow) is dlcore_eager.Tensor and slow.shape == (2, 6)
+    np.testing.assert_array_equal(slow.numpy(), fast)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,axes", [((64, 128), (0,)), ((3, 4, 5), (0, 1)),
+                                        ((3, 4, 5), (0,)), ((5, 1), (0,)), ((40, 300), (0,)),
+                                        ((7, 3, 2), (0, 1)), ((1, 9), (0,))])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_leading_axes_sum_is_reduces_bits(dtype, shape, axes, keepdims):
+    x = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    fast = R.sum(x, axes=axes, keepdims=keepdims)
+    slow = R._reduce(x, axes, keepdims, "sum")
+    assert fast.dtype == slow.dtype == dtype and fast.shape == slow.shape
+    assert fast.tobytes() == slow.tobytes()
+    np.testing.assert_allclose(fast, x.astype(np.float64).sum(axes, keepdims=keepdims),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_sum_to_shape_of_a_bias_gradient():
+    x = np.random.default_rng(3).standard_normal((16, 32)).astype(np.float32)
+    out = R.sum_to_shape(x, (32,))
+    assert out.shape == (32,) and out.dtype == np.float32
+    assert out.tobytes() == R._reduce(x, (0,), False, "sum").tobytes()
+    out = R.sum_to_shape(x, (16, 1))
+    np.testing.assert_allclose(out, x.sum(1, keepdims=True), rtol=1e-5)
