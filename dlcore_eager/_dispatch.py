@@ -48,6 +48,7 @@ from dlcore.kernels.cpu.linalg import small_product as _small_product
 from dlcore.kernels.cpu.linalg import matmul as _cpu_matmul
 from dlcore.kernels.cpu.runtime import PARALLEL_THRESHOLD
 from dlcore.ops.elementwise import cast_p as _CAST_P
+from dlcore.ops.power import TORCH_SCALAR_POW as _TORCH_SCALAR_POW
 from dlcore.ops.power import pow_p as _pow_p
 from dlcore.registry import scalar_buffer
 
@@ -212,6 +213,9 @@ class EagerFrontend:
                         check_rule(prim, bufs, params)
                     if params:
                         out = prim.kernels["cpu"](ba, sb, **params)
+                    elif prim is _pow_p and _QUIET_RUN is not None and (type(b) is int or type(
+                            b) is float) and (f := _TORCH_SCALAR_POW.get(b)) is not None:
+                        out = _QUIET_RUN.run(f, ba)       # (x ** 3, x ** 0.5: PyTorch's way)
                     else:
                         out = _number_ufunc(prim, ba, sb)
                         if out is None:

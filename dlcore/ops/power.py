@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import CONCRETE, AVal, aval_of
+from ..registry import CONCRETE, AVal, aval_of, scalar_buffer
 from . import _rules
 from ._fastpath import LEAN_VJPS, _plain, _ufunc_now, lean3
 from .broadcast import sum_to as _sum_to
@@ -153,6 +153,16 @@ def torch_pow_vjp(g, y, a, b):
     core_da = core[0]
 
     def da():
+        if not bv.shape and _plain(g, av, bv) and av.shape == g.shape and (e := bv.item()) and \
+                (f := TORCH_SCALAR_POW.get(e - 1)) is not None and bv is scalar_buffer(e, bv.dtype):
+            # PyTorch's pow_backward with a number exponent (the shared buffer of one: a 0-d
+            # tensor's takes pow itself, as PyTorch's), grad (b a.pow(b - 1)): its pow of b - 1
+            # the shortcut above (a cube's x x, a square root's 1 / sqrt), as this front end's
+            # forward (eager buffers; an exponent 0 is zeros below)
+            m = mul_p.kernels["cpu"]
+            with np.errstate(all="ignore"):
+                p = f(av)
+            return m(g, m(bv, p))
         if bv.all():                        # (no exponent is 0: the rules agree)
             fe = lean3(g, a, b)             # (Tensors: create_graph's lane, as cg_vjp's)
             lean = None if fe is None else torch_pow_lean(fe, g, y, a, b)
@@ -208,6 +218,26 @@ def torch_pow_lean(fe, g, y, a, b):
 def _either(da, fe, g, a, b):
     """``da`` where the square's lane made it, else ``_pow_da``'s."""
     return _pow_da(fe, g, a, b) if da is None else da
+
+
+def _reciprocal_sqrt(a):
+    return np.divide(1, np.sqrt(a), dtype=a.dtype)
+
+
+#: PyTorch's ``x ** e`` of a float tensor and a Python number ``e`` where its CPU kernel takes a
+#: shortcut instead of ``std::pow`` (``pow_tensor_scalar_kernel`` and its optimized kernel in
+#: aten/src/ATen/native/cpu/PowKernel.cpp): ``{e: f(x)}``, NumPy's IEEE operations in that
+#: kernel's order, bit for bit (0.5 sqrt, -0.5 ``1 / sqrt``, -1 ``1 / x``, 2 ``x x``, 3
+#: ``x x x``, -2 ``1 / (x x)``).  libm's pow differs from them in the last bit for a quarter to
+#: a third of float32 values (and costs a libm call per element: a 64x128 cube 50 us against
+#: 3).  The eager front end's convention, for a Python-number exponent (its forward and pow's
+#: torch da); pow's kernel and TensorFlow's convention keep pow itself, as ``tf.pow``'s
+#: ``std::pow`` (a float32 ``1 - 0.999 ** t`` in Keras' Adam would lose digits to x x x).
+#: Run with NumPy's floating-point warnings off (0 ** -1 is inf, as PyTorch's).
+TORCH_SCALAR_POW: dict = {
+    0.5: np.sqrt, -0.5: _reciprocal_sqrt, -1: lambda a: np.divide(1, a, dtype=a.dtype),
+    2: lambda a: np.multiply(a, a), 3: lambda a: np.multiply(np.multiply(a, a), a),
+    -2: lambda a: np.divide(1, np.multiply(a, a), dtype=a.dtype)}
 
 
 pow_p.options["vjp_conventions"] = {"torch": torch_pow_vjp}
