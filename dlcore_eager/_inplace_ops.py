@@ -17,6 +17,8 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.dtypes import is_floating
 from dlcore.ops.elementwise_cast import full_like_p as _full_like_p
+from dlcore.ops.power import TORCH_SCALAR_POW as _TORCH_SCALAR_POW
+from dlcore.ops.power import pow_p as _POW_P
 from dlcore.registry import scalar_buffer
 
 from . import _dtype
@@ -168,8 +170,8 @@ def _into(self, prim, into, other) -> builtins.bool:
         if (type(ob) is _ndarray) is not cpu or ob.dtype != b.dtype:
             return False        # (other on the other device, or of another dtype)
     elif type(other) in (float, int) and is_floating(b.dtype):
-        if STATE.enabled and self._rg:
-            return False
+        if STATE.enabled and self._rg or (prim is _POW_P and other in _TORCH_SCALAR_POW):
+            return False        # (x.pow_(3): PyTorch's x x x, by the out-of-place lane)
         ob = scalar_buffer(other, b.dtype)
     elif type(other) is int and b.dtype.kind in "iu" and prim.name in _INT_WRAPS and \
             _in_range(other, b.dtype):     # (an integer tensor records no gradient)

@@ -139,3 +139,15 @@ def test_static_pow_keeps_the_libm_power_as_tensorflow():
         got = sess.run(tf.pow(tf.constant(b), 3.0))
     assert got == power.pow_p.kernels["cpu"](b, np.array(3, np.float32))
     assert got == np.float32(np.float64(b) ** 3)          # (correctly rounded here)
+
+
+def test_in_place_number_powers_are_pytorchs_bits():
+    x = _edge(np.random.default_rng(8), 1000, np.float32)
+    for e in (3, -2):
+        d, t = dlcore_eager.tensor(x), torch.tensor(x)
+        d.pow_(e)
+        t.pow_(e)
+        _same_bits(d.numpy(), t.numpy())
+        d **= e
+        t **= e
+        _same_bits(d.numpy(), t.numpy())
