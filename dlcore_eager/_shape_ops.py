@@ -329,6 +329,22 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def permute(x: Tensor, *order, dims=None) -> Tensor:
+    b = x._buf
+    if dims is None and type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
+        if len(order) == 1 and (type(order[0]) is tuple or type(order[0]) is list):
+            order = tuple(order[0])
+        try:
+            plan = _PERMS.get((b.shape, b.dtype, order))    # (a shape and order seen before)
+        except TypeError:                                   # (an unhashable entry)
+            plan = None
+        if plan is not None and plan[0] is _transpose_kernels["cpu"]:
+            pb = _np_transpose(b, plan[1]["perm"])
+            if plan[2] and STATE.enabled:
+                return view_of(x, _transpose_p, plan[1], pb, "PermuteBackward0")
+            r = _view1(_transpose_p, x, plan[1], pb, plan[2])
+            if r._node is not None:
+                r._node.label = "PermuteBackward0"
+            return r
     if dims is not None:                    # (x.permute(dims=...), PyTorch's keyword)
         order = _one_keyword("permute", "dims", order, dims)
     dims = _shape_arg(order, "dims")
@@ -341,7 +357,21 @@ def permute(x: Tensor, *order, dims=None) -> Tensor:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     if dims == tuple(range(len(dims))):
         return alias(x, "PermuteBackward0")
-    return labelled(_ops.transpose(x, dims), "PermuteBackward0", x)
+    out = labelled(_ops.transpose(x, dims), "PermuteBackward0", x)
+    if type(b) is _ndarray and type(order) is tuple and out._buf.base is not None and \
+            all(type(d) is int for d in order) and not _RECORDERS and not _D._AUTOCAST:
+        # the plan of this shape and order (issue 19: x.permute(1, 0) 6.0 -> ~1.3 us): the
+        # rule passed, the kernel's view is ndarray.transpose with the wrapped perm
+        if len(_PERMS) > 4096:
+            _PERMS.clear()
+        _PERMS[(b.shape, b.dtype, order)] = (_transpose_kernels["cpu"], {"perm": dims},
+                                             b.dtype.kind in "fc")
+    return out
+
+
+#: (shape, dtype, order as given) -> (transpose's CPU kernel, params, inexact) of a permute
+#: seen before (``permute``'s one lookup, as ``t``'s ``_TS``); bounded.
+_PERMS: dict = {}
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:

@@ -77,11 +77,18 @@ def _slice(a: dict, x, starts=None, ends=None, axes=None, steps=None):
     ax = _ints(axes) if axes is not None else list(range(len(st)))
     sp = _ints(steps) if steps is not None else [1] * len(st)
     idx: list = [slice(None)] * x.dim()
+    flips = []
     for s0, e, k, p in zip(st, en, ax, sp):
         n = x.shape[k]
         stop: int | None = None if (p > 0 and e >= n) or (p < 0 and e < -n) else e
-        idx[k] = slice(s0, stop, p)
-    return x[tuple(idx)]
+        if p < 0:           # (a tensor takes no negative step: the positive slice, flipped)
+            r = range(*slice(s0, stop, p).indices(n))
+            idx[k] = slice(r[-1], r[0] + 1, -p) if len(r) else slice(0, 0)
+            flips.append(k % x.dim())
+        else:
+            idx[k] = slice(s0, stop, p)
+    y = x[tuple(idx)]
+    return y.flip(flips) if flips else y
 
 
 def _explicit_pads(a: dict, kind: str, size: list, k: list, strides: list,

@@ -7,8 +7,9 @@ the layer norm of the ``(N, groups, -1)`` Reshape (ReduceMean, Sub, Mul, Add, Sq
 Reshape back and the per-channel Mul and Add (ONNX's GroupNormalization scales per group in
 opset 18 and per channel from 21: the plain steps read the same in every opset), and
 ``cosine_similarity`` as its kernels' sums (ReduceSum of the products, Max with eps squared,
-Sqrt, Div), and the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
-``kl_div_log`` (Exp(t) (t - x))."""
+Sqrt, Div), the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
+``kl_div_log`` (Exp(t) (t - x)), ``flip`` as one Slice of step -1 per flipped axis and ``roll``
+as each rolled axis's two Slices joined by Concat."""
 
 from __future__ import annotations
 
@@ -114,3 +115,27 @@ def kl_div(b: Any, op: Any) -> None:
 def kl_div_log(b: Any, op: Any) -> None:
     x, t = op.inputs[:2]
     b.node("Mul", [b.node("Exp", [t]), b.node("Sub", [t, x])], op.output)
+
+
+def flip(b: Any, op: Any) -> None:
+    axes = [int(a) for a in op.params["axes"]] if op.in_shapes[0] else []
+    if not axes:
+        b.node("Identity", [op.inputs[0]], op.output)
+        return
+    b.node("Slice", [op.inputs[0], b.const([-1] * len(axes)),
+                     b.const([np.iinfo(np.int64).min] * len(axes)), b.const(axes),
+                     b.const([-1] * len(axes))], op.output)
+
+
+def roll(b: Any, op: Any) -> None:
+    x, shape = op.inputs[0], op.in_shapes[0]
+    for s, a in zip(op.params["shifts"], op.params["axes"] if shape else ()):
+        n = shape[a]
+        if n is None:
+            raise NotImplementedError("ONNX export: roll along an axis of unknown length")
+        k = int(s) % n if n else 0
+        if k:
+            tail, head = (b.node("Slice", [x, b.const([lo]), b.const([hi]), b.const([int(a)])])
+                          for lo, hi in ((n - k, n), (0, n - k)))
+            x = b.node("Concat", [tail, head], axis=int(a))
+    b.node("Identity", [x], op.output)

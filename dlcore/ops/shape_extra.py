@@ -26,6 +26,8 @@ from ..errors import IndexOutOfBounds, ShapeError
 from ..registry import aval_of
 from . import _rules
 from .elementwise import add, identity, mul
+from .flip_roll import flip as _flip
+from .flip_roll import roll as _roll
 from .gather import scatter_add, take
 from .indexing import getitem
 from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
@@ -222,8 +224,7 @@ def flip(x, *dims, **kw):
         d = next(d for d in given if given.count(d) > 1)
         raise ShapeError("flip", f"dim {d} appears multiple times in the list of dims",
                          [_shape(x)])
-    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None)
-                            for i in range(nd)))
+    return _flip(x, tuple(sorted(axes)))
 
 
 @exports({"torch": "roll", "Tensor": "roll"}, "args")
@@ -236,16 +237,10 @@ def roll(x, shifts, dims=None):
     if len(shifts) != len(dims):
         raise ShapeError("roll", f"shifts and dimensions must align. shifts: {len(shifts)}, "
                                  f"dims:{len(dims)}", [_shape(x)])     # (PyTorch's words)
-    for s, d in zip(shifts, dims):
-        d = _ax("roll", x, d)
-        n = _shape(x)[d]
-        k = s % n if n else 0
-        if k == 0:
-            continue
-        pre = (slice(None),) * d
-        x = concatenate([getitem(x, pre + (slice(n - k, n),)),
-                         getitem(x, pre + (slice(0, n - k),))], d)
-    return x
+    if not _shape(x):                   # (PyTorch's roll takes no dim of a 0-d tensor)
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    axes = tuple(_ax("roll", x, d) for d in dims)
+    return _roll(x, tuple(int(s) for s in shifts), axes)      # (a new array, as PyTorch's)
 
 
 @exports({"torch": "narrow", "Tensor": "narrow"}, "args")

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from dlcore import ops
-from dlcore.ops import cosine_prims, std_root
+from dlcore.ops import cosine_prims, flip_roll, std_root
 from dlcore.registry import bind
 
 
@@ -156,6 +156,14 @@ def _nn_rows(OpRow) -> list:
               lambda g, a, b_: cosine_prims.cosine_similarity_grad(g, a, b_, 1, 1e-8),
               _np_cosine_grad, (((2, 4), (2, 3, 4), (2, 3, 4)),), ("real", "real", "real"),
               (0, 1, 2), rtol=1e-4, atol=1e-5),
+        OpRow("flip[0,2]", "flip", lambda x: flip_roll.flip(x, (0, 2)),
+              lambda x: np.flip(x, (0, 2)), (((3, 4, 2),),), ("real",), (0,)),
+        OpRow("flip[1]", "flip", lambda x: flip_roll.flip(x, (1,)), lambda x: x[:, ::-1],
+              (((3, 4),),), ("real",), (0,)),
+        OpRow("roll[1,-2]", "roll", lambda x: flip_roll.roll(x, (1, -2), (0, 1)),
+              lambda x: np.roll(x, (1, -2), (0, 1)), (((3, 5),), ((2, 3, 4),)), ("real",), (0,)),
+        OpRow("roll[0]", "roll", lambda x: flip_roll.roll(x, (3,), (0,)),
+              lambda x: x.copy(), (((3, 4),),), ("real",), (0,)),
     ]
 
 

@@ -1,0 +1,113 @@
+"""flip and roll are new tensors, as PyTorch's (flip was a view with negative strides: writing
+into ``x.flip(0)`` wrote into ``x``), with PyTorch's values, strides, grad_fn names and
+gradients; permute's plan per shape and order (issue 19) gives the same views, nodes and
+errors as its first call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dlcore_eager
+
+LIBS = (dlcore_eager, torch)
+
+
+def _both(fn):
+    return [fn(lib) for lib in LIBS]
+
+
+def _arr(t):
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.detach().numpy()
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (-1,), (2, 0, 1), ()])
+def test_flip_is_a_contiguous_copy_with_torchs_values_and_gradient(dims):
+    def run(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = x.flip(dims)
+        w = lib.arange(24.0).reshape(2, 3, 4) ** 1.5
+        (y * w).sum().backward()
+        return _arr(y), y.stride(), y.is_contiguous(), y.grad_fn.name(), x.grad.numpy()
+    d, t = _both(run)
+    np.testing.assert_array_equal(d[0], t[0])
+    assert d[1:4] == t[1:4]
+    np.testing.assert_array_equal(d[4], t[4])
+
+
+def test_writing_into_a_flip_or_roll_leaves_the_source_alone():
+    for lib in LIBS:
+        x = lib.arange(6.0).reshape(2, 3)
+        f, r = x.flip(0), x.roll(1, 1)
+        f[0, 0] = 100.0
+        r[0, 0] = -100.0
+        np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize("shifts,dims", [(1, 0), (-2, 1), ((1, -1), (0, 1)), (7, None),
+                                         (3, 0), ((2, 5), (1, 2))])
+def test_roll_values_and_gradient_as_torch(shifts, dims):
+    def run(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = x.roll(shifts, dims) if dims is not None else x.roll(shifts)
+        (y * (lib.arange(24.0).reshape(2, 3, 4) - 5) ** 2).sum().backward()
+        return _arr(y), y.is_contiguous(), y.grad_fn.name(), x.grad.numpy()
+    d, t = _both(run)
+    np.testing.assert_array_equal(d[0], t[0])
+    assert d[1:3] == t[1:3]
+    np.testing.assert_array_equal(d[3], t[3])
+
+
+def test_flip_and_roll_of_a_0d_tensor_and_second_derivative():
+    for lib in LIBS:
+        z = lib.tensor(3.0)
+        assert z.flip(0).item() == 3.0 and z.roll(1).item() == 3.0
+        with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no "):
+            z.roll(1, 0)
+    d, t = _both(lambda lib: _second(lib))
+    np.testing.assert_allclose(d, t, rtol=1e-6)
+
+
+def _second(lib):
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (g,) = lib.autograd.grad((x.flip(0).roll(1, 0) ** 3).sum(), x, create_graph=True)
+    (h,) = lib.autograd.grad((g * lib.tensor([1.0, 2.0, 3.0])).sum(), x)
+    return h.numpy()
+
+
+def test_flip_repeated_dim_error_as_torch():
+    for lib in LIBS:
+        with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+            lib.zeros(2, 3).flip(0, 0)
+
+
+@pytest.mark.parametrize("order", [(1, 0, 2), ((2, 0, 1),), ([2, 1, 0],), (-1, 0, 1)])
+def test_permute_plan_keeps_views_nodes_and_versions(order):
+    def run(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        outs = [x.permute(*order) for _ in range(3)]         # the plan from the second on
+        y = outs[-1]
+        name = y.grad_fn.name()
+        (y * lib.arange(24.0).reshape(y.shape)).sum().backward()
+        with lib.no_grad():
+            v = x.detach().permute(*order)
+            v[0, 0, 0] = -1.0                               # a view: the source changes
+            src = x.detach()
+        return (tuple(y.shape), y.stride(), name, x.grad.numpy(),
+                float(src.flatten()[np.argmin(src.flatten().numpy())]))
+    d, t = _both(run)
+    assert d[:3] == t[:3]
+    np.testing.assert_array_equal(d[3], t[3])
+    assert d[4] == t[4] == -1.0
+
+
+def test_permute_errors_after_a_plan_as_torch():
+    for lib in LIBS:
+        x = lib.zeros(2, 3)
+        x.permute(1, 0)
+        x.permute(1, 0)
+        with pytest.raises(RuntimeError, match="duplicate dims are not allowed"):
+            x.permute(1, 1)
+        with pytest.raises(RuntimeError, match="number of dimensions in the tensor input"):
+            x.permute(1, 0, 2)
