@@ -293,7 +293,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) != (nd - 2, nd - 1):
         out = out.movedim((nd - 2, nd - 1), (d1, d2))
-    return labelled(out, "DiagEmbedBackward0", input, edges=(input,))
+    # (a new contiguous tensor, as PyTorch's: the composite's last cut is a strided view)
+    return labelled(out.contiguous(), "DiagEmbedBackward0", input, edges=(input,))
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:

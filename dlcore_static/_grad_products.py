@@ -87,6 +87,7 @@ _TB = (("transpose_a", bool, False), ("transpose_b", bool, True))
 def concat_rows(xs: list):
     """``dlcore.ops.concatenate(xs, 0)``: for two or more graph tensors of one dtype object and
     a rank (the stacked factors and rows here), the one ConcatV2 node it binds, made directly
+    (one block: the block itself, where ``concatenate`` makes tf.concat's Identity)
     (its axis normalisation, dtype set and ``bind``'s frames do nothing for these; issue 19:
     a tree net's stacks of 20 rows, one ``aval_of`` call per row); anything else through it."""
     if len(xs) > 1:
@@ -98,6 +99,8 @@ def concat_rows(xs: list):
                     break
             else:
                 return _apply(concatenate_p, tuple(xs), {"axis": 0}, None, True)
+    elif len(xs) == 1:
+        return xs[0]                    # (one block: itself, no Identity node in the gradient)
     return concatenate(xs, 0)
 
 #: the stacked factors of a weight's products are always small enough up to this many

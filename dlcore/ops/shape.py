@@ -393,8 +393,9 @@ def concatenate(xs, axis=0):
     xs = list(xs)
     nd = aval_of(xs[0]).ndim
     axis = _rules.normalize_axis("concatenate", int(axis), nd, aval_of(xs[0]).shape)
-    if len(xs) == 1:
-        return xs[0]
+    if len(xs) == 1:                    # a new value, as tf.concat's identity and torch.cat's
+        from .elementwise_cast import identity      # copy (it returned the input itself)
+        return identity(xs[0])
     dts = {aval_of(x).dtype for x in xs}
     if len(dts) > 1:
         t = _dt.result_type(*dts)

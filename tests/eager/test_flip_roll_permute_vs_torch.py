@@ -111,3 +111,30 @@ def test_permute_errors_after_a_plan_as_torch():
             x.permute(1, 1)
         with pytest.raises(RuntimeError, match="number of dimensions in the tensor input"):
             x.permute(1, 0, 2)
+
+
+@pytest.mark.parametrize("make", [lambda lib, y: lib.cat([y], 1), lambda lib, y: lib.hstack([y]),
+                                  lambda lib, y: lib.column_stack([y]),
+                                  lambda lib, y: lib.diag_embed(y),
+                                  lambda lib, y: lib.diag_embed(y, 1, 0, 2)])
+def test_joins_of_one_tensor_and_diag_embed_are_new_contiguous_tensors(make):
+    def run(lib):
+        a = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        y = a * 2
+        z = make(lib, y)
+        name, same = z.grad_fn.name(), z is y
+        (z * lib.arange(float(z.numel())).reshape(z.shape)).sum().backward()
+        flat = z.detach().view(-1)               # (contiguous: a view of its own memory)
+        flat[0] = 100.0
+        return name, same, z.stride(), y.grad_fn.name(), a.grad.numpy(), y[0, 0].item()
+    d, t = _both(run)
+    assert d[:4] == t[:4] and d[1] is False
+    np.testing.assert_array_equal(d[4], t[4])
+    assert d[5] == t[5] == 0.0
+
+
+def test_static_concat_of_one_tensor_is_its_value():
+    import dlcore_static as tf
+    with tf.Session() as sess:
+        x = tf.constant([[1.0, 2.0]])
+        np.testing.assert_array_equal(sess.run(tf.concat([x], 0)), [[1.0, 2.0]])

@@ -192,7 +192,7 @@ def test_concat_rows_is_ops_concatenate_node_for_node():
         a = tf.placeholder(tf.float32, (2, 3), name="a")
         b = tf.placeholder(tf.float32, (1, 3), name="b")
         c = tf.placeholder(tf.float64, (1, 3), name="c")
-        for xs in ([a, b, a], [a, c], [a]):            # (mixed dtypes: cast as there; one: it)
+        for xs in ([a, b, a], [a, c]):                  # (mixed dtypes: cast as there)
             got, want = concat_rows(xs), concatenate(xs, 0)
             assert got.op.type == want.op.type and got.op.params == want.op.params
             assert got.aval == want.aval and got.op.prim is want.op.prim
