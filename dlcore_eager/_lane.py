@@ -479,6 +479,30 @@ def _softmax_parse(prim):
     return parse
 
 
+def _scan_params(b, dim) -> dict | None:
+    nd = b.ndim
+    if not nd or not -nd <= dim < nd:     # (a 0-d operand: the general path's reshapes)
+        return None
+    return {"axis": dim % nd, "reverse": False, "exclusive": False}
+
+
+def _scan_parse(prim):
+    """cumsum/cumprod of a float32/float64 tensor over an int dim (``dim`` positional or
+    keyword; no dtype): the scan primitive's plan (10.4 -> ~3 us at 4x8)."""
+    def parse(args, kw):
+        if len(args) > 2 or "keepdim" in kw or (kw and len(args) > 1):
+            return None
+        x = args[0]
+        if not isinstance(x, Tensor):
+            return None
+        d = x._buf.dtype
+        dim = args[1] if len(args) > 1 else kw.get("dim")
+        if (d is not _F32 and d is not _F64) or type(dim) is not int:
+            return None
+        return small_unary(prim, x, dim, _scan_params)
+    return parse
+
+
 def _transpose_parse(args, kw):
     if kw or len(args) != 3 or not isinstance(args[0], Tensor) or \
             type(args[1]) is not int or type(args[2]) is not int:
@@ -508,6 +532,8 @@ def _parses() -> dict:
         "log_softmax": _softmax_parse(_log_softmax_p),
         "transpose": _transpose_parse,
         "swapaxes": _transpose_parse,
+        "cumsum": _scan_parse(_ops.scan.cumsum_p),
+        "cumprod": _scan_parse(_ops.scan.cumprod_p),
         **JOINS,
         **MORE,
     }

@@ -138,3 +138,23 @@ def test_static_concat_of_one_tensor_is_its_value():
     with tf.Session() as sess:
         x = tf.constant([[1.0, 2.0]])
         np.testing.assert_array_equal(sess.run(tf.concat([x], 0)), [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("call", [lambda lib, x: x.cumsum(1), lambda lib, x: lib.cumsum(x, dim=0),
+                                  lambda lib, x: x.cumprod(-1), lambda lib, x: x.cumsum(-2),
+                                  lambda lib, x: x.sort(1)[0], lambda lib, x: x.sort(0)[0]])
+def test_scan_and_sort_lanes_are_the_general_paths(call):
+    """The lane's plan from the second call on: values, dtype, grad_fn and gradient as the
+    first call's and as PyTorch's."""
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(9).standard_normal((4, 5)).astype(np.float32),
+                       requires_grad=True)
+        first, second = call(lib, x), call(lib, x)
+        (second * lib.arange(20.0).reshape(4, 5)).sum().backward()
+        return first.detach().numpy(), second.detach().numpy(), second.grad_fn.name(), \
+            x.grad.numpy()
+    d, t = _both(run)
+    np.testing.assert_array_equal(d[0], d[1])
+    np.testing.assert_allclose(d[1], t[1], rtol=1e-6)
+    assert d[2] == t[2]
+    np.testing.assert_allclose(d[3], t[3], rtol=1e-5)
