@@ -57,8 +57,11 @@ def _fast_getitem(general):
     kernel_of = getitem_p.kernels
     cache = getitem_p._rule_cache
     plans: dict = {}
+    _NEW_AXIS = (None,)
 
     def getitem(x, key):
+        if key is None:                 # x[None]: the tuple (None,)'s path (4.5 -> ~2 us)
+            key = _NEW_AXIS
         tk = type(key)
         if tk is slice or tk is int or tk is tuple:
             b = x._buf
