@@ -333,10 +333,12 @@ def permute(x: Tensor, *order, dims=None) -> Tensor:
     if dims is None and type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
         if len(order) == 1 and (type(order[0]) is tuple or type(order[0]) is list):
             order = tuple(order[0])
-        try:
+        plan = None
+        for d in order:
+            if type(d) is not int:          # (1.0 == 1: a float's TypeError is the general's)
+                break
+        else:
             plan = _PERMS.get((b.shape, b.dtype, order))    # (a shape and order seen before)
-        except TypeError:                                   # (an unhashable entry)
-            plan = None
         if plan is not None and plan[0] is _transpose_kernels["cpu"]:
             pb = _np_transpose(b, plan[1]["perm"])
             if plan[2] and STATE.enabled:

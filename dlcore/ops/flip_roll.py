@@ -55,6 +55,9 @@ flip_p = Primitive(
     kernels={"cpu": _flip_cpu, "cuda": _flip_cuda})
 
 
+flip_p.options["complex"] = True        # (data movement: complex values as any others)
+
+
 def flip(x, axes: tuple):
     """``x`` reversed along ``axes`` (normalised: distinct ints in range), a new array."""
     return bind(flip_p, x, axes=tuple(axes))
@@ -84,6 +87,9 @@ roll_p = Primitive(
     kind="shape",
     doc="y = x shifted cyclically by shifts along axes (a new array);  dx = roll(g, -shifts)",
     kernels={"cpu": _roll_cpu, "cuda": _roll_cuda})
+
+
+roll_p.options["complex"] = True
 
 
 def roll(x, shifts: tuple, axes: tuple):
