@@ -15,12 +15,13 @@ from ._dispatch import EagerFrontend
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._dtype import from_numpy_dtype, to_numpy_dtype
-from ._dims import expand_count_error, wrap_dim
+from ._dims import wrap_dim
 from ._graph import labelled
 from ._joins import cat, concat, concatenate, stack  # noqa: F401 - (re-exported)
 from . import _memory_format as _mf
 from ._lane_plans import PLANS as _PLANS
-from ._sizes import int_sizes
+from ._sizes import one_keyword as _one_keyword
+from ._sizes import shape_arg as _shape_arg
 from ._state import STATE
 from ._views import VIEWS as _VIEWS
 from ._views import alias, view_of
@@ -33,8 +34,6 @@ _reshape_p = _ops.shape.reshape_p
 _ndarray = np.ndarray
 _transpose_p = _ops.shape.transpose_p
 _squeeze_p, _expand_dims_p = _ops.shape.squeeze_p, _ops.shape.expand_dims_p
-_broadcast_to_p = _ops.broadcast.broadcast_to_p
-_broadcast_cache = _broadcast_to_p._rule_cache
 
 
 def _check_numel(x: Tensor, shape: tuple) -> None:
@@ -59,20 +58,6 @@ def _check_numel(x: Tensor, shape: tuple) -> None:
                                "is ambiguous")
         return
     raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-
-
-def _one_keyword(op: str, name: str, positional: tuple, value) -> tuple:
-    """The size/dims arguments of ``op`` given as the keyword ``name`` (PyTorch's), as the
-    positional form takes them; both at once is PyTorch's TypeError."""
-    if positional:
-        raise TypeError(f"{op}() got multiple values for argument '{name}'")
-    return (value,)
-
-
-def _shape_arg(shape, what: str = "size") -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return int_sizes(shape, what)
 
 
 def _view_label(x: Tensor, shape: tuple) -> str:
@@ -496,62 +481,6 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     return labelled(_ops.squeeze(x, keep), label, x) if keep else alias(x, label)
 
 
-def expand(x: Tensor, *sizes, size=None) -> Tensor:
-    if size is not None:                    # (x.expand(size=...), PyTorch's keyword)
-        sizes = _one_keyword("expand", "size", sizes, size)
-    sizes = _shape_arg(sizes)
-    xs = x._buf.shape                           # (read once: x.shape makes a torch.Size)
-    nd = len(xs)
-    lead = len(sizes) - nd
-    if lead < 0:
-        raise expand_count_error(xs, x._buf.dtype, sizes)
-    for i, s in enumerate(sizes[:lead]):
-        if s < 0:
-            raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
-                               f"leading, non-existing dimension {i}")
-    shape = tuple(xs[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    for i in reversed(range(nd)):               # PyTorch reports the last mismatch first
-        d = xs[i]
-        if d != 1 and d != shape[i + lead]:
-            raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
-                               f"the existing size ({d}) at non-singleton dimension {i + lead}.  "
-                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(xs)}")
-    if shape == xs:
-        return alias(x, "ExpandBackward0")
-    b = x._buf
-    if type(b) is _ndarray and not _D._AUTOCAST and not _RECORDERS and \
-            ((xs, b.dtype), (("shape", shape),)) in _broadcast_cache:
-        # the rule passed for this shape and dtype before (its cache): broadcast_to's CPU
-        # kernel view wrapped by view1 (_finish's view branch), as dispatch would (issue 19:
-        # a 1x1 -> 1x5 expand ~24 -> ~12 us)
-        out = _broadcast_to_p.kernels["cpu"](b, shape=shape)
-        if type(out) is _ndarray and out.base is not None:
-            t = _view1(_broadcast_to_p, x, {"shape": shape}, out)
-            if t._node is not None:
-                t._node.label = "ExpandBackward0"   # (labelled's rename of the new node)
-            return t
-        return labelled(_finish(_broadcast_to_p, (x,), {"shape": shape}, out, x._rg),
-                        "ExpandBackward0", x)
-    return labelled(_ops.broadcast_to(x, shape), "ExpandBackward0", x)
-
-
-def expand_as(x: Tensor, other: Tensor) -> Tensor:
-    return expand(x, tuple(other.shape))
-
-
-def broadcast_to(input: Tensor, size) -> Tensor:
-    """``torch.broadcast_to(input, size)``: ``size`` a sequence (PyTorch refuses a bare int)."""
-    if not hasattr(size, "__iter__"):
-        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
-                        f"not {type(size).__name__}")
-    return expand(input, tuple(size))
-
-
-def broadcast_to_method(x: Tensor, *sizes, size=None) -> Tensor:
-    """``Tensor.broadcast_to(*size)``: sizes as ``expand``'s (``x.broadcast_to(2)``)."""
-    return expand(x, *sizes, size=size)
-
-
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
     if memory_format is not None:      # (a format other than preserve_format: _memory_format)
         out = _mf.relaid(input, memory_format, "clone", True)
@@ -578,5 +507,11 @@ def contiguous(x: Tensor, memory_format=None) -> Tensor:
     return _finish(identity_p, (x,), {}, np.ascontiguousarray(x._buf), x._rg)
 
 
-# (split, chunk and unbind: ._split_ops)
+# (split, chunk and unbind: ._split_ops; expand and broadcast_to: ._expand_ops)
 from ._split_ops import chunk, split, unbind  # noqa: E402, F401 - re-exported
+from ._expand_ops import (  # noqa: E402, F401 - re-exported
+    broadcast_to,
+    broadcast_to_method,
+    expand,
+    expand_as,
+)

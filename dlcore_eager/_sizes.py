@@ -47,3 +47,17 @@ def size_type_error(name: str, sizes: tuple, keyword: bool) -> TypeError:
             else f"not {t}"))
     return TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} "
                      f"with error \"type must be tuple of ints,but got {t}\"")
+
+
+def one_keyword(op: str, name: str, positional: tuple, value) -> tuple:
+    """The size/dims arguments of ``op`` given as the keyword ``name`` (PyTorch's), as the
+    positional form takes them; both at once is PyTorch's TypeError."""
+    if positional:
+        raise TypeError(f"{op}() got multiple values for argument '{name}'")
+    return (value,)
+
+
+def shape_arg(shape, what: str = "size") -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return int_sizes(shape, what)

@@ -87,9 +87,9 @@ _TB = (("transpose_a", bool, False), ("transpose_b", bool, True))
 def concat_rows(xs: list):
     """``dlcore.ops.concatenate(xs, 0)``: for two or more graph tensors of one dtype object and
     a rank (the stacked factors and rows here), the one ConcatV2 node it binds, made directly
-    (one block: the block itself, where ``concatenate`` makes tf.concat's Identity)
     (its axis normalisation, dtype set and ``bind``'s frames do nothing for these; issue 19:
-    a tree net's stacks of 20 rows, one ``aval_of`` call per row); anything else through it."""
+    a tree net's stacks of 20 rows, one ``aval_of`` call per row); one block is the block
+    itself (``concatenate`` makes tf.concat's Identity of it); anything else through it."""
     if len(xs) > 1:
         x0 = xs[0]
         if type(x0) is Tensor and x0.aval.shape:

@@ -1,5 +1,5 @@
 """Shape and indexing composites with PyTorch's names: data movement written with the shape
-primitives (transpose, reshape, broadcast_to, getitem, concatenate) and the gathers (``take``,
+primitives (transpose, reshape, broadcast_to, getitem, flip, roll) and the gathers (``take``,
 ``scatter_add``), so every gradient comes from their vjps.
 
     index_select(x, d, i)        take along axis d (moved first, taken, moved back)
@@ -7,8 +7,8 @@ primitives (transpose, reshape, broadcast_to, getitem, concatenate) and the gath
     masked_select(x, m)          x[m] flattened (positions from ``nonzero``: data-dependent size)
     repeat(x, *sizes) / tile     reshape to (1, a, 1, b), broadcast to (r1, a, r2, b), reshape
     repeat_interleave(x, r, d)   expand_dims after d, broadcast r, merge
-    flip(x, dims)                getitem with step -1
-    roll(x, shifts, dims)        concatenate of the two slices per axis
+    flip(x, dims)                the flip primitive (``flip_roll``: a new array, as PyTorch's)
+    roll(x, shifts, dims)        the roll primitive (``flip_roll``)
     narrow(x, d, start, length)  getitem
     movedim(x, src, dst)         transpose
     unflatten(x, d, sizes)       reshape
@@ -30,7 +30,7 @@ from .flip_roll import flip as _flip
 from .flip_roll import roll as _roll
 from .gather import scatter_add, take
 from .indexing import getitem
-from .shape import broadcast_to, concatenate, expand_dims, reshape, transpose
+from .shape import broadcast_to, expand_dims, reshape, transpose
 
 
 def _shape(x) -> tuple:

@@ -158,3 +158,24 @@ def test_scan_and_sort_lanes_are_the_general_paths(call):
     np.testing.assert_allclose(d[1], t[1], rtol=1e-6)
     assert d[2] == t[2]
     np.testing.assert_allclose(d[3], t[3], rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape,sizes", [((1, 1), (1, 5)), ((1, 5), (1, 5)), ((3, 1), (-1, 4)),
+                                         ((2,), (3, 2)), ((2, 1), (2, 2, 3))])
+def test_expand_plan_keeps_values_nodes_and_errors(shape, sizes):
+    def run(lib):
+        x = lib.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
+        outs = [x.expand(*sizes) for _ in range(3)]          # the plan from the second on
+        y = outs[-1]
+        name, stride = y.grad_fn.name(), y.stride()
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        with pytest.raises(TypeError):
+            x.expand(*(float(s) for s in sizes))
+        if max(shape) > 1:
+            with pytest.raises(RuntimeError, match="must match the existing size"):
+                x.expand(*(s + 7 if s > 1 else 7 for s in shape))
+        return tuple(y.shape), name, stride, x.grad.numpy(), y.detach().numpy()
+    d, t = _both(run)
+    assert d[:3] == t[:3]
+    np.testing.assert_array_equal(d[3], t[3])
+    np.testing.assert_array_equal(d[4], t[4])

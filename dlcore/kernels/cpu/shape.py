@@ -60,8 +60,8 @@ def _broadcast(x, shape):
             strides = [0] * (nd - xn)
             for d, t, st in zip(x.shape, shape[nd - xn:], x.strides):
                 if d == 1:
-                    strides.append(0)
-                elif d == t:
+                    strides.append(st if t == 1 else 0)   # (a kept 1 keeps its step, as
+                elif d == t:                                # PyTorch's expand)
                     strides.append(st)
                 else:
                     break
