@@ -325,13 +325,7 @@ def permute(x: Tensor, *order, dims=None) -> Tensor:
         else:
             plan = _PERMS.get((b.shape, b.dtype, order))    # (a shape and order seen before)
         if plan is not None and plan[0] is _transpose_kernels["cpu"]:
-            pb = _np_transpose(b, plan[1]["perm"])
-            if plan[2] and STATE.enabled:
-                return view_of(x, _transpose_p, plan[1], pb, "PermuteBackward0")
-            r = _view1(_transpose_p, x, plan[1], pb, plan[2])
-            if r._node is not None:
-                r._node.label = "PermuteBackward0"
-            return r
+            return _planned_transpose(x, b, plan[1], plan[2], "PermuteBackward0")
     if dims is not None:                    # (x.permute(dims=...), PyTorch's keyword)
         order = _one_keyword("permute", "dims", order, dims)
     dims = _shape_arg(order, "dims")
@@ -400,18 +394,24 @@ _np_transpose = _ndarray.transpose
 _PERM10 = (1, 0)
 
 
+def _planned_transpose(x: Tensor, b, params: dict, inexact: bool, label: str) -> Tensor:
+    """transpose's CPU view of ``b`` (``x``'s buffer) by a plan (its rule passed before),
+    wrapped as ``_finish`` wraps a view, its node named ``label``."""
+    tb = _np_transpose(b, params["perm"])
+    if inexact and STATE.enabled:
+        return view_of(x, _transpose_p, params, tb, label)
+    r = _view1(_transpose_p, x, params, tb, inexact)
+    if r._node is not None:
+        r._node.label = label
+    return r
+
+
 def t(x: Tensor) -> Tensor:
     b = x._buf
     if type(b) is _ndarray and not _RECORDERS and not _D._AUTOCAST:
         plan = _TS.get((b.shape, b.dtype))          # (a matrix's, seen before)
         if plan is not None and plan[0] is _transpose_kernels["cpu"]:
-            tb = _np_transpose(b, _PERM10)
-            if plan[2] and STATE.enabled:
-                return view_of(x, _transpose_p, plan[1], tb, "TBackward0")
-            r = _view1(_transpose_p, x, plan[1], tb, plan[2])
-            if r._node is not None:
-                r._node.label = "TBackward0"
-            return r
+            return _planned_transpose(x, b, plan[1], plan[2], "TBackward0")
     if type(b) is np.ndarray and b.ndim == 2:
         # what _ops.transpose(x) binds for a matrix, through the lane (fast_t), else apply
         out = fast_t(x)
