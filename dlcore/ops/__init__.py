@@ -124,6 +124,7 @@ from .reduce_extra import arange, dim_size, nonzero, prod, reduce_all, reduce_an
 from .conv import conv, conv_bias, conv_filter_grad, conv_transpose
 from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from . import glu, padding, triangle  # noqa: E402, F401  (glu, pad_constant, tri)
+from . import var_prims  # noqa: E402, F401  (var, var_grad)
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from .grid_sample import affine_grid, grid_sample
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)

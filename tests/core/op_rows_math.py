@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from dlcore import ops
-from dlcore.ops import cosine_prims, flip_roll, std_root
+from dlcore.ops import cosine_prims, flip_roll, std_root, var_prims
 from dlcore.registry import bind
 
 
@@ -164,6 +164,23 @@ def _nn_rows(OpRow) -> list:
               lambda x: np.roll(x, (1, -2), (0, 1)), (((3, 5),), ((2, 3, 4),)), ("real",), (0,)),
         OpRow("roll[0]", "roll", lambda x: flip_roll.roll(x, (3,), (0,)),
               lambda x: x.copy(), (((3, 4),),), ("real",), (0,)),
+        OpRow("var[axis=1]", "var", lambda x: var_prims.var(x, (1,), 1, False),
+              lambda x: x.var(1, ddof=1).astype(x.dtype), (((3, 4),), ((2, 5),)), ("real",),
+              (0,), rtol=1e-4),
+        OpRow("var[axes=0,2,keepdims,correction=0]", "var",
+              lambda x: var_prims.var(x, (0, 2), 0, True),
+              lambda x: x.var((0, 2), keepdims=True).astype(x.dtype), (((2, 3, 4),),),
+              ("real",), (0,), rtol=1e-4),
+        OpRow("var_grad[axis=1]", "var_grad",
+              lambda g, x: var_prims.var_grad(g, x, (1,), 1, False),
+              lambda g, x: (g[:, None] * 2 * (x - x.mean(1, keepdims=True))
+                            / (x.shape[1] - 1)).astype(x.dtype),
+              (((3,), (3, 4)),), ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
+        OpRow("var_grad[axis=0,keepdims]", "var_grad",
+              lambda g, x: var_prims.var_grad(g, x, (0,), 1, True),
+              lambda g, x: (g * 2 * (x - x.mean(0, keepdims=True)) / (x.shape[0] - 1)
+                            ).astype(x.dtype),
+              (((1, 4), (3, 4)),), ("real", "real"), (0, 1), rtol=1e-4, atol=1e-5),
     ]
 
 

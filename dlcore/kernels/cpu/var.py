@@ -1,0 +1,68 @@
+"""CPU kernels of the variance primitives (dlcore/ops/var_prims.py); a reduction over no
+element is NaN, as PyTorch's.
+
+Trailing axes of a C-contiguous operand (``x.var(-1)``, a LayerNorm written by hand) are rows
+of ``(rows, n)`` for the Numba loops of :mod:`._jit_var` (imported on first use); other axes
+are the rows of a (kept, reduced) copy for ``var`` and the same float64 passes by NumPy for
+``var_grad``.  ``dof = max(n - correction, 0)``, as
+PyTorch's: no degree of freedom left divides by 0 (inf or NaN, no warning here)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import jit_module
+from .reduce import as_2d
+
+_jit = jit_module("_jit_var")
+_F64 = np.dtype(np.float64)
+
+
+def _count(shape: tuple, axes: tuple) -> int:
+    return math.prod(shape[a] for a in axes)
+
+
+def _trailing(x: np.ndarray, axes: tuple) -> bool:
+    nd = x.ndim
+    return bool(axes) and axes[-1] == nd - 1 and axes[0] == nd - len(axes) and \
+        x.flags.c_contiguous and x.size > 0
+
+
+def _kept(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def var(x, *, axes, correction, keepdims):
+    n = _count(x.shape, axes)
+    dof = float(max(n - correction, 0))             # (PyTorch's: no dof left is 0)
+    kept = _kept(x.shape, axes)
+    if not n:                                   # (nothing reduced: NaN, as PyTorch's)
+        out = np.full(kept, np.nan, x.dtype)
+    else:
+        # (other axes: the rows of the reduce kernels' (kept, reduced) copy; the loop's float
+        # division by 0 gives inf/NaN quietly: Numba's NumPy error model)
+        rows = x.reshape(-1, n) if _trailing(x, axes) else np.ascontiguousarray(as_2d(x, axes))
+        out = np.empty(kept, x.dtype)
+        _jit().var_rows(rows, out.reshape(-1), dof)
+    return out if keepdims else out.reshape(tuple(d for i, d in enumerate(x.shape)
+                                                  if i not in axes))
+
+
+def var_grad(g, x, *, axes, correction, keepdims):
+    n = _count(x.shape, axes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dof = max(n - correction, 0)
+        scale = 2.0 / float(dof) if dof else math.inf
+    gk = np.asarray(g).reshape(_kept(x.shape, axes))
+    if _trailing(x, axes) and gk.dtype == x.dtype:
+        out = np.empty(x.shape, x.dtype)
+        m = gk.size
+        _jit().var_grad_rows(np.ascontiguousarray(gk).reshape(m), x.reshape(m, n),
+                             out.reshape(m, n), scale)
+        return out
+    with np.errstate(invalid="ignore", over="ignore"):
+        x64 = x.astype(_F64)
+        dev = x64 - x64.mean(axis=axes, keepdims=True) if n else x64
+        return (gk.astype(_F64) * scale * dev).astype(x.dtype)
