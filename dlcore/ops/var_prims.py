@@ -8,8 +8,8 @@
                                               (PyTorch's var_backward; g broadcast back)
 
 ``n`` is the number of elements reduced; the divisor is ``max(n - correction, 0)``, as
-PyTorch's (0: inf or NaN follow).  The eager front end's ``var`` was five ops (mean, sub, mul, sum, div), each
-a node of the graph and a dispatch (``x.std(1)`` of 4x8: 19 us against PyTorch's 2.3; the
+PyTorch's (0: inf or NaN follow).  The eager front end's ``var`` was five ops (mean, sub, mul,
+sum, div), each a node of the graph and a dispatch (``x.std(1)`` of 4x8: 19 us against 2.3; the
 Annotated Transformer's LayerNorm calls it per sublayer): one node each way now, the mean and
 the squared deviations accumulated in float64 (the composite rounded each to the dtype).  The
 CPU kernels are dlcore/kernels/cpu/var.py's; the CUDA kernels the device's own sum, sub, mul

@@ -34,7 +34,13 @@ def _kept(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else d for i, d in enumerate(shape))
 
 
+def _wide(x: np.ndarray) -> np.ndarray:
+    """float32/float64 as they are; a 16-bit float in float32 (PyTorch's accumulate type)."""
+    return x if x.dtype == np.float32 or x.dtype == _F64 else x.astype(np.float32)
+
+
 def var(x, *, axes, correction, keepdims):
+    given, x = x.dtype, _wide(x)
     n = _count(x.shape, axes)
     dof = float(max(n - correction, 0))             # (PyTorch's: no dof left is 0)
     kept = _kept(x.shape, axes)
@@ -46,11 +52,15 @@ def var(x, *, axes, correction, keepdims):
         rows = x.reshape(-1, n) if _trailing(x, axes) else np.ascontiguousarray(as_2d(x, axes))
         out = np.empty(kept, x.dtype)
         _jit().var_rows(rows, out.reshape(-1), dof)
+    out = out if out.dtype == given else out.astype(given)
     return out if keepdims else out.reshape(tuple(d for i, d in enumerate(x.shape)
                                                   if i not in axes))
 
 
 def var_grad(g, x, *, axes, correction, keepdims):
+    if x.dtype != np.float32 and x.dtype != _F64:
+        return var_grad(_wide(np.asarray(g)), _wide(x), axes=axes, correction=correction,
+                        keepdims=keepdims).astype(x.dtype)
     n = _count(x.shape, axes)
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = max(n - correction, 0)
