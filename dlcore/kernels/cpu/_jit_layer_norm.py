@@ -9,6 +9,7 @@ import math
 
 from numba import njit
 
+from ._jit_var import row_mean, row_ssd
 from .runtime import configure_threads
 
 configure_threads()
@@ -20,15 +21,8 @@ _FM = {"reassoc", "contract"}
 
 @njit(cache=True, nogil=True, inline="always", fastmath=_FM)
 def _stats(x, r, n, eps):
-    s = 0.0
-    for j in range(n):
-        s += x[r, j]
-    mu = s / n
-    v = 0.0
-    for j in range(n):
-        d = x[r, j] - mu
-        v += d * d
-    return mu, 1.0 / math.sqrt(v / n + eps)
+    mu = row_mean(x, r, n)               # (the variance loops' two passes: _jit_var)
+    return mu, 1.0 / math.sqrt(row_ssd(x, r, n, mu) / n + eps)
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
