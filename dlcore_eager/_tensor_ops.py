@@ -250,19 +250,7 @@ def where(condition, x, y):
     return _ops.where(condition, x, y)
 
 
-def masked_fill(x, mask, value):
-    if isinstance(mask, Tensor) and mask._buf.dtype is not _BOOL_DT:
-        d = mask._buf.dtype.name
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{D.C_TYPE_NAMES.get(d, d)}")
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.ndim} dimension(s).")
-        value = value._cast(x.dtype)
-    else:                               # a number in x's dtype, as PyTorch converts it
-        value = scalar_as(value, x._buf.dtype)
-    return labelled(_ops.where(mask, value, x), "MaskedFillBackward0", x, edges=(x,))
+from ._masked_fill import masked_fill  # noqa: E402, F401 - (re-exported: O.masked_fill)
 
 
 # ----------------------------------------------------------------------------- reductions

@@ -72,3 +72,20 @@ def test_constant_rows_have_a_zero_std_gradient_and_errors_are_torchs():
             x.var((0, -2))
         with pytest.raises(IndexError, match="Dimension out of range"):
             x.var(2)
+
+
+@pytest.mark.parametrize("value", [-1e9, 5, float("-inf"), 2.5, float("nan")])
+@pytest.mark.parametrize("mshape", [(3, 4), (4,), (1, 4), (3, 1)])
+def test_masked_fill_with_a_number_as_torch(value, mshape):
+    """masked_fill's direct path for a number (dlcore_eager/_masked_fill.py): values, grad_fn
+    and gradient as PyTorch's, for every mask broadcast, twice (the rule's cache)."""
+    res = []
+    m = np.random.default_rng(1).random(mshape) > 0.5
+    for lib in LIBS:
+        x = lib.tensor(X[0, :3, :4].astype(np.float32), requires_grad=True)
+        outs = [x.masked_fill(lib.tensor(m), value) for _ in range(2)]
+        (outs[1] * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        res.append((outs[0].detach().numpy(), outs[1].grad_fn.name(), x.grad.numpy()))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    assert res[0][1] == res[1][1]
+    np.testing.assert_array_equal(res[0][2], res[1][2])
