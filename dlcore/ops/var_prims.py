@@ -44,26 +44,27 @@ def _n(shape, axes) -> int:
     return math.prod(shape[a] for a in axes)
 
 
+def _cuda_deviations(x, axes: tuple):
+    """``x - mean(x, axes)`` by the device's sum, div and sub kernels."""
+    k = sum_p.kernels["cuda"](x, axes=axes, keepdims=True)
+    m = div_p.kernels["cuda"](k, scalar_buffer(float(_n(x.shape, axes)), x.dtype))
+    return sub_p.kernels["cuda"](x, m)
+
+
 def _cuda_var(x, *, axes, correction, keepdims):
-    sum_k, sub_k, mul_k, div_k = (p.kernels["cuda"] for p in (sum_p, sub_p, mul_p, div_p))
     n = _n(x.shape, axes)
-    d = x.dtype
-    dev = sub_k(x, div_k(sum_k(x, axes=axes, keepdims=True), scalar_buffer(float(n), d)))
-    s = sum_k(mul_k(dev, dev), axes=axes, keepdims=keepdims)
+    dev = _cuda_deviations(x, axes)
+    s = sum_p.kernels["cuda"](mul_p.kernels["cuda"](dev, dev), axes=axes, keepdims=keepdims)
     # (nothing reduced: NaN, as PyTorch's and the CPU kernel's)
-    return div_k(s, scalar_buffer(float(max(n - correction, 0)) if n else math.nan, d))
+    return div_p.kernels["cuda"](
+        s, scalar_buffer(float(max(n - correction, 0)) if n else math.nan, x.dtype))
 
 
 def _cuda_var_grad(g, x, *, axes, correction, keepdims):
-    sum_k, sub_k, mul_k, div_k = (p.kernels["cuda"] for p in (sum_p, sub_p, mul_p, div_p))
-    n = _n(x.shape, axes)
-    d = x.dtype
-    kept = _reduced_shape(x.shape, axes, True)
-    gk = reshape_p.kernels["cuda"](g, shape=kept)
-    m = div_k(sum_k(x, axes=axes, keepdims=True), scalar_buffer(float(n), d))
-    dof = max(n - correction, 0)
-    scale = 2.0 / dof if dof else math.inf
-    return mul_k(mul_k(gk, scalar_buffer(scale, d)), sub_k(x, m))
+    mul_k = mul_p.kernels["cuda"]
+    gk = reshape_p.kernels["cuda"](g, shape=_reduced_shape(x.shape, axes, True))
+    scale = _cpu.grad_scale(_n(x.shape, axes), correction)
+    return mul_k(mul_k(gk, scalar_buffer(scale, x.dtype)), _cuda_deviations(x, axes))
 
 
 def _var_vjp(g, y, x, *, axes, correction, keepdims):
@@ -74,9 +75,7 @@ def _var_grad_vjp(c, y, g, x, *, axes, correction, keepdims):
     """y = g_b s (x - mean x), s = 2 / dof: dg = sum(c s (x - mean x)) over axes (g's shape);
     dx = s (c g_b - mean(c g_b)) over axes (the mean's own share removed)."""
     xs = aval_of(x).shape
-    n = _n(xs, axes)
-    dof = max(n - correction, 0)
-    s = 2.0 / dof if dof else math.inf
+    s = _cpu.grad_scale(_n(xs, axes), correction)
     kept = _reduced_shape(xs, axes, True)
     gb = reshape(g, kept)
     dev = sub(x, mean(x, axes, keepdims=True))

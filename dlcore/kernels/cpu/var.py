@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import jit_module
-from .reduce import as_2d
+from .reduce import _out_shape, as_2d
 
 _jit = jit_module("_jit_var")
 _F64 = np.dtype(np.float64)
@@ -30,8 +30,10 @@ def _trailing(x: np.ndarray, axes: tuple) -> bool:
         x.flags.c_contiguous and x.size > 0
 
 
-def _kept(shape: tuple, axes: tuple) -> tuple:
-    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+def grad_scale(n: int, correction) -> float:
+    """PyTorch's var_backward factor ``2 / max(n - correction, 0)`` (inf with no dof left)."""
+    dof = max(n - correction, 0)
+    return 2.0 / dof if dof else math.inf
 
 
 def _wide(x: np.ndarray) -> np.ndarray:
@@ -43,7 +45,7 @@ def var(x, *, axes, correction, keepdims):
     given, x = x.dtype, _wide(x)
     n = _count(x.shape, axes)
     dof = float(max(n - correction, 0))             # (PyTorch's: no dof left is 0)
-    kept = _kept(x.shape, axes)
+    kept = _out_shape(x.shape, axes, True)
     if not n:                                   # (nothing reduced: NaN, as PyTorch's)
         out = np.full(kept, np.nan, x.dtype)
     else:
@@ -53,8 +55,7 @@ def var(x, *, axes, correction, keepdims):
         out = np.empty(kept, x.dtype)
         _jit().var_rows(rows, out.reshape(-1), dof)
     out = out if out.dtype == given else out.astype(given)
-    return out if keepdims else out.reshape(tuple(d for i, d in enumerate(x.shape)
-                                                  if i not in axes))
+    return out if keepdims else out.reshape(_out_shape(x.shape, axes, False))
 
 
 def var_grad(g, x, *, axes, correction, keepdims):
@@ -62,10 +63,8 @@ def var_grad(g, x, *, axes, correction, keepdims):
         return var_grad(_wide(np.asarray(g)), _wide(x), axes=axes, correction=correction,
                         keepdims=keepdims).astype(x.dtype)
     n = _count(x.shape, axes)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dof = max(n - correction, 0)
-        scale = 2.0 / float(dof) if dof else math.inf
-    gk = np.asarray(g).reshape(_kept(x.shape, axes))
+    scale = grad_scale(n, correction)
+    gk = np.asarray(g).reshape(_out_shape(x.shape, axes, True))
     if _trailing(x, axes) and gk.dtype == x.dtype:
         out = np.empty(x.shape, x.dtype)
         m = gk.size
