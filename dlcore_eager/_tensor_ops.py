@@ -186,7 +186,11 @@ def rsqrt(x): return rdiv(_ops.sqrt(_float(x)), 1.0)
 def reciprocal(x): return rdiv(_float(x), 1.0)
 def log1p(x): return _ops.log(add_(_float(x), 1.0))
 def expm1(x): return sub_(_ops.exp(_float(x)), 1.0)
-def logical_not(x): return _ops.logical_not(x)
+def logical_not(x):
+    # (a boolean tensor: bitwise_not's one kernel, as ``~mask``; others: x == 0)
+    if getattr(getattr(x, "_buf", None), "dtype", None) == np.bool_:
+        return _ops.bitwise_not(x)
+    return _ops.logical_not(x)
 
 
 _NUMBER = (int, float)          # (by type: not bool, nor NumPy's numbers: the general path's)

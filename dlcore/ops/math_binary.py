@@ -176,14 +176,15 @@ def bitwise_xor(a, b): return bind(bitwise_xor_p, *_promote(a, b))
 
 
 def _invert_rule(x: AVal) -> AVal:
-    if x.dtype.kind not in "iu":
-        raise DTypeNotImplemented("bitwise_not", "expects integer inputs (booleans: logical_not)",
-                                  [x.dtype])
+    if x.dtype.kind not in "iub":
+        raise DTypeNotImplemented("bitwise_not", "expects integer or boolean inputs", [x.dtype])
     return AVal(x.shape, x.dtype)
 
 
+# (booleans: NumPy's invert and Numba's ``~`` of a bool are the logical not; one kernel where
+# ``equal(x, False)`` took the general path with a scalar: ``~mask`` 11 -> ~2.5 us, issue 19)
 bitwise_not_p = _elementwise("bitwise_not", "~{0}", 1, np.invert, _invert_rule, None,
-                             "y = ~x (integers; booleans go to logical_not);  not differentiable",
+                             "y = ~x (the logical not of booleans);  not differentiable",
                              "unary", differentiable=False, convention="unary", float_only=False,
                              fn=lambda x: bitwise_not(x),
                              api={"torch": "bitwise_not", "Tensor": "bitwise_not",
@@ -192,8 +193,6 @@ bitwise_not_p = _elementwise("bitwise_not", "~{0}", 1, np.invert, _invert_rule, 
 
 def bitwise_not(x):
     """``~x``: the bitwise complement of integers, the logical not of booleans."""
-    if aval_of(x).dtype.kind == "b":
-        return equal(x, False)
     return bind(bitwise_not_p, x)
 
 

@@ -244,7 +244,7 @@ def _expand_dims_rule(x: AVal, *, axes) -> AVal:
 
 
 expand_dims_p = Primitive(
-    "expand_dims", _expand_dims_rule, lambda g, y, x, *, axes: (reshape_like(g, x),),
+    "expand_dims", _expand_dims_rule, lambda g, y, x, *, axes: (_reshape_back(g, x),),
     kind="shape", view=True, doc="y = x with new axes of size 1;  dx = g reshaped back",
     kernels={"cpu": _cpu.expand_dims, "cuda": _cuda.expand_dims})
 
@@ -269,7 +269,7 @@ def _squeeze_rule(x: AVal, *, axes) -> AVal:
 
 
 squeeze_p = Primitive(
-    "squeeze", _squeeze_rule, lambda g, y, x, *, axes: (reshape_like(g, x),), kind="shape",
+    "squeeze", _squeeze_rule, lambda g, y, x, *, axes: (_reshape_back(g, x),), kind="shape",
     view=True,
     doc="y = x without the given size-1 axes;  dx = g reshaped back",
     kernels={"cpu": _cpu.squeeze, "cuda": _cuda.squeeze})

@@ -436,7 +436,7 @@ def _math_rows(OpRow, u, b, U, B) -> list:
               ("bool", "bool"), ()),
         OpRow("bitwise_not", "bitwise_not", ops.bitwise_not, np.invert, U, ("int9",), ()),
         OpRow("bitwise_not[bool]", "bitwise_not", ops.bitwise_not, np.logical_not, U,
-              ("bool",), (), primitives=("equal",)),
+              ("bool",), ()),
         OpRow("isnan", "isnan", lambda x: ops.isnan(ops.log(x)), lambda x: np.isnan(np.log(x)),
               U, ("real",), (), primitives=("isnan", "log")),
         OpRow("isinf", "isinf", lambda x: ops.isinf(ops.div(1.0, ops.floor(x))),
