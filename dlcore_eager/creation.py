@@ -404,9 +404,23 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None,
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
+#: ``arange(n)``'s common dtypes (None: int64) -> NumPy's, for its fast path below
+_ARANGE_DTYPES = {None: np.dtype(np.int64), D.int64: np.dtype(np.int64),
+                  D.int32: np.dtype(np.int32), D.float32: np.dtype(np.float32),
+                  D.float64: np.dtype(np.float64)}
+
+
 @_oom
 def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
+    if end is None and type(start) is int and 0 <= start <= 1 << 24 and type(step) is int \
+            and step == 1 and device is None and _DEFAULT_DEVICE[0] is None and \
+            not requires_grad:
+        # ``arange(n)`` (positions, masks: 5.7 -> ~2 us): 0 .. n-1, exact in each of these
+        # dtypes, as the general path computes them
+        npd = _ARANGE_DTYPES.get(dtype)
+        if npd is not None:
+            return _make(np.arange(start, dtype=npd))
     if end is None:
         start, end = 0, start
     for what, pos, v in (("start", 0, start), ("end", 1, end), ("step", 2, step)):
