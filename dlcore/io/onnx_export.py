@@ -348,7 +348,7 @@ def _convert(b: _Builder, op: Op) -> None:
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
     elif name in ("smooth_l1", "glu", "pad_edge", "pad_constant", "logsumexp", "group_norm",
-                  "cosine_similarity", "kl_div", "kl_div_log", "flip", "roll"):
+                  "cosine_similarity", "kl_div", "kl_div_log", "flip", "roll", "mse"):
         from . import onnx_export_more
         getattr(onnx_export_more, name)(b, op)
     elif name == "getitem":

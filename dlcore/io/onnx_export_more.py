@@ -8,8 +8,8 @@ Reshape back and the per-channel Mul and Add (ONNX's GroupNormalization scales p
 opset 18 and per channel from 21: the plain steps read the same in every opset), and
 ``cosine_similarity`` as its kernels' sums (ReduceSum of the products, Max with eps squared,
 Sqrt, Div), the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
-``kl_div_log`` (Exp(t) (t - x)), ``flip`` as one Slice of step -1 per flipped axis and ``roll``
-as each rolled axis's two Slices joined by Concat."""
+``kl_div_log`` (Exp(t) (t - x)), ``flip`` as one Slice of step -1 per flipped axis, ``roll``
+as each rolled axis's two Slices joined by Concat and ``mse`` as Sub, Mul, ReduceSum and Div."""
 
 from __future__ import annotations
 
@@ -58,6 +58,19 @@ def logsumexp(b: Any, op: Any) -> None:
     y = b.node("Add", [b.node("Log", [s]), m], out if keep else None)
     if not keep:
         b.node("Squeeze", [y], out, axes=axes)
+
+
+def mse(b: Any, op: Any) -> None:
+    """The kernels' steps: Sub, Mul (the square), ReduceSum over every axis, Div by the count
+    (``mean``)."""
+    rank = len(op.in_shapes[0])
+    d = b.node("Sub", op.inputs[:2])
+    mean = op.params["mean"]
+    s = b.node("ReduceSum", [b.node("Mul", [d, d])], None if mean else op.output,
+               axes=list(range(rank)), keepdims=0)
+    if mean:
+        n = float(np.prod(op.in_shapes[0]))
+        b.node("Div", [s, b.const(n, op.out_dtype)], op.output)
 
 
 def smooth_l1(b: Any, op: Any) -> None:

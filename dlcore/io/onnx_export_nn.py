@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-_LOGICAL = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor"}
+_LOGICAL = {"bitwise_and": "And", "bitwise_or": "Or", "bitwise_xor": "Xor",
+            "bitwise_not": "Not"}
 _BITWISE = {"bitwise_and": "BitwiseAnd", "bitwise_or": "BitwiseOr", "bitwise_xor": "BitwiseXor",
             "bitwise_not": "BitwiseNot"}
 

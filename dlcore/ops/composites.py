@@ -5,7 +5,7 @@ Their gradients come from the primitives they are built from.
     logsumexp(x)        = log(sum(exp(x - m))) + m,   m = stop_gradient(max(x))  (stable at +-1e4)
     softmax(x)          = exp(x - m) / sum(exp(x - m))   (the softmax primitive, softmax_prims.py)
     log_softmax(x)      = x - logsumexp(x)               (the log_softmax primitive)
-    mse(p, t)           = mean((p - t)^2)
+    mse(p, t)           = mean((p - t)^2)   (the mse primitive for operands of one shape)
     softmax_cross_entropy(logits, p)        = -sum(p * log_softmax(logits))
     sparse_softmax_cross_entropy(logits, k) = logsumexp(logits) - logits[k]  (the fused primitive)
     sigmoid_cross_entropy_with_logits(x, z) = max(x, 0) - x z + log(1 + exp(-|x|))
@@ -26,6 +26,7 @@ from .elementwise import div as _div
 from .elementwise import div_p
 from .linalg import matmul
 from .logsumexp_prim import logsumexp as _logsumexp_prim
+from .mse_prim import mse as _mse_prim
 from .reduce import max_, sum, sum_p
 from .softmax_prims import log_softmax_prim, softmax_prim, sparse_xent
 
@@ -129,6 +130,11 @@ def log_softmax(x, axis=-1):
 
 
 def mse(pred, target, reduction: str = "mean"):
+    if reduction in ("mean", "sum"):
+        pa, ta = aval_of(pred), aval_of(target)
+        if pa.shape == ta.shape and pa.dtype == ta.dtype and pa.dtype in _dt.FLOAT32_64 and \
+                pa.fully_defined and pa.shape and 0 not in pa.shape:
+            return _mse_prim(pred, target, reduction == "mean")  # (one node: .mse_prim)
     d = sub(pred, target)
     return _reduce(mul(d, d), reduction)
 

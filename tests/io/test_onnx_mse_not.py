@@ -1,0 +1,35 @@
+"""The mse primitive (``F.mse_loss`` of one shape) exports to ONNX as its kernels' steps (Sub,
+Mul, ReduceSum, Div), and ``~`` of a boolean mask (bitwise_not's kernel) as ONNX's Not; both run
+in onnxruntime with the eager values and import back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+import dlcore_eager.onnx
+
+pytest.importorskip("onnxruntime")
+from onnx_run import run_imported, run_ort  # noqa: E402
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("opset", [None, 13])
+def test_mse_and_not_export_and_run(opset, reduction):
+    rng = np.random.default_rng(0)
+    x = dt.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
+    y = dt.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
+
+    def f(a, b):
+        keep = (~(a > 0)).float()
+        return dt.nn.functional.mse_loss(a * keep, b, reduction=reduction) + keep.sum()
+    kw = {} if opset is None else {"opset_version": opset}
+    proto = dlcore_eager.onnx.export(f, (x, y), input_names=["a", "b"], **kw)
+    ops = [n.op_type for n in proto.graph.node]
+    assert "Not" in ops and "ReduceSum" in ops and ("Div" in ops) == (reduction == "mean")
+    want = f(x, y).numpy()
+    (got,) = run_ort(proto, {"a": x.numpy(), "b": y.numpy()})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    (back,) = run_imported(proto, {"a": x.numpy(), "b": y.numpy()})
+    np.testing.assert_allclose(back, want, rtol=1e-6)
