@@ -405,9 +405,9 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None,
 
 
 #: ``arange(n)``'s common dtypes (None: int64) -> NumPy's, for its fast path below
-_ARANGE_DTYPES = {None: np.dtype(np.int64), D.int64: np.dtype(np.int64),
-                  D.int32: np.dtype(np.int32), D.float32: np.dtype(np.float32),
-                  D.float64: np.dtype(np.float64)}
+_ARANGE_DTYPES: dict[Any, np.dtype] = {
+    None: np.dtype(np.int64), D.int64: np.dtype(np.int64), D.int32: np.dtype(np.int32),
+    D.float32: np.dtype(np.float32), D.float64: np.dtype(np.float64)}
 
 
 @_oom

@@ -8,7 +8,7 @@ Nothing from the file is executed: every node's ``op_type`` must be one of ``_OP
 ``NotImplementedError`` names it when the module is built.
 
 Covered: the operators dlcore's exporter writes (elementwise math, MatMul, Gemm, reductions,
-ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Cast, Slice, Gather, Not, Or,
+ArgMax, Reshape, Transpose, Concat, Unsqueeze/Squeeze, Expand, Tile, Cast, Slice, Gather, Not, Or,
 Conv, MaxPool, AveragePool (``auto_pad``, asymmetric pads, dilations, ``ceil_mode``),
 LayerNormalization, BatchNormalization in inference form, RNN/LSTM/GRU in ``_onnx_import_rnn``;
 Pad, Range, Shape, GatherElements, ScatterND, Mod, IsNaN, IsInf, ReduceProd, ReduceLogSumExp
@@ -292,6 +292,7 @@ def _build_ops() -> dict:
             _squeeze(x, list(a["axes"])) if "axes" in a else x.squeeze()),
         "Expand": lambda a, x, s: x.expand(*np.broadcast_shapes(tuple(x.shape),
                                                                 tuple(_ints(s)))),
+        "Tile": lambda a, x, r: x.repeat(*_ints(r)),
         "Cast": _cast,
         "Slice": _slice,
         "Gather": lambda a, x, i: x.index_select(int(a.get("axis", 0)), i.reshape(-1))

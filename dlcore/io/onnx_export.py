@@ -347,6 +347,11 @@ def _convert(b: _Builder, op: Op) -> None:
         b.node("ScatterND", [zeros, rows, ins[0]], out, reduction="add")
     elif name == "take":
         b.node("Gather", ins[:2], out, axis=0)
+    elif name == "tile":                         # (x's rank padded first, as the rule does)
+        reps, x, nd = [int(r) for r in p["reps"]], ins[0], len(op.in_shapes[0])
+        if len(reps) > nd:
+            x = b.node("Unsqueeze", [x], axes=list(range(len(reps) - nd)))
+        b.node("Tile", [x, b.vector(reps)], out)
     elif name in ("smooth_l1", "glu", "pad_edge", "pad_constant", "logsumexp", "group_norm",
                   "cosine_similarity", "kl_div", "kl_div_log", "flip", "roll", "mse"):
         from . import onnx_export_more

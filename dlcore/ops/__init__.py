@@ -33,6 +33,7 @@ rule, vjp, kernels) lives in the module of its family:
     glu.py          glu (primitive: sigmoid's and mul's kernels on the halves)
     logsumexp_prim.py logsumexp (primitive: the composite's kernels in one node)
     mse_prim.py       mse of operands of one shape (primitive: the composite's kernels)
+    tile_prim.py      tile (primitive: PyTorch's repeat; one strided copy)
     smooth_l1.py    smooth_l1, smooth_l1_grad (primitives: smooth L1 and Huber, each way)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     grid_sample.py  affine_grid (composite), grid_sample: 2-D float32/float64 the primitive

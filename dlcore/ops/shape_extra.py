@@ -31,6 +31,7 @@ from .flip_roll import roll as _roll
 from .gather import scatter_add, take
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, reshape, transpose
+from .tile_prim import tile as _tile_prim
 
 
 def _shape(x) -> tuple:
@@ -96,13 +97,18 @@ def masked_select(x, mask):
 @exports({"torch": "tile", "Tensor": "tile"}, "args")
 def tile(x, dims):
     """NumPy's tile: ``x`` repeated ``dims[i]`` times along each axis (missing ones are 1)."""
-    reps = _sizes((dims,))
+    return _tile(x, _sizes((dims,)))
+
+
+def _tile(x, reps: tuple):
     shape = _shape(x)
     nd = max(len(reps), len(shape))
     reps = (1,) * (nd - len(reps)) + reps
     shape = (1,) * (nd - len(shape)) + shape
     if all(r == 1 for r in reps):
         return identity(reshape(x, shape))        # a copy all the same, as PyTorch's
+    if None not in shape and not getattr(x, "_dlcore_unknown_rank", False):
+        return _tile_prim(x, reps)                # (one node: .tile_prim)
     inter = tuple(v for s in shape for v in (1, s))
     target = tuple(v for r, s in zip(reps, shape) for v in (r, s))
     y = reshape(broadcast_to(reshape(x, inter), target), tuple(r * s for r, s in zip(reps, shape)))
@@ -121,11 +127,11 @@ def repeat(x, *sizes, repeats=None):
         if sizes:
             raise TypeError("repeat() got multiple values for argument 'repeats'")
         sizes = (repeats,)
-    reps = _sizes(sizes)
+    reps = sizes if all(type(s) is int and s >= 0 for s in sizes) else _sizes(sizes)
     if len(reps) < len(_shape(x)):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
-    return tile(x, reps)
+    return _tile(x, reps)
 
 
 exports({"Tensor": "repeat"}, "args")(repeat)

@@ -1,6 +1,6 @@
 """The mse primitive (``F.mse_loss`` of one shape) exports to ONNX as its kernels' steps (Sub,
-Mul, ReduceSum, Div), and ``~`` of a boolean mask (bitwise_not's kernel) as ONNX's Not; both run
-in onnxruntime with the eager values and import back."""
+Mul, ReduceSum, Div), ``~`` of a boolean mask (bitwise_not's kernel) as ONNX's Not and the tile
+primitive as Tile; each runs in onnxruntime with the eager values and imports back."""
 
 from __future__ import annotations
 
@@ -32,4 +32,23 @@ def test_mse_and_not_export_and_run(opset, reduction):
     (got,) = run_ort(proto, {"a": x.numpy(), "b": y.numpy()})
     np.testing.assert_allclose(got, want, rtol=1e-6)
     (back,) = run_imported(proto, {"a": x.numpy(), "b": y.numpy()})
+    np.testing.assert_allclose(back, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("opset", [None, 11])
+def test_tile_exports_as_tile_and_runs(opset):
+    """The tile primitive (``x.repeat``, ``torch.tile``): ONNX's Tile, x's rank padded by an
+    Unsqueeze where the repeats are more."""
+    x = dt.tensor(np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32))
+
+    def f(a):
+        return a.repeat(2, 1)[1:4] * 2 + dt.tile(a, (2,)).sum() + a.repeat(2, 1, 3).sum(0)[:3, :4]
+    kw = {} if opset is None else {"opset_version": opset}
+    proto = dlcore_eager.onnx.export(f, (x,), input_names=["a"], **kw)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count("Tile") == 3 and "Unsqueeze" in ops
+    want = f(x).numpy()
+    (got,) = run_ort(proto, {"a": x.numpy()})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    (back,) = run_imported(proto, {"a": x.numpy()})
     np.testing.assert_allclose(back, want, rtol=1e-6)
