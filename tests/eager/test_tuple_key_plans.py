@@ -1,0 +1,67 @@
+"""Tuple keys of basic indexing (``x[..., 3]``, ``x[:, None]``, ``x[1, :-1]``) are planned per
+shape, dtype and key (a slice by its bounds: slices are not hashable before Python 3.12): the
+second call takes the plan, with PyTorch's values, views, version sharing and gradients, and a
+key whose rule fails (an index out of range) is never planned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+from dlcore_eager import _fast_paths
+
+torch = pytest.importorskip("torch")
+
+KEYS = [(Ellipsis, 3), (Ellipsis, slice(None, 3)), (Ellipsis, slice(1, None)),
+        (Ellipsis, None, slice(None)), (slice(None), None), (slice(None), slice(None), 0),
+        (1, slice(None, -1)), (-1, Ellipsis, slice(0, 4, 2)), (None, 0, Ellipsis),
+        (0, 1, 2), (slice(None), -2)]
+
+
+@pytest.mark.parametrize("key", KEYS, ids=[repr(k) for k in KEYS])
+def test_planned_tuple_keys_match_torch(key):
+    a = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    got = {}
+    for L in (torch, dl):
+        outs = []
+        for _ in range(3):                  # (the first call plans, the others take it)
+            x = L.tensor(a, requires_grad=True)
+            y = x * 1.0
+            v = y[key]
+            (v * 2.0).sum().backward()
+            outs.append((v.detach().numpy().copy(), x.grad.numpy().copy(), tuple(v.shape)))
+        got[L] = outs
+    for (v, g, s), (tv, tg, ts) in zip(got[dl], got[torch]):
+        assert s == ts and np.array_equal(v, tv) and np.array_equal(g, tg)
+
+
+def test_a_planned_view_shares_memory_and_versions():
+    x = dl.zeros(2, 3, 4)
+    for _ in range(2):
+        v = x[..., 1]
+        v += 1.0
+    assert x[..., 1].sum().item() == 12.0 and x.sum().item() == 12.0
+    assert x._version == v._version
+
+
+def test_out_of_range_keys_are_never_planned_and_raise_torchs_error():
+    for L in (torch, dl):
+        x = L.zeros(2, 3)
+        for _ in range(2):
+            with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 1 "
+                                                 "with size 3"):
+                x[..., 3]
+        assert x[..., 2].shape == (2,)
+    assert _fast_paths._tuple_sig((Ellipsis, 3)) == (Ellipsis, 3)
+    assert _fast_paths._tuple_sig((slice(1, None),)) == ((1, None, None),)
+    assert _fast_paths._tuple_sig((np.int64(1),)) is None     # (NumPy ints: the general path)
+    assert _fast_paths._tuple_sig((True,)) is None
+
+
+def test_one_key_on_two_shapes_plans_each():
+    for shape in ((2, 3, 4), (5, 4), (3, 2, 2, 4)):
+        a = np.random.default_rng(len(shape)).standard_normal(shape).astype(np.float32)
+        for _ in range(2):
+            assert np.array_equal(dl.tensor(a)[..., 2].numpy(), a[..., 2])
+            assert np.array_equal(dl.tensor(a)[..., None, 1:].numpy(), a[..., None, 1:])
