@@ -248,7 +248,7 @@ def _write_back(prim, params, base, new):
         return index_update(old, params["idx"], new)
     if prim is transpose_p:
         return _ops.transpose(new, tuple(int(i) for i in np.argsort(params["perm"])))
-    return _ops.reshape(new, base._buf.shape)
+    return new.reshape(base._buf.shape)     # (the Tensor method's planned view: issue 19)
 
 
 def move_retain(t, old, node) -> None:
