@@ -9,7 +9,8 @@ opset 18 and per channel from 21: the plain steps read the same in every opset),
 ``cosine_similarity`` as its kernels' sums (ReduceSum of the products, Max with eps squared,
 Sqrt, Div), the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
 ``kl_div_log`` (Exp(t) (t - x)), ``flip`` as one Slice of step -1 per flipped axis, ``roll``
-as each rolled axis's two Slices joined by Concat and ``mse`` as Sub, Mul, ReduceSum and Div."""
+as each rolled axis's two Slices joined by Concat, ``mse`` as Sub, Mul, ReduceSum and Div and
+``nll`` as GatherElements, ReduceSum and Div (or Neg)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,19 @@ def mse(b: Any, op: Any) -> None:
     if mean:
         n = float(np.prod(op.in_shapes[0]))
         b.node("Div", [s, b.const(n, op.out_dtype)], op.output)
+
+
+def nll(b: Any, op: Any) -> None:
+    """The kernels' steps: GatherElements of the targets as a column, ReduceSum over both
+    axes, Div by -N (``mean``) or Neg."""
+    x, t = op.inputs[:2]
+    col = b.node("Unsqueeze", [b.node("Cast", [t], to=7)], axes=[1])
+    s = b.node("ReduceSum", [b.node("GatherElements", [x, col], axis=1)], axes=[0, 1],
+               keepdims=0)
+    if op.params["mean"]:
+        b.node("Div", [s, b.const(-float(op.in_shapes[0][0]), op.out_dtype)], op.output)
+    else:
+        b.node("Neg", [s], op.output)
 
 
 def smooth_l1(b: Any, op: Any) -> None:

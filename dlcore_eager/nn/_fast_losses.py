@@ -12,7 +12,7 @@ from dlcore.registry import scalar_buffer as _scalar_buffer
 
 from .. import _dispatch as _Dp
 from .._dispatch import EagerFrontend as _EF
-from .._lane import _axes_params, _take_params
+from .._lane import _axes_params
 from ..tensor import Tensor, _make
 from ..tracing import _RECORDERS
 
@@ -22,7 +22,8 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)
 _sparse_xent_p = _ops.softmax_prims.sparse_xent_p
 _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
-_neg_p, _take_along_axis_p = _ops.elementwise.neg_p, _ops.scan.take_along_axis_p
+_nll_p = _ops.nll_prim.nll_p
+_MEAN, _SUM = (("mean", True),), (("mean", False),)
 
 
 def _rows_and_classes(input, target, ignore_index):
@@ -91,11 +92,12 @@ def _fast_nll_loss(input, target, ignore_index, reduction):
     indices in [0, C), no weight, ``ignore_index`` outside [0, C) (the default -100), 'mean' or
     'sum', outside autocast and traces (the MNIST example's ``log_softmax`` + ``nll_loss``, the
     character-level RNN tutorials' per-step ``NLLLoss``): the general path's values bit for bit
-    in three nodes where it made five, through the eager lane: the targets' column gathered
-    (``take_along_axis``), summed, and divided by -N ('mean': ``sum(-p) / N`` is ``sum(p) /
-    -N`` exactly, negation commuting with every rounding) or negated ('sum'); the last node
-    named NllLossBackward0.  Issue 19: (1, 59) 54 -> ~12 us a call.  None for anything else (a
-    target out of range included: the general path raises PyTorch's error)."""
+    in one node (the ``nll`` primitive) where it made five, through the eager lane: the
+    targets' column gathered (``take_along_axis``), summed, and divided by -N ('mean':
+    ``sum(-p) / N`` is ``sum(p) / -N`` exactly, negation commuting with every rounding) or
+    negated ('sum'), named NllLossBackward0.  Issue 19: (1, 59) 54 -> ~12 us a call in three
+    nodes, ~6 in one.  None for anything else (a target out of range included: the general
+    path raises PyTorch's error)."""
     bufs = _rows_and_classes(input, target, ignore_index)
     if bufs is None or (reduction != "mean" and reduction != "sum"):
         return None
@@ -105,23 +107,11 @@ def _fast_nll_loss(input, target, ignore_index, reduction):
     # every target in [0, C): one reduction (a negative int64 is at least 2**63 as uint64)
     if int(tb.view(_U64).max()) >= c:
         return None
-    cb = tb.reshape(n, 1)
-    picked = _Dp._small_many(_take_along_axis_p, (input, _make(cb)), (xb, cb), 1, _take_params)
-    if picked is None:
+    # (the nll primitive: one node, these three nodes' kernels, their values bit for bit)
+    loss = _Dp._small_many(_nll_p, (input, target), (xb, tb), _MEAN if reduction == "mean"
+                           else _SUM, _Dp.params_items)
+    if loss is None:
         return None
-    s = _Dp._small_unary(_sum_p, picked, (None, False), _axes_params)
-    if s is None:
-        return None
-    sb = s._buf
-    if reduction == "mean":
-        kb = _scalar_buffer(-float(n), d)
-        loss = _Dp.small_binary(_div_p, s, _make(kb), sb, kb)
-        if loss is None:
-            loss = _apply(_div_p, (s, -float(n)), {})
-    else:
-        loss = _Dp._small_unary(_neg_p, s, None, _Dp.params_items)
-        if loss is None:
-            loss = _apply(_neg_p, (s,), {})
     node = loss._node
     if node is not None:
         node.label = "NllLossBackward0"     # (labelled's: a node made here, never named yet)

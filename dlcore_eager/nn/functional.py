@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 from dlcore.ops import activations as _act
 from dlcore.ops import nn_functional as _nnf
@@ -345,7 +346,12 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None,
         input, target = S.unsqueeze(input, 0), S.unsqueeze(target, 0)
     _check_nll_shapes(input, target)
     ignored = _check_targets(input, target, ignore_index)
-    if weight is None and input.ndim == 2 and not ignored and target.ndim == 1:
+    if weight is None and input.ndim == 2 and not ignored and target.ndim == 1 and \
+            r != "none" and input.shape[0] and input._buf.dtype in _dt.FLOAT32_64:
+        # (the nll primitive: one node, the values of the gather below and its reduction;
+        # a trace's or an exporter's nll_loss, autocast's float32)
+        loss = _ops.nll_prim.nll(input, target, r == "mean")
+    elif weight is None and input.ndim == 2 and not ignored and target.ndim == 1:
         # the common case (the MNIST example's log_softmax + nll_loss): one gather
         picked = _ops.take_along_axis(input, _ops.expand_dims(target, 1), 1)
         loss = _reduce(_ops.neg(_ops.reshape(picked, (-1,))), r)

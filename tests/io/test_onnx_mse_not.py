@@ -1,6 +1,7 @@
 """The mse primitive (``F.mse_loss`` of one shape) exports to ONNX as its kernels' steps (Sub,
-Mul, ReduceSum, Div), ``~`` of a boolean mask (bitwise_not's kernel) as ONNX's Not and the tile
-primitive as Tile; each runs in onnxruntime with the eager values and imports back."""
+Mul, ReduceSum, Div), ``~`` of a boolean mask (bitwise_not's kernel) as ONNX's Not, the tile
+primitive as Tile and the nll primitive as its kernels' steps; each runs in onnxruntime with the
+eager values and imports back."""
 
 from __future__ import annotations
 
@@ -51,4 +52,24 @@ def test_tile_exports_as_tile_and_runs(opset):
     (got,) = run_ort(proto, {"a": x.numpy()})
     np.testing.assert_allclose(got, want, rtol=1e-6)
     (back,) = run_imported(proto, {"a": x.numpy()})
+    np.testing.assert_allclose(back, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_nll_exports_and_runs(reduction):
+    """The nll primitive (``F.nll_loss`` of (N, C) log-probabilities): GatherElements,
+    ReduceSum and Div (or Neg)."""
+    rng = np.random.default_rng(2)
+    x = dt.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+    t = dt.tensor(np.array([0, 3, 1, 1, 2]))
+
+    def f(a, k):
+        return dt.nn.functional.nll_loss(dt.log_softmax(a, 1), k, reduction=reduction)
+    proto = dlcore_eager.onnx.export(f, (x, t), input_names=["a", "k"])
+    ops = [n.op_type for n in proto.graph.node]
+    assert "GatherElements" in ops and ("Div" in ops) == (reduction == "mean")
+    want = f(x, t).numpy()
+    (got,) = run_ort(proto, {"a": x.numpy(), "k": t.numpy()})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    (back,) = run_imported(proto, {"a": x.numpy(), "k": t.numpy()})
     np.testing.assert_allclose(back, want, rtol=1e-6)
