@@ -69,7 +69,7 @@ class QBuf:
 #: kernels for reshape/permute/expand/index_select/...
 _MOVES = frozenset({"broadcast_to", "broadcast_like", "transpose", "reshape", "reshape_like",
                     "expand_dims", "squeeze", "reverse_axes", "getitem", "getitem_ellipsis",
-                    "take", "identity", "stop_gradient", "flip"})
+                    "take", "identity", "stop_gradient", "flip", "tile"})
 
 
 def _apply(prim, args, params):

@@ -114,7 +114,7 @@ def _nll_vjp(g, y, x, t, *, mean):
 
 _CPU_DIV, _CPU_NEG = div_p.kernels["cpu"], neg_p.kernels["cpu"]
 _nll_cpu = _kernel("cpu")
-_nll_cpu.small = _cpu_small  # type: ignore[attr-defined]
+_nll_cpu.small = _cpu_small
 nll_p = Primitive(
     "nll", _nll_rule, _nll_vjp, kind="reduce",
     doc="y = -sum_i x[i, t_i] / N (or the sum);  dx[i, t_i] = g / -N (or -g), 0 elsewhere",

@@ -146,12 +146,14 @@ _TABLE: dict = {
     **dict.fromkeys(("prod", "norm2", "cumprod", "max", "min"), _IN0_OUT),
     **dict.fromkeys(("take_along_axis", "take"), (1,)),      # (gather's, index's: the index)
     **dict.fromkeys(("conv", "conv_bias"), (0, 1)),   # (ConvolutionBackward0: input, weight)
+    **dict.fromkeys(("mse", "nll"), (0, 1)),  # (MseLossBackward0's, NllLossBackward0's
+    # self and target; PyTorch's NllLossBackward0 packs its 0-d total_weight too)
     **dict.fromkeys(("add", "sub", "neg", "sum", "cumsum", "reshape", "transpose",
                      "broadcast_to", "expand_dims", "squeeze", "getitem", "concatenate",
                      "stack", "cast", "identity", "conj", "real", "imag", "full_like", "sum_to",
                      "reverse_axes", "stop_gradient", "floor", "ceil", "trunc", "rint",
                      "add_n", "complex", "view_as_real", "view_as_complex",
-                     "getitem_ellipsis"), _NOTHING),
+                     "getitem_ellipsis", "tile"), _NOTHING),
 }
 _READ: dict = {}                        # prim -> positions its rule's code reads (fallback)
 
