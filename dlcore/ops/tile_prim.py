@@ -7,7 +7,7 @@
 
 One node where the composite (reshape, broadcast_to, reshape; ``dlcore.ops.shape_extra.tile``)
 made three, the same values and, through the same sum kernel over the same axes, the same
-gradient bit for bit: ``x.repeat(2, 1)`` of 32x10 float32 22.7 -> ~8 us forward (PyTorch 8.7;
+gradient bit for bit: ``x.repeat(2, 1)`` of 32x10 float32 22.7 -> 8.5 us forward (PyTorch 8.7;
 issue 19).  The CPU kernel writes the broadcast into a new array in one strided copy; the CUDA
 kernel is the composite's kernels (their broadcast materialises).  The result is always a new
 array (a tile is a copy in NumPy, TensorFlow and PyTorch).
