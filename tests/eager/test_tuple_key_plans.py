@@ -1,7 +1,8 @@
 """Tuple keys of basic indexing (``x[..., 3]``, ``x[:, None]``, ``x[1, :-1]``) are planned per
 shape, dtype and key (a slice by its bounds: slices are not hashable before Python 3.12): the
 second call takes the plan, with PyTorch's values, views, version sharing and gradients, and a
-key whose rule fails (an index out of range) is never planned."""
+key whose rule fails (an index out of range) is never planned.  Also ``x[idx, a:b]``, an index
+tensor then a slice, through the fast path."""
 
 from __future__ import annotations
 
@@ -65,3 +66,24 @@ def test_one_key_on_two_shapes_plans_each():
         for _ in range(2):
             assert np.array_equal(dl.tensor(a)[..., 2].numpy(), a[..., 2])
             assert np.array_equal(dl.tensor(a)[..., None, 1:].numpy(), a[..., None, 1:])
+
+
+@pytest.mark.parametrize("sl", [slice(1, None), slice(2, 5), slice(None, -1), slice(0, 6, 2)])
+@pytest.mark.parametrize("idx", [[0, 3, 3, 1], [[0, 1], [2, -1]], [-1]])
+def test_an_index_tensor_then_a_slice_matches_torch(idx, sl):
+    """``x[idx, a:b]`` (d2l's ``label[bb_idx, 1:]``) through the fast path as ``x[:, a:b][idx]``:
+    PyTorch's values, gradient, node name and a contiguous copy."""
+    a = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    got = {}
+    for L in (torch, dl):
+        x = L.tensor(a, requires_grad=True)
+        y = (x * 1.0)[L.tensor(idx), sl]
+        (y * 2.0).sum().backward()
+        got[L] = (y.detach().numpy(), x.grad.numpy(), y.grad_fn.name(), y.is_contiguous())
+    assert np.array_equal(got[dl][0], got[torch][0])
+    assert np.array_equal(got[dl][1], got[torch][1])
+    assert got[dl][2:] == got[torch][2:] == ("IndexBackward0", True)
+    for L in (torch, dl):
+        with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with "
+                                             "size 4"):
+            L.tensor(a)[L.tensor([0, 5]), sl]
