@@ -2,7 +2,7 @@
 shape, dtype and key (a slice by its bounds: slices are not hashable before Python 3.12): the
 second call takes the plan, with PyTorch's values, views, version sharing and gradients, and a
 key whose rule fails (an index out of range) is never planned.  Also ``x[idx, a:b]``, an index
-tensor then a slice, through the fast path."""
+tensor then a slice, and ``x[i, j]``, two index tensors, through the fast path."""
 
 from __future__ import annotations
 
@@ -87,3 +87,28 @@ def test_an_index_tensor_then_a_slice_matches_torch(idx, sl):
         with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with "
                                              "size 4"):
             L.tensor(a)[L.tensor([0, 5]), sl]
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (5, 4, 3)])
+@pytest.mark.parametrize("rows,cols", [("arange", [1, 3, 0, 2, 2]), ("range", [0, 0, 3, 1, 2]),
+                                       ([[0, 4], [4, 1]], [[3, 3], [0, 1]]),
+                                       ([0, -1], [-2, 1])])
+def test_index_pairs_match_torch(shape, rows, cols):
+    """``x[i, j]`` of two index tensors (``probs[torch.arange(n), y]``, ``y_hat[range(n), y]``):
+    the fast path's flat rows, or the general entry for negative entries; PyTorch's values,
+    gradient and node name."""
+    a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    got = {}
+    for L in (torch, dl):
+        i = L.arange(5) if rows == "arange" else range(5) if rows == "range" else L.tensor(rows)
+        x = L.tensor(a, requires_grad=True)
+        y = (x * 1.0)[i, L.tensor(cols)]
+        (y * 3.0).sum().backward()
+        got[L] = (y.detach().numpy(), x.grad.numpy(), y.grad_fn.name())
+    assert np.array_equal(got[dl][0], got[torch][0])
+    assert np.array_equal(got[dl][1], got[torch][1])
+    assert got[dl][2] == got[torch][2] == "IndexBackward0"
+    for L in (torch, dl):
+        with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 1 with "
+                                             "size 4"):
+            L.tensor(a)[L.tensor([0, 1]), L.tensor([2, 4])]
