@@ -2,7 +2,7 @@
 shape, dtype and key (a slice by its bounds: slices are not hashable before Python 3.12): the
 second call takes the plan, with PyTorch's values, views, version sharing and gradients, and a
 key whose rule fails (an index out of range) is never planned.  Also ``x[idx, a:b]``, an index
-tensor then a slice, and ``x[i, j]``, two index tensors, through the fast path."""
+tensor then a slice, ``x[i, j]`` (two index tensors) and ``x[:, j]`` through the fast path."""
 
 from __future__ import annotations
 
@@ -112,3 +112,24 @@ def test_index_pairs_match_torch(shape, rows, cols):
         with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 1 with "
                                              "size 4"):
             L.tensor(a)[L.tensor([0, 1]), L.tensor([2, 4])]
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (5, 4, 3)])
+@pytest.mark.parametrize("cols", [[1, 3, 0, 3], [-1, 0], [2]])
+def test_columns_by_an_index_vector_match_torch(shape, cols):
+    """``x[:, j]`` of an index vector: PyTorch's values, gradient, IndexBackward0 whose edge is
+    x's node."""
+    a = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    got = {}
+    for L in (torch, dl):
+        x = L.tensor(a, requires_grad=True)
+        y = (x * 1.0)[:, L.tensor(cols)]
+        (y * 2.0).sum().backward()
+        got[L] = (y.detach().numpy(), x.grad.numpy(), y.grad_fn.name(),
+                  [type(n).__name__ for n, _ in y.grad_fn.next_functions])
+    assert np.array_equal(got[dl][0], got[torch][0])
+    assert np.array_equal(got[dl][1], got[torch][1])
+    assert got[dl][2:] == got[torch][2:] == ("IndexBackward0", ["MulBackward0"])
+    for L in (torch, dl):
+        with pytest.raises(IndexError, match="out of bounds"):
+            L.tensor(a)[:, L.tensor([0, 9])]
