@@ -372,6 +372,10 @@ def _tuple_of_tensors(x, key: tuple, getitem, general):
                 out = _take_rows(getitem(x, (_FULL, key[1])), key[0])  # 32 -> ~5 us)
                 if out is not None:
                     return out
+            elif type(kb) is _ndarray and kb.dtype is _BOOL and kb.ndim == 1:
+                out = _mask_rows(getitem(x, (_FULL, key[1])), key[0])  # (x[mask, a:b],
+                if out is not None:                                    # no gradient:
+                    return out                                         # 29 -> ~6 us)
         elif t is int:                  # x[idx, j]: x[:, j][idx] (IndexBackward0 on top, as
             kb = key[0]._buf            # PyTorch's one node; a MoE's gates[idx, e])
             if type(kb) is _ndarray and kb.dtype is _I64 and kb.ndim:

@@ -133,3 +133,22 @@ def test_columns_by_an_index_vector_match_torch(shape, cols):
     for L in (torch, dl):
         with pytest.raises(IndexError, match="out of bounds"):
             L.tensor(a)[:, L.tensor([0, 9])]
+
+
+@pytest.mark.parametrize("sl", [slice(1, None), slice(0, 2), slice(None, None, 2)])
+@pytest.mark.parametrize("m", [[True, False, True, True, False], [False] * 5, [True] * 5])
+def test_a_row_mask_then_a_slice_matches_torch(m, sl):
+    """``x[mask, a:b]``: the slice, then the mask's rows (the fast path without a gradient, the
+    general entry with one); PyTorch's values, gradient and mask-shape error."""
+    a = np.random.default_rng(3).standard_normal((5, 4)).astype(np.float32)
+    got = {}
+    for L in (torch, dl):
+        plain = L.tensor(a)[L.tensor(m), sl]
+        x = L.tensor(a, requires_grad=True)
+        x[L.tensor(m), sl].sum().backward()
+        got[L] = (plain.numpy(), plain.is_contiguous(), x.grad.numpy())
+        with pytest.raises(IndexError, match=r"The shape of the mask \[2\] at index 0 does not "
+                                             r"match the shape of the indexed tensor \[5, "):
+            L.tensor(a)[L.tensor([True, False]), sl]
+    assert np.array_equal(got[dl][0], got[torch][0]) and got[dl][1] == got[torch][1]
+    assert np.array_equal(got[dl][2], got[torch][2])
