@@ -245,6 +245,22 @@ def _take_rows(x, key):
     return _make(out)
 
 
+def _basic_rest(entries: tuple) -> bool:
+    """Are ``entries`` Python ints, slices the fast path takes, None and at most one
+    Ellipsis (basic indexing after an index tensor)?"""
+    dots = 0
+    for k in entries:
+        t = type(k)
+        if t is slice:
+            if _canonical_slice(k) is None:
+                return False
+        elif k is Ellipsis:
+            dots += 1
+        elif t is not int and k is not None:
+            return False
+    return dots <= 1
+
+
 def _pair_rows(x, key):
     """``x[i, j]`` for two int64 CPU index tensors of one shape (or a ``range`` and a tensor:
     ``probs[range(n), y]``, ``out[torch.arange(n), lengths - 1]``) with every entry in bounds
@@ -342,9 +358,10 @@ def _int_of(k) -> int | None:
 def _tuple_of_tensors(x, key: tuple, getitem, general):
     """A tuple key with tensors in it: its 0-d integer tensors read as ints (``x[i, :]``)
     and ``x[idx, :]`` (an index tensor, then one full slice) as ``x[idx]``, both through the
-    fast path again (issue 19: the d2l nms's keys, 12 -> 3 us and 66 -> 4 us), and ``x[idx,
-    j]`` and ``x[idx, a:b]`` as ``x[:, j][idx]`` and ``x[:, a:b][idx]``; any other key goes to
-    the general entry."""
+    fast path again (issue 19: the d2l nms's keys, 12 -> 3 us and 66 -> 4 us), ``x[i, j]`` of
+    two index tensors (``_pair_rows``), ``x[:, j]``, and an index tensor or a row mask followed
+    by basic entries (``x[idx, j]``, ``x[idx, a:b]``, ``x[idx, :, 0]``) as those entries' view
+    and its rows; any other key goes to the general entry."""
     ints = [_int_of(k) if type(k) is Tensor else None for k in key]
     if any(i is not None for i in ints):
         return getitem(x, tuple(k if i is None else i for k, i in zip(key, ints)))
@@ -360,28 +377,23 @@ def _tuple_of_tensors(x, key: tuple, getitem, general):
         out = _take_rows(x.transpose(0, 1), key[1])
         if out is not None:
             return _labelled(out.transpose(0, 1), "IndexBackward0", x, edges=(x,))
-    if len(key) == 2 and type(key[0]) is Tensor and x._buf.ndim >= 2:
-        t = type(key[1])
-        if t is slice and key[1] == _FULL:
-            out = _take_rows(x, key[0])
+    if len(key) >= 2 and type(key[0]) is Tensor and x._buf.ndim >= 2 and \
+            _basic_rest(key[1:]):
+        # x[idx, <basic entries>] as x[:, <entries>][idx] (an int beside the index is
+        # broadcast with it, as NumPy's and PyTorch's, which puts the index's axes first
+        # either way): IndexBackward0 on top, as PyTorch's one node (a MoE's gates[idx, e],
+        # the d2l anchors' label[idx, 1:] 32 -> ~6 us, x[idx, :, 0] 34 -> ~8); a 1-D mask's
+        # rows likewise without a gradient (x[mask, 1:] 29 -> ~6)
+        kb = key[0]._buf
+        rest = key[1:]
+        if type(kb) is _ndarray and kb.ndim and (kb.dtype is _I64 or
+                                                 (kb.dtype is _BOOL and kb.ndim == 1)):
+            whole = len(rest) == 1 and type(rest[0]) is slice and rest[0] == _FULL
+            inner = x if whole else getitem(x, (_FULL,) + rest)
+            out = _take_rows(inner, key[0]) if kb.dtype is _I64 else \
+                _mask_rows(inner, key[0])
             if out is not None:
                 return out
-        elif t is slice and _canonical_slice(key[1]) is not None:
-            kb = key[0]._buf            # x[idx, a:b]: x[:, a:b][idx] (the d2l anchors'
-            if type(kb) is _ndarray and kb.dtype is _I64 and kb.ndim:   # label[idx, 1:]:
-                out = _take_rows(getitem(x, (_FULL, key[1])), key[0])  # 32 -> ~5 us)
-                if out is not None:
-                    return out
-            elif type(kb) is _ndarray and kb.dtype is _BOOL and kb.ndim == 1:
-                out = _mask_rows(getitem(x, (_FULL, key[1])), key[0])  # (x[mask, a:b],
-                if out is not None:                                    # no gradient:
-                    return out                                         # 29 -> ~6 us)
-        elif t is int:                  # x[idx, j]: x[:, j][idx] (IndexBackward0 on top, as
-            kb = key[0]._buf            # PyTorch's one node; a MoE's gates[idx, e])
-            if type(kb) is _ndarray and kb.dtype is _I64 and kb.ndim:
-                out = _take_rows(getitem(x, (_FULL, key[1])), key[0])
-                if out is not None:
-                    return out
     return general(x, key)
 
 

@@ -152,3 +152,26 @@ def test_a_row_mask_then_a_slice_matches_torch(m, sl):
             L.tensor(a)[L.tensor([True, False]), sl]
     assert np.array_equal(got[dl][0], got[torch][0]) and got[dl][1] == got[torch][1]
     assert np.array_equal(got[dl][2], got[torch][2])
+
+
+REST = [(slice(None), 0), (0, slice(None)), (None,), (Ellipsis, 1), (slice(1, None), -1),
+        (2,), (slice(None), slice(None), None), (Ellipsis,), (-1, slice(0, 4, 2))]
+
+
+@pytest.mark.parametrize("rest", REST, ids=[repr(r) for r in REST])
+@pytest.mark.parametrize("first", ["vector", "matrix", "mask"])
+def test_an_index_then_basic_entries_matches_torch(first, rest):
+    a = np.random.default_rng(4).standard_normal((4, 6, 5)).astype(np.float32)
+    idx = {"vector": [3, 0, 0, 2], "matrix": [[1, 2], [3, -4]],
+           "mask": [True, False, True, True]}[first]
+    got = {}
+    for L in (torch, dl):
+        plain = L.tensor(a)[(L.tensor(idx),) + rest]
+        x = L.tensor(a, requires_grad=True)
+        y = (x * 1.0)[(L.tensor(idx),) + rest]
+        (y * 2.0).sum().backward()
+        got[L] = (plain.numpy(), tuple(plain.shape), x.grad.numpy(), y.grad_fn.name())
+    assert got[dl][1] == got[torch][1]
+    assert np.array_equal(got[dl][0], got[torch][0])
+    assert np.array_equal(got[dl][2], got[torch][2])
+    assert got[dl][3] == got[torch][3]
