@@ -29,6 +29,8 @@ and these primitives, so second (and higher) derivatives work.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import layer_norm as _cpu
 from ..kernels.cuda import layer_norm as _cuda
@@ -102,7 +104,34 @@ def _sum_lead(v, x, k):
     return _sum(v, _lead(x, k))
 
 
+_ndarray = np.ndarray
+_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _plain_ln(g, x, wb) -> bool:
+    """Eager backward's buffers: NumPy arrays of one float32/float64 dtype, g of x's shape,
+    while the CPU kernels are the ones bind would call."""
+    d = x.dtype if type(x) is _ndarray else None
+    if type(g) is not _ndarray or d not in _F32_64 or g.dtype is not d or g.shape != x.shape:
+        return False
+    for v in wb:
+        if type(v) is not _ndarray or v.dtype is not d:
+            return False
+    return layer_norm_grad_p.kernels["cpu"] is _cpu.layer_norm_grad and \
+        layer_norm_wgrad_p.kernels["cpu"] is _cpu.layer_norm_wgrad
+
+
 def _ln_vjp(g, y, x, *wb, k, eps, affine):
+    if _plain_ln(g, x, wb):
+        # the kernels bind would call, called (issue 19: nn.LayerNorm(128) of 64 rows with
+        # backward 82 -> ~75 us, PyTorch 63): dx, dw, and db's sum over the leading axes
+        w = (wb[0],) if "w" in affine else ()
+        res = [lambda: _cpu.layer_norm_grad(g, x, *w, k=k, eps=eps, affine="w" if w else "")]
+        if "w" in affine:
+            res.append(lambda: _cpu.layer_norm_wgrad(g, x, k=k, eps=eps))
+        if "b" in affine:
+            res.append(lambda: _sum_lead(g, x, k))
+        return tuple(res)
     out = [lambda: layer_norm_grad(g, x, wb[0] if "w" in affine else None, k, eps)]
     if "w" in affine:
         out.append(lambda: bind(layer_norm_wgrad_p, g, x, k=k, eps=eps))
