@@ -447,56 +447,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
     _args.complex_bounds_check("linspace", start, end, dtype, steps)
     if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
         dtype = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
-    return _finish(_linspace(start, end, int(steps), _default(dtype)), None, device,
-                   requires_grad)
-
-
-def _linspace(start, end, n: int, npd: np.dtype) -> np.ndarray:
-    """PyTorch's kernel: ``step = (end - start) / (n - 1)``; the first ``n // 2`` values
-    ``start + step i``, the others ``end - step (n - 1 - i)``, each a fused multiply-add of
-    the dtype (float32, float64; integers: in float64, then truncated); float16 and bfloat16
-    round the counts, the product and the sum to the dtype."""
-    if n <= 1 or npd.kind == "c":
-        return np.linspace(start, end, n).astype(npd)
-    i = np.arange(n)
-    half = n // 2
-    low, high = i[:half].astype(np.float64), (n - 1 - i[half:]).astype(np.float64)
-    if npd.kind in "fV" and npd.itemsize == 2:               # float16, bfloat16 ('V')
-        s, e = npd.type(start), npd.type(end)
-        step = npd.type((e - s) / npd.type(n - 1))
-        f32 = np.float32                 # (the counts, too, rounded to the dtype)
-        return np.concatenate([s + (f32(step) * low.astype(npd).astype(f32)).astype(npd),
-                               e - (f32(step) * high.astype(npd).astype(f32)).astype(npd)]
-                              ).astype(npd)
-    if npd.kind == "f":
-        calc = npd.type
-        s, e = float(calc(start)), float(calc(end))
-        step = float(calc(calc(e) - calc(s)) / calc(n - 1))
-    else:                                                    # integers: steps in float64
-        # (the bounds converted to the dtype first: -1 into uint8 is 255, as c10's cast)
-        s, e = (float(np.array(int(v)).astype(npd)) for v in (start, end))
-        step = (e - s) / (n - 1)
-    if npd == np.float32:            # a float32 fma: the float64 product is exact
-        out = np.concatenate([s + step * low, e - step * high])
-    else:
-        out = np.concatenate([_fma(step, low, s), _fma(-step, high, e)])
-    return out.astype(npd)
-
-
-def _fma(a: float, b: np.ndarray, c: float) -> np.ndarray:
-    """``a b + c`` rounded once (float64; Dekker's exact product, then Knuth's sum)."""
-    def split(x):
-        t = 134217729.0 * x                       # 2^27 + 1
-        hi = t - (t - x)
-        return hi, x - hi
-    p = a * b
-    ah, al = split(np.float64(a))
-    bh, bl = split(b)
-    p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    bb = s - p
-    s_err = (p - (s - bb)) + (c - bb)
-    return s + (p_err + s_err)
+    return _finish(_args.linspace_values(start, end, int(steps), _default(dtype)), None,
+                   device, requires_grad)
 
 
 # ----------------------------------------------------------------------------- random
