@@ -180,8 +180,8 @@ def _learn_tuple(plans: dict, b, sig: tuple, params: dict, out, nk: tuple) -> No
 def _tuple_sig(key: tuple) -> tuple | None:
     """A tuple key as a hashable plan key (a slice is not hashable before Python 3.12): its
     ints, None and Ellipsis as they are, each slice with int or None bounds as ``(start, stop,
-    step)``; None where an entry is anything else (``x[..., 3]`` 6.8 -> ~2.5 us, ``x[..., :3]``
-    4.3 -> ~2.5: NeRF's channels; issue 19)."""
+    step)``; None where an entry is anything else (``x[..., 3]`` 4.1 -> 1.7 us, ``x[..., :3]``
+    4.4 -> 1.9: NeRF's channels; issue 19)."""
     out = []
     for k in key:
         t = type(k)
@@ -266,7 +266,7 @@ def _pair_rows(x, key):
     ``probs[range(n), y]``, ``out[torch.arange(n), lengths - 1]``) with every entry in bounds
     and none negative: the rows ``i * x.shape[1] + j`` of ``x`` viewed as ``(n0 * n1, ...)``
     (``_take_rows``: PyTorch's values, gradient and IndexBackward0), where the general entry
-    ravels, broadcasts and checks them again (16x8 by 4 pairs 28.6 -> ~7 us, PyTorch 2.5;
+    ravels, broadcasts and checks them again (16x8 by 4 pairs 28.6 -> 10.1 us, PyTorch 2.5;
     issue 19).  None for anything else (the general entry, whose errors are PyTorch's)."""
     k0, k1 = key
     b = x._buf
