@@ -39,7 +39,8 @@ def _shape(x) -> tuple:
 
 
 def _ax(op, x, d) -> int:
-    return _rules.normalize_axis(op, _rules.as_dim(d, op), len(_shape(x)), _shape(x))
+    shape = _shape(x)                   # (one AVal read: each costs about a microsecond)
+    return _rules.normalize_axis(op, _rules.as_dim(d, op), len(shape), shape)
 
 
 def _to_front(x, d):
@@ -219,7 +220,6 @@ def _repeat_interleave(x, repeats, axis=None, *, output_size=None):
 @exports({"torch": "flip", "Tensor": "flip"}, "args")
 def flip(x, *dims, **kw):
     """``x`` reversed along ``dims`` (a list, or PyTorch's ``Tensor.flip(0, 1)``)."""
-    nd = len(_shape(x))
     for key in kw:              # (any keyword's value was taken as dims: flip(x, dim=1) flipped)
         if key != "dims":
             raise TypeError("flip() got an unexpected keyword argument "
