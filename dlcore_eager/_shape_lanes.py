@@ -153,12 +153,14 @@ _TOPK_WORDS = ("k", "dim", "largest", "sorted")
 
 
 def topk(x, a: tuple, kw: dict):
-    """``x.topk(k, dim=-1, largest=True, sorted=True)`` of a CPU float/int tensor of rank >= 1
-    that nothing records: the kernels of the general path's two primitives (``topk_order``,
-    ``take_along_axis``) without their binds (``(4, 6).topk(3)``: 35-43 -> 13-22 us, PyTorch
-    3-5); the indices are the kernel's, so ties and NaNs are ordered as there."""
-    if type(x) is not Tensor or _RECORDERS or (x._rg and STATE.enabled) or \
-            len(a) > 4 or not set(kw) <= set(_TOPK_WORDS[len(a):]):
+    """``x.topk(k, dim=-1, largest=True, sorted=True)`` of a CPU float/int tensor of rank >= 1:
+    the kernels of the general path's two primitives (``topk_order``, ``take_along_axis``)
+    without their binds (``(4, 6).topk(3)``: 35-43 -> 13-22 us, PyTorch 3-5); with a gradient
+    the values are the gather's node through ``small_many``'s plan, as ``gather``'s lane
+    (32x10 ``topk(3, 1)`` 16.4 -> ~9 us; its labelling, TopkBackward0, is the caller's); the
+    indices are the kernel's, so ties and NaNs are ordered as there."""
+    if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) > 4 or \
+            not set(kw) <= set(_TOPK_WORDS[len(a):]):
         return None
     b = x._buf
     if type(b) is not _ndarray or not b.ndim or b.dtype.kind not in "iuf":
@@ -173,6 +175,10 @@ def topk(x, a: tuple, kw: dict):
     if not 0 <= k <= b.shape[d]:
         return None
     order = _topk_order_cpu(b, axis=d, k=k, largest=largest, sorted=srt)
+    if x._rg and STATE.enabled:
+        idx = _make(order)
+        got = small_many(_take_along_axis_p, (x, idx), (b, order), d, _take_params)
+        return None if got is None else (got, idx)
     values = _take_along_axis_p.kernels["cpu"](b, order, axis=d)    # (the general path's)
     return _make(values), _make(order)
 
