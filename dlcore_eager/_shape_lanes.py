@@ -157,7 +157,7 @@ def topk(x, a: tuple, kw: dict):
     the kernels of the general path's two primitives (``topk_order``, ``take_along_axis``)
     without their binds (``(4, 6).topk(3)``: 35-43 -> 13-22 us, PyTorch 3-5); with a gradient
     the values are the gather's node through ``small_many``'s plan, as ``gather``'s lane
-    (32x10 ``topk(3, 1)`` 16.4 -> ~9 us; its labelling, TopkBackward0, is the caller's); the
+    (32x10 ``topk(3, 1)`` 16.4 -> 11.5 us; its labelling, TopkBackward0, is the caller's); the
     indices are the kernel's, so ties and NaNs are ordered as there."""
     if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) > 4 or \
             not set(kw) <= set(_TOPK_WORDS[len(a):]):
