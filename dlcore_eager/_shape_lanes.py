@@ -30,6 +30,7 @@ _take_along_axis_p = _ops.scan.take_along_axis_p
 _norm2_p = _ops.linalg_extra.norm2_p
 _ndarray = np.ndarray
 _I64 = np.dtype(np.int64)
+_U64 = np.dtype(np.uint64)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -208,8 +209,8 @@ def gather(x, a: tuple, kw: dict):
     for i in range(b.ndim):
         if i != d and ib.shape[i] != b.shape[i]:
             return None
-    if ib.size and (ib.min() < 0 or ib.max() >= b.shape[d]):
-        return None
+    if ib.size and int(ib.view(_U64).max()) >= b.shape[d]:
+        return None                 # (a negative entry is at least 2**63 as uint64)
     return small_many(_take_along_axis_p, (x, index), (b, ib), d, _take_params)
 
 
