@@ -24,11 +24,17 @@ import functools
 
 import numpy as np
 
+from dlcore.kernels.cpu import gather as _gather
+from dlcore.ops.index_add_prim import index_add_p as _index_add_p
+
+from . import _dispatch as _D
+from ._graph import labelled
 from ._inplace_ops import _follows_ops
 from ._state import STATE, InferenceVersion
 from .tensor import Tensor, _make
 
 _I64 = np.dtype(np.int64)
+_U64 = np.dtype(np.uint64)
 _FLOAT_TOP: dict = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None}
 _INT_RANGE: dict = {np.dtype(np.int64): (-2 ** 63, 2 ** 63),
                    np.dtype(np.int32): (-2 ** 31, 2 ** 31)}
@@ -83,15 +89,48 @@ def _operands(x, dim, index, source):
 def index_add(x: Tensor, dim, index, source) -> bool:
     ops = _operands(x, dim, index, source)
     if ops is None:
-        return False
+        return _recorded_index_add(x, dim, index, source)
     b, d, ib, sb = ops
     if ib.ndim != 1 or sb.shape != b.shape[:d] + (ib.size,) + b.shape[d + 1:]:
         return False
     if d:
         np.add.at(np.moveaxis(b, d, 0), ib, np.moveaxis(sb, d, 0))
+    elif b.ndim > 1 and b.flags.c_contiguous and b.dtype in _FLOAT_TOP and ib.size:
+        n = b.shape[0]          # rows: the Numba loop (add.at of 90 rows of 16: 14.8 -> 1.9 us)
+        rows_of = _gather._ROWS[0] if _gather._ROWS else _gather._load_rows()
+        rows_of(np.ascontiguousarray(sb).reshape(ib.size, -1), ib, b.reshape(n, -1))
     else:
         np.add.at(b, ib, sb)
     x._vc[0] += 1
+    return True
+
+
+def _recorded_index_add(x, dim, index, source) -> bool:
+    """``x.index_add_(dim, index, source)`` recorded (``x`` or ``source`` requires grad): the
+    ``index_add`` primitive through the lane for several tensors (one IndexAddBackward0 node,
+    its edges ``x``'s and ``source``'s), written into ``x`` by ``_commit``, for a float32 or
+    float64 CPU tensor that is no leaf requiring grad and that a lane may write, an int64
+    vector index in range and a source of ``x``'s dtype and PyTorch's shape; False, having
+    done nothing, otherwise (the general path: the same node; 24.4 -> ~8 us for a GNN's
+    ``zeros(n).index_add_(0, col, e)``, PyTorch 3.2)."""
+    if type(x) is not Tensor or type(index) is not Tensor or type(source) is not Tensor or \
+            type(dim) is not int or not STATE.enabled or _D._AUTOCAST or \
+            (x._rg and x._node is None):
+        return False
+    b, ib, sb = x._buf, index._buf, source._buf
+    if type(b) is not np.ndarray or type(ib) is not np.ndarray or type(sb) is not np.ndarray \
+            or ib.dtype != _I64 or ib.ndim != 1 or sb.dtype is not b.dtype or \
+            b.dtype not in _FLOAT_TOP or not -b.ndim <= dim < b.ndim or not _may_write(x, b):
+        return False
+    d = dim % b.ndim
+    if sb.shape != b.shape[:d] + (ib.size,) + b.shape[d + 1:] or \
+            (ib.size and ib.view(_U64).max() >= b.shape[d]):      # (negatives: past n)
+        return False
+    out = _D._small_many(_index_add_p, (x, index, source), (b, ib, sb), (("axis", d),),
+                         _D.params_items)
+    if out is None:
+        return False
+    x._commit(labelled(out, "IndexAddBackward0", x, edges=(x, source)))
     return True
 
 

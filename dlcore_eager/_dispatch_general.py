@@ -71,6 +71,10 @@ def _apply_half(prim, args, params):
     own: views stay views) and the casts run on the 16-bit buffers themselves."""
     if prim.kind == "shape" or prim.name == "getitem" or prim is _CAST_P:
         return _apply_buffers(prim, args, params)
+    if not prim.view:
+        out = _half_tensors(prim, args, params)
+        if out is not None:
+            return out
     wider = needs = False
     half = None
     for a in args:
@@ -131,6 +135,44 @@ def _apply_half(prim, args, params):
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)
+
+
+def _half_tensors(prim, args, params):
+    """``_apply_half`` where every operand is a CPU tensor of one 16-bit type (a bfloat16
+    ReLU, an autocast ``addmm``; no Python scalar, no float32 operand): the kernel on the
+    buffers cast up, its float32 result rounded once, without the Tensor dispatch of the
+    general path (ReLU of a 64 x 32 bfloat16 tensor 10.7 -> ~5 us).  None, having done
+    nothing, where that does not apply (and a parameter past float16's range)."""
+    half = None
+    needs = False
+    up = []
+    for a in args:
+        if not isinstance(a, Tensor):
+            return None
+        b = a._buf
+        d = b.dtype
+        if type(b) is not _ndarray or d is not half and (half is not None or d not in _HALF):
+            return None
+        half = d
+        needs = needs or a._rg
+        up.append(b.astype(_F32) if d is _F16 or not b.flags.c_contiguous
+                  else _bf16.to_float32(b))
+    for v in params.values():
+        if type(v) is float and not -65504.0 <= v <= 65504.0:
+            return None
+    check_rule(prim, up, params)
+    out = prim.kernels["cpu"](*up, **params)
+    if type(out) is not _ndarray:
+        if not isinstance(out, np.generic):
+            return None                     # (a kernel with several results)
+        out = np.asarray(out)
+    if out.dtype == _F32:
+        if half is _F16:
+            with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
+                out = out.astype(half)
+        else:
+            out = _bf16.from_float32(out, half) if out.flags.c_contiguous else out.astype(half)
+    return _finish(prim, args, params, out, needs)
 
 
 def _apply_buffers(prim, args, params):

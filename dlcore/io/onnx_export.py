@@ -353,7 +353,8 @@ def _convert(b: _Builder, op: Op) -> None:
             x = b.node("Unsqueeze", [x], axes=list(range(len(reps) - nd)))
         b.node("Tile", [x, b.vector(reps)], out)
     elif name in ("smooth_l1", "glu", "pad_edge", "pad_constant", "logsumexp", "group_norm",
-                  "cosine_similarity", "kl_div", "kl_div_log", "flip", "roll", "mse", "nll"):
+                  "cosine_similarity", "kl_div", "kl_div_log", "flip", "roll", "mse", "nll",
+                  "index_add"):
         from . import onnx_export_more
         getattr(onnx_export_more, name)(b, op)
     elif name == "getitem":

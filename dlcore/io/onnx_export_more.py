@@ -10,7 +10,9 @@ opset 18 and per channel from 21: the plain steps read the same in every opset),
 Sqrt, Div), the KL-divergence terms ``kl_div`` (Where(t == 0, 0, t Log t) - t x) and
 ``kl_div_log`` (Exp(t) (t - x)), ``flip`` as one Slice of step -1 per flipped axis, ``roll``
 as each rolled axis's two Slices joined by Concat, ``mse`` as Sub, Mul, ReduceSum and Div and
-``nll`` as GatherElements, ReduceSum and Div (or Neg)."""
+``nll`` as GatherElements, ReduceSum and Div (or Neg), ``index_add`` as ScatterND's add into
+``x`` (opset 16; floats before it: the one-hot MatMul of ``scatter_add`` and an Add), the axis
+Transposed to the front and back."""
 
 from __future__ import annotations
 
@@ -166,3 +168,31 @@ def roll(b: Any, op: Any) -> None:
                           for lo, hi in ((n - k, n), (0, n - k)))
             x = b.node("Concat", [tail, head], axis=int(a))
     b.node("Identity", [x], op.output)
+
+
+def index_add(b: Any, op: Any) -> None:
+    """``x`` with ``v``'s rows added at ``i`` along the axis (moved to the front by a Transpose,
+    and back): ScatterND's ``add`` into ``x`` from opset 16, before it (floats) ``x`` plus the
+    one-hot MatMul that exports ``scatter_add``."""
+    from types import SimpleNamespace
+
+    from .onnx_export_nn import scatter_add_onehot
+    x, i, v = op.inputs[:3]
+    axis, nd = int(op.params["axis"]), len(op.in_shapes[0])
+    perm = [axis] + [d for d in range(nd) if d != axis]
+    if axis:
+        x, v = b.node("Transpose", [x], perm=perm), b.node("Transpose", [v], perm=perm)
+    out = op.output if not axis else None
+    if b.opset >= 16:
+        rows = b.node("Unsqueeze", [b.node("Cast", [i], to=7)], axes=[-1])
+        y = b.node("ScatterND", [x, rows, v], out, reduction="add")
+    elif np.dtype(op.out_dtype).kind in "fc":
+        added = b.fresh("index_add")
+        scatter_add_onehot(b, SimpleNamespace(inputs=[v, i, x], output=added,
+                                              out_dtype=op.out_dtype))
+        y = b.node("Add", [x, added], out)
+    else:
+        raise NotImplementedError(f"ONNX export: index_add of integers needs opset_version >= "
+                                  f"16 (ScatterND's reduction), got {b.opset}")
+    if axis:
+        b.node("Transpose", [y], op.output, perm=[int(p) for p in np.argsort(perm)])

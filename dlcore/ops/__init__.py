@@ -35,6 +35,7 @@ rule, vjp, kernels) lives in the module of its family:
     mse_prim.py       mse of operands of one shape (primitive: the composite's kernels)
     tile_prim.py      tile (primitive: PyTorch's repeat; one strided copy)
     nll_prim.py       nll of class indices (primitive: F.nll_loss's three kernels)
+    index_add_prim.py index_add along an axis (primitive: PyTorch's index_add, its CPU order)
     smooth_l1.py    smooth_l1, smooth_l1_grad (primitives: smooth L1 and Huber, each way)
     spatial.py      pad, adaptive_avg_pool, interpolate, moments, batch_norm (composites)
     grid_sample.py  affine_grid (composite), grid_sample: 2-D float32/float64 the primitive
@@ -129,6 +130,7 @@ from .pool import avg_pool, max_pool, max_pool_with_argmax, max_unpool
 from . import glu, padding, triangle  # noqa: E402, F401  (glu, pad_constant, tri)
 from . import var_prims  # noqa: E402, F401  (var, var_grad)
 from . import nll_prim  # noqa: E402, F401  (nll)
+from . import index_add_prim  # noqa: E402, F401  (index_add)
 from .spatial import adaptive_avg_pool, batch_norm, interpolate, moments, pad
 from .grid_sample import affine_grid, grid_sample
 from . import scatter_family  # noqa: E402  (index_put, scatter_reduce, ... composites)

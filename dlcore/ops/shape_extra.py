@@ -1,9 +1,9 @@
 """Shape and indexing composites with PyTorch's names: data movement written with the shape
-primitives (transpose, reshape, broadcast_to, getitem, flip, roll) and the gathers (``take``,
-``scatter_add``), so every gradient comes from their vjps.
+primitives (transpose, reshape, broadcast_to, getitem, flip, roll), the gather ``take`` and the
+``index_add`` primitive, so every gradient comes from their vjps.
 
     index_select(x, d, i)        take along axis d (moved first, taken, moved back)
-    index_add(x, d, i, s, alpha) x + scatter_add(alpha s, i) along axis d
+    index_add(x, d, i, s, alpha) the index_add primitive of x, i and alpha s along axis d
     masked_select(x, m)          x[m] flattened (positions from ``nonzero``: data-dependent size)
     repeat(x, *sizes) / tile     reshape to (1, a, 1, b), broadcast to (r1, a, r2, b), reshape
     repeat_interleave(x, r, d)   expand_dims after d, broadcast r, merge
@@ -28,10 +28,11 @@ from . import _rules
 from .elementwise import add, identity, mul
 from .flip_roll import flip as _flip
 from .flip_roll import roll as _roll
-from .gather import scatter_add, take
+from .gather import take
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, reshape, transpose
 from .tile_prim import tile as _tile_prim
+from .index_add_prim import index_add as _index_add_prim
 
 
 def _shape(x) -> tuple:
@@ -76,11 +77,11 @@ def index_select(x, axis, index):
 def index_add(x, axis, index, source, *, alpha=1):
     """``x`` with ``alpha * source`` added at ``index`` along ``axis`` (repeats add up)."""
     d = _ax("index_add", x, axis)
-    moved, inv = _to_front(x, d)
-    src, _ = _to_front(source, d)
+    if not len(_shape(index)):          # (PyTorch's 0-d index: one position, v keeps the axis)
+        index = reshape(index, (1,))
     if alpha != 1:
-        src = mul(src, alpha)
-    return add(x, _back(scatter_add(src, index, moved), inv))
+        source = mul(source, alpha)
+    return _index_add_prim(x, index, source, d)
 
 
 @exports({"torch": "masked_select", "Tensor": "masked_select"}, "args")

@@ -34,6 +34,12 @@ def _np_scatter_add_axis(v, i, ref, axis):
     return out
 
 
+def _np_index_add0(x, i, s):
+    out = x.copy()
+    np.add.at(out, i, s)
+    return out
+
+
 def _np_cumprod_excl_rev(x):
     r = np.flip(x, 1)
     c = np.cumprod(r, 1)
@@ -211,7 +217,11 @@ def _shape_rows(OpRow) -> list:
         OpRow("index_add[axis=1]", "index_add",
               lambda x, i, s_: ops.index_add(x, 1, i, s_, alpha=2.0), _np_index_add,
               (((3, 4), (5,), (3, 5)),), ("real", "int4", "real"), (0, 2),
-              primitives=("scatter_add", "add")),
+              primitives=("index_add", "mul")),
+        OpRow("index_add[axis=0]", "index_add", lambda x, i, s_: ops.index_add(x, 0, i, s_),
+              lambda x, i, s_: _np_index_add0(x, i, s_),
+              (((4, 3), (6,), (6, 3)), ((5,), (7,), (7,)), ((4, 2, 3), (3,), (3, 2, 3))),
+              ("real", "int4", "real"), (0, 2)),
         OpRow("masked_select", "masked_select", ops.masked_select,
               lambda x, m: x[np.broadcast_to(m, x.shape)],
               (((3, 4), (3, 4)), ((3, 4), (4,))), ("real", "bool"), (0,),

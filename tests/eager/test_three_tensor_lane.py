@@ -86,7 +86,7 @@ def test_mixed_dtype_ops_take_the_lane_with_the_general_paths_results(monkeypatc
     m = rng.random((3, 4)) > 0.5
     x, y = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype(
         "float32")
-    name = {_where_case: "where", _index_add_case: "scatter_add"}[case]
+    name = {_where_case: "where", _index_add_case: "index_add"}[case]
     _lane._PLANS.clear()
     got = case(T, m, x, y)
     assert _lane_plans(name)

@@ -174,15 +174,15 @@ def test_operators_missing_at_an_opset_are_named():
     try:
         proto = dlcore_eager.onnx.export(f, args, opset_version=16)
     except NotImplementedError:          # index_add exported otherwise: nothing to check
-        pytest.skip("index_add is not exported as scatter_add")
+        pytest.skip("index_add is not exported as ScatterND")
     assert "ScatterND" in {n.op_type for n in proto.graph.node}
     proto = dlcore_eager.onnx.export(f, args, opset_version=15)   # floats: a one-hot MatMul
     assert "ScatterND" not in {n.op_type for n in proto.graph.node}
     got, = _ort(proto, {"input.0": _X[:2], "input.1": np.array([2, 2])})
     np.testing.assert_allclose(got, f(*args).numpy(), rtol=1e-6)
     int_args = (dt.tensor([[1, 2, 3, 4]] * 2), dt.tensor([2, 2]))
-    with pytest.raises(NotImplementedError, match=r"scatter_add needs opset_version >= 16 "
-                                                  r"\(ScatterND's reduction\), got 15"):
+    with pytest.raises(NotImplementedError, match=r"index_add of integers needs opset_version "
+                                                  r">= 16 \(ScatterND's reduction\), got 15"):
         dlcore_eager.onnx.export(lambda x, i: dt.zeros(3, 4, dtype=dt.int64).index_add(0, i, x),
                                  int_args, opset_version=15)
     with pytest.raises(NotImplementedError, match=r"maximum of int64 needs opset_version >= "

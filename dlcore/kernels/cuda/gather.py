@@ -63,7 +63,7 @@ def take(x, i):
 
 def scatter_add(v, i, ref):
     """y = zeros like ref;  y[i[j], ...] += v[j, ...]."""
-    from ._kernels import fill, scatter_add_rows, scatter_or_rows
+    from ._kernels import fill
     shape = tuple(int(d) for d in ref.shape)
     nrows, rowsize = _rows(shape)
     dtype = np.dtype(v.dtype)
@@ -72,13 +72,25 @@ def scatter_add(v, i, ref):
     if total:
         blocks, threads = S.launch_1d(total)
         S.fast(fill)[blocks, threads](out, S.scalar_of(0, dtype), total)
+    _add_flat_rows(out, v, i, nrows, rowsize)
+    return S.view_as(out, shape)
+
+
+def add_rows(out, v, i):
+    """out[i[j], ...] += v[j, ...] in place (``out`` a contiguous device array; the
+    ``index_add`` primitive's kernel, into a copy of its ``x``)."""
+    nrows, rowsize = _rows(out.shape)
+    _add_flat_rows(flat(out), v, i, nrows, rowsize)
+
+
+def _add_flat_rows(out, v, i, nrows: int, rowsize: int) -> None:
+    from ._kernels import scatter_add_rows, scatter_or_rows
     n = S.size_of(v.shape)
     if n:                       # even into an empty ref: a bad index must still raise
         err = _flag()
         i = S.device_operand(i)
         idx = flat(i.reshape((1,)) if len(i.shape) == 0 else i)
-        kernel = scatter_or_rows if dtype == np.bool_ else scatter_add_rows
+        kernel = scatter_or_rows if np.dtype(v.dtype) == np.bool_ else scatter_add_rows
         blocks, threads = S.launch_1d(n)
         S.fast(kernel)[blocks, threads](out, flat(v), idx, nrows, rowsize, n, err)
         _raise_if_flagged(err, nrows)
-    return S.view_as(out, shape)
