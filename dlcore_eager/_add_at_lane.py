@@ -34,7 +34,6 @@ from ._state import STATE, InferenceVersion
 from .tensor import Tensor, _make
 
 _I64 = np.dtype(np.int64)
-_U64 = np.dtype(np.uint64)
 _FLOAT_TOP: dict = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): None}
 _INT_RANGE: dict = {np.dtype(np.int64): (-2 ** 63, 2 ** 63),
                    np.dtype(np.int32): (-2 ** 31, 2 ** 31)}
@@ -124,7 +123,7 @@ def _recorded_index_add(x, dim, index, source) -> bool:
         return False
     d = dim % b.ndim
     if sb.shape != b.shape[:d] + (ib.size,) + b.shape[d + 1:] or \
-            (ib.size and ib.view(_U64).max() >= b.shape[d]):      # (negatives: past n)
+            not _gather.in_range(ib, b.shape[d]):
         return False
     out = _D._small_many(_index_add_p, (x, index, source), (b, ib, sb), (("axis", d),),
                          _D.params_items)

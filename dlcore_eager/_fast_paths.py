@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.dtypes import is_inexact
+from dlcore.kernels.cpu.gather import in_range as _in_range
 from dlcore.kernels.cpu.gather import take as _cpu_take
 from dlcore.kernels.cpu.indexing import getitem as _numpy_getitem
 from dlcore.ops.gather import take_p
@@ -199,7 +200,6 @@ def _tuple_sig(key: tuple) -> tuple | None:
 
 
 _I64 = np.dtype(np.int64)
-_U64 = np.dtype(np.uint64)
 _BOOL = np.dtype(np.bool_)
 
 
@@ -278,8 +278,8 @@ def _pair_rows(x, key):
             jb.dtype is not _I64 or ib.shape != jb.shape or not ib.size:
         return None
     n0, n1 = b.shape[0], b.shape[1]
-    if int(ib.view(_U64).max()) >= n0 or int(jb.view(_U64).max()) >= n1:
-        return None                     # (a negative entry is at least 2**63 as uint64)
+    if not (_in_range(ib, n0) and _in_range(jb, n1)):
+        return None
     flat = x.reshape((n0 * n1,) + b.shape[2:])
     return _take_rows(flat, _make(ib * n1 + jb))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.kernels.cpu.gather import in_range as _in_range
 from dlcore.ops.scan import _topk_order_cpu
 
 from . import _dispatch as _D
@@ -30,7 +31,6 @@ _take_along_axis_p = _ops.scan.take_along_axis_p
 _norm2_p = _ops.linalg_extra.norm2_p
 _ndarray = np.ndarray
 _I64 = np.dtype(np.int64)
-_U64 = np.dtype(np.uint64)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -209,8 +209,8 @@ def gather(x, a: tuple, kw: dict):
     for i in range(b.ndim):
         if i != d and ib.shape[i] != b.shape[i]:
             return None
-    if ib.size and int(ib.view(_U64).max()) >= b.shape[d]:
-        return None                 # (a negative entry is at least 2**63 as uint64)
+    if not _in_range(ib, b.shape[d]):
+        return None
     return small_many(_take_along_axis_p, (x, index), (b, ib), d, _take_params)
 
 

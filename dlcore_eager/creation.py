@@ -388,8 +388,22 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = Fals
                    None, device, requires_grad)
 
 
+#: the default float dtypes -> the largest finite float ``full``'s quick path writes unchecked
+_FULL_TOPS = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): math.inf}
+
+
 @_oom
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if type(fill_value) is float and type(size) is tuple and dtype is None and \
+            device is None and not requires_grad and _DEFAULT_DEVICE[0] is None:
+        # a float into the default float dtype (GAT's full((n,), -inf)): what the checks
+        # below pass unchanged, without them (5.3 -> ~1.6 us, PyTorch 1.6)
+        npd = _default(None)
+        top = _FULL_TOPS.get(npd)
+        if top is not None and (-top <= fill_value <= top or fill_value != fill_value or
+                                abs(fill_value) == math.inf) and \
+                all(type(n) is int and n >= 0 for n in size):
+            return _make(np.full(size, fill_value, npd))
     size, fill_value, dtype = _args.full_args(size, fill_value, dtype)   # (PyTorch's rules)
     return _finish(np.full(_size((size,)), fill_value, _default(dtype)), None, device,
                    requires_grad)

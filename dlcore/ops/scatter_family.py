@@ -33,6 +33,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..api import exports
 from ..device import const_like
+from ..kernels.cpu.gather import in_range as _in_range
 from ..dtypes import is_floating
 from ..registry import aval_of
 from . import _rules
@@ -48,7 +49,8 @@ def _shape(x) -> tuple:
 
 
 def _ax(op, x, d) -> int:
-    return _rules.normalize_axis(op, int(d), len(_shape(x)), _shape(x))
+    shape = _shape(x)
+    return _rules.normalize_axis(op, int(d), len(shape), shape)
 
 
 def _dtype(x):
@@ -68,8 +70,7 @@ def _checked(i, n: int, dim: int, like, prefix: str = "", negative: bool = True,
     out of bounds, as in PyTorch's index_copy and scatter), or PyTorch's error."""
     from .elementwise import less, sub
     b = i if type(i) is np.ndarray else getattr(i, "_buf", None)
-    if type(b) is np.ndarray and b.dtype == np.int64 and \
-            (not b.size or (b.min() >= 0 and b.max() < n)):
+    if type(b) is np.ndarray and b.dtype == np.int64 and _in_range(b, n):
         # a concrete host index (eager) already in [0, n): the take below would give its own
         # values (five ops of a GNN's scatter_reduce, issue 19)
         return i
@@ -318,16 +319,19 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
     if reduce not in _REDUCES:
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
-    a = _ax("scatter_reduce", x, axis)
+    xs = _shape(x)                      # (each shape read once: ~1 us an AVal)
+    a = _rules.normalize_axis("scatter_reduce", int(axis), len(xs), xs)
     _same_dtype("scatter(): Expected self.dtype to be equal to src.dtype", x, src)
     ishape = _shape(index)
-    index = _checked(index, _shape(x)[a], a, x, negative=False, error=RuntimeError)
+    index = _checked(index, xs[a], a, x, negative=False, error=RuntimeError)
     if _shape(src) != ishape:                    # PyTorch reads src's leading index-shaped block
         src = getitem(src, tuple(slice(0, b) for b in ishape))
-    xs = _shape(x)
-    region_idx = tuple(slice(None) if d == a else slice(0, ishape[d]) for d in range(len(xs)))
-    region = _crop(x, tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape))), a)
-    rshape = _shape(region)
+    rshape = tuple(ishape[d] if d != a else xs[a] for d in range(len(ishape)))
+    if rshape == xs:
+        region = x
+    else:
+        region = _crop(x, rshape, a)
+        rshape = _shape(region)
     dt = _dtype(x)
     hits = None
     if not include_self or reduce == "mean":
@@ -360,7 +364,10 @@ def scatter_reduce(x, axis, index, src, reduce, *, include_self: bool = True):
     else:
         y = scatter_combine(base, src, index, a,
                             {"prod": "prod", "amax": "max", "amin": "min"}[reduce])
-    return y if rshape == xs else index_update(x, region_idx, y)
+    if rshape == xs:
+        return y
+    return index_update(x, tuple(slice(None) if d == a else slice(0, ishape[d])
+                                 for d in range(len(xs))), y)
 
 
 @exports({"torch": "index_reduce", "Tensor": "index_reduce"}, "args")

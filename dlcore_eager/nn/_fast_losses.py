@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.kernels.cpu.gather import in_range as _in_range
 from dlcore.registry import scalar_buffer as _scalar_buffer
 
 from .. import _dispatch as _Dp
@@ -19,7 +20,7 @@ from ..tracing import _RECORDERS
 _apply = _EF.apply
 _ndarray = np.ndarray
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)
+_I64 = np.dtype(np.int64)
 _sparse_xent_p = _ops.softmax_prims.sparse_xent_p
 _sum_p, _div_p = _ops.reduce.sum_p, _ops.elementwise.div_p
 _nll_p = _ops.nll_prim.nll_p
@@ -103,8 +104,7 @@ def _fast_nll_loss(input, target, ignore_index, reduction):
         return None
     xb, tb = bufs
     c = xb.shape[1]
-    # every target in [0, C): one reduction (a negative int64 is at least 2**63 as uint64)
-    if int(tb.view(_U64).max()) >= c:
+    if not _in_range(tb, c):                # (every target in [0, C))
         return None
     # (the nll primitive: one node, these three nodes' kernels, their values bit for bit)
     loss = _Dp._small_many(_nll_p, (input, target), (xb, tb), _MEAN if reduction == "mean"

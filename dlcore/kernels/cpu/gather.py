@@ -14,6 +14,15 @@ import numpy as np
 from ...errors import IndexOutOfBounds
 
 
+_U64 = np.dtype(np.uint64)
+
+
+def in_range(i: np.ndarray, n: int) -> bool:
+    """Is every entry of the int64 array ``i`` in ``[0, n)``?  One reduction where a minimum
+    and a maximum made two: a negative int64 read as uint64 is at least 2**63."""
+    return not i.size or int(i.view(_U64).max()) < n
+
+
 def _checked(i: np.ndarray, n: int) -> np.ndarray:
     if i.ndim == 0:                  # one index (a loop reading one row): no reductions
         k = int(i)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...dtypes import is_half
 from . import jit_module
+from .gather import in_range
 
 
 def lines(shape, axis: int) -> tuple[int, int, int]:
@@ -137,7 +138,7 @@ def _packed_argsort32(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _check(i: np.ndarray, n: int, axis: int) -> np.ndarray:
-    if i.size and i.min() >= 0 and i.max() < n:
+    if not i.size or (i.dtype == np.int64 and in_range(i, n)):
         return i                    # (the common case: no negative index to wrap)
     if i.size and (i.max() >= n or i.min() < -n):
         bad = i[(i >= n) | (i < -n)].flat[0]
