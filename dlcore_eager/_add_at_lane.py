@@ -25,7 +25,9 @@ import functools
 import numpy as np
 
 from dlcore.kernels.cpu import gather as _gather
+from dlcore.ops.elementwise import add_p as _add_p
 from dlcore.ops.index_add_prim import index_add_p as _index_add_p
+from dlcore.ops.scan import scatter_add_along_axis_p as _scatter_axis_p
 
 from . import _dispatch as _D
 from ._graph import labelled
@@ -136,12 +138,42 @@ def _recorded_index_add(x, dim, index, source) -> bool:
 def scatter_add(x: Tensor, dim, index, src) -> bool:
     ops = _operands(x, dim, index, src)
     if ops is None:
-        return False
+        return _recorded_scatter_add(x, dim, index, src)
     b, d, ib, sb = ops
     if ib.ndim != b.ndim or sb.ndim != b.ndim or not _fits(ib, b, d, sb):
         return False
     np.add.at(b, _grid(ib, d), _block(sb, ib.shape))
     x._vc[0] += 1
+    return True
+
+
+def _recorded_scatter_add(x, dim, index, src) -> bool:
+    """``x.scatter_add_(dim, index, src)`` recorded: the general path's two nodes (the
+    contributions' ``scatter_add_along_axis`` into zeros, then ``add`` to ``x``, named
+    ScatterAddBackward0, its edges ``x``'s and ``src``'s) through the lanes, written into ``x``
+    by ``_commit``, where ``index`` and ``src`` have one shape that is ``x``'s off ``dim``
+    (no crop or pad; GIN's ``zeros_like(x).scatter_add_(0, index, x[src])``: 33.5 -> ~13 us,
+    PyTorch 6.6); the other conditions are ``_recorded_index_add``'s, the index of ``x``'s
+    rank."""
+    if type(x) is not Tensor or type(index) is not Tensor or type(src) is not Tensor or \
+            type(dim) is not int or not STATE.enabled or _D._AUTOCAST or \
+            (x._rg and x._node is None):
+        return False
+    b, ib, sb = x._buf, index._buf, src._buf
+    if type(b) is not np.ndarray or type(ib) is not np.ndarray or type(sb) is not np.ndarray \
+            or ib.dtype != _I64 or sb.dtype is not b.dtype or b.dtype not in _FLOAT_TOP or \
+            not -b.ndim <= dim < b.ndim or ib.shape != sb.shape or not _may_write(x, b):
+        return False
+    d = dim % b.ndim
+    if ib.ndim != b.ndim or ib.shape[:d] != b.shape[:d] or \
+            ib.shape[d + 1:] != b.shape[d + 1:] or not _gather.in_range(ib, b.shape[d]):
+        return False
+    added = _D._small_many(_scatter_axis_p, (src, index, x), (sb, ib, b), (("axis", d),),
+                           _D.params_items)
+    out = None if added is None else _D.small_binary(_add_p, x, added, b, added._buf)
+    if out is None:
+        return False
+    x._commit(labelled(out, "ScatterAddBackward0", x, edges=(x, src)))
     return True
 
 

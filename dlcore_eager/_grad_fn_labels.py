@@ -193,7 +193,7 @@ LABELS = {
 #: (``next_functions``); the other labelled functions of one float tensor take just that one
 ALL_TENSOR_EDGES = frozenset({
     "lerp", "baddbmm", "addbmm", "addr", "cdist", "huber_loss", "dist", "xlog1py", "cross",
-    "lstsq", "mse_loss", "prelu", "index_add"})
+    "lstsq", "mse_loss", "prelu", "index_add", "scatter_add"})
 
 
 def label(out, name: str, args: tuple, kwargs: dict, x):

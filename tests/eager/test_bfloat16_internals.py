@@ -137,3 +137,37 @@ def test_label_smoothed_cross_entropy_in_16_bit_floats(dt):
         lib.tensor(x).to(getattr(lib, dt)), lib.tensor([0, 1, 2, 3]),
         label_smoothing=0.1).float().item() for lib in (D, T))
     np.testing.assert_allclose(got, want, rtol=2 ** -7)           # one bfloat16 step at most
+
+
+def _half_ops(lib, dtype):
+    rng = np.random.default_rng(5)
+    x = lib.tensor(rng.standard_normal((40, 30)).astype(np.float32)).to(dtype)
+    w = lib.tensor(rng.standard_normal((30, 20)).astype(np.float32)).to(dtype)
+    x.requires_grad_(True)
+    h = lib.relu(x @ w)
+    y = lib.maximum(h, h.flip(0)) * h
+    y.float().sum().backward()
+    return [t.float().detach().numpy() for t in (h, y, x.grad)] + [y.grad_fn.name()]
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_all_16_bit_operands_take_the_buffer_path_with_the_general_paths_bits(monkeypatch,
+                                                                               dtype):
+    """``_dispatch_general._half_tensors`` (every operand a CPU tensor of one 16-bit type: the
+    kernel on the buffers cast up) gives the Tensor-dispatch path's bits and node, and
+    PyTorch's values."""
+    from dlcore_eager import _dispatch_general as G
+    calls = []
+    real = G._half_tensors
+    monkeypatch.setattr(G, "_half_tensors", lambda *a: calls.append(1) or real(*a))
+    got = _half_ops(D, getattr(D, dtype))
+    assert len(calls) >= 4
+    monkeypatch.setattr(G, "_half_tensors", lambda *a: None)
+    general = _half_ops(D, getattr(D, dtype))
+    want = _half_ops(T, getattr(T, dtype))
+    for g, r, w in zip(got, general, want):
+        if isinstance(g, str):
+            assert g == r == w
+        else:
+            np.testing.assert_array_equal(g, r)
+            np.testing.assert_allclose(g, w, rtol=2e-2, atol=2e-2)

@@ -114,3 +114,32 @@ def test_a_0d_index_is_one_position_as_in_pytorch():
     want = _case(torch, x, 1, np.array(1), v, 1, True)
     for g, w in zip(got[:3], want[:3]):
         np.testing.assert_array_equal(g, w)
+
+
+def _scatter_case(lib, x, dim, i, v):
+    xt, vt = lib.tensor(x, requires_grad=True), lib.tensor(v, requires_grad=True)
+    out = (xt * 1.0).scatter_add_(dim, lib.tensor(i), vt)
+    (out * lib.tensor(np.sin(np.arange(x.size, dtype=x.dtype)).reshape(x.shape))).sum().backward()
+    names = [None if f is None else f.name() for f, _ in out.grad_fn.next_functions]
+    return out.detach().numpy(), xt.grad.numpy(), vt.grad.numpy(), out.grad_fn.name(), names
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_recorded_scatter_add_takes_its_lane_with_the_general_paths_nodes(monkeypatch, dim):
+    x = _RNG.standard_normal((4, 5)).astype("float64")
+    shape = (6, 5) if dim == 0 else (4, 7)
+    v = _RNG.standard_normal(shape)
+    i = _RNG.integers(0, x.shape[dim], shape)
+    taken = []
+    real = _add_at_lane._recorded_scatter_add
+    monkeypatch.setattr(_add_at_lane, "_recorded_scatter_add",
+                        lambda *a: taken.append(real(*a)) or taken[-1])
+    lane = _scatter_case(dt, x, dim, i, v)
+    monkeypatch.setattr(_dispatch, "_small_many", lambda *a: None)     # the lane declines
+    general = _scatter_case(dt, x, dim, i, v)
+    assert taken == [True, False]
+    want = _scatter_case(torch, x, dim, i, v)
+    for a, b, w in zip(lane[:3], general[:3], want[:3]):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, w, rtol=1e-12)
+    assert lane[3:] == general[3:] == want[3:]
