@@ -40,3 +40,24 @@ def test_the_quick_path_leaves_the_rest_to_the_checked_path():
     assert dt.full((2,), 3).dtype == dt.int64
     with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension"):
         dt.full((-1,), 0.5)
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "bfloat16", "complex64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+def test_like_factories_are_pytorchs(name, dtype, layout):
+    got = []
+    for lib in (dt, torch):
+        x = lib.zeros(2, 3, 4, 5, dtype=getattr(lib, dtype))
+        if layout == "transposed":
+            x = x.transpose(1, 3)
+        elif layout == "channels_last":
+            x = x.contiguous(memory_format=lib.channels_last)
+        y = getattr(lib, name)(x)
+        got.append((str(y.dtype), tuple(y.shape), y.stride(), y.requires_grad,
+                    None if name == "empty_like" else y.float().numpy()))
+    (dd, ds, dst, drg, dv), (td, ts, tst, trg, tv) = got
+    assert (dd, ds, dst, drg) == (td, ts, tst, trg)
+    if dv is not None:
+        np.testing.assert_array_equal(dv, tv)
+    assert type(dt.zeros_like(dt.nn.Parameter(dt.ones(2)))) is dt.Tensor
