@@ -42,6 +42,8 @@ scatter reductions, exact and free of atomics on floating point).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from ..dtypes import is_floating
 from ..errors import DTypeNotImplemented
@@ -99,7 +101,15 @@ def _set_vjp(g, y, x, v, i, *, axis):
             None)
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _minmax_vjp(g, y, x, v, i, axis):
+    if type(g) is np.ndarray and type(y) is np.ndarray and type(x) is np.ndarray and \
+            type(v) is np.ndarray and type(i) is np.ndarray and g.dtype in _FLOATS and \
+            y.dtype is g.dtype and x.dtype is g.dtype and v.dtype is g.dtype:
+        dx, dv = _cpu.minmax_grad(g, y, x, v, i, axis)      # (the steps below in one pass)
+        return dx, dv, None
     dt = aval_of(g).dtype
     mx = cast(equal(x, y), dt)
     mv = cast(equal(v, take_along_axis(y, i, axis)), dt)

@@ -40,3 +40,26 @@ def scatter_combine(x, v, i, *, axis, reduce):
         from ._jit_scatter import combine3
         combine3(v3, i3, o3, _CODES[reduce])
     return out
+
+
+def minmax_grad(g, y, x, v, i, axis: int):
+    """``(dx, dv)`` of ``scatter_combine``'s max/min for NumPy operands of one float dtype: its
+    vjp rule's eleven steps as one Numba pass over each line, the same float operations in the
+    same order (the same bits; a GNN's ``scatter_reduce(.., "amax")`` backward 11 kernel calls
+    -> 1)."""
+    from ._jit_scatter import minmax_grad3
+    shape3 = lines(x.shape, axis)
+    vshape3 = lines(v.shape, axis)
+    dx = np.empty(x.shape, g.dtype)
+    dv = np.empty(v.shape, g.dtype)
+    i = _check(np.asarray(i), x.shape[axis], "scatter_reduce")
+    if dx.size:
+        minmax_grad3(np.ascontiguousarray(g).reshape(shape3),
+                     np.ascontiguousarray(y).reshape(shape3),
+                     np.ascontiguousarray(x).reshape(shape3),
+                     np.ascontiguousarray(v).reshape(vshape3),
+                     np.ascontiguousarray(i, dtype=np.int64).reshape(vshape3),
+                     dx.reshape(shape3), dv.reshape(vshape3))
+    elif dv.size:
+        dv[...] = 0
+    return dx, dv
