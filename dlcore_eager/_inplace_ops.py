@@ -116,6 +116,9 @@ def _commit(self, result: Tensor) -> Tensor:
         if isinstance(node, Node):
             node.out_version = self._vc
             node.out_ver0 = self._vc[0]
+            ins = node.inputs
+            if ins is not None and any(t is self for t in ins):
+                node.inputs = _unlooped(ins, self)
         move_retain(self, self._node, node)
         self._node = node
         if not self._rg:
@@ -125,6 +128,20 @@ def _commit(self, result: Tensor) -> Tensor:
             after_inplace(self)         # views share this memory: PyTorch's CopySlices on
                                         # each base, every recorded view's node made again
     return self
+
+
+def _unlooped(ins: tuple, t: Tensor) -> tuple:
+    """A node's inputs with ``t``, the tensor it is about to become the grad_fn of (an in-place
+    op that computed from the tensor itself: ``loss += l``, ``relu_``, the recorded
+    ``index_add_`` lane), replaced by an alias of its buffer and version counter with its
+    node before the op: the same values and version checks for the rule, and no reference
+    cycle (tensor -> node -> inputs -> tensor) that kept every node of a step's graph alive
+    until the cyclic garbage collector ran (11,297 nodes a char-level RNN run, 15% of its
+    time; issue 19)."""
+    alias = _make(t._buf, t._vc, t._node)
+    if t._node is None:
+        alias._rg = t._rg
+    return tuple([alias if x is t else x for x in ins])
 
 
 # integer ops whose result in the tensor's dtype is the exact result wrapped, as PyTorch's

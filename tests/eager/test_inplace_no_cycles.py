@@ -1,0 +1,43 @@
+"""An in-place op that computed from the tensor itself (``loss += l``, ``relu_``, the
+recorded ``index_add_``/``scatter_add_`` lanes) records an alias of the tensor among its node's
+inputs, not the tensor whose grad_fn the node becomes: no reference cycle, so a step's graph is
+freed by reference counting when its last tensor goes, without the cyclic collector (which ran
+34 times a char-level RNN run and held every node of each step until then)."""
+
+import gc
+
+import numpy as np
+
+import dlcore_eager as dt
+from dlcore_eager._graph import Node
+
+
+def _nodes() -> int:
+    return sum(type(o) is Node for o in gc.get_objects())
+
+
+def _step():
+    w = dt.ones(4, requires_grad=True)
+    loss = dt.zeros(())
+    for k in range(5):
+        loss += (w * k).sum()
+    h = w * 2.0
+    h.index_add_(0, dt.tensor([1, 1]), w[:2] * 3.0)
+    h.scatter_add_(0, dt.tensor([0, 3]), w[2:])
+    h.relu_()
+    (loss + h.sum()).backward()
+    return w.grad.numpy().copy()
+
+
+def test_a_steps_graph_is_freed_without_the_cyclic_collector():
+    first = _step()
+    gc.collect()
+    gc.disable()
+    try:
+        before = _nodes()
+        for _ in range(3):
+            np.testing.assert_array_equal(_step(), first)
+        assert _nodes() == before
+    finally:
+        gc.enable()
+    np.testing.assert_array_equal(first, [15.0, 15.0, 13.0, 13.0])     # (PyTorch's)
