@@ -27,14 +27,17 @@ def _flatten(tree) -> tuple[list, Any]:
 
 
 def _unflatten(spec, leaves: list):
-    it = iter(leaves)
+    return _build(spec, iter(leaves))
 
-    def build(sp):
-        if sp is None:
-            return next(it)
-        if sp[0] is dict:
-            return {k: build(s) for k, s in zip(sp[1], sp[2])}
-        items = [build(s) for s in sp[1]]
-        kind = sp[0]
-        return kind(*items) if hasattr(kind, "_fields") else kind(items)
-    return build(spec)
+
+def _build(sp, it):
+    """``spec``'s structure with the next leaves of ``it`` (a module function: a recursive
+    closure is a function <-> cell cycle that held each call's leaves, tensors and their
+    graphs, until the cyclic collector ran: 21,686 objects a neural tangent kernel run)."""
+    if sp is None:
+        return next(it)
+    if sp[0] is dict:
+        return {k: _build(s, it) for k, s in zip(sp[1], sp[2])}
+    items = [_build(s, it) for s in sp[1]]
+    kind = sp[0]
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)

@@ -41,3 +41,19 @@ def test_a_steps_graph_is_freed_without_the_cyclic_collector():
     finally:
         gc.enable()
     np.testing.assert_array_equal(first, [15.0, 15.0, 13.0, 13.0])     # (PyTorch's)
+
+
+def test_pytree_unflatten_leaves_no_cycle_holding_its_leaves():
+    import weakref
+
+    from dlcore_eager import _pytree
+    leaves, spec = _pytree._flatten((dt.ones(2), {"a": [dt.zeros(3)]}))
+    refs = [weakref.ref(t) for t in leaves]
+    gc.disable()
+    try:
+        out = _pytree._unflatten(spec, leaves)
+        assert out[1]["a"][0] is leaves[1]
+        del out, leaves
+        assert [r() for r in refs] == [None, None]     # (freed without the collector)
+    finally:
+        gc.enable()
