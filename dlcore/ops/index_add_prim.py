@@ -25,7 +25,7 @@ from ..kernels.cuda import gather as _cuda_gather
 from ..kernels.cuda import shape as _cuda_shape
 from ..registry import AVal, Primitive, aval_of, bind
 from .gather import _check_indices, take
-from .shape import transpose
+from .shape import axis_to_front, transpose
 
 
 def _index_add_rule(x: AVal, i: AVal, v: AVal, *, axis) -> AVal:
@@ -42,10 +42,6 @@ def _index_add_rule(x: AVal, i: AVal, v: AVal, *, axis) -> AVal:
         raise ShapeError("index_add", "x and the values must have one dtype",
                          [x.shape, v.shape])
     return AVal(tuple(x.shape), x.dtype)
-
-
-def _perm(nd: int, axis: int) -> tuple:
-    return (axis,) + tuple(d for d in range(nd) if d != axis)
 
 
 def _index_add_cpu(x, i, v, *, axis):
@@ -74,14 +70,14 @@ def _index_add_cpu(x, i, v, *, axis):
 
 def _index_add_cuda(x, i, v, *, axis):
     nd = len(x.shape)
-    perm = _perm(nd, axis)
+    perm = axis_to_front(nd, axis)[0]
     y = _cuda_shape.transpose(x, perm=perm)          # (a copy, the axis in front)
     if axis:
         v = _cuda_shape.transpose(v, perm=perm)
     _cuda_gather.add_rows(y, v, i)
     if not axis:
         return y
-    return _cuda_shape.transpose(y, perm=tuple(int(p) for p in np.argsort(perm)))
+    return _cuda_shape.transpose(y, perm=axis_to_front(nd, axis)[1])
 
 
 def _index_add_vjp(g, y, x, i, v, *, axis):
@@ -93,8 +89,8 @@ def index_select_axis(g, i, axis: int):
     back)."""
     if not axis:
         return take(g, i)
-    perm = _perm(aval_of(g).ndim, axis)
-    return transpose(take(transpose(g, perm), i), tuple(int(p) for p in np.argsort(perm)))
+    perm, inv = axis_to_front(aval_of(g).ndim, axis)
+    return transpose(take(transpose(g, perm), i), inv)
 
 
 index_add_p = Primitive(

@@ -42,6 +42,7 @@ from .gather import scatter_add, take
 from .indexing import getitem, index_update
 from .scatter_ops import row_indices, scatter_combine, scatter_set
 from .shape import broadcast_to, concatenate, reshape, stack, transpose
+from .shape_extra import _back, _to_front
 
 
 def _shape(x) -> tuple:
@@ -95,18 +96,6 @@ def _zeros(shape, like, dtype=None):
         return const_like(np.zeros(shape, dtype), like)
     first = reshape(getitem(reshape(like, (-1,)), (slice(0, 1),)), (1,) * len(shape))
     return broadcast_to(full_like(first, 0, dtype), tuple(shape))
-
-
-def _to_front(x, d):
-    nd = len(_shape(x))
-    if d == 0:
-        return x, None
-    perm = (d,) + tuple(i for i in range(nd) if i != d)
-    return transpose(x, perm), tuple(int(k) for k in np.argsort(perm))
-
-
-def _back(y, inv):
-    return y if inv is None else transpose(y, inv)
 
 
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",

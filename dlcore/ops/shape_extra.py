@@ -30,7 +30,7 @@ from .flip_roll import flip as _flip
 from .flip_roll import roll as _roll
 from .gather import take
 from .indexing import getitem
-from .shape import broadcast_to, expand_dims, reshape, transpose
+from .shape import axis_to_front, broadcast_to, expand_dims, reshape, transpose
 from .tile_prim import tile as _tile_prim
 from .index_add_prim import index_add as _index_add_prim
 
@@ -45,11 +45,12 @@ def _ax(op, x, d) -> int:
 
 
 def _to_front(x, d):
-    nd = len(_shape(x))
+    """``x`` with axis ``d`` moved to the front, and the permutation that moves it back (None
+    for axis 0: ``x`` itself)."""
     if d == 0:
         return x, None
-    perm = (d,) + tuple(i for i in range(nd) if i != d)
-    return transpose(x, perm), tuple(int(np.argsort(perm)[i]) for i in range(nd))
+    perm, inv = axis_to_front(len(_shape(x)), d)
+    return transpose(x, perm), inv
 
 
 def _back(y, inv):
