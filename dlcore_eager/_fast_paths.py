@@ -405,3 +405,5 @@ def install() -> None:
     _lane.install()
     from . import _add_at_lane          # (scatter_/scatter that nothing records: NumPy's put)
     _add_at_lane.install(Tensor)
+    from . import _pointwise_lane       # (lerp_, addcmul_, addcdiv_ that nothing records)
+    _pointwise_lane.install(Tensor)
