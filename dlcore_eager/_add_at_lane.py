@@ -111,6 +111,23 @@ def index_add(x: Tensor, dim, index, source) -> bool:
     return True
 
 
+def _recorded_operands(x, dim, index, source):
+    """``(buffer, axis, index buffer, source buffer)`` for a recorded lane: plain CPU tensors in
+    grad mode (no autocast), ``x`` float32/float64 and no leaf requiring grad (the general
+    path's error) that a lane may write, an int64 index and a source of ``x``'s dtype; else
+    None."""
+    if type(x) is not Tensor or type(index) is not Tensor or type(source) is not Tensor or \
+            type(dim) is not int or not STATE.enabled or _D._AUTOCAST or \
+            (x._rg and x._node is None):
+        return None
+    b, ib, sb = x._buf, index._buf, source._buf
+    if type(b) is not np.ndarray or type(ib) is not np.ndarray or type(sb) is not np.ndarray \
+            or ib.dtype != _I64 or sb.dtype is not b.dtype or b.dtype not in _FLOAT_TOP or \
+            not -b.ndim <= dim < b.ndim or not _may_write(x, b):
+        return None
+    return b, dim % b.ndim, ib, sb
+
+
 def _recorded_index_add(x, dim, index, source) -> bool:
     """``x.index_add_(dim, index, source)`` recorded (``x`` or ``source`` requires grad): the
     ``index_add`` primitive through the lane for several tensors (one IndexAddBackward0 node,
@@ -119,17 +136,11 @@ def _recorded_index_add(x, dim, index, source) -> bool:
     vector index in range and a source of ``x``'s dtype and PyTorch's shape; False, having
     done nothing, otherwise (the general path: the same node; 24.4 -> ~8 us for a GNN's
     ``zeros(n).index_add_(0, col, e)``, PyTorch 3.2)."""
-    if type(x) is not Tensor or type(index) is not Tensor or type(source) is not Tensor or \
-            type(dim) is not int or not STATE.enabled or _D._AUTOCAST or \
-            (x._rg and x._node is None):
+    ops = _recorded_operands(x, dim, index, source)
+    if ops is None:
         return False
-    b, ib, sb = x._buf, index._buf, source._buf
-    if type(b) is not np.ndarray or type(ib) is not np.ndarray or type(sb) is not np.ndarray \
-            or ib.dtype != _I64 or ib.ndim != 1 or sb.dtype is not b.dtype or \
-            b.dtype not in _FLOAT_TOP or not -b.ndim <= dim < b.ndim or not _may_write(x, b):
-        return False
-    d = dim % b.ndim
-    if sb.shape != b.shape[:d] + (ib.size,) + b.shape[d + 1:] or \
+    b, d, ib, sb = ops
+    if ib.ndim != 1 or sb.shape != b.shape[:d] + (ib.size,) + b.shape[d + 1:] or \
             not _gather.in_range(ib, b.shape[d]):
         return False
     out = _D._small_many(_index_add_p, (x, index, source), (b, ib, sb), (("axis", d),),
@@ -160,17 +171,11 @@ def _recorded_scatter_add(x, dim, index, src) -> bool:
     (no crop or pad; GIN's ``zeros_like(x).scatter_add_(0, index, x[src])``: 33.5 -> ~22.6 us
     with the zeros_like, PyTorch 6.3); the other conditions are ``_recorded_index_add``'s,
     the index of ``x``'s rank."""
-    if type(x) is not Tensor or type(index) is not Tensor or type(src) is not Tensor or \
-            type(dim) is not int or not STATE.enabled or _D._AUTOCAST or \
-            (x._rg and x._node is None):
+    ops = _recorded_operands(x, dim, index, src)
+    if ops is None:
         return False
-    b, ib, sb = x._buf, index._buf, src._buf
-    if type(b) is not np.ndarray or type(ib) is not np.ndarray or type(sb) is not np.ndarray \
-            or ib.dtype != _I64 or sb.dtype is not b.dtype or b.dtype not in _FLOAT_TOP or \
-            not -b.ndim <= dim < b.ndim or ib.shape != sb.shape or not _may_write(x, b):
-        return False
-    d = dim % b.ndim
-    if ib.ndim != b.ndim or ib.shape[:d] != b.shape[:d] or \
+    b, d, ib, sb = ops
+    if ib.shape != sb.shape or ib.ndim != b.ndim or ib.shape[:d] != b.shape[:d] or \
             ib.shape[d + 1:] != b.shape[d + 1:] or not _gather.in_range(ib, b.shape[d]):
         return False
     added = _D._small_many(_scatter_axis_p, (src, index, x), (sb, ib, b), (("axis", d),),
