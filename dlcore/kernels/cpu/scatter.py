@@ -52,7 +52,7 @@ def minmax_grad(g, y, x, v, i, axis: int):
     vshape3 = lines(v.shape, axis)
     dx = np.empty(x.shape, g.dtype)
     dv = np.empty(v.shape, g.dtype)
-    i = _check(np.asarray(i), x.shape[axis], "scatter_reduce")
+    i = _check(np.asarray(i), x.shape[axis], axis)
     if dx.size:
         minmax_grad3(np.ascontiguousarray(g).reshape(shape3),
                      np.ascontiguousarray(y).reshape(shape3),
