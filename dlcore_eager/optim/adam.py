@@ -106,11 +106,22 @@ class Adam(Optimizer):
         mt, vt = old["exp_avg"], old["exp_avg_sq"]
         vmax = old["max_exp_avg_sq"] if ams else None
         pb, g = flat(pb), flat(g)
-        if group["maximize"]:
-            g = np.negative(g)
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         t = step_count(old) + 1
         decoupled = group["decoupled_weight_decay"]
+        planes = _planes(pb, g, flat(mt._buf), flat(vt._buf),
+                         flat(vmax._buf) if ams else None)
+        if planes is not None:              # (one Numba pass: these steps' bits)
+            # (Python floats: the signature rounds them to the parameter's dtype, as NumPy
+            # rounds a Python float that meets a float32 array)
+            _adam2d(*planes, float(wd) if not decoupled else 0.0, float(b1), 1.0 - b1,
+                    float(b2), 1.0 - b2, math.sqrt(1 - b2 ** t), float(eps),
+                    lr / (1 - b1 ** t), 1 - lr * wd if decoupled and wd != 0 else 1.0,
+                    vmax is not None, bool(group["maximize"]))
+            self._advance(state, old, fresh, (mt, vt) if vmax is None else (mt, vt, vmax), t)
+            return
+        if group["maximize"]:
+            g = np.negative(g)
         if wd != 0 and not decoupled:
             g = g + wd * pb
         m = flat(mt._buf)
@@ -133,15 +144,21 @@ class Adam(Optimizer):
         denom += eps
         step = np.divide(m, denom, out=denom)
         step *= lr / bc1
-        if fresh:
-            state.update(old)                   # atomic: see the module docstring
-        else:
-            for s_ in (mt, vt) if vmax is None else (mt, vt, vmax):
-                s_._vc[0] += 1
-        advance_step(state, t)
+        self._advance(state, old, fresh, (mt, vt) if vmax is None else (mt, vt, vmax), t)
         if wd != 0 and decoupled:
             np.multiply(pb, 1 - lr * wd, out=pb)
         np.subtract(pb, step, out=pb)
+
+    @staticmethod
+    def _advance(state: dict, old: dict, fresh: bool, moments: tuple, t: int) -> None:
+        """The state after a host step: a fresh one installed, or the moments' versions
+        bumped (written in place); the step count advanced."""
+        if fresh:
+            state.update(old)                   # atomic: see the module docstring
+        else:
+            for s_ in moments:
+                s_._vc[0] += 1
+        advance_step(state, t)
 
     def _update_cuda(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
         """``_update`` of a CUDA parameter in one kernel (``dlcore.kernels.cuda.inplace``):
@@ -173,6 +190,52 @@ class Adam(Optimizer):
         advance_step(state, t)
         p._vc[0] += 1
         return True
+
+
+_KERNEL: list = []      # _jit_adam.adam2d once loaded (its module compiles or loads on import)
+
+
+def _adam2d(*args) -> None:
+    if not _KERNEL:
+        from dlcore.kernels.cpu._jit_adam import adam2d
+        _KERNEL.append(adam2d)
+    _KERNEL[0](*args)
+
+
+def _plane(a: np.ndarray):
+    """``a`` as a 2-D view in which element (i, j) is the same element of every operand:
+    itself for 2-D, one row for 1-D, its memory order as one row for a C- (or, through its
+    transpose, F-) contiguous array of more axes; None otherwise."""
+    if a.ndim == 2:
+        return a
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.flags.c_contiguous:
+        return a.reshape(1, -1), "C"
+    if a.flags.f_contiguous:
+        return a.T.reshape(1, -1), "F"
+    return None
+
+
+def _planes(*arrays):
+    """Each array (None: the unused amsgrad one, then the second moment's view) as
+    ``_plane``'s view, when every operand has one in one order; else None."""
+    out = []
+    order = None
+    for a in arrays:
+        if a is None:
+            out.append(out[3])
+            continue
+        v = _plane(a)
+        if v is None:
+            return None
+        if type(v) is tuple:
+            v, o = v
+            if order is not None and o != order:
+                return None
+            order = o
+        out.append(v)
+    return out
 
 
 def _zero_state(like, amsgrad: bool, zeros) -> dict:
