@@ -32,6 +32,7 @@ from __future__ import annotations
 import inspect
 import re
 import warnings
+import weakref
 from typing import ClassVar
 
 from dlcore.registry import AVal
@@ -39,7 +40,7 @@ from dlcore.registry import AVal
 from .. import _dtype as D
 from .._graph import ERR_BACKWARD_TWICE, TapeNode, leaf_node, public
 from .._state import STATE
-from ..tensor import Tensor, stale_tensor
+from ..tensor import Tensor, _make, stale_tensor
 from . import _saved_hooks as _sh
 from . import forward_ad as _forward_ad
 
@@ -72,12 +73,16 @@ class FunctionCtx:
         if packed is not None:              # (no version check: PyTorch's, with hooks)
             return _sh.unpack_saved(packed, type(self).__name__)
         out = []
+        owners = getattr(self, "_owners", None) or {}
         for t, v in zip(saved, getattr(self, "_saved_versions", ())):
+            ref = owners.get(id(t)) if t is not None else None
+            owner = None if ref is None else ref[0]() or (ref[1] and ref[1]())
             if t is not None and t._vc[0] != v:
                 # (a saved output is named by this Function's node, an input by its grad_fn
                 # now: PyTorch's words)
-                owner = getattr(self, "_owners", {}).get(id(t))
-                raise RuntimeError(stale_tensor(t, v, owner, current=owner is None)._msg)
+                raise RuntimeError(stale_tensor(t, v, owner, current=ref is None)._msg)
+            if ref is not None:             # an output: its values with its node again
+                t = _make(t._buf, t._vc, owner)
             out.append(t)
         return tuple(out)
 
@@ -204,9 +209,35 @@ def _run_forward(cls_name: str, ctx, forward, backward, args):
     node = FunctionNode(ctx, backward, parents, out._buf, cls_name, shapes)
     out._node = node
     out._rg = True
-    if any(t is out for t in getattr(ctx, "_saved", None) or ()):
-        ctx._owners = {id(out): node}
+    _unlink_saved(ctx, out, node)
     return out
+
+
+def _unlink_saved(ctx, out: Tensor, node) -> None:
+    """An output that ``forward`` saved is kept as an alias of its buffer and version counter
+    without its node, and the node by a weak reference (``saved_tensors`` puts them together
+    again): the saved tensor no longer closes a cycle ctx -> output -> node -> ctx, which held
+    every such Function's graph until the cyclic collector ran (as PyTorch saves an output
+    without its grad_fn; ``_remaker`` for an output of several)."""
+    saved = getattr(ctx, "_saved", None)
+    if not saved or not any(t is out for t in saved):
+        return
+    alias = _make(out._buf, out._vc)
+    ctx._saved = tuple(alias if t is out else t for t in saved)
+    remake = _remaker(node, alias) if type(node) is _OutputNode else None
+    ctx.__dict__.setdefault("_owners", {})[id(alias)] = (weakref.ref(node), remake)
+
+
+def _remaker(node, alias):
+    """For an output of several: its node made again on the shared node (weakly held) when the
+    output, and so its own node, was dropped before backward (``my_cube``'s ``dx``, which a
+    double backward still differentiates through)."""
+    hidden, off, name = weakref.ref(node.parents[0]), node.offset, node.cls_name
+
+    def remake():
+        h = hidden()
+        return None if h is None else _OutputNode(h, off, alias, name)
+    return remake
 
 
 class _OutputNode(TapeNode):
@@ -283,12 +314,10 @@ def _attach_several(cls_name: str, ctx, backward, args, needs, returned: tuple) 
 
     parents, shapes = _parents_and_shapes(args, needs)
     hidden = FunctionNode(ctx, unpack, parents, AVal((offset,), dtype), cls_name, shapes)
-    saved = getattr(ctx, "_saved", None) or ()
     for i, (off, _) in layout.items():
         outs[i]._node = _OutputNode(hidden, off, outs[i], cls_name)
         outs[i]._rg = True
-        if any(t is outs[i] for t in saved):
-            ctx.__dict__.setdefault("_owners", {})[id(outs[i])] = outs[i]._node
+        _unlink_saved(ctx, outs[i], outs[i]._node)
     return tuple(outs)
 
 
