@@ -110,7 +110,7 @@ class Adam(Optimizer):
         t = step_count(old) + 1
         decoupled = group["decoupled_weight_decay"]
         planes = _planes(pb, g, flat(mt._buf), flat(vt._buf),
-                         flat(vmax._buf) if ams else None)
+                         flat(vmax._buf) if vmax is not None else None)
         if planes is not None:              # (one Numba pass: these steps' bits)
             # (Python floats: the signature rounds them to the parameter's dtype, as NumPy
             # rounds a Python float that meets a float32 array)
@@ -220,7 +220,7 @@ def _plane(a: np.ndarray):
 def _planes(*arrays):
     """Each array (None: the unused amsgrad one, then the second moment's view) as
     ``_plane``'s view, when every operand has one in one order; else None."""
-    out = []
+    out: list = []
     order = None
     for a in arrays:
         if a is None:
