@@ -124,14 +124,8 @@ def _apply_half(prim, args, params):
             out = prim.bind(*up, **params)
         if not wider and out._buf.dtype == _F32:
             b = out._buf
-            if type(b) is not _ndarray:
-                out = cast(out, half)
-            elif half is _F16:
-                with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
-                    out = Tensor._wrap(b.astype(half))
-            else:               # (in C order: the Numba loop from 1024 elements on)
-                out = Tensor._wrap(_bf16.from_float32(b, half) if b.flags.c_contiguous
-                                   else b.astype(half))    # (else astype keeps the layout)
+            out = cast(out, half) if type(b) is not _ndarray else \
+                Tensor._wrap(_rounded_half(b, half))
     finally:
         STATE.enabled = prev
     return _finish(prim, args, params, out._buf, needs, saved)
@@ -167,12 +161,18 @@ def _half_tensors(prim, args, params):
             return None                     # (a kernel with several results)
         out = np.asarray(out)
     if out.dtype == _F32:
-        if half is _F16:
-            with np.errstate(over="ignore"):     # (70000 -> inf, silently, as PyTorch)
-                out = out.astype(half)
-        else:
-            out = _bf16.from_float32(out, half) if out.flags.c_contiguous else out.astype(half)
+        out = _rounded_half(out, half)
     return _finish(prim, args, params, out, needs)
+
+
+def _rounded_half(b, half):
+    """The float32 array ``b`` rounded once to the 16-bit type ``half``: float16 by NumPy
+    (70000 -> inf, silently, as PyTorch), bfloat16 by the Numba loop in C order (from 1024
+    elements on), else by ``astype``, which keeps the layout."""
+    if half is _F16:
+        with np.errstate(over="ignore"):
+            return b.astype(half)
+    return _bf16.from_float32(b, half) if b.flags.c_contiguous else b.astype(half)
 
 
 def _apply_buffers(prim, args, params):

@@ -9,8 +9,8 @@ indices count from the end.  One node where the composite (moves to the front, `
 into zeros, ``add``) made two or more, and the sum in PyTorch's CPU order: each contribution
 added into ``x``'s running value (the composite added ``x`` to the contributions' own sum, a
 different rounding where an index repeats).  The CPU kernel copies ``x`` once and adds rows in
-place with ``_jit_index.scatter_add_rows`` (NumPy's ``add.at`` of rows took 14.8 us of 90 x 16
-where the Numba loop takes 1.9; ``add.at`` stays for vectors, where it is the quicker); the CUDA
+place with ``kernels.cpu.gather.add_rows``, ``scatter_add``'s Numba loop (NumPy's ``add.at`` of
+rows took 14.8 us of 90 x 16 where the loop takes 1.9); the CUDA
 kernel adds rows into a copy with atomic adds (``kernels.cuda.gather.add_rows``).  A GNN's
 ``torch.zeros(n).index_add_(0, col, e)`` with grad: 24.4 -> 12.5 us with its ``zeros``
 (PyTorch 3.0; issue 19).
@@ -46,26 +46,12 @@ def _index_add_rule(x: AVal, i: AVal, v: AVal, *, axis) -> AVal:
 
 
 def _index_add_cpu(x, i, v, *, axis):
-    i = np.asarray(i)
-    nd = x.ndim
     if axis:                            # (the axis moved to the front, in C order)
         y = np.ascontiguousarray(np.moveaxis(x, axis, 0))
         v = np.moveaxis(v, axis, 0)
     else:
         y = np.array(x, order="C")
-    n = y.shape[0]
-    i = _cpu_gather._checked(i, n)
-    if nd == 1 or not y.size or y.dtype == np.bool_:
-        np.add.at(y, i, v)              # (a vector's elements; booleans: an or)
-    else:
-        rows = y.size // n
-        idx = i.astype(np.int64, copy=False)
-        if idx.size and idx.min() < 0:
-            idx = np.where(idx < 0, idx + n, idx)
-        scatter_add_rows = _cpu_gather._ROWS[0] if _cpu_gather._ROWS else \
-            _cpu_gather._load_rows()
-        scatter_add_rows(np.ascontiguousarray(v).reshape(idx.size, rows), idx,
-                         y.reshape(n, rows))
+    _cpu_gather.add_rows(y, i, v)
     return np.ascontiguousarray(np.moveaxis(y, 0, axis)) if axis else y
 
 

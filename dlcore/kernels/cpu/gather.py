@@ -43,10 +43,22 @@ def take(x, i):
 
 
 def scatter_add(v, i, ref):
-    out = np.zeros(ref.shape, v.dtype)
-    n = ref.shape[0]
+    return add_rows(np.zeros(ref.shape, v.dtype), i, v)
+
+
+def add_rows(out, i, v):
+    """``out[i[j], ...] += v[j, ...]`` in place, ``j`` ascending (each row into the sum so far:
+    PyTorch's CPU order), ``out`` C-contiguous; ``i`` checked against ``out``'s first axis
+    (negative indices count from the end).  ``scatter_add``'s kernel (into zeros) and
+    ``index_add``'s (into a copy of its ``x``, or into ``x`` itself in the no-grad lane)."""
+    n = out.shape[0]
     i = np.asarray(i)
-    if i.ndim == 0 or i.size > SMALL_INDEX:
+    if out.ndim == 1 and i.ndim:    # (a vector: NumPy's add.at, the same order, quicker than
+        np.add.at(out, _checked(i, n), v)        # the loop's call; negatives wrap there)
+        return out
+    if i.ndim and i.dtype == np.int64 and in_range(i, n):
+        negative = False            # (the common case: one reduction, nothing to wrap)
+    elif i.ndim == 0 or i.size > SMALL_INDEX:
         i = _checked(i, n)
         if i.ndim == 0:              # one row: added in place
             out[int(i)] += v
@@ -63,10 +75,10 @@ def scatter_add(v, i, ref):
         negative = bool(flat) and min(flat) < 0
     if i.size == 0 or out.size == 0:
         return out
-    scatter_add_rows = _ROWS[0] if _ROWS else _load_rows()
     idx = np.where(i < 0, i + n, i) if negative else i
+    scatter_add_rows = _ROWS[0] if _ROWS else _load_rows()
     idx = idx.reshape(-1).astype(np.int64, copy=False)
-    rows = math.prod(ref.shape[1:])
+    rows = math.prod(out.shape[1:])
     scatter_add_rows(np.ascontiguousarray(v).reshape(idx.shape[0], rows), idx,
                      out.reshape(n, rows))
     return out
