@@ -1,0 +1,217 @@
+"""The replay lane (dlcore_eager/_replay_lane.py): each wrapped entry makes a plan on its
+second call, and the replayed call gives the general path's values, gradients, grad_fn and
+errors bit for bit; what must not be replayed is not."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import dlcore_eager as torch
+from dlcore_eager import _replay_lane as R
+
+F = torch.nn.functional
+OWNERS = {"Tensor": torch.Tensor, "torch": torch, "functional": F}
+
+
+def _x(seed, shape=(4, 6), dtype="float32"):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# one call per wrapped entry: (where, name, call of f on (x, y, z), z's values made positive)
+CALLS = [
+    ("Tensor", "flip", lambda f, x, y, z: f(x, 0)),
+    ("Tensor", "roll", lambda f, x, y, z: f(x, 1, 1)),
+    ("Tensor", "tril", lambda f, x, y, z: f(x)),
+    ("Tensor", "triu", lambda f, x, y, z: f(x, 1)),
+    ("Tensor", "lerp", lambda f, x, y, z: f(x, y, 0.3)),
+    ("Tensor", "addcmul", lambda f, x, y, z: f(x, y, z, value=0.5)),
+    ("Tensor", "addcdiv", lambda f, x, y, z: f(x, y, z, value=-2)),
+    ("Tensor", "prod", lambda f, x, y, z: f(x, 1)),
+    ("Tensor", "diff", lambda f, x, y, z: f(x)),
+    ("Tensor", "atan2", lambda f, x, y, z: f(x, y)),
+    ("Tensor", "hypot", lambda f, x, y, z: f(x, y)),
+    ("Tensor", "logaddexp", lambda f, x, y, z: f(x, y)),
+    ("Tensor", "outer", lambda f, x, y, z: f(x[0], y[1])),
+    ("Tensor", "trace", lambda f, x, y, z: f(x)),
+    ("Tensor", "dist", lambda f, x, y, z: f(x, y)),
+    ("Tensor", "repeat", lambda f, x, y, z: f(x, 2, 1)),
+    ("Tensor", "tile", lambda f, x, y, z: f(x, (1, 2))),
+    ("torch", "flip", lambda f, x, y, z: f(x, [0, 1])),
+    ("torch", "roll", lambda f, x, y, z: f(x, (1, -2), (0, 1))),
+    ("torch", "tril", lambda f, x, y, z: f(x, -1)),
+    ("torch", "triu", lambda f, x, y, z: f(x)),
+    ("torch", "lerp", lambda f, x, y, z: f(x, y, 0.75)),
+    ("torch", "addcmul", lambda f, x, y, z: f(x, y, z)),
+    ("torch", "addcdiv", lambda f, x, y, z: f(x, y, z, value=0.25)),
+    ("torch", "prod", lambda f, x, y, z: f(x, 0)),
+    ("torch", "diff", lambda f, x, y, z: f(x, dim=0)),
+    ("torch", "atan2", lambda f, x, y, z: f(y, x)),
+    ("torch", "hypot", lambda f, x, y, z: f(x, z)),
+    ("torch", "logaddexp", lambda f, x, y, z: f(y, x)),
+    ("torch", "outer", lambda f, x, y, z: f(x[1], z[0])),
+    ("torch", "trace", lambda f, x, y, z: f(y)),
+    ("torch", "dist", lambda f, x, y, z: f(x, y, 1)),
+    ("torch", "tile", lambda f, x, y, z: f(x, (2,))),
+    ("torch", "fliplr", lambda f, x, y, z: f(x)),
+    ("torch", "flipud", lambda f, x, y, z: f(x)),
+    ("functional", "pad", lambda f, x, y, z: f(x, (1, 2))),
+    ("functional", "pairwise_distance", lambda f, x, y, z: f(x, y)),
+    ("functional", "cosine_similarity", lambda f, x, y, z: f(x, y)),
+    ("functional", "softsign", lambda f, x, y, z: f(x)),
+]
+
+
+def _outcome(where, name, call, dtype, contiguous=True, replay=True):
+    """The call's value, grad_fn name, next_functions' names and the gradients of x, y, z
+    under a random cotangent (the third call: the second made the plan)."""
+    f = getattr(OWNERS[where], name)
+    if not replay:
+        f = f.__wrapped__
+    arrays = [_x(i, dtype=dtype) for i in range(3)]
+    arrays[2] = np.abs(arrays[2]) + 0.5
+    if not contiguous:
+        arrays = [np.ascontiguousarray(a.T).T for a in arrays]
+    for _ in range(2):
+        call(f, *[torch.tensor(a, requires_grad=True) for a in arrays])
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    if not contiguous:
+        ts = [torch.tensor(np.ascontiguousarray(a.T), requires_grad=True).T for a in arrays]
+    out = call(f, *ts)
+    g = _x(9, out.shape, dtype) if out.dim() else np.array(0.7, dtype)
+    out.backward(torch.tensor(g))
+    leaves = ts if contiguous else [t._view[0] for t in ts]     # (the transposes' bases)
+    return (out.detach().numpy().tobytes(), str(out.dtype), tuple(out.shape),
+            type(out.grad_fn).__name__,
+            [None if n is None else type(n).__name__ for n, _ in out.grad_fn.next_functions],
+            [None if t.grad is None else t.grad.numpy().tobytes() for t in leaves])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("where, name, call", CALLS, ids=[f"{w}.{n}" for w, n, _ in CALLS])
+def test_replayed_is_the_general_path_bit_for_bit(where, name, call, dtype):
+    R.PLANS.clear()
+    got = _outcome(where, name, call, dtype)
+    plans = [v for k, v in R.PLANS.items() if k[0] == f"{where}.{name}"]
+    assert plans and all(plans), (where, name)          # the lane took it
+    assert got == _outcome(where, name, call, dtype, replay=False)
+
+
+@pytest.mark.parametrize("where, name, call", CALLS[:6], ids=[n for _, n, _ in CALLS[:6]])
+def test_a_transposed_argument_gets_its_own_plan(where, name, call):
+    R.PLANS.clear()
+    got = _outcome(where, name, call, "float64", contiguous=False)
+    assert len(R.PLANS) >= 1
+    assert got == _outcome(where, name, call, "float64", contiguous=False, replay=False)
+
+
+def test_every_wrapped_entry_is_listed_and_called_here():
+    wrapped = {(w, n) for w, names in R.NAMES for n in names}
+    assert wrapped == {(w, n) for w, n, _ in CALLS}
+    for w, n in wrapped:
+        assert getattr(getattr(OWNERS[w], n), "__replayed__", False), (w, n)
+
+
+def test_without_grad_the_plan_runs_and_records_nothing():
+    x = torch.tensor(_x(1), requires_grad=True)
+    for _ in range(3):
+        x.lerp(x * 2, 0.5)
+    with torch.no_grad():
+        out = x.lerp(x * 2, 0.5)
+    assert out.grad_fn is None and not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), x.detach().numpy() * 1.5)
+
+
+def test_a_new_value_of_a_number_argument_is_a_new_signature():
+    x = torch.tensor(_x(2))
+    for w in (0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 1, 1, True):
+        np.testing.assert_allclose(x.lerp(x * 0, w).numpy(), x.numpy() * (1 - w), rtol=1e-6)
+    zero = [F.pad(x, (1, 1), value=v)[0, 0].item() for v in (0.0, 0.0, -0.0, -0.0, -0.0)]
+    assert [np.signbit(z) for z in zero] == [False, False, True, True, True]
+
+
+def test_a_constant_computed_from_values_is_never_frozen():
+    # a composite that scales by its input's detached maximum: 0-d and no node, like lerp's
+    # weight, but a function of the values; the check on normal draws refuses its plan
+    def general(x):
+        return x * x.detach().max()
+    f = R.replayed(general, "test.scaled")
+    for seed in range(4):
+        a = _x(seed)
+        x = torch.tensor(a, requires_grad=True)
+        np.testing.assert_array_equal(f(x).detach().numpy(), a * a.max())
+    assert R.PLANS[("test.scaled", R._signature((x,), {}))] is None
+
+
+def test_a_tensor_weights_lerp_has_no_plan():
+    # its composite picks a form per element by the weight's values (a mask no node made):
+    # no plan, and each call is the general path's
+    R.PLANS.clear()
+    x, y = torch.tensor(_x(1)), torch.tensor(_x(2))
+    for seed in range(4):
+        w = _x(seed + 10)
+        out = torch.lerp(x, y, torch.tensor(w, requires_grad=True))
+        np.testing.assert_allclose(out.detach().numpy(), _x(1) + w * (_x(2) - _x(1)),
+                                   rtol=1e-5, atol=1e-6)
+    assert list(R.PLANS.values()) == [None]
+
+
+def test_a_saved_input_changed_in_place_is_refused_in_backward_as_before():
+    x = torch.tensor(_x(3), requires_grad=True)
+    for _ in range(3):
+        y = x * 1
+        out = torch.atan2(y, y + 1)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_errors_are_the_general_paths_and_leave_no_plan():
+    x = torch.tensor(_x(4))
+    for _ in range(3):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            x.flip(2)
+    assert not [v for k, v in R.PLANS.items() if k[0] == "Tensor.flip" and v]
+
+
+def test_threads_replay_one_plan():
+    x = torch.tensor(_x(5), requires_grad=True)
+    x.roll(1, 0)
+    want = np.roll(x.detach().numpy(), 1, 0)
+    bad = []
+
+    def work():
+        for _ in range(200):
+            out = x.roll(1, 0)
+            if not np.array_equal(out.detach().numpy(), want) or \
+                    type(out.grad_fn).__name__ != "RollBackward0":
+                bad.append(out)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad
+
+
+def test_inference_and_half_tensors_take_the_general_path():
+    x = torch.tensor(_x(6))
+    with torch.inference_mode():
+        y = x * 1
+    for _ in range(3):
+        assert torch.flip(y, [0]).is_inference() is False
+    h = torch.tensor(_x(7)).half()
+    for _ in range(3):
+        out = torch.lerp(h, h * 0, 0.5)
+    assert out.dtype == torch.float16
+    np.testing.assert_allclose(out.float().numpy(), _x(7) * 0.5, rtol=1e-3)
+
+
+def test_no_warning_is_swallowed_by_a_plan():
+    # the listed entries never warn: the first and a replayed call alike
+    x = torch.tensor(_x(8), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            F.pad(x, (1, 1)), x.prod(1), torch.dist(x, x * 2)
