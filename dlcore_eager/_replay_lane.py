@@ -37,6 +37,8 @@ from functools import partial
 
 import numpy as np
 
+from dlcore.kernels.cpu.gather import in_range as _in_range
+
 from . import _dispatch as _D
 from ._graph import Node, leaf_node
 from ._state import SAVED_HOOKS_ON, STATE
@@ -44,7 +46,7 @@ from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 _SIMPLE = (int, float, bool, str, type(None))
 
 #: ``(entry, signature) -> plan``; False for a signature called once, None for one with no
@@ -62,7 +64,7 @@ def _value_key(v):
     if t is float:
         return (t, v, math.copysign(1.0, v)) if v == 0.0 else (t, v)
     if t is tuple or t is list:
-        out = [t]
+        out: list = [t]
         for e in v:
             te = type(e)
             if te is not int and te is not bool:
@@ -78,7 +80,7 @@ def _value_key(v):
 
 def _signature(args, kw):
     """The key of a call (see the module docstring) and its tensors' positions, or None."""
-    key = []
+    key: list = []
     for a in args:
         ta = type(a)
         if ta is Tensor or ta is _PARAMETER:
@@ -100,12 +102,15 @@ def _signature(args, kw):
     return tuple(key)
 
 
-def replayed(general, tag: str):
-    """``general`` (a PyTorch function or method entry) with the replay lane in front."""
+def replayed(general, tag: str, check=None):
+    """``general`` (a PyTorch function or method entry) with the replay lane in front;
+    ``check(args, kw)``: whether a call may be replayed, for a general path that reads a
+    tensor's values (``index_select``'s range)."""
     plans = PLANS
 
     def replay_entry(*args, **kw):
-        if _RECORDERS or _D._AUTOCAST or SAVED_HOOKS_ON[0]:
+        if _RECORDERS or _D._AUTOCAST or SAVED_HOOKS_ON[0] or \
+                (check is not None and not check(args, kw)):
             return general(*args, **kw)
         sig = _signature(args, kw)
         if sig is None:
@@ -124,7 +129,7 @@ def replayed(general, tag: str):
         if one is None:
             return _run(plan, args)
         # one step over arguments (flip, roll, pad, prod, tril): no loop, no lists
-        run, prim, params, pos, label, edges = one
+        run, prim, params, pos, label, edges, shown = one
         if len(pos) == 1:
             t = args[pos[0]]
             ob = run(t._buf)
@@ -149,12 +154,15 @@ def replayed(general, tag: str):
             node.label = label
             if edges is not None:
                 node.edges = tuple([None if i is None else _edge(args[i]) for i in edges])
+            if shown is not None:
+                x = args[shown[0]]
+                node.shown = {"self": x, "version": x._vc[0], **shown[1]}
         return _make(ob, v, node)
 
     replay_entry.__name__ = replay_entry.__qualname__ = general.__name__
     replay_entry.__doc__ = general.__doc__
-    replay_entry.__wrapped__ = general
-    replay_entry.__replayed__ = True
+    replay_entry.__wrapped__ = general  # type: ignore[attr-defined]
+    replay_entry.__replayed__ = True  # type: ignore[attr-defined]
     return replay_entry
 
 
@@ -165,41 +173,55 @@ def _run(plan, args):
     steps, label, edges, _, consts = plan
     vals = [*args, *consts] if consts else list(args)
     grad = STATE.enabled
-    for run, prim, params, refs, view, step_label in steps:
+    for run, prim, params, refs, view, step_label, shown in steps:
         if len(refs) == 1:
             t = vals[refs[0]]
             ob = run(t._buf)
-            ts: tuple = (t,)
-            rg = t._rg
+            if type(ob) is not _ndarray:
+                ob = np.asarray(ob)
+            if grad and t._rg:
+                v = t._vc if view else [0]      # (an inner view: its input's counter)
+                node = Node(prim, params, (t._node or leaf_node(t),), (t,), (t._vc[0],), ob, v)
+            else:
+                vals.append(_make(ob, t._vc if view else None))
+                continue
         elif len(refs) == 2:
             t = vals[refs[0]]
             u = vals[refs[1]]
             ob = run(t._buf, u._buf)
-            ts = (t, u)
-            rg = t._rg or u._rg
+            if type(ob) is not _ndarray:
+                ob = np.asarray(ob)
+            if grad and (t._rg or u._rg):
+                v = t._vc if view else [0]
+                node = Node(prim, params, ((t._node or leaf_node(t)) if t._rg else None,
+                                           (u._node or leaf_node(u)) if u._rg else None),
+                            (t, u), (t._vc[0], u._vc[0]), ob, v)
+            else:
+                vals.append(_make(ob, t._vc if view else None))
+                continue
         else:
             ts = tuple([vals[r] for r in refs])
             ob = run(*[t._buf for t in ts])
-            rg = any([t._rg for t in ts])
-        if type(ob) is not _ndarray:
-            ob = np.asarray(ob)
-        if grad and rg:
-            v = ts[0]._vc if view else [0]     # (an inner view: its input's version counter)
-            node = Node(prim, params, tuple([(t._node or leaf_node(t)) if t._rg else None
-                                             for t in ts]),
-                        ts, tuple([t._vc[0] for t in ts]), ob, v)
-            if step_label is not None:
-                node.label = step_label
-            vals.append(_make(ob, v, node))
-        else:
-            vals.append(_make(ob, ts[0]._vc if view else None))
+            if type(ob) is not _ndarray:
+                ob = np.asarray(ob)
+            if grad and any([t._rg for t in ts]):
+                v = ts[0]._vc if view else [0]
+                node = Node(prim, params, tuple([(t._node or leaf_node(t)) if t._rg else None
+                                                 for t in ts]),
+                            ts, tuple([t._vc[0] for t in ts]), ob, v)
+            else:
+                vals.append(_make(ob, ts[0]._vc if view else None))
+                continue
+        if step_label is not None:
+            node.label = step_label
+            if shown is not None:               # (its ``_saved_*``: _shown_saved.show)
+                x = vals[shown[0]]
+                node.shown = {"self": x, "version": x._vc[0], **shown[1]}
+        vals.append(_make(ob, v, node))
     out = vals[-1]
     node = out._node
-    if node is not None:
-        if label is not None:
-            node.label = label
-        if edges is not None:
-            node.edges = tuple([None if i is None else _edge(args[i]) for i in edges])
+    if node is not None and edges is not None:
+        node.edges = tuple([None if i is None else _edge(args[i]) for i in edges])
     return out
 
 
@@ -231,6 +253,13 @@ def _leaves(args, fresh):
                 leaves[i] = _make(b).requires_grad_()
             elif b.dtype.kind in "fc":
                 return None             # (16-bit and complex: the general path's own rules)
+            elif fresh is not None and b.size and b.dtype.kind in "iu":
+                # (an index: other entries in the same range, so that a value read from it
+                # into a param would be seen)
+                leaves[i] = _make(fresh.integers(b.min(), b.max(), b.shape, b.dtype,
+                                                 endpoint=True))
+            elif fresh is not None and b.size and b.dtype.kind == "b":
+                leaves[i] = _make(fresh.random(b.shape) < 0.5)
             else:
                 leaves[i] = _make(np.copy(b, order="K"))
     return leaves
@@ -251,16 +280,19 @@ def _make_plan(general, args, kw, out):
     if type(trial) is not Tensor or type(trial._node) is not Node:
         return None
     last = trial._node
-    if last.prim.view or trial._buf is not last.out_buf:
+    if trial._buf is not last.out_buf:
         return None
     steps: list = []
     consts: list = []
     position = {id(t): i for i, t in enumerate(leaves) if isinstance(t, Tensor)}
     if _walk(last, steps, {}, position, consts, len(leaves)) is None:
         return None
+    if last.prim.view and steps[-1][3][0] >= 0:
+        return None                     # (a view of an argument: the general path's views)
     base = len(leaves) + len(consts)    # (step j's value: index base + j)
     for step in steps:
         step[3] = tuple([r if r >= 0 else base - 1 - r for r in step[3]])
+
     edges = getattr(last, "edges", None)
     if edges is not None:
         where: list = []
@@ -279,8 +311,8 @@ def _make_plan(general, args, kw, out):
         return None
     one = None
     if len(steps) == 1 and all(r < len(leaves) for r in steps[0][3]):
-        run, prim, params, refs, _, _ = steps[0]
-        one = (run, prim, params, refs, label, edges)
+        run, prim, params, refs, _, _, shown = steps[0]
+        one = (run, prim, params, refs, label, edges, shown)
     plan = (tuple([tuple(step) for step in steps]), label, edges, one, tuple(consts))
     fresh = _leaves(args, np.random.default_rng(0x9E3779B9))   # (no test's seed)
     with _quiet():
@@ -288,6 +320,23 @@ def _make_plan(general, args, kw, out):
                                                                                     **kw)):
             return None                 # (not the general path's bits: never replayed)
     return plan
+
+
+def _shown(shown, position):
+    """A node's ``_saved_*`` record (``_shown_saved.show``: an argument as ``self``, its
+    version, the call's params) as ``(the argument's position, the params)``; None for no
+    record, False for one a plan cannot make again."""
+    if shown is None:
+        return None
+    x = shown.get("self")
+    i = position.get(id(x))
+    if i is None or shown.get("version") != x._vc[0]:
+        return False
+    rest = {k: v for k, v in shown.items() if k not in ("self", "version")}
+    for v in rest.values():
+        if _value_key(v) is None:
+            return False                # (a tensor, or a value a plan would share)
+    return i, rest
 
 
 def _same(a, b) -> bool:
@@ -316,7 +365,7 @@ def _walk(node, steps, index, position, consts, n):
     if j is not None:
         return j
     if type(node) is not Node or node.hooks is not None or node.retain is not None or \
-            getattr(node, "shown", None) is not None or getattr(node, "out_index", 0) or \
+            getattr(node, "out_index", None) or \
             node.inputs is None or len(node.inputs) != len(node.parents):
         return None
     refs = []
@@ -344,10 +393,15 @@ def _walk(node, steps, index, position, consts, n):
             return None
     prim = node.prim
     kernel = prim.kernels.get("cpu")
-    if kernel is None or (prim.view and not _views_input(node)):
+    if kernel is None or (prim.view and not _views_input(node)) or \
+            not all([_frozen(v) for v in node.params.values()]):
+        return None
+    shown = _shown(getattr(node, "shown", None), position)
+    label = getattr(node, "label", None)
+    if shown is False or (shown is not None and label is None):
         return None
     steps.append([_runner(prim, kernel, node.params, [t._buf for t in node.inputs]), prim,
-                  node.params, tuple(refs), bool(prim.view), getattr(node, "label", None)])
+                  node.params, tuple(refs), bool(prim.view), label, shown])
     index[id(node)] = len(steps) - 1
     return len(steps) - 1
 
@@ -367,7 +421,7 @@ def _runner(prim, kernel, params, bufs):
             ufunc = small[0]
 
             def binary(x, y):
-                return _D._QUIET_RUN.run(ufunc, x, y)   # (this thread's context)
+                return _D._QUIET_RUN.run(ufunc, x, y)  # type: ignore[union-attr]
             return binary
     small = getattr(kernel, "small", None)
     run = None
@@ -385,6 +439,21 @@ def _method(method, arg, b):
     return method(b, arg)
 
 
+_FROZEN = (int, float, bool, str, type(None), type(Ellipsis), np.dtype, np.generic)
+
+
+def _frozen(v) -> bool:
+    """Whether a param is a value a plan may keep: numbers, strings, dtypes, slices and
+    tuples of them (an array or tensor in a param, an index's entries, is not)."""
+    if isinstance(v, _FROZEN):
+        return True
+    if type(v) is tuple:
+        return all([_frozen(e) for e in v])
+    if type(v) is slice:
+        return _frozen(v.start) and _frozen(v.stop) and _frozen(v.step)
+    return False
+
+
 def _views_input(node) -> bool:
     """Whether a view step's output views its first input (whose version counter it shares)."""
     base = node.out_buf.base
@@ -397,12 +466,85 @@ _PARAMETER: type = Tensor               # (nn.Parameter, set by install)
 #: ``(where, names)``: the entries wrapped (see the module docstring)
 NAMES = (
     ("Tensor", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
-                "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "repeat", "tile")),
+                "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "repeat", "tile",
+                "index_select", "logsumexp", "norm", "gather", "var", "std", "amax", "amin",
+                "fmod", "remainder", "frac")),
     ("torch", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
                "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "tile", "fliplr",
-               "flipud")),
-    ("functional", ("pad", "pairwise_distance", "cosine_similarity", "softsign")),
+               "flipud", "index_select", "logsumexp", "where", "norm", "gather", "var", "std",
+               "amax", "amin", "einsum", "bmm", "baddbmm", "fmod", "remainder")),
+    ("functional", ("pad", "pairwise_distance", "cosine_similarity", "softsign", "glu",
+                    "layer_norm", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
+                    "smooth_l1_loss", "kl_div", "normalize")),
 )
+
+
+def _index_in_range(args, kw) -> bool:
+    """``index_select(x, dim, index)`` whose int64 vector index is in range (else PyTorch's
+    error, from the general path)."""
+    if kw or len(args) != 3:
+        return False
+    x, dim, index = args
+    if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
+        return False
+    b, ib = x._buf, index._buf
+    return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
+        ib.ndim == 1 and -b.ndim <= dim < b.ndim and _in_range(ib, b.shape[dim])
+
+
+def _gather_in_range(args, kw) -> bool:
+    """``gather(x, dim, index)`` whose int64 index is in range along ``dim``."""
+    if kw or len(args) != 3:
+        return False
+    x, dim, index = args
+    if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
+        return False
+    b, ib = x._buf, index._buf
+    return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
+        ib.ndim == b.ndim and -b.ndim <= dim < b.ndim and _in_range(ib, b.shape[dim])
+
+
+def _same_shapes(args, kw) -> bool:
+    """A loss of an input and a target of one shape (else PyTorch's target-size warning)."""
+    return len(args) >= 2 and isinstance(args[0], Tensor) and isinstance(args[1], Tensor) \
+        and args[0].shape == args[1].shape
+
+
+def _kl_div_words(args, kw) -> bool:
+    """``kl_div(input, target, reduction=...)`` other than 'mean' (which warns)."""
+    return len(args) == 2 and kw.get("reduction") in ("batchmean", "sum", "none") and \
+        kw.keys() <= {"reduction", "log_target"}
+
+
+def _degrees_of_freedom(args, kw) -> bool:
+    """``var``/``std`` of ``(x[, dim], dim=, keepdim=, correction=, unbiased=)`` with more
+    elements reduced than the correction (else PyTorch's degrees-of-freedom warning)."""
+    if not args or len(args) > 2 or not kw.keys() <= {"dim", "keepdim", "correction",
+                                                      "unbiased"}:
+        return False
+    x = args[0]
+    dim = args[1] if len(args) > 1 else kw.get("dim")
+    if not isinstance(x, Tensor) or (len(args) > 1 and "dim" in kw):
+        return False
+    shape = x.shape
+    if dim is None:
+        count = math.prod(shape)
+    else:
+        dims = (dim,) if type(dim) is int else dim
+        if type(dims) is not tuple or not all([type(d) is int and -len(shape) <= d < len(shape)
+                                               for d in dims]):
+            return False
+        count = math.prod([shape[d] for d in {d % len(shape) for d in dims}])
+    c = kw.get("correction", 1 if kw.get("unbiased", True) else 0)
+    return type(c) in (int, float) and count - c > 0
+
+
+_LOSS = _same_shapes
+#: the entries whose calls are checked before a replay (a general path that reads values, or
+#: warns for some arguments)
+CHECKS = {"index_select": _index_in_range, "gather": _gather_in_range,
+          "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
+          "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words}
 
 
 def install(module) -> None:
@@ -418,4 +560,4 @@ def install(module) -> None:
             f = getattr(owner, name, None)
             if f is None or getattr(f, "__replayed__", False):
                 continue
-            setattr(owner, name, replayed(f, where + "." + name))
+            setattr(owner, name, replayed(f, where + "." + name, CHECKS.get(name)))

@@ -38,6 +38,17 @@ CALLS = [
     ("Tensor", "dist", lambda f, x, y, z: f(x, y)),
     ("Tensor", "repeat", lambda f, x, y, z: f(x, 2, 1)),
     ("Tensor", "tile", lambda f, x, y, z: f(x, (1, 2))),
+    ("Tensor", "index_select", lambda f, x, y, z: f(x, 1, torch.tensor([3, 0, 5, 5]))),
+    ("Tensor", "logsumexp", lambda f, x, y, z: f(x, 1)),
+    ("Tensor", "norm", lambda f, x, y, z: f(x, dim=1)),
+    ("Tensor", "gather", lambda f, x, y, z: f(x, 1, torch.tensor([[0, 5]] * 4))),
+    ("Tensor", "var", lambda f, x, y, z: f(x, 0)),
+    ("Tensor", "std", lambda f, x, y, z: f(x, 1, keepdim=True, correction=0)),
+    ("Tensor", "amax", lambda f, x, y, z: f(x, 1)),
+    ("Tensor", "amin", lambda f, x, y, z: f(x, (0, 1))),
+    ("Tensor", "fmod", lambda f, x, y, z: f(x, 0.7)),
+    ("Tensor", "remainder", lambda f, x, y, z: f(x, z)),
+    ("Tensor", "frac", lambda f, x, y, z: f(x)),
     ("torch", "flip", lambda f, x, y, z: f(x, [0, 1])),
     ("torch", "roll", lambda f, x, y, z: f(x, (1, -2), (0, 1))),
     ("torch", "tril", lambda f, x, y, z: f(x, -1)),
@@ -56,7 +67,30 @@ CALLS = [
     ("torch", "tile", lambda f, x, y, z: f(x, (2,))),
     ("torch", "fliplr", lambda f, x, y, z: f(x)),
     ("torch", "flipud", lambda f, x, y, z: f(x)),
+    ("torch", "index_select", lambda f, x, y, z: f(y, 1, torch.tensor([1, 1, 0]))),
+    ("torch", "logsumexp", lambda f, x, y, z: f(x, (0, 1), keepdim=True)),
+    ("torch", "where", lambda f, x, y, z: f(x.detach() > 0, x, y)),
+    ("torch", "norm", lambda f, x, y, z: f(x, 1, 0)),
+    ("torch", "gather", lambda f, x, y, z: f(y, 0, torch.tensor([[3, 0, 1, 1, 2, 0]]))),
+    ("torch", "var", lambda f, x, y, z: f(x)),
+    ("torch", "std", lambda f, x, y, z: f(x, (0, 1))),
+    ("torch", "amax", lambda f, x, y, z: f(x, 0)),
+    ("torch", "amin", lambda f, x, y, z: f(x, -1, True)),
+    ("torch", "einsum", lambda f, x, y, z: f("ij,kj->ik", x, y)),
+    ("torch", "bmm", lambda f, x, y, z: f(x[None], y.T[None])),
+    ("torch", "baddbmm", lambda f, x, y, z: f(x[None, :, :4], x[None], y.T[None], beta=0.5)),
+    ("torch", "fmod", lambda f, x, y, z: f(x, z)),
+    ("torch", "remainder", lambda f, x, y, z: f(x, -1.5)),
     ("functional", "pad", lambda f, x, y, z: f(x, (1, 2))),
+    ("functional", "glu", lambda f, x, y, z: f(x)),
+    ("functional", "layer_norm", lambda f, x, y, z: f(x, (6,), y[0], z[1])),
+    ("functional", "binary_cross_entropy_with_logits",
+     lambda f, x, y, z: f(x, y.detach().sigmoid())),
+    ("functional", "mse_loss", lambda f, x, y, z: f(x, y)),
+    ("functional", "l1_loss", lambda f, x, y, z: f(x, y, reduction="sum")),
+    ("functional", "smooth_l1_loss", lambda f, x, y, z: f(x, y, beta=0.5)),
+    ("functional", "kl_div", lambda f, x, y, z: f(x, y, reduction="batchmean")),
+    ("functional", "normalize", lambda f, x, y, z: f(x, dim=0)),
     ("functional", "pairwise_distance", lambda f, x, y, z: f(x, y)),
     ("functional", "cosine_similarity", lambda f, x, y, z: f(x, y)),
     ("functional", "softsign", lambda f, x, y, z: f(x)),
@@ -144,6 +178,18 @@ def test_a_constant_computed_from_values_is_never_frozen():
     assert R.PLANS[("test.scaled", R._signature((x,), {}))] is None
 
 
+def test_an_index_read_into_a_param_is_never_frozen():
+    # a composite that takes the rows its index names through a param (as a take by an
+    # array would): the redrawn index of the plan's check refuses it
+    def general(x, index):
+        return x[index.numpy().copy()]
+    f = R.replayed(general, "test.rows")
+    x = torch.tensor(_x(1), requires_grad=True)
+    for rows in ([0, 2], [1, 3], [3, 3], [2, 0]):
+        np.testing.assert_array_equal(f(x, torch.tensor(rows)).detach().numpy(), _x(1)[rows])
+    assert not any(v for k, v in R.PLANS.items() if k[0] == "test.rows")
+
+
 def test_a_tensor_weights_lerp_has_no_plan():
     # its composite picks a form per element by the weight's values (a mask no node made):
     # no plan, and each call is the general path's
@@ -173,6 +219,30 @@ def test_errors_are_the_general_paths_and_leave_no_plan():
         with pytest.raises(IndexError, match="Dimension out of range"):
             x.flip(2)
     assert not [v for k, v in R.PLANS.items() if k[0] == "Tensor.flip" and v]
+
+
+def test_index_select_out_of_range_is_torchs_error_after_a_plan():
+    x = torch.tensor(_x(4), requires_grad=True)
+    for _ in range(3):
+        x.index_select(1, torch.tensor([0, 5]))
+    assert any(k[0] == "Tensor.index_select" and v for k, v in R.PLANS.items())
+    # (PyTorch's words for dim 1 of a matrix: _index_errors.torch_error)
+    for bad in ([0, 6], [0, -1]):
+        with pytest.raises(RuntimeError, match=f"id={bad[1]} axis_dim=6"):
+            x.index_select(1, torch.tensor(bad))
+
+
+def test_shown_saved_values_are_the_calls():
+    x = torch.tensor(_x(4), requires_grad=True)
+    for _ in range(3):
+        out = F.glu(x, 0)
+    assert out.grad_fn._saved_dim == 0 and out.grad_fn._saved_self is x
+    y = torch.tensor(_x(5), requires_grad=True)
+    for _ in range(3):
+        out = y.logsumexp(1, keepdim=True)
+    assert out.grad_fn._saved_dim == (1,) and out.grad_fn._saved_keepdim is True
+    assert out.grad_fn._saved_self is y
+    torch.testing.assert_close(out.grad_fn._saved_result, out)
 
 
 def test_threads_replay_one_plan():
@@ -206,6 +276,26 @@ def test_inference_and_half_tensors_take_the_general_path():
         out = torch.lerp(h, h * 0, 0.5)
     assert out.dtype == torch.float16
     np.testing.assert_allclose(out.float().numpy(), _x(7) * 0.5, rtol=1e-3)
+
+
+WARNS = [
+    lambda: torch.ones(1, 6, requires_grad=True).var(0),
+    lambda: torch.ones(3, 2, requires_grad=True).std(dim=(0, 1), correction=6),
+    lambda: torch.var(torch.ones(1, requires_grad=True)),
+    lambda: F.mse_loss(torch.ones(4, 1, requires_grad=True), torch.ones(4)),
+    lambda: F.l1_loss(torch.ones(4, 1, requires_grad=True), torch.ones(4)),
+    lambda: F.smooth_l1_loss(torch.ones(3, requires_grad=True), torch.ones(1)),
+    lambda: F.kl_div(torch.zeros(2, 3, requires_grad=True), torch.ones(2, 3) / 3),
+]
+
+
+@pytest.mark.parametrize("case", range(len(WARNS)))
+def test_a_call_that_warns_warns_every_time(case):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            WARNS[case]()
+    assert len(seen) == 4, [str(w.message) for w in seen]
 
 
 def test_no_warning_is_swallowed_by_a_plan():
