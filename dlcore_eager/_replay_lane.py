@@ -127,9 +127,16 @@ def replayed(general, tag: str, check=None):
             return general(*args, **kw)
         one = plan[3]
         if one is None:
+            for prim, kernel in plan[5]:
+                if prim.kernels["cpu"] is not kernel:   # (a kernel replaced: a new plan)
+                    plans.pop(k, None)
+                    return general(*args, **kw)
             return _run(plan, args)
         # one step over arguments (flip, roll, pad, prod, tril): no loop, no lists
-        run, prim, params, pos, label, edges, shown = one
+        run, prim, params, pos, label, edges, shown, kernel = one
+        if prim.kernels["cpu"] is not kernel:
+            plans.pop(k, None)
+            return general(*args, **kw)
         if len(pos) == 1:
             t = args[pos[0]]
             ob = run(t._buf)
@@ -163,6 +170,9 @@ def replayed(general, tag: str, check=None):
     replay_entry.__doc__ = general.__doc__
     replay_entry.__wrapped__ = general  # type: ignore[attr-defined]
     replay_entry.__replayed__ = True  # type: ignore[attr-defined]
+    original = getattr(general, "__autocast_original__", None)
+    if original is not None:            # (bmm's: the autocast entries' own)
+        replay_entry.__autocast_original__ = original  # type: ignore[attr-defined]
     return replay_entry
 
 
@@ -170,7 +180,7 @@ def _run(plan, args):
     """The plan's steps on the call's arguments (see the module docstring): each step's
     inputs are indices into the arguments, then the plan's constants, then the steps'
     results."""
-    steps, label, edges, _, consts = plan
+    steps, label, edges, _, consts, _ = plan
     vals = [*args, *consts] if consts else list(args)
     grad = STATE.enabled
     for run, prim, params, refs, view, step_label, shown in steps:
@@ -312,8 +322,9 @@ def _make_plan(general, args, kw, out):
     one = None
     if len(steps) == 1 and all(r < len(leaves) for r in steps[0][3]):
         run, prim, params, refs, _, _, shown = steps[0]
-        one = (run, prim, params, refs, label, edges, shown)
-    plan = (tuple([tuple(step) for step in steps]), label, edges, one, tuple(consts))
+        one = (run, prim, params, refs, label, edges, shown, prim.kernels["cpu"])
+    kernels = tuple({(step[1], step[1].kernels["cpu"]) for step in steps})
+    plan = (tuple([tuple(step) for step in steps]), label, edges, one, tuple(consts), kernels)
     fresh = _leaves(args, np.random.default_rng(0x9E3779B9))   # (no test's seed)
     with _quiet():
         if not _same(_run(plan, args), out) or not _same(_run(plan, fresh), general(*fresh,

@@ -44,7 +44,9 @@ def test_entry_vs_general_vs_torch(name, sa, sb, dt):
     a, b = RNG.standard_normal(sa).astype(dt), RNG.standard_normal(sb).astype(dt)
     general = getattr(S, f"_{name}_entry")
     fast = getattr(T, name)
-    assert fast is getattr(S, name)
+    # (bmm: the replay lane's entry in front of it, _replay_lane)
+    entry = fast.__wrapped__ if getattr(fast, "__replayed__", False) else fast
+    assert entry is getattr(S, name)
     res = {"fast": _run(fast, T, a, b), "general": _run(general, T, a, b),
            "kw": _run(lambda x, y: fast(x, y, out=None), T, a, b)}
     ref = _run(getattr(torch, name), torch, a, b)

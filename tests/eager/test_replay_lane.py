@@ -245,6 +245,22 @@ def test_shown_saved_values_are_the_calls():
     torch.testing.assert_close(out.grad_fn._saved_result, out)
 
 
+def test_a_replaced_kernel_is_run(monkeypatch):
+    # (as the lanes' tables, keyed by the kernel: a test's or a backend's new kernel is used)
+    from dlcore import ops
+    x = torch.tensor(_x(1), requires_grad=True)
+    for _ in range(3):
+        x.flip(0), x.lerp(x * 2, 0.5)
+    calls = []
+    for prim in (ops.flip_roll.flip_p, ops.elementwise.sub_p):
+        old = prim.kernels["cpu"]
+        monkeypatch.setitem(prim.kernels, "cpu", lambda *a, _old=old, _n=prim.name, **k:
+                            calls.append(_n) or _old(*a, **k))
+    np.testing.assert_array_equal(x.flip(0).detach().numpy(), _x(1)[::-1])
+    np.testing.assert_allclose(x.lerp(x * 2, 0.5).detach().numpy(), _x(1) * 1.5, rtol=1e-6)
+    assert set(calls) == {"flip", "sub"}
+
+
 def test_threads_replay_one_plan():
     x = torch.tensor(_x(5), requires_grad=True)
     x.roll(1, 0)
