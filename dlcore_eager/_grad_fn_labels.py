@@ -50,6 +50,10 @@ def _lerp_label(args, kwargs):
         "LerpBackward0"
 
 
+def _sort_label(args, kwargs):
+    return "SortBackward1" if "stable" in kwargs else "SortBackward0"   # (its stable overload)
+
+
 def _kl_div_label(args, kwargs):
     if _arg(args, kwargs, 2, "size_average") is not None or \
             _arg(args, kwargs, 3, "reduce") is not None:
@@ -144,7 +148,7 @@ def _reduced_at(at: int, legacy: bool = True, none: str | None = None):
 
 
 LABELS = {
-    "frac": "FracBackward0", "sort": "SortBackward0", "msort": "SortBackward0",
+    "frac": "FracBackward0", "sort": _sort_label, "msort": "SortBackward0",
     "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0", "mode": "ModeBackward0",
     "median": _median_label("MedianBackward"), "nanmedian": _median_label("NanmedianBackward"),
     "diag": _diag_label, "cross": "LinalgCrossBackward0", "baddbmm": "BaddbmmBackward0",

@@ -286,3 +286,35 @@ def test_gather_errors_take_the_general_path_as_torch():
                 res.append(type(e).__name__)
         outs.append(res)
     assert outs[0] == outs[1]
+
+
+SORT_CALLS = [{}, {"descending": True}, {"dim": 0}, {"dim": 0, "descending": True, "stable": True},
+              {"stable": None}, {"stable": False, "dim": -1}]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("kw", SORT_CALLS)
+def test_sort_values_indices_gradients_and_nodes_as_torch(dtype, kw):
+    a = RNG.integers(-3, 3, (6, 7)).astype(dtype)      # (ties: the stable order, as torch's)
+    if dtype != "int64":
+        a[1, 2] = a[4, 0] = np.nan                     # (NaN sorts as the largest)
+    got = {}
+    for L in (dt, torch):
+        for form in ("method", "function"):
+            x = L.tensor(a, requires_grad=dtype != "int64")
+            v, i = x.sort(**kw) if form == "method" else L.sort(x, **kw)
+            assert type(v).__name__ == "Tensor" and v.dtype == x.dtype
+            grads = None
+            if x.requires_grad:
+                v.backward(L.tensor(np.arange(v.numel(), dtype=dtype).reshape(v.shape)))
+                grads = np.asarray(x.grad.tolist())
+            got[(L.__name__, form)] = (np.asarray(v.detach().tolist()), np.asarray(i.tolist()),
+                                       grads, type(v.grad_fn).__name__ if x.requires_grad
+                                       else None, type(L.sort(x, **kw)).__name__)
+    for form in ("method", "function"):
+        mine, want = got[("dlcore_eager", form)], got[("torch", form)]
+        np.testing.assert_array_equal(mine[0], want[0])
+        np.testing.assert_array_equal(mine[1], want[1])
+        if want[2] is not None:
+            np.testing.assert_array_equal(mine[2], want[2])
+        assert mine[3:] == want[3:]
