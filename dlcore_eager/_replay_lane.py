@@ -146,6 +146,18 @@ def replayed(general, tag: str, check=None):
                 return _make(ob)
             v = [0]
             node = Node(prim, params, (t._node or leaf_node(t),), (t,), (t._vc[0],), ob, v)
+        elif len(pos) == 2:
+            t = args[pos[0]]
+            u = args[pos[1]]
+            ob = run(t._buf, u._buf)
+            if type(ob) is not _ndarray:
+                ob = np.asarray(ob)
+            if not STATE.enabled or not (t._rg or u._rg):
+                return _make(ob)
+            v = [0]
+            node = Node(prim, params, ((t._node or leaf_node(t)) if t._rg else None,
+                                       (u._node or leaf_node(u)) if u._rg else None),
+                        (t, u), (t._vc[0], u._vc[0]), ob, v)
         else:
             ts = tuple([args[i] for i in pos])
             ob = run(*[t._buf for t in ts])
@@ -160,7 +172,9 @@ def replayed(general, tag: str, check=None):
         if label is not None:
             node.label = label
             if edges is not None:
-                node.edges = tuple([None if i is None else _edge(args[i]) for i in edges])
+                node.edges = (_edge(args[edges[0]]),) if len(edges) == 1 and \
+                    edges[0] is not None else \
+                    tuple([None if i is None else _edge(args[i]) for i in edges])
             if shown is not None:
                 x = args[shown[0]]
                 node.shown = {"self": x, "version": x._vc[0], **shown[1]}

@@ -14,12 +14,15 @@ import numpy as np
 from ...errors import IndexOutOfBounds
 
 
-_U64 = np.dtype(np.uint64)
+_U64, _I64 = np.dtype(np.uint64), np.dtype(np.int64)
 
 
 def in_range(i: np.ndarray, n: int) -> bool:
-    """Is every entry of the int64 array ``i`` in ``[0, n)``?  One reduction where a minimum
-    and a maximum made two: a negative int64 read as uint64 is at least 2**63."""
+    """Is every entry of the int64 array ``i`` in ``[0, n)``?  A C-contiguous one through one
+    Numba pass (``_jit_index.in_range``, imported on first use); else one reduction where a
+    minimum and a maximum made two: a negative int64 read as uint64 is at least 2**63."""
+    if i.flags.c_contiguous and i.dtype == _I64:
+        return (_RANGE[0] if _RANGE else _load_range())(i.reshape(-1), n)
     return not i.size or int(i.view(_U64).max()) < n
 
 
@@ -97,6 +100,15 @@ SMALL_INDEX = 256       # up to this many indices, scatter_add checks them as a 
 
 
 _BOUNDS: list = []      # _jit_index.in_bounds once loaded
+
+
+_RANGE: list = []       # _jit_index.in_range once loaded
+
+
+def _load_range():
+    from ._jit_index import in_range as jit_in_range
+    _RANGE.append(jit_in_range)
+    return jit_in_range
 
 
 def _load_bounds():
