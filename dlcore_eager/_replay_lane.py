@@ -47,7 +47,6 @@ from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
 _F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
-_SIMPLE = (int, float, bool, str, type(None))
 
 #: ``(entry, signature) -> plan``; False for a signature called once, None for one with no
 #: plan (bounded: cleared past 4096 signatures)
@@ -57,11 +56,13 @@ PLANS: dict = {}
 def _value_key(v):
     """An argument other than a tensor as a key: its type and value (``1``, ``1.0`` and
     ``True`` apart, ``-0.0`` apart from ``0.0``); a list or tuple of such values; None for
-    anything else (no plan)."""
+    anything else, a NaN included (no plan: a NaN key is never found again)."""
     t = type(v)
     if t is int or t is bool or t is str or v is None:
         return (t, v)
     if t is float:
+        if v != v:
+            return None
         return (t, v, math.copysign(1.0, v)) if v == 0.0 else (t, v)
     if t is tuple or t is list:
         out: list = [t]
@@ -79,7 +80,7 @@ def _value_key(v):
 
 
 def _signature(args, kw):
-    """The key of a call (see the module docstring) and its tensors' positions, or None."""
+    """The key of a call (see the module docstring), or None where it has none."""
     key: list = []
     for a in args:
         ta = type(a)
@@ -256,6 +257,8 @@ def _edge(t):
 def _first(general, plans, k, args, kw):
     """A signature's first call: the general path's result; the plan made beside it."""
     out = general(*args, **kw)
+    if STATE.inference:                 # (inference_mode: the plan is made outside it)
+        return out
     try:
         plans[k] = _make_plan(general, args, kw, out)
     except Exception:  # noqa: BLE001 - no plan: the general path, which raises its own errors

@@ -321,3 +321,27 @@ def test_no_warning_is_swallowed_by_a_plan():
         warnings.simplefilter("error")
         for _ in range(3):
             F.pad(x, (1, 1)), x.prod(1), torch.dist(x, x * 2)
+
+
+def test_inference_mode_makes_no_plan_and_gets_inference_tensors():
+    R.PLANS.clear()
+    x = torch.tensor(_x(9), requires_grad=True)
+    with torch.inference_mode():
+        for _ in range(3):
+            y = x.flip(0)
+        assert y.is_inference() and not y.requires_grad
+    assert not any(R.PLANS.values())
+    for _ in range(3):
+        y = x.flip(0)
+    assert any(R.PLANS.values()) and type(y.grad_fn).__name__ == "FlipBackward0"
+    with torch.inference_mode():
+        y = x.flip(0)                   # (the plan, in the mode)
+    assert y.is_inference() and not y.requires_grad and y.grad_fn is None
+
+
+def test_a_nan_number_argument_makes_no_entry():
+    R.PLANS.clear()
+    x = torch.tensor(_x(9))
+    for _ in range(5):
+        out = F.pad(x, (1, 1), value=float("nan"))
+    assert np.isnan(out.numpy()[:, 0]).all() and not R.PLANS
