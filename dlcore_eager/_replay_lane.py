@@ -106,7 +106,7 @@ def _signature(args, kw):
 def replayed(general, tag: str, check=None):
     """``general`` (a PyTorch function or method entry) with the replay lane in front;
     ``check(args, kw)``: whether a call may be replayed, for a general path that reads a
-    tensor's values (``index_select``'s range)."""
+    tensor's values (``index_select``'s range) or warns for some arguments."""
     plans = PLANS
 
     def replay_entry(*args, **kw):
@@ -507,29 +507,21 @@ NAMES = (
 )
 
 
-def _index_in_range(args, kw) -> bool:
-    """``index_select(x, dim, index)`` whose int64 vector index is in range (else PyTorch's
-    error, from the general path)."""
-    if kw or len(args) != 3:
-        return False
-    x, dim, index = args
-    if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
-        return False
-    b, ib = x._buf, index._buf
-    return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
-        ib.ndim == 1 and -b.ndim <= dim < b.ndim and _in_range(ib, b.shape[dim])
-
-
-def _gather_in_range(args, kw) -> bool:
-    """``gather(x, dim, index)`` whose int64 index is in range along ``dim``."""
-    if kw or len(args) != 3:
-        return False
-    x, dim, index = args
-    if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
-        return False
-    b, ib = x._buf, index._buf
-    return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
-        ib.ndim == b.ndim and -b.ndim <= dim < b.ndim and _in_range(ib, b.shape[dim])
+def _index_in_range(vector: bool):
+    """The check of ``index_select(x, dim, index)`` (``vector``: an int64 vector index) or
+    ``gather(x, dim, index)`` (an int64 index of x's rank): the index in range along ``dim``
+    (else PyTorch's error, from the general path)."""
+    def check(args, kw) -> bool:
+        if kw or len(args) != 3:
+            return False
+        x, dim, index = args
+        if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
+            return False
+        b, ib = x._buf, index._buf
+        return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
+            ib.ndim == (1 if vector else b.ndim) and -b.ndim <= dim < b.ndim and \
+            _in_range(ib, b.shape[dim])
+    return check
 
 
 def _same_shapes(args, kw) -> bool:
@@ -570,7 +562,7 @@ def _degrees_of_freedom(args, kw) -> bool:
 _LOSS = _same_shapes
 #: the entries whose calls are checked before a replay (a general path that reads values, or
 #: warns for some arguments)
-CHECKS = {"index_select": _index_in_range, "gather": _gather_in_range,
+CHECKS = {"index_select": _index_in_range(True), "gather": _index_in_range(False),
           "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
           "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words}
 

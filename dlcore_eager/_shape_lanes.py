@@ -176,7 +176,13 @@ def topk(x, a: tuple, kw: dict):
     d %= b.ndim
     if not 0 <= k <= b.shape[d]:
         return None
-    order = _topk_order_cpu(b, axis=d, k=k, largest=largest, sorted=srt)
+    return _taken(x, b, _topk_order_cpu(b, axis=d, k=k, largest=largest, sorted=srt), d)
+
+
+def _taken(x, b, order, d):
+    """``(values, indices)`` of ``x`` (buffer ``b``) at the int64 ``order`` along ``d``: with a
+    gradient the gather's node through ``small_many``'s plan, else the general path's kernel;
+    None where the plan does not apply."""
     if x._rg and STATE.enabled:
         idx = _make(order)
         got = small_many(_take_along_axis_p, (x, idx), (b, order), d, _take_params)
@@ -191,8 +197,8 @@ _SORT_WORDS = ("dim", "descending")
 def sort(x, a: tuple, kw: dict):
     """``x.sort(dim=-1, descending=False, stable=False)`` of a CPU float/int tensor of rank
     >= 1: the general path's ``argsort`` kernel (every sort here is stable, as the general
-    path's) and the values as ``topk``'s lane takes them, the gather's node through
-    ``small_many``'s plan with a gradient (its labelling, SortBackward0, the caller's):
+    path's) and the values as ``topk``'s lane takes them (``_taken``; the node's name,
+    SortBackward0 or the stable overload's SortBackward1, the caller's):
     ``(8, 16).sort(1)`` with grad 24-31 -> ~9 us, PyTorch 5-6."""
     if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) > 2 or \
             not set(kw) <= {"stable", *_SORT_WORDS[len(a):]}:
@@ -206,13 +212,7 @@ def sort(x, a: tuple, kw: dict):
             (stable is not None and type(stable) is not bool) or not -b.ndim <= d < b.ndim:
         return None
     d %= b.ndim
-    order = _argsort_p.kernels["cpu"](b, axis=d, descending=descending)
-    if x._rg and STATE.enabled:
-        idx = _make(order)
-        got = small_many(_take_along_axis_p, (x, idx), (b, order), d, _take_params)
-        return None if got is None else (got, idx)
-    values = _take_along_axis_p.kernels["cpu"](b, order, axis=d)    # (the general path's)
-    return _make(values), _make(order)
+    return _taken(x, b, _argsort_p.kernels["cpu"](b, axis=d, descending=descending), d)
 
 
 def gather(x, a: tuple, kw: dict):
