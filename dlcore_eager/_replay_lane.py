@@ -496,14 +496,15 @@ NAMES = (
     ("Tensor", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
                 "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "repeat", "tile",
                 "index_select", "logsumexp", "norm", "gather", "var", "std", "amax", "amin",
-                "fmod", "remainder", "frac")),
+                "fmod", "remainder", "frac", "rsqrt", "round", "square", "cross")),
     ("torch", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
                "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "tile", "fliplr",
                "flipud", "index_select", "logsumexp", "where", "norm", "gather", "var", "std",
-               "amax", "amin", "einsum", "bmm", "baddbmm", "fmod", "remainder")),
+               "amax", "amin", "einsum", "bmm", "baddbmm", "fmod", "remainder", "rsqrt",
+               "round", "square", "cross")),
     ("functional", ("pad", "pairwise_distance", "cosine_similarity", "softsign", "glu",
                     "layer_norm", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-                    "smooth_l1_loss", "kl_div", "normalize")),
+                    "smooth_l1_loss", "kl_div", "normalize", "elu")),
 )
 
 
@@ -559,12 +560,18 @@ def _degrees_of_freedom(args, kw) -> bool:
     return type(c) in (int, float) and count - c > 0
 
 
+def _dim_given(args, kw) -> bool:
+    """``cross(a, b, dim)`` with its dim (PyTorch warns where it is left out)."""
+    return len(args) == 3 or "dim" in kw
+
+
 _LOSS = _same_shapes
 #: the entries whose calls are checked before a replay (a general path that reads values, or
 #: warns for some arguments)
 CHECKS = {"index_select": _index_in_range(True), "gather": _index_in_range(False),
           "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
-          "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words}
+          "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words,
+          "cross": _dim_given}
 
 
 def install(module) -> None:

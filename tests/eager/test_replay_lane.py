@@ -49,6 +49,10 @@ CALLS = [
     ("Tensor", "fmod", lambda f, x, y, z: f(x, 0.7)),
     ("Tensor", "remainder", lambda f, x, y, z: f(x, z)),
     ("Tensor", "frac", lambda f, x, y, z: f(x)),
+    ("Tensor", "rsqrt", lambda f, x, y, z: f(z)),
+    ("Tensor", "round", lambda f, x, y, z: f(x, decimals=1)),
+    ("Tensor", "square", lambda f, x, y, z: f(x)),
+    ("Tensor", "cross", lambda f, x, y, z: f(x[:3], y[:3], dim=0)),
     ("torch", "flip", lambda f, x, y, z: f(x, [0, 1])),
     ("torch", "roll", lambda f, x, y, z: f(x, (1, -2), (0, 1))),
     ("torch", "tril", lambda f, x, y, z: f(x, -1)),
@@ -81,6 +85,10 @@ CALLS = [
     ("torch", "baddbmm", lambda f, x, y, z: f(x[None, :, :4], x[None], y.T[None], beta=0.5)),
     ("torch", "fmod", lambda f, x, y, z: f(x, z)),
     ("torch", "remainder", lambda f, x, y, z: f(x, -1.5)),
+    ("torch", "rsqrt", lambda f, x, y, z: f(z)),
+    ("torch", "round", lambda f, x, y, z: f(x)),
+    ("torch", "square", lambda f, x, y, z: f(y)),
+    ("torch", "cross", lambda f, x, y, z: f(x[:, :3], z[:, 3:], 1)),
     ("functional", "pad", lambda f, x, y, z: f(x, (1, 2))),
     ("functional", "glu", lambda f, x, y, z: f(x)),
     ("functional", "layer_norm", lambda f, x, y, z: f(x, (6,), y[0], z[1])),
@@ -91,6 +99,7 @@ CALLS = [
     ("functional", "smooth_l1_loss", lambda f, x, y, z: f(x, y, beta=0.5)),
     ("functional", "kl_div", lambda f, x, y, z: f(x, y, reduction="batchmean")),
     ("functional", "normalize", lambda f, x, y, z: f(x, dim=0)),
+    ("functional", "elu", lambda f, x, y, z: f(x, 0.5)),
     ("functional", "pairwise_distance", lambda f, x, y, z: f(x, y)),
     ("functional", "cosine_similarity", lambda f, x, y, z: f(x, y)),
     ("functional", "softsign", lambda f, x, y, z: f(x)),
@@ -345,3 +354,25 @@ def test_a_nan_number_argument_makes_no_entry():
     for _ in range(5):
         out = F.pad(x, (1, 1), value=float("nan"))
     assert np.isnan(out.numpy()[:, 0]).all() and not R.PLANS
+
+
+def test_an_in_place_activation_is_the_general_paths():
+    # F.elu(x, inplace=True): its key's own, no plan (the check's leaves refuse it); each
+    # call writes into x as PyTorch's
+    import torch as real
+    a = _x(10)
+    grads = []
+    for lib in (torch, real):
+        w = lib.tensor(a, requires_grad=True)
+        for _ in range(3):
+            h = w * 1
+            out = lib.nn.functional.elu(h, 0.5, inplace=True)
+            assert out is h
+        (out * out).sum().backward()
+        grads.append((np.asarray(out.detach().tolist()), np.asarray(w.grad.tolist()),
+                      type(out.grad_fn).__name__))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-5)
+    assert grads[0][2] == grads[1][2]
+    assert not any(v for k, v in R.PLANS.items() if k[0] == "functional.elu" and
+                   (bool, True) in [e[1] for e in k[1] if len(e) == 2 and e[0] == "inplace"])
