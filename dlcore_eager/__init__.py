@@ -324,9 +324,10 @@ _autocast.install()                 # each listed op entry gets its autocast cla
 from . import _numpy_keywords  # noqa: E402  (x.sum(1, keepdims=True), torch.cat(xs, axis=0))
 
 _numpy_keywords.install(_sys.modules[__name__])
-from . import _replay_lane  # noqa: E402  (the long tail's entries as replayed plans)
+from . import _replay_lane, _shape_lanes  # noqa: E402  (the long tail: replayed plans)
 
 _replay_lane.install(_sys.modules[__name__])
+_shape_lanes.install(_sys.modules[__name__])    # (topk's and sort's front entries)
 from . import ao, quantization  # noqa: E402  (torch.ao.quantization, nn.quantized.dynamic)
 from ._qtensor import (  # noqa: E402  (quantized tensors: torch.qint8, quantize_per_tensor)
     dequantize,

@@ -318,3 +318,22 @@ def test_sort_values_indices_gradients_and_nodes_as_torch(dtype, kw):
         if want[2] is not None:
             np.testing.assert_array_equal(mine[2], want[2])
         assert mine[3:] == want[3:]
+
+
+def test_topk_and_sorts_front_entries_leave_other_calls_to_the_general_entry():
+    # (_shape_lanes._front: a 0-d input, a bool tensor, out=, input= and axis= take the
+    # general entry, with PyTorch's results and errors)
+    for L in (dt, torch):
+        with pytest.raises(RuntimeError, match="topk does not support bool dtypes on CPU"):
+            L.tensor([True, False]).topk(1)
+        v, i = L.tensor(2.5).topk(1)
+        assert v.item() == 2.5 and i.item() == 0 and v.dim() == 0
+        v, i = L.sort(L.tensor(1.5))
+        assert v.item() == 1.5 and i.item() == 0
+        x = L.tensor([[3.0, 1.0, 2.0]])
+        out = (L.empty(1, 2), L.empty(1, 2, dtype=L.int64))
+        r = L.topk(x, 2, out=out)
+        assert r[0] is out[0] and out[0].tolist() == [[3.0, 2.0]] and out[1].tolist() == [[0, 2]]
+        v, i = L.sort(input=x, descending=True)
+        assert v.tolist() == [[3.0, 2.0, 1.0]] and type(L.sort(x)).__name__ == "sort"
+    assert dt.Tensor.topk.__front__ and dt.sort.__front__
