@@ -537,27 +537,41 @@ def _kl_div_words(args, kw) -> bool:
         kw.keys() <= {"reduction", "log_target"}
 
 
+_VAR_WORDS = frozenset({"dim", "keepdim", "correction", "unbiased"})
+
+
 def _degrees_of_freedom(args, kw) -> bool:
     """``var``/``std`` of ``(x[, dim], dim=, keepdim=, correction=, unbiased=)`` with more
     elements reduced than the correction (else PyTorch's degrees-of-freedom warning)."""
-    if not args or len(args) > 2 or not kw.keys() <= {"dim", "keepdim", "correction",
-                                                      "unbiased"}:
+    n = len(args)
+    if not n or n > 2:
         return False
     x = args[0]
-    dim = args[1] if len(args) > 1 else kw.get("dim")
-    if not isinstance(x, Tensor) or (len(args) > 1 and "dim" in kw):
+    b = getattr(x, "_buf", None)
+    if type(b) is not _ndarray:
         return False
-    shape = x.shape
-    if dim is None:
-        count = math.prod(shape)
-    else:
-        dims = (dim,) if type(dim) is int else dim
-        if type(dims) is not tuple or not all([type(d) is int and -len(shape) <= d < len(shape)
-                                               for d in dims]):
+    if kw:
+        if not kw.keys() <= _VAR_WORDS or (n > 1 and "dim" in kw):
             return False
-        count = math.prod([shape[d] for d in {d % len(shape) for d in dims}])
-    c = kw.get("correction", 1 if kw.get("unbiased", True) else 0)
-    return type(c) in (int, float) and count - c > 0
+        dim = args[1] if n > 1 else kw.get("dim")
+        c = kw.get("correction", 1 if kw.get("unbiased", True) else 0)
+        if type(c) is not int and type(c) is not float:
+            return False
+    else:
+        dim, c = args[1] if n > 1 else None, 1
+    shape = b.shape
+    nd = len(shape)
+    if type(dim) is int:
+        if not -nd <= dim < nd:
+            return False
+        count = shape[dim]
+    elif dim is None:
+        count = b.size
+    elif type(dim) is tuple and all([type(d) is int and -nd <= d < nd for d in dim]):
+        count = math.prod([shape[d] for d in {d % nd for d in dim}])
+    else:
+        return False
+    return count - c > 0
 
 
 def _dim_given(args, kw) -> bool:
