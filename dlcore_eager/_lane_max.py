@@ -24,7 +24,8 @@ def max_parse(name: str = "max", prim=_max_p, arg_prim=_argmax_p, label="MaxBack
     (``_tensor_ops._reduce_extreme``) makes them: without a gradient the reduction and the
     arg-reduction; with one, the values gathered at the indices (the gradient goes to that
     element), squeezed (no view: see below), named MaxBackward0, and the indices a fresh
-    tensor sharing the gather's saved version counter.  (min takes argmax of -x there: not in the lane.)"""
+    tensor sharing the gather's saved version counter (min's: ``min_parse``); ``x.max()``:
+    ``whole_parse``."""
     whole = whole_parse(prim, label[:-1] + "1")
 
     def parse(args, kw):
@@ -67,8 +68,8 @@ def whole_parse(prim, label: str):
     """``x.max()`` / ``x.min()`` of a float tensor: the reduction over every axis as the general
     entry binds it (``_ops.max_``), its node named ``label`` (MaxBackward1); an empty tensor,
     and a NaN result with a gradient (PyTorch shares it among the NaNs: the general entry's
-    graph), go to the general entry (x.min() of 8x16 with grad 7.5-10 -> ~3 us, PyTorch
-    1.8)."""
+    graph), go to the general entry (x.min() of 8x16 with grad 7.5-12 -> ~4-7 us, PyTorch
+    1.7-3)."""
     def parse(args, kw):
         if len(args) != 1 or kw:
             return None
@@ -90,7 +91,7 @@ def min_parse():
     ``-x``: the first minimum, or the first NaN), through the lanes: without a gradient the
     reduction's plan, with one the values gathered at the index as ``max``'s
     (``_max_values``: MinBackward0); ``x.min()``: ``whole_parse`` (x.min(1) of 8x16 with grad
-    32 -> ~10 us, PyTorch 4)."""
+    32 -> ~8-12 us, PyTorch 4)."""
     whole = whole_parse(_min_p, "MinBackward1")
     argmax = _argmax_p.kernels
 

@@ -18,11 +18,12 @@ from dlcore.ops.scan import _topk_order_cpu
 
 from . import _dispatch as _D
 from ._dispatch import matrix_product as _matrix_product
+from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
-from .return_types import values_indices
 from ._lane import _take_params, small_many
 from ._shape_ops import reshape as _reshape
 from ._state import STATE
+from .return_types import values_indices
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
@@ -200,7 +201,7 @@ def sort(x, a: tuple, kw: dict):
     >= 1: the general path's ``argsort`` kernel (every sort here is stable, as the general
     path's) and the values as ``topk``'s lane takes them (``_taken``; the node's name,
     SortBackward0 or the stable overload's SortBackward1, the caller's):
-    ``(8, 16).sort(1)`` with grad 24-31 -> ~9 us, PyTorch 5-6."""
+    ``(8, 16).sort(1)`` with grad 24-31 -> ~10-15 us, PyTorch 5-6."""
     if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) > 2 or \
             not set(kw) <= {"stable", *_SORT_WORDS[len(a):]}:
         return None
@@ -257,8 +258,9 @@ def _front(general, lane, name: str, label):
     call's own arguments: the layers in between (the 0-d dim rule, the bool refusal, the
     labelling, the adapter) decide nothing for a call the lane takes (a CPU float or int
     tensor of rank >= 1, the lane's own arguments), so the lane's result is labelled here as
-    the labelling would (``label(kw)``, the input its edge) and returned as PyTorch's
-    ``(values, indices)`` (8x16 ``topk(3)`` with grad 18 -> ~8 us)."""
+    the labelling would (``label``: the name, or ``_grad_fn_labels``' function of the call;
+    the input its edge) and returned as PyTorch's ``(values, indices)`` (8x16 ``topk(3)``
+    with grad 18 -> ~9-13 us)."""
     def front_entry(*args, **kw):
         if args and type(args[0]) is Tensor:
             got = lane(args[0], args[1:], kw)
@@ -266,7 +268,8 @@ def _front(general, lane, name: str, label):
                 values, indices = got
                 x = args[0]
                 if values._node is not None:
-                    labelled(values, label(kw), x, edges=(x,))
+                    labelled(values, label(args, kw) if callable(label) else label, x,
+                             edges=(x,))
                 return values_indices(name, values, indices)
         return general(*args, **kw)
     front_entry.__name__ = front_entry.__qualname__ = general.__name__
@@ -278,9 +281,8 @@ def _front(general, lane, name: str, label):
 
 def install(module) -> None:
     """The front entries of ``topk`` and ``sort`` (``Tensor``'s and ``module``'s: torch's)."""
-    labels = {"topk": lambda kw: "TopkBackward0",
-              "sort": lambda kw: "SortBackward1" if "stable" in kw else "SortBackward0"}
-    for name, label in labels.items():
+    for name in ("topk", "sort"):
+        label = _LABELS[name]           # (the labelling's: SortBackward1 with stable=)
         for owner in (Tensor, module):
             f = getattr(owner, name)
             if not getattr(f, "__front__", False):
