@@ -20,7 +20,8 @@ where that graph is primitives' nodes alone whose inputs are the arguments, earl
 0-d constants made inside, the result is one new array (no view, no tuple, no ``_saved_*``
 record, no multi-output node), and the plan replayed gives the general path's result bit for
 bit, on the arguments and on normal draws of their shapes (so a constant computed from a
-tensor's values is never frozen into a plan).  Anything else (no plan, autocast, a trace or
+tensor's values is never frozen into a plan), and no argument was written (a batch norm's
+running statistics, an embedding's ``max_norm``: the replay would skip the write).  Anything else (no plan, autocast, a trace or
 forward AD, saved-tensor hooks, a CUDA, 16-bit, complex or inference tensor, a Tensor
 subclass, an argument the signature cannot hold) takes the general path, so results, errors
 and devices are the general path's.  Only the functions listed in ``NAMES`` are wrapped:
@@ -302,10 +303,13 @@ def _make_plan(general, args, kw, out):
     leaves = _leaves(args, None)
     if leaves is None:
         return None
+    tensors = [t for t in leaves if isinstance(t, Tensor)]
+    before = [(t._vc[0], t._buf.tobytes()) for t in tensors]
     with enable_grad():
         trial = general(*leaves, **kw)
-    if type(trial) is not Tensor or type(trial._node) is not Node:
-        return None
+    if type(trial) is not Tensor or type(trial._node) is not Node or \
+            [(t._vc[0], t._buf.tobytes()) for t in tensors] != before:
+        return None                     # (an argument written: running stats, a renorm)
     last = trial._node
     if trial._buf is not last.out_buf:
         return None
@@ -504,7 +508,10 @@ NAMES = (
                "round", "square", "cross")),
     ("functional", ("pad", "pairwise_distance", "cosine_similarity", "softsign", "glu",
                     "layer_norm", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-                    "smooth_l1_loss", "kl_div", "normalize", "elu")),
+                    "smooth_l1_loss", "kl_div", "normalize", "elu", "embedding",
+                    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "group_norm",
+                    "instance_norm", "local_response_norm", "triplet_margin_loss",
+                    "margin_ranking_loss", "softmin")),
 )
 
 
@@ -574,6 +581,23 @@ def _degrees_of_freedom(args, kw) -> bool:
     return count - c > 0
 
 
+def _embedding_in_range(args, kw) -> bool:
+    """``F.embedding(input, weight)`` alone (``max_norm`` writes the weight) whose int64
+    indices are rows of the weight (else PyTorch's error)."""
+    if kw or len(args) != 2 or not isinstance(args[0], Tensor) or \
+            not isinstance(args[1], Tensor):
+        return False
+    ib, wb = args[0]._buf, args[1]._buf
+    return type(ib) is _ndarray and type(wb) is _ndarray and ib.dtype is _I64 and \
+        wb.ndim == 2 and _in_range(ib, wb.shape[0])
+
+
+def _no_running_stats(args, kw) -> bool:
+    """``F.instance_norm`` without running statistics (with them it writes them)."""
+    return (len(args) < 2 or args[1] is None) and (len(args) < 3 or args[2] is None) and \
+        kw.get("running_mean") is None and kw.get("running_var") is None
+
+
 def _dim_given(args, kw) -> bool:
     """``cross(a, b, dim)`` with its dim (PyTorch warns where it is left out)."""
     return len(args) == 3 or "dim" in kw
@@ -585,7 +609,8 @@ _LOSS = _same_shapes
 CHECKS = {"index_select": _index_in_range(True), "gather": _index_in_range(False),
           "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
           "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words,
-          "cross": _dim_given}
+          "cross": _dim_given, "embedding": _embedding_in_range,
+          "instance_norm": _no_running_stats}
 
 
 def install(module) -> None:

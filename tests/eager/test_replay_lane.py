@@ -100,6 +100,16 @@ CALLS = [
     ("functional", "kl_div", lambda f, x, y, z: f(x, y, reduction="batchmean")),
     ("functional", "normalize", lambda f, x, y, z: f(x, dim=0)),
     ("functional", "elu", lambda f, x, y, z: f(x, 0.5)),
+    ("functional", "embedding", lambda f, x, y, z: f(torch.tensor([[0, 3], [3, 1]]), x)),
+    ("functional", "max_pool2d", lambda f, x, y, z: f(x.reshape(1, 2, 3, 4), 2, 1)),
+    ("functional", "avg_pool2d", lambda f, x, y, z: f(x.reshape(1, 1, 4, 6), 2)),
+    ("functional", "adaptive_avg_pool2d", lambda f, x, y, z: f(x.reshape(1, 2, 3, 4), 1)),
+    ("functional", "group_norm", lambda f, x, y, z: f(x.reshape(1, 4, 6), 2)),
+    ("functional", "instance_norm", lambda f, x, y, z: f(x.reshape(2, 2, 6))),
+    ("functional", "local_response_norm", lambda f, x, y, z: f(x.reshape(1, 4, 6), 2)),
+    ("functional", "triplet_margin_loss", lambda f, x, y, z: f(x, y, z)),
+    ("functional", "margin_ranking_loss", lambda f, x, y, z: f(x[0], y[0], z[1].detach())),
+    ("functional", "softmin", lambda f, x, y, z: f(x, 1)),
     ("functional", "pairwise_distance", lambda f, x, y, z: f(x, y)),
     ("functional", "cosine_similarity", lambda f, x, y, z: f(x, y)),
     ("functional", "softsign", lambda f, x, y, z: f(x)),
@@ -376,3 +386,46 @@ def test_an_in_place_activation_is_the_general_paths():
     assert grads[0][2] == grads[1][2]
     assert not any(v for k, v in R.PLANS.items() if k[0] == "functional.elu" and
                    (bool, True) in [e[1] for e in k[1] if len(e) == 2 and e[0] == "inplace"])
+
+
+def test_a_call_that_writes_an_argument_has_no_plan():
+    # batch_norm's running statistics and an embedding's max_norm renorm are written by the
+    # general path: never replayed (the plan's check sees the written leaf)
+    mean, var = torch.zeros(4), torch.ones(4)
+    x = torch.tensor(_x(11, (3, 4)), requires_grad=True)
+    f = R.replayed(torch.nn.functional.batch_norm.__wrapped__
+                   if hasattr(torch.nn.functional.batch_norm, "__wrapped__")
+                   else torch.nn.functional.batch_norm, "test.bn")
+    for k in range(4):
+        f(x, mean, var, None, None, True)
+    assert not any(v for key, v in R.PLANS.items() if key[0] == "test.bn")
+    np.testing.assert_allclose(mean.numpy(), (1 - 0.9 ** 4) * _x(11, (3, 4)).mean(0), rtol=1e-5)
+    w = torch.tensor(_x(12, (5, 3)) * 10, requires_grad=True)
+    ids = torch.tensor([0, 4])
+    for _ in range(3):
+        out = torch.nn.functional.embedding(ids, w, max_norm=1.0)
+    np.testing.assert_allclose(np.linalg.norm(w.detach().numpy()[[0, 4]], axis=1), 1.0,
+                               rtol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(out.detach().numpy(), axis=1), 1.0, rtol=1e-4)
+
+
+def test_an_embedding_index_out_of_range_is_the_general_paths_error():
+    w = torch.tensor(_x(13, (5, 3)), requires_grad=True)
+    for _ in range(3):
+        torch.nn.functional.embedding(torch.tensor([1, 2]), w)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        torch.nn.functional.embedding(torch.tensor([1, 5]), w)
+
+
+def test_the_plans_check_sees_an_argument_written():
+    # a general path that writes into an argument's buffer (as a kernel updating running
+    # statistics does, version counter untouched): no plan, every call writes
+    def general(x, counts):
+        counts._buf[...] += 1
+        return x * 2
+    f = R.replayed(general, "test.writes")
+    x, counts = torch.tensor(_x(14), requires_grad=True), torch.zeros(3)
+    for _ in range(5):
+        out = f(x, counts)
+    assert counts.tolist() == [5.0] * 3 and type(out.grad_fn).__name__ == "MulBackward0"
+    assert not any(v for key, v in R.PLANS.items() if key[0] == "test.writes")
