@@ -21,14 +21,16 @@ where that graph is primitives' nodes alone whose inputs are the arguments, earl
 record, no multi-output node), and the plan replayed gives the general path's result bit for
 bit, on the arguments and on normal draws of their shapes (so a constant computed from a
 tensor's values is never frozen into a plan), and no argument was written (a batch norm's
-running statistics, an embedding's ``max_norm``: the replay would skip the write).  Anything else (no plan, autocast, a trace or
+running statistics, an embedding's ``max_norm``: the replay would skip the write).
+Anything else (no plan, autocast, a trace or
 forward AD, saved-tensor hooks, a CUDA, 16-bit, complex or inference tensor, a Tensor
 subclass, an argument the signature cannot hold) takes the general path, so results, errors
-and devices are the general path's.  Only the functions listed in ``NAMES`` are wrapped:
-ones whose general path reads shapes, dtypes and argument values only (never a tensor's
-values: an index's range), warns never (``std``'s degrees of freedom, a loss's target size
-are warnings: not listed) and draws no random numbers; each listed one is measured faster
-replayed (tests/eager/test_replay_lane.py checks each makes a plan).
+and devices are the general path's.  Only the functions listed in ``_replay_entries.NAMES``
+are wrapped: ones that draw no random numbers, whose general path reads shapes, dtypes and
+argument values only, warns never and writes no argument, or is replayed only behind a check
+of the call (``_replay_entries.CHECKS``: an index's range, ``std``'s degrees of freedom, a
+loss of one shape, no running statistics); each listed one is measured faster replayed
+(tests/eager/test_replay_lane.py checks each makes a plan).
 """
 
 from __future__ import annotations
@@ -38,8 +40,6 @@ from functools import partial
 
 import numpy as np
 
-from dlcore.kernels.cpu.gather import in_range as _in_range
-
 from . import _dispatch as _D
 from ._graph import Node, leaf_node
 from ._state import SAVED_HOOKS_ON, STATE
@@ -47,7 +47,7 @@ from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
 _ndarray = np.ndarray
-_F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 #: ``(entry, signature) -> plan``; False for a signature called once, None for one with no
 #: plan (bounded: cleared past 4096 signatures)
@@ -495,135 +495,18 @@ def _views_input(node) -> bool:
 
 _PARAMETER: type = Tensor               # (nn.Parameter, set by install)
 
-#: ``(where, names)``: the entries wrapped (see the module docstring)
-NAMES = (
-    ("Tensor", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
-                "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "repeat", "tile",
-                "index_select", "logsumexp", "norm", "gather", "var", "std", "amax", "amin",
-                "fmod", "remainder", "frac", "rsqrt", "round", "square", "cross")),
-    ("torch", ("flip", "roll", "tril", "triu", "lerp", "addcmul", "addcdiv", "prod", "diff",
-               "atan2", "hypot", "logaddexp", "outer", "trace", "dist", "tile", "fliplr",
-               "flipud", "index_select", "logsumexp", "where", "norm", "gather", "var", "std",
-               "amax", "amin", "einsum", "bmm", "baddbmm", "fmod", "remainder", "rsqrt",
-               "round", "square", "cross")),
-    ("functional", ("pad", "pairwise_distance", "cosine_similarity", "softsign", "glu",
-                    "layer_norm", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-                    "smooth_l1_loss", "kl_div", "normalize", "elu", "embedding",
-                    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "group_norm",
-                    "instance_norm", "local_response_norm", "triplet_margin_loss",
-                    "margin_ranking_loss", "softmin")),
-)
-
-
-def _index_in_range(vector: bool):
-    """The check of ``index_select(x, dim, index)`` (``vector``: an int64 vector index) or
-    ``gather(x, dim, index)`` (an int64 index of x's rank): the index in range along ``dim``
-    (else PyTorch's error, from the general path)."""
-    def check(args, kw) -> bool:
-        if kw or len(args) != 3:
-            return False
-        x, dim, index = args
-        if type(dim) is not int or not isinstance(x, Tensor) or not isinstance(index, Tensor):
-            return False
-        b, ib = x._buf, index._buf
-        return type(b) is _ndarray and type(ib) is _ndarray and ib.dtype is _I64 and \
-            ib.ndim == (1 if vector else b.ndim) and -b.ndim <= dim < b.ndim and \
-            _in_range(ib, b.shape[dim])
-    return check
-
-
-def _same_shapes(args, kw) -> bool:
-    """A loss of an input and a target of one shape (else PyTorch's target-size warning)."""
-    return len(args) >= 2 and isinstance(args[0], Tensor) and isinstance(args[1], Tensor) \
-        and args[0].shape == args[1].shape
-
-
-def _kl_div_words(args, kw) -> bool:
-    """``kl_div(input, target, reduction=...)`` other than 'mean' (which warns)."""
-    return len(args) == 2 and kw.get("reduction") in ("batchmean", "sum", "none") and \
-        kw.keys() <= {"reduction", "log_target"}
-
-
-_VAR_WORDS = frozenset({"dim", "keepdim", "correction", "unbiased"})
-
-
-def _degrees_of_freedom(args, kw) -> bool:
-    """``var``/``std`` of ``(x[, dim], dim=, keepdim=, correction=, unbiased=)`` with more
-    elements reduced than the correction (else PyTorch's degrees-of-freedom warning)."""
-    n = len(args)
-    if not n or n > 2:
-        return False
-    x = args[0]
-    b = getattr(x, "_buf", None)
-    if type(b) is not _ndarray:
-        return False
-    if kw:
-        if not kw.keys() <= _VAR_WORDS or (n > 1 and "dim" in kw):
-            return False
-        dim = args[1] if n > 1 else kw.get("dim")
-        c = kw.get("correction", 1 if kw.get("unbiased", True) else 0)
-        if type(c) is not int and type(c) is not float:
-            return False
-    else:
-        dim, c = args[1] if n > 1 else None, 1
-    shape = b.shape
-    nd = len(shape)
-    if type(dim) is int:
-        if not -nd <= dim < nd:
-            return False
-        count = shape[dim]
-    elif dim is None:
-        count = b.size
-    elif type(dim) is tuple and all([type(d) is int and -nd <= d < nd for d in dim]):
-        count = math.prod([shape[d] for d in {d % nd for d in dim}])
-    else:
-        return False
-    return count - c > 0
-
-
-def _embedding_in_range(args, kw) -> bool:
-    """``F.embedding(input, weight)`` alone (``max_norm`` writes the weight) whose int64
-    indices are rows of the weight (else PyTorch's error)."""
-    if kw or len(args) != 2 or not isinstance(args[0], Tensor) or \
-            not isinstance(args[1], Tensor):
-        return False
-    ib, wb = args[0]._buf, args[1]._buf
-    return type(ib) is _ndarray and type(wb) is _ndarray and ib.dtype is _I64 and \
-        wb.ndim == 2 and _in_range(ib, wb.shape[0])
-
-
-def _no_running_stats(args, kw) -> bool:
-    """``F.instance_norm`` without running statistics (with them it writes them)."""
-    return (len(args) < 2 or args[1] is None) and (len(args) < 3 or args[2] is None) and \
-        kw.get("running_mean") is None and kw.get("running_var") is None
-
-
-def _dim_given(args, kw) -> bool:
-    """``cross(a, b, dim)`` with its dim (PyTorch warns where it is left out)."""
-    return len(args) == 3 or "dim" in kw
-
-
-_LOSS = _same_shapes
-#: the entries whose calls are checked before a replay (a general path that reads values, or
-#: warns for some arguments)
-CHECKS = {"index_select": _index_in_range(True), "gather": _index_in_range(False),
-          "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
-          "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words,
-          "cross": _dim_given, "embedding": _embedding_in_range,
-          "instance_norm": _no_running_stats}
-
-
 def install(module) -> None:
-    """Wrap the entries of ``NAMES`` (once)."""
+    """Wrap the entries of ``_replay_entries.NAMES`` (once), each behind its ``CHECKS``."""
     global _PARAMETER
+    from . import _replay_entries as E
     from .nn import functional
     from .nn.module import Parameter
     _PARAMETER = Parameter
     owners = {"Tensor": Tensor, "torch": module, "functional": functional}
-    for where, names in NAMES:
+    for where, names in E.NAMES:
         owner = owners[where]
         for name in names:
             f = getattr(owner, name, None)
             if f is None or getattr(f, "__replayed__", False):
                 continue
-            setattr(owner, name, replayed(f, where + "." + name, CHECKS.get(name)))
+            setattr(owner, name, replayed(f, where + "." + name, E.CHECKS.get(name)))
