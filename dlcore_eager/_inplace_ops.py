@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import numbers
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -230,7 +231,7 @@ def _quick_into(prim, into, b, other) -> builtins.bool:
         ob = scalar_buffer(other, b.dtype)
     else:
         return False
-    kern = getattr(into, "__self__", None)
+    kern: Any = getattr(into, "__self__", None)
     ufunc = getattr(kern, "ufunc", None)
     quiet = _D._QUIET_RUN
     if ufunc is None or quiet is None or b.size >= _D._PT or not b.flags.c_contiguous or \
