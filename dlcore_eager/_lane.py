@@ -118,6 +118,18 @@ def small_unary(prim, a, key, params_of):
     return _finish(prim, (a,), params, out, a._rg)
 
 
+def small_form(kernel, bufs, params):
+    """``kernel.small``'s run for operands like ``bufs`` (one buffer: its shape and dtype;
+    several: their lists), an ``(ndarray method, argument)`` pair, or None where the kernel
+    has no small-operand form (the lanes' plans and ``_replay_lane``'s steps ask here)."""
+    small = getattr(kernel, "small", None)
+    if small is None:
+        return None
+    if len(bufs) == 1:
+        return small(bufs[0].shape, bufs[0].dtype, **params)
+    return small([b.shape for b in bufs], [b.dtype for b in bufs], **params)
+
+
 def _plan1(prim, kernel, b, key, params_of, k):
     if b.dtype in _HALF:
         plan = None
@@ -132,8 +144,7 @@ def _plan1(prim, kernel, b, key, params_of, k):
         if type(aval) is not AVal:          # (not for the lane; several outputs)
             plan = None
         else:
-            small = getattr(kernel, "small", None)
-            run = small(b.shape, b.dtype, **params) if small is not None else None
+            run = small_form(kernel, (b,), params)
             arg = None
             if type(run) is tuple:          # (an ndarray method and its one argument: no
                 run, arg = run              # Python frame between the lane and NumPy)
@@ -220,9 +231,7 @@ def _plan_many(prim, kernel, bufs, key, params_of, k):
         if type(aval) is not AVal:
             plan = None
         else:
-            small = getattr(kernel, "small", None)
-            run = small([b.shape for b in bufs], [b.dtype for b in bufs], **params) \
-                if small is not None else None
+            run = small_form(kernel, bufs, params)
             plan = (run or partial(kernel, **params), params,
                     prim.differentiable and is_inexact(aval.dtype))
     return _keep(k, plan)

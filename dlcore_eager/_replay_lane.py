@@ -41,7 +41,8 @@ from functools import partial
 import numpy as np
 
 from . import _dispatch as _D
-from ._graph import Node, leaf_node
+from ._graph import Node, _edge, leaf_node
+from ._lane import small_form
 from ._state import SAVED_HOOKS_ON, STATE
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
@@ -196,7 +197,7 @@ def _run(plan, args):
     """The plan's steps on the call's arguments (see the module docstring): each step's
     inputs are indices into the arguments, then the plan's constants, then the steps'
     results."""
-    steps, label, edges, _, consts, _ = plan
+    steps, _, edges, _, consts, _ = plan     # (the last step's label is its own)
     vals = [*args, *consts] if consts else list(args)
     grad = STATE.enabled
     for run, prim, params, refs, view, step_label, shown in steps:
@@ -249,10 +250,6 @@ def _run(plan, args):
     if node is not None and edges is not None:
         node.edges = tuple([None if i is None else _edge(args[i]) for i in edges])
     return out
-
-
-def _edge(t):
-    return (t._node or leaf_node(t)) if t._rg else None
 
 
 def _first(general, plans, k, args, kw):
@@ -455,15 +452,10 @@ def _runner(prim, kernel, params, bufs):
             def binary(x, y):
                 return _D._QUIET_RUN.run(ufunc, x, y)  # type: ignore[union-attr]
             return binary
-    small = getattr(kernel, "small", None)
-    run = None
-    if small is not None and len(bufs) == 1:
-        run = small(bufs[0].shape, bufs[0].dtype, **params)
-        if type(run) is tuple:          # (an ndarray method and its one argument)
-            method, arg = run
-            return partial(_method, method, arg)
-    elif small is not None:
-        run = small([b.shape for b in bufs], [b.dtype for b in bufs], **params)
+    run = small_form(kernel, bufs, params)
+    if type(run) is tuple:              # (an ndarray method and its one argument)
+        method, arg = run
+        return partial(_method, method, arg)
     return run or (partial(kernel, **params) if params else kernel)
 
 
