@@ -191,6 +191,7 @@ class _Thread(threading.local):
         self.cuda = False         # an enabled CUDA region (tracked; ops compute in float32)
         self.cuda_dtype: Any = None
         self.depth = 0            # > 0 inside a listed op or a backward pass
+        self.counted = False      # counted in _ACTIVE (cpu and depth 0): see _sync
         self.nesting = 0          # open regions
         self.cache: dict = {}     # id(leaf) -> (leaf, version, np dtype, cast)
         self.cache_enabled = True
@@ -198,29 +199,35 @@ class _Thread(threading.local):
 
 TLS = _Thread()
 _LOCK = threading.Lock()
-_CPU_THREADS = [0]                # threads whose innermost region is an enabled CPU one
+_ACTIVE = [0]       # threads whose ops are cast now: an enabled CPU region, at depth 0
 
 
-def _set_cpu(st: _Thread, on: bool) -> None:
-    """Switch this thread's CPU casting, keeping ``_dispatch._AUTOCAST`` = any thread's on."""
-    if st.cpu == on:
-        return
-    st.cpu = on
-    with _LOCK:
-        _CPU_THREADS[0] += 1 if on else -1
-        _D._AUTOCAST = _CPU_THREADS[0] > 0
+def _sync(st: _Thread) -> None:
+    """Count this thread in ``_ACTIVE`` when its ops are cast now (``st.cpu`` and depth 0),
+    keeping ``_dispatch._AUTOCAST`` = "some thread's ops are cast now".  Inside a listed op
+    or a backward pass (depth > 0) a thread's ops run as given, so with no other thread
+    casting the flag is off there and the quick lanes (which run no hook) take its ops:
+    F.linear's matmul, a norm's float32 body, a loss's (issue 19: 2-4x the same ops outside
+    autocast).  Called after every change of ``st.cpu`` or ``st.depth``."""
+    on = st.cpu and not st.depth
+    if on is not st.counted:
+        with _LOCK:
+            st.counted = on
+            _ACTIVE[0] += 1 if on else -1
+            _D._AUTOCAST = _ACTIVE[0] > 0
 
 
 def enter(device_type: str, dtype, enabled: bool, cache_enabled: bool) -> tuple:
     """Open a region on this thread; returns what :func:`leave` restores."""
     st = TLS
     saved = (st.cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled)
+    st.depth = 0
     if device_type == "cpu":
         st.cpu_dtype = dtype
-        _set_cpu(st, enabled)
+        st.cpu = enabled
     else:
         st.cuda, st.cuda_dtype = enabled, dtype
-    st.depth = 0
+    _sync(st)
     st.cache_enabled = cache_enabled
     st.nesting += 1
     return saved
@@ -229,8 +236,8 @@ def enter(device_type: str, dtype, enabled: bool, cache_enabled: bool) -> tuple:
 def leave(saved: tuple) -> None:
     """Close a region opened by :func:`enter` (the outermost one drops the cast cache)."""
     st = TLS
-    cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled = saved
-    _set_cpu(st, cpu)
+    st.cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled = saved
+    _sync(st)
     st.nesting -= 1
     if st.nesting == 0:
         st.cache = {}
@@ -240,11 +247,14 @@ def suspend() -> int:
     """Run what follows without autocast on this thread (the engine's backward pass)."""
     st = TLS
     st.depth += 1
+    _sync(st)
     return st.depth - 1
 
 
 def resume(depth: int) -> None:
-    TLS.depth = depth
+    st = TLS
+    st.depth = depth
+    _sync(st)
 
 
 def drop_cache() -> None:
@@ -333,10 +343,12 @@ def dispatch_hook(prim, args, params):
     np_target = target.np_dtype
     args = tuple([_cast(a, np_target, target, st) for a in args])
     st.depth += 1
+    _sync(st)
     try:
         return _D.EagerFrontend.apply(prim, args, params)
     finally:
         st.depth -= 1
+        _sync(st)
 
 
 def _run_entry(fn, policy, args, kwargs):
@@ -355,10 +367,12 @@ def _run_entry(fn, policy, args, kwargs):
         if kwargs:
             kwargs = {k: _cast(v, np_target, target, st) for k, v in kwargs.items()}
     st.depth += 1
+    _sync(st)
     try:
         return fn(*args, **kwargs)
     finally:
         st.depth -= 1
+        _sync(st)
 
 
 def _norm(fn, args, kwargs, st):
@@ -370,10 +384,12 @@ def _norm(fn, args, kwargs, st):
     else:
         kwargs = {**kwargs, "input": x.to(D.float32)}
     st.depth += 1
+    _sync(st)
     try:
         return fn(*args, **kwargs).to(x.dtype)
     finally:
         st.depth -= 1
+        _sync(st)
 
 
 def entry(fn, policy):

@@ -264,6 +264,59 @@ def test_threads_with_their_own_regions_at_once():
     assert not _dispatch._AUTOCAST
 
 
+def test_the_flag_is_off_inside_a_listed_op_unless_another_thread_casts():
+    # _AUTOCAST: "some thread's ops are cast now" (the quick lanes run no hook, so they are
+    # taken only where it is off): off inside a listed op's body and a backward pass of the
+    # only thread with a region; on there while another thread's region casts its ops
+    from dlcore_eager import _autocast
+    seen = []
+
+    class Probe(dt.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(("backward", _dispatch._AUTOCAST))
+            return g
+
+    def body(x, w):
+        seen.append(("body", _dispatch._AUTOCAST, _autocast.active()))
+        return x @ w.t()
+
+    wrapped = _autocast.entry(body, "lower")
+    x = dt.tensor(X, requires_grad=True)
+    with dt.autocast("cpu"):
+        seen.append(("region", _dispatch._AUTOCAST, _autocast.active()))
+        out = wrapped(Probe.apply(x), x)
+        assert out.dtype == dt.bfloat16
+        out.float().sum().backward()
+        seen.append(("after", _dispatch._AUTOCAST))
+    assert seen == [("region", True, True), ("body", False, False), ("backward", False),
+                    ("after", True)]
+    assert not _dispatch._AUTOCAST
+    started, stop = threading.Event(), threading.Event()
+
+    def other():
+        with dt.autocast("cpu"):
+            started.set()
+            stop.wait(10)
+
+    th = threading.Thread(target=other)
+    th.start()
+    try:
+        started.wait(10)
+        seen.clear()
+        with dt.autocast("cpu"):
+            wrapped(x, x)
+        assert seen == [("body", True, False)]     # (the other thread casts: flag on)
+    finally:
+        stop.set()
+        th.join(10)
+    assert not _dispatch._AUTOCAST
+
+
 def test_state_per_device_flag_and_backward_like_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # (autocast('cuda') without CUDA warns)
