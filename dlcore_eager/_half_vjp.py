@@ -13,10 +13,15 @@ import numpy as np
 from dlcore import dtypes as _dt
 from dlcore.ops import cast
 from dlcore.ops.elementwise_cast import cast_p
+from dlcore.kernels.cpu import bfloat16 as _bf16
 from dlcore.registry import convention_rules as _convention_rules
+
+from ._code_reads import reads, real_rule   # (what a rule never reads stays 16-bit)
 
 _HALF = _dt.HALF
 _F32 = _dt.float32
+_F16 = np.dtype(np.float16)
+_ndarray = np.ndarray
 
 
 def _dtype_of(x):
@@ -25,6 +30,11 @@ def _dtype_of(x):
     except RuntimeError:                    # (a stale saved tensor: its dtype is known)
         return x.__dlcore_aval__().dtype
     return getattr(b, "dtype", None)
+
+
+def _real_float(d) -> bool:
+    """float16/bfloat16/float32/float64 (bfloat16's NumPy kind is "V")."""
+    return d.kind == "f" or d in _HALF
 
 
 def has_half(out, ins) -> bool:
@@ -43,15 +53,21 @@ def half_vjp(prim, g, out, args, params, recorded):
     once, as PyTorch's backward kernels for half and bfloat16 tensors compute.  ``recorded``:
     the node's inputs as recorded (their dtypes; ``args`` may hold stale tensors that raise
     only when read)."""
-    if prim.name == "cast":             # (its vjp casts g to the input's dtype, directly)
+    kernel = cast_p.kernels["cpu"]
+    if prim is cast_p:                  # (its vjp casts g to the input's dtype, directly)
+        x = args[0]
+        if type(g) is _ndarray and type(x) is _ndarray and _real_float(g.dtype) and \
+                _real_float(x.dtype):       # (the rule's value on buffers, without bind)
+            return (g if g.dtype == x.dtype else kernel(g, dtype=x.dtype),)
         return eager_vjp(prim)(g, out, *args, **params)
     dtypes = [_dtype_of(t) for t in recorded]
-    kernel = cast_p.kernels["cpu"]
 
     def up(x, d):
         if d not in _HALF:
             return x
-        if type(x) is np.ndarray:           # (a buffer: the cast kernel itself, no dispatch)
+        if type(x) is _ndarray:             # (a buffer: the cast kernel itself, no dispatch)
+            if d is not _F16 and x.flags.c_contiguous:
+                return _bf16.to_float32(x)  # (the kernel's bfloat16 case)
             return kernel(x, dtype=_F32)
         if hasattr(x, "_stale_recast"):      # (changed in place: raises only when read)
             return x._stale_recast(_F32)
@@ -66,7 +82,6 @@ def half_vjp(prim, g, out, args, params, recorded):
             return r
         return kernel(r, dtype=d) if type(r) is np.ndarray else cast(r, d)
 
-    from ._code_reads import reads, real_rule   # (what the rule never reads stays 16-bit)
     rule = eager_vjp(prim)
     inner = real_rule(rule)             # (called with real float32 values)
     res = rule(up(g, _dtype_of(g)), up(out, _dtype_of(out)) if reads(inner, 1) else out,
