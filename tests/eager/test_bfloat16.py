@@ -237,3 +237,20 @@ def test_large_operands_match_torch_bit_for_bit_nan_and_ties_included(name):
     got.backward(dt.tensor(g).to(got.dtype))
     want.backward(torch.tensor(g).to(want.dtype))
     np.testing.assert_array_equal(x.grad.float().numpy(), X.grad.float().numpy())
+
+
+def test_a_chain_of_casts_backpropagates_like_torch():
+    # each cast node's rule on buffers (16-bit ones among them): g cast to its input's dtype,
+    # rounded at every 16-bit step as PyTorch's ToCopyBackward0 rounds it
+    data = np.array([[1.1, -2.3, 3.7], [1e-3, 70000.0, -0.5]], np.float32)
+    scale = np.array([1.0, 2.5, -1.3])
+    grads = {}
+    for m in (torch, dt):
+        x = m.tensor(data, requires_grad=True)
+        y = (x.bfloat16() * 3).half().double() * m.tensor(scale)
+        y.sum().backward()
+        grads[m] = (str(x.grad.dtype), x.grad.numpy())
+    assert grads[dt][0] == grads[torch][0] == "torch.float32"
+    np.testing.assert_array_equal(grads[dt][1], grads[torch][1])
+    # (bfloat16 rounds 2.5 * 3 exactly, -1.3 * 3 to -3.890625: the cotangent was rounded)
+    np.testing.assert_array_equal(grads[dt][1][0], [3.0, 7.5, -3.890625])
