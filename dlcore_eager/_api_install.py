@@ -19,6 +19,7 @@ from ._code_reads import reads, real_rule
 from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
+from ._inplace_ops import check_no_partial_overlap as _check_no_partial_overlap
 from ._out import check_cast as _check_cast
 from ._state import SAVED_HOOKS_ON
 from ._tensor_ops import mul_ as _mul
@@ -71,16 +72,20 @@ def _inplace(method, name, prim=None):
     scaled_into = into is not None and prim.name in _VJP_READS_NO_OPERAND and prim.name != "neg"
 
     def inplace(self, *args, **kwargs):
+        # (a partial overlap of self and an operand raises first, as PyTorch's: by _into
+        # itself where its quick path declines, here on every other path)
         if into is not None and len(args) == 1:
             if not kwargs:
                 if self._into(prim, into, args[0]):
                     return self
-            elif scaled_into and len(kwargs) == 1 and _scaled_into(self, prim, into, args[0],
-                                                                    kwargs):
-                return self
+            elif scaled_into and len(kwargs) == 1:
+                _check_no_partial_overlap(self, args)
+                if _scaled_into(self, prim, into, args[0], kwargs):
+                    return self
         if operator and type(args[0]) in _NOT_OPERANDS:
             return NotImplemented
         self._check_inplace()
+        _check_no_partial_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         src = self if keeps_nothing or (prim is not None and _reads_no_self(
             prim, self._buf.dtype.kind == "f")) else self._original(args, kwargs)
         try:

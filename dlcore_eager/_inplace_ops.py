@@ -50,6 +50,65 @@ ERR_OVERLAP = ("unsupported operation: more than one element of the written-to t
                "operation.")
 
 
+ERR_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the "
+                       "written-to tensor refer to a single memory location. Please clone() "
+                       "the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(self, operands) -> None:
+    """PyTorch's ``assert_no_partial_overlap`` of an in-place op's written tensor and each
+    tensor among ``operands``: a RuntimeError where they share memory other than exactly
+    (``x.sub_(x[0, 0])``, ``x[1:] += x[:-1]``, ``x.add_(x.t())``, ``x[1:].copy_(x[:-1])``;
+    ``x.add_(x)`` is fine), before anything is written.  As ATen's ``get_overlap_status``, only
+    two non-overlapping dense layouts are compared (their byte ranges, and the strides where
+    the ranges are equal); anything else is "too hard" and goes ahead (``x.add_(x[:, 0])``).
+    Arrays of two distinct owners of memory (NumPy's ``base`` of a view) share none: a few
+    attribute reads where no view of one array is involved (``w.sub_(g, alpha=lr)``)."""
+    b = self._buf
+    if type(b) is not _ndarray:
+        return
+    rb = b.base
+    if rb is None:
+        rb = b
+    owned = type(rb) is _ndarray and rb.base is None
+    for a in operands:
+        if isinstance(a, Tensor):
+            ob = a._buf
+            if ob is b or type(ob) is not _ndarray:
+                continue
+            ro = ob.base
+            if ro is None:
+                ro = ob
+            if ro is not rb and owned and type(ro) is _ndarray and ro.base is None:
+                continue                 # (two owners: nothing shared)
+            if np.may_share_memory(ob, b) and _partial_overlap(b, ob):
+                raise RuntimeError(ERR_PARTIAL_OVERLAP)
+
+
+def _dense(a) -> builtins.bool:
+    """ATen's ``is_non_overlapping_and_dense``: the dimensions of size above 1, ordered by
+    stride, each step the bytes of the ones below (a permutation of a contiguous layout)."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    expected = a.itemsize
+    for stride, size in sorted((st, n) for st, n in zip(a.strides, a.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _partial_overlap(a, b) -> builtins.bool:
+    if not a.size or not b.size or not _dense(a) or not _dense(b):
+        return False
+    a0 = a.__array_interface__["data"][0]
+    b0 = b.__array_interface__["data"][0]
+    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    if a0 == b0 and a1 == b1:
+        return a.strides != b.strides
+    return a0 < b1 and b0 < a1
+
+
 def _check_inplace(self) -> None:
     if type(self._vc) is InferenceVersion and not STATE.inference:
         raise RuntimeError(ERR_INFERENCE_INPLACE)
@@ -175,6 +234,8 @@ def _into(self, prim, into, other) -> builtins.bool:
             not (STATE.enabled and self._rg) and _quick_into(prim, into, b, other):
         self._vc[0] += 1
         return True
+    if isinstance(other, Tensor):       # (the quick path declines a shared buffer)
+        check_no_partial_overlap(self, (other,))
     cpu = type(b) is _ndarray
     if type(self._vc) is InferenceVersion and not STATE.inference:
         return False            # (an inference tensor outside the mode: _check_inplace's error)
@@ -337,6 +398,7 @@ def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
     (its docs say ``src``, which torch 2.13 refuses)."""
     src = other
     self._check_inplace()
+    check_no_partial_overlap(self, (other,))
     if not isinstance(src, Tensor):
         src = _make(np.asarray(src))
     src = src.to(self.device)._cast(self.dtype)

@@ -175,6 +175,7 @@ Tensor.T = property(_reversed)
 def _inplace(fn):
     def method(self, *args, **kwargs):
         self._check_inplace()
+        _inplace_ops.check_no_partial_overlap(self, args + tuple(kwargs.values()))
         return self._commit(fn(self._original(args, kwargs), *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method

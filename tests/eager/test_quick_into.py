@@ -55,13 +55,11 @@ def test_grad_mode_refusals_remain():
         assert x.requires_grad
 
 
-def test_a_partial_overlap_takes_the_full_path():
+def test_a_partial_overlap_is_refused_as_pytorch_refuses_it():
     # x.sub_(x[0, 0]): the operand shares memory with x, so the quick path declines it and
-    # the full path computes x - (x[0, 0] before the write), NumPy's buffered answer (PyTorch
-    # refuses: "some elements of the input tensor and the written-to tensor refer to a single
-    # memory location"; issue 19's note)
+    # the full path raises PyTorch's error before writing anything
     a = _a(6)
     x = dl.tensor(a)
-    with dl.no_grad():
+    with dl.no_grad(), pytest.raises(RuntimeError, match="refer to a single memory location"):
         x.sub_(x[0, 0])
-    np.testing.assert_array_equal(x.numpy(), a - a[0, 0])
+    np.testing.assert_array_equal(x.numpy(), a)

@@ -1,0 +1,73 @@
+"""In-place ops whose operand partly shares the written tensor's memory: PyTorch's
+``assert_no_partial_overlap`` error (dlcore_eager._inplace_ops.check_no_partial_overlap),
+raised before anything is written; exact aliases and layouts too hard to compare go ahead."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dt
+
+MSG = ("unsupported operation: some elements of the input tensor and the written-to tensor "
+       "refer to a single memory location. Please clone() the tensor before performing the "
+       "operation.")
+
+X = np.arange(9, dtype=np.float32).reshape(3, 3) / 7
+
+REFUSED = {
+    "sub_ of a 0-d view": lambda m, x: x.sub_(x[0, 0]),
+    "shifted slices": lambda m, x: x[1:].sub_(x[:-1]),
+    "transpose": lambda m, x: x.add_(x.t()),
+    "a row into the whole": lambda m, x: x.__iadd__(x[0]),
+    "copy_ of shifted rows": lambda m, x: x[1:].copy_(x[:-1]),
+    "lerp_": lambda m, x: x.lerp_(x[0], 0.5),
+    "clamp_ with a tensor bound": lambda m, x: x[1:].clamp_(min=x[:-1]),
+    "add_ with alpha": lambda m, x: x[1:].add_(x[:-1], alpha=2),
+    "mul_ of overlapping flat windows": lambda m, x: x.view(9)[:3].mul_(x.view(9)[1:4]),
+}
+ALLOWED = {
+    "itself": lambda m, x: x.add_(x),
+    "a whole-tensor view": lambda m, x: x.mul_(x[:]),
+    "a strided column (too hard to compare)": lambda m, x: x.add_(x[:, 0]),
+    "a clone": lambda m, x: x[1:].sub_(x[:-1].clone()),
+    "copy_ of itself": lambda m, x: x.copy_(x),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_partial_overlap_is_refused_and_nothing_is_written(name):
+    x = dt.tensor(X)
+    before = x._vc[0]
+    with pytest.raises(RuntimeError) as e:
+        REFUSED[name](dt, x)
+    assert str(e.value) == MSG
+    np.testing.assert_array_equal(x.numpy(), X)
+    assert x._vc[0] == before
+
+
+@pytest.mark.parametrize("name", list(ALLOWED))
+def test_exact_aliases_and_hard_layouts_go_ahead(name):
+    x, want = dt.tensor(X), X.copy()
+    ALLOWED[name](dt, x)
+    ref = {"itself": want + want, "a whole-tensor view": want * want,
+           "a strided column (too hard to compare)": want + want[:, 0],
+           "copy_ of itself": want}
+    if name == "a clone":
+        want[1:] -= X[:-1]
+        ref[name] = want
+    np.testing.assert_allclose(x.numpy(), ref[name], rtol=1e-6)
+
+
+def test_the_same_calls_as_torch():
+    torch = pytest.importorskip("torch")
+    for table, refused in ((REFUSED, True), (ALLOWED, False)):
+        for name, f in table.items():
+            t = torch.tensor(X)
+            if refused:
+                with pytest.raises(RuntimeError, match="refer to a single memory location"):
+                    f(torch, t)
+            else:
+                f(torch, t)
+                d = dt.tensor(X)
+                f(dt, d)
+                np.testing.assert_allclose(d.numpy(), t.numpy(), rtol=1e-6, err_msg=name)
