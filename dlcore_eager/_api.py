@@ -399,7 +399,8 @@ _SOFTMAX_LABELS = {"softmax": "SoftmaxBackward0", "log_softmax": "LogSoftmaxBack
 
 def _implicit_dim(name: str, ndim: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning, stacklevel=4)
+                  "to include dim=X as an argument.", UserWarning,
+                  stacklevel=_checks.user_stacklevel())
     return 0 if ndim in (0, 1, 3) else 1
 
 

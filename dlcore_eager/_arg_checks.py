@@ -266,10 +266,15 @@ def inplace_node(name: str, out, src, values: tuple | list = (), kw: dict | None
 
 def user_stacklevel() -> int:
     """``warnings.warn``'s stacklevel, called from the warning function, that names the first
-    frame outside dlcore_eager (the user's line, as torch's; x.std() and torch.std reach the
-    warning through wrappers of different depths)."""
+    frame outside dlcore's packages (the user's line, as torch's: x.std() and torch.std, an
+    entry behind the replay lane, a dtype guard or an autocast wrapper reach a warning through
+    wrappers of different depths)."""
     f: FrameType | None = sys._getframe(1)
     n = 1
-    while f is not None and f.f_globals.get("__name__", "").startswith("dlcore_eager"):
+    while f is not None and _ours(f.f_globals.get("__name__", "")):
         f, n = f.f_back, n + 1
     return n
+
+
+def _ours(module: str) -> bool:
+    return module.startswith(("dlcore_eager", "dlcore_static", "dlcore.")) or module == "dlcore"

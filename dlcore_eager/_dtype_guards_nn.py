@@ -224,7 +224,7 @@ def _sized(check=None, warn: bool = True, target_first: bool = False):
             from ._operand_rules import infer_size
             if warn:
                 from .nn.functional import warn_target_size
-                warn_target_size(a, b, stacklevel=4)
+                warn_target_size(a, b)
             infer_size(*((tuple(b.shape), tuple(a.shape)) if target_first else
                          (tuple(a.shape), tuple(b.shape))))
         return None if check is None else check(args, kwargs)   # (its result, if any)
@@ -237,10 +237,13 @@ def _kl_div(args, kwargs):
     if red == "mean" and (args[2] if len(args) > 2 else kwargs.get("size_average")) is None \
             and (args[3] if len(args) > 3 else kwargs.get("reduce")) is None:
         import warnings
+
+        from ._arg_checks import user_stacklevel
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning, stacklevel=3)
+                      "'batchmean' in the next major release.", UserWarning,
+                      stacklevel=user_stacklevel())
 
 
 def _soft_margin(args, kwargs):

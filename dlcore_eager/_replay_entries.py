@@ -121,9 +121,12 @@ def _no_running_stats(args, kw) -> bool:
         kw.get("running_mean") is None and kw.get("running_var") is None
 
 
-def _dim_given(args, kw) -> bool:
-    """``cross(a, b, dim)`` with its dim (PyTorch warns where it is left out)."""
-    return len(args) == 3 or "dim" in kw
+def _dim_given(pos: int):
+    """A call with its dim, the argument at ``pos`` or the keyword (PyTorch warns where it is
+    left out or None: ``cross(a, b)``, ``F.softmin(x)``)."""
+    def check(args, kw) -> bool:
+        return (args[pos] if len(args) > pos else kw.get("dim")) is not None
+    return check
 
 
 _LOSS = _same_shapes
@@ -132,7 +135,7 @@ _LOSS = _same_shapes
 CHECKS = {"index_select": _index_in_range(True), "gather": _index_in_range(False),
           "var": _degrees_of_freedom, "std": _degrees_of_freedom, "mse_loss": _LOSS,
           "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "kl_div": _kl_div_words,
-          "cross": _dim_given, "embedding": _embedding_in_range,
+          "cross": _dim_given(2), "softmin": _dim_given(1), "embedding": _embedding_in_range,
           "instance_norm": _no_running_stats}
 
 

@@ -6,7 +6,8 @@
 * ``torch.tensor(t)``/``x.new_tensor(t)`` of a tensor (the copy-construct advice), every call;
 * ``scatter``/``scatter_`` with a tensor ``src`` and ``reduce=`` (deprecated), once a process
   as ATen's TORCH_WARN_ONCE;
-* ``F.softmin`` without ``dim`` (the implicit dimension choice).
+* ``F.softmin`` without ``dim`` (the implicit dimension choice);
+* ``torch.cross``/``Tensor.cross`` without ``dim`` (deprecated), once a process.
 
 Checks in the ``(args, kwargs)`` form of ``_dtype_guards_nn.CHECKS`` (each returns None: the
 wrapped function then runs); ``Tensor.T``'s warnings are in ``tensor.py``."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ._arg_checks import user_stacklevel
 from ._dtype_guards import _first
 from ._scalar_ranges import _chained
 from .tensor import Tensor
@@ -28,6 +30,9 @@ _COPY = ("To copy construct from a tensor, it is recommended to use sourceTensor
 _SCATTER = ("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
             "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
             "reduction options.")
+_CROSS = ("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass "
+          "the dim explicitly or simply use torch.linalg.cross.\nThe default value of dim will "
+          "change to agree with that of linalg.cross in a future release.")
 _ONCE: set = set()
 
 
@@ -57,7 +62,7 @@ def _dof(name: str):
             except (IndexError, TypeError, ValueError):
                 return                     # (the op's own error follows)
         if n - correction <= 0:
-            warnings.warn(_DOF.format(name), UserWarning, stacklevel=3)
+            warnings.warn(_DOF.format(name), UserWarning, stacklevel=user_stacklevel())
         return
     return check
 
@@ -66,7 +71,7 @@ def _copy_construct(label: str, pos: int):
     def check(args, kwargs):
         data = args[pos] if len(args) > pos else kwargs.get("data")
         if isinstance(data, Tensor):
-            warnings.warn(_COPY.format(label), UserWarning, stacklevel=3)
+            warnings.warn(_COPY.format(label), UserWarning, stacklevel=user_stacklevel())
     return check
 
 
@@ -74,13 +79,19 @@ def _scatter_reduce(args, kwargs):
     if "scatter" not in _ONCE and kwargs.get("reduce") is not None and \
             isinstance(args[3] if len(args) > 3 else kwargs.get("src"), Tensor):
         _ONCE.add("scatter")
-        warnings.warn(_SCATTER, UserWarning, stacklevel=3)
+        warnings.warn(_SCATTER, UserWarning, stacklevel=user_stacklevel())
 
 
 def _softmin(args, kwargs):
     if (args[1] if len(args) > 1 else kwargs.get("dim")) is None:
         warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the "
-                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=user_stacklevel())
+
+
+def _cross_dim(args, kwargs):
+    if "cross" not in _ONCE and (args[2] if len(args) > 2 else kwargs.get("dim")) is None:
+        _ONCE.add("cross")
+        warnings.warn(_CROSS, UserWarning, stacklevel=user_stacklevel())
 
 
 def install(checks: dict) -> None:
@@ -95,6 +106,8 @@ def install(checks: dict) -> None:
         table[(ns, "scatter")] = _scatter_reduce
     table[("Tensor", "scatter_")] = _scatter_reduce
     table[("F", "softmin")] = _softmin
+    for ns in ("torch", "Tensor"):
+        table[(ns, "cross")] = _cross_dim
     for key, check in table.items():
         old = checks.get(key)
         checks[key] = check if old is None else _chained(check, old)

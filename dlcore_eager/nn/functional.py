@@ -317,9 +317,13 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      edges=(input, target))
 
 
-def warn_target_size(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
-    """PyTorch's warning when a loss broadcasts a target of another shape than the input."""
+def warn_target_size(input: Tensor, target: Tensor, stacklevel: int | None = None) -> None:
+    """PyTorch's warning when a loss broadcasts a target of another shape than the input
+    (at the user's line unless ``stacklevel`` is given)."""
     if tuple(input.shape) != tuple(target.shape):
+        if stacklevel is None:
+            from .._arg_checks import user_stacklevel
+            stacklevel = user_stacklevel()
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", UserWarning,
