@@ -191,7 +191,8 @@ class _Thread(threading.local):
         self.cuda = False         # an enabled CUDA region (tracked; ops compute in float32)
         self.cuda_dtype: Any = None
         self.depth = 0            # > 0 inside a listed op or a backward pass
-        self.counted = False      # counted in _ACTIVE (cpu and depth 0): see _sync
+        self.counted = False      # in _ACTIVE (cpu and depth 0): see _sync
+        self.ident = threading.get_ident()
         self.nesting = 0          # open regions
         self.cache: dict = {}     # id(leaf) -> (leaf, version, np dtype, cast)
         self.cache_enabled = True
@@ -199,28 +200,47 @@ class _Thread(threading.local):
 
 TLS = _Thread()
 _LOCK = threading.Lock()
-_ACTIVE = [0]       # threads whose ops are cast now: an enabled CPU region, at depth 0
+_ACTIVE: set = set()    # threads whose ops are cast now: an enabled CPU region, at depth 0
+
+
+def _mark(st: _Thread, on: bool) -> None:
+    """This thread in ``_ACTIVE`` or not, and ``_dispatch._AUTOCAST`` = "some thread's ops are
+    cast now" (idempotent: an interrupt between two steps is mended by the next call)."""
+    if on is not st.counted:
+        with _LOCK:
+            (_ACTIVE.add if on else _ACTIVE.discard)(st.ident)
+            _D._AUTOCAST = bool(_ACTIVE)
+        st.counted = on
 
 
 def _sync(st: _Thread) -> None:
-    """Count this thread in ``_ACTIVE`` when its ops are cast now (``st.cpu`` and depth 0),
-    keeping ``_dispatch._AUTOCAST`` = "some thread's ops are cast now".  Inside a listed op
-    or a backward pass (depth > 0) a thread's ops run as given, so with no other thread
-    casting the flag is off there and the quick lanes (which run no hook) take its ops:
-    F.linear's matmul, a norm's float32 body, a loss's (issue 19: 2-4x the same ops outside
-    autocast).  Called after every change of ``st.cpu`` or ``st.depth``."""
-    on = st.cpu and not st.depth
-    if on is not st.counted:
-        with _LOCK:
-            st.counted = on
-            _ACTIVE[0] += 1 if on else -1
-            _D._AUTOCAST = _ACTIVE[0] > 0
+    """Keep this thread in ``_ACTIVE`` exactly while its ops are cast (``st.cpu`` and depth 0).
+    Inside a listed op or a backward pass (depth > 0) a thread's ops run as given, so with no
+    other thread casting the flag is off there and the quick lanes (which run no hook) take
+    its ops: F.linear's matmul, a norm's float32 body, a loss's (issue 19: 2-4x the same ops
+    outside autocast).  Called after every change of ``st.cpu`` or ``st.depth``; a change
+    that turns casting on marks the thread first (``_ahead``), so the flag is never off while
+    a thread casts, whatever an interrupt between the two steps leaves."""
+    _mark(st, st.cpu and not st.depth)
+
+
+def _ahead(st: _Thread, cpu: bool, depth: int) -> None:
+    """Before ``st`` takes these values: marked active where they make it cast."""
+    if cpu and not depth:
+        _mark(st, True)
+
+
+def _back(st: _Thread) -> None:
+    """Leave a listed op (depth - 1), marked active first where the thread casts again."""
+    _ahead(st, st.cpu, st.depth - 1)
+    st.depth -= 1
 
 
 def enter(device_type: str, dtype, enabled: bool, cache_enabled: bool) -> tuple:
     """Open a region on this thread; returns what :func:`leave` restores."""
     st = TLS
     saved = (st.cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled)
+    _ahead(st, enabled if device_type == "cpu" else st.cpu, 0)
     st.depth = 0
     if device_type == "cpu":
         st.cpu_dtype = dtype
@@ -236,6 +256,7 @@ def enter(device_type: str, dtype, enabled: bool, cache_enabled: bool) -> tuple:
 def leave(saved: tuple) -> None:
     """Close a region opened by :func:`enter` (the outermost one drops the cast cache)."""
     st = TLS
+    _ahead(st, saved[0], saved[4])
     st.cpu, st.cpu_dtype, st.cuda, st.cuda_dtype, st.depth, st.cache_enabled = saved
     _sync(st)
     st.nesting -= 1
@@ -253,6 +274,7 @@ def suspend() -> int:
 
 def resume(depth: int) -> None:
     st = TLS
+    _ahead(st, st.cpu, depth)
     st.depth = depth
     _sync(st)
 
@@ -347,8 +369,7 @@ def dispatch_hook(prim, args, params):
     try:
         return _D.EagerFrontend.apply(prim, args, params)
     finally:
-        st.depth -= 1
-        _sync(st)
+        _back(st)
 
 
 def _run_entry(fn, policy, args, kwargs):
@@ -371,8 +392,7 @@ def _run_entry(fn, policy, args, kwargs):
     try:
         return fn(*args, **kwargs)
     finally:
-        st.depth -= 1
-        _sync(st)
+        _back(st)
 
 
 def _norm(fn, args, kwargs, st):
@@ -388,8 +408,7 @@ def _norm(fn, args, kwargs, st):
     try:
         return fn(*args, **kwargs).to(x.dtype)
     finally:
-        st.depth -= 1
-        _sync(st)
+        _back(st)
 
 
 def entry(fn, policy):

@@ -296,6 +296,16 @@ def test_the_flag_is_off_inside_a_listed_op_unless_another_thread_casts():
     assert seen == [("region", True, True), ("body", False, False), ("backward", False),
                     ("after", True)]
     assert not _dispatch._AUTOCAST
+
+    def failing(x, w):
+        raise ValueError("inside a listed op")
+
+    with dt.autocast("cpu"):
+        with pytest.raises(ValueError, match="inside a listed op"):
+            _autocast.entry(failing, "lower")(x, x)
+        # (the region casts again after the op's body raised)
+        assert _dispatch._AUTOCAST and (x.detach() @ x.detach().t()).dtype == dt.bfloat16
+    assert not _dispatch._AUTOCAST and not _autocast._ACTIVE
     started, stop = threading.Event(), threading.Event()
 
     def other():
