@@ -31,7 +31,7 @@ from dlcore.registry import check_rule, scalar_buffer
 from . import _dispatch as _D
 from ._dispatch_finish import _finish
 from ._graph import ERR_VIEW_OF_LEAF, labelled
-from ._inplace_ops import _follows_ops
+from ._inplace_ops import _follows_ops, check_view_write
 from ._state import STATE
 from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,
@@ -297,6 +297,7 @@ def setitem(x: Tensor, key, value) -> None:
         if not _write_advanced_in_place(x, key, value):
             x._commit(_assign_advanced(x, key, value))
         return
+    check_view_write(x._buf, key, value)     # (x[1:] = x[:-1]: PyTorch's copy_ refuses)
     if _write_in_place(x, key, value):
         return
     # PyTorch's node of a basic-index write into a tensor with a history: CopySlices

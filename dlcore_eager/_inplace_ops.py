@@ -67,22 +67,43 @@ def check_no_partial_overlap(self, operands) -> None:
     b = self._buf
     if type(b) is not _ndarray:
         return
-    rb = b.base
-    if rb is None:
-        rb = b
-    owned = type(rb) is _ndarray and rb.base is None
     for a in operands:
         if isinstance(a, Tensor):
             ob = a._buf
-            if ob is b or type(ob) is not _ndarray:
-                continue
-            ro = ob.base
-            if ro is None:
-                ro = ob
-            if ro is not rb and owned and type(ro) is _ndarray and ro.base is None:
-                continue                 # (two owners: nothing shared)
-            if np.may_share_memory(ob, b) and _partial_overlap(b, ob):
+            if ob is not b and type(ob) is _ndarray and _may_share(b, ob) and \
+                    _partial_overlap(b, ob):
                 raise RuntimeError(ERR_PARTIAL_OVERLAP)
+
+
+def check_view_write(b, key, value) -> None:
+    """``x[key] = value`` (a basic key; ``b`` x's buffer): PyTorch's ``copy_`` into the key's
+    view, with its overlap check (``x[1:] = x[:-1]``)."""
+    if not isinstance(value, Tensor):
+        return
+    ob = value._buf
+    if type(b) is _ndarray and type(ob) is _ndarray and ob is not b and _may_share(b, ob):
+        try:
+            view = b[key]
+        except Exception:  # noqa: BLE001 - the write's own error follows
+            return
+        if type(view) is _ndarray and _partial_overlap(view, ob):
+            raise RuntimeError(ERR_PARTIAL_OVERLAP)
+
+
+def _may_share(b, ob) -> builtins.bool:
+    """Whether two arrays may share memory: not when each is, or is a view of, a distinct
+    owner; else NumPy's bounds test."""
+    rb, ro = b.base, ob.base
+    if rb is None and ro is None:
+        return False
+    if rb is None:
+        rb = b
+    if ro is None:
+        ro = ob
+    if ro is not rb and type(rb) is _ndarray and rb.base is None and \
+            type(ro) is _ndarray and ro.base is None:
+        return False
+    return np.may_share_memory(ob, b)
 
 
 def _dense(a) -> builtins.bool:

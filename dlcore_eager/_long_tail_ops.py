@@ -12,6 +12,7 @@ import warnings
 
 from . import _dtype as D
 from ._graph import labelled
+from ._inplace_ops import check_no_partial_overlap
 from ._long_tail import _result_dtype
 from ._operand_rules import infer_sizes, scalar_as
 from .tensor import Tensor
@@ -74,6 +75,7 @@ def _addcdiv_method(self, tensor1, tensor2, *, value=1) -> Tensor:
 def _inplace_of(fn):
     def method(self, tensor1, tensor2, *, value=1):
         self._check_inplace()
+        check_no_partial_overlap(self, (tensor1, tensor2))
         return self._commit(fn(self._original((tensor1, tensor2)), tensor1, tensor2,
                                value=value))
     method.__name__ = fn.__name__ + "_"

@@ -24,6 +24,9 @@ REFUSED = {
     "clamp_ with a tensor bound": lambda m, x: x[1:].clamp_(min=x[:-1]),
     "add_ with alpha": lambda m, x: x[1:].add_(x[:-1], alpha=2),
     "mul_ of overlapping flat windows": lambda m, x: x.view(9)[:3].mul_(x.view(9)[1:4]),
+    "setitem of shifted rows": lambda m, x: x.__setitem__(slice(1, None), x[:-1]),
+    "addcmul_": lambda m, x: x[1:].addcmul_(x[:-1], x[:-1]),
+    "addcdiv_": lambda m, x: x[1:].addcdiv_(x[:-1], x[:-1] + 1),
 }
 ALLOWED = {
     "itself": lambda m, x: x.add_(x),
@@ -31,6 +34,8 @@ ALLOWED = {
     "a strided column (too hard to compare)": lambda m, x: x.add_(x[:, 0]),
     "a clone": lambda m, x: x[1:].sub_(x[:-1].clone()),
     "copy_ of itself": lambda m, x: x.copy_(x),
+    "setitem of the same rows": lambda m, x: x.__setitem__(slice(1, None), x[1:]),
+    "setitem of a clone": lambda m, x: x.__setitem__(slice(1, None), x[:-1].clone()),
 }
 
 
@@ -51,9 +56,12 @@ def test_exact_aliases_and_hard_layouts_go_ahead(name):
     ALLOWED[name](dt, x)
     ref = {"itself": want + want, "a whole-tensor view": want * want,
            "a strided column (too hard to compare)": want + want[:, 0],
-           "copy_ of itself": want}
+           "copy_ of itself": want, "setitem of the same rows": want}
     if name == "a clone":
         want[1:] -= X[:-1]
+        ref[name] = want
+    if name == "setitem of a clone":
+        want[1:] = X[:-1]
         ref[name] = want
     np.testing.assert_allclose(x.numpy(), ref[name], rtol=1e-6)
 
