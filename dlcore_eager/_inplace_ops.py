@@ -65,12 +65,12 @@ def check_no_partial_overlap(self, operands) -> None:
     Arrays of two distinct owners of memory (NumPy's ``base`` of a view) share none: a few
     attribute reads where no view of one array is involved (``w.sub_(g, alpha=lr)``)."""
     b = self._buf
-    if type(b) is not _ndarray:
-        return
+    cpu = type(b) is _ndarray
     for a in operands:
         if isinstance(a, Tensor):
             ob = a._buf
-            if ob is not b and type(ob) is _ndarray and _may_share(b, ob) and \
+            if ob is not b and (_may_share(b, ob) if cpu and type(ob) is _ndarray else
+                                not cpu and hasattr(ob, "copy_to_host")) and \
                     _partial_overlap(b, ob):
                 raise RuntimeError(ERR_PARTIAL_OVERLAP)
 
@@ -81,12 +81,13 @@ def check_view_write(b, key, value) -> None:
     if not isinstance(value, Tensor):
         return
     ob = value._buf
-    if type(b) is _ndarray and type(ob) is _ndarray and ob is not b and _may_share(b, ob):
+    if ob is not b and (_may_share(b, ob) if type(b) is _ndarray and type(ob) is _ndarray else
+                        hasattr(b, "copy_to_host") and hasattr(ob, "copy_to_host")):
         try:
             view = b[key]
         except Exception:  # noqa: BLE001 - the write's own error follows
             return
-        if type(view) is _ndarray and _partial_overlap(view, ob):
+        if hasattr(view, "strides") and _partial_overlap(view, ob):
             raise RuntimeError(ERR_PARTIAL_OVERLAP)
 
 
@@ -109,9 +110,9 @@ def _may_share(b, ob) -> builtins.bool:
 def _dense(a) -> builtins.bool:
     """ATen's ``is_non_overlapping_and_dense``: the dimensions of size above 1, ordered by
     stride, each step the bytes of the ones below (a permutation of a contiguous layout)."""
-    if a.flags.c_contiguous or a.flags.f_contiguous:
+    if type(a) is _ndarray and (a.flags.c_contiguous or a.flags.f_contiguous):
         return True
-    expected = a.itemsize
+    expected = a.dtype.itemsize
     for stride, size in sorted((st, n) for st, n in zip(a.strides, a.shape) if n != 1):
         if stride != expected:
             return False
@@ -119,14 +120,24 @@ def _dense(a) -> builtins.bool:
     return True
 
 
+def _address(a) -> int:
+    """The first element's address: a NumPy array's, a CUDA device array's (the simulator's:
+    its NumPy array's)."""
+    core = a if type(a) is _ndarray else getattr(a, "_ary", None)
+    if core is not None:
+        return core.__array_interface__["data"][0]
+    return a.device_ctypes_pointer.value or 0
+
+
 def _partial_overlap(a, b) -> builtins.bool:
+    """ATen's ``get_overlap_status(a, b) == Partial`` for two CPU or two CUDA buffers."""
     if not a.size or not b.size or not _dense(a) or not _dense(b):
         return False
-    a0 = a.__array_interface__["data"][0]
-    b0 = b.__array_interface__["data"][0]
-    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    a0, b0 = _address(a), _address(b)
+    a1 = a0 + a.size * a.dtype.itemsize
+    b1 = b0 + b.size * b.dtype.itemsize
     if a0 == b0 and a1 == b1:
-        return a.strides != b.strides
+        return tuple(a.strides) != tuple(b.strides)
     return a0 < b1 and b0 < a1
 
 
