@@ -87,7 +87,9 @@ def check_view_write(b, key, value) -> None:
             view = b[key]
         except Exception:  # noqa: BLE001 - the write's own error follows
             return
-        if hasattr(view, "strides") and _partial_overlap(view, ob):
+        # (an element's key makes a NumPy scalar: one element overlaps fully or not at all)
+        if (type(view) is _ndarray or hasattr(view, "copy_to_host")) and \
+                _partial_overlap(view, ob):
             raise RuntimeError(ERR_PARTIAL_OVERLAP)
 
 

@@ -36,6 +36,7 @@ ALLOWED = {
     "copy_ of itself": lambda m, x: x.copy_(x),
     "setitem of the same rows": lambda m, x: x.__setitem__(slice(1, None), x[1:]),
     "setitem of a clone": lambda m, x: x.__setitem__(slice(1, None), x[:-1].clone()),
+    "setitem of one element by another": lambda m, x: x.__setitem__((0, 0), x[0, 1]),
 }
 
 
@@ -62,6 +63,9 @@ def test_exact_aliases_and_hard_layouts_go_ahead(name):
         ref[name] = want
     if name == "setitem of a clone":
         want[1:] = X[:-1]
+        ref[name] = want
+    if name == "setitem of one element by another":
+        want[0, 0] = X[0, 1]
         ref[name] = want
     np.testing.assert_allclose(x.numpy(), ref[name], rtol=1e-6)
 
