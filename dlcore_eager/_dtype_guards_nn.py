@@ -416,7 +416,41 @@ _FMAX = {"e": 65504.0, "E": 3.3895313892515355e38, "f": float(np.finfo(np.float3
 
 
 #: (namespace, name) -> check
+def _sort_stable(method: bool):
+    """PyTorch's parser refusal of ``sort`` with ``stable=`` beside a positional ``dim`` (the
+    stable overload takes ``dim`` and ``descending`` by keyword only): ``x.sort(0, stable=True)``,
+    ``torch.sort(x, 0, stable=True)``, in its words (dlcore sorted)."""
+    from ._arg_checks import type_name
+
+    def check(args, kwargs):
+        pos = args[1:]
+        if "stable" not in kwargs or not pos:
+            return
+        order = ("stable", "dim", "descending", "out")
+        kws = sorted(kwargs, key=lambda k: order.index(k) if k in order else len(order))
+        if method and (len(pos) > 1 or len(kwargs) > 1):
+            raise TypeError(f"sort() takes from 1 to 0 positional arguments but {len(pos)} "
+                            "were given")
+        got = ", ".join(["Tensor" if isinstance(v, Tensor) else type_name(v)
+                         for v in (pos if method else args)] +
+                        [f"{k}={type_name(kwargs[k])}" for k in kws])
+        if method:
+            raise TypeError(f"sort() received an invalid combination of arguments - got ({got}"
+                            "), but expected one of:\n * (*, bool stable, int dim = -1, bool "
+                            "descending = False)\n * (int dim = -1, bool descending = False)\n"
+                            "      didn't match because some of the keywords were incorrect: "
+                            "stable\n")
+        raise TypeError(f"sort() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor input, *, bool stable, int dim = -1, "
+                        "bool descending = False, tuple of Tensors out = None)\n * (Tensor "
+                        "input, int dim = -1, bool descending = False, *, tuple of Tensors out "
+                        "= None)\n")
+    return check
+
+
 CHECKS = {
+    ("torch", "sort"): _sort_stable(False),
+    ("Tensor", "sort"): _sort_stable(True),
     ("F", "gelu"): _float_only("GeluKernelImpl"),
     ("F", "softplus"): _float_only("softplus_cpu"),
     ("F", "softshrink"): _float_only("softshrink_check"),   # (these three made floats of ints)

@@ -203,8 +203,8 @@ def sort(x, a: tuple, kw: dict):
     SortBackward0 or the stable overload's SortBackward1, the caller's):
     ``(8, 16).sort(1)`` with grad 24-31 -> ~10-15 us, PyTorch 5-6."""
     if type(x) is not Tensor or _RECORDERS or _D._AUTOCAST or len(a) > 2 or \
-            not set(kw) <= {"stable", *_SORT_WORDS[len(a):]}:
-        return None
+            not set(kw) <= {"stable", *_SORT_WORDS[len(a):]} or ("stable" in kw and a):
+        return None                     # (stable= beside a positional dim: PyTorch refuses)
     b = x._buf
     if type(b) is not _ndarray or not b.ndim or b.dtype.kind not in "iuf" or b.dtype in _D._HALF:
         return None
