@@ -85,7 +85,8 @@ def _scatter_reduce(args, kwargs):
 def _softmin(args, kwargs):
     if (args[1] if len(args) > 1 else kwargs.get("dim")) is None:
         warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the "
-                      "call to include dim=X as an argument.", UserWarning, stacklevel=user_stacklevel())
+                      "call to include dim=X as an argument.", UserWarning,
+                      stacklevel=user_stacklevel())
 
 
 def _cross_dim(args, kwargs):
