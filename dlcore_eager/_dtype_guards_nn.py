@@ -415,7 +415,6 @@ _FMAX = {"e": 65504.0, "E": 3.3895313892515355e38, "f": float(np.finfo(np.float3
          "d": _INF}
 
 
-#: (namespace, name) -> check
 def _sort_stable(method: bool):
     """PyTorch's parser refusal of ``sort`` with ``stable=`` beside a positional ``dim`` (the
     stable overload takes ``dim`` and ``descending`` by keyword only): ``x.sort(0, stable=True)``,
@@ -448,6 +447,7 @@ def _sort_stable(method: bool):
     return check
 
 
+#: (namespace, name) -> check
 CHECKS = {
     ("torch", "sort"): _sort_stable(False),
     ("Tensor", "sort"): _sort_stable(True),
