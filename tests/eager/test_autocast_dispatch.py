@@ -409,3 +409,31 @@ def test_no_function_is_swapped_and_names_imported_early_are_autocast():
         assert linear(x, x).dtype == dt.bfloat16
         assert dt.nn.functional.mse_loss(linear(x, x), dt.zeros(3, 3)).dtype == dt.float32
     assert linear(x, x).dtype == dt.float32
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("region", [True, False])
+def test_layer_norm_module_of_a_16_bit_input_is_one_node_as_torch(dtype, region):
+    # float32 weights: computed in float32, the result in the input's dtype, PyTorch's one
+    # NativeLayerNormBackward0 node (its mixed-dtype kernel) with the input's and weights' edges
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((3, 2, 8)).astype(np.float32)
+    w0, b0 = rng.standard_normal(8).astype(np.float32), rng.standard_normal(8).astype(np.float32)
+    got = {}
+    for m in (torch, dt):
+        ln = m.nn.LayerNorm(8)
+        with m.no_grad():
+            ln.weight.copy_(m.tensor(w0))
+            ln.bias.copy_(m.tensor(b0))
+        x = m.tensor(data, requires_grad=True)
+        h = x.to(getattr(m, dtype)) * 1
+        with m.autocast("cpu", dtype=getattr(m, dtype), enabled=region):
+            y = ln(h)
+        y.float().sum().backward()
+        got[m] = (str(y.dtype), type(y.grad_fn).__name__,
+                  [type(n).__name__ for n, _ in y.grad_fn.next_functions],
+                  y.detach().float().numpy(), x.grad.numpy(), ln.weight.grad.numpy())
+    assert got[dt][:3] == got[torch][:3] == (f"torch.{dtype}", "NativeLayerNormBackward0",
+                                             ["MulBackward0", "AccumulateGrad", "AccumulateGrad"])
+    for a, b in zip(got[dt][3:], got[torch][3:]):
+        np.testing.assert_allclose(a, b, rtol=2e-2, atol=2e-2)
