@@ -395,10 +395,20 @@ def _run_entry(fn, policy, args, kwargs):
         _back(st)
 
 
+#: a norm's PyTorch node (its mixed-dtype kernel's) and the position of its weight argument
+_NATIVE = {"layer_norm": ("NativeLayerNormBackward0", 2),
+           "group_norm": ("NativeGroupNormBackward0", 2),
+           "batch_norm": ("NativeBatchNormBackward0", 3)}
+
+
 def _norm(fn, args, kwargs, st):
-    """A norm on a 16-bit input: in float32, the result in the input's dtype."""
+    """A norm on a 16-bit input: in float32, the result in the input's dtype, its last node
+    named and linked as PyTorch's one mixed-dtype node (the input's, weight's and bias's
+    edges)."""
     from . import _dtype as D
+    from ._graph import labelled
     x = args[0] if args else kwargs["input"]
+    given = args
     if args:
         args = (x.to(D.float32), *args[1:])
     else:
@@ -406,9 +416,16 @@ def _norm(fn, args, kwargs, st):
     st.depth += 1
     _sync(st)
     try:
-        return fn(*args, **kwargs).to(x.dtype)
+        out = fn(*args, **kwargs).to(x.dtype)
     finally:
         _back(st)
+    native = _NATIVE.get(getattr(fn, "__name__", ""))
+    if native is None:
+        return out
+    label, at = native
+    w = given[at] if len(given) > at else kwargs.get("weight")
+    b = given[at + 1] if len(given) > at + 1 else kwargs.get("bias")
+    return labelled(out, label, x, edges=(x, w, b))
 
 
 def entry(fn, policy):

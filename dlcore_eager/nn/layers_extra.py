@@ -133,7 +133,8 @@ class GroupNorm(Module):
             # the fused primitive itself (F.group_norm's checks passed by construction)
             return _fused_group_norm(input, w, b, self.num_groups, self.eps)
         return labelled(_group_norm(input, self.num_groups, w, b, self.eps),
-                        "NativeGroupNormBackward0", input)    # (a 16-bit input's last cast)
+                        "NativeGroupNormBackward0", input,    # (a 16-bit input's last cast)
+                        edges=(input, w, b))
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

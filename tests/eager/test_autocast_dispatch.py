@@ -437,3 +437,32 @@ def test_layer_norm_module_of_a_16_bit_input_is_one_node_as_torch(dtype, region)
                                              ["MulBackward0", "AccumulateGrad", "AccumulateGrad"])
     for a, b in zip(got[dt][3:], got[torch][3:]):
         np.testing.assert_allclose(a, b, rtol=2e-2, atol=2e-2)
+
+
+NORM_CALLS = {
+    "F.layer_norm": lambda m, h, w3, b3, w4, b4: m.nn.functional.layer_norm(h, (3,), w3, b3),
+    "F.group_norm": lambda m, h, w3, b3, w4, b4: m.nn.functional.group_norm(h, 2, w4, b4),
+    "F.batch_norm": lambda m, h, w3, b3, w4, b4: m.nn.functional.batch_norm(
+        h, m.zeros(4), m.ones(4), w4, b4, training=True),
+    "nn.GroupNorm": lambda m, h, w3, b3, w4, b4: m.nn.GroupNorm(2, 4)(h),
+}
+
+
+@pytest.mark.parametrize("name", list(NORM_CALLS))
+def test_norms_of_a_16_bit_input_in_a_region_are_torchs_one_node(name):
+    rng = np.random.default_rng(6)
+    data = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    got = {}
+    for m in (torch, dt):
+        x = m.tensor(data, requires_grad=True)
+        h = x.bfloat16() * 1
+        params = [m.ones(n, requires_grad=True) for n in (3, 3, 4, 4)]
+        with m.autocast("cpu"):
+            y = NORM_CALLS[name](m, h, *params)
+        y.float().sum().backward()
+        got[m] = (str(y.dtype), type(y.grad_fn).__name__,
+                  [type(n).__name__ for n, _ in y.grad_fn.next_functions],
+                  y.detach().float().numpy(), x.grad.numpy())
+    assert got[dt][:3] == got[torch][:3]
+    for a, b in zip(got[dt][3:], got[torch][3:]):
+        np.testing.assert_allclose(a, b, rtol=2e-2, atol=2e-2)
