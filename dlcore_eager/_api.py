@@ -136,11 +136,11 @@ def unary(export, ns, name):
         if check is not None and x._buf.dtype.kind in kinds:
             r = check((x,), {})
             if r is not None:
-                return r if out is None else write_out(r, out, op)
+                return r if out is None else write_out(r, out, op, (x,))
         if out is None and (prim is not None or
                             (direct is not None and x._buf.dtype in (_F32, _F64))):
             return lane(x) if lane is not None else _apply(direct, (x,), {})
-        return write_out(call(_maybe_float(x, export)), out, op)
+        return write_out(call(_maybe_float(x, export)), out, op, (x,))
     return x_named(fn) if ns == "torch.special" and name in X_NAMED else fn
 
 
@@ -198,7 +198,7 @@ def binary(export, ns, name):
         def pow_method(self, exponent):
             return call(self, exponent, 1)
         def pow_fn(input, exponent, *, out=None):
-            return write_out(call(input, exponent, 1), out, name)
+            return write_out(call(input, exponent, 1), out, name, (input, exponent))
         return pow_method if ns == "Tensor" else pow_fn
     if ns == "Tensor":
         if alpha:
@@ -214,10 +214,10 @@ def binary(export, ns, name):
         def fn(input, other, *, alpha=1, out=None):
             if type(input) is Tensor and type(other) is Tensor and alpha is _ONE and out is None:
                 return op(input, other)     # (``call``'s and ``write_out``'s steps for these)
-            return write_out(call(input, other, alpha), out, name)
+            return write_out(call(input, other, alpha), out, name, (input, other))
     else:
         def fn(input, other, *, out=None):  # type: ignore[misc]  # variants differ by design
-            return write_out(call(input, other, 1), out, name)
+            return write_out(call(input, other, 1), out, name, (input, other))
     return fn
 
 
@@ -233,8 +233,9 @@ def div(export, ns, name):
 
     def fn(input, other, *, rounding_mode=None, out=None):
         if not isinstance(input, Tensor):
-            return write_out(O.rdiv(other, input), out, name)
-        return write_out(O.div(input, other, rounding_mode=rounding_mode), out, name)
+            return write_out(O.rdiv(other, input), out, name, (input, other))
+        return write_out(O.div(input, other, rounding_mode=rounding_mode), out, name,
+                         (input, other))
     return fn
 
 
@@ -282,7 +283,7 @@ def compare(export, ns, name):
             raise _checks._invalid_combination(name, (input, other))
         if not isinstance(input, Tensor):
             input = O.as_tensor_like(np.asarray(input), other)
-        return write_out(op(input, other), out, name)
+        return write_out(op(input, other), out, name, (input, other))
     return fn
 
 
@@ -304,7 +305,8 @@ def where(export, ns, name):
             if nonzero is None:
                 raise TypeError("where(): the condition must be a tensor")
             return nonzero(as_tuple=True)
-        return write_out(O.where(condition, input, other), out, name)
+        return write_out(O.where(condition, input, other), out, name,
+                         (condition, input, other))
     return fn
 
 
@@ -449,7 +451,7 @@ def softmax(export, ns, name):
             return run(_tensor_arg(input, name), dim, dtype)
         return f
 
-    def fn_(input, dim, dtype=None, *, out=None):
+    def fn_(input, dim, dtype=None, *, out=None):     # (PyTorch's softmax: no overlap check)
         return write_out(run(_tensor_arg(input, name), dim, dtype), out, name)
     return fn_
 
@@ -483,7 +485,8 @@ def args(export, ns, name):
         return method
 
     def fn_(input, *a, out=None, **kw):
-        return write_out(call(_tensor_arg(input, name), a, kw), out, name)
+        return write_out(call(_tensor_arg(input, name), a, kw), out, name,
+                         (input, *a, *kw.values()))
     return first_named(name, fn_)
 
 
@@ -496,7 +499,7 @@ def plain(export, ns, name):
     def fn_(*a, out=None, **kw):
         if same_dtype and a and isinstance(a[0], str):
             _check_operands(a[1:])
-        return write_out(fn(*a, **kw), out, name)
+        return write_out(fn(*a, **kw), out, name, (*a, *kw.values()))
     return fn_
 
 
@@ -522,7 +525,7 @@ def scan(export, ns, name):
         return method
 
     def fn_(input, dim, *, dtype=None, out=None):
-        return write_out(run(_tensor_arg(input, name), dim, dtype), out, name)
+        return write_out(run(_tensor_arg(input, name), dim, dtype), out, name, (input,))
     return fn_
 
 

@@ -22,12 +22,17 @@ def check_cast(result, self) -> None:
                            f"the desired output type {from_numpy_dtype(sd.dtype)._legacy}")
 
 
-def write_out(result: Tensor, out: Tensor | None, op: str) -> Tensor:
-    """PyTorch's ``out=``: the result is written into ``out`` (resized if its shape differs)."""
+def write_out(result: Tensor, out: Tensor | None, op: str, inputs: tuple = ()) -> Tensor:
+    """PyTorch's ``out=``: the result is written into ``out`` (resized if its shape differs);
+    ``inputs``: the op's tensor arguments, none of which may partly overlap ``out``
+    (``torch.add(x[:-1], 1, out=x[1:])``: PyTorch's error, nothing written)."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if inputs:
+        from ._inplace_ops import check_no_partial_overlap
+        check_no_partial_overlap(out, inputs)
     if inference_write(out):
         raise RuntimeError(ERR_INFERENCE_INPLACE)
     check_cast(result, out)         # (a float result into an int out: refused)

@@ -83,3 +83,36 @@ def test_the_same_calls_as_torch():
                 d = dt.tensor(X)
                 f(dt, d)
                 np.testing.assert_allclose(d.numpy(), t.numpy(), rtol=1e-6, err_msg=name)
+
+
+OUT_CALLS = {      # (PyTorch's TensorIterator ops check out= against their inputs)
+    "add": lambda m, x: m.add(x[:-1], 1, out=x[1:]),
+    "add with alpha": lambda m, x: m.add(x[:-1], x[1:], alpha=2, out=x[1:]),
+    "exp": lambda m, x: m.exp(x[:-1], out=x[1:]),
+    "mul": lambda m, x: m.mul(x[:-1], x[1:], out=x[1:]),
+    "atan2": lambda m, x: m.atan2(x[:-1], x[1:], out=x[1:]),
+    "lerp": lambda m, x: m.lerp(x[:-1], x[1:], 0.5, out=x[1:]),
+    "cumsum": lambda m, x: m.cumsum(x[:-1], 0, out=x[1:]),
+    "round with decimals": lambda m, x: m.round(x[:-1], decimals=1, out=x[1:]),
+}
+
+
+@pytest.mark.parametrize("name", list(OUT_CALLS))
+def test_an_out_that_partly_overlaps_an_input_is_refused(name):
+    x = dt.arange(6.)
+    with pytest.raises(RuntimeError) as e:
+        OUT_CALLS[name](dt, x)
+    assert str(e.value) == MSG
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.))
+
+
+def test_out_calls_as_torch():
+    torch = pytest.importorskip("torch")
+    for name, f in OUT_CALLS.items():
+        with pytest.raises(RuntimeError, match="refer to a single memory location"):
+            f(torch, torch.arange(6.))
+    for m in (torch, dt):           # (the exact alias, and softmax, which PyTorch lets by)
+        x = m.arange(6.)
+        m.add(x, 1, out=x)
+        assert x.tolist() == [1., 2., 3., 4., 5., 6.]
+        m.log_softmax(x[:-1], 0, out=x[1:])
