@@ -456,6 +456,11 @@ def softmax(export, ns, name):
     return fn_
 
 
+#: the norms whose core composite casts a 16-bit input up and its result back (with float32
+#: weights: PyTorch's mixed-dtype kernel, one node named so, the input's and weights' edges)
+_MIXED_NORMS = {"layer_norm": "NativeLayerNormBackward0", "group_norm": "NativeGroupNormBackward0"}
+
+
 def args(export, ns, name):
     """A composite whose functional signature already reads as PyTorch's, after ``dim`` ->
     ``axis`` and ``keepdim`` -> ``keepdims`` (``round(x, decimals=2)``, ``lerp(a, b, w)``,
@@ -476,6 +481,18 @@ def args(export, ns, name):
         def call(x, a, kw):
             return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
                             "RoundBackward0", x, edges=(x,))
+
+    if name in _MIXED_NORMS:        # (a 16-bit input's last cast: PyTorch's one native node)
+        label = _MIXED_NORMS[name]
+        plain_call = call
+
+        def call(x, a, kw):
+            out = plain_call(x, a, kw)
+            if x._buf.dtype not in _dt.HALF:
+                return out
+            w = a[1] if len(a) > 1 else kw.get("weight")
+            b = a[2] if len(a) > 2 else kw.get("bias")
+            return labelled(out, label, x, edges=(x, w, b))
 
     if name in _shape_lanes.LANES:  # (diagonal, tril, triu: their lanes first)
         call = _shape_lanes.lane_call(name, call)

@@ -448,8 +448,11 @@ NORM_CALLS = {
 }
 
 
+@pytest.mark.parametrize("region", [True, False])
 @pytest.mark.parametrize("name", list(NORM_CALLS))
-def test_norms_of_a_16_bit_input_in_a_region_are_torchs_one_node(name):
+def test_norms_of_a_16_bit_input_in_a_region_are_torchs_one_node(name, region):
+    if not region and name == "F.batch_norm":
+        pytest.skip("outside a region F.batch_norm's nodes still differ (issue 19's note)")
     rng = np.random.default_rng(6)
     data = rng.standard_normal((2, 4, 3)).astype(np.float32)
     got = {}
@@ -457,7 +460,7 @@ def test_norms_of_a_16_bit_input_in_a_region_are_torchs_one_node(name):
         x = m.tensor(data, requires_grad=True)
         h = x.bfloat16() * 1
         params = [m.ones(n, requires_grad=True) for n in (3, 3, 4, 4)]
-        with m.autocast("cpu"):
+        with m.autocast("cpu", enabled=region):
             y = NORM_CALLS[name](m, h, *params)
         y.float().sum().backward()
         got[m] = (str(y.dtype), type(y.grad_fn).__name__,
