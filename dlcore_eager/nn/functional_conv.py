@@ -436,7 +436,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = out if bias is None else _ops.add(out, _ops.reshape(bias, shape))
         if out._buf.dtype != input._buf.dtype and input._buf.dtype.itemsize == 2:
             out = _ops.cast(out, input._buf.dtype)  # (16-bit input, float32 weight: PyTorch's)
-        return out
+        return labelled(out, "NativeBatchNormBackward0", input,     # (PyTorch's one node)
+                        edges=(input, weight, bias))
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be given when "

@@ -451,8 +451,6 @@ NORM_CALLS = {
 @pytest.mark.parametrize("region", [True, False])
 @pytest.mark.parametrize("name", list(NORM_CALLS))
 def test_norms_of_a_16_bit_input_in_a_region_are_torchs_one_node(name, region):
-    if not region and name == "F.batch_norm":
-        pytest.skip("outside a region F.batch_norm's nodes still differ (issue 19's note)")
     rng = np.random.default_rng(6)
     data = rng.standard_normal((2, 4, 3)).astype(np.float32)
     got = {}
