@@ -26,7 +26,7 @@ from dlcore.errors import ShapeError as _ShapeError
 from dlcore.ops._rules import as_dim, normalize_axes
 
 from . import _arg_checks as _checks, _dtype as D
-from . import _host_grad, _shape_lanes, _shown_saved, return_types
+from . import _args_labels, _host_grad, _shape_lanes, _shown_saved, return_types
 from . import _tensor_ops as O
 from ._dispatch import EagerFrontend
 from ._dtype_guards import POLICY as _DTYPE_POLICY, softmax_refusal as _softmax_refusal
@@ -456,11 +456,6 @@ def softmax(export, ns, name):
     return fn_
 
 
-#: the norms whose core composite casts a 16-bit input up and its result back (with float32
-#: weights: PyTorch's mixed-dtype kernel, one node named so, the input's and weights' edges)
-_MIXED_NORMS = {"layer_norm": "NativeLayerNormBackward0", "group_norm": "NativeGroupNormBackward0"}
-
-
 def args(export, ns, name):
     """A composite whose functional signature already reads as PyTorch's, after ``dim`` ->
     ``axis`` and ``keepdim`` -> ``keepdims`` (``round(x, decimals=2)``, ``lerp(a, b, w)``,
@@ -475,25 +470,7 @@ def args(export, ns, name):
         except _ShapeError as e:     # (PyTorch's exception and words)
             raise _torch_error(e) from None
 
-    if name == "round":             # PyTorch's grad_fn: its round and round.decimals overloads
-        unlabelled = call
-
-        def call(x, a, kw):
-            return labelled(unlabelled(x, a, kw), "RoundBackward1" if a or kw else
-                            "RoundBackward0", x, edges=(x,))
-
-    if name in _MIXED_NORMS:        # (a 16-bit input's last cast: PyTorch's one native node)
-        label = _MIXED_NORMS[name]
-        plain_call = call
-
-        def call(x, a, kw):
-            out = plain_call(x, a, kw)
-            if x._buf.dtype not in _dt.HALF:
-                return out
-            w = a[1] if len(a) > 1 else kw.get("weight")
-            b = a[2] if len(a) > 2 else kw.get("bias")
-            return labelled(out, label, x, edges=(x, w, b))
-
+    call = _args_labels.named(name, call)   # (round's overloads, a 16-bit input's norm)
     if name in _shape_lanes.LANES:  # (diagonal, tril, triu: their lanes first)
         call = _shape_lanes.lane_call(name, call)
     if ns in _METHOD_NAMESPACES:

@@ -19,7 +19,7 @@ from ._code_reads import reads, real_rule
 from ._grad_fn_labels import ALL_TENSOR_EDGES as _ALL_TENSOR_EDGES
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
-from ._inplace_ops import check_no_partial_overlap as _check_no_partial_overlap
+from ._overlap import check_no_partial_overlap as _check_no_partial_overlap
 from ._out import check_cast as _check_cast
 from ._state import SAVED_HOOKS_ON
 from ._tensor_ops import mul_ as _mul

@@ -31,7 +31,8 @@ from dlcore.registry import check_rule, scalar_buffer
 from . import _dispatch as _D
 from ._dispatch_finish import _finish
 from ._graph import ERR_VIEW_OF_LEAF, labelled
-from ._inplace_ops import _follows_ops, check_view_write
+from ._inplace_ops import _follows_ops
+from ._overlap import check_view_write
 from ._state import STATE
 from ._host import host as _host
 from ._index_general import (broadcast_error, check_basic, expand_error, has_bool,

@@ -12,7 +12,7 @@ import warnings
 
 from . import _dtype as D
 from ._graph import labelled
-from ._inplace_ops import check_no_partial_overlap
+from ._overlap import check_no_partial_overlap
 from ._long_tail import _result_dtype
 from ._operand_rules import infer_sizes, scalar_as
 from .tensor import Tensor

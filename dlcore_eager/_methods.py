@@ -29,6 +29,7 @@ from ._keyword_names import from_to
 from ._arg_checks import _NONE
 from ._dispatch import matrix_product as _matrix_product
 from ._graph import labelled
+from ._overlap import check_no_partial_overlap
 from ._state import INFERENCE_ON, fresh_version
 from .tensor import Tensor, _make, _new
 from .tracing import _RECORDERS
@@ -175,7 +176,7 @@ Tensor.T = property(_reversed)
 def _inplace(fn):
     def method(self, *args, **kwargs):
         self._check_inplace()
-        _inplace_ops.check_no_partial_overlap(self, args + tuple(kwargs.values()))
+        check_no_partial_overlap(self, args + tuple(kwargs.values()))
         return self._commit(fn(self._original(args, kwargs), *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method

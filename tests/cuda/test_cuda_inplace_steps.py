@@ -148,7 +148,7 @@ def test_the_overlap_check_reads_device_arrays():
     their device addresses (the simulator's: its arrays' NumPy memory)."""
     from numba import cuda
 
-    from dlcore_eager._inplace_ops import check_no_partial_overlap, check_view_write
+    from dlcore_eager._overlap import check_no_partial_overlap, check_view_write
     d = cuda.to_device(np.arange(6, dtype=np.float32))
     tail, head = torch.Tensor._wrap(d[1:]), torch.Tensor._wrap(d[:-1])
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
