@@ -66,6 +66,7 @@ from dlcore import dtypes as _dt
 from dlcore import ops as _ops
 
 from . import _dispatch as _D
+from ._graph import labelled
 from ._state import STATE
 from .tensor import Tensor
 
@@ -406,7 +407,6 @@ def _norm(fn, args, kwargs, st):
     named and linked as PyTorch's one mixed-dtype node (the input's, weight's and bias's
     edges)."""
     from . import _dtype as D
-    from ._graph import labelled
     x = args[0] if args else kwargs["input"]
     given = args
     if args:
