@@ -83,7 +83,7 @@ ger = outer
 
 
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's names
-    return write_out(O.clamp(input, min, max), out, "clamp")
+    return write_out(O.clamp(input, min, max), out, "clamp", (input, min, max))
 
 
 clip = clamp

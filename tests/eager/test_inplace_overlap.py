@@ -94,6 +94,8 @@ OUT_CALLS = {      # (PyTorch's TensorIterator ops check out= against their inpu
     "lerp": lambda m, x: m.lerp(x[:-1], x[1:], 0.5, out=x[1:]),
     "cumsum": lambda m, x: m.cumsum(x[:-1], 0, out=x[1:]),
     "round with decimals": lambda m, x: m.round(x[:-1], decimals=1, out=x[1:]),
+    "clamp": lambda m, x: m.clamp(x[:-1], 0, 2, out=x[1:]),
+    "clamp with a tensor bound": lambda m, x: m.clamp(x[:-1], x[:-1] * 0, out=x[1:]),
 }
 
 
