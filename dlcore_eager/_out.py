@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
+from ._overlap import check_no_partial_overlap
 from ._state import ERR_INFERENCE_INPLACE, STATE, inference_write
 from .tensor import Tensor
 
@@ -31,7 +32,6 @@ def write_out(result: Tensor, out: Tensor | None, op: str, inputs: tuple = ()) -
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if inputs:
-        from ._overlap import check_no_partial_overlap
         check_no_partial_overlap(out, inputs)
     if inference_write(out):
         raise RuntimeError(ERR_INFERENCE_INPLACE)

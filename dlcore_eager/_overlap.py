@@ -30,14 +30,9 @@ def check_no_partial_overlap(self, operands) -> None:
     Arrays of two distinct owners of memory (NumPy's ``base`` of a view) share none: a few
     attribute reads where no view of one array is involved (``w.sub_(g, alpha=lr)``)."""
     b = self._buf
-    cpu = type(b) is _ndarray
     for a in operands:
-        if isinstance(a, Tensor):
-            ob = a._buf
-            if ob is not b and (_may_share(b, ob) if cpu and type(ob) is _ndarray else
-                                not cpu and hasattr(ob, "copy_to_host")) and \
-                    _partial_overlap(b, ob):
-                raise RuntimeError(ERR_PARTIAL_OVERLAP)
+        if isinstance(a, Tensor) and _may_alias(b, a._buf) and _partial_overlap(b, a._buf):
+            raise RuntimeError(ERR_PARTIAL_OVERLAP)
 
 
 def check_view_write(b, key, value) -> None:
@@ -46,8 +41,7 @@ def check_view_write(b, key, value) -> None:
     if not isinstance(value, Tensor):
         return
     ob = value._buf
-    if ob is not b and (_may_share(b, ob) if type(b) is _ndarray and type(ob) is _ndarray else
-                        hasattr(b, "copy_to_host") and hasattr(ob, "copy_to_host")):
+    if _may_alias(b, ob):
         try:
             view = b[key]
         except Exception:  # noqa: BLE001 - the write's own error follows
@@ -56,6 +50,16 @@ def check_view_write(b, key, value) -> None:
         if (type(view) is _ndarray or hasattr(view, "copy_to_host")) and \
                 _partial_overlap(view, ob):
             raise RuntimeError(ERR_PARTIAL_OVERLAP)
+
+
+def _may_alias(b, ob) -> bool:
+    """Whether two buffers of one device (NumPy arrays, or CUDA device arrays) may share
+    memory other than being one array; buffers of anything else never compared."""
+    if ob is b:
+        return False
+    if type(b) is _ndarray and type(ob) is _ndarray:
+        return _may_share(b, ob)
+    return hasattr(b, "copy_to_host") and hasattr(ob, "copy_to_host")
 
 
 def _may_share(b, ob) -> bool:
