@@ -58,6 +58,12 @@ def _namespaces() -> list[tuple[types.ModuleType, str]]:
 _TRACE_LOCK = threading.RLock()
 #: (module globals, name) registered by ``wrap``
 _WRAPPED: list[tuple[dict, str]] = []
+#: the trace running now, ``(tracer, thread ident)``, or None: the wrappers below ask it (a
+#: trace started inside a traced function takes it over until it ends)
+_STATE: list[Any] = [None]
+#: function -> its recording wrapper; namespace name -> (its names, its functions' entries)
+_WRAPPERS: dict[Any, Any] = {}
+_SCANNED: dict[str, tuple[tuple, list]] = {}
 
 
 class Tracer:
@@ -203,40 +209,47 @@ class Tracer:
             if path not in cache:
                 cache[path] = tracer.create_proxy("get_attr", path, (), {})
             return cache[path]
-        patched = []
-        for ns, qual in _namespaces():
-            for name, f in list(vars(ns).items()):
-                if name.startswith("_") or isinstance(f, type) or not callable(f) or \
-                        isinstance(f, types.ModuleType):
-                    continue
-                QUALNAMES.setdefault(f, f"{qual}.{name}")
-                patched.append((ns, name, f))
-                setattr(ns, name, _recording(f, self))
+        outer = _STATE[0]               # a trace started inside a traced function: the
+        patched: list = []              # outer's wrappers are in place and ask _STATE
         wrapped: list[tuple[dict, str, Any]] = []
-        for glob, name in _WRAPPED:
-            missing = name not in glob
-            f = getattr(builtins, name, None) if missing else glob[name]
-            if f is None:
-                continue
-            wrapped.append((glob, name, _MISSING if missing else f))
-            glob[name] = _recording(f, self)
-        setattr(Module, "__call__", module_call)
-        setattr(Module, "__getattr__", module_getattr)
-        tensor_ops = _patch_tensor_methods(self)
+        saved_module = False
+        tensor_ops: list = []
         try:
+            _STATE[0] = (self, me)
+            if outer is None:
+                for ns, qual in _namespaces():
+                    d = vars(ns)
+                    entries = _entries(d, qual)
+                    patched.append((d, entries))
+                    for name, _, w in entries:
+                        d[name] = w
+                for glob, name in _WRAPPED:
+                    missing = name not in glob
+                    f = getattr(builtins, name, None) if missing else glob[name]
+                    if f is None:
+                        continue
+                    wrapped.append((glob, name, _MISSING if missing else f))
+                    glob[name] = _recording(f)
+            saved_module = True
+            setattr(Module, "__call__", module_call)
+            setattr(Module, "__getattr__", module_getattr)
+            tensor_ops = _patch_tensor_methods(self)
             return fn(*proxies)
         finally:
-            setattr(Module, "__call__", orig_call)
-            setattr(Module, "__getattr__", orig_getattr)
+            if saved_module:
+                setattr(Module, "__call__", orig_call)
+                setattr(Module, "__getattr__", orig_getattr)
             for name, f in tensor_ops:
                 setattr(_tensor_class(), name, f)
-            for ns, name, f in patched:
-                setattr(ns, name, f)
+            for d, entries in patched:
+                for name, f, _ in entries:
+                    d[name] = f
             for glob, name, f in reversed(wrapped):
                 if f is _MISSING:
                     glob.pop(name, None)
                 else:
                     glob[name] = f
+            _STATE[0] = outer
 
 
 _MISSING = object()
@@ -276,14 +289,40 @@ def _patch_tensor_methods(tracer: Tracer) -> list:
     return saved
 
 
-def _recording(f: Any, tracer: Tracer) -> Any:
-    me = threading.get_ident()
+def _entries(d: dict, qual: str) -> list[tuple[str, Any, Any]]:
+    """``(name, function, its recording wrapper)`` for the public functions of a namespace's
+    dict ``d``, scanned once and again only when the namespace changed (its names, or the
+    object under one of them: a user's ``torch.relu = ...``)."""
+    hit = _SCANNED.get(qual)
+    keys = tuple(d)
+    if hit is not None and hit[0] == keys and all(d.get(n) is f for n, f, _ in hit[1]):
+        return hit[1]
+    entries = []
+    for name, f in list(d.items()):
+        if name.startswith("_") or isinstance(f, type) or not callable(f) or \
+                isinstance(f, types.ModuleType):
+            continue
+        QUALNAMES.setdefault(f, f"{qual}.{name}")
+        entries.append((name, f, _recording(f)))
+    _SCANNED[qual] = (keys, entries)
+    return entries
+
+
+def _recording(f: Any) -> Any:
+    """``f``'s wrapper for tracing (made once per function): a call from the tracing thread
+    with a proxy among its arguments records a ``call_function`` node in the running trace."""
+    w = _WRAPPERS.get(f)
+    if w is not None:
+        return w
 
     def traced(*args: Any, **kwargs: Any) -> Any:
-        if threading.get_ident() == me and (_has_proxy(args) or _has_proxy(kwargs)):
-            return tracer.create_proxy("call_function", f, args, kwargs)
+        state = _STATE[0]
+        if state is not None and threading.get_ident() == state[1] and \
+                (_has_proxy(args) or _has_proxy(kwargs)):
+            return state[0].create_proxy("call_function", f, args, kwargs)
         return f(*args, **kwargs)
     traced.__wrapped__ = f                                 # type: ignore[attr-defined]
+    _WRAPPERS[f] = traced
     return traced
 
 

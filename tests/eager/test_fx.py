@@ -149,3 +149,66 @@ def test_other_threads_module_calls_are_not_recorded():
     gm = fx.symbolic_trace(f)
     assert [n.op for n in gm.graph.nodes] == ["placeholder", "call_function", "output"]
     np.testing.assert_allclose(out["y"].detach().numpy(), lin(dl.ones(2)).detach().numpy())
+
+
+def test_every_function_is_put_back_after_a_trace_also_one_that_raises():
+    names = ("relu", "tanh", "add", "cat")
+    before = {n: getattr(dl, n) for n in names}
+    before_f = dl.nn.functional.relu
+    fx.symbolic_trace(lambda x: dl.relu(x) + 1)
+
+    def bad(x):
+        if x.sum() > 0:                      # control flow on a proxy: TraceError
+            return x
+        return x
+    with pytest.raises(fx.TraceError):
+        fx.symbolic_trace(bad)
+    assert {n: getattr(dl, n) for n in names} == before
+    assert dl.nn.functional.relu is before_f
+    assert fx._STATE[0] is None
+
+
+def test_a_function_replaced_between_traces_is_the_one_recorded(monkeypatch):
+    fx.symbolic_trace(lambda x: dl.tanh(x))            # (the namespace scanned once)
+
+    def my_tanh(x):
+        return x * 2
+    monkeypatch.setattr(dl, "tanh", my_tanh)
+    gm = fx.symbolic_trace(lambda x: dl.tanh(x))
+    calls = [n.target for n in gm.graph.nodes if n.op == "call_function"]
+    assert calls == [my_tanh]
+    np.testing.assert_allclose(gm(dl.ones(2)).numpy(), [2.0, 2.0])
+    monkeypatch.undo()
+    gm = fx.symbolic_trace(lambda x: dl.tanh(x))
+    assert [n.target for n in gm.graph.nodes if n.op == "call_function"] == [dl.tanh]
+
+
+def test_a_trace_inside_a_traced_function_records_into_its_own_graph():
+    inner, relu = {}, dl.relu
+
+    def g(y):
+        return dl.sigmoid(y)
+
+    def f(x):
+        inner["gm"] = fx.symbolic_trace(g)         # while f's trace runs
+        return dl.relu(x)
+    gm = fx.symbolic_trace(f)
+    assert [n.target for n in gm.graph.nodes if n.op == "call_function"] == [dl.relu]
+    assert [n.target for n in inner["gm"].graph.nodes if n.op == "call_function"] == \
+        [dl.sigmoid]
+    assert dl.relu is relu and fx._STATE[0] is None
+    np.testing.assert_allclose(inner["gm"](dl.zeros(2)).numpy(), [0.5, 0.5])
+
+
+def test_other_threads_function_calls_run_during_a_trace():
+    import threading
+    out = {}
+
+    def f(x):
+        t = threading.Thread(target=lambda: out.setdefault("y", dl.relu(dl.tensor([-1.0, 2.0]))))
+        t.start()
+        t.join()
+        return dl.relu(x)
+    gm = fx.symbolic_trace(f)
+    assert [n.op for n in gm.graph.nodes] == ["placeholder", "call_function", "output"]
+    np.testing.assert_allclose(out["y"].numpy(), [0.0, 2.0])
