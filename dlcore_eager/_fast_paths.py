@@ -408,3 +408,10 @@ def install() -> None:
     _add_at_lane.install(Tensor)
     from . import _pointwise_lane       # (lerp_, addcmul_, addcdiv_ that nothing records)
     _pointwise_lane.install(Tensor)
+    from . import _binary               # (int64 % n, // n)
+    import sys
+    for name, ufunc in _binary.INT_DIVISIONS.items():
+        for owner in (Tensor, sys.modules["dlcore_eager"]):
+            f = owner.__dict__.get(name) if owner is Tensor else getattr(owner, name, None)
+            if f is not None and not getattr(f, "__int_lane__", False):
+                setattr(owner, name, _binary.int_division_front(f, ufunc))

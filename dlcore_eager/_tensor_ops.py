@@ -132,8 +132,9 @@ def _div_rounded(a, b, mode):
         raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'')
     try:
         if kind in "iu":
-            if not np.all(np.asarray(b._buf if isinstance(b, Tensor) else b)):
-                raise RuntimeError("ZeroDivisionError")
+            if not np.all(np.asarray(b._buf if isinstance(b, Tensor) else b)) and \
+                    a._buf.size and (not isinstance(b, Tensor) or b._buf.size):
+                raise RuntimeError("ZeroDivisionError")     # (not for an empty result)
             if mode == "floor":
                 return _ops.floor_divide(a, b)
             # exact: a - fmod(a, b) is a multiple of b, so its floor quotient is the truncated one

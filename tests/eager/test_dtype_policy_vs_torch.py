@@ -74,11 +74,12 @@ def test_no_wrapper_in_front_of_the_binding(where, name):
     # reduction keeps _numpy_keywords' axis=/keepdims= renaming, and a dim-taking entry
     # _scalar_dims' entry, PyTorch's dim rule for a 0-d input (a 1-element vector, no retry);
     # the fast lane's entry, _lane.lane_entry, in front of argmax/sum/max/softmax/transpose;
-    # the replay lane's, _replay_lane.replay_entry, in front of sign/var/std.)
+    # the replay lane's, _replay_lane.replay_entry, in front of sign/var/std; the int64
+    # division's, _binary.int_division_front's int_entry, in front of __mod__/remainder.)
     f = getattr(dl if where == "torch" else dl.Tensor, name)
     while hasattr(f, "__wrapped__"):
         assert f.__code__.co_name in ("labelling", "numpy_keywords", "scalar_dims_entry",
-                                      "lane_entry", "replay_entry"), f.__code__
+                                      "lane_entry", "replay_entry", "int_entry"), f.__code__
         f = f.__wrapped__
     assert f.__module__ in ("dlcore_eager._api", "dlcore_eager._api_pairs",
                             "dlcore_eager._tensor_ops", "dlcore_eager._signatures",
