@@ -113,6 +113,9 @@ def _random(orig, normal: bool, like: bool):
     ``(*shape, 2)`` (its real view: real and imaginary parts interleaved in draw order), times
     sqrt(1/2) for randn."""
     def f(*args, dtype=None, requires_grad=False, **kwargs):
+        if not like and not args and "size" not in kwargs:     # (PyTorch's parser: no 0-d)
+            raise TypeError(f"{orig.__name__}() received an invalid combination of arguments - "
+                            "got (), but expected one of:\n * (tuple of ints size, ...)")
         target = dtype if dtype is not None else (args[0].dtype if like and args and
                                                   isinstance(args[0], Tensor) else None)
         if target is None or not getattr(target, "is_complex", False):

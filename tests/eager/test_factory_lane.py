@@ -1,0 +1,97 @@
+"""zeros/ones/empty/full's quick entries (``dlcore_eager._factory_lane``): every call form
+gives PyTorch 2.13's dtype, shape, values, requires_grad and errors, whether the quick entry
+takes it (int sizes, one tuple, torch.Size, a dtype, an int/bool/float fill) or hands it on
+(size=, device=, requires_grad=, a list, negative or float sizes, float32 overflow, a default
+dtype of float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+from dlcore_eager import _factory_lane
+
+torch = pytest.importorskip("torch")
+
+SIZED = ["f(2, 3)", "f((2, 3))", "f(())", "f(0)", "f(4)", "f((0, 2))", "f(2, 3, dtype=m.long)",
+         "f((2,), dtype=m.bool)", "f(3, dtype=m.float64)", "f(m.ones(2, 5).shape)",
+         "f([2, 3])", "f(size=(2, 3))", "f(2, 3, requires_grad=True)", "f(-1)", "f(2.0)",
+         "f((2, -3))", "f(2, dtype=m.int32, requires_grad=False)", "f(True)", "f()",
+         "f(2, dtype='float32')", "f(2, 3, device='cpu')"]
+RANDOM = ["m.rand()", "m.randn()", "m.rand(size=(2,)).shape", "m.randn(2, 3).shape",
+          "m.rand_like(m.zeros(2)).shape"]
+FULL = ["m.full((2, 3), -1)", "m.full((2,), 7, dtype=m.long)", "m.full((2,), True)",
+        "m.full((), 5)", "m.full((2,), 0.5)", "m.full((2,), float('nan'))",
+        "m.full((2,), float('-inf'))", "m.full((2,), 1e300)", "m.full((2,), 2 ** 63)",
+        "m.full((2,), -1, dtype=m.float32)", "m.full((2,), False, dtype=m.bool)",
+        "m.full(3, 1)", "m.full([2], 1)", "m.full((2,), 1, requires_grad=True)",
+        "m.full((2,), 1.5, dtype=m.int64)", "m.full((-1,), 3)", "m.full((2,), 3j)",
+        "m.full(size=(2,), fill_value=3)", "m.full((2,), 3, device='cpu')"]
+
+
+def _outcome(m, expr, f=None):
+    try:
+        r = eval(expr, {"m": m, "f": f})                    # noqa: S307
+    except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+        return type(e).__name__
+    values = repr(r.tolist()) if expr.startswith("m.full") or "empty" not in repr(f) else ""
+    return str(r.dtype).split(".")[-1], tuple(r.shape), r.requires_grad, values
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty"])
+@pytest.mark.parametrize("expr", SIZED)
+def test_sized_factories_are_torch_s(name, expr):
+    got = _outcome(dl, expr, getattr(dl, name))
+    want = _outcome(torch, expr, getattr(torch, name))
+    assert got[:3] == want[:3]
+    if name != "empty":
+        assert got == want
+
+
+@pytest.mark.parametrize("expr", FULL)
+def test_full_is_torch_s(expr):
+    assert _outcome(dl, expr) == _outcome(torch, expr)
+
+
+@pytest.mark.parametrize("expr", RANDOM)
+def test_rand_without_a_size_is_refused_as_torch(expr):
+    def outcome(m):
+        try:
+            return tuple(eval(expr, {"m": m}))                # noqa: S307
+        except TypeError as e:
+            return str(e).split(" - ")[0]
+    assert outcome(dl) == outcome(torch)
+
+
+def test_default_dtype_float64_is_followed():
+    before = dl.get_default_dtype()
+    try:
+        dl.set_default_dtype(dl.float64)
+        assert dl.zeros(2).dtype == dl.float64 and dl.full((2,), 0.5).dtype == dl.float64
+        assert dl.full((1,), 1e300).item() == 1e300
+    finally:
+        dl.set_default_dtype(before)
+    assert dl.zeros(2).dtype == dl.float32
+
+
+def test_the_quick_entries_take_the_common_calls_and_hand_on_the_rest():
+    calls = []
+
+    def general(*args, **kw):
+        calls.append((args, kw))
+        return "general"
+    zeros = _factory_lane.sized(np.zeros, general)
+    assert zeros(2, 3).shape == (2, 3) and zeros((4,), dtype=dl.long).dtype == dl.long
+    assert not calls
+    with pytest.raises(TypeError, match='general\\(\\) missing 1 required positional'):
+        zeros()
+    for args, kw in [(([2],), {}), ((2,), {"device": "cpu"}), ((-1,), {}),
+                     ((2,), {"dtype": np.float32}), ((2,), {"requires_grad": True})]:
+        assert zeros(*args, **kw) == "general"
+    assert len(calls) == 5
+    full = _factory_lane.full(general)
+    assert full((2,), 3).tolist() == [3, 3] and len(calls) == 5
+    assert full((2,), 3.0, dtype=dl.float64) == "general"
+    assert full((2,), 1e300) == "general" and len(calls) == 7
+    assert dl.zeros.__factory_lane__ and dl.full.__factory_lane__
