@@ -341,6 +341,11 @@ def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
     src = other
     self._check_inplace()
     check_no_partial_overlap(self, (other,))
+    if type(src) is Tensor and not ((src._rg or self._rg) and STATE.enabled):
+        sb, b = src._buf, self._buf     # (a CPU tensor of this dtype and shape: nothing to
+        if type(sb) is _ndarray and type(b) is _ndarray and sb.dtype is b.dtype and \
+                sb.shape == b.shape:    # move, cast or broadcast; 2.7 -> ~1.6 us)
+            return self._commit(src)
     if not isinstance(src, Tensor):
         src = _make(np.asarray(src))
     src = src.to(self.device)._cast(self.dtype)

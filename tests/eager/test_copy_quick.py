@@ -1,0 +1,57 @@
+"""``Tensor.copy_`` of a CPU tensor of the same dtype and shape takes its quick path
+(``_inplace_ops.copy_``: no move, cast or broadcast) and keeps every effect of the general
+one, against PyTorch 2.13: the values (from a non-contiguous source, into a view, whose base
+sees them), the version counters, a view's write refused in inference mode, a forward-AD
+tangent carried, a source that requires grad recorded (CopyBackwards)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+
+torch = pytest.importorskip("torch")
+
+
+def _story(m):
+    out = []
+    base = m.zeros(3, 4)
+    src = m.arange(12.0).reshape(4, 3).t()              # (non-contiguous)
+    v0 = base._version
+    r = base.copy_(src)
+    out += [r is base, base.tolist(), base._version - v0]
+    view = base[1]
+    view.copy_(m.full((4,), 7.0))
+    out += [base[1].tolist(), base._version - v0, view._version - v0]
+    same = m.ones(2)
+    same.copy_(same)
+    out.append(same.tolist())
+    w = m.zeros(2)
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    w.copy_(x)
+    out += [w.requires_grad, type(w.grad_fn).__name__ if m is torch else w.grad_fn.name()]
+    w.sum().backward()
+    out.append(x.grad.tolist())
+    with m.inference_mode():
+        i = m.zeros(2)
+        i.copy_(m.ones(2))
+        out.append(i.tolist())
+    try:
+        i.copy_(m.ones(2))
+    except RuntimeError as e:
+        out.append(str(e)[:40])
+    return out
+
+
+def test_copy_is_torch_s():
+    assert _story(dl) == _story(torch)
+
+
+def test_a_dual_tensor_written_by_copy_carries_the_tangent():
+    import dlcore_eager.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        d = fwAD.make_dual(dl.tensor([1.0, 2.0]), dl.tensor([3.0, 4.0]))
+        t = dl.zeros(2)
+        t.copy_(d)
+        np.testing.assert_array_equal(fwAD.unpack_dual(t).tangent.numpy(), [3.0, 4.0])
