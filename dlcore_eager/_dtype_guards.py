@@ -135,13 +135,9 @@ def _int_division(kernel):
             zero = type(buf) is np.ndarray and not buf.all()
         else:       # (a Python int as the kernel sees it: int8 // 256 divides by 0)
             zero = int_divisor(a, b) == 0
-        if zero and _numel(a) and _numel(b):   # (an empty result divides nothing: PyTorch's)
-            raise RuntimeError("ZeroDivisionError")
+        if zero and all(v._buf.size for v in (a, b) if isinstance(v, Tensor)):  # (an empty
+            raise RuntimeError("ZeroDivisionError")            # result divides nothing)
     return check
-
-
-def _numel(v) -> int:
-    return v._buf.size if isinstance(v, Tensor) else 1
 
 
 def _int_pow(args, kwargs):
