@@ -91,3 +91,17 @@ def test_read_only_buffers_take_the_general_path():
     with pytest.raises(ValueError, match="read-only"):
         E.nn.utils.clip_grad_norm_([p], 0.1)
     np.testing.assert_array_equal(a, 1.0)
+
+
+def test_an_inf_gradient_clips_to_nan_silently_as_torch():
+    import warnings
+    torch = pytest.importorskip("torch")
+    got = []
+    for m in (E, torch):
+        w = m.nn.Parameter(m.ones(3))
+        w.grad = m.tensor([float("inf"), 1.0, 2.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")              # (NumPy's "invalid value" too)
+            norm = m.nn.utils.clip_grad_norm_([w], 1.0)
+        got.append((repr(norm.item()), repr(w.grad.tolist())))
+    assert got[0] == got[1]

@@ -152,9 +152,10 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None,
         if _plain(grads) and type(coef._buf) is np.ndarray and \
                 all(g._buf.flags.writeable for g in grads):
             c = coef._buf.astype(grads[0]._buf.dtype)        # (coef.to(g.dtype)'s value)
-            for g in grads:                                 # (g.mul_(c) on its buffer)
-                np.multiply(g._buf, c, out=g._buf)
-                g._vc[0] += 1
+            with np.errstate(invalid="ignore"):     # (inf * 0 of an inf norm: NaN, silently)
+                for g in grads:                             # (g.mul_(c) on its buffer)
+                    np.multiply(g._buf, c, out=g._buf)
+                    g._vc[0] += 1
             return
         for g in grads:
             g.mul_(coef.to(g.dtype))
