@@ -1,7 +1,10 @@
-"""Lane parses of the truth reductions (issue 19): ``x.any()``, ``x.all()``, ``x.any(d)``,
-``x.all(d, keepdim)`` and ``x.count_nonzero()``/``x.count_nonzero(d)`` (``torch.any``, ...)
-of a CPU tensor, the common test of a loop (``while (x > 0).any():``, an NMS's
-``if (iou < t).all()``), taken by NumPy's ``any``/``all``/``count_nonzero`` in the entry.
+"""Lane parses of the truth reductions and tests (issue 19): ``x.any()``, ``x.all()``,
+``x.any(d)``, ``x.all(d, keepdim)`` and ``x.count_nonzero()``/``x.count_nonzero(d)``
+(``torch.any``, ...) of a CPU tensor, the common test of a loop (``while (x > 0).any():``, an
+NMS's ``if (iou < t).all()``), taken by NumPy's ``any``/``all``/``count_nonzero`` in the
+entry; ``torch.isnan``/``isinf``/``isfinite`` (``x.isnan()``) of a CPU tensor of any dtype
+but bfloat16, NumPy's ufunc of the same name (4.9 -> ~1.5 us, PyTorch 2.1; a composite over
+the primitive's kernel before).
 
 The general entries compose them of primitives (``any`` = sum of ``x != 0`` > 0; ``all`` =
 sum of ``not x`` == 0): two to three kernel calls and their checks, 19-23 us against
@@ -75,5 +78,20 @@ def _count_parse(args, kw):
     return _make(np.asarray(out, _I64))
 
 
+def _test(ufunc):
+    """The parse of ``isnan``/``isinf``/``isfinite(input)``."""
+    def parse(args, kw):
+        x = args[0]
+        if type(x) is not Tensor or len(args) != 1 or kw:
+            return None
+        b = x._buf
+        if type(b) is not _ndarray or b.dtype.kind not in "biufc":
+            return None
+        out = ufunc(b)
+        return _make(out if type(out) is _ndarray else np.array(out))
+    return parse
+
+
 L.MORE.update(any=_truth(np.logical_or), all=_truth(np.logical_and),
-              count_nonzero=_count_parse)
+              count_nonzero=_count_parse, isnan=_test(np.isnan), isinf=_test(np.isinf),
+              isfinite=_test(np.isfinite))

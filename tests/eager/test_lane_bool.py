@@ -90,3 +90,29 @@ def test_a_tensor_that_requires_grad_and_a_view():
     assert r.tolist() == [True, True] and r.grad_fn is None
     assert w.t()[0].all().item() is False and w.t()[1].all().item() is True
     assert w.detach()[:, 1].count_nonzero().item() == 2
+
+
+TESTED = [np.array([np.nan, np.inf, -np.inf, 0.0, -1.5], np.float32),
+          np.array([[np.nan, 1.0], [-np.inf, 2.0]], np.float64),
+          np.array([np.nan, np.inf, 1.0], np.float16), np.array([1, -2], np.int64),
+          np.array([3], np.uint8), np.array([True, False]), np.array(np.nan, np.float32),
+          np.zeros((0, 2), np.float32),
+          np.array([1 + 1j, complex(np.nan, 0), complex(0, np.inf)], np.complex64),
+          np.arange(6, dtype=np.float32).reshape(2, 3)[:, ::2]]
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_isnan_isinf_isfinite_are_torch_s(name):
+    for arr in TESTED:
+        for as_function in (False, True):
+            want = _outcome(torch, arr, name, (), {}, as_function)
+            got = _outcome(dl, arr, name, (), {}, as_function)
+            assert got == want, (name, arr)
+    x = dl.tensor([float("nan"), 1.0], requires_grad=True)
+    r = getattr(dl, name)(x)
+    assert _parse_of(name)((x,), {}) is not None and not r.requires_grad
+    assert _parse_of(name)((x, 1), {}) is None and _parse_of(name)((x,), {"out": x}) is None
+    b = dl.tensor([float("nan"), 1.0], dtype=dl.bfloat16)
+    assert _parse_of(name)((b,), {}) is None
+    assert getattr(b, name)().tolist() == getattr(torch.tensor([float("nan"), 1.0],
+                                                               dtype=torch.bfloat16), name)().tolist()
