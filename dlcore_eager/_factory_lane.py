@@ -8,7 +8,10 @@ to seven calls: 3.1 us for ``zeros(20, 4)`` against PyTorch's 1.0, 7.6 for ``ful
 against 2.7.  The common call (the sizes as non-negative ints or one tuple of them, a dlcore
 dtype or none, no other argument, no default device set) makes its NumPy array here and wraps
 it; anything else (``size=``, ``device=``, ``requires_grad=``, ``out=``, ``memory_format=``, a
-list or a tensor as the size, a float fill beyond float32's range, a failed allocation) goes to the general entry, so its results and errors are PyTorch's as before."""
+list or a tensor as the size, a float fill beyond float32's range, a failed allocation) goes
+to the general entry, so its results and errors are PyTorch's as before; called with no size
+at all, PyTorch's TypeError (the general entry, which dlcore's own code calls with a shape of
+``()``, makes a 0-d tensor)."""
 
 from __future__ import annotations
 
@@ -50,9 +53,9 @@ def sized(np_fn: Callable, general: Callable) -> Callable:
                     return _make(np_fn(shape, npd))
                 except (MemoryError, ValueError):   # (the general entry's words for it)
                     pass
-        if not sizes and "size" not in kw:  # (PyTorch's parser; the general entry, which
+        if not sizes and "size" not in kw:  # (PyTorch's parser: see the module docstring)
             raise TypeError(f'{general.__name__}() missing 1 required positional arguments: '
-                            '"size"')     # dlcore calls with a shape of (), makes a 0-d one)
+                            '"size"')
         return general(*sizes, dtype=dtype, **kw)
     return _named(factory_entry, general)
 
