@@ -90,8 +90,9 @@ def argsort(x, *, axis, descending):
     x = np.asarray(x)
     if not descending:
         return _stable_argsort(x, axis).astype(np.int64, copy=False)
-    s = _stable_argsort(np.flip(x, axis), axis).astype(np.int64, copy=False)
-    return (x.shape[axis] - 1) - np.flip(s, axis)
+    rev = (slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)   # (np.flip's view,
+    s = _stable_argsort(x[rev], axis).astype(np.int64, copy=False)       # without its axis
+    return (x.shape[axis] - 1) - s[rev]                                  # checks: 2x 3 us)
 
 
 _QUICK = frozenset(map(np.dtype, ("float32", "float64")))
