@@ -234,7 +234,8 @@ def converted(arr: np.ndarray, npd, dtype, data, host) -> np.ndarray:
     lets them)."""
     npd = np.dtype(npd)
     checked = dtype is not None and host is data and not isinstance(data, np.ndarray)
-    if checked and npd.kind in "iu" and arr.dtype.kind in "iuf" and arr.size:
+    if checked and npd.kind in "iu" and arr.dtype.kind in "iuf" and arr.size and \
+            arr.dtype != npd:       # (values NumPy read as this very dtype fit it)
         info = np.iinfo(npd)
         low = -int(info.max) if npd.kind == "u" and arr.dtype.kind != "f" else int(info.min)
         with np.errstate(invalid="ignore"):
