@@ -204,10 +204,11 @@ def _random_fill(sampler, kernel: str):
             raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                       f"'{D.from_numpy_dtype(self._buf.dtype)._legacy}'")
         self._check_inplace()
-        n = int(np.prod(tuple(self.shape), dtype=np.int64))
-        args, kwargs = from_to("uniform_", args, kwargs)    # (normal_ has no from/to)
+        n = self._buf.size                      # (a NumPy or device array's element count)
+        if kwargs:
+            args, kwargs = from_to("uniform_", args, kwargs)    # (normal_ has no from/to)
         host = sampler(_engine(generator), self, n, *args, **kwargs)
-        src = Tensor._wrap(host.reshape(tuple(self.shape)).astype(self._buf.dtype))
+        src = Tensor._wrap(host.reshape(self._buf.shape).astype(self._buf.dtype, copy=False))
         return self._commit(src if not self.is_cuda else src.cuda())
     return method
 
