@@ -332,7 +332,17 @@ def fill_(self, value) -> Tensor:
             value = fill_scalar(value, d, self._buf.size)
     if self._rg and STATE.enabled:       # recorded: the value and a zero gradient (as zero_)
         return self._commit(_overwrite(self, value, "FillBackward2"))
+    b = self._buf
+    if type(b) is _ndarray and b.flags.writeable and not _dual_level():
+        b.fill(value)                   # (in place, as zero_: 6 -> ~2 us, PyTorch 1.7; a
+        self._vc[0] += 1                # dual level's _commit gives the zero tangent)
+        return self
     return self._commit(_ops.full_like(self, value))
+
+
+def _dual_level() -> builtins.bool:
+    fwd = sys.modules.get("dlcore_eager.autograd.forward_ad")
+    return fwd is not None and bool(fwd._LEVEL)
 
 
 def copy_(self, other: Tensor, non_blocking: bool = False) -> Tensor:
