@@ -95,3 +95,24 @@ def test_the_quick_entries_take_the_common_calls_and_hand_on_the_rest():
     assert full((2,), 3.0, dtype=dl.float64) == "general"
     assert full((2,), 1e300) == "general" and len(calls) == 7
     assert dl.zeros.__factory_lane__ and dl.full.__factory_lane__
+
+
+ARANGES = [(5,), (0,), (2, 10), (10, 2), (10, 2, -3), (-5, 5, 2), (2, 2), (0, 10, 3),
+           (3, 0, 1), (1, 5, 0), (2 ** 24 + 5,), (2 ** 24 - 3, 2 ** 24 + 2), (True,), (2.5,),
+           (0, 1, 0.25), (-(2 ** 40), -(2 ** 40) + 3)]
+
+
+@pytest.mark.parametrize("args", ARANGES)
+def test_arange_is_torch_s(args):
+    """(arange's quick path: ints below 2^24 in magnitude, the bounds consistent with the
+    step; everything else the general path)"""
+    def outcome(m, dt):
+        try:
+            r = m.arange(*args, dtype=dt)
+        except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+            return type(e).__name__, str(e)
+        return str(r.dtype).split(".")[-1], r.shape[0], repr(r[:4].tolist()), \
+            repr(r[-2:].tolist())
+    for name in (None, "float32", "int32", "float64", "int16", "int64"):
+        assert outcome(dl, name and getattr(dl, name)) == \
+            outcome(torch, name and getattr(torch, name)), name
