@@ -90,3 +90,33 @@ def test_fill_of_a_dual_tensor_gives_it_a_zero_tangent():
         d.fill_(5.0)
         p, t = fwAD.unpack_dual(d)
         assert p.tolist() == [5.0, 5.0] and t.tolist() == [0.0, 0.0]
+
+
+def _masked(m):
+    out = []
+    x = m.arange(12.0).reshape(3, 4)
+    for mask in (x > 5, (x > 5)[0], m.tensor(True), m.zeros(3, 1, dtype=m.bool),
+                 (x > 2).t().contiguous().t(), m.ones(2, 3, 4, dtype=m.bool),
+                 m.ones(4, dtype=m.bool)[:3]):
+        for value in (-1.5, 7, float("-inf"), float("nan"), 1e300, 2 ** 60, m.tensor(2.0)):
+            for dt in (m.float32, m.float64, m.int64):
+                y = x.to(dt).clone()
+                try:
+                    r = y.masked_fill_(mask, value)
+                    out.append((r is y, repr(y.tolist()), y._version))
+                except (RuntimeError, TypeError) as e:     # (the type: with a mask that
+                    out.append(type(e).__name__)    # does not broadcast and a value that
+                                                    # does not fit, PyTorch names the shape)
+    base = m.zeros(2, 3)
+    base[1].masked_fill_(m.tensor([True, False, True]), 4.0)
+    out += [base.tolist(), base._version]
+    w = m.ones(3, requires_grad=True)
+    h = w * 2
+    h.masked_fill_(m.tensor([True, False, False]), 0.0)
+    h.sum().backward()
+    out += [type(h.grad_fn).__name__ if m is torch else h.grad_fn.name(), w.grad.tolist()]
+    return out
+
+
+def test_masked_fill_is_torch_s():
+    assert _masked(dl) == _masked(torch)
