@@ -533,7 +533,8 @@ def matmul(self, other):
         na, nb = self.ndim, other.ndim         # PyTorch's grad_fn for each pair of ranks
         return labelled(_la.dot(self, other), "DotBackward0" if na == nb else "MvBackward0"
                         if na == 2 else "SqueezeBackward4" if na == 1 and nb == 2
-                        else "UnsafeViewBackward0", self, other)
+                        else "UnsafeViewBackward0", self, other,
+                        edges=(self, other) if na + nb <= 3 and (na, nb) != (1, 2) else None)
     return bind(_la.matmul_p, self, other)
 
 
