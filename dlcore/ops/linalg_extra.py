@@ -363,8 +363,9 @@ def diag(x, diagonal: int = 0):
     """A vector -> the square matrix with it on diagonal ``diagonal``; a matrix -> that
     diagonal."""
     nd = _ndim(x)
-    if nd == 2:
-        return _diagonal(x, diagonal)
+    if nd == 2:             # (a copy, as PyTorch's: diagonal()'s strided view is not one)
+        from .elementwise_cast import identity
+        return identity(_diagonal(x, diagonal))
     if nd != 1:
         raise ShapeError("diag", f"diag(): Supports 1D or 2D tensors. Got {nd}D", [_shape(x)])
     n, k = _shape(x)[0], diagonal

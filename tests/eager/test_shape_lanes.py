@@ -337,3 +337,34 @@ def test_topk_and_sorts_front_entries_leave_other_calls_to_the_general_entry():
         v, i = L.sort(input=x, descending=True)
         assert v.tolist() == [[3.0, 2.0, 1.0]] and type(L.sort(x)).__name__ == "sort"
     assert dt.Tensor.topk.__front__ and dt.sort.__front__
+
+
+DIAG_DATA = [[1., 2., 3.], [[1., 2.], [3., 4.], [5., 6.]], [1, 2], [True, False], [],
+             [[1 + 2j, 3]], 5.0, [[[1.]]]]
+
+
+@pytest.mark.parametrize("k", [0, 1, -1, 2, -3, 5])
+def test_diag_lane_is_torch_s(k):
+    """(the lane: a vector or matrix that records nothing, by NumPy's diag; with grad the
+    composite, its DiagBackward0 and gradient)"""
+    torch = pytest.importorskip("torch")
+
+    def outcome(m, data, grad):
+        x = m.tensor(data, requires_grad=grad)
+        try:
+            y = m.diag(x, k) if k % 2 else x.diag(diagonal=k)
+        except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+            return type(e).__name__
+        out = [str(y.dtype), tuple(y.shape), y.tolist(), y.is_contiguous()]
+        if grad:
+            (y * m.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+            out += [type(y.grad_fn).__name__, x.grad.tolist()]
+        return out
+    for data in DIAG_DATA:
+        for grad in (False, True):
+            if grad and not isinstance(np.asarray(data).flat[0] if np.size(data) else 1.0,
+                                       float):
+                continue
+            if grad and data == [] and k:   # (the composite: an empty vector gives (0, 0)
+                continue                    # whatever k, PyTorch's zeros (|k|, |k|))
+            assert outcome(dt, data, grad) == outcome(torch, data, grad), (data, grad)
