@@ -116,3 +116,36 @@ def test_arange_is_torch_s(args):
     for name in (None, "float32", "int32", "float64", "int16", "int64"):
         assert outcome(dl, name and getattr(dl, name)) == \
             outcome(torch, name and getattr(torch, name)), name
+
+
+TENSOR_DATA = [[1.0, 2.0, 3.0], [1, 2, 3], [True, False], 5.0, 3, True, [[1., 2.], [3., 4.]],
+               [], [[]], [1, 2.5], [1.0, 2], [True, 2], [2 ** 63], [2 ** 63, 1], [-2 ** 63],
+               [2 ** 70], [[1, 2], [3]], [1.0, np.float32(2)], [np.float32(1), 2.0], [1 + 2j],
+               1 + 2j, [float("nan"), float("inf")], [1e300], [[1], [2.5]], [[True], [1]],
+               (1.0, 2.0), [(1.0, 2.0)], ["a"], [[1.0], 2.0]]
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_tensor_of_python_data_is_torch_s(default):
+    """(the quick entry: Python numbers and lists of them whose NumPy array has the first
+    number's dtype; the rest the general entry)"""
+    import warnings
+
+    def outcome(m, data):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")          # (no NumPy overflow warning)
+                t = m.tensor(data)
+        except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+            return type(e).__name__
+        return str(t.dtype).split(".")[-1], tuple(t.shape), repr(t.tolist())
+    results = []
+    for m in (dl, torch):
+        before = m.get_default_dtype()
+        m.set_default_dtype(getattr(m, default))
+        try:
+            results.append([outcome(m, d) for d in TENSOR_DATA])
+        finally:
+            m.set_default_dtype(before)
+    for d, got, want in zip(TENSOR_DATA, *results):
+        assert got == want, d
