@@ -12,7 +12,10 @@
   tensors inside a sequence (one-element tensors read as numbers);
 * ``float_kernel``: a random float fill (rand, randn, normal and their ``_like``) of an
   integer or bool dtype refused with the CPU kernel's NotImplementedError;
-* ``linspace_values`` (with ``fma``): ``torch.linspace``'s CPU kernel, bit for bit.
+* ``linspace_values`` (with ``fma``): ``torch.linspace``'s CPU kernel, bit for bit;
+* ``python_array``: ``torch.tensor(data)``'s array for Python numbers and lists of them, the
+  common case, without the general path's reading (the quick entry and the legacy
+  constructors: ``torch.FloatTensor([1, 2])``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numbers
 
 import numpy as np
 
+from . import _dispatch as _D
 from . import _dtype as D
 from ._scalar_convert import fill_scalar, scalar_as
 from ._sizes import size_type_error
@@ -225,6 +229,24 @@ def complex_bounds_check(name: str, start, end, dtype, steps: int = 2) -> None:
                            f"safely cast to passed dtype {D.from_numpy_dtype(npd)._legacy}")
 
 
+def int_overflow(arr: np.ndarray, data) -> None:
+    """``tensor(data, dtype=<an integer type>)`` of Python data holding an int past int64
+    (NumPy read it as uint64, object or float64): PyTorch's ValueError, which its parser
+    raises before any conversion (``[2**63, 1]`` into int64 was -2**63 and 1)."""
+    if arr.dtype == np.int64 or not arr.size or isinstance(data, (np.ndarray, np.generic)):
+        return
+    if arr.dtype.kind == "f" and not float(np.abs(arr).max()) >= 2.0 ** 63:
+        return
+    if arr.dtype.kind in "ufO" and _big_int(data):
+        raise ValueError("Overflow when unpacking long long")
+
+
+def _big_int(data) -> bool:
+    if isinstance(data, (list, tuple)):
+        return any(_big_int(v) for v in data)
+    return type(data) is int and not -2 ** 63 <= data < 2 ** 63
+
+
 def converted(arr: np.ndarray, npd, dtype, data, host) -> np.ndarray:
     """``arr`` (read from ``data``) as a C-contiguous array of ``npd``; with a ``dtype=`` given
     for Python numbers (no array, no tensor inside): PyTorch's RuntimeError where a value does
@@ -234,6 +256,9 @@ def converted(arr: np.ndarray, npd, dtype, data, host) -> np.ndarray:
     lets them)."""
     npd = np.dtype(npd)
     checked = dtype is not None and host is data and not isinstance(data, np.ndarray)
+    if checked and arr.dtype.kind == "c" and npd.kind in "iufV":    # (Python complex numbers
+        raise TypeError("must be real number, not complex" if npd.kind in "fV" else  # into
+                        "'complex' object cannot be interpreted as an integer")  # a real type)
     if checked and npd.kind in "iu" and arr.dtype.kind in "iuf" and arr.size and \
             arr.dtype != npd:       # (values NumPy read as this very dtype fit it)
         info = np.iinfo(npd)
@@ -294,3 +319,41 @@ def fma(a: float, b: np.ndarray, c: float) -> np.ndarray:
     bb = s - p
     s_err = (p - (s - bb)) + (c - bb)
     return s + (p_err + s_err)
+
+
+#: a first number's type -> the dtype of NumPy's array of data made of such numbers
+_LEAF_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
+
+
+def python_array(data, npd: np.dtype | None = None) -> np.ndarray | None:
+    """``tensor(data)``'s array (``npd``: ``tensor(data, dtype=...)``'s NumPy dtype, a float
+    one or int64) for its common case, a Python number or a (nested) list of them whose NumPy
+    array has the first number's dtype, with nothing to check: float64 for a float (then the
+    default float dtype), int64 for an int, bool; None for anything else (a tensor or a NumPy
+    value inside, an int past int64, ragged lists, a cast that checks values), which the
+    general path reads.  (``torch.tensor([1.0, 2.0, 3.0])`` 9.5 -> ~2 us, PyTorch 5.4.)"""
+    leaf = data
+    while type(leaf) is list and leaf:
+        leaf = leaf[0]
+    want = _LEAF_DTYPES.get(type(leaf))
+    if want is None or not (type(data) is list or data is leaf):
+        return None
+    try:
+        arr = np.array(data)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if arr.dtype is not want:
+        return None
+    if npd is None:
+        if want.kind != "f":
+            return arr
+        npd = D.get_default_dtype().np_dtype
+    if npd == want:
+        return arr
+    if npd.kind != "f" and not (npd == np.int64 and want.kind == "b"):
+        return None                     # (into an integer type: the general path's checks)
+    quiet = _D._QUIET_RUN               # (1e300 into float32: inf, silently, as PyTorch;
+    if quiet is not None:               # the quiet context: np.errstate's 2 us less)
+        return quiet.run(arr.astype, npd)
+    with np.errstate(over="ignore"):
+        return arr.astype(npd)

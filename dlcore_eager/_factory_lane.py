@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _dispatch as _D
 from . import _dtype as D
+from ._creation_args import python_array
 from .creation import _DEFAULT_DEVICE, _FULL_TOPS
 from .tensor import _make
 
@@ -93,39 +93,14 @@ def full(general: Callable) -> Callable:
     return _named(factory_entry, general)
 
 
-_F64 = np.dtype(np.float64)
-_DATA = {float: _F64, int: _I64, bool: _B}      # (a first leaf's type -> the array's dtype)
-
-
 def tensor(general: Callable) -> Callable:
     """``general`` (torch.tensor) with the quick call in front: a Python number or a (nested)
-    list of them, no other argument: NumPy's array, kept where its dtype is the first
-    number's (float64 for a float, then the default float dtype; int64 for an int; bool), as
-    the general entry reads such data (a tensor or a NumPy value inside, an int past int64,
-    ragged lists: the general entry; ``tensor([1.0, 2.0, 3.0])`` 9.5 -> ~3 us, PyTorch
-    5.4)."""
+    list of them and no other argument, ``_creation_args.python_array``'s case."""
     def tensor(*args, **kw):
         if len(args) == 1 and not kw and _DEFAULT_DEVICE[0] is None:
-            data = args[0]
-            leaf = data
-            while type(leaf) is list and leaf:
-                leaf = leaf[0]
-            want = _DATA.get(type(leaf))
-            if want is not None and (type(data) is list or data is leaf):
-                try:
-                    arr = np.array(data)
-                except (ValueError, TypeError, OverflowError):
-                    arr = None
-                if arr is not None and arr.dtype is want:
-                    if want is _F64:    # (1e300 into float32: inf, silently, as PyTorch)
-                        npd = D.get_default_dtype().np_dtype
-                        quiet = _D._QUIET_RUN
-                        if quiet is not None:
-                            arr = quiet.run(arr.astype, npd, copy=False)
-                        else:
-                            with np.errstate(over="ignore"):
-                                arr = arr.astype(npd, copy=False)
-                    return _make(arr)
+            arr = python_array(args[0])
+            if arr is not None:
+                return _make(arr)
         return general(*args, **kw)
     return _named(tensor, general)
 

@@ -313,6 +313,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
         inside = True
     npd = D.to_numpy_dtype(dtype) if dtype is not None else (
         inside and _args.inferred_with_tensors(data)) or _infer_dtype(arr, host)
+    if dtype is not None and npd.kind in "iu" and host is data:
+        _args.int_overflow(arr, data)       # (an int past int64: no wrapped value)
     return _finish(_args.converted(arr, npd, dtype, data, host), None, device, requires_grad)
 
 
@@ -346,7 +348,13 @@ def from_dlpack(obj) -> Tensor:
 def _legacy_construct(dtype: D.dtype, device, args, kwargs) -> Tensor:
     """``torch.FloatTensor(2, 3)`` (uninitialised) or ``torch.FloatTensor([1, 2])``."""
     device = kwargs.pop("device", device)
+    if len(args) == 1 and isinstance(args[0], (bool, float, complex)):   # (PyTorch's words)
+        raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        if device is None and not kwargs and _DEFAULT_DEVICE[0] is None:
+            arr = _args.python_array(args[0], dtype.np_dtype)
+            if arr is not None:
+                return _make(arr)
         return tensor(args[0], dtype=dtype, device=device)
     return empty(*args, dtype=dtype, device=device)
 
