@@ -5,9 +5,12 @@ rule); and the small-integer casts ``byte()``, ``char()``, ``short()``, and ``ha
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _dtype as D
 from . import creation as C
-from .tensor import Tensor
+from ._factory_lane import _shape
+from .tensor import Tensor, _make
 
 
 def _size(size):
@@ -25,13 +28,31 @@ def _kw(self, dtype, device):
 def _sizes(name, sizes, size):
     """``x.new_zeros(2, 3)``, ``x.new_zeros((2, 3))`` or PyTorch's keyword ``size=(2, 3)``."""
     if size is None:
+        if not sizes:                   # (PyTorch's parser: no 0-d tensor)
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         return _size(sizes)
     if sizes:
         raise TypeError(f"{name}() got multiple values for argument 'size'")
     return tuple(size)
 
 
+def _quick(self, np_fn, sizes: tuple, size, dtype, device, requires_grad):
+    """The common call (int sizes or one tuple of them, the tensor's own dtype and CPU
+    device, no gradient): ``np_fn(shape, dtype)`` wrapped (``h.new_zeros(2, 16)`` 3.2 ->
+    ~1.2 us, PyTorch 1.5); None for anything else (the general path's rules and errors)."""
+    b = self._buf
+    if size is None and dtype is None and device is None and not requires_grad and sizes and \
+            type(b) is np.ndarray:
+        shape = _shape(sizes)
+        if shape is not None:
+            return _make(np_fn(shape, b.dtype))
+    return None
+
+
 def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    quick = _quick(self, np.zeros, sizes, size, dtype, device, requires_grad)
+    if quick is not None:
+        return quick
     shape = _sizes("new_zeros", sizes, size)
     if any(type(v) is int and v < 0 for v in shape):   # (PyTorch's words of new_empty's, not
         C._size((shape,))                               # torch.zeros' own)
@@ -39,11 +60,17 @@ def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=Fa
 
 
 def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    quick = _quick(self, np.ones, sizes, size, dtype, device, requires_grad)
+    if quick is not None:
+        return quick
     return C.ones(*_sizes("new_ones", sizes, size), requires_grad=requires_grad,
                   **_kw(self, dtype, device))
 
 
 def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    quick = _quick(self, np.empty, sizes, size, dtype, device, requires_grad)
+    if quick is not None:
+        return quick
     return C.empty(*_sizes("new_empty", sizes, size), requires_grad=requires_grad,
                    **_kw(self, dtype, device))
 

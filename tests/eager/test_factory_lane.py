@@ -157,3 +157,24 @@ def test_tensor_of_python_data_is_torch_s(default):
             m.set_default_dtype(before)
     for i, (got, want) in enumerate(zip(*results)):
         assert got == want, (i // len(TENSOR_DATA), TENSOR_DATA[i % len(TENSOR_DATA)])
+
+
+@pytest.mark.parametrize("name", ["new_zeros", "new_ones", "new_empty"])
+def test_new_factories_are_torch_s(name):
+    """(their quick path: int sizes or one tuple, the tensor's own dtype and CPU device)"""
+    def outcome(m):
+        out = []
+        x = m.ones(2, 3, dtype=m.float64)
+        for args, kw in [((2,), {}), ((2, 3), {}), (((4,),), {}), ((m.ones(2, 5).shape,), {}),
+                         ((), {}), (((),), {}), ((-1,), {}), (([2, 3],), {}),
+                         ((2,), {"dtype": m.int64}), ((2,), {"requires_grad": True}),
+                         ((), {"size": (2,)}), ((2.0,), {})]:
+            try:
+                t = getattr(x, name)(*args, **kw)
+            except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+                out.append(type(e).__name__)
+                continue
+            out.append((str(t.dtype).split(".")[-1], tuple(t.shape), t.requires_grad,
+                        t.tolist() if name != "new_empty" else None, type(t).__name__))
+        return out
+    assert outcome(dl) == outcome(torch)
