@@ -467,7 +467,7 @@ def meshgrid(*tensors, indexing: str | None = None):
     for i, t in enumerate(ts):
         view = [1] * len(ts)
         view[i] = -1
-        out.append(t.reshape(view).expand(*shape))
+        out.append(t.reshape(*view).expand(*shape))     # (sizes as ints: reshape's lane)
     if swap:                        # xy: the ij grids of (y, x, ...), first two swapped back
         out[0], out[1] = out[1], out[0]
     return tuple(out)
