@@ -368,3 +368,34 @@ def test_diag_lane_is_torch_s(k):
             if grad and data == [] and k:   # (the composite: an empty vector gives (0, 0)
                 continue                    # whatever k, PyTorch's zeros (|k|, |k|))
             assert outcome(dt, data, grad) == outcome(torch, data, grad), (data, grad)
+
+
+UNIQUE_DATA = [[3, 1, 2, 3, 1], [[2, 2], [0, 5]], [True, False, True], 7, [], [5, -1, 5],
+               np.array([3, 1, 3], np.uint8), np.array([[1, 2], [1, 3]], np.int32),
+               [1.5, float("nan"), 1.5, float("nan"), -0.0, 0.0]]
+
+
+@pytest.mark.parametrize("kw", [{}, {"return_inverse": True}, {"return_counts": True},
+                                {"return_inverse": True, "return_counts": True},
+                                {"sorted": False}, {"dim": 0}])
+def test_unique_is_torch_s(kw):
+    """(the lane: integer and bool CPU tensors by NumPy's unique; floats the composite)"""
+    torch = pytest.importorskip("torch")
+
+    def outcome(m):
+        out = []
+        for data in UNIQUE_DATA:
+            if kw in ({"sorted": False}, {"dim": 0}) and isinstance(data, list) and \
+                    1.5 in data:    # (PyTorch's unsorted and dim-wise float unique leave
+                continue            # NaNs' neighbours apart)
+            x = m.from_numpy(data.copy()) if isinstance(data, np.ndarray) else m.tensor(data)
+            for call in (lambda: m.unique(x, **kw), lambda: x.unique(**kw)):
+                try:
+                    o = call()
+                except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+                    out.append(type(e).__name__)
+                    continue
+                out.append([(str(t.dtype).split(".")[-1], tuple(t.shape), repr(t.tolist()))
+                            for t in (o if isinstance(o, tuple) else (o,))])
+        return out
+    assert outcome(dt) == outcome(torch)
