@@ -399,3 +399,33 @@ def test_unique_is_torch_s(kw):
                             for t in (o if isinstance(o, tuple) else (o,))])
         return out
     assert outcome(dt) == outcome(torch)
+
+
+def test_repeat_interleave_is_torch_s():
+    """(the lane: an int count on a CPU tensor that records nothing; the rest, and with a
+    gradient, the composite)"""
+    torch = pytest.importorskip("torch")
+
+    def outcome(m):
+        out = []
+        for data in ([1., 2., 3.], [[1, 2], [3, 4]], [True, False], 5.0, []):
+            for grad in (False, True):
+                if grad and not isinstance(np.asarray(data).flat[0] if np.size(data) else 1,
+                                           float):
+                    continue
+                for args, kw in [((2,), {}), ((0,), {}), ((3, 0), {}), ((2,), {"dim": -1}),
+                                 ((), {"repeats": 2, "dim": 1}), ((-1,), {}), ((2, 5), {}),
+                                 ((m.tensor([1, 2]),), {"dim": 0}),
+                                 ((2,), {"output_size": 4})]:
+                    for how in ("method", "function"):
+                        x = m.tensor(data, requires_grad=grad)
+                        try:
+                            t = x.repeat_interleave(*args, **kw) if how == "method" else \
+                                m.repeat_interleave(x, *args, **kw)
+                        except Exception as e:  # noqa: BLE001 - compared
+                            out.append(type(e).__name__)
+                            continue
+                        out.append((str(t.dtype), tuple(t.shape), t.tolist(),
+                                    t.is_contiguous(), t.requires_grad))
+        return out
+    assert outcome(dt) == outcome(torch)
