@@ -25,7 +25,8 @@ import numbers
 
 import numpy as np
 
-from . import _dispatch as _D
+from dlcore.kernels.cpu._fp_quiet import _FP
+
 from . import _dtype as D
 from ._scalar_convert import fill_scalar, scalar_as
 from ._sizes import size_type_error
@@ -352,8 +353,10 @@ def python_array(data, npd: np.dtype | None = None) -> np.ndarray | None:
         return arr
     if npd.kind != "f" and not (npd == np.int64 and want.kind == "b"):
         return None                     # (into an integer type: the general path's checks)
-    quiet = _D._QUIET_RUN               # (1e300 into float32: inf, silently, as PyTorch;
-    if quiet is not None:               # the quiet context: np.errstate's 2 us less)
-        return quiet.run(arr.astype, npd)
-    with np.errstate(over="ignore"):
+    get, put, ignore = _FP              # (1e300 into float32: inf, silently, as PyTorch;
+    before = get()                      # NumPy's error state set directly, as the cast
+    try:                                # kernel does: np.errstate's 2 us less)
+        put(ignore)
         return arr.astype(npd)
+    finally:
+        put(before)

@@ -70,6 +70,7 @@ def full(general: Callable) -> Callable:
         if len(args) == 2 and not kw and _DEFAULT_DEVICE[0] is None:
             size, value = args
             t = type(value)
+            npd: np.dtype | None
             if t is int and (dtype is None or dtype is _INT64) and \
                     -9223372036854775808 <= value <= 9223372036854775807:
                 npd = _I64

@@ -409,8 +409,9 @@ def install() -> None:
     from . import _pointwise_lane       # (lerp_, addcmul_, addcdiv_ that nothing records)
     _pointwise_lane.install(Tensor)
     from . import _inplace_ops          # (masked_fill_ of a number, in place)
-    if not getattr(Tensor.masked_fill_, "__front__", False):
-        Tensor.masked_fill_ = _inplace_ops.masked_fill_front(Tensor.masked_fill_)
+    masked_fill_ = getattr(Tensor, "masked_fill_")
+    if not getattr(masked_fill_, "__front__", False):
+        setattr(Tensor, "masked_fill_", _inplace_ops.masked_fill_front(masked_fill_))
     from . import _binary               # (int64 % n, // n)
     import sys
     for name, ufunc in _binary.INT_DIVISIONS.items():

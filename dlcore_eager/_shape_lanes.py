@@ -296,14 +296,19 @@ def unique(x, a: tuple, kw: dict):
     if args.get("dim") is not None or type(args.get("sorted", True)) is not bool or \
             type(inverse) is not bool or type(counts) is not bool:
         return None
-    res = np.unique(b, return_inverse=inverse, return_counts=counts)
     if not (inverse or counts):
-        return _make(res)
-    out = [_make(res[0])]
+        return _make(np.unique(b))
+    if inverse and counts:
+        values, inv, cnt = np.unique(b, return_inverse=True, return_counts=True)
+    elif inverse:
+        values, inv = np.unique(b, return_inverse=True)
+    else:
+        values, cnt = np.unique(b, return_counts=True)
+    out = [_make(values)]
     if inverse:
-        out.append(_make(res[1].reshape(b.shape).astype(_I64, copy=False)))
+        out.append(_make(inv.reshape(b.shape).astype(_I64, copy=False)))
     if counts:
-        out.append(_make(res[-1].astype(_I64, copy=False)))
+        out.append(_make(cnt.astype(_I64, copy=False)))
     return tuple(out)
 
 
@@ -398,8 +403,9 @@ def install(module) -> None:
             if not getattr(f, "__front__", False):
                 setattr(owner, name, _front(f, LANES[name], name, label))
     for owner in (Tensor, module):
-        if not getattr(owner.mv, "__front__", False):
-            owner.mv = _mv_front(owner.mv)
+        f = getattr(owner, "mv")
+        if not getattr(f, "__front__", False):
+            setattr(owner, "mv", _mv_front(f))
 
 
 def lane_call(name: str, general):
