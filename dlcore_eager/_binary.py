@@ -137,18 +137,23 @@ _INT_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
 _I64 = np.dtype(np.int64)
 
 
-def _int64_number(ufunc, a, b: int, reflected: bool):
+def _int64_number(ufunc, a, b: int, reflected: bool, overflows: bool = True):
     """``a (op) b`` (``b (op) a`` when ``reflected``) of an int64 CPU tensor ``a`` and a Python
-    int ``b`` in int64's range, for add, sub and mul, outside autocast and traces: the int64
+    int ``b`` in int64's range, for add, sub and mul (and ``int_division_front``'s remainder
+    and floor_divide), outside autocast and traces: the int64
     result of NumPy's ufunc (a Python int is a weak scalar: no promotion), as the general
     path's kernel computes it, exactly and wrapping on overflow as PyTorch's; None for anything
-    else (issue 19: ``inds - 1`` 22 -> ~3 us, PyTorch 6)."""
+    else (issue 19: ``inds - 1`` 22 -> ~3 us, PyTorch 6).  ``overflows``: whether the op can
+    overflow (its warning silenced then, np.errstate's 2 us)."""
     ba = a._buf
     if type(ba) is not _ndarray or ba.dtype is not _I64 or _D._AUTOCAST or _RECORDERS or \
             not -9223372036854775808 <= b <= 9223372036854775807:
         return None
-    with np.errstate(over="ignore"):
+    if not overflows:
         out = ufunc(b, ba) if reflected else ufunc(ba, b)
+    else:
+        with np.errstate(over="ignore"):
+            out = ufunc(b, ba) if reflected else ufunc(ba, b)
     if type(out) is not _ndarray:           # (a 0-d operand: NumPy's scalar)
         out = np.asarray(out)
     return _make(out)
@@ -171,15 +176,10 @@ def int_division_front(general, ufunc):
         if len(args) == 2 and not kw:
             a, b = args
             if type(b) is int and type(a) is Tensor and b != 0:
-                ba = a._buf         # (_int64_number's tests)
-                if type(ba) is _ndarray and ba.dtype is _I64 and not _D._AUTOCAST and \
-                        not _RECORDERS and -9223372036854775808 <= b <= 9223372036854775807:
-                    if b == -1:     # (int64's one overflow, min // -1: min, as PyTorch's)
-                        with np.errstate(over="ignore"):
-                            out = ufunc(ba, b)
-                    else:
-                        out = ufunc(ba, b)
-                    return _make(out if type(out) is _ndarray else np.asarray(out))
+                # (int64's one overflow: min // -1, min as PyTorch's)
+                out = _int64_number(ufunc, a, b, False, b == -1)
+                if out is not None:
+                    return out
         return general(*args, **kw)
     int_entry.__name__ = int_entry.__qualname__ = general.__name__
     int_entry.__doc__ = general.__doc__

@@ -31,7 +31,7 @@ from . import _dispatch as _D
 from . import _lane, _lane_joins  # noqa: F401 - (the joins' parses: _lane.JOINS)
 from . import _lane_clamp, _lane_entries, _lane_max  # noqa: F401 - (_lane.MORE, ENTRIES)
 from . import _lane_params  # noqa: F401 - (shrinks, threshold, selu, celu: ENTRIES)
-from . import _lane_bool  # noqa: F401 - (any, all, count_nonzero: _lane.MORE)
+from . import _lane_bool  # noqa: F401 - (any, all, count_nonzero, isnan: _lane.MORE)
 from ._dispatch_finish import _finish
 from ._dispatch_finish import view1 as _view1
 from ._graph import labelled as _labelled

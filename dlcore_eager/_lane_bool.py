@@ -3,7 +3,7 @@
 (``torch.any``, ...) of a CPU tensor, the common test of a loop (``while (x > 0).any():``, an
 NMS's ``if (iou < t).all()``), taken by NumPy's ``any``/``all``/``count_nonzero`` in the
 entry; ``torch.isnan``/``isinf``/``isfinite`` (``x.isnan()``) of a CPU tensor of any dtype
-but bfloat16, NumPy's ufunc of the same name (4.9 -> ~1.5 us, PyTorch 2.1; a composite over
+but bfloat16, NumPy's ufunc of the same name (4.9 -> ~1.0 us, PyTorch 2.1; a composite over
 the primitive's kernel before).
 
 The general entries compose them of primitives (``any`` = sum of ``x != 0`` > 0; ``all`` =
