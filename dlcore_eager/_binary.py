@@ -16,6 +16,7 @@ from dlcore.ops.power import pow_p as _pow_p
 from . import _dispatch as _D
 from ._dispatch import EagerFrontend
 from ._dispatch import small_binary as _small_binary
+from ._front_entry import dressed
 from ._graph import labelled
 from ._operand_rules import _int_pow_check, _operands, _sub_bool_check, broadcast_error
 from ._state import INFERENCE_ON, fresh_version
@@ -181,11 +182,7 @@ def int_division_front(general, ufunc):
                 if out is not None:
                     return out
         return general(*args, **kw)
-    int_entry.__name__ = int_entry.__qualname__ = general.__name__
-    int_entry.__doc__ = general.__doc__
-    int_entry.__wrapped__ = general             # type: ignore[attr-defined]
-    int_entry.__int_lane__ = True               # type: ignore[attr-defined]
-    return int_entry
+    return dressed(int_entry, general, "__int_lane__")
 
 
 def _lane_ufunc(prim, kernel, lane: list):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _dtype as D
+from ._front_entry import dressed
 from ._creation_args import python_array
 from .creation import _DEFAULT_DEVICE, _FULL_TOPS
 from .tensor import _make
@@ -107,11 +108,7 @@ def tensor(general: Callable) -> Callable:
 
 
 def _named(entry: Callable, general: Callable) -> Callable:
-    entry.__name__ = entry.__qualname__ = general.__name__
-    entry.__doc__ = general.__doc__
-    entry.__wrapped__ = general             # type: ignore[attr-defined]
-    entry.__factory_lane__ = True           # type: ignore[attr-defined]
-    return entry
+    return dressed(entry, general, "__factory_lane__")
 
 
 def install(module) -> None:

@@ -25,6 +25,7 @@ from dlcore.registry import scalar_buffer
 from . import _dispatch as _D
 from . import _dtype
 from ._arg_checks import type_name
+from ._front_entry import dressed
 from ._graph import EAGER_VJPS, ERR_VIEW_OF_LEAF, Node, labelled
 from ._operand_rules import check_rule, infer_size
 from ._overlap import check_no_partial_overlap
@@ -525,10 +526,7 @@ def masked_fill_front(general):
                     self._vc[0] += 1
                     return self
         return general(self, mask, value)
-    masked_fill_.__wrapped__ = general              # type: ignore[attr-defined]
-    masked_fill_.__front__ = True                   # type: ignore[attr-defined]
-    masked_fill_.__doc__ = general.__doc__
-    return masked_fill_
+    return dressed(masked_fill_, general, name="masked_fill_")
 
 
 def _recording() -> builtins.bool:

@@ -18,6 +18,7 @@ from dlcore.ops.scan import _topk_order_cpu
 
 from . import _dispatch as _D
 from ._dispatch import matrix_product as _matrix_product
+from ._front_entry import dressed
 from ._grad_fn_labels import LABELS as _LABELS
 from ._graph import labelled
 from ._lane import _take_params, small_many
@@ -361,11 +362,7 @@ def _front(general, lane, name: str, label):
                              edges=(x,))
                 return values_indices(name, values, indices)
         return general(*args, **kw)
-    front_entry.__name__ = front_entry.__qualname__ = general.__name__
-    front_entry.__doc__ = general.__doc__
-    front_entry.__wrapped__ = general  # type: ignore[attr-defined]
-    front_entry.__front__ = True  # type: ignore[attr-defined]
-    return front_entry
+    return dressed(front_entry, general)
 
 
 def _mv_front(general):
@@ -386,11 +383,7 @@ def _mv_front(general):
                     if out is not None:
                         return out
         return general(*args, **kw)
-    mv.__name__ = mv.__qualname__ = "mv"
-    mv.__doc__ = general.__doc__
-    mv.__wrapped__ = general  # type: ignore[attr-defined]
-    mv.__front__ = True  # type: ignore[attr-defined]
-    return mv
+    return dressed(mv, general, name="mv")
 
 
 def install(module) -> None:
