@@ -120,3 +120,4 @@ def _masked(m):
 
 def test_masked_fill_is_torch_s():
     assert _masked(dl) == _masked(torch)
+
