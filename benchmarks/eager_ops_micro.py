@@ -69,6 +69,14 @@ def rows(T, H: int = 32) -> dict:
         T.autograd.grad(T.softmax(g, 1).pow(2).sum(), g, create_graph=True)
 
     s1, s2, m1 = t(1), t(1), t(1, 1)           # 1-element tensors (issue 19's everyday ops)
+    v20 = t(20)                                 # the everyday API's long tail (20 values)
+    mask20 = v20 > 0.0
+    i20 = T.arange(20)
+    w8, u8 = t(8, 8), t(8)
+
+    def fill(z):
+        return lambda: z.fill_(0.5)
+
     return {
         "add 1 element": lambda: s1 + s2,
         "mul 1 element": lambda: s1 * s2,
@@ -138,6 +146,24 @@ def rows(T, H: int = 32) -> dict:
         "backward grad() linear-tanh-sum": grad_linear,
         "backward create_graph (x*x).mean() 4x8": cg_square_mean,
         "backward create_graph softmax 4x8": cg_softmax,
+        # the everyday long tail (sixty-fourth session): factories, truth tests, integer
+        # index arithmetic, in-place writes, vector products, diag/unique/repeat_interleave
+        "torch.zeros(20, 4)": lambda: T.zeros(20, 4),
+        "torch.full((20,), -1)": lambda: T.full((20,), -1),
+        "torch.tensor([1., 2., 3.])": lambda: T.tensor([1.0, 2.0, 3.0]),
+        "torch.arange(2, 10)": lambda: T.arange(2, 10),
+        "x.new_zeros(3)": lambda: v20.new_zeros(3),
+        "mask.any() 20": lambda: mask20.any(),
+        "mask.all() 20": lambda: mask20.all(),
+        "torch.isnan 20": lambda: T.isnan(v20),
+        "int64 % 3 20": lambda: i20 % 3,
+        "x.fill_(0.5) 20": fill(t(20)),
+        "x.copy_(y) 20": lambda: v20.copy_(v20),
+        "x.masked_fill_(m, 0) 20": lambda: t(20).masked_fill_(mask20, 0.0),
+        "torch.mv 8x8 @ 8": lambda: T.mv(w8, u8),
+        "torch.diag 20": lambda: T.diag(v20),
+        "torch.unique int64 20": lambda: T.unique(i20 % 4),
+        "repeat_interleave(2) 20": lambda: v20.repeat_interleave(2),
     }
 
 
