@@ -69,7 +69,7 @@ def rows(T, H: int = 32) -> dict:
         T.autograd.grad(T.softmax(g, 1).pow(2).sum(), g, create_graph=True)
 
     s1, s2, m1 = t(1), t(1), t(1, 1)           # 1-element tensors (issue 19's everyday ops)
-    v20 = t(20)                                 # the everyday API's long tail (20 values)
+    v20, y20 = t(20), t(20)                     # the everyday API's long tail (20 values)
     mask20 = v20 > 0.0
     i20 = T.arange(20)
     w8, u8 = t(8, 8), t(8)
@@ -158,7 +158,7 @@ def rows(T, H: int = 32) -> dict:
         "torch.isnan 20": lambda: T.isnan(v20),
         "int64 % 3 20": lambda: i20 % 3,
         "x.fill_(0.5) 20": fill(t(20)),
-        "x.copy_(y) 20": lambda: v20.copy_(v20),
+        "x.copy_(y) 20": lambda: v20.copy_(y20),
         "x.masked_fill_(m, 0) 20": lambda: t(20).masked_fill_(mask20, 0.0),
         "torch.mv 8x8 @ 8": lambda: T.mv(w8, u8),
         "torch.diag 20": lambda: T.diag(v20),
