@@ -212,7 +212,6 @@ class Tracer:
         outer = _STATE[0]               # a trace started inside a traced function: the
         patched: list = []              # outer's wrappers are in place and ask _STATE
         wrapped: list[tuple[dict, str, Any]] = []
-        saved_module = False
         tensor_ops: list = []
         try:
             _STATE[0] = (self, me)
@@ -230,15 +229,13 @@ class Tracer:
                         continue
                     wrapped.append((glob, name, _MISSING if missing else f))
                     glob[name] = _recording(f)
-            saved_module = True
             setattr(Module, "__call__", module_call)
             setattr(Module, "__getattr__", module_getattr)
             tensor_ops = _patch_tensor_methods(self)
             return fn(*proxies)
         finally:
-            if saved_module:
-                setattr(Module, "__call__", orig_call)
-                setattr(Module, "__getattr__", orig_getattr)
+            setattr(Module, "__call__", orig_call)         # (harmless if never replaced)
+            setattr(Module, "__getattr__", orig_getattr)
             for name, f in tensor_ops:
                 setattr(_tensor_class(), name, f)
             for d, entries in patched:
