@@ -328,7 +328,9 @@ from . import _replay_lane, _shape_lanes  # noqa: E402  (the long tail: replayed
 
 _replay_lane.install(_sys.modules[__name__])
 _shape_lanes.install(_sys.modules[__name__])    # (topk's and sort's front entries)
-from . import _factory_lane  # noqa: E402  (zeros, ones, empty, full: the common call)
+from . import _factory_lane, _factory_out  # noqa: E402  (zeros, ones, empty, full: quick)
+
+_factory_out.install(_sys.modules[__name__])    # (out=, behind the quick entries)
 
 _factory_lane.install(_sys.modules[__name__])
 from . import ao, quantization  # noqa: E402  (torch.ao.quantization, nn.quantized.dynamic)

@@ -141,8 +141,11 @@ def _int_binary(name, expr, np_fn, doc, allow_float=False, **names):
                         **names)
 
 
+# (b = -1 divides -a by 1: the one quotient that overflows, INT_MIN // -1, wraps to INT_MIN as in
+# NumPy and PyTorch, where Numba's // gave 0 and so INT_MIN % -1 INT_MIN; floats are unchanged,
+# floor(a / -1) = floor(-a / 1))
 floor_divide_p = _int_binary(
-    "floor_divide", "{0} // {1}", np.floor_divide,
+    "floor_divide", "((-{0}) // (-{1}) if {1} == -1 else {0} // {1})", np.floor_divide,
     "y = floor(a / b) (0 where b = 0 for integers, +-inf/NaN for floats: see NumPy);  "
     "not differentiable", allow_float=True,
     api={"torch": "floor_divide", "Tensor": "floor_divide",

@@ -65,3 +65,29 @@ def test_the_front_takes_int64_by_int_and_hands_on_the_rest():
         assert front(*args, **kw) == "general"
     assert len(taken) == 5
     assert dl.Tensor.__mod__.__int_lane__ and dl.floor_divide.__int_lane__
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_the_overflowing_quotient_of_tensors_wraps_as_torch_s(dtype):
+    """INT_MIN // -1 by a tensor divisor (the floor_divide kernel, not the lane): INT_MIN, as
+    PyTorch and NumPy; Numba's // gave 0, and with it INT_MIN % -1 gave INT_MIN, not 0."""
+    lo = int(np.iinfo(dtype).min)
+    a, b = [lo, lo, 7, -7, lo + 1], [-1, 1, -1, 2, -1]
+    for n in (1, 5000):         # (one element and a long loop)
+        x, d = np.resize(np.array(a, dtype), n), np.resize(np.array(b, dtype), n)
+        for op in ("floor_divide", "remainder"):
+            got = getattr(dl, op)(dl.tensor(x), dl.tensor(d)).numpy()
+            want = getattr(torch, op)(torch.tensor(x), torch.tensor(d)).numpy()
+            np.testing.assert_array_equal(got, want)
+        got = dl.div(dl.tensor(x), dl.tensor(d), rounding_mode="trunc").numpy()
+        assert got[0] == lo and got.dtype == np.dtype(dtype)
+
+
+def test_static_floordiv_of_int_min_by_minus_one_wraps():
+    import dlcore_static as tf
+    g = tf.Graph()
+    with g.as_default():
+        q = tf.math.floordiv(tf.constant([I64.min, 7, -7], tf.int64),
+                             tf.constant([-1, -2, 2], tf.int64))
+        with tf.Session() as s:
+            assert s.run(q).tolist() == [I64.min, -4, -4]
