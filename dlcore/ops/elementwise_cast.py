@@ -10,6 +10,7 @@ below :mod:`dlcore.ops.elementwise`, whose arithmetic casts (``_promote``) and f
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from ..kernels.cuda import indexing as _cuda_indexing
 from ..registry import PRIMITIVES, AVal, Primitive, aval_of, bind
 
 _F32 = np.dtype(np.float32)
+_I64, _U8 = np.dtype(np.int64), np.dtype(np.uint8)
 
 
 def _elementwise(name, expr, nin, np_fn, shape_rule, vjp, doc, kind, simd=False, **names):
@@ -78,9 +80,41 @@ def _cast_cpu_half(x, *, dtype):
             return x.astype(dtype)                # (70000 -> inf, silently, as PyTorch)
         finally:
             put(before)
+    if dtype == _U8 and x.dtype.kind == "f":        # (PyTorch's: through int64, so that
+        return _cast_cpu(_cast_cpu(x, dtype=_I64), dtype=dtype)     # -2**31 - 1 is 255)
     return _cast_cpu(x, dtype=dtype)
 
 
+def _cast_small(shape, dtype_in, *, dtype):
+    """The cast's small-operand form (the eager lanes' ``kernel.small``): NumPy's ``astype``,
+    one C call, where it is the kernel's conversion exactly and silent (booleans and integers
+    to anything real, anything real to bool, float32 to float64); for a float to an integer
+    (``x.long()``) ``astype`` with NumPy's warnings silenced (NaN, +-inf and values out of
+    range: the same machine conversion as the kernel's, INT_MIN on x86, as PyTorch's; checked
+    equal for every integer dtype in tests/eager/test_cast_lane.py); None (the kernel) for
+    float64 to float32."""
+    src, dst = dtype_in.kind, dtype.kind
+    if dtype_in in _dt.HALF or dtype in _dt.HALF or "c" in (src, dst):
+        return None
+    if src in "biu" and dst in "biuf" or src == "f" and (
+            dst == "b" or dst == "f" and dtype.itemsize > dtype_in.itemsize):
+        return np.ndarray.astype, dtype
+    if src == "f" and dst in "iu":
+        return partial(_quiet_astype, dtype=dtype)
+    return None
+
+
+def _quiet_astype(x, dtype):
+    get, put, ignore = _FP
+    before = get()
+    try:
+        put(ignore)
+        return x.astype(_I64).astype(dtype) if dtype == _U8 else x.astype(dtype)
+    finally:
+        put(before)
+
+
+_cast_cpu_half.small = _cast_small  # type: ignore[attr-defined]
 cast_p.kernels["cpu"] = _cast_cpu_half
 _cast_cuda = cast_p.kernels["cuda"]
 
