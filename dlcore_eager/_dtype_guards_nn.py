@@ -29,6 +29,8 @@ from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
 from .tensor import Tensor
 
+_INT64_DT, _INT32_DT = np.dtype(np.int64), np.dtype(np.int32)
+
 
 def _promoted_loss(kernel: str):
     """A loss of ``input`` and ``target``: refused when their promoted dtype is not floating.
@@ -511,9 +513,11 @@ def _index_dtype(key: str, allowed: str, message: str):
     """PyTorch's refusal of an index tensor (the second argument, or ``key``) whose dtype is
     not ``allowed`` (``message`` with the dtype's name): dlcore truncated float indices
     (take(x, [0.7, 2.2]) read elements 0 and 2) and took a float mask's nonzeros."""
+    want = np.dtype(allowed)        # (compared as a dtype: NumPy's dtype.name is Python code)
+
     def check(args, kwargs):
         t = args[1] if len(args) > 1 else kwargs.get(key)
-        if isinstance(t, Tensor) and t._buf.dtype.name != allowed:
+        if isinstance(t, Tensor) and t._buf.dtype != want:
             raise RuntimeError(message.format(_legacy(t._buf.dtype)))
     return check
 
@@ -525,12 +529,12 @@ def _take_along_dim(ns: str):
     def check(args, kwargs):
         x = args[0] if args else kwargs.get("input")
         t = args[1] if len(args) > 1 else kwargs.get("indices")
-        if not isinstance(t, Tensor) or t._buf.dtype.name == "int64":
+        if not isinstance(t, Tensor) or t._buf.dtype == _INT64_DT:
             return None
         if (args[2] if len(args) > 2 else kwargs.get("dim")) is not None:
             raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but "
                                f"got {_legacy(t._buf.dtype)}")
-        if t._buf.dtype.name == "int32" or t._buf.size == 0:
+        if t._buf.dtype == _INT32_DT or t._buf.size == 0:
             return _ORIG[(ns, "take_along_dim")](x, t.long())
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     return check

@@ -1,0 +1,131 @@
+"""The quick entries of everyday calls (issue 19): ``torch.equal``, ``x.narrow``,
+``torch.logical_and``/``or``/``xor``/``not`` and ``x.masked_select``: values, dtypes, views,
+grad_fn and errors as PyTorch 2.13's, on the calls each entry takes and on those it hands to
+the general path."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+import pytest
+
+import dlcore_eager as dl
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(f):
+    try:
+        r = f()
+    except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+        return type(e).__name__, str(e).split("\n")[0]
+    if isinstance(r, bool):
+        return r
+    return str(r.dtype).split(".")[-1], tuple(r.shape), repr(r.tolist()), \
+        type(r.grad_fn).__name__
+
+
+def _both(make):
+    return _outcome(lambda: make(dl)), _outcome(lambda: make(torch))
+
+
+NAN = float("nan")
+EQUAL = {
+    "same": lambda m: m.equal(m.tensor([1.0, 2.0]), m.tensor([1.0, 2.0])),
+    "one differs": lambda m: m.equal(m.tensor([1.0, 2.0]), m.tensor([1.0, 3.0])),
+    "nan itself": lambda m: (lambda t: m.equal(t, t))(m.tensor([NAN, 1.0])),
+    "shapes": lambda m: m.equal(m.zeros(2, 3), m.zeros(3, 2)),
+    "empty": lambda m: m.equal(m.zeros(0), m.zeros(0, 1)),
+    "int and float": lambda m: m.equal(m.tensor([1]), m.tensor([1.0])),
+    "float32 and 64": lambda m: m.equal(m.tensor([0.1]), m.tensor([0.1], dtype=m.float64)),
+    "transposed": lambda m: m.equal(m.zeros(2, 3).t(), m.zeros(3, 2)),
+    "method": lambda m: m.ones(2).equal(m.ones(2)),
+    "number": lambda m: m.equal(m.zeros(1), 1),
+}
+
+
+@pytest.mark.parametrize("case", list(EQUAL))
+def test_equal(case):
+    got, want = _both(EQUAL[case])
+    assert got == want
+
+
+@pytest.mark.parametrize("args", [(1, 1, 2), (1, -2, 2), (0, 0, 3), (-1, 1, 1), (1, 4, 0),
+                                  (0, -3, 1), (1, 3, 2), (2, 0, 1), (1, -5, 1)])
+@pytest.mark.parametrize("how", ["method", "function"])
+def test_narrow(args, how):
+    def make(m):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_()
+        return x.narrow(*args) if how == "method" else m.narrow(x, *args)
+    want = _outcome(lambda: make(torch))
+    try:
+        r = make(dl)
+    except Exception as e:  # noqa: BLE001 - (dlcore's IndexOutOfBounds is a RuntimeError and
+        assert isinstance(e, getattr(builtins, want[0]))   # an IndexError, PyTorch's the first)
+        assert str(e) == want[1]
+        return
+    assert _outcome(lambda: r) == want
+
+
+def test_narrow_is_a_view_with_the_slice_s_gradient():
+    x = dl.zeros(4)
+    x.narrow(0, 1, 2).fill_(5.0)
+    assert x.tolist() == [0.0, 5.0, 5.0, 0.0]
+    w = dl.arange(12.0).reshape(3, 4).requires_grad_()
+    w.narrow(1, 1, 2).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.tile([0.0, 1.0, 1.0, 0.0], (3, 1)))
+
+
+OPERANDS = {
+    "float, int": lambda m: (m.tensor([0.0, 1.0, NAN, -2.0]), m.tensor([1, 0, 3, 0])),
+    "bool, bool": lambda m: (m.tensor([True, False, True]), m.tensor([False, False, True])),
+    "broadcast": lambda m: (m.tensor([0.0, 1.0, NAN, -2.0]), m.tensor([[1.0], [0.0]])),
+    "0-d": lambda m: (m.tensor(0.0), m.tensor([0.0, 1.0])),
+    "complex": lambda m: (m.tensor([1.0, 0.0]), m.tensor([1j, 2 + 0j])),
+    "mismatch": lambda m: (m.zeros(4), m.zeros(3)),
+    "number": lambda m: (m.zeros(4), 1),
+}
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+@pytest.mark.parametrize("case", list(OPERANDS))
+def test_logical_binary(name, case):
+    got, want = _both(lambda m: getattr(m, name)(*OPERANDS[case](m)))
+    assert got == want
+    if case != "number":
+        got, want = _both(lambda m: getattr(OPERANDS[case](m)[0], name)(OPERANDS[case](m)[1]))
+        assert got == want
+
+
+@pytest.mark.parametrize("case", ["float, int", "bool, bool", "complex"])
+def test_logical_not_and_out(case):
+    got, want = _both(lambda m: m.logical_not(OPERANDS[case](m)[1]))
+    assert got == want
+    got, want = _both(lambda m: m.logical_and(*OPERANDS[case](m),
+                                              out=m.empty(0, dtype=m.bool)))
+    assert got == want
+
+
+MASKS = {
+    "same shape": lambda m, x: x > 4,
+    "row": lambda m, x: (x > 4)[0],
+    "0-d": lambda m, x: m.tensor(True),
+    "none true": lambda m, x: x > 100,
+    "float mask": lambda m, x: x,
+    "wrong shape": lambda m, x: (x > 4)[:2],
+    "number": lambda m, x: 1,
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("case", list(MASKS))
+def test_masked_select(case, grad):
+    def make(m):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_(grad)
+        return x.masked_select(MASKS[case](m, x))
+    got, want = _both(make)
+    if case == "wrong shape":           # (the operands named the other way round)
+        assert got[0] == want[0] and "must match the size" in got[1]
+        return
+    assert got == want
