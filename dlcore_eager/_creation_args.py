@@ -299,11 +299,12 @@ def linspace_values(start, end, n: int, npd: np.dtype) -> np.ndarray:
         # (the bounds converted to the dtype first: -1 into uint8 is 255, as c10's cast)
         s, e = (float(np.array(int(v)).astype(npd)) for v in (start, end))
         step = (e - s) / (n - 1)
-    if npd == np.float32:            # a float32 fma: the float64 product is exact
-        out = np.concatenate([s + step * low, e - step * high])
-    else:
-        out = np.concatenate([fma(step, low, s), fma(-step, high, e)])
-    return out.astype(npd)
+    with np.errstate(invalid="ignore", over="ignore"):   # (an infinite bound: NaNs, silently,
+        if npd == np.float32:        # as PyTorch's) (a float32 fma: the float64 product is exact)
+            out = np.concatenate([s + step * low, e - step * high])
+        else:
+            out = np.concatenate([fma(step, low, s), fma(-step, high, e)])
+        return out.astype(npd)
 
 
 def fma(a: float, b: np.ndarray, c: float) -> np.ndarray:

@@ -24,7 +24,7 @@ from . import _dtype as D
 from ._front_entry import dressed
 from ._creation_args import python_array
 from .creation import _DEFAULT_DEVICE, _FULL_TOPS
-from .tensor import _make
+from .tensor import Tensor, _make
 
 _DType = D.dtype
 _INT64, _BOOL = D.int64, D.bool_
@@ -95,6 +95,71 @@ def full(general: Callable) -> Callable:
     return _named(factory_entry, general)
 
 
+def full_like(general: Callable) -> Callable:
+    """``general`` (torch.full_like) with the quick call in front: ``full_like(x, v)`` of a
+    C-contiguous CPU float32/float64 tensor and a Python int or float within its range, or
+    of an int64 tensor and an int (6.0 -> ~1.5 us, PyTorch 1.6)."""
+    def factory_entry(*args, **kw):
+        if len(args) == 2 and not kw:
+            x, value = args
+            b = getattr(x, "_buf", None)
+            if type(b) is np.ndarray and isinstance(x, Tensor) and b.flags.c_contiguous:
+                d, t = b.dtype, type(value)
+                if t is float or (t is int and
+                                  -9223372036854775808 <= value <= 9223372036854775807):
+                    top = _FULL_TOPS.get(d) if d.kind == "f" else None
+                    ok = (d is _I64 and t is int) or (d.kind == "f" and d.itemsize >= 4 and (
+                        top is None or -top <= value <= top or value != value or
+                        abs(value) == math.inf))
+                    if ok:
+                        try:
+                            return _make(np.full(b.shape, value, d))
+                        except (MemoryError, ValueError, OverflowError):
+                            pass
+        return general(*args, **kw)
+    return _named(factory_entry, general)
+
+
+#: n -> (n // 2, the counts of the first half, those of the second from the end: float64)
+_LIN_COUNTS: dict = {}
+_F32 = np.dtype(np.float32)
+_F32_TOP = 3.4028234663852886e38
+
+
+def linspace(general: Callable) -> Callable:
+    """``general`` (torch.linspace) with the quick call in front: ``linspace(a, b, n)`` of
+    finite Python numbers within float32's range, an int ``n`` of 2 or more, the default
+    dtype float32: ``_creation_args.linspace_values``' float32 arithmetic (PyTorch's kernel,
+    bit for bit) on counts kept per ``n`` (11.3 -> ~3 us, PyTorch 1.8)."""
+    def factory_entry(*args, **kw):
+        if len(args) == 3 and not kw and _DEFAULT_DEVICE[0] is None:
+            start, end, n = args
+            ts, te = type(start), type(end)
+            if (ts is float or ts is int) and (te is float or te is int) and type(n) is int \
+                    and n >= 2 and -_F32_TOP <= start <= _F32_TOP and \
+                    -_F32_TOP <= end <= _F32_TOP and D.get_default_dtype().np_dtype is _F32:
+                counts = _LIN_COUNTS.get(n)
+                if counts is None:
+                    if len(_LIN_COUNTS) > 256:
+                        _LIN_COUNTS.clear()
+                    i, half = np.arange(n), n // 2
+                    counts = _LIN_COUNTS[n] = (half, i[:half].astype(np.float64),
+                                               (n - 1 - i[half:]).astype(np.float64))
+                half, low, high = counts
+                f32 = np.float32
+                s, e = f32(start), f32(end)
+                step = float(f32(e - s) / f32(n - 1))
+                out = np.empty(n)
+                head, tail = out[:half], out[half:]
+                np.multiply(low, step, out=head)
+                head += float(s)
+                np.multiply(high, -step, out=tail)
+                tail += float(e)
+                return _make(out.astype(_F32))
+        return general(*args, **kw)
+    return _named(factory_entry, general)
+
+
 def tensor(general: Callable) -> Callable:
     """``general`` (torch.tensor) with the quick call in front: a Python number or a (nested)
     list of them and no other argument, ``_creation_args.python_array``'s case."""
@@ -112,13 +177,17 @@ def _named(entry: Callable, general: Callable) -> Callable:
 
 
 def install(module) -> None:
-    """The quick entries in front of ``module``'s (torch's) zeros, ones, empty, full and
-    tensor."""
+    """The quick entries in front of ``module``'s (torch's) zeros, ones, empty, full,
+    full_like, linspace and tensor."""
     for name, np_fn in (("zeros", np.zeros), ("ones", np.ones), ("empty", np.empty)):
         f = getattr(module, name)
         if not getattr(f, "__factory_lane__", False):
             setattr(module, name, sized(np_fn, f))
     if not getattr(module.full, "__factory_lane__", False):
         module.full = full(module.full)
+    if not getattr(module.full_like, "__factory_lane__", False):
+        module.full_like = full_like(module.full_like)
+    if not getattr(module.linspace, "__factory_lane__", False):
+        module.linspace = linspace(module.linspace)
     if not getattr(module.tensor, "__factory_lane__", False):
         module.tensor = tensor(module.tensor)

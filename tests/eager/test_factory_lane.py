@@ -1,10 +1,12 @@
-"""zeros/ones/empty/full's quick entries (``dlcore_eager._factory_lane``): every call form
-gives PyTorch 2.13's dtype, shape, values, requires_grad and errors, whether the quick entry
+"""The factories' quick entries (``dlcore_eager._factory_lane``: zeros, ones, empty, full,
+full_like, linspace, tensor): every call form gives PyTorch 2.13's dtype, shape, values, requires_grad and errors, whether the quick entry
 takes it (int sizes, one tuple, torch.Size, a dtype, an int/bool/float fill) or hands it on
 (size=, device=, requires_grad=, a list, negative or float sizes, float32 overflow, a default
 dtype of float64)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -75,6 +77,23 @@ def test_default_dtype_float64_is_followed():
     assert dl.zeros(2).dtype == dl.float32
 
 
+LIKE = ["m.zeros(2, 3)", "m.zeros(2, dtype=m.float64)", "m.zeros(2, dtype=m.long)",
+        "m.zeros(2, dtype=m.uint8)", "m.zeros(2, 3).t()", "m.zeros(2, requires_grad=True)",
+        "m.zeros(())", "m.zeros(2, dtype=m.bool)", "m.zeros(2, dtype=m.float16)"]
+FILLS = [2.0, 3, -1, 1e39, float("nan"), float("inf"), 300, 2.7, True, 10 ** 20]
+
+
+@pytest.mark.parametrize("like", LIKE)
+def test_full_like_is_torch_s(like):
+    for v in FILLS:
+        expr = f"m.full_like({like}, {v!r})".replace("nan", "float('nan')").replace(
+            "inf", "float('inf')")
+        got, want = _outcome(dl, expr), _outcome(torch, expr)
+        assert got == want, expr
+        if not isinstance(want, str):
+            assert eval(expr, {"m": dl}).stride() == eval(expr, {"m": torch}).stride()  # noqa: S307
+
+
 def test_the_quick_entries_take_the_common_calls_and_hand_on_the_rest():
     calls = []
 
@@ -95,6 +114,12 @@ def test_the_quick_entries_take_the_common_calls_and_hand_on_the_rest():
     assert full((2,), 3.0, dtype=dl.float64) == "general"
     assert full((2,), 1e300) == "general" and len(calls) == 7
     assert dl.zeros.__factory_lane__ and dl.full.__factory_lane__
+    like = _factory_lane.full_like(general)
+    assert like(dl.zeros(2), 1.5).tolist() == [1.5, 1.5] and len(calls) == 7
+    for args in [(dl.zeros(2), 1e39), (dl.zeros(2, dtype=dl.uint8), 1), (dl.zeros(2), 2 ** 64),
+                 (dl.zeros(2, 2).t(), 1.0), (dl.zeros(2), True)]:
+        assert like(*args) == "general"
+    assert like(dl.zeros(2), 1, dtype=dl.long) == "general" and len(calls) == 13
 
 
 ARANGES = [(5,), (0,), (2, 10), (10, 2), (10, 2, -3), (-5, 5, 2), (2, 2), (0, 10, 3),
@@ -178,3 +203,26 @@ def test_new_factories_are_torch_s(name):
                         t.tolist() if name != "new_empty" else None, type(t).__name__))
         return out
     assert outcome(dl) == outcome(torch)
+
+
+def test_linspace_is_torch_s_bit_for_bit():
+    rng = np.random.default_rng(0)
+    cases = [(0, 1, 10), (0, 1, 2), (-1.5, 2.5, 7), (1e-3, 1e3, 1000), (5, 5, 3), (3, -7, 11),
+             (1e38, -1e38, 5), (0, 1, 1), (0, 1, 0), (0, 3.4e38, 4), (-0.0, 0.0, 3),
+             (0, float("inf"), 3)]
+    cases += [(float(a), float(b), int(n)) for a, b, n in
+              zip(rng.uniform(-1e4, 1e4, 60), rng.uniform(-1e4, 1e4, 60),
+                  rng.integers(2, 3000, 60))]
+    for args in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # (an infinite bound: NaNs, silently)
+            got = dl.linspace(*args).numpy()
+        want = torch.linspace(*args).numpy()
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32), str(args))
+    for args in [(0, 1e39, 3), (0, 1, 2.0), (0, 1, -1)]:
+        with pytest.raises(Exception) as e:
+            dl.linspace(*args)
+        with pytest.raises(type(e.value)):
+            torch.linspace(*args)
+
