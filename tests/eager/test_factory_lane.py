@@ -1,8 +1,8 @@
 """The factories' quick entries (``dlcore_eager._factory_lane``: zeros, ones, empty, full,
-full_like, linspace, tensor): every call form gives PyTorch 2.13's dtype, shape, values, requires_grad and errors, whether the quick entry
-takes it (int sizes, one tuple, torch.Size, a dtype, an int/bool/float fill) or hands it on
-(size=, device=, requires_grad=, a list, negative or float sizes, float32 overflow, a default
-dtype of float64)."""
+full_like, linspace, tensor): every call form gives PyTorch 2.13's dtype, shape, values,
+requires_grad and errors, whether the quick entry takes it (int sizes, one tuple, torch.Size,
+a dtype, an int/bool/float fill) or hands it on (size=, device=, requires_grad=, a list,
+negative or float sizes, float32 overflow, a default dtype of float64)."""
 
 from __future__ import annotations
 
