@@ -412,6 +412,9 @@ def install() -> None:
     masked_fill_ = getattr(Tensor, "masked_fill_")
     if not getattr(masked_fill_, "__front__", False):
         setattr(Tensor, "masked_fill_", _inplace_ops.masked_fill_front(masked_fill_))
+    index_put_ = getattr(Tensor, "index_put_")      # (index_put_ of index tensors: x[i] = v)
+    if not getattr(index_put_, "__front__", False):
+        setattr(Tensor, "index_put_", _inplace_ops.index_put_front(index_put_))
     from . import _binary               # (int64 % n, // n)
     import sys
     for name, ufunc in _binary.INT_DIVISIONS.items():

@@ -129,3 +129,50 @@ def test_masked_select(case, grad):
         assert got[0] == want[0] and "must match the size" in got[1]
         return
     assert got == want
+
+
+PUTS = {
+    "row, 0-d value": lambda m, x, i: x.index_put_((i,), m.tensor(0.0)),
+    "list of indices": lambda m, x, i: x.index_put_([i], m.tensor([7.0, 8.0, 9.0])),
+    "two indices": lambda m, x, i: x.index_put_((i, m.tensor([2])), m.tensor(5.0)),
+    "bool mask": lambda m, x, i: x.index_put_((m.tensor([True, False]),), m.tensor(-1.0)),
+    "other dtype": lambda m, x, i: x.index_put_((i,), m.tensor(0.0, dtype=m.float64)),
+    "a number": lambda m, x, i: x.index_put_((i,), 1.0),
+    "accumulate": lambda m, x, i: x.index_put_((m.tensor([0, 0]),), m.tensor([1.0, 2.0, 3.0]),
+                                               accumulate=True),
+    "out of range": lambda m, x, i: x.index_put_((m.tensor([5]),), m.tensor(0.0)),
+    "float index": lambda m, x, i: x.index_put_((m.tensor([1.0]),), m.tensor(0.0)),
+    "function": lambda m, x, i: m.index_put_(x, (i,), m.tensor(3.0)),
+    "out of place": lambda m, x, i: m.index_put(x, (i,), m.tensor(3.0)),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("case", list(PUTS))
+def test_index_put(case, grad):
+    def make(m):
+        w = m.arange(6.0).reshape(2, 3).requires_grad_(grad)
+        x = w * 1
+        return PUTS[case](m, x, m.tensor([1])), x, w
+    outcomes = []
+    for m in (dl, torch):
+        try:
+            r, x, w = make(m)
+        except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+            outcomes.append((type(e).__name__, str(e).split("\n")[0]))
+            continue
+        seen = [r.tolist(), x.tolist(), type(r.grad_fn).__name__, x._version]
+        if grad:
+            r.sum().backward()
+            seen.append(w.grad.tolist())
+        outcomes.append(seen)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_index_put_of_a_value_that_requires_grad():
+    v = dl.tensor(2.0, requires_grad=True)
+    y = dl.zeros(2, 3)
+    y.index_put_((dl.tensor([1]),), v)
+    assert type(y.grad_fn).__name__ == "IndexPutBackward0"
+    y.sum().backward()
+    assert v.grad.item() == 3.0
