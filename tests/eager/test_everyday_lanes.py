@@ -176,3 +176,35 @@ def test_index_put_of_a_value_that_requires_grad():
     assert type(y.grad_fn).__name__ == "IndexPutBackward0"
     y.sum().backward()
     assert v.grad.item() == 3.0
+
+
+RUNNING = {
+    "ties and NaN": lambda m: m.tensor([[1.0, 3.0, 2.0, 3.0], [NAN, 1.0, 5.0, NAN]]),
+    "3-d": lambda m: m.arange(24.0).reshape(2, 3, 4).flip(1),
+    "0-d": lambda m: m.tensor(4.0),
+    "int": lambda m: m.tensor([3, 1, 3, 7]),
+    "empty": lambda m: m.zeros(0, 3),
+    "bool": lambda m: m.tensor([True, False, True]),
+}
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+@pytest.mark.parametrize("case", list(RUNNING))
+def test_running_extremes(name, case):
+    def seen(m):
+        x = RUNNING[case](m)
+        out = []
+        for d in range(-max(x.dim(), 1), max(x.dim(), 1)):
+            v, i = getattr(m, name)(x, d)
+            out.append((repr(v.tolist()), i.tolist(), str(v.dtype)[-7:], v.stride(), i.stride()))
+        return out
+    assert seen(dl) == seen(torch)
+
+
+def test_running_extremes_gradient():
+    def grad(m):
+        w = m.tensor([[1.0, 3.0, 2.0], [4.0, 0.0, 5.0]], requires_grad=True)
+        v, _ = w.cummax(1)
+        (v * m.arange(3.0)).sum().backward()
+        return type(v.grad_fn).__name__, w.grad.tolist()
+    assert grad(dl) == grad(torch)
