@@ -4,7 +4,8 @@ lanes (``_dispatch._small_unary``, ``matrix_product``, ``reshape``, the getitem 
 instead of ``bind``, so the primitives and nodes are the ones ``dlcore.ops``'s composite makes
 (``_la.dot``, ``_diagonal``, ``cdist``) and the last node is named as PyTorch's; and
 ``tril``/``triu`` of a tensor without grad (NumPy's ``where`` on a cached mask), ``nonzero``,
-``topk`` without grad and ``gather`` (the general path's kernels or node, without ``bind``).
+``topk`` without grad and ``gather`` (the general path's kernels or node, without ``bind``);
+``narrow`` (the basic slice it is) and ``masked_select`` of a same-shape mask without grad.
 Each function returns None, having done nothing, where its lane does not apply: the caller's
 general path then runs (issue 19)."""
 
@@ -340,7 +341,7 @@ def repeat_interleave(x, a: tuple, kw: dict) -> Tensor | None:
 
 def narrow(x, a: tuple, kw: dict) -> Tensor | None:
     """``x.narrow(dim, start, length)`` of a tensor, three ints in range: the basic slice it
-    is, through ``Tensor.__getitem__``'s fast path (a view, ``SliceBackward0``: 9.3 -> ~2.5
+    is, through ``Tensor.__getitem__``'s fast path (a view, ``SliceBackward0``: 9.3 -> 3.8
     us, PyTorch 1.8); anything else (keywords, a tensor ``start``, a mistake) the general
     path, with PyTorch's errors."""
     if kw or len(a) != 3 or not isinstance(x, Tensor):
@@ -364,7 +365,7 @@ def narrow(x, a: tuple, kw: dict) -> Tensor | None:
 
 def masked_select(x, a: tuple, kw: dict) -> Tensor | None:
     """``x.masked_select(mask)`` of a CPU tensor that records nothing and a bool mask of its
-    shape: NumPy's boolean index (23.8 -> ~2 us, PyTorch 3.9); broadcasting, a gradient or
+    shape: NumPy's boolean index (23.8 -> 4.3 us, PyTorch 3.9); broadcasting, a gradient or
     another dtype: the general path."""
     if len(a) != 1 or kw:
         return None
@@ -381,10 +382,10 @@ def masked_select(x, a: tuple, kw: dict) -> Tensor | None:
     return _make(b[mb])
 
 
-LANES = {"narrow": narrow, "masked_select": masked_select, "diagonal": diagonal, "diag": diag, "unique": unique,
-         "repeat_interleave": repeat_interleave, "tril": _triangle(True), "triu": _triangle(False),
-         "cdist": cdist, "nonzero": nonzero, "argwhere": nonzero, "topk": topk,
-         "gather": gather, "sort": sort}
+LANES = {"narrow": narrow, "masked_select": masked_select, "diagonal": diagonal, "diag": diag,
+         "unique": unique, "repeat_interleave": repeat_interleave, "tril": _triangle(True),
+         "triu": _triangle(False), "cdist": cdist, "nonzero": nonzero, "argwhere": nonzero,
+         "topk": topk, "gather": gather, "sort": sort}
 
 
 def _front(general, lane, name: str, label):
