@@ -31,12 +31,15 @@ infinities there); ``det``'s is 0 there, as PyTorch's.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..api import exports
 from ..errors import DTypeNotImplemented, ShapeError
 from ..kernels.cpu import linalg_solve as _cpu
 from ..kernels.cuda import linalg_solve as _cuda
 from ..registry import AVal, Primitive, aval_of, bind
 from . import _rules
+from ._fastpath import _plain
 from .broadcast import broadcast_to
 from .decompositions import _eye_like, _float_matrices, inv
 from .elementwise import add, div, full_like, less, log, mul, neg, sub, where
@@ -95,6 +98,8 @@ def _solve_rule(a: AVal, b: AVal) -> AVal:
 
 
 def _solve_vjp(g, x, a, b):
+    if _plain(g, x) and type(a) is np.ndarray and a.dtype is g.dtype:   # (eager backward's CPU
+        return _cpu.solve_grads(g, x, a)                                # buffers: the kernels)
     gb = bind(solve_p, matrix_transpose(a), g)
     return (lambda: neg(matmul(gb, matrix_transpose(x))), gb)
 
@@ -185,6 +190,8 @@ def _upper_solve(u, y):
 
 
 def _cholesky_vjp(g, lo, x):
+    if _plain(g, lo):                   # (eager backward's CPU buffers: the kernel's one call)
+        return (_cpu.cholesky_grad(g, lo),)
     lt = matrix_transpose(lo)
     p = tril(matmul(lt, g))
     phi = mul(add(p, matrix_transpose(tril(p, -1))), 0.5)

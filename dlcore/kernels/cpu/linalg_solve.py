@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import LinAlgError
+from . import blas_threads as _bt
 from .blas_threads import for_lapack
 from .decompositions import _first_singular
 
@@ -56,6 +57,40 @@ def triangular_solve(a, b, *, lower, unit):
     b3 = np.ascontiguousarray(b).reshape((-1, n, k))
     trsm_batch(a3, b3, out.reshape((-1, n, k)), lower, unit)
     return out
+
+
+_TRI: dict = {}
+
+
+def _tri(n: int, k: int) -> np.ndarray:
+    """NumPy's ``tri(n, k=k, dtype=bool)``, kept per (n, k) (``np.tril`` makes it each call:
+    4.7 of a 20x20 factor's 34 us gradient)."""
+    m = _TRI.get((n, k))
+    if m is None:
+        if len(_TRI) > 64:
+            _TRI.clear()
+        m = _TRI[n, k] = np.tri(n, n, k, dtype=bool)
+    return m
+
+
+def solve_grads(g, x, a):
+    """(a thunk of da, db) of ``x = a^-1 b`` from g = dx on CPU buffers
+    (``linalg_systems._solve_vjp``'s formulas: db = a^-T g, da = -db x^T)."""
+    gb = solve(np.swapaxes(a, -1, -2), g)
+    return (lambda: -_bt.matmul(gb, np.swapaxes(x, -1, -2))), gb
+
+
+def cholesky_grad(g, lo):
+    """dx of ``x = L L^T`` from g = dL (``linalg_systems._cholesky_vjp``'s formula: L^-T Phi
+    L^-1, Phi = (P + tril(P, -1)^T) / 2, P = tril(L^T g)) on CPU buffers in one call: eager
+    backward's rule without nine primitives' dispatch (a 20x20 factor: ~200 -> ~40 us)."""
+    lt = np.swapaxes(lo, -1, -2)
+    n = lo.shape[-1]
+    p = np.where(_tri(n, 0), _bt.matmul(lt, g), 0)
+    phi = (p + np.swapaxes(np.where(_tri(n, -1), p, 0), -1, -2)) * 0.5
+    left = triangular_solve(lt, phi, lower=False, unit=False)
+    return np.swapaxes(triangular_solve(lt, np.swapaxes(left, -1, -2), lower=False, unit=False),
+                       -1, -2)
 
 
 # ----------------------------------------------------------------------------- cholesky
