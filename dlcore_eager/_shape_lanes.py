@@ -59,7 +59,11 @@ def vector_product(a: Tensor, b: Tensor, sa: tuple, sb: tuple) -> Tensor | None:
         ba, bb = a._buf, b._buf
         a2b = ba.reshape(1, -1) if na == 1 else ba
         b2b = bb.reshape(-1, 1) if nb == 1 else bb
-        out = _matrix_product(_matmul_p, _make(a2b), _make(b2b), a2b, b2b)._buf
+        # (matrix_product reads only the tensors' flags besides the buffers given; under
+        # no_grad, tensors that record nothing stand in for ones that require grad)
+        if a._rg or b._rg:
+            a, b = _make(a2b), _make(b2b)
+        out = _matrix_product(_matmul_p, a, b, a2b, b2b)._buf
         return _make(out.reshape(out.shape[0] if na == 2 else out.shape[1] if nb == 2 else ()))
     a2 = _D._small_unary(_expand_dims_p, a, (0,), _axes_of) if na == 1 else a
     b2 = _D._small_unary(_expand_dims_p, b, (1,), _axes_of) if nb == 1 else b
