@@ -23,9 +23,8 @@ from ..errors import DTypeNotImplemented
 from ..registry import AVal, aval_of, bind
 from . import _rules
 from .elementwise import (_binary, _elementwise, _float_binary, _promote, _sum_to, add, div,
-                          equal, exp, full_like, less, maximum_p, minimum_p, mul, neg, sub,
-                          where)
-from .elementwise import abs as abs_
+                          equal, exp, full_like, less, maximum_p, minimum_p, mul, neg,
+                          not_equal, sub, where)
 from .math_unary import floor, trunc
 
 
@@ -115,10 +114,12 @@ def fmod(a, b):
     """C's fmod: the sign of ``a``; integers stay integers."""
     a, b = _promote(a, b)
     if _is_int(a, b):
-        # (a Python number stays one, weak: abs_ of it made an int64 tensor, so fmod of an
-        # int32 tensor by 2 was int64, and by True an error)
-        r = remainder(abs_(a), abs(int(b)) if isinstance(b, (bool, int)) else abs_(b))
-        return where(less(a, 0), neg(r), r)
+        # C's from Python's: r = a mod b has b's sign; where r is not 0 and its sign is not
+        # a's, fmod is r - b (wrapping arithmetic: right for the dtype's minimum too, where
+        # abs(a) overflowed and fmod(int16 -32768, 234) was -226, not -8)
+        r = remainder(a, b)
+        wrong = bitwise_and(not_equal(r, 0), not_equal(less(r, 0), less(a, 0)))
+        return where(wrong, sub(r, b), r)
     return bind(fmod_p, *_float_binary(a, b))
 
 

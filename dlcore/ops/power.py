@@ -125,8 +125,13 @@ def _pow_lean(fe, g, y, a, b):
 # The square (and a ** 1) special-cased: LLVM hoists the test, `v * v` vectorises where `v ** e`
 # is a libm call per element (5 us against 440 us, 64,000 float32). An integer 0 ** negative is 0
 # as PyTorch (Numba's gives the dtype's minimum; `(b + 0).real`: complex and bool exponents too).
-pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** {1} if {0} != 0"
-                " or ({1} + 0).real >= 0 else {0} ** {1} * ({0} ** {1} != -9223372036854775808))))",
+# An exponent of -2**63 is taken as -2**63 + 2 (the same parity; Numba's integer power negates
+# the exponent and raised OverflowError; as a float the two are one value): a ** -2**63 is 0, or
+# 1 for a = +-1, as PyTorch's.
+_E = "({1} if {1} != -9223372036854775808 else -9223372036854775806)"
+pow_p = _binary("pow", "({0} * {0} if {1} == 2 else ({0} if {1} == 1 else ({0} ** " + _E +
+                " if {0} != 0 or ({1} + 0).real >= 0 else {0} ** " + _E + " * ({0} ** " + _E +
+                " != -9223372036854775808))))",
                 np.power, _pow_vjp,
                 "y = a ** b;  da = g b a^(b-1),  db = g y log(a)  (0 where a <= 0)",
                 api={"torch": "pow", "Tensor": "pow", "operator": ("__pow__", "__rpow__"),

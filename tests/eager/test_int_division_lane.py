@@ -91,3 +91,36 @@ def test_static_floordiv_of_int_min_by_minus_one_wraps():
                              tf.constant([-1, -2, 2], tf.int64))
         with tf.Session() as s:
             assert s.run(q).tolist() == [I64.min, -4, -4]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8"])
+def test_integer_fmod_at_the_dtype_s_extremes_is_torch_s(dtype):
+    """C's fmod of integers (the sign of the dividend) made from the floor remainder: right at
+    the dtype's minimum, where abs() overflowed (fmod(int16 -32768, 234) was -226, not -8)."""
+    info = np.iinfo(dtype)
+    if dtype == "uint8":
+        a, b = np.array([0, 255, 7, 9, 1, 5]), np.array([3, 3, 2, 2, 7, 1])
+    else:
+        a = np.array([info.min, info.max, -7, 7, -7, 7, 0, -1, info.min + 1, 5])
+        b = np.array([3, -3, 2, 2, -2, -2, 5, 7, -1, 1])
+    a, b = a.astype(dtype), b.astype(dtype)
+    for d in (b, 3, 2):
+        dd, td = (dl.tensor(d), torch.tensor(d)) if isinstance(d, np.ndarray) else (d, d)
+        got = dl.fmod(dl.tensor(a), dd)
+        want = torch.fmod(torch.tensor(a), td)
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    got = dl.fmod(dl.tensor([-32768], dtype=dl.int16), dl.tensor([234], dtype=dl.uint8))
+    assert got.tolist() == [-8] and got.dtype == dl.int16
+
+
+def test_an_integer_power_of_minus_two_to_the_63_is_torch_s():
+    """Numba's integer power negates the exponent: -2**63 raised OverflowError."""
+    e = [-1, 3, -2 ** 63, 0, -2]
+    for base in ([2, 2, 2, 2, 2], [1, -1, 0, -1, -1], [0, 0, 0, 5, 3]):
+        got = dl.tensor(base) ** dl.tensor(e)
+        want = torch.tensor(base) ** torch.tensor(e)
+        assert got.tolist() == want.tolist()
+    assert (2 ** dl.tensor(e)).tolist() == (2 ** torch.tensor(e)).tolist()
+    assert (dl.tensor([0.5, -1.0]) ** dl.tensor([-2.0 ** 63] * 2, dtype=dl.float64)).tolist() \
+        == [float("inf"), 1.0]
