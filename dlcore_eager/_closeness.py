@@ -1,11 +1,14 @@
 """``torch.isclose``: the one elementwise closeness test, which ``torch.allclose`` /
-``Tensor.allclose`` (``_tensor_ops``) reduce and ``_extra_ops`` installs."""
+``Tensor.allclose`` reduce and ``_extra_ops`` installs; ``torch.equal``."""
 from __future__ import annotations
 
 import numpy as np
 
+from dlcore import ops as _ops
+
+from ._arg_checks import not_tensor as _not_tensor
 from ._host import host as _host
-from ._operand_rules import infer_sizes
+from ._operand_rules import _operands, infer_sizes
 from ._random_draws import _like
 from .tensor import Tensor
 
@@ -21,3 +24,27 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
     infer_sizes(input, other)           # (PyTorch's broadcast error, before NumPy's)
     a, b = _host(input), _host(other)
     return _like(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input)
+
+
+def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """``isclose(self, other, rtol, atol, equal_nan).all()``, as PyTorch's (equal infinities
+    close, NaNs with ``equal_nan``, its dtype mismatch error)."""
+    for name, pos, v in (("input", 1, self), ("other", 2, other)):
+        if not isinstance(v, Tensor):       # (torch.allclose(t, 1.0): PyTorch's TypeError)
+            raise _not_tensor("allclose", name, pos, v)
+    return bool(isclose(self, other, rtol, atol, equal_nan)._buf.all())
+
+
+def equal(self, other) -> bool:
+    """True where the shapes agree and every element does (in the promoted dtype; NaN is
+    unequal even to itself, as PyTorch's)."""
+    for name, pos, v in (("input", 1, self), ("other", 2, other)):
+        if not isinstance(v, Tensor):       # (torch.equal(t, 1): PyTorch's TypeError)
+            raise _not_tensor("equal", name, pos, v)
+    a, b = self._buf, other._buf
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
+        # (two CPU tensors of one dtype: NumPy's comparison, not three ops and a tensor:
+        # 8x16 25 -> ~2 us, issue 19)
+        return a.shape == b.shape and bool((a == b).all())
+    return tuple(self.shape) == tuple(other.shape) and \
+        bool(_host(_ops.equal(*_operands(self, other))).all())

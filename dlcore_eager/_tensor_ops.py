@@ -27,7 +27,6 @@ from dlcore.registry import bind
 
 from . import _dispatch as _D
 from . import _dtype as D
-from ._arg_checks import not_tensor as _not_tensor
 from ._arg_checks import user_stacklevel as _user_level
 from ._arg_reductions import argmax, argmin  # (their home; Tensor/torch names from here)
 
@@ -47,7 +46,7 @@ from ._binary import (  # noqa: F401
     rsub_,
     sub_,
 )
-from ._closeness import isclose as _isclose
+from ._closeness import allclose, equal  # noqa: F401  (Tensor.allclose/equal: _methods)
 from ._dims import reduce_dims as _dims
 from ._dims import unique_dims
 from ._dispatch import EagerFrontend
@@ -90,6 +89,11 @@ _F32, _F64 = _F32_F64
 def _float_operands(a, b):
     if type(b) is int and a._buf.dtype.kind in "biu":
         b = float(b)        # (a true division: the number is not wrapped into a's type)
+    if isinstance(b, Tensor) and a._buf.dtype.kind in "biu" and b._buf.dtype.kind in "biu":
+        # two integer tensors: each to the default float from its own dtype, as PyTorch's
+        # integer inputs are (a 0-d int32 2**31 - 1 beside a uint8 tensor was wrapped to 255)
+        f = D.get_default_dtype().np_dtype
+        return _ops.cast(a, f), _ops.cast(b, f)
     a, b = _operands(a, b)
     if not is_floating(a._buf.dtype) and a._buf.dtype.kind != "c":
         a = _ops.cast(a, D.get_default_dtype().np_dtype)
@@ -480,30 +484,6 @@ def any(x, dim=None, keepdim=False):
     b = x if x._buf.dtype == np.bool_ else _ops.not_equal(x, 0)
     out = _ops.greater(_ops.sum(b, _dims(dim, x.ndim, False), keepdim), 0)
     return _ops.cast(out, np.uint8) if x._buf.dtype == np.uint8 else out
-
-
-def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    """``isclose(self, other, rtol, atol, equal_nan).all()``, as PyTorch's (equal infinities
-    close, NaNs with ``equal_nan``, its dtype mismatch error)."""
-    for name, pos, v in (("input", 1, self), ("other", 2, other)):
-        if not isinstance(v, Tensor):       # (torch.allclose(t, 1.0): PyTorch's TypeError)
-            raise _not_tensor("allclose", name, pos, v)
-    return bool(_isclose(self, other, rtol, atol, equal_nan)._buf.all())
-
-
-def equal(self, other) -> bool:
-    """True where the shapes agree and every element does (in the promoted dtype; NaN is
-    unequal even to itself, as PyTorch's)."""
-    for name, pos, v in (("input", 1, self), ("other", 2, other)):
-        if not isinstance(v, Tensor):       # (torch.equal(t, 1): PyTorch's TypeError)
-            raise _not_tensor("equal", name, pos, v)
-    a, b = self._buf, other._buf
-    if type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype:
-        # (two CPU tensors of one dtype: NumPy's comparison, not three ops and a tensor:
-        # 8x16 25 -> ~2 us, issue 19)
-        return a.shape == b.shape and bool((a == b).all())
-    return tuple(self.shape) == tuple(other.shape) and \
-        bool(all(_ops.equal(*_operands(self, other))).item())
 
 
 # ----------------------------------------------------------------------------- linear algebra

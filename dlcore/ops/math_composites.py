@@ -19,7 +19,7 @@ from ..api import exports
 from ..dtypes import finfo, is_floating
 from ..registry import aval_of
 from .composites import _via_float32
-from .elementwise import add, div, equal, full_like, mul, not_equal, sub, where
+from .elementwise import _promote, add, div, equal, full_like, mul, not_equal, sub, where
 from .math_binary import bitwise_and, bitwise_or, bitwise_xor, isinf, isnan
 from .math_unary import rint, trunc
 
@@ -85,18 +85,21 @@ def _truth(x):
 @exports({"torch": "logical_and", "Tensor": "logical_and", "tf": "logical_and",
           "tf.math": "logical_and"}, "compare", tf_type="LogicalAnd")
 def logical_and(a, b):
+    a, b = _promote(a, b)       # (the truth of the common dtype's values, as PyTorch's)
     return bitwise_and(_truth(a), _truth(b))
 
 
 @exports({"torch": "logical_or", "Tensor": "logical_or", "tf": "logical_or",
           "tf.math": "logical_or"}, "compare", tf_type="LogicalOr")
 def logical_or(a, b):
+    a, b = _promote(a, b)       # (the truth of the common dtype's values, as PyTorch's)
     return bitwise_or(_truth(a), _truth(b))
 
 
 @exports({"torch": "logical_xor", "Tensor": "logical_xor", "tf.math": "logical_xor"},
          "compare", tf_type="LogicalXor")
 def logical_xor(a, b):
+    a, b = _promote(a, b)       # (the truth of the common dtype's values, as PyTorch's)
     return bitwise_xor(_truth(a), _truth(b))
 
 

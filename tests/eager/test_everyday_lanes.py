@@ -208,3 +208,37 @@ def test_running_extremes_gradient():
         (v * m.arange(3.0)).sum().backward()
         return type(v.grad_fn).__name__, w.grad.tolist()
     assert grad(dl) == grad(torch)
+
+
+PROMOTED = {
+    "0-d int32 beside uint8": lambda m: (m.tensor(-2 ** 31, dtype=m.int32),
+                                        m.tensor([152, 0], dtype=m.uint8)),
+    "0-d float64 beside float32": lambda m: (m.tensor(1e-50, dtype=m.float64),
+                                            m.tensor([0.0, 1.0])),
+    "int64 beside uint8": lambda m: (m.tensor([256, 0]), m.tensor([1, 1], dtype=m.uint8)),
+}
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+@pytest.mark.parametrize("case", list(PROMOTED))
+def test_logical_ops_test_the_common_dtype_s_values(name, case):
+    """PyTorch promotes the operands first: the truth of -2**31 wrapped into uint8 is False."""
+    got, want = _both(lambda m: getattr(m, name)(*PROMOTED[case](m)))
+    assert got == want
+    got, want = _both(lambda m: getattr(PROMOTED[case](m)[0], name)(PROMOTED[case](m)[1]))
+    assert got == want
+
+
+@pytest.mark.parametrize("case", list(PROMOTED) + ["int8 by 0-d uint8"])
+def test_true_division_of_integers_reads_each_in_its_own_dtype(case):
+    """Integer operands go to the float result each from its own dtype (a 0-d int32 2**31 - 1
+    beside a uint8 tensor was wrapped into uint8 first: 255 / 136)."""
+    make = PROMOTED.get(case) or (lambda m: (m.tensor([0, -2, 5], dtype=m.int8),
+                                             m.tensor(219, dtype=m.uint8)))
+    if case == "0-d int32 beside uint8":
+        make = lambda m: (m.tensor(2 ** 31 - 1, dtype=m.int32),  # noqa: E731
+                          m.tensor([136, 27], dtype=m.uint8))
+    for f in (lambda m: make(m)[0] / make(m)[1], lambda m: m.div(*make(m)),
+              lambda m: m.true_divide(make(m)[1], make(m)[0])):
+        got, want = _both(f)
+        assert got == want
