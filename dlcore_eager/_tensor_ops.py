@@ -215,6 +215,10 @@ def clamp(x, min=None, max=None):
             min, max = _half_bound(min, d), _half_bound(max, d)
         return bind(_clamp_p, x, lo=min, hi=max)
     if x._buf.dtype.kind in "iu":       # an int bound keeps the dtype: converted as PyTorch does
+        if isinstance(min, float) or isinstance(max, float):
+            # a float bound: the result is the default float, the tensor converted first and
+            # no bound wrapped into its type (uint8.clamp(-1, 1e10) was 255 throughout)
+            return clamp(_ops.cast(x, D.get_default_dtype().np_dtype), min, max)
         if isinstance(min, int) and not isinstance(min, bool):
             min = scalar_as(min, x._buf.dtype)
         if isinstance(max, int) and not isinstance(max, bool):

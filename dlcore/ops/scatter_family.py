@@ -182,6 +182,8 @@ def scatter(x, axis, index, src=None, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     src = value if src is None else src
+    if isinstance(src, np.generic):     # (a NumPy number is a number, as PyTorch's parser reads
+        src = src.item()                # it: np.float64(-0.25) was taken for a src tensor)
     a = _axis("scatter", x, axis)
     ishape = aval_of(index).shape
     xs = aval_of(x).shape

@@ -242,3 +242,31 @@ def test_true_division_of_integers_reads_each_in_its_own_dtype(case):
               lambda m: m.true_divide(make(m)[1], make(m)[0])):
         got, want = _both(f)
         assert got == want
+
+
+CLAMPS = {
+    "uint8, int and huge float": lambda m: m.tensor([196, 97], dtype=m.uint8).clip(-1, 1e10),
+    "uint8, float bounds": lambda m: m.tensor([196, 97], dtype=m.uint8).clamp(-1.5, 100.5),
+    "uint8, float max": lambda m: m.clamp(m.tensor([196, 97], dtype=m.uint8), max=2.5),
+    "uint8, int min": lambda m: m.tensor([196, 97], dtype=m.uint8).clamp(min=-1),
+    "int32, -1e20": lambda m: m.tensor([1, 5], dtype=m.int32).clamp(-1e20, 3),
+    "int64, ints": lambda m: m.tensor([1, 5]).clamp(1, 3),
+    "int64, np.float32": lambda m: m.tensor([1, 5]).clamp(np.float32(0.5), 2),
+}
+
+
+@pytest.mark.parametrize("case", list(CLAMPS))
+def test_clamp_of_integers_by_float_bounds_is_float(case):
+    """A float bound makes the result the default float, the bounds unwrapped (uint8's
+    clamp(-1, 1e10) was 255 everywhere: -1 wrapped into uint8 first)."""
+    got, want = _both(CLAMPS[case])
+    assert got == want
+
+
+@pytest.mark.parametrize("value", [np.float64(-0.25), np.int64(3), np.float32(2.0)])
+def test_scatter_takes_a_numpy_number_as_a_number(value):
+    def make(m):
+        x = m.zeros(2, 2, dtype=m.int8 if isinstance(value, np.integer) else m.float32)
+        return x.scatter_(0, m.zeros(2, 2, dtype=m.long), value)
+    got, want = _both(make)
+    assert got == want
