@@ -401,6 +401,7 @@ def _tuple_of_tensors(x, key: tuple, getitem, general):
 def install() -> None:
     """Put the fast path in front of ``Tensor.__getitem__``, and the lane's entries
     (``_lane``) in front of the reductions, softmaxes, transpose and cat; idempotent."""
+    import sys
     if getattr(Tensor.__getitem__, "__wrapped__", None) is None:
         Tensor.__getitem__ = _fast_getitem(Tensor.__getitem__)
     _lane.install()
@@ -412,11 +413,14 @@ def install() -> None:
     masked_fill_ = getattr(Tensor, "masked_fill_")
     if not getattr(masked_fill_, "__front__", False):
         setattr(Tensor, "masked_fill_", _inplace_ops.masked_fill_front(masked_fill_))
+    from . import _lane_bool            # (torch.where of a mask and float operands)
+    torch = sys.modules["dlcore_eager"]
+    if not getattr(torch.where, "__front__", False):
+        torch.where = _lane_bool.where_front(torch.where)
     index_put_ = getattr(Tensor, "index_put_")      # (index_put_ of index tensors: x[i] = v)
     if not getattr(index_put_, "__front__", False):
         setattr(Tensor, "index_put_", _inplace_ops.index_put_front(index_put_))
     from . import _binary               # (int64 % n, // n)
-    import sys
     for name, ufunc in _binary.INT_DIVISIONS.items():
         for owner in (Tensor, sys.modules["dlcore_eager"]):
             f = owner.__dict__.get(name) if owner is Tensor else getattr(owner, name, None)

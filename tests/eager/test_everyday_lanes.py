@@ -22,6 +22,8 @@ def _outcome(f):
         return type(e).__name__, str(e).split("\n")[0]
     if isinstance(r, bool):
         return r
+    if isinstance(r, tuple):
+        return tuple(_outcome(lambda e=e: e) for e in r)
     return str(r.dtype).split(".")[-1], tuple(r.shape), repr(r.tolist()), \
         type(r.grad_fn).__name__
 
@@ -269,4 +271,36 @@ def test_scatter_takes_a_numpy_number_as_a_number(value):
         x = m.zeros(2, 2, dtype=m.int8 if isinstance(value, np.integer) else m.float32)
         return x.scatter_(0, m.zeros(2, 2, dtype=m.long), value)
     got, want = _both(make)
+    assert got == want
+
+
+WHERES = {
+    "tensors": lambda m, c, x, y: m.where(c, x, y),
+    "float": lambda m, c, x, y: m.where(c, x, 0.5), "int": lambda m, c, x, y: m.where(c, x, 2),
+    "past float32": lambda m, c, x, y: m.where(c, x, 1e39),
+    "float64, 1e300": lambda m, c, x, y: m.where(c, x.double(), 1e300),
+    "nan": lambda m, c, x, y: m.where(c, x, float("nan")),
+    "inf": lambda m, c, x, y: m.where(c, x, float("inf")),
+    "two dtypes": lambda m, c, x, y: m.where(c, x, y.double()),
+    "no broadcast": lambda m, c, x, y: m.where(c, x, y[:2]),
+    "broadcast": lambda m, c, x, y: m.where(c[:, None], x, y),
+    "grad": lambda m, c, x, y: m.where(c, x.requires_grad_(), y),
+    "int tensor": lambda m, c, x, y: m.where(c, m.tensor([1, 2, 3]), 0.5),
+    "one argument": lambda m, c, x, y: m.where(c),
+    "int mask": lambda m, c, x, y: m.where(c.int(), x, y),
+    "bool number": lambda m, c, x, y: m.where(c, x, True),
+    "0-d mask": lambda m, c, x, y: m.where(m.tensor(True), x, y),
+    "out=": lambda m, c, x, y: m.where(c, x, y, out=m.empty(3)),
+}
+
+
+@pytest.mark.parametrize("case", list(WHERES))
+def test_where(case):
+    def make(m):
+        return WHERES[case](m, m.tensor([True, False, True]), m.tensor([1.0, 2.0, 3.0]),
+                            m.tensor([-1.0, -2.0, -3.0]))
+    got, want = _both(make)
+    assert got == want
+    with dl.no_grad(), torch.no_grad():
+        got, want = _both(make)
     assert got == want
