@@ -162,8 +162,9 @@ def where_front(general):
                         if type(b) is _ndarray and b.dtype is xb.dtype and \
                                 not (y._rg and STATE.enabled):
                             yb = b
-                    elif (ty is float or ty is int) and (-top <= y <= top or y != y):
-                        yb = y
+                    elif ty is float and (-top <= y <= top or y != y) or \
+                            ty is int and -9223372036854775808 <= y <= 9223372036854775807:
+                        yb = y          # (an int past int64: the parser's OverflowError)
                     if yb is not None:
                         try:
                             return _make(np.where(cb, xb, yb))
