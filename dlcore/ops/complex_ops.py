@@ -35,6 +35,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeNotImplemented, ShapeError
+from ..kernels.cpu import int_power as _int_power
 from ..kernels.cuda import complex_ops as _cuda
 from ..registry import AVAL_ATTR_TYPES, PRIMITIVES, AVal, Primitive, aval_of, bind
 from . import _rules
@@ -106,10 +107,14 @@ def _wrapped_like(kernel, real_kernel):
 
 def _cpu_complex_pow(real_kernel):
     """pow's CPU kernel: ``complex_pow`` for complex operands (one dtype after promotion),
-    the real kernel otherwise (one dtype test in front of it; its attributes kept)."""
+    NumPy's wrapping integer power where an integer exponent is past Numba's loop
+    (``kernels.cpu.int_power``), the real kernel otherwise (its attributes kept)."""
     def kernel(a, b, **params):
-        if a.dtype.kind == "c":
+        k = a.dtype.kind
+        if k == "c":
             return complex_pow(a, b).astype(a.dtype, copy=False)
+        if k in "iu" and b.dtype.kind in "iu" and _int_power.beyond_loop(b):
+            return _int_power.int_power(a, b)
         return real_kernel(a, b, **params)
     return _wrapped_like(kernel, real_kernel)
 

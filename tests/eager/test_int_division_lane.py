@@ -124,3 +124,19 @@ def test_an_integer_power_of_minus_two_to_the_63_is_torch_s():
     assert (2 ** dl.tensor(e)).tolist() == (2 ** torch.tensor(e)).tolist()
     assert (dl.tensor([0.5, -1.0]) ** dl.tensor([-2.0 ** 63] * 2, dtype=dl.float64)).tolist() \
         == [float("inf"), 1.0]
+
+
+def test_integer_powers_past_numba_s_loop_wrap_as_torch_s():
+    """Exponents above 65536 (Numba's integer ** went to floating point there: 2 ** 70000 was
+    the dtype's minimum): NumPy's wrapping power, PyTorch's values."""
+    a = [2, 3, -3, 5, -1, 1, 0, 7, 2 ** 63 - 1]
+    e = [2 ** 62, 2 ** 62 + 1, 2 ** 40, 70000, 2 ** 63 - 1, 2 ** 50, 2 ** 50, 65537, 2 ** 40]
+    calls = [lambda m: m.tensor(a) ** m.tensor(e), lambda m: 2 ** m.tensor(e),
+             lambda m: m.tensor(a) ** 2 ** 40,
+             lambda m: m.tensor([3, -1, 1, 2]) ** m.tensor([-2 ** 63 + 1, -3, -70000, 70000]),
+             lambda m: m.tensor([3], dtype=m.int8) ** m.tensor([100000], dtype=m.int32),
+             lambda m: m.tensor([[3], [5]], dtype=m.int32) ** m.tensor([70001, 2])]
+    for f in calls:
+        got, want = f(dl), f(torch)
+        assert str(got.dtype) == str(want.dtype)
+        assert got.tolist() == want.tolist()
