@@ -284,12 +284,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     d1, d2 = wrap_dim(dim1, input.dim() + 1), wrap_dim(dim2, input.dim() + 1)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    if input.shape[-1] == 0:
-        from .creation import zeros
-        n = abs(offset)
-        out = zeros(*input.shape[:-1], n, n, dtype=input.dtype, device=input.device)
-    else:
-        out = _diag_embed(input, int(offset))
+    out = _diag_embed(input, int(offset))   # (an empty last dimension: zeros padded from the
+    # input, so that a gradient reaches it, as PyTorch's)
     nd = out.dim()
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) != (nd - 2, nd - 1):

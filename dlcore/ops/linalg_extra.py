@@ -371,7 +371,10 @@ def diag(x, diagonal: int = 0):
     n, k = _shape(x)[0], diagonal
     size = n + (k if k >= 0 else -k)
     if n == 0:
-        return reshape(x, (0, 0))
+        if not size:
+            return reshape(x, (0, 0))
+        from .spatial import pad            # (zeros that depend on x: a (|k|, |k|) matrix, as
+        return reshape(pad(x, (0, size * size)), (size, size))  # PyTorch's, with a gradient too)
     # x[j] goes to the flat position (j + r0) size + (j + c0) of a zero (size, size) matrix:
     # a scatter, so dx is the matching gather.  Indices and zeros are made from x (its device).
     j = sub(cumsum(full_like(x, 1, _dt.int64), 0), 1)

@@ -301,11 +301,11 @@ def diag_embed(x, offset: int = 0):
     if lead.count(-1) > 1:
         raise ValueError(f"diag_embed: at most one unknown leading dimension, got {av.shape}")
     n = k + abs(offset)
-    if k == 0:                          # (no element to pad from: zeros of x's dtype)
-        if -1 in lead:
+    if k == 0:                          # (no element: zeros of x's dtype, padded from x so
+        if -1 in lead:                  # that they are a node of x's graph, not an array)
             raise ValueError(f"diag_embed: an empty last dimension needs a known shape, got "
                              f"{av.shape}")
-        return const_like(np.zeros(lead + (n, n), av.dtype), x)
+        return reshape(pad(x, [(0, 0)] * (nd - 1) + [(0, n * n)]), lead + (n, n))
     y = pad(reshape(x, lead + (k, 1)), [(0, 0)] * nd + [(0, n)])      # (..., k, n + 1)
     y = reshape(y, lead + (k * (n + 1),))
     pre = offset if offset >= 0 else -offset * n

@@ -304,3 +304,20 @@ def test_where(case):
     with dl.no_grad(), torch.no_grad():
         got, want = _both(make)
     assert got == want
+
+
+@pytest.mark.parametrize("k", [1, -2, 0])
+@pytest.mark.parametrize("fn", ["diag", "diag_embed"])
+def test_empty_vectors_on_an_offset_diagonal_are_zero_matrices_with_a_gradient(fn, k):
+    """diag(empty, k) is a (|k|, |k|) zero matrix (it was (0, 0) with a gradient), connected
+    to the input; the static front end's matrix_diag of an empty vector is a graph tensor."""
+    def make(m):
+        v = m.zeros(2, 0, requires_grad=True) if fn == "diag_embed" else \
+            m.zeros(0, requires_grad=True)
+        d = getattr(m, fn)(v, k)
+        d.sum().backward()
+        return str(d.dtype), tuple(d.shape), d.tolist(), tuple(v.grad.shape)
+    assert make(dl) == make(torch)
+    import dlcore_static as tf
+    with tf.Graph().as_default(), tf.Session() as s:
+        assert s.run(tf.linalg.diag(tf.zeros([3, 0]))).shape == (3, 0, 0)
