@@ -98,7 +98,7 @@ def full(general: Callable) -> Callable:
 def full_like(general: Callable) -> Callable:
     """``general`` (torch.full_like) with the quick call in front: ``full_like(x, v)`` of a
     C-contiguous CPU float32/float64 tensor and a Python int or float within its range, or
-    of an int64 tensor and an int (6.0 -> ~1.5 us, PyTorch 1.6)."""
+    of an int64 tensor and an int (6.0 -> 1.9 us, PyTorch 1.6)."""
     def factory_entry(*args, **kw):
         if len(args) == 2 and not kw:
             x, value = args
@@ -130,7 +130,7 @@ def linspace(general: Callable) -> Callable:
     """``general`` (torch.linspace) with the quick call in front: ``linspace(a, b, n)`` of
     finite Python numbers within float32's range, an int ``n`` of 2 or more, the default
     dtype float32: ``_creation_args.linspace_values``' float32 arithmetic (PyTorch's kernel,
-    bit for bit) on counts kept per ``n`` (11.3 -> ~3 us, PyTorch 1.8)."""
+    bit for bit) on counts kept per ``n`` (11.3 -> 4.8 us, PyTorch 1.8)."""
     def factory_entry(*args, **kw):
         if len(args) == 3 and not kw and _DEFAULT_DEVICE[0] is None:
             start, end, n = args

@@ -118,7 +118,8 @@ def _logical(ufunc):
         if type(b) is not _ndarray or b.dtype.kind not in "biufc":
             return None
         if not two:
-            return _make(ufunc(b))
+            out = ufunc(b)              # (a 0-d array gives NumPy's scalar)
+            return _make(out if type(out) is _ndarray else np.array(out))
         y = args[1]
         if type(y) is not Tensor:
             return None

@@ -113,7 +113,8 @@ def _cpu_complex_pow(real_kernel):
         k = a.dtype.kind
         if k == "c":
             return complex_pow(a, b).astype(a.dtype, copy=False)
-        if k in "iu" and b.dtype.kind in "iu" and _int_power.beyond_loop(b):
+        if k in "iu" and type(b) is np.ndarray and b.dtype.kind in "iu" and \
+                _int_power.beyond_loop(b):
             return _int_power.int_power(a, b)
         return real_kernel(a, b, **params)
     return _wrapped_like(kernel, real_kernel)

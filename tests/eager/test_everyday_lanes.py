@@ -100,6 +100,15 @@ def test_logical_binary(name, case):
         assert got == want
 
 
+def test_logical_ops_of_0_d_tensors_are_0_d_tensors():
+    for m in (dl, torch):
+        r = [m.logical_not(m.tensor(0.0)), m.tensor(1.0).logical_not(),
+             m.logical_and(m.tensor(1.0), m.tensor(0.0)), m.logical_xor(m.tensor(2), m.tensor(0))]
+        assert [(x.shape, x.item(), str(x.device)) for x in r] == [
+            ((), True, "cpu"), ((), False, "cpu"), ((), False, "cpu"), ((), True, "cpu")]
+    assert type(dl.logical_not(dl.tensor(0.0))._buf) is np.ndarray
+
+
 @pytest.mark.parametrize("case", ["float, int", "bool, bool", "complex"])
 def test_logical_not_and_out(case):
     got, want = _both(lambda m: m.logical_not(OPERANDS[case](m)[1]))
