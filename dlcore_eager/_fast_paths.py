@@ -415,8 +415,9 @@ def install() -> None:
         setattr(Tensor, "masked_fill_", _inplace_ops.masked_fill_front(masked_fill_))
     from . import _lane_bool            # (torch.where of a mask and float operands)
     torch = sys.modules["dlcore_eager"]
-    if not getattr(torch.where, "__front__", False):
-        torch.where = _lane_bool.where_front(torch.where)
+    where = getattr(torch, "where")
+    if not getattr(where, "__front__", False):
+        setattr(torch, "where", _lane_bool.where_front(where))
     index_put_ = getattr(Tensor, "index_put_")      # (index_put_ of index tensors: x[i] = v)
     if not getattr(index_put_, "__front__", False):
         setattr(Tensor, "index_put_", _inplace_ops.index_put_front(index_put_))
