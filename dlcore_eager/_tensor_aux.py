@@ -93,7 +93,7 @@ def write_buffer(dst, src) -> None:
             not_quantized(src)
             raise RuntimeError("Expected all tensors to be on the same device, but found at least "
                                "two devices, cuda:0 and cpu!")
-        np.copyto(dst, src)
+        np.copyto(dst if dst.flags.writeable else writable(dst), src)
         return
     not_quantized(dst)
     not_quantized(src)
@@ -101,3 +101,25 @@ def write_buffer(dst, src) -> None:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                            "devices, cuda:0 and cpu!")
     dst.copy_to_device(src)
+
+
+def writable(dst: np.ndarray) -> np.ndarray:
+    """``dst``, or a writable alias of its memory where NumPy marked a view read-only that
+    PyTorch lets an in-place op write: a slice of an ``expand`` whose elements do not overlap
+    (``y.expand(2, 3, 3)[0].mul_(2)`` writes ``y``, as PyTorch's; refused before with the
+    overlap error).  A view with a repeated element (a stride of 0 over more than one
+    element) stays as it is (the caller's overlap error), as does one over memory that is
+    read-only itself (a shared constant, a read-only array the user gave)."""
+    for n, st in zip(dst.shape, dst.strides):
+        if st == 0 and n > 1:
+            return dst
+    root = dst
+    while type(root.base) is _ndarray:
+        root = root.base
+    if root is dst or not root.flags.writeable:
+        return dst
+    off = dst.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    try:
+        return np.ndarray(dst.shape, dst.dtype, buffer=root, offset=off, strides=dst.strides)
+    except (TypeError, ValueError):     # (a root NumPy cannot take as a buffer)
+        return dst

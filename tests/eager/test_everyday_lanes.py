@@ -330,3 +330,37 @@ def test_empty_vectors_on_an_offset_diagonal_are_zero_matrices_with_a_gradient(f
     import dlcore_static as tf
     with tf.Graph().as_default(), tf.Session() as s:
         assert s.run(tf.linalg.diag(tf.zeros([3, 0]))).shape == (3, 0, 0)
+
+
+EXPANDED_WRITES = {
+    "add_": lambda m, v: v.add_(m.ones(3)), "mul_": lambda m, v: v.mul_(2),
+    "fill_": lambda m, v: v.fill_(3), "zero_": lambda m, v: v.zero_(),
+    "copy_": lambda m, v: v.copy_(m.arange(3.0)), "clamp_": lambda m, v: v.clamp_(0.5, 1),
+    "setitem": lambda m, v: v.__setitem__(slice(0, 2), 7.0),
+    "masked_fill_": lambda m, v: v.masked_fill_(m.tensor([True, False, True]), 1.0),
+    "index_put_": lambda m, v: v.index_put_((m.tensor([0]),), m.tensor(5.0)),
+    "scatter_": lambda m, v: v.scatter_(0, m.tensor([2]), 4.0),
+}
+
+
+@pytest.mark.parametrize("op", list(EXPANDED_WRITES))
+def test_a_slice_of_an_expand_is_written_through_to_its_base(op):
+    """``s.expand(2, 3)[1]`` has no repeated element: PyTorch writes it (into ``s``); NumPy's
+    read-only broadcast view made dlcore raise NumPy's ValueError."""
+    def make(m):
+        s = m.full((3,), 0.25)
+        EXPANDED_WRITES[op](m, s.expand(2, 3)[1])
+        z = m.zeros(2, 3)
+        EXPANDED_WRITES[op](m, z.expand(4, 2, 3)[2][1])
+        return s.tolist(), z.tolist()
+    assert make(dl) == make(torch)
+
+
+def test_a_whole_expand_and_read_only_memory_stay_refused():
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        dl.zeros(3).expand(2, 3).add_(1)
+    a = np.zeros(3, np.float32)
+    a.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        dl.from_numpy(a).add_(1)
+    assert a.tolist() == [0.0, 0.0, 0.0]
