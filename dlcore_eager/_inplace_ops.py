@@ -72,7 +72,9 @@ def _check_inplace(self) -> None:
         check_view_inplace(self)       # (written back into its bases by _commit)
         return
     if isinstance(node, Node) and node.inputs and node.prim.view and \
-            node.inputs[0]._vc is self._vc:
+            node.inputs[0]._vc is self._vc and getattr(node, "label", None) != "CopySlices":
+        # (a base written through its view has a view primitive's CopySlices node over that
+        # view, which shares its memory: not a view itself, as PyTorch's base after the write)
         base = node.inputs[0]
         if base._rg and base._node is None:
             raise RuntimeError(ERR_VIEW_OF_LEAF)

@@ -364,3 +364,35 @@ def test_a_whole_expand_and_read_only_memory_stay_refused():
     with pytest.raises(ValueError, match="read-only"):
         dl.from_numpy(a).add_(1)
     assert a.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("second", ["add_", "exp_then_mul", "sin_"])
+@pytest.mark.parametrize("view", ["diagonal", "reshape", "slice", "transpose", "select"])
+def test_a_base_written_through_its_view_takes_further_in_place_ops(view, second):
+    """After ``v = y.diagonal(); v.pow_(2)``, ``y`` itself (its node CopySlices over the view)
+    was refused as if it were a view ("in-place on a view ... not supported"); PyTorch goes on
+    (and raises its own error where a saved output was modified: exp_ then mul_)."""
+    a = np.random.default_rng(0).random((3, 3))
+
+    def run(m):
+        x = m.tensor(a, requires_grad=True)
+        y = x * 1.0
+        v = {"diagonal": lambda: y.diagonal(), "reshape": lambda: y.reshape(9),
+             "slice": lambda: y[:, 1], "transpose": lambda: y.t(),
+             "select": lambda: y.select(0, 2)}[view]()
+        v.pow_(2)
+        if second == "add_":
+            y.add_(1)
+            y.mul_(3)
+        elif second == "exp_then_mul":
+            y.exp_()
+            y.mul_(3)
+        else:
+            y.sin_()
+        try:
+            (y * y).sum().backward()
+        except RuntimeError as e:
+            return "RuntimeError", str(e).split(",")[0]
+        return (np.round(y.detach().numpy(), 5).tolist(), np.round(x.grad.numpy(), 4).tolist(),
+                type(y.grad_fn).__name__)
+    assert run(dl) == run(torch)
