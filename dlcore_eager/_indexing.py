@@ -17,6 +17,7 @@ gradients, from dlcore's vjp rules.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -182,7 +183,8 @@ def getitem(x: Tensor, key):
     m = _host(key)
     if m.dtype == np.bool_:
         pos, k = _mask_positions(x, key)
-        flat = _ops.reshape(x, (-1,) + tuple(x.shape[k:]))
+        flat = _ops.reshape(x, (math.prod(x.shape[:k]),) + tuple(x.shape[k:]))  # (not -1:
+        # ambiguous for an empty tensor with an empty trailing dimension)
         return labelled(take(flat, _index_tensor(pos, flat.shape[0], x)), "IndexBackward0", x,
                         edges=(x,))
     if m.dtype.kind not in "iu":
@@ -197,7 +199,7 @@ def _advanced_tuple(x: Tensor, key: tuple, adv: list):
             return None                     # (a mask beside other indices: two_step)
         shape = _broadcast_shape(arrays)
         flat_idx = _ravel(arrays, tuple(x.shape[:len(adv)]), shape)
-        flat = _ops.reshape(x, (-1,) + tuple(x.shape[len(adv):]))
+        flat = _ops.reshape(x, (math.prod(x.shape[:len(adv)]),) + tuple(x.shape[len(adv):]))
         t = Tensor._wrap(flat_idx)          # (in bounds and fresh: _ravel's)
         out = take(flat, t if not x.is_cuda else t.cuda())
         rest = key[len(adv):]
@@ -518,9 +520,9 @@ def _assign_into(x: Tensor, key, value) -> Tensor:
     PyTorch's: ``x[:, [0, 2], 1] = v``, ``x[range(n), y] = v``)."""
     found = _flat_positions(x, key)
     if found is None:
-        np_key = tuple(_host(k) if isinstance(k, Tensor) else
-                       np.asarray(k) if isinstance(k, (list, range)) else k
-                       for k in (key if isinstance(key, tuple) else (key,)))
+        np_key = _ellipsis_spelled(x.ndim, tuple(
+            _host(k) if isinstance(k, Tensor) else np.asarray(k) if isinstance(k, (list, range))
+            else k for k in (key if isinstance(key, tuple) else (key,))))
         try:
             pos = np.arange(x.numel(), dtype=np.int64).reshape(tuple(x.shape))[np_key]
         except IndexError as e:             # NumPy's words, in PyTorch's ("dimension")
@@ -530,6 +532,19 @@ def _assign_into(x: Tensor, key, value) -> Tensor:
                             tuple(x.shape))
     target = getitem(x.detach(), key)        # for its shape (x itself is not saved)
     return _place(x, *found, _value_for(target, value, tuple(target.shape)))
+
+
+def _ellipsis_spelled(ndim: int, key: tuple) -> tuple:
+    """``key`` with its Ellipsis written as the full slices it stands for: NumPy takes an
+    Ellipsis between two index arrays as a separator even where it stands for no dimension
+    (the arrays' result then goes first), PyTorch as nothing (adjacent arrays keep their
+    place: ``x[:1, [0, 1], ..., mask, :]`` of a 4-d tensor)."""
+    if not any(k is Ellipsis for k in key):
+        return key
+    used = sum(0 if k is None or k is Ellipsis else
+               k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1 for k in key)
+    i = next(j for j, k in enumerate(key) if k is Ellipsis)
+    return key[:i] + (slice(None),) * max(ndim - used, 0) + key[i + 1:]
 
 
 def _value_for(like: Tensor, value, shape: tuple) -> Tensor:
@@ -560,7 +575,7 @@ def _place(x: Tensor, pos: np.ndarray, k: int, value: Tensor) -> Tensor:
     """``x`` with the rows of ``value`` (leading shape ``pos.shape``) written at the flat
     positions ``pos`` of its first ``k`` axes; the last of repeated positions wins."""
     rest = tuple(x.shape[k:])
-    rows = _ops.reshape(value, (-1,) + rest)
+    rows = _ops.reshape(value, (pos.size,) + rest)     # (value's leading shape is pos's)
     order = pos.reshape(-1)
     # the last occurrence of each position wins
     _, last = np.unique(order[::-1], return_index=True)

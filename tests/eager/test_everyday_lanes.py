@@ -396,3 +396,33 @@ def test_a_base_written_through_its_view_takes_further_in_place_ops(view, second
         return (np.round(y.detach().numpy(), 5).tolist(), np.round(x.grad.numpy(), 4).tolist(),
                 type(y.grad_fn).__name__)
     assert run(dl) == run(torch)
+
+
+SETS = {
+    "empty region, number": (lambda m: m.zeros(1, 1, 2), ([0, 0], slice(1, 0, 2), 1), 5.0),
+    "empty region, +=": (lambda m: m.zeros(1, 1, 2), ([0, 0], slice(1, 0, 2), 1), "+="),
+    "empty trailing dim": (lambda m: m.zeros(2, 0, 3), ([1, 0],), "+="),
+    "ellipsis for no dim": (lambda m: m.arange(4.0).reshape(2, 2, 1, 1),
+                            (slice(None, 1), [0, -1], Ellipsis, "mask", slice(None)), "+="),
+    "ellipsis for one dim": (lambda m: m.arange(8.0).reshape(2, 2, 2, 1),
+                             (slice(None, 1), [0, -1], Ellipsis, "mask"), "+="),
+}
+
+
+@pytest.mark.parametrize("case", list(SETS))
+def test_setitem_with_index_arrays_is_torch_s(case):
+    """An empty selected region (the -1 of a reshape was ambiguous: ShapeError) and an
+    Ellipsis standing for no dimension between two index arrays (NumPy's rule put their
+    result first: a shape mismatch) written as PyTorch writes them."""
+    make, key, value = SETS[case]
+
+    def run(m):
+        x = make(m)
+        k = tuple(m.tensor([True]) if e == "mask" else e for e in key)
+        got = x[k]
+        if value == "+=":
+            x[k] += 1
+        else:
+            x[k] = value
+        return tuple(got.shape), x.tolist()
+    assert run(dl) == run(torch)
