@@ -29,18 +29,14 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """``isclose(self, other, rtol, atol, equal_nan).all()``, as PyTorch's (equal infinities
     close, NaNs with ``equal_nan``, its dtype mismatch error)."""
-    for name, pos, v in (("input", 1, self), ("other", 2, other)):
-        if not isinstance(v, Tensor):       # (torch.allclose(t, 1.0): PyTorch's TypeError)
-            raise _not_tensor("allclose", name, pos, v)
+    _tensors("allclose", self, other)
     return bool(isclose(self, other, rtol, atol, equal_nan)._buf.all())
 
 
 def equal(self, other) -> bool:
     """True where the shapes agree and every element does (in the promoted dtype; NaN is
     unequal even to itself, as PyTorch's)."""
-    for name, pos, v in (("input", 1, self), ("other", 2, other)):
-        if not isinstance(v, Tensor):       # (torch.equal(t, 1): PyTorch's TypeError)
-            raise _not_tensor("equal", name, pos, v)
+    _tensors("equal", self, other)
     a, b = self._buf, other._buf
     if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
         # (two CPU tensors of one dtype: NumPy's comparison, not three ops and a tensor:
@@ -48,3 +44,10 @@ def equal(self, other) -> bool:
         return a.shape == b.shape and bool((a == b).all())
     return tuple(self.shape) == tuple(other.shape) and \
         bool(_host(_ops.equal(*_operands(self, other))).all())
+
+
+def _tensors(op: str, input, other) -> None:
+    """PyTorch's TypeError where either operand is not a tensor (``torch.equal(t, 1)``)."""
+    for name, pos, v in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(v, Tensor):
+            raise _not_tensor(op, name, pos, v)

@@ -123,7 +123,7 @@ def full_like(general: Callable) -> Callable:
 #: n -> (n // 2, the counts of the first half, those of the second from the end: float64)
 _LIN_COUNTS: dict = {}
 _F32 = np.dtype(np.float32)
-_F32_TOP = 3.4028234663852886e38
+_F32_TOP = _FULL_TOPS[_F32]
 
 
 def linspace(general: Callable) -> Callable:

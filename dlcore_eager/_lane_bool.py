@@ -23,6 +23,7 @@ from . import _dispatch as _D
 from . import _lane as L
 from ._front_entry import dressed
 from ._state import STATE
+from .creation import _FULL_TOPS
 from .tensor import Tensor, _make
 from .tracing import _RECORDERS
 
@@ -30,8 +31,7 @@ _ndarray = np.ndarray
 _KINDS = "bifc"                           # (u: uint8 stays uint8 in PyTorch; V: bfloat16)
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
-#: float dtype -> the largest number a number operand may be (PyTorch refuses beyond it)
-_TOPS = {np.dtype(np.float32): 3.4028234663852886e38, np.dtype(np.float64): float("inf")}
+_TOPS = _FULL_TOPS      # (float dtype -> the largest number operand PyTorch takes: full's)
 
 
 def _axis(b, dim):

@@ -29,6 +29,7 @@ import numpy as np
 from dlcore import dtypes as _dt
 
 from . import _dtype as D
+from ._tensor_aux import storage_of
 from .tensor import Tensor
 
 # ----------------------------------------------------------------------------- layout
@@ -177,13 +178,7 @@ def is_nonzero(input: Tensor) -> builtins.bool:
 
 
 # ----------------------------------------------------------------------------- storage views
-def _storage(buf: np.ndarray):
-    """(root array, offset of ``buf`` in elements from the root's start)."""
-    root = buf
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    offset = buf.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return root, offset // buf.dtype.itemsize
+_storage = storage_of         # (root array, offset of a buffer in elements: _tensor_aux's)
 
 
 def storage_offset(self) -> builtins.int:

@@ -113,13 +113,20 @@ def writable(dst: np.ndarray) -> np.ndarray:
     for n, st in zip(dst.shape, dst.strides):
         if st == 0 and n > 1:
             return dst
-    root = dst
-    while type(root.base) is _ndarray:
-        root = root.base
+    root = storage_of(dst)[0]
     if root is dst or not root.flags.writeable:
         return dst
-    off = dst.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    off = dst.__array_interface__["data"][0] - root.__array_interface__["data"][0]   # (bytes)
     try:
         return np.ndarray(dst.shape, dst.dtype, buffer=root, offset=off, strides=dst.strides)
     except (TypeError, ValueError):     # (a root NumPy cannot take as a buffer)
         return dst
+
+
+def storage_of(buf: np.ndarray):
+    """(root array, offset of ``buf`` in elements from the root's start)."""
+    root = buf
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    offset = buf.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return root, offset // buf.dtype.itemsize
