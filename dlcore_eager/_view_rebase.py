@@ -53,6 +53,8 @@ import weakref
 import numpy as np
 
 from dlcore import ops as _ops
+from dlcore.kernels.cpu.indexing import getitem as _cpu_getitem
+from dlcore.ops.broadcast import broadcast_to_p
 from dlcore.ops.indexing import getitem_p, index_update
 from dlcore.ops.shape import expand_dims_p, reshape_p, squeeze_p, transpose_p
 
@@ -208,6 +210,7 @@ def check_view_inplace(t) -> None:
     """PyTorch's errors for an in-place operation on view ``t`` (recorded); returns when it can
     be written back into its bases."""
     cur = t
+    written = t
     recipe = _recipe(cur)
     if recipe is not None and _no_grad_ancestor(t):
         # (made in no_grad mode, or a view of such a view: PyTorch's creation meta is inherited)
@@ -225,7 +228,7 @@ def check_view_inplace(t) -> None:
             raise RuntimeError(ERR_NO_GRAD)
         if multi is not None:
             raise RuntimeError(_multi_error(multi, "is being"))
-        if not _writable_back(prim, cur, base):
+        if not _writable_back(prim, cur, base, written):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
@@ -233,10 +236,57 @@ def check_view_inplace(t) -> None:
         recipe = _recipe(cur)
 
 
-def _writable_back(prim, view, base) -> bool:
+def _writable_back(prim, view, base, written) -> bool:
     if prim is getitem_p or prim is transpose_p:
         return True
+    if prim is broadcast_to_p:          # (a slice of an expand: the written tensor itself must
+        b = written._buf                # hold no element twice, PyTorch's overlap rule; CPU)
+        return type(b) is np.ndarray and not _repeats(b)
     return prim in _RESHAPES and view._buf.size == base._buf.size
+
+
+def _repeats(buf) -> bool:
+    """Whether a buffer shows one memory element at two places (a stride of 0 over more than
+    one element)."""
+    return any(st == 0 and n > 1 for n, st in zip(buf.shape, getattr(buf, "strides", ())))
+
+
+def _has_broadcast(t) -> bool:
+    recipe = _recipe(t)
+    while recipe is not None:
+        if recipe[1] is broadcast_to_p:
+            return True
+        recipe = _recipe(recipe[0])
+    return False
+
+
+def _mask_back(prim, params, base, mask: np.ndarray) -> np.ndarray:
+    """Where in ``base`` a view's True positions (``mask``, the view's shape) lie."""
+    shape = tuple(base._buf.shape)
+    if prim is getitem_p:
+        out = np.zeros(shape, bool)
+        _cpu_getitem(out, idx=params["idx"])[...] = mask     # (a view recipe's basic index)
+        return out
+    if prim is transpose_p:
+        return np.transpose(mask, tuple(int(i) for i in np.argsort(params["perm"])))
+    if prim is broadcast_to_p:
+        lead = mask.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and mask.shape[lead + i] != 1)
+        return np.logical_or.reduce(mask, axis=axes).reshape(shape) if axes else \
+            mask.reshape(shape)
+    return mask.reshape(shape)
+
+
+def _broadcast_back(base, old, new, written: np.ndarray, mask: np.ndarray):
+    """``base`` after a write into a slice of its expand: where it was written (``mask``), the
+    one written alias of each element (``written``: the expand's written positions; the others
+    are -0.0, which adds nothing exactly, so the sum is that value bit for bit), else its old
+    value; the gradient reaches the written value there and the old one elsewhere."""
+    like = _make(np.zeros((), dtype=new._buf.dtype))
+    picked = _ops.where(_make(written), new, _ops.neg(like))
+    summed = _ops.sum_to(picked, _make(np.empty(tuple(base._buf.shape), base._buf.dtype)))
+    return _ops.where(_make(mask), summed, old)
 
 
 def _write_back(prim, params, base, new):
@@ -262,12 +312,26 @@ def move_retain(t, old, node) -> None:
 
 def after_inplace(t) -> None:
     """``t``'s memory was written by a recorded in-place operation (``t._node`` is its node):
-    give each base of ``t`` its CopySlices history, then remake every view's node."""
+    give each base of ``t`` its CopySlices history, then remake every view's node.  Below an
+    expand, the written positions are followed up the chain (``mask``) so that the base takes
+    the written value of each of its elements once (``_broadcast_back``)."""
     new = t
+    mask = np.ones(t._buf.shape, bool) if _has_broadcast(t) else None
     recipe = _recipe(t)                 # (``_commit`` ran ``check_view_inplace`` before writing)
     while recipe is not None:
         base, prim, params = recipe[0], recipe[1], recipe[2]
-        value = _write_back(prim, params, base, new)
+        if mask is not None:
+            up = _mask_back(prim, params, base, mask)
+            if prim is broadcast_to_p:
+                old = _make(base._buf, base._vc,
+                            base._node or (leaf_node(base) if base._rg else None))
+                old._rg = base._rg
+                value = _broadcast_back(base, old, new, mask, up)
+            else:
+                value = _write_back(prim, params, base, new)
+            mask = up
+        else:
+            value = _write_back(prim, params, base, new)
         node = value._node
         node.label = "CopySlices"
         node.out_version = base._vc

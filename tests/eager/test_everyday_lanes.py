@@ -356,9 +356,44 @@ def test_a_slice_of_an_expand_is_written_through_to_its_base(op):
     assert make(dl) == make(torch)
 
 
+EXPAND_VIEWS = {
+    "row of a leading expand": lambda y: y.expand(2, 3, 3)[1],
+    "column of a size-1 expand": lambda y: y[:, :1].expand(3, 3)[:, 2],
+    "slice of an unsqueezed expand": lambda y: y.unsqueeze(1).expand(3, 2, 3)[:, 1],
+    "transposed row": lambda y: y.expand(2, 3, 3)[1].t(),
+    "strided row": lambda y: y.expand(2, 3, 3)[0, ::2],
+    "row of a row's expand": lambda y: y[0].expand(3, 3)[1],
+}
+
+
+@pytest.mark.parametrize("op", ["mul_", "sigmoid_", "copy_", "masked_fill_"])
+@pytest.mark.parametrize("view", list(EXPAND_VIEWS))
+def test_a_slice_of_an_expand_of_a_tensor_that_requires_grad(view, op):
+    """The base takes each written element once (CopySlices through the broadcast): PyTorch's
+    values and gradients, to the written value where written and to the old one elsewhere."""
+    a = np.random.default_rng(1).random((3, 3))
+
+    def run(m):
+        x = m.tensor(a, requires_grad=True)
+        y = x * 1.0
+        v = EXPAND_VIEWS[view](y)
+        {"mul_": lambda: v.mul_(2), "sigmoid_": lambda: v.sigmoid_(),
+         "copy_": lambda: v.copy_(v * 3 + 1), "masked_fill_": lambda: v.masked_fill_(v > 0.5, -1.0),
+         }[op]()
+        (y * y * m.arange(9.0, dtype=m.float64).reshape(3, 3)).sum().backward()
+        return (np.round(y.detach().numpy(), 6).tolist(), np.round(x.grad.numpy(), 6).tolist(),
+                type(y.grad_fn).__name__)
+    assert run(dl) == run(torch)
+
+
 def test_a_whole_expand_and_read_only_memory_stay_refused():
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         dl.zeros(3).expand(2, 3).add_(1)
+    y = dl.ones(3, 3, requires_grad=True) * 1.0
+    for v in (y[:, :1].expand(3, 3)[1], y.expand(2, 3, 3)):       # (a repeated element)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to"):
+            v.mul_(2)
+    assert y.tolist() == [[1.0] * 3] * 3
     a = np.zeros(3, np.float32)
     a.setflags(write=False)
     with pytest.raises(ValueError, match="read-only"):
