@@ -27,6 +27,7 @@ from . import _array_operands, _qops, _scalar_args, _scalar_ranges, _torch_warni
 from . import _dtype as D
 from ._dtype_guards import _first, _float_only, _kernel_refusal, _legacy, _wrap
 from ._tensor_ops import _dims, norm2_lane
+from ._state import STATE
 from .tensor import Tensor
 
 _INT64_DT, _INT32_DT = np.dtype(np.int64), np.dtype(np.int32)
@@ -554,6 +555,16 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
         "mask", "bool", "masked_select: expected BoolTensor for mask")
 
 
+def _soft_margin_target(args, kwargs) -> None:
+    """PyTorch's refusal of a target that requires grad (soft_margin_loss has no gradient for
+    it; dlcore gave it one)."""
+    t = args[1] if len(args) > 1 else kwargs.get("target")
+    if isinstance(t, Tensor) and t._rg and STATE.enabled:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+
+
+CHECKS[("F", "soft_margin_loss")] = _soft_margin_target
 _scalar_args.install(CHECKS, _ORIG)
 _array_operands.install(CHECKS)         # (NumPy arrays refused where PyTorch binds no Tensor)
 _qops.install(CHECKS)                   # (relu and cat of quantized tensors, as PyTorch's)

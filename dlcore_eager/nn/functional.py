@@ -50,6 +50,7 @@ from .functional_margin import (multi_margin_loss, multilabel_margin_loss,  # no
                                 triplet_margin_with_distance_loss)
 from .functional_grid import affine_grid, grid_sample  # noqa: F401 - checks, then composites
 from .functional_margin import check_class_weight as _check_class_weight  # noqa: E402
+from .functional_margin import not_differentiable as _not_differentiable  # noqa: E402
 from .ctc import ctc_loss  # noqa: F401 - lengths read as PyTorch's, then the primitive
 from .functional_pool3d import (adaptive_max_pool3d,  # noqa: F401 - as adaptive_max_pool2d
                                 adaptive_max_pool3d_with_indices)
@@ -454,6 +455,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        _not_differentiable("binary_cross_entropy_with_logits", name, t)
     r = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -496,6 +499,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     ``(x - y) / max(x (1 - x), 1e-12)`` for the input (finite and non-zero at 0 and 1) and
     ``log(1 - x) - log x`` for the target; float16/bfloat16 keep the op-by-op formula (its
     roundings are PyTorch's), whose gradients differ from those only within 1e-12 of 0 or 1."""
+    _not_differentiable("binary_cross_entropy", "weight", weight)
     r = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "

@@ -16,6 +16,7 @@ from dlcore.ops import nn_losses_extra as _ml
 from .. import _tensor_ops as O
 from .._dtype_guards import _legacy
 from .._graph import labelled
+from .._state import STATE
 from ..tensor import Tensor
 
 
@@ -65,10 +66,21 @@ def _host_targets(target: Tensor) -> np.ndarray:
     return np.asarray(target.detach().cpu()._buf)
 
 
-def check_class_weight(input, weight) -> None:
-    """PyTorch's refusal of a class ``weight`` of another dtype than the input (nll_loss,
-    cross_entropy with class indices, multi_margin_loss: ``expected scalar type Double but
-    found Float``; dlcore promoted).  Inside the functions: after autocast's casts."""
+def not_differentiable(fn: str, arg: str, t) -> None:
+    """PyTorch's refusal, at the call, of an argument its kernel has no gradient for (a class
+    weight, BCE's weights, soft_margin_loss's target) that requires grad in grad mode (dlcore
+    took it and gave it a gradient)."""
+    if isinstance(t, Tensor) and t._rg and STATE.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'{arg}'. This input cannot have requires_grad True.")
+
+
+def check_class_weight(input, weight, fn: str = "nll_loss_forward") -> None:
+    """PyTorch's refusal of a class ``weight`` that requires grad (``not_differentiable``), or
+    of another dtype than the input (nll_loss, cross_entropy with class indices,
+    multi_margin_loss: ``expected scalar type Double but found Float``; dlcore promoted).
+    Inside the functions: after autocast's casts."""
+    not_differentiable(fn, "weight", weight)
     if isinstance(weight, Tensor) and isinstance(input, Tensor) and \
             weight._buf.dtype != input._buf.dtype:
         raise RuntimeError(f"expected scalar type {_legacy(input._buf.dtype)} but found "
@@ -87,7 +99,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         >>> torch.nn.functional.multi_margin_loss(x, torch.tensor([3]))
         tensor(0.3250)
     """
-    check_class_weight(input, weight)
+    check_class_weight(input, weight, "multi_margin_loss")
     t = _host_targets(target)
     c = input.shape[-1] if input.ndim else 1
     if t.size and (t.min() < 0 or t.max() >= c) and t.ndim <= 1 and \

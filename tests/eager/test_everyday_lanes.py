@@ -461,3 +461,44 @@ def test_setitem_with_index_arrays_is_torch_s(case):
             x[k] = value
         return tuple(got.shape), x.tolist()
     assert run(dl) == run(torch)
+
+
+NOT_DIFFERENTIABLE = {
+    "nll_loss weight": lambda m, F, g: F.nll_loss(m.rand(2, 3, requires_grad=True),
+                                                  m.tensor([0, 1]), weight=m.rand(3) * g),
+    "cross_entropy weight": lambda m, F, g: F.cross_entropy(
+        m.rand(2, 3, requires_grad=True), m.tensor([0, 1]), weight=m.rand(3) * g),
+    "cross_entropy probabilities, weight": lambda m, F, g: F.cross_entropy(
+        m.rand(2, 3, requires_grad=True), m.rand(2, 3).softmax(1), weight=m.rand(3) * g),
+    "soft_margin_loss target": lambda m, F, g: F.soft_margin_loss(
+        m.rand(2, requires_grad=True), m.rand(2) * g),
+    "binary_cross_entropy weight": lambda m, F, g: F.binary_cross_entropy(
+        m.rand(2, requires_grad=True), m.rand(2), weight=m.rand(2) * g),
+    "binary_cross_entropy target": lambda m, F, g: F.binary_cross_entropy(
+        m.rand(2), m.rand(2) * g),
+    "multi_margin_loss weight": lambda m, F, g: F.multi_margin_loss(
+        m.rand(2, 3, requires_grad=True), m.tensor([0, 1]), weight=m.rand(3) * g),
+    "bce_with_logits pos_weight": lambda m, F, g: F.binary_cross_entropy_with_logits(
+        m.rand(2, requires_grad=True), m.rand(2), pos_weight=m.rand(2) * g),
+    "bce_with_logits weight": lambda m, F, g: F.binary_cross_entropy_with_logits(
+        m.rand(2, requires_grad=True), m.rand(2), weight=m.rand(2) * g),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_DIFFERENTIABLE))
+def test_arguments_without_a_gradient_refuse_requires_grad(case):
+    """PyTorch refuses, at the call, an argument its kernel has no gradient for that requires
+    grad (dlcore took it and gave it a gradient); under no_grad both take it."""
+    def run(m, grad_mode=True):
+        g = m.ones((), requires_grad=True)
+        try:
+            if grad_mode:
+                NOT_DIFFERENTIABLE[case](m, m.nn.functional, g)
+            else:
+                with m.no_grad():
+                    NOT_DIFFERENTIABLE[case](m, m.nn.functional, g)
+        except RuntimeError as e:
+            return str(e)
+        return "ok"
+    assert run(dl) == run(torch)
+    assert run(dl, False) == run(torch, False) == "ok"
