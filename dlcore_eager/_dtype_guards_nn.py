@@ -250,9 +250,13 @@ def _kl_div(args, kwargs):
 
 
 def _soft_margin(args, kwargs):
-    """PyTorch computes in place into the input's shape: a target that broadcasts it larger
-    is refused (dlcore returned the loss of the broadcast pair)."""
+    """PyTorch's refusal of a target that requires grad (its kernel has no gradient for it;
+    dlcore gave it one), then: PyTorch computes in place into the input's shape, so a target
+    that broadcasts it larger is refused (dlcore returned the loss of the broadcast pair)."""
     a, b = _loss_operands(args, kwargs)
+    if isinstance(b, Tensor) and b._rg and STATE.enabled:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
     if a is not None:
         from ._operand_rules import infer_size
         shape = infer_size(tuple(a.shape), tuple(b.shape))
@@ -555,16 +559,6 @@ for _ns in ("torch", "Tensor"):         # (a method's args: self, then the index
         "mask", "bool", "masked_select: expected BoolTensor for mask")
 
 
-def _soft_margin_target(args, kwargs) -> None:
-    """PyTorch's refusal of a target that requires grad (soft_margin_loss has no gradient for
-    it; dlcore gave it one)."""
-    t = args[1] if len(args) > 1 else kwargs.get("target")
-    if isinstance(t, Tensor) and t._rg and STATE.enabled:
-        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
-                           "to argument 'target'. This input cannot have requires_grad True.")
-
-
-CHECKS[("F", "soft_margin_loss")] = _soft_margin_target
 _scalar_args.install(CHECKS, _ORIG)
 _array_operands.install(CHECKS)         # (NumPy arrays refused where PyTorch binds no Tensor)
 _qops.install(CHECKS)                   # (relu and cat of quantized tensors, as PyTorch's)
