@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Any, NamedTuple
 
 logger = logging.getLogger("dlcore_static.compiler")
@@ -66,6 +67,9 @@ def _key(fetches, fed, vals, passes) -> dict:
             "passes": tuple(passes)}
 
 
+_LOCK = threading.Lock()          # (note_plan_built's: one Session's history at a time)
+
+
 def diff(old: dict, new: dict) -> list[str]:
     """What differs between two keys, as short phrases."""
     out = []
@@ -94,23 +98,25 @@ def note_plan_built(session, fetches, fed, vals, passes) -> str:
     """Record (and, when enabled, log) why this plan was built.  A Session's first key is
     kept as its parts and written out only when a second plan is built (a Session that builds
     one plan, e.g. one per graph built per batch, never reads it: issue 19)."""
-    history = session.__dict__.setdefault("_plan_keys", [])
-    log = session.__dict__.setdefault("recompile_log", [])
-    if not history:
-        kept = list(fetches) if isinstance(fetches, (list, tuple)) else fetches
-        key: Any = (kept, tuple(fed), [_Fed(v.shape, v.dtype) for v in vals], passes)
-        reason = "first plan of this Session"
-    else:
-        if type(history[0]) is tuple:       # the first key, still in parts
-            history[0] = _key(*history[0])
-        key = _key(fetches, fed, vals, passes)
-        best = min(history, key=lambda k: len(diff(k, key)))
-        parts = diff(best, key)
-        reason = "; ".join(parts) if parts else "same key as an earlier plan (cache cleared?)"
-    history.append(key)
-    line = (f"dlcore_static: plan #{len(history)} built for Session {id(session):#x}: "
-            f"{reason}")
-    log.append(line)
+    with _LOCK:     # (threads build plans of one Session at once: queue runners, a probe)
+        history = session.__dict__.setdefault("_plan_keys", [])
+        log = session.__dict__.setdefault("recompile_log", [])
+        if not history:
+            kept = list(fetches) if isinstance(fetches, (list, tuple)) else fetches
+            key: Any = (kept, tuple(fed), [_Fed(v.shape, v.dtype) for v in vals], passes)
+            reason = "first plan of this Session"
+        else:
+            for i, k in enumerate(history):     # (a key still in parts: the first one)
+                if type(k) is tuple:
+                    history[i] = _key(*k)
+            key = _key(fetches, fed, vals, passes)
+            best = min(history, key=lambda k: len(diff(k, key)))
+            parts = diff(best, key)
+            reason = "; ".join(parts) if parts else "same key as an earlier plan (cache cleared?)"
+        history.append(key)
+        line = (f"dlcore_static: plan #{len(history)} built for Session {id(session):#x}: "
+                f"{reason}")
+        log.append(line)
     if enabled():
         logger.info(line)
         print(line, file=sys.stderr)
