@@ -110,9 +110,8 @@ def writable(dst: np.ndarray) -> np.ndarray:
     overlap error).  A view with a repeated element (a stride of 0 over more than one
     element) stays as it is (the caller's overlap error), as does one over memory that is
     read-only itself (a shared constant, a read-only array the user gave)."""
-    for n, st in zip(dst.shape, dst.strides):
-        if st == 0 and n > 1:
-            return dst
+    if repeats(dst):
+        return dst
     root = storage_of(dst)[0]
     if root is dst or not root.flags.writeable:
         return dst
@@ -130,3 +129,9 @@ def storage_of(buf: np.ndarray):
         root = root.base
     offset = buf.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     return root, offset // buf.dtype.itemsize
+
+
+def repeats(buf: np.ndarray) -> bool:
+    """Whether a buffer shows one memory element at two places (a stride of 0 over more than
+    one element)."""
+    return any(st == 0 and n > 1 for n, st in zip(buf.shape, buf.strides))

@@ -197,13 +197,19 @@ def check_no_grad_view(t) -> None:
         raise RuntimeError(ERR_NO_GRAD_REBASE)
 
 
-def _no_grad_ancestor(t) -> bool:
+def _in_chain(t, field: int, value) -> bool:
+    """Whether a recipe of ``t``'s view chain holds ``value`` at ``field`` (4: NO_GRAD, a view
+    made in no_grad mode; 1: a primitive)."""
     recipe = _recipe(t)
     while recipe is not None:
-        if recipe[4] is NO_GRAD:
+        if recipe[field] is value:
             return True
         recipe = _recipe(recipe[0])
     return False
+
+
+def _no_grad_ancestor(t) -> bool:
+    return _in_chain(t, 4, NO_GRAD)
 
 
 def check_view_inplace(t) -> None:
@@ -241,23 +247,12 @@ def _writable_back(prim, view, base, written) -> bool:
         return True
     if prim is broadcast_to_p:          # (a slice of an expand: the written tensor itself must
         b = written._buf                # hold no element twice, PyTorch's overlap rule; CPU)
-        return type(b) is np.ndarray and not _repeats(b)
+        return type(b) is np.ndarray and not _tensor_aux.repeats(b)
     return prim in _RESHAPES and view._buf.size == base._buf.size
 
 
-def _repeats(buf) -> bool:
-    """Whether a buffer shows one memory element at two places (a stride of 0 over more than
-    one element)."""
-    return any(st == 0 and n > 1 for n, st in zip(buf.shape, getattr(buf, "strides", ())))
-
-
 def _has_broadcast(t) -> bool:
-    recipe = _recipe(t)
-    while recipe is not None:
-        if recipe[1] is broadcast_to_p:
-            return True
-        recipe = _recipe(recipe[0])
-    return False
+    return _in_chain(t, 1, broadcast_to_p)
 
 
 def _mask_back(prim, params, base, mask: np.ndarray) -> np.ndarray:
